@@ -1,0 +1,8 @@
+"""infradoctor: lint, fix and diagnose nginx-fronted Docker Compose and Kubernetes stacks.
+
+Kept import-light on purpose: `infradoctor --version` imports only this module.
+"""
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]

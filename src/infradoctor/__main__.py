@@ -1,0 +1,3 @@
+from infradoctor.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,100 @@
+"""Entry point: argument wiring, dispatch and the one error boundary.
+
+Each subcommand lives in its own module (`infradoctor.cli.<name>`) exposing
+`register(subparsers)`; those modules import nothing heavy at top level so that
+startup stays fast. `--version` answers before any of them is imported."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+import tempfile
+import traceback
+from collections.abc import Sequence
+
+COMMAND_MODULES = (
+    "lint",
+    "fix",
+    "rules",
+    "diagnose",
+    "inventory",
+    "scaffold",
+    "wait",
+)
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_ERROR = 2
+
+
+class UsageError(Exception):
+    """Bad arguments or configuration: exit code 2 with a one-line message."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from infradoctor import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="infradoctor",
+        description="Lint, fix and diagnose nginx-fronted Docker Compose stacks.",
+    )
+    parser.add_argument("--version", action="version", version=f"infradoctor {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            mod = importlib.import_module(f"infradoctor.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"infradoctor.cli.{name}":
+                continue
+            raise
+        mod.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list in (["--version"], ["-V"]):
+        from infradoctor import __version__
+
+        print(f"infradoctor {__version__}")
+        return EXIT_OK
+    try:
+        parser = build_parser()
+        args = parser.parse_args(args_list)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return EXIT_ERROR
+        return int(args.func(args))
+    except SystemExit as exc:  # argparse errors/--help
+        code = exc.code
+        return code if isinstance(code, int) else EXIT_ERROR
+    except KeyboardInterrupt:
+        print("infradoctor: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        except OSError:
+            pass
+        return EXIT_ERROR
+    except Exception as exc:  # noqa: BLE001 - the error boundary
+        from infradoctor.config import ConfigError
+
+        if isinstance(exc, UsageError | ConfigError):
+            print(f"infradoctor: error: {exc}", file=sys.stderr)
+            return EXIT_ERROR
+        fd, path = tempfile.mkstemp(prefix="infradoctor-crash-", suffix=".log")
+        with os.fdopen(fd, "w") as fh:
+            traceback.print_exc(file=fh)
+        print(
+            f"infradoctor: internal error: {type(exc).__name__}: {exc}\n"
+            f"  (details in {path}; please report it)",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,181 @@
+"""Evidence bundles: what collectors saw on a live host, as files in a directory or a
+.tar.gz, so the same analysis can run later on another machine (`diagnose --from`).
+
+Layout (all paths are posix, relative to the bundle root):
+
+    manifest.json              {"format": 1, "created", "host", "since", "tool_version",
+                                "collectors": [{"name","status","error","seconds"}]}
+    nginx/config.txt           `nginx -T` output (or concatenated config files)
+    nginx/test.json            {"ok": bool, "output": str}
+    nginx/process.json         {"running": bool, "pids": [...], "conf": str|None,
+                                "binary": str|None}
+    nginx/logs/<n>.error.log   windowed tail of each error_log (name in logs.json)
+    nginx/logs/<n>.access.log  windowed tail of each access_log
+    nginx/logs.json            [{"kind": "error"|"access", "path": original path,
+                                 "file": bundle path, "bytes_total": int,
+                                 "bytes_read": int, "status": ..., "error": ...}]
+    docker/engine.json         {"reachable": bool, "host": str, "error": str|None,
+                                "root_dir": str|None, "version": str|None}
+    docker/containers.json     [trimmed `docker inspect` objects + "LogSize": int]
+    docker/logs/<name>.log     tail of each container's log (stdout+stderr)
+    docker/listening/<name>.json [{"proto","address","port"}] from the container's netns
+    host/disk.json             [{"path","mount","device","fstype","total","used","avail",
+                                 "inodes_total","inodes_free","purposes":[...]}]
+    host/largest.json          [{"path","bytes","what"}]
+    host/oom.txt               kernel OOM-killer lines
+    host/limits.json           {"nginx_worker_rlimit_nofile", "open_files": ..., ...}
+    probes/http.json           [{"name","url","via":"direct"|"nginx","status","error",
+                                 "seconds","body_excerpt"}]
+    probes/dns.json            {"<name>": {"addresses": [...], "error": str|None}}
+    files/<relpath>            the compose/nginx/Dockerfile files under PATH (static model)
+
+Everything written here has already been redacted (see redact.py).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+BUNDLE_FORMAT = 1
+MAX_MEMBER_BYTES = 256 * 1024 * 1024
+
+
+class BundleError(Exception):
+    """A bundle that cannot be read (exit code 2)."""
+
+
+@dataclass(slots=True)
+class CollectorStatus:
+    name: str
+    status: str  # ok | error | skipped | partial
+    error: str | None = None
+    seconds: float = 0.0
+
+
+@dataclass(slots=True)
+class Bundle:
+    """In-memory evidence: path -> bytes, plus collector statuses and metadata."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+    collectors: list[CollectorStatus] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    # -- writing ---------------------------------------------------------------
+    def put_bytes(self, path: str, data: bytes) -> None:
+        self.files[_clean(path)] = data
+
+    def put_text(self, path: str, text: str) -> None:
+        self.put_bytes(path, text.encode("utf-8", "replace"))
+
+    def put_json(self, path: str, obj: Any) -> None:
+        self.put_text(path, json.dumps(obj, indent=1, sort_keys=True, default=str))
+
+    def record(self, status: CollectorStatus) -> None:
+        self.collectors.append(status)
+
+    # -- reading ---------------------------------------------------------------
+    def has(self, path: str) -> bool:
+        return _clean(path) in self.files
+
+    def read_bytes(self, path: str) -> bytes | None:
+        return self.files.get(_clean(path))
+
+    def read_text(self, path: str) -> str | None:
+        data = self.read_bytes(path)
+        return None if data is None else data.decode("utf-8", "replace")
+
+    def read_json(self, path: str, default: Any = None) -> Any:
+        text = self.read_text(path)
+        if text is None:
+            return default
+        try:
+            return json.loads(text)
+        except ValueError:
+            return default
+
+    def glob(self, pattern: str) -> Iterator[str]:
+        for name in sorted(self.files):
+            if PurePosixPath(name).match(pattern):
+                yield name
+
+    def collector(self, name: str) -> CollectorStatus | None:
+        for c in self.collectors:
+            if c.name == name:
+                return c
+        return None
+
+    # -- persistence -----------------------------------------------------------
+    def manifest(self) -> dict[str, Any]:
+        return {
+            "format": BUNDLE_FORMAT,
+            **self.meta,
+            "collectors": [asdict(c) for c in self.collectors],
+        }
+
+    def save(self, target: Path) -> None:
+        """Write as .tar.gz (by suffix) or as a directory."""
+        manifest = json.dumps(self.manifest(), indent=1, sort_keys=True).encode()
+        if target.name.endswith((".tar.gz", ".tgz")):
+            tmp = target.with_name(target.name + ".part")
+            with tarfile.open(tmp, "w:gz") as tar:
+                for name, data in [("manifest.json", manifest), *sorted(self.files.items())]:
+                    info = tarfile.TarInfo(f"bundle/{name}")
+                    info.size = len(data)
+                    info.mtime = int(time.time())
+                    info.mode = 0o600
+                    tar.addfile(info, io.BytesIO(data))
+            tmp.replace(target)
+            return
+        target.mkdir(parents=True, exist_ok=True)
+        (target / "manifest.json").write_bytes(manifest)
+        for name, data in self.files.items():
+            p = target / name
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_bytes(data)
+
+    @classmethod
+    def load(cls, source: Path) -> Bundle:
+        files: dict[str, bytes] = {}
+        try:
+            if source.is_dir():
+                for p in sorted(source.rglob("*")):
+                    if p.is_file() and not p.is_symlink():
+                        files[p.relative_to(source).as_posix()] = p.read_bytes()
+            else:
+                with tarfile.open(source, "r:*") as tar:
+                    for m in tar.getmembers():
+                        if not m.isfile() or m.size > MAX_MEMBER_BYTES:
+                            continue
+                        name = m.name.split("/", 1)[1] if m.name.startswith("bundle/") else m.name
+                        name = _clean(name)
+                        fh = tar.extractfile(m)
+                        if fh is not None:
+                            files[name] = fh.read()
+        except (OSError, tarfile.TarError, ValueError) as exc:
+            raise BundleError(f"{source}: cannot read bundle: {exc}") from exc
+        raw = files.pop("manifest.json", None)
+        if raw is None:
+            raise BundleError(f"{source}: not an infradoctor bundle (no manifest.json)")
+        try:
+            manifest = json.loads(raw)
+        except ValueError as exc:
+            raise BundleError(f"{source}: manifest.json is not JSON: {exc}") from exc
+        collectors = [CollectorStatus(**c) for c in manifest.pop("collectors", [])]
+        manifest.pop("format", None)
+        return cls(files, collectors, manifest)
+
+
+def _clean(path: str) -> str:
+    """Normalise a member path and refuse anything that would escape the bundle."""
+    p = PurePosixPath(path.replace("\\", "/"))
+    parts = [x for x in p.parts if x not in ("", ".", "/")]
+    if any(x == ".." for x in parts) or not parts:
+        raise ValueError(f"unsafe bundle path {path!r}")
+    return "/".join(parts)

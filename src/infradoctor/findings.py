@@ -1,0 +1,102 @@
+"""Findings and fixes: the plain data that rules yield and reporters render."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+from typing import Any
+
+from infradoctor.model.source import Location
+
+
+class Severity(IntEnum):
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {text!r} (info, warning, error)") from None
+
+
+class Applicability(StrEnum):
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+    DISPLAY_ONLY = "display-only"
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """Replace text[start:end] of `file` (path relative to the scan root) with
+    `replacement`. Offsets are character offsets into SourceFile.text; start == end inserts."""
+
+    file: str
+    start: int
+    end: int
+    replacement: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "start": self.start, "end": self.end,
+                "replacement": self.replacement}
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """A set of edits applied whole or not at all (may span files)."""
+
+    title: str
+    applicability: Applicability
+    edits: tuple[Edit, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "applicability": self.applicability.value,
+            "edits": [e.to_dict() for e in self.edits],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem. `subject` names what it is about (service name, upstream name, ...);
+    `data` carries rule-specific facts that fixers and reporters may use (never secrets)."""
+
+    rule: str  # code, e.g. "XF001"
+    name: str  # kebab-case rule name
+    severity: Severity
+    category: str
+    message: str
+    location: Location
+    related: tuple[Location, ...] = ()
+    subject: str | None = None
+    fix: Fix | None = None
+    data: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def file(self) -> str:
+        return self.location.file
+
+    @property
+    def line(self) -> int:
+        return self.location.line
+
+    def fingerprint(self, line_text: str = "") -> str:
+        """Stable id for baselines: rule + file + subject + the offending line's text
+        (not its number, so unrelated edits above it don't break the baseline)."""
+        h = hashlib.sha256()
+        for part in (self.rule, self.location.file, self.subject or "", line_text.strip()):
+            h.update(part.encode())
+            h.update(b"\0")
+        return h.hexdigest()[:20]
+
+    def with_fix(self, fix: Fix | None) -> Finding:
+        return Finding(self.rule, self.name, self.severity, self.category, self.message,
+                       self.location, self.related, self.subject, fix, self.data)

@@ -1,0 +1,99 @@
+"""Loaders turn the files under a root into one Stack model."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from infradoctor.model.source import FileKind, SourceFile
+from infradoctor.model.stack import Stack
+
+
+@dataclass(slots=True)
+class LoadOptions:
+    compose_files: Sequence[str] = ()  # explicit `-f` list (relative to root or absolute)
+    env: Mapping[str, str] | None = None  # environment for interpolation (None: os.environ)
+    profiles: Sequence[str] = ()  # active compose profiles ("*" = all)
+    max_file_bytes: int = 4 * 1024 * 1024
+    exclude: Sequence[str] = field(default_factory=tuple)  # glob patterns relative to root
+
+
+def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
+    """Discover, read and parse every infra file under `root` into one Stack.
+    Never raises for bad input: problems become `stack.errors` entries."""
+    from infradoctor.loaders.compose import load_compose_projects
+    from infradoctor.loaders.discover import discover
+    from infradoctor.loaders.dockerfile import load_dockerfile
+    from infradoctor.loaders.files import SourceReader
+    from infradoctor.loaders.link import link
+    from infradoctor.loaders.nginx import load_nginx_configs
+
+    options = options or LoadOptions()
+    root = root.resolve()
+    base = root if root.is_dir() else root.parent
+    reader = SourceReader(base, options.max_file_bytes)
+    stack = Stack(root=base)
+    found = discover(root)
+    stack.errors.extend(found.errors)
+
+    def excluded(p: Path) -> bool:
+        rel = reader.relpath(p)
+        return any(Path(rel).match(g) for g in options.exclude)
+
+    def read_all(paths: list[Path], kind: FileKind) -> list[SourceFile]:
+        out: list[SourceFile] = []
+        for p in paths:
+            if excluded(p):
+                continue
+            res = reader.read(p, kind)
+            if isinstance(res, SourceFile):
+                out.append(res)
+                stack.files[res.path] = res
+            else:
+                stack.errors.append(res)
+        return out
+
+    compose_paths = list(found.compose)
+    for f in options.compose_files:
+        p = Path(f) if Path(f).is_absolute() else base / f
+        if p not in compose_paths:
+            compose_paths.append(p)
+    compose_sources = read_all(compose_paths, FileKind.COMPOSE)
+    nginx_sources = read_all(found.nginx, FileKind.NGINX)
+    docker_sources = read_all(found.dockerfiles, FileKind.DOCKERFILE)
+    # Other kinds are recorded so inventory/stats can see them (Kubernetes comes later).
+    for paths, kind in ((found.k8s, FileKind.K8S), (found.helm, FileKind.HELM),
+                        (found.terraform, FileKind.TERRAFORM)):
+        for p in paths:
+            if not excluded(p):
+                rel = reader.relpath(p)
+                stack.files.setdefault(rel, SourceFile(rel, p, kind, ""))
+
+    for src in docker_sources:
+        dockerfile, errors = load_dockerfile(src)
+        stack.errors.extend(errors)
+        if dockerfile is not None:
+            stack.dockerfiles[src.path] = dockerfile
+
+    explicit = [reader.relpath(base / f if not Path(f).is_absolute() else Path(f))
+                for f in options.compose_files]
+    projects, errors = load_compose_projects(
+        compose_sources, reader, explicit_files=explicit, env=options.env,
+        profiles=list(options.profiles),
+    )
+    stack.projects.extend(projects)
+    stack.errors.extend(errors)
+
+    configs, errors = load_nginx_configs(nginx_sources, reader)
+    stack.nginx.extend(configs)
+    stack.errors.extend(errors)
+    for rel, res in reader.cache.items():
+        if isinstance(res, SourceFile):
+            stack.files.setdefault(rel, res)
+
+    link(stack)
+    return stack
+
+
+__all__ = ["LoadOptions", "load_stack"]

@@ -1,0 +1,203 @@
+"""The nginx part of the stack model: a directive tree with includes spliced in, plus
+helpers that apply nginx's real inheritance rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from infradoctor.model.source import Location
+
+# Directives that nginx treats as arrays: a level that defines any of them replaces
+# (not extends) the whole inherited set.
+ARRAY_DIRECTIVES = frozenset(
+    {
+        "proxy_set_header",
+        "proxy_hide_header",
+        "proxy_pass_header",
+        "add_header",
+        "fastcgi_param",
+        "uwsgi_param",
+        "grpc_set_header",
+        "proxy_next_upstream",
+        "fastcgi_next_upstream",
+        "grpc_next_upstream",
+    }
+)
+
+
+@dataclass(eq=False, slots=True)
+class Directive:
+    """One nginx directive. `block` is None for simple directives and a list for block
+    directives (`server { ... }`). `location.offset`/`end_offset` cover the whole directive
+    including its `;` or closing `}`; `block_open`/`block_close` are the offsets of `{`/`}`
+    in the file named by `location.file` (for inserting directives into a block)."""
+
+    name: str
+    args: list[str]
+    location: Location
+    block: list[Directive] | None = None
+    parent: Directive | None = field(default=None, repr=False)
+    block_open: int | None = None
+    block_close: int | None = None
+    comment: str | None = None  # trailing comment on the same line, if any
+
+    @property
+    def file(self) -> str:
+        return self.location.file
+
+    def children(self, name: str | None = None) -> list[Directive]:
+        if not self.block:
+            return []
+        if name is None:
+            return list(self.block)
+        return [d for d in self.block if d.name == name]
+
+    def child(self, name: str) -> Directive | None:
+        found = self.children(name)
+        return found[-1] if found else None
+
+    def walk(self) -> Iterator[Directive]:
+        for d in self.block or ():
+            yield d
+            yield from d.walk()
+
+    def ancestors(self) -> Iterator[Directive]:
+        p = self.parent
+        while p is not None:
+            yield p
+            p = p.parent
+
+    def enclosing(self, name: str) -> Directive | None:
+        for a in self.ancestors():
+            if a.name == name:
+                return a
+        return None
+
+
+@dataclass(slots=True)
+class UpstreamServer:
+    """A `server` line inside an `upstream` block."""
+
+    address: str
+    host: str | None
+    port: int | None
+    unix: str | None
+    params: dict[str, str]
+    location: Location
+
+
+@dataclass(slots=True)
+class Upstream:
+    name: str
+    servers: list[UpstreamServer]
+    directive: Directive
+
+    @property
+    def location(self) -> Location:
+        return self.directive.location
+
+    @property
+    def keepalive(self) -> Directive | None:
+        return self.directive.child("keepalive")
+
+
+@dataclass(slots=True)
+class ProxyTarget:
+    """One host:port (or unix socket) a pass directive can send traffic to."""
+
+    host: str | None
+    port: int | None
+    unix: str | None = None
+    has_variables: bool = False
+    location: Location | None = None  # of the upstream `server` line or the pass directive
+
+
+@dataclass(slots=True)
+class ProxyRoute:
+    """A proxy_pass / fastcgi_pass / uwsgi_pass / grpc_pass inside a server (and location)."""
+
+    config: NginxConfig
+    directive: Directive  # the *_pass directive
+    kind: str  # proxy | fastcgi | uwsgi | grpc
+    scheme: str | None  # http, https, grpc, grpcs, ... (None for fastcgi/uwsgi)
+    raw: str  # the argument as written
+    uri: str | None  # URI part after host:port, if any
+    upstream: Upstream | None  # when the target names an upstream block
+    targets: list[ProxyTarget]
+    server: Directive | None
+    location_block: Directive | None
+
+    @property
+    def path(self) -> str | None:
+        if self.location_block is None:
+            return None
+        return " ".join(self.location_block.args)
+
+    @property
+    def server_names(self) -> list[str]:
+        if self.server is None:
+            return []
+        return [a for d in self.server.children("server_name") for a in d.args]
+
+    @property
+    def listens(self) -> list[str]:
+        if self.server is None:
+            return []
+        return [" ".join(d.args) for d in self.server.children("listen")]
+
+    @property
+    def context(self) -> Directive:
+        """The innermost block holding the pass directive (for inheritance lookups)."""
+        assert self.directive.parent is not None
+        return self.directive.parent
+
+
+@dataclass(slots=True)
+class NginxConfig:
+    """One nginx configuration tree, rooted at `root_file` (nginx.conf, a conf.d snippet
+    loaded standalone, or `nginx -T` output). Includes are spliced in: a directive's
+    `location.file` is the file it really sits in. `root` is a synthetic block directive
+    named "" holding the top-level (main context) directives."""
+
+    root_file: str
+    root: Directive
+    files: list[str]
+    is_snippet: bool = False  # a conf.d/sites file with no http{} (assumed inside http)
+    template: bool = False  # *.template or contains ${VAR}
+    upstreams: dict[str, Upstream] = field(default_factory=dict)
+    routes: list[ProxyRoute] = field(default_factory=list)
+
+    def walk(self) -> Iterator[Directive]:
+        return self.root.walk()
+
+    def find(self, name: str) -> list[Directive]:
+        return [d for d in self.walk() if d.name == name]
+
+    @property
+    def http(self) -> Directive | None:
+        for d in self.root.children("http"):
+            return d
+        return None
+
+    @property
+    def servers(self) -> list[Directive]:
+        return [d for d in self.walk() if d.name == "server" and d.block is not None
+                and (d.parent is None or d.parent.name in ("http", ""))]
+
+    def effective(self, block: Directive, name: str) -> list[Directive]:
+        """The directives named `name` in effect in `block`, with nginx's inheritance:
+        the nearest enclosing level that defines the directive wins as a whole (for array
+        directives like proxy_set_header that is *all* of that level's entries; for simple
+        directives the last one at that level)."""
+        node: Directive | None = block
+        while node is not None:
+            found = node.children(name)
+            if found:
+                return found if name in ARRAY_DIRECTIVES else [found[-1]]
+            node = node.parent
+        return []
+
+    def effective_value(self, block: Directive, name: str) -> Directive | None:
+        found = self.effective(block, name)
+        return found[-1] if found else None

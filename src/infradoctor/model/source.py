@@ -1,0 +1,111 @@
+"""Source files and locations: every fact in the stack model points back to file:line:column."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+
+class FileKind(StrEnum):
+    COMPOSE = "compose"
+    NGINX = "nginx"
+    DOCKERFILE = "dockerfile"
+    ENV = "env"
+    K8S = "k8s"
+    HELM = "helm"
+    TERRAFORM = "terraform"
+    CONFIG = "config"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A place in a source file. Lines and columns are 1-based; offsets are 0-based
+    character offsets into `SourceFile.text` (used by fixers to build text edits)."""
+
+    file: str
+    line: int
+    column: int = 1
+    end_line: int | None = None
+    end_column: int | None = None
+    offset: int | None = None
+    end_offset: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(slots=True)
+class SourceFile:
+    """The original text of one file. `path` is relative to the scanned root (posix),
+    `abspath` is where it lives on disk."""
+
+    path: str
+    abspath: Path
+    kind: FileKind
+    text: str
+    newline: str = "\n"  # "\r\n" when the file on disk uses CRLF (text is always LF)
+    _line_starts: list[int] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def line_starts(self) -> list[int]:
+        if self._line_starts is None:
+            starts = [0]
+            text = self.text
+            pos = text.find("\n")
+            while pos != -1:
+                starts.append(pos + 1)
+                pos = text.find("\n", pos + 1)
+            self._line_starts = starts
+        return self._line_starts
+
+    def offset_of(self, line: int, column: int = 1) -> int:
+        """Character offset of a 1-based line/column."""
+        starts = self.line_starts
+        line = max(1, min(line, len(starts)))
+        return min(starts[line - 1] + column - 1, len(self.text))
+
+    def position_of(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) of a character offset."""
+        starts = self.line_starts
+        idx = bisect.bisect_right(starts, offset) - 1
+        return idx + 1, offset - starts[idx] + 1
+
+    def line_text(self, line: int) -> str:
+        starts = self.line_starts
+        if line < 1 or line > len(starts):
+            return ""
+        end = starts[line] - 1 if line < len(starts) else len(self.text)
+        return self.text[starts[line - 1] : end]
+
+    def location(self, start: int, end: int | None = None) -> Location:
+        """A Location from character offsets."""
+        line, col = self.position_of(start)
+        if end is None:
+            return Location(self.path, line, col, offset=start)
+        eline, ecol = self.position_of(end)
+        return Location(self.path, line, col, eline, ecol, start, end)
+
+
+@dataclass(frozen=True, slots=True)
+class LoadError:
+    """A file that could not be (fully) loaded. Never fatal: the rest of the stack is
+    still checked. `kind` is one of: parse-error, too-large, binary, unreadable,
+    alias-bomb, symlink-loop, include-missing, include-outside, interpolation, invalid."""
+
+    file: str
+    message: str
+    kind: str = "parse-error"
+    line: int | None = None
+    column: int | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "kind": self.kind,
+            "message": self.message,
+        }

@@ -1,0 +1,322 @@
+"""The stack model: services, ports, health checks, Dockerfiles and nginx routes of every
+project under the scanned root, each fact with its source location. Loaders build it;
+rules, fixers, inventory and the diagnose analyzers read it. Pure data, no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from infradoctor.model.nginx import NginxConfig, ProxyRoute, ProxyTarget
+from infradoctor.model.source import LoadError, Location, SourceFile
+
+# ---------------------------------------------------------------- Dockerfile
+
+
+@dataclass(slots=True)
+class Instruction:
+    """One Dockerfile instruction. `value` is the raw text after the keyword (line
+    continuations joined); `exec_form` holds the parsed JSON array for exec form."""
+
+    keyword: str  # upper-case: FROM, RUN, USER, ...
+    value: str
+    location: Location
+    exec_form: list[str] | None = None
+    flags: dict[str, str] = field(default_factory=dict)  # --interval=30s, --from=build, ...
+
+
+@dataclass(slots=True)
+class Stage:
+    base_image: str
+    name: str | None
+    location: Location
+    instructions: list[Instruction] = field(default_factory=list)
+
+    def last(self, keyword: str) -> Instruction | None:
+        for ins in reversed(self.instructions):
+            if ins.keyword == keyword:
+                return ins
+        return None
+
+    def all(self, keyword: str) -> list[Instruction]:
+        return [i for i in self.instructions if i.keyword == keyword]
+
+
+@dataclass(slots=True)
+class Dockerfile:
+    path: str
+    stages: list[Stage]
+    args: dict[str, str | None] = field(default_factory=dict)  # ARG before first FROM
+
+    @property
+    def final(self) -> Stage | None:
+        return self.stages[-1] if self.stages else None
+
+    @property
+    def user(self) -> Instruction | None:
+        """The USER in effect in the final stage (None: runs as the base image's user)."""
+        return self.final.last("USER") if self.final else None
+
+    @property
+    def healthcheck(self) -> Instruction | None:
+        return self.final.last("HEALTHCHECK") if self.final else None
+
+    @property
+    def expose(self) -> list[Instruction]:
+        return self.final.all("EXPOSE") if self.final else []
+
+    @property
+    def cmd(self) -> Instruction | None:
+        return self.final.last("CMD") if self.final else None
+
+    @property
+    def entrypoint(self) -> Instruction | None:
+        return self.final.last("ENTRYPOINT") if self.final else None
+
+
+# ---------------------------------------------------------------- Compose
+
+
+@dataclass(slots=True)
+class Port:
+    """A compose `ports:` entry (short or long syntax)."""
+
+    target: int | None  # container port
+    published: int | None  # host port (first of a range)
+    published_range: tuple[int, int] | None
+    host_ip: str | None  # None = all interfaces
+    protocol: str
+    location: Location
+    raw: str
+
+
+@dataclass(slots=True)
+class Healthcheck:
+    """A health check from compose `healthcheck:` or Dockerfile `HEALTHCHECK`."""
+
+    test: list[str] | str | None
+    disabled: bool
+    source: str  # "compose" | "dockerfile"
+    location: Location
+    interval: str | None = None
+    timeout: str | None = None
+    retries: int | None = None
+    start_period: str | None = None
+
+    @property
+    def command_text(self) -> str:
+        if isinstance(self.test, list):
+            parts = self.test[1:] if self.test and self.test[0] in ("CMD", "CMD-SHELL") else self.test
+            return " ".join(parts)
+        return self.test or ""
+
+
+@dataclass(slots=True)
+class DependsOn:
+    service: str
+    condition: str  # service_started | service_healthy | service_completed_successfully
+    location: Location
+    long_syntax: bool = False
+    required: bool = True
+
+
+@dataclass(slots=True)
+class Logging:
+    driver: str | None  # None = daemon default (json-file unless configured)
+    options: dict[str, str]
+    location: Location | None
+
+
+@dataclass(slots=True)
+class Mount:
+    """A compose volume mount."""
+
+    type: str  # bind | volume | tmpfs | npipe
+    source: str | None  # host path (bind) or volume name
+    target: str
+    read_only: bool
+    location: Location
+    host_path: Path | None = None  # bind source resolved on disk (may not exist)
+
+
+@dataclass(slots=True)
+class EnvVar:
+    name: str
+    value: str | None  # after interpolation; None when only the name is given
+    location: Location
+    from_file: str | None = None  # env_file it came from
+
+
+@dataclass(slots=True)
+class ListenAddress:
+    """Where a service really accepts connections inside its container, and how we know."""
+
+    port: int
+    host: str | None  # bind address (None = unknown / all interfaces)
+    source: str  # expose | ports | EXPOSE | command:uvicorn | command:gunicorn | env:PORT | ...
+    location: Location | None
+
+
+@dataclass(slots=True)
+class Service:
+    """A compose service after merging overrides, `extends` and interpolation.
+    `key_locations` maps each top-level key of the service (restart, ports, healthcheck, ...)
+    to where it was (last) set, so rules and fixers can point at it."""
+
+    name: str
+    project: str  # Project.name
+    file: str  # compose file where the service is (first) defined
+    location: Location  # the service key
+    image: str | None = None
+    build_context: str | None = None  # relative to scan root (posix)
+    build_dockerfile: str | None = None  # path of the Dockerfile relative to scan root
+    dockerfile: Dockerfile | None = None  # linked Dockerfile model
+    container_name: str | None = None
+    hostname: str | None = None
+    command: list[str] | str | None = None
+    entrypoint: list[str] | str | None = None
+    environment: dict[str, EnvVar] = field(default_factory=dict)
+    env_files: list[str] = field(default_factory=list)
+    ports: list[Port] = field(default_factory=list)
+    expose: list[tuple[int, Location]] = field(default_factory=list)
+    healthcheck: Healthcheck | None = None  # compose-level only; see effective_healthcheck
+    restart: str | None = None
+    deploy_restart_condition: str | None = None
+    replicas: int | None = None  # deploy.replicas or scale
+    mem_limit: str | None = None
+    depends_on: list[DependsOn] = field(default_factory=list)
+    logging: Logging | None = None
+    volumes: list[Mount] = field(default_factory=list)
+    networks: dict[str, list[str]] = field(default_factory=dict)  # network -> aliases
+    network_mode: str | None = None
+    user: str | None = None
+    privileged: bool = False
+    read_only: bool = False
+    cap_drop: list[str] = field(default_factory=list)
+    cap_add: list[str] = field(default_factory=list)
+    security_opt: list[str] = field(default_factory=list)
+    profiles: list[str] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)
+    key_locations: dict[str, Location] = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)  # merged, interpolated mapping
+    listens: list[ListenAddress] = field(default_factory=list)  # filled by the link step
+
+    @property
+    def effective_healthcheck(self) -> Healthcheck | None:
+        """Compose healthcheck, else the Dockerfile HEALTHCHECK; None if none or disabled."""
+        if self.healthcheck is not None:
+            return None if self.healthcheck.disabled else self.healthcheck
+        if self.dockerfile is not None and self.dockerfile.healthcheck is not None:
+            ins = self.dockerfile.healthcheck
+            if ins.value.strip().upper() == "NONE":
+                return None
+            return Healthcheck(ins.value, False, "dockerfile", ins.location)
+        return None
+
+    @property
+    def image_name(self) -> str:
+        """Lower-cased image reference (or final Dockerfile base image) for heuristics."""
+        if self.image:
+            return self.image.lower()
+        if self.dockerfile and self.dockerfile.final:
+            return self.dockerfile.final.base_image.lower()
+        return ""
+
+    @property
+    def listen_ports(self) -> set[int]:
+        return {la.port for la in self.listens}
+
+    def loc(self, key: str) -> Location:
+        """Where `key` is set, falling back to the service key."""
+        return self.key_locations.get(key, self.location)
+
+
+@dataclass(slots=True)
+class ResolvedTarget:
+    """An nginx proxy target matched (or not) to a service of the stack."""
+
+    route: ProxyRoute
+    target: ProxyTarget
+    service: Service | None
+    via: str | None  # service-name | alias | container_name | hostname | published-port | None
+    reason: str | None = None  # why it is unresolved (external host, variable, ...)
+
+    @property
+    def location(self) -> Location:
+        return self.target.location or self.route.directive.location
+
+
+@dataclass(slots=True)
+class Project:
+    """One compose project (a base compose file plus overrides, or a `-f` list) and the
+    nginx configs and Dockerfiles that belong to it (under its directory or mounted)."""
+
+    name: str
+    directory: str  # relative to scan root ("." for the root)
+    compose_files: list[str] = field(default_factory=list)
+    services: dict[str, Service] = field(default_factory=dict)
+    nginx: list[NginxConfig] = field(default_factory=list)
+    # compose service running nginx that mounts/builds each config: root_file -> service
+    nginx_service: dict[str, str] = field(default_factory=dict)
+    networks: dict[str, Location] = field(default_factory=dict)
+    volumes: dict[str, Location] = field(default_factory=dict)
+    targets: list[ResolvedTarget] = field(default_factory=list)
+
+    def nginx_runs_on_host(self, config: NginxConfig) -> bool:
+        return config.root_file not in self.nginx_service
+
+    def service_for_host(self, host: str) -> Service | None:
+        """Compose DNS: service name, network alias, container_name or hostname."""
+        host = host.lower()
+        for svc in self.services.values():
+            if svc.name.lower() == host:
+                return svc
+        for svc in self.services.values():
+            names = {a.lower() for aliases in svc.networks.values() for a in aliases}
+            if svc.container_name:
+                names.add(svc.container_name.lower())
+            if svc.hostname:
+                names.add(svc.hostname.lower())
+            if host in names:
+                return svc
+        return None
+
+
+@dataclass(slots=True)
+class Stack:
+    """Everything loaded from the scanned root."""
+
+    root: Path
+    files: dict[str, SourceFile] = field(default_factory=dict)
+    projects: list[Project] = field(default_factory=list)
+    nginx: list[NginxConfig] = field(default_factory=list)  # all configs, incl. unattached
+    dockerfiles: dict[str, Dockerfile] = field(default_factory=dict)
+    errors: list[LoadError] = field(default_factory=list)
+
+    @property
+    def services(self) -> Iterator[Service]:
+        for p in self.projects:
+            yield from p.services.values()
+
+    @property
+    def targets(self) -> Iterator[ResolvedTarget]:
+        for p in self.projects:
+            yield from p.targets
+
+    def project_of(self, service: Service) -> Project:
+        for p in self.projects:
+            if p.name == service.project:
+                return p
+        raise KeyError(service.project)
+
+    def project_for_nginx(self, config: NginxConfig) -> Project | None:
+        for p in self.projects:
+            if config in p.nginx:
+                return p
+        return None
+
+    def routes(self) -> Iterator[ProxyRoute]:
+        for cfg in self.nginx:
+            yield from cfg.routes
