@@ -1,0 +1,29 @@
+"""Shared test helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+CORPUS = SHARED / "corpus"
+
+
+def write_tree(root: Path, files: Mapping[str, str]) -> Path:
+    """Write {relative path: text} under root and return root."""
+    for rel, text in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+    return root
+
+
+@pytest.fixture
+def tree(tmp_path: Path):
+    def make(files: Mapping[str, str], name: str = "stack") -> Path:
+        return write_tree(tmp_path / name, files)
+
+    return make
