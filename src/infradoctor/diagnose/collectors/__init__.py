@@ -1,0 +1,1 @@
+"""Live-host evidence collectors: one module per layer, each `collect(ctx, bundle)`."""
