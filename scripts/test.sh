@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Run the whole test suite on a fresh machine: system packages (nginx, docker.io, ...),
+# a virtualenv with the package and its test deps, then pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ -f scripts/ci-system-deps.sh ]; then
+  bash scripts/ci-system-deps.sh
+fi
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+.venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
+exec .venv/bin/pytest -q "$@"
