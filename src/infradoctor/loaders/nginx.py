@@ -1,17 +1,474 @@
-"""nginx loader (stub until implemented)."""
+"""nginx loader: parse every nginx file, splice `include`s (globs, /etc/nginx paths mapped
+onto the tree, `nginx -T` dumps), and build upstreams and proxy routes.
+
+Files included by another file are spliced where the `include` sits (each directive keeps
+its own file in its Location) and are not roots; every other file is the root of an
+NginxConfig. Missing well-known system files (mime.types, proxy_params, ...) are fine.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import fnmatch
+import glob
+import os
+import posixpath
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 from infradoctor.loaders.files import SourceReader
-from infradoctor.model.nginx import NginxConfig
-from infradoctor.model.source import LoadError, SourceFile
+from infradoctor.model.nginx import (
+    Directive,
+    NginxConfig,
+    ProxyRoute,
+    ProxyTarget,
+    Upstream,
+    UpstreamServer,
+)
+from infradoctor.model.source import FileKind, LoadError, Location, SourceFile
+from infradoctor.syntax.nginx import ParsedFile, is_nginx_t_dump, parse_nginx, split_nginx_t
+
+# Prefixes under which packaged/containerised nginx keeps its config; an include of
+# /etc/nginx/x is looked up as x next to the tree's nginx.conf.
+CONF_PREFIXES = ("/etc/nginx/", "/usr/local/nginx/conf/", "/usr/local/openresty/nginx/conf/",
+                 "/usr/local/etc/nginx/", "/opt/bitnami/nginx/conf/", "/config/nginx/")
+
+# Files every nginx package ships; an include of one that is not in the tree is fine.
+SYSTEM_INCLUDES = frozenset({
+    "mime.types", "fastcgi_params", "fastcgi.conf", "proxy_params", "uwsgi_params",
+    "scgi_params", "koi-utf", "koi-win", "win-utf", "fastcgi-php.conf", "snakeoil.conf",
+    "options-ssl-nginx.conf", "ssl-dhparams.pem", "naxsi_core.rules",
+})
+SYSTEM_DIRS = ("/etc/letsencrypt/", "/usr/share/nginx/", "/etc/nginx/modules-enabled/",
+               "/usr/lib/nginx/", "/etc/nginx/modules/")
+
+PASS_KINDS = {"proxy_pass": "proxy", "fastcgi_pass": "fastcgi", "uwsgi_pass": "uwsgi",
+              "grpc_pass": "grpc"}
+DEFAULT_PORTS = {"http": 80, "https": 443, "grpc": 80, "grpcs": 443, "ws": 80, "wss": 443}
+# Contexts whose *_pass / upstream are not HTTP (never routes).
+NON_HTTP_CONTEXTS = frozenset({"stream", "mail"})
+ENV_PLACEHOLDER_RE = re.compile(r"\$\{[A-Z_][A-Z0-9_]*\}")
+GLOB_CHARS = frozenset("*?[")
+
+
+@dataclass(slots=True)
+class _Unit:
+    """One parsed (virtual) file: a real file or one file of an `nginx -T` dump."""
+
+    key: str  # real relative path, or "<dump>::/etc/nginx/x.conf" for dump members
+    parsed: ParsedFile
+    location_file: str  # the real file Locations point at
+    dump: str | None = None  # the dump file this unit belongs to
+
+
+class _Loader:
+    def __init__(self, sources: Sequence[SourceFile], reader: SourceReader) -> None:
+        self.reader = reader
+        self.units: dict[str, _Unit] = {}
+        self.errors: list[LoadError] = []
+        self._error_keys: set[tuple[str, int | None, str]] = set()
+        self.source_keys: list[str] = []
+        self.dump_members: dict[str, list[str]] = {}  # dump path -> unit keys in order
+        for src in sources:
+            self._add_source(src)
+        # Paths (and template-stripped aliases) of every known nginx file, for suffix matching.
+        self._known_parts: list[tuple[str, tuple[str, ...]]] = []
+        for key in self.source_keys:
+            if key in self.dump_members:
+                continue
+            parts = tuple(key.split("/"))
+            self._known_parts.append((key, parts))
+            if parts[-1].endswith(".template"):
+                alias = list(parts[:-1]) + [parts[-1][: -len(".template")]]
+                if len(alias) > 1 and alias[-2] == "templates":
+                    alias[-2] = "conf.d"
+                self._known_parts.append((key, tuple(alias)))
+
+    # ------------------------------------------------------------------ parsing
+
+    def _add_source(self, src: SourceFile) -> None:
+        if src.path in self.units or src.path in self.dump_members:
+            return
+        if is_nginx_t_dump(src.text):
+            members: list[str] = []
+            for vpath, start, end in split_nginx_t(src.text):
+                key = f"{src.path}::{vpath}"
+                parsed = parse_nginx(src, start, end)
+                self.units[key] = _Unit(key, parsed, src.path, dump=src.path)
+                members.append(key)
+                self._errors(parsed.errors)
+            self.dump_members[src.path] = members
+            self.source_keys.append(src.path)
+            return
+        parsed = parse_nginx(src)
+        self.units[src.path] = _Unit(src.path, parsed, src.path)
+        self._errors(parsed.errors)
+        self.source_keys.append(src.path)
+
+    def _errors(self, errors: Iterable[LoadError]) -> None:
+        for e in errors:
+            key = (e.file, e.line, e.message)
+            if key not in self._error_keys:
+                self._error_keys.add(key)
+                self.errors.append(e)
+
+    def _unit_for_disk(self, rel: str) -> _Unit | None:
+        """A file reached only through an include (e.g. proxy_params without blocks)."""
+        unit = self.units.get(rel)
+        if unit is not None:
+            return unit
+        res = self.reader.read(self.reader.root / rel, FileKind.NGINX)
+        if isinstance(res, LoadError):
+            self._errors([res])
+            return None
+        parsed = parse_nginx(res)
+        self._errors(parsed.errors)
+        unit = _Unit(rel, parsed, res.path)
+        self.units[rel] = unit
+        return unit
+
+    # ------------------------------------------------------------------ includes
+
+    def resolve_include(self, unit: _Unit, include: Directive,
+                        conf_dir: str) -> list[str] | None:
+        """Unit keys an `include` pulls in (sorted like nginx's glob); None if it is
+        unresolved (an error has been recorded unless it is a well-known system file)."""
+        if not include.args:
+            return []
+        pattern = include.args[0]
+        is_glob = any(c in GLOB_CHARS for c in pattern)
+        if unit.dump is not None:
+            return self._resolve_in_dump(unit, pattern)
+        if "$" in pattern or "{{" in pattern:
+            return []  # templated include: cannot be followed statically
+        here = posixpath.dirname(unit.key)
+        tries: list[str] = []
+        if pattern.startswith("/"):
+            for prefix in CONF_PREFIXES:
+                if pattern.startswith(prefix):
+                    rest = pattern[len(prefix):]
+                    tries += [posixpath.join(conf_dir, rest), posixpath.join(here, rest)]
+                    break
+        else:
+            tries += [posixpath.join(here, pattern), posixpath.join(conf_dir, pattern)]
+        outside = False
+        for cand in dict.fromkeys(tries):
+            found, was_outside = self._glob_disk(cand)
+            outside = outside or was_outside
+            if found:
+                return [k for k in found if k != unit.key]
+        rest = pattern
+        for prefix in CONF_PREFIXES:
+            if pattern.startswith(prefix):
+                rest = pattern[len(prefix):]
+                break
+        suffix = self._suffix_match(rest.lstrip("/"), here, unit.key) if rest else []
+        if suffix:
+            return suffix
+        if is_glob:
+            return []  # nginx accepts a glob that matches nothing
+        name = posixpath.basename(pattern)
+        if name in SYSTEM_INCLUDES or pattern.startswith(SYSTEM_DIRS):
+            return None
+        if outside or (pattern.startswith("/") and not pattern.startswith(CONF_PREFIXES)):
+            self._errors([LoadError(unit.location_file,
+                                    f"include {pattern} points outside the scanned tree",
+                                    "include-outside", include.location.line,
+                                    include.location.column)])
+        else:
+            self._errors([LoadError(unit.location_file,
+                                    f"include {pattern} matches no file in the scanned tree",
+                                    "include-missing", include.location.line,
+                                    include.location.column)])
+        return None
+
+    def _glob_disk(self, rel_pattern: str) -> tuple[list[str], bool]:
+        """Files under the root matching a root-relative pattern; flag if it leaves root."""
+        norm = posixpath.normpath(rel_pattern)
+        if norm.startswith("../") or norm == "..":
+            return [], True
+        base = self.reader.root
+        full = os.path.join(str(base), norm)
+        if any(c in GLOB_CHARS for c in norm):
+            paths = sorted(glob.glob(full))
+        else:
+            paths = [full] if os.path.exists(full) else []
+        out: list[str] = []
+        outside = False
+        for p in paths:
+            path = Path(p)
+            if not path.is_file():
+                continue
+            if not self.reader.inside(path):
+                outside = True
+                continue
+            out.append(self.reader.relpath(path))
+        return out, outside
+
+    def _suffix_match(self, rest: str, here: str, self_key: str) -> list[str]:
+        """Known nginx files whose trailing path components match `rest`, preferring the
+        nearest ancestor directory of the including file."""
+        want = tuple(p for p in rest.split("/") if p)
+        if not want or (len(want) == 1 and any(c in GLOB_CHARS for c in want[0])):
+            return []
+        hits: list[str] = []
+        for key, parts in self._known_parts:
+            if key == self_key or len(parts) < len(want):
+                continue
+            tail = parts[-len(want):]
+            if all(fnmatch.fnmatchcase(t, w) for t, w in zip(tail, want, strict=True)):
+                hits.append(key)
+        if not hits:
+            return []
+        anc = here
+        while True:
+            prefix = anc + "/" if anc else ""
+            near = [k for k in hits if k.startswith(prefix)]
+            if near:
+                return sorted(dict.fromkeys(near))
+            if not anc:
+                return []
+            anc = posixpath.dirname(anc)
+
+    def _resolve_in_dump(self, unit: _Unit, pattern: str) -> list[str]:
+        assert unit.dump is not None
+        members = self.dump_members.get(unit.dump, [])
+        prefix = f"{unit.dump}::"
+        vpaths = [m[len(prefix):] for m in members]
+        first = vpaths[0] if vpaths else "/etc/nginx/nginx.conf"
+        if not pattern.startswith("/"):
+            pattern = posixpath.join(posixpath.dirname(first), pattern)
+        out = [prefix + v for v in vpaths if fnmatch.fnmatchcase(v, pattern)]
+        return [k for k in out if k != unit.key]
+
+    def conf_dir_for(self, key: str) -> str:
+        """Directory nginx would treat as its prefix: the nearest nginx.conf's dir."""
+        d = posixpath.dirname(key)
+        while True:
+            cand = posixpath.join(d, "nginx.conf") if d else "nginx.conf"
+            if cand in self.units:
+                return d
+            if not d:
+                return posixpath.dirname(key)
+            d = posixpath.dirname(d)
+
+    # ------------------------------------------------------------------ splicing
+
+    def included_keys(self) -> set[str]:
+        """Every unit some *other* unit includes (those are not roots)."""
+        out: set[str] = set()
+        for key in list(self.units):
+            unit = self.units[key]
+            conf_dir = self.conf_dir_for(key)
+            for inc in _walk_includes(unit.parsed.directives):
+                for k in self.resolve_include(unit, inc, conf_dir) or []:
+                    if k != key:
+                        out.add(k)
+                        if k not in self.units:
+                            self._unit_for_disk(k)
+        return out
+
+    def splice(self, unit: _Unit, directives: list[Directive], parent: Directive,
+               chain: tuple[str, ...], conf_dir: str, files: list[str]) -> list[Directive]:
+        out: list[Directive] = []
+        for d in directives:
+            c = Directive(d.name, list(d.args), d.location, None, parent, d.block_open,
+                          d.block_close, d.comment)
+            out.append(c)
+            if d.block is not None:
+                c.block = self.splice(unit, d.block, c, chain, conf_dir, files)
+            if d.name != "include" or d.block is not None:
+                continue
+            for key in self.resolve_include(unit, d, conf_dir) or []:
+                if key in chain:
+                    self._errors([LoadError(unit.location_file,
+                                            f"include cycle: {' -> '.join(chain + (key,))}",
+                                            "include-cycle", d.location.line,
+                                            d.location.column)])
+                    continue
+                inc = self.units.get(key) or self._unit_for_disk(key)
+                if inc is None:
+                    continue
+                if inc.location_file not in files:
+                    files.append(inc.location_file)
+                self.visited.add(key)
+                out.extend(self.splice(inc, inc.parsed.directives, parent, chain + (key,),
+                                       conf_dir, files))
+        return out
+
+    def build(self) -> list[NginxConfig]:
+        self.visited: set[str] = set()
+        included = self.included_keys()
+        configs: list[NginxConfig] = []
+        roots: list[str] = []
+        for key in self.source_keys:
+            if key in self.dump_members:
+                members = self.dump_members[key]
+                if members:
+                    roots.append(members[0])
+            elif key not in included:
+                roots.append(key)
+        for key in roots:
+            configs.append(self._build_one(key))
+        # Sources never reached from a root (include cycles only): roots of their own.
+        while True:
+            rest = [k for k in self.source_keys
+                    if k not in self.dump_members and k not in self.visited]
+            if not rest:
+                break
+            configs.append(self._build_one(rest[0]))
+        return configs
+
+    def _build_one(self, key: str) -> NginxConfig:
+        unit = self.units[key]
+        self.visited.add(key)
+        root = Directive("", [], Location(unit.location_file, 1, 1, offset=0), block=[])
+        files = [unit.location_file]
+        conf_dir = self.conf_dir_for(key) if unit.dump is None else ""
+        root.block = self.splice(unit, unit.parsed.directives, root, (key,), conf_dir, files)
+        top = {d.name for d in root.block}
+        is_snippet = unit.dump is None and "http" not in top and bool(
+            top & {"server", "upstream", "location", "map"})
+        template = any(self._is_template(f) for f in files)
+        cfg = NginxConfig(unit.location_file, root, files, is_snippet=is_snippet,
+                          template=template)
+        build_routes(cfg)
+        return cfg
+
+    def _is_template(self, file: str) -> bool:
+        unit = self.units.get(file)
+        return file.endswith(".template") or (unit is not None and unit.parsed.template)
+
+
+def _walk_includes(directives: list[Directive]) -> Iterable[Directive]:
+    for d in directives:
+        if d.name == "include" and d.block is None:
+            yield d
+        elif d.block:
+            yield from _walk_includes(d.block)
+
+
+# ---------------------------------------------------------------------- routes
+
+
+def _split_hostport(hostport: str) -> tuple[str | None, int | None, str | None]:
+    """(host, port, port_text) of `host:port`, `[v6]:port`, or `host`."""
+    if hostport.startswith("["):
+        close = hostport.find("]")
+        if close != -1:
+            host = hostport[1:close]
+            rest = hostport[close + 1:]
+            port_text = rest[1:] if rest.startswith(":") else None
+            return host, int(port_text) if port_text and port_text.isdigit() else None, port_text
+    if hostport.count(":") == 1:
+        host, port_text = hostport.split(":")
+        return host or None, int(port_text) if port_text.isdigit() else None, port_text
+    return hostport or None, None, None
+
+
+def _has_vars(text: str, template: bool) -> bool:
+    if template:
+        text = ENV_PLACEHOLDER_RE.sub("", text)
+    return "$" in text or "{{" in text or bool(ENV_PLACEHOLDER_RE.search(text))
+
+
+def parse_upstream(d: Directive) -> Upstream:
+    servers: list[UpstreamServer] = []
+    for s in d.children("server"):
+        if not s.args:
+            continue
+        address = s.args[0]
+        params: dict[str, str] = {}
+        for p in s.args[1:]:
+            k, _, v = p.partition("=")
+            params[k] = v
+        if address.startswith("unix:"):
+            servers.append(UpstreamServer(address, None, None, address[5:], params, s.location))
+            continue
+        host, port, _ = _split_hostport(address)
+        servers.append(UpstreamServer(address, host, port if port is not None else 80, None,
+                                      params, s.location))
+    return Upstream(d.args[0] if d.args else "", servers, d)
+
+
+def parse_pass(cfg: NginxConfig, d: Directive) -> ProxyRoute:
+    """A ProxyRoute for one *_pass directive (server/location filled by the caller)."""
+    kind = PASS_KINDS[d.name]
+    raw = d.args[0] if d.args else ""
+    scheme: str | None = None
+    rest = raw
+    if "://" in raw:
+        scheme_text, rest = raw.split("://", 1)
+        scheme = scheme_text.lower()
+    elif kind == "proxy":
+        scheme = None
+    elif kind == "grpc":
+        scheme = "grpc"
+    uri: str | None = None
+    unix: str | None = None
+    if rest.startswith("unix:"):
+        sock = rest[5:]
+        if kind == "proxy" or kind == "grpc" or kind == "uwsgi":
+            sock, sep, tail = sock.partition(":")
+            uri = tail if sep and tail else None
+        unix = sock
+        hostport = ""
+    else:
+        slash = rest.find("/")
+        hostport, uri = (rest, None) if slash == -1 else (rest[:slash], rest[slash:])
+    template = cfg.template
+    targets: list[ProxyTarget] = []
+    upstream: Upstream | None = None
+    if unix is not None:
+        targets.append(ProxyTarget(None, None, unix, _has_vars(unix, template), d.location))
+    else:
+        host, port, port_text = _split_hostport(hostport)
+        host_vars = _has_vars(hostport, template)
+        if host and not host_vars and port_text is None and host in cfg.upstreams:
+            upstream = cfg.upstreams[host]
+            for s in upstream.servers:
+                targets.append(ProxyTarget(s.host, s.port, s.unix, False, s.location))
+        else:
+            if port is None and not host_vars and port_text is None:
+                port = DEFAULT_PORTS.get(scheme or "") if kind in ("proxy", "grpc") else None
+            targets.append(ProxyTarget(host, port, None, host_vars, d.location))
+    return ProxyRoute(cfg, d, kind, scheme, raw, uri, upstream, targets, None, None)
+
+
+def build_routes(cfg: NginxConfig) -> None:
+    """Fill cfg.upstreams and cfg.routes from the spliced tree (HTTP context only)."""
+    passes: list[Directive] = []
+
+    def visit(block: list[Directive], skip: bool) -> None:
+        for d in block:
+            if d.name in NON_HTTP_CONTEXTS and d.block is not None:
+                continue
+            if d.name == "upstream" and d.block is not None:
+                if d.args and d.args[0] not in cfg.upstreams:
+                    cfg.upstreams[d.args[0]] = parse_upstream(d)
+                continue
+            if d.name in PASS_KINDS and d.block is None and not skip:
+                passes.append(d)
+            if d.block:
+                visit(d.block, skip)
+
+    visit(cfg.root.block or [], False)
+    for d in passes:
+        route = parse_pass(cfg, d)
+        route.server = d.enclosing("server")
+        route.location_block = d.enclosing("location")
+        cfg.routes.append(route)
 
 
 def load_nginx_configs(
     sources: Sequence[SourceFile], reader: SourceReader
 ) -> tuple[list[NginxConfig], list[LoadError]]:
     """Parse every nginx file; files included by another one are spliced into it, the
-    rest become roots of their own NginxConfig."""
-    return [], []
+    rest become roots of their own NginxConfig. Never raises for bad input."""
+    loader = _Loader(sources, reader)
+    configs = loader.build()
+    return configs, loader.errors
+
+
+__all__ = ["build_routes", "load_nginx_configs", "parse_pass", "parse_upstream"]

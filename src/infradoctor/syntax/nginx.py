@@ -1,0 +1,294 @@
+"""nginx tokenizer and parser that keeps exact offsets and comments.
+
+One compiled-regex pass over the text builds `Directive` trees whose locations cover the
+whole directive source (name .. `;` or closing `}`), so fixers can replace directives and
+insert into blocks at `block_close`. Bad input never raises: problems become LoadErrors
+and parsing continues with what could be understood. Shared by the nginx loader and the
+nginx fixers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from infradoctor.model.nginx import Directive
+from infradoctor.model.source import LoadError, Location, SourceFile
+
+# Word pieces: `${VAR}`, template expressions `{{ ... }}`, backslash escapes, plain chars.
+# A word may not *start* with a quote or `#` (those start a string / comment) but may
+# contain them, as in nginx. `}` ends a word (nginx would keep it, but `x}` is never
+# meant as a word in real configs and this keeps `{ return 404}` sane).
+_PIECE_FIRST = r"\{\{.*?\}\}|\$\{[^}\s]*\}|\\.|[^\s;{}\"'#\\$]|\$"
+_PIECE_NEXT = r"\{\{.*?\}\}|\$\{[^}\s]*\}|\\.|[^\s;{}\\$]|\$"
+
+TOKEN_RE = re.compile(
+    r"(?P<ws>\s+)"
+    r"|(?P<comment>\#[^\n]*)"
+    r"|(?P<tplstmt>\{%.*?%\}|\{\#.*?\#\})"  # Jinja/Liquid statements and comments
+    rf"|(?P<word>(?:{_PIECE_FIRST})(?:{_PIECE_NEXT})*)"
+    r"|(?P<dq>\"(?:[^\"\\]|\\.)*\")"
+    r"|(?P<sq>'(?:[^'\\]|\\.)*')"
+    r"|(?P<open>\{)"
+    r"|(?P<close>\})"
+    r"|(?P<semi>;)"
+    r"|(?P<bad>.)",
+    re.DOTALL,
+)
+
+# Template markers: envsubst `${VAR}` and Jinja/gomplate/Liquid/Helm `{{ }}` / `{% %}`.
+TEMPLATE_RE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}|\{\{|\{%")
+NGINX_T_MARKER_RE = re.compile(r"^# configuration file (.+?):[ \t]*$", re.MULTILINE)
+
+_ESCAPES = {"t": "\t", "n": "\n", "r": "\r", '"': '"', "'": "'", "\\": "\\"}
+_ESCAPE_RE = re.compile(r"\\(.)", re.DOTALL)
+
+
+def _unescape(body: str) -> str:
+    if "\\" not in body:
+        return body
+    return _ESCAPE_RE.sub(lambda m: _ESCAPES.get(m.group(1), "\\" + m.group(1)), body)
+
+
+@dataclass(slots=True)
+class Comment:
+    """A full-line comment (kept for suppression handling and fixers)."""
+
+    text: str  # without the leading `#`
+    location: Location
+
+
+@dataclass(slots=True)
+class ParsedFile:
+    """The top-level directives of one (virtual) file plus its comments and errors.
+    `directives` have `parent=None` at the top; the loader re-parents them when splicing."""
+
+    path: str
+    directives: list[Directive]
+    comments: list[Comment] = field(default_factory=list)
+    errors: list[LoadError] = field(default_factory=list)
+    template: bool = False  # contains ${VAR} or {{ }} / {% %} template markup
+
+
+@dataclass(slots=True)
+class _Frame:
+    directive: Directive | None  # None for the top level
+    children: list[Directive]
+
+
+def _lua_block_end(text: str, pos: int, end: int) -> int:
+    """Offset of the `}` that closes a Lua block whose `{` is just before `pos`
+    (skipping Lua strings and comments), or -1 when unbalanced."""
+    depth = 1
+    i = pos
+    while i < end:
+        ch = text[i]
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+        elif ch in "\"'":
+            j = i + 1
+            while j < end and text[j] != ch and text[j] != "\n":
+                j += 2 if text[j] == "\\" else 1
+            i = j
+        elif ch == "-" and text.startswith("--", i):
+            if text.startswith("--[[", i):
+                close = text.find("]]", i + 4, end)
+                i = end if close == -1 else close + 1
+            else:
+                nl = text.find("\n", i, end)
+                i = end if nl == -1 else nl
+        elif ch == "[" and text.startswith("[[", i):
+            close = text.find("]]", i + 2, end)
+            i = end if close == -1 else close + 1
+        i += 1
+    return -1
+
+
+def parse_nginx(src: SourceFile, start: int = 0, end: int | None = None,
+                path: str | None = None) -> ParsedFile:
+    """Parse src.text[start:end] (a whole file, or one file of an `nginx -T` dump).
+    Locations name `path` (default src.path) and offsets index into src.text."""
+    text = src.text
+    end = len(text) if end is None else end
+    fname = path or src.path
+    result = ParsedFile(fname, [], template=bool(TEMPLATE_RE.search(text, start, end)))
+    errors = result.errors
+    loc = src.location
+
+    def error(offset: int, message: str) -> None:
+        line, col = src.position_of(offset)
+        errors.append(LoadError(fname, message, "parse-error", line, col))
+
+    top = _Frame(None, result.directives)
+    stack: list[_Frame] = [top]
+    # Pending directive: its words and the offset of its first word.
+    words: list[str] = []
+    first_start = -1
+    last_end = -1
+    # The most recently finished directive (for trailing comments) and its end line.
+    last_done: Directive | None = None
+    last_done_end = -1
+    match = TOKEN_RE.match
+    pos = start
+    while pos < end:
+        m = match(text, pos, end)
+        assert m is not None  # `bad` matches any single char
+        kind = m.lastgroup
+        tok_start, pos = m.start(), m.end()
+        if kind == "ws":
+            continue
+        if kind == "word":
+            if not words:
+                first_start = tok_start
+            words.append(m.group())
+            last_end = pos
+            continue
+        if kind == "dq" or kind == "sq":
+            if not words:
+                first_start = tok_start
+            words.append(_unescape(text[tok_start + 1 : pos - 1]))
+            last_end = pos
+            continue
+        if kind == "comment" or kind == "tplstmt":
+            if kind == "comment":
+                body = m.group()[1:]
+                if (last_done is not None and not words and last_done.comment is None
+                        and "\n" not in text[last_done_end:tok_start]):
+                    last_done.comment = body.strip()
+                else:
+                    result.comments.append(Comment(body, loc(tok_start, pos)))
+            continue
+        if kind == "semi":
+            if not words:
+                error(tok_start, 'unexpected ";"')
+                continue
+            d = Directive(words[0], words[1:], loc(first_start, pos))
+            if d.name == "if":
+                _strip_if_parens(d)
+            stack[-1].children.append(d)
+            words = []
+            last_done, last_done_end = d, pos
+            continue
+        if kind == "open":
+            if not words:
+                error(tok_start, 'unexpected "{" (block without a directive name)')
+                words, first_start = ["{"], tok_start
+            d = Directive(words[0], words[1:], loc(first_start, pos), block=[],
+                          block_open=tok_start)
+            if d.name == "if":
+                _strip_if_parens(d)
+            stack[-1].children.append(d)
+            words = []
+            if d.name.endswith("_by_lua_block"):
+                close = _lua_block_end(text, pos, end)
+                if close == -1:
+                    error(tok_start, f'unbalanced braces: "{d.name}" block is not closed')
+                    d.location = loc(first_start, end)
+                    pos = end
+                    break
+                d.block_close = close
+                pos = close + 1
+                d.location = loc(first_start, pos)
+                last_done, last_done_end = d, pos
+                continue
+            # A comment right after `{` on the same line describes the block.
+            last_done, last_done_end = d, pos
+            stack.append(_Frame(d, d.block))  # type: ignore[arg-type]
+            continue
+        if kind == "close":
+            if words:
+                error(last_end, f'missing ";" after "{words[0]}" before "}}"')
+                d = Directive(words[0], words[1:], loc(first_start, last_end))
+                stack[-1].children.append(d)
+                words = []
+            if len(stack) == 1:
+                error(tok_start, 'unexpected "}" (no block is open)')
+                continue
+            frame = stack.pop()
+            blk = frame.directive
+            assert blk is not None
+            blk.block_close = tok_start
+            blk.location = loc(blk.location.offset or 0, pos)
+            last_done, last_done_end = blk, pos
+            continue
+        # kind == "bad": an unterminated quote (everything else is a word char).
+        ch = m.group()
+        if ch in "\"'":
+            error(tok_start, f"unterminated quoted string starting with {ch}")
+            pos = end
+            break
+        error(tok_start, f"unexpected character {ch!r}")
+    if words:
+        error(last_end, f'missing ";" at end of file after "{words[0]}"')
+        stack[-1].children.append(Directive(words[0], words[1:], loc(first_start, last_end)))
+    while len(stack) > 1:
+        frame = stack.pop()
+        blk = frame.directive
+        assert blk is not None
+        line = blk.location.line
+        error(blk.location.offset or 0,
+              f'unbalanced braces: "{blk.name}" block opened at line {line} is not closed')
+        blk.location = loc(blk.location.offset or 0, end)
+    _link_parents(result.directives, None)
+    return result
+
+
+def _strip_if_parens(d: Directive) -> None:
+    """`if ($a = b)` tokenises as `($a`, `=`, `b)`: keep the condition without parens."""
+    args = d.args
+    if args and args[0].startswith("("):
+        args[0] = args[0][1:]
+        if not args[0]:
+            del args[0]
+    if args and args[-1].endswith(")"):
+        args[-1] = args[-1][:-1]
+        if not args[-1]:
+            del args[-1]
+
+
+def _link_parents(children: list[Directive], parent: Directive | None) -> None:
+    for d in children:
+        d.parent = parent
+        if d.block:
+            _link_parents(d.block, d)
+
+
+def split_nginx_t(text: str) -> list[tuple[str, int, int]]:
+    """Split `nginx -T` output into virtual files: (path, start, end) offsets into text.
+    Empty when the text has no `# configuration file <path>:` markers."""
+    marks = list(NGINX_T_MARKER_RE.finditer(text))
+    out: list[tuple[str, int, int]] = []
+    for i, m in enumerate(marks):
+        body_start = m.end() + 1 if m.end() < len(text) else m.end()
+        body_end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
+        out.append((m.group(1).strip(), min(body_start, body_end), body_end))
+    return out
+
+
+def is_nginx_t_dump(text: str) -> bool:
+    return NGINX_T_MARKER_RE.search(text) is not None
+
+
+def clone(d: Directive, parent: Directive | None) -> Directive:
+    """A deep copy (a file included twice needs its own parent links each time)."""
+    c = Directive(d.name, list(d.args), d.location, None, parent, d.block_open,
+                  d.block_close, d.comment)
+    if d.block is not None:
+        c.block = [clone(x, c) for x in d.block]
+    return c
+
+
+def directive_source(src: SourceFile, d: Directive) -> str:
+    """The exact source text of a directive (for messages and tests)."""
+    loc = d.location
+    if loc.offset is None or loc.end_offset is None:
+        return ""
+    return src.text[loc.offset : loc.end_offset]
+
+
+__all__ = ["Comment", "ParsedFile", "clone", "directive_source", "is_nginx_t_dump",
+           "parse_nginx", "split_nginx_t"]
