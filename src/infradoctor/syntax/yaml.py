@@ -1,0 +1,432 @@
+"""Positioned YAML: libyaml's C composer turned into a small tree (`PNode`) in which every
+mapping key and every value keeps its `Location` (file, 1-based line/column, char offsets).
+
+Why not `yaml.safe_load`: rules must point at file:line and fixers edit spans of the
+original text, so we need the node marks, and we need to survive hostile input:
+
+* alias bombs: aliases share node objects, so conversion is memoised per node (a
+  billion-laughs document converts in O(distinct nodes)) while the *expanded* size is
+  counted; past the budget the file is refused with a LoadError kind "alias-bomb";
+* deep nesting: libyaml's composer recurses in C and crashes the interpreter on very deep
+  documents, so nesting is estimated before parsing and checked exactly while converting;
+* recursive anchors (`&a [*a]`) are refused instead of looping.
+
+Plain scalars are resolved with the YAML 1.2 core schema, as Docker Compose and kubectl
+(go-yaml) read them: `yes`/`on` stay strings, `22:22` is not a base-60 integer and dates
+stay strings. Merge keys (`<<: *a`, `<<: [*a, *b]`) follow YAML 1.1: explicit keys win,
+then the first merged mapping wins over later ones. Tags such as `!reset`/`!override` are
+kept on `PNode.tag` for the loaders that give them meaning.
+
+`PNode.value` is the plain Python value (dict/list/str/int/float/bool/None). Shared
+(aliased) nodes give shared Python objects: treat values as read-only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Hashable, Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import yaml
+
+from infradoctor.model.source import LoadError, Location, SourceFile
+
+try:  # libyaml's C loader; the pure-Python one only as a fallback
+    _Loader: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on the PyYAML build
+    _Loader = yaml.SafeLoader
+
+MAX_EXPANDED_NODES = 1_000_000  # expanded (alias-resolved) nodes allowed per document
+MAX_DEPTH = 200  # nesting levels allowed while converting
+_PRESCAN_DEPTH = 5000  # estimated nesting that libyaml's C composer is allowed to see
+
+_TAG = "tag:yaml.org,2002:"
+_MERGE_TAG = _TAG + "merge"
+_IMPLICIT_TAGS = frozenset(_TAG + t for t in ("null", "bool", "int", "float", "timestamp"))
+_STR_TAG = _TAG + "str"
+_INT_RE = re.compile(r"[-+]?[0-9]+")
+_HEX_RE = re.compile(r"0x[0-9a-fA-F]+")
+_OCT_RE = re.compile(r"0o[0-7]+")
+_FLOAT_RE = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+_INF_RE = re.compile(r"[-+]?\.(inf|Inf|INF)")
+_NAN_RE = re.compile(r"\.(nan|NaN|NAN)")
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+_TRUES = frozenset({"true", "True", "TRUE"})
+_FALSES = frozenset({"false", "False", "FALSE"})
+_ODD_BREAKS = re.compile("[\r\x85\u2028\u2029]")
+_FLOW_BRACKETS = re.compile(r"[\[\]{}]")
+_BLOCK_PREFIX = re.compile(r"^[ \t?:-]*", re.MULTILINE)
+
+NodeKind = Literal["scalar", "mapping", "sequence"]
+
+
+def resolve_plain_scalar(text: str) -> Any:
+    """YAML 1.2 core-schema value of an unquoted scalar (what go-yaml v3 would give)."""
+    if text in _NULLS:
+        return None
+    if text in _TRUES:
+        return True
+    if text in _FALSES:
+        return False
+    if _INT_RE.fullmatch(text):
+        return int(text)
+    if _HEX_RE.fullmatch(text):
+        return int(text[2:], 16)
+    if _OCT_RE.fullmatch(text):
+        return int(text[2:], 8)
+    if _FLOAT_RE.fullmatch(text):
+        return float(text)
+    if _INF_RE.fullmatch(text):
+        return float("-inf") if text.startswith("-") else float("inf")
+    if _NAN_RE.fullmatch(text):
+        return float("nan")
+    return text
+
+
+@dataclass(slots=True)
+class PEntry:
+    """One mapping entry: the key, where the key is written, and the value node.
+    `merged` is True when the entry came in through a `<<` merge key."""
+
+    key: Hashable
+    key_location: Location
+    value: PNode
+    merged: bool = False
+
+
+class PNode:
+    """A YAML node with its location. Mappings: `get`, `key_location`, `entries`;
+    sequences: `items`; scalars: `scalar` (resolved) and `raw` (source text)."""
+
+    __slots__ = ("kind", "tag", "location", "raw", "scalar", "items", "entries", "style",
+                 "_plain")
+
+    def __init__(
+        self,
+        kind: NodeKind,
+        location: Location,
+        *,
+        tag: str | None = None,
+        scalar: Any = None,
+        raw: str | None = None,
+        items: list[PNode] | None = None,
+        entries: dict[Hashable, PEntry] | None = None,
+        style: str | None = None,
+    ) -> None:
+        self.kind: NodeKind = kind
+        self.location = location
+        self.tag = tag
+        self.scalar = scalar
+        self.raw = raw
+        self.items: list[PNode] = items if items is not None else []
+        self.entries: dict[Hashable, PEntry] = entries if entries is not None else {}
+        self.style = style
+        self._plain: Any = _UNSET
+
+    # -------------------------------------------------------------- constructors
+    @classmethod
+    def new_scalar(cls, value: Any, location: Location, *, raw: str | None = None,
+                   tag: str | None = None) -> PNode:
+        return cls("scalar", location, scalar=value, raw=str(value) if raw is None else raw,
+                   tag=tag)
+
+    @classmethod
+    def new_mapping(cls, entries: dict[Hashable, PEntry], location: Location, *,
+                    tag: str | None = None) -> PNode:
+        return cls("mapping", location, entries=entries, tag=tag)
+
+    @classmethod
+    def new_sequence(cls, items: list[PNode], location: Location, *,
+                     tag: str | None = None) -> PNode:
+        return cls("sequence", location, items=items, tag=tag)
+
+    # -------------------------------------------------------------- access
+    @property
+    def is_mapping(self) -> bool:
+        return self.kind == "mapping"
+
+    @property
+    def is_sequence(self) -> bool:
+        return self.kind == "sequence"
+
+    @property
+    def is_scalar(self) -> bool:
+        return self.kind == "scalar"
+
+    def get(self, key: Hashable, default: PNode | None = None) -> PNode | None:
+        entry = self.entries.get(key) if self.kind == "mapping" else None
+        return entry.value if entry is not None else default
+
+    def entry(self, key: Hashable) -> PEntry | None:
+        return self.entries.get(key) if self.kind == "mapping" else None
+
+    def key_location(self, key: Hashable) -> Location | None:
+        entry = self.entry(key)
+        return entry.key_location if entry is not None else None
+
+    def keys(self) -> list[Hashable]:
+        return list(self.entries) if self.kind == "mapping" else []
+
+    def pairs(self) -> Iterator[tuple[Hashable, PNode]]:
+        if self.kind == "mapping":
+            for key, entry in self.entries.items():
+                yield key, entry.value
+
+    def __contains__(self, key: object) -> bool:
+        return self.kind == "mapping" and key in self.entries
+
+    def __len__(self) -> int:
+        if self.kind == "mapping":
+            return len(self.entries)
+        if self.kind == "sequence":
+            return len(self.items)
+        return 0
+
+    def __repr__(self) -> str:
+        return f"PNode({self.kind}, {self.location}, tag={self.tag!r})"
+
+    @property
+    def value(self) -> Any:
+        """Plain Python value (cached; shared for aliased nodes, so read-only)."""
+        if self._plain is _UNSET:
+            if self.kind == "scalar":
+                self._plain = self.scalar
+            elif self.kind == "sequence":
+                self._plain = [item.value for item in self.items]
+            else:
+                self._plain = {key: e.value.value for key, e in self.entries.items()}
+        return self._plain
+
+    def text(self) -> str | None:
+        """A scalar as text (numbers/bools as written); None for null and collections."""
+        if self.kind != "scalar" or self.scalar is None:
+            return None
+        if isinstance(self.scalar, str):
+            return self.scalar
+        return self.raw if self.raw is not None else str(self.scalar)
+
+
+_UNSET: Any = object()
+
+
+class _Refused(Exception):
+    """Internal: stop converting (alias bomb, recursion, depth)."""
+
+    def __init__(self, kind: str, message: str, node: yaml.Node) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.node = node
+
+
+class _Converter:
+    """Turns composed libyaml nodes into PNodes, once per node (aliases stay shared)."""
+
+    def __init__(self, src: SourceFile, max_nodes: int, max_depth: int) -> None:
+        self.src = src
+        self.max_nodes = max_nodes
+        self.max_depth = max_depth
+        self.memo: dict[int, tuple[PNode, int] | None] = {}  # None = being converted
+        self.distinct = 0
+        self.duplicates: list[LoadError] = []
+        text = src.text
+        self.yaml_starts: list[int] | None = None
+        if _ODD_BREAKS.search(text):
+            # libyaml breaks lines on CR, NEL, LS and PS too; SourceFile only on LF.
+            starts = [0]
+            for m in re.finditer("[\n\r\x85\u2028\u2029]", text):
+                starts.append(m.end())
+            self.yaml_starts = starts
+
+    def location(self, node: yaml.Node) -> Location:
+        start, end = node.start_mark, node.end_mark
+        src = self.src
+        if self.yaml_starts is None:
+            offset = src.offset_of(start.line + 1, start.column + 1)
+            end_offset = src.offset_of(end.line + 1, end.column + 1)
+            return Location(src.path, start.line + 1, start.column + 1, end.line + 1,
+                            end.column + 1, offset, end_offset)
+        starts = self.yaml_starts
+        offset = min(starts[min(start.line, len(starts) - 1)] + start.column, len(src.text))
+        end_offset = min(starts[min(end.line, len(starts) - 1)] + end.column, len(src.text))
+        return src.location(offset, end_offset)
+
+    def convert(self, node: yaml.Node, depth: int) -> tuple[PNode, int]:
+        """(PNode, expanded size) of `node`."""
+        key = id(node)
+        if key in self.memo:
+            done = self.memo[key]
+            if done is None:
+                raise _Refused("alias-bomb", "recursive YAML alias (an anchor refers to itself)",
+                               node)
+            return done
+        if depth > self.max_depth:
+            raise _Refused("invalid", f"YAML nested deeper than {self.max_depth} levels", node)
+        self.memo[key] = None
+        self.distinct += 1
+        if isinstance(node, yaml.ScalarNode):
+            result = (self._scalar(node), 1)
+        elif isinstance(node, yaml.SequenceNode):
+            result = self._sequence(node, depth)
+        else:
+            result = self._mapping(node, depth)
+        size = result[1]
+        if size > self.max_nodes and size > 4 * self.distinct:
+            raise _Refused(
+                "alias-bomb",
+                f"YAML aliases expand to more than {self.max_nodes} nodes (alias bomb?); "
+                "file skipped",
+                node,
+            )
+        self.memo[key] = result
+        return result
+
+    def _scalar(self, node: yaml.ScalarNode) -> PNode:
+        text: str = node.value
+        tag: str = node.tag
+        style = node.style or None  # the C loader says "" for plain scalars
+        value: Any = resolve_plain_scalar(text) if style is None and tag in _IMPLICIT_TAGS else text
+        return PNode("scalar", self.location(node), tag=tag, scalar=value, raw=text,
+                     style=style)
+
+    def _sequence(self, node: yaml.SequenceNode, depth: int) -> tuple[PNode, int]:
+        items: list[PNode] = []
+        size = 1
+        for child in node.value:
+            pnode, csize = self.convert(child, depth + 1)
+            items.append(pnode)
+            size += csize
+        return PNode("sequence", self.location(node), tag=node.tag, items=items,
+                     style="flow" if node.flow_style else None), size
+
+    def _mapping(self, node: yaml.MappingNode, depth: int) -> tuple[PNode, int]:
+        entries: dict[Hashable, PEntry] = {}
+        merges: list[PNode] = []
+        size = 1
+        for key_node, value_node in node.value:
+            value, vsize = self.convert(value_node, depth + 1)
+            size += vsize + 1
+            if key_node.tag == _MERGE_TAG:
+                if value.kind == "mapping":
+                    merges.append(value)
+                elif value.kind == "sequence":
+                    merges.extend(v for v in value.items if v.kind == "mapping")
+                continue
+            key_pnode, _ = self.convert(key_node, depth + 1)
+            key = _hashable(key_pnode.value)
+            if key in entries:
+                first = entries[key].key_location
+                self.duplicates.append(LoadError(
+                    self.src.path,
+                    f"duplicate key {key!r} (first at line {first.line}); the last one is used",
+                    "invalid", key_pnode.location.line, key_pnode.location.column))
+            entries[key] = PEntry(key, key_pnode.location, value)
+        for merged in merges:  # explicit keys win, then earlier merged mappings
+            for key, entry in merged.entries.items():
+                if key not in entries:
+                    entries[key] = PEntry(key, entry.key_location, entry.value, merged=True)
+        return PNode("mapping", self.location(node), tag=node.tag, entries=entries,
+                     style="flow" if node.flow_style else None), size
+
+
+def _hashable(value: Any) -> Hashable:
+    if isinstance(value, list):
+        return tuple(_hashable(v) for v in value)
+    if isinstance(value, dict):
+        return tuple((k, _hashable(v)) for k, v in value.items())
+    return value  # type: ignore[no-any-return]
+
+
+def estimated_depth(text: str) -> int:
+    """A cheap over-estimate of nesting depth (flow brackets + block indentation)."""
+    flow = 0
+    if text.count("[") + text.count("{") > 64:
+        depth = 0
+        for m in _FLOW_BRACKETS.finditer(text):
+            if m.group() in "[{":
+                depth += 1
+                flow = max(flow, depth)
+            else:
+                depth = max(0, depth - 1)
+    block = max((m.end() - m.start() for m in _BLOCK_PREFIX.finditer(text)), default=0)
+    return flow + block
+
+
+def _mark_error(src: SourceFile, exc: yaml.YAMLError) -> LoadError:
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or "invalid YAML"
+        if exc.context:
+            problem = f"{problem} ({exc.context}"
+            if exc.context_mark is not None and exc.context_mark is not mark:
+                problem += f" at line {exc.context_mark.line + 1}"
+            problem += ")"
+        if mark is not None:
+            return LoadError(src.path, f"invalid YAML: {problem}", "parse-error",
+                             mark.line + 1, mark.column + 1)
+        return LoadError(src.path, f"invalid YAML: {problem}", "parse-error")
+    return LoadError(src.path, f"invalid YAML: {exc}", "parse-error")
+
+
+def load_positioned_all(
+    src: SourceFile, *, max_nodes: int = MAX_EXPANDED_NODES, max_depth: int = MAX_DEPTH
+) -> tuple[list[PNode | None], list[LoadError]]:
+    """Every document of a YAML stream (None for empty documents). On a parse error the
+    documents before it are returned together with the error. Never raises."""
+    depth = estimated_depth(src.text)
+    if depth > _PRESCAN_DEPTH:
+        return [], [LoadError(src.path, f"YAML nested about {depth} levels deep; file skipped",
+                              "invalid", 1, 1)]
+    docs: list[PNode | None] = []
+    errors: list[LoadError] = []
+    converter = _Converter(src, max_nodes, max_depth)
+    try:
+        for root in yaml.compose_all(src.text, Loader=_Loader):
+            if root is None:
+                docs.append(None)
+                continue
+            docs.append(converter.convert(root, 0)[0])
+    except _Refused as exc:
+        line, col = exc.node.start_mark.line + 1, exc.node.start_mark.column + 1
+        errors.append(LoadError(src.path, f"{exc.message} (at line {line})", exc.kind, line, col))
+    except yaml.YAMLError as exc:
+        errors.append(_mark_error(src, exc))
+    except RecursionError:
+        errors.append(LoadError(src.path, "YAML nested too deeply; file skipped", "invalid"))
+    except (ValueError, TypeError, OverflowError) as exc:  # defensive: odd scalars
+        errors.append(LoadError(src.path, f"invalid YAML: {exc}", "parse-error"))
+    errors[:0] = converter.duplicates
+    return docs, errors
+
+
+def load_positioned(
+    src: SourceFile, *, max_nodes: int = MAX_EXPANDED_NODES, max_depth: int = MAX_DEPTH
+) -> tuple[PNode | None, list[LoadError]]:
+    """The first document of `src` as a PNode tree (None when empty or unparseable) and the
+    problems found (parse error, alias bomb, duplicate keys). Never raises."""
+    docs, errors = load_positioned_all(src, max_nodes=max_nodes, max_depth=max_depth)
+    root = next((d for d in docs if d is not None), None)
+    return root, errors
+
+
+def source_from_text(text: str, path: str = "<string>") -> SourceFile:
+    """A SourceFile for YAML given as a string (tests, fixers re-parsing a buffer)."""
+    from pathlib import Path
+
+    from infradoctor.model.source import FileKind
+
+    return SourceFile(path, Path(path), FileKind.UNKNOWN, text.replace("\r\n", "\n"))
+
+
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_EXPANDED_NODES",
+    "PEntry",
+    "PNode",
+    "estimated_depth",
+    "load_positioned",
+    "load_positioned_all",
+    "resolve_plain_scalar",
+    "source_from_text",
+]
