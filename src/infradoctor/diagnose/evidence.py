@@ -8,21 +8,35 @@ Layout (all paths are posix, relative to the bundle root):
     nginx/config.txt           `nginx -T` output (or concatenated config files)
     nginx/test.json            {"ok": bool, "output": str}
     nginx/process.json         {"running": bool, "pids": [...], "conf": str|None,
-                                "binary": str|None}
+                                "binary": str|None, "prefix", "workers": [pids],
+                                "masters": [{"pid","binary","conf","prefix","cmdline"}]}
     nginx/logs/<n>.error.log   windowed tail of each error_log (name in logs.json)
     nginx/logs/<n>.access.log  windowed tail of each access_log
     nginx/logs.json            [{"kind": "error"|"access", "path": original path,
                                  "file": bundle path, "bytes_total": int,
                                  "bytes_read": int, "status": ..., "error": ...}]
+                                status: ok | truncated (byte cap hit) | missing | unreadable
     docker/engine.json         {"reachable": bool, "host": str, "error": str|None,
                                 "root_dir": str|None, "version": str|None}
-    docker/containers.json     [trimmed `docker inspect` objects + "LogSize": int]
+    docker/containers.json     [trimmed `docker inspect` objects (Id, Name without "/",
+                                Created, State incl. Health.Log, RestartCount, LogPath,
+                                HostConfig.{RestartPolicy,Memory,MemorySwap,LogConfig,
+                                PortBindings,NetworkMode,Binds}, NetworkSettings.{IPAddress,
+                                Ports,Networks.<net>.{IPAddress,Aliases,DNSNames,Gateway}},
+                                Config.{Image,Labels,Env,Cmd,Entrypoint,ExposedPorts,
+                                Healthcheck,User,Hostname}, Mounts) + "LogSize": int|None
+                                + "ComposeProject"/"ComposeService": str|None (labels)
+                                + "BotTokenHash": "[REDACTED:bot-token:<12 hex>]"|None
+                                (sha256 prefix of a Telegram-token-looking Env value)]
     docker/logs/<name>.log     tail of each container's log (stdout+stderr)
     docker/listening/<name>.json [{"proto","address","port"}] from the container's netns
     host/disk.json             [{"path","mount","device","fstype","total","used","avail",
-                                 "inodes_total","inodes_free","purposes":[...]}]
+                                 "inodes_total","inodes_free","purposes":[...],
+                                 "paths": {purpose: [paths]}}] one entry per filesystem;
+                                purposes: nginx-log, nginx-temp, docker-root, var-log
     host/largest.json          [{"path","bytes","what"}]
-    host/oom.txt               kernel OOM-killer lines
+    host/oom.txt               kernel OOM-killer lines (`dmesg --time-format iso`: each
+                                line starts with an ISO timestamp)
     host/limits.json           {"nginx_worker_rlimit_nofile", "open_files": ..., ...}
     probes/http.json           [{"name","url","via":"direct"|"nginx","status","error",
                                  "seconds","body_excerpt"}]

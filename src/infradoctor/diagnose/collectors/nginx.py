@@ -1,0 +1,212 @@
+"""nginx collector: running masters, the effective config (`nginx -T`, or the files
+when nginx cannot run), the `nginx -t` verdict, and windowed tails of every log."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from infradoctor.diagnose.collectors import logtail
+from infradoctor.diagnose.collectors.nginxconf import (
+    NginxFacts,
+    compiled_defaults,
+    facts_from_dump,
+    read_config_files,
+)
+from infradoctor.diagnose.evidence import Bundle
+
+MASTER_MARK = "nginx: master process"
+
+
+def find_masters(proc: Path = Path("/proc")) -> list[dict[str, Any]]:
+    """Running nginx masters from /proc/*/cmdline: pid, binary, -c conf, -p prefix."""
+    masters: list[dict[str, Any]] = []
+    try:
+        entries = list(proc.iterdir())
+    except OSError:
+        return masters
+    for entry in entries:
+        if not entry.name.isdigit():
+            continue
+        try:
+            raw = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        text = raw.replace(b"\0", b" ").decode("utf-8", "replace").strip()
+        if not text.startswith(MASTER_MARK):
+            continue
+        argv = text[len(MASTER_MARK):].split()
+        info: dict[str, Any] = {"pid": int(entry.name), "binary": None, "conf": None,
+                                "prefix": None, "cmdline": text}
+        if argv:
+            info["binary"] = argv[0]
+        for k, arg in enumerate(argv[1:], start=1):
+            nxt = argv[k + 1] if k + 1 < len(argv) else None
+            if arg == "-c" and nxt:
+                info["conf"] = nxt
+            elif arg == "-p" and nxt:
+                info["prefix"] = nxt
+        try:
+            info["workers"] = _children(proc, int(entry.name))
+        except OSError:
+            info["workers"] = []
+        masters.append(info)
+    masters.sort(key=lambda m: m["pid"])
+    return masters
+
+
+def _children(proc: Path, pid: int) -> list[int]:
+    kids: list[int] = []
+    try:
+        text = (proc / str(pid) / "task" / str(pid) / "children").read_text()
+        kids = [int(x) for x in text.split()]
+    except (OSError, ValueError):
+        pass
+    return kids
+
+
+def _nginx_binary(master: dict[str, Any] | None) -> str | None:
+    if master and master.get("binary"):
+        b = str(master["binary"])
+        if os.path.isabs(b) and os.access(b, os.X_OK):
+            return b
+        found = shutil.which(b)
+        if found:
+            return found
+    return shutil.which("nginx") or (
+        "/usr/sbin/nginx" if os.access("/usr/sbin/nginx", os.X_OK) else None
+    )
+
+
+def _run(argv: list[str], timeout: float) -> tuple[int | None, str, str]:
+    try:
+        proc = subprocess.run(argv, capture_output=True, timeout=timeout, check=False,
+                              stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return None, "", f"timed out after {timeout:g}s"
+    except OSError as exc:
+        return None, "", f"cannot run {argv[0]}: {exc.strerror}"
+    return (proc.returncode, proc.stdout.decode("utf-8", "replace"),
+            proc.stderr.decode("utf-8", "replace"))
+
+
+def collect(ctx: Any, bundle: Bundle) -> str | None:
+    """Fill nginx/*; remember facts on ctx for host/probes. Returns a partial note."""
+    opts = ctx.opts
+    problems: list[str] = []
+    masters = find_masters()
+    conf = str(opts.nginx_conf) if opts.nginx_conf else None
+    master = None
+    if conf:
+        real = os.path.realpath(conf)
+        for m in masters:
+            if m["conf"] and os.path.realpath(m["conf"]) == real:
+                master = m
+    elif masters:
+        master = masters[0]
+        conf = master["conf"]
+    binary = _nginx_binary(master)
+    prefix = master["prefix"] if master else None
+    sub_timeout = max(1.0, min(opts.timeout / 2, 8.0))
+
+    defaults: dict[str, str] = {}
+    if binary:
+        _, _, verr = _run([binary, "-V"], sub_timeout)
+        defaults = compiled_defaults(verr)
+    if prefix is None:
+        prefix = defaults.get("prefix")
+    if conf is None and master is None and defaults.get("conf-path"):
+        if os.path.exists(defaults["conf-path"]):
+            conf = defaults["conf-path"]
+
+    dump = ""
+    test: dict[str, Any] = {"ok": None, "output": "", "ran": False}
+    if binary and conf is not None:
+        argv = [binary, "-T", "-q"]
+        if master and master.get("prefix"):
+            argv += ["-p", master["prefix"]]
+        argv += ["-c", conf]
+        rc, out, err = _run(argv, sub_timeout)
+        test = {"ok": rc == 0 if rc is not None else None, "output": err.strip(),
+                "ran": rc is not None, "argv": argv}
+        if rc == 0 and out.strip():
+            dump = out
+        elif rc is None:
+            problems.append(f"nginx -T: {err}")
+    elif binary is None:
+        test["output"] = "nginx binary not found"
+        problems.append("nginx binary not found")
+    if not dump and conf is not None:
+        dump = read_config_files(Path(conf), Path(prefix) if prefix else None)
+    if conf is None:
+        problems.append("no nginx config found (no running master, no --nginx-conf)")
+    bundle.put_text("nginx/config.txt", dump)
+    bundle.put_json("nginx/test.json", test)
+
+    facts = facts_from_dump(dump, prefix) if dump else NginxFacts()
+    if dump and not facts.error_logs and defaults.get("error-log-path") not in (None, "stderr"):
+        facts.error_logs.append(defaults["error-log-path"])
+    if dump and not facts.access_logs and defaults.get("http-log-path"):
+        facts.access_logs.append(defaults["http-log-path"])
+    for key, directive in (("http-proxy-temp-path", "proxy_temp_path"),
+                           ("http-client-body-temp-path", "client_body_temp_path")):
+        if directive not in facts.temp_paths and defaults.get(key):
+            facts.temp_paths[directive] = [defaults[key]]
+    ctx.nginx_config_text = dump
+    ctx.nginx_facts = facts
+    process = {
+        "running": master is not None,
+        "pids": [master["pid"]] if master else [],
+        "workers": master.get("workers", []) if master else [],
+        "conf": conf,
+        "binary": binary,
+        "prefix": prefix,
+        "masters": masters,
+    }
+    ctx.nginx_process = process
+    bundle.put_json("nginx/process.json", process)
+
+    problems += _collect_logs(ctx, bundle, facts)
+    return "; ".join(problems) or None
+
+
+def _collect_logs(ctx: Any, bundle: Bundle, facts: NginxFacts) -> list[str]:
+    opts = ctx.opts
+    wanted: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for kind, paths in (("error", [*facts.error_logs, *map(str, opts.error_logs)]),
+                        ("access", [*facts.access_logs, *map(str, opts.access_logs)])):
+        for p in paths:
+            key = os.path.realpath(p)
+            if key in seen:
+                continue
+            seen.add(key)
+            wanted.append((kind, p))
+    entries: list[dict[str, Any]] = []
+    problems: list[str] = []
+    for n, (kind, path) in enumerate(wanted):
+        stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(path).name)[:60] or "log"
+        member = f"nginx/logs/{n}-{stem.removesuffix('.log')}.{kind}.log"
+        entry: dict[str, Any] = {"kind": kind, "path": path, "file": None, "bytes_total": 0,
+                                 "bytes_read": 0, "status": "ok", "error": None}
+        try:
+            tail = logtail.tail_window(path, ctx.since_epoch)
+        except FileNotFoundError:
+            entry.update(status="missing", error="no such file")
+        except PermissionError:
+            entry.update(status="unreadable", error="permission denied")
+            problems.append(f"cannot read {path}: permission denied")
+        except OSError as exc:
+            entry.update(status="unreadable", error=str(exc.strerror or exc))
+            problems.append(f"cannot read {path}: {exc.strerror or exc}")
+        else:
+            bundle.put_bytes(member, tail.data)
+            entry.update(file=member, bytes_total=tail.bytes_total, bytes_read=tail.bytes_read,
+                         status="truncated" if tail.truncated else "ok")
+        entries.append(entry)
+    bundle.put_json("nginx/logs.json", entries)
+    return problems
