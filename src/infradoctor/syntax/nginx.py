@@ -19,8 +19,8 @@ from infradoctor.model.source import LoadError, Location, SourceFile
 # A word may not *start* with a quote or `#` (those start a string / comment) but may
 # contain them, as in nginx. `}` ends a word (nginx would keep it, but `x}` is never
 # meant as a word in real configs and this keeps `{ return 404}` sane).
-_PIECE_FIRST = r"\{\{.*?\}\}|\$\{[^}\s]*\}|\\.|[^\s;{}\"'#\\$]|\$"
-_PIECE_NEXT = r"\{\{.*?\}\}|\$\{[^}\s]*\}|\\.|[^\s;{}\\$]|\$"
+_PIECE_FIRST = r"\{\{.*?\}\}|\{%.*?%\}|\$\{[^}\s]*\}|\\.|[^\s;{}\"'#\\$]|\$"
+_PIECE_NEXT = r"\{\{.*?\}\}|\{%.*?%\}|\$\{[^}\s]*\}|\\.|[^\s;{}\\$]|\$"
 
 TOKEN_RE = re.compile(
     r"(?P<ws>\s+)"
@@ -38,6 +38,7 @@ TOKEN_RE = re.compile(
 
 # Template markers: envsubst `${VAR}` and Jinja/gomplate/Liquid/Helm `{{ }}` / `{% %}`.
 TEMPLATE_RE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}|\{\{|\{%")
+_STANDALONE_TEMPLATE_RE = re.compile(r"\{\{.*\}\}|\$\{[A-Z_][A-Z0-9_]*\}")
 NGINX_T_MARKER_RE = re.compile(r"^# configuration file (.+?):[ \t]*$", re.MULTILINE)
 
 _ESCAPES = {"t": "\t", "n": "\n", "r": "\r", '"': '"', "'": "'", "\\": "\\"}
@@ -142,6 +143,13 @@ def parse_nginx(src: SourceFile, start: int = 0, end: int | None = None,
         if kind == "ws":
             continue
         if kind == "word":
+            if not words and _STANDALONE_TEMPLATE_RE.fullmatch(m.group()):
+                # `{{ end }}` or `${HTTPS_CONFIG}` alone on its line stands for template
+                # markup / whole directives: skip it like a comment.
+                nl = text.find("\n", pos, end)
+                tail = text[pos: end if nl == -1 else nl].strip()
+                if not tail or tail.startswith("#"):
+                    continue
             if not words:
                 first_start = tok_start
             words.append(m.group())
