@@ -1,5 +1,12 @@
 """Lint configuration: CLI flags, `.infradoctor.toml` or `[tool.infradoctor]` in
-pyproject.toml. Loading from files lives in `load_config`."""
+pyproject.toml. Loading from files lives in `load_config`.
+
+A config file is searched at the scanned path and each directory above it; the first
+directory holding `.infradoctor.toml`, or a pyproject.toml with a `[tool.infradoctor]`
+table, wins (`.infradoctor.toml` first). The search stops after a directory containing
+`.git`, so a config outside the repository never leaks in. Unknown keys and unknown
+rule codes are errors naming the file and the key: a typo must not silently disable
+a check."""
 
 from __future__ import annotations
 
@@ -8,6 +15,28 @@ from pathlib import Path
 from typing import Any
 
 from infradoctor.findings import Severity
+
+CONFIG_FILE = ".infradoctor.toml"
+PYPROJECT = "pyproject.toml"
+
+# file key -> LintConfig attribute (hyphenated keys are canonical; underscores accepted)
+_LIST_KEYS = {
+    "select": "select",
+    "ignore": "ignore",
+    "extend-select": "extend_select",
+    "exclude": "exclude",
+    "compose-files": "compose_files",
+    "profiles": "profiles",
+}
+_SELECTOR_KEYS = ("select", "ignore", "extend-select")
+KNOWN_KEYS = (
+    *_LIST_KEYS,
+    "severity",
+    "fail-on",
+    "baseline",
+    "report-unused-suppressions",
+    "rules",
+)
 
 
 class ConfigError(Exception):
@@ -31,8 +60,146 @@ class LintConfig:
     report_unused_suppressions: bool = True
     source: Path | None = None  # config file it came from
 
+    @property
+    def fail_threshold(self) -> Severity:
+        """The severity at or above which a finding makes the exit code 1."""
+        return self.fail_on if self.fail_on is not None else self.threshold
+
+
+def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
+    """The config file governing `start` and its raw `infradoctor` table, or None."""
+    start = start.resolve()
+    directory = start if start.is_dir() else start.parent
+    for candidate in (directory, *directory.parents):
+        dedicated = candidate / CONFIG_FILE
+        if dedicated.is_file():
+            return dedicated, _read_toml(dedicated)
+        pyproject = candidate / PYPROJECT
+        if pyproject.is_file():
+            data = _read_toml(pyproject)
+            tool = data.get("tool")
+            if isinstance(tool, dict) and "infradoctor" in tool:
+                table = tool["infradoctor"]
+                if not isinstance(table, dict):
+                    raise ConfigError(f"{pyproject}: [tool.infradoctor] must be a table")
+                return pyproject, table
+        if (candidate / ".git").exists():
+            break
+    return None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    import tomllib
+
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
 
 def load_config(root: Path) -> LintConfig:
     """Find and read `.infradoctor.toml` or pyproject's [tool.infradoctor] at or above
-    `root`. (Implemented by the config module owner; default config until then.)"""
-    return LintConfig()
+    `root`; the default config when there is none."""
+    found = find_config(root)
+    if found is None:
+        return LintConfig()
+    path, table = found
+    return parse_config(table, path)
+
+
+def load_config_file(path: Path) -> LintConfig:
+    """Read an explicitly named config file (`--config FILE`)."""
+    if not path.is_file():
+        raise ConfigError(f"{path}: config file not found")
+    data = _read_toml(path)
+    if path.name == PYPROJECT:
+        tool = data.get("tool", {})
+        table = tool.get("infradoctor", {}) if isinstance(tool, dict) else {}
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: [tool.infradoctor] must be a table")
+        return parse_config(table, path)
+    return parse_config(data, path)
+
+
+def _norm_key(key: str) -> str:
+    return key.replace("_", "-")
+
+
+def _string_list(path: Path, key: str, value: Any) -> list[str]:
+    if isinstance(value, str):
+        value = [part for part in value.replace(" ", ",").split(",") if part]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{path}: key {key!r} must be a list of strings")
+    return [v.strip() for v in value if v.strip()]
+
+
+def _severity(path: Path, key: str, value: Any) -> Severity:
+    if not isinstance(value, str):
+        raise ConfigError(f"{path}: key {key!r} must be one of info, warning, error")
+    try:
+        return Severity.parse(value)
+    except ValueError as exc:
+        raise ConfigError(f"{path}: key {key!r}: {exc}") from None
+
+
+def parse_config(table: dict[str, Any], path: Path) -> LintConfig:
+    """Validate a raw config table (from `path`, for messages) into a LintConfig."""
+    from infradoctor.report.catalogue import lookup, selector_known
+
+    config = LintConfig(source=path)
+    for raw_key, value in table.items():
+        key = _norm_key(raw_key)
+        if key not in KNOWN_KEYS:
+            raise ConfigError(
+                f"{path}: unknown key {raw_key!r} (known: {', '.join(KNOWN_KEYS)})"
+            )
+        if key in _LIST_KEYS:
+            items = _string_list(path, raw_key, value)
+            if key in _SELECTOR_KEYS:
+                for item in items:
+                    if not selector_known(item):
+                        raise ConfigError(
+                            f"{path}: key {raw_key!r}: unknown rule code, category or "
+                            f"name {item!r}"
+                        )
+            setattr(config, _LIST_KEYS[key], items)
+        elif key == "severity":
+            config.threshold = _severity(path, raw_key, value)
+        elif key == "fail-on":
+            config.fail_on = _severity(path, raw_key, value)
+        elif key == "baseline":
+            if not isinstance(value, str) or not value:
+                raise ConfigError(f"{path}: key {raw_key!r} must be a file path")
+            config.baseline = (path.parent / value).resolve()
+        elif key == "report-unused-suppressions":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{path}: key {raw_key!r} must be true or false")
+            config.report_unused_suppressions = value
+        elif key == "rules":
+            if not isinstance(value, dict):
+                raise ConfigError(f"{path}: key 'rules' must be a table of [rules.CODE]")
+            for rule_key, settings in value.items():
+                rule = lookup(rule_key)
+                if rule is None:
+                    raise ConfigError(f"{path}: [rules.{rule_key}]: unknown rule code")
+                if not isinstance(settings, dict):
+                    raise ConfigError(f"{path}: [rules.{rule_key}] must be a table")
+                options: dict[str, Any] = {}
+                for opt_key, opt_value in settings.items():
+                    where = f"rules.{rule_key}.{opt_key}"
+                    if opt_key == "severity":
+                        config.severity_overrides[rule.code] = _severity(path, where, opt_value)
+                    elif opt_key in rule.options or _norm_key(opt_key) in rule.options:
+                        name = opt_key if opt_key in rule.options else _norm_key(opt_key)
+                        options[name] = opt_value
+                    else:
+                        known = ", ".join(["severity", *rule.options]) or "severity"
+                        raise ConfigError(
+                            f"{path}: unknown key {where!r} ({rule.code} accepts: {known})"
+                        )
+                if options:
+                    config.rule_options[rule.code] = options
+    return config

@@ -1,0 +1,200 @@
+"""`infradoctor lint PATH...`: load each path, run the selected rules, merge the results
+and render them. Heavy modules (engine, rules, reporters) are imported inside `run`.
+
+Exit codes: 0 nothing at/above the fail threshold, 1 findings (or files that could not be
+parsed), 2 usage, configuration or internal error. See docs/output.md."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from infradoctor.config import LintConfig
+    from infradoctor.report.model import LintReport
+
+SEVERITIES = ("info", "warning", "error")
+FORMAT_NAMES = ("text", "json", "sarif", "github")
+
+
+def register(subparsers: Any) -> None:
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "lint",
+        help="check compose, nginx and Dockerfile configuration for known problems",
+        description="Check the Docker Compose, nginx and Dockerfile configuration under each "
+                    "PATH as one stack and report problems with file:line and how to fix them.",
+    )
+    p.add_argument("paths", nargs="*", default=["."], metavar="PATH",
+                   help="directories or files to check (default: .)")
+    out = p.add_argument_group("output")
+    out.add_argument("--format", choices=FORMAT_NAMES, default="text",
+                     help="report format (default: text)")
+    out.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
+    out.add_argument("--no-color", action="store_true", help="never colour the text report")
+    out.add_argument("-q", "--quiet", action="store_true",
+                     help="only the finding lines: no source excerpts, no summary when clean")
+    out.add_argument("--statistics", action="store_true", help="add counts per rule")
+    sel = p.add_argument_group("selection")
+    sel.add_argument("--severity", choices=SEVERITIES,
+                     help="report only findings at or above this severity")
+    sel.add_argument("--fail-on", choices=SEVERITIES,
+                     help="exit 1 only for findings at or above this (default: --severity)")
+    sel.add_argument("--select", action="append", metavar="X,Y",
+                     help="rules to run by code, code prefix, category or name")
+    sel.add_argument("--ignore", action="append", metavar="X,Y", help="rules not to run")
+    sel.add_argument("--config", metavar="FILE",
+                     help="config file (default: .infradoctor.toml or pyproject.toml "
+                          "[tool.infradoctor] at or above the first PATH)")
+    sel.add_argument("--exclude", action="append", metavar="GLOB", default=[],
+                     help="skip files matching GLOB (relative to PATH; repeatable)")
+    stack = p.add_argument_group("stack")
+    stack.add_argument("-f", "--compose-file", action="append", metavar="FILE", default=[],
+                       help="compose file(s) forming the project, like docker compose -f")
+    stack.add_argument("--profile", action="append", metavar="P", default=[],
+                       help="active compose profile ('*' for all; repeatable)")
+    base = p.add_argument_group("baseline")
+    base.add_argument("--baseline", metavar="FILE",
+                      help="hide findings recorded in this baseline file")
+    base.add_argument("--write-baseline", metavar="FILE",
+                      help="record the current findings in FILE and exit 0")
+    fix = p.add_argument_group("fixing")
+    fix.add_argument("--fix", action="store_true", help="apply safe fixes")
+    fix.add_argument("--diff", action="store_true",
+                     help="show the fixes as a unified diff without writing")
+    fix.add_argument("--unsafe", action="store_true", help="also apply unsafe fixes")
+    p.set_defaults(func=run)
+
+
+def _split(values: list[str] | None) -> list[str]:
+    out: list[str] = []
+    for value in values or []:
+        out.extend(part.strip() for part in value.replace(" ", ",").split(",") if part.strip())
+    return out
+
+
+def _usage_error(message: str) -> Exception:
+    from infradoctor.cli.main import UsageError
+
+    return UsageError(message)
+
+
+def build_config(args: argparse.Namespace) -> LintConfig:
+    """The config file (found or named) with the command-line flags laid over it."""
+    from infradoctor.config import load_config, load_config_file
+    from infradoctor.findings import Severity
+    from infradoctor.report.catalogue import selector_known
+
+    if getattr(args, "config", None):
+        config = load_config_file(Path(args.config))
+    else:
+        config = load_config(Path(args.paths[0]))
+    for flag in ("select", "ignore"):
+        values = _split(getattr(args, flag, None))
+        if not values:
+            continue
+        for value in values:
+            if not selector_known(value):
+                raise _usage_error(f"--{flag}: unknown rule code, category or name {value!r}")
+        setattr(config, flag, values)
+        if flag == "select":
+            config.extend_select = []
+    if args.severity:
+        config.threshold = Severity.parse(args.severity)
+    if args.fail_on:
+        config.fail_on = Severity.parse(args.fail_on)
+    if args.exclude:
+        config.exclude = [*config.exclude, *args.exclude]
+    if args.compose_file:
+        config.compose_files = [_compose_path(f) for f in args.compose_file]
+    profiles = _split(args.profile)
+    if profiles:
+        config.profiles = profiles
+    if args.baseline:
+        config.baseline = Path(args.baseline)
+    return config
+
+
+def _compose_path(value: str) -> str:
+    """`-f` is relative to the current directory, as with docker compose."""
+    path = Path(value)
+    if not path.is_absolute() and path.exists():
+        return str(path.resolve())
+    return value
+
+
+def lint_paths(paths: list[str], config: LintConfig) -> LintReport:
+    """Lint every path and merge the results; the baseline is applied by the caller."""
+    import dataclasses
+
+    from infradoctor.engine import lint
+    from infradoctor.report.catalogue import selected_rules
+    from infradoctor.report.model import merge_results
+
+    engine_config = dataclasses.replace(config, baseline=None)
+    results = []
+    seen: set[Path] = set()
+    for arg in paths:
+        resolved = Path(arg).resolve()
+        if resolved in seen:
+            continue
+        seen.add(resolved)
+        results.append((arg, lint(Path(arg), engine_config)))
+    return merge_results(results, selected_rules(config))
+
+
+def _use_color(args: argparse.Namespace, stream: TextIO) -> bool:
+    if args.no_color or os.environ.get("NO_COLOR") or args.output:
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def run(args: argparse.Namespace) -> int:
+    if getattr(args, "fix", False) or getattr(args, "diff", False):
+        try:
+            from infradoctor.cli.fix import run_fix  # type: ignore[attr-defined]
+        except ImportError:
+            raise _usage_error("--fix/--diff are not available in this build") from None
+        return int(run_fix(args))
+    from infradoctor.baseline import read_baseline, split_baselined, write_baseline_file
+    from infradoctor.report import RenderOptions, renderer
+
+    for arg in args.paths:
+        if not Path(arg).exists():
+            raise _usage_error(f"{arg}: no such file or directory")
+    config = build_config(args)
+    report = lint_paths(list(args.paths), config)
+    notes: list[str] = []
+    if args.write_baseline:
+        count = write_baseline_file(Path(args.write_baseline), report.findings,
+                                    report.line_text)
+        notes.append(f"wrote {count} finding{'' if count == 1 else 's'} to baseline "
+                     f"{args.write_baseline}")
+    elif config.baseline is not None:
+        new, known = split_baselined(report.findings, read_baseline(config.baseline),
+                                     report.line_text)
+        report.findings = new
+        report.baselined += len(known)
+        report.refresh_stats()
+        if known:
+            notes.append(f"{len(known)} finding{'' if len(known) == 1 else 's'} hidden by "
+                         f"baseline {config.baseline}")
+    render = renderer(args.format)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as fh:
+            render(report, fh, RenderOptions(False, args.quiet, args.statistics))
+    else:
+        render(report, sys.stdout,
+               RenderOptions(_use_color(args, sys.stdout), args.quiet, args.statistics))
+        sys.stdout.flush()
+    if not args.quiet:
+        for note in notes:
+            print(f"infradoctor: {note}", file=sys.stderr)
+    for err in report.internal_errors:
+        print(f"infradoctor: internal error: {err.message}", file=sys.stderr)
+    if args.write_baseline:
+        return 2 if report.internal_errors else 0
+    return report.exit_code(config.fail_threshold)

@@ -1,0 +1,55 @@
+"""JSON report. The shape is a public contract documented in docs/output.md: fields may
+be added, never renamed or removed."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TextIO
+
+from infradoctor.findings import Finding
+from infradoctor.model.source import Location
+from infradoctor.report import RenderOptions
+from infradoctor.report.model import LintReport
+
+
+def _location(loc: Location) -> dict[str, Any]:
+    return {"file": loc.file, "line": loc.line, "column": loc.column,
+            "end_line": loc.end_line, "end_column": loc.end_column}
+
+
+def finding_dict(report: LintReport, finding: Finding) -> dict[str, Any]:
+    loc = finding.location
+    return {
+        "rule": finding.rule,
+        "name": finding.name,
+        "severity": finding.severity.label,
+        "category": finding.category,
+        "message": finding.message,
+        "file": loc.file,
+        "line": loc.line,
+        "column": loc.column,
+        "end_line": loc.end_line,
+        "end_column": loc.end_column,
+        "fix": finding.fix.to_dict() if finding.fix is not None else None,
+        "subject": finding.subject,
+        "related": [_location(r) for r in finding.related],
+        "fingerprint": finding.fingerprint(report.line_text(loc.file, loc.line)),
+    }
+
+
+def report_dict(report: LintReport) -> dict[str, Any]:
+    from infradoctor import __version__
+
+    return {
+        "tool": "infradoctor",
+        "version": __version__,
+        "findings": [finding_dict(report, f) for f in report.findings],
+        "errors": [e.to_dict() for e in report.errors],
+        "stats": report.stats,
+        "roots": [{"path": str(r.path), "prefix": r.label} for r in report.roots],
+    }
+
+
+def render(report: LintReport, stream: TextIO, options: RenderOptions) -> None:
+    json.dump(report_dict(report), stream, indent=2, ensure_ascii=False)
+    stream.write("\n")

@@ -1,0 +1,189 @@
+"""What the lint reporters render: the results of one or more scanned roots merged into
+one list of findings whose file paths stay unambiguous.
+
+With a single root, paths are relative to it. With several, each path is prefixed with
+its root as given on the command line (`stacks/a/compose.yaml`), and fix edits and
+related locations are prefixed the same way."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+from infradoctor.findings import Edit, Finding, Fix, Severity
+from infradoctor.model.source import LoadError, Location, SourceFile
+
+if TYPE_CHECKING:
+    from infradoctor.engine import LintResult
+    from infradoctor.rules.base import Rule
+
+# Load-error kinds that mean "a file we should have checked could not be checked":
+# they make the exit code 1. Environmental ones (too-large, binary, unreadable,
+# symlink-loop, include-missing, include-outside) are only listed.
+FAILING_ERROR_KINDS = frozenset({"parse-error", "invalid", "alias-bomb", "interpolation"})
+INTERNAL_ERROR_KIND = "internal"
+
+
+@dataclass(slots=True)
+class ScannedRoot:
+    path: Path  # absolute directory the file paths are relative to
+    label: str  # prefix added to its paths ("" with a single root)
+
+
+@dataclass(slots=True)
+class LintReport:
+    findings: list[Finding]
+    errors: list[LoadError]
+    rules: list[type[Rule]]  # the selected rules (SARIF lists all of them)
+    roots: list[ScannedRoot]
+    sources: dict[str, SourceFile] = field(default_factory=dict)  # display path -> source
+    owners: dict[str, tuple[int, str]] = field(default_factory=dict)  # display -> (root, rel)
+    stats: dict[str, Any] = field(default_factory=dict)
+    suppressed: int = 0
+    baselined: int = 0
+
+    def line_text(self, file: str, line: int) -> str:
+        source = self.sources.get(file)
+        return source.line_text(line) if source is not None else ""
+
+    def locate(self, file: str) -> tuple[ScannedRoot, str] | None:
+        """The root a display path belongs to and the path relative to that root."""
+        owner = self.owners.get(file)
+        if owner is not None:
+            return self.roots[owner[0]], owner[1]
+        for root in sorted(self.roots, key=lambda r: -len(r.label)):
+            if not root.label:
+                return root, file
+            prefix = root.label.rstrip("/") + "/"
+            if file.startswith(prefix):
+                return root, file[len(prefix):]
+        return None
+
+    def absolute(self, file: str) -> Path | None:
+        found = self.locate(file)
+        return found[0].path / found[1] if found else None
+
+    def refresh_stats(self) -> None:
+        """Recompute the finding counters after filtering (baseline, dedupe)."""
+        sev = Counter(f.severity.label for f in self.findings)
+        self.stats["findings"] = len(self.findings)
+        self.stats["by_severity"] = {k: sev.get(k, 0) for k in ("error", "warning", "info")}
+        self.stats["by_rule"] = dict(sorted(Counter(f.rule for f in self.findings).items()))
+        self.stats["suppressed"] = self.suppressed
+        self.stats["baselined"] = self.baselined
+        self.stats["errors"] = len(self.errors)
+
+    @property
+    def internal_errors(self) -> list[LoadError]:
+        return [e for e in self.errors if e.kind == INTERNAL_ERROR_KIND]
+
+    def exit_code(self, fail_on: Severity) -> int:
+        """0 clean, 1 findings at/above `fail_on` or unparsable files, 2 internal error."""
+        if self.internal_errors:
+            return 2
+        if any(f.severity >= fail_on for f in self.findings):
+            return 1
+        if any(e.kind in FAILING_ERROR_KINDS for e in self.errors):
+            return 1
+        return 0
+
+
+def root_label(arg: str) -> str:
+    """The prefix for a root given on the command line: posix, no trailing slash."""
+    text = PurePosixPath(Path(arg).as_posix()).as_posix()
+    return "" if text in (".", "") else text
+
+
+def _join(label: str, rel: str) -> str:
+    if not label or rel.startswith("<"):  # "<rule X>" pseudo files stay as they are
+        return rel
+    return (PurePosixPath(label) / rel).as_posix()
+
+
+def _prefix_location(loc: Location, label: str) -> Location:
+    return dataclasses.replace(loc, file=_join(label, loc.file)) if label else loc
+
+
+def _prefix_finding(finding: Finding, label: str) -> Finding:
+    if not label:
+        return finding
+    fix: Fix | None = finding.fix
+    if fix is not None:
+        fix = Fix(fix.title, fix.applicability,
+                  tuple(Edit(_join(label, e.file), e.start, e.end, e.replacement)
+                        for e in fix.edits))
+    return dataclasses.replace(
+        finding,
+        location=_prefix_location(finding.location, label),
+        related=tuple(_prefix_location(r, label) for r in finding.related),
+        fix=fix,
+    )
+
+
+def _sum_stats(total: dict[str, Any], part: dict[str, Any]) -> None:
+    for key, value in part.items():
+        if isinstance(value, bool):
+            continue
+        if isinstance(value, int | float):
+            total[key] = total.get(key, 0) + value
+        elif isinstance(value, dict):
+            _sum_stats(total.setdefault(key, {}), value)
+
+
+def merge_results(results: list[tuple[str, LintResult]], rules: list[type[Rule]],
+                  ) -> LintReport:
+    """Merge per-root results; `results` pairs each result with the root argument given."""
+    labelled = len(results) > 1
+    roots: list[ScannedRoot] = []
+    findings: list[Finding] = []
+    errors: list[LoadError] = []
+    sources: dict[str, SourceFile] = {}
+    owners: dict[str, tuple[int, str]] = {}
+    stats: dict[str, Any] = {}
+    suppressed = baselined = 0
+    seen: set[tuple[str, str, int, int, str]] = set()
+    for index, (arg, result) in enumerate(results):
+        eff = root_label(arg) if labelled else ""
+        roots.append(ScannedRoot(result.root, eff))
+        for rel, source in result.stack.files.items():
+            shown = _join(eff, rel)
+            sources.setdefault(shown, source)
+            owners.setdefault(shown, (index, rel))
+        for finding in result.findings:
+            shown_finding = _prefix_finding(finding, eff)
+            key = (shown_finding.rule, shown_finding.location.file, shown_finding.location.line,
+                   shown_finding.location.column, shown_finding.message)
+            if key not in seen:
+                seen.add(key)
+                findings.append(shown_finding)
+        for err in result.errors:
+            errors.append(dataclasses.replace(err, file=_join(eff, err.file)) if eff else err)
+        suppressed += len(result.suppressed)
+        baselined += len(result.baselined)
+        _sum_stats(stats, result.stats())
+    findings.sort(key=lambda f: (f.location.file, f.location.line, f.location.column, f.rule))
+    if labelled:
+        stats["roots"] = len(results)
+    stats["rules"] = len(rules)
+    report = LintReport(findings, errors, rules, roots, sources, owners, stats,
+                        suppressed, baselined)
+    report.refresh_stats()
+    return report
+
+
+def display_path(report: LintReport, file: str, cwd: Path | None = None) -> str:
+    """`file` relative to the current directory when it lies below it (for annotations
+    that CI systems resolve against the checkout), else unchanged."""
+    absolute = report.absolute(file)
+    if absolute is None:
+        return file
+    base = cwd or Path.cwd()
+    try:
+        rel = os.path.relpath(absolute, base)
+    except ValueError:
+        return file
+    return file if rel.startswith("..") else PurePosixPath(Path(rel).as_posix()).as_posix()

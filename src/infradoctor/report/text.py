@@ -1,0 +1,152 @@
+"""Terminal report: findings grouped by file, each with `file:line:col`, severity, code,
+name and message, the offending source line with a caret under it, then load errors and
+a one-line summary. ANSI colour only when asked for (the CLI decides: TTY, NO_COLOR)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from itertools import groupby
+from typing import TextIO
+
+from infradoctor.findings import Finding, Severity
+from infradoctor.report import RenderOptions
+from infradoctor.report.model import LintReport
+
+MAX_LINE = 160
+
+_RESET = "\x1b[0m"
+_STYLES = {
+    "bold": "\x1b[1m",
+    "dim": "\x1b[2m",
+    "error": "\x1b[1;31m",
+    "warning": "\x1b[1;33m",
+    "info": "\x1b[1;34m",
+    "code": "\x1b[1;35m",
+    "path": "\x1b[1;36m",
+    "caret": "\x1b[1;31m",
+}
+
+
+class _Painter:
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def __call__(self, text: str, style: str) -> str:
+        if not self.enabled or not text:
+            return text
+        return f"{_STYLES[style]}{text}{_RESET}"
+
+
+def _plural(count: int, word: str) -> str:
+    if word == "info":
+        return f"{count} info"
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def excerpt(report: LintReport, finding: Finding, paint: _Painter) -> list[str]:
+    """The offending line and a caret line under the finding's column span."""
+    loc = finding.location
+    raw = report.line_text(loc.file, loc.line)
+    if not raw.strip():
+        return []
+    line = raw.replace("\t", " ").rstrip()
+    start = max(loc.column - 1, 0)
+    if loc.end_line in (None, loc.line) and loc.end_column and loc.end_column > loc.column:
+        width = loc.end_column - loc.column
+    else:
+        width = 1
+    if start >= len(line):
+        start = max(len(line) - 1, 0)
+        width = 1
+    width = max(1, min(width, len(line) - start))
+    shown = line
+    if len(shown) > MAX_LINE:
+        shown = shown[:MAX_LINE] + " ..."
+        if start >= MAX_LINE:
+            start, width = MAX_LINE, 1
+        width = max(1, min(width, MAX_LINE - start))
+    number = str(loc.line)
+    gutter = " " * len(number)
+    return [
+        f"  {paint(number, 'dim')} {paint('|', 'dim')} {shown}",
+        f"  {gutter} {paint('|', 'dim')} {' ' * start}{paint('^' * width, 'caret')}",
+    ]
+
+
+def finding_line(finding: Finding, paint: _Painter) -> str:
+    loc = finding.location
+    sev = finding.severity.label
+    fixable = ""
+    if finding.fix is not None:
+        fixable = paint(f" [fix: {finding.fix.applicability.value}]", "dim")
+    return (f"{paint(f'{loc.file}:{loc.line}:{loc.column}', 'bold')}: "
+            f"{paint(sev, sev)} {paint(finding.rule, 'code')} {finding.name}: "
+            f"{finding.message}{fixable}")
+
+
+def summary_line(report: LintReport) -> str:
+    sev = Counter(f.severity for f in report.findings)
+    total = len(report.findings)
+    files = report.stats.get("files", len(report.sources))
+    if total:
+        head = (f"Found {total} problem{'' if total == 1 else 's'} "
+                f"({_plural(sev[Severity.ERROR], 'error')}, "
+                f"{_plural(sev[Severity.WARNING], 'warning')}, "
+                f"{_plural(sev[Severity.INFO], 'info')})")
+    else:
+        head = "No problems found"
+    parts = [f"{head} in {_plural(int(files), 'file')}"]
+    if report.suppressed:
+        parts.append(f"{report.suppressed} suppressed")
+    if report.baselined:
+        parts.append(f"{report.baselined} baselined")
+    if report.errors:
+        parts.append(_plural(len(report.errors), "load error"))
+    fixable = sum(1 for f in report.findings if f.fix is not None)
+    if fixable:
+        parts.append(f"{fixable} fixable with `infradoctor lint --fix`")
+    seconds = report.stats.get("seconds")
+    if isinstance(seconds, int | float):
+        parts.append(f"{seconds:.2f}s")
+    return "; ".join(parts) + "."
+
+
+def statistics_lines(report: LintReport) -> list[str]:
+    counts = Counter((f.rule, f.name, f.severity.label) for f in report.findings)
+    if not counts:
+        return []
+    width = max(len(str(c)) for c in counts.values())
+    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0][0]))
+    return [f"{count:>{width}}  {code:<7} {sev:<7} {name}"
+            for (code, name, sev), count in rows]
+
+
+def render(report: LintReport, stream: TextIO, options: RenderOptions) -> None:
+    paint = _Painter(options.color)
+    out: list[str] = []
+    for file, group in groupby(report.findings, key=lambda f: f.location.file):
+        if not options.quiet:
+            out.append(paint(file, "path"))
+        for finding in group:
+            out.append(finding_line(finding, paint))
+            if not options.quiet:
+                out.extend(excerpt(report, finding, paint))
+        if not options.quiet:
+            out.append("")
+    if report.errors:
+        out.append(paint("Load errors (these files were not fully checked):", "bold"))
+        for err in report.errors:
+            where = err.file if err.line is None else f"{err.file}:{err.line}"
+            if err.line is not None and err.column is not None:
+                where += f":{err.column}"
+            out.append(f"{where}: {paint(err.kind, 'warning')}: {err.message}")
+        out.append("")
+    if options.statistics:
+        stats = statistics_lines(report)
+        if stats:
+            out.append(paint("Findings by rule:", "bold"))
+            out.extend(stats)
+            out.append("")
+    if not options.quiet or report.findings or report.errors:
+        out.append(summary_line(report))
+    stream.write("\n".join(out) + ("\n" if out else ""))
