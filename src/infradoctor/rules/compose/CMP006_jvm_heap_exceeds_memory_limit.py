@@ -1,0 +1,157 @@
+"""CMP006: a JVM heap sized at or near the container's memory limit gets OOM-killed."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from infradoctor.findings import Finding, Severity
+from infradoctor.model.source import Location
+from infradoctor.model.stack import Service, Stack
+from infradoctor.rules.base import Example, Rule
+from infradoctor.rules.compose._util import as_text, human_size, memory_limit, service_data
+from infradoctor.rules.dockerfile._images import stage_chain
+
+XMX_RE = re.compile(r"(?<![\w-])-Xmx(\d+(?:\.\d+)?)([kKmMgGtT]?)(?![\w.])")
+PERCENT_RE = re.compile(r"-XX:MaxRAMPercentage=(\d+(?:\.\d+)?)")
+FRACTION_RE = re.compile(r"-XX:MaxRAMFraction=(\d+)")
+UNIT = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
+MIN_HEADROOM = 512 * 1024**2  # metaspace, thread stacks, code cache, direct buffers, GC
+
+
+@dataclass(frozen=True, slots=True)
+class HeapSetting:
+    heap: int | None  # bytes (absolute -Xmx)
+    percent: float | None  # of the container limit
+    text: str  # the flag as written
+    where: str  # what set it: "command", "JAVA_OPTS", "Dockerfile ENV", ...
+    location: Location
+
+
+def heap_settings(text: str, where: str, location: Location) -> list[HeapSetting]:
+    out: list[HeapSetting] = []
+    for m in XMX_RE.finditer(text):
+        size = int(float(m.group(1)) * UNIT[m.group(2).lower()])
+        out.append(HeapSetting(size, None, m.group(0), where, location))
+    for m in PERCENT_RE.finditer(text):
+        out.append(HeapSetting(None, float(m.group(1)), m.group(0), where, location))
+    for m in FRACTION_RE.finditer(text):
+        frac = int(m.group(1))
+        if frac > 0:
+            out.append(HeapSetting(None, 100.0 / frac, m.group(0), where, location))
+    return out
+
+
+def service_heap_settings(svc: Service) -> list[HeapSetting]:
+    """Every heap flag that reaches the service's JVM: compose command/entrypoint and
+    environment (JAVA_OPTS, JAVA_TOOL_OPTIONS, ...), then the Dockerfile's ENV/CMD/ENTRYPOINT."""
+    found: list[HeapSetting] = []
+    for key, value in (("entrypoint", svc.entrypoint), ("command", svc.command)):
+        found += heap_settings(as_text(value), key, svc.loc(key))
+    for var in svc.environment.values():
+        found += heap_settings(var.value or "", var.name, var.location)
+    if svc.dockerfile is not None:
+        for stage in stage_chain(svc.dockerfile):
+            for ins in stage.instructions:
+                if ins.keyword in ("ENV", "CMD", "ENTRYPOINT"):
+                    if ins.keyword == "CMD" and svc.command is not None:
+                        continue
+                    if ins.keyword == "ENTRYPOINT" and svc.entrypoint is not None:
+                        continue
+                    found += heap_settings(ins.value, f"Dockerfile {ins.keyword}",
+                                           ins.location)
+    return found
+
+
+class JvmHeapExceedsMemoryLimit(Rule):
+    code = "CMP006"
+    name = "jvm-heap-exceeds-memory-limit"
+    title = "JVM heap is as large as (or close to) the container memory limit"
+    severity = Severity.ERROR
+    category = "availability"
+    why = (
+        "The heap is only part of a JVM's memory: metaspace, thread stacks (1 MB each), the "
+        "JIT code cache, GC structures and direct/NIO buffers add typically 200-500 MB. With "
+        "`-Xmx1g` in a container limited to 1g, the process crosses the cgroup limit as soon "
+        "as the heap fills, and the kernel OOM-kills it (exit code 137, no Java stack trace, "
+        "no OutOfMemoryError in the logs). Under load this looks like random restarts and "
+        "502s from nginx. The same happens with `-XX:MaxRAMPercentage=100`.\n\n"
+        "Error when the heap is >= the limit; warning when it is above 75% of the limit and "
+        "leaves less than 512 MB for everything else."
+    )
+    how_to_fix = (
+        "Let the JVM size the heap from the container limit and leave a quarter for "
+        "non-heap memory:\n\n"
+        "```yaml\nservices:\n  orders:\n    environment:\n"
+        "      JAVA_TOOL_OPTIONS: \"-XX:MaxRAMPercentage=75\"\n    deploy:\n"
+        "      resources:\n        limits:\n          memory: 1g\n```\n\n"
+        "or keep `-Xmx` and raise the limit to at least heap + 512m."
+    )
+    references = (
+        "https://docs.oracle.com/en/java/javase/21/docs/specs/man/java.html",
+        "https://docs.docker.com/engine/containers/resource_constraints/",
+    )
+    examples = (
+        Example(
+            bad={"docker-compose.yml": (
+                "services:\n"
+                "  orders:\n"
+                "    image: ghcr.io/acme/orders-service:4.0.2\n"
+                "    environment:\n"
+                "      JAVA_OPTS: \"-Xms512m -Xmx1g\"\n"
+                "    mem_limit: 1g\n"
+            )},
+            good={"docker-compose.yml": (
+                "services:\n"
+                "  orders:\n"
+                "    image: ghcr.io/acme/orders-service:4.0.2\n"
+                "    environment:\n"
+                "      JAVA_TOOL_OPTIONS: \"-XX:MaxRAMPercentage=75\"\n"
+                "    deploy:\n"
+                "      resources:\n"
+                "        limits:\n"
+                "          memory: 1g\n"
+                "  billing:\n"
+                "    image: ghcr.io/acme/billing:1.2.0\n"
+                "    command: [\"java\", \"-Xmx768m\", \"-jar\", \"/app/billing.jar\"]\n"
+                "    mem_limit: 1536m\n"
+            )},
+        ),
+    )
+
+    def check(self, stack: Stack) -> Iterator[Finding]:
+        overridden = self.effective_severity != self.severity
+        for svc in stack.services:
+            limit = memory_limit(svc)
+            if limit is None:
+                continue
+            limit_bytes, limit_text, limit_loc = limit
+            worst: tuple[int, HeapSetting] | None = None
+            for s in service_heap_settings(svc):
+                heap = s.heap if s.heap is not None else int(limit_bytes * (s.percent or 0) / 100)
+                if worst is None or heap > worst[0]:
+                    worst = (heap, s)
+            if worst is None:
+                continue
+            heap, setting = worst
+            headroom = limit_bytes - heap
+            if heap >= limit_bytes:
+                severity = self.effective_severity
+                verdict = "the heap alone can fill the limit"
+            elif heap > 0.75 * limit_bytes and headroom < MIN_HEADROOM:
+                severity = self.effective_severity if overridden else Severity.WARNING
+                verdict = (f"only {human_size(headroom)} is left for metaspace, threads and "
+                           "native memory")
+            else:
+                continue
+            yield self.finding(
+                setting.location,
+                f"service '{svc.name}': {setting.text} ({setting.where}) gives a heap of "
+                f"{human_size(heap)} under a memory limit of {limit_text}: {verdict}, so the "
+                "container gets OOM-killed (exit 137) under load",
+                subject=svc.name,
+                severity=severity,
+                related=[limit_loc],
+                data={**service_data(svc), "heap_bytes": heap, "limit_bytes": limit_bytes},
+            )

@@ -1,0 +1,130 @@
+"""CMP007: two port entries of one project claim the same host port."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from infradoctor.findings import Finding, Severity
+from infradoctor.model.stack import Port, Service, Stack
+from infradoctor.rules.base import Example, Rule
+from infradoctor.rules.compose._util import service_data
+
+ALL_INTERFACES = {None, "", "0.0.0.0", "::", "[::]"}
+
+
+def host_ports(port: Port) -> range:
+    if port.published_range is not None:
+        lo, hi = port.published_range
+        return range(lo, hi + 1)
+    if port.published is not None:
+        return range(port.published, port.published + 1)
+    return range(0)
+
+
+def same_interface(a: str | None, b: str | None) -> bool:
+    """Do two host IPs overlap? 0.0.0.0 (or unset) binds every address."""
+    if a in ALL_INTERFACES or b in ALL_INTERFACES:
+        return True
+    return (a or "").strip("[]") == (b or "").strip("[]")
+
+
+def may_run_together(a: Service, b: Service) -> bool:
+    """Services in disjoint profiles (dev vs prod) never run at the same time."""
+    if a.profiles and b.profiles:
+        return bool(set(a.profiles) & set(b.profiles))
+    return True
+
+
+class HostPortPublishedTwice(Rule):
+    code = "CMP007"
+    name = "host-port-published-twice"
+    title = "The same host port is published twice"
+    severity = Severity.ERROR
+    category = "availability"
+    why = (
+        "Only one socket can bind a host port. When two services (or two entries of one "
+        "service) publish the same host port on overlapping addresses, the second container "
+        "fails to start with `Bind for 0.0.0.0:8080 failed: port is already allocated`, and "
+        "`docker compose up` stops there: whatever comes after it in the start order is "
+        "down too. Entries bound to different specific IPs, different protocols (tcp/udp) "
+        "or services in disjoint profiles (dev vs prod) do not conflict and are not flagged. "
+        "Replicas of one service sharing a fixed port are XF010's case."
+    )
+    how_to_fix = (
+        "Give each service its own host port, or publish only the front proxy and let it "
+        "reach the others over the compose network:\n\n"
+        "```yaml\nservices:\n  web:\n    ports:\n      - \"8080:80\"\n  admin:\n"
+        "    ports:\n      - \"8081:80\"\n```"
+    )
+    references = ("https://docs.docker.com/reference/compose-file/services/#ports",)
+    examples = (
+        Example(
+            bad={"docker-compose.yml": (
+                "services:\n"
+                "  web:\n"
+                "    image: ghcr.io/acme/web:2.0.0\n"
+                "    ports:\n"
+                "      - \"8080:3000\"\n"
+                "  admin:\n"
+                "    image: ghcr.io/acme/admin:2.0.0\n"
+                "    ports:\n"
+                "      - \"8080:8000\"\n"
+            )},
+            good={"docker-compose.yml": (
+                "services:\n"
+                "  web:\n"
+                "    image: ghcr.io/acme/web:2.0.0\n"
+                "    ports:\n"
+                "      - \"8080:3000\"\n"
+                "  admin:\n"
+                "    image: ghcr.io/acme/admin:2.0.0\n"
+                "    ports:\n"
+                "      - \"127.0.0.1:8081:8000\"\n"
+                "  dns:\n"
+                "    image: coredns/coredns:1.11.1\n"
+                "    ports:\n"
+                "      - \"53:53/udp\"\n"
+                "      - \"53:53/tcp\"\n"
+            )},
+        ),
+    )
+
+    def check(self, stack: Stack) -> Iterator[Finding]:
+        for project in stack.projects:
+            seen: list[tuple[Service, Port]] = []
+            for svc in project.services.values():
+                if svc.network_mode == "host":
+                    continue
+                for port in svc.ports:
+                    mine = host_ports(port)
+                    if not mine:
+                        continue
+                    for other_svc, other in seen:
+                        if other_svc is svc and (other.target, other.published, other.host_ip
+                                                 ) == (port.target, port.published, port.host_ip):
+                            continue  # an identical entry (base + override): compose merges it
+                        if (other.protocol or "tcp") != (port.protocol or "tcp"):
+                            continue
+                        if not same_interface(other.host_ip, port.host_ip):
+                            continue
+                        if not may_run_together(svc, other_svc):
+                            continue
+                        overlap = set(mine) & set(host_ports(other))
+                        if not overlap:
+                            continue
+                        clash = min(overlap)
+                        who = ("this service" if other_svc is svc
+                               else f"service '{other_svc.name}'")
+                        yield self.finding(
+                            port.location,
+                            f"service '{svc.name}' publishes host port {clash}/"
+                            f"{port.protocol or 'tcp'}, already published by {who} "
+                            f"({other.raw}): the second container fails to start with "
+                            "'port is already allocated'",
+                            subject=svc.name,
+                            related=[other.location],
+                            data={**service_data(svc), "port": clash,
+                                  "other_service": other_svc.name},
+                        )
+                        break
+                    seen.append((svc, port))

@@ -1,0 +1,186 @@
+"""CMP008: health check durations that Docker cannot parse or that defeat the check."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from infradoctor.findings import Finding, Severity
+from infradoctor.model.source import Location
+from infradoctor.model.stack import Service, Stack
+from infradoctor.rules.base import Example, Rule
+from infradoctor.rules.compose._util import project_of, raw_get, service_data
+
+DURATION_PART_RE = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
+UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0,
+                "h": 3600.0}
+DEFAULT_SECONDS = 30.0  # Docker's default interval and timeout
+SLOW_START_INTERVAL = 60.0
+
+
+def parse_duration(text: object) -> float | None:
+    """Seconds of a Go duration (`1m30s`, `500ms`, `0`); None if it is not one."""
+    if isinstance(text, bool) or text is None:
+        return None
+    s = str(text).strip()
+    if s == "0":
+        return 0.0
+    pos, total = 0, 0.0
+    for m in DURATION_PART_RE.finditer(s):
+        if m.start() != pos:
+            return None
+        total += float(m.group(1)) * UNIT_SECONDS[m.group(2)]
+        pos = m.end()
+    return total if pos == len(s) and pos > 0 else None
+
+
+def fmt(seconds: float) -> str:
+    return f"{seconds:g}s"
+
+
+class HealthcheckTimingInvalid(Rule):
+    code = "CMP008"
+    name = "healthcheck-timing-invalid"
+    title = "Health check timing is invalid or defeats the check"
+    severity = Severity.WARNING
+    category = "availability"
+    why = (
+        "Health check durations are Go durations with units (`10s`, `1m30s`, `500ms`). A "
+        "bare number (`interval: 30`) or a typo (`timeout: 10sec`) makes `docker compose up` "
+        "fail to parse the file, and in a Dockerfile `HEALTHCHECK --interval=30` fails the "
+        "build. A `timeout` longer than the `interval` means a hanging probe delays the next "
+        "one, so a wedged service is reported unhealthy much later than the interval "
+        "suggests, while nginx keeps sending it traffic. Docker runs the first probe only "
+        "after one full `interval`: with `interval: 2m` every service that waits for this "
+        "one with `condition: service_healthy` starts at least two minutes late on each "
+        "deploy, unless `start_interval` (Engine 25+) shortens the start-up checks. "
+        "Negative `retries` is rejected."
+    )
+    how_to_fix = (
+        "Use durations with units, a timeout shorter than the interval, and a short "
+        "interval (or a start_interval) for services others wait on:\n\n"
+        "```yaml\nhealthcheck:\n  test: [\"CMD\", \"pg_isready\", \"-U\", \"app\"]\n"
+        "  interval: 10s\n  timeout: 5s\n  retries: 5\n  start_period: 30s\n"
+        "  start_interval: 2s\n```"
+    )
+    references = (
+        "https://docs.docker.com/reference/compose-file/services/#healthcheck",
+        "https://docs.docker.com/reference/dockerfile/#healthcheck",
+    )
+    examples = (
+        Example(
+            bad={"docker-compose.yml": (
+                "services:\n"
+                "  db:\n"
+                "    image: postgres:16\n"
+                "    healthcheck:\n"
+                "      test: [\"CMD-SHELL\", \"pg_isready -U app\"]\n"
+                "      interval: 10s\n"
+                "      timeout: 30s\n"
+                "      retries: 5\n"
+            )},
+            good={"docker-compose.yml": (
+                "services:\n"
+                "  db:\n"
+                "    image: postgres:16\n"
+                "    healthcheck:\n"
+                "      test: [\"CMD-SHELL\", \"pg_isready -U app\"]\n"
+                "      interval: 10s\n"
+                "      timeout: 5s\n"
+                "      retries: 5\n"
+                "      start_period: 1m\n"
+                "  api:\n"
+                "    image: ghcr.io/acme/api:1.8.0\n"
+                "    depends_on:\n"
+                "      db:\n"
+                "        condition: service_healthy\n"
+            )},
+        ),
+    )
+
+    def check(self, stack: Stack) -> Iterator[Finding]:
+        for svc in stack.services:
+            hc = svc.healthcheck
+            if hc is None or hc.disabled:
+                continue
+            raw = raw_get(svc, "healthcheck")
+            values = raw if isinstance(raw, dict) else {}
+            fields = {
+                "interval": values.get("interval", hc.interval),
+                "timeout": values.get("timeout", hc.timeout),
+                "start_period": values.get("start_period", hc.start_period),
+                "start_interval": values.get("start_interval"),
+            }
+            yield from self._check_values(svc, hc.location, fields,
+                                          values.get("retries", hc.retries), "compose")
+            interval = parse_duration(fields["interval"]) if fields["interval"] else None
+            if (interval is not None and interval >= SLOW_START_INTERVAL
+                    and not fields["start_interval"]):
+                waiting = self._healthy_dependents(stack, svc)
+                if waiting:
+                    yield self.finding(
+                        hc.location,
+                        f"service '{svc.name}' checks health every {fmt(interval)} and the "
+                        "first check only runs after one interval: "
+                        f"{', '.join(repr(w) for w in waiting)} wait(s) for service_healthy "
+                        f"and start at least {fmt(interval)} late "
+                        "(shorten interval or add start_interval)",
+                        subject=svc.name,
+                        data=service_data(svc),
+                    )
+        for path, df in stack.dockerfiles.items():
+            ins = df.healthcheck
+            if ins is None or ins.value.strip().upper() == "NONE":
+                continue
+            flags = {k.lstrip("-").replace("-", "_"): v for k, v in ins.flags.items()}
+            yield from self._check_values(None, ins.location, flags, flags.get("retries"),
+                                          path)
+
+    def _healthy_dependents(self, stack: Stack, svc: Service) -> list[str]:
+        project = project_of(stack, svc)
+        if project is None:
+            return []
+        return [o.name for o in project.services.values()
+                if any(d.service == svc.name and d.condition == "service_healthy"
+                       for d in o.depends_on)]
+
+    def _check_values(self, svc: Service | None, location: Location,
+                      fields: dict[str, object], retries: object,
+                      origin: str) -> Iterator[Finding]:
+        who = f"service '{svc.name}'" if svc else origin
+        data = service_data(svc) if svc else {"dockerfile": origin}
+        subject = svc.name if svc else origin
+        parsed: dict[str, float] = {}
+        for key in ("interval", "timeout", "start_period", "start_interval"):
+            value = fields.get(key)
+            if value is None or value == "":
+                continue
+            seconds = parse_duration(value)
+            if seconds is None:
+                yield self.finding(
+                    location,
+                    f"{who}: healthcheck {key} {str(value)!r} is not a duration with a unit "
+                    "(write e.g. \"10s\" or \"1m30s\"); Docker rejects it",
+                    subject=subject, data=data,
+                )
+            else:
+                parsed[key] = seconds
+        if retries is not None and not isinstance(retries, bool):
+            try:
+                if int(str(retries)) < 0:
+                    raise ValueError
+            except ValueError:
+                yield self.finding(
+                    location, f"{who}: healthcheck retries {retries!r} is not a count >= 0",
+                    subject=subject, data=data,
+                )
+        interval = parsed.get("interval") or DEFAULT_SECONDS
+        timeout = parsed.get("timeout") or DEFAULT_SECONDS
+        if ("interval" in parsed or "timeout" in parsed) and timeout > interval:
+            yield self.finding(
+                location,
+                f"{who}: healthcheck timeout {fmt(timeout)} is longer than its interval "
+                f"{fmt(interval)}: a hanging probe delays the next one, so a wedged service "
+                "is marked unhealthy late (keep timeout below interval)",
+                subject=subject, data=data,
+            )
