@@ -1,0 +1,205 @@
+"""Image references and Dockerfile stage chains: shared by the Dockerfile rules and the
+security rules that reason about what an image contains or which user it runs as."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from infradoctor.model.stack import Dockerfile, Instruction, Stage
+
+VAR_RE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}?")
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRef:
+    """`registry/path:tag@digest` split up. `path` has no registry and no `library/`."""
+
+    registry: str | None
+    path: str
+    tag: str | None
+    digest: str | None
+
+    @property
+    def last(self) -> str:
+        """The repository's last path component (`bitnami/postgresql` -> `postgresql`)."""
+        return self.path.rsplit("/", 1)[-1]
+
+    @property
+    def unpinned(self) -> bool:
+        """No digest and no tag, or the moving `latest` tag."""
+        return self.digest is None and (self.tag is None or self.tag == "latest")
+
+
+def parse_image(ref: str) -> ImageRef:
+    ref = ref.strip().lower()
+    digest = None
+    if "@" in ref:
+        ref, digest = ref.split("@", 1)
+    tag = None
+    slash = ref.rfind("/")
+    colon = ref.rfind(":")
+    if colon > slash:
+        ref, tag = ref[:colon], ref[colon + 1 :]
+    registry = None
+    if "/" in ref:
+        first, rest = ref.split("/", 1)
+        if "." in first or ":" in first or first == "localhost":
+            registry, ref = first, rest
+    if ref.startswith("library/"):
+        ref = ref[len("library/") :]
+    return ImageRef(registry, ref, tag or None, digest)
+
+
+def substitute_args(text: str, args: dict[str, str | None]) -> str | None:
+    """Expand `${VAR}` / `$VAR` / `${VAR:-default}` with ARG defaults; None if a variable
+    has no known value."""
+    unresolved = False
+
+    def repl(m: re.Match[str]) -> str:
+        nonlocal unresolved
+        value = args.get(m.group(1))
+        if value is None:
+            value = m.group(2)
+        if value is None:
+            unresolved = True
+            return ""
+        return value
+
+    out = VAR_RE.sub(repl, text)
+    return None if unresolved else out
+
+
+def stage_named(df: Dockerfile, name: str, before: Stage) -> Stage | None:
+    """An earlier stage referenced by name or index (`FROM builder`, `COPY --from=0`)."""
+    name = name.strip().lower()
+    earlier: list[Stage] = []
+    for st in df.stages:
+        if st is before:
+            break
+        earlier.append(st)
+    for st in reversed(earlier):
+        if st.name and st.name.lower() == name:
+            return st
+    if name.isdigit() and int(name) < len(earlier):
+        return earlier[int(name)]
+    return None
+
+
+def stage_chain(df: Dockerfile, stage: Stage | None = None) -> list[Stage]:
+    """`stage` and the earlier stages it is built FROM, newest first."""
+    stage = stage or df.final
+    chain: list[Stage] = []
+    while stage is not None and stage not in chain:
+        chain.append(stage)
+        stage = stage_named(df, stage.base_image, stage)
+    return chain
+
+
+def external_base(df: Dockerfile, stage: Stage | None = None) -> str | None:
+    """The registry image at the root of the final stage's chain, ARGs expanded
+    (None when it depends on an ARG without default)."""
+    chain = stage_chain(df, stage)
+    if not chain:
+        return None
+    return substitute_args(chain[-1].base_image, df.args)
+
+
+def effective_user(df: Dockerfile) -> Instruction | None:
+    """The USER in effect at the end of the final stage, following `FROM <stage>`."""
+    for st in stage_chain(df):
+        user = st.last("USER")
+        if user is not None:
+            return user
+    return None
+
+
+def is_root_user(user: str) -> bool:
+    name = user.strip().strip("'\"").split(":", 1)[0].strip()
+    return name in ("root", "0")
+
+
+# Images whose entrypoint drops root (gosu/su-exec) or whose image sets a non-root USER.
+NON_ROOT_IMAGE_RE = re.compile(
+    r"^("
+    r"postgres|postgis/postgis|timescale/timescaledb[\w-]*|redis|redis/redis-stack[\w-]*|"
+    r"mysql|mariadb|mongo|percona[\w/-]*|rabbitmq|memcached|elasticsearch|kibana|logstash|"
+    r"elasticsearch/elasticsearch|kibana/kibana|logstash/logstash|beats/[\w-]+|"
+    r"opensearchproject/[\w-]+|grafana/[\w-]+|prom/[\w-]+|prometheus/[\w-]+|"
+    r"nginxinc/nginx-unprivileged|bitnami/[\w-]+|jenkins/jenkins|sonarqube|zookeeper|"
+    r"cassandra|couchdb|neo4j|keycloak/keycloak|jboss/keycloak|confluentinc/[\w-]+|"
+    r"clickhouse/clickhouse-server|clickhouse|yandex/clickhouse-server|mailhog/mailhog|"
+    r"axllent/mailpit|jaegertracing/[\w-]+|otel/[\w-]+|chainguard/[\w-]+|distroless/[\w-]+|"
+    r"consul|hashicorp/consul|vault|hashicorp/vault|solr|gitea/gitea|adminer|dpage/pgadmin4"
+    r")$"
+)
+
+
+def image_drops_root(image: str) -> bool:
+    """Well-known images that run their process as a non-root user by themselves."""
+    ref = parse_image(image)
+    if ref.tag and ("nonroot" in ref.tag or "rootless" in ref.tag):
+        return True
+    if ref.registry in ("cgr.dev", "gcr.io") and ("distroless" in ref.path
+                                                    or ref.path.startswith("chainguard")):
+        return bool(ref.tag and "nonroot" in ref.tag) or ref.registry == "cgr.dev"
+    return bool(NON_ROOT_IMAGE_RE.match(ref.path))
+
+
+# ------------------------------------------------------------- what tools an image ships
+
+ALPINE_FAMILY = frozenset({"alpine", "python", "node", "ruby", "golang", "php", "postgres",
+                           "redis", "rust", "eclipse-temurin", "amazoncorretto", "memcached",
+                           "oven/bun", "openjdk"})
+SLIM_FAMILY = frozenset({"python", "node", "ruby", "debian", "rust", "openjdk", "php"})
+FULL_WITH_BOTH = frozenset({"python", "node", "ruby", "golang", "buildpack-deps", "rust",
+                            "gradle", "maven"})
+BARE_DISTROS = frozenset({"debian", "ubuntu"})
+
+
+def image_tools(image: str) -> dict[str, bool] | None:
+    """Whether `image` ships curl / wget / a shell, for images we know; None if unknown.
+    Alpine has wget (busybox) but not curl; slim Debian images and bare debian/ubuntu have
+    neither; distroless and scratch have no shell at all."""
+    if image.strip().lower() == "scratch":
+        return {"curl": False, "wget": False, "sh": False}
+    ref = parse_image(image)
+    tag = ref.tag or "latest"
+    if ref.registry == "gcr.io" and "distroless" in ref.path:
+        return {"curl": False, "wget": False, "sh": "debug" in tag}
+    if ref.registry == "cgr.dev":
+        dev = tag.endswith("-dev") or tag == "latest-dev"
+        return {"curl": False, "wget": dev, "sh": dev}
+    if ref.path == "alpine" or ("alpine" in tag and ref.path in ALPINE_FAMILY):
+        return {"curl": False, "wget": True, "sh": True}
+    if "slim" in tag and ref.path in SLIM_FAMILY:
+        return {"curl": False, "wget": False, "sh": True}
+    if ref.path in BARE_DISTROS:
+        return {"curl": False, "wget": False, "sh": True}
+    if ref.path in FULL_WITH_BOTH and not any(w in tag for w in ("alpine", "slim", "windows")):
+        return {"curl": True, "wget": True, "sh": True}
+    return None
+
+
+INSTALL_RE = re.compile(
+    r"\b(apk\s+add|apt-get\s+install|apt\s+install|yum\s+install|dnf\s+install|"
+    r"microdnf\s+install|zypper\s+(in|install)|pip\s+install)\b[^;&|]*", re.IGNORECASE)
+
+
+def installs_tool(stages: list[Stage], tool: str) -> bool:
+    """A RUN installs `tool` with a package manager, or a COPY/ADD brings a binary of that
+    name, in any of `stages`."""
+    word = re.compile(rf"(^|[\s/=]){re.escape(tool)}(\s|$|[=<>~])")
+    for st in stages:
+        for ins in st.instructions:
+            if ins.keyword == "RUN":
+                for m in INSTALL_RE.finditer(ins.value):
+                    if word.search(m.group(0)):
+                        return True
+                if re.search(rf"busybox\s+--install|/usr/bin/{re.escape(tool)}\b", ins.value):
+                    return True
+            elif ins.keyword in ("COPY", "ADD") and re.search(
+                rf"\b{re.escape(tool)}\b", ins.value
+            ):
+                return True
+    return False

@@ -1,0 +1,88 @@
+"""Secret-looking variable names and literal values, shared by SEC007 (compose / env files)
+and DKR006 (Dockerfile ENV/ARG). Values are only ever measured, never returned."""
+
+from __future__ import annotations
+
+import re
+
+NAME_SPLIT_RE = re.compile(r"[_\-.]+|(?<=[a-z0-9])(?=[A-Z])")
+
+SECRET_LAST = frozenset({
+    "PASSWORD", "PASSWD", "PASS", "PWD", "SECRET", "TOKEN", "APIKEY", "SECRETKEY",
+    "CREDENTIALS", "PASSPHRASE", "PRIVATEKEY", "ACCESSKEY", "AUTHTOKEN",
+})
+SECRET_PAIR_FIRST = frozenset({
+    "API", "SECRET", "PRIVATE", "ACCESS", "SIGNING", "ENCRYPTION", "MASTER", "APP", "AUTH",
+    "JWT", "HMAC", "SESSION", "LICENSE", "SERVICE", "ACCOUNT", "CLIENT", "WEBHOOK", "CRYPT",
+})
+# A trailing word that makes the variable describe a secret rather than hold one.
+NOT_SECRET_LAST = frozenset({
+    "FILE", "PATH", "DIR", "LENGTH", "LEN", "MIN", "MAX", "EXPIRE", "EXPIRES", "EXPIRY",
+    "EXPIRATION", "TTL", "TIMEOUT", "ENABLED", "ENABLE", "DISABLED", "REQUIRED", "ALGORITHM",
+    "ALGO", "TYPE", "NAME", "HEADER", "ID", "USER", "USERNAME", "POLICY", "LIFETIME", "MINUTES",
+    "SECONDS", "HOURS", "DAYS", "AGE", "COST", "ROUNDS", "PROVIDER", "MODE", "FORMAT",
+    "LOCATION", "HOST", "PORT", "URL", "URI", "ENDPOINT", "VERSION", "PREFIX", "SUFFIX",
+    "LIMIT", "COUNT", "SIZE", "STRENGTH", "COMPLEXITY", "RESET", "HINT", "FIELD", "PARAM",
+    "COOKIE", "REGEX", "PATTERN", "METHOD", "ISSUER", "AUDIENCE", "SCOPE", "SCOPES",
+})
+
+URL_PASSWORD_RE = re.compile(r"^[a-z][a-z0-9+.\-]*://[^/\s:@]+:([^@\s/]+)@", re.IGNORECASE)
+PLACEHOLDER_RE = re.compile(r"^(<[^>]*>|\{\{.*\}\}|\[[^\]]*\]|[xX*._\-]+|\.\.\.)$")
+NOT_SECRET_VALUES = frozenset({"true", "false", "yes", "no", "on", "off", "none", "null",
+                               "nil", "undefined", "0", "1"})
+
+
+def name_words(name: str) -> list[str]:
+    return [w.upper() for w in NAME_SPLIT_RE.split(name) if w]
+
+
+def is_secret_name(name: str) -> bool:
+    """PASSWORD, DB_PASSWORD, SECRET_KEY, GITHUB_TOKEN, STRIPE_API_KEY... but not
+    PASSWORD_FILE, TOKEN_TTL, PWD (the shell's working directory) or JWT_SECRET_LENGTH."""
+    words = name_words(name)
+    if not words or name.upper() == "PWD":
+        return False
+    if words[-1] in NOT_SECRET_LAST:
+        return False
+    last = words[-1]
+    if last in SECRET_LAST:
+        return True
+    if last in ("KEY", "KEYS") and len(words) >= 2 and words[-2] in SECRET_PAIR_FIRST:
+        return True
+    if "".join(words[-2:]) in SECRET_LAST:
+        return True
+    return last == "BASE" and words[-2:-1] == ["KEY"]  # Rails SECRET_KEY_BASE
+
+
+def is_reference(raw_text: str) -> bool:
+    """`${VAR}`, `$VAR`: the value comes from the environment at deploy time."""
+    return "$" in raw_text
+
+
+def is_literal_secret_value(value: str | None) -> bool:
+    """A value that is a real literal (not empty, not a boolean, not a template placeholder
+    such as `<your-token>`). Weak defaults like `changeme` or `secret` ARE literal secrets:
+    they work as credentials and are the first ones a scanner tries."""
+    if value is None:
+        return False
+    v = value.strip().strip("'\"")
+    if not v or v.lower() in NOT_SECRET_VALUES:
+        return False
+    if PLACEHOLDER_RE.match(v):
+        return False
+    if v.startswith("/run/secrets/") or v.startswith("/var/run/secrets/"):
+        return False
+    return True
+
+
+def url_with_password(value: str | None) -> bool:
+    """`postgres://app:hunter2@db/app`: a connection URL with an inline literal password."""
+    if not value:
+        return False
+    m = URL_PASSWORD_RE.match(value.strip())
+    return bool(m) and is_literal_secret_value(m.group(1)) and "$" not in m.group(1)
+
+
+def describe_redacted(value: str) -> str:
+    """What we may say about a secret value: its length only."""
+    return f"{len(value.strip())} characters, redacted"
