@@ -1,0 +1,249 @@
+"""The fix loop: lint, pick non-overlapping fixes, splice them into the files, write them
+atomically, re-lint; repeat until nothing changes or the pass limit.
+
+A fix is applied whole or not at all (a refused file drops every fix that touches it);
+fixes whose edits overlap one already picked wait for the next pass, when the re-lint
+gives them fresh offsets. `--diff` runs the same loop on a temporary copy of the tree and
+diffs the result, so what is shown is exactly what a real run would write."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import shutil
+import stat
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from infradoctor.config import LintConfig
+from infradoctor.engine import LintResult, lint
+from infradoctor.findings import Applicability, Edit, Finding, Fix
+from infradoctor.fixes.write import (
+    WriteRefused,
+    atomic_write,
+    read_disk,
+    resolve_target,
+    splice_on_disk_text,
+)
+
+MAX_PASSES = 5
+COPY_IGNORE = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__",
+                         ".tox", ".mypy_cache", ".pytest_cache"})
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedFix:
+    rule: str
+    title: str
+    files: tuple[str, ...]
+    line: int
+    count: int = 1  # findings this one fix resolved (identical fixes are merged)
+
+
+@dataclass(slots=True)
+class FixRun:
+    """What a fix run did. `originals`/`results` hold the on-disk text of every changed
+    file before the first and after the last pass (for diffs)."""
+
+    root: Path
+    applied: list[AppliedFix] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    passes: int = 0
+    originals: dict[str, str] = field(default_factory=dict)
+    results: dict[str, str] = field(default_factory=dict)
+    final: LintResult | None = None
+
+    @property
+    def remaining(self) -> list[Finding]:
+        return self.final.findings if self.final else []
+
+    @property
+    def changed_files(self) -> list[str]:
+        return sorted(p for p in self.results if self.results[p] != self.originals.get(p))
+
+    def diff(self) -> str:
+        chunks: list[str] = []
+        for rel in self.changed_files:
+            chunks.extend(difflib.unified_diff(
+                self.originals[rel].splitlines(keepends=True),
+                self.results[rel].splitlines(keepends=True),
+                fromfile=f"a/{rel}", tofile=f"b/{rel}"))
+            if chunks and not chunks[-1].endswith("\n"):
+                chunks.append("\n\\ No newline at end of file\n")
+        return "".join(chunks)
+
+
+def allowed_applicabilities(unsafe: bool) -> frozenset[Applicability]:
+    return frozenset({Applicability.SAFE, Applicability.UNSAFE} if unsafe
+                     else {Applicability.SAFE})
+
+
+def _conflicts(a: Edit, b: Edit) -> bool:
+    if a.file != b.file:
+        return False
+    return (a.start < b.end and b.start < a.end) or a.start == b.start
+
+
+def _self_consistent(fix: Fix) -> bool:
+    edits = fix.edits
+    return all(not _conflicts(edits[i], edits[j])
+               for i in range(len(edits)) for j in range(i + 1, len(edits)))
+
+
+def choose_fixes(findings: Iterable[Finding], allowed: frozenset[Applicability]
+                 ) -> tuple[list[tuple[Fix, list[Finding]]], list[Finding]]:
+    """Fixes to apply this pass (identical fixes merged, overlapping ones deferred) and
+    the findings whose fixes were deferred."""
+    chosen: list[tuple[Fix, list[Finding]]] = []
+    by_edits: dict[tuple[Edit, ...], int] = {}
+    taken: list[Edit] = []
+    deferred: list[Finding] = []
+    for f in findings:
+        fix = f.fix
+        if fix is None or fix.applicability not in allowed or not fix.edits:
+            continue
+        key = tuple(sorted(fix.edits, key=lambda e: (e.file, e.start, e.end, e.replacement)))
+        if key in by_edits:
+            chosen[by_edits[key]][1].append(f)
+            continue
+        if not _self_consistent(fix) or any(_conflicts(e, t) for e in fix.edits for t in taken):
+            deferred.append(f)
+            continue
+        by_edits[key] = len(chosen)
+        chosen.append((fix, [f]))
+        taken.extend(fix.edits)
+    return chosen, deferred
+
+
+def _apply_pass(result: LintResult, chosen: list[tuple[Fix, list[Finding]]], run: FixRun
+                ) -> int:
+    """Write the chosen fixes; returns how many were applied."""
+    stack = result.stack
+    root = stack.root
+    disk: dict[str, object] = {}  # rel -> DiskFile | WriteRefused
+    for fix, _ in chosen:
+        for e in fix.edits:
+            if e.file in disk:
+                continue
+            src = stack.files.get(e.file)
+            try:
+                if src is None:
+                    raise WriteRefused(f"{e.file}: not a file this run read")
+                real = resolve_target(root, root / e.file)
+                df = read_disk(real)
+                if df.normalised != src.text:
+                    raise WriteRefused(f"{e.file}: changed on disk since it was read; "
+                                       "not written")
+                disk[e.file] = df
+            except WriteRefused as exc:
+                disk[e.file] = exc
+    per_file: dict[str, list[Edit]] = {}
+    applied = 0
+    for fix, findings in chosen:
+        bad = [disk[e.file] for e in fix.edits if isinstance(disk[e.file], WriteRefused)]
+        if bad:
+            run.refused.extend(str(b) for b in bad if str(b) not in run.refused)
+            continue
+        for e in fix.edits:
+            per_file.setdefault(e.file, []).append(e)
+        first = findings[0]
+        run.applied.append(AppliedFix(first.rule, fix.title,
+                                      tuple(dict.fromkeys(e.file for e in fix.edits)),
+                                      first.location.line, len(findings)))
+        applied += 1
+    for rel, edits in sorted(per_file.items()):
+        df = disk[rel]
+        assert not isinstance(df, WriteRefused)
+        src = stack.files[rel]
+        run.originals.setdefault(rel, df.text)  # type: ignore[attr-defined]
+        new_text = splice_on_disk_text(df.text, edits, src.newline == "\r\n")  # type: ignore[attr-defined]
+        if new_text == df.text:  # type: ignore[attr-defined]
+            continue
+        try:
+            atomic_write(df.real_path, new_text, bom=df.bom, expect=df.st)  # type: ignore[attr-defined]
+        except (WriteRefused, OSError) as exc:
+            run.refused.append(str(exc))
+            continue
+        run.results[rel] = new_text
+    return applied
+
+
+def run_fixes(root: Path, config: LintConfig | None = None, *, unsafe: bool = False,
+              max_passes: int = MAX_PASSES) -> FixRun:
+    """Fix files under `root` in place."""
+    config = config or LintConfig()
+    allowed = allowed_applicabilities(unsafe)
+    run = FixRun(root)
+    result = lint(root, config)
+    for _ in range(max_passes):
+        chosen, _deferred = choose_fixes(result.findings, allowed)
+        if not chosen:
+            break
+        run.passes += 1
+        before = dict(run.results)
+        applied = _apply_pass(result, chosen, run)
+        result = lint(root, config)
+        if not applied or run.results == before:
+            break
+    run.final = result
+    return run
+
+
+def _copy_ignore(directory: str, names: list[str]) -> set[str]:
+    skip = {n for n in names if n in COPY_IGNORE}
+    for n in names:
+        p = os.path.join(directory, n)
+        try:
+            st = os.lstat(p)
+        except OSError:
+            skip.add(n)
+            continue
+        if not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode) or stat.S_ISLNK(st.st_mode)):
+            skip.add(n)  # sockets, fifos, devices
+    return skip
+
+
+def preview_fixes(root: Path, config: LintConfig | None = None, *, unsafe: bool = False,
+                  max_passes: int = MAX_PASSES) -> FixRun:
+    """Run the fix loop on a temporary copy of the tree; the real files stay untouched.
+    The returned run's paths are relative to the original root."""
+    root = root.resolve()
+    with tempfile.TemporaryDirectory(prefix="infradoctor-fix-") as tmp:
+        if root.is_dir():
+            copy_root = Path(tmp) / (root.name or "root")
+            shutil.copytree(root, copy_root, symlinks=True, ignore=_copy_ignore,
+                            ignore_dangling_symlinks=True)
+            target = copy_root
+        else:
+            copy_root = Path(tmp) / "root"
+            copy_root.mkdir()
+            shutil.copy2(root, copy_root / root.name)
+            target = copy_root / root.name
+        run = run_fixes(target, config, unsafe=unsafe, max_passes=max_passes)
+        run.root = root
+        if run.final is not None:
+            run.final.root = root if root.is_dir() else root.parent
+    return run
+
+
+def edits_preview(fix: Fix, texts: dict[str, str]) -> str:
+    """A unified diff of one (display-only) fix against LF texts, for suggestions."""
+    from infradoctor.fixes.yaml_edit import TextEdit, apply_text_edits
+
+    out: list[str] = []
+    for rel in dict.fromkeys(e.file for e in fix.edits):
+        if rel not in texts:
+            continue
+        before = texts[rel]
+        after = apply_text_edits(before, [TextEdit(e.start, e.end, e.replacement)
+                                          for e in fix.edits if e.file == rel])
+        out.extend(difflib.unified_diff(before.splitlines(keepends=True),
+                                        after.splitlines(keepends=True),
+                                        fromfile=f"a/{rel}", tofile=f"b/{rel}"))
+    return "".join(out)
+
+
+def fixable(findings: Sequence[Finding], allowed: frozenset[Applicability]) -> list[Finding]:
+    return [f for f in findings if f.fix is not None and f.fix.applicability in allowed]

@@ -1,0 +1,409 @@
+"""Compose fixers: restart policy, json-file log limits, healthchecks, depends_on
+conditions, no-new-privileges and cap_drop. All edits go through yaml_edit, so comments,
+key order and quoting of everything else stay as written."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from infradoctor.findings import Applicability, Edit, Finding, Fix
+from infradoctor.fixes import yaml_edit as ye
+from infradoctor.fixes.context import (
+    FixContext,
+    FixUnavailable,
+    ServiceEntry,
+    YamlFile,
+    make_fix,
+    scalar_value,
+)
+from infradoctor.model.stack import Project, Service
+
+SAFE = Applicability.SAFE
+UNSAFE = Applicability.UNSAFE
+DISPLAY = Applicability.DISPLAY_ONLY
+
+LOG_OPTIONS = {"max-size": "10m", "max-file": "3"}
+ROTATING_DRIVERS = ("json-file", "local")
+
+
+# ---------------------------------------------------------------- CMP001
+
+
+def fix_restart(ctx: FixContext, finding: Finding) -> Fix | None:
+    svc = ctx.service(finding)
+    entry = ctx.service_entry(svc)
+    if entry.pair("restart") is not None:
+        raise FixUnavailable("restart already written")
+    return make_fix("Add `restart: unless-stopped`", SAFE,
+                    ctx.insert_service_keys(entry, {"restart": "unless-stopped"}))
+
+
+# ---------------------------------------------------------------- CMP002
+
+
+def _missing_options(opts: Node | None) -> dict[str, str]:
+    if not isinstance(opts, MappingNode):
+        return dict(LOG_OPTIONS)
+    return {k: v for k, v in LOG_OPTIONS.items() if ye.find_pair(opts, k) is None}
+
+
+def _extend_logging_mapping(yf: YamlFile, logging: Node, key: Node | None) -> list[ye.TextEdit]:
+    """Edits that give a `logging:` mapping (inline or an anchored one) the size limits."""
+    text, style = yf.text, yf.style
+    if ye.is_null(logging):
+        return ye.insert_keys(text, logging, {"driver": "json-file", "options": LOG_OPTIONS},
+                              parent_key=key, style=style)
+    if not isinstance(logging, MappingNode):
+        raise FixUnavailable("logging is not a mapping")
+    driver = scalar_value(ye.find(logging, ["driver"]))
+    if driver is not None and driver not in ROTATING_DRIVERS:
+        raise FixUnavailable(f"logging driver {driver}")
+    pair = ye.find_pair(logging, "options")
+    if pair is None:
+        return ye.insert_keys(text, logging, {"options": LOG_OPTIONS}, style=style)
+    okey, opts = pair
+    if ye.is_null(opts):
+        return ye.insert_keys(text, opts, LOG_OPTIONS, parent_key=okey, style=style)
+    missing = _missing_options(opts)
+    if not missing:
+        raise FixUnavailable("options already set")
+    if ye.is_alias_use(okey, opts):
+        return _extend_logging_options_alias(yf, opts, missing)
+    return ye.insert_keys(text, opts, missing, style=style)
+
+
+def _extend_logging_options_alias(yf: YamlFile, opts: Node, missing: dict[str, str]
+                                  ) -> list[ye.TextEdit]:
+    return ye.insert_keys(yf.text, opts, missing, style=yf.style)
+
+
+def _merge_sources(entry: ServiceEntry) -> list[Node]:
+    pair = entry.pair("<<")
+    if pair is None:
+        return []
+    _, value = pair
+    if isinstance(value, SequenceNode):
+        return [v for v in value.value if isinstance(v, MappingNode)]
+    return [value] if isinstance(value, MappingNode) else []
+
+
+def _shared_logging_anchor(yf: YamlFile) -> tuple[str, Node] | None:
+    """A top-level `x-*` mapping written for logging (`x-logging: &default-logging`) that
+    services can reference: its anchor name and node."""
+    root = yf.docs[0]
+    if not isinstance(root, MappingNode):
+        return None
+    for key, value in root.value:
+        name = scalar_value(key) or ""
+        if not name.startswith("x-") or ye.is_alias_use(key, value):
+            continue
+        anchor = ye.anchor_name(yf.text, value)
+        if anchor is None or not isinstance(value, MappingNode):
+            continue
+        if "log" in name.lower() and (ye.find_pair(value, "driver") or
+                                      ye.find_pair(value, "options")):
+            driver = scalar_value(ye.find(value, ["driver"]))
+            if driver is None or driver in ROTATING_DRIVERS:
+                return anchor, value
+    return None
+
+
+def fix_json_log(ctx: FixContext, finding: Finding) -> Fix | None:
+    svc = ctx.service(finding)
+    entry = ctx.entry_for_key(svc, "logging")
+    yf = entry.file
+    pair = entry.pair("logging")
+    if pair is not None:
+        key, logging = pair
+        shared = ye.is_alias_use(key, logging)
+        edits = _extend_logging_mapping(yf, logging, key)
+        title = ("Add max-size/max-file to the shared logging anchor" if shared
+                 else "Add json-file log limits (max-size 10m, max-file 3)")
+        return make_fix(title, SAFE, ctx.yaml_edits(yf, edits))
+    for merged in _merge_sources(entry):
+        lpair = ye.find_pair(merged, "logging")
+        if lpair is not None:
+            edits = _extend_logging_mapping(yf, lpair[1], lpair[0])
+            return make_fix("Add max-size/max-file to the merged logging settings", SAFE,
+                            ctx.yaml_edits(yf, edits))
+    anchor = _shared_logging_anchor(yf)
+    if anchor is not None:
+        name, node = anchor
+        insert = ye.insert_keys(yf.text, entry.node, {"logging": ye.Raw(f"*{name}")},
+                                parent_key=entry.key, style=yf.style)
+        if node.start_mark.index < insert[-1].start:
+            edits = list(insert)
+            if _missing_options(ye.find(node, ["options"])):
+                edits.extend(_extend_logging_mapping(yf, node, None))
+            return make_fix(f"Use the shared `*{name}` logging settings", SAFE,
+                            ctx.yaml_edits(yf, edits))
+    edits = ye.insert_keys(yf.text, entry.node,
+                           {"logging": {"driver": "json-file", "options": LOG_OPTIONS}},
+                           parent_key=entry.key, style=yf.style)
+    return make_fix("Add json-file log limits (max-size 10m, max-file 3)", SAFE,
+                    ctx.yaml_edits(yf, edits))
+
+
+# ---------------------------------------------------------------- healthchecks
+
+HEALTH_PATH = re.compile(r"^/(?:[\w.-]+/)*(health|healthz|healthcheck|ready|readyz|livez|ping|"
+                         r"status|_health|-/healthy)/?$", re.IGNORECASE)
+
+# Images whose documented health endpoint and port are known, and whose base has wget.
+KNOWN_IMAGE_HEALTH: dict[str, tuple[str, int]] = {
+    "grafana/grafana": ("/api/health", 3000),
+    "prom/prometheus": ("/-/healthy", 9090),
+    "prom/alertmanager": ("/-/healthy", 9093),
+}
+
+# Commands that ship inside well-known images (dependency services, not HTTP).
+DB_HEALTHCHECKS: tuple[tuple[re.Pattern[str], list[str]], ...] = (
+    (re.compile(r"(^|/)(postgres|postgis/postgis|timescale/timescaledb)"),
+     ["CMD-SHELL", "pg_isready -U \"$${POSTGRES_USER:-postgres}\""]),
+    (re.compile(r"(^|/)(mysql|mariadb|percona)(:|$)"),
+     ["CMD", "mysqladmin", "ping", "-h", "127.0.0.1", "--silent"]),
+    (re.compile(r"(^|/)redis(:|$)"), ["CMD-SHELL", "redis-cli ping | grep -q PONG"]),
+    (re.compile(r"(^|/)rabbitmq(:|$)"), ["CMD", "rabbitmq-diagnostics", "-q", "ping"]),
+)
+
+_CURL_INSTALL = re.compile(r"\b(apt-get|apt|apk|yum|dnf|microdnf)\b[^&;|]*\b(install|add)\b"
+                           r"[^&;|]*\bcurl\b")
+_WGET_INSTALL = re.compile(r"\b(apt-get|apt|apk|yum|dnf|microdnf)\b[^&;|]*\b(install|add)\b"
+                           r"[^&;|]*\bwget\b")
+
+
+def _image_tags(svc: Service) -> str:
+    parts = [svc.image_name]
+    if svc.dockerfile is not None:
+        parts.extend(s.base_image.lower() for s in svc.dockerfile.stages[-1:])
+    return " ".join(p for p in parts if p)
+
+
+def _installed(svc: Service, pattern: re.Pattern[str]) -> bool:
+    if svc.dockerfile is None or svc.dockerfile.final is None:
+        return False
+    return any(pattern.search(i.value) for i in svc.dockerfile.final.all("RUN"))
+
+
+def http_probe(svc: Service, url: str) -> tuple[list[str], bool]:
+    """A healthcheck `test` that fetches `url`, and whether the tool surely exists in the
+    image (busybox wget on alpine/busybox, the interpreter of python/node images, curl or
+    wget installed by the Dockerfile)."""
+    images = _image_tags(svc)
+    if _installed(svc, _CURL_INSTALL):
+        return ["CMD", "curl", "-fsS", "-o", "/dev/null", url], True
+    if (re.search(r"alpine|busybox", images) or _installed(svc, _WGET_INSTALL)
+            or any(images.startswith(k) or f" {k}" in images for k in KNOWN_IMAGE_HEALTH)):
+        return ["CMD", "wget", "-q", "-O", "/dev/null", url], True
+    if re.search(r"(^|[\s/])python(:|$|\s)", images):
+        return ["CMD", "python", "-c",
+                f"import urllib.request; urllib.request.urlopen('{url}', timeout=4)"], True
+    if re.search(r"(^|[\s/])node(:|$|\s)", images):
+        return ["CMD", "node", "-e",
+                f"require('http').get('{url}', r => process.exit(r.statusCode < 400 ? 0 : 1))"
+                ".on('error', () => process.exit(1))"], True
+    return ["CMD", "curl", "-fsS", "-o", "/dev/null", url], False
+
+
+def _health_route(project: Project, svc: Service) -> tuple[str | None, int | None]:
+    """(health path, port) from the nginx routes that reach `svc`."""
+    port: int | None = None
+    for t in project.targets:
+        if t.service is not svc:
+            continue
+        port = port or t.target.port
+        route = t.route
+        loc = route.location_block
+        if loc is None or not loc.args:
+            continue
+        args = loc.args
+        if args[0] in ("~", "~*", "@"):
+            continue
+        path = args[-1]
+        if not HEALTH_PATH.match(path):
+            continue
+        app_path = route.uri if route.uri not in (None, "", "/") else path
+        if app_path and "$" not in app_path:
+            return app_path, t.target.port or port
+    return None, port
+
+
+def healthcheck_value(test: list[str]) -> dict[str, Any]:
+    return {"test": ye.Raw(json.dumps(test)), "interval": "10s", "timeout": "5s",
+            "retries": 5, "start_period": "30s"}
+
+
+def healthcheck_for(ctx: FixContext, svc: Service, finding: Finding
+                    ) -> tuple[list[str], bool, str]:
+    """(test, sure, why) for a service: DB images get their own client's ping; HTTP
+    services a probe of the known health path."""
+    images = _image_tags(svc)
+    for pattern, test in DB_HEALTHCHECKS:
+        if pattern.search(svc.image_name or images):
+            return test, True, "image's own client"
+    project = ctx.project(svc)
+    path, port = _health_route(project, svc)
+    path = finding.data.get("health_path") or path
+    for image, (kpath, kport) in KNOWN_IMAGE_HEALTH.items():
+        if svc.image_name.startswith(image) and path is None:
+            path, port = kpath, port or kport
+    port = port or finding.data.get("port") or (svc.listens[0].port if svc.listens else None)
+    if port is None:
+        port_text = "PORT"
+    else:
+        port_text = str(port)
+    url = f"http://127.0.0.1:{port_text}{path or '/'}"
+    test, sure = http_probe(svc, url)
+    return test, sure and path is not None and port is not None, url
+
+
+def fix_healthcheck(ctx: FixContext, finding: Finding, key: str = "service") -> Fix | None:
+    svc = ctx.service(finding, key)
+    entry = ctx.service_entry(svc)
+    if entry.pair("healthcheck") is not None:
+        raise FixUnavailable("healthcheck already written")
+    test, sure, what = healthcheck_for(ctx, svc, finding)
+    edits = ctx.insert_service_keys(entry, {"healthcheck": healthcheck_value(test)})
+    if sure:
+        return make_fix(f"Add a healthcheck for {svc.name} ({test[1] if len(test) > 1 else ''})",
+                        SAFE, edits)
+    return make_fix(f"Add a healthcheck for {svc.name} (template: check {what} and that "
+                    f"`{test[1]}` exists in the image)", DISPLAY, edits)
+
+
+def fix_dependency_healthcheck(ctx: FixContext, finding: Finding) -> Fix | None:
+    """XF004: give the depended-on service a healthcheck when its image has a known probe."""
+    for key in ("dependency", "target", "depends_on", "dependency_service"):
+        if finding.data.get(key):
+            return fix_healthcheck(ctx, finding, key)
+    raise FixUnavailable("no dependency named")
+
+
+# ---------------------------------------------------------------- XF005
+
+
+def _has_healthcheck(project: Project, name: str) -> bool:
+    svc = project.services.get(name)
+    return svc is not None and svc.effective_healthcheck is not None
+
+
+def fix_depends_on_condition(ctx: FixContext, finding: Finding) -> Fix | None:
+    svc = ctx.service(finding)
+    project = ctx.project(svc)
+    entry = ctx.entry_for_key(svc, "depends_on")
+    pair = entry.pair("depends_on")
+    if pair is None:
+        raise FixUnavailable("depends_on not written here")
+    key, node = pair
+    if ye.is_alias_use(key, node):
+        raise FixUnavailable("depends_on is an alias")
+    yf = entry.file
+    target = (finding.data.get("dependency") or finding.data.get("target")
+              or finding.data.get("depends_on"))
+
+    sure = target is None or _has_healthcheck(project, str(target))
+
+    def condition(name: str) -> str:
+        healthy = _has_healthcheck(project, name) or name == target
+        return "service_healthy" if healthy else "service_started"
+
+    if isinstance(node, SequenceNode):
+        names = [scalar_value(n) for n in node.value]
+        if any(n is None for n in names):
+            raise FixUnavailable("odd depends_on list")
+        if node.flow_style:
+            value = {n: {"condition": condition(n)} for n in names if n}
+            edits = ye.replace_node(yf.text, node, value, yf.style, key)
+        else:
+            edits = _sequence_to_mapping(yf, node, condition)
+    elif isinstance(node, MappingNode):
+        edits = _set_conditions(yf, node, condition)
+    else:
+        raise FixUnavailable("depends_on is not a list or mapping")
+    if not edits:
+        raise FixUnavailable("nothing to change")
+    return make_fix("Use depends_on long syntax with `condition: service_healthy`",
+                    SAFE if sure else DISPLAY, ctx.yaml_edits(yf, edits))
+
+
+def _sequence_to_mapping(yf: YamlFile, seq: SequenceNode, condition: Any) -> list[ye.TextEdit]:
+    """`- db  # c` -> `db:  # c` + `  condition: ...` on the next line, item by item, so
+    comments between and after items stay where they are."""
+    text = yf.text
+    edits: list[ye.TextEdit] = []
+    for item in seq.value:
+        if not isinstance(item, ScalarNode) or item.start_mark.index < seq.start_mark.index:
+            raise FixUnavailable("alias in depends_on")
+        dash = ye._dash_before(text, item.start_mark.index)
+        if dash is None or text[ye.line_start(text, dash):dash].strip():
+            raise FixUnavailable("compact depends_on item")
+        col = ye.column_of(text, dash)
+        raw = text[item.start_mark.index:item.end_mark.index]
+        edits.append(ye.TextEdit(dash, item.end_mark.index, f"{raw}:"))
+        end = ye.line_end(text, item.end_mark.index)
+        edits.append(ye.TextEdit(end, end, "\n" + " " * (col + yf.style.unit)
+                                 + f"condition: {condition(item.value)}"))
+    return edits
+
+
+def _set_conditions(yf: YamlFile, mapping: MappingNode, condition: Any) -> list[ye.TextEdit]:
+    edits: list[ye.TextEdit] = []
+    if mapping.flow_style:
+        raise FixUnavailable("flow depends_on mapping")
+    for k, v in mapping.value:
+        name = scalar_value(k)
+        if name is None or ye.is_alias_use(k, v):
+            continue
+        wanted = condition(name)
+        if wanted != "service_healthy":
+            continue
+        if ye.is_null(v) or isinstance(v, MappingNode):
+            cpair = ye.find_pair(v, "condition") if isinstance(v, MappingNode) else None
+            if cpair is None:
+                edits.extend(ye.insert_keys(yf.text, v, {"condition": wanted}, parent_key=k,
+                                            style=yf.style))
+            elif scalar_value(cpair[1]) == "service_started":
+                edits.extend(ye.set_scalar(yf.text, cpair[1], wanted, yf.style))
+    return edits
+
+
+# ---------------------------------------------------------------- SEC003 / SEC004
+
+
+def _list_add(ctx: FixContext, entry: ServiceEntry, key: str, item: str, title: str) -> Fix:
+    yf = entry.file
+    pair = entry.pair(key)
+    if pair is None:
+        edits = ye.insert_keys(yf.text, entry.node, {key: [item]}, parent_key=entry.key,
+                               style=yf.style)
+    else:
+        k, seq = pair
+        if ye.is_alias_use(k, seq) or not isinstance(seq, SequenceNode):
+            raise FixUnavailable(f"{key} is not a plain list")
+        if any(scalar_value(n) == item for n in seq.value):
+            raise FixUnavailable("already there")
+        edits = ye.append_item(yf.text, seq, item, yf.style)
+    return make_fix(title, UNSAFE, ctx.yaml_edits(yf, edits))
+
+
+def fix_no_new_privileges(ctx: FixContext, finding: Finding) -> Fix | None:
+    svc = ctx.service(finding)
+    if any(o.replace("=", ":").replace(" ", "") in ("no-new-privileges:false",)
+           for o in svc.security_opt):
+        raise FixUnavailable("explicitly disabled")
+    return _list_add(ctx, ctx.entry_for_key(svc, "security_opt"), "security_opt",
+                     "no-new-privileges:true", "Add `security_opt: [no-new-privileges:true]`")
+
+
+def fix_cap_drop(ctx: FixContext, finding: Finding) -> Fix | None:
+    svc = ctx.service(finding)
+    return _list_add(ctx, ctx.entry_for_key(svc, "cap_drop"), "cap_drop", "ALL",
+                     "Add `cap_drop: [ALL]` (add back what the service needs with cap_add)")
+
+
+def edits_for(yf: YamlFile, edits: list[ye.TextEdit]) -> list[Edit]:
+    return FixContext.yaml_edits(yf, edits)

@@ -1,0 +1,199 @@
+"""What fixers share: the stack, parsed YAML per file (parsed once per lint), lookups from
+a finding to its service, nginx directive or Dockerfile, and the Fix/Edit constructors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from yaml.nodes import MappingNode, Node, ScalarNode
+
+from infradoctor.findings import Applicability, Edit, Finding, Fix
+from infradoctor.fixes import yaml_edit as ye
+from infradoctor.model.nginx import Directive, NginxConfig, ProxyRoute
+from infradoctor.model.source import Location
+from infradoctor.model.stack import Dockerfile, Project, Service, Stack
+
+
+class FixUnavailable(Exception):
+    """This finding gets no fix (layout we cannot edit with certainty)."""
+
+
+@dataclass(slots=True)
+class YamlFile:
+    path: str
+    text: str
+    docs: list[Node]
+    style: ye.Style
+
+
+@dataclass(slots=True)
+class ServiceEntry:
+    """A compose service's mapping in one file: `key` is its name node, `node` its value."""
+
+    file: YamlFile
+    key: ScalarNode
+    node: Node
+
+    def pair(self, name: str) -> tuple[ScalarNode, Node] | None:
+        return ye.find_pair(self.node, name)
+
+
+@dataclass(slots=True)
+class FixContext:
+    stack: Stack
+    _yaml: dict[str, YamlFile | None] = field(default_factory=dict)
+
+    # ------------------------------------------------------------ text and YAML
+
+    def text(self, path: str) -> str:
+        src = self.stack.files.get(path)
+        if src is None:
+            raise FixUnavailable(f"{path} not loaded")
+        return src.text
+
+    @property
+    def texts(self) -> dict[str, str]:
+        return {p: s.text for p, s in self.stack.files.items()}
+
+    def yaml(self, path: str) -> YamlFile:
+        if path not in self._yaml:
+            try:
+                text = self.text(path)
+                docs = ye.parse_documents(text)
+                self._yaml[path] = YamlFile(path, text, docs, ye.Style.of(text, docs))
+            except (ye.YamlEditError, FixUnavailable):
+                self._yaml[path] = None
+        yf = self._yaml[path]
+        if yf is None or not yf.docs:
+            raise FixUnavailable(f"{path}: YAML not editable")
+        return yf
+
+    # ------------------------------------------------------------ compose
+
+    def service(self, finding: Finding, key: str = "service") -> Service:
+        name = finding.data.get(key) or (finding.subject if key == "service" else None)
+        project = finding.data.get("project")
+        if not name:
+            raise FixUnavailable("finding names no service")
+        candidates = [s for s in self.stack.services if s.name == name
+                      and (project is None or s.project == project)]
+        if len(candidates) > 1:
+            candidates = [s for s in candidates if s.file == finding.location.file] or candidates
+        if not candidates:
+            raise FixUnavailable(f"service {name} not found")
+        return candidates[0]
+
+    def service_by_name(self, project: Project, name: str) -> Service | None:
+        return project.services.get(name)
+
+    def project(self, svc: Service) -> Project:
+        return self.stack.project_of(svc)
+
+    def service_entry(self, svc: Service, path: str | None = None) -> ServiceEntry:
+        """The service's own mapping in `path` (default: the file defining it). Refuses a
+        service written as an alias (`web: *tmpl`): editing it would edit the template."""
+        yf = self.yaml(path or svc.file)
+        services = ye.find(yf.docs[0], ["services"])
+        pair = ye.find_pair(services, svc.name) if services is not None else None
+        if pair is None:
+            raise FixUnavailable(f"service {svc.name} not in {yf.path}")
+        key, node = pair
+        if ye.is_alias_use(key, node):
+            raise FixUnavailable("service is an alias")
+        if not (isinstance(node, MappingNode) or ye.is_null(node)):
+            raise FixUnavailable("service is not a mapping")
+        return ServiceEntry(yf, key, node)
+
+    def entry_for_key(self, svc: Service, key: str) -> ServiceEntry:
+        """The mapping of the file where `key` of the service is set (else where the
+        service is defined)."""
+        loc = svc.key_locations.get(key)
+        if loc is not None and loc.file.endswith((".yml", ".yaml")):
+            try:
+                entry = self.service_entry(svc, loc.file)
+                if entry.pair(key) is not None:
+                    return entry
+            except FixUnavailable:
+                pass
+        return self.service_entry(svc)
+
+    def insert_service_keys(self, entry: ServiceEntry, values: dict[str, Any]) -> list[Edit]:
+        return self.yaml_edits(entry.file, ye.insert_keys(
+            entry.file.text, entry.node, values, parent_key=entry.key, style=entry.file.style))
+
+    @staticmethod
+    def yaml_edits(yf: YamlFile, edits: Iterable[ye.TextEdit]) -> list[Edit]:
+        return [Edit(yf.path, e.start, e.end, e.replacement) for e in edits]
+
+    # ------------------------------------------------------------ nginx
+
+    def configs_for(self, finding: Finding) -> list[NginxConfig]:
+        root = finding.data.get("config")
+        cfgs = [c for c in self.stack.nginx if root is None or c.root_file == root]
+        if root is None:
+            cfgs = [c for c in cfgs if finding.location.file in c.files] or cfgs
+        return cfgs
+
+    def directive_at(self, loc: Location, cfgs: Iterable[NginxConfig]
+                     ) -> tuple[NginxConfig, Directive] | None:
+        best: tuple[NginxConfig, Directive] | None = None
+        for cfg in cfgs:
+            for d in cfg.walk():
+                if d.file != loc.file:
+                    continue
+                if loc.offset is not None and d.location.offset == loc.offset:
+                    return cfg, d
+                if d.location.line == loc.line and best is None:
+                    if loc.offset is None or d.location.column == loc.column:
+                        best = (cfg, d)
+        return best
+
+    def routes_for(self, finding: Finding) -> list[ProxyRoute]:
+        """The proxy routes a nginx finding is about: the pass directive it points at, the
+        routes inside the block it points at, or the routes to its upstream."""
+        cfgs = self.configs_for(finding)
+        upstream = finding.data.get("upstream")
+        found = self.directive_at(finding.location, cfgs)
+        routes: list[ProxyRoute] = []
+        if found is not None:
+            cfg, d = found
+            if d.name.endswith("_pass"):
+                routes = [r for r in cfg.routes if r.directive is d]
+            elif d.name == "upstream":
+                upstream = upstream or (d.args[0] if d.args else None)
+            elif d.name == "server" and d.parent is not None and d.parent.name == "upstream":
+                upstream = upstream or (d.parent.args[0] if d.parent.args else None)
+            elif d.block is not None:
+                routes = [r for r in cfg.routes if r.directive is d
+                          or any(a is d for a in r.directive.ancestors())]
+        if not routes and upstream:
+            routes = [r for c in cfgs for r in c.routes
+                      if r.upstream is not None and r.upstream.name == upstream]
+        return routes
+
+    # ------------------------------------------------------------ Dockerfile
+
+    def dockerfile(self, finding: Finding) -> Dockerfile:
+        df = self.stack.dockerfiles.get(finding.location.file)
+        if df is None:
+            path = finding.data.get("dockerfile")
+            df = self.stack.dockerfiles.get(path) if path else None
+        if df is None:
+            raise FixUnavailable("Dockerfile not found")
+        return df
+
+
+def make_fix(title: str, applicability: Applicability, edits: Iterable[Edit]) -> Fix:
+    edits = tuple(edits)
+    if not edits:
+        raise FixUnavailable("nothing to change")
+    return Fix(title, applicability, edits)
+
+
+Fixer = Callable[[FixContext, Finding], Fix | None]
+
+
+def scalar_value(node: Node | None) -> str | None:
+    return node.value if isinstance(node, ScalarNode) else None

@@ -1,0 +1,30 @@
+"""The fixer registry: rule code -> function building a Fix for one finding.
+
+Applicability follows the catalogue in docs/ARCHITECTURE.md: "safe" fixes are applied by
+`infradoctor fix`, "unsafe" ones only with `--unsafe`, "display-only" ones are shown as
+suggestions (the tool cannot know the right value for sure)."""
+
+from __future__ import annotations
+
+from infradoctor.fixes import compose, dockerfile, nginx
+from infradoctor.fixes.context import Fixer
+
+FIXERS: dict[str, Fixer] = {
+    "CMP001": compose.fix_restart,
+    "CMP002": compose.fix_json_log,
+    "XF004": compose.fix_dependency_healthcheck,
+    "XF005": compose.fix_depends_on_condition,
+    "XF011": compose.fix_healthcheck,
+    "SEC003": compose.fix_no_new_privileges,
+    "SEC004": compose.fix_cap_drop,
+    "NGX001": nginx.fix_server_tokens,
+    "NGX002": nginx.fix_proxy_timeouts,
+    "NGX003": nginx.fix_forwarded_headers,
+    "NGX011": nginx.fix_upstream_keepalive,
+    "XF007": nginx.fix_websocket,
+    "XF012": nginx.fix_next_upstream,
+    "XF001": nginx.fix_unknown_host,
+    "XF002": nginx.fix_port_mismatch,
+    "DKR001": dockerfile.fix_dockerfile_user,
+    "DKR007": dockerfile.fix_dockerfile_healthcheck,
+}

@@ -1,0 +1,350 @@
+"""nginx fixers. They respect nginx's inheritance: array directives such as
+proxy_set_header are inherited only by levels that define none of their own, so whenever a
+fix adds one to a block that so far inherited the set, it copies the inherited entries in
+as well (otherwise Host/X-Forwarded-* set at server level would silently vanish)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+
+from infradoctor.findings import Applicability, Edit, Finding, Fix
+from infradoctor.fixes import nginx_edit as ne
+from infradoctor.fixes.context import FixContext, FixUnavailable, make_fix
+from infradoctor.model.nginx import Directive, NginxConfig, ProxyRoute
+
+SAFE = Applicability.SAFE
+DISPLAY = Applicability.DISPLAY_ONLY
+
+FORWARDED_HEADERS = (
+    ("Host", "$host"),
+    ("X-Real-IP", "$remote_addr"),
+    ("X-Forwarded-For", "$proxy_add_x_forwarded_for"),
+    ("X-Forwarded-Proto", "$scheme"),
+)
+TIMEOUTS = (("connect", "5s"), ("send", "60s"), ("read", "60s"))
+HEADER_CONTEXTS = ("location", "server", "http")
+
+
+def _header_block(route: ProxyRoute) -> Directive:
+    """The block that takes proxy_* directives for a route (`if`/`limit_except` blocks
+    cannot hold proxy_set_header, so their location does)."""
+    node: Directive | None = route.directive.parent
+    while node is not None and node.name not in HEADER_CONTEXTS:
+        node = node.parent
+    if node is None:
+        raise FixUnavailable("pass directive outside location/server/http")
+    return node
+
+
+def _blocks(routes: Iterable[ProxyRoute], kinds: tuple[str, ...] = ("proxy",)
+            ) -> list[tuple[NginxConfig, Directive]]:
+    seen: dict[int, tuple[NginxConfig, Directive]] = {}
+    for r in routes:
+        if r.kind not in kinds:
+            continue
+        b = _header_block(r)
+        seen.setdefault(id(b), (r.config, b))
+    return list(seen.values())
+
+
+def _header_name(d: Directive) -> str:
+    return d.args[0].lower() if d.args else ""
+
+
+def _is_empty_arg(arg: str) -> bool:
+    return arg in ("", '""', "''")
+
+
+class BlockEdits:
+    """Collects what one fix wants inside each block, then renders one insert per block
+    (several inserts at the same `}` would collide)."""
+
+    def __init__(self, ctx: FixContext) -> None:
+        self.ctx = ctx
+        self.lines: dict[int, tuple[Directive, list[str]]] = {}
+        self.replacements: list[Edit] = []
+
+    def add(self, block: Directive, line: str) -> None:
+        entry = self.lines.setdefault(id(block), (block, []))
+        if line not in entry[1]:
+            entry[1].append(line)
+
+    def replace(self, d: Directive, text: str) -> None:
+        self.replacements.append(ne.replace_directive(d, text))
+
+    def set_headers(self, cfg: NginxConfig, block: Directive, headers: list[tuple[str, str]],
+                    *, override: bool = False) -> None:
+        """Make `block`'s effective proxy_set_header set contain `headers`. `override`
+        replaces a differing value of the same header in the block's own set."""
+        own = block.children("proxy_set_header")
+        wanted = {name.lower(): (name, value) for name, value in headers}
+        if own:
+            for d in own:
+                key = _header_name(d)
+                if key in wanted:
+                    name, value = wanted[key]
+                    current = d.args[1] if len(d.args) > 1 else ""
+                    if current == value or (_is_empty_arg(current) and value == ""):
+                        wanted.pop(key)
+                    elif override:
+                        self.replace(d, ne.render("proxy_set_header", name, value))
+                        wanted.pop(key)
+                    else:
+                        wanted.pop(key)
+            for name, value in wanted.values():
+                self.add(block, ne.render("proxy_set_header", name, value))
+            return
+        inherited = cfg.effective(block, "proxy_set_header")
+        texts = self.ctx.texts
+        missing = dict(wanted)
+        for d in inherited:
+            key = _header_name(d)
+            if key in missing:
+                name, value = missing[key]
+                current = d.args[1] if len(d.args) > 1 else ""
+                if current == value or (_is_empty_arg(current) and value == "") or not override:
+                    missing.pop(key)
+        if not missing:
+            return
+        for d in inherited:
+            if _header_name(d) in missing and override:
+                continue
+            self.add(block, ne.directive_text(texts, d))
+        for name, value in missing.values():
+            self.add(block, ne.render("proxy_set_header", name, value))
+
+    def edits(self) -> list[Edit]:
+        out = list(self.replacements)
+        for block, lines in self.lines.values():
+            if lines:
+                out.append(ne.insert_into_block(self.ctx.text(block.file), block, lines))
+        return out
+
+
+def _ensure(edits: BlockEdits, cfg: NginxConfig, block: Directive, name: str, *args: str
+            ) -> None:
+    current = cfg.effective_value(block, name)
+    if current is not None and current.args == list(args):
+        return
+    own = block.child(name)
+    if own is not None:
+        edits.replace(own, ne.render(name, *args))
+    else:
+        edits.add(block, ne.render(name, *args))
+
+
+def _routes(ctx: FixContext, finding: Finding) -> list[ProxyRoute]:
+    routes = ctx.routes_for(finding)
+    if not routes:
+        raise FixUnavailable("no proxy route found for the finding")
+    return routes
+
+
+# ---------------------------------------------------------------- NGX011
+
+
+def fix_upstream_keepalive(ctx: FixContext, finding: Finding) -> Fix | None:
+    routes = _routes(ctx, finding)
+    edits = BlockEdits(ctx)
+    for cfg, block in _blocks(routes):
+        _ensure(edits, cfg, block, "proxy_http_version", "1.1")
+        own = block.children("proxy_set_header")
+        conn = [d for d in (own or cfg.effective(block, "proxy_set_header"))
+                if _header_name(d) == "connection"]
+        if conn and not all(_is_empty_arg(d.args[1] if len(d.args) > 1 else "")
+                            for d in conn):
+            continue  # a websocket route sets Connection on purpose
+        edits.set_headers(cfg, block, [("Connection", "")])
+    upstreams = {id(r.upstream): r.upstream for r in routes if r.upstream is not None}
+    for up in upstreams.values():
+        if up is not None and up.keepalive is None:
+            edits.add(up.directive, ne.render("keepalive", "16"))
+    return make_fix('Make upstream keepalive work: `proxy_http_version 1.1` and '
+                    '`proxy_set_header Connection ""`', SAFE, edits.edits())
+
+
+# ---------------------------------------------------------------- NGX002
+
+
+def fix_proxy_timeouts(ctx: FixContext, finding: Finding) -> Fix | None:
+    routes = _routes(ctx, finding)
+    edits = BlockEdits(ctx)
+    for r in routes:
+        if r.kind not in ("proxy", "grpc", "uwsgi", "fastcgi"):
+            continue
+        cfg, block = r.config, _header_block(r)
+        for what, value in TIMEOUTS:
+            name = f"{r.kind}_{what}_timeout"
+            if cfg.effective_value(block, name) is None:
+                edits.add(block, ne.render(name, value))
+    return make_fix("Set explicit proxy connect/send/read timeouts (5s/60s/60s)", SAFE,
+                    edits.edits())
+
+
+# ---------------------------------------------------------------- XF012
+
+NEXT_UPSTREAM = ("error", "timeout", "http_502", "http_503")
+
+
+def fix_next_upstream(ctx: FixContext, finding: Finding) -> Fix | None:
+    routes = _routes(ctx, finding)
+    edits = BlockEdits(ctx)
+    for cfg, block in _blocks(routes):
+        current = cfg.effective_value(block, "proxy_next_upstream")
+        args = list(current.args) if current is not None else ["error", "timeout"]
+        if "off" in args:
+            continue
+        merged = args + [a for a in NEXT_UPSTREAM if a not in args]
+        if merged != args or current is None:
+            own = block.child("proxy_next_upstream")
+            if own is not None:
+                edits.replace(own, ne.render("proxy_next_upstream", *merged))
+            else:
+                edits.add(block, ne.render("proxy_next_upstream", *merged))
+        if cfg.effective_value(block, "proxy_next_upstream_tries") is None:
+            edits.add(block, ne.render("proxy_next_upstream_tries", "3"))
+    return make_fix("Retry the next replica on error/timeout/502/503 "
+                    "(`proxy_next_upstream`, 3 tries)", SAFE, edits.edits())
+
+
+# ---------------------------------------------------------------- XF007
+
+
+def _snippet_owner(ctx: FixContext, cfg: NginxConfig) -> NginxConfig:
+    """Snippets of one conf.d directory share one http{}: the map goes into the first of
+    them (by name), so two snippets never both define $connection_upgrade."""
+    directory = os.path.dirname(cfg.root_file)
+    siblings = sorted((c for c in ctx.stack.nginx if c.is_snippet
+                       and os.path.dirname(c.root_file) == directory),
+                      key=lambda c: c.root_file)
+    return siblings[0] if siblings else cfg
+
+
+def _related_configs(ctx: FixContext, cfg: NginxConfig) -> list[NginxConfig]:
+    if not cfg.is_snippet:
+        return [cfg]
+    directory = os.path.dirname(cfg.root_file)
+    return [c for c in ctx.stack.nginx
+            if c is cfg or os.path.dirname(c.root_file) == directory]
+
+
+def fix_websocket(ctx: FixContext, finding: Finding) -> Fix | None:
+    routes = _routes(ctx, finding)
+    edits = BlockEdits(ctx)
+    map_edits: list[Edit] = []
+    for cfg, block in _blocks(routes):
+        var = ne.find_upgrade_map(_related_configs(ctx, cfg))
+        if var is None:
+            var = "connection_upgrade"
+            owner = _snippet_owner(ctx, cfg) if cfg.http is None else cfg
+            target = owner.http if owner.http is not None else (
+                owner.root if owner.is_snippet else None)
+            if target is None:
+                raise FixUnavailable("no http{} to hold the map")
+            text = ctx.text(target.file if target.name else owner.root_file)
+            unit = ne.indent_unit(text)
+            lines = [ne.MAP_UPGRADE[0], unit + ne.MAP_UPGRADE[1], unit + ne.MAP_UPGRADE[2],
+                     ne.MAP_UPGRADE[3]]
+            if target.name == "":
+                pos = ne._after_leading_comments(text)
+                map_edits.append(Edit(owner.root_file, pos, pos,
+                                      "".join(f"{ln}\n" for ln in lines) + "\n"))
+            else:
+                map_edits.append(ne.insert_into_block(text, target, lines, at_start=True))
+        _ensure(edits, cfg, block, "proxy_http_version", "1.1")
+        edits.set_headers(cfg, block, [("Upgrade", "$http_upgrade"),
+                                       ("Connection", f"${var}")], override=True)
+    unique = {(e.file, e.start): e for e in map_edits}
+    return make_fix("Pass websocket upgrades (Upgrade/Connection headers, HTTP/1.1)", SAFE,
+                    [*unique.values(), *edits.edits()])
+
+
+# ---------------------------------------------------------------- NGX003
+
+
+def fix_forwarded_headers(ctx: FixContext, finding: Finding) -> Fix | None:
+    routes = _routes(ctx, finding)
+    edits = BlockEdits(ctx)
+    for cfg, block in _blocks(routes):
+        level: Directive | None = block
+        while level is not None and not level.children("proxy_set_header"):
+            level = level.parent
+        target = level if level is not None and level.name in HEADER_CONTEXTS else block
+        edits.set_headers(cfg, target, list(FORWARDED_HEADERS))
+    return make_fix("Pass Host and X-Forwarded-* headers to the backend", SAFE, edits.edits())
+
+
+# ---------------------------------------------------------------- NGX001
+
+
+def fix_server_tokens(ctx: FixContext, finding: Finding) -> Fix | None:
+    cfgs = ctx.configs_for(finding)
+    edits = BlockEdits(ctx)
+    for cfg in cfgs:
+        on = [d for d in cfg.find("server_tokens") if d.args and d.args[0] != "off"]
+        for d in on:
+            edits.replace(d, ne.render("server_tokens", "off"))
+        if on:
+            continue
+        if cfg.http is not None:
+            text = ctx.text(cfg.http.file)
+            edits.replacements.append(ne.insert_into_block(
+                text, cfg.http, [ne.render("server_tokens", "off")], at_start=True))
+        else:
+            for server in cfg.servers:
+                if cfg.effective_value(server, "server_tokens") is None:
+                    edits.add(server, ne.render("server_tokens", "off"))
+    return make_fix("Hide the nginx version (`server_tokens off`)", SAFE, edits.edits())
+
+
+# ---------------------------------------------------------------- XF001 / XF002
+
+_HOSTPORT = re.compile(r"^(?P<scheme>[a-z]+://)?(?P<host>\[[^\]]+\]|[^:/]+)(?::(?P<port>\d+))?"
+                       r"(?P<rest>.*)$")
+
+
+def _target_directive(ctx: FixContext, finding: Finding) -> Directive:
+    found = ctx.directive_at(finding.location, ctx.configs_for(finding))
+    if found is None:
+        raise FixUnavailable("target directive not found")
+    d = found[1]
+    if not d.args or not (d.name.endswith("_pass") or d.name == "server"):
+        raise FixUnavailable("not a pass/server directive")
+    return d
+
+
+def _rewrite_target(ctx: FixContext, d: Directive, host: str | None, port: int | None) -> Edit:
+    text = ne.directive_text(ctx.texts, d)
+    arg = d.args[0]
+    m = _HOSTPORT.match(arg)
+    if m is None or (host is None and port is None):
+        raise FixUnavailable("cannot parse target")
+    new_arg = (m.group("scheme") or "") + (host or m.group("host"))
+    if port is not None:
+        new_arg += f":{port}"
+    elif m.group("port"):
+        new_arg += f":{m.group('port')}"
+    new_arg += m.group("rest")
+    if arg not in text:
+        raise FixUnavailable("argument not found in source")
+    return ne.replace_directive(d, text.replace(arg, new_arg, 1))
+
+
+def fix_unknown_host(ctx: FixContext, finding: Finding) -> Fix | None:
+    suggestion = finding.data.get("suggestion")
+    if not suggestion:
+        raise FixUnavailable("no suggestion")
+    d = _target_directive(ctx, finding)
+    return make_fix(f"Did you mean `{suggestion}`?", DISPLAY,
+                    [_rewrite_target(ctx, d, str(suggestion), None)])
+
+
+def fix_port_mismatch(ctx: FixContext, finding: Finding) -> Fix | None:
+    port = finding.data.get("suggested_port")
+    if not port:
+        raise FixUnavailable("no suggested port")
+    d = _target_directive(ctx, finding)
+    return make_fix(f"The service listens on {port}: proxy to that port", DISPLAY,
+                    [_rewrite_target(ctx, d, None, int(port))])

@@ -1,0 +1,161 @@
+"""Format-preserving nginx edits on the parsed directive tree's character offsets.
+
+Every helper returns `Edit`s for the file that really holds the text it touches (a block
+spliced in by `include` lives in another file than its parent). New directives take the
+indentation of their siblings (or the block's own indentation plus the file's step),
+comments and blank lines elsewhere are untouched."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from infradoctor.findings import Edit
+from infradoctor.model.nginx import Directive, NginxConfig
+
+_NEEDS_QUOTES = re.compile(r"""[\s;{}"'#]""")
+
+
+class NginxEditError(Exception):
+    """The block cannot be edited safely (no offsets, unknown layout)."""
+
+
+def quote_arg(arg: str) -> str:
+    """An argument as nginx source: quoted when it is empty or has special characters."""
+    if arg == "" or _NEEDS_QUOTES.search(arg):
+        return '"' + arg.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return arg
+
+
+def render(name: str, *args: str) -> str:
+    return " ".join([name, *(quote_arg(a) for a in args)]) + ";"
+
+
+def line_start(text: str, offset: int) -> int:
+    return text.rfind("\n", 0, offset) + 1
+
+
+def line_end(text: str, offset: int) -> int:
+    pos = text.find("\n", offset)
+    return len(text) if pos == -1 else pos
+
+
+def line_indent(text: str, offset: int) -> str:
+    start = line_start(text, offset)
+    m = re.compile(r"[ \t]*").match(text, start)
+    return m.group(0) if m else ""
+
+
+def indent_unit(text: str) -> str:
+    """The file's indentation step: a tab, or the most common step in spaces (4 default)."""
+    steps: dict[str, int] = {}
+    prev = ""
+    for line in text.split("\n"):
+        stripped = line.lstrip(" \t")
+        if not stripped or stripped.startswith("#"):
+            continue
+        ind = line[: len(line) - len(stripped)]
+        if len(ind) > len(prev) and ind.startswith(prev):
+            step = ind[len(prev):]
+            steps[step] = steps.get(step, 0) + 1
+        prev = ind
+    if not steps:
+        return "    "
+    return max(steps.items(), key=lambda kv: kv[1])[0]
+
+
+def _is_first_on_line(text: str, offset: int) -> bool:
+    return text[line_start(text, offset):offset].strip() == ""
+
+
+def child_indent(text: str, block: Directive) -> str:
+    """Indentation for a new directive inside `block` (in block's own file)."""
+    for child in block.block or ():
+        off = child.location.offset
+        if child.file == block.file and off is not None and _is_first_on_line(text, off):
+            return line_indent(text, off)
+    if block.name == "":
+        return ""
+    if block.location.offset is None:
+        raise NginxEditError("block without offsets")
+    return line_indent(text, block.location.offset) + indent_unit(text)
+
+
+def insert_into_block(text: str, block: Directive, lines: Sequence[str], *,
+                      at_start: bool = False) -> Edit:
+    """Insert directives (already rendered, one per entry) into `block`: before its
+    closing `}` (default) or right after its opening line. The synthetic root block of a
+    snippet file (name "") takes them at the top or the end of the file."""
+    file = block.file
+    if block.name == "":
+        if at_start:
+            pos = _after_leading_comments(text)
+            return Edit(file, pos, pos, "".join(f"{ln}\n" for ln in lines))
+        pos = len(text)
+        prefix = "" if text.endswith("\n") or not text else "\n"
+        return Edit(file, pos, pos, prefix + "".join(f"{ln}\n" for ln in lines))
+    if block.block_open is None or block.block_close is None:
+        raise NginxEditError(f"{block.name} block without brace offsets")
+    indent = child_indent(text, block)
+    if at_start:
+        open_ = block.block_open
+        rest = text[open_ + 1:line_end(text, open_)]
+        if rest.strip() == "" or rest.strip().startswith("#"):
+            pos = line_end(text, open_)
+            if pos >= len(text):
+                return Edit(file, pos, pos, "".join(f"\n{indent}{ln}" for ln in lines))
+            pos += 1
+            return Edit(file, pos, pos, "".join(f"{indent}{ln}\n" for ln in lines))
+        return Edit(file, open_ + 1, open_ + 1, "".join(f" {ln}" for ln in lines))
+    close = block.block_close
+    if _is_first_on_line(text, close):
+        pos = line_start(text, close)
+        return Edit(file, pos, pos, "".join(f"{indent}{ln}\n" for ln in lines))
+    # One-line block (`location / { proxy_pass x; }`): keep it on one line.
+    sep = "" if text[close - 1:close] in (" ", "\t") else " "
+    return Edit(file, close, close, sep + " ".join(lines) + " ")
+
+
+def _after_leading_comments(text: str) -> int:
+    """Offset after the comment/blank lines at the top of a file (a licence header stays
+    first)."""
+    pos = 0
+    while pos < len(text):
+        end = line_end(text, pos)
+        stripped = text[pos:end].strip()
+        if stripped and not stripped.startswith("#"):
+            break
+        pos = end + 1
+    return min(pos, len(text))
+
+
+def replace_directive(d: Directive, new_text: str) -> Edit:
+    if d.location.offset is None or d.location.end_offset is None:
+        raise NginxEditError(f"{d.name} without offsets")
+    return Edit(d.file, d.location.offset, d.location.end_offset, new_text)
+
+
+def directive_text(texts: dict[str, str], d: Directive) -> str:
+    """The directive as written in its file (quotes and spacing kept)."""
+    text = texts.get(d.file)
+    if text is None or d.location.offset is None or d.location.end_offset is None:
+        return render(d.name, *d.args)
+    return text[d.location.offset:d.location.end_offset]
+
+
+MAP_UPGRADE = ("map $http_upgrade $connection_upgrade {", "default upgrade;", "''      \"\";",
+               "}")
+
+
+def find_upgrade_map(configs: Sequence[NginxConfig]) -> str | None:
+    """The variable name of an existing `map $http_upgrade $var` in any of `configs`."""
+    for cfg in configs:
+        for d in cfg.walk():
+            if d.name == "map" and len(d.args) >= 2 and d.args[0] == "$http_upgrade":
+                return d.args[1].lstrip("$")
+    return None
+
+
+def map_block_lines(indent: str, unit: str) -> list[str]:
+    head, default, empty, close = MAP_UPGRADE
+    return [head, f"{unit}{default}", f"{unit}{empty}", close] if indent is not None else []

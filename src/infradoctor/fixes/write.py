@@ -1,0 +1,146 @@
+"""Writing fixed files back: atomically, with the original newline style, BOM, permission
+bits and ownership, and never through a symlink that leaves the scanned tree.
+
+Edits are expressed on `SourceFile.text` (LF-normalised). We map them onto the bytes on
+disk instead of re-encoding the whole normalised text, so a file with mixed line endings
+keeps every untouched byte exactly as it was."""
+
+from __future__ import annotations
+
+import bisect
+import os
+import stat
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from infradoctor.findings import Edit
+
+BOM = "\ufeff"
+
+
+class WriteRefused(Exception):
+    """A file we will not write (changed on disk, symlink out of the tree, ...)."""
+
+
+@dataclass(slots=True)
+class DiskFile:
+    """A file as it is on disk right now, ready to receive LF-offset edits."""
+
+    real_path: Path
+    text: str  # decoded, BOM removed, line endings as on disk
+    bom: bool
+    st: os.stat_result
+
+    @property
+    def normalised(self) -> str:
+        return self.text.replace("\r\n", "\n")
+
+
+def resolve_target(root: Path, path: Path) -> Path:
+    """The real file to write for `path`; refuses symlinks that leave `root` and anything
+    that is not an existing regular file (fixes never create files)."""
+    root_real = root.resolve()
+    try:
+        real = path.resolve(strict=True)
+    except (OSError, RuntimeError) as exc:
+        raise WriteRefused(f"{path}: cannot resolve ({exc})") from None
+    try:
+        real.relative_to(root_real)
+    except ValueError:
+        raise WriteRefused(f"{path}: resolves to {real}, outside the scanned tree") from None
+    try:
+        st = os.stat(real)
+    except OSError as exc:
+        raise WriteRefused(f"{path}: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise WriteRefused(f"{path}: not a regular file")
+    return real
+
+
+def read_disk(real: Path) -> DiskFile:
+    try:
+        st = os.stat(real)
+        data = real.read_bytes()
+    except OSError as exc:
+        raise WriteRefused(f"{real}: cannot read ({exc.strerror or exc})") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise WriteRefused(f"{real}: not UTF-8 any more") from None
+    bom = text.startswith(BOM)
+    return DiskFile(real, text[1:] if bom else text, bom, st)
+
+
+def splice_on_disk_text(disk_text: str, edits: Sequence[Edit], crlf: bool) -> str:
+    """Apply edits given in LF-normalised offsets to the on-disk text (which may contain
+    CRLF). Inserted newlines follow the file's style (`crlf`)."""
+    # N-offsets (in the normalised text) of each "\n" that is preceded by "\r" on disk.
+    cr_at: list[int] = []
+    removed = 0
+    pos = disk_text.find("\r\n")
+    while pos != -1:
+        cr_at.append(pos - removed + 0)  # index of the "\n" in normalised text
+        removed += 1
+        pos = disk_text.find("\r\n", pos + 2)
+
+    def to_disk(offset: int) -> int:
+        return offset + bisect.bisect_left(cr_at, offset)
+
+    out = disk_text
+    order = sorted(range(len(edits)), key=lambda i: (edits[i].start, edits[i].end, i),
+                   reverse=True)
+    for i in order:
+        e = edits[i]
+        repl = e.replacement.replace("\n", "\r\n") if crlf else e.replacement
+        start, end = to_disk(e.start), to_disk(e.end)
+        out = out[:start] + repl + out[end:]
+    return out
+
+
+def atomic_write(real: Path, text: str, *, bom: bool, expect: os.stat_result) -> None:
+    """Write `text` to `real` via a temp file in the same directory (write, flush, fsync,
+    rename), keeping mode and ownership; refuse if the file changed since `expect`."""
+    data = ((BOM if bom else "") + text).encode("utf-8")
+    directory = real.parent
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".infradoctor-tmp",
+                                    dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+            os.chmod(tmp_name, stat.S_IMODE(expect.st_mode))
+            if hasattr(os, "geteuid") and os.geteuid() == 0:
+                os.chown(tmp_name, expect.st_uid, expect.st_gid)
+        now = os.stat(real)
+        if (now.st_mtime_ns, now.st_size, now.st_ino) != (
+                expect.st_mtime_ns, expect.st_size, expect.st_ino):
+            raise WriteRefused(f"{real}: changed on disk while fixing; not written")
+        os.replace(tmp_name, real)
+    except BaseException:
+        try:
+            os.unlink(tmp_name)
+        except OSError:
+            pass
+        raise
+    try:
+        dir_fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)
+
+
+def create_file(path: Path, text: str, mode: int = 0o644) -> None:
+    """Create a new file (companions written on explicit request only); never overwrites."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
