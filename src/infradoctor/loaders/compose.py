@@ -1,12 +1,1158 @@
-"""Compose loader (stub until implemented)."""
+"""Compose loader: group compose files into projects, merge them as `docker compose` would
+(overrides, `-f` lists, `include`, `extends`, anchors, `!reset`/`!override`), interpolate
+`${VAR}` from the environment and `.env`, and normalise every service into
+`model.stack.Service` with the location of each fact.
+
+Choices a linter has to make differently from `docker compose up`:
+
+* Profiles: with no profile selected, ALL services are loaded (compose would start only
+  the services without `profiles:`), because a linter must check every service. With
+  profiles selected, services without profiles plus the matching ones are loaded; `*`
+  selects all.
+* Grouping: per directory, the base file (compose.yaml > compose.yml > docker-compose.yaml >
+  docker-compose.yml) plus its standard override is one project named after the directory
+  (the root's own name for the root). Every other compose file of that directory (e.g.
+  docker-compose.prod.yml) is its own project `<dir>:prod`, merged on top of the base (how
+  `-f base -f variant` is used); without a base each such file stands alone. Explicit `-f`
+  files form one project in their order and are taken out of discovery; files pulled in by
+  another file's `include:` are not projects of their own.
+* Relative paths (build context, bind mounts, env_file) resolve against the directory of
+  the file that set them, which is what compose does for `extends` and `include` and the
+  same as compose for files in the project directory.
+* A missing `env_file` is skipped silently: `.env` files are usually not committed.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import os
+import re
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
 
 from infradoctor.loaders.files import SourceReader
-from infradoctor.model.source import LoadError, SourceFile
-from infradoctor.model.stack import Project
+from infradoctor.loaders.interpolate import interpolate_tree, parse_env_file, project_environment
+from infradoctor.model.source import FileKind, LoadError, Location, SourceFile
+from infradoctor.model.stack import (
+    DependsOn,
+    EnvVar,
+    Healthcheck,
+    Logging,
+    Mount,
+    Port,
+    Project,
+    Service,
+)
+from infradoctor.syntax.yaml import PEntry, PNode, load_positioned
+
+BASE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
+OVERRIDE_NAMES = {
+    "compose": ("compose.override.yaml", "compose.override.yml"),
+    "docker-compose": ("docker-compose.override.yaml", "docker-compose.override.yml"),
+}
+COMPOSE_TOP_KEYS = frozenset(
+    {"services", "version", "include", "networks", "volumes", "secrets", "configs", "name"}
+)
+MAX_RANGE_EXPANSION = 1024
+MAX_INCLUDE_DEPTH = 16
+
+# Service keys whose list form `K=V` / mapping form merge by key.
+_KEYED_LISTS = frozenset({"environment", "labels", "extra_hosts", "sysctls", "annotations"})
+_REPLACED = frozenset({"command", "entrypoint"})
+_APPENDED_SCALAR_OR_LIST = frozenset({"dns", "dns_search", "tmpfs", "env_file", "dns_opt"})
+
+
+# ===================================================================== small readers
+
+
+def _live(node: PNode | None) -> PNode | None:
+    """`node` unless it is absent, null, or `!reset`."""
+    if node is None or node.tag == "!reset":
+        return None
+    if node.kind == "scalar" and node.scalar is None:
+        return None
+    return node
+
+
+def _text(node: PNode | None) -> str | None:
+    node = _live(node)
+    if node is None:
+        return None
+    if node.kind != "scalar":
+        return None
+    if isinstance(node.scalar, bool):
+        return "true" if node.scalar else "false"
+    if isinstance(node.scalar, str):
+        return node.scalar
+    return node.raw if node.raw is not None else str(node.scalar)
+
+
+def _int(node: PNode | None) -> int | None:
+    node = _live(node)
+    if node is None or node.kind != "scalar" or isinstance(node.scalar, bool):
+        return None
+    if isinstance(node.scalar, int):
+        return node.scalar
+    if isinstance(node.scalar, float) and node.scalar.is_integer():
+        return int(node.scalar)
+    text = str(node.scalar).strip()
+    return int(text) if re.fullmatch(r"[-+]?\d+", text) else None
+
+
+def _bool(node: PNode | None) -> bool:
+    node = _live(node)
+    if node is None or node.kind != "scalar":
+        return False
+    if isinstance(node.scalar, bool):
+        return node.scalar
+    return str(node.scalar).strip().lower() in ("true", "yes", "on", "1")
+
+
+def _str_list(node: PNode | None) -> list[str]:
+    node = _live(node)
+    if node is None:
+        return []
+    if node.kind == "sequence":
+        return [t for t in (_text(i) for i in node.items) if t is not None]
+    text = _text(node)
+    return [text] if text is not None else []
+
+
+def _command(node: PNode | None) -> list[str] | str | None:
+    node = _live(node)
+    if node is None:
+        return None
+    if node.kind == "sequence":
+        return [_text(i) or "" for i in node.items]
+    return _text(node)
+
+
+def _to_int(text: str) -> int | None:
+    text = text.strip()
+    return int(text) if text.isdigit() else None
+
+
+# ===================================================================== merging
+
+
+def _keyed_mapping(node: PNode, key: str) -> PNode:
+    """List form of environment/labels/extra_hosts/... as a mapping node (by key)."""
+    if node.kind != "sequence":
+        return node
+    entries: dict[Hashable, PEntry] = {}
+    for item in node.items:
+        text = _text(item)
+        if text is None:
+            continue
+        sep = "="
+        if key == "extra_hosts" and "=" not in text:
+            sep = ":"
+        name, has_value, value = text.partition(sep)
+        name = name.strip()
+        if not name:
+            continue
+        vnode = PNode.new_scalar(
+            value if has_value else None, item.location, raw=value if has_value else ""
+        )
+        entries[name] = PEntry(name, item.location, vnode)
+    return PNode.new_mapping(entries, node.location, tag=node.tag)
+
+
+def _names_mapping(node: PNode) -> PNode:
+    """List form of depends_on/networks as a mapping whose values are null (short form)."""
+    if node.kind != "sequence":
+        return node
+    entries: dict[Hashable, PEntry] = {}
+    for item in node.items:
+        text = _text(item)
+        if text is not None:
+            entries[text] = PEntry(
+                text, item.location, PNode.new_scalar(None, item.location, raw="")
+            )
+    return PNode.new_mapping(entries, node.location, tag=node.tag)
+
+
+def _as_list(node: PNode) -> PNode:
+    if node.kind == "sequence":
+        return node
+    return PNode.new_sequence([node], node.location, tag=node.tag)
+
+
+def _build_mapping(node: PNode) -> PNode:
+    if node.kind == "scalar":
+        entries: dict[Hashable, PEntry] = {"context": PEntry("context", node.location, node)}
+        return PNode.new_mapping(entries, node.location)
+    return node
+
+
+def _volume_target(item: PNode) -> str | None:
+    if item.kind == "mapping":
+        return _text(item.get("target"))
+    text = _text(item)
+    if text is None:
+        return None
+    parts = _split_volume(text)
+    return parts[1] if len(parts) >= 2 else parts[0]
+
+
+def _append_unique(base: PNode, over: PNode, key_of: Any) -> PNode:
+    items = list(base.items)
+    seen = {key_of(i) for i in items}
+    for item in over.items:
+        k = key_of(item)
+        if k not in seen:
+            items.append(item)
+            seen.add(k)
+    return PNode.new_sequence(items, over.location, tag=over.tag)
+
+
+def _plain_key(item: PNode) -> Hashable:
+    value = item.value
+    if isinstance(value, dict):
+        return tuple(sorted((str(k), str(v)) for k, v in value.items()))
+    return str(value)
+
+
+def _merge_by_target(base: PNode, over: PNode) -> PNode:
+    items = list(base.items)
+    index = {t: i for i, t in enumerate(_volume_target(x) for x in items) if t is not None}
+    for item in over.items:
+        target = _volume_target(item)
+        if target is not None and target in index:
+            items[index[target]] = item
+        else:
+            if target is not None:
+                index[target] = len(items)
+            items.append(item)
+    return PNode.new_sequence(items, over.location, tag=over.tag)
+
+
+def _merge_generic(base: PNode, over: PNode) -> PNode:
+    """Compose's default merge: mappings recursively, sequences appended, scalars replaced."""
+    if over.tag == "!override":
+        return over
+    if base.kind == "mapping" and over.kind == "mapping":
+        entries = dict(base.entries)
+        for key, entry in over.entries.items():
+            if entry.value.tag == "!reset":
+                entries.pop(key, None)
+                continue
+            old = entries.get(key)
+            if old is None:
+                entries[key] = entry
+            else:
+                entries[key] = PEntry(
+                    key, entry.key_location, _merge_generic(old.value, entry.value), entry.merged
+                )
+        return PNode.new_mapping(entries, over.location, tag=over.tag)
+    if base.kind == "sequence" and over.kind == "sequence":
+        return PNode.new_sequence(base.items + over.items, over.location, tag=over.tag)
+    return over
+
+
+def _merge_key(key: str, base: PNode, over: PNode) -> PNode:
+    """Merge one top-level service key as the compose specification says."""
+    if over.tag == "!override" or key in _REPLACED:
+        return over
+    if _live(base) is None:
+        return over
+    if _live(over) is None:
+        return over if over.tag == "!reset" else base
+    if key in _KEYED_LISTS:
+        return _merge_generic(_keyed_mapping(base, key), _keyed_mapping(over, key))
+    if key in ("depends_on", "networks"):
+        return _merge_generic(_names_mapping(base), _names_mapping(over))
+    if key in ("ports", "expose") and base.kind == "sequence" and over.kind == "sequence":
+        return _append_unique(base, over, _plain_key)
+    if key == "volumes" and base.kind == "sequence" and over.kind == "sequence":
+        return _merge_by_target(base, over)
+    if key in ("secrets", "configs") and base.kind == "sequence" and over.kind == "sequence":
+        return _append_unique(base, over, _plain_key)
+    if key in _APPENDED_SCALAR_OR_LIST:
+        return _append_unique(_as_list(base), _as_list(over), _plain_key)
+    if key == "build":
+        return _merge_generic(_build_mapping(base), _build_mapping(over))
+    if key == "logging" and base.kind == "mapping" and over.kind == "mapping":
+        old_driver, new_driver = _text(base.get("driver")), _text(over.get("driver"))
+        if new_driver is not None and old_driver is not None and new_driver != old_driver:
+            return over
+    if key == "healthcheck" and base.kind == "mapping" and over.kind == "mapping":
+        merged = _merge_generic(base, over)
+        test = over.entry("test")
+        if test is not None and test.value.tag != "!reset":
+            merged.entries["test"] = test  # healthcheck.test replaces
+        return merged
+    return _merge_generic(base, over)
+
+
+def merge_service(base: PNode, over: PNode) -> PNode:
+    """`over` (a later file, or the extending service) merged on top of `base`.
+    Each top-level key keeps the key location of the layer that last set it."""
+    if base.kind != "mapping":
+        return over
+    if over.kind != "mapping":
+        return base if over.tag != "!reset" else over
+    entries = dict(base.entries)
+    for key, entry in over.entries.items():
+        if entry.value.tag == "!reset":
+            entries.pop(key, None)
+            continue
+        old = entries.get(key)
+        if old is None:
+            entries[key] = entry
+        else:
+            value = _merge_key(str(key), old.value, entry.value)
+            entries[key] = PEntry(key, entry.key_location, value, entry.merged)
+    return PNode.new_mapping(entries, over.location, tag=over.tag)
+
+
+# ===================================================================== parsing helpers
+
+
+def _split_volume(text: str) -> list[str]:
+    """Split a short volume spec on ':' keeping Windows drive letters (C:\\x) whole."""
+    parts = text.split(":")
+    out: list[str] = []
+    i = 0
+    while i < len(parts):
+        part = parts[i]
+        if (
+            len(part) == 1
+            and part.isalpha()
+            and i + 1 < len(parts)
+            and parts[i + 1][:1] in ("\\", "/")
+        ):
+            out.append(part + ":" + parts[i + 1])
+            i += 2
+            continue
+        out.append(part)
+        i += 1
+    return out
+
+
+def _is_path(source: str) -> bool:
+    """compose's rule: a volume source is a host path if it starts with '.', '/' or '~'
+    (or is a Windows absolute path); anything else names a volume."""
+    if not source:
+        return False
+    if source[0] in "./~":
+        return True
+    return bool(re.match(r"^[A-Za-z]:[\\/]", source)) or source.startswith("\\\\")
+
+
+def _parse_range(text: str) -> tuple[int, int] | None:
+    text = text.strip()
+    lo, sep, hi = text.partition("-")
+    lo_i = _to_int(lo)
+    if lo_i is None:
+        return None
+    if not sep:
+        return lo_i, lo_i
+    hi_i = _to_int(hi)
+    if hi_i is None or hi_i < lo_i:
+        return None
+    return lo_i, hi_i
+
+
+def parse_port_spec(text: str, location: Location) -> list[Port] | str:
+    """A short-syntax `ports:` entry ("[ip:][host[-range]:]container[-range][/proto]") as
+    Ports (container ranges expanded one Port per port), or an error message."""
+    raw = text
+    spec = text.strip()
+    protocol = "tcp"
+    if "/" in spec:
+        spec, protocol = spec.rsplit("/", 1)
+        protocol = protocol.strip().lower() or "tcp"
+    host_ip: str | None = None
+    if spec.startswith("["):
+        close = spec.find("]")
+        if close == -1:
+            return f"invalid port {raw!r}: unclosed '['"
+        host_ip = spec[1:close]
+        rest = spec[close + 1 :].lstrip(":")
+        parts = rest.split(":")
+        if len(parts) == 1:
+            parts = ["", parts[0]]
+    else:
+        parts = spec.split(":")
+        if len(parts) > 3:
+            host_ip = ":".join(parts[:-2])
+            parts = parts[-2:]
+        elif len(parts) == 3:
+            host_ip = parts[0]
+            parts = parts[1:]
+    if len(parts) == 1:
+        host_part, container_part = "", parts[0]
+    else:
+        host_part, container_part = parts[0], parts[1]
+    container = _parse_range(container_part)
+    if container is None:
+        return f"invalid port {raw!r}: container port {container_part!r} is not a number"
+    host: tuple[int, int] | None = None
+    if host_part.strip():
+        host = _parse_range(host_part)
+        if host is None:
+            return f"invalid port {raw!r}: host port {host_part!r} is not a number"
+    host_ip = host_ip.strip() or None if host_ip is not None else None
+    c_lo, c_hi = container
+    count = c_hi - c_lo + 1
+    ports: list[Port] = []
+    if count == 1:
+        if host is None:
+            ports.append(Port(c_lo, None, None, host_ip, protocol, location, raw))
+        elif host[0] == host[1]:
+            ports.append(Port(c_lo, host[0], None, host_ip, protocol, location, raw))
+        else:
+            ports.append(Port(c_lo, host[0], host, host_ip, protocol, location, raw))
+        return ports
+    if host is not None and host[1] - host[0] + 1 != count:
+        return f"invalid port {raw!r}: host and container ranges differ in size"
+    for i in range(min(count, MAX_RANGE_EXPANSION)):
+        published = host[0] + i if host is not None else None
+        ports.append(Port(c_lo + i, published, None, host_ip, protocol, location, raw))
+    return ports
+
+
+def parse_volume_spec(text: str, location: Location, base_dir: Path) -> Mount:
+    """A short-syntax volume ("src:dst[:mode]" or "dst") as a Mount; bind sources are
+    resolved against `base_dir` into `host_path`."""
+    parts = _split_volume(text.strip())
+    source: str | None
+    mode = ""
+    if len(parts) == 1:
+        source, target = None, parts[0]
+    elif len(parts) == 2:
+        source, target = parts
+    else:
+        source, target, mode = parts[0], parts[1], ":".join(parts[2:])
+    options = {o.strip() for o in mode.split(",") if o.strip()}
+    read_only = "ro" in options or "readonly" in options
+    if source is None or source == "":
+        return Mount("volume", None, target, read_only, location)
+    if _is_path(source):
+        return Mount("bind", source, target, read_only, location, _host_path(source, base_dir))
+    return Mount("volume", source, target, read_only, location)
+
+
+def _host_path(source: str, base_dir: Path) -> Path:
+    if source.startswith("~"):
+        return Path(os.path.expanduser(source))
+    path = Path(source)
+    if not path.is_absolute():
+        path = base_dir / path
+    return Path(os.path.normpath(path))
+
+
+def variant_name(filename: str) -> str:
+    """'docker-compose.prod.yml' -> 'prod', 'compose-dev.yaml' -> 'dev'."""
+    stem = re.sub(r"\.ya?ml$", "", filename, flags=re.IGNORECASE)
+    name = re.sub(r"(^|[-._])(docker[-_])?compose([-._]|$)", "\\1", stem, flags=re.IGNORECASE)
+    name = name.strip("-._")
+    return name or stem
+
+
+def looks_like_compose(root: PNode | None) -> bool:
+    """A mapping with a `services` key, or with compose top-level keys only."""
+    if root is None or root.kind != "mapping":
+        return False
+    if "services" in root:
+        return True
+    keys = [str(k) for k in root.keys()]
+    return (
+        bool(keys)
+        and any(k in COMPOSE_TOP_KEYS for k in keys)
+        and all(k in COMPOSE_TOP_KEYS or k.startswith("x-") for k in keys)
+    )
+
+
+def _looks_templated(text: str) -> bool:
+    return "{{" in text or "{%" in text
+
+
+# ===================================================================== the loader
+
+
+@dataclass(slots=True)
+class _Svc:
+    node: PNode
+    location: Location  # the service key where it was first defined
+    file: str
+
+
+@dataclass(slots=True)
+class _Model:
+    services: dict[str, _Svc] = field(default_factory=dict)
+    networks: dict[str, Location] = field(default_factory=dict)
+    volumes: dict[str, Location] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+
+    def add_file(self, path: str) -> None:
+        if path not in self.files:
+            self.files.append(path)
+
+
+class _ComposeLoader:
+    def __init__(
+        self, reader: SourceReader, env: Mapping[str, str] | None, profiles: Sequence[str]
+    ) -> None:
+        self.reader = reader
+        self.root = reader.root
+        self.env = env
+        self.profiles = list(profiles)
+        self.errors: list[LoadError] = []
+        self.parsed: dict[str, PNode | None] = {}
+        self.interpolated: dict[tuple[str, str], PNode] = {}
+        self.envs: dict[str, dict[str, str]] = {}
+
+    # ------------------------------------------------------------ files
+    def abspath(self, rel: str) -> Path:
+        p = Path(rel)
+        return p if p.is_absolute() else self.root / p
+
+    def parse(self, src: SourceFile) -> PNode | None:
+        """The compose root of a file (None when empty, not compose, or broken); once."""
+        if src.path in self.parsed:
+            return self.parsed[src.path]
+        root, errors = load_positioned(src)
+        fatal = [e for e in errors if e.kind != "invalid" or "duplicate key" not in e.message]
+        if fatal and _looks_templated(src.text):
+            errors = []  # a template (Helm, Jinja): not ours to judge
+            root = None
+        self.errors.extend(errors)
+        if root is not None and not looks_like_compose(root):
+            root = None
+        elif root is not None:
+            services = root.get("services")
+            if services is not None and services.kind != "mapping" and _live(services):
+                loc = root.key_location("services") or root.location
+                self.errors.append(
+                    LoadError(
+                        src.path, "`services` must be a mapping", "invalid", loc.line, loc.column
+                    )
+                )
+        self.parsed[src.path] = root
+        return root
+
+    def read(self, path: Path) -> SourceFile | LoadError:
+        return self.reader.read(path, FileKind.COMPOSE)
+
+    def project_env(self, project_dir: Path) -> dict[str, str]:
+        key = str(project_dir)
+        env = self.envs.get(key)
+        if env is None:
+            dotenv_text: str | None = None
+            dotenv = project_dir / ".env"
+            if dotenv.is_file():
+                res = self.reader.read(dotenv, FileKind.ENV)
+                if isinstance(res, SourceFile):
+                    dotenv_text = res.text
+                    parsed = parse_env_file(
+                        res.text, self.env if self.env is not None else dict(os.environ)
+                    )
+                    for line, msg in parsed.errors:
+                        self.errors.append(LoadError(res.path, msg, "invalid", line, 1))
+                else:
+                    self.errors.append(res)
+            env = project_environment(dotenv_text, self.env)
+            self.envs[key] = env
+        return env
+
+    def tree(self, src: SourceFile, project_dir: Path) -> PNode | None:
+        root = self.parse(src)
+        if root is None:
+            return None
+        key = (src.path, str(project_dir))
+        done = self.interpolated.get(key)
+        if done is None:
+            done = interpolate_tree(root, self.project_env(project_dir), self.errors)
+            self.interpolated[key] = done
+        return done
+
+    # ------------------------------------------------------------ layers
+    def load_layers(
+        self, srcs: Sequence[SourceFile], project_dir: Path, chain: tuple[str, ...] = ()
+    ) -> _Model:
+        model = _Model()
+        for src in srcs:
+            tree = self.tree(src, project_dir)
+            if tree is None:
+                continue
+            model.add_file(src.path)
+            include = _live(tree.get("include"))
+            if include is not None:
+                self.load_includes(src, include, model, chain + (src.path,))
+            services = _live(tree.get("services"))
+            if services is not None and services.kind == "mapping":
+                for name, entry in services.entries.items():
+                    sname = str(name)
+                    if sname.startswith("x-"):
+                        continue
+                    if entry.value.tag == "!reset":
+                        model.services.pop(sname, None)
+                        continue
+                    node = self.resolve_extends(src, tree, sname, project_dir, model, ())
+                    old = model.services.get(sname)
+                    if old is None:
+                        model.services[sname] = _Svc(node, entry.key_location, src.path)
+                    else:
+                        old.node = merge_service(old.node, node)
+            for section, target in (("networks", model.networks), ("volumes", model.volumes)):
+                sect = _live(tree.get(section))
+                if sect is not None and sect.kind == "mapping":
+                    for key, entry in sect.entries.items():
+                        target.setdefault(str(key), entry.key_location)
+        return model
+
+    def load_includes(
+        self, src: SourceFile, include: PNode, model: _Model, chain: tuple[str, ...]
+    ) -> None:
+        if len(chain) > MAX_INCLUDE_DEPTH:
+            loc = include.location
+            self.errors.append(
+                LoadError(src.path, "include nested too deeply", "invalid", loc.line, loc.column)
+            )
+            return
+        base_dir = self.abspath(src.path).parent
+        for item in _as_list(include).items:
+            paths: list[PNode] = []
+            project_dir_text: str | None = None
+            if item.kind == "mapping":
+                path_node = _live(item.get("path"))
+                if path_node is not None:
+                    paths = path_node.items if path_node.kind == "sequence" else [path_node]
+                project_dir_text = _text(item.get("project_directory"))
+            elif item.kind == "scalar":
+                paths = [item]
+            files: list[SourceFile] = []
+            for pnode in paths:
+                text = _text(pnode)
+                if not text:
+                    continue
+                res = self.resolve_file(src, base_dir, text, pnode.location, "include")
+                if res is None:
+                    continue
+                if res.path in chain:
+                    self.errors.append(
+                        LoadError(
+                            src.path,
+                            f"include cycle: {res.path} includes itself",
+                            "invalid",
+                            pnode.location.line,
+                            pnode.location.column,
+                        )
+                    )
+                    continue
+                files.append(res)
+            if not files:
+                continue
+            first_dir = self.abspath(files[0].path).parent
+            project_dir = (base_dir / project_dir_text) if project_dir_text else first_dir
+            sub = self.load_layers(files, Path(os.path.normpath(project_dir)), chain)
+            for path in sub.files:
+                model.add_file(path)
+            for name, svc in sub.services.items():
+                if name in model.services:
+                    loc = svc.location
+                    self.errors.append(
+                        LoadError(
+                            src.path,
+                            f"service {name!r} from included {svc.file} conflicts with "
+                            "one already defined",
+                            "invalid",
+                            item.location.line,
+                            item.location.column,
+                        )
+                    )
+                    _ = loc
+                    continue
+                model.services[name] = svc
+            for name, loc in sub.networks.items():
+                model.networks.setdefault(name, loc)
+            for name, loc in sub.volumes.items():
+                model.volumes.setdefault(name, loc)
+
+    def resolve_file(
+        self, src: SourceFile, base_dir: Path, text: str, location: Location, what: str
+    ) -> SourceFile | None:
+        path = Path(os.path.normpath(base_dir / os.path.expanduser(text)))
+        if not self.reader.inside(path):
+            self.errors.append(
+                LoadError(
+                    src.path,
+                    f"{what} {text!r} points outside the scanned tree",
+                    "include-outside",
+                    location.line,
+                    location.column,
+                )
+            )
+            return None
+        if not path.exists():
+            self.errors.append(
+                LoadError(
+                    src.path,
+                    f"{what} {text!r} not found",
+                    "include-missing",
+                    location.line,
+                    location.column,
+                )
+            )
+            return None
+        res = self.read(path)
+        if isinstance(res, LoadError):
+            self.errors.append(res)
+            return None
+        return res
+
+    def resolve_extends(
+        self,
+        src: SourceFile,
+        tree: PNode,
+        name: str,
+        project_dir: Path,
+        model: _Model,
+        seen: tuple[tuple[str, str], ...],
+    ) -> PNode:
+        services = _live(tree.get("services"))
+        node = services.get(name) if services is not None else None
+        if node is None or node.kind != "mapping":
+            loc = services.key_location(name) if services is not None else None
+            return PNode.new_mapping({}, loc or tree.location)
+        ext = _live(node.get("extends"))
+        if ext is None:
+            return node
+        own = PNode.new_mapping(
+            {k: e for k, e in node.entries.items() if k != "extends"}, node.location, tag=node.tag
+        )
+        if ext.kind == "mapping":
+            base_name = _text(ext.get("service"))
+            file_text = _text(ext.get("file"))
+        else:
+            base_name, file_text = _text(ext), None
+        loc = ext.location
+        if not base_name:
+            self.errors.append(
+                LoadError(
+                    src.path, "extends without a service name", "invalid", loc.line, loc.column
+                )
+            )
+            return own
+        base_src, base_tree = src, tree
+        if file_text:
+            res = self.resolve_file(
+                src, self.abspath(src.path).parent, file_text, loc, "extends file"
+            )
+            if res is None:
+                return own
+            loaded = self.tree(res, project_dir)
+            if loaded is None:
+                return own
+            base_src, base_tree = res, loaded
+            model.add_file(res.path)
+        key = (base_src.path, base_name)
+        if key in seen or (base_src.path == src.path and base_name == name):
+            self.errors.append(
+                LoadError(
+                    src.path,
+                    f"extends cycle through service {base_name!r}",
+                    "invalid",
+                    loc.line,
+                    loc.column,
+                )
+            )
+            return own
+        base_services = _live(base_tree.get("services"))
+        if base_services is None or base_name not in base_services:
+            self.errors.append(
+                LoadError(
+                    src.path,
+                    f"extends: service {base_name!r} not found in {base_src.path}",
+                    "invalid",
+                    loc.line,
+                    loc.column,
+                )
+            )
+            return own
+        base = self.resolve_extends(
+            base_src, base_tree, base_name, project_dir, model, seen + ((src.path, name),)
+        )
+        return merge_service(base, own)
+
+    # ------------------------------------------------------------ projects
+    def active(self, node: PNode) -> bool:
+        if not self.profiles or "*" in self.profiles:
+            return True
+        mine = _str_list(node.get("profiles"))
+        return not mine or any(p in self.profiles for p in mine)
+
+    def project(self, name: str, srcs: Sequence[SourceFile]) -> Project | None:
+        roots = [s for s in srcs if self.parse(s) is not None]
+        if not roots:
+            return None
+        project_dir = self.abspath(roots[0].path).parent
+        model = self.load_layers(roots, project_dir)
+        rel_dir = PurePosixPath(roots[0].path).parent.as_posix()
+        project = Project(name=name, directory=rel_dir, compose_files=list(model.files))
+        for sname, svc in model.services.items():
+            if not self.active(svc.node):
+                continue
+            project.services[sname] = self.service(sname, svc, name)
+        project.networks = dict(model.networks)
+        project.volumes = dict(model.volumes)
+        return project
+
+    # ------------------------------------------------------------ normalisation
+    def base_dir(self, location: Location) -> Path:
+        return self.abspath(location.file).parent
+
+    def rel(self, path: Path) -> str:
+        try:
+            return Path(os.path.relpath(path, self.root)).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def service(self, name: str, svc: _Svc, project: str) -> Service:
+        node = svc.node
+        service = Service(name=name, project=project, file=svc.file, location=svc.location)
+        for key, entry in node.entries.items():
+            service.key_locations[str(key)] = entry.key_location
+        try:
+            raw = node.value
+        except RecursionError:
+            raw = {}
+        service.raw = raw if isinstance(raw, dict) else {}
+        get = node.get
+        service.image = _text(get("image"))
+        service.container_name = _text(get("container_name"))
+        service.hostname = _text(get("hostname"))
+        service.command = _command(get("command"))
+        service.entrypoint = _command(get("entrypoint"))
+        service.restart = _text(get("restart"))
+        service.network_mode = _text(get("network_mode"))
+        service.user = _text(get("user"))
+        service.privileged = _bool(get("privileged"))
+        service.read_only = _bool(get("read_only"))
+        service.cap_drop = _str_list(get("cap_drop"))
+        service.cap_add = _str_list(get("cap_add"))
+        service.security_opt = _str_list(get("security_opt"))
+        service.profiles = _str_list(get("profiles"))
+        self.build(service, get("build"))
+        self.environment(service, node)
+        self.ports(service, get("ports"))
+        self.expose(service, get("expose"))
+        self.healthcheck(service, node)
+        self.depends_on(service, get("depends_on"))
+        self.logging(service, node)
+        self.deploy(service, node)
+        self.volumes(service, get("volumes"), get("tmpfs"))
+        self.networks(service, get("networks"))
+        labels = _live(get("labels"))
+        if labels is not None:
+            labels = _keyed_mapping(labels, "labels")
+            service.labels = {str(k): _text(v) or "" for k, v in labels.pairs()}
+        return service
+
+    def error(
+        self, location: Location, message: str, kind: str = "invalid", node: PNode | None = None
+    ) -> None:
+        if node is not None and node.raw is not None and "$" in node.raw:
+            return  # broken only because a variable is unset here: not the file's fault
+        self.errors.append(LoadError(location.file, message, kind, location.line, location.column))
+
+    def build(self, service: Service, node: PNode | None) -> None:
+        node = _live(node)
+        if node is None:
+            return
+        node = _build_mapping(node)
+        if node.kind != "mapping":
+            return
+        ctx_node = _live(node.get("context"))
+        context = _text(ctx_node) or "."
+        if re.match(r"^([a-z][a-z0-9+.-]*://|git@|github\.com/)", context):
+            return  # a remote context: nothing on disk to link
+        base = self.base_dir(ctx_node.location if ctx_node is not None else node.location)
+        ctx_path = Path(os.path.normpath(base / context))
+        service.build_context = self.rel(ctx_path)
+        if _live(node.get("dockerfile_inline")) is not None:
+            return
+        dockerfile = _text(node.get("dockerfile")) or "Dockerfile"
+        service.build_dockerfile = self.rel(Path(os.path.normpath(ctx_path / dockerfile)))
+
+    def environment(self, service: Service, node: PNode) -> None:
+        env_files = _live(node.get("env_file"))
+        if env_files is not None:
+            for item in _as_list(env_files).items:
+                required = True
+                if item.kind == "mapping":
+                    path_text = _text(item.get("path"))
+                    if _live(item.get("required")) is not None:
+                        required = _bool(item.get("required"))
+                else:
+                    path_text = _text(item)
+                if not path_text:
+                    continue
+                path = Path(os.path.normpath(self.base_dir(item.location) / path_text))
+                rel = self.rel(path)
+                service.env_files.append(rel)
+                if not path.is_file():
+                    _ = required  # missing env files are usual in a checkout; skipped
+                    continue
+                res = self.reader.read(path, FileKind.ENV)
+                if isinstance(res, LoadError):
+                    self.errors.append(res)
+                    continue
+                env = self.project_env(self.abspath(service.file).parent)
+                parsed = parse_env_file(res.text, env)
+                for line, msg in parsed.errors:
+                    self.errors.append(LoadError(res.path, msg, "invalid", line, 1))
+                for key, value in parsed.values.items():
+                    start = res.offset_of(parsed.lines[key], 1)
+                    service.environment[key] = EnvVar(
+                        key, value, res.location(start), from_file=res.path
+                    )
+        env_node = _live(node.get("environment"))
+        if env_node is None:
+            return
+        env_node = _keyed_mapping(env_node, "environment")
+        if env_node.kind != "mapping":
+            return
+        for env_key, env_entry in env_node.entries.items():
+            env_value = _live(env_entry.value)
+            text = None if env_value is None else _text(env_value)
+            if env_value is not None and env_value.kind != "scalar":
+                text = str(env_value.value)
+            service.environment[str(env_key)] = EnvVar(str(env_key), text, env_entry.key_location)
+
+    def ports(self, service: Service, node: PNode | None) -> None:
+        node = _live(node)
+        if node is None:
+            return
+        for item in _as_list(node).items:
+            if item.kind == "mapping":
+                self.long_port(service, item)
+                continue
+            text = _text(item)
+            if text is None:
+                continue
+            parsed = parse_port_spec(text, item.location)
+            if isinstance(parsed, str):
+                self.error(item.location, parsed, node=item)
+            else:
+                service.ports.extend(parsed)
+
+    def long_port(self, service: Service, item: PNode) -> None:
+        target_text = _text(item.get("target"))
+        target = _to_int(target_text) if target_text else None
+        if target is None:
+            self.error(item.location, f"port without a valid target: {target_text!r}")
+            return
+        published_text = _text(item.get("published"))
+        published: int | None = None
+        prange: tuple[int, int] | None = None
+        if published_text and published_text.strip():
+            rng = _parse_range(published_text)
+            if rng is None:
+                self.error(item.location, f"invalid published port {published_text!r}")
+                return
+            published = rng[0]
+            prange = rng if rng[0] != rng[1] else None
+        host_ip = _text(item.get("host_ip")) or None
+        protocol = (_text(item.get("protocol")) or "tcp").lower()
+        raw = f"{host_ip + ':' if host_ip else ''}{published_text or ''}:{target}/{protocol}"
+        service.ports.append(Port(target, published, prange, host_ip, protocol, item.location, raw))
+
+    def expose(self, service: Service, node: PNode | None) -> None:
+        node = _live(node)
+        if node is None:
+            return
+        for item in _as_list(node).items:
+            text = _text(item)
+            if text is None:
+                continue
+            rng = _parse_range(text.split("/", 1)[0])
+            if rng is None:
+                self.error(item.location, f"invalid expose entry {text!r}", node=item)
+                continue
+            for port in range(rng[0], min(rng[1], rng[0] + MAX_RANGE_EXPANSION - 1) + 1):
+                service.expose.append((port, item.location))
+
+    def healthcheck(self, service: Service, node: PNode) -> None:
+        hc = _live(node.get("healthcheck"))
+        if hc is None or hc.kind != "mapping":
+            return
+        location = node.key_location("healthcheck") or hc.location
+        test_node = _live(hc.get("test"))
+        test: list[str] | str | None = None
+        if test_node is not None:
+            test = _command(test_node)
+        disabled = _bool(hc.get("disable"))
+        if isinstance(test, list) and test and test[0].upper() == "NONE":
+            disabled = True
+        if isinstance(test, str) and test.strip().upper() == "NONE":
+            disabled = True
+        service.healthcheck = Healthcheck(
+            test,
+            disabled,
+            "compose",
+            location,
+            interval=_text(hc.get("interval")),
+            timeout=_text(hc.get("timeout")),
+            retries=_int(hc.get("retries")),
+            start_period=_text(hc.get("start_period")),
+        )
+
+    def depends_on(self, service: Service, node: PNode | None) -> None:
+        node = _live(node)
+        if node is None:
+            return
+        if node.kind == "sequence":
+            for item in node.items:
+                text = _text(item)
+                if text:
+                    service.depends_on.append(DependsOn(text, "service_started", item.location))
+            return
+        if node.kind != "mapping":
+            return
+        for key, entry in node.entries.items():
+            value = _live(entry.value)
+            if value is None or value.kind != "mapping":
+                service.depends_on.append(
+                    DependsOn(str(key), "service_started", entry.key_location)
+                )
+                continue
+            condition = _text(value.get("condition")) or "service_started"
+            required_node = _live(value.get("required"))
+            required = True if required_node is None else _bool(required_node)
+            service.depends_on.append(
+                DependsOn(
+                    str(key), condition, entry.key_location, long_syntax=True, required=required
+                )
+            )
+
+    def logging(self, service: Service, node: PNode) -> None:
+        lg = _live(node.get("logging"))
+        if lg is None or lg.kind != "mapping":
+            return
+        options: dict[str, str] = {}
+        opts = _live(lg.get("options"))
+        if opts is not None and opts.kind == "mapping":
+            options = {str(k): _text(v) or "" for k, v in opts.pairs()}
+        service.logging = Logging(
+            _text(lg.get("driver")), options, node.key_location("logging") or lg.location
+        )
+
+    def deploy(self, service: Service, node: PNode) -> None:
+        deploy = _live(node.get("deploy"))
+        mem = _text(node.get("mem_limit"))
+        replicas: int | None = None
+        if deploy is not None and deploy.kind == "mapping":
+            replicas = _int(deploy.get("replicas"))
+            policy = _live(deploy.get("restart_policy"))
+            if policy is not None and policy.kind == "mapping":
+                service.deploy_restart_condition = _text(policy.get("condition"))
+            resources = _live(deploy.get("resources"))
+            limits = _live(resources.get("limits")) if resources is not None else None
+            if mem is None and limits is not None and limits.kind == "mapping":
+                mem = _text(limits.get("memory"))
+        if replicas is None:
+            replicas = _int(node.get("scale"))
+        service.replicas = replicas
+        service.mem_limit = mem
+
+    def volumes(self, service: Service, node: PNode | None, tmpfs: PNode | None) -> None:
+        node = _live(node)
+        if node is not None:
+            for item in _as_list(node).items:
+                base = self.base_dir(item.location)
+                if item.kind == "mapping":
+                    target = _text(item.get("target"))
+                    if not target:
+                        self.error(item.location, "volume without a target")
+                        continue
+                    source = _text(item.get("source"))
+                    vtype = _text(item.get("type")) or (
+                        "bind" if source and _is_path(source) else "volume"
+                    )
+                    host_path = _host_path(source, base) if vtype == "bind" and source else None
+                    service.volumes.append(
+                        Mount(
+                            vtype,
+                            source,
+                            target,
+                            _bool(item.get("read_only")),
+                            item.location,
+                            host_path,
+                        )
+                    )
+                    continue
+                text = _text(item)
+                if text:
+                    service.volumes.append(parse_volume_spec(text, item.location, base))
+        tmpfs = _live(tmpfs)
+        if tmpfs is not None:
+            for item in _as_list(tmpfs).items:
+                text = _text(item)
+                if text:
+                    service.volumes.append(
+                        Mount("tmpfs", None, text.split(":", 1)[0], False, item.location)
+                    )
+
+    def networks(self, service: Service, node: PNode | None) -> None:
+        node = _live(node)
+        if node is None:
+            return
+        node = _names_mapping(node)
+        if node.kind != "mapping":
+            return
+        for key, net in node.pairs():
+            aliases: list[str] = []
+            live = _live(net)
+            if live is not None and live.kind == "mapping":
+                aliases = _str_list(live.get("aliases"))
+            service.networks[str(key)] = aliases
+
+
+# ===================================================================== grouping
+
+
+def _family(filename: str) -> str:
+    return "docker-compose" if filename.startswith("docker-compose") else "compose"
+
+
+def _group(srcs: Iterable[SourceFile]) -> list[tuple[str, str, list[SourceFile]]]:
+    """(directory, suffix, files) per project: base + override, then variants."""
+    by_dir: dict[str, list[SourceFile]] = {}
+    for src in srcs:
+        by_dir.setdefault(PurePosixPath(src.path).parent.as_posix(), []).append(src)
+    groups: list[tuple[str, str, list[SourceFile]]] = []
+    for directory in sorted(by_dir):
+        files = sorted(by_dir[directory], key=lambda s: s.path)
+        by_name = {PurePosixPath(s.path).name.lower(): s for s in files}
+        used: set[str] = set()
+        bases = [by_name[n] for n in BASE_NAMES if n in by_name]
+        primary: SourceFile | None = None
+        seen_families: set[str] = set()
+        for base in bases:
+            fname = PurePosixPath(base.path).name.lower()
+            family = _family(fname)
+            if family in seen_families:
+                continue  # compose.yaml and compose.yml together: the second is a variant
+            seen_families.add(family)
+            overrides = [by_name[n] for n in OVERRIDE_NAMES[family] if n in by_name]
+            used.add(base.path)
+            used.update(o.path for o in overrides)
+            if primary is None:
+                primary = base
+                groups.append((directory, "", [base, *overrides]))
+            else:
+                groups.append((directory, variant_name(fname) or family, [base, *overrides]))
+        for src in files:
+            if src.path in used:
+                continue
+            suffix = variant_name(PurePosixPath(src.path).name)
+            layers = [primary, src] if primary is not None else [src]
+            groups.append((directory, suffix, layers))
+    return groups
 
 
 def load_compose_projects(
@@ -17,6 +1163,82 @@ def load_compose_projects(
     env: Mapping[str, str] | None = None,
     profiles: Sequence[str] = (),
 ) -> tuple[list[Project], list[LoadError]]:
-    """Group compose files into projects (base + overrides per directory, or the explicit
-    `-f` list), merge, interpolate and normalise them into Services."""
-    return [], []
+    """Group compose files into projects (base + overrides per directory, variants on top
+    of their base, or the explicit `-f` list), merge, interpolate and normalise them into
+    Services. With no profile selected every service is loaded (a linter checks them all).
+    Never raises for bad input: problems come back as LoadErrors."""
+    loader = _ComposeLoader(reader, env, profiles)
+    by_path = {s.path: s for s in sources}
+    projects: list[Project] = []
+    names: set[str] = set()
+    root_name = reader.root.name or "root"
+
+    def unique(name: str) -> str:
+        candidate, n = name, 2
+        while candidate in names:
+            candidate = f"{name}#{n}"
+            n += 1
+        names.add(candidate)
+        return candidate
+
+    def dir_name(directory: str) -> str:
+        return root_name if directory in (".", "") else directory
+
+    def build(name: str, files: list[SourceFile]) -> None:
+        try:
+            project = loader.project(name, files)
+        except RecursionError:
+            loader.errors.append(
+                LoadError(files[0].path, "compose files nested too deeply", "invalid")
+            )
+            return
+        if project is not None:
+            projects.append(project)
+        else:
+            names.discard(name)
+
+    explicit = [by_path[p] for p in explicit_files if p in by_path]
+    for src in sources:  # parse everything once, up front
+        loader.parse(src)
+
+    included: set[str] = set()
+    for src in sources:
+        root = loader.parse(src)
+        include = _live(root.get("include")) if root is not None else None
+        if include is None:
+            continue
+        base_dir = loader.abspath(src.path).parent
+        for item in _as_list(include).items:
+            node = _live(item.get("path")) if item.kind == "mapping" else item
+            for p in [] if node is None else node.items if node.kind == "sequence" else [node]:
+                text = _text(p)
+                if text:
+                    included.add(reader.relpath(Path(os.path.normpath(base_dir / text))))
+    included -= {s.path for s in explicit}
+
+    if explicit:
+        directory = PurePosixPath(explicit[0].path).parent.as_posix()
+        build(unique(dir_name(directory)), explicit)
+    covered = {s.path for s in explicit} | included
+    rest = [s for s in sources if s.path not in covered and loader.parse(s) is not None]
+    for directory, suffix, files in _group(rest):
+        base_name = dir_name(directory)
+        build(unique(f"{base_name}:{suffix}" if suffix else base_name), files)
+
+    seen: set[LoadError] = set()
+    errors: list[LoadError] = []
+    for err in loader.errors:
+        if err not in seen:
+            seen.add(err)
+            errors.append(err)
+    return projects, errors
+
+
+__all__ = [
+    "load_compose_projects",
+    "looks_like_compose",
+    "merge_service",
+    "parse_port_spec",
+    "parse_volume_spec",
+    "variant_name",
+]

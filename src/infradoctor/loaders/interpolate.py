@@ -117,19 +117,20 @@ def _expand(text: str, lookup: Lookup, result: Interpolation, level: int) -> str
     return "".join(out)
 
 
-def _braced(text: str, start: int, lookup: Lookup, result: Interpolation, level: int,
-            out: list[str]) -> int:
+def _braced(
+    text: str, start: int, lookup: Lookup, result: Interpolation, level: int, out: list[str]
+) -> int:
     """Handle `${...}` at `start`; append the substitution to `out`; return the index after."""
     body_start = start + 2
     close = _closing_brace(text, body_start)
     if close == -1:
-        result.errors.append(f"unclosed '${{' in {text[start:start + 40]!r}")
+        result.errors.append(f"unclosed '${{' in {text[start : start + 40]!r}")
         out.append(text[start:])
         return len(text)
     m = _NAME_RE.match(text, body_start)
     if m is None:
-        result.errors.append(f"invalid interpolation format {text[start:close + 1]!r}")
-        out.append(text[start:close + 1])
+        result.errors.append(f"invalid interpolation format {text[start : close + 1]!r}")
+        out.append(text[start : close + 1])
         return close + 1
     name = m.group()
     pos = m.end()
@@ -142,10 +143,10 @@ def _braced(text: str, start: int, lookup: Lookup, result: Interpolation, level:
         return close + 1
     op = next((o for o in _OPERATORS if text.startswith(o, pos)), None)
     if op is None:
-        result.errors.append(f"invalid interpolation format {text[start:close + 1]!r}")
-        out.append(text[start:close + 1])
+        result.errors.append(f"invalid interpolation format {text[start : close + 1]!r}")
+        out.append(text[start : close + 1])
         return close + 1
-    word = text[pos + len(op):close]
+    word = text[pos + len(op) : close]
     value = lookup(name)
     is_set = value is not None
     non_empty = bool(value)
@@ -157,8 +158,8 @@ def _braced(text: str, start: int, lookup: Lookup, result: Interpolation, level:
         if missing:
             message = _expand(word, lookup, result, level + 1)
             result.errors.append(
-                f"required variable {name} is missing a value"
-                + (f": {message}" if message else ""))
+                f"required variable {name} is missing a value" + (f": {message}" if message else "")
+            )
             out.append("")
         else:
             out.append(value or "")
@@ -172,7 +173,9 @@ def _braced(text: str, start: int, lookup: Lookup, result: Interpolation, level:
 
 
 def interpolate_tree(
-    node: PNode, env: Mapping[str, str] | Lookup, errors: list[LoadError],
+    node: PNode,
+    env: Mapping[str, str] | Lookup,
+    errors: list[LoadError],
     missing: set[str] | None = None,
 ) -> PNode:
     """A copy of `node` with every string scalar value interpolated (keys are left alone,
@@ -195,12 +198,16 @@ def interpolate_tree(
                     errors.append(LoadError(loc.file, msg, "interpolation", loc.line, loc.column))
                 if missing is not None:
                     missing.update(res.missing)
-                new = PNode("scalar", n.location, tag=n.tag, scalar=res.text, raw=n.raw,
-                            style=n.style)
+                new = PNode(
+                    "scalar", n.location, tag=n.tag, scalar=res.text, raw=n.raw, style=n.style
+                )
         elif n.kind == "sequence":
             items = [walk(i) for i in n.items]
-            new = n if all(a is b for a, b in zip(items, n.items, strict=True)) else \
-                PNode("sequence", n.location, tag=n.tag, items=items, style=n.style)
+            new = (
+                n
+                if all(a is b for a, b in zip(items, n.items, strict=True))
+                else PNode("sequence", n.location, tag=n.tag, items=items, style=n.style)
+            )
         else:
             entries: dict[Hashable, PEntry] = {}
             changed = False
@@ -208,8 +215,11 @@ def interpolate_tree(
                 value = walk(entry.value)
                 changed = changed or value is not entry.value
                 entries[key] = PEntry(key, entry.key_location, value, entry.merged)
-            new = PNode("mapping", n.location, tag=n.tag, entries=entries,
-                        style=n.style) if changed else n
+            new = (
+                PNode("mapping", n.location, tag=n.tag, entries=entries, style=n.style)
+                if changed
+                else n
+            )
         memo[id(n)] = new
         return new
 
@@ -260,7 +270,7 @@ def parse_env_file(text: str, env: Mapping[str, str] | Lookup | None = None) -> 
             result.errors.append((lineno, f"invalid line {line[:40]!r}"))
             continue
         key = m.group()
-        rest = line[m.end():].lstrip()
+        rest = line[m.end() :].lstrip()
         if not rest or rest.startswith("#"):
             value_from_env = outer(key)
             if value_from_env is not None:
@@ -331,8 +341,9 @@ def _expand_dq(content: str, lookup: Lookup, result: EnvFile, lineno: int) -> st
     return value
 
 
-def project_environment(dotenv_text: str | None,
-                        env: Mapping[str, str] | None = None) -> dict[str, str]:
+def project_environment(
+    dotenv_text: str | None, env: Mapping[str, str] | None = None
+) -> dict[str, str]:
     """The variables compose interpolates with: the process environment (`env`, else
     os.environ) over the project's `.env` file."""
     process = dict(os.environ if env is None else env)

@@ -99,8 +99,7 @@ class PNode:
     """A YAML node with its location. Mappings: `get`, `key_location`, `entries`;
     sequences: `items`; scalars: `scalar` (resolved) and `raw` (source text)."""
 
-    __slots__ = ("kind", "tag", "location", "raw", "scalar", "items", "entries", "style",
-                 "_plain")
+    __slots__ = ("kind", "tag", "location", "raw", "scalar", "items", "entries", "style", "_plain")
 
     def __init__(
         self,
@@ -126,19 +125,23 @@ class PNode:
 
     # -------------------------------------------------------------- constructors
     @classmethod
-    def new_scalar(cls, value: Any, location: Location, *, raw: str | None = None,
-                   tag: str | None = None) -> PNode:
-        return cls("scalar", location, scalar=value, raw=str(value) if raw is None else raw,
-                   tag=tag)
+    def new_scalar(
+        cls, value: Any, location: Location, *, raw: str | None = None, tag: str | None = None
+    ) -> PNode:
+        return cls(
+            "scalar", location, scalar=value, raw=str(value) if raw is None else raw, tag=tag
+        )
 
     @classmethod
-    def new_mapping(cls, entries: dict[Hashable, PEntry], location: Location, *,
-                    tag: str | None = None) -> PNode:
+    def new_mapping(
+        cls, entries: dict[Hashable, PEntry], location: Location, *, tag: str | None = None
+    ) -> PNode:
         return cls("mapping", location, entries=entries, tag=tag)
 
     @classmethod
-    def new_sequence(cls, items: list[PNode], location: Location, *,
-                     tag: str | None = None) -> PNode:
+    def new_sequence(
+        cls, items: list[PNode], location: Location, *, tag: str | None = None
+    ) -> PNode:
         return cls("sequence", location, items=items, tag=tag)
 
     # -------------------------------------------------------------- access
@@ -245,8 +248,15 @@ class _Converter:
         if self.yaml_starts is None:
             offset = src.offset_of(start.line + 1, start.column + 1)
             end_offset = src.offset_of(end.line + 1, end.column + 1)
-            return Location(src.path, start.line + 1, start.column + 1, end.line + 1,
-                            end.column + 1, offset, end_offset)
+            return Location(
+                src.path,
+                start.line + 1,
+                start.column + 1,
+                end.line + 1,
+                end.column + 1,
+                offset,
+                end_offset,
+            )
         starts = self.yaml_starts
         offset = min(starts[min(start.line, len(starts) - 1)] + start.column, len(src.text))
         end_offset = min(starts[min(end.line, len(starts) - 1)] + end.column, len(src.text))
@@ -258,8 +268,9 @@ class _Converter:
         if key in self.memo:
             done = self.memo[key]
             if done is None:
-                raise _Refused("alias-bomb", "recursive YAML alias (an anchor refers to itself)",
-                               node)
+                raise _Refused(
+                    "alias-bomb", "recursive YAML alias (an anchor refers to itself)", node
+                )
             return done
         if depth > self.max_depth:
             raise _Refused("invalid", f"YAML nested deeper than {self.max_depth} levels", node)
@@ -287,8 +298,7 @@ class _Converter:
         tag: str = node.tag
         style = node.style or None  # the C loader says "" for plain scalars
         value: Any = resolve_plain_scalar(text) if style is None and tag in _IMPLICIT_TAGS else text
-        return PNode("scalar", self.location(node), tag=tag, scalar=value, raw=text,
-                     style=style)
+        return PNode("scalar", self.location(node), tag=tag, scalar=value, raw=text, style=style)
 
     def _sequence(self, node: yaml.SequenceNode, depth: int) -> tuple[PNode, int]:
         items: list[PNode] = []
@@ -297,8 +307,13 @@ class _Converter:
             pnode, csize = self.convert(child, depth + 1)
             items.append(pnode)
             size += csize
-        return PNode("sequence", self.location(node), tag=node.tag, items=items,
-                     style="flow" if node.flow_style else None), size
+        return PNode(
+            "sequence",
+            self.location(node),
+            tag=node.tag,
+            items=items,
+            style="flow" if node.flow_style else None,
+        ), size
 
     def _mapping(self, node: yaml.MappingNode, depth: int) -> tuple[PNode, int]:
         entries: dict[Hashable, PEntry] = {}
@@ -317,17 +332,27 @@ class _Converter:
             key = _hashable(key_pnode.value)
             if key in entries:
                 first = entries[key].key_location
-                self.duplicates.append(LoadError(
-                    self.src.path,
-                    f"duplicate key {key!r} (first at line {first.line}); the last one is used",
-                    "invalid", key_pnode.location.line, key_pnode.location.column))
+                self.duplicates.append(
+                    LoadError(
+                        self.src.path,
+                        f"duplicate key {key!r} (first at line {first.line}); the last one is used",
+                        "invalid",
+                        key_pnode.location.line,
+                        key_pnode.location.column,
+                    )
+                )
             entries[key] = PEntry(key, key_pnode.location, value)
         for merged in merges:  # explicit keys win, then earlier merged mappings
             for key, entry in merged.entries.items():
                 if key not in entries:
                     entries[key] = PEntry(key, entry.key_location, entry.value, merged=True)
-        return PNode("mapping", self.location(node), tag=node.tag, entries=entries,
-                     style="flow" if node.flow_style else None), size
+        return PNode(
+            "mapping",
+            self.location(node),
+            tag=node.tag,
+            entries=entries,
+            style="flow" if node.flow_style else None,
+        ), size
 
 
 def _hashable(value: Any) -> Hashable:
@@ -363,8 +388,9 @@ def _mark_error(src: SourceFile, exc: yaml.YAMLError) -> LoadError:
                 problem += f" at line {exc.context_mark.line + 1}"
             problem += ")"
         if mark is not None:
-            return LoadError(src.path, f"invalid YAML: {problem}", "parse-error",
-                             mark.line + 1, mark.column + 1)
+            return LoadError(
+                src.path, f"invalid YAML: {problem}", "parse-error", mark.line + 1, mark.column + 1
+            )
         return LoadError(src.path, f"invalid YAML: {problem}", "parse-error")
     return LoadError(src.path, f"invalid YAML: {exc}", "parse-error")
 
@@ -376,8 +402,11 @@ def load_positioned_all(
     documents before it are returned together with the error. Never raises."""
     depth = estimated_depth(src.text)
     if depth > _PRESCAN_DEPTH:
-        return [], [LoadError(src.path, f"YAML nested about {depth} levels deep; file skipped",
-                              "invalid", 1, 1)]
+        return [], [
+            LoadError(
+                src.path, f"YAML nested about {depth} levels deep; file skipped", "invalid", 1, 1
+            )
+        ]
     docs: list[PNode | None] = []
     errors: list[LoadError] = []
     converter = _Converter(src, max_nodes, max_depth)
@@ -386,6 +415,8 @@ def load_positioned_all(
             if root is None:
                 docs.append(None)
                 continue
+            converter.memo = {}  # ids are only unique while the document's nodes live
+            converter.distinct = 0
             docs.append(converter.convert(root, 0)[0])
     except _Refused as exc:
         line, col = exc.node.start_mark.line + 1, exc.node.start_mark.column + 1
