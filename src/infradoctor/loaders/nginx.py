@@ -50,6 +50,8 @@ DEFAULT_PORTS = {"http": 80, "https": 443, "grpc": 80, "grpcs": 443, "ws": 80, "
 NON_HTTP_CONTEXTS = frozenset({"stream", "mail"})
 ENV_PLACEHOLDER_RE = re.compile(r"\$\{[A-Z_][A-Z0-9_]*\}")
 GLOB_CHARS = frozenset("*?[")
+PORT_SUFFIX_RE = re.compile(r":\d+$")
+URI_VAR_RE = re.compile(r"\$\{?(request_uri|uri|is_args|args|query_string|document_uri|\d)\b")
 
 
 @dataclass(slots=True)
@@ -416,6 +418,13 @@ def parse_pass(cfg: NginxConfig, d: Directive) -> ProxyRoute:
         hostport = ""
     else:
         slash = rest.find("/")
+        dollar = rest.find("$")
+        uri_var = URI_VAR_RE.search(rest, 1)
+        if uri_var is not None and (slash == -1 or uri_var.start() < slash):
+            slash = uri_var.start()  # `http://$host$request_uri`: the URI is the variable
+        elif dollar > 0 and (slash == -1 or dollar < slash) and PORT_SUFFIX_RE.search(
+                rest[:dollar]):
+            slash = dollar  # `http://api:8000$uri_prefix`
         hostport, uri = (rest, None) if slash == -1 else (rest[:slash], rest[slash:])
     template = cfg.template
     targets: list[ProxyTarget] = []

@@ -1,0 +1,123 @@
+"""NGX001: nginx advertises its exact version in every response."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from infradoctor.findings import Finding, Severity
+from infradoctor.model.nginx import Directive, NginxConfig
+from infradoctor.model.stack import Stack
+from infradoctor.rules.base import Example, Rule
+from infradoctor.rules.nginx._common import block_data, describe, uncertain_chain
+
+
+def _tokens_on(d: Directive | None) -> bool:
+    return d is None or (bool(d.args) and d.args[0].lower() != "off")
+
+
+class ServerTokensOn(Rule):
+    code = "NGX001"
+    name = "server-tokens-on"
+    title = "nginx sends its version in the Server header and error pages"
+    severity = Severity.INFO
+    category = "nginx"
+    why = (
+        "With `server_tokens` on (nginx's default) every response carries `Server: "
+        "nginx/1.25.3` and every 4xx/5xx error page prints the version. Scanners use it to "
+        "pick exploits for known CVEs of that exact release, and it tells an attacker how "
+        "far behind on patches you are. It costs nothing to hide.\n\n"
+        "Reported once per `http` block (or per server of a conf.d snippet, whose http "
+        "level lives in the image's nginx.conf) when no level in effect sets it off."
+    )
+    how_to_fix = (
+        "Add `server_tokens off;` to the `http` block (or to each `server` of a conf.d "
+        "file):\n\n```nginx\nhttp {\n    server_tokens off;\n    ...\n}\n```"
+    )
+    fixable = "safe"
+    references = ("https://nginx.org/en/docs/http/ngx_http_core_module.html#server_tokens",)
+    examples = (
+        Example(
+            bad={"nginx.conf": (
+                "events {}\n"
+                "http {\n"
+                "    server {\n"
+                "        listen 80;\n"
+                "        location / { root /usr/share/nginx/html; }\n"
+                "    }\n"
+                "}\n"
+            )},
+            good={"nginx.conf": (
+                "events {}\n"
+                "http {\n"
+                "    server_tokens off;\n"
+                "    server {\n"
+                "        listen 80;\n"
+                "        location / { root /usr/share/nginx/html; }\n"
+                "    }\n"
+                "}\n"
+            )},
+        ),
+        Example(
+            bad={"nginx/conf.d/app.conf": (
+                "server {\n"
+                "    listen 80;\n"
+                "    server_tokens on;\n"
+                "    location / { root /srv/www; }\n"
+                "}\n"
+            )},
+            good={"nginx/conf.d/app.conf": (
+                "server {\n"
+                "    listen 80;\n"
+                "    server_tokens off;\n"
+                "    location / { root /srv/www; }\n"
+                "}\n"
+            )},
+            description="An explicit `server_tokens on` in a conf.d server.",
+        ),
+    )
+
+    def check(self, stack: Stack) -> Iterator[Finding]:
+        for cfg in stack.nginx:
+            yield from self._check_config(cfg)
+
+    def _check_config(self, cfg: NginxConfig) -> Iterator[Finding]:
+        reported: set[int] = set()
+        # Explicit `server_tokens on|build` anywhere.
+        for d in cfg.find("server_tokens"):
+            if _tokens_on(d):
+                reported.add(id(d.parent))
+                yield self.finding(
+                    d.location,
+                    f"`server_tokens {' '.join(d.args)}` in {describe(d.parent)}: responses "
+                    "and error pages reveal the nginx version",
+                    subject="server_tokens",
+                    data=block_data(cfg, d.parent, directive_file=d.file,
+                                    replace=[d.location.offset, d.location.end_offset]),
+                )
+        servers = [s for s in cfg.servers if s.children("listen") or s.children("server_name")]
+        exposed = [s for s in servers
+                   if _tokens_on(cfg.effective_value(s, "server_tokens"))
+                   and not uncertain_chain(cfg, s) and id(s) not in reported]
+        http = cfg.http
+        if http is not None:
+            if cfg.effective_value(http, "server_tokens") is not None or id(http) in reported:
+                return
+            if uncertain_chain(cfg, http) or (servers and not exposed):
+                return
+            yield self.finding(
+                http.location,
+                "the http block does not set `server_tokens off`: every response and error "
+                "page advertises the nginx version",
+                subject="http", data=block_data(cfg, http, insert="server_tokens off;"),
+            )
+            return
+        if cfg.is_snippet:
+            for s in exposed:
+                if s.child("server_tokens") is not None:
+                    continue  # already reported as explicit
+                yield self.finding(
+                    s.location,
+                    f"{describe(s)} does not set `server_tokens off` (and this conf.d file's "
+                    "http level is nginx's default): responses advertise the nginx version",
+                    subject=describe(s), data=block_data(cfg, s, insert="server_tokens off;"),
+                )

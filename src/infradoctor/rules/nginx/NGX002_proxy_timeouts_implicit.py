@@ -1,0 +1,131 @@
+"""NGX002: proxied routes that rely on nginx's implicit 60 s connect/read timeouts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from infradoctor.findings import Finding, Severity
+from infradoctor.model.nginx import Directive, ProxyRoute
+from infradoctor.model.stack import Stack
+from infradoctor.rules.base import Example, Rule
+from infradoctor.rules.nginx._common import block_data, describe, route_label, uncertain_chain
+
+TIMEOUTS = {
+    "proxy": ("proxy_connect_timeout", "proxy_read_timeout"),
+    "grpc": ("grpc_connect_timeout", "grpc_read_timeout"),
+    "fastcgi": ("fastcgi_connect_timeout", "fastcgi_read_timeout"),
+    "uwsgi": ("uwsgi_connect_timeout", "uwsgi_read_timeout"),
+}
+
+
+class ProxyTimeoutsImplicit(Rule):
+    code = "NGX002"
+    name = "proxy-timeouts-implicit"
+    title = "Proxied route relies on nginx's implicit connect/read timeouts"
+    severity = Severity.WARNING
+    category = "nginx"
+    why = (
+        "Without `proxy_connect_timeout` and `proxy_read_timeout` nginx waits 60 s for a TCP "
+        "connect and 60 s between two reads from the backend. Both defaults are wrong for "
+        "most stacks: a backend container that is down or restarting keeps every request "
+        "hanging for up to a minute before the 504 (instead of failing over to the next "
+        "upstream server in a second or two), while a report or export endpoint that "
+        "legitimately takes 90 s always ends in `upstream timed out (110) while reading "
+        "response header from upstream`. Writing the values down forces the decision and "
+        "lets them be checked against the app server's own timeout (XF008).\n\n"
+        "Timeouts inherited from the `server` or `http` level count; the rule reports one "
+        "finding per server, listing the routes that fall back to the defaults. The same "
+        "applies to `grpc_*`, `fastcgi_*` and `uwsgi_*` timeouts for those pass directives."
+    )
+    how_to_fix = (
+        "Set both timeouts where they apply to every proxied route (the `server` or `http` "
+        "block) and override them on slow locations:\n\n"
+        "```nginx\nserver {\n    proxy_connect_timeout 5s;\n    proxy_read_timeout 60s;\n"
+        "    location /reports/ {\n        proxy_read_timeout 300s;\n"
+        "        proxy_pass http://api;\n    }\n}\n```"
+    )
+    fixable = "safe"
+    references = (
+        "https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_connect_timeout",
+        "https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_read_timeout",
+    )
+    examples = (
+        Example(
+            bad={"nginx/conf.d/app.conf": (
+                "server {\n"
+                "    listen 80;\n"
+                "    location / {\n"
+                "        proxy_pass http://api:8000;\n"
+                "    }\n"
+                "}\n"
+            )},
+            good={"nginx/conf.d/app.conf": (
+                "server {\n"
+                "    listen 80;\n"
+                "    proxy_connect_timeout 5s;\n"
+                "    proxy_read_timeout 60s;\n"
+                "    location / {\n"
+                "        proxy_pass http://api:8000;\n"
+                "    }\n"
+                "}\n"
+            )},
+        ),
+        Example(
+            bad={"nginx.conf": (
+                "events {}\n"
+                "http {\n"
+                "    proxy_read_timeout 120s;\n"
+                "    server {\n"
+                "        listen 80;\n"
+                "        location /api/ { proxy_pass http://api:8000; }\n"
+                "    }\n"
+                "}\n"
+            )},
+            good={"nginx.conf": (
+                "events {}\n"
+                "http {\n"
+                "    proxy_connect_timeout 3s;\n"
+                "    proxy_read_timeout 120s;\n"
+                "    server {\n"
+                "        listen 80;\n"
+                "        location /api/ { proxy_pass http://api:8000; }\n"
+                "    }\n"
+                "}\n"
+            )},
+            description="Timeouts set at the http level are inherited by every location.",
+        ),
+    )
+
+    def check(self, stack: Stack) -> Iterator[Finding]:
+        for cfg in stack.nginx:
+            groups: dict[int, tuple[Directive, list[ProxyRoute], set[str]]] = {}
+            for route in cfg.routes:
+                names = TIMEOUTS.get(route.kind)
+                if names is None:
+                    continue
+                ctx = route.context
+                if uncertain_chain(cfg, ctx):
+                    continue
+                missing = {n for n in names if cfg.effective_value(ctx, n) is None}
+                if not missing:
+                    continue
+                block = route.server or route.location_block or ctx
+                entry = groups.setdefault(id(block), (block, [], set()))
+                entry[1].append(route)
+                entry[2].update(missing)
+            for block, routes, missing in groups.values():
+                first = routes[0]
+                ordered = [n for k in ("proxy", "grpc", "fastcgi", "uwsgi") for n in TIMEOUTS[k]
+                           if n in missing]
+                paths = sorted({r.path or "/" for r in routes})
+                where = ", ".join(f"`{p}`" for p in paths[:4]) + (" ..." if len(paths) > 4 else "")
+                defaults = " and ".join(f"{n} 60s" for n in ordered)
+                yield self.finding(
+                    first.directive.location,
+                    f"{describe(block)} proxies {where} to {route_label(first)} with nginx's "
+                    f"implicit {defaults}: a down or hung backend holds each request for up "
+                    "to a minute before the 504, and anything slower than 60 s always fails",
+                    subject=describe(block),
+                    related=[r.directive.location for r in routes[1:]],
+                    data=block_data(cfg, block, missing=ordered, paths=paths),
+                )

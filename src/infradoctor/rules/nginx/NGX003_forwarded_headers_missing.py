@@ -1,0 +1,167 @@
+"""NGX003: proxying without Host / X-Forwarded-* headers hides the client from the app."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from infradoctor.findings import Finding, Severity
+from infradoctor.model.nginx import Directive, NginxConfig, ProxyRoute
+from infradoctor.model.stack import Stack
+from infradoctor.rules.base import Example, Rule
+from infradoctor.rules.nginx._common import (
+    PROXY_PARAMS_HEADERS,
+    block_data,
+    describe,
+    header_level,
+    is_ip,
+    route_label,
+    uses_system_proxy_params,
+)
+
+REQUIRED = ("Host", "X-Forwarded-For", "X-Forwarded-Proto")
+CONSEQUENCE = {
+    "Host": "the app sees the upstream name instead of the public host (wrong absolute "
+            "URLs and redirects)",
+    "X-Forwarded-For": "every client IP looks like nginx's (logs, rate limits, geo)",
+    "X-Forwarded-Proto": "the app cannot tell HTTPS from HTTP (redirect loops, insecure "
+                         "cookies, broken OAuth callbacks)",
+}
+SUGGESTED = {
+    "Host": "proxy_set_header Host $host;",
+    "X-Forwarded-For": "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+    "X-Forwarded-Proto": "proxy_set_header X-Forwarded-Proto $scheme;",
+}
+
+
+def _external(route: ProxyRoute) -> bool:
+    """A public host (api.example.com): its own Host header must stay $proxy_host."""
+    hosts = [t.host for t in route.targets]
+    return bool(hosts) and all(h and "." in h and not is_ip(h) and "$" not in h
+                               and not h.endswith((".local", ".internal", ".svc"))
+                               for h in hosts)
+
+
+def _all_levels(cfg: NginxConfig, block: Directive) -> set[str]:
+    """Headers set at any level from `block` up (inherited or lost)."""
+    names: set[str] = set()
+    node: Directive | None = block
+    while node is not None:
+        names |= {d.args[0].lower() for d in node.children("proxy_set_header") if d.args}
+        if uses_system_proxy_params(cfg, node):
+            names |= PROXY_PARAMS_HEADERS
+        node = node.parent
+    return names
+
+
+class ForwardedHeadersMissing(Rule):
+    code = "NGX003"
+    name = "forwarded-headers-missing"
+    title = "Proxied route does not pass Host / X-Forwarded-* headers"
+    severity = Severity.INFO
+    category = "nginx"
+    why = (
+        "By default `proxy_pass` sends `Host: <upstream name>` (`$proxy_host`, e.g. `api` or "
+        "`127.0.0.1:8000`) and no `X-Forwarded-*` headers. The application then builds "
+        "absolute URLs and redirects with the internal name, logs nginx's container IP as "
+        "the client of every request (so rate limiting and audit logs are useless), and "
+        "cannot tell that the user came over HTTPS, which causes redirect loops with "
+        "`SECURE_SSL_REDIRECT`-style settings and OAuth callback mismatches.\n\n"
+        "Headers set at any enclosing level count, and `include proxy_params;` is understood "
+        "as the Debian file (Host, X-Real-IP, X-Forwarded-For, X-Forwarded-Proto). A header "
+        "set at an outer level but dropped by a lower level's own `proxy_set_header` is "
+        "NGX007's finding, not this one. Host is not required for public upstream hosts."
+    )
+    how_to_fix = (
+        "Set the headers in the `server` (or `http`) block so every location inherits "
+        "them:\n\n```nginx\nproxy_set_header Host $host;\n"
+        "proxy_set_header X-Real-IP $remote_addr;\n"
+        "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
+        "proxy_set_header X-Forwarded-Proto $scheme;\n```\n\n"
+        "and make the app trust them only from nginx (e.g. uvicorn `--forwarded-allow-ips`, "
+        "gunicorn `forwarded_allow_ips`, Django `SECURE_PROXY_SSL_HEADER`)."
+    )
+    fixable = "safe"
+    references = (
+        "https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_set_header",
+        "https://docs.nginx.com/nginx/admin-guide/web-server/reverse-proxy/",
+    )
+    examples = (
+        Example(
+            bad={"nginx/conf.d/app.conf": (
+                "server {\n"
+                "    listen 80;\n"
+                "    location / {\n"
+                "        proxy_pass http://web:8000;\n"
+                "    }\n"
+                "}\n"
+            )},
+            good={"nginx/conf.d/app.conf": (
+                "server {\n"
+                "    listen 80;\n"
+                "    proxy_set_header Host $host;\n"
+                "    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
+                "    proxy_set_header X-Forwarded-Proto $scheme;\n"
+                "    location / {\n"
+                "        proxy_pass http://web:8000;\n"
+                "    }\n"
+                "}\n"
+            )},
+        ),
+        Example(
+            bad={"nginx/conf.d/app.conf": (
+                "server {\n"
+                "    listen 80;\n"
+                "    location / {\n"
+                "        proxy_set_header Host $host;\n"
+                "        proxy_pass http://web:8000;\n"
+                "    }\n"
+                "}\n"
+            )},
+            good={"nginx/conf.d/app.conf": (
+                "server {\n"
+                "    listen 80;\n"
+                "    location / {\n"
+                "        include proxy_params;\n"
+                "        proxy_pass http://web:8000;\n"
+                "    }\n"
+                "}\n"
+            )},
+            description="Debian's `proxy_params` sets all of them.",
+        ),
+    )
+
+    def check(self, stack: Stack) -> Iterator[Finding]:
+        for cfg in stack.nginx:
+            groups: dict[int, tuple[Directive, list[ProxyRoute], list[str]]] = {}
+            for route in cfg.routes:
+                if route.kind != "proxy":
+                    continue
+                level, names, uncertain = header_level(cfg, route.context)
+                if uncertain:
+                    continue
+                seen = names | _all_levels(cfg, route.context)
+                required = [h for h in REQUIRED if not (h == "Host" and _external(route))]
+                missing = [h for h in required if h.lower() not in seen]
+                if not missing:
+                    continue
+                block = level or route.server or route.location_block or route.context
+                entry = groups.setdefault(id(block), (block, [], []))
+                entry[1].append(route)
+                for h in missing:
+                    if h not in entry[2]:
+                        entry[2].append(h)
+            for block, routes, missing in groups.values():
+                missing.sort(key=REQUIRED.index)
+                first = routes[0]
+                paths = sorted({r.path or "/" for r in routes})
+                where = ", ".join(f"`{p}`" for p in paths[:4]) + (" ..." if len(paths) > 4 else "")
+                effects = "; ".join(CONSEQUENCE[h] for h in missing)
+                yield self.finding(
+                    first.directive.location,
+                    f"{describe(block)} proxies {where} to {route_label(first)} without "
+                    f"{', '.join(missing)}: {effects}",
+                    subject=describe(block),
+                    related=[r.directive.location for r in routes[1:]],
+                    data=block_data(cfg, block, missing=missing,
+                                    insert=[SUGGESTED[h] for h in missing]),
+                )

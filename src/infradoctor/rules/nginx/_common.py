@@ -1,0 +1,159 @@
+"""Helpers shared by the nginx rules: inheritance-aware lookups that know about
+well-known system includes, fixer data, and human-readable block names."""
+
+from __future__ import annotations
+
+import fnmatch
+import posixpath
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from infradoctor.model.nginx import Directive, NginxConfig, ProxyRoute
+
+# What Debian/Ubuntu's /etc/nginx/proxy_params sets (lower-case header names).
+PROXY_PARAMS_HEADERS = frozenset({"host", "x-real-ip", "x-forwarded-for", "x-forwarded-proto"})
+# System files whose content is known and irrelevant to the rules (or modelled, like
+# proxy_params): an unresolved include of one does not make a level uncertain.
+KNOWN_SYSTEM_INCLUDES = frozenset({
+    "mime.types", "proxy_params", "fastcgi_params", "fastcgi.conf", "uwsgi_params",
+    "scgi_params", "fastcgi-php.conf", "snakeoil.conf", "options-ssl-nginx.conf",
+    "koi-utf", "koi-win", "win-utf",
+})
+IP_RE = re.compile(r"^(\d{1,3}(\.\d{1,3}){3}|\[?[0-9a-fA-F:]*:[0-9a-fA-F:.]*\]?)$")
+
+
+def is_ip(host: str | None) -> bool:
+    return bool(host) and bool(IP_RE.match(host or ""))
+
+
+def block_data(cfg: NginxConfig, block: Directive | None, **extra: Any) -> dict[str, Any]:
+    """What a fixer needs to insert directives into `block` (the root when None)."""
+    data: dict[str, Any] = {"config": cfg.root_file}
+    if block is not None and block.name:
+        data.update({
+            "block": block.name,
+            "block_file": block.file,
+            "block_line": block.location.line,
+            "block_open": block.block_open,
+            "block_close": block.block_close,
+        })
+    data.update(extra)
+    return data
+
+
+def describe(block: Directive | None) -> str:
+    """`location /api`, `server example.com`, `http`, ... for messages."""
+    if block is None or not block.name:
+        return "the top level"
+    if block.name == "server":
+        names = [a for d in block.children("server_name") for a in d.args if a != "_"]
+        return f"server `{names[0]}`" if names else "server"
+    if block.args:
+        return f"{block.name} `{' '.join(block.args)}`"
+    return block.name
+
+
+def include_resolved(cfg: NginxConfig, include: Directive) -> bool:
+    """Whether an `include` pulled a file of the tree in (its pattern's base name matches
+    one of the config's files)."""
+    if not include.args:
+        return True
+    pattern = posixpath.basename(include.args[0])
+    return any(fnmatch.fnmatchcase(posixpath.basename(f), pattern) for f in cfg.files)
+
+
+def opaque_includes(cfg: NginxConfig, block: Directive) -> list[Directive]:
+    """Includes in `block` whose content is unknown (not in the tree, not proxy_params):
+    they may define anything, so rules stay quiet about that level."""
+    out = []
+    for d in block.children("include"):
+        if include_resolved(cfg, d) or not d.args:
+            continue
+        base = posixpath.basename(d.args[0])
+        if base in KNOWN_SYSTEM_INCLUDES:
+            continue  # known content, none of it or only what the rules model
+        out.append(d)
+    return out
+
+
+def uses_system_proxy_params(cfg: NginxConfig, block: Directive) -> bool:
+    return any(d.args and posixpath.basename(d.args[0]) == "proxy_params"
+               and not include_resolved(cfg, d) for d in block.children("include"))
+
+
+def header_level(cfg: NginxConfig, block: Directive,
+                 name: str = "proxy_set_header") -> tuple[Directive | None, set[str], bool]:
+    """The level whose `name` entries apply in `block` (nginx array inheritance), the
+    lower-case header names it sets, and whether the level's content is uncertain
+    (an opaque include sits there). For proxy_set_header an unresolved
+    `include proxy_params` counts as setting the Debian set."""
+    node: Directive | None = block
+    while node is not None:
+        entries = node.children(name)
+        params = name == "proxy_set_header" and uses_system_proxy_params(cfg, node)
+        if entries or params:
+            names = {d.args[0].lower() for d in entries if d.args}
+            if params:
+                names |= PROXY_PARAMS_HEADERS
+            return node, names, bool(opaque_includes(cfg, node))
+        if opaque_includes(cfg, node):
+            return None, set(), True
+        node = node.parent
+    return None, set(), False
+
+
+def header_value(cfg: NginxConfig, level: Directive | None, header: str,
+                 name: str = "proxy_set_header") -> str | None:
+    if level is None:
+        return None
+    for d in level.children(name):
+        if len(d.args) >= 2 and d.args[0].lower() == header.lower():
+            return d.args[1]
+    if header.lower() in PROXY_PARAMS_HEADERS and uses_system_proxy_params(cfg, level):
+        return "(proxy_params)"
+    return None
+
+
+def uncertain_chain(cfg: NginxConfig, block: Directive) -> bool:
+    """An opaque include anywhere from `block` up: simple directives might come from it."""
+    node: Directive | None = block
+    while node is not None:
+        if opaque_includes(cfg, node):
+            return True
+        node = node.parent
+    return False
+
+
+def http_routes(cfg: NginxConfig, kinds: tuple[str, ...] = ("proxy",)) -> Iterator[ProxyRoute]:
+    for r in cfg.routes:
+        if r.kind in kinds:
+            yield r
+
+
+def route_label(route: ProxyRoute) -> str:
+    if route.upstream is not None:
+        return f"upstream `{route.upstream.name}`"
+    return f"`{route.raw}`"
+
+
+def location_label(route: ProxyRoute) -> str:
+    return f"location {route.path}" if route.path is not None else "the server"
+
+
+def map_values(cfg: NginxConfig, variable: str) -> list[str] | None:
+    """Values a `map ... $variable {}` or `set $variable value` can yield (None: unknown)."""
+    values: list[str] = []
+    found = False
+    for d in cfg.walk():
+        if d.name == "map" and len(d.args) >= 2 and d.args[1] == variable and d.block:
+            found = True
+            for e in d.block:
+                if e.name in ("hostnames", "volatile", "include"):
+                    continue
+                if e.args:
+                    values.append(e.args[-1])
+        elif d.name == "set" and len(d.args) >= 2 and d.args[0] == variable:
+            found = True
+            values.append(d.args[1])
+    return values if found else None
