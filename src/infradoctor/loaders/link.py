@@ -1,10 +1,405 @@
-"""Link step (stub until implemented): Dockerfiles to services, nginx configs to
-projects, what each service listens on, and nginx proxy targets to services."""
+"""Link step: Dockerfiles to services, nginx configs to projects, what each service listens
+on, and every nginx proxy target to the service (and port) it reaches.
+
+Resolution rules (what `ResolvedTarget.via` / `.reason` mean):
+- nginx in a container of the project (`Project.nginx_service`): names go through compose
+  DNS -- service name, network alias, container_name, hostname (`via` says which);
+  127.0.0.1/localhost is the nginx container itself (`reason="loopback-in-container"`),
+  unless nginx uses `network_mode: host` (then published ports, as on the host) or shares
+  another service's namespace (`network_mode: service:x`, `via="shared-netns"`).
+- nginx on the host (config attached by directory only): 127.0.0.1/localhost:PORT reach
+  the service that PUBLISHES PORT (`via="published-port"`); names are still tried
+  against compose DNS (we can't be sure where such an nginx runs).
+- host.docker.internal / the docker0 gateway reach published ports from any container.
+- Unresolved `reason`s: variable, unix-socket, external (FQDN), ip-literal, unknown-name,
+  loopback-in-container, not-published (loopback port no service publishes), no-port.
+"""
 
 from __future__ import annotations
 
-from infradoctor.model.stack import Stack
+import ipaddress
+import os
+import posixpath
+import shlex
+from pathlib import Path
+
+from infradoctor.loaders.listen import (
+    detect_listens,
+    is_loopback,
+    is_web_server_service,
+    normalise_host,
+    parse_host_port,
+)
+from infradoctor.model.nginx import NginxConfig, ProxyRoute, ProxyTarget, Upstream
+from infradoctor.model.source import LoadError
+from infradoctor.model.stack import (
+    ListenAddress,
+    Port,
+    Project,
+    ResolvedTarget,
+    Service,
+    Stack,
+)
+
+HOST_GATEWAY_NAMES = frozenset({"host.docker.internal", "gateway.docker.internal",
+                                "host-gateway", "172.17.0.1"})
 
 
 def link(stack: Stack) -> None:
+    """Fill Service.dockerfile, Service.listens, Project.nginx / nginx_service and
+    Project.targets. Never raises: an internal problem becomes a LoadError."""
+    for step in (_attach_dockerfiles, _attach_nginx, _fill_listens, _resolve_all):
+        try:
+            step(stack)
+        except Exception as exc:  # noqa: BLE001 - the link step must never stop a run
+            stack.errors.append(LoadError("<link>", f"internal error in link step "
+                                          f"{step.__name__}: {type(exc).__name__}: {exc}",
+                                          "internal"))
+
+
+# ---------------------------------------------------------------- Dockerfiles
+
+
+def _norm(rel: str | None) -> str | None:
+    if rel is None:
+        return None
+    p = posixpath.normpath(rel.replace("\\", "/"))
+    return p[2:] if p.startswith("./") else p
+
+
+def _attach_dockerfiles(stack: Stack) -> None:
+    by_path = {_norm(k): v for k, v in stack.dockerfiles.items()}
+    for svc in stack.services:
+        if svc.dockerfile is not None:
+            continue
+        candidates = [_norm(svc.build_dockerfile)]
+        if svc.build_context is not None:
+            candidates.append(_norm(posixpath.join(svc.build_context, "Dockerfile")))
+        for c in candidates:
+            if c is not None and c in by_path:
+                svc.dockerfile = by_path[c]
+                break
+
+
+# ---------------------------------------------------------------- nginx -> project
+
+
+def _abs(stack: Stack, rel: str) -> Path:
+    p = Path(rel)
+    return Path(os.path.normpath(p if p.is_absolute() else stack.root / p))
+
+
+def _mount_path(stack: Stack, project: Project, mount_source: str | None,
+                host_path: Path | None) -> Path | None:
+    if host_path is not None:
+        return Path(os.path.normpath(host_path))
+    if not mount_source:
+        return None
+    src = mount_source
+    if src.startswith("~"):
+        return None
+    if not os.path.isabs(src):
+        src = os.path.join(str(stack.root / project.directory), src)
+    return Path(os.path.normpath(src))
+
+
+def _under(path: Path, parent: Path) -> bool:
+    return path == parent or parent in path.parents
+
+
+def _copy_sources(svc: Service) -> list[tuple[str, str]]:
+    """(source, destination) of every COPY/ADD from the build context."""
+    out: list[tuple[str, str]] = []
+    if svc.dockerfile is None:
+        return out
+    for st in svc.dockerfile.stages:
+        for ins in st.instructions:
+            if ins.keyword not in ("COPY", "ADD") or "from" in ins.flags:
+                continue
+            if ins.exec_form is not None:
+                words = list(ins.exec_form)
+            else:
+                try:
+                    words = shlex.split(ins.value)
+                except ValueError:
+                    words = ins.value.split()
+                words = [w for w in words if not w.startswith("--")]
+            if len(words) >= 2:
+                for src in words[:-1]:
+                    out.append((src, words[-1]))
+    return out
+
+
+def _service_carries(stack: Stack, project: Project, svc: Service, cfg: NginxConfig) -> int:
+    """How strongly `svc` runs `cfg`: 2 = nginx-like service mounting/copying it,
+    1 = mount/copy into an nginx-looking path, 0 = no."""
+    files = [_abs(stack, f) for f in dict.fromkeys([cfg.root_file, *cfg.files])]
+    nginxish = is_web_server_service(svc)
+    best = 0
+    for m in svc.volumes:
+        if m.type != "bind":
+            continue
+        hp = _mount_path(stack, project, m.source, m.host_path)
+        if hp is None or hp == Path("/"):
+            continue
+        if any(_under(f, hp) for f in files):
+            if nginxish:
+                return 2
+            if "nginx" in m.target.lower() or "openresty" in m.target.lower():
+                best = max(best, 1)
+    if svc.build_context is not None:
+        ctx = _abs(stack, svc.build_context)
+        for src, dest in _copy_sources(svc):
+            src_path = Path(os.path.normpath(ctx / src.rstrip("/*")))
+            if src in (".", "./") and not nginxish:
+                continue
+            if any(_under(f, src_path) for f in files):
+                if nginxish:
+                    return 2
+                if "nginx" in dest.lower():
+                    best = max(best, 1)
+    return best
+
+
+def _attach_nginx(stack: Stack) -> None:
+    for cfg in stack.nginx:
+        carriers: list[tuple[Project, Service]] = []
+        for project in stack.projects:
+            ranked = sorted(((_service_carries(stack, project, s, cfg), s)
+                             for s in project.services.values()),
+                            key=lambda t: -t[0])
+            if ranked and ranked[0][0] > 0:
+                carriers.append((project, ranked[0][1]))
+        if carriers:
+            for project, svc in carriers:
+                if cfg not in project.nginx:
+                    project.nginx.append(cfg)
+                project.nginx_service[cfg.root_file] = svc.name
+            continue
+        cfg_dir = posixpath.dirname(_norm(cfg.root_file) or "") or "."
+        best: Project | None = None
+        best_depth = -1
+        for project in stack.projects:
+            pdir = _norm(project.directory) or "."
+            if pdir == "." or cfg_dir == pdir or cfg_dir.startswith(pdir + "/"):
+                depth = 0 if pdir == "." else pdir.count("/") + 1
+                if depth > best_depth:
+                    best, best_depth = project, depth
+        if best is not None and cfg not in best.nginx:
+            best.nginx.append(cfg)
+
+
+# ---------------------------------------------------------------- listens
+
+
+def nginx_listens(cfg: NginxConfig) -> list[ListenAddress]:
+    """Ports an nginx config listens on (`listen` directives; 80 for a server without)."""
+    out: list[ListenAddress] = []
+    for server in cfg.servers:
+        listens = server.children("listen")
+        if not listens:
+            if server.enclosing("stream") is None:
+                out.append(ListenAddress(80, None, "nginx:server without listen (80)",
+                                         server.location))
+            continue
+        for d in listens:
+            if not d.args:
+                continue
+            hp = parse_host_port(d.args[0])
+            if hp is None:
+                continue
+            host, port = hp
+            if port is None and host is not None and host.isdigit():
+                host, port = None, int(host)
+            if port is None:
+                port = 80
+            out.append(ListenAddress(port, normalise_host(host) if host else None,
+                                     f"nginx:listen {' '.join(d.args)}", d.location))
+    return out
+
+
+def _fill_listens(stack: Stack) -> None:
+    for project in stack.projects:
+        carried: dict[str, list[NginxConfig]] = {}
+        for cfg in project.nginx:
+            name = project.nginx_service.get(cfg.root_file)
+            if name is not None:
+                carried.setdefault(name, []).append(cfg)
+        for svc in project.services.values():
+            listens = detect_listens(svc, stack.root)
+            if svc.name in carried:
+                listens = [la for la in listens if not la.source.startswith("image:")]
+                seen = {(la.port, la.host) for la in listens}
+                for cfg in carried[svc.name]:
+                    for la in nginx_listens(cfg):
+                        if (la.port, la.host) not in seen:
+                            seen.add((la.port, la.host))
+                            listens.append(la)
+            svc.listens = listens
+
+
+# ---------------------------------------------------------------- target resolution
+
+
+def default_port(route: ProxyRoute) -> int | None:
+    if route.kind in ("proxy", "grpc"):
+        return 443 if (route.scheme or "").endswith("s") else 80
     return None
+
+
+def effective_port(route: ProxyRoute, target: ProxyTarget) -> int | None:
+    """The port nginx connects to (scheme default when none is written)."""
+    return target.port if target.port is not None else default_port(route)
+
+
+def published_match(svc: Service, port: int) -> Port | None:
+    for p in svc.ports:
+        if p.published == port:
+            return p
+        if p.published_range and p.published_range[0] <= port <= p.published_range[1]:
+            return p
+    return None
+
+
+def container_port(rt: ResolvedTarget) -> int | None:
+    """The port inside the target container that the route reaches."""
+    port = effective_port(rt.route, rt.target)
+    if rt.service is None or port is None:
+        return port
+    if rt.via == "published-port":
+        p = published_match(rt.service, port)
+        if p is None or p.target is None:
+            return None
+        if p.published_range and p.published is not None:
+            return p.target + (port - p.published)
+        return p.target
+    return port
+
+
+def match_host(project: Project, host: str) -> tuple[Service, str] | None:
+    """Compose DNS lookup returning the service and which name matched."""
+    h = host.lower().rstrip(".")
+    for svc in project.services.values():
+        if svc.name.lower() == h:
+            return svc, "service-name"
+    for svc in project.services.values():
+        if any(h == a.lower() for aliases in svc.networks.values() for a in aliases):
+            return svc, "alias"
+    for svc in project.services.values():
+        if svc.container_name and svc.container_name.lower() == h:
+            return svc, "container_name"
+    for svc in project.services.values():
+        if svc.hostname and svc.hostname.lower() == h:
+            return svc, "hostname"
+    return None
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return True
+    except ValueError:
+        return False
+
+
+def _publisher(project: Project, port: int) -> Service | None:
+    for svc in project.services.values():
+        p = published_match(svc, port)
+        if p is not None and (p.host_ip is None or p.host_ip in ("0.0.0.0", "::", "")
+                              or is_loopback(p.host_ip)):
+            return svc
+    return None
+
+
+def _upstream_index(stack: Stack, project: Project) -> dict[str, Upstream]:
+    """Upstream blocks of every config of the project (conf.d snippets are loaded
+    together by nginx even when we parse them as separate roots)."""
+    index: dict[str, Upstream] = {}
+    for cfg in project.nginx:
+        for name, up in cfg.upstreams.items():
+            index.setdefault(name, up)
+    return index
+
+
+def _expand_targets(route: ProxyRoute, upstreams: dict[str, Upstream]) -> list[ProxyTarget]:
+    if route.upstream is None and len(route.targets) == 1:
+        t = route.targets[0]
+        if t.host and t.port is None and not t.has_variables and t.host in upstreams:
+            up = upstreams[t.host]
+            return [ProxyTarget(s.host, s.port, s.unix, False, s.location) for s in up.servers]
+    return list(route.targets)
+
+
+def resolve_target(stack: Stack, project: Project, cfg: NginxConfig, route: ProxyRoute,
+                   target: ProxyTarget) -> ResolvedTarget:
+    def unresolved(reason: str) -> ResolvedTarget:
+        return ResolvedTarget(route, target, None, None, reason)
+
+    if target.unix:
+        return unresolved("unix-socket")
+    if target.has_variables or not target.host or "$" in target.host:
+        return unresolved("variable")
+    host = target.host.strip().lower()
+    port = effective_port(route, target)
+    nginx_svc_name = project.nginx_service.get(cfg.root_file)
+    nginx_svc = project.services.get(nginx_svc_name) if nginx_svc_name else None
+    mode = (nginx_svc.network_mode or "") if nginx_svc is not None else ""
+    on_host = nginx_svc is None or mode == "host"
+
+    if is_loopback(host) or host == "0.0.0.0":
+        if mode.startswith("service:"):
+            other = project.services.get(mode.split(":", 1)[1])
+            if other is not None:
+                return ResolvedTarget(route, target, other, "shared-netns")
+        if not on_host:
+            return unresolved("loopback-in-container")
+        if port is None:
+            return unresolved("no-port")
+        svc = _publisher(project, port)
+        if svc is None:
+            return unresolved("not-published")
+        return ResolvedTarget(route, target, svc, "published-port")
+    if host in HOST_GATEWAY_NAMES:
+        if port is None:
+            return unresolved("no-port")
+        svc = _publisher(project, port)
+        if svc is None:
+            return unresolved("not-published")
+        return ResolvedTarget(route, target, svc, "published-port")
+    found = match_host(project, host)
+    if found is not None:
+        return ResolvedTarget(route, target, found[0], found[1])
+    if _is_ip(host):
+        return unresolved("ip-literal")
+    # Another compose project of the stack (shared external network).
+    for other in stack.projects:
+        if other is project:
+            continue
+        found = match_host(other, host)
+        if found is not None:
+            return ResolvedTarget(route, target, found[0], found[1])
+    if "." in host.strip("."):
+        return unresolved("external")
+    return unresolved("unknown-name")
+
+
+def _resolve_all(stack: Stack) -> None:
+    for project in stack.projects:
+        project.targets = []
+        upstreams = _upstream_index(stack, project)
+        for cfg in project.nginx:
+            for route in cfg.routes:
+                for target in _expand_targets(route, upstreams):
+                    project.targets.append(resolve_target(stack, project, cfg, route, target))
+
+
+__all__ = [
+    "container_port",
+    "default_port",
+    "effective_port",
+    "link",
+    "match_host",
+    "nginx_listens",
+    "published_match",
+    "resolve_target",
+]

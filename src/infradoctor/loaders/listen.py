@@ -1,0 +1,786 @@
+"""What a service really listens on inside its container, and how we know.
+
+Facts come from, strongest first: the server command (compose `command`/`entrypoint`, else
+Dockerfile CMD/ENTRYPOINT, exec or shell form) parsed for known app servers and their
+*defaults* (uvicorn/gunicorn/hypercorn/daphne/runserver bind 127.0.0.1 unless told
+otherwise -- the classic loopback 502); the healthcheck command (it probes a port from
+inside the container); nginx `listen` for nginx services (added by the link step);
+declarations (`expose`, `ports` targets, Dockerfile EXPOSE); hints (PORT/APP_PORT env);
+and, only when nothing else is known, well-known images (postgres 5432, ...).
+
+`ListenAddress.source` is "<kind>:<detail>" with kind one of: command, default,
+healthcheck, nginx, image, expose, ports, EXPOSE, env. Rules use `evidence()` to decide
+whether the set is complete enough to say "port X is not listened on".
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from infradoctor.model.source import Location
+from infradoctor.model.stack import Dockerfile, ListenAddress, Service
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]", "ip6-localhost"})
+ALL_HOSTS = frozenset({"0.0.0.0", "::", "[::]", "*", ""})
+
+# Source kinds by how much they tell us.
+STRONG_KINDS = frozenset({"command", "default", "nginx"})
+DECLARED_KINDS = frozenset({"expose", "ports", "EXPOSE", "healthcheck"})
+IMAGE_KIND = "image"
+HINT_KINDS = frozenset({"env"})
+
+# Well-known images: (substring of the image's repository name, ports, configurable web
+# server?). Web servers (nginx, httpd, caddy) are weak: their port comes from a config file.
+WELL_KNOWN_IMAGES: tuple[tuple[str, tuple[int, ...], bool], ...] = (
+    ("postgis", (5432,), False),
+    ("timescaledb", (5432,), False),
+    ("postgres", (5432,), False),
+    ("pgbouncer", (6432,), False),
+    ("mysql", (3306,), False),
+    ("mariadb", (3306,), False),
+    ("percona", (3306,), False),
+    ("redis", (6379,), False),
+    ("valkey", (6379,), False),
+    ("keydb", (6379,), False),
+    ("memcached", (11211,), False),
+    ("mongo-express", (8081,), False),
+    ("mongo", (27017,), False),
+    ("elasticsearch", (9200, 9300), False),
+    ("opensearch-dashboards", (5601,), False),
+    ("opensearch", (9200, 9300), False),
+    ("kibana", (5601,), False),
+    ("rabbitmq", (5672, 15672), False),
+    ("minio/minio", (9000, 9001), False),
+    ("grafana/grafana", (3000,), False),
+    ("grafana/loki", (3100,), False),
+    ("prom/prometheus", (9090,), False),
+    ("prom/alertmanager", (9093,), False),
+    ("prom/node-exporter", (9100,), False),
+    ("jaegertracing", (16686,), False),
+    ("adminer", (8080,), False),
+    ("phpmyadmin", (80,), True),
+    ("dpage/pgadmin4", (80,), True),
+    ("mailhog", (1025, 8025), False),
+    ("mailpit", (1025, 8025), False),
+    ("zookeeper", (2181,), False),
+    ("clickhouse", (8123, 9000), False),
+    ("nats", (4222,), False),
+    ("consul", (8500,), False),
+    ("vault", (8200,), False),
+    ("keycloak", (8080,), False),
+    ("portainer", (9000, 9443), False),
+    ("jenkins", (8080, 50000), False),
+    ("sonarqube", (9000,), False),
+    ("nginx", (80,), True),
+    ("openresty", (80,), True),
+    ("httpd", (80,), True),
+    ("caddy", (80, 443), True),
+    ("traefik", (80,), True),
+)
+
+WEB_SERVER_WORDS = ("nginx", "openresty", "tengine", "angie")
+
+
+@dataclass(slots=True)
+class Token:
+    """One word of the effective container command, with where it was written."""
+
+    text: str
+    location: Location | None
+    origin: str  # "compose command" | "compose entrypoint" | "Dockerfile CMD" | ...
+
+
+# ---------------------------------------------------------------- environment
+
+
+ENV_REF_RE = re.compile(
+    r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-=?+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
+
+
+def dockerfile_env(dockerfile: Dockerfile | None) -> dict[str, str]:
+    """ENV of the final stage, following `FROM <earlier stage>` chains."""
+    if dockerfile is None or not dockerfile.stages:
+        return {}
+    by_name = {s.name.lower(): s for s in dockerfile.stages if s.name}
+    chain = []
+    stage = dockerfile.stages[-1]
+    seen: set[int] = set()
+    while stage is not None and id(stage) not in seen:
+        seen.add(id(stage))
+        chain.append(stage)
+        stage = by_name.get(stage.base_image.lower())  # type: ignore[assignment]
+    env: dict[str, str] = {}
+    for st in reversed(chain):
+        for ins in st.all("ENV"):
+            env.update(parse_env_instruction(ins.value))
+    return env
+
+
+def parse_env_instruction(value: str) -> dict[str, str]:
+    """`ENV A=1 B="x y"` or legacy `ENV A 1 2`."""
+    try:
+        words = shlex.split(value, posix=True)
+    except ValueError:
+        words = value.split()
+    if not words:
+        return {}
+    if "=" not in words[0]:
+        return {words[0]: " ".join(words[1:])}
+    out: dict[str, str] = {}
+    for w in words:
+        if "=" in w:
+            k, v = w.split("=", 1)
+            out[k] = v
+    return out
+
+
+def service_env(service: Service) -> dict[str, str]:
+    """Environment inside the container: Dockerfile ENV overlaid by compose environment."""
+    env = dockerfile_env(service.dockerfile)
+    for name, var in service.environment.items():
+        if var.value is not None:
+            env[name] = var.value
+    return env
+
+
+def expand(text: str, env: Mapping[str, str]) -> str | None:
+    """Expand $VAR / ${VAR:-default} the way a shell would; None if a variable is unknown."""
+    unknown = False
+
+    def sub(m: re.Match[str]) -> str:
+        nonlocal unknown
+        name = m.group(1) or m.group(4)
+        op, default = m.group(2), m.group(3)
+        val = env.get(name)
+        if op in (":-", ":=") and not val:
+            return default or ""
+        if op in ("-", "=") and val is None:
+            return default or ""
+        if val is None:
+            unknown = True
+            return ""
+        return val
+
+    out = ENV_REF_RE.sub(sub, text)
+    return None if unknown else out
+
+
+# ---------------------------------------------------------------- command line
+
+
+SEPARATORS = frozenset({"&&", "||", ";", "|", "&", ";;", "\n", "(", ")"})
+SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh"})
+WRAPPERS = frozenset({"exec", "env", "nohup", "dumb-init", "tini", "gosu", "su-exec", "chpst",
+                      "nice", "time", "--", "-s", "-g", "doppler", "run"})
+
+
+def split_shell(text: str) -> list[str]:
+    """Shell-ish word split that keeps `&&`, `;` and `|` as their own words."""
+    try:
+        lex = shlex.shlex(text, posix=True, punctuation_chars=";&|()")
+        lex.whitespace_split = True
+        lex.commenters = ""
+        return list(lex)
+    except ValueError:
+        return text.replace(";", " ; ").replace("&&", " && ").split()
+
+
+def _part_tokens(value: list[str] | str | None, location: Location | None,
+                 origin: str) -> list[Token]:
+    if value is None:
+        return []
+    words = list(value) if isinstance(value, list) else split_shell(value)
+    return [Token(str(w), location, origin) for w in words]
+
+
+def command_tokens(service: Service) -> list[Token]:
+    """The effective argv of the container (ENTRYPOINT + CMD after compose overrides),
+    with `sh -c "..."` strings unwrapped into words."""
+    df = service.dockerfile
+    tokens: list[Token] = []
+    if service.entrypoint is not None:
+        tokens += _part_tokens(service.entrypoint, service.loc("entrypoint"),
+                               "compose entrypoint")
+        tokens += _part_tokens(service.command, service.loc("command"), "compose command")
+    else:
+        ep = df.entrypoint if df else None
+        if ep is not None:
+            tokens += _part_tokens(ep.exec_form if ep.exec_form is not None else ep.value,
+                                   ep.location, "Dockerfile ENTRYPOINT")
+        if service.command is not None:
+            tokens += _part_tokens(service.command, service.loc("command"), "compose command")
+        elif df is not None and df.cmd is not None:
+            cmd = df.cmd
+            tokens += _part_tokens(cmd.exec_form if cmd.exec_form is not None else cmd.value,
+                                   cmd.location, "Dockerfile CMD")
+    return unwrap_shell(tokens)
+
+
+def unwrap_shell(tokens: list[Token], depth: int = 0) -> list[Token]:
+    """Replace `sh -c "<script>"` by the script's words (recursively, bounded)."""
+    out: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        t = tokens[i]
+        base = t.text.rsplit("/", 1)[-1]
+        if (depth < 3 and base in SHELLS and i + 2 < len(tokens)
+                and tokens[i + 1].text.startswith("-") and "c" in tokens[i + 1].text):
+            script = tokens[i + 2]
+            inner = [Token(w, script.location, script.origin) for w in split_shell(script.text)]
+            out += unwrap_shell(inner, depth + 1)
+            out.append(Token(";", script.location, script.origin))
+            i += 3
+            continue
+        out.append(t)
+        i += 1
+    return out
+
+
+def segments(tokens: list[Token]) -> list[list[Token]]:
+    """Split into simple commands at `&&`, `;`, `|` ..."""
+    segs: list[list[Token]] = [[]]
+    for t in tokens:
+        if t.text in SEPARATORS:
+            segs.append([])
+        else:
+            segs[-1].append(t)
+    return [s for s in segs if s]
+
+
+ASSIGN_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+
+
+class Args:
+    """Option lookup over one simple command's words (after the program word)."""
+
+    def __init__(self, words: list[str]) -> None:
+        self.words = words
+
+    def values(self, *names: str) -> list[str]:
+        out: list[str] = []
+        for i, w in enumerate(self.words):
+            for n in names:
+                if w == n and i + 1 < len(self.words):
+                    out.append(self.words[i + 1])
+                elif n.startswith("--") and w.startswith(n + "="):
+                    out.append(w[len(n) + 1:])
+                elif (not n.startswith("--") and len(n) == 2 and w.startswith(n)
+                      and len(w) > 2 and w[2] != "-" and not w.startswith("--")):
+                    out.append(w[2:])
+        return out
+
+    def value(self, *names: str) -> str | None:
+        found = self.values(*names)
+        return found[-1] if found else None
+
+    def has(self, *names: str) -> bool:
+        return any(w == n or w.startswith(n + "=") for w in self.words for n in names)
+
+    def positional(self) -> list[str]:
+        return [w for w in self.words if not w.startswith("-")]
+
+
+def parse_port(text: str | None) -> int | None:
+    if text is None:
+        return None
+    text = text.strip()
+    if text.isdigit():
+        n = int(text)
+        return n if 0 < n < 65536 else None
+    return None
+
+
+def parse_host_port(text: str) -> tuple[str | None, int | None] | None:
+    """`0.0.0.0:8000`, `:8000`, `[::]:8000`, `8000`, `tcp://0.0.0.0:8000`; None for unix
+    sockets and fd:// binds."""
+    text = text.strip()
+    if text.startswith(("unix:", "fd://")) or text.startswith("/"):
+        return None
+    if "://" in text:
+        text = text.split("://", 1)[1].split("/", 1)[0]
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        return host, parse_port(rest.lstrip(":"))
+    if text.count(":") == 1:
+        host, port = text.split(":")
+        return host, parse_port(port)
+    if text.isdigit():
+        return None, parse_port(text)
+    if text.count(":") > 1:  # bare IPv6 without port
+        return text, None
+    return text, None
+
+
+def normalise_host(host: str | None) -> str | None:
+    if host is None:
+        return None
+    host = host.strip().strip("[]")
+    if host in ("", "*", "0"):
+        return "0.0.0.0"
+    return host
+
+
+def is_loopback(host: str | None) -> bool:
+    if host is None:
+        return False
+    h = host.strip().strip("[]").lower()
+    return h in LOOPBACK_HOSTS or h.startswith("127.")
+
+
+@dataclass(slots=True)
+class Found:
+    port: int
+    host: str | None
+    kind: str  # command | default | env
+    detail: str
+    location: Location | None
+
+
+def server_word(words: list[str]) -> tuple[int, str] | None:
+    """Index and normalised name of the app-server program in a simple command."""
+    for i, w in enumerate(words):
+        base = w.rsplit("/", 1)[-1].lower()
+        if base.endswith(".py") and base != "manage.py":
+            base_noext = base[:-3]
+        else:
+            base_noext = base
+        if base_noext in ("uvicorn", "gunicorn", "hypercorn", "daphne", "granian", "uwsgi",
+                          "waitress-serve", "php-fpm", "puma", "rails", "next", "streamlit",
+                          "php", "flask", "http.server", "simplehttpserver", "java", "node",
+                          "npm", "yarn", "pnpm", "bun", "deno", "redis-server", "postgres",
+                          "mongod", "memcached") or re.fullmatch(r"php-fpm[\d.]*", base_noext):
+            if base_noext == "php":
+                # php -S 0.0.0.0:8000 (built-in server) only
+                if "-S" in words[i + 1:]:
+                    return i, "php"
+                continue
+            if base_noext.startswith("php-fpm"):
+                return i, "php-fpm"
+            return i, base_noext
+        if base == "manage.py" and "runserver" in words[i + 1:]:
+            return i, "runserver"
+        if base == "-m" and i + 1 < len(words):
+            mod = words[i + 1].lower()
+            if mod in ("uvicorn", "gunicorn", "hypercorn", "daphne", "flask", "http.server",
+                       "granian", "streamlit"):
+                return i + 1, mod
+    return None
+
+
+def detect_command(service: Service, env: Mapping[str, str],
+                   root: Path | None = None) -> list[Found]:
+    """Listen facts from the container command (explicit flags and server defaults)."""
+    found: list[Found] = []
+    for seg in segments(command_tokens(service)):
+        local_env = dict(env)
+        words: list[str] = []
+        for t in seg:
+            if not words and ASSIGN_RE.match(t.text):
+                k, v = t.text.split("=", 1)
+                local_env[k] = v
+                continue
+            words.append(t.text)
+        expanded = [expand(w, local_env) for w in words]
+        hit = server_word([w or "" for w in expanded])
+        if hit is None:
+            continue
+        idx, server = hit
+        loc = seg[min(idx, len(seg) - 1)].location if seg else None
+        origin = seg[0].origin if seg else ""
+        args_raw = expanded[idx + 1:]
+        unknown_vars = any(a is None for a in args_raw)
+        args = Args([a if a is not None else "\x00unknown" for a in args_raw])
+        found.extend(_detect_server(server, args, local_env, loc, origin, unknown_vars, service,
+                                    root))
+    return found
+
+
+def _mk(port: int | None, host: str | None, kind: str, detail: str,
+        loc: Location | None) -> list[Found]:
+    if port is None:
+        return []
+    return [Found(port, normalise_host(host), kind, detail, loc)]
+
+
+def _detect_server(server: str, args: Args, env: Mapping[str, str], loc: Location | None,
+                   origin: str, unknown_vars: bool, service: Service,
+                   root: Path | None) -> list[Found]:
+    where = f" ({origin})" if origin else ""
+    if "\x00unknown" in args.words:
+        # A flag whose value is an unknown variable: we can't know the address.
+        for flag in ("--port", "-p", "--host", "-b", "--bind", "-H"):
+            if args.value(flag) == "\x00unknown":
+                return []
+    if server == "uvicorn":
+        if args.has("--uds", "--fd"):
+            return []
+        host = args.value("--host") or env.get("UVICORN_HOST")
+        port_s = args.value("--port") or env.get("UVICORN_PORT")
+        if host is None and port_s is None:
+            return _mk(8000, "127.0.0.1", "default",
+                       f"uvicorn without --host/--port defaults to 127.0.0.1:8000{where}", loc)
+        port = parse_port(port_s) if port_s is not None else 8000
+        kind = "command"
+        detail = "uvicorn" + (f" --host {host}" if host else " (no --host: 127.0.0.1)") + (
+            f" --port {port_s}" if port_s else " (no --port: 8000)")
+        return _mk(port, host or "127.0.0.1", kind, detail + where, loc)
+    if server in ("gunicorn", "hypercorn"):
+        binds = args.values("-b", "--bind")
+        if server == "gunicorn":
+            cmd_args = env.get("GUNICORN_CMD_ARGS")
+            if cmd_args:
+                binds += Args(split_shell(cmd_args)).values("-b", "--bind")
+        if binds:
+            out: list[Found] = []
+            for b in binds:
+                hp = parse_host_port(b)
+                if hp is None:
+                    continue
+                host, port = hp
+                if port is None and host is not None:
+                    port = 8000
+                out += _mk(port, host, "command", f"{server} --bind {b}{where}", loc)
+            return out
+        if args.has("-c", "--config") or _has_config_file(server, service, root):
+            return []  # the bind is in a config file we don't read
+        if server == "gunicorn" and parse_port(env.get("PORT")):
+            return _mk(parse_port(env.get("PORT")), "0.0.0.0", "env",
+                       f"gunicorn without --bind uses $PORT={env.get('PORT')}{where}", loc)
+        return _mk(8000, "127.0.0.1", "default",
+                   f"{server} without --bind defaults to 127.0.0.1:8000{where}", loc)
+    if server == "granian":
+        if args.has("--uds"):
+            return []
+        host = args.value("--host") or env.get("GRANIAN_HOST") or "127.0.0.1"
+        port = parse_port(args.value("--port") or env.get("GRANIAN_PORT") or "8000")
+        return _mk(port, host, "command", f"granian --host {host} --port {port}{where}", loc)
+    if server == "daphne":
+        if args.has("-u", "--unix-socket", "--fd"):
+            return []
+        endpoints = args.values("-e", "--endpoint")
+        out = []
+        for ep in endpoints:
+            m = re.search(r"port=(\d+)", ep)
+            im = re.search(r"interface=([^:]+)", ep)
+            if m:
+                out += _mk(parse_port(m.group(1)), im.group(1) if im else "0.0.0.0",
+                           "command", f"daphne -e {ep}{where}", loc)
+        host = args.value("-b", "--bind")
+        port_s = args.value("-p", "--port")
+        if endpoints and host is None and port_s is None:
+            return out
+        kind = "command" if (host or port_s) else "default"
+        return out + _mk(parse_port(port_s) if port_s else 8000, host or "127.0.0.1", kind,
+                         f"daphne -b {host or '127.0.0.1 (default)'} -p "
+                         f"{port_s or '8000 (default)'}{where}", loc)
+    if server == "uwsgi":
+        out = []
+        for flag in ("--http", "--http-socket", "--socket", "-s", "--uwsgi-socket",
+                     "--https"):
+            for v in args.values(flag):
+                hp = parse_host_port(v.split(",", 1)[0])
+                if hp is not None:
+                    out += _mk(hp[1], hp[0] or "0.0.0.0", "command",
+                               f"uwsgi {flag} {v}{where}", loc)
+        return out
+    if server == "flask":
+        if "run" not in args.words:
+            return []
+        host = args.value("--host", "-h") or env.get("FLASK_RUN_HOST")
+        port_s = args.value("--port", "-p") or env.get("FLASK_RUN_PORT")
+        kind = "command" if (host or port_s) else "default"
+        return _mk(parse_port(port_s) if port_s else 5000, host or "127.0.0.1", kind,
+                   f"flask run --host {host or '127.0.0.1 (default)'} --port "
+                   f"{port_s or '5000 (default)'}{where}", loc)
+    if server == "runserver":
+        pos = [w for w in args.positional() if w != "runserver"]
+        addr = pos[0] if pos else None
+        if addr is None:
+            return _mk(8000, "127.0.0.1", "default",
+                       f"manage.py runserver without an address binds 127.0.0.1:8000{where}",
+                       loc)
+        hp = parse_host_port(addr)
+        if hp is None:
+            return []
+        host, port = hp
+        if port is None and host is not None and host.isdigit():
+            host, port = None, parse_port(host)
+        return _mk(port or 8000, host or "127.0.0.1", "command",
+                   f"manage.py runserver {addr}{where}", loc)
+    if server in ("http.server", "simplehttpserver"):
+        pos = args.positional()
+        port = parse_port(pos[0]) if pos else 8000
+        host = args.value("--bind", "-b") or "0.0.0.0"
+        return _mk(port, host, "command" if pos else "default",
+                   f"python -m http.server {pos[0] if pos else '(default 8000)'}{where}", loc)
+    if server == "php":
+        v = args.value("-S")
+        hp = parse_host_port(v) if v else None
+        if hp is None:
+            return []
+        return _mk(hp[1], hp[0], "command", f"php -S {v}{where}", loc)
+    if server == "php-fpm":
+        return _mk(9000, None, "default", f"php-fpm listens on 9000 by default{where}", loc)
+    if server in ("rails", "puma"):
+        if server == "rails" and not ({"s", "server"} & set(args.words)):
+            return []
+        port_s = args.value("-p", "--port") or env.get("PORT")
+        bind = args.value("-b", "--binding", "--bind")
+        if server == "puma" and bind and "://" in bind:
+            hp = parse_host_port(bind)
+            return _mk(hp[1], hp[0], "command", f"puma -b {bind}{where}", loc) if hp else []
+        if server == "puma" and args.has("-C", "--config") and not port_s:
+            return []
+        default = 3000 if server == "rails" else 9292
+        return _mk(parse_port(port_s) if port_s else default, bind,
+                   "command" if port_s else "default",
+                   f"{server} -p {port_s or f'{default} (default)'}{where}", loc)
+    if server == "next":
+        if not ({"start", "dev"} & set(args.words)):
+            return []
+        port_s = args.value("-p", "--port") or env.get("PORT")
+        host = args.value("-H", "--hostname")
+        return _mk(parse_port(port_s) if port_s else 3000, host,
+                   "command" if port_s else "default",
+                   f"next {'-p ' + port_s if port_s else '(default port 3000)'}{where}", loc)
+    if server == "streamlit":
+        port_s = args.value("--server.port") or env.get("STREAMLIT_SERVER_PORT")
+        return _mk(parse_port(port_s) if port_s else 8501, args.value("--server.address"),
+                   "command" if port_s else "default",
+                   f"streamlit --server.port {port_s or '8501 (default)'}{where}", loc)
+    if server == "java":
+        props = [w for w in args.words if w.startswith(("-Dserver.port=", "--server.port="))]
+        if props:
+            port = parse_port(props[-1].split("=", 1)[1])
+            return _mk(port, None, "command", f"java {props[-1]}{where}", loc)
+        port_s = env.get("SERVER_PORT")
+        if port_s:
+            return _mk(parse_port(port_s), None, "env", f"SERVER_PORT={port_s}{where}", loc)
+        if _looks_spring(service, args, env):
+            return _mk(8080, None, "default",
+                       f"Spring Boot default server.port 8080{where}", loc)
+        return []
+    if server in ("node", "npm", "yarn", "pnpm", "bun", "deno"):
+        port_s = env.get("PORT")
+        if port_s and parse_port(port_s):
+            return _mk(parse_port(port_s), env.get("HOST") or None, "env",
+                       f"{server} with PORT={port_s}{where}", loc)
+        return []
+    if server in ("redis-server", "postgres", "mongod", "memcached"):
+        port_s = args.value("--port", "-p")
+        defaults = {"redis-server": 6379, "postgres": 5432, "mongod": 27017,
+                    "memcached": 11211}
+        return _mk(parse_port(port_s) if port_s else defaults[server], None,
+                   "command" if port_s else "default",
+                   f"{server} {'--port ' + port_s if port_s else '(default port)'}{where}", loc)
+    return []
+
+
+def _looks_spring(service: Service, args: Args, env: Mapping[str, str]) -> bool:
+    text = " ".join(args.words).lower() + " " + service.image_name
+    if "spring" in text or any(k.startswith("SPRING_") for k in env):
+        return True
+    return False
+
+
+def _has_config_file(server: str, service: Service, root: Path | None) -> bool:
+    """gunicorn reads ./gunicorn.conf.py by default; hypercorn only with -c."""
+    if server != "gunicorn" or root is None or service.build_context is None:
+        return False
+    try:
+        ctx = root / service.build_context
+        return any(ctx.glob("gunicorn.conf.py")) or any(ctx.glob("*/gunicorn.conf.py"))
+    except OSError:
+        return False
+
+
+def detect_generic_flags(service: Service, env: Mapping[str, str]) -> list[Found]:
+    """`--port N` / `-p N` / `--listen host:port` on a command we don't otherwise know."""
+    out: list[Found] = []
+    for seg in segments(command_tokens(service)):
+        words = [expand(t.text, env) or "" for t in seg]
+        if server_word(words) is not None:
+            continue
+        if words and words[0].rsplit("/", 1)[-1] in ("mkdir", "cp", "chmod", "chown", "ln",
+                                                      "ssh", "scp", "rsync", "wait-for-it",
+                                                      "wait-for-it.sh", "dockerize", "nc"):
+            continue
+        args = Args(words[1:])
+        for flag in ("--port", "-p", "--http-port", "--listen-port"):
+            for v in args.values(flag):
+                port = parse_port(v)
+                if port:
+                    out.append(Found(port, None, "command", f"{words[0]} {flag} {v}",
+                                     seg[0].location))
+        for flag in ("--listen", "--bind", "--addr", "--http-addr", "--listen-address"):
+            for v in args.values(flag):
+                hp = parse_host_port(v)
+                if hp and hp[1]:
+                    out.append(Found(hp[1], normalise_host(hp[0]), "command",
+                                     f"{words[0]} {flag} {v}", seg[0].location))
+    return out
+
+
+HEALTH_URL_RE = re.compile(r"(?:https?://)?(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])"
+                           r":(\d{2,5})\b")
+
+
+def detect_healthcheck(service: Service, env: Mapping[str, str]) -> list[Found]:
+    """A healthcheck that probes localhost:PORT proves something listens there."""
+    hc = service.effective_healthcheck
+    if hc is None:
+        return []
+    text = expand(hc.command_text, env) or hc.command_text
+    out = []
+    for m in HEALTH_URL_RE.finditer(text):
+        port = parse_port(m.group(1))
+        if port:
+            out.append(Found(port, None, "healthcheck", f"healthcheck probes {m.group(0)}",
+                             hc.location))
+    return out
+
+
+def image_ports(service: Service) -> tuple[tuple[int, ...], bool] | None:
+    """Ports of a well-known image (and whether it is a configurable web server)."""
+    image = service.image_name
+    if not image:
+        return None
+    repo = image.split("@", 1)[0]
+    if ":" in repo.rsplit("/", 1)[-1]:
+        repo = repo.rsplit(":", 1)[0]
+    tag = image.split("@", 1)[0].rsplit(":", 1)[-1] if ":" in image.rsplit("/", 1)[-1] else ""
+    if repo.endswith("/php") or repo == "php" or repo.endswith("library/php"):
+        return ((9000,), False) if "fpm" in tag else None
+    last = repo.rsplit("/", 1)[-1]
+    for needle, ports, weak in WELL_KNOWN_IMAGES:
+        if "/" in needle:
+            if repo.endswith(needle) or repo == needle:
+                return ports, weak
+        elif last == needle or last.startswith(needle + "-") or last.endswith("-" + needle) or (
+                last.startswith(needle) and needle in ("postgres", "mongo", "redis")):
+            return ports, weak
+    return None
+
+
+def detect_listens(service: Service, root: Path | None = None) -> list[ListenAddress]:
+    """Everything we can tell about what `service` listens on (see module doc)."""
+    env = service_env(service)
+    out: list[ListenAddress] = []
+    seen: set[tuple[int, str | None, str]] = set()
+
+    def add(port: int | None, host: str | None, source: str, loc: Location | None) -> None:
+        if port is None:
+            return
+        key = (port, host, source.split(":", 1)[0])
+        if key in seen:
+            return
+        seen.add(key)
+        out.append(ListenAddress(port, host, source, loc))
+
+    for f in detect_command(service, env, root):
+        add(f.port, f.host, f"{f.kind}:{f.detail}", f.location)
+    command_known = bool(out)
+    if not command_known:
+        for f in detect_generic_flags(service, env):
+            add(f.port, f.host, f"{f.kind}:{f.detail}", f.location)
+    for f in detect_healthcheck(service, env):
+        add(f.port, None, f"{f.kind}:{f.detail}", f.location)
+    for port, loc in service.expose:
+        add(port, None, "expose:expose", loc)
+    for p in service.ports:
+        if p.target is not None:
+            add(p.target, None, f"ports:ports {p.raw}", p.location)
+    if service.dockerfile is not None:
+        for ins in service.dockerfile.expose:
+            for word in ins.value.split():
+                port = parse_port(word.split("/", 1)[0])
+                expanded = expand(word.split("/", 1)[0], env)
+                add(port or parse_port(expanded), None, f"EXPOSE:EXPOSE {ins.value.strip()}",
+                    ins.location)
+    if not command_known:
+        for name in ("PORT", "APP_PORT", "HTTP_PORT", "SERVER_PORT"):
+            val = env.get(name)
+            port = parse_port(val)
+            if port:
+                host = env.get("HOST") or env.get("BIND") or env.get("APP_HOST") or None
+                var = service.environment.get(name)
+                add(port, normalise_host(host) if host and not host.startswith("$") else None,
+                    f"env:{name}={val}", var.location if var else None)
+        if not any(la.source.split(":", 1)[0] in STRONG_KINDS for la in out):
+            known = image_ports(service)
+            if known is not None:
+                ports, _weak = known
+                for port in ports:
+                    add(port, None, f"image:{service.image_name} listens on {port}",
+                        service.loc("image"))
+    return out
+
+
+# ---------------------------------------------------------------- helpers for rules
+
+
+def kind_of(la: ListenAddress) -> str:
+    return la.source.split(":", 1)[0]
+
+
+def describe(la: ListenAddress) -> str:
+    """'8000 (uvicorn --port 8000 in docker-compose.yml:12)'."""
+    detail = la.source.split(":", 1)[1] if ":" in la.source else la.source
+    where = f" in {la.location.file}:{la.location.line}" if la.location else ""
+    return f"{la.port} ({detail}{where})"
+
+
+def evidence(service: Service) -> str | None:
+    """How complete the listen set is: "strong" (command / nginx listen / a
+    non-configurable well-known image), "declared" (expose/ports/EXPOSE/healthcheck), "hint"
+    (env only or a configurable web-server image) or None (nothing known)."""
+    kinds = {kind_of(la) for la in service.listens}
+    if kinds & STRONG_KINDS:
+        return "strong"
+    if IMAGE_KIND in kinds:
+        known = image_ports(service)
+        if known is not None and not known[1]:
+            return "strong"
+    if kinds & DECLARED_KINDS:
+        return "declared"
+    if kinds:
+        return "hint"
+    return None
+
+
+def listeners_on(service: Service, port: int) -> list[ListenAddress]:
+    return [la for la in service.listens if la.port == port]
+
+
+def loopback_only(service: Service, port: int) -> ListenAddress | None:
+    """The command-derived listener on `port` if every bind we know for it is loopback."""
+    bound = [la for la in service.listens
+             if la.port == port and kind_of(la) in ("command", "default", "env")]
+    if bound and all(is_loopback(la.host) for la in bound):
+        return bound[0]
+    return None
+
+
+def mentions(service: Service, words: Iterable[str]) -> bool:
+    """Whether the command, image or Dockerfile RUN lines mention any of `words`."""
+    parts = [service.image_name, " ".join(t.text for t in command_tokens(service))]
+    if service.dockerfile is not None:
+        for st in service.dockerfile.stages:
+            parts += [i.value for i in st.instructions if i.keyword in ("RUN", "CMD",
+                                                                          "ENTRYPOINT")]
+    text = " ".join(parts).lower()
+    return any(w.lower() in text for w in words)
+
+
+def is_web_server_service(service: Service) -> bool:
+    """Runs nginx (or a fork): by image, Dockerfile base image or command."""
+    names = [service.image_name]
+    if service.dockerfile is not None:
+        names += [st.base_image.lower() for st in service.dockerfile.stages]
+    cmd = " ".join(t.text for t in command_tokens(service)).lower()
+    return any(w in n for n in names for w in WEB_SERVER_WORDS) or any(
+        w in cmd.split() for w in ("nginx", "openresty"))

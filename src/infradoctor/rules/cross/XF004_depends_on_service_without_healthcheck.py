@@ -1,0 +1,108 @@
+"""XF004: depends_on a service that has no healthcheck."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from infradoctor.findings import Finding, Severity
+from infradoctor.model.stack import Stack
+from infradoctor.rules.base import Example, Rule
+
+BAD = """\
+services:
+  api:
+    image: example/api:1.4
+    depends_on:
+      - db
+  db:
+    image: postgres:16
+"""
+
+GOOD = """\
+services:
+  api:
+    image: example/api:1.4
+    depends_on:
+      db:
+        condition: service_healthy
+  db:
+    image: postgres:16
+    healthcheck:
+      test: ["CMD-SHELL", "pg_isready -U postgres"]
+      interval: 5s
+      timeout: 3s
+      retries: 10
+"""
+
+BAD_HEALTHY = """\
+services:
+  api:
+    image: example/api:1.4
+    depends_on:
+      db:
+        condition: service_healthy
+  db:
+    image: postgres:16
+"""
+
+
+class DependsOnServiceWithoutHealthcheck(Rule):
+    code = "XF004"
+    name = "depends-on-service-without-healthcheck"
+    title = "depends_on names a service that has no healthcheck"
+    severity = Severity.WARNING
+    category = "cross-file"
+    why = (
+        "Without a healthcheck Compose only knows that the dependency's container was "
+        "*started*, not that it accepts connections. The dependent service starts while "
+        "Postgres is still initialising or the API is still importing, fails its first "
+        "connections and crash-loops, or nginx sends the first requests to a backend that "
+        "is not up (502). With `condition: service_healthy` and no healthcheck on the "
+        "target, `docker compose up` refuses to start at all. A Dockerfile HEALTHCHECK "
+        "counts as a healthcheck.")
+    how_to_fix = (
+        "Give the dependency a healthcheck that tests real readiness (pg_isready, "
+        "redis-cli ping, an HTTP /health endpoint) and depend on it with "
+        "`condition: service_healthy`.")
+    fixable = "sometimes"
+    references = (
+        "https://docs.docker.com/compose/how-tos/startup-order/",
+        "https://docs.docker.com/reference/compose-file/services/#healthcheck",
+    )
+    examples = (
+        Example(bad={"docker-compose.yml": BAD}, good={"docker-compose.yml": GOOD},
+                description="api waits only for the db container to start"),
+        Example(bad={"docker-compose.yml": BAD_HEALTHY}, good={"docker-compose.yml": GOOD},
+                description="service_healthy on a service without healthcheck"),
+    )
+
+    def check(self, stack: Stack) -> Iterator[Finding]:
+        for project in stack.projects:
+            for svc in project.services.values():
+                for dep in svc.depends_on:
+                    target = project.services.get(dep.service)
+                    if target is None or target.name == svc.name:
+                        continue
+                    if dep.condition == "service_completed_successfully":
+                        continue
+                    if target.effective_healthcheck is not None:
+                        continue
+                    disabled = target.healthcheck is not None and target.healthcheck.disabled
+                    state = "has its healthcheck disabled" if disabled else (
+                        "has no healthcheck (compose or Dockerfile HEALTHCHECK)")
+                    if dep.condition == "service_healthy":
+                        message = (f"'{svc.name}' waits for '{target.name}' to be healthy, "
+                                   f"but '{target.name}' {state}: `docker compose up` fails "
+                                   f"with 'dependency ... has no healthcheck configured'")
+                        severity = Severity.ERROR
+                    else:
+                        message = (f"'{svc.name}' depends on '{target.name}', which {state}: "
+                                   f"Compose starts '{svc.name}' as soon as the container "
+                                   f"exists, before '{target.name}' is ready")
+                        severity = None
+                    yield self.finding(
+                        dep.location, message, subject=f"{svc.name}->{target.name}",
+                        related=[target.location], severity=severity,
+                        data={"project": project.name, "service": svc.name,
+                              "target_service": target.name, "condition": dep.condition},
+                    )

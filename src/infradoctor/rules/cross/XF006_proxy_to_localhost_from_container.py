@@ -1,0 +1,114 @@
+"""XF006: nginx in a container proxies to 127.0.0.1/localhost."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from infradoctor.findings import Finding, Severity
+from infradoctor.loaders.link import effective_port, nginx_listens
+from infradoctor.loaders.listen import mentions
+from infradoctor.model.stack import Project, Service, Stack
+from infradoctor.rules.base import Example, Rule
+from infradoctor.rules.cross._common import nginx_service_of, project_targets
+
+COMPOSE = """\
+services:
+  nginx:
+    image: nginx:1.27
+    ports: ["80:80"]
+    volumes:
+      - ./nginx/default.conf:/etc/nginx/conf.d/default.conf:ro
+  api:
+    image: example/api:1.4
+    command: ["gunicorn", "--bind", "0.0.0.0:8000", "app:app"]
+    ports: ["8000:8000"]
+"""
+
+BAD_CONF = """\
+server {
+    listen 80;
+    location / {
+        proxy_pass http://127.0.0.1:8000;
+    }
+}
+"""
+
+# Processes besides nginx that a custom nginx image may run (supervisord images): then
+# 127.0.0.1 may well be right.
+OTHER_PROCESSES = ("supervisor", "php", "python", "node", "s6-overlay", "gunicorn", "uwsgi",
+                   "java", "ruby", "runit", "pm2", "entrypoint", "start.sh", "run.sh")
+
+
+def _candidates(project: Project, port: int) -> list[tuple[Service, int]]:
+    """Services that probably were meant: they listen on, expose or publish `port`."""
+    out: list[tuple[Service, int]] = []
+    for svc in project.services.values():
+        if port in svc.listen_ports:
+            out.append((svc, port))
+            continue
+        for p in svc.ports:
+            if p.published == port and p.target is not None:
+                out.append((svc, p.target))
+                break
+    return out
+
+
+class ProxyToLocalhostFromContainer(Rule):
+    code = "XF006"
+    name = "proxy-to-localhost-from-container"
+    title = "nginx running in a container proxies to 127.0.0.1/localhost"
+    severity = Severity.ERROR
+    category = "cross-file"
+    why = (
+        "In a container, 127.0.0.1 is the nginx container itself, not the Docker host and "
+        "not the other services. A config copied from a bare-metal setup (where the app ran "
+        "on the same machine) keeps `proxy_pass http://127.0.0.1:8000`; in Compose nothing "
+        "listens there and every request is a 502 (`connect() failed (111: Connection "
+        "refused)`). Publishing the app's port on the host does not help: the host's "
+        "loopback is a different network namespace.")
+    how_to_fix = (
+        "Proxy to the compose service name and its container port (`http://api:8000`). "
+        "If the app really runs on the host, use `host.docker.internal` (with "
+        "`extra_hosts: [\"host.docker.internal:host-gateway\"]` on Linux).")
+    fixable = "display-only"
+    references = ("https://docs.docker.com/compose/how-tos/networking/",)
+    examples = (
+        Example(
+            bad={"docker-compose.yml": COMPOSE, "nginx/default.conf": BAD_CONF},
+            good={"docker-compose.yml": COMPOSE,
+                  "nginx/default.conf": BAD_CONF.replace("127.0.0.1", "api")},
+            description="a bare-metal config mounted into the nginx container",
+        ),
+    )
+
+    def check(self, stack: Stack) -> Iterator[Finding]:
+        for project, rt in project_targets(stack):
+            if rt.reason != "loopback-in-container":
+                continue
+            cfg = rt.route.config
+            nginx = nginx_service_of(project, cfg)
+            if nginx is None or mentions(nginx, OTHER_PROCESSES):
+                continue
+            if any((s.network_mode or "") in (f"service:{nginx.name}",)
+                   for s in project.services.values()):
+                continue  # another service shares nginx's network namespace
+            port = effective_port(rt.route, rt.target)
+            if port is None:
+                continue
+            if any(la.port == port for la in nginx_listens(cfg)):
+                continue  # proxying to another server block of the same nginx
+            cands = _candidates(project, port)
+            cands = [(s, p) for s, p in cands if s.name != nginx.name]
+            suggestion = f"{cands[0][0].name}:{cands[0][1]}" if len(cands) == 1 else None
+            hint = f"; use the service name, e.g. {suggestion}" if suggestion else (
+                "; use the compose service name of the app")
+            yield self.finding(
+                rt.location,
+                f"nginx runs in container '{nginx.name}', so {rt.target.host}:{port} is the "
+                f"nginx container itself, not the app{hint}",
+                subject=f"{rt.target.host}:{port}",
+                data={"project": project.name, "config": cfg.root_file,
+                      "service": nginx.name, "port": port, "suggestion": suggestion,
+                      "target_service": cands[0][0].name if len(cands) == 1 else None,
+                      "suggested_port": cands[0][1] if len(cands) == 1 else None},
+            )

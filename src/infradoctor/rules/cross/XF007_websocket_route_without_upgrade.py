@@ -1,0 +1,184 @@
+"""XF007: a websocket-looking route without the Upgrade/Connection headers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from infradoctor.findings import Finding, Severity
+from infradoctor.loaders.listen import mentions
+from infradoctor.model.nginx import ProxyRoute
+from infradoctor.model.stack import Service, Stack
+from infradoctor.rules.base import Example, Rule
+from infradoctor.rules.cross._common import effective_headers
+
+COMPOSE = """\
+services:
+  nginx:
+    image: nginx:1.27
+    ports: ["80:80"]
+    volumes:
+      - ./nginx/default.conf:/etc/nginx/conf.d/default.conf:ro
+  realtime:
+    image: example/realtime:1.0
+    expose: ["8000"]
+"""
+
+BAD_CONF = """\
+server {
+    listen 80;
+    location /ws/ {
+        proxy_pass http://realtime:8000;
+        proxy_set_header Host $host;
+    }
+}
+"""
+
+GOOD_CONF = """\
+map $http_upgrade $connection_upgrade {
+    default upgrade;
+    ''      close;
+}
+
+server {
+    listen 80;
+    location /ws/ {
+        proxy_pass http://realtime:8000;
+        proxy_http_version 1.1;
+        proxy_set_header Host $host;
+        proxy_set_header Upgrade $http_upgrade;
+        proxy_set_header Connection $connection_upgrade;
+    }
+}
+"""
+
+# Inheritance trap: the location's own proxy_set_header replaces the server-level ones.
+BAD_INHERIT = """\
+server {
+    listen 80;
+    proxy_http_version 1.1;
+    proxy_set_header Upgrade $http_upgrade;
+    proxy_set_header Connection "upgrade";
+    location /socket.io/ {
+        proxy_pass http://realtime:8000;
+        proxy_set_header X-Real-IP $remote_addr;
+    }
+}
+"""
+
+WORD_TOKENS = frozenset({"ws", "wss", "socket", "sockets", "cable", "hub", "hubs",
+                         "websocket", "websockets", "realtime", "signalr", "sockjs"})
+SUBSTRINGS = ("websocket", "socket.io", "realtime", "real-time", "signalr", "sockjs",
+              "actioncable")
+# Apps known to need websockets on their main route.
+WS_APPS = ("daphne", "socket.io", "centrifugo", "soketi", "code-server", "jupyter",
+           "mattermost", "rocket.chat", "uptime-kuma", "gotify", "home-assistant",
+           "homeassistant", "actioncable", "channels_redis", "mercure", "livekit")
+
+
+def ws_looking(text: str) -> bool:
+    t = text.lower()
+    if any(s in t for s in SUBSTRINGS):
+        return True
+    return any(w in WORD_TOKENS for w in re.split(r"[^a-z0-9]+", t))
+
+
+def _location_path(route: ProxyRoute) -> str:
+    if route.location_block is None:
+        return ""
+    args = [a for a in route.location_block.args if a not in ("=", "~", "~*", "^~", "@")]
+    return " ".join(args)
+
+
+class WebsocketRouteWithoutUpgrade(Rule):
+    code = "XF007"
+    name = "websocket-route-without-upgrade"
+    title = "websocket route proxied without Upgrade/Connection headers"
+    severity = Severity.ERROR
+    category = "cross-file"
+    why = (
+        "`Upgrade` and `Connection` are hop-by-hop headers: nginx does not pass them to the "
+        "upstream unless told to, and by default it talks HTTP/1.0 to upstreams, which has "
+        "no upgrade mechanism. The websocket handshake reaches the app as a plain GET, the "
+        "app answers 400/426 or a normal page, and the client keeps reconnecting (or falls "
+        "back to long polling). Remember that a location with any proxy_set_header of its "
+        "own drops every proxy_set_header inherited from the server or http level.")
+    how_to_fix = (
+        "In the location (or a level it inherits from, with no proxy_set_header below it): "
+        "`proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade; "
+        "proxy_set_header Connection $connection_upgrade;` with "
+        "`map $http_upgrade $connection_upgrade { default upgrade; '' close; }` in http{}. "
+        "Raise proxy_read_timeout for idle sockets.")
+    fixable = "safe"
+    references = ("https://nginx.org/en/docs/http/websocket.html",)
+    examples = (
+        Example(bad={"docker-compose.yml": COMPOSE, "nginx/default.conf": BAD_CONF},
+                good={"docker-compose.yml": COMPOSE, "nginx/default.conf": GOOD_CONF},
+                description="/ws/ without any upgrade headers"),
+        Example(bad={"docker-compose.yml": COMPOSE, "nginx/default.conf": BAD_INHERIT},
+                good={"docker-compose.yml": COMPOSE, "nginx/default.conf": GOOD_CONF},
+                description="location-level proxy_set_header hides the server-level Upgrade"),
+    )
+
+    def check(self, stack: Stack) -> Iterator[Finding]:
+        services: dict[int, list[Service]] = {}
+        for project in stack.projects:
+            for rt in project.targets:
+                if rt.service is not None:
+                    services.setdefault(id(rt.route), []).append(rt.service)
+        for cfg in stack.nginx:
+            for route in cfg.routes:
+                if route.kind != "proxy":
+                    continue
+                reason = self._why_ws(route, services.get(id(route), []))
+                if reason is None:
+                    continue
+                missing = self._missing(route)
+                if not missing:
+                    continue
+                project = next((p for p in stack.projects if cfg in p.nginx), None)
+                svc_names = sorted({s.name for s in services.get(id(route), [])})
+                yield self.finding(
+                    route.directive.location,
+                    f"{reason} but the route lacks {', '.join(missing)}: the websocket "
+                    f"handshake reaches the app as plain HTTP",
+                    subject=_location_path(route) or route.raw,
+                    data={"config": cfg.root_file,
+                          "project": project.name if project else None,
+                          "location": _location_path(route), "missing": missing,
+                          "upstream": route.upstream.name if route.upstream else None,
+                          "service": svc_names[0] if svc_names else None,
+                          "target_service": svc_names[0] if svc_names else None},
+                )
+
+    def _why_ws(self, route: ProxyRoute, services: list[Service]) -> str | None:
+        path = _location_path(route)
+        if path and ws_looking(path):
+            return f"location {path} looks like a websocket endpoint"
+        if route.upstream is not None and ws_looking(route.upstream.name):
+            return f"upstream '{route.upstream.name}' looks like a websocket backend"
+        for t in route.targets:
+            if t.host and not t.has_variables and ws_looking(t.host.split(".")[0]):
+                return f"target '{t.host}' looks like a websocket backend"
+        for svc in services:
+            if ws_looking(svc.name):
+                return f"service '{svc.name}' looks like a websocket backend"
+            if mentions(svc, WS_APPS):
+                return f"service '{svc.name}' runs an app that uses websockets"
+        return None
+
+    def _missing(self, route: ProxyRoute) -> list[str]:
+        cfg = route.config
+        ctx = route.context
+        headers = effective_headers(cfg, ctx)
+        missing: list[str] = []
+        version = cfg.effective_value(ctx, "proxy_http_version")
+        if version is None or not version.args or version.args[0] != "1.1":
+            missing.append("proxy_http_version 1.1")
+        upgrade = headers.get("upgrade", "").lower()
+        if "upgrade" not in upgrade and "websocket" not in upgrade:
+            missing.append("proxy_set_header Upgrade $http_upgrade")
+        connection = headers.get("connection", "").lower()
+        if "upgrade" not in connection and "$http_connection" not in connection:
+            missing.append("proxy_set_header Connection $connection_upgrade")
+        return missing

@@ -1,0 +1,170 @@
+"""XF013: nginx writes log files into a bind-mounted host directory nobody rotates."""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from collections.abc import Iterator
+from pathlib import Path
+
+from infradoctor.findings import Finding, Severity
+from infradoctor.loaders.listen import is_web_server_service
+from infradoctor.model.nginx import NginxConfig
+from infradoctor.model.stack import Project, Service, Stack
+from infradoctor.rules.base import Example, Rule
+
+BAD = """\
+services:
+  nginx:
+    image: nginx:1.27
+    ports: ["80:80"]
+    volumes:
+      - ./nginx/default.conf:/etc/nginx/conf.d/default.conf:ro
+      - ./nginx/logs:/var/log/nginx
+"""
+
+CONF = """\
+server {
+    listen 80;
+    location / {
+        root /usr/share/nginx/html;
+    }
+}
+"""
+
+LOGROTATE = """\
+/srv/app/nginx/logs/*.log {
+    daily
+    rotate 14
+    compress
+    missingok
+    notifempty
+    sharedscripts
+    postrotate
+        docker compose -f /srv/app/docker-compose.yml exec nginx nginx -s reopen
+    endscript
+}
+"""
+
+NON_FILE_PREFIXES = ("/dev/stdout", "/dev/stderr", "/proc/self/fd/", "syslog:", "off",
+                     "memory:", "stderr")
+DEFAULT_LOG_DIR = "/var/log/nginx"
+SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", "vendor",
+                       ".tox", "dist", "build", "target"})
+
+
+def _logrotate_in_tree(stack: Stack) -> bool:
+    """A logrotate config anywhere in the scanned tree (files named *logrotate*)."""
+    if any("logrotate" in rel.lower() for rel in stack.files):
+        return True
+    root = stack.root
+    base_depth = len(root.parts)
+    seen = 0
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d not in SKIP_DIRS and not d.startswith(".")]
+        if len(Path(dirpath).parts) - base_depth >= 6:
+            dirnames[:] = []
+        if "logrotate" in dirpath.lower() or any("logrotate" in f.lower() for f in filenames):
+            return True
+        seen += len(filenames)
+        if seen > 20000:
+            break
+    return False
+
+
+def _log_paths(configs: list[NginxConfig]) -> tuple[list[str], bool]:
+    """(directories nginx writes log files to, whether any access_log is explicitly off or
+    sent to stdout/syslog)."""
+    dirs: list[str] = []
+    redirected = False
+    for cfg in configs:
+        for d in cfg.walk():
+            if d.name not in ("access_log", "error_log") or not d.args:
+                continue
+            dest = d.args[0]
+            if dest.startswith(NON_FILE_PREFIXES):
+                if d.name == "access_log":
+                    redirected = True
+                continue
+            if dest.startswith("/"):
+                dirs.append(posixpath.dirname(dest))
+    return dirs, redirected
+
+
+def _covers(mount_target: str, log_dir: str) -> bool:
+    m = mount_target.rstrip("/") or "/"
+    return log_dir == m or log_dir.startswith(m + "/")
+
+
+class NginxLogsBindMountedWithoutRotation(Rule):
+    code = "XF013"
+    name = "nginx-logs-bind-mounted-without-rotation"
+    title = "nginx log files go to a bind-mounted host directory with no rotation"
+    severity = Severity.WARNING
+    category = "logging"
+    why = (
+        "The official nginx image symlinks /var/log/nginx/access.log and error.log to "
+        "stdout/stderr. Bind-mounting a host directory over /var/log/nginx hides those "
+        "symlinks: nginx writes real files that grow forever, outside Docker's log "
+        "rotation. When the disk fills, nginx can no longer write its proxy temp files and "
+        "answers 502 (`open() ... failed (28: No space left on device)`), the database "
+        "stops accepting writes and the host becomes unmanageable.")
+    how_to_fix = (
+        "Either drop the log mount (keep the stdout symlinks and limit the json-file "
+        "driver with max-size/max-file), or rotate the files on the host: a logrotate "
+        "entry for the directory with `postrotate ... nginx -s reopen` (`infradoctor fix "
+        "--write-logrotate` writes one), or `copytruncate`.")
+    references = (
+        "https://github.com/nginxinc/docker-nginx/blob/master/mainline/debian/Dockerfile",
+        "https://nginx.org/en/docs/control.html#logs",
+    )
+    examples = (
+        Example(bad={"docker-compose.yml": BAD, "nginx/default.conf": CONF},
+                good={"docker-compose.yml": BAD, "nginx/default.conf": CONF,
+                      "deploy/logrotate/nginx": LOGROTATE},
+                description="logs on the host, nothing rotates them"),
+        Example(bad={"docker-compose.yml": BAD, "nginx/default.conf": CONF},
+                good={"docker-compose.yml": BAD.replace(
+                    "      - ./nginx/logs:/var/log/nginx\n", ""),
+                      "nginx/default.conf": CONF},
+                description="no log mount: logs stay on stdout"),
+    )
+
+    def check(self, stack: Stack) -> Iterator[Finding]:
+        rotated: bool | None = None
+        for project in stack.projects:
+            for svc in project.services.values():
+                for finding in self._check_service(stack, project, svc):
+                    if rotated is None:
+                        rotated = _logrotate_in_tree(stack) or any(
+                            "logrotate" in s.image_name for s in stack.services)
+                    if rotated:
+                        return
+                    yield finding
+
+    def _check_service(self, stack: Stack, project: Project, svc: Service) -> Iterator[Finding]:
+        carries = [c for c in project.nginx if project.nginx_service.get(c.root_file) == svc.name]
+        if not carries and not is_web_server_service(svc):
+            return
+        if svc.logging is not None and svc.logging.driver is not None:
+            return
+        dirs, redirected = _log_paths(carries)
+        if redirected and not dirs:
+            return
+        log_dirs = list(dict.fromkeys([DEFAULT_LOG_DIR, *dirs]))
+        for m in svc.volumes:
+            if m.type != "bind" or not m.target:
+                continue
+            hit = next((d for d in log_dirs if _covers(m.target, d)), None)
+            if hit is None:
+                continue
+            yield self.finding(
+                m.location,
+                f"'{svc.name}' writes nginx logs ({hit}) to the host directory "
+                f"'{m.source}' and nothing in the tree rotates them (no logrotate config, "
+                f"no log driver, access_log not off): the disk fills up",
+                subject=svc.name,
+                data={"project": project.name, "service": svc.name,
+                      "host_path": m.source, "target": m.target, "log_dir": hit,
+                      "config": carries[0].root_file if carries else None},
+            )

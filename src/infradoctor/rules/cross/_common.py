@@ -1,0 +1,106 @@
+"""Helpers shared by the cross-file rules (package-private)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+from infradoctor.model.nginx import Directive, NginxConfig, ProxyRoute
+from infradoctor.model.stack import Project, ResolvedTarget, Service, Stack
+
+DNS_VIAS = frozenset({"service-name", "alias", "container_name", "hostname"})
+
+
+def project_targets(stack: Stack) -> Iterator[tuple[Project, ResolvedTarget]]:
+    for project in stack.projects:
+        for rt in project.targets:
+            yield project, rt
+
+
+def nginx_service_of(project: Project, cfg: NginxConfig) -> Service | None:
+    name = project.nginx_service.get(cfg.root_file)
+    return project.services.get(name) if name else None
+
+
+def levenshtein(a: str, b: str) -> int:
+    if a == b:
+        return 0
+    if len(a) < len(b):
+        a, b = b, a
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def closest(name: str, candidates: Iterable[str]) -> str | None:
+    """The candidate nearest to `name` by edit distance, if it is plausibly a typo or a
+    decorated form (`auth-service` for `auth`)."""
+    name_l = name.lower()
+    best: tuple[int, str] | None = None
+    for cand in dict.fromkeys(candidates):
+        c = cand.lower()
+        dist = levenshtein(name_l, c)
+        parts = set(re.split(r"[-_.]", name_l))
+        if c in parts or name_l in set(re.split(r"[-_.]", c)):
+            dist = min(dist, 2)
+        if best is None or dist < best[0]:
+            best = (dist, cand)
+    if best is None:
+        return None
+    limit = max(2, len(name) // 3)
+    return best[1] if best[0] <= limit else None
+
+
+def dns_names(project: Project) -> list[str]:
+    """Every name compose DNS answers for in the project."""
+    names: list[str] = []
+    for svc in project.services.values():
+        names.append(svc.name)
+        names += [a for aliases in svc.networks.values() for a in aliases]
+        if svc.container_name:
+            names.append(svc.container_name)
+        if svc.hostname:
+            names.append(svc.hostname)
+    return names
+
+
+TIME_RE = re.compile(r"(\d+)(ms|s|m|h|d|w|M|y)?")
+TIME_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800,
+              "M": 2592000, "y": 31536000, None: 1}
+
+
+def nginx_seconds(text: str) -> float | None:
+    """nginx time syntax: `60`, `60s`, `1m30s`, `500ms`."""
+    text = text.strip()
+    if not text:
+        return None
+    pos = 0
+    total = 0.0
+    for m in TIME_RE.finditer(text):
+        if m.start() != pos:
+            return None
+        total += int(m.group(1)) * TIME_UNITS[m.group(2)]
+        pos = m.end()
+    return total if pos == len(text) else None
+
+
+def effective_headers(cfg: NginxConfig, block: Directive, prefix: str = "proxy") -> dict[str, str]:
+    """Header name (lower-case) -> value of the `<prefix>_set_header`s in effect."""
+    out: dict[str, str] = {}
+    for d in cfg.effective(block, f"{prefix}_set_header"):
+        if len(d.args) >= 2:
+            out[d.args[0].lower()] = " ".join(d.args[1:])
+    return out
+
+
+def route_label(route: ProxyRoute) -> str:
+    where = f"location {route.path}" if route.path else "server"
+    return f"{route.directive.name} {route.raw} ({where})"
+
+
+def fmt_seconds(value: float) -> str:
+    return f"{int(value)}s" if value == int(value) else f"{value}s"
