@@ -1,0 +1,174 @@
+"""nginx access.log: status counts, 5xx over time and per upstream peer.
+
+Understands the `combined` format and its common variants: the Docker image's `main`
+(extra "$http_x_forwarded_for"), formats with `$upstream_addr $upstream_status ...` appended
+positionally or as `key=value` pairs (`upstream_addr=`, `ua=`, `us=`, `upstream_status=`,
+`rt=`), and JSON lines (`log_format ... escape=json`). The access log is the measure of
+impact: error.log lines include retries that users never saw.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from infradoctor.diagnose.errorlog import access_time, iso_time
+
+_COMBINED = re.compile(
+    r'^(\S+) \S+ (\S+) (\[[^\]]+\]) "((?:[^"\\]|\\.)*)" (\d{3}) (\d+|-)'
+)
+_TIME = re.compile(r"\[(\d\d)/(\w{3})/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-]\d{4})\]")
+_KV = re.compile(r'\b([A-Za-z_]+)=("(?:[^"\\]|\\.)*"|\S+)')
+_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
+_ADDR = r"(?:\d{1,3}(?:\.\d{1,3}){3}:\d+|\[[0-9a-fA-F:]+\]:\d+|unix:\S+?|[\w.-]+:\d+)"
+_ADDR_LIST = re.compile(rf"(?<!\S)({_ADDR}(?:(?:, | : ){_ADDR})*)(?:\s+((?:\d{{3}}|-)"
+                        rf"(?:(?:, | : )(?:\d{{3}}|-))*))?")
+UPSTREAM_ADDR_KEYS = ("upstream_addr", "ua", "upstream", "u_addr", "upaddr", "upstream_address")
+UPSTREAM_STATUS_KEYS = ("upstream_status", "us", "u_status", "upstatus", "ups")
+ERROR_STATUSES = (500, 502, 503, 504)
+
+
+@dataclass(slots=True)
+class AccessLine:
+    lineno: int
+    raw: str
+    ts: float | None
+    status: int
+    request: str | None
+    upstream_addr: str | None = None
+    upstream_status: str | None = None
+
+
+@dataclass(slots=True)
+class AccessSummary:
+    """Counts over the window. `per_minute` maps minute start (epoch) -> status counts
+    (only the statuses in ERROR_STATUSES plus a "total" key), for the timeline."""
+
+    lines_total: int = 0
+    parsed: int = 0
+    statuses: Counter[int] = field(default_factory=Counter)
+    per_minute: dict[int, Counter[str]] = field(default_factory=dict)
+    upstreams: Counter[tuple[str, str]] = field(default_factory=Counter)  # (peer, status)
+    samples: dict[int, list[tuple[str, AccessLine]]] = field(default_factory=dict)
+    first: float | None = None
+    last: float | None = None
+    has_upstream_fields: bool = False
+
+    def add(self, source: str, line: AccessLine) -> None:
+        self.parsed += 1
+        self.statuses[line.status] += 1
+        if line.ts is not None:
+            self.first = line.ts if self.first is None else min(self.first, line.ts)
+            self.last = line.ts if self.last is None else max(self.last, line.ts)
+            minute = int(line.ts // 60) * 60
+            bucket = self.per_minute.get(minute)
+            if bucket is None:
+                bucket = self.per_minute[minute] = Counter()
+            bucket["total"] += 1
+            if line.status in ERROR_STATUSES:
+                bucket[str(line.status)] += 1
+        if line.upstream_addr:
+            self.has_upstream_fields = True
+            addrs = re.split(r", | : ", line.upstream_addr)
+            stats = re.split(r", | : ", line.upstream_status or "")
+            for i, addr in enumerate(addrs):
+                status = stats[i] if i < len(stats) else "-"
+                self.upstreams[(addr.strip(), status.strip())] += 1
+        if line.status >= 500:
+            keep = self.samples.setdefault(line.status, [])
+            if len(keep) < 5:
+                keep.append((source, line))
+
+    @property
+    def errors_5xx(self) -> int:
+        return sum(n for s, n in self.statuses.items() if s >= 500)
+
+    def count(self, *statuses: int) -> int:
+        return sum(self.statuses.get(s, 0) for s in statuses)
+
+
+def parse_line(raw: str, lineno: int = 0) -> AccessLine | None:
+    """Parse one access log line (combined-like or JSON); None if unrecognised."""
+    raw = raw.rstrip("\r\n")
+    if raw.startswith("{"):
+        return _parse_json(raw, lineno)
+    m = _COMBINED.match(raw)
+    if m is None:
+        return None
+    tm = _TIME.match(m.group(3))
+    ts = access_time(tm) if tm else None
+    line = AccessLine(lineno, raw, ts, int(m.group(5)), m.group(4))
+    rest = raw[m.end():]
+    if "=" in rest:
+        for key, value in _KV.findall(rest):
+            k = key.lower()
+            v = value[1:-1] if value.startswith('"') else value
+            if k in UPSTREAM_ADDR_KEYS and v != "-":
+                line.upstream_addr = v
+            elif k in UPSTREAM_STATUS_KEYS:
+                line.upstream_status = v
+    if line.upstream_addr is None:
+        # positional: drop the quoted fields (referer, UA, XFF) and look for peer lists
+        bare = _QUOTED.sub(" ", rest)
+        am = _ADDR_LIST.search(bare)
+        if am is not None:
+            line.upstream_addr = am.group(1)
+            line.upstream_status = am.group(2)
+    return line
+
+
+def _parse_json(raw: str, lineno: int) -> AccessLine | None:
+    try:
+        obj = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(obj, dict):
+        return None
+    status = obj.get("status")
+    try:
+        code = int(str(status))
+    except ValueError:
+        return None
+    ts: float | None = None
+    for key in ("time_iso8601", "@timestamp", "time", "timestamp", "time_local"):
+        value = obj.get(key)
+        if isinstance(value, str):
+            tm = _TIME.search(f"[{value}]") if "/" in value else None
+            ts = access_time(tm) if tm else iso_time(value)
+            if ts is not None:
+                break
+        elif isinstance(value, (int, float)):
+            ts = float(value)
+            break
+    request = obj.get("request") or obj.get("uri")
+    line = AccessLine(lineno, raw, ts, code, str(request) if request else None)
+    for key in UPSTREAM_ADDR_KEYS:
+        if obj.get(key) not in (None, "", "-"):
+            line.upstream_addr = str(obj[key])
+            break
+    for key in UPSTREAM_STATUS_KEYS:
+        if obj.get(key) not in (None, ""):
+            line.upstream_status = str(obj[key])
+            break
+    return line
+
+
+def summarize(texts: Iterable[tuple[str, str]], since: float | None = None) -> AccessSummary:
+    """Count statuses over (source, text) windows of access logs."""
+    summary = AccessSummary()
+    for source, text in texts:
+        for lineno, raw in enumerate(text.splitlines(), 1):
+            summary.lines_total += 1
+            line = parse_line(raw, lineno)
+            if line is None:
+                continue
+            if since is not None and line.ts is not None and line.ts < since:
+                continue
+            summary.add(source, line)
+    return summary
+
+
+__all__ = ["AccessLine", "AccessSummary", "ERROR_STATUSES", "parse_line", "summarize"]

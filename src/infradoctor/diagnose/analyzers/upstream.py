@@ -1,0 +1,399 @@
+"""Upstream failures: join each failing peer in error.log to the container behind it and
+let that container's state decide the cause.
+
+Join key: the `upstream: "http://172.18.0.5:8000/..."` field -> the container holding that
+IP (NetworkSettings.Networks.*.IPAddress). A stopped container loses its IP, so an IP that
+no container has is matched through the nginx config instead (the name nginx resolved for
+that port): a stopped container there is `container-stopped`, a running one with a new IP
+is `stale-upstream-ip`."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from infradoctor.diagnose.analyzers.base import Diagnosis, make
+from infradoctor.diagnose.analyzers.facts import (
+    Container,
+    Facts,
+    facts_for,
+    fmt_time,
+)
+from infradoctor.diagnose.errorlog import ErrorLine, PeerFailures
+from infradoctor.diagnose.evidence import Bundle
+
+PEER_KINDS = frozenset({
+    "refused", "unreachable", "timeout", "socket-missing", "permission", "backlog",
+    "ephemeral-ports", "reset", "closed", "too-big-header", "invalid-header", "ssl", "dns",
+    "no-resolver", "host-not-found", "no-port", "no-live-upstreams",
+})
+KIND_TEXT = {
+    "refused": "connection refused (111)",
+    "unreachable": "no route to host (113)",
+    "timeout": "upstream timed out (110)",
+    "socket-missing": "unix socket missing (2)",
+    "permission": "permission denied (13)",
+    "backlog": "socket backlog full (11)",
+    "ephemeral-ports": "cannot assign requested address (99)",
+    "reset": "connection reset by peer (104)",
+    "closed": "upstream prematurely closed connection",
+    "too-big-header": "upstream sent too big header",
+    "invalid-header": "upstream sent an invalid response",
+    "ssl": "SSL handshake to upstream failed",
+    "dns": "could not be resolved",
+    "no-resolver": "no resolver defined",
+    "host-not-found": "host not found in upstream",
+    "no-port": "no port in upstream",
+    "no-live-upstreams": "no live upstreams",
+}
+# line kind -> cause when the state of the target does not explain it
+KIND_CAUSE = {
+    "refused": "upstream-refused",
+    "unreachable": "stale-upstream-ip",
+    "timeout": "upstream-timeout",
+    "socket-missing": "socket-missing",
+    "permission": "socket-missing",
+    "backlog": "upstream-timeout",
+    "ephemeral-ports": "fd-exhausted",
+    "reset": "upstream-closed-connection",
+    "closed": "upstream-closed-connection",
+    "too-big-header": "header-too-big",
+    "invalid-header": "upstream-invalid-response",
+    "ssl": "upstream-tls-mismatch",
+    "dns": "dns-unresolvable",
+    "no-resolver": "dns-unresolvable",
+    "host-not-found": "dns-unresolvable",
+    "no-port": "dns-unresolvable",
+    "no-live-upstreams": "upstream-unavailable",
+}
+CONNECT_KINDS = frozenset({"refused", "unreachable"})
+CRASHLOOP_RESTARTS = 3
+
+
+def describe(kinds: Counter[str]) -> str:
+    return ", ".join(f"{KIND_TEXT.get(k, k)} x{n}" for k, n in kinds.most_common())
+
+
+def oom_lines_for(f: Facts, c: Container) -> list[tuple[int, str]]:
+    """Kernel OOM-killer lines (host/oom.txt) that name this container's cgroup."""
+    text = f.bundle.read_text("host/oom.txt") or ""
+    short = c.id[:12]
+    if not short:
+        return []
+    return [(i, ln) for i, ln in enumerate(text.splitlines(), 1) if short in ln]
+
+
+def state_cause(f: Facts, c: Container) -> tuple[str, float, str] | None:
+    """The container-level cause (oom-killed, crashloop, stopped) or None if it runs."""
+    code = c.exit_code
+    if c.oom_killed:
+        return "oom-killed", 0.95, (
+            f"{c.name} was killed by the OOM killer (OOMKilled=true, exit code {code}"
+            f"{', memory limit ' + _mib(c.memory_limit) if c.memory_limit else ''})")
+    oom = oom_lines_for(f, c)
+    if oom and (code == 137 or c.restart_count > 0 or not c.running):
+        return "oom-killed", 0.85, (
+            f"the kernel OOM killer killed {c.name} "
+            f"(host/oom.txt; restarts {c.restart_count}, last exit code {code})")
+    if c.restarting or (c.restart_count >= CRASHLOOP_RESTARTS and c.status != "exited"):
+        return "container-crashloop", 0.85, (
+            f"{c.name} is crash-looping: {c.restart_count} restarts, status {c.status}, "
+            f"last exit code {code}")
+    if not c.running:
+        when = fmt_time(c.finished_at) if c.finished_at else "unknown time"
+        return "container-stopped", 0.9, (
+            f"{c.name} is {c.status} (exit code {code}, since {when}"
+            f"{', no restart policy' if c.restart_policy in (None, 'no') else ''})")
+    return None
+
+
+def _mib(n: int | None) -> str:
+    return f"{(n or 0) / 1048576:.0f} MiB"
+
+
+def container_evidence(d: Diagnosis, f: Facts, c: Container) -> None:
+    st = c.state
+    bits = [f"Status={c.status}", f"ExitCode={c.exit_code}", f"OOMKilled={c.oom_killed}",
+            f"RestartCount={c.restart_count}"]
+    if st.get("StartedAt"):
+        bits.append(f"StartedAt={st.get('StartedAt')}")
+    if st.get("FinishedAt") and not str(st.get("FinishedAt")).startswith("0001"):
+        bits.append(f"FinishedAt={st.get('FinishedAt')}")
+    if c.memory_limit:
+        bits.append(f"Memory={c.memory_limit}")
+    if c.ips:
+        bits.append(f"IPs={','.join(c.ips)}")
+    d.add_evidence("docker/containers.json", None, f"{c.name}: " + " ".join(bits))
+    for lineno, ln in oom_lines_for(f, c)[:2]:
+        d.add_evidence("host/oom.txt", lineno, ln)
+
+
+def log_evidence(d: Diagnosis, lines: list[ErrorLine], limit: int = 4) -> None:
+    """Quote a representative few: the first line of each kind, then the last line."""
+    picked: list[ErrorLine] = []
+    seen: set[str] = set()
+    for ln in lines:
+        if ln.kind not in seen:
+            seen.add(ln.kind)
+            picked.append(ln)
+    if lines and lines[-1] not in picked:
+        picked.append(lines[-1])
+    for ln in picked[:limit]:
+        d.add_evidence(ln.source, ln.lineno, ln.raw)
+
+
+def impact(f: Facts, address: str | None) -> tuple[int, str]:
+    """How many requests the access log shows failing for this peer (or overall)."""
+    acc = f.access
+    if address and acc.has_upstream_fields:
+        n = sum(cnt for (addr, st), cnt in acc.upstreams.items()
+                if addr == address and st in ("502", "504", "500"))
+        return n, f"{n} requests to {address} failed (access log)"
+    n = acc.count(502, 504)
+    return n, f"{n} requests answered 502/504 (access log)" if acc.parsed else ""
+
+
+def _upstream_label(f: Facts, pf: PeerFailures, c: Container | None) -> str | None:
+    """The name nginx uses for this peer: upstream group or proxy_pass host."""
+    key = pf.key
+    if key.startswith(("group:", "name:")):
+        return key.split(":", 1)[1]
+    port = pf.peer.port if pf.peer else None
+    for t in f.targets:
+        if t.port != port or not t.host:
+            continue
+        if c is not None and t.host.lower() in c.names:
+            return t.group or t.host
+        if pf.peer and t.host == pf.peer.host:
+            return t.group or t.host
+    return None
+
+
+def _resolve(f: Facts, pf: PeerFailures) -> tuple[Container | None, str]:
+    """Find the container behind a failing peer; the second value says how."""
+    key = pf.key
+    if key.startswith("name:"):
+        host = key[5:].rsplit(":", 1)[0] if key[5:].count(":") == 1 else key[5:]
+        c = f.container_by_name(host)
+        return c, "name" if c else "none"
+    if key.startswith("group:"):
+        group = key[6:]
+        members: list[Container] = []
+        for t in f.groups.get(group, []):
+            c = f.container_by_ip(t.host) or f.container_by_name(t.host)
+            if c is not None:
+                members.append(c)
+        members.sort(key=lambda c: c.running)
+        return (members[0], "group") if members else (None, "none")
+    peer = pf.peer
+    if peer is None or peer.unix:
+        return None, "none"
+    c = f.container_by_ip(peer.host)
+    if c is not None:
+        return c, "ip"
+    c = f.container_by_name(peer.host)
+    if c is not None:
+        return c, "name"
+    # The IP belongs to no container now: which name does nginx use for this port?
+    candidates: list[Container] = []
+    for t in f.targets_for_port(peer.port):
+        for cand in f.containers_by_name(t.host):
+            if cand not in candidates:
+                candidates.append(cand)
+    if len(candidates) == 1 or (candidates and all(not x.running for x in candidates)):
+        return candidates[0], "config"
+    stopped = [x for x in f.containers if not x.running and peer.port in x.exposed_ports]
+    if len(stopped) == 1:
+        return stopped[0], "port"
+    return None, "none"
+
+
+def diagnose_peer(f: Facts, pf: PeerFailures) -> Diagnosis | None:
+    lines = [ln for ln in pf.lines if ln.kind in PEER_KINDS]
+    if not lines:
+        return None
+    kinds = Counter({k: n for k, n in pf.kinds.items() if k in PEER_KINDS})
+    main = kinds.most_common(1)[0][0]
+    peer = pf.peer
+    address = peer.address if peer and not pf.key.startswith(("name:", "group:")) else None
+    c, how = _resolve(f, pf)
+    requests = len(pf.requests) or sum(kinds.values())
+    subject: dict[str, str | None] = {"upstream": _upstream_label(f, pf, c), "address": address}
+    if c is not None:
+        subject.update(c.subject())
+    n_failed, impact_text = impact(f, address)
+    seen = f"{requests} failed requests between {fmt_time(pf.first)} and {fmt_time(pf.last)}"
+    where = address or subject.get("upstream") or pf.key
+    symptoms = f"nginx logged {describe(kinds)} for {where}"
+    values: dict[str, Any] = {"address": address, "error_log": lines[0].source,
+                              "host": lines[0].host or "<server_name>",
+                              "path": peer.unix if peer and peer.unix else None}
+
+    cause, conf, head = _decide(f, pf, main, c, how, address)
+    summary = f"{head}. {symptoms} ({seen})" + (f"; {impact_text}" if impact_text else "")
+    plan = _specific_plan(cause, c, address, f, pf)
+    d = make(cause, "error", conf, summary, subject, values, plan=plan)
+    d.first_seen = pf.first
+    d.requests = max(requests, n_failed)
+    log_evidence(d, lines)
+    if c is not None:
+        container_evidence(d, f, c)
+        _listening_evidence(d, c)
+    _access_evidence(d, f, address)
+    _config_evidence(d, f, pf, c)
+    return d
+
+
+def _decide(f: Facts, pf: PeerFailures, main: str, c: Container | None, how: str,
+            address: str | None) -> tuple[str, float, str]:
+    peer = pf.peer
+    if c is not None:
+        state = state_cause(f, c)
+        if state is not None:
+            cause, conf, head = state
+            if how in ("config", "port"):
+                head += f"; its address {address} is gone while it is down"
+                conf -= 0.05
+            elif how == "name" and main in ("dns", "host-not-found"):
+                head += " (Docker's DNS drops the names of stopped containers)"
+            return cause, conf, head
+        if how == "config" and address and address.split(":")[0] not in c.ips:
+            return "stale-upstream-ip", 0.85, (
+                f"nginx connects to {address}, but {c.name} now has "
+                f"{', '.join(c.ips) or 'another address'} (recreated after nginx resolved "
+                f"its name)")
+        if main in CONNECT_KINDS and peer is not None and peer.port is not None:
+            return _listen_cause(c, peer.port)
+        if main in ("closed", "reset") and c.restart_count > 0 and c.started_at and pf.first \
+                and c.started_at >= pf.first - 300:
+            return "upstream-closed-connection", 0.75, (
+                f"{c.name} closed connections mid-request and restarted at "
+                f"{fmt_time(c.started_at)} ({c.restart_count} restarts, last exit code "
+                f"{c.exit_code}): the process died during requests")
+        if main in ("dns", "host-not-found"):
+            return "dns-unresolvable", 0.7, (
+                f"nginx cannot resolve {pf.key.split(':', 1)[1]} although {c.name} runs: "
+                f"it is probably not on a network nginx shares")
+        cause = KIND_CAUSE.get(main, "upstream-refused")
+        return cause, 0.8, f"{c.name} is running, but {KIND_TEXT.get(main, main)}"
+    # no container behind the peer
+    if pf.key.startswith("name:"):
+        name = pf.key[5:]
+        return "dns-unresolvable", 0.85, f"nginx cannot resolve the upstream name {name}"
+    if peer is not None and peer.unix:
+        if main == "permission":
+            return "socket-missing", 0.7, (
+                f"nginx may not connect to the unix socket {peer.unix} (permission denied)")
+        if main == "refused":
+            return "socket-missing", 0.8, (
+                f"the unix socket {peer.unix} exists but nothing accepts on it (stale socket "
+                f"file: the app server is not running)")
+        return "socket-missing", 0.9, f"the unix socket {peer.unix} does not exist"
+    if pf.key.startswith("group:"):
+        return "upstream-unavailable", 0.6, (
+            f"every server of upstream {pf.key[6:]} was marked failed")
+    ip = peer.host if peer else None
+    if main in (*CONNECT_KINDS, "timeout") and ip and f.containers:
+        if f.in_docker_network(ip):
+            return "stale-upstream-ip", 0.8, (
+                f"no container has the address {address} any more (it is inside a Docker "
+                f"network): nginx is using a stale IP")
+        if main == "unreachable":
+            return "stale-upstream-ip", 0.5, f"{address} is unreachable and no container has it"
+    if main == "refused" and ip and (ip.startswith("127.") or ip == "::1"):
+        return "upstream-refused", 0.6, (
+            f"nothing listens on {address}; if nginx runs in a container, 127.0.0.1 is the "
+            f"nginx container itself, not the host")
+    if f.docker_reachable is False and main in CONNECT_KINDS:
+        return KIND_CAUSE[main], 0.5, (
+            f"{address} refuses connections (the Docker engine was not readable, so the "
+            f"container behind it is unknown)")
+    cause = KIND_CAUSE.get(main, "upstream-refused")
+    return cause, 0.7, f"{KIND_TEXT.get(main, main)} from {address or pf.key}"
+
+
+def _listen_cause(c: Container, port: int) -> tuple[str, float, str]:
+    """Running container refusing on `port`: what does it listen on instead?"""
+    if c.listening is None:
+        exposed = sorted(c.exposed_ports)
+        if exposed and port not in exposed:
+            return "port-mismatch", 0.6, (
+                f"{c.name} is running but refuses port {port}; its image exposes "
+                f"{', '.join(map(str, exposed))} (listening sockets were not collected)")
+        return "upstream-refused", 0.5, (
+            f"{c.name} is running but refuses connections on port {port} (listening "
+            f"sockets were not collected)")
+    on_port = [s for s in c.listening if s.get("port") == port]
+    wildcard = [s for s in on_port if str(s.get("address")) not in ("127.0.0.1", "::1")
+                and not str(s.get("address", "")).startswith("127.")]
+    if on_port and not wildcard:
+        return "listening-on-loopback", 0.92, (
+            f"{c.name} listens on port {port} only on "
+            f"{', '.join(sorted({str(s.get('address')) for s in on_port}))} inside its "
+            f"container, so connections to its network address are refused")
+    if wildcard:
+        return "upstream-refused", 0.4, (
+            f"{c.name} listens on port {port} now but refused connections earlier "
+            f"(it was probably restarting or starting up)")
+    others = sorted({int(s["port"]) for s in c.listening if isinstance(s.get("port"), int)})
+    if others:
+        return "port-mismatch", 0.9, (
+            f"{c.name} is running but listens on port {', '.join(map(str, others))}, "
+            f"not on {port} that nginx connects to")
+    return "port-mismatch", 0.55, (
+        f"{c.name} is running but nothing listens on any TCP port inside it (the app did "
+        f"not start its server, or listens on a unix socket)")
+
+
+def _specific_plan(cause: str, c: Container | None, address: str | None, f: Facts,
+                   pf: PeerFailures) -> list[str]:
+    steps: list[str] = []
+    if cause == "port-mismatch" and c is not None and c.listening:
+        ports = sorted({int(s["port"]) for s in c.listening if isinstance(s.get("port"), int)})
+        port = pf.peer.port if pf.peer else None
+        for t in f.targets_for_port(port):
+            steps.append(f"edit {t.file}:{t.line}: `{t.directive} {t.raw}` -> use port "
+                         f"{ports[0]} (the port {c.name} listens on), or make the app listen "
+                         f"on {port}")
+            break
+    if cause == "stale-upstream-ip":
+        steps.append("nginx -t && nginx -s reload  (re-resolves upstream names now)")
+    return steps
+
+
+def _listening_evidence(d: Diagnosis, c: Container) -> None:
+    if c.listening is None or d.cause not in ("port-mismatch", "listening-on-loopback",
+                                               "upstream-refused"):
+        return
+    socks = ", ".join(f"{s.get('address')}:{s.get('port')}/{s.get('proto')}"
+                      for s in c.listening) or "nothing"
+    d.add_evidence(f"docker/listening/{c.name}.json", None, f"{c.name} listens on: {socks}")
+
+
+def _access_evidence(d: Diagnosis, f: Facts, address: str | None) -> None:
+    for status in (502, 504):
+        for source, line in f.access.samples.get(status, [])[:2]:
+            if address and line.upstream_addr and address not in line.upstream_addr:
+                continue
+            d.add_evidence(source, line.lineno, line.raw)
+            break
+
+
+def _config_evidence(d: Diagnosis, f: Facts, pf: PeerFailures, c: Container | None) -> None:
+    port = pf.peer.port if pf.peer else None
+    label = d.subject.get("upstream")
+    for t in f.targets:
+        if (label and (t.host == label or t.group == label)) and (port is None or
+                                                                  t.port in (port, None)):
+            d.add_evidence(t.file, t.line, f"{t.directive} {t.raw};")
+            break
+
+
+def analyze(bundle: Bundle, stack: Any = None) -> list[Diagnosis]:
+    f = facts_for(bundle, stack)
+    out: list[Diagnosis] = []
+    for pf in f.errors.peers.values():
+        d = diagnose_peer(f, pf)
+        if d is not None:
+            out.append(d)
+    return out

@@ -1,0 +1,293 @@
+"""analyze(): run every analyzer over a Bundle, merge symptoms into root causes, rank.
+
+Ranking puts the most likely root cause first: severity, then the cause's place in the
+causal order (a full disk or an OOM kill explains the connection errors that follow it),
+then confidence and the number of failed requests. A container-level root (oom-killed,
+crash loop, stopped) absorbs the symptom diagnoses about the same container (connection
+refused, prematurely closed, stale IP, ...) so the report names one cause, not five."""
+
+from __future__ import annotations
+
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+from infradoctor.diagnose.analyzers.base import SEVERITY_ORDER, Diagnosis
+from infradoctor.diagnose.causes import CAUSES
+from infradoctor.diagnose.evidence import Bundle, CollectorStatus
+
+EXIT_HEALTHY = 0
+EXIT_PROBLEMS = 1
+EXIT_CANNOT_RUN = 2
+
+STATE_ROOTS = {"oom-killed": 3, "container-crashloop": 2, "container-stopped": 1}
+SYMPTOMS = frozenset({
+    "upstream-refused", "upstream-closed-connection", "stale-upstream-ip", "dns-unresolvable",
+    "port-mismatch", "listening-on-loopback", "upstream-timeout", "upstream-unavailable",
+    "healthcheck-failing", "socket-missing",
+})
+
+
+@dataclass(slots=True)
+class TimelineEvent:
+    ts: float
+    source: str  # container | kernel | error.log | access.log
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.ts)),
+                "ts": self.ts, "source": self.source, "text": self.text}
+
+
+@dataclass(slots=True)
+class DiagnoseResult:
+    diagnoses: list[Diagnosis]
+    collectors: list[CollectorStatus]
+    meta: dict[str, Any] = field(default_factory=dict)
+    impact: dict[str, Any] = field(default_factory=dict)
+    window: dict[str, Any] = field(default_factory=dict)
+    timeline: list[TimelineEvent] = field(default_factory=list)
+    not_collected: list[str] = field(default_factory=list)
+    analyzer_errors: list[str] = field(default_factory=list)
+    could_not_run: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def problems(self) -> list[Diagnosis]:
+        return [d for d in self.diagnoses if d.severity in ("error", "warning")]
+
+    @property
+    def exit_code(self) -> int:
+        if self.could_not_run:
+            return EXIT_CANNOT_RUN
+        return EXIT_PROBLEMS if self.problems else EXIT_HEALTHY
+
+    @property
+    def healthy(self) -> bool:
+        return not any(d.severity == "error" for d in self.diagnoses)
+
+
+def analyze(bundle: Bundle, stack: Any = None) -> DiagnoseResult:
+    """Diagnose a bundle (and the static stack, when the bundle carried files/)."""
+    from infradoctor.diagnose.analyzers import ANALYZERS
+    from infradoctor.diagnose.analyzers.facts import build_facts
+
+    started = time.perf_counter()
+    found: list[Diagnosis] = []
+    errors: list[str] = []
+    facts = build_facts(bundle, stack)
+    from infradoctor.diagnose.analyzers import facts as facts_module
+
+    facts_module._CACHE[id(bundle)] = (bundle, stack, facts)
+    try:
+        for name, fn in ANALYZERS:
+            try:
+                found.extend(fn(bundle, stack))
+            except Exception as exc:  # noqa: BLE001 - one analyzer must not stop the others
+                tb = traceback.extract_tb(exc.__traceback__)
+                where = f"{tb[-1].filename.rsplit('/', 1)[-1]}:{tb[-1].lineno}" if tb else "?"
+                errors.append(f"analyzer {name}: {type(exc).__name__}: {exc} ({where})")
+    finally:
+        facts_module._CACHE.pop(id(bundle), None)
+    diagnoses = rank(merge(found))
+    result = DiagnoseResult(diagnoses, list(bundle.collectors), _meta(bundle),
+                            analyzer_errors=errors)
+    result.impact = _impact(facts)
+    result.window = _window(bundle, facts)
+    result.timeline = _timeline(facts)
+    result.not_collected = _not_collected(bundle, facts)
+    result.could_not_run = _could_not_run(bundle)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+# ------------------------------------------------------------------ merging
+
+
+def _key(d: Diagnosis) -> tuple[str, str]:
+    s = d.subject
+    return d.cause, s.get("container") or s.get("address") or s.get("upstream") or \
+        s.get("path") or ""
+
+
+def _absorb(root: Diagnosis, other: Diagnosis) -> None:
+    for e in other.evidence:
+        root.add_evidence(e["source"], e["line"], e["text"])
+    for k, v in other.subject.items():
+        root.subject.setdefault(k, v)
+    if SEVERITY_ORDER[other.severity] > SEVERITY_ORDER[root.severity]:
+        root.severity = other.severity
+    if other.first_seen is not None:
+        root.first_seen = other.first_seen if root.first_seen is None else min(
+            root.first_seen, other.first_seen)
+    root.requests = max(root.requests, other.requests)
+    if other.cause != root.cause:
+        if other.cause not in root.absorbed:
+            root.absorbed.append(other.cause)
+        root.confidence = round(min(1.0, max(root.confidence, other.confidence) + 0.03), 2)
+        # the symptom's summary carries the log facts (counts, window): keep them
+        tail = other.summary.split(". ", 1)[1] if ". " in other.summary else ""
+        if tail and tail not in root.summary:
+            root.summary = f"{root.summary.rstrip('.')}. {tail}"
+    else:
+        root.confidence = max(root.confidence, other.confidence)
+        if len(other.summary) > len(root.summary):
+            root.summary = other.summary
+    for code in other.rules:
+        if code not in root.rules:
+            root.rules.append(code)
+
+
+def merge(found: list[Diagnosis]) -> list[Diagnosis]:
+    """Deduplicate (same cause and subject) and fold symptoms into their root cause."""
+    by_key: dict[tuple[str, str], Diagnosis] = {}
+    order: list[Diagnosis] = []
+    for d in found:
+        k = _key(d)
+        if k in by_key:
+            _absorb(by_key[k], d)
+        else:
+            by_key[k] = d
+            order.append(d)
+    # container-level roots absorb symptoms about the same container
+    by_container: dict[str, list[Diagnosis]] = {}
+    for d in order:
+        if d.container:
+            by_container.setdefault(d.container, []).append(d)
+    dropped: set[int] = set()
+    for group in by_container.values():
+        roots = sorted((d for d in group if d.cause in STATE_ROOTS),
+                       key=lambda d: -STATE_ROOTS[d.cause])
+        if not roots:
+            continue
+        root = roots[0]
+        for d in group:
+            if d is root:
+                continue
+            if d.cause in SYMPTOMS or d.cause in STATE_ROOTS:
+                _absorb(root, d)
+                dropped.add(id(d))
+    kept = [d for d in order if id(d) not in dropped]
+    # `no live upstreams` for a group: fold into the diagnosis about a member peer
+    for d in [x for x in kept if x.cause == "upstream-unavailable"]:
+        group = d.subject.get("upstream")
+        peers = [x for x in kept if x is not d and x.subject.get("upstream") == group
+                 and x.severity == "error"]
+        if not peers:
+            peers = [x for x in kept if x is not d and x.subject.get("address")
+                     and x.severity == "error"]
+            peers = peers if len(peers) == 1 else []
+        if peers:
+            _absorb(peers[0], d)
+            kept.remove(d)
+    invalid = [x for x in kept if x.cause == "nginx-config-invalid"]
+    for d in [x for x in kept if x.cause == "nginx-down"]:
+        if invalid:
+            _absorb(invalid[0], d)
+            kept.remove(d)
+    return kept
+
+
+def rank(diagnoses: list[Diagnosis]) -> list[Diagnosis]:
+    return sorted(diagnoses, key=lambda d: (-d.severity_rank, CAUSES[d.cause].rank,
+                                            -d.confidence, -d.requests, _key(d)))
+
+
+# ------------------------------------------------------------------ context
+
+
+def _meta(bundle: Bundle) -> dict[str, Any]:
+    keep = ("created", "host", "since", "tool_version", "uid", "utc_offset")
+    return {k: bundle.meta[k] for k in keep if k in bundle.meta}
+
+
+def _impact(f: Any) -> dict[str, Any]:
+    acc = f.access
+    return {
+        "requests": acc.parsed,
+        "errors_5xx": acc.errors_5xx,
+        "status_502": acc.count(502),
+        "status_504": acc.count(504),
+        "status_500": acc.count(500),
+        "status_503": acc.count(503),
+        "error_log_failures": f.errors.failures,
+        "failed_requests_error_log": len(f.errors.requests),
+        "access_log_first": acc.first,
+        "access_log_last": acc.last,
+    }
+
+
+def _window(bundle: Bundle, f: Any) -> dict[str, Any]:
+    firsts = [x for x in (f.errors.first, f.access.first) if x is not None]
+    lasts = [x for x in (f.errors.last, f.access.last) if x is not None]
+    return {"since_seconds": bundle.meta.get("since"),
+            "first": min(firsts) if firsts else None,
+            "last": max(lasts) if lasts else None}
+
+
+def _timeline(f: Any, limit: int = 60) -> list[TimelineEvent]:
+    from infradoctor.diagnose.errorlog import iso_time
+
+    events: list[TimelineEvent] = []
+    for c in f.containers:
+        interesting = c.restart_count > 0 or not c.running or c.oom_killed or f.is_proxied(c)
+        if not interesting:
+            continue
+        if c.started_at:
+            events.append(TimelineEvent(
+                c.started_at, "container",
+                f"{c.name} started" + (f" (restart #{c.restart_count})"
+                                       if c.restart_count else "")))
+        if c.finished_at and (not c.running or c.restart_count):
+            why = "OOM-killed" if c.oom_killed else f"exit code {c.exit_code}"
+            events.append(TimelineEvent(c.finished_at, "container", f"{c.name} exited ({why})"))
+    for line in (f.bundle.read_text("host/oom.txt") or "").splitlines():
+        ts = iso_time(line[:40].split(" ", 1)[0]) if line[:4].isdigit() else None
+        if ts is not None:
+            events.append(TimelineEvent(ts, "kernel", line.split(" ", 1)[-1][:160]))
+    for minute, n in sorted(f.errors.per_minute.items()):
+        events.append(TimelineEvent(float(minute), "error.log",
+                                    f"{n} upstream error lines in this minute"))
+    for minute, counts in sorted(f.access.per_minute.items()):
+        bad = {k: v for k, v in counts.items() if k != "total"}
+        if bad:
+            parts = ", ".join(f"{v}x {k}" for k, v in sorted(bad.items()))
+            events.append(TimelineEvent(float(minute), "access.log",
+                                        f"{parts} of {counts['total']} requests"))
+    events.sort(key=lambda e: (e.ts, e.source))
+    if len(events) > limit:
+        keep_sources = [e for e in events if e.source in ("container", "kernel")]
+        rest = [e for e in events if e.source not in ("container", "kernel")]
+        events = sorted(keep_sources[-limit // 2:] + rest[-(limit - min(len(keep_sources),
+                                                                        limit // 2)):],
+                        key=lambda e: (e.ts, e.source))
+    return events
+
+
+def _not_collected(bundle: Bundle, f: Any) -> list[str]:
+    notes: list[str] = []
+    for c in bundle.collectors:
+        if c.status in ("error", "partial", "skipped"):
+            notes.append(f"{c.name}: {c.status}" + (f" ({c.error})" if c.error else ""))
+    logs = bundle.read_json("nginx/logs.json", []) or []
+    for entry in logs if isinstance(logs, list) else []:
+        if isinstance(entry, dict) and entry.get("status") not in (None, "ok"):
+            notes.append(f"log {entry.get('path')}: {entry.get('status')}"
+                         + (f" ({entry.get('error')})" if entry.get("error") else ""))
+    if f.docker_reachable is False:
+        engine = bundle.read_json("docker/engine.json", {}) or {}
+        notes.append(f"Docker engine not reachable: {engine.get('error')}")
+    if f.containers and not any(c.listening is not None for c in f.containers if c.running):
+        notes.append("listening sockets inside containers (needs root to read other "
+                     "processes' /proc/<pid>/net)")
+    return list(dict.fromkeys(notes))
+
+
+def _could_not_run(bundle: Bundle) -> str | None:
+    if not bundle.files and not bundle.collectors:
+        return "the bundle is empty"
+    if bundle.collectors and not any(c.status in ("ok", "partial") for c in bundle.collectors):
+        if not bundle.files:
+            return "no collector produced evidence"
+    return None

@@ -1,0 +1,562 @@
+"""nginx error.log: parse lines, classify upstream failures, group them by request, and read
+a log file backwards to a time cutoff.
+
+The classification follows shared/reference/nginx-upstream-errors.md: match on the errno
+*number* (the strerror text differs between glibc and musl) and on the phase (`while
+<action>`); the `upstream: "..."` context field is the join key to a container. Every
+class carries the reference id (C1, H2, F2, ...) and the status the client got.
+"""
+
+from __future__ import annotations
+
+import calendar
+import os
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_PREFIX = re.compile(r"^(\d{4})/(\d\d)/(\d\d) (\d\d):(\d\d):(\d\d) \[(\w+)\] (\d+)#(\d+): (?:\*(\d+) )?")
+_ERRNO = re.compile(r" \((\d+): ([^)]*)\)")
+_CONTEXT_KEY = re.compile(
+    r"(client|server|request|subrequest|upstream|host|referrer|resolver): "
+    r"(\"(?:[^\"\\]|\\.)*\"|[^,]*)(?:, |$)"
+)
+_PEER = re.compile(r"^(?P<scheme>[a-z]+)://(?:unix:(?P<unix>[^:]+)(?::|$)|"
+                   r"(?P<host>\[[^\]]+\]|[^:/]+)(?::(?P<port>\d+))?)")
+_RESOLVE_NAME = re.compile(r"^(\S+) could not be resolved \((\d+): ([^)]*)\)")
+_HOST_NOT_FOUND = re.compile(r'host not found in upstream "([^"]+)"')
+_NO_RESOLVER = re.compile(r"no resolver defined to resolve (\S+)")
+_FILE_PATH = re.compile(r'(?:open|pwritev?|write|mkdir)\(\) "([^"]+)" failed')
+_TEMP_FILE = re.compile(r"buffered to a temporary file (\S+)")
+
+# (kind, reference id, status) is decided by classify(); these are the kinds that mean
+# "the client's request failed because of the upstream or nginx's own resources".
+FAILURE_KINDS = frozenset({
+    "refused", "unreachable", "timeout", "socket-missing", "permission", "backlog",
+    "ephemeral-ports", "no-live-upstreams", "fd-exhausted", "worker-connections",
+    "dns", "no-resolver", "host-not-found", "no-port", "reset", "closed", "too-big-header",
+    "invalid-header", "ssl", "disk-full", "readonly",
+})
+
+
+@dataclass(slots=True)
+class ErrorLine:
+    """One parsed error.log line. `ts` is seconds since the epoch (the log's local time
+    read as UTC, minus `utc_offset` when the bundle says what the host's offset was)."""
+
+    source: str
+    lineno: int
+    raw: str
+    ts: float | None
+    level: str
+    pid: int
+    conn: int | None
+    message: str
+    errno: int | None = None
+    errtext: str | None = None
+    action: str | None = None
+    client: str | None = None
+    server: str | None = None
+    request: str | None = None
+    upstream: str | None = None
+    host: str | None = None
+    resolver: str | None = None
+    referrer: str | None = None
+    subrequest: str | None = None
+    kind: str = "other"
+    ref: str | None = None
+    status: int | None = None
+    name: str | None = None  # host name that failed to resolve / upstream group
+    path: str | None = None  # file path for disk errors / temp files
+
+    @property
+    def is_failure(self) -> bool:
+        return self.kind in FAILURE_KINDS
+
+    @property
+    def peer(self) -> Peer | None:
+        return parse_peer(self.upstream) if self.upstream else None
+
+
+@dataclass(frozen=True, slots=True)
+class Peer:
+    """The peer named by an `upstream:` field: an IP/host and port, a unix socket, or
+    (for `no live upstreams`) an upstream group name."""
+
+    scheme: str | None
+    host: str | None
+    port: int | None
+    unix: str | None
+
+    @property
+    def address(self) -> str:
+        if self.unix:
+            return f"unix:{self.unix}"
+        if self.port is None:
+            return self.host or "?"
+        return f"{self.host}:{self.port}"
+
+
+def parse_peer(upstream: str) -> Peer | None:
+    m = _PEER.match(upstream)
+    if m is None:
+        name = upstream.strip().strip('"')
+        return Peer(None, name, None, None) if name else None
+    port = int(m.group("port")) if m.group("port") else None
+    host = m.group("host")
+    if host and host.startswith("["):
+        host = host[1:-1]
+    if port is None and host and m.group("scheme") in ("http", "https") and not _looks_ip(host):
+        port = None  # an upstream group name, e.g. http://backend/path
+    return Peer(m.group("scheme"), host, port, m.group("unix"))
+
+
+def _looks_ip(host: str) -> bool:
+    return bool(re.fullmatch(r"[\d.]+|[0-9a-fA-F:]+", host))
+
+
+def nginx_time(text: str, utc_offset: float = 0.0) -> float | None:
+    """'2026/08/21 10:00:01' -> epoch seconds."""
+    try:
+        t = (int(text[0:4]), int(text[5:7]), int(text[8:10]), int(text[11:13]),
+             int(text[14:16]), int(text[17:19]))
+        return calendar.timegm((*t, 0, 0, 0)) - utc_offset
+    except (ValueError, IndexError):
+        return None
+
+
+def parse_line(raw: str, source: str = "", lineno: int = 0,
+               utc_offset: float = 0.0) -> ErrorLine | None:
+    """Parse one error.log line; None for lines that are not nginx log lines (stderr
+    noise, continuation lines of multi-line messages)."""
+    m = _PREFIX.match(raw)
+    if m is None:
+        return None
+    g = m.groups()
+    ts = calendar.timegm((int(g[0]), int(g[1]), int(g[2]), int(g[3]), int(g[4]), int(g[5]),
+                          0, 0, 0)) - utc_offset
+    rest = raw[m.end():].rstrip("\r\n")
+    cut = rest.find(", client: ")
+    if cut == -1:
+        message, context = rest, ""
+    else:
+        message, context = rest[:cut], rest[cut + 2:]
+    line = ErrorLine(source, lineno, raw.rstrip("\r\n"), ts, g[6], int(g[7]),
+                     int(g[9]) if g[9] else None, message)
+    rcut = message.find(", resolver: ")
+    if rcut != -1:
+        line.resolver = message[rcut + 12:].strip()
+        message = message[:rcut]
+        line.message = message
+    if context:
+        for key, value in _CONTEXT_KEY.findall(context):
+            if value.startswith('"') and value.endswith('"'):
+                value = value[1:-1]
+            setattr(line, key, value)
+    wcut = message.rfind(" while ")
+    if wcut != -1:
+        line.action = message[wcut + 7:]
+        head = message[:wcut]
+    else:
+        head = message
+    em = _ERRNO.search(head)
+    if em is not None:
+        line.errno = int(em.group(1))
+        line.errtext = em.group(2)
+    classify(line)
+    return line
+
+
+def classify(line: ErrorLine) -> None:
+    """Set kind, ref (reference table id) and status from message, errno and phase."""
+    msg = line.message
+    err = line.errno
+    action = line.action or ""
+    unix = (line.upstream or "").find("unix:") != -1 or "to unix:" in msg
+
+    def set_(kind: str, ref: str | None, status: int | None) -> None:
+        line.kind, line.ref, line.status = kind, ref, status
+
+    if "upstream timed out" in msg or (err == 110 and "could not be resolved" not in msg):
+        if "connecting" in action:
+            set_("timeout", "C3", 504)
+        elif "SSL handshaking" in action:
+            set_("timeout", "T5", 504)
+        elif "sending request" in action:
+            set_("timeout", "S1", 504)
+        elif "reading response header" in action:
+            set_("timeout", "H1", 504)
+        elif action == "reading upstream":
+            set_("timeout", "B2", None)
+        else:
+            set_("timeout", None, 504)
+        return
+    if "could not be resolved" in msg:
+        rm = _RESOLVE_NAME.match(msg)
+        line.name = rm.group(1) if rm else msg.split(" ", 1)[0]
+        ref = {3: "D1", 110: "D2"}.get(err or 0, "D3")
+        set_("dns", ref, 502)
+        return
+    if "host not found in upstream" in msg:
+        hm = _HOST_NOT_FOUND.search(msg)
+        line.name = hm.group(1) if hm else None
+        set_("host-not-found", "D6", None)
+        return
+    if "no resolver defined" in msg:
+        nm = _NO_RESOLVER.search(msg)
+        line.name = nm.group(1) if nm else None
+        set_("no-resolver", "D4", 502)
+        return
+    if "while resolving" in msg or action.startswith("resolving"):
+        set_("dns", "D5", None)
+        return
+    if msg.startswith("no port in upstream"):
+        set_("no-port", "D7", 500)
+        return
+    if msg.startswith("no live upstreams"):
+        line.name = line.upstream
+        set_("no-live-upstreams", "C8", 502)
+        return
+    if "upstream server temporarily disabled" in msg:
+        set_("disabled", "C9", None)
+        return
+    if err == 28:
+        fm = _FILE_PATH.search(msg)
+        line.path = fm.group(1) if fm else None
+        status = 500 if line.path and "client" in line.path else None
+        set_("disk-full", "F5" if status == 500 else ("F2" if line.path else "F6"), status)
+        return
+    if err == 24:
+        set_("fd-exhausted", "C10" if "socket()" in msg else "accept", 500 if "socket()" in msg
+             else None)
+        return
+    if "worker_connections are not enough" in msg:
+        set_("worker-connections", "C11", 500)
+        return
+    if "prematurely closed connection" in msg and "upstream" in msg:
+        set_("closed", "B1" if action == "reading upstream" else "H2",
+             None if action == "reading upstream" else 502)
+        return
+    if "client prematurely closed" in msg or "client closed" in msg:
+        set_("client-closed", None, 499)
+        return
+    if "too big header" in msg:
+        set_("too-big-header", "H4", 502)
+        return
+    if "SSL" in msg and ("upstream" in action or "upstream" in msg):
+        set_("ssl", "T1" if "wrong version number" in msg else
+             ("T2" if "peer closed connection in SSL handshake" in msg else
+              ("T3" if "verify error" in msg else ("T4" if "does not match" in msg else "T"))),
+             502)
+        return
+    if err == 111:
+        set_("socket-missing" if unix else "refused", "C1", 502)
+        return
+    if err == 2 and ("connect()" in msg or unix):
+        set_("socket-missing", "C4", 502)
+        return
+    if err in (113, 101):
+        set_("unreachable", "C2", 502)
+        return
+    if err in (104, 32):
+        if action == "reading upstream":
+            set_("reset", "B3", None)
+        elif "sending request" in action:
+            set_("reset", "S2", 502)
+        elif "upstream" in action:
+            set_("reset", "H3", 502)
+        else:
+            set_("client-closed" if "client" in action else "reset", None, None)
+        return
+    if err == 13:
+        fm = _FILE_PATH.search(msg)
+        line.path = fm.group(1) if fm else None
+        set_("permission", "F3" if line.path else "C5", 502)
+        return
+    if err == 30:
+        fm = _FILE_PATH.search(msg)
+        line.path = fm.group(1) if fm else None
+        set_("readonly", "F3", None)
+        return
+    if err == 11 and unix:
+        set_("backlog", "C6", 502)
+        return
+    if err == 99:
+        set_("ephemeral-ports", "C7", 502)
+        return
+    if msg.startswith("upstream sent") and ("invalid" in msg or "no valid" in msg
+                                            or "Transfer-Encoding" in msg):
+        ref = "H7" if "no valid" in msg else ("B4" if "chunked" in msg else
+                                               ("H6" if "Transfer-Encoding" in msg else "H5"))
+        set_("invalid-header", ref, 200 if ref == "H7" else (None if ref == "B4" else 502))
+        return
+    if "buffered to a temporary file" in msg:
+        tm = _TEMP_FILE.search(msg)
+        line.path = tm.group(1) if tm else None
+        set_("buffered", "F4" if "client request body" in msg else "F1", None)
+        return
+    if msg.startswith("limiting requests"):
+        set_("limit-req", None, 503)
+        return
+    if msg.startswith("limiting connections"):
+        set_("limit-conn", None, 503)
+        return
+    if "client intended to send too large body" in msg:
+        set_("body-too-large", None, 413)
+        return
+    if "FastCGI sent in stderr" in msg:
+        set_("fastcgi-stderr", None, None)
+        return
+    set_("other", None, None)
+
+
+# ------------------------------------------------------------------ summaries
+
+
+@dataclass(slots=True)
+class PeerFailures:
+    """All failure lines for one peer (IP:port, unix socket, group or host name)."""
+
+    key: str
+    peer: Peer | None
+    lines: list[ErrorLine] = field(default_factory=list)
+    kinds: Counter[str] = field(default_factory=Counter)
+    requests: set[int] = field(default_factory=set)
+
+    @property
+    def first(self) -> float | None:
+        ts = [x.ts for x in self.lines if x.ts is not None]
+        return min(ts) if ts else None
+
+    @property
+    def last(self) -> float | None:
+        ts = [x.ts for x in self.lines if x.ts is not None]
+        return max(ts) if ts else None
+
+    @property
+    def main_kind(self) -> str:
+        return self.kinds.most_common(1)[0][0] if self.kinds else "other"
+
+
+@dataclass(slots=True)
+class ErrorLogSummary:
+    """What one or more error logs say, grouped for the analyzers."""
+
+    lines_total: int = 0
+    lines_parsed: int = 0
+    by_kind: Counter[str] = field(default_factory=Counter)
+    by_level: Counter[str] = field(default_factory=Counter)
+    peers: dict[str, PeerFailures] = field(default_factory=dict)
+    other_failures: list[ErrorLine] = field(default_factory=list)  # no upstream field
+    requests: dict[int, list[ErrorLine]] = field(default_factory=lambda: defaultdict(list))
+    samples: dict[str, list[ErrorLine]] = field(default_factory=lambda: defaultdict(list))
+    per_minute: Counter[int] = field(default_factory=Counter)  # failure lines per minute
+    first: float | None = None
+    last: float | None = None
+    keep_samples: int = 20
+
+    def add(self, line: ErrorLine) -> None:
+        self.lines_parsed += 1
+        self.by_kind[line.kind] += 1
+        self.by_level[line.level] += 1
+        if line.ts is not None:
+            self.first = line.ts if self.first is None else min(self.first, line.ts)
+            self.last = line.ts if self.last is None else max(self.last, line.ts)
+        samples = self.samples[line.kind]
+        if len(samples) < self.keep_samples:
+            samples.append(line)
+        if not line.is_failure:
+            return
+        if line.ts is not None:
+            self.per_minute[int(line.ts // 60) * 60] += 1
+        if line.conn is not None:
+            group = self.requests[line.conn]
+            if len(group) < 8:
+                group.append(line)
+        key = _peer_key(line)
+        if key is None:
+            if len(self.other_failures) < 500:
+                self.other_failures.append(line)
+            return
+        pf = self.peers.get(key)
+        if pf is None:
+            pf = self.peers[key] = PeerFailures(key, line.peer if line.upstream else None)
+        if len(pf.lines) < 200:
+            pf.lines.append(line)
+        pf.kinds[line.kind] += 1
+        if line.conn is not None:
+            pf.requests.add(line.conn)
+
+    @property
+    def failures(self) -> int:
+        return sum(n for k, n in self.by_kind.items() if k in FAILURE_KINDS)
+
+
+def _peer_key(line: ErrorLine) -> str | None:
+    if line.kind in ("dns", "host-not-found", "no-resolver") and line.name:
+        return f"name:{line.name}"
+    if line.kind == "no-live-upstreams" and line.upstream:
+        peer = parse_peer(line.upstream)
+        return f"group:{peer.host if peer else line.upstream}"
+    if line.upstream:
+        peer = parse_peer(line.upstream)
+        return peer.address if peer else line.upstream
+    return None
+
+
+def iter_lines(text: str, source: str = "", utc_offset: float = 0.0,
+               since: float | None = None) -> Iterator[tuple[int, str, ErrorLine | None]]:
+    for lineno, raw in enumerate(text.splitlines(), 1):
+        line = parse_line(raw, source, lineno, utc_offset)
+        if line is not None and since is not None and line.ts is not None and line.ts < since:
+            continue
+        yield lineno, raw, line
+
+
+def summarize(texts: Iterable[tuple[str, str]], utc_offset: float = 0.0,
+              since: float | None = None) -> ErrorLogSummary:
+    """Parse and group (source, text) pairs of error log windows."""
+    summary = ErrorLogSummary()
+    for source, text in texts:
+        for _lineno, _raw, line in iter_lines(text, source, utc_offset, since):
+            summary.lines_total += 1
+            if line is not None:
+                summary.add(line)
+    return summary
+
+
+# ------------------------------------------------------------------ reading files
+
+
+def read_tail_since(path: Path, since: float | None, *, max_bytes: int = 64 * 1024 * 1024,
+                    timestamp: Callable[[str], float | None] | None = None,
+                    block: int = 1024 * 1024) -> tuple[bytes, int, int]:
+    """Read the end of a log file back to the first line at or after `since` (epoch
+    seconds), never more than `max_bytes`. Works for error and access logs (timestamps
+    are detected per line). Returns (window, bytes_total, bytes_read). Reading goes
+    backwards block by block, so a multi-GB log costs only the size of the window."""
+    stamp = timestamp or line_time
+    with open(path, "rb") as fh:
+        fh.seek(0, os.SEEK_END)
+        total = fh.tell()
+        pos = total
+        chunks: list[bytes] = []
+        read = 0
+        carry = b""
+        while pos > 0 and read < max_bytes:
+            size = min(block, pos, max_bytes - read)
+            pos -= size
+            fh.seek(pos)
+            data = fh.read(size) + carry
+            read += size
+            if since is None:
+                chunks.append(data)
+                carry = b""
+                continue
+            # the first (possibly partial) line is carried to the next, earlier block
+            nl = data.find(b"\n") if pos > 0 else -1
+            head, body = (data[: nl + 1], data[nl + 1:]) if nl != -1 else (b"", data)
+            first_ts = _first_time(body, stamp)
+            if first_ts is not None and first_ts < since:
+                chunks.append(_cut_before(body, since, stamp))
+                carry = b""
+                pos = 0
+                break
+            chunks.append(body)
+            carry = head
+        if carry and pos == 0:
+            chunks.append(carry)
+    window = b"".join(reversed(chunks))
+    if pos > 0 and since is None:  # cut off by max_bytes: drop the partial first line
+        nl = window.find(b"\n")
+        window = window[nl + 1:] if nl != -1 else b""
+    return window, total, read
+
+
+def _first_time(data: bytes, stamp: Callable[[str], float | None]) -> float | None:
+    for raw in data[:65536].split(b"\n", 64)[:64]:
+        ts = stamp(raw.decode("utf-8", "replace"))
+        if ts is not None:
+            return ts
+    return None
+
+
+def _cut_before(data: bytes, since: float, stamp: Callable[[str], float | None]) -> bytes:
+    """Drop the lines of `data` (sorted by time) that are before `since`."""
+    lines = data.split(b"\n")
+    for i, raw in enumerate(lines):
+        ts = stamp(raw.decode("utf-8", "replace"))
+        if ts is not None and ts >= since:
+            return b"\n".join(lines[i:])
+    return b""
+
+
+_ACCESS_TIME = re.compile(r"\[(\d\d)/(\w{3})/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-]\d{4})\]")
+_ISO_TIME = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.\d+)?(Z|[+-]\d\d:?\d\d)?")
+MONTHS = {m: i for i, m in enumerate(
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+
+
+def line_time(raw: str, utc_offset: float = 0.0) -> float | None:
+    """Timestamp of an error.log, access.log (combined or ISO8601 / JSON) line."""
+    if len(raw) >= 19 and raw[4:5] == "/" and raw[10:11] == " ":
+        return nginx_time(raw, utc_offset)
+    m = _ACCESS_TIME.search(raw, 0, 300)
+    if m is not None:
+        return access_time(m)
+    m2 = _ISO_TIME.search(raw, 0, 300)
+    if m2 is not None:
+        return iso_time(m2.group(0))
+    return None
+
+
+def access_time(m: re.Match[str]) -> float | None:
+    mon = MONTHS.get(m.group(2))
+    if mon is None:
+        return None
+    tz = m.group(7)
+    offset = (int(tz[1:3]) * 3600 + int(tz[3:5]) * 60) * (1 if tz[0] == "+" else -1)
+    return calendar.timegm((int(m.group(3)), mon, int(m.group(1)), int(m.group(4)),
+                            int(m.group(5)), int(m.group(6)), 0, 0, 0)) - offset
+
+
+def iso_time(text: str | None) -> float | None:
+    """RFC 3339 / Docker time ('2026-08-21T10:00:01.123456789Z') -> epoch seconds."""
+    if not text:
+        return None
+    m = _ISO_TIME.match(text.strip())
+    if m is None:
+        return None
+    year = int(m.group(1))
+    if year < 1971:
+        return None  # Docker's zero time "0001-01-01T00:00:00Z"
+    base = calendar.timegm((year, int(m.group(2)), int(m.group(3)), int(m.group(4)),
+                            int(m.group(5)), int(m.group(6)), 0, 0, 0))
+    frac = re.match(r"\.(\d+)", text.strip()[19:])
+    if frac:
+        base += float("0." + frac.group(1)[:6])
+    tz = m.group(7)
+    if tz and tz != "Z":
+        sign = 1 if tz[0] == "+" else -1
+        digits = tz[1:].replace(":", "")
+        base -= sign * (int(digits[:2]) * 3600 + int(digits[2:4]) * 60)
+    return base
+
+
+__all__ = [
+    "FAILURE_KINDS",
+    "ErrorLine",
+    "ErrorLogSummary",
+    "Peer",
+    "PeerFailures",
+    "classify",
+    "iso_time",
+    "line_time",
+    "nginx_time",
+    "parse_line",
+    "parse_peer",
+    "read_tail_since",
+    "summarize",
+]
