@@ -277,7 +277,7 @@ def fix_healthcheck(ctx: FixContext, finding: Finding, key: str = "service") -> 
 
 def fix_dependency_healthcheck(ctx: FixContext, finding: Finding) -> Fix | None:
     """XF004: give the depended-on service a healthcheck when its image has a known probe."""
-    for key in ("dependency", "target", "depends_on", "dependency_service"):
+    for key in ("target_service", "dependency", "target"):
         if finding.data.get(key):
             return fix_healthcheck(ctx, finding, key)
     raise FixUnavailable("no dependency named")
@@ -302,8 +302,7 @@ def fix_depends_on_condition(ctx: FixContext, finding: Finding) -> Fix | None:
     if ye.is_alias_use(key, node):
         raise FixUnavailable("depends_on is an alias")
     yf = entry.file
-    target = (finding.data.get("dependency") or finding.data.get("target")
-              or finding.data.get("depends_on"))
+    target = finding.data.get("target_service") or finding.data.get("dependency")
 
     sure = target is None or _has_healthcheck(project, str(target))
 

@@ -150,6 +150,20 @@ class FixContext:
                         best = (cfg, d)
         return best
 
+    def data_block(self, finding: Finding) -> tuple[NginxConfig, Directive] | None:
+        """The block a nginx rule named in its data (`block_file`/`block_line`/`block`)."""
+        file, line = finding.data.get("block_file"), finding.data.get("block_line")
+        name, open_ = finding.data.get("block"), finding.data.get("block_open")
+        if file is None or line is None:
+            return None
+        for cfg in self.configs_for(finding):
+            for d in cfg.walk():
+                if (d.block is not None and d.file == file and d.location.line == line
+                        and (name is None or d.name == name)
+                        and (open_ is None or d.block_open == open_)):
+                    return cfg, d
+        return None
+
     def routes_for(self, finding: Finding) -> list[ProxyRoute]:
         """The proxy routes a nginx finding is about: the pass directive it points at, the
         routes inside the block it points at, or the routes to its upstream."""

@@ -169,18 +169,26 @@ def fix_upstream_keepalive(ctx: FixContext, finding: Finding) -> Fix | None:
 
 
 def fix_proxy_timeouts(ctx: FixContext, finding: Finding) -> Fix | None:
+    """Timeouts are simple directives (inherited unless redefined), so they go into the
+    block the rule grouped its routes by (usually the server): one edit covers them all."""
     routes = _routes(ctx, finding)
+    found = ctx.data_block(finding)
     edits = BlockEdits(ctx)
     for r in routes:
         if r.kind not in ("proxy", "grpc", "uwsgi", "fastcgi"):
             continue
         cfg, block = r.config, _header_block(r)
+        holder = found[1] if found is not None and _encloses(found[1], block) else block
         for what, value in TIMEOUTS:
             name = f"{r.kind}_{what}_timeout"
             if cfg.effective_value(block, name) is None:
-                edits.add(block, ne.render(name, value))
+                edits.add(holder, ne.render(name, value))
     return make_fix("Set explicit proxy connect/send/read timeouts (5s/60s/60s)", SAFE,
                     edits.edits())
+
+
+def _encloses(outer: Directive, inner: Directive) -> bool:
+    return outer is inner or any(a is outer for a in inner.ancestors())
 
 
 # ---------------------------------------------------------------- XF012
@@ -265,13 +273,22 @@ def fix_websocket(ctx: FixContext, finding: Finding) -> Fix | None:
 
 
 def fix_forwarded_headers(ctx: FixContext, finding: Finding) -> Fix | None:
+    """Add the missing headers at the level whose proxy_set_header set is in effect (so
+    every route inheriting it gets them); with no set anywhere, at the rule's block."""
     routes = _routes(ctx, finding)
+    found = ctx.data_block(finding)
     edits = BlockEdits(ctx)
     for cfg, block in _blocks(routes):
         level: Directive | None = block
         while level is not None and not level.children("proxy_set_header"):
             level = level.parent
-        target = level if level is not None and level.name in HEADER_CONTEXTS else block
+        if level is not None and level.name in HEADER_CONTEXTS:
+            target = level
+        elif found is not None and found[1].name in HEADER_CONTEXTS and _encloses(found[1],
+                                                                                   block):
+            target = found[1]
+        else:
+            target = block
         edits.set_headers(cfg, target, list(FORWARDED_HEADERS))
     return make_fix("Pass Host and X-Forwarded-* headers to the backend", SAFE, edits.edits())
 
@@ -281,21 +298,21 @@ def fix_forwarded_headers(ctx: FixContext, finding: Finding) -> Fix | None:
 
 def fix_server_tokens(ctx: FixContext, finding: Finding) -> Fix | None:
     cfgs = ctx.configs_for(finding)
+    at = ctx.directive_at(finding.location, cfgs)
     edits = BlockEdits(ctx)
-    for cfg in cfgs:
-        on = [d for d in cfg.find("server_tokens") if d.args and d.args[0] != "off"]
-        for d in on:
-            edits.replace(d, ne.render("server_tokens", "off"))
-        if on:
-            continue
-        if cfg.http is not None:
-            text = ctx.text(cfg.http.file)
-            edits.replacements.append(ne.insert_into_block(
-                text, cfg.http, [ne.render("server_tokens", "off")], at_start=True))
-        else:
-            for server in cfg.servers:
-                if cfg.effective_value(server, "server_tokens") is None:
-                    edits.add(server, ne.render("server_tokens", "off"))
+    line = ne.render("server_tokens", "off")
+    if at is not None and at[1].name == "server_tokens":
+        edits.replace(at[1], line)
+        return make_fix("Hide the nginx version (`server_tokens off`)", SAFE, edits.edits())
+    found = ctx.data_block(finding) or at
+    if found is None or found[1].block is None:
+        raise FixUnavailable("block not found")
+    block = found[1]
+    if block.name == "http":
+        edits.replacements.append(ne.insert_into_block(ctx.text(block.file), block, [line],
+                                                       at_start=True))
+    else:
+        edits.add(block, line)
     return make_fix("Hide the nginx version (`server_tokens off`)", SAFE, edits.edits())
 
 

@@ -107,6 +107,9 @@ def insert_into_block(text: str, block: Directive, lines: Sequence[str], *,
             pos += 1
             return Edit(file, pos, pos, "".join(f"{indent}{ln}\n" for ln in lines))
         return Edit(file, open_ + 1, open_ + 1, "".join(f" {ln}" for ln in lines))
+    pos = _after_simple_directives(text, block)
+    if pos is not None:
+        return Edit(file, pos, pos, "".join(f"{indent}{ln}\n" for ln in lines))
     close = block.block_close
     if _is_first_on_line(text, close):
         pos = line_start(text, close)
@@ -114,6 +117,38 @@ def insert_into_block(text: str, block: Directive, lines: Sequence[str], *,
     # One-line block (`location / { proxy_pass x; }`): keep it on one line.
     sep = "" if text[close - 1:close] in (" ", "\t") else " "
     return Edit(file, close, close, sep + " ".join(lines) + " ")
+
+
+def _after_simple_directives(text: str, block: Directive) -> int | None:
+    """In a block that holds nested blocks (a server with locations), the offset after the
+    last simple directive before the first nested block, so new settings sit with the
+    block's other settings instead of after its locations. None: insert before `}`."""
+    children = [c for c in block.block or () if c.file == block.file]
+    first_block = next((i for i, c in enumerate(children) if c.block is not None), None)
+    if first_block is None:
+        return None
+    before = [c for c in children[:first_block] if c.location.end_offset is not None]
+    if before:
+        end = before[-1].location.end_offset
+        assert end is not None
+        rest = text[end:line_end(text, end)].strip()
+        if rest and not rest.startswith("#"):
+            return None
+        pos = line_end(text, end)
+        return pos + 1 if pos < len(text) else None
+    head = children[first_block]
+    off = head.location.offset
+    if off is None or not _is_first_on_line(text, off):
+        return None
+    pos = line_start(text, off)
+    while pos > 0:  # keep a comment above the nested block attached to it
+        prev = line_start(text, pos - 1)
+        if not text[prev:pos].strip().startswith("#"):
+            break
+        pos = prev
+    if block.block_open is not None and pos <= block.block_open:
+        return None
+    return pos
 
 
 def _after_leading_comments(text: str) -> int:

@@ -1,0 +1,218 @@
+"""`infradoctor fix PATH...`: apply safe fixes (and unsafe ones with --unsafe), print what
+changed; `--diff` shows the unified diff and writes nothing. `lint --fix` calls `run_fix`.
+
+Exit codes: 0 nothing left at/above the fail threshold, 1 findings remain after fixing,
+2 usage error or a file that could not be written (changed on disk, symlink out of the
+tree, ...)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from infradoctor.fixes.apply import FixRun
+    from infradoctor.model.stack import Stack
+
+SEVERITIES = ("info", "warning", "error")
+
+
+def register(subparsers: Any) -> None:
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "fix",
+        help="apply safe, format-preserving fixes to compose, nginx and Dockerfiles",
+        description="Apply every safe fix under each PATH (comments, key order and quoting "
+                    "are kept; writes are atomic). --diff shows the changes without writing.",
+    )
+    p.add_argument("paths", nargs="*", default=["."], metavar="PATH",
+                   help="directories or files to fix (default: .)")
+    p.add_argument("--diff", action="store_true",
+                   help="print a unified diff of the fixes and change nothing")
+    p.add_argument("--unsafe", action="store_true",
+                   help="also apply fixes marked unsafe (may change behaviour)")
+    p.add_argument("--write-logrotate", action="store_true",
+                   help="write a logrotate config for nginx logs on bind-mounted host dirs")
+    p.add_argument("--max-passes", type=int, default=5, metavar="N",
+                   help="re-lint and fix at most N times (default: 5)")
+    p.add_argument("-q", "--quiet", action="store_true", help="only the summary line")
+    sel = p.add_argument_group("selection (as in lint)")
+    sel.add_argument("--select", action="append", metavar="X,Y",
+                     help="rules to fix by code, code prefix, category or name")
+    sel.add_argument("--ignore", action="append", metavar="X,Y", help="rules not to fix")
+    sel.add_argument("--severity", choices=SEVERITIES,
+                     help="consider only findings at or above this severity")
+    sel.add_argument("--fail-on", choices=SEVERITIES,
+                     help="exit 1 only for remaining findings at or above this")
+    sel.add_argument("--config", metavar="FILE", help="config file")
+    sel.add_argument("--exclude", action="append", metavar="GLOB", default=[],
+                     help="skip files matching GLOB")
+    sel.add_argument("-f", "--compose-file", action="append", metavar="FILE", default=[],
+                     help="compose file(s) forming the project")
+    sel.add_argument("--profile", action="append", metavar="P", default=[],
+                     help="active compose profile")
+    p.set_defaults(func=run_fix)
+
+
+def _config(args: argparse.Namespace, path: str) -> Any:
+    from infradoctor.cli.lint import build_config
+
+    ns = argparse.Namespace(**vars(args))
+    ns.paths = [path]
+    for name, default in (("config", None), ("select", None), ("ignore", None),
+                          ("severity", None), ("fail_on", None), ("exclude", []),
+                          ("compose_file", []), ("profile", []), ("baseline", None)):
+        if not hasattr(ns, name):
+            setattr(ns, name, default)
+    config = build_config(ns)
+    config.baseline = None  # fixing ignores baselines: a baselined finding is still fixable
+    return config
+
+
+def run_fix(args: argparse.Namespace) -> int:
+    """Entry for `infradoctor fix` and `infradoctor lint --fix/--diff`."""
+    from infradoctor.cli.main import UsageError
+    from infradoctor.fixes.apply import preview_fixes, run_fixes
+
+    out: TextIO = sys.stdout
+    paths = list(getattr(args, "paths", None) or ["."])
+    dry = bool(getattr(args, "diff", False))
+    unsafe = bool(getattr(args, "unsafe", False))
+    quiet = bool(getattr(args, "quiet", False))
+    passes = int(getattr(args, "max_passes", 5) or 5)
+    exit_code = 0
+    for path in paths:
+        if not Path(path).exists():
+            raise UsageError(f"{path}: no such file or directory")
+        config = _config(args, path)
+        if getattr(args, "write_logrotate", False):
+            exit_code = max(exit_code, _logrotate(Path(path), config, dry, out))
+        runner = preview_fixes if dry else run_fixes
+        run = runner(Path(path), config, unsafe=unsafe, max_passes=passes)
+        _report(run, out, dry=dry, quiet=quiet, unsafe=unsafe)
+        threshold = config.fail_on or config.threshold
+        remaining = [f for f in run.remaining if f.severity >= threshold]
+        if run.refused:
+            exit_code = 2
+        elif remaining:
+            exit_code = max(exit_code, 1)
+    return exit_code
+
+
+def _report(run: FixRun, out: TextIO, *, dry: bool, quiet: bool, unsafe: bool) -> None:
+    from infradoctor.findings import Applicability
+
+    verb = "would fix" if dry else "fixed"
+    if dry:
+        diff = run.diff()
+        if diff:
+            out.write(diff)
+    if not quiet:
+        for a in run.applied:
+            extra = f" ({a.count} findings)" if a.count > 1 else ""
+            out.write(f"{verb} {', '.join(a.files)}: {a.rule} {a.title}{extra}\n")
+        for msg in run.refused:
+            out.write(f"not written: {msg}\n")
+        suggestions = [f for f in run.remaining if f.fix is not None
+                       and f.fix.applicability is Applicability.DISPLAY_ONLY]
+        for f in suggestions:
+            assert f.fix is not None
+            out.write(f"suggestion {f.location}: {f.rule} {f.fix.title}\n")
+        if not unsafe:
+            n_unsafe = sum(1 for f in run.remaining if f.fix is not None
+                           and f.fix.applicability is Applicability.UNSAFE)
+            if n_unsafe:
+                out.write(f"{n_unsafe} more fix{'es' if n_unsafe != 1 else ''} available "
+                          "with --unsafe\n")
+    files = run.changed_files
+    lines_added, lines_removed = _diff_counts(run)
+    fixed = sum(a.count for a in run.applied)
+    out.write(f"{verb.capitalize()} {fixed} finding{'s' if fixed != 1 else ''} in "
+              f"{len(files)} file{'s' if len(files) != 1 else ''} "
+              f"(+{lines_added} -{lines_removed} lines, {run.passes} pass"
+              f"{'es' if run.passes != 1 else ''}); {len(run.remaining)} finding"
+              f"{'s' if len(run.remaining) != 1 else ''} remain.\n")
+
+
+def _diff_counts(run: FixRun) -> tuple[int, int]:
+    added = removed = 0
+    for line in run.diff().splitlines():
+        if line.startswith("+") and not line.startswith("+++"):
+            added += 1
+        elif line.startswith("-") and not line.startswith("---"):
+            removed += 1
+    return added, removed
+
+
+# ---------------------------------------------------------------- logrotate companion
+
+LOGROTATE_NAME = "nginx-logrotate.conf"
+
+
+def logrotate_targets(stack: Stack) -> list[tuple[str, Path, str]]:
+    """(project directory, host log directory, nginx service) for every nginx service
+    whose /var/log/nginx is a bind mount."""
+    found: list[tuple[str, Path, str]] = []
+    for project in stack.projects:
+        nginx_services = set(project.nginx_service.values()) | {
+            s.name for s in project.services.values() if "nginx" in s.image_name}
+        for name in sorted(nginx_services):
+            svc = project.services.get(name)
+            if svc is None:
+                continue
+            for m in svc.volumes:
+                if m.type == "bind" and m.target.rstrip("/").startswith("/var/log/nginx"):
+                    host = m.host_path or (stack.root / project.directory / (m.source or ""))
+                    found.append((project.directory, Path(host), name))
+    return found
+
+
+def logrotate_text(host_dir: Path, service: str, compose_dir: Path) -> str:
+    return (
+        f"# logrotate config for the nginx logs of compose service '{service}'.\n"
+        f"# Written by `infradoctor fix --write-logrotate`: install it as\n"
+        f"#   sudo cp {LOGROTATE_NAME} /etc/logrotate.d/{service}-nginx\n"
+        f"{host_dir.as_posix().rstrip('/')}/*.log {{\n"
+        "    daily\n"
+        "    rotate 14\n"
+        "    maxsize 100M\n"
+        "    missingok\n"
+        "    notifempty\n"
+        "    compress\n"
+        "    delaycompress\n"
+        "    sharedscripts\n"
+        "    postrotate\n"
+        f"        cd {compose_dir.as_posix()} && docker compose exec -T {service} "
+        "nginx -s reopen >/dev/null 2>&1 || true\n"
+        "    endscript\n"
+        "}\n"
+    )
+
+
+def _logrotate(path: Path, config: Any, dry: bool, out: TextIO) -> int:
+    from infradoctor.engine import lint
+    from infradoctor.fixes.write import create_file
+
+    result = lint(path, config, with_fixes=False)
+    stack = result.stack
+    code = 0
+    targets = logrotate_targets(stack)
+    if not targets:
+        out.write("no nginx log directory is bind-mounted: no logrotate config needed\n")
+    for directory, host_dir, service in targets:
+        compose_dir = (stack.root / directory).resolve()
+        dest = compose_dir / LOGROTATE_NAME
+        text = logrotate_text(host_dir.resolve(), service, compose_dir)
+        out.write(f"--- {dest} ---\n{text}")
+        if dry:
+            continue
+        try:
+            create_file(dest, text)
+            out.write(f"wrote {dest}\n")
+        except FileExistsError:
+            out.write(f"not written: {dest} exists\n")
+        except OSError as exc:
+            out.write(f"not written: {dest}: {exc.strerror or exc}\n")
+            code = 2
+    return code
