@@ -132,7 +132,8 @@ class HealthcheckTimingInvalid(Rule):
             ins = df.healthcheck
             if ins is None or ins.value.strip().upper() == "NONE":
                 continue
-            flags = {k.lstrip("-").replace("-", "_"): v for k, v in ins.flags.items()}
+            flags: dict[str, object] = {k.lstrip("-").replace("-", "_"): v
+                                        for k, v in ins.flags.items()}
             yield from self._check_values(None, ins.location, flags, flags.get("retries"),
                                           path)
 

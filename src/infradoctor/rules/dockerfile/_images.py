@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from infradoctor.model.stack import Dockerfile, Instruction, Stage
+from infradoctor.model.stack import Dockerfile, Instruction, Service, Stack, Stage
 
 VAR_RE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}?")
 
@@ -203,3 +203,45 @@ def installs_tool(stages: list[Stage], tool: str) -> bool:
             ):
                 return True
     return False
+
+
+def services_building(stack: Stack, df: Dockerfile) -> list[Service]:
+    """Compose services built from this Dockerfile (linked by the loader)."""
+    return [s for s in stack.services
+            if s.dockerfile is df or (s.dockerfile is None and s.build_dockerfile == df.path)]
+
+
+def chain_last(df: Dockerfile, keyword: str) -> Instruction | None:
+    """The last `keyword` instruction in effect for the final stage, following FROM <stage>."""
+    for st in stage_chain(df):
+        ins = st.last(keyword)
+        if ins is not None:
+            return ins
+    return None
+
+
+# ------------------------------------------------------------- ports in a start command
+
+PORT_PATTERNS = (
+    re.compile(r"(?<![\w-])--(?:port|http-port|server\.port|listen-port)(?:=|\s+)['\"]?(\d{2,5})\b"),
+    re.compile(r"(?<![\w-])(?:-b|--bind|--listen|--address|--addr|--http)(?:=|\s+)['\"]?"
+               r"(?:(?:tcp|http)://)?(?:[\w.\-]*|\[[0-9a-f:]*\])?:(\d{2,5})\b", re.IGNORECASE),
+    re.compile(r"-Dserver\.port=(\d{2,5})\b"),
+    re.compile(r"\brunserver\s+(?:[\w.\-]+:)?(\d{2,5})\b"),
+    re.compile(r"\bphp\s+-S\s+[\w.\-]*:(\d{2,5})\b"),
+    re.compile(r"\bhttp\.server\s+(\d{2,5})\b"),
+    re.compile(r"\b(?:flask\s+run|next\s+(?:start|dev)|rails\s+s(?:erver)?|puma|serve|"
+               r"http-server|streamlit\s+run\s+\S+)\b[^;&|]*?(?<![\w-])(?:-p|-l)\s+(\d{2,5})\b"),
+)
+
+
+def command_ports(text: str) -> list[int]:
+    """Ports a start command binds (`gunicorn -b 0.0.0.0:8000`, `uvicorn --port 8080`,
+    `java -Dserver.port=9090`, `manage.py runserver 0.0.0.0:8000`, ...)."""
+    ports: list[int] = []
+    for pattern in PORT_PATTERNS:
+        for m in pattern.finditer(text):
+            port = int(m.group(1))
+            if 0 < port < 65536 and port not in ports:
+                ports.append(port)
+    return ports

@@ -80,7 +80,9 @@ def url_with_password(value: str | None) -> bool:
     if not value:
         return False
     m = URL_PASSWORD_RE.match(value.strip())
-    return bool(m) and is_literal_secret_value(m.group(1)) and "$" not in m.group(1)
+    if m is None:
+        return False
+    return is_literal_secret_value(m.group(1)) and "$" not in m.group(1)
 
 
 def describe_redacted(value: str) -> str:
