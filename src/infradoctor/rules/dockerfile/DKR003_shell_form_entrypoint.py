@@ -52,7 +52,8 @@ class ShellFormEntrypoint(Rule):
                 "WORKDIR /app\n"
                 "COPY . .\n"
                 "RUN pip install --no-cache-dir -r requirements.txt\n"
-                "CMD [\"gunicorn\", \"app:app\", \"--bind\", \"0.0.0.0:8000\", \"--workers\", \"4\"]\n"
+                "CMD [\"gunicorn\", \"app:app\", \"--bind\", \"0.0.0.0:8000\", \\\n"
+                "     \"--workers\", \"4\"]\n"
             ),
                 "bot/Dockerfile": (
                 "FROM python:3.12-slim\n"

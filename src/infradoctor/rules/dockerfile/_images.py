@@ -223,7 +223,8 @@ def chain_last(df: Dockerfile, keyword: str) -> Instruction | None:
 # ------------------------------------------------------------- ports in a start command
 
 PORT_PATTERNS = (
-    re.compile(r"(?<![\w-])--(?:port|http-port|server\.port|listen-port)(?:=|\s+)['\"]?(\d{2,5})\b"),
+    re.compile(r"(?<![\w-])--(?:port|http-port|server\.port|listen-port)(?:=|\s+)['\"]?"
+               r"(\d{2,5})\b"),
     re.compile(r"(?<![\w-])(?:-b|--bind|--listen|--address|--addr|--http)(?:=|\s+)['\"]?"
                r"(?:(?:tcp|http)://)?(?:[\w.\-]*|\[[0-9a-f:]*\])?:(\d{2,5})\b", re.IGNORECASE),
     re.compile(r"-Dserver\.port=(\d{2,5})\b"),

@@ -60,7 +60,8 @@ class SecretLiteralInCompose(Rule):
         "      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD in .env}\n```\n\n"
         "or, with secrets files:\n\n"
         "```yaml\n    environment:\n      POSTGRES_PASSWORD_FILE: /run/secrets/db_password\n"
-        "    secrets: [db_password]\nsecrets:\n  db_password:\n    file: ./secrets/db_password\n```\n\n"
+        "    secrets: [db_password]\nsecrets:\n  db_password:\n"
+        "    file: ./secrets/db_password\n```\n\n"
         "Then rotate the leaked value: it stays in git history."
     )
     references = (
