@@ -335,6 +335,31 @@ CAUSES: dict[str, Cause] = {
 
 VOCABULARY: tuple[str, ...] = tuple(CAUSES)
 
+# Names of the lint rules the causes link to (docs/ARCHITECTURE.md; codes are stable).
+RULE_NAMES: dict[str, str] = {
+    "XF001": "proxy-target-unknown-host",
+    "XF002": "proxy-target-port-not-listening",
+    "XF003": "proxied-service-binds-loopback",
+    "XF004": "depends-on-service-without-healthcheck",
+    "XF005": "depends-on-without-healthy-condition",
+    "XF006": "proxy-to-localhost-from-container",
+    "XF008": "proxy-timeout-mismatch-app-timeout",
+    "XF009": "polling-bot-replicated",
+    "XF011": "proxied-service-without-healthcheck",
+    "XF012": "replicated-upstream-without-next-upstream",
+    "XF013": "nginx-logs-bind-mounted-without-rotation",
+    "XF014": "upstream-hostname-resolved-once",
+    "CMP001": "restart-policy-missing",
+    "CMP002": "json-log-unbounded",
+    "CMP005": "memory-limit-missing",
+    "CMP006": "jvm-heap-exceeds-memory-limit",
+    "CMP008": "healthcheck-timing-invalid",
+    "DKR004": "expose-differs-from-command-port",
+    "DKR005": "healthcheck-tool-missing",
+    "NGX002": "proxy-timeouts-implicit",
+    "NGX008": "variable-proxy-pass-without-resolver",
+}
+
 
 class _Defaults(dict[str, Any]):
     def __missing__(self, key: str) -> str:
@@ -351,4 +376,4 @@ def cause(cause_id: str) -> Cause:
     return CAUSES[cause_id]
 
 
-__all__ = ["CAUSES", "VOCABULARY", "Cause", "cause", "render"]
+__all__ = ["CAUSES", "RULE_NAMES", "VOCABULARY", "Cause", "cause", "render"]
