@@ -26,7 +26,7 @@ SAFE = Applicability.SAFE
 UNSAFE = Applicability.UNSAFE
 DISPLAY = Applicability.DISPLAY_ONLY
 
-LOG_OPTIONS = {"max-size": "10m", "max-file": "3"}
+LOG_OPTIONS: dict[str, Any] = {"max-size": ye.Raw('"10m"'), "max-file": ye.Raw('"3"')}
 ROTATING_DRIVERS = ("json-file", "local")
 
 
@@ -45,7 +45,7 @@ def fix_restart(ctx: FixContext, finding: Finding) -> Fix | None:
 # ---------------------------------------------------------------- CMP002
 
 
-def _missing_options(opts: Node | None) -> dict[str, str]:
+def _missing_options(opts: Node | None) -> dict[str, Any]:
     if not isinstance(opts, MappingNode):
         return dict(LOG_OPTIONS)
     return {k: v for k, v in LOG_OPTIONS.items() if ye.find_pair(opts, k) is None}
@@ -76,7 +76,7 @@ def _extend_logging_mapping(yf: YamlFile, logging: Node, key: Node | None) -> li
     return ye.insert_keys(text, opts, missing, style=style)
 
 
-def _extend_logging_options_alias(yf: YamlFile, opts: Node, missing: dict[str, str]
+def _extend_logging_options_alias(yf: YamlFile, opts: Node, missing: dict[str, Any]
                                   ) -> list[ye.TextEdit]:
     return ye.insert_keys(yf.text, opts, missing, style=yf.style)
 

@@ -277,6 +277,8 @@ def fix_forwarded_headers(ctx: FixContext, finding: Finding) -> Fix | None:
     every route inheriting it gets them); with no set anywhere, at the rule's block."""
     routes = _routes(ctx, finding)
     found = ctx.data_block(finding)
+    missing = {str(m).lower() for m in finding.data.get("missing") or ()}
+    wanted = [h for h in FORWARDED_HEADERS if not missing or h[0].lower() in missing]
     edits = BlockEdits(ctx)
     for cfg, block in _blocks(routes):
         level: Directive | None = block
@@ -289,7 +291,7 @@ def fix_forwarded_headers(ctx: FixContext, finding: Finding) -> Fix | None:
             target = found[1]
         else:
             target = block
-        edits.set_headers(cfg, target, list(FORWARDED_HEADERS))
+        edits.set_headers(cfg, target, wanted)
     return make_fix("Pass Host and X-Forwarded-* headers to the backend", SAFE, edits.edits())
 
 
