@@ -154,3 +154,15 @@ def test_severity_override_applies_to_idx001(tree) -> None:
     cfg = LintConfig(severity_overrides={"IDX001": Severity.WARNING})
     result = lint(root, cfg, with_fixes=False)
     assert [f.severity for f in result.findings] == [Severity.WARNING]
+
+
+def test_idx001_examples_hold_when_registered(tree, monkeypatch: pytest.MonkeyPatch) -> None:
+    """If the registry lists the meta rule, the generic example harness (select only the
+    rule, unused-suppression reporting off) still sees the bad example fire."""
+    fakes.install(monkeypatch, (*fakes.FAKE_RULES, UnusedSuppression))
+    cfg = LintConfig(select=["IDX001"], report_unused_suppressions=False)
+    for example in UnusedSuppression.examples:
+        bad = lint(tree(example.bad, name="bad"), cfg, with_fixes=False)
+        assert [f.rule for f in bad.findings] == ["IDX001"]
+        good = lint(tree(example.good, name="good"), cfg, with_fixes=False)
+        assert good.findings == [] and good.errors == []

@@ -241,3 +241,12 @@ def test_multi_root_merge_prefixes_paths(tree) -> None:
             for r in run["results"]}
     assert uris == {("compose.yaml", "ROOT1"), ("compose.yaml", "ROOT2")}
     assert "stacks/a/compose.yaml:3:12" in render(merged, "text")
+
+
+def test_text_one_excerpt_per_line_of_findings(tree) -> None:
+    root = tree({"compose.yaml": "services:\n  web:\n    image: BAD WARN\n"})
+    merged = merge_results([(str(root), lint(root, LintConfig()))], [])
+    lines = render(merged, "text").splitlines()
+    assert [line for line in lines if line.startswith("  3 |")] == ["  3 |     image: BAD WARN"]
+    assert lines[1].startswith("compose.yaml:3:12: error TST001")
+    assert lines[2].startswith("compose.yaml:3:16: warning TST002")

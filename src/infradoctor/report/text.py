@@ -127,9 +127,13 @@ def render(report: LintReport, stream: TextIO, options: RenderOptions) -> None:
     for file, group in groupby(report.findings, key=lambda f: f.location.file):
         if not options.quiet:
             out.append(paint(file, "path"))
-        for finding in group:
+        findings = list(group)
+        for index, finding in enumerate(findings):
             out.append(finding_line(finding, paint))
-            if not options.quiet:
+            following = findings[index + 1] if index + 1 < len(findings) else None
+            same_spot = following is not None and \
+                following.location.line == finding.location.line
+            if not options.quiet and not same_spot:  # one excerpt per line of findings
                 out.extend(excerpt(report, finding, paint))
         if not options.quiet:
             out.append("")
