@@ -186,3 +186,13 @@ def test_fix_hook_dispatches_to_fix_module(tree, monkeypatch: pytest.MonkeyPatch
     root = str(tree({"compose.yaml": COMPOSE}))
     assert main(["lint", root, "--fix", "--unsafe"]) == 7
     assert seen == {"fix": True, "diff": False, "unsafe": True, "paths": [root]}
+
+
+def test_unwritable_output_is_usage_error(tree, tmp_path: Path, capsys) -> None:
+    root = str(tree({"compose.yaml": COMPOSE}))
+    missing_dir = tmp_path / "no" / "such" / "dir"
+    (tmp_path / "no").write_text("a file, not a directory")
+    assert main(["lint", root, "--output", str(missing_dir / "r.json")]) == 2
+    assert "cannot write report" in capsys.readouterr().err
+    assert main(["lint", root, "--write-baseline", str(missing_dir / "b.json")]) == 2
+    assert "cannot write baseline" in capsys.readouterr().err

@@ -169,8 +169,12 @@ def run(args: argparse.Namespace) -> int:
     report = lint_paths(list(args.paths), config)
     notes: list[str] = []
     if args.write_baseline:
-        count = write_baseline_file(Path(args.write_baseline), report.findings,
-                                    report.line_text)
+        try:
+            count = write_baseline_file(Path(args.write_baseline), report.findings,
+                                        report.line_text)
+        except OSError as exc:
+            raise _usage_error(f"{args.write_baseline}: cannot write baseline: "
+                               f"{exc.strerror or exc}") from None
         notes.append(f"wrote {count} finding{'' if count == 1 else 's'} to baseline "
                      f"{args.write_baseline}")
     elif config.baseline is not None:
@@ -184,8 +188,12 @@ def run(args: argparse.Namespace) -> int:
                          f"baseline {config.baseline}")
     render = renderer(args.format)
     if args.output:
-        with open(args.output, "w", encoding="utf-8") as fh:
-            render(report, fh, RenderOptions(False, args.quiet, args.statistics))
+        try:
+            with open(args.output, "w", encoding="utf-8") as fh:
+                render(report, fh, RenderOptions(False, args.quiet, args.statistics))
+        except OSError as exc:
+            raise _usage_error(f"{args.output}: cannot write report: "
+                               f"{exc.strerror or exc}") from None
     else:
         render(report, sys.stdout,
                RenderOptions(_use_color(args, sys.stdout), args.quiet, args.statistics))
