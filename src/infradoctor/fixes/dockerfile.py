@@ -24,7 +24,11 @@ def _insert_point(ctx: FixContext, df: Dockerfile) -> tuple[int, str]:
     if tail:
         first = min(tail, key=lambda i: i.location.line)
         src = ctx.stack.files[df.path]
-        return src.offset_of(first.location.line, 1), ""
+        line = first.location.line
+        while line > 1 and src.line_text(line - 1).lstrip().startswith("#") and not \
+                re.match(r"#\s*(syntax|escape|check)\s*=", src.line_text(line - 1).strip()):
+            line -= 1  # a comment above CMD describes CMD: keep them together
+        return src.offset_of(line, 1), ""
     return len(text), "" if text.endswith("\n") or not text else "\n"
 
 
