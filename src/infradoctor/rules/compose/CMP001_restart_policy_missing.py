@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.compose._util import one_shot_reason, raw_get, service_data
+from infradoctor.rules.compose._util import is_fragment, one_shot_reason, raw_get, service_data
 
 
 class RestartPolicyMissing(Rule):
@@ -23,7 +23,7 @@ class RestartPolicyMissing(Rule):
         "`Exited` state. nginx in front of it then answers 502 Bad Gateway until somebody "
         "notices and runs `docker compose up -d` by hand.\n\n"
         "One-shot jobs are not flagged: services with `restart` or `deploy.restart_policy` set "
-        "(including an explicit `restart: \"no\"`), services another service waits for with "
+        '(including an explicit `restart: "no"`), services another service waits for with '
         "`condition: service_completed_successfully`, services behind a tools-like profile "
         "(`tools`, `migrate`, `setup`, `test`, ...), and services whose command or name is a "
         "one-off task (`manage.py migrate`, `alembic upgrade`, `npm run build`, `*-init`, ...)."
@@ -32,7 +32,7 @@ class RestartPolicyMissing(Rule):
         "Add a restart policy to the service:\n\n"
         "```yaml\nservices:\n  api:\n    restart: unless-stopped\n```\n\n"
         "`unless-stopped` restarts after crashes and daemon restarts but respects a manual "
-        "`docker compose stop`. Use `on-failure` (or `restart: \"no\"` to state the intent) for "
+        '`docker compose stop`. Use `on-failure` (or `restart: "no"` to state the intent) for '
         "jobs that are meant to exit; for Swarm use `deploy.restart_policy.condition`."
     )
     fixable = "safe"
@@ -42,31 +42,35 @@ class RestartPolicyMissing(Rule):
     )
     examples = (
         Example(
-            bad={"docker-compose.yml": (
-                "services:\n"
-                "  api:\n"
-                "    image: ghcr.io/acme/api:1.4.2\n"
-                "    command: gunicorn app:app --bind 0.0.0.0:8000\n"
-                "  migrate:\n"
-                "    image: ghcr.io/acme/api:1.4.2\n"
-                "    command: alembic upgrade head\n"
-            )},
-            good={"docker-compose.yml": (
-                "services:\n"
-                "  api:\n"
-                "    image: ghcr.io/acme/api:1.4.2\n"
-                "    command: gunicorn app:app --bind 0.0.0.0:8000\n"
-                "    restart: unless-stopped\n"
-                "    depends_on:\n"
-                "      migrate:\n"
-                "        condition: service_completed_successfully\n"
-                "  migrate:\n"
-                "    image: ghcr.io/acme/api:1.4.2\n"
-                "    command: alembic upgrade head\n"
-                "  shell:\n"
-                "    image: ghcr.io/acme/api:1.4.2\n"
-                "    profiles: [tools]\n"
-            )},
+            bad={
+                "docker-compose.yml": (
+                    "services:\n"
+                    "  api:\n"
+                    "    image: ghcr.io/acme/api:1.4.2\n"
+                    "    command: gunicorn app:app --bind 0.0.0.0:8000\n"
+                    "  migrate:\n"
+                    "    image: ghcr.io/acme/api:1.4.2\n"
+                    "    command: alembic upgrade head\n"
+                )
+            },
+            good={
+                "docker-compose.yml": (
+                    "services:\n"
+                    "  api:\n"
+                    "    image: ghcr.io/acme/api:1.4.2\n"
+                    "    command: gunicorn app:app --bind 0.0.0.0:8000\n"
+                    "    restart: unless-stopped\n"
+                    "    depends_on:\n"
+                    "      migrate:\n"
+                    "        condition: service_completed_successfully\n"
+                    "  migrate:\n"
+                    "    image: ghcr.io/acme/api:1.4.2\n"
+                    "    command: alembic upgrade head\n"
+                    "  shell:\n"
+                    "    image: ghcr.io/acme/api:1.4.2\n"
+                    "    profiles: [tools]\n"
+                )
+            },
             description="The API crashes once and stays down; the migration job is fine.",
         ),
     )
@@ -80,7 +84,7 @@ class RestartPolicyMissing(Rule):
                     continue
                 if raw_get(svc, "deploy", "restart_policy") is not None:
                     continue
-                if one_shot_reason(svc, project):
+                if is_fragment(svc) or one_shot_reason(svc, project):
                     continue
                 yield self.finding(
                     svc.location,

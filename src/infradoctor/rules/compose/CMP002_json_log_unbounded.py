@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.compose._util import parse_size, service_data
+from infradoctor.rules.compose._util import is_fragment, parse_size, service_data
 
 UNLIMITED = ("-1", "0", "")
 
@@ -36,10 +36,10 @@ class JsonLogUnbounded(Rule):
     how_to_fix = (
         "Cap the log per service, ideally through one shared anchor:\n\n"
         "```yaml\nx-logging: &default-logging\n  driver: json-file\n  options:\n"
-        "    max-size: \"10m\"\n    max-file: \"3\"\n\nservices:\n  api:\n"
+        '    max-size: "10m"\n    max-file: "3"\n\nservices:\n  api:\n'
         "    logging: *default-logging\n```\n\n"
         "or set it host-wide in /etc/docker/daemon.json "
-        "(`{\"log-driver\": \"local\"}` or json-file with `log-opts`) and recreate the "
+        '(`{"log-driver": "local"}` or json-file with `log-opts`) and recreate the '
         "containers; daemon settings only apply to newly created containers."
     )
     fixable = "safe"
@@ -50,64 +50,73 @@ class JsonLogUnbounded(Rule):
     )
     examples = (
         Example(
-            bad={"docker-compose.yml": (
-                "services:\n"
-                "  api:\n"
-                "    image: ghcr.io/acme/api:2.1.0\n"
-                "    restart: unless-stopped\n"
-                "  worker:\n"
-                "    image: ghcr.io/acme/api:2.1.0\n"
-                "    command: celery -A app worker\n"
-                "    logging:\n"
-                "      driver: json-file\n"
-                "      options:\n"
-                "        max-file: \"5\"\n"
-            )},
-            good={"docker-compose.yml": (
-                "x-logging: &default-logging\n"
-                "  driver: json-file\n"
-                "  options:\n"
-                "    max-size: \"10m\"\n"
-                "    max-file: \"3\"\n"
-                "\n"
-                "services:\n"
-                "  api:\n"
-                "    image: ghcr.io/acme/api:2.1.0\n"
-                "    restart: unless-stopped\n"
-                "    logging: *default-logging\n"
-                "  worker:\n"
-                "    image: ghcr.io/acme/api:2.1.0\n"
-                "    command: celery -A app worker\n"
-                "    logging:\n"
-                "      driver: local\n"
-                "  nginx:\n"
-                "    image: nginx:1.27-alpine\n"
-                "    logging:\n"
-                "      driver: journald\n"
-            )},
+            bad={
+                "docker-compose.yml": (
+                    "services:\n"
+                    "  api:\n"
+                    "    image: ghcr.io/acme/api:2.1.0\n"
+                    "    restart: unless-stopped\n"
+                    "  worker:\n"
+                    "    image: ghcr.io/acme/api:2.1.0\n"
+                    "    command: celery -A app worker\n"
+                    "    logging:\n"
+                    "      driver: json-file\n"
+                    "      options:\n"
+                    '        max-file: "5"\n'
+                )
+            },
+            good={
+                "docker-compose.yml": (
+                    "x-logging: &default-logging\n"
+                    "  driver: json-file\n"
+                    "  options:\n"
+                    '    max-size: "10m"\n'
+                    '    max-file: "3"\n'
+                    "\n"
+                    "services:\n"
+                    "  api:\n"
+                    "    image: ghcr.io/acme/api:2.1.0\n"
+                    "    restart: unless-stopped\n"
+                    "    logging: *default-logging\n"
+                    "  worker:\n"
+                    "    image: ghcr.io/acme/api:2.1.0\n"
+                    "    command: celery -A app worker\n"
+                    "    logging:\n"
+                    "      driver: local\n"
+                    "  nginx:\n"
+                    "    image: nginx:1.27-alpine\n"
+                    "    logging:\n"
+                    "      driver: journald\n"
+                )
+            },
             description="The daemon default json-file driver never rotates without max-size.",
         ),
     )
 
     def check(self, stack: Stack) -> Iterator[Finding]:
         for svc in stack.services:
+            if is_fragment(svc):
+                continue
             logging = svc.logging
             driver = (logging.driver if logging else None) or None
-            options = {k.lower(): str(v).strip() for k, v in (logging.options if logging
-                                                              else {}).items()}
+            options = {
+                k.lower(): str(v).strip() for k, v in (logging.options if logging else {}).items()
+            }
             max_size = options.get("max-size")
             location = svc.loc("logging")
             if driver is None or driver == "json-file":
                 if max_size is not None and max_size not in UNLIMITED and parse_size(max_size):
                     continue
-                what = ("uses the daemon's default log driver (json-file)" if driver is None
-                        else "logs with json-file")
-                reason = ("with max-size unlimited" if max_size is not None
-                          else "without max-size")
+                what = (
+                    "uses the daemon's default log driver (json-file)"
+                    if driver is None
+                    else "logs with json-file"
+                )
+                reason = "with max-size unlimited" if max_size is not None else "without max-size"
                 yield self.finding(
                     location,
                     f"service '{svc.name}' {what} {reason}: its log grows until the disk "
-                    "is full (set logging.options.max-size, e.g. \"10m\", and max-file)",
+                    'is full (set logging.options.max-size, e.g. "10m", and max-file)',
                     subject=svc.name,
                     data={**service_data(svc), "driver": driver or "json-file"},
                 )

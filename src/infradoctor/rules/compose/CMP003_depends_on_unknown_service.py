@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.compose._util import service_data
+from infradoctor.rules.compose._util import is_partial_project, service_data
 
 
 class DependsOnUnknownService(Rule):
@@ -19,7 +19,7 @@ class DependsOnUnknownService(Rule):
     category = "availability"
     why = (
         "`docker compose up` refuses to start the project when a service depends on a name "
-        "that is not defined (`service \"api\" depends on undefined service \"postgres\"`), "
+        'that is not defined (`service "api" depends on undefined service "postgres"`), '
         "so a rename of a service (db -> postgres) or a typo blocks every deploy of the stack. "
         "When the dependency sits in a compose file that is only sometimes passed with `-f`, "
         "the project starts with one file set and fails with the other.\n\n"
@@ -36,30 +36,36 @@ class DependsOnUnknownService(Rule):
     references = ("https://docs.docker.com/reference/compose-file/services/#depends_on",)
     examples = (
         Example(
-            bad={"docker-compose.yml": (
-                "services:\n"
-                "  api:\n"
-                "    image: ghcr.io/acme/api:1.0.3\n"
-                "    depends_on:\n"
-                "      - db\n"
-                "  postgres:\n"
-                "    image: postgres:16\n"
-            )},
-            good={"docker-compose.yml": (
-                "services:\n"
-                "  api:\n"
-                "    image: ghcr.io/acme/api:1.0.3\n"
-                "    depends_on:\n"
-                "      postgres:\n"
-                "        condition: service_started\n"
-                "  postgres:\n"
-                "    image: postgres:16\n"
-            )},
+            bad={
+                "docker-compose.yml": (
+                    "services:\n"
+                    "  api:\n"
+                    "    image: ghcr.io/acme/api:1.0.3\n"
+                    "    depends_on:\n"
+                    "      - db\n"
+                    "  postgres:\n"
+                    "    image: postgres:16\n"
+                )
+            },
+            good={
+                "docker-compose.yml": (
+                    "services:\n"
+                    "  api:\n"
+                    "    image: ghcr.io/acme/api:1.0.3\n"
+                    "    depends_on:\n"
+                    "      postgres:\n"
+                    "        condition: service_started\n"
+                    "  postgres:\n"
+                    "    image: postgres:16\n"
+                )
+            },
         ),
     )
 
     def check(self, stack: Stack) -> Iterator[Finding]:
         for project in stack.projects:
+            if is_partial_project(project):
+                continue
             names = list(project.services)
             for svc in project.services.values():
                 for dep in svc.depends_on:

@@ -32,24 +32,28 @@ class ContainerNameWithReplicas(Rule):
     references = ("https://docs.docker.com/reference/compose-file/services/#container_name",)
     examples = (
         Example(
-            bad={"docker-compose.yml": (
-                "services:\n"
-                "  api:\n"
-                "    image: ghcr.io/acme/api:3.2.0\n"
-                "    container_name: api\n"
-                "    deploy:\n"
-                "      replicas: 3\n"
-            )},
-            good={"docker-compose.yml": (
-                "services:\n"
-                "  api:\n"
-                "    image: ghcr.io/acme/api:3.2.0\n"
-                "    deploy:\n"
-                "      replicas: 3\n"
-                "  db:\n"
-                "    image: postgres:16\n"
-                "    container_name: acme-db\n"
-            )},
+            bad={
+                "docker-compose.yml": (
+                    "services:\n"
+                    "  api:\n"
+                    "    image: ghcr.io/acme/api:3.2.0\n"
+                    "    container_name: api\n"
+                    "    deploy:\n"
+                    "      replicas: 3\n"
+                )
+            },
+            good={
+                "docker-compose.yml": (
+                    "services:\n"
+                    "  api:\n"
+                    "    image: ghcr.io/acme/api:3.2.0\n"
+                    "    deploy:\n"
+                    "      replicas: 3\n"
+                    "  db:\n"
+                    "    image: postgres:16\n"
+                    "    container_name: acme-db\n"
+                )
+            },
         ),
     )
 
@@ -62,7 +66,8 @@ class ContainerNameWithReplicas(Rule):
                     f"{svc.replicas} replicas: container names are unique per host, so "
                     "compose cannot create the replicas",
                     subject=svc.name,
-                    related=[svc.loc("deploy") if "deploy" in svc.key_locations
-                             else svc.loc("scale")],
+                    related=[
+                        svc.loc("deploy") if "deploy" in svc.key_locations else svc.loc("scale")
+                    ],
                     data=service_data(svc),
                 )

@@ -7,7 +7,12 @@ from collections.abc import Iterator
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.compose._util import memory_limit, one_shot_reason, service_data
+from infradoctor.rules.compose._util import (
+    is_fragment,
+    memory_limit,
+    one_shot_reason,
+    service_data,
+)
 
 
 class MemoryLimitMissing(Rule):
@@ -36,35 +41,43 @@ class MemoryLimitMissing(Rule):
     )
     examples = (
         Example(
-            bad={"docker-compose.yml": (
-                "services:\n"
-                "  tiles:\n"
-                "    image: ghcr.io/acme/tile-service:0.9.1\n"
-                "    restart: unless-stopped\n"
-            )},
-            good={"docker-compose.yml": (
-                "services:\n"
-                "  tiles:\n"
-                "    image: ghcr.io/acme/tile-service:0.9.1\n"
-                "    restart: unless-stopped\n"
-                "    deploy:\n"
-                "      resources:\n"
-                "        limits:\n"
-                "          memory: 768M\n"
-                "  redis:\n"
-                "    image: redis:7.2-alpine\n"
-                "    mem_limit: 256m\n"
-                "  migrate:\n"
-                "    image: ghcr.io/acme/tile-service:0.9.1\n"
-                "    command: [\"python\", \"manage.py\", \"migrate\"]\n"
-            )},
+            bad={
+                "docker-compose.yml": (
+                    "services:\n"
+                    "  tiles:\n"
+                    "    image: ghcr.io/acme/tile-service:0.9.1\n"
+                    "    restart: unless-stopped\n"
+                )
+            },
+            good={
+                "docker-compose.yml": (
+                    "services:\n"
+                    "  tiles:\n"
+                    "    image: ghcr.io/acme/tile-service:0.9.1\n"
+                    "    restart: unless-stopped\n"
+                    "    deploy:\n"
+                    "      resources:\n"
+                    "        limits:\n"
+                    "          memory: 768M\n"
+                    "  redis:\n"
+                    "    image: redis:7.2-alpine\n"
+                    "    mem_limit: 256m\n"
+                    "  migrate:\n"
+                    "    image: ghcr.io/acme/tile-service:0.9.1\n"
+                    '    command: ["python", "manage.py", "migrate"]\n'
+                )
+            },
         ),
     )
 
     def check(self, stack: Stack) -> Iterator[Finding]:
         for project in stack.projects:
             for svc in project.services.values():
-                if memory_limit(svc) is not None or one_shot_reason(svc, project):
+                if (
+                    is_fragment(svc)
+                    or memory_limit(svc) is not None
+                    or one_shot_reason(svc, project)
+                ):
                     continue
                 yield self.finding(
                     svc.location,

@@ -59,8 +59,7 @@ def service_heap_settings(svc: Service) -> list[HeapSetting]:
                         continue
                     if ins.keyword == "ENTRYPOINT" and svc.entrypoint is not None:
                         continue
-                    found += heap_settings(ins.value, f"Dockerfile {ins.keyword}",
-                                           ins.location)
+                    found += heap_settings(ins.value, f"Dockerfile {ins.keyword}", ins.location)
     return found
 
 
@@ -84,7 +83,7 @@ class JvmHeapExceedsMemoryLimit(Rule):
         "Let the JVM size the heap from the container limit and leave a quarter for "
         "non-heap memory:\n\n"
         "```yaml\nservices:\n  orders:\n    environment:\n"
-        "      JAVA_TOOL_OPTIONS: \"-XX:MaxRAMPercentage=75\"\n    deploy:\n"
+        '      JAVA_TOOL_OPTIONS: "-XX:MaxRAMPercentage=75"\n    deploy:\n'
         "      resources:\n        limits:\n          memory: 1g\n```\n\n"
         "or keep `-Xmx` and raise the limit to at least heap + 512m."
     )
@@ -94,29 +93,33 @@ class JvmHeapExceedsMemoryLimit(Rule):
     )
     examples = (
         Example(
-            bad={"docker-compose.yml": (
-                "services:\n"
-                "  orders:\n"
-                "    image: ghcr.io/acme/orders-service:4.0.2\n"
-                "    environment:\n"
-                "      JAVA_OPTS: \"-Xms512m -Xmx1g\"\n"
-                "    mem_limit: 1g\n"
-            )},
-            good={"docker-compose.yml": (
-                "services:\n"
-                "  orders:\n"
-                "    image: ghcr.io/acme/orders-service:4.0.2\n"
-                "    environment:\n"
-                "      JAVA_TOOL_OPTIONS: \"-XX:MaxRAMPercentage=75\"\n"
-                "    deploy:\n"
-                "      resources:\n"
-                "        limits:\n"
-                "          memory: 1g\n"
-                "  billing:\n"
-                "    image: ghcr.io/acme/billing:1.2.0\n"
-                "    command: [\"java\", \"-Xmx768m\", \"-jar\", \"/app/billing.jar\"]\n"
-                "    mem_limit: 1536m\n"
-            )},
+            bad={
+                "docker-compose.yml": (
+                    "services:\n"
+                    "  orders:\n"
+                    "    image: ghcr.io/acme/orders-service:4.0.2\n"
+                    "    environment:\n"
+                    '      JAVA_OPTS: "-Xms512m -Xmx1g"\n'
+                    "    mem_limit: 1g\n"
+                )
+            },
+            good={
+                "docker-compose.yml": (
+                    "services:\n"
+                    "  orders:\n"
+                    "    image: ghcr.io/acme/orders-service:4.0.2\n"
+                    "    environment:\n"
+                    '      JAVA_TOOL_OPTIONS: "-XX:MaxRAMPercentage=75"\n'
+                    "    deploy:\n"
+                    "      resources:\n"
+                    "        limits:\n"
+                    "          memory: 1g\n"
+                    "  billing:\n"
+                    "    image: ghcr.io/acme/billing:1.2.0\n"
+                    '    command: ["java", "-Xmx768m", "-jar", "/app/billing.jar"]\n'
+                    "    mem_limit: 1536m\n"
+                )
+            },
         ),
     )
 
@@ -141,8 +144,9 @@ class JvmHeapExceedsMemoryLimit(Rule):
                 verdict = "the heap alone can fill the limit"
             elif heap > 0.75 * limit_bytes and headroom < MIN_HEADROOM:
                 severity = self.effective_severity if overridden else Severity.WARNING
-                verdict = (f"only {human_size(headroom)} is left for metaspace, threads and "
-                           "native memory")
+                verdict = (
+                    f"only {human_size(headroom)} is left for metaspace, threads and native memory"
+                )
             else:
                 continue
             yield self.finding(

@@ -53,39 +53,43 @@ class HostPortPublishedTwice(Rule):
     how_to_fix = (
         "Give each service its own host port, or publish only the front proxy and let it "
         "reach the others over the compose network:\n\n"
-        "```yaml\nservices:\n  web:\n    ports:\n      - \"8080:80\"\n  admin:\n"
-        "    ports:\n      - \"8081:80\"\n```"
+        '```yaml\nservices:\n  web:\n    ports:\n      - "8080:80"\n  admin:\n'
+        '    ports:\n      - "8081:80"\n```'
     )
     references = ("https://docs.docker.com/reference/compose-file/services/#ports",)
     examples = (
         Example(
-            bad={"docker-compose.yml": (
-                "services:\n"
-                "  web:\n"
-                "    image: ghcr.io/acme/web:2.0.0\n"
-                "    ports:\n"
-                "      - \"8080:3000\"\n"
-                "  admin:\n"
-                "    image: ghcr.io/acme/admin:2.0.0\n"
-                "    ports:\n"
-                "      - \"8080:8000\"\n"
-            )},
-            good={"docker-compose.yml": (
-                "services:\n"
-                "  web:\n"
-                "    image: ghcr.io/acme/web:2.0.0\n"
-                "    ports:\n"
-                "      - \"8080:3000\"\n"
-                "  admin:\n"
-                "    image: ghcr.io/acme/admin:2.0.0\n"
-                "    ports:\n"
-                "      - \"127.0.0.1:8081:8000\"\n"
-                "  dns:\n"
-                "    image: coredns/coredns:1.11.1\n"
-                "    ports:\n"
-                "      - \"53:53/udp\"\n"
-                "      - \"53:53/tcp\"\n"
-            )},
+            bad={
+                "docker-compose.yml": (
+                    "services:\n"
+                    "  web:\n"
+                    "    image: ghcr.io/acme/web:2.0.0\n"
+                    "    ports:\n"
+                    '      - "8080:3000"\n'
+                    "  admin:\n"
+                    "    image: ghcr.io/acme/admin:2.0.0\n"
+                    "    ports:\n"
+                    '      - "8080:8000"\n'
+                )
+            },
+            good={
+                "docker-compose.yml": (
+                    "services:\n"
+                    "  web:\n"
+                    "    image: ghcr.io/acme/web:2.0.0\n"
+                    "    ports:\n"
+                    '      - "8080:3000"\n'
+                    "  admin:\n"
+                    "    image: ghcr.io/acme/admin:2.0.0\n"
+                    "    ports:\n"
+                    '      - "127.0.0.1:8081:8000"\n'
+                    "  dns:\n"
+                    "    image: coredns/coredns:1.11.1\n"
+                    "    ports:\n"
+                    '      - "53:53/udp"\n'
+                    '      - "53:53/tcp"\n'
+                )
+            },
         ),
     )
 
@@ -100,8 +104,11 @@ class HostPortPublishedTwice(Rule):
                     if not mine:
                         continue
                     for other_svc, other in seen:
-                        if other_svc is svc and (other.target, other.published, other.host_ip
-                                                 ) == (port.target, port.published, port.host_ip):
+                        if other_svc is svc and (other.target, other.published, other.host_ip) == (
+                            port.target,
+                            port.published,
+                            port.host_ip,
+                        ):
                             continue  # an identical entry (base + override): compose merges it
                         if (other.protocol or "tcp") != (port.protocol or "tcp"):
                             continue
@@ -113,8 +120,7 @@ class HostPortPublishedTwice(Rule):
                         if not overlap:
                             continue
                         clash = min(overlap)
-                        who = ("this service" if other_svc is svc
-                               else f"service '{other_svc.name}'")
+                        who = "this service" if other_svc is svc else f"service '{other_svc.name}'"
                         yield self.finding(
                             port.location,
                             f"service '{svc.name}' publishes host port {clash}/"
@@ -123,8 +129,11 @@ class HostPortPublishedTwice(Rule):
                             "'port is already allocated'",
                             subject=svc.name,
                             related=[other.location],
-                            data={**service_data(svc), "port": clash,
-                                  "other_service": other_svc.name},
+                            data={
+                                **service_data(svc),
+                                "port": clash,
+                                "other_service": other_svc.name,
+                            },
                         )
                         break
                     seen.append((svc, port))

@@ -12,8 +12,7 @@ from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.compose._util import project_of, raw_get, service_data
 
 DURATION_PART_RE = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
-UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0,
-                "h": 3600.0}
+UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 DEFAULT_SECONDS = 30.0  # Docker's default interval and timeout
 SLOW_START_INTERVAL = 60.0
 
@@ -59,7 +58,7 @@ class HealthcheckTimingInvalid(Rule):
     how_to_fix = (
         "Use durations with units, a timeout shorter than the interval, and a short "
         "interval (or a start_interval) for services others wait on:\n\n"
-        "```yaml\nhealthcheck:\n  test: [\"CMD\", \"pg_isready\", \"-U\", \"app\"]\n"
+        '```yaml\nhealthcheck:\n  test: ["CMD", "pg_isready", "-U", "app"]\n'
         "  interval: 10s\n  timeout: 5s\n  retries: 5\n  start_period: 30s\n"
         "  start_interval: 2s\n```"
     )
@@ -69,32 +68,36 @@ class HealthcheckTimingInvalid(Rule):
     )
     examples = (
         Example(
-            bad={"docker-compose.yml": (
-                "services:\n"
-                "  db:\n"
-                "    image: postgres:16\n"
-                "    healthcheck:\n"
-                "      test: [\"CMD-SHELL\", \"pg_isready -U app\"]\n"
-                "      interval: 10s\n"
-                "      timeout: 30s\n"
-                "      retries: 5\n"
-            )},
-            good={"docker-compose.yml": (
-                "services:\n"
-                "  db:\n"
-                "    image: postgres:16\n"
-                "    healthcheck:\n"
-                "      test: [\"CMD-SHELL\", \"pg_isready -U app\"]\n"
-                "      interval: 10s\n"
-                "      timeout: 5s\n"
-                "      retries: 5\n"
-                "      start_period: 1m\n"
-                "  api:\n"
-                "    image: ghcr.io/acme/api:1.8.0\n"
-                "    depends_on:\n"
-                "      db:\n"
-                "        condition: service_healthy\n"
-            )},
+            bad={
+                "docker-compose.yml": (
+                    "services:\n"
+                    "  db:\n"
+                    "    image: postgres:16\n"
+                    "    healthcheck:\n"
+                    '      test: ["CMD-SHELL", "pg_isready -U app"]\n'
+                    "      interval: 10s\n"
+                    "      timeout: 30s\n"
+                    "      retries: 5\n"
+                )
+            },
+            good={
+                "docker-compose.yml": (
+                    "services:\n"
+                    "  db:\n"
+                    "    image: postgres:16\n"
+                    "    healthcheck:\n"
+                    '      test: ["CMD-SHELL", "pg_isready -U app"]\n'
+                    "      interval: 10s\n"
+                    "      timeout: 5s\n"
+                    "      retries: 5\n"
+                    "      start_period: 1m\n"
+                    "  api:\n"
+                    "    image: ghcr.io/acme/api:1.8.0\n"
+                    "    depends_on:\n"
+                    "      db:\n"
+                    "        condition: service_healthy\n"
+                )
+            },
         ),
     )
 
@@ -111,11 +114,15 @@ class HealthcheckTimingInvalid(Rule):
                 "start_period": values.get("start_period", hc.start_period),
                 "start_interval": values.get("start_interval"),
             }
-            yield from self._check_values(svc, hc.location, fields,
-                                          values.get("retries", hc.retries), "compose")
+            yield from self._check_values(
+                svc, hc.location, fields, values.get("retries", hc.retries), "compose"
+            )
             interval = parse_duration(fields["interval"]) if fields["interval"] else None
-            if (interval is not None and interval >= SLOW_START_INTERVAL
-                    and not fields["start_interval"]):
+            if (
+                interval is not None
+                and interval >= SLOW_START_INTERVAL
+                and not fields["start_interval"]
+            ):
                 waiting = self._healthy_dependents(stack, svc)
                 if waiting:
                     yield self.finding(
@@ -132,22 +139,29 @@ class HealthcheckTimingInvalid(Rule):
             ins = df.healthcheck
             if ins is None or ins.value.strip().upper() == "NONE":
                 continue
-            flags: dict[str, object] = {k.lstrip("-").replace("-", "_"): v
-                                        for k, v in ins.flags.items()}
-            yield from self._check_values(None, ins.location, flags, flags.get("retries"),
-                                          path)
+            flags: dict[str, object] = {
+                k.lstrip("-").replace("-", "_"): v for k, v in ins.flags.items()
+            }
+            yield from self._check_values(None, ins.location, flags, flags.get("retries"), path)
 
     def _healthy_dependents(self, stack: Stack, svc: Service) -> list[str]:
         project = project_of(stack, svc)
         if project is None:
             return []
-        return [o.name for o in project.services.values()
-                if any(d.service == svc.name and d.condition == "service_healthy"
-                       for d in o.depends_on)]
+        return [
+            o.name
+            for o in project.services.values()
+            if any(d.service == svc.name and d.condition == "service_healthy" for d in o.depends_on)
+        ]
 
-    def _check_values(self, svc: Service | None, location: Location,
-                      fields: dict[str, object], retries: object,
-                      origin: str) -> Iterator[Finding]:
+    def _check_values(
+        self,
+        svc: Service | None,
+        location: Location,
+        fields: dict[str, object],
+        retries: object,
+        origin: str,
+    ) -> Iterator[Finding]:
         who = f"service '{svc.name}'" if svc else origin
         data = service_data(svc) if svc else {"dockerfile": origin}
         subject = svc.name if svc else origin
@@ -161,8 +175,9 @@ class HealthcheckTimingInvalid(Rule):
                 yield self.finding(
                     location,
                     f"{who}: healthcheck {key} {str(value)!r} is not a duration with a unit "
-                    "(write e.g. \"10s\" or \"1m30s\"); Docker rejects it",
-                    subject=subject, data=data,
+                    '(write e.g. "10s" or "1m30s"); Docker rejects it',
+                    subject=subject,
+                    data=data,
                 )
             else:
                 parsed[key] = seconds
@@ -172,8 +187,10 @@ class HealthcheckTimingInvalid(Rule):
                     raise ValueError
             except ValueError:
                 yield self.finding(
-                    location, f"{who}: healthcheck retries {retries!r} is not a count >= 0",
-                    subject=subject, data=data,
+                    location,
+                    f"{who}: healthcheck retries {retries!r} is not a count >= 0",
+                    subject=subject,
+                    data=data,
                 )
         interval = parsed.get("interval") or DEFAULT_SECONDS
         timeout = parsed.get("timeout") or DEFAULT_SECONDS
@@ -183,5 +200,6 @@ class HealthcheckTimingInvalid(Rule):
                 f"{who}: healthcheck timeout {fmt(timeout)} is longer than its interval "
                 f"{fmt(interval)}: a hanging probe delays the next one, so a wedged service "
                 "is marked unhealthy late (keep timeout below interval)",
-                subject=subject, data=data,
+                subject=subject,
+                data=data,
             )

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.compose._util import service_data
+from infradoctor.rules.compose._util import is_partial_project, service_data
 
 IMPLICIT_NETWORKS = frozenset({"default"})
 
@@ -21,7 +21,7 @@ class UndefinedNetworkOrVolume(Rule):
     why = (
         "Compose only creates networks and named volumes listed under the top-level "
         "`networks:` / `volumes:` keys. A service that joins an undeclared network makes "
-        "`docker compose up` fail (`service \"api\" refers to undefined network backend`), "
+        '`docker compose up` fail (`service "api" refers to undefined network backend`), '
         "and so does a named volume that is not declared (`refers to undefined volume "
         "pgdata`). This typically appears after renaming a network or volume, or when the "
         "declaration lives in an override file that is not passed in production. A volume "
@@ -41,39 +41,45 @@ class UndefinedNetworkOrVolume(Rule):
     )
     examples = (
         Example(
-            bad={"docker-compose.yml": (
-                "services:\n"
-                "  db:\n"
-                "    image: postgres:16\n"
-                "    volumes:\n"
-                "      - pgdata:/var/lib/postgresql/data\n"
-                "    networks:\n"
-                "      - backend\n"
-                "\n"
-                "networks:\n"
-                "  back-end:\n"
-            )},
-            good={"docker-compose.yml": (
-                "services:\n"
-                "  db:\n"
-                "    image: postgres:16\n"
-                "    volumes:\n"
-                "      - pgdata:/var/lib/postgresql/data\n"
-                "      - ./initdb:/docker-entrypoint-initdb.d:ro\n"
-                "    networks:\n"
-                "      - backend\n"
-                "\n"
-                "volumes:\n"
-                "  pgdata:\n"
-                "\n"
-                "networks:\n"
-                "  backend:\n"
-            )},
+            bad={
+                "docker-compose.yml": (
+                    "services:\n"
+                    "  db:\n"
+                    "    image: postgres:16\n"
+                    "    volumes:\n"
+                    "      - pgdata:/var/lib/postgresql/data\n"
+                    "    networks:\n"
+                    "      - backend\n"
+                    "\n"
+                    "networks:\n"
+                    "  back-end:\n"
+                )
+            },
+            good={
+                "docker-compose.yml": (
+                    "services:\n"
+                    "  db:\n"
+                    "    image: postgres:16\n"
+                    "    volumes:\n"
+                    "      - pgdata:/var/lib/postgresql/data\n"
+                    "      - ./initdb:/docker-entrypoint-initdb.d:ro\n"
+                    "    networks:\n"
+                    "      - backend\n"
+                    "\n"
+                    "volumes:\n"
+                    "  pgdata:\n"
+                    "\n"
+                    "networks:\n"
+                    "  backend:\n"
+                )
+            },
         ),
     )
 
     def check(self, stack: Stack) -> Iterator[Finding]:
         for project in stack.projects:
+            if is_partial_project(project):
+                continue
             for svc in project.services.values():
                 if svc.network_mode is None:
                     for net in svc.networks:

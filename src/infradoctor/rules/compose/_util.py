@@ -73,12 +73,42 @@ def memory_limit(service: Service) -> tuple[int, str, Location] | None:
 
 # ------------------------------------------------------------- one-shot detection
 
-TOOL_PROFILES = frozenset({
-    "tools", "tool", "cli", "manual", "setup", "init", "migrate", "migration", "migrations",
-    "test", "tests", "testing", "build", "builder", "job", "jobs", "oneshot", "one-off",
-    "utils", "util", "scripts", "script", "backup", "restore", "seed", "admin-tools", "ci",
-    "e2e", "lint", "maintenance", "dev-tools", "debug-tools",
-})
+TOOL_PROFILES = frozenset(
+    {
+        "tools",
+        "tool",
+        "cli",
+        "manual",
+        "setup",
+        "init",
+        "migrate",
+        "migration",
+        "migrations",
+        "test",
+        "tests",
+        "testing",
+        "build",
+        "builder",
+        "job",
+        "jobs",
+        "oneshot",
+        "one-off",
+        "utils",
+        "util",
+        "scripts",
+        "script",
+        "backup",
+        "restore",
+        "seed",
+        "admin-tools",
+        "ci",
+        "e2e",
+        "lint",
+        "maintenance",
+        "dev-tools",
+        "debug-tools",
+    }
+)
 
 ONE_SHOT_NAME_RE = re.compile(
     r"(^|[-_.])(migrate|migrations?|migrator|init|initiali[sz]er?|setup|seed(er|s)?|bootstrap|"
@@ -166,3 +196,29 @@ def project_of(stack: Stack, service: Service) -> Project | None:
         return stack.project_of(service)
     except KeyError:
         return None
+
+
+BASE_FILE_NAMES = frozenset(
+    {"compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"}
+)
+
+
+def is_fragment(service: Service) -> bool:
+    """An override fragment (`frontend: {labels: ...}` in compose.https.yaml): no image, no
+    build, no extends. The real service is defined in a base file it is merged onto, so
+    per-service rules judge that one instead."""
+    if service.image or service.build_context or service.build_dockerfile:
+        return False
+    return not any(k in service.raw for k in ("image", "build", "extends"))
+
+
+def is_partial_project(project: Project) -> bool:
+    """A project made of a compose file meant to be layered on another with `-f`
+    (overrides/compose.redis.yaml, docker-compose.ci.postgres.yml without a base file in
+    its directory): references to services, networks and volumes may live in the base."""
+    if any(is_fragment(s) for s in project.services.values()):
+        return True
+    if ":" in project.name and project.compose_files:
+        first = project.compose_files[0].rsplit("/", 1)[-1].lower()
+        return first not in BASE_FILE_NAMES
+    return False

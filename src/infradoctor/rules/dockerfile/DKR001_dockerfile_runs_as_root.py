@@ -39,7 +39,7 @@ class DockerfileRunsAsRoot(Rule):
         "Create an unprivileged user and switch to it after the steps that need root:\n\n"
         "```dockerfile\nFROM python:3.12-slim\nRUN useradd --system --uid 10001 app\n"
         "WORKDIR /app\nCOPY --chown=app:app . .\nUSER app\n"
-        "CMD [\"gunicorn\", \"app:app\", \"--bind\", \"0.0.0.0:8000\"]\n```\n\n"
+        'CMD ["gunicorn", "app:app", "--bind", "0.0.0.0:8000"]\n```\n\n'
         "Ports below 1024 need root or NET_BIND_SERVICE: listen on 8000/8080 instead."
     )
     fixable = "unsafe"
@@ -49,34 +49,38 @@ class DockerfileRunsAsRoot(Rule):
     )
     examples = (
         Example(
-            bad={"api/Dockerfile": (
-                "FROM python:3.12-slim\n"
-                "WORKDIR /app\n"
-                "COPY requirements.txt .\n"
-                "RUN pip install --no-cache-dir -r requirements.txt\n"
-                "COPY . .\n"
-                "CMD [\"gunicorn\", \"app:app\", \"--bind\", \"0.0.0.0:8000\"]\n"
-            )},
-            good={"api/Dockerfile": (
-                "FROM python:3.12-slim\n"
-                "RUN useradd --system --uid 10001 app\n"
-                "WORKDIR /app\n"
-                "COPY requirements.txt .\n"
-                "RUN pip install --no-cache-dir -r requirements.txt\n"
-                "COPY --chown=app:app . .\n"
-                "USER app\n"
-                "CMD [\"gunicorn\", \"app:app\", \"--bind\", \"0.0.0.0:8000\"]\n"
-            ),
+            bad={
+                "api/Dockerfile": (
+                    "FROM python:3.12-slim\n"
+                    "WORKDIR /app\n"
+                    "COPY requirements.txt .\n"
+                    "RUN pip install --no-cache-dir -r requirements.txt\n"
+                    "COPY . .\n"
+                    'CMD ["gunicorn", "app:app", "--bind", "0.0.0.0:8000"]\n'
+                )
+            },
+            good={
+                "api/Dockerfile": (
+                    "FROM python:3.12-slim\n"
+                    "RUN useradd --system --uid 10001 app\n"
+                    "WORKDIR /app\n"
+                    "COPY requirements.txt .\n"
+                    "RUN pip install --no-cache-dir -r requirements.txt\n"
+                    "COPY --chown=app:app . .\n"
+                    "USER app\n"
+                    'CMD ["gunicorn", "app:app", "--bind", "0.0.0.0:8000"]\n'
+                ),
                 "worker/Dockerfile": (
-                "FROM golang:1.22 AS build\n"
-                "WORKDIR /src\n"
-                "COPY . .\n"
-                "RUN CGO_ENABLED=0 go build -o /worker ./cmd/worker\n"
-                "\n"
-                "FROM gcr.io/distroless/static-debian12:nonroot\n"
-                "COPY --from=build /worker /worker\n"
-                "ENTRYPOINT [\"/worker\"]\n"
-            )},
+                    "FROM golang:1.22 AS build\n"
+                    "WORKDIR /src\n"
+                    "COPY . .\n"
+                    "RUN CGO_ENABLED=0 go build -o /worker ./cmd/worker\n"
+                    "\n"
+                    "FROM gcr.io/distroless/static-debian12:nonroot\n"
+                    "COPY --from=build /worker /worker\n"
+                    'ENTRYPOINT ["/worker"]\n'
+                ),
+            },
         ),
     )
 
@@ -93,7 +97,8 @@ class DockerfileRunsAsRoot(Rule):
                     user.location,
                     f"{path}: the final stage switches to `USER {user.value.strip()}`, so "
                     "the container's process runs as root",
-                    subject=path, data={"dockerfile": path},
+                    subject=path,
+                    data={"dockerfile": path},
                 )
                 continue
             base = external_base(df)
@@ -106,5 +111,6 @@ class DockerfileRunsAsRoot(Rule):
                 final.location,
                 f"{path}: the final stage (from {base}) sets no USER, so the container's "
                 "process runs as root (add a non-root user and `USER` it)",
-                subject=path, data={"dockerfile": path},
+                subject=path,
+                data={"dockerfile": path},
             )

@@ -37,32 +37,36 @@ class BaseImageUnpinned(Rule):
     )
     examples = (
         Example(
-            bad={"web/Dockerfile": (
-                "FROM node AS build\n"
-                "WORKDIR /app\n"
-                "COPY package*.json ./\n"
-                "RUN npm ci\n"
-                "COPY . .\n"
-                "RUN npm run build\n"
-                "\n"
-                "FROM nginx:latest\n"
-                "COPY --from=build /app/dist /usr/share/nginx/html\n"
-            )},
-            good={"web/Dockerfile": (
-                "ARG NODE_VERSION=20.15\n"
-                "FROM node:${NODE_VERSION}-bookworm-slim AS build\n"
-                "WORKDIR /app\n"
-                "COPY package*.json ./\n"
-                "RUN npm ci\n"
-                "COPY . .\n"
-                "RUN npm run build\n"
-                "\n"
-                "FROM nginx:1.27-alpine\n"
-                "COPY --from=build /app/dist /usr/share/nginx/html\n"
-                "\n"
-                "FROM build AS test\n"
-                "RUN npm test\n"
-            )},
+            bad={
+                "web/Dockerfile": (
+                    "FROM node AS build\n"
+                    "WORKDIR /app\n"
+                    "COPY package*.json ./\n"
+                    "RUN npm ci\n"
+                    "COPY . .\n"
+                    "RUN npm run build\n"
+                    "\n"
+                    "FROM nginx:latest\n"
+                    "COPY --from=build /app/dist /usr/share/nginx/html\n"
+                )
+            },
+            good={
+                "web/Dockerfile": (
+                    "ARG NODE_VERSION=20.15\n"
+                    "FROM node:${NODE_VERSION}-bookworm-slim AS build\n"
+                    "WORKDIR /app\n"
+                    "COPY package*.json ./\n"
+                    "RUN npm ci\n"
+                    "COPY . .\n"
+                    "RUN npm run build\n"
+                    "\n"
+                    "FROM nginx:1.27-alpine\n"
+                    "COPY --from=build /app/dist /usr/share/nginx/html\n"
+                    "\n"
+                    "FROM build AS test\n"
+                    "RUN npm test\n"
+                )
+            },
         ),
     )
 
@@ -83,5 +87,6 @@ class BaseImageUnpinned(Rule):
                     stage.location,
                     f"{path}: FROM {resolved} uses {what}: rebuilds pick up whatever version "
                     "is current (pin a version tag or digest)",
-                    subject=path, data={"dockerfile": path, "image": resolved},
+                    subject=path,
+                    data={"dockerfile": path, "image": resolved},
                 )

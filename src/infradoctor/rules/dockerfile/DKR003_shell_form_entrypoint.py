@@ -17,11 +17,11 @@ class ShellFormEntrypoint(Rule):
     severity = Severity.WARNING
     category = "dockerfile"
     why = (
-        "`CMD gunicorn app:app` (shell form) runs as `/bin/sh -c \"gunicorn app:app\"`, so "
+        '`CMD gunicorn app:app` (shell form) runs as `/bin/sh -c "gunicorn app:app"`, so '
         "PID 1 is the shell. `docker stop` and `docker compose up` during a deploy send "
         "SIGTERM to PID 1 only; sh does not forward it, the app never starts its graceful "
         "shutdown, and after the 10 s stop timeout Docker SIGKILLs everything. In-flight "
-        "requests are cut (nginx logs 502 \"upstream prematurely closed connection\"), every "
+        'requests are cut (nginx logs 502 "upstream prematurely closed connection"), every '
         "deploy takes 10 s longer per container, and workers lose jobs they were "
         "processing. The instruction that decides PID 1 is checked: ENTRYPOINT when "
         "present, otherwise CMD. Shell forms that start with `exec` are fine, and so are "
@@ -29,10 +29,10 @@ class ShellFormEntrypoint(Rule):
     )
     how_to_fix = (
         "Use exec form (a JSON array), or `exec` the program from the shell:\n\n"
-        "```dockerfile\nCMD [\"gunicorn\", \"app:app\", \"--bind\", \"0.0.0.0:8000\"]\n"
+        '```dockerfile\nCMD ["gunicorn", "app:app", "--bind", "0.0.0.0:8000"]\n'
         "# needs env expansion? let the shell replace itself:\n"
         "CMD exec gunicorn app:app --bind 0.0.0.0:${PORT}\n```\n\n"
-        "If an entrypoint script is needed, end it with `exec \"$@\"`."
+        'If an entrypoint script is needed, end it with `exec "$@"`.'
     )
     references = (
         "https://docs.docker.com/reference/dockerfile/#shell-and-exec-form",
@@ -40,26 +40,30 @@ class ShellFormEntrypoint(Rule):
     )
     examples = (
         Example(
-            bad={"api/Dockerfile": (
-                "FROM python:3.12-slim\n"
-                "WORKDIR /app\n"
-                "COPY . .\n"
-                "RUN pip install --no-cache-dir -r requirements.txt\n"
-                "CMD gunicorn app:app --bind 0.0.0.0:8000 --workers 4\n"
-            )},
-            good={"api/Dockerfile": (
-                "FROM python:3.12-slim\n"
-                "WORKDIR /app\n"
-                "COPY . .\n"
-                "RUN pip install --no-cache-dir -r requirements.txt\n"
-                "CMD [\"gunicorn\", \"app:app\", \"--bind\", \"0.0.0.0:8000\", \\\n"
-                "     \"--workers\", \"4\"]\n"
-            ),
+            bad={
+                "api/Dockerfile": (
+                    "FROM python:3.12-slim\n"
+                    "WORKDIR /app\n"
+                    "COPY . .\n"
+                    "RUN pip install --no-cache-dir -r requirements.txt\n"
+                    "CMD gunicorn app:app --bind 0.0.0.0:8000 --workers 4\n"
+                )
+            },
+            good={
+                "api/Dockerfile": (
+                    "FROM python:3.12-slim\n"
+                    "WORKDIR /app\n"
+                    "COPY . .\n"
+                    "RUN pip install --no-cache-dir -r requirements.txt\n"
+                    'CMD ["gunicorn", "app:app", "--bind", "0.0.0.0:8000", \\\n'
+                    '     "--workers", "4"]\n'
+                ),
                 "bot/Dockerfile": (
-                "FROM python:3.12-slim\n"
-                "COPY bot.py /bot.py\n"
-                "CMD exec python /bot.py --token-file /run/secrets/bot_token\n"
-            )},
+                    "FROM python:3.12-slim\n"
+                    "COPY bot.py /bot.py\n"
+                    "CMD exec python /bot.py --token-file /run/secrets/bot_token\n"
+                ),
+            },
         ),
     )
 
@@ -83,5 +87,6 @@ class ShellFormEntrypoint(Rule):
                 f"{path}: {ins.keyword} in shell form runs under /bin/sh -c, which becomes "
                 "PID 1 and does not forward SIGTERM: the app is SIGKILLed after the stop "
                 "timeout, cutting in-flight requests (use the JSON exec form or `exec`)",
-                subject=path, data={"dockerfile": path, "instruction": ins.keyword},
+                subject=path,
+                data={"dockerfile": path, "instruction": ins.keyword},
             )

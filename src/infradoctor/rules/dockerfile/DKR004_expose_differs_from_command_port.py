@@ -38,7 +38,7 @@ class ExposeDiffersFromCommandPort(Rule):
     category = "dockerfile"
     why = (
         "EXPOSE is documentation that tools act on: people write `proxy_pass "
-        "http://api:<EXPOSEd port>` and `ports: \"8080:<EXPOSEd port>\"` from it, "
+        'http://api:<EXPOSEd port>` and `ports: "8080:<EXPOSEd port>"` from it, '
         "`docker run -P` publishes it, and platforms (Coolify, Dokku, Cloud Run-style "
         "setups) route to it. When the CMD says `--bind 0.0.0.0:8000` but the Dockerfile "
         "says `EXPOSE 5000`, whoever trusts EXPOSE gets connection refused: nginx answers "
@@ -49,25 +49,29 @@ class ExposeDiffersFromCommandPort(Rule):
     how_to_fix = (
         "Make EXPOSE match the port the process binds (or drive both from one ARG):\n\n"
         "```dockerfile\nARG PORT=8000\nEXPOSE ${PORT}\n"
-        "CMD [\"gunicorn\", \"app:app\", \"--bind\", \"0.0.0.0:8000\"]\n```"
+        'CMD ["gunicorn", "app:app", "--bind", "0.0.0.0:8000"]\n```'
     )
     references = ("https://docs.docker.com/reference/dockerfile/#expose",)
     examples = (
         Example(
-            bad={"api/Dockerfile": (
-                "FROM python:3.12-slim\n"
-                "WORKDIR /app\n"
-                "COPY . .\n"
-                "EXPOSE 5000\n"
-                "CMD [\"gunicorn\", \"app:app\", \"--bind\", \"0.0.0.0:8000\"]\n"
-            )},
-            good={"api/Dockerfile": (
-                "FROM python:3.12-slim\n"
-                "WORKDIR /app\n"
-                "COPY . .\n"
-                "EXPOSE 8000\n"
-                "CMD [\"gunicorn\", \"app:app\", \"--bind\", \"0.0.0.0:8000\"]\n"
-            )},
+            bad={
+                "api/Dockerfile": (
+                    "FROM python:3.12-slim\n"
+                    "WORKDIR /app\n"
+                    "COPY . .\n"
+                    "EXPOSE 5000\n"
+                    'CMD ["gunicorn", "app:app", "--bind", "0.0.0.0:8000"]\n'
+                )
+            },
+            good={
+                "api/Dockerfile": (
+                    "FROM python:3.12-slim\n"
+                    "WORKDIR /app\n"
+                    "COPY . .\n"
+                    "EXPOSE 8000\n"
+                    'CMD ["gunicorn", "app:app", "--bind", "0.0.0.0:8000"]\n'
+                )
+            },
         ),
     )
 

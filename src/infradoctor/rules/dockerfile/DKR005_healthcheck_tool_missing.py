@@ -14,22 +14,31 @@ from infradoctor.rules.dockerfile._images import (
     external_base,
     image_tools,
     installs_tool,
+    installs_unknown_packages,
     stage_chain,
 )
 
-TOOL_WORD_RE = re.compile(r"(?:^|[\s;&|(`'\"])(?:/usr/bin/|/bin/|/usr/local/bin/)?(curl|wget)"
-                          r"(?=\s|$|['\"])")
+TOOL_WORD_RE = re.compile(
+    r"(?:^|[\s;&|(`'\"])(?:/usr/bin/|/bin/|/usr/local/bin/)?(curl|wget)"
+    r"(?=\s|$|['\"])"
+)
 
 
 def tools_called(command: str) -> list[str]:
     return sorted({m.group(1) for m in TOOL_WORD_RE.finditer(command)})
 
 
-def missing_tools(tools_in_image: dict[str, bool], df: Dockerfile | None,
-                  command: str, shell_form: bool) -> list[str]:
+def missing_tools(
+    tools_in_image: dict[str, bool], df: Dockerfile | None, command: str, shell_form: bool
+) -> list[str]:
     chain = stage_chain(df) if df is not None else []
-    missing = [t for t in tools_called(command)
-               if not tools_in_image.get(t, True) and not installs_tool(chain, t)]
+    if installs_unknown_packages(chain):
+        return []
+    missing = [
+        t
+        for t in tools_called(command)
+        if not tools_in_image.get(t, True) and not installs_tool(chain, t)
+    ]
     if shell_form and not tools_in_image.get("sh", True) and not installs_tool(chain, "sh"):
         missing.append("/bin/sh")
     return missing
@@ -60,7 +69,7 @@ class HealthcheckToolMissing(Rule):
         "    && rm -rf /var/lib/apt/lists/*\n"
         "HEALTHCHECK --interval=10s --timeout=3s CMD curl -fsS http://localhost:8000/health "
         "|| exit 1\n```\n\n"
-        "or, without extra packages: `HEALTHCHECK CMD [\"python\", \"-c\", \"import urllib."
+        'or, without extra packages: `HEALTHCHECK CMD ["python", "-c", "import urllib.'
         "request; urllib.request.urlopen('http://localhost:8000/health', timeout=2)\"]`; on "
         "Alpine: `CMD wget -qO- http://localhost:8000/health || exit 1`."
     )
@@ -70,46 +79,54 @@ class HealthcheckToolMissing(Rule):
     )
     examples = (
         Example(
-            bad={"api/Dockerfile": (
-                "FROM python:3.12-slim\n"
-                "WORKDIR /app\n"
-                "COPY . .\n"
-                "RUN pip install --no-cache-dir -r requirements.txt\n"
-                "HEALTHCHECK --interval=10s CMD curl -f http://localhost:8000/health || exit 1\n"
-                "CMD [\"uvicorn\", \"main:app\", \"--host\", \"0.0.0.0\", \"--port\", \"8000\"]\n"
-            )},
-            good={"api/Dockerfile": (
-                "FROM python:3.12-slim\n"
-                "RUN apt-get update && apt-get install -y --no-install-recommends curl \\\n"
-                "    && rm -rf /var/lib/apt/lists/*\n"
-                "WORKDIR /app\n"
-                "COPY . .\n"
-                "HEALTHCHECK --interval=10s CMD curl -f http://localhost:8000/health || exit 1\n"
-                "CMD [\"uvicorn\", \"main:app\", \"--host\", \"0.0.0.0\", \"--port\", \"8000\"]\n"
-            ),
+            bad={
+                "api/Dockerfile": (
+                    "FROM python:3.12-slim\n"
+                    "WORKDIR /app\n"
+                    "COPY . .\n"
+                    "RUN pip install --no-cache-dir -r requirements.txt\n"
+                    "HEALTHCHECK --interval=10s CMD curl -f http://localhost:8000/health || exit 1\n"
+                    'CMD ["uvicorn", "main:app", "--host", "0.0.0.0", "--port", "8000"]\n'
+                )
+            },
+            good={
+                "api/Dockerfile": (
+                    "FROM python:3.12-slim\n"
+                    "RUN apt-get update && apt-get install -y --no-install-recommends curl \\\n"
+                    "    && rm -rf /var/lib/apt/lists/*\n"
+                    "WORKDIR /app\n"
+                    "COPY . .\n"
+                    "HEALTHCHECK --interval=10s CMD curl -f http://localhost:8000/health || exit 1\n"
+                    'CMD ["uvicorn", "main:app", "--host", "0.0.0.0", "--port", "8000"]\n'
+                ),
                 "realtime/Dockerfile": (
-                "FROM node:20-alpine\n"
-                "WORKDIR /app\n"
-                "COPY . .\n"
-                "HEALTHCHECK CMD wget -qO- http://localhost:3000/health || exit 1\n"
-                "CMD [\"node\", \"server.js\"]\n"
-            )},
+                    "FROM node:20-alpine\n"
+                    "WORKDIR /app\n"
+                    "COPY . .\n"
+                    "HEALTHCHECK CMD wget -qO- http://localhost:3000/health || exit 1\n"
+                    'CMD ["node", "server.js"]\n'
+                ),
+            },
         ),
         Example(
-            bad={"docker-compose.yml": (
-                "services:\n"
-                "  cache:\n"
-                "    image: redis:7.2-alpine\n"
-                "    healthcheck:\n"
-                "      test: [\"CMD\", \"curl\", \"-f\", \"http://localhost:6379\"]\n"
-            )},
-            good={"docker-compose.yml": (
-                "services:\n"
-                "  cache:\n"
-                "    image: redis:7.2-alpine\n"
-                "    healthcheck:\n"
-                "      test: [\"CMD\", \"redis-cli\", \"ping\"]\n"
-            )},
+            bad={
+                "docker-compose.yml": (
+                    "services:\n"
+                    "  cache:\n"
+                    "    image: redis:7.2-alpine\n"
+                    "    healthcheck:\n"
+                    '      test: ["CMD", "curl", "-f", "http://localhost:6379"]\n'
+                )
+            },
+            good={
+                "docker-compose.yml": (
+                    "services:\n"
+                    "  cache:\n"
+                    "    image: redis:7.2-alpine\n"
+                    "    healthcheck:\n"
+                    '      test: ["CMD", "redis-cli", "ping"]\n'
+                )
+            },
             description="A compose healthcheck calling curl in an Alpine image.",
         ),
     )
@@ -126,8 +143,7 @@ class HealthcheckToolMissing(Rule):
             command = " ".join(ins.exec_form) if ins.exec_form else ins.value
             missing = missing_tools(tools, df, command, ins.exec_form is None)
             if missing:
-                yield self._finding(path, ins.location, base or "?", missing,
-                                    {"dockerfile": path})
+                yield self._finding(path, ins.location, base or "?", missing, {"dockerfile": path})
         for svc in stack.services:
             hc = svc.healthcheck
             if hc is None or hc.disabled or hc.test is None:
@@ -142,11 +158,13 @@ class HealthcheckToolMissing(Rule):
             shell_form = isinstance(hc.test, str) or bool(hc.test and hc.test[0] == "CMD-SHELL")
             missing = missing_tools(tools, built, hc.command_text, shell_form)
             if missing:
-                yield self._finding(f"service '{svc.name}'", hc.location, base, missing,
-                                    service_data(svc))
+                yield self._finding(
+                    f"service '{svc.name}'", hc.location, base, missing, service_data(svc)
+                )
 
-    def _finding(self, who: str, location: Location, base: str, missing: list[str],
-                 data: dict[str, object]) -> Finding:
+    def _finding(
+        self, who: str, location: Location, base: str, missing: list[str], data: dict[str, object]
+    ) -> Finding:
         names = " and ".join(missing)
         return self.finding(
             location,

@@ -70,27 +70,31 @@ class SecretInDockerfile(Rule):
     )
     examples = (
         Example(
-            bad={"api/Dockerfile": (
-                "FROM node:20-slim\n"
-                "ARG NPM_TOKEN\n"
-                "ENV DATABASE_URL=postgres://app:s3cretpw@db:5432/app\n"
-                "WORKDIR /app\n"
-                "COPY package*.json ./\n"
-                "RUN echo \"//registry.npmjs.org/:_authToken=${NPM_TOKEN}\" > .npmrc && npm ci\n"
-                "COPY . .\n"
-                "CMD [\"node\", \"server.js\"]\n"
-            )},
-            good={"api/Dockerfile": (
-                "# syntax=docker/dockerfile:1\n"
-                "FROM node:20-slim\n"
-                "ENV NODE_ENV=production\n"
-                "WORKDIR /app\n"
-                "COPY package*.json ./\n"
-                "RUN --mount=type=secret,id=npm_token \\\n"
-                "    NPM_TOKEN=$(cat /run/secrets/npm_token) npm ci\n"
-                "COPY . .\n"
-                "CMD [\"node\", \"server.js\"]\n"
-            )},
+            bad={
+                "api/Dockerfile": (
+                    "FROM node:20-slim\n"
+                    "ARG NPM_TOKEN\n"
+                    "ENV DATABASE_URL=postgres://app:s3cretpw@db:5432/app\n"
+                    "WORKDIR /app\n"
+                    "COPY package*.json ./\n"
+                    'RUN echo "//registry.npmjs.org/:_authToken=${NPM_TOKEN}" > .npmrc && npm ci\n'
+                    "COPY . .\n"
+                    'CMD ["node", "server.js"]\n'
+                )
+            },
+            good={
+                "api/Dockerfile": (
+                    "# syntax=docker/dockerfile:1\n"
+                    "FROM node:20-slim\n"
+                    "ENV NODE_ENV=production\n"
+                    "WORKDIR /app\n"
+                    "COPY package*.json ./\n"
+                    "RUN --mount=type=secret,id=npm_token \\\n"
+                    "    NPM_TOKEN=$(cat /run/secrets/npm_token) npm ci\n"
+                    "COPY . .\n"
+                    'CMD ["node", "server.js"]\n'
+                )
+            },
         ),
     )
 
@@ -125,14 +129,14 @@ class SecretInDockerfile(Rule):
         return None
 
     @staticmethod
-    def _arg_reason(stage: Stage, ins: Instruction, name: str, default: str | None,
-                    in_final: bool) -> str | None:
+    def _arg_reason(
+        stage: Stage, ins: Instruction, name: str, default: str | None, in_final: bool
+    ) -> str | None:
         if not is_secret_name(name):
             if default and not is_reference(default) and url_with_password(default):
                 return "a build-arg default URL with a literal password"
             return None
-        if default is not None and not is_reference(default) \
-                and is_literal_secret_value(default):
+        if default is not None and not is_reference(default) and is_literal_secret_value(default):
             return "a literal build-arg default in the Dockerfile (git)"
         if in_final and used_later(stage, ins, name):
             return "a build arg used by RUN: recorded in the image history"

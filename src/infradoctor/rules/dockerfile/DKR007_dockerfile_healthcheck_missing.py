@@ -17,7 +17,8 @@ def is_proxied(project: Project | None, svc: Service) -> bool:
 
 def is_depended_on(project: Project | None, svc: Service) -> bool:
     return project is not None and any(
-        d.service == svc.name for o in project.services.values() for d in o.depends_on)
+        d.service == svc.name for o in project.services.values() for d in o.depends_on
+    )
 
 
 class DockerfileHealthcheckMissing(Rule):
@@ -41,7 +42,7 @@ class DockerfileHealthcheckMissing(Rule):
     how_to_fix = (
         "Add a HEALTHCHECK that exercises the app (or a compose `healthcheck:`):\n\n"
         "```dockerfile\nHEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \\\n"
-        "  CMD [\"python\", \"-c\", \"import sys, worker; sys.exit(0 if worker.alive() else 1)\"]"
+        '  CMD ["python", "-c", "import sys, worker; sys.exit(0 if worker.alive() else 1)"]'
         "\n```\n\n"
         "For a worker, touch a heartbeat file in the main loop and check its age: "
         "`CMD find /tmp/heartbeat -mmin -2 | grep -q .`."
@@ -64,7 +65,7 @@ class DockerfileHealthcheckMissing(Rule):
                     "FROM python:3.12-slim\n"
                     "WORKDIR /app\n"
                     "COPY . .\n"
-                    "CMD [\"python\", \"-m\", \"worker\"]\n"
+                    'CMD ["python", "-m", "worker"]\n'
                 ),
             },
             good={
@@ -80,7 +81,7 @@ class DockerfileHealthcheckMissing(Rule):
                     "COPY . .\n"
                     "HEALTHCHECK --interval=30s --timeout=5s \\\n"
                     "  CMD find /tmp/heartbeat -mmin -2 | grep -q .\n"
-                    "CMD [\"python\", \"-m\", \"worker\"]\n"
+                    'CMD ["python", "-m", "worker"]\n'
                 ),
             },
         ),

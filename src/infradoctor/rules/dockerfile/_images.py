@@ -140,20 +140,37 @@ def image_drops_root(image: str) -> bool:
     ref = parse_image(image)
     if ref.tag and ("nonroot" in ref.tag or "rootless" in ref.tag):
         return True
-    if ref.registry in ("cgr.dev", "gcr.io") and ("distroless" in ref.path
-                                                    or ref.path.startswith("chainguard")):
+    if ref.registry in ("cgr.dev", "gcr.io") and (
+        "distroless" in ref.path or ref.path.startswith("chainguard")
+    ):
         return bool(ref.tag and "nonroot" in ref.tag) or ref.registry == "cgr.dev"
     return bool(NON_ROOT_IMAGE_RE.match(ref.path))
 
 
 # ------------------------------------------------------------- what tools an image ships
 
-ALPINE_FAMILY = frozenset({"alpine", "python", "node", "ruby", "golang", "php", "postgres",
-                           "redis", "rust", "eclipse-temurin", "amazoncorretto", "memcached",
-                           "oven/bun", "openjdk"})
+ALPINE_FAMILY = frozenset(
+    {
+        "alpine",
+        "python",
+        "node",
+        "ruby",
+        "golang",
+        "php",
+        "postgres",
+        "redis",
+        "rust",
+        "eclipse-temurin",
+        "amazoncorretto",
+        "memcached",
+        "oven/bun",
+        "openjdk",
+    }
+)
 SLIM_FAMILY = frozenset({"python", "node", "ruby", "debian", "rust", "openjdk", "php"})
-FULL_WITH_BOTH = frozenset({"python", "node", "ruby", "golang", "buildpack-deps", "rust",
-                            "gradle", "maven"})
+FULL_WITH_BOTH = frozenset(
+    {"python", "node", "ruby", "golang", "buildpack-deps", "rust", "gradle", "maven"}
+)
 BARE_DISTROS = frozenset({"debian", "ubuntu"})
 
 
@@ -183,7 +200,26 @@ def image_tools(image: str) -> dict[str, bool] | None:
 
 INSTALL_RE = re.compile(
     r"\b(apk\s+add|apt-get\s+install|apt\s+install|yum\s+install|dnf\s+install|"
-    r"microdnf\s+install|zypper\s+(in|install)|pip\s+install)\b[^;&|]*", re.IGNORECASE)
+    r"microdnf\s+install|zypper\s+(in|install)|pip\s+install)\b[^;&|]*",
+    re.IGNORECASE,
+)
+
+
+OPAQUE_INSTALL_RE = re.compile(
+    r"(\S*/[\w.-]*(install|setup|bootstrap|provision)[\w.-]*(\s|$)|xargs\s+(apt-get|apk|yum)|"
+    r"install[^;&|]*\$\(cat|\|\s*(ba)?sh\b|ansible|puppet|chef-solo)",
+    re.IGNORECASE,
+)
+
+
+def installs_unknown_packages(stages: list[Stage]) -> bool:
+    """A RUN runs an install script we cannot see (`scripts/setup/install`, `curl ... | sh`,
+    a package list from a file): what the image contains is then unknown."""
+    return any(
+        ins.keyword == "RUN" and OPAQUE_INSTALL_RE.search(ins.value)
+        for st in stages
+        for ins in st.instructions
+    )
 
 
 def installs_tool(stages: list[Stage], tool: str) -> bool:
@@ -198,17 +234,18 @@ def installs_tool(stages: list[Stage], tool: str) -> bool:
                         return True
                 if re.search(rf"busybox\s+--install|/usr/bin/{re.escape(tool)}\b", ins.value):
                     return True
-            elif ins.keyword in ("COPY", "ADD") and re.search(
-                rf"\b{re.escape(tool)}\b", ins.value
-            ):
+            elif ins.keyword in ("COPY", "ADD") and re.search(rf"\b{re.escape(tool)}\b", ins.value):
                 return True
     return False
 
 
 def services_building(stack: Stack, df: Dockerfile) -> list[Service]:
     """Compose services built from this Dockerfile (linked by the loader)."""
-    return [s for s in stack.services
-            if s.dockerfile is df or (s.dockerfile is None and s.build_dockerfile == df.path)]
+    return [
+        s
+        for s in stack.services
+        if s.dockerfile is df or (s.dockerfile is None and s.build_dockerfile == df.path)
+    ]
 
 
 def chain_last(df: Dockerfile, keyword: str) -> Instruction | None:
@@ -223,16 +260,23 @@ def chain_last(df: Dockerfile, keyword: str) -> Instruction | None:
 # ------------------------------------------------------------- ports in a start command
 
 PORT_PATTERNS = (
-    re.compile(r"(?<![\w-])--(?:port|http-port|server\.port|listen-port)(?:=|\s+)['\"]?"
-               r"(\d{2,5})\b"),
-    re.compile(r"(?<![\w-])(?:-b|--bind|--listen|--address|--addr|--http)(?:=|\s+)['\"]?"
-               r"(?:(?:tcp|http)://)?(?:[\w.\-]*|\[[0-9a-f:]*\])?:(\d{2,5})\b", re.IGNORECASE),
+    re.compile(
+        r"(?<![\w-])--(?:port|http-port|server\.port|listen-port)(?:=|\s+)['\"]?"
+        r"(\d{2,5})\b"
+    ),
+    re.compile(
+        r"(?<![\w-])(?:-b|--bind|--listen|--address|--addr|--http)(?:=|\s+)['\"]?"
+        r"(?:(?:tcp|http)://)?(?:[\w.\-]*|\[[0-9a-f:]*\])?:(\d{2,5})\b",
+        re.IGNORECASE,
+    ),
     re.compile(r"-Dserver\.port=(\d{2,5})\b"),
     re.compile(r"\brunserver\s+(?:[\w.\-]+:)?(\d{2,5})\b"),
     re.compile(r"\bphp\s+-S\s+[\w.\-]*:(\d{2,5})\b"),
     re.compile(r"\bhttp\.server\s+(\d{2,5})\b"),
-    re.compile(r"\b(?:flask\s+run|next\s+(?:start|dev)|rails\s+s(?:erver)?|puma|serve|"
-               r"http-server|streamlit\s+run\s+\S+)\b[^;&|]*?(?<![\w-])(?:-p|-l)\s+(\d{2,5})\b"),
+    re.compile(
+        r"\b(?:flask\s+run|next\s+(?:start|dev)|rails\s+s(?:erver)?|puma|serve|"
+        r"http-server|streamlit\s+run\s+\S+)\b[^;&|]*?(?<![\w-])(?:-p|-l)\s+(\d{2,5})\b"
+    ),
 )
 
 

@@ -34,7 +34,7 @@ class ContainerRunsAsRoot(Rule):
     how_to_fix = (
         "Run as an unprivileged user, in compose or (better) in the image:\n\n"
         "```yaml\nservices:\n  api:\n    image: ghcr.io/acme/api:1.2.0\n"
-        "    user: \"10001:10001\"\n```\n\n"
+        '    user: "10001:10001"\n```\n\n'
         "Make sure the files the process writes (volumes, /tmp) are owned by that uid. "
         "Check what an image uses with `docker inspect -f '{{.Config.User}}' IMAGE`."
     )
@@ -44,24 +44,28 @@ class ContainerRunsAsRoot(Rule):
     )
     examples = (
         Example(
-            bad={"docker-compose.yml": (
-                "services:\n"
-                "  tiles:\n"
-                "    image: ghcr.io/acme/tile-service:0.9.1\n"
-                "  proxy:\n"
-                "    image: traefik:v3.1\n"
-                "    user: root\n"
-            )},
-            good={"docker-compose.yml": (
-                "services:\n"
-                "  tiles:\n"
-                "    image: ghcr.io/acme/tile-service:0.9.1\n"
-                "    user: \"10001:10001\"\n"
-                "  db:\n"
-                "    image: postgres:16\n"
-                "  cache:\n"
-                "    image: redis:7.2-alpine\n"
-            )},
+            bad={
+                "docker-compose.yml": (
+                    "services:\n"
+                    "  tiles:\n"
+                    "    image: ghcr.io/acme/tile-service:0.9.1\n"
+                    "  proxy:\n"
+                    "    image: traefik:v3.1\n"
+                    "    user: root\n"
+                )
+            },
+            good={
+                "docker-compose.yml": (
+                    "services:\n"
+                    "  tiles:\n"
+                    "    image: ghcr.io/acme/tile-service:0.9.1\n"
+                    '    user: "10001:10001"\n'
+                    "  db:\n"
+                    "    image: postgres:16\n"
+                    "  cache:\n"
+                    "    image: redis:7.2-alpine\n"
+                )
+            },
         ),
     )
 

@@ -20,8 +20,8 @@ class PrivilegedContainer(Rule):
         "`privileged: true` gives the container every capability, disables seccomp and "
         "AppArmor and exposes all host devices (/dev/sda, ...). A process in it can mount "
         "the host's disk, load kernel modules or write to /proc/sysrq-trigger: any code "
-        "execution inside it is root on the host. It is usually added to \"make something "
-        "work\" (a FUSE mount, a VPN tun device, docker-in-docker) when one capability or "
+        'execution inside it is root on the host. It is usually added to "make something '
+        'work" (a FUSE mount, a VPN tun device, docker-in-docker) when one capability or '
         "device would do."
     )
     how_to_fix = (
@@ -35,21 +35,22 @@ class PrivilegedContainer(Rule):
     )
     examples = (
         Example(
-            bad={"docker-compose.yml": (
-                "services:\n"
-                "  vpn:\n"
-                "    image: qmcgaw/gluetun:v3.39\n"
-                "    privileged: true\n"
-            )},
-            good={"docker-compose.yml": (
-                "services:\n"
-                "  vpn:\n"
-                "    image: qmcgaw/gluetun:v3.39\n"
-                "    cap_add:\n"
-                "      - NET_ADMIN\n"
-                "    devices:\n"
-                "      - /dev/net/tun:/dev/net/tun\n"
-            )},
+            bad={
+                "docker-compose.yml": (
+                    "services:\n  vpn:\n    image: qmcgaw/gluetun:v3.39\n    privileged: true\n"
+                )
+            },
+            good={
+                "docker-compose.yml": (
+                    "services:\n"
+                    "  vpn:\n"
+                    "    image: qmcgaw/gluetun:v3.39\n"
+                    "    cap_add:\n"
+                    "      - NET_ADMIN\n"
+                    "    devices:\n"
+                    "      - /dev/net/tun:/dev/net/tun\n"
+                )
+            },
         ),
     )
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.compose._util import service_data
+from infradoctor.rules.compose._util import is_fragment, service_data
 
 
 def has_no_new_privileges(security_opt: list[str]) -> bool:
@@ -35,7 +35,7 @@ class NoNewPrivilegesMissing(Rule):
     how_to_fix = (
         "```yaml\nservices:\n  api:\n    security_opt:\n      - no-new-privileges:true\n```\n\n"
         "It breaks only images that rely on sudo/su or setuid helpers at runtime; for "
-        "all services at once set `\"no-new-privileges\": true` in /etc/docker/daemon.json."
+        'all services at once set `"no-new-privileges": true` in /etc/docker/daemon.json.'
     )
     fixable = "unsafe"
     references = (
@@ -44,26 +44,27 @@ class NoNewPrivilegesMissing(Rule):
     )
     examples = (
         Example(
-            bad={"docker-compose.yml": (
-                "services:\n"
-                "  api:\n"
-                "    image: ghcr.io/acme/api:1.2.0\n"
-                "    user: \"10001\"\n"
-            )},
-            good={"docker-compose.yml": (
-                "services:\n"
-                "  api:\n"
-                "    image: ghcr.io/acme/api:1.2.0\n"
-                "    user: \"10001\"\n"
-                "    security_opt:\n"
-                "      - no-new-privileges:true\n"
-            )},
+            bad={
+                "docker-compose.yml": (
+                    'services:\n  api:\n    image: ghcr.io/acme/api:1.2.0\n    user: "10001"\n'
+                )
+            },
+            good={
+                "docker-compose.yml": (
+                    "services:\n"
+                    "  api:\n"
+                    "    image: ghcr.io/acme/api:1.2.0\n"
+                    '    user: "10001"\n'
+                    "    security_opt:\n"
+                    "      - no-new-privileges:true\n"
+                )
+            },
         ),
     )
 
     def check(self, stack: Stack) -> Iterator[Finding]:
         for svc in stack.services:
-            if svc.privileged or has_no_new_privileges(svc.security_opt):
+            if is_fragment(svc) or svc.privileged or has_no_new_privileges(svc.security_opt):
                 continue
             where = svc.loc("security_opt") if svc.security_opt else svc.location
             yield self.finding(

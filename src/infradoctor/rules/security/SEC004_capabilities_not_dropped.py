@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.compose._util import service_data
+from infradoctor.rules.compose._util import is_fragment, service_data
 
 
 class CapabilitiesNotDropped(Rule):
@@ -37,29 +37,36 @@ class CapabilitiesNotDropped(Rule):
     )
     examples = (
         Example(
-            bad={"docker-compose.yml": (
-                "services:\n"
-                "  api:\n"
-                "    image: ghcr.io/acme/api:1.2.0\n"
-                "    cap_drop:\n"
-                "      - NET_RAW\n"
-            )},
-            good={"docker-compose.yml": (
-                "services:\n"
-                "  api:\n"
-                "    image: ghcr.io/acme/api:1.2.0\n"
-                "    cap_drop:\n"
-                "      - ALL\n"
-                "    cap_add:\n"
-                "      - NET_BIND_SERVICE\n"
-            )},
+            bad={
+                "docker-compose.yml": (
+                    "services:\n"
+                    "  api:\n"
+                    "    image: ghcr.io/acme/api:1.2.0\n"
+                    "    cap_drop:\n"
+                    "      - NET_RAW\n"
+                )
+            },
+            good={
+                "docker-compose.yml": (
+                    "services:\n"
+                    "  api:\n"
+                    "    image: ghcr.io/acme/api:1.2.0\n"
+                    "    cap_drop:\n"
+                    "      - ALL\n"
+                    "    cap_add:\n"
+                    "      - NET_BIND_SERVICE\n"
+                )
+            },
         ),
     )
 
     def check(self, stack: Stack) -> Iterator[Finding]:
         for svc in stack.services:
-            if svc.privileged or any(str(c).upper().removeprefix("CAP_") == "ALL"
-                                     for c in svc.cap_drop):
+            if (
+                is_fragment(svc)
+                or svc.privileged
+                or any(str(c).upper().removeprefix("CAP_") == "ALL" for c in svc.cap_drop)
+            ):
                 continue
             where = svc.loc("cap_drop") if svc.cap_drop else svc.location
             yield self.finding(

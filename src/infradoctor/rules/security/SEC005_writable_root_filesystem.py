@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.compose._util import raw_get, service_data
+from infradoctor.rules.compose._util import is_fragment, raw_get, service_data
 
 
 class WritableRootFilesystem(Rule):
@@ -34,25 +34,23 @@ class WritableRootFilesystem(Rule):
     references = ("https://docs.docker.com/reference/compose-file/services/#read_only",)
     examples = (
         Example(
-            bad={"docker-compose.yml": (
-                "services:\n"
-                "  api:\n"
-                "    image: ghcr.io/acme/api:1.2.0\n"
-            )},
-            good={"docker-compose.yml": (
-                "services:\n"
-                "  api:\n"
-                "    image: ghcr.io/acme/api:1.2.0\n"
-                "    read_only: true\n"
-                "    tmpfs:\n"
-                "      - /tmp\n"
-            )},
+            bad={"docker-compose.yml": ("services:\n  api:\n    image: ghcr.io/acme/api:1.2.0\n")},
+            good={
+                "docker-compose.yml": (
+                    "services:\n"
+                    "  api:\n"
+                    "    image: ghcr.io/acme/api:1.2.0\n"
+                    "    read_only: true\n"
+                    "    tmpfs:\n"
+                    "      - /tmp\n"
+                )
+            },
         ),
     )
 
     def check(self, stack: Stack) -> Iterator[Finding]:
         for svc in stack.services:
-            if svc.read_only or raw_get(svc, "read_only") is True:
+            if is_fragment(svc) or svc.read_only or raw_get(svc, "read_only") is True:
                 continue
             where = svc.loc("read_only") if "read_only" in svc.key_locations else svc.location
             yield self.finding(

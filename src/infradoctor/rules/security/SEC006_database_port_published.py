@@ -10,14 +10,38 @@ from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.compose._util import service_data
 
 DATABASE_PORTS: dict[int, str] = {
-    5432: "PostgreSQL", 5433: "PostgreSQL", 6432: "PgBouncer", 3306: "MySQL/MariaDB",
-    33060: "MySQL X protocol", 1433: "SQL Server", 1521: "Oracle", 6379: "Redis",
-    6380: "Redis", 26379: "Redis Sentinel", 27017: "MongoDB", 27018: "MongoDB",
-    9200: "Elasticsearch/OpenSearch", 9300: "Elasticsearch transport", 11211: "Memcached",
-    5672: "RabbitMQ (AMQP)", 9042: "Cassandra", 8086: "InfluxDB", 5984: "CouchDB",
-    7687: "Neo4j (bolt)", 2181: "ZooKeeper", 9092: "Kafka", 8123: "ClickHouse HTTP",
-    26257: "CockroachDB", 28015: "RethinkDB", 8529: "ArangoDB", 2379: "etcd",
-    4222: "NATS", 6333: "Qdrant", 19530: "Milvus", 8108: "Typesense", 7700: "Meilisearch",
+    5432: "PostgreSQL",
+    5433: "PostgreSQL",
+    6432: "PgBouncer",
+    3306: "MySQL/MariaDB",
+    33060: "MySQL X protocol",
+    1433: "SQL Server",
+    1521: "Oracle",
+    6379: "Redis",
+    6380: "Redis",
+    26379: "Redis Sentinel",
+    27017: "MongoDB",
+    27018: "MongoDB",
+    9200: "Elasticsearch/OpenSearch",
+    9300: "Elasticsearch transport",
+    11211: "Memcached",
+    5672: "RabbitMQ (AMQP)",
+    9042: "Cassandra",
+    8086: "InfluxDB",
+    5984: "CouchDB",
+    7687: "Neo4j (bolt)",
+    2181: "ZooKeeper",
+    9092: "Kafka",
+    8123: "ClickHouse HTTP",
+    26257: "CockroachDB",
+    28015: "RethinkDB",
+    8529: "ArangoDB",
+    2379: "etcd",
+    4222: "NATS",
+    6333: "Qdrant",
+    19530: "Milvus",
+    8108: "Typesense",
+    7700: "Meilisearch",
 }
 LOOPBACK_PREFIXES = ("127.", "::1", "[::1]", "localhost")
 ALL_INTERFACES = {None, "", "0.0.0.0", "::", "[::]"}
@@ -43,9 +67,9 @@ class DatabasePortPublished(Rule):
     severity = Severity.WARNING
     category = "security"
     why = (
-        "`ports: [\"5432:5432\"]` binds 0.0.0.0 on the host, so the database is reachable "
+        '`ports: ["5432:5432"]` binds 0.0.0.0 on the host, so the database is reachable '
         "from the internet on a VPS. Docker inserts its own iptables rules ahead of ufw and "
-        "firewalld, so a host firewall that \"denies everything\" does not block it. Exposed "
+        'firewalld, so a host firewall that "denies everything" does not block it. Exposed '
         "Redis, MongoDB, Elasticsearch and Postgres instances are found by internet-wide "
         "scanners within hours and get wiped for ransom or turned into crypto miners "
         "(Redis `CONFIG SET dir` + cron, Postgres `COPY ... FROM PROGRAM`). Bindings to "
@@ -56,7 +80,7 @@ class DatabasePortPublished(Rule):
         "need no published port at all. Remove `ports:`, or bind it to loopback for local "
         "tools:\n\n"
         "```yaml\nservices:\n  db:\n    image: postgres:16\n    ports:\n"
-        "      - \"127.0.0.1:5432:5432\"\n```"
+        '      - "127.0.0.1:5432:5432"\n```'
     )
     references = (
         "https://docs.docker.com/engine/network/packet-filtering-firewalls/",
@@ -64,33 +88,37 @@ class DatabasePortPublished(Rule):
     )
     examples = (
         Example(
-            bad={"docker-compose.yml": (
-                "services:\n"
-                "  db:\n"
-                "    image: postgres:16\n"
-                "    ports:\n"
-                "      - \"5432:5432\"\n"
-                "  cache:\n"
-                "    image: redis:7.2-alpine\n"
-                "    ports:\n"
-                "      - target: 6379\n"
-                "        published: 6379\n"
-            )},
-            good={"docker-compose.yml": (
-                "services:\n"
-                "  db:\n"
-                "    image: postgres:16\n"
-                "    ports:\n"
-                "      - \"127.0.0.1:5432:5432\"\n"
-                "  cache:\n"
-                "    image: redis:7.2-alpine\n"
-                "    expose:\n"
-                "      - \"6379\"\n"
-                "  web:\n"
-                "    image: nginx:1.27-alpine\n"
-                "    ports:\n"
-                "      - \"80:80\"\n"
-            )},
+            bad={
+                "docker-compose.yml": (
+                    "services:\n"
+                    "  db:\n"
+                    "    image: postgres:16\n"
+                    "    ports:\n"
+                    '      - "5432:5432"\n'
+                    "  cache:\n"
+                    "    image: redis:7.2-alpine\n"
+                    "    ports:\n"
+                    "      - target: 6379\n"
+                    "        published: 6379\n"
+                )
+            },
+            good={
+                "docker-compose.yml": (
+                    "services:\n"
+                    "  db:\n"
+                    "    image: postgres:16\n"
+                    "    ports:\n"
+                    '      - "127.0.0.1:5432:5432"\n'
+                    "  cache:\n"
+                    "    image: redis:7.2-alpine\n"
+                    "    expose:\n"
+                    '      - "6379"\n'
+                    "  web:\n"
+                    "    image: nginx:1.27-alpine\n"
+                    "    ports:\n"
+                    '      - "80:80"\n'
+                )
+            },
         ),
     )
 
@@ -102,7 +130,8 @@ class DatabasePortPublished(Rule):
                     if port.target is None:
                         continue
                 if not exposed_everywhere(port) or str(port.host_ip or "").startswith(
-                        LOOPBACK_PREFIXES):
+                    LOOPBACK_PREFIXES
+                ):
                     continue
                 db = database_of(port)
                 if db is None:

@@ -27,7 +27,7 @@ def raw_line(stack: Stack, location: Location, name: str) -> str | None:
         return None
     line = src.line_text(location.line)
     idx = line.find(name)
-    return line[idx + len(name):] if idx >= 0 else line
+    return line[idx + len(name) :] if idx >= 0 else line
 
 
 def is_template_file(path: str | None) -> bool:
@@ -70,32 +70,36 @@ class SecretLiteralInCompose(Rule):
     )
     examples = (
         Example(
-            bad={"docker-compose.yml": (
-                "services:\n"
-                "  db:\n"
-                "    image: postgres:16\n"
-                "    environment:\n"
-                "      POSTGRES_USER: app\n"
-                "      POSTGRES_PASSWORD: S3cr3t-Pa55\n"
-                "  bot:\n"
-                "    image: ghcr.io/acme/bot:1.0.0\n"
-                "    environment:\n"
-                "      - TELEGRAM_BOT_TOKEN=123456789:AAH-redacted-example-token\n"
-            )},
-            good={"docker-compose.yml": (
-                "services:\n"
-                "  db:\n"
-                "    image: postgres:16\n"
-                "    environment:\n"
-                "      POSTGRES_USER: app\n"
-                "      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:-}\n"
-                "      POSTGRES_PASSWORD_FILE: /run/secrets/db_password\n"
-                "  bot:\n"
-                "    image: ghcr.io/acme/bot:1.0.0\n"
-                "    environment:\n"
-                "      - TELEGRAM_BOT_TOKEN\n"
-                "      - TOKEN_TTL_SECONDS=3600\n"
-            )},
+            bad={
+                "docker-compose.yml": (
+                    "services:\n"
+                    "  db:\n"
+                    "    image: postgres:16\n"
+                    "    environment:\n"
+                    "      POSTGRES_USER: app\n"
+                    "      POSTGRES_PASSWORD: S3cr3t-Pa55\n"
+                    "  bot:\n"
+                    "    image: ghcr.io/acme/bot:1.0.0\n"
+                    "    environment:\n"
+                    "      - TELEGRAM_BOT_TOKEN=123456789:AAH-redacted-example-token\n"
+                )
+            },
+            good={
+                "docker-compose.yml": (
+                    "services:\n"
+                    "  db:\n"
+                    "    image: postgres:16\n"
+                    "    environment:\n"
+                    "      POSTGRES_USER: app\n"
+                    "      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:-}\n"
+                    "      POSTGRES_PASSWORD_FILE: /run/secrets/db_password\n"
+                    "  bot:\n"
+                    "    image: ghcr.io/acme/bot:1.0.0\n"
+                    "    environment:\n"
+                    "      - TELEGRAM_BOT_TOKEN\n"
+                    "      - TOKEN_TTL_SECONDS=3600\n"
+                )
+            },
         ),
     )
 
@@ -109,8 +113,7 @@ class SecretLiteralInCompose(Rule):
                 if key in reported:
                     continue  # one env_file shared by several services: report it once
                 reported.add(key)
-                where = (f"env file {var.from_file}" if var.from_file
-                         else "the compose file")
+                where = f"env file {var.from_file}" if var.from_file else "the compose file"
                 yield self.finding(
                     var.location,
                     f"service '{svc.name}': {var.name} is set to a literal secret in {where} "

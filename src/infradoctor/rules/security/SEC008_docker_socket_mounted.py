@@ -47,26 +47,30 @@ class DockerSocketMounted(Rule):
     )
     examples = (
         Example(
-            bad={"docker-compose.yml": (
-                "services:\n"
-                "  traefik:\n"
-                "    image: traefik:v3.1\n"
-                "    volumes:\n"
-                "      - /var/run/docker.sock:/var/run/docker.sock:ro\n"
-            )},
-            good={"docker-compose.yml": (
-                "services:\n"
-                "  socket-proxy:\n"
-                "    image: tecnativa/docker-socket-proxy:0.2\n"
-                "    environment:\n"
-                "      CONTAINERS: 1\n"
-                "    volumes:\n"
-                "      - /var/run/docker.sock:/var/run/docker.sock:ro\n"
-                "  traefik:\n"
-                "    image: traefik:v3.1\n"
-                "    command:\n"
-                "      - --providers.docker.endpoint=tcp://socket-proxy:2375\n"
-            )},
+            bad={
+                "docker-compose.yml": (
+                    "services:\n"
+                    "  traefik:\n"
+                    "    image: traefik:v3.1\n"
+                    "    volumes:\n"
+                    "      - /var/run/docker.sock:/var/run/docker.sock:ro\n"
+                )
+            },
+            good={
+                "docker-compose.yml": (
+                    "services:\n"
+                    "  socket-proxy:\n"
+                    "    image: tecnativa/docker-socket-proxy:0.2\n"
+                    "    environment:\n"
+                    "      CONTAINERS: 1\n"
+                    "    volumes:\n"
+                    "      - /var/run/docker.sock:/var/run/docker.sock:ro\n"
+                    "  traefik:\n"
+                    "    image: traefik:v3.1\n"
+                    "    command:\n"
+                    "      - --providers.docker.endpoint=tcp://socket-proxy:2375\n"
+                )
+            },
         ),
     )
 
@@ -79,8 +83,12 @@ class DockerSocketMounted(Rule):
                     continue
                 if not SOCKET_RE.search(mount.source.rstrip("/")):
                     continue
-                ro = (" (read-only does not help: it protects the socket file, not the API "
-                      "calls made through it)" if mount.read_only else "")
+                ro = (
+                    " (read-only does not help: it protects the socket file, not the API "
+                    "calls made through it)"
+                    if mount.read_only
+                    else ""
+                )
                 yield self.finding(
                     mount.location,
                     f"service '{svc.name}' mounts the Docker socket {mount.source}: anyone "

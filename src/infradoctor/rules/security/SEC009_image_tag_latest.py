@@ -32,7 +32,7 @@ class ImageTagLatest(Rule):
         "The next `docker compose pull`, a host rebuild or a new node in the fleet silently "
         "brings a new major version (Postgres 16 -> 17 refuses to start on the old data "
         "directory; Redis 7 -> 8 changes licensing and defaults), and two hosts running the "
-        "\"same\" stack run different code. You also cannot tell which version to roll back "
+        '"same" stack run different code. You also cannot tell which version to roll back '
         "to, and a compromised upstream tag flows straight into production. Services that "
         "also have `build:` are skipped (the image is the name of the local build), and so "
         "are tags that come from a variable (`${TAG:-latest}`)."
@@ -48,28 +48,30 @@ class ImageTagLatest(Rule):
     )
     examples = (
         Example(
-            bad={"docker-compose.yml": (
-                "services:\n"
-                "  cache:\n"
-                "    image: redis\n"
-                "  storage:\n"
-                "    image: minio/minio:latest\n"
-            )},
-            good={"docker-compose.yml": (
-                "services:\n"
-                "  cache:\n"
-                "    image: redis:7.2.5-alpine\n"
-                "  storage:\n"
-                "    image: minio/minio:RELEASE.2024-08-17T01-24-54Z\n"
-                "  api:\n"
-                "    image: acme/api:latest\n"
-                "    build: ./api\n"
-            ),
+            bad={
+                "docker-compose.yml": (
+                    "services:\n"
+                    "  cache:\n"
+                    "    image: redis\n"
+                    "  storage:\n"
+                    "    image: minio/minio:latest\n"
+                )
+            },
+            good={
+                "docker-compose.yml": (
+                    "services:\n"
+                    "  cache:\n"
+                    "    image: redis:7.2.5-alpine\n"
+                    "  storage:\n"
+                    "    image: minio/minio:RELEASE.2024-08-17T01-24-54Z\n"
+                    "  api:\n"
+                    "    image: acme/api:latest\n"
+                    "    build: ./api\n"
+                ),
                 "api/Dockerfile": (
-                    "FROM python:3.12-slim\n"
-                    "COPY . /app\n"
-                    "CMD [\"python\", \"/app/main.py\"]\n"
-            )},
+                    'FROM python:3.12-slim\nCOPY . /app\nCMD ["python", "/app/main.py"]\n'
+                ),
+            },
         ),
     )
 

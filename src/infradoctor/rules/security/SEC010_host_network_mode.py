@@ -27,26 +27,27 @@ class HostNetworkMode(Rule):
     how_to_fix = (
         "Use the default bridge network and publish only the ports that must be reachable:\n\n"
         "```yaml\nservices:\n  exporter:\n    image: prom/node-exporter:v1.8.2\n    ports:\n"
-        "      - \"127.0.0.1:9100:9100\"\n```\n\n"
+        '      - "127.0.0.1:9100:9100"\n```\n\n'
         "Keep host networking only for tools that genuinely need the host's interfaces "
         "(node-exporter network stats, VPN, DHCP) and suppress the finding there."
     )
     references = ("https://docs.docker.com/engine/network/drivers/host/",)
     examples = (
         Example(
-            bad={"docker-compose.yml": (
-                "services:\n"
-                "  api:\n"
-                "    image: ghcr.io/acme/api:1.2.0\n"
-                "    network_mode: host\n"
-            )},
-            good={"docker-compose.yml": (
-                "services:\n"
-                "  api:\n"
-                "    image: ghcr.io/acme/api:1.2.0\n"
-                "    ports:\n"
-                "      - \"127.0.0.1:8000:8000\"\n"
-            )},
+            bad={
+                "docker-compose.yml": (
+                    "services:\n  api:\n    image: ghcr.io/acme/api:1.2.0\n    network_mode: host\n"
+                )
+            },
+            good={
+                "docker-compose.yml": (
+                    "services:\n"
+                    "  api:\n"
+                    "    image: ghcr.io/acme/api:1.2.0\n"
+                    "    ports:\n"
+                    '      - "127.0.0.1:8000:8000"\n'
+                )
+            },
         ),
     )
 

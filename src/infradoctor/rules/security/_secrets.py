@@ -7,29 +7,120 @@ import re
 
 NAME_SPLIT_RE = re.compile(r"[_\-.]+|(?<=[a-z0-9])(?=[A-Z])")
 
-SECRET_LAST = frozenset({
-    "PASSWORD", "PASSWD", "PASS", "PWD", "SECRET", "TOKEN", "APIKEY", "SECRETKEY",
-    "CREDENTIALS", "PASSPHRASE", "PRIVATEKEY", "ACCESSKEY", "AUTHTOKEN",
-})
-SECRET_PAIR_FIRST = frozenset({
-    "API", "SECRET", "PRIVATE", "ACCESS", "SIGNING", "ENCRYPTION", "MASTER", "APP", "AUTH",
-    "JWT", "HMAC", "SESSION", "LICENSE", "SERVICE", "ACCOUNT", "CLIENT", "WEBHOOK", "CRYPT",
-})
+SECRET_LAST = frozenset(
+    {
+        "PASSWORD",
+        "PASSWD",
+        "PASS",
+        "PWD",
+        "SECRET",
+        "TOKEN",
+        "APIKEY",
+        "SECRETKEY",
+        "CREDENTIALS",
+        "PASSPHRASE",
+        "PRIVATEKEY",
+        "ACCESSKEY",
+        "AUTHTOKEN",
+    }
+)
+SECRET_PAIR_FIRST = frozenset(
+    {
+        "API",
+        "SECRET",
+        "PRIVATE",
+        "ACCESS",
+        "SIGNING",
+        "ENCRYPTION",
+        "MASTER",
+        "APP",
+        "AUTH",
+        "JWT",
+        "HMAC",
+        "SESSION",
+        "LICENSE",
+        "SERVICE",
+        "ACCOUNT",
+        "CLIENT",
+        "WEBHOOK",
+        "CRYPT",
+    }
+)
 # A trailing word that makes the variable describe a secret rather than hold one.
-NOT_SECRET_LAST = frozenset({
-    "FILE", "PATH", "DIR", "LENGTH", "LEN", "MIN", "MAX", "EXPIRE", "EXPIRES", "EXPIRY",
-    "EXPIRATION", "TTL", "TIMEOUT", "ENABLED", "ENABLE", "DISABLED", "REQUIRED", "ALGORITHM",
-    "ALGO", "TYPE", "NAME", "HEADER", "ID", "USER", "USERNAME", "POLICY", "LIFETIME", "MINUTES",
-    "SECONDS", "HOURS", "DAYS", "AGE", "COST", "ROUNDS", "PROVIDER", "MODE", "FORMAT",
-    "LOCATION", "HOST", "PORT", "URL", "URI", "ENDPOINT", "VERSION", "PREFIX", "SUFFIX",
-    "LIMIT", "COUNT", "SIZE", "STRENGTH", "COMPLEXITY", "RESET", "HINT", "FIELD", "PARAM",
-    "COOKIE", "REGEX", "PATTERN", "METHOD", "ISSUER", "AUDIENCE", "SCOPE", "SCOPES",
-})
+NOT_SECRET_LAST = frozenset(
+    {
+        "FILE",
+        "PATH",
+        "DIR",
+        "LENGTH",
+        "LEN",
+        "MIN",
+        "MAX",
+        "EXPIRE",
+        "EXPIRES",
+        "EXPIRY",
+        "EXPIRATION",
+        "TTL",
+        "TIMEOUT",
+        "ENABLED",
+        "ENABLE",
+        "DISABLED",
+        "REQUIRED",
+        "ALGORITHM",
+        "ALGO",
+        "TYPE",
+        "NAME",
+        "HEADER",
+        "ID",
+        "USER",
+        "USERNAME",
+        "POLICY",
+        "LIFETIME",
+        "MINUTES",
+        "SECONDS",
+        "HOURS",
+        "DAYS",
+        "AGE",
+        "COST",
+        "ROUNDS",
+        "PROVIDER",
+        "MODE",
+        "FORMAT",
+        "LOCATION",
+        "HOST",
+        "PORT",
+        "URL",
+        "URI",
+        "ENDPOINT",
+        "VERSION",
+        "PREFIX",
+        "SUFFIX",
+        "LIMIT",
+        "COUNT",
+        "SIZE",
+        "STRENGTH",
+        "COMPLEXITY",
+        "RESET",
+        "HINT",
+        "FIELD",
+        "PARAM",
+        "COOKIE",
+        "REGEX",
+        "PATTERN",
+        "METHOD",
+        "ISSUER",
+        "AUDIENCE",
+        "SCOPE",
+        "SCOPES",
+    }
+)
 
 URL_PASSWORD_RE = re.compile(r"^[a-z][a-z0-9+.\-]*://[^/\s:@]+:([^@\s/]+)@", re.IGNORECASE)
 PLACEHOLDER_RE = re.compile(r"^(<[^>]*>|\{\{.*\}\}|\[[^\]]*\]|[xX*._\-]+|\.\.\.)$")
-NOT_SECRET_VALUES = frozenset({"true", "false", "yes", "no", "on", "off", "none", "null",
-                               "nil", "undefined", "0", "1"})
+FILE_PATH_RE = re.compile(r"^(/|\./|~/)[\w.@/-]*/[\w.@-]+$|^/[\w.@-]+\.(json|pem|key|txt)$")
+NOT_SECRET_VALUES = frozenset(
+    {"true", "false", "yes", "no", "on", "off", "none", "null", "nil", "undefined", "0", "1"}
+)
 
 
 def name_words(name: str) -> list[str]:
@@ -70,8 +161,8 @@ def is_literal_secret_value(value: str | None) -> bool:
         return False
     if PLACEHOLDER_RE.match(v):
         return False
-    if v.startswith("/run/secrets/") or v.startswith("/var/run/secrets/"):
-        return False
+    if FILE_PATH_RE.match(v):
+        return False  # a path to a key/credentials file (Docker secrets, mounted JSON key)
     return True
 
 
