@@ -369,10 +369,9 @@ def _split_hostport(hostport: str) -> tuple[str | None, int | None, str | None]:
     return hostport or None, None, None
 
 
-def _has_vars(text: str, template: bool) -> bool:
-    if template:
-        text = ENV_PLACEHOLDER_RE.sub("", text)
-    return "$" in text or "{{" in text or bool(ENV_PLACEHOLDER_RE.search(text))
+def _has_vars(text: str) -> bool:
+    """nginx variables or template placeholders: the value is not known statically."""
+    return "$" in text or "{{" in text
 
 
 def parse_upstream(d: Directive) -> Upstream:
@@ -426,14 +425,13 @@ def parse_pass(cfg: NginxConfig, d: Directive) -> ProxyRoute:
                 rest[:dollar]):
             slash = dollar  # `http://api:8000$uri_prefix`
         hostport, uri = (rest, None) if slash == -1 else (rest[:slash], rest[slash:])
-    template = cfg.template
     targets: list[ProxyTarget] = []
     upstream: Upstream | None = None
     if unix is not None:
-        targets.append(ProxyTarget(None, None, unix, _has_vars(unix, template), d.location))
+        targets.append(ProxyTarget(None, None, unix, _has_vars(unix), d.location))
     else:
         host, port, port_text = _split_hostport(hostport)
-        host_vars = _has_vars(hostport, template)
+        host_vars = _has_vars(hostport)
         if host and not host_vars and port_text is None and host in cfg.upstreams:
             upstream = cfg.upstreams[host]
             for s in upstream.servers:
