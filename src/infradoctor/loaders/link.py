@@ -12,7 +12,9 @@ Resolution rules (what `ResolvedTarget.via` / `.reason` mean):
   against compose DNS (we can't be sure where such an nginx runs).
 - host.docker.internal / the docker0 gateway reach published ports from any container.
 - Unresolved `reason`s: variable, unix-socket, external (FQDN), ip-literal, unknown-name,
-  loopback-in-container, not-published (loopback port no service publishes), no-port.
+  loopback-in-container, not-published (loopback port no service publishes), no-port,
+  upstream-outside-config (an `upstream` block we could not load: written by a Dockerfile
+  RUN, or in a sibling file that is not loaded as nginx).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import posixpath
+import re
 import shlex
 from pathlib import Path
 
@@ -321,10 +324,16 @@ def _upstream_index(stack: Stack, project: Project) -> dict[str, Upstream]:
     return index
 
 
+def _port_written(route: ProxyRoute) -> bool:
+    hostport = route.raw.split("://", 1)[-1].split("/", 1)[0]
+    return ":" in hostport.rsplit("]", 1)[-1]
+
+
 def _expand_targets(route: ProxyRoute, upstreams: dict[str, Upstream]) -> list[ProxyTarget]:
     if route.upstream is None and len(route.targets) == 1:
         t = route.targets[0]
-        if t.host and t.port is None and not t.has_variables and t.host in upstreams:
+        if (t.host and not _port_written(route) and not t.has_variables
+                and t.host in upstreams):
             up = upstreams[t.host]
             return [ProxyTarget(s.host, s.port, s.unix, False, s.location) for s in up.servers]
     return list(route.targets)
@@ -380,7 +389,37 @@ def resolve_target(stack: Stack, project: Project, cfg: NginxConfig, route: Prox
             return ResolvedTarget(route, target, found[0], found[1])
     if "." in host.strip("."):
         return unresolved("external")
+    if not _port_written(route) and _upstream_defined_elsewhere(stack, cfg, host):
+        return unresolved("upstream-outside-config")
     return unresolved("unknown-name")
+
+
+UPSTREAM_DEF_RE = r"upstream\s+{name}\s*\{{"
+
+
+def _upstream_defined_elsewhere(stack: Stack, cfg: NginxConfig, name: str) -> bool:
+    """`upstream <name>` written by a Dockerfile RUN (echo ... > conf.d/x.conf) or in an
+    nginx file next to the config that discovery did not load as nginx."""
+    pattern = re.compile(UPSTREAM_DEF_RE.format(name=re.escape(name)))
+    for df in stack.dockerfiles.values():
+        for st in df.stages:
+            if any(i.keyword == "RUN" and pattern.search(i.value) for i in st.instructions):
+                return True
+    cfg_dir = (stack.root / cfg.root_file).parent
+    for directory in (cfg_dir, cfg_dir.parent):
+        try:
+            candidates = [p for p in directory.iterdir() if p.is_file()][:200]
+        except OSError:
+            continue
+        for p in candidates:
+            try:
+                if p.stat().st_size > 256 * 1024:
+                    continue
+                if pattern.search(p.read_text(errors="replace")):
+                    return True
+            except OSError:
+                continue
+    return False
 
 
 def _resolve_all(stack: Stack) -> None:

@@ -9,7 +9,7 @@ declarations (`expose`, `ports` targets, Dockerfile EXPOSE); hints (PORT/APP_POR
 and, only when nothing else is known, well-known images (postgres 5432, ...).
 
 `ListenAddress.source` is "<kind>:<detail>" with kind one of: command, default,
-healthcheck, nginx, image, expose, ports, EXPOSE, env. Rules use `evidence()` to decide
+healthcheck, nginx, image, expose, ports, EXPOSE, env, weak (php-fpm's default pool). Rules use `evidence()` to decide
 whether the set is complete enough to say "port X is not listened on".
 """
 
@@ -31,7 +31,7 @@ ALL_HOSTS = frozenset({"0.0.0.0", "::", "[::]", "*", ""})
 STRONG_KINDS = frozenset({"command", "default", "nginx"})
 DECLARED_KINDS = frozenset({"expose", "ports", "EXPOSE", "healthcheck"})
 IMAGE_KIND = "image"
-HINT_KINDS = frozenset({"env"})
+HINT_KINDS = frozenset({"env", "weak"})
 
 # Well-known images: (substring of the image's repository name, ports, configurable web
 # server?). Web servers (nginx, httpd, caddy) are weak: their port comes from a config file.
@@ -524,7 +524,8 @@ def _detect_server(server: str, args: Args, env: Mapping[str, str], loc: Locatio
             return []
         return _mk(hp[1], hp[0], "command", f"php -S {v}{where}", loc)
     if server == "php-fpm":
-        return _mk(9000, None, "default", f"php-fpm listens on 9000 by default{where}", loc)
+        # Pools can listen anywhere (custom images add pools): a weak fact.
+        return _mk(9000, None, "weak", f"php-fpm listens on 9000 by default{where}", loc)
     if server in ("rails", "puma"):
         if server == "rails" and not ({"s", "server"} & set(args.words)):
             return []

@@ -95,7 +95,9 @@ class ProxyToLocalhostFromContainer(Rule):
             port = effective_port(rt.route, rt.target)
             if port is None:
                 continue
-            if any(la.port == port for la in nginx_listens(cfg)):
+            same_nginx = [c for c in project.nginx
+                          if project.nginx_service.get(c.root_file) in (None, nginx.name)]
+            if any(la.port == port for c in [cfg, *same_nginx] for la in nginx_listens(c)):
                 continue  # proxying to another server block of the same nginx
             cands = _candidates(project, port)
             cands = [(s, p) for s, p in cands if s.name != nginx.name]

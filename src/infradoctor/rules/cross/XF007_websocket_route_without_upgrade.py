@@ -10,7 +10,7 @@ from infradoctor.loaders.listen import mentions
 from infradoctor.model.nginx import ProxyRoute
 from infradoctor.model.stack import Service, Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.cross._common import effective_headers
+from infradoctor.rules.cross._common import effective_headers, unknown_include_in_scope
 
 COMPOSE = """\
 services:
@@ -134,7 +134,7 @@ class WebsocketRouteWithoutUpgrade(Rule):
                 if reason is None:
                     continue
                 missing = self._missing(route)
-                if not missing:
+                if not missing or unknown_include_in_scope(route.context):
                     continue
                 project = next((p for p in stack.projects if cfg in p.nginx), None)
                 svc_names = sorted({s.name for s in services.get(id(route), [])})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -19,10 +20,17 @@ from infradoctor.model.nginx import ProxyRoute
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Service, Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.cross._common import fmt_seconds, nginx_seconds, project_targets
+from infradoctor.rules.cross._common import (
+    fmt_seconds,
+    nginx_seconds,
+    project_targets,
+    unknown_include_in_scope,
+)
 
 NGINX_DEFAULT_READ = 60.0
 NGINX_DEFAULT_UPSTREAM_KEEPALIVE = 60.0
+HEALTH_PATH_RE = re.compile(r"(health|ping|ready|readiness|liveness|live|status|metrics)",
+                            re.I)
 SYNC_WORKERS = frozenset({"sync", "gunicorn.workers.sync.SyncWorker"})
 
 COMPOSE = """\
@@ -83,6 +91,7 @@ class AppTimeouts:
     request: float | None = None  # the app aborts a request after this long
     request_explicit: bool = False
     request_desc: str = ""
+    request_enforced: bool = True  # False: a budget the app declares but doesn't enforce
     idle: float | None = None  # the app closes idle keep-alive connections after this
     idle_explicit: bool = False
     idle_desc: str = ""
@@ -136,6 +145,12 @@ def app_timeouts(service: Service) -> AppTimeouts | None:
                                     if timeout is not None else
                                     "gunicorn's default --timeout 30 (sync workers)")
             else:
+                if timeout is not None:
+                    # Async workers: only a heartbeat, but an explicit value states how
+                    # long the team expects requests to take.
+                    out.request, out.request_explicit = timeout, True
+                    out.request_enforced = False
+                    out.request_desc = f"gunicorn --timeout {args.value('-t', '--timeout')}"
                 out.idle = keepalive if keepalive is not None else 2.0
                 out.idle_explicit = keepalive is not None
                 out.idle_desc = (f"gunicorn --keep-alive {args.value('--keep-alive')}"
@@ -175,6 +190,8 @@ def _nginx_read(route: ProxyRoute) -> tuple[float, bool, Location | None] | None
         return None
     d = route.config.effective_value(route.context, name)
     if d is None or not d.args:
+        if unknown_include_in_scope(route.context):
+            return None
         return NGINX_DEFAULT_READ, False, None
     secs = nginx_seconds(d.args[0])
     if secs is None:
@@ -201,7 +218,8 @@ class ProxyTimeoutMismatchAppTimeout(Rule):
         "upstream keepalive_timeout (60 s; uvicorn closes after 5 s) races nginx reusing "
         "the socket: sporadic 502s on non-idempotent requests. Only explicit settings are "
         "compared for request timeouts (both defaults: silent); uvicorn/hypercorn have no "
-        "request timeout, and gunicorn --timeout bounds requests only for sync workers.")
+        "request timeout, and gunicorn --timeout kills long requests only for sync workers "
+        "(for async workers an explicit --timeout is still read as the expected budget).")
     how_to_fix = (
         "Make the app's request limit slightly shorter than nginx's proxy_read_timeout "
         "(app fails cleanly, nginx reports it), and both as long as the slowest legitimate "
@@ -239,6 +257,8 @@ class ProxyTimeoutMismatchAppTimeout(Rule):
             if app is None:
                 continue
             route = rt.route
+            if route.path and HEALTH_PATH_RE.search(route.path):
+                continue  # probes answer in milliseconds; their timeout is not the issue
             base = {"project": project.name, "config": route.config.root_file,
                     "service": svc.name, "target_service": svc.name,
                     "upstream": route.upstream.name if route.upstream else None}
@@ -276,7 +296,7 @@ class ProxyTimeoutMismatchAppTimeout(Rule):
                 f"after {fmt_seconds(n_secs)} while the app keeps working for up to "
                 f"{fmt_seconds(a_secs)}",
                 subject=svc, related=related, data=data)
-        if a_secs * 2 <= n_secs:
+        if a_secs * 2 <= n_secs and app.request_enforced:
             return self.finding(
                 app.location or loc,
                 f"'{svc}' {app.request_desc} is shorter than {n_desc} at "

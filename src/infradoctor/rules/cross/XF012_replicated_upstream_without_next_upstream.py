@@ -8,6 +8,7 @@ from infradoctor.findings import Finding, Severity
 from infradoctor.model.nginx import ProxyRoute
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
+from infradoctor.rules.cross._common import unknown_include_in_scope
 
 COMPOSE = """\
 services:
@@ -131,7 +132,8 @@ class ReplicatedUpstreamWithoutNextUpstream(Rule):
                 if servers < 2 and rep is None:
                     continue
                 directive = f"{route.kind}_next_upstream"
-                if cfg.effective(route.context, directive):
+                if cfg.effective(route.context, directive) or unknown_include_in_scope(
+                        route.context):
                     continue
                 if servers >= 2 and route.upstream is not None:
                     what = f"upstream '{route.upstream.name}' has {servers} servers"

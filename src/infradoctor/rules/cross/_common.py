@@ -51,7 +51,7 @@ def closest(name: str, candidates: Iterable[str]) -> str | None:
             best = (dist, cand)
     if best is None:
         return None
-    limit = max(2, len(name) // 3)
+    limit = max(2, len(name) // 4)
     return best[1] if best[0] <= limit else None
 
 
@@ -104,3 +104,21 @@ def route_label(route: ProxyRoute) -> str:
 
 def fmt_seconds(value: float) -> str:
     return f"{int(value)}s" if value == int(value) else f"{value}s"
+
+
+# Includes whose content we know does not set the directives these rules look at.
+HARMLESS_INCLUDES = frozenset({"mime.types", "fastcgi_params", "fastcgi.conf", "uwsgi_params",
+                               "scgi_params", "proxy_params", "koi-utf", "koi-win", "win-utf"})
+
+
+def unknown_include_in_scope(block: Directive) -> bool:
+    """An `include` we could not splice (still in the tree as a directive) in `block` or a
+    level it inherits from: the effective directives there are unknown, so stay quiet."""
+    node: Directive | None = block
+    while node is not None:
+        for d in node.children("include"):
+            target = d.args[0].rsplit("/", 1)[-1] if d.args else ""
+            if target not in HARMLESS_INCLUDES:
+                return True
+        node = node.parent
+    return False
