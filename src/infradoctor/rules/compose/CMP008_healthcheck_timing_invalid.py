@@ -53,7 +53,8 @@ class HealthcheckTimingInvalid(Rule):
         "after one full `interval`: with `interval: 2m` every service that waits for this "
         "one with `condition: service_healthy` starts at least two minutes late on each "
         "deploy, unless `start_interval` (Engine 25+) shortens the start-up checks. "
-        "Negative `retries` is rejected."
+        "Negative `retries` is rejected. (A timeout above the interval is reported at info "
+        "severity: it delays detection but breaks nothing.)"
     )
     how_to_fix = (
         "Use durations with units, a timeout shorter than the interval, and a short "
@@ -75,9 +76,14 @@ class HealthcheckTimingInvalid(Rule):
                     "    image: postgres:16\n"
                     "    healthcheck:\n"
                     '      test: ["CMD-SHELL", "pg_isready -U app"]\n'
-                    "      interval: 10s\n"
-                    "      timeout: 30s\n"
+                    "      interval: 2m\n"
+                    "      timeout: 5\n"
                     "      retries: 5\n"
+                    "  api:\n"
+                    "    image: ghcr.io/acme/api:1.8.0\n"
+                    "    depends_on:\n"
+                    "      db:\n"
+                    "        condition: service_healthy\n"
                 )
             },
             good={
@@ -195,11 +201,18 @@ class HealthcheckTimingInvalid(Rule):
         interval = parsed.get("interval") or DEFAULT_SECONDS
         timeout = parsed.get("timeout") or DEFAULT_SECONDS
         if ("interval" in parsed or "timeout" in parsed) and timeout > interval:
+            try:
+                tries = max(int(str(retries)), 1) if retries is not None else 3
+            except ValueError:
+                tries = 3
+            overridden = self.effective_severity != self.severity
             yield self.finding(
                 location,
                 f"{who}: healthcheck timeout {fmt(timeout)} is longer than its interval "
                 f"{fmt(interval)}: a hanging probe delays the next one, so a wedged service "
-                "is marked unhealthy late (keep timeout below interval)",
+                f"is marked unhealthy only after ~{fmt(tries * (interval + timeout))} "
+                "(keep timeout below interval)",
+                severity=None if overridden else Severity.INFO,
                 subject=subject,
                 data=data,
             )

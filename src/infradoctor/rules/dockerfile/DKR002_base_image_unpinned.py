@@ -7,7 +7,12 @@ from collections.abc import Iterator
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.dockerfile._images import parse_image, stage_named, substitute_args
+from infradoctor.rules.dockerfile._images import (
+    is_build_context_name,
+    parse_image,
+    stage_named,
+    substitute_args,
+)
 
 
 class BaseImageUnpinned(Rule):
@@ -22,8 +27,9 @@ class BaseImageUnpinned(Rule):
         "(Node 20 -> 22, Python 3.12 -> 3.13, Debian bookworm -> trixie): native modules stop "
         "compiling, removed packages break `apt-get install`, and the image that passed CI "
         "yesterday is not the one deployed today. Rollbacks rebuild into the new base too. "
-        "`scratch`, references to earlier stages (`FROM build`) and bases given by an ARG "
-        "without a default are not flagged."
+        "`scratch`, references to earlier stages (`FROM build`), bases given by an ARG "
+        "without a default, and untagged single-word names that are not Docker Official "
+        "Images (`FROM base`: a buildx bake / --build-context name) are not flagged."
     )
     how_to_fix = (
         "Pin at least the major version and the distribution, ideally a digest updated by "
@@ -78,6 +84,8 @@ class BaseImageUnpinned(Rule):
                     continue
                 resolved = substitute_args(base, df.args)
                 if resolved is None or resolved.lower() == "scratch":
+                    continue
+                if is_build_context_name(resolved):
                     continue
                 ref = parse_image(resolved)
                 if not ref.unpinned:

@@ -98,7 +98,8 @@ class DockerfileHealthcheckMissing(Rule):
                     continue
                 if is_proxied(project, svc) or is_depended_on(project, svc):
                     continue
-                names.append(svc.name)
+                if svc.name not in names:
+                    names.append(svc.name)
             if not names:
                 continue
             services = ", ".join(f"'{n}'" for n in names)

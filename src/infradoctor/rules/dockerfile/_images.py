@@ -51,6 +51,115 @@ def parse_image(ref: str) -> ImageRef:
     return ImageRef(registry, ref, tag or None, digest)
 
 
+# Docker Official Images (and a few ubiquitous ones) pulled by bare name. An untagged
+# single-word FROM that is not one of these (`FROM base`, `FROM deps`) is almost always a
+# named build context (docker buildx bake `contexts`, `--build-context`) or a local image.
+OFFICIAL_IMAGES = frozenset(
+    {
+        "alpine",
+        "amazoncorretto",
+        "amazonlinux",
+        "busybox",
+        "caddy",
+        "centos",
+        "clojure",
+        "composer",
+        "debian",
+        "docker",
+        "eclipse-temurin",
+        "elixir",
+        "erlang",
+        "fedora",
+        "gcc",
+        "golang",
+        "gradle",
+        "haproxy",
+        "haskell",
+        "httpd",
+        "ibmjava",
+        "jetty",
+        "jruby",
+        "julia",
+        "kibana",
+        "maven",
+        "mariadb",
+        "memcached",
+        "mongo",
+        "mysql",
+        "neo4j",
+        "nginx",
+        "node",
+        "openjdk",
+        "oraclelinux",
+        "perl",
+        "php",
+        "postgres",
+        "pypy",
+        "python",
+        "rabbitmq",
+        "redis",
+        "rockylinux",
+        "ruby",
+        "rust",
+        "sapmachine",
+        "swift",
+        "tomcat",
+        "traefik",
+        "ubuntu",
+        "almalinux",
+        "archlinux",
+        "bash",
+        "buildpack-deps",
+        "couchdb",
+        "elasticsearch",
+        "ghost",
+        "groovy",
+        "influxdb",
+        "logstash",
+        "mongo-express",
+        "nextcloud",
+        "odoo",
+        "photon",
+        "solr",
+        "sonarqube",
+        "telegraf",
+        "wordpress",
+        "zookeeper",
+        "cassandra",
+        "consul",
+        "vault",
+        "registry",
+        "adminer",
+        "matomo",
+        "drupal",
+        "joomla",
+        "kong",
+        "rethinkdb",
+        "percona",
+        "flink",
+        "spark",
+        "storm",
+        "tomee",
+        "dart",
+        "r-base",
+        "xwiki",
+    }
+)
+
+
+def is_build_context_name(image: str) -> bool:
+    """`FROM base` where `base` is not a Docker Official Image: a bake/--build-context name."""
+    ref = image.strip().lower()
+    return (
+        "/" not in ref
+        and ":" not in ref
+        and "@" not in ref
+        and "$" not in ref
+        and ref not in OFFICIAL_IMAGES
+        and ref != "scratch"
+    )
+
+
 def substitute_args(text: str, args: dict[str, str | None]) -> str | None:
     """Expand `${VAR}` / `$VAR` / `${VAR:-default}` with ARG defaults; None if a variable
     has no known value."""
