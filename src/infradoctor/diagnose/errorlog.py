@@ -216,7 +216,8 @@ def classify(line: ErrorLine) -> None:
         set_("no-port", "D7", 500)
         return
     if msg.startswith("no live upstreams"):
-        line.name = line.upstream
+        peer = parse_peer(line.upstream) if line.upstream else None
+        line.name = peer.host if peer else None
         set_("no-live-upstreams", "C8", 502)
         return
     if "upstream server temporarily disabled" in msg:
@@ -235,7 +236,10 @@ def classify(line: ErrorLine) -> None:
     if "worker_connections are not enough" in msg:
         set_("worker-connections", "C11", 500)
         return
-    if "prematurely closed connection" in msg and "upstream" in msg:
+    if msg.startswith(("client prematurely closed", "client closed")):
+        set_("client-closed", None, 499)
+        return
+    if "upstream prematurely closed connection" in msg:
         set_("closed", "B1" if action == "reading upstream" else "H2",
              None if action == "reading upstream" else 502)
         return
