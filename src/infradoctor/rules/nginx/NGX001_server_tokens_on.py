@@ -26,8 +26,8 @@ class ServerTokensOn(Rule):
         "nginx/1.25.3` and every 4xx/5xx error page prints the version. Scanners use it to "
         "pick exploits for known CVEs of that exact release, and it tells an attacker how "
         "far behind on patches you are. It costs nothing to hide.\n\n"
-        "Reported once per `http` block (or per server of a conf.d snippet, whose http "
-        "level lives in the image's nginx.conf) when no level in effect sets it off."
+        "Reported once per `http` block, or once per conf.d snippet (whose http level is "
+        "the image's stock nginx.conf) when no level in effect sets it off."
     )
     how_to_fix = (
         "Add `server_tokens off;` to the `http` block (or to each `server` of a conf.d "
@@ -111,13 +111,17 @@ class ServerTokensOn(Rule):
                 subject="http", data=block_data(cfg, http, insert="server_tokens off;"),
             )
             return
-        if cfg.is_snippet:
-            for s in exposed:
-                if s.child("server_tokens") is not None:
-                    continue  # already reported as explicit
-                yield self.finding(
-                    s.location,
-                    f"{describe(s)} does not set `server_tokens off` (and this conf.d file's "
-                    "http level is nginx's default): responses advertise the nginx version",
-                    subject=describe(s), data=block_data(cfg, s, insert="server_tokens off;"),
-                )
+        if cfg.is_snippet and exposed:
+            first = exposed[0]
+            if first.child("server_tokens") is not None:
+                return  # already reported as explicit
+            more = f" (nor do {len(exposed) - 1} other servers in it)" if len(exposed) > 1 else ""
+            yield self.finding(
+                first.location,
+                f"{describe(first)} does not set `server_tokens off`{more} and this conf.d "
+                "file's http level is nginx's default: responses advertise the nginx version",
+                subject=describe(first),
+                data=block_data(cfg, first, insert="server_tokens off;",
+                                blocks=[{"block_file": s.file, "block_close": s.block_close}
+                                        for s in exposed]),
+            )

@@ -8,7 +8,12 @@ from infradoctor.findings import Finding, Severity
 from infradoctor.model.nginx import Directive, ProxyRoute
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.nginx._common import block_data, describe, route_label, uncertain_chain
+from infradoctor.rules.nginx._common import (
+    block_data,
+    describe,
+    proxies_phrase,
+    uncertain_chain,
+)
 
 TIMEOUTS = {
     "proxy": ("proxy_connect_timeout", "proxy_read_timeout"),
@@ -118,11 +123,10 @@ class ProxyTimeoutsImplicit(Rule):
                 ordered = [n for k in ("proxy", "grpc", "fastcgi", "uwsgi") for n in TIMEOUTS[k]
                            if n in missing]
                 paths = sorted({r.path or "/" for r in routes})
-                where = ", ".join(f"`{p}`" for p in paths[:4]) + (" ..." if len(paths) > 4 else "")
                 defaults = " and ".join(f"{n} 60s" for n in ordered)
                 yield self.finding(
                     first.directive.location,
-                    f"{describe(block)} proxies {where} to {route_label(first)} with nginx's "
+                    f"{proxies_phrase(block, routes)} with nginx's "
                     f"implicit {defaults}: a down or hung backend holds each request for up "
                     "to a minute before the 504, and anything slower than 60 s always fails",
                     subject=describe(block),

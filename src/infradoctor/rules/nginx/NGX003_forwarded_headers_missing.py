@@ -14,7 +14,7 @@ from infradoctor.rules.nginx._common import (
     describe,
     header_level,
     is_ip,
-    route_label,
+    proxies_phrase,
     uses_system_proxy_params,
 )
 
@@ -153,15 +153,14 @@ class ForwardedHeadersMissing(Rule):
             for block, routes, missing in groups.values():
                 missing.sort(key=REQUIRED.index)
                 first = routes[0]
-                paths = sorted({r.path or "/" for r in routes})
-                where = ", ".join(f"`{p}`" for p in paths[:4]) + (" ..." if len(paths) > 4 else "")
                 effects = "; ".join(CONSEQUENCE[h] for h in missing)
                 yield self.finding(
                     first.directive.location,
-                    f"{describe(block)} proxies {where} to {route_label(first)} without "
+                    f"{proxies_phrase(block, routes)} without "
                     f"{', '.join(missing)}: {effects}",
                     subject=describe(block),
                     related=[r.directive.location for r in routes[1:]],
                     data=block_data(cfg, block, missing=missing,
+                                    paths=sorted({r.path or "/" for r in routes}),
                                     insert=[SUGGESTED[h] for h in missing]),
                 )

@@ -10,6 +10,7 @@ from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.nginx._common import block_data, describe, opaque_includes
 
+PROXY_KINDS = ("proxy", "grpc", "uwsgi")  # PHP-FPM sites rarely have a health route
 HEALTH_RE = re.compile(r"health|ready|live|alive|ping|status|heartbeat|/up\b", re.IGNORECASE)
 
 
@@ -26,9 +27,9 @@ class HealthLocationMissing(Rule):
         "look unhealthy (so it gets restarted or pulled out of rotation for nothing), and "
         "a broken nginx config that still serves a cached 200 looks healthy. A cheap "
         "`location = /healthz { return 200; }` separates the two questions.\n\n"
-        "Only servers that proxy (proxy_pass, fastcgi_pass, uwsgi_pass, grpc_pass) are "
-        "checked; any location whose path mentions health, ready, live, ping or status "
-        "counts (including a proxied one or `stub_status`)."
+        "Reported once per nginx configuration that proxies (proxy_pass, uwsgi_pass, "
+        "grpc_pass) when none of its servers has a location whose path mentions health, "
+        "ready, live, ping or status (a proxied one or `stub_status` counts too)."
     )
     how_to_fix = (
         "Add a location nginx answers itself:\n\n```nginx\nlocation = /healthz {\n"
@@ -59,7 +60,7 @@ class HealthLocationMissing(Rule):
                 "}\n"
                 "server {\n"
                 "    listen 8080;\n"
-                "    location / { root /srv/www; }\n"
+                "    location / { proxy_pass http://admin:9000; }\n"
                 "}\n"
             )},
         ),
@@ -67,21 +68,24 @@ class HealthLocationMissing(Rule):
 
     def check(self, stack: Stack) -> Iterator[Finding]:
         for cfg in stack.nginx:
-            proxying = {id(r.server): r for r in cfg.routes if r.server is not None}
-            for server in cfg.servers:
-                route = proxying.get(id(server))
-                if route is None:
-                    continue
-                locations = [d for d in server.walk() if d.name == "location"]
-                if any(HEALTH_RE.search(" ".join(d.args)) for d in locations):
-                    continue
-                if any(opaque_includes(cfg, b) for b in [server, *locations]):
-                    continue
-                yield self.finding(
-                    server.location,
-                    f"{describe(server)} proxies to the app but has no health location: "
-                    "monitors and health checks must go through the backend, so a slow app "
-                    "makes nginx look down and nginx itself is never checked",
-                    subject=describe(server),
-                    data=block_data(cfg, server),
-                )
+            proxying = [s for s in cfg.servers
+                        if any(r.server is s and r.kind in PROXY_KINDS for r in cfg.routes)]
+            if not proxying:
+                continue
+            locations = [d for d in cfg.walk() if d.name == "location"]
+            if any(HEALTH_RE.search(" ".join(d.args)) for d in locations):
+                continue
+            if any(opaque_includes(cfg, b) for b in [cfg.root, *cfg.servers, *locations]):
+                continue
+            server = proxying[0]
+            others = len(proxying) - 1
+            more = f" (nor do {others} other proxying servers)" if others else ""
+            yield self.finding(
+                server.location,
+                f"{describe(server)} proxies to the app but no server of this nginx config "
+                f"has a health location{more}: monitors must go through the backend, so a "
+                "slow app makes nginx look down and nginx itself is never checked",
+                subject=describe(server),
+                data=block_data(cfg, server, insert='location = /healthz { access_log off; '
+                                'return 200 "ok\\n"; }'),
+            )

@@ -157,3 +157,13 @@ def map_values(cfg: NginxConfig, variable: str) -> list[str] | None:
             found = True
             values.append(d.args[1])
     return values if found else None
+
+
+def proxies_phrase(block: Directive, routes: list[ProxyRoute]) -> str:
+    """`location /api proxies to X` or `server a.com proxies /, /api to X` for messages."""
+    target = route_label(routes[0])
+    if block.name == "location":
+        return f"{describe(block)} proxies to {target}"
+    paths = sorted({r.path or "/" for r in routes})
+    where = ", ".join(f"`{p}`" for p in paths[:4]) + (" ..." if len(paths) > 4 else "")
+    return f"{describe(block)} proxies {where} to {target}"
