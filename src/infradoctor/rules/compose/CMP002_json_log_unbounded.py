@@ -5,9 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from infradoctor.findings import Finding, Severity
-from infradoctor.model.stack import Stack
+from infradoctor.model.stack import Project, Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.compose._util import is_fragment, parse_size, service_data
+from infradoctor.rules.compose._util import (
+    is_fragment,
+    one_shot_reason,
+    parse_size,
+    service_data,
+)
 
 UNLIMITED = ("-1", "0", "")
 
@@ -31,7 +36,8 @@ class JsonLogUnbounded(Rule):
         "`max-size` is explicitly unlimited; other drivers (journald, syslog, fluentd, gelf, "
         "awslogs, none, ...) ship logs elsewhere and are not flagged. A shared `x-logging` "
         "anchor with limits counts. When `max-size` is set, `max-file` defaults to 1, so the "
-        "log stays bounded; set `max-file` to keep some history."
+        "log stays bounded; set `max-file` to keep some history. One-shot jobs (migrations, "
+        "init containers, tools) print little and are not flagged."
     )
     how_to_fix = (
         "Cap the log per service, ideally through one shared anchor:\n\n"
@@ -94,8 +100,12 @@ class JsonLogUnbounded(Rule):
     )
 
     def check(self, stack: Stack) -> Iterator[Finding]:
-        for svc in stack.services:
-            if is_fragment(svc):
+        for project in stack.projects:
+            yield from self._check_project(project)
+
+    def _check_project(self, project: Project) -> Iterator[Finding]:
+        for svc in project.services.values():
+            if is_fragment(svc) or one_shot_reason(svc, project):
                 continue
             logging = svc.logging
             driver = (logging.driver if logging else None) or None
