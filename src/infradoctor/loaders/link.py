@@ -232,7 +232,7 @@ def _fill_listens(stack: Stack) -> None:
             listens = detect_listens(svc, stack.root)
             if svc.name in carried:
                 listens = [la for la in listens if not la.source.startswith("image:")]
-                seen = {(la.port, la.host) for la in listens}
+                seen: set[tuple[int, str | None]] = set()
                 for cfg in carried[svc.name]:
                     for la in nginx_listens(cfg):
                         if (la.port, la.host) not in seen:
