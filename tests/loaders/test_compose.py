@@ -9,6 +9,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from infradoctor.loaders.compose import (
     load_compose_projects,
@@ -507,3 +509,25 @@ def test_crlf_files_keep_offsets(tree) -> None:
     projects, errors = load_compose_projects([src], reader, env={})
     loc = projects[0].services["web"].loc("image")
     assert src.text[loc.offset : loc.end_offset] == "image" and loc.line == 3
+
+
+def test_service_that_is_not_a_mapping_is_an_error(tree) -> None:
+    root = tree({"compose.yaml": "services:\n  web: [nginx]\n  ok:\n    image: x\n"})
+    projects, errors = load(root)
+    assert [(e.kind, e.line) for e in errors] == [("invalid", 2)]
+    assert set(projects[0].services) == {"web", "ok"}
+
+
+YAMLISH = st.text(alphabet="services:web image ports-\n[]{}$&*<!'\"#80/udp~", max_size=120)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(base=YAMLISH, override=YAMLISH)
+def test_loader_never_raises_on_arbitrary_text(tree, base: str, override: str) -> None:
+    root = tree(
+        {"compose.yaml": "services:\n" + base, "compose.override.yaml": override}, name="fuzz"
+    )
+    projects, errors = load(root, env={"A": "1"})
+    assert all(isinstance(e, LoadError) for e in errors)

@@ -145,3 +145,11 @@ def test_custom_tags_are_kept() -> None:
     assert errors == []
     assert root.get("a").tag == "!reset" and root.get("b").tag == "!override"
     assert root.get("c").value == "thing"
+
+
+def test_at_walks_keys_and_indexes() -> None:
+    root, _ = load("services:\n  web:\n    ports: ['80:80', '443:443']\n")
+    assert root.at("services", "web", "ports", 1).value == "443:443"
+    assert root.at("services", "web", "ports", 5) is None
+    assert root.at("services", "nope", "ports") is None
+    assert root.at() is root

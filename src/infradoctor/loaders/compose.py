@@ -717,6 +717,8 @@ class _ComposeLoader:
         node = services.get(name) if services is not None else None
         if node is None or node.kind != "mapping":
             loc = services.key_location(name) if services is not None else None
+            if node is not None and _live(node) is not None and not seen:
+                self.error(node.location, f"service {name!r} must be a mapping")
             return PNode.new_mapping({}, loc or tree.location)
         ext = _live(node.get("extends"))
         if ext is None:

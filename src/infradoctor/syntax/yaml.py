@@ -176,6 +176,19 @@ class PNode:
             for key, entry in self.entries.items():
                 yield key, entry.value
 
+    def at(self, *path: Hashable) -> PNode | None:
+        """The node at a path of mapping keys and sequence indexes
+        (`root.at("services", "web", "ports", 0)`), or None."""
+        node: PNode | None = self
+        for step in path:
+            if node is None:
+                return None
+            if node.kind == "sequence" and isinstance(step, int) and not isinstance(step, bool):
+                node = node.items[step] if -len(node.items) <= step < len(node.items) else None
+            else:
+                node = node.get(step)
+        return node
+
     def __contains__(self, key: object) -> bool:
         return self.kind == "mapping" and key in self.entries
 
