@@ -22,7 +22,8 @@ Layout (all paths are posix, relative to the bundle root):
                                 Created, State incl. Health.Log, RestartCount, LogPath,
                                 HostConfig.{RestartPolicy,Memory,MemorySwap,LogConfig,
                                 PortBindings,NetworkMode,Binds}, NetworkSettings.{IPAddress,
-                                Ports,Networks.<net>.{IPAddress,Aliases,DNSNames,Gateway}},
+                                Ports,Networks.<net>.{IPAddress,IPAMConfig,Aliases,DNSNames,
+                                Gateway,NetworkID}},
                                 Config.{Image,Labels,Env,Cmd,Entrypoint,ExposedPorts,
                                 Healthcheck,User,Hostname}, Mounts) + "LogSize": int|None
                                 + "ComposeProject"/"ComposeService": str|None (labels)

@@ -31,10 +31,10 @@ _SECRET_WORDS = (
 _NOT_SECRET = re.compile(
     r"(?i)^(.*_)?(KEY_?(FILE|PATH|ID|NAME|ALGORITHM|TYPE|SIZE|LENGTH)|"
     r"(TOKEN|SECRET|PASSWORD|KEY)_(FILE|PATH|EXPIRE\w*|TTL|LIFETIME|LENGTH|URL_PATH)|"
-    r"AUTH_(TYPE|METHOD|MODE|ENABLED|URL|HOST|PORT)|KEYS?_?DIR|MONKEY|KEYBOARD\w*|"
+    r"AUTH_(TYPE|METHOD|MODE|ENABLED|URL|HOST|PORT)|KEYS?_?DIR|MONKEY|KEYCLOAK\w*|KEYBOARD\w*|"
     r"KEEPALIVE\w*|KEY_?PREFIX|\w*(ERROR|EXCEPTION)|SESSION_(TIMEOUT|LIFETIME|ENGINE|DRIVER|TTL|COOKIE_AGE))$"
 )
-_SECRET_NAME = re.compile("(?i)(" + "|".join(_SECRET_WORDS) + ")")
+_SECRET_NAME = re.compile("(?i)(" + "|".join(_SECRET_WORDS) + r"|(?:^|[_.-])(?:PASS|PW)(?:[_.-]|$))")
 
 BOT_TOKEN = re.compile(r"(?<![0-9])(\d{6,12}):([A-Za-z0-9_-]{35})(?![A-Za-z0-9_-])")
 _PEM = re.compile(
@@ -66,7 +66,7 @@ _HEADER_JSON = re.compile(
 _HEADER_LINE = re.compile(r"(?im)(?<![\w-])(" + _HEADER_NAMES + r")([ \t]*:[ \t]*)([^\r\n\"]+)")
 # NAME=value / NAME: value / "NAME": "value" / --name=value / ?api_key=value
 _ASSIGN = re.compile(
-    r"(?<![A-Za-z0-9_])([\"']?)([A-Za-z_][A-Za-z0-9_.-]{0,80})\1(\s*[=:]\s*)(?!//)"
+    r"(?<![A-Za-z0-9_])([\"']?)([A-Za-z_][A-Za-z0-9_.-]{0,80})\1([ \t]*[=:][ \t]*)(?!//)"
     r"(\"(?:[^\"\\\n]|\\.)*\"|'[^'\n]*'|[^\s\"'&,;}\]<>]+)"
 )
 
@@ -102,19 +102,31 @@ def _sub_bot(m: re.Match[str]) -> str:
     return f"[REDACTED:bot-token:{token_fingerprint(m.group(0))}]"
 
 
-def _sub_assign(m: re.Match[str]) -> str:
-    if not is_secret_name(m.group(2)):
-        return m.group(0)
-    value = m.group(4)
+def _mask_secret_value(value: str) -> str:
+    """Mask the value of a secret-named setting; a URL keeps scheme://host:port/path (the
+    join keys) and loses its userinfo and query."""
     url = _URL_VALUE.match(value.strip("\"'"))
-    if url:  # keep scheme://host:port/path (join keys), drop userinfo and query
+    if url:
         quote = value[0] if value[:1] in "\"'" else ""
         masked_url = url.group(1) + (MASK + "@" if url.group(2) else "") + url.group(3)
         if url.group(4):
             masked_url += "?" + MASK
-        value = quote + masked_url + quote
-        return m.group(1) + m.group(2) + m.group(1) + m.group(3) + value
-    return m.group(1) + m.group(2) + m.group(1) + m.group(3) + _mask_value(value)
+        return quote + masked_url + quote
+    return _mask_value(value)
+
+
+def _sub_assign(m: re.Match[str]) -> str:
+    value = m.group(4)
+    if m.group(2).upper() == "REDACTED":
+        return m.group(0)
+    if not is_secret_name(m.group(2)):
+        # not secret itself, but the value may hold an assignment (?token=..., "a=b c=d")
+        head = m.group(0)[: len(m.group(0)) - len(value)]
+        if value[:1] in ("'", '"'):
+            return head + value[0] + _ASSIGN.sub(_sub_assign, value[1:])
+        return head + value[:1] + _ASSIGN.sub(_sub_assign, value[1:]) if "=" in value[1:] \
+            else m.group(0)
+    return m.group(1) + m.group(2) + m.group(1) + m.group(3) + _mask_secret_value(value)
 
 
 def _sub_nginx_header(m: re.Match[str]) -> str:
@@ -147,7 +159,7 @@ def _redact_env_entry(entry: str) -> str:
     """Docker `Config.Env` entry "NAME=value"."""
     name, sep, value = entry.partition("=")
     if sep and is_secret_name(name):
-        return f"{name}={_mask_value(value)}" if value else entry
+        return f"{name}={_mask_secret_value(value)}" if value else entry
     return redact_text(entry)
 
 
@@ -162,7 +174,7 @@ def redact_json(obj: Any, key: str | None = None) -> Any:
                           for e in v]
             elif is_secret_name(ks) or re.fullmatch(f"(?i){_HEADER_NAMES}", ks):
                 if isinstance(v, str):
-                    out[k] = _mask_value(v)
+                    out[k] = _mask_secret_value(v)
                 elif isinstance(v, (int, float)) and not isinstance(v, bool):
                     out[k] = MASK
                 else:

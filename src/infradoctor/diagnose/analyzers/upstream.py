@@ -95,7 +95,8 @@ def state_cause(f: Facts, c: Container) -> tuple[str, float, str] | None:
         return "oom-killed", 0.85, (
             f"the kernel OOM killer killed {c.name} "
             f"(host/oom.txt; restarts {c.restart_count}, last exit code {code})")
-    if c.restarting or (c.restart_count >= CRASHLOOP_RESTARTS and c.status != "exited"):
+    if c.restarting or (c.restart_count >= CRASHLOOP_RESTARTS and (
+            c.status != "exited" or c.restart_policy not in (None, "no"))):
         return "container-crashloop", 0.85, (
             f"{c.name} is crash-looping: {c.restart_count} restarts, status {c.status}, "
             f"last exit code {code}")
@@ -323,7 +324,9 @@ def _listen_cause(c: Container, port: int) -> tuple[str, float, str]:
         return "upstream-refused", 0.5, (
             f"{c.name} is running but refuses connections on port {port} (listening "
             f"sockets were not collected)")
-    on_port = [s for s in c.listening if s.get("port") == port]
+    # 127.0.0.11:<random> is Docker's embedded DNS resolver on user-defined networks
+    socks = [s for s in c.listening if str(s.get("address")) != "127.0.0.11"]
+    on_port = [s for s in socks if s.get("port") == port]
     wildcard = [s for s in on_port if str(s.get("address")) not in ("127.0.0.1", "::1")
                 and not str(s.get("address", "")).startswith("127.")]
     if on_port and not wildcard:
@@ -335,7 +338,7 @@ def _listen_cause(c: Container, port: int) -> tuple[str, float, str]:
         return "upstream-refused", 0.4, (
             f"{c.name} listens on port {port} now but refused connections earlier "
             f"(it was probably restarting or starting up)")
-    others = sorted({int(s["port"]) for s in c.listening if isinstance(s.get("port"), int)})
+    others = sorted({int(s["port"]) for s in socks if isinstance(s.get("port"), int)})
     if others:
         return "port-mismatch", 0.9, (
             f"{c.name} is running but listens on port {', '.join(map(str, others))}, "
@@ -349,9 +352,10 @@ def _specific_plan(cause: str, c: Container | None, address: str | None, f: Fact
                    pf: PeerFailures) -> list[str]:
     steps: list[str] = []
     if cause == "port-mismatch" and c is not None and c.listening:
-        ports = sorted({int(s["port"]) for s in c.listening if isinstance(s.get("port"), int)})
+        ports = sorted({int(s["port"]) for s in c.listening if isinstance(s.get("port"), int)
+                        and str(s.get("address")) != "127.0.0.11"})
         port = pf.peer.port if pf.peer else None
-        for t in f.targets_for_port(port):
+        for t in f.targets_for_port(port) if ports else []:
             steps.append(f"edit {t.file}:{t.line}: `{t.directive} {t.raw}` -> use port "
                          f"{ports[0]} (the port {c.name} listens on), or make the app listen "
                          f"on {port}")

@@ -157,6 +157,8 @@ def trim_inspect(c: dict[str, Any]) -> dict[str, Any]:
             "Networks": {
                 name: {
                     "IPAddress": n.get("IPAddress"),
+                    # kept while the container is stopped: joins a dead upstream IP
+                    "IPAMConfig": n.get("IPAMConfig"),
                     "Aliases": n.get("Aliases"),
                     "DNSNames": n.get("DNSNames"),
                     "Gateway": n.get("Gateway"),
