@@ -112,7 +112,7 @@ class ProxyTargetPortNotListening(Rule):
             if svc is None or rt.via == "shared-netns":
                 continue
             port = container_port(rt)
-            if port is None or port in svc.listen_ports:
+            if port is None or port in self._known_ports(rt, svc):
                 continue
             message = self._message(rt, svc, port)
             if message is None:
@@ -133,6 +133,13 @@ class ProxyTargetPortNotListening(Rule):
                       rt.via != "published-port" else None},
             )
 
+    def _known_ports(self, rt: ResolvedTarget, svc: Service) -> set[int]:
+        """Ports we know are listened on. Through a published port the container port comes
+        from the `ports:` mapping itself, so that mapping can't vouch for it."""
+        if rt.via == "published-port":
+            return {la.port for la in svc.listens if kind_of(la) != "ports"}
+        return svc.listen_ports
+
     def _suggest(self, rt: ResolvedTarget, svc: Service, port: int) -> int | None:
         for p in svc.ports:
             if p.published == port and p.target is not None:
@@ -143,7 +150,14 @@ class ProxyTargetPortNotListening(Rule):
         """The finding text, or None when we don't know enough to say."""
         ev = evidence(svc)
         listens = _sorted(svc.listens)
-        how = "; ".join(describe(la) for la in listens[:4])
+        if rt.via == "published-port":
+            listens = [la for la in listens if kind_of(la) != "ports"]
+            if ev == "declared" and not listens:
+                return None
+        per_port: dict[int, ListenAddress] = {}
+        for la in listens:
+            per_port.setdefault(la.port, la)
+        how = "; ".join(describe(la) for la in list(per_port.values())[:4])
         written = f"{rt.target.host}:{effective_port(rt.route, rt.target)}"
         if rt.via == "published-port":
             reach = (f"nginx on the host reaches '{svc.name}' through published port "
