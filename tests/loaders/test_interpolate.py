@@ -187,3 +187,9 @@ def test_required_errors_iff_unset_or_empty_as_operator_says(
     missing = value is None or (op == ":?" and value == "")
     assert bool(result.errors) == missing
     assert result.text == ("" if missing else value)
+
+
+def test_env_file_interpolation_errors_are_kept_apart() -> None:
+    env = parse_env_file("A=${NEED:?set it}\nB=ok\n", {})
+    assert env.errors == [] and env.values["B"] == "ok"
+    assert env.interpolation_errors == [(1, "required variable NEED is missing a value: set it")]

@@ -32,7 +32,12 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from infradoctor.loaders.files import SourceReader
-from infradoctor.loaders.interpolate import interpolate_tree, parse_env_file, project_environment
+from infradoctor.loaders.interpolate import (
+    EnvFile,
+    interpolate_tree,
+    parse_env_file,
+    project_environment,
+)
 from infradoctor.model.source import FileKind, LoadError, Location, SourceFile
 from infradoctor.model.stack import (
     DependsOn,
@@ -538,25 +543,31 @@ class _ComposeLoader:
         return self.reader.read(path, FileKind.COMPOSE)
 
     def project_env(self, project_dir: Path) -> dict[str, str]:
+        """Process environment over the project directory's `.env` (parsed once)."""
         key = str(project_dir)
         env = self.envs.get(key)
         if env is None:
-            dotenv_text: str | None = None
-            dotenv = project_dir / ".env"
-            if dotenv.is_file():
-                res = self.reader.read(dotenv, FileKind.ENV)
+            process = dict(os.environ if self.env is None else self.env)
+            dotenv: EnvFile | None = None
+            path = project_dir / ".env"
+            if path.is_file():
+                res = self.reader.read(path, FileKind.ENV)
                 if isinstance(res, SourceFile):
-                    dotenv_text = res.text
-                    parsed = parse_env_file(
-                        res.text, self.env if self.env is not None else dict(os.environ)
-                    )
-                    for line, msg in parsed.errors:
-                        self.errors.append(LoadError(res.path, msg, "invalid", line, 1))
+                    dotenv = self.env_file(res, process)
                 else:
                     self.errors.append(res)
-            env = project_environment(dotenv_text, self.env)
+            env = project_environment(dotenv, process)
             self.envs[key] = env
         return env
+
+    def env_file(self, src: SourceFile, env: Mapping[str, str]) -> EnvFile:
+        """Parse a dotenv file, reporting its problems with file and line."""
+        parsed = parse_env_file(src.text, env)
+        for line, msg in parsed.errors:
+            self.errors.append(LoadError(src.path, msg, "invalid", line, 1))
+        for line, msg in parsed.interpolation_errors:
+            self.errors.append(LoadError(src.path, msg, "interpolation", line, 1))
+        return parsed
 
     def tree(self, src: SourceFile, project_dir: Path) -> PNode | None:
         root = self.parse(src)
@@ -904,9 +915,7 @@ class _ComposeLoader:
                     self.errors.append(res)
                     continue
                 env = self.project_env(self.abspath(service.file).parent)
-                parsed = parse_env_file(res.text, env)
-                for line, msg in parsed.errors:
-                    self.errors.append(LoadError(res.path, msg, "invalid", line, 1))
+                parsed = self.env_file(res, env)
                 for key, value in parsed.values.items():
                     start = res.offset_of(parsed.lines[key], 1)
                     service.environment[key] = EnvVar(

@@ -235,7 +235,8 @@ class EnvFile:
 
     values: dict[str, str] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)
-    errors: list[tuple[int, str]] = field(default_factory=list)
+    errors: list[tuple[int, str]] = field(default_factory=list)  # syntax problems
+    interpolation_errors: list[tuple[int, str]] = field(default_factory=list)
 
 
 _ENV_KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
@@ -305,7 +306,7 @@ def parse_env_file(text: str, env: Mapping[str, str] | Lookup | None = None) -> 
             value = re.split(r"\s#", raw, maxsplit=1)[0].rstrip()
             res = Interpolation("")
             value = _expand(value, lookup, res, 0) if "$" in value else value
-            result.errors.extend((lineno, e) for e in res.errors)
+            result.interpolation_errors.extend((lineno, e) for e in res.errors)
         result.values[key] = value
         result.lines[key] = lineno
     return result
@@ -337,19 +338,21 @@ def _expand_dq(content: str, lookup: Lookup, result: EnvFile, lineno: int) -> st
         i += 1
     res = Interpolation("")
     value = _expand("".join(out), lookup, res, 0)
-    result.errors.extend((lineno, e) for e in res.errors)
+    result.interpolation_errors.extend((lineno, e) for e in res.errors)
     return value
 
 
 def project_environment(
-    dotenv_text: str | None, env: Mapping[str, str] | None = None
+    dotenv: str | EnvFile | None, env: Mapping[str, str] | None = None
 ) -> dict[str, str]:
     """The variables compose interpolates with: the process environment (`env`, else
-    os.environ) over the project's `.env` file."""
+    os.environ) over the project's `.env` (its text, or an already parsed EnvFile)."""
     process = dict(os.environ if env is None else env)
     merged: dict[str, str] = {}
-    if dotenv_text:
-        merged.update(parse_env_file(dotenv_text, process).values)
+    if isinstance(dotenv, str):
+        dotenv = parse_env_file(dotenv, process)
+    if dotenv is not None:
+        merged.update(dotenv.values)
     merged.update(process)
     return merged
 
