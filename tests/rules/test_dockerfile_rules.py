@@ -276,3 +276,19 @@ def test_dkr007_only_for_unhealthchecked_unproxied_services(tree: Tree) -> None:
         ("worker/Dockerfile", ["worker"])
     ]
     assert hits[0].severity is Severity.INFO
+
+
+def test_dkr007_proxied_service_is_left_to_xf011(tree: Tree) -> None:
+    files = {
+        "docker-compose.yml": (
+            "services:\n"
+            "  api:\n    build: ./api\n"
+            '  nginx:\n    image: nginx:1.27\n    ports: ["80:80"]\n    volumes:\n'
+            "      - ./nginx/default.conf:/etc/nginx/conf.d/default.conf:ro\n"
+        ),
+        "api/Dockerfile": "FROM python:3.12-slim\n"
+        'CMD ["uvicorn", "main:app", "--host", "0.0.0.0"]\n',
+        "nginx/default.conf": "server {\n  listen 80;\n  location / {\n"
+        "    proxy_pass http://api:8000;\n  }\n}\n",
+    }
+    assert findings(tree, files, "DKR007") == []
