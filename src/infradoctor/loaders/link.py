@@ -213,7 +213,8 @@ def nginx_listens(cfg: NginxConfig) -> list[ListenAddress]:
                 continue
             host, port = hp
             if port is None and host is not None and host.isdigit():
-                host, port = None, int(host)
+                port = int(host)
+                host = None
             if port is None:
                 port = 80
             out.append(ListenAddress(port, normalise_host(host) if host else None,
@@ -381,10 +382,10 @@ def resolve_target(stack: Stack, project: Project, cfg: NginxConfig, route: Prox
     if _is_ip(host):
         return unresolved("ip-literal")
     # Another compose project of the stack (shared external network).
-    for other in stack.projects:
-        if other is project:
+    for other_project in stack.projects:
+        if other_project is project:
             continue
-        found = match_host(other, host)
+        found = match_host(other_project, host)
         if found is not None:
             return ResolvedTarget(route, target, found[0], found[1])
     if "." in host.strip("."):

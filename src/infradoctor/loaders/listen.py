@@ -518,11 +518,11 @@ def _detect_server(server: str, args: Args, env: Mapping[str, str], loc: Locatio
         return _mk(port, host, "command" if pos else "default",
                    f"python -m http.server {pos[0] if pos else '(default 8000)'}{where}", loc)
     if server == "php":
-        v = args.value("-S")
-        hp = parse_host_port(v) if v else None
+        php_addr = args.value("-S")
+        hp = parse_host_port(php_addr) if php_addr else None
         if hp is None:
             return []
-        return _mk(hp[1], hp[0], "command", f"php -S {v}{where}", loc)
+        return _mk(hp[1], hp[0], "command", f"php -S {php_addr}{where}", loc)
     if server == "php-fpm":
         # Pools can listen anywhere (custom images add pools): a weak fact.
         return _mk(9000, None, "weak", f"php-fpm listens on 9000 by default{where}", loc)
@@ -698,18 +698,18 @@ def detect_listens(service: Service, root: Path | None = None) -> list[ListenAdd
     if service.dockerfile is not None:
         for ins in service.dockerfile.expose:
             for word in ins.value.split():
-                port = parse_port(word.split("/", 1)[0])
+                expose_port = parse_port(word.split("/", 1)[0])
                 expanded = expand(word.split("/", 1)[0], env)
-                add(port or parse_port(expanded), None, f"EXPOSE:EXPOSE {ins.value.strip()}",
+                add(expose_port or parse_port(expanded), None, f"EXPOSE:EXPOSE {ins.value.strip()}",
                     ins.location)
     if not command_known:
         for name in ("PORT", "APP_PORT", "HTTP_PORT", "SERVER_PORT"):
             val = env.get(name)
-            port = parse_port(val)
-            if port:
+            env_port = parse_port(val)
+            if env_port:
                 host = env.get("HOST") or env.get("BIND") or env.get("APP_HOST") or None
                 var = service.environment.get(name)
-                add(port, normalise_host(host) if host and not host.startswith("$") else None,
+                add(env_port, normalise_host(host) if host and not host.startswith("$") else None,
                     f"env:{name}={val}", var.location if var else None)
         if not any(la.source.split(":", 1)[0] in STRONG_KINDS for la in out):
             known = image_ports(service)

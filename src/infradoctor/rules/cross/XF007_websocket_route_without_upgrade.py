@@ -136,7 +136,7 @@ class WebsocketRouteWithoutUpgrade(Rule):
                 missing = self._missing(route)
                 if not missing or unknown_include_in_scope(route.context):
                     continue
-                project = next((p for p in stack.projects if cfg in p.nginx), None)
+                owner = next((p for p in stack.projects if cfg in p.nginx), None)
                 svc_names = sorted({s.name for s in services.get(id(route), [])})
                 yield self.finding(
                     route.directive.location,
@@ -144,7 +144,7 @@ class WebsocketRouteWithoutUpgrade(Rule):
                     f"handshake reaches the app as plain HTTP",
                     subject=_location_path(route) or route.raw,
                     data={"config": cfg.root_file,
-                          "project": project.name if project else None,
+                          "project": owner.name if owner else None,
                           "location": _location_path(route), "missing": missing,
                           "upstream": route.upstream.name if route.upstream else None,
                           "service": svc_names[0] if svc_names else None,

@@ -259,7 +259,7 @@ class ProxyTimeoutMismatchAppTimeout(Rule):
             route = rt.route
             if route.path and HEALTH_PATH_RE.search(route.path):
                 continue  # probes answer in milliseconds; their timeout is not the issue
-            base = {"project": project.name, "config": route.config.root_file,
+            base: dict[str, object] = {"project": project.name, "config": route.config.root_file,
                     "service": svc.name, "target_service": svc.name,
                     "upstream": route.upstream.name if route.upstream else None}
             key = (id(route.directive), svc.name, "request")

@@ -140,13 +140,13 @@ class ReplicatedUpstreamWithoutNextUpstream(Rule):
                 else:
                     assert rep is not None
                     what = f"service '{rep[0]}' runs {rep[1]} replicas"
-                project = next((p.name for p in stack.projects if cfg in p.nginx), None)
+                owner = next((p.name for p in stack.projects if cfg in p.nginx), None)
                 yield self.finding(
                     route.directive.location,
                     f"{what} but no {directive} is in effect for {route.raw}: a replica "
                     f"answering 502/503/504 is not retried on another one",
                     subject=route.upstream.name if route.upstream else route.raw,
-                    data={"config": cfg.root_file, "project": rep[2] if rep else project,
+                    data={"config": cfg.root_file, "project": rep[2] if rep else owner,
                           "upstream": route.upstream.name if route.upstream else None,
                           "service": rep[0] if rep else None,
                           "target_service": rep[0] if rep else None,
