@@ -125,7 +125,9 @@ def render_markdown(result: DiagnoseResult) -> str:
     if doc["status"] == "cannot-run":
         title = f"infradoctor could not diagnose {host}"
     elif top is not None and top["severity"] in ("error", "warning"):
-        title = f"Incident: {top['title']} ({top['cause']}) on {host}"
+        who = top["subject"].get("container") or top["subject"].get("upstream") or \
+            top["subject"].get("address") or top["subject"].get("path")
+        title = f"Incident on {host}: {top['title']}" + (f" ({who})" if who else "")
     else:
         title = f"Health check: no problems found on {host}"
     out += [f"# {title}", ""]
