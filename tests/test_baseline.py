@@ -28,8 +28,15 @@ def _fake_rules(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _finding(line: int, file: str = "compose.yaml") -> Finding:
-    return Finding("TST001", "marker-error", Severity.ERROR, "security", "m",
-                   Location(file, line, 1), subject=file)
+    return Finding(
+        "TST001",
+        "marker-error",
+        Severity.ERROR,
+        "security",
+        "m",
+        Location(file, line, 1),
+        subject=file,
+    )
 
 
 def test_write_then_filter_roundtrip(tree, tmp_path: Path) -> None:
@@ -42,7 +49,8 @@ def test_write_then_filter_roundtrip(tree, tmp_path: Path) -> None:
     assert doc["tool"] == "infradoctor"
     # both findings share rule, file, subject and line text: one entry with count 2
     assert [(e["rule"], e["file"], e["count"]) for e in doc["findings"]] == [
-        ("TST001", "compose.yaml", 2)]
+        ("TST001", "compose.yaml", 2)
+    ]
     assert set(doc["findings"][0]) == {"rule", "file", "fingerprint", "message", "count"}
     new, known = filter_baseline(result.stack, result.findings, path)
     assert new == [] and len(known) == 2
@@ -76,17 +84,19 @@ def test_split_uses_line_text_callable() -> None:
     fp = findings[0].fingerprint("x")
     from collections import Counter
 
-    new, known = split_baselined(findings, Counter({fp: 1}),
-                                 lambda f, n: texts.get((f, n), ""))
+    new, known = split_baselined(findings, Counter({fp: 1}), lambda f, n: texts.get((f, n), ""))
     assert known == [findings[0]] and new == findings[1:]
 
 
-@pytest.mark.parametrize("content, message", [
-    ("{", "not valid JSON"),
-    ('{"findings": 3}', "no 'findings' list"),
-    ('{"findings": [{"rule": "X"}]}', "no 'fingerprint'"),
-    ('{"findings": [{"fingerprint": "a", "count": 0}]}', "bad 'count'"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("{", "not valid JSON"),
+        ('{"findings": 3}', "no 'findings' list"),
+        ('{"findings": [{"rule": "X"}]}', "no 'fingerprint'"),
+        ('{"findings": [{"fingerprint": "a", "count": 0}]}', "bad 'count'"),
+    ],
+)
 def test_bad_baseline_is_config_error(tmp_path: Path, content: str, message: str) -> None:
     path = tmp_path / "b.json"
     path.write_text(content)

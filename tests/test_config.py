@@ -57,7 +57,8 @@ def test_full_dedicated_file(tmp_path: Path) -> None:
 
 def test_found_above_the_path_in_pyproject(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(
-        '[project]\nname = "x"\n\n[tool.infradoctor]\nignore = ["TST003"]\n')
+        '[project]\nname = "x"\n\n[tool.infradoctor]\nignore = ["TST003"]\n'
+    )
     deep = tmp_path / "a" / "b"
     deep.mkdir(parents=True)
     cfg = load_config(deep)
@@ -89,16 +90,19 @@ def test_explicit_file(tmp_path: Path) -> None:
         load_config_file(tmp_path / "missing.toml")
 
 
-@pytest.mark.parametrize("text, fragment", [
-    ('selct = ["TST"]\n', "unknown key 'selct'"),
-    ('select = ["ZZZ9"]\n', "key 'select': unknown rule code, category or name 'ZZZ9'"),
-    ('ignore = "TST001"\nextend-select = [1]\n', "key 'extend-select' must be a list"),
-    ('severity = "fatal"\n', "key 'severity'"),
-    ("report-unused-suppressions = 1\n", "true or false"),
-    ("[rules.XYZ123]\nseverity = \"info\"\n", "[rules.XYZ123]: unknown rule code"),
-    ("[rules.TST001]\nlimit = 3\n", "unknown key 'rules.TST001.limit'"),
-    ("select = [\n", "invalid TOML"),
-])
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ('selct = ["TST"]\n', "unknown key 'selct'"),
+        ('select = ["ZZZ9"]\n', "key 'select': unknown rule code, category or name 'ZZZ9'"),
+        ('ignore = "TST001"\nextend-select = [1]\n', "key 'extend-select' must be a list"),
+        ('severity = "fatal"\n', "key 'severity'"),
+        ("report-unused-suppressions = 1\n", "true or false"),
+        ('[rules.XYZ123]\nseverity = "info"\n', "[rules.XYZ123]: unknown rule code"),
+        ("[rules.TST001]\nlimit = 3\n", "unknown key 'rules.TST001.limit'"),
+        ("select = [\n", "invalid TOML"),
+    ],
+)
 def test_errors_name_file_and_key(tmp_path: Path, text: str, fragment: str) -> None:
     path = tmp_path / ".infradoctor.toml"
     path.write_text(text)

@@ -17,8 +17,9 @@ DOCS = REPO / "docs" / "rules"
 
 def test_committed_rule_docs_are_fresh() -> None:
     stale = docsgen.stale_files(DOCS, docsgen.generate(catalogue()))
-    assert not stale, (f"docs/rules is stale: {stale[:10]}; "
-                       "run `python -m infradoctor.report.docsgen`")
+    assert not stale, (
+        f"docs/rules is stale: {stale[:10]}; run `python -m infradoctor.report.docsgen`"
+    )
 
 
 def test_every_rule_has_a_page() -> None:
@@ -28,16 +29,20 @@ def test_every_rule_has_a_page() -> None:
         assert f"[{rule.code}]({rule.code}-{rule.name}.md)" in (DOCS / "index.md").read_text()
 
 
-def test_generate_check_and_write(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                  capsys) -> None:
+def test_generate_check_and_write(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     fakes.install(monkeypatch)
     out = tmp_path / "rules"
     assert docsgen.main(["--check", "--out", str(out)]) == 1
     assert docsgen.main(["--out", str(out)]) == 0
     assert docsgen.main(["--check", "--out", str(out)]) == 0
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["IDX001-unused-suppression.md", "TST001-marker-error.md",
-                     "TST002-marker-warning.md", "TST003-marker-info.md", "index.md"]
+    assert names == [
+        "IDX001-unused-suppression.md",
+        "TST001-marker-error.md",
+        "TST002-marker-warning.md",
+        "TST003-marker-info.md",
+        "index.md",
+    ]
     page = (out / "TST002-marker-warning.md").read_text()
     assert page.startswith(docsgen.HEADER)
     assert "```nginx\nevents {}\nhttp { server_name WARN; }\n```" in page
@@ -50,7 +55,9 @@ def test_generate_check_and_write(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     (out / "TST001-marker-error.md").write_text("edited\n")
     (out / "OLD001-gone.md").write_text(docsgen.HEADER + "old\n")
     assert docsgen.stale_files(out, docsgen.generate(catalogue())) == [
-        "TST001-marker-error.md", "OLD001-gone.md"]
+        "TST001-marker-error.md",
+        "OLD001-gone.md",
+    ]
     assert docsgen.main(["--check", "--out", str(out)]) == 1
     assert "TST001-marker-error.md" in capsys.readouterr().err
     assert docsgen.main(["--out", str(out)]) == 0
@@ -58,11 +65,18 @@ def test_generate_check_and_write(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert docsgen.main(["--check", "--out", str(out)]) == 0
 
 
-@pytest.mark.parametrize("name, lang", [
-    ("compose.yaml", "yaml"), ("docker-compose.override.yml", "yaml"),
-    ("Dockerfile", "dockerfile"), ("api/Dockerfile.prod", "dockerfile"),
-    ("nginx/conf.d/app.conf", "nginx"), ("default.conf.template", "nginx"),
-    (".env", "sh"), ("notes.txt", "text"),
-])
+@pytest.mark.parametrize(
+    "name, lang",
+    [
+        ("compose.yaml", "yaml"),
+        ("docker-compose.override.yml", "yaml"),
+        ("Dockerfile", "dockerfile"),
+        ("api/Dockerfile.prod", "dockerfile"),
+        ("nginx/conf.d/app.conf", "nginx"),
+        ("default.conf.template", "nginx"),
+        (".env", "sh"),
+        ("notes.txt", "text"),
+    ],
+)
 def test_fence_language(name: str, lang: str) -> None:
     assert fence_language(name) == lang

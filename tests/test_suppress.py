@@ -68,10 +68,14 @@ def test_parse_trailing_preceding_and_file_wide() -> None:
     sups = parse_suppressions(_src(NGINX, "nginx.conf"))
     # alone on line 4: skips the blank line and targets line 6
     assert [(s.line, s.codes, s.target_line) for s in sups] == [
-        (4, ("marker-error",), 6), (7, (), 7)]
+        (4, ("marker-error",), 6),
+        (7, (), 7),
+    ]
     sups = parse_suppressions(_src(DOCKERFILE, "Dockerfile"))
     assert [(s.codes, s.file_wide, s.target_line) for s in sups] == [
-        (("TST003",), True, None), (("TST001", "TST002"), False, 5)]
+        (("TST003",), True, None),
+        (("TST001", "TST002"), False, 5),
+    ]
 
 
 def test_hash_inside_word_is_not_a_comment() -> None:
@@ -97,7 +101,9 @@ def test_suppressions_across_file_kinds(tree) -> None:
     unused = [f for f in result.findings if f.rule == "IDX001"]
     # nginx line 7: bare ignore with nothing on it; Dockerfile line 5: TST001/TST002 unused
     assert sorted((f.location.file, f.location.line) for f in unused) == [
-        ("Dockerfile", 5), ("nginx/nginx.conf", 7)]
+        ("Dockerfile", 5),
+        ("nginx/nginx.conf", 7),
+    ]
     docker_unused = next(f for f in unused if f.location.file == "Dockerfile")
     assert "TST001, TST002" in docker_unused.message
     assert docker_unused.severity.label == "info"
@@ -106,13 +112,19 @@ def test_suppressions_across_file_kinds(tree) -> None:
 
 
 def test_unused_not_reported_when_rule_not_selected(tree) -> None:
-    root = tree({"compose.yaml": "services:\n  a:\n    image: x  # infradoctor: ignore[TST001]\n"
-                                 "    command: y  # infradoctor: ignore\n"})
+    root = tree(
+        {
+            "compose.yaml": "services:\n  a:\n    image: x  # infradoctor: ignore[TST001]\n"
+            "    command: y  # infradoctor: ignore\n"
+        }
+    )
     only_info = lint(root, LintConfig(select=["TST003", "IDX001"]), with_fixes=False)
     assert only_info.findings == []  # TST001 didn't run; bare ignore: not every rule ran
     everything = lint(root, LintConfig(), with_fixes=False)
     assert [(f.rule, f.location.line) for f in everything.findings] == [
-        ("IDX001", 3), ("IDX001", 4)]
+        ("IDX001", 3),
+        ("IDX001", 4),
+    ]
     switched_off = lint(root, LintConfig(report_unused_suppressions=False), with_fixes=False)
     assert switched_off.findings == []
     idx_ignored = lint(root, LintConfig(ignore=["IDX001"]), with_fixes=False)
@@ -120,8 +132,9 @@ def test_unused_not_reported_when_rule_not_selected(tree) -> None:
 
 
 def test_idx001_in_code_list_keeps_suppression_quiet(tree) -> None:
-    root = tree({"compose.yaml": "services:\n  a:\n"
-                                 "    image: x  # infradoctor: ignore[TST001, IDX001]\n"})
+    root = tree(
+        {"compose.yaml": "services:\n  a:\n    image: x  # infradoctor: ignore[TST001, IDX001]\n"}
+    )
     result = lint(root, LintConfig(), with_fixes=False)
     assert result.findings == []
     assert [f.rule for f in result.suppressed] == ["IDX001"]
@@ -131,17 +144,23 @@ def test_unknown_code_reported_once(tree, monkeypatch: pytest.MonkeyPatch) -> No
     root = tree({"compose.yaml": "services:\n  a:\n    image: x  # infradoctor: ignore[TST999]\n"})
     result = lint(root, LintConfig(), with_fixes=False)
     assert [(f.rule, f.message) for f in result.findings] == [
-        ("IDX001", "suppression names unknown rule code TST999")]
+        ("IDX001", "suppression names unknown rule code TST999")
+    ]
     # when the registry lists IDX001 the rule's own check reports it, not apply_suppressions
     fakes.install(monkeypatch, (*fakes.FAKE_RULES, UnusedSuppression))
     result = lint(root, LintConfig(), with_fixes=False)
     assert [(f.rule, f.message) for f in result.findings] == [
-        ("IDX001", "suppression names unknown rule code TST999")]
+        ("IDX001", "suppression names unknown rule code TST999")
+    ]
 
 
 def test_prefix_and_name_tokens(tree) -> None:
-    root = tree({"compose.yaml": "services:\n  a:\n    image: BAD WARN # infradoctor: ignore[TST]\n"
-                                 "    command: BAD # infradoctor: ignore[marker-error]\n"})
+    root = tree(
+        {
+            "compose.yaml": "services:\n  a:\n    image: BAD WARN # infradoctor: ignore[TST]\n"
+            "    command: BAD # infradoctor: ignore[marker-error]\n"
+        }
+    )
     result = lint(root, LintConfig(), with_fixes=False)
     assert result.findings == []
     assert len(result.suppressed) == 3

@@ -42,8 +42,13 @@ def baseline_document(findings: Iterable[Finding], line_text: LineText) -> dict[
         fp = fingerprint_of(finding, line_text)
         entry = entries.get(fp)
         if entry is None:
-            entries[fp] = {"rule": finding.rule, "file": finding.location.file,
-                           "fingerprint": fp, "message": finding.message, "count": 1}
+            entries[fp] = {
+                "rule": finding.rule,
+                "file": finding.location.file,
+                "fingerprint": fp,
+                "message": finding.message,
+                "count": 1,
+            }
         else:
             entry["count"] += 1
     ordered = sorted(entries.values(), key=lambda e: (e["file"], e["rule"], e["fingerprint"]))
@@ -84,8 +89,9 @@ def read_baseline(path: Path) -> Counter[str]:
     return counts
 
 
-def split_baselined(findings: list[Finding], accepted: Counter[str],
-                    line_text: LineText) -> tuple[list[Finding], list[Finding]]:
+def split_baselined(
+    findings: list[Finding], accepted: Counter[str], line_text: LineText
+) -> tuple[list[Finding], list[Finding]]:
     """(new findings, findings the baseline accepts), consuming counts in order."""
     remaining = Counter(accepted)
     new: list[Finding] = []
@@ -100,8 +106,9 @@ def split_baselined(findings: list[Finding], accepted: Counter[str],
     return new, known
 
 
-def filter_baseline(stack: Stack, findings: list[Finding], path: Path
-                    ) -> tuple[list[Finding], list[Finding]]:
+def filter_baseline(
+    stack: Stack, findings: list[Finding], path: Path
+) -> tuple[list[Finding], list[Finding]]:
     """Returns (new findings, findings already in the baseline)."""
     return split_baselined(findings, read_baseline(path), stack_line_text(stack))
 

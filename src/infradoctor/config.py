@@ -153,17 +153,14 @@ def parse_config(table: dict[str, Any], path: Path) -> LintConfig:
     for raw_key, value in table.items():
         key = _norm_key(raw_key)
         if key not in KNOWN_KEYS:
-            raise ConfigError(
-                f"{path}: unknown key {raw_key!r} (known: {', '.join(KNOWN_KEYS)})"
-            )
+            raise ConfigError(f"{path}: unknown key {raw_key!r} (known: {', '.join(KNOWN_KEYS)})")
         if key in _LIST_KEYS:
             items = _string_list(path, raw_key, value)
             if key in _SELECTOR_KEYS:
                 for item in items:
                     if not selector_known(item):
                         raise ConfigError(
-                            f"{path}: key {raw_key!r}: unknown rule code, category or "
-                            f"name {item!r}"
+                            f"{path}: key {raw_key!r}: unknown rule code, category or name {item!r}"
                         )
             setattr(config, _LIST_KEYS[key], items)
         elif key == "severity":

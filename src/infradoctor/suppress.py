@@ -67,8 +67,15 @@ class Suppression:
 
     @property
     def location(self) -> Location:
-        return Location(self.file, self.line, self.column, self.line,
-                        self.column + (self.end - self.start), self.start, self.end)
+        return Location(
+            self.file,
+            self.line,
+            self.column,
+            self.line,
+            self.column + (self.end - self.start),
+            self.start,
+            self.end,
+        )
 
 
 def code_matches(token: str, code: str, name: str) -> bool:
@@ -105,8 +112,18 @@ def parse_suppressions(source: SourceFile) -> list[Suppression]:
                 target = line + 1
                 while target <= total and not _is_code_line(source.line_text(target)):
                     target += 1
-        found.append(Suppression(source.path, line, column, match.start(), match.end(),
-                                 _split_codes(match.group("codes")), file_wide, target))
+        found.append(
+            Suppression(
+                source.path,
+                line,
+                column,
+                match.start(),
+                match.end(),
+                _split_codes(match.group("codes")),
+                file_wide,
+                target,
+            )
+        )
     return found
 
 
@@ -170,8 +187,12 @@ def _silence(finding: Finding, suppressions: list[Suppression] | tuple[()]) -> b
     return hit
 
 
-def _unused_findings(stack: Stack, by_file: dict[str, list[Suppression]],
-                     config: LintConfig, suppressed: list[Finding]) -> list[Finding]:
+def _unused_findings(
+    stack: Stack,
+    by_file: dict[str, list[Suppression]],
+    config: LintConfig,
+    suppressed: list[Finding],
+) -> list[Finding]:
     from infradoctor.report.catalogue import catalogue, is_selected
     from infradoctor.rules.meta import UnusedSuppression
     from infradoctor.rules.registry import all_rules
@@ -184,8 +205,10 @@ def _unused_findings(stack: Stack, by_file: dict[str, list[Suppression]],
     # The engine runs IDX001.check only when the registry lists it; otherwise the
     # unknown-code part is reported from here.
     report_unknown = UnusedSuppression.code not in {r.code for r in all_rules()}
-    meta = UnusedSuppression(config.rule_options.get(UnusedSuppression.code),
-                             config.severity_overrides.get(UnusedSuppression.code))
+    meta = UnusedSuppression(
+        config.rule_options.get(UnusedSuppression.code),
+        config.severity_overrides.get(UnusedSuppression.code),
+    )
     out: list[Finding] = []
     for suppressions in by_file.values():
         for sup in suppressions:
@@ -203,9 +226,13 @@ def _unused_findings(stack: Stack, by_file: dict[str, list[Suppression]],
     return out
 
 
-def _unused_message(sup: Suppression, rules: tuple[type[Rule], ...],
-                    selected: list[type[Rule]], all_ran: bool,
-                    report_unknown: bool) -> str | None:
+def _unused_message(
+    sup: Suppression,
+    rules: tuple[type[Rule], ...],
+    selected: list[type[Rule]],
+    all_ran: bool,
+    report_unknown: bool,
+) -> str | None:
     where = "in this file" if sup.file_wide else f"on line {sup.target_line}"
     if not sup.codes:
         if "*" in sup.used or not all_ran:

@@ -58,8 +58,12 @@ def test_usage_errors_exit_2(tree, capsys) -> None:
 
 
 def test_config_file_and_cli_override(tree, capsys) -> None:
-    root = tree({"compose.yaml": COMPOSE,
-                 ".infradoctor.toml": 'ignore = ["TST001"]\n[rules.TST002]\nseverity = "error"\n'})
+    root = tree(
+        {
+            "compose.yaml": COMPOSE,
+            ".infradoctor.toml": 'ignore = ["TST001"]\n[rules.TST002]\nseverity = "error"\n',
+        }
+    )
     code, doc = run_json(capsys, str(root))
     assert rules_of(doc) == ["TST002", "TST003"]
     assert doc["findings"][0]["severity"] == "error"
@@ -128,8 +132,11 @@ def test_several_roots(tree, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
     code, doc = run_json(capsys, "a", "b/", "a")
     assert code == 1
     assert [(f["file"], f["rule"]) for f in doc["findings"]] == [
-        ("a/compose.yaml", "TST001"), ("a/compose.yaml", "TST002"),
-        ("a/compose.yaml", "TST003"), ("b/compose.yaml", "TST001")]
+        ("a/compose.yaml", "TST001"),
+        ("a/compose.yaml", "TST002"),
+        ("a/compose.yaml", "TST003"),
+        ("b/compose.yaml", "TST001"),
+    ]
     assert doc["stats"]["roots"] == 2
 
 

@@ -27,9 +27,14 @@ def test_rules_text(capsys) -> None:
 def test_rules_json(capsys) -> None:
     assert main(["rules", "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert rows[1] == {"code": "TST001", "name": "marker-error", "severity": "error",
-                       "category": "security", "fixable": "none",
-                       "title": "Line contains BAD"}
+    assert rows[1] == {
+        "code": "TST001",
+        "name": "marker-error",
+        "severity": "error",
+        "category": "security",
+        "fixable": "none",
+        "title": "Line contains BAD",
+    }
 
 
 @pytest.mark.parametrize("key", ["TST002", "tst002", "marker-warning"])

@@ -18,26 +18,37 @@ print(json.dumps(heavy))
 
 
 def _heavy_modules(body: str) -> list[str]:
-    out = subprocess.run([sys.executable, "-c", PROBE.format(body=body)], capture_output=True,
-                         text=True, check=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE.format(body=body)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def test_version_imports_nothing_heavy() -> None:
-    body = ("from infradoctor.cli.main import main\n"
-            "assert main(['--version']) == 0")
+    body = "from infradoctor.cli.main import main\nassert main(['--version']) == 0"
     assert _heavy_modules(body) == []
 
 
 def test_lint_and_rules_registration_imports_nothing_heavy() -> None:
-    body = ("import argparse\n"
-            "from infradoctor.cli import lint, rules\n"
-            "sub = argparse.ArgumentParser().add_subparsers()\n"
-            "lint.register(sub); rules.register(sub)")
+    body = (
+        "import argparse\n"
+        "from infradoctor.cli import lint, rules\n"
+        "sub = argparse.ArgumentParser().add_subparsers()\n"
+        "lint.register(sub); rules.register(sub)"
+    )
     assert _heavy_modules(body) == []
 
 
 def test_version_output() -> None:
-    out = subprocess.run([sys.executable, "-m", "infradoctor", "--version"], capture_output=True,
-                         text=True, check=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "infradoctor", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
     assert out.stdout.startswith("infradoctor ")

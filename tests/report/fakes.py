@@ -28,9 +28,13 @@ class _MarkerRule(Rule):
                 loc = source.location(start, start + len(self.marker))
                 finding = self.finding(loc, f"{self.marker} marker in {path}", subject=path)
                 if self.fixable == "safe":
-                    finding = finding.with_fix(Fix(f"replace {self.marker}", Applicability.SAFE,
-                                                   (Edit(path, start, start + len(self.marker),
-                                                         "FIXED"),)))
+                    finding = finding.with_fix(
+                        Fix(
+                            f"replace {self.marker}",
+                            Applicability.SAFE,
+                            (Edit(path, start, start + len(self.marker), "FIXED"),),
+                        )
+                    )
                 yield finding
 
 
@@ -41,8 +45,12 @@ class MarkerError(_MarkerRule):
     severity = Severity.ERROR
     category = "security"
     marker = "BAD"
-    examples = (Example(bad={"compose.yaml": "services:\n  a:\n    image: BAD\n"},
-                        good={"compose.yaml": "services:\n  a:\n    image: good\n"}),)
+    examples = (
+        Example(
+            bad={"compose.yaml": "services:\n  a:\n    image: BAD\n"},
+            good={"compose.yaml": "services:\n  a:\n    image: good\n"},
+        ),
+    )
 
 
 class MarkerWarning(_MarkerRule):
@@ -54,10 +62,14 @@ class MarkerWarning(_MarkerRule):
     marker = "WARN"
     fixable = "safe"
     options = {"limit": 3}
-    examples = (Example(bad={"nginx.conf": "events {}\nhttp { server_name WARN; }\n"},
-                        good={"nginx.conf": "events {}\nhttp { }\n"},
-                        fixed={"nginx.conf": "events {}\nhttp { server_name FIXED; }\n"},
-                        description="A warning marker in an nginx config."),)
+    examples = (
+        Example(
+            bad={"nginx.conf": "events {}\nhttp { server_name WARN; }\n"},
+            good={"nginx.conf": "events {}\nhttp { }\n"},
+            fixed={"nginx.conf": "events {}\nhttp { server_name FIXED; }\n"},
+            description="A warning marker in an nginx config.",
+        ),
+    )
 
 
 class MarkerInfo(_MarkerRule):
@@ -73,8 +85,9 @@ class MarkerInfo(_MarkerRule):
 FAKE_RULES: tuple[type[Rule], ...] = (MarkerError, MarkerWarning, MarkerInfo)
 
 
-def install(monkeypatch: pytest.MonkeyPatch,
-            rules: tuple[type[Rule], ...] = FAKE_RULES) -> tuple[type[Rule], ...]:
+def install(
+    monkeypatch: pytest.MonkeyPatch, rules: tuple[type[Rule], ...] = FAKE_RULES
+) -> tuple[type[Rule], ...]:
     """Make the registry return `rules` (the engine and the catalogue both read it)."""
     monkeypatch.setattr("infradoctor.rules.registry.all_rules", lambda: rules)
     return rules

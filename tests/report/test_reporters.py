@@ -30,8 +30,9 @@ NGINX = "events {}\nhttp {\n  server { root /srv/NOTE; }\n}\n"
 @cache
 def sarif_validator() -> jsonschema.Draft4Validator:
     schema = json.loads(SCHEMA.read_text())
-    return jsonschema.Draft4Validator(schema,
-                                      format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER)
+    return jsonschema.Draft4Validator(
+        schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER
+    )
 
 
 def assert_valid_sarif(doc: dict[str, Any]) -> None:
@@ -46,8 +47,9 @@ def _fake_rules(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def report(tree) -> LintReport:
-    root = tree({"compose.yaml": COMPOSE, "nginx/nginx.conf": NGINX,
-                 "broken/compose.yaml": "services: [\n"})
+    root = tree(
+        {"compose.yaml": COMPOSE, "nginx/nginx.conf": NGINX, "broken/compose.yaml": "services: [\n"}
+    )
     result = lint(root, LintConfig(), with_fixes=False)
     return merge_results([(str(root), result)], selected_rules(LintConfig()))
 
@@ -66,8 +68,9 @@ def test_text_report(report: LintReport) -> None:
     assert lines[2] == "  3 |     image: BAD"
     assert lines[3] == "    |            ^^^"
     # tabs are shown as one space so the caret stays under the word
-    warn = lines.index("compose.yaml:4:18: warning TST002 marker-warning: "
-                       "WARN marker in compose.yaml [fix: safe]")
+    warn = lines.index(
+        "compose.yaml:4:18: warning TST002 marker-warning: WARN marker in compose.yaml [fix: safe]"
+    )
     assert lines[warn + 1] == "  4 |     command: run WARN"
     assert lines[warn + 2] == "    |                  ^^^^"
     assert "nginx/nginx.conf:3:22: info TST003 marker-info" in text
@@ -98,8 +101,18 @@ def test_json_shape(report: LintReport) -> None:
     assert list(doc)[:5] == ["tool", "version", "findings", "errors", "stats"]
     assert doc["tool"] == "infradoctor"
     first = doc["findings"][0]
-    required = ["rule", "name", "severity", "category", "message", "file", "line", "column",
-                "end_line", "fix"]
+    required = [
+        "rule",
+        "name",
+        "severity",
+        "category",
+        "message",
+        "file",
+        "line",
+        "column",
+        "end_line",
+        "fix",
+    ]
     assert all(key in first for key in required)
     assert first["rule"] == "TST001" and first["file"] == "compose.yaml"
     assert (first["line"], first["column"], first["end_line"]) == (3, 12, 3)
@@ -119,22 +132,26 @@ def test_json_shape(report: LintReport) -> None:
 def test_github_commands(report: LintReport, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(report.roots[0].path)
     lines = render(report, "github").splitlines()
-    assert lines[0] == ("::error file=compose.yaml,line=3,col=12,endLine=3,endColumn=15,"
-                        "title=TST001 marker-error::BAD marker in compose.yaml")
+    assert lines[0] == (
+        "::error file=compose.yaml,line=3,col=12,endLine=3,endColumn=15,"
+        "title=TST001 marker-error::BAD marker in compose.yaml"
+    )
     assert lines[2].startswith("::notice file=nginx/nginx.conf,line=3,")
     assert lines[3].startswith("::warning file=broken/compose.yaml")
 
 
-def test_github_paths_relative_to_cwd_and_escaped(report: LintReport,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_github_paths_relative_to_cwd_and_escaped(
+    report: LintReport, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(report.roots[0].path.parent)
     name = report.roots[0].path.name
     first = render(report, "github").splitlines()[0]
     assert first.startswith(f"::error file={name}/compose.yaml,")
     from infradoctor.report.github import command
 
-    assert command("error", {"title": "a,b:c"}, "50%\nnext") == \
-        "::error title=a%2Cb%3Ac::50%25%0Anext"
+    assert (
+        command("error", {"title": "a,b:c"}, "50%\nnext") == "::error title=a%2Cb%3Ac::50%25%0Anext"
+    )
 
 
 def test_sarif_valid_and_complete(report: LintReport) -> None:
@@ -149,7 +166,10 @@ def test_sarif_valid_and_complete(report: LintReport) -> None:
     assert "# TST001 marker-error" in rules[1]["help"]["markdown"]
     results = run["results"]
     assert [(r["ruleId"], r["ruleIndex"], r["level"]) for r in results] == [
-        ("TST001", 1, "error"), ("TST002", 2, "warning"), ("TST003", 3, "note")]
+        ("TST001", 1, "error"),
+        ("TST002", 2, "warning"),
+        ("TST003", 3, "note"),
+    ]
     loc = results[0]["locations"][0]["physicalLocation"]
     assert loc["artifactLocation"] == {"uri": "compose.yaml", "uriBaseId": "%SRCROOT%"}
     assert loc["region"] == {"startLine": 3, "startColumn": 12, "endLine": 3, "endColumn": 15}
@@ -158,11 +178,17 @@ def test_sarif_valid_and_complete(report: LintReport) -> None:
     fix = results[1]["fixes"][0]
     change = fix["artifactChanges"][0]
     offset = COMPOSE.index("WARN")
-    assert change["replacements"] == [{"deletedRegion": {"charOffset": offset, "charLength": 4},
-                                       "insertedContent": {"text": "FIXED"}}]
+    assert change["replacements"] == [
+        {
+            "deletedRegion": {"charOffset": offset, "charLength": 4},
+            "insertedContent": {"text": "FIXED"},
+        }
+    ]
     notes = run["invocations"][0]["toolExecutionNotifications"]
-    assert notes[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == \
-        "broken/compose.yaml"
+    assert (
+        notes[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        == "broken/compose.yaml"
+    )
     assert run["invocations"][0]["executionSuccessful"] is True
 
 
@@ -172,17 +198,39 @@ def _hand_report(tmp_path: Path, newline: str = "\n") -> LintReport:
     unsafe = Fix("u", Applicability.UNSAFE, (Edit("x.yaml", 0, 1, "z"),))
     safe = Fix("s", Applicability.SAFE, (Edit("x.yaml", 5, 6, "c"), Edit("x.yaml", 10, 10, "\n")))
     findings = [
-        Finding("TST002", "marker-warning", Severity.WARNING, "availability", "m1",
-                Location("x.yaml", 2, 1, 2, 2, 5, 6), fix=safe,
-                related=(Location("x.yaml", 1, 1),), subject="svc"),
-        Finding("TST001", "marker-error", Severity.ERROR, "security", "m2",
-                Location("x.yaml", 1, 1), fix=unsafe),
+        Finding(
+            "TST002",
+            "marker-warning",
+            Severity.WARNING,
+            "availability",
+            "m1",
+            Location("x.yaml", 2, 1, 2, 2, 5, 6),
+            fix=safe,
+            related=(Location("x.yaml", 1, 1),),
+            subject="svc",
+        ),
+        Finding(
+            "TST001",
+            "marker-error",
+            Severity.ERROR,
+            "security",
+            "m2",
+            Location("x.yaml", 1, 1),
+            fix=unsafe,
+        ),
     ]
-    errors = [LoadError("<rule TST003>", "boom", "internal"),
-              LoadError("y.conf", "bad", "parse-error", 4, 2)]
-    report = LintReport(findings, errors, list(fakes.FAKE_RULES),
-                        [ScannedRoot(tmp_path, "")], {"x.yaml": src},
-                        stats={"files": 1})
+    errors = [
+        LoadError("<rule TST003>", "boom", "internal"),
+        LoadError("y.conf", "bad", "parse-error", 4, 2),
+    ]
+    report = LintReport(
+        findings,
+        errors,
+        list(fakes.FAKE_RULES),
+        [ScannedRoot(tmp_path, "")],
+        {"x.yaml": src},
+        stats={"files": 1},
+    )
     report.refresh_stats()
     return report
 
@@ -196,10 +244,10 @@ def test_sarif_fixes_crlf_related_and_internal_errors(tmp_path: Path) -> None:
     assert "fixes" not in err  # unsafe fixes are not offered
     reps = warn["fixes"][0]["artifactChanges"][0]["replacements"]
     # on disk line 2 starts one character later (CRLF); inserted newlines become CRLF
-    assert reps == [{"deletedRegion": {"charOffset": 6, "charLength": 1},
-                     "insertedContent": {"text": "c"}},
-                    {"deletedRegion": {"charOffset": 12, "charLength": 0},
-                     "insertedContent": {"text": "\r\n"}}]
+    assert reps == [
+        {"deletedRegion": {"charOffset": 6, "charLength": 1}, "insertedContent": {"text": "c"}},
+        {"deletedRegion": {"charOffset": 12, "charLength": 0}, "insertedContent": {"text": "\r\n"}},
+    ]
     assert warn["relatedLocations"][0]["id"] == 1
     assert warn["properties"] == {"subject": "svc"}
     inv = run["invocations"][0]
@@ -236,9 +284,13 @@ def test_multi_root_merge_prefixes_paths(tree) -> None:
     assert_valid_sarif(doc)
     run = doc["runs"][0]
     assert set(run["originalUriBaseIds"]) == {"ROOT1", "ROOT2"}
-    uris = {(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
-             r["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"])
-            for r in run["results"]}
+    uris = {
+        (
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"],
+        )
+        for r in run["results"]
+    }
     assert uris == {("compose.yaml", "ROOT1"), ("compose.yaml", "ROOT2")}
     assert "stacks/a/compose.yaml:3:12" in render(merged, "text")
 

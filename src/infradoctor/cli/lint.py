@@ -25,45 +25,85 @@ def register(subparsers: Any) -> None:
         "lint",
         help="check compose, nginx and Dockerfile configuration for known problems",
         description="Check the Docker Compose, nginx and Dockerfile configuration under each "
-                    "PATH as one stack and report problems with file:line and how to fix them.",
+        "PATH as one stack and report problems with file:line and how to fix them.",
     )
-    p.add_argument("paths", nargs="*", default=["."], metavar="PATH",
-                   help="directories or files to check (default: .)")
+    p.add_argument(
+        "paths",
+        nargs="*",
+        default=["."],
+        metavar="PATH",
+        help="directories or files to check (default: .)",
+    )
     out = p.add_argument_group("output")
-    out.add_argument("--format", choices=FORMAT_NAMES, default="text",
-                     help="report format (default: text)")
+    out.add_argument(
+        "--format", choices=FORMAT_NAMES, default="text", help="report format (default: text)"
+    )
     out.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
     out.add_argument("--no-color", action="store_true", help="never colour the text report")
-    out.add_argument("-q", "--quiet", action="store_true",
-                     help="only the finding lines: no source excerpts, no summary when clean")
+    out.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="only the finding lines: no source excerpts, no summary when clean",
+    )
     out.add_argument("--statistics", action="store_true", help="add counts per rule")
     sel = p.add_argument_group("selection")
-    sel.add_argument("--severity", choices=SEVERITIES,
-                     help="report only findings at or above this severity")
-    sel.add_argument("--fail-on", choices=SEVERITIES,
-                     help="exit 1 only for findings at or above this (default: --severity)")
-    sel.add_argument("--select", action="append", metavar="X,Y",
-                     help="rules to run by code, code prefix, category or name")
+    sel.add_argument(
+        "--severity", choices=SEVERITIES, help="report only findings at or above this severity"
+    )
+    sel.add_argument(
+        "--fail-on",
+        choices=SEVERITIES,
+        help="exit 1 only for findings at or above this (default: --severity)",
+    )
+    sel.add_argument(
+        "--select",
+        action="append",
+        metavar="X,Y",
+        help="rules to run by code, code prefix, category or name",
+    )
     sel.add_argument("--ignore", action="append", metavar="X,Y", help="rules not to run")
-    sel.add_argument("--config", metavar="FILE",
-                     help="config file (default: .infradoctor.toml or pyproject.toml "
-                          "[tool.infradoctor] at or above the first PATH)")
-    sel.add_argument("--exclude", action="append", metavar="GLOB", default=[],
-                     help="skip files matching GLOB (relative to PATH; repeatable)")
+    sel.add_argument(
+        "--config",
+        metavar="FILE",
+        help="config file (default: .infradoctor.toml or pyproject.toml "
+        "[tool.infradoctor] at or above the first PATH)",
+    )
+    sel.add_argument(
+        "--exclude",
+        action="append",
+        metavar="GLOB",
+        default=[],
+        help="skip files matching GLOB (relative to PATH; repeatable)",
+    )
     stack = p.add_argument_group("stack")
-    stack.add_argument("-f", "--compose-file", action="append", metavar="FILE", default=[],
-                       help="compose file(s) forming the project, like docker compose -f")
-    stack.add_argument("--profile", action="append", metavar="P", default=[],
-                       help="active compose profile ('*' for all; repeatable)")
+    stack.add_argument(
+        "-f",
+        "--compose-file",
+        action="append",
+        metavar="FILE",
+        default=[],
+        help="compose file(s) forming the project, like docker compose -f",
+    )
+    stack.add_argument(
+        "--profile",
+        action="append",
+        metavar="P",
+        default=[],
+        help="active compose profile ('*' for all; repeatable)",
+    )
     base = p.add_argument_group("baseline")
-    base.add_argument("--baseline", metavar="FILE",
-                      help="hide findings recorded in this baseline file")
-    base.add_argument("--write-baseline", metavar="FILE",
-                      help="record the current findings in FILE and exit 0")
+    base.add_argument(
+        "--baseline", metavar="FILE", help="hide findings recorded in this baseline file"
+    )
+    base.add_argument(
+        "--write-baseline", metavar="FILE", help="record the current findings in FILE and exit 0"
+    )
     fix = p.add_argument_group("fixing")
     fix.add_argument("--fix", action="store_true", help="apply safe fixes")
-    fix.add_argument("--diff", action="store_true",
-                     help="show the fixes as a unified diff without writing")
+    fix.add_argument(
+        "--diff", action="store_true", help="show the fixes as a unified diff without writing"
+    )
     fix.add_argument("--unsafe", action="store_true", help="also apply unsafe fixes")
     p.set_defaults(func=run)
 
@@ -170,33 +210,43 @@ def run(args: argparse.Namespace) -> int:
     notes: list[str] = []
     if args.write_baseline:
         try:
-            count = write_baseline_file(Path(args.write_baseline), report.findings,
-                                        report.line_text)
+            count = write_baseline_file(
+                Path(args.write_baseline), report.findings, report.line_text
+            )
         except OSError as exc:
-            raise _usage_error(f"{args.write_baseline}: cannot write baseline: "
-                               f"{exc.strerror or exc}") from None
-        notes.append(f"wrote {count} finding{'' if count == 1 else 's'} to baseline "
-                     f"{args.write_baseline}")
+            raise _usage_error(
+                f"{args.write_baseline}: cannot write baseline: {exc.strerror or exc}"
+            ) from None
+        notes.append(
+            f"wrote {count} finding{'' if count == 1 else 's'} to baseline {args.write_baseline}"
+        )
     elif config.baseline is not None:
-        new, known = split_baselined(report.findings, read_baseline(config.baseline),
-                                     report.line_text)
+        new, known = split_baselined(
+            report.findings, read_baseline(config.baseline), report.line_text
+        )
         report.findings = new
         report.baselined += len(known)
         report.refresh_stats()
         if known:
-            notes.append(f"{len(known)} finding{'' if len(known) == 1 else 's'} hidden by "
-                         f"baseline {config.baseline}")
+            notes.append(
+                f"{len(known)} finding{'' if len(known) == 1 else 's'} hidden by "
+                f"baseline {config.baseline}"
+            )
     render = renderer(args.format)
     if args.output:
         try:
             with open(args.output, "w", encoding="utf-8") as fh:
                 render(report, fh, RenderOptions(False, args.quiet, args.statistics))
         except OSError as exc:
-            raise _usage_error(f"{args.output}: cannot write report: "
-                               f"{exc.strerror or exc}") from None
+            raise _usage_error(
+                f"{args.output}: cannot write report: {exc.strerror or exc}"
+            ) from None
     else:
-        render(report, sys.stdout,
-               RenderOptions(_use_color(args, sys.stdout), args.quiet, args.statistics))
+        render(
+            report,
+            sys.stdout,
+            RenderOptions(_use_color(args, sys.stdout), args.quiet, args.statistics),
+        )
         sys.stdout.flush()
     if not args.quiet:
         for note in notes:

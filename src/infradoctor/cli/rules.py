@@ -9,14 +9,19 @@ from typing import Any
 
 
 def register(subparsers: Any) -> None:
-    rules = subparsers.add_parser("rules", help="list the rules",
-                                  description="List every rule with its code, name, default "
-                                              "severity, category, fix availability and title.")
+    rules = subparsers.add_parser(
+        "rules",
+        help="list the rules",
+        description="List every rule with its code, name, default "
+        "severity, category, fix availability and title.",
+    )
     rules.add_argument("--format", choices=("text", "json"), default="text")
     rules.set_defaults(func=run_rules)
-    explain = subparsers.add_parser("explain", help="show a rule's documentation",
-                                    description="Print why a rule matters, how to fix it and "
-                                                "examples.")
+    explain = subparsers.add_parser(
+        "explain",
+        help="show a rule's documentation",
+        description="Print why a rule matters, how to fix it and examples.",
+    )
     explain.add_argument("rule", metavar="CODE|NAME", help="rule code (XF001) or name")
     explain.set_defaults(func=run_explain)
 
@@ -24,9 +29,17 @@ def register(subparsers: Any) -> None:
 def rule_rows() -> list[dict[str, str]]:
     from infradoctor.report.catalogue import catalogue
 
-    return [{"code": r.code, "name": r.name, "severity": r.severity.label,
-             "category": r.category, "fixable": r.fixable, "title": r.title.strip()}
-            for r in catalogue()]
+    return [
+        {
+            "code": r.code,
+            "name": r.name,
+            "severity": r.severity.label,
+            "category": r.category,
+            "fixable": r.fixable,
+            "title": r.title.strip(),
+        }
+        for r in catalogue()
+    ]
 
 
 def run_rules(args: argparse.Namespace) -> int:
@@ -41,8 +54,7 @@ def run_rules(args: argparse.Namespace) -> int:
     widths = {c: max([len(c), *(len(r[c]) for r in rows)]) for c in columns}
     header = "  ".join(c.upper().ljust(widths[c]) for c in columns) + "  TITLE"
     lines = [header]
-    lines += ["  ".join(r[c].ljust(widths[c]) for c in columns) + "  " + r["title"]
-              for r in rows]
+    lines += ["  ".join(r[c].ljust(widths[c]) for c in columns) + "  " + r["title"] for r in rows]
     sys.stdout.write("\n".join(lines) + "\n")
     return 0
 
@@ -59,8 +71,9 @@ def run_explain(args: argparse.Namespace) -> int:
 
         keys = [r.code for r in catalogue()] + [r.name for r in catalogue()]
         close = difflib.get_close_matches(args.rule, keys, n=3, cutoff=0.5)
-        hint = f" (did you mean {', '.join(close)}?)" if close else \
-            " (`infradoctor rules` lists them)"
+        hint = (
+            f" (did you mean {', '.join(close)}?)" if close else " (`infradoctor rules` lists them)"
+        )
         raise UsageError(f"unknown rule {args.rule!r}{hint}")
     text = rule_markdown(rule)
     if sys.stdout.isatty():

@@ -36,18 +36,29 @@ def index_markdown(rules: Sequence[type[Rule]]) -> str:
     by_category: dict[str, list[type[Rule]]] = {}
     for rule in rules:
         by_category.setdefault(rule.category, []).append(rule)
-    lines = [HEADER.rstrip("\n"), "", "# Rules", "",
-             f"{len(rules)} rules. Select or ignore them by code, code prefix, category or "
-             "name (`--select NGX,security`, `--ignore SEC001`); see `infradoctor explain CODE`.",
-             ""]
+    lines = [
+        HEADER.rstrip("\n"),
+        "",
+        "# Rules",
+        "",
+        f"{len(rules)} rules. Select or ignore them by code, code prefix, category or "
+        "name (`--select NGX,security`, `--ignore SEC001`); see `infradoctor explain CODE`.",
+        "",
+    ]
     for category in sorted(by_category, key=lambda c: (order.get(c, len(order)), c)):
-        lines += [f"## {category}", "", "| code | name | severity | fix | title |",
-                  "|---|---|---|---|---|"]
+        lines += [
+            f"## {category}",
+            "",
+            "| code | name | severity | fix | title |",
+            "|---|---|---|---|---|",
+        ]
         for rule in sorted(by_category[category], key=lambda r: r.code):
             title = rule.title.strip().replace("|", "\\|")
             fix = FIX_WORDS.get(rule.fixable, rule.fixable).split(" (")[0]
-            lines.append(f"| [{rule.code}]({doc_filename(rule)}) | {rule.name} | "
-                         f"{rule.severity.label} | {fix} | {title} |")
+            lines.append(
+                f"| [{rule.code}]({doc_filename(rule)}) | {rule.name} | "
+                f"{rule.severity.label} | {fix} | {title} |"
+            )
         lines.append("")
     return "\n".join(lines).rstrip("\n") + "\n"
 
@@ -93,8 +104,10 @@ def write(out_dir: Path, pages: dict[str, str]) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     from infradoctor.report.catalogue import catalogue
 
-    parser = argparse.ArgumentParser(prog="python -m infradoctor.report.docsgen",
-                                     description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(
+        prog="python -m infradoctor.report.docsgen",
+        description=__doc__.splitlines()[0] if __doc__ else None,
+    )
     parser.add_argument("--check", action="store_true", help="fail if docs/rules is stale")
     parser.add_argument("--out", type=Path, default=None, help="output directory")
     args = parser.parse_args(argv)
@@ -103,8 +116,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.check:
         stale = stale_files(out_dir, pages)
         if stale:
-            print(f"{out_dir} is stale ({len(stale)} files: {', '.join(stale[:10])}); run "
-                  "`python -m infradoctor.report.docsgen`", file=sys.stderr)
+            print(
+                f"{out_dir} is stale ({len(stale)} files: {', '.join(stale[:10])}); run "
+                "`python -m infradoctor.report.docsgen`",
+                file=sys.stderr,
+            )
             return 1
         print(f"{out_dir}: {len(pages)} pages up to date")
         return 0

@@ -22,10 +22,12 @@ def escape_property(text: str) -> str:
 
 
 def command(level: str, props: dict[str, str | int | None], message: str) -> str:
-    fields = ",".join(f"{k}={escape_property(str(v))}" for k, v in props.items()
-                      if v is not None)
-    return f"::{level} {fields}::{escape_data(message)}" if fields else \
-        f"::{level}::{escape_data(message)}"
+    fields = ",".join(f"{k}={escape_property(str(v))}" for k, v in props.items() if v is not None)
+    return (
+        f"::{level} {fields}::{escape_data(message)}"
+        if fields
+        else f"::{level}::{escape_data(message)}"
+    )
 
 
 def render(report: LintReport, stream: TextIO, options: RenderOptions) -> None:
@@ -44,8 +46,11 @@ def render(report: LintReport, stream: TextIO, options: RenderOptions) -> None:
         props["title"] = f"{f.rule} {f.name}"
         lines.append(command(LEVELS[f.severity], props, f.message))
     for err in report.errors:
-        err_props: dict[str, str | int | None] = {"file": display_path(report, err.file),
-                                                  "line": err.line, "col": err.column,
-                                                  "title": f"infradoctor {err.kind}"}
+        err_props: dict[str, str | int | None] = {
+            "file": display_path(report, err.file),
+            "line": err.line,
+            "col": err.column,
+            "title": f"infradoctor {err.kind}",
+        }
         lines.append(command("warning", err_props, err.message))
     stream.write("".join(line + "\n" for line in lines))

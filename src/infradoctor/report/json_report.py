@@ -13,8 +13,13 @@ from infradoctor.report.model import LintReport
 
 
 def _location(loc: Location) -> dict[str, Any]:
-    return {"file": loc.file, "line": loc.line, "column": loc.column,
-            "end_line": loc.end_line, "end_column": loc.end_column}
+    return {
+        "file": loc.file,
+        "line": loc.line,
+        "column": loc.column,
+        "end_line": loc.end_line,
+        "end_column": loc.end_column,
+    }
 
 
 def finding_dict(report: LintReport, finding: Finding) -> dict[str, Any]:

@@ -60,7 +60,7 @@ class LintReport:
                 return root, file
             prefix = root.label.rstrip("/") + "/"
             if file.startswith(prefix):
-                return root, file[len(prefix):]
+                return root, file[len(prefix) :]
         return None
 
     def absolute(self, file: str) -> Path | None:
@@ -113,9 +113,11 @@ def _prefix_finding(finding: Finding, label: str) -> Finding:
         return finding
     fix: Fix | None = finding.fix
     if fix is not None:
-        fix = Fix(fix.title, fix.applicability,
-                  tuple(Edit(_join(label, e.file), e.start, e.end, e.replacement)
-                        for e in fix.edits))
+        fix = Fix(
+            fix.title,
+            fix.applicability,
+            tuple(Edit(_join(label, e.file), e.start, e.end, e.replacement) for e in fix.edits),
+        )
     return dataclasses.replace(
         finding,
         location=_prefix_location(finding.location, label),
@@ -134,8 +136,10 @@ def _sum_stats(total: dict[str, Any], part: dict[str, Any]) -> None:
             _sum_stats(total.setdefault(key, {}), value)
 
 
-def merge_results(results: list[tuple[str, LintResult]], rules: list[type[Rule]],
-                  ) -> LintReport:
+def merge_results(
+    results: list[tuple[str, LintResult]],
+    rules: list[type[Rule]],
+) -> LintReport:
     """Merge per-root results; `results` pairs each result with the root argument given."""
     labelled = len(results) > 1
     roots: list[ScannedRoot] = []
@@ -155,8 +159,13 @@ def merge_results(results: list[tuple[str, LintResult]], rules: list[type[Rule]]
             owners.setdefault(shown, (index, rel))
         for finding in result.findings:
             shown_finding = _prefix_finding(finding, eff)
-            key = (shown_finding.rule, shown_finding.location.file, shown_finding.location.line,
-                   shown_finding.location.column, shown_finding.message)
+            key = (
+                shown_finding.rule,
+                shown_finding.location.file,
+                shown_finding.location.line,
+                shown_finding.location.column,
+                shown_finding.message,
+            )
             if key not in seen:
                 seen.add(key)
                 findings.append(shown_finding)
@@ -169,8 +178,9 @@ def merge_results(results: list[tuple[str, LintResult]], rules: list[type[Rule]]
     if labelled:
         stats["roots"] = len(results)
     stats["rules"] = len(rules)
-    report = LintReport(findings, errors, rules, roots, sources, owners, stats,
-                        suppressed, baselined)
+    report = LintReport(
+        findings, errors, rules, roots, sources, owners, stats, suppressed, baselined
+    )
     report.refresh_stats()
     return report
 

@@ -85,8 +85,14 @@ def rule_markdown(rule: type[Rule]) -> str:
         "",
     ]
     if rule.options:
-        lines += ["## Options", "", "Set in `[rules." + rule.code + "]` of the config file.", "",
-                  "| option | default |", "|---|---|"]
+        lines += [
+            "## Options",
+            "",
+            "Set in `[rules." + rule.code + "]` of the config file.",
+            "",
+            "| option | default |",
+            "|---|---|",
+        ]
         for key, default in rule.options.items():
             lines.append(f"| `{key}` | `{default!r}` |")
         lines.append("")
@@ -111,7 +117,7 @@ def rule_markdown(rule: type[Rule]) -> str:
         "",
         f"Add `# infradoctor: ignore[{rule.code}]` at the end of the offending line or "
         f"alone on the line before it; `# infradoctor: ignore-file[{rule.code}]` silences the "
-        f"rule for a whole file; `ignore = [\"{rule.code}\"]` in `.infradoctor.toml` "
+        f'rule for a whole file; `ignore = ["{rule.code}"]` in `.infradoctor.toml` '
         "turns it off.",
         "",
     ]

@@ -46,8 +46,7 @@ def region(loc: Location) -> dict[str, Any]:
     out: dict[str, Any] = {"startLine": max(loc.line, 1), "startColumn": max(loc.column, 1)}
     if loc.end_line is not None and loc.end_line >= loc.line:
         out["endLine"] = loc.end_line
-        if loc.end_column is not None and (loc.end_line > loc.line
-                                           or loc.end_column >= loc.column):
+        if loc.end_column is not None and (loc.end_line > loc.line or loc.end_column >= loc.column):
             out["endColumn"] = max(loc.end_column, 1)
     return out
 
@@ -104,17 +103,20 @@ def rule_descriptor(rule: Any) -> dict[str, Any]:
     }
 
 
-def result_dict(report: LintReport, finding: Finding, rule_index: dict[str, int]
-                ) -> dict[str, Any]:
+def result_dict(report: LintReport, finding: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
     loc = finding.location
     result: dict[str, Any] = {
         "ruleId": finding.rule,
         "level": LEVELS[finding.severity],
         "message": {"text": finding.message},
-        "locations": [{"physicalLocation": {
-            "artifactLocation": artifact_location(report, loc.file),
-            "region": region(loc),
-        }}],
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": artifact_location(report, loc.file),
+                    "region": region(loc),
+                }
+            }
+        ],
         "partialFingerprints": {
             FINGERPRINT_KEY: finding.fingerprint(report.line_text(loc.file, loc.line)),
         },
@@ -123,12 +125,20 @@ def result_dict(report: LintReport, finding: Finding, rule_index: dict[str, int]
         result["ruleIndex"] = rule_index[finding.rule]
     if finding.related:
         result["relatedLocations"] = [
-            {"id": i, "physicalLocation": {"artifactLocation": artifact_location(report, r.file),
-                                           "region": region(r)}}
+            {
+                "id": i,
+                "physicalLocation": {
+                    "artifactLocation": artifact_location(report, r.file),
+                    "region": region(r),
+                },
+            }
             for i, r in enumerate(finding.related, 1)
         ]
-    if finding.fix is not None and finding.fix.applicability is Applicability.SAFE \
-            and finding.fix.edits:
+    if (
+        finding.fix is not None
+        and finding.fix.applicability is Applicability.SAFE
+        and finding.fix.edits
+    ):
         result["fixes"] = [fix_dict(report, finding.fix)]
     if finding.subject:
         result["properties"] = {"subject": finding.subject}
@@ -144,8 +154,10 @@ def notification(report: LintReport, err: Any) -> dict[str, Any]:
     if not err.file.startswith("<"):
         physical: dict[str, Any] = {"artifactLocation": artifact_location(report, err.file)}
         if err.line is not None and err.line >= 1:
-            physical["region"] = {"startLine": err.line,
-                                  **({"startColumn": err.column} if err.column else {})}
+            physical["region"] = {
+                "startLine": err.line,
+                **({"startColumn": err.column} if err.column else {}),
+            }
         out["locations"] = [{"physicalLocation": physical}]
     return out
 
@@ -158,8 +170,11 @@ def sarif_dict(report: LintReport) -> dict[str, Any]:
     if any(f.rule not in known for f in report.findings):  # e.g. IDX001 from a suppression
         from infradoctor.report.catalogue import catalogue
 
-        extra = [r for r in catalogue() if r.code not in known
-                 and any(f.rule == r.code for f in report.findings)]
+        extra = [
+            r
+            for r in catalogue()
+            if r.code not in known and any(f.rule == r.code for f in report.findings)
+        ]
         rules = sorted([*rules, *extra], key=lambda r: r.code)
     rule_index = {r.code: i for i, r in enumerate(rules)}
     invocation: dict[str, Any] = {
@@ -169,21 +184,25 @@ def sarif_dict(report: LintReport) -> dict[str, Any]:
     return {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "infradoctor",
-                "version": __version__,
-                "semanticVersion": __version__,
-                "informationUri": "https://pypi.org/project/infradoctor/",
-                "rules": [rule_descriptor(r) for r in rules],
-            }},
-            "invocations": [invocation],
-            "originalUriBaseIds": {
-                _base_id(report, root): {"uri": _dir_uri(root.path)} for root in report.roots
-            },
-            "results": [result_dict(report, f, rule_index) for f in report.findings],
-            "columnKind": "unicodeCodePoints",
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "infradoctor",
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "informationUri": "https://pypi.org/project/infradoctor/",
+                        "rules": [rule_descriptor(r) for r in rules],
+                    }
+                },
+                "invocations": [invocation],
+                "originalUriBaseIds": {
+                    _base_id(report, root): {"uri": _dir_uri(root.path)} for root in report.roots
+                },
+                "results": [result_dict(report, f, rule_index) for f in report.findings],
+                "columnKind": "unicodeCodePoints",
+            }
+        ],
     }
 
 

@@ -79,9 +79,11 @@ def finding_line(finding: Finding, paint: _Painter) -> str:
     fixable = ""
     if finding.fix is not None:
         fixable = paint(f" [fix: {finding.fix.applicability.value}]", "dim")
-    return (f"{paint(f'{loc.file}:{loc.line}:{loc.column}', 'bold')}: "
-            f"{paint(sev, sev)} {paint(finding.rule, 'code')} {finding.name}: "
-            f"{finding.message}{fixable}")
+    return (
+        f"{paint(f'{loc.file}:{loc.line}:{loc.column}', 'bold')}: "
+        f"{paint(sev, sev)} {paint(finding.rule, 'code')} {finding.name}: "
+        f"{finding.message}{fixable}"
+    )
 
 
 def summary_line(report: LintReport) -> str:
@@ -89,10 +91,12 @@ def summary_line(report: LintReport) -> str:
     total = len(report.findings)
     files = report.stats.get("files", len(report.sources))
     if total:
-        head = (f"Found {total} problem{'' if total == 1 else 's'} "
-                f"({_plural(sev[Severity.ERROR], 'error')}, "
-                f"{_plural(sev[Severity.WARNING], 'warning')}, "
-                f"{_plural(sev[Severity.INFO], 'info')})")
+        head = (
+            f"Found {total} problem{'' if total == 1 else 's'} "
+            f"({_plural(sev[Severity.ERROR], 'error')}, "
+            f"{_plural(sev[Severity.WARNING], 'warning')}, "
+            f"{_plural(sev[Severity.INFO], 'info')})"
+        )
     else:
         head = "No problems found"
     parts = [f"{head} in {_plural(int(files), 'file')}"]
@@ -117,8 +121,7 @@ def statistics_lines(report: LintReport) -> list[str]:
         return []
     width = max(len(str(c)) for c in counts.values())
     rows = sorted(counts.items(), key=lambda item: (-item[1], item[0][0]))
-    return [f"{count:>{width}}  {code:<7} {sev:<7} {name}"
-            for (code, name, sev), count in rows]
+    return [f"{count:>{width}}  {code:<7} {sev:<7} {name}" for (code, name, sev), count in rows]
 
 
 def render(report: LintReport, stream: TextIO, options: RenderOptions) -> None:
@@ -131,8 +134,7 @@ def render(report: LintReport, stream: TextIO, options: RenderOptions) -> None:
         for index, finding in enumerate(findings):
             out.append(finding_line(finding, paint))
             following = findings[index + 1] if index + 1 < len(findings) else None
-            same_spot = following is not None and \
-                following.location.line == finding.location.line
+            same_spot = following is not None and following.location.line == finding.location.line
             if not options.quiet and not same_spot:  # one excerpt per line of findings
                 out.extend(excerpt(report, finding, paint))
         if not options.quiet:

@@ -47,10 +47,7 @@ class UnusedSuppression(Rule):
             },
             good={
                 "compose.yaml": (
-                    "services:\n"
-                    "  web:\n"
-                    "    image: nginx:1.27\n"
-                    "    restart: unless-stopped\n"
+                    "services:\n  web:\n    image: nginx:1.27\n    restart: unless-stopped\n"
                 ),
             },
             description="The suppression names a rule code that does not exist.",
