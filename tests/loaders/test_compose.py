@@ -531,3 +531,22 @@ def test_loader_never_raises_on_arbitrary_text(tree, base: str, override: str) -
     )
     projects, errors = load(root, env={"A": "1"})
     assert all(isinstance(e, LoadError) for e in errors)
+
+
+def test_override_applies_to_either_base_and_second_base_stands_alone(tree) -> None:
+    root = tree(
+        {
+            "a/docker-compose.yml": "services: {web: {image: x}}\n",
+            "a/compose.override.yaml": "services: {web: {restart: always}}\n",
+            "b/compose.yaml": "services: {web: {image: new}}\n",
+            "b/docker-compose.yml": "services: {old: {image: old}}\n",
+        }
+    )
+    projects, errors = load(root)
+    assert errors == []
+    a = project(projects, "a")
+    assert a.compose_files == ["a/docker-compose.yml", "a/compose.override.yaml"]
+    assert a.services["web"].restart == "always"
+    assert set(project(projects, "b").services) == {"web"}
+    assert project(projects, "b:docker-compose").compose_files == ["b/docker-compose.yml"]
+    assert len(projects) == 3

@@ -52,10 +52,13 @@ from infradoctor.model.stack import (
 from infradoctor.syntax.yaml import PEntry, PNode, load_positioned
 
 BASE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
-OVERRIDE_NAMES = {
-    "compose": ("compose.override.yaml", "compose.override.yml"),
-    "docker-compose": ("docker-compose.override.yaml", "docker-compose.override.yml"),
-}
+# compose applies the first override file found, whichever base file it found.
+OVERRIDE_NAMES = (
+    "compose.override.yaml",
+    "compose.override.yml",
+    "docker-compose.override.yaml",
+    "docker-compose.override.yml",
+)
 COMPOSE_TOP_KEYS = frozenset(
     {"services", "version", "include", "networks", "volumes", "secrets", "configs", "name"}
 )
@@ -1126,12 +1129,10 @@ class _ComposeLoader:
 # ===================================================================== grouping
 
 
-def _family(filename: str) -> str:
-    return "docker-compose" if filename.startswith("docker-compose") else "compose"
-
-
 def _group(srcs: Iterable[SourceFile]) -> list[tuple[str, str, list[SourceFile]]]:
-    """(directory, suffix, files) per project: base + override, then variants."""
+    """(directory, suffix, files) per project: the base file and the first override file;
+    other base-named files stand alone (compose would ignore them, we still lint them);
+    every other file is a variant merged on top of the base."""
     by_dir: dict[str, list[SourceFile]] = {}
     for src in srcs:
         by_dir.setdefault(PurePosixPath(src.path).parent.as_posix(), []).append(src)
@@ -1139,30 +1140,23 @@ def _group(srcs: Iterable[SourceFile]) -> list[tuple[str, str, list[SourceFile]]
     for directory in sorted(by_dir):
         files = sorted(by_dir[directory], key=lambda s: s.path)
         by_name = {PurePosixPath(s.path).name.lower(): s for s in files}
-        used: set[str] = set()
         bases = [by_name[n] for n in BASE_NAMES if n in by_name]
-        primary: SourceFile | None = None
-        seen_families: set[str] = set()
-        for base in bases:
-            fname = PurePosixPath(base.path).name.lower()
-            family = _family(fname)
-            if family in seen_families:
-                continue  # compose.yaml and compose.yml together: the second is a variant
-            seen_families.add(family)
-            overrides = [by_name[n] for n in OVERRIDE_NAMES[family] if n in by_name]
-            used.add(base.path)
-            used.update(o.path for o in overrides)
-            if primary is None:
-                primary = base
-                groups.append((directory, "", [base, *overrides]))
-            else:
-                groups.append((directory, variant_name(fname) or family, [base, *overrides]))
+        overrides = [by_name[n] for n in OVERRIDE_NAMES if n in by_name]
+        primary = bases[0] if bases else None
+        used: set[str] = set()
+        if primary is not None:
+            layers = [primary, *overrides[:1]]
+            used.update(s.path for s in layers)
+            groups.append((directory, "", layers))
+        for other in bases[1:]:
+            used.add(other.path)
+            name = PurePosixPath(other.path).name
+            groups.append((directory, variant_name(name), [other]))
         for src in files:
             if src.path in used:
                 continue
             suffix = variant_name(PurePosixPath(src.path).name)
-            layers = [primary, src] if primary is not None else [src]
-            groups.append((directory, suffix, layers))
+            groups.append((directory, suffix, [primary, src] if primary is not None else [src]))
     return groups
 
 
