@@ -77,7 +77,8 @@ def test_text_report(report: LintReport) -> None:
     assert "Load errors (these files were not fully checked):" in text
     assert any(line.startswith("broken/compose.yaml") for line in lines)
     assert lines[-1].startswith("Found 3 problems (1 error, 1 warning, 1 info) in ")
-    assert "1 load error" in lines[-1] and "1 fixable" in lines[-1]
+    assert "1 load error" in lines[-1] and "1 fixable with" in lines[-1]
+    assert "--unsafe" not in lines[-1]
     assert "\x1b[" not in text
 
 
@@ -263,7 +264,10 @@ def test_exit_codes(tmp_path: Path) -> None:
     assert report.exit_code(Severity.ERROR) == 1
     report.findings = [f for f in report.findings if f.severity < Severity.ERROR]
     assert report.exit_code(Severity.ERROR) == 1  # y.conf could not be parsed
-    report.errors = [LoadError("m.types", "missing", "include-missing")]
+    report.errors = [
+        LoadError("m.types", "missing", "include-missing"),
+        LoadError("compose.yaml", "DB unset", "interpolation", 3, 9),
+    ]
     assert report.exit_code(Severity.ERROR) == 0
     assert report.exit_code(Severity.WARNING) == 1
 
@@ -302,3 +306,28 @@ def test_text_one_excerpt_per_line_of_findings(tree) -> None:
     assert [line for line in lines if line.startswith("  3 |")] == ["  3 |     image: BAD WARN"]
     assert lines[1].startswith("compose.yaml:3:12: error TST001")
     assert lines[2].startswith("compose.yaml:3:16: warning TST002")
+
+
+def test_text_shows_related_locations(tmp_path: Path) -> None:
+    report = _hand_report(tmp_path)
+    text = render(report, "text")
+    assert "x.yaml:2:1: warning TST002 marker-warning: m1 [fix: safe]\n  = see x.yaml:1:1\n" in text
+    assert "= see" not in render(report, "text", quiet=True)
+
+
+def test_summary_counts_only_applicable_fixes(tmp_path: Path) -> None:
+    report = _hand_report(tmp_path)  # one safe fix, one unsafe fix
+    display = Fix("d", Applicability.DISPLAY_ONLY, ())
+    report.findings.append(
+        Finding(
+            "TST003",
+            "marker-info",
+            Severity.INFO,
+            "nginx",
+            "m3",
+            Location("x.yaml", 1, 2),
+            fix=display,
+        )
+    )
+    last = render(report, "text").splitlines()[-1]
+    assert "1 fixable with `infradoctor lint --fix`; 1 more with `--fix --unsafe`" in last

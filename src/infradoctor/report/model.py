@@ -23,8 +23,9 @@ if TYPE_CHECKING:
 
 # Load-error kinds that mean "a file we should have checked could not be checked":
 # they make the exit code 1. Environmental ones (too-large, binary, unreadable,
-# symlink-loop, include-missing, include-outside) are only listed.
-FAILING_ERROR_KINDS = frozenset({"parse-error", "invalid", "alias-bomb", "interpolation"})
+# symlink-loop, include-missing, include-outside, interpolation: a `${VAR:?}` unset in
+# this environment) are only listed.
+FAILING_ERROR_KINDS = frozenset({"parse-error", "invalid", "alias-bomb"})
 INTERNAL_ERROR_KIND = "internal"
 
 

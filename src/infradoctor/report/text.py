@@ -8,11 +8,12 @@ from collections import Counter
 from itertools import groupby
 from typing import TextIO
 
-from infradoctor.findings import Finding, Severity
+from infradoctor.findings import Applicability, Finding, Severity
 from infradoctor.report import RenderOptions
 from infradoctor.report.model import LintReport
 
 MAX_LINE = 160
+MAX_RELATED = 5
 
 _RESET = "\x1b[0m"
 _STYLES = {
@@ -106,9 +107,11 @@ def summary_line(report: LintReport) -> str:
         parts.append(f"{report.baselined} baselined")
     if report.errors:
         parts.append(_plural(len(report.errors), "load error"))
-    fixable = sum(1 for f in report.findings if f.fix is not None)
-    if fixable:
-        parts.append(f"{fixable} fixable with `infradoctor lint --fix`")
+    fixable = Counter(f.fix.applicability for f in report.findings if f.fix is not None)
+    if fixable[Applicability.SAFE]:
+        parts.append(f"{fixable[Applicability.SAFE]} fixable with `infradoctor lint --fix`")
+    if fixable[Applicability.UNSAFE]:
+        parts.append(f"{fixable[Applicability.UNSAFE]} more with `--fix --unsafe`")
     seconds = report.stats.get("seconds")
     if isinstance(seconds, int | float):
         parts.append(f"{seconds:.2f}s")
@@ -133,6 +136,11 @@ def render(report: LintReport, stream: TextIO, options: RenderOptions) -> None:
         findings = list(group)
         for index, finding in enumerate(findings):
             out.append(finding_line(finding, paint))
+            if not options.quiet:
+                out.extend(
+                    f"  {paint('= see', 'dim')} {r.file}:{r.line}:{r.column}"
+                    for r in finding.related[:MAX_RELATED]
+                )
             following = findings[index + 1] if index + 1 < len(findings) else None
             same_spot = following is not None and following.location.line == finding.location.line
             if not options.quiet and not same_spot:  # one excerpt per line of findings
