@@ -18,11 +18,20 @@ if TYPE_CHECKING:
 
 SEVERITIES = ("info", "warning", "error")
 FORMAT_NAMES = ("text", "json", "sarif", "github")
+EPILOG = """\
+exit status:
+  0  nothing at or above the fail threshold
+  1  findings at or above it, or a file that could not be parsed
+  2  usage, configuration or internal error
+suppress inline with `# infradoctor: ignore[CODE]`; output formats, config keys and
+baselines are described in docs/output.md."""
 
 
 def register(subparsers: Any) -> None:
     p: argparse.ArgumentParser = subparsers.add_parser(
         "lint",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EPILOG,
         help="check compose, nginx and Dockerfile configuration for known problems",
         description="Check the Docker Compose, nginx and Dockerfile configuration under each "
         "PATH as one stack and report problems with file:line and how to fix them.",
