@@ -203,3 +203,30 @@ def test_unwritable_output_is_usage_error(tree, tmp_path: Path, capsys) -> None:
     assert "cannot write report" in capsys.readouterr().err
     assert main(["lint", root, "--write-baseline", str(missing_dir / "b.json")]) == 2
     assert "cannot write baseline" in capsys.readouterr().err
+
+
+def test_compose_files_and_profiles_reach_the_loader(
+    tree, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import infradoctor.loaders as loaders
+
+    root = tree({"compose.yaml": COMPOSE, "extra.yaml": "services:\n  b:\n    image: NOTE\n"})
+    seen = []
+    real = loaders.load_stack
+
+    def spy(path, options=None):
+        seen.append(options)
+        return real(path, options)
+
+    monkeypatch.setattr(loaders, "load_stack", spy)
+    monkeypatch.chdir(root)
+    _, doc = run_json(capsys, ".")
+    assert "extra.yaml" not in {f["file"] for f in doc["findings"]}
+    _, doc = run_json(
+        capsys, ".", "-f", "compose.yaml", "-f", "extra.yaml", "--profile", "debug,ops"
+    )
+    assert ("extra.yaml", "TST003") in {(f["file"], f["rule"]) for f in doc["findings"]}
+    options = seen[-1]
+    assert list(options.profiles) == ["debug", "ops"]
+    assert [Path(f).name for f in options.compose_files] == ["compose.yaml", "extra.yaml"]
+    assert all(Path(f).is_absolute() for f in options.compose_files)  # relative to cwd
