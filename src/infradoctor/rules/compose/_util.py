@@ -112,9 +112,9 @@ TOOL_PROFILES = frozenset(
 
 ONE_SHOT_NAME_RE = re.compile(
     r"(^|[-_.])(migrate|migrations?|migrator|init|initiali[sz]er?|setup|seed(er|s)?|bootstrap|"
-    r"provision(er)?|create[-_]?buckets?|createbuckets|build(er)?|tests?|e2e|backup|restore|"
+    r"provision(er)?|create[-_]?buckets?|createbuckets|build(er)?|tests?|e2e|sut|restore|"
     r"install(er)?|prepare|fixtures|collectstatic|compile|generate|codegen|permissions?|"
-    r"chown|cleanup|once|job|oneshot|one-shot)($|[-_.\d])",
+    r"chown|once|job|oneshot|one-shot|import(er)?|manage)($|[-_.\d])",
     re.IGNORECASE,
 )
 
@@ -126,7 +126,8 @@ ONE_SHOT_COMMAND_RE = re.compile(
     r"sequelize\b.*db:migrate|db:migrate|db:setup|db:create|db:seed|rake\s+db:|"
     r"goose\b.*\bup|migrate\s+(-path|-source|-database|up)|dbmate\s+up|mix\s+ecto\.migrate|"
     r"php\s+artisan\s+migrate|bin/console\s+doctrine:migrations|mc\s+(mb|alias|admin|policy)|"
-    r"pytest|go\s+test|npm\s+test|composer\s+install|pip\s+install|"
+    r"pytest|go\s+test|npm\s+test|composer\s+install|pip\s+install|cypress\s+run|"
+    r"db\s+upgrade|"
     r"chown\s|chmod\s|cp\s+-r|mkdir\s+-p)",
     re.IGNORECASE,
 )
@@ -135,7 +136,8 @@ LONG_RUNNING_COMMAND_RE = re.compile(
     r"\b(gunicorn|uvicorn|hypercorn|daphne|runserver|uwsgi|celery\s+(-A\s+\S+\s+)?(worker|beat)|"
     r"npm\s+(run\s+)?start|node\s+\S+|java\s|nginx|httpd|php-fpm|puma|rails\s+s(erver)?|"
     r"sleep\s+infinity|tail\s+-f|supervisord|serve\b|flask\s+run|exec\s+\S+|while\s*(true|:|\[)|"
-    r"dramatiq|rq\s+worker|sidekiq|streamlit\s+run|next\s+start)",
+    r"dramatiq|rq\s+worker|sidekiq|streamlit\s+run|next\s+start|crond?\b|supercronic)|"
+    r"--repeat\b|(^|[\"'\s])([\d*/,\-]+\s+){4}[\d*/,\-]+\s",
     re.IGNORECASE,
 )
 
