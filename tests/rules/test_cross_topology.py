@@ -103,6 +103,21 @@ services:
     assert [f.data["suggested_port"] for f in wrong] == [8000]
 
 
+def test_host_nginx_using_the_container_port(tree: Tree) -> None:
+    compose = """\
+services:
+  app:
+    image: example/app:1
+    ports: ["8000:8816"]
+"""
+    [f] = run(tree, {"docker-compose.yml": compose,
+                     "etc/nginx/site.conf": site(loc("/", "http://127.0.0.1:8816"))}, "XF002")
+    assert (f.data["service"], f.data["suggested_port"]) == ("app", 8000)
+    assert run(tree, {"docker-compose.yml": compose,
+                      "etc/nginx/site.conf": site(loc("/", "http://127.0.0.1:9999"))},
+               "XF002") == []
+
+
 def test_loopback_bind_is_fine_when_sharing_network_namespace(tree: Tree) -> None:
     compose = """\
 services:

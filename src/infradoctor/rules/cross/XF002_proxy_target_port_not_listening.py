@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from infradoctor.findings import Finding, Severity
 from infradoctor.loaders.link import container_port, effective_port
 from infradoctor.loaders.listen import describe, evidence, kind_of
-from infradoctor.model.stack import ListenAddress, ResolvedTarget, Service, Stack
+from infradoctor.model.stack import ListenAddress, Project, ResolvedTarget, Service, Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.cross._common import project_targets
 
@@ -109,6 +109,11 @@ class ProxyTargetPortNotListening(Rule):
         seen: set[tuple[str, int, str, int]] = set()
         for project, rt in project_targets(stack):
             svc = rt.service
+            if svc is None and rt.reason == "not-published":
+                found = self._container_port_used_on_host(project, rt)
+                if found is not None:
+                    yield found
+                continue
             if svc is None or rt.via == "shared-netns":
                 continue
             port = container_port(rt)
@@ -132,6 +137,27 @@ class ProxyTargetPortNotListening(Rule):
                       "suggestion": f"{rt.target.host}:{suggested}" if suggested and
                       rt.via != "published-port" else None},
             )
+
+    def _container_port_used_on_host(self, project: Project,
+                                     rt: ResolvedTarget) -> Finding | None:
+        """Host nginx -> 127.0.0.1:PORT where PORT is a service's *container* port that is
+        published under another host port (`8000:8816` and proxy_pass to :8816)."""
+        port = effective_port(rt.route, rt.target)
+        for svc in project.services.values():
+            for p in svc.ports:
+                if p.target == port and p.published is not None and p.published != port:
+                    return self.finding(
+                        rt.location,
+                        f"nginx on the host proxies to {rt.target.host}:{port}, but no service "
+                        f"publishes {port}: it is the container port of '{svc.name}', "
+                        f"published on the host as {p.published} (`{p.raw}`)",
+                        subject=svc.name, related=[p.location],
+                        data={"project": project.name, "config": rt.route.config.root_file,
+                              "service": svc.name, "target_service": svc.name, "port": port,
+                              "upstream": rt.route.upstream.name if rt.route.upstream
+                              else None, "suggested_port": p.published,
+                              "suggestion": f"{rt.target.host}:{p.published}"})
+        return None
 
     def _known_ports(self, rt: ResolvedTarget, svc: Service) -> set[int]:
         """Ports we know are listened on. Through a published port the container port comes
