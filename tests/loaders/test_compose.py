@@ -550,3 +550,19 @@ def test_override_applies_to_either_base_and_second_base_stands_alone(tree) -> N
     assert set(project(projects, "b").services) == {"web"}
     assert project(projects, "b:docker-compose").compose_files == ["b/docker-compose.yml"]
     assert len(projects) == 3
+
+
+def test_include_env_file_sets_the_included_environment(tree) -> None:
+    root = tree(
+        {
+            "compose.yaml": "include:\n  - path: db/compose.yaml\n    env_file: db.env\n"
+            "  - path: cache/compose.yaml\n    env_file: nope.env\n",
+            "db.env": "DB_TAG=15\n",
+            "db/compose.yaml": "services:\n  db:\n    image: postgres:${DB_TAG:-16}\n",
+            "cache/compose.yaml": "services:\n  cache:\n    image: redis:${TAG:-7}\n",
+        }
+    )
+    projects, errors = load(root)
+    assert [(e.kind, e.line) for e in errors] == [("include-missing", 5)]
+    assert projects[0].services["db"].image == "postgres:15"
+    assert projects[0].services["cache"].image == "redis:7"

@@ -572,24 +572,64 @@ class _ComposeLoader:
             self.errors.append(LoadError(src.path, msg, "interpolation", line, 1))
         return parsed
 
-    def tree(self, src: SourceFile, project_dir: Path) -> PNode | None:
+    def tree(self, src: SourceFile, project_dir: Path, env_key: str | None = None) -> PNode | None:
+        """The file interpolated with its project's environment (`env_key` names an
+        environment built from an include's `env_file`), once per environment."""
         root = self.parse(src)
         if root is None:
             return None
-        key = (src.path, str(project_dir))
+        key = (src.path, env_key or str(project_dir))
         done = self.interpolated.get(key)
         if done is None:
-            done = interpolate_tree(root, self.project_env(project_dir), self.errors)
+            env = self.envs[env_key] if env_key else self.project_env(project_dir)
+            done = interpolate_tree(root, env, self.errors)
             self.interpolated[key] = done
         return done
 
+    def include_env(self, src: SourceFile, files: list[PNode]) -> str | None:
+        """Register the environment of an include with `env_file:`; return its key."""
+        base_dir = self.abspath(src.path).parent
+        paths = [t for t in (_text(f) for f in files) if t]
+        if not paths:
+            return None
+        key = "include-env:" + "|".join(str(base_dir / p) for p in paths)
+        if key not in self.envs:
+            process = dict(os.environ if self.env is None else self.env)
+            merged: dict[str, str] = {}
+            for node, text in zip(files, paths, strict=False):
+                path = Path(os.path.normpath(base_dir / text))
+                if not path.is_file():
+                    loc = node.location
+                    self.errors.append(
+                        LoadError(
+                            src.path,
+                            f"include env_file {text!r} not found",
+                            "include-missing",
+                            loc.line,
+                            loc.column,
+                        )
+                    )
+                    continue
+                res = self.reader.read(path, FileKind.ENV)
+                if isinstance(res, LoadError):
+                    self.errors.append(res)
+                    continue
+                merged.update(self.env_file(res, {**process, **merged}).values)
+            merged.update(process)
+            self.envs[key] = merged
+        return key
+
     # ------------------------------------------------------------ layers
     def load_layers(
-        self, srcs: Sequence[SourceFile], project_dir: Path, chain: tuple[str, ...] = ()
+        self,
+        srcs: Sequence[SourceFile],
+        project_dir: Path,
+        chain: tuple[str, ...] = (),
+        env_key: str | None = None,
     ) -> _Model:
         model = _Model()
         for src in srcs:
-            tree = self.tree(src, project_dir)
+            tree = self.tree(src, project_dir, env_key)
             if tree is None:
                 continue
             model.add_file(src.path)
@@ -605,7 +645,7 @@ class _ComposeLoader:
                     if entry.value.tag == "!reset":
                         model.services.pop(sname, None)
                         continue
-                    node = self.resolve_extends(src, tree, sname, project_dir, model, ())
+                    node = self.resolve_extends(src, tree, sname, project_dir, model, (), env_key)
                     old = model.services.get(sname)
                     if old is None:
                         model.services[sname] = _Svc(node, entry.key_location, src.path)
@@ -631,11 +671,15 @@ class _ComposeLoader:
         for item in _as_list(include).items:
             paths: list[PNode] = []
             project_dir_text: str | None = None
+            env_key: str | None = None
             if item.kind == "mapping":
                 path_node = _live(item.get("path"))
                 if path_node is not None:
                     paths = path_node.items if path_node.kind == "sequence" else [path_node]
                 project_dir_text = _text(item.get("project_directory"))
+                env_files = _live(item.get("env_file"))
+                if env_files is not None:
+                    env_key = self.include_env(src, _as_list(env_files).items)
             elif item.kind == "scalar":
                 paths = [item]
             files: list[SourceFile] = []
@@ -662,7 +706,7 @@ class _ComposeLoader:
                 continue
             first_dir = self.abspath(files[0].path).parent
             project_dir = (base_dir / project_dir_text) if project_dir_text else first_dir
-            sub = self.load_layers(files, Path(os.path.normpath(project_dir)), chain)
+            sub = self.load_layers(files, Path(os.path.normpath(project_dir)), chain, env_key)
             for path in sub.files:
                 model.add_file(path)
             for name, svc in sub.services.items():
@@ -726,6 +770,7 @@ class _ComposeLoader:
         project_dir: Path,
         model: _Model,
         seen: tuple[tuple[str, str], ...],
+        env_key: str | None = None,
     ) -> PNode:
         services = _live(tree.get("services"))
         node = services.get(name) if services is not None else None
@@ -760,7 +805,7 @@ class _ComposeLoader:
             )
             if res is None:
                 return own
-            loaded = self.tree(res, project_dir)
+            loaded = self.tree(res, project_dir, env_key)
             if loaded is None:
                 return own
             base_src, base_tree = res, loaded
@@ -790,7 +835,7 @@ class _ComposeLoader:
             )
             return own
         base = self.resolve_extends(
-            base_src, base_tree, base_name, project_dir, model, seen + ((src.path, name),)
+            base_src, base_tree, base_name, project_dir, model, seen + ((src.path, name),), env_key
         )
         return merge_service(base, own)
 
