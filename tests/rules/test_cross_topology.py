@@ -100,7 +100,9 @@ services:
     assert "published port" in f.message
     wrong = run(tree, {"docker-compose.yml": compose.replace("8081:8000", "8081:9000"),
                        "deploy/site.conf": conf}, "XF002")
-    assert [f.data["suggested_port"] for f in wrong] == [8000]
+    # The fix is the mapping (8081:8000), not proxy_pass: no suggested_port for the fixer.
+    assert [(f.data["suggested_port"], f.data["suggested_container_port"]) for f in wrong] == [
+        (None, 8000)]
 
 
 def test_host_nginx_using_the_container_port(tree: Tree) -> None:

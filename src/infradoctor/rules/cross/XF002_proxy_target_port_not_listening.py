@@ -127,15 +127,18 @@ class ProxyTargetPortNotListening(Rule):
                 continue
             seen.add(key)
             suggested = self._suggest(rt, svc, port)
+            container_fix = rt.via == "published-port"  # the `ports:` mapping is wrong
             yield self.finding(
                 rt.location, message, subject=svc.name,
                 related=[la.location for la in _sorted(svc.listens)[:3] if la.location],
                 data={"project": project.name, "config": rt.route.config.root_file,
                       "service": svc.name, "target_service": svc.name,
                       "upstream": rt.route.upstream.name if rt.route.upstream else None,
-                      "port": port, "suggested_port": suggested,
+                      "port": port,
+                      "suggested_port": None if container_fix else suggested,
+                      "suggested_container_port": suggested if container_fix else None,
                       "suggestion": f"{rt.target.host}:{suggested}" if suggested and
-                      rt.via != "published-port" else None},
+                      not container_fix else None},
             )
 
     def _container_port_used_on_host(self, project: Project,
