@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from infradoctor.diagnose.errorlog import access_time, iso_time
 
@@ -29,6 +30,8 @@ _ADDR_LIST = re.compile(rf"(?<!\S)({_ADDR}(?:(?:, | : ){_ADDR})*)(?:\s+((?:\d{{3
 UPSTREAM_ADDR_KEYS = ("upstream_addr", "ua", "upstream", "u_addr", "upaddr", "upstream_address")
 UPSTREAM_STATUS_KEYS = ("upstream_status", "us", "u_status", "upstatus", "ups")
 ERROR_STATUSES = (500, 502, 503, 504)
+_LIST_SEP = re.compile(r", | : ")
+_TS_CACHE: dict[str, float | None] = {}
 
 
 @dataclass(slots=True)
@@ -70,13 +73,18 @@ class AccessSummary:
             bucket["total"] += 1
             if line.status in ERROR_STATUSES:
                 bucket[str(line.status)] += 1
-        if line.upstream_addr:
+        addr_field = line.upstream_addr
+        if addr_field:
             self.has_upstream_fields = True
-            addrs = re.split(r", | : ", line.upstream_addr)
-            stats = re.split(r", | : ", line.upstream_status or "")
-            for i, addr in enumerate(addrs):
-                status = stats[i] if i < len(stats) else "-"
-                self.upstreams[(addr.strip(), status.strip())] += 1
+            status_field = line.upstream_status or "-"
+            if "," not in addr_field and " : " not in addr_field:
+                self.upstreams[(addr_field, status_field)] += 1
+            else:
+                addrs = _LIST_SEP.split(addr_field)
+                stats = _LIST_SEP.split(status_field)
+                for i, addr in enumerate(addrs):
+                    status = stats[i] if i < len(stats) else "-"
+                    self.upstreams[(addr.strip(), status.strip())] += 1
         if line.status >= 500:
             keep = self.samples.setdefault(line.status, [])
             if len(keep) < 5:
@@ -98,8 +106,14 @@ def parse_line(raw: str, lineno: int = 0) -> AccessLine | None:
     m = _COMBINED.match(raw)
     if m is None:
         return None
-    tm = _TIME.match(m.group(3))
-    ts = access_time(tm) if tm else None
+    stamp = m.group(3)
+    ts = _TS_CACHE.get(stamp)
+    if ts is None:
+        tm = _TIME.match(stamp)
+        ts = access_time(tm) if tm else None
+        if len(_TS_CACHE) > 20000:
+            _TS_CACHE.clear()
+        _TS_CACHE[stamp] = ts
     line = AccessLine(lineno, raw, ts, int(m.group(5)), m.group(4))
     rest = raw[m.end():]
     if "=" in rest:
@@ -171,4 +185,20 @@ def summarize(texts: Iterable[tuple[str, str]], since: float | None = None) -> A
     return summary
 
 
-__all__ = ["AccessLine", "AccessSummary", "ERROR_STATUSES", "parse_line", "summarize"]
+def summarize_file(path: Path, source: str | None = None,
+                   since: float | None = None) -> AccessSummary:
+    """Stream an access log from disk in bounded memory."""
+    summary = AccessSummary()
+    name = source or str(path)
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for lineno, raw in enumerate(fh, 1):
+            summary.lines_total += 1
+            line = parse_line(raw, lineno)
+            if line is None or (since is not None and line.ts is not None and line.ts < since):
+                continue
+            summary.add(name, line)
+    return summary
+
+
+__all__ = ["AccessLine", "AccessSummary", "ERROR_STATUSES", "parse_line", "summarize",
+           "summarize_file"]

@@ -212,7 +212,7 @@ def _impact(f: Any) -> dict[str, Any]:
         "status_500": acc.count(500),
         "status_503": acc.count(503),
         "error_log_failures": f.errors.failures,
-        "failed_requests_error_log": len(f.errors.requests),
+        "failed_requests_error_log": f.errors.failed_requests,
         "access_log_first": acc.first,
         "access_log_last": acc.last,
     }

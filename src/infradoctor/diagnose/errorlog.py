@@ -16,6 +16,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 _PREFIX = re.compile(r"^(\d{4})/(\d\d)/(\d\d) (\d\d):(\d\d):(\d\d) \[(\w+)\] (\d+)#(\d+): (?:\*(\d+) )?")
 _ERRNO = re.compile(r" \((\d+): ([^)]*)\)")
@@ -30,6 +31,8 @@ _HOST_NOT_FOUND = re.compile(r'host not found in upstream "([^"]+)"')
 _NO_RESOLVER = re.compile(r"no resolver defined to resolve (\S+)")
 _FILE_PATH = re.compile(r'(?:open|pwritev?|write|mkdir)\(\) "([^"]+)" failed')
 _TEMP_FILE = re.compile(r"buffered to a temporary file (\S+)")
+
+MAX_REQUEST_GROUPS = 100_000  # request groups (*N) kept in memory per summary
 
 # (kind, reference id, status) is decided by classify(); these are the kinds that mean
 # "the client's request failed because of the upstream or nginx's own resources".
@@ -70,6 +73,18 @@ class ErrorLine:
     status: int | None = None
     name: str | None = None  # host name that failed to resolve / upstream group
     path: str | None = None  # file path for disk errors / temp files
+    context: str | None = field(default=None, repr=False)  # unparsed context (fast path)
+
+    def fill_context(self, context: str | None = None) -> None:
+        """Parse the `, client: ..., server: ..., upstream: "..."` pairs."""
+        text = context if context is not None else self.context
+        if not text:
+            return
+        for key, value in _CONTEXT_KEY.findall(text):
+            if value.startswith('"') and value.endswith('"'):
+                value = value[1:-1]
+            setattr(self, key, value)
+        self.context = None
 
     @property
     def is_failure(self) -> bool:
@@ -78,6 +93,18 @@ class ErrorLine:
     @property
     def peer(self) -> Peer | None:
         return parse_peer(self.upstream) if self.upstream else None
+
+    @property
+    def peer_authority(self) -> str | None:
+        """'http://172.18.0.5:8000/x' -> 'http://172.18.0.5:8000' (cache key)."""
+        up = self.upstream
+        if not up:
+            return None
+        start = up.find("://")
+        if start == -1 or up.startswith("unix:", start + 3):
+            return up
+        slash = up.find("/", start + 3)
+        return up if slash == -1 else up[:slash]
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,16 +154,30 @@ def nginx_time(text: str, utc_offset: float = 0.0) -> float | None:
         return None
 
 
-def parse_line(raw: str, source: str = "", lineno: int = 0,
-               utc_offset: float = 0.0) -> ErrorLine | None:
+_TS_CACHE: dict[tuple[str, float], float] = {}
+_MSG_CACHE: dict[tuple[str, bool], tuple[Any, ...]] = {}
+_PEER_CACHE: dict[str, Peer | None] = {}
+_CACHE_MAX = 20000
+
+
+def parse_line(raw: str, source: str = "", lineno: int = 0, utc_offset: float = 0.0,
+               full: bool = True) -> ErrorLine | None:
     """Parse one error.log line; None for lines that are not nginx log lines (stderr
-    noise, continuation lines of multi-line messages)."""
+    noise, continuation lines of multi-line messages). With `full=False` only the
+    `upstream` context field is parsed (call `fill_context()` for the rest): the fast path
+    for multi-GB windows. Classification is cached per distinct message text."""
     m = _PREFIX.match(raw)
     if m is None:
         return None
     g = m.groups()
-    ts = calendar.timegm((int(g[0]), int(g[1]), int(g[2]), int(g[3]), int(g[4]), int(g[5]),
-                          0, 0, 0)) - utc_offset
+    key = (raw[:19], utc_offset)
+    ts = _TS_CACHE.get(key)
+    if ts is None:
+        if len(_TS_CACHE) > _CACHE_MAX:
+            _TS_CACHE.clear()
+        ts = _TS_CACHE[key] = calendar.timegm(
+            (int(g[0]), int(g[1]), int(g[2]), int(g[3]), int(g[4]), int(g[5]), 0, 0, 0)
+        ) - utc_offset
     rest = raw[m.end():].rstrip("\r\n")
     cut = rest.find(", client: ")
     if cut == -1:
@@ -145,27 +186,43 @@ def parse_line(raw: str, source: str = "", lineno: int = 0,
         message, context = rest[:cut], rest[cut + 2:]
     line = ErrorLine(source, lineno, raw.rstrip("\r\n"), ts, g[6], int(g[7]),
                      int(g[9]) if g[9] else None, message)
-    rcut = message.find(", resolver: ")
-    if rcut != -1:
-        line.resolver = message[rcut + 12:].strip()
-        message = message[:rcut]
-        line.message = message
     if context:
-        for key, value in _CONTEXT_KEY.findall(context):
-            if value.startswith('"') and value.endswith('"'):
-                value = value[1:-1]
-            setattr(line, key, value)
-    wcut = message.rfind(" while ")
-    if wcut != -1:
-        line.action = message[wcut + 7:]
-        head = message[:wcut]
-    else:
-        head = message
-    em = _ERRNO.search(head)
-    if em is not None:
-        line.errno = int(em.group(1))
-        line.errtext = em.group(2)
-    classify(line)
+        if full:
+            line.fill_context(context)
+        else:
+            line.context = context
+            up = context.find('upstream: "')
+            if up != -1:
+                close = context.find('"', up + 11)
+                line.upstream = context[up + 11:close if close != -1 else None]
+    unix = "unix:" in (line.upstream or "") or "to unix:" in message
+    cached = _MSG_CACHE.get((message, unix))
+    if cached is None:
+        probe = ErrorLine("", 0, "", None, "", 0, None, message, upstream=line.upstream)
+        rcut = message.find(", resolver: ")
+        if rcut != -1:
+            probe.resolver = message[rcut + 12:].strip()
+            probe.message = message[:rcut]
+        head = probe.message
+        wcut = head.rfind(" while ")
+        if wcut != -1:
+            probe.action = head[wcut + 7:]
+            head = head[:wcut]
+        em = _ERRNO.search(head)
+        if em is not None:
+            probe.errno = int(em.group(1))
+            probe.errtext = em.group(2)
+        classify(probe)
+        cached = (probe.message, probe.resolver, probe.action, probe.errno, probe.errtext,
+                  probe.kind, probe.ref, probe.status, probe.name, probe.path)
+        if len(_MSG_CACHE) > _CACHE_MAX:
+            _MSG_CACHE.clear()
+        _MSG_CACHE[(message, unix)] = cached
+    (line.message, line.resolver, line.action, line.errno, line.errtext, line.kind, line.ref,
+     line.status, line.name, line.path) = cached
+    if line.kind == "no-live-upstreams":
+        peer = parse_peer(line.upstream) if line.upstream else None
+        line.name = peer.host if peer else None
     return line
 
 
@@ -354,7 +411,9 @@ class ErrorLogSummary:
     by_level: Counter[str] = field(default_factory=Counter)
     peers: dict[str, PeerFailures] = field(default_factory=dict)
     other_failures: list[ErrorLine] = field(default_factory=list)  # no upstream field
-    requests: dict[int, list[ErrorLine]] = field(default_factory=lambda: defaultdict(list))
+    requests: dict[int, list[ErrorLine]] = field(default_factory=dict)
+    requests_overflow: int = 0
+    _recent: dict[int, None] = field(default_factory=dict, repr=False)
     samples: dict[str, list[ErrorLine]] = field(default_factory=lambda: defaultdict(list))
     per_minute: Counter[int] = field(default_factory=Counter)  # failure lines per minute
     first: float | None = None
@@ -370,42 +429,71 @@ class ErrorLogSummary:
             self.last = line.ts if self.last is None else max(self.last, line.ts)
         samples = self.samples[line.kind]
         if len(samples) < self.keep_samples:
+            line.fill_context()
             samples.append(line)
         if not line.is_failure:
             return
         if line.ts is not None:
             self.per_minute[int(line.ts // 60) * 60] += 1
         if line.conn is not None:
-            group = self.requests[line.conn]
-            if len(group) < 8:
+            group = self.requests.get(line.conn)
+            if group is None:
+                if len(self.requests) >= MAX_REQUEST_GROUPS:
+                    # bounded memory on huge windows: count, do not keep
+                    if line.conn not in self._recent:
+                        self.requests_overflow += 1
+                        self._recent[line.conn] = None
+                        if len(self._recent) > 4096:
+                            self._recent.pop(next(iter(self._recent)))
+                    group = None
+                else:
+                    group = self.requests[line.conn] = []
+            if group is not None and len(group) < 4:
                 group.append(line)
         key = _peer_key(line)
         if key is None:
             if len(self.other_failures) < 500:
+                line.fill_context()
                 self.other_failures.append(line)
             return
         pf = self.peers.get(key)
         if pf is None:
-            pf = self.peers[key] = PeerFailures(key, line.peer if line.upstream else None)
+            pf = self.peers[key] = PeerFailures(key, _cached_peer(line))
         if len(pf.lines) < 200:
+            line.fill_context()
             pf.lines.append(line)
         pf.kinds[line.kind] += 1
-        if line.conn is not None:
+        if line.conn is not None and len(pf.requests) < MAX_REQUEST_GROUPS:
             pf.requests.add(line.conn)
 
     @property
     def failures(self) -> int:
         return sum(n for k, n in self.by_kind.items() if k in FAILURE_KINDS)
 
+    @property
+    def failed_requests(self) -> int:
+        """Distinct client connections (*N) with at least one failure line."""
+        return len(self.requests) + self.requests_overflow
+
+
+def _cached_peer(line: ErrorLine) -> Peer | None:
+    auth = line.peer_authority
+    if auth is None:
+        return None
+    if auth not in _PEER_CACHE:
+        if len(_PEER_CACHE) > _CACHE_MAX:
+            _PEER_CACHE.clear()
+        _PEER_CACHE[auth] = parse_peer(auth)
+    return _PEER_CACHE[auth]
+
 
 def _peer_key(line: ErrorLine) -> str | None:
     if line.kind in ("dns", "host-not-found", "no-resolver") and line.name:
         return f"name:{line.name}"
     if line.kind == "no-live-upstreams" and line.upstream:
-        peer = parse_peer(line.upstream)
-        return f"group:{peer.host if peer else line.upstream}"
+        return f"group:{line.name or line.upstream}"
     if line.upstream:
-        peer = parse_peer(line.upstream)
+        peer = _cached_peer(line)
         return peer.address if peer else line.upstream
     return None
 
@@ -413,7 +501,7 @@ def _peer_key(line: ErrorLine) -> str | None:
 def iter_lines(text: str, source: str = "", utc_offset: float = 0.0,
                since: float | None = None) -> Iterator[tuple[int, str, ErrorLine | None]]:
     for lineno, raw in enumerate(text.splitlines(), 1):
-        line = parse_line(raw, source, lineno, utc_offset)
+        line = parse_line(raw, source, lineno, utc_offset, full=False)
         if line is not None and since is not None and line.ts is not None and line.ts < since:
             continue
         yield lineno, raw, line
@@ -428,6 +516,21 @@ def summarize(texts: Iterable[tuple[str, str]], utc_offset: float = 0.0,
             summary.lines_total += 1
             if line is not None:
                 summary.add(line)
+    return summary
+
+
+def summarize_file(path: Path, source: str | None = None, utc_offset: float = 0.0,
+                   since: float | None = None) -> ErrorLogSummary:
+    """Stream a (windowed) error log from disk in bounded memory."""
+    summary = ErrorLogSummary()
+    name = source or str(path)
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for lineno, raw in enumerate(fh, 1):
+            summary.lines_total += 1
+            line = parse_line(raw, name, lineno, utc_offset, full=False)
+            if line is None or (since is not None and line.ts is not None and line.ts < since):
+                continue
+            summary.add(line)
     return summary
 
 
@@ -563,4 +666,5 @@ __all__ = [
     "parse_peer",
     "read_tail_since",
     "summarize",
+    "summarize_file",
 ]
