@@ -301,3 +301,17 @@ def test_cmp009_partial_variant_file_is_not_judged(tree: Tree) -> None:
         )
     }
     assert findings(tree, files, "CMP009") == []
+
+
+def test_cmp007_included_catalogue_components_are_alternatives(tree: Tree) -> None:
+    files = {
+        "docker-compose.yml": "include:\n  - nginx/compose.yml\n  - apache2/compose.yml\n"
+        'services:\n  php:\n    image: php:8.3-fpm\n    ports: ["9000:9000"]\n',
+        "nginx/compose.yml": 'services:\n  nginx:\n    image: nginx:1.27\n    ports: ["80:80"]\n',
+        "apache2/compose.yml": "services:\n  apache2:\n    image: httpd:2.4\n"
+        '    ports: ["80:80", "9000:9000"]\n',
+    }
+    hits = findings(tree, files, "CMP007")
+    assert [({f.data["service"], f.data["other_service"]}, f.data["port"]) for f in hits] == [
+        ({"php", "apache2"}, 9000)
+    ]

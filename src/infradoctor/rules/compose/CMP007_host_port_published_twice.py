@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from infradoctor.findings import Finding, Severity
-from infradoctor.model.stack import Port, Service, Stack
+from infradoctor.model.stack import Port, Project, Service, Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.compose._util import service_data
 
@@ -28,11 +28,19 @@ def same_interface(a: str | None, b: str | None) -> bool:
     return (a or "").strip("[]") == (b or "").strip("[]")
 
 
-def may_run_together(a: Service, b: Service) -> bool:
-    """Services in disjoint profiles (dev vs prod) never run at the same time."""
-    if a.profiles and b.profiles:
-        return bool(set(a.profiles) & set(b.profiles))
-    return True
+def may_run_together(project: Project, a: Service, b: Service) -> bool:
+    """Services in disjoint profiles (dev vs prod) never run at the same time, and
+    components pulled in from separate `include:` files of a catalogue (laradock: nginx vs
+    apache2 vs caddy, each in its own file, started by name) are alternatives."""
+    if a.profiles and b.profiles and not set(a.profiles) & set(b.profiles):
+        return False
+    return not (a.file != b.file and included(project, a.file) and included(project, b.file))
+
+
+def included(project: Project, path: str) -> bool:
+    """A compose file from another directory than the project's own files (via `include:`)."""
+    parent = path.rsplit("/", 1)[0] if "/" in path else "."
+    return parent != (project.directory or ".")
 
 
 class HostPortPublishedTwice(Rule):
@@ -47,7 +55,9 @@ class HostPortPublishedTwice(Rule):
         "fails to start with `Bind for 0.0.0.0:8080 failed: port is already allocated`, and "
         "`docker compose up` stops there: whatever comes after it in the start order is "
         "down too. Entries bound to different specific IPs, different protocols (tcp/udp) "
-        "or services in disjoint profiles (dev vs prod) do not conflict and are not flagged. "
+        "or services in disjoint profiles (dev vs prod) do not conflict and are not flagged, "
+        "nor are services from two different `include:`d files (a catalogue of alternative "
+        "components started by name, as in laradock). "
         "Replicas of one service sharing a fixed port are XF010's case."
     )
     how_to_fix = (
@@ -114,7 +124,7 @@ class HostPortPublishedTwice(Rule):
                             continue
                         if not same_interface(other.host_ip, port.host_ip):
                             continue
-                        if not may_run_together(svc, other_svc):
+                        if not may_run_together(project, svc, other_svc):
                             continue
                         overlap = set(mine) & set(host_ports(other))
                         if not overlap:
