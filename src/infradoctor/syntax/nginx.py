@@ -15,24 +15,24 @@ from dataclasses import dataclass, field
 from infradoctor.model.nginx import Directive
 from infradoctor.model.source import LoadError, Location, SourceFile
 
-# Word pieces: `${VAR}`, template expressions `{{ ... }}`, backslash escapes, plain chars.
-# A word may not *start* with a quote or `#` (those start a string / comment) but may
-# contain them, as in nginx. `}` ends a word (nginx would keep it, but `x}` is never
-# meant as a word in real configs and this keeps `{ return 404}` sane).
-_PIECE_FIRST = r"\{\{.*?\}\}|\{%.*?%\}|\$\{[^}\s]*\}|\\.|[^\s;{}\"'#\\$]|\$"
-_PIECE_NEXT = r"\{\{.*?\}\}|\{%.*?%\}|\$\{[^}\s]*\}|\\.|[^\s;{}\\$]|\$"
+# A word is a run of pieces: plain characters, `${VAR}`, template expressions `{{ ... }}` /
+# `{% ... %}`, backslash escapes, a lone `$`. It may not *start* with a quote or `#`
+# (those start a string / comment) but may contain them, as in nginx. `}` ends a word
+# (nginx would keep it, but `x}` is never meant as a word and this keeps
+# `{ return 404}` sane). Possessive quantifiers: no backtracking on hostile input.
+_WORD = (r"(?![\"'#])(?:[^\s;{}\\$]++|\$\{[^}\s]*\}|\{\{[^\n]*?\}\}|\{%[^\n]*?%\}|\\.|\$)++")
 
+# No whitespace token: finditer() skips it (the `bad` branch never matches whitespace).
 TOKEN_RE = re.compile(
-    r"(?P<ws>\s+)"
-    r"|(?P<comment>\#[^\n]*)"
-    r"|(?P<tplstmt>\{%.*?%\}|\{\#.*?\#\})"  # Jinja/Liquid statements and comments
-    rf"|(?P<word>(?:{_PIECE_FIRST})(?:{_PIECE_NEXT})*)"
-    r"|(?P<dq>\"(?:[^\"\\]|\\.)*\")"
-    r"|(?P<sq>'(?:[^'\\]|\\.)*')"
+    r"(?P<comment>\#[^\n]*+)"
+    r"|(?P<tplstmt>\{%[^\n]*?%\}|\{\#[^\n]*?\#\})"  # Jinja/Liquid statements and comments
+    rf"|(?P<word>{_WORD})"
+    r"|(?P<dq>\"(?:[^\"\\]++|\\.)*+\")"
+    r"|(?P<sq>'(?:[^'\\]++|\\.)*+')"
     r"|(?P<open>\{)"
     r"|(?P<close>\})"
     r"|(?P<semi>;)"
-    r"|(?P<bad>.)",
+    r"|(?P<bad>\S)",
     re.DOTALL,
 )
 
@@ -118,7 +118,28 @@ def parse_nginx(src: SourceFile, start: int = 0, end: int | None = None,
     fname = path or src.path
     result = ParsedFile(fname, [], template=bool(TEMPLATE_RE.search(text, start, end)))
     errors = result.errors
-    loc = src.location
+    # Locations are built in increasing offset order, so a cursor that counts newlines
+    # as it moves is cheaper than a bisect per position.
+    cur_off, cur_line, cur_line_start = start, 1, 0
+    if start:
+        cur_line, col = src.position_of(start)
+        cur_line_start = start - col + 1
+
+    def advance(offset: int) -> tuple[int, int]:
+        nonlocal cur_off, cur_line, cur_line_start
+        if offset < cur_off:  # never expected; stay correct anyway
+            return src.position_of(offset)
+        nl = text.count("\n", cur_off, offset)
+        if nl:
+            cur_line += nl
+            cur_line_start = text.rfind("\n", cur_off, offset) + 1
+        cur_off = offset
+        return cur_line, offset - cur_line_start + 1
+
+    def loc(a: int, b: int) -> Location:
+        line, col = advance(a)
+        eline, ecol = advance(b)
+        return Location(fname, line, col, eline, ecol, a, b)
 
     def error(offset: int, message: str) -> None:
         line, col = src.position_of(offset)
@@ -133,103 +154,103 @@ def parse_nginx(src: SourceFile, start: int = 0, end: int | None = None,
     # The most recently finished directive (for trailing comments) and its end line.
     last_done: Directive | None = None
     last_done_end = -1
-    match = TOKEN_RE.match
-    pos = start
-    while pos < end:
-        m = match(text, pos, end)
-        assert m is not None  # `bad` matches any single char
-        kind = m.lastgroup
-        tok_start, pos = m.start(), m.end()
-        if kind == "ws":
-            continue
-        if kind == "word":
-            if not words and _STANDALONE_TEMPLATE_RE.fullmatch(m.group()):
-                # `{{ end }}` or `${HTTPS_CONFIG}` alone on its line stands for template
-                # markup / whole directives: skip it like a comment.
-                nl = text.find("\n", pos, end)
-                tail = text[pos: end if nl == -1 else nl].strip()
-                if not tail or tail.startswith("#"):
+    scan_from: int | None = start
+    while scan_from is not None:
+        resume, scan_from = scan_from, None
+        for m in TOKEN_RE.finditer(text, resume, end):
+            kind = m.lastgroup
+            tok_start, pos = m.span()
+            if kind == "word":
+                if not words and _STANDALONE_TEMPLATE_RE.fullmatch(m.group()):
+                    # `{{ end }}` or `${HTTPS_CONFIG}` alone on its line stands for template
+                    # markup / whole directives: skip it like a comment.
+                    nl = text.find("\n", pos, end)
+                    tail = text[pos: end if nl == -1 else nl].strip()
+                    if not tail or tail.startswith("#"):
+                        continue
+                if not words:
+                    first_start = tok_start
+                words.append(m.group())
+                last_end = pos
+                continue
+            if kind == "dq" or kind == "sq":
+                if not words:
+                    first_start = tok_start
+                words.append(_unescape(text[tok_start + 1 : pos - 1]))
+                last_end = pos
+                continue
+            if kind == "comment" or kind == "tplstmt":
+                if kind == "comment":
+                    body = m.group()[1:]
+                    if (last_done is not None and not words and last_done.comment is None
+                            and "\n" not in text[last_done_end:tok_start]):
+                        last_done.comment = body.strip()
+                    else:
+                        result.comments.append(Comment(body, loc(tok_start, pos)))
+                continue
+            if kind == "semi":
+                if not words:
+                    error(tok_start, 'unexpected ";"')
                     continue
-            if not words:
-                first_start = tok_start
-            words.append(m.group())
-            last_end = pos
-            continue
-        if kind == "dq" or kind == "sq":
-            if not words:
-                first_start = tok_start
-            words.append(_unescape(text[tok_start + 1 : pos - 1]))
-            last_end = pos
-            continue
-        if kind == "comment" or kind == "tplstmt":
-            if kind == "comment":
-                body = m.group()[1:]
-                if (last_done is not None and not words and last_done.comment is None
-                        and "\n" not in text[last_done_end:tok_start]):
-                    last_done.comment = body.strip()
-                else:
-                    result.comments.append(Comment(body, loc(tok_start, pos)))
-            continue
-        if kind == "semi":
-            if not words:
-                error(tok_start, 'unexpected ";"')
-                continue
-            d = Directive(words[0], words[1:], loc(first_start, pos))
-            if d.name == "if":
-                _strip_if_parens(d)
-            stack[-1].children.append(d)
-            words = []
-            last_done, last_done_end = d, pos
-            continue
-        if kind == "open":
-            if not words:
-                error(tok_start, 'unexpected "{" (block without a directive name)')
-                words, first_start = ["{"], tok_start
-            d = Directive(words[0], words[1:], loc(first_start, pos), block=[],
-                          block_open=tok_start)
-            if d.name == "if":
-                _strip_if_parens(d)
-            stack[-1].children.append(d)
-            words = []
-            if d.name.endswith("_by_lua_block"):
-                close = _lua_block_end(text, pos, end)
-                if close == -1:
-                    error(tok_start, f'unbalanced braces: "{d.name}" block is not closed')
-                    d.location = loc(first_start, end)
-                    pos = end
-                    break
-                d.block_close = close
-                pos = close + 1
-                d.location = loc(first_start, pos)
-                last_done, last_done_end = d, pos
-                continue
-            # A comment right after `{` on the same line describes the block.
-            last_done, last_done_end = d, pos
-            stack.append(_Frame(d, d.block))  # type: ignore[arg-type]
-            continue
-        if kind == "close":
-            if words:
-                error(last_end, f'missing ";" after "{words[0]}" before "}}"')
-                d = Directive(words[0], words[1:], loc(first_start, last_end))
+                d = Directive(words[0], words[1:], loc(first_start, pos))
+                if d.name == "if":
+                    _strip_if_parens(d)
                 stack[-1].children.append(d)
                 words = []
-            if len(stack) == 1:
-                error(tok_start, 'unexpected "}" (no block is open)')
+                last_done, last_done_end = d, pos
                 continue
-            frame = stack.pop()
-            blk = frame.directive
-            assert blk is not None
-            blk.block_close = tok_start
-            blk.location = loc(blk.location.offset or 0, pos)
-            last_done, last_done_end = blk, pos
-            continue
-        # kind == "bad": an unterminated quote (everything else is a word char).
-        ch = m.group()
-        if ch in "\"'":
-            error(tok_start, f"unterminated quoted string starting with {ch}")
-            pos = end
-            break
-        error(tok_start, f"unexpected character {ch!r}")
+            if kind == "open":
+                if not words:
+                    error(tok_start, 'unexpected "{" (block without a directive name)')
+                    words, first_start = ["{"], tok_start
+                d = Directive(words[0], words[1:], loc(first_start, pos), block=[],
+                              block_open=tok_start)
+                if d.name == "if":
+                    _strip_if_parens(d)
+                stack[-1].children.append(d)
+                words = []
+                if d.name.endswith("_by_lua_block"):
+                    close = _lua_block_end(text, pos, end)
+                    if close == -1:
+                        error(tok_start, f'unbalanced braces: "{d.name}" block is not closed')
+                        d.location = loc(first_start, end)
+                        pos = end
+                        break
+                    d.block_close = close
+                    pos = close + 1
+                    d.location = loc(first_start, pos)
+                    last_done, last_done_end = d, pos
+                    scan_from = pos  # resume tokenising after the opaque Lua block
+                    break
+                # A comment right after `{` on the same line describes the block.
+                last_done, last_done_end = d, pos
+                stack.append(_Frame(d, d.block))  # type: ignore[arg-type]
+                continue
+            if kind == "close":
+                if words:
+                    error(last_end, f'missing ";" after "{words[0]}" before "}}"')
+                    d = Directive(words[0], words[1:], loc(first_start, last_end))
+                    stack[-1].children.append(d)
+                    words = []
+                if len(stack) == 1:
+                    error(tok_start, 'unexpected "}" (no block is open)')
+                    continue
+                frame = stack.pop()
+                blk = frame.directive
+                assert blk is not None
+                blk.block_close = tok_start
+                bl = blk.location
+                eline, ecol = advance(pos)
+                blk.location = Location(fname, bl.line, bl.column, eline, ecol, bl.offset, pos)
+                last_done, last_done_end = blk, pos
+                continue
+            # kind == "bad": an unterminated quote (everything else is a word char).
+            ch = m.group()
+            if ch in "\"'":
+                error(tok_start, f"unterminated quoted string starting with {ch}")
+                pos = end
+                break
+            error(tok_start, f"unexpected character {ch!r}")
     if words:
         error(last_end, f'missing ";" at end of file after "{words[0]}"')
         stack[-1].children.append(Directive(words[0], words[1:], loc(first_start, last_end)))
