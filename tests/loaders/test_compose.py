@@ -563,6 +563,6 @@ def test_include_env_file_sets_the_included_environment(tree) -> None:
         }
     )
     projects, errors = load(root)
-    assert [(e.kind, e.line) for e in errors] == [("include-missing", 5)]
+    assert errors == []  # a missing env_file is skipped: .env files are rarely committed
     assert projects[0].services["db"].image == "postgres:15"
     assert projects[0].services["cache"].image == "redis:7"

@@ -596,20 +596,10 @@ class _ComposeLoader:
         if key not in self.envs:
             process = dict(os.environ if self.env is None else self.env)
             merged: dict[str, str] = {}
-            for node, text in zip(files, paths, strict=False):
+            for text in paths:
                 path = Path(os.path.normpath(base_dir / text))
                 if not path.is_file():
-                    loc = node.location
-                    self.errors.append(
-                        LoadError(
-                            src.path,
-                            f"include env_file {text!r} not found",
-                            "include-missing",
-                            loc.line,
-                            loc.column,
-                        )
-                    )
-                    continue
+                    continue  # like a service env_file: usually not committed
                 res = self.reader.read(path, FileKind.ENV)
                 if isinstance(res, LoadError):
                     self.errors.append(res)
