@@ -239,7 +239,13 @@ NON_ROOT_IMAGE_RE = re.compile(
     r"cassandra|couchdb|neo4j|keycloak/keycloak|jboss/keycloak|confluentinc/[\w-]+|"
     r"clickhouse/clickhouse-server|clickhouse|yandex/clickhouse-server|mailhog/mailhog|"
     r"axllent/mailpit|jaegertracing/[\w-]+|otel/[\w-]+|chainguard/[\w-]+|distroless/[\w-]+|"
-    r"consul|hashicorp/consul|vault|hashicorp/vault|solr|gitea/gitea|adminer|dpage/pgadmin4"
+    r"consul|hashicorp/consul|vault|hashicorp/vault|solr|gitea/gitea|adminer|dpage/pgadmin4|"
+    r"valkey/valkey|linuxserver/[\w.-]+|mssql/server|sonatype/nexus3|mattermost/[\w-]+|"
+    r"n8nio/n8n|apache/superset|apache/airflow|emqx/emqx|emqx|eclipse-mosquitto|telegraf|"
+    r"kong|kong/kong-gateway|odoo|rocketchat/rocket\.chat|verdaccio/verdaccio|selenium/[\w-]+|"
+    r"nodered/node-red|frappe/[\w-]+|tootsuite/mastodon|mastodon/mastodon|twentycrm/twenty|"
+    r"goauthentik/[\w-]+|chocobozzz/peertube|pihole/pihole|itzg/minecraft-server|"
+    r"edoburu/pgbouncer"
     r")$"
 )
 
@@ -253,7 +259,15 @@ def image_drops_root(image: str) -> bool:
         "distroless" in ref.path or ref.path.startswith("chainguard")
     ):
         return bool(ref.tag and "nonroot" in ref.tag) or ref.registry == "cgr.dev"
-    return bool(NON_ROOT_IMAGE_RE.match(ref.path))
+    parts = ref.path.split("/")
+    # `mcr.microsoft.com/oss/bitnami/redis`: mirrors keep the upstream path at the end
+    return any(NON_ROOT_IMAGE_RE.match("/".join(parts[i:])) for i in range(len(parts)))
+
+
+def unresolved_image(image: str) -> bool:
+    """`image: ${REGISTRY}/app:${TAG}` with the variables unset: nothing to judge."""
+    ref = image.strip()
+    return not ref or ref.endswith(":") or ref.startswith((":", "/")) or "//" in ref or "$" in ref
 
 
 # ------------------------------------------------------------- what tools an image ships

@@ -8,7 +8,7 @@ from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.compose._util import service_data
-from infradoctor.rules.dockerfile._images import image_drops_root, is_root_user
+from infradoctor.rules.dockerfile._images import image_drops_root, is_root_user, unresolved_image
 
 
 class ContainerRunsAsRoot(Rule):
@@ -83,7 +83,7 @@ class ContainerRunsAsRoot(Rule):
                 continue
             if svc.build_context is not None or svc.build_dockerfile is not None:
                 continue  # built here: DKR001 judges the Dockerfile's USER
-            if not svc.image or image_drops_root(svc.image):
+            if not svc.image or unresolved_image(svc.image) or image_drops_root(svc.image):
                 continue
             yield self.finding(
                 svc.location,
