@@ -235,3 +235,21 @@ def test_config_outside_any_project_stays_unattached(tree: Tree) -> None:
     [cfg] = stack.nginx
     assert stack.project_for_nginx(cfg) is None
     assert only_project(stack).targets == []
+
+
+def test_specific_mount_beats_whole_context_copy(tree: Tree) -> None:
+    stack = load(tree, {
+        "docker-compose.yml": """\
+services:
+  frontend:
+    build: .
+  nginx:
+    image: nginx:1.27
+    volumes:
+      - ./nginx/conf.d:/etc/nginx/conf.d:ro
+""",
+        "Dockerfile": "FROM nginx:1.27-alpine\nCOPY . /usr/share/nginx/html\n",
+        "nginx/conf.d/site.conf": "server {\n    listen 80;\n    location / {\n"
+                                  "        proxy_pass http://frontend:80;\n    }\n}\n",
+    })
+    assert only_project(stack).nginx_service == {"nginx/conf.d/site.conf": "nginx"}

@@ -235,3 +235,15 @@ def test_expand_and_loopback() -> None:
 def _linked(svc: Service) -> Service:
     svc.listens = detect_listens(svc)
     return svc
+
+
+@pytest.mark.parametrize(("image", "ports"), [
+    ("postgres:16", {5432}), ("docker.io/library/postgres:16-alpine", {5432}),
+    ("postgis/postgis:16-3.4", {5432}), ("bitnami/redis:7.2", {6379}),
+    ("redis/redis-stack-server:7", {6379}), ("grafana/grafana-oss:11", {3000}),
+    ("ghcr.io/example/postgres-exporter:1", set()), ("oliver006/redis_exporter", set()),
+    ("mongo-express:1", {8081}), ("mongo:7", {27017}), ("redis-commander", set()),
+    ("rabbitmq:3-management", {5672, 15672}), ("php:8.3-fpm-alpine", {9000}),
+])
+def test_image_ports(image: str, ports: set[int]) -> None:
+    assert {p for p, _h, _k in facts(service(None, image=image))} == ports

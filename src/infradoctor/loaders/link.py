@@ -134,8 +134,9 @@ def _copy_sources(svc: Service) -> list[tuple[str, str]]:
 
 
 def _service_carries(stack: Stack, project: Project, svc: Service, cfg: NginxConfig) -> int:
-    """How strongly `svc` runs `cfg`: 2 = nginx-like service mounting/copying it,
-    1 = mount/copy into an nginx-looking path, 0 = no."""
+    """How strongly `svc` runs `cfg`: 3 = an nginx-like service mounts it or COPYs it by
+    path, 2 = another service mounts/copies it into an nginx-looking path, 1 = an
+    nginx-like service copies its whole build context (`COPY . .`), 0 = no."""
     files = [_abs(stack, f) for f in dict.fromkeys([cfg.root_file, *cfg.files])]
     nginxish = is_web_server_service(svc)
     best = 0
@@ -147,20 +148,20 @@ def _service_carries(stack: Stack, project: Project, svc: Service, cfg: NginxCon
             continue
         if any(_under(f, hp) for f in files):
             if nginxish:
-                return 2
+                return 3
             if "nginx" in m.target.lower() or "openresty" in m.target.lower():
-                best = max(best, 1)
+                best = max(best, 2)
     if svc.build_context is not None:
         ctx = _abs(stack, svc.build_context)
         for src, dest in _copy_sources(svc):
+            whole = src.rstrip("/") in (".", "")
             src_path = Path(os.path.normpath(ctx / src.rstrip("/*")))
-            if src in (".", "./") and not nginxish:
+            if not any(_under(f, src_path) for f in files):
                 continue
-            if any(_under(f, src_path) for f in files):
-                if nginxish:
-                    return 2
-                if "nginx" in dest.lower():
-                    best = max(best, 1)
+            if nginxish:
+                best = max(best, 1 if whole else 3)
+            elif not whole and "nginx" in dest.lower():
+                best = max(best, 2)
     return best
 
 

@@ -645,23 +645,42 @@ def detect_healthcheck(service: Service, env: Mapping[str, str]) -> list[Found]:
     return out
 
 
+NOT_THE_SERVER_RE = re.compile(r"(exporter|backup|admin|insight|commander|dump|operator|"
+                               r"[-_]cli$|[-_]ui$|[-_]web$|[-_]gui$)")
+
+
+def image_repository(image: str) -> str:
+    """`registry:5000/library/postgres:16@sha256:..` -> `postgres`; keeps `org/name`."""
+    ref = image.split("@", 1)[0]
+    parts = ref.split("/")
+    if ":" in parts[-1]:
+        parts[-1] = parts[-1].rsplit(":", 1)[0]
+    if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
+        parts = parts[1:]
+    if parts and parts[0] == "library":
+        parts = parts[1:]
+    return "/".join(parts)
+
+
 def image_ports(service: Service) -> tuple[tuple[int, ...], bool] | None:
     """Ports of a well-known image (and whether it is a configurable web server)."""
     image = service.image_name
     if not image:
         return None
-    repo = image.split("@", 1)[0]
-    if ":" in repo.rsplit("/", 1)[-1]:
-        repo = repo.rsplit(":", 1)[0]
-    tag = image.split("@", 1)[0].rsplit(":", 1)[-1] if ":" in image.rsplit("/", 1)[-1] else ""
-    if repo.endswith("/php") or repo == "php" or repo.endswith("library/php"):
-        return ((9000,), False) if "fpm" in tag else None
+    repo = image_repository(image)
     last = repo.rsplit("/", 1)[-1]
+    tag = image.split("@", 1)[0].rsplit("/", 1)[-1]
+    tag = tag.rsplit(":", 1)[1] if ":" in tag else ""
+    if last == "php":
+        return ((9000,), False) if "fpm" in tag else None
     for needle, ports, weak in WELL_KNOWN_IMAGES:
         if "/" in needle:
-            if repo.endswith(needle) or repo == needle:
+            if repo == needle or repo.startswith(needle + "-"):
                 return ports, weak
-        elif last == needle or last.startswith(needle + "-") or last.endswith("-" + needle) or (
+            continue
+        if NOT_THE_SERVER_RE.search(last) and needle not in ("mongo-express",):
+            continue
+        if last == needle or last.startswith(needle + "-") or last.endswith("-" + needle) or (
                 last.startswith(needle) and needle in ("postgres", "mongo", "redis")):
             return ports, weak
     return None
