@@ -11,6 +11,7 @@ from infradoctor.rules.dockerfile._images import (
     effective_user,
     external_base,
     image_drops_root,
+    is_build_context_name,
     is_root_user,
     services_building,
 )
@@ -102,7 +103,9 @@ class DockerfileRunsAsRoot(Rule):
                 )
                 continue
             base = external_base(df)
-            if base is None or (base.lower() != "scratch" and image_drops_root(base)):
+            if base is None or is_build_context_name(base):
+                continue
+            if base.lower() != "scratch" and image_drops_root(base):
                 continue
             consumers = services_building(stack, df)
             if consumers and all(s.user and not is_root_user(s.user) for s in consumers):

@@ -253,7 +253,7 @@ NON_ROOT_IMAGE_RE = re.compile(
 def image_drops_root(image: str) -> bool:
     """Well-known images that run their process as a non-root user by themselves."""
     ref = parse_image(image)
-    if ref.tag and ("nonroot" in ref.tag or "rootless" in ref.tag):
+    if ref.tag and any(w in ref.tag for w in ("nonroot", "rootless", "chiseled")):
         return True
     if ref.registry in ("cgr.dev", "gcr.io") and (
         "distroless" in ref.path or ref.path.startswith("chainguard")
