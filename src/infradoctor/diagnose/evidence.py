@@ -4,7 +4,9 @@
 Layout (all paths are posix, relative to the bundle root):
 
     manifest.json              {"format": 1, "created", "host", "since", "tool_version",
-                                "collectors": [{"name","status","error","seconds"}]}
+                                "collectors": [{"name","status","error","seconds"}],
+                                "utc_offset": seconds east of UTC of the host's local
+                                time (error.log times are local; set by the CLI)}
     nginx/config.txt           `nginx -T` output (or concatenated config files)
     nginx/test.json            {"ok": bool, "output": str}
     nginx/process.json         {"running": bool, "pids": [...], "conf": str|None,
