@@ -230,6 +230,27 @@ def test_interpolation_with_dotenv_and_env_file() -> None:
     assert "REQUIRED_TAG" in err.message
 
 
+def test_required_variables_are_not_errors_when_env_is_the_shell(monkeypatch) -> None:
+    monkeypatch.delenv("REQUIRED_TAG", raising=False)
+    monkeypatch.setenv("TAG", "from-shell")
+    reader = SourceReader(FIXTURES / "interpolation")
+    src = reader.read(FIXTURES / "interpolation" / "compose.yaml", FileKind.COMPOSE)
+    assert isinstance(src, SourceFile)
+    projects, errors = load_compose_projects([src], reader, env=None)
+    assert errors == []
+    assert projects[0].services["broken"].image == "example/broken:"
+    assert projects[0].services["web"].image == "example/web:from-shell"
+
+
+def test_malformed_interpolation_is_always_an_error(tree) -> None:
+    root = tree({"compose.yaml": "services:\n  web:\n    image: x:${TAG\n"})
+    reader = SourceReader(root)
+    src = reader.read(root / "compose.yaml", FileKind.COMPOSE)
+    assert isinstance(src, SourceFile)
+    _, errors = load_compose_projects([src], reader, env=None)
+    assert [(e.kind, e.line) for e in errors] == [("interpolation", 3)]
+
+
 def test_process_environment_wins_over_dotenv() -> None:
     projects, errors = load(FIXTURES / "interpolation", env={"TAG": "9.9", "REQUIRED_TAG": "ok"})
     assert errors == []

@@ -20,6 +20,12 @@ Choices a linter has to make differently from `docker compose up`:
   the file that set them, which is what compose does for `extends` and `include` and the
   same as compose for files in the project directory.
 * A missing `env_file` is skipped silently: `.env` files are usually not committed.
+* `${VAR:?message}` with VAR unset is a LoadError kind "interpolation" only when the caller
+  passed `env` explicitly (it vouches for the environment being the deployment's). With
+  `env=None` the linter runs in whatever shell it was started from, where deployment
+  secrets are rightly absent (`${DB_PASSWORD:?}` is what we advise instead of literals),
+  so the variable becomes "" as an unset `${VAR}` does. Malformed `${...}` is always an
+  error.
 """
 
 from __future__ import annotations
@@ -582,7 +588,7 @@ class _ComposeLoader:
         done = self.interpolated.get(key)
         if done is None:
             env = self.envs[env_key] if env_key else self.project_env(project_dir)
-            done = interpolate_tree(root, env, self.errors)
+            done = interpolate_tree(root, env, self.errors, report_required=self.env is not None)
             self.interpolated[key] = done
         return done
 

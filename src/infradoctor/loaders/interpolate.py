@@ -31,6 +31,7 @@ class Interpolation:
     text: str
     errors: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # unset variables used without default
+    required: list[str] = field(default_factory=list)  # `${VAR:?}` vars that were missing
 
 
 def escape(text: str) -> str:
@@ -157,6 +158,7 @@ def _braced(
         missing = not non_empty if op == ":?" else not is_set
         if missing:
             message = _expand(word, lookup, result, level + 1)
+            result.required.append(name)
             result.errors.append(
                 f"required variable {name} is missing a value" + (f": {message}" if message else "")
             )
@@ -177,10 +179,14 @@ def interpolate_tree(
     env: Mapping[str, str] | Lookup,
     errors: list[LoadError],
     missing: set[str] | None = None,
+    *,
+    report_required: bool = True,
 ) -> PNode:
     """A copy of `node` with every string scalar value interpolated (keys are left alone,
     as compose does). Shared (aliased) nodes stay shared. Errors are appended to `errors`
-    as LoadError kind "interpolation" at the value's file and line."""
+    as LoadError kind "interpolation" at the value's file and line; with
+    `report_required=False` a missing `${VAR:?}` variable just becomes "" (and is added
+    to `missing`) instead of being an error."""
     lookup = _as_lookup(env)
     memo: dict[int, PNode] = {}
 
@@ -194,10 +200,13 @@ def interpolate_tree(
                 res = Interpolation("")
                 res.text = _expand(n.scalar, lookup, res, 0)
                 for msg in res.errors:
+                    if not report_required and msg.startswith("required variable "):
+                        continue
                     loc = n.location
                     errors.append(LoadError(loc.file, msg, "interpolation", loc.line, loc.column))
                 if missing is not None:
                     missing.update(res.missing)
+                    missing.update(res.required)
                 new = PNode(
                     "scalar", n.location, tag=n.tag, scalar=res.text, raw=n.raw, style=n.style
                 )
