@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from infradoctor.findings import Finding, Severity
-from infradoctor.model.stack import Project, Service, Stack
+from infradoctor.model.stack import Dockerfile, Project, Service, Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.compose._util import one_shot_reason, project_of
-from infradoctor.rules.dockerfile._images import chain_last, services_building
+from infradoctor.rules.dockerfile._images import chain_last, command_ports, services_building
 
 
 def is_proxied(project: Project | None, svc: Service) -> bool:
@@ -19,6 +19,11 @@ def is_depended_on(project: Project | None, svc: Service) -> bool:
     return project is not None and any(
         d.service == svc.name for o in project.services.values() for d in o.depends_on
     )
+
+
+def start_command_text(df: Dockerfile) -> str:
+    parts = [chain_last(df, "ENTRYPOINT"), chain_last(df, "CMD")]
+    return " ".join(" ".join(i.exec_form) if i.exec_form else i.value for i in parts if i)
 
 
 class DockerfileHealthcheckMissing(Rule):
@@ -87,11 +92,18 @@ class DockerfileHealthcheckMissing(Rule):
         ),
     )
 
+    @staticmethod
+    def _port(df: Dockerfile, listen_ports: list[int]) -> dict[str, int]:
+        """The port a HEALTHCHECK template should probe (for the fixer), when known."""
+        ports = command_ports(start_command_text(df)) or listen_ports
+        return {"port": ports[0]} if ports else {}
+
     def check(self, stack: Stack) -> Iterator[Finding]:
         for path, df in stack.dockerfiles.items():
             if df.final is None or chain_last(df, "HEALTHCHECK") is not None:
                 continue
             names: list[str] = []
+            ports: list[int] = []
             for svc in services_building(stack, df):
                 project = project_of(stack, svc)
                 if svc.healthcheck is not None or one_shot_reason(svc, project):
@@ -100,6 +112,7 @@ class DockerfileHealthcheckMissing(Rule):
                     continue
                 if svc.name not in names:
                     names.append(svc.name)
+                    ports.extend(sorted(svc.listen_ports))
             if not names:
                 continue
             services = ", ".join(f"'{n}'" for n in names)
@@ -109,5 +122,5 @@ class DockerfileHealthcheckMissing(Rule):
                 "compose healthcheck: Docker reports them healthy as long as the process "
                 "exists, even when it is stuck",
                 subject=path,
-                data={"dockerfile": path, "services": names},
+                data={"dockerfile": path, "services": names, **self._port(df, ports)},
             )
