@@ -153,3 +153,10 @@ def test_at_walks_keys_and_indexes() -> None:
     assert root.at("services", "web", "ports", 5) is None
     assert root.at("services", "nope", "ports") is None
     assert root.at() is root
+
+
+def test_control_characters_are_a_parse_error_with_line() -> None:
+    root, errors = load("a: 1\nb: x\x07y\n")
+    assert root is None
+    assert (errors[0].kind, errors[0].line, errors[0].column) == ("parse-error", 2, 5)
+    assert "#x0007" in errors[0].message

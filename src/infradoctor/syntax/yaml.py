@@ -405,6 +405,16 @@ def _mark_error(src: SourceFile, exc: yaml.YAMLError) -> LoadError:
                 src.path, f"invalid YAML: {problem}", "parse-error", mark.line + 1, mark.column + 1
             )
         return LoadError(src.path, f"invalid YAML: {problem}", "parse-error")
+    if isinstance(exc, yaml.reader.ReaderError):
+        line, col = src.position_of(min(max(exc.position, 0), len(src.text)))
+        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        return LoadError(
+            src.path,
+            f"invalid YAML: {exc.reason} (character #x{ord(char):04x})",
+            "parse-error",
+            line,
+            col,
+        )
     return LoadError(src.path, f"invalid YAML: {exc}", "parse-error")
 
 
