@@ -19,38 +19,83 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 MB = 1024 * 1024
 IPS = [f"172.18.0.{n}" for n in range(2, 40)]
-PATHS = ["/api/items", "/api/cart", "/login", "/static/app.js", "/api/report?month=2026-08",
-         "/ws", "/healthz", "/api/search?q=lamp"]
-ERROR_MIX: list[tuple[float, tuple[str, str]]] = [(w, (lvl, msg)) for w, lvl, msg in [
-    (0.28, "error", "connect() failed (111: Connection refused) while connecting to upstream"),
-    (0.12, "error", "upstream timed out (110: Connection timed out) while reading response "
-                    "header from upstream"),
-    (0.03, "error", "upstream timed out (110: Operation timed out) while connecting to upstream"),
-    (0.08, "error", "upstream prematurely closed connection while reading response header from "
-                    "upstream"),
-    (0.04, "error", "recv() failed (104: Connection reset by peer) while reading response "
-                    "header from upstream"),
-    (0.04, "error", "no live upstreams while connecting to upstream"),
-    (0.02, "error", "connect() failed (113: No route to host) while connecting to upstream"),
-    (0.02, "crit", 'pwritev() "/var/cache/nginx/proxy_temp/4/27/0000012274" failed (28: No '
-                   "space left on device) while reading upstream"),
-    (0.01, "error", "upstream sent too big header while reading response header from upstream"),
-    (0.10, "warn", "an upstream response is buffered to a temporary file "
-                   "/var/cache/nginx/proxy_temp/7/01/0000000717 while reading upstream"),
-    (0.12, "info", "client prematurely closed connection while reading upstream"),
-    (0.06, "error", 'limiting requests, excess: 20.340 by zone "api"'),
-    (0.03, "warn", "upstream server temporarily disabled while connecting to upstream"),
-    (0.05, "notice", "signal process started"),
-]]
-STATUS_MIX = [(0.78, 200), (0.05, 304), (0.04, 404), (0.06, 502), (0.04, 504), (0.02, 499),
-              (0.01, 500)]
+PATHS = [
+    "/api/items",
+    "/api/cart",
+    "/login",
+    "/static/app.js",
+    "/api/report?month=2026-08",
+    "/ws",
+    "/healthz",
+    "/api/search?q=lamp",
+]
+ERROR_MIX: list[tuple[float, tuple[str, str]]] = [
+    (w, (lvl, msg))
+    for w, lvl, msg in [
+        (0.28, "error", "connect() failed (111: Connection refused) while connecting to upstream"),
+        (
+            0.12,
+            "error",
+            "upstream timed out (110: Connection timed out) while reading response "
+            "header from upstream",
+        ),
+        (
+            0.03,
+            "error",
+            "upstream timed out (110: Operation timed out) while connecting to upstream",
+        ),
+        (
+            0.08,
+            "error",
+            "upstream prematurely closed connection while reading response header from upstream",
+        ),
+        (
+            0.04,
+            "error",
+            "recv() failed (104: Connection reset by peer) while reading response "
+            "header from upstream",
+        ),
+        (0.04, "error", "no live upstreams while connecting to upstream"),
+        (0.02, "error", "connect() failed (113: No route to host) while connecting to upstream"),
+        (
+            0.02,
+            "crit",
+            'pwritev() "/var/cache/nginx/proxy_temp/4/27/0000012274" failed (28: No '
+            "space left on device) while reading upstream",
+        ),
+        (0.01, "error", "upstream sent too big header while reading response header from upstream"),
+        (
+            0.10,
+            "warn",
+            "an upstream response is buffered to a temporary file "
+            "/var/cache/nginx/proxy_temp/7/01/0000000717 while reading upstream",
+        ),
+        (0.12, "info", "client prematurely closed connection while reading upstream"),
+        (0.06, "error", 'limiting requests, excess: 20.340 by zone "api"'),
+        (0.03, "warn", "upstream server temporarily disabled while connecting to upstream"),
+        (0.05, "notice", "signal process started"),
+    ]
+]
+STATUS_MIX = [
+    (0.78, 200),
+    (0.05, 304),
+    (0.04, 404),
+    (0.06, 502),
+    (0.04, 504),
+    (0.02, 499),
+    (0.01, 500),
+]
 
 
-def _pick(mix: list[tuple[float, object]], r: float) -> object:
+def _pick(mix: Sequence[tuple[float, T]], r: float) -> T:
     acc = 0.0
     for weight, value in mix:
         acc += weight
@@ -69,7 +114,7 @@ def write_error_log(path: Path, size: int, seed: int = 1) -> int:
         while written < size:
             batch = []
             for _ in range(2000):
-                level, msg = _pick(ERROR_MIX, rnd.random())  # type: ignore[misc]
+                level, msg = _pick(ERROR_MIX, rnd.random())
                 conn += rnd.randint(1, 7)
                 t += rnd.random() < 0.05
                 stamp = time.strftime("%Y/%m/%d %H:%M:%S", time.gmtime(t))
@@ -83,7 +128,8 @@ def write_error_log(path: Path, size: int, seed: int = 1) -> int:
                     f"{stamp} [{level}] {rnd.randint(20, 40)}#{rnd.randint(20, 40)}: *{conn} "
                     f"{msg}, client: 203.0.113.{rnd.randint(1, 254)}, server: shop.example.com, "
                     f'request: "GET {path_} HTTP/1.1", upstream: "{up}{path_}", '
-                    f'host: "shop.example.com"\n')
+                    f'host: "shop.example.com"\n'
+                )
             chunk = "".join(batch)
             fh.write(chunk)
             written += len(chunk)
@@ -108,7 +154,8 @@ def write_access_log(path: Path, size: int, seed: int = 2) -> int:
                     f'203.0.113.{rnd.randint(1, 254)} - - [{stamp}] "GET {rnd.choice(PATHS)} '
                     f'HTTP/1.1" {status} {rnd.randint(0, 90000)} "https://shop.example.com/" '
                     f'"Mozilla/5.0 (X11; Linux x86_64)" upstream_addr={ip}:8000 '
-                    f"upstream_status={ustatus} rt={rnd.random():.3f}\n")
+                    f"upstream_status={ustatus} rt={rnd.random():.3f}\n"
+                )
             chunk = "".join(batch)
             fh.write(chunk)
             written += len(chunk)
@@ -131,8 +178,12 @@ def time_grep(path: Path) -> tuple[float | None, int | None]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--size-mb", type=float, default=1024.0,
-                    help="total size of the two logs in MB (default 1024)")
+    ap.add_argument(
+        "--size-mb",
+        type=float,
+        default=1024.0,
+        help="total size of the two logs in MB (default 1024)",
+    )
     ap.add_argument("--keep", metavar="DIR", help="write the logs here and keep them")
     args = ap.parse_args(argv)
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
@@ -146,32 +197,51 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         err_lines = write_error_log(err_path, half)
         acc_lines = write_access_log(acc_path, half)
-        print(f"generated {(err_path.stat().st_size + acc_path.stat().st_size) / MB:.1f} MB "
-              f"({err_lines} error.log + {acc_lines} access.log lines) in "
-              f"{time.perf_counter() - t0:.1f}s under {tmp}")
+        print(
+            f"generated {(err_path.stat().st_size + acc_path.stat().st_size) / MB:.1f} MB "
+            f"({err_lines} error.log + {acc_lines} access.log lines) in "
+            f"{time.perf_counter() - t0:.1f}s under {tmp}"
+        )
         rows = []
         start = time.perf_counter()
         es = errorlog.summarize_file(err_path)
         e_sec = time.perf_counter() - start
-        rows.append(("error.log", err_path, e_sec, f"{es.failures} failures, "
-                     f"{len(es.peers)} peers, {es.failed_requests} requests"))
+        rows.append(
+            (
+                "error.log",
+                err_path,
+                e_sec,
+                f"{es.failures} failures, {len(es.peers)} peers, {es.failed_requests} requests",
+            )
+        )
         start = time.perf_counter()
         acs = accesslog.summarize_file(acc_path)
         a_sec = time.perf_counter() - start
-        rows.append(("access.log", acc_path, a_sec, f"{acs.parsed} requests, "
-                     f"{acs.count(502)} x502, {acs.count(504)} x504"))
-        print(f"{'file':<11} {'MB':>8} {'classify s':>11} {'MB/s':>8} {'grep -c s':>10} "
-              f"{'grep MB/s':>10}  result")
+        rows.append(
+            (
+                "access.log",
+                acc_path,
+                a_sec,
+                f"{acs.parsed} requests, {acs.count(502)} x502, {acs.count(504)} x504",
+            )
+        )
+        print(
+            f"{'file':<11} {'MB':>8} {'classify s':>11} {'MB/s':>8} {'grep -c s':>10} "
+            f"{'grep MB/s':>10}  result"
+        )
         total_mb = total_s = 0.0
         for name, path, seconds, what in rows:
             size_mb = path.stat().st_size / MB
             g_sec, g_count = time_grep(path)
             total_mb += size_mb
             total_s += seconds
-            grep_cols = (f"{g_sec:>10.2f} {size_mb / g_sec:>10.1f}" if g_sec
-                         else f"{'n/a':>10} {'n/a':>10}")
-            print(f"{name:<11} {size_mb:>8.1f} {seconds:>11.2f} {size_mb / seconds:>8.1f} "
-                  f"{grep_cols}  {what}; grep count {g_count}")
+            grep_cols = (
+                f"{g_sec:>10.2f} {size_mb / g_sec:>10.1f}" if g_sec else f"{'n/a':>10} {'n/a':>10}"
+            )
+            print(
+                f"{name:<11} {size_mb:>8.1f} {seconds:>11.2f} {size_mb / seconds:>8.1f} "
+                f"{grep_cols}  {what}; grep count {g_count}"
+            )
         print(f"{'total':<11} {total_mb:>8.1f} {total_s:>11.2f} {total_mb / total_s:>8.1f}")
     finally:
         if not args.keep:

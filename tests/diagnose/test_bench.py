@@ -10,11 +10,18 @@ from tests.conftest import REPO
 
 
 def test_bench_prints_throughput_next_to_grep() -> None:
-    out = subprocess.run([sys.executable, str(REPO / "bench" / "diagnose_logs.py"),
-                          "--size-mb", "5"], capture_output=True, text=True, timeout=300,
-                         check=True).stdout
-    rows = {ln.split()[0]: ln.split() for ln in out.splitlines()
-            if ln.startswith(("error.log", "access.log", "total"))}
+    out = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "diagnose_logs.py"), "--size-mb", "5"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    ).stdout
+    rows = {
+        ln.split()[0]: ln.split()
+        for ln in out.splitlines()
+        if ln.startswith(("error.log", "access.log", "total"))
+    }
     assert set(rows) == {"error.log", "access.log", "total"}, out
     for name in ("error.log", "access.log"):
         size_mb, seconds, mbps = (float(x) for x in rows[name][1:4])

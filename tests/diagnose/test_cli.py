@@ -20,16 +20,22 @@ UP = "http://172.18.0.5:8000/api/items"
 
 
 def problem_bundle() -> Any:
-    lines = [err(i, i, "connect() failed (111: Connection refused) while connecting to "
-                 "upstream", UP) for i in range(1, 4)]
+    lines = [
+        err(i, i, "connect() failed (111: Connection refused) while connecting to upstream", UP)
+        for i in range(1, 4)
+    ]
     app = container("shop-app-1", "172.18.0.5", service="app")
-    b = bundle(error_log=lines, containers=[app],
-               listening={"shop-app-1": [{"proto": "tcp", "address": "127.0.0.1",
-                                          "port": 8000}]},
-               extra={"files/docker-compose.yml": "services:\n  app:\n    image: shop/app:1.4\n"
-                                                  "    command: uvicorn main:app --port 8000\n",
-                      "files/nginx/shop.conf": "server { listen 80; location / { proxy_pass "
-                                               "http://app:8000; } }\n"})
+    b = bundle(
+        error_log=lines,
+        containers=[app],
+        listening={"shop-app-1": [{"proto": "tcp", "address": "127.0.0.1", "port": 8000}]},
+        extra={
+            "files/docker-compose.yml": "services:\n  app:\n    image: shop/app:1.4\n"
+            "    command: uvicorn main:app --port 8000\n",
+            "files/nginx/shop.conf": "server { listen 80; location / { proxy_pass "
+            "http://app:8000; } }\n",
+        },
+    )
     return b
 
 
@@ -38,8 +44,9 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
     return code, capsys.readouterr().out
 
 
-def test_from_round_trip_tar_and_directory(tmp_path: Path,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_from_round_trip_tar_and_directory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     b = problem_bundle()
     expected = json.loads(render(analyze(b), "json"))["diagnoses"]
     archive = tmp_path / "evidence.tar.gz"
@@ -73,17 +80,18 @@ def test_output_file_and_formats(tmp_path: Path, capsys: pytest.CaptureFixture[s
     archive = tmp_path / "b.tar.gz"
     problem_bundle().save(archive)
     report = tmp_path / "incident.md"
-    code, out = run(["diagnose", "--from", str(archive), "--format", "markdown", "-o",
-                     str(report)], capsys)
+    code, out = run(
+        ["diagnose", "--from", str(archive), "--format", "markdown", "-o", str(report)], capsys
+    )
     assert code == 1 and out == ""
     assert report.read_text().startswith("# Incident on web-1:")
     code, out = run(["diagnose", "--from", str(archive)], capsys)
     assert "listening-on-loopback" in out and "\x1b[" not in out
 
 
-def test_live_diagnose_and_bundle_use_the_collector(tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_live_diagnose_and_bundle_use_the_collector(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     seen: list[Any] = []
 
     def fake_collect(opts: collect.CollectOptions) -> Any:
@@ -91,9 +99,26 @@ def test_live_diagnose_and_bundle_use_the_collector(tmp_path: Path,
         return problem_bundle()
 
     monkeypatch.setattr(collect, "collect_bundle", fake_collect)
-    code, out = run(["diagnose", str(tmp_path), "--since", "2h", "--no-probe", "--timeout", "3",
-                     "--error-log", "/var/log/nginx/a.log", "--error-log", "/tmp/b.log",
-                     "--docker-host", "tcp://127.0.0.1:2375", "--format", "json"], capsys)
+    code, out = run(
+        [
+            "diagnose",
+            str(tmp_path),
+            "--since",
+            "2h",
+            "--no-probe",
+            "--timeout",
+            "3",
+            "--error-log",
+            "/var/log/nginx/a.log",
+            "--error-log",
+            "/tmp/b.log",
+            "--docker-host",
+            "tcp://127.0.0.1:2375",
+            "--format",
+            "json",
+        ],
+        capsys,
+    )
     assert code == 1 and json.loads(out)["diagnoses"][0]["cause"] == "listening-on-loopback"
     opts = seen[0]
     assert opts.since_seconds == 7200 and opts.probe is False and opts.timeout == 3

@@ -38,50 +38,75 @@ SECRETS = {
     "query-token": "QueryTok-7788",
     "aws": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
 }
-PEM = ("-----BEGIN RSA PRIVATE KEY-----\n" + SECRETS["pem-body"] + "\nAbCdEf0123456789\n"
-       "-----END RSA PRIVATE KEY-----")
+PEM = (
+    "-----BEGIN RSA PRIVATE KEY-----\n" + SECRETS["pem-body"] + "\nAbCdEf0123456789\n"
+    "-----END RSA PRIVATE KEY-----"
+)
 
 
 def planted_bundle() -> Bundle:
-    env = [f"POSTGRES_PASSWORD={SECRETS['env-password']}",
-           f"DJANGO_SECRET_KEY={SECRETS['env-secret']}",
-           f"STRIPE_API_KEY={SECRETS['env-api-key']}",
-           f"DATABASE_URL=postgres://shop:{SECRETS['url-password']}@db:5432/shop",
-           f"SENTRY_DSN=https://{SECRETS['dsn-password']}@sentry.example.com/4",
-           f"TELEGRAM_TOKEN={BOT}",
-           f"AWS_SECRET_ACCESS_KEY={SECRETS['aws']}",
-           "PATH=/usr/local/bin:/usr/bin", "APP_PORT=8000"]
-    app = container("shop-app-1", "", status="exited", exit_code=1, restarts=5,
-                    service="app", env=env)
+    env = [
+        f"POSTGRES_PASSWORD={SECRETS['env-password']}",
+        f"DJANGO_SECRET_KEY={SECRETS['env-secret']}",
+        f"STRIPE_API_KEY={SECRETS['env-api-key']}",
+        f"DATABASE_URL=postgres://shop:{SECRETS['url-password']}@db:5432/shop",
+        f"SENTRY_DSN=https://{SECRETS['dsn-password']}@sentry.example.com/4",
+        f"TELEGRAM_TOKEN={BOT}",
+        f"AWS_SECRET_ACCESS_KEY={SECRETS['aws']}",
+        "PATH=/usr/local/bin:/usr/bin",
+        "APP_PORT=8000",
+    ]
+    app = container(
+        "shop-app-1", "", status="exited", exit_code=1, restarts=5, service="app", env=env
+    )
     app["State"]["Status"] = "restarting"
-    app["Config"]["Cmd"] = ["gunicorn", "--password", SECRETS["cmd-password"],
-                            f"--db=mysql://root:{SECRETS['url-password']}@db/x"]
-    app["Config"]["Labels"]["traefik.http.middlewares.auth.basicauth.users"] = \
+    app["Config"]["Cmd"] = [
+        "gunicorn",
+        "--password",
+        SECRETS["cmd-password"],
+        f"--db=mysql://root:{SECRETS['url-password']}@db/x",
+    ]
+    app["Config"]["Labels"]["traefik.http.middlewares.auth.basicauth.users"] = (
         f"admin:{SECRETS['basic']}"
-    logs = "\n".join([
-        f"2026-08-21T10:00:00Z DEBUG GET /me headers: Authorization: Bearer {SECRETS['bearer']}",
-        f"2026-08-21T10:00:00Z DEBUG Cookie: {SECRETS['cookie']}",
-        f"2026-08-21T10:00:01Z INFO polling https://api.telegram.org/bot{BOT}/getUpdates",
-        f"2026-08-21T10:00:01Z ERROR cannot connect to redis://:{SECRETS['url-password']}@redis:6379/0",
-        f"2026-08-21T10:00:02Z loaded key {PEM}",
-        f"2026-08-21T10:00:02Z config {{\"password\": \"{SECRETS['env-password']}\", "
-        f"\"Authorization\": \"Basic {SECRETS['basic']}\"}}",
-        "2026-08-21T10:00:03Z FATAL exiting",
-    ])
+    )
+    logs = "\n".join(
+        [
+            f"2026-08-21T10:00:00Z DEBUG GET /me headers: Authorization: Bearer {SECRETS['bearer']}",
+            f"2026-08-21T10:00:00Z DEBUG Cookie: {SECRETS['cookie']}",
+            f"2026-08-21T10:00:01Z INFO polling https://api.telegram.org/bot{BOT}/getUpdates",
+            f"2026-08-21T10:00:01Z ERROR cannot connect to redis://:{SECRETS['url-password']}@redis:6379/0",
+            f"2026-08-21T10:00:02Z loaded key {PEM}",
+            f'2026-08-21T10:00:02Z config {{"password": "{SECRETS["env-password"]}", '
+            f'"Authorization": "Basic {SECRETS["basic"]}"}}',
+            "2026-08-21T10:00:03Z FATAL exiting",
+        ]
+    )
     config = NGINX_CONF.replace(
         "proxy_read_timeout 30s;",
         f'proxy_read_timeout 30s;\n        proxy_set_header Authorization "Bearer '
-        f'{SECRETS["bearer"]}";\n        proxy_set_header Cookie {SECRETS["cookie"]};')
-    error_log = [err(i, i, "connect() failed (111: Connection refused) while connecting to "
-                     "upstream", "http://172.18.0.5:8000/api/items",
-                     request=f"GET /api/items?token={SECRETS['query-token']}&page=2 HTTP/1.1")
-                 for i in range(1, 4)]
-    b = bundle(error_log=error_log, containers=[app], container_logs={"shop-app-1": logs},
-               config=config,
-               extra={"files/docker-compose.yml":
-                      f"services:\n  app:\n    environment:\n      POSTGRES_PASSWORD: "
-                      f"{SECRETS['env-password']}\n      BOT_TOKEN: \"{BOT}\"\n",
-                      "files/.env": f"DJANGO_SECRET_KEY={SECRETS['env-secret']}\n"})
+        f'{SECRETS["bearer"]}";\n        proxy_set_header Cookie {SECRETS["cookie"]};',
+    )
+    error_log = [
+        err(
+            i,
+            i,
+            "connect() failed (111: Connection refused) while connecting to upstream",
+            "http://172.18.0.5:8000/api/items",
+            request=f"GET /api/items?token={SECRETS['query-token']}&page=2 HTTP/1.1",
+        )
+        for i in range(1, 4)
+    ]
+    b = bundle(
+        error_log=error_log,
+        containers=[app],
+        container_logs={"shop-app-1": logs},
+        config=config,
+        extra={
+            "files/docker-compose.yml": f"services:\n  app:\n    environment:\n      POSTGRES_PASSWORD: "
+            f'{SECRETS["env-password"]}\n      BOT_TOKEN: "{BOT}"\n',
+            "files/.env": f"DJANGO_SECRET_KEY={SECRETS['env-secret']}\n",
+        },
+    )
     b.collectors[0].error = f"nginx -T failed: auth https://u:{SECRETS['url-password']}@x/"
     b.meta["note"] = f"token={SECRETS['query-token']}"
     return b
@@ -112,8 +137,9 @@ def test_planted_secrets_never_reach_bundle_or_outputs(tmp_path: Path) -> None:
     assert "db:5432" in b"".join(loaded.files.values()).decode()
 
 
-def test_unredacted_bundle_is_redacted_on_load_by_cli(tmp_path: Path,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_unredacted_bundle_is_redacted_on_load_by_cli(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     b = planted_bundle()  # saved WITHOUT redaction (e.g. hand-made by someone else)
     archive = tmp_path / "raw.tar.gz"
     b.save(archive)
@@ -135,39 +161,54 @@ def test_bot_token_fingerprint_is_kept_for_correlation() -> None:
     assert env[0] == env[1].replace("OTHER_TOKEN", "TG")
 
 
-@pytest.mark.parametrize(("text", "keep"), [
-    ('upstream: "http://172.18.0.5:8000/x", host: "shop.example.com"', None),
-    ("ssl_certificate_key /etc/ssl/private/key.pem;", None),
-    ("ssl_session_cache shared:SSL:10m;", None),
-    ("listen 127.0.0.1:8080;", None),
-    ("KeyError: 'user_id'", None),
-    ("PATH=/usr/bin", None),
-    ("proxy_set_header Authorization $http_authorization;", None),
-    ("POSTGRES_HOST=db", None),
-])
+@pytest.mark.parametrize(
+    ("text", "keep"),
+    [
+        ('upstream: "http://172.18.0.5:8000/x", host: "shop.example.com"', None),
+        ("ssl_certificate_key /etc/ssl/private/key.pem;", None),
+        ("ssl_session_cache shared:SSL:10m;", None),
+        ("listen 127.0.0.1:8080;", None),
+        ("KeyError: 'user_id'", None),
+        ("PATH=/usr/bin", None),
+        ("proxy_set_header Authorization $http_authorization;", None),
+        ("POSTGRES_HOST=db", None),
+    ],
+)
 def test_innocent_text_is_kept(text: str, keep: None) -> None:
     assert redact_text(text) == text
 
 
-@pytest.mark.parametrize(("text", "secret"), [
-    ("password=hunter2 host=db user=app", "hunter2"),
-    ("  POSTGRES_PASSWORD: 'hunter2'", "hunter2"),
-    ('{"api_key": "abcdef123456"}', "abcdef123456"),
-    ("Set-Cookie: sid=abc123xyz; Path=/; HttpOnly", "abc123xyz"),
-    ("Proxy-Authorization: Basic dXNlcjpwYXNz", "dXNlcjpwYXNz"),
-    ("amqp://guest:guestpw@rabbit:5672/", "guestpw"),
-    ("https://example.com/cb?access_token=tok123456&x=1", "tok123456"),
-    ("curl -H 'Authorization: Bearer abc.def.ghi123'", "abc.def.ghi123"),
-    ("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk\n", "b3BlbnNzaC1rZXk"),
-    ("--secret=xyz987", "xyz987"),
-])
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("password=hunter2 host=db user=app", "hunter2"),
+        ("  POSTGRES_PASSWORD: 'hunter2'", "hunter2"),
+        ('{"api_key": "abcdef123456"}', "abcdef123456"),
+        ("Set-Cookie: sid=abc123xyz; Path=/; HttpOnly", "abc123xyz"),
+        ("Proxy-Authorization: Basic dXNlcjpwYXNz", "dXNlcjpwYXNz"),
+        ("amqp://guest:guestpw@rabbit:5672/", "guestpw"),
+        ("https://example.com/cb?access_token=tok123456&x=1", "tok123456"),
+        ("curl -H 'Authorization: Bearer abc.def.ghi123'", "abc.def.ghi123"),
+        ("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk\n", "b3BlbnNzaC1rZXk"),
+        ("--secret=xyz987", "xyz987"),
+    ],
+)
 def test_secret_forms_are_masked(text: str, secret: str) -> None:
     assert secret not in redact_text(text)
 
 
 def test_secret_names() -> None:
-    for name in ("DB_PASSWORD", "SECRET_KEY_BASE", "GITHUB_TOKEN", "SENTRY_DSN", "api_key",
-                 "AWS_SECRET_ACCESS_KEY", "REDIS_PASS", "credentials", "BotTokenHash"):
+    for name in (
+        "DB_PASSWORD",
+        "SECRET_KEY_BASE",
+        "GITHUB_TOKEN",
+        "SENTRY_DSN",
+        "api_key",
+        "AWS_SECRET_ACCESS_KEY",
+        "REDIS_PASS",
+        "credentials",
+        "BotTokenHash",
+    ):
         assert is_secret_name(name), name
     for name in ("PATH", "HOSTNAME", "PORT", "KEYCLOAK_URL_PATH", "TOKEN_TTL", "SSL_KEY_FILE"):
         assert not is_secret_name(name), name

@@ -18,18 +18,40 @@ UP = "http://172.18.0.5:8000/api/items"
 
 
 def oom_bundle() -> Any:
-    lines = [err(1, 1, "upstream prematurely closed connection while reading response header "
-                 "from upstream", UP),
-             *[err(i, i, "connect() failed (111: Connection refused) while connecting to "
-                   "upstream", UP) for i in range(2, 9)]]
-    acc = [access(0, 200, upstream="172.18.0.5:8000", ustatus="200"),
-           *[access(i, 502, upstream="172.18.0.5:8000", ustatus="502") for i in range(1, 9)]]
-    app = container("shop-app-1", "", status="exited", exit_code=137, oom=True,
-                    memory=128 * 2**20, service="app", finished="2026-08-21T10:00:01Z")
+    lines = [
+        err(
+            1,
+            1,
+            "upstream prematurely closed connection while reading response header from upstream",
+            UP,
+        ),
+        *[
+            err(i, i, "connect() failed (111: Connection refused) while connecting to upstream", UP)
+            for i in range(2, 9)
+        ],
+    ]
+    acc = [
+        access(0, 200, upstream="172.18.0.5:8000", ustatus="200"),
+        *[access(i, 502, upstream="172.18.0.5:8000", ustatus="502") for i in range(1, 9)],
+    ]
+    app = container(
+        "shop-app-1",
+        "",
+        status="exited",
+        exit_code=137,
+        oom=True,
+        memory=128 * 2**20,
+        service="app",
+        finished="2026-08-21T10:00:01Z",
+    )
     worker = container("shop-worker-1", "172.18.0.8", service="worker", log_size=500 * 2**20)
-    b = bundle(error_log=lines, access_log=acc, containers=[app, worker],
-               oom="2026-08-21T10:00:01,100000+00:00 Memory cgroup out of memory: Killed "
-                   "process 4242 (python3)\n")
+    b = bundle(
+        error_log=lines,
+        access_log=acc,
+        containers=[app, worker],
+        oom="2026-08-21T10:00:01,100000+00:00 Memory cgroup out of memory: Killed "
+        "process 4242 (python3)\n",
+    )
     b.collectors[3].status = "error"
     b.collectors[3].error = "timed out after 10s"
     return b
@@ -43,8 +65,17 @@ def test_json_schema_and_exact_keys() -> None:
     doc = json.loads(render(analyze(oom_bundle()), "json"))
     jsonschema.validate(doc, schema())
     d = doc["diagnoses"][0]
-    assert {"cause", "severity", "confidence", "summary", "subject", "evidence", "plan",
-            "verify", "rules"} <= set(d)
+    assert {
+        "cause",
+        "severity",
+        "confidence",
+        "summary",
+        "subject",
+        "evidence",
+        "plan",
+        "verify",
+        "rules",
+    } <= set(d)
     assert set(d["evidence"][0]) == {"source", "line", "text"}
     assert set(doc["collectors"][0]) == {"name", "status", "error", "seconds"}
     assert d["cause"] == "oom-killed" and d["subject"]["container"] == "shop-app-1"
@@ -55,8 +86,10 @@ def test_json_schema_and_exact_keys() -> None:
 
 
 def test_json_healthy_and_deterministic() -> None:
-    b = bundle(containers=[container("shop-app-1", "172.18.0.5")],
-               listening={"shop-app-1": [{"proto": "tcp", "address": "0.0.0.0", "port": 8000}]})
+    b = bundle(
+        containers=[container("shop-app-1", "172.18.0.5")],
+        listening={"shop-app-1": [{"proto": "tcp", "address": "0.0.0.0", "port": 8000}]},
+    )
     first = render(analyze(b), "json")
     assert first == render(analyze(b), "json")
     doc = json.loads(first)
@@ -67,8 +100,14 @@ def test_json_healthy_and_deterministic() -> None:
 def test_markdown_incident_report_sections() -> None:
     md = render_markdown(analyze(oom_bundle()))
     assert md.startswith("# Incident on web-1: ")
-    for heading in ("## Summary", "## Impact", "## Root cause", "## Other findings",
-                    "## Timeline (UTC)", "## What could not be collected"):
+    for heading in (
+        "## Summary",
+        "## Impact",
+        "## Root cause",
+        "## Other findings",
+        "## Timeline (UTC)",
+        "## What could not be collected",
+    ):
         assert heading in md, heading
     assert "**8 answered 5xx** (88.9%)" in md
     assert "**Evidence**" in md and "```text" in md
@@ -104,19 +143,28 @@ def test_text_healthy() -> None:
 
 
 def test_plain_text_rendering_does_not_import_rich() -> None:
-    code = ("import sys; from tests.diagnose.builders import bundle;"
-            "from infradoctor.diagnose.engine import analyze;"
-            "from infradoctor.diagnose.report import render;"
-            "render(analyze(bundle()), 'text'); render(analyze(bundle()), 'markdown');"
-            "print('rich' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+    code = (
+        "import sys; from tests.diagnose.builders import bundle;"
+        "from infradoctor.diagnose.engine import analyze;"
+        "from infradoctor.diagnose.report import render;"
+        "render(analyze(bundle()), 'text'); render(analyze(bundle()), 'markdown');"
+        "print('rich' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
 
 def test_result_dict_is_redacted() -> None:
-    b = bundle(error_log=[err(1, 1, "connect() failed (111: Connection refused) while "
-                                    "connecting to upstream", UP,
-                          request="GET /login?password=hunter2 HTTP/1.1")])
+    b = bundle(
+        error_log=[
+            err(
+                1,
+                1,
+                "connect() failed (111: Connection refused) while connecting to upstream",
+                UP,
+                request="GET /login?password=hunter2 HTTP/1.1",
+            )
+        ]
+    )
     text = json.dumps(result_dict(analyze(b)))
     assert "hunter2" not in text and "172.18.0.5:8000" in text

@@ -27,23 +27,54 @@ def parse_duration(text: str) -> float:
 
 
 def _collection_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("path", nargs="?", metavar="PATH",
-                   help="directory with the compose/nginx files (adds the static model)")
+    p.add_argument(
+        "path",
+        nargs="?",
+        metavar="PATH",
+        help="directory with the compose/nginx files (adds the static model)",
+    )
     g = p.add_argument_group("collection")
-    g.add_argument("--nginx-conf", metavar="FILE",
-                   help="nginx.conf to read (default: the running master's -c)")
-    g.add_argument("--error-log", action="append", default=[], metavar="FILE",
-                   help="extra nginx error log to read (repeatable)")
-    g.add_argument("--access-log", action="append", default=[], metavar="FILE",
-                   help="extra nginx access log to read (repeatable)")
-    g.add_argument("--docker-host", metavar="URL",
-                   help="Docker engine (default: $DOCKER_HOST or unix:///var/run/docker.sock)")
-    g.add_argument("--since", type=parse_duration, default=parse_duration("30m"),
-                   metavar="DURATION", help="log window to read, from the end (default: 30m)")
-    g.add_argument("--timeout", type=float, default=10.0, metavar="S",
-                   help="time budget per collector in seconds (default: 10)")
-    g.add_argument("--no-probe", action="store_true",
-                   help="do not send HTTP probes to the upstreams and through nginx")
+    g.add_argument(
+        "--nginx-conf", metavar="FILE", help="nginx.conf to read (default: the running master's -c)"
+    )
+    g.add_argument(
+        "--error-log",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="extra nginx error log to read (repeatable)",
+    )
+    g.add_argument(
+        "--access-log",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="extra nginx access log to read (repeatable)",
+    )
+    g.add_argument(
+        "--docker-host",
+        metavar="URL",
+        help="Docker engine (default: $DOCKER_HOST or unix:///var/run/docker.sock)",
+    )
+    g.add_argument(
+        "--since",
+        type=parse_duration,
+        default=parse_duration("30m"),
+        metavar="DURATION",
+        help="log window to read, from the end (default: 30m)",
+    )
+    g.add_argument(
+        "--timeout",
+        type=float,
+        default=10.0,
+        metavar="S",
+        help="time budget per collector in seconds (default: 10)",
+    )
+    g.add_argument(
+        "--no-probe",
+        action="store_true",
+        help="do not send HTTP probes to the upstreams and through nginx",
+    )
 
 
 def register(subparsers: Any) -> None:
@@ -51,15 +82,23 @@ def register(subparsers: Any) -> None:
         "diagnose",
         help="find the root cause of 502/504s on a live nginx + Docker host",
         description="Read nginx's logs and config, the Docker engine, disks and probes "
-                    "(read-only), correlate them and report the most likely root cause with "
-                    "evidence, a fix plan and verification steps. Exit 0 healthy, 1 problems "
-                    "found, 2 could not run.",
+        "(read-only), correlate them and report the most likely root cause with "
+        "evidence, a fix plan and verification steps. Exit 0 healthy, 1 problems "
+        "found, 2 could not run.",
     )
     _collection_options(p)
-    p.add_argument("--from", dest="from_bundle", metavar="BUNDLE",
-                   help="analyze a saved bundle (.tar.gz or directory) instead of this host")
-    p.add_argument("--format", choices=("text", "json", "markdown"), default="text",
-                   help="output format (default: text)")
+    p.add_argument(
+        "--from",
+        dest="from_bundle",
+        metavar="BUNDLE",
+        help="analyze a saved bundle (.tar.gz or directory) instead of this host",
+    )
+    p.add_argument(
+        "--format",
+        choices=("text", "json", "markdown"),
+        default="text",
+        help="output format (default: text)",
+    )
     p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
     p.add_argument("--no-color", action="store_true", help="never colour the text output")
     p.set_defaults(func=run_diagnose)
@@ -68,11 +107,16 @@ def register(subparsers: Any) -> None:
         "bundle",
         help="collect diagnose evidence into a redacted .tar.gz",
         description="Collect the same evidence as `diagnose` (redacted) into an archive that "
-                    "`infradoctor diagnose --from FILE` analyzes on another machine.",
+        "`infradoctor diagnose --from FILE` analyzes on another machine.",
     )
     _collection_options(b)
-    b.add_argument("-o", "--output", required=True, metavar="FILE.tar.gz",
-                   help="archive to write (.tar.gz / .tgz, or a directory)")
+    b.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="FILE.tar.gz",
+        help="archive to write (.tar.gz / .tgz, or a directory)",
+    )
     b.set_defaults(func=run_bundle)
 
 
@@ -111,7 +155,7 @@ def load_static_stack(bundle: Any) -> Any:
     tmp = tempfile.mkdtemp(prefix="infradoctor-bundle-files-")
     root = Path(tmp)
     for member in members:
-        rel = member[len("files/"):]
+        rel = member[len("files/") :]
         target = root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(bundle.files[member])
@@ -147,13 +191,11 @@ def run_diagnose(args: argparse.Namespace) -> int:
         try:
             bundle = _collect(args)
         except ImportError as exc:
-            print(f"infradoctor: error: live collection is not available: {exc}",
-                  file=sys.stderr)
+            print(f"infradoctor: error: live collection is not available: {exc}", file=sys.stderr)
             return EXIT_CANNOT_RUN
         stack = load_static_stack(bundle)
     result = analyze(bundle, stack)
-    color = (args.format == "text" and not args.output and not args.no_color
-             and sys.stdout.isatty())
+    color = args.format == "text" and not args.output and not args.no_color and sys.stdout.isatty()
     _write(render(result, args.format, color=color), args.output)
     return result.exit_code
 
@@ -171,8 +213,10 @@ def run_bundle(args: argparse.Namespace) -> int:
         print(f"infradoctor: error: cannot write {target}: {exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN
     failed = [c for c in bundle.collectors if c.status == "error"]
-    print(f"wrote {target}: {len(bundle.files)} files, "
-          f"{len(bundle.collectors) - len(failed)}/{len(bundle.collectors)} collectors ok"
-          + (f" (failed: {', '.join(c.name for c in failed)})" if failed else ""),
-          file=sys.stderr)
+    print(
+        f"wrote {target}: {len(bundle.files)} files, "
+        f"{len(bundle.collectors) - len(failed)}/{len(bundle.collectors)} collectors ok"
+        + (f" (failed: {', '.join(c.name for c in failed)})" if failed else ""),
+        file=sys.stderr,
+    )
     return EXIT_HEALTHY

@@ -18,15 +18,15 @@ from pathlib import Path
 
 from infradoctor.diagnose.errorlog import access_time, iso_time
 
-_COMBINED = re.compile(
-    r'^(\S+) \S+ (\S+) (\[[^\]]+\]) "((?:[^"\\]|\\.)*)" (\d{3}) (\d+|-)'
-)
+_COMBINED = re.compile(r'^(\S+) \S+ (\S+) (\[[^\]]+\]) "((?:[^"\\]|\\.)*)" (\d{3}) (\d+|-)')
 _TIME = re.compile(r"\[(\d\d)/(\w{3})/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-]\d{4})\]")
 _KV = re.compile(r'\b([A-Za-z_]+)=("(?:[^"\\]|\\.)*"|\S+)')
 _QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
 _ADDR = r"(?:\d{1,3}(?:\.\d{1,3}){3}:\d+|\[[0-9a-fA-F:]+\]:\d+|unix:\S+?|[\w.-]+:\d+)"
-_ADDR_LIST = re.compile(rf"(?<!\S)({_ADDR}(?:(?:, | : ){_ADDR})*)(?:\s+((?:\d{{3}}|-)"
-                        rf"(?:(?:, | : )(?:\d{{3}}|-))*))?")
+_ADDR_LIST = re.compile(
+    rf"(?<!\S)({_ADDR}(?:(?:, | : ){_ADDR})*)(?:\s+((?:\d{{3}}|-)"
+    rf"(?:(?:, | : )(?:\d{{3}}|-))*))?"
+)
 UPSTREAM_ADDR_KEYS = ("upstream_addr", "ua", "upstream", "u_addr", "upaddr", "upstream_address")
 UPSTREAM_STATUS_KEYS = ("upstream_status", "us", "u_status", "upstatus", "ups")
 ERROR_STATUSES = (500, 502, 503, 504)
@@ -115,7 +115,7 @@ def parse_line(raw: str, lineno: int = 0) -> AccessLine | None:
             _TS_CACHE.clear()
         _TS_CACHE[stamp] = ts
     line = AccessLine(lineno, raw, ts, int(m.group(5)), m.group(4))
-    rest = raw[m.end():]
+    rest = raw[m.end() :]
     if "=" in rest:
         for key, value in _KV.findall(rest):
             k = key.lower()
@@ -185,8 +185,9 @@ def summarize(texts: Iterable[tuple[str, str]], since: float | None = None) -> A
     return summary
 
 
-def summarize_file(path: Path, source: str | None = None,
-                   since: float | None = None) -> AccessSummary:
+def summarize_file(
+    path: Path, source: str | None = None, since: float | None = None
+) -> AccessSummary:
     """Stream an access log from disk in bounded memory."""
     summary = AccessSummary()
     name = source or str(path)
@@ -200,5 +201,11 @@ def summarize_file(path: Path, source: str | None = None,
     return summary
 
 
-__all__ = ["AccessLine", "AccessSummary", "ERROR_STATUSES", "parse_line", "summarize",
-           "summarize_file"]
+__all__ = [
+    "AccessLine",
+    "AccessSummary",
+    "ERROR_STATUSES",
+    "parse_line",
+    "summarize",
+    "summarize_file",
+]

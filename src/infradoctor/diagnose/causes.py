@@ -41,11 +41,15 @@ CAUSES: dict[str, Cause] = {
             "nginx configuration does not pass `nginx -t`",
             "nginx refuses to start or reload with this configuration; a rejected reload keeps "
             "the old configuration serving, a restart takes the site down.",
-            ("nginx -t  (read the first [emerg] line: file and line number)",
-             "fix the file named there, then nginx -t again",
-             "nginx -s reload  (only after nginx -t succeeds)"),
-            ("nginx -t prints 'syntax is ok' and 'test is successful'",
-             "curl -sS -o /dev/null -w '%{{http_code}}\\n' http://127.0.0.1/"),
+            (
+                "nginx -t  (read the first [emerg] line: file and line number)",
+                "fix the file named there, then nginx -t again",
+                "nginx -s reload  (only after nginx -t succeeds)",
+            ),
+            (
+                "nginx -t prints 'syntax is ok' and 'test is successful'",
+                "curl -sS -o /dev/null -w '%{{http_code}}\\n' http://127.0.0.1/",
+            ),
             ("NGX008",),
             rank=5,
         ),
@@ -53,11 +57,15 @@ CAUSES: dict[str, Cause] = {
             "nginx-down",
             "nginx is not running",
             "No nginx master process was found, so clients get connection refused (not 502).",
-            ("nginx -t  (a broken config is the usual reason it does not start)",
-             "journalctl -u nginx --no-pager -n 50  or  docker logs --tail 50 {container}",
-             "systemctl start nginx  or  docker start {container}"),
-            ("pgrep -a nginx  (a master process is listed)",
-             "curl -sS -o /dev/null -w '%{{http_code}}\\n' http://127.0.0.1/"),
+            (
+                "nginx -t  (a broken config is the usual reason it does not start)",
+                "journalctl -u nginx --no-pager -n 50  or  docker logs --tail 50 {container}",
+                "systemctl start nginx  or  docker start {container}",
+            ),
+            (
+                "pgrep -a nginx  (a master process is listed)",
+                "curl -sS -o /dev/null -w '%{{http_code}}\\n' http://127.0.0.1/",
+            ),
             ("CMP001",),
             rank=6,
         ),
@@ -67,15 +75,19 @@ CAUSES: dict[str, Cause] = {
             "With no space left nginx cannot write proxy temp files (large responses are "
             "truncated), request bodies (500) or its own logs (errors go missing), and Docker "
             "cannot write container logs or layers.",
-            ("df -h {path}; df -i {path}  (space and inodes)",
-             "du -xsh /var/lib/docker/containers/*/*-json.log /var/log/* 2>/dev/null | sort -h "
-             "| tail  (largest consumers)",
-             "truncate -s 0 <largest container json log>  (frees space without restarting)",
-             "add rotation: compose `logging: {{driver: json-file, options: {{max-size: 10m, "
-             "max-file: '3'}}}}` and logrotate for nginx logs"),
-            ("df -h {path}  (use% well below 90%)",
-             "curl -sS -o /dev/null -w '%{{http_code}} %{{size_download}}\\n' "
-             "http://127.0.0.1/<large response>  (full size, no truncation)"),
+            (
+                "df -h {path}; df -i {path}  (space and inodes)",
+                "du -xsh /var/lib/docker/containers/*/*-json.log /var/log/* 2>/dev/null | sort -h "
+                "| tail  (largest consumers)",
+                "truncate -s 0 <largest container json log>  (frees space without restarting)",
+                "add rotation: compose `logging: {{driver: json-file, options: {{max-size: 10m, "
+                "max-file: '3'}}}}` and logrotate for nginx logs",
+            ),
+            (
+                "df -h {path}  (use% well below 90%)",
+                "curl -sS -o /dev/null -w '%{{http_code}} %{{size_download}}\\n' "
+                "http://127.0.0.1/<large response>  (full size, no truncation)",
+            ),
             ("CMP002", "XF013"),
             rank=8,
         ),
@@ -85,15 +97,20 @@ CAUSES: dict[str, Cause] = {
             "The container exceeded its memory limit (or the host ran out of memory) and was "
             "killed with SIGKILL (exit code 137); in-flight requests fail with 'upstream "
             "prematurely closed' and new ones with 'connection refused' until it is back.",
-            ("docker inspect -f '{{{{.State.OOMKilled}}}} {{{{.State.ExitCode}}}} "
-             "{{{{.HostConfig.Memory}}}}' {container}",
-             "docker stats --no-stream {container}  (memory use vs limit, if running)",
-             "dmesg -T | grep -i -E 'killed process|out of memory' | tail",
-             "raise the memory limit (compose `mem_limit:` / `deploy.resources.limits.memory`) "
-             "or fix the leak; for the JVM size the heap below the limit",
-             "docker compose up -d {service}"),
-            ("docker inspect -f '{{{{.State.Status}}}} {{{{.State.OOMKilled}}}}' {container}  "
-             "(expect: running false)", *_VERIFY_UPSTREAM),
+            (
+                "docker inspect -f '{{{{.State.OOMKilled}}}} {{{{.State.ExitCode}}}} "
+                "{{{{.HostConfig.Memory}}}}' {container}",
+                "docker stats --no-stream {container}  (memory use vs limit, if running)",
+                "dmesg -T | grep -i -E 'killed process|out of memory' | tail",
+                "raise the memory limit (compose `mem_limit:` / `deploy.resources.limits.memory`) "
+                "or fix the leak; for the JVM size the heap below the limit",
+                "docker compose up -d {service}",
+            ),
+            (
+                "docker inspect -f '{{{{.State.Status}}}} {{{{.State.OOMKilled}}}}' {container}  "
+                "(expect: running false)",
+                *_VERIFY_UPSTREAM,
+            ),
             ("CMP006", "CMP005"),
             rank=10,
         ),
@@ -102,13 +119,17 @@ CAUSES: dict[str, Cause] = {
             "container keeps crashing and restarting",
             "The restart policy restarts the container but the process exits again shortly "
             "after start; between restarts nothing listens and nginx returns 502.",
-            ("docker logs --tail 100 {container}  (the error before each exit)",
-             "docker inspect -f '{{{{.RestartCount}}}} {{{{.State.ExitCode}}}} "
-             "{{{{.State.Error}}}}' {container}",
-             "fix the crash (config, missing env, dependency not ready), then "
-             "docker compose up -d {service}"),
-            ("docker inspect -f '{{{{.RestartCount}}}}' {container}  (stops increasing)",
-             *_VERIFY_UPSTREAM),
+            (
+                "docker logs --tail 100 {container}  (the error before each exit)",
+                "docker inspect -f '{{{{.RestartCount}}}} {{{{.State.ExitCode}}}} "
+                "{{{{.State.Error}}}}' {container}",
+                "fix the crash (config, missing env, dependency not ready), then "
+                "docker compose up -d {service}",
+            ),
+            (
+                "docker inspect -f '{{{{.RestartCount}}}}' {container}  (stops increasing)",
+                *_VERIFY_UPSTREAM,
+            ),
             ("XF004", "XF005", "XF011"),
             rank=12,
         ),
@@ -117,10 +138,12 @@ CAUSES: dict[str, Cause] = {
             "the container behind the upstream is not running",
             "The container exited and nothing restarted it, so its address refuses "
             "connections (or its name no longer resolves in Docker's DNS).",
-            ("docker ps -a --filter name={container}  (status and exit code)",
-             "docker logs --tail 100 {container}  (why it exited)",
-             "docker start {container}  or  docker compose up -d {service}",
-             "add `restart: unless-stopped` to the service"),
+            (
+                "docker ps -a --filter name={container}  (status and exit code)",
+                "docker logs --tail 100 {container}  (why it exited)",
+                "docker start {container}  or  docker compose up -d {service}",
+                "add `restart: unless-stopped` to the service",
+            ),
             ("docker ps --filter name={container}  (Up ...)", *_VERIFY_UPSTREAM),
             ("CMP001",),
             rank=14,
@@ -131,9 +154,11 @@ CAUSES: dict[str, Cause] = {
             "connect() to a unix socket failed with ENOENT (2) or ECONNREFUSED: the app "
             "server (php-fpm, gunicorn, uwsgi) is not running, listens on another path, or "
             "the volume holding the socket is not shared with nginx.",
-            ("ls -l {path}  (in nginx's mount namespace: docker exec <nginx> ls -l {path})",
-             "check the app server's socket setting (listen = / --bind unix:)",
-             "share the socket directory as a volume between the containers, start the app"),
+            (
+                "ls -l {path}  (in nginx's mount namespace: docker exec <nginx> ls -l {path})",
+                "check the app server's socket setting (listen = / --bind unix:)",
+                "share the socket directory as a volume between the containers, start the app",
+            ),
             ("test -S {path}", *_VERIFY_UPSTREAM[1:]),
             ("XF002",),
             rank=16,
@@ -143,10 +168,12 @@ CAUSES: dict[str, Cause] = {
             "the app listens on 127.0.0.1 inside its container",
             "The process binds the loopback interface only, so connections to the "
             "container's network IP are refused although the app is running.",
-            ("docker exec {container} sh -c 'cat /proc/net/tcp /proc/net/tcp6'  "
-             "(local address 0100007F = 127.0.0.1)",
-             "bind 0.0.0.0 (e.g. `--host 0.0.0.0`, `--bind 0.0.0.0:{port}`, HOST=0.0.0.0)",
-             "docker compose up -d {service}"),
+            (
+                "docker exec {container} sh -c 'cat /proc/net/tcp /proc/net/tcp6'  "
+                "(local address 0100007F = 127.0.0.1)",
+                "bind 0.0.0.0 (e.g. `--host 0.0.0.0`, `--bind 0.0.0.0:{port}`, HOST=0.0.0.0)",
+                "docker compose up -d {service}",
+            ),
             _VERIFY_UPSTREAM,
             ("XF003",),
             rank=18,
@@ -156,11 +183,13 @@ CAUSES: dict[str, Cause] = {
             "nginx proxies to a port the app does not listen on",
             "The container is running, but nothing listens on the port nginx connects to "
             "(the app uses another port, or proxy_pass / upstream server names the wrong one).",
-            ("docker exec {container} sh -c 'cat /proc/net/tcp /proc/net/tcp6'  "
-             "(which ports listen)",
-             "grep -rn '{port}' /etc/nginx/  (where nginx names the port)",
-             "make proxy_pass / upstream `server` use the port the app listens on, "
-             "then nginx -t && nginx -s reload"),
+            (
+                "docker exec {container} sh -c 'cat /proc/net/tcp /proc/net/tcp6'  "
+                "(which ports listen)",
+                "grep -rn '{port}' /etc/nginx/  (where nginx names the port)",
+                "make proxy_pass / upstream `server` use the port the app listens on, "
+                "then nginx -t && nginx -s reload",
+            ),
             _VERIFY_UPSTREAM,
             ("XF002", "DKR004"),
             rank=20,
@@ -171,9 +200,11 @@ CAUSES: dict[str, Cause] = {
             "The name is wrong, the target is not on a shared Docker network, or the target "
             "container is stopped (Docker's embedded DNS drops stopped containers); a "
             "config-time failure stops nginx from starting or reloading.",
-            ("docker exec <nginx container> getent hosts {upstream}",
-             "docker network inspect <network>  (both containers attached?)",
-             "fix the name or attach the service to the same network; start the target"),
+            (
+                "docker exec <nginx container> getent hosts {upstream}",
+                "docker network inspect <network>  (both containers attached?)",
+                "fix the name or attach the service to the same network; start the target",
+            ),
             ("getent hosts {upstream}  (from nginx's network namespace)", *_VERIFY_UPSTREAM[1:]),
             ("XF001", "NGX008", "XF014"),
             rank=22,
@@ -183,10 +214,12 @@ CAUSES: dict[str, Cause] = {
             "nginx connects to an IP no container has any more",
             "nginx resolved the upstream name once at start; the container was recreated "
             "with a new IP, so nginx keeps connecting to the old address.",
-            ("docker network inspect <network>  (who owns {address} now?)",
-             "nginx -s reload  (re-resolves names; quick fix)",
-             "durable: `resolver 127.0.0.11 valid=10s;` with a variable in proxy_pass, or "
-             "`server name:port resolve;` in an upstream with a zone"),
+            (
+                "docker network inspect <network>  (who owns {address} now?)",
+                "nginx -s reload  (re-resolves names; quick fix)",
+                "durable: `resolver 127.0.0.11 valid=10s;` with a variable in proxy_pass, or "
+                "`server name:port resolve;` in an upstream with a zone",
+            ),
             _VERIFY_UPSTREAM,
             ("XF014",),
             rank=24,
@@ -196,8 +229,10 @@ CAUSES: dict[str, Cause] = {
             "TLS between nginx and the upstream fails",
             "proxy_pass https:// to a plain-HTTP port (wrong version number), a missing SNI "
             "(proxy_ssl_server_name), or a certificate verify / name mismatch.",
-            ("openssl s_client -connect {address} -servername {host} </dev/null | head",
-             "use http:// for a plain-HTTP backend, or `proxy_ssl_server_name on;`"),
+            (
+                "openssl s_client -connect {address} -servername {host} </dev/null | head",
+                "use http:// for a plain-HTTP backend, or `proxy_ssl_server_name on;`",
+            ),
             _VERIFY_UPSTREAM,
             (),
             rank=26,
@@ -207,10 +242,12 @@ CAUSES: dict[str, Cause] = {
             "nginx ran out of file descriptors or connections",
             "socket()/accept() failed with EMFILE (24) or worker_connections is too small; "
             "requests fail with 500 or connections are refused.",
-            ("cat /proc/$(pgrep -o nginx)/limits | grep 'open files'",
-             "ls /proc/$(pgrep -n nginx)/fd | wc -l",
-             "raise `worker_rlimit_nofile` and `worker_connections` (and the container "
-             "ulimit nofile), then nginx -t && nginx -s reload"),
+            (
+                "cat /proc/$(pgrep -o nginx)/limits | grep 'open files'",
+                "ls /proc/$(pgrep -n nginx)/fd | wc -l",
+                "raise `worker_rlimit_nofile` and `worker_connections` (and the container "
+                "ulimit nofile), then nginx -t && nginx -s reload",
+            ),
             ("no new '(24: Too many open files)' lines in the error log",),
             (),
             rank=28,
@@ -219,11 +256,13 @@ CAUSES: dict[str, Cause] = {
             "upstream-timeout",
             "the upstream is slower than nginx's proxy timeout",
             "nginx waited proxy_connect/send/read_timeout (60s by default) and returned 504.",
-            ("grep 'timed out' {error_log} | tail  (which endpoints, which phase)",
-             "docker stats --no-stream {container}  (CPU / memory saturation)",
-             "time curl -sS -o /dev/null http://{address}<slow path>  (latency directly)",
-             "fix the slow handler or raise proxy_read_timeout for that location only, and "
-             "align the app server's timeout (gunicorn --timeout) with nginx"),
+            (
+                "grep 'timed out' {error_log} | tail  (which endpoints, which phase)",
+                "docker stats --no-stream {container}  (CPU / memory saturation)",
+                "time curl -sS -o /dev/null http://{address}<slow path>  (latency directly)",
+                "fix the slow handler or raise proxy_read_timeout for that location only, and "
+                "align the app server's timeout (gunicorn --timeout) with nginx",
+            ),
             _VERIFY_UPSTREAM,
             ("NGX002", "XF008"),
             rank=30,
@@ -234,9 +273,11 @@ CAUSES: dict[str, Cause] = {
             "'upstream prematurely closed connection' / 'Connection reset by peer': the app "
             "process died during the request, its worker was killed on a timeout, or it "
             "speaks another protocol on that port.",
-            ("docker logs --since 30m {container} | grep -i -E 'killed|timeout|error'",
-             "docker inspect -f '{{{{.RestartCount}}}} {{{{.State.OOMKilled}}}}' {container}",
-             "align the app server's worker timeout with proxy_read_timeout; fix the crash"),
+            (
+                "docker logs --since 30m {container} | grep -i -E 'killed|timeout|error'",
+                "docker inspect -f '{{{{.RestartCount}}}} {{{{.State.OOMKilled}}}}' {container}",
+                "align the app server's worker timeout with proxy_read_timeout; fix the crash",
+            ),
             _VERIFY_UPSTREAM,
             ("XF008", "XF012"),
             rank=32,
@@ -246,9 +287,11 @@ CAUSES: dict[str, Cause] = {
             "the upstream's response headers exceed proxy_buffer_size",
             "Large cookies, long redirect URLs or tokens in headers do not fit nginx's "
             "header buffer (4k/8k); nginx answers 502.",
-            ("curl -sS -D - -o /dev/null http://{address}/  (size of the headers)",
-             "in the location: `proxy_buffer_size 16k; proxy_buffers 8 16k;` then "
-             "nginx -t && nginx -s reload"),
+            (
+                "curl -sS -D - -o /dev/null http://{address}/  (size of the headers)",
+                "in the location: `proxy_buffer_size 16k; proxy_buffers 8 16k;` then "
+                "nginx -t && nginx -s reload",
+            ),
             _VERIFY_UPSTREAM,
             (),
             rank=34,
@@ -259,11 +302,13 @@ CAUSES: dict[str, Cause] = {
             "Telegram allows one getUpdates poller per token: a second instance (a replica, "
             "an old container, a developer laptop) gets 409 Conflict and the bots steal "
             "updates from each other; a webhook set on the token also blocks polling.",
-            ("docker ps --format '{{{{.Names}}}} {{{{.Image}}}} {{{{.Status}}}}'  "
-             "(find every instance)",
-             "docker logs --tail 20 {container} | grep -i conflict",
-             "stop the extra instance (docker stop <other>) and set replicas: 1 for polling "
-             "bots; delete a stale webhook with deleteWebhook if polling is intended"),
+            (
+                "docker ps --format '{{{{.Names}}}} {{{{.Image}}}} {{{{.Status}}}}'  "
+                "(find every instance)",
+                "docker logs --tail 20 {container} | grep -i conflict",
+                "stop the extra instance (docker stop <other>) and set replicas: 1 for polling "
+                "bots; delete a stale webhook with deleteWebhook if polling is intended",
+            ),
             ("docker logs --since 5m {container} | grep -c 409  (0)",),
             ("XF009",),
             rank=36,
@@ -273,9 +318,11 @@ CAUSES: dict[str, Cause] = {
             "the container's health check is failing",
             "Docker reports the container unhealthy; the last health-check outputs say why. "
             "Services that wait for it (depends_on: service_healthy) will not start.",
-            ("docker inspect -f '{{{{json .State.Health}}}}' {container}",
-             "docker exec {container} <health check command>  (run it by hand)",
-             "fix the app or the check (right port, tool present in the image)"),
+            (
+                "docker inspect -f '{{{{json .State.Health}}}}' {container}",
+                "docker exec {container} <health check command>  (run it by hand)",
+                "fix the app or the check (right port, tool present in the image)",
+            ),
             ("docker inspect -f '{{{{.State.Health.Status}}}}' {container}  (healthy)",),
             ("XF011", "CMP008", "DKR005"),
             rank=40,
@@ -285,14 +332,18 @@ CAUSES: dict[str, Cause] = {
             "a container log grows without a size limit",
             "The json-file log driver keeps everything unless max-size is set; a chatty "
             "container fills the Docker root filesystem.",
-            ("docker inspect -f '{{{{.LogPath}}}} {{{{.HostConfig.LogConfig}}}}' {container}",
-             "du -h $(docker inspect -f '{{{{.LogPath}}}}' {container})",
-             "truncate -s 0 $(docker inspect -f '{{{{.LogPath}}}}' {container})  "
-             "(immediate relief)",
-             "set `logging: {{driver: json-file, options: {{max-size: 10m, max-file: '3'}}}}` "
-             "(or daemon.json log-opts) and recreate: docker compose up -d {service}"),
-            ("docker inspect -f '{{{{.HostConfig.LogConfig.Config}}}}' {container}  "
-             "(max-size set)",),
+            (
+                "docker inspect -f '{{{{.LogPath}}}} {{{{.HostConfig.LogConfig}}}}' {container}",
+                "du -h $(docker inspect -f '{{{{.LogPath}}}}' {container})",
+                "truncate -s 0 $(docker inspect -f '{{{{.LogPath}}}}' {container})  "
+                "(immediate relief)",
+                "set `logging: {{driver: json-file, options: {{max-size: 10m, max-file: '3'}}}}` "
+                "(or daemon.json log-opts) and recreate: docker compose up -d {service}",
+            ),
+            (
+                "docker inspect -f '{{{{.HostConfig.LogConfig.Config}}}}' {container}  "
+                "(max-size set)",
+            ),
             ("CMP002",),
             rank=42,
         ),
@@ -302,9 +353,11 @@ CAUSES: dict[str, Cause] = {
             "the upstream refuses connections",
             "connect() got ECONNREFUSED (111): nothing listens on the peer's address. The "
             "peer could not be matched to a container, so the exact reason is unknown.",
-            ("curl -sS -v http://{address}/  (from the nginx host)",
-             "ss -ltnp | grep {port}  (on the host that owns the address)",
-             "start the app or fix the address in proxy_pass / upstream"),
+            (
+                "curl -sS -v http://{address}/  (from the nginx host)",
+                "ss -ltnp | grep {port}  (on the host that owns the address)",
+                "start the app or fix the address in proxy_pass / upstream",
+            ),
             _VERIFY_UPSTREAM,
             ("XF002",),
             rank=44,
@@ -313,8 +366,10 @@ CAUSES: dict[str, Cause] = {
             "upstream-invalid-response",
             "the upstream sends an invalid HTTP response",
             "Malformed headers, bad chunked encoding, or a non-HTTP protocol on that port.",
-            ("curl -sS -v --raw http://{address}/ | head -c 2000",
-             "fix the app, or point nginx at the right port / protocol"),
+            (
+                "curl -sS -v --raw http://{address}/ | head -c 2000",
+                "fix the app, or point nginx at the right port / protocol",
+            ),
             _VERIFY_UPSTREAM,
             (),
             rank=46,
@@ -324,8 +379,10 @@ CAUSES: dict[str, Cause] = {
             "all servers of an upstream group are marked failed",
             "nginx logged 'no live upstreams': every server hit max_fails within "
             "fail_timeout because of earlier errors.",
-            ("grep -B5 'no live upstreams' {error_log} | tail -50  (the earlier errors)",
-             "fix the peer failure; tune max_fails / fail_timeout, add a backup server"),
+            (
+                "grep -B5 'no live upstreams' {error_log} | tail -50  (the earlier errors)",
+                "fix the peer failure; tune max_fails / fail_timeout, add a backup server",
+            ),
             _VERIFY_UPSTREAM,
             ("XF012",),
             rank=48,

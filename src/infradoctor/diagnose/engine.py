@@ -22,11 +22,20 @@ EXIT_PROBLEMS = 1
 EXIT_CANNOT_RUN = 2
 
 STATE_ROOTS = {"oom-killed": 3, "container-crashloop": 2, "container-stopped": 1}
-SYMPTOMS = frozenset({
-    "upstream-refused", "upstream-closed-connection", "stale-upstream-ip", "dns-unresolvable",
-    "port-mismatch", "listening-on-loopback", "upstream-timeout", "upstream-unavailable",
-    "healthcheck-failing", "socket-missing",
-})
+SYMPTOMS = frozenset(
+    {
+        "upstream-refused",
+        "upstream-closed-connection",
+        "stale-upstream-ip",
+        "dns-unresolvable",
+        "port-mismatch",
+        "listening-on-loopback",
+        "upstream-timeout",
+        "upstream-unavailable",
+        "healthcheck-failing",
+        "socket-missing",
+    }
+)
 
 
 @dataclass(slots=True)
@@ -36,8 +45,12 @@ class TimelineEvent:
     text: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.ts)),
-                "ts": self.ts, "source": self.source, "text": self.text}
+        return {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.ts)),
+            "ts": self.ts,
+            "source": self.source,
+            "text": self.text,
+        }
 
 
 @dataclass(slots=True)
@@ -91,8 +104,9 @@ def analyze(bundle: Bundle, stack: Any = None) -> DiagnoseResult:
     finally:
         facts_module._CACHE.pop(id(bundle), None)
     diagnoses = rank(merge(found))
-    result = DiagnoseResult(diagnoses, list(bundle.collectors), _meta(bundle),
-                            analyzer_errors=errors)
+    result = DiagnoseResult(
+        diagnoses, list(bundle.collectors), _meta(bundle), analyzer_errors=errors
+    )
     result.impact = _impact(facts)
     result.window = _window(bundle, facts)
     result.timeline = _timeline(facts)
@@ -107,8 +121,9 @@ def analyze(bundle: Bundle, stack: Any = None) -> DiagnoseResult:
 
 def _key(d: Diagnosis) -> tuple[str, str]:
     s = d.subject
-    return d.cause, s.get("container") or s.get("address") or s.get("upstream") or \
-        s.get("path") or ""
+    return d.cause, s.get("container") or s.get("address") or s.get("upstream") or s.get(
+        "path"
+    ) or ""
 
 
 def _absorb(root: Diagnosis, other: Diagnosis) -> None:
@@ -119,8 +134,9 @@ def _absorb(root: Diagnosis, other: Diagnosis) -> None:
     if SEVERITY_ORDER[other.severity] > SEVERITY_ORDER[root.severity]:
         root.severity = other.severity
     if other.first_seen is not None:
-        root.first_seen = other.first_seen if root.first_seen is None else min(
-            root.first_seen, other.first_seen)
+        root.first_seen = (
+            other.first_seen if root.first_seen is None else min(root.first_seen, other.first_seen)
+        )
     root.requests = max(root.requests, other.requests)
     if other.cause != root.cause:
         if other.cause not in root.absorbed:
@@ -157,8 +173,9 @@ def merge(found: list[Diagnosis]) -> list[Diagnosis]:
             by_container.setdefault(d.container, []).append(d)
     dropped: set[int] = set()
     for group in by_container.values():
-        roots = sorted((d for d in group if d.cause in STATE_ROOTS),
-                       key=lambda d: -STATE_ROOTS[d.cause])
+        roots = sorted(
+            (d for d in group if d.cause in STATE_ROOTS), key=lambda d: -STATE_ROOTS[d.cause]
+        )
         if not roots:
             continue
         root = roots[0]
@@ -171,12 +188,16 @@ def merge(found: list[Diagnosis]) -> list[Diagnosis]:
     kept = [d for d in order if id(d) not in dropped]
     # `no live upstreams` for a group: fold into the diagnosis about a member peer
     for d in [x for x in kept if x.cause == "upstream-unavailable"]:
-        group = d.subject.get("upstream")
-        peers = [x for x in kept if x is not d and x.subject.get("upstream") == group
-                 and x.severity == "error"]
+        group_name = d.subject.get("upstream")
+        peers = [
+            x
+            for x in kept
+            if x is not d and x.subject.get("upstream") == group_name and x.severity == "error"
+        ]
         if not peers:
-            peers = [x for x in kept if x is not d and x.subject.get("address")
-                     and x.severity == "error"]
+            peers = [
+                x for x in kept if x is not d and x.subject.get("address") and x.severity == "error"
+            ]
             peers = peers if len(peers) == 1 else []
         if peers:
             _absorb(peers[0], d)
@@ -190,8 +211,10 @@ def merge(found: list[Diagnosis]) -> list[Diagnosis]:
 
 
 def rank(diagnoses: list[Diagnosis]) -> list[Diagnosis]:
-    return sorted(diagnoses, key=lambda d: (-d.severity_rank, CAUSES[d.cause].rank,
-                                            -d.confidence, -d.requests, _key(d)))
+    return sorted(
+        diagnoses,
+        key=lambda d: (-d.severity_rank, CAUSES[d.cause].rank, -d.confidence, -d.requests, _key(d)),
+    )
 
 
 # ------------------------------------------------------------------ context
@@ -221,9 +244,11 @@ def _impact(f: Any) -> dict[str, Any]:
 def _window(bundle: Bundle, f: Any) -> dict[str, Any]:
     firsts = [x for x in (f.errors.first, f.access.first) if x is not None]
     lasts = [x for x in (f.errors.last, f.access.last) if x is not None]
-    return {"since_seconds": bundle.meta.get("since"),
-            "first": min(firsts) if firsts else None,
-            "last": max(lasts) if lasts else None}
+    return {
+        "since_seconds": bundle.meta.get("since"),
+        "first": min(firsts) if firsts else None,
+        "last": max(lasts) if lasts else None,
+    }
 
 
 def _timeline(f: Any, limit: int = 60) -> list[TimelineEvent]:
@@ -235,10 +260,14 @@ def _timeline(f: Any, limit: int = 60) -> list[TimelineEvent]:
         if not interesting:
             continue
         if c.started_at:
-            events.append(TimelineEvent(
-                c.started_at, "container",
-                f"{c.name} started" + (f" (restart #{c.restart_count})"
-                                       if c.restart_count else "")))
+            events.append(
+                TimelineEvent(
+                    c.started_at,
+                    "container",
+                    f"{c.name} started"
+                    + (f" (restart #{c.restart_count})" if c.restart_count else ""),
+                )
+            )
         if c.finished_at and (not c.running or c.restart_count):
             why = "OOM-killed" if c.oom_killed else f"exit code {c.exit_code}"
             events.append(TimelineEvent(c.finished_at, "container", f"{c.name} exited ({why})"))
@@ -247,21 +276,24 @@ def _timeline(f: Any, limit: int = 60) -> list[TimelineEvent]:
         if ts is not None:
             events.append(TimelineEvent(ts, "kernel", line.split(" ", 1)[-1][:160]))
     for minute, n in sorted(f.errors.per_minute.items()):
-        events.append(TimelineEvent(float(minute), "error.log",
-                                    f"{n} upstream error lines in this minute"))
+        events.append(
+            TimelineEvent(float(minute), "error.log", f"{n} upstream error lines in this minute")
+        )
     for minute, counts in sorted(f.access.per_minute.items()):
         bad = {k: v for k, v in counts.items() if k != "total"}
         if bad:
             parts = ", ".join(f"{v}x {k}" for k, v in sorted(bad.items()))
-            events.append(TimelineEvent(float(minute), "access.log",
-                                        f"{parts} of {counts['total']} requests"))
+            events.append(
+                TimelineEvent(float(minute), "access.log", f"{parts} of {counts['total']} requests")
+            )
     events.sort(key=lambda e: (e.ts, e.source))
     if len(events) > limit:
         keep_sources = [e for e in events if e.source in ("container", "kernel")]
         rest = [e for e in events if e.source not in ("container", "kernel")]
-        events = sorted(keep_sources[-limit // 2:] + rest[-(limit - min(len(keep_sources),
-                                                                        limit // 2)):],
-                        key=lambda e: (e.ts, e.source))
+        events = sorted(
+            keep_sources[-limit // 2 :] + rest[-(limit - min(len(keep_sources), limit // 2)) :],
+            key=lambda e: (e.ts, e.source),
+        )
     return events
 
 
@@ -273,14 +305,18 @@ def _not_collected(bundle: Bundle, f: Any) -> list[str]:
     logs = bundle.read_json("nginx/logs.json", []) or []
     for entry in logs if isinstance(logs, list) else []:
         if isinstance(entry, dict) and entry.get("status") not in (None, "ok"):
-            notes.append(f"log {entry.get('path')}: {entry.get('status')}"
-                         + (f" ({entry.get('error')})" if entry.get("error") else ""))
+            notes.append(
+                f"log {entry.get('path')}: {entry.get('status')}"
+                + (f" ({entry.get('error')})" if entry.get("error") else "")
+            )
     if f.docker_reachable is False:
         engine = bundle.read_json("docker/engine.json", {}) or {}
         notes.append(f"Docker engine not reachable: {engine.get('error')}")
     if f.containers and not any(c.listening is not None for c in f.containers if c.running):
-        notes.append("listening sockets inside containers (needs root to read other "
-                     "processes' /proc/<pid>/net)")
+        notes.append(
+            "listening sockets inside containers (needs root to read other "
+            "processes' /proc/<pid>/net)"
+        )
     return list(dict.fromkeys(notes))
 
 

@@ -18,14 +18,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-_PREFIX = re.compile(r"^(\d{4})/(\d\d)/(\d\d) (\d\d):(\d\d):(\d\d) \[(\w+)\] (\d+)#(\d+): (?:\*(\d+) )?")
+_PREFIX = re.compile(
+    r"^(\d{4})/(\d\d)/(\d\d) (\d\d):(\d\d):(\d\d) \[(\w+)\] (\d+)#(\d+): (?:\*(\d+) )?"
+)
 _ERRNO = re.compile(r" \((\d+): ([^)]*)\)")
 _CONTEXT_KEY = re.compile(
     r"(client|server|request|subrequest|upstream|host|referrer|resolver): "
     r"(\"(?:[^\"\\]|\\.)*\"|[^,]*)(?:, |$)"
 )
-_PEER = re.compile(r"^(?P<scheme>[a-z]+)://(?:unix:(?P<unix>[^:]+)(?::|$)|"
-                   r"(?P<host>\[[^\]]+\]|[^:/]+)(?::(?P<port>\d+))?)")
+_PEER = re.compile(
+    r"^(?P<scheme>[a-z]+)://(?:unix:(?P<unix>[^:]+)(?::|$)|"
+    r"(?P<host>\[[^\]]+\]|[^:/]+)(?::(?P<port>\d+))?)"
+)
 _RESOLVE_NAME = re.compile(r"^(\S+) could not be resolved \((\d+): ([^)]*)\)")
 _HOST_NOT_FOUND = re.compile(r'host not found in upstream "([^"]+)"')
 _NO_RESOLVER = re.compile(r"no resolver defined to resolve (\S+)")
@@ -36,12 +40,31 @@ MAX_REQUEST_GROUPS = 100_000  # request groups (*N) kept in memory per summary
 
 # (kind, reference id, status) is decided by classify(); these are the kinds that mean
 # "the client's request failed because of the upstream or nginx's own resources".
-FAILURE_KINDS = frozenset({
-    "refused", "unreachable", "timeout", "socket-missing", "permission", "backlog",
-    "ephemeral-ports", "no-live-upstreams", "fd-exhausted", "worker-connections",
-    "dns", "no-resolver", "host-not-found", "no-port", "reset", "closed", "too-big-header",
-    "invalid-header", "ssl", "disk-full", "readonly",
-})
+FAILURE_KINDS = frozenset(
+    {
+        "refused",
+        "unreachable",
+        "timeout",
+        "socket-missing",
+        "permission",
+        "backlog",
+        "ephemeral-ports",
+        "no-live-upstreams",
+        "fd-exhausted",
+        "worker-connections",
+        "dns",
+        "no-resolver",
+        "host-not-found",
+        "no-port",
+        "reset",
+        "closed",
+        "too-big-header",
+        "invalid-header",
+        "ssl",
+        "disk-full",
+        "readonly",
+    }
+)
 
 
 @dataclass(slots=True)
@@ -147,8 +170,14 @@ def _looks_ip(host: str) -> bool:
 def nginx_time(text: str, utc_offset: float = 0.0) -> float | None:
     """'2026/08/21 10:00:01' -> epoch seconds."""
     try:
-        t = (int(text[0:4]), int(text[5:7]), int(text[8:10]), int(text[11:13]),
-             int(text[14:16]), int(text[17:19]))
+        t = (
+            int(text[0:4]),
+            int(text[5:7]),
+            int(text[8:10]),
+            int(text[11:13]),
+            int(text[14:16]),
+            int(text[17:19]),
+        )
         return calendar.timegm((*t, 0, 0, 0)) - utc_offset
     except (ValueError, IndexError):
         return None
@@ -160,8 +189,9 @@ _PEER_CACHE: dict[str, Peer | None] = {}
 _CACHE_MAX = 20000
 
 
-def parse_line(raw: str, source: str = "", lineno: int = 0, utc_offset: float = 0.0,
-               full: bool = True) -> ErrorLine | None:
+def parse_line(
+    raw: str, source: str = "", lineno: int = 0, utc_offset: float = 0.0, full: bool = True
+) -> ErrorLine | None:
     """Parse one error.log line; None for lines that are not nginx log lines (stderr
     noise, continuation lines of multi-line messages). With `full=False` only the
     `upstream` context field is parsed (call `fill_context()` for the rest): the fast path
@@ -175,17 +205,28 @@ def parse_line(raw: str, source: str = "", lineno: int = 0, utc_offset: float = 
     if ts is None:
         if len(_TS_CACHE) > _CACHE_MAX:
             _TS_CACHE.clear()
-        ts = _TS_CACHE[key] = calendar.timegm(
-            (int(g[0]), int(g[1]), int(g[2]), int(g[3]), int(g[4]), int(g[5]), 0, 0, 0)
-        ) - utc_offset
-    rest = raw[m.end():].rstrip("\r\n")
+        ts = _TS_CACHE[key] = (
+            calendar.timegm(
+                (int(g[0]), int(g[1]), int(g[2]), int(g[3]), int(g[4]), int(g[5]), 0, 0, 0)
+            )
+            - utc_offset
+        )
+    rest = raw[m.end() :].rstrip("\r\n")
     cut = rest.find(", client: ")
     if cut == -1:
         message, context = rest, ""
     else:
-        message, context = rest[:cut], rest[cut + 2:]
-    line = ErrorLine(source, lineno, raw.rstrip("\r\n"), ts, g[6], int(g[7]),
-                     int(g[9]) if g[9] else None, message)
+        message, context = rest[:cut], rest[cut + 2 :]
+    line = ErrorLine(
+        source,
+        lineno,
+        raw.rstrip("\r\n"),
+        ts,
+        g[6],
+        int(g[7]),
+        int(g[9]) if g[9] else None,
+        message,
+    )
     if context:
         if full:
             line.fill_context(context)
@@ -194,32 +235,52 @@ def parse_line(raw: str, source: str = "", lineno: int = 0, utc_offset: float = 
             up = context.find('upstream: "')
             if up != -1:
                 close = context.find('"', up + 11)
-                line.upstream = context[up + 11:close if close != -1 else None]
+                line.upstream = context[up + 11 : close if close != -1 else None]
     unix = "unix:" in (line.upstream or "") or "to unix:" in message
     cached = _MSG_CACHE.get((message, unix))
     if cached is None:
         probe = ErrorLine("", 0, "", None, "", 0, None, message, upstream=line.upstream)
         rcut = message.find(", resolver: ")
         if rcut != -1:
-            probe.resolver = message[rcut + 12:].strip()
+            probe.resolver = message[rcut + 12 :].strip()
             probe.message = message[:rcut]
         head = probe.message
         wcut = head.rfind(" while ")
         if wcut != -1:
-            probe.action = head[wcut + 7:]
+            probe.action = head[wcut + 7 :]
             head = head[:wcut]
         em = _ERRNO.search(head)
         if em is not None:
             probe.errno = int(em.group(1))
             probe.errtext = em.group(2)
         classify(probe)
-        cached = (probe.message, probe.resolver, probe.action, probe.errno, probe.errtext,
-                  probe.kind, probe.ref, probe.status, probe.name, probe.path)
+        cached = (
+            probe.message,
+            probe.resolver,
+            probe.action,
+            probe.errno,
+            probe.errtext,
+            probe.kind,
+            probe.ref,
+            probe.status,
+            probe.name,
+            probe.path,
+        )
         if len(_MSG_CACHE) > _CACHE_MAX:
             _MSG_CACHE.clear()
         _MSG_CACHE[(message, unix)] = cached
-    (line.message, line.resolver, line.action, line.errno, line.errtext, line.kind, line.ref,
-     line.status, line.name, line.path) = cached
+    (
+        line.message,
+        line.resolver,
+        line.action,
+        line.errno,
+        line.errtext,
+        line.kind,
+        line.ref,
+        line.status,
+        line.name,
+        line.path,
+    ) = cached
     if line.kind == "no-live-upstreams":
         peer = parse_peer(line.upstream) if line.upstream else None
         line.name = peer.host if peer else None
@@ -287,8 +348,11 @@ def classify(line: ErrorLine) -> None:
         set_("disk-full", "F5" if status == 500 else ("F2" if line.path else "F6"), status)
         return
     if err == 24:
-        set_("fd-exhausted", "C10" if "socket()" in msg else "accept", 500 if "socket()" in msg
-             else None)
+        set_(
+            "fd-exhausted",
+            "C10" if "socket()" in msg else "accept",
+            500 if "socket()" in msg else None,
+        )
         return
     if "worker_connections are not enough" in msg:
         set_("worker-connections", "C11", 500)
@@ -297,8 +361,11 @@ def classify(line: ErrorLine) -> None:
         set_("client-closed", None, 499)
         return
     if "upstream prematurely closed connection" in msg:
-        set_("closed", "B1" if action == "reading upstream" else "H2",
-             None if action == "reading upstream" else 502)
+        set_(
+            "closed",
+            "B1" if action == "reading upstream" else "H2",
+            None if action == "reading upstream" else 502,
+        )
         return
     if "client prematurely closed" in msg or "client closed" in msg:
         set_("client-closed", None, 499)
@@ -307,10 +374,17 @@ def classify(line: ErrorLine) -> None:
         set_("too-big-header", "H4", 502)
         return
     if "SSL" in msg and ("upstream" in action or "upstream" in msg):
-        set_("ssl", "T1" if "wrong version number" in msg else
-             ("T2" if "peer closed connection in SSL handshake" in msg else
-              ("T3" if "verify error" in msg else ("T4" if "does not match" in msg else "T"))),
-             502)
+        set_(
+            "ssl",
+            "T1"
+            if "wrong version number" in msg
+            else (
+                "T2"
+                if "peer closed connection in SSL handshake" in msg
+                else ("T3" if "verify error" in msg else ("T4" if "does not match" in msg else "T"))
+            ),
+            502,
+        )
         return
     if err == 111:
         set_("socket-missing" if unix else "refused", "C1", 502)
@@ -347,10 +421,14 @@ def classify(line: ErrorLine) -> None:
     if err == 99:
         set_("ephemeral-ports", "C7", 502)
         return
-    if msg.startswith("upstream sent") and ("invalid" in msg or "no valid" in msg
-                                            or "Transfer-Encoding" in msg):
-        ref = "H7" if "no valid" in msg else ("B4" if "chunked" in msg else
-                                               ("H6" if "Transfer-Encoding" in msg else "H5"))
+    if msg.startswith("upstream sent") and (
+        "invalid" in msg or "no valid" in msg or "Transfer-Encoding" in msg
+    ):
+        ref = (
+            "H7"
+            if "no valid" in msg
+            else ("B4" if "chunked" in msg else ("H6" if "Transfer-Encoding" in msg else "H5"))
+        )
         set_("invalid-header", ref, 200 if ref == "H7" else (None if ref == "B4" else 502))
         return
     if "buffered to a temporary file" in msg:
@@ -498,8 +576,9 @@ def _peer_key(line: ErrorLine) -> str | None:
     return None
 
 
-def iter_lines(text: str, source: str = "", utc_offset: float = 0.0,
-               since: float | None = None) -> Iterator[tuple[int, str, ErrorLine | None]]:
+def iter_lines(
+    text: str, source: str = "", utc_offset: float = 0.0, since: float | None = None
+) -> Iterator[tuple[int, str, ErrorLine | None]]:
     for lineno, raw in enumerate(text.splitlines(), 1):
         line = parse_line(raw, source, lineno, utc_offset, full=False)
         if line is not None and since is not None and line.ts is not None and line.ts < since:
@@ -507,8 +586,9 @@ def iter_lines(text: str, source: str = "", utc_offset: float = 0.0,
         yield lineno, raw, line
 
 
-def summarize(texts: Iterable[tuple[str, str]], utc_offset: float = 0.0,
-              since: float | None = None) -> ErrorLogSummary:
+def summarize(
+    texts: Iterable[tuple[str, str]], utc_offset: float = 0.0, since: float | None = None
+) -> ErrorLogSummary:
     """Parse and group (source, text) pairs of error log windows."""
     summary = ErrorLogSummary()
     for source, text in texts:
@@ -519,8 +599,9 @@ def summarize(texts: Iterable[tuple[str, str]], utc_offset: float = 0.0,
     return summary
 
 
-def summarize_file(path: Path, source: str | None = None, utc_offset: float = 0.0,
-                   since: float | None = None) -> ErrorLogSummary:
+def summarize_file(
+    path: Path, source: str | None = None, utc_offset: float = 0.0, since: float | None = None
+) -> ErrorLogSummary:
     """Stream a (windowed) error log from disk in bounded memory."""
     summary = ErrorLogSummary()
     name = source or str(path)
@@ -537,9 +618,14 @@ def summarize_file(path: Path, source: str | None = None, utc_offset: float = 0.
 # ------------------------------------------------------------------ reading files
 
 
-def read_tail_since(path: Path, since: float | None, *, max_bytes: int = 64 * 1024 * 1024,
-                    timestamp: Callable[[str], float | None] | None = None,
-                    block: int = 1024 * 1024) -> tuple[bytes, int, int]:
+def read_tail_since(
+    path: Path,
+    since: float | None,
+    *,
+    max_bytes: int = 64 * 1024 * 1024,
+    timestamp: Callable[[str], float | None] | None = None,
+    block: int = 1024 * 1024,
+) -> tuple[bytes, int, int]:
     """Read the end of a log file back to the first line at or after `since` (epoch
     seconds), never more than `max_bytes`. Works for error and access logs (timestamps
     are detected per line). Returns (window, bytes_total, bytes_read). Reading goes
@@ -564,7 +650,7 @@ def read_tail_since(path: Path, since: float | None, *, max_bytes: int = 64 * 10
                 continue
             # the first (possibly partial) line is carried to the next, earlier block
             nl = data.find(b"\n") if pos > 0 else -1
-            head, body = (data[: nl + 1], data[nl + 1:]) if nl != -1 else (b"", data)
+            head, body = (data[: nl + 1], data[nl + 1 :]) if nl != -1 else (b"", data)
             first_ts = _first_time(body, stamp)
             if first_ts is not None and first_ts < since:
                 chunks.append(_cut_before(body, since, stamp))
@@ -578,7 +664,7 @@ def read_tail_since(path: Path, since: float | None, *, max_bytes: int = 64 * 10
     window = b"".join(reversed(chunks))
     if pos > 0 and since is None:  # cut off by max_bytes: drop the partial first line
         nl = window.find(b"\n")
-        window = window[nl + 1:] if nl != -1 else b""
+        window = window[nl + 1 :] if nl != -1 else b""
     return window, total, read
 
 
@@ -602,8 +688,12 @@ def _cut_before(data: bytes, since: float, stamp: Callable[[str], float | None])
 
 _ACCESS_TIME = re.compile(r"\[(\d\d)/(\w{3})/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-]\d{4})\]")
 _ISO_TIME = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.\d+)?(Z|[+-]\d\d:?\d\d)?")
-MONTHS = {m: i for i, m in enumerate(
-    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
 
 
 def line_time(raw: str, utc_offset: float = 0.0) -> float | None:
@@ -625,8 +715,22 @@ def access_time(m: re.Match[str]) -> float | None:
         return None
     tz = m.group(7)
     offset = (int(tz[1:3]) * 3600 + int(tz[3:5]) * 60) * (1 if tz[0] == "+" else -1)
-    return calendar.timegm((int(m.group(3)), mon, int(m.group(1)), int(m.group(4)),
-                            int(m.group(5)), int(m.group(6)), 0, 0, 0)) - offset
+    return (
+        calendar.timegm(
+            (
+                int(m.group(3)),
+                mon,
+                int(m.group(1)),
+                int(m.group(4)),
+                int(m.group(5)),
+                int(m.group(6)),
+                0,
+                0,
+                0,
+            )
+        )
+        - offset
+    )
 
 
 def iso_time(text: str | None) -> float | None:
@@ -639,17 +743,29 @@ def iso_time(text: str | None) -> float | None:
     year = int(m.group(1))
     if year < 1971:
         return None  # Docker's zero time "0001-01-01T00:00:00Z"
-    base = calendar.timegm((year, int(m.group(2)), int(m.group(3)), int(m.group(4)),
-                            int(m.group(5)), int(m.group(6)), 0, 0, 0))
+    base = calendar.timegm(
+        (
+            year,
+            int(m.group(2)),
+            int(m.group(3)),
+            int(m.group(4)),
+            int(m.group(5)),
+            int(m.group(6)),
+            0,
+            0,
+            0,
+        )
+    )
+    stamp: float = base
     frac = re.match(r"\.(\d+)", text.strip()[19:])
     if frac:
-        base += float("0." + frac.group(1)[:6])
+        stamp += float("0." + frac.group(1)[:6])
     tz = m.group(7)
     if tz and tz != "Z":
         sign = 1 if tz[0] == "+" else -1
         digits = tz[1:].replace(":", "")
-        base -= sign * (int(digits[:2]) * 3600 + int(digits[2:4]) * 60)
-    return base
+        stamp -= sign * (int(digits[:2]) * 3600 + int(digits[2:4]) * 60)
+    return stamp
 
 
 __all__ = [

@@ -23,9 +23,26 @@ MASK = "[REDACTED]"
 
 # Names (env vars, JSON keys, query parameters) whose values are secret.
 _SECRET_WORDS = (
-    "PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN", "KEY", "CREDENTIAL", "DSN",
-    "PRIVATE", "AUTH", "SALT", "COOKIE", "SESSION", "SIGNATURE", "CERT_PASS",
-    "APIKEY", "ACCESS_KEY", "CONN_STR", "CONNECTION_STRING", "DATABASE_URL",
+    "PASSWORD",
+    "PASSWD",
+    "PASSPHRASE",
+    "SECRET",
+    "TOKEN",
+    "KEY",
+    "CREDENTIAL",
+    "DSN",
+    "PRIVATE",
+    "AUTH",
+    "SALT",
+    "COOKIE",
+    "SESSION",
+    "SIGNATURE",
+    "CERT_PASS",
+    "APIKEY",
+    "ACCESS_KEY",
+    "CONN_STR",
+    "CONNECTION_STRING",
+    "DATABASE_URL",
 )
 # Names that contain a secret word but are not secrets themselves.
 _NOT_SECRET = re.compile(
@@ -34,7 +51,9 @@ _NOT_SECRET = re.compile(
     r"AUTH_(TYPE|METHOD|MODE|ENABLED|URL|HOST|PORT)|KEYS?_?DIR|MONKEY|KEYCLOAK\w*|KEYBOARD\w*|"
     r"KEEPALIVE\w*|KEY_?PREFIX|\w*(ERROR|EXCEPTION)|SESSION_(TIMEOUT|LIFETIME|ENGINE|DRIVER|TTL|COOKIE_AGE))$"
 )
-_SECRET_NAME = re.compile("(?i)(" + "|".join(_SECRET_WORDS) + r"|(?:^|[_.-])(?:PASS|PW)(?:[_.-]|$))")
+_SECRET_NAME = re.compile(
+    "(?i)(" + "|".join(_SECRET_WORDS) + r"|(?:^|[_.-])(?:PASS|PW)(?:[_.-]|$))"
+)
 
 BOT_TOKEN = re.compile(r"(?<![0-9])(\d{6,12}):([A-Za-z0-9_-]{35})(?![A-Za-z0-9_-])")
 _PEM = re.compile(
@@ -44,9 +63,7 @@ _PEM = re.compile(
 )
 # scheme://user:password@host  (the password may contain '@'; the last '@' before the
 # host part wins). user may be empty (redis://:pass@host).
-_URL_CRED = re.compile(
-    r"(?i)\b([a-z][a-z0-9+.-]{1,30}://)([^:/?#@\s\"'<>]*):([^\s/?#\"'<>]*)@"
-)
+_URL_CRED = re.compile(r"(?i)\b([a-z][a-z0-9+.-]{1,30}://)([^:/?#@\s\"'<>]*):([^\s/?#\"'<>]*)@")
 _URL_VALUE = re.compile(r"(?i)^([a-z][a-z0-9+.-]{1,30}://)(?:([^/?#\s]*)@)?([^?#\s]*)(?:\?(\S*))?$")
 _BEARER = re.compile(r"(?i)\b(bearer|basic|token|digest)(\s+)([A-Za-z0-9._~+/=-]{8,})")
 _HEADER_NAMES = (
@@ -86,7 +103,9 @@ def token_fingerprint(token: str) -> str:
 
 def _mask_value(value: str) -> str:
     """Replacement for a secret value; keeps quotes and bot-token fingerprints."""
-    quote = value[0] if value[:1] in ("'", '"') and value[-1:] == value[:1] and len(value) > 1 else ""
+    quote = (
+        value[0] if value[:1] in ("'", '"') and value[-1:] == value[:1] and len(value) > 1 else ""
+    )
     inner = value[1:-1] if quote else value
     if not inner or inner.startswith("$") or MASK in inner or inner.startswith("[REDACTED"):
         return value  # empty, a variable reference, or already redacted
@@ -124,14 +143,17 @@ def _sub_assign(m: re.Match[str]) -> str:
         head = m.group(0)[: len(m.group(0)) - len(value)]
         if value[:1] in ("'", '"'):
             return head + value[0] + _ASSIGN.sub(_sub_assign, value[1:])
-        return head + value[:1] + _ASSIGN.sub(_sub_assign, value[1:]) if "=" in value[1:] \
+        return (
+            head + value[:1] + _ASSIGN.sub(_sub_assign, value[1:])
+            if "=" in value[1:]
             else m.group(0)
+        )
     return m.group(1) + m.group(2) + m.group(1) + m.group(3) + _mask_secret_value(value)
 
 
 def _sub_nginx_header(m: re.Match[str]) -> str:
     value = m.group(5).rstrip()
-    tail = m.group(5)[len(value):]
+    tail = m.group(5)[len(value) :]
     return m.group(1) + m.group(2) + m.group(3) + m.group(4) + _mask_value(value) + tail
 
 
@@ -139,19 +161,36 @@ def redact_text(text: str) -> str:
     """Redact secrets in free text (logs, configs, command output)."""
     if not text:
         return text
-    text = _PEM.sub(lambda m: f"-----BEGIN {m.group(1)}-----{MASK}-----END {m.group(1)}-----",
-                    text)
+    text = _PEM.sub(lambda m: f"-----BEGIN {m.group(1)}-----{MASK}-----END {m.group(1)}-----", text)
     text = BOT_TOKEN.sub(_sub_bot, text)
     text = _NGINX_HEADER.sub(_sub_nginx_header, text)
-    text = _HEADER_JSON.sub(lambda m: m.group(1) + m.group(2) + m.group(1) + m.group(3)
-                            + _mask_value(m.group(4)), text)
-    text = _HEADER_LINE.sub(lambda m: m.group(1) + m.group(2) + _mask_value(m.group(3).rstrip())
-                            + m.group(3)[len(m.group(3).rstrip()):], text)
-    text = _BEARER.sub(lambda m: m.group(0) if m.group(3).startswith(("[REDACTED", "$"))
-                       else f"{m.group(1)}{m.group(2)}{MASK}", text)
+    text = _HEADER_JSON.sub(
+        lambda m: m.group(1) + m.group(2) + m.group(1) + m.group(3) + _mask_value(m.group(4)), text
+    )
+    text = _HEADER_LINE.sub(
+        lambda m: (
+            m.group(1)
+            + m.group(2)
+            + _mask_value(m.group(3).rstrip())
+            + m.group(3)[len(m.group(3).rstrip()) :]
+        ),
+        text,
+    )
+    text = _BEARER.sub(
+        lambda m: (
+            m.group(0)
+            if m.group(3).startswith(("[REDACTED", "$"))
+            else f"{m.group(1)}{m.group(2)}{MASK}"
+        ),
+        text,
+    )
     text = _ASSIGN.sub(_sub_assign, text)
-    text = _URL_CRED.sub(lambda m: f"{m.group(1)}{m.group(2)}:{MASK}@"
-                         if m.group(3) and m.group(3) != MASK else m.group(0), text)
+    text = _URL_CRED.sub(
+        lambda m: (
+            f"{m.group(1)}{m.group(2)}:{MASK}@" if m.group(3) and m.group(3) != MASK else m.group(0)
+        ),
+        text,
+    )
     return text
 
 
@@ -170,8 +209,7 @@ def redact_json(obj: Any, key: str | None = None) -> Any:
         for k, v in obj.items():
             ks = str(k)
             if ks == "Env" and isinstance(v, list):
-                out[k] = [_redact_env_entry(e) if isinstance(e, str) else redact_json(e)
-                          for e in v]
+                out[k] = [_redact_env_entry(e) if isinstance(e, str) else redact_json(e) for e in v]
             elif is_secret_name(ks) or re.fullmatch(f"(?i){_HEADER_NAMES}", ks):
                 if isinstance(v, str):
                     out[k] = _mask_secret_value(v)

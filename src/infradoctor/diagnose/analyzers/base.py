@@ -73,10 +73,17 @@ class Diagnosis:
         }
 
 
-def make(cause: str, severity: str, confidence: float, summary: str,
-         subject: dict[str, str | None], values: dict[str, Any] | None = None,
-         plan: list[str] | None = None, verify: list[str] | None = None,
-         rules: list[str] | None = None) -> Diagnosis:
+def make(
+    cause: str,
+    severity: str,
+    confidence: float,
+    summary: str,
+    subject: dict[str, str | None],
+    values: dict[str, Any] | None = None,
+    plan: list[str] | None = None,
+    verify: list[str] | None = None,
+    rules: list[str] | None = None,
+) -> Diagnosis:
     """A Diagnosis with the cause's default plan/verify/rules filled from `values`
     (and the subject). `plan` entries given here go first (the specific steps)."""
     spec = CAUSES[cause]
@@ -90,8 +97,7 @@ def make(cause: str, severity: str, confidence: float, summary: str,
     steps = [*(plan or []), *[p for p in default_plan if p not in (plan or [])]]
     checks = [render(v, fill) for v in spec.verify] if verify is None else verify
     codes = list(dict.fromkeys([*(rules or []), *spec.rules]))
-    return Diagnosis(cause, severity, confidence, summary, clean_subject, [], steps,
-                     checks, codes)
+    return Diagnosis(cause, severity, confidence, summary, clean_subject, [], steps, checks, codes)
 
 
 def human_bytes(n: float | int | None) -> str:

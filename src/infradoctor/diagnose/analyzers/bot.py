@@ -13,7 +13,8 @@ from infradoctor.diagnose.evidence import Bundle
 CONFLICT = re.compile(
     r"terminated by other getUpdates request|can't use getUpdates method while webhook is "
     r"active|Conflict: terminated by other|TelegramConflictError|409.{0,40}Conflict",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 
 def analyze(bundle: Bundle, stack: Any = None) -> list[Diagnosis]:
@@ -36,18 +37,25 @@ def analyze(bundle: Bundle, stack: Any = None) -> list[Diagnosis]:
             continue
         names = [c.name for c in group]
         logged = [n for n in names if n in hits]
-        summary = (f"{len(group)} running containers poll Telegram with the same bot token "
-                   f"({', '.join(names)})")
+        summary = (
+            f"{len(group)} running containers poll Telegram with the same bot token "
+            f"({', '.join(names)})"
+        )
         if logged:
             summary += f"; {logged[0]} logs 409 Conflict ({len(hits[logged[0]])} times)"
         first = next((c for c in group if c.name in hits), group[0])
         subject = first.subject()
         subject["containers"] = ", ".join(names)
-        d = make("bot-conflict", "error", 0.95 if logged else 0.8, summary, subject,
-                 plan=[f"docker stop {' '.join(names[1:])}  (keep one poller: {names[0]})"])
+        d = make(
+            "bot-conflict",
+            "error",
+            0.95 if logged else 0.8,
+            summary,
+            subject,
+            plan=[f"docker stop {' '.join(names[1:])}  (keep one poller: {names[0]})"],
+        )
         for c in group:
-            d.add_evidence("docker/containers.json", None,
-                           f"{c.name}: running, bot token {token}")
+            d.add_evidence("docker/containers.json", None, f"{c.name}: running, bot token {token}")
             for i, ln in hits.get(c.name, [])[:2]:
                 d.add_evidence(c.log_path or "", i, ln)
         done.update(names)
@@ -55,16 +63,21 @@ def analyze(bundle: Bundle, stack: Any = None) -> list[Diagnosis]:
     for name, lines in hits.items():
         if name in done:
             continue
-        c = f.container(name)
-        subject = c.subject() if c else {"container": name}
+        owner = f.container(name)
+        subject = owner.subject() if owner else {"container": name}
         webhook = any("webhook" in ln.lower() for _, ln in lines)
-        summary = (f"{name} logs Telegram 409 Conflict {len(lines)} times: "
-                   + ("a webhook is set on the token while it polls" if webhook else
-                      "another process polls getUpdates with the same token"))
-        plan = ["curl -s https://api.telegram.org/bot<TOKEN>/getWebhookInfo  (webhook set?)"] \
-            if webhook else []
+        summary = f"{name} logs Telegram 409 Conflict {len(lines)} times: " + (
+            "a webhook is set on the token while it polls"
+            if webhook
+            else "another process polls getUpdates with the same token"
+        )
+        plan = (
+            ["curl -s https://api.telegram.org/bot<TOKEN>/getWebhookInfo  (webhook set?)"]
+            if webhook
+            else []
+        )
         d = make("bot-conflict", "error", 0.85, summary, subject, plan=plan)
         for i, ln in lines[:3]:
-            d.add_evidence(c.log_path if c and c.log_path else name, i, ln)
+            d.add_evidence(owner.log_path if owner and owner.log_path else name, i, ln)
         out.append(d)
     return out

@@ -28,8 +28,14 @@ def analyze(bundle: Bundle, stack: Any = None) -> list[Diagnosis]:
                     head += " (nginx does not proxy to it)"
             else:
                 severity = "error"
-            d = make(cause, severity, conf, head + ".", c.subject(),
-                     {"address": c.ips[0] if c.ips else None})
+            d = make(
+                cause,
+                severity,
+                conf,
+                head + ".",
+                c.subject(),
+                {"address": c.ips[0] if c.ips else None},
+            )
             d.first_seen = c.finished_at if cause != "container-crashloop" else c.started_at
             container_evidence(d, f, c)
             _log_tail_evidence(d, bundle, c.log_path)
@@ -38,19 +44,28 @@ def analyze(bundle: Bundle, stack: Any = None) -> list[Diagnosis]:
             logs = [x for x in c.health.get("Log") or [] if isinstance(x, dict)]
             last = logs[-1] if logs else {}
             output = str(last.get("Output") or "").strip().replace("\n", " ")[:300]
-            d = make("healthcheck-failing", "warning", 0.9,
-                     f"{c.name} is unhealthy ({c.health.get('FailingStreak', '?')} failed checks "
-                     f"in a row); last check exit code {last.get('ExitCode')}: "
-                     f"{output or 'no output'}.", c.subject())
+            d = make(
+                "healthcheck-failing",
+                "warning",
+                0.9,
+                f"{c.name} is unhealthy ({c.health.get('FailingStreak', '?')} failed checks "
+                f"in a row); last check exit code {last.get('ExitCode')}: "
+                f"{output or 'no output'}.",
+                c.subject(),
+            )
             test = (c.config.get("Healthcheck") or {}).get("Test")
             if test:
-                d.add_evidence("docker/containers.json", None,
-                               f"{c.name}: Config.Healthcheck.Test={test}")
+                d.add_evidence(
+                    "docker/containers.json", None, f"{c.name}: Config.Healthcheck.Test={test}"
+                )
             for entry in logs[-3:]:
-                d.add_evidence("docker/containers.json", None,
-                               f"{c.name}: Health.Log {entry.get('Start')} exit "
-                               f"{entry.get('ExitCode')}: "
-                               f"{str(entry.get('Output') or '').strip()[:300]}")
+                d.add_evidence(
+                    "docker/containers.json",
+                    None,
+                    f"{c.name}: Health.Log {entry.get('Start')} exit "
+                    f"{entry.get('ExitCode')}: "
+                    f"{str(entry.get('Output') or '').strip()[:300]}",
+                )
             out.append(d)
     return out
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from infradoctor.diagnose import accesslog, errorlog
-from infradoctor.diagnose.evidence import Bundle
 from infradoctor.diagnose.errorlog import iso_time
+from infradoctor.diagnose.evidence import Bundle
 
 NOT_RUNNING = ("exited", "dead", "created", "removing", "paused")
 
@@ -50,8 +50,9 @@ class Container:
 
     @property
     def running(self) -> bool:
-        return self.status == "running" or (bool(self.state.get("Running"))
-                                            and not self.state.get("Restarting"))
+        return self.status == "running" or (
+            bool(self.state.get("Running")) and not self.state.get("Restarting")
+        )
 
     @property
     def restarting(self) -> bool:
@@ -161,7 +162,7 @@ class Container:
     @property
     def exposed_ports(self) -> set[int]:
         out: set[int] = set()
-        for spec in (self.config.get("ExposedPorts") or {}):
+        for spec in self.config.get("ExposedPorts") or {}:
             m = re.match(r"(\d+)", str(spec))
             if m:
                 out.add(int(m.group(1)))
@@ -294,8 +295,9 @@ class Facts:
         names = self.proxied_names()
         if names & c.names or any(ip in names for ip in c.ips):
             return True
-        return any(pf.peer is not None and pf.peer.host in c.ips
-                   for pf in self.errors.peers.values())
+        return any(
+            pf.peer is not None and pf.peer.host in c.ips for pf in self.errors.peers.values()
+        )
 
     def log_source(self, member: str) -> str:
         return self.error_sources.get(member) or self.access_sources.get(member) or member
@@ -329,23 +331,32 @@ def build_facts(bundle: Bundle, stack: Any = None) -> Facts:
         if isinstance(engine.get("collected_at"), (int, float)):
             facts.collected_at = float(engine["collected_at"])
     if facts.collected_at is None:
-        facts.collected_at = iso_time(str(meta.get("created") or "")) if meta.get("created") \
-            else None
+        facts.collected_at = (
+            iso_time(str(meta.get("created") or "")) if meta.get("created") else None
+        )
 
     logs = bundle.read_json("nginx/logs.json", []) or []
     for entry in logs if isinstance(logs, list) else []:
         if isinstance(entry, dict) and entry.get("file"):
             target = facts.error_sources if entry.get("kind") == "error" else facts.access_sources
             target[str(entry["file"])] = str(entry.get("path") or entry["file"])
-    error_members = [p for p in bundle.glob("nginx/logs/*") if p.endswith(".error.log")
-                     or facts.error_sources.get(p)]
-    access_members = [p for p in bundle.glob("nginx/logs/*") if p.endswith(".access.log")
-                      or (p in facts.access_sources and p not in error_members)]
+    error_members = [
+        p
+        for p in bundle.glob("nginx/logs/*")
+        if p.endswith(".error.log") or facts.error_sources.get(p)
+    ]
+    access_members = [
+        p
+        for p in bundle.glob("nginx/logs/*")
+        if p.endswith(".access.log") or (p in facts.access_sources and p not in error_members)
+    ]
     facts.errors = errorlog.summarize(
         ((facts.error_sources.get(p, p), bundle.read_text(p) or "") for p in error_members),
-        facts.utc_offset)
+        facts.utc_offset,
+    )
     facts.access = accesslog.summarize(
-        (facts.access_sources.get(p, p), bundle.read_text(p) or "") for p in access_members)
+        (facts.access_sources.get(p, p), bundle.read_text(p) or "") for p in access_members
+    )
 
     raw_containers = bundle.read_json("docker/containers.json", []) or []
     for raw in raw_containers if isinstance(raw_containers, list) else []:
@@ -382,8 +393,16 @@ def _config_targets(facts: Facts) -> None:
                 continue
             if st.name == "server" and "upstream" in st.blocks and st.upstream:
                 host, port, unix = _split_addr(st.args[0], None)
-                t = ConfigTarget(host, port if port is not None else (80 if host else None),
-                                 unix, st.upstream, "server", file, st.line, st.args[0])
+                t = ConfigTarget(
+                    host,
+                    port if port is not None else (80 if host else None),
+                    unix,
+                    st.upstream,
+                    "server",
+                    file,
+                    st.line,
+                    st.args[0],
+                )
                 facts.targets.append(t)
                 facts.groups.setdefault(st.upstream, []).append(t)
             elif st.name in _PASS:
@@ -392,14 +411,16 @@ def _config_targets(facts: Facts) -> None:
                 scheme, rest = (m.group(1), m.group(2)) if m else (None, raw)
                 if rest.startswith("unix:"):
                     path = rest[5:].split(":", 1)[0]
-                    facts.targets.append(ConfigTarget(None, None, path, None, st.name, file,
-                                                      st.line, raw))
+                    facts.targets.append(
+                        ConfigTarget(None, None, path, None, st.name, file, st.line, raw)
+                    )
                     continue
                 hostport = re.split(r"[/?]", rest, maxsplit=1)[0]
                 default = 443 if scheme in ("https", "grpcs") else 80
                 host, port, _ = _split_addr(hostport, default)
-                facts.targets.append(ConfigTarget(host, port, None, None, st.name, file,
-                                                  st.line, raw))
+                facts.targets.append(
+                    ConfigTarget(host, port, None, None, st.name, file, st.line, raw)
+                )
     # a proxy_pass naming an upstream group is not itself a host
     for t in list(facts.targets):
         if t.directive in _PASS and t.host in facts.groups:

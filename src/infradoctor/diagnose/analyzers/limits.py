@@ -12,17 +12,25 @@ from infradoctor.diagnose.evidence import Bundle
 def analyze(bundle: Bundle, stack: Any = None) -> list[Diagnosis]:
     f = facts_for(bundle, stack)
     out: list[Diagnosis] = []
-    lines = [*f.errors.samples.get("fd-exhausted", []),
-             *f.errors.samples.get("worker-connections", [])]
+    lines = [
+        *f.errors.samples.get("fd-exhausted", []),
+        *f.errors.samples.get("worker-connections", []),
+    ]
     limits = f.json("host/limits.json", {}) or {}
     if lines:
-        n = f.errors.by_kind.get("fd-exhausted", 0) + f.errors.by_kind.get(
-            "worker-connections", 0)
-        what = "too many open files (24)" if any(ln.kind == "fd-exhausted" for ln in lines) \
+        n = f.errors.by_kind.get("fd-exhausted", 0) + f.errors.by_kind.get("worker-connections", 0)
+        what = (
+            "too many open files (24)"
+            if any(ln.kind == "fd-exhausted" for ln in lines)
             else "worker_connections are not enough"
-        d = make("fd-exhausted", "error", 0.9,
-                 f"nginx logged {what} {n} times: requests fail with 500 or are refused",
-                 {"upstream": None})
+        )
+        d = make(
+            "fd-exhausted",
+            "error",
+            0.9,
+            f"nginx logged {what} {n} times: requests fail with 500 or are refused",
+            {"upstream": None},
+        )
         d.first_seen = min((ln.ts for ln in lines if ln.ts is not None), default=None)
         for ln in lines[:3]:
             d.add_evidence(ln.source, ln.lineno, ln.raw)
@@ -33,13 +41,17 @@ def analyze(bundle: Bundle, stack: Any = None) -> list[Diagnosis]:
         if not isinstance(proc, dict):
             continue
         try:
-            soft, used = int(proc.get("soft")), int(proc.get("open"))
+            soft, used = int(str(proc.get("soft"))), int(str(proc.get("open")))
         except (TypeError, ValueError):
             continue
         if soft > 0 and used / soft >= 0.9:
-            d = make("fd-exhausted", "warning", 0.7,
-                     f"nginx process {proc.get('pid')} has {used} of {soft} file "
-                     f"descriptors open", {"upstream": None})
+            d = make(
+                "fd-exhausted",
+                "warning",
+                0.7,
+                f"nginx process {proc.get('pid')} has {used} of {soft} file descriptors open",
+                {"upstream": None},
+            )
             _limit_evidence(d, limits)
             out.append(d)
             break
@@ -49,7 +61,10 @@ def analyze(bundle: Bundle, stack: Any = None) -> list[Diagnosis]:
 def _limit_evidence(d: Diagnosis, limits: Any) -> None:
     if not isinstance(limits, dict):
         return
-    d.add_evidence("host/limits.json", None,
-                   f"worker_rlimit_nofile={limits.get('nginx_worker_rlimit_nofile')} "
-                   f"worker_connections={limits.get('nginx_worker_connections')} "
-                   f"open_files={limits.get('open_files')}")
+    d.add_evidence(
+        "host/limits.json",
+        None,
+        f"worker_rlimit_nofile={limits.get('nginx_worker_rlimit_nofile')} "
+        f"worker_connections={limits.get('nginx_worker_connections')} "
+        f"open_files={limits.get('open_files')}",
+    )

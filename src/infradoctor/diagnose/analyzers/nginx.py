@@ -18,31 +18,55 @@ def analyze(bundle: Bundle, stack: Any = None) -> list[Diagnosis]:
     test = bundle.read_json("nginx/test.json")
     if isinstance(test, dict) and test.get("ok") is False:
         output = str(test.get("output") or "")
-        bad = [ln for ln in output.splitlines() if "[emerg]" in ln or "[alert]" in ln
-               or "failed" in ln] or output.splitlines()[:3]
+        bad = [
+            ln for ln in output.splitlines() if "[emerg]" in ln or "[alert]" in ln or "failed" in ln
+        ] or output.splitlines()[:3]
         first = bad[0] if bad else "nginx -t failed"
         m = _WHERE.search(first)
-        plan = [f"open {m.group(1)} at line {m.group(2)} and fix the directive named in: "
-                f"{first.strip()}"] if m else []
-        d = make("nginx-config-invalid", "error", 0.95,
-                 f"`nginx -t` fails: {first.strip()}", {"upstream": None}, plan=plan)
+        plan = (
+            [
+                f"open {m.group(1)} at line {m.group(2)} and fix the directive named in: "
+                f"{first.strip()}"
+            ]
+            if m
+            else []
+        )
+        d = make(
+            "nginx-config-invalid",
+            "error",
+            0.95,
+            f"`nginx -t` fails: {first.strip()}",
+            {"upstream": None},
+            plan=plan,
+        )
         for ln in bad[:4]:
             d.add_evidence("nginx/test.json", None, ln.strip())
         out.append(d)
     proc = bundle.read_json("nginx/process.json")
     if isinstance(proc, dict) and proc.get("running") is False:
-        nginx_containers = [c for c in f.containers
-                            if "nginx" in c.image.lower() or "nginx" in c.name.lower()]
+        nginx_containers = [
+            c for c in f.containers if "nginx" in c.image.lower() or "nginx" in c.name.lower()
+        ]
         if not any(c.running for c in nginx_containers):
             subject: dict[str, str | None] = {}
             if nginx_containers:
                 subject.update(nginx_containers[0].subject())
-            d = make("nginx-down", "error", 0.9,
-                     "no nginx master process is running" + (
-                         f"; container {nginx_containers[0].name} is "
-                         f"{nginx_containers[0].status}" if nginx_containers else ""),
-                     subject)
-            d.add_evidence("nginx/process.json", None,
-                           f"running=false conf={proc.get('conf')} binary={proc.get('binary')}")
+            d = make(
+                "nginx-down",
+                "error",
+                0.9,
+                "no nginx master process is running"
+                + (
+                    f"; container {nginx_containers[0].name} is {nginx_containers[0].status}"
+                    if nginx_containers
+                    else ""
+                ),
+                subject,
+            )
+            d.add_evidence(
+                "nginx/process.json",
+                None,
+                f"running=false conf={proc.get('conf')} binary={proc.get('binary')}",
+            )
             out.append(d)
     return out

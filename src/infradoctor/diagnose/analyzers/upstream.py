@@ -22,11 +22,27 @@ from infradoctor.diagnose.analyzers.facts import (
 from infradoctor.diagnose.errorlog import ErrorLine, PeerFailures
 from infradoctor.diagnose.evidence import Bundle
 
-PEER_KINDS = frozenset({
-    "refused", "unreachable", "timeout", "socket-missing", "permission", "backlog",
-    "ephemeral-ports", "reset", "closed", "too-big-header", "invalid-header", "ssl", "dns",
-    "no-resolver", "host-not-found", "no-port", "no-live-upstreams",
-})
+PEER_KINDS = frozenset(
+    {
+        "refused",
+        "unreachable",
+        "timeout",
+        "socket-missing",
+        "permission",
+        "backlog",
+        "ephemeral-ports",
+        "reset",
+        "closed",
+        "too-big-header",
+        "invalid-header",
+        "ssl",
+        "dns",
+        "no-resolver",
+        "host-not-found",
+        "no-port",
+        "no-live-upstreams",
+    }
+)
 KIND_TEXT = {
     "refused": "connection refused (111)",
     "unreachable": "no route to host (113)",
@@ -87,24 +103,46 @@ def state_cause(f: Facts, c: Container) -> tuple[str, float, str] | None:
     """The container-level cause (oom-killed, crashloop, stopped) or None if it runs."""
     code = c.exit_code
     if c.oom_killed:
-        return "oom-killed", 0.95, (
-            f"{c.name} was killed by the OOM killer (OOMKilled=true, exit code {code}"
-            f"{', memory limit ' + _mib(c.memory_limit) if c.memory_limit else ''})")
+        return (
+            "oom-killed",
+            0.95,
+            (
+                f"{c.name} was killed by the OOM killer (OOMKilled=true, exit code {code}"
+                f"{', memory limit ' + _mib(c.memory_limit) if c.memory_limit else ''})"
+            ),
+        )
     oom = oom_lines_for(f, c)
     if oom and (code == 137 or c.restart_count > 0 or not c.running):
-        return "oom-killed", 0.85, (
-            f"the kernel OOM killer killed {c.name} "
-            f"(host/oom.txt; restarts {c.restart_count}, last exit code {code})")
-    if c.restarting or (c.restart_count >= CRASHLOOP_RESTARTS and (
-            c.status != "exited" or c.restart_policy not in (None, "no"))):
-        return "container-crashloop", 0.85, (
-            f"{c.name} is crash-looping: {c.restart_count} restarts, status {c.status}, "
-            f"last exit code {code}")
+        return (
+            "oom-killed",
+            0.85,
+            (
+                f"the kernel OOM killer killed {c.name} "
+                f"(host/oom.txt; restarts {c.restart_count}, last exit code {code})"
+            ),
+        )
+    if c.restarting or (
+        c.restart_count >= CRASHLOOP_RESTARTS
+        and (c.status != "exited" or c.restart_policy not in (None, "no"))
+    ):
+        return (
+            "container-crashloop",
+            0.85,
+            (
+                f"{c.name} is crash-looping: {c.restart_count} restarts, status {c.status}, "
+                f"last exit code {code}"
+            ),
+        )
     if not c.running:
         when = fmt_time(c.finished_at) if c.finished_at else "unknown time"
-        return "container-stopped", 0.9, (
-            f"{c.name} is {c.status} (exit code {code}, since {when}"
-            f"{', no restart policy' if c.restart_policy in (None, 'no') else ''})")
+        return (
+            "container-stopped",
+            0.9,
+            (
+                f"{c.name} is {c.status} (exit code {code}, since {when}"
+                f"{', no restart policy' if c.restart_policy in (None, 'no') else ''})"
+            ),
+        )
     return None
 
 
@@ -114,8 +152,12 @@ def _mib(n: int | None) -> str:
 
 def container_evidence(d: Diagnosis, f: Facts, c: Container) -> None:
     st = c.state
-    bits = [f"Status={c.status}", f"ExitCode={c.exit_code}", f"OOMKilled={c.oom_killed}",
-            f"RestartCount={c.restart_count}"]
+    bits = [
+        f"Status={c.status}",
+        f"ExitCode={c.exit_code}",
+        f"OOMKilled={c.oom_killed}",
+        f"RestartCount={c.restart_count}",
+    ]
     if st.get("StartedAt"):
         bits.append(f"StartedAt={st.get('StartedAt')}")
     if st.get("FinishedAt") and not str(st.get("FinishedAt")).startswith("0001"):
@@ -147,8 +189,11 @@ def impact(f: Facts, address: str | None) -> tuple[int, str]:
     """How many requests the access log shows failing for this peer (or overall)."""
     acc = f.access
     if address and acc.has_upstream_fields:
-        n = sum(cnt for (addr, st), cnt in acc.upstreams.items()
-                if addr == address and st in ("502", "504", "500"))
+        n = sum(
+            cnt
+            for (addr, st), cnt in acc.upstreams.items()
+            if addr == address and st in ("502", "504", "500")
+        )
         return n, f"{n} requests to {address} failed (access log)"
     n = acc.count(502, 504)
     return n, f"{n} requests answered 502/504 (access log)" if acc.parsed else ""
@@ -226,9 +271,12 @@ def diagnose_peer(f: Facts, pf: PeerFailures) -> Diagnosis | None:
     seen = f"{requests} failed requests between {fmt_time(pf.first)} and {fmt_time(pf.last)}"
     where = address or subject.get("upstream") or pf.key
     symptoms = f"nginx logged {describe(kinds)} for {where}"
-    values: dict[str, Any] = {"address": address, "error_log": lines[0].source,
-                              "host": lines[0].host or "<server_name>",
-                              "path": peer.unix if peer and peer.unix else None}
+    values: dict[str, Any] = {
+        "address": address,
+        "error_log": lines[0].source,
+        "host": lines[0].host or "<server_name>",
+        "path": peer.unix if peer and peer.unix else None,
+    }
 
     cause, conf, head = _decide(f, pf, main, c, how, address)
     summary = f"{head}. {symptoms} ({seen})" + (f"; {impact_text}" if impact_text else "")
@@ -245,8 +293,9 @@ def diagnose_peer(f: Facts, pf: PeerFailures) -> Diagnosis | None:
     return d
 
 
-def _decide(f: Facts, pf: PeerFailures, main: str, c: Container | None, how: str,
-            address: str | None) -> tuple[str, float, str]:
+def _decide(
+    f: Facts, pf: PeerFailures, main: str, c: Container | None, how: str, address: str | None
+) -> tuple[str, float, str]:
     peer = pf.peer
     if c is not None:
         state = state_cause(f, c)
@@ -259,22 +308,42 @@ def _decide(f: Facts, pf: PeerFailures, main: str, c: Container | None, how: str
                 head += " (Docker's DNS drops the names of stopped containers)"
             return cause, conf, head
         if how == "config" and address and address.split(":")[0] not in c.ips:
-            return "stale-upstream-ip", 0.85, (
-                f"nginx connects to {address}, but {c.name} now has "
-                f"{', '.join(c.ips) or 'another address'} (recreated after nginx resolved "
-                f"its name)")
+            return (
+                "stale-upstream-ip",
+                0.85,
+                (
+                    f"nginx connects to {address}, but {c.name} now has "
+                    f"{', '.join(c.ips) or 'another address'} (recreated after nginx resolved "
+                    f"its name)"
+                ),
+            )
         if main in CONNECT_KINDS and peer is not None and peer.port is not None:
             return _listen_cause(c, peer.port)
-        if main in ("closed", "reset") and c.restart_count > 0 and c.started_at and pf.first \
-                and c.started_at >= pf.first - 300:
-            return "upstream-closed-connection", 0.75, (
-                f"{c.name} closed connections mid-request and restarted at "
-                f"{fmt_time(c.started_at)} ({c.restart_count} restarts, last exit code "
-                f"{c.exit_code}): the process died during requests")
+        if (
+            main in ("closed", "reset")
+            and c.restart_count > 0
+            and c.started_at
+            and pf.first
+            and c.started_at >= pf.first - 300
+        ):
+            return (
+                "upstream-closed-connection",
+                0.75,
+                (
+                    f"{c.name} closed connections mid-request and restarted at "
+                    f"{fmt_time(c.started_at)} ({c.restart_count} restarts, last exit code "
+                    f"{c.exit_code}): the process died during requests"
+                ),
+            )
         if main in ("dns", "host-not-found"):
-            return "dns-unresolvable", 0.7, (
-                f"nginx cannot resolve {pf.key.split(':', 1)[1]} although {c.name} runs: "
-                f"it is probably not on a network nginx shares")
+            return (
+                "dns-unresolvable",
+                0.7,
+                (
+                    f"nginx cannot resolve {pf.key.split(':', 1)[1]} although {c.name} runs: "
+                    f"it is probably not on a network nginx shares"
+                ),
+            )
         cause = KIND_CAUSE.get(main, "upstream-refused")
         return cause, 0.8, f"{c.name} is running, but {KIND_TEXT.get(main, main)}"
     # no container behind the peer
@@ -283,32 +352,58 @@ def _decide(f: Facts, pf: PeerFailures, main: str, c: Container | None, how: str
         return "dns-unresolvable", 0.85, f"nginx cannot resolve the upstream name {name}"
     if peer is not None and peer.unix:
         if main == "permission":
-            return "socket-missing", 0.7, (
-                f"nginx may not connect to the unix socket {peer.unix} (permission denied)")
+            return (
+                "socket-missing",
+                0.7,
+                (f"nginx may not connect to the unix socket {peer.unix} (permission denied)"),
+            )
         if main == "refused":
-            return "socket-missing", 0.8, (
-                f"the unix socket {peer.unix} exists but nothing accepts on it (stale socket "
-                f"file: the app server is not running)")
+            return (
+                "socket-missing",
+                0.8,
+                (
+                    f"the unix socket {peer.unix} exists but nothing accepts on it (stale socket "
+                    f"file: the app server is not running)"
+                ),
+            )
         return "socket-missing", 0.9, f"the unix socket {peer.unix} does not exist"
     if pf.key.startswith("group:"):
-        return "upstream-unavailable", 0.6, (
-            f"every server of upstream {pf.key[6:]} was marked failed")
+        return (
+            "upstream-unavailable",
+            0.6,
+            (f"every server of upstream {pf.key[6:]} was marked failed"),
+        )
     ip = peer.host if peer else None
     if main in (*CONNECT_KINDS, "timeout") and ip and f.containers:
         if f.in_docker_network(ip):
-            return "stale-upstream-ip", 0.8, (
-                f"no container has the address {address} any more (it is inside a Docker "
-                f"network): nginx is using a stale IP")
+            return (
+                "stale-upstream-ip",
+                0.8,
+                (
+                    f"no container has the address {address} any more (it is inside a Docker "
+                    f"network): nginx is using a stale IP"
+                ),
+            )
         if main == "unreachable":
             return "stale-upstream-ip", 0.5, f"{address} is unreachable and no container has it"
     if main == "refused" and ip and (ip.startswith("127.") or ip == "::1"):
-        return "upstream-refused", 0.6, (
-            f"nothing listens on {address}; if nginx runs in a container, 127.0.0.1 is the "
-            f"nginx container itself, not the host")
+        return (
+            "upstream-refused",
+            0.6,
+            (
+                f"nothing listens on {address}; if nginx runs in a container, 127.0.0.1 is the "
+                f"nginx container itself, not the host"
+            ),
+        )
     if f.docker_reachable is False and main in CONNECT_KINDS:
-        return KIND_CAUSE[main], 0.5, (
-            f"{address} refuses connections (the Docker engine was not readable, so the "
-            f"container behind it is unknown)")
+        return (
+            KIND_CAUSE[main],
+            0.5,
+            (
+                f"{address} refuses connections (the Docker engine was not readable, so the "
+                f"container behind it is unknown)"
+            ),
+        )
     cause = KIND_CAUSE.get(main, "upstream-refused")
     return cause, 0.7, f"{KIND_TEXT.get(main, main)} from {address or pf.key}"
 
@@ -318,47 +413,89 @@ def _listen_cause(c: Container, port: int) -> tuple[str, float, str]:
     if c.listening is None:
         exposed = sorted(c.exposed_ports)
         if exposed and port not in exposed:
-            return "port-mismatch", 0.6, (
-                f"{c.name} is running but refuses port {port}; its image exposes "
-                f"{', '.join(map(str, exposed))} (listening sockets were not collected)")
-        return "upstream-refused", 0.5, (
-            f"{c.name} is running but refuses connections on port {port} (listening "
-            f"sockets were not collected)")
+            return (
+                "port-mismatch",
+                0.6,
+                (
+                    f"{c.name} is running but refuses port {port}; its image exposes "
+                    f"{', '.join(map(str, exposed))} (listening sockets were not collected)"
+                ),
+            )
+        return (
+            "upstream-refused",
+            0.5,
+            (
+                f"{c.name} is running but refuses connections on port {port} (listening "
+                f"sockets were not collected)"
+            ),
+        )
     # 127.0.0.11:<random> is Docker's embedded DNS resolver on user-defined networks
     socks = [s for s in c.listening if str(s.get("address")) != "127.0.0.11"]
     on_port = [s for s in socks if s.get("port") == port]
-    wildcard = [s for s in on_port if str(s.get("address")) not in ("127.0.0.1", "::1")
-                and not str(s.get("address", "")).startswith("127.")]
+    wildcard = [
+        s
+        for s in on_port
+        if str(s.get("address")) not in ("127.0.0.1", "::1")
+        and not str(s.get("address", "")).startswith("127.")
+    ]
     if on_port and not wildcard:
-        return "listening-on-loopback", 0.92, (
-            f"{c.name} listens on port {port} only on "
-            f"{', '.join(sorted({str(s.get('address')) for s in on_port}))} inside its "
-            f"container, so connections to its network address are refused")
+        return (
+            "listening-on-loopback",
+            0.92,
+            (
+                f"{c.name} listens on port {port} only on "
+                f"{', '.join(sorted({str(s.get('address')) for s in on_port}))} inside its "
+                f"container, so connections to its network address are refused"
+            ),
+        )
     if wildcard:
-        return "upstream-refused", 0.4, (
-            f"{c.name} listens on port {port} now but refused connections earlier "
-            f"(it was probably restarting or starting up)")
+        return (
+            "upstream-refused",
+            0.4,
+            (
+                f"{c.name} listens on port {port} now but refused connections earlier "
+                f"(it was probably restarting or starting up)"
+            ),
+        )
     others = sorted({int(s["port"]) for s in socks if isinstance(s.get("port"), int)})
     if others:
-        return "port-mismatch", 0.9, (
-            f"{c.name} is running but listens on port {', '.join(map(str, others))}, "
-            f"not on {port} that nginx connects to")
-    return "port-mismatch", 0.55, (
-        f"{c.name} is running but nothing listens on any TCP port inside it (the app did "
-        f"not start its server, or listens on a unix socket)")
+        return (
+            "port-mismatch",
+            0.9,
+            (
+                f"{c.name} is running but listens on port {', '.join(map(str, others))}, "
+                f"not on {port} that nginx connects to"
+            ),
+        )
+    return (
+        "port-mismatch",
+        0.55,
+        (
+            f"{c.name} is running but nothing listens on any TCP port inside it (the app did "
+            f"not start its server, or listens on a unix socket)"
+        ),
+    )
 
 
-def _specific_plan(cause: str, c: Container | None, address: str | None, f: Facts,
-                   pf: PeerFailures) -> list[str]:
+def _specific_plan(
+    cause: str, c: Container | None, address: str | None, f: Facts, pf: PeerFailures
+) -> list[str]:
     steps: list[str] = []
     if cause == "port-mismatch" and c is not None and c.listening:
-        ports = sorted({int(s["port"]) for s in c.listening if isinstance(s.get("port"), int)
-                        and str(s.get("address")) != "127.0.0.11"})
+        ports = sorted(
+            {
+                int(s["port"])
+                for s in c.listening
+                if isinstance(s.get("port"), int) and str(s.get("address")) != "127.0.0.11"
+            }
+        )
         port = pf.peer.port if pf.peer else None
         for t in f.targets_for_port(port) if ports else []:
-            steps.append(f"edit {t.file}:{t.line}: `{t.directive} {t.raw}` -> use port "
-                         f"{ports[0]} (the port {c.name} listens on), or make the app listen "
-                         f"on {port}")
+            steps.append(
+                f"edit {t.file}:{t.line}: `{t.directive} {t.raw}` -> use port "
+                f"{ports[0]} (the port {c.name} listens on), or make the app listen "
+                f"on {port}"
+            )
             break
     if cause == "stale-upstream-ip":
         steps.append("nginx -t && nginx -s reload  (re-resolves upstream names now)")
@@ -366,11 +503,16 @@ def _specific_plan(cause: str, c: Container | None, address: str | None, f: Fact
 
 
 def _listening_evidence(d: Diagnosis, c: Container) -> None:
-    if c.listening is None or d.cause not in ("port-mismatch", "listening-on-loopback",
-                                               "upstream-refused"):
+    if c.listening is None or d.cause not in (
+        "port-mismatch",
+        "listening-on-loopback",
+        "upstream-refused",
+    ):
         return
-    socks = ", ".join(f"{s.get('address')}:{s.get('port')}/{s.get('proto')}"
-                      for s in c.listening) or "nothing"
+    socks = (
+        ", ".join(f"{s.get('address')}:{s.get('port')}/{s.get('proto')}" for s in c.listening)
+        or "nothing"
+    )
     d.add_evidence(f"docker/listening/{c.name}.json", None, f"{c.name} listens on: {socks}")
 
 
@@ -387,8 +529,9 @@ def _config_evidence(d: Diagnosis, f: Facts, pf: PeerFailures, c: Container | No
     port = pf.peer.port if pf.peer else None
     label = d.subject.get("upstream")
     for t in f.targets:
-        if (label and (t.host == label or t.group == label)) and (port is None or
-                                                                  t.port in (port, None)):
+        if (label and (t.host == label or t.group == label)) and (
+            port is None or t.port in (port, None)
+        ):
             d.add_evidence(t.file, t.line, f"{t.directive} {t.raw};")
             break
 
