@@ -253,3 +253,30 @@ services:
                                   "        proxy_pass http://frontend:80;\n    }\n}\n",
     })
     assert only_project(stack).nginx_service == {"nginx/conf.d/site.conf": "nginx"}
+
+
+def test_variables_filled_from_set_and_template_env(tree: Tree) -> None:
+    compose = """\
+services:
+  web:
+    image: nginx:1.27
+    environment:
+      CART_HOST: cart
+    volumes:
+      - ./web/default.conf.template:/etc/nginx/templates/default.conf.template:ro
+  cart:
+    image: example/cart:1
+  api:
+    image: example/api:1
+"""
+    conf = ("server {\n    listen 80;\n    resolver 127.0.0.11 valid=10s;\n"
+            "    set $api_backend \"http://api:8000\";\n"
+            "    location /cart/ {\n        proxy_pass http://${CART_HOST}:8080/;\n    }\n"
+            "    location /api/ {\n        proxy_pass $api_backend;\n    }\n"
+            "    location /x/ {\n        proxy_pass http://$host;\n    }\n}\n")
+    stack = load(tree, {"docker-compose.yml": compose, "web/default.conf.template": conf})
+    rts = {rt.route.path: rt for rt in only_project(stack).targets}
+    cart, api, other = rts["/cart/"], rts["/api/"], rts["/x/"]
+    assert (cart.service.name, cart.target.port) == ("cart", 8080)
+    assert (api.service.name, api.target.port, api.target.has_variables) == ("api", 8000, True)
+    assert other.reason == "variable"

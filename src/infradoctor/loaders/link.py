@@ -32,8 +32,9 @@ from infradoctor.loaders.listen import (
     is_web_server_service,
     normalise_host,
     parse_host_port,
+    service_env,
 )
-from infradoctor.model.nginx import NginxConfig, ProxyRoute, ProxyTarget, Upstream
+from infradoctor.model.nginx import Directive, NginxConfig, ProxyRoute, ProxyTarget, Upstream
 from infradoctor.model.source import LoadError
 from infradoctor.model.stack import (
     ListenAddress,
@@ -348,7 +349,8 @@ def resolve_target(stack: Stack, project: Project, cfg: NginxConfig, route: Prox
 
     if target.unix:
         return unresolved("unix-socket")
-    if target.has_variables or not target.host or "$" in target.host:
+    if (target.has_variables and id(target) not in _SUBSTITUTED) or not target.host or (
+            "$" in target.host or "{" in target.host):
         return unresolved("variable")
     host = target.host.strip().lower()
     port = effective_port(route, target)
@@ -424,14 +426,81 @@ def _upstream_defined_elsewhere(stack: Stack, cfg: NginxConfig, name: str) -> bo
     return False
 
 
+# ProxyTargets the link step built by substituting variables with known values (their
+# has_variables stays True: nginx still resolves them at run time).
+_SUBSTITUTED: set[int] = set()
+
+ENV_VAR_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Z_][A-Z0-9_]*)\b")
+NGINX_VAR_RE = re.compile(r"\$\{?([a-z_][a-z0-9_]*)\}?")
+PASS_RE = re.compile(r"^(?:(?P<scheme>[a-z][a-z0-9+.-]*)://)?(?P<host>\[[^\]]+\]|[^:/]+)"
+                     r"(?::(?P<port>\d+))?(?:/.*)?$", re.I)
+
+
+def _set_value(route: ProxyRoute, name: str) -> str | None:
+    """The literal value of `set $name value` in effect where the pass directive is."""
+    node: Directive | None = route.context
+    while node is not None:
+        found = [d for d in node.children("set") if d.args[:1] == [f"${name}"]]
+        if found:
+            return found[-1].args[1] if len(found[-1].args) > 1 else None
+        node = node.parent
+    return None
+
+
+def _substitute(route: ProxyRoute, env: dict[str, str]) -> ProxyTarget | None:
+    """proxy_pass with `${VAR}` placeholders filled from the nginx container's environment
+    (envsubst templates) and `$var` from a literal `set $var ...`, re-parsed."""
+    raw = route.raw
+    if "{{" in raw:
+        return None
+    text = ENV_VAR_RE.sub(lambda m: env.get(m.group(1) or m.group(2), m.group(0)), raw)
+    for _ in range(3):
+        if "$" not in text:
+            break
+        text = NGINX_VAR_RE.sub(lambda m: _set_value(route, m.group(1)) or m.group(0), text)
+        text = ENV_VAR_RE.sub(lambda m: env.get(m.group(1) or m.group(2), m.group(0)), text)
+    if "$" in text or "{" in text:
+        return None
+    m = PASS_RE.match(text.strip().strip('"').strip("'"))
+    if m is None or m.group("host").lower().startswith("unix:"):
+        return None
+    scheme = (m.group("scheme") or route.scheme or "http").lower()
+    port = int(m.group("port")) if m.group("port") else None
+    if port is None and route.kind in ("proxy", "grpc"):
+        port = 443 if scheme.endswith("s") else 80
+    loc = route.targets[0].location if route.targets else route.directive.location
+    target = ProxyTarget(m.group("host").strip("[]"), port, None, True, loc)
+    _SUBSTITUTED.add(id(target))
+    return target
+
+
 def _resolve_all(stack: Stack) -> None:
+    _SUBSTITUTED.clear()
     for project in stack.projects:
         project.targets = []
         upstreams = _upstream_index(stack, project)
         for cfg in project.nginx:
+            name = project.nginx_service.get(cfg.root_file)
+            svc = project.services.get(name) if name else None
+            env = service_env(svc) if svc is not None else {}
             for route in cfg.routes:
-                for target in _expand_targets(route, upstreams):
+                targets = _expand_targets(route, upstreams)
+                if (len(targets) == 1 and targets[0].has_variables and targets[0].unix is None
+                        and route.upstream is None):
+                    filled = _substitute(route, env)
+                    if filled is not None:
+                        targets = _expand_targets_for(filled, route, upstreams)
+                for target in targets:
                     project.targets.append(resolve_target(stack, project, cfg, route, target))
+
+
+def _expand_targets_for(target: ProxyTarget, route: ProxyRoute,
+                        upstreams: dict[str, Upstream]) -> list[ProxyTarget]:
+    """A substituted target that names an upstream block expands to its servers."""
+    if target.host in upstreams and ":" not in route.raw.split("://", 1)[-1].split("/")[0]:
+        return [ProxyTarget(s.host, s.port, s.unix, False, s.location)
+                for s in upstreams[target.host or ""].servers]
+    return [target]
 
 
 __all__ = [

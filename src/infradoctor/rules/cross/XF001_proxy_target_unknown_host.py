@@ -67,6 +67,8 @@ class ProxyTargetUnknownHost(Rule):
         for project, rt in project_targets(stack):
             if rt.reason != "unknown-name" or not rt.target.host or not project.services:
                 continue
+            if rt.target.has_variables:
+                continue  # resolved at run time on purpose (optional services): stay quiet
             host = rt.target.host
             loc = rt.location
             key = (loc.file, loc.line, host.lower())
