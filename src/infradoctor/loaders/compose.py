@@ -1215,6 +1215,7 @@ def load_compose_projects(
     Never raises for bad input: problems come back as LoadErrors."""
     loader = _ComposeLoader(reader, env, profiles)
     by_path = {s.path: s for s in sources}
+    sources = list(by_path.values())  # the same file given twice is one file
     projects: list[Project] = []
     names: set[str] = set()
     root_name = reader.root.name or "root"
