@@ -256,3 +256,78 @@ def test_sec009_tags(tree: Tree) -> None:
     }
     hits = findings(tree, files, "SEC009")
     assert sorted(f.data["service"] for f in hits) == ["a", "b"]
+
+
+def test_all_single_file_rules_survive_odd_models() -> None:
+    """Hand-built model objects with empty and unusual values never crash a rule."""
+    from infradoctor.model.source import Location
+    from infradoctor.model.stack import (
+        DependsOn,
+        Dockerfile,
+        EnvVar,
+        Healthcheck,
+        Instruction,
+        Logging,
+        Mount,
+        Port,
+        Project,
+        Service,
+        Stack,
+        Stage,
+    )
+    from infradoctor.rules.registry import all_rules
+
+    loc = Location("docker-compose.yml", 1)
+    empty_df = Dockerfile("empty/Dockerfile", [])
+    odd_df = Dockerfile(
+        "odd/Dockerfile",
+        [
+            Stage(
+                "",
+                None,
+                loc,
+                [
+                    Instruction("USER", "", loc),
+                    Instruction("HEALTHCHECK", "", loc),
+                    Instruction("EXPOSE", "", loc),
+                    Instruction("ENV", "", loc),
+                    Instruction("ARG", "", loc),
+                    Instruction("CMD", "", loc),
+                ],
+            ),
+            Stage("odd", "odd", loc, [Instruction("CMD", "[]", loc, exec_form=[])]),
+        ],
+    )
+    svc = Service(
+        "weird",
+        "p",
+        "docker-compose.yml",
+        loc,
+        image=":",
+        user="",
+        ports=[
+            Port(None, None, None, None, "", loc, ""),
+            Port(5432, None, (1, 65535), "", "tcp", loc, "1-65535:5432"),
+        ],
+        healthcheck=Healthcheck(None, False, "compose", loc, interval="x", retries=None),
+        logging=Logging("json-file", {"max-size": ""}, None),
+        environment={"PASSWORD": EnvVar("PASSWORD", None, loc)},
+        volumes=[Mount("bind", None, "/x", False, loc), Mount("volume", "", "/y", True, loc)],
+        depends_on=[DependsOn("", "service_healthy", loc)],
+        dockerfile=odd_df,
+        mem_limit="0",
+        command=[],
+        entrypoint="",
+        networks={"": []},
+        replicas=0,
+        cap_drop=[],
+        security_opt=[""],
+    )
+    stack = Stack(
+        Path("."),
+        projects=[Project("p", ".", services={"weird": svc})],
+        dockerfiles={"empty/Dockerfile": empty_df, "odd/Dockerfile": odd_df},
+    )
+    for rule in all_rules():
+        if rule.code[:3] in ("CMP", "SEC", "DKR"):
+            list(rule().check(stack))

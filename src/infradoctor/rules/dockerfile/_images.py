@@ -224,7 +224,7 @@ def effective_user(df: Dockerfile) -> Instruction | None:
 
 
 def is_root_user(user: str) -> bool:
-    name = user.strip().strip("'\"").split(":", 1)[0].strip()
+    name = str(user).strip().strip("'\"").split(":", 1)[0].strip()
     return name in ("root", "0")
 
 
