@@ -707,7 +707,6 @@ class _ComposeLoader:
                 model.add_file(path)
             for name, svc in sub.services.items():
                 if name in model.services:
-                    loc = svc.location
                     self.errors.append(
                         LoadError(
                             src.path,
@@ -718,7 +717,6 @@ class _ComposeLoader:
                             item.location.column,
                         )
                     )
-                    _ = loc
                     continue
                 model.services[name] = svc
             for name, loc in sub.networks.items():
@@ -939,11 +937,8 @@ class _ComposeLoader:
         env_files = _live(node.get("env_file"))
         if env_files is not None:
             for item in _as_list(env_files).items:
-                required = True
-                if item.kind == "mapping":
+                if item.kind == "mapping":  # long syntax: {path, required, format}
                     path_text = _text(item.get("path"))
-                    if _live(item.get("required")) is not None:
-                        required = _bool(item.get("required"))
                 else:
                     path_text = _text(item)
                 if not path_text:
@@ -952,8 +947,8 @@ class _ComposeLoader:
                 rel = self.rel(path)
                 service.env_files.append(rel)
                 if not path.is_file():
-                    _ = required  # missing env files are usual in a checkout; skipped
-                    continue
+                    continue  # required or not: .env files are rarely committed
+
                 res = self.reader.read(path, FileKind.ENV)
                 if isinstance(res, LoadError):
                     self.errors.append(res)
