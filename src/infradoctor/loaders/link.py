@@ -343,13 +343,15 @@ def _expand_targets(route: ProxyRoute, upstreams: dict[str, Upstream]) -> list[P
 
 
 def resolve_target(stack: Stack, project: Project, cfg: NginxConfig, route: ProxyRoute,
-                   target: ProxyTarget) -> ResolvedTarget:
+                   target: ProxyTarget, substituted: bool = False) -> ResolvedTarget:
+    """Match one target to a service (see the module doc). `substituted`: the link step
+    filled the target's variables with known values, so it is resolvable."""
     def unresolved(reason: str) -> ResolvedTarget:
         return ResolvedTarget(route, target, None, None, reason)
 
     if target.unix:
         return unresolved("unix-socket")
-    if (target.has_variables and id(target) not in _SUBSTITUTED) or not target.host or (
+    if (target.has_variables and not substituted) or not target.host or (
             "$" in target.host or "{" in target.host):
         return unresolved("variable")
     host = target.host.strip().lower()
@@ -426,10 +428,6 @@ def _upstream_defined_elsewhere(stack: Stack, cfg: NginxConfig, name: str) -> bo
     return False
 
 
-# ProxyTargets the link step built by substituting variables with known values (their
-# has_variables stays True: nginx still resolves them at run time).
-_SUBSTITUTED: set[int] = set()
-
 ENV_VAR_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Z_][A-Z0-9_]*)\b")
 NGINX_VAR_RE = re.compile(r"\$\{?([a-z_][a-z0-9_]*)\}?")
 PASS_RE = re.compile(r"^(?:(?P<scheme>[a-z][a-z0-9+.-]*)://)?(?P<host>\[[^\]]+\]|[^:/]+)"
@@ -469,13 +467,11 @@ def _substitute(route: ProxyRoute, env: dict[str, str]) -> ProxyTarget | None:
     if port is None and route.kind in ("proxy", "grpc"):
         port = 443 if scheme.endswith("s") else 80
     loc = route.targets[0].location if route.targets else route.directive.location
-    target = ProxyTarget(m.group("host").strip("[]"), port, None, True, loc)
-    _SUBSTITUTED.add(id(target))
-    return target
+    # has_variables stays True: nginx still resolves this name at run time.
+    return ProxyTarget(m.group("host").strip("[]"), port, None, True, loc)
 
 
 def _resolve_all(stack: Stack) -> None:
-    _SUBSTITUTED.clear()
     for project in stack.projects:
         project.targets = []
         upstreams = _upstream_index(stack, project)
@@ -485,13 +481,16 @@ def _resolve_all(stack: Stack) -> None:
             env = service_env(svc) if svc is not None else {}
             for route in cfg.routes:
                 targets = _expand_targets(route, upstreams)
+                filled_in = False
                 if (len(targets) == 1 and targets[0].has_variables and targets[0].unix is None
                         and route.upstream is None):
                     filled = _substitute(route, env)
                     if filled is not None:
                         targets = _expand_targets_for(filled, route, upstreams)
+                        filled_in = True
                 for target in targets:
-                    project.targets.append(resolve_target(stack, project, cfg, route, target))
+                    project.targets.append(resolve_target(stack, project, cfg, route, target,
+                                                          filled_in and target.has_variables))
 
 
 def _expand_targets_for(target: ProxyTarget, route: ProxyRoute,
