@@ -9,6 +9,7 @@ raise `YamlEditError` and the caller offers the fix as display-only (or not at a
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -223,9 +224,11 @@ class Style:
 _PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_./$][A-Za-z0-9_ ./$%@+=()-]*$")
 
 
+@functools.lru_cache(maxsize=4096)
 def _resolves_to_str(text: str) -> bool:
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.safe_load(text) == text
+        return yaml.load(text, Loader=loader) == text  # noqa: S506 - safe loader
     except yaml.YAMLError:
         return False
 
