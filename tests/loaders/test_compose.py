@@ -587,3 +587,8 @@ def test_include_env_file_sets_the_included_environment(tree) -> None:
     assert errors == []  # a missing env_file is skipped: .env files are rarely committed
     assert projects[0].services["db"].image == "postgres:15"
     assert projects[0].services["cache"].image == "redis:7"
+
+
+def test_non_compose_yaml_with_duplicate_keys_is_not_reported(tree) -> None:
+    root = tree({"compose.yml": "jobs:\n  a: 1\n  a: 2\n"})
+    assert load(root) == ([], [])

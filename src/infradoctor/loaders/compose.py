@@ -533,10 +533,10 @@ class _ComposeLoader:
         if fatal and _looks_templated(src.text):
             errors = []  # a template (Helm, Jinja): not ours to judge
             root = None
-        self.errors.extend(errors)
         if root is not None and not looks_like_compose(root):
-            root = None
-        elif root is not None:
+            root, errors = None, []  # YAML that only shares the name: not ours to judge
+        self.errors.extend(errors)
+        if root is not None:
             services = root.get("services")
             if services is not None and services.kind != "mapping" and _live(services):
                 loc = root.key_location("services") or root.location
