@@ -193,7 +193,26 @@ services:
     [f] = run(tree, {"docker-compose.yml": compose}, "XF004")
     assert f.severity == Severity.ERROR
     assert f.data == {"project": f.data["project"], "service": "api", "target_service": "db",
-                      "condition": "service_healthy"}
+                      "condition": "service_healthy", "one_shot": False}
+
+
+def test_depends_on_one_shot_job_suggests_completed_condition(tree: Tree) -> None:
+    compose = """\
+services:
+  api:
+    image: example/api:1
+    depends_on: [migrate, data]
+  migrate:
+    image: example/api:1
+    command: alembic upgrade head
+  data:
+    image: busybox:1.36
+    volumes: [shared:/data]
+volumes:
+  shared:
+"""
+    [f] = run(tree, {"docker-compose.yml": compose}, "XF004")
+    assert "service_completed_successfully" in f.message and f.data["one_shot"]
 
 
 def test_dockerfile_healthcheck_counts(tree: Tree) -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from infradoctor.findings import Finding, Severity
-from infradoctor.model.stack import Stack
+from infradoctor.model.stack import Service, Stack
 from infradoctor.rules.base import Example, Rule
 
 BAD = """\
@@ -46,6 +47,25 @@ services:
 """
 
 
+ONE_SHOT_RE = re.compile(r"(migrat|init|setup|seed|bootstrap|createbucket|provision|"
+                         r"wait-for|collectstatic)", re.I)
+DATA_ONLY_IMAGES = ("alpine", "busybox", "tianon/true", "hello-world")
+
+
+def one_shot(svc: Service) -> bool:
+    """A job that runs and exits (migrations, bucket creation): it needs
+    `service_completed_successfully`, not a healthcheck."""
+    text = " ".join([svc.name, *(svc.command if isinstance(svc.command, list)
+                                 else [svc.command or ""])])
+    return bool(ONE_SHOT_RE.search(text)) and svc.restart in (None, "no", "on-failure")
+
+
+def data_only(svc: Service) -> bool:
+    """A data/volume container (alpine/busybox with nothing to serve)."""
+    repo = svc.image_name.split(":", 1)[0]
+    return repo in DATA_ONLY_IMAGES and not svc.ports and not svc.expose
+
+
 class DependsOnServiceWithoutHealthcheck(Rule):
     code = "XF004"
     name = "depends-on-service-without-healthcheck"
@@ -59,7 +79,8 @@ class DependsOnServiceWithoutHealthcheck(Rule):
         "connections and crash-loops, or nginx sends the first requests to a backend that "
         "is not up (502). With `condition: service_healthy` and no healthcheck on the "
         "target, `docker compose up` refuses to start at all. A Dockerfile HEALTHCHECK "
-        "counts as a healthcheck.")
+        "counts as a healthcheck. For a one-shot job (migrations) the right wait is "
+        "`condition: service_completed_successfully`; data-only containers are ignored.")
     how_to_fix = (
         "Give the dependency a healthcheck that tests real readiness (pg_isready, "
         "redis-cli ping, an HTTP /health endpoint) and depend on it with "
@@ -85,7 +106,7 @@ class DependsOnServiceWithoutHealthcheck(Rule):
                         continue
                     if dep.condition == "service_completed_successfully":
                         continue
-                    if target.effective_healthcheck is not None:
+                    if target.effective_healthcheck is not None or data_only(target):
                         continue
                     disabled = target.healthcheck is not None and target.healthcheck.disabled
                     state = "has its healthcheck disabled" if disabled else (
@@ -95,6 +116,12 @@ class DependsOnServiceWithoutHealthcheck(Rule):
                                    f"but '{target.name}' {state}: `docker compose up` fails "
                                    f"with 'dependency ... has no healthcheck configured'")
                         severity = Severity.ERROR
+                    elif one_shot(target):
+                        message = (f"'{svc.name}' depends on '{target.name}', which looks like "
+                                   f"a one-shot job and has no healthcheck: use `condition: "
+                                   f"service_completed_successfully` so '{svc.name}' waits "
+                                   f"for it to finish")
+                        severity = None
                     else:
                         message = (f"'{svc.name}' depends on '{target.name}', which {state}: "
                                    f"Compose starts '{svc.name}' as soon as the container "
@@ -104,5 +131,6 @@ class DependsOnServiceWithoutHealthcheck(Rule):
                         dep.location, message, subject=f"{svc.name}->{target.name}",
                         related=[target.location], severity=severity,
                         data={"project": project.name, "service": svc.name,
-                              "target_service": target.name, "condition": dep.condition},
+                              "target_service": target.name, "condition": dep.condition,
+                              "one_shot": one_shot(target)},
                     )
