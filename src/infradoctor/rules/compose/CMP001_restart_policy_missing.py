@@ -72,6 +72,18 @@ class RestartPolicyMissing(Rule):
                 )
             },
             description="The API crashes once and stays down; the migration job is fine.",
+            fixed={
+                "docker-compose.yml": (
+                    "services:\n"
+                    "  api:\n"
+                    "    image: ghcr.io/acme/api:1.4.2\n"
+                    "    command: gunicorn app:app --bind 0.0.0.0:8000\n"
+                    "    restart: unless-stopped\n"
+                    "  migrate:\n"
+                    "    image: ghcr.io/acme/api:1.4.2\n"
+                    "    command: alembic upgrade head\n"
+                ),
+            },
         ),
     )
 

@@ -96,6 +96,27 @@ class JsonLogUnbounded(Rule):
                 )
             },
             description="The daemon default json-file driver never rotates without max-size.",
+            fixed={
+                "docker-compose.yml": (
+                    "services:\n"
+                    "  api:\n"
+                    "    image: ghcr.io/acme/api:2.1.0\n"
+                    "    restart: unless-stopped\n"
+                    "    logging:\n"
+                    "      driver: json-file\n"
+                    "      options:\n"
+                    '        max-size: "10m"\n'
+                    '        max-file: "3"\n'
+                    "  worker:\n"
+                    "    image: ghcr.io/acme/api:2.1.0\n"
+                    "    command: celery -A app worker\n"
+                    "    logging:\n"
+                    "      driver: json-file\n"
+                    "      options:\n"
+                    '        max-file: "5"\n'
+                    '        max-size: "10m"\n'
+                ),
+            },
         ),
     )
 

@@ -82,6 +82,18 @@ class DockerfileRunsAsRoot(Rule):
                     'ENTRYPOINT ["/worker"]\n'
                 ),
             },
+            fixed={
+                "api/Dockerfile": (
+                    "FROM python:3.12-slim\n"
+                    "WORKDIR /app\n"
+                    "COPY requirements.txt .\n"
+                    "RUN pip install --no-cache-dir -r requirements.txt\n"
+                    "COPY . .\n"
+                    "RUN groupadd --system app && useradd --system --gid app --no-create-home app\n"
+                    "USER app\n"
+                    'CMD ["gunicorn", "app:app", "--bind", "0.0.0.0:8000"]\n'
+                ),
+            },
         ),
     )
 

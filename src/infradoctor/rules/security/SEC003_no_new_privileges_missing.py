@@ -59,6 +59,16 @@ class NoNewPrivilegesMissing(Rule):
                     "      - no-new-privileges:true\n"
                 )
             },
+            fixed={
+                "docker-compose.yml": (
+                    "services:\n"
+                    "  api:\n"
+                    "    image: ghcr.io/acme/api:1.2.0\n"
+                    '    user: "10001"\n'
+                    "    security_opt:\n"
+                    '      - "no-new-privileges:true"\n'
+                ),
+            },
         ),
     )
 

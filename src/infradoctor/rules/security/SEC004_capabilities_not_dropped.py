@@ -57,6 +57,16 @@ class CapabilitiesNotDropped(Rule):
                     "      - NET_BIND_SERVICE\n"
                 )
             },
+            fixed={
+                "docker-compose.yml": (
+                    "services:\n"
+                    "  api:\n"
+                    "    image: ghcr.io/acme/api:1.2.0\n"
+                    "    cap_drop:\n"
+                    "      - NET_RAW\n"
+                    "      - ALL\n"
+                ),
+            },
         ),
     )
 
