@@ -514,3 +514,25 @@ def test_vocabulary_is_complete_and_documented() -> None:
     assert CAUSES["upstream-timeout"].rules == ("NGX002", "XF008")
     assert CAUSES["oom-killed"].rules == ("CMP006", "CMP005")
     assert CAUSES["healthcheck-failing"].rules[0] == "XF011"
+
+
+def test_static_stack_links_the_lint_rule_that_prevents_it() -> None:
+    from infradoctor.cli.diagnose import load_static_stack
+
+    compose = (
+        "services:\n  app:\n    image: shop/app:1.4\n    environment:\n"
+        "      JAVA_OPTS: -Xmx512m\n    mem_limit: 64m\n"
+    )
+    b = bundle(
+        error_log=errors(REFUSED, 2),
+        containers=[app(ip="", status="exited", exit_code=137, oom=True, memory=64 * 2**20)],
+        extra={"files/docker-compose.yml": compose},
+    )
+    stack = load_static_stack(b)
+    assert stack is not None
+    result = analyze(b, stack)
+    d = result.diagnoses[0]
+    assert d.cause == "oom-killed"
+    lint = [e for e in d.evidence if e["text"].startswith("lint CMP006")]
+    assert lint and lint[0]["source"] == "docker-compose.yml" and lint[0]["line"] == 5
+    assert any(p.startswith("infradoctor lint --select CMP006") for p in d.plan)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from infradoctor.cli.diagnose import parse_duration
+from infradoctor.cli.diagnose import load_static_stack, parse_duration
 from infradoctor.cli.main import main
 from infradoctor.diagnose import collect
 from infradoctor.diagnose.engine import analyze
@@ -48,7 +48,8 @@ def test_from_round_trip_tar_and_directory(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     b = problem_bundle()
-    expected = json.loads(render(analyze(b), "json"))["diagnoses"]
+    expected = json.loads(render(analyze(b, load_static_stack(b)), "json"))["diagnoses"]
+    assert any(e["text"].startswith("lint XF003") for e in expected[0]["evidence"])
     archive = tmp_path / "evidence.tar.gz"
     b.save(archive)
     directory = tmp_path / "evidence-dir"

@@ -104,6 +104,10 @@ def analyze(bundle: Bundle, stack: Any = None) -> DiagnoseResult:
     finally:
         facts_module._CACHE.pop(id(bundle), None)
     diagnoses = rank(merge(found))
+    if stack is not None:
+        from infradoctor.diagnose.analyzers.static import link_lint
+
+        errors.extend(link_lint(diagnoses, stack))
     result = DiagnoseResult(
         diagnoses, list(bundle.collectors), _meta(bundle), analyzer_errors=errors
     )
