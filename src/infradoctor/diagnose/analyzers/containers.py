@@ -6,8 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from infradoctor.diagnose.analyzers.base import Diagnosis, make
-from infradoctor.diagnose.analyzers.facts import facts_for
-from infradoctor.diagnose.analyzers.upstream import container_evidence, state_cause
+from infradoctor.diagnose.analyzers.facts import Container, facts_for
+from infradoctor.diagnose.analyzers.upstream import (
+    container_evidence,
+    last_log_error,
+    state_cause,
+    state_plan,
+)
 from infradoctor.diagnose.evidence import Bundle
 
 
@@ -34,10 +39,14 @@ def analyze(bundle: Bundle, stack: Any = None) -> list[Diagnosis]:
                 conf,
                 head + ".",
                 c.subject(),
-                {"address": c.ips[0] if c.ips else None},
+                {"address": _address(c)},
+                plan=state_plan(c, cause),
             )
             d.first_seen = c.finished_at if cause != "container-crashloop" else c.started_at
             container_evidence(d, f, c)
+            hit = last_log_error(f, c)
+            if hit is not None:
+                d.add_evidence(c.log_path or "", hit[0], hit[1])
             _log_tail_evidence(d, bundle, c.log_path)
             out.append(d)
         if c.health_status == "unhealthy":
@@ -78,3 +87,10 @@ def _log_tail_evidence(d: Diagnosis, bundle: Bundle, member: str | None) -> None
     tail = [(i, ln) for i, ln in enumerate(lines, 1) if ln.strip()][-3:]
     for i, ln in tail:
         d.add_evidence(member, i, ln)
+
+
+def _address(c: Container) -> str | None:
+    if not c.ips:
+        return None
+    ports = sorted(c.exposed_ports)
+    return f"{c.ips[0]}:{ports[0]}" if ports else c.ips[0]

@@ -9,6 +9,7 @@ is `stale-upstream-ip`."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 
@@ -130,7 +131,7 @@ def state_cause(f: Facts, c: Container) -> tuple[str, float, str] | None:
             0.85,
             (
                 f"{c.name} is crash-looping: {c.restart_count} restarts, status {c.status}, "
-                f"last exit code {code}"
+                f"last exit code {code}{_last_words(f, c)}"
             ),
         )
     if not c.running:
@@ -141,9 +142,52 @@ def state_cause(f: Facts, c: Container) -> tuple[str, float, str] | None:
             (
                 f"{c.name} is {c.status} (exit code {code}, since {when}"
                 f"{', no restart policy' if c.restart_policy in (None, 'no') else ''})"
+                f"{_last_words(f, c)}"
             ),
         )
     return None
+
+
+_ERROR_WORDS = re.compile(
+    r"(?i)\b(fatal|error|exception|traceback|panic|killed|cannot|could not|"
+    r"failed|refused|denied|no such|not found)\b"
+)
+
+
+def last_log_error(f: Facts, c: Container) -> tuple[int, str] | None:
+    """The last line of the container's log tail that looks like an error."""
+    if not c.log_path:
+        return None
+    lines = (f.bundle.read_text(c.log_path) or "").splitlines()
+    for i in range(len(lines) - 1, max(-1, len(lines) - 200), -1):
+        if _ERROR_WORDS.search(lines[i]):
+            return i + 1, lines[i].strip()
+    return None
+
+
+def _last_words(f: Facts, c: Container) -> str:
+    hit = last_log_error(f, c)
+    if hit is None:
+        return ""
+    text = re.sub(r"^\d{4}-\d\d-\d\dT[\d:.]+Z?\s*", "", hit[1])
+    return f'; its log ends with "{text[:160]}"'
+
+
+def state_plan(c: Container, cause: str) -> list[str]:
+    """Steps specific to this container's numbers (added before the generic plan)."""
+    steps: list[str] = []
+    if cause == "oom-killed" and c.memory_limit:
+        steps.append(
+            f"raise the memory limit of {c.service or c.name} above the current "
+            f"{_mib(c.memory_limit)} (or find the leak): docker stats shows its use once "
+            f"it runs again"
+        )
+    if cause == "container-crashloop" and c.restart_policy not in (None, "no"):
+        steps.append(
+            f"docker update --restart=no {c.name}  (optional: stop the restart loop while "
+            f"you debug; restore the policy afterwards)"
+        )
+    return steps
 
 
 def _mib(n: int | None) -> str:
@@ -281,6 +325,8 @@ def diagnose_peer(f: Facts, pf: PeerFailures) -> Diagnosis | None:
     cause, conf, head = _decide(f, pf, main, c, how, address)
     summary = f"{head}. {symptoms} ({seen})" + (f"; {impact_text}" if impact_text else "")
     plan = _specific_plan(cause, c, address, f, pf)
+    if c is not None:
+        plan = [*plan, *state_plan(c, cause)]
     d = make(cause, "error", conf, summary, subject, values, plan=plan)
     d.first_seen = pf.first
     d.requests = max(requests, n_failed)
