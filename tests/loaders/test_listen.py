@@ -247,3 +247,21 @@ def _linked(svc: Service) -> Service:
 ])
 def test_image_ports(image: str, ports: set[int]) -> None:
     assert {p for p, _h, _k in facts(service(None, image=image))} == ports
+
+
+def test_build_target_stage_and_inherited_instructions() -> None:
+    loc = Location("app/Dockerfile", 1)
+    base = Stage("python:3.12", "base", loc, [
+        Instruction("ENV", "PORT=8100", loc),
+        Instruction("EXPOSE", "8100", loc),
+        Instruction("CMD", "gunicorn app:app", loc),
+    ])
+    dev = Stage("base", "dev", loc, [Instruction("CMD", "flask run", loc)])
+    prod = Stage("python:3.12-slim", "prod", loc, [Instruction("CMD", "uvicorn app:app", loc)])
+    df = Dockerfile("app/Dockerfile", [base, dev, prod])
+    svc = service(None, dockerfile=df)
+    assert facts(svc) == {(8000, "127.0.0.1", "default")}  # final stage: uvicorn
+    svc = service(None, dockerfile=df, raw={"build": {"context": "app", "target": "dev"}})
+    assert facts(svc) == {(5000, "127.0.0.1", "default"), (8100, None, "EXPOSE")}
+    svc = service(None, dockerfile=df, raw={"build": {"context": "app", "target": "base"}})
+    assert facts(svc) == {(8100, "0.0.0.0", "env"), (8100, None, "EXPOSE")}

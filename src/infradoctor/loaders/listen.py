@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from infradoctor.model.source import Location
-from infradoctor.model.stack import Dockerfile, ListenAddress, Service
+from infradoctor.model.stack import Dockerfile, Instruction, ListenAddress, Service, Stage
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]", "ip6-localhost"})
 ALL_HOSTS = frozenset({"0.0.0.0", "::", "[::]", "*", ""})
@@ -101,23 +101,59 @@ ENV_REF_RE = re.compile(
     r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-=?+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
 
 
-def dockerfile_env(dockerfile: Dockerfile | None) -> dict[str, str]:
-    """ENV of the final stage, following `FROM <earlier stage>` chains."""
+def build_target(service: Service) -> str | None:
+    build = service.raw.get("build") if isinstance(service.raw, dict) else None
+    if isinstance(build, dict) and isinstance(build.get("target"), str):
+        return str(build["target"])
+    return None
+
+
+def stage_chain(dockerfile: Dockerfile | None, target: str | None = None) -> list[Stage]:
+    """The stage that runs (`build.target` or the last one) followed by the earlier stages
+    it is built FROM (`FROM builder AS dev`): nearest first."""
     if dockerfile is None or not dockerfile.stages:
-        return {}
+        return []
     by_name = {s.name.lower(): s for s in dockerfile.stages if s.name}
-    chain = []
-    stage = dockerfile.stages[-1]
+    stage: Stage | None = dockerfile.stages[-1]
+    if target is not None and target.lower() in by_name:
+        stage = by_name[target.lower()]
+    chain: list[Stage] = []
     seen: set[int] = set()
     while stage is not None and id(stage) not in seen:
         seen.add(id(stage))
         chain.append(stage)
-        stage = by_name.get(stage.base_image.lower())  # type: ignore[assignment]
+        stage = by_name.get(stage.base_image.lower())
+    return chain
+
+
+def dockerfile_env(dockerfile: Dockerfile | None, target: str | None = None) -> dict[str, str]:
+    """ENV of the stage that runs, following `FROM <earlier stage>` chains."""
     env: dict[str, str] = {}
-    for st in reversed(chain):
+    for st in reversed(stage_chain(dockerfile, target)):
         for ins in st.all("ENV"):
             env.update(parse_env_instruction(ins.value))
     return env
+
+
+def dockerfile_process(service: Service) -> tuple[Instruction | None, Instruction | None]:
+    """(ENTRYPOINT, CMD) in effect for the stage that runs. An ENTRYPOINT set in a later
+    stage than the CMD resets it, as Docker does."""
+    entrypoint: Instruction | None = None
+    cmd: Instruction | None = None
+    ep_depth = cmd_depth = None
+    for depth, st in enumerate(stage_chain(service.dockerfile, build_target(service))):
+        if entrypoint is None and st.last("ENTRYPOINT") is not None:
+            entrypoint, ep_depth = st.last("ENTRYPOINT"), depth
+        if cmd is None and st.last("CMD") is not None:
+            cmd, cmd_depth = st.last("CMD"), depth
+    if ep_depth is not None and cmd_depth is not None and ep_depth < cmd_depth:
+        cmd = None
+    return entrypoint, cmd
+
+
+def dockerfile_expose(service: Service) -> list[Instruction]:
+    return [ins for st in stage_chain(service.dockerfile, build_target(service))
+            for ins in st.all("EXPOSE")]
 
 
 def parse_env_instruction(value: str) -> dict[str, str]:
@@ -140,7 +176,7 @@ def parse_env_instruction(value: str) -> dict[str, str]:
 
 def service_env(service: Service) -> dict[str, str]:
     """Environment inside the container: Dockerfile ENV overlaid by compose environment."""
-    env = dockerfile_env(service.dockerfile)
+    env = dockerfile_env(service.dockerfile, build_target(service))
     for name, var in service.environment.items():
         if var.value is not None:
             env[name] = var.value
@@ -200,21 +236,19 @@ def _part_tokens(value: list[str] | str | None, location: Location | None,
 def command_tokens(service: Service) -> list[Token]:
     """The effective argv of the container (ENTRYPOINT + CMD after compose overrides),
     with `sh -c "..."` strings unwrapped into words."""
-    df = service.dockerfile
     tokens: list[Token] = []
     if service.entrypoint is not None:
         tokens += _part_tokens(service.entrypoint, service.loc("entrypoint"),
                                "compose entrypoint")
         tokens += _part_tokens(service.command, service.loc("command"), "compose command")
     else:
-        ep = df.entrypoint if df else None
+        ep, cmd = dockerfile_process(service)
         if ep is not None:
             tokens += _part_tokens(ep.exec_form if ep.exec_form is not None else ep.value,
                                    ep.location, "Dockerfile ENTRYPOINT")
         if service.command is not None:
             tokens += _part_tokens(service.command, service.loc("command"), "compose command")
-        elif df is not None and df.cmd is not None:
-            cmd = df.cmd
+        elif cmd is not None:
             tokens += _part_tokens(cmd.exec_form if cmd.exec_form is not None else cmd.value,
                                    cmd.location, "Dockerfile CMD")
     return unwrap_shell(tokens)
@@ -714,13 +748,12 @@ def detect_listens(service: Service, root: Path | None = None) -> list[ListenAdd
     for p in service.ports:
         if p.target is not None:
             add(p.target, None, f"ports:ports {p.raw}", p.location)
-    if service.dockerfile is not None:
-        for ins in service.dockerfile.expose:
-            for word in ins.value.split():
-                expose_port = parse_port(word.split("/", 1)[0])
-                expanded = expand(word.split("/", 1)[0], env)
-                add(expose_port or parse_port(expanded), None, f"EXPOSE:EXPOSE {ins.value.strip()}",
-                    ins.location)
+    for ins in dockerfile_expose(service):
+        for word in ins.value.split():
+            expose_port = parse_port(word.split("/", 1)[0])
+            expanded = expand(word.split("/", 1)[0], env)
+            add(expose_port or parse_port(expanded), None, f"EXPOSE:EXPOSE {ins.value.strip()}",
+                ins.location)
     if not command_known:
         for name in ("PORT", "APP_PORT", "HTTP_PORT", "SERVER_PORT"):
             val = env.get(name)
