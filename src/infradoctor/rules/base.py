@@ -42,6 +42,10 @@ class Rule:
     fixable: ClassVar[str] = "none"  # none | safe | unsafe | display-only | sometimes
     references: ClassVar[tuple[str, ...]] = ()
     options: ClassVar[Mapping[str, Any]] = {}  # option name -> default
+    # Opt-in rules (hardening advice that fires on nearly every service) run only when
+    # selected by code, prefix, category, name or group, not by the default `all`.
+    default_enabled: ClassVar[bool] = True
+    groups: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, options: Mapping[str, Any] | None = None,
                  severity: Severity | None = None) -> None:

@@ -63,12 +63,15 @@ def lookup(key: str) -> type[Rule] | None:
 
 
 def matches(rule: type[Rule], selector: str) -> bool:
-    """Selection by code prefix (`NGX`, `NGX0`, `NGX001`), category, or rule name."""
+    """Selection by code prefix (`NGX`, `NGX0`, `NGX001`), category, rule name or group.
+    `all` is the default set: every rule except the opt-in ones (`default_enabled=False`),
+    which must be named explicitly (e.g. `--select SEC` or `--extend-select hardening`)."""
     s = selector.strip()
     if not s:
         return False
-    if s.lower() == "all":
-        return True
+    low = s.lower()
+    if low == "all":
+        return rule.default_enabled
     if rule.code.startswith(s.upper()):
         return True
-    return s.lower() in (rule.category, rule.name)
+    return low in (rule.category, rule.name) or low in rule.groups

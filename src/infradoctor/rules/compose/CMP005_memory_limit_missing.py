@@ -17,6 +17,8 @@ from infradoctor.rules.compose._util import (
 
 class MemoryLimitMissing(Rule):
     code = "CMP005"
+    default_enabled = False
+    groups = ("hardening",)
     name = "memory-limit-missing"
     title = "Long-running service has no memory limit"
     severity = Severity.INFO

@@ -20,6 +20,8 @@ def has_no_new_privileges(security_opt: list[str]) -> bool:
 
 class NoNewPrivilegesMissing(Rule):
     code = "SEC003"
+    default_enabled = False
+    groups = ("hardening",)
     name = "no-new-privileges-missing"
     title = "no-new-privileges is not set"
     severity = Severity.INFO

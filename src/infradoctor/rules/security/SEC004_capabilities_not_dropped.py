@@ -12,6 +12,8 @@ from infradoctor.rules.compose._util import is_fragment, service_data
 
 class CapabilitiesNotDropped(Rule):
     code = "SEC004"
+    default_enabled = False
+    groups = ("hardening",)
     name = "capabilities-not-dropped"
     title = "Capabilities are not dropped (cap_drop: [ALL] absent)"
     severity = Severity.INFO

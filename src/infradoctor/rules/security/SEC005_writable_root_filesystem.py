@@ -12,6 +12,8 @@ from infradoctor.rules.compose._util import is_fragment, raw_get, service_data
 
 class WritableRootFilesystem(Rule):
     code = "SEC005"
+    default_enabled = False
+    groups = ("hardening",)
     name = "writable-root-filesystem"
     title = "Root filesystem is writable (read_only not set)"
     severity = Severity.INFO
