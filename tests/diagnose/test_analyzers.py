@@ -244,6 +244,12 @@ def test_upstream_timeout() -> None:
     assert d.cause == "upstream-timeout" and d.subject["container"] == "shop-app-1"
     assert "NGX002" in d.rules and "XF008" in d.rules
     assert "3 requests to 172.18.0.5:8000 failed" in d.summary
+    assert any("shop.conf:10 sets `proxy_read_timeout 30s`" in p for p in d.plan)
+    assert {
+        "source": "/etc/nginx/conf.d/shop.conf",
+        "line": 10,
+        "text": "proxy_read_timeout 30s;",
+    } in d.evidence
 
 
 def test_upstream_closed_connection() -> None:

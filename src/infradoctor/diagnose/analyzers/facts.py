@@ -234,6 +234,7 @@ class Facts:
     targets: list[ConfigTarget] = field(default_factory=list)
     groups: dict[str, list[ConfigTarget]] = field(default_factory=dict)
     config_text: str = ""
+    directives: list[Any] = field(default_factory=list)  # nginxconf.Stmt of nginx/config.txt
 
     # ---------------------------------------------------------------- lookups
     def container_by_ip(self, ip: str | None) -> Container | None:
@@ -286,6 +287,10 @@ class Facts:
 
     def targets_for_port(self, port: int | None) -> list[ConfigTarget]:
         return [t for t in self.targets if port is not None and t.port == port]
+
+    def directive(self, name: str) -> list[Any]:
+        """Every `name` directive of the nginx config (with file, line, args)."""
+        return [st for st in self.directives if st.name == name]
 
     def proxied_names(self) -> set[str]:
         return {t.host.lower() for t in self.targets if t.host}
@@ -389,6 +394,7 @@ def _config_targets(facts: Facts) -> None:
 
     for file, text in split_sections(facts.config_text):
         for st in statements(text, file):
+            facts.directives.append(st)
             if not st.args:
                 continue
             if st.name == "server" and "upstream" in st.blocks and st.upstream:

@@ -336,6 +336,7 @@ def diagnose_peer(f: Facts, pf: PeerFailures) -> Diagnosis | None:
         _listening_evidence(d, c)
     _access_evidence(d, f, address)
     _config_evidence(d, f, pf, c)
+    _timeout_evidence(d, f)
     return d
 
 
@@ -543,6 +544,30 @@ def _specific_plan(
                 f"on {port}"
             )
             break
+    if cause == "upstream-timeout":
+        phase = {
+            "C3": "proxy_connect_timeout",
+            "T5": "proxy_connect_timeout",
+            "S1": "proxy_send_timeout",
+        }
+        refs = Counter(ln.ref for ln in pf.lines if ln.kind == "timeout")
+        directive = (
+            phase.get(refs.most_common(1)[0][0] or "", "proxy_read_timeout")
+            if refs
+            else "proxy_read_timeout"
+        )
+        found = f.directive(directive)
+        if found:
+            st = found[0]
+            steps.append(
+                f"{st.file}:{st.line} sets `{directive} {' '.join(st.args)}`: compare "
+                f"it with the slowest endpoint's real latency before changing it"
+            )
+        else:
+            steps.append(
+                f"{directive} is not set: nginx waits the 60s default (make it "
+                f"explicit per location: NGX002)"
+            )
     if cause == "stale-upstream-ip":
         steps.append("nginx -t && nginx -s reload  (re-resolves upstream names now)")
     return steps
@@ -569,6 +594,14 @@ def _access_evidence(d: Diagnosis, f: Facts, address: str | None) -> None:
                 continue
             d.add_evidence(source, line.lineno, line.raw)
             break
+
+
+def _timeout_evidence(d: Diagnosis, f: Facts) -> None:
+    if d.cause != "upstream-timeout":
+        return
+    for name in ("proxy_read_timeout", "proxy_connect_timeout", "proxy_send_timeout"):
+        for st in f.directive(name)[:1]:
+            d.add_evidence(st.file, st.line, f"{name} {' '.join(st.args)};")
 
 
 def _config_evidence(d: Diagnosis, f: Facts, pf: PeerFailures, c: Container | None) -> None:
