@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -274,6 +275,25 @@ def test_big_config_is_fast() -> None:
     assert not res.errors
     assert len(res.directives[0].block[0].block) == 20000  # type: ignore[index]
     assert elapsed < 3.0, elapsed
+
+
+@pytest.mark.parametrize("text", [
+    "{{ " * 50000, '"' + "a" * 200000, "{% " * 50000, "${" * 50000, "a {" * 20000,
+    "}" * 100000, "content_by_lua_block {" + "{" * 100000, "\\" * 100001, ";" * 100000,
+    "'\\" * 50000, "x " * 100000,
+])
+def test_hostile_input_is_linear_and_bounded(text: str) -> None:
+    import time
+
+    started = time.perf_counter()
+    res = parse_nginx(src(text))
+    assert time.perf_counter() - started < 2.0
+    assert len(res.errors) <= 21
+    depth, node = 0, res.directives
+    while node:
+        depth += 1
+        node = node[-1].block or []
+    assert depth <= 65
 
 
 NGINXISH = st.lists(

@@ -20,12 +20,14 @@ from infradoctor.model.source import LoadError, Location, SourceFile
 # (those start a string / comment) but may contain them, as in nginx. `}` ends a word
 # (nginx would keep it, but `x}` is never meant as a word and this keeps
 # `{ return 404}` sane). Possessive quantifiers: no backtracking on hostile input.
-_WORD = (r"(?![\"'#])(?:[^\s;{}\\$]++|\$\{[^}\s]*\}|\{\{[^\n]*?\}\}|\{%[^\n]*?%\}|\\.|\$)++")
+_WORD = (r"(?![\"'#])(?:[^\s;{}\\$]++|\$\{[^}\s]*\}|\{\{[^\n]{0,300}?\}\}"
+         r"|\{%[^\n]{0,300}?%\}|\\.|\$)++")
 
 # No whitespace token: finditer() skips it (the `bad` branch never matches whitespace).
 TOKEN_RE = re.compile(
     r"(?P<comment>\#[^\n]*+)"
-    r"|(?P<tplstmt>\{%[^\n]*?%\}|\{\#[^\n]*?\#\})"  # Jinja/Liquid statements and comments
+    # Jinja/Liquid statements and comments
+    r"|(?P<tplstmt>\{%[^\n]{0,300}?%\}|\{\#[^\n]{0,300}?\#\})"
     rf"|(?P<word>{_WORD})"
     r"|(?P<dq>\"(?:[^\"\\]++|\\.)*+\")"
     r"|(?P<sq>'(?:[^'\\]++|\\.)*+')"
@@ -35,6 +37,10 @@ TOKEN_RE = re.compile(
     r"|(?P<bad>\S)",
     re.DOTALL,
 )
+
+# Real configs nest a handful of levels; the tree helpers recurse, so cap it.
+MAX_DEPTH = 64
+MAX_ERRORS = 20  # per file: one broken file must not flood the report
 
 # Template markers: envsubst `${VAR}` and Jinja/gomplate/Liquid/Helm `{{ }}` / `{% %}`.
 TEMPLATE_RE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}|\{\{|\{%")
@@ -142,7 +148,11 @@ def parse_nginx(src: SourceFile, start: int = 0, end: int | None = None,
         return Location(fname, line, col, eline, ecol, a, b)
 
     def error(offset: int, message: str) -> None:
+        if len(errors) > MAX_ERRORS:
+            return
         line, col = src.position_of(offset)
+        if len(errors) == MAX_ERRORS:
+            message = "too many parse errors; further ones are not reported"
         errors.append(LoadError(fname, message, "parse-error", line, col))
 
     top = _Frame(None, result.directives)
@@ -225,6 +235,11 @@ def parse_nginx(src: SourceFile, start: int = 0, end: int | None = None,
                 # A comment right after `{` on the same line describes the block.
                 last_done, last_done_end = d, pos
                 stack.append(_Frame(d, d.block))  # type: ignore[arg-type]
+                if len(stack) > MAX_DEPTH:
+                    error(tok_start, f"blocks nested deeper than {MAX_DEPTH} levels; "
+                          "the rest of the file is skipped")
+                    scan_from = None
+                    break
                 continue
             if kind == "close":
                 if words:
