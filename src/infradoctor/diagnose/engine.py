@@ -316,7 +316,8 @@ def _not_collected(bundle: Bundle, f: Any) -> list[str]:
     if f.docker_reachable is False:
         engine = bundle.read_json("docker/engine.json", {}) or {}
         notes.append(f"Docker engine not reachable: {engine.get('error')}")
-    if f.containers and not any(c.listening is not None for c in f.containers if c.running):
+    running = [c for c in f.containers if c.running]
+    if running and all(c.listening is None for c in running):
         notes.append(
             "listening sockets inside containers (needs root to read other "
             "processes' /proc/<pid>/net)"

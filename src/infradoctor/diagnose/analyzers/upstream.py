@@ -312,7 +312,10 @@ def diagnose_peer(f: Facts, pf: PeerFailures) -> Diagnosis | None:
     if c is not None:
         subject.update(c.subject())
     n_failed, impact_text = impact(f, address)
-    seen = f"{requests} failed requests between {fmt_time(pf.first)} and {fmt_time(pf.last)}"
+    seen = (
+        f"{requests} failed request{'s' if requests != 1 else ''} between "
+        f"{fmt_time(pf.first)} and {fmt_time(pf.last)}"
+    )
     where = address or subject.get("upstream") or pf.key
     symptoms = f"nginx logged {describe(kinds)} for {where}"
     values: dict[str, Any] = {
