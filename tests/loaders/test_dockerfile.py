@@ -7,6 +7,8 @@ import csv
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.conftest import CORPUS
 
 from infradoctor.loaders.dockerfile import load_dockerfile, parse_env
@@ -154,3 +156,24 @@ def test_corpus_dockerfiles_load() -> None:
         assert errors == [], (row["dir"], row["path"], errors)
         assert df is not None and df.stages, row["path"]
     assert count >= 150
+
+
+DOCKERISH = st.lists(
+    st.sampled_from(["FROM ", "RUN ", "CMD ", "HEALTHCHECK ", "ARG ", "ENV ", "USER ", "AS ",
+                     "alpine", "<<EOF", "EOF", "\\", "`", "\n", " ", "[", "]", '"', "--x=1",
+                     "# escape=`", "#", "=", "NONE", "x"]),
+    max_size=80,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(DOCKERISH)
+def test_loader_never_raises(text: str) -> None:
+    df, errors = from_text(text)
+    for e in errors:
+        assert e.file == "Dockerfile" and e.line is not None and e.line >= 1
+    if df is not None:
+        for stage in df.stages:
+            for ins in stage.instructions:
+                assert ins.location.offset is not None and ins.location.end_offset is not None
+                assert 0 <= ins.location.offset <= ins.location.end_offset <= len(text)
