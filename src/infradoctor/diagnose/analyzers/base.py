@@ -94,10 +94,54 @@ def make(
     fill.setdefault("service", fill.get("container"))
     fill.setdefault("upstream", fill.get("address"))
     default_plan = [render(p, fill) for p in spec.plan]
-    steps = [*(plan or []), *[p for p in default_plan if p not in (plan or [])]]
+    specific = [p for p in plan or [] if p not in default_plan]
+    # read-only inspection first, then the specific change, then the generic remedies
+    n_inspect = 0
+    while n_inspect < len(default_plan) and is_read_only(default_plan[n_inspect]):
+        n_inspect += 1
+    inspect_specific = [p for p in specific if is_read_only(p)]
+    change_specific = [p for p in specific if not is_read_only(p)]
+    steps = [
+        *inspect_specific,
+        *default_plan[:n_inspect],
+        *change_specific,
+        *default_plan[n_inspect:],
+    ]
     checks = [render(v, fill) for v in spec.verify] if verify is None else verify
     codes = list(dict.fromkeys([*(rules or []), *spec.rules]))
     return Diagnosis(cause, severity, confidence, summary, clean_subject, [], steps, checks, codes)
+
+
+READ_ONLY_COMMANDS = (
+    "docker inspect",
+    "docker logs",
+    "docker ps",
+    "docker stats",
+    "docker exec",
+    "docker network inspect",
+    "cat ",
+    "grep ",
+    "df ",
+    "du ",
+    "ls ",
+    "dmesg",
+    "curl ",
+    "nginx -t  ",
+    "journalctl",
+    "openssl s_client",
+    "getent",
+    "time ",
+    "ss ",
+    "pgrep",
+    "test ",
+    "tail ",
+    "logrotate -d",
+)
+
+
+def is_read_only(step: str) -> bool:
+    """Does a plan step only look (safe to run first)?"""
+    return step.startswith(READ_ONLY_COMMANDS) and " && " not in step.split("  (")[0]
 
 
 def human_bytes(n: float | int | None) -> str:
