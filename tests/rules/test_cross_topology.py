@@ -262,3 +262,15 @@ services:
     assert run(tree, {"docker-compose.yml": compose.replace(
         "image: example/api:1", "image: example/api:1\n    command: python -m aiogram_bot")},
         "XF009") != []
+
+
+def test_unresolved_include_silences_directive_checks(tree: Tree) -> None:
+    compose = "services:\n" + NGINX + "  realtime:\n    image: example/rt:1\n"
+    missing = site(loc("/ws/", "http://realtime:8000", "include proxy_ws.conf;"))
+    assert run(tree, {"docker-compose.yml": compose, "nginx/conf.d/site.conf": missing},
+               "XF007") == []
+    spliced = {"docker-compose.yml": compose,
+               "nginx/conf.d/site.conf": site(loc("/ws/", "http://realtime:8000",
+                                                  "include snippets/common.inc;")),
+               "nginx/conf.d/snippets/common.inc": "proxy_set_header Host $host;\n"}
+    assert codes(run(tree, spliced, "XF007")) == ["XF007"]

@@ -10,7 +10,11 @@ from infradoctor.loaders.listen import mentions
 from infradoctor.model.nginx import ProxyRoute
 from infradoctor.model.stack import Service, Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.cross._common import effective_headers, unknown_include_in_scope
+from infradoctor.rules.cross._common import (
+    effective_headers,
+    unknown_include_in_scope,
+    unresolved_includes,
+)
 
 COMPOSE = """\
 services:
@@ -126,6 +130,7 @@ class WebsocketRouteWithoutUpgrade(Rule):
             for rt in project.targets:
                 if rt.service is not None:
                     services.setdefault(id(rt.route), []).append(rt.service)
+        unresolved = unresolved_includes(stack)
         for cfg in stack.nginx:
             for route in cfg.routes:
                 if route.kind != "proxy":
@@ -134,7 +139,7 @@ class WebsocketRouteWithoutUpgrade(Rule):
                 if reason is None:
                     continue
                 missing = self._missing(route)
-                if not missing or unknown_include_in_scope(route.context):
+                if not missing or unknown_include_in_scope(route.context, unresolved):
                     continue
                 owner = next((p for p in stack.projects if cfg in p.nginx), None)
                 svc_names = sorted({s.name for s in services.get(id(route), [])})

@@ -25,6 +25,7 @@ from infradoctor.rules.cross._common import (
     nginx_seconds,
     project_targets,
     unknown_include_in_scope,
+    unresolved_includes,
 )
 
 NGINX_DEFAULT_READ = 60.0
@@ -184,13 +185,14 @@ def app_timeouts(service: Service) -> AppTimeouts | None:
     return None
 
 
-def _nginx_read(route: ProxyRoute) -> tuple[float, bool, Location | None] | None:
+def _nginx_read(route: ProxyRoute, unresolved: set[tuple[str, int]]
+                ) -> tuple[float, bool, Location | None] | None:
     name = {"proxy": "proxy_read_timeout", "uwsgi": "uwsgi_read_timeout"}.get(route.kind)
     if name is None:
         return None
     d = route.config.effective_value(route.context, name)
     if d is None or not d.args:
-        if unknown_include_in_scope(route.context):
+        if unknown_include_in_scope(route.context, unresolved):
             return None
         return NGINX_DEFAULT_READ, False, None
     secs = nginx_seconds(d.args[0])
@@ -247,6 +249,7 @@ class ProxyTimeoutMismatchAppTimeout(Rule):
     def check(self, stack: Stack) -> Iterator[Finding]:
         seen: set[tuple[int, str, str]] = set()
         cache: dict[int, AppTimeouts | None] = {}
+        self._unresolved = unresolved_includes(stack)
         for project, rt in project_targets(stack):
             svc = rt.service
             if svc is None:
@@ -277,7 +280,7 @@ class ProxyTimeoutMismatchAppTimeout(Rule):
 
     def _request(self, loc: Location, route: ProxyRoute, svc: str, app: AppTimeouts,
                  base: dict[str, object]) -> Finding | None:
-        nginx = _nginx_read(route)
+        nginx = _nginx_read(route, self._unresolved)
         if nginx is None or app.request is None:
             return None
         n_secs, n_explicit, n_loc = nginx

@@ -8,7 +8,7 @@ from infradoctor.findings import Finding, Severity
 from infradoctor.model.nginx import ProxyRoute
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.cross._common import unknown_include_in_scope
+from infradoctor.rules.cross._common import unknown_include_in_scope, unresolved_includes
 
 COMPOSE = """\
 services:
@@ -125,6 +125,7 @@ class ReplicatedUpstreamWithoutNextUpstream(Rule):
                 svc = rt.service
                 if svc is not None and svc.replicas and svc.replicas > 1:
                     replicated.setdefault(id(rt.route), (svc.name, svc.replicas, project.name))
+        unresolved = unresolved_includes(stack)
         for cfg in stack.nginx:
             for route in cfg.routes:
                 servers = live_servers(route)
@@ -133,7 +134,7 @@ class ReplicatedUpstreamWithoutNextUpstream(Rule):
                     continue
                 directive = f"{route.kind}_next_upstream"
                 if cfg.effective(route.context, directive) or unknown_include_in_scope(
-                        route.context):
+                        route.context, unresolved):
                     continue
                 if servers >= 2 and route.upstream is not None:
                     what = f"upstream '{route.upstream.name}' has {servers} servers"

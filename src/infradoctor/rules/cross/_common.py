@@ -111,14 +111,26 @@ HARMLESS_INCLUDES = frozenset({"mime.types", "fastcgi_params", "fastcgi.conf", "
                                "scgi_params", "proxy_params", "koi-utf", "koi-win", "win-utf"})
 
 
-def unknown_include_in_scope(block: Directive) -> bool:
-    """An `include` we could not splice (still in the tree as a directive) in `block` or a
-    level it inherits from: the effective directives there are unknown, so stay quiet."""
+UNRESOLVED_INCLUDE_KINDS = frozenset({"include-missing", "include-outside", "include-cycle"})
+
+
+def unresolved_includes(stack: Stack) -> set[tuple[str, int]]:
+    """(file, line) of every include the loader could not follow."""
+    return {(e.file, e.line) for e in stack.errors
+            if e.kind in UNRESOLVED_INCLUDE_KINDS and e.line is not None}
+
+
+def unknown_include_in_scope(block: Directive, unresolved: set[tuple[str, int]]) -> bool:
+    """An `include` we could not splice (missing, outside the tree, or templated) in `block`
+    or a level it inherits from: the effective directives there are unknown, so rules that
+    look for a directive stay quiet. `unresolved` comes from `unresolved_includes`."""
     node: Directive | None = block
     while node is not None:
         for d in node.children("include"):
-            target = d.args[0].rsplit("/", 1)[-1] if d.args else ""
-            if target not in HARMLESS_INCLUDES:
+            arg = d.args[0] if d.args else ""
+            if arg.rsplit("/", 1)[-1] in HARMLESS_INCLUDES:
+                continue
+            if "$" in arg or "{" in arg or (d.location.file, d.location.line) in unresolved:
                 return True
         node = node.parent
     return False
