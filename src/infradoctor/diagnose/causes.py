@@ -259,7 +259,7 @@ CAUSES: dict[str, Cause] = {
             (
                 "grep 'timed out' {error_log} | tail  (which endpoints, which phase)",
                 "docker stats --no-stream {container}  (CPU / memory saturation)",
-                "time curl -sS -o /dev/null http://{address}<slow path>  (latency directly)",
+                "time curl -sS -o /dev/null http://{address}{request_path}  (latency directly)",
                 "fix the slow handler or raise proxy_read_timeout for that location only, and "
                 "align the app server's timeout (gunicorn --timeout) with nginx",
             ),

@@ -8,7 +8,8 @@ Layout (all paths are posix, relative to the bundle root):
                                 "utc_offset": seconds east of UTC of the host's local
                                 time (error.log times are local; set by the CLI)}
     nginx/config.txt           `nginx -T` output (or concatenated config files)
-    nginx/test.json            {"ok": bool, "output": str}
+    nginx/test.json            {"ok": bool|None, "output": str, "ran": bool, "argv": [...],
+                                "inconclusive": str (only when ok is None for a reason)}
     nginx/process.json         {"running": bool, "pids": [...], "conf": str|None,
                                 "binary": str|None, "prefix", "workers": [pids],
                                 "masters": [{"pid","binary","conf","prefix","cmdline"}]}

@@ -325,7 +325,14 @@ def diagnose_peer(f: Facts, pf: PeerFailures) -> Diagnosis | None:
         "path": peer.unix if peer and peer.unix else None,
     }
 
+    paths = Counter(
+        ln.request.split(" ")[1] for ln in lines if ln.request and ln.request.count(" ") >= 1
+    )
+    if paths:
+        values["request_path"] = paths.most_common(1)[0][0]
     cause, conf, head = _decide(f, pf, main, c, how, address)
+    if cause == "upstream-timeout" and c is not None and c.running:
+        head = _timeout_head(f, c, lines, paths)
     summary = f"{head}. {symptoms} ({seen})" + (f"; {impact_text}" if impact_text else "")
     plan = _specific_plan(cause, c, address, f, pf)
     if c is not None:
@@ -456,6 +463,27 @@ def _decide(
         )
     cause = KIND_CAUSE.get(main, "upstream-refused")
     return cause, 0.7, f"{KIND_TEXT.get(main, main)} from {address or pf.key}"
+
+
+_PHASE = {
+    "C3": ("accept the connection", "proxy_connect_timeout"),
+    "T5": ("complete the TLS handshake", "proxy_connect_timeout"),
+    "S1": ("read the request", "proxy_send_timeout"),
+    "H1": ("send response headers", "proxy_read_timeout"),
+    "B2": ("send the rest of the response body", "proxy_read_timeout"),
+}
+
+
+def _timeout_head(f: Facts, c: Container, lines: list[ErrorLine], paths: Counter[str]) -> str:
+    refs = Counter(ln.ref for ln in lines if ln.kind == "timeout")
+    ref = refs.most_common(1)[0][0] if refs else "H1"
+    phase, directive = _PHASE.get(ref or "H1", _PHASE["H1"])
+    found = f.directive(directive)
+    limit = f"{directive} {' '.join(found[0].args)}" if found else f"{directive} (60s default)"
+    slow = ", ".join(p for p, _ in paths.most_common(3))
+    return f"{c.name} is running but did not {phase} within {limit}" + (
+        f"; slow requests: {slow}" if slow else ""
+    )
 
 
 def _listen_cause(c: Container, port: int) -> tuple[str, float, str]:

@@ -53,7 +53,7 @@ class DockerClient:
         self.timeout = timeout
         url = urlsplit(host)
         if url.scheme == "unix":
-            self._unix: str | None = url.path or host[len("unix://"):]
+            self._unix: str | None = url.path or host[len("unix://") :]
             self._tcp: tuple[str, int] | None = None
         elif url.scheme in ("tcp", "http"):
             if not url.hostname:
@@ -101,10 +101,10 @@ def demux(raw: bytes) -> bytes:
     out: list[bytes] = []
     i = 0
     while i + 8 <= len(raw):
-        stream, size = raw[i], struct.unpack(">I", raw[i + 4:i + 8])[0]
-        if stream not in (0, 1, 2) or raw[i + 1:i + 4] != b"\0\0\0":
+        stream, size = raw[i], struct.unpack(">I", raw[i + 4 : i + 8])[0]
+        if stream not in (0, 1, 2) or raw[i + 1 : i + 4] != b"\0\0\0":
             return raw if not out else b"".join(out) + raw[i:]
-        out.append(raw[i + 8:i + 8 + size])
+        out.append(raw[i + 8 : i + 8 + size])
         i += 8 + size
     if i < len(raw) and not out:
         return raw
@@ -203,13 +203,13 @@ def parse_proc_net(text: str, proto: str) -> list[dict[str, Any]]:
         except ValueError:
             continue
         # the kernel prints each 32-bit word in host (little-endian) order
-        words = b"".join(raw[k:k + 4][::-1] for k in range(0, len(raw), 4))
+        words = b"".join(raw[k : k + 4][::-1] for k in range(0, len(raw), 4))
         if len(words) == 4:
             address = socket.inet_ntop(socket.AF_INET, words)
         elif len(words) == 16:
             address = socket.inet_ntop(socket.AF_INET6, words)
             if address.startswith("::ffff:") and "." in address:
-                address = address[len("::ffff:"):]
+                address = address[len("::ffff:") :]
         else:
             continue
         out.append({"proto": proto, "address": address, "port": port})
@@ -233,8 +233,13 @@ def _member_name(name: str) -> str:
 def collect(ctx: Any, bundle: Bundle) -> str | None:
     opts = ctx.opts
     host = docker_host(opts)
-    engine: dict[str, Any] = {"reachable": False, "host": host, "error": None,
-                              "root_dir": None, "version": None}
+    engine: dict[str, Any] = {
+        "reachable": False,
+        "host": host,
+        "error": None,
+        "root_dir": None,
+        "version": None,
+    }
     timeout = max(1.0, min(opts.timeout / 2, 5.0))
     try:
         client = DockerClient(host, timeout)
@@ -269,8 +274,9 @@ def collect(ctx: Any, bundle: Bundle) -> str | None:
             query = f"stdout=1&stderr=1&timestamps=1&tail={LOG_TAIL_LINES}"
             if since is not None:
                 query += f"&since={int(since)}"
-            status, raw, _ = client.get(f"/containers/{quote(cid)}/logs?{query}",
-                                        limit=MAX_LOG_BYTES)
+            status, raw, _ = client.get(
+                f"/containers/{quote(cid)}/logs?{query}", limit=MAX_LOG_BYTES
+            )
             if status == 200:
                 tty = bool((full.get("Config") or {}).get("Tty"))
                 bundle.put_bytes(f"docker/logs/{name}.log", raw if tty else demux(raw))

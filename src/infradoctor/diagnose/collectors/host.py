@@ -69,18 +69,31 @@ def disk_usage(targets: list[tuple[str, str]]) -> list[dict[str, Any]]:
             try:
                 st = os.statvfs(real)
             except OSError as exc:
-                by_mount[point] = {"path": path, "mount": point, "device": dev,
-                                   "fstype": fstype, "error": str(exc.strerror or exc),
-                                   "purposes": [], "paths": {}}
+                by_mount[point] = {
+                    "path": path,
+                    "mount": point,
+                    "device": dev,
+                    "fstype": fstype,
+                    "error": str(exc.strerror or exc),
+                    "purposes": [],
+                    "paths": {},
+                }
                 entry = by_mount[point]
             else:
                 total = st.f_blocks * st.f_frsize
                 avail = st.f_bavail * st.f_frsize
                 entry = by_mount[point] = {
-                    "path": path, "mount": point, "device": dev, "fstype": fstype,
-                    "total": total, "used": total - st.f_bfree * st.f_frsize, "avail": avail,
-                    "inodes_total": st.f_files, "inodes_free": st.f_favail,
-                    "purposes": [], "paths": {},
+                    "path": path,
+                    "mount": point,
+                    "device": dev,
+                    "fstype": fstype,
+                    "total": total,
+                    "used": total - st.f_bfree * st.f_frsize,
+                    "avail": avail,
+                    "inodes_total": st.f_files,
+                    "inodes_free": st.f_favail,
+                    "purposes": [],
+                    "paths": {},
                 }
         if purpose not in entry["purposes"]:
             entry["purposes"].append(purpose)
@@ -111,21 +124,25 @@ def largest_files(root: str, what: str, budget: list[int]) -> list[dict[str, Any
 
 def oom_lines(since: float | None, timeout: float) -> tuple[list[str], str | None]:
     """Kernel OOM-killer lines, ISO-stamped; from dmesg, else journalctl -k."""
-    attempts = (["dmesg", "--time-format", "iso"], ["journalctl", "-k", "-o", "short-iso",
-                                                    "--no-pager", "-q"])
+    attempts = (
+        ["dmesg", "--time-format", "iso"],
+        ["journalctl", "-k", "-o", "short-iso", "--no-pager", "-q"],
+    )
     errors = []
     for argv in attempts:
         try:
-            proc = subprocess.run(argv, capture_output=True, timeout=timeout, check=False,
-                                  stdin=subprocess.DEVNULL)
+            proc = subprocess.run(
+                argv, capture_output=True, timeout=timeout, check=False, stdin=subprocess.DEVNULL
+            )
         except (OSError, subprocess.TimeoutExpired) as exc:
             errors.append(f"{argv[0]}: {exc}")
             continue
         if proc.returncode != 0:
             errors.append(f"{argv[0]}: {proc.stderr.decode('utf-8', 'replace').strip()[:200]}")
             continue
-        lines = [ln for ln in proc.stdout.decode("utf-8", "replace").splitlines()
-                 if OOM_RE.search(ln)]
+        lines = [
+            ln for ln in proc.stdout.decode("utf-8", "replace").splitlines() if OOM_RE.search(ln)
+        ]
         if since is not None:
             lines = [ln for ln in lines if (_iso_time(ln) or since) >= since]
         return lines, None
@@ -184,8 +201,13 @@ def collect(ctx: Any, bundle: Bundle) -> str | None:
     largest: list[dict[str, Any]] = []
     for c in ctx.containers:
         if c.get("LogPath") and c.get("LogSize") is not None:
-            largest.append({"path": c["LogPath"], "bytes": c["LogSize"],
-                            "what": f"container-log:{c.get('Name')}"})
+            largest.append(
+                {
+                    "path": c["LogPath"],
+                    "bytes": c["LogSize"],
+                    "what": f"container-log:{c.get('Name')}",
+                }
+            )
     budget = [MAX_WALK_ENTRIES]
     if os.path.isdir("/var/log"):
         largest += largest_files("/var/log", "var-log", budget)
@@ -195,8 +217,9 @@ def collect(ctx: Any, bundle: Bundle) -> str | None:
         except OSError:
             pass
     uniq = {x["path"]: x for x in largest}
-    bundle.put_json("host/largest.json",
-                    sorted(uniq.values(), key=lambda x: -x["bytes"])[:MAX_LARGEST])
+    bundle.put_json(
+        "host/largest.json", sorted(uniq.values(), key=lambda x: -x["bytes"])[:MAX_LARGEST]
+    )
 
     lines, err = oom_lines(ctx.since_epoch, max(1.0, min(ctx.opts.timeout / 3, 5.0)))
     bundle.put_text("host/oom.txt", "\n".join(lines) + ("\n" if lines else ""))

@@ -16,8 +16,10 @@ DEFAULT_CAP = 16 * 1024 * 1024
 ERROR_TS_RE = re.compile(rb"^(\d{4})/(\d\d)/(\d\d) (\d\d):(\d\d):(\d\d) ")
 ACCESS_TS_RE = re.compile(rb"\[(\d\d)/([A-Z][a-z]{2})/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-]\d{4})\]")
 ISO_TS_RE = re.compile(rb"^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)")
-MONTHS = {m.encode(): i + 1 for i, m in enumerate(
-    "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split())}
+MONTHS = {
+    m.encode(): i + 1
+    for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split())
+}
 
 
 @dataclass(slots=True)
@@ -87,7 +89,7 @@ def tail_window(path: str, since: float | None, cap: int = DEFAULT_CAP) -> Tail:
     if pos > 0:
         # drop the partial first line
         nl = data.find(b"\n")
-        data = data[nl + 1:] if nl >= 0 else b""
+        data = data[nl + 1 :] if nl >= 0 else b""
     if since is not None:
         data = _drop_older(data, since)
     truncated = pos > 0 and not reached_cutoff

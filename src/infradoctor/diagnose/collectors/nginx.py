@@ -39,9 +39,14 @@ def find_masters(proc: Path = Path("/proc")) -> list[dict[str, Any]]:
         text = raw.replace(b"\0", b" ").decode("utf-8", "replace").strip()
         if not text.startswith(MASTER_MARK):
             continue
-        argv = text[len(MASTER_MARK):].split()
-        info: dict[str, Any] = {"pid": int(entry.name), "binary": None, "conf": None,
-                                "prefix": None, "cmdline": text}
+        argv = text[len(MASTER_MARK) :].split()
+        info: dict[str, Any] = {
+            "pid": int(entry.name),
+            "binary": None,
+            "conf": None,
+            "prefix": None,
+            "cmdline": text,
+        }
         if argv:
             info["binary"] = argv[0]
         for k, arg in enumerate(argv[1:], start=1):
@@ -84,14 +89,18 @@ def _nginx_binary(master: dict[str, Any] | None) -> str | None:
 
 def _run(argv: list[str], timeout: float) -> tuple[int | None, str, str]:
     try:
-        proc = subprocess.run(argv, capture_output=True, timeout=timeout, check=False,
-                              stdin=subprocess.DEVNULL)
+        proc = subprocess.run(
+            argv, capture_output=True, timeout=timeout, check=False, stdin=subprocess.DEVNULL
+        )
     except subprocess.TimeoutExpired:
         return None, "", f"timed out after {timeout:g}s"
     except OSError as exc:
         return None, "", f"cannot run {argv[0]}: {exc.strerror}"
-    return (proc.returncode, proc.stdout.decode("utf-8", "replace"),
-            proc.stderr.decode("utf-8", "replace"))
+    return (
+        proc.returncode,
+        proc.stdout.decode("utf-8", "replace"),
+        proc.stderr.decode("utf-8", "replace"),
+    )
 
 
 def collect(ctx: Any, bundle: Bundle) -> str | None:
@@ -131,8 +140,12 @@ def collect(ctx: Any, bundle: Bundle) -> str | None:
             argv += ["-p", master["prefix"]]
         argv += ["-c", conf]
         rc, out, err = _run(argv, sub_timeout)
-        test = {"ok": rc == 0 if rc is not None else None, "output": err.strip(),
-                "ran": rc is not None, "argv": argv}
+        test = {
+            "ok": rc == 0 if rc is not None else None,
+            "output": err.strip(),
+            "ran": rc is not None,
+            "argv": argv,
+        }
         if rc == 0 and out.strip():
             dump = out
         elif rc is None:
@@ -152,8 +165,10 @@ def collect(ctx: Any, bundle: Bundle) -> str | None:
         facts.error_logs.append(defaults["error-log-path"])
     if dump and not facts.access_logs and defaults.get("http-log-path"):
         facts.access_logs.append(defaults["http-log-path"])
-    for key, directive in (("http-proxy-temp-path", "proxy_temp_path"),
-                           ("http-client-body-temp-path", "client_body_temp_path")):
+    for key, directive in (
+        ("http-proxy-temp-path", "proxy_temp_path"),
+        ("http-client-body-temp-path", "client_body_temp_path"),
+    ):
         if directive not in facts.temp_paths and defaults.get(key):
             facts.temp_paths[directive] = [defaults[key]]
     ctx.nginx_config_text = dump
@@ -178,8 +193,10 @@ def _collect_logs(ctx: Any, bundle: Bundle, facts: NginxFacts) -> list[str]:
     opts = ctx.opts
     wanted: list[tuple[str, str]] = []
     seen: set[str] = set()
-    for kind, paths in (("error", [*facts.error_logs, *map(str, opts.error_logs)]),
-                        ("access", [*facts.access_logs, *map(str, opts.access_logs)])):
+    for kind, paths in (
+        ("error", [*facts.error_logs, *map(str, opts.error_logs)]),
+        ("access", [*facts.access_logs, *map(str, opts.access_logs)]),
+    ):
         for p in paths:
             key = os.path.realpath(p)
             if key in seen:
@@ -191,8 +208,15 @@ def _collect_logs(ctx: Any, bundle: Bundle, facts: NginxFacts) -> list[str]:
     for n, (kind, path) in enumerate(wanted):
         stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(path).name)[:60] or "log"
         member = f"nginx/logs/{n}-{stem.removesuffix('.log')}.{kind}.log"
-        entry: dict[str, Any] = {"kind": kind, "path": path, "file": None, "bytes_total": 0,
-                                 "bytes_read": 0, "status": "ok", "error": None}
+        entry: dict[str, Any] = {
+            "kind": kind,
+            "path": path,
+            "file": None,
+            "bytes_total": 0,
+            "bytes_read": 0,
+            "status": "ok",
+            "error": None,
+        }
         try:
             tail = logtail.tail_window(path, ctx.since_epoch)
         except FileNotFoundError:
@@ -205,8 +229,12 @@ def _collect_logs(ctx: Any, bundle: Bundle, facts: NginxFacts) -> list[str]:
             problems.append(f"cannot read {path}: {exc.strerror or exc}")
         else:
             bundle.put_bytes(member, tail.data)
-            entry.update(file=member, bytes_total=tail.bytes_total, bytes_read=tail.bytes_read,
-                         status="truncated" if tail.truncated else "ok")
+            entry.update(
+                file=member,
+                bytes_total=tail.bytes_total,
+                bytes_read=tail.bytes_read,
+                status="truncated" if tail.truncated else "ok",
+            )
         entries.append(entry)
     bundle.put_json("nginx/logs.json", entries)
     return problems

@@ -106,17 +106,33 @@ def statements(text: str, file: str) -> list[Stmt]:
     for tok, line, quoted in tokenize(text):
         if not quoted and tok == ";":
             if cur:
-                out.append(Stmt(cur[0], cur[1:], list(blocks), file, cur_line,
-                                servers[-1] if servers else None,
-                                locations[-1] if locations else None,
-                                upstreams[-1] if upstreams else None))
+                out.append(
+                    Stmt(
+                        cur[0],
+                        cur[1:],
+                        list(blocks),
+                        file,
+                        cur_line,
+                        servers[-1] if servers else None,
+                        locations[-1] if locations else None,
+                        upstreams[-1] if upstreams else None,
+                    )
+                )
             cur = []
         elif not quoted and tok == "{":
             name = cur[0] if cur else ""
-            out.append(Stmt(name, cur[1:], list(blocks), file, cur_line,
-                            servers[-1] if servers else None,
-                            locations[-1] if locations else None,
-                            upstreams[-1] if upstreams else None))
+            out.append(
+                Stmt(
+                    name,
+                    cur[1:],
+                    list(blocks),
+                    file,
+                    cur_line,
+                    servers[-1] if servers else None,
+                    locations[-1] if locations else None,
+                    upstreams[-1] if upstreams else None,
+                )
+            )
             blocks.append(name)
             if name == "upstream":
                 upstreams.append(cur[1] if len(cur) > 1 else "")
@@ -154,7 +170,7 @@ def split_sections(dump: str) -> list[tuple[str, str]]:
     out = []
     for k, m in enumerate(marks):
         end = marks[k + 1].start() if k + 1 < len(marks) else len(dump)
-        out.append((m.group(1).strip(), dump[m.end():end]))
+        out.append((m.group(1).strip(), dump[m.end() : end]))
     return out
 
 

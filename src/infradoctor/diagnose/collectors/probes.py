@@ -36,10 +36,23 @@ class _UnixConn(http.client.HTTPConnection):
         self.sock = sock
 
 
-def http_get(name: str, url: str, via: str, timeout: float, host_header: str | None = None,
-             unix_path: str | None = None) -> dict[str, Any]:
-    result: dict[str, Any] = {"name": name, "url": url, "via": via, "status": None,
-                              "error": None, "seconds": 0.0, "body_excerpt": ""}
+def http_get(
+    name: str,
+    url: str,
+    via: str,
+    timeout: float,
+    host_header: str | None = None,
+    unix_path: str | None = None,
+) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "name": name,
+        "url": url,
+        "via": via,
+        "status": None,
+        "error": None,
+        "seconds": 0.0,
+        "body_excerpt": "",
+    }
     parts = urlsplit(url)
     start = time.monotonic()
     conn: http.client.HTTPConnection
@@ -49,11 +62,11 @@ def http_get(name: str, url: str, via: str, timeout: float, host_header: str | N
         ctx = ssl.create_default_context()
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
-        conn = http.client.HTTPSConnection(parts.hostname or "", parts.port or 443,
-                                           timeout=timeout, context=ctx)
+        conn = http.client.HTTPSConnection(
+            parts.hostname or "", parts.port or 443, timeout=timeout, context=ctx
+        )
     else:
-        conn = http.client.HTTPConnection(parts.hostname or "", parts.port or 80,
-                                          timeout=timeout)
+        conn = http.client.HTTPConnection(parts.hostname or "", parts.port or 80, timeout=timeout)
     try:
         path = "/" if unix_path is not None else (parts.path or "/")
         if parts.query and unix_path is None:
@@ -119,8 +132,11 @@ def container_addresses(containers: list[dict[str, Any]]) -> dict[str, list[str]
     for c in containers:
         if not (c.get("State") or {}).get("Running"):
             continue
-        ips = [n.get("IPAddress") for n in ((c.get("NetworkSettings") or {}).get("Networks")
-                                              or {}).values() if n.get("IPAddress")]
+        ips = [
+            n.get("IPAddress")
+            for n in ((c.get("NetworkSettings") or {}).get("Networks") or {}).values()
+            if n.get("IPAddress")
+        ]
         names = {c.get("Name"), c.get("ComposeService"), (c.get("Config") or {}).get("Hostname")}
         for n in ((c.get("NetworkSettings") or {}).get("Networks") or {}).values():
             names.update(n.get("Aliases") or [])
@@ -182,25 +198,32 @@ def plan(ctx: Any) -> tuple[list[dict[str, Any]], list[str]]:
             continue
         seen.add(target)
         if target.startswith("unix:"):
-            path = target[len("unix:"):]
-            jobs.append({"name": label, "url": f"http://unix:{path}:/", "via": "direct",
-                         "unix_path": path})
+            path = target[len("unix:") :]
+            jobs.append(
+                {"name": label, "url": f"http://unix:{path}:/", "via": "direct", "unix_path": path}
+            )
             continue
         host, port = split_target(target, 80)
         if _is_ip(host):
-            jobs.append({"name": label, "url": f"http://{_bracket(host)}:{port}/",
-                         "via": "direct"})
+            jobs.append({"name": label, "url": f"http://{_bracket(host)}:{port}/", "via": "direct"})
             continue
         if host not in names:
             names.append(host)
         for ip in sorted(set(by_name.get(host, []))):
-            jobs.append({"name": label, "url": f"http://{_bracket(ip)}:{port}/", "via": "direct",
-                         "host_header": host})
+            jobs.append(
+                {
+                    "name": label,
+                    "url": f"http://{_bracket(ip)}:{port}/",
+                    "via": "direct",
+                    "host_header": host,
+                }
+            )
         if host not in by_name:
             jobs.append({"name": label, "url": f"http://{host}:{port}/", "via": "direct"})
     for srv in facts.servers:
-        server_name = next((n for n in srv.names if n and "*" not in n and "~" not in n[:1]
-                            and n != "_"), None)
+        server_name = next(
+            (n for n in srv.names if n and "*" not in n and "~" not in n[:1] and n != "_"), None
+        )
         paths = [loc for loc, _ in srv.routes if loc.startswith("/")] or ["/"]
         for listen in srv.listens:
             lt = listen_target(listen)
@@ -209,9 +232,14 @@ def plan(ctx: Any) -> tuple[list[dict[str, Any]], list[str]]:
             host, port, ssl_on = lt
             scheme = "https" if ssl_on else "http"
             for path in paths[:4]:
-                jobs.append({"name": f"{server_name or 'server'}{path}",
-                             "url": f"{scheme}://{_bracket(host)}:{port}{path}", "via": "nginx",
-                             "host_header": server_name})
+                jobs.append(
+                    {
+                        "name": f"{server_name or 'server'}{path}",
+                        "url": f"{scheme}://{_bracket(host)}:{port}{path}",
+                        "via": "nginx",
+                        "host_header": server_name,
+                    }
+                )
     return jobs[:MAX_PROBES], names
 
 
