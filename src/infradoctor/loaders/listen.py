@@ -812,7 +812,7 @@ def listeners_on(service: Service, port: int) -> list[ListenAddress]:
 def loopback_only(service: Service, port: int) -> ListenAddress | None:
     """The command-derived listener on `port` if every bind we know for it is loopback."""
     bound = [la for la in service.listens
-             if la.port == port and kind_of(la) in ("command", "default", "env")]
+             if la.port == port and kind_of(la) in ("command", "default")]
     if bound and all(is_loopback(la.host) for la in bound):
         return bound[0]
     return None

@@ -120,8 +120,11 @@ class ReplicatedUpstreamWithoutNextUpstream(Rule):
 
     def check(self, stack: Stack) -> Iterator[Finding]:
         replicated: dict[int, tuple[str, int, str]] = {}  # route id -> (service, n, project)
+        expanded: dict[int, set[str]] = {}  # route id -> services behind a sibling upstream
         for project in stack.projects:
             for rt in project.targets:
+                if rt.service is not None and rt.route.upstream is None:
+                    expanded.setdefault(id(rt.route), set()).add(rt.service.name)
                 svc = rt.service
                 if svc is not None and svc.replicas and svc.replicas > 1:
                     replicated.setdefault(id(rt.route), (svc.name, svc.replicas, project.name))
@@ -129,6 +132,8 @@ class ReplicatedUpstreamWithoutNextUpstream(Rule):
         for cfg in stack.nginx:
             for route in cfg.routes:
                 servers = live_servers(route)
+                if route.upstream is None and len(expanded.get(id(route), ())) > 1:
+                    servers = len(expanded[id(route)])  # upstream block in a sibling file
                 rep = replicated.get(id(route))
                 if servers < 2 and rep is None:
                     continue
@@ -136,8 +141,9 @@ class ReplicatedUpstreamWithoutNextUpstream(Rule):
                 if cfg.effective(route.context, directive) or unknown_include_in_scope(
                         route.context, unresolved):
                     continue
-                if servers >= 2 and route.upstream is not None:
-                    what = f"upstream '{route.upstream.name}' has {servers} servers"
+                if servers >= 2:
+                    name = route.upstream.name if route.upstream else route.raw
+                    what = f"upstream '{name}' has {servers} servers"
                 else:
                     assert rep is not None
                     what = f"service '{rep[0]}' runs {rep[1]} replicas"
