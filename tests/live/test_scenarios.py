@@ -451,3 +451,59 @@ def test_zz_report(capsys: pytest.CaptureFixture[str]) -> None:
     out = os.environ.get("INFRADOCTOR_LIVE_REPORT")
     if out:
         Path(out).write_text(json.dumps(RESULTS, indent=1))
+
+
+def test_master_discovery_without_nginx_conf(stage: Stage, nginx_factory: Any) -> None:
+    """No --nginx-conf: the running master's -c/-p come from /proc."""
+    name, ip = app_server(stage)
+    ng = stage.nginx = nginx_factory(proxy_to("app"), upstream("app", f"{ip}:8000"))
+    harness.wait_for(lambda: harness.http_get(ng.url + "/")[0] == 200, 10, "app via nginx")
+    bundle = collect_bundle(CollectOptions(docker_host=stage.docker.host, since_seconds=60,
+                                           timeout=COLLECT_TIMEOUT))
+    proc = bundle.read_json("nginx/process.json")
+    mine = [m for m in proc["masters"] if m["conf"] == str(ng.conf)]
+    assert mine and mine[0]["pid"] == ng.pid() and mine[0]["prefix"] == str(ng.root)
+    if len(proc["masters"]) == 1:
+        assert proc["conf"] == str(ng.conf) and proc["running"] is True
+        assert {e["path"] for e in bundle.read_json("nginx/logs.json")} == {
+            str(ng.error_log), str(ng.access_log)}
+
+
+def test_non_root_collects_what_it_can(stage: Stage, nginx_factory: Any,
+                                       tmp_path_factory: pytest.TempPathFactory) -> None:
+    """As `nobody`: readable config, unreadable logs and Docker socket -> error entries
+    that say so, no crash, and no false `nginx-config-invalid`."""
+    import shutil
+    import tempfile
+
+    name, ip = app_server(stage)
+    root = Path(tempfile.mkdtemp(prefix="idt-nonroot-", dir="/tmp"))
+    try:
+        root.chmod(0o755)
+        ng = harness.make_nginx(root / "ng", proxy_to("app"), upstream("app", f"{ip}:8000"))
+        (root / "ng").chmod(0o755)
+        ng.conf.chmod(0o644)
+        ng.start()
+        stage.nginx = ng
+        try:
+            harness.wait_for(lambda: harness.http_get(ng.url + "/")[0] == 200, 10, "app")
+            ng.error_log.parent.chmod(0o700)
+            out = subprocess.run(
+                ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                 str(Path(os.sys.executable)), "-m", "infradoctor", "diagnose", "--format",
+                 "json", *stage.cli_args()],
+                capture_output=True, text=True, timeout=60, cwd="/",
+                env={**os.environ, "HOME": "/tmp"})
+        finally:
+            ng.stop()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    assert "internal error" not in out.stderr, out.stderr
+    assert out.returncode in (0, 1, 2), out.stderr
+    report = json.loads(out.stdout)
+    status = {c["name"]: c for c in report["collectors"]}
+    assert status["docker"]["status"] == "error"
+    assert "Permission" in (status["docker"]["error"] or "")
+    assert status["nginx"]["status"] in ("partial", "error")
+    assert "permission denied" in (status["nginx"]["error"] or "").lower()
+    assert "nginx-config-invalid" not in {d["cause"] for d in report["diagnoses"]}

@@ -146,6 +146,12 @@ def collect(ctx: Any, bundle: Bundle) -> str | None:
             "ran": rc is not None,
             "argv": argv,
         }
+        if rc not in (0, None) and os.geteuid() != 0 and "(13: Permission denied)" in err:
+            # nginx -t opens logs and pid paths for writing: as non-root that fails on a
+            # perfectly valid config, so the verdict is unknown rather than "invalid"
+            test["ok"] = None
+            test["inconclusive"] = "nginx -t needs root to open the log/pid files"
+            problems.append("nginx -t inconclusive as non-root (permission denied)")
         if rc == 0 and out.strip():
             dump = out
         elif rc is None:
