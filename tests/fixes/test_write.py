@@ -161,3 +161,21 @@ def test_diff_changes_nothing(tmp_path: Path) -> None:
     assert "+    restart: unless-stopped" in run.diff()
     assert run.changed_files == ["docker-compose.yml"]
     assert not run.remaining
+
+
+def test_sibling_insertions_at_one_point_go_in_together() -> None:
+    restart = Fix("r", Applicability.SAFE, (Edit("f", 9, 9, "\n    restart: always"),))
+    logging = Fix("l", Applicability.SAFE, (Edit("f", 9, 9, "\n    logging:\n      x: 1"),))
+    again = Fix("r2", Applicability.SAFE, (Edit("f", 9, 9, "\n    restart: no"),))
+    deeper = Fix("d", Applicability.SAFE, (Edit("f", 9, 9, "\n      condition: x"),))
+    ngx_a = Fix("a", Applicability.SAFE, (Edit("n", 4, 4, "    proxy_http_version 1.1;\n"),))
+    ngx_b = Fix("b", Applicability.SAFE, (Edit("n", 4, 4, "    proxy_set_header A 1;\n"),))
+    ngx_c = Fix("c", Applicability.SAFE, (Edit("n", 4, 4, "    proxy_http_version 1.1;\n"
+                                                         "    proxy_set_header B 2;\n"),))
+    findings = [_finding(f) for f in (restart, logging, again, deeper, ngx_a, ngx_b, ngx_c)]
+    chosen, deferred = choose_fixes(findings, frozenset({Applicability.SAFE}))
+    assert [f.title for f, _ in chosen] == ["r", "l", "a", "b"]
+    assert [f.fix.title for f in deferred if f.fix] == ["r2", "d", "c"]
+    edits = [e for f, _ in chosen for e in f.edits if e.file == "f"]
+    assert splice_on_disk_text("services:\n  x: 1\n", edits, crlf=False).startswith(
+        "services:\n    restart: always\n    logging:\n")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -83,7 +84,43 @@ def allowed_applicabilities(unsafe: bool) -> frozenset[Applicability]:
 def _conflicts(a: Edit, b: Edit) -> bool:
     if a.file != b.file:
         return False
+    if a.start == a.end == b.start == b.end and _siblings(a.replacement, b.replacement):
+        return False
     return (a.start < b.end and b.start < a.end) or a.start == b.start
+
+
+_LEAD = re.compile(r"(\n?)([ \t]*)\S")
+
+
+def _line_keys(text: str) -> set[tuple[int, str]]:
+    """(indent, key) of each inserted line: a YAML key or nginx directive name (with the
+    header name for header directives, which may repeat for different headers)."""
+    keys: set[tuple[int, str]] = set()
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        words = re.split(r"[\s:;]+", stripped.lstrip("- "), maxsplit=2)
+        key = words[0]
+        if key in ("proxy_set_header", "add_header", "proxy_hide_header") and len(words) > 1:
+            key += " " + words[1].lower()
+        keys.add((len(line) - len(line.lstrip()), key))
+    return keys
+
+
+def _siblings(a: str, b: str) -> bool:
+    """Two insertions at the same offset can both go in, one after the other, when they
+    are entries of the same block: same leading shape (newline + indentation, or
+    indentation + trailing newline), different text and no key in common (a YAML key or
+    nginx directive twice would be a duplicate)."""
+    if a == b:
+        return False
+    ma, mb = _LEAD.match(a), _LEAD.match(b)
+    if ma is None or mb is None or ma.groups() != mb.groups():
+        return False
+    if not ma.group(1) and not (a.endswith("\n") and b.endswith("\n")):
+        return False
+    return not (_line_keys(a) & _line_keys(b))
 
 
 def _self_consistent(fix: Fix) -> bool:

@@ -314,7 +314,15 @@ def fix_server_tokens(ctx: FixContext, finding: Finding) -> Fix | None:
         edits.replacements.append(ne.insert_into_block(ctx.text(block.file), block, [line],
                                                        at_start=True))
     else:
-        edits.add(block, line)
+        # A snippet's finding covers its servers: give each one that still shows the
+        # version its own `server_tokens off` (the http level is not in this file).
+        cfg = found[0]
+        for server in cfg.servers or [block]:
+            value = cfg.effective_value(server, "server_tokens")
+            if value is None and server.file == block.file:
+                edits.add(server, line)
+        if block.name != "server":
+            edits.add(block, line)
     return make_fix("Hide the nginx version (`server_tokens off`)", SAFE, edits.edits())
 
 
