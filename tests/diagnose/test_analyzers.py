@@ -329,7 +329,8 @@ def test_disk_full_from_enospc_lines() -> None:
     )
     d = top(b)
     assert d.cause == "disk-full"
-    assert d.subject["path"] == "/var/cache/nginx/proxy_temp"
+    assert d.subject["path"] == "/var/cache/nginx"
+    assert "proxied responses" in d.summary
     assert "0 B free" in d.summary
     assert any(e["source"] == "host/disk.json" for e in d.evidence)
     assert "CMP002" in d.rules

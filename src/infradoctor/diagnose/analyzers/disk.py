@@ -65,15 +65,22 @@ def analyze(bundle: Bundle, stack: Any = None) -> list[Diagnosis]:
         entry = next((d for d in disks if str(d.get("mount")) == key), None)
         path = lines[0].path or key
         temp_dir = re.sub(r"(/[^/]*temp)/.*$", r"\1", path)
+        if entry is not None and temp_dir == path:
+            temp_dir = str(entry.get("mount"))
         n = f.errors.by_kind.get("disk-full", len(lines))
+        what = (
+            "request bodies (uploads fail with 500)"
+            if "client" in path
+            else ("proxied responses (large responses are truncated)")
+        )
         summary = (
-            f"No space left on device (28) writing {temp_dir}: nginx logged {n} "
-            f"ENOSPC errors, large responses are truncated"
+            f"No space left on device (28): nginx could not write temp files for {what} "
+            f"under {entry.get('mount') if entry else temp_dir} ({n} ENOSPC errors)"
         )
         if entry is not None:
             summary += (
-                f"; {entry.get('mount')} has {human_bytes(entry.get('avail'))} free "
-                f"of {human_bytes(entry.get('total'))}"
+                f": {human_bytes(entry.get('avail'))} free of "
+                f"{human_bytes(entry.get('total'))} ({entry.get('fstype')})"
             )
             reported.add(str(entry.get("mount")))
         diag = make(
@@ -81,8 +88,13 @@ def analyze(bundle: Bundle, stack: Any = None) -> list[Diagnosis]:
             "error",
             0.95,
             summary,
-            {"address": None, "upstream": None, "path": temp_dir},
-            {"path": temp_dir},
+            {
+                "address": None,
+                "upstream": None,
+                "path": str(entry.get("mount")) if entry else temp_dir,
+            },
+            {"path": str(entry.get("mount")) if entry else temp_dir},
+            plan=_free_space_plan(f, str(entry.get("mount")) if entry else None),
         )
         diag.first_seen = min((ln.ts for ln in lines if ln.ts is not None), default=None)
         diag.requests = len({ln.conn for ln in lines if ln.conn is not None})
@@ -126,13 +138,25 @@ def analyze(bundle: Bundle, stack: Any = None) -> list[Diagnosis]:
             severity,
             0.9 if severity == "error" else 0.7,
             summary,
+            {"path": mount},
             {"path": probe_path or mount},
-            {"path": probe_path or mount},
+            plan=_free_space_plan(f, mount),
         )
         _disk_evidence(full, f, entry)
         out.append(full)
     out.extend(_log_growth(f, disks))
     return out
+
+
+def _free_space_plan(f: Facts, mount: str | None) -> list[str]:
+    """Name the biggest files on that filesystem (from host/largest.json)."""
+    if not mount:
+        return []
+    return [
+        f"ls -l {item.get('path')}  ({human_bytes(item.get('bytes'))}, {item.get('what')}: "
+        f"a candidate to truncate or move)"
+        for item in _largest_under(f, mount)[:2]
+    ]
 
 
 def _disk_evidence(d: Diagnosis, f: Facts, entry: dict[str, Any]) -> None:
