@@ -22,6 +22,7 @@ from infradoctor.config import LintConfig
 from infradoctor.engine import LintResult, lint
 from infradoctor.findings import Applicability, Edit, Finding, Fix
 from infradoctor.fixes.write import (
+    DiskFile,
     WriteRefused,
     atomic_write,
     read_disk,
@@ -159,7 +160,7 @@ def _apply_pass(result: LintResult, chosen: list[tuple[Fix, list[Finding]]], run
     """Write the chosen fixes; returns how many were applied."""
     stack = result.stack
     root = stack.root
-    disk: dict[str, object] = {}  # rel -> DiskFile | WriteRefused
+    disk: dict[str, DiskFile | WriteRefused] = {}
     for fix, _ in chosen:
         for e in fix.edits:
             if e.file in disk:
@@ -169,11 +170,11 @@ def _apply_pass(result: LintResult, chosen: list[tuple[Fix, list[Finding]]], run
                 if src is None:
                     raise WriteRefused(f"{e.file}: not a file this run read")
                 real = resolve_target(root, root / e.file)
-                df = read_disk(real)
-                if df.normalised != src.text:
+                current = read_disk(real)
+                if current.normalised != src.text:
                     raise WriteRefused(f"{e.file}: changed on disk since it was read; "
                                        "not written")
-                disk[e.file] = df
+                disk[e.file] = current
             except WriteRefused as exc:
                 disk[e.file] = exc
     per_file: dict[str, list[Edit]] = {}
@@ -192,14 +193,14 @@ def _apply_pass(result: LintResult, chosen: list[tuple[Fix, list[Finding]]], run
         applied += 1
     for rel, edits in sorted(per_file.items()):
         df = disk[rel]
-        assert not isinstance(df, WriteRefused)
+        assert isinstance(df, DiskFile)
         src = stack.files[rel]
-        run.originals.setdefault(rel, df.text)  # type: ignore[attr-defined]
-        new_text = splice_on_disk_text(df.text, edits, src.newline == "\r\n")  # type: ignore[attr-defined]
-        if new_text == df.text:  # type: ignore[attr-defined]
+        run.originals.setdefault(rel, df.text)
+        new_text = splice_on_disk_text(df.text, edits, src.newline == "\r\n")
+        if new_text == df.text:
             continue
         try:
-            atomic_write(df.real_path, new_text, bom=df.bom, expect=df.st)  # type: ignore[attr-defined]
+            atomic_write(df.real_path, new_text, bom=df.bom, expect=df.st)
         except (WriteRefused, OSError) as exc:
             run.refused.append(str(exc))
             continue

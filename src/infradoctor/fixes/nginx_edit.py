@@ -107,9 +107,9 @@ def insert_into_block(text: str, block: Directive, lines: Sequence[str], *,
             pos += 1
             return Edit(file, pos, pos, "".join(f"{indent}{ln}\n" for ln in lines))
         return Edit(file, open_ + 1, open_ + 1, "".join(f" {ln}" for ln in lines))
-    pos = _after_simple_directives(text, block)
-    if pos is not None:
-        return Edit(file, pos, pos, "".join(f"{indent}{ln}\n" for ln in lines))
+    after = _after_simple_directives(text, block)
+    if after is not None:
+        return Edit(file, after, after, "".join(f"{indent}{ln}\n" for ln in lines))
     close = block.block_close
     if _is_first_on_line(text, close):
         pos = line_start(text, close)
