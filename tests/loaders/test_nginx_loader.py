@@ -167,6 +167,17 @@ def test_etc_nginx_include_mapped_by_suffix(tmp_path: Path) -> None:
         "docker/config/conf.d/app.conf"]
 
 
+def test_suffix_match_stays_near_the_including_file(tmp_path: Path) -> None:
+    configs, errors = load(tmp_path, {
+        "projects/a/deploy/nginx/nginx.conf": "events {}\nhttp { include /etc/nginx/conf.d/*.conf; }\n",
+        "projects/b/nginx/conf.d/b.conf": "server { listen 80; }\n",
+    })
+    assert errors == []
+    roots = by_root(configs)
+    assert set(roots) == {"projects/a/deploy/nginx/nginx.conf", "projects/b/nginx/conf.d/b.conf"}
+    assert roots["projects/a/deploy/nginx/nginx.conf"].servers == []
+
+
 def test_etc_nginx_include_maps_templates_dir(tmp_path: Path) -> None:
     configs, errors = load(tmp_path, {
         "nginx/nginx.conf": "events {}\nhttp { include /etc/nginx/conf.d/*.conf; }\n",

@@ -223,15 +223,18 @@ class _Loader:
                 hits.append(key)
         if not hits:
             return []
+        # Look near the including file only (its dir and up to two levels above): in a
+        # monorepo another project's conf.d must not be spliced in.
         anc = here
-        while True:
+        for _ in range(3):
             prefix = anc + "/" if anc else ""
             near = [k for k in hits if k.startswith(prefix)]
             if near:
                 return sorted(dict.fromkeys(near))
             if not anc:
-                return []
+                break
             anc = posixpath.dirname(anc)
+        return []
 
     def _resolve_in_dump(self, unit: _Unit, pattern: str) -> list[str]:
         assert unit.dump is not None
