@@ -705,8 +705,8 @@ def image_ports(service: Service) -> tuple[tuple[int, ...], bool] | None:
     last = repo.rsplit("/", 1)[-1]
     tag = image.split("@", 1)[0].rsplit("/", 1)[-1]
     tag = tag.rsplit(":", 1)[1] if ":" in tag else ""
-    if last == "php":
-        return ((9000,), False) if "fpm" in tag else None
+    if last == "php":  # php-fpm pools are often reconfigured: weak
+        return ((9000,), True) if "fpm" in tag else None
     for needle, ports, weak in WELL_KNOWN_IMAGES:
         if "/" in needle:
             if repo == needle or repo.startswith(needle + "-"):
