@@ -238,13 +238,13 @@ def healthcheck_value(test: list[str]) -> dict[str, Any]:
 
 
 def healthcheck_for(ctx: FixContext, svc: Service, finding: Finding
-                    ) -> tuple[list[str], bool, str]:
-    """(test, sure, why) for a service: DB images get their own client's ping; HTTP
-    services a probe of the known health path."""
+                    ) -> tuple[list[str], list[str]]:
+    """(test, doubts) for a service: DB images get their own client's ping; HTTP services
+    a probe of the known health path. An empty `doubts` makes the fix safe."""
     images = _image_tags(svc)
     for pattern, test in DB_HEALTHCHECKS:
         if pattern.search(svc.image_name or images):
-            return test, True, "image's own client"
+            return test, []
     project = ctx.project(svc)
     path, port = _health_route(project, svc)
     path = finding.data.get("health_path") or path
@@ -252,13 +252,16 @@ def healthcheck_for(ctx: FixContext, svc: Service, finding: Finding
         if svc.image_name.startswith(image) and path is None:
             path, port = kpath, port or kport
     port = port or finding.data.get("port") or (svc.listens[0].port if svc.listens else None)
+    url = f"http://127.0.0.1:{port or 'PORT'}{path or '/'}"
+    test, tool_sure = http_probe(svc, url)
+    doubts = []
+    if path is None:
+        doubts.append("no health path known: set it")
     if port is None:
-        port_text = "PORT"
-    else:
-        port_text = str(port)
-    url = f"http://127.0.0.1:{port_text}{path or '/'}"
-    test, sure = http_probe(svc, url)
-    return test, sure and path is not None and port is not None, url
+        doubts.append("set the port")
+    if not tool_sure:
+        doubts.append(f"check that `{test[1]}` exists in the image")
+    return test, doubts
 
 
 def fix_healthcheck(ctx: FixContext, finding: Finding, key: str = "service") -> Fix | None:
@@ -266,13 +269,12 @@ def fix_healthcheck(ctx: FixContext, finding: Finding, key: str = "service") -> 
     entry = ctx.service_entry(svc)
     if entry.pair("healthcheck") is not None:
         raise FixUnavailable("healthcheck already written")
-    test, sure, what = healthcheck_for(ctx, svc, finding)
+    test, doubts = healthcheck_for(ctx, svc, finding)
     edits = ctx.insert_service_keys(entry, {"healthcheck": healthcheck_value(test)})
-    if sure:
-        return make_fix(f"Add a healthcheck for {svc.name} ({test[1] if len(test) > 1 else ''})",
-                        SAFE, edits)
-    return make_fix(f"Add a healthcheck for {svc.name} (template: check {what} and that "
-                    f"`{test[1]}` exists in the image)", DISPLAY, edits)
+    if not doubts:
+        return make_fix(f"Add a healthcheck for {svc.name} ({test[1]})", SAFE, edits)
+    return make_fix(f"Add a healthcheck for {svc.name} (template: {'; '.join(doubts)})",
+                    DISPLAY, edits)
 
 
 def fix_dependency_healthcheck(ctx: FixContext, finding: Finding) -> Fix | None:
