@@ -153,7 +153,7 @@ class NginxLogsBindMountedWithoutRotation(Rule):
             return
         log_dirs = list(dict.fromkeys([DEFAULT_LOG_DIR, *dirs]))
         for m in svc.volumes:
-            if m.type != "bind" or not m.target:
+            if m.type != "bind" or not m.target or m.read_only:
                 continue
             hit = next((d for d in log_dirs if _covers(m.target, d)), None)
             if hit is None:
