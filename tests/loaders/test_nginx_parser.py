@@ -169,6 +169,15 @@ def test_template_markup_jinja_gomplate() -> None:
     assert server.block[0].args == ["80{% if PROXY %}", "proxy_protocol{% endif %}"]  # type: ignore[index]
 
 
+def test_errors_in_jinja_templates_have_kind_template() -> None:
+    _, res = parse("http {\n{% if TLS %}\nserver { listen 443;\n{% else %}\n"
+                   "server { listen 80;\n{% endif %}\n}\n}\n")
+    assert res.errors and {e.kind for e in res.errors} == {"template"}
+    assert "template markup" in res.errors[0].message
+    _, res = parse("server { listen ${PORT};\n")  # envsubst only: a real parse error
+    assert [e.kind for e in res.errors] == ["parse-error"]
+
+
 def test_if_condition_parens_are_stripped() -> None:
     _, res = parse('if ($http_upgrade = "websocket") { return 404; }\n'
                    "if ( $request_method = POST ) { return 405; }\n")

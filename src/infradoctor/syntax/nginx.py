@@ -45,6 +45,7 @@ MAX_ERRORS = 20  # per file: one broken file must not flood the report
 # Template markers: envsubst `${VAR}` and Jinja/gomplate/Liquid/Helm `{{ }}` / `{% %}`.
 TEMPLATE_RE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}|\{\{|\{%")
 _STANDALONE_TEMPLATE_RE = re.compile(r"\{\{.*\}\}|\$\{[A-Z_][A-Z0-9_]*\}")
+TEMPLATE_LOGIC_RE = re.compile(r"\{%|\{\{-?\s*(?:if|end|else|range|for|with)\b")
 NGINX_T_MARKER_RE = re.compile(r"^# configuration file (.+?):[ \t]*$", re.MULTILINE)
 
 _ESCAPES = {"t": "\t", "n": "\n", "r": "\r", '"': '"', "'": "'", "\\": "\\"}
@@ -124,6 +125,11 @@ def parse_nginx(src: SourceFile, start: int = 0, end: int | None = None,
     fname = path or src.path
     result = ParsedFile(fname, [], template=bool(TEMPLATE_RE.search(text, start, end)))
     errors = result.errors
+    # Jinja/gomplate/Liquid control flow (`{% if %}`, `{{ end }}`) can make the text
+    # unbalanced until rendered: those errors are a limit of static checking, not a bug.
+    error_kind = "template" if TEMPLATE_LOGIC_RE.search(text, start, end) else "parse-error"
+    error_note = " (template markup; checked as far as it parses)" if error_kind == "template" \
+        else ""
     # Locations are built in increasing offset order, so a cursor that counts newlines
     # as it moves is cheaper than a bisect per position.
     cur_off, cur_line, cur_line_start = start, 1, 0
@@ -153,7 +159,7 @@ def parse_nginx(src: SourceFile, start: int = 0, end: int | None = None,
         line, col = src.position_of(offset)
         if len(errors) == MAX_ERRORS:
             message = "too many parse errors; further ones are not reported"
-        errors.append(LoadError(fname, message, "parse-error", line, col))
+        errors.append(LoadError(fname, message + error_note, error_kind, line, col))
 
     top = _Frame(None, result.directives)
     stack: list[_Frame] = [top]
