@@ -116,7 +116,9 @@ def test_markdown_incident_report_sections() -> None:
     assert "**Verification**" in md and "- [ ] `curl" in md
     assert "CMP006 (jvm-heap-exceeds-memory-limit)" in md
     assert "| 2026-08-21 10:00:01 | container | shop-app-1 exited (OOM-killed) |" in md
-    assert "| 2026-08-21 10:00:00 | access.log | 8x 502 of 9 requests |" in md
+    assert (
+        "| 2026-08-21 10:00:01 | access.log | 8x 502 of 9 requests in the minute from 10:00 |" in md
+    )
     assert "- probes: error (timed out after 10s)" in md
     assert "`log-growth`" in md  # the second problem is listed too
 

@@ -56,6 +56,7 @@ class AccessSummary:
     per_minute: dict[int, Counter[str]] = field(default_factory=dict)
     upstreams: Counter[tuple[str, str]] = field(default_factory=Counter)  # (peer, status)
     samples: dict[int, list[tuple[str, AccessLine]]] = field(default_factory=dict)
+    minute_first: dict[int, float] = field(default_factory=dict)  # first 5xx per minute
     first: float | None = None
     last: float | None = None
     has_upstream_fields: bool = False
@@ -73,6 +74,9 @@ class AccessSummary:
             bucket["total"] += 1
             if line.status in ERROR_STATUSES:
                 bucket[str(line.status)] += 1
+                first = self.minute_first.get(minute)
+                if first is None or line.ts < first:
+                    self.minute_first[minute] = line.ts
         addr_field = line.upstream_addr
         if addr_field:
             self.has_upstream_fields = True

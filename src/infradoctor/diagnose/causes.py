@@ -102,8 +102,9 @@ CAUSES: dict[str, Cause] = {
                 "{{{{.HostConfig.Memory}}}}' {container}",
                 "docker stats --no-stream {container}  (memory use vs limit, if running)",
                 "dmesg -T | grep -i -E 'killed process|out of memory' | tail",
-                "raise the memory limit (compose `mem_limit:` / `deploy.resources.limits.memory`) "
-                "or fix the leak; for the JVM size the heap below the limit",
+                "raise the memory limit{opt_memory} (compose `mem_limit:` / "
+                "`deploy.resources.limits.memory`) or fix the leak; for the JVM size the heap "
+                "below the limit",
                 "docker compose up -d {service}",
             ),
             (
@@ -420,7 +421,7 @@ RULE_NAMES: dict[str, str] = {
 
 class _Defaults(dict[str, Any]):
     def __missing__(self, key: str) -> str:
-        return f"<{key}>"
+        return "" if key.startswith("opt_") else f"<{key}>"
 
 
 def render(template: str, values: dict[str, Any]) -> str:

@@ -280,15 +280,27 @@ def _timeline(f: Any, limit: int = 60) -> list[TimelineEvent]:
         if ts is not None:
             events.append(TimelineEvent(ts, "kernel", line.split(" ", 1)[-1][:160]))
     for minute, n in sorted(f.errors.per_minute.items()):
+        first = f.errors.minute_first.get(minute, float(minute))
         events.append(
-            TimelineEvent(float(minute), "error.log", f"{n} upstream error lines in this minute")
+            TimelineEvent(
+                first,
+                "error.log",
+                f"{n} upstream error line{'s' if n != 1 else ''} "
+                f"in the minute from {time.strftime('%H:%M', time.gmtime(minute))}",
+            )
         )
     for minute, counts in sorted(f.access.per_minute.items()):
         bad = {k: v for k, v in counts.items() if k != "total"}
         if bad:
             parts = ", ".join(f"{v}x {k}" for k, v in sorted(bad.items()))
+            first = f.access.minute_first.get(minute, float(minute))
             events.append(
-                TimelineEvent(float(minute), "access.log", f"{parts} of {counts['total']} requests")
+                TimelineEvent(
+                    first,
+                    "access.log",
+                    f"{parts} of {counts['total']} requests in the minute from "
+                    f"{time.strftime('%H:%M', time.gmtime(minute))}",
+                )
             )
     events.sort(key=lambda e: (e.ts, e.source))
     if len(events) > limit:

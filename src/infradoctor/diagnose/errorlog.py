@@ -494,6 +494,7 @@ class ErrorLogSummary:
     _recent: dict[int, None] = field(default_factory=dict, repr=False)
     samples: dict[str, list[ErrorLine]] = field(default_factory=lambda: defaultdict(list))
     per_minute: Counter[int] = field(default_factory=Counter)  # failure lines per minute
+    minute_first: dict[int, float] = field(default_factory=dict)  # first failure per minute
     first: float | None = None
     last: float | None = None
     keep_samples: int = 20
@@ -512,7 +513,10 @@ class ErrorLogSummary:
         if not line.is_failure:
             return
         if line.ts is not None:
-            self.per_minute[int(line.ts // 60) * 60] += 1
+            minute = int(line.ts // 60) * 60
+            self.per_minute[minute] += 1
+            if minute not in self.minute_first or line.ts < self.minute_first[minute]:
+                self.minute_first[minute] = line.ts
         if line.conn is not None:
             group = self.requests.get(line.conn)
             if group is None:

@@ -12,6 +12,7 @@ from infradoctor.diagnose.analyzers.upstream import (
     last_log_error,
     state_cause,
     state_plan,
+    state_values,
 )
 from infradoctor.diagnose.evidence import Bundle
 
@@ -39,7 +40,7 @@ def analyze(bundle: Bundle, stack: Any = None) -> list[Diagnosis]:
                 conf,
                 head + ".",
                 c.subject(),
-                {"address": _address(c)},
+                {"address": _address(c), **state_values(c)},
                 plan=state_plan(c, cause),
             )
             d.first_seen = c.finished_at if cause != "container-crashloop" else c.started_at

@@ -110,6 +110,7 @@ def state_cause(f: Facts, c: Container) -> tuple[str, float, str] | None:
             (
                 f"{c.name} was killed by the OOM killer (OOMKilled=true, exit code {code}"
                 f"{', memory limit ' + _mib(c.memory_limit) if c.memory_limit else ''})"
+                f"{_still_down(c)}"
             ),
         )
     oom = oom_lines_for(f, c)
@@ -173,14 +174,29 @@ def _last_words(f: Facts, c: Container) -> str:
     return f'; its log ends with "{text[:160]}"'
 
 
+def state_values(c: Container) -> dict[str, Any]:
+    """Template values from the container's own numbers."""
+    out: dict[str, Any] = {}
+    if c.memory_limit:
+        out["opt_memory"] = f" of {c.service or c.name} above the current {_mib(c.memory_limit)}"
+    return out
+
+
+def _still_down(c: Container) -> str:
+    if c.running:
+        return ""
+    if c.restart_policy in (None, "no"):
+        return f"; it is still {c.status}: no restart policy brings it back"
+    return f"; it is {c.status} (restart policy {c.restart_policy})"
+
+
 def state_plan(c: Container, cause: str) -> list[str]:
     """Steps specific to this container's numbers (added before the generic plan)."""
     steps: list[str] = []
-    if cause == "oom-killed" and c.memory_limit:
+    if cause in ("oom-killed", "container-stopped") and c.restart_policy in (None, "no"):
         steps.append(
-            f"raise the memory limit of {c.service or c.name} above the current "
-            f"{_mib(c.memory_limit)} (or find the leak): docker stats shows its use once "
-            f"it runs again"
+            f"add `restart: unless-stopped` to {c.service or c.name} so one crash is not a "
+            f"lasting outage (lint CMP001)"
         )
     if cause == "container-crashloop" and c.restart_policy not in (None, "no"):
         steps.append(
@@ -319,6 +335,7 @@ def diagnose_peer(f: Facts, pf: PeerFailures) -> Diagnosis | None:
     where = address or subject.get("upstream") or pf.key
     symptoms = f"nginx logged {describe(kinds)} for {where}"
     values: dict[str, Any] = {
+        "opt_memory": state_values(c).get("opt_memory") if c is not None else None,
         "address": address,
         "error_log": lines[0].source,
         "host": lines[0].host or "<server_name>",
