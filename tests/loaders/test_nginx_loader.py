@@ -235,6 +235,14 @@ def test_include_cycle_detected(tmp_path: Path) -> None:
     assert configs[0].files == ["nginx/nginx.conf", "nginx/a.conf", "nginx/b.inc"]
 
 
+def test_include_chain_depth_is_bounded(tmp_path: Path) -> None:
+    files = {f"n/f{i}.inc": f"include f{i + 1}.inc;\n" for i in range(60)}
+    files["n/nginx.conf"] = "events {}\nhttp { include f0.inc; }\n"
+    configs, errors = load(tmp_path, files)
+    assert [e.kind for e in errors] == ["invalid"]
+    assert len(configs) == 1
+
+
 def test_file_included_twice_gets_separate_parents(tmp_path: Path) -> None:
     configs, errors = load(tmp_path, {
         "nginx.conf": ("events {}\nhttp {\n server { listen 80; include common.inc; }\n"

@@ -50,6 +50,7 @@ DEFAULT_PORTS = {"http": 80, "https": 443, "grpc": 80, "grpcs": 443, "ws": 80, "
 NON_HTTP_CONTEXTS = frozenset({"stream", "mail"})
 ENV_PLACEHOLDER_RE = re.compile(r"\$\{[A-Z_][A-Z0-9_]*\}")
 GLOB_CHARS = frozenset("*?[")
+MAX_INCLUDE_DEPTH = 24  # real trees are 2-4 deep; the splice recursion needs a bound
 PORT_SUFFIX_RE = re.compile(r":\d+$")
 URI_VAR_RE = re.compile(r"\$\{?(request_uri|uri|is_args|args|query_string|document_uri|\d)\b")
 
@@ -286,6 +287,12 @@ class _Loader:
             if d.name != "include" or d.block is not None:
                 continue
             for key in self.resolve_include(unit, d, conf_dir) or []:
+                if len(chain) >= MAX_INCLUDE_DEPTH:
+                    self._errors([LoadError(unit.location_file,
+                                            f"includes nested deeper than {MAX_INCLUDE_DEPTH} "
+                                            "files; not followed", "invalid",
+                                            d.location.line, d.location.column)])
+                    break
                 if key in chain:
                     self._errors([LoadError(unit.location_file,
                                             f"include cycle: {' -> '.join(chain + (key,))}",
