@@ -179,3 +179,19 @@ def test_sibling_insertions_at_one_point_go_in_together() -> None:
     edits = [e for f, _ in chosen for e in f.edits if e.file == "f"]
     assert splice_on_disk_text("services:\n  x: 1\n", edits, crlf=False).startswith(
         "services:\n    restart: always\n    logging:\n")
+
+
+def test_no_fix_for_nginx_t_dump(tmp_path: Path) -> None:
+    dump = ("nginx: the configuration file /etc/nginx/nginx.conf syntax is ok\n"
+            "nginx: configuration file /etc/nginx/nginx.conf test is successful\n"
+            "# configuration file /etc/nginx/nginx.conf:\n"
+            "events {}\nhttp {\n    server {\n        listen 80;\n"
+            "        location / { proxy_pass http://app:8000; }\n    }\n}\n")
+    root = tmp_path / "s"
+    root.mkdir()
+    (root / "nginx-T.txt").write_text(dump)
+    (root / "nginx.conf").write_text(dump.split("\n", 3)[3])
+    result = lint(root, LintConfig(select=["NGX001", "NGX002"], report_unused_suppressions=False))
+    files_with_fixes = {e.file for f in result.findings if f.fix for e in f.fix.edits}
+    assert "nginx-T.txt" not in files_with_fixes
+    assert "nginx.conf" in files_with_fixes

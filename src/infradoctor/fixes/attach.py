@@ -25,5 +25,7 @@ def attach_fixes(stack: Stack, findings: list[Finding]) -> list[Finding]:
             fix = None
         except Exception:  # noqa: BLE001 - a fixer bug must not stop the lint run
             fix = None
+        if fix is not None and not ctx.editable(fix):
+            fix = None
         out.append(f.with_fix(fix) if fix is not None else f)
     return out

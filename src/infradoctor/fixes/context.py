@@ -53,6 +53,19 @@ class FixContext:
             raise FixUnavailable(f"{path} not loaded")
         return src.text
 
+    def editable(self, fix: Fix) -> bool:
+        """Edits only go to files this run read, never to `nginx -T` dumps (a snapshot
+        of a live server, not a source file)."""
+        from infradoctor.syntax.nginx import is_nginx_t_dump
+
+        for path in {e.file for e in fix.edits}:
+            src = self.stack.files.get(path)
+            if src is None:
+                return False
+            if str(src.kind) == "nginx" and is_nginx_t_dump(src.text):
+                return False
+        return True
+
     @property
     def texts(self) -> dict[str, str]:
         return {p: s.text for p, s in self.stack.files.items()}
