@@ -148,11 +148,14 @@ def load_static_stack(bundle: Any) -> Any:
     members = [p for p in bundle.files if p.startswith("files/")]
     if not members:
         return None
+    import atexit
+    import shutil
     import tempfile
 
     from infradoctor.loaders import load_stack
 
     tmp = tempfile.mkdtemp(prefix="infradoctor-bundle-files-")
+    atexit.register(shutil.rmtree, tmp, True)  # kept while rules may look at the files
     root = Path(tmp)
     for member in members:
         rel = member[len("files/") :]

@@ -120,15 +120,20 @@ class Container:
         return str(self.config.get("Image") or self.raw.get("Image") or "")
 
     @property
+    def network_settings(self) -> dict[str, Any]:
+        ns = self.raw.get("NetworkSettings")
+        return ns if isinstance(ns, dict) else {}
+
+    @property
     def networks(self) -> dict[str, dict[str, Any]]:
-        nets = (self.raw.get("NetworkSettings") or {}).get("Networks")
+        nets = self.network_settings.get("Networks")
         return nets if isinstance(nets, dict) else {}
 
     @property
     def ips(self) -> list[str]:
         """Current IPs, plus static (IPAM) ones kept while the container is stopped."""
         out: list[str] = []
-        top = (self.raw.get("NetworkSettings") or {}).get("IPAddress")
+        top = self.network_settings.get("IPAddress")
         if top:
             out.append(str(top))
         for net in self.networks.values():
@@ -162,7 +167,8 @@ class Container:
     @property
     def exposed_ports(self) -> set[int]:
         out: set[int] = set()
-        for spec in self.config.get("ExposedPorts") or {}:
+        exposed = self.config.get("ExposedPorts")
+        for spec in exposed if isinstance(exposed, (dict, list)) else []:
             m = re.match(r"(\d+)", str(spec))
             if m:
                 out.add(int(m.group(1)))
@@ -195,7 +201,8 @@ class Container:
         h = self.raw.get("BotTokenHash")
         if isinstance(h, str) and h:
             return h
-        for item in self.config.get("Env") or []:
+        env = self.config.get("Env")
+        for item in env if isinstance(env, list) else []:
             m = re.search(r"\[REDACTED:bot-token:([0-9a-f]{6,})\]", str(item))
             if m:
                 return m.group(0)

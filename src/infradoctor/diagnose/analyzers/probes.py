@@ -35,6 +35,7 @@ def analyze(bundle: Bundle, stack: Any = None) -> list[Diagnosis]:
         d.add_evidence("probes/dns.json", None, f"{name}: {result.get('error')}")
         out.append(d)
     probes = f.json("probes/http.json", []) or []
+    probes = probes if isinstance(probes, list) else []
     failing = [
         p
         for p in probes
