@@ -17,7 +17,8 @@ COMPOSE_RE = re.compile(r"(^|[-._])compose([-._][^/]*)?\.ya?ml$", re.IGNORECASE)
 DOCKERFILE_RE = re.compile(r"^(Dockerfile([.-][\w.-]+)?|[\w.-]+\.[Dd]ockerfile)$")
 NGINX_NAME_RE = re.compile(r"(\.conf|\.conf\.template|\.nginx|\.vhost)$", re.IGNORECASE)
 NGINX_SNIFF_RE = re.compile(
-    r"^\s*(server|http|upstream|location\s+[^\n{]*|events|map\s+\S+\s+\S+)\s*\{", re.MULTILINE
+    r"^\s*(server|http|upstream\s+[^\s{]+|location\s+[^\n{]*|events|map\s+\S+\s+\S+)\s*\{",
+    re.MULTILINE,
 )
 K8S_SNIFF_RE = re.compile(r"^apiVersion:\s*\S+", re.MULTILINE)
 
