@@ -26,6 +26,7 @@ def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
     from infradoctor.loaders.discover import discover
     from infradoctor.loaders.dockerfile import load_dockerfile
     from infradoctor.loaders.files import SourceReader
+    from infradoctor.loaders.kubernetes import load_kubernetes
     from infradoctor.loaders.link import link
     from infradoctor.loaders.nginx import load_nginx_configs
 
@@ -62,9 +63,9 @@ def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
     compose_sources = read_all(compose_paths, FileKind.COMPOSE)
     nginx_sources = read_all(found.nginx, FileKind.NGINX)
     docker_sources = read_all(found.dockerfiles, FileKind.DOCKERFILE)
-    # Other kinds are recorded so inventory/stats can see them (Kubernetes comes later).
-    for paths, kind in ((found.k8s, FileKind.K8S), (found.helm, FileKind.HELM),
-                        (found.terraform, FileKind.TERRAFORM)):
+    k8s_sources = read_all(found.k8s, FileKind.K8S)
+    # Other kinds are recorded so inventory/stats can see them.
+    for paths, kind in ((found.helm, FileKind.HELM), (found.terraform, FileKind.TERRAFORM)):
         for p in paths:
             if not excluded(p):
                 rel = reader.relpath(p)
@@ -83,6 +84,10 @@ def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
         profiles=list(options.profiles),
     )
     stack.projects.extend(projects)
+    stack.errors.extend(errors)
+
+    k8s_objects, errors = load_kubernetes(k8s_sources, reader)
+    stack.k8s.extend(k8s_objects)
     stack.errors.extend(errors)
 
     configs, errors = load_nginx_configs(nginx_sources, reader)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from infradoctor.model.k8s import K8sObject
 from infradoctor.model.nginx import NginxConfig, ProxyRoute, ProxyTarget
 from infradoctor.model.source import LoadError, Location, SourceFile
 
@@ -294,6 +295,7 @@ class Stack:
     nginx: list[NginxConfig] = field(default_factory=list)  # all configs, incl. unattached
     dockerfiles: dict[str, Dockerfile] = field(default_factory=dict)
     errors: list[LoadError] = field(default_factory=list)
+    k8s: list[K8sObject] = field(default_factory=list)  # Kubernetes manifest objects
 
     @property
     def services(self) -> Iterator[Service]:

@@ -11,7 +11,7 @@ from infradoctor.rules.base import CATEGORIES, Rule
 
 DOMAINS = ("cross", "compose", "nginx", "dockerfile", "security", "kubernetes")
 
-CODE_RE = re.compile(r"^[A-Z]{2,3}\d{3}$")
+CODE_RE = re.compile(r"^(?:[A-Z]{2,3}|K8S)\d{3}$")  # K8S: the Kubernetes rules
 NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 
@@ -35,7 +35,7 @@ def validate(rules: list[type[Rule]]) -> None:
     seen_names: set[str] = set()
     for r in rules:
         if not CODE_RE.match(r.code):
-            raise ValueError(f"rule code {r.code!r} is not 2-3 capitals + 3 digits")
+            raise ValueError(f"rule code {r.code!r} is not 2-3 capitals (or K8S) + 3 digits")
         if not NAME_RE.match(r.name):
             raise ValueError(f"rule name {r.name!r} is not kebab-case")
         if r.code in seen_codes or r.name in seen_names:

@@ -1,0 +1,293 @@
+"""The Kubernetes part of the stack model: workloads with their pod templates, Services,
+Ingresses, HPAs and PDBs read from plain manifests, every fact with its source location.
+Built by loaders/kubernetes.py; read by rules/kubernetes. Pure data, no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from infradoctor.model.source import Location
+
+WORKLOAD_KINDS = frozenset(
+    {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job",
+     "CronJob", "Pod"}
+)
+# Kinds whose pods are expected to finish: no Service traffic, no readiness needed.
+BATCH_KINDS = frozenset({"Job", "CronJob"})
+
+
+@dataclass(slots=True)
+class ContainerPort:
+    number: int | None  # containerPort
+    name: str | None
+    protocol: str  # TCP | UDP | SCTP
+    location: Location
+
+
+@dataclass(slots=True)
+class Probe:
+    """A readiness/liveness/startup probe. `port` is an int, a port name, or None (exec)."""
+
+    kind: str  # readiness | liveness | startup
+    handler: str  # httpGet | tcpSocket | grpc | exec | unknown
+    port: int | str | None
+    location: Location  # the probe key (readinessProbe:)
+    port_location: Location | None = None
+
+
+@dataclass(slots=True)
+class K8sEnv:
+    name: str
+    value: str | None  # literal value; None with valueFrom or when absent
+    value_from: bool
+    location: Location
+
+
+@dataclass(slots=True)
+class Container:
+    name: str
+    location: Location  # the container's mapping (its first key)
+    image: str | None = None
+    image_location: Location | None = None
+    image_managed: bool = False  # tag set by kustomize `images:` or a skaffold artifact
+    init: bool = False  # an initContainer
+    ports: list[ContainerPort] = field(default_factory=list)
+    probes: dict[str, Probe] = field(default_factory=dict)  # kind -> probe
+    requests: dict[str, str] = field(default_factory=dict)  # cpu/memory -> quantity
+    limits: dict[str, str] = field(default_factory=dict)
+    resource_locations: dict[str, Location] = field(default_factory=dict)  # "limits.memory"
+    env: list[K8sEnv] = field(default_factory=list)
+    command: list[str] | None = None
+    args: list[str] | None = None
+    command_location: Location | None = None
+    args_location: Location | None = None
+    security_context: dict[str, Any] = field(default_factory=dict)
+
+    def port_named(self, name: str) -> ContainerPort | None:
+        for p in self.ports:
+            if p.name == name:
+                return p
+        return None
+
+    def exposes(self, number: int) -> bool:
+        return any(p.number == number for p in self.ports)
+
+    @property
+    def resources_location(self) -> Location:
+        return self.resource_locations.get("resources", self.location)
+
+
+@dataclass(slots=True)
+class PodTemplate:
+    labels: dict[str, str]
+    location: Location  # the template (or the Pod's spec)
+    labels_location: Location | None = None
+    containers: list[Container] = field(default_factory=list)
+    init_containers: list[Container] = field(default_factory=list)
+    security_context: dict[str, Any] = field(default_factory=dict)
+
+    def port_named(self, name: str) -> tuple[Container, ContainerPort] | None:
+        for c in self.containers:
+            p = c.port_named(name)
+            if p is not None:
+                return c, p
+        return None
+
+    def exposes(self, number: int) -> bool:
+        return any(c.exposes(number) for c in self.containers)
+
+    @property
+    def declares_ports(self) -> bool:
+        return any(c.ports for c in self.containers)
+
+
+@dataclass(slots=True)
+class LabelSelector:
+    """A label selector: Service `selector` (match_labels only) or a workload/PDB
+    `selector` with matchLabels and matchExpressions."""
+
+    match_labels: dict[str, str]
+    location: Location
+    match_expressions: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.match_labels and not self.match_expressions
+
+    def matches(self, labels: Mapping[str, str]) -> bool:
+        for key, value in self.match_labels.items():
+            if labels.get(key) != value:
+                return False
+        for key, op, values in self.match_expressions:
+            present = key in labels
+            if op == "In" and not (present and labels[key] in values):
+                return False
+            if op == "NotIn" and present and labels[key] in values:
+                return False
+            if op == "Exists" and not present:
+                return False
+            if op == "DoesNotExist" and present:
+                return False
+        return True
+
+
+@dataclass(slots=True)
+class WorkloadSpec:
+    pod: PodTemplate
+    replicas: int | None = None  # None: not set (1 for Deployment/StatefulSet)
+    replicas_location: Location | None = None
+    selector: LabelSelector | None = None
+
+
+@dataclass(slots=True)
+class ServicePort:
+    port: int | None
+    target_port: int | str | None  # None: same as `port`
+    name: str | None
+    protocol: str
+    location: Location
+    target_location: Location | None = None
+
+    @property
+    def effective_target(self) -> int | str | None:
+        return self.target_port if self.target_port is not None else self.port
+
+
+@dataclass(slots=True)
+class ServiceSpec:
+    type: str  # ClusterIP | NodePort | LoadBalancer | ExternalName
+    selector: LabelSelector | None  # None: no selector (manual Endpoints / ExternalName)
+    ports: list[ServicePort] = field(default_factory=list)
+    headless: bool = False
+    publish_not_ready: bool = False
+
+
+@dataclass(slots=True)
+class IngressBackend:
+    service: str
+    port: int | str | None  # number or name; None when missing
+    location: Location
+    port_location: Location | None = None
+    path: str | None = None
+
+
+@dataclass(slots=True)
+class HpaSpec:
+    target_kind: str | None
+    target_name: str | None
+    location: Location  # scaleTargetRef
+    min_replicas: int | None = None
+    max_replicas: int | None = None
+    # resources scaled on Utilization (a percentage of the pods' requests): cpu, memory
+    resource_metrics: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class PdbSpec:
+    selector: LabelSelector | None
+    min_available: int | str | None = None
+    max_unavailable: int | str | None = None
+    location: Location | None = None  # the minAvailable / maxUnavailable value
+
+
+@dataclass(slots=True)
+class K8sObject:
+    """One object of a manifest. `partial` marks objects whose final shape is decided
+    elsewhere (in a kustomize directory with patches): single-object facts are still
+    true of them, cross-object matches are not certain."""
+
+    kind: str
+    api_version: str
+    name: str
+    file: str
+    location: Location  # the object's mapping
+    namespace: str | None = None  # explicit or from the directory's kustomization
+    name_location: Location | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    annotations: dict[str, str] = field(default_factory=dict)
+    partial: bool = False
+    workload: WorkloadSpec | None = None
+    service: ServiceSpec | None = None
+    ingress_backends: list[IngressBackend] | None = None  # set for Ingress objects
+    hpa: HpaSpec | None = None
+    pdb: PdbSpec | None = None
+
+    @property
+    def ref(self) -> str:
+        """`Deployment/web` (with the namespace when known: `Deployment/shop/web`)."""
+        if self.namespace:
+            return f"{self.kind}/{self.namespace}/{self.name}"
+        return f"{self.kind}/{self.name}"
+
+    @property
+    def directory(self) -> str:
+        return self.file.rsplit("/", 1)[0] if "/" in self.file else "."
+
+    def same_namespace(self, other: K8sObject) -> bool:
+        """Lenient: an object without a namespace goes wherever `kubectl -n` sends it."""
+        return self.namespace is None or other.namespace is None or (
+            self.namespace == other.namespace)
+
+    @property
+    def pod(self) -> PodTemplate | None:
+        return self.workload.pod if self.workload is not None else None
+
+    @property
+    def containers(self) -> list[Container]:
+        return self.workload.pod.containers if self.workload is not None else []
+
+
+def nearest(subject: K8sObject, candidates: list[K8sObject]) -> list[K8sObject]:
+    """The candidates closest to `subject` in the file tree: those in the same file, else
+    the same directory, else the nearest common ancestor directory. Repositories hold several
+    copies of one app (base, release bundle, overlays); the closest copy is the one that
+    is applied together with `subject`."""
+    if not candidates:
+        return []
+    same_file = [c for c in candidates if c.file == subject.file]
+    if same_file:
+        return same_file
+    parts = subject.file.split("/")[:-1]
+    for depth in range(len(parts), -1, -1):
+        prefix = "/".join(parts[:depth])
+        found = [c for c in candidates
+                 if not prefix or c.file.startswith(prefix + "/")]
+        if found:
+            return found
+    return candidates
+
+
+def workloads(objects: list[K8sObject]) -> Iterator[K8sObject]:
+    for obj in objects:
+        if obj.workload is not None:
+            yield obj
+
+
+def services(objects: list[K8sObject]) -> Iterator[K8sObject]:
+    for obj in objects:
+        if obj.service is not None:
+            yield obj
+
+
+__all__ = [
+    "BATCH_KINDS",
+    "WORKLOAD_KINDS",
+    "Container",
+    "ContainerPort",
+    "HpaSpec",
+    "IngressBackend",
+    "K8sEnv",
+    "K8sObject",
+    "LabelSelector",
+    "PdbSpec",
+    "PodTemplate",
+    "Probe",
+    "ServicePort",
+    "ServiceSpec",
+    "WorkloadSpec",
+    "nearest",
+    "services",
+    "workloads",
+]

@@ -1,0 +1,121 @@
+"""K8S004: pods that receive Service traffic have no readiness probe."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from infradoctor.findings import Finding, Severity
+from infradoctor.model.k8s import Container, K8sObject
+from infradoctor.model.stack import Stack
+from infradoctor.rules.base import Example, Rule
+from infradoctor.rules.kubernetes._k8s import obj_data, served_workloads
+
+BAD = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: orders
+spec:
+  replicas: 3
+  selector:
+    matchLabels:
+      app: orders
+  template:
+    metadata:
+      labels:
+        app: orders
+    spec:
+      containers:
+        - name: orders
+          image: ghcr.io/acme/orders:3.2.0
+          ports:
+            - name: http
+              containerPort: 8080
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: orders
+spec:
+  selector:
+    app: orders
+  ports:
+    - port: 80
+      targetPort: http
+"""
+
+GOOD = BAD.replace("""              containerPort: 8080
+""", """              containerPort: 8080
+          readinessProbe:
+            httpGet:
+              path: /ready
+              port: http
+            periodSeconds: 5
+""")
+
+
+def _serving_container(w: K8sObject, svc: K8sObject) -> Container | None:
+    containers = w.containers
+    if not containers:
+        return None
+    assert svc.service is not None
+    for port in svc.service.ports:
+        target = port.effective_target
+        for c in containers:
+            if (isinstance(target, str) and c.port_named(target)) or (
+                    isinstance(target, int) and c.exposes(target)):
+                return c
+    return containers[0]
+
+
+class ServedWorkloadWithoutReadinessProbe(Rule):
+    code = "K8S004"
+    name = "served-workload-without-readiness-probe"
+    title = "Pods behind a Service have no readiness probe"
+    severity = Severity.WARNING
+    category = "kubernetes"
+    why = (
+        "Without a `readinessProbe` a pod counts as ready as soon as its containers have "
+        "started, so the Service adds it to the endpoints before the application listens, "
+        "has warmed up or reached its database. Every rollout, restart and scale-up then "
+        "sends a burst of requests to pods that refuse or time out (502/503 at the Ingress), "
+        "and a pod that loses its database keeps receiving traffic it can only fail. A "
+        "liveness probe does not help: it restarts, it does not take the pod out of "
+        "rotation.\n\nReported for long-running workloads selected by a Service with ports "
+        "(not Jobs, not Services with `publishNotReadyAddresses`) when no container of the "
+        "pod has a readiness probe."
+    )
+    how_to_fix = (
+        "Add a readiness probe on the serving container that succeeds only when the app can "
+        "answer requests:\n\n"
+        "```yaml\nreadinessProbe:\n  httpGet:\n    path: /ready\n    port: http\n"
+        "  periodSeconds: 5\n  failureThreshold: 3\n```"
+    )
+    references = (
+        "https://kubernetes.io/docs/concepts/configuration/liveness-readiness-startup-probes/",
+        "https://kubernetes.io/docs/tasks/configure-pod-container/"
+        "configure-liveness-readiness-startup-probes/",
+    )
+    examples = (
+        Example(bad={"k8s/orders.yaml": BAD}, good={"k8s/orders.yaml": GOOD},
+                description="three replicas behind a Service, no readiness probe"),
+    )
+
+    def check(self, stack: Stack) -> Iterator[Finding]:
+        for w, svc in served_workloads(stack):
+            if w.partial or not w.containers:
+                continue
+            if any("readiness" in c.probes for c in w.containers):
+                continue
+            c = _serving_container(w, svc)
+            if c is None:
+                continue
+            yield self.finding(
+                c.location,
+                f"{w.kind} '{w.name}' receives traffic from Service '{svc.name}' but no "
+                f"container has a readinessProbe: pods get requests before they are ready "
+                f"(errors on every rollout, restart and scale-up)",
+                subject=w.ref,
+                related=[svc.location],
+                data=obj_data(w, service=svc.name, container=c.name),
+            )

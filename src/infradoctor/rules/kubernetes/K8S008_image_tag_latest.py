@@ -1,0 +1,73 @@
+"""K8S008: a container image with the `latest` tag or no tag."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from infradoctor.findings import Finding, Severity
+from infradoctor.model.stack import Stack
+from infradoctor.rules.base import Example, Rule
+from infradoctor.rules.dockerfile._images import parse_image
+from infradoctor.rules.kubernetes._k8s import obj_data
+
+POD = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: cache
+spec:
+  containers:
+    - name: redis
+      image: {image}
+"""
+
+
+class ImageTagLatest(Rule):
+    code = "K8S008"
+    name = "k8s-image-tag-latest"
+    title = "Container image uses the latest tag or no tag"
+    severity = Severity.WARNING
+    category = "kubernetes"
+    why = (
+        "`image: redis` means `redis:latest`, and for `latest` Kubernetes defaults "
+        "`imagePullPolicy` to `Always`. Every pod start, reschedule or new node pulls "
+        "whatever the tag points to now: replicas of one Deployment run different versions, "
+        "a node drain can roll out an untested major upgrade, `kubectl rollout undo` "
+        "restores the same moving tag, and a registry outage stops pods from starting.\n\n"
+        "Images whose tag is set by kustomize `images:` or built by skaffold are skipped."
+    )
+    how_to_fix = (
+        "Pin a version tag, ideally with its digest, and change it deliberately:\n\n"
+        "```yaml\nimage: redis:7.4.1-alpine\n```"
+    )
+    references = (
+        "https://kubernetes.io/docs/concepts/containers/images/#image-pull-policy",
+    )
+    examples = (
+        Example(bad={"k8s/cache.yaml": POD.format(image="redis")},
+                good={"k8s/cache.yaml": POD.format(image="redis:7.4.1-alpine")},
+                description="no tag means latest"),
+        Example(bad={"k8s/cache.yaml": POD.format(image="redis:latest")},
+                good={"k8s/cache.yaml": POD.format(
+                    image="redis@sha256:" + "a" * 64)},
+                description="a digest pins the image"),
+    )
+
+    def check(self, stack: Stack) -> Iterator[Finding]:
+        for w in stack.k8s:
+            if w.workload is None or w.partial:
+                continue
+            for c in w.workload.pod.init_containers + w.workload.pod.containers:
+                if not c.image or c.image_managed or "$" in c.image or "{" in c.image:
+                    continue
+                ref = parse_image(c.image)
+                if not ref.unpinned or not ref.path:
+                    continue
+                what = "the latest tag" if ref.tag == "latest" else "no tag (= latest)"
+                yield self.finding(
+                    c.image_location or c.location,
+                    f"{w.kind} '{w.name}' container '{c.name}' runs image '{c.image}' with "
+                    f"{what}: pods started at different times may run different versions",
+                    subject=f"{w.ref}:{c.name}",
+                    data=obj_data(w, container=c.name, image=c.image),
+                )

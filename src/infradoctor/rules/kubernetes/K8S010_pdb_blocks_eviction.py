@@ -1,0 +1,132 @@
+"""K8S010: a PodDisruptionBudget that allows no voluntary eviction at all."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from infradoctor.findings import Finding, Severity
+from infradoctor.model.k8s import K8sObject, PdbSpec, nearest
+from infradoctor.model.stack import Stack
+from infradoctor.rules.base import Example, Rule
+from infradoctor.rules.kubernetes._k8s import obj_data
+
+REPLICATED_KINDS = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"})
+
+BAD = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: checkout
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: checkout
+  template:
+    metadata:
+      labels:
+        app: checkout
+    spec:
+      containers:
+        - name: checkout
+          image: ghcr.io/acme/checkout:7.1.0
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: checkout
+spec:
+  minAvailable: 1
+  selector:
+    matchLabels:
+      app: checkout
+"""
+
+GOOD = BAD.replace("  replicas: 1\n", "  replicas: 3\n")
+BAD_ZERO = GOOD.replace("  minAvailable: 1\n", "  maxUnavailable: 0\n")
+GOOD_ONE = GOOD.replace("  minAvailable: 1\n", "  maxUnavailable: 1\n")
+
+
+def _replicas(stack: Stack, w: K8sObject) -> int | None:
+    """The replica count a drain can meet: the HPA's minReplicas when one scales it."""
+    assert w.workload is not None
+    for h in stack.k8s:
+        if h.hpa is not None and h.hpa.target_name == w.name and h.same_namespace(w) \
+                and h.hpa.target_kind in (None, w.kind):
+            return h.hpa.min_replicas or 1
+    if w.workload.replicas is None and w.workload.replicas_location is not None:
+        return None  # set to something we can't read
+    return 1 if w.workload.replicas is None else w.workload.replicas
+
+
+def _blocks(pdb: PdbSpec, replicas: int) -> str | None:
+    minimum, maximum = pdb.min_available, pdb.max_unavailable
+    if isinstance(minimum, int) and minimum >= replicas:
+        return f"minAvailable {minimum} with {replicas} replica(s)"
+    if isinstance(minimum, str) and minimum.strip() == "100%":
+        return "minAvailable 100%"
+    if maximum is not None and str(maximum).strip() in ("0", "0%"):
+        return f"maxUnavailable {maximum}"
+    return None
+
+
+class PdbBlocksEviction(Rule):
+    code = "K8S010"
+    name = "pdb-blocks-eviction"
+    title = "PodDisruptionBudget allows no pod to be evicted"
+    severity = Severity.WARNING
+    category = "kubernetes"
+    why = (
+        "`kubectl drain`, cluster autoscaler scale-downs and managed node upgrades evict pods "
+        "through the eviction API, which refuses any eviction that would break a "
+        "PodDisruptionBudget. With `minAvailable` >= the replica count (typically one replica "
+        "and `minAvailable: 1`), `maxUnavailable: 0` or `minAvailable: 100%`, no pod can "
+        "ever be evicted: drains hang until someone deletes the pod by hand, node upgrades "
+        "stall or time out and get forced, and the budget protects nothing because a single "
+        "replica goes down anyway when its node does.\n\n"
+        "The replica count is the workload's `replicas` (1 when unset) or, when an HPA "
+        "scales it, the HPA's `minReplicas`."
+    )
+    how_to_fix = (
+        "Run at least two replicas and allow one disruption:\n\n"
+        "```yaml\nspec:\n  replicas: 3\n---\nkind: PodDisruptionBudget\nspec:\n"
+        "  maxUnavailable: 1\n```"
+    )
+    references = (
+        "https://kubernetes.io/docs/concepts/workloads/pods/disruptions/",
+        "https://kubernetes.io/docs/tasks/run-application/configure-pdb/",
+    )
+    examples = (
+        Example(bad={"k8s/checkout.yaml": BAD}, good={"k8s/checkout.yaml": GOOD},
+                description="one replica, minAvailable 1"),
+        Example(bad={"k8s/checkout.yaml": BAD_ZERO}, good={"k8s/checkout.yaml": GOOD_ONE},
+                description="maxUnavailable 0"),
+    )
+
+    def check(self, stack: Stack) -> Iterator[Finding]:
+        for p in stack.k8s:
+            pdb = p.pdb
+            if pdb is None or p.partial or pdb.selector is None or pdb.selector.empty:
+                continue
+            targets = nearest(p, [w for w in stack.k8s if w.workload is not None
+                                  and w.kind in REPLICATED_KINDS and p.same_namespace(w)
+                                  and pdb.selector.matches(w.workload.pod.labels)])
+            if not targets or any(w.partial for w in targets):
+                continue
+            for w in targets:
+                replicas = _replicas(stack, w)
+                if replicas is None:
+                    continue
+                reason = _blocks(pdb, replicas)
+                if reason is None:
+                    continue
+                yield self.finding(
+                    pdb.location or p.location,
+                    f"PodDisruptionBudget '{p.name}' covers {w.kind} '{w.name}' with "
+                    f"{reason}: no pod may ever be evicted, so node drains and upgrades hang",
+                    subject=f"{p.ref}:{w.name}",
+                    related=[w.workload.replicas_location or w.location]
+                    if w.workload is not None else [],
+                    data=obj_data(p, target=w.name, replicas=replicas),
+                )
+                break

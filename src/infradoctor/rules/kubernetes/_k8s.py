@@ -1,0 +1,123 @@
+"""Helpers shared by the Kubernetes rules (package-private): who selects whom, quantities,
+JVM detection."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from infradoctor.model.k8s import BATCH_KINDS, Container, K8sObject, nearest
+from infradoctor.model.stack import Stack
+
+MEMORY_RE = re.compile(r"^\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE]([0-9]+))?\s*"
+                       r"(Ki|Mi|Gi|Ti|Pi|Ei|k|K|M|G|T|P|E|m)?\s*$")
+MEMORY_UNITS = {
+    None: 1, "k": 10**3, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15,
+    "E": 10**18, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60,
+    "m": 0.001,
+}
+JVM_ENV = frozenset({"JAVA_OPTS", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS",
+                     "JVM_OPTS", "JAVA_OPTIONS", "CATALINA_OPTS", "ES_JAVA_OPTS",
+                     "KAFKA_HEAP_OPTS"})
+JVM_IMAGES = re.compile(
+    r"(^|/)(openjdk|eclipse-temurin|amazoncorretto|ibm-semeru-runtimes|ibmjava|sapmachine|"
+    r"tomcat|jetty|wildfly|jenkins|keycloak|elasticsearch|logstash|kafka|cp-kafka|zookeeper|"
+    r"cassandra|solr|sonarqube|neo4j|[\w.-]*-jdk|[\w.-]*-jre)(:|$)")
+
+
+def parse_memory(text: str | None) -> int | None:
+    """Bytes of a Kubernetes memory quantity (`512Mi`, `1G`, `1e9`, `134217728`)."""
+    if not text:
+        return None
+    m = MEMORY_RE.match(text)
+    if not m:
+        return None
+    value = float(m.group(1)) * (10 ** int(m.group(2)) if m.group(2) else 1)
+    return int(value * MEMORY_UNITS[m.group(3)])
+
+
+def human_bytes(n: int) -> str:
+    for unit, factor in (("Gi", 2**30), ("Mi", 2**20), ("Ki", 2**10)):
+        if n >= factor:
+            value = n / factor
+            return f"{value:.0f}{unit}" if value == int(value) else f"{value:.1f}{unit}"
+    return f"{n}"
+
+
+def obj_data(obj: K8sObject, **extra: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {"kind": obj.kind, "name": obj.name, "namespace": obj.namespace}
+    data.update(extra)
+    return data
+
+
+def labels_text(labels: dict[str, str]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted(labels.items())) or "(none)"
+
+
+def selected_workloads(stack: Stack, service: K8sObject) -> list[K8sObject]:
+    """The workloads whose pods a Service selects, nearest copies first (see `nearest`).
+    Jobs and CronJobs are included: a selector may well target them."""
+    assert service.service is not None
+    sel = service.service.selector
+    if sel is None:
+        return []
+    found = [w for w in stack.k8s
+             if w.workload is not None and service.same_namespace(w)
+             and w.workload.pod.labels and sel.matches(w.workload.pod.labels)]
+    return nearest(service, found)
+
+
+def workloads_nearby(stack: Stack, obj: K8sObject) -> list[K8sObject]:
+    """Workloads in the same directory as `obj` (and a compatible namespace): the manifests
+    that are applied together with it."""
+    return [w for w in stack.k8s if w.workload is not None and w.directory == obj.directory
+            and obj.same_namespace(w)]
+
+
+def served_workloads(stack: Stack) -> Iterator[tuple[K8sObject, K8sObject]]:
+    """(workload, service) for every long-running workload that a Service sends traffic to;
+    each workload once, with the first Service that selects it."""
+    seen: set[int] = set()
+    for svc in stack.k8s:
+        if svc.service is None or svc.service.selector is None or not svc.service.ports:
+            continue
+        if svc.service.publish_not_ready or svc.service.type == "ExternalName":
+            continue
+        for w in selected_workloads(stack, svc):
+            if w.kind in BATCH_KINDS or id(w) in seen:
+                continue
+            seen.add(id(w))
+            yield w, svc
+
+
+def heap_texts(container: Container) -> Iterator[tuple[str, str, Any]]:
+    """(text, where, location) of every place that can carry JVM flags."""
+    for env in container.env:
+        if env.value:
+            yield env.value, env.name, env.location
+    if container.command:
+        yield " ".join(container.command), "command", container.command_location
+    if container.args:
+        yield " ".join(container.args), "args", container.args_location
+
+
+def is_jvm(container: Container) -> bool:
+    """A JVM runs in the container: JVM option variables, `java` as the command, or a
+    JVM image."""
+    if any(e.name in JVM_ENV for e in container.env):
+        return True
+    cmd = container.command or container.args or []
+    if cmd and cmd[0].rsplit("/", 1)[-1] == "java":
+        return True
+    if any(re.search(r"(^|\s)-Xmx\d|MaxRAMPercentage", text)
+           for text, _, _ in heap_texts(container)):
+        return True
+    image = (container.image or "").lower().split("@", 1)[0]
+    return bool(JVM_IMAGES.search(image.rsplit(":", 1)[0] if ":" in image.rsplit("/", 1)[-1]
+                                  else image))
+
+
+def has_limit_range(stack: Stack, obj: K8sObject) -> bool:
+    """A LimitRange in the namespace gives containers default limits."""
+    return any(o.kind == "LimitRange" and o.same_namespace(obj) for o in stack.k8s)
