@@ -299,6 +299,13 @@ def test_oom_killed(stage: Stage, nginx_factory: Any) -> None:
     oom = bundle.read_text("host/oom.txt") or ""
     assert c["Id"] in oom or "Killed process" in oom, oom[-2000:]
     assert_diagnosis(stage, "oom-killed", name)
+    code, md = run_cli(["diagnose", "--format", "markdown", *stage.cli_args()])
+    report_dir = os.environ.get("INFRADOCTOR_LIVE_REPORT_DIR")
+    if report_dir:
+        Path(report_dir, "oom-killed.md").write_text(md)
+    assert code == 1
+    assert name in md and "OOM" in md and "137" in md, md
+    assert "\n1. " in md and "\n2. " in md  # a numbered fix plan
 
 
 def test_port_mismatch(stage: Stage, nginx_factory: Any) -> None:
