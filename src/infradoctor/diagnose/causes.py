@@ -187,7 +187,7 @@ CAUSES: dict[str, Cause] = {
             (
                 "docker exec {container} sh -c 'cat /proc/net/tcp /proc/net/tcp6'  "
                 "(which ports listen)",
-                "grep -rn '{port}' /etc/nginx/  (where nginx names the port)",
+                "grep -rn ':{port}' {nginx_conf_dir}  (where nginx names the port)",
                 "make proxy_pass / upstream `server` use the port the app listens on, "
                 "then nginx -t && nginx -s reload",
             ),

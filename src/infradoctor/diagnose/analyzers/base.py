@@ -50,9 +50,9 @@ class Diagnosis:
     def severity_rank(self) -> int:
         return SEVERITY_ORDER[self.severity]
 
-    def add_evidence(self, source: str, line: int | None, text: str) -> None:
+    def add_evidence(self, source: str, line: int | None, text: str, force: bool = False) -> None:
         item = {"source": source, "line": line, "text": text[:2000]}
-        if item not in self.evidence and len(self.evidence) < MAX_EVIDENCE:
+        if item not in self.evidence and (force or len(self.evidence) < MAX_EVIDENCE):
             self.evidence.append(item)
 
     def to_dict(self) -> dict[str, Any]:
@@ -93,6 +93,7 @@ def make(
         fill["port"] = str(fill["address"]).rsplit(":", 1)[1]
     fill.setdefault("service", fill.get("container"))
     fill.setdefault("upstream", fill.get("address"))
+    fill.setdefault("nginx_conf_dir", "/etc/nginx/")
     default_plan = [render(p, fill) for p in spec.plan]
     specific = [p for p in plan or [] if p not in default_plan]
     # read-only inspection first, then the specific change, then the generic remedies

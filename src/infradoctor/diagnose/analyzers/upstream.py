@@ -347,6 +347,13 @@ def diagnose_peer(f: Facts, pf: PeerFailures) -> Diagnosis | None:
     )
     if paths:
         values["request_path"] = paths.most_common(1)[0][0]
+    conf_files = sorted({t.file for t in f.targets if t.file.startswith("/")})
+    if conf_files:
+        import os.path
+
+        values["nginx_conf_dir"] = (
+            os.path.commonpath(conf_files) if len(conf_files) > 1 else conf_files[0]
+        )
     cause, conf, head = _decide(f, pf, main, c, how, address)
     if cause == "upstream-timeout" and c is not None and c.running:
         head = _timeout_head(f, c, lines, paths)
@@ -355,6 +362,18 @@ def diagnose_peer(f: Facts, pf: PeerFailures) -> Diagnosis | None:
     if c is not None:
         plan = [*plan, *state_plan(c, cause)]
     d = make(cause, "error", conf, summary, subject, values, plan=plan)
+    if cause == "port-mismatch" and c is not None and c.listening and address and peer:
+        ports = sorted(
+            {
+                int(s["port"])
+                for s in c.listening
+                if isinstance(s.get("port"), int)
+                and str(s.get("address")) not in ("127.0.0.11", "127.0.0.1", "::1")
+            }
+        )
+        if ports and peer.host:
+            new = f"{peer.host}:{ports[0]}"
+            d.verify = [v.replace(f"//{address}/", f"//{new}/") for v in d.verify]
     d.first_seen = pf.first
     d.requests = max(requests, n_failed)
     log_evidence(d, lines)
