@@ -38,7 +38,9 @@ def link_lint(diagnoses: list[Diagnosis], stack: Any) -> list[str]:
     for d in diagnoses:
         hits = [f for f in findings if f.rule in d.rules and _matches(d, f)]
         for f in hits[:3]:
-            d.add_evidence(f.location.file, f.location.line, f"lint {f.rule} {f.name}: {f.message}")
+            d.add_evidence(
+                f.location.file, f.location.line, f"lint {f.rule} {f.name}: {f.message}", force=True
+            )
         if hits:
             where = ", ".join(f"{f.rule} at {f.location.file}:{f.location.line}" for f in hits[:3])
             step = (
