@@ -20,8 +20,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "dockerfile"
 
 
 def from_text(text: str, path: str = "Dockerfile") -> tuple[Dockerfile | None, list]:
-    return load_dockerfile(SourceFile(path, Path("/nonexistent") / path, FileKind.DOCKERFILE,
-                                      text))
+    return load_dockerfile(SourceFile(path, Path("/nonexistent") / path, FileKind.DOCKERFILE, text))
 
 
 def from_fixture(name: str) -> tuple[Dockerfile | None, list, SourceFile]:
@@ -45,15 +44,21 @@ def test_multistage_fixture() -> None:
     assert [i.keyword for i in build.instructions] == ["WORKDIR", "COPY", "RUN", "RUN"]
     pip = build.instructions[2]
     assert (pip.location.line, pip.location.end_line) == (8, 11)
-    assert pip.value.split() == ["pip", "install", "--no-cache-dir", "--prefix=/install",
-                                 "-r", "requirements.txt"]
+    assert pip.value.split() == [
+        "pip",
+        "install",
+        "--no-cache-dir",
+        "--prefix=/install",
+        "-r",
+        "requirements.txt",
+    ]
     assert pip.flags == {}  # flags of the command, not of RUN
     heredoc = build.instructions[3]
     assert (heredoc.location.line, heredoc.location.end_line) == (13, 16)
     assert heredoc.value.startswith("<<EOF") and 'echo "building"' in heredoc.value
     # offsets cover the instruction's source
-    assert src.text[pip.location.offset:pip.location.end_offset].startswith("RUN pip")
-    assert src.text[pip.location.offset:pip.location.end_offset].endswith("requirements.txt")
+    assert src.text[pip.location.offset : pip.location.end_offset].startswith("RUN pip")
+    assert src.text[pip.location.offset : pip.location.end_offset].endswith("requirements.txt")
 
 
 def test_final_stage_properties() -> None:
@@ -94,8 +99,7 @@ def test_escape_directive_backtick() -> None:
 def test_broken_dockerfile_reports_lines_and_keeps_going() -> None:
     df, errors, _ = from_fixture("Dockerfile.broken")
     got = sorted((e.line, e.kind) for e in errors)
-    assert got == [(1, "parse-error"), (3, "parse-error"), (4, "parse-error"),
-                   (6, "parse-error")]
+    assert got == [(1, "parse-error"), (3, "parse-error"), (4, "parse-error"), (6, "parse-error")]
     messages = " | ".join(e.message for e in errors)
     assert "before the first FROM" in messages and "FLY" in messages
     assert "HEALTHCHECK" in messages and "<<EOT" in messages
@@ -103,12 +107,15 @@ def test_broken_dockerfile_reports_lines_and_keeps_going() -> None:
     assert df is not None and df.user is not None and df.user.value == "nobody"
 
 
-@pytest.mark.parametrize(("text", "expect"), [
-    ('CMD ["python", "app.py"]', ["python", "app.py"]),
-    ("CMD python app.py", None),
-    ("CMD [python, app.py]", None),  # not JSON: shell form, like Docker
-    ('ENTRYPOINT ["/entry.sh", 1]', None),
-])
+@pytest.mark.parametrize(
+    ("text", "expect"),
+    [
+        ('CMD ["python", "app.py"]', ["python", "app.py"]),
+        ("CMD python app.py", None),
+        ("CMD [python, app.py]", None),  # not JSON: shell form, like Docker
+        ('ENTRYPOINT ["/entry.sh", 1]', None),
+    ],
+)
 def test_exec_form(text: str, expect: list[str] | None) -> None:
     df, errors = from_text(f"FROM alpine:3\n{text}\n")
     assert errors == []
@@ -117,8 +124,7 @@ def test_exec_form(text: str, expect: list[str] | None) -> None:
 
 
 def test_from_variants_and_lowercase_keywords() -> None:
-    df, errors = from_text("from --platform=linux/amd64 node:20 as deps\n"
-                           "FROM deps\nuser 1000\n")
+    df, errors = from_text("from --platform=linux/amd64 node:20 as deps\nFROM deps\nuser 1000\n")
     assert errors == []
     assert df is not None
     assert [(s.base_image, s.name) for s in df.stages] == [("node:20", "deps"), ("deps", None)]
@@ -159,9 +165,34 @@ def test_corpus_dockerfiles_load() -> None:
 
 
 DOCKERISH = st.lists(
-    st.sampled_from(["FROM ", "RUN ", "CMD ", "HEALTHCHECK ", "ARG ", "ENV ", "USER ", "AS ",
-                     "alpine", "<<EOF", "EOF", "\\", "`", "\n", " ", "[", "]", '"', "--x=1",
-                     "# escape=`", "#", "=", "NONE", "x"]),
+    st.sampled_from(
+        [
+            "FROM ",
+            "RUN ",
+            "CMD ",
+            "HEALTHCHECK ",
+            "ARG ",
+            "ENV ",
+            "USER ",
+            "AS ",
+            "alpine",
+            "<<EOF",
+            "EOF",
+            "\\",
+            "`",
+            "\n",
+            " ",
+            "[",
+            "]",
+            '"',
+            "--x=1",
+            "# escape=`",
+            "#",
+            "=",
+            "NONE",
+            "x",
+        ]
+    ),
     max_size=80,
 ).map("".join)
 

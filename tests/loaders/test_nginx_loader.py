@@ -54,8 +54,12 @@ def test_layout_includes_are_spliced_not_roots() -> None:
     assert set(roots) == {"nginx/nginx.conf", "templates/default.conf.template"}
     main = roots["nginx/nginx.conf"]
     assert not main.is_snippet and not main.template
-    assert main.files == ["nginx/nginx.conf", "nginx/conf.d/admin.conf",
-                          "nginx/conf.d/app.conf", "nginx/snippets/proxy.conf"]
+    assert main.files == [
+        "nginx/nginx.conf",
+        "nginx/conf.d/admin.conf",
+        "nginx/conf.d/app.conf",
+        "nginx/snippets/proxy.conf",
+    ]
     # included directives keep their own file and sit under http
     servers = main.servers
     assert [s.file for s in servers] == ["nginx/conf.d/admin.conf", "nginx/conf.d/app.conf"]
@@ -75,7 +79,7 @@ def test_layout_offsets_of_spliced_directives_point_into_their_file() -> None:
     for d in main.walk():
         src = reader.cache[d.file]
         assert isinstance(src, SourceFile)
-        text = src.text[d.location.offset:d.location.end_offset]
+        text = src.text[d.location.offset : d.location.end_offset]
         assert text.startswith(d.name), (d.file, d.name, text)
         if d.block is not None:
             assert src.text[d.block_close] == "}"  # type: ignore[index]
@@ -103,7 +107,9 @@ def test_layout_upstreams_and_routes() -> None:
 
     php = route(main, "/php")
     assert (php.kind, php.scheme) == ("fastcgi", None)
-    assert [(t.host, t.port, t.unix) for t in php.targets] == [(None, None, "/run/php/php-fpm.sock")]
+    assert [(t.host, t.port, t.unix) for t in php.targets] == [
+        (None, None, "/run/php/php-fpm.sock")
+    ]
 
     grpc = route(main, "/", "grpc")
     assert (grpc.scheme, grpc.targets[0].host, grpc.targets[0].port) == ("grpc", "admin", 50051)
@@ -123,8 +129,10 @@ def test_layout_inheritance_array_directives_replace() -> None:
     assert [d.args[0] for d in main.effective(ws, "proxy_set_header")] == ["Upgrade"]
     php = route(main, "/php").context
     # no proxy_set_header in /php: inherited from http as a whole
-    assert [d.args[0] for d in main.effective(php, "proxy_set_header")] == \
-        ["Host", "X-Forwarded-For"]
+    assert [d.args[0] for d in main.effective(php, "proxy_set_header")] == [
+        "Host",
+        "X-Forwarded-For",
+    ]
     assert main.effective_value(php, "proxy_http_version") is None
 
 
@@ -141,37 +149,47 @@ def test_layout_template_root() -> None:
 
 
 def test_relative_glob_include_and_conf_dir(tmp_path: Path) -> None:
-    configs, errors = load(tmp_path, {
-        "deploy/nginx/nginx.conf": "events {}\nhttp { include sites-enabled/*; }\n",
-        "deploy/nginx/sites-enabled/b.site": "server { listen 81; }\n",
-        "deploy/nginx/sites-enabled/a.site": "server { listen 80; }\n",
-    })
+    configs, errors = load(
+        tmp_path,
+        {
+            "deploy/nginx/nginx.conf": "events {}\nhttp { include sites-enabled/*; }\n",
+            "deploy/nginx/sites-enabled/b.site": "server { listen 81; }\n",
+            "deploy/nginx/sites-enabled/a.site": "server { listen 80; }\n",
+        },
+    )
     assert errors == []
     assert len(configs) == 1
     cfg = configs[0]
-    assert [s.file for s in cfg.servers] == ["deploy/nginx/sites-enabled/a.site",
-                                             "deploy/nginx/sites-enabled/b.site"]
+    assert [s.file for s in cfg.servers] == [
+        "deploy/nginx/sites-enabled/a.site",
+        "deploy/nginx/sites-enabled/b.site",
+    ]
 
 
 def test_etc_nginx_include_mapped_by_suffix(tmp_path: Path) -> None:
     # nginx.conf and conf.d are not siblings in the repo: found by path suffix.
-    configs, errors = load(tmp_path, {
-        "docker/nginx.conf": "events {}\nhttp { include /etc/nginx/conf.d/*.conf; }\n",
-        "docker/config/conf.d/app.conf": "server { listen 80; }\n",
-        "elsewhere/conf.d/other.conf": "server { listen 9000; }\n",
-    })
+    configs, errors = load(
+        tmp_path,
+        {
+            "docker/nginx.conf": "events {}\nhttp { include /etc/nginx/conf.d/*.conf; }\n",
+            "docker/config/conf.d/app.conf": "server { listen 80; }\n",
+            "elsewhere/conf.d/other.conf": "server { listen 9000; }\n",
+        },
+    )
     assert errors == []
     roots = by_root(configs)
     assert set(roots) == {"docker/nginx.conf", "elsewhere/conf.d/other.conf"}
-    assert [s.file for s in roots["docker/nginx.conf"].servers] == [
-        "docker/config/conf.d/app.conf"]
+    assert [s.file for s in roots["docker/nginx.conf"].servers] == ["docker/config/conf.d/app.conf"]
 
 
 def test_suffix_match_stays_near_the_including_file(tmp_path: Path) -> None:
-    configs, errors = load(tmp_path, {
-        "projects/a/deploy/nginx/nginx.conf": "events {}\nhttp { include /etc/nginx/conf.d/*.conf; }\n",
-        "projects/b/nginx/conf.d/b.conf": "server { listen 80; }\n",
-    })
+    configs, errors = load(
+        tmp_path,
+        {
+            "projects/a/deploy/nginx/nginx.conf": "events {}\nhttp { include /etc/nginx/conf.d/*.conf; }\n",
+            "projects/b/nginx/conf.d/b.conf": "server { listen 80; }\n",
+        },
+    )
     assert errors == []
     roots = by_root(configs)
     assert set(roots) == {"projects/a/deploy/nginx/nginx.conf", "projects/b/nginx/conf.d/b.conf"}
@@ -179,11 +197,13 @@ def test_suffix_match_stays_near_the_including_file(tmp_path: Path) -> None:
 
 
 def test_etc_nginx_include_maps_templates_dir(tmp_path: Path) -> None:
-    configs, errors = load(tmp_path, {
-        "nginx/nginx.conf": "events {}\nhttp { include /etc/nginx/conf.d/*.conf; }\n",
-        "nginx/templates/default.conf.template":
-            "server { listen ${PORT}; location / { proxy_pass http://web:8000; } }\n",
-    })
+    configs, errors = load(
+        tmp_path,
+        {
+            "nginx/nginx.conf": "events {}\nhttp { include /etc/nginx/conf.d/*.conf; }\n",
+            "nginx/templates/default.conf.template": "server { listen ${PORT}; location / { proxy_pass http://web:8000; } }\n",
+        },
+    )
     assert errors == []
     assert len(configs) == 1
     assert configs[0].template
@@ -191,44 +211,55 @@ def test_etc_nginx_include_maps_templates_dir(tmp_path: Path) -> None:
 
 
 def test_system_includes_are_silent(tmp_path: Path) -> None:
-    _, errors = load(tmp_path, {
-        "nginx.conf": (
-            "include /etc/nginx/modules-enabled/*.conf;\n"
-            "events {}\nhttp {\n include mime.types;\n include /etc/nginx/mime.types;\n"
-            " server { location / { include proxy_params; include fastcgi_params;\n"
-            " include snippets/fastcgi-php.conf; proxy_pass http://a; }\n"
-            " include /etc/letsencrypt/options-ssl-nginx.conf; }\n"
-            " include /etc/nginx/sites-enabled/*;\n}\n"
-        ),
-    })
+    _, errors = load(
+        tmp_path,
+        {
+            "nginx.conf": (
+                "include /etc/nginx/modules-enabled/*.conf;\n"
+                "events {}\nhttp {\n include mime.types;\n include /etc/nginx/mime.types;\n"
+                " server { location / { include proxy_params; include fastcgi_params;\n"
+                " include snippets/fastcgi-php.conf; proxy_pass http://a; }\n"
+                " include /etc/letsencrypt/options-ssl-nginx.conf; }\n"
+                " include /etc/nginx/sites-enabled/*;\n}\n"
+            ),
+        },
+    )
     assert errors == []
 
 
 def test_missing_and_outside_includes_are_errors(tmp_path: Path) -> None:
     (tmp_path / "secret.conf").write_text("server { listen 1; }\n")
-    _, errors = load(tmp_path, {
-        "nginx/nginx.conf": (
-            "events {}\n"
-            "http {\n"
-            "    include snippets/missing.conf;\n"
-            "    include ../../secret.conf;\n"
-            "    include /opt/app/extra.conf;\n"
-            "}\n"
-        ),
-    })
+    _, errors = load(
+        tmp_path,
+        {
+            "nginx/nginx.conf": (
+                "events {}\n"
+                "http {\n"
+                "    include snippets/missing.conf;\n"
+                "    include ../../secret.conf;\n"
+                "    include /opt/app/extra.conf;\n"
+                "}\n"
+            ),
+        },
+    )
     got = sorted((e.kind, e.line, e.file) for e in errors)
-    assert got == [("include-missing", 3, "nginx/nginx.conf"),
-                   ("include-outside", 4, "nginx/nginx.conf"),
-                   ("include-outside", 5, "nginx/nginx.conf")]
+    assert got == [
+        ("include-missing", 3, "nginx/nginx.conf"),
+        ("include-outside", 4, "nginx/nginx.conf"),
+        ("include-outside", 5, "nginx/nginx.conf"),
+    ]
     assert all("include" in e.message for e in errors)
 
 
 def test_include_cycle_detected(tmp_path: Path) -> None:
-    configs, errors = load(tmp_path, {
-        "nginx/nginx.conf": "events {}\nhttp { include a.conf; }\n",
-        "nginx/a.conf": "server { listen 80; include b.inc; }\n",
-        "nginx/b.inc": "location / { include a.conf; }\n",
-    })
+    configs, errors = load(
+        tmp_path,
+        {
+            "nginx/nginx.conf": "events {}\nhttp { include a.conf; }\n",
+            "nginx/a.conf": "server { listen 80; include b.inc; }\n",
+            "nginx/b.inc": "location / { include a.conf; }\n",
+        },
+    )
     assert [e.kind for e in errors] == ["include-cycle"]
     assert errors[0].file == "nginx/b.inc" and errors[0].line == 1
     assert len(configs) == 1  # a.conf and b.inc are included, not roots
@@ -244,11 +275,16 @@ def test_include_chain_depth_is_bounded(tmp_path: Path) -> None:
 
 
 def test_file_included_twice_gets_separate_parents(tmp_path: Path) -> None:
-    configs, errors = load(tmp_path, {
-        "nginx.conf": ("events {}\nhttp {\n server { listen 80; include common.inc; }\n"
-                       " server { listen 81; include common.inc; }\n}\n"),
-        "common.inc": "location /health { return 200; }\n",
-    })
+    configs, errors = load(
+        tmp_path,
+        {
+            "nginx.conf": (
+                "events {}\nhttp {\n server { listen 80; include common.inc; }\n"
+                " server { listen 81; include common.inc; }\n}\n"
+            ),
+            "common.inc": "location /health { return 200; }\n",
+        },
+    )
     assert errors == []
     cfg = configs[0]
     locs = cfg.find("location")
@@ -258,10 +294,13 @@ def test_file_included_twice_gets_separate_parents(tmp_path: Path) -> None:
 
 
 def test_self_cycle_only_files_still_load(tmp_path: Path) -> None:
-    configs, errors = load(tmp_path, {
-        "conf.d/a.conf": "server { listen 80; include /etc/nginx/conf.d/b.conf; }\n",
-        "conf.d/b.conf": "server { listen 81; include /etc/nginx/conf.d/a.conf; }\n",
-    })
+    configs, errors = load(
+        tmp_path,
+        {
+            "conf.d/a.conf": "server { listen 80; include /etc/nginx/conf.d/b.conf; }\n",
+            "conf.d/b.conf": "server { listen 81; include /etc/nginx/conf.d/a.conf; }\n",
+        },
+    )
     assert any(e.kind == "include-cycle" for e in errors)
     assert configs, "files in an include cycle must still be checked"
 
@@ -270,11 +309,16 @@ def test_self_cycle_only_files_still_load(tmp_path: Path) -> None:
 
 
 def test_snippet_detection(tmp_path: Path) -> None:
-    configs, _ = load(tmp_path, {
-        "conf.d/site.conf": "server { listen 80; }\n",
-        "nginx/nginx.conf": ("events {}\nhttp { server { listen 80; } }\n"
-                             "stream { server { listen 5432; proxy_pass db:5432; } }\n"),
-    })
+    configs, _ = load(
+        tmp_path,
+        {
+            "conf.d/site.conf": "server { listen 80; }\n",
+            "nginx/nginx.conf": (
+                "events {}\nhttp { server { listen 80; } }\n"
+                "stream { server { listen 5432; proxy_pass db:5432; } }\n"
+            ),
+        },
+    )
     roots = by_root(configs)
     assert roots["conf.d/site.conf"].is_snippet
     assert len(roots["conf.d/site.conf"].servers) == 1
@@ -313,16 +357,21 @@ def test_nginx_t_dump(tmp_path: Path) -> None:
     assert r.server is not None and r.server.parent is cfg.http
     assert r.directive.location.file == "nginx-T.conf"
     assert r.directive.location.line == 15
-    assert dump[r.directive.location.offset:r.directive.location.end_offset] == \
-        "proxy_pass http://app:5000;"
+    assert (
+        dump[r.directive.location.offset : r.directive.location.end_offset]
+        == "proxy_pass http://app:5000;"
+    )
 
 
 def test_parse_errors_reported_once_and_rest_loaded(tmp_path: Path) -> None:
-    configs, errors = load(tmp_path, {
-        "nginx/nginx.conf": "events {}\nhttp { include conf.d/*.conf; }\n",
-        "nginx/conf.d/bad.conf": "server {\n listen 80\n location / { proxy_pass http://a:1; }\n",
-        "nginx/conf.d/good.conf": "server { listen 81; location / { proxy_pass http://b:2; } }\n",
-    })
+    configs, errors = load(
+        tmp_path,
+        {
+            "nginx/nginx.conf": "events {}\nhttp { include conf.d/*.conf; }\n",
+            "nginx/conf.d/bad.conf": "server {\n listen 80\n location / { proxy_pass http://a:1; }\n",
+            "nginx/conf.d/good.conf": "server { listen 81; location / { proxy_pass http://b:2; } }\n",
+        },
+    )
     assert {e.file for e in errors} == {"nginx/conf.d/bad.conf"}
     assert all(e.kind == "parse-error" and e.line for e in errors)
     assert len(errors) == len({(e.line, e.message) for e in errors})
@@ -333,29 +382,42 @@ def test_parse_errors_reported_once_and_rest_loaded(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- pass parsing
 
 
-@pytest.mark.parametrize(("directive", "expect"), [
-    ("proxy_pass http://web;", ("http", "web", 80, None, None, False)),
-    ("proxy_pass https://web;", ("https", "web", 443, None, None, False)),
-    ("proxy_pass http://web:8080/api/;", ("http", "web", 8080, None, "/api/", False)),
-    ("proxy_pass http://[::1]:9000;", ("http", "::1", 9000, None, None, False)),
-    ("proxy_pass http://127.0.0.1:8000/;", ("http", "127.0.0.1", 8000, None, "/", False)),
-    ("proxy_pass http://unix:/run/app.sock:/x/;", ("http", None, None, "/run/app.sock", "/x/",
-                                                  False)),
-    ("proxy_pass http://$backend;", ("http", "$backend", None, None, None, True)),
-    ("proxy_pass http://$host$request_uri;", ("http", "$host", None, None, "$request_uri",
-                                              True)),
-    ("proxy_pass http://api:8000$request_uri;", ("http", "api", 8000, None, "$request_uri",
-                                                 False)),
-    ("proxy_pass $scheme://web;", ("$scheme", "web", None, None, None, False)),
-    ("fastcgi_pass php:9000;", (None, "php", 9000, None, None, False)),
-    ("fastcgi_pass unix:/run/php/fpm.sock;", (None, None, None, "/run/php/fpm.sock", None,
-                                              False)),
-    ("grpc_pass grpcs://svc:443;", ("grpcs", "svc", 443, None, None, False)),
-    ("grpc_pass svc:50051;", ("grpc", "svc", 50051, None, None, False)),
-    ("uwsgi_pass uwsgi://legacy:3031;", ("uwsgi", "legacy", 3031, None, None, False)),
-])
+@pytest.mark.parametrize(
+    ("directive", "expect"),
+    [
+        ("proxy_pass http://web;", ("http", "web", 80, None, None, False)),
+        ("proxy_pass https://web;", ("https", "web", 443, None, None, False)),
+        ("proxy_pass http://web:8080/api/;", ("http", "web", 8080, None, "/api/", False)),
+        ("proxy_pass http://[::1]:9000;", ("http", "::1", 9000, None, None, False)),
+        ("proxy_pass http://127.0.0.1:8000/;", ("http", "127.0.0.1", 8000, None, "/", False)),
+        (
+            "proxy_pass http://unix:/run/app.sock:/x/;",
+            ("http", None, None, "/run/app.sock", "/x/", False),
+        ),
+        ("proxy_pass http://$backend;", ("http", "$backend", None, None, None, True)),
+        (
+            "proxy_pass http://$host$request_uri;",
+            ("http", "$host", None, None, "$request_uri", True),
+        ),
+        (
+            "proxy_pass http://api:8000$request_uri;",
+            ("http", "api", 8000, None, "$request_uri", False),
+        ),
+        ("proxy_pass $scheme://web;", ("$scheme", "web", None, None, None, False)),
+        ("fastcgi_pass php:9000;", (None, "php", 9000, None, None, False)),
+        (
+            "fastcgi_pass unix:/run/php/fpm.sock;",
+            (None, None, None, "/run/php/fpm.sock", None, False),
+        ),
+        ("grpc_pass grpcs://svc:443;", ("grpcs", "svc", 443, None, None, False)),
+        ("grpc_pass svc:50051;", ("grpc", "svc", 50051, None, None, False)),
+        ("uwsgi_pass uwsgi://legacy:3031;", ("uwsgi", "legacy", 3031, None, None, False)),
+    ],
+)
 def test_pass_parsing(tmp_path: Path, directive: str, expect: tuple) -> None:
-    configs, errors = load(tmp_path, {"conf.d/a.conf": f"server {{ location / {{ {directive} }} }}\n"})
+    configs, errors = load(
+        tmp_path, {"conf.d/a.conf": f"server {{ location / {{ {directive} }} }}\n"}
+    )
     assert errors == []
     r = configs[0].routes[0]
     t = r.targets[0]
@@ -363,23 +425,35 @@ def test_pass_parsing(tmp_path: Path, directive: str, expect: tuple) -> None:
 
 
 def test_upstream_with_port_in_pass_is_not_the_upstream_block(tmp_path: Path) -> None:
-    configs, _ = load(tmp_path, {"conf.d/a.conf": (
-        "upstream api { server 10.0.0.1:9000; server unix:/tmp/a.sock; }\n"
-        "server { location / { proxy_pass http://api; } location /b { proxy_pass http://api:81; } }\n"
-    )})
+    configs, _ = load(
+        tmp_path,
+        {
+            "conf.d/a.conf": (
+                "upstream api { server 10.0.0.1:9000; server unix:/tmp/a.sock; }\n"
+                "server { location / { proxy_pass http://api; } location /b { proxy_pass http://api:81; } }\n"
+            )
+        },
+    )
     cfg = configs[0]
     a, b = cfg.routes
     assert a.upstream is cfg.upstreams["api"]
-    assert [(t.host, t.port, t.unix) for t in a.targets] == [("10.0.0.1", 9000, None),
-                                                              (None, None, "/tmp/a.sock")]
+    assert [(t.host, t.port, t.unix) for t in a.targets] == [
+        ("10.0.0.1", 9000, None),
+        (None, None, "/tmp/a.sock"),
+    ]
     assert b.upstream is None and (b.targets[0].host, b.targets[0].port) == ("api", 81)
 
 
 def test_route_context_in_if_block(tmp_path: Path) -> None:
-    configs, _ = load(tmp_path, {"conf.d/a.conf": (
-        "server { proxy_read_timeout 5s;\n location /x {\n"
-        "  if ($request_method = POST) { proxy_pass http://w:1; }\n } }\n"
-    )})
+    configs, _ = load(
+        tmp_path,
+        {
+            "conf.d/a.conf": (
+                "server { proxy_read_timeout 5s;\n location /x {\n"
+                "  if ($request_method = POST) { proxy_pass http://w:1; }\n } }\n"
+            )
+        },
+    )
     cfg = configs[0]
     r = cfg.routes[0]
     assert r.context.name == "if"
@@ -411,8 +485,9 @@ def test_corpus_nginx_files_load() -> None:
     for project, paths in projects.items():
         root = CORPUS / project
         reader = SourceReader(root)
-        sources = [s for p in paths
-                   if isinstance(s := reader.read(root / p, FileKind.NGINX), SourceFile)]
+        sources = [
+            s for p in paths if isinstance(s := reader.read(root / p, FileKind.NGINX), SourceFile)
+        ]
         files += len(sources)
         configs, errors = load_nginx_configs(sources, reader)
         for e in errors:

@@ -68,7 +68,7 @@ def test_directive_offsets_cover_exact_source() -> None:
     for d in everything:
         loc = d.location
         assert loc.offset is not None and loc.end_offset is not None
-        source = s.text[loc.offset:loc.end_offset]
+        source = s.text[loc.offset : loc.end_offset]
         assert source.startswith(d.name), (d.name, source)
         if d.block is None:
             assert source.endswith(";")
@@ -89,13 +89,14 @@ def test_specific_positions() -> None:
     server = http.block[2]  # type: ignore[index]
     assert server.name == "server"
     assert server.location.line == 10 and server.location.column == 5
-    assert s.text[server.location.offset:server.location.end_offset].splitlines()[-1] == "    }"
+    assert s.text[server.location.offset : server.location.end_offset].splitlines()[-1] == "    }"
     proxy = [d for d in walk(res.directives) if d.name == "proxy_pass"][0]
-    assert s.text[proxy.location.offset:proxy.location.end_offset] == "proxy_pass http://api;"
+    assert s.text[proxy.location.offset : proxy.location.end_offset] == "proxy_pass http://api;"
     assert (proxy.location.line, proxy.location.column) == (14, 13)
     # inserting at block_close puts text just before the closing brace of the server
-    edited = s.text[:server.block_close] + "    server_tokens off;\n    " + \
-        s.text[server.block_close:]
+    edited = (
+        s.text[: server.block_close] + "    server_tokens off;\n    " + s.text[server.block_close :]
+    )
     again = parse_nginx(src(edited))
     assert not again.errors
     srv = again.directives[2].block[2]  # type: ignore[index]
@@ -122,8 +123,10 @@ def test_quotes_and_escapes() -> None:
 
 
 def test_comments_trailing_and_full_line() -> None:
-    _, res = parse("# head\nuser nginx; # trailing one\n\n# alone\nserver { # about server\n"
-                   "  listen 80;\n}  # after close\n")
+    _, res = parse(
+        "# head\nuser nginx; # trailing one\n\n# alone\nserver { # about server\n"
+        "  listen 80;\n}  # after close\n"
+    )
     user, server = res.directives
     assert user.comment == "trailing one"
     assert server.comment == "about server"
@@ -136,8 +139,9 @@ def test_comments_trailing_and_full_line() -> None:
 
 
 def test_variables_and_env_placeholders() -> None:
-    _, res = parse("set $x ${VAR}; proxy_pass http://${BACKEND}:8000$request_uri;\n"
-                   "return 200 $host${uri};\n")
+    _, res = parse(
+        "set $x ${VAR}; proxy_pass http://${BACKEND}:8000$request_uri;\nreturn 200 $host${uri};\n"
+    )
     assert not res.errors
     assert res.template
     assert res.directives[0].args == ["$x", "${VAR}"]
@@ -170,8 +174,10 @@ def test_template_markup_jinja_gomplate() -> None:
 
 
 def test_errors_in_jinja_templates_have_kind_template() -> None:
-    _, res = parse("http {\n{% if TLS %}\nserver { listen 443;\n{% else %}\n"
-                   "server { listen 80;\n{% endif %}\n}\n}\n")
+    _, res = parse(
+        "http {\n{% if TLS %}\nserver { listen 443;\n{% else %}\n"
+        "server { listen 80;\n{% endif %}\n}\n}\n"
+    )
     assert res.errors and {e.kind for e in res.errors} == {"template"}
     assert "template markup" in res.errors[0].message
     _, res = parse("server { listen ${PORT};\n")  # envsubst only: a real parse error
@@ -179,8 +185,10 @@ def test_errors_in_jinja_templates_have_kind_template() -> None:
 
 
 def test_if_condition_parens_are_stripped() -> None:
-    _, res = parse('if ($http_upgrade = "websocket") { return 404; }\n'
-                   "if ( $request_method = POST ) { return 405; }\n")
+    _, res = parse(
+        'if ($http_upgrade = "websocket") { return 404; }\n'
+        "if ( $request_method = POST ) { return 405; }\n"
+    )
     assert res.directives[0].args == ["$http_upgrade", "=", "websocket"]
     assert res.directives[1].args == ["$request_method", "=", "POST"]
 
@@ -189,7 +197,7 @@ def test_lua_block_is_opaque() -> None:
     text = (
         "location / {\n"
         "    content_by_lua_block {\n"
-        "        local t = { a = \"}\" }  -- a } in a comment\n"
+        '        local t = { a = "}" }  -- a } in a comment\n'
         "        ngx.say('{')\n"
         "        --[[ long } comment ]]\n"
         "    }\n"
@@ -204,7 +212,7 @@ def test_lua_block_is_opaque() -> None:
     lua = loc.block[0]  # type: ignore[index]
     assert lua.block == []
     assert s.text[lua.block_close] == "}"  # type: ignore[index]
-    assert s.text[lua.location.offset:lua.location.end_offset].endswith("    }")
+    assert s.text[lua.location.offset : lua.location.end_offset].endswith("    }")
 
 
 def test_errors_unbalanced_and_missing_semicolon() -> None:
@@ -253,7 +261,7 @@ def test_nginx_t_dump_split() -> None:
     server = res.directives[0]
     assert server.location.file == "dump.txt"
     assert server.location.line == 8
-    assert dump[server.location.offset:server.location.end_offset] == "server { listen 80; }"
+    assert dump[server.location.offset : server.location.end_offset] == "server { listen 80; }"
     assert not is_nginx_t_dump("server { listen 80; }\n")
 
 
@@ -270,7 +278,7 @@ def test_crlf_normalised_source_offsets() -> None:
     # SourceReader normalises CRLF to LF; offsets are into that text.
     s, res = parse("user nginx;\nhttp {\n}\n")
     http = res.directives[1]
-    assert s.text[http.location.offset:http.location.end_offset] == "http {\n}"
+    assert s.text[http.location.offset : http.location.end_offset] == "http {\n}"
 
 
 def test_big_config_is_fast() -> None:
@@ -286,11 +294,22 @@ def test_big_config_is_fast() -> None:
     assert elapsed < 3.0, elapsed
 
 
-@pytest.mark.parametrize("text", [
-    "{{ " * 50000, '"' + "a" * 200000, "{% " * 50000, "${" * 50000, "a {" * 20000,
-    "}" * 100000, "content_by_lua_block {" + "{" * 100000, "\\" * 100001, ";" * 100000,
-    "'\\" * 50000, "x " * 100000,
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{{ " * 50000,
+        '"' + "a" * 200000,
+        "{% " * 50000,
+        "${" * 50000,
+        "a {" * 20000,
+        "}" * 100000,
+        "content_by_lua_block {" + "{" * 100000,
+        "\\" * 100001,
+        ";" * 100000,
+        "'\\" * 50000,
+        "x " * 100000,
+    ],
+)
 def test_hostile_input_is_linear_and_bounded(text: str) -> None:
     import time
 
@@ -306,9 +325,22 @@ def test_hostile_input_is_linear_and_bounded(text: str) -> None:
 
 
 NGINXISH = st.lists(
-    st.sampled_from(list("ab $#{};\"'\\\n\t()/:=~*^@.-_1")
-                    + ["server", "location", "{{", "{%", "%}", "}}", "${X}",
-                       "content_by_lua_block", "--", "[[", "]]"]),
+    st.sampled_from(
+        list("ab $#{};\"'\\\n\t()/:=~*^@.-_1")
+        + [
+            "server",
+            "location",
+            "{{",
+            "{%",
+            "%}",
+            "}}",
+            "${X}",
+            "content_by_lua_block",
+            "--",
+            "[[",
+            "]]",
+        ]
+    ),
     max_size=120,
 ).map("".join)
 

@@ -11,11 +11,28 @@ import shlex
 from infradoctor.model.source import LoadError, SourceFile
 from infradoctor.model.stack import Dockerfile, Instruction, Stage
 
-INSTRUCTIONS = frozenset({
-    "FROM", "RUN", "CMD", "LABEL", "MAINTAINER", "EXPOSE", "ENV", "ADD", "COPY",
-    "ENTRYPOINT", "VOLUME", "USER", "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL",
-    "HEALTHCHECK", "SHELL",
-})
+INSTRUCTIONS = frozenset(
+    {
+        "FROM",
+        "RUN",
+        "CMD",
+        "LABEL",
+        "MAINTAINER",
+        "EXPOSE",
+        "ENV",
+        "ADD",
+        "COPY",
+        "ENTRYPOINT",
+        "VOLUME",
+        "USER",
+        "WORKDIR",
+        "ARG",
+        "ONBUILD",
+        "STOPSIGNAL",
+        "HEALTHCHECK",
+        "SHELL",
+    }
+)
 # Instructions whose leading `--flag[=value]` words are options, not arguments.
 FLAGGED = frozenset({"FROM", "RUN", "COPY", "ADD", "HEALTHCHECK"})
 EXEC_FORM = frozenset({"CMD", "ENTRYPOINT", "RUN", "SHELL", "VOLUME"})
@@ -51,7 +68,7 @@ def _split_flags(value: str) -> tuple[dict[str, str], str]:
         if len(val) >= 2 and val[0] == val[-1] and val[0] in "\"'":
             val = val[1:-1]
         flags[m.group(1).lower()] = val
-        rest = rest[m.end():].lstrip()
+        rest = rest[m.end() :].lstrip()
     return flags, rest
 
 
@@ -123,11 +140,14 @@ def load_dockerfile(src: SourceFile) -> tuple[Dockerfile | None, list[LoadError]
         logical = "".join(parts)
         km = KEYWORD_RE.match(logical)
         if km is None:
-            errors.append(LoadError(src.path, f"cannot parse line: {stripped[:60]!r}",
-                                    "parse-error", first_line + 1))
+            errors.append(
+                LoadError(
+                    src.path, f"cannot parse line: {stripped[:60]!r}", "parse-error", first_line + 1
+                )
+            )
             continue
         keyword = km.group(1).upper()
-        value = logical[km.end():].strip()
+        value = logical[km.end() :].strip()
         # Heredocs: their bodies follow the instruction line(s) and end at the delimiter.
         if keyword in ("RUN", "COPY", "ADD"):
             bodies: list[str] = []
@@ -140,8 +160,14 @@ def load_dockerfile(src: SourceFile) -> tuple[Dockerfile | None, list[LoadError]
                     if body_line.rstrip() == delim:
                         break
                 else:
-                    errors.append(LoadError(src.path, f"heredoc <<{delim} is not terminated",
-                                            "parse-error", first_line + 1))
+                    errors.append(
+                        LoadError(
+                            src.path,
+                            f"heredoc <<{delim} is not terminated",
+                            "parse-error",
+                            first_line + 1,
+                        )
+                    )
                 last_line = min(i - 1, n - 1)
             if bodies:  # keep heredoc bodies in the value (secret scanning reads them)
                 value = value + "\n" + "\n".join(bodies)
@@ -149,8 +175,11 @@ def load_dockerfile(src: SourceFile) -> tuple[Dockerfile | None, list[LoadError]
         end_off = starts[last_line] + len(lines[last_line])
         location = src.location(start_off, end_off)
         if keyword not in INSTRUCTIONS:
-            errors.append(LoadError(src.path, f"unknown instruction {km.group(1)!r}",
-                                    "parse-error", first_line + 1))
+            errors.append(
+                LoadError(
+                    src.path, f"unknown instruction {km.group(1)!r}", "parse-error", first_line + 1
+                )
+            )
             continue
         flags: dict[str, str] = {}
         if keyword in FLAGGED:
@@ -163,22 +192,34 @@ def load_dockerfile(src: SourceFile) -> tuple[Dockerfile | None, list[LoadError]
             if hc and hc[0].upper() == "CMD" and len(hc) > 1:
                 exec_form = _exec_array(hc[1])
             elif not hc or hc[0].upper() not in ("CMD", "NONE"):
-                errors.append(LoadError(src.path, "HEALTHCHECK needs CMD <command> or NONE",
-                                        "parse-error", first_line + 1))
+                errors.append(
+                    LoadError(
+                        src.path,
+                        "HEALTHCHECK needs CMD <command> or NONE",
+                        "parse-error",
+                        first_line + 1,
+                    )
+                )
         ins = Instruction(keyword, value, location, exec_form, flags)
         if keyword == "FROM":
             words = value.split()
             if not words:
-                errors.append(LoadError(src.path, "FROM without an image", "parse-error",
-                                        first_line + 1))
+                errors.append(
+                    LoadError(src.path, "FROM without an image", "parse-error", first_line + 1)
+                )
                 continue
             name = None
             if len(words) >= 3 and words[1].upper() == "AS":
                 name = words[2]
             elif len(words) > 1:
-                errors.append(LoadError(src.path, f"unexpected words after FROM image: "
-                                        f"{' '.join(words[1:])!r}", "parse-error",
-                                        first_line + 1))
+                errors.append(
+                    LoadError(
+                        src.path,
+                        f"unexpected words after FROM image: {' '.join(words[1:])!r}",
+                        "parse-error",
+                        first_line + 1,
+                    )
+                )
             stage = Stage(words[0], name, location)
             df.stages.append(stage)
             continue
@@ -188,8 +229,11 @@ def load_dockerfile(src: SourceFile) -> tuple[Dockerfile | None, list[LoadError]
                     k, sep, v = word.partition("=")
                     df.args[k] = v.strip("\"'") if sep else None
                 continue
-            errors.append(LoadError(src.path, f"{keyword} before the first FROM",
-                                    "parse-error", first_line + 1))
+            errors.append(
+                LoadError(
+                    src.path, f"{keyword} before the first FROM", "parse-error", first_line + 1
+                )
+            )
             continue
         stage.instructions.append(ins)
     if not df.stages:

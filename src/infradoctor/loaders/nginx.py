@@ -31,20 +31,48 @@ from infradoctor.syntax.nginx import ParsedFile, is_nginx_t_dump, parse_nginx, s
 
 # Prefixes under which packaged/containerised nginx keeps its config; an include of
 # /etc/nginx/x is looked up as x next to the tree's nginx.conf.
-CONF_PREFIXES = ("/etc/nginx/", "/usr/local/nginx/conf/", "/usr/local/openresty/nginx/conf/",
-                 "/usr/local/etc/nginx/", "/opt/bitnami/nginx/conf/", "/config/nginx/")
+CONF_PREFIXES = (
+    "/etc/nginx/",
+    "/usr/local/nginx/conf/",
+    "/usr/local/openresty/nginx/conf/",
+    "/usr/local/etc/nginx/",
+    "/opt/bitnami/nginx/conf/",
+    "/config/nginx/",
+)
 
 # Files every nginx package ships; an include of one that is not in the tree is fine.
-SYSTEM_INCLUDES = frozenset({
-    "mime.types", "fastcgi_params", "fastcgi.conf", "proxy_params", "uwsgi_params",
-    "scgi_params", "koi-utf", "koi-win", "win-utf", "fastcgi-php.conf", "snakeoil.conf",
-    "options-ssl-nginx.conf", "ssl-dhparams.pem", "naxsi_core.rules",
-})
-SYSTEM_DIRS = ("/etc/letsencrypt/", "/usr/share/nginx/", "/etc/nginx/modules-enabled/",
-               "/usr/lib/nginx/", "/etc/nginx/modules/")
+SYSTEM_INCLUDES = frozenset(
+    {
+        "mime.types",
+        "fastcgi_params",
+        "fastcgi.conf",
+        "proxy_params",
+        "uwsgi_params",
+        "scgi_params",
+        "koi-utf",
+        "koi-win",
+        "win-utf",
+        "fastcgi-php.conf",
+        "snakeoil.conf",
+        "options-ssl-nginx.conf",
+        "ssl-dhparams.pem",
+        "naxsi_core.rules",
+    }
+)
+SYSTEM_DIRS = (
+    "/etc/letsencrypt/",
+    "/usr/share/nginx/",
+    "/etc/nginx/modules-enabled/",
+    "/usr/lib/nginx/",
+    "/etc/nginx/modules/",
+)
 
-PASS_KINDS = {"proxy_pass": "proxy", "fastcgi_pass": "fastcgi", "uwsgi_pass": "uwsgi",
-              "grpc_pass": "grpc"}
+PASS_KINDS = {
+    "proxy_pass": "proxy",
+    "fastcgi_pass": "fastcgi",
+    "uwsgi_pass": "uwsgi",
+    "grpc_pass": "grpc",
+}
 DEFAULT_PORTS = {"http": 80, "https": 443, "grpc": 80, "grpcs": 443, "ws": 80, "wss": 443}
 # Contexts whose *_pass / upstream are not HTTP (never routes).
 NON_HTTP_CONTEXTS = frozenset({"stream", "mail"})
@@ -133,8 +161,7 @@ class _Loader:
 
     # ------------------------------------------------------------------ includes
 
-    def resolve_include(self, unit: _Unit, include: Directive,
-                        conf_dir: str) -> list[str] | None:
+    def resolve_include(self, unit: _Unit, include: Directive, conf_dir: str) -> list[str] | None:
         """Unit keys an `include` pulls in (sorted like nginx's glob); None if it is
         unresolved (an error has been recorded unless it is a well-known system file)."""
         if not include.args:
@@ -150,7 +177,7 @@ class _Loader:
         if pattern.startswith("/"):
             for prefix in CONF_PREFIXES:
                 if pattern.startswith(prefix):
-                    rest = pattern[len(prefix):]
+                    rest = pattern[len(prefix) :]
                     tries += [posixpath.join(conf_dir, rest), posixpath.join(here, rest)]
                     break
         else:
@@ -164,7 +191,7 @@ class _Loader:
         rest = pattern
         for prefix in CONF_PREFIXES:
             if pattern.startswith(prefix):
-                rest = pattern[len(prefix):]
+                rest = pattern[len(prefix) :]
                 break
         suffix = self._suffix_match(rest.lstrip("/"), here, unit.key) if rest else []
         if suffix:
@@ -175,15 +202,29 @@ class _Loader:
         if name in SYSTEM_INCLUDES or pattern.startswith(SYSTEM_DIRS):
             return None
         if outside or (pattern.startswith("/") and not pattern.startswith(CONF_PREFIXES)):
-            self._errors([LoadError(unit.location_file,
-                                    f"include {pattern} points outside the scanned tree",
-                                    "include-outside", include.location.line,
-                                    include.location.column)])
+            self._errors(
+                [
+                    LoadError(
+                        unit.location_file,
+                        f"include {pattern} points outside the scanned tree",
+                        "include-outside",
+                        include.location.line,
+                        include.location.column,
+                    )
+                ]
+            )
         else:
-            self._errors([LoadError(unit.location_file,
-                                    f"include {pattern} matches no file in the scanned tree",
-                                    "include-missing", include.location.line,
-                                    include.location.column)])
+            self._errors(
+                [
+                    LoadError(
+                        unit.location_file,
+                        f"include {pattern} matches no file in the scanned tree",
+                        "include-missing",
+                        include.location.line,
+                        include.location.column,
+                    )
+                ]
+            )
         return None
 
     def _glob_disk(self, rel_pattern: str) -> tuple[list[str], bool]:
@@ -219,7 +260,7 @@ class _Loader:
         for key, parts in self._known_parts:
             if key == self_key or len(parts) < len(want):
                 continue
-            tail = parts[-len(want):]
+            tail = parts[-len(want) :]
             if all(fnmatch.fnmatchcase(t, w) for t, w in zip(tail, want, strict=True)):
                 hits.append(key)
         if not hits:
@@ -241,7 +282,7 @@ class _Loader:
         assert unit.dump is not None
         members = self.dump_members.get(unit.dump, [])
         prefix = f"{unit.dump}::"
-        vpaths = [m[len(prefix):] for m in members]
+        vpaths = [m[len(prefix) :] for m in members]
         first = vpaths[0] if vpaths else "/etc/nginx/nginx.conf"
         if not pattern.startswith("/"):
             pattern = posixpath.join(posixpath.dirname(first), pattern)
@@ -275,12 +316,27 @@ class _Loader:
                             self._unit_for_disk(k)
         return out
 
-    def splice(self, unit: _Unit, directives: list[Directive], parent: Directive,
-               chain: tuple[str, ...], conf_dir: str, files: list[str]) -> list[Directive]:
+    def splice(
+        self,
+        unit: _Unit,
+        directives: list[Directive],
+        parent: Directive,
+        chain: tuple[str, ...],
+        conf_dir: str,
+        files: list[str],
+    ) -> list[Directive]:
         out: list[Directive] = []
         for d in directives:
-            c = Directive(d.name, list(d.args), d.location, None, parent, d.block_open,
-                          d.block_close, d.comment)
+            c = Directive(
+                d.name,
+                list(d.args),
+                d.location,
+                None,
+                parent,
+                d.block_open,
+                d.block_close,
+                d.comment,
+            )
             out.append(c)
             if d.block is not None:
                 c.block = self.splice(unit, d.block, c, chain, conf_dir, files)
@@ -288,16 +344,31 @@ class _Loader:
                 continue
             for key in self.resolve_include(unit, d, conf_dir) or []:
                 if len(chain) >= MAX_INCLUDE_DEPTH:
-                    self._errors([LoadError(unit.location_file,
-                                            f"includes nested deeper than {MAX_INCLUDE_DEPTH} "
-                                            "files; not followed", "invalid",
-                                            d.location.line, d.location.column)])
+                    self._errors(
+                        [
+                            LoadError(
+                                unit.location_file,
+                                f"includes nested deeper than {MAX_INCLUDE_DEPTH} "
+                                "files; not followed",
+                                "invalid",
+                                d.location.line,
+                                d.location.column,
+                            )
+                        ]
+                    )
                     break
                 if key in chain:
-                    self._errors([LoadError(unit.location_file,
-                                            f"include cycle: {' -> '.join(chain + (key,))}",
-                                            "include-cycle", d.location.line,
-                                            d.location.column)])
+                    self._errors(
+                        [
+                            LoadError(
+                                unit.location_file,
+                                f"include cycle: {' -> '.join(chain + (key,))}",
+                                "include-cycle",
+                                d.location.line,
+                                d.location.column,
+                            )
+                        ]
+                    )
                     continue
                 inc = self.units.get(key) or self._unit_for_disk(key)
                 if inc is None:
@@ -305,8 +376,9 @@ class _Loader:
                 if inc.location_file not in files:
                     files.append(inc.location_file)
                 self.visited.add(key)
-                out.extend(self.splice(inc, inc.parsed.directives, parent, chain + (key,),
-                                       conf_dir, files))
+                out.extend(
+                    self.splice(inc, inc.parsed.directives, parent, chain + (key,), conf_dir, files)
+                )
         return out
 
     def build(self) -> list[NginxConfig]:
@@ -325,8 +397,9 @@ class _Loader:
             configs.append(self._build_one(key))
         # Sources never reached from a root (include cycles only): roots of their own.
         while True:
-            rest = [k for k in self.source_keys
-                    if k not in self.dump_members and k not in self.visited]
+            rest = [
+                k for k in self.source_keys if k not in self.dump_members and k not in self.visited
+            ]
             if not rest:
                 break
             configs.append(self._build_one(rest[0]))
@@ -340,11 +413,13 @@ class _Loader:
         conf_dir = self.conf_dir_for(key) if unit.dump is None else ""
         root.block = self.splice(unit, unit.parsed.directives, root, (key,), conf_dir, files)
         top = {d.name for d in root.block}
-        is_snippet = unit.dump is None and "http" not in top and bool(
-            top & {"server", "upstream", "location", "map"})
+        is_snippet = (
+            unit.dump is None
+            and "http" not in top
+            and bool(top & {"server", "upstream", "location", "map"})
+        )
         template = any(self._is_template(f) for f in files)
-        cfg = NginxConfig(unit.location_file, root, files, is_snippet=is_snippet,
-                          template=template)
+        cfg = NginxConfig(unit.location_file, root, files, is_snippet=is_snippet, template=template)
         build_routes(cfg)
         return cfg
 
@@ -370,7 +445,7 @@ def _split_hostport(hostport: str) -> tuple[str | None, int | None, str | None]:
         close = hostport.find("]")
         if close != -1:
             host = hostport[1:close]
-            rest = hostport[close + 1:]
+            rest = hostport[close + 1 :]
             port_text = rest[1:] if rest.startswith(":") else None
             return host, int(port_text) if port_text and port_text.isdigit() else None, port_text
     if hostport.count(":") == 1:
@@ -398,8 +473,11 @@ def parse_upstream(d: Directive) -> Upstream:
             servers.append(UpstreamServer(address, None, None, address[5:], params, s.location))
             continue
         host, port, _ = _split_hostport(address)
-        servers.append(UpstreamServer(address, host, port if port is not None else 80, None,
-                                      params, s.location))
+        servers.append(
+            UpstreamServer(
+                address, host, port if port is not None else 80, None, params, s.location
+            )
+        )
     return Upstream(d.args[0] if d.args else "", servers, d)
 
 
@@ -431,8 +509,9 @@ def parse_pass(cfg: NginxConfig, d: Directive) -> ProxyRoute:
         uri_var = URI_VAR_RE.search(rest, 1)
         if uri_var is not None and (slash == -1 or uri_var.start() < slash):
             slash = uri_var.start()  # `http://$host$request_uri`: the URI is the variable
-        elif dollar > 0 and (slash == -1 or dollar < slash) and PORT_SUFFIX_RE.search(
-                rest[:dollar]):
+        elif (
+            dollar > 0 and (slash == -1 or dollar < slash) and PORT_SUFFIX_RE.search(rest[:dollar])
+        ):
             slash = dollar  # `http://api:8000$uri_prefix`
         hostport, uri = (rest, None) if slash == -1 else (rest[:slash], rest[slash:])
     targets: list[ProxyTarget] = []

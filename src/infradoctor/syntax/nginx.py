@@ -20,8 +20,10 @@ from infradoctor.model.source import LoadError, Location, SourceFile
 # (those start a string / comment) but may contain them, as in nginx. `}` ends a word
 # (nginx would keep it, but `x}` is never meant as a word and this keeps
 # `{ return 404}` sane). Possessive quantifiers: no backtracking on hostile input.
-_WORD = (r"(?![\"'#])(?:[^\s;{}\\$]++|\$\{[^}\s]*\}|\{\{[^\n]{0,300}?\}\}"
-         r"|\{%[^\n]{0,300}?%\}|\\.|\$)++")
+_WORD = (
+    r"(?![\"'#])(?:[^\s;{}\\$]++|\$\{[^}\s]*\}|\{\{[^\n]{0,300}?\}\}"
+    r"|\{%[^\n]{0,300}?%\}|\\.|\$)++"
+)
 
 # No whitespace token: finditer() skips it (the `bad` branch never matches whitespace).
 TOKEN_RE = re.compile(
@@ -116,8 +118,9 @@ def _lua_block_end(text: str, pos: int, end: int) -> int:
     return -1
 
 
-def parse_nginx(src: SourceFile, start: int = 0, end: int | None = None,
-                path: str | None = None) -> ParsedFile:
+def parse_nginx(
+    src: SourceFile, start: int = 0, end: int | None = None, path: str | None = None
+) -> ParsedFile:
     """Parse src.text[start:end] (a whole file, or one file of an `nginx -T` dump).
     Locations name `path` (default src.path) and offsets index into src.text."""
     text = src.text
@@ -128,8 +131,9 @@ def parse_nginx(src: SourceFile, start: int = 0, end: int | None = None,
     # Jinja/gomplate/Liquid control flow (`{% if %}`, `{{ end }}`) can make the text
     # unbalanced until rendered: those errors are a limit of static checking, not a bug.
     error_kind = "template" if TEMPLATE_LOGIC_RE.search(text, start, end) else "parse-error"
-    error_note = " (template markup; checked as far as it parses)" if error_kind == "template" \
-        else ""
+    error_note = (
+        " (template markup; checked as far as it parses)" if error_kind == "template" else ""
+    )
     # Locations are built in increasing offset order, so a cursor that counts newlines
     # as it moves is cheaper than a bisect per position.
     cur_off, cur_line, cur_line_start = start, 1, 0
@@ -181,7 +185,7 @@ def parse_nginx(src: SourceFile, start: int = 0, end: int | None = None,
                     # `{{ end }}` or `${HTTPS_CONFIG}` alone on its line stands for template
                     # markup / whole directives: skip it like a comment.
                     nl = text.find("\n", pos, end)
-                    tail = text[pos: end if nl == -1 else nl].strip()
+                    tail = text[pos : end if nl == -1 else nl].strip()
                     if not tail or tail.startswith("#"):
                         continue
                 if not words:
@@ -198,8 +202,12 @@ def parse_nginx(src: SourceFile, start: int = 0, end: int | None = None,
             if kind == "comment" or kind == "tplstmt":
                 if kind == "comment":
                     body = m.group()[1:]
-                    if (last_done is not None and not words and last_done.comment is None
-                            and "\n" not in text[last_done_end:tok_start]):
+                    if (
+                        last_done is not None
+                        and not words
+                        and last_done.comment is None
+                        and "\n" not in text[last_done_end:tok_start]
+                    ):
                         last_done.comment = body.strip()
                     else:
                         result.comments.append(Comment(body, loc(tok_start, pos)))
@@ -219,8 +227,9 @@ def parse_nginx(src: SourceFile, start: int = 0, end: int | None = None,
                 if not words:
                     error(tok_start, 'unexpected "{" (block without a directive name)')
                     words, first_start = ["{"], tok_start
-                d = Directive(words[0], words[1:], loc(first_start, pos), block=[],
-                              block_open=tok_start)
+                d = Directive(
+                    words[0], words[1:], loc(first_start, pos), block=[], block_open=tok_start
+                )
                 if d.name == "if":
                     _strip_if_parens(d)
                 stack[-1].children.append(d)
@@ -242,8 +251,11 @@ def parse_nginx(src: SourceFile, start: int = 0, end: int | None = None,
                 last_done, last_done_end = d, pos
                 stack.append(_Frame(d, d.block))  # type: ignore[arg-type]
                 if len(stack) > MAX_DEPTH:
-                    error(tok_start, f"blocks nested deeper than {MAX_DEPTH} levels; "
-                          "the rest of the file is skipped")
+                    error(
+                        tok_start,
+                        f"blocks nested deeper than {MAX_DEPTH} levels; "
+                        "the rest of the file is skipped",
+                    )
                     scan_from = None
                     break
                 continue
@@ -280,8 +292,10 @@ def parse_nginx(src: SourceFile, start: int = 0, end: int | None = None,
         blk = frame.directive
         assert blk is not None
         line = blk.location.line
-        error(blk.location.offset or 0,
-              f'unbalanced braces: "{blk.name}" block opened at line {line} is not closed')
+        error(
+            blk.location.offset or 0,
+            f'unbalanced braces: "{blk.name}" block opened at line {line} is not closed',
+        )
         blk.location = loc(blk.location.offset or 0, end)
     _link_parents(result.directives, None)
     return result
@@ -325,8 +339,9 @@ def is_nginx_t_dump(text: str) -> bool:
 
 def clone(d: Directive, parent: Directive | None) -> Directive:
     """A deep copy (a file included twice needs its own parent links each time)."""
-    c = Directive(d.name, list(d.args), d.location, None, parent, d.block_open,
-                  d.block_close, d.comment)
+    c = Directive(
+        d.name, list(d.args), d.location, None, parent, d.block_open, d.block_close, d.comment
+    )
     if d.block is not None:
         c.block = [clone(x, c) for x in d.block]
     return c
@@ -340,5 +355,12 @@ def directive_source(src: SourceFile, d: Directive) -> str:
     return src.text[loc.offset : loc.end_offset]
 
 
-__all__ = ["Comment", "ParsedFile", "clone", "directive_source", "is_nginx_t_dump",
-           "parse_nginx", "split_nginx_t"]
+__all__ = [
+    "Comment",
+    "ParsedFile",
+    "clone",
+    "directive_source",
+    "is_nginx_t_dump",
+    "parse_nginx",
+    "split_nginx_t",
+]

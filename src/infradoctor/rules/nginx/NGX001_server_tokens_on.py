@@ -37,41 +37,49 @@ class ServerTokensOn(Rule):
     references = ("https://nginx.org/en/docs/http/ngx_http_core_module.html#server_tokens",)
     examples = (
         Example(
-            bad={"nginx.conf": (
-                "events {}\n"
-                "http {\n"
-                "    server {\n"
-                "        listen 80;\n"
-                "        location / { root /usr/share/nginx/html; }\n"
-                "    }\n"
-                "}\n"
-            )},
-            good={"nginx.conf": (
-                "events {}\n"
-                "http {\n"
-                "    server_tokens off;\n"
-                "    server {\n"
-                "        listen 80;\n"
-                "        location / { root /usr/share/nginx/html; }\n"
-                "    }\n"
-                "}\n"
-            )},
+            bad={
+                "nginx.conf": (
+                    "events {}\n"
+                    "http {\n"
+                    "    server {\n"
+                    "        listen 80;\n"
+                    "        location / { root /usr/share/nginx/html; }\n"
+                    "    }\n"
+                    "}\n"
+                )
+            },
+            good={
+                "nginx.conf": (
+                    "events {}\n"
+                    "http {\n"
+                    "    server_tokens off;\n"
+                    "    server {\n"
+                    "        listen 80;\n"
+                    "        location / { root /usr/share/nginx/html; }\n"
+                    "    }\n"
+                    "}\n"
+                )
+            },
         ),
         Example(
-            bad={"nginx/conf.d/app.conf": (
-                "server {\n"
-                "    listen 80;\n"
-                "    server_tokens on;\n"
-                "    location / { root /srv/www; }\n"
-                "}\n"
-            )},
-            good={"nginx/conf.d/app.conf": (
-                "server {\n"
-                "    listen 80;\n"
-                "    server_tokens off;\n"
-                "    location / { root /srv/www; }\n"
-                "}\n"
-            )},
+            bad={
+                "nginx/conf.d/app.conf": (
+                    "server {\n"
+                    "    listen 80;\n"
+                    "    server_tokens on;\n"
+                    "    location / { root /srv/www; }\n"
+                    "}\n"
+                )
+            },
+            good={
+                "nginx/conf.d/app.conf": (
+                    "server {\n"
+                    "    listen 80;\n"
+                    "    server_tokens off;\n"
+                    "    location / { root /srv/www; }\n"
+                    "}\n"
+                )
+            },
             description="An explicit `server_tokens on` in a conf.d server.",
         ),
     )
@@ -91,13 +99,21 @@ class ServerTokensOn(Rule):
                     f"`server_tokens {' '.join(d.args)}` in {describe(d.parent)}: responses "
                     "and error pages reveal the nginx version",
                     subject="server_tokens",
-                    data=block_data(cfg, d.parent, directive_file=d.file,
-                                    replace=[d.location.offset, d.location.end_offset]),
+                    data=block_data(
+                        cfg,
+                        d.parent,
+                        directive_file=d.file,
+                        replace=[d.location.offset, d.location.end_offset],
+                    ),
                 )
         servers = [s for s in cfg.servers if s.children("listen") or s.children("server_name")]
-        exposed = [s for s in servers
-                   if _tokens_on(cfg.effective_value(s, "server_tokens"))
-                   and not uncertain_chain(cfg, s) and id(s) not in reported]
+        exposed = [
+            s
+            for s in servers
+            if _tokens_on(cfg.effective_value(s, "server_tokens"))
+            and not uncertain_chain(cfg, s)
+            and id(s) not in reported
+        ]
         http = cfg.http
         if http is not None:
             if cfg.effective_value(http, "server_tokens") is not None or id(http) in reported:
@@ -108,7 +124,8 @@ class ServerTokensOn(Rule):
                 http.location,
                 "the http block does not set `server_tokens off`: every response and error "
                 "page advertises the nginx version",
-                subject="http", data=block_data(cfg, http, insert="server_tokens off;"),
+                subject="http",
+                data=block_data(cfg, http, insert="server_tokens off;"),
             )
             return
         if cfg.is_snippet and exposed:
@@ -121,7 +138,10 @@ class ServerTokensOn(Rule):
                 f"{describe(first)} does not set `server_tokens off`{more} and this conf.d "
                 "file's http level is nginx's default: responses advertise the nginx version",
                 subject=describe(first),
-                data=block_data(cfg, first, insert="server_tokens off;",
-                                blocks=[{"block_file": s.file, "block_close": s.block_close}
-                                        for s in exposed]),
+                data=block_data(
+                    cfg,
+                    first,
+                    insert="server_tokens off;",
+                    blocks=[{"block_file": s.file, "block_close": s.block_close} for s in exposed],
+                ),
             )

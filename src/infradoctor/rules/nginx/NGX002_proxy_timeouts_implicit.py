@@ -56,47 +56,55 @@ class ProxyTimeoutsImplicit(Rule):
     )
     examples = (
         Example(
-            bad={"nginx/conf.d/app.conf": (
-                "server {\n"
-                "    listen 80;\n"
-                "    location / {\n"
-                "        proxy_pass http://api:8000;\n"
-                "    }\n"
-                "}\n"
-            )},
-            good={"nginx/conf.d/app.conf": (
-                "server {\n"
-                "    listen 80;\n"
-                "    proxy_connect_timeout 5s;\n"
-                "    proxy_read_timeout 60s;\n"
-                "    location / {\n"
-                "        proxy_pass http://api:8000;\n"
-                "    }\n"
-                "}\n"
-            )},
+            bad={
+                "nginx/conf.d/app.conf": (
+                    "server {\n"
+                    "    listen 80;\n"
+                    "    location / {\n"
+                    "        proxy_pass http://api:8000;\n"
+                    "    }\n"
+                    "}\n"
+                )
+            },
+            good={
+                "nginx/conf.d/app.conf": (
+                    "server {\n"
+                    "    listen 80;\n"
+                    "    proxy_connect_timeout 5s;\n"
+                    "    proxy_read_timeout 60s;\n"
+                    "    location / {\n"
+                    "        proxy_pass http://api:8000;\n"
+                    "    }\n"
+                    "}\n"
+                )
+            },
         ),
         Example(
-            bad={"nginx.conf": (
-                "events {}\n"
-                "http {\n"
-                "    proxy_read_timeout 120s;\n"
-                "    server {\n"
-                "        listen 80;\n"
-                "        location /api/ { proxy_pass http://api:8000; }\n"
-                "    }\n"
-                "}\n"
-            )},
-            good={"nginx.conf": (
-                "events {}\n"
-                "http {\n"
-                "    proxy_connect_timeout 3s;\n"
-                "    proxy_read_timeout 120s;\n"
-                "    server {\n"
-                "        listen 80;\n"
-                "        location /api/ { proxy_pass http://api:8000; }\n"
-                "    }\n"
-                "}\n"
-            )},
+            bad={
+                "nginx.conf": (
+                    "events {}\n"
+                    "http {\n"
+                    "    proxy_read_timeout 120s;\n"
+                    "    server {\n"
+                    "        listen 80;\n"
+                    "        location /api/ { proxy_pass http://api:8000; }\n"
+                    "    }\n"
+                    "}\n"
+                )
+            },
+            good={
+                "nginx.conf": (
+                    "events {}\n"
+                    "http {\n"
+                    "    proxy_connect_timeout 3s;\n"
+                    "    proxy_read_timeout 120s;\n"
+                    "    server {\n"
+                    "        listen 80;\n"
+                    "        location /api/ { proxy_pass http://api:8000; }\n"
+                    "    }\n"
+                    "}\n"
+                )
+            },
             description="Timeouts set at the http level are inherited by every location.",
         ),
     )
@@ -120,8 +128,12 @@ class ProxyTimeoutsImplicit(Rule):
                 entry[2].update(missing)
             for block, routes, missing in groups.values():
                 first = routes[0]
-                ordered = [n for k in ("proxy", "grpc", "fastcgi", "uwsgi") for n in TIMEOUTS[k]
-                           if n in missing]
+                ordered = [
+                    n
+                    for k in ("proxy", "grpc", "fastcgi", "uwsgi")
+                    for n in TIMEOUTS[k]
+                    if n in missing
+                ]
                 paths = sorted({r.path or "/" for r in routes})
                 defaults = " and ".join(f"{n} 60s" for n in ordered)
                 yield self.finding(

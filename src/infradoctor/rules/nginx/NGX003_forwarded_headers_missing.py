@@ -21,10 +21,10 @@ from infradoctor.rules.nginx._common import (
 REQUIRED = ("Host", "X-Forwarded-For", "X-Forwarded-Proto")
 CONSEQUENCE = {
     "Host": "the app sees the upstream name instead of the public host (wrong absolute "
-            "URLs and redirects)",
+    "URLs and redirects)",
     "X-Forwarded-For": "every client IP looks like nginx's (logs, rate limits, geo)",
     "X-Forwarded-Proto": "the app cannot tell HTTPS from HTTP (redirect loops, insecure "
-                         "cookies, broken OAuth callbacks)",
+    "cookies, broken OAuth callbacks)",
 }
 SUGGESTED = {
     "Host": "proxy_set_header Host $host;",
@@ -36,9 +36,14 @@ SUGGESTED = {
 def _external(route: ProxyRoute) -> bool:
     """A public host (api.example.com): its own Host header must stay $proxy_host."""
     hosts = [t.host for t in route.targets]
-    return bool(hosts) and all(h and "." in h and not is_ip(h) and "$" not in h
-                               and not h.endswith((".local", ".internal", ".svc"))
-                               for h in hosts)
+    return bool(hosts) and all(
+        h
+        and "." in h
+        and not is_ip(h)
+        and "$" not in h
+        and not h.endswith((".local", ".internal", ".svc"))
+        for h in hosts
+    )
 
 
 def _all_levels(cfg: NginxConfig, block: Directive) -> set[str]:
@@ -87,45 +92,53 @@ class ForwardedHeadersMissing(Rule):
     )
     examples = (
         Example(
-            bad={"nginx/conf.d/app.conf": (
-                "server {\n"
-                "    listen 80;\n"
-                "    location / {\n"
-                "        proxy_pass http://web:8000;\n"
-                "    }\n"
-                "}\n"
-            )},
-            good={"nginx/conf.d/app.conf": (
-                "server {\n"
-                "    listen 80;\n"
-                "    proxy_set_header Host $host;\n"
-                "    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
-                "    proxy_set_header X-Forwarded-Proto $scheme;\n"
-                "    location / {\n"
-                "        proxy_pass http://web:8000;\n"
-                "    }\n"
-                "}\n"
-            )},
+            bad={
+                "nginx/conf.d/app.conf": (
+                    "server {\n"
+                    "    listen 80;\n"
+                    "    location / {\n"
+                    "        proxy_pass http://web:8000;\n"
+                    "    }\n"
+                    "}\n"
+                )
+            },
+            good={
+                "nginx/conf.d/app.conf": (
+                    "server {\n"
+                    "    listen 80;\n"
+                    "    proxy_set_header Host $host;\n"
+                    "    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
+                    "    proxy_set_header X-Forwarded-Proto $scheme;\n"
+                    "    location / {\n"
+                    "        proxy_pass http://web:8000;\n"
+                    "    }\n"
+                    "}\n"
+                )
+            },
         ),
         Example(
-            bad={"nginx/conf.d/app.conf": (
-                "server {\n"
-                "    listen 80;\n"
-                "    location / {\n"
-                "        proxy_set_header Host $host;\n"
-                "        proxy_pass http://web:8000;\n"
-                "    }\n"
-                "}\n"
-            )},
-            good={"nginx/conf.d/app.conf": (
-                "server {\n"
-                "    listen 80;\n"
-                "    location / {\n"
-                "        include proxy_params;\n"
-                "        proxy_pass http://web:8000;\n"
-                "    }\n"
-                "}\n"
-            )},
+            bad={
+                "nginx/conf.d/app.conf": (
+                    "server {\n"
+                    "    listen 80;\n"
+                    "    location / {\n"
+                    "        proxy_set_header Host $host;\n"
+                    "        proxy_pass http://web:8000;\n"
+                    "    }\n"
+                    "}\n"
+                )
+            },
+            good={
+                "nginx/conf.d/app.conf": (
+                    "server {\n"
+                    "    listen 80;\n"
+                    "    location / {\n"
+                    "        include proxy_params;\n"
+                    "        proxy_pass http://web:8000;\n"
+                    "    }\n"
+                    "}\n"
+                )
+            },
             description="Debian's `proxy_params` sets all of them.",
         ),
     )
@@ -156,11 +169,14 @@ class ForwardedHeadersMissing(Rule):
                 effects = "; ".join(CONSEQUENCE[h] for h in missing)
                 yield self.finding(
                     first.directive.location,
-                    f"{proxies_phrase(block, routes)} without "
-                    f"{', '.join(missing)}: {effects}",
+                    f"{proxies_phrase(block, routes)} without {', '.join(missing)}: {effects}",
                     subject=describe(block),
                     related=[r.directive.location for r in routes[1:]],
-                    data=block_data(cfg, block, missing=missing,
-                                    paths=sorted({r.path or "/" for r in routes}),
-                                    insert=[SUGGESTED[h] for h in missing]),
+                    data=block_data(
+                        cfg,
+                        block,
+                        missing=missing,
+                        paths=sorted({r.path or "/" for r in routes}),
+                        insert=[SUGGESTED[h] for h in missing],
+                    ),
                 )

@@ -35,24 +35,28 @@ class TlsOutdatedProtocols(Rule):
     )
     examples = (
         Example(
-            bad={"nginx/conf.d/app.conf": (
-                "server {\n"
-                "    listen 443 ssl;\n"
-                "    ssl_certificate /etc/ssl/app.crt;\n"
-                "    ssl_certificate_key /etc/ssl/app.key;\n"
-                "    ssl_protocols TLSv1 TLSv1.1 TLSv1.2;\n"
-                "    location / { root /srv/www; }\n"
-                "}\n"
-            )},
-            good={"nginx/conf.d/app.conf": (
-                "server {\n"
-                "    listen 443 ssl;\n"
-                "    ssl_certificate /etc/ssl/app.crt;\n"
-                "    ssl_certificate_key /etc/ssl/app.key;\n"
-                "    ssl_protocols TLSv1.2 TLSv1.3;\n"
-                "    location / { root /srv/www; }\n"
-                "}\n"
-            )},
+            bad={
+                "nginx/conf.d/app.conf": (
+                    "server {\n"
+                    "    listen 443 ssl;\n"
+                    "    ssl_certificate /etc/ssl/app.crt;\n"
+                    "    ssl_certificate_key /etc/ssl/app.key;\n"
+                    "    ssl_protocols TLSv1 TLSv1.1 TLSv1.2;\n"
+                    "    location / { root /srv/www; }\n"
+                    "}\n"
+                )
+            },
+            good={
+                "nginx/conf.d/app.conf": (
+                    "server {\n"
+                    "    listen 443 ssl;\n"
+                    "    ssl_certificate /etc/ssl/app.crt;\n"
+                    "    ssl_certificate_key /etc/ssl/app.key;\n"
+                    "    ssl_protocols TLSv1.2 TLSv1.3;\n"
+                    "    location / { root /srv/www; }\n"
+                    "}\n"
+                )
+            },
         ),
     )
 
@@ -68,7 +72,12 @@ class TlsOutdatedProtocols(Rule):
                     "deprecated protocols open the door to downgrade attacks and fail "
                     "compliance scans (use TLSv1.2 TLSv1.3)",
                     subject=describe(d.parent),
-                    data=block_data(cfg, d.parent, protocols=list(d.args), outdated=old,
-                                    directive_file=d.file,
-                                    replace=[d.location.offset, d.location.end_offset]),
+                    data=block_data(
+                        cfg,
+                        d.parent,
+                        protocols=list(d.args),
+                        outdated=old,
+                        directive_file=d.file,
+                        replace=[d.location.offset, d.location.end_offset],
+                    ),
                 )

@@ -12,9 +12,14 @@ from infradoctor.rules.nginx._common import block_data, route_label, uncertain_c
 
 UPLOAD_PATH_RE = re.compile(
     r"upload|attach|import|avatar|\bfiles?\b|media|blob|storage|bucket|backup|\btus\b|"
-    r"multipart", re.IGNORECASE)
-UPLOAD_HOST_RE = re.compile(r"minio|upload|storage|\bs3\b|seaweed|filebrowser|nextcloud|"
-                            r"\bfiles?\b", re.IGNORECASE)
+    r"multipart",
+    re.IGNORECASE,
+)
+UPLOAD_HOST_RE = re.compile(
+    r"minio|upload|storage|\bs3\b|seaweed|filebrowser|nextcloud|"
+    r"\bfiles?\b",
+    re.IGNORECASE,
+)
 
 
 class UploadRouteDefaultBodySize(Rule):
@@ -39,31 +44,33 @@ class UploadRouteDefaultBodySize(Rule):
         "    proxy_pass http://api;\n}\n```\n\nUse `0` only for trusted internal routes "
         "(it disables the check)."
     )
-    references = (
-        "https://nginx.org/en/docs/http/ngx_http_core_module.html#client_max_body_size",
-    )
+    references = ("https://nginx.org/en/docs/http/ngx_http_core_module.html#client_max_body_size",)
     examples = (
         Example(
-            bad={"nginx/conf.d/app.conf": (
-                "server {\n"
-                "    listen 80;\n"
-                "    location /api/upload/ {\n"
-                "        proxy_pass http://api:8000;\n"
-                "    }\n"
-                "}\n"
-            )},
-            good={"nginx/conf.d/app.conf": (
-                "server {\n"
-                "    listen 80;\n"
-                "    location /api/upload/ {\n"
-                "        client_max_body_size 50m;\n"
-                "        proxy_pass http://api:8000;\n"
-                "    }\n"
-                "    location /api/ {\n"
-                "        proxy_pass http://api:8000;\n"
-                "    }\n"
-                "}\n"
-            )},
+            bad={
+                "nginx/conf.d/app.conf": (
+                    "server {\n"
+                    "    listen 80;\n"
+                    "    location /api/upload/ {\n"
+                    "        proxy_pass http://api:8000;\n"
+                    "    }\n"
+                    "}\n"
+                )
+            },
+            good={
+                "nginx/conf.d/app.conf": (
+                    "server {\n"
+                    "    listen 80;\n"
+                    "    location /api/upload/ {\n"
+                    "        client_max_body_size 50m;\n"
+                    "        proxy_pass http://api:8000;\n"
+                    "    }\n"
+                    "    location /api/ {\n"
+                    "        proxy_pass http://api:8000;\n"
+                    "    }\n"
+                    "}\n"
+                )
+            },
         ),
     )
 
@@ -76,8 +83,13 @@ class UploadRouteDefaultBodySize(Rule):
                 if block is None or id(block) in seen:
                     continue
                 path = route.path or ""
-                hosts = " ".join(filter(None, [route.upstream.name if route.upstream else None]
-                                        + [t.host for t in route.targets]))
+                hosts = " ".join(
+                    filter(
+                        None,
+                        [route.upstream.name if route.upstream else None]
+                        + [t.host for t in route.targets],
+                    )
+                )
                 if not (UPLOAD_PATH_RE.search(path) or UPLOAD_HOST_RE.search(hosts)):
                     continue
                 if cfg.effective_value(route.context, "client_max_body_size") is not None:

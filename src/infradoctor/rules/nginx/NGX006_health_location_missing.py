@@ -33,43 +33,50 @@ class HealthLocationMissing(Rule):
     )
     how_to_fix = (
         "Add a location nginx answers itself:\n\n```nginx\nlocation = /healthz {\n"
-        "    access_log off;\n    default_type text/plain;\n    return 200 \"ok\\n\";\n}\n```\n\n"
+        '    access_log off;\n    default_type text/plain;\n    return 200 "ok\\n";\n}\n```\n\n'
         "and point the compose `healthcheck` / load balancer at it."
     )
     references = ("https://nginx.org/en/docs/http/ngx_http_rewrite_module.html#return",)
     examples = (
         Example(
-            bad={"nginx/conf.d/app.conf": (
-                "server {\n"
-                "    listen 80;\n"
-                "    location / {\n"
-                "        proxy_pass http://web:8000;\n"
-                "    }\n"
-                "}\n"
-            )},
-            good={"nginx/conf.d/app.conf": (
-                "server {\n"
-                "    listen 80;\n"
-                "    location = /healthz {\n"
-                "        access_log off;\n"
-                "        return 200 \"ok\\n\";\n"
-                "    }\n"
-                "    location / {\n"
-                "        proxy_pass http://web:8000;\n"
-                "    }\n"
-                "}\n"
-                "server {\n"
-                "    listen 8080;\n"
-                "    location / { proxy_pass http://admin:9000; }\n"
-                "}\n"
-            )},
+            bad={
+                "nginx/conf.d/app.conf": (
+                    "server {\n"
+                    "    listen 80;\n"
+                    "    location / {\n"
+                    "        proxy_pass http://web:8000;\n"
+                    "    }\n"
+                    "}\n"
+                )
+            },
+            good={
+                "nginx/conf.d/app.conf": (
+                    "server {\n"
+                    "    listen 80;\n"
+                    "    location = /healthz {\n"
+                    "        access_log off;\n"
+                    '        return 200 "ok\\n";\n'
+                    "    }\n"
+                    "    location / {\n"
+                    "        proxy_pass http://web:8000;\n"
+                    "    }\n"
+                    "}\n"
+                    "server {\n"
+                    "    listen 8080;\n"
+                    "    location / { proxy_pass http://admin:9000; }\n"
+                    "}\n"
+                )
+            },
         ),
     )
 
     def check(self, stack: Stack) -> Iterator[Finding]:
         for cfg in stack.nginx:
-            proxying = [s for s in cfg.servers
-                        if any(r.server is s and r.kind in PROXY_KINDS for r in cfg.routes)]
+            proxying = [
+                s
+                for s in cfg.servers
+                if any(r.server is s and r.kind in PROXY_KINDS for r in cfg.routes)
+            ]
             if not proxying:
                 continue
             locations = [d for d in cfg.walk() if d.name == "location"]
@@ -86,6 +93,9 @@ class HealthLocationMissing(Rule):
                 f"has a health location{more}: monitors must go through the backend, so a "
                 "slow app makes nginx look down and nginx itself is never checked",
                 subject=describe(server),
-                data=block_data(cfg, server, insert='location = /healthz { access_log off; '
-                                'return 200 "ok\\n"; }'),
+                data=block_data(
+                    cfg,
+                    server,
+                    insert='location = /healthz { access_log off; return 200 "ok\\n"; }',
+                ),
             )

@@ -52,41 +52,43 @@ class ProxyHeaderInheritanceLost(Rule):
         "included at every level that sets its own:\n\n"
         "```nginx\nlocation /ws/ {\n    include snippets/proxy-headers.conf;  # Host, X-Forwarded-*\n"
         "    proxy_set_header Upgrade $http_upgrade;\n"
-        "    proxy_set_header Connection \"upgrade\";\n    proxy_pass http://realtime;\n}\n```"
+        '    proxy_set_header Connection "upgrade";\n    proxy_pass http://realtime;\n}\n```'
     )
-    references = (
-        "https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_set_header",
-    )
+    references = ("https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_set_header",)
     examples = (
         Example(
-            bad={"nginx/conf.d/app.conf": (
-                "server {\n"
-                "    listen 80;\n"
-                "    proxy_set_header Host $host;\n"
-                "    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
-                "    location /ws/ {\n"
-                "        proxy_http_version 1.1;\n"
-                "        proxy_set_header Upgrade $http_upgrade;\n"
-                "        proxy_set_header Connection \"upgrade\";\n"
-                "        proxy_pass http://realtime:3000;\n"
-                "    }\n"
-                "}\n"
-            )},
-            good={"nginx/conf.d/app.conf": (
-                "server {\n"
-                "    listen 80;\n"
-                "    proxy_set_header Host $host;\n"
-                "    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
-                "    location /ws/ {\n"
-                "        proxy_http_version 1.1;\n"
-                "        proxy_set_header Host $host;\n"
-                "        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
-                "        proxy_set_header Upgrade $http_upgrade;\n"
-                "        proxy_set_header Connection \"upgrade\";\n"
-                "        proxy_pass http://realtime:3000;\n"
-                "    }\n"
-                "}\n"
-            )},
+            bad={
+                "nginx/conf.d/app.conf": (
+                    "server {\n"
+                    "    listen 80;\n"
+                    "    proxy_set_header Host $host;\n"
+                    "    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
+                    "    location /ws/ {\n"
+                    "        proxy_http_version 1.1;\n"
+                    "        proxy_set_header Upgrade $http_upgrade;\n"
+                    '        proxy_set_header Connection "upgrade";\n'
+                    "        proxy_pass http://realtime:3000;\n"
+                    "    }\n"
+                    "}\n"
+                )
+            },
+            good={
+                "nginx/conf.d/app.conf": (
+                    "server {\n"
+                    "    listen 80;\n"
+                    "    proxy_set_header Host $host;\n"
+                    "    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
+                    "    location /ws/ {\n"
+                    "        proxy_http_version 1.1;\n"
+                    "        proxy_set_header Host $host;\n"
+                    "        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
+                    "        proxy_set_header Upgrade $http_upgrade;\n"
+                    '        proxy_set_header Connection "upgrade";\n'
+                    "        proxy_pass http://realtime:3000;\n"
+                    "    }\n"
+                    "}\n"
+                )
+            },
         ),
     )
 
@@ -111,8 +113,9 @@ class ProxyHeaderInheritanceLost(Rule):
                 lost = [h for k, h in inherited.items() if k not in own]
                 if not lost:
                     continue
-                first = (block.children("proxy_set_header") or block.children("include")
-                         or [block])[0]
+                first = (
+                    block.children("proxy_set_header") or block.children("include") or [block]
+                )[0]
                 yield self.finding(
                     first.location,
                     f"{describe(block)} sets its own proxy_set_header "
@@ -122,6 +125,7 @@ class ProxyHeaderInheritanceLost(Rule):
                     f"{route_label(routes[0])}",
                     subject=describe(block),
                     related=[outer.location],
-                    data=block_data(cfg, block, lost=lost, outer_file=outer.file,
-                                    outer_line=outer.location.line),
+                    data=block_data(
+                        cfg, block, lost=lost, outer_file=outer.file, outer_line=outer.location.line
+                    ),
                 )

@@ -14,8 +14,10 @@ from infradoctor.rules.nginx._common import block_data, is_ip, map_values, uncer
 ENV_PLACEHOLDER_RE = re.compile(r"\$\{[A-Z_][A-Z0-9_]*\}")
 VAR_RE = re.compile(r"\$\{?([A-Za-z0-9_]+)\}?")
 # Request-derived variables: their value is a hostname from the client, so DNS is needed.
-REQUEST_VARS_RE = re.compile(r"^(host|http_\w+|arg_\w+|server_name|cookie_\w+|uri|"
-                             r"request_uri|1|2|3|4|5|6|7|8|9)$")
+REQUEST_VARS_RE = re.compile(
+    r"^(host|http_\w+|arg_\w+|server_name|cookie_\w+|uri|"
+    r"request_uri|1|2|3|4|5|6|7|8|9)$"
+)
 
 
 def _static_targets(cfg: NginxConfig) -> set[tuple[str, int | None]]:
@@ -73,44 +75,52 @@ class VariableProxyPassWithoutResolver(Rule):
     )
     examples = (
         Example(
-            bad={"nginx/conf.d/app.conf": (
-                "server {\n"
-                "    listen 80;\n"
-                "    location / {\n"
-                "        set $backend api;\n"
-                "        proxy_pass http://$backend:8000;\n"
-                "    }\n"
-                "}\n"
-            )},
-            good={"nginx/conf.d/app.conf": (
-                "server {\n"
-                "    listen 80;\n"
-                "    resolver 127.0.0.11 valid=10s;\n"
-                "    location / {\n"
-                "        set $backend api;\n"
-                "        proxy_pass http://$backend:8000;\n"
-                "    }\n"
-                "}\n"
-            )},
+            bad={
+                "nginx/conf.d/app.conf": (
+                    "server {\n"
+                    "    listen 80;\n"
+                    "    location / {\n"
+                    "        set $backend api;\n"
+                    "        proxy_pass http://$backend:8000;\n"
+                    "    }\n"
+                    "}\n"
+                )
+            },
+            good={
+                "nginx/conf.d/app.conf": (
+                    "server {\n"
+                    "    listen 80;\n"
+                    "    resolver 127.0.0.11 valid=10s;\n"
+                    "    location / {\n"
+                    "        set $backend api;\n"
+                    "        proxy_pass http://$backend:8000;\n"
+                    "    }\n"
+                    "}\n"
+                )
+            },
         ),
         Example(
-            bad={"nginx/conf.d/app.conf": (
-                "server {\n"
-                "    listen 80;\n"
-                "    location /api/ {\n"
-                "        proxy_pass http://backend.internal:8000$request_uri;\n"
-                "    }\n"
-                "}\n"
-            )},
-            good={"nginx/conf.d/app.conf": (
-                "upstream api { server backend.internal:8000; }\n"
-                "server {\n"
-                "    listen 80;\n"
-                "    location /api/ {\n"
-                "        proxy_pass http://api$request_uri;\n"
-                "    }\n"
-                "}\n"
-            )},
+            bad={
+                "nginx/conf.d/app.conf": (
+                    "server {\n"
+                    "    listen 80;\n"
+                    "    location /api/ {\n"
+                    "        proxy_pass http://backend.internal:8000$request_uri;\n"
+                    "    }\n"
+                    "}\n"
+                )
+            },
+            good={
+                "nginx/conf.d/app.conf": (
+                    "upstream api { server backend.internal:8000; }\n"
+                    "server {\n"
+                    "    listen 80;\n"
+                    "    location /api/ {\n"
+                    "        proxy_pass http://api$request_uri;\n"
+                    "    }\n"
+                    "}\n"
+                )
+            },
             description="A variable in the URI part is enough to need a resolver.",
         ),
     )
@@ -130,15 +140,19 @@ class VariableProxyPassWithoutResolver(Rule):
                     route.directive.location,
                     f"`{route.directive.name} {route.raw}` contains variables, so nginx "
                     f"resolves {host} at request time, but no resolver is configured: every "
-                    f"request gets 502 (\"no resolver defined to resolve ...\" in error.log)",
+                    f'request gets 502 ("no resolver defined to resolve ..." in error.log)',
                     subject=route.raw,
-                    data=block_data(cfg, route.server or route.context,
-                                    directive_file=route.directive.file,
-                                    insert="resolver 127.0.0.11 valid=10s;"),
+                    data=block_data(
+                        cfg,
+                        route.server or route.context,
+                        directive_file=route.directive.file,
+                        insert="resolver 127.0.0.11 valid=10s;",
+                    ),
                 )
 
-    def _unresolvable_host(self, cfg: NginxConfig, route: ProxyRoute,
-                           static: set[tuple[str, int | None]]) -> str | None:
+    def _unresolvable_host(
+        self, cfg: NginxConfig, route: ProxyRoute, static: set[tuple[str, int | None]]
+    ) -> str | None:
         """A description of the host nginx must resolve via DNS, or None."""
         raw = ENV_PLACEHOLDER_RE.sub("X", route.raw) if cfg.template else route.raw
         if "$" not in raw or "{{" in raw or not route.targets:
@@ -150,8 +164,9 @@ class VariableProxyPassWithoutResolver(Rule):
         if cfg.template:
             host = ENV_PLACEHOLDER_RE.sub("X", host)
         if "$" not in host:
-            if not _needs_dns(cfg, host if target.port is None else f"{host}:{target.port}",
-                              static):
+            if not _needs_dns(
+                cfg, host if target.port is None else f"{host}:{target.port}", static
+            ):
                 return None
             return f"`{host}`"
         names = VAR_RE.findall(host)
@@ -164,9 +179,13 @@ class VariableProxyPassWithoutResolver(Rule):
         if values is None:
             return None  # set elsewhere (lua, auth_request): unknown
         suffix = f":{target.port}" if target.port is not None else ""
-        needing = [v for v in values
-                   if _needs_dns(cfg, host.replace(f"${{{var}}}", v).replace(f"${var}", v)
-                                 + suffix, static)]
+        needing = [
+            v
+            for v in values
+            if _needs_dns(
+                cfg, host.replace(f"${{{var}}}", v).replace(f"${var}", v) + suffix, static
+            )
+        ]
         if not needing:
             return None
         return f"`${var}` (= {needing[0]})"

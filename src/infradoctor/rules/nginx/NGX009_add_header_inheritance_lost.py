@@ -44,7 +44,7 @@ class AddHeaderInheritanceLost(Rule):
         "Repeat the outer headers in the location (an include file keeps them in one "
         "place), or on nginx 1.29.3+ set `add_header_inherit merge;`:\n\n"
         "```nginx\nlocation /static/ {\n    include snippets/security-headers.conf;\n"
-        "    add_header Cache-Control \"public, max-age=31536000\";\n}\n```"
+        '    add_header Cache-Control "public, max-age=31536000";\n}\n```'
     )
     references = (
         "https://nginx.org/en/docs/http/ngx_http_headers_module.html#add_header",
@@ -52,30 +52,34 @@ class AddHeaderInheritanceLost(Rule):
     )
     examples = (
         Example(
-            bad={"nginx/conf.d/app.conf": (
-                "server {\n"
-                "    listen 80;\n"
-                "    add_header Strict-Transport-Security \"max-age=31536000\" always;\n"
-                "    add_header X-Frame-Options DENY always;\n"
-                "    location /static/ {\n"
-                "        root /srv;\n"
-                "        add_header Cache-Control \"public, max-age=86400\";\n"
-                "    }\n"
-                "}\n"
-            )},
-            good={"nginx/conf.d/app.conf": (
-                "server {\n"
-                "    listen 80;\n"
-                "    add_header Strict-Transport-Security \"max-age=31536000\" always;\n"
-                "    add_header X-Frame-Options DENY always;\n"
-                "    location /static/ {\n"
-                "        root /srv;\n"
-                "        add_header Strict-Transport-Security \"max-age=31536000\" always;\n"
-                "        add_header X-Frame-Options DENY always;\n"
-                "        add_header Cache-Control \"public, max-age=86400\";\n"
-                "    }\n"
-                "}\n"
-            )},
+            bad={
+                "nginx/conf.d/app.conf": (
+                    "server {\n"
+                    "    listen 80;\n"
+                    '    add_header Strict-Transport-Security "max-age=31536000" always;\n'
+                    "    add_header X-Frame-Options DENY always;\n"
+                    "    location /static/ {\n"
+                    "        root /srv;\n"
+                    '        add_header Cache-Control "public, max-age=86400";\n'
+                    "    }\n"
+                    "}\n"
+                )
+            },
+            good={
+                "nginx/conf.d/app.conf": (
+                    "server {\n"
+                    "    listen 80;\n"
+                    '    add_header Strict-Transport-Security "max-age=31536000" always;\n'
+                    "    add_header X-Frame-Options DENY always;\n"
+                    "    location /static/ {\n"
+                    "        root /srv;\n"
+                    '        add_header Strict-Transport-Security "max-age=31536000" always;\n'
+                    "        add_header X-Frame-Options DENY always;\n"
+                    '        add_header Cache-Control "public, max-age=86400";\n'
+                    "    }\n"
+                    "}\n"
+                )
+            },
         ),
     )
 
@@ -92,8 +96,13 @@ class AddHeaderInheritanceLost(Rule):
                 if outer is None or uncertain or opaque_includes(cfg, block):
                     continue
                 own = {d.args[0].lower() for d in own_entries if d.args}
-                lost = list(dict.fromkeys(d.args[0] for d in outer.children("add_header")
-                                          if d.args and d.args[0].lower() not in own))
+                lost = list(
+                    dict.fromkeys(
+                        d.args[0]
+                        for d in outer.children("add_header")
+                        if d.args and d.args[0].lower() not in own
+                    )
+                )
                 if not lost:
                     continue
                 yield self.finding(
@@ -103,6 +112,7 @@ class AddHeaderInheritanceLost(Rule):
                     "its responses (add_header replaces, not extends, inherited headers)",
                     subject=describe(block),
                     related=[outer.location],
-                    data=block_data(cfg, block, lost=lost, outer_file=outer.file,
-                                    outer_line=outer.location.line),
+                    data=block_data(
+                        cfg, block, lost=lost, outer_file=outer.file, outer_line=outer.location.line
+                    ),
                 )

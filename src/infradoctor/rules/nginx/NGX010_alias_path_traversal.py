@@ -21,7 +21,7 @@ class AliasPathTraversal(Rule):
         "`location /static { alias /app/static/; }` a request for `/static../app.py` "
         "matches the location and maps to `/app/static/../app.py`: one directory above the "
         "intended one is readable, which usually holds source code, `.env` files or "
-        "uploaded data. This is the classic \"off-by-slash\" misconfiguration."
+        'uploaded data. This is the classic "off-by-slash" misconfiguration.'
     )
     how_to_fix = (
         "Make the location and the alias agree on the trailing slash:\n\n"
@@ -34,25 +34,29 @@ class AliasPathTraversal(Rule):
     )
     examples = (
         Example(
-            bad={"nginx/conf.d/app.conf": (
-                "server {\n"
-                "    listen 80;\n"
-                "    location /static {\n"
-                "        alias /app/static/;\n"
-                "    }\n"
-                "}\n"
-            )},
-            good={"nginx/conf.d/app.conf": (
-                "server {\n"
-                "    listen 80;\n"
-                "    location /static/ {\n"
-                "        alias /app/static/;\n"
-                "    }\n"
-                "    location = /favicon.ico {\n"
-                "        alias /app/static/favicon.ico;\n"
-                "    }\n"
-                "}\n"
-            )},
+            bad={
+                "nginx/conf.d/app.conf": (
+                    "server {\n"
+                    "    listen 80;\n"
+                    "    location /static {\n"
+                    "        alias /app/static/;\n"
+                    "    }\n"
+                    "}\n"
+                )
+            },
+            good={
+                "nginx/conf.d/app.conf": (
+                    "server {\n"
+                    "    listen 80;\n"
+                    "    location /static/ {\n"
+                    "        alias /app/static/;\n"
+                    "    }\n"
+                    "    location = /favicon.ico {\n"
+                    "        alias /app/static/favicon.ico;\n"
+                    "    }\n"
+                    "}\n"
+                )
+            },
         ),
     )
 

@@ -48,7 +48,7 @@ class UpstreamKeepaliveIneffective(Rule):
         "`keepalive N` in an upstream block only keeps idle connections if the proxied "
         "requests allow it. nginx talks HTTP/1.0 to backends by default and sends "
         "`Connection: close`, so without `proxy_http_version 1.1` and "
-        "`proxy_set_header Connection \"\"` every request still opens and tears down a TCP "
+        '`proxy_set_header Connection ""` every request still opens and tears down a TCP '
         "connection: the keepalive line does nothing, and under load the proxy host runs "
         "out of ephemeral ports (`connect() failed (99: Cannot assign requested address)`) "
         "and fills with TIME_WAIT sockets. The common websocket map "
@@ -58,7 +58,7 @@ class UpstreamKeepaliveIneffective(Rule):
     )
     how_to_fix = (
         "In every location that proxies to the upstream (or once in the server):\n\n"
-        "```nginx\nproxy_http_version 1.1;\nproxy_set_header Connection \"\";\n```\n\n"
+        '```nginx\nproxy_http_version 1.1;\nproxy_set_header Connection "";\n```\n\n'
         "Remember that a location with its own `proxy_set_header` loses the inherited ones "
         "(NGX007); for websockets map `''` to `''` instead of `close`."
     )
@@ -69,32 +69,36 @@ class UpstreamKeepaliveIneffective(Rule):
     )
     examples = (
         Example(
-            bad={"nginx/conf.d/app.conf": (
-                "upstream api {\n"
-                "    server api:8000;\n"
-                "    keepalive 32;\n"
-                "}\n"
-                "server {\n"
-                "    listen 80;\n"
-                "    location / {\n"
-                "        proxy_pass http://api;\n"
-                "    }\n"
-                "}\n"
-            )},
-            good={"nginx/conf.d/app.conf": (
-                "upstream api {\n"
-                "    server api:8000;\n"
-                "    keepalive 32;\n"
-                "}\n"
-                "server {\n"
-                "    listen 80;\n"
-                "    proxy_http_version 1.1;\n"
-                "    proxy_set_header Connection \"\";\n"
-                "    location / {\n"
-                "        proxy_pass http://api;\n"
-                "    }\n"
-                "}\n"
-            )},
+            bad={
+                "nginx/conf.d/app.conf": (
+                    "upstream api {\n"
+                    "    server api:8000;\n"
+                    "    keepalive 32;\n"
+                    "}\n"
+                    "server {\n"
+                    "    listen 80;\n"
+                    "    location / {\n"
+                    "        proxy_pass http://api;\n"
+                    "    }\n"
+                    "}\n"
+                )
+            },
+            good={
+                "nginx/conf.d/app.conf": (
+                    "upstream api {\n"
+                    "    server api:8000;\n"
+                    "    keepalive 32;\n"
+                    "}\n"
+                    "server {\n"
+                    "    listen 80;\n"
+                    "    proxy_http_version 1.1;\n"
+                    '    proxy_set_header Connection "";\n'
+                    "    location / {\n"
+                    "        proxy_pass http://api;\n"
+                    "    }\n"
+                    "}\n"
+                )
+            },
         ),
     )
 
@@ -124,8 +128,11 @@ class UpstreamKeepaliveIneffective(Rule):
                     level, _, uncertain = header_level(cfg, ctx)
                     if level is not None:
                         header_block = level
-                    closes = None if uncertain else _connection_closes(
-                        cfg, header_value(cfg, level, "Connection"))
+                    closes = (
+                        None
+                        if uncertain
+                        else _connection_closes(cfg, header_value(cfg, level, "Connection"))
+                    )
                     if closes:
                         problems.append("sends `Connection: close`")
                         missing.append('proxy_set_header Connection "";')
@@ -138,7 +145,12 @@ class UpstreamKeepaliveIneffective(Rule):
                     "never reused (a new TCP connection per request)",
                     subject=up.name,
                     related=[keepalive.location],
-                    data=block_data(cfg, ctx, upstream=up.name, missing=missing,
-                                    header_block_file=header_block.file,
-                                    header_block_close=header_block.block_close),
+                    data=block_data(
+                        cfg,
+                        ctx,
+                        upstream=up.name,
+                        missing=missing,
+                        header_block_file=header_block.file,
+                        header_block_close=header_block.block_close,
+                    ),
                 )

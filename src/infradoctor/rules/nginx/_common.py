@@ -15,11 +15,22 @@ from infradoctor.model.nginx import Directive, NginxConfig, ProxyRoute
 PROXY_PARAMS_HEADERS = frozenset({"host", "x-real-ip", "x-forwarded-for", "x-forwarded-proto"})
 # System files whose content is known and irrelevant to the rules (or modelled, like
 # proxy_params): an unresolved include of one does not make a level uncertain.
-KNOWN_SYSTEM_INCLUDES = frozenset({
-    "mime.types", "proxy_params", "fastcgi_params", "fastcgi.conf", "uwsgi_params",
-    "scgi_params", "fastcgi-php.conf", "snakeoil.conf", "options-ssl-nginx.conf",
-    "koi-utf", "koi-win", "win-utf",
-})
+KNOWN_SYSTEM_INCLUDES = frozenset(
+    {
+        "mime.types",
+        "proxy_params",
+        "fastcgi_params",
+        "fastcgi.conf",
+        "uwsgi_params",
+        "scgi_params",
+        "fastcgi-php.conf",
+        "snakeoil.conf",
+        "options-ssl-nginx.conf",
+        "koi-utf",
+        "koi-win",
+        "win-utf",
+    }
+)
 IP_RE = re.compile(r"^(\d{1,3}(\.\d{1,3}){3}|\[?[0-9a-fA-F:]*:[0-9a-fA-F:.]*\]?)$")
 
 
@@ -31,13 +42,15 @@ def block_data(cfg: NginxConfig, block: Directive | None, **extra: Any) -> dict[
     """What a fixer needs to insert directives into `block` (the root when None)."""
     data: dict[str, Any] = {"config": cfg.root_file}
     if block is not None and block.name:
-        data.update({
-            "block": block.name,
-            "block_file": block.file,
-            "block_line": block.location.line,
-            "block_open": block.block_open,
-            "block_close": block.block_close,
-        })
+        data.update(
+            {
+                "block": block.name,
+                "block_file": block.file,
+                "block_line": block.location.line,
+                "block_open": block.block_open,
+                "block_close": block.block_close,
+            }
+        )
     data.update(extra)
     return data
 
@@ -78,12 +91,15 @@ def opaque_includes(cfg: NginxConfig, block: Directive) -> list[Directive]:
 
 
 def uses_system_proxy_params(cfg: NginxConfig, block: Directive) -> bool:
-    return any(d.args and posixpath.basename(d.args[0]) == "proxy_params"
-               and not include_resolved(cfg, d) for d in block.children("include"))
+    return any(
+        d.args and posixpath.basename(d.args[0]) == "proxy_params" and not include_resolved(cfg, d)
+        for d in block.children("include")
+    )
 
 
-def header_level(cfg: NginxConfig, block: Directive,
-                 name: str = "proxy_set_header") -> tuple[Directive | None, set[str], bool]:
+def header_level(
+    cfg: NginxConfig, block: Directive, name: str = "proxy_set_header"
+) -> tuple[Directive | None, set[str], bool]:
     """The level whose `name` entries apply in `block` (nginx array inheritance), the
     lower-case header names it sets, and whether the level's content is uncertain
     (an opaque include sits there). For proxy_set_header an unresolved
@@ -103,8 +119,9 @@ def header_level(cfg: NginxConfig, block: Directive,
     return None, set(), False
 
 
-def header_value(cfg: NginxConfig, level: Directive | None, header: str,
-                 name: str = "proxy_set_header") -> str | None:
+def header_value(
+    cfg: NginxConfig, level: Directive | None, header: str, name: str = "proxy_set_header"
+) -> str | None:
     if level is None:
         return None
     for d in level.children(name):
