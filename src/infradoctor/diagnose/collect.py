@@ -42,6 +42,7 @@ class CollectContext:
     nginx_config_text: str | None = None
     nginx_facts: Any = None  # collectors.nginxconf.NginxFacts
     nginx_process: dict[str, Any] = field(default_factory=dict)
+    nginx_logs: list[dict[str, Any]] = field(default_factory=list)  # nginx/logs.json
     containers: list[dict[str, Any]] = field(default_factory=list)
     docker_root: str | None = None
 

@@ -12,13 +12,19 @@ Layout (all paths are posix, relative to the bundle root):
                                 "inconclusive": str (only when ok is None for a reason)}
     nginx/process.json         {"running": bool, "pids": [...], "conf": str|None,
                                 "binary": str|None, "prefix", "workers": [pids],
-                                "masters": [{"pid","binary","conf","prefix","cmdline"}]}
+                                "masters": [{"pid","binary","conf","prefix","cmdline",
+                                "container": bool|None (another mount namespace)}],
+                                "container_pid", "root" (/proc/<pid>/root) when nginx
+                                runs in a container: its paths are read through root}
     nginx/logs/<n>.error.log   windowed tail of each error_log (name in logs.json)
     nginx/logs/<n>.access.log  windowed tail of each access_log
     nginx/logs.json            [{"kind": "error"|"access", "path": original path,
                                  "file": bundle path, "bytes_total": int,
                                  "bytes_read": int, "status": ..., "error": ...}]
                                 status: ok | truncated (byte cap hit) | missing | unreadable
+                                | container-stream (nginx logs to a container's stdout/
+                                stderr and no container log could be split); entries split
+                                from a container log carry "container": name
     docker/engine.json         {"reachable": bool, "host": str, "error": str|None,
                                 "root_dir": str|None, "version": str|None}
     docker/containers.json     [trimmed `docker inspect` objects (Id, Name without "/",
@@ -44,7 +50,10 @@ Layout (all paths are posix, relative to the bundle root):
     host/limits.json           {"nginx_worker_rlimit_nofile", "open_files": ..., ...}
     probes/http.json           [{"name","url","via":"direct"|"nginx","status","error",
                                  "seconds","body_excerpt"}]
-    probes/dns.json            {"<name>": {"addresses": [...], "error": str|None}}
+    probes/dns.json            {"<name>": {"addresses": [...], "error": str|None,
+                                 "source": "host"|"docker", "host": {...}}} "docker": as
+                                Docker's embedded DNS answers a containerized nginx (from
+                                container aliases), "host" the host's getaddrinfo view
     files/<relpath>            the compose/nginx/Dockerfile files under PATH (static model)
 
 Everything written here has already been redacted (see redact.py).

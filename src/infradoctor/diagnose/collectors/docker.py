@@ -270,6 +270,7 @@ def collect(ctx: Any, bundle: Bundle) -> str | None:
         c = trim_inspect(full)
         name = _member_name(c["Name"] or cid[:12])
         c["LogSize"] = _log_size(c.get("LogPath"))
+        pid = (c.get("State") or {}).get("Pid") or 0
         try:
             query = f"stdout=1&stderr=1&timestamps=1&tail={LOG_TAIL_LINES}"
             if since is not None:
@@ -279,12 +280,14 @@ def collect(ctx: Any, bundle: Bundle) -> str | None:
             )
             if status == 200:
                 tty = bool((full.get("Config") or {}).get("Tty"))
-                bundle.put_bytes(f"docker/logs/{name}.log", raw if tty else demux(raw))
+                text = raw if tty else demux(raw)
+                bundle.put_bytes(f"docker/logs/{name}.log", text)
+                if pid and pid == (ctx.nginx_process or {}).get("container_pid"):
+                    _split_nginx_stream(ctx, bundle, name, text)
             else:
                 problems.append(f"logs of {name}: HTTP {status}")
         except DockerError as exc:
             problems.append(f"logs of {name}: {exc}")
-        pid = (c.get("State") or {}).get("Pid") or 0
         if (c.get("State") or {}).get("Running") and pid > 0:
             try:
                 bundle.put_json(f"docker/listening/{name}.json", listening_sockets(pid))
@@ -298,6 +301,37 @@ def collect(ctx: Any, bundle: Bundle) -> str | None:
     if len(listing) > MAX_CONTAINERS:
         problems.append(f"only the first {MAX_CONTAINERS} of {len(listing)} containers")
     return "; ".join(problems) or None
+
+
+DOCKER_TS_RE = re.compile(rb"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z ")
+NGINX_ERROR_RE = re.compile(rb"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d \[")
+
+
+def _split_nginx_stream(ctx: Any, bundle: Bundle, name: str, text: bytes) -> None:
+    """A containerized nginx logging to stdout/stderr: split its container log into the
+    error and access windows nginx/logs.json promised as "container-stream"."""
+    entries = [dict(e) for e in (ctx.nginx_logs or [])]
+    streams = [e for e in entries if e.get("status") == "container-stream"]
+    if not streams:
+        return
+    errors: list[bytes] = []
+    access: list[bytes] = []
+    for line in text.splitlines():
+        m = DOCKER_TS_RE.match(line)
+        body = line[m.end():] if m else line
+        (errors if NGINX_ERROR_RE.match(body) else access).append(body)
+    done: set[str] = set()
+    for n, e in enumerate(entries):
+        if e.get("status") != "container-stream" or e["kind"] in done:
+            continue
+        done.add(e["kind"])  # one window per kind: every stream is the same container log
+        lines = errors if e["kind"] == "error" else access
+        data = b"".join(x + b"\n" for x in lines)
+        member = f"nginx/logs/{n}-{name}.{e['kind']}.log"
+        bundle.put_bytes(member, data)
+        e.update(file=member, bytes_total=len(data), bytes_read=len(data),
+                 status="ok", container=name)
+    bundle.put_json("nginx/logs.json", entries)
 
 
 def _log_size(path: str | None) -> int | None:

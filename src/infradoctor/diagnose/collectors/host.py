@@ -57,13 +57,33 @@ def _existing(path: str) -> str:
     return p
 
 
+PROC_ROOT_RE = re.compile(r"^/proc/(\d+)/root(/.*)?$")
+
+
+def _proc_mounts(pid: str) -> list[tuple[str, str, str]]:
+    try:
+        return mounts(Path(f"/proc/{pid}/mountinfo").read_text())
+    except OSError:
+        return []
+
+
 def disk_usage(targets: list[tuple[str, str]]) -> list[dict[str, Any]]:
     """One entry per filesystem holding any of (purpose, path)."""
     table = mounts()
     by_mount: dict[str, dict[str, Any]] = {}
     for purpose, path in targets:
-        real = os.path.realpath(_existing(path))
-        point, dev, fstype = mount_of(real, table)
+        m = PROC_ROOT_RE.match(path)
+        if m:
+            # inside a container (/proc/<pid>/root/...): its own mount table; statvfs
+            # follows the magic link correctly where realpath() would not
+            inner = m.group(2) or "/"
+            point, dev, fstype = mount_of(inner, _proc_mounts(m.group(1)))
+            real = _existing(path)
+            point = f"/proc/{m.group(1)}/root{point.rstrip('/')}" if point != "/" else \
+                f"/proc/{m.group(1)}/root"
+        else:
+            real = os.path.realpath(_existing(path))
+            point, dev, fstype = mount_of(real, table)
         entry = by_mount.get(point)
         if entry is None:
             try:
@@ -184,6 +204,7 @@ def collect(ctx: Any, bundle: Bundle) -> str | None:
     if facts is not None:
         config_logs = [*facts.error_logs, *facts.access_logs]
     logs = [*config_logs, *map(str, ctx.opts.error_logs), *map(str, ctx.opts.access_logs)]
+    logs = [p for p in logs if not p.startswith("stream:")]
     for p in logs:
         targets.append(("nginx-log", os.path.dirname(p) or "/"))
     temp = []

@@ -59,9 +59,37 @@ def find_masters(proc: Path = Path("/proc")) -> list[dict[str, Any]]:
             info["workers"] = _children(proc, int(entry.name))
         except OSError:
             info["workers"] = []
+        info["container"] = _foreign_mount_ns(proc, int(entry.name))
         masters.append(info)
     masters.sort(key=lambda m: m["pid"])
     return masters
+
+
+def _foreign_mount_ns(proc: Path, pid: int) -> bool | None:
+    """Does `pid` live in another mount namespace (a container)? None if we cannot tell."""
+    try:
+        return os.readlink(proc / str(pid) / "ns" / "mnt") != os.readlink(
+            proc / "self" / "ns" / "mnt")
+    except OSError:
+        return None
+
+
+def stream_target(path: str) -> str | None:
+    """'/dev/stderr' etc. when a log path is (a symlink to) a process stream: the official
+    nginx image links its logs to the container's stdout/stderr."""
+    seen = 0
+    current = path
+    while seen < 8:
+        if re.match(r"^/(dev/(stdout|stderr|fd/[12])|proc/self/fd/[12])$", current):
+            return current
+        try:
+            target = os.readlink(current)
+        except OSError:
+            return None
+        current = target if os.path.isabs(target) else os.path.join(
+            os.path.dirname(current), target)
+        seen += 1
+    return None
 
 
 def _children(proc: Path, pid: int) -> list[int]:
@@ -118,6 +146,8 @@ def collect(ctx: Any, bundle: Bundle) -> str | None:
     elif masters:
         master = masters[0]
         conf = master["conf"]
+    if master is not None and master.get("container") and not opts.nginx_conf:
+        return _collect_containerized(ctx, bundle, master, masters)
     binary = _nginx_binary(master)
     prefix = master["prefix"] if master else None
     sub_timeout = max(1.0, min(opts.timeout / 2, 8.0))
@@ -195,6 +225,63 @@ def collect(ctx: Any, bundle: Bundle) -> str | None:
     return "; ".join(problems) or None
 
 
+def _collect_containerized(
+    ctx: Any, bundle: Bundle, master: dict[str, Any], masters: list[dict[str, Any]]
+) -> str | None:
+    """nginx in a container: read its config and logs through /proc/<pid>/root (root
+    needed). `nginx -t` is not run: it would need `docker exec`, a write to the API."""
+    problems: list[str] = []
+    root = f"/proc/{master['pid']}/root"
+    conf = master.get("conf") or "/etc/nginx/nginx.conf"
+    prefix = master.get("prefix") or "/etc/nginx"
+    if not os.access(root + conf, os.R_OK):
+        problems.append(f"cannot read {conf} inside the nginx container (pid {master['pid']})"
+                        " (needs root)")
+    dump = read_config_files(Path(conf), Path(prefix), root=root)
+    bundle.put_text("nginx/config.txt", dump)
+    bundle.put_json("nginx/test.json", {
+        "ok": None, "output": "", "ran": False,
+        "inconclusive": "nginx runs in a container; `nginx -t` would need docker exec",
+    })
+    facts = facts_from_dump(dump, prefix)
+    if not facts.error_logs:
+        facts.error_logs.append("/var/log/nginx/error.log")
+    if not facts.access_logs:
+        facts.access_logs.append("/var/log/nginx/access.log")
+    if not facts.temp_paths:
+        facts.temp_paths["proxy_temp_path"] = ["/var/cache/nginx/proxy_temp"]
+        facts.temp_paths["client_body_temp_path"] = ["/var/cache/nginx/client_temp"]
+    # make every path host-visible; streams stay as they are (the docker collector
+    # splits them out of the container's log)
+    facts.error_logs = [_host_path(root, p) for p in facts.error_logs]
+    facts.access_logs = [_host_path(root, p) for p in facts.access_logs]
+    facts.temp_paths = {k: [root + p for p in v] for k, v in facts.temp_paths.items()}
+    ctx.nginx_config_text = dump
+    ctx.nginx_facts = facts
+    process = {
+        "running": True,
+        "pids": [master["pid"]],
+        "workers": master.get("workers", []),
+        "conf": conf,
+        "binary": master.get("binary"),
+        "prefix": prefix,
+        "container_pid": master["pid"],
+        "root": root,
+        "masters": masters,
+    }
+    ctx.nginx_process = process
+    bundle.put_json("nginx/process.json", process)
+    problems += _collect_logs(ctx, bundle, facts)
+    return "; ".join(problems) or None
+
+
+def _host_path(root: str, path: str) -> str:
+    target = stream_target(root + path)
+    if target is not None:
+        return f"stream:{target}"
+    return root + path
+
+
 def _collect_logs(ctx: Any, bundle: Bundle, facts: NginxFacts) -> list[str]:
     opts = ctx.opts
     wanted: list[tuple[str, str]] = []
@@ -204,7 +291,7 @@ def _collect_logs(ctx: Any, bundle: Bundle, facts: NginxFacts) -> list[str]:
         ("access", [*facts.access_logs, *map(str, opts.access_logs)]),
     ):
         for p in paths:
-            key = os.path.realpath(p)
+            key = p if p.startswith(("stream:", "/proc/")) else os.path.realpath(p)
             if key in seen:
                 continue
             seen.add(key)
@@ -223,6 +310,11 @@ def _collect_logs(ctx: Any, bundle: Bundle, facts: NginxFacts) -> list[str]:
             "status": "ok",
             "error": None,
         }
+        if path.startswith("stream:") or stream_target(path):
+            # the container's stdout/stderr: the docker collector fills this in
+            entry.update(status="container-stream", error=None)
+            entries.append(entry)
+            continue
         try:
             tail = logtail.tail_window(path, ctx.since_epoch)
         except FileNotFoundError:
@@ -243,4 +335,5 @@ def _collect_logs(ctx: Any, bundle: Bundle, facts: NginxFacts) -> list[str]:
             )
         entries.append(entry)
     bundle.put_json("nginx/logs.json", entries)
+    ctx.nginx_logs = entries
     return problems

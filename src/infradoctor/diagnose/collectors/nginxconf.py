@@ -174,22 +174,26 @@ def split_sections(dump: str) -> list[tuple[str, str]]:
     return out
 
 
-def read_config_files(conf: Path, prefix: Path | None = None) -> str:
+def read_config_files(conf: Path, prefix: Path | None = None, root: str | None = None) -> str:
     """Concatenate a config and its includes in `nginx -T` format (used when nginx -T
-    cannot run). Bounded in file count and bytes; unreadable files become comments."""
+    cannot run). Bounded in file count and bytes; unreadable files become comments.
+
+    `root` (e.g. /proc/<pid>/root of a containerized nginx) is prepended to every path
+    read; the section headers keep the paths as nginx sees them."""
     base = prefix if prefix is not None else conf.parent
     seen: set[str] = set()
     parts: list[str] = []
     total = 0
+    top = (root or "").rstrip("/")
 
     def visit(path: Path) -> None:
         nonlocal total
-        key = os.path.realpath(path)
+        key = str(path)
         if key in seen or len(seen) >= MAX_CONFIG_FILES or total > MAX_CONFIG_BYTES:
             return
         seen.add(key)
         try:
-            text = path.read_text("utf-8", "replace")
+            text = Path(top + str(path)).read_text("utf-8", "replace")
         except OSError as exc:
             parts.append(f"# configuration file {path}:\n# unreadable: {exc.strerror}\n")
             return
@@ -200,8 +204,8 @@ def read_config_files(conf: Path, prefix: Path | None = None) -> str:
                 pattern = st.args[0]
                 if not os.path.isabs(pattern):
                     pattern = str(base / pattern)
-                for hit in sorted(glob.glob(pattern)):
-                    visit(Path(hit))
+                for hit in sorted(glob.glob(top + pattern)):
+                    visit(Path(hit[len(top):] if top else hit))
 
     visit(conf)
     return "".join(parts)

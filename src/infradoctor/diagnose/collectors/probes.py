@@ -247,6 +247,36 @@ def _bracket(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
+def docker_dns(ctx: Any, names: list[str]) -> dict[str, dict[str, Any]]:
+    """What Docker's embedded DNS answers for `names`, when nginx itself runs in a
+    container (or no nginx runs on this host): network aliases of running containers;
+    a stopped container's name gets no answer. Names no container knows are left out."""
+    proc = ctx.nginx_process or {}
+    if proc.get("running") and not proc.get("container_pid"):
+        return {}  # nginx on the host resolves like getaddrinfo() here
+    running = container_addresses(ctx.containers)
+    stopped: dict[str, str] = {}
+    for c in ctx.containers:
+        if (c.get("State") or {}).get("Running"):
+            continue
+        labels = {c.get("Name"), c.get("ComposeService")}
+        for n in ((c.get("NetworkSettings") or {}).get("Networks") or {}).values():
+            labels.update(n.get("Aliases") or [])
+        for label in labels:
+            if label:
+                stopped.setdefault(str(label), str(c.get("Name")))
+    out: dict[str, dict[str, Any]] = {}
+    for name in names:
+        if running.get(name):
+            out[name] = {"addresses": sorted(set(running[name])), "error": None,
+                         "source": "docker"}
+        elif name in stopped:
+            out[name] = {"addresses": [], "source": "docker",
+                         "error": f"container {stopped[name]} is not running (Docker's DNS "
+                                  f"has no record for stopped containers)"}
+    return out
+
+
 def collect(ctx: Any, bundle: Bundle) -> str | None:
     jobs, names = plan(ctx)
     per_probe = max(0.5, min(3.0, ctx.opts.timeout / 4))
@@ -257,6 +287,11 @@ def collect(ctx: Any, bundle: Bundle) -> str | None:
         dns_futures = {n: pool.submit(resolve, n, per_probe) for n in names}
         results = [f.result() for f in futures]
         dns = {n: f.result() for n, f in dns_futures.items()}
+    for n, answer in docker_dns(ctx, names).items():
+        host_view = dns.get(n) or {}
+        dns[n] = {**answer, "host": host_view}
+    for answer in dns.values():
+        answer.setdefault("source", "host")
     bundle.put_json("probes/http.json", results)
     bundle.put_json("probes/dns.json", dns)
     if ctx.nginx_facts is None:
