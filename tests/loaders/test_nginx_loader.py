@@ -327,6 +327,25 @@ def test_snippet_detection(tmp_path: Path) -> None:
     assert roots["nginx/nginx.conf"].routes == []
 
 
+def test_snippet_siblings_share_upstreams(tmp_path: Path) -> None:
+    configs, errors = load(
+        tmp_path,
+        {
+            "nginx/conf.d/00-upstreams.conf": "upstream api { server api-1:8000; server api-2:8000; }\n",
+            "nginx/conf.d/app.conf": "server { location / { proxy_pass http://api; } }\n",
+            "other/site.conf": "server { location / { proxy_pass http://api; } }\n",
+        },
+    )
+    assert errors == []
+    roots = by_root(configs)
+    app = roots["nginx/conf.d/app.conf"].routes[0]
+    assert app.upstream is roots["nginx/conf.d/00-upstreams.conf"].upstreams["api"]
+    assert [t.host for t in app.targets] == ["api-1", "api-2"]
+    assert roots["nginx/conf.d/app.conf"].upstreams == {}  # still only its own
+    other = roots["other/site.conf"].routes[0]
+    assert other.upstream is None and other.targets[0].host == "api"
+
+
 def test_nginx_t_dump(tmp_path: Path) -> None:
     dump = (
         "nginx: the configuration file /etc/nginx/nginx.conf syntax is ok\n"

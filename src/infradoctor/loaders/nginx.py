@@ -13,7 +13,7 @@ import glob
 import os
 import posixpath
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -419,9 +419,9 @@ class _Loader:
             and bool(top & {"server", "upstream", "location", "map"})
         )
         template = any(self._is_template(f) for f in files)
-        cfg = NginxConfig(unit.location_file, root, files, is_snippet=is_snippet, template=template)
-        build_routes(cfg)
-        return cfg
+        return NginxConfig(
+            unit.location_file, root, files, is_snippet=is_snippet, template=template
+        )
 
     def _is_template(self, file: str) -> bool:
         unit = self.units.get(file)
@@ -481,8 +481,12 @@ def parse_upstream(d: Directive) -> Upstream:
     return Upstream(d.args[0] if d.args else "", servers, d)
 
 
-def parse_pass(cfg: NginxConfig, d: Directive) -> ProxyRoute:
-    """A ProxyRoute for one *_pass directive (server/location filled by the caller)."""
+def parse_pass(
+    cfg: NginxConfig, d: Directive, upstreams: Mapping[str, Upstream] | None = None
+) -> ProxyRoute:
+    """A ProxyRoute for one *_pass directive (server/location filled by the caller).
+    `upstreams` are the upstream blocks visible to it (default: the config's own)."""
+    visible = cfg.upstreams if upstreams is None else upstreams
     kind = PASS_KINDS[d.name]
     raw = d.args[0] if d.args else ""
     scheme: str | None = None
@@ -521,8 +525,8 @@ def parse_pass(cfg: NginxConfig, d: Directive) -> ProxyRoute:
     else:
         host, port, port_text = _split_hostport(hostport)
         host_vars = _has_vars(hostport)
-        if host and not host_vars and port_text is None and host in cfg.upstreams:
-            upstream = cfg.upstreams[host]
+        if host and not host_vars and port_text is None and host in visible:
+            upstream = visible[host]
             for s in upstream.servers:
                 targets.append(ProxyTarget(s.host, s.port, s.unix, False, s.location))
         else:
@@ -532,29 +536,65 @@ def parse_pass(cfg: NginxConfig, d: Directive) -> ProxyRoute:
     return ProxyRoute(cfg, d, kind, scheme, raw, uri, upstream, targets, None, None)
 
 
-def build_routes(cfg: NginxConfig) -> None:
-    """Fill cfg.upstreams and cfg.routes from the spliced tree (HTTP context only)."""
-    passes: list[Directive] = []
+def collect_upstreams(cfg: NginxConfig) -> None:
+    """Fill cfg.upstreams from the spliced tree (HTTP context only; first one wins)."""
 
-    def visit(block: list[Directive], skip: bool) -> None:
+    def visit(block: list[Directive]) -> None:
         for d in block:
-            if d.name in NON_HTTP_CONTEXTS and d.block is not None:
+            if d.block is None or d.name in NON_HTTP_CONTEXTS:
                 continue
-            if d.name == "upstream" and d.block is not None:
+            if d.name == "upstream":
                 if d.args and d.args[0] not in cfg.upstreams:
                     cfg.upstreams[d.args[0]] = parse_upstream(d)
                 continue
-            if d.name in PASS_KINDS and d.block is None and not skip:
+            visit(d.block)
+
+    visit(cfg.root.block or [])
+
+
+def build_routes(cfg: NginxConfig, upstreams: Mapping[str, Upstream] | None = None) -> None:
+    """Fill cfg.routes (and cfg.upstreams if not done yet) from the spliced tree, HTTP
+    context only. `upstreams`: the upstream blocks visible to the config (its own plus
+    those of sibling conf.d snippets, which share one http{} at runtime)."""
+    if not cfg.upstreams:
+        collect_upstreams(cfg)
+    passes: list[Directive] = []
+
+    def visit(block: list[Directive]) -> None:
+        for d in block:
+            if d.block is not None and d.name in NON_HTTP_CONTEXTS | {"upstream"}:
+                continue
+            if d.name in PASS_KINDS and d.block is None:
                 passes.append(d)
             if d.block:
-                visit(d.block, skip)
+                visit(d.block)
 
-    visit(cfg.root.block or [], False)
+    visit(cfg.root.block or [])
     for d in passes:
-        route = parse_pass(cfg, d)
+        route = parse_pass(cfg, d, upstreams)
         route.server = d.enclosing("server")
         route.location_block = d.enclosing("location")
         cfg.routes.append(route)
+
+
+def link_snippet_siblings(configs: Sequence[NginxConfig]) -> None:
+    """Build routes; conf.d snippets in one directory share nginx's http{} at runtime, so an
+    upstream block in one of them serves `proxy_pass http://name` in the others."""
+    by_dir: dict[str, list[NginxConfig]] = {}
+    for cfg in configs:
+        collect_upstreams(cfg)
+        if cfg.is_snippet:
+            by_dir.setdefault(posixpath.dirname(cfg.root_file), []).append(cfg)
+    for cfg in configs:
+        visible: dict[str, Upstream] | None = None
+        if cfg.is_snippet:
+            visible = {}
+            for sibling in by_dir.get(posixpath.dirname(cfg.root_file), []):
+                if sibling is not cfg:
+                    for name, up in sibling.upstreams.items():
+                        visible.setdefault(name, up)
+            visible.update(cfg.upstreams)
+        build_routes(cfg, visible)
 
 
 def load_nginx_configs(
@@ -564,7 +604,15 @@ def load_nginx_configs(
     rest become roots of their own NginxConfig. Never raises for bad input."""
     loader = _Loader(sources, reader)
     configs = loader.build()
+    link_snippet_siblings(configs)
     return configs, loader.errors
 
 
-__all__ = ["build_routes", "load_nginx_configs", "parse_pass", "parse_upstream"]
+__all__ = [
+    "build_routes",
+    "collect_upstreams",
+    "link_snippet_siblings",
+    "load_nginx_configs",
+    "parse_pass",
+    "parse_upstream",
+]
