@@ -60,8 +60,13 @@ def test_permissions_kept(tmp_path: Path) -> None:
     path = root / "docker-compose.yml"
     path.write_text(COMPOSE)
     os.chmod(path, 0o640)
+    as_root = os.geteuid() == 0
+    if as_root:
+        os.chown(path, 1234, 2345)
     run_fixes(root, CMP001)
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    if as_root:
+        assert (path.stat().st_uid, path.stat().st_gid) == (1234, 2345)
     assert "restart: unless-stopped" in path.read_text()
     assert not [p for p in root.iterdir() if p.name != "docker-compose.yml"]  # no temp left
 
