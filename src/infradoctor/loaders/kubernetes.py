@@ -295,17 +295,17 @@ def _container(node: PNode, init: bool, managed: set[str]) -> Container | None:
         c.env.append(K8sEnv(name, _text(em.get("value")), em.get("valueFrom") is not None,
                             em.location))
     for key in ("command", "args"):
-        value = m.get(key)
-        if value is not None:
-            setattr(c, key, _str_list(value))
-            setattr(c, f"{key}_location", value.location)
+        cmd_node = m.get(key)
+        if cmd_node is not None:
+            setattr(c, key, _str_list(cmd_node))
+            setattr(c, f"{key}_location", cmd_node.location)
     sc = _map(m.get("securityContext"))
     if sc is not None and isinstance(sc.value, dict):
         c.security_context = dict(sc.value)
     return c
 
 
-def _pod_template(template: PNode, managed: set[str], *, is_pod: bool = False) -> PodTemplate:
+def _pod_template(template: PNode, managed: set[str]) -> PodTemplate:
     meta = _map(template.get("metadata"))
     labels_node = meta.get("labels") if meta is not None else None
     spec = _map(template.get("spec"))
@@ -328,15 +328,15 @@ def _pod_template(template: PNode, managed: set[str], *, is_pod: bool = False) -
 
 def _workload(kind: str, root: PNode, spec: PNode | None, managed: set[str]) -> WorkloadSpec | None:
     if kind == "Pod":
-        return WorkloadSpec(_pod_template(root, managed, is_pod=True), replicas=1)
+        return WorkloadSpec(_pod_template(root, managed), replicas=1)
     if spec is None:
         return None
-    template_spec = spec
+    template_spec: PNode | None = spec
     if kind == "CronJob":
         job = _map(spec.get("jobTemplate"))
         template_spec = _map(job.get("spec")) if job is not None else None
-        if template_spec is None:
-            return None
+    if template_spec is None:
+        return None
     template = _map(template_spec.get("template"))
     if template is None:
         return None

@@ -89,9 +89,11 @@ class ServiceTargetPortNotExposed(Rule):
         "out of the endpoints and the Service answers nothing. A numeric targetPort that "
         "differs from every declared `containerPort` (`8080` while the app listens on "
         "`8000`) sends traffic to a closed port: connection refused, 502 from the Ingress.\n\n"
-        "Numbers are only compared when the selected pods declare their ports (a container "
-        "may listen on undeclared ports); the pods checked are those applied with the "
-        "Service (same file, else same directory, else the nearest directory)."
+        "Numbers are only compared when the selected pods declare their ports and no other "
+        "numeric targetPort of the Service matches one (a container may listen on ports it "
+        "doesn't declare: a jaeger pod declaring 9411 but not 14268 is not reported); the "
+        "pods checked are those applied with the Service (same file, else same directory, "
+        "else the nearest directory)."
     )
     how_to_fix = (
         "Point `targetPort` at a port the container declares, preferably by name so the "
@@ -110,7 +112,8 @@ class ServiceTargetPortNotExposed(Rule):
                 description="a numeric targetPort the container doesn't declare"),
     )
 
-    def _problem(self, port: ServicePort, pods: list[K8sObject]) -> str | None:
+    def _problem(self, port: ServicePort, pods: list[K8sObject],
+                 numbers_agree: bool) -> str | None:
         target = port.effective_target
         if target is None:
             return None
@@ -120,6 +123,8 @@ class ServiceTargetPortNotExposed(Rule):
                 return (f"targetPort '{target}' is not the name of any container port of the "
                         "selected pods, so no pod becomes an endpoint for it")
             return None
+        if numbers_agree:
+            return None  # another port matches: the pods just don't declare every port
         if all(w.workload and w.workload.pod.declares_ports for w in pods) and not any(
                 w.workload and w.workload.pod.exposes(target) for w in pods):
             return (f"targetPort {target} is not a containerPort of the selected pods: "
@@ -134,8 +139,12 @@ class ServiceTargetPortNotExposed(Rule):
             pods = selected_workloads(stack, svc)
             if not pods or any(w.partial for w in pods):
                 continue
+            numbers_agree = any(
+                isinstance(p.effective_target, int) and any(
+                    w.workload and w.workload.pod.exposes(p.effective_target) for w in pods)
+                for p in spec.ports)
             for port in spec.ports:
-                problem = self._problem(port, pods)
+                problem = self._problem(port, pods, numbers_agree)
                 if problem is None:
                     continue
                 names = ", ".join(f"{w.kind} '{w.name}'" for w in pods[:3])

@@ -18,6 +18,7 @@ from infradoctor.rules.kubernetes.K8S009_hpa_target_without_resource_request imp
     HpaTargetWithoutResourceRequest,
 )
 from infradoctor.rules.kubernetes.K8S010_pdb_blocks_eviction import PdbBlocksEviction
+from infradoctor.rules.kubernetes.K8S011_hpa_target_missing import HpaTargetMissing
 
 RULES: tuple[type[Rule], ...] = (
     ServiceSelectsNoPods,
@@ -30,6 +31,7 @@ RULES: tuple[type[Rule], ...] = (
     ImageTagLatest,
     HpaTargetWithoutResourceRequest,
     PdbBlocksEviction,
+    HpaTargetMissing,
 )
 
 __all__ = ["RULES"]
