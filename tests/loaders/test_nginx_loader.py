@@ -519,3 +519,18 @@ def test_corpus_nginx_files_load() -> None:
     assert parse_error_files == 0, parse_error_files
     assert template_files <= 2, template_files
     assert time.perf_counter() - started < 10
+
+
+def test_settings_only_conf_d_sibling_is_loaded(tmp_path: Path) -> None:
+    configs, errors = load(
+        tmp_path,
+        {
+            "nginx/conf.d/app.conf": "server { listen 80; }\n",
+            "nginx/conf.d/tuning.conf": "server_tokens off;\nproxy_read_timeout 30s;\n",
+            "nginx/conf.d/README.md": "not nginx\n",
+        },
+    )
+    assert errors == []
+    roots = by_root(configs)
+    assert set(roots) == {"nginx/conf.d/app.conf", "nginx/conf.d/tuning.conf"}
+    assert not roots["nginx/conf.d/tuning.conf"].is_snippet

@@ -509,3 +509,33 @@ def test_ngx011_fastcgi_keep_conn_and_no_keepalive(tmp_path: Path) -> None:
         )
         == []
     )
+
+
+# ---------------------------------------------------------------- conf.d siblings
+
+SIBLING_DEFAULTS = (
+    "server_tokens off;\n"
+    "proxy_connect_timeout 5s;\n"
+    "proxy_read_timeout 30s;\n"
+    "client_max_body_size 20m;\n"
+    "resolver 127.0.0.11 valid=10s;\n"
+    "proxy_http_version 1.1;\n"
+    "proxy_set_header Host $host;\n"
+    "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\n"
+    "proxy_set_header X-Forwarded-Proto $scheme;\n"
+    'proxy_set_header Connection "";\n'
+)
+SIBLING_APP = (
+    "upstream api { server api:8000; keepalive 8; }\n"
+    "server { listen 80;\n"
+    " location /upload { proxy_pass http://api; }\n"
+    " location /x { set $b web; proxy_pass http://$b:8000; } }\n"
+)
+
+
+@pytest.mark.parametrize("code", ["NGX001", "NGX002", "NGX003", "NGX005", "NGX008", "NGX011"])
+def test_conf_d_sibling_settings_are_http_level(tmp_path: Path, code: str) -> None:
+    files = {"nginx/conf.d/app.conf": SIBLING_APP}
+    assert run(tmp_path / "without", code, files), f"{code} should fire without defaults"
+    files["nginx/conf.d/00-defaults.conf"] = SIBLING_DEFAULTS
+    assert run(tmp_path / "with", code, files) == []

@@ -78,6 +78,8 @@ DEFAULT_PORTS = {"http": 80, "https": 443, "grpc": 80, "grpcs": 443, "ws": 80, "
 NON_HTTP_CONTEXTS = frozenset({"stream", "mail"})
 ENV_PLACEHOLDER_RE = re.compile(r"\$\{[A-Z_][A-Z0-9_]*\}")
 GLOB_CHARS = frozenset("*?[")
+# Directories whose files nginx images/packages include at the http level.
+HTTP_DIRS = frozenset({"conf.d", "http.d", "sites-enabled"})
 MAX_INCLUDE_DEPTH = 24  # real trees are 2-4 deep; the splice recursion needs a bound
 PORT_SUFFIX_RE = re.compile(r":\d+$")
 URI_VAR_RE = re.compile(r"\$\{?(request_uri|uri|is_args|args|query_string|document_uri|\d)\b")
@@ -403,7 +405,31 @@ class _Loader:
             if not rest:
                 break
             configs.append(self._build_one(rest[0]))
+        configs.extend(self._http_level_siblings(configs, included))
         return configs
+
+    def _http_level_siblings(
+        self, configs: list[NginxConfig], included: set[str]
+    ) -> list[NginxConfig]:
+        """nginx loads every conf.d/*.conf into one http{}: a sibling of a snippet that
+        holds only settings (`server_tokens off;`, timeouts) is not discovered as nginx,
+        but it is the snippet's http level, so load it as a config of its own."""
+        out: list[NginxConfig] = []
+        dirs = {
+            posixpath.dirname(c.root_file)
+            for c in configs
+            if c.is_snippet and posixpath.basename(posixpath.dirname(c.root_file)) in HTTP_DIRS
+        }
+        for d in sorted(dirs):
+            pattern = "*" if posixpath.basename(d) == "sites-enabled" else "*.conf"
+            found, _ = self._glob_disk(posixpath.join(d, pattern))
+            for key in found:
+                if key in self.units or key in included:
+                    continue
+                unit = self._unit_for_disk(key)
+                if unit is not None and unit.parsed.directives:
+                    out.append(self._build_one(key))
+        return out
 
     def _build_one(self, key: str) -> NginxConfig:
         unit = self.units[key]

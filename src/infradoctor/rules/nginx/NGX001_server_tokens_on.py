@@ -8,7 +8,12 @@ from infradoctor.findings import Finding, Severity
 from infradoctor.model.nginx import Directive, NginxConfig
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.nginx._common import block_data, describe, uncertain_chain
+from infradoctor.rules.nginx._common import (
+    block_data,
+    describe,
+    effective_value,
+    uncertain_chain,
+)
 
 
 def _tokens_on(d: Directive | None) -> bool:
@@ -86,9 +91,9 @@ class ServerTokensOn(Rule):
 
     def check(self, stack: Stack) -> Iterator[Finding]:
         for cfg in stack.nginx:
-            yield from self._check_config(cfg)
+            yield from self._check_config(stack, cfg)
 
-    def _check_config(self, cfg: NginxConfig) -> Iterator[Finding]:
+    def _check_config(self, stack: Stack, cfg: NginxConfig) -> Iterator[Finding]:
         reported: set[int] = set()
         # Explicit `server_tokens on|build` anywhere.
         for d in cfg.find("server_tokens"):
@@ -110,7 +115,7 @@ class ServerTokensOn(Rule):
         exposed = [
             s
             for s in servers
-            if _tokens_on(cfg.effective_value(s, "server_tokens"))
+            if _tokens_on(effective_value(stack, cfg, s, "server_tokens"))
             and not uncertain_chain(cfg, s)
             and id(s) not in reported
         ]

@@ -11,6 +11,7 @@ from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.nginx._common import (
     block_data,
     describe,
+    effective_value,
     proxies_phrase,
     uncertain_chain,
 )
@@ -119,7 +120,7 @@ class ProxyTimeoutsImplicit(Rule):
                 ctx = route.context
                 if uncertain_chain(cfg, ctx):
                     continue
-                missing = {n for n in names if cfg.effective_value(ctx, n) is None}
+                missing = {n for n in names if effective_value(stack, cfg, ctx, n) is None}
                 if not missing:
                     continue
                 block = route.server or route.location_block or ctx

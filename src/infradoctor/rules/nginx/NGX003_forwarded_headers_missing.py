@@ -149,7 +149,7 @@ class ForwardedHeadersMissing(Rule):
             for route in cfg.routes:
                 if route.kind != "proxy":
                     continue
-                level, names, uncertain = header_level(cfg, route.context)
+                level, names, uncertain = header_level(cfg, route.context, stack=stack)
                 if uncertain:
                     continue
                 seen = names | _all_levels(cfg, route.context)

@@ -8,7 +8,12 @@ from collections.abc import Iterator
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.nginx._common import block_data, route_label, uncertain_chain
+from infradoctor.rules.nginx._common import (
+    block_data,
+    effective_value,
+    route_label,
+    uncertain_chain,
+)
 
 UPLOAD_PATH_RE = re.compile(
     r"upload|attach|import|avatar|\bfiles?\b|media|blob|storage|bucket|backup|\btus\b|"
@@ -92,7 +97,7 @@ class UploadRouteDefaultBodySize(Rule):
                 )
                 if not (UPLOAD_PATH_RE.search(path) or UPLOAD_HOST_RE.search(hosts)):
                     continue
-                if cfg.effective_value(route.context, "client_max_body_size") is not None:
+                if effective_value(stack, cfg, route.context, "client_max_body_size") is not None:
                     continue
                 if uncertain_chain(cfg, route.context):
                     continue

@@ -9,7 +9,13 @@ from infradoctor.findings import Finding, Severity
 from infradoctor.model.nginx import NginxConfig, ProxyRoute
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.nginx._common import block_data, is_ip, map_values, uncertain_chain
+from infradoctor.rules.nginx._common import (
+    block_data,
+    effective_value,
+    is_ip,
+    map_values,
+    uncertain_chain,
+)
 
 ENV_PLACEHOLDER_RE = re.compile(r"\$\{[A-Z_][A-Z0-9_]*\}")
 VAR_RE = re.compile(r"\$\{?([A-Za-z0-9_]+)\}?")
@@ -132,7 +138,7 @@ class VariableProxyPassWithoutResolver(Rule):
                 host = self._unresolvable_host(cfg, route, static)
                 if host is None:
                     continue
-                if cfg.effective_value(route.context, "resolver") is not None:
+                if effective_value(stack, cfg, route.context, "resolver") is not None:
                     continue
                 if uncertain_chain(cfg, route.context):
                     continue

@@ -10,9 +10,11 @@ from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.nginx._common import (
     block_data,
+    effective_value,
     header_level,
     header_value,
     location_label,
+    sibling_http,
     uncertain_chain,
 )
 
@@ -116,22 +118,22 @@ class UpstreamKeepaliveIneffective(Rule):
                 missing: list[str] = []
                 header_block: Directive = ctx
                 if route.kind == "fastcgi":
-                    keep = cfg.effective_value(ctx, "fastcgi_keep_conn")
+                    keep = effective_value(stack, cfg, ctx, "fastcgi_keep_conn")
                     if keep is None or not keep.args or keep.args[0] != "on":
                         problems.append("fastcgi_keep_conn is off")
                         missing.append("fastcgi_keep_conn on;")
                 else:
-                    version = cfg.effective_value(ctx, "proxy_http_version")
+                    version = effective_value(stack, cfg, ctx, "proxy_http_version")
                     if version is None or not version.args or version.args[0] == "1.0":
                         problems.append("uses HTTP/1.0 to it")
                         missing.append("proxy_http_version 1.1;")
-                    level, _, uncertain = header_level(cfg, ctx)
-                    if level is not None:
+                    level, _, uncertain = header_level(cfg, ctx, stack=stack)
+                    if level is not None and level.name:
                         header_block = level
                     closes = (
                         None
                         if uncertain
-                        else _connection_closes(cfg, header_value(cfg, level, "Connection"))
+                        else _connection_closes(cfg, self._connection(stack, cfg, level))
                     )
                     if closes:
                         problems.append("sends `Connection: close`")
@@ -154,3 +156,14 @@ class UpstreamKeepaliveIneffective(Rule):
                         header_block_close=header_block.block_close,
                     ),
                 )
+
+    @staticmethod
+    def _connection(stack: Stack, cfg: NginxConfig, level: Directive | None) -> str | None:
+        """The Connection header value set at `level` (a conf.d sibling's http level when
+        the level is the snippet's top and the header comes from there)."""
+        value = header_value(cfg, level, "Connection")
+        if value is None and level is cfg.root:
+            for d in sibling_http(stack, cfg, "proxy_set_header"):
+                if len(d.args) >= 2 and d.args[0].lower() == "connection":
+                    value = d.args[1]
+        return value

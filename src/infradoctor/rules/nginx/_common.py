@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from infradoctor.model.nginx import Directive, NginxConfig, ProxyRoute
+from infradoctor.model.stack import Stack
 
 # What Debian/Ubuntu's /etc/nginx/proxy_params sets (lower-case header names).
 PROXY_PARAMS_HEADERS = frozenset({"host", "x-real-ip", "x-forwarded-for", "x-forwarded-proto"})
@@ -36,6 +37,31 @@ IP_RE = re.compile(r"^(\d{1,3}(\.\d{1,3}){3}|\[?[0-9a-fA-F:]*:[0-9a-fA-F:.]*\]?)
 
 def is_ip(host: str | None) -> bool:
     return bool(host) and bool(IP_RE.match(host or ""))
+
+
+def sibling_http(stack: Stack | None, cfg: NginxConfig, name: str) -> list[Directive]:
+    """Top-level `name` directives of the other files in a conf.d snippet's directory:
+    nginx loads them all into one http{}, so their top-level settings are the snippet's
+    http-level defaults."""
+    if stack is None or not cfg.is_snippet:
+        return []
+    here = posixpath.dirname(cfg.root_file)
+    out: list[Directive] = []
+    for other in stack.nginx:
+        if other is not cfg and posixpath.dirname(other.root_file) == here:
+            out.extend(other.root.children(name))
+    return out
+
+
+def effective_value(
+    stack: Stack | None, cfg: NginxConfig, block: Directive, name: str
+) -> Directive | None:
+    """cfg.effective_value, falling back to a conf.d sibling's http-level setting."""
+    found = cfg.effective_value(block, name)
+    if found is None:
+        siblings = sibling_http(stack, cfg, name)
+        return siblings[-1] if siblings else None
+    return found
 
 
 def block_data(cfg: NginxConfig, block: Directive | None, **extra: Any) -> dict[str, Any]:
@@ -98,7 +124,10 @@ def uses_system_proxy_params(cfg: NginxConfig, block: Directive) -> bool:
 
 
 def header_level(
-    cfg: NginxConfig, block: Directive, name: str = "proxy_set_header"
+    cfg: NginxConfig,
+    block: Directive,
+    name: str = "proxy_set_header",
+    stack: Stack | None = None,
 ) -> tuple[Directive | None, set[str], bool]:
     """The level whose `name` entries apply in `block` (nginx array inheritance), the
     lower-case header names it sets, and whether the level's content is uncertain
@@ -116,6 +145,9 @@ def header_level(
         if opaque_includes(cfg, node):
             return None, set(), True
         node = node.parent
+    siblings = sibling_http(stack, cfg, name)
+    if siblings:  # a conf.d sibling sets them at the http level
+        return cfg.root, {d.args[0].lower() for d in siblings if d.args}, False
     return None, set(), False
 
 
