@@ -31,7 +31,9 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 # The packaged services must not start on their own and hold the default socket/ports;
 # the test harness starts its own dockerd and nginx.
-if have_cmd systemctl; then
+if have_cmd systemctl && [ -d /run/systemd/system ]; then
   systemctl disable --now nginx docker containerd >/dev/null 2>&1 || true
+elif have_cmd service; then
+  service nginx stop >/dev/null 2>&1 || true
 fi
 echo "ci-system-deps: done"

@@ -8,6 +8,7 @@ import http.client
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -107,7 +108,7 @@ class Docker:
         return json.loads(self.run("inspect", name))[0]
 
     def container(self, name: str, *args: str, cmd: list[str], labels: dict[str, str]
-                  | None = None, ip: str | None = None) -> str:
+                  | None = None, ip: str | None = None, image: str | None = None) -> str:
         """`docker run -d` on the test network; returns the container name."""
         opts: list[str] = ["--name", name]
         for k, v in (labels or {}).items():
@@ -116,7 +117,7 @@ class Docker:
             opts += ["--network", self.network]
             if ip:
                 opts += ["--ip", ip]
-        self.run("run", "-d", *opts, *args, IMAGE, *cmd)
+        self.run("run", "-d", *opts, *args, image or IMAGE, *cmd)
         self.created.append(name)
         return name
 
@@ -226,6 +227,76 @@ def rootfs_tar() -> bytes:
         add_file("etc/passwd", b"root:x:0:0:root:/:/bin/sh\n")
         add_file("etc/group", b"root:x:0:\n")
     return buf.getvalue()
+
+
+NGINX_IMAGE = "infradoctor-live:nginx"
+
+
+def nginx_rootfs_tar() -> bytes:
+    """The busybox rootfs plus the host's nginx and the shared libraries it links, laid
+    out like the official image: logs are symlinks to the container's stdout/stderr."""
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not os.access(binary, os.X_OK):
+        raise HarnessError("nginx not found (apt-get install nginx)")
+    out = subprocess.run(["ldd", binary], capture_output=True, text=True, check=True)
+    libs = [m for m in re.findall(r"(/\S+\.so[.\d]*)", out.stdout)]
+    src = io.BytesIO(rootfs_tar())
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=src) as base, tarfile.open(fileobj=buf, mode="w") as tar:
+        for member in base.getmembers():
+            tar.addfile(member, base.extractfile(member) if member.isfile() else None)
+        made: set[str] = set()
+
+        def add_dir(name: str) -> None:
+            parts = name.strip("/").split("/")
+            for k in range(1, len(parts) + 1):
+                d = "/".join(parts[:k])
+                if d not in made and d not in ("bin", "tmp", "www", "etc", "proc", "sys", "dev"):
+                    info = tarfile.TarInfo(d)
+                    info.type = tarfile.DIRTYPE
+                    info.mode = 0o755
+                    tar.addfile(info)
+                made.add(d)
+
+        for path in [binary, *libs]:
+            real = os.path.realpath(path)
+            add_dir(os.path.dirname(path))
+            data = Path(real).read_bytes()
+            info = tarfile.TarInfo(path.lstrip("/"))
+            info.size = len(data)
+            info.mode = 0o755
+            tar.addfile(info, io.BytesIO(data))
+        for d in ("var/log/nginx", "var/cache/nginx", "var/run", "etc/nginx"):
+            add_dir(d)
+        for name, target in (("error.log", "/dev/stderr"), ("access.log", "/dev/stdout")):
+            info = tarfile.TarInfo(f"var/log/nginx/{name}")
+            info.type = tarfile.SYMTYPE
+            info.linkname = target
+            tar.addfile(info)
+    return buf.getvalue()
+
+
+def build_nginx_image(docker: Docker) -> str:
+    docker.run("import", "-", NGINX_IMAGE, input=nginx_rootfs_tar(), timeout=120)
+    return NGINX_IMAGE
+
+
+CONTAINER_NGINX_CONF = """
+user root;
+pid /tmp/nginx.pid;
+worker_processes 1;
+error_log /var/log/nginx/error.log warn;
+events {{ worker_connections 128; }}
+http {{
+    access_log /var/log/nginx/access.log;
+    client_body_temp_path /var/cache/nginx/client_temp;
+    proxy_temp_path /var/cache/nginx/proxy_temp;
+    fastcgi_temp_path /var/cache/nginx/fastcgi_temp;
+    uwsgi_temp_path /var/cache/nginx/uwsgi_temp;
+    scgi_temp_path /var/cache/nginx/scgi_temp;
+    include /etc/nginx/conf.d/*.conf;
+}}
+"""
 
 
 def build_image(docker: Docker) -> str:

@@ -514,3 +514,51 @@ def test_non_root_collects_what_it_can(stage: Stage, nginx_factory: Any,
     assert status["nginx"]["status"] in ("partial", "error")
     assert "permission denied" in (status["nginx"]["error"] or "").lower()
     assert "nginx-config-invalid" not in {d["cause"] for d in report["diagnoses"]}
+
+
+def test_containerized_nginx_backend_stopped(stage: Stage, tmp_path: Path) -> None:
+    """nginx in a container (config bind-mounted, logs to stdout/stderr like the official
+    image), found from /proc without --nginx-conf; its backend stops."""
+    harness.build_nginx_image(stage.docker)
+    name, ip = app_server(stage, extra=("--network-alias", "app"))
+    conf = tmp_path / "etc-nginx"
+    (conf / "conf.d").mkdir(parents=True)
+    (conf / "nginx.conf").write_text(harness.CONTAINER_NGINX_CONF.format())
+    (conf / "conf.d" / "default.conf").write_text(
+        "server {\n    listen 80;\n    server_name localhost;\n"
+        "    location / { proxy_pass http://app:8000; proxy_connect_timeout 2s; }\n}\n")
+    nginx_ip = stage.docker.next_ip()
+    proxy = stage.docker.container(
+        stage.cname("nginx"), "-v", f"{conf}:/etc/nginx:ro",
+        cmd=["nginx", "-g", "daemon off;"], labels=stage.labels("nginx"), ip=nginx_ip,
+        image=harness.NGINX_IMAGE)
+    url = f"http://{nginx_ip}"
+    harness.wait_for(lambda: harness.http_get(url + "/", 3)[0] == 200, 15, "nginx container")
+    stage.docker.run("stop", "-t", "1", name)
+    # from another container the stale neighbour entry makes the SYNs vanish: a connect
+    # timeout (504) rather than the host's quick "no route to host" (502)
+    assert harness.http_get(url + "/", 10)[0] in (502, 504)
+    bundle = collect_bundle(CollectOptions(docker_host=stage.docker.host, timeout=COLLECT_TIMEOUT,
+                                           since_seconds=time.time() - stage.started + 5))
+    assert_collectors_ok(bundle)
+    proc = bundle.read_json("nginx/process.json")
+    assert proc["container_pid"] == stage.docker.inspect(proxy)["State"]["Pid"], proc
+    assert "proxy_pass http://app:8000;" in (bundle.read_text("nginx/config.txt") or "")
+    logs = bundle.read_json("nginx/logs.json")
+    assert {(e["kind"], e["status"], e.get("container")) for e in logs} == {
+        ("error", "ok", proxy), ("access", "ok", proxy)}, logs
+    assert f'upstream: "http://{ip}:8000/' in error_log(bundle)
+    access_text = " ".join(bundle.read_text(e["file"]) or "" for e in logs
+                           if e["kind"] == "access")
+    assert " 502 " in access_text or " 504 " in access_text
+    dns = bundle.read_json("probes/dns.json")
+    assert dns["app"]["source"] == "docker" and "not running" in dns["app"]["error"]
+    temp = [d for d in bundle.read_json("host/disk.json") if "nginx-temp" in d["purposes"]]
+    assert temp and temp[0]["mount"].startswith(f"/proc/{proc['container_pid']}/root")
+    cli = ["--docker-host", stage.docker.host, "--timeout", str(COLLECT_TIMEOUT),
+           "--since", f"{int(time.time() - stage.started) + 5}s"]
+    code, out = run_cli(["diagnose", "--format", "json", *cli])
+    report = json.loads(out)
+    assert code == 1 and report["diagnoses"][0]["cause"] == "container-stopped", report
+    assert name in subject_text(report["diagnoses"][0])
+    record(stage, report["diagnoses"][0]["cause"], report["diagnoses"][0]["confidence"])
