@@ -67,7 +67,7 @@ def test_refused_write_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert (root / "docker-compose.yml").read_text() == COMPOSE
 
 
-def test_write_logrotate_only_on_request(tmp_path: Path,
+def test_rotation_companion_written_only_on_request(tmp_path: Path,
                                          capsys: pytest.CaptureFixture[str]) -> None:
     root = write_tree(tmp_path / "s", {"docker-compose.yml": NGINX_LOGS})
     (root / "logs").mkdir()
@@ -84,4 +84,15 @@ def test_write_logrotate_only_on_request(tmp_path: Path,
     assert f"{(root / 'logs').resolve().as_posix()}/*.log {{" in conf
     assert "nginx -s reopen" in conf
     main(["fix", str(root), "--write-logrotate", "--select", "CMP001"])
-    assert "exists" in capsys.readouterr().out
+    assert "no logrotate config needed" in capsys.readouterr().out  # XF013 is satisfied
+    assert (root / "nginx-logrotate.conf").read_text() == conf
+
+
+def test_companion_files_never_overwrite(tmp_path: Path) -> None:
+    from infradoctor.fixes.write import create_file
+
+    target = tmp_path / "nginx-logrotate.conf"
+    target.write_text("mine\n")
+    with pytest.raises(FileExistsError):
+        create_file(target, "theirs\n")
+    assert target.read_text() == "mine\n"

@@ -8,6 +8,7 @@ tree, ...)."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -150,60 +151,73 @@ def _diff_counts(run: FixRun) -> tuple[int, int]:
 LOGROTATE_NAME = "nginx-logrotate.conf"
 
 
-def logrotate_targets(stack: Stack) -> list[tuple[str, Path, str]]:
-    """(project directory, host log directory, nginx service) for every nginx service
-    whose /var/log/nginx is a bind mount."""
-    found: list[tuple[str, Path, str]] = []
-    for project in stack.projects:
-        nginx_services = set(project.nginx_service.values()) | {
-            s.name for s in project.services.values() if "nginx" in s.image_name}
-        for name in sorted(nginx_services):
-            svc = project.services.get(name)
-            if svc is None:
-                continue
-            for m in svc.volumes:
-                if m.type == "bind" and m.target.rstrip("/").startswith("/var/log/nginx"):
-                    host = m.host_path or (stack.root / project.directory / (m.source or ""))
-                    found.append((project.directory, Path(host), name))
+def logrotate_targets(stack: Stack, findings: list[Any]) -> dict[str, list[tuple[Path, str]]]:
+    """Project directory -> [(host log directory, nginx service)] from the XF013 findings
+    (nginx logs written to a bind-mounted host directory that nothing rotates)."""
+    found: dict[str, list[tuple[Path, str]]] = {}
+    for f in findings:
+        if f.rule != "XF013" or not f.data.get("host_path"):
+            continue
+        project = next((p for p in stack.projects if p.name == f.data.get("project")), None)
+        if project is None:
+            continue
+        host = Path(str(f.data["host_path"]))
+        if not host.is_absolute():
+            host = stack.root / project.directory / host
+        target = str(f.data.get("target") or "").rstrip("/")
+        log_dir = str(f.data.get("log_dir") or target)
+        sub = log_dir[len(target):].strip("/") if log_dir.startswith(target) else ""
+        entry = (Path(os.path.normpath(host / sub)), str(f.data.get("service") or "nginx"))
+        if entry not in found.setdefault(project.directory, []):
+            found[project.directory].append(entry)
     return found
 
 
-def logrotate_text(host_dir: Path, service: str, compose_dir: Path) -> str:
-    return (
-        f"# logrotate config for the nginx logs of compose service '{service}'.\n"
-        f"# Written by `infradoctor fix --write-logrotate`: install it as\n"
-        f"#   sudo cp {LOGROTATE_NAME} /etc/logrotate.d/{service}-nginx\n"
-        f"{host_dir.as_posix().rstrip('/')}/*.log {{\n"
-        "    daily\n"
-        "    rotate 14\n"
-        "    maxsize 100M\n"
-        "    missingok\n"
-        "    notifempty\n"
-        "    compress\n"
-        "    delaycompress\n"
-        "    sharedscripts\n"
-        "    postrotate\n"
-        f"        cd {compose_dir.as_posix()} && docker compose exec -T {service} "
-        "nginx -s reopen >/dev/null 2>&1 || true\n"
-        "    endscript\n"
-        "}\n"
-    )
+def logrotate_text(entries: list[tuple[Path, str]], compose_dir: Path) -> str:
+    out = [
+        "# logrotate config for nginx logs written to bind-mounted host directories.",
+        "# Written by `infradoctor fix --write-logrotate`; install it with",
+        f"#   sudo cp {LOGROTATE_NAME} /etc/logrotate.d/nginx-compose",
+    ]
+    for host_dir, service in entries:
+        out += [
+            f"{host_dir.as_posix().rstrip('/')}/*.log {{",
+            "    daily",
+            "    rotate 14",
+            "    maxsize 100M",
+            "    missingok",
+            "    notifempty",
+            "    compress",
+            "    delaycompress",
+            "    sharedscripts",
+            "    postrotate",
+            f"        cd {compose_dir.as_posix()} && docker compose exec -T {service} "
+            "nginx -s reopen >/dev/null 2>&1 || true",
+            "    endscript",
+            "}",
+        ]
+    return "\n".join(out) + "\n"
 
 
 def _logrotate(path: Path, config: Any, dry: bool, out: TextIO) -> int:
+    """Show, then (unless --diff) create the logrotate companion; never overwrites."""
+    import dataclasses
+
     from infradoctor.engine import lint
     from infradoctor.fixes.write import create_file
 
-    result = lint(path, config, with_fixes=False)
+    only = dataclasses.replace(config, select=["XF013"], ignore=[], extend_select=[])
+    result = lint(path, only, with_fixes=False)
     stack = result.stack
     code = 0
-    targets = logrotate_targets(stack)
+    targets = logrotate_targets(stack, result.findings)
     if not targets:
-        out.write("no nginx log directory is bind-mounted: no logrotate config needed\n")
-    for directory, host_dir, service in targets:
+        out.write("no unrotated nginx log directory is bind-mounted: no logrotate config "
+                  "needed\n")
+    for directory, entries in sorted(targets.items()):
         compose_dir = (stack.root / directory).resolve()
         dest = compose_dir / LOGROTATE_NAME
-        text = logrotate_text(host_dir.resolve(), service, compose_dir)
+        text = logrotate_text(entries, compose_dir)
         out.write(f"--- {dest} ---\n{text}")
         if dry:
             continue
