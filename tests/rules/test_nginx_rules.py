@@ -412,6 +412,21 @@ def test_ngx009_merge_and_quiet_cases(tmp_path: Path) -> None:
     assert found[0].location.line == 2
 
 
+def test_ngx009_if_block_with_return_is_quiet(tmp_path: Path) -> None:
+    assert (
+        run(
+            tmp_path,
+            "NGX009",
+            conf(
+                "server { location / { add_header Cache-Control public;\n"
+                " if ($request_method = OPTIONS) { add_header Access-Control-Allow-Origin *;\n"
+                " return 204; } root /srv; } }\n"
+            ),
+        )
+        == []
+    )
+
+
 def test_ngx009_if_block_loses_location_headers(tmp_path: Path) -> None:
     found = run(
         tmp_path,

@@ -37,8 +37,9 @@ class AddHeaderInheritanceLost(Rule):
         "or `X-Frame-Options` set in the server block, only for those URLs, and nothing "
         "in the config looks wrong. Security scanners and browsers see the gap; the team "
         "does not.\n\n"
-        "Not reported when `add_header_inherit merge;` (nginx 1.29.3+) is in effect, or "
-        "when an include whose content is unknown sits at one of the levels."
+        "Not reported when `add_header_inherit merge;` (nginx 1.29.3+) is in effect, when "
+        "an include whose content is unknown sits at one of the levels, or for an `if` "
+        "block that answers itself with `return` (a CORS preflight or redirect)."
     )
     how_to_fix = (
         "Repeat the outer headers in the location (an include file keeps them in one "
@@ -89,6 +90,8 @@ class AddHeaderInheritanceLost(Rule):
                 own_entries = block.children("add_header")
                 if not own_entries or block.block is None:
                     continue
+                if block.name == "if" and block.children("return"):
+                    continue  # a synthetic reply (CORS preflight 204, redirect): headers moot
                 inherit = cfg.effective_value(block, "add_header_inherit")
                 if inherit is not None and inherit.args and inherit.args[0] == "merge":
                     continue
