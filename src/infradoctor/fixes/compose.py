@@ -160,15 +160,30 @@ KNOWN_IMAGE_HEALTH: dict[str, tuple[str, int]] = {
     "prom/alertmanager": ("/-/healthy", 9093),
 }
 
-# Commands that ship inside well-known images (dependency services, not HTTP).
+# Commands that ship inside well-known images (dependency services, not HTTP). mysqladmin
+# ping exits 0 even on "access denied", pg_isready needs no password; redis-cli ping does
+# need one when the server requires it, so a password in sight makes it a template.
 DB_HEALTHCHECKS: tuple[tuple[re.Pattern[str], list[str]], ...] = (
     (re.compile(r"(^|/)(postgres|postgis/postgis|timescale/timescaledb)"),
      ["CMD-SHELL", "pg_isready -U \"$${POSTGRES_USER:-postgres}\""]),
-    (re.compile(r"(^|/)(mysql|mariadb|percona)(:|$)"),
+    (re.compile(r"(^|/)(mysql|percona)(:|$)"),
      ["CMD", "mysqladmin", "ping", "-h", "127.0.0.1", "--silent"]),
+    (re.compile(r"(^|/)mariadb(:|$)"),
+     ["CMD", "healthcheck.sh", "--connect", "--innodb_initialized"]),
     (re.compile(r"(^|/)redis(:|$)"), ["CMD-SHELL", "redis-cli ping | grep -q PONG"]),
     (re.compile(r"(^|/)rabbitmq(:|$)"), ["CMD", "rabbitmq-diagnostics", "-q", "ping"]),
 )
+
+
+def _db_doubts(svc: Service, test: list[str]) -> list[str]:
+    if "redis-cli" in " ".join(test):
+        command = " ".join(svc.command) if isinstance(svc.command, list) else svc.command or ""
+        if "requirepass" in command or any("PASS" in n.upper() for n in svc.environment):
+            return ["the server wants a password: pass it to redis-cli (-a)"]
+    if test[1:2] == ["healthcheck.sh"]:
+        return ["healthcheck.sh ships with mariadb images since 10.4: check the tag"]
+    return []
+
 
 _CURL_INSTALL = re.compile(r"\b(apt-get|apt|apk|yum|dnf|microdnf)\b[^&;|]*\b(install|add)\b"
                            r"[^&;|]*\bcurl\b")
@@ -244,7 +259,7 @@ def healthcheck_for(ctx: FixContext, svc: Service, finding: Finding
     images = _image_tags(svc)
     for pattern, test in DB_HEALTHCHECKS:
         if pattern.search(svc.image_name or images):
-            return test, []
+            return test, _db_doubts(svc, test)
     project = ctx.project(svc)
     path, port = _health_route(project, svc)
     path = finding.data.get("health_path") or path
