@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.conftest import CORPUS, write_tree
 
 from infradoctor.loaders.discover import discover
@@ -534,3 +536,53 @@ def test_settings_only_conf_d_sibling_is_loaded(tmp_path: Path) -> None:
     roots = by_root(configs)
     assert set(roots) == {"nginx/conf.d/app.conf", "nginx/conf.d/tuning.conf"}
     assert not roots["nginx/conf.d/tuning.conf"].is_snippet
+
+
+INCLUDE_TARGETS = st.sampled_from(
+    [
+        "a.conf",
+        "b.conf",
+        "c.inc",
+        "*.conf",
+        "/etc/nginx/conf.d/*.conf",
+        "/etc/nginx/a.conf",
+        "missing.conf",
+        "../outside.conf",
+        "mime.types",
+        "sub/*.inc",
+        "${X}.conf",
+    ]
+)
+BODIES = st.sampled_from(
+    [
+        "server {{ listen 80; include {t}; }}\n",
+        "include {t};\n",
+        "location / {{ include {t}; proxy_pass http://a:1; }}\n",
+        "http {{ include {t}; }}\n",
+        "upstream u {{ server x:1; }} server {{ include {t} }}\n",
+    ]
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(BODIES, INCLUDE_TARGETS), min_size=3, max_size=3), st.integers(0, 10**6))
+def test_random_include_graphs_never_raise(
+    tmp_path_factory: pytest.TempPathFactory, parts: list[tuple[str, str]], salt: int
+) -> None:
+    root = tmp_path_factory.mktemp(f"g{salt}")
+    names = ["conf.d/a.conf", "conf.d/b.conf", "conf.d/sub/c.inc"]
+    files = {n: body.format(t=t) for n, (body, t) in zip(names, parts, strict=True)}
+    configs, errors, _ = load_dir(write_tree(root / "t", files))
+    for e in errors:
+        assert e.file and e.message
+        assert e.kind in {
+            "parse-error",
+            "template",
+            "include-missing",
+            "include-outside",
+            "include-cycle",
+            "invalid",
+        }
+    for cfg in configs:
+        for d in cfg.walk():
+            assert d.location.offset is not None
