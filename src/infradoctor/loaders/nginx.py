@@ -103,6 +103,7 @@ class _Loader:
         self._error_keys: set[tuple[str, int | None, str]] = set()
         self.source_keys: list[str] = []
         self.dump_members: dict[str, list[str]] = {}  # dump path -> unit keys in order
+        self._resolved: dict[tuple[str, int | None, str], list[str] | None] = {}
         for src in sources:
             self._add_source(src)
         # Paths (and template-stripped aliases) of every known nginx file, for suffix matching.
@@ -165,7 +166,16 @@ class _Loader:
 
     def resolve_include(self, unit: _Unit, include: Directive, conf_dir: str) -> list[str] | None:
         """Unit keys an `include` pulls in (sorted like nginx's glob); None if it is
-        unresolved (an error has been recorded unless it is a well-known system file)."""
+        unresolved (an error has been recorded unless it is a well-known system file).
+        Cached: the pre-pass and every splice of a shared file ask the same question."""
+        key = (unit.key, include.location.offset, conf_dir)
+        if key in self._resolved:
+            return self._resolved[key]
+        result = self._resolve_include(unit, include, conf_dir)
+        self._resolved[key] = result
+        return result
+
+    def _resolve_include(self, unit: _Unit, include: Directive, conf_dir: str) -> list[str] | None:
         if not include.args:
             return []
         pattern = include.args[0]
