@@ -200,3 +200,25 @@ def test_no_fix_for_nginx_t_dump(tmp_path: Path) -> None:
     files_with_fixes = {e.file for f in result.findings if f.fix for e in f.fix.edits}
     assert "nginx-T.txt" not in files_with_fixes
     assert "nginx.conf" in files_with_fixes
+
+
+def test_a_fix_that_would_break_the_file_is_not_written(tmp_path: Path) -> None:
+    root = tmp_path / "s"
+    root.mkdir()
+    (root / "docker-compose.yml").write_text(COMPOSE)
+    result = lint(root, CMP001)
+    broken = Fix("bad", Applicability.SAFE, (Edit("docker-compose.yml", 0, 0, "a: [\n"),))
+    run = FixRun(root)
+    _apply_pass(result, [(broken, [_finding(broken)])], run)
+    assert run.refused and "unparsable" in run.refused[0]
+    assert (root / "docker-compose.yml").read_text() == COMPOSE
+
+
+def test_still_parses() -> None:
+    from infradoctor.fixes.write import still_parses
+
+    assert still_parses("compose", "a: 1\n", "a: 1\nb: 2\n")
+    assert not still_parses("compose", "a: 1\n", "a: [\n")
+    assert still_parses("compose", "a: [\n", "a: [\nb: 1\n")  # was already broken
+    assert not still_parses("nginx", "http {\n}\n", "http {\n")
+    assert still_parses("nginx", "http {\n}\n", "http {\n    server_tokens off;\n}\n")

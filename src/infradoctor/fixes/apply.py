@@ -28,6 +28,7 @@ from infradoctor.fixes.write import (
     read_disk,
     resolve_target,
     splice_on_disk_text,
+    still_parses,
 )
 
 MAX_PASSES = 5
@@ -198,6 +199,10 @@ def _apply_pass(result: LintResult, chosen: list[tuple[Fix, list[Finding]]], run
         run.originals.setdefault(rel, df.text)
         new_text = splice_on_disk_text(df.text, edits, src.newline == "\r\n")
         if new_text == df.text:
+            continue
+        if not still_parses(str(src.kind), df.text, new_text):
+            run.refused.append(f"{rel}: the fixes would leave it unparsable; not written "
+                               "(please report this)")
             continue
         try:
             atomic_write(df.real_path, new_text, bom=df.bom, expect=df.st)

@@ -137,6 +137,35 @@ def atomic_write(real: Path, text: str, *, bom: bool, expect: os.stat_result) ->
         os.close(dir_fd)
 
 
+def still_parses(kind: str, before: str, after: str) -> bool:
+    """A safety net under every fixer: a fixed compose/YAML or nginx file must parse at
+    least as well as the original did (no new syntax errors)."""
+    if kind in ("compose", "k8s"):
+        import yaml
+
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+        def ok(text: str) -> bool:
+            try:
+                for _ in yaml.compose_all(text, Loader=loader):
+                    pass
+                return True
+            except yaml.YAMLError:
+                return False
+
+        return ok(after) or not ok(before)
+    if kind == "nginx":
+        from infradoctor.model.source import FileKind, SourceFile
+        from infradoctor.syntax.nginx import parse_nginx
+
+        def errors(text: str) -> int:
+            src = SourceFile("f", Path("f"), FileKind.NGINX, text.replace("\r\n", "\n"))
+            return len(parse_nginx(src).errors)
+
+        return errors(after) <= errors(before)
+    return True
+
+
 def create_file(path: Path, text: str, mode: int = 0o644) -> None:
     """Create a new file (companions written on explicit request only); never overwrites."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
