@@ -171,6 +171,8 @@ def test_bot_token_fingerprint_is_kept_for_correlation() -> None:
         ("KeyError: 'user_id'", None),
         ("PATH=/usr/bin", None),
         ("proxy_set_header Authorization $http_authorization;", None),
+        ("    ssl_certificate_key /etc/ssl/private/site.key;", None),
+        ("    set $upstream_host app;", None),
         ("POSTGRES_HOST=db", None),
     ],
 )
@@ -191,6 +193,8 @@ def test_innocent_text_is_kept(text: str, keep: None) -> None:
         ("curl -H 'Authorization: Bearer abc.def.ghi123'", "abc.def.ghi123"),
         ("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk\n", "b3BlbnNzaC1rZXk"),
         ("--secret=xyz987", "xyz987"),
+        ("    secure_link_secret Sup3rS3cret;", "Sup3rS3cret"),
+        ('    set $api_token "tok-4455";', "tok-4455"),
     ],
 )
 def test_secret_forms_are_masked(text: str, secret: str) -> None:

@@ -49,7 +49,7 @@ _NOT_SECRET = re.compile(
     r"(?i)^(.*_)?(KEY_?(FILE|PATH|ID|NAME|ALGORITHM|TYPE|SIZE|LENGTH)|"
     r"(TOKEN|SECRET|PASSWORD|KEY)_(FILE|PATH|EXPIRE\w*|TTL|LIFETIME|LENGTH|URL_PATH)|"
     r"AUTH_(TYPE|METHOD|MODE|ENABLED|URL|HOST|PORT)|KEYS?_?DIR|MONKEY|KEYCLOAK\w*|KEYBOARD\w*|"
-    r"KEEPALIVE\w*|KEY_?PREFIX|\w*(ERROR|EXCEPTION)|SESSION_(TIMEOUT|LIFETIME|ENGINE|DRIVER|TTL|COOKIE_AGE))$"
+    r"KEEPALIVE\w*|KEYS?_?ZONE|KEYVAL\w*|KEY_?PREFIX|\w*(ERROR|EXCEPTION)|SESSION_(TIMEOUT|LIFETIME|ENGINE|DRIVER|TTL|COOKIE_AGE))$"
 )
 _SECRET_NAME = re.compile(
     "(?i)(" + "|".join(_SECRET_WORDS) + r"|(?:^|[_.-])(?:PASS|PW)(?:[_.-]|$))"
@@ -76,6 +76,12 @@ _NGINX_HEADER = re.compile(
     r"more_set_input_headers|proxy_set_body)(\s+[\"']?)(" + _HEADER_NAMES + r")([\"']?\s+)"
     r"(\"(?:[^\"\\\n]|\\.)*\"|'[^'\n]*'|[^;\s][^;\n]*)"
 )
+# nginx: `secure_link_secret s3cr3t;`, `set $api_token "abc";` (directive or variable
+# names that say secret; paths of key files are kept: `ssl_certificate_key` is not here)
+_NGINX_SECRET_DIRECTIVE = re.compile(
+    r"(?im)^(\s*(?:set\s+\$\w*(?:secret|token|passw(?:or)?d|api_?key)\w*|"
+    r"\w*(?:secret|passw(?:or)?d)\w*)\s+)(\"(?:[^\"\\\n]|\\.)*\"|'[^'\n]*'|[^;\s]+)(\s*;)"
+)
 # HTTP header style "Name: value" (to end of line) and JSON "Name": "value".
 _HEADER_JSON = re.compile(
     r"(?i)([\"'])(" + _HEADER_NAMES + r")\1(\s*:\s*)(\"(?:[^\"\\]|\\.)*\"|'[^']*')"
@@ -83,9 +89,21 @@ _HEADER_JSON = re.compile(
 _HEADER_LINE = re.compile(r"(?im)(?<![\w-])(" + _HEADER_NAMES + r")([ \t]*:[ \t]*)([^\r\n\"]+)")
 # NAME=value / NAME: value / "NAME": "value" / --name=value / ?api_key=value
 _ASSIGN = re.compile(
-    r"(?<![A-Za-z0-9_])([\"']?)([A-Za-z_][A-Za-z0-9_.-]{0,80})\1([ \t]*[=:][ \t]*)(?!//)"
+    r"(?<![A-Za-z0-9_/.])(?<!\$\{)([\"']?)([A-Za-z_][A-Za-z0-9_.-]{0,80})\1([ \t]*[=:][ \t]*)"
+    r"(?!//|\?|-[^-\s])"
     r"(\"(?:[^\"\\\n]|\\.)*\"|'[^'\n]*'|[^\s\"'&,;}\]<>]+)"
 )
+
+
+# Settings *about* secrets (switches, locations, formats), not secrets themselves.
+_BENIGN_SUFFIX = re.compile(
+    r"(?i)_(ENABLED?|DISABLED?|URL|URI|PATH|FILE|DIR|NAME|FORMAT|HOST|PORT|TYPE|MODE|METHOD|"
+    r"TTL|TIMEOUT|EXPIRES?|EXPIRY|LENGTH|SIZE|SCHEDULE|ALGORITHM|PROVIDER|REALM|SCOPES?|"
+    r"ISSUER|AUDIENCE|HEADER|FIELD|ATTRIBUTE|SEARCH|FILTER|ZONE|STRATEGY|BACKEND|DRIVER|"
+    r"ENGINE|LIFETIME|AGE|DOMAIN|LABEL|PLUGIN|PROVIDERS|MAP|VERIFICATION|SERVICE|"
+    r"INSECURE|ID)$"
+)
+_ALWAYS_SECRET = re.compile(r"(?i)(DATABASE_URL|DSN|CONNECTION_STRING|CONN_STR)$")
 
 
 def is_secret_name(name: str) -> bool:
@@ -93,12 +111,22 @@ def is_secret_name(name: str) -> bool:
     bare = name.strip().strip("\"'").lstrip("-").replace("-", "_").replace(".", "_")
     if not bare or not _SECRET_NAME.search(bare):
         return False
+    if _ALWAYS_SECRET.search(bare):
+        return True
+    if _BENIGN_SUFFIX.search(bare):
+        return False
     return not _NOT_SECRET.match(bare)
 
 
 def token_fingerprint(token: str) -> str:
     """Short stable fingerprint of a high-entropy token (never of a password)."""
     return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()[:12]
+
+
+_NOT_A_SECRET_VALUE = frozenset(
+    {"true", "false", "yes", "no", "on", "off", "none", "null", "nil", "0", "1", "changeme"}
+)
+_FILE_PATH = re.compile(r"^/(?:[\w.-]+/)*[\w.-]+$")
 
 
 def _mask_value(value: str) -> str:
@@ -109,6 +137,8 @@ def _mask_value(value: str) -> str:
     inner = value[1:-1] if quote else value
     if not inner or inner.startswith("$") or MASK in inner or inner.startswith("[REDACTED"):
         return value  # empty, a variable reference, or already redacted
+    if inner.lower() in _NOT_A_SECRET_VALUE or _FILE_PATH.match(inner):
+        return value  # a switch or a path to a secret file (docker secrets): not the secret
     m = BOT_TOKEN.search(inner)
     if m:
         masked = f"[REDACTED:bot-token:{token_fingerprint(m.group(0))}]"
@@ -157,6 +187,16 @@ def _sub_nginx_header(m: re.Match[str]) -> str:
     return m.group(1) + m.group(2) + m.group(3) + m.group(4) + _mask_value(value) + tail
 
 
+def _sub_bearer(m: re.Match[str]) -> str:
+    value = m.group(3)
+    if value.startswith(("[REDACTED", "$")):
+        return m.group(0)
+    looks_like_credential = len(value) >= 16 or any(ch.isdigit() or ch in "=._+/" for ch in value)
+    if not looks_like_credential:
+        return m.group(0)  # "Basic Settings", "token expired"
+    return f"{m.group(1)}{m.group(2)}{MASK}"
+
+
 def redact_text(text: str) -> str:
     """Redact secrets in free text (logs, configs, command output)."""
     if not text:
@@ -164,6 +204,9 @@ def redact_text(text: str) -> str:
     text = _PEM.sub(lambda m: f"-----BEGIN {m.group(1)}-----{MASK}-----END {m.group(1)}-----", text)
     text = BOT_TOKEN.sub(_sub_bot, text)
     text = _NGINX_HEADER.sub(_sub_nginx_header, text)
+    text = _NGINX_SECRET_DIRECTIVE.sub(
+        lambda m: m.group(1) + _mask_value(m.group(2)) + m.group(3), text
+    )
     text = _HEADER_JSON.sub(
         lambda m: m.group(1) + m.group(2) + m.group(1) + m.group(3) + _mask_value(m.group(4)), text
     )
@@ -176,14 +219,7 @@ def redact_text(text: str) -> str:
         ),
         text,
     )
-    text = _BEARER.sub(
-        lambda m: (
-            m.group(0)
-            if m.group(3).startswith(("[REDACTED", "$"))
-            else f"{m.group(1)}{m.group(2)}{MASK}"
-        ),
-        text,
-    )
+    text = _BEARER.sub(_sub_bearer, text)
     text = _ASSIGN.sub(_sub_assign, text)
     text = _URL_CRED.sub(
         lambda m: (
