@@ -173,6 +173,13 @@ def test_bot_token_fingerprint_is_kept_for_correlation() -> None:
         ("proxy_set_header Authorization $http_authorization;", None),
         ("    ssl_certificate_key /etc/ssl/private/site.key;", None),
         ("    set $upstream_host app;", None),
+        ("    server_tokens off;", None),
+        ("proxy_cache_path /tmp levels=1:2 keys_zone=sogo:10m inactive=24h;", None),
+        ("- MYSQL_ALLOW_EMPTY_PASSWORD=true", None),
+        ("- DATABASE_PASSWORD=/run/secrets/db-password", None),
+        ("# Basic Settings", None),
+        ("command: '--default-authentication-plugin=mysql_native_password'", None),
+        ("- OAUTH_ENABLED=false", None),
         ("POSTGRES_HOST=db", None),
     ],
 )
