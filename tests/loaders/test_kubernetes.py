@@ -151,7 +151,12 @@ def test_multi_document_file_loads_every_object(tmp_path: Path) -> None:
     stack = load_stack(write_tree(tmp_path, {"k8s/app.yaml": APP}))
     assert not stack.errors, stack.errors
     assert [o.kind for o in stack.k8s] == [
-        "Deployment", "Service", "Ingress", "HorizontalPodAutoscaler", "PodDisruptionBudget"]
+        "Deployment",
+        "Service",
+        "Ingress",
+        "HorizontalPodAutoscaler",
+        "PodDisruptionBudget",
+    ]
     assert stack.files["k8s/app.yaml"].kind is FileKind.K8S
     assert stack.files["k8s/app.yaml"].text.startswith("apiVersion")
     assert all(o.namespace == "shop" for o in stack.k8s)
@@ -188,7 +193,9 @@ def test_workload_facts_and_locations(tmp_path: Path) -> None:
     assert c.requests == {"cpu": "100m", "memory": "256Mi"} and c.limits == {"memory": "1Gi"}
     assert c.resource_locations["limits.memory"].line == 53
     assert [(e.name, e.value, e.value_from) for e in c.env] == [
-        ("JAVA_OPTS", "-Xmx512m", False), ("DB_PASSWORD", None, True)]
+        ("JAVA_OPTS", "-Xmx512m", False),
+        ("DB_PASSWORD", None, True),
+    ]
     assert c.security_context == {"runAsNonRoot": True}
 
 
@@ -201,16 +208,26 @@ def test_service_ingress_hpa_pdb(tmp_path: Path) -> None:
     assert (named.port, named.target_port, named.name) == (80, "http", "http")
     assert named.target_location is not None and named.target_location.line == 71
     assert (udp.port, udp.target_port, udp.effective_target, udp.protocol) == (
-        9090, None, 9090, "UDP")
+        9090,
+        None,
+        9090,
+        "UDP",
+    )
     backends = _by(stack.k8s, "Ingress", "web").ingress_backends
     assert backends is not None
     assert [(b.service, b.port, b.path) for b in backends] == [
-        ("web", "http", None), ("api", 8080, "/api")]
+        ("web", "http", None),
+        ("api", 8080, "/api"),
+    ]
     assert backends[1].port_location is not None and backends[1].port_location.line == 95
     hpa = _by(stack.k8s, "HorizontalPodAutoscaler", "web").hpa
     assert hpa is not None
     assert (hpa.target_kind, hpa.target_name, hpa.min_replicas, hpa.max_replicas) == (
-        "Deployment", "web", 2, 6)
+        "Deployment",
+        "web",
+        2,
+        6,
+    )
     assert hpa.resource_metrics == ["memory"]  # cpu is an AverageValue target: no request needed
     pdb = _by(stack.k8s, "PodDisruptionBudget", "web").pdb
     assert pdb is not None and pdb.max_unavailable == "25%" and pdb.min_available is None
@@ -260,7 +277,10 @@ items:
     stack = load_stack(write_tree(tmp_path, {"list.yaml": text}))
     assert not stack.errors, stack.errors
     assert [(o.kind, o.name) for o in stack.k8s] == [
-        ("Pod", "debug"), ("CronJob", "nightly"), ("Deployment", "nested")]
+        ("Pod", "debug"),
+        ("CronJob", "nightly"),
+        ("Deployment", "nested"),
+    ]
     pod = stack.k8s[0]
     assert pod.pod is not None and pod.pod.labels == {"app": "debug"}
     assert pod.location.line == 4
@@ -269,20 +289,25 @@ items:
 
 
 def test_kustomize_patches_namespace_and_images(tmp_path: Path) -> None:
-    base_dep = APP.split("---")[0].replace("  namespace: shop\n", "").replace(
-        "ghcr.io/acme/web:2.0.0", "ghcr.io/acme/web")
+    base_dep = (
+        APP.split("---")[0]
+        .replace("  namespace: shop\n", "")
+        .replace("ghcr.io/acme/web:2.0.0", "ghcr.io/acme/web")
+    )
     files = {
         "base/kustomization.yaml": "resources:\n  - web.yaml\nnamespace: store\n",
         "base/web.yaml": base_dep,
         "overlays/prod/kustomization.yaml": (
             "resources:\n  - ../../base\n  - extra.yaml\npatches:\n  - path: replicas.yaml\n"
-            "images:\n  - name: ghcr.io/acme/web\n    newTag: 2.1.0\n"),
+            "images:\n  - name: ghcr.io/acme/web\n    newTag: 2.1.0\n"
+        ),
         "overlays/prod/replicas.yaml": (
-            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n"
-            "  replicas: 5\n"),
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 5\n"
+        ),
         "overlays/prod/extra.yaml": (
             "apiVersion: v1\nkind: Service\nmetadata:\n  name: extra\nspec:\n"
-            "  selector: {app: extra}\n  ports: [{port: 80}]\n"),
+            "  selector: {app: extra}\n  ports: [{port: 80}]\n"
+        ),
     }
     stack = load_stack(write_tree(tmp_path, files))
     assert not stack.errors, stack.errors
@@ -298,12 +323,15 @@ def test_kustomize_patches_namespace_and_images(tmp_path: Path) -> None:
 
 
 def test_helm_templates_are_skipped_but_template_looking_data_is_not(tmp_path: Path) -> None:
-    helm = ("apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Release.Name }}\n"
-            "spec:\n  ports: [{port: 80}]\n")
-    rules = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: alerts\ndata:\n"
-             "  rules.yml: |\n    summary: \"{{ $labels.instance }} down\"\n")
-    stack = load_stack(write_tree(tmp_path, {"deploy/svc.yaml": helm,
-                                             "deploy/alerts.yaml": rules}))
+    helm = (
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Release.Name }}\n"
+        "spec:\n  ports: [{port: 80}]\n"
+    )
+    rules = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: alerts\ndata:\n"
+        '  rules.yml: |\n    summary: "{{ $labels.instance }} down"\n'
+    )
+    stack = load_stack(write_tree(tmp_path, {"deploy/svc.yaml": helm, "deploy/alerts.yaml": rules}))
     assert [o.name for o in stack.k8s] == ["alerts"]
     assert not stack.errors, stack.errors
 
@@ -311,22 +339,27 @@ def test_helm_templates_are_skipped_but_template_looking_data_is_not(tmp_path: P
 def test_bad_input_becomes_errors_not_exceptions(tmp_path: Path) -> None:
     files = {
         "broken.yaml": "apiVersion: v1\nkind: Service\nmetadata:\n  name: [oops\n",
-        "odd.yaml": ("apiVersion: apps/v1\nkind: Deployment\nmetadata: 7\nspec:\n"
-                     "  template: [1, 2]\n  replicas: many\n"),
+        "odd.yaml": (
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: 7\nspec:\n"
+            "  template: [1, 2]\n  replicas: many\n"
+        ),
         "wrong-types.yaml": (
             "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n"
             "  selector: [a, b]\n  ports: {port: 80}\n---\n"
             "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n"
             "  template:\n    metadata: {labels: x}\n    spec:\n"
             "      containers: [7, {name: c, ports: [8080, {containerPort: x}], "
-            "readinessProbe: 3, resources: {limits: [1]}, env: [{value: 1}]}]\n"),
+            "readinessProbe: 3, resources: {limits: [1]}, env: [{value: 1}]}]\n"
+        ),
         "bomb.yaml": "apiVersion: v1\nkind: ConfigMap\n"
-                     + "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
-                     + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, "
-                               f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
-                               f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
-                               f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
-                               for i in range(8)),
+        + "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+        + "".join(
+            f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, "
+            f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+            f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+            f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+            for i in range(8)
+        ),
     }
     stack = load_stack(write_tree(tmp_path, files))
     by_file = {e.file: e for e in stack.errors}

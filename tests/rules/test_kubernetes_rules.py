@@ -17,8 +17,9 @@ RECORDED = Path(__file__).parents[1] / "loaders" / "fixtures" / "k8s" / "kube-sy
 
 
 def _k8s(root: Path, select: str = "K8S") -> list[Finding]:
-    result = lint(root, LintConfig(select=[select], report_unused_suppressions=False),
-                  with_fixes=False)
+    result = lint(
+        root, LintConfig(select=[select], report_unused_suppressions=False), with_fixes=False
+    )
     assert not [e for e in result.errors if e.kind == "internal"], result.errors
     return result.findings
 
@@ -27,28 +28,32 @@ def _codes(findings: list[Finding]) -> list[tuple[str, str | None]]:
     return sorted((f.rule, f.subject) for f in findings)
 
 
-def deployment(name: str, labels: str, ports: str = "", extra: str = "",
-               namespace: str = "") -> str:
+def deployment(
+    name: str, labels: str, ports: str = "", extra: str = "", namespace: str = ""
+) -> str:
     ns = f"  namespace: {namespace}\n" if namespace else ""
-    return (f"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n{ns}spec:\n"
-            f"  selector:\n    matchLabels: {{{labels}}}\n  template:\n    metadata:\n"
-            f"      labels: {{{labels}}}\n    spec:\n      containers:\n"
-            f"        - name: {name}\n          image: ghcr.io/acme/{name}:1.0.0\n"
-            f"          readinessProbe: {{tcpSocket: {{port: 1}}}}\n"
-            f"          resources: {{limits: {{memory: 128Mi}}}}\n{ports}{extra}")
+    return (
+        f"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n{ns}spec:\n"
+        f"  selector:\n    matchLabels: {{{labels}}}\n  template:\n    metadata:\n"
+        f"      labels: {{{labels}}}\n    spec:\n      containers:\n"
+        f"        - name: {name}\n          image: ghcr.io/acme/{name}:1.0.0\n"
+        f"          readinessProbe: {{tcpSocket: {{port: 1}}}}\n"
+        f"          resources: {{limits: {{memory: 128Mi}}}}\n{ports}{extra}"
+    )
 
 
 def service(name: str, selector: str, ports: str, namespace: str = "") -> str:
     ns = f"  namespace: {namespace}\n" if namespace else ""
-    return (f"---\napiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\n{ns}spec:\n"
-            f"  selector: {{{selector}}}\n  ports:\n{ports}")
+    return (
+        f"---\napiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\n{ns}spec:\n"
+        f"  selector: {{{selector}}}\n  ports:\n{ports}"
+    )
 
 
 # ------------------------------------------------------------------ recorded cluster
 
 
-def test_recorded_metrics_server_and_coredns_are_clean_except_memory_limit(
-        tmp_path: Path) -> None:
+def test_recorded_metrics_server_and_coredns_are_clean_except_memory_limit(tmp_path: Path) -> None:
     """metrics-server (named targetPort/probe ports `https`) and coredns (probes on 8080/8181,
     which it doesn't declare) from a real k3s cluster: correct wiring, nothing to report but
     the metrics-server container's missing memory limit (K8S007, opt-in)."""
@@ -63,8 +68,10 @@ def test_recorded_pair_with_renamed_container_port(tmp_path: Path) -> None:
     """Changed from the recording: the metrics-server container port `https` renamed to
     `tls` (a typical refactor) while the Service and the probes still say `https`."""
     text = RECORDED.read_text()
-    renamed = text.replace("        - name: https\n          containerPort: 4443",
-                           "        - name: tls\n          containerPort: 4443")
+    renamed = text.replace(
+        "        - name: https\n          containerPort: 4443",
+        "        - name: tls\n          containerPort: 4443",
+    )
     assert renamed != text
     (tmp_path / "kube-system.yaml").write_text(renamed)
     findings = [f for f in _k8s(tmp_path) if f.rule != "K8S007"]
@@ -83,11 +90,16 @@ def test_recorded_pair_with_renamed_container_port(tmp_path: Path) -> None:
 
 
 def test_selector_mismatch_hint_and_no_workloads_nearby(tmp_path: Path) -> None:
-    root = write_tree(tmp_path / "a", {
-        "k8s/app.yaml": deployment("web", "app: web-v2", "          ports: [{containerPort: 80}]\n")
-        + service("web", "app: web", "    - port: 80\n"),
-        "other/svc.yaml": service("db", "app: postgres", "    - port: 5432\n")[4:],
-    })
+    root = write_tree(
+        tmp_path / "a",
+        {
+            "k8s/app.yaml": deployment(
+                "web", "app: web-v2", "          ports: [{containerPort: 80}]\n"
+            )
+            + service("web", "app: web", "    - port: 80\n"),
+            "other/svc.yaml": service("db", "app: postgres", "    - port: 5432\n")[4:],
+        },
+    )
     findings = _k8s(root, "K8S001")
     assert len(findings) == 1  # other/ has no workloads: the db pods are deployed elsewhere
     assert "Deployment 'web' has pod labels app=web-v2" in findings[0].message
@@ -97,15 +109,27 @@ def test_selector_mismatch_hint_and_no_workloads_nearby(tmp_path: Path) -> None:
 def test_numeric_target_port_only_when_nothing_agrees(tmp_path: Path) -> None:
     ports = "          ports: [{containerPort: 9411}, {containerPort: 16686}]\n"
     svc_ports = "    - {port: 14268, targetPort: 14268}\n    - {port: 9411}\n"
-    root = write_tree(tmp_path / "a", {"j.yaml": deployment("jaeger", "app: j", ports)
-                                      + service("collector", "app: j", svc_ports)})
+    root = write_tree(
+        tmp_path / "a",
+        {
+            "j.yaml": deployment("jaeger", "app: j", ports)
+            + service("collector", "app: j", svc_ports)
+        },
+    )
     assert _k8s(root, "K8S002") == []  # 9411 matches: 14268 is merely undeclared
-    root = write_tree(tmp_path / "b", {"j.yaml": deployment("jaeger", "app: j", ports)
-                                      + service("c", "app: j", "    - {port: 80}\n")})
+    root = write_tree(
+        tmp_path / "b",
+        {
+            "j.yaml": deployment("jaeger", "app: j", ports)
+            + service("c", "app: j", "    - {port: 80}\n")
+        },
+    )
     (f,) = _k8s(root, "K8S002")
     assert "targetPort 80" in f.message and "9411, 16686" in f.message
-    root = write_tree(tmp_path / "c", {"j.yaml": deployment("jaeger", "app: j")
-                                      + service("c", "app: j", "    - {port: 80}\n")})
+    root = write_tree(
+        tmp_path / "c",
+        {"j.yaml": deployment("jaeger", "app: j") + service("c", "app: j", "    - {port: 80}\n")},
+    )
     assert _k8s(root, "K8S002") == []  # the pods declare no ports at all
 
 
@@ -114,22 +138,34 @@ def test_nearest_copy_decides(tmp_path: Path) -> None:
     checked against the copy applied with it."""
     good = deployment("api", "app: api", "          ports: [{name: http, containerPort: 8000}]\n")
     stale = deployment("api", "app: api", "          ports: [{name: web, containerPort: 8000}]\n")
-    root = write_tree(tmp_path, {
-        "release/all.yaml": good + service("api", "app: api",
-                                           "    - {port: 80, targetPort: http}\n"),
-        "base/api.yaml": stale,
-    })
+    root = write_tree(
+        tmp_path,
+        {
+            "release/all.yaml": good
+            + service("api", "app: api", "    - {port: 80, targetPort: http}\n"),
+            "base/api.yaml": stale,
+        },
+    )
     assert _k8s(root, "K8S002") == []
 
 
 def test_namespaces_keep_objects_apart(tmp_path: Path) -> None:
-    root = write_tree(tmp_path, {
-        "k8s/app.yaml": deployment("web", "app: web", namespace="prod",
-                                   ports="          ports: [{containerPort: 80}]\n")
-        + service("web", "app: web", "    - port: 80\n", namespace="staging")
-        + "\n" + deployment("other", "app: other", namespace="staging").replace(
-            "apiVersion", "---\napiVersion", 1),
-    })
+    root = write_tree(
+        tmp_path,
+        {
+            "k8s/app.yaml": deployment(
+                "web",
+                "app: web",
+                namespace="prod",
+                ports="          ports: [{containerPort: 80}]\n",
+            )
+            + service("web", "app: web", "    - port: 80\n", namespace="staging")
+            + "\n"
+            + deployment("other", "app: other", namespace="staging").replace(
+                "apiVersion", "---\napiVersion", 1
+            ),
+        },
+    )
     (f,) = _k8s(root, "K8S001")
     assert "Service 'web'" in f.message
 
@@ -151,17 +187,22 @@ def test_kustomize_patched_directory_is_not_cross_checked(tmp_path: Path) -> Non
 
 
 def test_ingress_backend_to_service_elsewhere_is_not_flagged(tmp_path: Path) -> None:
-    ingress = ("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i}\nspec:\n"
-               "  rules:\n    - http:\n        paths:\n          - path: /\n"
-               "            pathType: Prefix\n            backend:\n"
-               "              service: {name: grafana, port: {number: 3000}}\n")
+    ingress = (
+        "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i}\nspec:\n"
+        "  rules:\n    - http:\n        paths:\n          - path: /\n"
+        "            pathType: Prefix\n            backend:\n"
+        "              service: {name: grafana, port: {number: 3000}}\n"
+    )
     root = write_tree(tmp_path, {"ingress/i.yaml": ingress})
     assert _k8s(root, "K8S003") == []
-    legacy = ("apiVersion: extensions/v1beta1\nkind: Ingress\nmetadata: {name: old}\nspec:\n"
-              "  backend: {serviceName: web, servicePort: 8080}\n")
-    root = write_tree(tmp_path / "b", {"k8s/i.yaml": legacy,
-                                       "k8s/s.yaml": service("web", "app: web",
-                                                             "    - port: 80\n")[4:]})
+    legacy = (
+        "apiVersion: extensions/v1beta1\nkind: Ingress\nmetadata: {name: old}\nspec:\n"
+        "  backend: {serviceName: web, servicePort: 8080}\n"
+    )
+    root = write_tree(
+        tmp_path / "b",
+        {"k8s/i.yaml": legacy, "k8s/s.yaml": service("web", "app: web", "    - port: 80\n")[4:]},
+    )
     (f,) = _k8s(root, "K8S003")
     assert "port number 8080" in f.message and "80" in f.message
 
@@ -170,48 +211,83 @@ def test_ingress_backend_to_service_elsewhere_is_not_flagged(tmp_path: Path) -> 
 
 
 def test_readiness_rule_skips_jobs_and_publish_not_ready(tmp_path: Path) -> None:
-    job = ("apiVersion: batch/v1\nkind: Job\nmetadata: {name: seed}\nspec:\n  template:\n"
-           "    metadata: {labels: {app: seed}}\n    spec:\n      containers:\n"
-           "        - {name: seed, image: 'ghcr.io/acme/seed:1.0'}\n")
-    sts = deployment("db", "app: db").replace("kind: Deployment", "kind: StatefulSet").replace(
-        "          readinessProbe: {tcpSocket: {port: 1}}\n", "")
+    job = (
+        "apiVersion: batch/v1\nkind: Job\nmetadata: {name: seed}\nspec:\n  template:\n"
+        "    metadata: {labels: {app: seed}}\n    spec:\n      containers:\n"
+        "        - {name: seed, image: 'ghcr.io/acme/seed:1.0'}\n"
+    )
+    sts = (
+        deployment("db", "app: db")
+        .replace("kind: Deployment", "kind: StatefulSet")
+        .replace("          readinessProbe: {tcpSocket: {port: 1}}\n", "")
+    )
     headless = service("db", "app: db", "    - port: 5432\n").replace(
-        "  selector:", "  clusterIP: None\n  publishNotReadyAddresses: true\n  selector:")
-    root = write_tree(tmp_path, {"k8s/a.yaml": job + service("seed", "app: seed",
-                                                             "    - port: 80\n"),
-                                 "k8s/db.yaml": sts + headless})
+        "  selector:", "  clusterIP: None\n  publishNotReadyAddresses: true\n  selector:"
+    )
+    root = write_tree(
+        tmp_path,
+        {
+            "k8s/a.yaml": job + service("seed", "app: seed", "    - port: 80\n"),
+            "k8s/db.yaml": sts + headless,
+        },
+    )
     assert _k8s(root, "K8S004") == []
 
 
 def test_numeric_probe_port_is_not_reported(tmp_path: Path) -> None:
     extra = "          livenessProbe: {httpGet: {path: /, port: 8080}}\n"
-    root = write_tree(tmp_path, {"d.yaml": deployment(
-        "x", "app: x", "          ports: [{name: http, containerPort: 80}]\n", extra)})
+    root = write_tree(
+        tmp_path,
+        {
+            "d.yaml": deployment(
+                "x", "app: x", "          ports: [{name: http, containerPort: 80}]\n", extra
+            )
+        },
+    )
     assert _k8s(root, "K8S005") == []
 
 
 # ------------------------------------------------------------------ K8S006-K8S011
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("512Mi", 512 * 2**20), ("1Gi", 2**30), ("1G", 10**9), ("1.5Gi", 3 * 2**29),
-    ("134217728", 134217728), ("129e6", 129 * 10**6), ("500M", 500 * 10**6),
-    ("", None), ("lots", None), ("1Gb", None),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("512Mi", 512 * 2**20),
+        ("1Gi", 2**30),
+        ("1G", 10**9),
+        ("1.5Gi", 3 * 2**29),
+        ("134217728", 134217728),
+        ("129e6", 129 * 10**6),
+        ("500M", 500 * 10**6),
+        ("", None),
+        ("lots", None),
+        ("1Gb", None),
+    ],
+)
 def test_parse_memory(text: str, expected: int | None) -> None:
     assert parse_memory(text) == expected
 
 
 def test_jvm_percentage_warning_and_detection(tmp_path: Path) -> None:
-    env = ("          env:\n            - name: JAVA_TOOL_OPTIONS\n"
-           "              value: -XX:MaxRAMPercentage=90\n")
-    root = write_tree(tmp_path, {"d.yaml": deployment("svc", "app: svc", "", env).replace(
-        "memory: 128Mi", "memory: 2Gi")})
+    env = (
+        "          env:\n            - name: JAVA_TOOL_OPTIONS\n"
+        "              value: -XX:MaxRAMPercentage=90\n"
+    )
+    root = write_tree(
+        tmp_path,
+        {"d.yaml": deployment("svc", "app: svc", "", env).replace("memory: 128Mi", "memory: 2Gi")},
+    )
     (f,) = _k8s(root, "K8S006")
     assert f.severity is Severity.WARNING and "MaxRAMPercentage=90" in f.message
-    root = write_tree(tmp_path / "b", {"d.yaml": deployment("es", "app: es").replace(
-        "ghcr.io/acme/es:1.0.0", "elasticsearch:8.15.0").replace(
-        "          resources: {limits: {memory: 128Mi}}\n", "")})
+    root = write_tree(
+        tmp_path / "b",
+        {
+            "d.yaml": deployment("es", "app: es")
+            .replace("ghcr.io/acme/es:1.0.0", "elasticsearch:8.15.0")
+            .replace("          resources: {limits: {memory: 128Mi}}\n", "")
+        },
+    )
     (f,) = _k8s(root, "K8S006")
     assert f.severity is Severity.WARNING and "without a memory limit" in f.message
     assert [x.rule for x in _k8s(root, "K8S007")] == []  # reported once, by K8S006
@@ -229,34 +305,45 @@ def test_is_jvm_negative() -> None:
 
 
 def test_image_tag_managed_by_kustomize_or_skaffold(tmp_path: Path) -> None:
-    pod = ("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
-           "    - {name: a, image: frontend}\n    - {name: b, image: 'redis:latest'}\n"
-           "    - {name: c, image: cartservice}\n")
-    root = write_tree(tmp_path, {
-        "k8s/p.yaml": pod,
-        "k8s/kustomization.yaml": "resources: [p.yaml]\nimages:\n  - name: cartservice\n"
-                                  "    newTag: v1.2.3\n",
-        "skaffold.yaml": "apiVersion: skaffold/v4beta6\nkind: Config\nbuild:\n  artifacts:\n"
-                         "    - image: frontend\n      context: src/frontend\n",
-    })
+    pod = (
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+        "    - {name: a, image: frontend}\n    - {name: b, image: 'redis:latest'}\n"
+        "    - {name: c, image: cartservice}\n"
+    )
+    root = write_tree(
+        tmp_path,
+        {
+            "k8s/p.yaml": pod,
+            "k8s/kustomization.yaml": "resources: [p.yaml]\nimages:\n  - name: cartservice\n"
+            "    newTag: v1.2.3\n",
+            "skaffold.yaml": "apiVersion: skaffold/v4beta6\nkind: Config\nbuild:\n  artifacts:\n"
+            "    - image: frontend\n      context: src/frontend\n",
+        },
+    )
     assert [f.data["container"] for f in _k8s(root, "K8S008")] == ["b"]
 
 
 def test_hpa_and_pdb_use_each_other(tmp_path: Path) -> None:
     dep = deployment("web", "app: web").replace(
         "          resources: {limits: {memory: 128Mi}}\n",
-        "          resources: {requests: {cpu: 100m}, limits: {memory: 128Mi}}\n")
-    hpa = ("---\napiVersion: autoscaling/v1\nkind: HorizontalPodAutoscaler\n"
-           "metadata: {name: web}\nspec:\n  scaleTargetRef: {kind: Deployment, name: web}\n"
-           "  minReplicas: 3\n  maxReplicas: 9\n  targetCPUUtilizationPercentage: 60\n")
-    pdb = ("---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: web}\n"
-           "spec:\n  minAvailable: 2\n  selector: {matchLabels: {app: web}}\n")
+        "          resources: {requests: {cpu: 100m}, limits: {memory: 128Mi}}\n",
+    )
+    hpa = (
+        "---\napiVersion: autoscaling/v1\nkind: HorizontalPodAutoscaler\n"
+        "metadata: {name: web}\nspec:\n  scaleTargetRef: {kind: Deployment, name: web}\n"
+        "  minReplicas: 3\n  maxReplicas: 9\n  targetCPUUtilizationPercentage: 60\n"
+    )
+    pdb = (
+        "---\napiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: web}\n"
+        "spec:\n  minAvailable: 2\n  selector: {matchLabels: {app: web}}\n"
+    )
     root = write_tree(tmp_path, {"k8s/web.yaml": dep + hpa + pdb})
     # replicas unset would mean 1 (< minAvailable 2), but the HPA keeps at least 3
     assert _k8s(root) == []
-    root = write_tree(tmp_path / "b", {"k8s/web.yaml": dep + hpa.replace("minReplicas: 3",
-                                                                         "minReplicas: 2")
-                                       + pdb})
+    root = write_tree(
+        tmp_path / "b",
+        {"k8s/web.yaml": dep + hpa.replace("minReplicas: 3", "minReplicas: 2") + pdb},
+    )
     assert [f.rule for f in _k8s(root)] == ["K8S010"]
     root = write_tree(tmp_path / "c", {"k8s/web.yaml": deployment("web", "app: web") + hpa})
     (f,) = _k8s(root)

@@ -39,13 +39,24 @@ from infradoctor.syntax.yaml import PNode, load_positioned, load_positioned_all
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 KUSTOMIZE_KINDS = frozenset({"Kustomization", "Component"})
 # Kustomization keys that change objects after the fact (so the files alone are not final).
-PATCH_KEYS = ("patches", "patchesStrategicMerge", "patchesJson6902", "replacements",
-              "components", "replicas")
-HELM_MARKERS_RE = re.compile(r"\{\{-|\{\{\s*(\.Values|\.Release|\.Chart|\.Capabilities|\.Files|"
-                             r"include\s|template\s|if\s|range\s|with\s|define\s|end\b|"
-                             r"toYaml|tpl\s)")
-PROBE_KINDS = (("readinessProbe", "readiness"), ("livenessProbe", "liveness"),
-               ("startupProbe", "startup"))
+PATCH_KEYS = (
+    "patches",
+    "patchesStrategicMerge",
+    "patchesJson6902",
+    "replacements",
+    "components",
+    "replicas",
+)
+HELM_MARKERS_RE = re.compile(
+    r"\{\{-|\{\{\s*(\.Values|\.Release|\.Chart|\.Capabilities|\.Files|"
+    r"include\s|template\s|if\s|range\s|with\s|define\s|end\b|"
+    r"toYaml|tpl\s)"
+)
+PROBE_KINDS = (
+    ("readinessProbe", "readiness"),
+    ("livenessProbe", "liveness"),
+    ("startupProbe", "startup"),
+)
 MAX_LIST_DEPTH = 4
 
 
@@ -243,8 +254,13 @@ def _probe(kind: str, key_loc: Location, node: PNode | None) -> Probe:
         h = _map(m.get(handler))
         if h is not None:
             port_node = h.get("port")
-            return Probe(kind, handler, _int_or_str(port_node), key_loc,
-                         port_node.location if port_node is not None else None)
+            return Probe(
+                kind,
+                handler,
+                _int_or_str(port_node),
+                key_loc,
+                port_node.location if port_node is not None else None,
+            )
     if m.get("exec") is not None:
         return Probe(kind, "exec", None, key_loc)
     return Probe(kind, "unknown", None, key_loc)
@@ -262,13 +278,20 @@ def _container(node: PNode, init: bool, managed: set[str]) -> Container | None:
     if c.image:
         repo = image_repository(c.image)
         c.image_managed = repo in managed or repo.rsplit("/", 1)[-1] in {
-            r.rsplit("/", 1)[-1] for r in managed}
+            r.rsplit("/", 1)[-1] for r in managed
+        }
     for p in _seq(m.get("ports")):
         pm = _map(p)
         if pm is None:
             continue
-        c.ports.append(ContainerPort(_int(pm.get("containerPort")), _text(pm.get("name")),
-                                     (_text(pm.get("protocol")) or "TCP").upper(), pm.location))
+        c.ports.append(
+            ContainerPort(
+                _int(pm.get("containerPort")),
+                _text(pm.get("name")),
+                (_text(pm.get("protocol")) or "TCP").upper(),
+                pm.location,
+            )
+        )
     for key, kind in PROBE_KINDS:
         entry = m.entry(key)
         if entry is not None:
@@ -292,8 +315,9 @@ def _container(node: PNode, init: bool, managed: set[str]) -> Container | None:
         name = _text(em.get("name")) if em is not None else None
         if em is None or not name:
             continue
-        c.env.append(K8sEnv(name, _text(em.get("value")), em.get("valueFrom") is not None,
-                            em.location))
+        c.env.append(
+            K8sEnv(name, _text(em.get("value")), em.get("valueFrom") is not None, em.location)
+        )
     for key in ("command", "args"):
         cmd_node = m.get(key)
         if cmd_node is not None:
@@ -309,8 +333,11 @@ def _pod_template(template: PNode, managed: set[str]) -> PodTemplate:
     meta = _map(template.get("metadata"))
     labels_node = meta.get("labels") if meta is not None else None
     spec = _map(template.get("spec"))
-    pod = PodTemplate(_str_dict(labels_node), template.location,
-                      labels_node.location if labels_node is not None else None)
+    pod = PodTemplate(
+        _str_dict(labels_node),
+        template.location,
+        labels_node.location if labels_node is not None else None,
+    )
     if spec is not None:
         for item in _seq(spec.get("containers")):
             c = _container(item, False, managed)
@@ -358,18 +385,27 @@ def _service(spec: PNode | None, fallback: Location) -> ServiceSpec:
     if sel is not None and sel.empty:
         sel = None
     pna = spec.get("publishNotReadyAddresses")
-    svc = ServiceSpec(_text(spec.get("type")) or "ClusterIP", sel,
-                      headless=_text(spec.get("clusterIP")) == "None",
-                      publish_not_ready=pna is not None and pna.scalar is True)
+    svc = ServiceSpec(
+        _text(spec.get("type")) or "ClusterIP",
+        sel,
+        headless=_text(spec.get("clusterIP")) == "None",
+        publish_not_ready=pna is not None and pna.scalar is True,
+    )
     for p in _seq(spec.get("ports")):
         pm = _map(p)
         if pm is None:
             continue
         target = pm.get("targetPort")
-        svc.ports.append(ServicePort(
-            _int(pm.get("port")), _int_or_str(target), _text(pm.get("name")),
-            (_text(pm.get("protocol")) or "TCP").upper(), pm.location,
-            target.location if target is not None else None))
+        svc.ports.append(
+            ServicePort(
+                _int(pm.get("port")),
+                _int_or_str(target),
+                _text(pm.get("name")),
+                (_text(pm.get("protocol")) or "TCP").upper(),
+                pm.location,
+                target.location if target is not None else None,
+            )
+        )
     return svc
 
 
@@ -388,14 +424,27 @@ def _backend(node: PNode | None, path: str | None) -> IngressBackend | None:
             if port_node is None:
                 port_node = port.get("name")
             port_value = _int_or_str(port_node)
-        return IngressBackend(name, port_value, m.location,
-                              port_node.location if port_node is not None else None,
-                              path) if name else None
+        return (
+            IngressBackend(
+                name,
+                port_value,
+                m.location,
+                port_node.location if port_node is not None else None,
+                path,
+            )
+            if name
+            else None
+        )
     name = _text(m.get("serviceName"))  # extensions/v1beta1, networking.k8s.io/v1beta1
     if name:
         port_node = m.get("servicePort")
-        return IngressBackend(name, _int_or_str(port_node), m.location,
-                              port_node.location if port_node is not None else None, path)
+        return IngressBackend(
+            name,
+            _int_or_str(port_node),
+            m.location,
+            port_node.location if port_node is not None else None,
+            path,
+        )
     return None
 
 
@@ -423,10 +472,13 @@ def _hpa(spec: PNode | None, fallback: Location) -> HpaSpec:
     if spec is None:
         return HpaSpec(None, None, fallback)
     ref = _map(spec.get("scaleTargetRef"))
-    hpa = HpaSpec(_text(ref.get("kind")) if ref is not None else None,
-                  _text(ref.get("name")) if ref is not None else None,
-                  _loc(ref, fallback), _int(spec.get("minReplicas")),
-                  _int(spec.get("maxReplicas")))
+    hpa = HpaSpec(
+        _text(ref.get("kind")) if ref is not None else None,
+        _text(ref.get("name")) if ref is not None else None,
+        _loc(ref, fallback),
+        _int(spec.get("minReplicas")),
+        _int(spec.get("maxReplicas")),
+    )
     if spec.get("targetCPUUtilizationPercentage") is not None:  # autoscaling/v1
         hpa.resource_metrics.append("cpu")
     metrics = _seq(spec.get("metrics"))
@@ -438,7 +490,8 @@ def _hpa(spec: PNode | None, fallback: Location) -> HpaSpec:
         name = _text(res.get("name"))
         target = _map(res.get("target"))
         utilization = (target is not None and _text(target.get("type")) == "Utilization") or (
-            res.get("targetAverageUtilization") is not None)
+            res.get("targetAverageUtilization") is not None
+        )
         if name and utilization:
             hpa.resource_metrics.append(name)
     if not metrics and "targetCPUUtilizationPercentage" not in spec:
@@ -453,8 +506,11 @@ def _pdb(spec: PNode | None) -> PdbSpec:
     for key in ("minAvailable", "maxUnavailable"):
         node = spec.get(key)
         if node is not None:
-            setattr(pdb, "min_available" if key == "minAvailable" else "max_unavailable",
-                    _int_or_str(node))
+            setattr(
+                pdb,
+                "min_available" if key == "minAvailable" else "max_unavailable",
+                _int_or_str(node),
+            )
             pdb.location = node.location
     return pdb
 
@@ -492,7 +548,11 @@ def _object(root: PNode, ctx: _Context, depth: int = 0) -> None:
     if not name and meta is not None:
         name = _text(meta.get("generateName")) or ""
     obj = K8sObject(
-        kind, api, name, ctx.src.path, root.location,
+        kind,
+        api,
+        name,
+        ctx.src.path,
+        root.location,
         namespace=(_text(meta.get("namespace")) if meta is not None else None) or ctx.namespace,
         name_location=name_node.location if name_node is not None else root.key_location("kind"),
         labels=_str_dict(meta.get("labels") if meta is not None else None),
@@ -543,15 +603,24 @@ def load_kubernetes(
         errors.extend(errs)
         parsed.append((src, docs))
         for doc in docs:
-            if doc is not None and doc.is_mapping and (
-                    _text(doc.get("apiVersion")) or "").startswith("skaffold/"):
+            if (
+                doc is not None
+                and doc.is_mapping
+                and (_text(doc.get("apiVersion")) or "").startswith("skaffold/")
+            ):
                 skaffold |= _skaffold_images(doc)
     managed |= skaffold
     for src, docs in parsed:
         directory = src.path.rsplit("/", 1)[0] if "/" in src.path else ""
         own = kustomizations.get(directory)
-        namespace = next((kustomizations[d].namespace for d in _directories_of(src.path)
-                          if d in kustomizations and kustomizations[d].namespace), None)
+        namespace = next(
+            (
+                kustomizations[d].namespace
+                for d in _directories_of(src.path)
+                if d in kustomizations and kustomizations[d].namespace
+            ),
+            None,
+        )
         ctx = _Context(src, namespace, bool(own and own.patches), managed, objects, set())
         for doc in docs:
             if doc is None or not doc.is_mapping:
@@ -559,8 +628,15 @@ def load_kubernetes(
             try:
                 _object(doc, ctx)
             except (AttributeError, TypeError, ValueError) as exc:  # defensive: odd shapes
-                errors.append(LoadError(src.path, f"unreadable Kubernetes object: {exc}",
-                                        "invalid", doc.location.line, doc.location.column))
+                errors.append(
+                    LoadError(
+                        src.path,
+                        f"unreadable Kubernetes object: {exc}",
+                        "invalid",
+                        doc.location.line,
+                        doc.location.column,
+                    )
+                )
     return objects, errors
 
 

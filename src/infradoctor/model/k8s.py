@@ -11,8 +11,16 @@ from typing import Any
 from infradoctor.model.source import Location
 
 WORKLOAD_KINDS = frozenset(
-    {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job",
-     "CronJob", "Pod"}
+    {
+        "Deployment",
+        "StatefulSet",
+        "DaemonSet",
+        "ReplicaSet",
+        "ReplicationController",
+        "Job",
+        "CronJob",
+        "Pod",
+    }
 )
 # Kinds whose pods are expected to finish: no Service traffic, no readiness needed.
 BATCH_KINDS = frozenset({"Job", "CronJob"})
@@ -227,8 +235,9 @@ class K8sObject:
 
     def same_namespace(self, other: K8sObject) -> bool:
         """Lenient: an object without a namespace goes wherever `kubectl -n` sends it."""
-        return self.namespace is None or other.namespace is None or (
-            self.namespace == other.namespace)
+        return (
+            self.namespace is None or other.namespace is None or (self.namespace == other.namespace)
+        )
 
     @property
     def pod(self) -> PodTemplate | None:
@@ -252,8 +261,7 @@ def nearest(subject: K8sObject, candidates: list[K8sObject]) -> list[K8sObject]:
     parts = subject.file.split("/")[:-1]
     for depth in range(len(parts), -1, -1):
         prefix = "/".join(parts[:depth])
-        found = [c for c in candidates
-                 if not prefix or c.file.startswith(prefix + "/")]
+        found = [c for c in candidates if not prefix or c.file.startswith(prefix + "/")]
         if found:
             return found
     return candidates

@@ -93,8 +93,11 @@ class ServiceSelectsNoPods(Rule):
         "https://kubernetes.io/docs/tasks/debug/debug-application/debug-service/",
     )
     examples = (
-        Example(bad={"k8s/web.yaml": BAD}, good={"k8s/web.yaml": GOOD},
-                description="the selector names a label value the pods don't have"),
+        Example(
+            bad={"k8s/web.yaml": BAD},
+            good={"k8s/web.yaml": GOOD},
+            description="the selector names a label value the pods don't have",
+        ),
     )
 
     def check(self, stack: Stack) -> Iterator[Finding]:
@@ -113,8 +116,10 @@ class ServiceSelectsNoPods(Rule):
             related = []
             best = _closest(svc, nearby)
             if best is not None and best.workload is not None:
-                hint = (f"; {best.kind} '{best.name}' has pod labels "
-                        f"{labels_text(best.workload.pod.labels)}")
+                hint = (
+                    f"; {best.kind} '{best.name}' has pod labels "
+                    f"{labels_text(best.workload.pod.labels)}"
+                )
                 related.append(best.workload.pod.labels_location or best.location)
             yield self.finding(
                 spec.selector.location,

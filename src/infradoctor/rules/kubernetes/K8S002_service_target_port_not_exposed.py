@@ -32,7 +32,9 @@ spec:
               containerPort: 8000
 """
 
-BAD_NAMED = DEPLOYMENT + """\
+BAD_NAMED = (
+    DEPLOYMENT
+    + """\
 ---
 apiVersion: v1
 kind: Service
@@ -45,10 +47,13 @@ spec:
     - port: 80
       targetPort: web
 """
+)
 
 GOOD_NAMED = BAD_NAMED.replace("targetPort: web", "targetPort: http")
 
-BAD_NUMBER = DEPLOYMENT + """\
+BAD_NUMBER = (
+    DEPLOYMENT
+    + """\
 ---
 apiVersion: v1
 kind: Service
@@ -61,6 +66,7 @@ spec:
     - port: 80
       targetPort: 8080
 """
+)
 
 GOOD_NUMBER = BAD_NUMBER.replace("targetPort: 8080", "targetPort: 8000")
 
@@ -106,29 +112,40 @@ class ServiceTargetPortNotExposed(Rule):
         "https://kubernetes.io/docs/reference/kubernetes-api/service-resources/service-v1/",
     )
     examples = (
-        Example(bad={"k8s/api.yaml": BAD_NAMED}, good={"k8s/api.yaml": GOOD_NAMED},
-                description="a named targetPort that no container defines"),
-        Example(bad={"k8s/api.yaml": BAD_NUMBER}, good={"k8s/api.yaml": GOOD_NUMBER},
-                description="a numeric targetPort the container doesn't declare"),
+        Example(
+            bad={"k8s/api.yaml": BAD_NAMED},
+            good={"k8s/api.yaml": GOOD_NAMED},
+            description="a named targetPort that no container defines",
+        ),
+        Example(
+            bad={"k8s/api.yaml": BAD_NUMBER},
+            good={"k8s/api.yaml": GOOD_NUMBER},
+            description="a numeric targetPort the container doesn't declare",
+        ),
     )
 
-    def _problem(self, port: ServicePort, pods: list[K8sObject],
-                 numbers_agree: bool) -> str | None:
+    def _problem(self, port: ServicePort, pods: list[K8sObject], numbers_agree: bool) -> str | None:
         target = port.effective_target
         if target is None:
             return None
         if isinstance(target, str):
             if not target.isdigit() and not any(
-                    w.workload and w.workload.pod.port_named(target) for w in pods):
-                return (f"targetPort '{target}' is not the name of any container port of the "
-                        "selected pods, so no pod becomes an endpoint for it")
+                w.workload and w.workload.pod.port_named(target) for w in pods
+            ):
+                return (
+                    f"targetPort '{target}' is not the name of any container port of the "
+                    "selected pods, so no pod becomes an endpoint for it"
+                )
             return None
         if numbers_agree:
             return None  # another port matches: the pods just don't declare every port
         if all(w.workload and w.workload.pod.declares_ports for w in pods) and not any(
-                w.workload and w.workload.pod.exposes(target) for w in pods):
-            return (f"targetPort {target} is not a containerPort of the selected pods: "
-                    "traffic goes to a port nothing listens on (connection refused)")
+            w.workload and w.workload.pod.exposes(target) for w in pods
+        ):
+            return (
+                f"targetPort {target} is not a containerPort of the selected pods: "
+                "traffic goes to a port nothing listens on (connection refused)"
+            )
         return None
 
     def check(self, stack: Stack) -> Iterator[Finding]:
@@ -140,9 +157,10 @@ class ServiceTargetPortNotExposed(Rule):
             if not pods or any(w.partial for w in pods):
                 continue
             numbers_agree = any(
-                isinstance(p.effective_target, int) and any(
-                    w.workload and w.workload.pod.exposes(p.effective_target) for w in pods)
-                for p in spec.ports)
+                isinstance(p.effective_target, int)
+                and any(w.workload and w.workload.pod.exposes(p.effective_target) for w in pods)
+                for p in spec.ports
+            )
             for port in spec.ports:
                 problem = self._problem(port, pods, numbers_agree)
                 if problem is None:

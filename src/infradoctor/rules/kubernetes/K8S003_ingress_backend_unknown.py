@@ -43,20 +43,30 @@ spec:
                   {port}
 """
 
-GOOD = {"k8s/service.yaml": SERVICE,
-        "k8s/ingress.yaml": INGRESS.format(name="storefront", port="number: 80")}
-BAD_NAME = {"k8s/service.yaml": SERVICE,
-            "k8s/ingress.yaml": INGRESS.format(name="store-front", port="number: 80")}
-BAD_PORT = {"k8s/service.yaml": SERVICE,
-            "k8s/ingress.yaml": INGRESS.format(name="storefront", port="number: 8080")}
-GOOD_NAMED = {"k8s/service.yaml": SERVICE,
-              "k8s/ingress.yaml": INGRESS.format(name="storefront", port="name: http")}
+GOOD = {
+    "k8s/service.yaml": SERVICE,
+    "k8s/ingress.yaml": INGRESS.format(name="storefront", port="number: 80"),
+}
+BAD_NAME = {
+    "k8s/service.yaml": SERVICE,
+    "k8s/ingress.yaml": INGRESS.format(name="store-front", port="number: 80"),
+}
+BAD_PORT = {
+    "k8s/service.yaml": SERVICE,
+    "k8s/ingress.yaml": INGRESS.format(name="storefront", port="number: 8080"),
+}
+GOOD_NAMED = {
+    "k8s/service.yaml": SERVICE,
+    "k8s/ingress.yaml": INGRESS.format(name="storefront", port="name: http"),
+}
 
 
 def _ports_text(svc: K8sObject) -> str:
     assert svc.service is not None
-    return ", ".join(f"{p.port} ({p.name})" if p.name else str(p.port)
-                     for p in svc.service.ports) or "none"
+    return (
+        ", ".join(f"{p.port} ({p.name})" if p.name else str(p.port) for p in svc.service.ports)
+        or "none"
+    )
 
 
 class IngressBackendUnknown(Rule):
@@ -81,17 +91,19 @@ class IngressBackendUnknown(Rule):
         "`ports[].name`):\n\n"
         "```yaml\nbackend:\n  service:\n    name: storefront\n    port:\n      number: 80\n```"
     )
-    references = (
-        "https://kubernetes.io/docs/concepts/services-networking/ingress/",
-    )
+    references = ("https://kubernetes.io/docs/concepts/services-networking/ingress/",)
     examples = (
         Example(bad=BAD_NAME, good=GOOD, description="a misspelt Service name"),
-        Example(bad=BAD_PORT, good=GOOD_NAMED,
-                description="the container port instead of the Service port"),
+        Example(
+            bad=BAD_PORT,
+            good=GOOD_NAMED,
+            description="the container port instead of the Service port",
+        ),
     )
 
-    def _check_backend(self, stack: Stack, ing: K8sObject, b: IngressBackend,
-                       services: list[K8sObject]) -> Finding | None:
+    def _check_backend(
+        self, stack: Stack, ing: K8sObject, b: IngressBackend, services: list[K8sObject]
+    ) -> Finding | None:
         same_name = nearest(ing, [s for s in services if s.name == b.service])
         if not same_name:
             if not any(s.directory == ing.directory for s in services):
@@ -102,7 +114,9 @@ class IngressBackendUnknown(Rule):
                 f"Ingress '{ing.name}' routes {b.path or 'its default backend'} to Service "
                 f"'{b.service}', which is not defined (Services here: {', '.join(known)}): "
                 "the controller answers 503 for this route",
-                subject=f"{ing.ref}:{b.service}", data=obj_data(ing, service=b.service))
+                subject=f"{ing.ref}:{b.service}",
+                data=obj_data(ing, service=b.service),
+            )
         if b.port is None or any(s.partial for s in same_name):
             return None
         for svc in same_name:
@@ -120,7 +134,8 @@ class IngressBackendUnknown(Rule):
             "the controller finds no endpoints for this route (503)",
             subject=f"{ing.ref}:{b.service}:{b.port}",
             related=[svc.location],
-            data=obj_data(ing, service=b.service, port=b.port))
+            data=obj_data(ing, service=b.service, port=b.port),
+        )
 
     def check(self, stack: Stack) -> Iterator[Finding]:
         for ing in stack.k8s:

@@ -44,14 +44,17 @@ spec:
       targetPort: http
 """
 
-GOOD = BAD.replace("""              containerPort: 8080
-""", """              containerPort: 8080
+GOOD = BAD.replace(
+    """              containerPort: 8080
+""",
+    """              containerPort: 8080
           readinessProbe:
             httpGet:
               path: /ready
               port: http
             periodSeconds: 5
-""")
+""",
+)
 
 
 def _serving_container(w: K8sObject, svc: K8sObject) -> Container | None:
@@ -63,7 +66,8 @@ def _serving_container(w: K8sObject, svc: K8sObject) -> Container | None:
         target = port.effective_target
         for c in containers:
             if (isinstance(target, str) and c.port_named(target)) or (
-                    isinstance(target, int) and c.exposes(target)):
+                isinstance(target, int) and c.exposes(target)
+            ):
                 return c
     return containers[0]
 
@@ -97,8 +101,11 @@ class ServedWorkloadWithoutReadinessProbe(Rule):
         "configure-liveness-readiness-startup-probes/",
     )
     examples = (
-        Example(bad={"k8s/orders.yaml": BAD}, good={"k8s/orders.yaml": GOOD},
-                description="three replicas behind a Service, no readiness probe"),
+        Example(
+            bad={"k8s/orders.yaml": BAD},
+            good={"k8s/orders.yaml": GOOD},
+            description="three replicas behind a Service, no readiness probe",
+        ),
     )
 
     def check(self, stack: Stack) -> Iterator[Finding]:

@@ -67,8 +67,11 @@ class ProbePortUnknown(Rule):
         "configure-liveness-readiness-startup-probes/#use-a-named-port",
     )
     examples = (
-        Example(bad={"k8s/billing.yaml": BAD}, good={"k8s/billing.yaml": GOOD},
-                description="the readiness probe names a port that was renamed"),
+        Example(
+            bad={"k8s/billing.yaml": BAD},
+            good={"k8s/billing.yaml": GOOD},
+            description="the readiness probe names a port that was renamed",
+        ),
     )
 
     def check(self, stack: Stack) -> Iterator[Finding]:

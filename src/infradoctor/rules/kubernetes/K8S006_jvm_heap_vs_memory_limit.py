@@ -88,7 +88,7 @@ class JvmHeapVsMemoryLimit(Rule):
     how_to_fix = (
         "Set a memory limit and let the JVM size the heap from it, leaving a quarter for "
         "non-heap memory:\n\n"
-        "```yaml\nenv:\n  - name: JAVA_TOOL_OPTIONS\n    value: \"-XX:MaxRAMPercentage=75\"\n"
+        '```yaml\nenv:\n  - name: JAVA_TOOL_OPTIONS\n    value: "-XX:MaxRAMPercentage=75"\n'
         "resources:\n  limits:\n    memory: 1Gi\n```\n\n"
         "or keep `-Xmx` and raise the limit to at least heap + 512Mi."
     )
@@ -97,10 +97,16 @@ class JvmHeapVsMemoryLimit(Rule):
         "https://docs.oracle.com/en/java/javase/21/docs/specs/man/java.html",
     )
     examples = (
-        Example(bad={"k8s/catalog.yaml": BAD}, good={"k8s/catalog.yaml": GOOD},
-                description="-Xmx equal to the memory limit"),
-        Example(bad={"k8s/catalog.yaml": BAD_NO_LIMIT}, good={"k8s/catalog.yaml": GOOD_XMX},
-                description="a JVM without a memory limit; -Xmx with 1Gi headroom"),
+        Example(
+            bad={"k8s/catalog.yaml": BAD},
+            good={"k8s/catalog.yaml": GOOD},
+            description="-Xmx equal to the memory limit",
+        ),
+        Example(
+            bad={"k8s/catalog.yaml": BAD_NO_LIMIT},
+            good={"k8s/catalog.yaml": GOOD_XMX},
+            description="a JVM without a memory limit; -Xmx with 1Gi headroom",
+        ),
     )
 
     def check(self, stack: Stack) -> Iterator[Finding]:
@@ -120,8 +126,7 @@ class JvmHeapVsMemoryLimit(Rule):
                             "memory limit: the JVM sizes its heap from the node's RAM and "
                             "pods overcommit the node until the kernel OOM-kills",
                             subject=f"{w.ref}:{c.name}",
-                            severity=self.effective_severity if overridden
-                            else Severity.WARNING,
+                            severity=self.effective_severity if overridden else Severity.WARNING,
                             data=obj_data(w, container=c.name),
                         )
                     continue
@@ -139,8 +144,10 @@ class JvmHeapVsMemoryLimit(Rule):
                     verdict = "the heap alone can fill the limit"
                 elif heap > 0.75 * limit and headroom < MIN_HEADROOM:
                     severity = self.effective_severity if overridden else Severity.WARNING
-                    verdict = (f"only {human_bytes(headroom)} is left for metaspace, threads "
-                               "and native memory")
+                    verdict = (
+                        f"only {human_bytes(headroom)} is left for metaspace, threads "
+                        "and native memory"
+                    )
                 else:
                     continue
                 yield self.finding(

@@ -32,10 +32,13 @@ spec:
               memory: 128Mi
 """
 
-GOOD = BAD + """\
+GOOD = (
+    BAD
+    + """\
             limits:
               memory: 256Mi
 """
+)
 
 
 class MemoryLimitMissing(Rule):
@@ -59,12 +62,13 @@ class MemoryLimitMissing(Rule):
         "near its usual use):\n\n"
         "```yaml\nresources:\n  requests:\n    memory: 128Mi\n  limits:\n    memory: 256Mi\n```"
     )
-    references = (
-        "https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/",
-    )
+    references = ("https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/",)
     examples = (
-        Example(bad={"k8s/worker.yaml": BAD}, good={"k8s/worker.yaml": GOOD},
-                description="requests without a memory limit"),
+        Example(
+            bad={"k8s/worker.yaml": BAD},
+            good={"k8s/worker.yaml": GOOD},
+            description="requests without a memory limit",
+        ),
     )
 
     def check(self, stack: Stack) -> Iterator[Finding]:

@@ -40,17 +40,18 @@ class ImageTagLatest(Rule):
         "Pin a version tag, ideally with its digest, and change it deliberately:\n\n"
         "```yaml\nimage: redis:7.4.1-alpine\n```"
     )
-    references = (
-        "https://kubernetes.io/docs/concepts/containers/images/#image-pull-policy",
-    )
+    references = ("https://kubernetes.io/docs/concepts/containers/images/#image-pull-policy",)
     examples = (
-        Example(bad={"k8s/cache.yaml": POD.format(image="redis")},
-                good={"k8s/cache.yaml": POD.format(image="redis:7.4.1-alpine")},
-                description="no tag means latest"),
-        Example(bad={"k8s/cache.yaml": POD.format(image="redis:latest")},
-                good={"k8s/cache.yaml": POD.format(
-                    image="redis@sha256:" + "a" * 64)},
-                description="a digest pins the image"),
+        Example(
+            bad={"k8s/cache.yaml": POD.format(image="redis")},
+            good={"k8s/cache.yaml": POD.format(image="redis:7.4.1-alpine")},
+            description="no tag means latest",
+        ),
+        Example(
+            bad={"k8s/cache.yaml": POD.format(image="redis:latest")},
+            good={"k8s/cache.yaml": POD.format(image="redis@sha256:" + "a" * 64)},
+            description="a digest pins the image",
+        ),
     )
 
     def check(self, stack: Stack) -> Iterator[Finding]:

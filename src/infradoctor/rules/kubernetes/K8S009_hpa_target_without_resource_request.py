@@ -83,18 +83,28 @@ class HpaTargetWithoutResourceRequest(Rule):
         "#support-for-resource-metrics",
     )
     examples = (
-        Example(bad={"k8s/search.yaml": BAD}, good={"k8s/search.yaml": GOOD},
-                description="CPU utilization target, no CPU request"),
+        Example(
+            bad={"k8s/search.yaml": BAD},
+            good={"k8s/search.yaml": GOOD},
+            description="CPU utilization target, no CPU request",
+        ),
     )
 
     def check(self, stack: Stack) -> Iterator[Finding]:
         for h in stack.k8s:
             if h.hpa is None or h.partial or not h.hpa.target_name:
                 continue
-            targets = nearest(h, [w for w in stack.k8s if w.workload is not None
-                                  and w.name == h.hpa.target_name
-                                  and (h.hpa.target_kind in (None, w.kind))
-                                  and h.same_namespace(w)])
+            targets = nearest(
+                h,
+                [
+                    w
+                    for w in stack.k8s
+                    if w.workload is not None
+                    and w.name == h.hpa.target_name
+                    and (h.hpa.target_kind in (None, w.kind))
+                    and h.same_namespace(w)
+                ],
+            )
             if not targets or any(t.partial for t in targets):
                 continue
             w = targets[0]

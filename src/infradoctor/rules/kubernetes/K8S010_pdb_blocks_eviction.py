@@ -51,8 +51,12 @@ def _replicas(stack: Stack, w: K8sObject) -> int | None:
     """The replica count a drain can meet: the HPA's minReplicas when one scales it."""
     assert w.workload is not None
     for h in stack.k8s:
-        if h.hpa is not None and h.hpa.target_name == w.name and h.same_namespace(w) \
-                and h.hpa.target_kind in (None, w.kind):
+        if (
+            h.hpa is not None
+            and h.hpa.target_name == w.name
+            and h.same_namespace(w)
+            and h.hpa.target_kind in (None, w.kind)
+        ):
             return h.hpa.min_replicas or 1
     if w.workload.replicas is None and w.workload.replicas_location is not None:
         return None  # set to something we can't read
@@ -97,10 +101,16 @@ class PdbBlocksEviction(Rule):
         "https://kubernetes.io/docs/tasks/run-application/configure-pdb/",
     )
     examples = (
-        Example(bad={"k8s/checkout.yaml": BAD}, good={"k8s/checkout.yaml": GOOD},
-                description="one replica, minAvailable 1"),
-        Example(bad={"k8s/checkout.yaml": BAD_ZERO}, good={"k8s/checkout.yaml": GOOD_ONE},
-                description="maxUnavailable 0"),
+        Example(
+            bad={"k8s/checkout.yaml": BAD},
+            good={"k8s/checkout.yaml": GOOD},
+            description="one replica, minAvailable 1",
+        ),
+        Example(
+            bad={"k8s/checkout.yaml": BAD_ZERO},
+            good={"k8s/checkout.yaml": GOOD_ONE},
+            description="maxUnavailable 0",
+        ),
     )
 
     def check(self, stack: Stack) -> Iterator[Finding]:
@@ -108,9 +118,17 @@ class PdbBlocksEviction(Rule):
             pdb = p.pdb
             if pdb is None or p.partial or pdb.selector is None or pdb.selector.empty:
                 continue
-            targets = nearest(p, [w for w in stack.k8s if w.workload is not None
-                                  and w.kind in REPLICATED_KINDS and p.same_namespace(w)
-                                  and pdb.selector.matches(w.workload.pod.labels)])
+            targets = nearest(
+                p,
+                [
+                    w
+                    for w in stack.k8s
+                    if w.workload is not None
+                    and w.kind in REPLICATED_KINDS
+                    and p.same_namespace(w)
+                    and pdb.selector.matches(w.workload.pod.labels)
+                ],
+            )
             if not targets or any(w.partial for w in targets):
                 continue
             for w in targets:
@@ -126,7 +144,8 @@ class PdbBlocksEviction(Rule):
                     f"{reason}: no pod may ever be evicted, so node drains and upgrades hang",
                     subject=f"{p.ref}:{w.name}",
                     related=[w.workload.replicas_location or w.location]
-                    if w.workload is not None else [],
+                    if w.workload is not None
+                    else [],
                     data=obj_data(p, target=w.name, replicas=replicas),
                 )
                 break

@@ -55,10 +55,17 @@ spec:
 def _candidates(stack: Stack, hpa: K8sObject) -> list[K8sObject]:
     """Workloads that can be scaled and are deployed with the HPA: same directory, or the
     same explicit namespace."""
-    return [w for w in stack.k8s if w.workload is not None and w.kind in SCALABLE_KINDS
-            and hpa.same_namespace(w)
-            and (w.directory == hpa.directory
-                 or (hpa.namespace is not None and w.namespace == hpa.namespace))]
+    return [
+        w
+        for w in stack.k8s
+        if w.workload is not None
+        and w.kind in SCALABLE_KINDS
+        and hpa.same_namespace(w)
+        and (
+            w.directory == hpa.directory
+            or (hpa.namespace is not None and w.namespace == hpa.namespace)
+        )
+    ]
 
 
 class HpaTargetMissing(Rule):
@@ -82,13 +89,13 @@ class HpaTargetMissing(Rule):
         "```yaml\nscaleTargetRef:\n  apiVersion: apps/v1\n  kind: Deployment\n  name: carts\n```\n\n"
         "and check `kubectl describe hpa` shows current metrics."
     )
-    references = (
-        "https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/",
-    )
+    references = ("https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/",)
     examples = (
-        Example(bad={"k8s/carts.yaml": DEPLOYMENT, "k8s/hpa.yaml": HPA.format(name="cart")},
-                good={"k8s/carts.yaml": DEPLOYMENT, "k8s/hpa.yaml": HPA.format(name="carts")},
-                description="the HPA names the Deployment 'cart' instead of 'carts'"),
+        Example(
+            bad={"k8s/carts.yaml": DEPLOYMENT, "k8s/hpa.yaml": HPA.format(name="cart")},
+            good={"k8s/carts.yaml": DEPLOYMENT, "k8s/hpa.yaml": HPA.format(name="carts")},
+            description="the HPA names the Deployment 'cart' instead of 'carts'",
+        ),
     )
 
     def check(self, stack: Stack) -> Iterator[Finding]:
@@ -102,12 +109,17 @@ class HpaTargetMissing(Rule):
             if not candidates or any(w.partial for w in candidates):
                 continue
             target = h.hpa.target_name
-            everywhere = [w for w in stack.k8s if w.workload is not None and w.name == target
-                          and kind in (None, w.kind) and h.same_namespace(w)]
+            everywhere = [
+                w
+                for w in stack.k8s
+                if w.workload is not None
+                and w.name == target
+                and kind in (None, w.kind)
+                and h.same_namespace(w)
+            ]
             if everywhere:
                 continue
-            guess = closest(target, [w.name for w in candidates
-                                     if kind in (None, w.kind)])
+            guess = closest(target, [w.name for w in candidates if kind in (None, w.kind)])
             hint = f" (did you mean '{guess}'?)" if guess else ""
             yield self.finding(
                 h.hpa.location,

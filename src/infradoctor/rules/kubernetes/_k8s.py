@@ -10,20 +10,45 @@ from typing import Any
 from infradoctor.model.k8s import BATCH_KINDS, Container, K8sObject, nearest
 from infradoctor.model.stack import Stack
 
-MEMORY_RE = re.compile(r"^\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE]([0-9]+))?\s*"
-                       r"(Ki|Mi|Gi|Ti|Pi|Ei|k|K|M|G|T|P|E|m)?\s*$")
+MEMORY_RE = re.compile(
+    r"^\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE]([0-9]+))?\s*"
+    r"(Ki|Mi|Gi|Ti|Pi|Ei|k|K|M|G|T|P|E|m)?\s*$"
+)
 MEMORY_UNITS = {
-    None: 1, "k": 10**3, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15,
-    "E": 10**18, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60,
+    None: 1,
+    "k": 10**3,
+    "K": 10**3,
+    "M": 10**6,
+    "G": 10**9,
+    "T": 10**12,
+    "P": 10**15,
+    "E": 10**18,
+    "Ki": 2**10,
+    "Mi": 2**20,
+    "Gi": 2**30,
+    "Ti": 2**40,
+    "Pi": 2**50,
+    "Ei": 2**60,
     "m": 0.001,
 }
-JVM_ENV = frozenset({"JAVA_OPTS", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS",
-                     "JVM_OPTS", "JAVA_OPTIONS", "CATALINA_OPTS", "ES_JAVA_OPTS",
-                     "KAFKA_HEAP_OPTS"})
+JVM_ENV = frozenset(
+    {
+        "JAVA_OPTS",
+        "JAVA_TOOL_OPTIONS",
+        "JDK_JAVA_OPTIONS",
+        "_JAVA_OPTIONS",
+        "JVM_OPTS",
+        "JAVA_OPTIONS",
+        "CATALINA_OPTS",
+        "ES_JAVA_OPTS",
+        "KAFKA_HEAP_OPTS",
+    }
+)
 JVM_IMAGES = re.compile(
     r"(^|/)(openjdk|eclipse-temurin|amazoncorretto|ibm-semeru-runtimes|ibmjava|sapmachine|"
     r"tomcat|jetty|wildfly|jenkins|keycloak|elasticsearch|logstash|kafka|cp-kafka|zookeeper|"
-    r"cassandra|solr|sonarqube|neo4j|[\w.-]*-jdk|[\w.-]*-jre)(:|$)")
+    r"cassandra|solr|sonarqube|neo4j|[\w.-]*-jdk|[\w.-]*-jre)(:|$)"
+)
 
 
 def parse_memory(text: str | None) -> int | None:
@@ -55,6 +80,33 @@ def labels_text(labels: dict[str, str]) -> str:
     return ", ".join(f"{k}={v}" for k, v in sorted(labels.items())) or "(none)"
 
 
+class _Index:
+    """Workloads by pod label, built once per stack: selector matching is the hot path on
+    big manifests (thousands of Services x thousands of workloads)."""
+
+    def __init__(self, objects: list[K8sObject]) -> None:
+        self.workloads = [o for o in objects if o.workload is not None]
+        self.by_label: dict[tuple[str, str], list[K8sObject]] = {}
+        for w in self.workloads:
+            assert w.workload is not None
+            for item in w.workload.pod.labels.items():
+                self.by_label.setdefault(item, []).append(w)
+        self.limit_ranges = [o for o in objects if o.kind == "LimitRange"]
+
+
+_INDEX: dict[int, tuple[list[K8sObject], int, _Index]] = {}
+
+
+def index(stack: Stack) -> _Index:
+    hit = _INDEX.get(id(stack))
+    if hit is not None and hit[0] is stack.k8s and hit[1] == len(stack.k8s):
+        return hit[2]
+    built = _Index(stack.k8s)
+    _INDEX.clear()  # one stack at a time; holding its list keeps the identity check sound
+    _INDEX[id(stack)] = (stack.k8s, len(stack.k8s), built)
+    return built
+
+
 def selected_workloads(stack: Stack, service: K8sObject) -> list[K8sObject]:
     """The workloads whose pods a Service selects, nearest copies first (see `nearest`).
     Jobs and CronJobs are included: a selector may well target them."""
@@ -62,17 +114,27 @@ def selected_workloads(stack: Stack, service: K8sObject) -> list[K8sObject]:
     sel = service.service.selector
     if sel is None:
         return []
-    found = [w for w in stack.k8s
-             if w.workload is not None and service.same_namespace(w)
-             and w.workload.pod.labels and sel.matches(w.workload.pod.labels)]
+    idx = index(stack)
+    pool = idx.workloads
+    if sel.match_labels:
+        pool = min((idx.by_label.get(item, []) for item in sel.match_labels.items()), key=len)
+    found = [
+        w
+        for w in pool
+        if w.workload is not None
+        and service.same_namespace(w)
+        and w.workload.pod.labels
+        and sel.matches(w.workload.pod.labels)
+    ]
     return nearest(service, found)
 
 
 def workloads_nearby(stack: Stack, obj: K8sObject) -> list[K8sObject]:
     """Workloads in the same directory as `obj` (and a compatible namespace): the manifests
     that are applied together with it."""
-    return [w for w in stack.k8s if w.workload is not None and w.directory == obj.directory
-            and obj.same_namespace(w)]
+    return [
+        w for w in index(stack).workloads if w.directory == obj.directory and obj.same_namespace(w)
+    ]
 
 
 def served_workloads(stack: Stack) -> Iterator[tuple[K8sObject, K8sObject]]:
@@ -110,14 +172,16 @@ def is_jvm(container: Container) -> bool:
     cmd = container.command or container.args or []
     if cmd and cmd[0].rsplit("/", 1)[-1] == "java":
         return True
-    if any(re.search(r"(^|\s)-Xmx\d|MaxRAMPercentage", text)
-           for text, _, _ in heap_texts(container)):
+    if any(
+        re.search(r"(^|\s)-Xmx\d|MaxRAMPercentage", text) for text, _, _ in heap_texts(container)
+    ):
         return True
     image = (container.image or "").lower().split("@", 1)[0]
-    return bool(JVM_IMAGES.search(image.rsplit(":", 1)[0] if ":" in image.rsplit("/", 1)[-1]
-                                  else image))
+    return bool(
+        JVM_IMAGES.search(image.rsplit(":", 1)[0] if ":" in image.rsplit("/", 1)[-1] else image)
+    )
 
 
 def has_limit_range(stack: Stack, obj: K8sObject) -> bool:
     """A LimitRange in the namespace gives containers default limits."""
-    return any(o.kind == "LimitRange" and o.same_namespace(obj) for o in stack.k8s)
+    return any(o.same_namespace(obj) for o in index(stack).limit_ranges)
