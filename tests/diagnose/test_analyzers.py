@@ -543,3 +543,11 @@ def test_static_stack_links_the_lint_rule_that_prevents_it() -> None:
     lint = [e for e in d.evidence if e["text"].startswith("lint CMP006")]
     assert lint and lint[0]["source"] == "docker-compose.yml" and lint[0]["line"] == 5
     assert any(p.startswith("infradoctor lint --select CMP006") for p in d.plan)
+
+
+def test_old_failures_of_a_healthy_container_are_only_a_warning() -> None:
+    b = bundle(error_log=errors(TIMEOUT), containers=[app(), nginx_c()], listening=LISTEN_OK)
+    b.put_json("docker/engine.json", {"reachable": True, "collected_at": 1787306401 + 1800})
+    d = top(b)
+    assert d.cause == "upstream-timeout" and d.severity == "warning"
+    assert "recovered?" in d.summary

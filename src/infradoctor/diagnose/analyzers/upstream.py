@@ -85,6 +85,7 @@ KIND_CAUSE = {
 }
 CONNECT_KINDS = frozenset({"refused", "unreachable"})
 CRASHLOOP_RESTARTS = 3
+RECOVERED_AFTER = 600.0  # seconds without a failure line before collection: "recovered?"
 
 
 def describe(kinds: Counter[str]) -> str:
@@ -361,7 +362,17 @@ def diagnose_peer(f: Facts, pf: PeerFailures) -> Diagnosis | None:
     plan = _specific_plan(cause, c, address, f, pf)
     if c is not None:
         plan = [*plan, *state_plan(c, cause)]
-    d = make(cause, "error", conf, summary, subject, values, plan=plan)
+    severity = "error"
+    quiet = (f.collected_at - pf.last) if f.collected_at and pf.last else None
+    if (
+        quiet is not None
+        and quiet > RECOVERED_AFTER
+        and (c is None or c.running)
+        and cause not in ("container-stopped", "container-crashloop", "oom-killed")
+    ):
+        severity = "warning"
+        summary += f"; no failure in the last {quiet / 60:.0f} min before collection (recovered?)"
+    d = make(cause, severity, conf, summary, subject, values, plan=plan)
     if cause == "port-mismatch" and c is not None and c.listening and address and peer:
         ports = sorted(
             {

@@ -318,7 +318,7 @@ def _split_nginx_stream(ctx: Any, bundle: Bundle, name: str, text: bytes) -> Non
     access: list[bytes] = []
     for line in text.splitlines():
         m = DOCKER_TS_RE.match(line)
-        body = line[m.end():] if m else line
+        body = line[m.end() :] if m else line
         (errors if NGINX_ERROR_RE.match(body) else access).append(body)
     done: set[str] = set()
     for n, e in enumerate(entries):
@@ -329,8 +329,9 @@ def _split_nginx_stream(ctx: Any, bundle: Bundle, name: str, text: bytes) -> Non
         data = b"".join(x + b"\n" for x in lines)
         member = f"nginx/logs/{n}-{name}.{e['kind']}.log"
         bundle.put_bytes(member, data)
-        e.update(file=member, bytes_total=len(data), bytes_read=len(data),
-                 status="ok", container=name)
+        e.update(
+            file=member, bytes_total=len(data), bytes_read=len(data), status="ok", container=name
+        )
     bundle.put_json("nginx/logs.json", entries)
 
 

@@ -79,8 +79,11 @@ def disk_usage(targets: list[tuple[str, str]]) -> list[dict[str, Any]]:
             inner = m.group(2) or "/"
             point, dev, fstype = mount_of(inner, _proc_mounts(m.group(1)))
             real = _existing(path)
-            point = f"/proc/{m.group(1)}/root{point.rstrip('/')}" if point != "/" else \
-                f"/proc/{m.group(1)}/root"
+            point = (
+                f"/proc/{m.group(1)}/root{point.rstrip('/')}"
+                if point != "/"
+                else f"/proc/{m.group(1)}/root"
+            )
         else:
             real = os.path.realpath(_existing(path))
             point, dev, fstype = mount_of(real, table)

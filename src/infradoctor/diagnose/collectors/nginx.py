@@ -69,7 +69,8 @@ def _foreign_mount_ns(proc: Path, pid: int) -> bool | None:
     """Does `pid` live in another mount namespace (a container)? None if we cannot tell."""
     try:
         return os.readlink(proc / str(pid) / "ns" / "mnt") != os.readlink(
-            proc / "self" / "ns" / "mnt")
+            proc / "self" / "ns" / "mnt"
+        )
     except OSError:
         return None
 
@@ -86,8 +87,9 @@ def stream_target(path: str) -> str | None:
             target = os.readlink(current)
         except OSError:
             return None
-        current = target if os.path.isabs(target) else os.path.join(
-            os.path.dirname(current), target)
+        current = (
+            target if os.path.isabs(target) else os.path.join(os.path.dirname(current), target)
+        )
         seen += 1
     return None
 
@@ -235,14 +237,20 @@ def _collect_containerized(
     conf = master.get("conf") or "/etc/nginx/nginx.conf"
     prefix = master.get("prefix") or "/etc/nginx"
     if not os.access(root + conf, os.R_OK):
-        problems.append(f"cannot read {conf} inside the nginx container (pid {master['pid']})"
-                        " (needs root)")
+        problems.append(
+            f"cannot read {conf} inside the nginx container (pid {master['pid']}) (needs root)"
+        )
     dump = read_config_files(Path(conf), Path(prefix), root=root)
     bundle.put_text("nginx/config.txt", dump)
-    bundle.put_json("nginx/test.json", {
-        "ok": None, "output": "", "ran": False,
-        "inconclusive": "nginx runs in a container; `nginx -t` would need docker exec",
-    })
+    bundle.put_json(
+        "nginx/test.json",
+        {
+            "ok": None,
+            "output": "",
+            "ran": False,
+            "inconclusive": "nginx runs in a container; `nginx -t` would need docker exec",
+        },
+    )
     facts = facts_from_dump(dump, prefix)
     if not facts.error_logs:
         facts.error_logs.append("/var/log/nginx/error.log")

@@ -205,7 +205,7 @@ def read_config_files(conf: Path, prefix: Path | None = None, root: str | None =
                 if not os.path.isabs(pattern):
                     pattern = str(base / pattern)
                 for hit in sorted(glob.glob(top + pattern)):
-                    visit(Path(hit[len(top):] if top else hit))
+                    visit(Path(hit[len(top) :] if top else hit))
 
     visit(conf)
     return "".join(parts)

@@ -268,12 +268,14 @@ def docker_dns(ctx: Any, names: list[str]) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for name in names:
         if running.get(name):
-            out[name] = {"addresses": sorted(set(running[name])), "error": None,
-                         "source": "docker"}
+            out[name] = {"addresses": sorted(set(running[name])), "error": None, "source": "docker"}
         elif name in stopped:
-            out[name] = {"addresses": [], "source": "docker",
-                         "error": f"container {stopped[name]} is not running (Docker's DNS "
-                                  f"has no record for stopped containers)"}
+            out[name] = {
+                "addresses": [],
+                "source": "docker",
+                "error": f"container {stopped[name]} is not running (Docker's DNS "
+                f"has no record for stopped containers)",
+            }
     return out
 
 
