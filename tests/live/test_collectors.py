@@ -258,3 +258,58 @@ def test_collect_bundle_without_nginx_or_docker_never_raises(tmp_path: Path) -> 
     text = (bundle.read_text("files/compose.yaml") or "")
     assert "services:" in text and "AAHk3vQz9pLr2sT8uVw1xYz0aBcDeFgHiJk" not in text
     assert json.loads(json.dumps(bundle.manifest()))["collectors"]
+
+
+def test_stream_target_and_config_under_a_container_root(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    (root / "etc" / "nginx" / "conf.d").mkdir(parents=True)
+    (root / "var" / "log" / "nginx").mkdir(parents=True)
+    (root / "etc" / "nginx" / "nginx.conf").write_text(
+        "http { include /etc/nginx/conf.d/*.conf; }\n")
+    (root / "etc" / "nginx" / "conf.d" / "app.conf").write_text(
+        "server { location / { proxy_pass http://app:8000; } }\n")
+    os.symlink("/dev/stderr", root / "var" / "log" / "nginx" / "error.log")
+    dump = nginxconf.read_config_files(Path("/etc/nginx/nginx.conf"), Path("/etc/nginx"),
+                                       root=str(root))
+    assert "# configuration file /etc/nginx/conf.d/app.conf:" in dump
+    assert nginxconf.facts_from_dump(dump).proxy_passes == ["http://app:8000"]
+    assert nginx.stream_target(str(root / "var/log/nginx/error.log")) == "/dev/stderr"
+    assert nginx.stream_target(str(root / "etc/nginx/nginx.conf")) is None
+
+
+def test_split_nginx_stream_from_container_log() -> None:
+    ctx = CollectContext(CollectOptions())
+    ctx.nginx_logs = [
+        {"kind": "error", "path": "stream:/dev/stderr", "file": None, "status": "container-stream"},
+        {"kind": "access", "path": "stream:/dev/stdout", "file": None,
+         "status": "container-stream"},
+    ]
+    text = (b"2026-11-22T09:00:01.123456789Z 2026/11/22 09:00:01 [error] 29#29: *3 connect() "
+            b"failed (111: Connection refused) while connecting to upstream\n"
+            b'2026-11-22T09:00:01.223456789Z 10.0.0.1 - - [22/Nov/2026:09:00:01 +0000] '
+            b'"GET / HTTP/1.1" 502 157 "-" "curl"\n')
+    bundle = Bundle()
+    docker._split_nginx_stream(ctx, bundle, "shop-nginx-1", text)
+    logs = bundle.read_json("nginx/logs.json")
+    assert [(e["kind"], e["status"], e["container"]) for e in logs] == [
+        ("error", "ok", "shop-nginx-1"), ("access", "ok", "shop-nginx-1")]
+    assert (bundle.read_text(logs[0]["file"]) or "").startswith("2026/11/22 09:00:01 [error]")
+    assert '" 502 157' in (bundle.read_text(logs[1]["file"]) or "")
+
+
+def test_docker_dns_view_for_containerized_nginx() -> None:
+    ctx = CollectContext(CollectOptions())
+    ctx.nginx_process = {"running": True, "container_pid": 4242}
+    net = {"IPAddress": "172.18.0.4", "Aliases": ["api"]}
+    ctx.containers = [
+        {"Name": "shop-api-1", "ComposeService": "api", "State": {"Running": True},
+         "NetworkSettings": {"Networks": {"shop": net}}},
+        {"Name": "shop-db-1", "ComposeService": "db", "State": {"Running": False},
+         "NetworkSettings": {"Networks": {"shop": {"IPAddress": "", "Aliases": ["db"]}}}},
+    ]
+    view = probes.docker_dns(ctx, ["api", "db", "example.org"])
+    assert view["api"] == {"addresses": ["172.18.0.4"], "error": None, "source": "docker"}
+    assert view["db"]["addresses"] == [] and "shop-db-1 is not running" in view["db"]["error"]
+    assert "example.org" not in view
+    ctx.nginx_process = {"running": True}  # nginx on the host: getaddrinfo is its view
+    assert probes.docker_dns(ctx, ["api"]) == {}
