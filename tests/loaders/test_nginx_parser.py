@@ -356,3 +356,18 @@ def test_parser_never_raises(text: str) -> None:
         assert 0 <= loc.offset <= loc.end_offset <= len(text)
     for e in res.errors:
         assert e.file == "nginx.conf" and e.line is not None and e.line >= 1
+
+
+def test_children_index_on_big_blocks_matches_scan() -> None:
+    body = "".join(f"server {{ listen {i}; }}\nmap $a $b{i} {{ default 1; }}\n" for i in range(40))
+    _, res = parse("http {\n" + body + "proxy_read_timeout 5s;\n}\n")
+    http = res.directives[0]
+    assert len(http.block or []) == 81
+    assert [d.args[0] for d in http.children("listen")] == []
+    assert len(http.children("server")) == 40
+    assert http.child("proxy_read_timeout").args == ["5s"]  # type: ignore[union-attr]
+    # the index notices a grown block
+    extra = Directive("proxy_read_timeout", ["9s"], http.location)
+    http.block.append(extra)  # type: ignore[union-attr]
+    assert http.child("proxy_read_timeout") is extra
+    assert http.children("server") == [d for d in http.block or [] if d.name == "server"]

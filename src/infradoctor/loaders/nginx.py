@@ -103,7 +103,9 @@ class _Loader:
         self._error_keys: set[tuple[str, int | None, str]] = set()
         self.source_keys: list[str] = []
         self.dump_members: dict[str, list[str]] = {}  # dump path -> unit keys in order
-        self._resolved: dict[tuple[str, int | None, str], list[str] | None] = {}
+        self._resolved: dict[
+            tuple[str, str, str], tuple[list[str] | None, tuple[str, str] | None]
+        ] = {}
         for src in sources:
             self._add_source(src)
         # Paths (and template-stripped aliases) of every known nginx file, for suffix matching.
@@ -166,25 +168,36 @@ class _Loader:
 
     def resolve_include(self, unit: _Unit, include: Directive, conf_dir: str) -> list[str] | None:
         """Unit keys an `include` pulls in (sorted like nginx's glob); None if it is
-        unresolved (an error has been recorded unless it is a well-known system file).
-        Cached: the pre-pass and every splice of a shared file ask the same question."""
-        key = (unit.key, include.location.offset, conf_dir)
-        if key in self._resolved:
-            return self._resolved[key]
-        result = self._resolve_include(unit, include, conf_dir)
-        self._resolved[key] = result
-        return result
-
-    def _resolve_include(self, unit: _Unit, include: Directive, conf_dir: str) -> list[str] | None:
+        unresolved (an error is recorded at the include unless it is a well-known system
+        file). Lookups are cached per (directory, pattern): a snippet included from every
+        location of a big tree is looked up once."""
         if not include.args:
             return []
         pattern = include.args[0]
-        is_glob = any(c in GLOB_CHARS for c in pattern)
         if unit.dump is not None:
             return self._resolve_in_dump(unit, pattern)
-        if "$" in pattern or "{{" in pattern:
-            return []  # templated include: cannot be followed statically
         here = posixpath.dirname(unit.key)
+        cache_key = (here, pattern, conf_dir)
+        cached = self._resolved.get(cache_key)
+        if cached is None:
+            cached = self._resolved[cache_key] = self._lookup(here, pattern, conf_dir)
+        found, problem = cached
+        if problem is not None:
+            kind, message = problem
+            line, column = include.location.line, include.location.column
+            self._errors([LoadError(unit.location_file, message, kind, line, column)])
+        if found is None:
+            return None
+        return [k for k in found if k != unit.key]
+
+    def _lookup(
+        self, here: str, pattern: str, conf_dir: str
+    ) -> tuple[list[str] | None, tuple[str, str] | None]:
+        """(keys, None) when resolved, ([], None) for an empty glob or a templated include,
+        (None, None) for a missing system file, (None, (kind, message)) otherwise."""
+        if "$" in pattern or "{{" in pattern:
+            return [], None  # templated include: cannot be followed statically
+        is_glob = any(c in GLOB_CHARS for c in pattern)
         tries: list[str] = []
         if pattern.startswith("/"):
             for prefix in CONF_PREFIXES:
@@ -199,45 +212,23 @@ class _Loader:
             found, was_outside = self._glob_disk(cand)
             outside = outside or was_outside
             if found:
-                return [k for k in found if k != unit.key]
+                return found, None
         rest = pattern
         for prefix in CONF_PREFIXES:
             if pattern.startswith(prefix):
                 rest = pattern[len(prefix) :]
                 break
-        suffix = self._suffix_match(rest.lstrip("/"), here, unit.key) if rest else []
+        suffix = self._suffix_match(rest.lstrip("/"), here, "") if rest else []
         if suffix:
-            return suffix
+            return suffix, None
         if is_glob:
-            return []  # nginx accepts a glob that matches nothing
+            return [], None  # nginx accepts a glob that matches nothing
         name = posixpath.basename(pattern)
         if name in SYSTEM_INCLUDES or pattern.startswith(SYSTEM_DIRS):
-            return None
+            return None, None
         if outside or (pattern.startswith("/") and not pattern.startswith(CONF_PREFIXES)):
-            self._errors(
-                [
-                    LoadError(
-                        unit.location_file,
-                        f"include {pattern} points outside the scanned tree",
-                        "include-outside",
-                        include.location.line,
-                        include.location.column,
-                    )
-                ]
-            )
-        else:
-            self._errors(
-                [
-                    LoadError(
-                        unit.location_file,
-                        f"include {pattern} matches no file in the scanned tree",
-                        "include-missing",
-                        include.location.line,
-                        include.location.column,
-                    )
-                ]
-            )
-        return None
+            return None, ("include-outside", f"include {pattern} points outside the scanned tree")
+        return None, ("include-missing", f"include {pattern} matches no file in the scanned tree")
 
     def _glob_disk(self, rel_pattern: str) -> tuple[list[str], bool]:
         """Files under the root matching a root-relative pattern; flag if it leaves root."""

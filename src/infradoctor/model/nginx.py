@@ -67,17 +67,31 @@ class Directive:
     block_open: int | None = None
     block_close: int | None = None
     comment: str | None = None  # trailing comment on the same line, if any
+    # Lazily built name -> children index for big blocks (an http{} with thousands of
+    # servers is asked for its proxy_* settings once per route); rebuilt if the block grows.
+    _index: tuple[int, dict[str, list[Directive]]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     @property
     def file(self) -> str:
         return self.location.file
 
     def children(self, name: str | None = None) -> list[Directive]:
-        if not self.block:
+        block = self.block
+        if not block:
             return []
         if name is None:
-            return list(self.block)
-        return [d for d in self.block if d.name == name]
+            return list(block)
+        if len(block) < 32:
+            return [d for d in block if d.name == name]
+        index = self._index
+        if index is None or index[0] != len(block):
+            by_name: dict[str, list[Directive]] = {}
+            for d in block:
+                by_name.setdefault(d.name, []).append(d)
+            index = self._index = (len(block), by_name)
+        return list(index[1].get(name, ()))
 
     def child(self, name: str) -> Directive | None:
         found = self.children(name)

@@ -72,11 +72,8 @@ class HealthLocationMissing(Rule):
 
     def check(self, stack: Stack) -> Iterator[Finding]:
         for cfg in stack.nginx:
-            proxying = [
-                s
-                for s in cfg.servers
-                if any(r.server is s and r.kind in PROXY_KINDS for r in cfg.routes)
-            ]
+            with_routes = {id(r.server) for r in cfg.routes if r.kind in PROXY_KINDS}
+            proxying = [s for s in cfg.servers if id(s) in with_routes]
             if not proxying:
                 continue
             locations = [d for d in cfg.walk() if d.name == "location"]

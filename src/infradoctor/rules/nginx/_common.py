@@ -93,13 +93,31 @@ def describe(block: Directive | None) -> str:
     return block.name
 
 
+_BASENAMES: dict[int, tuple[NginxConfig, frozenset[str]]] = {}
+
+
+def _basenames(cfg: NginxConfig) -> frozenset[str]:
+    """Base names of the config's files (cached: rules ask for every include)."""
+    hit = _BASENAMES.get(id(cfg))
+    if hit is not None and hit[0] is cfg:
+        return hit[1]
+    if len(_BASENAMES) > 256:
+        _BASENAMES.clear()
+    names = frozenset(posixpath.basename(f) for f in cfg.files)
+    _BASENAMES[id(cfg)] = (cfg, names)
+    return names
+
+
 def include_resolved(cfg: NginxConfig, include: Directive) -> bool:
     """Whether an `include` pulled a file of the tree in (its pattern's base name matches
     one of the config's files)."""
     if not include.args:
         return True
     pattern = posixpath.basename(include.args[0])
-    return any(fnmatch.fnmatchcase(posixpath.basename(f), pattern) for f in cfg.files)
+    names = _basenames(cfg)
+    if not any(c in pattern for c in "*?["):
+        return pattern in names
+    return any(fnmatch.fnmatchcase(n, pattern) for n in names)
 
 
 def opaque_includes(cfg: NginxConfig, block: Directive) -> list[Directive]:
