@@ -223,13 +223,13 @@ def test_collector_over_budget_is_abandoned() -> None:
     bundle = Bundle()
 
     def slow(ctx: object, b: Bundle) -> None:
-        time.sleep(2)
+        time.sleep(1)
         b.put_text("late.txt", "must not appear")
 
     run_collector(bundle, CollectContext(CollectOptions()), "slow", slow, 0.3)
     assert bundle.collector("slow").status == "error"  # type: ignore[union-attr]
     assert "timed out" in (bundle.collector("slow").error or "")  # type: ignore[union-attr]
-    time.sleep(2.2)
+    time.sleep(1.0)
     assert not bundle.has("late.txt")
 
 
@@ -313,3 +313,99 @@ def test_docker_dns_view_for_containerized_nginx() -> None:
     assert "example.org" not in view
     ctx.nginx_process = {"running": True}  # nginx on the host: getaddrinfo is its view
     assert probes.docker_dns(ctx, ["api"]) == {}
+
+
+class _FakeEngine:
+    """A tiny Engine API on a unix socket: GET only, slow inspects, multiplexed logs."""
+
+    def __init__(self, path: str, containers: int, inspect_delay: float) -> None:
+        import http.server
+        import socketserver
+
+        engine = self
+        self.methods: list[str] = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def address_string(self) -> str:
+                return "unix"
+
+            def _send(self, body: bytes, ctype: str = "application/json") -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self) -> None:  # noqa: N802
+                engine.methods.append("GET")
+                path = self.path.split("?")[0]
+                if path == "/version":
+                    self._send(b'{"Version": "fake", "ApiVersion": "1.41"}')
+                elif path == "/info":
+                    self._send(b'{"DockerRootDir": "/var/lib/docker"}')
+                elif path == "/containers/json":
+                    self._send(json.dumps([{"Id": f"c{i:03d}"} for i in range(containers)])
+                               .encode())
+                elif path.endswith("/logs"):
+                    frame = b"2026-11-22T09:00:00.000000000Z hello\n"
+                    self._send(struct.pack(">BxxxI", 1, len(frame)) + frame,
+                               "application/vnd.docker.raw-stream")
+                elif path.endswith("/json"):
+                    time.sleep(inspect_delay)
+                    cid = path.split("/")[2]
+                    self._send(json.dumps({"Id": cid, "Name": f"/{cid}", "State": {
+                        "Status": "exited", "Running": False, "Pid": 0},
+                        "Config": {"Env": ["A=1"]}}).encode())
+                else:
+                    self.send_error(404)
+
+            def do_POST(self) -> None:  # noqa: N802
+                engine.methods.append("POST")
+                self.send_error(405)
+
+        class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+            daemon_threads = True
+
+        self.server = Server(path, Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_docker_collector_against_a_fake_engine(tmp_path: Path) -> None:
+    engine = _FakeEngine(str(tmp_path / "d.sock"), containers=3, inspect_delay=0)
+    try:
+        ctx = CollectContext(CollectOptions(docker_host=f"unix://{tmp_path}/d.sock", timeout=4))
+        bundle = Bundle()
+        run_collector(bundle, ctx, "docker", docker.collect, 8)
+    finally:
+        engine.close()
+    assert bundle.collector("docker").status == "ok"  # type: ignore[union-attr]
+    assert [c["Name"] for c in bundle.read_json("docker/containers.json")] == [
+        "c000", "c001", "c002"]
+    assert bundle.read_text("docker/logs/c001.log") == "2026-11-22T09:00:00.000000000Z hello\n"
+    assert bundle.read_json("docker/engine.json")["root_dir"] == "/var/lib/docker"
+    assert set(engine.methods) == {"GET"}
+
+
+def test_slow_engine_keeps_the_containers_collected_in_time(tmp_path: Path) -> None:
+    engine = _FakeEngine(str(tmp_path / "d.sock"), containers=40, inspect_delay=0.25)
+    try:
+        ctx = CollectContext(CollectOptions(docker_host=f"unix://{tmp_path}/d.sock", timeout=2))
+        bundle = Bundle()
+        t0 = time.monotonic()
+        run_collector(bundle, ctx, "docker", docker.collect, 4)
+        assert time.monotonic() - t0 < 4.5
+    finally:
+        engine.close()
+    status = bundle.collector("docker")
+    assert status is not None and status.status == "partial", status
+    assert "time budget" in (status.error or "")
+    kept = bundle.read_json("docker/containers.json")
+    assert 1 <= len(kept) < 40

@@ -45,6 +45,10 @@ class CollectContext:
     nginx_logs: list[dict[str, Any]] = field(default_factory=list)  # nginx/logs.json
     containers: list[dict[str, Any]] = field(default_factory=list)
     docker_root: str | None = None
+    deadline: float = 0.0  # time.monotonic() when the running collector's budget ends
+
+    def time_left(self) -> float:
+        return self.deadline - time.monotonic()
 
     @property
     def since_epoch(self) -> float | None:
@@ -72,6 +76,7 @@ def run_collector(
             outcome["error"] = f"{type(exc).__name__}: {exc}"
 
     start = time.monotonic()
+    ctx.deadline = start + timeout
     thread = threading.Thread(target=target, name=f"collect-{name}", daemon=True)
     thread.start()
     thread.join(timeout)
