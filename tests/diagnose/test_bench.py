@@ -26,6 +26,8 @@ def test_bench_prints_throughput_next_to_grep() -> None:
     for name in ("error.log", "access.log"):
         size_mb, seconds, mbps = (float(x) for x in rows[name][1:4])
         assert 2.0 < size_mb < 3.0 and seconds > 0 and mbps > 0
-        assert re.match(r"^\d+(\.\d+)?$|^n/a$", rows[name][4])  # grep -c seconds
+        cpu_s, cpu_mbps = (float(x) for x in rows[name][4:6])
+        assert cpu_s > 0 and cpu_mbps > 0
+        assert re.match(r"^\d+(\.\d+)?$|^n/a$", rows[name][6])  # grep -c seconds
     assert re.search(r"\d+ failures, \d+ peers", out)
     assert re.search(r"\d+ requests, \d+ x502, \d+ x504", out)
