@@ -14,7 +14,7 @@ import re
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -270,23 +270,3 @@ def preview_fixes(root: Path, config: LintConfig | None = None, *, unsafe: bool 
             run.final.root = root if root.is_dir() else root.parent
     return run
 
-
-def edits_preview(fix: Fix, texts: dict[str, str]) -> str:
-    """A unified diff of one (display-only) fix against LF texts, for suggestions."""
-    from infradoctor.fixes.yaml_edit import TextEdit, apply_text_edits
-
-    out: list[str] = []
-    for rel in dict.fromkeys(e.file for e in fix.edits):
-        if rel not in texts:
-            continue
-        before = texts[rel]
-        after = apply_text_edits(before, [TextEdit(e.start, e.end, e.replacement)
-                                          for e in fix.edits if e.file == rel])
-        out.extend(difflib.unified_diff(before.splitlines(keepends=True),
-                                        after.splitlines(keepends=True),
-                                        fromfile=f"a/{rel}", tofile=f"b/{rel}"))
-    return "".join(out)
-
-
-def fixable(findings: Sequence[Finding], allowed: frozenset[Applicability]) -> list[Finding]:
-    return [f for f in findings if f.fix is not None and f.fix.applicability in allowed]

@@ -10,7 +10,7 @@ from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from infradoctor.findings import Applicability, Edit, Finding, Fix
+from infradoctor.findings import Applicability, Finding, Fix
 from infradoctor.fixes import yaml_edit as ye
 from infradoctor.fixes.context import (
     FixContext,
@@ -71,14 +71,8 @@ def _extend_logging_mapping(yf: YamlFile, logging: Node, key: Node | None) -> li
     missing = _missing_options(opts)
     if not missing:
         raise FixUnavailable("options already set")
-    if ye.is_alias_use(okey, opts):
-        return _extend_logging_options_alias(yf, opts, missing)
+    # An aliased options mapping is edited where its anchor is defined (shared on purpose).
     return ye.insert_keys(text, opts, missing, style=style)
-
-
-def _extend_logging_options_alias(yf: YamlFile, opts: Node, missing: dict[str, Any]
-                                  ) -> list[ye.TextEdit]:
-    return ye.insert_keys(yf.text, opts, missing, style=yf.style)
 
 
 def _merge_sources(entry: ServiceEntry) -> list[Node]:
@@ -420,6 +414,3 @@ def fix_cap_drop(ctx: FixContext, finding: Finding) -> Fix | None:
     return _list_add(ctx, ctx.entry_for_key(svc, "cap_drop"), "cap_drop", "ALL",
                      "Add `cap_drop: [ALL]` (add back what the service needs with cap_add)")
 
-
-def edits_for(yf: YamlFile, edits: list[ye.TextEdit]) -> list[Edit]:
-    return FixContext.yaml_edits(yf, edits)
