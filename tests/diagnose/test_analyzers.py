@@ -551,3 +551,10 @@ def test_old_failures_of_a_healthy_container_are_only_a_warning() -> None:
     d = top(b)
     assert d.cause == "upstream-timeout" and d.severity == "warning"
     assert "recovered?" in d.summary
+
+
+def test_stopped_container_nothing_routes_to_is_only_a_note() -> None:
+    job = container("shop-migrate-1", "", status="exited", exit_code=1, service="migrate")
+    result = analyze(bundle(containers=[app(), nginx_c(), job], listening=LISTEN_OK))
+    assert [(d.cause, d.severity) for d in result.diagnoses] == [("container-stopped", "info")]
+    assert result.exit_code == EXIT_HEALTHY

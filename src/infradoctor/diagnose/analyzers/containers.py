@@ -28,7 +28,8 @@ def analyze(bundle: Bundle, stack: Any = None) -> list[Diagnosis]:
             if cause == "container-stopped":
                 if c.exit_code == 0 and not proxied:
                     continue  # a one-shot job that finished
-                severity = "error" if proxied else "warning"
+                # a stopped container nothing routes to is worth a note, not an alarm
+                severity = "error" if proxied else "info"
                 if not proxied:
                     conf -= 0.3
                     head += " (nginx does not proxy to it)"
