@@ -23,8 +23,11 @@ KNOWN = {r.code for r in all_rules()}
 
 
 def _files(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def _config(rule: str) -> LintConfig:
@@ -66,7 +69,8 @@ def test_fix_case(case: Path, tmp_path: Path) -> None:
             assert now[rel] == data, f"{rel} changed but is not in expected/"
     after = lint(root, _config(rule))
     assert not [f for f in after.findings if f.rule == rule], [
-        f.message for f in after.findings if f.rule == rule]
+        f.message for f in after.findings if f.rule == rule
+    ]
     again = run_fixes(root, _config(rule), unsafe=True)
     assert not again.applied
     assert _files(root) == now

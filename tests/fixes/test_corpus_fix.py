@@ -18,8 +18,11 @@ from infradoctor.loaders.nginx import load_nginx_configs
 from infradoctor.model.source import FileKind, SourceFile
 from tests.conftest import CORPUS
 
-PROJECTS = sorted(p for p in CORPUS.iterdir() if p.is_dir() and not p.name.startswith("_")) \
-    if CORPUS.is_dir() else []
+PROJECTS = (
+    sorted(p for p in CORPUS.iterdir() if p.is_dir() and not p.name.startswith("_"))
+    if CORPUS.is_dir()
+    else []
+)
 CONFIG = LintConfig(report_unused_suppressions=False)
 
 
@@ -48,8 +51,7 @@ def _still_parses(original: Path, fixed: Path, rel: str, kind: str) -> None:
 @pytest.mark.parametrize("project", PROJECTS, ids=lambda p: p.name)
 def test_corpus_project_fixes_cleanly(project: Path, tmp_path: Path) -> None:
     root = tmp_path / project.name
-    shutil.copytree(project, root, symlinks=True,
-                    ignore=shutil.ignore_patterns(*COPY_IGNORE))
+    shutil.copytree(project, root, symlinks=True, ignore=shutil.ignore_patterns(*COPY_IGNORE))
     run = run_fixes(root, CONFIG, unsafe=True)
     assert not run.refused, run.refused
     assert run.final is not None

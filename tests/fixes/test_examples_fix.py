@@ -15,8 +15,11 @@ from infradoctor.findings import Applicability
 from infradoctor.fixes.apply import run_fixes
 from tests.conftest import REPO
 
-EXAMPLES = sorted(p for p in (REPO / "examples").iterdir() if p.is_dir()) \
-    if (REPO / "examples").is_dir() else []
+EXAMPLES = (
+    sorted(p for p in (REPO / "examples").iterdir() if p.is_dir())
+    if (REPO / "examples").is_dir()
+    else []
+)
 CONFIG = LintConfig(report_unused_suppressions=False)
 
 
@@ -26,7 +29,7 @@ def _comments(root: Path) -> Counter[tuple[str, str]]:
         if p.is_file():
             for line in p.read_text(errors="replace").splitlines():
                 if "#" in line:
-                    out[(p.relative_to(root).as_posix(), line[line.index("#"):].strip())] += 1
+                    out[(p.relative_to(root).as_posix(), line[line.index("#") :].strip())] += 1
     return out
 
 
@@ -37,7 +40,10 @@ def test_fixing_an_example_leaves_no_fixable_findings(example: Path, tmp_path: P
     run = run_fixes(root, CONFIG, unsafe=True)
     assert run.applied and not run.refused
     after = lint(root, CONFIG)
-    left = [f for f in after.findings if f.fix is not None
-            and f.fix.applicability is not Applicability.DISPLAY_ONLY]
+    left = [
+        f
+        for f in after.findings
+        if f.fix is not None and f.fix.applicability is not Applicability.DISPLAY_ONLY
+    ]
     assert not left, [f"{f.location} {f.rule}" for f in left]
     assert not _comments(example) - _comments(root)

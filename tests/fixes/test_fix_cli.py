@@ -9,14 +9,19 @@ import pytest
 from infradoctor.cli.main import main
 from tests.conftest import write_tree
 
-COMPOSE = ("# stack\nservices:\n  web:\n    image: example/web:1.0  # pinned\n"
-           "    logging:\n      driver: json-file\n")
-NGINX_LOGS = ("services:\n  nginx:\n    image: nginx:1.27\n    restart: unless-stopped\n"
-              "    volumes:\n      - ./logs:/var/log/nginx\n")
+COMPOSE = (
+    "# stack\nservices:\n  web:\n    image: example/web:1.0  # pinned\n"
+    "    logging:\n      driver: json-file\n"
+)
+NGINX_LOGS = (
+    "services:\n  nginx:\n    image: nginx:1.27\n    restart: unless-stopped\n"
+    "    volumes:\n      - ./logs:/var/log/nginx\n"
+)
 
 
-def test_fix_applies_and_second_run_is_noop(tmp_path: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_fix_applies_and_second_run_is_noop(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = write_tree(tmp_path / "s", {"docker-compose.yml": COMPOSE})
     code = main(["fix", str(root), "--select", "CMP001,CMP002"])
     out = capsys.readouterr().out
@@ -31,7 +36,8 @@ def test_fix_applies_and_second_run_is_noop(tmp_path: Path,
 
 
 def test_diff_writes_nothing_and_exit_code_reflects_remaining(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = write_tree(tmp_path / "s", {"docker-compose.yml": COMPOSE})
     code = main(["fix", str(root), "--diff", "--select", "CMP001,SEC003"])
     out = capsys.readouterr().out
@@ -52,8 +58,9 @@ def test_lint_fix_alias(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert "restart: unless-stopped" in (root / "docker-compose.yml").read_text()
 
 
-def test_refused_write_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_refused_write_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from infradoctor.fixes import apply
 
     root = write_tree(tmp_path / "s", {"docker-compose.yml": COMPOSE})
@@ -67,8 +74,9 @@ def test_refused_write_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert (root / "docker-compose.yml").read_text() == COMPOSE
 
 
-def test_rotation_companion_written_only_on_request(tmp_path: Path,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_rotation_companion_written_only_on_request(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = write_tree(tmp_path / "s", {"docker-compose.yml": NGINX_LOGS})
     (root / "logs").mkdir()
     main(["fix", str(root), "--select", "CMP001"])

@@ -32,16 +32,20 @@ def _apply(text: str, *edits: Edit) -> str:
 
 
 def test_insert_before_close_uses_sibling_indent(tmp_path: Path) -> None:
-    text, cfg = _load(tmp_path, "server {\n  listen 80;\n  location / {\n    proxy_pass http://a;\n"
-                                "  }\n}\n")
+    text, cfg = _load(
+        tmp_path, "server {\n  listen 80;\n  location / {\n    proxy_pass http://a;\n  }\n}\n"
+    )
     loc = _first(cfg, "location")
     out = _apply(text, ne.insert_into_block(text, loc, ["proxy_http_version 1.1;"]))
     assert "    proxy_pass http://a;\n    proxy_http_version 1.1;\n  }\n" in out
 
 
 def test_server_settings_go_before_nested_blocks(tmp_path: Path) -> None:
-    text, cfg = _load(tmp_path, "server {\n\tlisten 80;  # public\n\n\t# api\n\tlocation / {\n"
-                                "\t\tproxy_pass http://a;\n\t}\n}\n")
+    text, cfg = _load(
+        tmp_path,
+        "server {\n\tlisten 80;  # public\n\n\t# api\n\tlocation / {\n"
+        "\t\tproxy_pass http://a;\n\t}\n}\n",
+    )
     server = _first(cfg, "server")
     out = _apply(text, ne.insert_into_block(text, server, ["server_tokens off;"]))
     assert out.startswith("server {\n\tlisten 80;  # public\n\tserver_tokens off;\n\n\t# api\n")
@@ -51,8 +55,9 @@ def test_block_without_simple_directives_keeps_comment_with_location(tmp_path: P
     text, cfg = _load(tmp_path, "server {\n    # api\n    location / { proxy_pass http://a; }\n}\n")
     server = _first(cfg, "server")
     out = _apply(text, ne.insert_into_block(text, server, ["listen 80;"]))
-    assert out == ("server {\n    listen 80;\n    # api\n    location / { proxy_pass http://a; }"
-                   "\n}\n")
+    assert out == (
+        "server {\n    listen 80;\n    # api\n    location / { proxy_pass http://a; }\n}\n"
+    )
 
 
 def test_one_line_block_stays_on_one_line(tmp_path: Path) -> None:

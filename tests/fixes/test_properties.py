@@ -22,8 +22,11 @@ from infradoctor.model.source import FileKind
 NAMES = st.sampled_from(["web", "api", "db", "cache", "worker", "auth", "queue"])
 WORDS = st.text(alphabet="abcdefghij -_:/", min_size=1, max_size=12).map(str.strip).filter(bool)
 COMMENT = WORDS.map(lambda w: f"# {w}")
-SETTINGS = settings(max_examples=int(os.environ.get("FIX_EXAMPLES", "20")), deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=int(os.environ.get("FIX_EXAMPLES", "20")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 ALL = LintConfig(report_unused_suppressions=False)
 
 
@@ -37,8 +40,10 @@ def compose_files(draw: st.DrawFn) -> str:
         if draw(st.booleans()):
             lines.append(f"{pad}{draw(COMMENT)}")
         lines.append(f"{pad}{name}:")
-        lines.append(f"{pad * 2}image: example/{name}:1.{i}" +
-                     (f"  {draw(COMMENT)}" if draw(st.booleans()) else ""))
+        lines.append(
+            f"{pad * 2}image: example/{name}:1.{i}"
+            + (f"  {draw(COMMENT)}" if draw(st.booleans()) else "")
+        )
         if draw(st.booleans()):
             lines.append(f"{pad * 2}ports:")
             lines.append(f'{pad * 3}- "{8000 + i}:{8000 + i}"')
@@ -46,8 +51,9 @@ def compose_files(draw: st.DrawFn) -> str:
         if others and draw(st.booleans()):
             lines.append(f"{pad * 2}depends_on:")
             for dep in others[: draw(st.integers(1, len(others)))]:
-                lines.append(f"{pad * 3}- {dep}" + (f"  {draw(COMMENT)}"
-                                                    if draw(st.booleans()) else ""))
+                lines.append(
+                    f"{pad * 3}- {dep}" + (f"  {draw(COMMENT)}" if draw(st.booleans()) else "")
+                )
         if draw(st.booleans()):
             lines.append(f"{pad * 2}healthcheck:")
             lines.append(f'{pad * 3}test: ["CMD", "true"]')
@@ -62,7 +68,7 @@ def _comments(text: str) -> Counter[str]:
     out: Counter[str] = Counter()
     for line in text.splitlines():
         if "#" in line:
-            out[line[line.index("#"):].strip()] += 1
+            out[line[line.index("#") :].strip()] += 1
     return out
 
 
@@ -108,12 +114,19 @@ def nginx_files(draw: st.DrawFn) -> str:
         lines.append("}")
     for s in range(draw(st.integers(1, 2))):
         lines.append("server {")
-        lines.append(f"{ind}listen {80 + s};" + (f"  {draw(COMMENT)}"
-                                                 if draw(st.booleans()) else ""))
+        lines.append(
+            f"{ind}listen {80 + s};" + (f"  {draw(COMMENT)}" if draw(st.booleans()) else "")
+        )
         if draw(st.booleans()):
             lines.append(f"{ind}proxy_set_header Host $host;")
-        for loc in draw(st.lists(st.sampled_from(["/", "/api/", "/ws/", "/static/"]),
-                                 min_size=1, max_size=3, unique=True)):
+        for loc in draw(
+            st.lists(
+                st.sampled_from(["/", "/api/", "/ws/", "/static/"]),
+                min_size=1,
+                max_size=3,
+                unique=True,
+            )
+        ):
             if draw(st.booleans()):
                 lines.append(f"{ind}{draw(COMMENT)}")
             lines.append(f"{ind}location {loc} {{")

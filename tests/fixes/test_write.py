@@ -37,8 +37,10 @@ def test_splice_maps_offsets_onto_crlf_and_mixed_text() -> None:
     out = splice_on_disk_text(disk, [Edit("f", pos, pos, "\nx: 9")], crlf=True)
     assert out == "a: 1\r\nb: 2\r\nx: 9\nc: 3\r\n"
     pos = norm.index("\nb")
-    assert splice_on_disk_text(disk, [Edit("f", 0, 1, "A"), Edit("f", pos, pos, "!")],
-                               crlf=True) == "A: 1!\r\nb: 2\nc: 3\r\n"
+    assert (
+        splice_on_disk_text(disk, [Edit("f", 0, 1, "A"), Edit("f", pos, pos, "!")], crlf=True)
+        == "A: 1!\r\nb: 2\nc: 3\r\n"
+    )
 
 
 def test_crlf_and_bom_kept_by_fix(tmp_path: Path) -> None:
@@ -133,10 +135,14 @@ def test_multi_file_fix_is_all_or_nothing(tmp_path: Path) -> None:
     root.mkdir()
     (root / "docker-compose.yml").write_text(COMPOSE)
     result = lint(root, CMP001)
-    fix = Fix("two files", Applicability.SAFE, (
-        Edit("docker-compose.yml", 0, 0, "# a\n"),
-        Edit("missing.conf", 0, 0, "# b\n"),
-    ))
+    fix = Fix(
+        "two files",
+        Applicability.SAFE,
+        (
+            Edit("docker-compose.yml", 0, 0, "# a\n"),
+            Edit("missing.conf", 0, 0, "# b\n"),
+        ),
+    )
     run = FixRun(root)
     assert _apply_pass(result, [(fix, [_finding(fix)])], run) == 0
     assert (root / "docker-compose.yml").read_text() == COMPOSE
@@ -175,23 +181,29 @@ def test_sibling_insertions_at_one_point_go_in_together() -> None:
     deeper = Fix("d", Applicability.SAFE, (Edit("f", 9, 9, "\n      condition: x"),))
     ngx_a = Fix("a", Applicability.SAFE, (Edit("n", 4, 4, "    proxy_http_version 1.1;\n"),))
     ngx_b = Fix("b", Applicability.SAFE, (Edit("n", 4, 4, "    proxy_set_header A 1;\n"),))
-    ngx_c = Fix("c", Applicability.SAFE, (Edit("n", 4, 4, "    proxy_http_version 1.1;\n"
-                                                         "    proxy_set_header B 2;\n"),))
+    ngx_c = Fix(
+        "c",
+        Applicability.SAFE,
+        (Edit("n", 4, 4, "    proxy_http_version 1.1;\n    proxy_set_header B 2;\n"),),
+    )
     findings = [_finding(f) for f in (restart, logging, again, deeper, ngx_a, ngx_b, ngx_c)]
     chosen, deferred = choose_fixes(findings, frozenset({Applicability.SAFE}))
     assert [f.title for f, _ in chosen] == ["r", "l", "a", "b"]
     assert [f.fix.title for f in deferred if f.fix] == ["r2", "d", "c"]
     edits = [e for f, _ in chosen for e in f.edits if e.file == "f"]
     assert splice_on_disk_text("services:\n  x: 1\n", edits, crlf=False).startswith(
-        "services:\n    restart: always\n    logging:\n")
+        "services:\n    restart: always\n    logging:\n"
+    )
 
 
 def test_no_fix_for_nginx_t_dump(tmp_path: Path) -> None:
-    dump = ("nginx: the configuration file /etc/nginx/nginx.conf syntax is ok\n"
-            "nginx: configuration file /etc/nginx/nginx.conf test is successful\n"
-            "# configuration file /etc/nginx/nginx.conf:\n"
-            "events {}\nhttp {\n    server {\n        listen 80;\n"
-            "        location / { proxy_pass http://app:8000; }\n    }\n}\n")
+    dump = (
+        "nginx: the configuration file /etc/nginx/nginx.conf syntax is ok\n"
+        "nginx: configuration file /etc/nginx/nginx.conf test is successful\n"
+        "# configuration file /etc/nginx/nginx.conf:\n"
+        "events {}\nhttp {\n    server {\n        listen 80;\n"
+        "        location / { proxy_pass http://app:8000; }\n    }\n}\n"
+    )
     root = tmp_path / "s"
     root.mkdir()
     (root / "nginx-T.txt").write_text(dump)

@@ -25,10 +25,14 @@ def test_insert_after_last_line_keeps_trailing_comment_and_blank() -> None:
 def test_insert_detects_four_space_indent_and_nested_values() -> None:
     text = "svc:\n    image: x\n"
     node = ye.find(ye.parse_document(text), ["svc"])
-    out = _apply(text, ye.insert_keys(text, node, {"logging": {"options": {"max-file": "3"}},
-                                                   "ports": ["80:80"]}))
-    assert out == ('svc:\n    image: x\n    logging:\n        options:\n'
-                   '            max-file: "3"\n    ports:\n        - "80:80"\n')
+    out = _apply(
+        text,
+        ye.insert_keys(text, node, {"logging": {"options": {"max-file": "3"}}, "ports": ["80:80"]}),
+    )
+    assert out == (
+        "svc:\n    image: x\n    logging:\n        options:\n"
+        '            max-file: "3"\n    ports:\n        - "80:80"\n'
+    )
 
 
 def test_insert_respects_indentless_sequences() -> None:
@@ -36,8 +40,9 @@ def test_insert_respects_indentless_sequences() -> None:
     docs = ye.parse_documents(text)
     style = ye.Style.of(text, docs)
     assert not style.indent_sequences and style.quote == "'"
-    out = _apply(text, ye.insert_key(text, ye.find(docs[0], ["svc"]), "cap_drop", ["ALL"],
-                                     style=style))
+    out = _apply(
+        text, ye.insert_key(text, ye.find(docs[0], ["svc"]), "cap_drop", ["ALL"], style=style)
+    )
     assert out.endswith("  image: x\n  cap_drop:\n  - ALL\n")
 
 
@@ -94,16 +99,24 @@ def test_scalars_that_would_change_type_are_quoted() -> None:
 
 
 def test_kubernetes_multi_document_edit() -> None:
-    text = ("apiVersion: v1\nkind: Service\nmetadata: {name: web}\n---\n"
-            "apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n"
-            "      containers:\n        - name: web  # main\n          image: web:1\n")
+    text = (
+        "apiVersion: v1\nkind: Service\nmetadata: {name: web}\n---\n"
+        "apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n"
+        "      containers:\n        - name: web  # main\n          image: web:1\n"
+    )
     docs = ye.parse_documents(text)
     container = ye.find(docs[1], ["spec", "template", "spec", "containers", 0])
-    out = _apply(text, ye.insert_key(text, container, "readinessProbe",
-                                     {"httpGet": {"path": "/healthz", "port": 8080}}))
-    assert out.endswith("          image: web:1\n          readinessProbe:\n"
-                        "            httpGet:\n              path: /healthz\n"
-                        "              port: 8080\n")
+    out = _apply(
+        text,
+        ye.insert_key(
+            text, container, "readinessProbe", {"httpGet": {"path": "/healthz", "port": 8080}}
+        ),
+    )
+    assert out.endswith(
+        "          image: web:1\n          readinessProbe:\n"
+        "            httpGet:\n              path: /healthz\n"
+        "              port: 8080\n"
+    )
     assert out.startswith(text[: text.index("---")])
 
 
@@ -136,6 +149,6 @@ def test_parse_error_and_duplicate_key_refused() -> None:
 
 
 def test_non_ascii_offsets_are_characters() -> None:
-    text = "a:\n  name: \"héllo €\"  # ünïcode\n"
+    text = 'a:\n  name: "héllo €"  # ünïcode\n'
     out = _apply(text, ye.insert_key(text, ye.find(ye.parse_document(text), ["a"]), "k", "v"))
-    assert out == "a:\n  name: \"héllo €\"  # ünïcode\n  k: v\n"
+    assert out == 'a:\n  name: "héllo €"  # ünïcode\n  k: v\n'

@@ -25,34 +25,65 @@ def register(subparsers: Any) -> None:
         "fix",
         help="apply safe, format-preserving fixes to compose, nginx and Dockerfiles",
         description="Apply every safe fix under each PATH (comments, key order and quoting "
-                    "are kept; writes are atomic). --diff shows the changes without writing.",
+        "are kept; writes are atomic). --diff shows the changes without writing.",
     )
-    p.add_argument("paths", nargs="*", default=["."], metavar="PATH",
-                   help="directories or files to fix (default: .)")
-    p.add_argument("--diff", action="store_true",
-                   help="print a unified diff of the fixes and change nothing")
-    p.add_argument("--unsafe", action="store_true",
-                   help="also apply fixes marked unsafe (may change behaviour)")
-    p.add_argument("--write-logrotate", action="store_true",
-                   help="write a logrotate config for nginx logs on bind-mounted host dirs")
-    p.add_argument("--max-passes", type=int, default=5, metavar="N",
-                   help="re-lint and fix at most N times (default: 5)")
+    p.add_argument(
+        "paths",
+        nargs="*",
+        default=["."],
+        metavar="PATH",
+        help="directories or files to fix (default: .)",
+    )
+    p.add_argument(
+        "--diff", action="store_true", help="print a unified diff of the fixes and change nothing"
+    )
+    p.add_argument(
+        "--unsafe",
+        action="store_true",
+        help="also apply fixes marked unsafe (may change behaviour)",
+    )
+    p.add_argument(
+        "--write-logrotate",
+        action="store_true",
+        help="write a logrotate config for nginx logs on bind-mounted host dirs",
+    )
+    p.add_argument(
+        "--max-passes",
+        type=int,
+        default=5,
+        metavar="N",
+        help="re-lint and fix at most N times (default: 5)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="only the summary line")
     sel = p.add_argument_group("selection (as in lint)")
-    sel.add_argument("--select", action="append", metavar="X,Y",
-                     help="rules to fix by code, code prefix, category or name")
+    sel.add_argument(
+        "--select",
+        action="append",
+        metavar="X,Y",
+        help="rules to fix by code, code prefix, category or name",
+    )
     sel.add_argument("--ignore", action="append", metavar="X,Y", help="rules not to fix")
-    sel.add_argument("--severity", choices=SEVERITIES,
-                     help="consider only findings at or above this severity")
-    sel.add_argument("--fail-on", choices=SEVERITIES,
-                     help="exit 1 only for remaining findings at or above this")
+    sel.add_argument(
+        "--severity", choices=SEVERITIES, help="consider only findings at or above this severity"
+    )
+    sel.add_argument(
+        "--fail-on", choices=SEVERITIES, help="exit 1 only for remaining findings at or above this"
+    )
     sel.add_argument("--config", metavar="FILE", help="config file")
-    sel.add_argument("--exclude", action="append", metavar="GLOB", default=[],
-                     help="skip files matching GLOB")
-    sel.add_argument("-f", "--compose-file", action="append", metavar="FILE", default=[],
-                     help="compose file(s) forming the project")
-    sel.add_argument("--profile", action="append", metavar="P", default=[],
-                     help="active compose profile")
+    sel.add_argument(
+        "--exclude", action="append", metavar="GLOB", default=[], help="skip files matching GLOB"
+    )
+    sel.add_argument(
+        "-f",
+        "--compose-file",
+        action="append",
+        metavar="FILE",
+        default=[],
+        help="compose file(s) forming the project",
+    )
+    sel.add_argument(
+        "--profile", action="append", metavar="P", default=[], help="active compose profile"
+    )
     p.set_defaults(func=run_fix)
 
 
@@ -61,9 +92,17 @@ def _config(args: argparse.Namespace, path: str) -> Any:
 
     ns = argparse.Namespace(**vars(args))
     ns.paths = [path]
-    for name, default in (("config", None), ("select", None), ("ignore", None),
-                          ("severity", None), ("fail_on", None), ("exclude", []),
-                          ("compose_file", []), ("profile", []), ("baseline", None)):
+    for name, default in (
+        ("config", None),
+        ("select", None),
+        ("ignore", None),
+        ("severity", None),
+        ("fail_on", None),
+        ("exclude", []),
+        ("compose_file", []),
+        ("profile", []),
+        ("baseline", None),
+    ):
         if not hasattr(ns, name):
             setattr(ns, name, default)
     config = build_config(ns)
@@ -115,25 +154,34 @@ def _report(run: FixRun, out: TextIO, *, dry: bool, quiet: bool, unsafe: bool) -
             out.write(f"{verb} {', '.join(a.files)}: {a.rule} {a.title}{extra}\n")
         for msg in run.refused:
             out.write(f"not written: {msg}\n")
-        suggestions = [f for f in run.remaining if f.fix is not None
-                       and f.fix.applicability is Applicability.DISPLAY_ONLY]
+        suggestions = [
+            f
+            for f in run.remaining
+            if f.fix is not None and f.fix.applicability is Applicability.DISPLAY_ONLY
+        ]
         for f in suggestions:
             assert f.fix is not None
             out.write(f"suggestion {f.location}: {f.rule} {f.fix.title}\n")
         if not unsafe:
-            n_unsafe = sum(1 for f in run.remaining if f.fix is not None
-                           and f.fix.applicability is Applicability.UNSAFE)
+            n_unsafe = sum(
+                1
+                for f in run.remaining
+                if f.fix is not None and f.fix.applicability is Applicability.UNSAFE
+            )
             if n_unsafe:
-                out.write(f"{n_unsafe} more fix{'es' if n_unsafe != 1 else ''} available "
-                          "with --unsafe\n")
+                out.write(
+                    f"{n_unsafe} more fix{'es' if n_unsafe != 1 else ''} available with --unsafe\n"
+                )
     files = run.changed_files
     lines_added, lines_removed = _diff_counts(run)
     fixed = sum(a.count for a in run.applied)
-    out.write(f"{verb.capitalize()} {fixed} finding{'s' if fixed != 1 else ''} in "
-              f"{len(files)} file{'s' if len(files) != 1 else ''} "
-              f"(+{lines_added} -{lines_removed} lines, {run.passes} pass"
-              f"{'es' if run.passes != 1 else ''}); {len(run.remaining)} finding"
-              f"{'s' if len(run.remaining) != 1 else ''} remain.\n")
+    out.write(
+        f"{verb.capitalize()} {fixed} finding{'s' if fixed != 1 else ''} in "
+        f"{len(files)} file{'s' if len(files) != 1 else ''} "
+        f"(+{lines_added} -{lines_removed} lines, {run.passes} pass"
+        f"{'es' if run.passes != 1 else ''}); {len(run.remaining)} finding"
+        f"{'s' if len(run.remaining) != 1 else ''} remain.\n"
+    )
 
 
 def _diff_counts(run: FixRun) -> tuple[int, int]:
@@ -166,7 +214,7 @@ def logrotate_targets(stack: Stack, findings: list[Any]) -> dict[str, list[tuple
             host = stack.root / project.directory / host
         target = str(f.data.get("target") or "").rstrip("/")
         log_dir = str(f.data.get("log_dir") or target)
-        sub = log_dir[len(target):].strip("/") if log_dir.startswith(target) else ""
+        sub = log_dir[len(target) :].strip("/") if log_dir.startswith(target) else ""
         entry = (Path(os.path.normpath(host / sub)), str(f.data.get("service") or "nginx"))
         if entry not in found.setdefault(project.directory, []):
             found[project.directory].append(entry)
@@ -212,8 +260,7 @@ def _logrotate(path: Path, config: Any, dry: bool, out: TextIO) -> int:
     code = 0
     targets = logrotate_targets(stack, result.findings)
     if not targets:
-        out.write("no unrotated nginx log directory is bind-mounted: no logrotate config "
-                  "needed\n")
+        out.write("no unrotated nginx log directory is bind-mounted: no logrotate config needed\n")
     for directory, entries in sorted(targets.items()):
         compose_dir = (stack.root / directory).resolve()
         dest = compose_dir / LOGROTATE_NAME

@@ -32,8 +32,20 @@ from infradoctor.fixes.write import (
 )
 
 MAX_PASSES = 5
-COPY_IGNORE = frozenset({".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__",
-                         ".tox", ".mypy_cache", ".pytest_cache"})
+COPY_IGNORE = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        ".venv",
+        "venv",
+        "__pycache__",
+        ".tox",
+        ".mypy_cache",
+        ".pytest_cache",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,18 +81,21 @@ class FixRun:
     def diff(self) -> str:
         chunks: list[str] = []
         for rel in self.changed_files:
-            chunks.extend(difflib.unified_diff(
-                self.originals[rel].splitlines(keepends=True),
-                self.results[rel].splitlines(keepends=True),
-                fromfile=f"a/{rel}", tofile=f"b/{rel}"))
+            chunks.extend(
+                difflib.unified_diff(
+                    self.originals[rel].splitlines(keepends=True),
+                    self.results[rel].splitlines(keepends=True),
+                    fromfile=f"a/{rel}",
+                    tofile=f"b/{rel}",
+                )
+            )
             if chunks and not chunks[-1].endswith("\n"):
                 chunks.append("\n\\ No newline at end of file\n")
         return "".join(chunks)
 
 
 def allowed_applicabilities(unsafe: bool) -> frozenset[Applicability]:
-    return frozenset({Applicability.SAFE, Applicability.UNSAFE} if unsafe
-                     else {Applicability.SAFE})
+    return frozenset({Applicability.SAFE, Applicability.UNSAFE} if unsafe else {Applicability.SAFE})
 
 
 def _conflicts(a: Edit, b: Edit) -> bool:
@@ -127,12 +142,16 @@ def _siblings(a: str, b: str) -> bool:
 
 def _self_consistent(fix: Fix) -> bool:
     edits = fix.edits
-    return all(not _conflicts(edits[i], edits[j])
-               for i in range(len(edits)) for j in range(i + 1, len(edits)))
+    return all(
+        not _conflicts(edits[i], edits[j])
+        for i in range(len(edits))
+        for j in range(i + 1, len(edits))
+    )
 
 
-def choose_fixes(findings: Iterable[Finding], allowed: frozenset[Applicability]
-                 ) -> tuple[list[tuple[Fix, list[Finding]]], list[Finding]]:
+def choose_fixes(
+    findings: Iterable[Finding], allowed: frozenset[Applicability]
+) -> tuple[list[tuple[Fix, list[Finding]]], list[Finding]]:
     """Fixes to apply this pass (identical fixes merged, overlapping ones deferred) and
     the findings whose fixes were deferred."""
     chosen: list[tuple[Fix, list[Finding]]] = []
@@ -156,8 +175,7 @@ def choose_fixes(findings: Iterable[Finding], allowed: frozenset[Applicability]
     return chosen, deferred
 
 
-def _apply_pass(result: LintResult, chosen: list[tuple[Fix, list[Finding]]], run: FixRun
-                ) -> int:
+def _apply_pass(result: LintResult, chosen: list[tuple[Fix, list[Finding]]], run: FixRun) -> int:
     """Write the chosen fixes; returns how many were applied."""
     stack = result.stack
     root = stack.root
@@ -173,8 +191,7 @@ def _apply_pass(result: LintResult, chosen: list[tuple[Fix, list[Finding]]], run
                 real = resolve_target(root, root / e.file)
                 current = read_disk(real)
                 if current.normalised != src.text:
-                    raise WriteRefused(f"{e.file}: changed on disk since it was read; "
-                                       "not written")
+                    raise WriteRefused(f"{e.file}: changed on disk since it was read; not written")
                 disk[e.file] = current
             except WriteRefused as exc:
                 disk[e.file] = exc
@@ -188,9 +205,15 @@ def _apply_pass(result: LintResult, chosen: list[tuple[Fix, list[Finding]]], run
         for e in fix.edits:
             per_file.setdefault(e.file, []).append(e)
         first = findings[0]
-        run.applied.append(AppliedFix(first.rule, fix.title,
-                                      tuple(dict.fromkeys(e.file for e in fix.edits)),
-                                      first.location.line, len(findings)))
+        run.applied.append(
+            AppliedFix(
+                first.rule,
+                fix.title,
+                tuple(dict.fromkeys(e.file for e in fix.edits)),
+                first.location.line,
+                len(findings),
+            )
+        )
         applied += 1
     for rel, edits in sorted(per_file.items()):
         df = disk[rel]
@@ -201,8 +224,9 @@ def _apply_pass(result: LintResult, chosen: list[tuple[Fix, list[Finding]]], run
         if new_text == df.text:
             continue
         if not still_parses(str(src.kind), df.text, new_text):
-            run.refused.append(f"{rel}: the fixes would leave it unparsable; not written "
-                               "(please report this)")
+            run.refused.append(
+                f"{rel}: the fixes would leave it unparsable; not written (please report this)"
+            )
             continue
         try:
             atomic_write(df.real_path, new_text, bom=df.bom, expect=df.st)
@@ -213,8 +237,13 @@ def _apply_pass(result: LintResult, chosen: list[tuple[Fix, list[Finding]]], run
     return applied
 
 
-def run_fixes(root: Path, config: LintConfig | None = None, *, unsafe: bool = False,
-              max_passes: int = MAX_PASSES) -> FixRun:
+def run_fixes(
+    root: Path,
+    config: LintConfig | None = None,
+    *,
+    unsafe: bool = False,
+    max_passes: int = MAX_PASSES,
+) -> FixRun:
     """Fix files under `root` in place."""
     config = config or LintConfig()
     allowed = allowed_applicabilities(unsafe)
@@ -248,16 +277,22 @@ def _copy_ignore(directory: str, names: list[str]) -> set[str]:
     return skip
 
 
-def preview_fixes(root: Path, config: LintConfig | None = None, *, unsafe: bool = False,
-                  max_passes: int = MAX_PASSES) -> FixRun:
+def preview_fixes(
+    root: Path,
+    config: LintConfig | None = None,
+    *,
+    unsafe: bool = False,
+    max_passes: int = MAX_PASSES,
+) -> FixRun:
     """Run the fix loop on a temporary copy of the tree; the real files stay untouched.
     The returned run's paths are relative to the original root."""
     root = root.resolve()
     with tempfile.TemporaryDirectory(prefix="infradoctor-fix-") as tmp:
         if root.is_dir():
             copy_root = Path(tmp) / (root.name or "root")
-            shutil.copytree(root, copy_root, symlinks=True, ignore=_copy_ignore,
-                            ignore_dangling_symlinks=True)
+            shutil.copytree(
+                root, copy_root, symlinks=True, ignore=_copy_ignore, ignore_dangling_symlinks=True
+            )
             target = copy_root
         else:
             copy_root = Path(tmp) / "root"
@@ -269,4 +304,3 @@ def preview_fixes(root: Path, config: LintConfig | None = None, *, unsafe: bool 
         if run.final is not None:
             run.final.root = root if root.is_dir() else root.parent
     return run
-

@@ -38,8 +38,11 @@ def fix_restart(ctx: FixContext, finding: Finding) -> Fix | None:
     entry = ctx.service_entry(svc)
     if entry.pair("restart") is not None:
         raise FixUnavailable("restart already written")
-    return make_fix("Add `restart: unless-stopped`", SAFE,
-                    ctx.insert_service_keys(entry, {"restart": "unless-stopped"}))
+    return make_fix(
+        "Add `restart: unless-stopped`",
+        SAFE,
+        ctx.insert_service_keys(entry, {"restart": "unless-stopped"}),
+    )
 
 
 # ---------------------------------------------------------------- CMP002
@@ -55,8 +58,13 @@ def _extend_logging_mapping(yf: YamlFile, logging: Node, key: Node | None) -> li
     """Edits that give a `logging:` mapping (inline or an anchored one) the size limits."""
     text, style = yf.text, yf.style
     if ye.is_null(logging):
-        return ye.insert_keys(text, logging, {"driver": "json-file", "options": LOG_OPTIONS},
-                              parent_key=key, style=style)
+        return ye.insert_keys(
+            text,
+            logging,
+            {"driver": "json-file", "options": LOG_OPTIONS},
+            parent_key=key,
+            style=style,
+        )
     if not isinstance(logging, MappingNode):
         raise FixUnavailable("logging is not a mapping")
     driver = scalar_value(ye.find(logging, ["driver"]))
@@ -98,8 +106,9 @@ def _shared_logging_anchor(yf: YamlFile) -> tuple[str, Node] | None:
         anchor = ye.anchor_name(yf.text, value)
         if anchor is None or not isinstance(value, MappingNode):
             continue
-        if "log" in name.lower() and (ye.find_pair(value, "driver") or
-                                      ye.find_pair(value, "options")):
+        if "log" in name.lower() and (
+            ye.find_pair(value, "driver") or ye.find_pair(value, "options")
+        ):
             driver = scalar_value(ye.find(value, ["driver"]))
             if driver is None or driver in ROTATING_DRIVERS:
                 return anchor, value
@@ -115,37 +124,57 @@ def fix_json_log(ctx: FixContext, finding: Finding) -> Fix | None:
         key, logging = pair
         shared = ye.is_alias_use(key, logging)
         edits = _extend_logging_mapping(yf, logging, key)
-        title = ("Add max-size/max-file to the shared logging anchor" if shared
-                 else "Add json-file log limits (max-size 10m, max-file 3)")
+        title = (
+            "Add max-size/max-file to the shared logging anchor"
+            if shared
+            else "Add json-file log limits (max-size 10m, max-file 3)"
+        )
         return make_fix(title, SAFE, ctx.yaml_edits(yf, edits))
     for merged in _merge_sources(entry):
         lpair = ye.find_pair(merged, "logging")
         if lpair is not None:
             edits = _extend_logging_mapping(yf, lpair[1], lpair[0])
-            return make_fix("Add max-size/max-file to the merged logging settings", SAFE,
-                            ctx.yaml_edits(yf, edits))
+            return make_fix(
+                "Add max-size/max-file to the merged logging settings",
+                SAFE,
+                ctx.yaml_edits(yf, edits),
+            )
     anchor = _shared_logging_anchor(yf)
     if anchor is not None:
         name, node = anchor
-        insert = ye.insert_keys(yf.text, entry.node, {"logging": ye.Raw(f"*{name}")},
-                                parent_key=entry.key, style=yf.style)
+        insert = ye.insert_keys(
+            yf.text,
+            entry.node,
+            {"logging": ye.Raw(f"*{name}")},
+            parent_key=entry.key,
+            style=yf.style,
+        )
         if node.start_mark.index < insert[-1].start:
             edits = list(insert)
             if _missing_options(ye.find(node, ["options"])):
                 edits.extend(_extend_logging_mapping(yf, node, None))
-            return make_fix(f"Use the shared `*{name}` logging settings", SAFE,
-                            ctx.yaml_edits(yf, edits))
-    edits = ye.insert_keys(yf.text, entry.node,
-                           {"logging": {"driver": "json-file", "options": LOG_OPTIONS}},
-                           parent_key=entry.key, style=yf.style)
-    return make_fix("Add json-file log limits (max-size 10m, max-file 3)", SAFE,
-                    ctx.yaml_edits(yf, edits))
+            return make_fix(
+                f"Use the shared `*{name}` logging settings", SAFE, ctx.yaml_edits(yf, edits)
+            )
+    edits = ye.insert_keys(
+        yf.text,
+        entry.node,
+        {"logging": {"driver": "json-file", "options": LOG_OPTIONS}},
+        parent_key=entry.key,
+        style=yf.style,
+    )
+    return make_fix(
+        "Add json-file log limits (max-size 10m, max-file 3)", SAFE, ctx.yaml_edits(yf, edits)
+    )
 
 
 # ---------------------------------------------------------------- healthchecks
 
-HEALTH_PATH = re.compile(r"^/(?:[\w.-]+/)*(health|healthz|healthcheck|ready|readyz|livez|ping|"
-                         r"status|_health|-/healthy)/?$", re.IGNORECASE)
+HEALTH_PATH = re.compile(
+    r"^/(?:[\w.-]+/)*(health|healthz|healthcheck|ready|readyz|livez|ping|"
+    r"status|_health|-/healthy)/?$",
+    re.IGNORECASE,
+)
 
 # Images whose documented health endpoint and port are known, and whose base has wget.
 KNOWN_IMAGE_HEALTH: dict[str, tuple[str, int]] = {
@@ -158,12 +187,18 @@ KNOWN_IMAGE_HEALTH: dict[str, tuple[str, int]] = {
 # ping exits 0 even on "access denied", pg_isready needs no password; redis-cli ping does
 # need one when the server requires it, so a password in sight makes it a template.
 DB_HEALTHCHECKS: tuple[tuple[re.Pattern[str], list[str]], ...] = (
-    (re.compile(r"(^|/)(postgres|postgis/postgis|timescale/timescaledb)"),
-     ["CMD-SHELL", "pg_isready -U \"$${POSTGRES_USER:-postgres}\""]),
-    (re.compile(r"(^|/)(mysql|percona)(:|$)"),
-     ["CMD", "mysqladmin", "ping", "-h", "127.0.0.1", "--silent"]),
-    (re.compile(r"(^|/)mariadb(:|$)"),
-     ["CMD", "healthcheck.sh", "--connect", "--innodb_initialized"]),
+    (
+        re.compile(r"(^|/)(postgres|postgis/postgis|timescale/timescaledb)"),
+        ["CMD-SHELL", 'pg_isready -U "$${POSTGRES_USER:-postgres}"'],
+    ),
+    (
+        re.compile(r"(^|/)(mysql|percona)(:|$)"),
+        ["CMD", "mysqladmin", "ping", "-h", "127.0.0.1", "--silent"],
+    ),
+    (
+        re.compile(r"(^|/)mariadb(:|$)"),
+        ["CMD", "healthcheck.sh", "--connect", "--innodb_initialized"],
+    ),
     (re.compile(r"(^|/)redis(:|$)"), ["CMD-SHELL", "redis-cli ping | grep -q PONG"]),
     (re.compile(r"(^|/)rabbitmq(:|$)"), ["CMD", "rabbitmq-diagnostics", "-q", "ping"]),
 )
@@ -179,10 +214,14 @@ def _db_doubts(svc: Service, test: list[str]) -> list[str]:
     return []
 
 
-_CURL_INSTALL = re.compile(r"\b(apt-get|apt|apk|yum|dnf|microdnf)\b[^&;|]*\b(install|add)\b"
-                           r"[^&;|]*\bcurl\b")
-_WGET_INSTALL = re.compile(r"\b(apt-get|apt|apk|yum|dnf|microdnf)\b[^&;|]*\b(install|add)\b"
-                           r"[^&;|]*\bwget\b")
+_CURL_INSTALL = re.compile(
+    r"\b(apt-get|apt|apk|yum|dnf|microdnf)\b[^&;|]*\b(install|add)\b"
+    r"[^&;|]*\bcurl\b"
+)
+_WGET_INSTALL = re.compile(
+    r"\b(apt-get|apt|apk|yum|dnf|microdnf)\b[^&;|]*\b(install|add)\b"
+    r"[^&;|]*\bwget\b"
+)
 
 
 def _image_tags(svc: Service) -> str:
@@ -205,16 +244,27 @@ def http_probe(svc: Service, url: str) -> tuple[list[str], bool]:
     images = _image_tags(svc)
     if _installed(svc, _CURL_INSTALL):
         return ["CMD", "curl", "-fsS", "-o", "/dev/null", url], True
-    if (re.search(r"alpine|busybox", images) or _installed(svc, _WGET_INSTALL)
-            or any(images.startswith(k) or f" {k}" in images for k in KNOWN_IMAGE_HEALTH)):
+    if (
+        re.search(r"alpine|busybox", images)
+        or _installed(svc, _WGET_INSTALL)
+        or any(images.startswith(k) or f" {k}" in images for k in KNOWN_IMAGE_HEALTH)
+    ):
         return ["CMD", "wget", "-q", "-O", "/dev/null", url], True
     if re.search(r"(^|[\s/])python(:|$|\s)", images):
-        return ["CMD", "python", "-c",
-                f"import urllib.request; urllib.request.urlopen('{url}', timeout=4)"], True
+        return [
+            "CMD",
+            "python",
+            "-c",
+            f"import urllib.request; urllib.request.urlopen('{url}', timeout=4)",
+        ], True
     if re.search(r"(^|[\s/])node(:|$|\s)", images):
-        return ["CMD", "node", "-e",
-                f"require('http').get('{url}', r => process.exit(r.statusCode < 400 ? 0 : 1))"
-                ".on('error', () => process.exit(1))"], True
+        return [
+            "CMD",
+            "node",
+            "-e",
+            f"require('http').get('{url}', r => process.exit(r.statusCode < 400 ? 0 : 1))"
+            ".on('error', () => process.exit(1))",
+        ], True
     return ["CMD", "curl", "-fsS", "-o", "/dev/null", url], False
 
 
@@ -242,12 +292,16 @@ def _health_route(project: Project, svc: Service) -> tuple[str | None, int | Non
 
 
 def healthcheck_value(test: list[str]) -> dict[str, Any]:
-    return {"test": ye.Raw(json.dumps(test)), "interval": "10s", "timeout": "5s",
-            "retries": 5, "start_period": "30s"}
+    return {
+        "test": ye.Raw(json.dumps(test)),
+        "interval": "10s",
+        "timeout": "5s",
+        "retries": 5,
+        "start_period": "30s",
+    }
 
 
-def healthcheck_for(ctx: FixContext, svc: Service, finding: Finding
-                    ) -> tuple[list[str], list[str]]:
+def healthcheck_for(ctx: FixContext, svc: Service, finding: Finding) -> tuple[list[str], list[str]]:
     """(test, doubts) for a service: DB images get their own client's ping; HTTP services
     a probe of the known health path. An empty `doubts` makes the fix safe."""
     images = _image_tags(svc)
@@ -282,8 +336,9 @@ def fix_healthcheck(ctx: FixContext, finding: Finding, key: str = "service") -> 
     edits = ctx.insert_service_keys(entry, {"healthcheck": healthcheck_value(test)})
     if not doubts:
         return make_fix(f"Add a healthcheck for {svc.name} ({test[1]})", SAFE, edits)
-    return make_fix(f"Add a healthcheck for {svc.name} (template: {'; '.join(doubts)})",
-                    DISPLAY, edits)
+    return make_fix(
+        f"Add a healthcheck for {svc.name} (template: {'; '.join(doubts)})", DISPLAY, edits
+    )
 
 
 def fix_dependency_healthcheck(ctx: FixContext, finding: Finding) -> Fix | None:
@@ -336,8 +391,11 @@ def fix_depends_on_condition(ctx: FixContext, finding: Finding) -> Fix | None:
         raise FixUnavailable("depends_on is not a list or mapping")
     if not edits:
         raise FixUnavailable("nothing to change")
-    return make_fix("Use depends_on long syntax with `condition: service_healthy`",
-                    SAFE if sure else DISPLAY, ctx.yaml_edits(yf, edits))
+    return make_fix(
+        "Use depends_on long syntax with `condition: service_healthy`",
+        SAFE if sure else DISPLAY,
+        ctx.yaml_edits(yf, edits),
+    )
 
 
 def _sequence_to_mapping(yf: YamlFile, seq: SequenceNode, condition: Any) -> list[ye.TextEdit]:
@@ -349,14 +407,17 @@ def _sequence_to_mapping(yf: YamlFile, seq: SequenceNode, condition: Any) -> lis
         if not isinstance(item, ScalarNode) or item.start_mark.index < seq.start_mark.index:
             raise FixUnavailable("alias in depends_on")
         dash = ye._dash_before(text, item.start_mark.index)
-        if dash is None or text[ye.line_start(text, dash):dash].strip():
+        if dash is None or text[ye.line_start(text, dash) : dash].strip():
             raise FixUnavailable("compact depends_on item")
         col = ye.column_of(text, dash)
-        raw = text[item.start_mark.index:item.end_mark.index]
+        raw = text[item.start_mark.index : item.end_mark.index]
         edits.append(ye.TextEdit(dash, item.end_mark.index, f"{raw}:"))
         end = ye.line_end(text, item.end_mark.index)
-        edits.append(ye.TextEdit(end, end, "\n" + " " * (col + yf.style.unit)
-                                 + f"condition: {condition(item.value)}"))
+        edits.append(
+            ye.TextEdit(
+                end, end, "\n" + " " * (col + yf.style.unit) + f"condition: {condition(item.value)}"
+            )
+        )
     return edits
 
 
@@ -374,8 +435,9 @@ def _set_conditions(yf: YamlFile, mapping: MappingNode, condition: Any) -> list[
         if ye.is_null(v) or isinstance(v, MappingNode):
             cpair = ye.find_pair(v, "condition") if isinstance(v, MappingNode) else None
             if cpair is None:
-                edits.extend(ye.insert_keys(yf.text, v, {"condition": wanted}, parent_key=k,
-                                            style=yf.style))
+                edits.extend(
+                    ye.insert_keys(yf.text, v, {"condition": wanted}, parent_key=k, style=yf.style)
+                )
             elif scalar_value(cpair[1]) == "service_started":
                 edits.extend(ye.set_scalar(yf.text, cpair[1], wanted, yf.style))
     return edits
@@ -388,8 +450,9 @@ def _list_add(ctx: FixContext, entry: ServiceEntry, key: str, item: str, title: 
     yf = entry.file
     pair = entry.pair(key)
     if pair is None:
-        edits = ye.insert_keys(yf.text, entry.node, {key: [item]}, parent_key=entry.key,
-                               style=yf.style)
+        edits = ye.insert_keys(
+            yf.text, entry.node, {key: [item]}, parent_key=entry.key, style=yf.style
+        )
     else:
         k, seq = pair
         if ye.is_alias_use(k, seq) or not isinstance(seq, SequenceNode):
@@ -402,15 +465,26 @@ def _list_add(ctx: FixContext, entry: ServiceEntry, key: str, item: str, title: 
 
 def fix_no_new_privileges(ctx: FixContext, finding: Finding) -> Fix | None:
     svc = ctx.service(finding)
-    if any(o.replace("=", ":").replace(" ", "") in ("no-new-privileges:false",)
-           for o in svc.security_opt):
+    if any(
+        o.replace("=", ":").replace(" ", "") in ("no-new-privileges:false",)
+        for o in svc.security_opt
+    ):
         raise FixUnavailable("explicitly disabled")
-    return _list_add(ctx, ctx.entry_for_key(svc, "security_opt"), "security_opt",
-                     "no-new-privileges:true", "Add `security_opt: [no-new-privileges:true]`")
+    return _list_add(
+        ctx,
+        ctx.entry_for_key(svc, "security_opt"),
+        "security_opt",
+        "no-new-privileges:true",
+        "Add `security_opt: [no-new-privileges:true]`",
+    )
 
 
 def fix_cap_drop(ctx: FixContext, finding: Finding) -> Fix | None:
     svc = ctx.service(finding)
-    return _list_add(ctx, ctx.entry_for_key(svc, "cap_drop"), "cap_drop", "ALL",
-                     "Add `cap_drop: [ALL]` (add back what the service needs with cap_add)")
-
+    return _list_add(
+        ctx,
+        ctx.entry_for_key(svc, "cap_drop"),
+        "cap_drop",
+        "ALL",
+        "Add `cap_drop: [ALL]` (add back what the service needs with cap_add)",
+    )

@@ -90,8 +90,11 @@ class FixContext:
         project = finding.data.get("project")
         if not name:
             raise FixUnavailable("finding names no service")
-        candidates = [s for s in self.stack.services if s.name == name
-                      and (project is None or s.project == project)]
+        candidates = [
+            s
+            for s in self.stack.services
+            if s.name == name and (project is None or s.project == project)
+        ]
         if len(candidates) > 1:
             candidates = [s for s in candidates if s.file == finding.location.file] or candidates
         if not candidates:
@@ -133,8 +136,12 @@ class FixContext:
         return self.service_entry(svc)
 
     def insert_service_keys(self, entry: ServiceEntry, values: dict[str, Any]) -> list[Edit]:
-        return self.yaml_edits(entry.file, ye.insert_keys(
-            entry.file.text, entry.node, values, parent_key=entry.key, style=entry.file.style))
+        return self.yaml_edits(
+            entry.file,
+            ye.insert_keys(
+                entry.file.text, entry.node, values, parent_key=entry.key, style=entry.file.style
+            ),
+        )
 
     @staticmethod
     def yaml_edits(yf: YamlFile, edits: Iterable[ye.TextEdit]) -> list[Edit]:
@@ -149,8 +156,9 @@ class FixContext:
             cfgs = [c for c in cfgs if finding.location.file in c.files] or cfgs
         return cfgs
 
-    def directive_at(self, loc: Location, cfgs: Iterable[NginxConfig]
-                     ) -> tuple[NginxConfig, Directive] | None:
+    def directive_at(
+        self, loc: Location, cfgs: Iterable[NginxConfig]
+    ) -> tuple[NginxConfig, Directive] | None:
         best: tuple[NginxConfig, Directive] | None = None
         for cfg in cfgs:
             for d in cfg.walk():
@@ -171,9 +179,13 @@ class FixContext:
             return None
         for cfg in self.configs_for(finding):
             for d in cfg.walk():
-                if (d.block is not None and d.file == file and d.location.line == line
-                        and (name is None or d.name == name)
-                        and (open_ is None or d.block_open == open_)):
+                if (
+                    d.block is not None
+                    and d.file == file
+                    and d.location.line == line
+                    and (name is None or d.name == name)
+                    and (open_ is None or d.block_open == open_)
+                ):
                     return cfg, d
         return None
 
@@ -193,11 +205,18 @@ class FixContext:
             elif d.name == "server" and d.parent is not None and d.parent.name == "upstream":
                 upstream = upstream or (d.parent.args[0] if d.parent.args else None)
             elif d.block is not None:
-                routes = [r for r in cfg.routes if r.directive is d
-                          or any(a is d for a in r.directive.ancestors())]
+                routes = [
+                    r
+                    for r in cfg.routes
+                    if r.directive is d or any(a is d for a in r.directive.ancestors())
+                ]
         if not routes and upstream:
-            routes = [r for c in cfgs for r in c.routes
-                      if r.upstream is not None and r.upstream.name == upstream]
+            routes = [
+                r
+                for c in cfgs
+                for r in c.routes
+                if r.upstream is not None and r.upstream.name == upstream
+            ]
         return routes
 
     # ------------------------------------------------------------ Dockerfile

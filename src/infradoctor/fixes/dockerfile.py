@@ -25,8 +25,11 @@ def _insert_point(ctx: FixContext, df: Dockerfile) -> tuple[int, str]:
         first = min(tail, key=lambda i: i.location.line)
         src = ctx.stack.files[df.path]
         line = first.location.line
-        while line > 1 and src.line_text(line - 1).lstrip().startswith("#") and not \
-                re.match(r"#\s*(syntax|escape|check)\s*=", src.line_text(line - 1).strip()):
+        while (
+            line > 1
+            and src.line_text(line - 1).lstrip().startswith("#")
+            and not re.match(r"#\s*(syntax|escape|check)\s*=", src.line_text(line - 1).strip())
+        ):
             line -= 1  # a comment above CMD describes CMD: keep them together
         return src.offset_of(line, 1), ""
     return len(text), "" if text.endswith("\n") or not text else "\n"
@@ -42,8 +45,10 @@ def _user_lines(stage: Stage) -> list[str]:
         return ["RUN addgroup -S app && adduser -S -G app -H -D app", "USER app"]
     if base == "scratch":
         return ["USER 65534:65534"]
-    return ["RUN groupadd --system app && useradd --system --gid app --no-create-home app",
-            "USER app"]
+    return [
+        "RUN groupadd --system app && useradd --system --gid app --no-create-home app",
+        "USER app",
+    ]
 
 
 def fix_dockerfile_user(ctx: FixContext, finding: Finding) -> Fix | None:
@@ -53,8 +58,11 @@ def fix_dockerfile_user(ctx: FixContext, finding: Finding) -> Fix | None:
     pos, prefix = _insert_point(ctx, df)
     lines = _user_lines(df.final)
     body = prefix + "".join(f"{ln}\n" for ln in lines)
-    return make_fix(f"Run as a non-root user (`{lines[-1]}`); check file permissions",
-                    UNSAFE, [Edit(df.path, pos, pos, body)])
+    return make_fix(
+        f"Run as a non-root user (`{lines[-1]}`); check file permissions",
+        UNSAFE,
+        [Edit(df.path, pos, pos, body)],
+    )
 
 
 def _exposed_port(df: Dockerfile) -> int | None:
@@ -66,8 +74,7 @@ def _exposed_port(df: Dockerfile) -> int | None:
 
 
 def _has_tool(stage: Stage, tool: str) -> bool:
-    return any(re.search(rf"\b(install|add)\b[^&;|]*\b{tool}\b", i.value)
-               for i in stage.all("RUN"))
+    return any(re.search(rf"\b(install|add)\b[^&;|]*\b{tool}\b", i.value) for i in stage.all("RUN"))
 
 
 def healthcheck_instruction(df: Dockerfile, path: str | None, port: int | None) -> str:
@@ -95,6 +102,6 @@ def fix_dockerfile_healthcheck(ctx: FixContext, finding: Finding) -> Fix | None:
     pos, prefix = _insert_point(ctx, df)
     line = healthcheck_instruction(df, path, port)
     what = "template: set the health path" if path is None else f"probe {path}"
-    return make_fix(f"Add a HEALTHCHECK ({what})", DISPLAY,
-                    [Edit(df.path, pos, pos, prefix + line + "\n")])
-
+    return make_fix(
+        f"Add a HEALTHCHECK ({what})", DISPLAY, [Edit(df.path, pos, pos, prefix + line + "\n")]
+    )

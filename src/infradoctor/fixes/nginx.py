@@ -38,8 +38,9 @@ def _header_block(route: ProxyRoute) -> Directive:
     return node
 
 
-def _blocks(routes: Iterable[ProxyRoute], kinds: tuple[str, ...] = ("proxy",)
-            ) -> list[tuple[NginxConfig, Directive]]:
+def _blocks(
+    routes: Iterable[ProxyRoute], kinds: tuple[str, ...] = ("proxy",)
+) -> list[tuple[NginxConfig, Directive]]:
     seen: dict[int, tuple[NginxConfig, Directive]] = {}
     for r in routes:
         if r.kind not in kinds:
@@ -74,8 +75,14 @@ class BlockEdits:
     def replace(self, d: Directive, text: str) -> None:
         self.replacements.append(ne.replace_directive(d, text))
 
-    def set_headers(self, cfg: NginxConfig, block: Directive, headers: list[tuple[str, str]],
-                    *, override: bool = False) -> None:
+    def set_headers(
+        self,
+        cfg: NginxConfig,
+        block: Directive,
+        headers: list[tuple[str, str]],
+        *,
+        override: bool = False,
+    ) -> None:
         """Make `block`'s effective proxy_set_header set contain `headers`. `override`
         replaces a differing value of the same header in the block's own set."""
         own = block.children("proxy_set_header")
@@ -123,8 +130,7 @@ class BlockEdits:
         return out
 
 
-def _ensure(edits: BlockEdits, cfg: NginxConfig, block: Directive, name: str, *args: str
-            ) -> None:
+def _ensure(edits: BlockEdits, cfg: NginxConfig, block: Directive, name: str, *args: str) -> None:
     current = cfg.effective_value(block, name)
     if current is not None and current.args == list(args):
         return
@@ -151,18 +157,24 @@ def fix_upstream_keepalive(ctx: FixContext, finding: Finding) -> Fix | None:
     for cfg, block in _blocks(routes):
         _ensure(edits, cfg, block, "proxy_http_version", "1.1")
         own = block.children("proxy_set_header")
-        conn = [d for d in (own or cfg.effective(block, "proxy_set_header"))
-                if _header_name(d) == "connection"]
-        if conn and not all(_is_empty_arg(d.args[1] if len(d.args) > 1 else "")
-                            for d in conn):
+        conn = [
+            d
+            for d in (own or cfg.effective(block, "proxy_set_header"))
+            if _header_name(d) == "connection"
+        ]
+        if conn and not all(_is_empty_arg(d.args[1] if len(d.args) > 1 else "") for d in conn):
             continue  # a websocket route sets Connection on purpose
         edits.set_headers(cfg, block, [("Connection", "")])
     upstreams = {id(r.upstream): r.upstream for r in routes if r.upstream is not None}
     for up in upstreams.values():
         if up is not None and up.keepalive is None:
             edits.add(up.directive, ne.render("keepalive", "16"))
-    return make_fix('Make upstream keepalive work: `proxy_http_version 1.1` and '
-                    '`proxy_set_header Connection ""`', SAFE, edits.edits())
+    return make_fix(
+        "Make upstream keepalive work: `proxy_http_version 1.1` and "
+        '`proxy_set_header Connection ""`',
+        SAFE,
+        edits.edits(),
+    )
 
 
 # ---------------------------------------------------------------- NGX002
@@ -183,8 +195,9 @@ def fix_proxy_timeouts(ctx: FixContext, finding: Finding) -> Fix | None:
             name = f"{r.kind}_{what}_timeout"
             if cfg.effective_value(block, name) is None:
                 edits.add(holder, ne.render(name, value))
-    return make_fix("Set explicit proxy connect/send/read timeouts (5s/60s/60s)", SAFE,
-                    edits.edits())
+    return make_fix(
+        "Set explicit proxy connect/send/read timeouts (5s/60s/60s)", SAFE, edits.edits()
+    )
 
 
 def _encloses(outer: Directive, inner: Directive) -> bool:
@@ -213,8 +226,11 @@ def fix_next_upstream(ctx: FixContext, finding: Finding) -> Fix | None:
                 edits.add(block, ne.render("proxy_next_upstream", *merged))
         if cfg.effective_value(block, "proxy_next_upstream_tries") is None:
             edits.add(block, ne.render("proxy_next_upstream_tries", "3"))
-    return make_fix("Retry the next replica on error/timeout/502/503 "
-                    "(`proxy_next_upstream`, 3 tries)", SAFE, edits.edits())
+    return make_fix(
+        "Retry the next replica on error/timeout/502/503 (`proxy_next_upstream`, 3 tries)",
+        SAFE,
+        edits.edits(),
+    )
 
 
 # ---------------------------------------------------------------- XF007
@@ -224,9 +240,10 @@ def _snippet_owner(ctx: FixContext, cfg: NginxConfig) -> NginxConfig:
     """Snippets of one conf.d directory share one http{}: the map goes into the first of
     them (by name), so two snippets never both define $connection_upgrade."""
     directory = os.path.dirname(cfg.root_file)
-    siblings = sorted((c for c in ctx.stack.nginx if c.is_snippet
-                       and os.path.dirname(c.root_file) == directory),
-                      key=lambda c: c.root_file)
+    siblings = sorted(
+        (c for c in ctx.stack.nginx if c.is_snippet and os.path.dirname(c.root_file) == directory),
+        key=lambda c: c.root_file,
+    )
     return siblings[0] if siblings else cfg
 
 
@@ -234,8 +251,7 @@ def _related_configs(ctx: FixContext, cfg: NginxConfig) -> list[NginxConfig]:
     if not cfg.is_snippet:
         return [cfg]
     directory = os.path.dirname(cfg.root_file)
-    return [c for c in ctx.stack.nginx
-            if c is cfg or os.path.dirname(c.root_file) == directory]
+    return [c for c in ctx.stack.nginx if c is cfg or os.path.dirname(c.root_file) == directory]
 
 
 def fix_websocket(ctx: FixContext, finding: Finding) -> Fix | None:
@@ -247,26 +263,36 @@ def fix_websocket(ctx: FixContext, finding: Finding) -> Fix | None:
         if var is None:
             var = "connection_upgrade"
             owner = _snippet_owner(ctx, cfg) if cfg.http is None else cfg
-            target = owner.http if owner.http is not None else (
-                owner.root if owner.is_snippet else None)
+            target = (
+                owner.http if owner.http is not None else (owner.root if owner.is_snippet else None)
+            )
             if target is None:
                 raise FixUnavailable("no http{} to hold the map")
             text = ctx.text(target.file if target.name else owner.root_file)
             unit = ne.indent_unit(text)
-            lines = [ne.MAP_UPGRADE[0], unit + ne.MAP_UPGRADE[1], unit + ne.MAP_UPGRADE[2],
-                     ne.MAP_UPGRADE[3]]
+            lines = [
+                ne.MAP_UPGRADE[0],
+                unit + ne.MAP_UPGRADE[1],
+                unit + ne.MAP_UPGRADE[2],
+                ne.MAP_UPGRADE[3],
+            ]
             if target.name == "":
                 pos = ne._after_leading_comments(text)
-                map_edits.append(Edit(owner.root_file, pos, pos,
-                                      "".join(f"{ln}\n" for ln in lines) + "\n"))
+                map_edits.append(
+                    Edit(owner.root_file, pos, pos, "".join(f"{ln}\n" for ln in lines) + "\n")
+                )
             else:
                 map_edits.append(ne.insert_into_block(text, target, lines, at_start=True))
         _ensure(edits, cfg, block, "proxy_http_version", "1.1")
-        edits.set_headers(cfg, block, [("Upgrade", "$http_upgrade"),
-                                       ("Connection", f"${var}")], override=True)
+        edits.set_headers(
+            cfg, block, [("Upgrade", "$http_upgrade"), ("Connection", f"${var}")], override=True
+        )
     unique = {(e.file, e.start): e for e in map_edits}
-    return make_fix("Pass websocket upgrades (Upgrade/Connection headers, HTTP/1.1)", SAFE,
-                    [*unique.values(), *edits.edits()])
+    return make_fix(
+        "Pass websocket upgrades (Upgrade/Connection headers, HTTP/1.1)",
+        SAFE,
+        [*unique.values(), *edits.edits()],
+    )
 
 
 # ---------------------------------------------------------------- NGX003
@@ -286,8 +312,7 @@ def fix_forwarded_headers(ctx: FixContext, finding: Finding) -> Fix | None:
             level = level.parent
         if level is not None and level.name in HEADER_CONTEXTS:
             target = level
-        elif found is not None and found[1].name in HEADER_CONTEXTS and _encloses(found[1],
-                                                                                   block):
+        elif found is not None and found[1].name in HEADER_CONTEXTS and _encloses(found[1], block):
             target = found[1]
         else:
             target = block
@@ -311,8 +336,9 @@ def fix_server_tokens(ctx: FixContext, finding: Finding) -> Fix | None:
         raise FixUnavailable("block not found")
     block = found[1]
     if block.name == "http":
-        edits.replacements.append(ne.insert_into_block(ctx.text(block.file), block, [line],
-                                                       at_start=True))
+        edits.replacements.append(
+            ne.insert_into_block(ctx.text(block.file), block, [line], at_start=True)
+        )
     else:
         # A snippet's finding covers its servers: give each one that still shows the
         # version its own `server_tokens off` (the http level is not in this file).
@@ -328,8 +354,10 @@ def fix_server_tokens(ctx: FixContext, finding: Finding) -> Fix | None:
 
 # ---------------------------------------------------------------- XF001 / XF002
 
-_HOSTPORT = re.compile(r"^(?P<scheme>[a-z]+://)?(?P<host>\[[^\]]+\]|[^:/]+)(?::(?P<port>\d+))?"
-                       r"(?P<rest>.*)$")
+_HOSTPORT = re.compile(
+    r"^(?P<scheme>[a-z]+://)?(?P<host>\[[^\]]+\]|[^:/]+)(?::(?P<port>\d+))?"
+    r"(?P<rest>.*)$"
+)
 
 
 def _target_directive(ctx: FixContext, finding: Finding) -> Directive:
@@ -364,8 +392,9 @@ def fix_unknown_host(ctx: FixContext, finding: Finding) -> Fix | None:
     if not suggestion:
         raise FixUnavailable("no suggestion")
     d = _target_directive(ctx, finding)
-    return make_fix(f"Did you mean `{suggestion}`?", DISPLAY,
-                    [_rewrite_target(ctx, d, str(suggestion), None)])
+    return make_fix(
+        f"Did you mean `{suggestion}`?", DISPLAY, [_rewrite_target(ctx, d, str(suggestion), None)]
+    )
 
 
 def fix_port_mismatch(ctx: FixContext, finding: Finding) -> Fix | None:
@@ -373,5 +402,8 @@ def fix_port_mismatch(ctx: FixContext, finding: Finding) -> Fix | None:
     if not port:
         raise FixUnavailable("no suggested port")
     d = _target_directive(ctx, finding)
-    return make_fix(f"The service listens on {port}: proxy to that port", DISPLAY,
-                    [_rewrite_target(ctx, d, None, int(port))])
+    return make_fix(
+        f"The service listens on {port}: proxy to that port",
+        DISPLAY,
+        [_rewrite_target(ctx, d, None, int(port))],
+    )

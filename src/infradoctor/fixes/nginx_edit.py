@@ -56,7 +56,7 @@ def indent_unit(text: str) -> str:
             continue
         ind = line[: len(line) - len(stripped)]
         if len(ind) > len(prev) and ind.startswith(prev):
-            step = ind[len(prev):]
+            step = ind[len(prev) :]
             steps[step] = steps.get(step, 0) + 1
         prev = ind
     if not steps:
@@ -65,7 +65,7 @@ def indent_unit(text: str) -> str:
 
 
 def _is_first_on_line(text: str, offset: int) -> bool:
-    return text[line_start(text, offset):offset].strip() == ""
+    return text[line_start(text, offset) : offset].strip() == ""
 
 
 def child_indent(text: str, block: Directive) -> str:
@@ -81,8 +81,9 @@ def child_indent(text: str, block: Directive) -> str:
     return line_indent(text, block.location.offset) + indent_unit(text)
 
 
-def insert_into_block(text: str, block: Directive, lines: Sequence[str], *,
-                      at_start: bool = False) -> Edit:
+def insert_into_block(
+    text: str, block: Directive, lines: Sequence[str], *, at_start: bool = False
+) -> Edit:
     """Insert directives (already rendered, one per entry) into `block`: before its
     closing `}` (default) or right after its opening line. The synthetic root block of a
     snippet file (name "") takes them at the top or the end of the file."""
@@ -99,7 +100,7 @@ def insert_into_block(text: str, block: Directive, lines: Sequence[str], *,
     indent = child_indent(text, block)
     if at_start:
         open_ = block.block_open
-        rest = text[open_ + 1:line_end(text, open_)]
+        rest = text[open_ + 1 : line_end(text, open_)]
         if rest.strip() == "" or rest.strip().startswith("#"):
             pos = line_end(text, open_)
             if pos >= len(text):
@@ -115,7 +116,7 @@ def insert_into_block(text: str, block: Directive, lines: Sequence[str], *,
         pos = line_start(text, close)
         return Edit(file, pos, pos, "".join(f"{indent}{ln}\n" for ln in lines))
     # One-line block (`location / { proxy_pass x; }`): keep it on one line.
-    sep = "" if text[close - 1:close] in (" ", "\t") else " "
+    sep = "" if text[close - 1 : close] in (" ", "\t") else " "
     return Edit(file, close, close, sep + " ".join(lines) + " ")
 
 
@@ -131,7 +132,7 @@ def _after_simple_directives(text: str, block: Directive) -> int | None:
     if before:
         end = before[-1].location.end_offset
         assert end is not None
-        rest = text[end:line_end(text, end)].strip()
+        rest = text[end : line_end(text, end)].strip()
         if rest and not rest.startswith("#"):
             return None
         pos = line_end(text, end)
@@ -175,11 +176,10 @@ def directive_text(texts: dict[str, str], d: Directive) -> str:
     text = texts.get(d.file)
     if text is None or d.location.offset is None or d.location.end_offset is None:
         return render(d.name, *d.args)
-    return text[d.location.offset:d.location.end_offset]
+    return text[d.location.offset : d.location.end_offset]
 
 
-MAP_UPGRADE = ("map $http_upgrade $connection_upgrade {", "default upgrade;", "''      \"\";",
-               "}")
+MAP_UPGRADE = ("map $http_upgrade $connection_upgrade {", "default upgrade;", "''      \"\";", "}")
 
 
 def find_upgrade_map(configs: Sequence[NginxConfig]) -> str | None:

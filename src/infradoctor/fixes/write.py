@@ -89,8 +89,7 @@ def splice_on_disk_text(disk_text: str, edits: Sequence[Edit], crlf: bool) -> st
         return offset + bisect.bisect_left(cr_at, offset)
 
     out = disk_text
-    order = sorted(range(len(edits)), key=lambda i: (edits[i].start, edits[i].end, i),
-                   reverse=True)
+    order = sorted(range(len(edits)), key=lambda i: (edits[i].start, edits[i].end, i), reverse=True)
     for i in order:
         e = edits[i]
         repl = e.replacement.replace("\n", "\r\n") if crlf else e.replacement
@@ -104,8 +103,9 @@ def atomic_write(real: Path, text: str, *, bom: bool, expect: os.stat_result) ->
     rename), keeping mode and ownership; refuse if the file changed since `expect`."""
     data = ((BOM if bom else "") + text).encode("utf-8")
     directory = real.parent
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".infradoctor-tmp",
-                                    dir=directory)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{real.name}.", suffix=".infradoctor-tmp", dir=directory
+    )
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -116,7 +116,10 @@ def atomic_write(real: Path, text: str, *, bom: bool, expect: os.stat_result) ->
                 os.chown(tmp_name, expect.st_uid, expect.st_gid)
         now = os.stat(real)
         if (now.st_mtime_ns, now.st_size, now.st_ino) != (
-                expect.st_mtime_ns, expect.st_size, expect.st_ino):
+            expect.st_mtime_ns,
+            expect.st_size,
+            expect.st_ino,
+        ):
             raise WriteRefused(f"{real}: changed on disk while fixing; not written")
         os.replace(tmp_name, real)
     except BaseException:

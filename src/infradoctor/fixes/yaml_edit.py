@@ -90,8 +90,11 @@ def is_alias_use(key: Node, value: Node) -> bool:
 
 
 def is_null(node: Node) -> bool:
-    return (isinstance(node, ScalarNode) and node.tag.endswith(":null")
-            and node.value in ("", "~", "null", "Null", "NULL"))
+    return (
+        isinstance(node, ScalarNode)
+        and node.tag.endswith(":null")
+        and node.value in ("", "~", "null", "Null", "NULL")
+    )
 
 
 # ---------------------------------------------------------------- text geometry
@@ -210,10 +213,15 @@ class Style:
                         doubles += 1
                 elif isinstance(n, MappingNode) and not decided:
                     for k, v in n.value:
-                        if (isinstance(v, SequenceNode) and not v.flow_style and v.value
-                                and not is_alias_use(k, v)):
+                        if (
+                            isinstance(v, SequenceNode)
+                            and not v.flow_style
+                            and v.value
+                            and not is_alias_use(k, v)
+                        ):
                             indented = column_of(text, v.start_mark.index) > column_of(
-                                text, k.start_mark.index)
+                                text, k.start_mark.index
+                            )
                             decided = True
                             break
         return cls(unit, indented, "'" if singles > doubles else '"')
@@ -242,8 +250,14 @@ def render_scalar(value: Any, quote: str = '"', flow: bool = False) -> str:
     if isinstance(value, int | float):
         return repr(value)
     text = str(value)
-    if (_PLAIN_SAFE.match(text) and not text.endswith(" ") and ": " not in text
-            and " #" not in text and not text.endswith(":") and _resolves_to_str(text)):
+    if (
+        _PLAIN_SAFE.match(text)
+        and not text.endswith(" ")
+        and ": " not in text
+        and " #" not in text
+        and not text.endswith(":")
+        and _resolves_to_str(text)
+    ):
         return text
     if quote == "'" and "\n" not in text:
         return "'" + text.replace("'", "''") + "'"
@@ -253,8 +267,9 @@ def render_scalar(value: Any, quote: str = '"', flow: bool = False) -> str:
 
 def render_flow(value: Any, quote: str = '"') -> str:
     if isinstance(value, dict):
-        inner = ", ".join(f"{render_scalar(k, quote, True)}: {render_flow(v, quote)}"
-                          for k, v in value.items())
+        inner = ", ".join(
+            f"{render_scalar(k, quote, True)}: {render_flow(v, quote)}" for k, v in value.items()
+        )
         return "{" + inner + "}"
     if isinstance(value, list | tuple):
         return "[" + ", ".join(render_flow(v, quote) for v in value) + "]"
@@ -303,7 +318,7 @@ def render_item(value: Any, indent: int, style: Style) -> list[str]:
         for i, (ck, cv) in enumerate(value.items()):
             sub = render_entry(str(ck), cv, indent + 2, style)
             if i == 0:
-                sub[0] = pad + "- " + sub[0][indent + 2:]
+                sub[0] = pad + "- " + sub[0][indent + 2 :]
             lines.extend(sub)
         return lines
     return [f"{pad}- {render_flow(value, style.quote)}"]
@@ -319,14 +334,27 @@ def mapping_indent(text: str, mapping: MappingNode) -> int:
     return column_of(text, mapping.value[0][0].start_mark.index)
 
 
-def insert_key(text: str, mapping: Node, key: str, value: Any, *,
-               parent_key: Node | None = None, style: Style | None = None) -> list[TextEdit]:
+def insert_key(
+    text: str,
+    mapping: Node,
+    key: str,
+    value: Any,
+    *,
+    parent_key: Node | None = None,
+    style: Style | None = None,
+) -> list[TextEdit]:
     """Add `key: value` as the last entry of `mapping` (see `insert_keys`)."""
     return insert_keys(text, mapping, {key: value}, parent_key=parent_key, style=style)
 
 
-def insert_keys(text: str, mapping: Node, entries: dict[str, Any], *,
-                parent_key: Node | None = None, style: Style | None = None) -> list[TextEdit]:
+def insert_keys(
+    text: str,
+    mapping: Node,
+    entries: dict[str, Any],
+    *,
+    parent_key: Node | None = None,
+    style: Style | None = None,
+) -> list[TextEdit]:
     """Add entries after the last entry of `mapping`, as one edit.
 
     Block mappings get new lines at the mapping's own indentation, right after the last
@@ -338,8 +366,9 @@ def insert_keys(text: str, mapping: Node, entries: dict[str, Any], *,
         if parent_key is None:
             raise YamlEditError("null value without its key")
         indent = column_of(text, parent_key.start_mark.index) + style.unit
-        body = "\n" + "\n".join(line for k, v in entries.items()
-                                 for line in render_entry(k, v, indent, style))
+        body = "\n" + "\n".join(
+            line for k, v in entries.items() for line in render_entry(k, v, indent, style)
+        )
         edits: list[TextEdit] = []
         if mapping.end_mark.index > mapping.start_mark.index:  # explicit ~ / null
             edits.append(TextEdit(_after_colon(text, parent_key), mapping.end_mark.index, ""))
@@ -354,13 +383,21 @@ def insert_keys(text: str, mapping: Node, entries: dict[str, Any], *,
         if find_pair(mapping, key) is not None:
             raise YamlEditError(f"key {key!r} already present")
     if mapping.flow_style:
-        return [_flow_insert(text, mapping, ", ".join(
-            f"{render_scalar(k, style.quote, True)}: {_flow_value(v, style)}"
-            for k, v in entries.items()))]
+        return [
+            _flow_insert(
+                text,
+                mapping,
+                ", ".join(
+                    f"{render_scalar(k, style.quote, True)}: {_flow_value(v, style)}"
+                    for k, v in entries.items()
+                ),
+            )
+        ]
     indent = mapping_indent(text, mapping)
     pos = line_end(text, content_end(text, mapping))
-    body = "\n" + "\n".join(line for k, v in entries.items()
-                             for line in render_entry(k, v, indent, style))
+    body = "\n" + "\n".join(
+        line for k, v in entries.items() for line in render_entry(k, v, indent, style)
+    )
     return [TextEdit(pos, pos, body)]
 
 
@@ -399,9 +436,15 @@ def set_scalar(text: str, node: Node, value: Any, style: Style | None = None) ->
     if node.style in ("'", '"') and isinstance(value, str):
         rendered = render_scalar(value, node.style)
         if not rendered.startswith(node.style):
-            rendered = node.style + (value.replace("'", "''") if node.style == "'"
-                                     else value.replace("\\", "\\\\").replace('"', '\\"')
-                                     ) + node.style
+            rendered = (
+                node.style
+                + (
+                    value.replace("'", "''")
+                    if node.style == "'"
+                    else value.replace("\\", "\\\\").replace('"', '\\"')
+                )
+                + node.style
+            )
     elif node.style in ("|", ">"):
         raise YamlEditError("block scalar")
     else:
@@ -434,8 +477,9 @@ def _dash_before(text: str, offset: int) -> int | None:
     return None
 
 
-def replace_node(text: str, node: Node, value: Any, style: Style | None = None,
-                 key: Node | None = None) -> list[TextEdit]:
+def replace_node(
+    text: str, node: Node, value: Any, style: Style | None = None, key: Node | None = None
+) -> list[TextEdit]:
     """Replace a whole node with the flow rendering of `value` (for flow collections and
     scalars; block collections would need re-indentation and are refused)."""
     if key is not None and is_alias_use(key, node):
@@ -447,17 +491,16 @@ def replace_node(text: str, node: Node, value: Any, style: Style | None = None,
 
 
 def node_text(text: str, node: Node) -> str:
-    return text[node.start_mark.index:content_end(text, node)]
+    return text[node.start_mark.index : content_end(text, node)]
 
 
 def apply_text_edits(text: str, edits: Sequence[TextEdit]) -> str:
     """Splice edits (non-overlapping) into text, from the end so offsets stay valid."""
     out = text
-    order = sorted(range(len(edits)), key=lambda i: (edits[i].start, edits[i].end, i),
-                   reverse=True)
+    order = sorted(range(len(edits)), key=lambda i: (edits[i].start, edits[i].end, i), reverse=True)
     for i in order:
         e = edits[i]
-        out = out[:e.start] + e.replacement + out[e.end:]
+        out = out[: e.start] + e.replacement + out[e.end :]
     return out
 
 
