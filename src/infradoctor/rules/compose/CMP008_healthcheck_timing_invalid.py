@@ -200,7 +200,9 @@ class HealthcheckTimingInvalid(Rule):
                 )
         interval = parsed.get("interval") or DEFAULT_SECONDS
         timeout = parsed.get("timeout") or DEFAULT_SECONDS
-        if ("interval" in parsed or "timeout" in parsed) and timeout > interval:
+        # Only an explicit timeout counts: Docker's implicit 30s timeout next to a short
+        # interval (the pg_isready idiom) is everywhere and harmless in practice.
+        if "timeout" in parsed and timeout > interval:
             try:
                 tries = max(int(str(retries)), 1) if retries is not None else 3
             except ValueError:
