@@ -74,3 +74,11 @@ def test_empty_bundle_cannot_run() -> None:
 
     result = analyze(Bundle())
     assert result.exit_code == 2 and result.could_not_run
+
+
+def test_nothing_collected_is_exit_2() -> None:
+    b = bundle()
+    for c in b.collectors:
+        c.status, c.error = "error", "permission denied"
+    result = analyze(b)
+    assert result.exit_code == 2 and "no collector succeeded" in (result.could_not_run or "")

@@ -341,6 +341,6 @@ def _could_not_run(bundle: Bundle) -> str | None:
     if not bundle.files and not bundle.collectors:
         return "the bundle is empty"
     if bundle.collectors and not any(c.status in ("ok", "partial") for c in bundle.collectors):
-        if not bundle.files:
-            return "no collector produced evidence"
+        failed = "; ".join(f"{c.name}: {c.error or c.status}" for c in bundle.collectors)
+        return f"no collector succeeded ({failed})"
     return None
