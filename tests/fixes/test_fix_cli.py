@@ -104,3 +104,14 @@ def test_companion_files_never_overwrite(tmp_path: Path) -> None:
     with pytest.raises(FileExistsError):
         create_file(target, "theirs\n")
     assert target.read_text() == "mine\n"
+
+
+def test_unparsable_file_is_reported_and_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = write_tree(
+        tmp_path / "s", {"docker-compose.yml": COMPOSE, "compose.override.yml": "services: [\n"}
+    )
+    code = main(["fix", str(root), "--select", "CMP001"])
+    out = capsys.readouterr().out
+    assert code == 1 and "error compose.override.yml" in out

@@ -1,9 +1,9 @@
 """`infradoctor fix PATH...`: apply safe fixes (and unsafe ones with --unsafe), print what
 changed; `--diff` shows the unified diff and writes nothing. `lint --fix` calls `run_fix`.
 
-Exit codes: 0 nothing left at/above the fail threshold, 1 findings remain after fixing,
-2 usage error or a file that could not be written (changed on disk, symlink out of the
-tree, ...)."""
+Exit codes: 0 nothing left at/above the fail threshold, 1 findings remain after fixing
+(or a file does not parse, as with lint), 2 usage or internal error, or a file that could
+not be written (changed on disk, symlink out of the tree, ...)."""
 
 from __future__ import annotations
 
@@ -133,10 +133,15 @@ def run_fix(args: argparse.Namespace) -> int:
         _report(run, out, dry=dry, quiet=quiet, unsafe=unsafe)
         threshold = config.fail_on or config.threshold
         remaining = [f for f in run.remaining if f.severity >= threshold]
-        if run.refused:
+        errors = run.final.errors if run.final is not None else []
+        for err in errors:
+            if not quiet:
+                where = f"{err.file}:{err.line}" if err.line else err.file
+                out.write(f"error {where}: {err.message}\n")
+        if run.refused or any(e.kind == "internal" for e in errors):
             exit_code = 2
-        elif remaining:
-            exit_code = max(exit_code, 1)
+        elif remaining or errors:
+            exit_code = max(exit_code, 1)  # as lint: a file that does not parse fails
     return exit_code
 
 
