@@ -310,7 +310,7 @@ CAUSES: dict[str, Cause] = {
                 "stop the extra instance (docker stop <other>) and set replicas: 1 for polling "
                 "bots; delete a stale webhook with deleteWebhook if polling is intended",
             ),
-            ("docker logs --since 5m {container} | grep -c 409  (0)",),
+            ("docker logs --since 5m {container} 2>&1 | grep -ci conflict  (expect 0)",),
             ("XF009",),
             rank=36,
         ),

@@ -104,6 +104,7 @@ def analyze(bundle: Bundle, stack: Any = None) -> DiagnoseResult:
     finally:
         facts_module._CACHE.pop(id(bundle), None)
     diagnoses = rank(merge(found))
+    facts.log_events = _log_events(diagnoses)
     if stack is not None:
         from infradoctor.diagnose.analyzers.static import link_lint
 
@@ -302,14 +303,41 @@ def _timeline(f: Any, limit: int = 60) -> list[TimelineEvent]:
                     f"{time.strftime('%H:%M', time.gmtime(minute))}",
                 )
             )
+    events.extend(getattr(f, "log_events", []))
     events.sort(key=lambda e: (e.ts, e.source))
     if len(events) > limit:
-        keep_sources = [e for e in events if e.source in ("container", "kernel")]
-        rest = [e for e in events if e.source not in ("container", "kernel")]
+        pinned = ("container", "kernel", "container log")
+        keep_sources = [e for e in events if e.source in pinned]
+        rest = [e for e in events if e.source not in pinned]
         events = sorted(
             keep_sources[-limit // 2 :] + rest[-(limit - min(len(keep_sources), limit // 2)) :],
             key=lambda e: (e.ts, e.source),
         )
+    return events
+
+
+def _log_events(diagnoses: list[Diagnosis]) -> list[TimelineEvent]:
+    """The first and last container-log line quoted as evidence, per container."""
+    from infradoctor.diagnose.errorlog import iso_time
+
+    by_source: dict[str, list[tuple[float, str]]] = {}
+    for d in diagnoses:
+        if d.severity == "info":
+            continue
+        for e in d.evidence:
+            source = str(e["source"])
+            if not source.startswith("docker/logs/"):
+                continue
+            text = str(e["text"])
+            ts = iso_time(text.split(" ", 1)[0]) if text[:4].isdigit() else None
+            if ts is not None:
+                by_source.setdefault(source, []).append((ts, text.split(" ", 1)[-1]))
+    events: list[TimelineEvent] = []
+    for source, items in by_source.items():
+        name = source.removeprefix("docker/logs/").removesuffix(".log")
+        items.sort()
+        for ts, text in dict.fromkeys([items[0], items[-1]]):
+            events.append(TimelineEvent(ts, "container log", f"{name}: {text[:140]}"))
     return events
 
 

@@ -35,6 +35,7 @@ def analyze(bundle: Bundle, stack: Any = None) -> list[Diagnosis]:
     for token, group in by_token.items():
         if len(group) < 2:
             continue
+        group.sort(key=lambda c: c.name)
         names = [c.name for c in group]
         logged = [n for n in names if n in hits]
         summary = (
@@ -42,7 +43,8 @@ def analyze(bundle: Bundle, stack: Any = None) -> list[Diagnosis]:
             f"({', '.join(names)})"
         )
         if logged:
-            summary += f"; {logged[0]} logs 409 Conflict ({len(hits[logged[0]])} times)"
+            counts = ", ".join(f"{n} x{len(hits[n])}" for n in logged)
+            summary += f"; their logs show the 409 Conflict ({counts})"
         first = next((c for c in group if c.name in hits), group[0])
         subject = first.subject()
         subject["containers"] = ", ".join(names)

@@ -242,6 +242,7 @@ class Facts:
     groups: dict[str, list[ConfigTarget]] = field(default_factory=dict)
     config_text: str = ""
     directives: list[Any] = field(default_factory=list)  # nginxconf.Stmt of nginx/config.txt
+    log_events: list[Any] = field(default_factory=list)  # engine.TimelineEvent (container logs)
 
     # ---------------------------------------------------------------- lookups
     def container_by_ip(self, ip: str | None) -> Container | None:
