@@ -407,7 +407,7 @@ def _decide(
             cause, conf, head = state
             if how in ("config", "port"):
                 head += f"; its address {address} is gone while it is down"
-                conf -= 0.05
+                conf -= 0.05 if how == "config" else 0.2  # "port": matched by port only
             elif how == "name" and main in ("dns", "host-not-found"):
                 head += " (Docker's DNS drops the names of stopped containers)"
             return cause, conf, head
