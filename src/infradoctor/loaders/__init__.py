@@ -37,6 +37,7 @@ def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
     stack = Stack(root=base)
     found = discover(root)
     stack.errors.extend(found.errors)
+    stack.logrotate = [reader.relpath(p) for p in found.logrotate]
 
     def excluded(p: Path) -> bool:
         rel = reader.relpath(p)

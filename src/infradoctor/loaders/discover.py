@@ -32,6 +32,7 @@ class Discovery:
     k8s: list[Path] = field(default_factory=list)
     helm: list[Path] = field(default_factory=list)
     terraform: list[Path] = field(default_factory=list)
+    logrotate: list[Path] = field(default_factory=list)  # rotation configs (not loaded)
     errors: list[LoadError] = field(default_factory=list)
 
     def count(self) -> int:
@@ -109,6 +110,8 @@ def discover(root: Path) -> Discovery:
                 found.errors.append(LoadError(rel, "broken symlink or symlink loop",
                                               "symlink-loop"))
                 continue
+        if "logrotate" in path.name.lower() or "logrotate" in path.parent.name.lower():
+            found.logrotate.append(path)
         kind = classify(path)
         bucket = {
             FileKind.COMPOSE: found.compose,

@@ -296,6 +296,8 @@ class Stack:
     dockerfiles: dict[str, Dockerfile] = field(default_factory=dict)
     errors: list[LoadError] = field(default_factory=list)
     k8s: list[K8sObject] = field(default_factory=list)  # Kubernetes manifest objects
+    # relative paths of logrotate configs found in the tree (rotation hints for rules)
+    logrotate: list[str] = field(default_factory=list)
 
     @property
     def services(self) -> Iterator[Service]:

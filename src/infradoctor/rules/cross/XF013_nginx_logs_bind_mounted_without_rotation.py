@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import posixpath
 from collections.abc import Iterator
-from pathlib import Path
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.loaders.listen import is_web_server_service
@@ -54,22 +52,9 @@ SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", "
 
 
 def _logrotate_in_tree(stack: Stack) -> bool:
-    """A logrotate config anywhere in the scanned tree (files named *logrotate*)."""
-    if any("logrotate" in rel.lower() for rel in stack.files):
-        return True
-    root = stack.root
-    base_depth = len(root.parts)
-    seen = 0
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if d not in SKIP_DIRS and not d.startswith(".")]
-        if len(Path(dirpath).parts) - base_depth >= 6:
-            dirnames[:] = []
-        if "logrotate" in dirpath.lower() or any("logrotate" in f.lower() for f in filenames):
-            return True
-        seen += len(filenames)
-        if seen > 20000:
-            break
-    return False
+    """A logrotate config anywhere in the scanned tree (discovery records files named
+    *logrotate* or living in a logrotate directory)."""
+    return bool(stack.logrotate)
 
 
 def _log_paths(configs: list[NginxConfig]) -> tuple[list[str], bool]:
