@@ -348,3 +348,19 @@ def test_hpa_and_pdb_use_each_other(tmp_path: Path) -> None:
     root = write_tree(tmp_path / "c", {"k8s/web.yaml": deployment("web", "app: web") + hpa})
     (f,) = _k8s(root)
     assert f.rule == "K8S009" and "cpu" in f.message
+
+
+def test_service_for_operator_pods_is_not_flagged(tmp_path: Path) -> None:
+    """The Elasticsearch operator creates the pods of `quickstart`; their labels are not in
+    the manifests, so a selector naming the custom resource is not a mismatch."""
+    es = (
+        "---\napiVersion: elasticsearch.k8s.elastic.co/v1\nkind: Elasticsearch\n"
+        "metadata: {name: quickstart}\nspec:\n  version: 8.15.0\n"
+    )
+    svc = service(
+        "es", "elasticsearch.k8s.elastic.co/cluster-name: quickstart", "    - port: 9200\n"
+    )
+    root = write_tree(tmp_path, {"k8s/all.yaml": deployment("kibana", "app: kibana") + es + svc})
+    assert _k8s(root, "K8S001") == []
+    root = write_tree(tmp_path / "b", {"k8s/all.yaml": deployment("kibana", "app: kibana") + svc})
+    assert [f.rule for f in _k8s(root, "K8S001")] == ["K8S001"]

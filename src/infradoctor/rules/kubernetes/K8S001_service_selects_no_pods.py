@@ -51,6 +51,29 @@ spec:
 GOOD = BAD.replace("    app: web\n", "    app: web-frontend\n")
 
 
+BUILTIN_KINDS = frozenset(
+    {
+        "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job",
+        "CronJob", "Pod", "Service", "Ingress", "ConfigMap", "Secret", "ServiceAccount",
+        "Namespace", "PersistentVolumeClaim", "PersistentVolume", "NetworkPolicy", "Role",
+        "RoleBinding", "ClusterRole", "ClusterRoleBinding", "HorizontalPodAutoscaler",
+        "PodDisruptionBudget", "LimitRange", "ResourceQuota", "StorageClass", "IngressClass",
+        "CustomResourceDefinition", "PriorityClass", "Endpoints", "EndpointSlice",
+    }
+)  # fmt: skip
+
+
+def operator_managed(stack: Stack, service: K8sObject) -> bool:
+    """A custom resource next to the Service whose name is a selector value: an operator
+    (Elasticsearch, Postgres, Kafka, ...) creates those pods, we don't see their labels."""
+    assert service.service is not None and service.service.selector is not None
+    values = set(service.service.selector.match_labels.values())
+    return any(
+        o.kind not in BUILTIN_KINDS and o.directory == service.directory and o.name in values
+        for o in stack.k8s
+    )
+
+
 def _closest(service: K8sObject, candidates: list[K8sObject]) -> K8sObject | None:
     """The nearby workload whose labels share the most selector keys (the likely target)."""
     assert service.service is not None and service.service.selector is not None
@@ -79,8 +102,10 @@ class ServiceSelectsNoPods(Rule):
         "has no endpoints: clients and the Ingress get connection refused / 503 while every "
         "Deployment looks healthy, and `kubectl get endpoints` shows `<none>`.\n\n"
         "Checked only against workloads in the same directory (applied together) and the "
-        "same namespace; Services without a selector (manual Endpoints, ExternalName) and "
-        "objects in kustomize directories with patches are skipped."
+        "same namespace; Services without a selector (manual Endpoints, ExternalName), "
+        "Services selecting pods of a custom resource next to them (an operator's pods, "
+        "e.g. `cluster-name: quickstart` for the Elasticsearch `quickstart`) and objects in "
+        "kustomize directories with patches are skipped."
     )
     how_to_fix = (
         "Make the Service `selector` a subset of the pod template's `metadata.labels` "
@@ -111,6 +136,8 @@ class ServiceSelectsNoPods(Rule):
                 continue
             nearby = workloads_nearby(stack, svc)
             if not nearby or any(w.partial for w in nearby):
+                continue
+            if operator_managed(stack, svc):
                 continue
             hint = ""
             related = []
