@@ -364,3 +364,18 @@ def test_service_for_operator_pods_is_not_flagged(tmp_path: Path) -> None:
     assert _k8s(root, "K8S001") == []
     root = write_tree(tmp_path / "b", {"k8s/all.yaml": deployment("kibana", "app: kibana") + svc})
     assert [f.rule for f in _k8s(root, "K8S001")] == ["K8S001"]
+
+
+def test_gateway_api_route_backend_refs(tmp_path: Path) -> None:
+    route = (
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r}\n"
+        "spec:\n  parentRefs: [{name: gw}]\n  rules:\n    - backendRefs:\n"
+        "        - {name: web, port: 8080}\n        - {name: other-ns, namespace: x, port: 1}\n"
+        "        - {name: bucket, group: storage.example.com, kind: Bucket}\n"
+    )
+    svc = service("web", "app: web", "    - {port: 80, targetPort: 8080}\n")[4:]
+    root = write_tree(tmp_path, {"k8s/route.yaml": route, "k8s/svc.yaml": svc})
+    (f,) = _k8s(root, "K8S003")
+    assert f.message.startswith("HTTPRoute 'r' routes a rule to Service 'web' port number 8080")
+    (tmp_path / "k8s" / "route.yaml").write_text(route.replace("port: 8080", "port: 80"))
+    assert _k8s(root, "K8S003") == []

@@ -468,6 +468,39 @@ def _ingress(spec: PNode | None) -> list[IngressBackend]:
     return out
 
 
+ROUTE_KINDS = frozenset({"HTTPRoute", "GRPCRoute", "TCPRoute", "TLSRoute", "UDPRoute"})
+
+
+def _route_backends(spec: PNode | None, namespace: str | None) -> list[IngressBackend]:
+    """Gateway API route `backendRefs` that name a Service in the route's namespace
+    (other kinds and cross-namespace references are not modelled)."""
+    out: list[IngressBackend] = []
+    if spec is None:
+        return out
+    for rule in _seq(spec.get("rules")):
+        r = _map(rule)
+        for ref in _seq(r.get("backendRefs") if r is not None else None):
+            m = _map(ref)
+            if m is None:
+                continue
+            name = _text(m.get("name"))
+            kind = _text(m.get("kind")) or "Service"
+            group = _text(m.get("group")) or ""
+            ref_ns = _text(m.get("namespace"))
+            if not name or kind != "Service" or group or (ref_ns and ref_ns != namespace):
+                continue
+            port_node = m.get("port")
+            out.append(
+                IngressBackend(
+                    name,
+                    _int(port_node),
+                    m.location,
+                    port_node.location if port_node is not None else None,
+                )
+            )
+    return out
+
+
 def _hpa(spec: PNode | None, fallback: Location) -> HpaSpec:
     if spec is None:
         return HpaSpec(None, None, fallback)
@@ -564,6 +597,8 @@ def _object(root: PNode, ctx: _Context, depth: int = 0) -> None:
         obj.service = _service(spec, root.location)
     elif kind == "Ingress":
         obj.ingress_backends = _ingress(spec)
+    elif kind in ROUTE_KINDS and api.startswith("gateway.networking.k8s.io"):
+        obj.ingress_backends = _route_backends(spec, obj.namespace)
     elif kind == "HorizontalPodAutoscaler":
         obj.hpa = _hpa(spec, root.location)
     elif kind == "PodDisruptionBudget":

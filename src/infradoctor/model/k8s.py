@@ -218,7 +218,8 @@ class K8sObject:
     partial: bool = False
     workload: WorkloadSpec | None = None
     service: ServiceSpec | None = None
-    ingress_backends: list[IngressBackend] | None = None  # set for Ingress objects
+    # set for Ingress and Gateway API routes (HTTPRoute backendRefs, ...)
+    ingress_backends: list[IngressBackend] | None = None
     hpa: HpaSpec | None = None
     pdb: PdbSpec | None = None
 

@@ -61,6 +61,12 @@ GOOD_NAMED = {
 }
 
 
+def _route(obj: K8sObject, b: IngressBackend) -> str:
+    if b.path:
+        return b.path
+    return "its default backend" if obj.kind == "Ingress" else "a rule"
+
+
 def _ports_text(svc: K8sObject) -> str:
     assert svc.service is not None
     return (
@@ -81,7 +87,8 @@ class IngressBackendUnknown(Rule):
         "the container's targetPort), `port.name` the name of a Service port. A misspelt "
         "Service name or the container port in `port.number` leaves the route without "
         "endpoints: ingress-nginx answers 503 (or its default backend 404) for that path "
-        "while everything else looks healthy.\n\n"
+        "while everything else looks healthy. Gateway API routes (`HTTPRoute` "
+        "`backendRefs`) are checked the same way.\n\n"
         "Services are looked up among the manifests loaded in a compatible namespace; a "
         "missing Service is only reported when the Ingress's directory defines Services "
         "(so a backend deployed from elsewhere is not flagged)."
@@ -111,7 +118,7 @@ class IngressBackendUnknown(Rule):
             known = sorted({s.name for s in services if s.directory == ing.directory})
             return self.finding(
                 b.location,
-                f"Ingress '{ing.name}' routes {b.path or 'its default backend'} to Service "
+                f"{ing.kind} '{ing.name}' routes {_route(ing, b)} to Service "
                 f"'{b.service}', which is not defined (Services here: {', '.join(known)}): "
                 "the controller answers 503 for this route",
                 subject=f"{ing.ref}:{b.service}",
@@ -129,7 +136,7 @@ class IngressBackendUnknown(Rule):
         what = "port number" if isinstance(b.port, int) else "port name"
         return self.finding(
             b.port_location or b.location,
-            f"Ingress '{ing.name}' routes {b.path or 'its default backend'} to Service "
+            f"{ing.kind} '{ing.name}' routes {_route(ing, b)} to Service "
             f"'{b.service}' {what} {b.port}, but the Service's ports are {_ports_text(svc)}: "
             "the controller finds no endpoints for this route (503)",
             subject=f"{ing.ref}:{b.service}:{b.port}",
