@@ -23,8 +23,6 @@ from pathlib import Path
 from typing import Any
 
 IMAGE = "infradoctor-live:busybox"
-NETWORK_SUBNET = "172.29.213.0/24"
-NETWORK_PREFIX = "172.29.213."
 APPLETS = ("sh", "httpd", "sleep", "nc", "echo", "cat", "ls", "head", "dd", "yes", "date",
            "env", "true", "false", "printf", "seq", "kill", "ps", "wget", "mkdir", "rm")
 SLOW_CGI = """#!/bin/sh
@@ -76,6 +74,7 @@ class Docker:
     workdir: Path | None = None
     created: list[str] = field(default_factory=list)
     network: str | None = None
+    prefix: str = "172.29.213."
     _next_host: int = 10
 
     def next_ip(self) -> str:
@@ -83,7 +82,7 @@ class Docker:
         self._next_host += 1
         if self._next_host > 250:
             self._next_host = 11
-        return f"{NETWORK_PREFIX}{self._next_host}"
+        return f"{self.prefix}{self._next_host}"
 
     def run(self, *args: str, timeout: float = 60, check: bool = True,
             input: bytes | None = None) -> str:
@@ -304,10 +303,26 @@ def build_image(docker: Docker) -> str:
     return IMAGE
 
 
+def _routed_prefixes() -> str:
+    out = subprocess.run(["ip", "-o", "-4", "route", "show"], capture_output=True, text=True,
+                         check=False)
+    return out.stdout
+
+
 def create_network(docker: Docker) -> str:
+    """A user-defined bridge on a /24 no other bridge on this host routes already (a
+    leftover dockerd from an interrupted run may still hold the first choice)."""
     name = f"idt-net-{uuid.uuid4().hex[:6]}"
-    docker.run("network", "create", "--subnet", NETWORK_SUBNET, name)
+    routes = _routed_prefixes()
+    for third in range(213, 230):
+        prefix = f"172.29.{third}."
+        if f"{prefix}0/24" not in routes:
+            break
+    else:
+        raise HarnessError("no free 172.29.213-229.0/24 subnet for the test network")
+    docker.run("network", "create", "--subnet", f"{prefix}0/24", name)
     docker.network = name
+    docker.prefix = prefix
     return name
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -497,7 +498,7 @@ def test_non_root_collects_what_it_can(stage: Stage, nginx_factory: Any,
             ng.error_log.parent.chmod(0o700)
             out = subprocess.run(
                 ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                 str(Path(os.sys.executable)), "-m", "infradoctor", "diagnose", "--format",
+                 sys.executable, "-m", "infradoctor", "diagnose", "--format",
                  "json", *stage.cli_args()],
                 capture_output=True, text=True, timeout=60, cwd="/",
                 env={**os.environ, "HOME": "/tmp"})
