@@ -379,3 +379,22 @@ def test_gateway_api_route_backend_refs(tmp_path: Path) -> None:
     assert f.message.startswith("HTTPRoute 'r' routes a rule to Service 'web' port number 8080")
     (tmp_path / "k8s" / "route.yaml").write_text(route.replace("port: 8080", "port: 80"))
     assert _k8s(root, "K8S003") == []
+
+
+def test_jvm_options_from_a_config_map(tmp_path: Path) -> None:
+    """JAVA_OPTS kept in a ConfigMap (configMapKeyRef, envFrom) count like literal env."""
+    cm = (
+        "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: jvm}\n"
+        "data:\n  JAVA_OPTS: -Xms1g -Xmx1g\n  other: x\n"
+    )
+    key_ref = (
+        "          env:\n            - name: JAVA_OPTS\n              valueFrom:\n"
+        "                configMapKeyRef: {name: jvm, key: JAVA_OPTS}\n"
+    )
+    env_from = "          envFrom:\n            - configMapRef: {name: jvm}\n"
+    for i, extra in enumerate((key_ref, env_from)):
+        dep = deployment("api", "app: api", "", extra).replace("128Mi", "1Gi")
+        root = write_tree(tmp_path / str(i), {"k8s/api.yaml": dep + cm})
+        (f,) = _k8s(root, "K8S006")
+        assert f.severity is Severity.ERROR and "-Xmx1g (JAVA_OPTS)" in f.message
+        assert f.location.line == dep.count("\n") + 6  # the ConfigMap's JAVA_OPTS line

@@ -315,9 +315,20 @@ def _container(node: PNode, init: bool, managed: set[str]) -> Container | None:
         name = _text(em.get("name")) if em is not None else None
         if em is None or not name:
             continue
-        c.env.append(
-            K8sEnv(name, _text(em.get("value")), em.get("valueFrom") is not None, em.location)
-        )
+        env = K8sEnv(name, _text(em.get("value")), em.get("valueFrom") is not None, em.location)
+        vf = _map(em.get("valueFrom"))
+        ref = _map(vf.get("configMapKeyRef")) if vf is not None else None
+        if ref is not None:
+            cm_name, cm_key = _text(ref.get("name")), _text(ref.get("key"))
+            if cm_name and cm_key:
+                env.config_map_key = (cm_name, cm_key)
+        c.env.append(env)
+    for source in _seq(m.get("envFrom")):
+        sm = _map(source)
+        ref = _map(sm.get("configMapRef")) if sm is not None else None
+        from_name = _text(ref.get("name")) if ref is not None else None
+        if from_name:
+            c.env_from_config_maps.append(from_name)
     for key in ("command", "args"):
         cmd_node = m.get(key)
         if cmd_node is not None:
@@ -599,6 +610,14 @@ def _object(root: PNode, ctx: _Context, depth: int = 0) -> None:
         obj.ingress_backends = _ingress(spec)
     elif kind in ROUTE_KINDS and api.startswith("gateway.networking.k8s.io"):
         obj.ingress_backends = _route_backends(spec, obj.namespace)
+    elif kind == "ConfigMap":
+        data = _map(root.get("data"))
+        obj.config_data = {}
+        if data is not None:
+            for key, value in data.pairs():
+                text = _text(value)
+                if isinstance(key, str) and text is not None:
+                    obj.config_data[key] = (text, value.location)
     elif kind == "HorizontalPodAutoscaler":
         obj.hpa = _hpa(spec, root.location)
     elif kind == "PodDisruptionBudget":

@@ -51,6 +51,7 @@ class K8sEnv:
     value: str | None  # literal value; None with valueFrom or when absent
     value_from: bool
     location: Location
+    config_map_key: tuple[str, str] | None = None  # valueFrom.configMapKeyRef (name, key)
 
 
 @dataclass(slots=True)
@@ -67,6 +68,7 @@ class Container:
     limits: dict[str, str] = field(default_factory=dict)
     resource_locations: dict[str, Location] = field(default_factory=dict)  # "limits.memory"
     env: list[K8sEnv] = field(default_factory=list)
+    env_from_config_maps: list[str] = field(default_factory=list)  # envFrom configMapRef
     command: list[str] | None = None
     args: list[str] | None = None
     command_location: Location | None = None
@@ -222,6 +224,7 @@ class K8sObject:
     ingress_backends: list[IngressBackend] | None = None
     hpa: HpaSpec | None = None
     pdb: PdbSpec | None = None
+    config_data: dict[str, tuple[str, Location]] | None = None  # ConfigMap data: key -> value
 
     @property
     def ref(self) -> str:

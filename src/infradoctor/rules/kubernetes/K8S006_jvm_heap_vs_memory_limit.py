@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from infradoctor.findings import Finding, Severity
-from infradoctor.model.k8s import Container
+from infradoctor.model.k8s import Container, K8sObject
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.compose.CMP006_jvm_heap_exceeds_memory_limit import (
@@ -59,9 +59,11 @@ BAD_NO_LIMIT = DEPLOYMENT.format(opts="-XX:MaxRAMPercentage=75", resources="")
 GOOD_XMX = DEPLOYMENT.format(opts="-Xmx1g", resources=LIMIT_2G)
 
 
-def container_heap(c: Container) -> list[HeapSetting]:
+def container_heap(
+    c: Container, stack: Stack | None = None, obj: K8sObject | None = None
+) -> list[HeapSetting]:
     found: list[HeapSetting] = []
-    for text, where, loc in heap_texts(c):
+    for text, where, loc in heap_texts(c, stack, obj):
         if loc is not None:
             found += heap_settings(text, where, loc)
     return found
@@ -83,7 +85,9 @@ class JvmHeapVsMemoryLimit(Rule):
         "leaves less than 512 MiB; warning for a JVM container (JVM option variables, "
         "`java` command, JVM image) with no memory limit: the JVM then sizes its heap from "
         "the node's RAM, and a few such pods on one node overcommit it until the kernel "
-        "kills something else."
+        "kills something else. Flags are read from the container's command, args and "
+        "environment, including values taken from a ConfigMap among the manifests "
+        "(`configMapKeyRef`, `envFrom`)."
     )
     how_to_fix = (
         "Set a memory limit and let the JVM size the heap from it, leaving a quarter for "
@@ -115,11 +119,11 @@ class JvmHeapVsMemoryLimit(Rule):
             if w.workload is None or w.partial:
                 continue
             for c in w.workload.pod.containers:
-                settings = container_heap(c)
+                settings = container_heap(c, stack, w)
                 limit_text = c.limits.get("memory")
                 limit = parse_memory(limit_text)
                 if limit is None or limit <= 0:
-                    if limit_text is None and is_jvm(c) and not has_limit_range(stack, w):
+                    if limit_text is None and is_jvm(c, stack, w) and not has_limit_range(stack, w):
                         yield self.finding(
                             c.location,
                             f"{w.kind} '{w.name}' container '{c.name}' runs a JVM without a "

@@ -76,7 +76,7 @@ class MemoryLimitMissing(Rule):
             if w.workload is None or w.partial or has_limit_range(stack, w):
                 continue
             for c in w.workload.pod.containers:
-                if "memory" in c.limits or is_jvm(c):
+                if "memory" in c.limits or is_jvm(c, stack, w):
                     continue
                 yield self.finding(
                     c.resource_locations.get("resources", c.location),

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from infradoctor.model.k8s import BATCH_KINDS, Container, K8sObject, nearest
+from infradoctor.model.source import Location
 from infradoctor.model.stack import Stack
 
 MEMORY_RE = re.compile(
@@ -153,27 +154,65 @@ def served_workloads(stack: Stack) -> Iterator[tuple[K8sObject, K8sObject]]:
             yield w, svc
 
 
-def heap_texts(container: Container) -> Iterator[tuple[str, str, Any]]:
-    """(text, where, location) of every place that can carry JVM flags."""
+def config_map(stack: Stack, obj: K8sObject, name: str) -> K8sObject | None:
+    """The ConfigMap `name` applied with `obj` (nearest copy, compatible namespace)."""
+    found = nearest(
+        obj,
+        [
+            o
+            for o in stack.k8s
+            if o.config_data is not None and o.name == name and obj.same_namespace(o)
+        ],
+    )
+    return found[0] if found else None
+
+
+def env_values(
+    stack: Stack | None, obj: K8sObject | None, container: Container
+) -> Iterator[tuple[str, str, Location]]:
+    """(name, value, location) of the container's environment: literal values, then values
+    taken from ConfigMaps (`configMapKeyRef`, `envFrom`) when the ConfigMap is loaded; the
+    location is where the value is written."""
     for env in container.env:
         if env.value:
-            yield env.value, env.name, env.location
+            yield env.name, env.value, env.location
+        elif env.config_map_key and stack is not None and obj is not None:
+            cm = config_map(stack, obj, env.config_map_key[0])
+            entry = cm.config_data.get(env.config_map_key[1]) if cm and cm.config_data else None
+            if entry is not None:
+                yield env.name, entry[0], entry[1]
+    if stack is not None and obj is not None:
+        for name in container.env_from_config_maps:
+            cm = config_map(stack, obj, name)
+            for key, (value, loc) in (cm.config_data or {}).items() if cm else ():
+                yield key, value, loc
+
+
+def heap_texts(
+    container: Container, stack: Stack | None = None, obj: K8sObject | None = None
+) -> Iterator[tuple[str, str, Location | None]]:
+    """(text, where, location) of every place that can carry JVM flags."""
+    for name, value, loc in env_values(stack, obj, container):
+        yield value, name, loc
     if container.command:
         yield " ".join(container.command), "command", container.command_location
     if container.args:
         yield " ".join(container.args), "args", container.args_location
 
 
-def is_jvm(container: Container) -> bool:
+def is_jvm(container: Container, stack: Stack | None = None, obj: K8sObject | None = None) -> bool:
     """A JVM runs in the container: JVM option variables, `java` as the command, or a
     JVM image."""
     if any(e.name in JVM_ENV for e in container.env):
+        return True
+    if any(name in JVM_ENV for name, _, _ in env_values(stack, obj, container)):
         return True
     cmd = container.command or container.args or []
     if cmd and cmd[0].rsplit("/", 1)[-1] == "java":
         return True
     if any(
-        re.search(r"(^|\s)-Xmx\d|MaxRAMPercentage", text) for text, _, _ in heap_texts(container)
+        re.search(r"(^|\s)-Xmx\d|MaxRAMPercentage", text)
+        for text, _, _ in heap_texts(container, stack, obj)
     ):
         return True
     image = (container.image or "").lower().split("@", 1)[0]
