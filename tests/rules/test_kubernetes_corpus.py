@@ -61,7 +61,7 @@ def test_sock_shop_hpa_names_a_missing_deployment() -> None:
     counts = Counter(f.rule for f in result.findings if f.rule in CROSS_OBJECT)
     assert counts == {"K8S011": 1}, counts
     (f,) = [f for f in result.findings if f.rule == "K8S011"]
-    assert f.file == "deploy/kubernetes/autoscaling/cart-hsc.yaml"
+    assert (f.file, f.line) == ("deploy/kubernetes/autoscaling/cart-hsc.yaml", 11)  # name: cart
     assert "did you mean 'carts'" in f.message
 
 

@@ -519,7 +519,7 @@ def _hpa(spec: PNode | None, fallback: Location) -> HpaSpec:
     hpa = HpaSpec(
         _text(ref.get("kind")) if ref is not None else None,
         _text(ref.get("name")) if ref is not None else None,
-        _loc(ref, fallback),
+        _loc(ref.get("name") if ref is not None else None, _loc(ref, fallback)),
         _int(spec.get("minReplicas")),
         _int(spec.get("maxReplicas")),
     )

@@ -187,7 +187,7 @@ class IngressBackend:
 class HpaSpec:
     target_kind: str | None
     target_name: str | None
-    location: Location  # scaleTargetRef
+    location: Location  # scaleTargetRef's name (else scaleTargetRef, else the object)
     min_replicas: int | None = None
     max_replicas: int | None = None
     # resources scaled on Utilization (a percentage of the pods' requests): cpu, memory
