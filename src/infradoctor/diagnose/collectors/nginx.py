@@ -160,6 +160,8 @@ def collect(ctx: Any, bundle: Bundle) -> str | None:
         defaults = compiled_defaults(verr)
     if prefix is None:
         prefix = defaults.get("prefix")
+    if master is not None and conf and not os.path.isabs(conf) and prefix:
+        conf = os.path.join(prefix, conf)  # nginx resolves -c against its prefix
     if conf is None and master is None and defaults.get("conf-path"):
         if os.path.exists(defaults["conf-path"]):
             conf = defaults["conf-path"]
