@@ -28,6 +28,7 @@ pytestmark = [pytest.mark.docker, pytest.mark.nginx]
 BOT_TOKEN = "7012345678:AAHk3vQz9pLr2sT8uVw1xYz0aBcDeFgHiJk"
 CONFLICT_TEXT = ("telegram.error.Conflict: Conflict: terminated by other getUpdates request; "
                  "make sure that only one bot instance is running")
+DB_PASSWORD = "pw-7c1e9a55d0"
 RESULTS: list[dict[str, Any]] = []
 # per-collector budget; probes get a quarter of it (an unreachable IP costs that much)
 COLLECT_TIMEOUT = 6.0
@@ -434,6 +435,7 @@ def test_bot_conflict(stage: Stage, nginx_factory: Any) -> None:
     name, ip = app_server(stage)
     loop = f"while :; do echo '{CONFLICT_TEXT}' >&2; sleep 0.5; done"
     bots = [stage.docker.container(stage.cname(f"bot-{n}"), "-e", f"BOT_TOKEN={BOT_TOKEN}",
+                                   "-e", f"DATABASE_URL=postgres://bot:{DB_PASSWORD}@db/bot",
                                    cmd=["sh", "-c", loop], labels=stage.labels("bot", n),
                                    ip=stage.docker.next_ip()) for n in (1, 2)]
     ng = stage.nginx = nginx_factory(proxy_to("app"), upstream("app", f"{ip}:8000"))
@@ -450,7 +452,12 @@ def test_bot_conflict(stage: Stage, nginx_factory: Any) -> None:
             bundle.read_text(f"docker/logs/{b}.log") or "")
     everything = b"".join(bundle.files.values()).decode("utf-8", "replace")
     assert BOT_TOKEN not in everything and BOT_TOKEN.split(":")[1] not in everything
+    assert DB_PASSWORD not in everything
     assert_diagnosis(stage, "bot-conflict", "bot")
+    for fmt in ("text", "json", "markdown"):
+        _, out = run_cli(["diagnose", "--format", fmt, "--no-color", *stage.cli_args()])
+        assert "bot-conflict" in out or "bot" in out
+        assert BOT_TOKEN.split(":")[1] not in out and DB_PASSWORD not in out, fmt
 
 
 def test_zz_report(capsys: pytest.CaptureFixture[str]) -> None:
