@@ -80,3 +80,14 @@ def test_generate_check_and_write(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 )
 def test_fence_language(name: str, lang: str) -> None:
     assert fence_language(name) == lang
+
+
+def test_opt_in_rules_are_marked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fakes.install(monkeypatch, fakes.WITH_OPT_IN)
+    pages = docsgen.generate(catalogue())
+    assert (
+        "Opt-in: not run by default (`all`); enable it with `--extend-select TST004` or "
+        "`--extend-select hardening`." in pages["TST004-marker-opt-in.md"]
+    )
+    assert "Line contains HARD (opt-in) |" in pages["index.md"]
+    assert "Opt-in" not in pages["TST001-marker-error.md"]

@@ -201,7 +201,8 @@ def _unused_findings(
         return []
     rules = catalogue()
     selected = [rule for rule in rules if is_selected(rule, config)]
-    all_ran = len(selected) == len(rules)
+    # a bare `ignore` can only be judged unused when every default rule ran
+    all_ran = all(rule in selected for rule in rules if getattr(rule, "default_enabled", True))
     # The engine runs IDX001.check only when the registry lists it; otherwise the
     # unknown-code part is reported from here.
     report_unknown = UnusedSuppression.code not in {r.code for r in all_rules()}

@@ -230,3 +230,19 @@ def test_compose_files_and_profiles_reach_the_loader(
     assert list(options.profiles) == ["debug", "ops"]
     assert [Path(f).name for f in options.compose_files] == ["compose.yaml", "extra.yaml"]
     assert all(Path(f).is_absolute() for f in options.compose_files)  # relative to cwd
+
+
+def test_opt_in_rules_need_naming(tree, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    fakes.install(monkeypatch, fakes.WITH_OPT_IN)
+    root = str(tree({"compose.yaml": COMPOSE + "    user: HARD  # infradoctor: ignore\n"}))
+    _, doc = run_json(capsys, root)
+    # not run by default; the bare ignore is still judged (every default rule ran)
+    assert rules_of(doc) == ["TST001", "TST002", "TST003", "IDX001"]
+    _, doc = run_json(capsys, root, "--extend-select", "hardening")
+    assert rules_of(doc) == ["TST001", "TST002", "TST003"]
+    assert doc["stats"]["suppressed"] == 1
+    assert main(["lint", root, "--extend-select", "nope"]) == 2
+    assert "--extend-select: unknown" in capsys.readouterr().err
+    assert main(["rules", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["default_enabled"] for r in rows] == [True, True, True, True, False]

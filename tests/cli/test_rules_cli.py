@@ -34,6 +34,7 @@ def test_rules_json(capsys) -> None:
         "category": "security",
         "fixable": "none",
         "title": "Line contains BAD",
+        "default_enabled": True,
     }
 
 

@@ -91,3 +91,17 @@ def install(
     """Make the registry return `rules` (the engine and the catalogue both read it)."""
     monkeypatch.setattr("infradoctor.rules.registry.all_rules", lambda: rules)
     return rules
+
+
+class MarkerOptIn(_MarkerRule):
+    code = "TST004"
+    name = "marker-opt-in"
+    title = "Line contains HARD"
+    severity = Severity.INFO
+    category = "security"
+    marker = "HARD"
+    default_enabled = False
+    groups = ("hardening",)
+
+
+WITH_OPT_IN: tuple[type[Rule], ...] = (*FAKE_RULES, MarkerOptIn)

@@ -71,6 +71,12 @@ def register(subparsers: Any) -> None:
         metavar="X,Y",
         help="rules to run by code, code prefix, category or name",
     )
+    sel.add_argument(
+        "--extend-select",
+        action="append",
+        metavar="X,Y",
+        help="rules to run in addition (e.g. opt-in rules: `--extend-select hardening`)",
+    )
     sel.add_argument("--ignore", action="append", metavar="X,Y", help="rules not to run")
     sel.add_argument(
         "--config",
@@ -140,16 +146,21 @@ def build_config(args: argparse.Namespace) -> LintConfig:
         config = load_config_file(Path(args.config))
     else:
         config = load_config(Path(args.paths[0]))
-    for flag in ("select", "ignore"):
+    for flag in ("select", "extend_select", "ignore"):
         values = _split(getattr(args, flag, None))
         if not values:
             continue
         for value in values:
             if not selector_known(value):
-                raise _usage_error(f"--{flag}: unknown rule code, category or name {value!r}")
-        setattr(config, flag, values)
+                option = "--" + flag.replace("_", "-")
+                raise _usage_error(f"{option}: unknown rule code, category or name {value!r}")
         if flag == "select":
+            config.select = values
             config.extend_select = []
+        elif flag == "extend_select":
+            config.extend_select = [*config.extend_select, *values]
+        else:
+            config.ignore = values
     if args.severity:
         config.threshold = Severity.parse(args.severity)
     if args.fail_on:

@@ -26,7 +26,7 @@ def register(subparsers: Any) -> None:
     explain.set_defaults(func=run_explain)
 
 
-def rule_rows() -> list[dict[str, str]]:
+def rule_rows() -> list[dict[str, Any]]:
     from infradoctor.report.catalogue import catalogue
 
     return [
@@ -37,6 +37,7 @@ def rule_rows() -> list[dict[str, str]]:
             "category": r.category,
             "fixable": r.fixable,
             "title": r.title.strip(),
+            "default_enabled": bool(getattr(r, "default_enabled", True)),
         }
         for r in catalogue()
     ]
@@ -54,7 +55,13 @@ def run_rules(args: argparse.Namespace) -> int:
     widths = {c: max([len(c), *(len(r[c]) for r in rows)]) for c in columns}
     header = "  ".join(c.upper().ljust(widths[c]) for c in columns) + "  TITLE"
     lines = [header]
-    lines += ["  ".join(r[c].ljust(widths[c]) for c in columns) + "  " + r["title"] for r in rows]
+    lines += [
+        "  ".join(r[c].ljust(widths[c]) for c in columns)
+        + "  "
+        + r["title"]
+        + ("" if r["default_enabled"] else " (opt-in)")
+        for r in rows
+    ]
     sys.stdout.write("\n".join(lines) + "\n")
     return 0
 

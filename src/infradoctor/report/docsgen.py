@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from infradoctor.report.ruledoc import FIX_WORDS, doc_filename, rule_markdown
+from infradoctor.report.ruledoc import FIX_WORDS, doc_filename, is_opt_in, rule_markdown
 
 if TYPE_CHECKING:
     from infradoctor.rules.base import Rule
@@ -54,6 +54,8 @@ def index_markdown(rules: Sequence[type[Rule]]) -> str:
         ]
         for rule in sorted(by_category[category], key=lambda r: r.code):
             title = rule.title.strip().replace("|", "\\|")
+            if is_opt_in(rule):
+                title += " (opt-in)"
             fix = FIX_WORDS.get(rule.fixable, rule.fixable).split(" (")[0]
             lines.append(
                 f"| [{rule.code}]({doc_filename(rule)}) | {rule.name} | "

@@ -63,6 +63,18 @@ def files_markdown(files: Mapping[str, str]) -> list[str]:
     return out
 
 
+def is_opt_in(rule: type[Rule]) -> bool:
+    return not getattr(rule, "default_enabled", True)
+
+
+def _opt_in_note(rule: type[Rule]) -> list[str]:
+    if not is_opt_in(rule):
+        return []
+    groups = [g for g in getattr(rule, "groups", ()) if g]
+    via = f"`--extend-select {rule.code}`" + "".join(f" or `--extend-select {g}`" for g in groups)
+    return [f"Opt-in: not run by default (`all`); enable it with {via}.", ""]
+
+
 def rule_markdown(rule: type[Rule]) -> str:
     """The full Markdown page for one rule."""
     lines = [
@@ -75,6 +87,7 @@ def rule_markdown(rule: type[Rule]) -> str:
         f"| {rule.severity.label} | {rule.category} | "
         f"{FIX_WORDS.get(rule.fixable, rule.fixable)} |",
         "",
+        *_opt_in_note(rule),
         "## Why it matters",
         "",
         rule.why.strip(),
