@@ -72,7 +72,7 @@ class Stage:
 @pytest.fixture
 def stage(request: pytest.FixtureRequest, docker: harness.Docker,
           tmp_path: Path) -> Iterator[Stage]:
-    name = request.node.name.removeprefix("test_").replace("_", "-")[:20]
+    name = request.node.name.removeprefix("test_").replace("_", "-")[:32]
     st = Stage(name, docker, None, time.time(), tmp_path)
     yield st
     mine = [c for c in docker.created if c.startswith(f"idt-{name}-")]
@@ -460,18 +460,6 @@ def test_bot_conflict(stage: Stage, nginx_factory: Any) -> None:
         assert BOT_TOKEN.split(":")[1] not in out and DB_PASSWORD not in out, fmt
 
 
-def test_zz_report(capsys: pytest.CaptureFixture[str]) -> None:
-    """Print the scenario table (pytest -s or -rA shows it)."""
-    with capsys.disabled():
-        print("\nscenario                 cause                    confidence  seconds")
-        for r in RESULTS:
-            print(f"{r['scenario']:<24} {r['cause']:<24} {r['confidence']!s:<11} "
-                  f"{r['seconds']}")
-    out = os.environ.get("INFRADOCTOR_LIVE_REPORT")
-    if out:
-        Path(out).write_text(json.dumps(RESULTS, indent=1))
-
-
 def test_master_discovery_without_nginx_conf(stage: Stage, nginx_factory: Any) -> None:
     """No --nginx-conf: the running master's -c/-p come from /proc."""
     name, ip = app_server(stage)
@@ -574,3 +562,15 @@ def test_containerized_nginx_backend_stopped(stage: Stage, tmp_path: Path) -> No
     assert code == 1 and report["diagnoses"][0]["cause"] == "container-stopped", report
     assert name in subject_text(report["diagnoses"][0])
     record(stage, report["diagnoses"][0]["cause"], report["diagnoses"][0]["confidence"])
+
+
+def test_zz_report(capsys: pytest.CaptureFixture[str]) -> None:
+    """Print the scenario table (pytest -s or -rA shows it)."""
+    with capsys.disabled():
+        print("\nscenario                         cause                    confidence  seconds")
+        for r in RESULTS:
+            print(f"{r['scenario']:<32} {r['cause']:<24} {r['confidence']!s:<11} "
+                  f"{r['seconds']}")
+    out = os.environ.get("INFRADOCTOR_LIVE_REPORT")
+    if out:
+        Path(out).write_text(json.dumps(RESULTS, indent=1))
