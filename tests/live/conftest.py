@@ -21,8 +21,11 @@ LOCK_WAIT = 600.0
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--live-skip", action="store_true",
-                     help="skip (instead of fail) live tests whose prerequisites are missing")
+    parser.addoption(
+        "--live-skip",
+        action="store_true",
+        help="skip (instead of fail) live tests whose prerequisites are missing",
+    )
 
 
 def _skip_allowed(config: pytest.Config) -> bool:
@@ -35,8 +38,11 @@ def _unavailable(config: pytest.Config, why: str) -> None:
     msg = f"live diagnose tests need real components: {why}"
     if _skip_allowed(config):
         pytest.skip(msg)
-    pytest.fail(msg + "\n(run `sudo bash scripts/ci-system-deps.sh` and the tests as root; "
-                "INFRADOCTOR_LIVE=skip skips them outside CI)", pytrace=False)
+    pytest.fail(
+        msg + "\n(run `sudo bash scripts/ci-system-deps.sh` and the tests as root; "
+        "INFRADOCTOR_LIVE=skip skips them outside CI)",
+        pytrace=False,
+    )
 
 
 @pytest.fixture(scope="session")

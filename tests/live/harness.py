@@ -23,8 +23,29 @@ from pathlib import Path
 from typing import Any
 
 IMAGE = "infradoctor-live:busybox"
-APPLETS = ("sh", "httpd", "sleep", "nc", "echo", "cat", "ls", "head", "dd", "yes", "date",
-           "env", "true", "false", "printf", "seq", "kill", "ps", "wget", "mkdir", "rm")
+APPLETS = (
+    "sh",
+    "httpd",
+    "sleep",
+    "nc",
+    "echo",
+    "cat",
+    "ls",
+    "head",
+    "dd",
+    "yes",
+    "date",
+    "env",
+    "true",
+    "false",
+    "printf",
+    "seq",
+    "kill",
+    "ps",
+    "wget",
+    "mkdir",
+    "rm",
+)
 SLOW_CGI = """#!/bin/sh
 sleep 5
 printf 'Content-Type: text/plain\\r\\n\\r\\nslow\\n'
@@ -51,7 +72,7 @@ def ping(host: str, timeout: float = 2.0) -> bool:
     """Does a Docker engine answer GET /_ping at `host` (unix:// only here)?"""
     if not host.startswith("unix://"):
         return False
-    path = host[len("unix://"):]
+    path = host[len("unix://") :]
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.settimeout(timeout)
     try:
@@ -84,11 +105,18 @@ class Docker:
             self._next_host = 11
         return f"{self.prefix}{self._next_host}"
 
-    def run(self, *args: str, timeout: float = 60, check: bool = True,
-            input: bytes | None = None) -> str:
+    def run(
+        self, *args: str, timeout: float = 60, check: bool = True, input: bytes | None = None
+    ) -> str:
         env = {**os.environ, "DOCKER_HOST": self.host}
-        proc = subprocess.run([self.cli, *args], capture_output=True, timeout=timeout,
-                              env=env, input=input, check=False)
+        proc = subprocess.run(
+            [self.cli, *args],
+            capture_output=True,
+            timeout=timeout,
+            env=env,
+            input=input,
+            check=False,
+        )
         if check and proc.returncode != 0:
             raise AssertionError(
                 f"docker {' '.join(args)} failed ({proc.returncode}): "
@@ -99,15 +127,23 @@ class Docker:
     def logs(self, name: str) -> str:
         """stdout and stderr of a container, as `docker logs` prints them."""
         env = {**os.environ, "DOCKER_HOST": self.host}
-        proc = subprocess.run([self.cli, "logs", name], capture_output=True, timeout=30,
-                              env=env, check=False)
+        proc = subprocess.run(
+            [self.cli, "logs", name], capture_output=True, timeout=30, env=env, check=False
+        )
         return (proc.stdout + proc.stderr).decode(errors="replace")
 
     def inspect(self, name: str) -> dict[str, Any]:
         return json.loads(self.run("inspect", name))[0]
 
-    def container(self, name: str, *args: str, cmd: list[str], labels: dict[str, str]
-                  | None = None, ip: str | None = None, image: str | None = None) -> str:
+    def container(
+        self,
+        name: str,
+        *args: str,
+        cmd: list[str],
+        labels: dict[str, str] | None = None,
+        ip: str | None = None,
+        image: str | None = None,
+    ) -> str:
         """`docker run -d` on the test network; returns the container name."""
         opts: list[str] = ["--name", name]
         for k, v in (labels or {}).items():
@@ -150,16 +186,28 @@ def start_engine() -> Docker:
     sock = work / "docker.sock"
     host = f"unix://{sock}"
     log = open(work / "dockerd.log", "wb")  # noqa: SIM115 - lives as long as dockerd
-    argv = [dockerd, "--storage-driver=vfs", f"--data-root={work / 'data'}",
-            f"--exec-root={work / 'exec'}", f"--host={host}", f"--pidfile={work / 'pid'}",
-            "--iptables=false", "--ip-masq=false", "--userland-proxy=false", "--bridge=none"]
-    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL, start_new_session=True)
+    argv = [
+        dockerd,
+        "--storage-driver=vfs",
+        f"--data-root={work / 'data'}",
+        f"--exec-root={work / 'exec'}",
+        f"--host={host}",
+        f"--pidfile={work / 'pid'}",
+        "--iptables=false",
+        "--ip-masq=false",
+        "--userland-proxy=false",
+        "--bridge=none",
+    ]
+    proc = subprocess.Popen(
+        argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise HarnessError(f"dockerd exited {proc.returncode}: "
-                               f"{(work / 'dockerd.log').read_text(errors='replace')[-3000:]}")
+            raise HarnessError(
+                f"dockerd exited {proc.returncode}: "
+                f"{(work / 'dockerd.log').read_text(errors='replace')[-3000:]}"
+            )
         if ping(host, 1.0):
             return Docker(host, cli, proc, work)
         time.sleep(0.2)
@@ -181,8 +229,9 @@ def stop_engine(docker: Docker) -> None:
         os.killpg(docker.proc.pid, signal.SIGKILL)
         docker.proc.wait(10)
     if docker.workdir is not None:
-        subprocess.run(["umount", "-R", "-l", str(docker.workdir / "exec")],
-                       capture_output=True, check=False)
+        subprocess.run(
+            ["umount", "-R", "-l", str(docker.workdir / "exec")], capture_output=True, check=False
+        )
         shutil.rmtree(docker.workdir, ignore_errors=True)
 
 
@@ -200,6 +249,7 @@ def rootfs_tar() -> bytes:
         raise HarnessError(f"{busybox} is dynamically linked (apt-get install busybox-static)")
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
+
         def add_dir(name: str, mode: int = 0o755) -> None:
             info = tarfile.TarInfo(name)
             info.type = tarfile.DIRTYPE
@@ -304,8 +354,9 @@ def build_image(docker: Docker) -> str:
 
 
 def _routed_prefixes() -> str:
-    out = subprocess.run(["ip", "-o", "-4", "route", "show"], capture_output=True, text=True,
-                         check=False)
+    out = subprocess.run(
+        ["ip", "-o", "-4", "route", "show"], capture_output=True, text=True, check=False
+    )
     return out.stdout
 
 
@@ -358,8 +409,12 @@ class Nginx:
             return None
 
     def start(self) -> None:
-        proc = subprocess.run([self.binary, "-p", str(self.root), "-c", str(self.conf)],
-                              capture_output=True, timeout=20, check=False)
+        proc = subprocess.run(
+            [self.binary, "-p", str(self.root), "-c", str(self.conf)],
+            capture_output=True,
+            timeout=20,
+            check=False,
+        )
         if proc.returncode != 0:
             raise HarnessError(f"nginx did not start: {proc.stderr.decode(errors='replace')}")
         wait_for(self.pid, 10, "nginx pid file")

@@ -118,10 +118,17 @@ def test_read_config_files_follows_includes(tmp_path: Path) -> None:
 def test_probe_plan_maps_names_to_container_ips() -> None:
     ctx = CollectContext(CollectOptions())
     ctx.nginx_facts = nginxconf.facts_from_dump(NGINX_T)
-    ctx.containers = [{"Name": "shop-api-2-1", "ComposeService": "api-2",
-                       "State": {"Running": True}, "Config": {"Hostname": "abc"},
-                       "NetworkSettings": {"Networks": {"shop_default": {
-                           "IPAddress": "172.18.0.9", "Aliases": ["api-2"]}}}}]
+    ctx.containers = [
+        {
+            "Name": "shop-api-2-1",
+            "ComposeService": "api-2",
+            "State": {"Running": True},
+            "Config": {"Hostname": "abc"},
+            "NetworkSettings": {
+                "Networks": {"shop_default": {"IPAddress": "172.18.0.9", "Aliases": ["api-2"]}}
+            },
+        }
+    ]
     jobs, names = probes.plan(ctx)
     urls = {(j["via"], j["url"]) for j in jobs}
     assert ("direct", "http://172.18.0.5:8000/") in urls
@@ -135,13 +142,18 @@ def test_probe_plan_maps_names_to_container_ips() -> None:
 def test_find_masters_reads_proc(tmp_path: Path) -> None:
     (tmp_path / "42").mkdir()
     (tmp_path / "42" / "cmdline").write_bytes(
-        b"nginx: master process /usr/sbin/nginx -p /srv/ng -c /srv/ng/nginx.conf -g daemon on;\0")
+        b"nginx: master process /usr/sbin/nginx -p /srv/ng -c /srv/ng/nginx.conf -g daemon on;\0"
+    )
     (tmp_path / "43").mkdir()
     (tmp_path / "43" / "cmdline").write_bytes(b"nginx: worker process\0")
     (tmp_path / "self").mkdir()
     (m,) = nginx.find_masters(tmp_path)
     assert (m["pid"], m["binary"], m["conf"], m["prefix"]) == (
-        42, "/usr/sbin/nginx", "/srv/ng/nginx.conf", "/srv/ng")
+        42,
+        "/usr/sbin/nginx",
+        "/srv/ng/nginx.conf",
+        "/srv/ng",
+    )
 
 
 PROC_TCP = """  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid
@@ -167,8 +179,9 @@ def test_parse_proc_net_listen_only() -> None:
 
 
 def test_demux_and_bot_hash() -> None:
-    frames = b"".join(struct.pack(">BxxxI", s, len(d)) + d
-                      for s, d in ((1, b"out line\n"), (2, b"err line\n")))
+    frames = b"".join(
+        struct.pack(">BxxxI", s, len(d)) + d for s, d in ((1, b"out line\n"), (2, b"err line\n"))
+    )
     assert docker.demux(frames) == b"out line\nerr line\n"
     assert docker.demux(b"plain tty output\n") == b"plain tty output\n"
     token = "123456789:AAHk3vQz9pLr2sT8uVw1xYz0aBcDeFgHiJk"
@@ -243,19 +256,28 @@ def test_docker_host_urls() -> None:
 def test_collect_bundle_without_nginx_or_docker_never_raises(tmp_path: Path) -> None:
     (tmp_path / "compose.yaml").write_text(
         "services:\n  bot:\n    image: x\n    environment:\n"
-        "      TOKEN: 123456789:AAHk3vQz9pLr2sT8uVw1xYz0aBcDeFgHiJk\n")
-    opts = CollectOptions(path=tmp_path, nginx_conf=tmp_path / "missing.conf",
-                          docker_host=f"unix://{tmp_path}/none.sock", timeout=3, probe=False,
-                          error_logs=[tmp_path / "nope.log"])
+        "      TOKEN: 123456789:AAHk3vQz9pLr2sT8uVw1xYz0aBcDeFgHiJk\n"
+    )
+    opts = CollectOptions(
+        path=tmp_path,
+        nginx_conf=tmp_path / "missing.conf",
+        docker_host=f"unix://{tmp_path}/none.sock",
+        timeout=3,
+        probe=False,
+        error_logs=[tmp_path / "nope.log"],
+    )
     bundle = collect_bundle(opts)
     by_name = {c.name: c for c in bundle.collectors}
     assert set(by_name) == {"nginx", "docker", "host", "probes", "files"}
     assert by_name["docker"].status == "error" and by_name["probes"].status == "skipped"
     assert by_name["files"].status == "ok"
     logs = bundle.read_json("nginx/logs.json")
-    assert {"kind": "error", "path": str(tmp_path / "nope.log"), "status": "missing"}.items() \
-        <= logs[0].items()
-    text = (bundle.read_text("files/compose.yaml") or "")
+    assert {
+        "kind": "error",
+        "path": str(tmp_path / "nope.log"),
+        "status": "missing",
+    }.items() <= logs[0].items()
+    text = bundle.read_text("files/compose.yaml") or ""
     assert "services:" in text and "AAHk3vQz9pLr2sT8uVw1xYz0aBcDeFgHiJk" not in text
     assert json.loads(json.dumps(bundle.manifest()))["collectors"]
 
@@ -265,12 +287,15 @@ def test_stream_target_and_config_under_a_container_root(tmp_path: Path) -> None
     (root / "etc" / "nginx" / "conf.d").mkdir(parents=True)
     (root / "var" / "log" / "nginx").mkdir(parents=True)
     (root / "etc" / "nginx" / "nginx.conf").write_text(
-        "http { include /etc/nginx/conf.d/*.conf; }\n")
+        "http { include /etc/nginx/conf.d/*.conf; }\n"
+    )
     (root / "etc" / "nginx" / "conf.d" / "app.conf").write_text(
-        "server { location / { proxy_pass http://app:8000; } }\n")
+        "server { location / { proxy_pass http://app:8000; } }\n"
+    )
     os.symlink("/dev/stderr", root / "var" / "log" / "nginx" / "error.log")
-    dump = nginxconf.read_config_files(Path("/etc/nginx/nginx.conf"), Path("/etc/nginx"),
-                                       root=str(root))
+    dump = nginxconf.read_config_files(
+        Path("/etc/nginx/nginx.conf"), Path("/etc/nginx"), root=str(root)
+    )
     assert "# configuration file /etc/nginx/conf.d/app.conf:" in dump
     assert nginxconf.facts_from_dump(dump).proxy_passes == ["http://app:8000"]
     assert nginx.stream_target(str(root / "var/log/nginx/error.log")) == "/dev/stderr"
@@ -281,18 +306,26 @@ def test_split_nginx_stream_from_container_log() -> None:
     ctx = CollectContext(CollectOptions())
     ctx.nginx_logs = [
         {"kind": "error", "path": "stream:/dev/stderr", "file": None, "status": "container-stream"},
-        {"kind": "access", "path": "stream:/dev/stdout", "file": None,
-         "status": "container-stream"},
+        {
+            "kind": "access",
+            "path": "stream:/dev/stdout",
+            "file": None,
+            "status": "container-stream",
+        },
     ]
-    text = (b"2026-11-22T09:00:01.123456789Z 2026/11/22 09:00:01 [error] 29#29: *3 connect() "
-            b"failed (111: Connection refused) while connecting to upstream\n"
-            b'2026-11-22T09:00:01.223456789Z 10.0.0.1 - - [22/Nov/2026:09:00:01 +0000] '
-            b'"GET / HTTP/1.1" 502 157 "-" "curl"\n')
+    text = (
+        b"2026-11-22T09:00:01.123456789Z 2026/11/22 09:00:01 [error] 29#29: *3 connect() "
+        b"failed (111: Connection refused) while connecting to upstream\n"
+        b"2026-11-22T09:00:01.223456789Z 10.0.0.1 - - [22/Nov/2026:09:00:01 +0000] "
+        b'"GET / HTTP/1.1" 502 157 "-" "curl"\n'
+    )
     bundle = Bundle()
     docker._split_nginx_stream(ctx, bundle, "shop-nginx-1", text)
     logs = bundle.read_json("nginx/logs.json")
     assert [(e["kind"], e["status"], e["container"]) for e in logs] == [
-        ("error", "ok", "shop-nginx-1"), ("access", "ok", "shop-nginx-1")]
+        ("error", "ok", "shop-nginx-1"),
+        ("access", "ok", "shop-nginx-1"),
+    ]
     assert (bundle.read_text(logs[0]["file"]) or "").startswith("2026/11/22 09:00:01 [error]")
     assert '" 502 157' in (bundle.read_text(logs[1]["file"]) or "")
 
@@ -302,10 +335,18 @@ def test_docker_dns_view_for_containerized_nginx() -> None:
     ctx.nginx_process = {"running": True, "container_pid": 4242}
     net = {"IPAddress": "172.18.0.4", "Aliases": ["api"]}
     ctx.containers = [
-        {"Name": "shop-api-1", "ComposeService": "api", "State": {"Running": True},
-         "NetworkSettings": {"Networks": {"shop": net}}},
-        {"Name": "shop-db-1", "ComposeService": "db", "State": {"Running": False},
-         "NetworkSettings": {"Networks": {"shop": {"IPAddress": "", "Aliases": ["db"]}}}},
+        {
+            "Name": "shop-api-1",
+            "ComposeService": "api",
+            "State": {"Running": True},
+            "NetworkSettings": {"Networks": {"shop": net}},
+        },
+        {
+            "Name": "shop-db-1",
+            "ComposeService": "db",
+            "State": {"Running": False},
+            "NetworkSettings": {"Networks": {"shop": {"IPAddress": "", "Aliases": ["db"]}}},
+        },
     ]
     view = probes.docker_dns(ctx, ["api", "db", "example.org"])
     assert view["api"] == {"addresses": ["172.18.0.4"], "error": None, "source": "docker"}
@@ -347,18 +388,28 @@ class _FakeEngine:
                 elif path == "/info":
                     self._send(b'{"DockerRootDir": "/var/lib/docker"}')
                 elif path == "/containers/json":
-                    self._send(json.dumps([{"Id": f"c{i:03d}"} for i in range(containers)])
-                               .encode())
+                    self._send(
+                        json.dumps([{"Id": f"c{i:03d}"} for i in range(containers)]).encode()
+                    )
                 elif path.endswith("/logs"):
                     frame = b"2026-11-22T09:00:00.000000000Z hello\n"
-                    self._send(struct.pack(">BxxxI", 1, len(frame)) + frame,
-                               "application/vnd.docker.raw-stream")
+                    self._send(
+                        struct.pack(">BxxxI", 1, len(frame)) + frame,
+                        "application/vnd.docker.raw-stream",
+                    )
                 elif path.endswith("/json"):
                     time.sleep(inspect_delay)
                     cid = path.split("/")[2]
-                    self._send(json.dumps({"Id": cid, "Name": f"/{cid}", "State": {
-                        "Status": "exited", "Running": False, "Pid": 0},
-                        "Config": {"Env": ["A=1"]}}).encode())
+                    self._send(
+                        json.dumps(
+                            {
+                                "Id": cid,
+                                "Name": f"/{cid}",
+                                "State": {"Status": "exited", "Running": False, "Pid": 0},
+                                "Config": {"Env": ["A=1"]},
+                            }
+                        ).encode()
+                    )
                 else:
                     self.send_error(404)
 
@@ -388,7 +439,10 @@ def test_docker_collector_against_a_fake_engine(tmp_path: Path) -> None:
         engine.close()
     assert bundle.collector("docker").status == "ok"  # type: ignore[union-attr]
     assert [c["Name"] for c in bundle.read_json("docker/containers.json")] == [
-        "c000", "c001", "c002"]
+        "c000",
+        "c001",
+        "c002",
+    ]
     assert bundle.read_text("docker/logs/c001.log") == "2026-11-22T09:00:00.000000000Z hello\n"
     assert bundle.read_json("docker/engine.json")["root_dir"] == "/var/lib/docker"
     assert set(engine.methods) == {"GET"}

@@ -26,8 +26,10 @@ from tests.live import harness
 pytestmark = [pytest.mark.docker, pytest.mark.nginx]
 
 BOT_TOKEN = "7012345678:AAHk3vQz9pLr2sT8uVw1xYz0aBcDeFgHiJk"
-CONFLICT_TEXT = ("telegram.error.Conflict: Conflict: terminated by other getUpdates request; "
-                 "make sure that only one bot instance is running")
+CONFLICT_TEXT = (
+    "telegram.error.Conflict: Conflict: terminated by other getUpdates request; "
+    "make sure that only one bot instance is running"
+)
 DB_PASSWORD = "pw-7c1e9a55d0"
 RESULTS: list[dict[str, Any]] = []
 # per-collector budget; probes get a quarter of it (an unreachable IP costs that much)
@@ -48,30 +50,43 @@ class Stage:
         return f"idt-{self.name}-{role}"
 
     def labels(self, service: str, number: int = 1) -> dict[str, str]:
-        return {"com.docker.compose.project": f"idt{self.name.replace('-', '')}",
-                "com.docker.compose.service": service,
-                "com.docker.compose.container-number": str(number)}
+        return {
+            "com.docker.compose.project": f"idt{self.name.replace('-', '')}",
+            "com.docker.compose.service": service,
+            "com.docker.compose.container-number": str(number),
+        }
 
     def options(self, **extra: Any) -> CollectOptions:
         since = time.time() - self.started + 5
-        return CollectOptions(nginx_conf=self.nginx.conf if self.nginx else None,
-                              docker_host=self.docker.host, since_seconds=since,
-                              timeout=COLLECT_TIMEOUT, **extra)
+        return CollectOptions(
+            nginx_conf=self.nginx.conf if self.nginx else None,
+            docker_host=self.docker.host,
+            since_seconds=since,
+            timeout=COLLECT_TIMEOUT,
+            **extra,
+        )
 
     def collect(self, **extra: Any) -> Bundle:
         return collect_bundle(self.options(**extra))
 
     def cli_args(self) -> list[str]:
-        args = ["--docker-host", self.docker.host, "--timeout", str(COLLECT_TIMEOUT),
-                "--since", f"{int(time.time() - self.started) + 5}s"]
+        args = [
+            "--docker-host",
+            self.docker.host,
+            "--timeout",
+            str(COLLECT_TIMEOUT),
+            "--since",
+            f"{int(time.time() - self.started) + 5}s",
+        ]
         if self.nginx is not None:
             args += ["--nginx-conf", str(self.nginx.conf)]
         return args
 
 
 @pytest.fixture
-def stage(request: pytest.FixtureRequest, docker: harness.Docker,
-          tmp_path: Path) -> Iterator[Stage]:
+def stage(
+    request: pytest.FixtureRequest, docker: harness.Docker, tmp_path: Path
+) -> Iterator[Stage]:
     name = request.node.name.removeprefix("test_").replace("_", "-")[:32]
     st = Stage(name, docker, None, time.time(), tmp_path)
     yield st
@@ -80,6 +95,7 @@ def stage(request: pytest.FixtureRequest, docker: harness.Docker,
 
 
 # -- helpers ----------------------------------------------------------------------------
+
 
 def containers(bundle: Bundle) -> dict[str, dict[str, Any]]:
     return {c["Name"]: c for c in bundle.read_json("docker/containers.json", [])}
@@ -117,12 +133,21 @@ def traffic(ng: harness.Nginx, path: str = "/", n: int = 3, timeout: float = 10)
     return [harness.http_get(ng.url + path, timeout)[0] for _ in range(n)]
 
 
-def app_server(stage: Stage, role: str = "app", bind: str = "0.0.0.0:8000",
-               extra: tuple[str, ...] = (), service: str = "app") -> tuple[str, str]:
+def app_server(
+    stage: Stage,
+    role: str = "app",
+    bind: str = "0.0.0.0:8000",
+    extra: tuple[str, ...] = (),
+    service: str = "app",
+) -> tuple[str, str]:
     ip = stage.docker.next_ip()
-    name = stage.docker.container(stage.cname(role), *extra,
-                                  cmd=["httpd", "-f", "-p", bind, "-h", "/www"],
-                                  labels=stage.labels(service), ip=ip)
+    name = stage.docker.container(
+        stage.cname(role),
+        *extra,
+        cmd=["httpd", "-f", "-p", bind, "-h", "/www"],
+        labels=stage.labels(service),
+        ip=ip,
+    )
     return name, ip
 
 
@@ -140,8 +165,12 @@ def upstream(name: str, *servers: str) -> str:
 
 
 def wait_state(stage: Stage, name: str, pred: Any, what: str, timeout: float = 20) -> dict:
-    return harness.wait_for(lambda: (lambda c: c if pred(c) else None)(
-        stage.docker.inspect(name)), timeout, f"{name}: {what}", step=0.2)
+    return harness.wait_for(
+        lambda: (lambda c: c if pred(c) else None)(stage.docker.inspect(name)),
+        timeout,
+        f"{name}: {what}",
+        step=0.2,
+    )
 
 
 def run_cli(argv: list[str]) -> tuple[int, str]:
@@ -213,11 +242,18 @@ def assert_diagnosis(stage: Stage, cause: str, *subject_parts: str) -> dict[str,
 
 
 def record(stage: Stage, cause: str, confidence: Any = None) -> None:
-    RESULTS.append({"scenario": stage.name, "cause": cause, "confidence": confidence,
-                    "seconds": round(time.time() - stage.started, 1)})
+    RESULTS.append(
+        {
+            "scenario": stage.name,
+            "cause": cause,
+            "confidence": confidence,
+            "seconds": round(time.time() - stage.started, 1),
+        }
+    )
 
 
 # -- scenarios ---------------------------------------------------------------------------
+
 
 def test_healthy(stage: Stage, nginx_factory: Any) -> None:
     name, ip = app_server(stage)
@@ -228,8 +264,10 @@ def test_healthy(stage: Stage, nginx_factory: Any) -> None:
     assert_collectors_ok(bundle)
     c = containers(bundle)[name]
     assert c["State"]["Running"] and c["ComposeService"] == "app"
-    assert any(s["port"] == 8000 and s["address"] in ("0.0.0.0", "::")
-               for s in bundle.read_json(f"docker/listening/{name}.json"))
+    assert any(
+        s["port"] == 8000 and s["address"] in ("0.0.0.0", "::")
+        for s in bundle.read_json(f"docker/listening/{name}.json")
+    )
     assert bundle.read_json("nginx/test.json")["ok"] is True
     assert bundle.read_json("nginx/process.json")["running"] is True
     assert set(access_statuses(bundle)) == {200}
@@ -257,7 +295,7 @@ def test_container_stopped(stage: Stage, nginx_factory: Any) -> None:
     assert c["State"]["Status"] == "exited" and not c["State"]["Running"]
     ipam = c["NetworkSettings"]["Networks"][stage.docker.network]["IPAMConfig"]
     assert ipam["IPv4Address"] == ip
-    assert f"upstream: \"http://{ip}:8000/" in error_log(bundle)
+    assert f'upstream: "http://{ip}:8000/' in error_log(bundle)
     assert not bundle.has(f"docker/listening/{name}.json")
     assert_diagnosis(stage, "container-stopped", name)
 
@@ -265,9 +303,13 @@ def test_container_stopped(stage: Stage, nginx_factory: Any) -> None:
 def test_crashloop(stage: Stage, nginx_factory: Any) -> None:
     ip = stage.docker.next_ip()
     name = stage.docker.container(
-        stage.cname("app"), "--restart", "always",
+        stage.cname("app"),
+        "--restart",
+        "always",
         cmd=["sh", "-c", "echo 'FATAL: could not connect to database at db:5432' >&2; exit 3"],
-        labels=stage.labels("app"), ip=ip)
+        labels=stage.labels("app"),
+        ip=ip,
+    )
     ng = stage.nginx = nginx_factory(proxy_to("app"), upstream("app", f"{ip}:8000"))
     wait_state(stage, name, lambda c: c["RestartCount"] >= 3, "3 restarts")
     traffic(ng, n=1, timeout=4)  # refused, no route or a hang: depends on the restart phase
@@ -286,11 +328,19 @@ def test_oom_killed(stage: Stage, nginx_factory: Any) -> None:
     ip = stage.docker.next_ip()
     hog = "httpd -p 8000 -h /www; sleep 1; x=aaaaaaaaaaaaaaaa; while :; do x=$x$x; done"
     name = stage.docker.container(
-        stage.cname("app"), "--memory", "8m", "--memory-swap", "8m",
-        cmd=["sh", "-c", hog], labels=stage.labels("app"), ip=ip)
+        stage.cname("app"),
+        "--memory",
+        "8m",
+        "--memory-swap",
+        "8m",
+        cmd=["sh", "-c", hog],
+        labels=stage.labels("app"),
+        ip=ip,
+    )
     ng = stage.nginx = nginx_factory(proxy_to("app"), upstream("app", f"{ip}:8000"))
-    wait_state(stage, name, lambda c: c["State"]["OOMKilled"] and not c["State"]["Running"],
-               "OOM kill")
+    wait_state(
+        stage, name, lambda c: c["State"]["OOMKilled"] and not c["State"]["Running"], "OOM kill"
+    )
     statuses = traffic(ng, n=1)
     assert set(statuses) == {502}, statuses
     bundle = stage.collect()
@@ -337,23 +387,27 @@ def test_listening_on_loopback(stage: Stage, nginx_factory: Any) -> None:
     assert_collectors_ok(bundle)
     listening = bundle.read_json(f"docker/listening/{name}.json")
     assert [s for s in listening if s["address"] != "127.0.0.11"] == [
-        {"proto": "tcp", "address": "127.0.0.1", "port": 8000}]
+        {"proto": "tcp", "address": "127.0.0.1", "port": 8000}
+    ]
     assert "111: Connection refused" in error_log(bundle)
     assert_diagnosis(stage, "listening-on-loopback", name)
 
 
 def test_upstream_timeout(stage: Stage, nginx_factory: Any) -> None:
     name, ip = app_server(stage)
-    ng = stage.nginx = nginx_factory(proxy_to("app", "proxy_read_timeout 1s;"),
-                                     upstream("app", f"{ip}:8000"))
+    ng = stage.nginx = nginx_factory(
+        proxy_to("app", "proxy_read_timeout 1s;"), upstream("app", f"{ip}:8000")
+    )
     harness.wait_for(lambda: harness.http_get(ng.url + "/")[0] == 200, 10, "app via nginx")
     t0 = time.monotonic()
     assert traffic(ng, "/cgi-bin/slow", n=2) == [504, 504]
     assert time.monotonic() - t0 < 6
     bundle = stage.collect()
     assert_collectors_ok(bundle)
-    assert "upstream timed out (110: Connection timed out) while reading response header" \
+    assert (
+        "upstream timed out (110: Connection timed out) while reading response header"
         in error_log(bundle)
+    )
     assert 504 in access_statuses(bundle)
     assert_diagnosis(stage, "upstream-timeout", ip)
 
@@ -373,16 +427,23 @@ def test_socket_missing(stage: Stage, nginx_factory: Any) -> None:
 
 def test_disk_full(stage: Stage, nginx_factory: Any) -> None:
     ip = stage.docker.next_ip()
-    serve_big = "dd if=/dev/zero of=/www/big bs=1024 count=8192 2>/dev/null; " \
-                "exec httpd -f -p 8000 -h /www"
-    stage.docker.container(stage.cname("app"), cmd=["sh", "-c", serve_big],
-                                  labels=stage.labels("app"), ip=ip)
+    serve_big = (
+        "dd if=/dev/zero of=/www/big bs=1024 count=8192 2>/dev/null; exec httpd -f -p 8000 -h /www"
+    )
+    stage.docker.container(
+        stage.cname("app"), cmd=["sh", "-c", serve_big], labels=stage.labels("app"), ip=ip
+    )
     ng = stage.nginx = nginx_factory(
         proxy_to("app", "proxy_buffering on; proxy_buffers 4 4k; proxy_buffer_size 4k;"),
-        upstream("app", f"{ip}:8000"), start=False)
+        upstream("app", f"{ip}:8000"),
+        start=False,
+    )
     proxy_tmp = ng.temp / "proxy"
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(proxy_tmp)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(proxy_tmp)],
+        check=True,
+        capture_output=True,
+    )
     try:
         # fill the filesystem the way a runaway file would
         with open(proxy_tmp / "filler", "wb") as fh:
@@ -394,8 +455,12 @@ def test_disk_full(stage: Stage, nginx_factory: Any) -> None:
         harness.wait_for(lambda: harness.http_get(ng.url + "/")[0] == 200, 10, "app via nginx")
         for _ in range(2):
             harness.stall_download(ng.url + "/big")
-        harness.wait_for(lambda: "No space left on device" in ng.error_log.read_text(), 10,
-                         "ENOSPC in error.log", step=0.2)
+        harness.wait_for(
+            lambda: "No space left on device" in ng.error_log.read_text(),
+            10,
+            "ENOSPC in error.log",
+            step=0.2,
+        )
         bundle = stage.collect()
         assert_collectors_ok(bundle)
         disk = [d for d in bundle.read_json("host/disk.json") if "nginx-temp" in d["purposes"]]
@@ -412,14 +477,22 @@ def test_log_growth(stage: Stage, nginx_factory: Any) -> None:
     name, ip = app_server(stage)
     line = "INFO request handled path=/api/items status=200 user=42 " + "x" * 150
     spam = stage.docker.container(
-        stage.cname("worker"), "--log-driver", "json-file",
+        stage.cname("worker"),
+        "--log-driver",
+        "json-file",
         cmd=["sh", "-c", f"yes '{line}' | head -n 400000; sleep 3600"],
-        labels=stage.labels("worker"), ip=stage.docker.next_ip())
+        labels=stage.labels("worker"),
+        ip=stage.docker.next_ip(),
+    )
     ng = stage.nginx = nginx_factory(proxy_to("app"), upstream("app", f"{ip}:8000"))
     harness.wait_for(lambda: harness.http_get(ng.url + "/")[0] == 200, 10, "app via nginx")
     log_path = stage.docker.inspect(spam)["LogPath"]
-    harness.wait_for(lambda: os.path.exists(log_path) and os.path.getsize(log_path) > 60e6,
-                     60, "60 MB of json log", step=0.3)
+    harness.wait_for(
+        lambda: os.path.exists(log_path) and os.path.getsize(log_path) > 60e6,
+        60,
+        "60 MB of json log",
+        step=0.3,
+    )
     bundle = stage.collect()
     assert_collectors_ok(bundle)
     c = containers(bundle)[spam]
@@ -434,14 +507,26 @@ def test_log_growth(stage: Stage, nginx_factory: Any) -> None:
 def test_bot_conflict(stage: Stage, nginx_factory: Any) -> None:
     name, ip = app_server(stage)
     loop = f"while :; do echo '{CONFLICT_TEXT}' >&2; sleep 0.5; done"
-    bots = [stage.docker.container(stage.cname(f"bot-{n}"), "-e", f"BOT_TOKEN={BOT_TOKEN}",
-                                   "-e", f"DATABASE_URL=postgres://bot:{DB_PASSWORD}@db/bot",
-                                   cmd=["sh", "-c", loop], labels=stage.labels("bot", n),
-                                   ip=stage.docker.next_ip()) for n in (1, 2)]
+    bots = [
+        stage.docker.container(
+            stage.cname(f"bot-{n}"),
+            "-e",
+            f"BOT_TOKEN={BOT_TOKEN}",
+            "-e",
+            f"DATABASE_URL=postgres://bot:{DB_PASSWORD}@db/bot",
+            cmd=["sh", "-c", loop],
+            labels=stage.labels("bot", n),
+            ip=stage.docker.next_ip(),
+        )
+        for n in (1, 2)
+    ]
     ng = stage.nginx = nginx_factory(proxy_to("app"), upstream("app", f"{ip}:8000"))
     harness.wait_for(lambda: harness.http_get(ng.url + "/")[0] == 200, 10, "app via nginx")
-    harness.wait_for(lambda: all("getUpdates" in stage.docker.logs(b) for b in bots), 10,
-                     "conflict in both bots' logs")
+    harness.wait_for(
+        lambda: all("getUpdates" in stage.docker.logs(b) for b in bots),
+        10,
+        "conflict in both bots' logs",
+    )
     bundle = stage.collect()
     assert_collectors_ok(bundle)
     cs = containers(bundle)
@@ -449,7 +534,8 @@ def test_bot_conflict(stage: Stage, nginx_factory: Any) -> None:
     assert len(hashes) == 1 and None not in hashes and "AAHk3" not in next(iter(hashes))
     for b in bots:
         assert "terminated by other getUpdates request" in (
-            bundle.read_text(f"docker/logs/{b}.log") or "")
+            bundle.read_text(f"docker/logs/{b}.log") or ""
+        )
     everything = b"".join(bundle.files.values()).decode("utf-8", "replace")
     assert BOT_TOKEN not in everything and BOT_TOKEN.split(":")[1] not in everything
     assert DB_PASSWORD not in everything
@@ -465,19 +551,23 @@ def test_master_discovery_without_nginx_conf(stage: Stage, nginx_factory: Any) -
     name, ip = app_server(stage)
     ng = stage.nginx = nginx_factory(proxy_to("app"), upstream("app", f"{ip}:8000"))
     harness.wait_for(lambda: harness.http_get(ng.url + "/")[0] == 200, 10, "app via nginx")
-    bundle = collect_bundle(CollectOptions(docker_host=stage.docker.host, since_seconds=60,
-                                           timeout=COLLECT_TIMEOUT))
+    bundle = collect_bundle(
+        CollectOptions(docker_host=stage.docker.host, since_seconds=60, timeout=COLLECT_TIMEOUT)
+    )
     proc = bundle.read_json("nginx/process.json")
     mine = [m for m in proc["masters"] if m["conf"] == str(ng.conf)]
     assert mine and mine[0]["pid"] == ng.pid() and mine[0]["prefix"] == str(ng.root)
     if len(proc["masters"]) == 1:
         assert proc["conf"] == str(ng.conf) and proc["running"] is True
         assert {e["path"] for e in bundle.read_json("nginx/logs.json")} == {
-            str(ng.error_log), str(ng.access_log)}
+            str(ng.error_log),
+            str(ng.access_log),
+        }
 
 
-def test_non_root_collects_what_it_can(stage: Stage, nginx_factory: Any,
-                                       tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_non_root_collects_what_it_can(
+    stage: Stage, nginx_factory: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """As `nobody`: readable config, unreadable logs and Docker socket -> error entries
     that say so, no crash, and no false `nginx-config-invalid`."""
     import shutil
@@ -496,11 +586,25 @@ def test_non_root_collects_what_it_can(stage: Stage, nginx_factory: Any,
             harness.wait_for(lambda: harness.http_get(ng.url + "/")[0] == 200, 10, "app")
             ng.error_log.parent.chmod(0o700)
             out = subprocess.run(
-                ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                 sys.executable, "-m", "infradoctor", "diagnose", "--format",
-                 "json", *stage.cli_args()],
-                capture_output=True, text=True, timeout=60, cwd="/",
-                env={**os.environ, "HOME": "/tmp"})
+                [
+                    "setpriv",
+                    "--reuid=65534",
+                    "--regid=65534",
+                    "--clear-groups",
+                    sys.executable,
+                    "-m",
+                    "infradoctor",
+                    "diagnose",
+                    "--format",
+                    "json",
+                    *stage.cli_args(),
+                ],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                cwd="/",
+                env={**os.environ, "HOME": "/tmp"},
+            )
         finally:
             ng.stop()
     finally:
@@ -526,37 +630,55 @@ def test_containerized_nginx_backend_stopped(stage: Stage, tmp_path: Path) -> No
     (conf / "nginx.conf").write_text(harness.CONTAINER_NGINX_CONF.format())
     (conf / "conf.d" / "default.conf").write_text(
         "server {\n    listen 80;\n    server_name localhost;\n"
-        "    location / { proxy_pass http://app:8000; proxy_connect_timeout 2s; }\n}\n")
+        "    location / { proxy_pass http://app:8000; proxy_connect_timeout 2s; }\n}\n"
+    )
     nginx_ip = stage.docker.next_ip()
     proxy = stage.docker.container(
-        stage.cname("nginx"), "-v", f"{conf}:/etc/nginx:ro",
-        cmd=["nginx", "-g", "daemon off;"], labels=stage.labels("nginx"), ip=nginx_ip,
-        image=harness.NGINX_IMAGE)
+        stage.cname("nginx"),
+        "-v",
+        f"{conf}:/etc/nginx:ro",
+        cmd=["nginx", "-g", "daemon off;"],
+        labels=stage.labels("nginx"),
+        ip=nginx_ip,
+        image=harness.NGINX_IMAGE,
+    )
     url = f"http://{nginx_ip}"
     harness.wait_for(lambda: harness.http_get(url + "/", 3)[0] == 200, 15, "nginx container")
     stage.docker.run("stop", "-t", "1", name)
     # from another container the stale neighbour entry makes the SYNs vanish: a connect
     # timeout (504) rather than the host's quick "no route to host" (502)
     assert harness.http_get(url + "/", 10)[0] in (502, 504)
-    bundle = collect_bundle(CollectOptions(docker_host=stage.docker.host, timeout=COLLECT_TIMEOUT,
-                                           since_seconds=time.time() - stage.started + 5))
+    bundle = collect_bundle(
+        CollectOptions(
+            docker_host=stage.docker.host,
+            timeout=COLLECT_TIMEOUT,
+            since_seconds=time.time() - stage.started + 5,
+        )
+    )
     assert_collectors_ok(bundle)
     proc = bundle.read_json("nginx/process.json")
     assert proc["container_pid"] == stage.docker.inspect(proxy)["State"]["Pid"], proc
     assert "proxy_pass http://app:8000;" in (bundle.read_text("nginx/config.txt") or "")
     logs = bundle.read_json("nginx/logs.json")
     assert {(e["kind"], e["status"], e.get("container")) for e in logs} == {
-        ("error", "ok", proxy), ("access", "ok", proxy)}, logs
+        ("error", "ok", proxy),
+        ("access", "ok", proxy),
+    }, logs
     assert f'upstream: "http://{ip}:8000/' in error_log(bundle)
-    access_text = " ".join(bundle.read_text(e["file"]) or "" for e in logs
-                           if e["kind"] == "access")
+    access_text = " ".join(bundle.read_text(e["file"]) or "" for e in logs if e["kind"] == "access")
     assert " 502 " in access_text or " 504 " in access_text
     dns = bundle.read_json("probes/dns.json")
     assert dns["app"]["source"] == "docker" and "not running" in dns["app"]["error"]
     temp = [d for d in bundle.read_json("host/disk.json") if "nginx-temp" in d["purposes"]]
     assert temp and temp[0]["mount"].startswith(f"/proc/{proc['container_pid']}/root")
-    cli = ["--docker-host", stage.docker.host, "--timeout", str(COLLECT_TIMEOUT),
-           "--since", f"{int(time.time() - stage.started) + 5}s"]
+    cli = [
+        "--docker-host",
+        stage.docker.host,
+        "--timeout",
+        str(COLLECT_TIMEOUT),
+        "--since",
+        f"{int(time.time() - stage.started) + 5}s",
+    ]
     code, out = run_cli(["diagnose", "--format", "json", *cli])
     report = json.loads(out)
     assert code == 1 and report["diagnoses"][0]["cause"] == "container-stopped", report
@@ -569,8 +691,7 @@ def test_zz_report(capsys: pytest.CaptureFixture[str]) -> None:
     with capsys.disabled():
         print("\nscenario                         cause                    confidence  seconds")
         for r in RESULTS:
-            print(f"{r['scenario']:<32} {r['cause']:<24} {r['confidence']!s:<11} "
-                  f"{r['seconds']}")
+            print(f"{r['scenario']:<32} {r['cause']:<24} {r['confidence']!s:<11} {r['seconds']}")
     out = os.environ.get("INFRADOCTOR_LIVE_REPORT")
     if out:
         Path(out).write_text(json.dumps(RESULTS, indent=1))

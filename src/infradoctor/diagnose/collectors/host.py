@@ -178,8 +178,9 @@ def oom_lines(since: float | None, timeout: float) -> tuple[list[str], str | Non
     return [], "; ".join(errors) or "kernel log not readable"
 
 
-def kmsg_oom_lines(since: float | None, path: str = "/dev/kmsg",
-                   max_records: int = 200000) -> list[str]:
+def kmsg_oom_lines(
+    since: float | None, path: str = "/dev/kmsg", max_records: int = 200000
+) -> list[str]:
     """OOM lines straight from the kernel ring buffer (no dmesg binary needed), stamped
     like `dmesg --time-format iso`. Non-blocking: stops at the end of the buffer."""
     import datetime
@@ -207,7 +208,8 @@ def kmsg_oom_lines(since: float | None, path: str = "/dev/kmsg",
             if since is not None and stamp < since:
                 continue
             iso = datetime.datetime.fromtimestamp(stamp, datetime.UTC).strftime(
-                "%Y-%m-%dT%H:%M:%S,%f+00:00")
+                "%Y-%m-%dT%H:%M:%S,%f+00:00"
+            )
             out.append(f"{iso} {msg.splitlines()[0] if msg else ''}")
     finally:
         os.close(fd)
