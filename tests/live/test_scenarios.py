@@ -667,6 +667,8 @@ def test_containerized_nginx_backend_stopped(stage: Stage, tmp_path: Path) -> No
     assert f'upstream: "http://{ip}:8000/' in error_log(bundle)
     access_text = " ".join(bundle.read_text(e["file"]) or "" for e in logs if e["kind"] == "access")
     assert " 502 " in access_text or " 504 " in access_text
+    via_nginx = probes(bundle, "nginx")
+    assert via_nginx and all(p["url"].startswith(f"http://{nginx_ip}:80/") for p in via_nginx)
     dns = bundle.read_json("probes/dns.json")
     assert dns["app"]["source"] == "docker" and "not running" in dns["app"]["error"]
     temp = [d for d in bundle.read_json("host/disk.json") if "nginx-temp" in d["purposes"]]

@@ -220,6 +220,7 @@ def plan(ctx: Any) -> tuple[list[dict[str, Any]], list[str]]:
             )
         if host not in by_name:
             jobs.append({"name": label, "url": f"http://{host}:{port}/", "via": "direct"})
+    nginx_ip = _nginx_container_ip(ctx)
     for srv in facts.servers:
         server_name = next(
             (n for n in srv.names if n and "*" not in n and "~" not in n[:1] and n != "_"), None
@@ -230,6 +231,8 @@ def plan(ctx: Any) -> tuple[list[dict[str, Any]], list[str]]:
             if lt is None:
                 continue
             host, port, ssl_on = lt
+            if nginx_ip and (host.startswith("127.") or host == "::1"):
+                host = nginx_ip  # nginx's loopback is its container's, not ours
             scheme = "https" if ssl_on else "http"
             for path in paths[:4]:
                 jobs.append(
@@ -241,6 +244,20 @@ def plan(ctx: Any) -> tuple[list[dict[str, Any]], list[str]]:
                     }
                 )
     return jobs[:MAX_PROBES], names
+
+
+def _nginx_container_ip(ctx: Any) -> str | None:
+    """The network IP of the container nginx runs in (None for nginx on the host)."""
+    pid = (ctx.nginx_process or {}).get("container_pid")
+    if not pid:
+        return None
+    for c in ctx.containers:
+        if (c.get("State") or {}).get("Pid") == pid:
+            nets = ((c.get("NetworkSettings") or {}).get("Networks") or {}).values()
+            for n in nets:
+                if n.get("IPAddress"):
+                    return str(n["IPAddress"])
+    return None
 
 
 def _bracket(host: str) -> str:
