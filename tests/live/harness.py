@@ -502,11 +502,17 @@ def http_get(url: str, timeout: float = 10.0) -> tuple[int | None, bytes]:
 
 
 def stall_download(url: str, hold: float = 1.5) -> None:
-    """Ask for a large response and do not read it: nginx must buffer it to a temp file."""
+    """Ask for a large response and do not read it: nginx must buffer it to a temp file.
+    The receive buffer is shrunk before connecting so the TCP window stays small."""
     from urllib.parse import urlsplit
 
     parts = urlsplit(url)
-    with socket.create_connection((parts.hostname or "", parts.port or 80), timeout=5) as s:
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.settimeout(5)
+        s.connect((parts.hostname or "", parts.port or 80))
         s.sendall(f"GET {parts.path} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode())
         time.sleep(hold)
+    finally:
+        s.close()
