@@ -14,9 +14,18 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 
-from infradoctor.diagnose.errorlog import access_time, iso_time
+from infradoctor.diagnose.errorlog import (
+    access_time,
+    file_pieces,
+    gc_paused,
+    iso_time,
+    not_chars,
+    rows_text,
+    text_pieces,
+)
 
 _COMBINED = re.compile(r'^(\S+) \S+ (\S+) (\[[^\]]+\]) "((?:[^"\\]|\\.)*)" (\d{3}) (\d+|-)')
 _TIME = re.compile(r"\[(\d\d)/(\w{3})/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-]\d{4})\]")
@@ -77,22 +86,26 @@ class AccessSummary:
                 first = self.minute_first.get(minute)
                 if first is None or line.ts < first:
                     self.minute_first[minute] = line.ts
-        addr_field = line.upstream_addr
-        if addr_field:
-            self.has_upstream_fields = True
-            status_field = line.upstream_status or "-"
-            if "," not in addr_field and " : " not in addr_field:
-                self.upstreams[(addr_field, status_field)] += 1
-            else:
-                addrs = _LIST_SEP.split(addr_field)
-                stats = _LIST_SEP.split(status_field)
-                for i, addr in enumerate(addrs):
-                    status = stats[i] if i < len(stats) else "-"
-                    self.upstreams[(addr.strip(), status.strip())] += 1
+        if line.upstream_addr:
+            self.count_upstream(line.upstream_addr, line.upstream_status, 1)
         if line.status >= 500:
             keep = self.samples.setdefault(line.status, [])
             if len(keep) < 5:
                 keep.append((source, line))
+
+    def count_upstream(self, addr_field: str, status_field: str | None, times: int) -> None:
+        """Count `times` requests answered by the peers of one `$upstream_addr` value
+        (a list when nginx tried several: `a:80, b:80` or `a:80 : b:80`)."""
+        self.has_upstream_fields = True
+        status_field = status_field or "-"
+        if "," not in addr_field and " : " not in addr_field:
+            self.upstreams[(addr_field, status_field)] += times
+            return
+        addrs = _LIST_SEP.split(addr_field)
+        stats = _LIST_SEP.split(status_field)
+        for i, addr in enumerate(addrs):
+            status = stats[i] if i < len(stats) else "-"
+            self.upstreams[(addr.strip(), status.strip())] += times
 
     @property
     def errors_5xx(self) -> int:
@@ -124,22 +137,30 @@ def parse_line(raw: str, lineno: int = 0, full: bool = True) -> AccessLine | Non
     rest = raw[m.end() :]
     if not full and line.status < 500:
         return line
+    line.upstream_addr, line.upstream_status = upstream_fields(rest)
+    return line
+
+
+def upstream_fields(rest: str) -> tuple[str | None, str | None]:
+    """($upstream_addr, $upstream_status) from what follows `status bytes` in a
+    combined-like line: `key=value` pairs (last one wins) or a positional peer list."""
+    addr: str | None = None
+    status: str | None = None
     if "=" in rest:
         for key, value in _KV.findall(rest):
             k = key.lower()
             v = value[1:-1] if value.startswith('"') else value
             if k in UPSTREAM_ADDR_KEYS and v != "-":
-                line.upstream_addr = v
+                addr = v
             elif k in UPSTREAM_STATUS_KEYS:
-                line.upstream_status = v
-    if line.upstream_addr is None:
+                status = v
+    if addr is None:
         # positional: drop the quoted fields (referer, UA, XFF) and look for peer lists
         bare = _QUOTED.sub(" ", rest)
         am = _ADDR_LIST.search(bare)
         if am is not None:
-            line.upstream_addr = am.group(1)
-            line.upstream_status = am.group(2)
-    return line
+            addr, status = am.group(1), am.group(2)
+    return addr, status
 
 
 def _parse_json(raw: str, lineno: int) -> AccessLine | None:
@@ -178,8 +199,11 @@ def _parse_json(raw: str, lineno: int) -> AccessLine | None:
     return line
 
 
-def summarize(texts: Iterable[tuple[str, str]], since: float | None = None) -> AccessSummary:
-    """Count statuses over (source, text) windows of access logs."""
+def summarize_per_line(
+    texts: Iterable[tuple[str, str]], since: float | None = None
+) -> AccessSummary:
+    """The straightforward per-line summary (parse_line + add): the reference that
+    summarize() must match exactly, kept for tests and the benchmark."""
     summary = AccessSummary()
     for source, text in texts:
         for lineno, raw in enumerate(text.splitlines(), 1):
@@ -193,20 +217,139 @@ def summarize(texts: Iterable[tuple[str, str]], since: float | None = None) -> A
     return summary
 
 
+def summarize(texts: Iterable[tuple[str, str]], since: float | None = None) -> AccessSummary:
+    """Count statuses over (source, text) windows of access logs (lines split as
+    str.splitlines() does)."""
+    summary = AccessSummary()
+    with gc_paused():
+        for source, text in texts:
+            lineno = 0
+            for piece in text_pieces(text):
+                lineno += _scan_piece(summary, piece, source, lineno, since)
+    return summary
+
+
 def summarize_file(
     path: Path, source: str | None = None, since: float | None = None
 ) -> AccessSummary:
-    """Stream an access log from disk in bounded memory."""
+    """Stream an access log from disk in bounded memory (lines split as text mode
+    reads them)."""
     summary = AccessSummary()
     name = source or str(path)
-    with open(path, encoding="utf-8", errors="replace") as fh:
-        for lineno, raw in enumerate(fh, 1):
-            summary.lines_total += 1
-            line = parse_line(raw, lineno, full=False)
-            if line is None or (since is not None and line.ts is not None and line.ts < since):
-                continue
-            summary.add(name, line)
+    lineno = 0
+    with gc_paused():
+        for piece in file_pieces(path):
+            lineno += _scan_piece(summary, piece, name, lineno, since)
     return summary
+
+
+# ------------------------------------------------------------------ chunked scan
+#
+# As in errorlog: one regex walks a whole piece and returns one row per line; statuses
+# are counted per distinct (time, status) with Counter. Only 5xx lines need their
+# upstream fields, and only a few sample lines become AccessLine objects (through
+# parse_line(), so they are identical to the per-line reference).
+
+_NOT_QUOTE_BACKSLASH = not_chars('"\\\n')
+# (time, 5xx status, rest after the bytes field, other status, "{" of a JSON line)
+_ROW = re.compile(
+    r"\n(?:(?!\{)\S+ \S+ \S+ \[(" + not_chars("]\n") + r"+)\] "
+    '"' + _NOT_QUOTE_BACKSLASH + r"*+(?:\\." + _NOT_QUOTE_BACKSLASH + '*+)*+" '
+    r"(?:([5-9]\d\d) (?:\d+|-)(.*)|(\d{3}) (?:\d+|-))|(\{).*|.*)"
+)
+_TIME_STATUS = itemgetter(0, 1, 3)
+_STATUS5 = itemgetter(1)
+_REST = itemgetter(2)
+_JSON = itemgetter(4)
+
+
+def _stamp_time(stamp: str) -> float | None:
+    ts = _TS_CACHE.get(stamp, False)
+    if ts is False:
+        tm = _TIME.match(f"[{stamp}]")
+        ts = access_time(tm) if tm else None
+        if len(_TS_CACHE) > 20000:
+            _TS_CACHE.clear()
+        _TS_CACHE[f"[{stamp}]"] = ts
+        _TS_CACHE[stamp] = ts
+    return ts  # type: ignore[return-value]
+
+
+def _scan_piece(
+    summary: AccessSummary, piece: str, source: str, lineno0: int, since: float | None
+) -> int:
+    """Add the lines of one \\n-normalized piece to `summary` exactly as parse_line() +
+    add() would. Returns the number of lines in the piece."""
+    text = rows_text(piece)
+    rows = _ROW.findall(text)
+    n = len(rows)
+    if n == 0:
+        return 0
+    summary.lines_total += n
+    counts = Counter(map(_TIME_STATUS, rows))
+    if "{" in set(map(_JSON, rows)) or any(
+        other and int(other) >= 500 for _stamp, _s5, other in counts
+    ):
+        # JSON lines (or a 5xx status in non-ASCII digits): the per-line path
+        for i, raw in enumerate(text[1:].split("\n")):
+            line = parse_line(raw, lineno0 + i + 1, full=False)
+            if line is not None and not (
+                since is not None and line.ts is not None and line.ts < since
+            ):
+                summary.add(source, line)
+        return n
+    for (stamp, status5, other), count in counts.items():
+        if not stamp:
+            continue
+        ts = _stamp_time(stamp)
+        if since is not None and ts is not None and ts < since:
+            continue
+        status = int(status5 or other)
+        summary.parsed += count
+        summary.statuses[status] += count
+        if ts is None:
+            continue
+        if summary.first is None or ts < summary.first:
+            summary.first = ts
+        if summary.last is None or ts > summary.last:
+            summary.last = ts
+        minute = int(ts // 60) * 60
+        bucket = summary.per_minute.get(minute)
+        if bucket is None:
+            bucket = summary.per_minute[minute] = Counter()
+        bucket["total"] += count
+        if status in ERROR_STATUSES:
+            bucket[str(status)] += count
+            first = summary.minute_first.get(minute)
+            if first is None or ts < first:
+                summary.minute_first[minute] = ts
+    if not any(status5 for _stamp, status5, _other in counts):
+        return n
+    # 5xx lines: which peers answered, and the first few lines of each status
+    where = [i for i, row in enumerate(rows) if row[1]]
+    if since is not None:
+        where = [i for i in where if not _too_old(rows[i][0], since)]
+    for (addr, upstream_status), count in Counter(
+        upstream_fields(rows[i][2]) for i in where
+    ).items():
+        if addr:
+            summary.count_upstream(addr, upstream_status, count)
+    lines: list[str] | None = None
+    for i in where:
+        status = int(rows[i][1])
+        keep = summary.samples.setdefault(status, [])
+        if len(keep) < 5:
+            if lines is None:
+                lines = text[1:].split("\n")
+            line = parse_line(lines[i], lineno0 + i + 1, full=False)
+            assert line is not None  # the row regex accepted the same line
+            keep.append((source, line))
+    return n
+
+
+def _too_old(stamp: str, since: float) -> bool:
+    ts = _stamp_time(stamp)
+    return ts is not None and ts < since
 
 
 __all__ = [
@@ -216,4 +359,6 @@ __all__ = [
     "parse_line",
     "summarize",
     "summarize_file",
+    "summarize_per_line",
+    "upstream_fields",
 ]

@@ -10,17 +10,21 @@ class carries the reference id (C1, H2, F2, ...) and the status the client got.
 from __future__ import annotations
 
 import calendar
+import gc
+import operator
 import os
 import re
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections import Counter, OrderedDict, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import compress
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-_PREFIX = re.compile(
-    r"^(\d{4})/(\d\d)/(\d\d) (\d\d):(\d\d):(\d\d) \[(\w+)\] (\d+)#(\d+): (?:\*(\d+) )?"
-)
+# an nginx error.log line starts '<stamp> [<level>] <pid>#<tid>: *<request id> '
+_LINE_PREFIX = re.compile(r"(\d{4}/\d\d/\d\d \d\d:\d\d:\d\d) \[(\w+)\] (\d+)#\d+: (?:\*(\d+) )?")
 _ERRNO = re.compile(r" \((\d+): ([^)]*)\)")
 _CONTEXT_KEY = re.compile(
     r"(client|server|request|subrequest|upstream|host|referrer|resolver): "
@@ -37,6 +41,9 @@ _FILE_PATH = re.compile(r'(?:open|pwritev?|write|mkdir)\(\) "([^"]+)" failed')
 _TEMP_FILE = re.compile(r"buffered to a temporary file (\S+)")
 
 MAX_REQUEST_GROUPS = 100_000  # request groups (*N) kept in memory per summary
+MAX_PEER_LINES = 200  # failure lines kept per peer
+MAX_OTHER_FAILURES = 500  # failure lines without a peer kept
+RECENT_REQUESTS = 4096  # past MAX_REQUEST_GROUPS: ids remembered to count each request once
 
 # (kind, reference id, status) is decided by classify(); these are the kinds that mean
 # "the client's request failed because of the upstream or nginx's own resources".
@@ -120,14 +127,7 @@ class ErrorLine:
     @property
     def peer_authority(self) -> str | None:
         """'http://172.18.0.5:8000/x' -> 'http://172.18.0.5:8000' (cache key)."""
-        up = self.upstream
-        if not up:
-            return None
-        start = up.find("://")
-        if start == -1 or up.startswith("unix:", start + 3):
-            return up
-        slash = up.find("/", start + 3)
-        return up if slash == -1 else up[:slash]
+        return peer_authority(self.upstream)
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,10 +183,98 @@ def nginx_time(text: str, utc_offset: float = 0.0) -> float | None:
         return None
 
 
-_TS_CACHE: dict[tuple[str, float], float] = {}
+_TS_CACHE: dict[tuple[str, float], float | None] = {}
 _MSG_CACHE: dict[tuple[str, bool], tuple[Any, ...]] = {}
 _PEER_CACHE: dict[str, Peer | None] = {}
 _CACHE_MAX = 20000
+
+
+def peer_authority(upstream: str | None) -> str | None:
+    """'http://172.18.0.5:8000/x' -> 'http://172.18.0.5:8000'; unix sockets and values
+    without a scheme are returned whole. The cache key and the join key of a peer."""
+    if not upstream:
+        return None
+    start = upstream.find("://")
+    if start == -1 or upstream.startswith("unix:", start + 3):
+        return upstream
+    slash = upstream.find("/", start + 3)
+    return upstream if slash == -1 else upstream[:slash]
+
+
+def _epoch(stamp: str, utc_offset: float) -> float | None:
+    """'2026/08/21 10:00:01' (already matched by _LINE_PREFIX) -> epoch seconds, cached; None
+    for an impossible date (month 13) instead of an exception."""
+    key = (stamp, utc_offset)
+    if key in _TS_CACHE:
+        return _TS_CACHE[key]
+    if len(_TS_CACHE) > _CACHE_MAX:
+        _TS_CACHE.clear()
+    try:
+        ts: float | None = (
+            calendar.timegm(
+                (
+                    int(stamp[0:4]),
+                    int(stamp[5:7]),
+                    int(stamp[8:10]),
+                    int(stamp[11:13]),
+                    int(stamp[14:16]),
+                    int(stamp[17:19]),
+                    0,
+                    0,
+                    0,
+                )
+            )
+            - utc_offset
+        )
+    except (ValueError, OverflowError):
+        ts = None
+    _TS_CACHE[key] = ts
+    return ts
+
+
+def _message_info(message: str, unix: bool) -> tuple[Any, ...]:
+    """Classification of one message text (the part before `, client: `), cached:
+    (message, resolver, action, errno, errtext, kind, ref, status, name, path)."""
+    cached = _MSG_CACHE.get((message, unix))
+    if cached is not None:
+        return cached
+    probe = ErrorLine("", 0, "", None, "", 0, None, message, upstream="unix:" if unix else None)
+    rcut = message.find(", resolver: ")
+    if rcut != -1:
+        probe.resolver = message[rcut + 12 :].strip()
+        probe.message = message[:rcut]
+    head = probe.message
+    wcut = head.rfind(" while ")
+    if wcut != -1:
+        probe.action = head[wcut + 7 :]
+        head = head[:wcut]
+    em = _ERRNO.search(head)
+    if em is not None:
+        probe.errno = int(em.group(1))
+        probe.errtext = em.group(2)
+    classify(probe)
+    cached = (
+        probe.message,
+        probe.resolver,
+        probe.action,
+        probe.errno,
+        probe.errtext,
+        probe.kind,
+        probe.ref,
+        probe.status,
+        probe.name,
+        probe.path,
+    )
+    if len(_MSG_CACHE) > _CACHE_MAX:
+        _MSG_CACHE.clear()
+    _MSG_CACHE[(message, unix)] = cached
+    return cached
+
+
+def _is_unix(message: str, auth: str | None) -> bool:
+    """A unix-socket peer: decides ECONNREFUSED -> socket-missing. Looked up in the peer's
+    authority (not the request path, which may contain anything)."""
+    return (auth is not None and "unix:" in auth) or "to unix:" in message
 
 
 def parse_line(
@@ -194,81 +282,42 @@ def parse_line(
 ) -> ErrorLine | None:
     """Parse one error.log line; None for lines that are not nginx log lines (stderr
     noise, continuation lines of multi-line messages). With `full=False` only the
-    `upstream` context field is parsed (call `fill_context()` for the rest): the fast path
-    for multi-GB windows. Classification is cached per distinct message text."""
-    m = _PREFIX.match(raw)
+    `upstream` context field is parsed (call `fill_context()` for the rest). This is the
+    per-line reference the chunked summaries must agree with. Classification is cached
+    per distinct message text."""
+    m = _LINE_PREFIX.match(raw)
     if m is None:
         return None
-    g = m.groups()
-    key = (raw[:19], utc_offset)
-    ts = _TS_CACHE.get(key)
-    if ts is None:
-        if len(_TS_CACHE) > _CACHE_MAX:
-            _TS_CACHE.clear()
-        ts = _TS_CACHE[key] = (
-            calendar.timegm(
-                (int(g[0]), int(g[1]), int(g[2]), int(g[3]), int(g[4]), int(g[5]), 0, 0, 0)
-            )
-            - utc_offset
-        )
-    rest = raw[m.end() :].rstrip("\r\n")
+    stamp, level, pid, conn = m.groups()
+    raw = raw.rstrip("\r\n")
+    rest = raw[m.end() :]
     cut = rest.find(", client: ")
     if cut == -1:
         message, context = rest, ""
     else:
         message, context = rest[:cut], rest[cut + 2 :]
+    upstream: str | None = None
+    if context and not full:
+        up = context.find('upstream: "')
+        if up != -1:
+            close = context.find('"', up + 11)
+            upstream = context[up + 11 : close if close != -1 else None]
     line = ErrorLine(
         source,
         lineno,
-        raw.rstrip("\r\n"),
-        ts,
-        g[6],
-        int(g[7]),
-        int(g[9]) if g[9] else None,
+        raw,
+        _epoch(stamp, utc_offset),
+        level,
+        int(pid),
+        int(conn) if conn else None,
         message,
+        upstream=upstream,
+        context=context if context and not full else None,
     )
-    if context:
-        if full:
-            line.fill_context(context)
-        else:
-            line.context = context
-            up = context.find('upstream: "')
-            if up != -1:
-                close = context.find('"', up + 11)
-                line.upstream = context[up + 11 : close if close != -1 else None]
-    unix = "unix:" in (line.upstream or "") or "to unix:" in message
-    cached = _MSG_CACHE.get((message, unix))
-    if cached is None:
-        probe = ErrorLine("", 0, "", None, "", 0, None, message, upstream=line.upstream)
-        rcut = message.find(", resolver: ")
-        if rcut != -1:
-            probe.resolver = message[rcut + 12 :].strip()
-            probe.message = message[:rcut]
-        head = probe.message
-        wcut = head.rfind(" while ")
-        if wcut != -1:
-            probe.action = head[wcut + 7 :]
-            head = head[:wcut]
-        em = _ERRNO.search(head)
-        if em is not None:
-            probe.errno = int(em.group(1))
-            probe.errtext = em.group(2)
-        classify(probe)
-        cached = (
-            probe.message,
-            probe.resolver,
-            probe.action,
-            probe.errno,
-            probe.errtext,
-            probe.kind,
-            probe.ref,
-            probe.status,
-            probe.name,
-            probe.path,
-        )
-        if len(_MSG_CACHE) > _CACHE_MAX:
-            _MSG_CACHE.clear()
-        _MSG_CACHE[(message, unix)] = cached
+    if context and full:
+        line.fill_context(context)
+    auth = peer_authority(line.upstream)
+    info = _message_info(message, _is_unix(message, auth))
     (
         line.message,
         line.resolver,
@@ -280,9 +329,9 @@ def parse_line(
         line.status,
         line.name,
         line.path,
-    ) = cached
+    ) = info
     if line.kind == "no-live-upstreams":
-        peer = parse_peer(line.upstream) if line.upstream else None
+        peer = _peer_for(auth)
         line.name = peer.host if peer else None
     return line
 
@@ -491,7 +540,7 @@ class ErrorLogSummary:
     other_failures: list[ErrorLine] = field(default_factory=list)  # no upstream field
     requests: dict[int, list[ErrorLine]] = field(default_factory=dict)
     requests_overflow: int = 0
-    _recent: dict[int, None] = field(default_factory=dict, repr=False)
+    _recent: dict[int, None] = field(default_factory=OrderedDict, repr=False)
     samples: dict[str, list[ErrorLine]] = field(default_factory=lambda: defaultdict(list))
     per_minute: Counter[int] = field(default_factory=Counter)  # failure lines per minute
     minute_first: dict[int, float] = field(default_factory=dict)  # first failure per minute
@@ -500,12 +549,16 @@ class ErrorLogSummary:
     keep_samples: int = 20
 
     def add(self, line: ErrorLine) -> None:
+        """Count one parsed line (the per-line reference of the chunked scan)."""
         self.lines_parsed += 1
         self.by_kind[line.kind] += 1
         self.by_level[line.level] += 1
         if line.ts is not None:
             self.first = line.ts if self.first is None else min(self.first, line.ts)
             self.last = line.ts if self.last is None else max(self.last, line.ts)
+        # the peer is keyed on the upstream field as logged (before fill_context)
+        auth = line.peer_authority
+        key = _key_for(line.kind, line.name, auth) if line.kind in FAILURE_KINDS else None
         samples = self.samples[line.kind]
         if len(samples) < self.keep_samples:
             line.fill_context()
@@ -518,35 +571,39 @@ class ErrorLogSummary:
             if minute not in self.minute_first or line.ts < self.minute_first[minute]:
                 self.minute_first[minute] = line.ts
         if line.conn is not None:
-            group = self.requests.get(line.conn)
-            if group is None:
-                if len(self.requests) >= MAX_REQUEST_GROUPS:
-                    # bounded memory on huge windows: count, do not keep
-                    if line.conn not in self._recent:
-                        self.requests_overflow += 1
-                        self._recent[line.conn] = None
-                        if len(self._recent) > 4096:
-                            self._recent.pop(next(iter(self._recent)))
-                    group = None
-                else:
-                    group = self.requests[line.conn] = []
+            group = self._group(line.conn)
             if group is not None and len(group) < 4:
                 group.append(line)
-        key = _peer_key(line)
         if key is None:
-            if len(self.other_failures) < 500:
+            if len(self.other_failures) < MAX_OTHER_FAILURES:
                 line.fill_context()
                 self.other_failures.append(line)
             return
         pf = self.peers.get(key)
         if pf is None:
-            pf = self.peers[key] = PeerFailures(key, _cached_peer(line))
-        if len(pf.lines) < 200:
+            pf = self.peers[key] = PeerFailures(key, _peer_for(auth))
+        if len(pf.lines) < MAX_PEER_LINES:
             line.fill_context()
             pf.lines.append(line)
         pf.kinds[line.kind] += 1
         if line.conn is not None and len(pf.requests) < MAX_REQUEST_GROUPS:
             pf.requests.add(line.conn)
+
+    def _group(self, conn: int) -> list[ErrorLine] | None:
+        """The line list of request *conn, created while fewer than MAX_REQUEST_GROUPS
+        exist; past that, new requests are only counted (bounded memory)."""
+        group = self.requests.get(conn)
+        if group is not None:
+            return group
+        if len(self.requests) < MAX_REQUEST_GROUPS:
+            group = self.requests[conn] = []
+            return group
+        if conn not in self._recent:
+            self.requests_overflow += 1
+            self._recent[conn] = None
+            if len(self._recent) > RECENT_REQUESTS:
+                self._recent.popitem(last=False)  # type: ignore[call-arg]
+        return None
 
     @property
     def failures(self) -> int:
@@ -558,9 +615,9 @@ class ErrorLogSummary:
         return len(self.requests) + self.requests_overflow
 
 
-def _cached_peer(line: ErrorLine) -> Peer | None:
-    auth = line.peer_authority
-    if auth is None:
+def _peer_for(auth: str | None) -> Peer | None:
+    """parse_peer() of a peer authority, cached (few distinct peers, many lines)."""
+    if not auth:
         return None
     if auth not in _PEER_CACHE:
         if len(_PEER_CACHE) > _CACHE_MAX:
@@ -569,15 +626,17 @@ def _cached_peer(line: ErrorLine) -> Peer | None:
     return _PEER_CACHE[auth]
 
 
-def _peer_key(line: ErrorLine) -> str | None:
-    if line.kind in ("dns", "host-not-found", "no-resolver") and line.name:
-        return f"name:{line.name}"
-    if line.kind == "no-live-upstreams" and line.upstream:
-        return f"group:{line.name or line.upstream}"
-    if line.upstream:
-        peer = _cached_peer(line)
-        return peer.address if peer else line.upstream
-    return None
+def _key_for(kind: str, name: str | None, auth: str | None) -> str | None:
+    """Which PeerFailures a failure line belongs to: the failed name for DNS errors, the
+    upstream group for `no live upstreams`, else the peer address."""
+    if kind in ("dns", "host-not-found", "no-resolver") and name:
+        return f"name:{name}"
+    if not auth:
+        return None
+    if kind == "no-live-upstreams":
+        return f"group:{name or auth}"
+    peer = _peer_for(auth)
+    return peer.address if peer else auth
 
 
 def iter_lines(
@@ -590,10 +649,11 @@ def iter_lines(
         yield lineno, raw, line
 
 
-def summarize(
+def summarize_per_line(
     texts: Iterable[tuple[str, str]], utc_offset: float = 0.0, since: float | None = None
 ) -> ErrorLogSummary:
-    """Parse and group (source, text) pairs of error log windows."""
+    """The straightforward per-line summary (parse_line + add): the reference that
+    summarize() must match exactly, kept for tests and the benchmark."""
     summary = ErrorLogSummary()
     for source, text in texts:
         for _lineno, _raw, line in iter_lines(text, source, utc_offset, since):
@@ -603,20 +663,408 @@ def summarize(
     return summary
 
 
+def summarize(
+    texts: Iterable[tuple[str, str]], utc_offset: float = 0.0, since: float | None = None
+) -> ErrorLogSummary:
+    """Parse and group (source, text) pairs of error log windows (lines split as
+    str.splitlines() does; lines before `since` are skipped and not counted)."""
+    summary = ErrorLogSummary()
+    with gc_paused():
+        for source, text in texts:
+            lineno = 0
+            for piece in text_pieces(text):
+                lineno += _scan_piece(summary, piece, source, lineno, utc_offset, since, False)
+    return summary
+
+
 def summarize_file(
     path: Path, source: str | None = None, utc_offset: float = 0.0, since: float | None = None
 ) -> ErrorLogSummary:
-    """Stream a (windowed) error log from disk in bounded memory."""
+    """Stream a (windowed) error log from disk in bounded memory (lines split as text
+    mode reads them; lines before `since` are counted in lines_total but not parsed)."""
     summary = ErrorLogSummary()
     name = source or str(path)
-    with open(path, encoding="utf-8", errors="replace") as fh:
-        for lineno, raw in enumerate(fh, 1):
-            summary.lines_total += 1
-            line = parse_line(raw, name, lineno, utc_offset, full=False)
-            if line is None or (since is not None and line.ts is not None and line.ts < since):
-                continue
-            summary.add(line)
+    lineno = 0
+    with gc_paused():
+        for piece in file_pieces(path):
+            lineno += _scan_piece(summary, piece, name, lineno, utc_offset, since, True)
     return summary
+
+
+# ------------------------------------------------------------------ chunked scan
+#
+# Per-line Python costs about 40 us per KB of log; the summaries instead let one compiled
+# regex walk a whole multi-MB piece and return one row per line (findall), then count
+# with Counter over columns. Only the few lines the summary keeps (samples, the first
+# lines of each peer and request) become ErrorLine objects, through parse_line(), so
+# they are identical to the per-line reference by construction.
+
+PIECE_CHARS = 8 * 1024 * 1024
+# splitlines() breaks lines on these too; text-mode files only on \r and \r\n
+_SPLITLINES_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_TO_NEWLINE = {ord(c): "\n" for c in _SPLITLINES_BREAKS}
+
+
+def _normalize_breaks(piece: str, every_break: bool) -> str:
+    """Make \\n the only line break: \\r\\n and \\r always (universal newlines), and with
+    `every_break` also the other separators str.splitlines() honours."""
+    if "\r" in piece:
+        piece = piece.replace("\r\n", "\n").replace("\r", "\n")
+    if every_break and any(c in piece for c in _SPLITLINES_BREAKS[1:]):
+        piece = piece.translate(_TO_NEWLINE)
+    return piece
+
+
+def text_pieces(text: str, size: int | None = None) -> Iterator[str]:
+    """Split `text` into pieces of about `size` chars ending after a newline, each
+    normalized to \\n-only breaks so that its lines are those of text.splitlines()."""
+    size = size or PIECE_CHARS
+    start, end = 0, len(text)
+    while start < end:
+        cut = text.rfind("\n", start, start + size) + 1 if start + size < end else end
+        if cut <= start:
+            cut = text.find("\n", start + size) + 1 or end
+        yield _normalize_breaks(text[start:cut], True)
+        start = cut
+
+
+def file_pieces(path: Path, size: int | None = None) -> Iterator[str]:
+    """Read a log in blocks of `size` bytes cut after the last newline, decoded as text
+    mode would (UTF-8 with replacement, universal newlines)."""
+    size = size or PIECE_CHARS
+    with open(path, "rb") as fh:
+        carry = b""
+        while True:
+            block = fh.read(size)
+            if not block:
+                break
+            data = carry + block if carry else block
+            cut = data.rfind(b"\n") + 1
+            if cut == 0:
+                carry = data
+                continue
+            carry = data[cut:]
+            yield _normalize_breaks(data[:cut].decode("utf-8", "replace"), False)
+        if carry:
+            yield _normalize_breaks(carry.decode("utf-8", "replace"), False)
+
+
+def rows_text(piece: str) -> str:
+    """'a\\nb\\n' -> '\\na\\nb': every line then starts with \\n, the literal the row
+    regexes begin with (a literal first char lets the regex engine skip ahead fast)."""
+    return "\n" + (piece[:-1] if piece.endswith("\n") else piece)
+
+
+class LazyLines:
+    """Row i of a piece's findall is line i; the lines themselves are split out only
+    if some row has to become an object."""
+
+    __slots__ = ("_text", "_lines")
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._lines: list[str] | None = None
+
+    def __getitem__(self, index: int) -> str:
+        if self._lines is None:
+            self._lines = self._text[1:].split("\n")
+        return self._lines[index]
+
+
+def not_chars(chars: str) -> str:
+    r"""A regex class of every character except `chars`, spelled as code point ranges:
+    re runs `[\x00-\t\x0b-+\--\U0010ffff]*` about 3x faster than the equal `[^\n,]*`."""
+    parts: list[str] = []
+    low = 0
+    for code in sorted({ord(c) for c in chars}):
+        if code > low:
+            parts.append(f"\\U{low:08x}" + (f"-\\U{code - 1:08x}" if code - 1 > low else ""))
+        low = code + 1
+    parts.append(f"\\U{low:08x}-\\U0010ffff")
+    return "[" + "".join(parts) + "]"
+
+
+_NOT_NL_COMMA = not_chars("\n,")
+_NOT_NL_U = not_chars("\nu")
+# One row per line: (head, conn, message, peer authority) for lines that look like nginx
+# ones, all empty otherwise. `head` is '<stamp> [<level>]', checked once per distinct
+# value by _head_info(). The message ends at the first ", client: " (as in parse_line), the
+# authority is that of the first `upstream: "..."` field after it (peer_authority()).
+_ROW = re.compile(
+    r"\n(?:(.{19} \[" + not_chars("]\n") + r"+\]) \d+#\d+: (?:\*(\d+) )?"
+    "(" + _NOT_NL_COMMA + "*+(?:,(?! client: )" + _NOT_NL_COMMA + "*+)*+)"
+    "(?:, client: " + _NOT_NL_U + '*+(?:u(?!pstream: ")' + _NOT_NL_U + "*+)*+"
+    '(?:upstream: "('
+    "(?:" + not_chars('"\n:') + "|:(?!//))*+://(?!unix:)" + not_chars('"\n/') + "*+"
+    "|" + not_chars('"\n') + "*+"
+    "))?)?|.*)"
+)
+_STAMP = re.compile(r"\d{4}/\d\d/\d\d \d\d:\d\d:\d\d")
+_LEVEL = re.compile(r"\w+")
+_LEVEL_OK: dict[str, bool] = {}
+# (message, authority) -> (kind, is failure, peer key, authority)
+_PAIR_CACHE: dict[tuple[str, str], tuple[str, bool, str | None, str | None]] = {}
+
+
+def _head_info(head: str, utc_offset: float) -> tuple[str, float | None] | None:
+    """'2026/08/21 10:00:01 [error]' -> (level, epoch) when parse_line's prefix regex
+    would accept it, else None. Cached per stamp and per level (a head is both)."""
+    stamp, level = head[:19], head[21:-1]
+    ok = _LEVEL_OK.get(level)
+    if ok is None:
+        ok = _LEVEL_OK[level] = _LEVEL.fullmatch(level) is not None
+        if len(_LEVEL_OK) > _CACHE_MAX:
+            _LEVEL_OK.clear()
+    if not ok:
+        return None
+    key = (stamp, utc_offset)
+    if key in _TS_CACHE:
+        ts = _TS_CACHE[key]
+    elif _STAMP.fullmatch(stamp) is None:
+        return None
+    else:
+        ts = _epoch(stamp, utc_offset)
+    return level, ts
+
+
+def _pair_info(message: str, auth: str) -> tuple[str, bool, str | None, str | None]:
+    info = _PAIR_CACHE.get((message, auth))
+    if info is None:
+        authority = auth or None
+        cached = _message_info(message, _is_unix(message, authority))
+        kind, name = cached[5], cached[8]
+        if kind == "no-live-upstreams":
+            peer = _peer_for(authority)
+            name = peer.host if peer else None
+        failure = kind in FAILURE_KINDS
+        key = _key_for(kind, name, authority) if failure else None
+        info = (kind, failure, key, authority)
+        if len(_PAIR_CACHE) > _CACHE_MAX:
+            _PAIR_CACHE.clear()
+        _PAIR_CACHE[(message, auth)] = info
+    return info
+
+
+_MSG_AUTH = itemgetter(2, 3)
+_CONN_OF_ROW = itemgetter(1)
+_HEAD_OF_ROW = itemgetter(0)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Scanning allocates millions of short-lived tuples and keeps ~10^5 lines; the
+    cyclic GC would re-walk those on every pass (no cycles are made here)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _scan_piece(
+    summary: ErrorLogSummary,
+    piece: str,
+    source: str,
+    lineno0: int,
+    utc_offset: float,
+    since: float | None,
+    count_skipped: bool,
+) -> int:
+    """Add the lines of one \\n-normalized piece to `summary` exactly as parse_line() +
+    add() would, line by line in order. Returns the number of lines in the piece."""
+    text = rows_text(piece)
+    rows = _ROW.findall(text)
+    n = len(rows)
+    if n == 0:
+        return 0
+    index: Sequence[int] = range(n)
+    heads: Sequence[str] = list(map(_HEAD_OF_ROW, rows))
+    head_counts = Counter(heads)
+    infos = {head: _head_info(head, utc_offset) if head else None for head in head_counts}
+    late = {
+        head
+        for head, info in infos.items()
+        if info is not None and since is not None and info[1] is not None and info[1] < since
+    }
+    if late or None in infos.values():  # some lines are not nginx ones or too old
+        skipped = sum(head_counts[head] for head in late)
+        keep = [infos[head] is not None and head not in late for head in heads]
+        index = list(compress(index, keep))
+        heads = list(compress(heads, keep))
+        head_counts = Counter(heads)
+        summary.lines_total += n if count_skipped else n - skipped
+    else:
+        summary.lines_total += n
+    if not index:
+        return n
+    summary.lines_parsed += len(index)
+    for head, count in head_counts.items():
+        level, ts = infos[head]  # type: ignore[misc]
+        summary.by_level[level] += count
+        if ts is not None:
+            if summary.first is None or ts < summary.first:
+                summary.first = ts
+            if summary.last is None or ts > summary.last:
+                summary.last = ts
+
+    pairs = list(map(_MSG_AUTH, rows)) if len(index) == n else [rows[i][2:] for i in index]
+    pair_counts = Counter(pairs)
+    row_kind: dict[tuple[str, str], str] = {}
+    row_failure: dict[tuple[str, str], tuple[str, str | None]] = {}
+    for pair, count in pair_counts.items():
+        kind, failure, key, authority = _pair_info(*pair)
+        row_kind[pair] = kind
+        summary.by_kind[kind] += count
+        summary.samples[kind]  # noqa: B018 - touched per line in add(): same key order
+        if not failure:
+            continue
+        row_failure[pair] = (kind, key)
+        if key is not None:
+            pf = summary.peers.get(key)
+            if pf is None:
+                pf = summary.peers[key] = PeerFailures(key, _peer_for(authority))
+            pf.kinds[kind] += count
+
+    lines = LazyLines(text)
+    made: dict[int, ErrorLine] = {}
+
+    def line_at(i: int, fill: bool) -> ErrorLine:
+        obj = made.get(i)
+        if obj is None:
+            parsed = parse_line(lines[i], source, lineno0 + i + 1, utc_offset, full=False)
+            assert parsed is not None  # the row regex accepted the same prefix
+            obj = made[i] = parsed
+        if fill:
+            obj.fill_context()
+        return obj
+
+    # samples: the first keep_samples lines of each kind
+    kinds: list[str] | None = None
+    for kind in dict.fromkeys(row_kind.values()):
+        samples = summary.samples[kind]
+        need = summary.keep_samples - len(samples)
+        if need <= 0:
+            continue
+        if kinds is None:
+            kinds = list(map(row_kind.__getitem__, pairs))
+        at = -1
+        for _ in range(need):
+            try:
+                at = kinds.index(kind, at + 1)
+            except ValueError:
+                break
+            samples.append(line_at(index[at], True))
+
+    if not row_failure:
+        return n
+    failing = list(map(row_failure.get, pairs))
+    del pairs
+    for head, count in Counter(compress(heads, failing)).items():
+        ts = infos[head][1]  # type: ignore[index]
+        if ts is None:
+            continue
+        minute = int(ts // 60) * 60
+        summary.per_minute[minute] += count
+        first = summary.minute_first.get(minute)
+        if first is None or ts < first:
+            summary.minute_first[minute] = ts
+
+    conns = list(
+        compress(map(_CONN_OF_ROW, rows), failing)
+        if len(index) == n
+        else compress((rows[i][1] for i in index), failing)
+    )
+    where = list(compress(index, failing))
+    infos_f = list(filter(None, failing))
+    del failing
+    requests = summary.requests
+    others = summary.other_failures
+    peers = summary.peers
+    keys = {info[1] for info in set(infos_f)}
+    lines_wanted = any(
+        len(others) < MAX_OTHER_FAILURES if key is None else len(peers[key].lines) < MAX_PEER_LINES
+        for key in keys
+    )
+    if not lines_wanted and len(requests) >= MAX_REQUEST_GROUPS and "" not in conns:
+        _count_requests(summary, where, list(map(int, conns)), infos_f, line_at)
+        return n
+    groups_open = len(requests) < MAX_REQUEST_GROUPS
+    recent = summary._recent
+    for i, conn_text, info in zip(where, conns, infos_f, strict=True):
+        kind, key = info
+        conn = int(conn_text) if conn_text else None
+        if conn is not None:
+            group = requests.get(conn)
+            if group is None and (groups_open or conn not in recent):
+                group = summary._group(conn)
+                groups_open = len(requests) < MAX_REQUEST_GROUPS
+            if group is not None and len(group) < 4:
+                group.append(line_at(i, False))
+        if key is None:
+            if len(others) < MAX_OTHER_FAILURES:
+                others.append(line_at(i, True))
+            continue
+        pf = peers[key]
+        if lines_wanted and len(pf.lines) < MAX_PEER_LINES:
+            pf.lines.append(line_at(i, True))
+        if conn is not None and len(pf.requests) < MAX_REQUEST_GROUPS:
+            pf.requests.add(conn)
+    return n
+
+
+def _count_requests(
+    summary: ErrorLogSummary,
+    where: list[int],
+    conns: list[int],
+    infos: list[tuple[str, str | None]],
+    line_at: Callable[[int, bool], ErrorLine],
+) -> None:
+    """The steady state of the failure loop once the request groups are full and every
+    peer has its lines: the same bookkeeping as add(), a column at a time."""
+    requests = summary.requests
+    known = list(map(requests.__contains__, conns))
+    if any(known):
+        for i, conn in compress(zip(where, conns, strict=True), known):
+            group = requests[conn]
+            if len(group) < 4:
+                group.append(line_at(i, False))
+        fresh = list(compress(conns, map(operator.not_, known)))
+    else:
+        fresh = conns
+    recent = summary._recent
+    if len(set(fresh)) == len(fresh) and recent.keys().isdisjoint(fresh):
+        summary.requests_overflow += len(fresh)
+        recent.update(dict.fromkeys(fresh[-RECENT_REQUESTS:]))
+        for _ in range(len(recent) - RECENT_REQUESTS):
+            recent.popitem(last=False)  # type: ignore[call-arg]
+    else:
+        for conn in fresh:
+            if conn not in recent:
+                summary._group(conn)
+    peers = summary.peers
+    by_key: dict[str | None, list[int]] = {}
+    for info, conn in zip(infos, conns, strict=True):
+        key = info[1]
+        bucket = by_key.get(key)
+        if bucket is None:
+            bucket = by_key[key] = []
+        bucket.append(conn)
+    for key, bucket in by_key.items():
+        if key is None:
+            continue
+        ids = peers[key].requests
+        room = MAX_REQUEST_GROUPS - len(ids)
+        if room <= 0:
+            continue
+        if len(bucket) <= room:
+            ids.update(bucket)
+            continue
+        for conn in bucket:
+            if len(ids) >= MAX_REQUEST_GROUPS:
+                break
+            ids.add(conn)
 
 
 # ------------------------------------------------------------------ reading files
