@@ -299,3 +299,29 @@ def test_real_bundle_logs_scan_like_the_reference(bundle: str) -> None:
     access = [t for t in texts if "error" not in t[0]]
     assert snapshot(errorlog.summarize(errors)) == snapshot(errorlog.summarize_per_line(errors))
     assert snapshot(accesslog.summarize(access)) == snapshot(accesslog.summarize_per_line(access))
+
+
+def test_worker_processes_give_the_same_summaries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_limits: None
+) -> None:
+    """Large windows are scanned by two forked workers; forced here on small input."""
+    monkeypatch.setattr(errorlog, "PARALLEL_MIN_CHARS", 1)
+    monkeypatch.setattr(errorlog, "PIECE_CHARS", 64 * 1024)
+    texts = [("a", error_log(6000, seed=11, breaks=True)), ("b", case_log())]
+    texts.append(("c", error_log(3000, seed=12, retries=False)))
+    assert errorlog.use_workers(texts) == (len(__import__("os").sched_getaffinity(0)) > 1)
+    for since in (None, 1787306400 + 200.0):
+        fast = errorlog.summarize(texts, 0.0, since)
+        assert snapshot(fast) == snapshot(errorlog.summarize_per_line(texts, 0.0, since))
+    path = tmp_path / "error.log"
+    path.write_text(texts[0][1] + "\n" + texts[2][1], newline="")
+    assert snapshot(errorlog.summarize_file(path)) == snapshot(
+        error_file_reference(path, 0.0, None)
+    )
+    access = [("x", access_log(6000, json=False)), ("y", access_log(2000, seed=4))]
+    assert snapshot(accesslog.summarize(access)) == snapshot(accesslog.summarize_per_line(access))
+    apath = tmp_path / "access.log"
+    apath.write_text(access[0][1], newline="")
+    assert snapshot(accesslog.summarize_file(apath)) == snapshot(
+        accesslog.summarize_per_line([(str(apath), access[0][1])])
+    )

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import calendar
 import gc
+import multiprocessing
 import operator
 import os
 import re
-from collections import Counter, OrderedDict, defaultdict
+from collections import Counter, OrderedDict, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -296,44 +297,68 @@ def parse_line(
         message, context = rest, ""
     else:
         message, context = rest[:cut], rest[cut + 2 :]
-    upstream: str | None = None
-    if context and not full:
-        up = context.find('upstream: "')
-        if up != -1:
-            close = context.find('"', up + 11)
-            upstream = context[up + 11 : close if close != -1 else None]
-    line = ErrorLine(
+    key = (stamp, utc_offset)
+    ts = _TS_CACHE[key] if key in _TS_CACHE else _epoch(stamp, utc_offset)
+    if full and context:
+        line = ErrorLine(source, lineno, raw, ts, level, int(pid), int(conn) if conn else None, "")
+        line.fill_context(context)
+        upstream = line.upstream
+    else:
+        upstream = None
+        if context:
+            up = context.find('upstream: "')
+            if up != -1:
+                close = context.find('"', up + 11)
+                upstream = context[up + 11 : close if close != -1 else None]
+    auth = peer_authority(upstream) if upstream else None
+    info = _MSG_CACHE.get((message, _is_unix(message, auth)))
+    if info is None:
+        info = _message_info(message, _is_unix(message, auth))
+    name = info[8]
+    if info[5] == "no-live-upstreams":
+        peer = _peer_for(auth)
+        name = peer.host if peer else None
+    if full and context:
+        (
+            line.message,
+            line.resolver,
+            line.action,
+            line.errno,
+            line.errtext,
+            line.kind,
+            line.ref,
+            line.status,
+            line.path,
+        ) = (*info[:8], info[9])
+        line.name = name
+        return line
+    return ErrorLine(
         source,
         lineno,
         raw,
-        _epoch(stamp, utc_offset),
+        ts,
         level,
         int(pid),
         int(conn) if conn else None,
-        message,
-        upstream=upstream,
-        context=context if context and not full else None,
+        info[0],
+        info[3],
+        info[4],
+        info[2],
+        None,
+        None,
+        None,
+        upstream,
+        None,
+        info[1],
+        None,
+        None,
+        info[5],
+        info[6],
+        info[7],
+        name,
+        info[9],
+        context or None,
     )
-    if context and full:
-        line.fill_context(context)
-    auth = peer_authority(line.upstream)
-    info = _message_info(message, _is_unix(message, auth))
-    (
-        line.message,
-        line.resolver,
-        line.action,
-        line.errno,
-        line.errtext,
-        line.kind,
-        line.ref,
-        line.status,
-        line.name,
-        line.path,
-    ) = info
-    if line.kind == "no-live-upstreams":
-        peer = _peer_for(auth)
-        line.name = peer.host if peer else None
-    return line
 
 
 def classify(line: ErrorLine) -> None:
@@ -668,12 +693,15 @@ def summarize(
 ) -> ErrorLogSummary:
     """Parse and group (source, text) pairs of error log windows (lines split as
     str.splitlines() does; lines before `since` are skipped and not counted)."""
+    sources = list(texts)
     summary = ErrorLogSummary()
     with gc_paused():
-        for source, text in texts:
-            lineno = 0
-            for piece in text_pieces(text):
-                lineno += _scan_piece(summary, piece, source, lineno, utc_offset, since, False)
+        for parallel in (True, False) if use_workers(sources) else (False,):
+            try:
+                _summarize_pieces(summary, text_jobs(sources), sources, utc_offset, since, parallel)
+                break
+            except WorkersFailed:
+                summary = ErrorLogSummary()
     return summary
 
 
@@ -682,13 +710,63 @@ def summarize_file(
 ) -> ErrorLogSummary:
     """Stream a (windowed) error log from disk in bounded memory (lines split as text
     mode reads them; lines before `since` are counted in lines_total but not parsed)."""
+    sources = [(source or str(path), path)]
     summary = ErrorLogSummary()
-    name = source or str(path)
-    lineno = 0
     with gc_paused():
-        for piece in file_pieces(path):
-            lineno += _scan_piece(summary, piece, name, lineno, utc_offset, since, True)
+        for parallel in (True, False) if use_workers(sources) else (False,):
+            try:
+                _summarize_pieces(summary, file_jobs(path), sources, utc_offset, since, parallel)
+                break
+            except WorkersFailed:
+                summary = ErrorLogSummary()
     return summary
+
+
+def _summarize_pieces(
+    summary: ErrorLogSummary,
+    jobs: Iterable[PieceJob],
+    sources: Sequence[tuple[str, str | Path]],
+    utc_offset: float,
+    since: float | None,
+    parallel: bool,
+) -> None:
+    order: list[PieceJob] = []
+
+    def calls() -> Iterator[tuple[Any, ...]]:
+        for job in jobs:
+            order.append(job)
+            full = _full_kinds(summary)
+            yield (_error_job, job, utc_offset, since, summary.keep_samples, full)
+
+    lineno = 0
+    previous = -1
+    for part in map_pieces(calls(), sources, parallel):
+        job = order.pop(0)
+        if job.source != previous:
+            lineno, previous = 0, job.source
+        name, where = sources[job.source]
+        add_error_piece(
+            summary,
+            part,
+            lambda job=job: job_text(job, sources),  # type: ignore[misc]
+            name,
+            lineno,
+            utc_offset,
+            isinstance(where, Path),
+        )
+        lineno += part.lines
+
+
+def _error_job(
+    job: PieceJob,
+    sources: Sequence[tuple[str, str | Path]],
+    utc_offset: float,
+    since: float | None,
+    keep_samples: int,
+    full_kinds: frozenset[str],
+) -> ErrorPiece:
+    with gc_paused():
+        return scan_error_piece(job_text(job, sources), utc_offset, since, keep_samples, full_kinds)
 
 
 # ------------------------------------------------------------------ chunked scan
@@ -747,6 +825,127 @@ def file_pieces(path: Path, size: int | None = None) -> Iterator[str]:
             yield _normalize_breaks(data[:cut].decode("utf-8", "replace"), False)
         if carry:
             yield _normalize_breaks(carry.decode("utf-8", "replace"), False)
+
+
+PARALLEL_MIN_CHARS = 48 * 1024 * 1024  # below this, forking workers costs more than it saves
+
+
+@dataclass(frozen=True, slots=True)
+class PieceJob:
+    """Piece `start:end` of source number `source`: characters of a text, or bytes of a
+    file (then always cut after a newline, as file_pieces() cuts)."""
+
+    source: int
+    start: int
+    end: int
+
+
+class WorkersFailed(Exception):
+    """The worker processes could not run; the caller redoes the work in-process."""
+
+
+def text_jobs(sources: Sequence[tuple[str, str | Path]]) -> Iterator[PieceJob]:
+    """The pieces text_pieces() would cut, as positions."""
+    size = PIECE_CHARS
+    for number, (_name, text) in enumerate(sources):
+        assert isinstance(text, str)
+        start, end = 0, len(text)
+        while start < end:
+            cut = text.rfind("\n", start, start + size) + 1 if start + size < end else end
+            if cut <= start:
+                cut = text.find("\n", start + size) + 1 or end
+            yield PieceJob(number, start, cut)
+            start = cut
+
+
+def file_jobs(path: Path, number: int = 0) -> Iterator[PieceJob]:
+    """Byte ranges of about PIECE_CHARS, each ending after a newline (or at the end)."""
+    size = PIECE_CHARS
+    with open(path, "rb") as fh:
+        end = fh.seek(0, os.SEEK_END)
+        start = 0
+        while start < end:
+            cut = min(start + size, end)
+            if cut < end:
+                fh.seek(cut - 1)
+                while True:
+                    block = fh.read(65536)
+                    nl = block.find(b"\n")
+                    if nl != -1:
+                        cut += nl
+                        break
+                    if not block:
+                        cut = end
+                        break
+                    cut += len(block)
+            yield PieceJob(number, start, cut)
+            start = cut
+
+
+def job_text(job: PieceJob, sources: Sequence[tuple[str, str | Path]]) -> str:
+    """The \\n-normalized text of a piece (works in the workers: sources are inherited)."""
+    where = sources[job.source][1]
+    if isinstance(where, Path):
+        with open(where, "rb") as fh:
+            fh.seek(job.start)
+            data = fh.read(job.end - job.start)
+        return _normalize_breaks(data.decode("utf-8", "replace"), False)
+    return _normalize_breaks(where[job.start : job.end], True)
+
+
+def use_workers(sources: Sequence[tuple[str, str | Path]]) -> bool:
+    """Two worker processes pay off for large windows on a machine with 2+ CPUs."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cpus = os.cpu_count() or 1
+    if cpus < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    total = 0
+    for _name, where in sources:
+        total += where.stat().st_size if isinstance(where, Path) else len(where)
+    return total >= PARALLEL_MIN_CHARS
+
+
+_WORKER_SOURCES: Sequence[tuple[str, str | Path]] = ()
+
+
+def _run_call(call: tuple[Any, ...]) -> Any:
+    fn, job, *args = call
+    return fn(job, _WORKER_SOURCES, *args)
+
+
+def map_pieces(
+    calls: Iterator[tuple[Any, ...]],
+    sources: Sequence[tuple[str, str | Path]],
+    parallel: bool,
+) -> Iterator[Any]:
+    """fn(job, sources, *args) for each (fn, job, *args) of `calls`, results in order.
+    In parallel, two forked workers (which inherit `sources`, no copying) run at most
+    four calls ahead; `calls` is pulled lazily, so a call's arguments can depend on the
+    results already consumed."""
+    global _WORKER_SOURCES
+    if not parallel:
+        for fn, job, *args in calls:
+            yield fn(job, sources, *args)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    _WORKER_SOURCES = sources
+    pending: deque[Any] = deque()
+    try:
+        with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
+            for call in calls:
+                pending.append(pool.submit(_run_call, call))
+                if len(pending) >= 4:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+    except (BrokenProcessPool, OSError) as exc:
+        raise WorkersFailed(str(exc)) from exc
+    finally:
+        _WORKER_SOURCES = ()
 
 
 def rows_text(piece: str) -> str:
@@ -863,6 +1062,127 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+@dataclass(slots=True)
+class ErrorPiece:
+    """What one piece says, independent of the summary it is added to (so it can be
+    computed in another process): counts in first-seen order, and per failure line its
+    row, request id and peer key, in line order."""
+
+    lines: int
+    skipped: int = 0  # lines before `since`
+    parsed: int = 0
+    levels: list[tuple[str, int]] = field(default_factory=list)
+    first: float | None = None
+    last: float | None = None
+    # (kind, is failure, peer key, peer authority, lines) in first-seen order
+    pairs: list[tuple[str, bool, str | None, str | None, int]] = field(default_factory=list)
+    samples: dict[str, list[int]] = field(default_factory=dict)  # kind -> first rows
+    minutes: list[tuple[int, int, float]] = field(default_factory=list)  # minute, n, first
+    rows: list[int] = field(default_factory=list)  # failure lines: row in the piece
+    conns: list[int | None] = field(default_factory=list)  # ... their request id
+    keys: list[str | None] = field(default_factory=list)  # ... their peer key
+
+
+def scan_error_piece(
+    piece: str,
+    utc_offset: float = 0.0,
+    since: float | None = None,
+    keep_samples: int = 20,
+    full_kinds: frozenset[str] = frozenset(),
+) -> ErrorPiece:
+    """Classify the lines of one \\n-normalized piece (row i is line i). `full_kinds`
+    need no sample rows."""
+    text = rows_text(piece)
+    rows = _ROW.findall(text)
+    n = len(rows)
+    part = ErrorPiece(n)
+    if n == 0:
+        return part
+    index: Sequence[int] = range(n)
+    heads: Sequence[str] = list(map(_HEAD_OF_ROW, rows))
+    head_counts = Counter(heads)
+    infos = {head: _head_info(head, utc_offset) if head else None for head in head_counts}
+    late = {
+        head
+        for head, info in infos.items()
+        if info is not None and since is not None and info[1] is not None and info[1] < since
+    }
+    if late or None in infos.values():  # some lines are not nginx ones or too old
+        part.skipped = sum(head_counts[head] for head in late)
+        keep = [infos[head] is not None and head not in late for head in heads]
+        index = list(compress(index, keep))
+        heads = list(compress(heads, keep))
+        head_counts = Counter(heads)
+    if not index:
+        return part
+    part.parsed = len(index)
+    levels: dict[str, int] = {}
+    times = []
+    for head, count in head_counts.items():
+        level, ts = infos[head]  # type: ignore[misc]
+        levels[level] = levels.get(level, 0) + count
+        if ts is not None:
+            times.append(ts)
+    part.levels = list(levels.items())
+    if times:
+        part.first, part.last = min(times), max(times)
+
+    pairs = list(map(_MSG_AUTH, rows)) if len(index) == n else [rows[i][2:] for i in index]
+    pair_counts = Counter(pairs)
+    row_kind: dict[tuple[str, str], str] = {}
+    row_failure: dict[tuple[str, str], str | None] = {}
+    for pair, count in pair_counts.items():
+        kind, failure, key, authority = _pair_info(*pair)
+        row_kind[pair] = kind
+        part.pairs.append((kind, failure, key, authority, count))
+        if failure:
+            row_failure[pair] = key
+
+    # samples: the first keep_samples lines of each kind
+    kinds: list[str] | None = None
+    for kind in dict.fromkeys(row_kind.values()):
+        if kind in full_kinds or keep_samples <= 0:
+            continue
+        if kinds is None:
+            kinds = list(map(row_kind.__getitem__, pairs))
+        found = part.samples[kind] = []
+        at = -1
+        for _ in range(keep_samples):
+            try:
+                at = kinds.index(kind, at + 1)
+            except ValueError:
+                break
+            found.append(index[at])
+
+    if not row_failure:
+        return part
+    failing = [pair in row_failure for pair in pairs]
+    minutes: dict[int, list[Any]] = {}
+    for head, count in Counter(compress(heads, failing)).items():
+        ts = infos[head][1]  # type: ignore[index]
+        if ts is None:
+            continue
+        minute = int(ts // 60) * 60
+        slot = minutes.get(minute)
+        if slot is None:
+            minutes[minute] = [count, ts]
+        else:
+            slot[0] += count
+            slot[1] = min(slot[1], ts)
+    part.minutes = [(minute, count, ts) for minute, (count, ts) in minutes.items()]
+    part.rows = list(compress(index, failing))
+    conns = list(
+        compress(map(_CONN_OF_ROW, rows), failing)
+        if len(index) == n
+        else compress((rows[i][1] for i in index), failing)
+    )
+    part.conns = (
+        list(map(int, conns)) if "" not in conns else [int(c) if c else None for c in conns]
+    )
+    part.keys = list(map(row_failure.__getitem__, compress(pairs, failing)))
+    return part
+
+
 def _scan_piece(
     summary: ErrorLogSummary,
     piece: str,
@@ -874,65 +1194,55 @@ def _scan_piece(
 ) -> int:
     """Add the lines of one \\n-normalized piece to `summary` exactly as parse_line() +
     add() would, line by line in order. Returns the number of lines in the piece."""
-    text = rows_text(piece)
-    rows = _ROW.findall(text)
-    n = len(rows)
-    if n == 0:
-        return 0
-    index: Sequence[int] = range(n)
-    heads: Sequence[str] = list(map(_HEAD_OF_ROW, rows))
-    head_counts = Counter(heads)
-    infos = {head: _head_info(head, utc_offset) if head else None for head in head_counts}
-    late = {
-        head
-        for head, info in infos.items()
-        if info is not None and since is not None and info[1] is not None and info[1] < since
-    }
-    if late or None in infos.values():  # some lines are not nginx ones or too old
-        skipped = sum(head_counts[head] for head in late)
-        keep = [infos[head] is not None and head not in late for head in heads]
-        index = list(compress(index, keep))
-        heads = list(compress(heads, keep))
-        head_counts = Counter(heads)
-        summary.lines_total += n if count_skipped else n - skipped
-    else:
-        summary.lines_total += n
-    if not index:
-        return n
-    summary.lines_parsed += len(index)
-    for head, count in head_counts.items():
-        level, ts = infos[head]  # type: ignore[misc]
-        summary.by_level[level] += count
-        if ts is not None:
-            if summary.first is None or ts < summary.first:
-                summary.first = ts
-            if summary.last is None or ts > summary.last:
-                summary.last = ts
+    part = scan_error_piece(piece, utc_offset, since, summary.keep_samples, _full_kinds(summary))
+    add_error_piece(summary, part, lambda: piece, source, lineno0, utc_offset, count_skipped)
+    return part.lines
 
-    pairs = list(map(_MSG_AUTH, rows)) if len(index) == n else [rows[i][2:] for i in index]
-    pair_counts = Counter(pairs)
-    row_kind: dict[tuple[str, str], str] = {}
-    row_failure: dict[tuple[str, str], tuple[str, str | None]] = {}
-    for pair, count in pair_counts.items():
-        kind, failure, key, authority = _pair_info(*pair)
-        row_kind[pair] = kind
+
+def _full_kinds(summary: ErrorLogSummary) -> frozenset[str]:
+    return frozenset(k for k, v in summary.samples.items() if len(v) >= summary.keep_samples)
+
+
+def add_error_piece(
+    summary: ErrorLogSummary,
+    part: ErrorPiece,
+    piece_text: Callable[[], str],
+    source: str,
+    lineno0: int,
+    utc_offset: float,
+    count_skipped: bool,
+) -> None:
+    """Add a scanned piece to `summary`, in line order. Lines the summary keeps become
+    ErrorLine objects through parse_line() (the piece text is fetched only then)."""
+    summary.lines_total += part.lines if count_skipped else part.lines - part.skipped
+    if not part.parsed:
+        return
+    summary.lines_parsed += part.parsed
+    for level, count in part.levels:
+        summary.by_level[level] += count
+    if part.first is not None and (summary.first is None or part.first < summary.first):
+        summary.first = part.first
+    if part.last is not None and (summary.last is None or part.last > summary.last):
+        summary.last = part.last
+    peers = summary.peers
+    for kind, failure, key, authority, count in part.pairs:
         summary.by_kind[kind] += count
         summary.samples[kind]  # noqa: B018 - touched per line in add(): same key order
-        if not failure:
-            continue
-        row_failure[pair] = (kind, key)
-        if key is not None:
-            pf = summary.peers.get(key)
+        if failure and key is not None:
+            pf = peers.get(key)
             if pf is None:
-                pf = summary.peers[key] = PeerFailures(key, _peer_for(authority))
+                pf = peers[key] = PeerFailures(key, _peer_for(authority))
             pf.kinds[kind] += count
 
-    lines = LazyLines(text)
+    lines: LazyLines | None = None
     made: dict[int, ErrorLine] = {}
 
     def line_at(i: int, fill: bool) -> ErrorLine:
+        nonlocal lines
         obj = made.get(i)
         if obj is None:
+            if lines is None:
+                lines = LazyLines(rows_text(piece_text()))
             parsed = parse_line(lines[i], source, lineno0 + i + 1, utc_offset, full=False)
             assert parsed is not None  # the row regex accepted the same prefix
             obj = made[i] = parsed
@@ -940,61 +1250,30 @@ def _scan_piece(
             obj.fill_context()
         return obj
 
-    # samples: the first keep_samples lines of each kind
-    kinds: list[str] | None = None
-    for kind in dict.fromkeys(row_kind.values()):
+    for kind, found in part.samples.items():
         samples = summary.samples[kind]
-        need = summary.keep_samples - len(samples)
-        if need <= 0:
-            continue
-        if kinds is None:
-            kinds = list(map(row_kind.__getitem__, pairs))
-        at = -1
-        for _ in range(need):
-            try:
-                at = kinds.index(kind, at + 1)
-            except ValueError:
-                break
-            samples.append(line_at(index[at], True))
+        for i in found[: summary.keep_samples - len(samples)]:
+            samples.append(line_at(i, True))
 
-    if not row_failure:
-        return n
-    failing = list(map(row_failure.get, pairs))
-    del pairs
-    for head, count in Counter(compress(heads, failing)).items():
-        ts = infos[head][1]  # type: ignore[index]
-        if ts is None:
-            continue
-        minute = int(ts // 60) * 60
+    for minute, count, ts in part.minutes:
         summary.per_minute[minute] += count
         first = summary.minute_first.get(minute)
         if first is None or ts < first:
             summary.minute_first[minute] = ts
-
-    conns = list(
-        compress(map(_CONN_OF_ROW, rows), failing)
-        if len(index) == n
-        else compress((rows[i][1] for i in index), failing)
-    )
-    where = list(compress(index, failing))
-    infos_f = list(filter(None, failing))
-    del failing
+    if not part.rows:
+        return
     requests = summary.requests
     others = summary.other_failures
-    peers = summary.peers
-    keys = {info[1] for info in set(infos_f)}
     lines_wanted = any(
         len(others) < MAX_OTHER_FAILURES if key is None else len(peers[key].lines) < MAX_PEER_LINES
-        for key in keys
+        for key in set(part.keys)
     )
-    if not lines_wanted and len(requests) >= MAX_REQUEST_GROUPS and "" not in conns:
-        _count_requests(summary, where, list(map(int, conns)), infos_f, line_at)
-        return n
+    if not lines_wanted and len(requests) >= MAX_REQUEST_GROUPS and None not in part.conns:
+        _count_requests(summary, part.rows, part.conns, part.keys, line_at)  # type: ignore[arg-type]
+        return
     groups_open = len(requests) < MAX_REQUEST_GROUPS
     recent = summary._recent
-    for i, conn_text, info in zip(where, conns, infos_f, strict=True):
-        kind, key = info
-        conn = int(conn_text) if conn_text else None
+    for i, conn, key in zip(part.rows, part.conns, part.keys, strict=True):
         if conn is not None:
             group = requests.get(conn)
             if group is None and (groups_open or conn not in recent):
@@ -1011,14 +1290,13 @@ def _scan_piece(
             pf.lines.append(line_at(i, True))
         if conn is not None and len(pf.requests) < MAX_REQUEST_GROUPS:
             pf.requests.add(conn)
-    return n
 
 
 def _count_requests(
     summary: ErrorLogSummary,
     where: list[int],
     conns: list[int],
-    infos: list[tuple[str, str | None]],
+    keys: list[str | None],
     line_at: Callable[[int, bool], ErrorLine],
 ) -> None:
     """The steady state of the failure loop once the request groups are full and every
@@ -1045,8 +1323,7 @@ def _count_requests(
                 summary._group(conn)
     peers = summary.peers
     by_key: dict[str | None, list[int]] = {}
-    for info, conn in zip(infos, conns, strict=True):
-        key = info[1]
+    for key, conn in zip(keys, conns, strict=True):
         bucket = by_key.get(key)
         if bucket is None:
             bucket = by_key[key] = []
