@@ -12,19 +12,27 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import compress
 from operator import itemgetter
 from pathlib import Path
+from typing import Any
 
 from infradoctor.diagnose.errorlog import (
+    PieceJob,
+    WorkersFailed,
     access_time,
-    file_pieces,
+    file_jobs,
+    find_rows,
     gc_paused,
     iso_time,
+    job_text,
+    map_pieces,
     not_chars,
-    rows_text,
-    text_pieces,
+    piece_lines,
+    text_jobs,
+    use_workers,
 )
 
 _COMBINED = re.compile(r'^(\S+) \S+ (\S+) (\[[^\]]+\]) "((?:[^"\\]|\\.)*)" (\d{3}) (\d+|-)')
@@ -220,13 +228,8 @@ def summarize_per_line(
 def summarize(texts: Iterable[tuple[str, str]], since: float | None = None) -> AccessSummary:
     """Count statuses over (source, text) windows of access logs (lines split as
     str.splitlines() does)."""
-    summary = AccessSummary()
-    with gc_paused():
-        for source, text in texts:
-            lineno = 0
-            for piece in text_pieces(text):
-                lineno += _scan_piece(summary, piece, source, lineno, since)
-    return summary
+    sources: list[tuple[str, str | Path]] = list(texts)
+    return _summarize_pieces(sources, text_jobs(sources), since)
 
 
 def summarize_file(
@@ -234,13 +237,91 @@ def summarize_file(
 ) -> AccessSummary:
     """Stream an access log from disk in bounded memory (lines split as text mode
     reads them)."""
-    summary = AccessSummary()
-    name = source or str(path)
-    lineno = 0
+    sources: list[tuple[str, str | Path]] = [(source or str(path), path)]
+    return _summarize_pieces(sources, file_jobs(path), since)
+
+
+def _summarize_pieces(
+    sources: list[tuple[str, str | Path]], jobs: Iterable[PieceJob], since: float | None
+) -> AccessSummary:
+    todo = list(jobs)
     with gc_paused():
-        for piece in file_pieces(path):
-            lineno += _scan_piece(summary, piece, name, lineno, since)
+        if use_workers(sources):
+            try:
+                return _summarize_once(sources, todo, since, True)
+            except WorkersFailed:
+                pass
+        return _summarize_once(sources, todo, since, False)
+
+
+def _summarize_once(
+    sources: list[tuple[str, str | Path]],
+    jobs: list[PieceJob],
+    since: float | None,
+    parallel: bool,
+) -> AccessSummary:
+    summary = AccessSummary()
+
+    def calls() -> Iterator[tuple[Any, ...]]:
+        for job in jobs:
+            full = frozenset(s for s, kept in summary.samples.items() if len(kept) >= 5)
+            yield (_access_job, job, since, full)
+
+    lineno, previous = 0, -1
+    for number, part in enumerate(map_pieces(calls(), sources, parallel)):
+        job = jobs[number]
+        if job.source != previous:
+            lineno, previous = 0, job.source
+        add_access_piece(
+            summary,
+            part,
+            lambda job=job: job_text(job, sources),  # type: ignore[misc]
+            sources[job.source][0],
+            lineno,
+            since,
+        )
+        lineno += part.lines
     return summary
+
+
+def _access_job(
+    job: PieceJob,
+    sources: Sequence[tuple[str, str | Path]],
+    since: float | None,
+    full_statuses: frozenset[int],
+) -> AccessPiece:
+    with gc_paused():
+        return scan_access_piece(job_text(job, sources), since, full_statuses)
+
+
+# _KV over many rests joined by \n, which no value can span: one findall for all lines
+_KV_ROWS = re.compile(r'(\n)|\b([A-Za-z_]+)=("(?:[^"\\\n]|\\.)*"|\S+)')
+
+
+def upstream_fields_many(rests: list[str]) -> list[tuple[str | None, str | None]]:
+    """[upstream_fields(rest) for rest in rests], with one regex pass for all."""
+    out: list[tuple[str | None, str | None]] = []
+    if not rests:
+        return out
+    addr: str | None = None
+    status: str | None = None
+    for newline, key, value in _KV_ROWS.findall("\n".join(rests)):
+        if newline:
+            out.append((addr, status))
+            addr = status = None
+            continue
+        k = key.lower()
+        if k in UPSTREAM_ADDR_KEYS:
+            v = value[1:-1] if value.startswith('"') else value
+            if v != "-":
+                addr = v
+        elif k in UPSTREAM_STATUS_KEYS:
+            status = value[1:-1] if value.startswith('"') else value
+    out.append((addr, status))
+    for i, (addr, _status) in enumerate(out):
+        if addr is None:
+            out[i] = upstream_fields(rests[i])
+    return out
 
 
 # ------------------------------------------------------------------ chunked scan
@@ -275,36 +356,82 @@ def _stamp_time(stamp: str) -> float | None:
     return ts  # type: ignore[return-value]
 
 
-def _scan_piece(
-    summary: AccessSummary, piece: str, source: str, lineno0: int, since: float | None
-) -> int:
-    """Add the lines of one \\n-normalized piece to `summary` exactly as parse_line() +
-    add() would. Returns the number of lines in the piece."""
-    text = rows_text(piece)
-    rows = _ROW.findall(text)
+@dataclass(slots=True)
+class AccessPiece:
+    """What one piece says, independent of the summary (so another process can compute
+    it): counts in first-seen order and the rows of the first 5xx lines."""
+
+    lines: int
+    per_line: bool = False  # JSON lines (or 5xx in odd digits): parse line by line
+    counts: list[tuple[float | None, int, int]] = field(default_factory=list)  # ts, status, n
+    upstreams: list[tuple[str, str | None, int]] = field(default_factory=list)
+    samples: dict[int, list[int]] = field(default_factory=dict)  # 5xx status -> rows
+
+
+def scan_access_piece(
+    piece: str, since: float | None = None, full_statuses: frozenset[int] = frozenset()
+) -> AccessPiece:
+    """Count the lines of one \\n-normalized piece (row i is line i)."""
+    rows = find_rows(_ROW, piece)
     n = len(rows)
+    part = AccessPiece(n)
     if n == 0:
-        return 0
-    summary.lines_total += n
+        return part
     counts = Counter(map(_TIME_STATUS, rows))
-    if "{" in set(map(_JSON, rows)) or any(
-        other and int(other) >= 500 for _stamp, _s5, other in counts
+    if (
+        (piece.startswith("{") or "\n{" in piece)
+        and "{" in set(map(_JSON, rows))
+        or any(other and int(other) >= 500 for _stamp, _s5, other in counts)
     ):
-        # JSON lines (or a 5xx status in non-ASCII digits): the per-line path
-        for i, raw in enumerate(text[1:].split("\n")):
-            line = parse_line(raw, lineno0 + i + 1, full=False)
-            if line is not None and not (
-                since is not None and line.ts is not None and line.ts < since
-            ):
-                summary.add(source, line)
-        return n
+        part.per_line = True
+        return part
     for (stamp, status5, other), count in counts.items():
         if not stamp:
             continue
         ts = _stamp_time(stamp)
         if since is not None and ts is not None and ts < since:
             continue
-        status = int(status5 or other)
+        part.counts.append((ts, int(status5 or other), count))
+    if not any(status5 for _stamp, status5, _other in counts):
+        return part
+    # 5xx lines: which peers answered, and the first few lines of each status
+    where = list(compress(range(n), map(_STATUS5, rows)))
+    if since is not None:
+        where = [i for i in where if not _too_old(rows[i][0], since)]
+    for (addr, upstream_status), count in Counter(
+        upstream_fields_many([rows[i][2] for i in where])
+    ).items():
+        if addr:
+            part.upstreams.append((addr, upstream_status, count))
+    for i in where:
+        status = int(rows[i][1])
+        if status in full_statuses:
+            continue
+        found = part.samples.setdefault(status, [])
+        if len(found) < 5:
+            found.append(i)
+    return part
+
+
+def add_access_piece(
+    summary: AccessSummary,
+    part: AccessPiece,
+    piece_text: Callable[[], str],
+    source: str,
+    lineno0: int,
+    since: float | None,
+) -> None:
+    """Add a scanned piece to `summary` as add() would, line by line in order."""
+    summary.lines_total += part.lines
+    if part.per_line:
+        for i, raw in enumerate(piece_lines(piece_text())):
+            line = parse_line(raw, lineno0 + i + 1, full=False)
+            if line is not None and not (
+                since is not None and line.ts is not None and line.ts < since
+            ):
+                summary.add(source, line)
+        return
+    for ts, status, count in part.counts:
         summary.parsed += count
         summary.statuses[status] += count
         if ts is None:
@@ -323,28 +450,17 @@ def _scan_piece(
             first = summary.minute_first.get(minute)
             if first is None or ts < first:
                 summary.minute_first[minute] = ts
-    if not any(status5 for _stamp, status5, _other in counts):
-        return n
-    # 5xx lines: which peers answered, and the first few lines of each status
-    where = [i for i, row in enumerate(rows) if row[1]]
-    if since is not None:
-        where = [i for i in where if not _too_old(rows[i][0], since)]
-    for (addr, upstream_status), count in Counter(
-        upstream_fields(rows[i][2]) for i in where
-    ).items():
-        if addr:
-            summary.count_upstream(addr, upstream_status, count)
+    for addr, upstream_status, count in part.upstreams:
+        summary.count_upstream(addr, upstream_status, count)
     lines: list[str] | None = None
-    for i in where:
-        status = int(rows[i][1])
+    for status, found in part.samples.items():
         keep = summary.samples.setdefault(status, [])
-        if len(keep) < 5:
+        for i in found[: 5 - len(keep)]:
             if lines is None:
-                lines = text[1:].split("\n")
+                lines = piece_lines(piece_text())
             line = parse_line(lines[i], lineno0 + i + 1, full=False)
             assert line is not None  # the row regex accepted the same line
             keep.append((source, line))
-    return n
 
 
 def _too_old(stamp: str, since: float) -> bool:

@@ -922,7 +922,7 @@ def map_pieces(
 ) -> Iterator[Any]:
     """fn(job, sources, *args) for each (fn, job, *args) of `calls`, results in order.
     In parallel, two forked workers (which inherit `sources`, no copying) run at most
-    four calls ahead; `calls` is pulled lazily, so a call's arguments can depend on the
+    16 calls ahead; `calls` is pulled lazily, so a call's arguments can depend on the
     results already consumed."""
     global _WORKER_SOURCES
     if not parallel:
@@ -938,7 +938,7 @@ def map_pieces(
         with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
             for call in calls:
                 pending.append(pool.submit(_run_call, call))
-                if len(pending) >= 4:
+                if len(pending) >= 16:
                     yield pending.popleft().result()
             while pending:
                 yield pending.popleft().result()
@@ -948,25 +948,35 @@ def map_pieces(
         _WORKER_SOURCES = ()
 
 
-def rows_text(piece: str) -> str:
-    """'a\\nb\\n' -> '\\na\\nb': every line then starts with \\n, the literal the row
-    regexes begin with (a literal first char lets the regex engine skip ahead fast)."""
-    return "\n" + (piece[:-1] if piece.endswith("\n") else piece)
+def find_rows(pattern: re.Pattern[str], piece: str) -> list[Any]:
+    """pattern.findall() over '\\n' + piece, the final newline left out: every line then
+    starts with \\n, the literal the row regexes begin with (a literal first char lets
+    the regex engine skip ahead fast), and row i is line i."""
+    text = "\n" + piece
+    return pattern.findall(text, 0, len(text) - 1 if piece.endswith("\n") else len(text))
+
+
+def piece_lines(piece: str) -> list[str]:
+    """The lines of a \\n-normalized piece (row i of find_rows() is line i)."""
+    lines = piece.split("\n")
+    if piece.endswith("\n"):
+        lines.pop()
+    return lines
 
 
 class LazyLines:
     """Row i of a piece's findall is line i; the lines themselves are split out only
     if some row has to become an object."""
 
-    __slots__ = ("_text", "_lines")
+    __slots__ = ("_piece", "_lines")
 
-    def __init__(self, text: str) -> None:
-        self._text = text
+    def __init__(self, piece: str) -> None:
+        self._piece = piece
         self._lines: list[str] | None = None
 
     def __getitem__(self, index: int) -> str:
         if self._lines is None:
-            self._lines = self._text[1:].split("\n")
+            self._lines = piece_lines(self._piece)
         return self._lines[index]
 
 
@@ -1092,15 +1102,14 @@ def scan_error_piece(
 ) -> ErrorPiece:
     """Classify the lines of one \\n-normalized piece (row i is line i). `full_kinds`
     need no sample rows."""
-    text = rows_text(piece)
-    rows = _ROW.findall(text)
+    rows = find_rows(_ROW, piece)
     n = len(rows)
     part = ErrorPiece(n)
     if n == 0:
         return part
     index: Sequence[int] = range(n)
-    heads: Sequence[str] = list(map(_HEAD_OF_ROW, rows))
-    head_counts = Counter(heads)
+    heads: Sequence[str] | None = None  # only when some rows are dropped
+    head_counts = Counter(map(_HEAD_OF_ROW, rows))
     infos = {head: _head_info(head, utc_offset) if head else None for head in head_counts}
     late = {
         head
@@ -1109,9 +1118,9 @@ def scan_error_piece(
     }
     if late or None in infos.values():  # some lines are not nginx ones or too old
         part.skipped = sum(head_counts[head] for head in late)
-        keep = [infos[head] is not None and head not in late for head in heads]
+        keep = [infos[head] is not None and head not in late for head in map(_HEAD_OF_ROW, rows)]
         index = list(compress(index, keep))
-        heads = list(compress(heads, keep))
+        heads = list(compress(map(_HEAD_OF_ROW, rows), keep))
         head_counts = Counter(heads)
     if not index:
         return part
@@ -1156,9 +1165,10 @@ def scan_error_piece(
 
     if not row_failure:
         return part
-    failing = [pair in row_failure for pair in pairs]
+    failing = list(map(row_failure.__contains__, pairs))
     minutes: dict[int, list[Any]] = {}
-    for head, count in Counter(compress(heads, failing)).items():
+    all_heads = map(_HEAD_OF_ROW, rows) if heads is None else heads
+    for head, count in Counter(compress(all_heads, failing)).items():
         ts = infos[head][1]  # type: ignore[index]
         if ts is None:
             continue
@@ -1242,7 +1252,7 @@ def add_error_piece(
         obj = made.get(i)
         if obj is None:
             if lines is None:
-                lines = LazyLines(rows_text(piece_text()))
+                lines = LazyLines(piece_text())
             parsed = parse_line(lines[i], source, lineno0 + i + 1, utc_offset, full=False)
             assert parsed is not None  # the row regex accepted the same prefix
             obj = made[i] = parsed
