@@ -369,17 +369,18 @@ class AccessPiece:
 
 
 def scan_access_piece(
-    piece: str, since: float | None = None, full_statuses: frozenset[int] = frozenset()
+    text: str, since: float | None = None, full_statuses: frozenset[int] = frozenset()
 ) -> AccessPiece:
-    """Count the lines of one \\n-normalized piece (row i is line i)."""
-    rows = find_rows(_ROW, piece)
+    """Count the lines of one piece; `text` is '\\n' + the \\n-normalized piece (row i is
+    line i)."""
+    rows = find_rows(_ROW, text)
     n = len(rows)
     part = AccessPiece(n)
     if n == 0:
         return part
     counts = Counter(map(_TIME_STATUS, rows))
     if (
-        (piece.startswith("{") or "\n{" in piece)
+        "\n{" in text
         and "{" in set(map(_JSON, rows))
         or any(other and int(other) >= 500 for _stamp, _s5, other in counts)
     ):

@@ -793,47 +793,13 @@ def _normalize_breaks(piece: str, every_break: bool) -> str:
     return piece
 
 
-def text_pieces(text: str, size: int | None = None) -> Iterator[str]:
-    """Split `text` into pieces of about `size` chars ending after a newline, each
-    normalized to \\n-only breaks so that its lines are those of text.splitlines()."""
-    size = size or PIECE_CHARS
-    start, end = 0, len(text)
-    while start < end:
-        cut = text.rfind("\n", start, start + size) + 1 if start + size < end else end
-        if cut <= start:
-            cut = text.find("\n", start + size) + 1 or end
-        yield _normalize_breaks(text[start:cut], True)
-        start = cut
-
-
-def file_pieces(path: Path, size: int | None = None) -> Iterator[str]:
-    """Read a log in blocks of `size` bytes cut after the last newline, decoded as text
-    mode would (UTF-8 with replacement, universal newlines)."""
-    size = size or PIECE_CHARS
-    with open(path, "rb") as fh:
-        carry = b""
-        while True:
-            block = fh.read(size)
-            if not block:
-                break
-            data = carry + block if carry else block
-            cut = data.rfind(b"\n") + 1
-            if cut == 0:
-                carry = data
-                continue
-            carry = data[cut:]
-            yield _normalize_breaks(data[:cut].decode("utf-8", "replace"), False)
-        if carry:
-            yield _normalize_breaks(carry.decode("utf-8", "replace"), False)
-
-
 PARALLEL_MIN_CHARS = 48 * 1024 * 1024  # below this, forking workers costs more than it saves
 
 
 @dataclass(frozen=True, slots=True)
 class PieceJob:
     """Piece `start:end` of source number `source`: characters of a text, or bytes of a
-    file (then always cut after a newline, as file_pieces() cuts)."""
+    file (then always cut after a newline)."""
 
     source: int
     start: int
@@ -845,7 +811,7 @@ class WorkersFailed(Exception):
 
 
 def text_jobs(sources: Sequence[tuple[str, str | Path]]) -> Iterator[PieceJob]:
-    """The pieces text_pieces() would cut, as positions."""
+    """Pieces of about PIECE_CHARS characters, each ending after a newline."""
     size = PIECE_CHARS
     for number, (_name, text) in enumerate(sources):
         assert isinstance(text, str)
@@ -883,14 +849,20 @@ def file_jobs(path: Path, number: int = 0) -> Iterator[PieceJob]:
 
 
 def job_text(job: PieceJob, sources: Sequence[tuple[str, str | Path]]) -> str:
-    """The \\n-normalized text of a piece (works in the workers: sources are inherited)."""
+    """The rows text of a piece: '\\n' + its \\n-normalized lines (works in the workers:
+    sources are inherited). Pieces start after a newline, which is read along: no copy."""
     where = sources[job.source][1]
     if isinstance(where, Path):
         with open(where, "rb") as fh:
-            fh.seek(job.start)
-            data = fh.read(job.end - job.start)
-        return _normalize_breaks(data.decode("utf-8", "replace"), False)
-    return _normalize_breaks(where[job.start : job.end], True)
+            if job.start:
+                fh.seek(job.start - 1)
+                text = fh.read(job.end - job.start + 1).decode("utf-8", "replace")
+            else:
+                text = "\n" + fh.read(job.end).decode("utf-8", "replace")
+        return _normalize_breaks(text, False)
+    if job.start:
+        return _normalize_breaks(where[job.start - 1 : job.end], True)
+    return _normalize_breaks("\n" + where[: job.end], True)
 
 
 def use_workers(sources: Sequence[tuple[str, str | Path]]) -> bool:
@@ -948,18 +920,19 @@ def map_pieces(
         _WORKER_SOURCES = ()
 
 
-def find_rows(pattern: re.Pattern[str], piece: str) -> list[Any]:
-    """pattern.findall() over '\\n' + piece, the final newline left out: every line then
-    starts with \\n, the literal the row regexes begin with (a literal first char lets
-    the regex engine skip ahead fast), and row i is line i."""
-    text = "\n" + piece
-    return pattern.findall(text, 0, len(text) - 1 if piece.endswith("\n") else len(text))
+def find_rows(pattern: re.Pattern[str], text: str) -> list[Any]:
+    """pattern.findall() over a piece's rows text ('\\n' + the piece, see job_text()),
+    the final newline left out: every line then starts with \\n, the literal the row
+    regexes begin with (a literal first char lets the regex engine skip ahead fast), and
+    row i is line i."""
+    end = len(text)
+    return pattern.findall(text, 0, end - 1 if end > 1 and text.endswith("\n") else end)
 
 
-def piece_lines(piece: str) -> list[str]:
-    """The lines of a \\n-normalized piece (row i of find_rows() is line i)."""
-    lines = piece.split("\n")
-    if piece.endswith("\n"):
+def piece_lines(text: str) -> list[str]:
+    """The lines of a piece from its rows text (row i of find_rows() is line i)."""
+    lines = text[1:].split("\n")
+    if len(text) > 1 and text.endswith("\n"):
         lines.pop()
     return lines
 
@@ -968,15 +941,15 @@ class LazyLines:
     """Row i of a piece's findall is line i; the lines themselves are split out only
     if some row has to become an object."""
 
-    __slots__ = ("_piece", "_lines")
+    __slots__ = ("_text", "_lines")
 
-    def __init__(self, piece: str) -> None:
-        self._piece = piece
+    def __init__(self, text: str) -> None:
+        self._text = text
         self._lines: list[str] | None = None
 
     def __getitem__(self, index: int) -> str:
         if self._lines is None:
-            self._lines = piece_lines(self._piece)
+            self._lines = piece_lines(self._text)
         return self._lines[index]
 
 
@@ -997,10 +970,10 @@ _NOT_NL_COMMA = not_chars("\n,")
 _NOT_NL_U = not_chars("\nu")
 # One row per line: (head, conn, message, peer authority) for lines that look like nginx
 # ones, all empty otherwise. `head` is '<stamp> [<level>]', checked once per distinct
-# value by _head_info(). The message ends at the first ", client: " (as in parse_line), the
+# value by _stamp_time() and _level_ok(). The message ends at the first ", client: " (as in parse_line), the
 # authority is that of the first `upstream: "..."` field after it (peer_authority()).
 _ROW = re.compile(
-    r"\n(?:(.{19} \[" + not_chars("]\n") + r"+\]) \d+#\d+: (?:\*(\d+) )?"
+    r"\n(?:(.{19}) \[(" + not_chars("]\n") + r"+)\] \d+#\d+: (?:\*(\d+) )?"
     "(" + _NOT_NL_COMMA + "*+(?:,(?! client: )" + _NOT_NL_COMMA + "*+)*+)"
     "(?:, client: " + _NOT_NL_U + '*+(?:u(?!pstream: ")' + _NOT_NL_U + "*+)*+"
     '(?:upstream: "('
@@ -1015,25 +988,24 @@ _LEVEL_OK: dict[str, bool] = {}
 _PAIR_CACHE: dict[tuple[str, str], tuple[str, bool, str | None, str | None]] = {}
 
 
-def _head_info(head: str, utc_offset: float) -> tuple[str, float | None] | None:
-    """'2026/08/21 10:00:01 [error]' -> (level, epoch) when parse_line's prefix regex
-    would accept it, else None. Cached per stamp and per level (a head is both)."""
-    stamp, level = head[:19], head[21:-1]
-    ok = _LEVEL_OK.get(level)
-    if ok is None:
-        ok = _LEVEL_OK[level] = _LEVEL.fullmatch(level) is not None
-        if len(_LEVEL_OK) > _CACHE_MAX:
-            _LEVEL_OK.clear()
-    if not ok:
-        return None
+def _stamp_time(stamp: str, utc_offset: float) -> float | None | bool:
+    """Epoch of a row's stamp (None for an impossible date), False when it is not the
+    digits parse_line's prefix regex wants."""
     key = (stamp, utc_offset)
     if key in _TS_CACHE:
-        ts = _TS_CACHE[key]
-    elif _STAMP.fullmatch(stamp) is None:
-        return None
-    else:
-        ts = _epoch(stamp, utc_offset)
-    return level, ts
+        return _TS_CACHE[key]
+    if _STAMP.fullmatch(stamp) is None:
+        return False
+    return _epoch(stamp, utc_offset)
+
+
+def _level_ok(level: str) -> bool:
+    ok = _LEVEL_OK.get(level)
+    if ok is None:
+        if len(_LEVEL_OK) > _CACHE_MAX:
+            _LEVEL_OK.clear()
+        ok = _LEVEL_OK[level] = _LEVEL.fullmatch(level) is not None
+    return ok
 
 
 def _pair_info(message: str, auth: str) -> tuple[str, bool, str | None, str | None]:
@@ -1054,9 +1026,10 @@ def _pair_info(message: str, auth: str) -> tuple[str, bool, str | None, str | No
     return info
 
 
-_MSG_AUTH = itemgetter(2, 3)
-_CONN_OF_ROW = itemgetter(1)
-_HEAD_OF_ROW = itemgetter(0)
+_MSG_AUTH = itemgetter(3, 4)
+_CONN_OF_ROW = itemgetter(2)
+_STAMP_OF_ROW = itemgetter(0)
+_LEVEL_OF_ROW = itemgetter(1)
 
 
 @contextmanager
@@ -1094,49 +1067,48 @@ class ErrorPiece:
 
 
 def scan_error_piece(
-    piece: str,
+    text: str,
     utc_offset: float = 0.0,
     since: float | None = None,
     keep_samples: int = 20,
     full_kinds: frozenset[str] = frozenset(),
 ) -> ErrorPiece:
-    """Classify the lines of one \\n-normalized piece (row i is line i). `full_kinds`
-    need no sample rows."""
-    rows = find_rows(_ROW, piece)
+    """Classify the lines of one piece; `text` is '\\n' + the \\n-normalized piece (row i
+    is line i). `full_kinds` need no sample rows."""
+    rows = find_rows(_ROW, text)
     n = len(rows)
     part = ErrorPiece(n)
     if n == 0:
         return part
     index: Sequence[int] = range(n)
-    heads: Sequence[str] | None = None  # only when some rows are dropped
-    head_counts = Counter(map(_HEAD_OF_ROW, rows))
-    infos = {head: _head_info(head, utc_offset) if head else None for head in head_counts}
-    late = {
-        head
-        for head, info in infos.items()
-        if info is not None and since is not None and info[1] is not None and info[1] < since
-    }
-    if late or None in infos.values():  # some lines are not nginx ones or too old
-        part.skipped = sum(head_counts[head] for head in late)
-        keep = [infos[head] is not None and head not in late for head in map(_HEAD_OF_ROW, rows)]
+    stamps: Sequence[str] | None = None  # only when some rows are dropped
+    stamp_counts = Counter(map(_STAMP_OF_ROW, rows))
+    level_counts = Counter(map(_LEVEL_OF_ROW, rows))
+    when = {stamp: _stamp_time(stamp, utc_offset) for stamp in stamp_counts}
+    bad = {stamp for stamp, ts in when.items() if ts is False}
+    bad_levels = {level for level in level_counts if not _level_ok(level)}
+    late = (
+        {stamp for stamp, ts in when.items() if ts is not False and ts is not None and ts < since}
+        if since is not None
+        else set()
+    )
+    if bad or bad_levels or late:  # some lines are not nginx ones, or too old
+        nginx = [row[0] not in bad and row[1] not in bad_levels for row in rows]
+        keep = [ok and row[0] not in late for ok, row in zip(nginx, rows, strict=True)]
+        part.skipped = sum(nginx) - sum(keep)
         index = list(compress(index, keep))
-        heads = list(compress(map(_HEAD_OF_ROW, rows), keep))
-        head_counts = Counter(heads)
+        stamps = list(compress(map(_STAMP_OF_ROW, rows), keep))
+        stamp_counts = Counter(stamps)
+        level_counts = Counter(compress(map(_LEVEL_OF_ROW, rows), keep))
     if not index:
         return part
     part.parsed = len(index)
-    levels: dict[str, int] = {}
-    times = []
-    for head, count in head_counts.items():
-        level, ts = infos[head]  # type: ignore[misc]
-        levels[level] = levels.get(level, 0) + count
-        if ts is not None:
-            times.append(ts)
-    part.levels = list(levels.items())
+    part.levels = list(level_counts.items())
+    times = [ts for stamp in stamp_counts if (ts := when[stamp]) is not None]
     if times:
-        part.first, part.last = min(times), max(times)
+        part.first, part.last = min(times), max(times)  # type: ignore[type-var]
 
-    pairs = list(map(_MSG_AUTH, rows)) if len(index) == n else [rows[i][2:] for i in index]
+    pairs = list(map(_MSG_AUTH, rows)) if len(index) == n else [rows[i][3:] for i in index]
     pair_counts = Counter(pairs)
     row_kind: dict[tuple[str, str], str] = {}
     row_failure: dict[tuple[str, str], str | None] = {}
@@ -1167,10 +1139,10 @@ def scan_error_piece(
         return part
     failing = list(map(row_failure.__contains__, pairs))
     minutes: dict[int, list[Any]] = {}
-    all_heads = map(_HEAD_OF_ROW, rows) if heads is None else heads
-    for head, count in Counter(compress(all_heads, failing)).items():
-        ts = infos[head][1]  # type: ignore[index]
-        if ts is None:
+    all_stamps = map(_STAMP_OF_ROW, rows) if stamps is None else stamps
+    for stamp, count in Counter(compress(all_stamps, failing)).items():
+        ts = when[stamp]
+        if ts is None or ts is False:
             continue
         minute = int(ts // 60) * 60
         slot = minutes.get(minute)
@@ -1184,29 +1156,13 @@ def scan_error_piece(
     conns = list(
         compress(map(_CONN_OF_ROW, rows), failing)
         if len(index) == n
-        else compress((rows[i][1] for i in index), failing)
+        else compress((rows[i][2] for i in index), failing)
     )
     part.conns = (
         list(map(int, conns)) if "" not in conns else [int(c) if c else None for c in conns]
     )
     part.keys = list(map(row_failure.__getitem__, compress(pairs, failing)))
     return part
-
-
-def _scan_piece(
-    summary: ErrorLogSummary,
-    piece: str,
-    source: str,
-    lineno0: int,
-    utc_offset: float,
-    since: float | None,
-    count_skipped: bool,
-) -> int:
-    """Add the lines of one \\n-normalized piece to `summary` exactly as parse_line() +
-    add() would, line by line in order. Returns the number of lines in the piece."""
-    part = scan_error_piece(piece, utc_offset, since, summary.keep_samples, _full_kinds(summary))
-    add_error_piece(summary, part, lambda: piece, source, lineno0, utc_offset, count_skipped)
-    return part.lines
 
 
 def _full_kinds(summary: ErrorLogSummary) -> frozenset[str]:
