@@ -55,6 +55,11 @@ def register(subparsers: Any) -> None:
         help="re-lint and fix at most N times (default: 5)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="only the summary line")
+    p.add_argument(
+        "--no-color",
+        action="store_true",
+        help="never colour the output (accepted as in lint; fix prints plain text)",
+    )
     sel = p.add_argument_group("selection (as in lint)")
     sel.add_argument(
         "--select",

@@ -30,6 +30,7 @@ from infradoctor.fixes.write import (
     splice_on_disk_text,
     still_parses,
 )
+from infradoctor.model.stack import Stack
 
 MAX_PASSES = 5
 COPY_IGNORE = frozenset(
@@ -149,24 +150,93 @@ def _self_consistent(fix: Fix) -> bool:
     )
 
 
+BlockKey = tuple[str, int]  # (file, offset of the block's `{`)
+
+
+class HeaderBlocks:
+    """Which nginx block an edit adding `proxy_set_header` lands in, and that block's
+    enclosing blocks (across `include`s and across every config that reads the file).
+
+    proxy_set_header is inherited only by levels that set none of their own, and a fixer
+    that adds one to a level copies the set it inherits *as the file is now*. Two such
+    fixes on nested levels in one pass would therefore lose what the outer one adds (the
+    inner level's new set replaces it: NGX007). They go in different passes instead, the
+    inner one first: the re-lint then sees the inner level's own set, so the rules ask
+    for what it lacks at that level (NGX003 fixes it there) before anything is added
+    outside it."""
+
+    def __init__(self, stack: Stack) -> None:
+        self._blocks: dict[str, list[tuple[int, int, BlockKey, frozenset[BlockKey]]]] = {}
+        for cfg in stack.nginx:
+            for d in cfg.walk():
+                if d.block is None or d.block_open is None or d.block_close is None:
+                    continue
+                key = (d.file, d.block_open)
+                ancestors = frozenset(
+                    (a.file, a.block_open) for a in d.ancestors() if a.block_open is not None
+                )
+                self._blocks.setdefault(d.file, []).append(
+                    (d.block_open, d.block_close, key, ancestors)
+                )
+
+    def of(self, fix: Fix) -> dict[BlockKey, frozenset[BlockKey]]:
+        """Block -> its enclosing blocks, for each block the fix adds proxy_set_header to."""
+        out: dict[BlockKey, frozenset[BlockKey]] = {}
+        for e in fix.edits:
+            if "proxy_set_header" not in e.replacement:
+                continue
+            around = [b for b in self._blocks.get(e.file, ()) if b[0] < e.start <= b[1]]
+            if not around:
+                continue
+            innermost = max(b[0] for b in around)
+            key = (e.file, innermost)
+            ancestors = frozenset().union(*(b[3] for b in around if b[2] == key))
+            out[key] = out.get(key, frozenset()) | ancestors
+        return out
+
+
+def _encloses_any(
+    outer: dict[BlockKey, frozenset[BlockKey]], inner: dict[BlockKey, frozenset[BlockKey]]
+) -> bool:
+    """Some block of `outer` strictly encloses some block of `inner`."""
+    return any(ko != ki and ko in anc_i for ko in outer for ki, anc_i in inner.items())
+
+
 def choose_fixes(
-    findings: Iterable[Finding], allowed: frozenset[Applicability]
+    findings: Iterable[Finding],
+    allowed: frozenset[Applicability],
+    stack: Stack | None = None,
 ) -> tuple[list[tuple[Fix, list[Finding]]], list[Finding]]:
     """Fixes to apply this pass (identical fixes merged, overlapping ones deferred) and
-    the findings whose fixes were deferred."""
+    the findings whose fixes were deferred. With the `stack`, fixes adding
+    proxy_set_header on nested nginx levels are not combined either (see HeaderBlocks)."""
     chosen: list[tuple[Fix, list[Finding]]] = []
     by_edits: dict[tuple[Edit, ...], int] = {}
     taken: list[Edit] = []
     deferred: list[Finding] = []
-    for f in findings:
+    candidates = [
+        f for f in findings if f.fix is not None and f.fix.applicability in allowed and f.fix.edits
+    ]
+    outer_waits: set[int] = set()
+    if stack is not None and stack.nginx:
+        header_blocks = HeaderBlocks(stack)
+        headers = {id(f.fix): header_blocks.of(f.fix) for f in candidates if f.fix is not None}
+        touching = [h for h in headers.values() if h]
+        outer_waits = {
+            fid for fid, h in headers.items() if h and any(_encloses_any(h, o) for o in touching)
+        }
+    for f in candidates:
         fix = f.fix
-        if fix is None or fix.applicability not in allowed or not fix.edits:
-            continue
+        assert fix is not None
         key = tuple(sorted(fix.edits, key=lambda e: (e.file, e.start, e.end, e.replacement)))
         if key in by_edits:
             chosen[by_edits[key]][1].append(f)
             continue
-        if not _self_consistent(fix) or any(_conflicts(e, t) for e in fix.edits for t in taken):
+        if (
+            id(fix) in outer_waits
+            or not _self_consistent(fix)
+            or any(_conflicts(e, t) for e in fix.edits for t in taken)
+        ):
             deferred.append(f)
             continue
         by_edits[key] = len(chosen)
@@ -250,7 +320,7 @@ def run_fixes(
     run = FixRun(root)
     result = lint(root, config)
     for _ in range(max_passes):
-        chosen, _deferred = choose_fixes(result.findings, allowed)
+        chosen, _deferred = choose_fixes(result.findings, allowed, result.stack)
         if not chosen:
             break
         run.passes += 1

@@ -237,6 +237,74 @@ def _installed(svc: Service, pattern: re.Pattern[str]) -> bool:
     return any(pattern.search(i.value) for i in svc.dockerfile.final.all("RUN"))
 
 
+def _image_base(svc: Service) -> str | None:
+    """The registry image the service runs (the Dockerfile's external base when built),
+    as DKR005 judges it."""
+    from infradoctor.rules.dockerfile._images import external_base
+
+    if svc.dockerfile is not None:
+        return external_base(svc.dockerfile)
+    return svc.image or None
+
+
+def tools_missing(svc: Service, test: list[str] | str) -> list[str]:
+    """Tools a healthcheck `test` calls that the service's image is known to lack (the
+    same judgement as DKR005: known image contents, RUN installs and COPYs count)."""
+    from infradoctor.rules.dockerfile._images import image_tools
+    from infradoctor.rules.dockerfile.DKR005_healthcheck_tool_missing import missing_tools
+
+    base = _image_base(svc)
+    tools = image_tools(base) if base else None
+    if tools is None:
+        return []
+    if isinstance(test, str):
+        command, shell_form = test, True
+    else:
+        parts = test[1:] if test and test[0] in ("CMD", "CMD-SHELL") else test
+        command, shell_form = " ".join(parts), bool(test) and test[0] == "CMD-SHELL"
+    return missing_tools(tools, svc.dockerfile, command, shell_form)
+
+
+def broken_healthcheck(svc: Service) -> str | None:
+    """Why the service's healthcheck can never pass (None when it may): its probe calls
+    a tool the image does not contain (DKR005) or a duration Docker rejects (CMP008). A
+    `condition: service_healthy` on such a service keeps its dependents from ever
+    starting."""
+    from infradoctor.rules.compose.CMP008_healthcheck_timing_invalid import parse_duration
+
+    hc = svc.effective_healthcheck
+    if hc is None:
+        return None
+    durations: dict[str, object] = {}
+    if hc.source == "dockerfile" and svc.dockerfile is not None:
+        ins = svc.dockerfile.healthcheck
+        if ins is None:
+            return None
+        test: list[str] | str = ["CMD", *ins.exec_form] if ins.exec_form else ins.value
+        for key, value in ins.flags.items():
+            durations[key.lstrip("-").replace("-", "_")] = value
+    else:
+        if hc.test is None:
+            return None
+        test = hc.test
+        durations = {
+            "interval": hc.interval,
+            "timeout": hc.timeout,
+            "start_period": hc.start_period,
+        }
+    missing = tools_missing(svc, test)
+    if missing:
+        return (
+            f"{svc.name}'s healthcheck runs {' and '.join(missing)}, which image "
+            f"{_image_base(svc)} does not contain (DKR005)"
+        )
+    for key in ("interval", "timeout", "start_period"):
+        value = durations.get(key)
+        if value not in (None, "") and parse_duration(value) is None:
+            return f"{svc.name}'s healthcheck {key} {str(value)!r} is not a duration (CMP008)"
+    return None
+
+
 def http_probe(svc: Service, url: str) -> tuple[list[str], bool]:
     """A healthcheck `test` that fetches `url`, and whether the tool surely exists in the
     image (busybox wget on alpine/busybox, the interpreter of python/node images, curl or
@@ -266,6 +334,15 @@ def http_probe(svc: Service, url: str) -> tuple[list[str], bool]:
             ".on('error', () => process.exit(1))",
         ], True
     return ["CMD", "curl", "-fsS", "-o", "/dev/null", url], False
+
+
+def _sure_probe(svc: Service, url: str) -> tuple[list[str], bool]:
+    """http_probe, cross-checked with DKR005's knowledge of the image: a tool the image
+    is known to lack is never "sure" (the service would be marked unhealthy forever)."""
+    test, sure = http_probe(svc, url)
+    if sure and tools_missing(svc, test):
+        sure = False
+    return test, sure
 
 
 def _health_route(project: Project, svc: Service) -> tuple[str | None, int | None]:
@@ -307,7 +384,11 @@ def healthcheck_for(ctx: FixContext, svc: Service, finding: Finding) -> tuple[li
     images = _image_tags(svc)
     for pattern, test in DB_HEALTHCHECKS:
         if pattern.search(svc.image_name or images):
-            return test, _db_doubts(svc, test)
+            doubts = _db_doubts(svc, test)
+            missing = tools_missing(svc, test)
+            if missing:
+                doubts.append(f"{' and '.join(missing)} not in the image")
+            return test, doubts
     project = ctx.project(svc)
     path, port = _health_route(project, svc)
     path = finding.data.get("health_path") or path
@@ -316,14 +397,17 @@ def healthcheck_for(ctx: FixContext, svc: Service, finding: Finding) -> tuple[li
             path, port = kpath, port or kport
     port = port or finding.data.get("port") or (svc.listens[0].port if svc.listens else None)
     url = f"http://127.0.0.1:{port or 'PORT'}{path or '/'}"
-    test, tool_sure = http_probe(svc, url)
+    test, tool_sure = _sure_probe(svc, url)
     doubts = []
     if path is None:
         doubts.append("no health path known: set it")
     if port is None:
         doubts.append("set the port")
     if not tool_sure:
-        doubts.append(f"check that `{test[1]}` exists in the image")
+        if tools_missing(svc, test):
+            doubts.append(f"`{test[1]}` is not in image {_image_base(svc)}: install it")
+        else:
+            doubts.append(f"check that `{test[1]}` exists in the image")
     return test, doubts
 
 
@@ -371,8 +455,17 @@ def fix_depends_on_condition(ctx: FixContext, finding: Finding) -> Fix | None:
     target = finding.data.get("target_service") or finding.data.get("dependency")
 
     sure = target is None or _has_healthcheck(project, str(target))
+    broken = {
+        name: why
+        for name, dep in project.services.items()
+        if (why := broken_healthcheck(dep)) is not None
+    }
 
     def condition(name: str) -> str:
+        # A dependency whose healthcheck can never pass keeps service_started (as the
+        # short syntax meant): service_healthy would keep this service from starting.
+        if name in broken and name != target:
+            return "service_started"
         healthy = _has_healthcheck(project, name) or name == target
         return "service_healthy" if healthy else "service_started"
 
@@ -391,11 +484,15 @@ def fix_depends_on_condition(ctx: FixContext, finding: Finding) -> Fix | None:
         raise FixUnavailable("depends_on is not a list or mapping")
     if not edits:
         raise FixUnavailable("nothing to change")
-    return make_fix(
-        "Use depends_on long syntax with `condition: service_healthy`",
-        SAFE if sure else DISPLAY,
-        ctx.yaml_edits(yf, edits),
-    )
+    title = "Use depends_on long syntax with `condition: service_healthy`"
+    if target is not None and str(target) in broken:
+        return make_fix(
+            f"{title} once the healthcheck works: {broken[str(target)]}, so "
+            f"{svc.name} would never start",
+            DISPLAY,
+            ctx.yaml_edits(yf, edits),
+        )
+    return make_fix(title, SAFE if sure else DISPLAY, ctx.yaml_edits(yf, edits))
 
 
 def _sequence_to_mapping(yf: YamlFile, seq: SequenceNode, condition: Any) -> list[ye.TextEdit]:
