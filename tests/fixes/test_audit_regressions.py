@@ -237,6 +237,36 @@ def test_stdout_logs_with_a_driver_are_not_flagged(tmp_path: Path) -> None:
     assert not _only(lint(root, LintConfig(select=["XF013"])).findings, "XF013")
 
 
+def test_logrotate_names_log_files_that_glob_misses(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path / "s",
+        {
+            "docker-compose.yml": (
+                "services:\n"
+                "  nginx:\n"
+                "    image: nginx:1.27\n"
+                "    logging:\n"
+                "      driver: json-file\n"
+                "      options: {max-size: 10m, max-file: '3'}\n"
+                "    volumes:\n"
+                "      - ./nginx/default.conf:/etc/nginx/conf.d/default.conf:ro\n"
+                "      - ./logs:/var/log/nginx\n"
+            ),
+            "nginx/default.conf": (
+                "server {\n    listen 80;\n    access_log /var/log/nginx/app/access;\n"
+                "    location / { root /srv; }\n}\n"
+            ),
+        },
+    )
+    (xf013,) = _only(lint(root, LintConfig(select=["XF013"])).findings, "XF013")
+    assert "/var/log/nginx/app/access" in xf013.message
+    assert main(["fix", str(root), "--write-logrotate", "--select", "XF013", "-q"]) == 0
+    conf = (root / "nginx-logrotate.conf").read_text()
+    logs = (root / "logs").resolve().as_posix()
+    assert f"{logs}/*.log {{" in conf
+    assert f"{logs}/app/*.log {logs}/app/access {{" in conf
+
+
 # ---------------------------------------------------------------- 4: --no-color
 
 

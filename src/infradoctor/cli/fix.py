@@ -209,10 +209,14 @@ def _diff_counts(run: FixRun) -> tuple[int, int]:
 LOGROTATE_NAME = "nginx-logrotate.conf"
 
 
-def logrotate_targets(stack: Stack, findings: list[Any]) -> dict[str, list[tuple[Path, str]]]:
-    """Project directory -> [(host log directory, nginx service)] from the XF013 findings
-    (nginx logs written to a bind-mounted host directory that nothing rotates)."""
-    found: dict[str, list[tuple[Path, str]]] = {}
+LogrotateEntry = tuple[Path, str, tuple[str, ...]]
+
+
+def logrotate_targets(stack: Stack, findings: list[Any]) -> dict[str, list[LogrotateEntry]]:
+    """Project directory -> [(host log directory, nginx service, names of log files there
+    that `*.log` misses)] from the XF013 findings (nginx log files written to a
+    bind-mounted host directory that nothing rotates)."""
+    found: dict[str, list[LogrotateEntry]] = {}
     for f in findings:
         if f.rule != "XF013" or not f.data.get("host_path"):
             continue
@@ -223,23 +227,36 @@ def logrotate_targets(stack: Stack, findings: list[Any]) -> dict[str, list[tuple
         if not host.is_absolute():
             host = stack.root / project.directory / host
         target = str(f.data.get("target") or "").rstrip("/")
-        log_dir = str(f.data.get("log_dir") or target)
-        sub = log_dir[len(target) :].strip("/") if log_dir.startswith(target) else ""
-        entry = (Path(os.path.normpath(host / sub)), str(f.data.get("service") or "nginx"))
-        if entry not in found.setdefault(project.directory, []):
-            found[project.directory].append(entry)
+        files = [str(x) for x in f.data.get("log_files") or ()]
+        if not files:
+            files = [str(f.data.get("log_dir") or target).rstrip("/") + "/access.log"]
+        by_dir: dict[Path, list[str]] = {}
+        for file in files:
+            directory, name = os.path.split(file)
+            sub = directory[len(target) :].strip("/") if directory.startswith(target) else ""
+            names = by_dir.setdefault(Path(os.path.normpath(host / sub)), [])
+            if not name.endswith(".log") and name not in names:
+                names.append(name)
+        service = str(f.data.get("service") or "nginx")
+        entries = found.setdefault(project.directory, [])
+        for host_dir, names in by_dir.items():
+            entry = (host_dir, service, tuple(names))
+            if entry not in entries:
+                entries.append(entry)
     return found
 
 
-def logrotate_text(entries: list[tuple[Path, str]], compose_dir: Path) -> str:
+def logrotate_text(entries: list[LogrotateEntry], compose_dir: Path) -> str:
     out = [
         "# logrotate config for nginx logs written to bind-mounted host directories.",
         "# Written by `infradoctor fix --write-logrotate`; install it with",
         f"#   sudo cp {LOGROTATE_NAME} /etc/logrotate.d/nginx-compose",
     ]
-    for host_dir, service in entries:
+    for host_dir, service, names in entries:
+        base = host_dir.as_posix().rstrip("/")
+        patterns = " ".join([f"{base}/*.log", *(f"{base}/{n}" for n in names)])
         out += [
-            f"{host_dir.as_posix().rstrip('/')}/*.log {{",
+            f"{patterns} {{",
             "    daily",
             "    rotate 14",
             "    maxsize 100M",

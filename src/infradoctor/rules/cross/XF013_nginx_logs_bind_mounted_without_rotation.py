@@ -47,6 +47,8 @@ LOGROTATE = """\
 NON_FILE_PREFIXES = ("/dev/stdout", "/dev/stderr", "/proc/self/fd/", "syslog:", "off",
                      "memory:", "stderr")
 DEFAULT_LOG_DIR = "/var/log/nginx"
+# The two files the official image symlinks to stdout/stderr (no other file is a symlink).
+DEFAULT_LOG_FILES = ("/var/log/nginx/access.log", "/var/log/nginx/error.log")
 SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", "vendor",
                        ".tox", "dist", "build", "target"})
 
@@ -58,9 +60,9 @@ def _logrotate_in_tree(stack: Stack) -> bool:
 
 
 def _log_paths(configs: list[NginxConfig]) -> tuple[list[str], bool]:
-    """(directories nginx writes log files to, whether any access_log is explicitly off or
-    sent to stdout/syslog)."""
-    dirs: list[str] = []
+    """(files nginx writes logs to, whether any access_log is explicitly off or sent to
+    stdout/syslog)."""
+    files: list[str] = []
     redirected = False
     for cfg in configs:
         for d in cfg.walk():
@@ -71,9 +73,9 @@ def _log_paths(configs: list[NginxConfig]) -> tuple[list[str], bool]:
                 if d.name == "access_log":
                     redirected = True
                 continue
-            if dest.startswith("/"):
-                dirs.append(posixpath.dirname(dest))
-    return dirs, redirected
+            if dest.startswith("/") and "$" not in posixpath.dirname(dest):
+                files.append(posixpath.normpath(dest))
+    return list(dict.fromkeys(files)), redirected
 
 
 def _covers(mount_target: str, log_dir: str) -> bool:
@@ -131,25 +133,32 @@ class NginxLogsBindMountedWithoutRotation(Rule):
         carries = [c for c in project.nginx if project.nginx_service.get(c.root_file) == svc.name]
         if not carries and not is_web_server_service(svc):
             return
-        if svc.logging is not None and svc.logging.driver is not None:
+        # A Docker log driver (json-file max-size, ...) only rotates what nginx sends to
+        # stdout/stderr: it never touches files, so `logging:` does not matter here.
+        files, redirected = _log_paths(carries)
+        if redirected and not files:
             return
-        dirs, redirected = _log_paths(carries)
-        if redirected and not dirs:
-            return
-        log_dirs = list(dict.fromkeys([DEFAULT_LOG_DIR, *dirs]))
+        # The image's access.log/error.log symlinks to stdout/stderr live in the image's
+        # /var/log/nginx: a bind mount over it hides them, so those become files as well.
+        log_files = list(dict.fromkeys([*DEFAULT_LOG_FILES, *files]))
+        log_dirs = list(dict.fromkeys(posixpath.dirname(f) for f in log_files))
         for m in svc.volumes:
             if m.type != "bind" or not m.target or m.read_only:
                 continue
             hit = next((d for d in log_dirs if _covers(m.target, d)), None)
             if hit is None:
                 continue
+            written = [f for f in log_files if _covers(m.target, posixpath.dirname(f))]
+            shown = [f for f in written if f not in DEFAULT_LOG_FILES] or written
             yield self.finding(
                 m.location,
-                f"'{svc.name}' writes nginx logs ({hit}) to the host directory "
-                f"'{m.source}' and nothing in the tree rotates them (no logrotate config, "
-                f"no log driver, access_log not off): the disk fills up",
+                f"'{svc.name}' writes nginx log files ({', '.join(shown)}) to the host "
+                f"directory '{m.source}' and nothing in the tree rotates them (no logrotate "
+                "config; a Docker log driver only rotates stdout/stderr, never files): the "
+                "disk fills up",
                 subject=svc.name,
                 data={"project": project.name, "service": svc.name,
                       "host_path": m.source, "target": m.target, "log_dir": hit,
+                      "log_files": written,
                       "config": carries[0].root_file if carries else None},
             )
