@@ -542,7 +542,9 @@ def test_static_stack_links_the_lint_rule_that_prevents_it() -> None:
     assert d.cause == "oom-killed"
     lint = [e for e in d.evidence if e["text"].startswith("lint CMP006")]
     assert lint and lint[0]["source"] == "docker-compose.yml" and lint[0]["line"] == 5
-    assert any(p.startswith("infradoctor lint --select CMP006") for p in d.plan)
+    # CMP001 (the restart policy the plan asks for) is linked too: the plan cites it
+    assert any(p.startswith("infradoctor lint --select CMP001,CMP006") for p in d.plan)
+    assert any(e["text"].startswith("lint CMP001") for e in d.evidence)
 
 
 def test_old_failures_of_a_healthy_container_are_only_a_warning() -> None:

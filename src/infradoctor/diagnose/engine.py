@@ -8,13 +8,14 @@ refused, prematurely closed, stale IP, ...) so the report names one cause, not f
 
 from __future__ import annotations
 
+import re
 import time
 import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
 from infradoctor.diagnose.analyzers.base import SEVERITY_ORDER, Diagnosis
-from infradoctor.diagnose.causes import CAUSES
+from infradoctor.diagnose.causes import CAUSES, RULE_NAMES
 from infradoctor.diagnose.evidence import Bundle, CollectorStatus
 
 EXIT_HEALTHY = 0
@@ -22,6 +23,13 @@ EXIT_PROBLEMS = 1
 EXIT_CANNOT_RUN = 2
 
 STATE_ROOTS = {"oom-killed": 3, "container-crashloop": 2, "container-stopped": 1}
+# What a dead, restarting or stopped container explains about itself: connections to it
+# refused / reset / closed / unroutable, its name gone from Docker's DNS, its health check.
+# NOT here (a separate diagnosis even for the same container): header-too-big,
+# upstream-invalid-response (it answered), upstream-tls-mismatch, upstream-timeout (the
+# upstream analyzer already folds the timeouts of a container that is not running into its
+# state cause; a still-running container's timeouts are their own problem), fd-exhausted,
+# disk-full, log-growth, bot-conflict.
 SYMPTOMS = frozenset(
     {
         "upstream-refused",
@@ -30,12 +38,14 @@ SYMPTOMS = frozenset(
         "dns-unresolvable",
         "port-mismatch",
         "listening-on-loopback",
-        "upstream-timeout",
         "upstream-unavailable",
         "healthcheck-failing",
         "socket-missing",
     }
 )
+# causes that say the upstream answered: they do not explain `no live upstreams`
+ANSWERED = frozenset({"header-too-big", "upstream-invalid-response"})
+RULE_CODE = re.compile(r"\b(?:[A-Z]{2,3}|K8S)\d{3}\b")
 
 
 @dataclass(slots=True)
@@ -104,6 +114,8 @@ def analyze(bundle: Bundle, stack: Any = None) -> DiagnoseResult:
     finally:
         facts_module._CACHE.pop(id(bundle), None)
     diagnoses = rank(merge(found))
+    for d in diagnoses:
+        cite_plan_rules(d)
     facts.log_events = _log_events(diagnoses)
     if stack is not None:
         from infradoctor.diagnose.analyzers.static import link_lint
@@ -194,16 +206,13 @@ def merge(found: list[Diagnosis]) -> list[Diagnosis]:
     # `no live upstreams` for a group: fold into the diagnosis about a member peer
     for d in [x for x in kept if x.cause == "upstream-unavailable"]:
         group_name = d.subject.get("upstream")
-        peers = [
-            x
-            for x in kept
-            if x is not d and x.subject.get("upstream") == group_name and x.severity == "error"
-        ]
+        candidates = [x for x in kept if x is not d and x.severity == "error"]
+        # a server nginx marked failed did not answer: prefer a connection-level cause
+        candidates.sort(key=lambda x: x.cause in ANSWERED)
+        peers = [x for x in candidates if x.subject.get("upstream") == group_name]
         if not peers:
-            peers = [
-                x for x in kept if x is not d and x.subject.get("address") and x.severity == "error"
-            ]
-            peers = peers if len(peers) == 1 else []
+            peers = [x for x in candidates if x.subject.get("address")]
+            peers = peers if len({x.subject.get("address") for x in peers}) == 1 else []
         if peers:
             _absorb(peers[0], d)
             kept.remove(d)
@@ -213,6 +222,15 @@ def merge(found: list[Diagnosis]) -> list[Diagnosis]:
             _absorb(invalid[0], d)
             kept.remove(d)
     return kept
+
+
+def cite_plan_rules(d: Diagnosis) -> None:
+    """A lint rule the fix plan names ("... (lint CMP001)") is a rule that prevents it:
+    list it in `rules` too, so "Prevent it" and the plan agree."""
+    for step in d.plan:
+        for code in RULE_CODE.findall(step):
+            if code in RULE_NAMES and code not in d.rules:
+                d.rules.append(code)
 
 
 def rank(diagnoses: list[Diagnosis]) -> list[Diagnosis]:

@@ -84,6 +84,32 @@ KIND_CAUSE = {
     "no-live-upstreams": "upstream-unavailable",
 }
 CONNECT_KINDS = frozenset({"refused", "unreachable"})
+# kinds that say the same thing about the upstream; a peer's lines are diagnosed per family
+KIND_FAMILY = {
+    "refused": "connect",
+    "unreachable": "connect",
+    "timeout": "timeout",
+    "backlog": "timeout",
+    "reset": "closed",
+    "closed": "closed",
+    "dns": "resolve",
+    "host-not-found": "resolve",
+    "socket-missing": "socket",
+}
+# families a container's OOM kill / crash loop / stop explains (see state_explains)
+STATE_FAMILIES = frozenset({"connect", "closed", "resolve", "socket", "no-live-upstreams"})
+# what the line says, for kinds where the upstream answered or nginx hit its own limits
+KIND_HEAD = {
+    "too-big-header": (
+        'its response headers do not fit proxy_buffer_size ("upstream sent too big header": '
+        "the upstream answered, nginx could not buffer the headers)"
+    ),
+    "invalid-header": "nginx could not parse its response as HTTP",
+    "ssl": "the TLS handshake from nginx to it fails",
+    "ephemeral-ports": "nginx ran out of local ports to connect from (99)",
+    "no-resolver": "nginx has no resolver to look the name up at run time",
+    "no-port": "the upstream address has no port",
+}
 CRASHLOOP_RESTARTS = 3
 RECOVERED_AFTER = 600.0  # seconds without a failure line before collection: "recovered?"
 
@@ -315,31 +341,101 @@ def _resolve(f: Facts, pf: PeerFailures) -> tuple[Container | None, str]:
     return None, "none"
 
 
-def diagnose_peer(f: Facts, pf: PeerFailures) -> Diagnosis | None:
+def diagnose_peer(f: Facts, pf: PeerFailures) -> list[Diagnosis]:
+    """One diagnosis per distinct cause behind this peer's lines.
+
+    A peer's lines are split by family first (connect failures, resets, timeouts, too-big
+    headers, TLS...): a too-big header means the upstream answered, so it is never folded
+    into "refuses connections" even for the same address. Families the container's state
+    explains (an OOM kill explains refused and reset lines) end up with the same cause and
+    are reported together."""
     lines = [ln for ln in pf.lines if ln.kind in PEER_KINDS]
-    if not lines:
-        return None
     kinds = Counter({k: n for k, n in pf.kinds.items() if k in PEER_KINDS})
-    main = kinds.most_common(1)[0][0]
+    if not kinds:
+        return []
+    c, how = _resolve(f, pf)
     peer = pf.peer
     address = peer.address if peer and not pf.key.startswith(("name:", "group:")) else None
-    c, how = _resolve(f, pf)
-    requests = len(pf.requests) or sum(kinds.values())
+    families: dict[str, Counter[str]] = {}
+    for kind, n in kinds.most_common():
+        families.setdefault(KIND_FAMILY.get(kind, kind), Counter())[kind] = n
+    decided: dict[str, list[tuple[Counter[str], tuple[str, float, str]]]] = {}
+    for family, fam_kinds in families.items():
+        main = fam_kinds.most_common(1)[0][0]
+        verdict = _decide(f, pf, main, c, how, address, family)
+        decided.setdefault(verdict[0], []).append((fam_kinds, verdict))
+    if len(decided) == 1:
+        ((_, parts),) = decided.items()
+        return [_peer_diagnosis(f, pf, lines, kinds, c, address, parts[0][1])]
+    out: list[Diagnosis] = []
+    for parts in decided.values():
+        sub_kinds: Counter[str] = Counter()
+        for fam_kinds, _ in parts:
+            sub_kinds.update(fam_kinds)
+        # the head of the family with the most lines speaks for the group
+        verdict = max(parts, key=lambda p: sum(p[0].values()))[1]
+        sub, n_requests = _sub_failures(f, pf, sub_kinds, lines)
+        out.append(_peer_diagnosis(f, sub, sub.lines, sub_kinds, c, address, verdict, n_requests))
+    return out
+
+
+def _sub_failures(
+    f: Facts, pf: PeerFailures, kinds: Counter[str], lines: list[ErrorLine]
+) -> tuple[PeerFailures, int]:
+    """The part of a peer's failures with these kinds, and its number of failed requests
+    (estimated from the kinds' share when the peer's kept lines were capped)."""
+    mine = [ln for ln in lines if ln.kind in kinds]
+    if not mine:
+        # every kept line is of another kind (the peer's first lines fill the cap): quote
+        # the per-kind samples that name this peer instead
+        needle = pf.peer.address if pf.peer else pf.key.split(":", 1)[-1]
+        mine = [
+            ln
+            for kind in kinds
+            for ln in f.errors.samples.get(kind, [])
+            if ln.upstream and needle and needle in ln.upstream
+        ]
+    conns = {ln.conn for ln in mine if ln.conn is not None}
+    total = sum(pf.kinds[k] for k in PEER_KINDS)
+    share = sum(kinds.values()) / total if total else 1.0
+    complete = len(lines) >= total
+    n_requests = len(conns) if complete else max(len(conns), round(len(pf.requests) * share))
+    sub = PeerFailures(pf.key, pf.peer, mine, Counter(kinds), conns)
+    return sub, n_requests or sum(kinds.values())
+
+
+def _peer_diagnosis(
+    f: Facts,
+    pf: PeerFailures,
+    lines: list[ErrorLine],
+    kinds: Counter[str],
+    c: Container | None,
+    address: str | None,
+    verdict: tuple[str, float, str],
+    split_requests: int | None = None,
+) -> Diagnosis:
+    """Build the diagnosis for (part of) a peer's failures. `split_requests` is set when
+    the peer's lines were split across several causes."""
+    peer = pf.peer
+    split = split_requests is not None
+    requests = split_requests or len(pf.requests) or sum(kinds.values())
     subject: dict[str, str | None] = {"upstream": _upstream_label(f, pf, c), "address": address}
     if c is not None:
         subject.update(c.subject())
     n_failed, impact_text = impact(f, address)
-    seen = (
-        f"{requests} failed request{'s' if requests != 1 else ''} between "
-        f"{fmt_time(pf.first)} and {fmt_time(pf.last)}"
+    first, last = pf.first, pf.last
+    seen = f"{requests} failed request{'s' if requests != 1 else ''}" + (
+        f" between {fmt_time(first)} and {fmt_time(last)}" if first is not None else ""
     )
     where = address or subject.get("upstream") or pf.key
     symptoms = f"nginx logged {describe(kinds)} for {where}"
+    source = lines[0].source if lines else "/var/log/nginx/error.log"
+    host = next((ln.host for ln in lines if ln.host), None)
     values: dict[str, Any] = {
         "opt_memory": state_values(c).get("opt_memory") if c is not None else None,
         "address": address,
-        "error_log": lines[0].source,
-        "host": lines[0].host or "<server_name>",
+        "error_log": source,
+        "host": host or "<server_name>",
         "path": peer.unix if peer and peer.unix else None,
     }
 
@@ -355,7 +451,7 @@ def diagnose_peer(f: Facts, pf: PeerFailures) -> Diagnosis | None:
         values["nginx_conf_dir"] = (
             os.path.commonpath(conf_files) if len(conf_files) > 1 else conf_files[0]
         )
-    cause, conf, head = _decide(f, pf, main, c, how, address)
+    cause, conf, head = verdict
     if cause == "upstream-timeout" and c is not None and c.running:
         head = _timeout_head(f, c, lines, paths)
     summary = f"{head}. {symptoms} ({seen})" + (f"; {impact_text}" if impact_text else "")
@@ -363,7 +459,7 @@ def diagnose_peer(f: Facts, pf: PeerFailures) -> Diagnosis | None:
     if c is not None:
         plan = [*plan, *state_plan(c, cause)]
     severity = "error"
-    quiet = (f.collected_at - pf.last) if f.collected_at and pf.last else None
+    quiet = (f.collected_at - last) if f.collected_at and last else None
     if (
         quiet is not None
         and quiet > RECOVERED_AFTER
@@ -385,25 +481,45 @@ def diagnose_peer(f: Facts, pf: PeerFailures) -> Diagnosis | None:
         if ports and peer.host:
             new = f"{peer.host}:{ports[0]}"
             d.verify = [v.replace(f"//{address}/", f"//{new}/") for v in d.verify]
-    d.first_seen = pf.first
-    d.requests = max(requests, n_failed)
+    d.first_seen = first
+    # the access log cannot tell which of a peer's causes a 502 belongs to: count it only
+    # when all of the peer's lines have one cause
+    d.requests = requests if split else max(requests, n_failed)
     log_evidence(d, lines)
     if c is not None:
         container_evidence(d, f, c)
         _listening_evidence(d, c)
-    _access_evidence(d, f, address)
+    _access_evidence(d, f, address, exact=split)
     _config_evidence(d, f, pf, c)
     _timeout_evidence(d, f)
     return d
 
 
+def state_explains(family: str, c: Container) -> bool:
+    """Does the container's state (OOM-killed, crash loop, stopped) explain lines of this
+    family? A dead or restarting process explains refused / unreachable / reset / closed
+    connections, its name vanishing from Docker's DNS and a group with no live server; a
+    timeout only when the container is not running now. It never explains an answer that
+    arrived (too big or invalid header), TLS errors or nginx's own limits."""
+    if family in STATE_FAMILIES:
+        return True
+    return family == "timeout" and not c.running
+
+
 def _decide(
-    f: Facts, pf: PeerFailures, main: str, c: Container | None, how: str, address: str | None
+    f: Facts,
+    pf: PeerFailures,
+    main: str,
+    c: Container | None,
+    how: str,
+    address: str | None,
+    family: str | None = None,
 ) -> tuple[str, float, str]:
     peer = pf.peer
+    family = family or KIND_FAMILY.get(main, main)
     if c is not None:
         state = state_cause(f, c)
-        if state is not None:
+        if state is not None and state_explains(family, c):
             cause, conf, head = state
             if how in ("config", "port"):
                 head += f"; its address {address} is gone while it is down"
@@ -411,7 +527,12 @@ def _decide(
             elif how == "name" and main in ("dns", "host-not-found"):
                 head += " (Docker's DNS drops the names of stopped containers)"
             return cause, conf, head
-        if how == "config" and address and address.split(":")[0] not in c.ips:
+        if (
+            family in ("connect", "timeout")
+            and how == "config"
+            and address
+            and address.split(":")[0] not in c.ips
+        ):
             return (
                 "stale-upstream-ip",
                 0.85,
@@ -449,7 +570,8 @@ def _decide(
                 ),
             )
         cause = KIND_CAUSE.get(main, "upstream-refused")
-        return cause, 0.8, f"{c.name} is running, but {KIND_TEXT.get(main, main)}"
+        now = "is running" if c.running else f"is {c.status} now"
+        return cause, 0.8, f"{c.name} {now}, but {KIND_HEAD.get(main, KIND_TEXT.get(main, main))}"
     # no container behind the peer
     if pf.key.startswith("name:"):
         name = pf.key[5:]
@@ -509,6 +631,8 @@ def _decide(
             ),
         )
     cause = KIND_CAUSE.get(main, "upstream-refused")
+    if main in KIND_HEAD:
+        return cause, 0.7, f"{address or pf.key}: {KIND_HEAD[main]}"
     return cause, 0.7, f"{KIND_TEXT.get(main, main)} from {address or pf.key}"
 
 
@@ -665,9 +789,14 @@ def _listening_evidence(d: Diagnosis, c: Container) -> None:
     d.add_evidence(f"docker/listening/{c.name}.json", None, f"{c.name} listens on: {socks}")
 
 
-def _access_evidence(d: Diagnosis, f: Facts, address: str | None) -> None:
+def _access_evidence(d: Diagnosis, f: Facts, address: str | None, exact: bool = False) -> None:
+    """Quote a 502/504 access-log line for this peer. `exact`: the peer's lines were split
+    across causes, so only a line whose $upstream_addr names the peer is quoted (a line
+    without it could belong to the other cause)."""
     for status in (502, 504):
         for source, line in f.access.samples.get(status, [])[:2]:
+            if exact and not (address and line.upstream_addr):
+                continue
             if address and line.upstream_addr and address not in line.upstream_addr:
                 continue
             d.add_evidence(source, line.lineno, line.raw)
@@ -697,7 +826,5 @@ def analyze(bundle: Bundle, stack: Any = None) -> list[Diagnosis]:
     f = facts_for(bundle, stack)
     out: list[Diagnosis] = []
     for pf in f.errors.peers.values():
-        d = diagnose_peer(f, pf)
-        if d is not None:
-            out.append(d)
+        out.extend(diagnose_peer(f, pf))
     return out
