@@ -170,3 +170,51 @@ def test_result_dict_is_redacted() -> None:
     )
     text = json.dumps(result_dict(analyze(b)))
     assert "hunter2" not in text and "172.18.0.5:8000" in text
+
+
+def _prevent_line(md: str) -> str:
+    return next(ln for ln in md.splitlines() if ln.startswith("**Prevent it:**"))
+
+
+def test_prevent_it_names_the_rules_the_plan_cites_and_marks_opt_in_ones() -> None:
+    md = render_markdown(analyze(oom_bundle()))
+    plan_cites = "(lint CMP001)" in md
+    assert plan_cites
+    prevent = _prevent_line(md)
+    assert "CMP001 (restart-policy-missing)" in prevent
+    assert "CMP006 (jvm-heap-exceeds-memory-limit)" in prevent
+    # CMP005 is opt-in: plain `infradoctor lint` does not run it
+    assert "CMP005 (memory-limit-missing; opt-in: `--extend-select hardening`)" in prevent
+    # rules plain lint runs come first
+    assert prevent.index("CMP001") < prevent.index("CMP005")
+    assert prevent.index("CMP006") < prevent.index("CMP005")
+    text = render_text(analyze(oom_bundle()))
+    assert "CMP005 (opt-in: --extend-select hardening)" in text
+    assert "CMP001" in next(ln for ln in text.splitlines() if "prevented by lint rules" in ln)
+    doc = json.loads(render(analyze(oom_bundle()), "json"))
+    assert {"CMP006", "CMP005", "CMP001"} <= set(doc["diagnoses"][0]["rules"])
+
+
+def test_opt_in_marks_come_from_the_rule_registry(monkeypatch: Any) -> None:
+    from infradoctor.rules.registry import by_code
+
+    rules = by_code()
+    monkeypatch.setattr(rules["CMP006"], "default_enabled", False)
+    monkeypatch.setattr(rules["CMP005"], "default_enabled", True)
+    prevent = _prevent_line(render_markdown(analyze(oom_bundle())))
+    assert "CMP006 (jvm-heap-exceeds-memory-limit; opt-in: `--extend-select CMP006`)" in prevent
+    assert "CMP005 (memory-limit-missing)" in prevent
+
+
+def test_rule_catalogue_is_imported_only_when_a_report_lists_rules() -> None:
+    code = (
+        "import sys; from tests.diagnose.test_report import oom_bundle;"
+        "from infradoctor.diagnose.engine import analyze;"
+        "from infradoctor.diagnose.report import render;"
+        "result = analyze(oom_bundle()); render(result, 'json');"
+        "print('infradoctor.rules.registry' in sys.modules);"
+        "render(result, 'markdown');"
+        "print('infradoctor.rules.registry' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]

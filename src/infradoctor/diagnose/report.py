@@ -142,8 +142,49 @@ def _is_command(text: str) -> bool:
     return text.startswith(_COMMANDS) and not text.startswith(("edit ", "open "))
 
 
+def _rule_catalogue() -> dict[str, Any]:
+    """code -> rule class from the lint registry; imported only when a report lists rules
+    (the catalogue imports every rule module). Empty when it cannot be loaded."""
+    try:
+        from infradoctor.rules.registry import by_code
+
+        return dict(by_code())
+    except Exception:  # noqa: BLE001 - names and opt-in marks are a nicety, not the report
+        return {}
+
+
+def _rule_notes(codes: list[str]) -> list[tuple[str, str, str | None]]:
+    """(code, name, how to enable it or None) per rule, rules plain `lint` runs first.
+    Opt-in rules (`default_enabled = False`) run only when selected; the selector to
+    add is their group when they have one (`--extend-select hardening`), else the code."""
+    catalogue = _rule_catalogue()
+    notes: list[tuple[str, str, str | None]] = []
+    for code in dict.fromkeys(codes):
+        rule = catalogue.get(code)
+        name = getattr(rule, "name", None) or RULE_NAMES.get(code, "")
+        enable = None
+        if rule is not None and not getattr(rule, "default_enabled", True):
+            groups = tuple(getattr(rule, "groups", ()) or ())
+            enable = f"--extend-select {groups[0] if groups else code}"
+        notes.append((code, name, enable))
+    return sorted(notes, key=lambda n: n[2] is not None)
+
+
 def _rules_text(codes: list[str]) -> str:
-    return ", ".join(f"{c} ({RULE_NAMES[c]})" if c in RULE_NAMES else c for c in codes)
+    """`CMP006 (jvm-heap-exceeds-memory-limit), CMP005 (memory-limit-missing; opt-in:
+    `--extend-select hardening`)` for the Markdown report."""
+    parts = []
+    for code, name, enable in _rule_notes(codes):
+        bits = [b for b in (name, f"opt-in: `{enable}`" if enable else "") if b]
+        parts.append(f"{code} ({'; '.join(bits)})" if bits else code)
+    return ", ".join(parts)
+
+
+def _rules_plain(codes: list[str]) -> str:
+    """`CMP006, CMP001, CMP005 (opt-in: --extend-select hardening)` for the terminal."""
+    return ", ".join(
+        f"{code} (opt-in: {enable})" if enable else code for code, _, enable in _rule_notes(codes)
+    )
 
 
 def _pct(part: int, whole: int) -> str:
@@ -319,7 +360,12 @@ def _md_diagnosis(d: dict[str, Any], heading: bool = True, brief: bool = False) 
     if d["rules"]:
         out += [
             f"**Prevent it:** `infradoctor lint` rules {_rules_text(d['rules'])} flag the "
-            f"configuration that leads here.",
+            f"configuration that leads here"
+            + (
+                "; opt-in rules run only when selected."
+                if any(enable for _, _, enable in _rule_notes(d["rules"]))
+                else "."
+            ),
             "",
         ]
     if d.get("absorbed"):
@@ -387,7 +433,7 @@ def render_text(result: DiagnoseResult, *, color: bool = False, width: int = 100
                 for step in d["verify"]:
                     lines.append((f"     - {step}", None))
         if d["rules"]:
-            lines.append((f"   prevented by lint rules: {', '.join(d['rules'])}", "dim"))
+            lines.append((f"   prevented by lint rules: {_rules_plain(d['rules'])}", "dim"))
         lines.append(("", None))
     if not diags and not doc.get("error"):
         lines.append(("✔ no problems found", "bold green"))
