@@ -1,5 +1,6 @@
 """nginx loader: parse every nginx file, splice `include`s (globs, /etc/nginx paths mapped
-onto the tree, `nginx -T` dumps), and build upstreams and proxy routes.
+onto the tree, `nginx -T` dumps, official-image `templates/*.template` files), and build
+upstreams and proxy routes.
 
 Files included by another file are spliced where the `include` sits (each directive keeps
 its own file in its Location) and are not roots; every other file is the root of an
@@ -80,6 +81,10 @@ ENV_PLACEHOLDER_RE = re.compile(r"\$\{[A-Z_][A-Z0-9_]*\}")
 GLOB_CHARS = frozenset("*?[")
 # Directories whose files nginx images/packages include at the http level.
 HTTP_DIRS = frozenset({"conf.d", "http.d", "sites-enabled"})
+# The official nginx image renders /etc/nginx/templates/X.template (envsubst) to
+# /etc/nginx/conf.d/X: in a tree, templates/X.template stands for conf.d/X.
+TEMPLATES_DIR = "templates"
+TEMPLATE_SUFFIX = ".template"
 MAX_INCLUDE_DEPTH = 24  # real trees are 2-4 deep; the splice recursion needs a bound
 PORT_SUFFIX_RE = re.compile(r":\d+$")
 URI_VAR_RE = re.compile(r"\$\{?(request_uri|uri|is_args|args|query_string|document_uri|\d)\b")
@@ -207,6 +212,8 @@ class _Loader:
                     break
         else:
             tries += [posixpath.join(here, pattern), posixpath.join(conf_dir, pattern)]
+        # Entrypoints that envsubst X.template into X in place: X.template stands for X.
+        tries += [t + TEMPLATE_SUFFIX for t in tries if not t.endswith(TEMPLATE_SUFFIX)]
         outside = False
         for cand in dict.fromkeys(tries):
             found, was_outside = self._glob_disk(cand)
@@ -221,6 +228,9 @@ class _Loader:
         suffix = self._suffix_match(rest.lstrip("/"), here, "") if rest else []
         if suffix:
             return suffix, None
+        rendered = self._template_match(rest.lstrip("/"), here, conf_dir)
+        if rendered:
+            return rendered, None
         if is_glob:
             return [], None  # nginx accepts a glob that matches nothing
         name = posixpath.basename(pattern)
@@ -253,6 +263,31 @@ class _Loader:
             out.append(self.reader.relpath(path))
         return out, outside
 
+    def _template_match(self, rest: str, here: str, conf_dir: str) -> list[str]:
+        """Files an include of conf.d/X means when the tree holds the official image's
+        templates/X.template instead (rendered to conf.d/X at container start). Looked up
+        in templates/ dirs next to the including file, up to two levels above it, and in
+        the config's prefix dir; template files need not look like nginx (a snippet of
+        proxy_* lines is not discovered on its own)."""
+        head, sep, sub = rest.partition("/")
+        if head != "conf.d" or not sep or not sub:
+            return []
+        dirs: list[str] = []
+        anc = here
+        for _ in range(3):
+            dirs.append(anc)
+            if not anc:
+                break
+            anc = posixpath.dirname(anc)
+        dirs.append(conf_dir)
+        for d in dict.fromkeys(dirs):
+            if posixpath.basename(d) == TEMPLATES_DIR:
+                d = posixpath.dirname(d)
+            found, _ = self._glob_disk(posixpath.join(d, TEMPLATES_DIR, sub + TEMPLATE_SUFFIX))
+            if found:
+                return found
+        return []
+
     def _suffix_match(self, rest: str, here: str, self_key: str) -> list[str]:
         """Known nginx files whose trailing path components match `rest`, preferring the
         nearest ancestor directory of the including file."""
@@ -281,7 +316,11 @@ class _Loader:
             anc = posixpath.dirname(anc)
         return []
 
-    def _resolve_in_dump(self, unit: _Unit, pattern: str) -> list[str]:
+    def _resolve_in_dump(self, unit: _Unit, pattern: str) -> list[str] | None:
+        """Members of the unit's `nginx -T` dump an include names, by their absolute paths
+        (relative patterns are relative to nginx.conf's directory, as in nginx). A glob
+        that matches no member matched nothing in nginx either ([]); a plain file that is
+        not in the dump (mime.types, a trimmed dump) is None: its content is unknown."""
         assert unit.dump is not None
         members = self.dump_members.get(unit.dump, [])
         prefix = f"{unit.dump}::"
@@ -289,21 +328,32 @@ class _Loader:
         first = vpaths[0] if vpaths else "/etc/nginx/nginx.conf"
         if not pattern.startswith("/"):
             pattern = posixpath.join(posixpath.dirname(first), pattern)
-        out = [prefix + v for v in vpaths if fnmatch.fnmatchcase(v, pattern)]
+        pattern = posixpath.normpath(pattern)
+        out = [prefix + v for v in vpaths if _path_matches(posixpath.normpath(v), pattern)]
+        if not out and not any(c in GLOB_CHARS for c in pattern):
+            return None
         return [k for k in out if k != unit.key]
 
     def conf_dir_for(self, key: str) -> str:
-        """Directory nginx would treat as its prefix: the nearest nginx.conf's dir."""
+        """Directory nginx would treat as its prefix: the nearest nginx.conf's dir (or
+        nginx.conf.template's, rendered in place by the image's entrypoint)."""
         d = posixpath.dirname(key)
         while True:
             cand = posixpath.join(d, "nginx.conf") if d else "nginx.conf"
-            if cand in self.units:
+            if cand in self.units or cand + TEMPLATE_SUFFIX in self.units:
                 return d
             if not d:
                 return posixpath.dirname(key)
             d = posixpath.dirname(d)
 
     # ------------------------------------------------------------------ splicing
+
+    def _empty_glob_known(self, unit: _Unit, include: Directive) -> bool:
+        """See `_empty_glob_known()`; a file whose top level holds locations is a server
+        body (included inside server{}), so its top level is not the http level."""
+        top = {d.name for d in unit.parsed.directives}
+        server_body = bool(top & {"location", "listen", "server_name"})
+        return _empty_glob_known(include, unit.dump is not None, server_body)
 
     def included_keys(self) -> set[str]:
         """Every unit some *other* unit includes (those are not roots)."""
@@ -345,7 +395,10 @@ class _Loader:
                 c.block = self.splice(unit, d.block, c, chain, conf_dir, files)
             if d.name != "include" or d.block is not None:
                 continue
-            for key in self.resolve_include(unit, d, conf_dir) or []:
+            keys = self.resolve_include(unit, d, conf_dir)
+            if keys or (keys is not None and self._empty_glob_known(unit, c)):
+                self._known.add(c)
+            for key in keys or []:
                 if len(chain) >= MAX_INCLUDE_DEPTH:
                     self._errors(
                         [
@@ -386,6 +439,7 @@ class _Loader:
 
     def build(self) -> list[NginxConfig]:
         self.visited: set[str] = set()
+        self._known: set[Directive] = set()
         included = self.included_keys()
         configs: list[NginxConfig] = []
         roots: list[str] = []
@@ -419,10 +473,13 @@ class _Loader:
         dirs = {
             posixpath.dirname(c.root_file)
             for c in configs
-            if c.is_snippet and posixpath.basename(posixpath.dirname(c.root_file)) in HTTP_DIRS
+            if c.is_snippet and _http_dir(c.root_file)
         }
         for d in sorted(dirs):
-            pattern = "*" if posixpath.basename(d) == "sites-enabled" else "*.conf"
+            base = posixpath.basename(d)
+            pattern = {"sites-enabled": "*", TEMPLATES_DIR: "*.conf" + TEMPLATE_SUFFIX}.get(
+                base, "*.conf"
+            )
             found, _ = self._glob_disk(posixpath.join(d, pattern))
             for key in found:
                 if key in self.units or key in included:
@@ -438,6 +495,7 @@ class _Loader:
         root = Directive("", [], Location(unit.location_file, 1, 1, offset=0), block=[])
         files = [unit.location_file]
         conf_dir = self.conf_dir_for(key) if unit.dump is None else ""
+        self._known = set()
         root.block = self.splice(unit, unit.parsed.directives, root, (key,), conf_dir, files)
         top = {d.name for d in root.block}
         is_snippet = (
@@ -447,12 +505,49 @@ class _Loader:
         )
         template = any(self._is_template(f) for f in files)
         return NginxConfig(
-            unit.location_file, root, files, is_snippet=is_snippet, template=template
+            unit.location_file,
+            root,
+            files,
+            is_snippet=is_snippet,
+            template=template,
+            known_includes=self._known,
         )
 
     def _is_template(self, file: str) -> bool:
         unit = self.units.get(file)
         return file.endswith(".template") or (unit is not None and unit.parsed.template)
+
+
+def _http_dir(path: str) -> bool:
+    """Whether the file sits where nginx loads every file into one http{}: conf.d and the
+    like, or the official image's templates/ dir (rendered into conf.d)."""
+    base = posixpath.basename(posixpath.dirname(path))
+    return base in HTTP_DIRS or (base == TEMPLATES_DIR and path.endswith(TEMPLATE_SUFFIX))
+
+
+def _empty_glob_known(include: Directive, in_dump: bool, server_body: bool) -> bool:
+    """Whether an include glob that matched nothing adds nothing. In an `nginx -T` dump
+    that is certain (every included file is printed). In a tree, a directory wildcard at
+    the main or http level (`conf.d/*.conf`, `sites-enabled/*`) loads site files the image
+    or host may add, which hold servers, not settings for ours; inside a server or
+    location it is a directory of settings, and an optional-file trick (`http[.]conf`)
+    names one file: their content is unknown."""
+    pattern = include.args[0] if include.args else ""
+    if not any(c in GLOB_CHARS for c in pattern) or _has_vars(pattern):
+        return False
+    if in_dump:
+        return True
+    level = include.parent.name if include.parent is not None else ""
+    main_or_http = level == "http" or (level == "" and not server_body)
+    return "*" in posixpath.basename(pattern) and main_or_http
+
+
+def _path_matches(path: str, pattern: str) -> bool:
+    """nginx's include glob: wildcards match within one path component, never across `/`."""
+    parts, want = path.split("/"), pattern.split("/")
+    return len(parts) == len(want) and all(
+        fnmatch.fnmatchcase(p, w) for p, w in zip(parts, want, strict=True)
+    )
 
 
 def _walk_includes(directives: list[Directive]) -> Iterable[Directive]:

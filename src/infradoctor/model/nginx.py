@@ -207,6 +207,10 @@ class NginxConfig:
     template: bool = False  # *.template or contains ${VAR}
     upstreams: dict[str, Upstream] = field(default_factory=dict)
     routes: list[ProxyRoute] = field(default_factory=list)
+    # `include` directives of this spliced tree whose content the loader knows (they pulled
+    # files in, or matched nothing inside a complete `nginx -T` dump). None when not
+    # recorded (a config built by hand): rules then guess from the files' base names.
+    known_includes: set[Directive] | None = None
 
     def walk(self) -> Iterator[Directive]:
         return self.root.walk()

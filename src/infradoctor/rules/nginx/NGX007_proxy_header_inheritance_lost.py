@@ -13,7 +13,7 @@ from infradoctor.rules.nginx._common import (
     describe,
     header_level,
     opaque_includes,
-    route_label,
+    targets_label,
     uses_system_proxy_params,
 )
 
@@ -122,7 +122,7 @@ class ProxyHeaderInheritanceLost(Rule):
                     f"({', '.join(own.values())}), which replaces the ones from "
                     f"{describe(outer)}: {', '.join(lost)} "
                     f"{'is' if len(lost) == 1 else 'are'} no longer sent to "
-                    f"{route_label(routes[0])}",
+                    f"{targets_label(routes)}",
                     subject=describe(block),
                     related=[outer.location],
                     data=block_data(

@@ -109,10 +109,13 @@ def _basenames(cfg: NginxConfig) -> frozenset[str]:
 
 
 def include_resolved(cfg: NginxConfig, include: Directive) -> bool:
-    """Whether an `include` pulled a file of the tree in (its pattern's base name matches
-    one of the config's files)."""
+    """Whether an `include` pulled a file of the tree in. The loader records that
+    (`cfg.known_includes`; in an `nginx -T` dump a glob matching no member counts too);
+    for a config built without it, guess from the pattern's base name."""
     if not include.args:
         return True
+    if cfg.known_includes is not None:
+        return include in cfg.known_includes
     pattern = posixpath.basename(include.args[0])
     names = _basenames(cfg)
     if not any(c in pattern for c in "*?["):
@@ -204,6 +207,12 @@ def route_label(route: ProxyRoute) -> str:
     return f"`{route.raw}`"
 
 
+def targets_label(routes: list[ProxyRoute]) -> str:
+    """The distinct targets of some routes, for messages (`upstream `api`, `php:9000``)."""
+    labels = list(dict.fromkeys(route_label(r) for r in routes))
+    return ", ".join(labels[:4]) + (" ..." if len(labels) > 4 else "")
+
+
 def location_label(route: ProxyRoute) -> str:
     return f"location {route.path}" if route.path is not None else "the server"
 
@@ -227,10 +236,21 @@ def map_values(cfg: NginxConfig, variable: str) -> list[str] | None:
 
 
 def proxies_phrase(block: Directive, routes: list[ProxyRoute]) -> str:
-    """`location /api proxies to X` or `server a.com proxies /, /api to X` for messages."""
-    target = route_label(routes[0])
-    if block.name == "location":
-        return f"{describe(block)} proxies to {target}"
-    paths = sorted({r.path or "/" for r in routes})
-    where = ", ".join(f"`{p}`" for p in paths[:4]) + (" ..." if len(paths) > 4 else "")
-    return f"{describe(block)} proxies {where} to {target}"
+    """`location /api proxies to X` or `server a.com proxies /, /api to X and /g/ to Y`
+    for messages: each route is named with its own target (routes of one server often go
+    to different backends)."""
+    by_target: dict[str, list[str]] = {}
+    for r in routes:
+        paths = by_target.setdefault(route_label(r), [])
+        path = r.path or "/"
+        if path not in paths:
+            paths.append(path)
+    if block.name == "location" and len(by_target) == 1:
+        return f"{describe(block)} proxies to {next(iter(by_target))}"
+    parts: list[str] = []
+    for target, paths in list(by_target.items())[:4]:
+        ordered = sorted(paths)
+        where = ", ".join(f"`{p}`" for p in ordered[:4]) + (" ..." if len(ordered) > 4 else "")
+        parts.append(f"{where} to {target}")
+    more = " ..." if len(by_target) > 4 else ""
+    return f"{describe(block)} proxies {' and '.join(parts)}{more}"
