@@ -207,9 +207,10 @@ class NginxConfig:
     template: bool = False  # *.template or contains ${VAR}
     upstreams: dict[str, Upstream] = field(default_factory=dict)
     routes: list[ProxyRoute] = field(default_factory=list)
-    # `include` directives of this spliced tree whose content the loader knows (they pulled
-    # files in, or matched nothing inside a complete `nginx -T` dump). None when not
-    # recorded (a config built by hand): rules then guess from the files' base names.
+    # `include` directives of this spliced tree whose content the loader knows: they pulled
+    # files in, or are a glob that adds nothing (matched no member of a complete `nginx -T`
+    # dump; an http-level site wildcard like conf.d/*.conf matching nothing in the tree).
+    # None when not recorded (a config built by hand): rules guess from base names.
     known_includes: set[Directive] | None = None
 
     def walk(self) -> Iterator[Directive]:
