@@ -63,12 +63,15 @@ def test_depends_on_healthy_not_safe_when_healthcheck_tool_missing(tmp_path: Pat
     assert "service_healthy" not in (root / "docker-compose.yml").read_text()
 
 
-def test_depends_on_healthy_not_safe_when_healthcheck_duration_invalid(tmp_path: Path) -> None:
+@pytest.mark.parametrize("bad", ["interval: 30", "interval: 15s\n      retries: -1"])
+def test_depends_on_healthy_not_safe_when_healthcheck_timing_invalid(
+    bad: str, tmp_path: Path
+) -> None:
     files = dict(SLIM_CURL)
     files["docker-compose.yml"] = (
         files["docker-compose.yml"]
         .replace('"curl", "-fsS", "http://localhost:8000/health"', '"python", "-V"')
-        .replace("interval: 15s", "interval: 30")
+        .replace("interval: 15s", bad)
     )
     root = write_tree(tmp_path / "s", files)
     (xf005,) = _only(lint(root, LintConfig(select=["XF005"])).findings, "XF005")

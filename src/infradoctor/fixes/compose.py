@@ -276,6 +276,7 @@ def broken_healthcheck(svc: Service) -> str | None:
     if hc is None:
         return None
     durations: dict[str, object] = {}
+    retries: object = None
     if hc.source == "dockerfile" and svc.dockerfile is not None:
         ins = svc.dockerfile.healthcheck
         if ins is None:
@@ -283,6 +284,7 @@ def broken_healthcheck(svc: Service) -> str | None:
         test: list[str] | str = ["CMD", *ins.exec_form] if ins.exec_form else ins.value
         for key, value in ins.flags.items():
             durations[key.lstrip("-").replace("-", "_")] = value
+        retries = durations.pop("retries", None)
     else:
         if hc.test is None:
             return None
@@ -292,6 +294,7 @@ def broken_healthcheck(svc: Service) -> str | None:
             "timeout": hc.timeout,
             "start_period": hc.start_period,
         }
+        retries = hc.retries
     missing = tools_missing(svc, test)
     if missing:
         return (
@@ -302,6 +305,10 @@ def broken_healthcheck(svc: Service) -> str | None:
         value = durations.get(key)
         if value not in (None, "") and parse_duration(value) is None:
             return f"{svc.name}'s healthcheck {key} {str(value)!r} is not a duration (CMP008)"
+    if retries is not None and not isinstance(retries, bool):
+        text = str(retries).strip()
+        if not (text.isdigit() or (isinstance(retries, int) and retries >= 0)):
+            return f"{svc.name}'s healthcheck retries {retries!r} is not a count >= 0 (CMP008)"
     return None
 
 
