@@ -76,7 +76,8 @@ CASES: list[tuple[str, Any, dict[str, str], set[tuple[int, str | None, str]]]] =
     ("gunicorn unix socket", "gunicorn --bind unix:/run/app.sock app:app", {}, set()),
     ("gunicorn GUNICORN_CMD_ARGS", "gunicorn app:app", {"GUNICORN_CMD_ARGS": "--bind 0.0.0.0:7000"},
      {(7000, "0.0.0.0", "command")}),
-    ("gunicorn PORT env", "gunicorn app:app", {"PORT": "5005"}, {(5005, "0.0.0.0", "env")}),
+    ("gunicorn PORT env", "gunicorn app:app", {"PORT": "5005"},
+     {(5005, "0.0.0.0", "default")}),
     ("hypercorn default", "hypercorn app:app", {}, {(8000, "127.0.0.1", "default")}),
     ("hypercorn bind", "hypercorn -b 0.0.0.0:8001 app:app", {}, {(8001, "0.0.0.0", "command")}),
     ("daphne bind", "daphne -b 0.0.0.0 -p 8001 proj.asgi:application", {},
@@ -97,10 +98,11 @@ CASES: list[tuple[str, Any, dict[str, str], set[tuple[int, str | None, str]]]] =
                      "0.0.0.0:8000"], {}, {(8000, "0.0.0.0", "command")}),
     ("bash -c folded", "bash -c \"alembic upgrade head && exec uvicorn app:app --host 0.0.0.0\"",
      {}, {(8000, "0.0.0.0", "command")}),
-    ("env assignment prefix", "PORT=8123 gunicorn app:app", {}, {(8123, "0.0.0.0", "env")}),
-    ("node with PORT", "node server.js", {"PORT": "3000"}, {(3000, None, "env")}),
+    ("env assignment prefix", "PORT=8123 gunicorn app:app", {},
+     {(8123, "0.0.0.0", "default")}),
+    ("node with PORT", "node server.js", {"PORT": "3000"}, {(3000, None, "convention")}),
     ("node without PORT", "node server.js", {}, set()),
-    ("npm start with PORT", "npm start", {"PORT": "4000"}, {(4000, None, "env")}),
+    ("npm start with PORT", "npm start", {"PORT": "4000"}, {(4000, None, "convention")}),
     ("java -Dserver.port", "java -Dserver.port=9090 -jar app.jar", {}, {(9090, None, "command")}),
     ("java spring default", "java -jar app.jar", {"SPRING_PROFILES_ACTIVE": "prod"},
      {(8080, None, "default")}),
@@ -203,7 +205,8 @@ def test_evidence_levels() -> None:
     assert evidence(_linked(service(None, expose=[(80, COMPOSE_LOC)]))) == "declared"
     assert evidence(_linked(service(None, image="postgres:16"))) == "strong"
     assert evidence(_linked(service(None, image="nginx:1.27"))) == "hint"
-    assert evidence(_linked(service("node app.js", {"PORT": "3000"}))) == "hint"
+    assert evidence(_linked(service("node app.js", {"PORT": "3000"}))) == "strong"
+    assert evidence(_linked(service("npm run dev", {"PORT": "3000"}))) == "hint"
     assert evidence(_linked(service(None))) is None
 
 
@@ -264,4 +267,4 @@ def test_build_target_stage_and_inherited_instructions() -> None:
     svc = service(None, dockerfile=df, raw={"build": {"context": "app", "target": "dev"}})
     assert facts(svc) == {(5000, "127.0.0.1", "default"), (8100, None, "EXPOSE")}
     svc = service(None, dockerfile=df, raw={"build": {"context": "app", "target": "base"}})
-    assert facts(svc) == {(8100, "0.0.0.0", "env"), (8100, None, "EXPOSE")}
+    assert facts(svc) == {(8100, "0.0.0.0", "default"), (8100, None, "EXPOSE")}

@@ -517,6 +517,7 @@ class _ComposeLoader:
         self.errors: list[LoadError] = []
         self.parsed: dict[str, PNode | None] = {}
         self.interpolated: dict[tuple[str, str], PNode] = {}
+        self.unset_marked: dict[int, str] = {}  # id(interpolated scalar) -> marked text
         self.envs: dict[str, dict[str, str]] = {}
 
     # ------------------------------------------------------------ files
@@ -588,7 +589,13 @@ class _ComposeLoader:
         done = self.interpolated.get(key)
         if done is None:
             env = self.envs[env_key] if env_key else self.project_env(project_dir)
-            done = interpolate_tree(root, env, self.errors, report_required=self.env is not None)
+            done = interpolate_tree(
+                root,
+                env,
+                self.errors,
+                report_required=self.env is not None,
+                unset_marked=self.unset_marked,
+            )
             self.interpolated[key] = done
         return done
 
@@ -905,7 +912,30 @@ class _ComposeLoader:
         if labels is not None:
             labels = _keyed_mapping(labels, "labels")
             service.labels = {str(k): _text(v) or "" for k, v in labels.pairs()}
+        if self.unset_marked:
+            service.unset_values = self.unset_values(node)
         return service
+
+    def unset_values(self, node: PNode) -> dict[str, str]:
+        """Interpolated text -> marked text of the service's scalars that used an unset
+        variable (see `Service.unset_values`)."""
+        out: dict[str, str] = {}
+        seen: set[int] = set()
+        stack = [node]
+        while stack:
+            n = stack.pop()
+            if id(n) in seen:
+                continue
+            seen.add(id(n))
+            if n.kind == "scalar":
+                marked = self.unset_marked.get(id(n))
+                if marked is not None and isinstance(n.scalar, str):
+                    out[n.scalar] = marked
+            elif n.kind == "sequence":
+                stack.extend(n.items)
+            else:
+                stack.extend(e.value for e in n.entries.values())
+        return out
 
     def error(
         self, location: Location, message: str, kind: str = "invalid", node: PNode | None = None

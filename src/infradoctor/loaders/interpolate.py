@@ -21,6 +21,10 @@ from infradoctor.syntax.yaml import PEntry, PNode
 _NAME_RE = re.compile(r"[_a-zA-Z][_a-zA-Z0-9]*")
 _OPERATORS = (":-", ":?", ":+", "-", "?", "+")
 
+# Stands in for an unset variable's value in the marked copies `interpolate_tree` records,
+# so consumers can tell "empty because unset" (unknown at deploy time) from a real "".
+UNSET_MARK = "\x00"
+
 Lookup = Callable[[str], "str | None"]
 
 
@@ -32,6 +36,7 @@ class Interpolation:
     errors: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # unset variables used without default
     required: list[str] = field(default_factory=list)  # `${VAR:?}` vars that were missing
+    mark: str = ""  # what an unset variable becomes ("" as compose does, or UNSET_MARK)
 
 
 def escape(text: str) -> str:
@@ -112,7 +117,7 @@ def _expand(text: str, lookup: Lookup, result: Interpolation, level: int) -> str
         value = lookup(m.group())
         if value is None:
             result.missing.append(m.group())
-            value = ""
+            value = result.mark
         out.append(value)
         i = m.end()
     return "".join(out)
@@ -139,7 +144,7 @@ def _braced(
         value = lookup(name)
         if value is None:
             result.missing.append(name)
-            value = ""
+            value = result.mark
         out.append(value)
         return close + 1
     op = next((o for o in _OPERATORS if text.startswith(o, pos)), None)
@@ -162,7 +167,7 @@ def _braced(
             result.errors.append(
                 f"required variable {name} is missing a value" + (f": {message}" if message else "")
             )
-            out.append("")
+            out.append(result.mark)
         else:
             out.append(value or "")
     else:  # ":+" / "+"
@@ -181,12 +186,15 @@ def interpolate_tree(
     missing: set[str] | None = None,
     *,
     report_required: bool = True,
+    unset_marked: dict[int, str] | None = None,
 ) -> PNode:
     """A copy of `node` with every string scalar value interpolated (keys are left alone,
     as compose does). Shared (aliased) nodes stay shared. Errors are appended to `errors`
     as LoadError kind "interpolation" at the value's file and line; with
     `report_required=False` a missing `${VAR:?}` variable just becomes "" (and is added
-    to `missing`) instead of being an error."""
+    to `missing`) instead of being an error. `unset_marked` receives, for every new scalar
+    that used an unset variable without a default, id(scalar) -> its text with UNSET_MARK
+    where the unset values went (the scalars stay alive in the returned tree)."""
     lookup = _as_lookup(env)
     memo: dict[int, PNode] = {}
 
@@ -210,6 +218,9 @@ def interpolate_tree(
                 new = PNode(
                     "scalar", n.location, tag=n.tag, scalar=res.text, raw=n.raw, style=n.style
                 )
+                if unset_marked is not None and (res.missing or res.required):
+                    marked = Interpolation("", mark=UNSET_MARK)
+                    unset_marked[id(new)] = _expand(n.scalar, lookup, marked, 0)
         elif n.kind == "sequence":
             items = [walk(i) for i in n.items]
             new = (
@@ -367,6 +378,7 @@ def project_environment(
 
 
 __all__ = [
+    "UNSET_MARK",
     "EnvFile",
     "Interpolation",
     "escape",

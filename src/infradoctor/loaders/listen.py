@@ -8,19 +8,29 @@ inside the container); nginx `listen` for nginx services (added by the link step
 declarations (`expose`, `ports` targets, Dockerfile EXPOSE); hints (PORT/APP_PORT env);
 and, only when nothing else is known, well-known images (postgres 5432, ...).
 
-`ListenAddress.source` is "<kind>:<detail>" with kind one of: command, default,
-healthcheck, nginx, image, expose, ports, EXPOSE, env, weak (php-fpm's default pool). Rules use `evidence()` to decide
-whether the set is complete enough to say "port X is not listened on".
+A platform convention as reliable as a flag is strong too ("convention"): $PORT for
+`node app.js` / `npm start` / a node image (Express, Nest, Next, Nuxt all listen on
+process.env.PORT), SERVER_PORT for Spring Boot. Any fact derived from a value that used an
+unset variable (compose substitutes "", `Service.unset_values` says where) or an unknown
+one is dropped, and the server's default port does not stand in for it: the port is
+unknown, so rules stay silent.
+
+`ListenAddress.source` is "<kind>:<detail>" with kind one of: command, default, convention,
+healthcheck, nginx, image, expose, ports, EXPOSE, env, weak (php-fpm's default pool). Rules
+use `evidence()` to decide whether the set is complete enough to say "port X is not
+listened on".
 """
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from infradoctor.loaders.interpolate import UNSET_MARK
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Dockerfile, Instruction, ListenAddress, Service, Stage
 
@@ -28,7 +38,7 @@ LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]", "ip6-local
 ALL_HOSTS = frozenset({"0.0.0.0", "::", "[::]", "*", ""})
 
 # Source kinds by how much they tell us.
-STRONG_KINDS = frozenset({"command", "default", "nginx"})
+STRONG_KINDS = frozenset({"command", "default", "nginx", "convention"})
 DECLARED_KINDS = frozenset({"expose", "ports", "EXPOSE", "healthcheck"})
 IMAGE_KIND = "image"
 HINT_KINDS = frozenset({"env", "weak"})
@@ -183,12 +193,40 @@ def service_env(service: Service) -> dict[str, str]:
     return env
 
 
+def listen_env(service: Service) -> dict[str, str]:
+    """`service_env` with UNSET_MARK where a compose value used an unset variable: such a
+    value is unknown at deploy time, not the "" compose substituted."""
+    env = service_env(service)
+    if not service.unset_values:
+        return env
+    for name, var in service.environment.items():
+        if var.value is None:
+            continue
+        marked = service.unset_values.get(var.value)
+        if marked is None:  # list syntax: the scalar was `NAME=value`
+            pair = service.unset_values.get(f"{name}={var.value}")
+            marked = pair.split("=", 1)[1] if pair is not None and "=" in pair else None
+        if marked is not None:
+            env[name] = marked
+    return env
+
+
+def is_unknown(text: str | None) -> bool:
+    """Whether `text` holds a value we can't know (an unset or unknown variable)."""
+    return text is not None and UNSET_MARK in text
+
+
 def expand(text: str, env: Mapping[str, str]) -> str | None:
     """Expand $VAR / ${VAR:-default} the way a shell would; None if a variable is unknown."""
-    unknown = False
+    out = expand_marked(text, env)
+    return None if is_unknown(out) else out
+
+
+def expand_marked(text: str, env: Mapping[str, str]) -> str:
+    """Like `expand`, but an unknown variable becomes UNSET_MARK in place, so the rest of the
+    word (`0.0.0.0:$PORT` -> `0.0.0.0:\x00`) still says which flag it belonged to."""
 
     def sub(m: re.Match[str]) -> str:
-        nonlocal unknown
         name = m.group(1) or m.group(4)
         op, default = m.group(2), m.group(3)
         val = env.get(name)
@@ -197,12 +235,10 @@ def expand(text: str, env: Mapping[str, str]) -> str | None:
         if op in ("-", "=") and val is None:
             return default or ""
         if val is None:
-            unknown = True
-            return ""
+            return UNSET_MARK
         return val
 
-    out = ENV_REF_RE.sub(sub, text)
-    return None if unknown else out
+    return ENV_REF_RE.sub(sub, text)
 
 
 # ---------------------------------------------------------------- command line
@@ -226,10 +262,16 @@ def split_shell(text: str) -> list[str]:
 
 
 def _part_tokens(value: list[str] | str | None, location: Location | None,
-                 origin: str) -> list[Token]:
+                 origin: str, unset: Mapping[str, str] | None = None) -> list[Token]:
+    """Words of a command; `unset` (Service.unset_values) puts UNSET_MARK back where compose
+    interpolated an unset variable to "" -- otherwise `--port ${PORT}` would lose its
+    value word entirely in a shell-form string."""
     if value is None:
         return []
-    words = list(value) if isinstance(value, list) else split_shell(value)
+    if isinstance(value, list):
+        words = [unset.get(w, w) if unset else w for w in value]
+    else:
+        words = split_shell(unset.get(value, value) if unset else value)
     return [Token(str(w), location, origin) for w in words]
 
 
@@ -239,15 +281,17 @@ def command_tokens(service: Service) -> list[Token]:
     tokens: list[Token] = []
     if service.entrypoint is not None:
         tokens += _part_tokens(service.entrypoint, service.loc("entrypoint"),
-                               "compose entrypoint")
-        tokens += _part_tokens(service.command, service.loc("command"), "compose command")
+                               "compose entrypoint", service.unset_values)
+        tokens += _part_tokens(service.command, service.loc("command"), "compose command",
+                               service.unset_values)
     else:
         ep, cmd = dockerfile_process(service)
         if ep is not None:
             tokens += _part_tokens(ep.exec_form if ep.exec_form is not None else ep.value,
                                    ep.location, "Dockerfile ENTRYPOINT")
         if service.command is not None:
-            tokens += _part_tokens(service.command, service.loc("command"), "compose command")
+            tokens += _part_tokens(service.command, service.loc("command"), "compose command",
+                                   service.unset_values)
         elif cmd is not None:
             tokens += _part_tokens(cmd.exec_form if cmd.exec_form is not None else cmd.value,
                                    cmd.location, "Dockerfile CMD")
@@ -383,7 +427,8 @@ def server_word(words: list[str]) -> tuple[int, str] | None:
         else:
             base_noext = base
         if base_noext in ("uvicorn", "gunicorn", "hypercorn", "daphne", "granian", "uwsgi",
-                          "waitress-serve", "php-fpm", "puma", "rails", "next", "streamlit",
+                          "waitress-serve", "php-fpm", "puma", "rails", "next", "nuxt", "nuxi",
+                          "streamlit",
                           "php", "flask", "http.server", "simplehttpserver", "java", "node",
                           "npm", "yarn", "pnpm", "bun", "deno", "redis-server", "postgres",
                           "mongod", "memcached") or re.fullmatch(r"php-fpm[\d.]*", base_noext):
@@ -415,22 +460,58 @@ def detect_command(service: Service, env: Mapping[str, str],
         for t in seg:
             if not words and ASSIGN_RE.match(t.text):
                 k, v = t.text.split("=", 1)
-                local_env[k] = v
+                local_env[k] = expand_marked(v, env)
                 continue
             words.append(t.text)
-        expanded = [expand(w, local_env) for w in words]
-        hit = server_word([w or "" for w in expanded])
+        expanded = [expand_marked(w, local_env) for w in words]
+        hit = server_word(expanded)
         if hit is None:
             continue
         idx, server = hit
         loc = seg[min(idx, len(seg) - 1)].location if seg else None
         origin = seg[0].origin if seg else ""
-        args_raw = expanded[idx + 1:]
-        unknown_vars = any(a is None for a in args_raw)
-        args = Args([a if a is not None else "\x00unknown" for a in args_raw])
-        found.extend(_detect_server(server, args, local_env, loc, origin, unknown_vars, service,
-                                    root))
+        args = Args(expanded[idx + 1:])
+        if _listen_arg_unknown(server, args):
+            continue  # the address is in a flag we can't read: no fact, no default either
+        facts = _detect_server(server, args, local_env, loc, origin, service, root)
+        if any(is_unknown(f.detail) for f in facts):
+            continue  # derived from an unknown value (env var, joined flag): unknown
+        found.extend(facts)
     return found
+
+
+# Flags that carry a listen address or port for some server we know.
+LISTEN_FLAGS = frozenset({
+    "--port", "-p", "--host", "-h", "-H", "--hostname", "-b", "--bind", "--binding",
+    "--listen", "--http", "--https", "--http-socket", "--socket", "-s", "--uwsgi-socket",
+    "-e", "--endpoint", "-S", "-u", "--unix-socket", "--uds", "--fd", "--address",
+    "--addr", "--server.port", "--server.address",
+})
+# Servers whose listen address can be a positional word (`runserver 0.0.0.0:8000`).
+POSITIONAL_ADDRESS_SERVERS = frozenset({"runserver", "http.server", "simplehttpserver"})
+
+
+def _listen_arg_unknown(server: str, args: Args) -> bool:
+    """Whether a listen flag's value is unknown (an unset variable) or empty: then the
+    address is unknown, and the server's default port must not stand in for it."""
+    words = args.words
+    for i, word in enumerate(words):
+        prev = words[i - 1] if i else ""
+        value_of_flag = prev in LISTEN_FLAGS and not word.startswith("-")
+        if value_of_flag and (is_unknown(word) or not word.strip()):
+            return True
+        if not is_unknown(word):
+            continue
+        flag = word.split("=", 1)[0]
+        if "=" in word and (flag in LISTEN_FLAGS or flag.startswith(("-Dserver.",
+                                                                     "--server."))):
+            return True
+        if (word[:2] in LISTEN_FLAGS and len(word) > 2 and not word.startswith("--")):
+            return True  # joined short flag: `-b0.0.0.0:$PORT`
+        if (server in POSITIONAL_ADDRESS_SERVERS and not word.startswith("-")
+                and not prev.startswith("-")):
+            return True
+    return False
 
 
 def _mk(port: int | None, host: str | None, kind: str, detail: str,
@@ -441,14 +522,10 @@ def _mk(port: int | None, host: str | None, kind: str, detail: str,
 
 
 def _detect_server(server: str, args: Args, env: Mapping[str, str], loc: Location | None,
-                   origin: str, unknown_vars: bool, service: Service,
-                   root: Path | None) -> list[Found]:
+                   origin: str, service: Service, root: Path | None) -> list[Found]:
+    """Facts for one known server. A fact's `detail` quotes the values it came from, so
+    the caller can drop facts derived from unknown values (they contain UNSET_MARK)."""
     where = f" ({origin})" if origin else ""
-    if "\x00unknown" in args.words:
-        # A flag whose value is an unknown variable: we can't know the address.
-        for flag in ("--port", "-p", "--host", "-b", "--bind", "-H"):
-            if args.value(flag) == "\x00unknown":
-                return []
     if server == "uvicorn":
         if args.has("--uds", "--fd"):
             return []
@@ -475,14 +552,17 @@ def _detect_server(server: str, args: Args, env: Mapping[str, str], loc: Locatio
                 if hp is None:
                     continue
                 host, port = hp
-                if port is None and host is not None:
-                    port = 8000
+                if port is None:
+                    if ":" in b.rsplit("]", 1)[-1] or host is None:
+                        return []  # `0.0.0.0:` / `:$PORT`: the port is unknown, no default
+                    port = 8000  # `-b 0.0.0.0`: gunicorn's default port
                 out += _mk(port, host, "command", f"{server} --bind {b}{where}", loc)
             return out
         if args.has("-c", "--config") or _has_config_file(server, service, root):
             return []  # the bind is in a config file we don't read
-        if server == "gunicorn" and parse_port(env.get("PORT")):
-            return _mk(parse_port(env.get("PORT")), "0.0.0.0", "env",
+        if server == "gunicorn" and env.get("PORT"):
+            # gunicorn's own default: bind 0.0.0.0:$PORT when PORT is set.
+            return _mk(parse_port(env.get("PORT")), "0.0.0.0", "default",
                        f"gunicorn without --bind uses $PORT={env.get('PORT')}{where}", loc)
         return _mk(8000, "127.0.0.1", "default",
                    f"{server} without --bind defaults to 127.0.0.1:8000{where}", loc)
@@ -574,14 +654,19 @@ def _detect_server(server: str, args: Args, env: Mapping[str, str], loc: Locatio
         return _mk(parse_port(port_s) if port_s else default, bind,
                    "command" if port_s else "default",
                    f"{server} -p {port_s or f'{default} (default)'}{where}", loc)
-    if server == "next":
-        if not ({"start", "dev"} & set(args.words)):
+    if server in ("next", "nuxt", "nuxi"):
+        # Both read PORT (Nuxt also NUXT_PORT / NITRO_PORT) and default to 3000.
+        if not ({"start", "dev", "preview"} & set(args.words)):
             return []
         port_s = args.value("-p", "--port") or env.get("PORT")
+        if server != "next":
+            port_s = (args.value("-p", "--port") or env.get("NUXT_PORT")
+                      or env.get("NITRO_PORT") or env.get("PORT"))
         host = args.value("-H", "--hostname")
         return _mk(parse_port(port_s) if port_s else 3000, host,
                    "command" if port_s else "default",
-                   f"next {'-p ' + port_s if port_s else '(default port 3000)'}{where}", loc)
+                   f"{server} {'-p ' + port_s if port_s else '(default port 3000)'}{where}",
+                   loc)
     if server == "streamlit":
         port_s = args.value("--server.port") or env.get("STREAMLIT_SERVER_PORT")
         return _mk(parse_port(port_s) if port_s else 8501, args.value("--server.address"),
@@ -594,17 +679,21 @@ def _detect_server(server: str, args: Args, env: Mapping[str, str], loc: Locatio
             return _mk(port, None, "command", f"java {props[-1]}{where}", loc)
         port_s = env.get("SERVER_PORT")
         if port_s:
-            return _mk(parse_port(port_s), None, "env", f"SERVER_PORT={port_s}{where}", loc)
+            # Spring Boot binds SERVER_PORT to server.port (relaxed binding): reliable.
+            kind = "convention" if _looks_spring(service, args, env) else "env"
+            return _mk(parse_port(port_s), None, kind, f"SERVER_PORT={port_s}{where}", loc)
         if _looks_spring(service, args, env):
             return _mk(8080, None, "default",
                        f"Spring Boot default server.port 8080{where}", loc)
         return []
     if server in ("node", "npm", "yarn", "pnpm", "bun", "deno"):
         port_s = env.get("PORT")
-        if port_s and parse_port(port_s):
-            return _mk(parse_port(port_s), env.get("HOST") or None, "env",
-                       f"{server} with PORT={port_s}{where}", loc)
-        return []
+        if not port_s:
+            return []
+        kind = "convention" if _node_reads_port(server, args, service, root) else "env"
+        program = " ".join([server, *args.positional()[:2]])
+        return _mk(parse_port(port_s), env.get("HOST") or None, kind,
+                   f"{program} with PORT={port_s}{where}", loc)
     if server in ("redis-server", "postgres", "mongod", "memcached"):
         port_s = args.value("--port", "-p")
         defaults = {"redis-server": 6379, "postgres": 5432, "mongod": 27017,
@@ -613,6 +702,54 @@ def _detect_server(server: str, args: Args, env: Mapping[str, str], loc: Locatio
                    "command" if port_s else "default",
                    f"{server} {'--port ' + port_s if port_s else '(default port)'}{where}", loc)
     return []
+
+
+# Scripts run by tools that ignore $PORT (own defaults or flags), or that set the port
+# themselves: PORT in the environment proves nothing for them.
+PORT_IGNORING_SCRIPT_RE = re.compile(
+    r"\b(vite|ng\s+serve|webpack|http-server|live-server|parcel|astro|gatsby|ember|"
+    r"storybook|serve\s)|(^|\s)(-p|--port)(\s|=)|\bPORT=")
+NODE_RUNNERS = frozenset({"npm", "yarn", "pnpm", "bun"})
+
+
+def _node_reads_port(server: str, args: Args, service: Service, root: Path | None) -> bool:
+    """Whether the Node process surely reads $PORT: `node app.js` and
+    `npm start` of an Express/Nest/Next/Nuxt app listen on process.env.PORT by convention.
+    Dev servers such as Vite ignore it, so `npm run dev` needs a package.json that shows
+    the script is not one of those."""
+    positional = [w for w in args.positional() if not is_unknown(w)]
+    if server == "node":
+        return bool(positional)
+    if server not in NODE_RUNNERS or not positional:
+        return False
+    script = positional[0]
+    if script in ("run", "run-script") and len(positional) > 1:
+        script = positional[1]
+    elif server == "bun" and "." in script:  # `bun server.ts`: Bun.serve() reads PORT
+        return True
+    start_like = script == "start" or script.startswith(("start:", "serve", "prod"))
+    dev_like = script.startswith("dev")
+    if not (start_like or dev_like):
+        return False
+    body = _package_script(service, root, script)
+    if body is not None and PORT_IGNORING_SCRIPT_RE.search(body):
+        return False
+    return body is not None or start_like
+
+
+def _package_script(service: Service, root: Path | None, script: str) -> str | None:
+    """The `scripts.<script>` of package.json in the service's build context, if readable."""
+    if root is None or service.build_context is None:
+        return None
+    try:
+        path = root / service.build_context / "package.json"
+        if not path.is_file() or path.stat().st_size > 1_000_000:
+            return None
+        scripts = json.loads(path.read_text(encoding="utf-8", errors="replace")).get("scripts")
+    except (OSError, ValueError, AttributeError):
+        return None
+    body = scripts.get(script) if isinstance(scripts, dict) else None
+    return body if isinstance(body, str) else None
 
 
 def _looks_spring(service: Service, args: Args, env: Mapping[str, str]) -> bool:
@@ -720,9 +857,18 @@ def image_ports(service: Service) -> tuple[tuple[int, ...], bool] | None:
     return None
 
 
+def is_node_image(service: Service) -> bool:
+    """The container runs the official node image (or a `node` / `*/node` variant)."""
+    names = [service.image] if service.image else []
+    chain = stage_chain(service.dockerfile, build_target(service))
+    if not names and chain:
+        names.append(chain[-1].base_image)
+    return any(image_repository(n.lower()).rsplit("/", 1)[-1] == "node" for n in names if n)
+
+
 def detect_listens(service: Service, root: Path | None = None) -> list[ListenAddress]:
     """Everything we can tell about what `service` listens on (see module doc)."""
-    env = service_env(service)
+    env = listen_env(service)
     out: list[ListenAddress] = []
     seen: set[tuple[int, str | None, str]] = set()
 
@@ -761,8 +907,13 @@ def detect_listens(service: Service, root: Path | None = None) -> list[ListenAdd
             if env_port:
                 host = env.get("HOST") or env.get("BIND") or env.get("APP_HOST") or None
                 var = service.environment.get(name)
-                add(env_port, normalise_host(host) if host and not host.startswith("$") else None,
-                    f"env:{name}={val}", var.location if var else None)
+                # A node image with nothing else known: its app reads PORT by convention.
+                kind = "convention" if name == "PORT" and is_node_image(service) else "env"
+                if host and (host.startswith("$") or is_unknown(host)):
+                    host = None
+                add(env_port, normalise_host(host) if host else None,
+                    f"{kind}:{name}={val} ({service.image_name} image)" if kind == "convention"
+                    else f"env:{name}={val}", var.location if var else None)
         if not any(la.source.split(":", 1)[0] in STRONG_KINDS for la in out):
             known = image_ports(service)
             if known is not None:
@@ -788,7 +939,7 @@ def describe(la: ListenAddress) -> str:
 
 
 def evidence(service: Service) -> str | None:
-    """How complete the listen set is: "strong" (command / nginx listen / a
+    """How complete the listen set is: "strong" (command / convention / nginx listen / a
     non-configurable well-known image), "declared" (expose/ports/EXPOSE/healthcheck), "hint"
     (env only or a configurable web-server image) or None (nothing known)."""
     kinds = {kind_of(la) for la in service.listens}

@@ -203,6 +203,10 @@ class Service:
     key_locations: dict[str, Location] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)  # merged, interpolated mapping
     listens: list[ListenAddress] = field(default_factory=list)  # filled by the link step
+    # Interpolated string values of this service that used an unset variable (no default)
+    # -> the same value with loaders.interpolate.UNSET_MARK where the unset value went.
+    # Compose substitutes "" there, but at deploy time the value is unknown.
+    unset_values: dict[str, str] = field(default_factory=dict)
 
     @property
     def effective_healthcheck(self) -> Healthcheck | None:

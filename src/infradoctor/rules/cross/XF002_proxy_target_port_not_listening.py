@@ -54,7 +54,7 @@ server {
 """
 
 # Order in which listen sources are trusted when suggesting the right port.
-PREFERENCE = ("command", "default", "nginx", "env", "expose", "EXPOSE", "ports",
+PREFERENCE = ("command", "default", "convention", "nginx", "env", "expose", "EXPOSE", "ports",
               "healthcheck", "image")
 
 
