@@ -251,3 +251,24 @@ def test_split_peer_beyond_the_kept_lines_still_quotes_and_counts() -> None:
     assert "too big header" in quoted(big)
     assert big.requests == 3
     assert found["upstream-refused"].requests >= 200
+
+
+def test_one_restart_explains_cut_and_refused_requests_together() -> None:
+    # running again after one restart (not a crash loop, not OOM): in-flight requests were
+    # cut, new ones refused until it listened again -> one diagnosis, not two
+    b = bundle(
+        error_log=lines(CLOSED, REFUSED, REFUSED, TOO_BIG),
+        containers=[app(restarts=1, exit_code=1, started="2026-08-21T10:00:03Z")],
+        listening=LISTEN_OK,
+    )
+    found = by_cause(diagnoses(b))
+    assert set(found) == {"upstream-closed-connection", "header-too-big"}
+    died = found["upstream-closed-connection"]
+    assert "restarted at" in died.summary and "refused while it restarted" in died.summary
+    assert "Connection refused" in quoted(died) and "prematurely closed" in quoted(died)
+    assert died.requests == 3
+
+
+def test_refused_while_listening_now_without_restart_stays_apart_from_resets() -> None:
+    b = bundle(error_log=lines(RESET, REFUSED), containers=[app()], listening=LISTEN_OK)
+    assert set(by_cause(diagnoses(b))) == {"upstream-refused", "upstream-closed-connection"}

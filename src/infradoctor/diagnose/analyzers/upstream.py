@@ -364,6 +364,13 @@ def diagnose_peer(f: Facts, pf: PeerFailures) -> list[Diagnosis]:
         main = fam_kinds.most_common(1)[0][0]
         verdict = _decide(f, pf, main, c, how, address, family)
         decided.setdefault(verdict[0], []).append((fam_kinds, verdict))
+    died = decided.get("upstream-closed-connection")
+    if died and "upstream-refused" in decided and c is not None and restarted_during(c, pf):
+        # one restart: in-flight requests were cut, new ones refused until it listened again
+        cause, conf, head = died[0][1]
+        verdict = (cause, conf, f"{head}; connections were refused while it restarted")
+        merged = [*died, *decided.pop("upstream-refused")]
+        decided[cause] = [(fam_kinds, verdict) for fam_kinds, _ in merged]
     if len(decided) == 1:
         ((_, parts),) = decided.items()
         return [_peer_diagnosis(f, pf, lines, kinds, c, address, parts[0][1])]
@@ -495,6 +502,12 @@ def _peer_diagnosis(
     return d
 
 
+def restarted_during(c: Container, pf: PeerFailures) -> bool:
+    """Did the container (re)start after the peer's failures began (5 min slack)?"""
+    first = pf.first
+    return bool(c.restart_count > 0 and c.started_at and first and c.started_at >= first - 300)
+
+
 def state_explains(family: str, c: Container) -> bool:
     """Does the container's state (OOM-killed, crash loop, stopped) explain lines of this
     family? A dead or restarting process explains refused / unreachable / reset / closed
@@ -544,13 +557,7 @@ def _decide(
             )
         if main in CONNECT_KINDS and peer is not None and peer.port is not None:
             return _listen_cause(c, peer.port)
-        if (
-            main in ("closed", "reset")
-            and c.restart_count > 0
-            and c.started_at
-            and pf.first
-            and c.started_at >= pf.first - 300
-        ):
+        if main in ("closed", "reset") and restarted_during(c, pf):
             return (
                 "upstream-closed-connection",
                 0.75,
