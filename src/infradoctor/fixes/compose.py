@@ -302,9 +302,9 @@ def broken_healthcheck(svc: Service) -> str | None:
             f"{_image_base(svc)} does not contain (DKR005)"
         )
     for key in ("interval", "timeout", "start_period"):
-        value = durations.get(key)
-        if value not in (None, "") and parse_duration(value) is None:
-            return f"{svc.name}'s healthcheck {key} {str(value)!r} is not a duration (CMP008)"
+        duration = durations.get(key)
+        if duration not in (None, "") and parse_duration(duration) is None:
+            return f"{svc.name}'s healthcheck {key} {str(duration)!r} is not a duration (CMP008)"
     if retries is not None and not isinstance(retries, bool):
         text = str(retries).strip()
         if not (text.isdigit() or (isinstance(retries, int) and retries >= 0)):
