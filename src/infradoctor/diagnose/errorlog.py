@@ -1032,6 +1032,7 @@ def _pair_info(message: str, auth: str) -> tuple[str, bool, str | None, str | No
 _MSG_AUTH = itemgetter(3, 4)
 _CONN_OF_ROW = itemgetter(2)
 _STAMP_OF_ROW = itemgetter(0)
+_FIRST = itemgetter(0)
 _LEVEL_OF_ROW = itemgetter(1)
 
 
@@ -1114,13 +1115,13 @@ def scan_error_piece(
     pairs = list(map(_MSG_AUTH, rows)) if len(index) == n else [rows[i][3:] for i in index]
     pair_counts = Counter(pairs)
     row_kind: dict[tuple[str, str], str] = {}
-    row_failure: dict[tuple[str, str], str | None] = {}
+    row_failure: dict[tuple[str, str], tuple[str | None]] = {}  # (peer key,)
     for pair, count in pair_counts.items():
         kind, failure, key, authority = _pair_info(*pair)
         row_kind[pair] = kind
         part.pairs.append((kind, failure, key, authority, count))
         if failure:
-            row_failure[pair] = key
+            row_failure[pair] = (key,)
 
     # samples: the first keep_samples lines of each kind
     kinds: list[str] | None = None
@@ -1140,7 +1141,8 @@ def scan_error_piece(
 
     if not row_failure:
         return part
-    failing = list(map(row_failure.__contains__, pairs))
+    failures = list(map(row_failure.get, pairs))  # (key,) or None: one lookup per line
+    failing = list(map(bool, failures))
     minutes: dict[int, list[Any]] = {}
     all_stamps = map(_STAMP_OF_ROW, rows) if stamps is None else stamps
     for stamp, count in Counter(compress(all_stamps, failing)).items():
@@ -1164,7 +1166,7 @@ def scan_error_piece(
     part.conns = (
         list(map(int, conns)) if "" not in conns else [int(c) if c else None for c in conns]
     )
-    part.keys = list(map(row_failure.__getitem__, compress(pairs, failing)))
+    part.keys = list(map(_FIRST, filter(None, failures)))
     return part
 
 
