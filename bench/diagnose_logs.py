@@ -202,9 +202,15 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also time the per-line reference path (parse_line + add), the old way",
     )
+    ap.add_argument(
+        "--in-process", action="store_true", help="no worker processes (one CPU's speed)"
+    )
     args = ap.parse_args(argv)
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
     from infradoctor.diagnose import accesslog, errorlog
+
+    if args.in_process:
+        errorlog.PARALLEL_MIN_CHARS = 1 << 62
 
     half = int(args.size_mb * MB / 2)
     tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="idt-bench-"))
