@@ -111,3 +111,38 @@ def test_vite_dev_server_port_env_stays_a_hint(tree: Tree) -> None:
     assert run(tree, {"docker-compose.yml": compose, "web/Dockerfile": NODE_DOCKERFILE,
                       "web/package.json": '{"scripts": {"dev": "vite --host 0.0.0.0"}}',
                       "nginx/default.conf": conf("http://web:5173/")}) == []
+
+
+def test_templated_nginx_listen_without_its_variable_is_unknown(
+        tree: Tree, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`listen ${NGINX_PORT}` used to read as port 80: a false XF002 on front:8080."""
+    monkeypatch.delenv("NGINX_PORT", raising=False)
+    compose = "services:\n" + NGINX + """\
+  front:
+    image: nginx:1.27-alpine
+    volumes:
+      - ./front/templates:/etc/nginx/templates:ro
+"""
+    front = "server {\n    listen ${NGINX_PORT};\n    location / { root /srv; }\n}\n"
+    assert run(tree, {"docker-compose.yml": compose, "nginx/default.conf":
+                      conf("http://front:8080"),
+                      "front/templates/default.conf.template": front}) == []
+
+
+def test_localhost_to_templated_listen_of_the_same_nginx_is_not_xf006(
+        tree: Tree, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("INNER_PORT", raising=False)
+    compose = """\
+services:
+  nginx:
+    image: nginx:1.27
+    ports: ["80:80"]
+    volumes:
+      - ./templates:/etc/nginx/templates:ro
+"""
+    site = ("server {\n    listen 80;\n    location / { proxy_pass http://127.0.0.1:8081; }\n}\n"
+            "server {\n    listen ${INNER_PORT};\n    location / { root /srv; }\n}\n")
+    result = lint(tree({"docker-compose.yml": compose, "templates/default.conf.template": site}),
+                  LintConfig(select=["XF006"], report_unused_suppressions=False),
+                  with_fixes=False)
+    assert result.findings == []

@@ -24,15 +24,17 @@ import os
 import posixpath
 import re
 import shlex
+from collections.abc import Mapping
 from pathlib import Path
 
+from infradoctor.loaders.interpolate import UNSET_MARK
 from infradoctor.loaders.listen import (
     detect_listens,
     is_loopback,
     is_web_server_service,
+    listen_env,
     normalise_host,
     parse_host_port,
-    service_env,
 )
 from infradoctor.model.nginx import Directive, NginxConfig, ProxyRoute, ProxyTarget, Upstream
 from infradoctor.model.source import LoadError
@@ -197,8 +199,23 @@ def _attach_nginx(stack: Stack) -> None:
 # ---------------------------------------------------------------- listens
 
 
-def nginx_listens(cfg: NginxConfig) -> list[ListenAddress]:
-    """Ports an nginx config listens on (`listen` directives; 80 for a server without)."""
+def _envsubst(text: str, env: Mapping[str, str]) -> str:
+    """`${VAR}` / `$VAR` filled from the container environment, as the nginx image's
+    envsubst does for templates; unknown ones stay as written."""
+    return ENV_VAR_RE.sub(lambda m: env.get(m.group(1) or m.group(2), m.group(0)), text)
+
+
+def nginx_listens(cfg: NginxConfig, env: Mapping[str, str] | None = None) -> list[ListenAddress]:
+    """Ports an nginx config listens on (`listen` directives; 80 for a server without).
+    `env` is the nginx container's environment for templated `listen ${PORT}`. A listen we
+    can't read (an unknown variable) makes the whole set unknown: []."""
+    return nginx_listens_or_unknown(cfg, env) or []
+
+
+def nginx_listens_or_unknown(cfg: NginxConfig, env: Mapping[str, str] | None = None
+                             ) -> list[ListenAddress] | None:
+    """`nginx_listens`, but None when a `listen` can't be read, so callers asking "could
+    nginx itself listen on X?" can tell unknown from "no"."""
     out: list[ListenAddress] = []
     for server in cfg.servers:
         listens = server.children("listen")
@@ -210,7 +227,10 @@ def nginx_listens(cfg: NginxConfig) -> list[ListenAddress]:
         for d in listens:
             if not d.args:
                 continue
-            hp = parse_host_port(d.args[0])
+            arg = _envsubst(d.args[0], env or {}) if "$" in d.args[0] else d.args[0]
+            if "$" in arg or "{" in arg or UNSET_MARK in arg:
+                return None
+            hp = parse_host_port(arg)
             if hp is None:
                 continue
             host, port = hp
@@ -236,8 +256,9 @@ def _fill_listens(stack: Stack) -> None:
             if svc.name in carried:
                 listens = [la for la in listens if not la.source.startswith("image:")]
                 seen: set[tuple[int, str | None]] = set()
+                env = listen_env(svc)
                 for cfg in carried[svc.name]:
-                    for la in nginx_listens(cfg):
+                    for la in nginx_listens(cfg, env):
                         if (la.port, la.host) not in seen:
                             seen.add((la.port, la.host))
                             listens.append(la)
@@ -457,8 +478,8 @@ def _substitute(route: ProxyRoute, env: dict[str, str]) -> ProxyTarget | None:
             break
         text = NGINX_VAR_RE.sub(lambda m: _set_value(route, m.group(1)) or m.group(0), text)
         text = ENV_VAR_RE.sub(lambda m: env.get(m.group(1) or m.group(2), m.group(0)), text)
-    if "$" in text or "{" in text:
-        return None
+    if "$" in text or "{" in text or UNSET_MARK in text:
+        return None  # a variable we don't know (or one that is unset at lint time)
     m = PASS_RE.match(text.strip().strip('"').strip("'"))
     if m is None or m.group("host").lower().startswith("unix:"):
         return None
@@ -478,7 +499,7 @@ def _resolve_all(stack: Stack) -> None:
         for cfg in project.nginx:
             name = project.nginx_service.get(cfg.root_file)
             svc = project.services.get(name) if name else None
-            env = service_env(svc) if svc is not None else {}
+            env = listen_env(svc) if svc is not None else {}
             for route in cfg.routes:
                 targets = _expand_targets(route, upstreams)
                 filled_in = False
@@ -509,6 +530,7 @@ __all__ = [
     "link",
     "match_host",
     "nginx_listens",
+    "nginx_listens_or_unknown",
     "published_match",
     "resolve_target",
 ]

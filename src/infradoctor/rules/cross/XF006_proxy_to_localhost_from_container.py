@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from infradoctor.findings import Finding, Severity
-from infradoctor.loaders.link import effective_port, nginx_listens
-from infradoctor.loaders.listen import mentions
+from infradoctor.loaders.link import effective_port, nginx_listens_or_unknown
+from infradoctor.loaders.listen import listen_env, mentions
 from infradoctor.model.stack import Project, Service, Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.cross._common import nginx_service_of, project_targets
@@ -97,7 +97,11 @@ class ProxyToLocalhostFromContainer(Rule):
                 continue
             same_nginx = [c for c in project.nginx
                           if project.nginx_service.get(c.root_file) in (None, nginx.name)]
-            if any(la.port == port for c in [cfg, *same_nginx] for la in nginx_listens(c)):
+            env = listen_env(nginx)
+            own = [nginx_listens_or_unknown(c, env) for c in [cfg, *same_nginx]]
+            if any(listens is None for listens in own):
+                continue  # a templated `listen` we can't read: it may be this port
+            if any(la.port == port for listens in own for la in listens or []):
                 continue  # proxying to another server block of the same nginx
             cands = _candidates(project, port)
             cands = [(s, p) for s, p in cands if s.name != nginx.name]
