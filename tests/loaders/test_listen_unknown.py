@@ -156,3 +156,22 @@ def test_nuxt_and_spring_conventions() -> None:
     assert facts(service("java -jar app.jar", {"SERVER_PORT": "8081",
                                                "SPRING_PROFILES_ACTIVE": "prod"})) == {
         (8081, None, "convention")}
+
+
+def test_declarations_with_unset_variables(tree: Tree, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("IDX_CPORT", raising=False)
+    root = tree({"docker-compose.yml": """\
+services:
+  a:
+    image: example/a:1
+    ports:
+      - "8080:${IDX_CPORT}"
+      - "127.0.0.1:${IDX_CPORT}:9000"
+    expose:
+      - "${IDX_CPORT}1"
+    healthcheck:
+      test: ["CMD", "curl", "-f", "http://localhost:80${IDX_CPORT}/health"]
+"""})
+    [svc] = load_stack(root).services
+    # Only the container port written literally is known.
+    assert {(la.port, la.source.split(":", 1)[0]) for la in svc.listens} == {(9000, "ports")}

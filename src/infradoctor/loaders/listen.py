@@ -806,9 +806,20 @@ def detect_healthcheck(service: Service, env: Mapping[str, str]) -> list[Found]:
     hc = service.effective_healthcheck
     if hc is None:
         return []
-    text = expand(hc.command_text, env) or hc.command_text
+    text = hc.command_text
+    unset = service.unset_values
+    if hc.source == "compose" and unset:
+        test = hc.test
+        if isinstance(test, list):
+            words = [unset.get(w, w) for w in test]
+            text = " ".join(words[1:] if words and words[0] in ("CMD", "CMD-SHELL") else words)
+        elif isinstance(test, str):
+            text = unset.get(test, test)
+    text = expand_marked(text, env)
     out = []
     for m in HEALTH_URL_RE.finditer(text):
+        if text[m.end():m.end() + 1] == UNSET_MARK:
+            continue  # `localhost:80${SUFFIX}`: the port is unknown
         port = parse_port(m.group(1))
         if port:
             out.append(Found(port, None, "healthcheck", f"healthcheck probes {m.group(0)}",
@@ -866,6 +877,15 @@ def is_node_image(service: Service) -> bool:
     return any(image_repository(n.lower()).rsplit("/", 1)[-1] == "node" for n in names if n)
 
 
+def _target_unknown(service: Service, raw: str) -> bool:
+    """Whether the container port of a short-syntax `ports:` entry used an unset variable
+    (`8080:${APP_PORT}`); an unset host port or IP leaves the target known."""
+    marked = service.unset_values.get(raw)
+    if marked is None:
+        return False
+    return is_unknown(marked.split("/", 1)[0].rsplit(":", 1)[-1])
+
+
 def detect_listens(service: Service, root: Path | None = None) -> list[ListenAddress]:
     """Everything we can tell about what `service` listens on (see module doc)."""
     env = listen_env(service)
@@ -890,9 +910,10 @@ def detect_listens(service: Service, root: Path | None = None) -> list[ListenAdd
     for f in detect_healthcheck(service, env):
         add(f.port, None, f"{f.kind}:{f.detail}", f.location)
     for port, loc in service.expose:
-        add(port, None, "expose:expose", loc)
+        if str(port) not in service.unset_values:  # `${PORT}1` with PORT unset: unknown
+            add(port, None, "expose:expose", loc)
     for p in service.ports:
-        if p.target is not None:
+        if p.target is not None and not _target_unknown(service, p.raw):
             add(p.target, None, f"ports:ports {p.raw}", p.location)
     for ins in dockerfile_expose(service):
         for word in ins.value.split():
