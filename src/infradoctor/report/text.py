@@ -50,7 +50,11 @@ def excerpt(report: LintReport, finding: Finding, paint: _Painter) -> list[str]:
     raw = report.line_text(loc.file, loc.line)
     if not raw.strip():
         return []
-    line = raw.replace("\t", " ").rstrip()
+    # Source lines can hold secrets (a literal password that SEC007 reports as redacted):
+    # they never reach the terminal or a CI log in clear.
+    from infradoctor.diagnose.redact import redact_text
+
+    line = redact_text(raw.replace("\t", " ").rstrip())
     start = max(loc.column - 1, 0)
     if loc.end_line in (None, loc.line) and loc.end_column and loc.end_column > loc.column:
         width = loc.end_column - loc.column
