@@ -37,7 +37,9 @@ from infradoctor.diagnose.errorlog import (
 
 _COMBINED = re.compile(r'^(\S+) \S+ (\S+) (\[[^\]]+\]) "((?:[^"\\]|\\.)*)" (\d{3}) (\d+|-)')
 _TIME = re.compile(r"\[(\d\d)/(\w{3})/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-]\d{4})\]")
-_KV = re.compile(r'\b([A-Za-z_]+)=("(?:[^"\\]|\\.)*"|\S+)')
+# possessive: a key run not followed by "=" cannot match shorter either, and a quoted
+# value ends at its first unescaped quote; same matches, without the backtracking
+_KV = re.compile(r'\b([A-Za-z_]++)=("[^"\\]*+(?:\\.[^"\\]*+)*+"|\S+)')
 _QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
 _ADDR = r"(?:\d{1,3}(?:\.\d{1,3}){3}:\d+|\[[0-9a-fA-F:]+\]:\d+|unix:\S+?|[\w.-]+:\d+)"
 _ADDR_LIST = re.compile(
@@ -295,7 +297,7 @@ def _access_job(
 
 
 # _KV over many rests joined by \n, which no value can span: one findall for all lines
-_KV_ROWS = re.compile(r'(\n)|\b([A-Za-z_]+)=("(?:[^"\\\n]|\\.)*"|\S+)')
+_KV_ROWS = re.compile(r'(\n)|\b([A-Za-z_]++)=("[^"\\\n]*+(?:\\.[^"\\\n]*+)*+"|\S+)')
 
 
 def upstream_fields_many(rests: list[str]) -> list[tuple[str | None, str | None]]:
@@ -334,9 +336,9 @@ def upstream_fields_many(rests: list[str]) -> list[tuple[str | None, str | None]
 _NOT_QUOTE_BACKSLASH = not_chars('"\\\n')
 # (time, 5xx status, rest after the bytes field, other status, "{" of a JSON line)
 _ROW = re.compile(
-    r"\n(?:(?!\{)\S+ \S+ \S+ \[(" + not_chars("]\n") + r"+)\] "
+    r"\n(?:(?!\{)\S++ \S++ \S++ \[(" + not_chars("]\n") + r"++)\] "
     '"' + _NOT_QUOTE_BACKSLASH + r"*+(?:\\." + _NOT_QUOTE_BACKSLASH + '*+)*+" '
-    r"(?:([5-9]\d\d) (?:\d+|-)(.*)|(\d{3}) (?:\d+|-))|(\{).*|.*)"
+    r"(?:([5-9]\d\d) (?:\d++|-)(.*)|(\d{3}) (?:\d++|-))|(\{).*|.*)"
 )
 _TIME_STATUS = itemgetter(0, 1, 3)
 _STATUS5 = itemgetter(1)

@@ -976,7 +976,7 @@ _NOT_NL_U = not_chars("\nu")
 # value by _stamp_time() and _level_ok(). The message ends at the first ", client: " (as in parse_line), the
 # authority is that of the first `upstream: "..."` field after it (peer_authority()).
 _ROW = re.compile(
-    r"\n(?:(.{19}) \[(" + not_chars("]\n") + r"+)\] \d+#\d+: (?:\*(\d+) )?"
+    r"\n(?:(.{19}) \[(" + not_chars("]\n") + r"++)\] \d++#\d++: (?:\*(\d++) )?"
     "(" + _NOT_NL_COMMA + "*+(?:,(?! client: )" + _NOT_NL_COMMA + "*+)*+)"
     "(?:, client: " + _NOT_NL_U + '*+(?:u(?!pstream: ")' + _NOT_NL_U + "*+)*+"
     '(?:upstream: "('
