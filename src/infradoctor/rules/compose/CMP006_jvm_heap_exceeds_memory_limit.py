@@ -2,45 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
-from infradoctor.model.source import Location
 from infradoctor.model.stack import Service, Stack
+from infradoctor.rules._jvm import HeapSetting, heap_settings, heap_verdict
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.compose._util import as_text, human_size, memory_limit, service_data
 from infradoctor.rules.dockerfile._images import stage_chain
-
-XMX_RE = re.compile(r"(?<![\w-])-Xmx(\d+(?:\.\d+)?)([kKmMgGtT]?)(?![\w.])")
-PERCENT_RE = re.compile(r"-XX:MaxRAMPercentage=(\d+(?:\.\d+)?)")
-FRACTION_RE = re.compile(r"-XX:MaxRAMFraction=(\d+)")
-UNIT = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
-MIN_HEADROOM = 512 * 1024**2  # metaspace, thread stacks, code cache, direct buffers, GC
-
-
-@dataclass(frozen=True, slots=True)
-class HeapSetting:
-    heap: int | None  # bytes (absolute -Xmx)
-    percent: float | None  # of the container limit
-    text: str  # the flag as written
-    where: str  # what set it: "command", "JAVA_OPTS", "Dockerfile ENV", ...
-    location: Location
-
-
-def heap_settings(text: str, where: str, location: Location) -> list[HeapSetting]:
-    out: list[HeapSetting] = []
-    for m in XMX_RE.finditer(text):
-        size = int(float(m.group(1)) * UNIT[m.group(2).lower()])
-        out.append(HeapSetting(size, None, m.group(0), where, location))
-    for m in PERCENT_RE.finditer(text):
-        out.append(HeapSetting(None, float(m.group(1)), m.group(0), where, location))
-    for m in FRACTION_RE.finditer(text):
-        frac = int(m.group(1))
-        if frac > 0:
-            out.append(HeapSetting(None, 100.0 / frac, m.group(0), where, location))
-    return out
 
 
 def service_heap_settings(svc: Service) -> list[HeapSetting]:
@@ -130,25 +99,13 @@ class JvmHeapExceedsMemoryLimit(Rule):
             if limit is None:
                 continue
             limit_bytes, limit_text, limit_loc = limit
-            worst: tuple[int, HeapSetting] | None = None
-            for s in service_heap_settings(svc):
-                heap = s.heap if s.heap is not None else int(limit_bytes * (s.percent or 0) / 100)
-                if worst is None or heap > worst[0]:
-                    worst = (heap, s)
-            if worst is None:
+            found = heap_verdict(service_heap_settings(svc), limit_bytes)
+            if found is None:
                 continue
-            heap, setting = worst
-            headroom = limit_bytes - heap
-            if heap >= limit_bytes:
-                severity = self.effective_severity
-                verdict = "the heap alone can fill the limit"
-            elif heap > 0.75 * limit_bytes and headroom < MIN_HEADROOM:
-                severity = self.effective_severity if overridden else Severity.WARNING
-                verdict = (
-                    f"only {human_size(headroom)} is left for metaspace, threads and native memory"
-                )
-            else:
-                continue
+            heap, setting = found.heap, found.setting
+            severity = (self.effective_severity if found.fills_limit or overridden
+                        else Severity.WARNING)
+            verdict = found.reason(human_size)
             yield self.finding(
                 setting.location,
                 f"service '{svc.name}': {setting.text} ({setting.where}) gives a heap of "

@@ -7,12 +7,8 @@ from collections.abc import Iterator
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.k8s import Container, K8sObject
 from infradoctor.model.stack import Stack
+from infradoctor.rules._jvm import HeapSetting, heap_settings, heap_verdict
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.compose.CMP006_jvm_heap_exceeds_memory_limit import (
-    MIN_HEADROOM,
-    HeapSetting,
-    heap_settings,
-)
 from infradoctor.rules.kubernetes._k8s import (
     has_limit_range,
     heap_texts,
@@ -134,26 +130,13 @@ class JvmHeapVsMemoryLimit(Rule):
                             data=obj_data(w, container=c.name),
                         )
                     continue
-                worst: tuple[int, HeapSetting] | None = None
-                for s in settings:
-                    heap = s.heap if s.heap is not None else int(limit * (s.percent or 0) / 100)
-                    if worst is None or heap > worst[0]:
-                        worst = (heap, s)
-                if worst is None:
+                found = heap_verdict(settings, limit)
+                if found is None:
                     continue
-                heap, setting = worst
-                headroom = limit - heap
-                if heap >= limit:
-                    severity = self.effective_severity
-                    verdict = "the heap alone can fill the limit"
-                elif heap > 0.75 * limit and headroom < MIN_HEADROOM:
-                    severity = self.effective_severity if overridden else Severity.WARNING
-                    verdict = (
-                        f"only {human_bytes(headroom)} is left for metaspace, threads "
-                        "and native memory"
-                    )
-                else:
-                    continue
+                heap, setting = found.heap, found.setting
+                severity = (self.effective_severity if found.fills_limit or overridden
+                            else Severity.WARNING)
+                verdict = found.reason(human_bytes)
                 yield self.finding(
                     setting.location,
                     f"{w.kind} '{w.name}' container '{c.name}': {setting.text} "
