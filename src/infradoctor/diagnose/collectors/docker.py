@@ -15,6 +15,7 @@ import time
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from infradoctor.diagnose.collectors._unix_http import UnixHTTPConnection
 from infradoctor.diagnose.evidence import Bundle
 
 DEFAULT_SOCKET = "unix:///var/run/docker.sock"
@@ -27,22 +28,6 @@ TCP_LISTEN = "0A"
 
 class DockerError(Exception):
     pass
-
-
-class _UnixHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, path: str, timeout: float) -> None:
-        super().__init__("localhost", timeout=timeout)
-        self._path = path
-
-    def connect(self) -> None:
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.settimeout(self.timeout)
-        try:
-            sock.connect(self._path)
-        except OSError:
-            sock.close()
-            raise
-        self.sock = sock
 
 
 class DockerClient:
@@ -65,7 +50,7 @@ class DockerClient:
 
     def _conn(self) -> http.client.HTTPConnection:
         if self._unix is not None:
-            return _UnixHTTPConnection(self._unix, self.timeout)
+            return UnixHTTPConnection(self._unix, self.timeout)
         assert self._tcp is not None
         return http.client.HTTPConnection(self._tcp[0], self._tcp[1], timeout=self.timeout)
 

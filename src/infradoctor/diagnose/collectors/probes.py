@@ -14,26 +14,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlsplit
 
+from infradoctor.diagnose.collectors._unix_http import UnixHTTPConnection
 from infradoctor.diagnose.evidence import Bundle
 
 EXCERPT = 200
 MAX_PROBES = 64
-
-
-class _UnixConn(http.client.HTTPConnection):
-    def __init__(self, path: str, timeout: float) -> None:
-        super().__init__("localhost", timeout=timeout)
-        self._path = path
-
-    def connect(self) -> None:
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.settimeout(self.timeout)
-        try:
-            sock.connect(self._path)
-        except OSError:
-            sock.close()
-            raise
-        self.sock = sock
 
 
 def http_get(
@@ -57,7 +42,7 @@ def http_get(
     start = time.monotonic()
     conn: http.client.HTTPConnection
     if unix_path is not None:
-        conn = _UnixConn(unix_path, timeout)
+        conn = UnixHTTPConnection(unix_path, timeout)
     elif parts.scheme == "https":
         ctx = ssl.create_default_context()
         ctx.check_hostname = False
