@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Service, Stack
 from infradoctor.rules.base import Example, Rule
+from infradoctor.rules.cross._common import service_dependencies
 
 BAD = """\
 services:
@@ -98,39 +99,34 @@ class DependsOnServiceWithoutHealthcheck(Rule):
     )
 
     def check(self, stack: Stack) -> Iterator[Finding]:
-        for project in stack.projects:
-            for svc in project.services.values():
-                for dep in svc.depends_on:
-                    target = project.services.get(dep.service)
-                    if target is None or target.name == svc.name:
-                        continue
-                    if dep.condition == "service_completed_successfully":
-                        continue
-                    if target.effective_healthcheck is not None or data_only(target):
-                        continue
-                    disabled = target.healthcheck is not None and target.healthcheck.disabled
-                    state = "has its healthcheck disabled" if disabled else (
-                        "has no healthcheck (compose or Dockerfile HEALTHCHECK)")
-                    if dep.condition == "service_healthy":
-                        message = (f"'{svc.name}' waits for '{target.name}' to be healthy, "
-                                   f"but '{target.name}' {state}: `docker compose up` fails "
-                                   f"with 'dependency ... has no healthcheck configured'")
-                        severity = Severity.ERROR
-                    elif one_shot(target):
-                        message = (f"'{svc.name}' depends on '{target.name}', which looks like "
-                                   f"a one-shot job and has no healthcheck: use `condition: "
-                                   f"service_completed_successfully` so '{svc.name}' waits "
-                                   f"for it to finish")
-                        severity = None
-                    else:
-                        message = (f"'{svc.name}' depends on '{target.name}', which {state}: "
-                                   f"Compose starts '{svc.name}' as soon as the container "
-                                   f"exists, before '{target.name}' is ready")
-                        severity = None
-                    yield self.finding(
-                        dep.location, message, subject=f"{svc.name}->{target.name}",
-                        related=[target.location], severity=severity,
-                        data={"project": project.name, "service": svc.name,
-                              "target_service": target.name, "condition": dep.condition,
-                              "one_shot": one_shot(target)},
-                    )
+        for project, svc, dep, target in service_dependencies(stack):
+            if dep.condition == "service_completed_successfully":
+                continue
+            if target.effective_healthcheck is not None or data_only(target):
+                continue
+            disabled = target.healthcheck is not None and target.healthcheck.disabled
+            state = "has its healthcheck disabled" if disabled else (
+                "has no healthcheck (compose or Dockerfile HEALTHCHECK)")
+            if dep.condition == "service_healthy":
+                message = (f"'{svc.name}' waits for '{target.name}' to be healthy, "
+                           f"but '{target.name}' {state}: `docker compose up` fails "
+                           f"with 'dependency ... has no healthcheck configured'")
+                severity = Severity.ERROR
+            elif one_shot(target):
+                message = (f"'{svc.name}' depends on '{target.name}', which looks like "
+                           f"a one-shot job and has no healthcheck: use `condition: "
+                           f"service_completed_successfully` so '{svc.name}' waits "
+                           f"for it to finish")
+                severity = None
+            else:
+                message = (f"'{svc.name}' depends on '{target.name}', which {state}: "
+                           f"Compose starts '{svc.name}' as soon as the container "
+                           f"exists, before '{target.name}' is ready")
+                severity = None
+            yield self.finding(
+                dep.location, message, subject=f"{svc.name}->{target.name}",
+                related=[target.location], severity=severity,
+                data={"project": project.name, "service": svc.name,
+                      "target_service": target.name, "condition": dep.condition,
+                      "one_shot": one_shot(target)},
+            )

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
+from infradoctor.rules.cross._common import service_dependencies
 
 BAD = """\
 services:
@@ -54,26 +55,21 @@ class DependsOnWithoutHealthyCondition(Rule):
     )
 
     def check(self, stack: Stack) -> Iterator[Finding]:
-        for project in stack.projects:
-            for svc in project.services.values():
-                for dep in svc.depends_on:
-                    target = project.services.get(dep.service)
-                    if target is None or target.name == svc.name:
-                        continue
-                    if dep.condition != "service_started":
-                        continue
-                    hc = target.effective_healthcheck
-                    if hc is None:
-                        continue
-                    where = ("its Dockerfile HEALTHCHECK" if hc.source == "dockerfile"
-                             else "a healthcheck")
-                    yield self.finding(
-                        dep.location,
-                        f"'{svc.name}' depends on '{target.name}', which has {where}, but "
-                        f"without `condition: service_healthy` Compose does not wait for it",
-                        subject=f"{svc.name}->{target.name}",
-                        related=[hc.location],
-                        data={"project": project.name, "service": svc.name,
-                              "target_service": target.name,
-                              "long_syntax": dep.long_syntax},
-                    )
+        for project, svc, dep, target in service_dependencies(stack):
+            if dep.condition != "service_started":
+                continue
+            hc = target.effective_healthcheck
+            if hc is None:
+                continue
+            where = ("its Dockerfile HEALTHCHECK" if hc.source == "dockerfile"
+                     else "a healthcheck")
+            yield self.finding(
+                dep.location,
+                f"'{svc.name}' depends on '{target.name}', which has {where}, but "
+                f"without `condition: service_healthy` Compose does not wait for it",
+                subject=f"{svc.name}->{target.name}",
+                related=[hc.location],
+                data={"project": project.name, "service": svc.name,
+                      "target_service": target.name,
+                      "long_syntax": dep.long_syntax},
+            )

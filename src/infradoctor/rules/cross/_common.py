@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from infradoctor.model.nginx import Directive, NginxConfig, ProxyRoute
-from infradoctor.model.stack import Project, ResolvedTarget, Service, Stack
+from infradoctor.model.stack import DependsOn, Project, ResolvedTarget, Service, Stack
 
 DNS_VIAS = frozenset({"service-name", "alias", "container_name", "hostname"})
 
@@ -15,6 +15,18 @@ def project_targets(stack: Stack) -> Iterator[tuple[Project, ResolvedTarget]]:
     for project in stack.projects:
         for rt in project.targets:
             yield project, rt
+
+
+def service_dependencies(stack: Stack) -> Iterator[tuple[Project, Service, DependsOn, Service]]:
+    """(project, service, depends_on entry, dependency) for every depends_on that names
+    another service of the same project (unknown names are CMP003's business)."""
+    for project in stack.projects:
+        for svc in project.services.values():
+            for dep in svc.depends_on:
+                target = project.services.get(dep.service)
+                if target is None or target.name == svc.name:
+                    continue
+                yield project, svc, dep, target
 
 
 def nginx_service_of(project: Project, cfg: NginxConfig) -> Service | None:
