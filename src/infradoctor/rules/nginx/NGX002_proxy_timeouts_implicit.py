@@ -12,6 +12,7 @@ from infradoctor.rules.nginx._common import (
     block_data,
     describe,
     effective_value,
+    group_by_block,
     proxies_phrase,
     uncertain_chain,
 )
@@ -112,7 +113,7 @@ class ProxyTimeoutsImplicit(Rule):
 
     def check(self, stack: Stack) -> Iterator[Finding]:
         for cfg in stack.nginx:
-            groups: dict[int, tuple[Directive, list[ProxyRoute], set[str]]] = {}
+            found: list[tuple[Directive, ProxyRoute, set[str]]] = []
             for route in cfg.routes:
                 names = TIMEOUTS.get(route.kind)
                 if names is None:
@@ -123,17 +124,14 @@ class ProxyTimeoutsImplicit(Rule):
                 missing = {n for n in names if effective_value(stack, cfg, ctx, n) is None}
                 if not missing:
                     continue
-                block = route.server or route.location_block or ctx
-                entry = groups.setdefault(id(block), (block, [], set()))
-                entry[1].append(route)
-                entry[2].update(missing)
-            for block, routes, missing in groups.values():
+                found.append((route.server or route.location_block or ctx, route, missing))
+            for block, routes, missing_names in group_by_block(found):
                 first = routes[0]
                 ordered = [
                     n
                     for k in ("proxy", "grpc", "fastcgi", "uwsgi")
                     for n in TIMEOUTS[k]
-                    if n in missing
+                    if n in missing_names
                 ]
                 paths = sorted({r.path or "/" for r in routes})
                 defaults = " and ".join(f"{n} 60s" for n in ordered)

@@ -12,6 +12,7 @@ from infradoctor.rules.nginx._common import (
     PROXY_PARAMS_HEADERS,
     block_data,
     describe,
+    group_by_block,
     header_level,
     is_ip,
     proxies_phrase,
@@ -145,7 +146,7 @@ class ForwardedHeadersMissing(Rule):
 
     def check(self, stack: Stack) -> Iterator[Finding]:
         for cfg in stack.nginx:
-            groups: dict[int, tuple[Directive, list[ProxyRoute], list[str]]] = {}
+            found: list[tuple[Directive, ProxyRoute, list[str]]] = []
             for route in cfg.routes:
                 if route.kind != "proxy":
                     continue
@@ -158,12 +159,8 @@ class ForwardedHeadersMissing(Rule):
                 if not missing:
                     continue
                 block = level or route.server or route.location_block or route.context
-                entry = groups.setdefault(id(block), (block, [], []))
-                entry[1].append(route)
-                for h in missing:
-                    if h not in entry[2]:
-                        entry[2].append(h)
-            for block, routes, missing in groups.values():
+                found.append((block, route, missing))
+            for block, routes, missing in group_by_block(found):
                 missing.sort(key=REQUIRED.index)
                 first = routes[0]
                 effects = "; ".join(CONSEQUENCE[h] for h in missing)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from infradoctor.model.nginx import Directive, NginxConfig, ProxyRoute
@@ -199,6 +199,22 @@ def http_routes(cfg: NginxConfig, kinds: tuple[str, ...] = ("proxy",)) -> Iterat
     for r in cfg.routes:
         if r.kind in kinds:
             yield r
+
+
+def group_by_block(
+    found: Iterable[tuple[Directive, ProxyRoute, Iterable[str]]],
+) -> list[tuple[Directive, list[ProxyRoute], list[str]]]:
+    """(block, route, what the route misses) grouped into one entry per block, so a rule
+    reports a server once rather than each of its locations: blocks and routes in the order
+    seen, and the union of what they miss in first-seen order."""
+    groups: dict[int, tuple[Directive, list[ProxyRoute], list[str]]] = {}
+    for block, route, missing in found:
+        entry = groups.setdefault(id(block), (block, [], []))
+        entry[1].append(route)
+        for name in missing:
+            if name not in entry[2]:
+                entry[2].append(name)
+    return list(groups.values())
 
 
 def route_label(route: ProxyRoute) -> str:
