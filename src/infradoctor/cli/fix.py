@@ -169,6 +169,11 @@ def _report(run: FixRun, out: TextIO, *, dry: bool, quiet: bool, unsafe: bool) -
             for f in run.remaining
             if f.fix is not None and f.fix.applicability is Applicability.DISPLAY_ONLY
         ]
+        if dry:  # nothing was written: point into the files as they are on disk
+            suggestions = sorted(
+                run.as_before(suggestions),
+                key=lambda f: (f.location.file, f.location.line, f.location.column),
+            )
         for f in suggestions:
             assert f.fix is not None
             out.write(f"suggestion {f.location}: {f.rule} {f.fix.title}\n")

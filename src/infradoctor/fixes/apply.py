@@ -8,6 +8,7 @@ diffs the result, so what is shown is exactly what a real run would write."""
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
 import re
@@ -30,6 +31,7 @@ from infradoctor.fixes.write import (
     splice_on_disk_text,
     still_parses,
 )
+from infradoctor.model.source import Location
 from infradoctor.model.stack import Stack
 
 MAX_PASSES = 5
@@ -61,7 +63,8 @@ class AppliedFix:
 @dataclass(slots=True)
 class FixRun:
     """What a fix run did. `originals`/`results` hold the on-disk text of every changed
-    file before the first and after the last pass (for diffs)."""
+    file before the first and after the last pass (for diffs); `initial` is the first
+    lint (of the files as they were), `final` the last."""
 
     root: Path
     applied: list[AppliedFix] = field(default_factory=list)
@@ -70,6 +73,7 @@ class FixRun:
     originals: dict[str, str] = field(default_factory=dict)
     results: dict[str, str] = field(default_factory=dict)
     final: LintResult | None = None
+    initial: LintResult | None = None
 
     @property
     def remaining(self) -> list[Finding]:
@@ -93,6 +97,50 @@ class FixRun:
             if chunks and not chunks[-1].endswith("\n"):
                 chunks.append("\n\\ No newline at end of file\n")
         return "".join(chunks)
+
+    def as_before(self, findings: Iterable[Finding]) -> list[Finding]:
+        """`findings` of the final lint, located in the files as they were before the run.
+
+        `--diff` writes nothing, so a location in the fixed text points at the wrong line
+        of the file the user has. A finding the first lint also had (same rule, file and
+        subject, matched in order) takes that finding's location; any other one in a
+        changed file has its line carried back through the diff."""
+        before: dict[tuple[str, str, str], list[Finding]] = {}
+        for f in self.initial.findings if self.initial else []:
+            before.setdefault((f.rule, f.location.file, f.subject or ""), []).append(f)
+        maps: dict[str, list[tuple[str, int, int, int, int]]] = {}
+        out: list[Finding] = []
+        for f in findings:
+            same = before.get((f.rule, f.location.file, f.subject or ""))
+            if same:
+                out.append(dataclasses.replace(f, location=same.pop(0).location))
+                continue
+            rel = f.location.file
+            if rel not in self.changed_files:
+                out.append(f)
+                continue
+            if rel not in maps:
+                maps[rel] = difflib.SequenceMatcher(
+                    None,
+                    self.originals[rel].splitlines(),
+                    self.results[rel].splitlines(),
+                    autojunk=False,
+                ).get_opcodes()
+            out.append(dataclasses.replace(f, location=_line_before(f.location, maps[rel])))
+        return out
+
+
+def _line_before(loc: Location, opcodes: list[tuple[str, int, int, int, int]]) -> Location:
+    """Where `loc` (in the fixed text) was in the original: the same line when the fixes
+    left it alone, else column 1 of the line the fix replaced or inserted before."""
+    index = loc.line - 1
+    for tag, i1, _i2, j1, j2 in opcodes:
+        if j1 <= index < j2:
+            if tag == "equal":
+                return Location(loc.file, i1 + index - j1 + 1, loc.column)
+            return Location(loc.file, i1 + 1, 1)
+    last = opcodes[-1][2] if opcodes else 0
+    return Location(loc.file, max(last, 1), 1)
 
 
 def allowed_applicabilities(unsafe: bool) -> frozenset[Applicability]:
@@ -319,6 +367,7 @@ def run_fixes(
     allowed = allowed_applicabilities(unsafe)
     run = FixRun(root)
     result = lint(root, config)
+    run.initial = result
     for _ in range(max_passes):
         chosen, _deferred = choose_fixes(result.findings, allowed, result.stack)
         if not chosen:
@@ -371,6 +420,7 @@ def preview_fixes(
             target = copy_root / root.name
         run = run_fixes(target, config, unsafe=unsafe, max_passes=max_passes)
         run.root = root
-        if run.final is not None:
-            run.final.root = root if root.is_dir() else root.parent
+        for result in (run.initial, run.final):
+            if result is not None:
+                result.root = root if root.is_dir() else root.parent
     return run
