@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.k8s import K8sObject, PdbSpec, nearest
+from infradoctor.model.source import Location
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.kubernetes._k8s import obj_data
@@ -45,10 +48,52 @@ spec:
 GOOD = BAD.replace("  replicas: 1\n", "  replicas: 3\n")
 BAD_ZERO = GOOD.replace("  minAvailable: 1\n", "  maxUnavailable: 0\n")
 GOOD_ONE = GOOD.replace("  minAvailable: 1\n", "  maxUnavailable: 1\n")
+HPA = """\
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: checkout
+spec:
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: Deployment
+    name: checkout
+  minReplicas: 2
+  maxReplicas: 10
+"""
+BAD_HPA = GOOD.replace("  minAvailable: 1\n", "  minAvailable: 2\n") + HPA
+GOOD_HPA = GOOD_ONE + HPA
+
+_MIN_REPLICAS = re.compile(r"(?<![\w-])minReplicas[ \t]*:[ \t]*([^\s,}#]+)")
 
 
-def _replicas(stack: Stack, w: K8sObject) -> int | None:
-    """The replica count a drain can meet: the HPA's minReplicas when one scales it."""
+@dataclass(frozen=True, slots=True)
+class ReplicaSource:
+    """The replica count a drain can meet and where it is set: the HPA's minReplicas
+    when one scales the workload (it scales down to that when idle, which is when drains
+    and upgrades are usually run), else the workload's `replicas`."""
+
+    count: int
+    location: Location
+    hpa: K8sObject | None = None
+
+
+def _min_replicas_location(stack: Stack, hpa: K8sObject) -> Location | None:
+    """The HPA's `minReplicas` value (the loader keeps its number, not its place): the
+    key inside the object's text, outside comments."""
+    source = stack.files.get(hpa.file)
+    start, end = hpa.location.offset, hpa.location.end_offset
+    if source is None or start is None or end is None:
+        return None
+    for m in _MIN_REPLICAS.finditer(source.text, start, end):
+        line_start = source.text.rfind("\n", 0, m.start()) + 1
+        if "#" not in source.text[line_start : m.start()]:
+            return source.location(m.start(1), m.end(1))
+    return None
+
+
+def _replicas(stack: Stack, w: K8sObject) -> ReplicaSource | None:
     assert w.workload is not None
     for h in stack.k8s:
         if (
@@ -57,20 +102,30 @@ def _replicas(stack: Stack, w: K8sObject) -> int | None:
             and h.same_namespace(w)
             and h.hpa.target_kind in (None, w.kind)
         ):
-            return h.hpa.min_replicas or 1
+            where = _min_replicas_location(stack, h) if h.hpa.min_replicas else None
+            return ReplicaSource(h.hpa.min_replicas or 1, where or h.hpa.location, h)
     if w.workload.replicas is None and w.workload.replicas_location is not None:
         return None  # set to something we can't read
-    return 1 if w.workload.replicas is None else w.workload.replicas
+    count = 1 if w.workload.replicas is None else w.workload.replicas
+    return ReplicaSource(count, w.workload.replicas_location or w.location)
 
 
-def _blocks(pdb: PdbSpec, replicas: int) -> str | None:
+def _blocks(pdb: PdbSpec, replicas: ReplicaSource) -> tuple[str, bool] | None:
+    """Why the budget lets no pod go, and whether that is down to the replica count."""
     minimum, maximum = pdb.min_available, pdb.max_unavailable
-    if isinstance(minimum, int) and minimum >= replicas:
-        return f"minAvailable {minimum} with {replicas} replica(s)"
+    if isinstance(minimum, int) and minimum >= replicas.count:
+        n = replicas.count
+        if replicas.hpa is not None:
+            return (
+                f"minAvailable {minimum} while the HPA is at its minimum of {n} "
+                f"replica{'s' if n != 1 else ''}",
+                True,
+            )
+        return f"minAvailable {minimum} with {n} replica(s)", True
     if isinstance(minimum, str) and minimum.strip() == "100%":
-        return "minAvailable 100%"
+        return "minAvailable 100%", False
     if maximum is not None and str(maximum).strip() in ("0", "0%"):
-        return f"maxUnavailable {maximum}"
+        return f"maxUnavailable {maximum}", False
     return None
 
 
@@ -89,7 +144,8 @@ class PdbBlocksEviction(Rule):
         "stall or time out and get forced, and the budget protects nothing because a single "
         "replica goes down anyway when its node does.\n\n"
         "The replica count is the workload's `replicas` (1 when unset) or, when an HPA "
-        "scales it, the HPA's `minReplicas`."
+        "scales it, the HPA's `minReplicas`: the HPA scales down to that when traffic is "
+        "low, which is when drains and node upgrades are usually run."
     )
     how_to_fix = (
         "Run at least two replicas and allow one disruption:\n\n"
@@ -110,6 +166,11 @@ class PdbBlocksEviction(Rule):
             bad={"k8s/checkout.yaml": BAD_ZERO},
             good={"k8s/checkout.yaml": GOOD_ONE},
             description="maxUnavailable 0",
+        ),
+        Example(
+            bad={"k8s/checkout.yaml": BAD_HPA},
+            good={"k8s/checkout.yaml": GOOD_HPA},
+            description="an HPA with minReplicas 2, minAvailable 2",
         ),
     )
 
@@ -135,17 +196,21 @@ class PdbBlocksEviction(Rule):
                 replicas = _replicas(stack, w)
                 if replicas is None:
                     continue
-                reason = _blocks(pdb, replicas)
-                if reason is None:
+                blocked = _blocks(pdb, replicas)
+                if blocked is None:
                     continue
+                reason, by_count = blocked
+                # at the HPA's minimum only: scaled up, a pod may go
+                when = "then" if by_count and replicas.hpa is not None else "ever"
+                extra = {"hpa": replicas.hpa.name} if replicas.hpa is not None else {}
+                assert w.workload is not None
+                cited = replicas.location if by_count else w.workload.replicas_location
                 yield self.finding(
                     pdb.location or p.location,
                     f"PodDisruptionBudget '{p.name}' covers {w.kind} '{w.name}' with "
-                    f"{reason}: no pod may ever be evicted, so node drains and upgrades hang",
+                    f"{reason}: no pod may {when} be evicted, so node drains and upgrades hang",
                     subject=f"{p.ref}:{w.name}",
-                    related=[w.workload.replicas_location or w.location]
-                    if w.workload is not None
-                    else [],
-                    data=obj_data(p, target=w.name, replicas=replicas),
+                    related=[cited or w.location],
+                    data=obj_data(p, target=w.name, replicas=replicas.count, **extra),
                 )
                 break
