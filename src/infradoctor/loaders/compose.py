@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -242,24 +242,31 @@ def _merge_by_target(base: PNode, over: PNode) -> PNode:
     return PNode.new_sequence(items, over.location, tag=over.tag)
 
 
+def _merge_entries(
+    base: PNode, over: PNode, merge_value: Callable[[str, PNode, PNode], PNode]
+) -> PNode:
+    """Mapping `over` laid on mapping `base`: a `!reset` value drops the key, a new key is
+    taken as is, a key in both gets `merge_value(key, old, new)` and `over`'s key location."""
+    entries = dict(base.entries)
+    for key, entry in over.entries.items():
+        if entry.value.tag == "!reset":
+            entries.pop(key, None)
+            continue
+        old = entries.get(key)
+        if old is None:
+            entries[key] = entry
+        else:
+            value = merge_value(str(key), old.value, entry.value)
+            entries[key] = PEntry(key, entry.key_location, value, entry.merged)
+    return PNode.new_mapping(entries, over.location, tag=over.tag)
+
+
 def _merge_generic(base: PNode, over: PNode) -> PNode:
     """Compose's default merge: mappings recursively, sequences appended, scalars replaced."""
     if over.tag == "!override":
         return over
     if base.kind == "mapping" and over.kind == "mapping":
-        entries = dict(base.entries)
-        for key, entry in over.entries.items():
-            if entry.value.tag == "!reset":
-                entries.pop(key, None)
-                continue
-            old = entries.get(key)
-            if old is None:
-                entries[key] = entry
-            else:
-                entries[key] = PEntry(
-                    key, entry.key_location, _merge_generic(old.value, entry.value), entry.merged
-                )
-        return PNode.new_mapping(entries, over.location, tag=over.tag)
+        return _merge_entries(base, over, lambda _key, old, new: _merge_generic(old, new))
     if base.kind == "sequence" and over.kind == "sequence":
         return PNode.new_sequence(base.items + over.items, over.location, tag=over.tag)
     return over
@@ -307,18 +314,7 @@ def merge_service(base: PNode, over: PNode) -> PNode:
         return over
     if over.kind != "mapping":
         return base if over.tag != "!reset" else over
-    entries = dict(base.entries)
-    for key, entry in over.entries.items():
-        if entry.value.tag == "!reset":
-            entries.pop(key, None)
-            continue
-        old = entries.get(key)
-        if old is None:
-            entries[key] = entry
-        else:
-            value = _merge_key(str(key), old.value, entry.value)
-            entries[key] = PEntry(key, entry.key_location, value, entry.merged)
-    return PNode.new_mapping(entries, over.location, tag=over.tag)
+    return _merge_entries(base, over, _merge_key)
 
 
 # ===================================================================== parsing helpers
