@@ -15,7 +15,7 @@ import re
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -108,7 +108,7 @@ class FixRun:
         before: dict[tuple[str, str, str], list[Finding]] = {}
         for f in self.initial.findings if self.initial else []:
             before.setdefault((f.rule, f.location.file, f.subject or ""), []).append(f)
-        maps: dict[str, list[tuple[str, int, int, int, int]]] = {}
+        maps: dict[str, Sequence[tuple[str, int, int, int, int]]] = {}
         out: list[Finding] = []
         for f in findings:
             same = before.get((f.rule, f.location.file, f.subject or ""))
@@ -130,7 +130,7 @@ class FixRun:
         return out
 
 
-def _line_before(loc: Location, opcodes: list[tuple[str, int, int, int, int]]) -> Location:
+def _line_before(loc: Location, opcodes: Sequence[tuple[str, int, int, int, int]]) -> Location:
     """Where `loc` (in the fixed text) was in the original: the same line when the fixes
     left it alone, else column 1 of the line the fix replaced or inserted before."""
     index = loc.line - 1
