@@ -103,36 +103,28 @@ def statements(text: str, file: str) -> list[Stmt]:
     servers: list[int | None] = []
     cur: list[str] = []
     cur_line = 0
+
+    def here(name: str, args: list[str]) -> Stmt:
+        """The statement starting at cur_line, inside the blocks open now."""
+        return Stmt(
+            name,
+            args,
+            list(blocks),
+            file,
+            cur_line,
+            servers[-1] if servers else None,
+            locations[-1] if locations else None,
+            upstreams[-1] if upstreams else None,
+        )
+
     for tok, line, quoted in tokenize(text):
         if not quoted and tok == ";":
             if cur:
-                out.append(
-                    Stmt(
-                        cur[0],
-                        cur[1:],
-                        list(blocks),
-                        file,
-                        cur_line,
-                        servers[-1] if servers else None,
-                        locations[-1] if locations else None,
-                        upstreams[-1] if upstreams else None,
-                    )
-                )
+                out.append(here(cur[0], cur[1:]))
             cur = []
         elif not quoted and tok == "{":
             name = cur[0] if cur else ""
-            out.append(
-                Stmt(
-                    name,
-                    cur[1:],
-                    list(blocks),
-                    file,
-                    cur_line,
-                    servers[-1] if servers else None,
-                    locations[-1] if locations else None,
-                    upstreams[-1] if upstreams else None,
-                )
-            )
+            out.append(here(name, cur[1:]))
             blocks.append(name)
             if name == "upstream":
                 upstreams.append(cur[1] if len(cur) > 1 else "")
