@@ -21,6 +21,7 @@ FIXERS: dict[str, Fixer] = {
     "NGX002": nginx.fix_proxy_timeouts,
     "NGX003": nginx.fix_forwarded_headers,
     "NGX011": nginx.fix_upstream_keepalive,
+    "NGX012": nginx.fix_undefined_variable,
     "XF007": nginx.fix_websocket,
     "XF012": nginx.fix_next_upstream,
     "XF001": nginx.fix_unknown_host,

@@ -183,18 +183,44 @@ def fix_upstream_keepalive(ctx: FixContext, finding: Finding) -> Fix | None:
 def fix_proxy_timeouts(ctx: FixContext, finding: Finding) -> Fix | None:
     """Timeouts are simple directives (inherited unless redefined), so they go into the
     block the rule grouped its routes by (usually the server): one edit covers them all."""
+    from infradoctor.rules.nginx.NGX002_proxy_timeouts_implicit import (
+        WEBSOCKET_TIMEOUT,
+        is_websocket_route,
+    )
+
     routes = _routes(ctx, finding)
     found = ctx.data_block(finding)
+    if found is not None:
+        # The finding groups every route of its block: the server-level timeouts reach them
+        # all, so each websocket route among them needs its own long ones in the same fix.
+        listed = {id(r) for r in routes}
+        routes += [
+            r
+            for r in found[0].routes
+            if id(r) not in listed and _encloses(found[1], r.directive)
+        ]
     edits = BlockEdits(ctx)
+    placed: dict[tuple[int, str], str] = {}  # (block, directive) -> value already added
+
+    def put(block: Directive, name: str, value: str) -> None:
+        if placed.setdefault((id(block), name), value) == value:
+            edits.add(block, ne.render(name, value))
+
     for r in routes:
         if r.kind not in ("proxy", "grpc", "uwsgi", "fastcgi"):
             continue
         cfg, block = r.config, _header_block(r)
         holder = found[1] if found is not None and _encloses(found[1], block) else block
+        websocket = is_websocket_route(ctx.stack, r)
         for what, value in TIMEOUTS:
             name = f"{r.kind}_{what}_timeout"
-            if cfg.effective_value(block, name) is None:
-                edits.add(holder, ne.render(name, value))
+            if cfg.effective_value(block, name) is not None:
+                continue
+            if websocket and what != "connect":
+                # An idle websocket must outlive the server-wide 60 s: its own long value.
+                put(block, name, WEBSOCKET_TIMEOUT)
+            else:
+                put(holder, name, value)
     return make_fix(
         "Set explicit proxy connect/send/read timeouts (5s/60s/60s)", SAFE, edits.edits()
     )
@@ -254,6 +280,27 @@ def _related_configs(ctx: FixContext, cfg: NginxConfig) -> list[NginxConfig]:
     return [c for c in ctx.stack.nginx if c is cfg or os.path.dirname(c.root_file) == directory]
 
 
+def _upgrade_map_edit(ctx: FixContext, cfg: NginxConfig) -> Edit:
+    """The edit adding `map $http_upgrade $connection_upgrade {...}` at the start of the
+    http{} of `cfg` (for a conf.d snippet: at the top of the first snippet of its dir)."""
+    owner = _snippet_owner(ctx, cfg) if cfg.http is None else cfg
+    target = owner.http if owner.http is not None else (owner.root if owner.is_snippet else None)
+    if target is None:
+        raise FixUnavailable("no http{} to hold the map")
+    text = ctx.text(target.file if target.name else owner.root_file)
+    unit = ne.indent_unit(text)
+    lines = [
+        ne.MAP_UPGRADE[0],
+        unit + ne.MAP_UPGRADE[1],
+        unit + ne.MAP_UPGRADE[2],
+        ne.MAP_UPGRADE[3],
+    ]
+    if target.name == "":
+        pos = ne._after_leading_comments(text)
+        return Edit(owner.root_file, pos, pos, "".join(f"{ln}\n" for ln in lines) + "\n")
+    return ne.insert_into_block(text, target, lines, at_start=True)
+
+
 def fix_websocket(ctx: FixContext, finding: Finding) -> Fix | None:
     routes = _routes(ctx, finding)
     edits = BlockEdits(ctx)
@@ -262,27 +309,7 @@ def fix_websocket(ctx: FixContext, finding: Finding) -> Fix | None:
         var = ne.find_upgrade_map(_related_configs(ctx, cfg))
         if var is None:
             var = "connection_upgrade"
-            owner = _snippet_owner(ctx, cfg) if cfg.http is None else cfg
-            target = (
-                owner.http if owner.http is not None else (owner.root if owner.is_snippet else None)
-            )
-            if target is None:
-                raise FixUnavailable("no http{} to hold the map")
-            text = ctx.text(target.file if target.name else owner.root_file)
-            unit = ne.indent_unit(text)
-            lines = [
-                ne.MAP_UPGRADE[0],
-                unit + ne.MAP_UPGRADE[1],
-                unit + ne.MAP_UPGRADE[2],
-                ne.MAP_UPGRADE[3],
-            ]
-            if target.name == "":
-                pos = ne._after_leading_comments(text)
-                map_edits.append(
-                    Edit(owner.root_file, pos, pos, "".join(f"{ln}\n" for ln in lines) + "\n")
-                )
-            else:
-                map_edits.append(ne.insert_into_block(text, target, lines, at_start=True))
+            map_edits.append(_upgrade_map_edit(ctx, cfg))
         _ensure(edits, cfg, block, "proxy_http_version", "1.1")
         edits.set_headers(
             cfg, block, [("Upgrade", "$http_upgrade"), ("Connection", f"${var}")], override=True
@@ -292,6 +319,24 @@ def fix_websocket(ctx: FixContext, finding: Finding) -> Fix | None:
         "Pass websocket upgrades (Upgrade/Connection headers, HTTP/1.1)",
         SAFE,
         [*unique.values(), *edits.edits()],
+    )
+
+
+# ---------------------------------------------------------------- NGX012
+
+
+def fix_undefined_variable(ctx: FixContext, finding: Finding) -> Fix | None:
+    """Only `$connection_upgrade` has one standard definition (the websocket map); any other
+    undefined variable is a typo or a missing map whose values the tool cannot know."""
+    if finding.data.get("variable") != "connection_upgrade":
+        raise FixUnavailable("no standard definition for this variable")
+    cfgs = ctx.configs_for(finding)
+    if not cfgs:
+        raise FixUnavailable("config not found")
+    return make_fix(
+        "Define `$connection_upgrade` (`map $http_upgrade $connection_upgrade`)",
+        SAFE,
+        [_upgrade_map_edit(ctx, cfgs[0])],
     )
 
 
@@ -312,12 +357,33 @@ def fix_forwarded_headers(ctx: FixContext, finding: Finding) -> Fix | None:
             level = level.parent
         if level is not None and level.name in HEADER_CONTEXTS:
             target = level
-        elif found is not None and found[1].name in HEADER_CONTEXTS and _encloses(found[1], block):
+        elif (
+            found is not None
+            and found[1].name in HEADER_CONTEXTS
+            and _encloses(found[1], block)
+            and not _overridden_below(cfg, found[1])
+        ):
             target = found[1]
         else:
+            # Sibling locations with sets of their own would not inherit a server-level
+            # copy (they get theirs from their own findings): one place per route.
             target = block
         edits.set_headers(cfg, target, wanted)
     return make_fix("Pass Host and X-Forwarded-* headers to the backend", SAFE, edits.edits())
+
+
+def _overridden_below(cfg: NginxConfig, outer: Directive) -> bool:
+    """Whether some proxied route inside `outer` has a proxy_set_header set of its own
+    below `outer`, so headers added to `outer` would not reach it."""
+    for r in cfg.routes:
+        if r.kind != "proxy" or not _encloses(outer, r.directive):
+            continue
+        node: Directive | None = r.directive.parent
+        while node is not None and node is not outer:
+            if node.children("proxy_set_header"):
+                return True
+            node = node.parent
+    return False
 
 
 # ---------------------------------------------------------------- NGX001

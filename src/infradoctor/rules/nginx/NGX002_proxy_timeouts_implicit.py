@@ -8,6 +8,11 @@ from infradoctor.findings import Finding, Severity
 from infradoctor.model.nginx import Directive, ProxyRoute
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
+from infradoctor.rules.cross._common import effective_headers
+from infradoctor.rules.cross.XF007_websocket_route_without_upgrade import (
+    _location_path as location_path,
+)
+from infradoctor.rules.cross.XF007_websocket_route_without_upgrade import ws_looking
 from infradoctor.rules.nginx._common import (
     block_data,
     describe,
@@ -23,6 +28,39 @@ TIMEOUTS = {
     "fastcgi": ("fastcgi_connect_timeout", "fastcgi_read_timeout"),
     "uwsgi": ("uwsgi_connect_timeout", "uwsgi_read_timeout"),
 }
+
+
+# Websocket routes idle for minutes: a 60 s read timeout drops them, so only the connect
+# timeout is demanded there, and the fixer gives them long read/send timeouts of their own.
+WEBSOCKET_TIMEOUT = "3600s"
+
+
+def is_websocket_route(stack: Stack, route: ProxyRoute) -> bool:
+    """XF007's websocket detection: Upgrade header in effect, or a ws-looking location path,
+    upstream, target host or compose service behind the route."""
+    if route.kind != "proxy":
+        return False
+    if "upgrade" in effective_headers(route.config, route.context):
+        return True
+    path = location_path(route)
+    if path and ws_looking(path):
+        return True
+    if route.upstream is not None and ws_looking(route.upstream.name):
+        return True
+    if any(
+        t.host and not t.has_variables and ws_looking(t.host.split(".")[0]) for t in route.targets
+    ):
+        return True
+    for project in stack.projects:
+        for rt in project.targets:
+            if rt.route is route and rt.service is not None and ws_looking(rt.service.name):
+                return True
+    return False
+
+
+def _defaults(names: list[str] | set[str]) -> str:
+    ordered = [n for k in ("proxy", "grpc", "fastcgi", "uwsgi") for n in TIMEOUTS[k] if n in names]
+    return " and ".join(f"{n} 60s" for n in ordered)
 
 
 class ProxyTimeoutsImplicit(Rule):
@@ -121,10 +159,13 @@ class ProxyTimeoutsImplicit(Rule):
                 ctx = route.context
                 if uncertain_chain(cfg, ctx):
                     continue
+                if is_websocket_route(stack, route):
+                    names = names[:1]  # connect only: a websocket read timeout must be long
                 missing = {n for n in names if effective_value(stack, cfg, ctx, n) is None}
                 if not missing:
                     continue
                 found.append((route.server or route.location_block or ctx, route, missing))
+            per_route = {id(r): m for _, r, m in found}
             for block, routes, missing_names in group_by_block(found):
                 first = routes[0]
                 ordered = [
@@ -134,12 +175,27 @@ class ProxyTimeoutsImplicit(Rule):
                     if n in missing_names
                 ]
                 paths = sorted({r.path or "/" for r in routes})
-                defaults = " and ".join(f"{n} 60s" for n in ordered)
+                by_missing: dict[str, list[str]] = {}
+                for r in routes:
+                    label = _defaults(per_route[id(r)])
+                    path = f"`{r.path or '/'}`"
+                    if path not in by_missing.setdefault(label, []):
+                        by_missing[label].append(path)
+                if len(by_missing) == 1:
+                    implicit = f"nginx's implicit {next(iter(by_missing))}"
+                else:
+                    implicit = "nginx's implicit " + "; ".join(
+                        f"{label} ({', '.join(sorted(p))})" for label, p in by_missing.items()
+                    )
+                slow = (
+                    ", and anything slower than 60 s always fails"
+                    if any(n.endswith("_read_timeout") for n in ordered)
+                    else ""
+                )
                 yield self.finding(
                     first.directive.location,
-                    f"{proxies_phrase(block, routes)} with nginx's "
-                    f"implicit {defaults}: a down or hung backend holds each request for up "
-                    "to a minute before the 504, and anything slower than 60 s always fails",
+                    f"{proxies_phrase(block, routes)} with {implicit}: a down or hung "
+                    f"backend holds each request for up to a minute before the 504{slow}",
                     subject=describe(block),
                     related=[r.directive.location for r in routes[1:]],
                     data=block_data(cfg, block, missing=ordered, paths=paths),

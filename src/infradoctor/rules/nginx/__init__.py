@@ -22,6 +22,7 @@ from infradoctor.rules.nginx.NGX010_alias_path_traversal import AliasPathTravers
 from infradoctor.rules.nginx.NGX011_upstream_keepalive_ineffective import (
     UpstreamKeepaliveIneffective,
 )
+from infradoctor.rules.nginx.NGX012_undefined_nginx_variable import UndefinedNginxVariable
 
 RULES: tuple[type[Rule], ...] = (
     ServerTokensOn,
@@ -35,4 +36,5 @@ RULES: tuple[type[Rule], ...] = (
     AddHeaderInheritanceLost,
     AliasPathTraversal,
     UpstreamKeepaliveIneffective,
+    UndefinedNginxVariable,
 )
