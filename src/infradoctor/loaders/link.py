@@ -382,6 +382,15 @@ def resolve_target(stack: Stack, project: Project, cfg: NginxConfig, route: Prox
     mode = (nginx_svc.network_mode or "") if nginx_svc is not None else ""
     on_host = nginx_svc is None or mode == "host"
 
+    def via_published_port() -> ResolvedTarget:
+        """A host address: the service that publishes the port on the host, if any."""
+        if port is None:
+            return unresolved("no-port")
+        svc = _publisher(project, port)
+        if svc is None:
+            return unresolved("not-published")
+        return ResolvedTarget(route, target, svc, "published-port")
+
     if is_loopback(host) or host == "0.0.0.0":
         if mode.startswith("service:"):
             other = project.services.get(mode.split(":", 1)[1])
@@ -389,19 +398,9 @@ def resolve_target(stack: Stack, project: Project, cfg: NginxConfig, route: Prox
                 return ResolvedTarget(route, target, other, "shared-netns")
         if not on_host:
             return unresolved("loopback-in-container")
-        if port is None:
-            return unresolved("no-port")
-        svc = _publisher(project, port)
-        if svc is None:
-            return unresolved("not-published")
-        return ResolvedTarget(route, target, svc, "published-port")
+        return via_published_port()
     if host in HOST_GATEWAY_NAMES:
-        if port is None:
-            return unresolved("no-port")
-        svc = _publisher(project, port)
-        if svc is None:
-            return unresolved("not-published")
-        return ResolvedTarget(route, target, svc, "published-port")
+        return via_published_port()
     found = match_host(project, host)
     if found is not None:
         return ResolvedTarget(route, target, found[0], found[1])
