@@ -4,6 +4,7 @@ service mapping, sizes, command text and the long-running vs one-shot judgement.
 from __future__ import annotations
 
 import re
+import shlex
 from typing import Any
 
 from infradoctor.model.source import Location
@@ -118,19 +119,133 @@ ONE_SHOT_NAME_RE = re.compile(
     re.IGNORECASE,
 )
 
+# Matched against one shell command at a time (see `command_segments`): words separated by
+# single spaces, lower case, paths reduced to their last part, so every alternative has to
+# match whole words -- `--overprovisioned` or `wait-for` are not "provision"/"init".
 ONE_SHOT_COMMAND_RE = re.compile(
-    r"\b(manage\.py\s+(migrate|collectstatic|createsuperuser|loaddata|compilemessages|"
-    r"makemigrations|check|test)|alembic\s+upgrade|flask\s+db\s+upgrade|"
-    r"(npm|pnpm)\s+(run\s+build|ci\b|install)|yarn\s+(run\s+)?build|yarn\s+install|"
-    r"flyway\b.*\bmigrate|liquibase\b.*\bupdate|prisma\s+migrate|knex\s+migrate|"
-    r"sequelize\b.*db:migrate|db:migrate|db:setup|db:create|db:seed|rake\s+db:|"
-    r"goose\b.*\bup|migrate\s+(-path|-source|-database|up)|dbmate\s+up|mix\s+ecto\.migrate|"
-    r"php\s+artisan\s+migrate|bin/console\s+doctrine:migrations|mc\s+(mb|alias|admin|policy)|"
-    r"pytest|go\s+test|npm\s+test|composer\s+install|pip\s+install|cypress\s+run|"
-    r"db\s+upgrade|"
-    r"chown\s|chmod\s|cp\s+-r|mkdir\s+-p)",
-    re.IGNORECASE,
+    r"(?<!\S)(?:manage\.py (?:migrate|collectstatic|createsuperuser|loaddata|compilemessages|"
+    r"makemigrations|check|test)|alembic(?: \S+)* upgrade|flask db upgrade|db upgrade|"
+    r"(?:npm|pnpm) (?:run build|ci|install|test)|yarn (?:run )?build|yarn install|"
+    r"flyway(?: \S+)* migrate|liquibase(?: \S+)* update|prisma migrate|"
+    r"sequelize(?: \S+)* db:migrate|db:(?:migrate|setup|create|seed)(?::\S+)?|rake db:\S+|"
+    r"goose(?: \S+)* up|migrate (?:-path|-source|-database|up)\S*|dbmate up|mix ecto\.migrate|"
+    r"artisan migrate(?::\S+)?|console doctrine:migrations:\S+|mc (?:mb|alias|admin|policy)|"
+    r"pytest|go test|composer install|pip3? install|cypress run|"
+    r"chown|chmod|cp -r|mkdir -p|migrate(?::\S+)?|collectstatic)(?!\S)",
 )
+
+# A script whose name says what it does: `python init_db.py`, `sh ./create-buckets.sh`.
+ONE_SHOT_SCRIPT_RE = re.compile(
+    r"(^|[-_.])(migrat\w*|init|initdb|seed(er|s)?|setup|bootstrap|provision(er)?|"
+    r"create[-_]?buckets?|collectstatic|load[-_]?fixtures)([-_.][\w-]*)?\.(py|sh|js|ts|rb|php)$",
+)
+
+SHELL_OPERATORS = frozenset({";", "&&", "||", "|", "&", ";;"})
+# Words in front of the real program: shells, init shims, privilege droppers, shell syntax.
+PREFIX_WORDS = frozenset({
+    "sh", "bash", "ash", "dash", "zsh", "-c", "-ec", "-ce", "-e", "-ex", "-xe", "-x", "-lc",
+    "-l", "exec", "env", "nohup", "time", "tini", "dumb-init", "--", "-g", "-s", "if", "then",
+    "else", "elif", "fi", "do", "done", "while", "until", "!", "{", "}", "(", ")",
+})
+PRIVILEGE_DROPPERS = frozenset({"gosu", "su-exec", "chpst"})
+# Commands that set up or wait and never are what the container is for.
+TRIVIAL_WORDS = frozenset({
+    "exit", "true", "false", ":", "echo", "printf", "sleep", "cd", "export", "set", "nc",
+    "pg_isready", "test", "[", "[[", "cat", "ls", "source", ".", "wait", "trap", "umask",
+    "ulimit", "unset", "mysqladmin", "redis-cli",
+})
+DOCKERIZE_VALUE_OPTIONS = frozenset({
+    "-wait", "-timeout", "-template", "-wait-retry-interval", "-stdout", "-stderr", "-poll",
+    "-env", "-delims", "-wait-http-header",
+})
+
+
+def _shell_words(text: str) -> list[str]:
+    """Words and operators of a shell command; quoted `sh -c` scripts are split too."""
+    lexer = shlex.shlex(text.replace("\n", " ; "), posix=True, punctuation_chars=";&|")
+    lexer.whitespace_split = True
+    try:
+        words = list(lexer)
+    except ValueError:  # unbalanced quotes: fall back to plain words
+        words = text.split()
+    out: list[str] = []
+    for word in words:
+        if word not in SHELL_OPERATORS and (" " in word or "\t" in word or ";" in word):
+            out += _shell_words(word)
+        else:
+            out.append(word)
+    return out
+
+
+def _program(words: list[str]) -> list[str]:
+    """`words` of one command without shell prefixes, and without a wait-for/dockerize
+    wrapper: for `wait-for db:5432 -- uvicorn app` the program is `uvicorn app`."""
+    while words:
+        first = words[0].rsplit("/", 1)[-1]
+        if first in PREFIX_WORDS or re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", first):
+            words = words[1:]
+        elif first in PRIVILEGE_DROPPERS:
+            words = words[2:]
+        elif first.startswith(("wait-for", "wait_for", "wait4")):
+            words = words[words.index("--") + 1:] if "--" in words else []
+        elif first == "dockerize":
+            rest = words[1:]
+            while rest and rest[0].startswith("-"):
+                option = rest[0].split("=", 1)[0]
+                rest = rest[2:] if option in DOCKERIZE_VALUE_OPTIONS and "=" not in rest[0] \
+                    else rest[1:]
+            words = rest
+        else:
+            break
+    return words
+
+
+def command_segments(text: str) -> list[str]:
+    """The commands of a container command line that matter, in order: each as words
+    joined by single spaces, lower case, paths cut to their last part; shell prefixes,
+    wait-for wrappers and trivial steps (echo, sleep, exit, waiting probes) removed."""
+    segments: list[str] = []
+    current: list[str] = []
+    for word in [*_shell_words(text), ";"]:
+        if word not in SHELL_OPERATORS:
+            word = word.strip("[],\"'").lower()
+            if word:
+                current.append(word)
+            continue
+        program = _program(current)
+        current = []
+        if not program:
+            continue
+        words = [w if w.startswith("-") or "://" in w else w.rstrip("/").rsplit("/", 1)[-1]
+                 for w in program]
+        if words[0] in TRIVIAL_WORDS:
+            continue
+        segments.append(" ".join(words))
+    return segments
+
+
+def _one_shot_segment(segment: str) -> bool:
+    if ONE_SHOT_COMMAND_RE.search(segment):
+        return True
+    return any(ONE_SHOT_SCRIPT_RE.search(word) for word in segment.split(" ")[:2])
+
+
+# Preparation steps: a job when they are all there is, set-up when another program follows.
+PREPARATION_RE = re.compile(
+    r"^(?:chown|chmod|cp -r|mkdir -p|pip3? install|(?:npm|pnpm) (?:install|ci)|yarn install|"
+    r"composer install)(?!\S)")
+
+
+def one_shot_command(text: str) -> bool:
+    """Whether a command line is a task that exits: one of its commands is (migrations,
+    builds, bucket creation), matched by whole words. Preparation in front of another
+    program (`pip install -r r.txt && python bot.py`, `chmod +x run.sh && ./run.sh`) does
+    not make the container a job."""
+    segments = command_segments(text)
+    return any(_one_shot_segment(segment)
+               and (i == len(segments) - 1 or not PREPARATION_RE.search(segment))
+               for i, segment in enumerate(segments))
+
 
 LONG_RUNNING_COMMAND_RE = re.compile(
     r"\b(gunicorn|uvicorn|hypercorn|daphne|runserver|uwsgi|celery\s+(-A\s+\S+\s+)?(worker|beat)|"
@@ -184,7 +299,7 @@ def one_shot_reason(service: Service, project: Project | None = None) -> str | N
         return f"profile {tool_profiles[0]!r}"
     text = command_text(service)
     long_running = bool(LONG_RUNNING_COMMAND_RE.search(text))
-    if text and not long_running and ONE_SHOT_COMMAND_RE.search(text):
+    if text and not long_running and one_shot_command(text):
         return "its command is a one-off task"
     if ONE_SHOT_IMAGES_RE.match(service.image or "") and not long_running:
         return "its image is a one-off tool"

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from infradoctor.findings import Finding, Severity
-from infradoctor.model.stack import Service, Stack
+from infradoctor.model.stack import Project, Service, Stack
 from infradoctor.rules.base import Example, Rule
+from infradoctor.rules.compose._util import one_shot_reason
 from infradoctor.rules.cross._common import service_dependencies
 
 BAD = """\
@@ -48,17 +48,17 @@ services:
 """
 
 
-ONE_SHOT_RE = re.compile(r"(migrat|init|setup|seed|bootstrap|createbucket|provision|"
-                         r"wait-for|collectstatic)", re.I)
 DATA_ONLY_IMAGES = ("alpine", "busybox", "tianon/true", "hello-world")
 
 
-def one_shot(svc: Service) -> bool:
+def one_shot(svc: Service, project: Project | None = None) -> bool:
     """A job that runs and exits (migrations, bucket creation): it needs
-    `service_completed_successfully`, not a healthcheck."""
-    text = " ".join([svc.name, *(svc.command if isinstance(svc.command, list)
-                                 else [svc.command or ""])])
-    return bool(ONE_SHOT_RE.search(text)) and svc.restart in (None, "no", "on-failure")
+    `service_completed_successfully`, not a healthcheck. Recommending that for a server
+    would deadlock its dependents, so this uses the whole-word judgement of
+    `one_shot_reason` (a server anywhere in the command wins) and a restart policy that
+    lets the job stay exited."""
+    return (svc.restart in (None, "no", "on-failure")
+            and one_shot_reason(svc, project) is not None)
 
 
 def data_only(svc: Service) -> bool:
@@ -105,6 +105,7 @@ class DependsOnServiceWithoutHealthcheck(Rule):
             if target.effective_healthcheck is not None or data_only(target):
                 continue
             disabled = target.healthcheck is not None and target.healthcheck.disabled
+            job = one_shot(target, project)
             state = "has its healthcheck disabled" if disabled else (
                 "has no healthcheck (compose or Dockerfile HEALTHCHECK)")
             if dep.condition == "service_healthy":
@@ -112,7 +113,7 @@ class DependsOnServiceWithoutHealthcheck(Rule):
                            f"but '{target.name}' {state}: `docker compose up` fails "
                            f"with 'dependency ... has no healthcheck configured'")
                 severity = Severity.ERROR
-            elif one_shot(target):
+            elif job:
                 message = (f"'{svc.name}' depends on '{target.name}', which looks like "
                            f"a one-shot job and has no healthcheck: use `condition: "
                            f"service_completed_successfully` so '{svc.name}' waits "
@@ -128,5 +129,5 @@ class DependsOnServiceWithoutHealthcheck(Rule):
                 related=[target.location], severity=severity,
                 data={"project": project.name, "service": svc.name,
                       "target_service": target.name, "condition": dep.condition,
-                      "one_shot": one_shot(target)},
+                      "one_shot": job},
             )
