@@ -128,6 +128,30 @@ def test_silent_when_part_of_the_config_is_unknown(tmp_path: Path, extra: str) -
     assert not _only(_lint(tmp_path, {"nginx.conf": text}), "NGX012")
 
 
+SNIPPET_WS = (
+    "server {\n    listen 80;\n    location /ws/ {\n        proxy_pass http://rt:8000;\n"
+    "        proxy_set_header Connection $connection_upgrade;\n    }\n}\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("image", "reported"),
+    [("nginx:1.27-alpine", True), ("nginxinc/nginx-unprivileged:1.27", True),
+     ("jwilder/nginx-proxy:1.6", False), ("lscr.io/linuxserver/swag", False)],
+)
+def test_snippet_in_an_image_with_its_own_nginx_conf(
+    tmp_path: Path, image: str, reported: bool
+) -> None:
+    files = {
+        "docker-compose.yml": (
+            f"services:\n  web:\n    image: {image}\n    volumes:\n"
+            "      - ./nginx/conf.d:/etc/nginx/conf.d:ro\n  rt:\n    image: example/rt:1\n"
+        ),
+        "nginx/conf.d/app.conf": SNIPPET_WS,
+    }
+    assert bool(_only(_lint(tmp_path, files), "NGX012")) is reported
+
+
 def test_envsubst_style_names_are_not_nginx_variables(tmp_path: Path) -> None:
     conf = "server {\n  listen 80;\n  location / {\n    proxy_pass http://$FLASK_ADDR;\n  }\n}\n"
     assert not _only(_lint(tmp_path, {"nginx/nginx.conf": conf}), "NGX012")

@@ -80,7 +80,12 @@ class ProxyTimeoutsImplicit(Rule):
         "lets them be checked against the app server's own timeout (XF008).\n\n"
         "Timeouts inherited from the `server` or `http` level count; the rule reports one "
         "finding per server, listing the routes that fall back to the defaults. The same "
-        "applies to `grpc_*`, `fastcgi_*` and `uwsgi_*` timeouts for those pass directives."
+        "applies to `grpc_*`, `fastcgi_*` and `uwsgi_*` timeouts for those pass directives.\n\n"
+        "Websocket routes (Upgrade header, or a ws-looking path, upstream or service, as in "
+        "XF007) only need the connect timeout: their read timeout must be long (an idle "
+        "socket is closed after it), so the fix gives them "
+        "`proxy_read_timeout 3600s; proxy_send_timeout 3600s;` in their own location when "
+        "it adds the server-level values."
     )
     how_to_fix = (
         "Set both timeouts where they apply to every proxied route (the `server` or `http` "

@@ -46,9 +46,10 @@ BUILTIN_VARIABLES = frozenset(
     upstream_cache_key upstream_cache_status upstream_connect_time upstream_first_byte_time
     upstream_header_time upstream_last_server_name upstream_queue_time
     upstream_response_length upstream_response_time upstream_session_time upstream_status
-    uri brotli_ratio zstd_ratio mirror_uri
+    uri brotli_ratio zstd_ratio otel_trace_id otel_span_id otel_parent_id
+    otel_parent_sampled
     arg_ cookie_ http_ jwt_claim_ jwt_header_ proxy_protocol_tlv_ sent_http_ sent_trailer_
-    upstream_cookie_ upstream_http_ upstream_trailer_
+    upstream_cookie_ upstream_http_ upstream_trailer_ opentracing_context_
     """.split()
 )
 PREFIXES = tuple(v for v in BUILTIN_VARIABLES if v.endswith("_"))
@@ -122,6 +123,32 @@ def _opaque(cfg: NginxConfig) -> bool:
         ):
             return True
         if any("{{" in a or "{%" in a for a in d.args):
+            return True
+    return False
+
+
+# Images whose own nginx.conf (the http level a conf.d snippet lands in) defines no
+# variables: official nginx and its unprivileged variant. Other images (nginx-proxy, swag,
+# bitnami, ...) ship maps of their own that the repository does not show.
+STOCK_NGINX_IMAGE = re.compile(
+    r"^(?:docker\.io/)?(?:library/)?(?:nginx|nginxinc/nginx-unprivileged)(?::[^/]*)?(?:@.*)?$"
+)
+
+
+def _foreign_http_level(stack: Stack, cfg: NginxConfig) -> bool:
+    """A conf.d snippet with no main config in the tree, served by a compose service whose
+    image is not stock nginx: that image's nginx.conf may define the variable."""
+    if not cfg.is_snippet or any(c.http is not None for c in stack.nginx):
+        return False
+    for project in stack.projects:
+        name = project.nginx_service.get(cfg.root_file)
+        svc = project.services.get(name) if name else None
+        if svc is None:
+            continue
+        image = svc.image
+        if svc.dockerfile is not None and svc.dockerfile.final is not None:
+            image = svc.dockerfile.final.base_image
+        if image is None or not STOCK_NGINX_IMAGE.match(image.strip()):
             return True
     return False
 
@@ -233,7 +260,7 @@ class UndefinedNginxVariable(Rule):
             return
         defined = defined_variables(stack)
         for cfg in stack.nginx:
-            if _opaque(cfg):
+            if _opaque(cfg) or _foreign_http_level(stack, cfg):
                 continue
             seen: dict[str, list[Location]] = {}
             for name, d in _uses(cfg):
