@@ -158,14 +158,14 @@ class ProxyTimeoutsImplicit(Rule):
         for cfg in stack.nginx:
             found: list[tuple[Directive, ProxyRoute, set[str]]] = []
             for route in cfg.routes:
-                names = TIMEOUTS.get(route.kind)
-                if names is None:
+                pair = TIMEOUTS.get(route.kind)
+                if pair is None:
                     continue
                 ctx = route.context
                 if uncertain_chain(cfg, ctx):
                     continue
-                if is_websocket_route(stack, route):
-                    names = names[:1]  # connect only: a websocket read timeout must be long
+                # connect only on websocket routes: their read timeout must be long
+                names = pair[:1] if is_websocket_route(stack, route) else pair
                 missing = {n for n in names if effective_value(stack, cfg, ctx, n) is None}
                 if not missing:
                     continue
