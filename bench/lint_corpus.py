@@ -1,6 +1,6 @@
 """Benchmark: lint every project of ../shared/corpus and print files/s and seconds.
 
-    python bench/lint_corpus.py [CORPUS_DIR] [--repeat N]
+python bench/lint_corpus.py [CORPUS_DIR] [--repeat N]
 """
 
 from __future__ import annotations

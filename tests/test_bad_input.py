@@ -79,8 +79,10 @@ def test_many_bad_files_in_one_tree(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert errors_for(report, "bin/docker-compose.yml")[0]["kind"] == "binary"
     nginx_errors = errors_for(report, "nginx/nginx.conf")
     assert nginx_errors and nginx_errors[0]["line"]
-    assert any(e["kind"] in ("include-missing", "include-outside")
-               for e in errors_for(report, "nginx/site.conf"))
+    assert any(
+        e["kind"] in ("include-missing", "include-outside")
+        for e in errors_for(report, "nginx/site.conf")
+    )
     assert any(e["kind"] == "symlink-loop" for e in report["errors"])
     for e in report["errors"]:
         assert "Traceback" not in e["message"]
@@ -89,8 +91,9 @@ def test_many_bad_files_in_one_tree(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert any(f["file"] == "docker-compose.yml" for f in report["findings"])
 
 
-def test_oversized_file_is_skipped_with_an_error(tmp_path: Path,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_oversized_file_is_skipped_with_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = tmp_path / "big"
     root.mkdir()
     big = "services:\n" + "".join(f"  s{i}:\n    image: busybox:1.36\n" for i in range(200_000))

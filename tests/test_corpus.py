@@ -13,8 +13,11 @@ from infradoctor.engine import lint
 from infradoctor.loaders.discover import discover
 from tests.conftest import CORPUS
 
-PROJECTS = sorted(p for p in CORPUS.iterdir() if p.is_dir() and not p.name.startswith("_")) \
-    if CORPUS.is_dir() else []
+PROJECTS = (
+    sorted(p for p in CORPUS.iterdir() if p.is_dir() and not p.name.startswith("_"))
+    if CORPUS.is_dir()
+    else []
+)
 
 
 def test_corpus_present() -> None:

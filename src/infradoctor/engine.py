@@ -57,8 +57,9 @@ def select_rules(config: LintConfig) -> list[Rule]:
         selected = any(matches(cls, s) for s in config.select + config.extend_select)
         ignored = any(matches(cls, s) for s in config.ignore)
         if selected and not ignored:
-            chosen.append(cls(config.rule_options.get(cls.code),
-                              config.severity_overrides.get(cls.code)))
+            chosen.append(
+                cls(config.rule_options.get(cls.code), config.severity_overrides.get(cls.code))
+            )
     return chosen
 
 
@@ -77,9 +78,13 @@ def run_rules(stack: Stack, rules: list[Rule]) -> tuple[list[Finding], list[Load
         except Exception as exc:  # noqa: BLE001 - one broken rule must not stop the run
             tb = traceback.extract_tb(exc.__traceback__)
             where = f"{tb[-1].filename}:{tb[-1].lineno}" if tb else "?"
-            errors.append(LoadError(f"<rule {rule.code}>",
-                                    f"internal error in rule {rule.code}: "
-                                    f"{type(exc).__name__}: {exc} ({where})", "internal"))
+            errors.append(
+                LoadError(
+                    f"<rule {rule.code}>",
+                    f"internal error in rule {rule.code}: {type(exc).__name__}: {exc} ({where})",
+                    "internal",
+                )
+            )
     return findings, errors
 
 
@@ -87,15 +92,27 @@ def sort_key(f: Finding) -> tuple[str, int, int, str]:
     return (f.location.file, f.location.line, f.location.column, f.rule)
 
 
-def lint(root: Path, config: LintConfig | None = None, *, stack: Stack | None = None,
-         with_fixes: bool = True) -> LintResult:
+def lint(
+    root: Path,
+    config: LintConfig | None = None,
+    *,
+    stack: Stack | None = None,
+    with_fixes: bool = True,
+) -> LintResult:
     from infradoctor.loaders import LoadOptions, load_stack
 
     config = config or LintConfig()
     started = time.perf_counter()
     if stack is None:
-        stack = load_stack(root, LoadOptions(compose_files=config.compose_files, env=config.env,
-                                             profiles=config.profiles, exclude=config.exclude))
+        stack = load_stack(
+            root,
+            LoadOptions(
+                compose_files=config.compose_files,
+                env=config.env,
+                profiles=config.profiles,
+                exclude=config.exclude,
+            ),
+        )
     rules = select_rules(config)
     findings, rule_errors = run_rules(stack, rules)
     if with_fixes:
@@ -113,6 +130,13 @@ def lint(root: Path, config: LintConfig | None = None, *, stack: Stack | None = 
         findings, baselined = filter_baseline(stack, findings, config.baseline)
     findings = [f for f in findings if f.severity >= config.threshold]
     findings.sort(key=sort_key)
-    return LintResult(stack.root, stack, findings, list(stack.errors) + rule_errors,
-                      suppressed, baselined, [r.code for r in rules],
-                      time.perf_counter() - started)
+    return LintResult(
+        stack.root,
+        stack,
+        findings,
+        list(stack.errors) + rule_errors,
+        suppressed,
+        baselined,
+        [r.code for r in rules],
+        time.perf_counter() - started,
+    )

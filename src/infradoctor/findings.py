@@ -44,8 +44,12 @@ class Edit:
     replacement: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "start": self.start, "end": self.end,
-                "replacement": self.replacement}
+        return {
+            "file": self.file,
+            "start": self.start,
+            "end": self.end,
+            "replacement": self.replacement,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,5 +102,15 @@ class Finding:
         return h.hexdigest()[:20]
 
     def with_fix(self, fix: Fix | None) -> Finding:
-        return Finding(self.rule, self.name, self.severity, self.category, self.message,
-                       self.location, self.related, self.subject, fix, self.data)
+        return Finding(
+            self.rule,
+            self.name,
+            self.severity,
+            self.category,
+            self.message,
+            self.location,
+            self.related,
+            self.subject,
+            fix,
+            self.data,
+        )

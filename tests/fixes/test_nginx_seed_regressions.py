@@ -19,9 +19,7 @@ from tests.conftest import write_tree
 from tests.rules.test_nginx_seed_regressions import DEFINED, WS_NO_MAP
 
 CONFIG = LintConfig(report_unused_suppressions=False)
-NGINX = shutil.which("nginx") or (
-    "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
-)
+NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 
 
 def _only(findings: list[Finding], rule: str) -> list[Finding]:
@@ -44,9 +42,21 @@ def nginx_t(conf: str, work: Path) -> str:
     text = text.replace("/var/log/nginx/", f"{work}/logs/")
     (work / "nginx.conf").write_text(text)
     proc = subprocess.run(
-        [NGINX, "-t", "-q", "-p", str(work), "-c", str(work / "nginx.conf"),
-         "-g", f"pid {work}/nginx.pid; error_log {work}/logs/error.log;"],
-        capture_output=True, text=True, timeout=30, check=False,
+        [
+            NGINX,
+            "-t",
+            "-q",
+            "-p",
+            str(work),
+            "-c",
+            str(work / "nginx.conf"),
+            "-g",
+            f"pid {work}/nginx.pid; error_log {work}/logs/error.log;",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
     )
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out

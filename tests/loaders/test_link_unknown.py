@@ -49,19 +49,32 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_templated_listen_uses_the_container_environment(tree: Tree) -> None:
-    stack = load(tree, {"docker-compose.yml": front_compose(
-        "    environment:\n      NGINX_PORT: \"8080\"\n"),
-        "front/templates/default.conf.template": FRONT_TEMPLATE})
+    stack = load(
+        tree,
+        {
+            "docker-compose.yml": front_compose('    environment:\n      NGINX_PORT: "8080"\n'),
+            "front/templates/default.conf.template": FRONT_TEMPLATE,
+        },
+    )
     assert service(stack, "front").listen_ports == {8080}
 
 
-@pytest.mark.parametrize("env", [
-    "", "    environment:\n      NGINX_PORT: ${NGINX_PORT}\n",
-])
+@pytest.mark.parametrize(
+    "env",
+    [
+        "",
+        "    environment:\n      NGINX_PORT: ${NGINX_PORT}\n",
+    ],
+)
 def test_templated_listen_with_unknown_variable_is_unknown(tree: Tree, env: str) -> None:
     """Not 80 (what `listen ${NGINX_PORT}` parsed as before): nothing is known."""
-    stack = load(tree, {"docker-compose.yml": front_compose(env),
-                        "front/templates/default.conf.template": FRONT_TEMPLATE})
+    stack = load(
+        tree,
+        {
+            "docker-compose.yml": front_compose(env),
+            "front/templates/default.conf.template": FRONT_TEMPLATE,
+        },
+    )
     assert service(stack, "front").listens == []
 
 

@@ -31,8 +31,9 @@ CMD_LOC = Location("docker-compose.yml", 12)
 DF_LOC = Location("app/Dockerfile", 5)
 
 
-def dockerfile(*instructions: tuple[str, str, list[str] | None],
-               base: str = "python:3.12-slim") -> Dockerfile:
+def dockerfile(
+    *instructions: tuple[str, str, list[str] | None], base: str = "python:3.12-slim"
+) -> Dockerfile:
     ins = [Instruction(k, v, DF_LOC, exec_form=e) for k, v, e in instructions]
     return Dockerfile("app/Dockerfile", [Stage(base, None, Location("app/Dockerfile", 1), ins)])
 
@@ -51,61 +52,121 @@ def facts(svc: Service) -> set[tuple[int, str | None, str]]:
 
 CASES: list[tuple[str, Any, dict[str, str], set[tuple[int, str | None, str]]]] = [
     ("uvicorn default", "uvicorn app:app", {}, {(8000, "127.0.0.1", "default")}),
-    ("uvicorn host+port", "uvicorn app:app --host 0.0.0.0 --port 8080", {},
-     {(8080, "0.0.0.0", "command")}),
-    ("uvicorn port only keeps loopback", ["python", "-m", "uvicorn", "app:app", "--port", "9000"],
-     {}, {(9000, "127.0.0.1", "command")}),
-    ("uvicorn --port=", "uvicorn app:app --host=0.0.0.0 --port=8001", {},
-     {(8001, "0.0.0.0", "command")}),
-    ("uvicorn env var port", "uvicorn app:app --host 0.0.0.0 --port $PORT", {"PORT": "8005"},
-     {(8005, "0.0.0.0", "command")}),
-    ("uvicorn env default", "uvicorn app:app --host 0.0.0.0 --port ${PORT:-8010}", {},
-     {(8010, "0.0.0.0", "command")}),
+    (
+        "uvicorn host+port",
+        "uvicorn app:app --host 0.0.0.0 --port 8080",
+        {},
+        {(8080, "0.0.0.0", "command")},
+    ),
+    (
+        "uvicorn port only keeps loopback",
+        ["python", "-m", "uvicorn", "app:app", "--port", "9000"],
+        {},
+        {(9000, "127.0.0.1", "command")},
+    ),
+    (
+        "uvicorn --port=",
+        "uvicorn app:app --host=0.0.0.0 --port=8001",
+        {},
+        {(8001, "0.0.0.0", "command")},
+    ),
+    (
+        "uvicorn env var port",
+        "uvicorn app:app --host 0.0.0.0 --port $PORT",
+        {"PORT": "8005"},
+        {(8005, "0.0.0.0", "command")},
+    ),
+    (
+        "uvicorn env default",
+        "uvicorn app:app --host 0.0.0.0 --port ${PORT:-8010}",
+        {},
+        {(8010, "0.0.0.0", "command")},
+    ),
     ("uvicorn unknown host var", "uvicorn app:app --host $HOST --port 8000", {}, set()),
-    ("uvicorn UVICORN_ env", "uvicorn app:app", {"UVICORN_HOST": "0.0.0.0",
-                                                   "UVICORN_PORT": "8002"},
-     {(8002, "0.0.0.0", "command")}),
+    (
+        "uvicorn UVICORN_ env",
+        "uvicorn app:app",
+        {"UVICORN_HOST": "0.0.0.0", "UVICORN_PORT": "8002"},
+        {(8002, "0.0.0.0", "command")},
+    ),
     ("uvicorn uds", "uvicorn app:app --uds /tmp/app.sock", {}, set()),
     ("gunicorn default", "gunicorn app:app", {}, {(8000, "127.0.0.1", "default")}),
     ("gunicorn -b", "gunicorn -b 0.0.0.0:5000 app:app", {}, {(5000, "0.0.0.0", "command")}),
-    ("gunicorn --bind=:port", "gunicorn --bind=:8000 app:app", {},
-     {(8000, "0.0.0.0", "command")}),
-    ("gunicorn two binds", "gunicorn -b 127.0.0.1:8000 -b 0.0.0.0:9000 app:app", {},
-     {(8000, "127.0.0.1", "command"), (9000, "0.0.0.0", "command")}),
+    ("gunicorn --bind=:port", "gunicorn --bind=:8000 app:app", {}, {(8000, "0.0.0.0", "command")}),
+    (
+        "gunicorn two binds",
+        "gunicorn -b 127.0.0.1:8000 -b 0.0.0.0:9000 app:app",
+        {},
+        {(8000, "127.0.0.1", "command"), (9000, "0.0.0.0", "command")},
+    ),
     ("gunicorn config file", "gunicorn -c gunicorn.conf.py app:app", {}, set()),
     ("gunicorn unix socket", "gunicorn --bind unix:/run/app.sock app:app", {}, set()),
-    ("gunicorn GUNICORN_CMD_ARGS", "gunicorn app:app", {"GUNICORN_CMD_ARGS": "--bind 0.0.0.0:7000"},
-     {(7000, "0.0.0.0", "command")}),
-    ("gunicorn PORT env", "gunicorn app:app", {"PORT": "5005"},
-     {(5005, "0.0.0.0", "default")}),
+    (
+        "gunicorn GUNICORN_CMD_ARGS",
+        "gunicorn app:app",
+        {"GUNICORN_CMD_ARGS": "--bind 0.0.0.0:7000"},
+        {(7000, "0.0.0.0", "command")},
+    ),
+    ("gunicorn PORT env", "gunicorn app:app", {"PORT": "5005"}, {(5005, "0.0.0.0", "default")}),
     ("hypercorn default", "hypercorn app:app", {}, {(8000, "127.0.0.1", "default")}),
     ("hypercorn bind", "hypercorn -b 0.0.0.0:8001 app:app", {}, {(8001, "0.0.0.0", "command")}),
-    ("daphne bind", "daphne -b 0.0.0.0 -p 8001 proj.asgi:application", {},
-     {(8001, "0.0.0.0", "command")}),
+    (
+        "daphne bind",
+        "daphne -b 0.0.0.0 -p 8001 proj.asgi:application",
+        {},
+        {(8001, "0.0.0.0", "command")},
+    ),
     ("daphne default", "daphne proj.asgi:application", {}, {(8000, "127.0.0.1", "default")}),
     ("flask run default", "flask run", {}, {(5000, "127.0.0.1", "default")}),
-    ("flask run host/port", "flask run --host=0.0.0.0 --port=5001", {},
-     {(5001, "0.0.0.0", "command")}),
-    ("flask env port", "flask run --host 0.0.0.0", {"FLASK_RUN_PORT": "6000"},
-     {(6000, "0.0.0.0", "command")}),
+    (
+        "flask run host/port",
+        "flask run --host=0.0.0.0 --port=5001",
+        {},
+        {(5001, "0.0.0.0", "command")},
+    ),
+    (
+        "flask env port",
+        "flask run --host 0.0.0.0",
+        {"FLASK_RUN_PORT": "6000"},
+        {(6000, "0.0.0.0", "command")},
+    ),
     ("runserver default", "python manage.py runserver", {}, {(8000, "127.0.0.1", "default")}),
-    ("runserver addr:port", "python manage.py runserver 0.0.0.0:8000", {},
-     {(8000, "0.0.0.0", "command")}),
-    ("runserver port only", "python manage.py runserver 8001", {},
-     {(8001, "127.0.0.1", "command")}),
+    (
+        "runserver addr:port",
+        "python manage.py runserver 0.0.0.0:8000",
+        {},
+        {(8000, "0.0.0.0", "command")},
+    ),
+    (
+        "runserver port only",
+        "python manage.py runserver 8001",
+        {},
+        {(8001, "127.0.0.1", "command")},
+    ),
     ("runserver 0:port", "python manage.py runserver 0:8000", {}, {(8000, "0.0.0.0", "command")}),
-    ("sh -c chain", ["sh", "-c", "python manage.py migrate && python manage.py runserver "
-                     "0.0.0.0:8000"], {}, {(8000, "0.0.0.0", "command")}),
-    ("bash -c folded", "bash -c \"alembic upgrade head && exec uvicorn app:app --host 0.0.0.0\"",
-     {}, {(8000, "0.0.0.0", "command")}),
-    ("env assignment prefix", "PORT=8123 gunicorn app:app", {},
-     {(8123, "0.0.0.0", "default")}),
+    (
+        "sh -c chain",
+        ["sh", "-c", "python manage.py migrate && python manage.py runserver 0.0.0.0:8000"],
+        {},
+        {(8000, "0.0.0.0", "command")},
+    ),
+    (
+        "bash -c folded",
+        'bash -c "alembic upgrade head && exec uvicorn app:app --host 0.0.0.0"',
+        {},
+        {(8000, "0.0.0.0", "command")},
+    ),
+    ("env assignment prefix", "PORT=8123 gunicorn app:app", {}, {(8123, "0.0.0.0", "default")}),
     ("node with PORT", "node server.js", {"PORT": "3000"}, {(3000, None, "convention")}),
     ("node without PORT", "node server.js", {}, set()),
     ("npm start with PORT", "npm start", {"PORT": "4000"}, {(4000, None, "convention")}),
     ("java -Dserver.port", "java -Dserver.port=9090 -jar app.jar", {}, {(9090, None, "command")}),
-    ("java spring default", "java -jar app.jar", {"SPRING_PROFILES_ACTIVE": "prod"},
-     {(8080, None, "default")}),
+    (
+        "java spring default",
+        "java -jar app.jar",
+        {"SPRING_PROFILES_ACTIVE": "prod"},
+        {(8080, None, "default")},
+    ),
     ("java unknown", "java -jar app.jar", {}, set()),
     ("java SERVER_PORT", "java -jar app.jar", {"SERVER_PORT": "8081"}, {(8081, None, "env")}),
     ("php-fpm", "php-fpm", {}, {(9000, None, "weak")}),
@@ -122,10 +183,12 @@ CASES: list[tuple[str, Any, dict[str, str], set[tuple[int, str | None, str]]]] =
 ]
 
 
-@pytest.mark.parametrize(("command", "env", "expected"),
-                         [pytest.param(c, e, x, id=i) for i, c, e, x in CASES])
-def test_command_detection(command: Any, env: dict[str, str],
-                           expected: set[tuple[int, str | None, str]]) -> None:
+@pytest.mark.parametrize(
+    ("command", "env", "expected"), [pytest.param(c, e, x, id=i) for i, c, e, x in CASES]
+)
+def test_command_detection(
+    command: Any, env: dict[str, str], expected: set[tuple[int, str | None, str]]
+) -> None:
     assert facts(service(command, env)) == expected
 
 
@@ -139,8 +202,13 @@ def test_listen_records_source_location_and_description() -> None:
 
 
 def test_dockerfile_cmd_exec_and_shell_form() -> None:
-    exec_df = dockerfile(("CMD", '["gunicorn", "--bind", "0.0.0.0:8000", "app:app"]',
-                          ["gunicorn", "--bind", "0.0.0.0:8000", "app:app"]))
+    exec_df = dockerfile(
+        (
+            "CMD",
+            '["gunicorn", "--bind", "0.0.0.0:8000", "app:app"]',
+            ["gunicorn", "--bind", "0.0.0.0:8000", "app:app"],
+        )
+    )
     svc = service(None, dockerfile=exec_df)
     [la] = detect_listens(svc)
     assert (la.port, la.host, la.location) == (8000, "0.0.0.0", DF_LOC)
@@ -151,13 +219,15 @@ def test_dockerfile_cmd_exec_and_shell_form() -> None:
 def test_compose_command_overrides_dockerfile_cmd() -> None:
     df = dockerfile(("CMD", "uvicorn main:app --port 9000", None))
     assert facts(service("uvicorn main:app --host 0.0.0.0 --port 8000", dockerfile=df)) == {
-        (8000, "0.0.0.0", "command")}
+        (8000, "0.0.0.0", "command")
+    }
 
 
 def test_entrypoint_plus_cmd() -> None:
-    df = dockerfile(("ENTRYPOINT", '["gunicorn"]', ["gunicorn"]),
-                    ("CMD", '["--bind", "0.0.0.0:8000", "app:app"]',
-                     ["--bind", "0.0.0.0:8000", "app:app"]))
+    df = dockerfile(
+        ("ENTRYPOINT", '["gunicorn"]', ["gunicorn"]),
+        ("CMD", '["--bind", "0.0.0.0:8000", "app:app"]', ["--bind", "0.0.0.0:8000", "app:app"]),
+    )
     assert facts(service(None, dockerfile=df)) == {(8000, "0.0.0.0", "command")}
 
 
@@ -168,26 +238,36 @@ def test_compose_entrypoint_resets_dockerfile_cmd() -> None:
 
 
 def test_dockerfile_env_feeds_variables() -> None:
-    df = dockerfile(("ENV", "APP_PORT=8200", None),
-                    ("CMD", "uvicorn main:app --host 0.0.0.0 --port ${APP_PORT}", None))
+    df = dockerfile(
+        ("ENV", "APP_PORT=8200", None),
+        ("CMD", "uvicorn main:app --host 0.0.0.0 --port ${APP_PORT}", None),
+    )
     assert facts(service(None, dockerfile=df)) == {(8200, "0.0.0.0", "command")}
 
 
 def test_declarations_and_expose() -> None:
     df = dockerfile(("EXPOSE", "8000/tcp 9000", None))
-    svc = service(None, dockerfile=df,
-                  expose=[(7000, Location("docker-compose.yml", 8))],
-                  ports=[Port(80, 8080, None, None, "tcp", Location("docker-compose.yml", 9),
-                              "8080:80")])
-    assert facts(svc) == {(7000, None, "expose"), (80, None, "ports"), (8000, None, "EXPOSE"),
-                          (9000, None, "EXPOSE")}
+    svc = service(
+        None,
+        dockerfile=df,
+        expose=[(7000, Location("docker-compose.yml", 8))],
+        ports=[Port(80, 8080, None, None, "tcp", Location("docker-compose.yml", 9), "8080:80")],
+    )
+    assert facts(svc) == {
+        (7000, None, "expose"),
+        (80, None, "ports"),
+        (8000, None, "EXPOSE"),
+        (9000, None, "EXPOSE"),
+    }
 
 
 def test_well_known_images_only_when_nothing_else() -> None:
     assert facts(service(None, image="postgres:16")) == {(5432, None, "image")}
     assert facts(service(None, image="bitnami/redis:7.2")) == {(6379, None, "image")}
     assert facts(service(None, image="minio/minio:RELEASE.2024")) == {
-        (9000, None, "image"), (9001, None, "image")}
+        (9000, None, "image"),
+        (9001, None, "image"),
+    }
     assert facts(service(None, image="php:8.3-fpm")) == {(9000, None, "image")}
     assert facts(service(None, image="php:8.3-apache")) == set()
     assert facts(service("postgres -p 5433", image="postgres:16")) == {(5433, None, "command")}
@@ -195,8 +275,12 @@ def test_well_known_images_only_when_nothing_else() -> None:
 
 
 def test_healthcheck_probe_port() -> None:
-    hc = Healthcheck(["CMD", "curl", "-f", "http://localhost:8001/health"], False, "compose",
-                     Location("docker-compose.yml", 30))
+    hc = Healthcheck(
+        ["CMD", "curl", "-f", "http://localhost:8001/health"],
+        False,
+        "compose",
+        Location("docker-compose.yml", 30),
+    )
     assert facts(service(None, healthcheck=hc)) == {(8001, None, "healthcheck")}
 
 
@@ -218,11 +302,18 @@ def test_loopback_only() -> None:
     assert loopback_only(_linked(service(None, expose=[(8000, COMPOSE_LOC)])), 8000) is None
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("0.0.0.0:8000", ("0.0.0.0", 8000)), (":8000", ("", 8000)), ("[::]:80", ("::", 80)),
-    ("8000", (None, 8000)), ("tcp://0.0.0.0:3000", ("0.0.0.0", 3000)),
-    ("unix:/run/x.sock", None), ("localhost", ("localhost", None)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("0.0.0.0:8000", ("0.0.0.0", 8000)),
+        (":8000", ("", 8000)),
+        ("[::]:80", ("::", 80)),
+        ("8000", (None, 8000)),
+        ("tcp://0.0.0.0:3000", ("0.0.0.0", 3000)),
+        ("unix:/run/x.sock", None),
+        ("localhost", ("localhost", None)),
+    ],
+)
 def test_parse_host_port(text: str, expected: tuple[str | None, int | None] | None) -> None:
     assert parse_host_port(text) == expected
 
@@ -240,25 +331,40 @@ def _linked(svc: Service) -> Service:
     return svc
 
 
-@pytest.mark.parametrize(("image", "ports"), [
-    ("postgres:16", {5432}), ("docker.io/library/postgres:16-alpine", {5432}),
-    ("postgis/postgis:16-3.4", {5432}), ("bitnami/redis:7.2", {6379}),
-    ("redis/redis-stack-server:7", {6379}), ("grafana/grafana-oss:11", {3000}),
-    ("ghcr.io/example/postgres-exporter:1", set()), ("oliver006/redis_exporter", set()),
-    ("mongo-express:1", {8081}), ("mongo:7", {27017}), ("redis-commander", set()),
-    ("rabbitmq:3-management", {5672, 15672}), ("php:8.3-fpm-alpine", {9000}),
-])
+@pytest.mark.parametrize(
+    ("image", "ports"),
+    [
+        ("postgres:16", {5432}),
+        ("docker.io/library/postgres:16-alpine", {5432}),
+        ("postgis/postgis:16-3.4", {5432}),
+        ("bitnami/redis:7.2", {6379}),
+        ("redis/redis-stack-server:7", {6379}),
+        ("grafana/grafana-oss:11", {3000}),
+        ("ghcr.io/example/postgres-exporter:1", set()),
+        ("oliver006/redis_exporter", set()),
+        ("mongo-express:1", {8081}),
+        ("mongo:7", {27017}),
+        ("redis-commander", set()),
+        ("rabbitmq:3-management", {5672, 15672}),
+        ("php:8.3-fpm-alpine", {9000}),
+    ],
+)
 def test_image_ports(image: str, ports: set[int]) -> None:
     assert {p for p, _h, _k in facts(service(None, image=image))} == ports
 
 
 def test_build_target_stage_and_inherited_instructions() -> None:
     loc = Location("app/Dockerfile", 1)
-    base = Stage("python:3.12", "base", loc, [
-        Instruction("ENV", "PORT=8100", loc),
-        Instruction("EXPOSE", "8100", loc),
-        Instruction("CMD", "gunicorn app:app", loc),
-    ])
+    base = Stage(
+        "python:3.12",
+        "base",
+        loc,
+        [
+            Instruction("ENV", "PORT=8100", loc),
+            Instruction("EXPOSE", "8100", loc),
+            Instruction("CMD", "gunicorn app:app", loc),
+        ],
+    )
     dev = Stage("base", "dev", loc, [Instruction("CMD", "flask run", loc)])
     prod = Stage("python:3.12-slim", "prod", loc, [Instruction("CMD", "uvicorn app:app", loc)])
     df = Dockerfile("app/Dockerfile", [base, dev, prod])

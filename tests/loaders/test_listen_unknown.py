@@ -24,8 +24,12 @@ LOC = Location("docker-compose.yml", 5)
 DF_LOC = Location("web/Dockerfile", 3)
 
 
-def service(command: Any = None, env: Mapping[str, str] | None = None,
-            unset: Mapping[str, str] | None = None, **kw: Any) -> Service:
+def service(
+    command: Any = None,
+    env: Mapping[str, str] | None = None,
+    unset: Mapping[str, str] | None = None,
+    **kw: Any,
+) -> Service:
     svc = Service("app", "proj", "docker-compose.yml", LOC, command=command, **kw)
     for k, v in (env or {}).items():
         svc.environment[k] = EnvVar(k, v, LOC)
@@ -34,8 +38,7 @@ def service(command: Any = None, env: Mapping[str, str] | None = None,
 
 
 def facts(svc: Service, root: Path | None = None) -> set[tuple[int, str | None, str]]:
-    return {(la.port, la.host, la.source.split(":", 1)[0])
-            for la in detect_listens(svc, root)}
+    return {(la.port, la.host, la.source.split(":", 1)[0]) for la in detect_listens(svc, root)}
 
 
 def node_dockerfile(cmd: list[str] | None, base: str = "node:20-alpine") -> Dockerfile:
@@ -51,30 +54,55 @@ def node_dockerfile(cmd: list[str] | None, base: str = "node:20-alpine") -> Dock
 M = UNSET_MARK
 
 
-@pytest.mark.parametrize(("command", "env", "unset"), [
-    pytest.param(["gunicorn", "-b", "0.0.0.0:", "app:app"], {}, {"0.0.0.0:": f"0.0.0.0:{M}"},
-                 id="gunicorn bind with unset port (exec form)"),
-    pytest.param("gunicorn -b 0.0.0.0: app:app", {}, {}, id="gunicorn bind with empty port"),
-    pytest.param("gunicorn --bind=:$PORT app:app", {}, {}, id="gunicorn unknown $PORT"),
-    pytest.param("uvicorn app:app --host 0.0.0.0 --port ",  {},
-                 {"uvicorn app:app --host 0.0.0.0 --port ":
-                  f"uvicorn app:app --host 0.0.0.0 --port {M}"},
-                 id="uvicorn trailing unset --port (shell form)"),
-    pytest.param(["uvicorn", "app:app", "--host", "0.0.0.0", "--port", ""], {}, {},
-                 id="uvicorn empty --port"),
-    pytest.param(["uvicorn", "app:app", "--host", ""], {}, {"": M}, id="uvicorn unset --host"),
-    pytest.param("java -Dserver.port=$SERVER_PORT -jar app.jar",
-                 {"SPRING_PROFILES_ACTIVE": "prod"}, {}, id="java unknown -Dserver.port"),
-    pytest.param("python manage.py runserver $ADDR", {}, {}, id="runserver unknown address"),
-    pytest.param("gunicorn app:app", {"PORT": ""}, {"": M}, id="gunicorn PORT env unset"),
-    pytest.param("gunicorn app:app", {"GUNICORN_CMD_ARGS": "--bind 0.0.0.0:"},
-                 {"--bind 0.0.0.0:": f"--bind 0.0.0.0:{M}"}, id="GUNICORN_CMD_ARGS unset port"),
-    pytest.param("flask run --host 0.0.0.0", {"FLASK_RUN_PORT": ""}, {"": M},
-                 id="flask port env unset"),
-    pytest.param("PORT=$APP_PORT gunicorn app:app", {}, {}, id="assignment from unknown var"),
-])
-def test_unknown_listen_value_means_unknown_port(command: Any, env: dict[str, str],
-                                                 unset: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    ("command", "env", "unset"),
+    [
+        pytest.param(
+            ["gunicorn", "-b", "0.0.0.0:", "app:app"],
+            {},
+            {"0.0.0.0:": f"0.0.0.0:{M}"},
+            id="gunicorn bind with unset port (exec form)",
+        ),
+        pytest.param("gunicorn -b 0.0.0.0: app:app", {}, {}, id="gunicorn bind with empty port"),
+        pytest.param("gunicorn --bind=:$PORT app:app", {}, {}, id="gunicorn unknown $PORT"),
+        pytest.param(
+            "uvicorn app:app --host 0.0.0.0 --port ",
+            {},
+            {
+                "uvicorn app:app --host 0.0.0.0 --port ": f"uvicorn app:app --host 0.0.0.0 --port {M}"
+            },
+            id="uvicorn trailing unset --port (shell form)",
+        ),
+        pytest.param(
+            ["uvicorn", "app:app", "--host", "0.0.0.0", "--port", ""],
+            {},
+            {},
+            id="uvicorn empty --port",
+        ),
+        pytest.param(["uvicorn", "app:app", "--host", ""], {}, {"": M}, id="uvicorn unset --host"),
+        pytest.param(
+            "java -Dserver.port=$SERVER_PORT -jar app.jar",
+            {"SPRING_PROFILES_ACTIVE": "prod"},
+            {},
+            id="java unknown -Dserver.port",
+        ),
+        pytest.param("python manage.py runserver $ADDR", {}, {}, id="runserver unknown address"),
+        pytest.param("gunicorn app:app", {"PORT": ""}, {"": M}, id="gunicorn PORT env unset"),
+        pytest.param(
+            "gunicorn app:app",
+            {"GUNICORN_CMD_ARGS": "--bind 0.0.0.0:"},
+            {"--bind 0.0.0.0:": f"--bind 0.0.0.0:{M}"},
+            id="GUNICORN_CMD_ARGS unset port",
+        ),
+        pytest.param(
+            "flask run --host 0.0.0.0", {"FLASK_RUN_PORT": ""}, {"": M}, id="flask port env unset"
+        ),
+        pytest.param("PORT=$APP_PORT gunicorn app:app", {}, {}, id="assignment from unknown var"),
+    ],
+)
+def test_unknown_listen_value_means_unknown_port(
+    command: Any, env: dict[str, str], unset: dict[str, str]
+) -> None:
     """No fact, and no fallback to the server's default port either."""
     assert facts(service(command, env, unset)) == set()
 
@@ -92,7 +120,9 @@ def test_list_syntax_environment_unset_value() -> None:
 def test_compose_loader_records_unset_values(tree: Tree, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("IDX_TEST_PORT", raising=False)
     monkeypatch.setenv("IDX_TEST_SET", "1")
-    root = tree({"docker-compose.yml": """\
+    root = tree(
+        {
+            "docker-compose.yml": """\
 services:
   api:
     image: example/api:1
@@ -101,7 +131,9 @@ services:
       - WORKERS=${IDX_TEST_PORT}
       - OTHER=${IDX_TEST_SET}
       - DEFAULTED=${IDX_TEST_PORT:-5}
-"""})
+"""
+        }
+    )
     [svc] = load_stack(root).services
     assert svc.command == ["gunicorn", "-b", "0.0.0.0:", "app:app"]
     assert svc.unset_values["0.0.0.0:"] == f"0.0.0.0:{M}"
@@ -131,19 +163,23 @@ def test_node_image_with_unknown_command_and_port() -> None:
     assert facts(svc) == {(4000, None, "env")}
 
 
-@pytest.mark.parametrize(("command", "scripts", "kind"), [
-    ("npm start", None, "convention"),
-    ("yarn run start:prod", None, "convention"),
-    ("pnpm start", {"start": "node dist/main.js"}, "convention"),
-    ("npm run dev", None, "env"),  # could be Vite, which ignores PORT
-    ("npm run dev", {"dev": "next dev"}, "convention"),
-    ("npm run dev", {"dev": "vite --host"}, "env"),
-    ("npm start", {"start": "serve -s build -l 5000"}, "env"),
-    ("npm start", {"start": "next start -p 3001"}, "env"),
-    ("npm run lint", None, "env"),
-])
-def test_npm_scripts(tmp_path: Path, command: str, scripts: dict[str, str] | None,
-                     kind: str) -> None:
+@pytest.mark.parametrize(
+    ("command", "scripts", "kind"),
+    [
+        ("npm start", None, "convention"),
+        ("yarn run start:prod", None, "convention"),
+        ("pnpm start", {"start": "node dist/main.js"}, "convention"),
+        ("npm run dev", None, "env"),  # could be Vite, which ignores PORT
+        ("npm run dev", {"dev": "next dev"}, "convention"),
+        ("npm run dev", {"dev": "vite --host"}, "env"),
+        ("npm start", {"start": "serve -s build -l 5000"}, "env"),
+        ("npm start", {"start": "next start -p 3001"}, "env"),
+        ("npm run lint", None, "env"),
+    ],
+)
+def test_npm_scripts(
+    tmp_path: Path, command: str, scripts: dict[str, str] | None, kind: str
+) -> None:
     if scripts is not None:
         (tmp_path / "web").mkdir()
         (tmp_path / "web" / "package.json").write_text(json.dumps({"scripts": scripts}))
@@ -153,14 +189,16 @@ def test_npm_scripts(tmp_path: Path, command: str, scripts: dict[str, str] | Non
 
 def test_nuxt_and_spring_conventions() -> None:
     assert facts(service("nuxt start", {"NUXT_PORT": "3100"})) == {(3100, None, "command")}
-    assert facts(service("java -jar app.jar", {"SERVER_PORT": "8081",
-                                               "SPRING_PROFILES_ACTIVE": "prod"})) == {
-        (8081, None, "convention")}
+    assert facts(
+        service("java -jar app.jar", {"SERVER_PORT": "8081", "SPRING_PROFILES_ACTIVE": "prod"})
+    ) == {(8081, None, "convention")}
 
 
 def test_declarations_with_unset_variables(tree: Tree, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("IDX_CPORT", raising=False)
-    root = tree({"docker-compose.yml": """\
+    root = tree(
+        {
+            "docker-compose.yml": """\
 services:
   a:
     image: example/a:1
@@ -171,7 +209,9 @@ services:
       - "${IDX_CPORT}1"
     healthcheck:
       test: ["CMD", "curl", "-f", "http://localhost:80${IDX_CPORT}/health"]
-"""})
+"""
+        }
+    )
     [svc] = load_stack(root).services
     # Only the container port written literally is known.
     assert {(la.port, la.source.split(":", 1)[0]) for la in svc.listens} == {(9000, "ports")}

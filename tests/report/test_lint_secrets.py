@@ -35,8 +35,9 @@ FILES = {
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github"])
-def test_no_secret_in_lint_output(fmt: str, tmp_path: Path,
-                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_secret_in_lint_output(
+    fmt: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = write_tree(tmp_path / "s", FILES)
     code = main(["lint", str(root), "--format", fmt, "--no-color", "--extend-select", "SEC"])
     out = capsys.readouterr()

@@ -24,12 +24,17 @@ NGINX = """\
 
 
 def conf(target: str) -> str:
-    return f"server {{\n    listen 80;\n    location / {{\n        proxy_pass {target};\n    }}\n}}\n"
+    return (
+        f"server {{\n    listen 80;\n    location / {{\n        proxy_pass {target};\n    }}\n}}\n"
+    )
 
 
 def run(tree: Tree, files: Mapping[str, str]) -> list[Finding]:
-    result = lint(tree(files), LintConfig(select=["XF002", "XF003"],
-                                          report_unused_suppressions=False), with_fixes=False)
+    result = lint(
+        tree(files),
+        LintConfig(select=["XF002", "XF003"], report_unused_suppressions=False),
+        with_fixes=False,
+    )
     assert not [e for e in result.errors if e.kind == "internal"], result.errors
     return result.findings
 
@@ -41,53 +46,81 @@ def _no_port(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_unset_required_port_in_gunicorn_bind_is_unknown(tree: Tree) -> None:
-    compose = "services:\n" + NGINX + """\
+    compose = (
+        "services:\n"
+        + NGINX
+        + """\
   api:
     image: example/api:1.4
     command: ["gunicorn", "-b", "0.0.0.0:${PORT:?set}", "app:app"]
 """
-    assert run(tree, {"docker-compose.yml": compose,
-                      "nginx/default.conf": conf("http://api:7000")}) == []
+    )
+    assert (
+        run(tree, {"docker-compose.yml": compose, "nginx/default.conf": conf("http://api:7000")})
+        == []
+    )
 
 
-@pytest.mark.parametrize("command", [
-    "uvicorn app:app --host 0.0.0.0 --port ${PORT}",
-    "uvicorn app:app --host ${APP_HOST} --port 8000",
-    "sh -c 'alembic upgrade head && gunicorn -b 0.0.0.0:$${PORT} app:app'",
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        "uvicorn app:app --host 0.0.0.0 --port ${PORT}",
+        "uvicorn app:app --host ${APP_HOST} --port 8000",
+        "sh -c 'alembic upgrade head && gunicorn -b 0.0.0.0:$${PORT} app:app'",
+    ],
+)
 def test_unset_variables_in_shell_commands_are_unknown(tree: Tree, command: str) -> None:
-    compose = "services:\n" + NGINX + f"""\
+    compose = (
+        "services:\n"
+        + NGINX
+        + f"""\
   api:
     image: example/api:1.4
     command: {command}
 """
-    assert run(tree, {"docker-compose.yml": compose,
-                      "nginx/default.conf": conf("http://api:7000")}) == []
+    )
+    assert (
+        run(tree, {"docker-compose.yml": compose, "nginx/default.conf": conf("http://api:7000")})
+        == []
+    )
 
 
 def test_known_port_still_reported(tree: Tree) -> None:
-    compose = "services:\n" + NGINX + """\
+    compose = (
+        "services:\n"
+        + NGINX
+        + """\
   api:
     image: example/api:1.4
     command: ["gunicorn", "-b", "0.0.0.0:${APP_PORT:-8000}", "app:app"]
 """
-    [f] = run(tree, {"docker-compose.yml": compose,
-                     "nginx/default.conf": conf("http://api:7000")})
+    )
+    [f] = run(tree, {"docker-compose.yml": compose, "nginx/default.conf": conf("http://api:7000")})
     assert f.rule == "XF002" and "listens on 8000" in f.message
 
 
-NODE_COMPOSE = "services:\n" + NGINX + """\
+NODE_COMPOSE = (
+    "services:\n"
+    + NGINX
+    + """\
   web:
     build: ./web
     environment:
       PORT: "4000"
 """
+)
 NODE_DOCKERFILE = 'FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nCMD ["node","server.js"]\n'
 
 
 def test_node_port_env_is_used(tree: Tree) -> None:
-    [f] = run(tree, {"docker-compose.yml": NODE_COMPOSE, "web/Dockerfile": NODE_DOCKERFILE,
-                     "nginx/default.conf": conf("http://web:3000/")})
+    [f] = run(
+        tree,
+        {
+            "docker-compose.yml": NODE_COMPOSE,
+            "web/Dockerfile": NODE_DOCKERFILE,
+            "nginx/default.conf": conf("http://web:3000/"),
+        },
+    )
     assert f.rule == "XF002"
     assert "web:3000" in f.message and "listens on 4000" in f.message
     assert "node server.js with PORT=4000" in f.message
@@ -95,42 +128,83 @@ def test_node_port_env_is_used(tree: Tree) -> None:
 
 
 def test_node_port_env_matching_is_clean(tree: Tree) -> None:
-    assert run(tree, {"docker-compose.yml": NODE_COMPOSE, "web/Dockerfile": NODE_DOCKERFILE,
-                      "nginx/default.conf": conf("http://web:4000/")}) == []
+    assert (
+        run(
+            tree,
+            {
+                "docker-compose.yml": NODE_COMPOSE,
+                "web/Dockerfile": NODE_DOCKERFILE,
+                "nginx/default.conf": conf("http://web:4000/"),
+            },
+        )
+        == []
+    )
 
 
 def test_node_expose_matching_nginx_is_not_contradicted(tree: Tree) -> None:
     """EXPOSE 3000 plus PORT=4000: we can't tell which is right, so no finding on 3000."""
     dockerfile = NODE_DOCKERFILE.replace("CMD", "EXPOSE 3000\nCMD")
-    assert run(tree, {"docker-compose.yml": NODE_COMPOSE, "web/Dockerfile": dockerfile,
-                      "nginx/default.conf": conf("http://web:3000/")}) == []
+    assert (
+        run(
+            tree,
+            {
+                "docker-compose.yml": NODE_COMPOSE,
+                "web/Dockerfile": dockerfile,
+                "nginx/default.conf": conf("http://web:3000/"),
+            },
+        )
+        == []
+    )
 
 
 def test_vite_dev_server_port_env_stays_a_hint(tree: Tree) -> None:
     compose = NODE_COMPOSE + '    command: ["npm", "run", "dev"]\n'
-    assert run(tree, {"docker-compose.yml": compose, "web/Dockerfile": NODE_DOCKERFILE,
-                      "web/package.json": '{"scripts": {"dev": "vite --host 0.0.0.0"}}',
-                      "nginx/default.conf": conf("http://web:5173/")}) == []
+    assert (
+        run(
+            tree,
+            {
+                "docker-compose.yml": compose,
+                "web/Dockerfile": NODE_DOCKERFILE,
+                "web/package.json": '{"scripts": {"dev": "vite --host 0.0.0.0"}}',
+                "nginx/default.conf": conf("http://web:5173/"),
+            },
+        )
+        == []
+    )
 
 
 def test_templated_nginx_listen_without_its_variable_is_unknown(
-        tree: Tree, monkeypatch: pytest.MonkeyPatch) -> None:
+    tree: Tree, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """`listen ${NGINX_PORT}` used to read as port 80: a false XF002 on front:8080."""
     monkeypatch.delenv("NGINX_PORT", raising=False)
-    compose = "services:\n" + NGINX + """\
+    compose = (
+        "services:\n"
+        + NGINX
+        + """\
   front:
     image: nginx:1.27-alpine
     volumes:
       - ./front/templates:/etc/nginx/templates:ro
 """
+    )
     front = "server {\n    listen ${NGINX_PORT};\n    location / { root /srv; }\n}\n"
-    assert run(tree, {"docker-compose.yml": compose, "nginx/default.conf":
-                      conf("http://front:8080"),
-                      "front/templates/default.conf.template": front}) == []
+    assert (
+        run(
+            tree,
+            {
+                "docker-compose.yml": compose,
+                "nginx/default.conf": conf("http://front:8080"),
+                "front/templates/default.conf.template": front,
+            },
+        )
+        == []
+    )
 
 
 def test_localhost_to_templated_listen_of_the_same_nginx_is_not_xf006(
-        tree: Tree, monkeypatch: pytest.MonkeyPatch) -> None:
+    tree: Tree, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("INNER_PORT", raising=False)
     compose = """\
 services:
@@ -140,9 +214,13 @@ services:
     volumes:
       - ./templates:/etc/nginx/templates:ro
 """
-    site = ("server {\n    listen 80;\n    location / { proxy_pass http://127.0.0.1:8081; }\n}\n"
-            "server {\n    listen ${INNER_PORT};\n    location / { root /srv; }\n}\n")
-    result = lint(tree({"docker-compose.yml": compose, "templates/default.conf.template": site}),
-                  LintConfig(select=["XF006"], report_unused_suppressions=False),
-                  with_fixes=False)
+    site = (
+        "server {\n    listen 80;\n    location / { proxy_pass http://127.0.0.1:8081; }\n}\n"
+        "server {\n    listen ${INNER_PORT};\n    location / { root /srv; }\n}\n"
+    )
+    result = lint(
+        tree({"docker-compose.yml": compose, "templates/default.conf.template": site}),
+        LintConfig(select=["XF006"], report_unused_suppressions=False),
+        with_fixes=False,
+    )
     assert result.findings == []

@@ -55,13 +55,17 @@ def findings(tree: Tree, files: Mapping[str, str], rule: str) -> list[Finding]:
 
 
 def seed_files(**changes: str) -> dict[str, str]:
-    files = {"docker-compose.yml": SEED_COMPOSE, ".env": SEED_ENV,
-             "backend/Dockerfile": BACKEND_DOCKERFILE}
+    files = {
+        "docker-compose.yml": SEED_COMPOSE,
+        ".env": SEED_ENV,
+        "backend/Dockerfile": BACKEND_DOCKERFILE,
+    }
     files.update(changes)
     return files
 
 
 # ------------------------------------------------------------------ XF009 across services
+
 
 def test_seed_backend_and_old_bot_service_poll_one_token(tree: Tree) -> None:
     found = findings(tree, seed_files(), "XF009")
@@ -84,11 +88,14 @@ def test_backend_that_only_sends_messages_does_not_poll(tree: Tree) -> None:
     evidence of polling in the backend's own process."""
     env = SEED_ENV.replace("ENABLE_TELEGRAM_BOT=true\n", "")
     dockerfile = BACKEND_DOCKERFILE.replace("-r requirements.txt", "aiogram fastapi")
-    compose = SEED_COMPOSE.replace("    build: ./backend\n    env_file: .env\n    ports",
-                                   "    build: ./backend\n    command: uvicorn app:app\n"
-                                   "    env_file: .env\n    ports", 1)
-    files = seed_files(**{".env": env, "backend/Dockerfile": dockerfile,
-                          "docker-compose.yml": compose})
+    compose = SEED_COMPOSE.replace(
+        "    build: ./backend\n    env_file: .env\n    ports",
+        "    build: ./backend\n    command: uvicorn app:app\n    env_file: .env\n    ports",
+        1,
+    )
+    files = seed_files(
+        **{".env": env, "backend/Dockerfile": dockerfile, "docker-compose.yml": compose}
+    )
     assert findings(tree, files, "XF009") == []
 
 
@@ -113,8 +120,10 @@ services:
 def test_webhook_service_does_not_poll(tree: Tree) -> None:
     env = SEED_ENV
     compose = SEED_COMPOSE.replace(
-        "    ports:\n", "    environment:\n      WEBHOOK_URL: https://api.example.com/tg\n"
-        "    ports:\n", 1)
+        "    ports:\n",
+        "    environment:\n      WEBHOOK_URL: https://api.example.com/tg\n    ports:\n",
+        1,
+    )
     files = seed_files(**{".env": env, "docker-compose.yml": compose})
     assert findings(tree, files, "XF009") == []
 
@@ -154,37 +163,47 @@ def test_same_value_after_interpolation(tree: Tree) -> None:
 def test_replicas_count_and_single_finding(tree: Tree) -> None:
     compose = TWO_BOTS.replace("${TOKEN_B}", "${TOKEN_A}").replace(
         "      TELEGRAM_BOT_TOKEN: ${TOKEN_A}\n",
-        "      TELEGRAM_BOT_TOKEN: ${TOKEN_A}\n    deploy:\n      replicas: 2\n", 1)
+        "      TELEGRAM_BOT_TOKEN: ${TOKEN_A}\n    deploy:\n      replicas: 2\n",
+        1,
+    )
     found = findings(tree, {"docker-compose.yml": compose}, "XF009")
     assert len(found) == 1 and found[0].data["pollers"] == 3
 
 
 def test_disjoint_profiles_never_run_together(tree: Tree) -> None:
-    compose = TWO_BOTS.replace("${TOKEN_B}", "${TOKEN_A}").replace(
-        "    image: example/bot:1\n", "    image: example/bot:1\n    profiles: [new]\n").replace(
-        "    image: example/bot:0.9\n", "    image: example/bot:0.9\n    profiles: [old]\n")
+    compose = (
+        TWO_BOTS.replace("${TOKEN_B}", "${TOKEN_A}")
+        .replace("    image: example/bot:1\n", "    image: example/bot:1\n    profiles: [new]\n")
+        .replace(
+            "    image: example/bot:0.9\n", "    image: example/bot:0.9\n    profiles: [old]\n"
+        )
+    )
     assert findings(tree, {"docker-compose.yml": compose}, "XF009") == []
 
 
 # --------------------------------------------------------------------- one-shot judgement
 
-@pytest.mark.parametrize(("command", "one_shot"), [
-    ("redpanda start --overprovisioned --smp=1", False),
-    ("sh -c wait-for redis:6379 -- uvicorn realtime.main:app --host 0.0.0.0", False),
-    ("./deploy/wait-for-postgres.sh bash /label-studio/deploy/start_label_studio.sh", False),
-    ("dockerize -wait tcp://db:5432 -timeout 60s python manage.py migrate", True),
-    ("./wait-for-it.sh db:5432 -- alembic upgrade head", True),
-    ("python manage.py migrate", True),
-    ("python manage.py runserver 0.0.0.0:8000", False),
-    ("alembic -c alembic.ini upgrade head", True),
-    ('sh -c "npm ci && npm run build"', True),
-    ('sh -c "pip install -r requirements.txt && python bot.py"', False),
-    ("chmod +x /entrypoint.sh && /entrypoint.sh", False),
-    ("python /app/init_db.py", True),
-    ("node dist/main.js --migrations-table=x", False),
-    ("/usr/bin/provisioner-agent --provision-mode=auto", False),
-    ('sh -c "mc alias set s3 http://minio:9000 a b && mc mb -p s3/media; exit 0"', True),
-])
+
+@pytest.mark.parametrize(
+    ("command", "one_shot"),
+    [
+        ("redpanda start --overprovisioned --smp=1", False),
+        ("sh -c wait-for redis:6379 -- uvicorn realtime.main:app --host 0.0.0.0", False),
+        ("./deploy/wait-for-postgres.sh bash /label-studio/deploy/start_label_studio.sh", False),
+        ("dockerize -wait tcp://db:5432 -timeout 60s python manage.py migrate", True),
+        ("./wait-for-it.sh db:5432 -- alembic upgrade head", True),
+        ("python manage.py migrate", True),
+        ("python manage.py runserver 0.0.0.0:8000", False),
+        ("alembic -c alembic.ini upgrade head", True),
+        ('sh -c "npm ci && npm run build"', True),
+        ('sh -c "pip install -r requirements.txt && python bot.py"', False),
+        ("chmod +x /entrypoint.sh && /entrypoint.sh", False),
+        ("python /app/init_db.py", True),
+        ("node dist/main.js --migrations-table=x", False),
+        ("/usr/bin/provisioner-agent --provision-mode=auto", False),
+        ('sh -c "mc alias set s3 http://minio:9000 a b && mc mb -p s3/media; exit 0"', True),
+    ],
+)
 def test_one_shot_command_matches_whole_words(command: str, one_shot: bool) -> None:
     assert one_shot_command(command) is one_shot, command_segments(command)
 
@@ -228,13 +247,20 @@ services:
 """
 
 
-@pytest.mark.parametrize(("compose", "one_shot"), [
-    (REDPANDA, False), (WAIT_FOR, False), (MIGRATE, True),
-])
-def test_xf004_recommends_completion_only_for_real_jobs(tree: Tree, compose: str,
-                                                        one_shot: bool) -> None:
-    found = findings(tree, {"docker-compose.yml": compose, "Dockerfile": "FROM python:3\n"},
-                     "XF004")
+@pytest.mark.parametrize(
+    ("compose", "one_shot"),
+    [
+        (REDPANDA, False),
+        (WAIT_FOR, False),
+        (MIGRATE, True),
+    ],
+)
+def test_xf004_recommends_completion_only_for_real_jobs(
+    tree: Tree, compose: str, one_shot: bool
+) -> None:
+    found = findings(
+        tree, {"docker-compose.yml": compose, "Dockerfile": "FROM python:3\n"}, "XF004"
+    )
     assert len(found) == 1
     assert found[0].data["one_shot"] is one_shot
     assert ("service_completed_successfully" in found[0].message) is one_shot

@@ -136,8 +136,12 @@ SNIPPET_WS = (
 
 @pytest.mark.parametrize(
     ("image", "reported"),
-    [("nginx:1.27-alpine", True), ("nginxinc/nginx-unprivileged:1.27", True),
-     ("jwilder/nginx-proxy:1.6", False), ("lscr.io/linuxserver/swag", False)],
+    [
+        ("nginx:1.27-alpine", True),
+        ("nginxinc/nginx-unprivileged:1.27", True),
+        ("jwilder/nginx-proxy:1.6", False),
+        ("lscr.io/linuxserver/swag", False),
+    ],
 )
 def test_snippet_in_an_image_with_its_own_nginx_conf(
     tmp_path: Path, image: str, reported: bool
@@ -169,8 +173,15 @@ def test_typo_in_a_builtin_is_reported_once_per_variable(tmp_path: Path) -> None
 
 
 def test_builtin_list_holds_core_and_proxy_variables() -> None:
-    for name in ("host", "request_uri", "proxy_add_x_forwarded_for", "ssl_server_name",
-                 "upstream_response_time", "realip_remote_addr", "http_"):
+    for name in (
+        "host",
+        "request_uri",
+        "proxy_add_x_forwarded_for",
+        "ssl_server_name",
+        "upstream_response_time",
+        "realip_remote_addr",
+        "http_",
+    ):
         assert name in BUILTIN_VARIABLES
 
 
@@ -222,7 +233,7 @@ def test_ngx002_uniform_routes_keep_the_short_message(tmp_path: Path) -> None:
 WS_STACK = {
     "docker-compose.yml": (
         "services:\n"
-        "  nginx:\n    image: nginx:1.25-alpine\n    ports: [\"80:80\"]\n"
+        '  nginx:\n    image: nginx:1.25-alpine\n    ports: ["80:80"]\n'
         "    volumes:\n      - ./nginx/conf.d:/etc/nginx/conf.d:ro\n"
         "  realtime:\n    image: example/realtime:1.0\n"
         "  api:\n    image: example/api:1.0\n"

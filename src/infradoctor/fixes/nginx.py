@@ -195,9 +195,7 @@ def fix_proxy_timeouts(ctx: FixContext, finding: Finding) -> Fix | None:
         # all, so each websocket route among them needs its own long ones in the same fix.
         listed = {id(r) for r in routes}
         routes += [
-            r
-            for r in found[0].routes
-            if id(r) not in listed and _encloses(found[1], r.directive)
+            r for r in found[0].routes if id(r) not in listed and _encloses(found[1], r.directive)
         ]
     edits = BlockEdits(ctx)
     placed: dict[tuple[int, str], str] = {}  # (block, directive) -> value already added

@@ -78,10 +78,15 @@ def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
         if dockerfile is not None:
             stack.dockerfiles[src.path] = dockerfile
 
-    explicit = [reader.relpath(base / f if not Path(f).is_absolute() else Path(f))
-                for f in options.compose_files]
+    explicit = [
+        reader.relpath(base / f if not Path(f).is_absolute() else Path(f))
+        for f in options.compose_files
+    ]
     projects, errors = load_compose_projects(
-        compose_sources, reader, explicit_files=explicit, env=options.env,
+        compose_sources,
+        reader,
+        explicit_files=explicit,
+        env=options.env,
         profiles=list(options.profiles),
     )
     stack.projects.extend(projects)

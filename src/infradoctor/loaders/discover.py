@@ -9,9 +9,27 @@ from pathlib import Path
 
 from infradoctor.model.source import FileKind, LoadError
 
-SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "vendor", "__pycache__",
-                       ".venv", "venv", ".tox", ".mypy_cache", ".pytest_cache", ".terraform",
-                       "site-packages", "dist", "build", ".idea", ".vscode"})
+SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        "vendor",
+        "__pycache__",
+        ".venv",
+        "venv",
+        ".tox",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".terraform",
+        "site-packages",
+        "dist",
+        "build",
+        ".idea",
+        ".vscode",
+    }
+)
 
 COMPOSE_RE = re.compile(r"(^|[-._])compose([-._][^/]*)?\.ya?ml$", re.IGNORECASE)
 DOCKERFILE_RE = re.compile(r"^(Dockerfile([.-][\w.-]+)?|[\w.-]+\.[Dd]ockerfile)$")
@@ -36,8 +54,18 @@ class Discovery:
     errors: list[LoadError] = field(default_factory=list)
 
     def count(self) -> int:
-        return sum(len(x) for x in (self.compose, self.nginx, self.dockerfiles, self.env,
-                                    self.k8s, self.helm, self.terraform))
+        return sum(
+            len(x)
+            for x in (
+                self.compose,
+                self.nginx,
+                self.dockerfiles,
+                self.env,
+                self.k8s,
+                self.helm,
+                self.terraform,
+            )
+        )
 
 
 def _sniff(path: Path, limit: int = 65536) -> str:
@@ -71,8 +99,13 @@ def classify(path: Path) -> FileKind:
         if K8S_SNIFF_RE.search(_sniff(path, 16384)):
             return FileKind.K8S
         return FileKind.UNKNOWN
-    nginx_dir = bool(parts & {"nginx", "conf.d", "sites-enabled", "sites-available",
-                              "nginx-conf", "snippets"}) or "nginx" in lower
+    nginx_dir = (
+        bool(
+            parts
+            & {"nginx", "conf.d", "sites-enabled", "sites-available", "nginx-conf", "snippets"}
+        )
+        or "nginx" in lower
+    )
     if lower == "nginx.conf" or NGINX_NAME_RE.search(lower) or nginx_dir or "." not in lower:
         if lower == "nginx.conf" or NGINX_SNIFF_RE.search(_sniff(path)):
             return FileKind.NGINX
@@ -87,18 +120,23 @@ def discover(root: Path) -> Discovery:
     if root.is_file():
         targets.append(root)
     else:
+
         def onerror(exc: OSError) -> None:
             fn = exc.filename or str(root)
             try:
                 rel = Path(fn).resolve().relative_to(root.resolve()).as_posix()
             except (ValueError, OSError):
                 rel = str(fn)
-            found.errors.append(LoadError(rel, f"cannot read directory: {exc.strerror}",
-                                          "unreadable"))
+            found.errors.append(
+                LoadError(rel, f"cannot read directory: {exc.strerror}", "unreadable")
+            )
 
         for dirpath, dirnames, filenames in os.walk(root, onerror=onerror):
-            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS
-                                 and not os.path.islink(os.path.join(dirpath, d)))
+            dirnames[:] = sorted(
+                d
+                for d in dirnames
+                if d not in SKIP_DIRS and not os.path.islink(os.path.join(dirpath, d))
+            )
             for fn in sorted(filenames):
                 targets.append(Path(dirpath) / fn)
     for path in targets:
@@ -107,8 +145,9 @@ def discover(root: Path) -> Discovery:
                 path.resolve(strict=True)
             except (OSError, RuntimeError):
                 rel = path.relative_to(root).as_posix() if path != root else path.name
-                found.errors.append(LoadError(rel, "broken symlink or symlink loop",
-                                              "symlink-loop"))
+                found.errors.append(
+                    LoadError(rel, "broken symlink or symlink loop", "symlink-loop")
+                )
                 continue
         if "logrotate" in path.name.lower() or "logrotate" in path.parent.name.lower():
             found.logrotate.append(path)

@@ -47,8 +47,9 @@ from infradoctor.model.stack import (
     Stack,
 )
 
-HOST_GATEWAY_NAMES = frozenset({"host.docker.internal", "gateway.docker.internal",
-                                "host-gateway", "172.17.0.1"})
+HOST_GATEWAY_NAMES = frozenset(
+    {"host.docker.internal", "gateway.docker.internal", "host-gateway", "172.17.0.1"}
+)
 
 
 def link(stack: Stack) -> None:
@@ -58,9 +59,13 @@ def link(stack: Stack) -> None:
         try:
             step(stack)
         except Exception as exc:  # noqa: BLE001 - the link step must never stop a run
-            stack.errors.append(LoadError("<link>", f"internal error in link step "
-                                          f"{step.__name__}: {type(exc).__name__}: {exc}",
-                                          "internal"))
+            stack.errors.append(
+                LoadError(
+                    "<link>",
+                    f"internal error in link step {step.__name__}: {type(exc).__name__}: {exc}",
+                    "internal",
+                )
+            )
 
 
 # ---------------------------------------------------------------- Dockerfiles
@@ -95,8 +100,9 @@ def _abs(stack: Stack, rel: str) -> Path:
     return Path(os.path.normpath(p if p.is_absolute() else stack.root / p))
 
 
-def _mount_path(stack: Stack, project: Project, mount_source: str | None,
-                host_path: Path | None) -> Path | None:
+def _mount_path(
+    stack: Stack, project: Project, mount_source: str | None, host_path: Path | None
+) -> Path | None:
     if host_path is not None:
         return Path(os.path.normpath(host_path))
     if not mount_source:
@@ -172,9 +178,10 @@ def _attach_nginx(stack: Stack) -> None:
     for cfg in stack.nginx:
         carriers: list[tuple[Project, Service]] = []
         for project in stack.projects:
-            ranked = sorted(((_service_carries(stack, project, s, cfg), s)
-                             for s in project.services.values()),
-                            key=lambda t: -t[0])
+            ranked = sorted(
+                ((_service_carries(stack, project, s, cfg), s) for s in project.services.values()),
+                key=lambda t: -t[0],
+            )
             if ranked and ranked[0][0] > 0:
                 carriers.append((project, ranked[0][1]))
         if carriers:
@@ -212,8 +219,9 @@ def nginx_listens(cfg: NginxConfig, env: Mapping[str, str] | None = None) -> lis
     return nginx_listens_or_unknown(cfg, env) or []
 
 
-def nginx_listens_or_unknown(cfg: NginxConfig, env: Mapping[str, str] | None = None
-                             ) -> list[ListenAddress] | None:
+def nginx_listens_or_unknown(
+    cfg: NginxConfig, env: Mapping[str, str] | None = None
+) -> list[ListenAddress] | None:
     """`nginx_listens`, but None when a `listen` can't be read, so callers asking "could
     nginx itself listen on X?" can tell unknown from "no"."""
     out: list[ListenAddress] = []
@@ -221,8 +229,9 @@ def nginx_listens_or_unknown(cfg: NginxConfig, env: Mapping[str, str] | None = N
         listens = server.children("listen")
         if not listens:
             if server.enclosing("stream") is None:
-                out.append(ListenAddress(80, None, "nginx:server without listen (80)",
-                                         server.location))
+                out.append(
+                    ListenAddress(80, None, "nginx:server without listen (80)", server.location)
+                )
             continue
         for d in listens:
             if not d.args:
@@ -239,8 +248,14 @@ def nginx_listens_or_unknown(cfg: NginxConfig, env: Mapping[str, str] | None = N
                 host = None
             if port is None:
                 port = 80
-            out.append(ListenAddress(port, normalise_host(host) if host else None,
-                                     f"nginx:listen {' '.join(d.args)}", d.location))
+            out.append(
+                ListenAddress(
+                    port,
+                    normalise_host(host) if host else None,
+                    f"nginx:listen {' '.join(d.args)}",
+                    d.location,
+                )
+            )
     return out
 
 
@@ -332,8 +347,9 @@ def _is_ip(host: str) -> bool:
 def _publisher(project: Project, port: int) -> Service | None:
     for svc in project.services.values():
         p = published_match(svc, port)
-        if p is not None and (p.host_ip is None or p.host_ip in ("0.0.0.0", "::", "")
-                              or is_loopback(p.host_ip)):
+        if p is not None and (
+            p.host_ip is None or p.host_ip in ("0.0.0.0", "::", "") or is_loopback(p.host_ip)
+        ):
             return svc
     return None
 
@@ -356,24 +372,33 @@ def _port_written(route: ProxyRoute) -> bool:
 def _expand_targets(route: ProxyRoute, upstreams: dict[str, Upstream]) -> list[ProxyTarget]:
     if route.upstream is None and len(route.targets) == 1:
         t = route.targets[0]
-        if (t.host and not _port_written(route) and not t.has_variables
-                and t.host in upstreams):
+        if t.host and not _port_written(route) and not t.has_variables and t.host in upstreams:
             up = upstreams[t.host]
             return [ProxyTarget(s.host, s.port, s.unix, False, s.location) for s in up.servers]
     return list(route.targets)
 
 
-def resolve_target(stack: Stack, project: Project, cfg: NginxConfig, route: ProxyRoute,
-                   target: ProxyTarget, substituted: bool = False) -> ResolvedTarget:
+def resolve_target(
+    stack: Stack,
+    project: Project,
+    cfg: NginxConfig,
+    route: ProxyRoute,
+    target: ProxyTarget,
+    substituted: bool = False,
+) -> ResolvedTarget:
     """Match one target to a service (see the module doc). `substituted`: the link step
     filled the target's variables with known values, so it is resolvable."""
+
     def unresolved(reason: str) -> ResolvedTarget:
         return ResolvedTarget(route, target, None, None, reason)
 
     if target.unix:
         return unresolved("unix-socket")
-    if (target.has_variables and not substituted) or not target.host or (
-            "$" in target.host or "{" in target.host):
+    if (
+        (target.has_variables and not substituted)
+        or not target.host
+        or ("$" in target.host or "{" in target.host)
+    ):
         return unresolved("variable")
     host = target.host.strip().lower()
     port = effective_port(route, target)
@@ -450,8 +475,11 @@ def _upstream_defined_elsewhere(stack: Stack, cfg: NginxConfig, name: str) -> bo
 
 ENV_VAR_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Z_][A-Z0-9_]*)\b")
 NGINX_VAR_RE = re.compile(r"\$\{?([a-z_][a-z0-9_]*)\}?")
-PASS_RE = re.compile(r"^(?:(?P<scheme>[a-z][a-z0-9+.-]*)://)?(?P<host>\[[^\]]+\]|[^:/]+)"
-                     r"(?::(?P<port>\d+))?(?:/.*)?$", re.I)
+PASS_RE = re.compile(
+    r"^(?:(?P<scheme>[a-z][a-z0-9+.-]*)://)?(?P<host>\[[^\]]+\]|[^:/]+)"
+    r"(?::(?P<port>\d+))?(?:/.*)?$",
+    re.I,
+)
 
 
 def _set_value(route: ProxyRoute, name: str) -> str | None:
@@ -502,23 +530,33 @@ def _resolve_all(stack: Stack) -> None:
             for route in cfg.routes:
                 targets = _expand_targets(route, upstreams)
                 filled_in = False
-                if (len(targets) == 1 and targets[0].has_variables and targets[0].unix is None
-                        and route.upstream is None):
+                if (
+                    len(targets) == 1
+                    and targets[0].has_variables
+                    and targets[0].unix is None
+                    and route.upstream is None
+                ):
                     filled = _substitute(route, env)
                     if filled is not None:
                         targets = _expand_targets_for(filled, route, upstreams)
                         filled_in = True
                 for target in targets:
-                    project.targets.append(resolve_target(stack, project, cfg, route, target,
-                                                          filled_in and target.has_variables))
+                    project.targets.append(
+                        resolve_target(
+                            stack, project, cfg, route, target, filled_in and target.has_variables
+                        )
+                    )
 
 
-def _expand_targets_for(target: ProxyTarget, route: ProxyRoute,
-                        upstreams: dict[str, Upstream]) -> list[ProxyTarget]:
+def _expand_targets_for(
+    target: ProxyTarget, route: ProxyRoute, upstreams: dict[str, Upstream]
+) -> list[ProxyTarget]:
     """A substituted target that names an upstream block expands to its servers."""
     if target.host in upstreams and ":" not in route.raw.split("://", 1)[-1].split("/")[0]:
-        return [ProxyTarget(s.host, s.port, s.unix, False, s.location)
-                for s in upstreams[target.host or ""].servers]
+        return [
+            ProxyTarget(s.host, s.port, s.unix, False, s.location)
+            for s in upstreams[target.host or ""].servers
+        ]
     return [target]
 
 

@@ -108,7 +108,8 @@ class Token:
 
 
 ENV_REF_RE = re.compile(
-    r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-=?+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
+    r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-=?+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))"
+)
 
 
 def build_target(service: Service) -> str | None:
@@ -162,8 +163,11 @@ def dockerfile_process(service: Service) -> tuple[Instruction | None, Instructio
 
 
 def dockerfile_expose(service: Service) -> list[Instruction]:
-    return [ins for st in stage_chain(service.dockerfile, build_target(service))
-            for ins in st.all("EXPOSE")]
+    return [
+        ins
+        for st in stage_chain(service.dockerfile, build_target(service))
+        for ins in st.all("EXPOSE")
+    ]
 
 
 def parse_env_instruction(value: str) -> dict[str, str]:
@@ -246,8 +250,25 @@ def expand_marked(text: str, env: Mapping[str, str]) -> str:
 
 SEPARATORS = frozenset({"&&", "||", ";", "|", "&", ";;", "\n", "(", ")"})
 SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh"})
-WRAPPERS = frozenset({"exec", "env", "nohup", "dumb-init", "tini", "gosu", "su-exec", "chpst",
-                      "nice", "time", "--", "-s", "-g", "doppler", "run"})
+WRAPPERS = frozenset(
+    {
+        "exec",
+        "env",
+        "nohup",
+        "dumb-init",
+        "tini",
+        "gosu",
+        "su-exec",
+        "chpst",
+        "nice",
+        "time",
+        "--",
+        "-s",
+        "-g",
+        "doppler",
+        "run",
+    }
+)
 
 
 def split_shell(text: str) -> list[str]:
@@ -261,8 +282,12 @@ def split_shell(text: str) -> list[str]:
         return text.replace(";", " ; ").replace("&&", " && ").split()
 
 
-def _part_tokens(value: list[str] | str | None, location: Location | None,
-                 origin: str, unset: Mapping[str, str] | None = None) -> list[Token]:
+def _part_tokens(
+    value: list[str] | str | None,
+    location: Location | None,
+    origin: str,
+    unset: Mapping[str, str] | None = None,
+) -> list[Token]:
     """Words of a command; `unset` (Service.unset_values) puts UNSET_MARK back where compose
     interpolated an unset variable to "" -- otherwise `--port ${PORT}` would lose its
     value word entirely in a shell-form string."""
@@ -280,21 +305,33 @@ def command_tokens(service: Service) -> list[Token]:
     with `sh -c "..."` strings unwrapped into words."""
     tokens: list[Token] = []
     if service.entrypoint is not None:
-        tokens += _part_tokens(service.entrypoint, service.loc("entrypoint"),
-                               "compose entrypoint", service.unset_values)
-        tokens += _part_tokens(service.command, service.loc("command"), "compose command",
-                               service.unset_values)
+        tokens += _part_tokens(
+            service.entrypoint,
+            service.loc("entrypoint"),
+            "compose entrypoint",
+            service.unset_values,
+        )
+        tokens += _part_tokens(
+            service.command, service.loc("command"), "compose command", service.unset_values
+        )
     else:
         ep, cmd = dockerfile_process(service)
         if ep is not None:
-            tokens += _part_tokens(ep.exec_form if ep.exec_form is not None else ep.value,
-                                   ep.location, "Dockerfile ENTRYPOINT")
+            tokens += _part_tokens(
+                ep.exec_form if ep.exec_form is not None else ep.value,
+                ep.location,
+                "Dockerfile ENTRYPOINT",
+            )
         if service.command is not None:
-            tokens += _part_tokens(service.command, service.loc("command"), "compose command",
-                                   service.unset_values)
+            tokens += _part_tokens(
+                service.command, service.loc("command"), "compose command", service.unset_values
+            )
         elif cmd is not None:
-            tokens += _part_tokens(cmd.exec_form if cmd.exec_form is not None else cmd.value,
-                                   cmd.location, "Dockerfile CMD")
+            tokens += _part_tokens(
+                cmd.exec_form if cmd.exec_form is not None else cmd.value,
+                cmd.location,
+                "Dockerfile CMD",
+            )
     return unwrap_shell(tokens)
 
 
@@ -305,8 +342,13 @@ def unwrap_shell(tokens: list[Token], depth: int = 0) -> list[Token]:
     while i < len(tokens):
         t = tokens[i]
         base = t.text.rsplit("/", 1)[-1]
-        if (depth < 3 and base in SHELLS and i + 2 < len(tokens)
-                and tokens[i + 1].text.startswith("-") and "c" in tokens[i + 1].text):
+        if (
+            depth < 3
+            and base in SHELLS
+            and i + 2 < len(tokens)
+            and tokens[i + 1].text.startswith("-")
+            and "c" in tokens[i + 1].text
+        ):
             script = tokens[i + 2]
             inner = [Token(w, script.location, script.origin) for w in split_shell(script.text)]
             out += unwrap_shell(inner, depth + 1)
@@ -345,9 +387,15 @@ class Args:
                 if w == n and i + 1 < len(self.words):
                     out.append(self.words[i + 1])
                 elif n.startswith("--") and w.startswith(n + "="):
-                    out.append(w[len(n) + 1:])
-                elif (not n.startswith("--") and len(n) == 2 and w.startswith(n)
-                      and len(w) > 2 and w[2] != "-" and not w.startswith("--")):
+                    out.append(w[len(n) + 1 :])
+                elif (
+                    not n.startswith("--")
+                    and len(n) == 2
+                    and w.startswith(n)
+                    and len(w) > 2
+                    and w[2] != "-"
+                    and not w.startswith("--")
+                ):
                     out.append(w[2:])
         return out
 
@@ -426,32 +474,66 @@ def server_word(words: list[str]) -> tuple[int, str] | None:
             base_noext = base[:-3]
         else:
             base_noext = base
-        if base_noext in ("uvicorn", "gunicorn", "hypercorn", "daphne", "granian", "uwsgi",
-                          "waitress-serve", "php-fpm", "puma", "rails", "next", "nuxt", "nuxi",
-                          "streamlit",
-                          "php", "flask", "http.server", "simplehttpserver", "java", "node",
-                          "npm", "yarn", "pnpm", "bun", "deno", "redis-server", "postgres",
-                          "mongod", "memcached") or re.fullmatch(r"php-fpm[\d.]*", base_noext):
+        if base_noext in (
+            "uvicorn",
+            "gunicorn",
+            "hypercorn",
+            "daphne",
+            "granian",
+            "uwsgi",
+            "waitress-serve",
+            "php-fpm",
+            "puma",
+            "rails",
+            "next",
+            "nuxt",
+            "nuxi",
+            "streamlit",
+            "php",
+            "flask",
+            "http.server",
+            "simplehttpserver",
+            "java",
+            "node",
+            "npm",
+            "yarn",
+            "pnpm",
+            "bun",
+            "deno",
+            "redis-server",
+            "postgres",
+            "mongod",
+            "memcached",
+        ) or re.fullmatch(r"php-fpm[\d.]*", base_noext):
             if base_noext == "php":
                 # php -S 0.0.0.0:8000 (built-in server) only
-                if "-S" in words[i + 1:]:
+                if "-S" in words[i + 1 :]:
                     return i, "php"
                 continue
             if base_noext.startswith("php-fpm"):
                 return i, "php-fpm"
             return i, base_noext
-        if base == "manage.py" and "runserver" in words[i + 1:]:
+        if base == "manage.py" and "runserver" in words[i + 1 :]:
             return i, "runserver"
         if base == "-m" and i + 1 < len(words):
             mod = words[i + 1].lower()
-            if mod in ("uvicorn", "gunicorn", "hypercorn", "daphne", "flask", "http.server",
-                       "granian", "streamlit"):
+            if mod in (
+                "uvicorn",
+                "gunicorn",
+                "hypercorn",
+                "daphne",
+                "flask",
+                "http.server",
+                "granian",
+                "streamlit",
+            ):
                 return i + 1, mod
     return None
 
 
-def detect_command(service: Service, env: Mapping[str, str],
-                   root: Path | None = None) -> list[Found]:
+def detect_command(
+    service: Service, env: Mapping[str, str], root: Path | None = None
+) -> list[Found]:
     """Listen facts from the container command (explicit flags and server defaults)."""
     found: list[Found] = []
     for seg in segments(command_tokens(service)):
@@ -470,7 +552,7 @@ def detect_command(service: Service, env: Mapping[str, str],
         idx, server = hit
         loc = seg[min(idx, len(seg) - 1)].location if seg else None
         origin = seg[0].origin if seg else ""
-        args = Args(expanded[idx + 1:])
+        args = Args(expanded[idx + 1 :])
         if _listen_arg_unknown(server, args):
             continue  # the address is in a flag we can't read: no fact, no default either
         facts = _detect_server(server, args, local_env, loc, origin, service, root)
@@ -481,12 +563,37 @@ def detect_command(service: Service, env: Mapping[str, str],
 
 
 # Flags that carry a listen address or port for some server we know.
-LISTEN_FLAGS = frozenset({
-    "--port", "-p", "--host", "-h", "-H", "--hostname", "-b", "--bind", "--binding",
-    "--listen", "--http", "--https", "--http-socket", "--socket", "-s", "--uwsgi-socket",
-    "-e", "--endpoint", "-S", "-u", "--unix-socket", "--uds", "--fd", "--address",
-    "--addr", "--server.port", "--server.address",
-})
+LISTEN_FLAGS = frozenset(
+    {
+        "--port",
+        "-p",
+        "--host",
+        "-h",
+        "-H",
+        "--hostname",
+        "-b",
+        "--bind",
+        "--binding",
+        "--listen",
+        "--http",
+        "--https",
+        "--http-socket",
+        "--socket",
+        "-s",
+        "--uwsgi-socket",
+        "-e",
+        "--endpoint",
+        "-S",
+        "-u",
+        "--unix-socket",
+        "--uds",
+        "--fd",
+        "--address",
+        "--addr",
+        "--server.port",
+        "--server.address",
+    }
+)
 # Servers whose listen address can be a positional word (`runserver 0.0.0.0:8000`).
 POSITIONAL_ADDRESS_SERVERS = frozenset({"runserver", "http.server", "simplehttpserver"})
 
@@ -503,26 +610,36 @@ def _listen_arg_unknown(server: str, args: Args) -> bool:
         if not is_unknown(word):
             continue
         flag = word.split("=", 1)[0]
-        if "=" in word and (flag in LISTEN_FLAGS or flag.startswith(("-Dserver.",
-                                                                     "--server."))):
+        if "=" in word and (flag in LISTEN_FLAGS or flag.startswith(("-Dserver.", "--server."))):
             return True
-        if (word[:2] in LISTEN_FLAGS and len(word) > 2 and not word.startswith("--")):
+        if word[:2] in LISTEN_FLAGS and len(word) > 2 and not word.startswith("--"):
             return True  # joined short flag: `-b0.0.0.0:$PORT`
-        if (server in POSITIONAL_ADDRESS_SERVERS and not word.startswith("-")
-                and not prev.startswith("-")):
+        if (
+            server in POSITIONAL_ADDRESS_SERVERS
+            and not word.startswith("-")
+            and not prev.startswith("-")
+        ):
             return True
     return False
 
 
-def _mk(port: int | None, host: str | None, kind: str, detail: str,
-        loc: Location | None) -> list[Found]:
+def _mk(
+    port: int | None, host: str | None, kind: str, detail: str, loc: Location | None
+) -> list[Found]:
     if port is None:
         return []
     return [Found(port, normalise_host(host), kind, detail, loc)]
 
 
-def _detect_server(server: str, args: Args, env: Mapping[str, str], loc: Location | None,
-                   origin: str, service: Service, root: Path | None) -> list[Found]:
+def _detect_server(
+    server: str,
+    args: Args,
+    env: Mapping[str, str],
+    loc: Location | None,
+    origin: str,
+    service: Service,
+    root: Path | None,
+) -> list[Found]:
     """Facts for one known server. A fact's `detail` quotes the values it came from, so
     the caller can drop facts derived from unknown values (they contain UNSET_MARK)."""
     where = f" ({origin})" if origin else ""
@@ -532,12 +649,20 @@ def _detect_server(server: str, args: Args, env: Mapping[str, str], loc: Locatio
         host = args.value("--host") or env.get("UVICORN_HOST")
         port_s = args.value("--port") or env.get("UVICORN_PORT")
         if host is None and port_s is None:
-            return _mk(8000, "127.0.0.1", "default",
-                       f"uvicorn without --host/--port defaults to 127.0.0.1:8000{where}", loc)
+            return _mk(
+                8000,
+                "127.0.0.1",
+                "default",
+                f"uvicorn without --host/--port defaults to 127.0.0.1:8000{where}",
+                loc,
+            )
         port = parse_port(port_s) if port_s is not None else 8000
         kind = "command"
-        detail = "uvicorn" + (f" --host {host}" if host else " (no --host: 127.0.0.1)") + (
-            f" --port {port_s}" if port_s else " (no --port: 8000)")
+        detail = (
+            "uvicorn"
+            + (f" --host {host}" if host else " (no --host: 127.0.0.1)")
+            + (f" --port {port_s}" if port_s else " (no --port: 8000)")
+        )
         return _mk(port, host or "127.0.0.1", kind, detail + where, loc)
     if server in ("gunicorn", "hypercorn"):
         binds = args.values("-b", "--bind")
@@ -562,10 +687,20 @@ def _detect_server(server: str, args: Args, env: Mapping[str, str], loc: Locatio
             return []  # the bind is in a config file we don't read
         if server == "gunicorn" and env.get("PORT"):
             # gunicorn's own default: bind 0.0.0.0:$PORT when PORT is set.
-            return _mk(parse_port(env.get("PORT")), "0.0.0.0", "default",
-                       f"gunicorn without --bind uses $PORT={env.get('PORT')}{where}", loc)
-        return _mk(8000, "127.0.0.1", "default",
-                   f"{server} without --bind defaults to 127.0.0.1:8000{where}", loc)
+            return _mk(
+                parse_port(env.get("PORT")),
+                "0.0.0.0",
+                "default",
+                f"gunicorn without --bind uses $PORT={env.get('PORT')}{where}",
+                loc,
+            )
+        return _mk(
+            8000,
+            "127.0.0.1",
+            "default",
+            f"{server} without --bind defaults to 127.0.0.1:8000{where}",
+            loc,
+        )
     if server == "granian":
         if args.has("--uds"):
             return []
@@ -581,25 +716,34 @@ def _detect_server(server: str, args: Args, env: Mapping[str, str], loc: Locatio
             m = re.search(r"port=(\d+)", ep)
             im = re.search(r"interface=([^:]+)", ep)
             if m:
-                out += _mk(parse_port(m.group(1)), im.group(1) if im else "0.0.0.0",
-                           "command", f"daphne -e {ep}{where}", loc)
+                out += _mk(
+                    parse_port(m.group(1)),
+                    im.group(1) if im else "0.0.0.0",
+                    "command",
+                    f"daphne -e {ep}{where}",
+                    loc,
+                )
         host = args.value("-b", "--bind")
         port_s = args.value("-p", "--port")
         if endpoints and host is None and port_s is None:
             return out
         kind = "command" if (host or port_s) else "default"
-        return out + _mk(parse_port(port_s) if port_s else 8000, host or "127.0.0.1", kind,
-                         f"daphne -b {host or '127.0.0.1 (default)'} -p "
-                         f"{port_s or '8000 (default)'}{where}", loc)
+        return out + _mk(
+            parse_port(port_s) if port_s else 8000,
+            host or "127.0.0.1",
+            kind,
+            f"daphne -b {host or '127.0.0.1 (default)'} -p {port_s or '8000 (default)'}{where}",
+            loc,
+        )
     if server == "uwsgi":
         out = []
-        for flag in ("--http", "--http-socket", "--socket", "-s", "--uwsgi-socket",
-                     "--https"):
+        for flag in ("--http", "--http-socket", "--socket", "-s", "--uwsgi-socket", "--https"):
             for v in args.values(flag):
                 hp = parse_host_port(v.split(",", 1)[0])
                 if hp is not None:
-                    out += _mk(hp[1], hp[0] or "0.0.0.0", "command",
-                               f"uwsgi {flag} {v}{where}", loc)
+                    out += _mk(
+                        hp[1], hp[0] or "0.0.0.0", "command", f"uwsgi {flag} {v}{where}", loc
+                    )
         return out
     if server == "flask":
         if "run" not in args.words:
@@ -607,30 +751,45 @@ def _detect_server(server: str, args: Args, env: Mapping[str, str], loc: Locatio
         host = args.value("--host", "-h") or env.get("FLASK_RUN_HOST")
         port_s = args.value("--port", "-p") or env.get("FLASK_RUN_PORT")
         kind = "command" if (host or port_s) else "default"
-        return _mk(parse_port(port_s) if port_s else 5000, host or "127.0.0.1", kind,
-                   f"flask run --host {host or '127.0.0.1 (default)'} --port "
-                   f"{port_s or '5000 (default)'}{where}", loc)
+        return _mk(
+            parse_port(port_s) if port_s else 5000,
+            host or "127.0.0.1",
+            kind,
+            f"flask run --host {host or '127.0.0.1 (default)'} --port "
+            f"{port_s or '5000 (default)'}{where}",
+            loc,
+        )
     if server == "runserver":
         pos = [w for w in args.positional() if w != "runserver"]
         addr = pos[0] if pos else None
         if addr is None:
-            return _mk(8000, "127.0.0.1", "default",
-                       f"manage.py runserver without an address binds 127.0.0.1:8000{where}",
-                       loc)
+            return _mk(
+                8000,
+                "127.0.0.1",
+                "default",
+                f"manage.py runserver without an address binds 127.0.0.1:8000{where}",
+                loc,
+            )
         hp = parse_host_port(addr)
         if hp is None:
             return []
         host, port = hp
         if port is None and host is not None and host.isdigit():
             host, port = None, parse_port(host)
-        return _mk(port or 8000, host or "127.0.0.1", "command",
-                   f"manage.py runserver {addr}{where}", loc)
+        return _mk(
+            port or 8000, host or "127.0.0.1", "command", f"manage.py runserver {addr}{where}", loc
+        )
     if server in ("http.server", "simplehttpserver"):
         pos = args.positional()
         port = parse_port(pos[0]) if pos else 8000
         host = args.value("--bind", "-b") or "0.0.0.0"
-        return _mk(port, host, "command" if pos else "default",
-                   f"python -m http.server {pos[0] if pos else '(default 8000)'}{where}", loc)
+        return _mk(
+            port,
+            host,
+            "command" if pos else "default",
+            f"python -m http.server {pos[0] if pos else '(default 8000)'}{where}",
+            loc,
+        )
     if server == "php":
         php_addr = args.value("-S")
         hp = parse_host_port(php_addr) if php_addr else None
@@ -651,27 +810,42 @@ def _detect_server(server: str, args: Args, env: Mapping[str, str], loc: Locatio
         if server == "puma" and args.has("-C", "--config") and not port_s:
             return []
         default = 3000 if server == "rails" else 9292
-        return _mk(parse_port(port_s) if port_s else default, bind,
-                   "command" if port_s else "default",
-                   f"{server} -p {port_s or f'{default} (default)'}{where}", loc)
+        return _mk(
+            parse_port(port_s) if port_s else default,
+            bind,
+            "command" if port_s else "default",
+            f"{server} -p {port_s or f'{default} (default)'}{where}",
+            loc,
+        )
     if server in ("next", "nuxt", "nuxi"):
         # Both read PORT (Nuxt also NUXT_PORT / NITRO_PORT) and default to 3000.
         if not ({"start", "dev", "preview"} & set(args.words)):
             return []
         port_s = args.value("-p", "--port") or env.get("PORT")
         if server != "next":
-            port_s = (args.value("-p", "--port") or env.get("NUXT_PORT")
-                      or env.get("NITRO_PORT") or env.get("PORT"))
+            port_s = (
+                args.value("-p", "--port")
+                or env.get("NUXT_PORT")
+                or env.get("NITRO_PORT")
+                or env.get("PORT")
+            )
         host = args.value("-H", "--hostname")
-        return _mk(parse_port(port_s) if port_s else 3000, host,
-                   "command" if port_s else "default",
-                   f"{server} {'-p ' + port_s if port_s else '(default port 3000)'}{where}",
-                   loc)
+        return _mk(
+            parse_port(port_s) if port_s else 3000,
+            host,
+            "command" if port_s else "default",
+            f"{server} {'-p ' + port_s if port_s else '(default port 3000)'}{where}",
+            loc,
+        )
     if server == "streamlit":
         port_s = args.value("--server.port") or env.get("STREAMLIT_SERVER_PORT")
-        return _mk(parse_port(port_s) if port_s else 8501, args.value("--server.address"),
-                   "command" if port_s else "default",
-                   f"streamlit --server.port {port_s or '8501 (default)'}{where}", loc)
+        return _mk(
+            parse_port(port_s) if port_s else 8501,
+            args.value("--server.address"),
+            "command" if port_s else "default",
+            f"streamlit --server.port {port_s or '8501 (default)'}{where}",
+            loc,
+        )
     if server == "java":
         props = [w for w in args.words if w.startswith(("-Dserver.port=", "--server.port="))]
         if props:
@@ -683,8 +857,7 @@ def _detect_server(server: str, args: Args, env: Mapping[str, str], loc: Locatio
             kind = "convention" if _looks_spring(service, args, env) else "env"
             return _mk(parse_port(port_s), None, kind, f"SERVER_PORT={port_s}{where}", loc)
         if _looks_spring(service, args, env):
-            return _mk(8080, None, "default",
-                       f"Spring Boot default server.port 8080{where}", loc)
+            return _mk(8080, None, "default", f"Spring Boot default server.port 8080{where}", loc)
         return []
     if server in ("node", "npm", "yarn", "pnpm", "bun", "deno"):
         port_s = env.get("PORT")
@@ -692,15 +865,23 @@ def _detect_server(server: str, args: Args, env: Mapping[str, str], loc: Locatio
             return []
         kind = "convention" if _node_reads_port(server, args, service, root) else "env"
         program = " ".join([server, *args.positional()[:2]])
-        return _mk(parse_port(port_s), env.get("HOST") or None, kind,
-                   f"{program} with PORT={port_s}{where}", loc)
+        return _mk(
+            parse_port(port_s),
+            env.get("HOST") or None,
+            kind,
+            f"{program} with PORT={port_s}{where}",
+            loc,
+        )
     if server in ("redis-server", "postgres", "mongod", "memcached"):
         port_s = args.value("--port", "-p")
-        defaults = {"redis-server": 6379, "postgres": 5432, "mongod": 27017,
-                    "memcached": 11211}
-        return _mk(parse_port(port_s) if port_s else defaults[server], None,
-                   "command" if port_s else "default",
-                   f"{server} {'--port ' + port_s if port_s else '(default port)'}{where}", loc)
+        defaults = {"redis-server": 6379, "postgres": 5432, "mongod": 27017, "memcached": 11211}
+        return _mk(
+            parse_port(port_s) if port_s else defaults[server],
+            None,
+            "command" if port_s else "default",
+            f"{server} {'--port ' + port_s if port_s else '(default port)'}{where}",
+            loc,
+        )
     return []
 
 
@@ -708,7 +889,8 @@ def _detect_server(server: str, args: Args, env: Mapping[str, str], loc: Locatio
 # themselves: PORT in the environment proves nothing for them.
 PORT_IGNORING_SCRIPT_RE = re.compile(
     r"\b(vite|ng\s+serve|webpack|http-server|live-server|parcel|astro|gatsby|ember|"
-    r"storybook|serve\s)|(^|\s)(-p|--port)(\s|=)|\bPORT=")
+    r"storybook|serve\s)|(^|\s)(-p|--port)(\s|=)|\bPORT="
+)
 NODE_RUNNERS = frozenset({"npm", "yarn", "pnpm", "bun"})
 
 
@@ -777,28 +959,49 @@ def detect_generic_flags(service: Service, env: Mapping[str, str]) -> list[Found
         words = [expand(t.text, env) or "" for t in seg]
         if server_word(words) is not None:
             continue
-        if words and words[0].rsplit("/", 1)[-1] in ("mkdir", "cp", "chmod", "chown", "ln",
-                                                      "ssh", "scp", "rsync", "wait-for-it",
-                                                      "wait-for-it.sh", "dockerize", "nc"):
+        if words and words[0].rsplit("/", 1)[-1] in (
+            "mkdir",
+            "cp",
+            "chmod",
+            "chown",
+            "ln",
+            "ssh",
+            "scp",
+            "rsync",
+            "wait-for-it",
+            "wait-for-it.sh",
+            "dockerize",
+            "nc",
+        ):
             continue
         args = Args(words[1:])
         for flag in ("--port", "-p", "--http-port", "--listen-port"):
             for v in args.values(flag):
                 port = parse_port(v)
                 if port:
-                    out.append(Found(port, None, "command", f"{words[0]} {flag} {v}",
-                                     seg[0].location))
+                    out.append(
+                        Found(port, None, "command", f"{words[0]} {flag} {v}", seg[0].location)
+                    )
         for flag in ("--listen", "--bind", "--addr", "--http-addr", "--listen-address"):
             for v in args.values(flag):
                 hp = parse_host_port(v)
                 if hp and hp[1]:
-                    out.append(Found(hp[1], normalise_host(hp[0]), "command",
-                                     f"{words[0]} {flag} {v}", seg[0].location))
+                    out.append(
+                        Found(
+                            hp[1],
+                            normalise_host(hp[0]),
+                            "command",
+                            f"{words[0]} {flag} {v}",
+                            seg[0].location,
+                        )
+                    )
     return out
 
 
-HEALTH_URL_RE = re.compile(r"(?:https?://)?(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])"
-                           r":(\d{2,5})\b")
+HEALTH_URL_RE = re.compile(
+    r"(?:https?://)?(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])"
+    r":(\d{2,5})\b"
+)
 
 
 def detect_healthcheck(service: Service, env: Mapping[str, str]) -> list[Found]:
@@ -818,17 +1021,20 @@ def detect_healthcheck(service: Service, env: Mapping[str, str]) -> list[Found]:
     text = expand_marked(text, env)
     out = []
     for m in HEALTH_URL_RE.finditer(text):
-        if text[m.end():m.end() + 1] == UNSET_MARK:
+        if text[m.end() : m.end() + 1] == UNSET_MARK:
             continue  # `localhost:80${SUFFIX}`: the port is unknown
         port = parse_port(m.group(1))
         if port:
-            out.append(Found(port, None, "healthcheck", f"healthcheck probes {m.group(0)}",
-                             hc.location))
+            out.append(
+                Found(port, None, "healthcheck", f"healthcheck probes {m.group(0)}", hc.location)
+            )
     return out
 
 
-NOT_THE_SERVER_RE = re.compile(r"(exporter|backup|admin|insight|commander|dump|operator|"
-                               r"[-_]cli$|[-_]ui$|[-_]web$|[-_]gui$)")
+NOT_THE_SERVER_RE = re.compile(
+    r"(exporter|backup|admin|insight|commander|dump|operator|"
+    r"[-_]cli$|[-_]ui$|[-_]web$|[-_]gui$)"
+)
 
 
 def image_repository(image: str) -> str:
@@ -862,8 +1068,12 @@ def image_ports(service: Service) -> tuple[tuple[int, ...], bool] | None:
             continue
         if NOT_THE_SERVER_RE.search(last) and needle not in ("mongo-express",):
             continue
-        if last == needle or last.startswith(needle + "-") or last.endswith("-" + needle) or (
-                last.startswith(needle) and needle in ("postgres", "mongo", "redis")):
+        if (
+            last == needle
+            or last.startswith(needle + "-")
+            or last.endswith("-" + needle)
+            or (last.startswith(needle) and needle in ("postgres", "mongo", "redis"))
+        ):
             return ports, weak
     return None
 
@@ -919,8 +1129,12 @@ def detect_listens(service: Service, root: Path | None = None) -> list[ListenAdd
         for word in ins.value.split():
             expose_port = parse_port(word.split("/", 1)[0])
             expanded = expand(word.split("/", 1)[0], env)
-            add(expose_port or parse_port(expanded), None, f"EXPOSE:EXPOSE {ins.value.strip()}",
-                ins.location)
+            add(
+                expose_port or parse_port(expanded),
+                None,
+                f"EXPOSE:EXPOSE {ins.value.strip()}",
+                ins.location,
+            )
     if not command_known:
         for name in ("PORT", "APP_PORT", "HTTP_PORT", "SERVER_PORT"):
             val = env.get(name)
@@ -932,16 +1146,25 @@ def detect_listens(service: Service, root: Path | None = None) -> list[ListenAdd
                 kind = "convention" if name == "PORT" and is_node_image(service) else "env"
                 if host and (host.startswith("$") or is_unknown(host)):
                     host = None
-                add(env_port, normalise_host(host) if host else None,
-                    f"{kind}:{name}={val} ({service.image_name} image)" if kind == "convention"
-                    else f"env:{name}={val}", var.location if var else None)
+                add(
+                    env_port,
+                    normalise_host(host) if host else None,
+                    f"{kind}:{name}={val} ({service.image_name} image)"
+                    if kind == "convention"
+                    else f"env:{name}={val}",
+                    var.location if var else None,
+                )
         if not any(la.source.split(":", 1)[0] in STRONG_KINDS for la in out):
             known = image_ports(service)
             if known is not None:
                 ports, _weak = known
                 for port in ports:
-                    add(port, None, f"image:{service.image_name} listens on {port}",
-                        service.loc("image"))
+                    add(
+                        port,
+                        None,
+                        f"image:{service.image_name} listens on {port}",
+                        service.loc("image"),
+                    )
     return out
 
 
@@ -983,8 +1206,9 @@ def listeners_on(service: Service, port: int) -> list[ListenAddress]:
 
 def loopback_only(service: Service, port: int) -> ListenAddress | None:
     """The command-derived listener on `port` if every bind we know for it is loopback."""
-    bound = [la for la in service.listens
-             if la.port == port and kind_of(la) in ("command", "default")]
+    bound = [
+        la for la in service.listens if la.port == port and kind_of(la) in ("command", "default")
+    ]
     if bound and all(is_loopback(la.host) for la in bound):
         return bound[0]
     return None
@@ -995,8 +1219,7 @@ def mentions(service: Service, words: Iterable[str]) -> bool:
     parts = [service.image_name, " ".join(t.text for t in command_tokens(service))]
     if service.dockerfile is not None:
         for st in service.dockerfile.stages:
-            parts += [i.value for i in st.instructions if i.keyword in ("RUN", "CMD",
-                                                                          "ENTRYPOINT")]
+            parts += [i.value for i in st.instructions if i.keyword in ("RUN", "CMD", "ENTRYPOINT")]
     text = " ".join(parts).lower()
     return any(w.lower() in text for w in words)
 
@@ -1008,4 +1231,5 @@ def is_web_server_service(service: Service) -> bool:
         names += [st.base_image.lower() for st in service.dockerfile.stages]
     cmd = " ".join(t.text for t in command_tokens(service)).lower()
     return any(w in n for n in names for w in WEB_SERVER_WORDS) or any(
-        w in cmd.split() for w in ("nginx", "openresty"))
+        w in cmd.split() for w in ("nginx", "openresty")
+    )

@@ -227,8 +227,13 @@ class NginxConfig:
 
     @property
     def servers(self) -> list[Directive]:
-        return [d for d in self.walk() if d.name == "server" and d.block is not None
-                and (d.parent is None or d.parent.name in ("http", ""))]
+        return [
+            d
+            for d in self.walk()
+            if d.name == "server"
+            and d.block is not None
+            and (d.parent is None or d.parent.name in ("http", ""))
+        ]
 
     def effective(self, block: Directive, name: str) -> list[Directive]:
         """The directives named `name` in effect in `block`, with nginx's inheritance:

@@ -109,7 +109,9 @@ class Healthcheck:
     @property
     def command_text(self) -> str:
         if isinstance(self.test, list):
-            parts = self.test[1:] if self.test and self.test[0] in ("CMD", "CMD-SHELL") else self.test
+            parts = (
+                self.test[1:] if self.test and self.test[0] in ("CMD", "CMD-SHELL") else self.test
+            )
             return " ".join(parts)
         return self.test or ""
 

@@ -12,8 +12,16 @@ from infradoctor.findings import Finding, Severity
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Stack
 
-CATEGORIES = ("cross-file", "availability", "logging", "security", "nginx", "dockerfile",
-              "kubernetes", "meta")
+CATEGORIES = (
+    "cross-file",
+    "availability",
+    "logging",
+    "security",
+    "nginx",
+    "dockerfile",
+    "kubernetes",
+    "meta",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +55,9 @@ class Rule:
     default_enabled: ClassVar[bool] = True
     groups: ClassVar[tuple[str, ...]] = ()
 
-    def __init__(self, options: Mapping[str, Any] | None = None,
-                 severity: Severity | None = None) -> None:
+    def __init__(
+        self, options: Mapping[str, Any] | None = None, severity: Severity | None = None
+    ) -> None:
         self.opts: dict[str, Any] = dict(self.options)
         if options:
             self.opts.update(options)
@@ -95,5 +104,15 @@ class RuleInfo:
 
     @classmethod
     def of(cls, rule: type[Rule]) -> RuleInfo:
-        return cls(rule.code, rule.name, rule.title, rule.severity, rule.category,
-                   rule.why, rule.how_to_fix, rule.fixable, rule.examples, rule.references)
+        return cls(
+            rule.code,
+            rule.name,
+            rule.title,
+            rule.severity,
+            rule.category,
+            rule.why,
+            rule.how_to_fix,
+            rule.fixable,
+            rule.examples,
+            rule.references,
+        )

@@ -103,8 +103,9 @@ class JvmHeapExceedsMemoryLimit(Rule):
             if found is None:
                 continue
             heap, setting = found.heap, found.setting
-            severity = (self.effective_severity if found.fills_limit or overridden
-                        else Severity.WARNING)
+            severity = (
+                self.effective_severity if found.fills_limit or overridden else Severity.WARNING
+            )
             verdict = found.reason(human_size)
             yield self.finding(
                 setting.location,

@@ -142,22 +142,93 @@ ONE_SHOT_SCRIPT_RE = re.compile(
 
 SHELL_OPERATORS = frozenset({";", "&&", "||", "|", "&", ";;"})
 # Words in front of the real program: shells, init shims, privilege droppers, shell syntax.
-PREFIX_WORDS = frozenset({
-    "sh", "bash", "ash", "dash", "zsh", "-c", "-ec", "-ce", "-e", "-ex", "-xe", "-x", "-lc",
-    "-l", "exec", "env", "nohup", "time", "tini", "dumb-init", "--", "-g", "-s", "if", "then",
-    "else", "elif", "fi", "do", "done", "while", "until", "!", "{", "}", "(", ")",
-})
+PREFIX_WORDS = frozenset(
+    {
+        "sh",
+        "bash",
+        "ash",
+        "dash",
+        "zsh",
+        "-c",
+        "-ec",
+        "-ce",
+        "-e",
+        "-ex",
+        "-xe",
+        "-x",
+        "-lc",
+        "-l",
+        "exec",
+        "env",
+        "nohup",
+        "time",
+        "tini",
+        "dumb-init",
+        "--",
+        "-g",
+        "-s",
+        "if",
+        "then",
+        "else",
+        "elif",
+        "fi",
+        "do",
+        "done",
+        "while",
+        "until",
+        "!",
+        "{",
+        "}",
+        "(",
+        ")",
+    }
+)
 PRIVILEGE_DROPPERS = frozenset({"gosu", "su-exec", "chpst"})
 # Commands that set up or wait and never are what the container is for.
-TRIVIAL_WORDS = frozenset({
-    "exit", "true", "false", ":", "echo", "printf", "sleep", "cd", "export", "set", "nc",
-    "pg_isready", "test", "[", "[[", "cat", "ls", "source", ".", "wait", "trap", "umask",
-    "ulimit", "unset", "mysqladmin", "redis-cli",
-})
-DOCKERIZE_VALUE_OPTIONS = frozenset({
-    "-wait", "-timeout", "-template", "-wait-retry-interval", "-stdout", "-stderr", "-poll",
-    "-env", "-delims", "-wait-http-header",
-})
+TRIVIAL_WORDS = frozenset(
+    {
+        "exit",
+        "true",
+        "false",
+        ":",
+        "echo",
+        "printf",
+        "sleep",
+        "cd",
+        "export",
+        "set",
+        "nc",
+        "pg_isready",
+        "test",
+        "[",
+        "[[",
+        "cat",
+        "ls",
+        "source",
+        ".",
+        "wait",
+        "trap",
+        "umask",
+        "ulimit",
+        "unset",
+        "mysqladmin",
+        "redis-cli",
+    }
+)
+DOCKERIZE_VALUE_OPTIONS = frozenset(
+    {
+        "-wait",
+        "-timeout",
+        "-template",
+        "-wait-retry-interval",
+        "-stdout",
+        "-stderr",
+        "-poll",
+        "-env",
+        "-delims",
+        "-wait-http-header",
+    }
+)
 
 
 def _shell_words(text: str) -> list[str]:
@@ -187,13 +258,16 @@ def _program(words: list[str]) -> list[str]:
         elif first in PRIVILEGE_DROPPERS:
             words = words[2:]
         elif first.startswith(("wait-for", "wait_for", "wait4")):
-            words = words[words.index("--") + 1:] if "--" in words else []
+            words = words[words.index("--") + 1 :] if "--" in words else []
         elif first == "dockerize":
             rest = words[1:]
             while rest and rest[0].startswith("-"):
                 option = rest[0].split("=", 1)[0]
-                rest = rest[2:] if option in DOCKERIZE_VALUE_OPTIONS and "=" not in rest[0] \
+                rest = (
+                    rest[2:]
+                    if option in DOCKERIZE_VALUE_OPTIONS and "=" not in rest[0]
                     else rest[1:]
+                )
             words = rest
         else:
             break
@@ -216,8 +290,10 @@ def command_segments(text: str) -> list[str]:
         current = []
         if not program:
             continue
-        words = [w if w.startswith("-") or "://" in w else w.rstrip("/").rsplit("/", 1)[-1]
-                 for w in program]
+        words = [
+            w if w.startswith("-") or "://" in w else w.rstrip("/").rsplit("/", 1)[-1]
+            for w in program
+        ]
         if words[0] in TRIVIAL_WORDS:
             continue
         segments.append(" ".join(words))
@@ -233,7 +309,8 @@ def _one_shot_segment(segment: str) -> bool:
 # Preparation steps: a job when they are all there is, set-up when another program follows.
 PREPARATION_RE = re.compile(
     r"^(?:chown|chmod|cp -r|mkdir -p|pip3? install|(?:npm|pnpm) (?:install|ci)|yarn install|"
-    r"composer install)(?!\S)")
+    r"composer install)(?!\S)"
+)
 
 
 def one_shot_command(text: str) -> bool:
@@ -242,9 +319,11 @@ def one_shot_command(text: str) -> bool:
     program (`pip install -r r.txt && python bot.py`, `chmod +x run.sh && ./run.sh`) does
     not make the container a job."""
     segments = command_segments(text)
-    return any(_one_shot_segment(segment)
-               and (i == len(segments) - 1 or not PREPARATION_RE.search(segment))
-               for i, segment in enumerate(segments))
+    return any(
+        _one_shot_segment(segment)
+        and (i == len(segments) - 1 or not PREPARATION_RE.search(segment))
+        for i, segment in enumerate(segments)
+    )
 
 
 LONG_RUNNING_COMMAND_RE = re.compile(

@@ -43,11 +43,13 @@ class ProxyTargetUnknownHost(Rule):
         "resolve: nginx refuses to start or reload (`host not found in upstream`), or, when "
         "the name is resolved at run time, every request on the route answers 502 "
         "(`could not be resolved (3: Host not found)`). Typical causes: a renamed service, "
-        "the container_name of another project, or a typo.")
+        "the container_name of another project, or a typo."
+    )
     how_to_fix = (
         "Point proxy_pass / the upstream `server` at the compose service name (or add a "
         "network alias with that name to the service). The finding suggests the closest "
-        "existing name.")
+        "existing name."
+    )
     fixable = "display-only"
     references = (
         "https://docs.docker.com/compose/how-tos/networking/",
@@ -56,8 +58,10 @@ class ProxyTargetUnknownHost(Rule):
     examples = (
         Example(
             bad={"docker-compose.yml": COMPOSE, "nginx/default.conf": BAD_CONF},
-            good={"docker-compose.yml": COMPOSE,
-                  "nginx/default.conf": BAD_CONF.replace("api-service", "api")},
+            good={
+                "docker-compose.yml": COMPOSE,
+                "nginx/default.conf": BAD_CONF.replace("api-service", "api"),
+            },
             description="the service is called `api`, the config says `api-service`",
         ),
     )
@@ -86,7 +90,12 @@ class ProxyTargetUnknownHost(Rule):
                 f"hostname of compose project '{project.name}' (services: {known}){hint}",
                 subject=host,
                 related=[d for d in (rt.route.directive.location,) if d != loc],
-                data={"project": project.name, "config": rt.route.config.root_file,
-                      "host": host, "upstream": upstream, "suggestion": suggestion,
-                      "target_service": suggestion},
+                data={
+                    "project": project.name,
+                    "config": rt.route.config.root_file,
+                    "host": host,
+                    "upstream": upstream,
+                    "suggestion": suggestion,
+                    "target_service": suggestion,
+                },
             )

@@ -54,13 +54,24 @@ server {
 """
 
 # Order in which listen sources are trusted when suggesting the right port.
-PREFERENCE = ("command", "default", "convention", "nginx", "env", "expose", "EXPOSE", "ports",
-              "healthcheck", "image")
+PREFERENCE = (
+    "command",
+    "default",
+    "convention",
+    "nginx",
+    "env",
+    "expose",
+    "EXPOSE",
+    "ports",
+    "healthcheck",
+    "image",
+)
 
 
 def _sorted(listens: list[ListenAddress]) -> list[ListenAddress]:
-    return sorted(listens, key=lambda la: PREFERENCE.index(kind_of(la))
-                  if kind_of(la) in PREFERENCE else 99)
+    return sorted(
+        listens, key=lambda la: PREFERENCE.index(kind_of(la)) if kind_of(la) in PREFERENCE else 99
+    )
 
 
 def _suggested(svc: Service) -> int | None:
@@ -81,10 +92,12 @@ class ProxyTargetPortNotListening(Rule):
         "connecting to upstream`: every request on the route is a 502. Common variants: "
         "the host port of a `ports:` mapping used inside the network (`8081:80` -> only 80 "
         "is reachable from other containers), an app whose default port changed, or an "
-        "EXPOSE/command that disagrees with the nginx config.")
+        "EXPOSE/command that disagrees with the nginx config."
+    )
     how_to_fix = (
         "Use the port the service really listens on inside its container (the finding "
-        "names it and where it comes from), or change the app's --port/--bind to match.")
+        "names it and where it comes from), or change the app's --port/--bind to match."
+    )
     fixable = "display-only"
     references = (
         "https://docs.docker.com/compose/how-tos/networking/",
@@ -93,14 +106,18 @@ class ProxyTargetPortNotListening(Rule):
     examples = (
         Example(
             bad={"docker-compose.yml": COMPOSE, "nginx/default.conf": BAD_CONF},
-            good={"docker-compose.yml": COMPOSE,
-                  "nginx/default.conf": BAD_CONF.replace("8080", "8000")},
+            good={
+                "docker-compose.yml": COMPOSE,
+                "nginx/default.conf": BAD_CONF.replace("8080", "8000"),
+            },
             description="uvicorn listens on 8000, nginx proxies to 8080",
         ),
         Example(
             bad={"docker-compose.yml": HOST_PORT_COMPOSE, "nginx/default.conf": HOST_PORT_CONF},
-            good={"docker-compose.yml": HOST_PORT_COMPOSE,
-                  "nginx/default.conf": HOST_PORT_CONF.replace("8081", "80")},
+            good={
+                "docker-compose.yml": HOST_PORT_COMPOSE,
+                "nginx/default.conf": HOST_PORT_CONF.replace("8081", "80"),
+            },
             description="the published host port is used from inside the network",
         ),
     )
@@ -129,20 +146,26 @@ class ProxyTargetPortNotListening(Rule):
             suggested = self._suggest(rt, svc, port)
             container_fix = rt.via == "published-port"  # the `ports:` mapping is wrong
             yield self.finding(
-                rt.location, message, subject=svc.name,
+                rt.location,
+                message,
+                subject=svc.name,
                 related=[la.location for la in _sorted(svc.listens)[:3] if la.location],
-                data={"project": project.name, "config": rt.route.config.root_file,
-                      "service": svc.name, "target_service": svc.name,
-                      "upstream": rt.route.upstream.name if rt.route.upstream else None,
-                      "port": port,
-                      "suggested_port": None if container_fix else suggested,
-                      "suggested_container_port": suggested if container_fix else None,
-                      "suggestion": f"{rt.target.host}:{suggested}" if suggested and
-                      not container_fix else None},
+                data={
+                    "project": project.name,
+                    "config": rt.route.config.root_file,
+                    "service": svc.name,
+                    "target_service": svc.name,
+                    "upstream": rt.route.upstream.name if rt.route.upstream else None,
+                    "port": port,
+                    "suggested_port": None if container_fix else suggested,
+                    "suggested_container_port": suggested if container_fix else None,
+                    "suggestion": f"{rt.target.host}:{suggested}"
+                    if suggested and not container_fix
+                    else None,
+                },
             )
 
-    def _container_port_used_on_host(self, project: Project,
-                                     rt: ResolvedTarget) -> Finding | None:
+    def _container_port_used_on_host(self, project: Project, rt: ResolvedTarget) -> Finding | None:
         """Host nginx -> 127.0.0.1:PORT where PORT is a service's *container* port that is
         published under another host port (`8000:8816` and proxy_pass to :8816)."""
         port = effective_port(rt.route, rt.target)
@@ -154,12 +177,19 @@ class ProxyTargetPortNotListening(Rule):
                         f"nginx on the host proxies to {rt.target.host}:{port}, but no service "
                         f"publishes {port}: it is the container port of '{svc.name}', "
                         f"published on the host as {p.published} (`{p.raw}`)",
-                        subject=svc.name, related=[p.location],
-                        data={"project": project.name, "config": rt.route.config.root_file,
-                              "service": svc.name, "target_service": svc.name, "port": port,
-                              "upstream": rt.route.upstream.name if rt.route.upstream
-                              else None, "suggested_port": p.published,
-                              "suggestion": f"{rt.target.host}:{p.published}"})
+                        subject=svc.name,
+                        related=[p.location],
+                        data={
+                            "project": project.name,
+                            "config": rt.route.config.root_file,
+                            "service": svc.name,
+                            "target_service": svc.name,
+                            "port": port,
+                            "upstream": rt.route.upstream.name if rt.route.upstream else None,
+                            "suggested_port": p.published,
+                            "suggestion": f"{rt.target.host}:{p.published}",
+                        },
+                    )
         return None
 
     def _known_ports(self, rt: ResolvedTarget, svc: Service) -> set[int]:
@@ -189,15 +219,25 @@ class ProxyTargetPortNotListening(Rule):
         how = "; ".join(describe(la) for la in list(per_port.values())[:4])
         written = f"{rt.target.host}:{effective_port(rt.route, rt.target)}"
         if rt.via == "published-port":
-            reach = (f"nginx on the host reaches '{svc.name}' through published port "
-                     f"{effective_port(rt.route, rt.target)} -> container port {port}")
+            reach = (
+                f"nginx on the host reaches '{svc.name}' through published port "
+                f"{effective_port(rt.route, rt.target)} -> container port {port}"
+            )
         else:
             reach = f"nginx proxies to {written} (service '{svc.name}')"
-        host_port = next((p for p in svc.ports if p.published == port and p.target != port
-                          and p.target is not None), None)
+        host_port = next(
+            (
+                p
+                for p in svc.ports
+                if p.published == port and p.target != port and p.target is not None
+            ),
+            None,
+        )
         if host_port is not None and rt.via != "published-port":
-            return (f"{reach}, but {port} is the HOST port of `{host_port.raw}`; other "
-                    f"containers must use the container port {host_port.target}")
+            return (
+                f"{reach}, but {port} is the HOST port of `{host_port.raw}`; other "
+                f"containers must use the container port {host_port.target}"
+            )
         if ev == "strong" or (ev == "declared" and (svc.dockerfile is not None or svc.expose)):
             return f"{reach}, but it listens on {how}"
         return None

@@ -64,12 +64,14 @@ class ProxiedServiceBindsLoopback(Rule):
         "where nothing listens: `connect() failed (111: Connection refused)`, 502 on every "
         "request. It works when you curl from inside the container, which is why it "
         "survives testing. uvicorn, gunicorn, hypercorn, daphne, flask run and "
-        "`manage.py runserver` all bind 127.0.0.1 when no host is given.")
+        "`manage.py runserver` all bind 127.0.0.1 when no host is given."
+    )
     how_to_fix = (
         "Bind all interfaces inside the container: `uvicorn --host 0.0.0.0`, "
         "`gunicorn --bind 0.0.0.0:8000`, `flask run --host 0.0.0.0`, "
         "`manage.py runserver 0.0.0.0:8000`. The container is still only reachable through "
-        "its networks and published ports.")
+        "its networks and published ports."
+    )
     references = (
         "https://www.uvicorn.org/settings/#socket-binding",
         "https://docs.gunicorn.org/en/stable/settings.html#bind",
@@ -77,15 +79,23 @@ class ProxiedServiceBindsLoopback(Rule):
     examples = (
         Example(
             bad={"docker-compose.yml": BAD, "nginx/default.conf": CONF},
-            good={"docker-compose.yml": BAD.replace("--port 8000", "--host 0.0.0.0 --port 8000"),
-                  "nginx/default.conf": CONF},
+            good={
+                "docker-compose.yml": BAD.replace("--port 8000", "--host 0.0.0.0 --port 8000"),
+                "nginx/default.conf": CONF,
+            },
             description="uvicorn without --host binds 127.0.0.1",
         ),
         Example(
-            bad={"docker-compose.yml": BAD_GUNICORN, "nginx/default.conf": CONF,
-                 "api/Dockerfile": DOCKERFILE_BAD},
-            good={"docker-compose.yml": BAD_GUNICORN, "nginx/default.conf": CONF,
-                  "api/Dockerfile": DOCKERFILE_BAD.replace("127.0.0.1", "0.0.0.0")},
+            bad={
+                "docker-compose.yml": BAD_GUNICORN,
+                "nginx/default.conf": CONF,
+                "api/Dockerfile": DOCKERFILE_BAD,
+            },
+            good={
+                "docker-compose.yml": BAD_GUNICORN,
+                "nginx/default.conf": CONF,
+                "api/Dockerfile": DOCKERFILE_BAD.replace("127.0.0.1", "0.0.0.0"),
+            },
             description="gunicorn --bind 127.0.0.1 in the Dockerfile CMD",
         ),
     )
@@ -112,8 +122,11 @@ class ProxiedServiceBindsLoopback(Rule):
                 continue
             seen.add(key)
             detail = la.source.split(":", 1)[1] if ":" in la.source else la.source
-            frm = ("nginx on the host via a published port" if rt.via == "published-port"
-                   else "nginx in another container")
+            frm = (
+                "nginx on the host via a published port"
+                if rt.via == "published-port"
+                else "nginx in another container"
+            )
             yield self.finding(
                 la.location or svc.location,
                 f"service '{svc.name}' listens on {la.host}:{port} only ({detail}), but "
@@ -121,7 +134,13 @@ class ProxiedServiceBindsLoopback(Rule):
                 f"{rt.location.line}): connection refused, 502",
                 subject=svc.name,
                 related=[rt.location],
-                data={"project": project.name, "service": svc.name, "port": port,
-                      "config": rt.route.config.root_file, "target_service": svc.name,
-                      "bind": la.host, "suggestion": f"0.0.0.0:{port}"},
+                data={
+                    "project": project.name,
+                    "service": svc.name,
+                    "port": port,
+                    "config": rt.route.config.root_file,
+                    "target_service": svc.name,
+                    "bind": la.host,
+                    "suggestion": f"0.0.0.0:{port}",
+                },
             )

@@ -57,8 +57,7 @@ def one_shot(svc: Service, project: Project | None = None) -> bool:
     would deadlock its dependents, so this uses the whole-word judgement of
     `one_shot_reason` (a server anywhere in the command wins) and a restart policy that
     lets the job stay exited."""
-    return (svc.restart in (None, "no", "on-failure")
-            and one_shot_reason(svc, project) is not None)
+    return svc.restart in (None, "no", "on-failure") and one_shot_reason(svc, project) is not None
 
 
 def data_only(svc: Service) -> bool:
@@ -81,21 +80,29 @@ class DependsOnServiceWithoutHealthcheck(Rule):
         "is not up (502). With `condition: service_healthy` and no healthcheck on the "
         "target, `docker compose up` refuses to start at all. A Dockerfile HEALTHCHECK "
         "counts as a healthcheck. For a one-shot job (migrations) the right wait is "
-        "`condition: service_completed_successfully`; data-only containers are ignored.")
+        "`condition: service_completed_successfully`; data-only containers are ignored."
+    )
     how_to_fix = (
         "Give the dependency a healthcheck that tests real readiness (pg_isready, "
         "redis-cli ping, an HTTP /health endpoint) and depend on it with "
-        "`condition: service_healthy`.")
+        "`condition: service_healthy`."
+    )
     fixable = "sometimes"
     references = (
         "https://docs.docker.com/compose/how-tos/startup-order/",
         "https://docs.docker.com/reference/compose-file/services/#healthcheck",
     )
     examples = (
-        Example(bad={"docker-compose.yml": BAD}, good={"docker-compose.yml": GOOD},
-                description="api waits only for the db container to start"),
-        Example(bad={"docker-compose.yml": BAD_HEALTHY}, good={"docker-compose.yml": GOOD},
-                description="service_healthy on a service without healthcheck"),
+        Example(
+            bad={"docker-compose.yml": BAD},
+            good={"docker-compose.yml": GOOD},
+            description="api waits only for the db container to start",
+        ),
+        Example(
+            bad={"docker-compose.yml": BAD_HEALTHY},
+            good={"docker-compose.yml": GOOD},
+            description="service_healthy on a service without healthcheck",
+        ),
     )
 
     def check(self, stack: Stack) -> Iterator[Finding]:
@@ -106,28 +113,44 @@ class DependsOnServiceWithoutHealthcheck(Rule):
                 continue
             disabled = target.healthcheck is not None and target.healthcheck.disabled
             job = one_shot(target, project)
-            state = "has its healthcheck disabled" if disabled else (
-                "has no healthcheck (compose or Dockerfile HEALTHCHECK)")
+            state = (
+                "has its healthcheck disabled"
+                if disabled
+                else ("has no healthcheck (compose or Dockerfile HEALTHCHECK)")
+            )
             if dep.condition == "service_healthy":
-                message = (f"'{svc.name}' waits for '{target.name}' to be healthy, "
-                           f"but '{target.name}' {state}: `docker compose up` fails "
-                           f"with 'dependency ... has no healthcheck configured'")
+                message = (
+                    f"'{svc.name}' waits for '{target.name}' to be healthy, "
+                    f"but '{target.name}' {state}: `docker compose up` fails "
+                    f"with 'dependency ... has no healthcheck configured'"
+                )
                 severity = Severity.ERROR
             elif job:
-                message = (f"'{svc.name}' depends on '{target.name}', which looks like "
-                           f"a one-shot job and has no healthcheck: use `condition: "
-                           f"service_completed_successfully` so '{svc.name}' waits "
-                           f"for it to finish")
+                message = (
+                    f"'{svc.name}' depends on '{target.name}', which looks like "
+                    f"a one-shot job and has no healthcheck: use `condition: "
+                    f"service_completed_successfully` so '{svc.name}' waits "
+                    f"for it to finish"
+                )
                 severity = None
             else:
-                message = (f"'{svc.name}' depends on '{target.name}', which {state}: "
-                           f"Compose starts '{svc.name}' as soon as the container "
-                           f"exists, before '{target.name}' is ready")
+                message = (
+                    f"'{svc.name}' depends on '{target.name}', which {state}: "
+                    f"Compose starts '{svc.name}' as soon as the container "
+                    f"exists, before '{target.name}' is ready"
+                )
                 severity = None
             yield self.finding(
-                dep.location, message, subject=f"{svc.name}->{target.name}",
-                related=[target.location], severity=severity,
-                data={"project": project.name, "service": svc.name,
-                      "target_service": target.name, "condition": dep.condition,
-                      "one_shot": job},
+                dep.location,
+                message,
+                subject=f"{svc.name}->{target.name}",
+                related=[target.location],
+                severity=severity,
+                data={
+                    "project": project.name,
+                    "service": svc.name,
+                    "target_service": target.name,
+                    "condition": dep.condition,
+                    "one_shot": job,
+                },
             )

@@ -24,12 +24,15 @@ services:
       retries: 10
 """
 
-GOOD = BAD.replace("""    depends_on:
+GOOD = BAD.replace(
+    """    depends_on:
       - db
-""", """    depends_on:
+""",
+    """    depends_on:
       db:
         condition: service_healthy
-""")
+""",
+)
 
 
 class DependsOnWithoutHealthyCondition(Rule):
@@ -43,15 +46,20 @@ class DependsOnWithoutHealthyCondition(Rule):
         "for the dependency's container to be created and started. Its healthcheck is "
         "ignored for ordering, so the dependent service still races a database or backend "
         "that is booting: connection errors and crash loops at every `up` or host reboot, "
-        "or 502s from an nginx that starts before its upstreams.")
+        "or 502s from an nginx that starts before its upstreams."
+    )
     how_to_fix = (
         "Use the long syntax: `depends_on: {db: {condition: service_healthy}}` so Compose "
-        "waits until the healthcheck passes.")
+        "waits until the healthcheck passes."
+    )
     fixable = "safe"
     references = ("https://docs.docker.com/compose/how-tos/startup-order/",)
     examples = (
-        Example(bad={"docker-compose.yml": BAD}, good={"docker-compose.yml": GOOD},
-                description="db has a healthcheck, api does not wait for it"),
+        Example(
+            bad={"docker-compose.yml": BAD},
+            good={"docker-compose.yml": GOOD},
+            description="db has a healthcheck, api does not wait for it",
+        ),
     )
 
     def check(self, stack: Stack) -> Iterator[Finding]:
@@ -61,15 +69,17 @@ class DependsOnWithoutHealthyCondition(Rule):
             hc = target.effective_healthcheck
             if hc is None:
                 continue
-            where = ("its Dockerfile HEALTHCHECK" if hc.source == "dockerfile"
-                     else "a healthcheck")
+            where = "its Dockerfile HEALTHCHECK" if hc.source == "dockerfile" else "a healthcheck"
             yield self.finding(
                 dep.location,
                 f"'{svc.name}' depends on '{target.name}', which has {where}, but "
                 f"without `condition: service_healthy` Compose does not wait for it",
                 subject=f"{svc.name}->{target.name}",
                 related=[hc.location],
-                data={"project": project.name, "service": svc.name,
-                      "target_service": target.name,
-                      "long_syntax": dep.long_syntax},
+                data={
+                    "project": project.name,
+                    "service": svc.name,
+                    "target_service": target.name,
+                    "long_syntax": dep.long_syntax,
+                },
             )

@@ -35,8 +35,22 @@ server {
 
 # Processes besides nginx that a custom nginx image may run (supervisord images): then
 # 127.0.0.1 may well be right.
-OTHER_PROCESSES = ("supervisor", "php", "python", "node", "s6-overlay", "gunicorn", "uwsgi",
-                   "java", "ruby", "runit", "pm2", "entrypoint", "start.sh", "run.sh")
+OTHER_PROCESSES = (
+    "supervisor",
+    "php",
+    "python",
+    "node",
+    "s6-overlay",
+    "gunicorn",
+    "uwsgi",
+    "java",
+    "ruby",
+    "runit",
+    "pm2",
+    "entrypoint",
+    "start.sh",
+    "run.sh",
+)
 
 
 def _candidates(project: Project, port: int) -> list[tuple[Service, int]]:
@@ -65,18 +79,22 @@ class ProxyToLocalhostFromContainer(Rule):
         "on the same machine) keeps `proxy_pass http://127.0.0.1:8000`; in Compose nothing "
         "listens there and every request is a 502 (`connect() failed (111: Connection "
         "refused)`). Publishing the app's port on the host does not help: the host's "
-        "loopback is a different network namespace.")
+        "loopback is a different network namespace."
+    )
     how_to_fix = (
         "Proxy to the compose service name and its container port (`http://api:8000`). "
         "If the app really runs on the host, use `host.docker.internal` (with "
-        "`extra_hosts: [\"host.docker.internal:host-gateway\"]` on Linux).")
+        '`extra_hosts: ["host.docker.internal:host-gateway"]` on Linux).'
+    )
     fixable = "display-only"
     references = ("https://docs.docker.com/compose/how-tos/networking/",)
     examples = (
         Example(
             bad={"docker-compose.yml": COMPOSE, "nginx/default.conf": BAD_CONF},
-            good={"docker-compose.yml": COMPOSE,
-                  "nginx/default.conf": BAD_CONF.replace("127.0.0.1", "api")},
+            good={
+                "docker-compose.yml": COMPOSE,
+                "nginx/default.conf": BAD_CONF.replace("127.0.0.1", "api"),
+            },
             description="a bare-metal config mounted into the nginx container",
         ),
     )
@@ -89,14 +107,19 @@ class ProxyToLocalhostFromContainer(Rule):
             nginx = nginx_service_of(project, cfg)
             if nginx is None or mentions(nginx, OTHER_PROCESSES):
                 continue
-            if any((s.network_mode or "") in (f"service:{nginx.name}",)
-                   for s in project.services.values()):
+            if any(
+                (s.network_mode or "") in (f"service:{nginx.name}",)
+                for s in project.services.values()
+            ):
                 continue  # another service shares nginx's network namespace
             port = effective_port(rt.route, rt.target)
             if port is None:
                 continue
-            same_nginx = [c for c in project.nginx
-                          if project.nginx_service.get(c.root_file) in (None, nginx.name)]
+            same_nginx = [
+                c
+                for c in project.nginx
+                if project.nginx_service.get(c.root_file) in (None, nginx.name)
+            ]
             env = listen_env(nginx)
             own = [nginx_listens_or_unknown(c, env) for c in [cfg, *same_nginx]]
             if any(listens is None for listens in own):
@@ -106,15 +129,23 @@ class ProxyToLocalhostFromContainer(Rule):
             cands = _candidates(project, port)
             cands = [(s, p) for s, p in cands if s.name != nginx.name]
             suggestion = f"{cands[0][0].name}:{cands[0][1]}" if len(cands) == 1 else None
-            hint = f"; use the service name, e.g. {suggestion}" if suggestion else (
-                "; use the compose service name of the app")
+            hint = (
+                f"; use the service name, e.g. {suggestion}"
+                if suggestion
+                else ("; use the compose service name of the app")
+            )
             yield self.finding(
                 rt.location,
                 f"nginx runs in container '{nginx.name}', so {rt.target.host}:{port} is the "
                 f"nginx container itself, not the app{hint}",
                 subject=f"{rt.target.host}:{port}",
-                data={"project": project.name, "config": cfg.root_file,
-                      "service": nginx.name, "port": port, "suggestion": suggestion,
-                      "target_service": cands[0][0].name if len(cands) == 1 else None,
-                      "suggested_port": cands[0][1] if len(cands) == 1 else None},
+                data={
+                    "project": project.name,
+                    "config": cfg.root_file,
+                    "service": nginx.name,
+                    "port": port,
+                    "suggestion": suggestion,
+                    "target_service": cands[0][0].name if len(cands) == 1 else None,
+                    "suggested_port": cands[0][1] if len(cands) == 1 else None,
+                },
             )

@@ -70,14 +70,42 @@ server {
 }
 """
 
-WORD_TOKENS = frozenset({"ws", "wss", "socket", "sockets", "cable", "hub", "hubs",
-                         "websocket", "websockets", "realtime", "signalr", "sockjs"})
-SUBSTRINGS = ("websocket", "socket.io", "realtime", "real-time", "signalr", "sockjs",
-              "actioncable")
+WORD_TOKENS = frozenset(
+    {
+        "ws",
+        "wss",
+        "socket",
+        "sockets",
+        "cable",
+        "hub",
+        "hubs",
+        "websocket",
+        "websockets",
+        "realtime",
+        "signalr",
+        "sockjs",
+    }
+)
+SUBSTRINGS = ("websocket", "socket.io", "realtime", "real-time", "signalr", "sockjs", "actioncable")
 # Apps known to need websockets on their main route.
-WS_APPS = ("daphne", "socket.io", "centrifugo", "soketi", "code-server", "jupyter",
-           "mattermost", "rocket.chat", "uptime-kuma", "gotify", "home-assistant",
-           "homeassistant", "actioncable", "channels_redis", "mercure", "livekit")
+WS_APPS = (
+    "daphne",
+    "socket.io",
+    "centrifugo",
+    "soketi",
+    "code-server",
+    "jupyter",
+    "mattermost",
+    "rocket.chat",
+    "uptime-kuma",
+    "gotify",
+    "home-assistant",
+    "homeassistant",
+    "actioncable",
+    "channels_redis",
+    "mercure",
+    "livekit",
+)
 
 
 def ws_looking(text: str) -> bool:
@@ -106,22 +134,28 @@ class WebsocketRouteWithoutUpgrade(Rule):
         "no upgrade mechanism. The websocket handshake reaches the app as a plain GET, the "
         "app answers 400/426 or a normal page, and the client keeps reconnecting (or falls "
         "back to long polling). Remember that a location with any proxy_set_header of its "
-        "own drops every proxy_set_header inherited from the server or http level.")
+        "own drops every proxy_set_header inherited from the server or http level."
+    )
     how_to_fix = (
         "In the location (or a level it inherits from, with no proxy_set_header below it): "
         "`proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade; "
         "proxy_set_header Connection $connection_upgrade;` with "
         "`map $http_upgrade $connection_upgrade { default upgrade; '' close; }` in http{}. "
-        "Raise proxy_read_timeout for idle sockets.")
+        "Raise proxy_read_timeout for idle sockets."
+    )
     fixable = "safe"
     references = ("https://nginx.org/en/docs/http/websocket.html",)
     examples = (
-        Example(bad={"docker-compose.yml": COMPOSE, "nginx/default.conf": BAD_CONF},
-                good={"docker-compose.yml": COMPOSE, "nginx/default.conf": GOOD_CONF},
-                description="/ws/ without any upgrade headers"),
-        Example(bad={"docker-compose.yml": COMPOSE, "nginx/default.conf": BAD_INHERIT},
-                good={"docker-compose.yml": COMPOSE, "nginx/default.conf": GOOD_CONF},
-                description="location-level proxy_set_header hides the server-level Upgrade"),
+        Example(
+            bad={"docker-compose.yml": COMPOSE, "nginx/default.conf": BAD_CONF},
+            good={"docker-compose.yml": COMPOSE, "nginx/default.conf": GOOD_CONF},
+            description="/ws/ without any upgrade headers",
+        ),
+        Example(
+            bad={"docker-compose.yml": COMPOSE, "nginx/default.conf": BAD_INHERIT},
+            good={"docker-compose.yml": COMPOSE, "nginx/default.conf": GOOD_CONF},
+            description="location-level proxy_set_header hides the server-level Upgrade",
+        ),
     )
 
     def check(self, stack: Stack) -> Iterator[Finding]:
@@ -148,12 +182,15 @@ class WebsocketRouteWithoutUpgrade(Rule):
                     f"{reason} but the route lacks {', '.join(missing)}: the websocket "
                     f"handshake reaches the app as plain HTTP",
                     subject=_location_path(route) or route.raw,
-                    data={"config": cfg.root_file,
-                          "project": owner.name if owner else None,
-                          "location": _location_path(route), "missing": missing,
-                          "upstream": route.upstream.name if route.upstream else None,
-                          "service": svc_names[0] if svc_names else None,
-                          "target_service": svc_names[0] if svc_names else None},
+                    data={
+                        "config": cfg.root_file,
+                        "project": owner.name if owner else None,
+                        "location": _location_path(route),
+                        "missing": missing,
+                        "upstream": route.upstream.name if route.upstream else None,
+                        "service": svc_names[0] if svc_names else None,
+                        "target_service": svc_names[0] if svc_names else None,
+                    },
                 )
 
     def _why_ws(self, route: ProxyRoute, services: list[Service]) -> str | None:

@@ -30,8 +30,7 @@ from infradoctor.rules.cross._common import (
 
 NGINX_DEFAULT_READ = 60.0
 NGINX_DEFAULT_UPSTREAM_KEEPALIVE = 60.0
-HEALTH_PATH_RE = re.compile(r"(health|ping|ready|readiness|liveness|live|status|metrics)",
-                            re.I)
+HEALTH_PATH_RE = re.compile(r"(health|ping|ready|readiness|liveness|live|status|metrics)", re.I)
 SYNC_WORKERS = frozenset({"sync", "gunicorn.workers.sync.SyncWorker"})
 
 COMPOSE = """\
@@ -127,7 +126,7 @@ def app_timeouts(service: Service) -> AppTimeouts | None:
         if hit is None:
             continue
         idx, server = hit
-        args = Args(words[idx + 1:])
+        args = Args(words[idx + 1 :])
         loc = seg[min(idx, len(seg) - 1)].location
         if server == "gunicorn":
             extra = env.get("GUNICORN_CMD_ARGS")
@@ -142,9 +141,11 @@ def app_timeouts(service: Service) -> AppTimeouts | None:
             if worker in SYNC_WORKERS:
                 out.request = timeout if timeout is not None else 30.0
                 out.request_explicit = timeout is not None
-                out.request_desc = (f"gunicorn --timeout {args.value('-t', '--timeout')}"
-                                    if timeout is not None else
-                                    "gunicorn's default --timeout 30 (sync workers)")
+                out.request_desc = (
+                    f"gunicorn --timeout {args.value('-t', '--timeout')}"
+                    if timeout is not None
+                    else "gunicorn's default --timeout 30 (sync workers)"
+                )
             else:
                 if timeout is not None:
                     # Async workers: only a heartbeat, but an explicit value states how
@@ -154,39 +155,54 @@ def app_timeouts(service: Service) -> AppTimeouts | None:
                     out.request_desc = f"gunicorn --timeout {args.value('-t', '--timeout')}"
                 out.idle = keepalive if keepalive is not None else 2.0
                 out.idle_explicit = keepalive is not None
-                out.idle_desc = (f"gunicorn --keep-alive {args.value('--keep-alive')}"
-                                 if keepalive is not None else
-                                 "gunicorn's default --keep-alive 2")
+                out.idle_desc = (
+                    f"gunicorn --keep-alive {args.value('--keep-alive')}"
+                    if keepalive is not None
+                    else "gunicorn's default --keep-alive 2"
+                )
             return out
         if server in ("uvicorn", "hypercorn"):
             flag = "--timeout-keep-alive" if server == "uvicorn" else "--keep-alive"
             val = _num(args.value(flag))
-            return AppTimeouts(server, idle=val if val is not None else 5.0,
-                               idle_explicit=val is not None,
-                               idle_desc=(f"{server} {flag} {args.value(flag)}"
-                                          if val is not None else
-                                          f"{server}'s default {flag} 5"),
-                               location=loc)
+            return AppTimeouts(
+                server,
+                idle=val if val is not None else 5.0,
+                idle_explicit=val is not None,
+                idle_desc=(
+                    f"{server} {flag} {args.value(flag)}"
+                    if val is not None
+                    else f"{server}'s default {flag} 5"
+                ),
+                location=loc,
+            )
         if server == "uwsgi":
             val = _num(args.value("--harakiri"))
             if val is None:
                 return None
-            return AppTimeouts(server, request=val, request_explicit=True,
-                               request_desc=f"uwsgi --harakiri {args.value('--harakiri')}",
-                               location=loc)
+            return AppTimeouts(
+                server,
+                request=val,
+                request_explicit=True,
+                request_desc=f"uwsgi --harakiri {args.value('--harakiri')}",
+                location=loc,
+            )
         if server == "daphne":
             val = _num(args.value("--http-timeout"))
             if val is None:
                 return None
-            return AppTimeouts(server, request=val, request_explicit=True,
-                               request_desc=f"daphne --http-timeout "
-                                            f"{args.value('--http-timeout')}",
-                               location=loc)
+            return AppTimeouts(
+                server,
+                request=val,
+                request_explicit=True,
+                request_desc=f"daphne --http-timeout {args.value('--http-timeout')}",
+                location=loc,
+            )
     return None
 
 
-def _nginx_read(route: ProxyRoute, unresolved: set[tuple[str, int]]
-                ) -> tuple[float, bool, Location | None] | None:
+def _nginx_read(
+    route: ProxyRoute, unresolved: set[tuple[str, int]]
+) -> tuple[float, bool, Location | None] | None:
     name = {"proxy": "proxy_read_timeout", "uwsgi": "uwsgi_read_timeout"}.get(route.kind)
     if name is None:
         return None
@@ -221,29 +237,36 @@ class ProxyTimeoutMismatchAppTimeout(Rule):
         "the socket: sporadic 502s on non-idempotent requests. Only explicit settings are "
         "compared for request timeouts (both defaults: silent); uvicorn/hypercorn have no "
         "request timeout, and gunicorn --timeout kills long requests only for sync workers "
-        "(for async workers an explicit --timeout is still read as the expected budget).")
+        "(for async workers an explicit --timeout is still read as the expected budget)."
+    )
     how_to_fix = (
         "Make the app's request limit slightly shorter than nginx's proxy_read_timeout "
         "(app fails cleanly, nginx reports it), and both as long as the slowest legitimate "
         "request. With upstream keepalive, set the app's keep-alive timeout above nginx's "
         "(`uvicorn --timeout-keep-alive 75`, `gunicorn --keep-alive 75`) or lower "
-        "`keepalive_timeout` in the upstream block.")
+        "`keepalive_timeout` in the upstream block."
+    )
     references = (
         "https://docs.gunicorn.org/en/stable/settings.html#timeout",
         "https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_read_timeout",
         "https://nginx.org/en/docs/http/ngx_http_upstream_module.html#keepalive_timeout",
     )
     examples = (
-        Example(bad={"docker-compose.yml": COMPOSE, "nginx/default.conf": CONF},
-                good={"docker-compose.yml": COMPOSE,
-                      "nginx/default.conf": CONF.replace("60s", "125s")},
-                description="gunicorn allows 120 s, nginx gives up after 60 s"),
-        Example(bad={"docker-compose.yml": KEEPALIVE_COMPOSE,
-                     "nginx/default.conf": KEEPALIVE_CONF},
-                good={"docker-compose.yml": KEEPALIVE_COMPOSE.replace(
-                    "--port 8000", "--port 8000 --timeout-keep-alive 75"),
-                      "nginx/default.conf": KEEPALIVE_CONF},
-                description="uvicorn closes idle connections after 5 s, nginx keeps them 60 s"),
+        Example(
+            bad={"docker-compose.yml": COMPOSE, "nginx/default.conf": CONF},
+            good={"docker-compose.yml": COMPOSE, "nginx/default.conf": CONF.replace("60s", "125s")},
+            description="gunicorn allows 120 s, nginx gives up after 60 s",
+        ),
+        Example(
+            bad={"docker-compose.yml": KEEPALIVE_COMPOSE, "nginx/default.conf": KEEPALIVE_CONF},
+            good={
+                "docker-compose.yml": KEEPALIVE_COMPOSE.replace(
+                    "--port 8000", "--port 8000 --timeout-keep-alive 75"
+                ),
+                "nginx/default.conf": KEEPALIVE_CONF,
+            },
+            description="uvicorn closes idle connections after 5 s, nginx keeps them 60 s",
+        ),
     )
 
     def check(self, stack: Stack) -> Iterator[Finding]:
@@ -262,9 +285,13 @@ class ProxyTimeoutMismatchAppTimeout(Rule):
             route = rt.route
             if route.path and HEALTH_PATH_RE.search(route.path):
                 continue  # probes answer in milliseconds; their timeout is not the issue
-            base: dict[str, object] = {"project": project.name, "config": route.config.root_file,
-                    "service": svc.name, "target_service": svc.name,
-                    "upstream": route.upstream.name if route.upstream else None}
+            base: dict[str, object] = {
+                "project": project.name,
+                "config": route.config.root_file,
+                "service": svc.name,
+                "target_service": svc.name,
+                "upstream": route.upstream.name if route.upstream else None,
+            }
             key = (id(route.directive), svc.name, "request")
             if app.request is not None and key not in seen:
                 f = self._request(rt.location, route, svc.name, app, base)
@@ -278,8 +305,9 @@ class ProxyTimeoutMismatchAppTimeout(Rule):
                     seen.add(key)
                     yield f
 
-    def _request(self, loc: Location, route: ProxyRoute, svc: str, app: AppTimeouts,
-                 base: dict[str, object]) -> Finding | None:
+    def _request(
+        self, loc: Location, route: ProxyRoute, svc: str, app: AppTimeouts, base: dict[str, object]
+    ) -> Finding | None:
         nginx = _nginx_read(route, self._unresolved)
         if nginx is None or app.request is None:
             return None
@@ -288,8 +316,11 @@ class ProxyTimeoutMismatchAppTimeout(Rule):
         if not (n_explicit or app.request_explicit):
             return None
         directive = f"{route.kind}_read_timeout"
-        n_desc = (f"{directive} {fmt_seconds(n_secs)}" if n_explicit else
-                  f"{directive} (default {fmt_seconds(n_secs)})")
+        n_desc = (
+            f"{directive} {fmt_seconds(n_secs)}"
+            if n_explicit
+            else f"{directive} (default {fmt_seconds(n_secs)})"
+        )
         related = [x for x in (app.location,) if x is not None]
         data = dict(base, nginx_timeout=n_secs, app_timeout=a_secs)
         if n_secs < a_secs:
@@ -298,7 +329,10 @@ class ProxyTimeoutMismatchAppTimeout(Rule):
                 f"{n_desc} is shorter than '{svc}' {app.request_desc}: nginx answers 504 "
                 f"after {fmt_seconds(n_secs)} while the app keeps working for up to "
                 f"{fmt_seconds(a_secs)}",
-                subject=svc, related=related, data=data)
+                subject=svc,
+                related=related,
+                data=data,
+            )
         if a_secs * 2 <= n_secs and app.request_enforced:
             return self.finding(
                 app.location or loc,
@@ -306,11 +340,15 @@ class ProxyTimeoutMismatchAppTimeout(Rule):
                 f"{(n_loc or route.directive.location).file}:"
                 f"{(n_loc or route.directive.location).line}: the worker is killed after "
                 f"{fmt_seconds(a_secs)} and nginx answers 502 (upstream prematurely closed)",
-                subject=svc, related=[n_loc or route.directive.location], data=data)
+                subject=svc,
+                related=[n_loc or route.directive.location],
+                data=data,
+            )
         return None
 
-    def _idle(self, route: ProxyRoute, svc: str, app: AppTimeouts,
-              base: dict[str, object]) -> Finding | None:
+    def _idle(
+        self, route: ProxyRoute, svc: str, app: AppTimeouts, base: dict[str, object]
+    ) -> Finding | None:
         up = route.upstream
         if up is None or up.keepalive is None or app.idle is None:
             return None
@@ -318,12 +356,18 @@ class ProxyTimeoutMismatchAppTimeout(Rule):
         if route.kind == "proxy" and (version is None or version.args[:1] != ["1.1"]):
             return None  # HTTP/1.0 to the upstream: connections are never reused
         kt = up.directive.child("keepalive_timeout")
-        n_secs = nginx_seconds(kt.args[0]) if kt is not None and kt.args else (
-            NGINX_DEFAULT_UPSTREAM_KEEPALIVE)
+        n_secs = (
+            nginx_seconds(kt.args[0])
+            if kt is not None and kt.args
+            else (NGINX_DEFAULT_UPSTREAM_KEEPALIVE)
+        )
         if n_secs is None or app.idle >= n_secs:
             return None
-        n_desc = (f"keepalive_timeout {kt.args[0]}" if kt is not None else
-                  f"keepalive_timeout (default {fmt_seconds(n_secs)})")
+        n_desc = (
+            f"keepalive_timeout {kt.args[0]}"
+            if kt is not None
+            else f"keepalive_timeout (default {fmt_seconds(n_secs)})"
+        )
         return self.finding(
             up.keepalive.location,
             f"upstream '{up.name}' keeps idle connections {fmt_seconds(n_secs)} ({n_desc}) "
@@ -331,4 +375,5 @@ class ProxyTimeoutMismatchAppTimeout(Rule):
             f"can reuse a socket the app is closing (sporadic 502s)",
             subject=f"{up.name}:{svc}",
             related=[x for x in (app.location,) if x is not None],
-            data=dict(base, nginx_keepalive_timeout=n_secs, app_keepalive_timeout=app.idle))
+            data=dict(base, nginx_keepalive_timeout=n_secs, app_keepalive_timeout=app.idle),
+        )

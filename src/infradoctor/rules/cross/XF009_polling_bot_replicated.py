@@ -40,8 +40,9 @@ services:
       TELEGRAM_BOT_TOKEN: ${TELEGRAM_BOT_TOKEN}
 """
 
-GOOD_TWO_SERVICES = BAD_TWO_SERVICES.replace('ENABLE_TELEGRAM_BOT: "true"',
-                                             'ENABLE_TELEGRAM_BOT: "false"')
+GOOD_TWO_SERVICES = BAD_TWO_SERVICES.replace(
+    'ENABLE_TELEGRAM_BOT: "true"', 'ENABLE_TELEGRAM_BOT: "false"'
+)
 
 GOOD_WEBHOOK = """\
 services:
@@ -56,14 +57,25 @@ services:
 """
 
 TOKEN_RE = re.compile(r"(TELEGRAM|(^|_)TG(_|$)|BOT).*TOKEN|TOKEN.*(TELEGRAM|BOT)", re.I)
-BOT_LIBS = ("python-telegram-bot", "aiogram", "telegraf", "pytelegrambotapi", "telebot",
-            "node-telegram-bot-api", "grammy", "run_polling", "start_polling",
-            "infinity_polling", "getupdates")
+BOT_LIBS = (
+    "python-telegram-bot",
+    "aiogram",
+    "telegraf",
+    "pytelegrambotapi",
+    "telebot",
+    "node-telegram-bot-api",
+    "grammy",
+    "run_polling",
+    "start_polling",
+    "infinity_polling",
+    "getupdates",
+)
 FALSE = frozenset({"false", "0", "no", "off", "disabled", ""})
 # Processes that are something else than the bot even when they share its image and token.
 OTHER_PROCESS_RE = re.compile(
     r"\b(celery|rq\s+worker|rqworker|dramatiq|arq|taskiq|huey_consumer|sidekiq|alembic|"
-    r"manage\.py\s+(migrate|collectstatic|shell)|pytest)\b")
+    r"manage\.py\s+(migrate|collectstatic|shell)|pytest)\b"
+)
 VAR_REF_RE = re.compile(r"\$\{?([_A-Za-z][_A-Za-z0-9]*)")
 
 
@@ -168,25 +180,34 @@ class PollingBotReplicated(Rule):
         "Two services of one project polling with one token (the same value, the same "
         "`${VAR}` or the same env_file) fight the same way: typically a backend that "
         "started its own bot next to the old standalone bot service. A service that "
-        "only sends messages with the token, or runs with a webhook URL, does not poll.")
+        "only sends messages with the token, or runs with a webhook URL, does not poll."
+    )
     how_to_fix = (
         "Run exactly one polling instance (`replicas: 1`, a dedicated bot service separate "
         "from the scaled web backend; remove or disable the other services that poll the "
         "same token), or switch to webhooks (set the webhook URL; any number of replicas "
-        "can then serve the webhook route behind nginx).")
+        "can then serve the webhook route behind nginx)."
+    )
     references = (
         "https://core.telegram.org/bots/api#getupdates",
         "https://core.telegram.org/bots/api#setwebhook",
     )
     examples = (
-        Example(bad={"docker-compose.yml": BAD}, good={"docker-compose.yml": GOOD},
-                description="two replicas poll the same token"),
-        Example(bad={"docker-compose.yml": BAD}, good={"docker-compose.yml": GOOD_WEBHOOK},
-                description="webhook mode can be replicated"),
-        Example(bad={"docker-compose.yml": BAD_TWO_SERVICES},
-                good={"docker-compose.yml": GOOD_TWO_SERVICES},
-                description="a backend that starts the bot and the old bot service poll "
-                            "one token"),
+        Example(
+            bad={"docker-compose.yml": BAD},
+            good={"docker-compose.yml": GOOD},
+            description="two replicas poll the same token",
+        ),
+        Example(
+            bad={"docker-compose.yml": BAD},
+            good={"docker-compose.yml": GOOD_WEBHOOK},
+            description="webhook mode can be replicated",
+        ),
+        Example(
+            bad={"docker-compose.yml": BAD_TWO_SERVICES},
+            good={"docker-compose.yml": GOOD_TWO_SERVICES},
+            description="a backend that starts the bot and the old bot service poll one token",
+        ),
     )
 
     def check(self, stack: Stack) -> Iterator[Finding]:
@@ -201,25 +222,30 @@ class PollingBotReplicated(Rule):
                 why = polling_bot_evidence(svc)
                 if why is None:
                     continue
-                loc = svc.key_locations.get("deploy") or svc.key_locations.get(
-                    "scale") or svc.location
+                loc = (
+                    svc.key_locations.get("deploy")
+                    or svc.key_locations.get("scale")
+                    or svc.location
+                )
                 yield self.finding(
                     loc,
                     f"'{svc.name}' looks like a polling Telegram bot ({why}) and runs "
                     f"{svc.replicas} replicas: Telegram answers 409 Conflict to all but one "
                     f"getUpdates poller",
                     subject=svc.name,
-                    data={"project": project.name, "service": svc.name,
-                          "replicas": svc.replicas},
+                    data={"project": project.name, "service": svc.name, "replicas": svc.replicas},
                 )
 
-    def _group_finding(self, project: Project, members: list[tuple[Service, str]],
-                       token: str) -> Finding:
+    def _group_finding(
+        self, project: Project, members: list[tuple[Service, str]], token: str
+    ) -> Finding:
         """One finding for services that poll one token, at the second of them."""
         pollers = sum(max(svc.replicas or 1, 1) for svc, _ in members)
-        names = [f"'{svc.name}'" + (f" ({svc.replicas} replicas)"
-                                     if svc.replicas and svc.replicas > 1 else "")
-                 for svc, _ in members]
+        names = [
+            f"'{svc.name}'"
+            + (f" ({svc.replicas} replicas)" if svc.replicas and svc.replicas > 1 else "")
+            for svc, _ in members
+        ]
         evidence = "; ".join(f"{svc.name}: {why}" for svc, why in members)
         listed = ", ".join(names[:-1]) + f" and {names[-1]}"
         second = members[1][0]
@@ -230,8 +256,12 @@ class PollingBotReplicated(Rule):
             f"pollers, and a crashing poller can take the web server in its process down",
             subject="+".join(svc.name for svc, _ in members),
             related=[svc.location for svc, _ in members if svc is not second],
-            data={"project": project.name, "services": [svc.name for svc, _ in members],
-                  "pollers": pollers, "token": token},
+            data={
+                "project": project.name,
+                "services": [svc.name for svc, _ in members],
+                "pollers": pollers,
+                "token": token,
+            },
         )
 
 
@@ -254,7 +284,8 @@ def token_identity(stack: Stack, service: Service) -> tuple[tuple[str, ...], str
     refs = VAR_REF_RE.findall(line.split(name, 1)[1] if name in line else "")
     where = f" from {var.from_file}" if var.from_file else ""
     unknown = var.value in service.unset_values or any(
-        key.startswith(f"{name}=") for key in service.unset_values)
+        key.startswith(f"{name}=") for key in service.unset_values
+    )
     if var.value.strip() and not (unknown and refs):
         return ("value", var.value.strip()), f"{name}{where}"
     if refs:
@@ -269,8 +300,9 @@ def _may_run_together(a: Service, b: Service) -> bool:
     return not a.profiles or not b.profiles or bool(set(a.profiles) & set(b.profiles))
 
 
-def _shared_token_groups(stack: Stack, project: Project
-                         ) -> Iterator[tuple[list[tuple[Service, str]], str]]:
+def _shared_token_groups(
+    stack: Stack, project: Project
+) -> Iterator[tuple[list[tuple[Service, str]], str]]:
     """Groups of two or more services of `project` that poll with one token, each service
     with why we think it polls, and the token's description."""
     groups: dict[tuple[str, ...], tuple[list[tuple[Service, str]], str]] = {}
@@ -286,8 +318,10 @@ def _shared_token_groups(stack: Stack, project: Project
         key, token = identity
         groups.setdefault(key, ([], token))[0].append((svc, why))
     for members, token in groups.values():
-        together = [(svc, why) for svc, why in members
-                    if any(_may_run_together(svc, other) for other, _ in members
-                           if other is not svc)]
+        together = [
+            (svc, why)
+            for svc, why in members
+            if any(_may_run_together(svc, other) for other, _ in members if other is not svc)
+        ]
         if len(together) >= 2:
             yield together, token

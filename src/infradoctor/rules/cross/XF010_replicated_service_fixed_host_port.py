@@ -47,21 +47,31 @@ class ReplicatedServiceFixedHostPort(Rule):
     category = "cross-file"
     why = (
         "A host port can be bound by one container only. With `replicas: N` (or `scale`) "
-        "and `ports: [\"8000:8000\"]` the first replica starts and every other one fails with "
+        'and `ports: ["8000:8000"]` the first replica starts and every other one fails with '
         "`Bind for 0.0.0.0:8000 failed: port is already allocated`: you run one replica "
-        "while believing you run N, and a rolling restart has nothing to fail over to.")
+        "while believing you run N, and a rolling restart has nothing to fail over to."
+    )
     how_to_fix = (
         "Don't publish replicated services: let nginx (or another proxy in the network) "
         "reach them by service name on the container port, and publish only the proxy. "
         "If you must publish, use a host port range at least as large as the replica "
-        "count (`8000-8002:8000`) or publish only the container port (`\"8000\"`).")
-    references = ("https://docs.docker.com/reference/compose-file/services/#ports",
-                  "https://docs.docker.com/reference/compose-file/deploy/#replicas")
+        'count (`8000-8002:8000`) or publish only the container port (`"8000"`).'
+    )
+    references = (
+        "https://docs.docker.com/reference/compose-file/services/#ports",
+        "https://docs.docker.com/reference/compose-file/deploy/#replicas",
+    )
     examples = (
-        Example(bad={"docker-compose.yml": BAD}, good={"docker-compose.yml": GOOD},
-                description="three replicas, one host port"),
-        Example(bad={"docker-compose.yml": BAD}, good={"docker-compose.yml": GOOD_RANGE},
-                description="a host port range covers every replica"),
+        Example(
+            bad={"docker-compose.yml": BAD},
+            good={"docker-compose.yml": GOOD},
+            description="three replicas, one host port",
+        ),
+        Example(
+            bad={"docker-compose.yml": BAD},
+            good={"docker-compose.yml": GOOD_RANGE},
+            description="a host port range covers every replica",
+        ),
     )
 
     def check(self, stack: Stack) -> Iterator[Finding]:
@@ -83,6 +93,10 @@ class ReplicatedServiceFixedHostPort(Rule):
                         f"{p.published} (`{p.raw}`): only one replica can bind it, the others "
                         f"fail with 'port is already allocated'",
                         subject=f"{svc.name}:{p.published}",
-                        data={"project": project.name, "service": svc.name,
-                              "replicas": n, "published": p.published},
+                        data={
+                            "project": project.name,
+                            "service": svc.name,
+                            "replicas": n,
+                            "published": p.published,
+                        },
                     )

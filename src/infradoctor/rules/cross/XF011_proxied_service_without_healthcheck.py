@@ -31,13 +31,16 @@ services:
     expose: ["8000"]
 """
 
-GOOD = BAD + """\
+GOOD = (
+    BAD
+    + """\
     healthcheck:
       test: ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health')"]
       interval: 10s
       timeout: 3s
       retries: 3
 """
+)
 
 BAD_BUILD = """\
 services:
@@ -58,10 +61,13 @@ EXPOSE 8000
 CMD ["gunicorn", "--bind", "0.0.0.0:8000", "app:app"]
 """
 
-DOCKERFILE_GOOD = DOCKERFILE.replace("EXPOSE 8000\n", "EXPOSE 8000\n"
-                                     "HEALTHCHECK --interval=10s --timeout=3s CMD "
-                                     "python -c \"import urllib.request; "
-                                     "urllib.request.urlopen('http://127.0.0.1:8000/health')\"\n")
+DOCKERFILE_GOOD = DOCKERFILE.replace(
+    "EXPOSE 8000\n",
+    "EXPOSE 8000\n"
+    "HEALTHCHECK --interval=10s --timeout=3s CMD "
+    'python -c "import urllib.request; '
+    "urllib.request.urlopen('http://127.0.0.1:8000/health')\"\n",
+)
 
 
 class ProxiedServiceWithoutHealthcheck(Rule):
@@ -75,23 +81,37 @@ class ProxiedServiceWithoutHealthcheck(Rule):
         "as `running`: `depends_on: condition: service_healthy` cannot wait for it, "
         "`docker compose ps` and monitoring show green while nginx answers 502/504, and "
         "nothing distinguishes a wedged process from a healthy one. A compose "
-        "`healthcheck:` or a Dockerfile HEALTHCHECK both count.")
+        "`healthcheck:` or a Dockerfile HEALTHCHECK both count."
+    )
     how_to_fix = (
         "Add a healthcheck that exercises the port nginx uses (an HTTP /health endpoint "
         "with a tool that exists in the image: curl/wget, or python/node one-liners in slim "
-        "images), with interval, timeout, retries and a start_period that covers boot.")
+        "images), with interval, timeout, retries and a start_period that covers boot."
+    )
     fixable = "sometimes"
-    references = ("https://docs.docker.com/reference/compose-file/services/#healthcheck",
-                  "https://docs.docker.com/reference/dockerfile/#healthcheck")
+    references = (
+        "https://docs.docker.com/reference/compose-file/services/#healthcheck",
+        "https://docs.docker.com/reference/dockerfile/#healthcheck",
+    )
     examples = (
-        Example(bad={"docker-compose.yml": BAD, "nginx/default.conf": CONF},
-                good={"docker-compose.yml": GOOD, "nginx/default.conf": CONF},
-                description="api is proxied but Docker can't tell if it works"),
-        Example(bad={"docker-compose.yml": BAD_BUILD, "nginx/default.conf": CONF,
-                     "api/Dockerfile": DOCKERFILE},
-                good={"docker-compose.yml": BAD_BUILD, "nginx/default.conf": CONF,
-                      "api/Dockerfile": DOCKERFILE_GOOD},
-                description="a Dockerfile HEALTHCHECK counts"),
+        Example(
+            bad={"docker-compose.yml": BAD, "nginx/default.conf": CONF},
+            good={"docker-compose.yml": GOOD, "nginx/default.conf": CONF},
+            description="api is proxied but Docker can't tell if it works",
+        ),
+        Example(
+            bad={
+                "docker-compose.yml": BAD_BUILD,
+                "nginx/default.conf": CONF,
+                "api/Dockerfile": DOCKERFILE,
+            },
+            good={
+                "docker-compose.yml": BAD_BUILD,
+                "nginx/default.conf": CONF,
+                "api/Dockerfile": DOCKERFILE_GOOD,
+            },
+            description="a Dockerfile HEALTHCHECK counts",
+        ),
     )
 
     def check(self, stack: Stack) -> Iterator[Finding]:
@@ -116,14 +136,22 @@ class ProxiedServiceWithoutHealthcheck(Rule):
         for rt in rts:
             if rt.location not in related:
                 related.append(rt.location)
-        state = "its healthcheck is disabled" if disabled else (
-            "has no healthcheck (compose or Dockerfile HEALTHCHECK)")
+        state = (
+            "its healthcheck is disabled"
+            if disabled
+            else ("has no healthcheck (compose or Dockerfile HEALTHCHECK)")
+        )
         return self.finding(
             svc.loc("healthcheck") if disabled else svc.location,
             f"'{svc.name}' is proxied by nginx ({first.route.raw} in {first.location.file}:"
             f"{first.location.line}) but {state}",
-            subject=svc.name, related=related[:5],
-            data={"project": project.name, "service": svc.name, "port": port,
-                  "config": first.route.config.root_file,
-                  "path": first.route.path},
+            subject=svc.name,
+            related=related[:5],
+            data={
+                "project": project.name,
+                "service": svc.name,
+                "port": port,
+                "config": first.route.config.root_file,
+                "path": first.route.path,
+            },
         )

@@ -77,8 +77,9 @@ services:
 def live_servers(route: ProxyRoute) -> int:
     if route.upstream is None:
         return 0
-    return sum(1 for s in route.upstream.servers
-               if "backup" not in s.params and "down" not in s.params)
+    return sum(
+        1 for s in route.upstream.servers if "backup" not in s.params and "down" not in s.params
+    )
 
 
 class ReplicatedUpstreamWithoutNextUpstream(Rule):
@@ -96,26 +97,34 @@ class ReplicatedUpstreamWithoutNextUpstream(Rule):
         "explicit policy nobody has decided which failures to retry, how often "
         "(`proxy_next_upstream_tries`) or for how long (`proxy_next_upstream_timeout`). "
         "A compose service with replicas behind one name counts: nginx resolves the name to "
-        "every replica's IP and balances across them.")
+        "every replica's IP and balances across them."
+    )
     how_to_fix = (
         "In the location (or server/http): `proxy_next_upstream error timeout http_502 "
         "http_503 http_504; proxy_next_upstream_tries 2; proxy_next_upstream_timeout 10s;` "
         "(non-idempotent requests such as POST are still not retried unless you add "
-        "`non_idempotent`).")
+        "`non_idempotent`)."
+    )
     fixable = "safe"
-    references = (
-        "https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_next_upstream",)
+    references = ("https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_next_upstream",)
     examples = (
-        Example(bad={"docker-compose.yml": COMPOSE, "nginx/default.conf": BAD_CONF},
-                good={"docker-compose.yml": COMPOSE, "nginx/default.conf": GOOD_CONF},
-                description="three replicas behind one service name"),
-        Example(bad={"docker-compose.yml": UPSTREAM_COMPOSE, "nginx/default.conf": UPSTREAM_CONF},
-                good={"docker-compose.yml": UPSTREAM_COMPOSE,
-                      "nginx/default.conf": UPSTREAM_CONF.replace(
-                          "proxy_pass http://app;",
-                          "proxy_pass http://app;\n"
-                          "        proxy_next_upstream error timeout http_502 http_503;")},
-                description="an upstream block with two servers"),
+        Example(
+            bad={"docker-compose.yml": COMPOSE, "nginx/default.conf": BAD_CONF},
+            good={"docker-compose.yml": COMPOSE, "nginx/default.conf": GOOD_CONF},
+            description="three replicas behind one service name",
+        ),
+        Example(
+            bad={"docker-compose.yml": UPSTREAM_COMPOSE, "nginx/default.conf": UPSTREAM_CONF},
+            good={
+                "docker-compose.yml": UPSTREAM_COMPOSE,
+                "nginx/default.conf": UPSTREAM_CONF.replace(
+                    "proxy_pass http://app;",
+                    "proxy_pass http://app;\n"
+                    "        proxy_next_upstream error timeout http_502 http_503;",
+                ),
+            },
+            description="an upstream block with two servers",
+        ),
     )
 
     def check(self, stack: Stack) -> Iterator[Finding]:
@@ -139,7 +148,8 @@ class ReplicatedUpstreamWithoutNextUpstream(Rule):
                     continue
                 directive = f"{route.kind}_next_upstream"
                 if cfg.effective(route.context, directive) or unknown_include_in_scope(
-                        route.context, unresolved):
+                    route.context, unresolved
+                ):
                     continue
                 if servers >= 2:
                     name = route.upstream.name if route.upstream else route.raw
@@ -153,9 +163,12 @@ class ReplicatedUpstreamWithoutNextUpstream(Rule):
                     f"{what} but no {directive} is in effect for {route.raw}: a replica "
                     f"answering 502/503/504 is not retried on another one",
                     subject=route.upstream.name if route.upstream else route.raw,
-                    data={"config": cfg.root_file, "project": rep[2] if rep else owner,
-                          "upstream": route.upstream.name if route.upstream else None,
-                          "service": rep[0] if rep else None,
-                          "target_service": rep[0] if rep else None,
-                          "directive": directive},
+                    data={
+                        "config": cfg.root_file,
+                        "project": rep[2] if rep else owner,
+                        "upstream": route.upstream.name if route.upstream else None,
+                        "service": rep[0] if rep else None,
+                        "target_service": rep[0] if rep else None,
+                        "directive": directive,
+                    },
                 )

@@ -44,13 +44,32 @@ LOGROTATE = """\
 }
 """
 
-NON_FILE_PREFIXES = ("/dev/stdout", "/dev/stderr", "/proc/self/fd/", "syslog:", "off",
-                     "memory:", "stderr")
+NON_FILE_PREFIXES = (
+    "/dev/stdout",
+    "/dev/stderr",
+    "/proc/self/fd/",
+    "syslog:",
+    "off",
+    "memory:",
+    "stderr",
+)
 DEFAULT_LOG_DIR = "/var/log/nginx"
 # The two files the official image symlinks to stdout/stderr (no other file is a symlink).
 DEFAULT_LOG_FILES = ("/var/log/nginx/access.log", "/var/log/nginx/error.log")
-SKIP_DIRS = frozenset({".git", "node_modules", ".venv", "venv", "__pycache__", "vendor",
-                       ".tox", "dist", "build", "target"})
+SKIP_DIRS = frozenset(
+    {
+        ".git",
+        "node_modules",
+        ".venv",
+        "venv",
+        "__pycache__",
+        "vendor",
+        ".tox",
+        "dist",
+        "build",
+        "target",
+    }
+)
 
 
 def _logrotate_in_tree(stack: Stack) -> bool:
@@ -95,26 +114,36 @@ class NginxLogsBindMountedWithoutRotation(Rule):
         "symlinks: nginx writes real files that grow forever, outside Docker's log "
         "rotation. When the disk fills, nginx can no longer write its proxy temp files and "
         "answers 502 (`open() ... failed (28: No space left on device)`), the database "
-        "stops accepting writes and the host becomes unmanageable.")
+        "stops accepting writes and the host becomes unmanageable."
+    )
     how_to_fix = (
         "Either drop the log mount (keep the stdout symlinks and limit the json-file "
         "driver with max-size/max-file), or rotate the files on the host: a logrotate "
         "entry for the directory with `postrotate ... nginx -s reopen` (`infradoctor fix "
-        "--write-logrotate` writes one), or `copytruncate`.")
+        "--write-logrotate` writes one), or `copytruncate`."
+    )
     references = (
         "https://github.com/nginxinc/docker-nginx/blob/master/mainline/debian/Dockerfile",
         "https://nginx.org/en/docs/control.html#logs",
     )
     examples = (
-        Example(bad={"docker-compose.yml": BAD, "nginx/default.conf": CONF},
-                good={"docker-compose.yml": BAD, "nginx/default.conf": CONF,
-                      "deploy/logrotate/nginx": LOGROTATE},
-                description="logs on the host, nothing rotates them"),
-        Example(bad={"docker-compose.yml": BAD, "nginx/default.conf": CONF},
-                good={"docker-compose.yml": BAD.replace(
-                    "      - ./nginx/logs:/var/log/nginx\n", ""),
-                      "nginx/default.conf": CONF},
-                description="no log mount: logs stay on stdout"),
+        Example(
+            bad={"docker-compose.yml": BAD, "nginx/default.conf": CONF},
+            good={
+                "docker-compose.yml": BAD,
+                "nginx/default.conf": CONF,
+                "deploy/logrotate/nginx": LOGROTATE,
+            },
+            description="logs on the host, nothing rotates them",
+        ),
+        Example(
+            bad={"docker-compose.yml": BAD, "nginx/default.conf": CONF},
+            good={
+                "docker-compose.yml": BAD.replace("      - ./nginx/logs:/var/log/nginx\n", ""),
+                "nginx/default.conf": CONF,
+            },
+            description="no log mount: logs stay on stdout",
+        ),
     )
 
     def check(self, stack: Stack) -> Iterator[Finding]:
@@ -124,7 +153,8 @@ class NginxLogsBindMountedWithoutRotation(Rule):
                 for finding in self._check_service(stack, project, svc):
                     if rotated is None:
                         rotated = _logrotate_in_tree(stack) or any(
-                            "logrotate" in s.image_name for s in stack.services)
+                            "logrotate" in s.image_name for s in stack.services
+                        )
                     if rotated:
                         return
                     yield finding
@@ -157,8 +187,13 @@ class NginxLogsBindMountedWithoutRotation(Rule):
                 "config; a Docker log driver only rotates stdout/stderr, never files): the "
                 "disk fills up",
                 subject=svc.name,
-                data={"project": project.name, "service": svc.name,
-                      "host_path": m.source, "target": m.target, "log_dir": hit,
-                      "log_files": written,
-                      "config": carries[0].root_file if carries else None},
+                data={
+                    "project": project.name,
+                    "service": svc.name,
+                    "host_path": m.source,
+                    "target": m.target,
+                    "log_dir": hit,
+                    "log_files": written,
+                    "config": carries[0].root_file if carries else None,
+                },
             )

@@ -71,23 +71,29 @@ class UpstreamHostnameResolvedOnce(Rule):
         "(`connect() failed (113: No route to host)` or 111) until nginx is reloaded. If "
         "the service is down when nginx starts, nginx does not start at all (`host not "
         "found in upstream`). Informational: many stacks restart nginx together with "
-        "everything else.")
+        "everything else."
+    )
     how_to_fix = (
         "Resolve at run time: `resolver 127.0.0.11 valid=10s;` plus a variable "
         "(`set $u http://api:8000; proxy_pass $u;`), or, with nginx >= 1.27.3, "
         "`server api:8000 resolve;` in an upstream block that has a `zone`. Otherwise "
-        "reload nginx whenever a backend container is recreated.")
+        "reload nginx whenever a backend container is recreated."
+    )
     references = (
         "https://nginx.org/en/docs/http/ngx_http_upstream_module.html#resolve",
         "https://nginx.org/en/docs/http/ngx_http_core_module.html#resolver",
     )
     examples = (
-        Example(bad={"docker-compose.yml": COMPOSE, "nginx/default.conf": BAD_CONF},
-                good={"docker-compose.yml": COMPOSE, "nginx/default.conf": GOOD_CONF},
-                description="proxy_pass with a literal service name"),
-        Example(bad={"docker-compose.yml": COMPOSE, "nginx/default.conf": BAD_CONF},
-                good={"docker-compose.yml": COMPOSE, "nginx/default.conf": GOOD_RESOLVE},
-                description="upstream server with `resolve`"),
+        Example(
+            bad={"docker-compose.yml": COMPOSE, "nginx/default.conf": BAD_CONF},
+            good={"docker-compose.yml": COMPOSE, "nginx/default.conf": GOOD_CONF},
+            description="proxy_pass with a literal service name",
+        ),
+        Example(
+            bad={"docker-compose.yml": COMPOSE, "nginx/default.conf": BAD_CONF},
+            good={"docker-compose.yml": COMPOSE, "nginx/default.conf": GOOD_RESOLVE},
+            description="upstream server with `resolve`",
+        ),
     )
 
     def check(self, stack: Stack) -> Iterator[Finding]:
@@ -99,8 +105,9 @@ class UpstreamHostnameResolvedOnce(Rule):
             if nginx_service_of(project, cfg) is None:
                 continue  # host nginx or unknown: compose names don't apply the same way
             if rt.route.upstream is not None:
-                server = next((s for s in rt.route.upstream.servers
-                               if s.location == rt.target.location), None)
+                server = next(
+                    (s for s in rt.route.upstream.servers if s.location == rt.target.location), None
+                )
                 if server is not None and "resolve" in server.params:
                     continue
             host = (rt.target.host or "").lower()
@@ -113,8 +120,12 @@ class UpstreamHostnameResolvedOnce(Rule):
                 f"nginx resolves '{host}' (service '{rt.service.name}') once at startup; "
                 f"when its container is recreated nginx keeps the old IP until reloaded",
                 subject=host,
-                data={"project": project.name, "config": cfg.root_file,
-                      "service": rt.service.name, "target_service": rt.service.name,
-                      "upstream": rt.route.upstream.name if rt.route.upstream else None,
-                      "host": host},
+                data={
+                    "project": project.name,
+                    "config": cfg.root_file,
+                    "service": rt.service.name,
+                    "target_service": rt.service.name,
+                    "upstream": rt.route.upstream.name if rt.route.upstream else None,
+                    "host": host,
+                },
             )

@@ -81,8 +81,17 @@ def dns_names(project: Project) -> list[str]:
 
 
 TIME_RE = re.compile(r"(\d+)(ms|s|m|h|d|w|M|y)?")
-TIME_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800,
-              "M": 2592000, "y": 31536000, None: 1}
+TIME_UNITS = {
+    "ms": 0.001,
+    "s": 1,
+    "m": 60,
+    "h": 3600,
+    "d": 86400,
+    "w": 604800,
+    "M": 2592000,
+    "y": 31536000,
+    None: 1,
+}
 
 
 def nginx_seconds(text: str) -> float | None:
@@ -119,8 +128,19 @@ def fmt_seconds(value: float) -> str:
 
 
 # Includes whose content we know does not set the directives these rules look at.
-HARMLESS_INCLUDES = frozenset({"mime.types", "fastcgi_params", "fastcgi.conf", "uwsgi_params",
-                               "scgi_params", "proxy_params", "koi-utf", "koi-win", "win-utf"})
+HARMLESS_INCLUDES = frozenset(
+    {
+        "mime.types",
+        "fastcgi_params",
+        "fastcgi.conf",
+        "uwsgi_params",
+        "scgi_params",
+        "proxy_params",
+        "koi-utf",
+        "koi-win",
+        "win-utf",
+    }
+)
 
 
 UNRESOLVED_INCLUDE_KINDS = frozenset({"include-missing", "include-outside", "include-cycle"})
@@ -128,8 +148,11 @@ UNRESOLVED_INCLUDE_KINDS = frozenset({"include-missing", "include-outside", "inc
 
 def unresolved_includes(stack: Stack) -> set[tuple[str, int]]:
     """(file, line) of every include the loader could not follow."""
-    return {(e.file, e.line) for e in stack.errors
-            if e.kind in UNRESOLVED_INCLUDE_KINDS and e.line is not None}
+    return {
+        (e.file, e.line)
+        for e in stack.errors
+        if e.kind in UNRESOLVED_INCLUDE_KINDS and e.line is not None
+    }
 
 
 def unknown_include_in_scope(block: Directive, unresolved: set[tuple[str, int]]) -> bool:

@@ -134,8 +134,9 @@ class JvmHeapVsMemoryLimit(Rule):
                 if found is None:
                     continue
                 heap, setting = found.heap, found.setting
-                severity = (self.effective_severity if found.fills_limit or overridden
-                            else Severity.WARNING)
+                severity = (
+                    self.effective_severity if found.fills_limit or overridden else Severity.WARNING
+                )
                 verdict = found.reason(human_bytes)
                 yield self.finding(
                     setting.location,

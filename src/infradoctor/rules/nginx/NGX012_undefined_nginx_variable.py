@@ -59,11 +59,32 @@ NAMED_CAPTURE = re.compile(r"\(\?P?<([A-Za-z_][A-Za-z0-9_]*)>")
 REGEX_OPERATORS = frozenset({"~", "~*", "!~", "!~*"})
 # Directives whose arguments are literal (no variable support): a `$` there is text.
 LITERAL_DIRECTIVES = frozenset(
-    {"error_log", "include", "pid", "lock_file", "load_module", "user", "listen", "env",
-     "working_directory", "ssl_dhparam", "ssl_password_file", "ssl_trusted_certificate",
-     "ssl_client_certificate", "ssl_crl", "ssl_stapling_file", "ssl_session_ticket_key",
-     "types", "server_name", "valid_referers", "charset_map", "geo", "split_clients",
-     "match", "types_hash_max_size"}
+    {
+        "error_log",
+        "include",
+        "pid",
+        "lock_file",
+        "load_module",
+        "user",
+        "listen",
+        "env",
+        "working_directory",
+        "ssl_dhparam",
+        "ssl_password_file",
+        "ssl_trusted_certificate",
+        "ssl_client_certificate",
+        "ssl_crl",
+        "ssl_stapling_file",
+        "ssl_session_ticket_key",
+        "types",
+        "server_name",
+        "valid_referers",
+        "charset_map",
+        "geo",
+        "split_clients",
+        "match",
+        "types_hash_max_size",
+    }
 )
 # Blocks of embedded code (Lua, Perl, njs) or of third-party modules: their content is not
 # nginx variable syntax; a config that loads such modules may define anything.
@@ -270,8 +291,8 @@ class UndefinedNginxVariable(Rule):
             for name, locations in seen.items():
                 yield self.finding(
                     locations[0],
-                    f'`${name}` is neither an nginx built-in nor defined by a map, set, geo '
-                    f'or regex capture in this config: nginx refuses to start with `[emerg] '
+                    f"`${name}` is neither an nginx built-in nor defined by a map, set, geo "
+                    f"or regex capture in this config: nginx refuses to start with `[emerg] "
                     f'unknown "{name}" variable`',
                     subject=f"${name}",
                     related=locations[1:],
