@@ -523,6 +523,9 @@ def _hpa(spec: PNode | None, fallback: Location) -> HpaSpec:
         _int(spec.get("minReplicas")),
         _int(spec.get("maxReplicas")),
     )
+    min_node = spec.get("minReplicas")
+    if min_node is not None:
+        hpa.min_replicas_location = min_node.location
     if spec.get("targetCPUUtilizationPercentage") is not None:  # autoscaling/v1
         hpa.resource_metrics.append("cpu")
     metrics = _seq(spec.get("metrics"))

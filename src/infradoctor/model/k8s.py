@@ -190,6 +190,7 @@ class HpaSpec:
     location: Location  # scaleTargetRef's name (else scaleTargetRef, else the object)
     min_replicas: int | None = None
     max_replicas: int | None = None
+    min_replicas_location: Location | None = None  # the minReplicas value
     # resources scaled on Utilization (a percentage of the pods' requests): cpu, memory
     resource_metrics: list[str] = field(default_factory=list)
 

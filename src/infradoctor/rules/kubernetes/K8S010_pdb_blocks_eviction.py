@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -65,9 +64,6 @@ spec:
 BAD_HPA = GOOD.replace("  minAvailable: 1\n", "  minAvailable: 2\n") + HPA
 GOOD_HPA = GOOD_ONE + HPA
 
-_MIN_REPLICAS = re.compile(r"(?<![\w-])minReplicas[ \t]*:[ \t]*([^\s,}#]+)")
-
-
 @dataclass(frozen=True, slots=True)
 class ReplicaSource:
     """The replica count a drain can meet and where it is set: the HPA's minReplicas
@@ -79,20 +75,6 @@ class ReplicaSource:
     hpa: K8sObject | None = None
 
 
-def _min_replicas_location(stack: Stack, hpa: K8sObject) -> Location | None:
-    """The HPA's `minReplicas` value (the loader keeps its number, not its place): the
-    key inside the object's text, outside comments."""
-    source = stack.files.get(hpa.file)
-    start, end = hpa.location.offset, hpa.location.end_offset
-    if source is None or start is None or end is None:
-        return None
-    for m in _MIN_REPLICAS.finditer(source.text, start, end):
-        line_start = source.text.rfind("\n", 0, m.start()) + 1
-        if "#" not in source.text[line_start : m.start()]:
-            return source.location(m.start(1), m.end(1))
-    return None
-
-
 def _replicas(stack: Stack, w: K8sObject) -> ReplicaSource | None:
     assert w.workload is not None
     for h in stack.k8s:
@@ -102,7 +84,7 @@ def _replicas(stack: Stack, w: K8sObject) -> ReplicaSource | None:
             and h.same_namespace(w)
             and h.hpa.target_kind in (None, w.kind)
         ):
-            where = _min_replicas_location(stack, h) if h.hpa.min_replicas else None
+            where = h.hpa.min_replicas_location if h.hpa.min_replicas else None
             return ReplicaSource(h.hpa.min_replicas or 1, where or h.hpa.location, h)
     if w.workload.replicas is None and w.workload.replicas_location is not None:
         return None  # set to something we can't read
