@@ -565,6 +565,26 @@ def test_master_discovery_without_nginx_conf(stage: Stage, nginx_factory: Any) -
         }
 
 
+def _traversable_for_others(paths: list[Path]) -> list[tuple[Path, int]]:
+    """Give "others" search (x) permission on every ancestor directory of `paths` that
+    lacks it, so uid 65534 can start this interpreter and import this checkout wherever CI
+    cloned it (`mktemp -d` makes 0700 directories). Returns what to restore."""
+    import stat
+
+    changed: list[tuple[Path, int]] = []
+    seen: set[Path] = set()
+    for path in paths:
+        for parent in [path, *path.parents]:
+            if parent in seen or not parent.is_dir():
+                continue
+            seen.add(parent)
+            mode = stat.S_IMODE(parent.stat().st_mode)
+            if not mode & stat.S_IXOTH:
+                parent.chmod(mode | stat.S_IXOTH)
+                changed.append((parent, mode))
+    return changed
+
+
 def test_non_root_collects_what_it_can(
     stage: Stage, nginx_factory: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
@@ -585,26 +605,39 @@ def test_non_root_collects_what_it_can(
         try:
             harness.wait_for(lambda: harness.http_get(ng.url + "/")[0] == 200, 10, "app")
             ng.error_log.parent.chmod(0o700)
-            out = subprocess.run(
+            import infradoctor
+
+            restore = _traversable_for_others(
                 [
-                    "setpriv",
-                    "--reuid=65534",
-                    "--regid=65534",
-                    "--clear-groups",
-                    sys.executable,
-                    "-m",
-                    "infradoctor",
-                    "diagnose",
-                    "--format",
-                    "json",
-                    *stage.cli_args(),
-                ],
-                capture_output=True,
-                text=True,
-                timeout=60,
-                cwd="/",
-                env={**os.environ, "HOME": "/tmp"},
+                    Path(sys.executable).parent,
+                    Path(sys.executable).resolve().parent,
+                    Path(infradoctor.__file__).resolve().parent,
+                ]
             )
+            try:
+                out = subprocess.run(
+                    [
+                        "setpriv",
+                        "--reuid=65534",
+                        "--regid=65534",
+                        "--clear-groups",
+                        sys.executable,
+                        "-m",
+                        "infradoctor",
+                        "diagnose",
+                        "--format",
+                        "json",
+                        *stage.cli_args(),
+                    ],
+                    capture_output=True,
+                    text=True,
+                    timeout=60,
+                    cwd="/",
+                    env={**os.environ, "HOME": "/tmp"},
+                )
+            finally:
+                for path, mode in restore:
+                    path.chmod(mode)
         finally:
             ng.stop()
     finally:
