@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 import traceback
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -98,7 +99,10 @@ def lint(
     *,
     stack: Stack | None = None,
     with_fixes: bool = True,
+    overrides: Mapping[str, str] | None = None,
 ) -> LintResult:
+    """Lint the files under `root`. `overrides` (relative path -> LF-normalised text)
+    lints those files as if they held that text (the fix loop's look before it writes)."""
     from infradoctor.loaders import LoadOptions, load_stack
 
     config = config or LintConfig()
@@ -111,6 +115,7 @@ def lint(
                 env=config.env,
                 profiles=config.profiles,
                 exclude=config.exclude,
+                overrides=overrides or {},
             ),
         )
     rules = select_rules(config)

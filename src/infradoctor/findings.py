@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from typing import Any
@@ -42,6 +43,11 @@ class Edit:
     start: int
     end: int
     replacement: str
+    # Checked before the fix is written: what is wrong with the edit (None: nothing).
+    # Set by fixers that can tell what their edit must mean (fixes.yaml_edit.with_check).
+    verify: Callable[[], str | None] | None = field(
+        default=None, compare=False, hash=False, repr=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -2,8 +2,9 @@
 changed; `--diff` shows the unified diff and writes nothing. `lint --fix` calls `run_fix`.
 
 Exit codes: 0 nothing left at/above the fail threshold, 1 findings remain after fixing
-(or a file does not parse, as with lint), 2 usage or internal error, or a file that could
-not be written (changed on disk, symlink out of the tree, ...)."""
+(or a file does not parse, as with lint), 2 usage or internal error, or a fix that was
+not written (file changed on disk, symlink out of the tree, permission denied, a fix that
+failed its checks, ...). Each refusal is printed to stderr, also with -q."""
 
 from __future__ import annotations
 
@@ -60,35 +61,10 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="never colour the output (accepted as in lint; fix prints plain text)",
     )
-    sel = p.add_argument_group("selection (as in lint)")
-    sel.add_argument(
-        "--select",
-        action="append",
-        metavar="X,Y",
-        help="rules to fix by code, code prefix, category or name",
-    )
-    sel.add_argument("--ignore", action="append", metavar="X,Y", help="rules not to fix")
-    sel.add_argument(
-        "--severity", choices=SEVERITIES, help="consider only findings at or above this severity"
-    )
-    sel.add_argument(
-        "--fail-on", choices=SEVERITIES, help="exit 1 only for remaining findings at or above this"
-    )
-    sel.add_argument("--config", metavar="FILE", help="config file")
-    sel.add_argument(
-        "--exclude", action="append", metavar="GLOB", default=[], help="skip files matching GLOB"
-    )
-    sel.add_argument(
-        "-f",
-        "--compose-file",
-        action="append",
-        metavar="FILE",
-        default=[],
-        help="compose file(s) forming the project",
-    )
-    sel.add_argument(
-        "--profile", action="append", metavar="P", default=[], help="active compose profile"
-    )
+    from infradoctor.cli.lint import add_selection_options, add_stack_options
+
+    add_selection_options(p.add_argument_group("selection (as in lint)"), "fix")
+    add_stack_options(p.add_argument_group("stack (as in lint)"))
     p.set_defaults(func=run_fix)
 
 
@@ -100,6 +76,7 @@ def _config(args: argparse.Namespace, path: str) -> Any:
     for name, default in (
         ("config", None),
         ("select", None),
+        ("extend_select", None),
         ("ignore", None),
         ("severity", None),
         ("fail_on", None),
@@ -121,6 +98,7 @@ def run_fix(args: argparse.Namespace) -> int:
     from infradoctor.fixes.apply import preview_fixes, run_fixes
 
     out: TextIO = sys.stdout
+    err: TextIO = sys.stderr
     paths = list(getattr(args, "paths", None) or ["."])
     dry = bool(getattr(args, "diff", False))
     unsafe = bool(getattr(args, "unsafe", False))
@@ -136,13 +114,18 @@ def run_fix(args: argparse.Namespace) -> int:
         runner = preview_fixes if dry else run_fixes
         run = runner(Path(path), config, unsafe=unsafe, max_passes=passes)
         _report(run, out, dry=dry, quiet=quiet, unsafe=unsafe)
+        for msg in run.refused:  # always, even with -q: something was not written
+            err.write(f"not written: {msg}\n")
+        err.flush()
         threshold = config.fail_on or config.threshold
         remaining = [f for f in run.remaining if f.severity >= threshold]
         errors = run.final.errors if run.final is not None else []
-        for err in errors:
+        for load_error in errors:
             if not quiet:
-                where = f"{err.file}:{err.line}" if err.line else err.file
-                out.write(f"error {where}: {err.message}\n")
+                where = (
+                    f"{load_error.file}:{load_error.line}" if load_error.line else load_error.file
+                )
+                out.write(f"error {where}: {load_error.message}\n")
         if run.refused or any(e.kind == "internal" for e in errors):
             exit_code = 2
         elif remaining or errors:
@@ -162,8 +145,6 @@ def _report(run: FixRun, out: TextIO, *, dry: bool, quiet: bool, unsafe: bool) -
         for a in run.applied:
             extra = f" ({a.count} findings)" if a.count > 1 else ""
             out.write(f"{verb} {', '.join(a.files)}: {a.rule} {a.title}{extra}\n")
-        for msg in run.refused:
-            out.write(f"not written: {msg}\n")
         suggestions = [
             f
             for f in run.remaining
@@ -189,13 +170,16 @@ def _report(run: FixRun, out: TextIO, *, dry: bool, quiet: bool, unsafe: bool) -
                 )
     files = run.changed_files
     lines_added, lines_removed = _diff_counts(run)
-    fixed = sum(a.count for a in run.applied)
+    fixed = sum(a.count for a in run.applied)  # written fixes only: refusals are not fixed
+    refused = len(run.refused)
     out.write(
         f"{verb.capitalize()} {fixed} finding{'s' if fixed != 1 else ''} in "
         f"{len(files)} file{'s' if len(files) != 1 else ''} "
         f"(+{lines_added} -{lines_removed} lines, {run.passes} pass"
         f"{'es' if run.passes != 1 else ''}); {len(run.remaining)} finding"
-        f"{'s' if len(run.remaining) != 1 else ''} remain.\n"
+        f"{'s' if len(run.remaining) != 1 else ''} remain"
+        + (f"; {refused} not written (see stderr)" if refused else "")
+        + ".\n"
     )
 
 
@@ -304,8 +288,8 @@ def _logrotate(path: Path, config: Any, dry: bool, out: TextIO) -> int:
             create_file(dest, text)
             out.write(f"wrote {dest}\n")
         except FileExistsError:
-            out.write(f"not written: {dest} exists\n")
+            sys.stderr.write(f"not written: {dest}: exists (never overwritten)\n")
         except OSError as exc:
-            out.write(f"not written: {dest}: {exc.strerror or exc}\n")
+            sys.stderr.write(f"not written: {dest}: {exc.strerror or exc}\n")
             code = 2
     return code

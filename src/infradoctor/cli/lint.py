@@ -56,7 +56,27 @@ def register(subparsers: Any) -> None:
         help="only the finding lines: no source excerpts, no summary when clean",
     )
     out.add_argument("--statistics", action="store_true", help="add counts per rule")
-    sel = p.add_argument_group("selection")
+    add_selection_options(p.add_argument_group("selection"))
+    add_stack_options(p.add_argument_group("stack"))
+    base = p.add_argument_group("baseline")
+    base.add_argument(
+        "--baseline", metavar="FILE", help="hide findings recorded in this baseline file"
+    )
+    base.add_argument(
+        "--write-baseline", metavar="FILE", help="record the current findings in FILE and exit 0"
+    )
+    fix = p.add_argument_group("fixing")
+    fix.add_argument("--fix", action="store_true", help="apply safe fixes")
+    fix.add_argument(
+        "--diff", action="store_true", help="show the fixes as a unified diff without writing"
+    )
+    fix.add_argument("--unsafe", action="store_true", help="also apply unsafe fixes")
+    p.set_defaults(func=run)
+
+
+def add_selection_options(sel: Any, verb: str = "run") -> None:
+    """The rule selection and config flags, shared by `lint` and `fix` (`verb`: what
+    happens to the selected rules)."""
     sel.add_argument(
         "--severity", choices=SEVERITIES, help="report only findings at or above this severity"
     )
@@ -69,15 +89,15 @@ def register(subparsers: Any) -> None:
         "--select",
         action="append",
         metavar="X,Y",
-        help="rules to run by code, code prefix, category or name",
+        help=f"rules to {verb} by code, code prefix, category or name",
     )
     sel.add_argument(
         "--extend-select",
         action="append",
         metavar="X,Y",
-        help="rules to run in addition (e.g. opt-in rules: `--extend-select hardening`)",
+        help=f"rules to {verb} in addition (e.g. opt-in rules: `--extend-select hardening`)",
     )
-    sel.add_argument("--ignore", action="append", metavar="X,Y", help="rules not to run")
+    sel.add_argument("--ignore", action="append", metavar="X,Y", help=f"rules not to {verb}")
     sel.add_argument(
         "--config",
         metavar="FILE",
@@ -91,7 +111,10 @@ def register(subparsers: Any) -> None:
         default=[],
         help="skip files matching GLOB (relative to PATH; repeatable)",
     )
-    stack = p.add_argument_group("stack")
+
+
+def add_stack_options(stack: Any) -> None:
+    """`-f/--compose-file` and `--profile`, shared by `lint` and `fix`."""
     stack.add_argument(
         "-f",
         "--compose-file",
@@ -107,20 +130,6 @@ def register(subparsers: Any) -> None:
         default=[],
         help="active compose profile ('*' for all; repeatable)",
     )
-    base = p.add_argument_group("baseline")
-    base.add_argument(
-        "--baseline", metavar="FILE", help="hide findings recorded in this baseline file"
-    )
-    base.add_argument(
-        "--write-baseline", metavar="FILE", help="record the current findings in FILE and exit 0"
-    )
-    fix = p.add_argument_group("fixing")
-    fix.add_argument("--fix", action="store_true", help="apply safe fixes")
-    fix.add_argument(
-        "--diff", action="store_true", help="show the fixes as a unified diff without writing"
-    )
-    fix.add_argument("--unsafe", action="store_true", help="also apply unsafe fixes")
-    p.set_defaults(func=run)
 
 
 def _split(values: list[str] | None) -> list[str]:

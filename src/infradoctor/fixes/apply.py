@@ -31,7 +31,7 @@ from infradoctor.fixes.write import (
     splice_on_disk_text,
     still_parses,
 )
-from infradoctor.model.source import Location
+from infradoctor.model.source import Location, SourceFile
 from infradoctor.model.stack import Stack
 
 MAX_PASSES = 5
@@ -293,8 +293,244 @@ def choose_fixes(
     return chosen, deferred
 
 
-def _apply_pass(result: LintResult, chosen: list[tuple[Fix, list[Finding]]], run: FixRun) -> int:
-    """Write the chosen fixes; returns how many were applied."""
+Chosen = list[tuple[Fix, list[Finding]]]
+# Load errors that mean "this file no longer parses as well as before".
+_BROKEN_KINDS = frozenset({"parse-error", "invalid", "alias-bomb"})
+
+
+@dataclass(slots=True)
+class _Verdict:
+    """What is wrong with applying some fixes together: per fix (by index), per file."""
+
+    fixes: dict[int, str] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
+    after: LintResult | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.fixes and not self.files
+
+
+def _finding_key(f: Finding) -> tuple[str, str, str]:
+    return (f.rule, f.location.file, f.subject or "")
+
+
+def _edits_by_file(fixes: Chosen) -> dict[str, list[Edit]]:
+    per_file: dict[str, list[Edit]] = {}
+    for fix, _ in fixes:
+        for e in fix.edits:
+            per_file.setdefault(e.file, []).append(e)
+    return per_file
+
+
+class _Moves:
+    """Where text of a file goes when edits are spliced into it (LF offsets)."""
+
+    def __init__(self, edits: Sequence[Edit]) -> None:
+        self.edits = sorted((e.start, e.end, len(e.replacement)) for e in edits)
+        self.inserted: list[tuple[int, int]] = []  # new-text spans the edits wrote
+        delta = 0
+        for start, end, length in self.edits:
+            self.inserted.append((start + delta, start + delta + length))
+            delta += length - (end - start)
+
+    def offset(self, old: int) -> int:
+        """The new offset of old offset `old` (the start of an edit that replaced it)."""
+        delta = 0
+        for start, end, length in self.edits:
+            if start > old or start == old and end > old:
+                break
+            if end > old:  # replaced: it is where the replacement starts
+                return start + delta
+            delta += length - (end - start)
+        return old + delta
+
+    def wrote(self, offset: int) -> bool:
+        """`offset` (in the new text) is in text an edit wrote."""
+        return any(a <= offset < b for a, b in self.inserted)
+
+
+def _span(src: SourceFile, loc: Location) -> tuple[int, int]:
+    """(offset, line) of a location in its file."""
+    offset = loc.offset if loc.offset is not None else src.offset_of(loc.line, loc.column)
+    return offset, loc.line
+
+
+def _still_reported(
+    f: Finding,
+    before: LintResult,
+    after: LintResult,
+    moves: _Moves | None,
+    still: dict[tuple[str, str, str], list[tuple[int, int]]],
+) -> bool:
+    """The re-lint reports `f` again: same rule, file and subject, on the line the fixes
+    moved its line to, or on text the fixes wrote (a fix flagged by its own rule). A
+    finding of the same subject elsewhere is another one (a rule may report a server
+    once per route group, and a fix may handle one group)."""
+    candidates = still.get(_finding_key(f))
+    src = before.stack.files.get(f.location.file)
+    if not candidates or src is None:
+        return False
+    offset, line = _span(src, f.location)
+    new_src = after.stack.files.get(f.location.file)
+    if moves is None or new_src is None:
+        return any(cline == line for _, cline in candidates)
+    new_line = new_src.position_of(min(moves.offset(offset), len(new_src.text)))[0]
+    return any(moves.wrote(o) or cline == new_line for o, cline in candidates)
+
+
+def _splice(
+    result: LintResult, disk: dict[str, DiskFile], fixes: Chosen
+) -> tuple[dict[str, str], dict[str, str]]:
+    """(on-disk text, LF-normalised text) of every file the fixes change."""
+    per_file = _edits_by_file(fixes)
+    on_disk: dict[str, str] = {}
+    for rel, edits in sorted(per_file.items()):
+        df = disk[rel]
+        src = result.stack.files[rel]
+        on_disk[rel] = splice_on_disk_text(df.text, edits, src.newline == "\r\n")
+    return on_disk, {rel: t.replace("\r\n", "\n") for rel, t in on_disk.items()}
+
+
+def _judge(
+    result: LintResult,
+    disk: dict[str, DiskFile],
+    fixes: Chosen,
+    config: LintConfig,
+    *,
+    with_fixes: bool,
+) -> _Verdict:
+    """Lint the files as the fixes would leave them (nothing is written) and say what is
+    wrong: a file that parses worse than before, or a finding a fix was to resolve that
+    is still reported (same rule, file and subject; counted, since a rule may report
+    one subject more than once)."""
+    verdict = _Verdict()
+    on_disk, normalised = _splice(result, disk, fixes)
+    for rel, text in on_disk.items():
+        kind = str(result.stack.files[rel].kind)
+        if not still_parses(kind, disk[rel].text, text):
+            verdict.files[rel] = "the fixes would leave it unparsable"
+    if verdict.files:
+        return verdict
+    after = lint(result.root, config, with_fixes=with_fixes, overrides=normalised)
+    verdict.after = after
+
+    def broken(errors: Iterable[object]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for err in errors:
+            if getattr(err, "kind", None) in _BROKEN_KINDS:
+                file = str(getattr(err, "file", ""))
+                out[file] = out.get(file, 0) + 1
+        return out
+
+    before_errors, after_errors = broken(result.errors), broken(after.errors)
+    for rel in normalised:
+        if after_errors.get(rel, 0) > before_errors.get(rel, 0):
+            verdict.files[rel] = "the fixes would leave it with a load error"
+    moved = {rel: _Moves(edits) for rel, edits in _edits_by_file(fixes).items()}
+    still: dict[tuple[str, str, str], list[tuple[int, int]]] = {}
+    for g in after.findings:
+        src = after.stack.files.get(g.location.file)
+        if src is not None:
+            still.setdefault(_finding_key(g), []).append(_span(src, g.location))
+    for i, (_, findings) in enumerate(fixes):
+        for f in findings:
+            if _still_reported(f, result, after, moved.get(f.location.file), still):
+                verdict.fixes[i] = (
+                    f"the fix would not resolve {f.rule} at {f.location.file}:"
+                    f"{f.location.line} (the re-lint still reports it)"
+                )
+                break
+    return verdict
+
+
+def _fix_files(fix: Fix) -> list[str]:
+    return list(dict.fromkeys(e.file for e in fix.edits))
+
+
+def _refusal(fix: Fix, findings: list[Finding], why: str) -> str:
+    first = findings[0]
+    return f"{_fix_files(fix)[0]}: {first.rule} fix ({fix.title}): {why} (please report this)"
+
+
+def _edit_problem(fix: Fix) -> str | None:
+    """What the fix's own edit checks say is wrong with it (yaml_edit.with_check)."""
+    for e in fix.edits:
+        if e.verify is None:
+            continue
+        try:
+            problem = e.verify()
+        except Exception as exc:  # noqa: BLE001 - a broken check refuses, never crashes
+            problem = f"cannot check the edit ({type(exc).__name__}: {exc})"
+        if problem:
+            return problem
+    return None
+
+
+def _verified(
+    result: LintResult,
+    disk: dict[str, DiskFile],
+    fixes: Chosen,
+    config: LintConfig,
+    run: FixRun,
+) -> tuple[Chosen, LintResult | None]:
+    """The fixes that can be written together, and the lint of the files as they leave
+    them. A fix whose edit does not mean what it should, that leaves a file parsing
+    worse, or whose finding the re-lint still reports, is refused: it is a fixer bug, and
+    writing it would corrupt the file or loop on every run."""
+    kept: Chosen = []
+    for fix, findings in fixes:
+        problem = _edit_problem(fix)
+        if problem:
+            run.refused.append(_refusal(fix, findings, f"the edit is wrong: {problem}"))
+        else:
+            kept.append((fix, findings))
+    while kept:
+        verdict = _judge(result, disk, kept, config, with_fixes=True)
+        if verdict.ok:
+            return kept, verdict.after
+        suspects = set(verdict.fixes)
+        suspects |= {
+            i for i, (fix, _) in enumerate(kept) if set(_fix_files(fix)) & set(verdict.files)
+        }
+        guilty: dict[int, str] = {}
+        for i in sorted(suspects):
+            alone = _judge(result, disk, [kept[i]], config, with_fixes=False)
+            if not alone.ok:
+                guilty[i] = next(iter(alone.fixes.values()), None) or next(
+                    f"{rel}: {why}" for rel, why in alone.files.items()
+                )
+        if not guilty:  # each is fine alone, not together: write none of them
+            guilty = {
+                i: verdict.fixes.get(i)
+                or "together with the other fixes of this pass it "
+                + next(iter(verdict.files.values()), "breaks the file")
+                for i in suspects
+            }
+        for i, why in sorted(guilty.items()):
+            fix, findings = kept[i]
+            run.refused.append(_refusal(fix, findings, why))
+        kept = [c for i, c in enumerate(kept) if i not in guilty]
+    return kept, None
+
+
+def _apply_pass(
+    result: LintResult, chosen: Chosen, run: FixRun, config: LintConfig | None = None
+) -> int:
+    """Write the chosen fixes that pass every check; returns how many were applied."""
+    return _write_pass(result, chosen, run, config)[0]
+
+
+def _write_pass(
+    result: LintResult,
+    chosen: Chosen,
+    run: FixRun,
+    config: LintConfig | None = None,
+) -> tuple[int, LintResult | None]:
+    """Write the chosen fixes that pass every check. Returns how many were applied (all
+    their files written) and, when everything planned was written, the lint of the tree
+    as it now is (so the next pass need not lint it again)."""
+    config = config or LintConfig()
     stack = result.stack
     root = stack.root
     disk: dict[str, DiskFile | WriteRefused] = {}
@@ -305,54 +541,65 @@ def _apply_pass(result: LintResult, chosen: list[tuple[Fix, list[Finding]]], run
             src = stack.files.get(e.file)
             try:
                 if src is None:
-                    raise WriteRefused(f"{e.file}: not a file this run read")
+                    raise WriteRefused.of(e.file, "not a file this run read")
                 real = resolve_target(root, root / e.file)
                 current = read_disk(real)
                 if current.normalised != src.text:
-                    raise WriteRefused(f"{e.file}: changed on disk since it was read; not written")
+                    raise WriteRefused.of(e.file, "changed on disk since it was read")
                 disk[e.file] = current
             except WriteRefused as exc:
-                disk[e.file] = exc
-    per_file: dict[str, list[Edit]] = {}
-    applied = 0
+                disk[e.file] = WriteRefused.of(e.file, exc.reason or str(exc))
+    writable: Chosen = []
     for fix, findings in chosen:
-        bad = [disk[e.file] for e in fix.edits if isinstance(disk[e.file], WriteRefused)]
+        bad = [disk[rel] for rel in _fix_files(fix) if isinstance(disk[rel], WriteRefused)]
         if bad:
             run.refused.extend(str(b) for b in bad if str(b) not in run.refused)
             continue
-        for e in fix.edits:
-            per_file.setdefault(e.file, []).append(e)
-        first = findings[0]
-        run.applied.append(
-            AppliedFix(
-                first.rule,
-                fix.title,
-                tuple(dict.fromkeys(e.file for e in fix.edits)),
-                first.location.line,
-                len(findings),
-            )
-        )
-        applied += 1
-    for rel, edits in sorted(per_file.items()):
-        df = disk[rel]
-        assert isinstance(df, DiskFile)
-        src = stack.files[rel]
+        writable.append((fix, findings))
+    readable = {rel: df for rel, df in disk.items() if isinstance(df, DiskFile)}
+    fixes, after = _verified(result, readable, writable, config, run)
+    on_disk, _ = _splice(result, readable, fixes)
+    written: set[str] = set()
+    for rel, new_text in on_disk.items():
+        df = readable[rel]
         run.originals.setdefault(rel, df.text)
-        new_text = splice_on_disk_text(df.text, edits, src.newline == "\r\n")
         if new_text == df.text:
-            continue
-        if not still_parses(str(src.kind), df.text, new_text):
-            run.refused.append(
-                f"{rel}: the fixes would leave it unparsable; not written (please report this)"
-            )
+            written.add(rel)
             continue
         try:
             atomic_write(df.real_path, new_text, bom=df.bom, expect=df.st)
-        except (WriteRefused, OSError) as exc:
-            run.refused.append(str(exc))
+        except WriteRefused as exc:
+            run.refused.append(f"{rel}: {exc.reason or exc}")
+            continue
+        except OSError as exc:
+            run.refused.append(f"{rel}: cannot write ({exc.strerror or exc})")
             continue
         run.results[rel] = new_text
-    return applied
+        written.add(rel)
+    applied = 0
+    for fix, findings in fixes:
+        files = _fix_files(fix)
+        if not set(files) <= written:
+            if set(files) & written:
+                run.refused.append(
+                    _refusal(
+                        fix,
+                        findings,
+                        "only partly written: "
+                        + ", ".join(f for f in files if f not in written)
+                        + " could not be written",
+                    )
+                )
+            continue
+        if all(on_disk[f] == readable[f].text for f in files):
+            continue  # the edits change nothing
+        first = findings[0]
+        run.applied.append(
+            AppliedFix(first.rule, fix.title, tuple(files), first.location.line, len(findings))
+        )
+        applied += 1
+    complete = written == set(on_disk)
+    return applied, after if complete else None
 
 
 def run_fixes(
@@ -374,8 +621,8 @@ def run_fixes(
             break
         run.passes += 1
         before = dict(run.results)
-        applied = _apply_pass(result, chosen, run)
-        result = lint(root, config)
+        applied, after = _write_pass(result, chosen, run, config)
+        result = after if after is not None else lint(root, config)
         if not applied or run.results == before:
             break
     run.final = result

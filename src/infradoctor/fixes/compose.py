@@ -448,17 +448,63 @@ def _has_healthcheck(project: Project, name: str) -> bool:
     return svc is not None and svc.effective_healthcheck is not None
 
 
+def _depends_on_node(
+    ctx: FixContext, project: Project, finding: Finding
+) -> tuple[YamlFile, Node, Node]:
+    """(file, depends_on node, the key it is defined under) of the `depends_on` written
+    where the finding points: the dependency's own entry, in whichever file, anchor or
+    `extends` base it is written. Editing it there is what makes the finding go away."""
+    loc = finding.location
+    if loc.offset is None or loc.file not in project.compose_files:
+        raise FixUnavailable("dependency not written in a compose file of the project")
+    yf = ctx.yaml(loc.file)
+    seen: set[int] = set()
+    stack: list[Node] = list(yf.docs)
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, MappingNode):
+            for k, v in node.value:
+                if (
+                    scalar_value(k) == "depends_on"
+                    and isinstance(v, SequenceNode | MappingNode)
+                    and v.start_mark.index <= loc.offset < v.end_mark.index
+                ):
+                    owner = k
+                    if ye.is_alias_use(k, v):  # `depends_on: *deps`: edit the anchor
+                        owner = _defining_key(yf, v) or k
+                    return yf, v, owner
+                stack.append(v)
+    raise FixUnavailable("depends_on not found where the finding points")
+
+
+def _defining_key(yf: YamlFile, target: Node) -> Node | None:
+    """The key under which an anchored node is written (`x-deps: &deps`)."""
+    seen: set[int] = set()
+    stack: list[Node] = list(yf.docs)
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, MappingNode):
+            for k, v in node.value:
+                if v is target and not ye.is_alias_use(k, v):
+                    return k
+                stack.append(v)
+    return None
+
+
 def fix_depends_on_condition(ctx: FixContext, finding: Finding) -> Fix | None:
     svc = ctx.service(finding)
     project = ctx.project(svc)
-    entry = ctx.entry_for_key(svc, "depends_on")
-    pair = entry.pair("depends_on")
-    if pair is None:
-        raise FixUnavailable("depends_on not written here")
-    key, node = pair
-    if ye.is_alias_use(key, node):
-        raise FixUnavailable("depends_on is an alias")
-    yf = entry.file
+    yf, node, key = _depends_on_node(ctx, project, finding)
     target = finding.data.get("target_service") or finding.data.get("dependency")
 
     sure = target is None or _has_healthcheck(project, str(target))
@@ -477,14 +523,10 @@ def fix_depends_on_condition(ctx: FixContext, finding: Finding) -> Fix | None:
         return "service_healthy" if healthy else "service_started"
 
     if isinstance(node, SequenceNode):
-        names = [scalar_value(n) for n in node.value]
-        if any(n is None for n in names):
-            raise FixUnavailable("odd depends_on list")
         if node.flow_style:
-            value = {n: {"condition": condition(n)} for n in names if n}
-            edits = ye.replace_node(yf.text, node, value, yf.style, key)
+            edits = _flow_sequence_to_mapping(yf, node, condition)
         else:
-            edits = _sequence_to_mapping(yf, node, condition)
+            edits = _sequence_to_mapping(yf, node, key, condition)
     elif isinstance(node, MappingNode):
         edits = _set_conditions(yf, node, condition)
     else:
@@ -502,33 +544,77 @@ def fix_depends_on_condition(ctx: FixContext, finding: Finding) -> Fix | None:
     return make_fix(title, SAFE if sure else DISPLAY, ctx.yaml_edits(yf, edits))
 
 
-def _sequence_to_mapping(yf: YamlFile, seq: SequenceNode, condition: Any) -> list[ye.TextEdit]:
-    """`- db  # c` -> `db:  # c` + `  condition: ...` on the next line, item by item, so
-    comments between and after items stay where they are."""
-    text = yf.text
-    edits: list[ye.TextEdit] = []
+def _dependency_names(seq: SequenceNode) -> list[ScalarNode]:
+    items: list[ScalarNode] = []
     for item in seq.value:
         if not isinstance(item, ScalarNode) or item.start_mark.index < seq.start_mark.index:
-            raise FixUnavailable("alias in depends_on")
+            raise FixUnavailable("alias or odd item in depends_on")
+        items.append(item)
+    names = [i.value for i in items]
+    if len(set(names)) != len(names):
+        raise FixUnavailable("depends_on names a service twice")
+    return items
+
+
+def _sequence_to_mapping(
+    yf: YamlFile, seq: SequenceNode, key: Node, condition: Any
+) -> list[ye.TextEdit]:
+    """`- db  # c` -> `db:  # c` + `  condition: ...` on the next line, item by item, so
+    comments between and after items stay where they are. The names go one step deeper
+    than the key when the list was written indentless (`depends_on:` / `- db` in the same
+    column): at the dash's column they would become keys of the service itself."""
+    text = yf.text
+    edits: list[ye.TextEdit] = []
+    key_col = ye.column_of(text, key.start_mark.index)
+    items = _dependency_names(seq)
+    for item in items:
         dash = ye._dash_before(text, item.start_mark.index)
         if dash is None or text[ye.line_start(text, dash) : dash].strip():
             raise FixUnavailable("compact depends_on item")
         col = ye.column_of(text, dash)
+        new_col = col if col > key_col else key_col + yf.style.unit
         raw = text[item.start_mark.index : item.end_mark.index]
-        edits.append(ye.TextEdit(dash, item.end_mark.index, f"{raw}:"))
+        edits.append(ye.TextEdit(dash, item.end_mark.index, " " * (new_col - col) + f"{raw}:"))
         end = ye.line_end(text, item.end_mark.index)
         edits.append(
             ye.TextEdit(
-                end, end, "\n" + " " * (col + yf.style.unit) + f"condition: {condition(item.value)}"
+                end,
+                end,
+                "\n" + " " * (new_col + yf.style.unit) + f"condition: {condition(item.value)}",
             )
         )
-    return edits
+    want = {i.value: {"condition": condition(i.value)} for i in items}
+    return ye.with_check(text, edits, seq, want)
+
+
+def _flow_sequence_to_mapping(yf: YamlFile, seq: SequenceNode, condition: Any) -> list[ye.TextEdit]:
+    """`[db, cache]` -> `{db: {condition: ...}, cache: {condition: ...}}` in place:
+    brackets and names are rewritten where they are, so line breaks and comments inside
+    the list stay."""
+    text = yf.text
+    items = _dependency_names(seq)
+    m = re.compile(r"(?:[&!][^\s\[{]*\s+)*\[").match(text, seq.start_mark.index)
+    close = seq.end_mark.index - 1
+    if m is None or close < 0 or text[close] != "]":
+        raise FixUnavailable("cannot find the brackets of the depends_on list")
+    edits = [ye.TextEdit(m.end() - 1, m.end(), "{")]
+    for i, item in enumerate(items):
+        value = ": " + ye.render_flow({"condition": condition(item.value)}, yf.style.quote)
+        end = item.end_mark.index
+        if i == len(items) - 1:  # one edit up to the bracket: edits never share an offset
+            edits.append(ye.TextEdit(end, close + 1, value + text[end:close] + "}"))
+        else:
+            edits.append(ye.TextEdit(end, end, value))
+    if not items:
+        edits.append(ye.TextEdit(close, close + 1, "}"))
+    want = {i.value: {"condition": condition(i.value)} for i in items}
+    return ye.with_check(text, edits, seq, want)
 
 
 def _set_conditions(yf: YamlFile, mapping: MappingNode, condition: Any) -> list[ye.TextEdit]:
+    """`condition: service_healthy` for each dependency that wants it: added to its
+    mapping (block or flow, or to a null `db:`), or replacing `service_started`."""
     edits: list[ye.TextEdit] = []
-    if mapping.flow_style:
-        raise FixUnavailable("flow depends_on mapping")
     for k, v in mapping.value:
         name = scalar_value(k)
         if name is None or ye.is_alias_use(k, v):

@@ -86,25 +86,47 @@ class FixContext:
     # ------------------------------------------------------------ compose
 
     def service(self, finding: Finding, key: str = "service") -> Service:
+        """The service a finding names under `key` of its data (`service`: the finding's
+        own service, else e.g. `target_service`: a service of the same project)."""
         name = finding.data.get(key) or (finding.subject if key == "service" else None)
-        project = finding.data.get("project")
         if not name:
             raise FixUnavailable("finding names no service")
+        if key != "service" and finding.data.get("service"):
+            # Look the other service up in the project of the finding's own service:
+            # two projects may share a name (two `docker/` directories).
+            owner = self.service(finding)
+            other = self.project(owner).services.get(str(name))
+            if other is None:
+                raise FixUnavailable(f"service {name} not found")
+            return other
+        project = finding.data.get("project")
         candidates = [
             s
             for s in self.stack.services
             if s.name == name and (project is None or s.project == project)
         ]
         if len(candidates) > 1:
-            candidates = [s for s in candidates if s.file == finding.location.file] or candidates
+            here = [s for s in candidates if s.file == finding.location.file]
+            if not here:
+                here = [s for s in candidates if finding.location.file in self._files_of(s)]
+            if len(here) != 1:
+                raise FixUnavailable(f"service {name} is ambiguous")
+            candidates = here
         if not candidates:
             raise FixUnavailable(f"service {name} not found")
         return candidates[0]
+
+    def _files_of(self, svc: Service) -> list[str]:
+        return self.project(svc).compose_files
 
     def service_by_name(self, project: Project, name: str) -> Service | None:
         return project.services.get(name)
 
     def project(self, svc: Service) -> Project:
+        """The project holding this very service object (names may repeat)."""
+        for p in self.stack.projects:
+            if any(s is svc for s in p.services.values()):
+                return p
         return self.stack.project_of(svc)
 
     def service_entry(self, svc: Service, path: str | None = None) -> ServiceEntry:
@@ -145,7 +167,7 @@ class FixContext:
 
     @staticmethod
     def yaml_edits(yf: YamlFile, edits: Iterable[ye.TextEdit]) -> list[Edit]:
-        return [Edit(yf.path, e.start, e.end, e.replacement) for e in edits]
+        return [Edit(yf.path, e.start, e.end, e.replacement, e.verify) for e in edits]
 
     # ------------------------------------------------------------ nginx
 

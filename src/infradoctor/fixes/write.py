@@ -21,7 +21,16 @@ BOM = "\ufeff"
 
 
 class WriteRefused(Exception):
-    """A file we will not write (changed on disk, symlink out of the tree, ...)."""
+    """A file we will not write (changed on disk, symlink out of the tree, ...). `reason`
+    says why, without the file name (the caller names the file as the user knows it)."""
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+    @classmethod
+    def of(cls, path: Path | str, reason: str) -> WriteRefused:
+        return cls(f"{path}: {reason}", reason)
 
 
 @dataclass(slots=True)
@@ -45,17 +54,23 @@ def resolve_target(root: Path, path: Path) -> Path:
     try:
         real = path.resolve(strict=True)
     except (OSError, RuntimeError) as exc:
-        raise WriteRefused(f"{path}: cannot resolve ({exc})") from None
+        raise WriteRefused.of(path, f"cannot resolve ({exc})") from None
     try:
         real.relative_to(root_real)
     except ValueError:
-        raise WriteRefused(f"{path}: resolves to {real}, outside the scanned tree") from None
+        raise WriteRefused.of(path, f"resolves to {real}, outside the scanned tree") from None
     try:
         st = os.stat(real)
     except OSError as exc:
-        raise WriteRefused(f"{path}: {exc.strerror or exc}") from None
+        raise WriteRefused.of(path, str(exc.strerror or exc)) from None
     if not stat.S_ISREG(st.st_mode):
-        raise WriteRefused(f"{path}: not a regular file")
+        raise WriteRefused.of(path, "not a regular file")
+    if not os.access(real, os.W_OK):
+        raise WriteRefused.of(path, "permission denied (the file is not writable)")
+    if not os.access(real.parent, os.W_OK | os.X_OK):
+        raise WriteRefused.of(
+            path, f"permission denied (cannot create the temporary file in {real.parent})"
+        )
     return real
 
 
@@ -64,11 +79,11 @@ def read_disk(real: Path) -> DiskFile:
         st = os.stat(real)
         data = real.read_bytes()
     except OSError as exc:
-        raise WriteRefused(f"{real}: cannot read ({exc.strerror or exc})") from None
+        raise WriteRefused.of(real, f"cannot read ({exc.strerror or exc})") from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise WriteRefused(f"{real}: not UTF-8 any more") from None
+        raise WriteRefused.of(real, "not UTF-8 any more") from None
     bom = text.startswith(BOM)
     return DiskFile(real, text[1:] if bom else text, bom, st)
 
@@ -120,7 +135,7 @@ def atomic_write(real: Path, text: str, *, bom: bool, expect: os.stat_result) ->
             expect.st_size,
             expect.st_ino,
         ):
-            raise WriteRefused(f"{real}: changed on disk while fixing; not written")
+            raise WriteRefused.of(real, "changed on disk while fixing")
         os.replace(tmp_name, real)
     except BaseException:
         try:

@@ -9,10 +9,12 @@ raise `YamlEditError` and the caller offers the fix as display-only (or not at a
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import math
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -23,13 +25,19 @@ class YamlEditError(Exception):
     """The text cannot be edited safely (parse error, alias where we would write, ...)."""
 
 
+Check = Callable[[], "str | None"]
+
+
 @dataclass(frozen=True, slots=True)
 class TextEdit:
-    """Replace text[start:end] with `replacement` (character offsets)."""
+    """Replace text[start:end] with `replacement` (character offsets). `verify`, when set,
+    checks that the group of edits it came with means what it was meant to (see
+    `with_check`); it returns what is wrong, or None."""
 
     start: int
     end: int
     replacement: str
+    verify: Check | None = field(default=None, compare=False, repr=False)
 
 
 PathPart = str | int
@@ -230,26 +238,70 @@ class Style:
 # ---------------------------------------------------------------- rendering values
 
 _PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_./$][A-Za-z0-9_ ./$%@+=()-]*$")
+# Characters a double-quoted scalar must escape: C0/C1 controls, DEL, line and paragraph
+# separators, BOM (libyaml rejects or folds them when written literally).
+_NEEDS_ESCAPE = re.compile('[\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029\\ufeff\\\\"]')
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\0": "\\0"}
+_UNPRINTABLE = re.compile("[\\x00-\\x08\\x0a-\\x1f\\x7f-\\x9f\\u2028\\u2029\\ufeff]")
 
 
 @functools.lru_cache(maxsize=4096)
 def _resolves_to_str(text: str) -> bool:
+    """`text` written plain reads back as this very string, both for PyYAML (YAML 1.1, as
+    this tool's loaders resolve tags) and for the YAML 1.2 core schema (go-yaml: Docker
+    Compose, kubectl)."""
+    from infradoctor.syntax.yaml import resolve_plain_scalar
+
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.load(text, Loader=loader) == text  # noqa: S506 - safe loader
+        if yaml.load(text, Loader=loader) != text:  # noqa: S506 - safe loader
+            return False
     except yaml.YAMLError:
         return False
+    return resolve_plain_scalar(text) == text
+
+
+def _double_quoted(text: str) -> str:
+    def escape(m: re.Match[str]) -> str:
+        ch = m.group()
+        if ch in _ESCAPES:
+            return _ESCAPES[ch]
+        code = ord(ch)
+        return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+    return '"' + _NEEDS_ESCAPE.sub(escape, text) + '"'
+
+
+def quote_scalar(text: str, quote: str = '"') -> str:
+    """`text` as a quoted scalar, in `quote` style when that style can hold it (single
+    quotes cannot hold line breaks or control characters: those get double quotes)."""
+    if quote == "'" and not _UNPRINTABLE.search(text):
+        return "'" + text.replace("'", "''") + "'"
+    return _double_quoted(text)
 
 
 def render_scalar(value: Any, quote: str = '"', flow: bool = False) -> str:
-    """YAML text for a scalar, plain when that reads back as the same value."""
+    """YAML text for a scalar, plain when that reads back as the same value. The result
+    is safe in block and flow context alike (`flow` is accepted for symmetry)."""
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    text = str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ".nan"
+        if math.isinf(value):
+            return ".inf" if value > 0 else "-.inf"
+        text = repr(value)  # YAML 1.1 wants a dot in every float, and a signed exponent
+        mantissa, e, exponent = text.partition("e")
+        return (mantissa if "." in mantissa else mantissa + ".0") + e + exponent
+    if isinstance(value, Raw):
+        return _raw_text(value)
+    if not isinstance(value, str):
+        raise YamlEditError(f"cannot write a {type(value).__name__} as YAML")
+    text = value
     if (
         _PLAIN_SAFE.match(text)
         and not text.endswith(" ")
@@ -259,13 +311,28 @@ def render_scalar(value: Any, quote: str = '"', flow: bool = False) -> str:
         and _resolves_to_str(text)
     ):
         return text
-    if quote == "'" and "\n" not in text:
-        return "'" + text.replace("'", "''") + "'"
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return '"' + escaped + '"'
+    return quote_scalar(text, quote)
+
+
+@dataclass(frozen=True, slots=True)
+class Raw:
+    """Pre-rendered YAML text used verbatim (an alias like `*default-logging`, a JSON
+    array, a scalar in a quote style of its own). One line: it must fit in flow context."""
+
+    text: str
+
+
+def _raw_text(value: Raw) -> str:
+    if not value.text.strip() or "\n" in value.text or "\r" in value.text:
+        raise YamlEditError(f"raw YAML {value.text!r} is not one line of text")
+    return value.text
 
 
 def render_flow(value: Any, quote: str = '"') -> str:
+    """Flow-style YAML for any value: mappings `{k: v}`, sequences `[a, b]`, `Raw` text
+    verbatim and scalars quoted when needed, at any depth."""
+    if isinstance(value, Raw):
+        return _raw_text(value)
     if isinstance(value, dict):
         inner = ", ".join(
             f"{render_scalar(k, quote, True)}: {render_flow(v, quote)}" for k, v in value.items()
@@ -276,29 +343,20 @@ def render_flow(value: Any, quote: str = '"') -> str:
     return render_scalar(value, quote, True)
 
 
-@dataclass(frozen=True, slots=True)
-class Raw:
-    """Pre-rendered YAML text used verbatim (an alias like `*default-logging`)."""
-
-    text: str
-
-
 def _is_flow_leaf(value: Any) -> bool:
     return isinstance(value, Raw) or not isinstance(value, dict | list | tuple) or not value
 
 
-def render_entry(key: str, value: Any, indent: int, style: Style) -> list[str]:
+def render_entry(key: Any, value: Any, indent: int, style: Style) -> list[str]:
     """Lines (no newline) of `key: value` at column `indent`, block style."""
     pad = " " * indent
     k = render_scalar(key, style.quote)
-    if isinstance(value, Raw):
-        return [f"{pad}{k}: {value.text}"]
     if _is_flow_leaf(value):
         return [f"{pad}{k}: {render_flow(value, style.quote)}"]
     lines = [f"{pad}{k}:"]
     if isinstance(value, dict):
         for ck, cv in value.items():
-            lines.extend(render_entry(str(ck), cv, indent + style.unit, style))
+            lines.extend(render_entry(ck, cv, indent + style.unit, style))
     else:
         item_indent = indent + style.unit if style.indent_sequences else indent
         for item in value:
@@ -309,19 +367,248 @@ def render_entry(key: str, value: Any, indent: int, style: Style) -> list[str]:
 def render_item(value: Any, indent: int, style: Style) -> list[str]:
     """Lines of one block sequence item `- value` with its dash at column `indent`."""
     pad = " " * indent
-    if isinstance(value, Raw):
-        return [f"{pad}- {value.text}"]
     if _is_flow_leaf(value):
         return [f"{pad}- {render_flow(value, style.quote)}"]
     if isinstance(value, dict):
         lines: list[str] = []
         for i, (ck, cv) in enumerate(value.items()):
-            sub = render_entry(str(ck), cv, indent + 2, style)
+            sub = render_entry(ck, cv, indent + 2, style)
             if i == 0:
                 sub[0] = pad + "- " + sub[0][indent + 2 :]
             lines.extend(sub)
         return lines
     return [f"{pad}- {render_flow(value, style.quote)}"]
+
+
+# ---------------------------------------------------------------- checking what an edit means
+#
+# Every helper below attaches a check to the edits it returns: applied to the text they
+# were computed on, the edits must leave every document exactly as it was except the one
+# node they are about, which must read back as the value intended (with the same scalar
+# resolution as the loaders: YAML 1.1 tags, YAML 1.2 core-schema values). A value that is
+# rendered wrong (a repr() instead of YAML, a lost quote, an entry indented into the
+# parent) is caught here even though the file still parses. The check runs when a fix is
+# applied (`infradoctor.fixes.apply`), not at lint time.
+
+ANY: Any = object()  # an intended value that is not checked (an alias such as `*logging`)
+_IMPLICIT = frozenset(
+    "tag:yaml.org,2002:" + t for t in ("null", "bool", "int", "float", "timestamp")
+)
+_MERGE = "tag:yaml.org,2002:merge"
+_MAX_VALUE_NODES = 200_000
+
+
+@functools.lru_cache(maxsize=32)
+def _composed(text: str) -> tuple[Node, ...] | None:
+    """The documents of `text` (cached: many fixes are checked against one file). The
+    nodes are only read, never constructed in place."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return tuple(d for d in yaml.compose_all(text, Loader=loader) if d is not None)
+    except (yaml.YAMLError, RecursionError):
+        return None
+
+
+class _Budget:
+    def __init__(self) -> None:
+        self.left = _MAX_VALUE_NODES
+
+    def spend(self) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise YamlEditError("value too large to check")
+
+
+def plain_value(node: Node, budget: _Budget | None = None) -> Any:
+    """The Python value of a composed node as the loaders read it: plain scalars with an
+    implicit tag resolved by the YAML 1.2 core schema, `<<` merges applied (explicit keys
+    win, then earlier merged mappings), aliases shared."""
+    from infradoctor.syntax.yaml import resolve_plain_scalar
+
+    budget = budget or _Budget()
+    memo: dict[int, Any] = {}
+    busy = object()
+
+    def conv(n: Node, depth: int) -> Any:
+        budget.spend()
+        if id(n) in memo:
+            if memo[id(n)] is busy:
+                raise YamlEditError("recursive alias")
+            return memo[id(n)]
+        if depth > 400:
+            raise YamlEditError("YAML nested too deeply to check")
+        if isinstance(n, ScalarNode):
+            if not n.style and n.tag in _IMPLICIT:
+                value: Any = resolve_plain_scalar(n.value)
+            else:
+                value = n.value
+            memo[id(n)] = value
+            return value
+        memo[id(n)] = busy
+        if isinstance(n, SequenceNode):
+            out: Any = [conv(c, depth + 1) for c in n.value]
+        else:
+            own: dict[Any, Any] = {}
+            merged: list[dict[Any, Any]] = []
+            for k, v in n.value:
+                if k.tag == _MERGE:
+                    sources = v.value if isinstance(v, SequenceNode) else [v]
+                    merged.extend(
+                        m for m in (conv(s, depth + 1) for s in sources) if isinstance(m, dict)
+                    )
+                    continue
+                key = conv(k, depth + 1)
+                own[key if _hashable(key) else repr(key)] = conv(v, depth + 1)
+            out = {}
+            for m in reversed(merged):
+                out.update(m)
+            out.update(own)
+        memo[id(n)] = out
+        return out
+
+    return conv(node, 0)
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def intended(value: Any) -> Any:
+    """The value a fixer means by `value` once written: `Raw` text read as YAML (an alias
+    is not checked), tuples as lists."""
+    if isinstance(value, Raw):
+        text = _raw_text(value).strip()
+        if text.startswith("*"):
+            return ANY
+        docs = _composed(f"k: {text}\n")
+        if not docs or not isinstance(docs[0], MappingNode):
+            raise YamlEditError(f"raw YAML {value.text!r} does not parse")
+        return plain_value(docs[0].value[0][1])
+    if isinstance(value, dict):
+        return {k: intended(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [intended(v) for v in value]
+    return value
+
+
+def same_value(actual: Any, expected: Any) -> bool:
+    """Strict equality of loaded values (`True` is not `1`, `1` is not `1.0`); `ANY`
+    matches anything. Shared (aliased) values are compared once."""
+    seen: set[tuple[int, int]] = set()
+    stack = [(actual, expected)]
+    while stack:
+        a, e = stack.pop()
+        if e is ANY:
+            continue
+        if (id(a), id(e)) in seen:
+            continue
+        seen.add((id(a), id(e)))
+        if isinstance(e, dict):
+            if not isinstance(a, dict) or set(a) != set(e):
+                return False
+            stack.extend((a[k], e[k]) for k in e)
+        elif isinstance(e, list):
+            if not isinstance(a, list) or len(a) != len(e):
+                return False
+            stack.extend(zip(a, e, strict=True))
+        elif type(a) is not type(e):
+            return False
+        elif isinstance(e, float) and math.isnan(e):
+            if not math.isnan(a):
+                return False
+        elif a != e:
+            return False
+    return True
+
+
+def _same_node(a: Node, b: Node) -> bool:
+    return (
+        type(a) is type(b)
+        and a.start_mark.index == b.start_mark.index
+        and a.end_mark.index == b.end_mark.index
+    )
+
+
+def check_edit(text: str, edits: Sequence[TextEdit], node: Node, expected: Any) -> str | None:
+    """What is wrong with `edits` (None: nothing): applied to `text`, they must leave every
+    document as it was except `node`, which must then read back as `expected`."""
+    old = _composed(text)
+    if old is None:
+        return "the file did not parse before the edit"
+    new_text = apply_text_edits(text, edits)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        new = tuple(d for d in yaml.compose_all(new_text, Loader=loader) if d is not None)
+    except yaml.YAMLError as exc:
+        return f"the edit would leave invalid YAML ({str(exc).splitlines()[0]})"
+    except RecursionError:
+        return "the edit would leave YAML nested too deeply"
+    if len(new) != len(old):
+        return "the edit would change the number of YAML documents"
+    budget = _Budget()
+    seen: set[tuple[int, int]] = set()
+    found = False
+    stack: list[tuple[Node, Node, str]] = [
+        (o, n, f"document {i + 1}") for i, (o, n) in enumerate(zip(old, new, strict=True))
+    ]
+    try:
+        while stack:
+            o, n, where = stack.pop()
+            if (id(o), id(n)) in seen:
+                continue
+            seen.add((id(o), id(n)))
+            budget.spend()
+            if _same_node(o, node) and o.tag == node.tag:
+                found = True
+                actual = plain_value(n, budget)
+                if not same_value(actual, expected):
+                    return f"{where} would read {actual!r}, not {expected!r}"
+                continue
+            if type(o) is not type(n) or o.tag != n.tag:
+                return f"the edit would change {where}"
+            if isinstance(o, ScalarNode):
+                if o.value != n.value:
+                    return f"the edit would change {where} ({o.value!r} -> {n.value!r})"
+                continue
+            if len(o.value) != len(n.value):
+                return f"the edit would change {where}"
+            if isinstance(o, MappingNode):
+                for (ok, ov), (nk, nv) in zip(o.value, n.value, strict=True):
+                    label = f"{where} > {ok.value if isinstance(ok, ScalarNode) else '?'}"
+                    stack.append((ok, nk, label))
+                    stack.append((ov, nv, label))
+            else:
+                for i, (oi, ni) in enumerate(zip(o.value, n.value, strict=True)):
+                    stack.append((oi, ni, f"{where} > [{i}]"))
+    except YamlEditError as exc:
+        return str(exc)
+    if not found:
+        return "the edited node is not in the file"
+    return None
+
+
+def with_check(text: str, edits: Sequence[TextEdit], node: Node, expected: Any) -> list[TextEdit]:
+    """`edits` with a deferred `check_edit` attached to the first one: `node` must read
+    back as `expected` (use `intended(...)` for values given to the renderers; a
+    zero-argument callable is called when the check runs) and nothing else may change."""
+    out = list(edits)
+    if not out:
+        return out
+    frozen = tuple(dataclasses.replace(e, verify=None) for e in out)
+
+    def check() -> str | None:
+        try:
+            want = expected() if callable(expected) else expected
+        except YamlEditError as exc:
+            return str(exc)
+        return check_edit(text, frozen, node, want)
+
+    out[0] = dataclasses.replace(out[0], verify=check)
+    return out
 
 
 # ---------------------------------------------------------------- edits
@@ -360,55 +647,74 @@ def insert_keys(
     Block mappings get new lines at the mapping's own indentation, right after the last
     line of the last entry (so trailing comments stay below); flow mappings get
     `, key: value` before their `}`; a null value (`web:` with nothing) becomes a block
-    mapping indented one step under `parent_key`."""
+    mapping indented one step under `parent_key` (in a flow mapping: `{k: v}`)."""
     style = style or Style.of(text)
+    want = intended(entries)
     if isinstance(mapping, ScalarNode) and is_null(mapping):
         if parent_key is None:
             raise YamlEditError("null value without its key")
-        indent = column_of(text, parent_key.start_mark.index) + style.unit
-        body = "\n" + "\n".join(
-            line for k, v in entries.items() for line in render_entry(k, v, indent, style)
+        return with_check(
+            text, _fill_null(text, mapping, parent_key, entries, style), mapping, want
         )
-        edits: list[TextEdit] = []
-        if mapping.end_mark.index > mapping.start_mark.index:  # explicit ~ / null
-            edits.append(TextEdit(_after_colon(text, parent_key), mapping.end_mark.index, ""))
-            pos = line_end(text, mapping.end_mark.index)
-        else:
-            pos = line_end(text, _after_colon(text, parent_key))
-        edits.append(TextEdit(pos, pos, body))
-        return edits
     if not isinstance(mapping, MappingNode):
         raise YamlEditError("not a mapping")
     for key in entries:
         if find_pair(mapping, key) is not None:
             raise YamlEditError(f"key {key!r} already present")
     if mapping.flow_style:
-        return [
+        edits = [
             _flow_insert(
                 text,
                 mapping,
                 ", ".join(
-                    f"{render_scalar(k, style.quote, True)}: {_flow_value(v, style)}"
+                    f"{render_scalar(k, style.quote, True)}: {render_flow(v, style.quote)}"
                     for k, v in entries.items()
                 ),
             )
         ]
-    indent = mapping_indent(text, mapping)
-    pos = line_end(text, content_end(text, mapping))
+    else:
+        indent = mapping_indent(text, mapping)
+        pos = line_end(text, content_end(text, mapping))
+        body = "\n" + "\n".join(
+            line for k, v in entries.items() for line in render_entry(k, v, indent, style)
+        )
+        edits = [TextEdit(pos, pos, body)]
+    return with_check(text, edits, mapping, lambda: {**plain_value(mapping), **want})
+
+
+def _fill_null(
+    text: str, null: ScalarNode, key: Node, entries: dict[str, Any], style: Style
+) -> list[TextEdit]:
+    """Edits that turn the null value of `key` into the mapping `entries`."""
+    colon = _after_colon(text, key)
+    has_colon = colon > key.end_mark.index
+    explicit = null.end_mark.index > null.start_mark.index  # `~` / `null`
+    after = null.end_mark.index if explicit else colon
+    rest = text[after : line_end(text, after)].lstrip(" \t")
+    if rest[:1] in (",", "}", "]") or not has_colon:
+        # inside a flow mapping: `{db}`, `{db: }`, `{db: ~}`
+        flow = render_flow(entries, style.quote)
+        if explicit:
+            return [TextEdit(null.start_mark.index, null.end_mark.index, flow)]
+        return [TextEdit(colon, colon, (" " if has_colon else ": ") + flow)]
+    indent = column_of(text, key.start_mark.index) + style.unit
     body = "\n" + "\n".join(
         line for k, v in entries.items() for line in render_entry(k, v, indent, style)
     )
-    return [TextEdit(pos, pos, body)]
+    edits: list[TextEdit] = []
+    if explicit:
+        edits.append(TextEdit(colon, null.end_mark.index, ""))
+        pos = line_end(text, null.end_mark.index)
+    else:
+        pos = line_end(text, colon)
+    edits.append(TextEdit(pos, pos, body))
+    return edits
 
 
 def anchor_name(text: str, node: Node) -> str | None:
     """The `&name` written at the start of `node`, if any."""
     m = re.compile(r"&([^\s,\[\]{}]+)").match(text, node.start_mark.index)
     return m.group(1) if m else None
-
-
-def _flow_value(value: Any, style: Style) -> str:
-    return value.text if isinstance(value, Raw) else render_flow(value, style.quote)
 
 
 def _flow_insert(text: str, node: Node, item_text: str) -> TextEdit:
@@ -429,27 +735,19 @@ def _flow_insert(text: str, node: Node, item_text: str) -> TextEdit:
 
 
 def set_scalar(text: str, node: Node, value: Any, style: Style | None = None) -> list[TextEdit]:
-    """Replace one scalar's text, keeping its quote style when it was quoted."""
+    """Replace one scalar's text, keeping its quote style when it was quoted (and when
+    that style can hold the new value)."""
     if not isinstance(node, ScalarNode):
         raise YamlEditError("not a scalar")
     style = style or Style.of(text)
-    if node.style in ("'", '"') and isinstance(value, str):
-        rendered = render_scalar(value, node.style)
-        if not rendered.startswith(node.style):
-            rendered = (
-                node.style
-                + (
-                    value.replace("'", "''")
-                    if node.style == "'"
-                    else value.replace("\\", "\\\\").replace('"', '\\"')
-                )
-                + node.style
-            )
-    elif node.style in ("|", ">"):
+    if node.style in ("|", ">"):
         raise YamlEditError("block scalar")
+    if node.style in ("'", '"') and isinstance(value, str):
+        rendered = quote_scalar(value, node.style)
     else:
         rendered = render_scalar(value, style.quote)
-    return [TextEdit(node.start_mark.index, node.end_mark.index, rendered)]
+    edits = [TextEdit(node.start_mark.index, node.end_mark.index, rendered)]
+    return with_check(text, edits, node, intended(value))
 
 
 def append_item(text: str, seq: Node, value: Any, style: Style | None = None) -> list[TextEdit]:
@@ -458,13 +756,16 @@ def append_item(text: str, seq: Node, value: Any, style: Style | None = None) ->
         raise YamlEditError("not a sequence")
     style = style or Style.of(text)
     if seq.flow_style or not seq.value:
-        return [_flow_insert(text, seq, _flow_value(value, style))]
-    dash = _dash_before(text, seq.value[0].start_mark.index)
-    if dash is None:
-        raise YamlEditError("cannot find the sequence dash")
-    indent = column_of(text, dash)
-    pos = line_end(text, content_end(text, seq))
-    return [TextEdit(pos, pos, "\n" + "\n".join(render_item(value, indent, style)))]
+        edits = [_flow_insert(text, seq, render_flow(value, style.quote))]
+    else:
+        dash = _dash_before(text, seq.value[0].start_mark.index)
+        if dash is None:
+            raise YamlEditError("cannot find the sequence dash")
+        indent = column_of(text, dash)
+        pos = line_end(text, content_end(text, seq))
+        edits = [TextEdit(pos, pos, "\n" + "\n".join(render_item(value, indent, style)))]
+    want = intended(value)
+    return with_check(text, edits, seq, lambda: [*plain_value(seq), want])
 
 
 def _dash_before(text: str, offset: int) -> int | None:
@@ -487,7 +788,8 @@ def replace_node(
     if isinstance(node, MappingNode | SequenceNode) and not node.flow_style:
         raise YamlEditError("block collection")
     style = style or Style.of(text)
-    return [TextEdit(node.start_mark.index, node.end_mark.index, _flow_value(value, style))]
+    edits = [TextEdit(node.start_mark.index, node.end_mark.index, render_flow(value, style.quote))]
+    return with_check(text, edits, node, intended(value))
 
 
 def node_text(text: str, node: Node) -> str:

@@ -17,6 +17,9 @@ class LoadOptions:
     profiles: Sequence[str] = ()  # active compose profiles ("*" = all)
     max_file_bytes: int = 4 * 1024 * 1024
     exclude: Sequence[str] = field(default_factory=tuple)  # glob patterns relative to root
+    # relative path -> LF-normalised text to use instead of the file's content (the fix
+    # loop checks the files it is about to write); the file itself must exist
+    overrides: Mapping[str, str] = field(default_factory=dict)
 
 
 def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
@@ -33,7 +36,7 @@ def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
     options = options or LoadOptions()
     root = root.resolve()
     base = root if root.is_dir() else root.parent
-    reader = SourceReader(base, options.max_file_bytes)
+    reader = SourceReader(base, options.max_file_bytes, overrides=options.overrides)
     stack = Stack(root=base)
     found = discover(root)
     stack.errors.extend(found.errors)

@@ -4,6 +4,7 @@ become LoadErrors instead of exceptions."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from infradoctor.model.source import FileKind, LoadError, SourceFile
@@ -14,10 +15,17 @@ MAX_FILE_BYTES = 4 * 1024 * 1024
 class SourceReader:
     """Reads files under `root` once and caches them (loaders share one reader)."""
 
-    def __init__(self, root: Path, max_bytes: int = MAX_FILE_BYTES) -> None:
+    def __init__(
+        self,
+        root: Path,
+        max_bytes: int = MAX_FILE_BYTES,
+        overrides: Mapping[str, str] | None = None,
+    ) -> None:
         self.root = root.resolve()
         self.max_bytes = max_bytes
         self.cache: dict[str, SourceFile | LoadError] = {}
+        # relative path -> text read in place of the file's content (same checks apply)
+        self.overrides: Mapping[str, str] = overrides or {}
 
     def relpath(self, path: Path) -> str:
         """Path relative to the root (posix); absolute if outside it."""
@@ -82,6 +90,8 @@ class SourceReader:
             # Offsets stay simple: text is LF; fixers write back with `newline`.
             text = text.replace("\r\n", "\n")
             newline = "\r\n"
+        if rel in self.overrides:
+            text = self.overrides[rel]
         return SourceFile(rel, path, kind, text, newline)
 
 
