@@ -70,7 +70,9 @@ def test_refused_write_exits_2(
 
     monkeypatch.setattr(apply, "atomic_write", refuse)
     assert main(["fix", str(root), "--select", "CMP001"]) == 2
-    assert "not written" in capsys.readouterr().out
+    out, err = capsys.readouterr()
+    assert "not written: docker-compose.yml: changed on disk while fixing" in err
+    assert "fixed " not in out and "Fixed 0 findings in 0 files" in out
     assert (root / "docker-compose.yml").read_text() == COMPOSE
 
 

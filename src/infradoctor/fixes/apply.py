@@ -31,7 +31,7 @@ from infradoctor.fixes.write import (
     splice_on_disk_text,
     still_parses,
 )
-from infradoctor.model.source import Location, SourceFile
+from infradoctor.model.source import LoadError, Location, SourceFile
 from infradoctor.model.stack import Stack
 
 MAX_PASSES = 5
@@ -74,6 +74,11 @@ class FixRun:
     results: dict[str, str] = field(default_factory=dict)
     final: LintResult | None = None
     initial: LintResult | None = None
+
+    def refuse(self, message: str) -> None:
+        """Record why something was not written (once: a later pass may refuse it again)."""
+        if message not in self.refused:
+            self.refused.append(message)
 
     @property
     def remaining(self) -> list[Finding]:
@@ -394,16 +399,17 @@ def _splice(
 
 def _judge(
     result: LintResult,
+    root: Path,
     disk: dict[str, DiskFile],
     fixes: Chosen,
     config: LintConfig,
     *,
     with_fixes: bool,
 ) -> _Verdict:
-    """Lint the files as the fixes would leave them (nothing is written) and say what is
-    wrong: a file that parses worse than before, or a finding a fix was to resolve that
-    is still reported (same rule, file and subject; counted, since a rule may report
-    one subject more than once)."""
+    """Lint `root` with the files as the fixes would leave them (nothing is written) and
+    say what is wrong: a file that parses worse than before (syntax, or a new load error
+    such as a duplicate key), or a finding a fix was to resolve that is still reported
+    (see `_still_reported`)."""
     verdict = _Verdict()
     on_disk, normalised = _splice(result, disk, fixes)
     for rel, text in on_disk.items():
@@ -412,15 +418,14 @@ def _judge(
             verdict.files[rel] = "the fixes would leave it unparsable"
     if verdict.files:
         return verdict
-    after = lint(result.root, config, with_fixes=with_fixes, overrides=normalised)
+    after = lint(root, config, with_fixes=with_fixes, overrides=normalised)
     verdict.after = after
 
-    def broken(errors: Iterable[object]) -> dict[str, int]:
+    def broken(errors: Iterable[LoadError]) -> dict[str, int]:
         out: dict[str, int] = {}
         for err in errors:
-            if getattr(err, "kind", None) in _BROKEN_KINDS:
-                file = str(getattr(err, "file", ""))
-                out[file] = out.get(file, 0) + 1
+            if err.kind in _BROKEN_KINDS:
+                out[err.file] = out.get(err.file, 0) + 1
         return out
 
     before_errors, after_errors = broken(result.errors), broken(after.errors)
@@ -448,9 +453,11 @@ def _fix_files(fix: Fix) -> list[str]:
     return list(dict.fromkeys(e.file for e in fix.edits))
 
 
-def _refusal(fix: Fix, findings: list[Finding], why: str) -> str:
+def _refusal(fix: Fix, findings: list[Finding], why: str, *, bug: bool = True) -> str:
+    """`FILE: CODE fix (title): why`; a fix that failed its checks is a fixer bug."""
     first = findings[0]
-    return f"{_fix_files(fix)[0]}: {first.rule} fix ({fix.title}): {why} (please report this)"
+    text = f"{_fix_files(fix)[0]}: {first.rule} fix ({fix.title}): {why}"
+    return text + " (please report this)" if bug else text
 
 
 def _edit_problem(fix: Fix) -> str | None:
@@ -469,6 +476,7 @@ def _edit_problem(fix: Fix) -> str | None:
 
 def _verified(
     result: LintResult,
+    root: Path,
     disk: dict[str, DiskFile],
     fixes: Chosen,
     config: LintConfig,
@@ -482,11 +490,11 @@ def _verified(
     for fix, findings in fixes:
         problem = _edit_problem(fix)
         if problem:
-            run.refused.append(_refusal(fix, findings, f"the edit is wrong: {problem}"))
+            run.refuse(_refusal(fix, findings, f"the edit is wrong: {problem}"))
         else:
             kept.append((fix, findings))
     while kept:
-        verdict = _judge(result, disk, kept, config, with_fixes=True)
+        verdict = _judge(result, root, disk, kept, config, with_fixes=True)
         if verdict.ok:
             return kept, verdict.after
         suspects = set(verdict.fixes)
@@ -495,7 +503,7 @@ def _verified(
         }
         guilty: dict[int, str] = {}
         for i in sorted(suspects):
-            alone = _judge(result, disk, [kept[i]], config, with_fixes=False)
+            alone = _judge(result, root, disk, [kept[i]], config, with_fixes=False)
             if not alone.ok:
                 guilty[i] = next(iter(alone.fixes.values()), None) or next(
                     f"{rel}: {why}" for rel, why in alone.files.items()
@@ -509,7 +517,7 @@ def _verified(
             }
         for i, why in sorted(guilty.items()):
             fix, findings = kept[i]
-            run.refused.append(_refusal(fix, findings, why))
+            run.refuse(_refusal(fix, findings, why))
         kept = [c for i, c in enumerate(kept) if i not in guilty]
     return kept, None
 
@@ -548,16 +556,17 @@ def _write_pass(
                     raise WriteRefused.of(e.file, "changed on disk since it was read")
                 disk[e.file] = current
             except WriteRefused as exc:
-                disk[e.file] = WriteRefused.of(e.file, exc.reason or str(exc))
+                disk[e.file] = WriteRefused.of(e.file, exc.reason) if exc.reason else exc
     writable: Chosen = []
     for fix, findings in chosen:
         bad = [disk[rel] for rel in _fix_files(fix) if isinstance(disk[rel], WriteRefused)]
         if bad:
-            run.refused.extend(str(b) for b in bad if str(b) not in run.refused)
+            for b in bad:
+                run.refuse(str(b))
             continue
         writable.append((fix, findings))
     readable = {rel: df for rel, df in disk.items() if isinstance(df, DiskFile)}
-    fixes, after = _verified(result, readable, writable, config, run)
+    fixes, after = _verified(result, run.root, readable, writable, config, run)
     on_disk, _ = _splice(result, readable, fixes)
     written: set[str] = set()
     for rel, new_text in on_disk.items():
@@ -569,10 +578,10 @@ def _write_pass(
         try:
             atomic_write(df.real_path, new_text, bom=df.bom, expect=df.st)
         except WriteRefused as exc:
-            run.refused.append(f"{rel}: {exc.reason or exc}")
+            run.refuse(f"{rel}: {exc.reason}" if exc.reason else str(exc))
             continue
         except OSError as exc:
-            run.refused.append(f"{rel}: cannot write ({exc.strerror or exc})")
+            run.refuse(f"{rel}: cannot write ({exc.strerror or exc})")
             continue
         run.results[rel] = new_text
         written.add(rel)
@@ -581,14 +590,9 @@ def _write_pass(
         files = _fix_files(fix)
         if not set(files) <= written:
             if set(files) & written:
-                run.refused.append(
-                    _refusal(
-                        fix,
-                        findings,
-                        "only partly written: "
-                        + ", ".join(f for f in files if f not in written)
-                        + " could not be written",
-                    )
+                missing = ", ".join(f for f in files if f not in written)
+                run.refuse(
+                    _refusal(fix, findings, f"only partly written ({missing} not)", bug=False)
                 )
             continue
         if all(on_disk[f] == readable[f].text for f in files):
