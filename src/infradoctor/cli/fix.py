@@ -119,6 +119,7 @@ def run_fix(args: argparse.Namespace) -> int:
     """Entry for `infradoctor fix` and `infradoctor lint --fix/--diff`."""
     from infradoctor.cli.main import UsageError
     from infradoctor.fixes.apply import preview_fixes, run_fixes
+    from infradoctor.redact import redact_text
 
     out: TextIO = sys.stdout
     paths = list(getattr(args, "paths", None) or ["."])
@@ -142,7 +143,7 @@ def run_fix(args: argparse.Namespace) -> int:
         for err in errors:
             if not quiet:
                 where = f"{err.file}:{err.line}" if err.line else err.file
-                out.write(f"error {where}: {err.message}\n")
+                out.write(f"error {where}: {redact_text(err.message)}\n")
         if run.refused or any(e.kind == "internal" for e in errors):
             exit_code = 2
         elif remaining or errors:
@@ -152,7 +153,9 @@ def run_fix(args: argparse.Namespace) -> int:
 
 def _report(run: FixRun, out: TextIO, *, dry: bool, quiet: bool, unsafe: bool) -> None:
     from infradoctor.findings import Applicability
+    from infradoctor.redact import redact_text
 
+    # everything printed is redacted (docs/output.md, "Secrets"); files are written as is
     verb = "would fix" if dry else "fixed"
     if dry:
         diff = run.diff()
@@ -161,9 +164,9 @@ def _report(run: FixRun, out: TextIO, *, dry: bool, quiet: bool, unsafe: bool) -
     if not quiet:
         for a in run.applied:
             extra = f" ({a.count} findings)" if a.count > 1 else ""
-            out.write(f"{verb} {', '.join(a.files)}: {a.rule} {a.title}{extra}\n")
+            out.write(f"{verb} {', '.join(a.files)}: {a.rule} {redact_text(a.title)}{extra}\n")
         for msg in run.refused:
-            out.write(f"not written: {msg}\n")
+            out.write(f"not written: {redact_text(msg)}\n")
         suggestions = [
             f
             for f in run.remaining
@@ -176,7 +179,7 @@ def _report(run: FixRun, out: TextIO, *, dry: bool, quiet: bool, unsafe: bool) -
             )
         for f in suggestions:
             assert f.fix is not None
-            out.write(f"suggestion {f.location}: {f.rule} {f.fix.title}\n")
+            out.write(f"suggestion {f.location}: {f.rule} {redact_text(f.fix.title)}\n")
         if not unsafe:
             n_unsafe = sum(
                 1
@@ -201,7 +204,7 @@ def _report(run: FixRun, out: TextIO, *, dry: bool, quiet: bool, unsafe: bool) -
 
 def _diff_counts(run: FixRun) -> tuple[int, int]:
     added = removed = 0
-    for line in run.diff().splitlines():
+    for line in run.diff(redact=False).splitlines():  # counted, not printed
         if line.startswith("+") and not line.startswith("+++"):
             added += 1
         elif line.startswith("-") and not line.startswith("---"):
