@@ -49,7 +49,8 @@ MASK = "[REDACTED]"
 
 # ----------------------------------------------------------------------------- names
 
-# Names (env vars, JSON keys, query parameters, flags) whose values are secret.
+# Names (env vars, JSON keys, query parameters, flags) whose values are secret: these
+# words anywhere in the name ...
 _SECRET_WORDS = (
     "PASSWORD",
     "PASSWD",
@@ -60,38 +61,44 @@ _SECRET_WORDS = (
     "CREDENTIAL",
     "DSN",
     "PRIVATE",
-    "AUTH",
     "SALT",
     "COOKIE",
-    "SESSION",
     "SIGNATURE",
-    "CERT_PASS",
     "APIKEY",
-    "ACCESS_KEY",
     "CONN_STR",
     "CONNECTION_STRING",
     "DATABASE_URL",
     "REQUIREPASS",
 )
+# ... and these as a word of it: PASS anywhere (`REDIS_PASS`), AUTH and SESSION as the
+# last word (`BASIC_AUTH`, `basicauth.users`, `PHPSESSID`; not `AUTHENTIK_HOST`, `author`,
+# `GF_AUTH_ANONYMOUS_ORG_ROLE`, `session_preload_libraries`)
+_SECRET_SEGMENT = re.compile(
+    r"(?i)(?:^|_)(?:PASS|PW|PWD)(?:_|$)|"
+    r"(?:^|_)(?:[A-Z]*AUTH(?:N|Z|ORIZATION)?(?:_USERS?)?|[A-Z]*SESSION(?:ID)?|[A-Z]*SESSID)$"
+)
+# Words that contain a secret word without meaning it (removed before the search).
+_INNOCENT_WORDS = re.compile(
+    r"(?i)KEYCLOAK|VALKEY|MONKEY|DONKEY|TURKEY|WHISKEY|JOCKEY|HOCKEY|KEYBOARD|KEYSTONE|"
+    r"KEYSPACE|KEYSERVER|KEYRING|KEYWORD|KEYVAL|HOTKEY|TOKENIZER|PUBLIC_?KEY|RECV_KEYS|NOPASSWD"
+)
 # Names that contain a secret word but are not secrets themselves.
 _NOT_SECRET = re.compile(
     r"(?i)^(?:[A-Z0-9_]*_)?(?:KEY_?(?:FILE|PATH|ID|NAME|ALGORITHM|TYPE|SIZE|LENGTH)|"
     r"(?:TOKEN|SECRET|PASSWORD|KEY)_(?:FILE|PATH|EXPIRE[A-Z0-9_]*|TTL|LIFETIME|LENGTH|URL_PATH)|"
-    r"AUTH_(?:TYPE|METHOD|MODE|ENABLED|URL|HOST|PORT)|KEYS?_?DIR|MONKEY|KEYCLOAK[A-Z0-9_]*|"
-    r"KEYBOARD[A-Z0-9_]*|KEEPALIVE[A-Z0-9_]*|KEYS?_?ZONE|KEYVAL[A-Z0-9_]*|KEY_?PREFIX|"
-    r"KEYSERVER[A-Z0-9_]*|RECV_KEYS|KEYRINGS?|OLDPWD|PWD|"
+    r"AUTH_(?:TYPE|METHOD|MODE|ENABLED|URL|HOST|PORT)|KEYS?_?DIR|KEYS?_?ZONE|KEY_?PREFIX|"
+    r"(?:NUM|MAX|MIN)_(?:NEW_)?TOKENS?|OLDPWD|PWD|"
     r"[A-Z0-9]*(?:ERROR|EXCEPTION)|SESSION_(?:TIMEOUT|LIFETIME|ENGINE|DRIVER|TTL|COOKIE_AGE))$"
 )
-_SECRET_NAME = re.compile(
-    "(?i)(?:" + "|".join(_SECRET_WORDS) + r"|(?:^|[_.-])(?:PASS|PW|PWD)(?:[_.-]|$))"
-)
-# Settings *about* secrets (switches, locations, formats), not secrets themselves.
+_SECRET_NAME = re.compile("(?i)(?:" + "|".join(_SECRET_WORDS) + ")")
+# Settings *about* secrets (switches, locations, formats, who), not secrets themselves.
 _BENIGN_SUFFIX = re.compile(
     r"(?i)_(?:ENABLED?|DISABLED?|URL|URI|PATH|FILE|DIR|NAME|FORMAT|HOST|PORT|TYPE|MODE|METHOD|"
     r"TTL|TIMEOUT|EXPIRES?|EXPIRY|LENGTH|SIZE|SCHEDULE|ALGORITHM|PROVIDER|REALM|SCOPES?|"
-    r"ISSUER|AUDIENCE|HEADER|FIELD|ATTRIBUTE|SEARCH|FILTER|ZONE|STRATEGY|BACKEND|DRIVER|"
+    r"ISSUER|AUDIENCE|HEADER|FIELD|ATTRIBUTE|SEARCH|FILTER|ZONE|STRATEGY|BACKENDS?|DRIVER|"
     r"ENGINE|LIFETIME|AGE|DOMAIN|LABEL|PLUGIN|PROVIDERS|MAP|VERIFICATION|SERVICE|"
-    r"INSECURE|ID|STDIN|WARNINGS?)$"
+    r"INSECURE|ID|STDIN|WARNINGS?|VERSION|SCHEME|CACHE|RATE_?LIMIT|LIMIT|COUNT|POLICY|"
+    r"EMAIL|USER|USERNAME|COMMAND|CMD|IMAGE|ENCODING|CHARSET|SH|BASH|PY|JS|RB|PS1)$"
 )
 _ALWAYS_SECRET = re.compile(r"(?i)(?:DATABASE_URL|DSN|CONNECTION_STRING|CONN_STR)$")
 # flags that hold a password without saying so in a secret word
@@ -99,6 +106,7 @@ _SECRET_FLAG_EXTRA = re.compile(
     r"(?i)^(?:[a-z0-9]*(?<!by)(?<!com)pass(?:wd|phrase)?|pass(?:in|out)|requirepass|masteruser)$"
 )
 _BOOLEAN_FLAG = re.compile(r"(?i)^(?:no|without|disable|enable|skip|allow|insecure)[_-]")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _MAX_NAME = 256
 
 
@@ -107,8 +115,12 @@ def is_secret_name(name: str) -> bool:
     """Does a variable / key / flag name look like it holds a secret?"""
     if len(name) > _MAX_NAME:  # no legitimate name is that long: err on the side of redaction
         return True
-    bare = name.strip().strip("\"'").lstrip("-").replace("-", "_").replace(".", "_")
-    if not bare or not _SECRET_NAME.search(bare):
+    bare = name.strip().strip("\"'").lstrip("-")
+    bare = _CAMEL.sub("_", bare).replace("-", "_").replace(".", "_")
+    words = _INNOCENT_WORDS.sub("", bare)
+    if bare.upper() in ("KEY", "KEYS"):  # `key: refreshToken` (secretKeyRef), a cache key
+        return False
+    if not bare or not (_SECRET_NAME.search(words) or _SECRET_SEGMENT.search(words)):
         return False
     if _ALWAYS_SECRET.search(bare):
         return True
@@ -138,6 +150,7 @@ _NOT_A_SECRET_VALUE = frozenset(
 )
 _FILE_PATH = re.compile(r"^/(?:[\w.-]++/)*+[\w.-]++$")
 _VAR_DEFAULT = re.compile(r"^\$\{(\w++)(:?[-=])([^}]*+)\}$")
+_PLACEHOLDER = re.compile(r"^<[^<>\n]{1,80}+>$")
 _BLOCK_INDICATOR = re.compile(r"^(?:![^\s]*+[ \t]++)?[|>][-+0-9]*+$")
 
 
@@ -156,13 +169,15 @@ def _mask_value(value: str) -> str:
         return value  # empty or already redacted
     if inner.startswith("$"):
         default = _VAR_DEFAULT.match(inner)
-        if default and default.group(3) and not default.group(3).startswith("$"):
+        if default and _mask_value(default.group(3)) != default.group(3):
             return f"{quote}${{{default.group(1)}{default.group(2)}{MASK}}}{quote}"
         return value  # a variable reference: not the secret
     if inner.lower() in _NOT_A_SECRET_VALUE or _FILE_PATH.match(inner):
         return value  # a switch or a path to a secret file (docker secrets): not the secret
     if _BLOCK_INDICATOR.match(inner):
         return value  # YAML block scalar: its lines are masked by the multi-line pass
+    if _PLACEHOLDER.match(inner):
+        return value  # <your-api-key>: a placeholder, not a secret
     m = BOT_TOKEN.search(inner)
     masked = f"[REDACTED:bot-token:{token_fingerprint(m.group(0))}]" if m else MASK
     return f"{quote}{masked}{quote}"
@@ -171,13 +186,18 @@ def _mask_value(value: str) -> str:
 def _mask_secret_value(value: str) -> str:
     """Mask the value of a secret-named setting; a URL keeps scheme://user@host:port/path
     (the join keys) and loses its password and query."""
-    url = _URL_VALUE.match(value.strip("\"'"))
+    inner = value.strip("\"'")
+    if "$" in inner and "://" in inner:
+        # interpolated (`postgres://app:${DB_PASSWORD}@db/app`): the references stay, a
+        # literal password in it goes
+        return _sub_urls(value)
+    url = _URL_VALUE.match(inner)
     if url:
         quote = value[0] if value[:1] in "\"'" else ""
         userinfo = url.group(2)
         shown = url.group(1)
         if userinfo is not None:
-            user, sep, password = userinfo.partition(":")
+            user, sep, password = _split_userinfo(userinfo)
             if sep and (password.startswith("$") or _is_masked(password)):
                 shown += f"{userinfo}@"
             elif sep and user and not _is_masked(user):
@@ -238,7 +258,7 @@ _TOKENS: tuple[tuple[tuple[str, ...], re.Pattern[str], int], ...] = (
         8,
     ),
     (("whsec_",), re.compile(r"(?<![A-Za-z0-9_])whsec_[A-Za-z0-9+/=]{16,}+"), 6),
-    (("AIza",), re.compile(r"(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{35}"), 4),
+    (("AIza",), re.compile(r"(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{30,}+"), 4),
     (("sk-",), re.compile(r"(?<![A-Za-z0-9_-])sk-(?:proj-|ant-)?[A-Za-z0-9_-]{32,}+"), 3),
     (("npm_",), re.compile(r"(?<![A-Za-z0-9_])npm_[A-Za-z0-9]{36}"), 4),
     (("hf_",), re.compile(r"(?<![A-Za-z0-9_])hf_[A-Za-z0-9]{30,}+"), 3),
@@ -249,6 +269,14 @@ _TOKENS: tuple[tuple[tuple[str, ...], re.Pattern[str], int], ...] = (
 )
 # scheme://authority (userinfo is inside the authority; the last '@' wins)
 _URL = re.compile(r"(?i)(?<![a-z0-9+.-])([a-z][a-z0-9+.-]{0,30}+://)([^\s/?#\"'<>`]*+)")
+# user:password@host without a scheme (as messages quote a proxy target); not an image
+# reference with a digest (name:tag@sha256:...)
+_BARE_USERINFO = re.compile(
+    r"(?<![\w.:/@%+{$-])([A-Za-z0-9_.~-]{1,64}+):([^\s@/'\"`<>:]{1,128}+)@(?!sha\d{3}:)"
+    r"(?=[A-Za-z0-9\[])"
+)
+# a token used as the user name (https://<token>@host, a Sentry DSN key)
+_TOKEN_USER = re.compile(r"^(?=[A-Za-z_-]*+[0-9])(?=[0-9_-]*+[A-Za-z])[A-Za-z0-9_-]{16,}+$")
 # a raw '/' in a password ends the authority early: user:pa/ss@host (bounded look-ahead)
 _URL_TAIL = re.compile(r"[^\s\"'<>`@]{0,256}+@")
 # anchored: the backtracking to the last '@' happens once per value
@@ -278,15 +306,21 @@ _NGINX_SECRET_DIRECTIVE = re.compile(
 _HEADER_JSON = re.compile(
     r"(?i)([\"'])(" + _HEADER_NAMES + r")\1([ \t]*+:[ \t]*+)(\"(?:[^\"\\\n]|\\.)*+\"|'[^'\n]*+')"
 )
-_HEADER_LINE = re.compile(r"(?im)(?<![\w-])(" + _HEADER_NAMES + r")([ \t]*+:[ \t]*+)([^\r\n\"]++)")
+_HEADER_LINE = re.compile(
+    r"(?im)(?<![\w/-])(" + _HEADER_NAMES + r")([ \t]*+:[ \t]*+)([^\r\n\"']++)"
+)
 # NAME=value / NAME: value / "NAME": "value" / --name=value / ?api_key=value
 _ASSIGN_HEAD = re.compile(
-    r"(?<![A-Za-z0-9_/.])(?<!\$\{)([\"']?)([A-Za-z_][A-Za-z0-9_.-]{0,80}+)\1([ \t]*+[=:][ \t]*+)"
+    r"(?<![A-Za-z0-9_/.])(?<![A-Za-z0-9_]-)(?<!\$\{)([\"']?)([A-Za-z_][A-Za-z0-9_.-]{0,80}+)\1([ \t]*+[=:][ \t]*+)"
     r"(?!//|\?|-[^-\s])"
 )
-_VALUE = re.compile(r"\"(?:[^\"\\\n]|\\.)*+\"|'[^'\n]*+'|[\"'][^\n]*+|(?![{\[])[^\s\"'&,;}\]<>]++")
+_VALUE = re.compile(
+    r"\"(?:[^\"\\\n]|\\.)*+\"|'[^'\n]*+'|[\"'][^\n]*+|(?![{\[|()])[^\s\"'&,;}\]<>]++"
+)
 # the head starts a YAML / env line: the value runs to the end of the line (or comment)
 _LINE_START = re.compile(r"[ \t]*+(?:-[ \t]++|export[ \t]++)?$")
+# ${DB_PASSWORD:-default}: the default of a secret-named variable is a secret
+_VAR_WITH_DEFAULT = re.compile(r"\$\{([A-Za-z_]\w{0,80}+)(:?[-=+])([^}\n]{1,256}+)\}")
 # Dockerfile legacy form: ENV NAME value with spaces
 _DOCKER_ENV = re.compile(
     r"(?im)^([ \t]*+(?:ENV|ARG)[ \t]++)([A-Za-z_][A-Za-z0-9_]*+)([ \t]++)(?=[^\s=])([^\n]*+)"
@@ -367,16 +401,38 @@ def _sub_bearer(m: re.Match[str]) -> str:
     return f"{m.group(1)}{m.group(2)}{MASK}"
 
 
+_DQUOTED = re.compile(r'"(?:[^"\\\n]|\\.)*+"')
+
+
+def _split_userinfo(userinfo: str) -> tuple[str, str, str]:
+    """`user:password` split at the first ':' outside `${...}` (`${U:-app}:${P}`)."""
+    depth = 0
+    for i, ch in enumerate(userinfo):
+        if ch == "{" and userinfo[i - 1 : i] == "$":
+            depth += 1
+        elif ch == "}" and depth:
+            depth -= 1
+        elif ch == ":" and not depth:
+            return userinfo[:i], ":", userinfo[i + 1 :]
+    return userinfo, "", ""
+
+
 def _line_value(text: str, start: int) -> int:
     """End of a YAML / env value starting at `start`: the end of the line, or the start
     of a ` # comment` (outside quotes)."""
     eol = text.find("\n", start)
     if eol < 0:
         eol = len(text)
-    if text[start : start + 1] in ("'", '"'):
-        close = text.find(text[start], start + 1, eol)
+    if text[start : start + 1] == '"':
+        m = _DQUOTED.match(text, start, eol)
+        if m:
+            return m.end()
+    elif text[start : start + 1] == "'":
+        close = text.find("'", start + 1, eol)
         if close > 0:
             return close + 1
+    elif text[start : start + 1] == "#" and text[start - 1 : start] in (" ", "\t"):
+        return start  # `KEY= # comment`: no value
     line = text[start:eol]
     for sep in (" #", "\t#"):
         cut = line.find(sep)
@@ -447,22 +503,36 @@ def _sub_urls(text: str) -> str:
             user, sep, tail = authority.partition(":")
             if not sep or not tail or tail.isdigit() or "[" in authority:
                 continue
-            if text[m.end() : m.end() + 1] != "/":
+            if text[m.end() : m.end() + 1] not in ("/", "?", "#") or tail.startswith("$"):
                 continue
             t = _URL_TAIL.match(text, m.end())
-            if t is None or any(c in text[m.end() : t.end()] for c in "?#"):
+            if t is None:
                 continue
             userinfo_end = t.end() - 1
         userinfo = text[m.start(2) : userinfo_end]
-        user, sep, password = userinfo.partition(":")
+        user, sep, password = _split_userinfo(userinfo)
         if sep:
             if not password or _is_masked(password) or password.startswith("$"):
                 continue
             edits.append((m.start(2) + len(user) + 1, userinfo_end, MASK))
-        elif len(user) >= 16 and not _is_masked(user) and not user.startswith("$"):
+        elif _TOKEN_USER.match(user):
             edits.append((m.start(2), userinfo_end, MASK))
         done = userinfo_end
     return _apply(text, edits)
+
+
+def _sub_var_default(m: re.Match[str]) -> str:
+    value = m.group(3)
+    if not is_secret_name(m.group(1)) or _mask_value(value) == value:
+        return m.group(0)  # not secret-named, or a reference / switch / path / placeholder
+    return f"${{{m.group(1)}{m.group(2)}{MASK}}}"
+
+
+def _sub_bare_userinfo(m: re.Match[str]) -> str:
+    password = m.group(2)
+    if _is_masked(password) or password.startswith("$") or password.isdigit():
+        return m.group(0)  # host:port@... is not a password
+    return f"{m.group(1)}:{MASK}@"
 
 
 def _sub_docker_env(m: re.Match[str]) -> str:
@@ -910,7 +980,10 @@ def _mask_mapping_values(
         ve = _line_value(text, vs)
         value = text[vs:ve]
         if value and not _BLOCK_INDICATOR.match(value) and not _is_masked(value):
-            edits.append((vs, ve, MASK))
+            quote = (
+                value[0] if value[0] in "\"'" and value[-1] == value[0] and len(value) > 1 else ""
+            )
+            edits.append((vs, ve, f"{quote}{MASK}{quote}"))
 
 
 # ------------------------------------------------------------------------ entry points
@@ -961,10 +1034,14 @@ def redact_text(text: str) -> str:
         text = _DOCKER_ENV.sub(_sub_docker_env, text)
     if "=" in text or ":" in text:
         text = _sub_assign(text)
+    if "${" in text:
+        text = _VAR_WITH_DEFAULT.sub(_sub_var_default, text)
     if "identified" in low or "password" in low:
         text = _SQL_PASSWORD.sub(_sub_sql, text)
     if "://" in text:
         text = _sub_urls(text)
+    if "@" in text:
+        text = _BARE_USERINFO.sub(_sub_bare_userinfo, text)
     text = _sub_commands(text)
     if ":" in text:
         text = _sub_yaml(text)
