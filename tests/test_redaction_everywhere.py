@@ -568,6 +568,7 @@ def test_bundle_and_diagnose_hold_no_secret(
     # the join keys and the innocent values survive
     assert "172.18.0.5" in everything and "shop-api-1" in everything
     assert DIGEST in everything and "8080:80" in everything
+    assert "FATAL cannot start" in everything  # a truncated key does not swallow the log
     assert "[REDACTED:bot-token:" in everything  # the bot fingerprint is kept
     containers = json.loads(next(t for n, t in members.items() if n.endswith("containers.json")))
     assert containers[0]["Config"]["Cmd"][-2:] == ["-p", "8080:80"]
@@ -752,9 +753,21 @@ def test_private_key_lines_are_all_masked_and_lines_kept() -> None:
     assert "b3BlbnNzaC1rZXktdjEAAAA" not in "".join(lines)
     assert lines[0] == "a: 1\n" and lines[-1] == "b: 2\n"
     assert lines[3] == f"  {MASK}\n"
-    # without END (a truncated dump): everything after BEGIN goes
-    cut = "-----BEGIN PRIVATE KEY-----\nMIIabc\nMIIdef"
-    assert redact_text(cut) == f"-----BEGIN PRIVATE KEY-----\n{MASK}\n{MASK}"
+    # without END (a truncated log): the lines that look like the key's body go, the
+    # log goes on (its prefixes are kept)
+    cut = (
+        "t1 loaded -----BEGIN EC PRIVATE KEY-----\nt2 MHcCAQEEIPlantedBodyLine0123456789\n"
+        "t3 AwEHoUQDQgAE==\nt4 FATAL cannot start\n"
+    )
+    assert redact_text(cut) == (
+        f"t1 loaded -----BEGIN EC PRIVATE KEY-----\nt2 {MASK}\nt3 {MASK}\nt4 FATAL cannot start\n"
+    )
+    encrypted = (
+        "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,0A1B\n\n"
+        "MIIEpAIBAAKCAQEA0PlantedEncryptedBody\n"
+    )
+    assert "PlantedEncryptedBody" not in redact_text(encrypted)
+    assert "AES-128-CBC" not in redact_text(encrypted)
 
 
 def test_multiline_yaml_contexts() -> None:
@@ -826,6 +839,9 @@ PATHOLOGICAL = [
     "mysql -p" * 32_768,
     "curl -u a:" * 26_214,
     "-----BEGIN PRIVATE KEY-----\n" * 9_362,
+    "-----BEGIN PRIVATE KEY-----\n\n" * 9_000,
+    "-----BEGIN PRIVATE KEY-----\nMIIaaaaaaaaaaaaaaaa1\n" * 5_000,
+    "-----BEGIN A B C D E PRIVATE KEY-----" * 7_000,
     "eyJaaaa." * 32_768,
     "- name: PASSWORD\n" * 15_420,
     "  password: |\n" * 18_724,

@@ -335,32 +335,80 @@ _SQL_PASSWORD = re.compile(
 # ------------------------------------------------------------------------- the passes
 
 
+_PEM_BODY = re.compile(r"(?=[A-Za-z=]*+[0-9+/])[A-Za-z0-9+/=]{12,}+|[A-Za-z0-9+/=]{40,}+")
+_PEM_LAST = re.compile(r"[A-Za-z0-9+/]{1,64}+={1,2}")  # the short last line of a body
+_PEM_HEADER = re.compile(r"(?:Proc-Type|DEK-Info|Comment):")
+
+
+def _mask_pem_lines(inner: str) -> str:
+    masked: list[str] = []
+    for part in inner.split("\n"):
+        content = part.strip()
+        if not content:
+            masked.append(part)
+        else:
+            indent = part[: len(part) - len(part.lstrip())]
+            masked.append(indent + (content if content == MASK else MASK))
+    return "\n".join(masked)
+
+
+def _pem_tail(text: str, start: int) -> tuple[int, str]:
+    """A private key whose END line is missing (a truncated log or excerpt): the rest of
+    the BEGIN line, then the following lines while they look like the key's body (a
+    base64 run as their last word, or a PEM header); a log line's prefix is kept."""
+    out: list[str] = []
+    eol = text.find("\n", start)
+    eol = len(text) if eol < 0 else eol
+    rest = text[start:eol]
+    out.append(rest[: len(rest) - len(rest.lstrip())] + MASK if rest.strip() else rest)
+    pos = eol
+    for n in range(100_000):
+        if pos >= len(text):
+            break
+        nxt = text.find("\n", pos + 1)
+        nxt = len(text) if nxt < 0 else nxt
+        line = text[pos + 1 : nxt]
+        words = line.split()
+        if not words:  # a blank line inside (after PEM headers) when the body follows
+            after_end = text.find("\n", nxt + 1) if n < 4 else -1
+            after = text[nxt + 1 : after_end if after_end >= 0 else len(text)] if n < 4 else ""
+            if after.split() and _PEM_BODY.fullmatch(after.split()[-1]):
+                out.append("\n" + line)
+                pos = nxt
+                continue
+            break
+        last = words[-1]
+        if last != MASK and not _PEM_BODY.fullmatch(last) and not _PEM_LAST.fullmatch(last):
+            if not (n < 3 and _PEM_HEADER.match(line.strip())):
+                break
+            last = line.strip()
+        cut = line.rfind(last)
+        out.append("\n" + line[:cut] + MASK + line[cut + len(last) :])
+        pos = nxt
+    return pos, "".join(out)
+
+
 def _sub_pem(text: str) -> str:
-    """Every line between BEGIN and END PRIVATE KEY (or to the end when END is missing)
-    becomes [REDACTED], keeping the markers, the indentation and the line count."""
+    """Every line between BEGIN and END PRIVATE KEY becomes [REDACTED], keeping the
+    markers, the indentation and the line count (without END: see `_pem_tail`)."""
     out: list[str] = []
     pos = 0
+    absent: set[str] = set()  # END markers known to be missing after some BEGIN
     while True:
         m = _PEM_BEGIN.search(text, pos)
         if m is None:
             break
         end_marker = f"-----END {m.group(1)}-----"
-        end = text.find(end_marker, m.end())
-        stop = end if end >= 0 else len(text)
-        inner = text[m.end() : stop]
-        masked: list[str] = []
-        for part in inner.split("\n"):
-            content = part.strip()
-            if not content:
-                masked.append(part)
-            else:
-                indent = part[: len(part) - len(part.lstrip())]
-                masked.append(indent + (content if content == MASK else MASK))
+        end = -1 if end_marker in absent else text.find(end_marker, m.end())
         out.append(text[pos : m.end()])
-        out.append("\n".join(masked))
-        pos = stop if end < 0 else end + len(end_marker)
-        if end >= 0:
-            out.append(end_marker)
+        if end < 0:
+            absent.add(end_marker)
+            pos, masked = _pem_tail(text, m.end())
+            out.append(masked)
+            continue
+        out.append(_mask_pem_lines(text[m.end() : end]))
+        out.append(end_marker)
+        pos = end + len(end_marker)
     out.append(text[pos:])
     return "".join(out)
 
