@@ -131,7 +131,7 @@ def is_secret_name(name: str) -> bool:
 
 def is_secret_flag(flag: str) -> bool:
     """Does a command-line flag (`--password`, `-storepass`, `--api-key`) take a secret?
-    One-letter flags (`-p`, `-u`, `-a`) depend on the command: see `_CommandScanner`."""
+    One-letter flags (`-p`, `-u`, `-a`) depend on the command: see `_scan_command`."""
     name = flag.lstrip("-").partition("=")[0]
     if len(name) < 2 or not flag.startswith("-") or _BOOLEAN_FLAG.match(name):
         return False
