@@ -36,6 +36,7 @@ def fingerprint_of(finding: Finding, line_text: LineText) -> str:
 def baseline_document(findings: Iterable[Finding], line_text: LineText) -> dict[str, Any]:
     """The JSON document recording `findings` (one entry per fingerprint, with count)."""
     from infradoctor import __version__
+    from infradoctor.redact import redact_text
 
     entries: dict[str, dict[str, Any]] = {}
     for finding in findings:
@@ -46,7 +47,7 @@ def baseline_document(findings: Iterable[Finding], line_text: LineText) -> dict[
                 "rule": finding.rule,
                 "file": finding.location.file,
                 "fingerprint": fp,
-                "message": finding.message,
+                "message": redact_text(finding.message),  # baselines get committed
                 "count": 1,
             }
         else:

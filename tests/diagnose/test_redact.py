@@ -11,14 +11,9 @@ import pytest
 from infradoctor.cli.main import main
 from infradoctor.diagnose.engine import analyze
 from infradoctor.diagnose.evidence import Bundle
-from infradoctor.diagnose.redact import (
-    is_secret_name,
-    redact_bundle,
-    redact_json,
-    redact_text,
-    token_fingerprint,
-)
+from infradoctor.diagnose.redact import redact_bundle
 from infradoctor.diagnose.report import render
+from infradoctor.redact import is_secret_name, redact_json, redact_text, token_fingerprint
 from tests.diagnose.builders import NGINX_CONF, bundle, container, err
 
 BOT = "7012345678:AAHk3vQz9pLr2sT8uVw1xYz0aBcDeFgHiJk"

@@ -96,6 +96,7 @@ def run_fix(args: argparse.Namespace) -> int:
     """Entry for `infradoctor fix` and `infradoctor lint --fix/--diff`."""
     from infradoctor.cli.main import UsageError
     from infradoctor.fixes.apply import preview_fixes, run_fixes
+    from infradoctor.redact import redact_text
 
     out: TextIO = sys.stdout
     err: TextIO = sys.stderr
@@ -115,7 +116,7 @@ def run_fix(args: argparse.Namespace) -> int:
         run = runner(Path(path), config, unsafe=unsafe, max_passes=passes)
         _report(run, out, dry=dry, quiet=quiet, unsafe=unsafe)
         for msg in run.refused:  # always, even with -q: something was not written
-            err.write(f"not written: {msg}\n")
+            err.write(f"not written: {redact_text(msg)}\n")
         err.flush()
         threshold = config.fail_on or config.threshold
         remaining = [f for f in run.remaining if f.severity >= threshold]
@@ -125,7 +126,7 @@ def run_fix(args: argparse.Namespace) -> int:
                 where = (
                     f"{load_error.file}:{load_error.line}" if load_error.line else load_error.file
                 )
-                out.write(f"error {where}: {load_error.message}\n")
+                out.write(f"error {where}: {redact_text(load_error.message)}\n")
         if run.refused or any(e.kind == "internal" for e in errors):
             exit_code = 2
         elif remaining or errors:
@@ -135,7 +136,9 @@ def run_fix(args: argparse.Namespace) -> int:
 
 def _report(run: FixRun, out: TextIO, *, dry: bool, quiet: bool, unsafe: bool) -> None:
     from infradoctor.findings import Applicability
+    from infradoctor.redact import redact_text
 
+    # everything printed is redacted (docs/output.md, "Secrets"); files are written as is
     verb = "would fix" if dry else "fixed"
     if dry:
         diff = run.diff()
@@ -144,7 +147,7 @@ def _report(run: FixRun, out: TextIO, *, dry: bool, quiet: bool, unsafe: bool) -
     if not quiet:
         for a in run.applied:
             extra = f" ({a.count} findings)" if a.count > 1 else ""
-            out.write(f"{verb} {', '.join(a.files)}: {a.rule} {a.title}{extra}\n")
+            out.write(f"{verb} {', '.join(a.files)}: {a.rule} {redact_text(a.title)}{extra}\n")
         suggestions = [
             f
             for f in run.remaining
@@ -157,7 +160,7 @@ def _report(run: FixRun, out: TextIO, *, dry: bool, quiet: bool, unsafe: bool) -
             )
         for f in suggestions:
             assert f.fix is not None
-            out.write(f"suggestion {f.location}: {f.rule} {f.fix.title}\n")
+            out.write(f"suggestion {f.location}: {f.rule} {redact_text(f.fix.title)}\n")
         if not unsafe:
             n_unsafe = sum(
                 1
@@ -185,7 +188,7 @@ def _report(run: FixRun, out: TextIO, *, dry: bool, quiet: bool, unsafe: bool) -
 
 def _diff_counts(run: FixRun) -> tuple[int, int]:
     added = removed = 0
-    for line in run.diff().splitlines():
+    for line in run.diff(redact=False).splitlines():  # counted, not printed
         if line.startswith("+") and not line.startswith("+++"):
             added += 1
         elif line.startswith("-") and not line.startswith("---"):

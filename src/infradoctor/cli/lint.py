@@ -280,8 +280,11 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         for note in notes:
             print(f"infradoctor: {note}", file=sys.stderr)
-    for err in report.internal_errors:
-        print(f"infradoctor: internal error: {err.message}", file=sys.stderr)
+    if report.internal_errors:
+        from infradoctor.redact import redact_text
+
+        for err in report.internal_errors:
+            print(f"infradoctor: internal error: {redact_text(err.message)}", file=sys.stderr)
     if args.write_baseline:
         return 2 if report.internal_errors else 0
     return report.exit_code(config.fail_threshold)

@@ -81,15 +81,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except Exception as exc:  # noqa: BLE001 - the error boundary
         from infradoctor.config import ConfigError
+        from infradoctor.redact import redact_text
 
         if isinstance(exc, UsageError | ConfigError):
-            print(f"infradoctor: error: {exc}", file=sys.stderr)
+            print(f"infradoctor: error: {redact_text(str(exc))}", file=sys.stderr)
             return EXIT_ERROR
         fd, path = tempfile.mkstemp(prefix="infradoctor-crash-", suffix=".log")
-        with os.fdopen(fd, "w") as fh:
-            traceback.print_exc(file=fh)
+        with os.fdopen(fd, "w") as fh:  # the log is meant to be attached to a bug report
+            fh.write(redact_text(traceback.format_exc()))
         print(
-            f"infradoctor: internal error: {type(exc).__name__}: {exc}\n"
+            f"infradoctor: internal error: {type(exc).__name__}: {redact_text(str(exc))}\n"
             f"  (details in {path}; please report it)",
             file=sys.stderr,
         )

@@ -128,13 +128,7 @@ def collect_bundle(opts: CollectOptions) -> Bundle:
 
 
 def _redact(bundle: Bundle) -> None:
-    """Redaction is owned by diagnose/redact.py; a missing module is a hard error because
-    an unredacted bundle must never be returned."""
-    try:
-        from infradoctor.diagnose.redact import redact_bundle
-    except ImportError as exc:  # TODO(analysis): redact.py lands with the analyzers
-        raise RuntimeError(
-            "infradoctor.diagnose.redact.redact_bundle is missing: refusing to return an "
-            "unredacted bundle"
-        ) from exc
+    """Bundles are redacted before they leave the collector (policy: infradoctor.redact)."""
+    from infradoctor.diagnose.redact import redact_bundle
+
     redact_bundle(bundle)

@@ -13,7 +13,7 @@ from typing import Any
 
 from infradoctor.diagnose.causes import CAUSES, RULE_NAMES
 from infradoctor.diagnose.engine import DiagnoseResult
-from infradoctor.diagnose.redact import redact_json
+from infradoctor.redact import redact_json
 
 FORMATS = ("text", "json", "markdown")
 SCHEMA_VERSION = 1

@@ -33,6 +33,7 @@ from infradoctor.fixes.write import (
 )
 from infradoctor.model.source import LoadError, Location, SourceFile
 from infradoctor.model.stack import Stack
+from infradoctor.redact import MASK, redact_lines
 
 MAX_PASSES = 5
 COPY_IGNORE = frozenset(
@@ -88,15 +89,22 @@ class FixRun:
     def changed_files(self) -> list[str]:
         return sorted(p for p in self.results if self.results[p] != self.originals.get(p))
 
-    def diff(self) -> str:
+    def diff(self, *, redact: bool = True) -> str:
+        """Unified diff of every changed file. Computed on the real texts; with `redact`
+        (what is printed) every line shown, context and changed alike, is redacted in
+        the context of its whole file (docs/output.md, "Secrets")."""
         chunks: list[str] = []
         for rel in self.changed_files:
+            before = self.originals[rel].splitlines(keepends=True)
+            after = self.results[rel].splitlines(keepends=True)
             chunks.extend(
-                difflib.unified_diff(
-                    self.originals[rel].splitlines(keepends=True),
-                    self.results[rel].splitlines(keepends=True),
-                    fromfile=f"a/{rel}",
-                    tofile=f"b/{rel}",
+                unified_diff(
+                    before,
+                    after,
+                    _diff_shown(self.originals[rel]) if redact else before,
+                    _diff_shown(self.results[rel]) if redact else after,
+                    f"a/{rel}",
+                    f"b/{rel}",
                 )
             )
             if chunks and not chunks[-1].endswith("\n"):
@@ -133,6 +141,43 @@ class FixRun:
                 ).get_opcodes()
             out.append(dataclasses.replace(f, location=_line_before(f.location, maps[rel])))
         return out
+
+
+def _range(start: int, stop: int) -> str:
+    """A hunk range as `diff -u` writes it (difflib's format)."""
+    length = stop - start
+    if length == 1:
+        return str(start + 1)
+    return f"{start if not length else start + 1},{length}"
+
+
+def unified_diff(
+    a: Sequence[str],
+    b: Sequence[str],
+    a_shown: Sequence[str],
+    b_shown: Sequence[str],
+    fromfile: str,
+    tofile: str,
+    context: int = 3,
+) -> list[str]:
+    """`difflib.unified_diff(a, b)` (same hunks, same format) printing `a_shown[i]` /
+    `b_shown[j]` for line i / j: the diff is computed on the real lines, the shown ones
+    (redacted, same count) are what is printed."""
+    out: list[str] = []
+    for group in difflib.SequenceMatcher(None, a, b).get_grouped_opcodes(context):
+        if not out:
+            out += [f"--- {fromfile}\n", f"+++ {tofile}\n"]
+        first, last = group[0], group[-1]
+        out.append(f"@@ -{_range(first[1], last[2])} +{_range(first[3], last[4])} @@\n")
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                out += [" " + line for line in a_shown[i1:i2]]
+                continue
+            if tag in ("replace", "delete"):
+                out += ["-" + line for line in a_shown[i1:i2]]
+            if tag in ("replace", "insert"):
+                out += ["+" + line for line in b_shown[j1:j2]]
+    return out
 
 
 def _line_before(loc: Location, opcodes: Sequence[tuple[str, int, int, int, int]]) -> Location:
@@ -675,3 +720,9 @@ def preview_fixes(
             if result is not None:
                 result.root = root if root.is_dir() else root.parent
     return run
+
+
+def _diff_shown(text: str) -> list[str]:
+    """The lines of `text` as a diff shows them: redacted, each secret as `***` (the
+    diff convention of docs/fix.md; other outputs say `[REDACTED]`)."""
+    return [line.replace(MASK, "***") for line in redact_lines(text)]

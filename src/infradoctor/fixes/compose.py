@@ -208,7 +208,7 @@ def _db_doubts(svc: Service, test: list[str]) -> list[str]:
     if "redis-cli" in " ".join(test):
         command = " ".join(svc.command) if isinstance(svc.command, list) else svc.command or ""
         if "requirepass" in command or any("PASS" in n.upper() for n in svc.environment):
-            return ["the server wants a password: pass it to redis-cli (-a)"]
+            return ["the server wants a password; pass it to redis-cli (-a)"]
     if test[1:2] == ["healthcheck.sh"]:
         return ["healthcheck.sh ships with mariadb images since 10.4: check the tag"]
     return []

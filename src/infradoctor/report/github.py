@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from infradoctor.findings import Severity
+from infradoctor.redact import redact_text
 from infradoctor.report import RenderOptions
 from infradoctor.report.model import LintReport, display_path
 
@@ -44,7 +45,7 @@ def render(report: LintReport, stream: TextIO, options: RenderOptions) -> None:
             if loc.end_line == loc.line and loc.end_column:
                 props["endColumn"] = loc.end_column
         props["title"] = f"{f.rule} {f.name}"
-        lines.append(command(LEVELS[f.severity], props, f.message))
+        lines.append(command(LEVELS[f.severity], props, redact_text(f.message)))
     for err in report.errors:
         err_props: dict[str, str | int | None] = {
             "file": display_path(report, err.file),
@@ -52,5 +53,5 @@ def render(report: LintReport, stream: TextIO, options: RenderOptions) -> None:
             "col": err.column,
             "title": f"infradoctor {err.kind}",
         }
-        lines.append(command("warning", err_props, err.message))
+        lines.append(command("warning", err_props, redact_text(err.message)))
     stream.write("".join(line + "\n" for line in lines))

@@ -8,8 +8,9 @@ from typing import Any, TextIO
 
 from infradoctor.findings import Finding
 from infradoctor.model.source import Location
+from infradoctor.redact import redact_text
 from infradoctor.report import RenderOptions
-from infradoctor.report.model import LintReport
+from infradoctor.report.model import LintReport, shown, shown_error, shown_fix_dict
 
 
 def _location(loc: Location) -> dict[str, Any]:
@@ -29,14 +30,14 @@ def finding_dict(report: LintReport, finding: Finding) -> dict[str, Any]:
         "name": finding.name,
         "severity": finding.severity.label,
         "category": finding.category,
-        "message": finding.message,
+        "message": redact_text(finding.message),
         "file": loc.file,
         "line": loc.line,
         "column": loc.column,
         "end_line": loc.end_line,
         "end_column": loc.end_column,
-        "fix": finding.fix.to_dict() if finding.fix is not None else None,
-        "subject": finding.subject,
+        "fix": shown_fix_dict(finding.fix) if finding.fix is not None else None,
+        "subject": shown(finding.subject),
         "related": [_location(r) for r in finding.related],
         "fingerprint": finding.fingerprint(report.line_text(loc.file, loc.line)),
     }
@@ -49,7 +50,7 @@ def report_dict(report: LintReport) -> dict[str, Any]:
         "tool": "infradoctor",
         "version": __version__,
         "findings": [finding_dict(report, f) for f in report.findings],
-        "errors": [e.to_dict() for e in report.errors],
+        "errors": [shown_error(e) for e in report.errors],
         "stats": report.stats,
         "roots": [{"path": str(r.path), "prefix": r.label} for r in report.roots],
     }

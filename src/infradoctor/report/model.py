@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from infradoctor.findings import Edit, Finding, Fix, Severity
 from infradoctor.model.source import LoadError, Location, SourceFile
+from infradoctor.redact import redact_text
 
 if TYPE_CHECKING:
     from infradoctor.engine import LintResult
@@ -46,10 +47,26 @@ class LintReport:
     stats: dict[str, Any] = field(default_factory=dict)
     suppressed: int = 0
     baselined: int = 0
+    _shown: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     def line_text(self, file: str, line: int) -> str:
+        """The source line as it is (for fingerprints); never print it: `shown_line`."""
         source = self.sources.get(file)
         return source.line_text(line) if source is not None else ""
+
+    def shown_line(self, file: str, line: int) -> str:
+        """The source line with secrets redacted in the context of its whole file (the
+        middle line of a private key, a YAML block scalar under `password: |`)."""
+        source = self.sources.get(file)
+        if source is None or line < 1:
+            return ""
+        lines = self._shown.get(file)
+        if lines is None:
+            lines = redact_text(source.text).split("\n")
+            if len(lines) != source.text.count("\n") + 1:  # never: redaction keeps lines
+                lines = [redact_text(x) for x in source.text.split("\n")]
+            self._shown[file] = lines
+        return lines[line - 1] if line <= len(lines) else ""
 
     def locate(self, file: str) -> tuple[ScannedRoot, str] | None:
         """The root a display path belongs to and the path relative to that root."""
@@ -198,3 +215,39 @@ def display_path(report: LintReport, file: str, cwd: Path | None = None) -> str:
     except ValueError:
         return file
     return file if rel.startswith("..") else PurePosixPath(Path(rel).as_posix()).as_posix()
+
+
+# ------------------------------------------------------------------- what is printed
+# Reporters never print file content, messages or fix text unredacted (docs/output.md,
+# "Secrets"): these helpers are what they print instead.
+
+
+def shown(text: str | None) -> str | None:
+    """`text` with secrets redacted (None stays None)."""
+    return redact_text(text) if text else text
+
+
+def shown_fix_dict(fix: Fix) -> dict[str, Any]:
+    """`Fix.to_dict()` with the title and every replacement redacted. An edit whose
+    replacement held a secret gets `"redacted": true`: applying it as printed would
+    write `[REDACTED]` into the file (`infradoctor fix` applies the real one)."""
+    edits: list[dict[str, Any]] = []
+    for edit in fix.edits:
+        d = edit.to_dict()
+        replacement = redact_text(edit.replacement)
+        if replacement != edit.replacement:
+            d["replacement"] = replacement
+            d["redacted"] = True
+        edits.append(d)
+    return {
+        "title": redact_text(fix.title),
+        "applicability": fix.applicability.value,
+        "edits": edits,
+    }
+
+
+def shown_error(err: LoadError) -> dict[str, Any]:
+    """`LoadError.to_dict()` with the message redacted (parse errors may quote the file)."""
+    d = err.to_dict()
+    d["message"] = redact_text(err.message)
+    return d

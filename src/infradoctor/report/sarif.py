@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from infradoctor.findings import Applicability, Finding, Fix, Severity
 from infradoctor.model.source import Location
+from infradoctor.redact import redact_text
 from infradoctor.report import RenderOptions
 from infradoctor.report.model import LintReport, ScannedRoot
 
@@ -77,12 +78,18 @@ def fix_dict(report: LintReport, fix: Fix) -> dict[str, Any]:
             replacement["insertedContent"] = {"text": text}
         changes.setdefault(edit.file, []).append(replacement)
     return {
-        "description": {"text": fix.title},
+        "description": {"text": redact_text(fix.title)},
         "artifactChanges": [
             {"artifactLocation": artifact_location(report, file), "replacements": reps}
             for file, reps in changes.items()
         ],
     }
+
+
+def _holds_secret(fix: Fix) -> bool:
+    """A fix whose inserted text holds a secret is not offered: SARIF fixes are applied
+    as printed, and the printed text is redacted."""
+    return any(redact_text(e.replacement) != e.replacement for e in fix.edits)
 
 
 def rule_descriptor(rule: Any) -> dict[str, Any]:
@@ -108,7 +115,7 @@ def result_dict(report: LintReport, finding: Finding, rule_index: dict[str, int]
     result: dict[str, Any] = {
         "ruleId": finding.rule,
         "level": LEVELS[finding.severity],
-        "message": {"text": finding.message},
+        "message": {"text": redact_text(finding.message)},
         "locations": [
             {
                 "physicalLocation": {
@@ -138,17 +145,18 @@ def result_dict(report: LintReport, finding: Finding, rule_index: dict[str, int]
         finding.fix is not None
         and finding.fix.applicability is Applicability.SAFE
         and finding.fix.edits
+        and not _holds_secret(finding.fix)
     ):
         result["fixes"] = [fix_dict(report, finding.fix)]
     if finding.subject:
-        result["properties"] = {"subject": finding.subject}
+        result["properties"] = {"subject": redact_text(finding.subject)}
     return result
 
 
 def notification(report: LintReport, err: Any) -> dict[str, Any]:
     out: dict[str, Any] = {
         "level": "error" if err.kind == "internal" else "warning",
-        "message": {"text": f"{err.kind}: {err.message}"},
+        "message": {"text": f"{err.kind}: {redact_text(err.message)}"},
         "descriptor": {"id": err.kind},
     }
     if not err.file.startswith("<"):

@@ -9,6 +9,7 @@ from itertools import groupby
 from typing import TextIO
 
 from infradoctor.findings import Applicability, Finding, Severity
+from infradoctor.redact import redact_text
 from infradoctor.report import RenderOptions
 from infradoctor.report.model import LintReport
 
@@ -44,22 +45,44 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
+def _map_column(raw: str, shown: str, col: int, *, end: bool = False) -> int:
+    """Where 0-based column `col` of `raw` is in `shown` (raw with secrets redacted):
+    unchanged before the first redaction, shifted after the last one, at the start (or
+    for an end column, the end) of the redacted region inside it."""
+    if raw == shown:
+        return col
+    prefix = 0
+    limit = min(len(raw), len(shown))
+    while prefix < limit and raw[prefix] == shown[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < limit - prefix and raw[len(raw) - 1 - suffix] == shown[len(shown) - 1 - suffix]:
+        suffix += 1
+    if col <= prefix:
+        return col
+    if col >= len(raw) - suffix:
+        return col + len(shown) - len(raw)
+    return len(shown) - suffix if end else prefix
+
+
 def excerpt(report: LintReport, finding: Finding, paint: _Painter) -> list[str]:
     """The offending line and a caret line under the finding's column span."""
     loc = finding.location
-    raw = report.line_text(loc.file, loc.line)
+    raw = report.line_text(loc.file, loc.line).replace("\t", " ").rstrip()
     if not raw.strip():
         return []
     # Source lines can hold secrets (a literal password that SEC007 reports as redacted):
-    # they never reach the terminal or a CI log in clear.
-    from infradoctor.diagnose.redact import redact_text
-
-    line = redact_text(raw.replace("\t", " ").rstrip())
+    # they never reach the terminal or a CI log in clear; the caret follows the redaction.
+    line = report.shown_line(loc.file, loc.line).replace("\t", " ").rstrip()
     start = max(loc.column - 1, 0)
     if loc.end_line in (None, loc.line) and loc.end_column and loc.end_column > loc.column:
         width = loc.end_column - loc.column
     else:
         width = 1
+    if line != raw:
+        first = _map_column(raw, line, start)
+        width = max(1, _map_column(raw, line, start + width, end=True) - first)
+        start = first
     if start >= len(line):
         start = max(len(line) - 1, 0)
         width = 1
@@ -87,7 +110,7 @@ def finding_line(finding: Finding, paint: _Painter) -> str:
     return (
         f"{paint(f'{loc.file}:{loc.line}:{loc.column}', 'bold')}: "
         f"{paint(sev, sev)} {paint(finding.rule, 'code')} {finding.name}: "
-        f"{finding.message}{fixable}"
+        f"{redact_text(finding.message)}{fixable}"
     )
 
 
@@ -157,7 +180,7 @@ def render(report: LintReport, stream: TextIO, options: RenderOptions) -> None:
             where = err.file if err.line is None else f"{err.file}:{err.line}"
             if err.line is not None and err.column is not None:
                 where += f":{err.column}"
-            out.append(f"{where}: {paint(err.kind, 'warning')}: {err.message}")
+            out.append(f"{where}: {paint(err.kind, 'warning')}: {redact_text(err.message)}")
         out.append("")
     if options.statistics:
         stats = statistics_lines(report)

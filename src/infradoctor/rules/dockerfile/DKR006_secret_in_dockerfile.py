@@ -145,8 +145,8 @@ class SecretInDockerfile(Rule):
     def _finding(self, path: str, ins: Instruction, name: str, reason: str) -> Finding:
         return self.finding(
             ins.location,
-            f"{path}: {ins.keyword} {name} holds a secret: {reason} (value redacted; use "
-            "RUN --mount=type=secret or pass it at runtime)",
+            f"{path}: {ins.keyword} {name} holds a secret ({reason}; value redacted); use "
+            "RUN --mount=type=secret or pass it at runtime",
             subject=path,
             data={"dockerfile": path, "variable": name},
         )

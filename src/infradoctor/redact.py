@@ -1,0 +1,1159 @@
+"""Redaction of secrets from everything infradoctor prints or writes.
+
+Every output path goes through here: lint reports (text excerpts, messages, fix titles and
+edits, load errors in all four formats), `fix` output and `fix --diff`, baselines, diagnose
+bundles (collectors, `bundle`, `diagnose --from`) and diagnose reports. The policy is
+documented in docs/output.md ("Secrets").
+
+What goes (replaced by `[REDACTED]`, a bot token by `[REDACTED:bot-token:<12 hex>]`):
+
+- values of keys / variables / flags whose names look secret (`PASSWORD`, `*_TOKEN`,
+  `SECRET_KEY`, `API_KEY`, `*_PASS`, `client_secret`, ...) in `NAME=value`, `NAME: value`,
+  JSON, Dockerfile `ENV NAME value`, `--password X`, `--password=X`, YAML block scalars
+  under such keys, Kubernetes `- name: DB_PASSWORD` / `value: ...` pairs, the values of
+  a Kubernetes `Secret`'s `data` / `stringData`;
+- command-line passwords that depend on the command: `mysql -pPASS` (and the other MySQL /
+  MariaDB clients), `sshpass -p X`, `redis-cli -a X`, `mongo -p X`, `docker login -p X`,
+  `curl -u user:pass` (the user is kept), `htpasswd -b file user pass`, SQL
+  `IDENTIFIED BY '...'` / `PASSWORD '...'`;
+- passwords in URLs (`scheme://user:[REDACTED]@host`);
+- header values: `Authorization`, `Cookie`, `X-Api-Key`, ... (HTTP dumps, JSON, nginx
+  `proxy_set_header`), `Bearer` / `Basic` credentials;
+- tokens recognisable by their shape: JWTs, AWS access key ids, GitHub, GitLab, Slack,
+  Stripe, Google, OpenAI-style, npm, SendGrid, Hugging Face tokens, Slack webhook paths,
+  Telegram bot tokens; PEM private key blocks (every line between BEGIN and END).
+
+What stays: variable references (`$X`, `${X}`; the default of `${X:-default}` is
+redacted), empty values, switches (`true`, `off`, ...), paths to secret files, and what
+the analysis joins on: IP addresses, host names, ports, paths, image references.
+
+Guarantees (tested):
+
+- linear time: patterns use possessive quantifiers and bounded repeats; multi-line
+  contexts are located by regex and then walked procedurally;
+- redaction never adds or removes a line break (a redacted file has the same lines as
+  the original, so diffs and excerpts are redacted with their multi-line context);
+- idempotent: redacting redacted text changes nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+MASK = "[REDACTED]"
+
+# ----------------------------------------------------------------------------- names
+
+# Names (env vars, JSON keys, query parameters, flags) whose values are secret: these
+# words anywhere in the name ...
+_SECRET_WORDS = (
+    "PASSWORD",
+    "PASSWD",
+    "PASSPHRASE",
+    "SECRET",
+    "TOKEN",
+    "KEY",
+    "CREDENTIAL",
+    "DSN",
+    "PRIVATE",
+    "SALT",
+    "COOKIE",
+    "SIGNATURE",
+    "APIKEY",
+    "CONN_STR",
+    "CONNECTION_STRING",
+    "DATABASE_URL",
+    "REQUIREPASS",
+)
+# ... and these as a word of it: PASS anywhere (`REDIS_PASS`), AUTH and SESSION as the
+# last word (`BASIC_AUTH`, `basicauth.users`, `PHPSESSID`; not `AUTHENTIK_HOST`, `author`,
+# `GF_AUTH_ANONYMOUS_ORG_ROLE`, `session_preload_libraries`)
+_SECRET_SEGMENT = re.compile(
+    r"(?i)(?:^|_)(?:PASS|PW|PWD)(?:_|$)|"
+    r"(?:^|_)(?:[A-Z]*AUTH(?:N|Z|ORIZATION)?(?:_USERS?)?|[A-Z]*SESSION(?:ID)?|[A-Z]*SESSID)$"
+)
+# Words that contain a secret word without meaning it (removed before the search).
+_INNOCENT_WORDS = re.compile(
+    r"(?i)KEYCLOAK|VALKEY|MONKEY|DONKEY|TURKEY|WHISKEY|JOCKEY|HOCKEY|KEYBOARD|KEYSTONE|"
+    r"KEYSPACE|KEYSERVER|KEYRING|KEYWORD|KEYVAL|HOTKEY|TOKENIZER|PUBLIC_?KEY|RECV_KEYS|NOPASSWD"
+)
+# Names that contain a secret word but are not secrets themselves.
+_NOT_SECRET = re.compile(
+    r"(?i)^(?:[A-Z0-9_]*_)?(?:KEY_?(?:FILE|PATH|ID|NAME|ALGORITHM|TYPE|SIZE|LENGTH)|"
+    r"(?:TOKEN|SECRET|PASSWORD|KEY)_(?:FILE|PATH|EXPIRE[A-Z0-9_]*|TTL|LIFETIME|LENGTH|URL_PATH)|"
+    r"AUTH_(?:TYPE|METHOD|MODE|ENABLED|URL|HOST|PORT)|KEYS?_?DIR|KEYS?_?ZONE|KEY_?PREFIX|"
+    r"(?:NUM|MAX|MIN)_(?:NEW_)?TOKENS?|OLDPWD|PWD|"
+    r"[A-Z0-9]*(?:ERROR|EXCEPTION)|SESSION_(?:TIMEOUT|LIFETIME|ENGINE|DRIVER|TTL|COOKIE_AGE))$"
+)
+_SECRET_NAME = re.compile("(?i)(?:" + "|".join(_SECRET_WORDS) + ")")
+# Settings *about* secrets (switches, locations, formats, who), not secrets themselves.
+_BENIGN_SUFFIX = re.compile(
+    r"(?i)_(?:ENABLED?|DISABLED?|URL|URI|PATH|FILE|DIR|NAME|FORMAT|HOST|PORT|TYPE|MODE|METHOD|"
+    r"TTL|TIMEOUT|EXPIRES?|EXPIRY|LENGTH|SIZE|SCHEDULE|ALGORITHM|PROVIDER|REALM|SCOPES?|"
+    r"ISSUER|AUDIENCE|HEADER|FIELD|ATTRIBUTE|SEARCH|FILTER|ZONE|STRATEGY|BACKENDS?|DRIVER|"
+    r"ENGINE|LIFETIME|AGE|DOMAIN|LABEL|PLUGIN|PROVIDERS|MAP|VERIFICATION|SERVICE|"
+    r"INSECURE|ID|STDIN|WARNINGS?|VERSION|SCHEME|CACHE|RATE_?LIMIT|LIMIT|COUNT|POLICY|"
+    r"EMAIL|USER|USERNAME|COMMAND|CMD|IMAGE|ENCODING|CHARSET|SH|BASH|PY|JS|RB|PS1)$"
+)
+_ALWAYS_SECRET = re.compile(r"(?i)(?:DATABASE_URL|DSN|CONNECTION_STRING|CONN_STR)$")
+# flags that hold a password without saying so in a secret word
+_SECRET_FLAG_EXTRA = re.compile(
+    r"(?i)^(?:[a-z0-9]*(?<!by)(?<!com)pass(?:wd|phrase)?|pass(?:in|out)|requirepass|masteruser)$"
+)
+_BOOLEAN_FLAG = re.compile(r"(?i)^(?:no|without|disable|enable|skip|allow|insecure)[_-]")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_MAX_NAME = 256
+
+
+@functools.lru_cache(maxsize=4096)
+def is_secret_name(name: str) -> bool:
+    """Does a variable / key / flag name look like it holds a secret?"""
+    if len(name) > _MAX_NAME:  # no legitimate name is that long: err on the side of redaction
+        return True
+    bare = name.strip().strip("\"'").lstrip("-")
+    bare = _CAMEL.sub("_", bare).replace("-", "_").replace(".", "_")
+    words = _INNOCENT_WORDS.sub("", bare)
+    if bare.upper() in ("KEY", "KEYS"):  # `key: refreshToken` (secretKeyRef), a cache key
+        return False
+    if not bare or not (_SECRET_NAME.search(words) or _SECRET_SEGMENT.search(words)):
+        return False
+    if _ALWAYS_SECRET.search(bare):
+        return True
+    if _BENIGN_SUFFIX.search(bare):
+        return False
+    return not _NOT_SECRET.match(bare)
+
+
+def is_secret_flag(flag: str) -> bool:
+    """Does a command-line flag (`--password`, `-storepass`, `--api-key`) take a secret?
+    One-letter flags (`-p`, `-u`, `-a`) depend on the command: see `_scan_command`."""
+    name = flag.lstrip("-").partition("=")[0]
+    if len(name) < 2 or not flag.startswith("-") or _BOOLEAN_FLAG.match(name):
+        return False
+    return is_secret_name(name) or bool(_SECRET_FLAG_EXTRA.match(name))
+
+
+def token_fingerprint(token: str) -> str:
+    """Short stable fingerprint of a high-entropy token (never of a password)."""
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()[:12]
+
+
+# ---------------------------------------------------------------------------- values
+
+_NOT_A_SECRET_VALUE = frozenset(
+    {"true", "false", "yes", "no", "on", "off", "none", "null", "nil", "0", "1", "changeme", "~"}
+)
+_FILE_PATH = re.compile(r"^/(?:[\w.-]++/)*+[\w.-]++$")
+_VAR_DEFAULT = re.compile(r"^\$\{(\w++)(:?[-=])([^}]*+)\}$")
+_PLACEHOLDER = re.compile(r"^<[^<>\n]{1,80}+>$")
+_BLOCK_INDICATOR = re.compile(r"^(?:![^\s]*+[ \t]++)?[|>][-+0-9]*+$")
+
+
+def _is_masked(text: str) -> bool:
+    return "[REDACTED" in text
+
+
+def _mask_value(value: str) -> str:
+    """Replacement for a secret value; keeps quotes, variable references, switches and
+    paths to secret files, and turns bot tokens into their fingerprint."""
+    quote = (
+        value[0] if value[:1] in ("'", '"') and value[-1:] == value[:1] and len(value) > 1 else ""
+    )
+    inner = value[1:-1] if quote else value
+    if not inner.strip() or _is_masked(inner):
+        return value  # empty or already redacted
+    if inner.startswith("$"):
+        default = _VAR_DEFAULT.match(inner)
+        if default and _mask_value(default.group(3)) != default.group(3):
+            return f"{quote}${{{default.group(1)}{default.group(2)}{MASK}}}{quote}"
+        return value  # a variable reference: not the secret
+    if inner.lower() in _NOT_A_SECRET_VALUE or _FILE_PATH.match(inner):
+        return value  # a switch or a path to a secret file (docker secrets): not the secret
+    if _BLOCK_INDICATOR.match(inner):
+        return value  # YAML block scalar: its lines are masked by the multi-line pass
+    if _PLACEHOLDER.match(inner):
+        return value  # <your-api-key>: a placeholder, not a secret
+    m = BOT_TOKEN.search(inner)
+    masked = f"[REDACTED:bot-token:{token_fingerprint(m.group(0))}]" if m else MASK
+    return f"{quote}{masked}{quote}"
+
+
+def _mask_secret_value(value: str) -> str:
+    """Mask the value of a secret-named setting; a URL keeps scheme://user@host:port/path
+    (the join keys) and loses its password and query."""
+    inner = value.strip("\"'")
+    if "$" in inner and "://" in inner:
+        # interpolated (`postgres://app:${DB_PASSWORD}@db/app`): the references stay, a
+        # literal password in it goes
+        return _sub_urls(value)
+    url = _URL_VALUE.match(inner)
+    if url:
+        quote = value[0] if value[:1] in "\"'" else ""
+        userinfo = url.group(2)
+        shown = url.group(1)
+        if userinfo is not None:
+            user, sep, password = _split_userinfo(userinfo)
+            if sep and (password.startswith("$") or _is_masked(password)):
+                shown += f"{userinfo}@"
+            elif sep and user and not _is_masked(user):
+                shown += f"{user}:{MASK}@"
+            else:
+                shown += f"{MASK}@"
+        shown += url.group(3)
+        if url.group(4):
+            shown += "?" + MASK
+        return quote + shown + quote
+    return _mask_value(value)
+
+
+def _preserve_lines(original: str, replacement: str) -> str:
+    """`replacement` plus the line breaks of `original` it dropped (never change the
+    number of lines)."""
+    missing = original.count("\n") - replacement.count("\n")
+    return replacement + "\n" * missing if missing > 0 else replacement
+
+
+# -------------------------------------------------------------------------- patterns
+
+BOT_TOKEN = re.compile(r"(?<![0-9])(\d{6,12}+):([A-Za-z0-9_-]{35})(?![A-Za-z0-9_-])")
+_PEM_BEGIN = re.compile(r"-----BEGIN ((?:[A-Z0-9]{1,20}+ ){0,4}PRIVATE KEY(?: BLOCK)?)-----")
+_JWT = re.compile(
+    r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}+\.eyJ[A-Za-z0-9_-]{4,}+\.[A-Za-z0-9_-]*+"
+)
+# (literal that must occur, pattern, how many leading characters stay visible)
+_TOKENS: tuple[tuple[tuple[str, ...], re.Pattern[str], int], ...] = (
+    (
+        (
+            "AKIA",
+            "ASIA",
+            "ABIA",
+            "ACCA",
+            "AGPA",
+            "AIDA",
+            "AIPA",
+            "ANPA",
+            "ANVA",
+            "APKA",
+            "AROA",
+            "ASCA",
+        ),
+        re.compile(
+            r"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|APKA|AROA|ASCA)"
+            r"[0-9A-Z]{16}(?![A-Za-z0-9])"
+        ),
+        4,
+    ),
+    (("gh",), re.compile(r"(?<![A-Za-z0-9_])gh[pousr]_[A-Za-z0-9]{30,}+"), 4),
+    (("github_pat_",), re.compile(r"(?<![A-Za-z0-9_])github_pat_[A-Za-z0-9_]{20,}+"), 11),
+    (("glpat-",), re.compile(r"(?<![A-Za-z0-9_-])glpat-[A-Za-z0-9_-]{20,}+"), 6),
+    (("xox",), re.compile(r"(?<![A-Za-z0-9_-])xox[abposre]-[A-Za-z0-9-]{8,}+"), 5),
+    (
+        ("k_live_", "k_test_"),
+        re.compile(r"(?<![A-Za-z0-9_])[sr]k_(?:live|test)_[A-Za-z0-9]{8,}+"),
+        8,
+    ),
+    (("whsec_",), re.compile(r"(?<![A-Za-z0-9_])whsec_[A-Za-z0-9+/=]{16,}+"), 6),
+    (("AIza",), re.compile(r"(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{30,}+"), 4),
+    (("sk-",), re.compile(r"(?<![A-Za-z0-9_-])sk-(?:proj-|ant-)?[A-Za-z0-9_-]{32,}+"), 3),
+    (("npm_",), re.compile(r"(?<![A-Za-z0-9_])npm_[A-Za-z0-9]{36}"), 4),
+    (("hf_",), re.compile(r"(?<![A-Za-z0-9_])hf_[A-Za-z0-9]{30,}+"), 3),
+    (("pypi-",), re.compile(r"(?<![A-Za-z0-9_])pypi-[A-Za-z0-9_-]{50,}+"), 5),
+    (("dop_v1_",), re.compile(r"(?<![A-Za-z0-9_])dop_v1_[a-f0-9]{64}"), 7),
+    (("SG.",), re.compile(r"(?<![A-Za-z0-9_.-])SG\.[A-Za-z0-9_-]{16,}+\.[A-Za-z0-9_-]{16,}+"), 3),
+    (("hooks.slack.com",), re.compile(r"hooks\.slack\.com/services/[A-Za-z0-9/]++"), 25),
+)
+# scheme://authority (userinfo is inside the authority; the last '@' wins)
+_URL = re.compile(r"(?i)(?<![a-z0-9+.-])([a-z][a-z0-9+.-]{0,30}+://)([^\s/?#\"'<>`]*+)")
+# user:password@host without a scheme (as messages quote a proxy target); not an image
+# reference with a digest (name:tag@sha256:...)
+_BARE_USERINFO = re.compile(
+    r"(?<![\w.:/@%+{$-])([A-Za-z0-9_.~-]{1,64}+):([^\s@/'\"`<>:]{1,128}+)@(?!sha\d{3}:)"
+    r"(?=[A-Za-z0-9\[])"
+)
+# a token used as the user name (https://<token>@host, a Sentry DSN key)
+_TOKEN_USER = re.compile(r"^(?=[A-Za-z_-]*+[0-9])(?=[0-9_-]*+[A-Za-z])[A-Za-z0-9_-]{16,}+$")
+# a raw '/' in a password ends the authority early: user:pa/ss@host (bounded look-ahead)
+_URL_TAIL = re.compile(r"[^\s\"'<>`@]{0,256}+@")
+# anchored: the backtracking to the last '@' happens once per value
+_URL_VALUE = re.compile(
+    r"(?i)^([a-z][a-z0-9+.-]{1,30}+://)(?:([^/?#\s]*)@)?([^?#\s]*+)(?:\?(\S*+))?$"
+)
+_BEARER = re.compile(r"(?i)\b(bearer|basic|token|digest)([ \t]++)([A-Za-z0-9._~+/=-]{8,}+)")
+_HEADER_NAMES = (
+    r"authorization|proxy-authorization|cookie|set-cookie|x-api-key|x-auth-token|"
+    r"x-access-token|api-key|x-amz-security-token|private-token|x-telegram-bot-api-secret-token"
+)
+# nginx: proxy_set_header Authorization "Bearer ..."; / add_header Set-Cookie ...;
+_NGINX_HEADER = re.compile(
+    r"(?im)\b((?:proxy|grpc|uwsgi|fastcgi)_set_header|add_header|more_set_headers|"
+    r"more_set_input_headers|proxy_set_body)([ \t]++[\"']?)(" + _HEADER_NAMES + r")([\"']?[ \t]++)"
+    r"(\"(?:[^\"\\\n]|\\.)*+\"|'[^'\n]*+'|[^;\s][^;\n]*+)"
+)
+# nginx: `secure_link_secret s3cr3t;`, `set $api_token "abc";`, `secure_link_md5 "... salt"`
+# (directive or variable names that say secret; paths of key files are kept:
+# `ssl_certificate_key` is not here)
+_NGINX_SECRET_DIRECTIVE = re.compile(
+    r"(?im)^([ \t]*+(?:set[ \t]++\$\w*?(?:secret|token|passw(?:or)?d|api_?key)\w*+|"
+    r"secure_link_md5|\w*?(?:secret|passw(?:or)?d)\w*+)[ \t]++)"
+    r"(\"(?:[^\"\\\n]|\\.)*+\"|'[^'\n]*+'|[^;\s]++)([ \t]*+;)"
+)
+# HTTP header style "Name: value" (to end of line) and JSON "Name": "value".
+_HEADER_JSON = re.compile(
+    r"(?i)([\"'])(" + _HEADER_NAMES + r")\1([ \t]*+:[ \t]*+)(\"(?:[^\"\\\n]|\\.)*+\"|'[^'\n]*+')"
+)
+_HEADER_LINE = re.compile(
+    r"(?im)(?<![\w/-])(" + _HEADER_NAMES + r")([ \t]*+:[ \t]*+)([^\r\n\"']++)"
+)
+# NAME=value / NAME: value / "NAME": "value" / --name=value / ?api_key=value
+_ASSIGN_HEAD = re.compile(
+    r"(?<![A-Za-z0-9_/.])(?<![A-Za-z0-9_]-)(?<!\$\{)([\"']?)([A-Za-z_][A-Za-z0-9_.-]{0,80}+)\1([ \t]*+[=:][ \t]*+)"
+    r"(?!//|\?|-[^-\s])"
+)
+_VALUE = re.compile(
+    r"\"(?:[^\"\\\n]|\\.)*+\"|'[^'\n]*+'|[\"'][^\n]*+|(?![{\[|()])[^\s\"'&,;}\]<>]++"
+)
+# the head starts a YAML / env line: the value runs to the end of the line (or comment)
+_LINE_START = re.compile(r"[ \t]*+(?:-[ \t]++|export[ \t]++)?$")
+# ${DB_PASSWORD:-default}: the default of a secret-named variable is a secret
+_VAR_WITH_DEFAULT = re.compile(r"\$\{([A-Za-z_]\w{0,80}+)(:?[-=+])([^}\n]{1,256}+)\}")
+# Dockerfile legacy form: ENV NAME value with spaces
+_DOCKER_ENV = re.compile(
+    r"(?im)^([ \t]*+(?:ENV|ARG)[ \t]++)([A-Za-z_][A-Za-z0-9_]*+)([ \t]++)(?=[^\s=])([^\n]*+)"
+)
+# SQL: IDENTIFIED BY 'pw', PASSWORD 'pw'
+_SQL_PASSWORD = re.compile(
+    r"(?i)\b(identified(?:[ \t]++with[ \t]++\w++)?[ \t]++by(?:[ \t]++password)?|password)"
+    r"([ \t]++)('[^'\n]*+'|\"[^\"\n]*+\")"
+)
+
+
+# ------------------------------------------------------------------------- the passes
+
+
+_PEM_BODY = re.compile(r"(?=[A-Za-z=]*+[0-9+/])[A-Za-z0-9+/=]{12,}+|[A-Za-z0-9+/=]{40,}+")
+_PEM_LAST = re.compile(r"[A-Za-z0-9+/]{1,64}+={1,2}")  # the short last line of a body
+_PEM_HEADER = re.compile(r"(?:Proc-Type|DEK-Info|Comment):")
+
+
+def _mask_pem_lines(inner: str) -> str:
+    masked: list[str] = []
+    for part in inner.split("\n"):
+        content = part.strip()
+        if not content:
+            masked.append(part)
+        else:
+            indent = part[: len(part) - len(part.lstrip())]
+            masked.append(indent + (content if content == MASK else MASK))
+    return "\n".join(masked)
+
+
+def _pem_tail(text: str, start: int) -> tuple[int, str]:
+    """A private key whose END line is missing (a truncated log or excerpt): the rest of
+    the BEGIN line, then the following lines while they look like the key's body (a
+    base64 run as their last word, or a PEM header); a log line's prefix is kept."""
+    out: list[str] = []
+    eol = text.find("\n", start)
+    eol = len(text) if eol < 0 else eol
+    rest = text[start:eol]
+    out.append(rest[: len(rest) - len(rest.lstrip())] + MASK if rest.strip() else rest)
+    pos = eol
+    for n in range(100_000):
+        if pos >= len(text):
+            break
+        nxt = text.find("\n", pos + 1)
+        nxt = len(text) if nxt < 0 else nxt
+        line = text[pos + 1 : nxt]
+        words = line.split()
+        if not words:  # a blank line inside (after PEM headers) when the body follows
+            after_end = text.find("\n", nxt + 1) if n < 4 else -1
+            after = text[nxt + 1 : after_end if after_end >= 0 else len(text)] if n < 4 else ""
+            if after.split() and _PEM_BODY.fullmatch(after.split()[-1]):
+                out.append("\n" + line)
+                pos = nxt
+                continue
+            break
+        last = words[-1]
+        if last != MASK and not _PEM_BODY.fullmatch(last) and not _PEM_LAST.fullmatch(last):
+            if not (n < 3 and _PEM_HEADER.match(line.strip())):
+                break
+            last = line.strip()
+        cut = line.rfind(last)
+        out.append("\n" + line[:cut] + MASK + line[cut + len(last) :])
+        pos = nxt
+    return pos, "".join(out)
+
+
+def _sub_pem(text: str) -> str:
+    """Every line between BEGIN and END PRIVATE KEY becomes [REDACTED], keeping the
+    markers, the indentation and the line count (without END: see `_pem_tail`)."""
+    out: list[str] = []
+    pos = 0
+    absent: set[str] = set()  # END markers known to be missing after some BEGIN
+    while True:
+        m = _PEM_BEGIN.search(text, pos)
+        if m is None:
+            break
+        end_marker = f"-----END {m.group(1)}-----"
+        end = -1 if end_marker in absent else text.find(end_marker, m.end())
+        out.append(text[pos : m.end()])
+        if end < 0:
+            absent.add(end_marker)
+            pos, masked = _pem_tail(text, m.end())
+            out.append(masked)
+            continue
+        out.append(_mask_pem_lines(text[m.end() : end]))
+        out.append(end_marker)
+        pos = end + len(end_marker)
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _sub_tokens(text: str) -> str:
+    if ":" in text:
+        text = BOT_TOKEN.sub(
+            lambda m: f"[REDACTED:bot-token:{token_fingerprint(m.group(0))}]", text
+        )
+    if "eyJ" in text:
+        text = _JWT.sub(MASK, text)
+    for literals, pattern, keep in _TOKENS:
+        if any(lit in text for lit in literals):
+            text = pattern.sub(_keep_prefix(keep), text)
+    return text
+
+
+def _keep_prefix(keep: int) -> Callable[[re.Match[str]], str]:
+    def sub(m: re.Match[str]) -> str:
+        return m.group(0)[:keep] + MASK
+
+    return sub
+
+
+def _sub_nginx_header(m: re.Match[str]) -> str:
+    value = m.group(5).rstrip()
+    tail = m.group(5)[len(value) :]
+    return m.group(1) + m.group(2) + m.group(3) + m.group(4) + _mask_value(value) + tail
+
+
+def _sub_bearer(m: re.Match[str]) -> str:
+    value = m.group(3)
+    if value.startswith(("[REDACTED", "$")) or _is_masked(value):
+        return m.group(0)
+    looks_like_credential = len(value) >= 16 or any(ch.isdigit() or ch in "=._+/" for ch in value)
+    if not looks_like_credential:
+        return m.group(0)  # "Basic Settings", "token expired"
+    return f"{m.group(1)}{m.group(2)}{MASK}"
+
+
+_DQUOTED = re.compile(r'"(?:[^"\\\n]|\\.)*+"')
+
+
+def _split_userinfo(userinfo: str) -> tuple[str, str, str]:
+    """`user:password` split at the first ':' outside `${...}` (`${U:-app}:${P}`)."""
+    depth = 0
+    for i, ch in enumerate(userinfo):
+        if ch == "{" and userinfo[i - 1 : i] == "$":
+            depth += 1
+        elif ch == "}" and depth:
+            depth -= 1
+        elif ch == ":" and not depth:
+            return userinfo[:i], ":", userinfo[i + 1 :]
+    return userinfo, "", ""
+
+
+def _line_value(text: str, start: int) -> int:
+    """End of a YAML / env value starting at `start`: the end of the line, or the start
+    of a ` # comment` (outside quotes)."""
+    eol = text.find("\n", start)
+    if eol < 0:
+        eol = len(text)
+    if text[start : start + 1] == '"':
+        m = _DQUOTED.match(text, start, eol)
+        if m:
+            return m.end()
+    elif text[start : start + 1] == "'":
+        close = text.find("'", start + 1, eol)
+        if close > 0:
+            return close + 1
+    elif text[start : start + 1] == "#" and text[start - 1 : start] in (" ", "\t"):
+        return start  # `KEY= # comment`: no value
+    line = text[start:eol]
+    for sep in (" #", "\t#"):
+        cut = line.find(sep)
+        if cut >= 0:
+            line = line[:cut]
+    return start + len(line.rstrip())
+
+
+def _sub_assign(text: str) -> str:
+    """Mask the values of secret-named assignments. Linear: the head (name and `=`/`:`)
+    is matched by regex, a secret value is consumed once, anything else is scanned on."""
+    out: list[str] = []
+    pos = 0
+    scan = 0
+    while True:
+        m = _ASSIGN_HEAD.search(text, scan)
+        if m is None:
+            break
+        scan = m.end()
+        name = m.group(2)
+        if name.upper() == "REDACTED":  # [REDACTED:bot-token:...]: skip the whole mask
+            close = text.find("]", m.start(), m.start() + 64)
+            if text[m.start() - 1 : m.start()] == "[" and close >= 0:
+                scan = close + 1
+            continue
+        if not is_secret_name(name):
+            continue
+        # the head starts a line (indentation, `- `, `export `: at most 64 characters)
+        line_start = text.rfind("\n", max(0, m.start() - 64), m.start()) + 1
+        at_line_start = (line_start > 0 or m.start() <= 64) and _LINE_START.match(
+            text, line_start, m.start()
+        )
+        if at_line_start and text[m.end() : m.end() + 1] not in (
+            "{",
+            "[",
+        ):
+            end = _line_value(text, m.end())
+            value = text[m.end() : end]
+        else:
+            v = _VALUE.match(text, m.end())
+            if v is None:
+                continue
+            value = v.group(0)
+            end = v.end()
+        if not value:
+            continue
+        out.append(text[pos : m.end()])
+        out.append(_preserve_lines(value, _mask_secret_value(value)))
+        pos = scan = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _sub_urls(text: str) -> str:
+    """scheme://user:password@host keeps the user; a long user-only userinfo (a token used
+    as the user, a Sentry DSN key) goes whole. Only the authority is consumed, so URLs
+    in a path or query are scanned too."""
+    edits: list[tuple[int, int, str]] = []
+    done = 0
+    for m in _URL.finditer(text):
+        if m.start() < done:
+            continue
+        authority = m.group(2)
+        at = authority.rfind("@")
+        if at >= 0:
+            userinfo_end = m.start(2) + at
+        else:
+            user, sep, tail = authority.partition(":")
+            if not sep or not tail or tail.isdigit() or "[" in authority:
+                continue
+            if text[m.end() : m.end() + 1] not in ("/", "?", "#") or tail.startswith("$"):
+                continue
+            t = _URL_TAIL.match(text, m.end())
+            if t is None:
+                continue
+            userinfo_end = t.end() - 1
+        userinfo = text[m.start(2) : userinfo_end]
+        user, sep, password = _split_userinfo(userinfo)
+        if sep:
+            if not password or _is_masked(password) or password.startswith("$"):
+                continue
+            edits.append((m.start(2) + len(user) + 1, userinfo_end, MASK))
+        elif _TOKEN_USER.match(user):
+            edits.append((m.start(2), userinfo_end, MASK))
+        done = userinfo_end
+    return _apply(text, edits)
+
+
+def _sub_var_default(m: re.Match[str]) -> str:
+    value = m.group(3)
+    if not is_secret_name(m.group(1)) or _mask_value(value) == value:
+        return m.group(0)  # not secret-named, or a reference / switch / path / placeholder
+    return f"${{{m.group(1)}{m.group(2)}{MASK}}}"
+
+
+def _sub_bare_userinfo(m: re.Match[str]) -> str:
+    password = m.group(2)
+    if _is_masked(password) or password.startswith("$") or password.isdigit():
+        return m.group(0)  # host:port@... is not a password
+    return f"{m.group(1)}:{MASK}@"
+
+
+def _sub_docker_env(m: re.Match[str]) -> str:
+    if not is_secret_name(m.group(2)):
+        return m.group(0)
+    value = m.group(4).rstrip()
+    tail = m.group(4)[len(value) :]
+    return m.group(1) + m.group(2) + m.group(3) + _mask_value(value) + tail
+
+
+def _sub_sql(m: re.Match[str]) -> str:
+    return m.group(1) + m.group(2) + _mask_value(m.group(3))
+
+
+# ------------------------------------------------------------------ command lines
+
+_MYSQL_CLIENTS = frozenset(
+    {
+        "mysql",
+        "mysqladmin",
+        "mysqldump",
+        "mysqlcheck",
+        "mysqlimport",
+        "mysqlshow",
+        "mysqlpump",
+        "mysqlslap",
+        "mysqlbinlog",
+        "mysql_upgrade",
+        "mysqlsh",
+        "mariadb",
+        "mariadb-admin",
+        "mariadb-dump",
+        "mariadb-check",
+        "mariadb-import",
+        "mariadb-show",
+        "mariadb-slap",
+        "mariadb-binlog",
+        "mariadb-upgrade",
+        "mariadb-backup",
+        "mariabackup",
+        "xtrabackup",
+    }
+)
+_MONGO_CLIENTS = frozenset(
+    {"mongo", "mongosh", "mongodump", "mongorestore", "mongoexport", "mongoimport", "mongostat"}
+)
+_CONTAINER_CLIS = frozenset({"docker", "podman", "nerdctl", "buildah", "skopeo", "helm", "oras"})
+_COMMANDS = _MYSQL_CLIENTS | _MONGO_CLIENTS | {"sshpass", "redis-cli", "curl", "htpasswd", "login"}
+# what makes a line worth the command scanner (matched on the lower-cased text; both
+# start with literals so the regex engine can skip ahead quickly)
+_COMMAND_WORD = re.compile(r"mysql|mariadb|xtrabackup|mongo|sshpass|redis-cli|curl|htpasswd|login")
+_SECRET_WORD_HINT = re.compile(
+    r"pass|secret|token|key|auth|cred|pw|session|cookie|salt|signature|dsn|private"
+)
+_FLAG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_.-")
+_TOKEN = re.compile(r"&&|\|\||[;|]|[^\s\"',;|&\[\]()`]++")
+_PORTS = re.compile(r"^(?:[\d.]+:)?\d+(?:-\d+)?(?::\d+(?:-\d+)?)?(?:/\w+)?$")
+
+
+@dataclass
+class _CommandState:
+    """What the scanner knows at a point of a command line (carried over continuation
+    lines and argv items)."""
+
+    contexts: set[str] = field(default_factory=set)
+    pending: str | None = None  # "mask" | "userpass": what to do with the next token
+    container_cli: bool = False  # docker & co. seen before the context command
+    htpasswd: list[int] | None = None  # [positionals seen, password index] once -b is seen
+    last: str = ""
+
+    def reset(self) -> None:
+        self.contexts.clear()
+        self.pending = None
+        self.container_cli = False
+        self.htpasswd = None
+        self.last = ""
+
+
+def _command_word(token: str) -> str:
+    return token.rsplit("/", 1)[-1].lower()
+
+
+def _scan_command(
+    text: str, start: int, end: int, state: _CommandState
+) -> list[tuple[int, int, str]]:
+    """Edits (start, end, replacement) masking command-line passwords in text[start:end]."""
+    edits: list[tuple[int, int, str]] = []
+    pos = start
+    while pos < end:
+        m = _TOKEN.search(text, pos, end)
+        if m is None:
+            break
+        pos = m.end()
+        tok = m.group(0)
+        if tok in ("&&", "||", ";", "|"):
+            state.reset()
+            continue
+        if tok == "-":  # a YAML list item (or stdin): neither a flag nor a value
+            continue
+        t0, t1 = m.start(), m.end()
+        if tok.startswith("REDACTED") and text[t0 - 1 : t0] == "[":
+            state.pending = None
+            continue
+        word = _command_word(tok)
+        pending, state.pending = state.pending, None
+        if pending is not None and not tok.startswith("-"):
+            _mask_token(text, t0, t1, end, pending, edits)
+            state.last = tok
+            if state.htpasswd is not None:
+                state.htpasswd[0] += 1
+            continue
+        if word in _COMMANDS and not tok.startswith("-") and state.htpasswd is None:
+            if word == "login":
+                if state.last and _command_word(state.last) in _CONTAINER_CLIS | {"registry"}:
+                    state.contexts.add("login")
+            else:
+                state.contexts.add(word)
+            if word == "htpasswd":
+                state.htpasswd = [0, -1]
+            state.last = tok
+            continue
+        if word in _CONTAINER_CLIS and not state.contexts:
+            state.container_cli = True
+        ctx = state.contexts
+        if tok.startswith("-"):
+            flag, eq, value = tok.partition("=")
+            if ctx & _MYSQL_CLIENTS and flag.startswith("-p") and not flag.startswith("--"):
+                if len(tok) > 2:
+                    rest = tok[2:]
+                    if not (state.container_cli and _PORTS.match(rest)):
+                        _mask_span(text, t0 + 2, t1, end, edits)
+                elif text[t1 : t1 + 1] in ("'", '"'):
+                    _mask_token(text, t1, t1, end, "mask", edits)
+            elif (
+                ctx & (_MONGO_CLIENTS | {"sshpass", "login"})
+                and flag.startswith("-p")
+                and (not flag.startswith("--"))
+            ):
+                if len(tok) > 2:
+                    _mask_span(text, t0 + 2, t1, end, edits)
+                else:
+                    state.pending = "mask"
+            elif "redis-cli" in ctx and tok == "-a":
+                state.pending = "mask"
+            elif "curl" in ctx and flag in ("-u", "--user", "-U", "--proxy-user"):
+                if eq:
+                    _userpass(text, t0 + len(flag) + 1, t1, edits)
+                else:
+                    state.pending = "userpass"
+            elif (
+                "curl" in ctx
+                and flag.startswith("-u")
+                and len(flag) > 2
+                and not flag.startswith("--")
+            ):
+                _userpass(text, t0 + 2, t1, edits)
+            elif state.htpasswd is not None and not flag.startswith("--"):
+                letters = flag[1:]
+                if "b" in letters:
+                    state.htpasswd[1] = 1 if "n" in letters else 2
+            elif is_secret_flag(flag):
+                if eq:
+                    if value and not value.startswith("$"):
+                        _mask_span(text, t0 + len(flag) + 1, t1, end, edits)
+                else:
+                    state.pending = "mask"
+        elif state.htpasswd is not None:
+            if state.htpasswd[1] >= 0 and state.htpasswd[0] == state.htpasswd[1]:
+                _mask_token(text, t0, t1, end, "mask", edits)
+            state.htpasswd[0] += 1
+        state.last = tok
+    return edits
+
+
+def _quoted_end(text: str, start: int, end: int) -> int:
+    """End of the quoted string starting at `start` (or of the line when unterminated)."""
+    close = text.find(text[start], start + 1, end)
+    return close + 1 if close > 0 else end
+
+
+def _mask_span(text: str, s: int, e: int, end: int, edits: list[tuple[int, int, str]]) -> None:
+    if s < e and text[s : s + 1] in ("'", '"'):
+        e = max(e, _quoted_end(text, s, end))
+    value = text[s:e]
+    if not value or value.startswith("$") or _is_masked(value):
+        return
+    edits.append((s, e, _mask_value(value)))
+
+
+def _mask_token(
+    text: str, t0: int, t1: int, end: int, how: str, edits: list[tuple[int, int, str]]
+) -> None:
+    """Mask the token at text[t0:t1]; a quote right before it or at t0 extends it to the
+    matching quote (a value with spaces)."""
+    if t0 > 0 and text[t0 - 1] in ("'", '"'):
+        close = text.find(text[t0 - 1], t0, end)
+        if close > 0 and how == "mask":
+            t1 = max(t1, close)
+    elif text[t0 : t0 + 1] in ("'", '"'):
+        t1 = _quoted_end(text, t0, end)
+    if how == "userpass":
+        _userpass(text, t0, t1, edits)
+    else:
+        _mask_span(text, t0, t1, end, edits)
+
+
+def _userpass(text: str, s: int, e: int, edits: list[tuple[int, int, str]]) -> None:
+    colon = text.find(":", s, e)
+    if colon < 0 or colon + 1 >= e:
+        return  # curl -u user: prompts for the password
+    value = text[colon + 1 : e]
+    if value.startswith("$") or _is_masked(value):
+        return
+    edits.append((colon + 1, e, MASK))
+
+
+def _line_bounds(text: str, pos: int) -> tuple[int, int]:
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    return start, len(text) if end < 0 else end
+
+
+_LIST_ITEM = re.compile(r"[ \t]*+-[ \t]++")
+
+
+def _continues(text: str, prev: tuple[int, int], nxt: tuple[int, int]) -> bool:
+    """Does the command on line `prev` go on on line `nxt`? (shell `\\`, a flow list left
+    open, or the next item of the same YAML block list)."""
+    line = text[prev[0] : prev[1]].rstrip()
+    if line.endswith(("\\", ",", "[")):
+        return True
+    a = _LIST_ITEM.match(text, prev[0], prev[1])
+    b = _LIST_ITEM.match(text, nxt[0], nxt[1])
+    return bool(a and b and (a.end() - a.start()) == (b.end() - b.start()))
+
+
+def _command_triggers(text: str) -> list[int]:
+    low = text.lower()
+    found = [m.start() for m in _COMMAND_WORD.finditer(low)]
+    for m in _SECRET_WORD_HINT.finditer(low):  # a secret word inside a `-flag`
+        k = m.start()
+        stop = max(0, k - 40)
+        while k > stop and low[k - 1] in _FLAG_CHARS and low[k - 1] != "-":
+            k -= 1
+        if k > 0 and low[k - 1] == "-":
+            found.append(k - 1)
+    return sorted(found)
+
+
+def _sub_commands(text: str) -> str:
+    edits: list[tuple[int, int, str]] = []
+    done = 0  # lines before this offset were scanned
+    for trigger in _command_triggers(text):
+        if trigger < done:
+            continue
+        state = _CommandState()
+        bounds = _line_bounds(text, trigger)
+        for _ in range(1000):  # a command spans at most this many lines
+            edits += _scan_command(text, bounds[0], bounds[1], state)
+            done = bounds[1] + 1
+            if bounds[1] >= len(text):
+                break
+            nxt = _line_bounds(text, bounds[1] + 1)
+            if not _continues(text, bounds, nxt):
+                break
+            bounds = nxt
+    return _apply(text, edits)
+
+
+def _apply(text: str, edits: Iterable[tuple[int, int, str]]) -> str:
+    out: list[str] = []
+    pos = 0
+    for s, e, rep in sorted(edits):
+        if s < pos:
+            continue  # overlapping edit: the first one already masked it
+        out.append(text[pos:s])
+        out.append(_preserve_lines(text[s:e], rep))
+        pos = e
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def redact_argv(argv: list[Any]) -> list[Any]:
+    """An argv list (`Config.Cmd`, a compose `command:` list): every item redacted as text,
+    and the items after `--password`, `-p` (MySQL clients), `-u` (curl), ... masked."""
+    items = [redact_text(x) if isinstance(x, str) else x for x in argv]
+    state = _CommandState()
+    out: list[Any] = []
+    for item in items:
+        if not isinstance(item, str):
+            out.append(item)
+            state.reset()
+            continue
+        out.append(_apply(item, _scan_command(item, 0, len(item), state)))
+    return out
+
+
+# ------------------------------------------------------------- YAML structure (lines)
+
+_BLOCK_KEY = re.compile(
+    r"(?m)^([ \t]*+)(-[ \t]++)?([\"']?)([A-Za-z_][\w.-]{0,80}+)\3[ \t]*+:[ \t]*+"
+    r"(?:![^\s]*+[ \t]++)?[|>][-+0-9]*+[ \t]*+(?:#[^\n]*+)?$"
+)
+_NAME_KEY = re.compile(
+    r"(?m)^([ \t]*+)(-[ \t]++)?name[ \t]*+:[ \t]*+([\"']?)([A-Za-z_][\w.-]{0,80}+)\3[ \t]*+(?:#[^\n]*+)?$"
+)
+_VALUE_KEY = re.compile(r"[ \t]*+(-[ \t]++)?value[ \t]*+:[ \t]*+")
+_SECRET_KIND = re.compile(r"(?m)^kind[ \t]*+:[ \t]*+[\"']?Secret[\"']?[ \t]*+(?:#[^\n]*+)?$")
+_DATA_KEY = re.compile(r"(?m)^(?:data|stringData)[ \t]*+:[ \t]*+(?:#[^\n]*+)?$")
+_DOC_SEP = re.compile(r"(?m)^---")
+_MAX_SIBLING_LINES = 200
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
+
+
+def _mask_line_content(text: str, s: int, e: int, edits: list[tuple[int, int, str]]) -> None:
+    line = text[s:e]
+    content = line.strip()
+    if content and not _is_masked(content) and not content.startswith("#"):
+        lead = len(line) - len(line.lstrip(" \t"))
+        edits.append((s + lead, s + lead + len(content), MASK))
+
+
+def _mask_block(text: str, after: int, key_indent: int, edits: list[tuple[int, int, str]]) -> None:
+    """Mask the lines of a block scalar that starts after offset `after` (deeper than
+    `key_indent`)."""
+    pos = after
+    while pos < len(text):
+        s, e = _line_bounds(text, pos)
+        line = text[s:e]
+        if line.strip() and _indent(line) <= key_indent:
+            break
+        _mask_line_content(text, s, e, edits)
+        pos = e + 1
+
+
+def _sub_yaml(text: str) -> str:
+    edits: list[tuple[int, int, str]] = []
+    # secret-named key with a block scalar: every line of the scalar
+    for m in _BLOCK_KEY.finditer(text):
+        if is_secret_name(m.group(4)):
+            key_indent = len(m.group(1)) + len(m.group(2) or "")
+            _mask_block(text, m.end() + 1, key_indent, edits)
+    # Kubernetes env entries: - name: DB_PASSWORD / value: x (either order)
+    for m in _NAME_KEY.finditer(text):
+        if not is_secret_name(m.group(4)):
+            continue
+        column = len(m.group(1)) + len(m.group(2) or "")
+        _mask_sibling_value(text, m.start(), column, bool(m.group(2)), edits)
+    # Kubernetes Secret: every value under data / stringData
+    if _SECRET_KIND.search(text):
+        bounds = [0, *(m.start() for m in _DOC_SEP.finditer(text)), len(text)]
+        for a, b in zip(bounds, bounds[1:], strict=False):
+            if not _SECRET_KIND.search(text, a, b):
+                continue
+            for d in _DATA_KEY.finditer(text, a, b):
+                _mask_mapping_values(text, d.end() + 1, b, edits)
+    return _apply(text, edits)
+
+
+def _mask_sibling_value(
+    text: str, at: int, column: int, dashed: bool, edits: list[tuple[int, int, str]]
+) -> None:
+    """Mask `value:` among the keys of the mapping whose `name:` line starts at `at`
+    (keys at `column`)."""
+    lines: list[tuple[int, int]] = []
+    s, e = _line_bounds(text, at)
+    lines.append((s, e))
+    # forward: lines of the same mapping (indent >= column, not a new item)
+    pos = e + 1
+    for _ in range(_MAX_SIBLING_LINES):
+        if pos >= len(text):
+            break
+        s2, e2 = _line_bounds(text, pos)
+        line = text[s2:e2]
+        if line.strip():
+            ind = _indent(line)
+            if ind < column:
+                break
+        lines.append((s2, e2))
+        pos = e2 + 1
+    if not dashed:  # backward up to the item's dash line
+        pos = s - 1
+        for _ in range(_MAX_SIBLING_LINES):
+            if pos < 0:
+                break
+            s2, e2 = _line_bounds(text, pos)
+            line = text[s2:e2]
+            if line.strip():
+                ind = _indent(line)
+                item = _LIST_ITEM.match(line)
+                if item and item.end() == column:
+                    lines.append((s2, e2))
+                    break
+                if ind < column:
+                    break
+            lines.append((s2, e2))
+            pos = s2 - 1
+    for s2, e2 in lines:
+        v = _VALUE_KEY.match(text, s2, e2)
+        if v is None:
+            continue
+        key_column = (v.start(1) - s2 + len(v.group(1))) if v.group(1) else _indent(text[s2:e2])
+        if key_column != column:
+            continue
+        end = _line_value(text, v.end())
+        value = text[v.end() : end]
+        if value:
+            masked = _mask_value(value)
+            if masked != value:
+                edits.append((v.end(), end, masked))
+            elif _BLOCK_INDICATOR.match(value):
+                _mask_block(text, e2 + 1, column, edits)
+
+
+def _mask_mapping_values(
+    text: str, start: int, stop: int, edits: list[tuple[int, int, str]]
+) -> None:
+    """Mask the value of every entry of the (indented) mapping starting at `start`."""
+    pos = start
+    child: int | None = None
+    while pos < stop:
+        s, e = _line_bounds(text, pos)
+        line = text[s:e]
+        pos = e + 1
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        ind = _indent(line)
+        if ind == 0:
+            break
+        if child is None:
+            child = ind
+        if ind > child:  # inside a block scalar or nested value
+            _mask_line_content(text, s, e, edits)
+            continue
+        colon = line.find(":")
+        if colon < 0:
+            _mask_line_content(text, s, e, edits)
+            continue
+        vs = s + colon + 1
+        while vs < e and text[vs] in " \t":
+            vs += 1
+        ve = _line_value(text, vs)
+        value = text[vs:ve]
+        if value and not _BLOCK_INDICATOR.match(value) and not _is_masked(value):
+            quote = (
+                value[0] if value[0] in "\"'" and value[-1] == value[0] and len(value) > 1 else ""
+            )
+            edits.append((vs, ve, f"{quote}{MASK}{quote}"))
+
+
+# ------------------------------------------------------------------------ entry points
+
+
+_NGINX_HEADER_HINTS = ("_set_header", "add_header", "more_set_", "proxy_set_body")
+_NGINX_SECRET_HINTS = ("secret", "passw", "token", "api", "secure_link_md5")
+_HEADER_HINTS = ("authorization", "cookie", "api-key", "-token")
+_BEARER_HINTS = ("bearer", "basic", "token", "digest")
+
+
+def _has(low: str, hints: Iterable[str]) -> bool:
+    return any(h in low for h in hints)
+
+
+def redact_text(text: str) -> str:
+    """Redact secrets in free text: a whole file, a line, a log, a message. The result has
+    the same number of lines as `text`."""
+    if not text:
+        return text
+    low = text.lower()  # hints only: each pass runs when its trigger words occur
+    if "PRIVATE KEY" in text:
+        text = _sub_pem(text)
+    text = _sub_tokens(text)
+    if _has(low, _NGINX_HEADER_HINTS):
+        text = _NGINX_HEADER.sub(_sub_nginx_header, text)
+    if _has(low, _NGINX_SECRET_HINTS):
+        text = _NGINX_SECRET_DIRECTIVE.sub(
+            lambda m: m.group(1) + _mask_value(m.group(2)) + m.group(3), text
+        )
+    if _has(low, _HEADER_HINTS):
+        text = _HEADER_JSON.sub(
+            lambda m: m.group(1) + m.group(2) + m.group(1) + m.group(3) + _mask_value(m.group(4)),
+            text,
+        )
+        text = _HEADER_LINE.sub(
+            lambda m: (
+                m.group(1)
+                + m.group(2)
+                + _mask_value(m.group(3).rstrip())
+                + m.group(3)[len(m.group(3).rstrip()) :]
+            ),
+            text,
+        )
+    if _has(low, _BEARER_HINTS):
+        text = _BEARER.sub(_sub_bearer, text)
+    if "env" in low or "arg" in low:
+        text = _DOCKER_ENV.sub(_sub_docker_env, text)
+    if "=" in text or ":" in text:
+        text = _sub_assign(text)
+    if "${" in text:
+        text = _VAR_WITH_DEFAULT.sub(_sub_var_default, text)
+    if "identified" in low or "password" in low:
+        text = _SQL_PASSWORD.sub(_sub_sql, text)
+    if "://" in text:
+        text = _sub_urls(text)
+    if "@" in text:
+        text = _BARE_USERINFO.sub(_sub_bare_userinfo, text)
+    text = _sub_commands(text)
+    if ":" in text:
+        text = _sub_yaml(text)
+    return text
+
+
+def redact_lines(text: str) -> list[str]:
+    """The lines of `text` (as `str.splitlines(keepends=True)`), each redacted with the
+    context of the whole text (a private key's middle line, a YAML block scalar)."""
+    lines = text.splitlines(keepends=True)
+    shown = redact_text(text).splitlines(keepends=True)
+    if len(shown) != len(lines):  # a line break other than \n inside a masked value
+        return [redact_text(line) for line in lines]
+    return shown
+
+
+def _redact_env_entry(entry: str) -> str:
+    """Docker `Config.Env` entry "NAME=value"."""
+    name, sep, value = entry.partition("=")
+    if sep and is_secret_name(name):
+        return f"{name}={_mask_secret_value(value)}" if value else entry
+    return redact_text(entry)
+
+
+_HEADER_KEY = re.compile(f"(?i)(?:{_HEADER_NAMES})")
+
+
+def redact_json(obj: Any, key: str | None = None) -> Any:
+    """Redact a parsed JSON document (docker inspect, probe results, a report) recursively:
+    secret-named keys lose their values, `Env` entries are redacted by name, lists of
+    strings as argv (`--password X`), every other string as text."""
+    if isinstance(obj, dict):
+        out: dict[str, Any] = {}
+        for k, v in obj.items():
+            ks = str(k)
+            if ks == "Env" and isinstance(v, list):
+                out[k] = [_redact_env_entry(e) if isinstance(e, str) else redact_json(e) for e in v]
+            elif is_secret_name(ks) or _HEADER_KEY.fullmatch(ks):
+                if isinstance(v, str):
+                    out[k] = _mask_secret_value(v)
+                elif isinstance(v, (int, float)) and not isinstance(v, bool):
+                    out[k] = MASK
+                else:
+                    out[k] = redact_json(v, ks)
+            else:
+                out[k] = redact_json(v, ks)
+        return out
+    if isinstance(obj, list):
+        if obj and all(isinstance(x, str) for x in obj):
+            return redact_argv(obj)
+        return [redact_json(x, key) for x in obj]
+    if isinstance(obj, str):
+        return redact_text(obj)
+    return obj
+
+
+__all__ = [
+    "BOT_TOKEN",
+    "MASK",
+    "is_secret_flag",
+    "is_secret_name",
+    "redact_argv",
+    "redact_json",
+    "redact_lines",
+    "redact_text",
+    "token_fingerprint",
+]
