@@ -40,6 +40,8 @@ _COMMANDS = (
     "logrotate",
     "edit ",
     "open ",
+    "kubectl",
+    "helm",
 )
 
 
@@ -110,6 +112,12 @@ def _fmt_duration(seconds: float | int | None) -> str:
 
 def _subject_text(subject: dict[str, str]) -> str:
     parts = []
+    if subject.get("workload"):
+        parts.append(f"{subject.get('kind') or 'workload'} {subject['workload']}")
+    elif subject.get("node"):
+        parts.append(f"node {subject['node']}")
+    if subject.get("pod"):
+        parts.append(f"pod {subject['pod']}")
     if subject.get("container"):
         parts.append(f"container {subject['container']}")
     if subject.get("service"):
@@ -204,7 +212,9 @@ def render_markdown(result: DiagnoseResult) -> str:
         title = f"infradoctor could not diagnose {host}"
     elif top is not None and top["severity"] in ("error", "warning"):
         who = (
-            top["subject"].get("container")
+            top["subject"].get("workload")
+            or top["subject"].get("node")
+            or top["subject"].get("container")
             or top["subject"].get("upstream")
             or top["subject"].get("address")
             or top["subject"].get("path")
