@@ -15,6 +15,7 @@ from infradoctor.diagnose.errorlog import iso_time
 from infradoctor.diagnose.evidence import Bundle
 from infradoctor.diagnose.kube import layout
 
+CLUSTER_KINDS = frozenset({"Node", "PersistentVolume", "Namespace", "StorageClass", "ClusterRole"})
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")
 
 
@@ -634,7 +635,11 @@ def parse_event(obj: Any, index: int) -> Event:
         or first
     )
     return Event(
-        namespace=str(inv.get("namespace") or meta.get("namespace") or ""),
+        namespace=str(
+            inv.get("namespace")
+            or ("" if inv.get("kind") in CLUSTER_KINDS else meta.get("namespace"))
+            or ""
+        ),
         kind=str(inv.get("kind", "")),
         name=str(inv.get("name", "")),
         type=str(o.get("type", "Normal")),
