@@ -71,10 +71,14 @@ _CONN_NAME = re.compile(
     r"(?i)(?:getaddrinfo (?:ENOTFOUND|EAI_AGAIN) |could not translate host name \"|"
     r"lookup |UnknownHostException: )([a-z0-9][a-z0-9.-]*)"
 )
+# error lines in container logs: first class names the failure, second class mentions one
 _STRONG = re.compile(
-    r"\bpanic:|level=(?:fatal|error|panic)|\b(?:FATAL|ERROR|CRITICAL|SEVERE)\b|^[EF]\d{4} |"
-    r"^\s*(?:\S+ )?Error:|\b\w*(?:Error|Exception)\b[:(]|Traceback|ECONNREFUSED|ENOTFOUND|"
-    r"OutOfMemoryError|\bKilled\b|\bfatal\b"
+    r"\bpanic:|level=(?:fatal|panic)|\bFATAL\b|^[F]\d{4} |^\s*(?:\S+ )?Error:|"
+    r"\b\w*(?:Error|Exception)\b:|Exception in thread|Traceback|OutOfMemoryError|\bfatal\b"
+)
+_WEAK = re.compile(
+    r"level=error|\b(?:ERROR|CRITICAL|SEVERE)\b|^E\d{4} |ECONNREFUSED|ENOTFOUND|\bKilled\b|"
+    r"connection refused|i/o timeout"
 )
 _HELP_TEXT = re.compile(r"^\s+-")
 _JVM_ENV = (
@@ -178,7 +182,7 @@ def status_text(pod: Pod, s: ContainerStatus) -> str:
 
 
 def _is_strong(line: str) -> bool:
-    return bool(_STRONG.search(line)) and not _HELP_TEXT.match(line)
+    return bool(_STRONG.search(line) or _WEAK.search(line)) and not _HELP_TEXT.match(line)
 
 
 def log_tail(lf: LogFile | None, n: int = 5) -> list[tuple[int, str]]:
@@ -198,9 +202,10 @@ def log_tail(lf: LogFile | None, n: int = 5) -> list[tuple[int, str]]:
 
 
 def last_error(lines: list[tuple[int, str]]) -> str | None:
-    strong = [t for _, t in lines if _is_strong(t)]
-    if strong:
-        return strong[-1].strip()
+    for pattern in (_STRONG, _WEAK):
+        found = [t for _, t in lines if pattern.search(t) and not _HELP_TEXT.match(t)]
+        if found:
+            return found[-1].strip()
     return lines[-1][1].strip() if lines else None
 
 
@@ -770,18 +775,24 @@ def _unschedulable(
         f"{c.name} requests memory {c.memory_request}" for c in pod.containers if c.memory_request
     ]
     summary = f"{ref}: {_pods_phrase(state, ref, members)} Pending, not schedulable: {reason}"
+    pressured = [n.name for n in state.nodes if n.pressures]
+    depends = None
+    if pressured and re.search(r"(disk|memory|pid)-pressure", reason):
+        depends = f"node:{pressured[0]}"
     change = [
         "make room or lower the pod's requests / relax its nodeSelector, affinity or tolerations "
         "to what the nodes offer (the FailedScheduling message names the constraint)"
     ]
     if _bad_rollout(state, ref, [m[0] for m in members]):
         change = [*_rollback(state, ref), *change]
+    subject = workload_subject(ref, pod, None)
+    subject["depends_on"] = depends
     d = diagnosis(
         "unschedulable",
         "error",
         0.9,
         summary,
-        workload_subject(ref, pod, None),
+        subject,
         plan_values(f, ref, pod, None),
         change=change,
     )
@@ -1040,8 +1051,10 @@ def analyze_services(f: KubeFacts) -> list[Diagnosis]:
                 "kind": "Service",
                 "namespace": svc.namespace,
             }
+            subject["selector"] = f"{selector_text(svc.selector)} (matches no pod)"
             if near_ref is not None:
-                subject["selects_like"] = near_ref.key
+                # the workload the Service was meant to select (its labels are a near miss)
+                subject.update({"workload": near_ref.key, "kind": near_ref.kind})
             d = diagnosis(
                 "no-ready-endpoints",
                 "error" if referenced else "warning",
@@ -1054,7 +1067,8 @@ def analyze_services(f: KubeFacts) -> list[Diagnosis]:
             d.add_evidence(
                 SERVICES,
                 None,
-                f"Service {svc.key}: selector {selector_text(svc.selector)}; ports "
+                f"Service {svc.key}: selector {selector_text(svc.selector)} matches no pod in "
+                f"namespace {svc.namespace}; ports "
                 + ", ".join(f"{p.port}->{p.target}" for p in svc.ports),
             )
             if near_ref is not None:

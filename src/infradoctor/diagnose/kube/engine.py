@@ -86,10 +86,11 @@ def _absorb(root: Diagnosis, other: Diagnosis) -> None:
         root.first_seen = (
             other.first_seen if root.first_seen is None else min(root.first_seen, other.first_seen)
         )
+    same_place = other.cause == root.cause and other.subject.get("address") == root.subject.get(
+        "address"
+    )
     root.requests = (
-        max(root.requests, other.requests)
-        if other.cause == root.cause
-        else root.requests + other.requests
+        max(root.requests, other.requests) if same_place else root.requests + other.requests
     )
     if other.cause == root.cause:
         root.confidence = max(root.confidence, other.confidence)
@@ -142,6 +143,8 @@ def merge(found: list[Diagnosis]) -> list[Diagnosis]:
             if d is root or id(d) in dropped:
                 continue
             explained = d.cause in WORKLOAD_ROOTS or d.cause in SYMPTOMS
+            if "matches no pod" in d.subject.get("selector", ""):
+                explained = False  # a wrong selector is its own root, whatever the pods do
             # a running, ready workload's timeouts are its own problem, not its crash's
             if d.cause == "upstream-timeout" and root.cause == "readiness-failing":
                 explained = True
@@ -165,6 +168,9 @@ def rank(diagnoses: list[Diagnosis]) -> list[Diagnosis]:
         for d in diagnoses
         if d.subject.get("workload") and d.cause in WORKLOAD_ROOTS
     }
+    for d in diagnoses:
+        if d.cause == "node-pressure" and d.subject.get("node"):
+            roots[f"node:{d.subject['node']}"] = d
     for d in diagnoses:
         dep = d.subject.get("depends_on")
         if dep and _is_consequence(d, roots):
@@ -265,11 +271,10 @@ def _not_collected(bundle: Bundle, f: KubeFacts) -> list[str]:
 
 
 def _could_not_run(bundle: Bundle, f: KubeFacts) -> str | None:
-    if not bundle.files:
-        return "the recording is empty"
+    failed = "; ".join(
+        f"{c.name}: {c.error or c.status}" for c in bundle.collectors if c.status == "error"
+    )
     if not any(r in f.state.present for r in layout.ESSENTIAL):
-        failed = "; ".join(
-            f"{c.name}: {c.error or c.status}" for c in bundle.collectors if c.status == "error"
-        )
-        return "no pods in the evidence" + (f" ({failed})" if failed else "")
+        what = "the evidence is empty" if not bundle.files else "no pods in the evidence"
+        return what + (f" ({failed})" if failed else "")
     return None

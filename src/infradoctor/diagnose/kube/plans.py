@@ -114,7 +114,7 @@ VERIFY: dict[str, tuple[str, ...]] = {
 
 # the static rules (`infradoctor lint` on the manifests) that would have prevented it
 RULES: dict[str, tuple[str, ...]] = {
-    "container-crashloop": ("K8S004",),
+    "container-crashloop": (),
     "oom-killed": ("K8S006", "K8S007"),
     "image-pull-failed": ("K8S008",),
     "config-error": (),
