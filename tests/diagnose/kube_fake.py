@@ -62,6 +62,12 @@ if verb == "get" and len(args) == 2:
         want = dict(kv.split("=", 1) for kv in sel.split(","))
         items = [x for x in items if all(x.get("metadata", {}).get("labels", {}).get(k) == v for k, v in want.items())]
     doc["items"] = items
+    if str(flags.get("o", "")).startswith("jsonpath=") and resource == "pods":
+        # the one jsonpath scripts/record-k8s.sh uses: namespace, name, container names
+        for x in items:
+            names = " ".join(c["name"] for c in x["spec"]["containers"])
+            print(f'{x["metadata"]["namespace"]} {x["metadata"]["name"]} {names}')
+        sys.exit(0)
     print(json.dumps(doc, indent=4))
     sys.exit(0)
 if verb == "logs" and len(args) == 2:

@@ -188,6 +188,25 @@ def test_live_bundle_roundtrip_matches_recording(
     )
 
 
+def test_recording_script_output_is_read_like_the_recording(
+    tmp_path: Path, fake_kubectl: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """scripts/record-k8s.sh (the docs' recording script) against the stand-in kubectl."""
+    import subprocess
+
+    argv_log = fake_kubectl(DATA / "crashloop")
+    out_dir = tmp_path / "rec"
+    script = REPO / "scripts" / "record-k8s.sh"
+    subprocess.run(["sh", str(script), str(out_dir), "--context", "recorded"], check=True)
+    assert (out_dir / "pods.json").is_file()
+    assert (out_dir / "logs/shop/api-7c9f6b8d4-8m2xv/app.previous.log").is_file()
+    _, a = report(out_dir, "json", capsys)
+    _, b = report(DATA / "crashloop", "json", capsys)
+    assert stable(json.loads(a))["diagnoses"] == stable(json.loads(b))["diagnoses"]
+    for argv in calls(argv_log):
+        assert next(x for x in argv if not x.startswith("-") and x != "recorded") in READ_ONLY
+
+
 def test_live_namespace_scope_keeps_the_ingress_controller(
     fake_kubectl: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
