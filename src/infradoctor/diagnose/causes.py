@@ -439,7 +439,7 @@ CAUSES: dict[str, Cause] = {
             "old one still serves; nothing more specific (image, config, crash) explains it.",
             ("kubectl rollout status deployment/{name} -n {namespace}",),
             ("kubectl rollout status deployment/{name} -n {namespace}  (successfully rolled out)",),
-            ("K8S004",),
+            (),
             rank=15,
         ),
         Cause(

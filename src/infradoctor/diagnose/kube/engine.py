@@ -53,6 +53,9 @@ def analyze_kube(bundle: Bundle) -> DiagnoseResult:
         k: bundle.meta[k] for k in ("created", "host", "tool_version") if k in bundle.meta
     }
     meta.setdefault("host", facts.state.cluster.get("context") or "kubernetes")
+    if "created" not in meta and facts.now is not None:
+        # a recording without a manifest: its newest timestamp is when it was taken
+        meta["created"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(facts.now))
     result = DiagnoseResult(diagnoses, list(bundle.collectors), meta, analyzer_errors=errors)
     result.impact = _impact(facts)
     result.window = {

@@ -122,7 +122,7 @@ RULES: dict[str, tuple[str, ...]] = {
     "no-ready-endpoints": ("K8S001", "K8S002"),
     "unschedulable": ("K8S009",),
     "node-pressure": ("K8S007",),
-    "rollout-stuck": ("K8S004",),
+    "rollout-stuck": (),
     "upstream-timeout": (),
     "upstream-refused": ("K8S002", "K8S005"),
 }
