@@ -40,6 +40,10 @@ if os.environ.get("FAKE_KUBECTL_DOWN"):
     sys.stderr.write("The connection to the server 127.0.0.1:6443 was refused - did you specify the right host or port?\n")
     sys.exit(1)
 verb = args[0] if args else ""
+slow = os.environ.get("FAKE_KUBECTL_SLOW")  # "<resource>:<seconds>"
+if slow and verb == "get" and args[1:2] == [slow.split(":")[0]]:
+    import time
+    time.sleep(float(slow.split(":")[1]))
 if verb == "config" and args[1:] == ["current-context"]:
     print("recorded")
     sys.exit(0)

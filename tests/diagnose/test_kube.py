@@ -317,3 +317,80 @@ def test_real_baseline_bundle(capsys: pytest.CaptureFixture[str]) -> None:
     assert top["severity"] in ("warning", "info")  # recovered: Ready when collected
     assert not [d for d in doc["diagnoses"] if d["severity"] == "error"]
     assert code in (0, 1)
+
+
+def test_slow_kubectl_call_becomes_an_error_entry(
+    fake_kubectl: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake_kubectl(DATA / "crashloop", FAKE_KUBECTL_SLOW="events:30")
+    started = time.monotonic()
+    code, out = run(["diagnose", "--kube", "--timeout", "1", "--format", "json"], capsys)
+    assert time.monotonic() - started < 25
+    doc = json.loads(out)
+    events = next(c for c in doc["collectors"] if c["name"] == "kube:events")
+    assert events["status"] == "error" and "did not answer within 3s" in events["error"]
+    assert code == 1 and doc["diagnoses"][0]["subject"]["workload"] == "shop/api"
+    assert any("kube:events" in n for n in doc["not_collected"])
+
+
+def test_progress_line_on_a_tty(fake_kubectl: Any) -> None:
+    from infradoctor.diagnose.kube.collect import KubeOptions, collect_kube
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    fake_kubectl(DATA / "healthy")
+    stream = Tty()
+    bundle = collect_kube(KubeOptions(), stream)
+    assert bundle.has("kube/pods.json")
+    shown = stream.getvalue()
+    assert "collecting pods (1/12)" in shown and "logs ingress-nginx/" in shown
+    assert shown.endswith("\r\033[K")  # the line is cleared at the end
+    quiet = io.StringIO()
+    collect_kube(KubeOptions(), quiet)
+    assert quiet.getvalue() == ""
+
+
+def test_unreadable_recording_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "pods.json").write_text("<html>not kubectl output</html>")
+    code, out = report(tmp_path, "json", capsys)
+    doc = json.loads(out)
+    assert code == 2 and "pods.json is not JSON" in doc["error"]
+
+
+def test_ingress_log_parsing_variants() -> None:
+    from infradoctor.diagnose.evidence import Bundle
+    from infradoctor.diagnose.kube.analyzers import build_facts
+
+    bundle = Bundle()
+    recording = DATA / "healthy"
+    for p in recording.rglob("*"):
+        if p.is_file() and p.name != "expected.json":
+            bundle.put_bytes("kube/" + p.relative_to(recording).as_posix(), p.read_bytes())
+    log = "kube/logs/ingress-nginx/ingress-nginx-controller-6f8c5d9b7-kz5hw/controller.log"
+    lines = [
+        # kubectl logs --timestamps prefix, a retry over two pods, both 502
+        "2026-12-06T21:39:00.000000001Z 10.42.0.1 - - [06/Dec/2026:21:39:00 +0000] "
+        '"GET /api/items HTTP/1.1" 502 150 "-" "curl/8.5.0" 85 0.002 [shop-api-80] [] '
+        "10.42.0.17:8080, 10.42.0.18:8080 0, 0 0.001, 0.001 502, 502 abc123",
+        # our own probe: not impact
+        '10.42.0.1 - - [06/Dec/2026:21:39:01 +0000] "GET / HTTP/1.1" 502 150 "-" '
+        '"infradoctor-probe/0.1" 85 0.002 [shop-web-80] [] 10.42.0.12:3000 0 0.001 502 abc124',
+        "2026-12-06T21:39:02.000000001Z 2026/12/06 21:39:02 [error] 31#31: *9 connect() failed "
+        "(111: Connection refused) while connecting to upstream, client: 10.42.0.1, server: "
+        'shop.example.com, request: "GET /api/items HTTP/1.1", upstream: '
+        '"http://10.42.0.17:8080/api/items", host: "shop.example.com"',
+        'W1206 21:39:03.000001       7 controller.go:1216] Service "shop/api" does not have any '
+        "active Endpoint.",
+    ]
+    bundle.put_text(log, "\n".join(lines) + "\n")
+    f = build_facts(bundle)
+    assert f.ingress.requests == 1 and f.ingress.probe_requests == 1
+    assert f.ingress.status[502] == 1
+    assert {h.address for h in f.ingress.hits["10.42.0.17"]} == {"10.42.0.17:8080"}
+    assert [h.kind for h in f.ingress.hits["10.42.0.17"]] == ["502", "refused"]
+    assert f.ingress.hits["10.42.0.18"][0].upstream == "shop-api-80"
+    assert f.upstream_services["shop-api-80"] == "shop/api"
+    (hit,) = f.ingress.no_endpoint["shop/api"]
+    assert hit.ts == 1796592000.0 + 19 * 60 + 3

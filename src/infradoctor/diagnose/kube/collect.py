@@ -25,6 +25,7 @@ from infradoctor.diagnose.kube.redact import redact_kube_bundle
 
 CONTROLLER_SELECTOR = "app.kubernetes.io/name=ingress-nginx"
 READ_ONLY_VERBS = ("get", "logs", "version", "config")
+GRACE = 2.0  # seconds a kubectl process gets beyond its --request-timeout
 
 
 @dataclass
@@ -67,13 +68,16 @@ class Kubectl:
             proc = subprocess.run(  # noqa: S603 - fixed argv, read-only verbs
                 argv,
                 capture_output=True,
-                timeout=self.opts.timeout + 5,
+                timeout=self.opts.timeout + GRACE,
                 env=os.environ.copy(),
                 check=False,
             )
         except subprocess.TimeoutExpired:
             return KubectlResult(
-                124, b"", f"timed out after {self.opts.timeout + 5:g}s", time.monotonic() - started
+                124,
+                b"",
+                f"kubectl did not answer within {self.opts.timeout + GRACE:g}s",
+                time.monotonic() - started,
             )
         except OSError as exc:
             return KubectlResult(127, b"", str(exc), time.monotonic() - started)
@@ -85,6 +89,8 @@ def advice(stderr: str) -> str:
     """A raw kubectl error -> what to do about it."""
     low = stderr.lower()
     first = stderr.strip().splitlines()[0] if stderr.strip() else "no output"
+    if "did not answer" in low:
+        return f"{first}: the API server is slow or unreachable (raise --timeout, check --context)"
     if (
         "connection refused" in low
         or "no such host" in low

@@ -260,6 +260,7 @@ def _not_collected(bundle: Bundle, f: KubeFacts) -> list[str]:
     for c in bundle.collectors:
         if c.status in ("error", "partial"):
             notes.append(f"{c.name}: {c.status}" + (f" ({c.error})" if c.error else ""))
+    notes += [f"unreadable: {u}" for u in f.state.unreadable]
     missing = [r for r in layout.RESOURCES if r not in f.state.present]
     if missing:
         notes.append("not in the evidence: " + ", ".join(missing))
@@ -279,5 +280,7 @@ def _could_not_run(bundle: Bundle, f: KubeFacts) -> str | None:
     )
     if not any(r in f.state.present for r in layout.ESSENTIAL):
         what = "the evidence is empty" if not bundle.files else "no pods in the evidence"
+        if f.state.unreadable:
+            what += " (" + "; ".join(f.state.unreadable) + ")"
         return what + (f" ({failed})" if failed else "")
     return None

@@ -744,6 +744,7 @@ class KubeState:
     pvcs: list[PVC] = field(default_factory=list)
     logs: dict[tuple[str, str, str, bool], LogFile] = field(default_factory=dict)
     present: set[str] = field(default_factory=set)  # resources that were recorded
+    unreadable: list[str] = field(default_factory=list)  # resource files that were not JSON Lists
     cluster: dict[str, Any] = field(default_factory=dict)
     # indexes
     pod_by_key: dict[str, Pod] = field(default_factory=dict)
@@ -836,17 +837,27 @@ class KubeState:
         return max(stamps) if stamps else None
 
 
+class Unreadable(Exception):
+    """A resource file that is not a kubectl JSON List."""
+
+
 def _read_items(bundle: Bundle, resource: str) -> list[Any] | None:
     raw = bundle.read_bytes(layout.resource_path(resource))
     if raw is None:
         return None
     try:
         obj = json.loads(raw)
-    except ValueError:
-        return []
+    except ValueError as exc:
+        raise Unreadable(f"{resource}.json is not JSON ({exc})") from exc
     if isinstance(obj, dict):
-        return _l(obj.get("items")) if "items" in obj else [obj]
-    return _l(obj)
+        if "items" in obj:
+            return _l(obj.get("items"))
+        if isinstance(obj.get("metadata"), dict):
+            return [obj]
+        raise Unreadable(f"{resource}.json is not a kubectl List")
+    if isinstance(obj, list):
+        return obj
+    raise Unreadable(f"{resource}.json is not a kubectl List")
 
 
 def build_state(bundle: Bundle) -> KubeState:
@@ -854,10 +865,14 @@ def build_state(bundle: Bundle) -> KubeState:
     st.cluster = _d(bundle.read_json(layout.CLUSTER, {}))
 
     def items(resource: str) -> Iterable[Any]:
-        got = _read_items(bundle, resource)
+        try:
+            got = _read_items(bundle, resource)
+        except Unreadable as exc:
+            st.unreadable.append(str(exc))
+            return []
         if got is not None:
             st.present.add(resource)
-        return got or []
+        return [x for x in got or [] if isinstance(x, dict)]
 
     st.pods = [parse_pod(o) for o in items("pods")]
     st.services = [parse_service(o) for o in items("services")]
