@@ -247,7 +247,7 @@ def test_secrets_never_reach_bundle_or_report(
 ) -> None:
     recording = DATA / "crashloop"
     raw = "".join(p.read_text() for p in recording.rglob("*") if p.is_file())
-    secrets = ("hunter2-db-pass", "s3cr3t-session-key-do-not-leak")
+    secrets = ("hunter2-db-pass", "s3cr3t-session-key-do-not-leak", "tok-9f8e7d6c5b4a3921")
     assert all(s in raw for s in secrets)  # the recording does carry them
     fake_kubectl(recording)
     archive = tmp_path / "evidence.tar.gz"

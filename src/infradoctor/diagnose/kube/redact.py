@@ -35,6 +35,10 @@ def trim(obj: Any) -> Any:
             if k == "env" and isinstance(v, list):
                 out[k] = [_env(e) for e in v]
                 continue
+            if k in ("args", "command") and isinstance(v, list):
+                # `--password value` pairs, as for Docker's Cmd / Args
+                out[k] = redact_json(v, "Args")
+                continue
             out[k] = trim(v)
         return out
     if isinstance(obj, list):

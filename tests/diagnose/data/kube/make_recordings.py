@@ -716,7 +716,11 @@ def base() -> dict[str, Any]:
         limits={"memory": "256Mi"},
     )
     worker_c = container(
-        "worker", WORKER_IMAGE, None, env=[{"name": "API_URL", "value": "http://10.43.12.30/api"}]
+        "worker",
+        WORKER_IMAGE,
+        None,
+        env=[{"name": "API_URL", "value": "http://10.43.12.30/api"}],
+        args=["--queue", "jobs", "--api-token", "tok-9f8e7d6c5b4a3921"],
     )
     pg_c = container(
         "postgres",
@@ -1135,6 +1139,7 @@ def crashloop() -> dict[str, Any]:
                         WORKER_IMAGE,
                         None,
                         env=[{"name": "API_URL", "value": "http://10.43.12.30/api"}],
+                        args=["--queue", "jobs", "--api-token", "tok-9f8e7d6c5b4a3921"],
                     )
                 ],
                 [
