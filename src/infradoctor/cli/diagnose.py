@@ -132,6 +132,7 @@ def _collect(args: argparse.Namespace) -> Any:
     import time
 
     from infradoctor.diagnose.collect import CollectOptions, collect_bundle
+    from infradoctor.diagnose.hygiene import progress_printer
     from infradoctor.diagnose.redact import redact_bundle
 
     opts = CollectOptions(
@@ -143,6 +144,7 @@ def _collect(args: argparse.Namespace) -> Any:
         since_seconds=args.since,
         timeout=args.timeout,
         probe=not args.no_probe,
+        progress=progress_printer(sys.stderr),
     )
     bundle = collect_bundle(opts)
     # error.log timestamps are local time: remember the offset for analysis elsewhere

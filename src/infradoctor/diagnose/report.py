@@ -334,6 +334,18 @@ def render_markdown(result: DiagnoseResult) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+def _md_commands(cmd: str) -> str:
+    """A step as Markdown with one command per code span: `a  or  b` and `a; b` become
+    two spans; prose stays prose."""
+    if not _is_command(cmd):
+        return cmd
+    for sep, word in (("  or  ", " or "), ("; ", "; then ")):
+        parts = [p.strip() for p in cmd.split(sep)]
+        if len(parts) > 1 and all(_is_command(p) for p in parts):
+            return word.join(f"`{p}`" for p in parts)
+    return f"`{cmd}`"
+
+
 def _md_cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
@@ -357,14 +369,14 @@ def _md_diagnosis(d: dict[str, Any], heading: bool = True, brief: bool = False) 
         out += ["**Fix plan** (safe, read-only steps first)", ""]
         for i, step in enumerate(d["plan"], 1):
             cmd, note = _split_step(step)
-            body = f"`{cmd}`" if _is_command(cmd) else cmd
+            body = _md_commands(cmd)
             out.append(f"{i}. {body}" + (f" — {note}" if note else ""))
         out.append("")
     if d["verify"]:
         out += ["**Verification**", ""]
         for step in d["verify"]:
             cmd, note = _split_step(step)
-            body = f"`{cmd}`" if _is_command(cmd) else cmd
+            body = _md_commands(cmd)
             out.append(f"- [ ] {body}" + (f" — {note}" if note else ""))
         out.append("")
     if d["rules"]:

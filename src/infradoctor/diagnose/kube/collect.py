@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from infradoctor.diagnose.evidence import Bundle, CollectorStatus
+from infradoctor.diagnose.hygiene import progress_printer
 from infradoctor.diagnose.kube import layout
 from infradoctor.diagnose.kube.ingress import is_controller
 from infradoctor.diagnose.kube.model import parse_pod
@@ -111,24 +112,11 @@ def advice(stderr: str) -> str:
     return first
 
 
-def _progress_printer(stream: TextIO) -> Callable[[str], None] | None:
-    if not stream.isatty():
-        return None
-
-    def show(text: str) -> None:
-        stream.write("\r\033[K" + text[:120])
-        if not text:
-            stream.write("\r\033[K")
-        stream.flush()
-
-    return show
-
-
 def collect_kube(opts: KubeOptions, stream: TextIO | None = None) -> Bundle:
     """Collect the cluster's state into a redacted Bundle in the kube/ layout."""
     from infradoctor import __version__
 
-    show = opts.progress or _progress_printer(stream or sys.stderr)
+    show = opts.progress or progress_printer(stream or sys.stderr)
     kubectl = Kubectl(opts)
     bundle = Bundle()
     started = time.time()
