@@ -806,6 +806,15 @@ def _unschedulable(
         )
     for r in requests:
         d.add_evidence(PODS, None, f"{pod.key}: {r}")
+    if "PersistentVolumeClaim" in reason:
+        for pvc in state.pvcs:
+            if pvc.namespace == pod.namespace and pvc.phase != "Bound":
+                d.add_evidence(
+                    layout.resource_path("persistentvolumeclaims"),
+                    None,
+                    f"PersistentVolumeClaim {pvc.namespace}/{pvc.name}: phase {pvc.phase}, "
+                    f"storageClassName {pvc.storage_class}",
+                )
     add_events(d, events)
     return d
 

@@ -28,6 +28,7 @@ def _options(args: argparse.Namespace) -> object:
         context=getattr(args, "context", None),
         namespace=getattr(args, "namespace", None),
         timeout=float(getattr(args, "timeout", 10.0) or 10.0),
+        since_seconds=getattr(args, "since", None),
     )
 
 

@@ -38,6 +38,7 @@ class KubeOptions:
     log_tail: int = 300  # lines of each app container log
     controller_tail: int = 5000  # lines of the ingress controller's log
     max_logs: int = 60  # containers whose logs are read
+    since_seconds: float | None = None  # window of the ingress controller's log
     progress: Callable[[str], None] | None = None
 
 
@@ -245,6 +246,8 @@ def _collect_logs(
                 f"infradoctor: logs {pod.key}/{container}{' --previous' if previous else ''} ({i}/{min(len(wanted), opts.max_logs)})"
             )
         args = ["logs", "-n", pod.namespace, pod.name, "-c", container, f"--tail={tail}"]
+        if opts.since_seconds and is_controller(pod) and not previous:
+            args.append(f"--since={int(opts.since_seconds)}s")
         if previous:
             args.append("--previous")
         r = kubectl.run(*args)
