@@ -394,3 +394,59 @@ def test_ingress_log_parsing_variants() -> None:
     assert f.upstream_services["shop-api-80"] == "shop/api"
     (hit,) = f.ingress.no_endpoint["shop/api"]
     assert hit.ts == 1796592000.0 + 19 * 60 + 3
+
+
+def test_odd_objects_do_not_break_the_analysis(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pods = json.loads((DATA / "crashloop" / "pods.json").read_text())
+    pods["items"] += [
+        "not an object",
+        {"metadata": {"name": "bare"}},
+        {
+            "metadata": {"name": "nulls", "namespace": "shop"},
+            "spec": None,
+            "status": {"containerStatuses": None, "conditions": [None, {"type": "Ready"}]},
+        },
+        {
+            "metadata": {"name": "odd", "namespace": "shop", "ownerReferences": [{}]},
+            "status": {
+                "containerStatuses": [
+                    {
+                        "name": "x",
+                        "state": {"waiting": None},
+                        "restartCount": "many",
+                        "lastState": {"terminated": {"exitCode": "?"}},
+                    }
+                ]
+            },
+        },
+    ]
+    (tmp_path / "pods.json").write_text(json.dumps(pods))
+    (tmp_path / "events.json").write_text(json.dumps({"items": [{"involvedObject": None}, {}, 3]}))
+    (tmp_path / "services.json").write_text(
+        json.dumps([{"spec": {"ports": [{"port": "x"}], "selector": {"a": 1}}}])
+    )
+    (tmp_path / "endpointslices.json").write_text(
+        json.dumps({"items": [{"endpoints": [{"conditions": None}]}]})
+    )
+    code, out = report(tmp_path, "json", capsys)
+    doc = json.loads(out)
+    assert doc["analyzer_errors"] == [] and code == 1
+    assert doc["diagnoses"][0]["subject"]["workload"] == "shop/api"
+
+
+def test_failed_reads_lower_confidence(
+    fake_kubectl: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import shutil
+
+    partial = tmp_path / "rec"
+    shutil.copytree(DATA / "crashloop", partial)
+    (partial / "events.json").unlink()  # the stand-in answers "no such resource type"
+    fake_kubectl(partial)
+    _, live = run(["diagnose", "--kube", "--format", "json"], capsys)
+    _, full = report(DATA / "crashloop", "json", capsys)
+    a, b = json.loads(live), json.loads(full)
+    assert a["diagnoses"][0]["confidence"] < b["diagnoses"][0]["confidence"]
+    assert any("confidence lowered" in n and "events" in n for n in a["not_collected"])

@@ -49,6 +49,9 @@ def analyze_kube(bundle: Bundle) -> DiagnoseResult:
             where = f"{tb[-1].filename.rsplit('/', 1)[-1]}:{tb[-1].lineno}" if tb else "?"
             errors.append(f"analyzer {name}: {type(exc).__name__}: {exc} ({where})")
     diagnoses = rank(merge(found))
+    from infradoctor.diagnose.hygiene import lower_confidence
+
+    lowered = lower_confidence(diagnoses, _unread_layers(bundle, facts))
     meta: dict[str, Any] = {
         k: bundle.meta[k] for k in ("created", "host", "tool_version") if k in bundle.meta
     }
@@ -64,7 +67,7 @@ def analyze_kube(bundle: Bundle) -> DiagnoseResult:
         "last": facts.ingress.last,
     }
     result.timeline = _timeline(facts)
-    result.not_collected = _not_collected(bundle, facts)
+    result.not_collected = _not_collected(bundle, facts) + ([lowered] if lowered else [])
     result.could_not_run = _could_not_run(bundle, facts)
     result.seconds = time.perf_counter() - started
     return result
@@ -253,6 +256,20 @@ def _timeline(f: KubeFacts, limit: int = 60) -> list[TimelineEvent]:
     if len(events) > limit:
         events = events[-limit:]
     return events
+
+
+def _unread_layers(bundle: Bundle, f: KubeFacts) -> list[str]:
+    """What a live collection tried to read and could not (a recording that simply lacks a
+    file is not a failed read)."""
+    layers = [
+        c.name.removeprefix("kube:")
+        for c in bundle.collectors
+        if c.name.startswith("kube:") and c.name != "kube:version" and c.status == "error"
+    ]
+    controllers = {k.split("/", 1)[1] for k in f.ingress.controller_pods}
+    if controllers and not any(lf.pod in controllers for lf in f.state.logs.values()):
+        layers.append("ingress controller log")
+    return layers
 
 
 def _not_collected(bundle: Bundle, f: KubeFacts) -> list[str]:

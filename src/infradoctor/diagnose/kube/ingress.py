@@ -185,7 +185,7 @@ def _parse(facts: IngressFacts, source: str, lineno: int, raw: str, year: int) -
     if peer is None or peer.host is None:
         return
     address = f"{peer.host}:{peer.port}" if peer.port else peer.host
-    facts.hits.setdefault(peer.host, []).append(
+    facts.hits.setdefault(peer.host.strip("[]"), []).append(
         Hit(address, e.kind, None, ts, source, lineno, line)
     )
     facts.minute(ts, f"upstream {e.kind}")
@@ -225,7 +225,7 @@ def _access(
         ustatus = statuses[i] if i < len(statuses) else "-"
         if not ustatus.isdigit() or int(ustatus) < 500:
             continue
-        host = addr.rsplit(":", 1)[0]
+        host = addr.rsplit(":", 1)[0].strip("[]")
         facts.hits.setdefault(host, []).append(
             Hit(addr, ustatus, upstream, ts, source, lineno, line, int(ustatus), req_id)
         )
