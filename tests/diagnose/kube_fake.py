@@ -52,6 +52,12 @@ if verb == "version":
     sys.exit(0)
 if verb == "get" and len(args) == 2:
     resource = args[1]
+    if resource in os.environ.get("FAKE_KUBECTL_FORBID", "").split(","):
+        sys.stderr.write(
+            f'Error from server (Forbidden): {resource} is forbidden: User "viewer" cannot list '
+            f'resource "{resource}" in API group "" at the cluster scope\n'
+        )
+        sys.exit(1)
     path = root / f"{resource}.json"
     if not path.is_file():
         sys.stderr.write(f'error: the server doesn\'t have a resource type "{resource}"\n')

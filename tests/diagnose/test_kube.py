@@ -439,12 +439,7 @@ def test_odd_objects_do_not_break_the_analysis(
 def test_failed_reads_lower_confidence(
     fake_kubectl: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    import shutil
-
-    partial = tmp_path / "rec"
-    shutil.copytree(DATA / "crashloop", partial)
-    (partial / "events.json").unlink()  # the stand-in answers "no such resource type"
-    fake_kubectl(partial)
+    fake_kubectl(DATA / "crashloop", FAKE_KUBECTL_FORBID="events")
     _, live = run(["diagnose", "--kube", "--format", "json"], capsys)
     _, full = report(DATA / "crashloop", "json", capsys)
     a, b = json.loads(live), json.loads(full)

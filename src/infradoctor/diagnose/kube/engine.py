@@ -264,7 +264,10 @@ def _unread_layers(bundle: Bundle, f: KubeFacts) -> list[str]:
     layers = [
         c.name.removeprefix("kube:")
         for c in bundle.collectors
-        if c.name.startswith("kube:") and c.name != "kube:version" and c.status == "error"
+        if c.name.startswith("kube:")
+        and c.name != "kube:version"
+        and c.status == "error"
+        and "not served by this cluster" not in (c.error or "")
     ]
     controllers = {k.split("/", 1)[1] for k in f.ingress.controller_pods}
     if controllers and not any(lf.pod in controllers for lf in f.state.logs.values()):

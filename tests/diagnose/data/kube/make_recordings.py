@@ -995,6 +995,7 @@ def base() -> dict[str, Any]:
             ingress(shop, "shop", "shop.example.com", [("/", "web", 80), ("/api", "api", 80)])
         ],
         "horizontalpodautoscalers": [],
+        "daemonsets": [],
         "persistentvolumeclaims": [
             {
                 "apiVersion": "v1",
