@@ -6,16 +6,19 @@ Parsing never raises on odd input: missing fields become None/empty."""
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from infradoctor.diagnose.errorlog import iso_time
+from infradoctor.diagnose.errorlog import iso_time as _iso_time
 from infradoctor.diagnose.evidence import Bundle
 from infradoctor.diagnose.kube import layout
 
 CLUSTER_KINDS = frozenset({"Node", "PersistentVolume", "Namespace", "StorageClass", "ClusterRole"})
+# RFC 3339 stamps repeat across thousands of objects: parse each distinct one once
+iso_time = functools.lru_cache(maxsize=16384)(_iso_time)
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")
 
 
@@ -756,6 +759,9 @@ class KubeState:
     slices_by_service: dict[str, list[EndpointSlice]] = field(default_factory=dict)
     events_by_object: dict[tuple[str, str], list[Event]] = field(default_factory=dict)
     node_by_name: dict[str, Node] = field(default_factory=dict)
+    ref_by_pod: dict[str, Ref] = field(default_factory=dict)
+    pods_by_ref: dict[Ref, list[Pod]] = field(default_factory=dict)
+    pods_by_ns: dict[str, list[Pod]] = field(default_factory=dict)
 
     # -- joins ------------------------------------------------------------------
     def owner_chain(self, pod: Pod) -> list[Ref]:
@@ -776,6 +782,12 @@ class KubeState:
     def workload_ref(self, pod: Pod) -> Ref:
         """The top controller of a pod (Deployment for ReplicaSet pods even when the
         ReplicaSet is not in the recording: its name is the Deployment's + a hash)."""
+        known = self.ref_by_pod.get(pod.key)
+        if known is not None:
+            return known
+        return self._workload_ref(pod)
+
+    def _workload_ref(self, pod: Pod) -> Ref:
         chain = self.owner_chain(pod)
         if not chain:
             return Ref("Pod", pod.namespace, pod.name)
@@ -790,7 +802,7 @@ class KubeState:
         return self.workload_by_ref.get((ref.kind, ref.namespace, ref.name))
 
     def pods_of(self, ref: Ref) -> list[Pod]:
-        return [p for p in self.pods if self.workload_ref(p) == ref]
+        return list(self.pods_by_ref.get(ref, []))
 
     def replicasets_of(self, ref: Ref) -> list[ReplicaSet]:
         return sorted(
@@ -807,9 +819,8 @@ class KubeState:
             return []
         return [
             p
-            for p in self.pods
-            if p.namespace == svc.namespace
-            and all(p.labels.get(k) == v for k, v in svc.selector.items())
+            for p in self.pods_by_ns.get(svc.namespace, [])
+            if all(p.labels.get(k) == v for k, v in svc.selector.items())
         ]
 
     def endpoints_of(self, svc: Service) -> list[Endpoint]:
@@ -914,4 +925,9 @@ def build_state(bundle: Bundle) -> KubeState:
     for e in st.events:
         st.events_by_object.setdefault((e.kind, e.object_key), []).append(e)
     st.node_by_name = {n.name: n for n in st.nodes}
+    for p in st.pods:
+        ref = st._workload_ref(p)
+        st.ref_by_pod[p.key] = ref
+        st.pods_by_ref.setdefault(ref, []).append(p)
+        st.pods_by_ns.setdefault(p.namespace, []).append(p)
     return st
