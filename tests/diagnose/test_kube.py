@@ -445,3 +445,34 @@ def test_failed_reads_lower_confidence(
     a, b = json.loads(live), json.loads(full)
     assert a["diagnoses"][0]["confidence"] < b["diagnoses"][0]["confidence"]
     assert any("confidence lowered" in n and "events" in n for n in a["not_collected"])
+
+
+def test_large_cluster_is_analyzed_quickly() -> None:
+    """3000 pods / 300 Services / 100 namespaces: indexes, not pod x pod scans."""
+    import copy
+
+    from infradoctor.diagnose.evidence import Bundle
+    from infradoctor.diagnose.kube.engine import analyze_kube
+
+    src = DATA / "crashloop"
+    docs = {p.stem: json.loads(p.read_text()) for p in src.glob("*.json") if p.stem != "expected"}
+    grown: dict[str, list[Any]] = {
+        k: [] for k in ("pods", "services", "deployments", "replicasets")
+    }
+    for i in range(100):
+        for kind, items in grown.items():
+            for obj in docs[kind]["items"][: 5 if kind == "pods" else None]:
+                o = copy.deepcopy(obj)
+                o["metadata"]["namespace"] = f"ns{i}"
+                if kind == "pods":
+                    o["status"]["podIP"] = f"10.44.{i}.{len(items) % 250}"
+                items.append(o)
+    for kind, items in grown.items():
+        docs[kind]["items"] = items * (6 if kind == "pods" else 1)
+    bundle = Bundle(meta={"platform": "kubernetes"})
+    for kind, doc in docs.items():
+        bundle.put_json(f"kube/{kind}.json", doc)
+    started = time.perf_counter()
+    result = analyze_kube(bundle)
+    assert time.perf_counter() - started < 8
+    assert result.diagnoses and not result.analyzer_errors
