@@ -666,11 +666,15 @@ def _crashloop(
     if liveness:
         summary += f"; killed by its liveness probe ({liveness[0].message})"
     if last_err:
-        summary += f". Last error before the exit: {last_err[:300]}"
+        erred = any(
+            (_STRONG.search(t) or _WEAK.search(t)) and not _HELP_TEXT.match(t) for _, t in tail
+        )
+        label = "Last error before the exit" if erred else "Last log line before the exit"
+        summary += f". {label}: {last_err[:300]}"
     if notes:
         summary += f". {notes[0]}"
     if note:
-        summary += f". {note}"
+        summary += f". {note[:1].upper()}{note[1:]}"
     values = plan_values(f, ref, pod, s.name)
     change: list[str] = []
     if notes and "no Service" in notes[0]:
@@ -727,7 +731,7 @@ def _oom(f: KubeFacts, ref: Ref, members: list[tuple[Pod, ContainerStatus | None
     if jvm:
         summary += f". {jvm}"
     if note:
-        summary += f". {note}"
+        summary += f". {note[:1].upper()}{note[1:]}"
     change = []
     if jvm:
         change.append(
