@@ -13,7 +13,14 @@ from typing import Any
 
 from infradoctor.diagnose.evidence import Bundle
 from infradoctor.diagnose.kube import layout
-from infradoctor.diagnose.redact import MASK, is_secret_name, redact_json, redact_text
+from infradoctor.diagnose.redact import redact_json, redact_text
+
+try:  # the neutral redaction module, where the policy lives once it has moved there
+    from infradoctor.redact import is_secret_name
+except ImportError:  # before the move: the diagnose module holds it
+    from infradoctor.diagnose.redact import is_secret_name  # type: ignore[attr-defined,no-redef]
+
+MASK = "[REDACTED]"
 
 DROP_ANNOTATIONS = ("kubectl.kubernetes.io/last-applied-configuration",)
 
