@@ -75,6 +75,14 @@ def _collection_options(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="do not send HTTP probes to the upstreams and through nginx",
     )
+    k = p.add_argument_group("kubernetes")
+    k.add_argument(
+        "--kube",
+        action="store_true",
+        help="diagnose the Kubernetes cluster kubectl points at (read-only kubectl calls)",
+    )
+    k.add_argument("--context", metavar="C", help="kubeconfig context (default: current)")
+    k.add_argument("--namespace", metavar="N", help="only this namespace (default: all)")
 
 
 def register(subparsers: Any) -> None:
@@ -124,6 +132,7 @@ def _collect(args: argparse.Namespace) -> Any:
     import time
 
     from infradoctor.diagnose.collect import CollectOptions, collect_bundle
+    from infradoctor.diagnose.hygiene import progress_printer
     from infradoctor.diagnose.redact import redact_bundle
 
     opts = CollectOptions(
@@ -135,6 +144,7 @@ def _collect(args: argparse.Namespace) -> Any:
         since_seconds=args.since,
         timeout=args.timeout,
         probe=not args.no_probe,
+        progress=progress_printer(sys.stderr),
     )
     bundle = collect_bundle(opts)
     # error.log timestamps are local time: remember the offset for analysis elsewhere
@@ -179,9 +189,12 @@ def _write(text: str, output: str | None) -> None:
 def run_diagnose(args: argparse.Namespace) -> int:
     from infradoctor.diagnose.engine import analyze
     from infradoctor.diagnose.evidence import Bundle, BundleError
+    from infradoctor.diagnose.kube.cli import run_kube_diagnose, wants_kube
     from infradoctor.diagnose.redact import redact_bundle
     from infradoctor.diagnose.report import render
 
+    if wants_kube(args):
+        return run_kube_diagnose(args)
     if args.from_bundle:
         try:
             bundle = Bundle.load(Path(args.from_bundle))
@@ -204,6 +217,10 @@ def run_diagnose(args: argparse.Namespace) -> int:
 
 
 def run_bundle(args: argparse.Namespace) -> int:
+    if args.kube:
+        from infradoctor.diagnose.kube.cli import run_kube_bundle
+
+        return run_kube_bundle(args)
     try:
         bundle = _collect(args)
     except ImportError as exc:

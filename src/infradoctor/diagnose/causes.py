@@ -388,6 +388,81 @@ CAUSES: dict[str, Cause] = {
             ("XF012",),
             rank=48,
         ),
+        # Kubernetes causes (`diagnose --kube`; kube/plans.py holds their kubectl plans).
+        Cause(
+            "node-pressure",
+            "a node is under disk, memory or PID pressure",
+            "The kubelet reports DiskPressure / MemoryPressure / PIDPressure: it evicts pods "
+            "and the scheduler avoids the node, so workloads on it restart elsewhere or stay "
+            "Pending.",
+            ("kubectl describe node {node}  (Conditions, Allocated resources, Events)",),
+            ("kubectl get node {node}  (Ready, no pressure condition)",),
+            ("K8S007",),
+            rank=9,
+        ),
+        Cause(
+            "image-pull-failed",
+            "the container image cannot be pulled",
+            "ErrImagePull / ImagePullBackOff: the image name or tag does not exist, the "
+            "registry needs credentials (imagePullSecrets) or is unreachable; the pod never "
+            "starts.",
+            ("kubectl describe pod -n {namespace} {pod}  (the Failed event names the reason)",),
+            ("kubectl get pods -n {namespace}  (Running, READY n/n)",),
+            ("K8S008",),
+            rank=11,
+        ),
+        Cause(
+            "config-error",
+            "the container cannot be created: missing Secret, ConfigMap or key",
+            "CreateContainerConfigError: an env var or volume refers to a Secret or "
+            "ConfigMap (or a key in one) that does not exist in the namespace; the "
+            "container is never created.",
+            ("kubectl describe pod -n {namespace} {pod}",),
+            ("kubectl get pods -n {namespace}  (Running, READY n/n)",),
+            (),
+            rank=11,
+        ),
+        Cause(
+            "unschedulable",
+            "pods cannot be scheduled on any node",
+            "FailedScheduling: no node satisfies the pod's requests, selectors, affinities, "
+            "taints or volume bindings; the pods stay Pending.",
+            ("kubectl describe pod -n {namespace} {pod}  (the FailedScheduling event)",),
+            ("kubectl get pods -n {namespace} -o wide  (assigned to a node)",),
+            ("K8S009",),
+            rank=13,
+        ),
+        Cause(
+            "rollout-stuck",
+            "a rollout does not complete",
+            "The new ReplicaSet does not become ready (ProgressDeadlineExceeded) while the "
+            "old one still serves; nothing more specific (image, config, crash) explains it.",
+            ("kubectl rollout status deployment/{name} -n {namespace}",),
+            ("kubectl rollout status deployment/{name} -n {namespace}  (successfully rolled out)",),
+            (),
+            rank=15,
+        ),
+        Cause(
+            "readiness-failing",
+            "the readiness probe fails",
+            "The kubelet's readiness probe fails, so the pod is removed from its Service's "
+            "endpoints: the ingress answers 503 when no pod is ready.",
+            ("kubectl describe pod -n {namespace} {pod}  (Readiness probe failed: ...)",),
+            ("kubectl get pods -n {namespace}  (READY n/n)",),
+            ("K8S005", "K8S004"),
+            rank=17,
+        ),
+        Cause(
+            "no-ready-endpoints",
+            "a Service has no ready endpoints",
+            "No ready pod backs the Service (its selector matches no pod, or none of the "
+            "matching pods is ready); the ingress answers 503 'Service does not have any "
+            "active Endpoint'.",
+            ("kubectl get endpointslices -n {namespace} -l kubernetes.io/service-name={name}",),
+            ("kubectl get endpointslices -n {namespace} -l kubernetes.io/service-name={name}",),
+            ("K8S001", "K8S002"),
+            rank=19,
+        ),
     )
 }
 
@@ -416,6 +491,15 @@ RULE_NAMES: dict[str, str] = {
     "DKR005": "healthcheck-tool-missing",
     "NGX002": "proxy-timeouts-implicit",
     "NGX008": "variable-proxy-pass-without-resolver",
+    "K8S001": "service-selects-no-pods",
+    "K8S002": "service-target-port-not-exposed",
+    "K8S003": "ingress-backend-unknown",
+    "K8S004": "served-workload-without-readiness-probe",
+    "K8S005": "probe-port-unknown",
+    "K8S006": "jvm-heap-vs-memory-limit",
+    "K8S007": "k8s-memory-limit-missing",
+    "K8S008": "k8s-image-tag-latest",
+    "K8S009": "hpa-target-without-resource-request",
 }
 
 

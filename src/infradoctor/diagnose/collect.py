@@ -30,6 +30,7 @@ class CollectOptions:
     since_seconds: float | None = None
     timeout: float = 10.0
     probe: bool = True
+    progress: Callable[[str], None] | None = None  # one-line status (a TTY), "" clears
 
 
 @dataclass
@@ -121,8 +122,12 @@ def collect_bundle(opts: CollectOptions) -> Bundle:
         bundle.record(CollectorStatus("probes", "skipped", "disabled (--no-probe)", 0.0))
     if opts.path is not None:
         steps.append(("files", files.collect, budget))
-    for name, fn, limit in steps:
+    for i, (name, fn, limit) in enumerate(steps, 1):
+        if opts.progress:
+            opts.progress(f"infradoctor: collecting {name} ({i}/{len(steps)})")
         run_collector(bundle, ctx, name, fn, limit)
+    if opts.progress:
+        opts.progress("")
     _redact(bundle)
     return bundle
 

@@ -114,8 +114,15 @@ def analyze(bundle: Bundle, stack: Any = None) -> DiagnoseResult:
     finally:
         facts_module._CACHE.pop(id(bundle), None)
     diagnoses = rank(merge(found))
+    from infradoctor.diagnose import hygiene
+
     for d in diagnoses:
         cite_plan_rules(d)
+        d.plan = list(dict.fromkeys(d.plan))
+    hygiene.use_listen_port(diagnoses, hygiene.nginx_http_port(bundle, facts.containers))
+    lowered = hygiene.lower_confidence(
+        diagnoses, hygiene.unread_layers(bundle, facts.docker_reachable)
+    )
     facts.log_events = _log_events(diagnoses)
     if stack is not None:
         from infradoctor.diagnose.analyzers.static import link_lint
@@ -127,7 +134,7 @@ def analyze(bundle: Bundle, stack: Any = None) -> DiagnoseResult:
     result.impact = _impact(facts)
     result.window = _window(bundle, facts)
     result.timeline = _timeline(facts)
-    result.not_collected = _not_collected(bundle, facts)
+    result.not_collected = _not_collected(bundle, facts) + ([lowered] if lowered else [])
     result.could_not_run = _could_not_run(bundle)
     result.seconds = time.perf_counter() - started
     return result
@@ -261,6 +268,7 @@ def _impact(f: Any) -> dict[str, Any]:
         "failed_requests_error_log": f.errors.failed_requests,
         "access_log_first": acc.first,
         "access_log_last": acc.last,
+        "probe_requests_excluded": getattr(f, "probe_requests", 0),
     }
 
 
@@ -360,10 +368,17 @@ def _log_events(diagnoses: list[Diagnosis]) -> list[TimelineEvent]:
 
 
 def _not_collected(bundle: Bundle, f: Any) -> list[str]:
+    from infradoctor.diagnose.hygiene import advise
+
     notes: list[str] = []
+    engine = bundle.read_json("docker/engine.json", {}) or {}
+    if not isinstance(engine, dict):
+        engine = {}
+    docker_host = engine.get("host")
     for c in bundle.collectors:
         if c.status in ("error", "partial", "skipped"):
-            notes.append(f"{c.name}: {c.status}" + (f" ({c.error})" if c.error else ""))
+            error = advise(c.name, c.error, docker_host)
+            notes.append(f"{c.name}: {c.status}" + (f" ({error})" if error else ""))
     logs = bundle.read_json("nginx/logs.json", []) or []
     for entry in logs if isinstance(logs, list) else []:
         if isinstance(entry, dict) and entry.get("status") not in (None, "ok"):
@@ -372,8 +387,9 @@ def _not_collected(bundle: Bundle, f: Any) -> list[str]:
                 + (f" ({entry.get('error')})" if entry.get("error") else "")
             )
     if f.docker_reachable is False:
-        engine = bundle.read_json("docker/engine.json", {}) or {}
-        notes.append(f"Docker engine not reachable: {engine.get('error')}")
+        notes.append(
+            f"Docker engine not reachable: {advise('docker', engine.get('error'), docker_host)}"
+        )
     running = [c for c in f.containers if c.running]
     if running and all(c.listening is None for c in running):
         notes.append(

@@ -40,6 +40,8 @@ _COMMANDS = (
     "logrotate",
     "edit ",
     "open ",
+    "kubectl",
+    "helm",
 )
 
 
@@ -110,6 +112,12 @@ def _fmt_duration(seconds: float | int | None) -> str:
 
 def _subject_text(subject: dict[str, str]) -> str:
     parts = []
+    if subject.get("workload"):
+        parts.append(f"{subject.get('kind') or 'workload'} {subject['workload']}")
+    elif subject.get("node"):
+        parts.append(f"node {subject['node']}")
+    if subject.get("pod"):
+        parts.append(f"pod {subject['pod']}")
     if subject.get("container"):
         parts.append(f"container {subject['container']}")
     if subject.get("service"):
@@ -204,7 +212,9 @@ def render_markdown(result: DiagnoseResult) -> str:
         title = f"infradoctor could not diagnose {host}"
     elif top is not None and top["severity"] in ("error", "warning"):
         who = (
-            top["subject"].get("container")
+            top["subject"].get("workload")
+            or top["subject"].get("node")
+            or top["subject"].get("container")
             or top["subject"].get("upstream")
             or top["subject"].get("address")
             or top["subject"].get("path")
@@ -324,6 +334,18 @@ def render_markdown(result: DiagnoseResult) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+def _md_commands(cmd: str) -> str:
+    """A step as Markdown with one command per code span: `a  or  b` and `a; b` become
+    two spans; prose stays prose."""
+    if not _is_command(cmd):
+        return cmd
+    for sep, word in (("  or  ", " or "), ("; ", "; then ")):
+        parts = [p.strip() for p in cmd.split(sep)]
+        if len(parts) > 1 and all(_is_command(p) for p in parts):
+            return word.join(f"`{p}`" for p in parts)
+    return f"`{cmd}`"
+
+
 def _md_cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
@@ -347,14 +369,14 @@ def _md_diagnosis(d: dict[str, Any], heading: bool = True, brief: bool = False) 
         out += ["**Fix plan** (safe, read-only steps first)", ""]
         for i, step in enumerate(d["plan"], 1):
             cmd, note = _split_step(step)
-            body = f"`{cmd}`" if _is_command(cmd) else cmd
+            body = _md_commands(cmd)
             out.append(f"{i}. {body}" + (f" — {note}" if note else ""))
         out.append("")
     if d["verify"]:
         out += ["**Verification**", ""]
         for step in d["verify"]:
             cmd, note = _split_step(step)
-            body = f"`{cmd}`" if _is_command(cmd) else cmd
+            body = _md_commands(cmd)
             out.append(f"- [ ] {body}" + (f" — {note}" if note else ""))
         out.append("")
     if d["rules"]:

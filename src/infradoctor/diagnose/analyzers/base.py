@@ -108,7 +108,9 @@ def make(
         *change_specific,
         *default_plan[n_inspect:],
     ]
+    steps = list(dict.fromkeys(steps))
     checks = [render(v, fill) for v in spec.verify] if verify is None else verify
+    checks = list(dict.fromkeys(checks))
     codes = list(dict.fromkeys([*(rules or []), *spec.rules]))
     return Diagnosis(cause, severity, confidence, summary, clean_subject, [], steps, checks, codes)
 

@@ -238,6 +238,7 @@ class Facts:
     access_sources: dict[str, str] = field(default_factory=dict)
     containers: list[Container] = field(default_factory=list)
     docker_reachable: bool | None = None
+    probe_requests: int = 0  # access-log lines of infradoctor's own probes (not impact)
     targets: list[ConfigTarget] = field(default_factory=list)
     groups: dict[str, list[ConfigTarget]] = field(default_factory=dict)
     config_text: str = ""
@@ -368,7 +369,8 @@ def build_facts(bundle: Bundle, stack: Any = None) -> Facts:
         facts.utc_offset,
     )
     facts.access = accesslog.summarize(
-        (facts.access_sources.get(p, p), bundle.read_text(p) or "") for p in access_members
+        (facts.access_sources.get(p, p), _without_probes(facts, bundle.read_text(p) or ""))
+        for p in access_members
     )
 
     raw_containers = bundle.read_json("docker/containers.json", []) or []
@@ -392,6 +394,14 @@ def build_facts(bundle: Bundle, stack: Any = None) -> Facts:
 
 
 _PASS = ("proxy_pass", "fastcgi_pass", "uwsgi_pass", "grpc_pass", "scgi_pass")
+
+
+def _without_probes(facts: Facts, text: str) -> str:
+    from infradoctor.diagnose.hygiene import strip_probe_lines
+
+    text, dropped = strip_probe_lines(text)
+    facts.probe_requests += dropped
+    return text
 
 
 def _config_targets(facts: Facts) -> None:

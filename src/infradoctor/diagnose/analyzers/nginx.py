@@ -44,10 +44,18 @@ def analyze(bundle: Bundle, stack: Any = None) -> list[Diagnosis]:
         out.append(d)
     proc = bundle.read_json("nginx/process.json")
     if isinstance(proc, dict) and proc.get("running") is False:
+        compose_nginx = _compose_nginx_services(stack)
         nginx_containers = [
-            c for c in f.containers if "nginx" in c.image.lower() or "nginx" in c.name.lower()
+            c
+            for c in f.containers
+            if "nginx" in c.image.lower()
+            or "nginx" in c.name.lower()
+            or (c.project, c.service) in compose_nginx
         ]
-        if not any(c.running for c in nginx_containers):
+        # nginx declared in the compose project and Docker not readable: no master process
+        # on this host says nothing (it runs in a container we cannot see)
+        unseen = bool(compose_nginx) and not f.docker_reachable
+        if not any(c.running for c in nginx_containers) and not unseen:
             subject: dict[str, str | None] = {}
             if nginx_containers:
                 subject.update(nginx_containers[0].subject())
@@ -69,4 +77,15 @@ def analyze(bundle: Bundle, stack: Any = None) -> list[Diagnosis]:
                 f"running=false conf={proc.get('conf')} binary={proc.get('binary')}",
             )
             out.append(d)
+    return out
+
+
+def _compose_nginx_services(stack: Any) -> set[tuple[str | None, str | None]]:
+    """(project, service) of the compose services that run nginx (by image or name)."""
+    out: set[tuple[str | None, str | None]] = set()
+    for project in getattr(stack, "projects", None) or []:
+        for name, svc in (getattr(project, "services", None) or {}).items():
+            image = str(getattr(svc, "image", "") or "").lower()
+            if "nginx" in image or "openresty" in image or "nginx" in str(name).lower():
+                out.add((getattr(project, "name", None), str(name)))
     return out
