@@ -1,4 +1,4 @@
-"""Redaction of Kubernetes evidence, on top of the shared redactor (diagnose/redact.py).
+"""Redaction of Kubernetes evidence, on top of the shared redactor (infradoctor.redact).
 
 Kubernetes writes env vars as `{"name": "DB_PASSWORD", "value": "..."}`, which the
 key-based JSON redaction cannot see, and keeps the whole applied manifest (with those
@@ -13,14 +13,7 @@ from typing import Any
 
 from infradoctor.diagnose.evidence import Bundle
 from infradoctor.diagnose.kube import layout
-from infradoctor.diagnose.redact import redact_json, redact_text
-
-try:  # the neutral redaction module, where the policy lives once it has moved there
-    from infradoctor.redact import is_secret_name
-except ImportError:  # before the move: the diagnose module holds it
-    from infradoctor.diagnose.redact import is_secret_name  # type: ignore[attr-defined,no-redef]
-
-MASK = "[REDACTED]"
+from infradoctor.redact import MASK, is_secret_name, redact_json, redact_text
 
 DROP_ANNOTATIONS = ("kubectl.kubernetes.io/last-applied-configuration",)
 
