@@ -142,7 +142,8 @@ def run_fix(args: argparse.Namespace) -> int:
         for err in errors:
             if not quiet:
                 where = f"{err.file}:{err.line}" if err.line else err.file
-                out.write(f"error {where}: {err.message}\n")
+                label = "warning" if err.kind == "encoding" else "error"
+                out.write(f"{label} {where}: {err.kind}: {err.message}\n")
         if run.refused or any(e.kind == "internal" for e in errors):
             exit_code = 2
         elif remaining or errors:

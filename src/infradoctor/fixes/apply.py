@@ -306,6 +306,13 @@ def _apply_pass(result: LintResult, chosen: list[tuple[Fix, list[Finding]]], run
             try:
                 if src is None:
                     raise WriteRefused(f"{e.file}: not a file this run read")
+                if src.replaced_at is not None:
+                    line, column = src.replaced_at
+                    raise WriteRefused(
+                        f"{e.file}: not valid UTF-8 (first invalid byte at line {line}, "
+                        f"column {column}); it was read with replacement characters and "
+                        "writing it back would corrupt those bytes; not written"
+                    )
                 real = resolve_target(root, root / e.file)
                 current = read_disk(real)
                 if current.normalised != src.text:

@@ -7,7 +7,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from infradoctor.loaders.files import Refusal, open_regular, read_fd, resolve_within
+from infradoctor.loaders.files import (
+    Refusal,
+    open_regular,
+    open_resolved,
+    read_fd,
+    resolve_within,
+)
 from infradoctor.model.source import FileKind, LoadError
 
 SKIP_DIRS = frozenset(
@@ -69,10 +75,11 @@ class Discovery:
         )
 
 
-def _sniff(path: Path, root: Path, limit: int = 65536) -> str | Refusal:
+def _sniff(path: Path, root: Path, limit: int = 65536, real: Path | None = None) -> str | Refusal:
     """The first `limit` bytes of a file as text ("" for a binary file), read the safe way
-    (never blocking on a FIFO, never through a symlink leading out of `root`)."""
-    opened = open_regular(path, root)
+    (never blocking on a FIFO, never through a symlink leading out of `root`). `real`: the
+    path already resolved inside `root`, if known."""
+    opened = open_regular(path, root) if real is None else open_resolved(real, root)
     if isinstance(opened, Refusal):
         return opened
     fd, _ = opened
@@ -138,13 +145,13 @@ def classify(path: Path, root: Path | None = None) -> FileKind:
     return kind
 
 
-def _classify(path: Path, root: Path) -> tuple[FileKind, Refusal | None]:
+def _classify(path: Path, root: Path, real: Path | None = None) -> tuple[FileKind, Refusal | None]:
     cand = _by_name(path)
     if cand is None:
         return FileKind.UNKNOWN, None
     if cand.sniff is None:
         return cand.kind or FileKind.UNKNOWN, None
-    text = _sniff(path, root, 16384 if cand.sniff == "k8s" else 65536)
+    text = _sniff(path, root, 16384 if cand.sniff == "k8s" else 65536, real)
     if isinstance(text, Refusal):
         return FileKind.UNKNOWN, text
     if cand.sniff == "k8s":
@@ -223,6 +230,7 @@ def discover(root: Path) -> Discovery:
             pending.extend(reversed(subdirs))
     for path, link in targets:
         cand = _by_name(path)
+        real: Path | None = None
         if link:
             resolved = resolve_within(path, real_base)
             if isinstance(resolved, Refusal):
@@ -236,11 +244,15 @@ def discover(root: Path) -> Discovery:
                 continue
             if resolved.is_dir():
                 continue  # symlinked directories are not walked
+            real = resolved
+        else:
+            # Walked without following symlinks: its real path is known without syscalls.
+            real = real_base.joinpath(*path.relative_to(base).parts)
         if "logrotate" in path.name.lower() or "logrotate" in path.parent.name.lower():
             found.logrotate.append(path)
         if cand is None:
             continue
-        kind, refusal = _classify(path, real_base)
+        kind, refusal = _classify(path, real_base, real)
         if refusal is not None:
             if cand.reported:
                 found.errors.append(refusal.error(rel(path)))

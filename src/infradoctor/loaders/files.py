@@ -35,7 +35,7 @@ _OPEN_FLAGS = (
     | getattr(os, "O_NOCTTY", 0)
 )
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_PROC_FD = Path("/proc/self/fd")
+_PROC_FD = "/proc/self/fd"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,31 +75,50 @@ def _os_refusal(exc: OSError) -> Refusal:
     return Refusal("unreadable", f"cannot read: {exc.strerror or exc}")
 
 
-def is_within(path: Path, root: Path) -> bool:
-    """Whether the (resolved) `path` is `root` or below it."""
-    return path == root or root in path.parents
+def is_within(path: str | os.PathLike[str], root: str | os.PathLike[str]) -> bool:
+    """Whether the (resolved, absolute) `path` is `root` or below it."""
+    p, r = os.fspath(path), os.fspath(root)
+    return p == r or p.startswith(r if r.endswith("/") else r + "/")
+
+
+def lexical_path(path: str | os.PathLike[str]) -> str:
+    """Where `path` itself sits: its directory resolved, a symlink at its end not."""
+    text = os.path.abspath(os.fspath(path))
+    head, name = os.path.split(text)
+    try:
+        return os.path.join(os.path.realpath(head), name)
+    except (OSError, ValueError):
+        return text
 
 
 def resolve_within(path: Path, root: Path) -> Path | Refusal:
     """`path` with every symlink resolved, if that stays inside `root` (itself resolved)."""
+    real = _realpath(path)
+    if isinstance(real, Refusal):
+        return real
+    return _check_within(path, real, root)
+
+
+def _realpath(path: str | os.PathLike[str]) -> Path | Refusal:
     try:
-        real = path.resolve(strict=True)
-    except RuntimeError:  # symlink loop (Python < 3.13)
+        return Path(os.path.realpath(os.fspath(path), strict=True))
+    except RuntimeError:  # symlink loop on some Python versions
         return Refusal("symlink-loop", "symlink loop; not read")
     except OSError as exc:
         return _os_refusal(exc)
-    if not is_within(real, root):
-        try:
-            lexical = path.parent.resolve() / path.name
-        except (OSError, RuntimeError):
-            lexical = path
-        if not is_within(lexical, root):
-            return Refusal("include-outside", "outside the scanned tree; not read")
-        return Refusal(
-            "symlink-outside-root",
-            "symlink leading outside the scanned tree; not followed, not read",
-        )
-    return real
+    except ValueError:  # NUL in the name
+        return Refusal("unreadable", "invalid file name")
+
+
+def _check_within(path: Path, real: Path, root: Path) -> Path | Refusal:
+    if is_within(real, root):
+        return real
+    if not is_within(lexical_path(path), root):
+        return Refusal("include-outside", "outside the scanned tree; not read")
+    return Refusal(
+        "symlink-outside-root",
+        "symlink leading outside the scanned tree; not followed, not read",
+    )
 
 
 def open_regular(path: Path, root: Path | None = None) -> tuple[int, os.stat_result] | Refusal:
@@ -107,13 +126,19 @@ def open_regular(path: Path, root: Path | None = None) -> tuple[int, os.stat_res
     not. With `root` (resolved), the path must resolve inside it; the opened file is checked
     again through /proc so a directory swapped for a symlink mid-way cannot escape either.
     The caller closes the fd."""
-    target = path
+    if root is None:
+        return open_resolved(path, None)
+    resolved = resolve_within(path, root)
+    if isinstance(resolved, Refusal):
+        return resolved
+    return open_resolved(resolved, root)
+
+
+def open_resolved(target: Path, root: Path | None) -> tuple[int, os.stat_result] | Refusal:
+    """`open_regular` for a path already resolved inside `root` (or, without a root, any
+    path: symlinks followed)."""
     flags = _OPEN_FLAGS
     if root is not None:
-        resolved = resolve_within(path, root)
-        if isinstance(resolved, Refusal):
-            return resolved
-        target = resolved
         flags |= _NOFOLLOW  # resolved: a symlink here now means a race; refuse it
     try:
         pre = os.stat(target)
@@ -145,12 +170,12 @@ def open_regular(path: Path, root: Path | None = None) -> tuple[int, os.stat_res
 def _fd_within(fd: int, root: Path) -> bool:
     """Where the kernel says the fd points (Linux /proc); True where that is unknown."""
     try:
-        where = os.readlink(_PROC_FD / str(fd))
+        where = os.readlink(f"{_PROC_FD}/{fd}")
     except OSError:
         return True
     if not where.startswith("/"):
         return True  # "pipe:[...]" & co cannot be regular files; be lenient elsewhere
-    return is_within(Path(where), root)
+    return is_within(where, root)
 
 
 def read_fd(fd: int, limit: int) -> bytes:
@@ -227,6 +252,46 @@ class SourceReader:
         self.cache: dict[str, SourceFile | LoadError] = {}
         # Files the user named explicitly (`-f`): read wherever they are.
         self.explicit: set[Path] = set()
+        self._root_text = str(self.root)
+        self._real: dict[str, Path | Refusal] = {}  # normalised path -> realpath (strict)
+        self._dirs: dict[str, str] = {}  # directory -> its realpath
+
+    def _resolve(self, path: Path) -> tuple[str, Path | Refusal]:
+        """(normalised absolute path, its strict realpath or why it has none), cached:
+        one file is resolved once whoever asks (discovery, loaders, includes)."""
+        key = os.path.abspath(path)
+        real = self._real.get(key)
+        if real is None:
+            real = self._real[key] = self._realpath(key)
+        return key, real
+
+    def _realpath(self, key: str) -> Path | Refusal:
+        """realpath(strict) with the directory part cached: files of one directory cost
+        one lstat each, not one per path component."""
+        head, name = os.path.split(key)
+        if not name:
+            return _realpath(key)
+        real_head = self._dirs.get(head)
+        if real_head is None:
+            resolved = _realpath(head)
+            if isinstance(resolved, Refusal):
+                return _realpath(key)  # the full walk says what is wrong
+            real_head = self._dirs[head] = str(resolved)
+        full = os.path.join(real_head, name)
+        try:
+            st = os.lstat(full)
+        except OSError as exc:
+            return _os_refusal(exc)
+        if stat.S_ISLNK(st.st_mode):
+            return _realpath(full)
+        return Path(full)
+
+    def _rel(self, real: str) -> str | None:
+        root = self._root_text
+        if real == root:
+            return "."
+        prefix = root if root.endswith("/") else root + "/"
+        return real[len(prefix) :] if real.startswith(prefix) else None
 
     def allow(self, path: Path) -> None:
         """Trust a file the user named on the command line even outside the root."""
@@ -239,28 +304,25 @@ class SourceReader:
         """Path relative to the root (posix). A symlink inside the tree to a file inside
         it is named by its target; one leading out of the tree by its own place in the
         tree (never by its target); a path outside the tree stays absolute."""
-        path = Path(os.path.normpath(path))
-        try:
-            real = path.resolve()
-        except (OSError, RuntimeError):
-            real = None
-        if real is not None and is_within(real, self.root):
-            return real.relative_to(self.root).as_posix()
-        try:
-            parent = path.parent.resolve()
-        except (OSError, RuntimeError):
-            parent = path.parent
-        lexical = parent / path.name
-        if is_within(lexical, self.root):
-            return lexical.relative_to(self.root).as_posix()
-        return path.as_posix()
+        key, real = self._resolve(path)
+        if isinstance(real, Refusal):  # missing, loop, unsearchable: where it would be
+            try:
+                real_text = os.path.realpath(key)
+            except (OSError, ValueError):
+                real_text = key
+        else:
+            real_text = str(real)
+        rel = self._rel(real_text)
+        if rel is None:
+            rel = self._rel(lexical_path(key))
+        return rel if rel is not None else Path(key).as_posix()
 
     def inside(self, path: Path) -> bool:
         """Whether `path` is inside the root once symlinks are resolved (a missing file:
         where it would be)."""
         try:
-            return is_within(path.resolve(), self.root)
-        except (OSError, RuntimeError):
+            return is_within(os.path.realpath(path), self.root)
+        except (OSError, ValueError):
             return False
 
     def lexically_inside(self, path: Path) -> bool:
@@ -299,7 +361,13 @@ class SourceReader:
         return self.read(path, kind)
 
     def _read(self, path: Path, rel: str, kind: FileKind) -> SourceFile | LoadError:
-        opened = open_regular(path, None if self._explicit(path) else self.root)
+        if self._explicit(path):
+            opened = open_resolved(path, None)
+        else:
+            _, real = self._resolve(path)
+            if not isinstance(real, Refusal):
+                real = _check_within(path, real, self.root)
+            opened = real if isinstance(real, Refusal) else open_resolved(real, self.root)
         if isinstance(opened, Refusal):
             return opened.error(rel)
         fd, st = opened
