@@ -117,7 +117,7 @@ def _config(args: argparse.Namespace, path: str) -> Any:
 
 def run_fix(args: argparse.Namespace) -> int:
     """Entry for `infradoctor fix` and `infradoctor lint --fix/--diff`."""
-    from infradoctor.cli.main import UsageError
+    from infradoctor.cli.main import UsageError, path_problem
     from infradoctor.fixes.apply import preview_fixes, run_fixes
 
     out: TextIO = sys.stdout
@@ -128,8 +128,9 @@ def run_fix(args: argparse.Namespace) -> int:
     passes = int(getattr(args, "max_passes", 5) or 5)
     exit_code = 0
     for path in paths:
-        if not Path(path).exists():
-            raise UsageError(f"{path}: no such file or directory")
+        problem = path_problem(path)
+        if problem is not None:
+            raise UsageError(problem)
         config = _config(args, path)
         if getattr(args, "write_logrotate", False):
             exit_code = max(exit_code, _logrotate(Path(path), config, dry, out))

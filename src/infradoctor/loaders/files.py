@@ -44,6 +44,7 @@ class Refusal:
 
     kind: str
     message: str
+    errno: int | None = None  # the OSError behind it, if any
 
     def error(self, file: str) -> LoadError:
         return LoadError(file, self.message, self.kind)
@@ -69,10 +70,10 @@ def _not_regular(mode: int) -> Refusal:
 
 def _os_refusal(exc: OSError) -> Refusal:
     if exc.errno == errno.ELOOP:
-        return Refusal("symlink-loop", "symlink loop; not read")
+        return Refusal("symlink-loop", "symlink loop; not read", exc.errno)
     if exc.errno in (errno.ENOENT, errno.ENOTDIR):
-        return Refusal("unreadable", "no such file (broken symlink?)")
-    return Refusal("unreadable", f"cannot read: {exc.strerror or exc}")
+        return Refusal("unreadable", "no such file (broken symlink?)", exc.errno)
+    return Refusal("unreadable", f"cannot read: {exc.strerror or exc}", exc.errno)
 
 
 def is_within(path: str | os.PathLike[str], root: str | os.PathLike[str]) -> bool:
@@ -134,11 +135,13 @@ def open_regular(path: Path, root: Path | None = None) -> tuple[int, os.stat_res
     return open_resolved(resolved, root)
 
 
-def open_resolved(target: Path, root: Path | None) -> tuple[int, os.stat_result] | Refusal:
+def open_resolved(
+    target: Path, root: Path | None, *, nofollow: bool = False
+) -> tuple[int, os.stat_result] | Refusal:
     """`open_regular` for a path already resolved inside `root` (or, without a root, any
-    path: symlinks followed)."""
+    path: symlinks followed unless `nofollow`)."""
     flags = _OPEN_FLAGS
-    if root is not None:
+    if root is not None or nofollow:
         flags |= _NOFOLLOW  # resolved: a symlink here now means a race; refuse it
     try:
         pre = os.stat(target)
@@ -194,10 +197,64 @@ def read_fd(fd: int, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def read_regular(path: Path, limit: int, root: Path | None = None) -> bytes | Refusal:
+MAX_SYMLINKS = 40
+
+
+def resolve_in_root(top: str, path: str) -> str | Refusal:
+    """The host path of `path` as a process whose root directory is `top` sees it (e.g.
+    `top` = /proc/<pid>/root of a container): absolute symlinks restart at `top`, `..`
+    never climbs above it. The kernel would resolve an absolute symlink against *our*
+    root instead, so a container could make us read any host file."""
+    top = top.rstrip("/")
+    todo = [p for p in path.split("/") if p not in ("", ".")]
+    todo.reverse()
+    done: list[str] = []
+    links = 0
+    while todo:
+        part = todo.pop()
+        if part == "..":
+            if done:
+                done.pop()
+            continue
+        here = "/".join([top, *done, part])
+        try:
+            st = os.lstat(here)
+        except OSError as exc:
+            return _os_refusal(exc)
+        if stat.S_ISLNK(st.st_mode):
+            links += 1
+            if links > MAX_SYMLINKS:
+                return Refusal("symlink-loop", "symlink loop; not read")
+            try:
+                target = os.readlink(here)
+            except OSError as exc:
+                return _os_refusal(exc)
+            if target.startswith("/"):
+                done = []
+            todo.extend(reversed([p for p in target.split("/") if p not in ("", ".")]))
+            continue
+        done.append(part)
+    return "/".join([top, *done]) or "/"
+
+
+def open_in_root(top: str, path: str) -> tuple[int, os.stat_result] | Refusal:
+    """Open `path` inside the root directory `top` (see `resolve_in_root`) the safe way."""
+    host = resolve_in_root(top, path)
+    if isinstance(host, Refusal):
+        return host
+    return open_resolved(Path(host), None, nofollow=True)
+
+
+def read_regular(
+    path: Path, limit: int, root: Path | None = None, *, in_root: str | None = None
+) -> bytes | Refusal:
     """The bytes of a regular file no bigger than `limit`, read without blocking and (with
-    `root`) without leaving it; else why not."""
-    opened = open_regular(path, root)
+    `root`) without leaving it; else why not. With `in_root`, `path` is a path inside that
+    root directory (a container's /proc/<pid>/root), resolved the way it sees it."""
+    if in_root is not None:
+        opened = open_in_root(in_root, str(path))
+    else:
+        opened = open_regular(path, root)
     if isinstance(opened, Refusal):
         return opened
     fd, st = opened

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 # file was still checked) are only listed. See docs/reading.md.
 FAILING_ERROR_KINDS = frozenset({"parse-error", "invalid", "alias-bomb", "include-cycle"})
 INTERNAL_ERROR_KIND = "internal"
+# Load-error kinds that are warnings about a file that was still checked in full.
+WARNING_ERROR_KINDS = frozenset({"encoding"})
 
 
 @dataclass(slots=True)
