@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from infradoctor.loaders.files import (
     Refusal,
+    not_regular,
     open_regular,
     open_resolved,
     read_fd,
@@ -252,6 +254,16 @@ def discover(root: Path) -> Discovery:
             found.logrotate.append(path)
         if cand is None:
             continue
+        if cand.sniff is None:
+            # Named like infrastructure: a FIFO, socket or device of that name is listed
+            # here (never opened), even if no loader reads files of its kind.
+            try:
+                mode = os.stat(real).st_mode
+            except OSError:
+                mode = stat.S_IFREG  # the loader reading it says what is wrong
+            if not stat.S_ISREG(mode):
+                found.errors.append(not_regular(mode).error(rel(path)))
+                continue
         kind, refusal = _classify(path, real_base, real)
         if refusal is not None:
             if cand.reported:

@@ -64,7 +64,7 @@ def describe_mode(mode: int) -> str:
     return "not a regular file"
 
 
-def _not_regular(mode: int) -> Refusal:
+def not_regular(mode: int) -> Refusal:
     return Refusal("not-regular", f"{describe_mode(mode)}, not a regular file; not read")
 
 
@@ -148,7 +148,7 @@ def open_resolved(
     except OSError as exc:
         return _os_refusal(exc)
     if not stat.S_ISREG(pre.st_mode):
-        return _not_regular(pre.st_mode)  # never open devices & co at all
+        return not_regular(pre.st_mode)  # never open devices & co at all
     try:
         fd = os.open(target, flags)
     except OSError as exc:
@@ -157,7 +157,7 @@ def open_resolved(
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             os.close(fd)
-            return _not_regular(st.st_mode)
+            return not_regular(st.st_mode)
         if root is not None and not _fd_within(fd, root):
             os.close(fd)
             return Refusal(
