@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
@@ -240,11 +241,17 @@ def discover(root: Path) -> Discovery:
                     if cand is not None and cand.reported:
                         found.errors.append(resolved.error(rel(path)))
                     continue
-                found.errors.append(
-                    LoadError(rel(path), "broken symlink or symlink loop", "symlink-loop")
-                )
+                if resolved.kind == "symlink-loop" or resolved.errno in (
+                    errno.ENOENT,
+                    errno.ENOTDIR,
+                ):
+                    found.errors.append(
+                        LoadError(rel(path), "broken symlink or symlink loop", "symlink-loop")
+                    )
+                else:  # e.g. it leads into a directory we may not search
+                    found.errors.append(resolved.error(rel(path)))
                 continue
-            if resolved.is_dir():
+            if os.path.isdir(resolved):
                 continue  # symlinked directories are not walked
             real = resolved
         else:
