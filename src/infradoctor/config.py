@@ -10,6 +10,7 @@ a check."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from infradoctor.findings import Severity
 
 CONFIG_FILE = ".infradoctor.toml"
 PYPROJECT = "pyproject.toml"
+MAX_CONFIG_BYTES = 4 * 1024 * 1024
 
 # file key -> LintConfig attribute (hyphenated keys are canonical; underscores accepted)
 _LIST_KEYS = {
@@ -69,13 +71,14 @@ class LintConfig:
 def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
     """The config file governing `start` and its raw `infradoctor` table, or None."""
     start = start.resolve()
-    directory = start if start.is_dir() else start.parent
+    directory = start if os.path.isdir(start) else start.parent
     for candidate in (directory, *directory.parents):
+        # os.path.* never raise (an unsearchable directory is "no file here").
         dedicated = candidate / CONFIG_FILE
-        if dedicated.is_file():
+        if os.path.isfile(dedicated):
             return dedicated, _read_toml(dedicated)
         pyproject = candidate / PYPROJECT
-        if pyproject.is_file():
+        if os.path.isfile(pyproject):
             data = _read_toml(pyproject)
             tool = data.get("tool")
             if isinstance(tool, dict) and "infradoctor" in tool:
@@ -83,7 +86,7 @@ def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
                 if not isinstance(table, dict):
                     raise ConfigError(f"{pyproject}: [tool.infradoctor] must be a table")
                 return pyproject, table
-        if (candidate / ".git").exists():
+        if os.path.lexists(candidate / ".git"):
             break
     return None
 
@@ -91,13 +94,17 @@ def find_config(start: Path) -> tuple[Path, dict[str, Any]] | None:
 def _read_toml(path: Path) -> dict[str, Any]:
     import tomllib
 
+    from infradoctor.loaders.files import Refusal, read_regular
+
+    data = read_regular(path, MAX_CONFIG_BYTES)  # never blocks on a FIFO
+    if isinstance(data, Refusal):
+        raise ConfigError(f"{path}: {data.message}")
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        return tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not valid UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
 
 
 def load_config(root: Path) -> LintConfig:
@@ -112,7 +119,7 @@ def load_config(root: Path) -> LintConfig:
 
 def load_config_file(path: Path) -> LintConfig:
     """Read an explicitly named config file (`--config FILE`)."""
-    if not path.is_file():
+    if not os.path.isfile(path):
         raise ConfigError(f"{path}: config file not found")
     data = _read_toml(path)
     if path.name == PYPROJECT:

@@ -45,19 +45,21 @@ def test_write_refused_at_rename_is_not_counted(
     assert (root / "docker-compose.yml").read_text() == COMPOSE
 
 
-def test_symlink_out_of_tree_names_the_file_and_why(
+def test_symlink_out_of_tree_is_never_read_nor_written(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """A symlink out of the tree is skipped at reading (docs/reading.md), so no fix can
+    target it; the rest is fixed and the skipped file is named."""
     outside = tmp_path / "outside.conf"
     outside.write_text(NGINX)
     root = write_tree(tmp_path / "s", {"docker-compose.yml": COMPOSE})
     (root / "nginx.conf").symlink_to(outside)
-    code, out, err = _run(capsys, str(root), "-q", "--select", "CMP001,NGX001")
-    assert code == 2
-    # the compose fix was written and counted, the nginx one was not
+    code, out, err = _run(capsys, str(root), "--select", "CMP001,NGX001")
+    assert code in (0, 1)
+    # the compose fix was written and counted; the nginx file was never read
     assert "Fixed 1 finding in 1 file" in out
-    assert "not written: " in err and "nginx.conf: resolves to" in err
-    assert "outside the scanned tree" in err
+    assert "nginx.conf: symlink-outside-root" in out
+    assert "NGX001" not in out
     assert outside.read_text() == NGINX
     assert "restart: unless-stopped" in (root / "docker-compose.yml").read_text()
 

@@ -94,9 +94,10 @@ def _config(args: argparse.Namespace, path: str) -> Any:
 
 def run_fix(args: argparse.Namespace) -> int:
     """Entry for `infradoctor fix` and `infradoctor lint --fix/--diff`."""
-    from infradoctor.cli.main import UsageError
+    from infradoctor.cli.main import UsageError, path_problem
     from infradoctor.fixes.apply import preview_fixes, run_fixes
     from infradoctor.redact import redact_text
+    from infradoctor.report.model import FAILING_ERROR_KINDS
 
     out: TextIO = sys.stdout
     err: TextIO = sys.stderr
@@ -107,8 +108,9 @@ def run_fix(args: argparse.Namespace) -> int:
     passes = int(getattr(args, "max_passes", 5) or 5)
     exit_code = 0
     for path in paths:
-        if not Path(path).exists():
-            raise UsageError(f"{path}: no such file or directory")
+        problem = path_problem(path)
+        if problem is not None:
+            raise UsageError(problem)
         config = _config(args, path)
         if getattr(args, "write_logrotate", False):
             exit_code = max(exit_code, _logrotate(Path(path), config, dry, out))
@@ -126,10 +128,13 @@ def run_fix(args: argparse.Namespace) -> int:
                 where = (
                     f"{load_error.file}:{load_error.line}" if load_error.line else load_error.file
                 )
-                out.write(f"error {where}: {redact_text(load_error.message)}\n")
+                label = "warning" if load_error.kind == "encoding" else "error"
+                out.write(
+                    f"{label} {where}: {load_error.kind}: {redact_text(load_error.message)}\n"
+                )
         if run.refused or any(e.kind == "internal" for e in errors):
             exit_code = 2
-        elif remaining or errors:
+        elif remaining or any(e.kind in FAILING_ERROR_KINDS for e in errors):
             exit_code = max(exit_code, 1)  # as lint: a file that does not parse fails
     return exit_code
 

@@ -189,7 +189,7 @@ def build_config(args: argparse.Namespace) -> LintConfig:
 def _compose_path(value: str) -> str:
     """`-f` is relative to the current directory, as with docker compose."""
     path = Path(value)
-    if not path.is_absolute() and path.exists():
+    if not path.is_absolute() and os.path.exists(path):
         return str(path.resolve())
     return value
 
@@ -229,11 +229,13 @@ def run(args: argparse.Namespace) -> int:
             raise _usage_error("--fix/--diff are not available in this build") from None
         return int(run_fix(args))
     from infradoctor.baseline import read_baseline, split_baselined, write_baseline_file
+    from infradoctor.cli.main import path_problem
     from infradoctor.report import RenderOptions, renderer
 
     for arg in args.paths:
-        if not Path(arg).exists():
-            raise _usage_error(f"{arg}: no such file or directory")
+        problem = path_problem(arg)
+        if problem is not None:
+            raise _usage_error(problem)
     config = build_config(args)
     report = lint_paths(list(args.paths), config)
     notes: list[str] = []

@@ -33,6 +33,23 @@ class UsageError(Exception):
     """Bad arguments or configuration: exit code 2 with a one-line message."""
 
 
+def path_problem(arg: str) -> str | None:
+    """Why a PATH given on the command line cannot be scanned at all (None if it can be
+    looked at; what is inside it is the loaders' business). Never raises."""
+    import errno
+    import os
+
+    try:
+        os.stat(arg)
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            return f"{arg}: no such file or directory"
+        return f"{arg}: cannot access: {exc.strerror or exc}"
+    except ValueError:
+        return f"{arg}: invalid path"
+    return None
+
+
 def build_parser() -> argparse.ArgumentParser:
     from infradoctor import __version__
 

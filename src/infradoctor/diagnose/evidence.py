@@ -63,6 +63,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import tarfile
 import time
 from collections.abc import Iterator
@@ -172,9 +173,7 @@ class Bundle:
         files: dict[str, bytes] = {}
         try:
             if source.is_dir():
-                for p in sorted(source.rglob("*")):
-                    if p.is_file() and not p.is_symlink():
-                        files[p.relative_to(source).as_posix()] = p.read_bytes()
+                files = _load_dir(source)
             else:
                 with tarfile.open(source, "r:*") as tar:
                     for m in tar.getmembers():
@@ -206,3 +205,22 @@ def _clean(path: str) -> str:
     if any(x == ".." for x in parts) or not parts:
         raise ValueError(f"unsafe bundle path {path!r}")
     return "/".join(parts)
+
+
+def _load_dir(source: Path) -> dict[str, bytes]:
+    """An unpacked bundle's files: regular files only, read without blocking, no symlink
+    followed (a bundle may come from elsewhere: it must not make us read other files)."""
+    from infradoctor.loaders.files import Refusal, read_regular
+
+    real = source.resolve()
+    files: dict[str, bytes] = {}
+    for dirpath, dirnames, filenames in os.walk(real):  # never into symlinked dirs
+        dirnames.sort()
+        for name in sorted(filenames):
+            path = Path(dirpath) / name
+            if path.is_symlink():
+                continue
+            data = read_regular(path, MAX_MEMBER_BYTES, real)
+            if not isinstance(data, Refusal):
+                files[path.relative_to(real).as_posix()] = data
+    return files

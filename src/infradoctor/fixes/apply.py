@@ -595,6 +595,14 @@ def _write_pass(
             try:
                 if src is None:
                     raise WriteRefused.of(e.file, "not a file this run read")
+                if src.replaced_at is not None:
+                    line, column = src.replaced_at
+                    raise WriteRefused.of(
+                        e.file,
+                        f"not valid UTF-8 (first invalid byte at line {line}, "
+                        f"column {column}); it was read with replacement characters and "
+                        "writing it back would corrupt those bytes; not written",
+                    )
                 real = resolve_target(root, root / e.file)
                 current = read_disk(real)
                 if current.normalised != src.text:
@@ -678,18 +686,57 @@ def run_fixes(
     return run
 
 
-def _copy_ignore(directory: str, names: list[str]) -> set[str]:
-    skip = {n for n in names if n in COPY_IGNORE}
-    for n in names:
-        p = os.path.join(directory, n)
-        try:
-            st = os.lstat(p)
-        except OSError:
-            skip.add(n)
-            continue
-        if not (stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode) or stat.S_ISLNK(st.st_mode)):
-            skip.add(n)  # sockets, fifos, devices
-    return skip
+def _copy_tree(src: str, dst: str) -> None:
+    """Copy a tree for the `--diff` preview so that linting the copy sees what linting the
+    original sees, without ever failing or blocking: symlinks stay symlinks, a FIFO stays
+    a FIFO (never opened), a file or directory this user cannot read stays unreadable (an
+    empty placeholder with its mode), sockets and devices are left out."""
+    os.mkdir(dst, 0o700)
+    try:
+        mode = stat.S_IMODE(os.stat(src).st_mode)
+    except OSError:
+        mode = 0o700
+    try:
+        with os.scandir(src) as it:
+            entries = sorted(it, key=lambda e: e.name)
+        if entries:
+            os.stat(os.path.join(src, "."))  # listable but not searchable: unreadable
+    except OSError:
+        # Keep it unreadable for the lint of the copy (an entry makes "not searchable"
+        # observable, as in the original).
+        os.close(os.open(os.path.join(dst, ".unreadable"), os.O_WRONLY | os.O_CREAT, 0))
+        os.chmod(dst, mode & 0o666)
+        return
+    for entry in entries:
+        if entry.name not in COPY_IGNORE:
+            _copy_entry(os.path.join(src, entry.name), os.path.join(dst, entry.name))
+    os.chmod(dst, mode)
+
+
+def _copy_entry(s: str, d: str) -> None:
+    from infradoctor.loaders.files import Refusal, open_regular
+
+    try:
+        st = os.lstat(s)
+        if stat.S_ISLNK(st.st_mode):
+            os.symlink(os.readlink(s), d)
+        elif stat.S_ISDIR(st.st_mode):
+            _copy_tree(s, d)
+        elif stat.S_ISFIFO(st.st_mode):
+            os.mkfifo(d, stat.S_IMODE(st.st_mode))
+        elif stat.S_ISREG(st.st_mode):
+            opened = open_regular(Path(s))
+            if isinstance(opened, Refusal):
+                os.close(os.open(d, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0))
+                return
+            fd, _ = opened
+            os.set_blocking(fd, True)
+            with os.fdopen(fd, "rb") as fin, open(d, "xb") as fout:
+                shutil.copyfileobj(fin, fout)
+            shutil.copystat(s, d)
+        # sockets and devices: not copied (never opened)
+    except OSError:
+        return
 
 
 def preview_fixes(
@@ -705,14 +752,12 @@ def preview_fixes(
     with tempfile.TemporaryDirectory(prefix="infradoctor-fix-") as tmp:
         if root.is_dir():
             copy_root = Path(tmp) / (root.name or "root")
-            shutil.copytree(
-                root, copy_root, symlinks=True, ignore=_copy_ignore, ignore_dangling_symlinks=True
-            )
+            _copy_tree(str(root), str(copy_root))
             target = copy_root
         else:
             copy_root = Path(tmp) / "root"
             copy_root.mkdir()
-            shutil.copy2(root, copy_root / root.name)
+            _copy_entry(str(root), str(copy_root / root.name))
             target = copy_root / root.name
         run = run_fixes(target, config, unsafe=unsafe, max_passes=max_passes)
         run.root = root

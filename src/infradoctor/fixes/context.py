@@ -3,7 +3,7 @@ a finding to its service, nginx directive or Dockerfile, and the Fix/Edit constr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,10 +40,53 @@ class ServiceEntry:
         return ye.find_pair(self.node, name)
 
 
+class _Texts(Mapping[str, str]):
+    def __init__(self, stack: Stack) -> None:
+        self._files = stack.files
+
+    def __getitem__(self, path: str) -> str:
+        return self._files[path].text
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._files)
+
+    def __len__(self) -> int:
+        return len(self._files)
+
+
+@dataclass(slots=True)
+class _ConfigIndex:
+    """Lookups into one spliced nginx config, built once per lint: every fixer asks for
+    the directive at a finding's location or the routes in a block, and walking the whole
+    config for each of thousands of findings is quadratic."""
+
+    by_offset: dict[tuple[str, int], Directive] = field(default_factory=dict)
+    by_line: dict[tuple[str, int], list[Directive]] = field(default_factory=dict)
+    routes_by_directive: dict[int, list[ProxyRoute]] = field(default_factory=dict)
+    routes_within: dict[int, list[ProxyRoute]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, cfg: NginxConfig) -> _ConfigIndex:
+        idx = cls()
+        for d in cfg.walk():
+            if d.location.offset is not None:
+                idx.by_offset.setdefault((d.file, d.location.offset), d)
+            idx.by_line.setdefault((d.file, d.location.line), []).append(d)
+        for r in cfg.routes:
+            idx.routes_by_directive.setdefault(id(r.directive), []).append(r)
+            idx.routes_within.setdefault(id(r.directive), []).append(r)
+            for a in r.directive.ancestors():
+                idx.routes_within.setdefault(id(a), []).append(r)
+        return idx
+
+
 @dataclass(slots=True)
 class FixContext:
     stack: Stack
     _yaml: dict[str, YamlFile | None] = field(default_factory=dict)
+    _nginx: dict[int, _ConfigIndex] = field(default_factory=dict)
+    _by_root: dict[str, list[NginxConfig]] | None = None
+    _by_file: dict[str, list[NginxConfig]] | None = None
 
     # ------------------------------------------------------------ text and YAML
 
@@ -67,8 +110,9 @@ class FixContext:
         return True
 
     @property
-    def texts(self) -> dict[str, str]:
-        return {p: s.text for p, s in self.stack.files.items()}
+    def texts(self) -> Mapping[str, str]:
+        """Path -> text of every file read (a view: no copy per call)."""
+        return _Texts(self.stack)
 
     def yaml(self, path: str) -> YamlFile:
         if path not in self._yaml:
@@ -171,27 +215,46 @@ class FixContext:
 
     # ------------------------------------------------------------ nginx
 
+    def _index(self, cfg: NginxConfig) -> _ConfigIndex:
+        idx = self._nginx.get(id(cfg))
+        if idx is None:
+            idx = self._nginx[id(cfg)] = _ConfigIndex.of(cfg)
+        return idx
+
     def configs_for(self, finding: Finding) -> list[NginxConfig]:
+        if self._by_root is None or self._by_file is None:
+            self._by_root, self._by_file = {}, {}
+            for c in self.stack.nginx:
+                self._by_root.setdefault(c.root_file, []).append(c)
+                for f in dict.fromkeys(c.files):
+                    self._by_file.setdefault(f, []).append(c)
         root = finding.data.get("config")
-        cfgs = [c for c in self.stack.nginx if root is None or c.root_file == root]
-        if root is None:
-            cfgs = [c for c in cfgs if finding.location.file in c.files] or cfgs
-        return cfgs
+        if root is not None:
+            return list(self._by_root.get(root, []))
+        return list(self._by_file.get(finding.location.file, [])) or list(self.stack.nginx)
 
     def directive_at(
         self, loc: Location, cfgs: Iterable[NginxConfig]
     ) -> tuple[NginxConfig, Directive] | None:
+        """The directive a location points at: the one starting at its offset, else the
+        first on its line (and column, when the location has an offset)."""
         best: tuple[NginxConfig, Directive] | None = None
         for cfg in cfgs:
-            for d in cfg.walk():
-                if d.file != loc.file:
-                    continue
-                if loc.offset is not None and d.location.offset == loc.offset:
-                    return cfg, d
-                if d.location.line == loc.line and best is None:
+            idx = self._index(cfg)
+            if loc.offset is not None:
+                exact = idx.by_offset.get((loc.file, loc.offset))
+                if exact is not None:
+                    return cfg, exact
+            if best is None:
+                for d in idx.by_line.get((loc.file, loc.line), ()):
                     if loc.offset is None or d.location.column == loc.column:
                         best = (cfg, d)
+                        break
         return best
+
+    def routes_within(self, cfg: NginxConfig, block: Directive) -> list[ProxyRoute]:
+        """The routes of `cfg` whose pass directive is `block` or lies inside it."""
+        return list(self._index(cfg).routes_within.get(id(block), ()))
 
     def data_block(self, finding: Finding) -> tuple[NginxConfig, Directive] | None:
         """The block a nginx rule named in its data (`block_file`/`block_line`/`block`)."""
@@ -200,11 +263,9 @@ class FixContext:
         if file is None or line is None:
             return None
         for cfg in self.configs_for(finding):
-            for d in cfg.walk():
+            for d in self._index(cfg).by_line.get((file, line), ()):
                 if (
                     d.block is not None
-                    and d.file == file
-                    and d.location.line == line
                     and (name is None or d.name == name)
                     and (open_ is None or d.block_open == open_)
                 ):
@@ -221,17 +282,13 @@ class FixContext:
         if found is not None:
             cfg, d = found
             if d.name.endswith("_pass"):
-                routes = [r for r in cfg.routes if r.directive is d]
+                routes = list(self._index(cfg).routes_by_directive.get(id(d), ()))
             elif d.name == "upstream":
                 upstream = upstream or (d.args[0] if d.args else None)
             elif d.name == "server" and d.parent is not None and d.parent.name == "upstream":
                 upstream = upstream or (d.parent.args[0] if d.parent.args else None)
             elif d.block is not None:
-                routes = [
-                    r
-                    for r in cfg.routes
-                    if r.directive is d or any(a is d for a in r.directive.ancestors())
-                ]
+                routes = self.routes_within(cfg, d)
         if not routes and upstream:
             routes = [
                 r

@@ -194,9 +194,7 @@ def fix_proxy_timeouts(ctx: FixContext, finding: Finding) -> Fix | None:
         # The finding groups every route of its block: the server-level timeouts reach them
         # all, so each websocket route among them needs its own long ones in the same fix.
         listed = {id(r) for r in routes}
-        routes += [
-            r for r in found[0].routes if id(r) not in listed and _encloses(found[1], r.directive)
-        ]
+        routes += [r for r in ctx.routes_within(found[0], found[1]) if id(r) not in listed]
     edits = BlockEdits(ctx)
     placed: dict[tuple[int, str], str] = {}  # (block, directive) -> value already added
 
@@ -359,7 +357,7 @@ def fix_forwarded_headers(ctx: FixContext, finding: Finding) -> Fix | None:
             found is not None
             and found[1].name in HEADER_CONTEXTS
             and _encloses(found[1], block)
-            and not _overridden_below(cfg, found[1])
+            and not _overridden_below(ctx, cfg, found[1])
         ):
             target = found[1]
         else:
@@ -370,11 +368,11 @@ def fix_forwarded_headers(ctx: FixContext, finding: Finding) -> Fix | None:
     return make_fix("Pass Host and X-Forwarded-* headers to the backend", SAFE, edits.edits())
 
 
-def _overridden_below(cfg: NginxConfig, outer: Directive) -> bool:
+def _overridden_below(ctx: FixContext, cfg: NginxConfig, outer: Directive) -> bool:
     """Whether some proxied route inside `outer` has a proxy_set_header set of its own
     below `outer`, so headers added to `outer` would not reach it."""
-    for r in cfg.routes:
-        if r.kind != "proxy" or not _encloses(outer, r.directive):
+    for r in ctx.routes_within(cfg, outer):
+        if r.kind != "proxy":
             continue
         node: Directive | None = r.directive.parent
         while node is not None and node is not outer:

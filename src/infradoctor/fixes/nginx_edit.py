@@ -8,7 +8,7 @@ comments and blank lines elsewhere are untouched."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from infradoctor.findings import Edit
 from infradoctor.model.nginx import Directive, NginxConfig
@@ -171,7 +171,7 @@ def replace_directive(d: Directive, new_text: str) -> Edit:
     return Edit(d.file, d.location.offset, d.location.end_offset, new_text)
 
 
-def directive_text(texts: dict[str, str], d: Directive) -> str:
+def directive_text(texts: Mapping[str, str], d: Directive) -> str:
     """The directive as written in its file (quotes and spacing kept)."""
     text = texts.get(d.file)
     if text is None or d.location.offset is None or d.location.end_offset is None:

@@ -75,11 +75,20 @@ def resolve_target(root: Path, path: Path) -> Path:
 
 
 def read_disk(real: Path) -> DiskFile:
+    from infradoctor.loaders.files import Refusal, open_resolved, read_fd
+
+    # Non-blocking open of the resolved path, then fstat: a FIFO swapped in after
+    # resolve_target's check is refused, never waited on.
+    opened = open_resolved(real, None, nofollow=True)
+    if isinstance(opened, Refusal):
+        raise WriteRefused.of(real, opened.message)
+    fd, st = opened
     try:
-        st = os.stat(real)
-        data = real.read_bytes()
+        data = read_fd(fd, max(st.st_size, 0) + (1 << 20))
     except OSError as exc:
         raise WriteRefused.of(real, f"cannot read ({exc.strerror or exc})") from None
+    finally:
+        os.close(fd)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,8 @@ class LoadOptions:
     compose_files: Sequence[str] = ()  # explicit `-f` list (relative to root or absolute)
     env: Mapping[str, str] | None = None  # environment for interpolation (None: os.environ)
     profiles: Sequence[str] = ()  # active compose profiles ("*" = all)
-    max_file_bytes: int = 4 * 1024 * 1024
+    max_file_bytes: int = 4 * 1024 * 1024  # per file (docs/reading.md)
+    max_total_bytes: int = 256 * 1024 * 1024  # everything read from one root
     exclude: Sequence[str] = field(default_factory=tuple)  # glob patterns relative to root
     # relative path -> LF-normalised text to use instead of the file's content (the fix
     # loop checks the files it is about to write); the file itself must exist
@@ -35,8 +37,10 @@ def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
 
     options = options or LoadOptions()
     root = root.resolve()
-    base = root if root.is_dir() else root.parent
-    reader = SourceReader(base, options.max_file_bytes, overrides=options.overrides)
+    base = root if os.path.isdir(root) else root.parent
+    reader = SourceReader(
+        base, options.max_file_bytes, options.max_total_bytes, overrides=options.overrides
+    )
     stack = Stack(root=base)
     found = discover(root)
     stack.errors.extend(found.errors)
@@ -62,6 +66,7 @@ def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
     compose_paths = list(found.compose)
     for f in options.compose_files:
         p = Path(f) if Path(f).is_absolute() else base / f
+        reader.allow(p)
         if p not in compose_paths:
             compose_paths.append(p)
     compose_sources = read_all(compose_paths, FileKind.COMPOSE)
@@ -105,6 +110,10 @@ def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
     for rel, res in reader.cache.items():
         if isinstance(res, SourceFile):
             stack.files.setdefault(rel, res)
+    # Files read with invalid UTF-8 were checked anyway: say so, with the line.
+    stack.errors.extend(reader.encoding_warnings())
+    # A file refused by discovery and again by a loader is one problem.
+    stack.errors[:] = list(dict.fromkeys(stack.errors))
 
     link(stack)
     return stack

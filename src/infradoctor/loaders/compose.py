@@ -515,6 +515,7 @@ class _ComposeLoader:
         self.interpolated: dict[tuple[str, str], PNode] = {}
         self.unset_marked: dict[int, str] = {}  # id(interpolated scalar) -> marked text
         self.envs: dict[str, dict[str, str]] = {}
+        self.included_at: dict[str, str] = {}  # file -> "file:line" of its include (project)
 
     # ------------------------------------------------------------ files
     def abspath(self, rel: str) -> Path:
@@ -555,13 +556,11 @@ class _ComposeLoader:
         if env is None:
             process = dict(os.environ if self.env is None else self.env)
             dotenv: EnvFile | None = None
-            path = project_dir / ".env"
-            if path.is_file():
-                res = self.reader.read(path, FileKind.ENV)
-                if isinstance(res, SourceFile):
-                    dotenv = self.env_file(res, process)
-                else:
-                    self.errors.append(res)
+            res = self.reader.read_optional(project_dir / ".env", FileKind.ENV)
+            if isinstance(res, SourceFile):
+                dotenv = self.env_file(res, process)
+            elif res is not None:
+                self.errors.append(res)
             env = project_environment(dotenv, process)
             self.envs[key] = env
         return env
@@ -607,9 +606,9 @@ class _ComposeLoader:
             merged: dict[str, str] = {}
             for text in paths:
                 path = Path(os.path.normpath(base_dir / text))
-                if not path.is_file():
+                res = self.reader.read_optional(path, FileKind.ENV)
+                if res is None:
                     continue  # like a service env_file: usually not committed
-                res = self.reader.read(path, FileKind.ENV)
                 if isinstance(res, LoadError):
                     self.errors.append(res)
                     continue
@@ -693,13 +692,29 @@ class _ComposeLoader:
                     self.errors.append(
                         LoadError(
                             src.path,
-                            f"include cycle: {res.path} includes itself",
-                            "invalid",
+                            f"include cycle: {' -> '.join(chain + (res.path,))}; not followed",
+                            "include-cycle",
                             pnode.location.line,
                             pnode.location.column,
                         )
                     )
                     continue
+                first = self.included_at.get(res.path)
+                if first is not None:
+                    # Compose loads an include as a whole model; a second copy only
+                    # conflicts with the first (and a fan-out would be exponential).
+                    self.errors.append(
+                        LoadError(
+                            src.path,
+                            f"{res.path} is included again (first included at {first}); "
+                            "not loaded twice",
+                            "include-repeated",
+                            pnode.location.line,
+                            pnode.location.column,
+                        )
+                    )
+                    continue
+                self.included_at[res.path] = f"{src.path}:{pnode.location.line}"
                 files.append(res)
             if not files:
                 continue
@@ -731,7 +746,7 @@ class _ComposeLoader:
         self, src: SourceFile, base_dir: Path, text: str, location: Location, what: str
     ) -> SourceFile | None:
         path = Path(os.path.normpath(base_dir / os.path.expanduser(text)))
-        if not self.reader.inside(path):
+        if not self.reader.lexically_inside(path):
             self.errors.append(
                 LoadError(
                     src.path,
@@ -742,7 +757,7 @@ class _ComposeLoader:
                 )
             )
             return None
-        if not path.exists():
+        if not self.reader.exists(path):
             self.errors.append(
                 LoadError(
                     src.path,
@@ -755,7 +770,16 @@ class _ComposeLoader:
             return None
         res = self.read(path)
         if isinstance(res, LoadError):
-            self.errors.append(res)
+            # At the directive (file:line), with the reason the file itself was not read.
+            self.errors.append(
+                LoadError(
+                    src.path,
+                    f"{what} {text!r} not read: {res.message}",
+                    res.kind,
+                    location.line,
+                    location.column,
+                )
+            )
             return None
         return res
 
@@ -848,6 +872,7 @@ class _ComposeLoader:
         if not roots:
             return None
         project_dir = self.abspath(roots[0].path).parent
+        self.included_at = {}
         model = self.load_layers(roots, project_dir)
         rel_dir = PurePosixPath(roots[0].path).parent.as_posix()
         project = Project(name=name, directory=rel_dir, compose_files=list(model.files))
@@ -972,10 +997,9 @@ class _ComposeLoader:
                 path = Path(os.path.normpath(self.base_dir(item.location) / path_text))
                 rel = self.rel(path)
                 service.env_files.append(rel)
-                if not path.is_file():
+                res = self.reader.read_optional(path, FileKind.ENV)
+                if res is None:
                     continue  # required or not: .env files are rarely committed
-
-                res = self.reader.read(path, FileKind.ENV)
                 if isinstance(res, LoadError):
                     self.errors.append(res)
                     continue
@@ -1222,6 +1246,34 @@ def _group(srcs: Iterable[SourceFile]) -> list[tuple[str, str, list[SourceFile]]
     return groups
 
 
+def _cycle_roots(
+    paths: Sequence[str], edges: Mapping[str, list[str]], included: set[str]
+) -> set[str]:
+    """Files only ever included from an include cycle are reached from no project root:
+    make the first of each such group a root, so that its cycle is reported and its
+    services are checked rather than silently dropped."""
+    reached: set[str] = set()
+
+    def reach(start: str) -> None:
+        todo = [start]
+        while todo:
+            cur = todo.pop()
+            if cur in reached:
+                continue
+            reached.add(cur)
+            todo.extend(edges.get(cur, ()))
+
+    for path in paths:
+        if path not in included:
+            reach(path)
+    extra: set[str] = set()
+    for path in paths:
+        if path not in reached:
+            extra.add(path)
+            reach(path)
+    return extra
+
+
 def load_compose_projects(
     sources: Sequence[SourceFile],
     reader: SourceReader,
@@ -1269,7 +1321,7 @@ def load_compose_projects(
     for src in sources:  # parse everything once, up front
         loader.parse(src)
 
-    included: set[str] = set()
+    edges: dict[str, list[str]] = {}  # file -> files it includes (not itself)
     for src in sources:
         root = loader.parse(src)
         include = _live(root.get("include")) if root is not None else None
@@ -1281,8 +1333,12 @@ def load_compose_projects(
             for p in [] if node is None else node.items if node.kind == "sequence" else [node]:
                 text = _text(p)
                 if text:
-                    included.add(reader.relpath(Path(os.path.normpath(base_dir / text))))
+                    rel = reader.relpath(Path(os.path.normpath(base_dir / text)))
+                    if rel != src.path:  # a self-include is a cycle, reported when loading
+                        edges.setdefault(src.path, []).append(rel)
+    included = {k for targets in edges.values() for k in targets}
     included -= {s.path for s in explicit}
+    included -= _cycle_roots([s.path for s in sources], edges, included)
 
     if explicit:
         directory = PurePosixPath(explicit[0].path).parent.as_posix()

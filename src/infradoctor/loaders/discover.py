@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from infradoctor.loaders.files import (
+    Refusal,
+    not_regular,
+    open_regular,
+    open_resolved,
+    read_fd,
+    resolve_within,
+)
 from infradoctor.model.source import FileKind, LoadError
 
 SKIP_DIRS = frozenset(
@@ -68,37 +78,55 @@ class Discovery:
         )
 
 
-def _sniff(path: Path, limit: int = 65536) -> str:
+def _sniff(path: Path, root: Path, limit: int = 65536, real: Path | None = None) -> str | Refusal:
+    """The first `limit` bytes of a file as text ("" for a binary file), read the safe way
+    (never blocking on a FIFO, never through a symlink leading out of `root`). `real`: the
+    path already resolved inside `root`, if known."""
+    opened = open_regular(path, root) if real is None else open_resolved(real, root)
+    if isinstance(opened, Refusal):
+        return opened
+    fd, _ = opened
     try:
-        with open(path, "rb") as fh:
-            data = fh.read(limit)
-    except OSError:
-        return ""
+        data = read_fd(fd, limit)[:limit]
+    except OSError as exc:
+        return Refusal("unreadable", f"cannot read: {exc.strerror or exc}")
+    finally:
+        os.close(fd)
     if b"\0" in data:
         return ""
     return data.decode("utf-8", "replace")
 
 
-def classify(path: Path) -> FileKind:
-    """The kind of one file, by name and (for ambiguous names) a peek at its content."""
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    """What a file name says: the kind (None: decided by content), whether the content
+    must be sniffed, and whether a file of that name that cannot be read must be reported
+    (it looks like infrastructure) or not (any extension-less file is sniffed for nginx)."""
+
+    kind: FileKind | None
+    sniff: str | None  # "k8s" or "nginx"
+    reported: bool
+
+
+def _by_name(path: Path) -> _Candidate | None:
     name = path.name
     lower = name.lower()
     parts = {p.lower() for p in path.parts}
     if COMPOSE_RE.search(lower) and not lower.endswith((".example", ".dist")):
-        return FileKind.COMPOSE
+        return _Candidate(FileKind.COMPOSE, None, True)
     if DOCKERFILE_RE.match(name):
-        return FileKind.DOCKERFILE
+        return _Candidate(FileKind.DOCKERFILE, None, True)
     if lower == ".env" or lower.endswith(".env") or lower.startswith(".env."):
-        return FileKind.ENV
+        return _Candidate(FileKind.ENV, None, True)
     if lower.endswith((".tf", ".tfvars", ".tf.json")):
-        return FileKind.TERRAFORM
+        return _Candidate(FileKind.TERRAFORM, None, True)
     if lower.endswith((".yaml", ".yml")):
         if "templates" in parts or lower.startswith("values") or lower == "chart.yaml":
             # Helm chart files (templates hold Go templates, values are data).
-            return FileKind.HELM
-        if K8S_SNIFF_RE.search(_sniff(path, 16384)):
-            return FileKind.K8S
-        return FileKind.UNKNOWN
+            return _Candidate(FileKind.HELM, None, True)
+        return _Candidate(None, "k8s", True)
+    if lower == "nginx.conf":
+        return _Candidate(FileKind.NGINX, None, True)
     nginx_dir = (
         bool(
             parts
@@ -106,52 +134,148 @@ def classify(path: Path) -> FileKind:
         )
         or "nginx" in lower
     )
-    if lower == "nginx.conf" or NGINX_NAME_RE.search(lower) or nginx_dir or "." not in lower:
-        if lower == "nginx.conf" or NGINX_SNIFF_RE.search(_sniff(path)):
-            return FileKind.NGINX
-    return FileKind.UNKNOWN
+    if NGINX_NAME_RE.search(lower) or nginx_dir:
+        return _Candidate(None, "nginx", True)
+    if "." not in lower:
+        return _Candidate(None, "nginx", False)
+    return None
+
+
+def classify(path: Path, root: Path | None = None) -> FileKind:
+    """The kind of one file, by name and (for ambiguous names) a peek at its content.
+    `root`: the resolved scanned root the peek must not leave (default: the file's dir)."""
+    kind, _ = _classify(path, root or path.parent.resolve())
+    return kind
+
+
+def _classify(path: Path, root: Path, real: Path | None = None) -> tuple[FileKind, Refusal | None]:
+    cand = _by_name(path)
+    if cand is None:
+        return FileKind.UNKNOWN, None
+    if cand.sniff is None:
+        return cand.kind or FileKind.UNKNOWN, None
+    text = _sniff(path, root, 16384 if cand.sniff == "k8s" else 65536, real)
+    if isinstance(text, Refusal):
+        return FileKind.UNKNOWN, text
+    if cand.sniff == "k8s":
+        return (FileKind.K8S if K8S_SNIFF_RE.search(text) else FileKind.UNKNOWN), None
+    return (FileKind.NGINX if NGINX_SNIFF_RE.search(text) else FileKind.UNKNOWN), None
+
+
+def _scan_dir(directory: str) -> tuple[list[os.DirEntry[str]], OSError | None]:
+    """The entries of a directory, or why it cannot be walked. A directory that can be
+    listed but not searched (mode 644) is as unreadable as one that cannot be listed."""
+    try:
+        with os.scandir(directory) as it:
+            entries = list(it)
+        if entries:
+            os.stat(os.path.join(directory, "."))  # needs search (x) permission
+    except OSError as exc:
+        return [], exc
+    return entries, None
 
 
 def discover(root: Path) -> Discovery:
-    """Walk `root` (no symlinked dirs, no vendored dirs) and classify every file.
-    A file given as root is classified on its own."""
+    """Walk `root` (no symlinked dirs, no vendored dirs) and classify every file. A file
+    given as root is classified on its own. Never raises: a directory that cannot be read,
+    a symlink leading out of the tree, a FIFO or device named like an infra file, a file
+    that cannot be opened to peek at it: each becomes an error naming it."""
     found = Discovery()
-    targets: list[Path] = []
-    if root.is_file():
-        targets.append(root)
+    root = Path(os.path.abspath(root))
+    if not os.path.isdir(root):
+        # A single file given by the user: what it points to is what they asked for.
+        try:
+            root = root.resolve(strict=True)
+        except (OSError, RuntimeError):
+            pass
+    base = root if os.path.isdir(root) else root.parent
+    real_base = base.resolve()
+    targets: list[tuple[Path, bool]] = []  # (path, is a symlink)
+
+    def rel(path: Path) -> str:
+        try:
+            return path.relative_to(base).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    if base != root:
+        targets.append((root, os.path.islink(root)))
     else:
-
-        def onerror(exc: OSError) -> None:
-            fn = exc.filename or str(root)
-            try:
-                rel = Path(fn).resolve().relative_to(root.resolve()).as_posix()
-            except (ValueError, OSError):
-                rel = str(fn)
-            found.errors.append(
-                LoadError(rel, f"cannot read directory: {exc.strerror}", "unreadable")
-            )
-
-        for dirpath, dirnames, filenames in os.walk(root, onerror=onerror):
-            dirnames[:] = sorted(
-                d
-                for d in dirnames
-                if d not in SKIP_DIRS and not os.path.islink(os.path.join(dirpath, d))
-            )
-            for fn in sorted(filenames):
-                targets.append(Path(dirpath) / fn)
-    for path in targets:
-        if path.is_symlink():
-            try:
-                path.resolve(strict=True)
-            except (OSError, RuntimeError):
-                rel = path.relative_to(root).as_posix() if path != root else path.name
+        pending = [root]
+        while pending:
+            directory = pending.pop()
+            entries, problem = _scan_dir(str(directory))
+            if problem is not None:
                 found.errors.append(
-                    LoadError(rel, "broken symlink or symlink loop", "symlink-loop")
+                    LoadError(
+                        rel(directory),
+                        f"cannot read directory: {problem.strerror or problem}; "
+                        "its files were not checked",
+                        "unreadable",
+                    )
                 )
                 continue
+            subdirs: list[Path] = []
+            for entry in sorted(entries, key=lambda e: e.name):
+                try:
+                    is_dir = entry.is_dir(follow_symlinks=False)
+                except OSError:
+                    is_dir = False
+                if is_dir:
+                    if entry.name not in SKIP_DIRS:
+                        subdirs.append(directory / entry.name)
+                else:
+                    try:
+                        link = entry.is_symlink()
+                    except OSError:
+                        link = True
+                    targets.append((directory / entry.name, link))
+            pending.extend(reversed(subdirs))
+    for path, link in targets:
+        cand = _by_name(path)
+        real: Path | None = None
+        if link:
+            resolved = resolve_within(path, real_base)
+            if isinstance(resolved, Refusal):
+                if resolved.kind == "symlink-outside-root":
+                    if cand is not None and cand.reported:
+                        found.errors.append(resolved.error(rel(path)))
+                    continue
+                if resolved.kind == "symlink-loop" or resolved.errno in (
+                    errno.ENOENT,
+                    errno.ENOTDIR,
+                ):
+                    found.errors.append(
+                        LoadError(rel(path), "broken symlink or symlink loop", "symlink-loop")
+                    )
+                else:  # e.g. it leads into a directory we may not search
+                    found.errors.append(resolved.error(rel(path)))
+                continue
+            if os.path.isdir(resolved):
+                continue  # symlinked directories are not walked
+            real = resolved
+        else:
+            # Walked without following symlinks: its real path is known without syscalls.
+            real = real_base.joinpath(*path.relative_to(base).parts)
         if "logrotate" in path.name.lower() or "logrotate" in path.parent.name.lower():
             found.logrotate.append(path)
-        kind = classify(path)
+        if cand is None:
+            continue
+        if cand.sniff is None:
+            # Named like infrastructure: a FIFO, socket or device of that name is listed
+            # here (never opened), even if no loader reads files of its kind.
+            try:
+                mode = os.stat(real).st_mode
+            except OSError:
+                mode = stat.S_IFREG  # the loader reading it says what is wrong
+            if not stat.S_ISREG(mode):
+                found.errors.append(not_regular(mode).error(rel(path)))
+                continue
+        kind, refusal = _classify(path, real_base, real)
+        if refusal is not None:
+            if cand.reported:
+                found.errors.append(refusal.error(rel(path)))
+            continue
         bucket = {
             FileKind.COMPOSE: found.compose,
             FileKind.NGINX: found.nginx,

@@ -1,46 +1,406 @@
-"""Reading files safely: size cap, binary detection, unreadable files and symlink loops
-become LoadErrors instead of exceptions."""
+"""Reading files safely (see docs/reading.md).
+
+Every byte infradoctor reads from a scanned tree goes through `open_regular()`:
+
+- a symlink is followed only while it stays inside the scanned root: one leading out of it
+  is refused (`symlink-outside-root`) and its target is never opened;
+- files are opened with O_NONBLOCK (and O_NOFOLLOW on the already resolved path), then
+  fstat-ed: a FIFO, socket or device is refused (`not-regular`) without ever blocking on
+  it, even if it was swapped in after a stat;
+- sizes are capped per file (`too-large`) and per run (`read-budget`);
+- text is UTF-8; an invalid byte does not make the file "binary" (only NUL bytes do): it is
+  decoded with replacement characters, still checked, and flagged (`SourceFile.replaced_at`)
+  so that a warning names its line and `fix` refuses to write it back.
+
+Problems become LoadErrors (never exceptions) naming the file, never the target's content.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from infradoctor.model.source import FileKind, LoadError, SourceFile
 
-MAX_FILE_BYTES = 4 * 1024 * 1024
+MAX_FILE_BYTES = 4 * 1024 * 1024  # one file
+MAX_TOTAL_BYTES = 256 * 1024 * 1024  # everything one run reads from one scanned root
+
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_NOCTTY", 0)
+)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_PROC_FD = "/proc/self/fd"
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why a file was not read: a LoadError kind and a message naming no content."""
+
+    kind: str
+    message: str
+    errno: int | None = None  # the OSError behind it, if any
+
+    def error(self, file: str) -> LoadError:
+        return LoadError(file, self.message, self.kind)
+
+
+def describe_mode(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    return "not a regular file"
+
+
+def not_regular(mode: int) -> Refusal:
+    return Refusal("not-regular", f"{describe_mode(mode)}, not a regular file; not read")
+
+
+def _os_refusal(exc: OSError) -> Refusal:
+    if exc.errno == errno.ELOOP:
+        return Refusal("symlink-loop", "symlink loop; not read", exc.errno)
+    if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+        return Refusal("unreadable", "no such file (broken symlink?)", exc.errno)
+    return Refusal("unreadable", f"cannot read: {exc.strerror or exc}", exc.errno)
+
+
+def is_within(path: str | os.PathLike[str], root: str | os.PathLike[str]) -> bool:
+    """Whether the (resolved, absolute) `path` is `root` or below it."""
+    p, r = os.fspath(path), os.fspath(root)
+    return p == r or p.startswith(r if r.endswith("/") else r + "/")
+
+
+def lexical_path(path: str | os.PathLike[str]) -> str:
+    """Where `path` itself sits: its directory resolved, a symlink at its end not."""
+    text = os.path.abspath(os.fspath(path))
+    head, name = os.path.split(text)
+    try:
+        return os.path.join(os.path.realpath(head), name)
+    except (OSError, ValueError):
+        return text
+
+
+def resolve_within(path: Path, root: Path) -> Path | Refusal:
+    """`path` with every symlink resolved, if that stays inside `root` (itself resolved)."""
+    real = _realpath(path)
+    if isinstance(real, Refusal):
+        return real
+    return _check_within(path, real, root)
+
+
+def _realpath(path: str | os.PathLike[str]) -> Path | Refusal:
+    try:
+        return Path(os.path.realpath(os.fspath(path), strict=True))
+    except RuntimeError:  # symlink loop on some Python versions
+        return Refusal("symlink-loop", "symlink loop; not read")
+    except OSError as exc:
+        return _os_refusal(exc)
+    except ValueError:  # NUL in the name
+        return Refusal("unreadable", "invalid file name")
+
+
+def _check_within(path: Path, real: Path, root: Path) -> Path | Refusal:
+    if is_within(real, root):
+        return real
+    if not is_within(lexical_path(path), root):
+        return Refusal("include-outside", "outside the scanned tree; not read")
+    return Refusal(
+        "symlink-outside-root",
+        "symlink leading outside the scanned tree; not followed, not read",
+    )
+
+
+def open_regular(path: Path, root: Path | None = None) -> tuple[int, os.stat_result] | Refusal:
+    """Open `path` for reading without ever blocking: (fd, fstat) of a regular file, or why
+    not. With `root` (resolved), the path must resolve inside it; the opened file is checked
+    again through /proc so a directory swapped for a symlink mid-way cannot escape either.
+    The caller closes the fd."""
+    if root is None:
+        return open_resolved(path, None)
+    resolved = resolve_within(path, root)
+    if isinstance(resolved, Refusal):
+        return resolved
+    return open_resolved(resolved, root)
+
+
+def open_resolved(
+    target: Path, root: Path | None, *, nofollow: bool = False
+) -> tuple[int, os.stat_result] | Refusal:
+    """`open_regular` for a path already resolved inside `root` (or, without a root, any
+    path: symlinks followed unless `nofollow`)."""
+    flags = _OPEN_FLAGS
+    if root is not None or nofollow:
+        flags |= _NOFOLLOW  # resolved: a symlink here now means a race; refuse it
+    try:
+        pre = os.stat(target)
+    except OSError as exc:
+        return _os_refusal(exc)
+    if not stat.S_ISREG(pre.st_mode):
+        return not_regular(pre.st_mode)  # never open devices & co at all
+    try:
+        fd = os.open(target, flags)
+    except OSError as exc:
+        return _os_refusal(exc)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            os.close(fd)
+            return not_regular(st.st_mode)
+        if root is not None and not _fd_within(fd, root):
+            os.close(fd)
+            return Refusal(
+                "symlink-outside-root",
+                "changed while being read and now leads outside the scanned tree; not read",
+            )
+    except OSError as exc:
+        os.close(fd)
+        return _os_refusal(exc)
+    return fd, st
+
+
+def _fd_within(fd: int, root: Path) -> bool:
+    """Where the kernel says the fd points (Linux /proc); True where that is unknown."""
+    try:
+        where = os.readlink(f"{_PROC_FD}/{fd}")
+    except OSError:
+        return True
+    if not where.startswith("/"):
+        return True  # "pipe:[...]" & co cannot be regular files; be lenient elsewhere
+    return is_within(where, root)
+
+
+def read_fd(fd: int, limit: int) -> bytes:
+    """Up to `limit` + 1 bytes (so the caller can tell the file grew past its cap)."""
+    chunks: list[bytes] = []
+    left = limit + 1
+    while left > 0:
+        try:
+            chunk = os.read(fd, min(left, 1 << 20))
+        except BlockingIOError:  # cannot happen for regular files; never spin on it
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+MAX_SYMLINKS = 40
+
+
+def resolve_in_root(top: str, path: str) -> str | Refusal:
+    """The host path of `path` as a process whose root directory is `top` sees it (e.g.
+    `top` = /proc/<pid>/root of a container): absolute symlinks restart at `top`, `..`
+    never climbs above it. The kernel would resolve an absolute symlink against *our*
+    root instead, so a container could make us read any host file."""
+    top = top.rstrip("/")
+    todo = [p for p in path.split("/") if p not in ("", ".")]
+    todo.reverse()
+    done: list[str] = []
+    links = 0
+    while todo:
+        part = todo.pop()
+        if part == "..":
+            if done:
+                done.pop()
+            continue
+        here = "/".join([top, *done, part])
+        try:
+            st = os.lstat(here)
+        except OSError as exc:
+            return _os_refusal(exc)
+        if stat.S_ISLNK(st.st_mode):
+            links += 1
+            if links > MAX_SYMLINKS:
+                return Refusal("symlink-loop", "symlink loop; not read")
+            try:
+                target = os.readlink(here)
+            except OSError as exc:
+                return _os_refusal(exc)
+            if target.startswith("/"):
+                done = []
+            todo.extend(reversed([p for p in target.split("/") if p not in ("", ".")]))
+            continue
+        done.append(part)
+    return "/".join([top, *done]) or "/"
+
+
+def open_in_root(top: str, path: str) -> tuple[int, os.stat_result] | Refusal:
+    """Open `path` inside the root directory `top` (see `resolve_in_root`) the safe way."""
+    host = resolve_in_root(top, path)
+    if isinstance(host, Refusal):
+        return host
+    return open_resolved(Path(host), None, nofollow=True)
+
+
+def read_regular(
+    path: Path, limit: int, root: Path | None = None, *, in_root: str | None = None
+) -> bytes | Refusal:
+    """The bytes of a regular file no bigger than `limit`, read without blocking and (with
+    `root`) without leaving it; else why not. With `in_root`, `path` is a path inside that
+    root directory (a container's /proc/<pid>/root), resolved the way it sees it."""
+    if in_root is not None:
+        opened = open_in_root(in_root, str(path))
+    else:
+        opened = open_regular(path, root)
+    if isinstance(opened, Refusal):
+        return opened
+    fd, st = opened
+    try:
+        if st.st_size > limit:
+            return Refusal("too-large", f"file is {st.st_size} bytes, over the {limit}-byte cap")
+        data = read_fd(fd, limit)
+    except OSError as exc:
+        return _os_refusal(exc)
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        return Refusal("too-large", f"file grew over the {limit}-byte cap while being read")
+    return data
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    text: str
+    replaced_at: tuple[int, int] | None  # (line, column) of the first invalid byte
+
+
+def decode_text(data: bytes) -> Decoded:
+    """UTF-8 text (BOM dropped). Invalid bytes become U+FFFD; where the first one was is
+    returned so the caller can warn and refuse to write the file back."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return Decoded(data.decode("utf-8"), None)
+    except UnicodeDecodeError as exc:
+        good = data[: exc.start].decode("utf-8")  # valid by definition of exc.start
+        line = good.count("\n") + 1
+        column = len(good) - (good.rfind("\n") + 1) + 1
+        return Decoded(data.decode("utf-8", "replace"), (line, column))
 
 
 class SourceReader:
-    """Reads files under `root` once and caches them (loaders share one reader)."""
+    """Reads files under `root` once and caches them (loaders share one reader). Never
+    reads outside `root` (a symlink leading out is refused), never blocks on a special
+    file, and stops at `max_total_bytes` for the whole run."""
 
     def __init__(
         self,
         root: Path,
         max_bytes: int = MAX_FILE_BYTES,
+        max_total_bytes: int = MAX_TOTAL_BYTES,
         overrides: Mapping[str, str] | None = None,
     ) -> None:
         self.root = root.resolve()
         self.max_bytes = max_bytes
+        self.max_total_bytes = max_total_bytes
+        self.total_bytes = 0
         self.cache: dict[str, SourceFile | LoadError] = {}
         # relative path -> text read in place of the file's content (same checks apply)
         self.overrides: Mapping[str, str] = overrides or {}
+        # Files the user named explicitly (`-f`): read wherever they are.
+        self.explicit: set[Path] = set()
+        self._root_text = str(self.root)
+        self._real: dict[str, Path | Refusal] = {}  # normalised path -> realpath (strict)
+        self._dirs: dict[str, str] = {}  # directory -> its realpath
+
+    def _resolve(self, path: Path) -> tuple[str, Path | Refusal]:
+        """(normalised absolute path, its strict realpath or why it has none), cached:
+        one file is resolved once whoever asks (discovery, loaders, includes)."""
+        key = os.path.abspath(path)
+        real = self._real.get(key)
+        if real is None:
+            real = self._real[key] = self._realpath(key)
+        return key, real
+
+    def _realpath(self, key: str) -> Path | Refusal:
+        """realpath(strict) with the directory part cached: files of one directory cost
+        one lstat each, not one per path component."""
+        head, name = os.path.split(key)
+        if not name:
+            return _realpath(key)
+        real_head = self._dirs.get(head)
+        if real_head is None:
+            resolved = _realpath(head)
+            if isinstance(resolved, Refusal):
+                return _realpath(key)  # the full walk says what is wrong
+            real_head = self._dirs[head] = str(resolved)
+        full = os.path.join(real_head, name)
+        try:
+            st = os.lstat(full)
+        except OSError as exc:
+            return _os_refusal(exc)
+        if stat.S_ISLNK(st.st_mode):
+            return _realpath(full)
+        return Path(full)
+
+    def _rel(self, real: str) -> str | None:
+        root = self._root_text
+        if real == root:
+            return "."
+        prefix = root if root.endswith("/") else root + "/"
+        return real[len(prefix) :] if real.startswith(prefix) else None
+
+    def allow(self, path: Path) -> None:
+        """Trust a file the user named on the command line even outside the root."""
+        try:
+            self.explicit.add(path.resolve(strict=True))
+        except (OSError, RuntimeError):
+            pass
 
     def relpath(self, path: Path) -> str:
-        """Path relative to the root (posix); absolute if outside it."""
-        try:
-            return path.resolve().relative_to(self.root).as_posix()
-        except ValueError:
-            return path.as_posix()
-        except OSError:
-            return path.as_posix()
+        """Path relative to the root (posix). A symlink inside the tree to a file inside
+        it is named by its target; one leading out of the tree by its own place in the
+        tree (never by its target); a path outside the tree stays absolute."""
+        key, real = self._resolve(path)
+        if isinstance(real, Refusal):  # missing, loop, unsearchable: where it would be
+            try:
+                real_text = os.path.realpath(key)
+            except (OSError, ValueError):
+                real_text = key
+        else:
+            real_text = str(real)
+        rel = self._rel(real_text)
+        if rel is None:
+            rel = self._rel(lexical_path(key))
+        return rel if rel is not None else Path(key).as_posix()
 
     def inside(self, path: Path) -> bool:
+        """Whether `path` is inside the root once symlinks are resolved (a missing file:
+        where it would be)."""
         try:
-            path.resolve().relative_to(self.root)
+            return is_within(os.path.realpath(path), self.root)
+        except (OSError, ValueError):
+            return False
+
+    def lexically_inside(self, path: Path) -> bool:
+        """Whether `path` itself (its directory resolved, not a symlink at its end) lies
+        inside the root."""
+        return not self.relpath(path).startswith("/")
+
+    def exists(self, path: Path) -> bool:
+        """Whether something is at `path` (a dangling symlink counts as nothing); never
+        raises (an unsearchable directory on the way counts as something, so that reading
+        it reports the problem)."""
+        try:
+            os.stat(path)
             return True
-        except (ValueError, OSError, RuntimeError):
+        except OSError as exc:
+            return exc.errno not in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP)
+        except ValueError:
             return False
 
     def read(self, path: Path, kind: FileKind) -> SourceFile | LoadError:
@@ -54,45 +414,87 @@ class SourceReader:
         self.cache[rel] = result
         return result
 
+    def read_optional(self, path: Path, kind: FileKind) -> SourceFile | LoadError | None:
+        """Like `read`, but None when there is no file at `path` (optional files such as
+        `.env`); anything else that prevents reading it is still a LoadError."""
+        if not self.exists(path):
+            return None
+        return self.read(path, kind)
+
     def _read(self, path: Path, rel: str, kind: FileKind) -> SourceFile | LoadError:
+        if self._explicit(path):
+            opened = open_resolved(path, None)
+        else:
+            _, real = self._resolve(path)
+            if not isinstance(real, Refusal):
+                real = _check_within(path, real, self.root)
+            opened = real if isinstance(real, Refusal) else open_resolved(real, self.root)
+        if isinstance(opened, Refusal):
+            return opened.error(rel)
+        fd, st = opened
         try:
-            st = path.stat()
-        except RuntimeError:
-            return LoadError(rel, "symlink loop", "symlink-loop")
+            if st.st_size > self.max_bytes:
+                return LoadError(
+                    rel,
+                    f"file is {st.st_size} bytes, over the {self.max_bytes}-byte cap; skipped",
+                    "too-large",
+                )
+            left = self.max_total_bytes - self.total_bytes
+            if st.st_size > left:
+                return LoadError(
+                    rel,
+                    f"not read: this run already read {self.total_bytes} bytes and the "
+                    f"total cap is {self.max_total_bytes} bytes",
+                    "read-budget",
+                )
+            data = read_fd(fd, min(self.max_bytes, left))
         except OSError as exc:
-            if exc.errno == 40:  # ELOOP
-                return LoadError(rel, "symlink loop", "symlink-loop")
-            return LoadError(rel, f"cannot read: {exc.strerror or exc}", "unreadable")
-        if not path.is_file():
-            return LoadError(rel, "not a regular file", "unreadable")
-        if st.st_size > self.max_bytes:
-            return LoadError(
-                rel,
-                f"file is {st.st_size} bytes, over the {self.max_bytes}-byte cap; skipped",
-                "too-large",
-            )
-        try:
-            with open(path, "rb") as fh:
-                data = fh.read(self.max_bytes + 1)
-        except OSError as exc:
-            return LoadError(rel, f"cannot read: {exc.strerror or exc}", "unreadable")
-        if b"\0" in data[:8192]:
+            return _os_refusal(exc).error(rel)
+        finally:
+            os.close(fd)
+        if len(data) > min(self.max_bytes, left):
+            return LoadError(rel, "file grew past its cap while being read; skipped", "too-large")
+        self.total_bytes += len(data)
+        if b"\0" in data:
             return LoadError(rel, "binary file (contains NUL bytes); skipped", "binary")
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            return LoadError(rel, f"not valid UTF-8 ({exc.reason})", "binary", line=line)
-        if text.startswith("\ufeff"):
-            text = text[1:]
+        decoded = decode_text(data)
+        text = decoded.text
         newline = "\n"
         if "\r\n" in text:
             # Offsets stay simple: text is LF; fixers write back with `newline`.
             text = text.replace("\r\n", "\n")
             newline = "\r\n"
-        if rel in self.overrides:
+        replaced_at = decoded.replaced_at
+        if rel in self.overrides:  # the fix loop's check of the text it is about to write
             text = self.overrides[rel]
-        return SourceFile(rel, path, kind, text, newline)
+            replaced_at = None
+        return SourceFile(rel, path, kind, text, newline, replaced_at=replaced_at)
+
+    def _explicit(self, path: Path) -> bool:
+        if not self.explicit:
+            return False
+        try:
+            return path.resolve() in self.explicit
+        except (OSError, RuntimeError):
+            return False
+
+    def encoding_warnings(self) -> list[LoadError]:
+        """One `encoding` warning per file read that was not valid UTF-8."""
+        out: list[LoadError] = []
+        for rel, res in self.cache.items():
+            if isinstance(res, SourceFile) and res.replaced_at is not None:
+                line, column = res.replaced_at
+                out.append(
+                    LoadError(
+                        rel,
+                        "not valid UTF-8: invalid bytes were read as U+FFFD and the file was "
+                        "still checked; `fix` will not write it (save it as UTF-8)",
+                        "encoding",
+                        line,
+                        column,
+                    )
+                )
+        return out
 
 
 def is_readable_dir(path: Path) -> bool:

@@ -210,9 +210,9 @@ def _find_kustomizations(
     for directory in sorted(dirs):
         for name in KUSTOMIZATION_NAMES:
             path = reader.root / directory / name if directory else reader.root / name
-            if not path.is_file():
+            res = reader.read_optional(path, FileKind.K8S)
+            if res is None:
                 continue
-            res = reader.read(path, FileKind.K8S)
             if not isinstance(res, SourceFile):
                 break
             root, _errors = load_positioned(res)  # its own errors are reported by the caller

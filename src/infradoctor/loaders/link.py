@@ -27,6 +27,7 @@ import shlex
 from collections.abc import Mapping
 from pathlib import Path
 
+from infradoctor.loaders.files import Refusal, read_regular
 from infradoctor.loaders.interpolate import UNSET_MARK
 from infradoctor.loaders.listen import (
     detect_listens,
@@ -456,20 +457,19 @@ def _upstream_defined_elsewhere(stack: Stack, cfg: NginxConfig, name: str) -> bo
         for st in df.stages:
             if any(i.keyword == "RUN" and pattern.search(i.value) for i in st.instructions):
                 return True
+    root = stack.root.resolve()
     cfg_dir = (stack.root / cfg.root_file).parent
     for directory in (cfg_dir, cfg_dir.parent):
         try:
-            candidates = [p for p in directory.iterdir() if p.is_file()][:200]
+            with os.scandir(directory) as it:
+                names = sorted(e.name for e in it if not e.is_dir())[:200]
         except OSError:
             continue
-        for p in candidates:
-            try:
-                if p.stat().st_size > 256 * 1024:
-                    continue
-                if pattern.search(p.read_text(errors="replace")):
-                    return True
-            except OSError:
-                continue
+        for name in names:
+            # Never blocks on a FIFO, never reads through a symlink leading out of the tree.
+            data = read_regular(directory / name, 256 * 1024, root)
+            if not isinstance(data, Refusal) and pattern.search(data.decode("utf-8", "replace")):
+                return True
     return False
 
 

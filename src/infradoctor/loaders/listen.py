@@ -30,6 +30,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from infradoctor.loaders.files import Refusal, read_regular
 from infradoctor.loaders.interpolate import UNSET_MARK
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Dockerfile, Instruction, ListenAddress, Service, Stage
@@ -925,9 +926,11 @@ def _package_script(service: Service, root: Path | None, script: str) -> str | N
         return None
     try:
         path = root / service.build_context / "package.json"
-        if not path.is_file() or path.stat().st_size > 1_000_000:
+        # Never blocks on a FIFO, never reads through a symlink leading out of the tree.
+        data = read_regular(path, 1_000_000, root.resolve())
+        if isinstance(data, Refusal):
             return None
-        scripts = json.loads(path.read_text(encoding="utf-8", errors="replace")).get("scripts")
+        scripts = json.loads(data.decode("utf-8", "replace")).get("scripts")
     except (OSError, ValueError, AttributeError):
         return None
     body = scripts.get(script) if isinstance(scripts, dict) else None

@@ -86,6 +86,13 @@ HTTP_DIRS = frozenset({"conf.d", "http.d", "sites-enabled"})
 TEMPLATES_DIR = "templates"
 TEMPLATE_SUFFIX = ".template"
 MAX_INCLUDE_DEPTH = 24  # real trees are 2-4 deep; the splice recursion needs a bound
+# Include expansion budget (docs/reading.md). Every time an `include` splices a file into
+# a config counts once, with that file's size: a snippet included from 5 servers counts
+# 5 (it is parsed once and its directives copied), a fan-out of files each including the
+# next twice counts 2**depth and hits the budget instead of taking exponential time.
+MAX_INCLUDES_PER_CONFIG = 2_000
+MAX_INCLUDE_BYTES_PER_CONFIG = 64 * 1024 * 1024
+MAX_INCLUDES_PER_RUN = 50_000
 PORT_SUFFIX_RE = re.compile(r":\d+$")
 URI_VAR_RE = re.compile(r"\$\{?(request_uri|uri|is_args|args|query_string|document_uri|\d)\b")
 
@@ -98,6 +105,7 @@ class _Unit:
     parsed: ParsedFile
     location_file: str  # the real file Locations point at
     dump: str | None = None  # the dump file this unit belongs to
+    size: int = 0  # characters of text (for the include budget)
 
 
 class _Loader:
@@ -111,6 +119,14 @@ class _Loader:
         self._resolved: dict[
             tuple[str, str, str], tuple[list[str] | None, tuple[str, str] | None]
         ] = {}
+        self.visited: set[str] = set()
+        self._known: set[Directive] = set()
+        # Include budget: per config (reset by _build_one) and per run.
+        self._includes = 0
+        self._include_bytes = 0
+        self._run_includes = 0
+        self._over_budget: str | None = None
+        self._files_seen: set[str] = set()
         for src in sources:
             self._add_source(src)
         # Paths (and template-stripped aliases) of every known nginx file, for suffix matching.
@@ -136,14 +152,14 @@ class _Loader:
             for vpath, start, end in split_nginx_t(src.text):
                 key = f"{src.path}::{vpath}"
                 parsed = parse_nginx(src, start, end)
-                self.units[key] = _Unit(key, parsed, src.path, dump=src.path)
+                self.units[key] = _Unit(key, parsed, src.path, dump=src.path, size=end - start)
                 members.append(key)
                 self._errors(parsed.errors)
             self.dump_members[src.path] = members
             self.source_keys.append(src.path)
             return
         parsed = parse_nginx(src)
-        self.units[src.path] = _Unit(src.path, parsed, src.path)
+        self.units[src.path] = _Unit(src.path, parsed, src.path, size=len(src.text))
         self._errors(parsed.errors)
         self.source_keys.append(src.path)
 
@@ -165,7 +181,7 @@ class _Loader:
             return None
         parsed = parse_nginx(res)
         self._errors(parsed.errors)
-        unit = _Unit(rel, parsed, res.path)
+        unit = _Unit(rel, parsed, res.path, size=len(res.text))
         self.units[rel] = unit
         return unit
 
@@ -191,9 +207,7 @@ class _Loader:
             kind, message = problem
             line, column = include.location.line, include.location.column
             self._errors([LoadError(unit.location_file, message, kind, line, column)])
-        if found is None:
-            return None
-        return [k for k in found if k != unit.key]
+        return found
 
     def _lookup(
         self, here: str, pattern: str, conf_dir: str
@@ -252,16 +266,13 @@ class _Loader:
         else:
             paths = [full] if os.path.exists(full) else []
         out: list[str] = []
-        outside = False
         for p in paths:
-            path = Path(p)
-            if not path.is_file():
-                continue
-            if not self.reader.inside(path):
-                outside = True
-                continue
-            out.append(self.reader.relpath(path))
-        return out, outside
+            if os.path.isdir(p):
+                continue  # nginx's glob matches files
+            # Anything else is returned, even a FIFO or a symlink leading out of the tree:
+            # reading it reports why it was skipped, naming it (never silently dropped).
+            out.append(self.reader.relpath(Path(p)))
+        return out, False
 
     def _template_match(self, rest: str, here: str, conf_dir: str) -> list[str]:
         """Files an include of conf.d/X means when the tree holds the official image's
@@ -332,7 +343,7 @@ class _Loader:
         out = [prefix + v for v in vpaths if _path_matches(posixpath.normpath(v), pattern)]
         if not out and not any(c in GLOB_CHARS for c in pattern):
             return None
-        return [k for k in out if k != unit.key]
+        return out
 
     def conf_dir_for(self, key: str) -> str:
         """Directory nginx would treat as its prefix: the nearest nginx.conf's dir (or
@@ -398,7 +409,12 @@ class _Loader:
             keys = self.resolve_include(unit, d, conf_dir)
             if keys or (keys is not None and self._empty_glob_known(unit, c)):
                 self._known.add(c)
-            for key in keys or []:
+            for index, key in enumerate(keys or []):
+                if self._over_budget is not None:
+                    # Out of budget: nothing more is expanded in this config (the error
+                    # at the include that ran out says so); not roots of their own either.
+                    self.visited.update(k for k in (keys or [])[index:] if k not in chain)
+                    break
                 if len(chain) >= MAX_INCLUDE_DEPTH:
                     self._errors(
                         [
@@ -429,7 +445,11 @@ class _Loader:
                 inc = self.units.get(key) or self._unit_for_disk(key)
                 if inc is None:
                     continue
-                if inc.location_file not in files:
+                if not self._spend(inc, unit, d, len(keys or []) - index):
+                    self.visited.update(k for k in (keys or [])[index:] if k not in chain)
+                    break
+                if inc.location_file not in self._files_seen:
+                    self._files_seen.add(inc.location_file)
                     files.append(inc.location_file)
                 self.visited.add(key)
                 out.extend(
@@ -437,9 +457,42 @@ class _Loader:
                 )
         return out
 
+    def _spend(self, inc: _Unit, unit: _Unit, include: Directive, left: int) -> bool:
+        """Count one splice of `inc` against the config's and the run's include budget;
+        False (and one error at the include) once either is exhausted."""
+        self._includes += 1
+        self._include_bytes += inc.size
+        self._run_includes += 1
+        over = None
+        if self._includes > MAX_INCLUDES_PER_CONFIG:
+            over = f"more than {MAX_INCLUDES_PER_CONFIG} includes expanded in this config"
+        elif self._include_bytes > MAX_INCLUDE_BYTES_PER_CONFIG:
+            over = f"more than {MAX_INCLUDE_BYTES_PER_CONFIG} bytes of includes in this config"
+        elif self._run_includes > MAX_INCLUDES_PER_RUN:
+            over = f"more than {MAX_INCLUDES_PER_RUN} includes expanded in this run"
+        if over is None:
+            return True
+        self._over_budget = over
+        more = f" ({left} file{'s' if left != 1 else ''} of this include)" if left > 1 else ""
+        self._errors(
+            [
+                LoadError(
+                    unit.location_file,
+                    f"include budget exceeded: {over}; this include{more} and every later "
+                    "one in this config were not expanded (an include fan-out or an "
+                    "unusually large glob; see docs/reading.md)",
+                    "include-budget",
+                    include.location.line,
+                    include.location.column,
+                )
+            ]
+        )
+        return False
+
     def build(self) -> list[NginxConfig]:
-        self.visited: set[str] = set()
-        self._known: set[Directive] = set()
+        self.visited = set()
+        self._known = set()
+        self._run_includes = 0
         included = self.included_keys()
         configs: list[NginxConfig] = []
         roots: list[str] = []
@@ -453,13 +506,9 @@ class _Loader:
         for key in roots:
             configs.append(self._build_one(key))
         # Sources never reached from a root (include cycles only): roots of their own.
-        while True:
-            rest = [
-                k for k in self.source_keys if k not in self.dump_members and k not in self.visited
-            ]
-            if not rest:
-                break
-            configs.append(self._build_one(rest[0]))
+        for key in self.source_keys:
+            if key not in self.dump_members and key not in self.visited:
+                configs.append(self._build_one(key))
         configs.extend(self._http_level_siblings(configs, included))
         return configs
 
@@ -494,8 +543,12 @@ class _Loader:
         self.visited.add(key)
         root = Directive("", [], Location(unit.location_file, 1, 1, offset=0), block=[])
         files = [unit.location_file]
+        self._files_seen = set(files)
         conf_dir = self.conf_dir_for(key) if unit.dump is None else ""
         self._known = set()
+        self._includes = 0
+        self._include_bytes = 0
+        self._over_budget = None
         root.block = self.splice(unit, unit.parsed.directives, root, (key,), conf_dir, files)
         top = {d.name for d in root.block}
         is_snippet = (

@@ -47,6 +47,9 @@ class SourceFile:
     kind: FileKind
     text: str
     newline: str = "\n"  # "\r\n" when the file on disk uses CRLF (text is always LF)
+    # (line, column) of the first byte that was not valid UTF-8: the text holds U+FFFD
+    # there, so the file is checked but never written back by `fix`.
+    replaced_at: tuple[int, int] | None = None
     _line_starts: list[int] | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -92,8 +95,11 @@ class SourceFile:
 @dataclass(frozen=True, slots=True)
 class LoadError:
     """A file that could not be (fully) loaded. Never fatal: the rest of the stack is
-    still checked. `kind` is one of: parse-error, too-large, binary, unreadable,
-    alias-bomb, symlink-loop, include-missing, include-outside, interpolation, invalid."""
+    still checked. `kind` is one of: parse-error, invalid, alias-bomb, include-cycle
+    (these fail the run), too-large, binary, unreadable, not-regular,
+    symlink-outside-root, symlink-loop, read-budget, include-budget, include-repeated,
+    include-missing, include-outside, interpolation, encoding (a warning: the file was
+    still checked). docs/reading.md describes the reading policy behind each kind."""
 
     file: str
     message: str

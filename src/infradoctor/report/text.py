@@ -11,7 +11,7 @@ from typing import TextIO
 from infradoctor.findings import Applicability, Finding, Severity
 from infradoctor.redact import redact_text
 from infradoctor.report import RenderOptions
-from infradoctor.report.model import LintReport
+from infradoctor.report.model import WARNING_ERROR_KINDS, LintReport
 
 MAX_LINE = 160
 MAX_RELATED = 5
@@ -127,13 +127,19 @@ def summary_line(report: LintReport) -> str:
         )
     else:
         head = "No problems found"
-    parts = [f"{head} in {_plural(int(files), 'file')}"]
+    # Never a bare "No problems found" when some file could not be checked.
+    unchecked = any(e.kind not in WARNING_ERROR_KINDS for e in report.errors)
+    if unchecked and not total:
+        parts = [f"{head} in the {_plural(int(files), 'file')} checked"]
+    else:
+        parts = [f"{head} in {_plural(int(files), 'file')}"]
     if report.suppressed:
         parts.append(f"{report.suppressed} suppressed")
     if report.baselined:
         parts.append(f"{report.baselined} baselined")
     if report.errors:
-        parts.append(_plural(len(report.errors), "load error"))
+        note = ": not everything could be checked" if unchecked else ""
+        parts.append(_plural(len(report.errors), "load error") + note)
     fixable = Counter(f.fix.applicability for f in report.findings if f.fix is not None)
     if fixable[Applicability.SAFE]:
         parts.append(f"{fixable[Applicability.SAFE]} fixable with `infradoctor lint --fix`")

@@ -5,10 +5,12 @@ window, never the whole file."""
 from __future__ import annotations
 
 import calendar
+import errno
 import os
 import re
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 BLOCK = 64 * 1024
 DEFAULT_CAP = 16 * 1024 * 1024
@@ -64,10 +66,36 @@ def _first_time(chunk: bytes) -> float | None:
     return None
 
 
-def tail_window(path: str, since: float | None, cap: int = DEFAULT_CAP) -> Tail:
+def _open_log(path: str, root: str | None) -> int:
+    """An fd on a regular log file, opened without blocking (a FIFO used for log
+    shipping would hang the collector) and, under a container `root`, resolving symlinks
+    inside it. Raises OSError (FileNotFoundError / PermissionError where they apply)."""
+    from infradoctor.loaders.files import Refusal, open_in_root, open_regular
+
+    if root is not None and (path == root or path.startswith(root.rstrip("/") + "/")):
+        opened = open_in_root(root, path[len(root.rstrip("/")) :] or "/")
+    else:
+        opened = open_regular(Path(path))
+    if isinstance(opened, Refusal):
+        if opened.errno is not None:
+            raise OSError(opened.errno, os.strerror(opened.errno), path)  # its subclass
+        raise OSError(errno.EINVAL, opened.message, path)
+    fd, _ = opened
+    try:  # regular file: blocking reads are fine (and seek works)
+        os.set_blocking(fd, True)
+    except OSError:
+        pass
+    return fd
+
+
+def tail_window(
+    path: str, since: float | None, cap: int = DEFAULT_CAP, root: str | None = None
+) -> Tail:
     """The end of `path` back to `since` (epoch seconds; None = as much as `cap` allows).
-    Only whole lines are returned; lines older than `since` are dropped. Raises OSError."""
-    with open(path, "rb") as fh:
+    Only whole lines are returned; lines older than `since` are dropped. Raises OSError
+    (also for anything that is not a regular file). `root`: the container root directory
+    `path` lies under (/proc/<pid>/root), whose symlinks must resolve inside it."""
+    with os.fdopen(_open_log(path, root), "rb") as fh:
         size = os.fstat(fh.fileno()).st_size
         pos = size
         chunks: list[bytes] = []

@@ -308,6 +308,8 @@ def _collect_logs(ctx: Any, bundle: Bundle, facts: NginxFacts) -> list[str]:
             wanted.append((kind, p))
     entries: list[dict[str, Any]] = []
     problems: list[str] = []
+    process = getattr(ctx, "nginx_process", None)
+    container_root = process.get("root") if isinstance(process, dict) else None
     for n, (kind, path) in enumerate(wanted):
         stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", Path(path).name)[:60] or "log"
         member = f"nginx/logs/{n}-{stem.removesuffix('.log')}.{kind}.log"
@@ -326,7 +328,7 @@ def _collect_logs(ctx: Any, bundle: Bundle, facts: NginxFacts) -> list[str]:
             entries.append(entry)
             continue
         try:
-            tail = logtail.tail_window(path, ctx.since_epoch)
+            tail = logtail.tail_window(path, ctx.since_epoch, root=container_root)
         except FileNotFoundError:
             entry.update(status="missing", error="no such file")
         except PermissionError:

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from infradoctor.loaders.files import Refusal, read_regular
+
 SECTION_RE = re.compile(r"^# configuration file (.+?):\s*$", re.MULTILINE)
 MAX_CONFIG_FILES = 500
 MAX_CONFIG_BYTES = 8 * 1024 * 1024
@@ -184,11 +186,14 @@ def read_config_files(conf: Path, prefix: Path | None = None, root: str | None =
         if key in seen or len(seen) >= MAX_CONFIG_FILES or total > MAX_CONFIG_BYTES:
             return
         seen.add(key)
-        try:
-            text = Path(top + str(path)).read_text("utf-8", "replace")
-        except OSError as exc:
-            parts.append(f"# configuration file {path}:\n# unreadable: {exc.strerror}\n")
+        # Never blocks on a FIFO; inside a container root, symlinks resolve inside it
+        # (an absolute link must not make us read the host's file of that name).
+        left = max(MAX_CONFIG_BYTES - total, 0)
+        data = read_regular(path, left, in_root=top) if top else read_regular(path, left)
+        if isinstance(data, Refusal):
+            parts.append(f"# configuration file {path}:\n# unreadable: {data.message}\n")
             return
+        text = data.decode("utf-8", "replace")
         total += len(text)
         parts.append(f"# configuration file {path}:\n{text}\n")
         for st in statements(text, str(path)):

@@ -64,6 +64,7 @@ spec:
 BAD_HPA = GOOD.replace("  minAvailable: 1\n", "  minAvailable: 2\n") + HPA
 GOOD_HPA = GOOD_ONE + HPA
 
+
 @dataclass(frozen=True, slots=True)
 class ReplicaSource:
     """The replica count a drain can meet and where it is set: the HPA's minReplicas

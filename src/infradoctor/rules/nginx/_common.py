@@ -123,25 +123,41 @@ def include_resolved(cfg: NginxConfig, include: Directive) -> bool:
     return any(fnmatch.fnmatchcase(n, pattern) for n in names)
 
 
+_INCLUDES: dict[int, tuple[NginxConfig, Directive, list[Directive], bool]] = {}
+
+
+def _block_includes(cfg: NginxConfig, block: Directive) -> tuple[list[Directive], bool]:
+    """(opaque includes, unresolved `include proxy_params`) of a block, cached: rules ask
+    for every route, and a block may hold thousands of includes."""
+    hit = _INCLUDES.get(id(block))
+    if hit is not None and hit[0] is cfg and hit[1] is block:
+        return hit[2], hit[3]
+    if len(_INCLUDES) > 65536:
+        _INCLUDES.clear()
+    opaque: list[Directive] = []
+    params = False
+    for d in block.children("include"):
+        if not d.args:
+            continue
+        resolved = include_resolved(cfg, d)
+        base = posixpath.basename(d.args[0])
+        if base == "proxy_params" and not resolved:
+            params = True
+        if resolved or base in KNOWN_SYSTEM_INCLUDES:
+            continue  # known content, none of it or only what the rules model
+        opaque.append(d)
+    _INCLUDES[id(block)] = (cfg, block, opaque, params)
+    return opaque, params
+
+
 def opaque_includes(cfg: NginxConfig, block: Directive) -> list[Directive]:
     """Includes in `block` whose content is unknown (not in the tree, not proxy_params):
     they may define anything, so rules stay quiet about that level."""
-    out = []
-    for d in block.children("include"):
-        if include_resolved(cfg, d) or not d.args:
-            continue
-        base = posixpath.basename(d.args[0])
-        if base in KNOWN_SYSTEM_INCLUDES:
-            continue  # known content, none of it or only what the rules model
-        out.append(d)
-    return out
+    return list(_block_includes(cfg, block)[0])
 
 
 def uses_system_proxy_params(cfg: NginxConfig, block: Directive) -> bool:
-    return any(
-        d.args and posixpath.basename(d.args[0]) == "proxy_params" and not include_resolved(cfg, d)
-        for d in block.children("include")
-    )
+    return _block_includes(cfg, block)[1]
 
 
 def header_level(
