@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # System packages the live diagnose tests need (real nginx, real dockerd, a static busybox
-# for the test image, ip/mount tools). Idempotent: installs only what is missing and runs
-# `apt-get update` at most once. Needs root; as non-root it only reports what is missing.
+# for the test image, ip/mount tools) and Graphviz for the inventory picture tests.
+# Idempotent: installs only what is missing and runs `apt-get update` at most once.
+# Needs root; as non-root it only reports what is missing.
 set -euo pipefail
 
 need=()
@@ -16,6 +17,8 @@ have_cmd iptables || need+=(iptables)
 have_cmd mkfs.ext4 || need+=(e2fsprogs)
 have_cmd dmesg || need+=(util-linux)
 have_cmd curl || need+=(curl)
+# `infradoctor inventory --format svg` tests render with Graphviz (they fail in CI without it)
+have_cmd dot || need+=(graphviz)
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "ci-system-deps: all present"

@@ -38,6 +38,7 @@ KNOWN_KEYS = (
     "baseline",
     "report-unused-suppressions",
     "rules",
+    "policy",
 )
 
 
@@ -61,6 +62,7 @@ class LintConfig:
     baseline: Path | None = None
     report_unused_suppressions: bool = True
     source: Path | None = None  # config file it came from
+    policy: Any = None  # infradoctor.policy.Policy from the `[policy]` table, for POL rules
 
     @property
     def fail_threshold(self) -> Severity:
@@ -182,6 +184,13 @@ def parse_config(table: dict[str, Any], path: Path) -> LintConfig:
             if not isinstance(value, bool):
                 raise ConfigError(f"{path}: key {raw_key!r} must be true or false")
             config.report_unused_suppressions = value
+        elif key == "policy":
+            from infradoctor.policy import PolicyError, parse_policy
+
+            try:
+                config.policy = parse_policy(value, path)
+            except PolicyError as exc:
+                raise ConfigError(f"{path}: {exc}") from None
         elif key == "rules":
             if not isinstance(value, dict):
                 raise ConfigError(f"{path}: key 'rules' must be a table of [rules.CODE]")

@@ -58,9 +58,13 @@ def select_rules(config: LintConfig) -> list[Rule]:
         selected = any(matches(cls, s) for s in config.select + config.extend_select)
         ignored = any(matches(cls, s) for s in config.ignore)
         if selected and not ignored:
-            chosen.append(
-                cls(config.rule_options.get(cls.code), config.severity_overrides.get(cls.code))
-            )
+            options = config.rule_options.get(cls.code)
+            if "policy" in cls.options and (config.policy is not None or config.source):
+                from infradoctor.policy import Policy
+
+                # a config file was read: its policy (or none), never another file's
+                options = {**(options or {}), "policy": config.policy or Policy()}
+            chosen.append(cls(options, config.severity_overrides.get(cls.code)))
     return chosen
 
 

@@ -89,6 +89,8 @@ class Finding:
     subject: str | None = None
     fix: Fix | None = None
     data: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    # the compose profile the finding applies to (None: every profile / not profile-specific)
+    profile: str | None = None
 
     @property
     def file(self) -> str:
@@ -105,6 +107,8 @@ class Finding:
         for part in (self.rule, self.location.file, self.subject or "", line_text.strip()):
             h.update(part.encode())
             h.update(b"\0")
+        if self.profile is not None:  # absent before profiles existed: old ids stay valid
+            h.update(f"profile={self.profile}".encode())
         return h.hexdigest()[:20]
 
     def with_fix(self, fix: Fix | None) -> Finding:
@@ -119,4 +123,5 @@ class Finding:
             self.subject,
             fix,
             self.data,
+            self.profile,
         )

@@ -41,7 +41,7 @@ def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
     reader = SourceReader(
         base, options.max_file_bytes, options.max_total_bytes, overrides=options.overrides
     )
-    stack = Stack(root=base)
+    stack = Stack(root=base, profiles=[p for p in options.profiles if p != "*"])
     found = discover(root)
     stack.errors.extend(found.errors)
     stack.logrotate = [reader.relpath(p) for p in found.logrotate]

@@ -304,6 +304,8 @@ class Stack:
     k8s: list[K8sObject] = field(default_factory=list)  # Kubernetes manifest objects
     # relative paths of logrotate configs found in the tree (rotation hints for rules)
     logrotate: list[str] = field(default_factory=list)
+    # compose profiles selected for the run (`--profile`; empty: all, each evaluated)
+    profiles: list[str] = field(default_factory=list)
 
     @property
     def services(self) -> Iterator[Service]:

@@ -40,6 +40,7 @@ def finding_dict(report: LintReport, finding: Finding) -> dict[str, Any]:
         "subject": shown(finding.subject),
         "related": [_location(r) for r in finding.related],
         "fingerprint": finding.fingerprint(report.line_text(loc.file, loc.line)),
+        "profile": finding.profile,
     }
 
 

@@ -150,6 +150,8 @@ def result_dict(report: LintReport, finding: Finding, rule_index: dict[str, int]
         result["fixes"] = [fix_dict(report, finding.fix)]
     if finding.subject:
         result["properties"] = {"subject": redact_text(finding.subject)}
+    if finding.profile is not None:
+        result.setdefault("properties", {})["profile"] = finding.profile
     return result
 
 

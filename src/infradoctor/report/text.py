@@ -107,6 +107,8 @@ def finding_line(finding: Finding, paint: _Painter) -> str:
     fixable = ""
     if finding.fix is not None:
         fixable = paint(f" [fix: {finding.fix.applicability.value}]", "dim")
+    if finding.profile is not None:
+        fixable = paint(f" [profile: {finding.profile}]", "dim") + fixable
     return (
         f"{paint(f'{loc.file}:{loc.line}:{loc.column}', 'bold')}: "
         f"{paint(sev, sev)} {paint(finding.rule, 'code')} {finding.name}: "

@@ -75,6 +75,7 @@ class Rule:
         related: tuple[Location, ...] | list[Location] = (),
         severity: Severity | None = None,
         data: dict[str, Any] | None = None,
+        profile: str | None = None,
     ) -> Finding:
         return Finding(
             rule=self.code,
@@ -86,6 +87,7 @@ class Rule:
             related=tuple(related),
             subject=subject,
             data=data or {},
+            profile=profile,
         )
 
 

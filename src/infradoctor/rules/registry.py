@@ -9,7 +9,16 @@ from functools import cache
 
 from infradoctor.rules.base import CATEGORIES, Rule
 
-DOMAINS = ("cross", "compose", "nginx", "dockerfile", "security", "kubernetes")
+DOMAINS = (
+    "cross",
+    "compose",
+    "nginx",
+    "dockerfile",
+    "security",
+    "kubernetes",
+    "profiles",
+    "policy",
+)
 
 CODE_RE = re.compile(r"^(?:[A-Z]{2,3}|K8S)\d{3}$")  # K8S: the Kubernetes rules
 NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")

@@ -8,6 +8,7 @@ from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.compose._util import is_fragment, one_shot_reason, raw_get, service_data
+from infradoctor.rules.profiles._profiles import dev_scope
 
 
 class RestartPolicyMissing(Rule):
@@ -26,7 +27,9 @@ class RestartPolicyMissing(Rule):
         '(including an explicit `restart: "no"`), services another service waits for with '
         "`condition: service_completed_successfully`, services behind a tools-like profile "
         "(`tools`, `migrate`, `setup`, `test`, ...), and services whose command or name is a "
-        "one-off task (`manage.py migrate`, `alembic upgrade`, `npm run build`, `*-init`, ...)."
+        "one-off task (`manage.py migrate`, `alembic upgrade`, `npm run build`, `*-init`, ...).\n\n"
+        "Services that run only under dev profiles (`dev`, `local`, `debug`, ...) are held to "
+        "dev rules: reported as info, with the profile named."
     )
     how_to_fix = (
         "Add a restart policy to the service:\n\n"
@@ -104,4 +107,5 @@ class RestartPolicyMissing(Rule):
                     "Docker daemon restarts it stays down (add `restart: unless-stopped`)",
                     subject=svc.name,
                     data=service_data(svc),
+                    **dev_scope(svc),  # type: ignore[arg-type]
                 )

@@ -13,6 +13,7 @@ from infradoctor.rules.compose._util import (
     parse_size,
     service_data,
 )
+from infradoctor.rules.profiles._profiles import dev_scope
 
 UNLIMITED = ("-1", "0", "")
 
@@ -38,6 +39,8 @@ class JsonLogUnbounded(Rule):
         "anchor with limits counts. When `max-size` is set, `max-file` defaults to 1, so the "
         "log stays bounded; set `max-file` to keep some history. One-shot jobs (migrations, "
         "init containers, tools) print little and are not flagged."
+        "\n\nServices that run only under dev profiles are reported as info, with the "
+        "profile named."
     )
     how_to_fix = (
         "Cap the log per service, ideally through one shared anchor:\n\n"
@@ -150,6 +153,7 @@ class JsonLogUnbounded(Rule):
                     'is full (set logging.options.max-size, e.g. "10m", and max-file)',
                     subject=svc.name,
                     data={**service_data(svc), "driver": driver or "json-file"},
+                    **dev_scope(svc),  # type: ignore[arg-type]
                 )
             elif driver == "local" and max_size in UNLIMITED[:2]:
                 yield self.finding(
@@ -158,4 +162,5 @@ class JsonLogUnbounded(Rule):
                     f"{max_size}: rotation is disabled and the log grows until the disk is full",
                     subject=svc.name,
                     data={**service_data(svc), "driver": "local"},
+                    **dev_scope(svc),  # type: ignore[arg-type]
                 )

@@ -1,0 +1,330 @@
+"""Compose profiles as compose runs them: which services start for a profile, which
+profiles are production-like or dev-only, which env files feed interpolation for a
+profile, and the `${VAR...}` references of each compose file with their line and service.
+
+`docker compose --profile P up` starts the services without `profiles:` plus those listing
+P. The loader keeps every service (a linter checks them all) with its `profiles`, so the
+set for each profile is computed here from the model."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from infradoctor.loaders.interpolate import parse_env_file
+from infradoctor.model.source import Location, SourceFile
+from infradoctor.model.stack import Project, Service, Stack
+
+PROD_PROFILES = ("prod", "production", "stage", "staging")
+DEV_PROFILES = ("dev", "develop", "development", "local", "debug", "test", "testing", "ci")
+SAMPLE_NAMES = (".env.sample", ".env.example", ".env.dist", ".env.template", "example.env")
+
+
+def norm(name: str) -> str:
+    return name.strip().lower()
+
+
+def is_prod(profile: str, names: Iterable[str] = PROD_PROFILES) -> bool:
+    return norm(profile) in {norm(n) for n in names}
+
+
+def is_dev(profile: str, names: Iterable[str] = DEV_PROFILES) -> bool:
+    p = norm(profile)
+    return p in {norm(n) for n in names} or p.startswith(("dev-", "dev_")) or p.endswith("-dev")
+
+
+def dev_only(service: Service) -> bool:
+    """The service runs only under dev profiles (a local mail catcher, adminer...)."""
+    return bool(service.profiles) and all(is_dev(p) for p in service.profiles)
+
+
+def runs_in(service: Service, profile: str | None) -> bool:
+    """Does `docker compose [--profile profile] up` start the service?"""
+    return not service.profiles or (profile is not None and profile in service.profiles)
+
+
+def project_profiles(project: Project) -> list[str]:
+    seen: list[str] = []
+    for svc in project.services.values():
+        for p in svc.profiles:
+            if p not in seen:
+                seen.append(p)
+    return seen
+
+
+def selected_profiles(stack: Stack, project: Project) -> list[str]:
+    """The named profiles to evaluate: `--profile` when given, else every profile."""
+    names = project_profiles(project)
+    if stack.profiles:
+        return [p for p in names if p in stack.profiles] or list(stack.profiles)
+    return names
+
+
+def env_profiles(stack: Stack, project: Project) -> list[str]:
+    """Profiles to evaluate for env files: the selected ones plus every `.env.<name>` next
+    to the compose file (a team with `.env.stage` runs `--env-file .env.stage`)."""
+    names = selected_profiles(stack, project)
+    directory = project_dir(stack, project)
+    try:
+        files = sorted(p.name for p in directory.iterdir() if p.is_file())
+    except OSError:
+        files = []
+    for fname in files:
+        if not fname.startswith(".env.") or fname in SAMPLE_NAMES:
+            continue
+        name = fname[len(".env.") :]
+        if not name or name in ("sample", "example", "dist", "template", "local", "bak"):
+            continue
+        if stack.profiles and name not in stack.profiles:
+            continue
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def prod_profiles(stack: Stack, project: Project, names: Iterable[str]) -> list[str]:
+    names = list(names)
+    return [p for p in selected_profiles(stack, project) if is_prod(p, names)]
+
+
+def services_in(project: Project, profile: str | None) -> list[Service]:
+    return [s for s in project.services.values() if runs_in(s, profile)]
+
+
+def project_dir(stack: Stack, project: Project) -> Path:
+    return stack.root / project.directory
+
+
+# ---------------------------------------------------------------- env files
+
+
+@dataclass(slots=True)
+class EnvSource:
+    path: str  # relative to the scan root
+    values: dict[str, str]
+    lines: dict[str, int]
+
+    def location(self, key: str | None = None) -> Location:
+        return Location(self.path, self.lines.get(key, 1) if key else 1)
+
+
+def read_env(stack: Stack, rel: str) -> EnvSource | None:
+    """A dotenv file of the tree (read through the stack's files when loaded, else from
+    disk; rules never see unloaded files otherwise). None when absent."""
+    src = stack.files.get(rel)
+    text: str | None = src.text if isinstance(src, SourceFile) and src.text else None
+    if text is None:
+        path = stack.root / rel
+        if not path.is_file():
+            return None
+        try:
+            if path.stat().st_size > 1024 * 1024:
+                return None
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+    parsed = parse_env_file(text, {})
+    return EnvSource(rel, dict(parsed.values), dict(parsed.lines))
+
+
+def _rel(project: Project, name: str) -> str:
+    return (PurePosixPath(project.directory) / name).as_posix().removeprefix("./")
+
+
+def profile_env(stack: Stack, project: Project, profile: str | None) -> EnvSource | None:
+    """The env file compose interpolates from for this profile: `.env.<profile>` next to
+    the compose file when it exists (run with `--env-file .env.<profile>`), else `.env`."""
+    if profile:
+        for name in (f".env.{profile}", f"{profile}.env"):
+            found = read_env(stack, _rel(project, name))
+            if found is not None:
+                return found
+    return read_env(stack, _rel(project, ".env"))
+
+
+def sample_env(stack: Stack, project: Project) -> EnvSource | None:
+    for name in SAMPLE_NAMES:
+        found = read_env(stack, _rel(project, name))
+        if found is not None:
+            return found
+    return None
+
+
+# ---------------------------------------------------------------- ${VAR} references
+
+_REF_RE = re.compile(
+    r"(?<!\$)\$\{(?P<name>[_a-zA-Z][_a-zA-Z0-9]*)(?:(?P<op>:?[-?+])(?P<word>[^}]*))?\}"
+    r"|(?<!\$)\$(?P<bare>[_a-zA-Z][_a-zA-Z0-9]*)"
+)
+
+
+@dataclass(slots=True)
+class VarRef:
+    name: str
+    op: str | None  # None, ":-", "-", ":?", "?", ":+", "+"
+    word: str  # default / error message / alternative
+    location: Location
+    service: str | None  # the service whose definition holds it (None: outside services)
+
+    @property
+    def has_default(self) -> bool:
+        return self.op in (":-", "-")
+
+    @property
+    def required(self) -> bool:
+        return self.op in (":?", "?")
+
+
+def _comment_start(line: str) -> int:
+    """Index of a YAML comment (` #` outside quotes), or len(line)."""
+    quote: str | None = None
+    for i, ch in enumerate(line):
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#" and (i == 0 or line[i - 1] in " \t"):
+            return i
+    return len(line)
+
+
+def var_refs(stack: Stack, project: Project) -> Iterator[VarRef]:
+    """Every `${VAR...}` / `$VAR` in the project's compose files, with the service whose
+    block holds it (by the service keys' lines)."""
+    by_file: dict[str, list[tuple[int, int, str]]] = {}
+    for svc in project.services.values():
+        by_file.setdefault(svc.location.file, []).append(
+            (svc.location.line, svc.location.column, svc.name)
+        )
+    for file in project.compose_files:
+        src = stack.files.get(file)
+        if src is None or not src.text or "$" not in src.text:
+            continue
+        starts = sorted(by_file.get(file, []))
+        for lineno, line in enumerate(src.text.split("\n"), start=1):
+            if "$" not in line:
+                continue
+            body = line[: _comment_start(line)]
+            owner: str | None = None
+            indent = len(line) - len(line.lstrip())
+            for sline, scol, sname in starts:
+                if sline <= lineno and (sline == lineno or indent >= scol):
+                    owner = sname
+                elif sline > lineno:
+                    break
+            for m in _REF_RE.finditer(body):
+                name = m.group("name") or m.group("bare")
+                # `$$` escapes are skipped by the lookbehind; `$${X}` too
+                yield VarRef(
+                    name,
+                    m.group("op"),
+                    m.group("word") or "",
+                    Location(file, lineno, m.start() + 1),
+                    owner,
+                )
+
+
+# ---------------------------------------------------------------- images
+
+ADMIN_UIS: tuple[tuple[str, str], ...] = (
+    ("prometheus", "Prometheus"),
+    ("grafana", "Grafana"),
+    ("alertmanager", "Alertmanager"),
+    ("kibana", "Kibana"),
+    ("jaeger", "Jaeger"),
+    ("zipkin", "Zipkin"),
+    ("pgadmin", "pgAdmin"),
+    ("adminer", "Adminer"),
+    ("phpmyadmin", "phpMyAdmin"),
+    ("redis-commander", "Redis Commander"),
+    ("redisinsight", "RedisInsight"),
+    ("mongo-express", "mongo-express"),
+    ("mailhog", "MailHog"),
+    ("mailpit", "Mailpit"),
+    ("mailcatcher", "MailCatcher"),
+    ("maildev", "MailDev"),
+    ("portainer", "Portainer"),
+    ("kafka-ui", "Kafka UI"),
+    ("akhq", "AKHQ"),
+    ("rabbitmq:management", "RabbitMQ management"),
+    ("cadvisor", "cAdvisor"),
+    ("loki", "Loki"),
+    ("tempo", "Tempo"),
+    ("netdata", "Netdata"),
+    ("dozzle", "Dozzle"),
+    ("uptime-kuma", "Uptime Kuma"),
+)
+
+
+def image_repo(image: str) -> str:
+    """`prom/prometheus:v2` -> `prometheus`; `grafana/grafana-oss` -> `grafana-oss`."""
+    ref = image.lower().split("@", 1)[0]
+    last = ref.rsplit("/", 1)[-1]
+    return last
+
+
+def admin_ui(service: Service) -> str | None:
+    """The observability/admin UI the service runs (by image), or None."""
+    image = (service.image or "").lower()
+    if not image:
+        return None
+    repo = image_repo(image)
+    name = repo.split(":", 1)[0]
+    for key, label in ADMIN_UIS:
+        if ":" in key:
+            if repo.startswith(key.split(":")[0]) and key.split(":")[1] in repo:
+                return label
+            continue
+        if name == key or name.startswith(key + "-") or name.startswith(key + "_"):
+            return label
+        if key == "grafana" and name in ("grafana-oss", "grafana-enterprise"):
+            return label
+        if key == "jaeger" and name.startswith("all-in-one") and "jaeger" in image:
+            return label
+    return None
+
+
+def gitignored(stack: Stack, path: Path) -> bool:
+    """Is `path` ignored by a .gitignore between its directory and the scan root (simple
+    name/glob patterns only): then its absence from a checkout is intended."""
+    import fnmatch
+
+    root = stack.root.resolve()
+    directory = path.parent
+    name = path.name
+    while True:
+        gi = directory / ".gitignore"
+        if gi.is_file():
+            try:
+                lines = gi.read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                lines = []
+            try:
+                rel = path.relative_to(directory).as_posix()
+            except ValueError:
+                rel = name
+            for raw in lines:
+                pat = raw.strip()
+                if not pat or pat.startswith(("#", "!")):
+                    continue
+                pat = pat.rstrip("/")
+                if fnmatch.fnmatch(name, pat.lstrip("/")) or fnmatch.fnmatch(rel, pat.lstrip("/")):
+                    return True
+        if directory == root or directory.parent == directory:
+            return False
+        if root not in directory.parents:
+            return False
+        directory = directory.parent
+
+
+def dev_scope(service: Service) -> dict[str, object]:
+    """Keyword arguments for `Rule.finding` that hold a dev-only service to dev rules:
+    info severity, and the profile named (empty for every other service)."""
+    if not dev_only(service):
+        return {}
+    from infradoctor.findings import Severity
+
+    return {"severity": Severity.INFO, "profile": ", ".join(service.profiles)}
