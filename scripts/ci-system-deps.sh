@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # System packages the live diagnose tests need (real nginx, real dockerd, a static busybox
-# for the test image, ip/mount tools). Idempotent: installs only what is missing and runs
+# for the test image, ip/mount tools), and the real servers of the `wait`/`smoke` tests
+# (PostgreSQL, Redis, RabbitMQ) plus kubectl for rendering scaffolded kustomize overlays. Idempotent: installs only what is missing and runs
 # `apt-get update` at most once. Needs root; as non-root it only reports what is missing.
 set -euo pipefail
 
@@ -16,6 +17,13 @@ have_cmd iptables || need+=(iptables)
 have_cmd mkfs.ext4 || need+=(e2fsprogs)
 have_cmd dmesg || need+=(util-linux)
 have_cmd curl || need+=(curl)
+# tests/wait: initdb/pg_ctl live in /usr/lib/postgresql/<v>/bin, not on PATH
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+have_cmd runuser || need+=(util-linux)
+have_cmd redis-server || need+=(redis-server)
+[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || need+=(rabbitmq-server)
+# tests/scaffold: `kubectl kustomize` renders the generated overlays
+have_cmd kubectl || need+=(kubernetes-client)
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "ci-system-deps: all present"
@@ -32,8 +40,11 @@ apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 # The packaged services must not start on their own and hold the default socket/ports;
 # the test harness starts its own dockerd and nginx.
 if have_cmd systemctl && [ -d /run/systemd/system ]; then
-  systemctl disable --now nginx docker containerd >/dev/null 2>&1 || true
+  systemctl disable --now nginx docker containerd postgresql redis-server rabbitmq-server \
+    >/dev/null 2>&1 || true
 elif have_cmd service; then
-  service nginx stop >/dev/null 2>&1 || true
+  for s in nginx postgresql redis-server rabbitmq-server; do
+    service "$s" stop >/dev/null 2>&1 || true
+  done
 fi
 echo "ci-system-deps: done"
