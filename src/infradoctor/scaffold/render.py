@@ -237,8 +237,16 @@ def _java_dockerfile(d: Detected) -> list[str]:
 # ---------------------------------------------------------------- Kubernetes
 
 
+class _NoAliasDumper(yaml.SafeDumper):
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def _dump(obj: Any) -> str:
-    return yaml.safe_dump(obj, sort_keys=False, default_flow_style=False, width=100)
+    """Block YAML in our key order, never with anchors/aliases for repeated values."""
+    return yaml.dump(
+        obj, Dumper=_NoAliasDumper, sort_keys=False, default_flow_style=False, width=100
+    )
 
 
 def _probe(d: Detected, kind: str) -> dict[str, Any]:
