@@ -241,3 +241,11 @@ def test_version_and_registration_import_no_probe_modules() -> None:
 def test_help(flag: str, capsys) -> None:
     assert main(["wait", flag]) == 0
     assert "kafka://" in capsys.readouterr().out
+
+
+def test_garbled_answer_is_not_ready() -> None:
+    def boom(t: Target, timeout: float) -> ProbeResult:
+        raise KeyError("r")
+
+    res = Target("x", "tcp", "x", 1, probe_fn=boom).probe(1)
+    assert not res.ok and res.message.startswith("unexpected answer (KeyError")

@@ -94,6 +94,8 @@ class Target:
             return ProbeResult(False, f"TLS error: {exc.reason or exc}")
         except OSError as exc:
             return ProbeResult(False, exc.strerror or str(exc) or type(exc).__name__)
+        except Exception as exc:  # noqa: BLE001 - a garbled answer is "not ready", not a crash
+            return ProbeResult(False, f"unexpected answer ({type(exc).__name__}: {exc})")
 
 
 def parse_target(text: str, expect_body: str | None = None, insecure: bool = False) -> Target:
