@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # System packages the live diagnose tests need (real nginx, real dockerd, a static busybox
-# for the test image, ip/mount tools) and Graphviz for the inventory picture tests.
-# Idempotent: installs only what is missing and runs `apt-get update` at most once.
-# Needs root; as non-root it only reports what is missing.
+# for the test image, ip/mount tools), Graphviz for the inventory picture tests, and the
+# real servers of the `wait`/`smoke` tests (PostgreSQL, Redis, RabbitMQ). Idempotent:
+# installs only what is missing and runs `apt-get update` at most once. Needs root; as
+# non-root it only reports what is missing.
 set -euo pipefail
 
 need=()
@@ -19,6 +20,15 @@ have_cmd dmesg || need+=(util-linux)
 have_cmd curl || need+=(curl)
 # `infradoctor inventory --format svg` tests render with Graphviz (they fail in CI without it)
 have_cmd dot || need+=(graphviz)
+# tests/wait: initdb/pg_ctl live in /usr/lib/postgresql/<v>/bin, not on PATH
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+have_cmd runuser || need+=(util-linux)
+have_cmd redis-server || need+=(redis-server)
+[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || need+=(rabbitmq-server)
+# tests/scaffold render the generated overlays with `kubectl kustomize`: they need
+# kustomize v4+ (kubectl >= 1.21), which the machine image's kubectl package provides;
+# Debian's kubernetes-client (1.20, kustomize v2.0.3) cannot render them, so it is not
+# installed here (the test names a missing or too old kubectl).
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "ci-system-deps: all present"
@@ -35,8 +45,11 @@ apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 # The packaged services must not start on their own and hold the default socket/ports;
 # the test harness starts its own dockerd and nginx.
 if have_cmd systemctl && [ -d /run/systemd/system ]; then
-  systemctl disable --now nginx docker containerd >/dev/null 2>&1 || true
+  systemctl disable --now nginx docker containerd postgresql redis-server rabbitmq-server \
+    >/dev/null 2>&1 || true
 elif have_cmd service; then
-  service nginx stop >/dev/null 2>&1 || true
+  for s in nginx postgresql redis-server rabbitmq-server; do
+    service "$s" stop >/dev/null 2>&1 || true
+  done
 fi
 echo "ci-system-deps: done"

@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "inventory",
     "scaffold",
     "wait",
+    "smoke",
 )
 
 EXIT_OK = 0
