@@ -39,13 +39,11 @@ def test_fix_nginx(text: str) -> None:
 
 @fuzz_settings(EXAMPLES)
 @given(text=s.dockerfile(valid=True))
-@pytest.mark.xfail(strict=False, reason="issue 7: DKR001 fix not idempotent")
 def test_fix_dockerfile(text: str) -> None:
     _assert_clean({"Dockerfile": text, "compose.yaml": "services:\n  app:\n    build: .\n"})
 
 
 @fuzz_settings(EXAMPLES)
 @given(files=s.stack(valid=True, k8s=False))
-@pytest.mark.xfail(strict=False, reason="issue 7: known fix bugs (flow style, DKR001/XF005)")
 def test_fix_stack(files: dict[str, str]) -> None:
     _assert_clean(files)
