@@ -262,6 +262,20 @@ TRICKY: list[tuple[str, str, str]] = [
         "# escape=`\nFROM mcr.microsoft.com/windows/servercore\nRUN dir `\n  c:\\\n"
         'USER ContainerUser\nENTRYPOINT ["node", "server.js"\n',
     ),
+    (
+        "compose",
+        "compose.yaml",
+        "include:\n  - compose.yaml\n  - path: [compose.yaml, missing.yaml]\nservices:\n"
+        "  a:\n    extends: a\n    image: x\n  b:\n    extends: {service: c}\n  c:\n"
+        "    extends: {service: b}\n    env_file: [.env, missing.env]\n  d:\n"
+        "    extends: {file: compose.yaml, service: d}\n    profiles: [debug]\n"
+        "secrets: {s: {file: ./s.txt}}\nconfigs: {c: {file: ./nginx.conf}}\n",
+    ),
+    (
+        "dockerfile",
+        "Dockerfile",
+        'FROM s1 AS s0\nRUN x\nFROM s0 AS s1\nUSER root\nFROM s1\nCOPY --from=s0 / /\nCMD ["x"]\n',
+    ),
     ("env", ".env", "TAG=1.2\nexport PORT=8080\nQUOTED='a b'\nREF=${TAG}-x\nMEM=1e400m\n"),
     (
         "k8s",
@@ -756,6 +770,8 @@ def m_yaml_anchor(rng: random.Random, data: bytes, ctx: MutCtx) -> bytes:
         m = rng.choice(blocks)
         data = data[: m.end(2) + 1] + b" &" + name + data[m.end(2) + 1 :]
         targets = list(YAML_BLOCK_KEY_RE.finditer(data))
+        if not targets:
+            return data
         t = rng.choice(targets)
         indent = t.group(1) + rng.choice([b"  ", b"    "])
         line = indent + rng.choice([b"<<: *", b"<<: [*", b"x-dup: *"]) + name
@@ -1541,12 +1557,22 @@ def _fix_key(f: Any) -> tuple[str, str, str]:
     return (f.rule, f.location.file, f.subject or f.message)
 
 
+def _refused_files(run: Any) -> set[str]:
+    """Files named by the run's `not written` messages (relative to its root)."""
+    out: set[str] = set()
+    root = str(run.root.resolve()) + os.sep
+    for msg in run.refused:
+        name = msg.split(": ", 1)[0]
+        out.add(name[len(root) :] if name.startswith(root) else name)
+    return out
+
+
 def _analyse_passes(result: CheckResult, rec: Recorder, run: Any) -> None:
     """Per fix: comments it drops, garbage it writes, files it breaks; per pass: findings
     that the next lint reports again although their fix was applied."""
     from infradoctor.fixes.write import still_parses
 
-    refused_files = {msg.split(":", 1)[0] for msg in run.refused}
+    refused_files = _refused_files(run)
     for k, (chosen, deferred) in enumerate(rec.passes):
         if k >= len(rec.lints):
             break
@@ -1642,6 +1668,14 @@ def check_fix(base: Path, root: Path, project: Project, limit: float, preview: b
         if "please report" in msg:
             result.add("fix-unparsable", msg)
     _analyse_passes(result, rec1, run1)
+    changed_on_disk = {r for r in after1 if after1.get(r) != original.get(r)}
+    for a in run1.applied:
+        if not any(f in changed_on_disk or f in run1.changed_files for f in a.files):
+            result.add(
+                f"claimed-not-written:{a.rule}",
+                f"`fixed {', '.join(a.files)}: {a.rule}` reported, file unchanged "
+                f"(refused: {run1.refused})",
+            )
     if prun is not None:
         if prun.changed_files != run1.changed_files or any(
             prun.results[p] != run1.results.get(p) for p in prun.changed_files
@@ -1697,7 +1731,8 @@ def check_fix(base: Path, root: Path, project: Project, limit: float, preview: b
     if run2 is None:
         return result
     after2 = snapshot(base)
-    rules = sorted({a.rule for a in run2.applied})
+    refused2 = _refused_files(run2)
+    rules = sorted({a.rule for a in run2.applied if not set(a.files) <= refused2})
     for rule in rules:
         titles = [a.title for a in run2.applied if a.rule == rule]
         result.add(
@@ -1906,7 +1941,11 @@ def worker_main(conn: Any, seeds: Seeds, opts: Options, workdir: str) -> None:
         budget = (
             max(opts.min_seconds, 8 * opts.limit) if sig.startswith("slow") else opts.min_seconds
         )
-        project = generate(seeds, opts.seed, index, opts.disabled)
+        try:
+            project = generate(seeds, opts.seed, index, opts.disabled)
+        except BaseException as exc:  # noqa: BLE001 - a harness bug: reported, not fatal
+            conn.send(("min", index, mode, 0.0, f"(cannot regenerate: {exc!r})", sig))
+            continue
         try:
             minimal, tests = minimize(project, mode, sig, opts.limit, budget, base / "min")
             check = check_in(base / "min", minimal, mode, opts.limit, False, "sarif" in sig)
@@ -2164,6 +2203,7 @@ def summarize(stats: Stats, args: argparse.Namespace, wall: float, out: Path) ->
 
 def replay(args: argparse.Namespace) -> int:
     project = project_from_dir(Path(args.replay))
+    check_project({"compose.yaml": b"services: {}\n"}, "lint")  # warm up: imports
     modes = MODES if args.mode == "both" else (args.mode,)
     bad = 0
     for mode in modes:
