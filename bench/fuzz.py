@@ -1932,10 +1932,28 @@ def worker_main(conn: Any, seeds: Seeds, opts: Options, workdir: str) -> None:
                 res = check_in(base / "in", project, mode, opts.limit, preview, sarif)
                 failures = [(f.sig, f.detail) for f in res.failures]
                 slowest = res.seconds
+                unconfirmed = 0
+                if any(sig.startswith("slow") for sig, _ in failures):
+                    # the CPU is shared: a slow input counts when it is slow twice
+                    again = check_in(base / "in", project, mode, opts.limit, preview, sarif)
+                    if not any(f.sig.startswith("slow") for f in again.failures):
+                        failures = [f for f in failures if not f[0].startswith("slow")]
+                        unconfirmed = 1
             except BaseException as exc:  # noqa: BLE001 - a harness bug must not kill the run
                 failures = [("harness-error:" + exception_signature(exc), _exc_detail(exc))]
                 slowest = 0.0
-            conn.send(("run", index, mode, time.perf_counter() - started, slowest, failures))
+                unconfirmed = 0
+            conn.send(
+                (
+                    "run",
+                    index,
+                    mode,
+                    time.perf_counter() - started,
+                    slowest,
+                    failures,
+                    unconfirmed,
+                )
+            )
             continue
         sig, detail = task[3], task[4]
         budget = (
@@ -1975,6 +1993,7 @@ class Stats:
     sig_first: dict[str, tuple[int, str, str]] = field(default_factory=dict)  # index, mode, detail
     repro: dict[str, str] = field(default_factory=dict)
     slowest: tuple[float, int, str] = (0.0, -1, "")
+    slow_unconfirmed: int = 0  # over the limit once, under it when run again
 
 
 def _fast_tmp() -> str | None:
@@ -2079,7 +2098,8 @@ def run_campaign(args: argparse.Namespace) -> int:
                 w.task = None
                 assert task is not None
                 if msg[0] == "run":
-                    _, index, mode, seconds, slowest, failures = msg
+                    _, index, mode, seconds, slowest, failures, unconfirmed = msg
+                    stats.slow_unconfirmed += unconfirmed
                     stats.inputs[mode] += 1
                     stats.busy[mode] += seconds
                     if slowest > stats.slowest[0]:
@@ -2157,6 +2177,11 @@ def summarize(stats: Stats, args: argparse.Namespace, wall: float, out: Path) ->
     )
     if stats.slowest[1] >= 0:
         print(f"slowest input: {stats.slowest[0]:.2f} s (#{stats.slowest[1]}, {stats.slowest[2]})")
+    if stats.slow_unconfirmed:
+        print(
+            f"{stats.slow_unconfirmed} input(s) over the limit once but not when run again "
+            "(CPU contention; not counted as failures)"
+        )
     if per_input:
         parts = [
             f"{LONG_ROUND[m]} {m}: {LONG_ROUND[m] * per_input[m] / 60:.0f} CPU min"
@@ -2181,6 +2206,7 @@ def summarize(stats: Stats, args: argparse.Namespace, wall: float, out: Path) ->
         "inputs": dict(stats.inputs),
         "failed_inputs": dict(stats.failed_inputs),
         "seconds_per_input": {k: round(v, 4) for k, v in per_input.items()},
+        "slow_unconfirmed": stats.slow_unconfirmed,
         "slowest": {
             "seconds": round(stats.slowest[0], 3),
             "index": stats.slowest[1],
