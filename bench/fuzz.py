@@ -1567,6 +1567,15 @@ def _refused_files(run: Any) -> set[str]:
     return out
 
 
+def _broken_tag(lint_result: Any, files: list[str]) -> str:
+    """ "+broken-input" when one of `files` already failed to parse before any fix: a
+    separate family (fixes applied to a recovered parse) from fixes of valid files."""
+    if lint_result is None:
+        return ""
+    bad = {e.file for e in lint_result.errors if e.kind in ("parse-error", "invalid")}
+    return "+broken-input" if bad & set(files) else ""
+
+
 def _analyse_passes(result: CheckResult, rec: Recorder, run: Any) -> None:
     """Per fix: comments it drops, garbage it writes, files it breaks; per pass: findings
     that the next lint reports again although their fix was applied."""
@@ -1608,7 +1617,8 @@ def _analyse_passes(result: CheckResult, rec: Recorder, run: Any) -> None:
             if key in deferred_keys or count_before[key] != n:
                 continue
             if key in after_keys:
-                result.add(f"re-reported:{key[0]}", f"{key[1]}: {key[2]} (pass {k + 1})")
+                tag = _broken_tag(before, [key[1]])
+                result.add(f"re-reported:{key[0]}{tag}", f"{key[1]}: {key[2]} (pass {k + 1})")
 
 
 def check_fix(base: Path, root: Path, project: Project, limit: float, preview: bool) -> CheckResult:
@@ -1735,8 +1745,9 @@ def check_fix(base: Path, root: Path, project: Project, limit: float, preview: b
     rules = sorted({a.rule for a in run2.applied if not set(a.files) <= refused2})
     for rule in rules:
         titles = [a.title for a in run2.applied if a.rule == rule]
+        files = [f for a in run2.applied if a.rule == rule for f in a.files]
         result.add(
-            f"non-idempotent:{rule}",
+            f"non-idempotent:{rule}{_broken_tag(run1.initial, files)}",
             f"second run applied {titles} (first run: {run1.passes} passes)",
         )
     if not rules and after2 != after1:
