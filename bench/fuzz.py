@@ -1540,7 +1540,7 @@ def check_lint(root: Path, project: Project, limit: float, sarif: bool = True) -
 def _comment_lines(data: bytes | str) -> Counter[str]:
     text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
     out: Counter[str] = Counter()
-    for line in text.replace("\r\n", "\n").split("\n"):
+    for line in re.split(r"\r\n|[\r\n\x85\u2028\u2029]", text):  # YAML's line breaks too
         s = line.strip()
         if s.startswith("#"):
             out[s] += 1
