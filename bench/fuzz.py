@@ -1258,10 +1258,19 @@ class CheckResult:
     failures: list[Failure] = field(default_factory=list)
     seconds: float = 0.0  # slowest guarded operation
     error_kinds: frozenset[str] = frozenset()  # load-error kinds of the (first) lint
+    cpu_slow: bool = False  # an operation over the limit that was computing, not blocked
 
     def add(self, sig: str, detail: str) -> None:
         if all(f.sig != sig for f in self.failures):
             self.failures.append(Failure(sig, detail))
+
+    def note_slow(self, exc: BaseException, op: str, limit: float, cpu: float) -> None:
+        """An operation over the limit. One that used the CPU may just have been starved
+        of it (the caller runs it again); one that did not is blocked (a pipe, a lock)."""
+        blocked = cpu < 0.05 * limit
+        self.cpu_slow = self.cpu_slow or not blocked
+        state = "blocked (no CPU used)" if blocked else f"{cpu:.1f} s CPU"
+        self.add(slow_signature(exc, op), f"{op} took over {limit} s, {state}\n{_exc_detail(exc)}")
 
     @property
     def sigs(self) -> set[str]:
@@ -1492,6 +1501,7 @@ def check_lint(root: Path, project: Project, limit: float, sarif: bool = True) -
     result = CheckResult()
     outputs: dict[str, str] = {}
     started = time.perf_counter()
+    cpu_started = time.process_time()
     with instrumented() as rec:
         try:
             with guard(limit):
@@ -1507,7 +1517,7 @@ def check_lint(root: Path, project: Project, limit: float, sarif: bool = True) -
                 report.exit_code(config.fail_threshold)
         except FuzzTimeout as exc:
             result.seconds = time.perf_counter() - started
-            result.add(slow_signature(exc, "lint"), f"lint took over {limit} s\n{_exc_detail(exc)}")
+            result.note_slow(exc, "lint", limit, time.process_time() - cpu_started)
             return result
         except Exception as exc:  # noqa: BLE001 - what we are looking for
             result.seconds = time.perf_counter() - started
@@ -1637,11 +1647,12 @@ def check_fix(base: Path, root: Path, project: Project, limit: float, preview: b
 
     def guarded(op: str, call: Callable[[], Any]) -> Any:
         started = time.perf_counter()
+        cpu_started = time.process_time()
         try:
             with guard(limit):
                 return call()
         except FuzzTimeout as exc:
-            result.add(slow_signature(exc, op), f"{op} took over {limit} s\n{_exc_detail(exc)}")
+            result.note_slow(exc, op, limit, time.process_time() - cpu_started)
             return None
         except Exception as exc:  # noqa: BLE001 - what we are looking for
             result.add(exception_signature(exc), f"during {op}:\n{_exc_detail(exc)}")
@@ -1944,7 +1955,7 @@ def worker_main(conn: Any, seeds: Seeds, opts: Options, workdir: str) -> None:
                 failures = [(f.sig, f.detail) for f in res.failures]
                 slowest = res.seconds
                 unconfirmed = 0
-                if any(sig.startswith("slow") for sig, _ in failures):
+                if res.cpu_slow:
                     # the CPU is shared: a slow input counts when it is slow twice
                     again = check_in(base / "in", project, mode, opts.limit, preview, sarif)
                     if not any(f.sig.startswith("slow") for f in again.failures):
