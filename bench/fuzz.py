@@ -500,6 +500,10 @@ DOCKER_LINES = [
     b'SHELL ["powershell"]',
     b"WORKDIR",
     b"\\",
+    b"CMD " + b"[" * 3000,
+    b"ENTRYPOINT " + b"[" * 30000 + b"]" * 30000,
+    b"HEALTHCHECK CMD " + b'["' * 2000,
+    b'RUN ["sh", ' + b"{" * 3000,
 ]
 ENV_LINES = [
     b"A=${B}",
@@ -1313,7 +1317,10 @@ def exception_signature(exc: BaseException) -> str:
     if isinstance(exc, RecursionError) and ours:
         counts = Counter((_short(f.filename), f.name) for f in ours)
         top = max(counts.values())
-        file, func = min(k for k, v in counts.items() if v == top)
+        if top > 1:  # the recursing function of ours
+            file, func = min(k for k, v in counts.items() if v == top)
+        else:  # the recursion is in a library: our innermost caller
+            file, func = _short(ours[-1].filename), ours[-1].name
         return f"exception:{name}@{file}:{func}"
     if not ours:
         return f"exception:{name}"
