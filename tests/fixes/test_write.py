@@ -34,11 +34,11 @@ def test_splice_maps_offsets_onto_crlf_and_mixed_text() -> None:
     disk = "a: 1\r\nb: 2\nc: 3\r\n"
     norm = disk.replace("\r\n", "\n")
     pos = norm.index("\nc")  # end of line "b: 2"
-    out = splice_on_disk_text(disk, [Edit("f", pos, pos, "\nx: 9")], crlf=True)
+    out = splice_on_disk_text(disk, [Edit("f", pos, pos, "\nx: 9")], newline="\r\n")
     assert out == "a: 1\r\nb: 2\r\nx: 9\nc: 3\r\n"
     pos = norm.index("\nb")
     assert (
-        splice_on_disk_text(disk, [Edit("f", 0, 1, "A"), Edit("f", pos, pos, "!")], crlf=True)
+        splice_on_disk_text(disk, [Edit("f", 0, 1, "A"), Edit("f", pos, pos, "!")], newline="\r\n")
         == "A: 1!\r\nb: 2\nc: 3\r\n"
     )
 
@@ -54,6 +54,49 @@ def test_crlf_and_bom_kept_by_fix(tmp_path: Path) -> None:
     assert data.startswith(b"\xef\xbb\xbf")
     assert data.count(b"\r\n") == data.count(b"\n") == 4
     assert b"    restart: unless-stopped\r\n" in data
+
+
+def test_lone_cr_yaml_fixed_with_its_line_breaks(tmp_path: Path) -> None:
+    # Issue 7 (fuzz 15e073bdbe0f): libyaml breaks lines on a lone CR; the file used to be
+    # one line for the fixer, the fix was refused as "unparsable" and exit 2.
+    root = tmp_path / "s"
+    root.mkdir()
+    path = root / "compose.yaml"
+    path.write_bytes(b"services:\r a:\r  image: x\r")
+    result = lint(root, CMP001)
+    assert [f.location.line for f in result.findings] == [2]
+    run = run_fixes(root, CMP001)
+    assert run.applied and not run.refused
+    data = path.read_bytes()
+    assert b"\n" not in data
+    assert data == b"services:\r a:\r  image: x\r  restart: unless-stopped\r"
+    assert not run_fixes(root, CMP001).applied
+
+
+def test_nel_yaml_is_a_line_break_and_separators_are_not_written(tmp_path: Path) -> None:
+    root = tmp_path / "s"
+    root.mkdir()
+    path = root / "compose.yaml"
+    path.write_text("services:\x85 a:\x85  image: x\n", encoding="utf-8")
+    assert [f.location.line for f in lint(root, CMP001).findings] == [2]
+    run = run_fixes(root, CMP001)
+    assert run.applied and not run.refused
+    assert "image: x\n  restart: unless-stopped\n" in path.read_text(encoding="utf-8")
+    # LS/PS: line breaks for libyaml that it keeps in scalars; not written back.
+    path.write_text("services:\n a:\n  image: x\u2028\n", encoding="utf-8")
+    run = run_fixes(root, CMP001)
+    assert not run.applied
+    assert run.refused and "U+2028" in run.refused[0]
+    assert "please report" not in run.refused[0]
+
+
+def test_lone_cr_is_not_a_line_break_for_nginx(tmp_path: Path) -> None:
+    from infradoctor.loaders.files import normalise_newlines
+    from infradoctor.model.source import FileKind
+
+    assert normalise_newlines("a\rb", FileKind.NGINX) == ("a\rb", "\n")
+    assert normalise_newlines("a\r\nb\rc", FileKind.COMPOSE) == ("a\nb\nc", "\r\n")
+    assert normalise_newlines("a\rb\rc\n", FileKind.K8S) == ("a\nb\nc\n", "\r")
 
 
 def test_permissions_kept(tmp_path: Path) -> None:
@@ -191,7 +234,7 @@ def test_sibling_insertions_at_one_point_go_in_together() -> None:
     assert [f.title for f, _ in chosen] == ["r", "l", "a", "b"]
     assert [f.fix.title for f in deferred if f.fix] == ["r2", "d", "c"]
     edits = [e for f, _ in chosen for e in f.edits if e.file == "f"]
-    assert splice_on_disk_text("services:\n  x: 1\n", edits, crlf=False).startswith(
+    assert splice_on_disk_text("services:\n  x: 1\n", edits, newline="\n").startswith(
         "services:\n    restart: always\n    logging:\n"
     )
 

@@ -31,6 +31,7 @@ from infradoctor.fixes.write import (
     splice_on_disk_text,
     still_parses,
 )
+from infradoctor.loaders.files import YAML_KEPT_BREAKS, YAML_KINDS, normalise_newlines
 from infradoctor.model.source import LoadError, Location, SourceFile
 from infradoctor.model.stack import Stack
 from infradoctor.redact import MASK, redact_lines
@@ -438,8 +439,11 @@ def _splice(
     for rel, edits in sorted(per_file.items()):
         df = disk[rel]
         src = result.stack.files[rel]
-        on_disk[rel] = splice_on_disk_text(df.text, edits, src.newline == "\r\n")
-    return on_disk, {rel: t.replace("\r\n", "\n") for rel, t in on_disk.items()}
+        on_disk[rel] = splice_on_disk_text(df.text, edits, src.newline)
+    normalised = {
+        rel: normalise_newlines(t, result.stack.files[rel].kind)[0] for rel, t in on_disk.items()
+    }
+    return on_disk, normalised
 
 
 def _judge(
@@ -605,7 +609,13 @@ def _write_pass(
                     )
                 real = resolve_target(root, root / e.file)
                 current = read_disk(real)
-                if current.normalised != src.text:
+                if src.kind in YAML_KINDS and any(c in src.text for c in YAML_KEPT_BREAKS):
+                    raise WriteRefused.of(
+                        e.file,
+                        "holds a Unicode line or paragraph separator (U+2028/U+2029), "
+                        "a line break for YAML but not for the fixer; not written",
+                    )
+                if current.normalised(src.kind) != src.text:
                     raise WriteRefused.of(e.file, "changed on disk since it was read")
                 disk[e.file] = current
             except WriteRefused as exc:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from infradoctor.findings import Edit
+from infradoctor.model.source import FileKind
 
 BOM = "\ufeff"
 
@@ -42,9 +43,11 @@ class DiskFile:
     bom: bool
     st: os.stat_result
 
-    @property
-    def normalised(self) -> str:
-        return self.text.replace("\r\n", "\n")
+    def normalised(self, kind: FileKind) -> str:
+        """The text as `SourceReader` would give it for a file of `kind`."""
+        from infradoctor.loaders.files import normalise_newlines
+
+        return normalise_newlines(self.text, kind)[0]
 
 
 def resolve_target(root: Path, path: Path) -> Path:
@@ -97,9 +100,10 @@ def read_disk(real: Path) -> DiskFile:
     return DiskFile(real, text[1:] if bom else text, bom, st)
 
 
-def splice_on_disk_text(disk_text: str, edits: Sequence[Edit], crlf: bool) -> str:
+def splice_on_disk_text(disk_text: str, edits: Sequence[Edit], newline: str = "\n") -> str:
     """Apply edits given in LF-normalised offsets to the on-disk text (which may contain
-    CRLF). Inserted newlines follow the file's style (`crlf`)."""
+    CRLF, or in YAML a lone CR or NEL: one character, like LF). Inserted newlines follow
+    the file's style (`newline`, `SourceFile.newline`)."""
     # N-offsets (in the normalised text) of each "\n" that is preceded by "\r" on disk.
     cr_at: list[int] = []
     removed = 0
@@ -116,7 +120,7 @@ def splice_on_disk_text(disk_text: str, edits: Sequence[Edit], crlf: bool) -> st
     order = sorted(range(len(edits)), key=lambda i: (edits[i].start, edits[i].end, i), reverse=True)
     for i in order:
         e = edits[i]
-        repl = e.replacement.replace("\n", "\r\n") if crlf else e.replacement
+        repl = e.replacement.replace("\n", newline) if newline != "\n" else e.replacement
         start, end = to_disk(e.start), to_disk(e.end)
         out = out[:start] + repl + out[end:]
     return out

@@ -292,6 +292,30 @@ def decode_text(data: bytes) -> Decoded:
         return Decoded(data.decode("utf-8", "replace"), (line, column))
 
 
+# Kinds parsed as YAML: libyaml breaks lines on a lone CR and on NEL (U+0085) too, and
+# reads them exactly like LF, so they are normalised to LF on read (nginx, Dockerfiles
+# and .env files only break on LF: a lone CR there is part of the line).
+YAML_KINDS = frozenset({FileKind.COMPOSE, FileKind.K8S})
+# Line breaks for libyaml that it keeps in scalar content: not normalised, so a YAML file
+# holding one is not written back by `fix` (its lines differ from SourceFile's).
+YAML_KEPT_BREAKS = ("\u2028", "\u2029")
+
+
+def normalise_newlines(text: str, kind: FileKind) -> tuple[str, str]:
+    """(LF-normalised text, the file's newline style): CRLF becomes LF in every kind; in
+    YAML kinds a lone CR and NEL become LF too. The style is what `fix` writes new lines
+    with: CRLF if any, else CR when a YAML file mostly breaks lines with a lone CR."""
+    newline = "\n"
+    if "\r\n" in text:
+        text = text.replace("\r\n", "\n")
+        newline = "\r\n"
+    if kind in YAML_KINDS and ("\r" in text or "\x85" in text):
+        if newline == "\n" and text.count("\r") > text.count("\n"):
+            newline = "\r"
+        text = text.replace("\r", "\n").replace("\x85", "\n")
+    return text, newline
+
+
 class SourceReader:
     """Reads files under `root` once and caches them (loaders share one reader). Never
     reads outside `root` (a symlink leading out is refused), never blocks on a special
@@ -459,11 +483,8 @@ class SourceReader:
             return LoadError(rel, "binary file (contains NUL bytes); skipped", "binary")
         decoded = decode_text(data)
         text = decoded.text
-        newline = "\n"
-        if "\r\n" in text:
-            # Offsets stay simple: text is LF; fixers write back with `newline`.
-            text = text.replace("\r\n", "\n")
-            newline = "\r\n"
+        # Offsets stay simple: text is LF; fixers write back with `newline`.
+        text, newline = normalise_newlines(text, kind)
         replaced_at = decoded.replaced_at
         if rel in self.overrides:  # the fix loop's check of the text it is about to write
             text = self.overrides[rel]

@@ -73,8 +73,8 @@ def fix_dict(report: LintReport, fix: Fix) -> dict[str, Any]:
         if edit.replacement:
             source = report.sources.get(edit.file)
             text = edit.replacement
-            if source is not None and source.newline == "\r\n":
-                text = text.replace("\n", "\r\n")
+            if source is not None and source.newline != "\n":
+                text = text.replace("\n", source.newline)
             replacement["insertedContent"] = {"text": text}
         changes.setdefault(edit.file, []).append(replacement)
     return {
