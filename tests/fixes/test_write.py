@@ -267,6 +267,7 @@ def test_a_fix_that_would_break_the_file_is_not_written(tmp_path: Path) -> None:
     _apply_pass(result, [(broken, [_finding(broken)])], run)
     assert run.refused and "unparsable" in run.refused[0]
     assert (root / "docker-compose.yml").read_text() == COMPOSE
+    assert not run.applied  # issue 7 N2: a refused fix is never reported as fixed
 
 
 def test_still_parses() -> None:

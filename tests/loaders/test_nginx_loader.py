@@ -586,3 +586,14 @@ def test_random_include_graphs_never_raise(
     for cfg in configs:
         for d in cfg.walk():
             assert d.location.offset is not None
+
+
+def test_conf_dir_for_an_absolute_key_terminates(tmp_path: Path) -> None:
+    # Issue 7 N3: a unit key outside the tree is absolute; dirname("/") == "/" made the
+    # walk up to the nearest nginx.conf loop forever.
+    from infradoctor.loaders.files import SourceReader
+    from infradoctor.loaders.nginx import _Loader
+
+    loader = _Loader([], SourceReader(tmp_path))
+    assert loader.conf_dir_for("/elsewhere/conf.d/default.conf") == "/elsewhere/conf.d"
+    assert loader.conf_dir_for("conf.d/default.conf") == "conf.d"

@@ -353,9 +353,10 @@ class _Loader:
             cand = posixpath.join(d, "nginx.conf") if d else "nginx.conf"
             if cand in self.units or cand + TEMPLATE_SUFFIX in self.units:
                 return d
-            if not d:
+            parent = posixpath.dirname(d)
+            if not d or parent == d:  # "" (the root) or "/" (an absolute key): no higher
                 return posixpath.dirname(key)
-            d = posixpath.dirname(d)
+            d = parent
 
     # ------------------------------------------------------------------ splicing
 
