@@ -32,6 +32,8 @@ class LintResult:
     def stats(self) -> dict[str, Any]:
         kinds = Counter(str(f.kind) for f in self.stack.files.values())
         sev = Counter(f.severity.label for f in self.findings)
+        # Only when a fixer crashed (a bug): normal output keeps its shape.
+        crashes = {"fixer_crashes": n} if (n := len(self.stack.fixer_crashes)) else {}
         return {
             "files": len(self.stack.files),
             "files_by_kind": dict(sorted(kinds.items())),
@@ -47,6 +49,7 @@ class LintResult:
             "baselined": len(self.baselined),
             "errors": len(self.errors),
             "seconds": round(self.seconds, 3),
+            **crashes,
         }
 
 

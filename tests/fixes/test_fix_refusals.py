@@ -163,3 +163,78 @@ def test_fixing_one_file_checks_that_file_only(
     code, out, err = _run(capsys, str(root / "docker-compose.yml"), "--select", "CMP001")
     assert code == 0 and not err and "Fixed 1 finding in 1 file" in out
     assert "restart" not in (root / "other/compose.yaml").read_text()
+
+
+@pytest.mark.parametrize(
+    ("conf", "rule"),
+    [
+        (
+            "events {}\nhttp {\n  server {\n    listen 80;\n    location /ws {\n"
+            "      proxy_pass http://app:80\n    }\n  }\n}\n",
+            "NGX002",
+        ),
+        ("events {}\nhttp {\n  server {\n    listen\n  }\n}\n", "NGX001"),
+        (
+            "events {}\nhttp {\n  server {\n    listen 80;\n    location / {\n"
+            "      proxy_pass http://app:80\n    }\n  }\n}\n",
+            "NGX003",
+        ),
+    ],
+)
+def test_no_nginx_fix_in_a_file_with_a_parse_error(tmp_path: Path, conf: str, rule: str) -> None:
+    # Issue 7 N5: text inserted after a directive missing its `;` became its arguments;
+    # when the rule still fired, every pass inserted it again.
+    from infradoctor.config import LintConfig
+    from infradoctor.engine import lint
+    from infradoctor.fixes.apply import run_fixes
+
+    write_tree(tmp_path, {"nginx.conf": conf})
+    config = LintConfig(select=[rule], report_unused_suppressions=False)
+    result = lint(tmp_path, config)
+    assert any(e.kind == "parse-error" for e in result.errors)
+    assert [f.rule for f in result.findings] == [rule]
+    assert result.findings[0].fix is None
+    run = run_fixes(tmp_path, config, unsafe=True)
+    assert not run.applied
+    assert (tmp_path / "nginx.conf").read_text() == conf
+
+
+def test_edit_errors_are_no_fix_and_fixer_crashes_are_counted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 7 N11: NginxEditError/YamlEditError mean "no fix" at the fixer boundary; any
+    # other exception from a fixer is a bug, counted in the stats instead of swallowed.
+    from infradoctor.config import LintConfig
+    from infradoctor.engine import lint
+    from infradoctor.fixes import fixers
+    from infradoctor.fixes.context import FixUnavailable
+    from infradoctor.fixes.nginx_edit import NginxEditError
+    from infradoctor.fixes.yaml_edit import YamlEditError
+
+    def edit_error(ctx: object, f: object) -> None:
+        raise NginxEditError("server block without brace offsets")
+
+    def yaml_error(ctx: object, f: object) -> None:
+        raise YamlEditError("alias")
+
+    for bad in (edit_error, yaml_error):
+        with pytest.raises(FixUnavailable):
+            fixers._bounded(bad)(None, None)  # type: ignore[arg-type]
+
+    write_tree(tmp_path, {"nginx.conf": "events {}\nhttp {\n  server{listen\n"})
+    config = LintConfig(select=["NGX001"], report_unused_suppressions=False)
+    result = lint(tmp_path, config)
+    assert result.stack.fixer_crashes == []
+    assert "fixer_crashes" not in result.stats()
+
+    def crash(ctx: object, f: object) -> None:
+        raise KeyError("boom")
+
+    monkeypatch.setitem(fixers.FIXERS, "CMP001", crash)
+    write_tree(tmp_path, {"compose.yaml": "services:\n  a:\n    image: x\n"})
+    result = lint(tmp_path, LintConfig(select=["CMP001"], report_unused_suppressions=False))
+    assert [f.fix for f in result.findings] == [None]
+    assert len(result.stack.fixer_crashes) == 1
+    assert "CMP001" in result.stack.fixer_crashes[0]
+    assert "KeyError" in result.stack.fixer_crashes[0]
+    assert result.stats()["fixer_crashes"] == 1

@@ -2,8 +2,23 @@
 
 from __future__ import annotations
 
+import logging
+import traceback
+
 from infradoctor.findings import Finding
 from infradoctor.model.stack import Stack
+
+log = logging.getLogger(__name__)
+
+
+def _record_crash(stack: Stack, f: Finding, exc: Exception) -> None:
+    """A crashing fixer is a bug: the finding keeps no fix and the lint goes on, but the
+    crash is counted (`fixer_crashes` in the stats) and logged at debug level."""
+    tb = traceback.extract_tb(exc.__traceback__)
+    where = f"{tb[-1].filename}:{tb[-1].lineno}" if tb else "?"
+    what = f"{f.rule} at {f.location}: {type(exc).__name__}: {exc} ({where})"
+    stack.fixer_crashes.append(what)
+    log.debug("fixer crashed: %s", what)
 
 
 def attach_fixes(stack: Stack, findings: list[Finding]) -> list[Finding]:
@@ -23,8 +38,9 @@ def attach_fixes(stack: Stack, findings: list[Finding]) -> list[Finding]:
             fix = fixer(ctx, f)
         except FixUnavailable:
             fix = None
-        except Exception:  # noqa: BLE001 - a fixer bug must not stop the lint run
+        except Exception as exc:  # noqa: BLE001 - a fixer bug must not stop the lint run
             fix = None
+            _record_crash(stack, f, exc)
         if fix is not None and not ctx.editable(fix):
             fix = None
         out.append(f.with_fix(fix) if fix is not None else f)

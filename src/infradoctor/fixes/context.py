@@ -87,6 +87,7 @@ class FixContext:
     _nginx: dict[int, _ConfigIndex] = field(default_factory=dict)
     _by_root: dict[str, list[NginxConfig]] | None = None
     _by_file: dict[str, list[NginxConfig]] | None = None
+    _unparsable: set[str] | None = None  # files with a parse-error load error
 
     # ------------------------------------------------------------ text and YAML
 
@@ -98,12 +99,15 @@ class FixContext:
 
     def editable(self, fix: Fix) -> bool:
         """Edits only go to files this run read, never to `nginx -T` dumps (a snapshot
-        of a live server, not a source file)."""
+        of a live server, not a source file), never to a file with a parse error (text
+        inserted after a directive missing its `;` becomes that directive's arguments)."""
         from infradoctor.syntax.nginx import is_nginx_t_dump
 
+        if self._unparsable is None:
+            self._unparsable = {e.file for e in self.stack.errors if e.kind == "parse-error"}
         for path in {e.file for e in fix.edits}:
             src = self.stack.files.get(path)
-            if src is None:
+            if src is None or path in self._unparsable:
                 return False
             if str(src.kind) == "nginx" and is_nginx_t_dump(src.text):
                 return False

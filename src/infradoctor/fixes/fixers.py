@@ -6,10 +6,31 @@ suggestions (the tool cannot know the right value for sure)."""
 
 from __future__ import annotations
 
-from infradoctor.fixes import compose, dockerfile, nginx
-from infradoctor.fixes.context import Fixer
+import functools
 
-FIXERS: dict[str, Fixer] = {
+from infradoctor.findings import Finding, Fix
+from infradoctor.fixes import compose, dockerfile, nginx
+from infradoctor.fixes.context import FixContext, Fixer, FixUnavailable
+from infradoctor.fixes.nginx_edit import NginxEditError
+from infradoctor.fixes.yaml_edit import YamlEditError
+
+
+def _bounded(fixer: Fixer) -> Fixer:
+    """The fixer boundary: an edit helper saying the layout cannot be edited safely
+    (NginxEditError, YamlEditError) means "no fix", like FixUnavailable. Anything else
+    escaping is a fixer bug (attach_fixes records it)."""
+
+    @functools.wraps(fixer)
+    def run(ctx: FixContext, f: Finding) -> Fix | None:
+        try:
+            return fixer(ctx, f)
+        except (NginxEditError, YamlEditError) as exc:
+            raise FixUnavailable(str(exc)) from exc
+
+    return run
+
+
+_FIXERS: dict[str, Fixer] = {
     "CMP001": compose.fix_restart,
     "CMP002": compose.fix_json_log,
     "XF004": compose.fix_dependency_healthcheck,
@@ -29,3 +50,4 @@ FIXERS: dict[str, Fixer] = {
     "DKR001": dockerfile.fix_dockerfile_user,
     "DKR007": dockerfile.fix_dockerfile_healthcheck,
 }
+FIXERS: dict[str, Fixer] = {code: _bounded(fixer) for code, fixer in _FIXERS.items()}

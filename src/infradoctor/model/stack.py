@@ -306,6 +306,8 @@ class Stack:
     logrotate: list[str] = field(default_factory=list)
     # compose profiles selected for the run (`--profile`; empty: all, each evaluated)
     profiles: list[str] = field(default_factory=list)
+    # fixers that crashed on a finding (a bug; the finding got no fix): "RULE at LOC: ..."
+    fixer_crashes: list[str] = field(default_factory=list)
 
     @property
     def services(self) -> Iterator[Service]:
