@@ -3,6 +3,8 @@ manifests alike, never re-serialising, keeping comments and quoting."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import yaml
 
@@ -152,3 +154,43 @@ def test_non_ascii_offsets_are_characters() -> None:
     text = 'a:\n  name: "héllo €"  # ünïcode\n'
     out = _apply(text, ye.insert_key(text, ye.find(ye.parse_document(text), ["a"]), "k", "v"))
     assert out == 'a:\n  name: "héllo €"  # ünïcode\n  k: v\n'
+
+
+def test_keys_too_long_for_an_implicit_key_are_not_written() -> None:
+    # Issue 7 N8: a key over 1024 characters written as `key:` is invalid YAML.
+    long = "db" + "$a" * 600
+    with pytest.raises(ye.YamlEditError):
+        ye.render_entry(long, "x", 0, ye.Style())
+    with pytest.raises(ye.YamlEditError):
+        ye.render_flow({long: 1})
+    doc = "a:\n  b: 1\n"
+    mapping = ye.find(ye.parse_document(doc), ["a"])
+    assert mapping is not None
+    with pytest.raises(ye.YamlEditError):
+        ye.insert_keys(doc, mapping, {long: 1})
+    assert ye.render_entry("db", "x", 0, ye.Style()) == ["db: x"]
+
+
+@pytest.mark.parametrize("flow", [False, True])
+def test_xf005_gives_no_fix_for_a_dependency_name_too_long_for_a_key(
+    tmp_path: Path, flow: bool
+) -> None:
+    from infradoctor.config import LintConfig
+    from infradoctor.engine import lint
+    from infradoctor.fixes.apply import run_fixes
+
+    name = "db" + "$a" * 600
+    deps = f"[{name}]" if flow else f"\n      - {name}"
+    text = (
+        "services:\n  db:\n    image: postgres:16\n"
+        "    healthcheck:\n      test: [CMD, pg_isready]\n  app:\n    image: x:1\n"
+        f"    depends_on: {deps}\n"
+    )
+    (tmp_path / "compose.yaml").write_text(text)
+    config = LintConfig(select=["XF005"], report_unused_suppressions=False)
+    result = lint(tmp_path, config)
+    assert [f.rule for f in result.findings] == ["XF005"]
+    assert result.findings[0].fix is None
+    assert not result.stack.fixer_crashes
+    run = run_fixes(tmp_path, config, unsafe=True)
+    assert not run.applied and not run.refused

@@ -573,7 +573,7 @@ def _sequence_to_mapping(
             raise FixUnavailable("compact depends_on item")
         col = ye.column_of(text, dash)
         new_col = col if col > key_col else key_col + yf.style.unit
-        raw = text[item.start_mark.index : item.end_mark.index]
+        raw = ye.implicit_key(text[item.start_mark.index : item.end_mark.index])
         edits.append(ye.TextEdit(dash, item.end_mark.index, " " * (new_col - col) + f"{raw}:"))
         end = ye.line_end(text, item.end_mark.index)
         edits.append(
@@ -599,6 +599,7 @@ def _flow_sequence_to_mapping(yf: YamlFile, seq: SequenceNode, condition: Any) -
         raise FixUnavailable("cannot find the brackets of the depends_on list")
     edits = [ye.TextEdit(m.end() - 1, m.end(), "{")]
     for i, item in enumerate(items):
+        ye.implicit_key(text[item.start_mark.index : item.end_mark.index])
         value = ": " + ye.render_flow({"condition": condition(item.value)}, yf.style.quote)
         end = item.end_mark.index
         if i == len(items) - 1:  # one edit up to the bracket: edits never share an offset

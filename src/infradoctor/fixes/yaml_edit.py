@@ -314,6 +314,25 @@ def render_scalar(value: Any, quote: str = '"', flow: bool = False) -> str:
     return quote_scalar(text, quote)
 
 
+# libyaml ends an implicit (simple) key within 1024 characters of its start, on one line:
+# a longer `key:` is a syntax error in block context and not a key in flow context.
+MAX_IMPLICIT_KEY = 1000
+
+
+def implicit_key(text: str) -> str:
+    """`text`, the YAML source of a mapping key about to be written before `: `, checked
+    to be short enough for an implicit key (we never write the explicit `? key` form)."""
+    if len(text.encode("utf-8")) > MAX_IMPLICIT_KEY or "\n" in text:
+        raise YamlEditError(f"key of {len(text)} characters is too long for a YAML key")
+    return text
+
+
+def render_key(key: Any, quote: str = '"') -> str:
+    """YAML text of a mapping key (a scalar rendered as `render_scalar`, checked by
+    `implicit_key`)."""
+    return implicit_key(render_scalar(key, quote, True))
+
+
 @dataclass(frozen=True, slots=True)
 class Raw:
     """Pre-rendered YAML text used verbatim (an alias like `*default-logging`, a JSON
@@ -335,7 +354,7 @@ def render_flow(value: Any, quote: str = '"') -> str:
         return _raw_text(value)
     if isinstance(value, dict):
         inner = ", ".join(
-            f"{render_scalar(k, quote, True)}: {render_flow(v, quote)}" for k, v in value.items()
+            f"{render_key(k, quote)}: {render_flow(v, quote)}" for k, v in value.items()
         )
         return "{" + inner + "}"
     if isinstance(value, list | tuple):
@@ -350,7 +369,7 @@ def _is_flow_leaf(value: Any) -> bool:
 def render_entry(key: Any, value: Any, indent: int, style: Style) -> list[str]:
     """Lines (no newline) of `key: value` at column `indent`, block style."""
     pad = " " * indent
-    k = render_scalar(key, style.quote)
+    k = render_key(key, style.quote)
     if _is_flow_leaf(value):
         return [f"{pad}{k}: {render_flow(value, style.quote)}"]
     lines = [f"{pad}{k}:"]
@@ -667,7 +686,7 @@ def insert_keys(
                 text,
                 mapping,
                 ", ".join(
-                    f"{render_scalar(k, style.quote, True)}: {render_flow(v, style.quote)}"
+                    f"{render_key(k, style.quote)}: {render_flow(v, style.quote)}"
                     for k, v in entries.items()
                 ),
             )
