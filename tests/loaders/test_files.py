@@ -205,3 +205,27 @@ def test_devices_are_never_opened(tmp_path: Path) -> None:
     got = open_regular(Path("/dev/zero"))
     assert isinstance(got, Refusal) and "character device" in got.message
     assert stat.S_ISCHR(os.stat("/dev/zero").st_mode)
+
+
+def test_one_file_under_two_kinds_of_name_is_loaded_once(tmp_path: Path) -> None:
+    # Issue 7 N10: `Dockerfile.link -> web/nginx.conf` was parsed as nginx and as a
+    # Dockerfile (the reader caches by real path); fixes for one kind broke the other.
+    from infradoctor.engine import lint
+
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "nginx.conf").write_text(
+        "events {}\nhttp { server { listen 80; location / { proxy_pass http://app; } } }\n"
+    )
+    (tmp_path / "Dockerfile.link").symlink_to("web/nginx.conf")
+    result = lint(tmp_path)
+    assert result.stack.dockerfiles == {}
+    assert result.stack.files["web/nginx.conf"].kind == "nginx"
+    dup = [e for e in result.errors if e.kind == "duplicate"]
+    assert [(e.file, e.message) for e in dup] == [
+        (
+            "Dockerfile.link",
+            "same file as web/nginx.conf, already read as nginx; not read again as dockerfile",
+        )
+    ]
+    assert not any(f.rule.startswith("DKR") for f in result.findings)
+    assert not [e for e in result.errors if e.kind == "parse-error"]

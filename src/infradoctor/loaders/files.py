@@ -433,6 +433,16 @@ class SourceReader:
         if cached is not None:
             if isinstance(cached, SourceFile) and cached.kind is FileKind.UNKNOWN:
                 cached.kind = kind
+            elif isinstance(cached, SourceFile) and kind not in (cached.kind, FileKind.UNKNOWN):
+                # One file under two names (a symlink `Dockerfile.link -> nginx.conf`):
+                # it is loaded once, as the kind it was first read as.
+                own = self._rel(lexical_path(path))
+                name = own if own is not None and own != rel else rel
+                return LoadError(
+                    name,
+                    f"same file as {rel}, already read as {cached.kind}; not read again as {kind}",
+                    "duplicate",
+                )
             return cached
         result = self._read(path, rel, kind)
         self.cache[rel] = result

@@ -98,8 +98,8 @@ class LoadError:
     still checked. `kind` is one of: parse-error, invalid, alias-bomb, include-cycle
     (these fail the run), too-large, binary, unreadable, not-regular,
     symlink-outside-root, symlink-loop, read-budget, include-budget, include-repeated,
-    include-missing, include-outside, interpolation, encoding (a warning: the file was
-    still checked). docs/reading.md describes the reading policy behind each kind."""
+    include-missing, include-outside, interpolation, duplicate, encoding (a warning: the
+    file was still checked). docs/reading.md describes the reading policy behind each kind."""
 
     file: str
     message: str

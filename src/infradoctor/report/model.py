@@ -26,8 +26,9 @@ if TYPE_CHECKING:
 # exit code 1 (an include cycle: nginx and compose refuse the config too). Environmental
 # ones (too-large, binary, unreadable, not-regular, symlink-outside-root, symlink-loop,
 # read-budget, include-budget, include-repeated, include-missing, include-outside,
-# interpolation: a `${VAR:?}` unset in this environment) and the `encoding` warning (the
-# file was still checked) are only listed. See docs/reading.md.
+# interpolation: a `${VAR:?}` unset in this environment, duplicate: a file already read
+# as another kind through another name) and the `encoding` warning (the file was still
+# checked) are only listed. See docs/reading.md.
 FAILING_ERROR_KINDS = frozenset({"parse-error", "invalid", "alias-bomb", "include-cycle"})
 INTERNAL_ERROR_KIND = "internal"
 # Load-error kinds that are warnings about a file that was still checked in full.
