@@ -414,3 +414,71 @@ def test_dkr001_unterminated_heredoc_gets_no_fix(tmp_path: Path) -> None:
     assert all(f.fix is None for f in result.findings)
     run = run_fixes(root, config, unsafe=True)
     assert not run.applied and (root / "Dockerfile").read_text() == text
+
+
+NGX003_OVERRIDDEN = {
+    # keepalive upstream (NGX011) and /ws (XF007) give two locations sets of their own
+    "nginx.conf": "events {}\nhttp {\n"
+    "    upstream app { server proxy:8080; server proxy:8080; keepalive 16; }\n"
+    "    server {\n        listen 80;\n"
+    "        location / { proxy_pass http://app; }\n"
+    "        location /ws { proxy_pass http://proxy:8080; }\n"
+    "        location /api/ { proxy_pass http://$backend; set $backend api:9000; }\n"
+    "    }\n}\n",
+}
+NGX003_NESTED = {
+    "nginx.conf": "events {}\nhttp {\n  server {\n    listen 80;\n"
+    + "".join(
+        f"    location /a{i} {{\n      proxy_pass http://a{i};\n"
+        f"      location /a{i}/ws {{\n        proxy_pass http://b;\n      }}\n    }}\n"
+        for i in range(4)
+    )
+    + "    location /c {\n      proxy_pass http://c;\n    }\n  }\n}\n",
+}
+
+
+def _re_reported(root: Path, rule: str) -> list[int]:
+    """Passes after which a finding of `rule` whose fix was applied is reported again
+    (same file and subject), as bench/fuzz.py checks it."""
+    from infradoctor.fixes.apply import FixRun, _write_pass, allowed_applicabilities, choose_fixes
+
+    run = FixRun(root)
+    out: list[int] = []
+    result = lint(root, HARDENING)
+    for k in range(1, 11):
+        chosen, deferred = choose_fixes(
+            result.findings, allowed_applicabilities(True), result.stack
+        )
+        if not chosen:
+            break
+        _write_pass(result, chosen, run, HARDENING)
+        after = lint(root, HARDENING)
+
+        def key(f: object) -> tuple[str, str, str | None]:
+            return (f.rule, f.location.file, f.subject)  # type: ignore[attr-defined]
+
+        before = Counter(key(f) for f in result.findings)
+        fixed = Counter(key(f) for _, fs in chosen for f in fs if f.rule == rule)
+        waiting = {key(f) for f in deferred}
+        now = {key(f) for f in after.findings}
+        if any(k2 in now for k2, n in fixed.items() if k2 not in waiting and before[k2] == n):
+            out.append(k)
+        result = after
+    return out
+
+
+@pytest.mark.parametrize("files", [NGX003_OVERRIDDEN, NGX003_NESTED], ids=["overridden", "nested"])
+def test_ngx003_fixes_every_route_it_names_in_one_pass(
+    files: dict[str, str], tmp_path: Path
+) -> None:
+    # Issue 7 N4: a server-level NGX003 whose routes partly have their own
+    # proxy_set_header sets added the headers to one location per pass (re-reported;
+    # with 4 nested /x/ws locations more passes than --max-passes, so not idempotent).
+    write_tree(tmp_path, files)
+    assert _re_reported(tmp_path, "NGX003") == []
+    write_tree(tmp_path, files)
+    first = run_fixes(tmp_path, HARDENING, unsafe=True)
+    assert not first.refused
+    assert not [f for f in first.final.findings if f.rule == "NGX003"]
+    second = run_fixes(tmp_path, HARDENING, unsafe=True)
+    assert not second.applied

@@ -5,6 +5,7 @@ as well (otherwise Host/X-Forwarded-* set at server level would silently vanish)
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import Iterable
@@ -341,8 +342,16 @@ def fix_undefined_variable(ctx: FixContext, finding: Finding) -> Fix | None:
 
 def fix_forwarded_headers(ctx: FixContext, finding: Finding) -> Fix | None:
     """Add the missing headers at the level whose proxy_set_header set is in effect (so
-    every route inheriting it gets them); with no set anywhere, at the rule's block."""
+    every route inheriting it gets them); with no set anywhere, at the rule's block.
+    Every route the finding names (its location and its related ones) is fixed at once:
+    when some have sets of their own, each gets the headers in its block."""
     routes = _routes(ctx, finding)
+    seen = {id(r) for r in routes}
+    for loc in finding.related:
+        for r in ctx.routes_for(dataclasses.replace(finding, location=loc, related=())):
+            if id(r) not in seen:
+                seen.add(id(r))
+                routes.append(r)
     found = ctx.data_block(finding)
     missing = {str(m).lower() for m in finding.data.get("missing") or ()}
     wanted = [h for h in FORWARDED_HEADERS if not missing or h[0].lower() in missing]
