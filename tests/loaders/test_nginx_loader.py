@@ -397,7 +397,10 @@ def test_parse_errors_reported_once_and_rest_loaded(tmp_path: Path) -> None:
     assert all(e.kind == "parse-error" and e.line for e in errors)
     assert len(errors) == len({(e.line, e.message) for e in errors})
     hosts = sorted(t.host for r in configs[0].routes for t in r.targets if t.host)
-    assert hosts == ["a", "b"]
+    # `listen 80` + `location / {...}` is a block named listen (nginx rejects it): no
+    # route (issue 7 N9), reported as a missing `;`.
+    assert hosts == ["b"]
+    assert any('missing ";" after "listen" before "location"' in e.message for e in errors)
 
 
 # ---------------------------------------------------------------- pass parsing
@@ -597,3 +600,24 @@ def test_conf_dir_for_an_absolute_key_terminates(tmp_path: Path) -> None:
     loader = _Loader([], SourceReader(tmp_path))
     assert loader.conf_dir_for("/elsewhere/conf.d/default.conf") == "/elsewhere/conf.d"
     assert loader.conf_dir_for("conf.d/default.conf") == "conf.d"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "$a\n    location /ws {\n      proxy_pass http://app:80;\n      proxy_set_header X-A 1;\n    }",
+        "location /x { proxy_pass {%%} }",
+        "content_by_lua_block { ngx.say(1) }\n    weird { proxy_pass http://app:80; }",
+    ],
+)
+def test_only_known_blocks_create_routes(tmp_path: Path, body: str) -> None:
+    # Issue 7 N9: a stray `$a` before `location /ws {` made a block `$a location /ws {...}`
+    # that was treated as a route (XF007/NGX003 fixes at server level never resolved it).
+    configs, errors = load(
+        tmp_path,
+        {"nginx.conf": "events {}\nhttp {\n  server {\n    listen 80;\n    " + body + "\n  }\n}\n"},
+    )
+    assert configs[0].routes == []
+    if body.startswith("$a"):
+        assert [e.kind for e in errors] == ["parse-error"]
+        assert 'missing ";" after "$a" before "location"' in errors[0].message

@@ -77,6 +77,10 @@ PASS_KINDS = {
 DEFAULT_PORTS = {"http": 80, "https": 443, "grpc": 80, "grpcs": 443, "ws": 80, "wss": 443}
 # Contexts whose *_pass / upstream are not HTTP (never routes).
 NON_HTTP_CONTEXTS = frozenset({"stream", "mail"})
+# Blocks a *_pass directive can sit in (or lead to one): routes are only looked for in
+# these. A pass directive inside any other block (`$a location /ws {` after a stray
+# token, `proxy_pass { ... }`, a `*_by_lua_block`) is nothing nginx would route.
+ROUTE_BLOCKS = frozenset({"http", "server", "location", "if", "limit_except"})
 ENV_PLACEHOLDER_RE = re.compile(r"\$\{[A-Z_][A-Z0-9_]*\}")
 GLOB_CHARS = frozenset("*?[")
 # Directories whose files nginx images/packages include at the http level.
@@ -740,9 +744,9 @@ def build_routes(cfg: NginxConfig, upstreams: Mapping[str, Upstream] | None = No
         for d in block:
             if d.block is not None and d.name in NON_HTTP_CONTEXTS | {"upstream"}:
                 continue
-            if d.name in PASS_KINDS and d.block is None:
+            if d.name in PASS_KINDS and d.block is None and d.args:  # `proxy_pass;`: no route
                 passes.append(d)
-            if d.block:
+            if d.block and d.name in ROUTE_BLOCKS:
                 visit(d.block)
 
     visit(cfg.root.block or [])

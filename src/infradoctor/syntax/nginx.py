@@ -50,6 +50,11 @@ _STANDALONE_TEMPLATE_RE = re.compile(r"\{\{.*\}\}|\$\{[A-Z_][A-Z0-9_]*\}")
 TEMPLATE_LOGIC_RE = re.compile(r"\{%|\{\{-?\s*(?:if|end|else|range|for|with)\b")
 NGINX_T_MARKER_RE = re.compile(r"^# configuration file (.+?):[ \t]*$", re.MULTILINE)
 
+# Block directives whose arguments are names or values (a map, an upstream called
+# `location`): "location" among their arguments is no sign of a missing `;`.
+_NAMING_BLOCKS = frozenset(
+    {"location", "if", "upstream", "map", "geo", "split_clients", "types", "match"}
+)
 _ESCAPES = {"t": "\t", "n": "\n", "r": "\r", '"': '"', "'": "'", "\\": "\\"}
 _ESCAPE_RE = re.compile(r"\\(.)", re.DOTALL)
 
@@ -227,6 +232,13 @@ def parse_nginx(
                 if not words:
                     error(tok_start, 'unexpected "{" (block without a directive name)')
                     words, first_start = ["{"], tok_start
+                if "location" in words[1:] and words[0] not in _NAMING_BLOCKS:
+                    # `listen 80` / `$a` + `location /x {`: a directive missing its `;`
+                    # before a location (nginx rejects it); the block is no route.
+                    error(
+                        first_start,
+                        f'missing ";" after "{words[0]}" before "location"',
+                    )
                 d = Directive(
                     words[0], words[1:], loc(first_start, pos), block=[], block_open=tok_start
                 )
