@@ -29,10 +29,6 @@ def test_fix_compose(text: str) -> None:
 
 @fuzz_settings(EXAMPLES)
 @given(text=s.nginx_conf(valid=True))
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 7 (new): NGX003 server-level fix edits one nested-location parent per pass",
-)
 def test_fix_nginx(text: str) -> None:
     _assert_clean({"nginx.conf": text})
 
