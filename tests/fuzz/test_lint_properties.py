@@ -21,7 +21,6 @@ def _assert_clean(files: dict[str, str]) -> None:
 
 @fuzz_settings(EXAMPLES)
 @given(text=s.compose_file())
-@pytest.mark.xfail(strict=False, reason="issue 7: flow-style YAML fix writes Raw(text=...)")
 def test_lint_compose(text: str) -> None:
     _assert_clean({"compose.yaml": text})
 
@@ -47,7 +46,6 @@ def test_lint_k8s(text: str) -> None:
 
 @fuzz_settings(EXAMPLES)
 @given(env=s.env_file(), compose=s.compose_file(valid=True))
-@pytest.mark.xfail(strict=False, reason="issue 7: flow-style YAML fix writes Raw(text=...)")
 def test_lint_env_interpolation(env: str, compose: str) -> None:
     _assert_clean({".env": env, "compose.yaml": compose})
 
