@@ -9,7 +9,6 @@ impact: error.log lines include retries that users never saw.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -34,6 +33,7 @@ from infradoctor.diagnose.errorlog import (
     text_jobs,
     use_workers,
 )
+from infradoctor.syntax.jsondoc import loads_bounded
 
 _COMBINED = re.compile(r'^(\S+) \S+ (\S+) (\[[^\]]+\]) "((?:[^"\\]|\\.)*)" (\d{3}) (\d+|-)')
 _TIME = re.compile(r"\[(\d\d)/(\w{3})/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-]\d{4})\]")
@@ -175,7 +175,7 @@ def upstream_fields(rest: str) -> tuple[str | None, str | None]:
 
 def _parse_json(raw: str, lineno: int) -> AccessLine | None:
     try:
-        obj = json.loads(raw)
+        obj = loads_bounded(raw)
     except ValueError:
         return None
     if not isinstance(obj, dict):

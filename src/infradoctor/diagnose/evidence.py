@@ -70,6 +70,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from infradoctor.syntax.jsondoc import loads_bounded
+
 BUNDLE_FORMAT = 1
 MAX_MEMBER_BYTES = 256 * 1024 * 1024
 
@@ -123,7 +125,7 @@ class Bundle:
         if text is None:
             return default
         try:
-            return json.loads(text)
+            return loads_bounded(text)
         except ValueError:
             return default
 
@@ -191,7 +193,7 @@ class Bundle:
         if raw is None:
             raise BundleError(f"{source}: not an infradoctor bundle (no manifest.json)")
         try:
-            manifest = json.loads(raw)
+            manifest = loads_bounded(raw)
         except ValueError as exc:
             raise BundleError(f"{source}: manifest.json is not JSON: {exc}") from exc
         collectors = [CollectorStatus(**c) for c in manifest.pop("collectors", [])]

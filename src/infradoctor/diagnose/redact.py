@@ -19,6 +19,8 @@ import json
 import re
 from typing import Any
 
+from infradoctor.syntax.jsondoc import loads_bounded
+
 MASK = "[REDACTED]"
 
 # Names (env vars, JSON keys, query parameters) whose values are secret.
@@ -295,7 +297,7 @@ def redact_bytes(path: str, data: bytes) -> bytes:
     text = _decode(data)
     if path.endswith(".json"):
         try:
-            obj = json.loads(text)
+            obj = loads_bounded(text)
         except ValueError:
             return _encode(redact_text(text))
         return json.dumps(redact_json(obj), indent=1, sort_keys=True, default=str).encode()

@@ -55,6 +55,7 @@ from infradoctor.model.stack import (
     Project,
     Service,
 )
+from infradoctor.syntax.numbers import digits_value, parse_int
 from infradoctor.syntax.yaml import PEntry, PNode, load_positioned
 
 BASE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
@@ -69,6 +70,7 @@ COMPOSE_TOP_KEYS = frozenset(
     {"services", "version", "include", "networks", "volumes", "secrets", "configs", "name"}
 )
 MAX_RANGE_EXPANSION = 1024
+MAX_PORT = 65535
 MAX_INCLUDE_DEPTH = 16
 
 # Service keys whose list form `K=V` / mapping form merge by key.
@@ -103,15 +105,11 @@ def _text(node: PNode | None) -> str | None:
 
 
 def _int(node: PNode | None) -> int | None:
+    """An integer scalar (or integer text), clamped to +-numbers.HUGE; None otherwise."""
     node = _live(node)
-    if node is None or node.kind != "scalar" or isinstance(node.scalar, bool):
+    if node is None or node.kind != "scalar":
         return None
-    if isinstance(node.scalar, int):
-        return node.scalar
-    if isinstance(node.scalar, float) and node.scalar.is_integer():
-        return int(node.scalar)
-    text = str(node.scalar).strip()
-    return int(text) if re.fullmatch(r"[-+]?\d+", text) else None
+    return parse_int(node.scalar)
 
 
 def _bool(node: PNode | None) -> bool:
@@ -143,8 +141,7 @@ def _command(node: PNode | None) -> list[str] | str | None:
 
 
 def _to_int(text: str) -> int | None:
-    text = text.strip()
-    return int(text) if text.isdigit() else None
+    return digits_value(text.strip())
 
 
 # ===================================================================== merging
@@ -185,6 +182,17 @@ def _names_mapping(node: PNode) -> PNode:
                 text, item.location, PNode.new_scalar(None, item.location, raw="")
             )
     return PNode.new_mapping(entries, node.location, tag=node.tag)
+
+
+def _service_key(services: PNode | None, name: str) -> Hashable:
+    """The key of service `name` in a `services` mapping: service names are text, but a
+    YAML key like `1:` or `true:` is a number/bool until we read it as the name "1"."""
+    if services is None or name in services:
+        return name
+    for key in services.keys():
+        if str(key) == name:
+            return key
+    return name
 
 
 def _as_list(node: PNode) -> PNode:
@@ -352,15 +360,17 @@ def _is_path(source: str) -> bool:
 
 
 def _parse_range(text: str) -> tuple[int, int] | None:
+    """`8080` or `8000-8010` as (low, high); None unless both are port numbers (0-65535)
+    in order. Only the two ends are kept: callers expand at most MAX_RANGE_EXPANSION."""
     text = text.strip()
     lo, sep, hi = text.partition("-")
     lo_i = _to_int(lo)
-    if lo_i is None:
+    if lo_i is None or lo_i > MAX_PORT:
         return None
     if not sep:
         return lo_i, lo_i
     hi_i = _to_int(hi)
-    if hi_i is None or hi_i < lo_i:
+    if hi_i is None or hi_i < lo_i or hi_i > MAX_PORT:
         return None
     return lo_i, hi_i
 
@@ -398,12 +408,12 @@ def parse_port_spec(text: str, location: Location) -> list[Port] | str:
         host_part, container_part = parts[0], parts[1]
     container = _parse_range(container_part)
     if container is None:
-        return f"invalid port {raw!r}: container port {container_part!r} is not a number"
+        return f"invalid port {raw!r}: container port {container_part!r} is not a port number"
     host: tuple[int, int] | None = None
     if host_part.strip():
         host = _parse_range(host_part)
         if host is None:
-            return f"invalid port {raw!r}: host port {host_part!r} is not a number"
+            return f"invalid port {raw!r}: host port {host_part!r} is not a port number"
     host_ip = host_ip.strip() or None if host_ip is not None else None
     c_lo, c_hi = container
     count = c_hi - c_lo + 1
@@ -770,9 +780,10 @@ class _ComposeLoader:
         env_key: str | None = None,
     ) -> PNode:
         services = _live(tree.get("services"))
-        node = services.get(name) if services is not None else None
+        skey = _service_key(services, name)
+        node = services.get(skey) if services is not None else None
         if node is None or node.kind != "mapping":
-            loc = services.key_location(name) if services is not None else None
+            loc = services.key_location(skey) if services is not None else None
             if node is not None and _live(node) is not None and not seen:
                 self.error(node.location, f"service {name!r} must be a mapping")
             return PNode.new_mapping({}, loc or tree.location)
@@ -820,7 +831,7 @@ class _ComposeLoader:
             )
             return own
         base_services = _live(base_tree.get("services"))
-        if base_services is None or base_name not in base_services:
+        if base_services is None or _service_key(base_services, base_name) not in base_services:
             self.errors.append(
                 LoadError(
                     src.path,
@@ -1019,7 +1030,7 @@ class _ComposeLoader:
     def long_port(self, service: Service, item: PNode) -> None:
         target_text = _text(item.get("target"))
         target = _to_int(target_text) if target_text else None
-        if target is None:
+        if target is None or target > MAX_PORT:
             self.error(item.location, f"port without a valid target: {target_text!r}")
             return
         published_text = _text(item.get("published"))

@@ -23,9 +23,7 @@ listened on".
 
 from __future__ import annotations
 
-import json
 import re
-import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +31,9 @@ from pathlib import Path
 from infradoctor.loaders.interpolate import UNSET_MARK
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Dockerfile, Instruction, ListenAddress, Service, Stage
+from infradoctor.syntax.jsondoc import loads_bounded
+from infradoctor.syntax.numbers import digits_value
+from infradoctor.syntax.shell import split_words
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]", "ip6-localhost"})
 ALL_HOSTS = frozenset({"0.0.0.0", "::", "[::]", "*", ""})
@@ -172,10 +173,7 @@ def dockerfile_expose(service: Service) -> list[Instruction]:
 
 def parse_env_instruction(value: str) -> dict[str, str]:
     """`ENV A=1 B="x y"` or legacy `ENV A 1 2`."""
-    try:
-        words = shlex.split(value, posix=True)
-    except ValueError:
-        words = value.split()
+    words = split_words(value)
     if not words:
         return {}
     if "=" not in words[0]:
@@ -272,14 +270,9 @@ WRAPPERS = frozenset(
 
 
 def split_shell(text: str) -> list[str]:
-    """Shell-ish word split that keeps `&&`, `;` and `|` as their own words."""
-    try:
-        lex = shlex.shlex(text, posix=True, punctuation_chars=";&|()")
-        lex.whitespace_split = True
-        lex.commenters = ""
-        return list(lex)
-    except ValueError:
-        return text.replace(";", " ; ").replace("&&", " && ").split()
+    """Shell-ish word split that keeps `&&`, `;` and `|` as their own words (an
+    unterminated quote makes the rest of the text one word; never raises)."""
+    return split_words(text, ";&|()")
 
 
 def _part_tokens(
@@ -413,11 +406,8 @@ class Args:
 def parse_port(text: str | None) -> int | None:
     if text is None:
         return None
-    text = text.strip()
-    if text.isdigit():
-        n = int(text)
-        return n if 0 < n < 65536 else None
-    return None
+    n = digits_value(text.strip())
+    return n if n is not None and 0 < n < 65536 else None
 
 
 def parse_host_port(text: str) -> tuple[str | None, int | None] | None:
@@ -434,7 +424,7 @@ def parse_host_port(text: str) -> tuple[str | None, int | None] | None:
     if text.count(":") == 1:
         host, port = text.split(":")
         return host, parse_port(port)
-    if text.isdigit():
+    if digits_value(text) is not None:
         return None, parse_port(text)
     if text.count(":") > 1:  # bare IPv6 without port
         return text, None
@@ -774,7 +764,7 @@ def _detect_server(
         if hp is None:
             return []
         host, port = hp
-        if port is None and host is not None and host.isdigit():
+        if port is None and host is not None and digits_value(host) is not None:
             host, port = None, parse_port(host)
         return _mk(
             port or 8000, host or "127.0.0.1", "command", f"manage.py runserver {addr}{where}", loc
@@ -927,7 +917,7 @@ def _package_script(service: Service, root: Path | None, script: str) -> str | N
         path = root / service.build_context / "package.json"
         if not path.is_file() or path.stat().st_size > 1_000_000:
             return None
-        scripts = json.loads(path.read_text(encoding="utf-8", errors="replace")).get("scripts")
+        scripts = loads_bounded(path.read_text(encoding="utf-8", errors="replace")).get("scripts")
     except (OSError, ValueError, AttributeError):
         return None
     body = scripts.get(script) if isinstance(scripts, dict) else None
