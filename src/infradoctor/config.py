@@ -59,6 +59,9 @@ class LintConfig:
     baseline: Path | None = None
     report_unused_suppressions: bool = True
     source: Path | None = None  # config file it came from
+    # Wall-clock seconds each rule may spend per run; a rule that overruns gives up with a
+    # `timeout` error entry. None: engine.RULE_TIME_BUDGET (10 s); 0 or less: no budget.
+    rule_time_budget: float | None = None
 
     @property
     def fail_threshold(self) -> Severity:

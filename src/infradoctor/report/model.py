@@ -22,10 +22,11 @@ if TYPE_CHECKING:
     from infradoctor.rules.base import Rule
 
 # Load-error kinds that mean "a file we should have checked could not be checked":
-# they make the exit code 1. Environmental ones (too-large, binary, unreadable,
-# symlink-loop, include-missing, include-outside, interpolation: a `${VAR:?}` unset in
-# this environment) are only listed.
-FAILING_ERROR_KINDS = frozenset({"parse-error", "invalid", "alias-bomb"})
+# they make the exit code 1 (`timeout`: a rule gave up on its time budget, so its checks
+# are incomplete). Environmental ones (too-large, binary, unreadable, symlink-loop,
+# include-missing, include-outside, interpolation: a `${VAR:?}` unset in this
+# environment) are only listed.
+FAILING_ERROR_KINDS = frozenset({"parse-error", "invalid", "alias-bomb", "timeout"})
 INTERNAL_ERROR_KIND = "internal"
 
 
