@@ -133,3 +133,10 @@ def test_script_nesting_is_bounded() -> None:
     words = _shell_words(text)
     assert words.count("sh") == MAX_SCRIPT_NESTING + 1
     assert any(" " in w for w in words)
+
+
+def test_word_limit() -> None:
+    assert split_words("a b c d", max_words=2) == ["a", "b"]
+    assert split_words("a 'b' c d", max_words=3) == ["a", "b", "c"]
+    assert len(split_shell("x " * 50_000)) == 10_000
+    assert len(_shell_words("x " * 50_000)) == 10_000

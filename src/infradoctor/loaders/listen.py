@@ -269,10 +269,15 @@ WRAPPERS = frozenset(
 )
 
 
+MAX_COMMAND_WORDS = 10_000
+
+
 def split_shell(text: str) -> list[str]:
     """Shell-ish word split that keeps `&&`, `;` and `|` as their own words (an
-    unterminated quote makes the rest of the text one word; never raises)."""
-    return split_words(text, ";&|()")
+    unterminated quote makes the rest of the text one word; never raises). Only the
+    first MAX_COMMAND_WORDS words are read: commands are analysed word by word, many
+    times over, and no real command line is that long."""
+    return split_words(text, ";&|()", max_words=MAX_COMMAND_WORDS)
 
 
 def _part_tokens(
@@ -287,7 +292,7 @@ def _part_tokens(
     if value is None:
         return []
     if isinstance(value, list):
-        words = [unset.get(w, w) if unset else w for w in value]
+        words = [unset.get(w, w) if unset else w for w in value[:MAX_COMMAND_WORDS]]
     else:
         words = split_shell(unset.get(value, value) if unset else value)
     return [Token(str(w), location, origin) for w in words]
@@ -329,10 +334,11 @@ def command_tokens(service: Service) -> list[Token]:
 
 
 def unwrap_shell(tokens: list[Token], depth: int = 0) -> list[Token]:
-    """Replace `sh -c "<script>"` by the script's words (recursively, bounded)."""
+    """Replace `sh -c "<script>"` by the script's words (recursively, bounded; at most
+    MAX_COMMAND_WORDS words in all)."""
     out: list[Token] = []
     i = 0
-    while i < len(tokens):
+    while i < len(tokens) and len(out) < MAX_COMMAND_WORDS:
         t = tokens[i]
         base = t.text.rsplit("/", 1)[-1]
         if (

@@ -44,17 +44,25 @@ _NEEDS_LEXER = re.compile(r"['\"\\]")
 _DQ_STOP = re.compile(r'["\\]')
 
 
-def split_words(text: str, operators: str = "", *, comments: bool = False) -> list[str]:
+def split_words(
+    text: str, operators: str = "", *, comments: bool = False, max_words: int | None = None
+) -> list[str]:
     """Words of `text`. Runs of `operators` characters are words of their own (`&&`,
     `;`, `|`, `()` with operators=";&|()"); with `comments`, `#` starts a comment that
-    runs to the end of the line (anywhere outside quotes, as in shlex)."""
+    runs to the end of the line (anywhere outside quotes, as in shlex). With `max_words`,
+    splitting stops after that many words (the rest of the text is not read)."""
+    limit = max_words if max_words is not None else len(text) + 1
     if not _NEEDS_LEXER.search(text) and not (comments and "#" in text):
-        return _simple_words(operators).findall(text)  # no quotes or escapes: one regex
+        # no quotes or escapes: one regex
+        pattern = _simple_words(operators)
+        if max_words is None:
+            return pattern.findall(text)
+        return [m.group() for _, m in zip(range(limit), pattern.finditer(text), strict=False)]
     words: list[str] = []
     plain = _plain_run(operators, comments)
     n = len(text)
     i = 0
-    while i < n:
+    while i < n and len(words) < limit:
         c = text[i]
         if c in WHITESPACE:
             i += 1

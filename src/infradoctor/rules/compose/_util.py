@@ -223,10 +223,12 @@ DOCKERIZE_VALUE_OPTIONS = frozenset(
 
 
 MAX_SCRIPT_NESTING = 8  # `sh -c "... sh -c '...'"` levels re-split; deeper stays one word
+MAX_SCRIPT_WORDS = 10_000  # words of a command that are read (no real command has more)
+MAX_COMMAND_CHARS = 100_000  # characters of a command that are searched
 
 
 def _split_script(text: str) -> list[str]:
-    return split_words(text.replace("\n", " ; "), ";&|", comments=True)
+    return split_words(text.replace("\n", " ; "), ";&|", comments=True, max_words=MAX_SCRIPT_WORDS)
 
 
 def _shell_words(text: str) -> list[str]:
@@ -237,7 +239,7 @@ def _shell_words(text: str) -> list[str]:
     unterminated quote makes the rest of the text one word, see `split_words`)."""
     out: list[str] = []
     pending: list[tuple[str, int]] = [(w, 0) for w in reversed(_split_script(text))]
-    while pending:
+    while pending and len(out) < MAX_SCRIPT_WORDS:
         word, depth = pending.pop()
         if (
             depth < MAX_SCRIPT_NESTING
@@ -346,7 +348,9 @@ ONE_SHOT_IMAGES_RE = re.compile(
 
 
 def command_text(service: Service) -> str:
-    """Entrypoint + command as one string; the Dockerfile's when compose sets none."""
+    """Entrypoint + command as one string; the Dockerfile's when compose sets none. Cut
+    at MAX_COMMAND_CHARS: the patterns run over it are linear but not cheap, and no real
+    command line is that long."""
     entry = as_text(service.entrypoint)
     cmd = as_text(service.command)
     df = service.dockerfile
@@ -355,7 +359,7 @@ def command_text(service: Service) -> str:
             entry = df.entrypoint.value
         if not cmd and df.cmd is not None and service.entrypoint is None:
             cmd = df.cmd.value
-    return f"{entry} {cmd}".strip()
+    return f"{entry} {cmd}".strip()[:MAX_COMMAND_CHARS]
 
 
 def completed_dependency(project: Project | None, service: Service) -> bool:
