@@ -73,6 +73,56 @@ MAX_RANGE_EXPANSION = 1024
 MAX_PORT = 65535
 MAX_INCLUDE_DEPTH = 16
 
+# The shapes the loader can use for the service keys it reads: (node kinds, what to call
+# them) for a value, a nested dict for a mapping whose keys are checked too. A value of
+# another shape is ignored by the loader, and `check_shapes` reports it. (Keys the
+# loader reads leniently, like `ports: 80` or a single `env_file` mapping, are absent.)
+_TEXT = ({"scalar"}, "a string")
+_BOOL = ({"scalar"}, "true or false")
+_SIZE = ({"scalar"}, "a size")
+_INT = ({"scalar"}, "an integer")
+_TEXT_OR_LIST = ({"scalar", "sequence"}, "a string or a list")
+_LIST = ({"scalar", "sequence"}, "a list")
+_MAP_OR_LIST = ({"mapping", "sequence"}, "a mapping or a list")
+SERVICE_SHAPES: dict[str, Any] = {
+    "image": _TEXT,
+    "container_name": _TEXT,
+    "hostname": _TEXT,
+    "restart": _TEXT,
+    "user": _TEXT,
+    "network_mode": _TEXT,
+    "mem_limit": _SIZE,
+    "privileged": _BOOL,
+    "read_only": _BOOL,
+    "scale": _INT,
+    "command": _TEXT_OR_LIST,
+    "entrypoint": _TEXT_OR_LIST,
+    "environment": _MAP_OR_LIST,
+    "labels": _MAP_OR_LIST,
+    "depends_on": _MAP_OR_LIST,
+    "networks": _MAP_OR_LIST,
+    "cap_add": _LIST,
+    "cap_drop": _LIST,
+    "security_opt": _LIST,
+    "profiles": _LIST,
+    "build": ({"scalar", "mapping"}, "a path or a mapping"),
+    "healthcheck": {
+        "test": _TEXT_OR_LIST,
+        "interval": _TEXT,
+        "timeout": _TEXT,
+        "start_period": _TEXT,
+        "start_interval": _TEXT,
+        "retries": _INT,
+    },
+    "logging": {"driver": _TEXT, "options": {}},
+    "deploy": {
+        "replicas": _INT,
+        "mode": _TEXT,
+        "restart_policy": {"condition": _TEXT},
+        "resources": {"limits": {"memory": _SIZE, "cpus": _TEXT}, "reservations": {}},
+    },
+}
+
 # Service keys whose list form `K=V` / mapping form merge by key.
 _KEYED_LISTS = frozenset({"environment", "labels", "extra_hosts", "sysctls", "annotations"})
 _REPLACED = frozenset({"command", "entrypoint"})
@@ -921,7 +971,58 @@ class _ComposeLoader:
             service.labels = {str(k): _text(v) or "" for k, v in labels.pairs()}
         if self.unset_marked:
             service.unset_values = self.unset_values(node)
+        self.check_shapes(name, node)
         return service
+
+    def check_shapes(self, name: str, node: PNode) -> None:
+        """A LoadError (file:line) for each service value of a shape compose refuses
+        (`environment: 5`, `healthcheck: "yes"`, `deploy: [1]`, `replicas: true`): the
+        model has already ignored it, and this says so instead of staying silent."""
+        pending: list[tuple[str, PNode | None, Mapping[str, Any]]] = [("", node, SERVICE_SHAPES)]
+        while pending:
+            prefix, parent, shapes = pending.pop()
+            if parent is None or parent.kind != "mapping":
+                continue
+            for key, entry in parent.entries.items():
+                shape = shapes.get(str(key)) if isinstance(key, str) else None
+                value = _live(entry.value)
+                if shape is None or value is None:
+                    continue
+                path = f"{prefix}{key}"
+                if isinstance(shape, dict):
+                    if value.kind != "mapping":
+                        self._shape_error(name, path, value, "a mapping")
+                    else:
+                        pending.append((path + ".", value, shape))
+                    continue
+                kinds, expected = shape
+                if value.kind not in kinds:
+                    self._shape_error(name, path, value, expected)
+                elif (
+                    expected == "an integer"
+                    and _int(value) is None
+                    and "$" not in (value.raw or "")
+                ):
+                    self._shape_error(name, path, value, expected)
+
+    def _shape_error(self, name: str, path: str, value: PNode, expected: str) -> None:
+        shown = (
+            "a list"
+            if value.kind == "sequence"
+            else "a mapping"
+            if value.kind == "mapping"
+            else repr(_text(value))[:40]
+        )
+        loc = value.location
+        self.errors.append(
+            LoadError(
+                loc.file,
+                f"service {name!r}: `{path}` must be {expected}, not {shown}; ignored",
+                "invalid",
+                loc.line,
+                loc.column,
+            )
+        )
 
     def unset_values(self, node: PNode) -> dict[str, str]:
         """Interpolated text -> marked text of the service's scalars that used an unset
