@@ -340,7 +340,7 @@ CASES: dict[str, Mapping[str, str]] = {
         "{image: a:1, command: \"sh -c '" + "x y " * 900_000 + '"}'
     ),
     "package-json-deep": {
-        "docker-compose.yml": "services:\n  web: {build: ./web, command: npm start}\n",
+        "docker-compose.yml": "services:\n  web: {build: ./web, command: npm run dev, environment: {PORT: '3000'}}\n",
         "web/Dockerfile": 'FROM node:20\nCMD ["npm", "start"]\n',
         "web/package.json": "[" * 100_000,
     },

@@ -93,7 +93,9 @@ class SourceFile:
 class LoadError:
     """A file that could not be (fully) loaded. Never fatal: the rest of the stack is
     still checked. `kind` is one of: parse-error, too-large, binary, unreadable,
-    alias-bomb, symlink-loop, include-missing, include-outside, interpolation, invalid."""
+    alias-bomb, symlink-loop, include-missing, include-outside, interpolation, invalid;
+    the engine adds `internal` (a rule crashed) and `timeout` (a rule overran its time
+    budget) entries."""
 
     file: str
     message: str
