@@ -17,6 +17,7 @@ from typing import Any
 from infradoctor.config import ConfigError
 from infradoctor.findings import Finding
 from infradoctor.model.stack import Stack
+from infradoctor.syntax.jsondoc import loads_bounded
 
 LineText = Callable[[str, int], str]  # (file, line) -> text of that line
 
@@ -69,12 +70,12 @@ def write_baseline_file(path: Path, findings: Iterable[Finding], line_text: Line
 def read_baseline(path: Path) -> Counter[str]:
     """fingerprint -> how many findings with it the baseline accepts."""
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = loads_bounded(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: baseline file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read baseline: {exc}") from None
-    except json.JSONDecodeError as exc:
+    except ValueError as exc:  # json.JSONDecodeError, or nested too deeply
         raise ConfigError(f"{path}: baseline is not valid JSON: {exc}") from None
     entries = doc.get("findings") if isinstance(doc, dict) else None
     if not isinstance(entries, list):

@@ -63,6 +63,9 @@ class LintConfig:
     report_unused_suppressions: bool = True
     source: Path | None = None  # config file it came from
     policy: Any = None  # infradoctor.policy.Policy from the `[policy]` table, for POL rules
+    # Wall-clock seconds each rule may spend per run; a rule that overruns gives up with a
+    # `timeout` error entry. None: engine.RULE_TIME_BUDGET (10 s); 0 or less: no budget.
+    rule_time_budget: float | None = None
 
     @property
     def fail_threshold(self) -> Severity:

@@ -6,7 +6,6 @@ bench/fuzz.py's (`check_fix`)."""
 
 from __future__ import annotations
 
-import pytest
 from hypothesis import given
 
 from tests.fuzz import strategies as s
@@ -22,7 +21,6 @@ def _assert_clean(files: dict[str, str]) -> None:
 
 @fuzz_settings(EXAMPLES)
 @given(text=s.compose_file(valid=True))
-@pytest.mark.xfail(strict=False, reason="issue 7: flow-style YAML fix writes Raw(text=...)")
 def test_fix_compose(text: str) -> None:
     _assert_clean({"compose.yaml": text})
 

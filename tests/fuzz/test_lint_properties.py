@@ -5,7 +5,6 @@ Kubernetes and .env files full of odd values. The oracle is bench/fuzz.py's."""
 
 from __future__ import annotations
 
-import pytest
 from hypothesis import given
 
 from tests.fuzz import strategies as s
@@ -21,7 +20,6 @@ def _assert_clean(files: dict[str, str]) -> None:
 
 @fuzz_settings(EXAMPLES)
 @given(text=s.compose_file())
-@pytest.mark.xfail(strict=False, reason="issue 7: flow-style YAML fix writes Raw(text=...)")
 def test_lint_compose(text: str) -> None:
     _assert_clean({"compose.yaml": text})
 
@@ -40,20 +38,17 @@ def test_lint_dockerfile(text: str) -> None:
 
 @fuzz_settings(EXAMPLES)
 @given(text=s.k8s_manifest())
-@pytest.mark.xfail(strict=False, reason="issue 7: OverflowError on huge memory values (1e400)")
 def test_lint_k8s(text: str) -> None:
     _assert_clean({"k8s/app.yaml": text})
 
 
 @fuzz_settings(EXAMPLES)
 @given(env=s.env_file(), compose=s.compose_file(valid=True))
-@pytest.mark.xfail(strict=False, reason="issue 7: flow-style YAML fix writes Raw(text=...)")
 def test_lint_env_interpolation(env: str, compose: str) -> None:
     _assert_clean({".env": env, "compose.yaml": compose})
 
 
 @fuzz_settings(EXAMPLES)
 @given(files=s.stack())
-@pytest.mark.xfail(strict=False, reason="issue 7: OverflowError on huge memory values (1e400)")
 def test_lint_stack(files: dict[str, str]) -> None:
     _assert_clean(files)

@@ -592,3 +592,39 @@ def test_include_env_file_sets_the_included_environment(tree) -> None:
 def test_non_compose_yaml_with_duplicate_keys_is_not_reported(tree) -> None:
     root = tree({"compose.yml": "jobs:\n  a: 1\n  a: 2\n"})
     assert load(root) == ([], [])
+
+
+def test_values_of_the_wrong_shape_are_reported_with_their_line(tree) -> None:
+    root = tree(
+        {
+            "compose.yaml": "services:\n"
+            "  web:\n"
+            "    image: [x]\n"  # 3
+            "    environment: 5\n"  # 4
+            "    healthcheck: 'yes'\n"  # 5
+            "    command: {a: 1}\n"  # 6
+            "    privileged: [1]\n"  # 7
+            "    deploy:\n"
+            "      replicas: true\n"  # 9
+            "      resources: {limits: {memory: [1]}}\n"  # 10
+            "    logging: {driver: json-file, options: [1]}\n"  # 11
+            "    cap_drop: {ALL: 1}\n"  # 12
+            "    ports: 80\n"  # lenient: a single port
+            "    scale: ${SCALE}\n"  # unset variable: not the file's fault
+            "  ok:\n    image: x\n    deploy: {replicas: '3', resources: {limits: {memory: 1g}}}\n"
+        }
+    )
+    projects, errors = load(root)
+    found = sorted((e.line, e.message) for e in errors)
+    assert [line for line, _ in found] == [3, 4, 5, 6, 7, 9, 10, 11, 12]
+    assert all(e.kind == "invalid" and e.file == "compose.yaml" for e in errors)
+    messages = dict(found)
+    assert (
+        messages[4] == "service 'web': `environment` must be a mapping or a list, not '5'; ignored"
+    )
+    assert messages[9] == "service 'web': `deploy.replicas` must be an integer, not 'true'; ignored"
+    assert "`deploy.resources.limits.memory` must be a size, not a list" in messages[10]
+    web = project(projects, root.name).services["web"]
+    assert web.image is None and web.healthcheck is None and web.replicas is None
+    assert web.ports[0].target == 80
+    assert project(projects, root.name).services["ok"].replicas == 3

@@ -123,6 +123,39 @@ def test_exec_form(text: str, expect: list[str] | None) -> None:
     assert df.final.instructions[0].exec_form == expect
 
 
+@pytest.mark.parametrize(
+    "keyword", ["CMD", "ENTRYPOINT", "RUN", "SHELL", "VOLUME", "HEALTHCHECK CMD"]
+)
+@pytest.mark.parametrize(
+    "arg",
+    [
+        "[" * 990,
+        "[" * 100_000,
+        "[" * 990 + "]" * 990,
+        '["a", ' + "[" * 5000 + '"b"' + "]" * 5000 + "]",
+    ],
+    ids=["open-990", "open-100k", "balanced-990", "nested-inside"],
+)
+def test_deeply_nested_exec_form_is_shell_form(keyword: str, arg: str) -> None:
+    """json.loads recurses per `[` (RecursionError); a nested array is not a JSON array
+    of strings, so Docker reads it as shell form, and so do we."""
+    df, errors = from_text(f"FROM alpine:3\n{keyword} {arg}\n")
+    assert errors == []
+    assert df is not None and df.final is not None
+    ins = df.final.instructions[0]
+    assert ins.exec_form is None and ins.value.endswith(arg)
+
+
+def test_exec_form_json_details() -> None:
+    df, _ = from_text(
+        'FROM alpine:3\nCMD [ "a\\u0041" ,\t"\\\\", "x\\"y" ]\nENTRYPOINT ["a",]\n'
+        'RUN ["a"] ["b"]\nSHELL []\n'
+    )
+    assert df is not None and df.final is not None
+    forms = [i.exec_form for i in df.final.instructions]
+    assert forms == [["aA", "\\", 'x"y'], None, None, []]
+
+
 def test_from_variants_and_lowercase_keywords() -> None:
     df, errors = from_text("from --platform=linux/amd64 node:20 as deps\nFROM deps\nuser 1000\n")
     assert errors == []

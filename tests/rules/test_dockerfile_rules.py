@@ -172,6 +172,23 @@ def test_dkr004(tree: Tree, text: str, hit: bool) -> None:
         assert hits[0].location.line == 2 and hits[0].related[0].line == 3
 
 
+def test_dkr004_port_ranges_stay_ranges(tree: Tree) -> None:
+    """`EXPOSE 1-65535` is two numbers, not 65535 ports in a set and in the message."""
+    assert not findings(
+        tree, dockerfile("FROM python:3.12\nEXPOSE 1-65535\nCMD gunicorn -b :8000 a:b\n"), "DKR004"
+    )
+    (hit,) = findings(
+        tree,
+        dockerfile("FROM python:3.12\nEXPOSE 9000-9100 5000-5001/udp\nCMD gunicorn -b :8000 a:b\n"),
+        "DKR004",
+    )
+    assert "EXPOSE 5000, 5001, 9000-9100 but" in hit.message
+    assert hit.data["exposed"] == ["5000", "5001", "9000-9100"]
+    for bad in ("EXPOSE 1-99999", "EXPOSE 9-1"):
+        text = f"FROM python:3.12\n{bad}\nCMD gunicorn -b :8000 a:b\n"
+        assert not findings(tree, dockerfile(text), "DKR004")
+
+
 # ---------------------------------------------------------------- DKR005
 
 

@@ -9,7 +9,6 @@ impact: error.log lines include retries that users never saw.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -34,7 +33,9 @@ from infradoctor.diagnose.errorlog import (
     text_jobs,
     use_workers,
 )
+from infradoctor.syntax.jsondoc import loads_bounded
 
+MAX_EPOCH = 2**35  # seconds: beyond the year 3000 a number is not a timestamp
 _COMBINED = re.compile(r'^(\S+) \S+ (\S+) (\[[^\]]+\]) "((?:[^"\\]|\\.)*)" (\d{3}) (\d+|-)')
 _TIME = re.compile(r"\[(\d\d)/(\w{3})/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-]\d{4})\]")
 # possessive: a key run not followed by "=" cannot match shorter either, and a quoted
@@ -175,7 +176,7 @@ def upstream_fields(rest: str) -> tuple[str | None, str | None]:
 
 def _parse_json(raw: str, lineno: int) -> AccessLine | None:
     try:
-        obj = json.loads(raw)
+        obj = loads_bounded(raw)
     except ValueError:
         return None
     if not isinstance(obj, dict):
@@ -193,8 +194,9 @@ def _parse_json(raw: str, lineno: int) -> AccessLine | None:
             ts = access_time(tm) if tm else iso_time(value)
             if ts is not None:
                 break
-        elif isinstance(value, (int, float)):
-            ts = float(value)
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            # epoch seconds; inf/NaN/1e300 would break per-minute bucketing and display
+            ts = float(value) if 0 <= value < MAX_EPOCH else None
             break
     request = obj.get("request") or obj.get("uri")
     line = AccessLine(lineno, raw, ts, code, str(request) if request else None)

@@ -16,6 +16,7 @@ from typing import Any
 
 from infradoctor.diagnose.analyzers.base import SEVERITY_ORDER, Diagnosis
 from infradoctor.diagnose.causes import CAUSES, RULE_NAMES
+from infradoctor.diagnose.errorlog import utc_strftime
 from infradoctor.diagnose.evidence import Bundle, CollectorStatus
 
 EXIT_HEALTHY = 0
@@ -56,7 +57,7 @@ class TimelineEvent:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.ts)),
+            "time": utc_strftime("%Y-%m-%dT%H:%M:%SZ", self.ts),
             "ts": self.ts,
             "source": self.source,
             "text": self.text,
@@ -313,7 +314,7 @@ def _timeline(f: Any, limit: int = 60) -> list[TimelineEvent]:
                 first,
                 "error.log",
                 f"{n} upstream error line{'s' if n != 1 else ''} "
-                f"in the minute from {time.strftime('%H:%M', time.gmtime(minute))}",
+                f"in the minute from {utc_strftime('%H:%M', minute)}",
             )
         )
     for minute, counts in sorted(f.access.per_minute.items()):
@@ -326,7 +327,7 @@ def _timeline(f: Any, limit: int = 60) -> list[TimelineEvent]:
                     first,
                     "access.log",
                     f"{parts} of {counts['total']} requests in the minute from "
-                    f"{time.strftime('%H:%M', time.gmtime(minute))}",
+                    f"{utc_strftime('%H:%M', minute)}",
                 )
             )
     events.extend(getattr(f, "log_events", []))

@@ -15,6 +15,7 @@ import multiprocessing
 import operator
 import os
 import re
+import time
 from collections import Counter, OrderedDict, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -23,6 +24,8 @@ from itertools import compress
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
+
+from infradoctor.syntax.numbers import HUGE
 
 # an nginx error.log line starts '<stamp> [<level>] <pid>#<tid>: *<request id> '
 _LINE_PREFIX = re.compile(r"(\d{4}/\d\d/\d\d \d\d:\d\d:\d\d) \[(\w+)\] (\d+)#\d+: (?:\*(\d+) )?")
@@ -155,7 +158,7 @@ def parse_peer(upstream: str) -> Peer | None:
     if m is None:
         name = upstream.strip().strip('"')
         return Peer(None, name, None, None) if name else None
-    port = int(m.group("port")) if m.group("port") else None
+    port = _int(m.group("port")) if m.group("port") else None
     host = m.group("host")
     if host and host.startswith("["):
         host = host[1:-1]
@@ -251,7 +254,7 @@ def _message_info(message: str, unix: bool) -> tuple[Any, ...]:
         head = head[:wcut]
     em = _ERRNO.search(head)
     if em is not None:
-        probe.errno = int(em.group(1))
+        probe.errno = _int(em.group(1))
         probe.errtext = em.group(2)
     classify(probe)
     cached = (
@@ -300,7 +303,7 @@ def parse_line(
     key = (stamp, utc_offset)
     ts = _TS_CACHE[key] if key in _TS_CACHE else _epoch(stamp, utc_offset)
     if full and context:
-        line = ErrorLine(source, lineno, raw, ts, level, int(pid), int(conn) if conn else None, "")
+        line = ErrorLine(source, lineno, raw, ts, level, _int(pid), _id(conn), "")
         line.fill_context(context)
         upstream = line.upstream
     else:
@@ -338,8 +341,8 @@ def parse_line(
         raw,
         ts,
         level,
-        int(pid),
-        int(conn) if conn else None,
+        _int(pid),
+        _id(conn),
         info[0],
         info[3],
         info[4],
@@ -1163,9 +1166,12 @@ def scan_error_piece(
         if len(index) == n
         else compress((rows[i][2] for i in index), failing)
     )
-    part.conns = (
-        list(map(int, conns)) if "" not in conns else [int(c) if c else None for c in conns]
-    )
+    try:
+        part.conns = (
+            list(map(int, conns)) if "" not in conns else [int(c) if c else None for c in conns]
+        )
+    except ValueError:  # a request id too long for int(): the slow, total way
+        part.conns = [_id(c) for c in conns]
     part.keys = list(map(_FIRST, filter(None, failures)))
     return part
 
@@ -1433,6 +1439,28 @@ def access_time(m: re.Match[str]) -> float | None:
     )
 
 
+def _int(digits: str) -> int:
+    """A `\\d+` match (pid, errno, request id) as an int: int() refuses more than 4300
+    digits (and is quadratic below), so an absurdly long one clamps to HUGE."""
+    return int(digits) if len(digits) <= 30 else HUGE
+
+
+def _id(digits: str | None) -> int | None:
+    """A request id (`*123`) as an int, None when absent."""
+    return _int(digits) if digits else None
+
+
+def utc_strftime(fmt: str, ts: float | None, default: str = "?") -> str:
+    """`time.strftime(fmt, time.gmtime(ts))`, or `default` for a timestamp the platform
+    cannot represent (inf, NaN, year 10**9...) instead of OverflowError/OSError."""
+    if ts is None:
+        return default
+    try:
+        return time.strftime(fmt, time.gmtime(ts))
+    except (OverflowError, OSError, ValueError):
+        return default
+
+
 def iso_time(text: str | None) -> float | None:
     """RFC 3339 / Docker time ('2026-08-21T10:00:01.123456789Z') -> epoch seconds."""
     if not text:
@@ -1483,4 +1511,5 @@ __all__ = [
     "read_tail_since",
     "summarize",
     "summarize_file",
+    "utc_strftime",
 ]

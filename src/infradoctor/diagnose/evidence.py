@@ -71,6 +71,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from infradoctor.syntax.jsondoc import loads_bounded
+
 BUNDLE_FORMAT = 1
 MAX_MEMBER_BYTES = 256 * 1024 * 1024
 
@@ -124,7 +126,7 @@ class Bundle:
         if text is None:
             return default
         try:
-            return json.loads(text)
+            return loads_bounded(text)
         except ValueError:
             return default
 
@@ -190,12 +192,66 @@ class Bundle:
         if raw is None:
             raise BundleError(f"{source}: not an infradoctor bundle (no manifest.json)")
         try:
-            manifest = json.loads(raw)
+            manifest = loads_bounded(raw)
         except ValueError as exc:
             raise BundleError(f"{source}: manifest.json is not JSON: {exc}") from exc
-        collectors = [CollectorStatus(**c) for c in manifest.pop("collectors", [])]
+        if not isinstance(manifest, dict):
+            raise BundleError(f"{source}: manifest.json is not a JSON object")
+        raw_collectors = manifest.pop("collectors", [])
+        collectors = [
+            status
+            for status in map(_collector_status, raw_collectors)
+            if isinstance(raw_collectors, list) and status is not None
+        ]
         manifest.pop("format", None)
-        return cls(files, collectors, manifest)
+        return cls(files, collectors, _typed_meta(manifest))
+
+
+def _collector_status(item: object) -> CollectorStatus | None:
+    """A manifest `collectors` entry as a CollectorStatus; None when it is not an object
+    with a name. Fields of the wrong type become their defaults; unknown keys are ignored."""
+    if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+        return None
+    status = item.get("status")
+    error = item.get("error")
+    seconds = item.get("seconds")
+    return CollectorStatus(
+        item["name"],
+        status if isinstance(status, str) else "error",
+        error if isinstance(error, str) else None,
+        float(seconds) if isinstance(seconds, int | float) and _finite_number(seconds) else 0.0,
+    )
+
+
+# Manifest metadata the analyzers and reporters read, and the type each must have.
+MAX_UTC_OFFSET = 26 * 3600  # the widest real UTC offset is +14:00
+
+
+def _typed_meta(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The manifest metadata with a value of the wrong type (or out of range) for a key
+    we read dropped, so analyzers never see `since: "x"` or `utc_offset: 1e308`."""
+    meta = dict(manifest)
+    for key in ("created", "host", "tool_version"):
+        if key in meta and not isinstance(meta[key], str):
+            del meta[key]
+    if "since" in meta and not (_finite_number(meta["since"]) and 0 <= meta["since"] <= 10**10):
+        del meta["since"]
+    if "utc_offset" in meta and not (
+        _finite_number(meta["utc_offset"]) and abs(meta["utc_offset"]) <= MAX_UTC_OFFSET
+    ):
+        del meta["utc_offset"]
+    if "uid" in meta and (isinstance(meta["uid"], bool) or not isinstance(meta["uid"], int)):
+        del meta["uid"]
+    return meta
+
+
+def _finite_number(value: object) -> bool:
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and abs(value) < 10**18
+        and value == value
+    )
 
 
 def _clean(path: str) -> str:

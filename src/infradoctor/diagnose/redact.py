@@ -18,6 +18,7 @@ import json
 from typing import Any
 
 from infradoctor.redact import redact_json, redact_text
+from infradoctor.syntax.jsondoc import loads_bounded
 
 
 def _decode(data: bytes) -> str:
@@ -33,7 +34,7 @@ def redact_bytes(path: str, data: bytes) -> bytes:
     text = _decode(data)
     if path.endswith(".json"):
         try:
-            obj = json.loads(text)
+            obj = loads_bounded(text)
         except ValueError:
             return _encode(redact_text(text))
         return json.dumps(redact_json(obj), indent=1, sort_keys=True, default=str).encode()

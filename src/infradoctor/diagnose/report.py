@@ -7,8 +7,8 @@ rich is imported only by the terminal renderer and only when colour is wanted (a
 from __future__ import annotations
 
 import json
+import math
 import re
-import time
 from typing import Any
 
 from infradoctor.diagnose.causes import CAUSES, RULE_NAMES
@@ -92,15 +92,17 @@ def render_json(result: DiagnoseResult) -> str:
 
 
 def _fmt_ts(ts: float | None, with_date: bool = True) -> str:
-    if ts is None:
-        return "?"
-    return time.strftime("%Y-%m-%d %H:%M:%S" if with_date else "%H:%M:%S", time.gmtime(ts))
+    from infradoctor.diagnose.errorlog import utc_strftime
+
+    return utc_strftime("%Y-%m-%d %H:%M:%S" if with_date else "%H:%M:%S", ts)
 
 
-def _fmt_duration(seconds: float | int | None) -> str:
-    if not seconds:
+def _fmt_duration(seconds: object) -> str:
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not seconds:
         return "?"
     s = float(seconds)
+    if not math.isfinite(s) or s < 0:
+        return "?"
     if s < 120:
         return f"{s:.0f} s"
     if s < 2 * 3600:

@@ -21,6 +21,7 @@ from infradoctor.fixes.context import (
     scalar_value,
 )
 from infradoctor.model.stack import Project, Service
+from infradoctor.syntax.numbers import digits_value
 
 SAFE = Applicability.SAFE
 UNSAFE = Applicability.UNSAFE
@@ -306,8 +307,8 @@ def broken_healthcheck(svc: Service) -> str | None:
         if duration not in (None, "") and parse_duration(duration) is None:
             return f"{svc.name}'s healthcheck {key} {str(duration)!r} is not a duration (CMP008)"
     if retries is not None and not isinstance(retries, bool):
-        text = str(retries).strip()
-        if not (text.isdigit() or (isinstance(retries, int) and retries >= 0)):
+        text = str(retries).strip() if isinstance(retries, str) else ""
+        if not (digits_value(text) is not None or (isinstance(retries, int) and retries >= 0)):
             return f"{svc.name}'s healthcheck retries {retries!r} is not a count >= 0 (CMP008)"
     return None
 

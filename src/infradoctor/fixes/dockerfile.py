@@ -8,6 +8,7 @@ import re
 from infradoctor.findings import Applicability, Edit, Finding, Fix
 from infradoctor.fixes.context import FixContext, FixUnavailable, make_fix
 from infradoctor.model.stack import Dockerfile, Instruction, Stage
+from infradoctor.syntax.numbers import digits_value
 
 UNSAFE = Applicability.UNSAFE
 DISPLAY = Applicability.DISPLAY_ONLY
@@ -162,9 +163,10 @@ def fix_dockerfile_user(ctx: FixContext, finding: Finding) -> Fix | None:
 
 def _exposed_port(df: Dockerfile) -> int | None:
     for ins in df.expose:
-        m = re.search(r"\d+", ins.value)
-        if m:
-            return int(m.group(0))
+        m = re.search(r"[0-9]+", ins.value)
+        port = digits_value(m.group(0)) if m else None
+        if port is not None and 0 < port < 65536:
+            return port
     return None
 
 

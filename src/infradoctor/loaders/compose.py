@@ -55,6 +55,7 @@ from infradoctor.model.stack import (
     Project,
     Service,
 )
+from infradoctor.syntax.numbers import digits_value, parse_int
 from infradoctor.syntax.yaml import PEntry, PNode, load_positioned
 
 BASE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
@@ -69,7 +70,58 @@ COMPOSE_TOP_KEYS = frozenset(
     {"services", "version", "include", "networks", "volumes", "secrets", "configs", "name"}
 )
 MAX_RANGE_EXPANSION = 1024
+MAX_PORT = 65535
 MAX_INCLUDE_DEPTH = 16
+
+# The shapes the loader can use for the service keys it reads: (node kinds, what to call
+# them) for a value, a nested dict for a mapping whose keys are checked too. A value of
+# another shape is ignored by the loader, and `check_shapes` reports it. (Keys the
+# loader reads leniently, like `ports: 80` or a single `env_file` mapping, are absent.)
+_TEXT = ({"scalar"}, "a string")
+_BOOL = ({"scalar"}, "true or false")
+_SIZE = ({"scalar"}, "a size")
+_INT = ({"scalar"}, "an integer")
+_TEXT_OR_LIST = ({"scalar", "sequence"}, "a string or a list")
+_LIST = ({"scalar", "sequence"}, "a list")
+_MAP_OR_LIST = ({"mapping", "sequence"}, "a mapping or a list")
+SERVICE_SHAPES: dict[str, Any] = {
+    "image": _TEXT,
+    "container_name": _TEXT,
+    "hostname": _TEXT,
+    "restart": _TEXT,
+    "user": _TEXT,
+    "network_mode": _TEXT,
+    "mem_limit": _SIZE,
+    "privileged": _BOOL,
+    "read_only": _BOOL,
+    "scale": _INT,
+    "command": _TEXT_OR_LIST,
+    "entrypoint": _TEXT_OR_LIST,
+    "environment": _MAP_OR_LIST,
+    "labels": _MAP_OR_LIST,
+    "depends_on": _MAP_OR_LIST,
+    "networks": _MAP_OR_LIST,
+    "cap_add": _LIST,
+    "cap_drop": _LIST,
+    "security_opt": _LIST,
+    "profiles": _LIST,
+    "build": ({"scalar", "mapping"}, "a path or a mapping"),
+    "healthcheck": {
+        "test": _TEXT_OR_LIST,
+        "interval": _TEXT,
+        "timeout": _TEXT,
+        "start_period": _TEXT,
+        "start_interval": _TEXT,
+        "retries": _INT,
+    },
+    "logging": {"driver": _TEXT, "options": {}},
+    "deploy": {
+        "replicas": _INT,
+        "mode": _TEXT,
+        "restart_policy": {"condition": _TEXT},
+        "resources": {"limits": {"memory": _SIZE, "cpus": _TEXT}, "reservations": {}},
+    },
+}
 
 # Service keys whose list form `K=V` / mapping form merge by key.
 _KEYED_LISTS = frozenset({"environment", "labels", "extra_hosts", "sysctls", "annotations"})
@@ -103,15 +155,11 @@ def _text(node: PNode | None) -> str | None:
 
 
 def _int(node: PNode | None) -> int | None:
+    """An integer scalar (or integer text), clamped to +-numbers.HUGE; None otherwise."""
     node = _live(node)
-    if node is None or node.kind != "scalar" or isinstance(node.scalar, bool):
+    if node is None or node.kind != "scalar":
         return None
-    if isinstance(node.scalar, int):
-        return node.scalar
-    if isinstance(node.scalar, float) and node.scalar.is_integer():
-        return int(node.scalar)
-    text = str(node.scalar).strip()
-    return int(text) if re.fullmatch(r"[-+]?\d+", text) else None
+    return parse_int(node.scalar)
 
 
 def _bool(node: PNode | None) -> bool:
@@ -143,8 +191,7 @@ def _command(node: PNode | None) -> list[str] | str | None:
 
 
 def _to_int(text: str) -> int | None:
-    text = text.strip()
-    return int(text) if text.isdigit() else None
+    return digits_value(text.strip())
 
 
 # ===================================================================== merging
@@ -185,6 +232,17 @@ def _names_mapping(node: PNode) -> PNode:
                 text, item.location, PNode.new_scalar(None, item.location, raw="")
             )
     return PNode.new_mapping(entries, node.location, tag=node.tag)
+
+
+def _service_key(services: PNode | None, name: str) -> Hashable:
+    """The key of service `name` in a `services` mapping: service names are text, but a
+    YAML key like `1:` or `true:` is a number/bool until we read it as the name "1"."""
+    if services is None or name in services:
+        return name
+    for key in services.keys():
+        if str(key) == name:
+            return key
+    return name
 
 
 def _as_list(node: PNode) -> PNode:
@@ -352,15 +410,17 @@ def _is_path(source: str) -> bool:
 
 
 def _parse_range(text: str) -> tuple[int, int] | None:
+    """`8080` or `8000-8010` as (low, high); None unless both are port numbers (0-65535)
+    in order. Only the two ends are kept: callers expand at most MAX_RANGE_EXPANSION."""
     text = text.strip()
     lo, sep, hi = text.partition("-")
     lo_i = _to_int(lo)
-    if lo_i is None:
+    if lo_i is None or lo_i > MAX_PORT:
         return None
     if not sep:
         return lo_i, lo_i
     hi_i = _to_int(hi)
-    if hi_i is None or hi_i < lo_i:
+    if hi_i is None or hi_i < lo_i or hi_i > MAX_PORT:
         return None
     return lo_i, hi_i
 
@@ -398,12 +458,12 @@ def parse_port_spec(text: str, location: Location) -> list[Port] | str:
         host_part, container_part = parts[0], parts[1]
     container = _parse_range(container_part)
     if container is None:
-        return f"invalid port {raw!r}: container port {container_part!r} is not a number"
+        return f"invalid port {raw!r}: container port {container_part!r} is not a port number"
     host: tuple[int, int] | None = None
     if host_part.strip():
         host = _parse_range(host_part)
         if host is None:
-            return f"invalid port {raw!r}: host port {host_part!r} is not a number"
+            return f"invalid port {raw!r}: host port {host_part!r} is not a port number"
     host_ip = host_ip.strip() or None if host_ip is not None else None
     c_lo, c_hi = container
     count = c_hi - c_lo + 1
@@ -794,9 +854,10 @@ class _ComposeLoader:
         env_key: str | None = None,
     ) -> PNode:
         services = _live(tree.get("services"))
-        node = services.get(name) if services is not None else None
+        skey = _service_key(services, name)
+        node = services.get(skey) if services is not None else None
         if node is None or node.kind != "mapping":
-            loc = services.key_location(name) if services is not None else None
+            loc = services.key_location(skey) if services is not None else None
             if node is not None and _live(node) is not None and not seen:
                 self.error(node.location, f"service {name!r} must be a mapping")
             return PNode.new_mapping({}, loc or tree.location)
@@ -844,7 +905,7 @@ class _ComposeLoader:
             )
             return own
         base_services = _live(base_tree.get("services"))
-        if base_services is None or base_name not in base_services:
+        if base_services is None or _service_key(base_services, base_name) not in base_services:
             self.errors.append(
                 LoadError(
                     src.path,
@@ -935,7 +996,58 @@ class _ComposeLoader:
             service.labels = {str(k): _text(v) or "" for k, v in labels.pairs()}
         if self.unset_marked:
             service.unset_values = self.unset_values(node)
+        self.check_shapes(name, node)
         return service
+
+    def check_shapes(self, name: str, node: PNode) -> None:
+        """A LoadError (file:line) for each service value of a shape compose refuses
+        (`environment: 5`, `healthcheck: "yes"`, `deploy: [1]`, `replicas: true`): the
+        model has already ignored it, and this says so instead of staying silent."""
+        pending: list[tuple[str, PNode | None, Mapping[str, Any]]] = [("", node, SERVICE_SHAPES)]
+        while pending:
+            prefix, parent, shapes = pending.pop()
+            if parent is None or parent.kind != "mapping":
+                continue
+            for key, entry in parent.entries.items():
+                shape = shapes.get(str(key)) if isinstance(key, str) else None
+                value = _live(entry.value)
+                if shape is None or value is None:
+                    continue
+                path = f"{prefix}{key}"
+                if isinstance(shape, dict):
+                    if value.kind != "mapping":
+                        self._shape_error(name, path, value, "a mapping")
+                    else:
+                        pending.append((path + ".", value, shape))
+                    continue
+                kinds, expected = shape
+                if value.kind not in kinds:
+                    self._shape_error(name, path, value, expected)
+                elif (
+                    expected == "an integer"
+                    and _int(value) is None
+                    and "$" not in (value.raw or "")
+                ):
+                    self._shape_error(name, path, value, expected)
+
+    def _shape_error(self, name: str, path: str, value: PNode, expected: str) -> None:
+        shown = (
+            "a list"
+            if value.kind == "sequence"
+            else "a mapping"
+            if value.kind == "mapping"
+            else repr(_text(value))[:40]
+        )
+        loc = value.location
+        self.errors.append(
+            LoadError(
+                loc.file,
+                f"service {name!r}: `{path}` must be {expected}, not {shown}; ignored",
+                "invalid",
+                loc.line,
+                loc.column,
+            )
+        )
 
     def unset_values(self, node: PNode) -> dict[str, str]:
         """Interpolated text -> marked text of the service's scalars that used an unset
@@ -1043,7 +1155,7 @@ class _ComposeLoader:
     def long_port(self, service: Service, item: PNode) -> None:
         target_text = _text(item.get("target"))
         target = _to_int(target_text) if target_text else None
-        if target is None:
+        if target is None or target > MAX_PORT:
             self.error(item.location, f"port without a valid target: {target_text!r}")
             return
         published_text = _text(item.get("published"))

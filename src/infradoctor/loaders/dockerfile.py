@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import json
 import re
-import shlex
 
 from infradoctor.model.source import LoadError, SourceFile
 from infradoctor.model.stack import Dockerfile, Instruction, Stage
+from infradoctor.syntax.shell import split_words
 
 INSTRUCTIONS = frozenset(
     {
@@ -42,15 +42,25 @@ FLAG_RE = re.compile(r"--([a-zA-Z][a-zA-Z0-9-]*)(?:=(\"[^\"]*\"|'[^']*'|\S*))?")
 KEYWORD_RE = re.compile(r"^\s*([A-Za-z]+)(?:\s+|$)")
 
 
+# A flat JSON array of strings, checked before json.loads so that nested input (`[[[[...`,
+# which makes json.loads recurse until RecursionError) never reaches the decoder: anything
+# else is shell form anyway. Strings follow RFC 8259 (no raw control characters).
+_JSON_WS = "[ \t\n\r]*"
+_JSON_STRING = r'"(?:[^"\\\x00-\x1f]++|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*+"'
+EXEC_ARRAY_RE = re.compile(
+    rf"\[{_JSON_WS}(?:{_JSON_STRING}{_JSON_WS}(?:,{_JSON_WS}{_JSON_STRING}{_JSON_WS})*+)?\]"
+)
+
+
 def _exec_array(value: str) -> list[str] | None:
     """The JSON array of exec form, or None for shell form (Docker's own rule: anything
-    that is not a valid JSON array of strings is shell form)."""
+    that is not a valid JSON array of strings is shell form). Linear time, no recursion."""
     v = value.strip()
-    if not v.startswith("["):
+    if not v.startswith("[") or not EXEC_ARRAY_RE.fullmatch(v):
         return None
     try:
         parsed = json.loads(v)
-    except ValueError:
+    except (ValueError, RecursionError):  # defensive: the pattern admits flat arrays only
         return None
     if isinstance(parsed, list) and all(isinstance(x, str) for x in parsed):
         return parsed
@@ -81,10 +91,7 @@ def parse_env(value: str) -> list[tuple[str, str]]:
     first = text.split(None, 1)
     if "=" not in first[0]:
         return [(first[0], first[1].strip() if len(first) > 1 else "")]
-    try:
-        words = shlex.split(text, posix=True)
-    except ValueError:
-        words = text.split()
+    words = split_words(text)
     pairs: list[tuple[str, str]] = []
     for w in words:
         k, sep, v = w.partition("=")

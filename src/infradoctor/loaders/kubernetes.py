@@ -34,6 +34,7 @@ from infradoctor.model.k8s import (
     WorkloadSpec,
 )
 from infradoctor.model.source import FileKind, LoadError, Location, SourceFile
+from infradoctor.syntax.numbers import clamp_int, digits_value
 from infradoctor.syntax.yaml import PNode, load_positioned, load_positioned_all
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -102,9 +103,9 @@ def _int(node: PNode | None) -> int | None:
     if isinstance(v, bool):
         return None
     if isinstance(v, int):
-        return v
-    if isinstance(v, str) and v.strip().isdigit():
-        return int(v.strip())
+        return clamp_int(v)
+    if isinstance(v, str):
+        return digits_value(v.strip())
     return None
 
 

@@ -23,7 +23,6 @@ import ipaddress
 import os
 import posixpath
 import re
-import shlex
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -47,6 +46,8 @@ from infradoctor.model.stack import (
     Service,
     Stack,
 )
+from infradoctor.syntax.numbers import digits_value
+from infradoctor.syntax.shell import split_words
 
 HOST_GATEWAY_NAMES = frozenset(
     {"host.docker.internal", "gateway.docker.internal", "host-gateway", "172.17.0.1"}
@@ -132,11 +133,7 @@ def _copy_sources(svc: Service) -> list[tuple[str, str]]:
             if ins.exec_form is not None:
                 words = list(ins.exec_form)
             else:
-                try:
-                    words = shlex.split(ins.value)
-                except ValueError:
-                    words = ins.value.split()
-                words = [w for w in words if not w.startswith("--")]
+                words = [w for w in split_words(ins.value) if not w.startswith("--")]
             if len(words) >= 2:
                 for src in words[:-1]:
                     out.append((src, words[-1]))
@@ -244,8 +241,8 @@ def nginx_listens_or_unknown(
             if hp is None:
                 continue
             host, port = hp
-            if port is None and host is not None and host.isdigit():
-                port = int(host)
+            if port is None and host is not None and digits_value(host) is not None:
+                port = digits_value(host)
                 host = None
             if port is None:
                 port = 80
@@ -477,7 +474,7 @@ ENV_VAR_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Z_][A-Z0-9_]*)\b"
 NGINX_VAR_RE = re.compile(r"\$\{?([a-z_][a-z0-9_]*)\}?")
 PASS_RE = re.compile(
     r"^(?:(?P<scheme>[a-z][a-z0-9+.-]*)://)?(?P<host>\[[^\]]+\]|[^:/]+)"
-    r"(?::(?P<port>\d+))?(?:/.*)?$",
+    r"(?::(?P<port>[0-9]+))?(?:/.*)?$",
     re.I,
 )
 
@@ -511,7 +508,7 @@ def _substitute(route: ProxyRoute, env: dict[str, str]) -> ProxyTarget | None:
     if m is None or m.group("host").lower().startswith("unix:"):
         return None
     scheme = (m.group("scheme") or route.scheme or "http").lower()
-    port = int(m.group("port")) if m.group("port") else None
+    port = digits_value(m.group("port")) if m.group("port") else None
     if port is None and route.kind in ("proxy", "grpc"):
         port = 443 if scheme.endswith("s") else 80
     loc = route.targets[0].location if route.targets else route.directive.location

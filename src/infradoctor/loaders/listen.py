@@ -23,9 +23,7 @@ listened on".
 
 from __future__ import annotations
 
-import json
 import re
-import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +32,9 @@ from infradoctor.loaders.files import Refusal, read_regular
 from infradoctor.loaders.interpolate import UNSET_MARK
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Dockerfile, Instruction, ListenAddress, Service, Stage
+from infradoctor.syntax.jsondoc import loads_bounded
+from infradoctor.syntax.numbers import digits_value
+from infradoctor.syntax.shell import split_words
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]", "ip6-localhost"})
 ALL_HOSTS = frozenset({"0.0.0.0", "::", "[::]", "*", ""})
@@ -173,10 +174,7 @@ def dockerfile_expose(service: Service) -> list[Instruction]:
 
 def parse_env_instruction(value: str) -> dict[str, str]:
     """`ENV A=1 B="x y"` or legacy `ENV A 1 2`."""
-    try:
-        words = shlex.split(value, posix=True)
-    except ValueError:
-        words = value.split()
+    words = split_words(value)
     if not words:
         return {}
     if "=" not in words[0]:
@@ -272,15 +270,15 @@ WRAPPERS = frozenset(
 )
 
 
+MAX_COMMAND_WORDS = 10_000
+
+
 def split_shell(text: str) -> list[str]:
-    """Shell-ish word split that keeps `&&`, `;` and `|` as their own words."""
-    try:
-        lex = shlex.shlex(text, posix=True, punctuation_chars=";&|()")
-        lex.whitespace_split = True
-        lex.commenters = ""
-        return list(lex)
-    except ValueError:
-        return text.replace(";", " ; ").replace("&&", " && ").split()
+    """Shell-ish word split that keeps `&&`, `;` and `|` as their own words (an
+    unterminated quote makes the rest of the text one word; never raises). Only the
+    first MAX_COMMAND_WORDS words are read: commands are analysed word by word, many
+    times over, and no real command line is that long."""
+    return split_words(text, ";&|()", max_words=MAX_COMMAND_WORDS)
 
 
 def _part_tokens(
@@ -295,7 +293,7 @@ def _part_tokens(
     if value is None:
         return []
     if isinstance(value, list):
-        words = [unset.get(w, w) if unset else w for w in value]
+        words = [unset.get(w, w) if unset else w for w in value[:MAX_COMMAND_WORDS]]
     else:
         words = split_shell(unset.get(value, value) if unset else value)
     return [Token(str(w), location, origin) for w in words]
@@ -337,10 +335,11 @@ def command_tokens(service: Service) -> list[Token]:
 
 
 def unwrap_shell(tokens: list[Token], depth: int = 0) -> list[Token]:
-    """Replace `sh -c "<script>"` by the script's words (recursively, bounded)."""
+    """Replace `sh -c "<script>"` by the script's words (recursively, bounded; at most
+    MAX_COMMAND_WORDS words in all)."""
     out: list[Token] = []
     i = 0
-    while i < len(tokens):
+    while i < len(tokens) and len(out) < MAX_COMMAND_WORDS:
         t = tokens[i]
         base = t.text.rsplit("/", 1)[-1]
         if (
@@ -414,11 +413,8 @@ class Args:
 def parse_port(text: str | None) -> int | None:
     if text is None:
         return None
-    text = text.strip()
-    if text.isdigit():
-        n = int(text)
-        return n if 0 < n < 65536 else None
-    return None
+    n = digits_value(text.strip())
+    return n if n is not None and 0 < n < 65536 else None
 
 
 def parse_host_port(text: str) -> tuple[str | None, int | None] | None:
@@ -435,7 +431,7 @@ def parse_host_port(text: str) -> tuple[str | None, int | None] | None:
     if text.count(":") == 1:
         host, port = text.split(":")
         return host, parse_port(port)
-    if text.isdigit():
+    if digits_value(text) is not None:
         return None, parse_port(text)
     if text.count(":") > 1:  # bare IPv6 without port
         return text, None
@@ -775,7 +771,7 @@ def _detect_server(
         if hp is None:
             return []
         host, port = hp
-        if port is None and host is not None and host.isdigit():
+        if port is None and host is not None and digits_value(host) is not None:
             host, port = None, parse_port(host)
         return _mk(
             port or 8000, host or "127.0.0.1", "command", f"manage.py runserver {addr}{where}", loc
@@ -930,7 +926,7 @@ def _package_script(service: Service, root: Path | None, script: str) -> str | N
         data = read_regular(path, 1_000_000, root.resolve())
         if isinstance(data, Refusal):
             return None
-        scripts = json.loads(data.decode("utf-8", "replace")).get("scripts")
+        scripts = loads_bounded(data.decode("utf-8", "replace")).get("scripts")
     except (OSError, ValueError, AttributeError):
         return None
     body = scripts.get(script) if isinstance(scripts, dict) else None

@@ -28,7 +28,14 @@ from infradoctor.model.nginx import (
     UpstreamServer,
 )
 from infradoctor.model.source import FileKind, LoadError, Location, SourceFile
-from infradoctor.syntax.nginx import ParsedFile, is_nginx_t_dump, parse_nginx, split_nginx_t
+from infradoctor.syntax.nginx import (
+    MAX_DEPTH,
+    ParsedFile,
+    is_nginx_t_dump,
+    parse_nginx,
+    split_nginx_t,
+)
+from infradoctor.syntax.numbers import digits_value
 
 # Prefixes under which packaged/containerised nginx keeps its config; an include of
 # /etc/nginx/x is looked up as x next to the tree's nginx.conf.
@@ -97,6 +104,13 @@ MAX_INCLUDE_DEPTH = 24  # real trees are 2-4 deep; the splice recursion needs a 
 MAX_INCLUDES_PER_CONFIG = 2_000
 MAX_INCLUDE_BYTES_PER_CONFIG = 64 * 1024 * 1024
 MAX_INCLUDES_PER_RUN = 50_000
+# Blocks nested across included files: each file is parsed to at most MAX_DEPTH levels,
+# and the spliced tree is held to the same bound (the tree helpers and the rules walk
+# it recursively), so a chain of deeply nested includes cannot exhaust the stack.
+MAX_SPLICED_DEPTH = MAX_DEPTH
+# Directives one config may splice in: includes fanning out (a file included twice by a
+# file included twice ...) grow exponentially; past this no further include is followed.
+MAX_SPLICED_DIRECTIVES = 100_000
 PORT_SUFFIX_RE = re.compile(r":\d+$")
 URI_VAR_RE = re.compile(r"\$\{?(request_uri|uri|is_args|args|query_string|document_uri|\d)\b")
 
@@ -118,6 +132,8 @@ class _Loader:
         self.units: dict[str, _Unit] = {}
         self.errors: list[LoadError] = []
         self._error_keys: set[tuple[str, int | None, str]] = set()
+        self._spliced = 0  # directives spliced into the config being built
+        self._over_directives = False
         self.source_keys: list[str] = []
         self.dump_members: dict[str, list[str]] = {}  # dump path -> unit keys in order
         self._resolved: dict[
@@ -173,6 +189,10 @@ class _Loader:
             if key not in self._error_keys:
                 self._error_keys.add(key)
                 self.errors.append(e)
+
+    def _error(self, unit: _Unit, d: Directive, message: str) -> None:
+        loc = d.location
+        self._errors([LoadError(unit.location_file, message, "invalid", loc.line, loc.column)])
 
     def _unit_for_disk(self, rel: str) -> _Unit | None:
         """A file reached only through an include (e.g. proxy_params without blocks)."""
@@ -393,9 +413,13 @@ class _Loader:
         chain: tuple[str, ...],
         conf_dir: str,
         files: list[str],
+        depth: int = 0,
     ) -> list[Directive]:
+        """Copies of `directives` under `parent` (at nesting `depth`) with includes
+        replaced by the directives of the files they name."""
         out: list[Directive] = []
         for d in directives:
+            self._spliced += 1
             c = Directive(
                 d.name,
                 list(d.args),
@@ -408,7 +432,16 @@ class _Loader:
             )
             out.append(c)
             if d.block is not None:
-                c.block = self.splice(unit, d.block, c, chain, conf_dir, files)
+                if depth + 1 > MAX_SPLICED_DEPTH:
+                    c.block = []
+                    self._error(
+                        unit,
+                        d,
+                        f"blocks nested deeper than {MAX_SPLICED_DEPTH} levels through "
+                        "includes; the inner ones are skipped",
+                    )
+                else:
+                    c.block = self.splice(unit, d.block, c, chain, conf_dir, files, depth + 1)
             if d.name != "include" or d.block is not None:
                 continue
             keys = self.resolve_include(unit, d, conf_dir)
@@ -419,6 +452,16 @@ class _Loader:
                     # Out of budget: nothing more is expanded in this config (the error
                     # at the include that ran out says so); not roots of their own either.
                     self.visited.update(k for k in (keys or [])[index:] if k not in chain)
+                    break
+                if self._spliced >= MAX_SPLICED_DIRECTIVES:
+                    if not self._over_directives:
+                        self._over_directives = True
+                        self._error(
+                            unit,
+                            d,
+                            f"includes expand to more than {MAX_SPLICED_DIRECTIVES} directives; "
+                            "further includes are not followed",
+                        )
                     break
                 if len(chain) >= MAX_INCLUDE_DEPTH:
                     self._errors(
@@ -458,7 +501,9 @@ class _Loader:
                     files.append(inc.location_file)
                 self.visited.add(key)
                 out.extend(
-                    self.splice(inc, inc.parsed.directives, parent, chain + (key,), conf_dir, files)
+                    self.splice(
+                        inc, inc.parsed.directives, parent, chain + (key,), conf_dir, files, depth
+                    )
                 )
         return out
 
@@ -554,6 +599,7 @@ class _Loader:
         self._includes = 0
         self._include_bytes = 0
         self._over_budget = None
+        self._spliced, self._over_directives = 0, False
         root.block = self.splice(unit, unit.parsed.directives, root, (key,), conf_dir, files)
         top = {d.name for d in root.block}
         is_snippet = (
@@ -627,10 +673,10 @@ def _split_hostport(hostport: str) -> tuple[str | None, int | None, str | None]:
             host = hostport[1:close]
             rest = hostport[close + 1 :]
             port_text = rest[1:] if rest.startswith(":") else None
-            return host, int(port_text) if port_text and port_text.isdigit() else None, port_text
+            return host, digits_value(port_text) if port_text else None, port_text
     if hostport.count(":") == 1:
         host, port_text = hostport.split(":")
-        return host or None, int(port_text) if port_text.isdigit() else None, port_text
+        return host or None, digits_value(port_text), port_text
     return hostport or None, None, None
 
 

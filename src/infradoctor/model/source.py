@@ -99,7 +99,9 @@ class LoadError:
     (these fail the run), too-large, binary, unreadable, not-regular,
     symlink-outside-root, symlink-loop, read-budget, include-budget, include-repeated,
     include-missing, include-outside, interpolation, duplicate, encoding (a warning: the
-    file was still checked). docs/reading.md describes the reading policy behind each kind."""
+    file was still checked); the engine adds `internal` (a rule crashed) and `timeout` (a
+    rule overran its time budget) entries. docs/reading.md describes the reading policy
+    behind each kind."""
 
     file: str
     message: str

@@ -23,13 +23,16 @@ if TYPE_CHECKING:
     from infradoctor.rules.base import Rule
 
 # Load-error kinds that mean "a file we should have checked is broken": they make the
-# exit code 1 (an include cycle: nginx and compose refuse the config too). Environmental
+# exit code 1 (an include cycle: nginx and compose refuse the config too; `timeout`: a rule
+# gave up on its time budget, so its checks are incomplete). Environmental
 # ones (too-large, binary, unreadable, not-regular, symlink-outside-root, symlink-loop,
 # read-budget, include-budget, include-repeated, include-missing, include-outside,
 # interpolation: a `${VAR:?}` unset in this environment, duplicate: a file already read
 # as another kind through another name) and the `encoding` warning (the file was still
 # checked) are only listed. See docs/reading.md.
-FAILING_ERROR_KINDS = frozenset({"parse-error", "invalid", "alias-bomb", "include-cycle"})
+FAILING_ERROR_KINDS = frozenset(
+    {"parse-error", "invalid", "alias-bomb", "include-cycle", "timeout"}
+)
 INTERNAL_ERROR_KIND = "internal"
 # Load-error kinds that are warnings about a file that was still checked in full.
 WARNING_ERROR_KINDS = frozenset({"encoding"})

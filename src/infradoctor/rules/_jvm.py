@@ -8,10 +8,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from infradoctor.model.source import Location
+from infradoctor.syntax.numbers import clamp_int, digits_value, parse_decimal, scaled_int, to_float
 
-XMX_RE = re.compile(r"(?<![\w-])-Xmx(\d+(?:\.\d+)?)([kKmMgGtT]?)(?![\w.])")
-PERCENT_RE = re.compile(r"-XX:MaxRAMPercentage=(\d+(?:\.\d+)?)")
-FRACTION_RE = re.compile(r"-XX:MaxRAMFraction=(\d+)")
+XMX_RE = re.compile(r"(?<![\w-])-Xmx([0-9]+(?:\.[0-9]+)?)([kKmMgGtT]?)(?![\w.])")
+PERCENT_RE = re.compile(r"-XX:MaxRAMPercentage=([0-9]+(?:\.[0-9]+)?)")
+FRACTION_RE = re.compile(r"-XX:MaxRAMFraction=([0-9]+)")
 UNIT = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
 MIN_HEADROOM = 512 * 1024**2  # metaspace, thread stacks, code cache, direct buffers, GC
 
@@ -28,13 +29,17 @@ class HeapSetting:
 def heap_settings(text: str, where: str, location: Location) -> list[HeapSetting]:
     out: list[HeapSetting] = []
     for m in XMX_RE.finditer(text):
-        size = int(float(m.group(1)) * UNIT[m.group(2).lower()])
-        out.append(HeapSetting(size, None, m.group(0), where, location))
+        number = parse_decimal(m.group(1))
+        if number is not None:
+            size = scaled_int(number, UNIT[m.group(2).lower()])
+            out.append(HeapSetting(size, None, m.group(0), where, location))
     for m in PERCENT_RE.finditer(text):
-        out.append(HeapSetting(None, float(m.group(1)), m.group(0), where, location))
+        percent = parse_decimal(m.group(1))
+        if percent is not None:
+            out.append(HeapSetting(None, to_float(percent), m.group(0), where, location))
     for m in FRACTION_RE.finditer(text):
-        frac = int(m.group(1))
-        if frac > 0:
+        frac = digits_value(m.group(1))
+        if frac is not None and frac > 0:
             out.append(HeapSetting(None, 100.0 / frac, m.group(0), where, location))
     return out
 
@@ -58,7 +63,7 @@ def heap_verdict(settings: Iterable[HeapSetting], limit: int) -> HeapVerdict | N
     limit, or takes over 75% of it and leaves less than MIN_HEADROOM; None when it fits."""
     worst: tuple[int, HeapSetting] | None = None
     for s in settings:
-        heap = s.heap if s.heap is not None else int(limit * (s.percent or 0) / 100)
+        heap = s.heap if s.heap is not None else clamp_int(int(limit * (s.percent or 0) / 100))
         if worst is None or heap > worst[0]:
             worst = (heap, s)
     if worst is None:

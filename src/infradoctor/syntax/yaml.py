@@ -13,7 +13,8 @@ original text, so we need the node marks, and we need to survive hostile input:
 
 Plain scalars are resolved with the YAML 1.2 core schema, as Docker Compose and kubectl
 (go-yaml) read them: `yes`/`on` stay strings, `22:22` is not a base-60 integer and dates
-stay strings. Merge keys (`<<: *a`, `<<: [*a, *b]`) follow YAML 1.1: explicit keys win,
+stay strings. A number too big to represent (`1e400`, a 2000-digit integer) stays a
+string, as in go-yaml; the loaders' number parsers (`syntax/numbers.py`) read it as huge. Merge keys (`<<: *a`, `<<: [*a, *b]`) follow YAML 1.1: explicit keys win,
 then the first merged mapping wins over later ones. Tags such as `!reset`/`!override` are
 kept on `PNode.tag` for the loaders that give them meaning.
 
@@ -23,6 +24,7 @@ kept on `PNode.tag` for the loaders that give them meaning.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
@@ -39,6 +41,9 @@ except AttributeError:  # pragma: no cover - depends on the PyYAML build
 
 MAX_EXPANDED_NODES = 1_000_000  # expanded (alias-resolved) nodes allowed per document
 MAX_DEPTH = 200  # nesting levels allowed while converting
+# Plain scalars longer than this that look numeric stay strings: int() of a long digit
+# string is quadratic and refused past 4300 digits (int_max_str_digits).
+MAX_NUMBER_CHARS = 1000
 _PRESCAN_DEPTH = 5000  # estimated nesting that libyaml's C composer is allowed to see
 
 _TAG = "tag:yaml.org,2002:"
@@ -69,6 +74,8 @@ def resolve_plain_scalar(text: str) -> Any:
         return True
     if text in _FALSES:
         return False
+    if len(text) > MAX_NUMBER_CHARS:
+        return text  # no number is this long: a string (a huge number stays text, as in go-yaml)
     if _INT_RE.fullmatch(text):
         return int(text)
     if _HEX_RE.fullmatch(text):
@@ -76,7 +83,10 @@ def resolve_plain_scalar(text: str) -> Any:
     if _OCT_RE.fullmatch(text):
         return int(text[2:], 8)
     if _FLOAT_RE.fullmatch(text):
-        return float(text)
+        value = float(text)
+        # `1e400` overflows to inf: go-yaml then keeps the string, and so do we (a
+        # literal `.inf` below is a real infinity).
+        return value if math.isfinite(value) else text
     if _INF_RE.fullmatch(text):
         return float("-inf") if text.startswith("-") else float("inf")
     if _NAN_RE.fullmatch(text):

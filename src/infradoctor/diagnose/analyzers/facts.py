@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from infradoctor.diagnose import accesslog, errorlog
-from infradoctor.diagnose.errorlog import iso_time
+from infradoctor.diagnose.errorlog import iso_time, utc_strftime
 from infradoctor.diagnose.evidence import Bundle
+from infradoctor.syntax.numbers import digits_value
 
 NOT_RUNNING = ("exited", "dead", "created", "removing", "paused")
 
@@ -169,9 +170,10 @@ class Container:
         out: set[int] = set()
         exposed = self.config.get("ExposedPorts")
         for spec in exposed if isinstance(exposed, (dict, list)) else []:
-            m = re.match(r"(\d+)", str(spec))
-            if m:
-                out.add(int(m.group(1)))
+            m = re.match(r"([0-9]+)", str(spec))
+            port = digits_value(m.group(1)) if m else None
+            if port is not None:
+                out.add(port)
         return out
 
     @property
@@ -338,7 +340,9 @@ def facts_for(bundle: Bundle, stack: Any = None) -> Facts:
 def build_facts(bundle: Bundle, stack: Any = None) -> Facts:
     meta = bundle.meta or {}
     offset = meta.get("utc_offset")
-    facts = Facts(bundle, stack, float(offset) if isinstance(offset, (int, float)) else 0.0)
+    if isinstance(offset, bool) or not isinstance(offset, int | float) or not abs(offset) < 2e5:
+        offset = 0.0  # NaN, inf, 1e308, a string: not an offset (the widest real one is 14 h)
+    facts = Facts(bundle, stack, float(offset))
     engine = bundle.read_json("docker/engine.json", {}) or {}
     if isinstance(engine, dict):
         facts.docker_reachable = engine.get("reachable") if "reachable" in engine else None
@@ -457,12 +461,8 @@ def _split_addr(addr: str, default: int | None) -> tuple[str | None, int | None,
     m = re.match(r"^\[([^\]]+)\](?::(\d+))?$", addr) or re.match(r"^([^:]+)(?::(\d+))?$", addr)
     if m is None:
         return addr, default, None
-    return m.group(1), int(m.group(2)) if m.group(2) else default, None
+    return m.group(1), digits_value(m.group(2)) if m.group(2) else default, None
 
 
 def fmt_time(ts: float | None) -> str:
-    if ts is None:
-        return "?"
-    import time
-
-    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(ts))
+    return utc_strftime("%Y-%m-%d %H:%M:%S UTC", ts)

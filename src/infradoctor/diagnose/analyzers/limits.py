@@ -7,6 +7,7 @@ from typing import Any
 from infradoctor.diagnose.analyzers.base import Diagnosis, make
 from infradoctor.diagnose.analyzers.facts import facts_for
 from infradoctor.diagnose.evidence import Bundle
+from infradoctor.syntax.numbers import parse_int
 
 
 def analyze(bundle: Bundle, stack: Any = None) -> list[Diagnosis]:
@@ -40,9 +41,8 @@ def analyze(bundle: Bundle, stack: Any = None) -> list[Diagnosis]:
     for proc in (limits.get("open_files") or []) if isinstance(limits, dict) else []:
         if not isinstance(proc, dict):
             continue
-        try:
-            soft, used = int(str(proc.get("soft"))), int(str(proc.get("open")))
-        except (TypeError, ValueError):
+        soft, used = parse_int(str(proc.get("soft"))), parse_int(str(proc.get("open")))
+        if soft is None or used is None:
             continue
         if soft > 0 and used / soft >= 0.9:
             d = make(

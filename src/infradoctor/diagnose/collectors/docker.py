@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import http.client
-import json
 import os
 import re
 import socket
@@ -17,6 +16,7 @@ from urllib.parse import quote, urlsplit
 
 from infradoctor.diagnose.collectors._unix_http import UnixHTTPConnection
 from infradoctor.diagnose.evidence import Bundle
+from infradoctor.syntax.jsondoc import loads_bounded
 
 DEFAULT_SOCKET = "unix:///var/run/docker.sock"
 LOG_TAIL_LINES = 300
@@ -71,7 +71,7 @@ class DockerClient:
         if status != 200:
             raise DockerError(f"GET {path.split('?')[0]}: HTTP {status}: {body[:200]!r}")
         try:
-            return json.loads(body)
+            return loads_bounded(body)
         except ValueError as exc:
             raise DockerError(f"GET {path}: not JSON") from exc
 

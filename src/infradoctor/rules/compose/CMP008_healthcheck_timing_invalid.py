@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from infradoctor.findings import Finding, Severity
@@ -10,31 +9,34 @@ from infradoctor.model.source import Location
 from infradoctor.model.stack import Service, Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.compose._util import project_of, raw_get, service_data
+from infradoctor.syntax.numbers import GO_MAX_NS, go_duration, go_duration_ns, parse_int
 
-DURATION_PART_RE = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
-UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 DEFAULT_SECONDS = 30.0  # Docker's default interval and timeout
 SLOW_START_INTERVAL = 60.0
 
 
 def parse_duration(text: object) -> float | None:
-    """Seconds of a Go duration (`1m30s`, `500ms`, `0`); None if it is not one."""
-    if isinstance(text, bool) or text is None:
+    """Seconds of a Go duration (`1m30s`, `500ms`, `0`); None if it is not one or is
+    longer than Go's ~292-year maximum (Docker rejects both). Never raises."""
+    return go_duration(text)
+
+
+def _count(value: object) -> int | None:
+    """A retries value as Docker reads it (an integer or integer text); None otherwise."""
+    if isinstance(value, bool):
         return None
-    s = str(text).strip()
-    if s == "0":
-        return 0.0
-    pos, total = 0, 0.0
-    for m in DURATION_PART_RE.finditer(s):
-        if m.start() != pos:
-            return None
-        total += float(m.group(1)) * UNIT_SECONDS[m.group(2)]
-        pos = m.end()
-    return total if pos == len(s) and pos > 0 else None
+    if isinstance(value, int):
+        return value
+    return parse_int(value) if isinstance(value, str) else None
 
 
 def fmt(seconds: float) -> str:
     return f"{seconds:g}s"
+
+
+def _short(value: object) -> str:
+    text = repr(str(value))
+    return text if len(text) <= 40 else text[:30] + "...'"
 
 
 class HealthcheckTimingInvalid(Rule):
@@ -177,7 +179,16 @@ class HealthcheckTimingInvalid(Rule):
             if value is None or value == "":
                 continue
             seconds = parse_duration(value)
-            if seconds is None:
+            ns = go_duration_ns(value) if seconds is None else None
+            if ns is not None and ns > GO_MAX_NS:
+                yield self.finding(
+                    location,
+                    f"{who}: healthcheck {key} {_short(value)} is longer than the longest "
+                    "duration Docker accepts (about 292 years); Docker rejects it",
+                    subject=subject,
+                    data=data,
+                )
+            elif seconds is None:
                 yield self.finding(
                     location,
                     f"{who}: healthcheck {key} {str(value)!r} is not a duration with a unit "
@@ -188,10 +199,8 @@ class HealthcheckTimingInvalid(Rule):
             else:
                 parsed[key] = seconds
         if retries is not None and not isinstance(retries, bool):
-            try:
-                if int(str(retries)) < 0:
-                    raise ValueError
-            except ValueError:
+            count = _count(retries)
+            if count is None or count < 0:
                 yield self.finding(
                     location,
                     f"{who}: healthcheck retries {retries!r} is not a count >= 0",
@@ -203,10 +212,8 @@ class HealthcheckTimingInvalid(Rule):
         # Only an explicit timeout counts: Docker's implicit 30s timeout next to a short
         # interval (the pg_isready idiom) is everywhere and harmless in practice.
         if "timeout" in parsed and timeout > interval:
-            try:
-                tries = max(int(str(retries)), 1) if retries is not None else 3
-            except ValueError:
-                tries = 3
+            count = _count(retries) if retries is not None else 3
+            tries = max(count, 1) if count is not None else 3
             overridden = self.effective_severity != self.severity
             yield self.finding(
                 location,

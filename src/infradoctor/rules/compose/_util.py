@@ -4,11 +4,12 @@ service mapping, sizes, command text and the long-running vs one-shot judgement.
 from __future__ import annotations
 
 import re
-import shlex
 from typing import Any
 
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Project, Service, Stack
+from infradoctor.syntax.numbers import docker_size
+from infradoctor.syntax.shell import split_words
 
 
 def raw_get(service: Service, *path: str) -> Any:
@@ -33,20 +34,10 @@ def as_text(value: list[str] | str | None) -> str:
     return str(value)
 
 
-SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)\s*$", re.IGNORECASE)
-UNIT = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
-
-
 def parse_size(text: object) -> int | None:
-    """Bytes of a compose/Docker size (`512m`, `1g`, `1.5GB`, `268435456`); None if unparsable."""
-    if isinstance(text, bool) or text is None:
-        return None
-    if isinstance(text, int | float):
-        return int(text)
-    m = SIZE_RE.match(str(text))
-    if not m:
-        return None
-    return int(float(m.group(1)) * UNIT[m.group(2).lower()])
+    """Bytes of a compose/Docker size (`512m`, `1g`, `1.5GB`, `268435456`); None if
+    unparsable. Never raises; an absurdly large size is clamped to `numbers.HUGE`."""
+    return docker_size(text)
 
 
 def human_size(n: int) -> str:
@@ -231,20 +222,35 @@ DOCKERIZE_VALUE_OPTIONS = frozenset(
 )
 
 
+MAX_SCRIPT_NESTING = 8  # `sh -c "... sh -c '...'"` levels re-split; deeper stays one word
+MAX_SCRIPT_WORDS = 10_000  # words of a command that are read (no real command has more)
+MAX_COMMAND_CHARS = 100_000  # characters of a command that are searched
+
+
+def _split_script(text: str) -> list[str]:
+    return split_words(text.replace("\n", " ; "), ";&|", comments=True, max_words=MAX_SCRIPT_WORDS)
+
+
 def _shell_words(text: str) -> list[str]:
-    """Words and operators of a shell command; quoted `sh -c` scripts are split too."""
-    lexer = shlex.shlex(text.replace("\n", " ; "), posix=True, punctuation_chars=";&|")
-    lexer.whitespace_split = True
-    try:
-        words = list(lexer)
-    except ValueError:  # unbalanced quotes: fall back to plain words
-        words = text.split()
+    """Words and operators of a shell command; quoted `sh -c` scripts are split too.
+
+    Iterative with a work list: a word is re-split only while that changes it and at most
+    MAX_SCRIPT_NESTING levels deep, so any input ends in time linear in its length (an
+    unterminated quote makes the rest of the text one word, see `split_words`)."""
     out: list[str] = []
-    for word in words:
-        if word not in SHELL_OPERATORS and (" " in word or "\t" in word or ";" in word):
-            out += _shell_words(word)
-        else:
-            out.append(word)
+    pending: list[tuple[str, int]] = [(w, 0) for w in reversed(_split_script(text))]
+    while pending and len(out) < MAX_SCRIPT_WORDS:
+        word, depth = pending.pop()
+        if (
+            depth < MAX_SCRIPT_NESTING
+            and word not in SHELL_OPERATORS
+            and (" " in word or "\t" in word or ";" in word)
+        ):
+            inner = _split_script(word)
+            if inner != [word]:
+                pending.extend((w, depth + 1) for w in reversed(inner))
+                continue
+        out.append(word)
     return out
 
 
@@ -342,7 +348,9 @@ ONE_SHOT_IMAGES_RE = re.compile(
 
 
 def command_text(service: Service) -> str:
-    """Entrypoint + command as one string; the Dockerfile's when compose sets none."""
+    """Entrypoint + command as one string; the Dockerfile's when compose sets none. Cut
+    at MAX_COMMAND_CHARS: the patterns run over it are linear but not cheap, and no real
+    command line is that long."""
     entry = as_text(service.entrypoint)
     cmd = as_text(service.command)
     df = service.dockerfile
@@ -351,7 +359,7 @@ def command_text(service: Service) -> str:
             entry = df.entrypoint.value
         if not cmd and df.cmd is not None and service.entrypoint is None:
             cmd = df.cmd.value
-    return f"{entry} {cmd}".strip()
+    return f"{entry} {cmd}".strip()[:MAX_COMMAND_CHARS]
 
 
 def completed_dependency(project: Project | None, service: Service) -> bool:

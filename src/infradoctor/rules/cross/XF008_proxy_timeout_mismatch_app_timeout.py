@@ -27,6 +27,7 @@ from infradoctor.rules.cross._common import (
     unknown_include_in_scope,
     unresolved_includes,
 )
+from infradoctor.syntax.numbers import finite_number
 
 NGINX_DEFAULT_READ = 60.0
 NGINX_DEFAULT_UPSTREAM_KEEPALIVE = 60.0
@@ -99,12 +100,14 @@ class AppTimeouts:
 
 
 def _num(text: str | None) -> float | None:
-    if text is None:
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        return None
+    """A finite number of seconds (never inf/NaN, which would break every comparison)."""
+    return finite_number(text)
+
+
+def _unreadable(args: Args, *names: str) -> bool:
+    """The option is given a value that is not a number (`--timeout inf`, `nan`)."""
+    value = args.value(*names)
+    return value is not None and _num(value) is None
 
 
 def app_timeouts(service: Service) -> AppTimeouts | None:
@@ -137,6 +140,8 @@ def app_timeouts(service: Service) -> AppTimeouts | None:
             keepalive = _num(args.value("--keep-alive"))
             if args.has("-c", "--config") and timeout is None:
                 return None
+            if _unreadable(args, "-t", "--timeout") or _unreadable(args, "--keep-alive"):
+                return None  # set to something we cannot read: unknown, not the default
             out = AppTimeouts("gunicorn", location=loc)
             if worker in SYNC_WORKERS:
                 out.request = timeout if timeout is not None else 30.0
@@ -164,6 +169,8 @@ def app_timeouts(service: Service) -> AppTimeouts | None:
         if server in ("uvicorn", "hypercorn"):
             flag = "--timeout-keep-alive" if server == "uvicorn" else "--keep-alive"
             val = _num(args.value(flag))
+            if _unreadable(args, flag):
+                return None
             return AppTimeouts(
                 server,
                 idle=val if val is not None else 5.0,

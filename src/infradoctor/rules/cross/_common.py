@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 
 from infradoctor.model.nginx import Directive, NginxConfig, ProxyRoute
 from infradoctor.model.stack import DependsOn, Project, ResolvedTarget, Service, Stack
+from infradoctor.syntax.numbers import nginx_seconds as nginx_seconds  # re-exported
 
 DNS_VIAS = frozenset({"service-name", "alias", "container_name", "hostname"})
 
@@ -78,35 +79,6 @@ def dns_names(project: Project) -> list[str]:
         if svc.hostname:
             names.append(svc.hostname)
     return names
-
-
-TIME_RE = re.compile(r"(\d+)(ms|s|m|h|d|w|M|y)?")
-TIME_UNITS = {
-    "ms": 0.001,
-    "s": 1,
-    "m": 60,
-    "h": 3600,
-    "d": 86400,
-    "w": 604800,
-    "M": 2592000,
-    "y": 31536000,
-    None: 1,
-}
-
-
-def nginx_seconds(text: str) -> float | None:
-    """nginx time syntax: `60`, `60s`, `1m30s`, `500ms`."""
-    text = text.strip()
-    if not text:
-        return None
-    pos = 0
-    total = 0.0
-    for m in TIME_RE.finditer(text):
-        if m.start() != pos:
-            return None
-        total += int(m.group(1)) * TIME_UNITS[m.group(2)]
-        pos = m.end()
-    return total if pos == len(text) else None
 
 
 def effective_headers(cfg: NginxConfig, block: Directive, prefix: str = "proxy") -> dict[str, str]:

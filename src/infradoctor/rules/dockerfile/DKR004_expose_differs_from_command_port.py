@@ -10,12 +10,15 @@ from infradoctor.model.stack import Dockerfile, Instruction, Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.dockerfile._images import chain_last, command_ports, stage_chain
 
-EXPOSE_WORD_RE = re.compile(r"^(\d{1,5})(?:-(\d{1,5}))?(?:/(tcp|udp|sctp))?$", re.IGNORECASE)
+EXPOSE_WORD_RE = re.compile(r"^([0-9]{1,5})(?:-([0-9]{1,5}))?(?:/(tcp|udp|sctp))?$", re.IGNORECASE)
+LISTED_RANGE = 16  # a range up to this size is listed port by port in the message
 
 
-def exposed_ports(df: Dockerfile) -> tuple[set[int], list[Instruction]] | None:
-    """Ports EXPOSEd in the final stage chain; None when one of them is a variable."""
-    ports: set[int] = set()
+def exposed_ports(df: Dockerfile) -> tuple[list[tuple[int, int]], list[Instruction]] | None:
+    """Port ranges (low, high) EXPOSEd in the final stage chain, sorted and merged (a
+    range stays two numbers: `EXPOSE 1-65535` is not 65535 ports); None when one of them
+    is a variable or not a port."""
+    ranges: list[tuple[int, int]] = []
     instructions: list[Instruction] = []
     for stage in stage_chain(df):
         for ins in stage.all("EXPOSE"):
@@ -26,8 +29,26 @@ def exposed_ports(df: Dockerfile) -> tuple[set[int], list[Instruction]] | None:
                     return None
                 lo = int(m.group(1))
                 hi = int(m.group(2) or lo)
-                ports.update(range(lo, hi + 1))
-    return ports, instructions
+                if hi < lo or hi > 65535:
+                    return None
+                ranges.append((lo, hi))
+    merged: list[tuple[int, int]] = []
+    for lo, hi in sorted(ranges):
+        if merged and lo <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
+        else:
+            merged.append((lo, hi))
+    return merged, instructions
+
+
+def _listed(ranges: list[tuple[int, int]]) -> list[str]:
+    out: list[str] = []
+    for lo, hi in ranges:
+        if hi - lo < LISTED_RANGE:
+            out.extend(str(p) for p in range(lo, hi + 1))
+        else:
+            out.append(f"{lo}-{hi}")
+    return out
 
 
 class ExposeDiffersFromCommandPort(Rule):
@@ -88,9 +109,9 @@ class ExposeDiffersFromCommandPort(Rule):
             commands = [i for i in (entry, cmd) if i is not None]
             text = " ".join(" ".join(i.exec_form) if i.exec_form else i.value for i in commands)
             ports = command_ports(text)
-            if not ports or any(p in exposed for p in ports):
+            if not ports or any(lo <= p <= hi for p in ports for lo, hi in exposed):
                 continue
-            listed = ", ".join(str(p) for p in sorted(exposed))
+            listed = ", ".join(_listed(exposed))
             yield self.finding(
                 instructions[-1].location,
                 f"{path}: EXPOSE {listed} but the start command listens on "
@@ -98,5 +119,5 @@ class ExposeDiffersFromCommandPort(Rule):
                 "from EXPOSE get connection refused (502)",
                 subject=path,
                 related=[commands[-1].location],
-                data={"dockerfile": path, "exposed": sorted(exposed), "command_ports": ports},
+                data={"dockerfile": path, "exposed": _listed(exposed), "command_ports": ports},
             )

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from infradoctor.model.stack import Dockerfile, Instruction, Service, Stack, Stage
+from infradoctor.syntax.numbers import digits_value
 
 VAR_RE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}?")
 
@@ -190,8 +191,9 @@ def stage_named(df: Dockerfile, name: str, before: Stage) -> Stage | None:
     for st in reversed(earlier):
         if st.name and st.name.lower() == name:
             return st
-    if name.isdigit() and int(name) < len(earlier):
-        return earlier[int(name)]
+    index = digits_value(name)
+    if index is not None and index < len(earlier):
+        return earlier[index]
     return None
 
 
@@ -409,7 +411,7 @@ def command_ports(text: str) -> list[int]:
     ports: list[int] = []
     for pattern in PORT_PATTERNS:
         for m in pattern.finditer(text):
-            port = int(m.group(1))
+            port = digits_value(m.group(1)) or 0
             if 0 < port < 65536 and port not in ports:
                 ports.append(port)
     return ports

@@ -10,28 +10,8 @@ from typing import Any
 from infradoctor.model.k8s import BATCH_KINDS, Container, K8sObject, nearest
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Stack
+from infradoctor.syntax.numbers import k8s_quantity
 
-MEMORY_RE = re.compile(
-    r"^\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE]([0-9]+))?\s*"
-    r"(Ki|Mi|Gi|Ti|Pi|Ei|k|K|M|G|T|P|E|m)?\s*$"
-)
-MEMORY_UNITS = {
-    None: 1,
-    "k": 10**3,
-    "K": 10**3,
-    "M": 10**6,
-    "G": 10**9,
-    "T": 10**12,
-    "P": 10**15,
-    "E": 10**18,
-    "Ki": 2**10,
-    "Mi": 2**20,
-    "Gi": 2**30,
-    "Ti": 2**40,
-    "Pi": 2**50,
-    "Ei": 2**60,
-    "m": 0.001,
-}
 JVM_ENV = frozenset(
     {
         "JAVA_OPTS",
@@ -53,14 +33,9 @@ JVM_IMAGES = re.compile(
 
 
 def parse_memory(text: str | None) -> int | None:
-    """Bytes of a Kubernetes memory quantity (`512Mi`, `1G`, `1e9`, `134217728`)."""
-    if not text:
-        return None
-    m = MEMORY_RE.match(text)
-    if not m:
-        return None
-    value = float(m.group(1)) * (10 ** int(m.group(2)) if m.group(2) else 1)
-    return int(value * MEMORY_UNITS[m.group(3)])
+    """Bytes of a Kubernetes memory quantity (`512Mi`, `1G`, `1e9`, `134217728`); None if
+    unparsable. Never raises; an absurdly large quantity is clamped to `numbers.HUGE`."""
+    return k8s_quantity(text)
 
 
 def human_bytes(n: int) -> str:

@@ -16,6 +16,7 @@ from infradoctor.rules.nginx._common import (
     map_values,
     uncertain_chain,
 )
+from infradoctor.syntax.numbers import digits_value
 
 ENV_PLACEHOLDER_RE = re.compile(r"\$\{[A-Z_][A-Z0-9_]*\}")
 VAR_RE = re.compile(r"\$\{?([A-Za-z0-9_]+)\}?")
@@ -48,7 +49,8 @@ def _needs_dns(cfg: NginxConfig, value: str, static: set[tuple[str, int | None]]
         return False
     if is_ip(host) or host in cfg.upstreams:
         return False
-    return (host, int(port) if port.isdigit() else 80) not in static
+    number = digits_value(port)
+    return (host, number if number is not None else 80) not in static
 
 
 class VariableProxyPassWithoutResolver(Rule):
