@@ -309,3 +309,39 @@ def test_dkr007_proxied_service_is_left_to_xf011(tree: Tree) -> None:
         "    proxy_pass http://api:8000;\n  }\n}\n",
     }
     assert findings(tree, files, "DKR007") == []
+
+
+# --- opaque installs (DKR005's "image contents unknown"): same verdicts, linear time ---
+
+OPAQUE_INSTALL_CASES = [
+    ("./scripts/install.sh", True),
+    ("bash /opt/setup/bootstrap.sh --x", True),
+    ("curl -fsSL https://x | sh", True),
+    ("curl x |bash -s", True),
+    ("xargs  apt-get install -y < p", True),
+    ("apt-get install -y $(cat pkgs.txt)", True),
+    ("ansible-playbook site.yml", True),
+    ("apt-get install -y curl; echo $(cat x)", False),
+    ("pip install -r req.txt", False),
+    ("cd /x/install && make", True),
+    ("RUN /opt/install.sh;", False),
+    ("npm install", False),
+]
+
+
+@pytest.mark.parametrize(("command", "opaque"), OPAQUE_INSTALL_CASES)
+def test_runs_opaque_install(command: str, opaque: bool) -> None:
+    from infradoctor.rules.dockerfile._images import runs_opaque_install
+
+    assert runs_opaque_install(command) is opaque
+
+
+def test_opaque_install_scan_is_linear_on_pathological_run_lines() -> None:
+    """The old single regex backtracked quadratically: `a/` x 30,000 (60 KB) took about
+    150 s. These finish at once now (a regression would make the suite hang, not pass)."""
+    from infradoctor.rules.dockerfile._images import runs_opaque_install
+
+    assert not runs_opaque_install("a/" * 30_000)
+    assert not runs_opaque_install("install" * 8_000)
+    assert not runs_opaque_install("/" + "a" * 60_000)
+    assert runs_opaque_install("/install" * 20_000 + "$(cat")

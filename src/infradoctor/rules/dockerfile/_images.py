@@ -330,18 +330,42 @@ INSTALL_RE = re.compile(
 )
 
 
-OPAQUE_INSTALL_RE = re.compile(
-    r"(\S*/[\w.-]*(install|setup|bootstrap|provision)[\w.-]*(\s|$)|xargs\s+(apt-get|apk|yum)|"
-    r"install[^;&|]*\$\(cat|\|\s*(ba)?sh\b|ansible|puppet|chef-solo)",
-    re.IGNORECASE,
+# Linear-time pieces (a RUN line can be megabytes): no unbounded `\S*` before a literal
+# and no scan-to-separator per occurrence, which made one 60 KB line take minutes.
+_OPAQUE_TOOL_RE = re.compile(
+    r"xargs\s++(?:apt-get|apk|yum)|\|\s*+(?:ba)?sh\b|ansible|puppet|chef-solo", re.IGNORECASE
 )
+_SCRIPT_WORD_RE = re.compile(r"(?:install|setup|bootstrap|provision)", re.IGNORECASE)
+_PATH_PART_RE = re.compile(r"[\w.-]+")
+_COMMAND_SEPARATORS_RE = re.compile(r"[;&|]")
+
+
+def runs_opaque_install(command: str) -> bool:
+    """`command` runs an install script we cannot see: a path whose last part names an
+    install/setup script (`scripts/setup/install.sh`), `xargs apt-get`, `curl ... | sh`,
+    `install ... $(cat list)`, a configuration tool."""
+    if _OPAQUE_TOOL_RE.search(command):
+        return True
+    for word in command.split():
+        slash = word.rfind("/")
+        if slash >= 0:
+            last = word[slash + 1 :]
+            if _PATH_PART_RE.fullmatch(last) and _SCRIPT_WORD_RE.search(last):
+                return True
+    lower = command.lower()
+    if "install" in lower and "$(cat" in lower:
+        for part in _COMMAND_SEPARATORS_RE.split(lower):
+            at = part.find("install")
+            if at >= 0 and "$(cat" in part[at:]:
+                return True
+    return False
 
 
 def installs_unknown_packages(stages: list[Stage]) -> bool:
     """A RUN runs an install script we cannot see (`scripts/setup/install`, `curl ... | sh`,
     a package list from a file): what the image contains is then unknown."""
     return any(
-        ins.keyword == "RUN" and OPAQUE_INSTALL_RE.search(ins.value)
+        ins.keyword == "RUN" and runs_opaque_install(ins.value)
         for st in stages
         for ins in st.instructions
     )
