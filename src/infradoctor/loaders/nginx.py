@@ -132,6 +132,7 @@ class _Loader:
         self.units: dict[str, _Unit] = {}
         self.errors: list[LoadError] = []
         self._error_keys: set[tuple[str, int | None, str]] = set()
+        self._cycles: set[tuple[str, int, int, str]] = set()
         self._spliced = 0  # directives spliced into the config being built
         self._over_directives = False
         self.source_keys: list[str] = []
@@ -478,17 +479,23 @@ class _Loader:
                     )
                     break
                 if key in chain:
-                    self._errors(
-                        [
-                            LoadError(
-                                unit.location_file,
-                                f"include cycle: {' -> '.join(chain + (key,))}",
-                                "include-cycle",
-                                d.location.line,
-                                d.location.column,
-                            )
-                        ]
-                    )
+                    # One error per include directive and file it cycles back to, with
+                    # the first chain that showed it: a fan-out of cycles would
+                    # otherwise report every path through it.
+                    cycle = (unit.location_file, d.location.line, d.location.column, key)
+                    if cycle not in self._cycles:
+                        self._cycles.add(cycle)
+                        self._errors(
+                            [
+                                LoadError(
+                                    unit.location_file,
+                                    f"include cycle: {' -> '.join(chain + (key,))}",
+                                    "include-cycle",
+                                    d.location.line,
+                                    d.location.column,
+                                )
+                            ]
+                        )
                     continue
                 inc = self.units.get(key) or self._unit_for_disk(key)
                 if inc is None:
