@@ -410,3 +410,36 @@ def test_odd_input_never_crashes(tmp_path: Path, capsys, name: str) -> None:
     root = write_tree(tmp_path / "s", CASES[name])
     code, doc = lint_json(capsys, root)
     assert_clean_run(code, doc)
+
+
+def test_env_file_name_too_long_for_the_os(tmp_path: Path, capsys) -> None:
+    """PRF001 looked the env_file up with Path.exists(), which raises ENAMETOOLONG (found
+    by bench/fuzz.py): a name the OS cannot look up is simply not there."""
+    root = tmp_path / "p"
+    root.mkdir()
+    (root / ".env").write_text("A=1\n")
+    (root / "compose.yaml").write_text(
+        "services:\n  web:\n    image: nginx:1.27\n    env_file: ci.env" + "a" * 5000 + "\n"
+    )
+    code = main(["lint", str(root), "--format", "json"])
+    out = capsys.readouterr().out
+    assert code in (0, 1)
+    assert "internal error" not in out
+
+
+def test_profile_rules_never_read_env_files_through_a_symlink_out_of_the_tree(
+    tmp_path: Path, capsys
+) -> None:
+    outside = tmp_path / "credentials"
+    outside.write_text("SECRET_ONLY_OUTSIDE_KEY=1\n")
+    root = tmp_path / "p"
+    root.mkdir()
+    (root / ".env.example").write_text("A=1\n")
+    (root / ".env.prod").symlink_to(outside)
+    (root / "compose.yaml").write_text(
+        "services:\n  web:\n    image: nginx:1.27\n    profiles: [prod]\n    env_file: .env.prod\n"
+    )
+    code = main(["lint", str(root), "--format", "json"])
+    out = capsys.readouterr().out
+    assert code in (0, 1)
+    assert "SECRET_ONLY_OUTSIDE_KEY" not in out

@@ -13,10 +13,29 @@ from infradoctor.rules.compose._util import service_data
 from infradoctor.rules.profiles._profiles import SAMPLE_NAMES, gitignored, selected_profiles
 
 
+def _exists(path: Path) -> bool:
+    """Whether something is at `path`; a name the OS cannot even look up (too long,
+    NUL byte) is nothing there, never an exception."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def _keeps_env_files(directory: Path) -> bool:
     """Does the directory hold real (non-sample) env files? Then the tree keeps its env
     files and a missing one is a mistake, not a secret created on the host."""
-    if not directory.is_dir():
+    try:
+        if not directory.is_dir():
+            return False
+    except (OSError, ValueError):
         return False
     samples = (".example", ".sample", ".dist", ".template", "-sample", "-example")
     try:
@@ -103,10 +122,10 @@ class EnvFileMissing(Rule):
                         continue  # interpolated: depends on the environment
                     base = stack.root / PurePosixPath(svc.location.file).parent
                     path = Path(os.path.normpath(base / path_text))
-                    if path.exists():
+                    if _exists(path):
                         continue
-                    if any((path.parent / s).is_file() for s in SAMPLE_NAMES) or any(
-                        (path.parent / f"{path.name}{suffix}").is_file()
+                    if any(_is_file(path.parent / s) for s in SAMPLE_NAMES) or any(
+                        _is_file(path.parent / f"{path.name}{suffix}")
                         for suffix in (".example", ".sample", ".dist", ".template")
                     ):
                         continue

@@ -116,15 +116,14 @@ def read_env(stack: Stack, rel: str) -> EnvSource | None:
     src = stack.files.get(rel)
     text: str | None = src.text if isinstance(src, SourceFile) and src.text else None
     if text is None:
-        path = stack.root / rel
-        if not path.is_file():
+        # Same reading policy as the loaders (docs/reading.md): never blocks, never
+        # follows a symlink out of the tree, size-capped.
+        from infradoctor.loaders.files import Refusal, read_regular
+
+        data = read_regular(stack.root / rel, 1024 * 1024, stack.root)
+        if isinstance(data, Refusal):
             return None
-        try:
-            if path.stat().st_size > 1024 * 1024:
-                return None
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return None
+        text = data.decode("utf-8", "replace")
     parsed = parse_env_file(text, {})
     return EnvSource(rel, dict(parsed.values), dict(parsed.lines))
 
@@ -292,16 +291,16 @@ def gitignored(stack: Stack, path: Path) -> bool:
     name/glob patterns only): then its absence from a checkout is intended."""
     import fnmatch
 
+    from infradoctor.loaders.files import Refusal, read_regular
+
     root = stack.root.resolve()
     directory = path.parent
     name = path.name
     while True:
         gi = directory / ".gitignore"
-        if gi.is_file():
-            try:
-                lines = gi.read_text(encoding="utf-8", errors="replace").splitlines()
-            except OSError:
-                lines = []
+        data = read_regular(gi, 1024 * 1024, root)  # the reading policy: docs/reading.md
+        if not isinstance(data, Refusal):
+            lines = data.decode("utf-8", "replace").splitlines()
             try:
                 rel = path.relative_to(directory).as_posix()
             except ValueError:
