@@ -19,9 +19,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 from infradoctor.config import LintConfig
 from infradoctor.engine import LintResult, lint
 from infradoctor.findings import Applicability, Edit, Finding, Fix
+from infradoctor.fixes.context import edit_range_problem
 from infradoctor.fixes.write import (
     DiskFile,
     WriteRefused,
@@ -201,7 +204,10 @@ def allowed_applicabilities(unsafe: bool) -> frozenset[Applicability]:
 def _conflicts(a: Edit, b: Edit) -> bool:
     if a.file != b.file:
         return False
-    if a.start == a.end == b.start == b.end and _siblings(a.replacement, b.replacement):
+    if a.start == a.end == b.start == b.end and (
+        _siblings(a.replacement, b.replacement)
+        or (a.file.endswith((".yml", ".yaml")) and _flow_siblings(a.replacement, b.replacement))
+    ):
         return False
     return (a.start < b.end and b.start < a.end) or a.start == b.start
 
@@ -238,6 +244,31 @@ def _siblings(a: str, b: str) -> bool:
     if not ma.group(1) and not (a.endswith("\n") and b.endswith("\n")):
         return False
     return not (_line_keys(a) & _line_keys(b))
+
+
+def _flow_keys(text: str) -> set[str] | None:
+    """The keys of a `, k: v, ...` insertion into a flow collection (None: not one)."""
+    if not text.startswith(", ") or "#" in text or "\n" in text:
+        return None
+    try:
+        value = yaml.safe_load("{" + text[2:] + "}")
+    except yaml.YAMLError:
+        return None
+    if not isinstance(value, dict) or not value:
+        return None
+    return {repr(k) for k in value}
+
+
+def _flow_siblings(a: str, b: str) -> bool:
+    """Two `, k: v` insertions at the end of the same flow collection go in one after the
+    other (`{x: 1, a: 2, b: 3}`) when they add different keys. Without this, each entry
+    added to one flow mapping takes a pass of its own, and a fix that only becomes safe
+    after them (XF005 once XF004 added the healthcheck) runs out of passes: the next
+    `fix` run would apply it."""
+    if a == b:
+        return False
+    ka, kb = _flow_keys(a), _flow_keys(b)
+    return ka is not None and kb is not None and not (ka & kb)
 
 
 def _self_consistent(fix: Fix) -> bool:
@@ -537,7 +568,7 @@ def _verified(
     writing it would corrupt the file or loop on every run."""
     kept: Chosen = []
     for fix, findings in fixes:
-        problem = _edit_problem(fix)
+        problem = edit_range_problem(fix, result.stack) or _edit_problem(fix)
         if problem:
             run.refuse(_refusal(fix, findings, f"the edit is wrong: {problem}"))
         else:

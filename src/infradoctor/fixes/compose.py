@@ -59,6 +59,10 @@ def _extend_logging_mapping(yf: YamlFile, logging: Node, key: Node | None) -> li
     """Edits that give a `logging:` mapping (inline or an anchored one) the size limits."""
     text, style = yf.text, yf.style
     if ye.is_null(logging):
+        if key is not None and ye.is_alias_use(key, logging):
+            # `logging: *null-anchor`: filling the anchor would turn `&x` into a mapping
+            # that other keys may share unknowingly; there is nothing there to extend.
+            raise FixUnavailable("logging is an alias of a null value")
         return ye.insert_keys(
             text,
             logging,
@@ -550,6 +554,10 @@ def _dependency_names(seq: SequenceNode) -> list[ScalarNode]:
     for item in seq.value:
         if not isinstance(item, ScalarNode) or item.start_mark.index < seq.start_mark.index:
             raise FixUnavailable("alias or odd item in depends_on")
+        if ye.is_null(item):
+            # `-` with nothing (or `~`): no service name to turn into a key, and dropping
+            # it would silently rewrite what compose is told to reject
+            raise FixUnavailable("null item in depends_on")
         items.append(item)
     names = [i.value for i in items]
     if len(set(names)) != len(names):

@@ -105,6 +105,8 @@ class FixContext:
 
         if self._unparsable is None:
             self._unparsable = {e.file for e in self.stack.errors if e.kind == "parse-error"}
+        if edit_range_problem(fix, self.stack) is not None:
+            return False
         for path in {e.file for e in fix.edits}:
             src = self.stack.files.get(path)
             if src is None or path in self._unparsable:
@@ -312,6 +314,18 @@ class FixContext:
         if df is None:
             raise FixUnavailable("Dockerfile not found")
         return df
+
+
+def edit_range_problem(fix: Fix, stack: Stack) -> str | None:
+    """What is structurally wrong with the fix's edits: a range that runs backwards, is
+    negative or ends past the text of its file (None: every range is sound). Such an edit
+    is a fixer bug; it is never attached nor written."""
+    for e in fix.edits:
+        src = stack.files.get(e.file)
+        size = len(src.text) if src is not None else None
+        if e.start < 0 or e.start > e.end or (size is not None and e.end > size):
+            return f"edit range {e.start}..{e.end} outside {e.file} ({size} characters)"
+    return None
 
 
 def make_fix(title: str, applicability: Applicability, edits: Iterable[Edit]) -> Fix:

@@ -39,6 +39,13 @@ class TextEdit:
     replacement: str
     verify: Check | None = field(default=None, compare=False, repr=False)
 
+    def __post_init__(self) -> None:
+        # A backwards or negative range is a bug in the helper that computed it (e.g. a
+        # node reached through an alias, whose marks point at its anchor): never hand
+        # it on, the caller offers no fix instead.
+        if self.start < 0 or self.start > self.end:
+            raise YamlEditError(f"bad edit range {self.start}..{self.end}")
+
 
 PathPart = str | int
 
@@ -705,6 +712,9 @@ def _fill_null(
     text: str, null: ScalarNode, key: Node, entries: dict[str, Any], style: Style
 ) -> list[TextEdit]:
     """Edits that turn the null value of `key` into the mapping `entries`."""
+    if null.start_mark.index < key.end_mark.index:
+        # `key: *anchor` of a null: the node's marks are the anchor's, not this key's
+        raise YamlEditError("null value used through an alias")
     colon = _after_colon(text, key)
     has_colon = colon > key.end_mark.index
     explicit = null.end_mark.index > null.start_mark.index  # `~` / `null`
