@@ -63,7 +63,6 @@ def test_short_round_runs(short_round: tuple[subprocess.CompletedProcess[str], P
     assert (proc.returncode == 1) == bool(summary["signatures"])
 
 
-@pytest.mark.xfail(strict=False, reason="issue 7: known bugs still found by the short round")
 def test_short_round_finds_nothing(
     short_round: tuple[subprocess.CompletedProcess[str], Path],
 ) -> None:
