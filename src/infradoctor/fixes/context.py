@@ -1,11 +1,17 @@
 """What fixers share: the stack, parsed YAML per file (parsed once per lint), lookups from
-a finding to its service, nginx directive or Dockerfile, and the Fix/Edit constructors."""
+a finding to its service, nginx directive or Dockerfile, and the Fix/Edit constructors.
+
+Fixers run once per finding, so every lookup here is answered from an index built once
+per file or config (on first use), never by scanning a whole tree, stack or file per
+finding: that made lint quadratic in the size of its input."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import functools
+import os
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
@@ -14,6 +20,8 @@ from infradoctor.fixes import yaml_edit as ye
 from infradoctor.model.nginx import Directive, NginxConfig, ProxyRoute
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Dockerfile, Project, Service, Stack
+
+T = TypeVar("T")
 
 
 class FixUnavailable(Exception):
@@ -26,6 +34,60 @@ class YamlFile:
     text: str
     docs: list[Node]
     style: ye.Style
+    _services: dict[str, tuple[ScalarNode, Node]] | None = None
+
+    def service_pair(self, name: str) -> tuple[ScalarNode, Node] | None:
+        """`find_pair(find(docs[0], ["services"]), name)`, from an index of the services
+        mapping built once per file."""
+        if self._services is None:
+            index: dict[str, tuple[ScalarNode, Node]] = {}
+            services = ye.find(self.docs[0], ["services"])
+            if isinstance(services, MappingNode):
+                for k, v in services.value:
+                    if isinstance(k, ScalarNode):
+                        index[k.value] = (k, v)  # the last one wins, as in find_pair
+            self._services = index
+        return self._services.get(name)
+
+
+class ConfigIndex:
+    """One nginx config's directives and routes, indexed once for the fixers' lookups
+    (`FixContext.directive_at`, `data_block`, `routes_for`, `routes_in`). Lists keep the
+    tree's walk order and the config's route order, so the first hit is the one a scan
+    would have found."""
+
+    def __init__(self, cfg: NginxConfig) -> None:
+        self.files = frozenset(cfg.files)
+        self.by_offset: dict[tuple[str, int], Directive] = {}
+        self.by_line_column: dict[tuple[str, int, int], Directive] = {}
+        self.by_line: dict[tuple[str, int], Directive] = {}
+        self.blocks_by_line: dict[tuple[str, int], list[Directive]] = {}
+        for d in cfg.walk():
+            loc = d.location
+            if loc.offset is not None:
+                self.by_offset.setdefault((loc.file, loc.offset), d)
+            self.by_line_column.setdefault((loc.file, loc.line, loc.column), d)
+            self.by_line.setdefault((loc.file, loc.line), d)
+            if d.block is not None:
+                self.blocks_by_line.setdefault((loc.file, loc.line), []).append(d)
+        self.routes_by_pass: dict[int, list[ProxyRoute]] = {}  # id(pass directive)
+        self.routes_within: dict[int, list[ProxyRoute]] = {}  # id(directive or ancestor)
+        self.routes_by_upstream: dict[str, list[ProxyRoute]] = {}
+        for r in cfg.routes:
+            self.routes_by_pass.setdefault(id(r.directive), []).append(r)
+            self.routes_within.setdefault(id(r.directive), []).append(r)
+            for a in r.directive.ancestors():
+                self.routes_within.setdefault(id(a), []).append(r)
+            if r.upstream is not None:
+                self.routes_by_upstream.setdefault(r.upstream.name, []).append(r)
+        self._servers: list[Directive] | None = None
+        self._cfg = cfg
+
+    @property
+    def servers(self) -> list[Directive]:
+        if self._servers is None:
+            self._servers = self._cfg.servers
+        return self._servers
 
 
 @dataclass(slots=True)
@@ -44,6 +106,20 @@ class ServiceEntry:
 class FixContext:
     stack: Stack
     _yaml: dict[str, YamlFile | None] = field(default_factory=dict)
+    _texts: dict[str, str] | None = None
+    _dumps: dict[str, bool] = field(default_factory=dict)
+    _configs: dict[int, ConfigIndex] = field(default_factory=dict)
+    _by_root: dict[str, list[NginxConfig]] | None = None
+    _by_file: dict[str, list[NginxConfig]] | None = None
+    _by_dir: dict[str, list[NginxConfig]] | None = None
+    _memo: dict[Hashable, Any] = field(default_factory=dict)
+
+    def memo(self, key: Hashable, build: Callable[[], T]) -> T:
+        """`build()` once per lint for `key` (facts several findings ask about)."""
+        if key not in self._memo:
+            self._memo[key] = build()
+        value: T = self._memo[key]
+        return value
 
     # ------------------------------------------------------------ text and YAML
 
@@ -62,13 +138,19 @@ class FixContext:
             src = self.stack.files.get(path)
             if src is None:
                 return False
-            if str(src.kind) == "nginx" and is_nginx_t_dump(src.text):
-                return False
+            if str(src.kind) == "nginx":
+                dump = self._dumps.get(path)
+                if dump is None:
+                    dump = self._dumps[path] = is_nginx_t_dump(src.text)
+                if dump:
+                    return False
         return True
 
     @property
     def texts(self) -> dict[str, str]:
-        return {p: s.text for p, s in self.stack.files.items()}
+        if self._texts is None:
+            self._texts = {p: s.text for p, s in self.stack.files.items()}
+        return self._texts
 
     def yaml(self, path: str) -> YamlFile:
         if path not in self._yaml:
@@ -92,7 +174,7 @@ class FixContext:
             raise FixUnavailable("finding names no service")
         candidates = [
             s
-            for s in self.stack.services
+            for s in self.stack.index.services.get(str(name), ())
             if s.name == name and (project is None or s.project == project)
         ]
         if len(candidates) > 1:
@@ -111,8 +193,7 @@ class FixContext:
         """The service's own mapping in `path` (default: the file defining it). Refuses a
         service written as an alias (`web: *tmpl`): editing it would edit the template."""
         yf = self.yaml(path or svc.file)
-        services = ye.find(yf.docs[0], ["services"])
-        pair = ye.find_pair(services, svc.name) if services is not None else None
+        pair = yf.service_pair(svc.name)
         if pair is None:
             raise FixUnavailable(f"service {svc.name} not in {yf.path}")
         key, node = pair
@@ -149,27 +230,53 @@ class FixContext:
 
     # ------------------------------------------------------------ nginx
 
+    def config_index(self, cfg: NginxConfig) -> ConfigIndex:
+        found = self._configs.get(id(cfg))
+        if found is None:
+            found = self._configs[id(cfg)] = ConfigIndex(cfg)
+        return found
+
     def configs_for(self, finding: Finding) -> list[NginxConfig]:
+        if self._by_root is None or self._by_file is None:
+            self._by_root, self._by_file = {}, {}
+            for c in self.stack.nginx:
+                self._by_root.setdefault(c.root_file, []).append(c)
+                for f in dict.fromkeys(c.files):
+                    self._by_file.setdefault(f, []).append(c)
         root = finding.data.get("config")
-        cfgs = [c for c in self.stack.nginx if root is None or c.root_file == root]
-        if root is None:
-            cfgs = [c for c in cfgs if finding.location.file in c.files] or cfgs
-        return cfgs
+        if root is not None:
+            return list(self._by_root.get(str(root), ())) if isinstance(root, str) else []
+        return list(self._by_file.get(finding.location.file, ())) or list(self.stack.nginx)
+
+    def configs_in_dir(self, directory: str) -> list[NginxConfig]:
+        """The configs whose root file sits in `directory`, in stack order."""
+        if self._by_dir is None:
+            self._by_dir = {}
+            for c in self.stack.nginx:
+                self._by_dir.setdefault(os.path.dirname(c.root_file), []).append(c)
+        return list(self._by_dir.get(directory, ()))
 
     def directive_at(
         self, loc: Location, cfgs: Iterable[NginxConfig]
     ) -> tuple[NginxConfig, Directive] | None:
-        best: tuple[NginxConfig, Directive] | None = None
-        for cfg in cfgs:
-            for d in cfg.walk():
-                if d.file != loc.file:
-                    continue
-                if loc.offset is not None and d.location.offset == loc.offset:
+        """The directive at `loc`: the first one (configs in order, tree in walk order) at
+        its offset, else the first at its line and column (line only without offset)."""
+        cfgs = list(cfgs)
+        if loc.offset is not None:
+            for cfg in cfgs:
+                d = self.config_index(cfg).by_offset.get((loc.file, loc.offset))
+                if d is not None:
                     return cfg, d
-                if d.location.line == loc.line and best is None:
-                    if loc.offset is None or d.location.column == loc.column:
-                        best = (cfg, d)
-        return best
+            for cfg in cfgs:
+                d = self.config_index(cfg).by_line_column.get((loc.file, loc.line, loc.column))
+                if d is not None:
+                    return cfg, d
+            return None
+        for cfg in cfgs:
+            d = self.config_index(cfg).by_line.get((loc.file, loc.line))
+            if d is not None:
+                return cfg, d
+        return None
 
     def data_block(self, finding: Finding) -> tuple[NginxConfig, Directive] | None:
         """The block a nginx rule named in its data (`block_file`/`block_line`/`block`)."""
@@ -178,16 +285,18 @@ class FixContext:
         if file is None or line is None:
             return None
         for cfg in self.configs_for(finding):
-            for d in cfg.walk():
-                if (
-                    d.block is not None
-                    and d.file == file
-                    and d.location.line == line
-                    and (name is None or d.name == name)
-                    and (open_ is None or d.block_open == open_)
-                ):
+            try:
+                blocks = self.config_index(cfg).blocks_by_line.get((file, line), [])
+            except TypeError:  # an unhashable value in the data matches no block
+                return None
+            for d in blocks:
+                if (name is None or d.name == name) and (open_ is None or d.block_open == open_):
                     return cfg, d
         return None
+
+    def routes_in(self, cfg: NginxConfig, block: Directive) -> list[ProxyRoute]:
+        """The routes of `cfg` whose pass directive is `block` or lies inside it."""
+        return list(self.config_index(cfg).routes_within.get(id(block), ()))
 
     def routes_for(self, finding: Finding) -> list[ProxyRoute]:
         """The proxy routes a nginx finding is about: the pass directive it points at, the
@@ -199,25 +308,48 @@ class FixContext:
         if found is not None:
             cfg, d = found
             if d.name.endswith("_pass"):
-                routes = [r for r in cfg.routes if r.directive is d]
+                routes = list(self.config_index(cfg).routes_by_pass.get(id(d), ()))
             elif d.name == "upstream":
                 upstream = upstream or (d.args[0] if d.args else None)
             elif d.name == "server" and d.parent is not None and d.parent.name == "upstream":
                 upstream = upstream or (d.parent.args[0] if d.parent.args else None)
             elif d.block is not None:
-                routes = [
-                    r
-                    for r in cfg.routes
-                    if r.directive is d or any(a is d for a in r.directive.ancestors())
-                ]
-        if not routes and upstream:
+                routes = self.routes_in(cfg, d)
+        if not routes and upstream and isinstance(upstream, str):
             routes = [
-                r
-                for c in cfgs
-                for r in c.routes
-                if r.upstream is not None and r.upstream.name == upstream
+                r for c in cfgs for r in self.config_index(c).routes_by_upstream.get(upstream, ())
             ]
         return routes
+
+    def indent_unit(self, path: str) -> str:
+        """`nginx_edit.indent_unit` of a file, read once per lint."""
+        from infradoctor.fixes.nginx_edit import indent_unit
+
+        return self.memo(("indent-unit", path), lambda: indent_unit(self.text(path)))
+
+    def insert_into_block(
+        self, block: Directive, lines: list[str], *, at_start: bool = False
+    ) -> Edit:
+        """`nginx_edit.insert_into_block` in the block's file, with its memoised indent."""
+        from infradoctor.fixes.nginx_edit import insert_into_block
+
+        return insert_into_block(
+            self.text(block.file),
+            block,
+            lines,
+            at_start=at_start,
+            unit=self.indent_unit(block.file),
+        )
+
+    def upgrade_map(self, cfgs: Iterable[NginxConfig]) -> str | None:
+        """`nginx_edit.find_upgrade_map(cfgs)`, each config searched once per lint."""
+        from infradoctor.fixes.nginx_edit import find_upgrade_map
+
+        for cfg in cfgs:
+            var = self.memo(("upgrade-map", id(cfg)), functools.partial(find_upgrade_map, [cfg]))
+            if var is not None:
+                return var
+        return None
 
     # ------------------------------------------------------------ Dockerfile
 

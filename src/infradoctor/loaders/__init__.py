@@ -104,6 +104,7 @@ def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
             stack.files.setdefault(rel, res)
 
     link(stack)
+    stack.reset_index()  # built on first use, from the finished model
     return stack
 
 

@@ -270,6 +270,22 @@ class Project:
     networks: dict[str, Location] = field(default_factory=dict)
     volumes: dict[str, Location] = field(default_factory=dict)
     targets: list[ResolvedTarget] = field(default_factory=list)
+    # (len(services), names) memo of `waited_to_complete`, rebuilt when services change
+    _completed: tuple[int, frozenset[str]] | None = field(default=None, repr=False, compare=False)
+
+    def waited_to_complete(self) -> frozenset[str]:
+        """Names of services another service waits for with `condition:
+        service_completed_successfully` (computed once per project, not per question)."""
+        memo = self._completed
+        if memo is None or memo[0] != len(self.services):
+            names = frozenset(
+                dep.service
+                for other in self.services.values()
+                for dep in other.depends_on
+                if dep.condition == "service_completed_successfully"
+            )
+            memo = self._completed = (len(self.services), names)
+        return memo[1]
 
     def nginx_runs_on_host(self, config: NginxConfig) -> bool:
         return config.root_file not in self.nginx_service
@@ -292,6 +308,39 @@ class Project:
 
 
 @dataclass(slots=True)
+class StackIndex:
+    """Lookups over a loaded stack, built once on first use (rules and fixers ask them
+    once per finding; scanning every project, service or target each time made lint
+    quadratic). Objects are keyed by `id()`: the stack keeps them alive."""
+
+    projects: dict[str, Project]  # name -> first project of that name
+    services: dict[str, list[Service]]  # name -> services of every project, stack order
+    targets_by_route: dict[int, list[ResolvedTarget]]  # id(route) -> targets, all projects
+    # (id(project), id(service)) -> that project's targets reaching the service, in order
+    targets_by_service: dict[tuple[int, int], list[ResolvedTarget]]
+
+    @classmethod
+    def build(cls, stack: Stack) -> StackIndex:
+        projects: dict[str, Project] = {}
+        services: dict[str, list[Service]] = {}
+        by_route: dict[int, list[ResolvedTarget]] = {}
+        by_service: dict[tuple[int, int], list[ResolvedTarget]] = {}
+        for p in stack.projects:
+            projects.setdefault(p.name, p)
+            for svc in p.services.values():
+                services.setdefault(svc.name, []).append(svc)
+            for rt in p.targets:
+                by_route.setdefault(id(rt.route), []).append(rt)
+                if rt.service is not None:
+                    by_service.setdefault((id(p), id(rt.service)), []).append(rt)
+        return cls(projects, services, by_route, by_service)
+
+    def targets_reaching(self, project: Project, service: Service) -> list[ResolvedTarget]:
+        """`[t for t in project.targets if t.service is service]`."""
+        return self.targets_by_service.get((id(project), id(service)), [])
+
+
+@dataclass(slots=True)
 class Stack:
     """Everything loaded from the scanned root."""
 
@@ -304,6 +353,22 @@ class Stack:
     k8s: list[K8sObject] = field(default_factory=list)  # Kubernetes manifest objects
     # relative paths of logrotate configs found in the tree (rotation hints for rules)
     logrotate: list[str] = field(default_factory=list)
+    # see `index`; the key notices projects/configs added after it was built
+    _index: tuple[tuple[int, int], StackIndex] | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    @property
+    def index(self) -> StackIndex:
+        """Lookups built once per stack, for rules and fixers (valid once loading has
+        finished: `load_stack` resets it after the link step)."""
+        key = (len(self.projects), len(self.nginx))
+        if self._index is None or self._index[0] != key:
+            self._index = (key, StackIndex.build(self))
+        return self._index[1]
+
+    def reset_index(self) -> None:
+        self._index = None
 
     @property
     def services(self) -> Iterator[Service]:
@@ -316,10 +381,10 @@ class Stack:
             yield from p.targets
 
     def project_of(self, service: Service) -> Project:
-        for p in self.projects:
-            if p.name == service.project:
-                return p
-        raise KeyError(service.project)
+        found = self.index.projects.get(service.project)
+        if found is None:
+            raise KeyError(service.project)
+        return found
 
     def project_for_nginx(self, config: NginxConfig) -> Project | None:
         for p in self.projects:
