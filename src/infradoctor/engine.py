@@ -12,6 +12,7 @@ from typing import Any
 
 from infradoctor.config import LintConfig
 from infradoctor.findings import Finding
+from infradoctor.gcpause import gc_paused
 from infradoctor.model.source import LoadError
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Rule
@@ -103,18 +104,19 @@ def lint(
 
     config = config or LintConfig()
     started = time.perf_counter()
-    if stack is None:
-        stack = load_stack(
-            root,
-            LoadOptions(
-                compose_files=config.compose_files,
-                env=config.env,
-                profiles=config.profiles,
-                exclude=config.exclude,
-            ),
-        )
-    rules = select_rules(config)
-    findings, rule_errors = run_rules(stack, rules)
+    with gc_paused():  # millions of long-lived objects, next to no cyclic garbage
+        if stack is None:
+            stack = load_stack(
+                root,
+                LoadOptions(
+                    compose_files=config.compose_files,
+                    env=config.env,
+                    profiles=config.profiles,
+                    exclude=config.exclude,
+                ),
+            )
+        rules = select_rules(config)
+        findings, rule_errors = run_rules(stack, rules)
     if with_fixes:
         from infradoctor.fixes.attach import attach_fixes
 

@@ -17,6 +17,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 
 from infradoctor.findings import Applicability, Edit, Finding, Fix
 from infradoctor.fixes import yaml_edit as ye
+from infradoctor.gcpause import gc_paused
 from infradoctor.model.nginx import Directive, NginxConfig, ProxyRoute
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Dockerfile, Project, Service, Stack
@@ -156,7 +157,8 @@ class FixContext:
         if path not in self._yaml:
             try:
                 text = self.text(path)
-                docs = ye.parse_documents(text)
+                with gc_paused():
+                    docs = ye.parse_documents(text)
                 self._yaml[path] = YamlFile(path, text, docs, ye.Style.of(text, docs))
             except (ye.YamlEditError, FixUnavailable):
                 self._yaml[path] = None
