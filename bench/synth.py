@@ -60,10 +60,7 @@ def compose_text(n: int, *, nginx: bool = True) -> str:
         )
     for d in range(5):
         parts.append(
-            f"  db{d}:\n"
-            "    image: postgres:16-alpine\n"
-            "    environment:\n"
-            f"      POSTGRES_DB: db{d}\n"
+            f"  db{d}:\n    image: postgres:16-alpine\n    environment:\n      POSTGRES_DB: db{d}\n"
         )
     for i in range(n):
         parts.append(_service(i, n, healthcheck=i % 4 == 1))
