@@ -2,6 +2,7 @@
 regression tests: deterministic text, no randomness, sizes proportional to N.
 
     python bench/synth.py OUT --kind stack --n 400      # compose + nginx, N services
+    python bench/synth.py OUT --kind confd --n 400      # the same with N conf.d snippets
     python bench/synth.py OUT --kind nginx --n 2000     # nginx.conf with N servers
     python bench/synth.py OUT --kind compose --n 20000  # one big compose file (~200 B/svc)
     python bench/synth.py OUT --kind k8s --n 2000       # multi-document Kubernetes file
@@ -17,7 +18,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-KINDS = ("stack", "nginx", "compose", "k8s")
+KINDS = ("stack", "confd", "nginx", "compose", "k8s")
 
 
 def _service(i: int, n: int, *, healthcheck: bool) -> str:
@@ -43,18 +44,23 @@ def _service(i: int, n: int, *, healthcheck: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
-def compose_text(n: int, *, nginx: bool = True) -> str:
+def compose_text(n: int, *, nginx: bool = True, confd: bool = False) -> str:
     """A compose file with N app services (plus 5 databases and, with `nginx`, an nginx
-    service mounting ./nginx/nginx.conf)."""
+    service mounting ./nginx/nginx.conf, or ./nginx/conf.d with `confd`)."""
     parts = ["services:\n"]
     if nginx:
+        mount = (
+            "./nginx/conf.d:/etc/nginx/conf.d:ro"
+            if confd
+            else "./nginx/nginx.conf:/etc/nginx/nginx.conf:ro"
+        )
         parts.append(
             "  nginx:\n"
             "    image: nginx:1.27-alpine\n"
             "    ports:\n"
             "      - '80:80'\n"
             "    volumes:\n"
-            "      - ./nginx/nginx.conf:/etc/nginx/nginx.conf:ro\n"
+            f"      - {mount}\n"
             "    depends_on:\n"
             "      - app0\n"
         )
@@ -103,6 +109,22 @@ def nginx_text(n: int, *, upstream_prefix: str = "app", compact: bool = False) -
         out.append(f"{ind}}}\n")
     out.append("}\n")
     return "".join(out)
+
+
+def confd_snippet(i: int) -> str:
+    """conf.d/sN.conf: one server proxying to appN (every 7th with a websocket route that
+    lacks the upgrade headers, so the snippets share one `map` for $connection_upgrade)."""
+    out = (
+        "server {\n"
+        "    listen 80;\n"
+        f"    server_name s{i}.example.com;\n"
+        "    location / {\n"
+        f"        proxy_pass http://app{i}:{8000 + i % 100};\n"
+        "    }\n"
+    )
+    if i % 7 == 0:
+        out += f"    location /ws/ {{\n        proxy_pass http://app{i}:{8000 + i % 100};\n    }}\n"
+    return out + "}\n"
 
 
 def k8s_text(n: int) -> str:
@@ -175,6 +197,11 @@ def write(root: Path, kind: str, n: int) -> Path:
         (root / "nginx").mkdir(exist_ok=True)
         (root / "compose.yaml").write_text(compose_text(n))
         (root / "nginx" / "nginx.conf").write_text(nginx_text(n))
+    elif kind == "confd":
+        (root / "nginx" / "conf.d").mkdir(parents=True, exist_ok=True)
+        (root / "compose.yaml").write_text(compose_text(n, confd=True))
+        for i in range(n):
+            (root / "nginx" / "conf.d" / f"s{i}.conf").write_text(confd_snippet(i))
     elif kind == "nginx":
         (root / "nginx.conf").write_text(nginx_text(n, upstream_prefix="b", compact=True))
     elif kind == "compose":
