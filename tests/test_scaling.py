@@ -164,16 +164,27 @@ def test_whole_file_checks_run_once_per_file(
 
 
 def test_fix_loop_work_grows_linearly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Choosing non-overlapping fixes compares each edit with its neighbours only."""
+    """Choosing non-overlapping fixes compares each edit with its neighbours only, and
+    the diff of the fixed files does not rescan the file once per changed block."""
     from infradoctor.fixes import apply as apply_module
     from infradoctor.fixes.apply import preview_fixes
+    from infradoctor.fixes.textdiff import Matcher
+
+    scan = Matcher._scan
 
     def work(root: Path) -> Counter[str]:
         tally: Counter[str] = Counter()
+
+        def counted_scan(self: Matcher, alo: int, ahi: int, blo: int, bhi: int) -> Any:
+            tally["diff lines scanned"] += ahi - alo
+            return scan(self, alo, ahi, blo, bhi)
+
         with monkeypatch.context() as patch:
             count_calls(patch, tally, apply_module, "_conflicts")
             count_calls(patch, tally, Directive, "walk")
+            patch.setattr(Matcher, "_scan", counted_scan)
             run = preview_fixes(root, LintConfig())
+            assert run.diff()
         assert run.applied
         tally["findings"] = sum(a.count for a in run.applied)
         return tally

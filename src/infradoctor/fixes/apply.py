@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
-import difflib
 import os
 import re
 import shutil
@@ -24,6 +23,7 @@ from pathlib import Path
 from infradoctor.config import LintConfig
 from infradoctor.engine import LintResult, lint
 from infradoctor.findings import Applicability, Edit, Finding, Fix
+from infradoctor.fixes.textdiff import Matcher, unified_diff
 from infradoctor.fixes.write import (
     DiskFile,
     WriteRefused,
@@ -99,7 +99,7 @@ class FixRun:
         chunks: list[str] = []
         for rel in self.changed_files:
             chunks.extend(
-                difflib.unified_diff(
+                unified_diff(
                     self.originals[rel].splitlines(keepends=True),
                     self.results[rel].splitlines(keepends=True),
                     fromfile=f"a/{rel}",
@@ -133,7 +133,7 @@ class FixRun:
                 out.append(f)
                 continue
             if rel not in maps:
-                codes = difflib.SequenceMatcher(
+                codes = Matcher(
                     None,
                     self.originals[rel].splitlines(),
                     self.results[rel].splitlines(),
