@@ -23,6 +23,7 @@ from pathlib import Path
 from infradoctor.config import LintConfig
 from infradoctor.engine import LintResult, lint
 from infradoctor.findings import Applicability, Edit, Finding, Fix
+from infradoctor.fixes.attach import resolve_fixes
 from infradoctor.fixes.textdiff import Matcher, unified_diff
 from infradoctor.fixes.write import (
     DiskFile,
@@ -386,6 +387,8 @@ def choose_fixes(
     by_edits: dict[tuple[Edit, ...], int] = {}
     taken = _TakenEdits()
     deferred: list[Finding] = []
+    findings = list(findings)
+    resolve_fixes(findings)
     candidates = [
         f for f in findings if f.fix is not None and f.fix.applicability in allowed and f.fix.edits
     ]

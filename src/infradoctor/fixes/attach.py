@@ -7,6 +7,7 @@ of one lint's findings share one `FixContext`, so files are parsed and indexed o
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from infradoctor.findings import DeferredFix, Finding, Fix
@@ -25,6 +26,19 @@ def attach_fixes(stack: Stack, findings: list[Finding]) -> list[Finding]:
     return [
         f.with_deferred_fix(deferred) if f.rule in FIXERS and f.fix is None else f for f in findings
     ]
+
+
+def resolve_fixes(findings: Iterable[Finding]) -> None:
+    """Compute every deferred fix of `findings` now, for a consumer that needs them all
+    (a report showing fixes, the fix loop). The cyclic GC is paused meanwhile: fixers
+    allocate many long-lived objects (the parsed YAML, the edits) and no cycles, and
+    its collections would walk the whole stack again and again."""
+    from infradoctor.gcpause import gc_paused
+
+    with gc_paused():
+        for f in findings:
+            if f.fix_pending:
+                _ = f.fix
 
 
 def compute_fix(ctx: FixContext, finding: Finding) -> Fix | None:
