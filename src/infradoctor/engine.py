@@ -100,6 +100,10 @@ def lint(
     stack: Stack | None = None,
     with_fixes: bool = True,
 ) -> LintResult:
+    """Load `root` (or use `stack`), run the selected rules, apply suppressions, the
+    baseline and the severity threshold. With `with_fixes`, findings a fixer handles
+    carry a deferred fix: computed when `finding.fix` is first read (see
+    `fixes.attach.resolve_fixes` to compute a whole list at once)."""
     from infradoctor.loaders import LoadOptions, load_stack
 
     config = config or LintConfig()
