@@ -58,7 +58,6 @@ class ConfigIndex:
     would have found."""
 
     def __init__(self, cfg: NginxConfig) -> None:
-        self.files = frozenset(cfg.files)
         self.by_offset: dict[tuple[str, int], Directive] = {}
         self.by_line_column: dict[tuple[str, int, int], Directive] = {}
         self.by_line: dict[tuple[str, int], Directive] = {}
