@@ -15,6 +15,7 @@ from typing import Any
 
 from infradoctor.config import LintConfig
 from infradoctor.findings import Finding
+from infradoctor.gcpause import gc_paused
 from infradoctor.model.source import LoadError, Location
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Rule
@@ -262,25 +263,30 @@ def lint(
     with_fixes: bool = True,
     overrides: Mapping[str, str] | None = None,
 ) -> LintResult:
-    """Lint the files under `root`. `overrides` (relative path -> LF-normalised text)
-    lints those files as if they held that text (the fix loop's look before it writes)."""
+    """Load `root` (or use `stack`), run the selected rules, apply suppressions, the
+    baseline and the severity threshold. With `with_fixes`, findings a fixer handles
+    carry a deferred fix: computed when `finding.fix` is first read (see
+    `fixes.attach.resolve_fixes` to compute a whole list at once). `overrides` (relative
+    path -> LF-normalised text) lints those files as if they held that text (the fix
+    loop's look before it writes)."""
     from infradoctor.loaders import LoadOptions, load_stack
 
     config = config or LintConfig()
     started = time.perf_counter()
-    if stack is None:
-        stack = load_stack(
-            root,
-            LoadOptions(
-                compose_files=config.compose_files,
-                env=config.env,
-                profiles=config.profiles,
-                exclude=config.exclude,
-                overrides=overrides or {},
-            ),
-        )
-    rules = select_rules(config)
-    findings, rule_errors = run_rules(stack, rules, config.rule_time_budget)
+    with gc_paused():  # millions of long-lived objects, next to no cyclic garbage
+        if stack is None:
+            stack = load_stack(
+                root,
+                LoadOptions(
+                    compose_files=config.compose_files,
+                    env=config.env,
+                    profiles=config.profiles,
+                    exclude=config.exclude,
+                    overrides=overrides or {},
+                ),
+            )
+        rules = select_rules(config)
+        findings, rule_errors = run_rules(stack, rules, config.rule_time_budget)
     if with_fixes:
         from infradoctor.fixes.attach import attach_fixes
 

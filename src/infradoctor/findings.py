@@ -77,7 +77,12 @@ class Fix:
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One problem. `subject` names what it is about (service name, upstream name, ...);
-    `data` carries rule-specific facts that fixers and reporters may use (never secrets)."""
+    `data` carries rule-specific facts that fixers and reporters may use (never secrets).
+
+    `fix` may be deferred (`with_deferred_fix`): the engine attaches a way to compute it
+    and the fixer runs the first time anything reads `finding.fix`, once. Output that
+    never looks at fixes (GitHub annotations) or findings that are suppressed, baselined
+    or below the severity threshold never pay for them."""
 
     rule: str  # code, e.g. "XF001"
     name: str  # kebab-case rule name
@@ -125,3 +130,54 @@ class Finding:
             self.data,
             self.profile,
         )
+
+    def with_deferred_fix(self, deferred: DeferredFix) -> Finding:
+        """A copy whose `fix` is `deferred.compute(copy)`, called on first access (and
+        only then)."""
+        out = self.with_fix(None)
+        object.__setattr__(out, "fix", deferred)
+        return out
+
+    @property
+    def fix_pending(self) -> bool:
+        """True while a deferred fix has not been computed yet."""
+        return type(_FIX_SLOT.__get__(self, Finding)) is DeferredFix
+
+
+class DeferredFix:
+    """How to compute fixes on demand: `compute(finding) -> Fix | None`. One instance is
+    shared by every finding it was attached to (`Finding.with_deferred_fix`)."""
+
+    __slots__ = ("compute",)
+
+    def __init__(self, compute: Callable[[Finding], Fix | None]) -> None:
+        self.compute = compute
+
+
+class _DeferredFixSlot:
+    """`Finding.fix`: the slot's value, with a pending fix computed on first read and
+    stored in its place (a data descriptor wrapping the dataclass slot)."""
+
+    def __init__(self, slot: Any) -> None:
+        self.slot = slot
+
+    def __get__(self, obj: Finding | None, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        value = self.slot.__get__(obj, owner)
+        if type(value) is DeferredFix:
+            # No fix while it is being computed: a fixer that copies its finding
+            # (`dataclasses.replace` reads every field) must not recurse into itself.
+            self.slot.__set__(obj, None)
+            try:
+                value = value.compute(obj)
+            finally:
+                self.slot.__set__(obj, value if type(value) is not DeferredFix else None)
+        return value
+
+    def __set__(self, obj: Finding, value: Fix | DeferredFix | None) -> None:
+        self.slot.__set__(obj, value)
+
+
+_FIX_SLOT = Finding.__dict__["fix"]
+Finding.fix = _DeferredFixSlot(_FIX_SLOT)  # type: ignore[assignment,misc]

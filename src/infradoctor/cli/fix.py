@@ -150,6 +150,9 @@ def _report(run: FixRun, out: TextIO, *, dry: bool, quiet: bool, unsafe: bool) -
         if diff:
             out.write(diff)
     if not quiet:
+        from infradoctor.fixes.attach import resolve_fixes
+
+        resolve_fixes(run.remaining)  # suggestions and the --unsafe count need them all
         for a in run.applied:
             extra = f" ({a.count} findings)" if a.count > 1 else ""
             out.write(f"{verb} {', '.join(a.files)}: {a.rule} {redact_text(a.title)}{extra}\n")

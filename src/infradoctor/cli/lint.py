@@ -230,7 +230,7 @@ def run(args: argparse.Namespace) -> int:
         return int(run_fix(args))
     from infradoctor.baseline import read_baseline, split_baselined, write_baseline_file
     from infradoctor.cli.main import path_problem
-    from infradoctor.report import RenderOptions, renderer
+    from infradoctor.report import SHOWS_FIXES, RenderOptions, renderer
 
     for arg in args.paths:
         problem = path_problem(arg)
@@ -263,6 +263,10 @@ def run(args: argparse.Namespace) -> int:
                 f"{len(known)} finding{'' if len(known) == 1 else 's'} hidden by "
                 f"baseline {config.baseline}"
             )
+    if args.format in SHOWS_FIXES:
+        from infradoctor.fixes.attach import resolve_fixes
+
+        resolve_fixes(report.findings)  # all at once, before the reporter asks one by one
     render = renderer(args.format)
     if args.output:
         try:

@@ -8,13 +8,14 @@ diffs the result, so what is shown is exactly what a real run would write."""
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
-import difflib
 import os
 import re
 import shutil
 import stat
 import tempfile
+from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,9 @@ import yaml
 from infradoctor.config import LintConfig
 from infradoctor.engine import LintResult, lint
 from infradoctor.findings import Applicability, Edit, Finding, Fix
+from infradoctor.fixes.attach import resolve_fixes
 from infradoctor.fixes.context import edit_range_problem
+from infradoctor.fixes.textdiff import Matcher
 from infradoctor.fixes.write import (
     DiskFile,
     WriteRefused,
@@ -79,6 +82,10 @@ class FixRun:
     results: dict[str, str] = field(default_factory=dict)
     final: LintResult | None = None
     initial: LintResult | None = None
+    # (the texts it was made from, the diff): `diff()` is asked more than once per run
+    _diff: dict[bool, tuple[tuple[tuple[str, str, str], ...], str]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def refuse(self, message: str) -> None:
         """Record why something was not written (once: a later pass may refuse it again)."""
@@ -96,7 +103,14 @@ class FixRun:
     def diff(self, *, redact: bool = True) -> str:
         """Unified diff of every changed file. Computed on the real texts; with `redact`
         (what is printed) every line shown, context and changed alike, is redacted in
-        the context of its whole file (docs/output.md, "Secrets")."""
+        the context of its whole file (docs/output.md, "Secrets"). Cached per state."""
+        key = tuple((rel, self.originals[rel], self.results[rel]) for rel in self.changed_files)
+        cached = self._diff.get(redact)
+        if cached is None or cached[0] != key:  # strings compare by identity first
+            cached = self._diff[redact] = (key, self._make_diff(redact))
+        return cached[1]
+
+    def _make_diff(self, redact: bool) -> str:
         chunks: list[str] = []
         for rel in self.changed_files:
             before = self.originals[rel].splitlines(keepends=True)
@@ -122,28 +136,31 @@ class FixRun:
         of the file the user has. A finding the first lint also had (same rule, file and
         subject, matched in order) takes that finding's location; any other one in a
         changed file has its line carried back through the diff."""
-        before: dict[tuple[str, str, str], list[Finding]] = {}
+        before: dict[tuple[str, str, str], deque[Finding]] = {}
         for f in self.initial.findings if self.initial else []:
-            before.setdefault((f.rule, f.location.file, f.subject or ""), []).append(f)
-        maps: dict[str, Sequence[tuple[str, int, int, int, int]]] = {}
+            before.setdefault((f.rule, f.location.file, f.subject or ""), deque()).append(f)
+        changed = set(self.changed_files)
+        maps: dict[str, tuple[Sequence[tuple[str, int, int, int, int]], list[int]]] = {}
         out: list[Finding] = []
         for f in findings:
             same = before.get((f.rule, f.location.file, f.subject or ""))
             if same:
-                out.append(dataclasses.replace(f, location=same.pop(0).location))
+                out.append(dataclasses.replace(f, location=same.popleft().location))
                 continue
             rel = f.location.file
-            if rel not in self.changed_files:
+            if rel not in changed:
                 out.append(f)
                 continue
             if rel not in maps:
-                maps[rel] = difflib.SequenceMatcher(
+                codes = Matcher(
                     None,
                     self.originals[rel].splitlines(),
                     self.results[rel].splitlines(),
                     autojunk=False,
                 ).get_opcodes()
-            out.append(dataclasses.replace(f, location=_line_before(f.location, maps[rel])))
+                maps[rel] = (codes, [op[3] for op in codes])
+            opcodes, starts = maps[rel]
+            out.append(dataclasses.replace(f, location=_line_before(f.location, opcodes, starts)))
         return out
 
 
@@ -168,7 +185,7 @@ def unified_diff(
     `b_shown[j]` for line i / j: the diff is computed on the real lines, the shown ones
     (redacted, same count) are what is printed."""
     out: list[str] = []
-    for group in difflib.SequenceMatcher(None, a, b).get_grouped_opcodes(context):
+    for group in Matcher(None, a, b).get_grouped_opcodes(context):
         if not out:
             out += [f"--- {fromfile}\n", f"+++ {tofile}\n"]
         first, last = group[0], group[-1]
@@ -184,11 +201,21 @@ def unified_diff(
     return out
 
 
-def _line_before(loc: Location, opcodes: Sequence[tuple[str, int, int, int, int]]) -> Location:
+def _line_before(
+    loc: Location,
+    opcodes: Sequence[tuple[str, int, int, int, int]],
+    starts: Sequence[int] | None = None,
+) -> Location:
     """Where `loc` (in the fixed text) was in the original: the same line when the fixes
-    left it alone, else column 1 of the line the fix replaced or inserted before."""
+    left it alone, else column 1 of the line the fix replaced or inserted before.
+    `starts`: each opcode's j1 (the opcodes tile the fixed text in order), to bisect."""
     index = loc.line - 1
-    for tag, i1, _i2, j1, j2 in opcodes:
+    if starts is None:
+        starts = [op[3] for op in opcodes]
+    # the last opcode starting at or before the line; empty (delete) ones hold no line
+    at = bisect.bisect_right(starts, index) - 1
+    if at >= 0:
+        tag, i1, _i2, j1, j2 = opcodes[at]
         if j1 <= index < j2:
             if tag == "equal":
                 return Location(loc.file, i1 + index - j1 + 1, loc.column)
@@ -308,6 +335,12 @@ class HeaderBlocks:
                 self._blocks.setdefault(d.file, []).append(
                     (d.block_open, d.block_close, key, ancestors)
                 )
+        # Per file, the blocks as nested intervals (sorted by `{`, each with its parent),
+        # so an edit finds its innermost block by bisection instead of a scan of the file's
+        # blocks. A file whose blocks do not nest cleanly keeps the scan.
+        self._nested: dict[str, _NestedBlocks | None] = {
+            file: _NestedBlocks.of(blocks) for file, blocks in self._blocks.items()
+        }
 
     def of(self, fix: Fix) -> dict[BlockKey, frozenset[BlockKey]]:
         """Block -> its enclosing blocks, for each block the fix adds proxy_set_header to."""
@@ -315,21 +348,114 @@ class HeaderBlocks:
         for e in fix.edits:
             if "proxy_set_header" not in e.replacement:
                 continue
-            around = [b for b in self._blocks.get(e.file, ()) if b[0] < e.start <= b[1]]
-            if not around:
-                continue
-            innermost = max(b[0] for b in around)
-            key = (e.file, innermost)
-            ancestors = frozenset().union(*(b[3] for b in around if b[2] == key))
+            nested = self._nested.get(e.file)
+            if nested is not None:
+                found = nested.innermost(e.start)
+                if found is None:
+                    continue
+                key, ancestors = found
+            else:
+                around = [b for b in self._blocks.get(e.file, ()) if b[0] < e.start <= b[1]]
+                if not around:
+                    continue
+                innermost = max(b[0] for b in around)
+                key = (e.file, innermost)
+                ancestors = frozenset().union(*(b[3] for b in around if b[2] == key))
             out[key] = out.get(key, frozenset()) | ancestors
         return out
 
 
-def _encloses_any(
-    outer: dict[BlockKey, frozenset[BlockKey]], inner: dict[BlockKey, frozenset[BlockKey]]
-) -> bool:
-    """Some block of `outer` strictly encloses some block of `inner`."""
-    return any(ko != ki and ko in anc_i for ko in outer for ki, anc_i in inner.items())
+class _NestedBlocks:
+    """One file's blocks as properly nested `{`..`}` intervals (several configs may list
+    the same block: their ancestor sets are merged, as `HeaderBlocks.of` did)."""
+
+    def __init__(
+        self,
+        opens: list[int],
+        closes: list[int],
+        parents: list[int],
+        keys: list[BlockKey],
+        ancestors: list[frozenset[BlockKey]],
+    ) -> None:
+        self.opens, self.closes, self.parents = opens, closes, parents
+        self.keys, self.ancestors = keys, ancestors
+
+    @classmethod
+    def of(
+        cls, blocks: list[tuple[int, int, BlockKey, frozenset[BlockKey]]]
+    ) -> _NestedBlocks | None:
+        spans: dict[int, int] = {}
+        merged: dict[int, set[BlockKey]] = {}
+        keys: dict[int, BlockKey] = {}
+        for open_, close, key, ancestors in blocks:
+            if spans.setdefault(open_, close) != close:
+                return None  # one `{`, two `}`: not a clean nesting
+            merged.setdefault(open_, set()).update(ancestors)
+            keys[open_] = key
+        opens = sorted(spans)
+        closes = [spans[o] for o in opens]
+        parents: list[int] = []
+        stack: list[int] = []
+        for i, (o, c) in enumerate(zip(opens, closes, strict=True)):
+            if c < o:
+                return None
+            while stack and closes[stack[-1]] < o:
+                stack.pop()
+            if stack and closes[stack[-1]] < c:
+                return None  # overlapping, not nested
+            parents.append(stack[-1] if stack else -1)
+            stack.append(i)
+        return cls(
+            opens,
+            closes,
+            parents,
+            [keys[o] for o in opens],
+            [frozenset(merged[o]) for o in opens],
+        )
+
+    def innermost(self, offset: int) -> tuple[BlockKey, frozenset[BlockKey]] | None:
+        """The innermost block with `{` < offset <= `}`, and its ancestors."""
+        i = bisect.bisect_left(self.opens, offset) - 1
+        while i >= 0 and self.closes[i] < offset:
+            i = self.parents[i]
+        if i < 0:
+            return None
+        return self.keys[i], self.ancestors[i]
+
+
+class _TakenEdits:
+    """The edits picked so far in a pass, per file sorted by start, answering "does this
+    edit conflict with any of them" by looking only at its neighbours. Picked edits never
+    conflict with each other, so only the ones starting before the edit's start at the
+    closest position can reach into it, and only those starting in its span (or at its
+    start) can overlap it."""
+
+    def __init__(self) -> None:
+        self._files: dict[str, tuple[list[int], list[Edit]]] = {}
+
+    def conflicts(self, e: Edit) -> bool:
+        entry = self._files.get(e.file)
+        if entry is None:
+            return False
+        starts, edits = entry
+        i = bisect.bisect_left(starts, e.start)
+        j = i - 1
+        while j >= 0 and starts[j] == starts[i - 1]:
+            if _conflicts(e, edits[j]):
+                return True
+            j -= 1
+        k = i
+        while k < len(starts) and (starts[k] < e.end or starts[k] == e.start):
+            if _conflicts(e, edits[k]):
+                return True
+            k += 1
+        return False
+
+    def add(self, e: Edit) -> None:
+        starts, edits = self._files.setdefault(e.file, ([], []))
+        i = bisect.bisect_right(starts, e.start)
+        starts.insert(i, e.start)
+        edits.insert(i, e)
 
 
 def choose_fixes(
@@ -342,8 +468,10 @@ def choose_fixes(
     proxy_set_header on nested nginx levels are not combined either (see HeaderBlocks)."""
     chosen: list[tuple[Fix, list[Finding]]] = []
     by_edits: dict[tuple[Edit, ...], int] = {}
-    taken: list[Edit] = []
+    taken = _TakenEdits()
     deferred: list[Finding] = []
+    findings = list(findings)
+    resolve_fixes(findings)
     candidates = [
         f for f in findings if f.fix is not None and f.fix.applicability in allowed and f.fix.edits
     ]
@@ -351,10 +479,12 @@ def choose_fixes(
     if stack is not None and stack.nginx:
         header_blocks = HeaderBlocks(stack)
         headers = {id(f.fix): header_blocks.of(f.fix) for f in candidates if f.fix is not None}
-        touching = [h for h in headers.values() if h]
-        outer_waits = {
-            fid for fid, h in headers.items() if h and any(_encloses_any(h, o) for o in touching)
+        # A fix waits when one of its blocks strictly encloses a block that some fix
+        # (itself included) adds headers to: all such enclosing blocks, in one set.
+        enclosing = {
+            ko for h in headers.values() for ki, anc_i in h.items() for ko in anc_i if ko != ki
         }
+        outer_waits = {fid for fid, h in headers.items() if h and not enclosing.isdisjoint(h)}
     for f in candidates:
         fix = f.fix
         assert fix is not None
@@ -365,13 +495,14 @@ def choose_fixes(
         if (
             id(fix) in outer_waits
             or not _self_consistent(fix)
-            or any(_conflicts(e, t) for e in fix.edits for t in taken)
+            or any(taken.conflicts(e) for e in fix.edits)
         ):
             deferred.append(f)
             continue
         by_edits[key] = len(chosen)
         chosen.append((fix, [f]))
-        taken.extend(fix.edits)
+        for e in fix.edits:
+            taken.add(e)
     return chosen, deferred
 
 

@@ -1,12 +1,22 @@
-"""Attach fixes to findings: the engine's hook after the rules ran."""
+"""Attach fixes to findings: the engine's hook after the rules ran.
+
+Fixes are deferred: each finding a fixer handles gets a `DeferredFix` and its fixer runs
+the first time the finding's `fix` is read (reporters showing fixes, the fix loop). All
+of one lint's findings share one `FixContext`, so files are parsed and indexed once."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import traceback
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from infradoctor.findings import Finding
+from infradoctor.findings import DeferredFix, Finding, Fix
 from infradoctor.model.stack import Stack
+
+if TYPE_CHECKING:
+    from infradoctor.fixes.context import FixContext
 
 log = logging.getLogger(__name__)
 
@@ -22,26 +32,45 @@ def _record_crash(stack: Stack, f: Finding, exc: Exception) -> None:
 
 
 def attach_fixes(stack: Stack, findings: list[Finding]) -> list[Finding]:
-    """Give each finding a fixer handles its Fix. A fixer that cannot edit the layout with
-    certainty gives none; one that crashes must not break lint, so it gives none too."""
-    from infradoctor.fixes.context import FixContext, FixUnavailable
+    """Give each finding a fixer handles its (deferred) Fix."""
+    from infradoctor.fixes.context import FixContext
     from infradoctor.fixes.fixers import FIXERS
 
-    ctx = FixContext(stack)
-    out: list[Finding] = []
-    for f in findings:
-        fixer = FIXERS.get(f.rule)
-        if fixer is None or f.fix is not None:
-            out.append(f)
-            continue
-        try:
-            fix = fixer(ctx, f)
-        except FixUnavailable:
-            fix = None
-        except Exception as exc:  # noqa: BLE001 - a fixer bug must not stop the lint run
-            fix = None
-            _record_crash(stack, f, exc)
-        if fix is not None and not ctx.editable(fix):
-            fix = None
-        out.append(f.with_fix(fix) if fix is not None else f)
-    return out
+    deferred = DeferredFix(functools.partial(compute_fix, FixContext(stack)))
+    return [
+        f.with_deferred_fix(deferred) if f.rule in FIXERS and f.fix is None else f for f in findings
+    ]
+
+
+def resolve_fixes(findings: Iterable[Finding]) -> None:
+    """Compute every deferred fix of `findings` now, for a consumer that needs them all
+    (a report showing fixes, the fix loop). The cyclic GC is paused meanwhile: fixers
+    allocate many long-lived objects (the parsed YAML, the edits) and no cycles, and
+    its collections would walk the whole stack again and again."""
+    from infradoctor.gcpause import gc_paused
+
+    with gc_paused():
+        for f in findings:
+            if f.fix_pending:
+                _ = f.fix
+
+
+def compute_fix(ctx: FixContext, finding: Finding) -> Fix | None:
+    """The fixer's Fix for `finding`. A fixer that cannot edit the layout with certainty
+    gives none; one that crashes must not break lint, so it gives none too."""
+    from infradoctor.fixes.context import FixUnavailable
+    from infradoctor.fixes.fixers import FIXERS
+
+    fixer = FIXERS.get(finding.rule)
+    if fixer is None:
+        return None
+    try:
+        fix = fixer(ctx, finding)
+    except FixUnavailable:
+        fix = None
+    except Exception as exc:  # noqa: BLE001 - a fixer bug must not stop the lint run
+        fix = None
+        _record_crash(ctx.stack, finding, exc)
+    if fix is not None and not ctx.editable(fix):
+        fix = None
+    return fix

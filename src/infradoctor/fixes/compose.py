@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -20,7 +21,7 @@ from infradoctor.fixes.context import (
     make_fix,
     scalar_value,
 )
-from infradoctor.model.stack import Project, Service
+from infradoctor.model.stack import Project, ResolvedTarget, Service
 from infradoctor.syntax.numbers import digits_value
 
 SAFE = Applicability.SAFE
@@ -357,12 +358,11 @@ def _sure_probe(svc: Service, url: str) -> tuple[list[str], bool]:
     return test, sure
 
 
-def _health_route(project: Project, svc: Service) -> tuple[str | None, int | None]:
-    """(health path, port) from the nginx routes that reach `svc`."""
+def _health_route(targets: Iterable[ResolvedTarget]) -> tuple[str | None, int | None]:
+    """(health path, port) from the nginx routes that reach a service (`targets`: its
+    project's targets reaching it, in order)."""
     port: int | None = None
-    for t in project.targets:
-        if t.service is not svc:
-            continue
+    for t in targets:
         port = port or t.target.port
         route = t.route
         loc = route.location_block
@@ -402,7 +402,7 @@ def healthcheck_for(ctx: FixContext, svc: Service, finding: Finding) -> tuple[li
                 doubts.append(f"{' and '.join(missing)} not in the image")
             return test, doubts
     project = ctx.project(svc)
-    path, port = _health_route(project, svc)
+    path, port = _health_route(ctx.stack.index.targets_reaching(project, svc))
     path = finding.data.get("health_path") or path
     for image, (kpath, kport) in KNOWN_IMAGE_HEALTH.items():
         if svc.image_name.startswith(image) and path is None:
@@ -513,16 +513,19 @@ def fix_depends_on_condition(ctx: FixContext, finding: Finding) -> Fix | None:
     target = finding.data.get("target_service") or finding.data.get("dependency")
 
     sure = target is None or _has_healthcheck(project, str(target))
-    broken = {
-        name: why
-        for name, dep in project.services.items()
-        if (why := broken_healthcheck(dep)) is not None
-    }
+
+    def broken(name: str) -> str | None:
+        """Why the project's service `name` has a healthcheck that can never pass (once
+        per service and lint, not once per finding)."""
+        dep = project.services.get(name)
+        if dep is None:
+            return None
+        return ctx.memo(("broken-healthcheck", id(dep)), lambda: broken_healthcheck(dep))
 
     def condition(name: str) -> str:
         # A dependency whose healthcheck can never pass keeps service_started (as the
         # short syntax meant): service_healthy would keep this service from starting.
-        if name in broken and name != target:
+        if broken(name) is not None and name != target:
             return "service_started"
         healthy = _has_healthcheck(project, name) or name == target
         return "service_healthy" if healthy else "service_started"
@@ -539,10 +542,10 @@ def fix_depends_on_condition(ctx: FixContext, finding: Finding) -> Fix | None:
     if not edits:
         raise FixUnavailable("nothing to change")
     title = "Use depends_on long syntax with `condition: service_healthy`"
-    if target is not None and str(target) in broken:
+    why = broken(str(target)) if target is not None else None
+    if why is not None:
         return make_fix(
-            f"{title} once the healthcheck works: {broken[str(target)]}, so "
-            f"{svc.name} would never start",
+            f"{title} once the healthcheck works: {why}, so {svc.name} would never start",
             DISPLAY,
             ctx.yaml_edits(yf, edits),
         )

@@ -1,19 +1,28 @@
 """What fixers share: the stack, parsed YAML per file (parsed once per lint), lookups from
-a finding to its service, nginx directive or Dockerfile, and the Fix/Edit constructors."""
+a finding to its service, nginx directive or Dockerfile, and the Fix/Edit constructors.
+
+Fixers run once per finding, so every lookup here is answered from an index built once
+per file or config (on first use), never by scanning a whole tree, stack or file per
+finding: that made lint quadratic in the size of its input."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import functools
+import os
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
 from infradoctor.findings import Applicability, Edit, Finding, Fix
 from infradoctor.fixes import yaml_edit as ye
+from infradoctor.gcpause import gc_paused
 from infradoctor.model.nginx import Directive, NginxConfig, ProxyRoute
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Dockerfile, Project, Service, Stack
+
+T = TypeVar("T")
 
 
 class FixUnavailable(Exception):
@@ -26,6 +35,59 @@ class YamlFile:
     text: str
     docs: list[Node]
     style: ye.Style
+    _services: dict[str, tuple[ScalarNode, Node]] | None = None
+
+    def service_pair(self, name: str) -> tuple[ScalarNode, Node] | None:
+        """`find_pair(find(docs[0], ["services"]), name)`, from an index of the services
+        mapping built once per file."""
+        if self._services is None:
+            index: dict[str, tuple[ScalarNode, Node]] = {}
+            services = ye.find(self.docs[0], ["services"])
+            if isinstance(services, MappingNode):
+                for k, v in services.value:
+                    if isinstance(k, ScalarNode):
+                        index[k.value] = (k, v)  # the last one wins, as in find_pair
+            self._services = index
+        return self._services.get(name)
+
+
+class ConfigIndex:
+    """One nginx config's directives and routes, indexed once for the fixers' lookups
+    (`FixContext.directive_at`, `data_block`, `routes_for`, `routes_in`). Lists keep the
+    tree's walk order and the config's route order, so the first hit is the one a scan
+    would have found."""
+
+    def __init__(self, cfg: NginxConfig) -> None:
+        self.by_offset: dict[tuple[str, int], Directive] = {}
+        self.by_line_column: dict[tuple[str, int, int], Directive] = {}
+        self.by_line: dict[tuple[str, int], Directive] = {}
+        self.blocks_by_line: dict[tuple[str, int], list[Directive]] = {}
+        for d in cfg.walk():
+            loc = d.location
+            if loc.offset is not None:
+                self.by_offset.setdefault((loc.file, loc.offset), d)
+            self.by_line_column.setdefault((loc.file, loc.line, loc.column), d)
+            self.by_line.setdefault((loc.file, loc.line), d)
+            if d.block is not None:
+                self.blocks_by_line.setdefault((loc.file, loc.line), []).append(d)
+        self.routes_by_pass: dict[int, list[ProxyRoute]] = {}  # id(pass directive)
+        self.routes_within: dict[int, list[ProxyRoute]] = {}  # id(directive or ancestor)
+        self.routes_by_upstream: dict[str, list[ProxyRoute]] = {}
+        for r in cfg.routes:
+            self.routes_by_pass.setdefault(id(r.directive), []).append(r)
+            self.routes_within.setdefault(id(r.directive), []).append(r)
+            for a in r.directive.ancestors():
+                self.routes_within.setdefault(id(a), []).append(r)
+            if r.upstream is not None:
+                self.routes_by_upstream.setdefault(r.upstream.name, []).append(r)
+        self._servers: list[Directive] | None = None
+        self._cfg = cfg
+
+    @property
+    def servers(self) -> list[Directive]:
+        if self._servers is None:
+            self._servers = self._cfg.servers
+        return self._servers
 
 
 @dataclass(slots=True)
@@ -40,54 +102,25 @@ class ServiceEntry:
         return ye.find_pair(self.node, name)
 
 
-class _Texts(Mapping[str, str]):
-    def __init__(self, stack: Stack) -> None:
-        self._files = stack.files
-
-    def __getitem__(self, path: str) -> str:
-        return self._files[path].text
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._files)
-
-    def __len__(self) -> int:
-        return len(self._files)
-
-
-@dataclass(slots=True)
-class _ConfigIndex:
-    """Lookups into one spliced nginx config, built once per lint: every fixer asks for
-    the directive at a finding's location or the routes in a block, and walking the whole
-    config for each of thousands of findings is quadratic."""
-
-    by_offset: dict[tuple[str, int], Directive] = field(default_factory=dict)
-    by_line: dict[tuple[str, int], list[Directive]] = field(default_factory=dict)
-    routes_by_directive: dict[int, list[ProxyRoute]] = field(default_factory=dict)
-    routes_within: dict[int, list[ProxyRoute]] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, cfg: NginxConfig) -> _ConfigIndex:
-        idx = cls()
-        for d in cfg.walk():
-            if d.location.offset is not None:
-                idx.by_offset.setdefault((d.file, d.location.offset), d)
-            idx.by_line.setdefault((d.file, d.location.line), []).append(d)
-        for r in cfg.routes:
-            idx.routes_by_directive.setdefault(id(r.directive), []).append(r)
-            idx.routes_within.setdefault(id(r.directive), []).append(r)
-            for a in r.directive.ancestors():
-                idx.routes_within.setdefault(id(a), []).append(r)
-        return idx
-
-
 @dataclass(slots=True)
 class FixContext:
     stack: Stack
     _yaml: dict[str, YamlFile | None] = field(default_factory=dict)
-    _nginx: dict[int, _ConfigIndex] = field(default_factory=dict)
+    _texts: dict[str, str] | None = None
+    _dumps: dict[str, bool] = field(default_factory=dict)
+    _configs: dict[int, ConfigIndex] = field(default_factory=dict)
     _by_root: dict[str, list[NginxConfig]] | None = None
     _by_file: dict[str, list[NginxConfig]] | None = None
+    _by_dir: dict[str, list[NginxConfig]] | None = None
+    _memo: dict[Hashable, Any] = field(default_factory=dict)
     _unparsable: set[str] | None = None  # files with a parse-error load error
+
+    def memo(self, key: Hashable, build: Callable[[], T]) -> T:
+        """`build()` once per lint for `key` (facts several findings ask about)."""
+        if key not in self._memo:
+            self._memo[key] = build()
+        value: T = self._memo[key]
+        return value
 
     # ------------------------------------------------------------ text and YAML
 
@@ -111,20 +144,26 @@ class FixContext:
             src = self.stack.files.get(path)
             if src is None or path in self._unparsable:
                 return False
-            if str(src.kind) == "nginx" and is_nginx_t_dump(src.text):
-                return False
+            if str(src.kind) == "nginx":
+                dump = self._dumps.get(path)
+                if dump is None:
+                    dump = self._dumps[path] = is_nginx_t_dump(src.text)
+                if dump:
+                    return False
         return True
 
     @property
-    def texts(self) -> Mapping[str, str]:
-        """Path -> text of every file read (a view: no copy per call)."""
-        return _Texts(self.stack)
+    def texts(self) -> dict[str, str]:
+        if self._texts is None:
+            self._texts = {p: s.text for p, s in self.stack.files.items()}
+        return self._texts
 
     def yaml(self, path: str) -> YamlFile:
         if path not in self._yaml:
             try:
                 text = self.text(path)
-                docs = ye.parse_documents(text)
+                with gc_paused():
+                    docs = ye.parse_documents(text)
                 self._yaml[path] = YamlFile(path, text, docs, ye.Style.of(text, docs))
             except (ye.YamlEditError, FixUnavailable):
                 self._yaml[path] = None
@@ -152,7 +191,7 @@ class FixContext:
         project = finding.data.get("project")
         candidates = [
             s
-            for s in self.stack.services
+            for s in self.stack.index.services.get(str(name), ())
             if s.name == name and (project is None or s.project == project)
         ]
         if len(candidates) > 1:
@@ -173,18 +212,20 @@ class FixContext:
         return project.services.get(name)
 
     def project(self, svc: Service) -> Project:
-        """The project holding this very service object (names may repeat)."""
-        for p in self.stack.projects:
-            if any(s is svc for s in p.services.values()):
-                return p
-        return self.stack.project_of(svc)
+        """The project holding this very service object (project names may repeat), from
+        an identity index built once per lint."""
+
+        def build() -> dict[int, Project]:
+            return {id(s): p for p in self.stack.projects for s in p.services.values()}
+
+        found = self.memo("project-of-service", build).get(id(svc))
+        return found if found is not None else self.stack.project_of(svc)
 
     def service_entry(self, svc: Service, path: str | None = None) -> ServiceEntry:
         """The service's own mapping in `path` (default: the file defining it). Refuses a
         service written as an alias (`web: *tmpl`): editing it would edit the template."""
         yf = self.yaml(path or svc.file)
-        services = ye.find(yf.docs[0], ["services"])
-        pair = ye.find_pair(services, svc.name) if services is not None else None
+        pair = yf.service_pair(svc.name)
         if pair is None:
             raise FixUnavailable(f"service {svc.name} not in {yf.path}")
         key, node = pair
@@ -221,11 +262,11 @@ class FixContext:
 
     # ------------------------------------------------------------ nginx
 
-    def _index(self, cfg: NginxConfig) -> _ConfigIndex:
-        idx = self._nginx.get(id(cfg))
-        if idx is None:
-            idx = self._nginx[id(cfg)] = _ConfigIndex.of(cfg)
-        return idx
+    def config_index(self, cfg: NginxConfig) -> ConfigIndex:
+        found = self._configs.get(id(cfg))
+        if found is None:
+            found = self._configs[id(cfg)] = ConfigIndex(cfg)
+        return found
 
     def configs_for(self, finding: Finding) -> list[NginxConfig]:
         if self._by_root is None or self._by_file is None:
@@ -236,31 +277,38 @@ class FixContext:
                     self._by_file.setdefault(f, []).append(c)
         root = finding.data.get("config")
         if root is not None:
-            return list(self._by_root.get(root, []))
-        return list(self._by_file.get(finding.location.file, [])) or list(self.stack.nginx)
+            return list(self._by_root.get(str(root), ())) if isinstance(root, str) else []
+        return list(self._by_file.get(finding.location.file, ())) or list(self.stack.nginx)
+
+    def configs_in_dir(self, directory: str) -> list[NginxConfig]:
+        """The configs whose root file sits in `directory`, in stack order."""
+        if self._by_dir is None:
+            self._by_dir = {}
+            for c in self.stack.nginx:
+                self._by_dir.setdefault(os.path.dirname(c.root_file), []).append(c)
+        return list(self._by_dir.get(directory, ()))
 
     def directive_at(
         self, loc: Location, cfgs: Iterable[NginxConfig]
     ) -> tuple[NginxConfig, Directive] | None:
-        """The directive a location points at: the one starting at its offset, else the
-        first on its line (and column, when the location has an offset)."""
-        best: tuple[NginxConfig, Directive] | None = None
+        """The directive at `loc`: the first one (configs in order, tree in walk order) at
+        its offset, else the first at its line and column (line only without offset)."""
+        cfgs = list(cfgs)
+        if loc.offset is not None:
+            for cfg in cfgs:
+                d = self.config_index(cfg).by_offset.get((loc.file, loc.offset))
+                if d is not None:
+                    return cfg, d
+            for cfg in cfgs:
+                d = self.config_index(cfg).by_line_column.get((loc.file, loc.line, loc.column))
+                if d is not None:
+                    return cfg, d
+            return None
         for cfg in cfgs:
-            idx = self._index(cfg)
-            if loc.offset is not None:
-                exact = idx.by_offset.get((loc.file, loc.offset))
-                if exact is not None:
-                    return cfg, exact
-            if best is None:
-                for d in idx.by_line.get((loc.file, loc.line), ()):
-                    if loc.offset is None or d.location.column == loc.column:
-                        best = (cfg, d)
-                        break
-        return best
-
-    def routes_within(self, cfg: NginxConfig, block: Directive) -> list[ProxyRoute]:
-        """The routes of `cfg` whose pass directive is `block` or lies inside it."""
-        return list(self._index(cfg).routes_within.get(id(block), ()))
+            d = self.config_index(cfg).by_line.get((loc.file, loc.line))
+            if d is not None:
+                return cfg, d
+        return None
 
     def data_block(self, finding: Finding) -> tuple[NginxConfig, Directive] | None:
         """The block a nginx rule named in its data (`block_file`/`block_line`/`block`)."""
@@ -269,14 +317,18 @@ class FixContext:
         if file is None or line is None:
             return None
         for cfg in self.configs_for(finding):
-            for d in self._index(cfg).by_line.get((file, line), ()):
-                if (
-                    d.block is not None
-                    and (name is None or d.name == name)
-                    and (open_ is None or d.block_open == open_)
-                ):
+            try:
+                blocks = self.config_index(cfg).blocks_by_line.get((file, line), [])
+            except TypeError:  # an unhashable value in the data matches no block
+                return None
+            for d in blocks:
+                if (name is None or d.name == name) and (open_ is None or d.block_open == open_):
                     return cfg, d
         return None
+
+    def routes_in(self, cfg: NginxConfig, block: Directive) -> list[ProxyRoute]:
+        """The routes of `cfg` whose pass directive is `block` or lies inside it."""
+        return list(self.config_index(cfg).routes_within.get(id(block), ()))
 
     def routes_for(self, finding: Finding) -> list[ProxyRoute]:
         """The proxy routes a nginx finding is about: the pass directive it points at, the
@@ -288,21 +340,48 @@ class FixContext:
         if found is not None:
             cfg, d = found
             if d.name.endswith("_pass"):
-                routes = list(self._index(cfg).routes_by_directive.get(id(d), ()))
+                routes = list(self.config_index(cfg).routes_by_pass.get(id(d), ()))
             elif d.name == "upstream":
                 upstream = upstream or (d.args[0] if d.args else None)
             elif d.name == "server" and d.parent is not None and d.parent.name == "upstream":
                 upstream = upstream or (d.parent.args[0] if d.parent.args else None)
             elif d.block is not None:
-                routes = self.routes_within(cfg, d)
-        if not routes and upstream:
+                routes = self.routes_in(cfg, d)
+        if not routes and upstream and isinstance(upstream, str):
             routes = [
-                r
-                for c in cfgs
-                for r in c.routes
-                if r.upstream is not None and r.upstream.name == upstream
+                r for c in cfgs for r in self.config_index(c).routes_by_upstream.get(upstream, ())
             ]
         return routes
+
+    def indent_unit(self, path: str) -> str:
+        """`nginx_edit.indent_unit` of a file, read once per lint."""
+        from infradoctor.fixes.nginx_edit import indent_unit
+
+        return self.memo(("indent-unit", path), lambda: indent_unit(self.text(path)))
+
+    def insert_into_block(
+        self, block: Directive, lines: list[str], *, at_start: bool = False
+    ) -> Edit:
+        """`nginx_edit.insert_into_block` in the block's file, with its memoised indent."""
+        from infradoctor.fixes.nginx_edit import insert_into_block
+
+        return insert_into_block(
+            self.text(block.file),
+            block,
+            lines,
+            at_start=at_start,
+            unit=self.indent_unit(block.file),
+        )
+
+    def upgrade_map(self, cfgs: Iterable[NginxConfig]) -> str | None:
+        """`nginx_edit.find_upgrade_map(cfgs)`, each config searched once per lint."""
+        from infradoctor.fixes.nginx_edit import find_upgrade_map
+
+        for cfg in cfgs:
+            var = self.memo(("upgrade-map", id(cfg)), functools.partial(find_upgrade_map, [cfg]))
+            if var is not None:
+                return var
+        return None
 
     # ------------------------------------------------------------ Dockerfile
 

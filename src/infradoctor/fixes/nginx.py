@@ -127,7 +127,7 @@ class BlockEdits:
         out = list(self.replacements)
         for block, lines in self.lines.values():
             if lines:
-                out.append(ne.insert_into_block(self.ctx.text(block.file), block, lines))
+                out.append(self.ctx.insert_into_block(block, lines))
         return out
 
 
@@ -195,7 +195,7 @@ def fix_proxy_timeouts(ctx: FixContext, finding: Finding) -> Fix | None:
         # The finding groups every route of its block: the server-level timeouts reach them
         # all, so each websocket route among them needs its own long ones in the same fix.
         listed = {id(r) for r in routes}
-        routes += [r for r in ctx.routes_within(found[0], found[1]) if id(r) not in listed]
+        routes += [r for r in ctx.routes_in(*found) if id(r) not in listed]
     edits = BlockEdits(ctx)
     placed: dict[tuple[int, str], str] = {}  # (block, directive) -> value already added
 
@@ -263,18 +263,23 @@ def _snippet_owner(ctx: FixContext, cfg: NginxConfig) -> NginxConfig:
     """Snippets of one conf.d directory share one http{}: the map goes into the first of
     them (by name), so two snippets never both define $connection_upgrade."""
     directory = os.path.dirname(cfg.root_file)
-    siblings = sorted(
-        (c for c in ctx.stack.nginx if c.is_snippet and os.path.dirname(c.root_file) == directory),
-        key=lambda c: c.root_file,
-    )
-    return siblings[0] if siblings else cfg
+
+    def first_snippet() -> NginxConfig | None:
+        snippets = [c for c in ctx.configs_in_dir(directory) if c.is_snippet]
+        return min(snippets, key=lambda c: c.root_file) if snippets else None
+
+    return ctx.memo(("snippet-owner", directory), first_snippet) or cfg
 
 
-def _related_configs(ctx: FixContext, cfg: NginxConfig) -> list[NginxConfig]:
+def _upgrade_var(ctx: FixContext, cfg: NginxConfig) -> str | None:
+    """The `$connection_upgrade`-like variable an existing `map $http_upgrade` defines in
+    `cfg` or, for a conf.d snippet, in any snippet of its directory (they share http{})."""
     if not cfg.is_snippet:
-        return [cfg]
+        return ctx.upgrade_map([cfg])
     directory = os.path.dirname(cfg.root_file)
-    return [c for c in ctx.stack.nginx if c is cfg or os.path.dirname(c.root_file) == directory]
+    return ctx.memo(
+        ("upgrade-map-dir", directory), lambda: ctx.upgrade_map(ctx.configs_in_dir(directory))
+    )
 
 
 def _upgrade_map_edit(ctx: FixContext, cfg: NginxConfig) -> Edit:
@@ -285,7 +290,7 @@ def _upgrade_map_edit(ctx: FixContext, cfg: NginxConfig) -> Edit:
     if target is None:
         raise FixUnavailable("no http{} to hold the map")
     text = ctx.text(target.file if target.name else owner.root_file)
-    unit = ne.indent_unit(text)
+    unit = ctx.indent_unit(target.file if target.name else owner.root_file)
     lines = [
         ne.MAP_UPGRADE[0],
         unit + ne.MAP_UPGRADE[1],
@@ -295,7 +300,7 @@ def _upgrade_map_edit(ctx: FixContext, cfg: NginxConfig) -> Edit:
     if target.name == "":
         pos = ne._after_leading_comments(text)
         return Edit(owner.root_file, pos, pos, "".join(f"{ln}\n" for ln in lines) + "\n")
-    return ne.insert_into_block(text, target, lines, at_start=True)
+    return ctx.insert_into_block(target, lines, at_start=True)
 
 
 def fix_websocket(ctx: FixContext, finding: Finding) -> Fix | None:
@@ -303,7 +308,7 @@ def fix_websocket(ctx: FixContext, finding: Finding) -> Fix | None:
     edits = BlockEdits(ctx)
     map_edits: list[Edit] = []
     for cfg, block in _blocks(routes):
-        var = ne.find_upgrade_map(_related_configs(ctx, cfg))
+        var = _upgrade_var(ctx, cfg)
         if var is None:
             var = "connection_upgrade"
             map_edits.append(_upgrade_map_edit(ctx, cfg))
@@ -379,8 +384,15 @@ def fix_forwarded_headers(ctx: FixContext, finding: Finding) -> Fix | None:
 
 def _overridden_below(ctx: FixContext, cfg: NginxConfig, outer: Directive) -> bool:
     """Whether some proxied route inside `outer` has a proxy_set_header set of its own
-    below `outer`, so headers added to `outer` would not reach it."""
-    for r in ctx.routes_within(cfg, outer):
+    below `outer`, so headers added to `outer` would not reach it (once per block)."""
+    return ctx.memo(
+        ("overridden-below", id(cfg), id(outer)),
+        lambda: _overridden_below_scan(ctx.routes_in(cfg, outer), outer),
+    )
+
+
+def _overridden_below_scan(routes: list[ProxyRoute], outer: Directive) -> bool:
+    for r in routes:
         if r.kind != "proxy":
             continue
         node: Directive | None = r.directive.parent
@@ -407,14 +419,12 @@ def fix_server_tokens(ctx: FixContext, finding: Finding) -> Fix | None:
         raise FixUnavailable("block not found")
     block = found[1]
     if block.name == "http":
-        edits.replacements.append(
-            ne.insert_into_block(ctx.text(block.file), block, [line], at_start=True)
-        )
+        edits.replacements.append(ctx.insert_into_block(block, [line], at_start=True))
     else:
         # A snippet's finding covers its servers: give each one that still shows the
         # version its own `server_tokens off` (the http level is not in this file).
         cfg = found[0]
-        for server in cfg.servers or [block]:
+        for server in ctx.config_index(cfg).servers or [block]:
             value = cfg.effective_value(server, "server_tokens")
             if value is None and server.file == block.file:
                 edits.add(server, line)

@@ -47,7 +47,8 @@ def line_indent(text: str, offset: int) -> str:
 
 
 def indent_unit(text: str) -> str:
-    """The file's indentation step: a tab, or the most common step in spaces (4 default)."""
+    """The file's indentation step: a tab, or the most common step in spaces (4 default).
+    It reads the whole file: callers editing one file many times pass it on (`unit=`)."""
     steps: dict[str, int] = {}
     prev = ""
     for line in text.split("\n"):
@@ -68,8 +69,9 @@ def _is_first_on_line(text: str, offset: int) -> bool:
     return text[line_start(text, offset) : offset].strip() == ""
 
 
-def child_indent(text: str, block: Directive) -> str:
-    """Indentation for a new directive inside `block` (in block's own file)."""
+def child_indent(text: str, block: Directive, unit: str | None = None) -> str:
+    """Indentation for a new directive inside `block` (in block's own file); `unit` is
+    `indent_unit(text)` when the caller knows it."""
     for child in block.block or ():
         off = child.location.offset
         if child.file == block.file and off is not None and _is_first_on_line(text, off):
@@ -78,11 +80,16 @@ def child_indent(text: str, block: Directive) -> str:
         return ""
     if block.location.offset is None:
         raise NginxEditError("block without offsets")
-    return line_indent(text, block.location.offset) + indent_unit(text)
+    return line_indent(text, block.location.offset) + (indent_unit(text) if unit is None else unit)
 
 
 def insert_into_block(
-    text: str, block: Directive, lines: Sequence[str], *, at_start: bool = False
+    text: str,
+    block: Directive,
+    lines: Sequence[str],
+    *,
+    at_start: bool = False,
+    unit: str | None = None,
 ) -> Edit:
     """Insert directives (already rendered, one per entry) into `block`: before its
     closing `}` (default) or right after its opening line. The synthetic root block of a
@@ -97,7 +104,7 @@ def insert_into_block(
         return Edit(file, pos, pos, prefix + "".join(f"{ln}\n" for ln in lines))
     if block.block_open is None or block.block_close is None:
         raise NginxEditError(f"{block.name} block without brace offsets")
-    indent = child_indent(text, block)
+    indent = child_indent(text, block, unit)
     if at_start:
         open_ = block.block_open
         rest = text[open_ + 1 : line_end(text, open_)]

@@ -116,13 +116,27 @@ def splice_on_disk_text(disk_text: str, edits: Sequence[Edit], newline: str = "\
     def to_disk(offset: int) -> int:
         return offset + bisect.bisect_left(cr_at, offset)
 
+    order = sorted(range(len(edits)), key=lambda i: (edits[i].start, edits[i].end, i))
+    spans = [(to_disk(edits[i].start), to_disk(edits[i].end), i) for i in order]
+
+    def replacement(i: int) -> str:
+        text = edits[i].replacement
+        return text.replace("\n", newline) if newline != "\n" else text
+
+    if all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False)):
+        # Disjoint (insertions at one point keep their order): one pass, not one copy
+        # of the whole text per edit.
+        pieces: list[str] = []
+        pos = 0
+        for start, end, i in spans:
+            pieces.append(disk_text[pos:start])
+            pieces.append(replacement(i))
+            pos = end
+        pieces.append(disk_text[pos:])
+        return "".join(pieces)
     out = disk_text
-    order = sorted(range(len(edits)), key=lambda i: (edits[i].start, edits[i].end, i), reverse=True)
-    for i in order:
-        e = edits[i]
-        repl = e.replacement.replace("\n", newline) if newline != "\n" else e.replacement
-        start, end = to_disk(e.start), to_disk(e.end)
-        out = out[:start] + repl + out[end:]
+    for start, end, i in reversed(spans):
+        out = out[:start] + replacement(i) + out[end:]
     return out
 
 

@@ -116,6 +116,7 @@ def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
     stack.errors[:] = list(dict.fromkeys(stack.errors))
 
     link(stack)
+    stack.reset_index()  # built on first use, from the finished model
     return stack
 
 

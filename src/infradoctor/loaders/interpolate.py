@@ -243,7 +243,12 @@ def interpolate_tree(
         memo[id(n)] = new
         return new
 
-    return walk(node)
+    try:
+        return walk(node)
+    finally:
+        # `walk` refers to itself through its closure; that cycle would keep the memo
+        # (every node of both trees) alive until the next full garbage collection.
+        memo.clear()
 
 
 # ------------------------------------------------------------------ .env files

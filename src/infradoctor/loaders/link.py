@@ -140,53 +140,73 @@ def _copy_sources(svc: Service) -> list[tuple[str, str]]:
     return out
 
 
-def _service_carries(stack: Stack, project: Project, svc: Service, cfg: NginxConfig) -> int:
-    """How strongly `svc` runs `cfg`: 3 = an nginx-like service mounts it or COPYs it by
+def _carry_claims(stack: Stack, project: Project, svc: Service) -> list[tuple[Path, int]]:
+    """What `svc` could carry, as (host path, score): a config file at or below the path
+    is run by `svc` with that strength (3 = an nginx-like service mounts it or COPYs it by
     path, 2 = another service mounts/copies it into an nginx-looking path, 1 = an
-    nginx-like service copies its whole build context (`COPY . .`), 0 = no."""
-    files = [_abs(stack, f) for f in dict.fromkeys([cfg.root_file, *cfg.files])]
-    nginxish = is_web_server_service(svc)
-    best = 0
+    nginx-like service copies its whole build context, `COPY . .`). Paths that carry
+    nothing (score 0) are left out."""
+    claims: list[tuple[Path, int]] = []
+    nginxish: bool | None = None
+
+    def is_nginxish() -> bool:
+        nonlocal nginxish
+        if nginxish is None:
+            nginxish = is_web_server_service(svc)
+        return nginxish
+
     for m in svc.volumes:
         if m.type != "bind":
             continue
         hp = _mount_path(stack, project, m.source, m.host_path)
         if hp is None or hp == Path("/"):
             continue
-        if any(_under(f, hp) for f in files):
-            if nginxish:
-                return 3
-            if "nginx" in m.target.lower() or "openresty" in m.target.lower():
-                best = max(best, 2)
-    if svc.build_context is not None:
+        if is_nginxish():
+            claims.append((hp, 3))
+        elif "nginx" in m.target.lower() or "openresty" in m.target.lower():
+            claims.append((hp, 2))
+    if svc.build_context is not None and svc.dockerfile is not None:
         ctx = _abs(stack, svc.build_context)
         for src, dest in _copy_sources(svc):
             whole = src.rstrip("/") in (".", "")
             src_path = Path(os.path.normpath(ctx / src.rstrip("/*")))
-            if not any(_under(f, src_path) for f in files):
-                continue
-            if nginxish:
-                best = max(best, 1 if whole else 3)
+            if is_nginxish():
+                claims.append((src_path, 1 if whole else 3))
             elif not whole and "nginx" in dest.lower():
-                best = max(best, 2)
-    return best
+                claims.append((src_path, 2))
+    return claims
 
 
 def _attach_nginx(stack: Stack) -> None:
+    # Every service's claims once per stack (not once per config), indexed by path: a
+    # config asks only the paths at and above its own files.
+    claims: dict[Path, list[tuple[int, int, int, Service]]] = {}
+    for pi, project in enumerate(stack.projects):
+        for order, svc in enumerate(project.services.values()):
+            for path, score in _carry_claims(stack, project, svc):
+                claims.setdefault(path, []).append((pi, order, score, svc))
+    attached = {id(p): {id(c) for c in p.nginx} for p in stack.projects}
+
+    def attach(project: Project, cfg: NginxConfig) -> None:
+        if id(cfg) not in attached[id(project)]:
+            attached[id(project)].add(id(cfg))
+            project.nginx.append(cfg)
+
     for cfg in stack.nginx:
-        carriers: list[tuple[Project, Service]] = []
-        for project in stack.projects:
-            ranked = sorted(
-                ((_service_carries(stack, project, s, cfg), s) for s in project.services.values()),
-                key=lambda t: -t[0],
-            )
-            if ranked and ranked[0][0] > 0:
-                carriers.append((project, ranked[0][1]))
-        if carriers:
-            for project, svc in carriers:
-                if cfg not in project.nginx:
-                    project.nginx.append(cfg)
-                project.nginx_service[cfg.root_file] = svc.name
+        # per project, the service that runs the config: the top score, first in order
+        best_by_project: dict[int, tuple[int, int, Service]] = {}
+        if claims:
+            for f in dict.fromkeys(_abs(stack, f) for f in [cfg.root_file, *cfg.files]):
+                for path in (f, *f.parents):
+                    for pi, order, score, svc in claims.get(path, ()):
+                        seen = best_by_project.get(pi)
+                        if seen is None or (score, -order) > (seen[0], -seen[1]):
+                            best_by_project[pi] = (score, order, svc)
+        if best_by_project:
+            for pi in sorted(best_by_project):
+                project = stack.projects[pi]
+                attach(project, cfg)
+                project.nginx_service[cfg.root_file] = best_by_project[pi][2].name
             continue
         cfg_dir = posixpath.dirname(_norm(cfg.root_file) or "") or "."
         best: Project | None = None
@@ -197,8 +217,8 @@ def _attach_nginx(stack: Stack) -> None:
                 depth = 0 if pdir == "." else pdir.count("/") + 1
                 if depth > best_depth:
                     best, best_depth = project, depth
-        if best is not None and cfg not in best.nginx:
-            best.nginx.append(cfg)
+        if best is not None:
+            attach(best, cfg)
 
 
 # ---------------------------------------------------------------- listens
@@ -316,22 +336,56 @@ def container_port(rt: ResolvedTarget) -> int | None:
     return port
 
 
-def match_host(project: Project, host: str) -> tuple[Service, str] | None:
-    """Compose DNS lookup returning the service and which name matched."""
-    h = host.lower().rstrip(".")
-    for svc in project.services.values():
-        if svc.name.lower() == h:
-            return svc, "service-name"
-    for svc in project.services.values():
-        if any(h == a.lower() for aliases in svc.networks.values() for a in aliases):
-            return svc, "alias"
-    for svc in project.services.values():
-        if svc.container_name and svc.container_name.lower() == h:
-            return svc, "container_name"
-    for svc in project.services.values():
-        if svc.hostname and svc.hostname.lower() == h:
-            return svc, "hostname"
-    return None
+class ProjectNames:
+    """One project's compose DNS names and published ports, indexed once (a lookup per
+    proxy target over every service made linking quadratic). First match wins, in
+    service order, as in a scan."""
+
+    KINDS = ("service-name", "alias", "container_name", "hostname")
+
+    def __init__(self, project: Project) -> None:
+        self.services = list(project.services.values())
+        self.names: tuple[dict[str, Service], ...] = ({}, {}, {}, {})
+        by_name, by_alias, by_container, by_hostname = self.names
+        self.exact_ports: dict[int, list[int]] = {}  # published port -> service orders
+        self.ranged: list[int] = []  # services publishing a port range
+        for order, svc in enumerate(self.services):
+            by_name.setdefault(svc.name.lower(), svc)
+            for aliases in svc.networks.values():
+                for a in aliases:
+                    by_alias.setdefault(a.lower(), svc)
+            if svc.container_name:
+                by_container.setdefault(svc.container_name.lower(), svc)
+            if svc.hostname:
+                by_hostname.setdefault(svc.hostname.lower(), svc)
+            for p in svc.ports:
+                if p.published is not None:
+                    orders = self.exact_ports.setdefault(p.published, [])
+                    if not orders or orders[-1] != order:
+                        orders.append(order)
+                if p.published_range and (not self.ranged or self.ranged[-1] != order):
+                    self.ranged.append(order)
+
+    def match(self, host: str) -> tuple[Service, str] | None:
+        h = host.lower().rstrip(".")
+        for kind, names in zip(self.KINDS, self.names, strict=True):
+            svc = names.get(h)
+            if svc is not None:
+                return svc, kind
+        return None
+
+    def publishers(self, port: int) -> list[Service]:
+        """Services with a `ports:` entry that may publish `port`, in service order."""
+        orders = sorted({*self.exact_ports.get(port, ()), *self.ranged})
+        return [self.services[i] for i in orders]
+
+
+def match_host(
+    project: Project, host: str, names: ProjectNames | None = None
+) -> tuple[Service, str] | None:
+    """Compose DNS lookup returning the service and which name matched (`names`: the
+    project's index, when the caller keeps one)."""
+    return (names or ProjectNames(project)).match(host)
 
 
 def _is_ip(host: str) -> bool:
@@ -342,8 +396,8 @@ def _is_ip(host: str) -> bool:
         return False
 
 
-def _publisher(project: Project, port: int) -> Service | None:
-    for svc in project.services.values():
+def _publisher(project: Project, port: int, names: ProjectNames | None = None) -> Service | None:
+    for svc in (names or ProjectNames(project)).publishers(port):
         p = published_match(svc, port)
         if p is not None and (
             p.host_ip is None or p.host_ip in ("0.0.0.0", "::", "") or is_loopback(p.host_ip)
@@ -376,6 +430,48 @@ def _expand_targets(route: ProxyRoute, upstreams: dict[str, Upstream]) -> list[P
     return list(route.targets)
 
 
+class LinkLookups:
+    """Indexes one link pass shares across all proxy targets: each project's DNS names
+    and published ports, and the `upstream` names written outside the loaded configs."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self._names: dict[int, ProjectNames] = {}
+        self._run_upstreams: set[str] | None = None
+        self._dir_upstreams: dict[Path, set[str]] = {}
+
+    def names(self, project: Project) -> ProjectNames:
+        found = self._names.get(id(project))
+        if found is None:
+            found = self._names[id(project)] = ProjectNames(project)
+        return found
+
+    def upstream_defined_elsewhere(self, cfg: NginxConfig, name: str) -> bool:
+        """`_upstream_defined_elsewhere`, reading each Dockerfile RUN and each sibling
+        file once per link pass instead of once per target."""
+        if not name or UPSTREAM_NAME_CHARS.fullmatch(name) is None:
+            return _upstream_defined_elsewhere(self.stack, cfg, name)
+        if self._run_upstreams is None:
+            self._run_upstreams = {
+                m.group(1)
+                for df in self.stack.dockerfiles.values()
+                for st in df.stages
+                for i in st.instructions
+                if i.keyword == "RUN"
+                for m in UPSTREAM_NAME_RE.finditer(i.value)
+            }
+        if name in self._run_upstreams:
+            return True
+        cfg_dir = (self.stack.root / cfg.root_file).parent
+        for directory in (cfg_dir, cfg_dir.parent):
+            names = self._dir_upstreams.get(directory)
+            if names is None:
+                names = self._dir_upstreams[directory] = _upstreams_in_dir(directory)
+            if name in names:
+                return True
+        return False
+
+
 def resolve_target(
     stack: Stack,
     project: Project,
@@ -383,9 +479,12 @@ def resolve_target(
     route: ProxyRoute,
     target: ProxyTarget,
     substituted: bool = False,
+    lookups: LinkLookups | None = None,
 ) -> ResolvedTarget:
     """Match one target to a service (see the module doc). `substituted`: the link step
-    filled the target's variables with known values, so it is resolvable."""
+    filled the target's variables with known values, so it is resolvable. `lookups`: the
+    link pass's shared indexes (built for this call when not given)."""
+    lookups = lookups or LinkLookups(stack)
 
     def unresolved(reason: str) -> ResolvedTarget:
         return ResolvedTarget(route, target, None, None, reason)
@@ -409,7 +508,7 @@ def resolve_target(
         """A host address: the service that publishes the port on the host, if any."""
         if port is None:
             return unresolved("no-port")
-        svc = _publisher(project, port)
+        svc = _publisher(project, port, lookups.names(project))
         if svc is None:
             return unresolved("not-published")
         return ResolvedTarget(route, target, svc, "published-port")
@@ -424,7 +523,7 @@ def resolve_target(
         return via_published_port()
     if host in HOST_GATEWAY_NAMES:
         return via_published_port()
-    found = match_host(project, host)
+    found = lookups.names(project).match(host)
     if found is not None:
         return ResolvedTarget(route, target, found[0], found[1])
     if _is_ip(host):
@@ -433,17 +532,41 @@ def resolve_target(
     for other_project in stack.projects:
         if other_project is project:
             continue
-        found = match_host(other_project, host)
+        found = lookups.names(other_project).match(host)
         if found is not None:
             return ResolvedTarget(route, target, found[0], found[1])
     if "." in host.strip("."):
         return unresolved("external")
-    if not _port_written(route) and _upstream_defined_elsewhere(stack, cfg, host):
+    if not _port_written(route) and lookups.upstream_defined_elsewhere(cfg, host):
         return unresolved("upstream-outside-config")
     return unresolved("unknown-name")
 
 
 UPSTREAM_DEF_RE = r"upstream\s+{name}\s*\{{"
+# Every name UPSTREAM_DEF_RE can find, in one pass: for a name without whitespace or
+# `{`, `upstream\s+NAME\s*\{` matches exactly where this captures NAME.
+UPSTREAM_NAME_RE = re.compile(r"upstream\s+([^\s{]+)\s*\{")
+UPSTREAM_NAME_CHARS = re.compile(r"[^\s{]+")
+
+
+def _upstreams_in_dir(directory: Path) -> set[str]:
+    """The upstream names defined in the files `_upstream_defined_elsewhere` reads in
+    `directory` (its first 200 files, each up to 256 KB)."""
+    names: set[str] = set()
+    try:
+        candidates = [p for p in directory.iterdir() if p.is_file()][:200]
+    except OSError:
+        return names
+    for p in candidates:
+        try:
+            if p.stat().st_size > 256 * 1024:
+                continue
+            names.update(
+                m.group(1) for m in UPSTREAM_NAME_RE.finditer(p.read_text(errors="replace"))
+            )
+        except OSError:
+            continue
+    return names
 
 
 def _upstream_defined_elsewhere(stack: Stack, cfg: NginxConfig, name: str) -> bool:
@@ -517,6 +640,7 @@ def _substitute(route: ProxyRoute, env: dict[str, str]) -> ProxyTarget | None:
 
 
 def _resolve_all(stack: Stack) -> None:
+    lookups = LinkLookups(stack)
     for project in stack.projects:
         project.targets = []
         upstreams = _upstream_index(stack, project)
@@ -540,7 +664,13 @@ def _resolve_all(stack: Stack) -> None:
                 for target in targets:
                     project.targets.append(
                         resolve_target(
-                            stack, project, cfg, route, target, filled_in and target.has_variables
+                            stack,
+                            project,
+                            cfg,
+                            route,
+                            target,
+                            filled_in and target.has_variables,
+                            lookups,
                         )
                     )
 
@@ -558,6 +688,8 @@ def _expand_targets_for(
 
 
 __all__ = [
+    "LinkLookups",
+    "ProjectNames",
     "container_port",
     "default_port",
     "effective_port",

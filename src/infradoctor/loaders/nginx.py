@@ -14,6 +14,7 @@ import glob
 import os
 import posixpath
 import re
+from collections import ChainMap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -818,15 +819,18 @@ def link_snippet_siblings(configs: Sequence[NginxConfig]) -> None:
         collect_upstreams(cfg)
         if cfg.is_snippet:
             by_dir.setdefault(posixpath.dirname(cfg.root_file), []).append(cfg)
+    # Per directory, each upstream name's first definition among its snippets, built once
+    # (not once per snippet): a snippet sees its own blocks, else that first one.
+    shared: dict[str, dict[str, Upstream]] = {}
+    for directory, snippets in by_dir.items():
+        first = shared[directory] = {}
+        for sibling in snippets:
+            for name, up in sibling.upstreams.items():
+                first.setdefault(name, up)
     for cfg in configs:
-        visible: dict[str, Upstream] | None = None
+        visible: Mapping[str, Upstream] | None = None
         if cfg.is_snippet:
-            visible = {}
-            for sibling in by_dir.get(posixpath.dirname(cfg.root_file), []):
-                if sibling is not cfg:
-                    for name, up in sibling.upstreams.items():
-                        visible.setdefault(name, up)
-            visible.update(cfg.upstreams)
+            visible = ChainMap(cfg.upstreams, shared[posixpath.dirname(cfg.root_file)])
         build_routes(cfg, visible)
 
 

@@ -4,13 +4,14 @@ rules, fixers, inventory and the diagnose analyzers read it. Pure data, no I/O."
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from infradoctor.model.k8s import K8sObject
-from infradoctor.model.nginx import NginxConfig, ProxyRoute, ProxyTarget
+from infradoctor.model.nginx import Directive, NginxConfig, ProxyRoute, ProxyTarget
 from infradoctor.model.source import LoadError, Location, SourceFile
 
 # ---------------------------------------------------------------- Dockerfile
@@ -270,6 +271,22 @@ class Project:
     networks: dict[str, Location] = field(default_factory=dict)
     volumes: dict[str, Location] = field(default_factory=dict)
     targets: list[ResolvedTarget] = field(default_factory=list)
+    # (len(services), names) memo of `waited_to_complete`, rebuilt when services change
+    _completed: tuple[int, frozenset[str]] | None = field(default=None, repr=False, compare=False)
+
+    def waited_to_complete(self) -> frozenset[str]:
+        """Names of services another service waits for with `condition:
+        service_completed_successfully` (computed once per project, not per question)."""
+        memo = self._completed
+        if memo is None or memo[0] != len(self.services):
+            names = frozenset(
+                dep.service
+                for other in self.services.values()
+                for dep in other.depends_on
+                if dep.condition == "service_completed_successfully"
+            )
+            memo = self._completed = (len(self.services), names)
+        return memo[1]
 
     def nginx_runs_on_host(self, config: NginxConfig) -> bool:
         return config.root_file not in self.nginx_service
@@ -292,6 +309,86 @@ class Project:
 
 
 @dataclass(slots=True)
+class StackIndex:
+    """Lookups over a loaded stack, built once on first use (rules and fixers ask them
+    once per finding; scanning every project, service or target each time made lint
+    quadratic). Objects are keyed by `id()`: the stack keeps them alive."""
+
+    projects: dict[str, Project]  # name -> first project of that name
+    services: dict[str, list[Service]]  # name -> services of every project, stack order
+    targets_by_route: dict[int, list[ResolvedTarget]]  # id(route) -> targets, all projects
+    # (id(project), id(service)) -> that project's targets reaching the service, in order
+    targets_by_service: dict[tuple[int, int], list[ResolvedTarget]]
+    # services by the Dockerfile they run (("df", id)) or, unlinked, name (("path", path))
+    builders: dict[tuple[str, int | str | None], list[Service]]
+    service_order: dict[int, int]  # id(service) -> position in stack.services
+    nginx_dirs: dict[str, list[NginxConfig]]  # directory of the root file -> configs
+    nginx_owner: dict[int, Project]  # id(config) -> the first project that lists it
+    any_http: bool  # some config has an http{} block
+    _top_level: dict[tuple[str, str], list[tuple[NginxConfig, list[Directive]]]] = field(
+        default_factory=dict
+    )
+
+    @classmethod
+    def build(cls, stack: Stack) -> StackIndex:
+        projects: dict[str, Project] = {}
+        services: dict[str, list[Service]] = {}
+        by_route: dict[int, list[ResolvedTarget]] = {}
+        by_service: dict[tuple[int, int], list[ResolvedTarget]] = {}
+        builders: dict[tuple[str, int | str | None], list[Service]] = {}
+        order: dict[int, int] = {}
+        owner: dict[int, Project] = {}
+        for p in stack.projects:
+            projects.setdefault(p.name, p)
+            for svc in p.services.values():
+                services.setdefault(svc.name, []).append(svc)
+                order.setdefault(id(svc), len(order))
+                key: tuple[str, int | str | None] = (
+                    ("df", id(svc.dockerfile))
+                    if svc.dockerfile is not None
+                    else ("path", svc.build_dockerfile)
+                )
+                builders.setdefault(key, []).append(svc)
+            for cfg in p.nginx:
+                owner.setdefault(id(cfg), p)
+            for rt in p.targets:
+                by_route.setdefault(id(rt.route), []).append(rt)
+                if rt.service is not None:
+                    by_service.setdefault((id(p), id(rt.service)), []).append(rt)
+        dirs: dict[str, list[NginxConfig]] = {}
+        for cfg in stack.nginx:
+            dirs.setdefault(posixpath.dirname(cfg.root_file), []).append(cfg)
+        any_http = any(c.http is not None for c in stack.nginx)
+        return cls(projects, services, by_route, by_service, builders, order, dirs, owner, any_http)
+
+    def targets_reaching(self, project: Project, service: Service) -> list[ResolvedTarget]:
+        """`[t for t in project.targets if t.service is service]`."""
+        return self.targets_by_service.get((id(project), id(service)), [])
+
+    def services_building(self, dockerfile: Dockerfile) -> list[Service]:
+        """Services running `dockerfile` (linked, or unlinked but naming its path), in
+        stack order."""
+        found = [
+            *self.builders.get(("df", id(dockerfile)), ()),
+            *self.builders.get(("path", dockerfile.path), ()),
+        ]
+        return sorted(found, key=lambda s: self.service_order[id(s)])
+
+    def top_level(self, directory: str, name: str) -> list[tuple[NginxConfig, list[Directive]]]:
+        """The configs rooted in `directory` with top-level `name` directives, and those
+        directives (conf.d snippets of one directory share one http{})."""
+        key = (directory, name)
+        found = self._top_level.get(key)
+        if found is None:
+            found = self._top_level[key] = [
+                (cfg, entries)
+                for cfg in self.nginx_dirs.get(directory, ())
+                if (entries := cfg.root.children(name))
+            ]
+        return found
+
+
+@dataclass(slots=True)
 class Stack:
     """Everything loaded from the scanned root."""
 
@@ -308,6 +405,22 @@ class Stack:
     profiles: list[str] = field(default_factory=list)
     # fixers that crashed on a finding (a bug; the finding got no fix): "RULE at LOC: ..."
     fixer_crashes: list[str] = field(default_factory=list)
+    # see `index`; the key notices projects/configs added after it was built
+    _index: tuple[tuple[int, int], StackIndex] | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    @property
+    def index(self) -> StackIndex:
+        """Lookups built once per stack, for rules and fixers (valid once loading has
+        finished: `load_stack` resets it after the link step)."""
+        key = (len(self.projects), len(self.nginx))
+        if self._index is None or self._index[0] != key:
+            self._index = (key, StackIndex.build(self))
+        return self._index[1]
+
+    def reset_index(self) -> None:
+        self._index = None
 
     @property
     def services(self) -> Iterator[Service]:
@@ -320,10 +433,10 @@ class Stack:
             yield from p.targets
 
     def project_of(self, service: Service) -> Project:
-        for p in self.projects:
-            if p.name == service.project:
-                return p
-        raise KeyError(service.project)
+        found = self.index.projects.get(service.project)
+        if found is None:
+            raise KeyError(service.project)
+        return found
 
     def project_for_nginx(self, config: NginxConfig) -> Project | None:
         for p in self.projects:

@@ -18,6 +18,9 @@ FORMATS: dict[str, str] = {
     "sarif": "infradoctor.report.sarif",
     "github": "infradoctor.report.github",
 }
+# Formats that show each finding's fix (text: whether it is fixable and how safely;
+# JSON/SARIF: the edits). The others never make the fixers run.
+SHOWS_FIXES = frozenset({"text", "json", "sarif"})
 
 
 @dataclass(slots=True)

@@ -33,10 +33,17 @@ def command(level: str, props: dict[str, str | int | None], message: str) -> str
 
 def render(report: LintReport, stream: TextIO, options: RenderOptions) -> None:
     lines: list[str] = []
+    paths: dict[str, str] = {}  # display_path once per file, not once per finding
+
+    def shown(file: str) -> str:
+        if file not in paths:
+            paths[file] = display_path(report, file)
+        return paths[file]
+
     for f in report.findings:
         loc = f.location
         props: dict[str, str | int | None] = {
-            "file": display_path(report, loc.file),
+            "file": shown(loc.file),
             "line": loc.line,
             "col": loc.column,
         }
@@ -48,7 +55,7 @@ def render(report: LintReport, stream: TextIO, options: RenderOptions) -> None:
         lines.append(command(LEVELS[f.severity], props, redact_text(f.message)))
     for err in report.errors:
         err_props: dict[str, str | int | None] = {
-            "file": display_path(report, err.file),
+            "file": shown(err.file),
             "line": err.line,
             "col": err.column,
             "title": f"infradoctor {err.kind}",

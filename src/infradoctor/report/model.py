@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from infradoctor.findings import Edit, Finding, Fix, Severity
+from infradoctor.findings import DeferredFix, Edit, Finding, Fix, Severity
 from infradoctor.model.source import LoadError, Location, SourceFile
 from infradoctor.redact import redact_text
 
@@ -134,22 +134,29 @@ def _prefix_location(loc: Location, label: str) -> Location:
     return dataclasses.replace(loc, file=_join(label, loc.file)) if label else loc
 
 
+def _prefix_fix(fix: Fix | None, label: str) -> Fix | None:
+    if fix is None:
+        return None
+    return Fix(
+        fix.title,
+        fix.applicability,
+        tuple(Edit(_join(label, e.file), e.start, e.end, e.replacement) for e in fix.edits),
+    )
+
+
 def _prefix_finding(finding: Finding, label: str) -> Finding:
     if not label:
         return finding
-    fix: Fix | None = finding.fix
-    if fix is not None:
-        fix = Fix(
-            fix.title,
-            fix.applicability,
-            tuple(Edit(_join(label, e.file), e.start, e.end, e.replacement) for e in fix.edits),
-        )
-    return dataclasses.replace(
+    pending = finding.fix_pending
+    shown = dataclasses.replace(
         finding,
         location=_prefix_location(finding.location, label),
         related=tuple(_prefix_location(r, label) for r in finding.related),
-        fix=fix,
+        fix=None if pending else _prefix_fix(finding.fix, label),
     )
+    if pending:  # still computed only when a reporter asks for it
+        shown = shown.with_deferred_fix(DeferredFix(lambda _: _prefix_fix(finding.fix, label)))
+    return shown
 
 
 def _sum_stats(total: dict[str, Any], part: dict[str, Any]) -> None:

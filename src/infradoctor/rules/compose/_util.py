@@ -366,11 +366,7 @@ def completed_dependency(project: Project | None, service: Service) -> bool:
     """Another service waits for this one with `condition: service_completed_successfully`."""
     if project is None:
         return False
-    for other in project.services.values():
-        for dep in other.depends_on:
-            if dep.service == service.name and dep.condition == "service_completed_successfully":
-                return True
-    return False
+    return service.name in project.waited_to_complete()
 
 
 def one_shot_reason(service: Service, project: Project | None = None) -> str | None:

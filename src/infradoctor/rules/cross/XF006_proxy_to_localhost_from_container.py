@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from infradoctor.findings import Finding, Severity
 from infradoctor.loaders.link import effective_port, nginx_listens_or_unknown
 from infradoctor.loaders.listen import listen_env, mentions
-from infradoctor.model.stack import Project, Service, Stack
+from infradoctor.model.stack import ListenAddress, Project, Service, Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.cross._common import nginx_service_of, project_targets
 
@@ -100,6 +100,9 @@ class ProxyToLocalhostFromContainer(Rule):
     )
 
     def check(self, stack: Stack) -> Iterator[Finding]:
+        # per (project, nginx service): facts every loopback target of that nginx shares
+        netns: dict[tuple[int, str], bool] = {}
+        same: dict[tuple[int, str], list[list[ListenAddress] | None]] = {}
         for project, rt in project_targets(stack):
             if rt.reason != "loopback-in-container":
                 continue
@@ -107,21 +110,25 @@ class ProxyToLocalhostFromContainer(Rule):
             nginx = nginx_service_of(project, cfg)
             if nginx is None or mentions(nginx, OTHER_PROCESSES):
                 continue
-            if any(
-                (s.network_mode or "") in (f"service:{nginx.name}",)
-                for s in project.services.values()
-            ):
+            key = (id(project), nginx.name)
+            if key not in netns:
+                netns[key] = any(
+                    (s.network_mode or "") in (f"service:{nginx.name}",)
+                    for s in project.services.values()
+                )
+            if netns[key]:
                 continue  # another service shares nginx's network namespace
             port = effective_port(rt.route, rt.target)
             if port is None:
                 continue
-            same_nginx = [
-                c
-                for c in project.nginx
-                if project.nginx_service.get(c.root_file) in (None, nginx.name)
-            ]
             env = listen_env(nginx)
-            own = [nginx_listens_or_unknown(c, env) for c in [cfg, *same_nginx]]
+            if key not in same:
+                same[key] = [
+                    nginx_listens_or_unknown(c, env)
+                    for c in project.nginx
+                    if project.nginx_service.get(c.root_file) in (None, nginx.name)
+                ]
+            own = [nginx_listens_or_unknown(cfg, env), *same[key]]
             if any(listens is None for listens in own):
                 continue  # a templated `listen` we can't read: it may be this port
             if any(la.port == port for listens in own for la in listens or []):

@@ -175,7 +175,7 @@ class WebsocketRouteWithoutUpgrade(Rule):
                 missing = self._missing(route)
                 if not missing or unknown_include_in_scope(route.context, unresolved):
                     continue
-                owner = next((p for p in stack.projects if cfg in p.nginx), None)
+                owner = stack.index.nginx_owner.get(id(cfg))
                 svc_names = sorted({s.name for s in services.get(id(route), [])})
                 yield self.finding(
                     route.directive.location,

@@ -157,7 +157,8 @@ class ReplicatedUpstreamWithoutNextUpstream(Rule):
                 else:
                     assert rep is not None
                     what = f"service '{rep[0]}' runs {rep[1]} replicas"
-                owner = next((p.name for p in stack.projects if cfg in p.nginx), None)
+                found = stack.index.nginx_owner.get(id(cfg))
+                owner = found.name if found is not None else None
                 yield self.finding(
                     route.directive.location,
                     f"{what} but no {directive} is in effect for {route.raw}: a replica "

@@ -149,8 +149,13 @@ class NginxLogsBindMountedWithoutRotation(Rule):
     def check(self, stack: Stack) -> Iterator[Finding]:
         rotated: bool | None = None
         for project in stack.projects:
+            # each config under the service that runs it, once per project
+            carried: dict[str | None, list[NginxConfig]] = {}
+            for c in project.nginx:
+                carried.setdefault(project.nginx_service.get(c.root_file), []).append(c)
             for svc in project.services.values():
-                for finding in self._check_service(stack, project, svc):
+                carries = carried.get(svc.name, [])
+                for finding in self._check_service(stack, project, svc, carries):
                     if rotated is None:
                         rotated = _logrotate_in_tree(stack) or any(
                             "logrotate" in s.image_name for s in stack.services
@@ -159,8 +164,10 @@ class NginxLogsBindMountedWithoutRotation(Rule):
                         return
                     yield finding
 
-    def _check_service(self, stack: Stack, project: Project, svc: Service) -> Iterator[Finding]:
-        carries = [c for c in project.nginx if project.nginx_service.get(c.root_file) == svc.name]
+    def _check_service(
+        self, stack: Stack, project: Project, svc: Service, carries: list[NginxConfig]
+    ) -> Iterator[Finding]:
+        """`carries`: the project's configs that `svc` runs."""
         if not carries and not is_web_server_service(svc):
             return
         # A Docker log driver (json-file max-size, ...) only rotates what nginx sends to

@@ -390,11 +390,7 @@ def installs_tool(stages: list[Stage], tool: str) -> bool:
 
 def services_building(stack: Stack, df: Dockerfile) -> list[Service]:
     """Compose services built from this Dockerfile (linked by the loader)."""
-    return [
-        s
-        for s in stack.services
-        if s.dockerfile is df or (s.dockerfile is None and s.build_dockerfile == df.path)
-    ]
+    return stack.index.services_building(df)
 
 
 def chain_last(df: Dockerfile, keyword: str) -> Instruction | None:

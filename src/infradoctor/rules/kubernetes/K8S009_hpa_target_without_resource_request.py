@@ -8,7 +8,7 @@ from infradoctor.findings import Finding, Severity
 from infradoctor.model.k8s import nearest
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.kubernetes._k8s import obj_data
+from infradoctor.rules.kubernetes._k8s import index, obj_data
 
 DEPLOYMENT = """\
 apiVersion: apps/v1
@@ -98,11 +98,8 @@ class HpaTargetWithoutResourceRequest(Rule):
                 h,
                 [
                     w
-                    for w in stack.k8s
-                    if w.workload is not None
-                    and w.name == h.hpa.target_name
-                    and (h.hpa.target_kind in (None, w.kind))
-                    and h.same_namespace(w)
+                    for w in index(stack).by_name.get(h.hpa.target_name, ())
+                    if (h.hpa.target_kind in (None, w.kind)) and h.same_namespace(w)
                 ],
             )
             if not targets or any(t.partial for t in targets):

@@ -9,7 +9,7 @@ from infradoctor.model.k8s import K8sObject
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.cross._common import closest
-from infradoctor.rules.kubernetes._k8s import obj_data
+from infradoctor.rules.kubernetes._k8s import index, obj_data
 
 SCALABLE_KINDS = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"})
 
@@ -55,16 +55,14 @@ spec:
 def _candidates(stack: Stack, hpa: K8sObject) -> list[K8sObject]:
     """Workloads that can be scaled and are deployed with the HPA: same directory, or the
     same explicit namespace."""
+    idx = index(stack)
+    pool = {id(w): w for w in idx.by_directory.get(hpa.directory, ())}
+    if hpa.namespace is not None:
+        pool.update((id(w), w) for w in idx.by_namespace.get(hpa.namespace, ()))
     return [
         w
-        for w in stack.k8s
-        if w.workload is not None
-        and w.kind in SCALABLE_KINDS
-        and hpa.same_namespace(w)
-        and (
-            w.directory == hpa.directory
-            or (hpa.namespace is not None and w.namespace == hpa.namespace)
-        )
+        for w in sorted(pool.values(), key=lambda w: idx.position[id(w)])
+        if w.kind in SCALABLE_KINDS and hpa.same_namespace(w)
     ]
 
 
@@ -99,23 +97,25 @@ class HpaTargetMissing(Rule):
     )
 
     def check(self, stack: Stack) -> Iterator[Finding]:
+        near: dict[tuple[str, str | None], tuple[list[K8sObject], bool]] = {}
         for h in stack.k8s:
             if h.hpa is None or h.partial or not h.hpa.target_name:
                 continue
             kind = h.hpa.target_kind
             if kind is not None and kind not in SCALABLE_KINDS:
                 continue  # a custom resource (Rollout, ...) or something we don't model
-            candidates = _candidates(stack, h)
-            if not candidates or any(w.partial for w in candidates):
+            key = (h.directory, h.namespace)
+            if key not in near:
+                found = _candidates(stack, h)
+                near[key] = (found, any(w.partial for w in found))
+            candidates, partial = near[key]
+            if not candidates or partial:
                 continue
             target = h.hpa.target_name
             everywhere = [
                 w
-                for w in stack.k8s
-                if w.workload is not None
-                and w.name == target
-                and kind in (None, w.kind)
-                and h.same_namespace(w)
+                for w in index(stack).by_name.get(target, ())
+                if kind in (None, w.kind) and h.same_namespace(w)
             ]
             if everywhere:
                 continue

@@ -63,11 +63,41 @@ class _Index:
     def __init__(self, objects: list[K8sObject]) -> None:
         self.workloads = [o for o in objects if o.workload is not None]
         self.by_label: dict[tuple[str, str], list[K8sObject]] = {}
-        for w in self.workloads:
+        # workloads by name, directory and namespace, and every object by (directory,
+        # name): rules look these up once per object instead of scanning the manifests
+        self.by_name: dict[str, list[K8sObject]] = {}
+        self.by_directory: dict[str, list[K8sObject]] = {}
+        self.by_namespace: dict[str | None, list[K8sObject]] = {}
+        self.position: dict[int, int] = {}
+        for i, w in enumerate(self.workloads):
             assert w.workload is not None
             for item in w.workload.pod.labels.items():
                 self.by_label.setdefault(item, []).append(w)
+            self.by_name.setdefault(w.name, []).append(w)
+            self.by_directory.setdefault(w.directory, []).append(w)
+            self.by_namespace.setdefault(w.namespace, []).append(w)
+            self.position[id(w)] = i
+        self.objects_named: dict[tuple[str, str], list[K8sObject]] = {}
+        for o in objects:
+            self.objects_named.setdefault((o.directory, o.name), []).append(o)
         self.limit_ranges = [o for o in objects if o.kind == "LimitRange"]
+        self._nearby: dict[tuple[str, str | None], tuple[list[K8sObject], bool]] = {}
+
+    def _near(self, obj: K8sObject) -> tuple[list[K8sObject], bool]:
+        key = (obj.directory, obj.namespace)
+        found = self._nearby.get(key)
+        if found is None:
+            near = [w for w in self.by_directory.get(obj.directory, ()) if obj.same_namespace(w)]
+            found = self._nearby[key] = (near, any(w.partial for w in near))
+        return found
+
+    def nearby(self, obj: K8sObject) -> list[K8sObject]:
+        """`workloads_nearby` (shared, do not modify), once per (directory, namespace)."""
+        return self._near(obj)[0]
+
+    def nearby_partial(self, obj: K8sObject) -> bool:
+        """Whether one of the workloads near `obj` is only partly understood."""
+        return self._near(obj)[1]
 
 
 _INDEX: dict[int, tuple[list[K8sObject], int, _Index]] = {}
@@ -108,9 +138,7 @@ def selected_workloads(stack: Stack, service: K8sObject) -> list[K8sObject]:
 def workloads_nearby(stack: Stack, obj: K8sObject) -> list[K8sObject]:
     """Workloads in the same directory as `obj` (and a compatible namespace): the manifests
     that are applied together with it."""
-    return [
-        w for w in index(stack).workloads if w.directory == obj.directory and obj.same_namespace(w)
-    ]
+    return list(index(stack).nearby(obj))
 
 
 def served_workloads(stack: Stack) -> Iterator[tuple[K8sObject, K8sObject]]:

@@ -51,11 +51,10 @@ def is_websocket_route(stack: Stack, route: ProxyRoute) -> bool:
         t.host and not t.has_variables and ws_looking(t.host.split(".")[0]) for t in route.targets
     ):
         return True
-    for project in stack.projects:
-        for rt in project.targets:
-            if rt.route is route and rt.service is not None and ws_looking(rt.service.name):
-                return True
-    return False
+    return any(
+        rt.service is not None and ws_looking(rt.service.name)
+        for rt in stack.index.targets_by_route.get(id(route), ())
+    )
 
 
 def _defaults(names: list[str] | set[str]) -> str:

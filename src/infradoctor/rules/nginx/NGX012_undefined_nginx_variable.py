@@ -159,7 +159,7 @@ STOCK_NGINX_IMAGE = re.compile(
 def _foreign_http_level(stack: Stack, cfg: NginxConfig) -> bool:
     """A conf.d snippet with no main config in the tree, served by a compose service whose
     image is not stock nginx: that image's nginx.conf may define the variable."""
-    if not cfg.is_snippet or any(c.http is not None for c in stack.nginx):
+    if not cfg.is_snippet or stack.index.any_http:
         return False
     for project in stack.projects:
         name = project.nginx_service.get(cfg.root_file)

@@ -47,9 +47,9 @@ def sibling_http(stack: Stack | None, cfg: NginxConfig, name: str) -> list[Direc
         return []
     here = posixpath.dirname(cfg.root_file)
     out: list[Directive] = []
-    for other in stack.nginx:
-        if other is not cfg and posixpath.dirname(other.root_file) == here:
-            out.extend(other.root.children(name))
+    for other, entries in stack.index.top_level(here, name):
+        if other is not cfg:
+            out.extend(entries)
     return out
 
 
