@@ -190,6 +190,17 @@ def _comment_start(line: str) -> int:
     return len(line)
 
 
+def _owner(starts: list[tuple[int, int, str]], seen: int, lineno: int, indent: int) -> str | None:
+    """The service whose block holds a line: the last service key at or before it that
+    the line is indented under (or on it). Walks back from the nearest key, so the
+    common case (every service at one column) costs one step, not one per service."""
+    for i in range(seen - 1, -1, -1):
+        sline, scol, sname = starts[i]
+        if sline == lineno or indent >= scol:
+            return sname
+    return None
+
+
 def var_refs(stack: Stack, project: Project) -> Iterator[VarRef]:
     """Every `${VAR...}` / `$VAR` in the project's compose files, with the service whose
     block holds it (by the service keys' lines)."""
@@ -203,17 +214,14 @@ def var_refs(stack: Stack, project: Project) -> Iterator[VarRef]:
         if src is None or not src.text or "$" not in src.text:
             continue
         starts = sorted(by_file.get(file, []))
+        seen = 0  # starts[:seen] begin at or before the current line (lines only grow)
         for lineno, line in enumerate(src.text.split("\n"), start=1):
             if "$" not in line:
                 continue
             body = line[: _comment_start(line)]
-            owner: str | None = None
-            indent = len(line) - len(line.lstrip())
-            for sline, scol, sname in starts:
-                if sline <= lineno and (sline == lineno or indent >= scol):
-                    owner = sname
-                elif sline > lineno:
-                    break
+            while seen < len(starts) and starts[seen][0] <= lineno:
+                seen += 1
+            owner = _owner(starts, seen, lineno, len(line) - len(line.lstrip()))
             for m in _REF_RE.finditer(body):
                 name = m.group("name") or m.group("bare")
                 # `$$` escapes are skipped by the lookbehind; `$${X}` too
