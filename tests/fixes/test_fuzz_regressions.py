@@ -105,3 +105,24 @@ def test_out_of_range_edit_is_refused(tmp_path: Path) -> None:
     for start, end in [(30, 11), (-1, 2), (5, 10_000)]:
         bad = Fix("t", Applicability.SAFE, (Edit("compose.yaml", start, end, ""),))
         assert edit_range_problem(bad, stack) is not None
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "unsafe"),
+    [
+        ("compose.yaml", "services:\n a:\u2028  build: s\n", False),  # YAML line separator
+        ("Dockerfile", "FROM :\\\n", True),  # ends in a line continuation
+    ],
+)
+def test_no_fix_is_offered_for_a_layout_an_edit_would_misread(
+    tmp_path: Path, name: str, text: str, unsafe: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Found by the long fuzz round: these got fixes the write step then refused."""
+    from infradoctor.cli.main import main
+
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    code = main(["fix", str(tmp_path), *(["--unsafe"] if unsafe else [])])
+    captured = capsys.readouterr()
+    assert code in (0, 1), captured
+    assert "not written" not in captured.err
+    assert (tmp_path / name).read_text(encoding="utf-8") == text

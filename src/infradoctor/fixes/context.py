@@ -19,7 +19,7 @@ from infradoctor.findings import Applicability, Edit, Finding, Fix
 from infradoctor.fixes import yaml_edit as ye
 from infradoctor.gcpause import gc_paused
 from infradoctor.model.nginx import Directive, NginxConfig, ProxyRoute
-from infradoctor.model.source import Location
+from infradoctor.model.source import Location, SourceFile
 from infradoctor.model.stack import Dockerfile, Project, Service, Stack
 
 T = TypeVar("T")
@@ -142,7 +142,7 @@ class FixContext:
             return False
         for path in {e.file for e in fix.edits}:
             src = self.stack.files.get(path)
-            if src is None or path in self._unparsable:
+            if src is None or path in self._unparsable or not _safe_to_edit(src):
                 return False
             if str(src.kind) == "nginx":
                 dump = self._dumps.get(path)
@@ -419,3 +419,22 @@ Fixer = Callable[[FixContext, Finding], Fix | None]
 
 def scalar_value(node: Node | None) -> str | None:
     return node.value if isinstance(node, ScalarNode) else None
+
+
+_YAML_SEPARATORS = ("\u2028", "\u2029")  # line breaks for YAML, not for our offsets
+
+
+def _safe_to_edit(src: SourceFile) -> bool:
+    """A file whose layout an edit could misread gets no fix at all (rather than a fix
+    the write step must refuse): YAML holding U+2028/U+2029, which YAML reads as line
+    breaks; a Dockerfile ending in a line continuation, which would swallow any
+    instruction appended after it."""
+    kind = str(src.kind)
+    if kind in ("compose", "k8s") and any(c in src.text for c in _YAML_SEPARATORS):
+        return False
+    if kind == "dockerfile":
+        tail = src.text.rstrip()
+        escape = "`" if "escape=`" in src.text[:512] else "\\"
+        if tail.endswith(escape):
+            return False
+    return True
