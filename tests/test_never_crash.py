@@ -443,3 +443,20 @@ def test_profile_rules_never_read_env_files_through_a_symlink_out_of_the_tree(
     out = capsys.readouterr().out
     assert code in (0, 1)
     assert "SECRET_ONLY_OUTSIDE_KEY" not in out
+
+
+def test_nul_bytes_in_included_paths(tmp_path: Path, capsys) -> None:
+    """`include: "\\0"` raised ValueError from os.lstat (found by the long fuzz round):
+    a name with a NUL is an include that is not there, named with its line."""
+    root = tmp_path / "p"
+    root.mkdir()
+    (root / "compose.yaml").write_text(
+        'include: ["\\0", "a\\0b.yml"]\nservices:\n  w:\n    image: x:1\n    env_file: "x\\0y"\n'
+    )
+    (root / "nginx.conf").write_text('events {}\nhttp { include "a\\0b"; }\n')
+    code = main(["lint", str(root), "--format", "json"])
+    out = capsys.readouterr().out
+    assert code in (0, 1)
+    errors = json.loads(out)["errors"]
+    assert "internal" not in {e["kind"] for e in errors}
+    assert any(e["kind"] == "include-missing" and e["line"] == 1 for e in errors)

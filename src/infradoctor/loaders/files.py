@@ -148,6 +148,8 @@ def open_resolved(
         pre = os.stat(target)
     except OSError as exc:
         return _os_refusal(exc)
+    except ValueError:  # NUL in the name
+        return Refusal("unreadable", "invalid file name")
     if not stat.S_ISREG(pre.st_mode):
         return not_regular(pre.st_mode)  # never open devices & co at all
     try:
@@ -222,6 +224,8 @@ def resolve_in_root(top: str, path: str) -> str | Refusal:
             st = os.lstat(here)
         except OSError as exc:
             return _os_refusal(exc)
+        except ValueError:  # NUL in the name
+            return Refusal("unreadable", "invalid file name")
         if stat.S_ISLNK(st.st_mode):
             links += 1
             if links > MAX_SYMLINKS:
@@ -367,6 +371,8 @@ class SourceReader:
             st = os.lstat(full)
         except OSError as exc:
             return _os_refusal(exc)
+        except ValueError:  # NUL in the name
+            return Refusal("unreadable", "invalid file name")
         if stat.S_ISLNK(st.st_mode):
             return _realpath(full)
         return Path(full)
