@@ -1095,6 +1095,11 @@ def _target_unknown(service: Service, raw: str) -> bool:
     return is_unknown(marked.split("/", 1)[0].rsplit(":", 1)[-1])
 
 
+def _shorten(text: str, limit: int = 200) -> str:
+    """A source quoted in a message: whole when short, else its start and an ellipsis."""
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 def detect_listens(service: Service, root: Path | None = None) -> list[ListenAddress]:
     """Everything we can tell about what `service` listens on (see module doc)."""
     env = listen_env(service)
@@ -1125,15 +1130,12 @@ def detect_listens(service: Service, root: Path | None = None) -> list[ListenAdd
         if p.target is not None and not _target_unknown(service, p.raw):
             add(p.target, None, f"ports:ports {p.raw}", p.location)
     for ins in dockerfile_expose(service):
+        # one label per instruction (a huge EXPOSE line must not be copied per word)
+        label = f"EXPOSE:EXPOSE {_shorten(ins.value.strip())}"
         for word in ins.value.split():
             expose_port = parse_port(word.split("/", 1)[0])
             expanded = expand(word.split("/", 1)[0], env)
-            add(
-                expose_port or parse_port(expanded),
-                None,
-                f"EXPOSE:EXPOSE {ins.value.strip()}",
-                ins.location,
-            )
+            add(expose_port or parse_port(expanded), None, label, ins.location)
     if not command_known:
         for name in ("PORT", "APP_PORT", "HTTP_PORT", "SERVER_PORT"):
             val = env.get(name)
