@@ -621,3 +621,17 @@ def test_only_known_blocks_create_routes(tmp_path: Path, body: str) -> None:
     if body.startswith("$a"):
         assert [e.kind for e in errors] == ["parse-error"]
         assert 'missing ";" after "$a" before "location"' in errors[0].message
+
+
+def test_a_location_outside_http_in_a_main_config_is_no_route(tmp_path: Path) -> None:
+    """nginx rejects a top-level `location` next to `http {}`; it was a route and NGX003's
+    fix could not satisfy it (found by the long fuzz round). Snippets without `http`
+    (included into a server) keep their top-level locations as routes."""
+    from infradoctor.engine import lint
+
+    (tmp_path / "nginx.conf").write_text(
+        "location /ws { proxy_pass http://a:1; }\n"
+        "http { server { location /ws { proxy_pass http://b:2; } } }\n"
+    )
+    routes = [r for cfg in lint(tmp_path).stack.nginx for r in cfg.routes]
+    assert [r.directive.location.line for r in routes] == [2]

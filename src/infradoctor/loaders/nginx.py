@@ -803,7 +803,12 @@ def build_routes(cfg: NginxConfig, upstreams: Mapping[str, Upstream] | None = No
             if d.block and d.name in ROUTE_BLOCKS:
                 visit(d.block)
 
-    visit(cfg.root.block or [])
+    top = cfg.root.block or []
+    if any(d.name == "http" and d.block is not None for d in top):
+        # A main config: only what is inside http{} serves HTTP (nginx rejects a
+        # location or server at the top level; it is not a route of ours either).
+        top = [d for d in top if d.name == "http"]
+    visit(top)
     for d in passes:
         route = parse_pass(cfg, d, upstreams)
         route.server = d.enclosing("server")
