@@ -29,6 +29,11 @@ NULL_DEPENDS_ITEM = {
         "services:\n  redis:\n   image: redis\n  p:\n   depends_on:\n      -\n      - redis"
     )
 }
+INT_DEPENDS_ITEM = {
+    "compose.yaml": (
+        "services:\n  redis:\n   image: redis\n  p:\n   depends_on:\n      - 0\n      - redis"
+    )
+}
 FLOW_PASSES = {
     "compose.yaml": "services: {w: {},{{{}}},db: {}}",
     "docker-compose.override.yml": (
@@ -60,8 +65,14 @@ def _fix_twice(root: Path) -> None:
 
 @pytest.mark.parametrize(
     "files",
-    [NULL_LOGGING_ALIAS, NULL_DEPENDS_ITEM, FLOW_PASSES, FLOW_PASSES_PLAIN],
-    ids=["cmp002-null-logging-alias", "xf005-null-item", "xf005-flow", "xf005-flow-plain"],
+    [NULL_LOGGING_ALIAS, NULL_DEPENDS_ITEM, INT_DEPENDS_ITEM, FLOW_PASSES, FLOW_PASSES_PLAIN],
+    ids=[
+        "cmp002-null-logging-alias",
+        "xf005-null-item",
+        "xf005-int-item",
+        "xf005-flow",
+        "xf005-flow-plain",
+    ],
 )
 def test_fuzz_fix_twice_is_noop(files: dict[str, str], tmp_path: Path) -> None:
     root = write_tree(tmp_path / "s", files)
@@ -81,6 +92,18 @@ def test_xf005_no_fix_for_null_depends_on_item(tmp_path: Path) -> None:
     assert all(f.fix is None for f in xf005)
     run_fixes(root, CONFIG, unsafe=True)
     assert "depends_on:\n      -\n      - redis" in (root / "compose.yaml").read_text()
+
+
+def test_xf005_no_fix_when_a_depends_on_item_is_not_a_string(tmp_path: Path) -> None:
+    """`- 0` turned into a key reads back as the integer 0: the edit check refused the
+    write (found by the long fuzz round); now no fix is offered at all."""
+    root = write_tree(tmp_path / "s", INT_DEPENDS_ITEM)
+    run = run_fixes(root, CONFIG, unsafe=True)  # XF004 gives redis a healthcheck first
+    assert not run.refused, run.refused
+    text = (root / "compose.yaml").read_text()
+    assert "healthcheck" in text and "- 0\n      - redis" in text
+    xf005 = [f for f in lint(root, CONFIG).findings if f.rule == "XF005"]
+    assert xf005 and all(f.fix is None for f in xf005)
 
 
 def test_flow_mapping_entries_share_a_pass(tmp_path: Path) -> None:

@@ -635,3 +635,22 @@ def test_a_location_outside_http_in_a_main_config_is_no_route(tmp_path: Path) ->
     )
     routes = [r for cfg in lint(tmp_path).stack.nginx for r in cfg.routes]
     assert [r.directive.location.line for r in routes] == [2]
+
+
+@pytest.mark.parametrize("head", ["location", "location = /a /b"])
+def test_a_location_with_a_wrong_number_of_arguments_is_a_parse_error_and_no_route(
+    tmp_path: Path, head: str
+) -> None:
+    """`location { ... }` is rejected by nginx ("invalid number of arguments"); its passes
+    were routes, and NGX003's fix re-reported inside it (found by the long fuzz round)."""
+    from infradoctor.engine import lint
+
+    (tmp_path / "nginx.conf").write_text(
+        "http { server { location /ws { proxy_pass http://a:1; }\n"
+        f"{head} {{ proxy_pass http://b:2; location /ws {{ proxy_pass http://c:3; }} }} }} }}\n"
+    )
+    result = lint(tmp_path)
+    routes = [r for cfg in result.stack.nginx for r in cfg.routes]
+    assert [r.directive.location.line for r in routes] == [1]
+    errors = [e for e in result.stack.errors if "invalid number of arguments" in e.message]
+    assert [(e.file, e.line, e.kind) for e in errors] == [("nginx.conf", 2, "parse-error")]

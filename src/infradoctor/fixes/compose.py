@@ -561,6 +561,10 @@ def _dependency_names(seq: SequenceNode) -> list[ScalarNode]:
             # `-` with nothing (or `~`): no service name to turn into a key, and dropping
             # it would silently rewrite what compose is told to reject
             raise FixUnavailable("null item in depends_on")
+        if item.tag != "tag:yaml.org,2002:str":
+            # `- 0` or `- true`: not a service name as YAML reads it, so as a key it
+            # would read back as a number or boolean, not the name compose looks up
+            raise FixUnavailable("depends_on item is not a string")
         items.append(item)
     names = [i.value for i in items]
     if len(set(names)) != len(names):

@@ -9,8 +9,6 @@ NginxConfig. Missing well-known system files (mime.types, proxy_params, ...) are
 
 from __future__ import annotations
 
-import fnmatch
-import glob
 import os
 import posixpath
 import re
@@ -29,6 +27,7 @@ from infradoctor.model.nginx import (
     UpstreamServer,
 )
 from infradoctor.model.source import FileKind, LoadError, Location, SourceFile
+from infradoctor.syntax import globpat
 from infradoctor.syntax.nginx import (
     MAX_DEPTH,
     ParsedFile,
@@ -287,8 +286,8 @@ class _Loader:
             return [], True
         base = self.reader.root
         full = os.path.join(str(base), norm)
-        if any(c in GLOB_CHARS for c in norm):
-            paths = sorted(glob.glob(full))
+        if globpat.has_magic(norm):
+            paths = globpat.glob_under(str(base), norm)
         else:
             paths = [full] if os.path.exists(full) else []
         out: list[str] = []
@@ -336,7 +335,7 @@ class _Loader:
             if key == self_key or len(parts) < len(want):
                 continue
             tail = parts[-len(want) :]
-            if all(fnmatch.fnmatchcase(t, w) for t, w in zip(tail, want, strict=True)):
+            if all(globpat.fnmatchcase(t, w) for t, w in zip(tail, want, strict=True)):
                 hits.append(key)
         if not hits:
             return []
@@ -658,7 +657,7 @@ def _path_matches(path: str, pattern: str) -> bool:
     """nginx's include glob: wildcards match within one path component, never across `/`."""
     parts, want = path.split("/"), pattern.split("/")
     return len(parts) == len(want) and all(
-        fnmatch.fnmatchcase(p, w) for p, w in zip(parts, want, strict=True)
+        globpat.fnmatchcase(p, w) for p, w in zip(parts, want, strict=True)
     )
 
 
@@ -786,6 +785,12 @@ def collect_upstreams(cfg: NginxConfig) -> None:
     visit(cfg.root.block or [])
 
 
+def _malformed_location(d: Directive) -> bool:
+    """`location { ... }` or `location a b c {`: nginx rejects the config (reported as a
+    parse error), and the block is no route of ours either."""
+    return d.name == "location" and not 1 <= len(d.args) <= 2
+
+
 def build_routes(cfg: NginxConfig, upstreams: Mapping[str, Upstream] | None = None) -> None:
     """Fill cfg.routes (and cfg.upstreams if not done yet) from the spliced tree, HTTP
     context only. `upstreams`: the upstream blocks visible to the config (its own plus
@@ -800,7 +805,7 @@ def build_routes(cfg: NginxConfig, upstreams: Mapping[str, Upstream] | None = No
                 continue
             if d.name in PASS_KINDS and d.block is None and d.args:  # `proxy_pass;`: no route
                 passes.append(d)
-            if d.block and d.name in ROUTE_BLOCKS:
+            if d.block and d.name in ROUTE_BLOCKS and not _malformed_location(d):
                 visit(d.block)
 
     top = cfg.root.block or []

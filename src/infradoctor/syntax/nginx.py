@@ -239,6 +239,10 @@ def parse_nginx(
                         first_start,
                         f'missing ";" after "{words[0]}" before "location"',
                     )
+                if words[0] == "location" and not 2 <= len(words) <= 3:
+                    # nginx: `invalid number of arguments in "location" directive`;
+                    # the block is no route (its passes are not checked or edited).
+                    error(first_start, 'invalid number of arguments in "location" directive')
                 d = Directive(
                     words[0], words[1:], loc(first_start, pos), block=[], block_open=tok_start
                 )

@@ -3,7 +3,6 @@ well-known system includes, fixer data, and human-readable block names."""
 
 from __future__ import annotations
 
-import fnmatch
 import posixpath
 import re
 from collections.abc import Iterable, Iterator
@@ -11,6 +10,7 @@ from typing import Any
 
 from infradoctor.model.nginx import Directive, NginxConfig, ProxyRoute
 from infradoctor.model.stack import Stack
+from infradoctor.syntax import globpat
 
 # What Debian/Ubuntu's /etc/nginx/proxy_params sets (lower-case header names).
 PROXY_PARAMS_HEADERS = frozenset({"host", "x-real-ip", "x-forwarded-for", "x-forwarded-proto"})
@@ -120,7 +120,7 @@ def include_resolved(cfg: NginxConfig, include: Directive) -> bool:
     names = _basenames(cfg)
     if not any(c in pattern for c in "*?["):
         return pattern in names
-    return any(fnmatch.fnmatchcase(n, pattern) for n in names)
+    return any(globpat.fnmatchcase(n, pattern) for n in names)
 
 
 _INCLUDES: dict[int, tuple[NginxConfig, Directive, list[Directive], bool]] = {}
