@@ -3,6 +3,6 @@
 Kept import-light on purpose: `infradoctor --version` imports only this module.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = ["__version__"]
