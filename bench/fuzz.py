@@ -4,7 +4,7 @@ Seeds are the compose files, nginx configs, Dockerfiles, Kubernetes manifests an
 files of ../shared/corpus plus a few hand-written tricky ones. Each input is a small
 temporary project directory built from one or more seeds and mutated (bytes, tokens,
 structure). Inputs run in-process in worker processes through the functions the CLI
-uses, each guarded by a wall-clock limit.
+uses, each guarded by a CPU-time limit (and a wall-clock hang guard).
 
   python bench/fuzz.py --minutes 10 --mode lint --jobs 2 --out /tmp/repro
   python bench/fuzz.py --count 150 --jobs 1 --seed 1 --mode both
@@ -1248,7 +1248,12 @@ def _mutate_structure(
 
 class FuzzTimeout(BaseException):
     """Raised by the alarm; a BaseException so `except Exception` in the code under test
-    does not swallow it."""
+    does not swallow it. `clock` says which limit fired: "cpu" (the operation computed
+    for longer than the limit) or "wall" (the hang guard: far longer than the limit)."""
+
+    def __init__(self, clock: str = "cpu") -> None:
+        super().__init__(clock)
+        self.clock = clock
 
 
 @dataclass(slots=True)
@@ -1269,31 +1274,54 @@ class CheckResult:
             self.failures.append(Failure(sig, detail))
 
     def note_slow(self, exc: BaseException, op: str, limit: float, cpu: float) -> None:
-        """An operation over the limit. One that used the CPU may just have been starved
-        of it (the caller runs it again); one that did not is blocked (a pipe, a lock)."""
-        blocked = cpu < 0.05 * limit
-        self.cpu_slow = self.cpu_slow or not blocked
-        state = "blocked (no CPU used)" if blocked else f"{cpu:.1f} s CPU"
-        self.add(slow_signature(exc, op), f"{op} took over {limit} s, {state}\n{_exc_detail(exc)}")
+        """An operation over a limit. The limit is CPU time, so a machine shared with
+        other work does not make inputs slow; the wall-clock hang guard (many times the
+        limit) catches an operation that is blocked (a pipe, a lock) and uses no CPU. One
+        starved of CPU by other processes (the hang guard fired, but it used more than a
+        little CPU and less than the limit) is no finding."""
+        clock = getattr(exc, "clock", "cpu")
+        if clock == "cpu":
+            self.cpu_slow = True  # the caller runs it again to confirm
+            detail = f"{op} took over {limit} s CPU"
+        elif cpu < 0.05 * limit:
+            detail = f"{op} blocked (no CPU used in {hang_limit(limit):.0f} s)"
+        else:
+            return
+        self.add(slow_signature(exc, op), f"{detail}\n{_exc_detail(exc)}")
 
     @property
     def sigs(self) -> set[str]:
         return {f.sig for f in self.failures}
 
 
-def _alarm(signum: int, frame: Any) -> None:
-    raise FuzzTimeout()
+def _cpu_alarm(signum: int, frame: Any) -> None:
+    raise FuzzTimeout("cpu")
+
+
+def _wall_alarm(signum: int, frame: Any) -> None:
+    raise FuzzTimeout("wall")
+
+
+def hang_limit(limit: float) -> float:
+    """Wall-clock seconds after which an operation under the CPU `limit` counts as hung."""
+    return max(60.0, 12 * limit)
 
 
 @contextlib.contextmanager
 def guard(limit: float) -> Iterator[None]:
-    old = signal.signal(signal.SIGALRM, _alarm)
-    signal.setitimer(signal.ITIMER_REAL, limit)
+    """`limit` seconds of this process's CPU time (ITIMER_PROF), and a wall-clock hang
+    guard for an operation that waits instead of computing."""
+    old_prof = signal.signal(signal.SIGPROF, _cpu_alarm)
+    old_alrm = signal.signal(signal.SIGALRM, _wall_alarm)
+    signal.setitimer(signal.ITIMER_PROF, limit)
+    signal.setitimer(signal.ITIMER_REAL, hang_limit(limit))
     try:
         yield
     finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+        signal.signal(signal.SIGPROF, old_prof)
+        signal.signal(signal.SIGALRM, old_alrm)
 
 
 SKIP_FRAMES = ("/engine.py", "/cli/", "/loaders/__init__.py", "/fixes/apply.py", "/report/model.py")
@@ -2301,7 +2329,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--out", default=str(DEFAULT_OUT), help="reproducer directory")
     p.add_argument("--corpus", default=None, help=f"seed corpus (default {DEFAULT_CORPUS})")
-    p.add_argument("--limit", type=float, default=5.0, help="seconds per operation before 'slow'")
+    p.add_argument(
+        "--limit", type=float, default=5.0, help="CPU seconds per operation before it is slow"
+    )
     p.add_argument(
         "--min-seconds",
         type=float,

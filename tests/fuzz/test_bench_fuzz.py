@@ -7,10 +7,11 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.fuzz.harness import BENCH_FUZZ, REPO
+from tests.fuzz.harness import BENCH_FUZZ, REPO, bench_fuzz
 
 COUNT = 100
 
@@ -85,3 +86,19 @@ def test_replay_of_a_clean_project(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "lint: 0 failure(s)" in proc.stdout and "fix: 0 failure(s)" in proc.stdout
+
+
+def test_slowness_is_cpu_time_and_a_starved_operation_is_no_finding() -> None:
+    """A machine shared with other work starves operations of CPU: the limit is CPU
+    time, and the wall-clock guard only catches operations that wait without computing."""
+    fuzz: Any = bench_fuzz()
+    cases = {
+        ("cpu", 5.2): ["slow:lint"],  # computed past the limit
+        ("wall", 0.0): ["slow:lint"],  # waited 60 s without computing: blocked
+        ("wall", 1.5): [],  # starved: some CPU, under the limit
+    }
+    for (clock, cpu), want in cases.items():
+        result = fuzz.CheckResult()
+        result.note_slow(fuzz.FuzzTimeout(clock), "lint", 5.0, cpu)
+        assert [f.sig for f in result.failures] == want, (clock, cpu)
+        assert result.cpu_slow == (clock == "cpu")
