@@ -25,6 +25,9 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 have_cmd runuser || need+=(util-linux)
 have_cmd redis-server || need+=(redis-server)
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || need+=(rabbitmq-server)
+# tests/cli/test_completion.py loads the generated completion scripts in real shells
+have_cmd zsh || need+=(zsh)
+have_cmd fish || need+=(fish)
 # tests/scaffold render the generated overlays with `kubectl kustomize`: they need
 # kustomize v4+ (kubectl >= 1.21), which the machine image's kubectl package provides;
 # Debian's kubernetes-client (1.20, kustomize v2.0.3) cannot render them, so it is not

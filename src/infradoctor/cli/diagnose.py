@@ -211,7 +211,9 @@ def run_diagnose(args: argparse.Namespace) -> int:
             return EXIT_CANNOT_RUN
         stack = load_static_stack(bundle)
     result = analyze(bundle, stack)
-    color = args.format == "text" and not args.output and not args.no_color and sys.stdout.isatty()
+    from infradoctor.cli.color import use_color
+
+    color = args.format == "text" and use_color(args.no_color, bool(args.output), sys.stdout)
     _write(render(result, args.format, color=color), args.output)
     return result.exit_code
 

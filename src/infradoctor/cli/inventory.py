@@ -6,7 +6,6 @@ Graphviz for svg/png)."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -107,12 +106,9 @@ def run(args: argparse.Namespace) -> int:
     elif fmt == "dot":
         buf.write(r.dot_text(inv))
     else:
-        color = (
-            not args.no_color
-            and not args.output
-            and not os.environ.get("NO_COLOR")
-            and sys.stdout.isatty()
-        )
+        from infradoctor.cli.color import use_color
+
+        color = use_color(args.no_color, bool(args.output), sys.stdout)
         r.render_table(inv, buf, color=color, width=None if color else 200)
     text = buf.getvalue()
     if args.output:

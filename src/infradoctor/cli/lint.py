@@ -215,10 +215,9 @@ def lint_paths(paths: list[str], config: LintConfig) -> LintReport:
 
 
 def _use_color(args: argparse.Namespace, stream: TextIO) -> bool:
-    if args.no_color or os.environ.get("NO_COLOR") or args.output:
-        return False
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty())
+    from infradoctor.cli.color import use_color
+
+    return use_color(args.no_color, bool(args.output), stream)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "scaffold",
     "wait",
     "smoke",
+    "completion",
 )
 
 EXIT_OK = 0
