@@ -124,3 +124,40 @@ def test_a_fan_out_of_cycles_is_reported_once_per_include_and_file(tmp_path: Pat
     assert cycles
     keys = {(e.file, e.line, e.column, e.message.rsplit(" -> ", 1)[-1]) for e in cycles}
     assert len(keys) == len(cycles) <= 6 * 6
+
+
+def test_a_huge_directive_spliced_from_many_places_hits_the_word_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One 50,000-word directive in a conf.d file every snippet includes (long fuzz
+    round): the budget counts words, not directives, so what rules walk stays bounded;
+    NGX012 works once per written directive however many copies includes make."""
+    from infradoctor.engine import lint
+    from infradoctor.rules.nginx import NGX012_undefined_nginx_variable as ngx012
+
+    snippets = {f"conf.d/f{i}.conf": "include conf.d/*.conf;\n" for i in range(1, 6)}
+    root = write_tree(
+        tmp_path / "t",
+        {
+            "nginx.conf": "events {}\nhttp { include conf.d/*.conf; }\n",
+            "conf.d/f0.conf": "include conf.d/*.conf;" + " a" * 50_000 + ";\n",
+            **snippets,
+        },
+    )
+    monkeypatch.setattr(nginx_loader, "MAX_SPLICED_WORDS", 200_000)
+    calls: list[str] = []
+    real = ngx012._used_here
+
+    def counting(d: object, context: str) -> list[str]:
+        calls.append(context)
+        return real(d, context)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ngx012, "_used_here", counting)
+    result = lint(root)
+    budget = [e for e in result.stack.errors if e.kind == "include-budget"]
+    assert budget and all("words in this config" in e.message for e in budget)
+    for cfg in result.stack.nginx:
+        words = sum(1 + len(d.args) for d in cfg.walk())
+        assert words <= 200_000 + 50_001  # stops at the first include past the budget
+    written = 6 * 2 + 2  # each file's include and directive, nginx.conf's http + include
+    assert len(calls) <= written * 2  # a use is worked out per (written directive, block)

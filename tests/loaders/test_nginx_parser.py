@@ -281,17 +281,14 @@ def test_crlf_normalised_source_offsets() -> None:
     assert s.text[http.location.offset : http.location.end_offset] == "http {\n}"
 
 
-def test_big_config_is_fast() -> None:
-    import time
-
+def test_big_config_parses_whole() -> None:
+    """20,000 locations in one server (the growth itself is measured by work counts in
+    tests/test_scaling.py and timed in bench/, never here)."""
     block = "    location /p{i} {{ proxy_pass http://app{i}:8000; proxy_set_header Host $host; }}\n"
     text = "http {\n server {\n" + "".join(block.format(i=i) for i in range(20000)) + " }\n}\n"
-    started = time.perf_counter()
     _, res = parse(text)
-    elapsed = time.perf_counter() - started
     assert not res.errors
     assert len(res.directives[0].block[0].block) == 20000  # type: ignore[index]
-    assert elapsed < 3.0, elapsed
 
 
 @pytest.mark.parametrize(

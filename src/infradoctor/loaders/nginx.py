@@ -108,9 +108,12 @@ MAX_INCLUDES_PER_RUN = 50_000
 # and the spliced tree is held to the same bound (the tree helpers and the rules walk
 # it recursively), so a chain of deeply nested includes cannot exhaust the stack.
 MAX_SPLICED_DEPTH = MAX_DEPTH
-# Directives one config may splice in: includes fanning out (a file included twice by a
-# file included twice ...) grow exponentially; past this no further include is followed.
-MAX_SPLICED_DIRECTIVES = 100_000
+# Words (directive names and arguments) one config, and one run, may splice in: includes
+# fanning out (a file included twice by a file included twice ...) grow exponentially, and
+# a file of one 50,000-word directive included from every snippet multiplies what every
+# rule walks; past this no further include is followed.
+MAX_SPLICED_WORDS = 1_000_000
+MAX_SPLICED_WORDS_PER_RUN = 4_000_000
 PORT_SUFFIX_RE = re.compile(r":\d+$")
 URI_VAR_RE = re.compile(r"\$\{?(request_uri|uri|is_args|args|query_string|document_uri|\d)\b")
 
@@ -133,7 +136,8 @@ class _Loader:
         self.errors: list[LoadError] = []
         self._error_keys: set[tuple[str, int | None, str]] = set()
         self._cycles: set[tuple[str, int, int, str]] = set()
-        self._spliced = 0  # directives spliced into the config being built
+        self._spliced = 0  # words spliced into the config being built
+        self._run_spliced = 0  # words spliced into every config of the run
         self._over_directives = False
         self.source_keys: list[str] = []
         self.dump_members: dict[str, list[str]] = {}  # dump path -> unit keys in order
@@ -191,9 +195,9 @@ class _Loader:
                 self._error_keys.add(key)
                 self.errors.append(e)
 
-    def _error(self, unit: _Unit, d: Directive, message: str) -> None:
+    def _error(self, unit: _Unit, d: Directive, message: str, kind: str = "invalid") -> None:
         loc = d.location
-        self._errors([LoadError(unit.location_file, message, "invalid", loc.line, loc.column)])
+        self._errors([LoadError(unit.location_file, message, kind, loc.line, loc.column)])
 
     def _unit_for_disk(self, rel: str) -> _Unit | None:
         """A file reached only through an include (e.g. proxy_params without blocks)."""
@@ -420,7 +424,8 @@ class _Loader:
         replaced by the directives of the files they name."""
         out: list[Directive] = []
         for d in directives:
-            self._spliced += 1
+            self._spliced += 1 + len(d.args)
+            self._run_spliced += 1 + len(d.args)
             c = Directive(
                 d.name,
                 list(d.args),
@@ -454,14 +459,12 @@ class _Loader:
                     # at the include that ran out says so); not roots of their own either.
                     self.visited.update(k for k in (keys or [])[index:] if k not in chain)
                     break
-                if self._spliced >= MAX_SPLICED_DIRECTIVES:
+                over = self._over_words()
+                if over is not None:
                     if not self._over_directives:
                         self._over_directives = True
                         self._error(
-                            unit,
-                            d,
-                            f"includes expand to more than {MAX_SPLICED_DIRECTIVES} directives; "
-                            "further includes are not followed",
+                            unit, d, f"{over}; further includes are not followed", "include-budget"
                         )
                     break
                 if len(chain) >= MAX_INCLUDE_DEPTH:
@@ -513,6 +516,13 @@ class _Loader:
                     )
                 )
         return out
+
+    def _over_words(self) -> str | None:
+        if self._spliced >= MAX_SPLICED_WORDS:
+            return f"includes expand to more than {MAX_SPLICED_WORDS} words in this config"
+        if self._run_spliced >= MAX_SPLICED_WORDS_PER_RUN:
+            return f"includes expand to more than {MAX_SPLICED_WORDS_PER_RUN} words in this run"
+        return None
 
     def _spend(self, inc: _Unit, unit: _Unit, include: Directive, left: int) -> bool:
         """Count one splice of `inc` against the config's and the run's include budget;

@@ -102,20 +102,28 @@ def _regex_args(d: Directive) -> set[int]:
     return {i for i, a in enumerate(d.args) if a.startswith("~")}
 
 
+def _source_key(d: Directive) -> tuple[str, int | None, int, int]:
+    """The directive as written: a file spliced in N places yields N copies of it, which
+    define and use the same variables (computed once per written directive)."""
+    loc = d.location
+    return (loc.file, loc.offset, loc.line, loc.column)
+
+
 def _defined_here(d: Directive) -> set[str]:
     """Variables this directive defines (and the regex named captures it introduces)."""
     out: set[str] = set()
     for arg in (d.name, *d.args):
         out.update(NAMED_CAPTURE.findall(arg))
-    names = [m.group(1) or m.group(2) for a in d.args for m in VARIABLE.finditer(a)]
     if d.name.startswith("$"):  # geoip2/ip2location-style blocks: `$var default=... path;`
         out.add(d.name.lstrip("$"))
     elif d.name in ("map", "split_clients") and len(d.args) >= 2:
         out.update(m.group(1) or m.group(2) for m in VARIABLE.finditer(d.args[1]))
     elif d.name == "geo" and d.args:
         out.update(m.group(1) or m.group(2) for m in VARIABLE.finditer(d.args[-1]))
-    elif (d.name.startswith("set") or d.name.endswith(("_set", "_var"))) and names:
-        out.add(names[0])
+    elif d.name.startswith("set") or d.name.endswith(("_set", "_var")):
+        first = next((m for a in d.args for m in VARIABLE.finditer(a)), None)
+        if first is not None:
+            out.add(first.group(1) or first.group(2))
     return out
 
 
@@ -134,6 +142,7 @@ def _opaque(cfg: NginxConfig) -> bool:
     unknown part may define the variable, so the rule stays silent on this config."""
     if cfg.template:
         return True
+    templated: dict[tuple[str, int | None, int, int], bool] = {}
     for d in cfg.walk():
         if any(m in d.name for m in CODE_MARKERS):
             return True
@@ -143,7 +152,10 @@ def _opaque(cfg: NginxConfig) -> bool:
             and posixpath.basename(d.args[0] if d.args else "") not in KNOWN_SYSTEM_INCLUDES
         ):
             return True
-        if any("{{" in a or "{%" in a for a in d.args):
+        key = _source_key(d)
+        if key not in templated:  # once per written directive, not per spliced copy
+            templated[key] = any("{{" in a or "{%" in a for a in d.args)
+        if templated[key]:
             return True
     return False
 
@@ -178,27 +190,46 @@ def defined_variables(stack: Stack) -> set[str]:
     """Every variable defined anywhere in the stack's nginx trees: variables are global to
     nginx, and conf.d snippets share one http{} with the main config."""
     out: set[str] = set()
+    done: set[tuple[str, int | None, int, int]] = set()
     for cfg in stack.nginx:
         for d in cfg.walk():
-            out |= _defined_here(d)
+            key = _source_key(d)
+            if key not in done:
+                done.add(key)
+                out |= _defined_here(d)
     return out
 
 
+def _used_here(d: Directive, context: str) -> list[str]:
+    """Variables `d` uses as an argument, inside a block named `context`."""
+    if d.name in LITERAL_DIRECTIVES:
+        return []
+    if context in ("map", "geo", "split_clients", "types"):
+        args = d.args if context == "map" else []  # map values, not keys
+        regex: set[int] = set()
+    else:
+        args, regex = d.args, _regex_args(d)
+    return [
+        m.group(1) or m.group(2)
+        for i, arg in enumerate(args)
+        if i not in regex
+        for m in VARIABLE.finditer(arg)
+    ]
+
+
 def _uses(cfg: NginxConfig) -> Iterator[tuple[str, Directive]]:
+    """(variable, directive) for every use in the spliced tree; what a written directive
+    uses is worked out once however many times includes copy it."""
+    memo: dict[tuple[tuple[str, int | None, int, int], str], list[str]] = {}
+
     def visit(block: Directive) -> Iterator[tuple[str, Directive]]:
         for d in block.children():
-            if d.name in LITERAL_DIRECTIVES:
-                continue
-            if block.name in ("map", "geo", "split_clients", "types"):
-                args = d.args if block.name == "map" else []  # map values, not keys
-                regex: set[int] = set()
-            else:
-                args, regex = d.args, _regex_args(d)
-            for i, arg in enumerate(args):
-                if i in regex:
-                    continue
-                for m in VARIABLE.finditer(arg):
-                    yield m.group(1) or m.group(2), d
+            key = (_source_key(d), block.name)
+            names = memo.get(key)
+            if names is None:
+                names = memo[key] = _used_here(d, block.name)
+            for name in names:
+                yield name, d
             if d.block is not None:
                 yield from visit(d)
 
