@@ -12,7 +12,7 @@ from infradoctor.config import LintConfig
 from infradoctor.engine import lint
 from infradoctor.findings import Finding, Severity
 from infradoctor.rules.nginx.NGX012_undefined_nginx_variable import BUILTIN_VARIABLES
-from tests.conftest import CORPUS, write_tree
+from tests.conftest import CORPUS, require_corpus, write_tree
 
 CONFIG = LintConfig(report_unused_suppressions=False)
 
@@ -187,8 +187,7 @@ def test_builtin_list_holds_core_and_proxy_variables() -> None:
 
 def test_corpus_has_no_ngx012_false_positives() -> None:
     """Every corpus finding was read: none of these projects uses an undefined variable."""
-    if not CORPUS.is_dir():
-        pytest.skip("corpus not available")
+    require_corpus()
     assert not _only(lint(CORPUS, LintConfig(select=["NGX012"])).findings, "NGX012")
 
 
