@@ -108,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
         from infradoctor.cli.fix import run_fix
 
         return int(run_fix(args))
-    from infradoctor.baseline import read_baseline, split_baselined, write_baseline_file
+    from infradoctor.baseline import apply_baseline, write_baseline_file
     from infradoctor.cli.common import path_problem
     from infradoctor.report import SHOWS_FIXES, RenderOptions, renderer
 
@@ -132,9 +132,7 @@ def run(args: argparse.Namespace) -> int:
             f"wrote {count} finding{'' if count == 1 else 's'} to baseline {args.write_baseline}"
         )
     elif config.baseline is not None:
-        new, known = split_baselined(
-            report.findings, read_baseline(config.baseline), report.line_text
-        )
+        new, known = apply_baseline(report.findings, config.baseline, report.line_text)
         report.findings = new
         report.baselined += len(known)
         report.refresh_stats()
