@@ -12,6 +12,14 @@ SHARED = REPO.parent / "shared"
 CORPUS = SHARED / "corpus"
 
 
+def require_corpus(path: Path = CORPUS) -> Path:
+    """`path` under the shared corpus. The corpus is part of CI, so a missing one fails
+    the test that needs it instead of skipping it."""
+    if not path.exists():
+        pytest.fail(f"{path} missing: the shared corpus (../shared/corpus) is part of CI")
+    return path
+
+
 def write_tree(root: Path, files: Mapping[str, str]) -> Path:
     """Write {relative path: text} under root and return root."""
     for rel, text in files.items():

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from infradoctor.catalogue import validate_config
 from infradoctor.config import ConfigError, LintConfig, load_config, load_config_file
 from infradoctor.findings import Severity
 from tests.report import fakes
@@ -39,7 +40,7 @@ limit = 5
 
 def test_full_dedicated_file(tmp_path: Path) -> None:
     (tmp_path / ".infradoctor.toml").write_text(FULL)
-    cfg = load_config(tmp_path)
+    cfg = validate_config(load_config(tmp_path))
     assert cfg.select == ["TST", "IDX001"]
     assert cfg.ignore == ["marker-info"]
     assert cfg.extend_select == ["nginx"]
@@ -107,7 +108,7 @@ def test_errors_name_file_and_key(tmp_path: Path, text: str, fragment: str) -> N
     path = tmp_path / ".infradoctor.toml"
     path.write_text(text)
     with pytest.raises(ConfigError) as info:
-        load_config(tmp_path)
+        validate_config(load_config(tmp_path))  # shape at load, rule codes at the engine
     assert fragment in str(info.value)
     assert str(path) in str(info.value)
 

@@ -11,7 +11,7 @@ import pytest
 from infradoctor.config import LintConfig
 from infradoctor.engine import lint
 from infradoctor.loaders.discover import discover
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, require_corpus
 
 PROJECTS = (
     sorted(p for p in CORPUS.iterdir() if p.is_dir() and not p.name.startswith("_"))
@@ -21,6 +21,7 @@ PROJECTS = (
 
 
 def test_corpus_present() -> None:
+    require_corpus()
     assert len(PROJECTS) >= 30, f"corpus missing at {CORPUS}"
 
 

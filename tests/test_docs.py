@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from infradoctor.catalogue import catalogue
 from infradoctor.report import docsgen
-from infradoctor.report.catalogue import catalogue
 from infradoctor.report.ruledoc import fence_language
 from tests.conftest import REPO
 from tests.report import fakes

@@ -108,11 +108,20 @@ def split_baselined(
     return new, known
 
 
+def apply_baseline(
+    findings: list[Finding], path: Path, line_text: LineText
+) -> tuple[list[Finding], list[Finding]]:
+    """The one place a baseline file is applied: (new findings, findings it accepts).
+    The engine calls it for one root; `lint` with several paths calls it once on the
+    merged report (the engine then runs without a baseline)."""
+    return split_baselined(findings, read_baseline(path), line_text)
+
+
 def filter_baseline(
     stack: Stack, findings: list[Finding], path: Path
 ) -> tuple[list[Finding], list[Finding]]:
     """Returns (new findings, findings already in the baseline)."""
-    return split_baselined(findings, read_baseline(path), stack_line_text(stack))
+    return apply_baseline(findings, path, stack_line_text(stack))
 
 
 def write_baseline(stack: Stack, findings: list[Finding], path: Path) -> int:

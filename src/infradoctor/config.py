@@ -30,7 +30,6 @@ _LIST_KEYS = {
     "compose-files": "compose_files",
     "profiles": "profiles",
 }
-_SELECTOR_KEYS = ("select", "ignore", "extend-select")
 KNOWN_KEYS = (
     *_LIST_KEYS,
     "severity",
@@ -53,6 +52,9 @@ class LintConfig:
     extend_select: list[str] = field(default_factory=list)
     severity_overrides: dict[str, Severity] = field(default_factory=dict)  # code -> severity
     rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)  # code -> options
+    # `[rules.X]` tables as written (X a code or name), resolved into severity_overrides
+    # and rule_options by catalogue.validate_config at the engine boundary
+    rule_tables: dict[str, dict[str, Any]] = field(default_factory=dict)
     threshold: Severity = Severity.INFO  # lowest severity that is reported / fails the run
     fail_on: Severity | None = None  # lowest severity that makes exit code 1 (default threshold)
     exclude: list[str] = field(default_factory=list)
@@ -158,23 +160,15 @@ def _severity(path: Path, key: str, value: Any) -> Severity:
 
 
 def parse_config(table: dict[str, Any], path: Path) -> LintConfig:
-    """Validate a raw config table (from `path`, for messages) into a LintConfig."""
-    from infradoctor.report.catalogue import lookup, selector_known
-
+    """Read a raw config table (from `path`, for messages) into a LintConfig: plain data,
+    checked for shape here and against the rule catalogue by `catalogue.validate_config`."""
     config = LintConfig(source=path)
     for raw_key, value in table.items():
         key = _norm_key(raw_key)
         if key not in KNOWN_KEYS:
             raise ConfigError(f"{path}: unknown key {raw_key!r} (known: {', '.join(KNOWN_KEYS)})")
         if key in _LIST_KEYS:
-            items = _string_list(path, raw_key, value)
-            if key in _SELECTOR_KEYS:
-                for item in items:
-                    if not selector_known(item):
-                        raise ConfigError(
-                            f"{path}: key {raw_key!r}: unknown rule code, category or name {item!r}"
-                        )
-            setattr(config, _LIST_KEYS[key], items)
+            setattr(config, _LIST_KEYS[key], _string_list(path, raw_key, value))
         elif key == "severity":
             config.threshold = _severity(path, raw_key, value)
         elif key == "fail-on":
@@ -195,27 +189,14 @@ def parse_config(table: dict[str, Any], path: Path) -> LintConfig:
             except PolicyError as exc:
                 raise ConfigError(f"{path}: {exc}") from None
         elif key == "rules":
-            if not isinstance(value, dict):
-                raise ConfigError(f"{path}: key 'rules' must be a table of [rules.CODE]")
-            for rule_key, settings in value.items():
-                rule = lookup(rule_key)
-                if rule is None:
-                    raise ConfigError(f"{path}: [rules.{rule_key}]: unknown rule code")
-                if not isinstance(settings, dict):
-                    raise ConfigError(f"{path}: [rules.{rule_key}] must be a table")
-                options: dict[str, Any] = {}
-                for opt_key, opt_value in settings.items():
-                    where = f"rules.{rule_key}.{opt_key}"
-                    if opt_key == "severity":
-                        config.severity_overrides[rule.code] = _severity(path, where, opt_value)
-                    elif opt_key in rule.options or _norm_key(opt_key) in rule.options:
-                        name = opt_key if opt_key in rule.options else _norm_key(opt_key)
-                        options[name] = opt_value
-                    else:
-                        known = ", ".join(["severity", *rule.options]) or "severity"
-                        raise ConfigError(
-                            f"{path}: unknown key {where!r} ({rule.code} accepts: {known})"
-                        )
-                if options:
-                    config.rule_options[rule.code] = options
+            config.rule_tables = _rule_tables(path, value)
     return config
+
+
+def _rule_tables(path: Path, value: Any) -> dict[str, dict[str, Any]]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: key 'rules' must be a table of [rules.CODE]")
+    for rule_key, settings in value.items():
+        if not isinstance(settings, dict):
+            raise ConfigError(f"{path}: [rules.{rule_key}] must be a table")
+    return {str(k): dict(v) for k, v in value.items()}

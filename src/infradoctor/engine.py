@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from infradoctor.config import LintConfig
 from infradoctor.findings import Finding
@@ -19,6 +19,9 @@ from infradoctor.gcpause import gc_paused
 from infradoctor.model.source import LoadError, Location
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Rule
+
+if TYPE_CHECKING:
+    from infradoctor.suppress import UnusedPolicy
 
 
 @dataclass(slots=True)
@@ -54,24 +57,6 @@ class LintResult:
             "seconds": round(self.seconds, 3),
             **crashes,
         }
-
-
-def select_rules(config: LintConfig) -> list[Rule]:
-    from infradoctor.rules.registry import all_rules, matches
-
-    chosen: list[Rule] = []
-    for cls in all_rules():
-        selected = any(matches(cls, s) for s in config.select + config.extend_select)
-        ignored = any(matches(cls, s) for s in config.ignore)
-        if selected and not ignored:
-            options = config.rule_options.get(cls.code)
-            if "policy" in cls.options and (config.policy is not None or config.source):
-                from infradoctor.policy import Policy
-
-                # a config file was read: its policy (or none), never another file's
-                options = {**(options or {}), "policy": config.policy or Policy()}
-            chosen.append(cls(options, config.severity_overrides.get(cls.code)))
-    return chosen
 
 
 RULE_TIME_BUDGET = 10.0  # seconds per rule per run (default of LintConfig.rule_time_budget)
@@ -251,6 +236,24 @@ def _close(gen: Any) -> None:
         pass
 
 
+def _unused_policy(config: LintConfig) -> UnusedPolicy:
+    """How suppression handling judges unused suppressions for this run (IDX001)."""
+    from infradoctor.catalogue import catalogue, domain_rules, is_selected, selected_rules
+    from infradoctor.rules.meta import UnusedSuppression
+    from infradoctor.suppress import UnusedPolicy
+
+    rule = None
+    if config.report_unused_suppressions and is_selected(UnusedSuppression, config):
+        rule = UnusedSuppression(
+            config.rule_options.get(UnusedSuppression.code),
+            config.severity_overrides.get(UnusedSuppression.code),
+        )
+    # The engine runs IDX001.check only when the registry lists it; otherwise the
+    # unknown-code part is reported by suppression handling.
+    report_unknown = UnusedSuppression.code not in {r.code for r in domain_rules()}
+    return UnusedPolicy(rule, catalogue(), selected_rules(config), report_unknown)
+
+
 def sort_key(f: Finding) -> tuple[str, int, int, str]:
     return (f.location.file, f.location.line, f.location.column, f.rule)
 
@@ -269,9 +272,10 @@ def lint(
     `fixes.attach.resolve_fixes` to compute a whole list at once). `overrides` (relative
     path -> LF-normalised text) lints those files as if they held that text (the fix
     loop's look before it writes)."""
+    from infradoctor.catalogue import rules_to_run, validate_config
     from infradoctor.loaders import LoadOptions, load_stack
 
-    config = config or LintConfig()
+    config = validate_config(config or LintConfig())
     started = time.perf_counter()
     with gc_paused():  # millions of long-lived objects, next to no cyclic garbage
         if stack is None:
@@ -285,7 +289,7 @@ def lint(
                     overrides=overrides or {},
                 ),
             )
-        rules = select_rules(config)
+        rules = rules_to_run(config)
         findings, rule_errors = run_rules(stack, rules, config.rule_time_budget)
     if with_fixes:
         from infradoctor.fixes.attach import attach_fixes
@@ -293,7 +297,7 @@ def lint(
         findings = attach_fixes(stack, findings)
     from infradoctor.suppress import apply_suppressions
 
-    findings, suppressed, unused = apply_suppressions(stack, findings, config)
+    findings, suppressed, unused = apply_suppressions(stack, findings, _unused_policy(config))
     findings.extend(unused)
     baselined: list[Finding] = []
     if config.baseline is not None:

@@ -663,7 +663,7 @@ def _command_word(token: str) -> str:
     return token.rsplit("/", 1)[-1].lower()
 
 
-def _scan_command(
+def _scan_command(  # noqa: C901
     text: str, start: int, end: int, state: _CommandState
 ) -> list[tuple[int, int, str]]:
     """Edits (start, end, replacement) masking command-line passwords in text[start:end]."""

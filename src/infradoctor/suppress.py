@@ -13,11 +13,10 @@ start of a line or after whitespace or `;` starts a comment in all three languag
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from infradoctor.config import LintConfig
 from infradoctor.findings import Finding
 from infradoctor.model.source import Location, SourceFile
 from infradoctor.model.stack import Stack
@@ -142,11 +141,10 @@ def _token_known(token: str, catalogue: tuple[type[Rule], ...]) -> bool:
     return any(code_matches(token, rule.code, rule.name) for rule in catalogue)
 
 
-def unknown_code_findings(stack: Stack, rule: Rule) -> Iterator[Finding]:
-    """IDX001 findings for suppression tokens that match no rule at all (typos)."""
-    from infradoctor.report.catalogue import catalogue
-
-    rules = catalogue()
+def unknown_code_findings(
+    stack: Stack, rule: Rule, rules: tuple[type[Rule], ...]
+) -> Iterator[Finding]:
+    """IDX001 findings for suppression tokens that match none of `rules` (typos)."""
     for suppressions in collect_suppressions(stack).values():
         for sup in suppressions:
             unknown = [tok for tok in sup.codes if not _token_known(tok, rules)]
@@ -158,8 +156,20 @@ def unknown_code_findings(stack: Stack, rule: Rule) -> Iterator[Finding]:
                 )
 
 
+@dataclass(frozen=True, slots=True)
+class UnusedPolicy:
+    """What judging unused suppressions needs from the run: the IDX001 rule instance
+    (None: unused suppressions are not reported), every known rule, the selected ones,
+    and whether unknown codes are reported here (the engine did not run IDX001)."""
+
+    rule: Rule | None
+    rules: tuple[type[Rule], ...]
+    selected: Sequence[type[Rule]]
+    report_unknown: bool
+
+
 def apply_suppressions(
-    stack: Stack, findings: list[Finding], config: LintConfig
+    stack: Stack, findings: list[Finding], policy: UnusedPolicy
 ) -> tuple[list[Finding], list[Finding], list[Finding]]:
     """Returns (kept, suppressed, unused-suppression findings)."""
     by_file = collect_suppressions(stack)
@@ -172,7 +182,7 @@ def apply_suppressions(
             suppressed.append(finding)
         else:
             kept.append(finding)
-    unused = _unused_findings(stack, by_file, config, suppressed)
+    unused = _unused_findings(by_file, policy, suppressed)
     return kept, suppressed, unused
 
 
@@ -188,37 +198,25 @@ def _silence(finding: Finding, suppressions: list[Suppression] | tuple[()]) -> b
 
 
 def _unused_findings(
-    stack: Stack,
     by_file: dict[str, list[Suppression]],
-    config: LintConfig,
+    policy: UnusedPolicy,
     suppressed: list[Finding],
 ) -> list[Finding]:
-    from infradoctor.report.catalogue import catalogue, is_selected
-    from infradoctor.rules.meta import UnusedSuppression
-    from infradoctor.rules.registry import all_rules
-
-    if not config.report_unused_suppressions or not is_selected(UnusedSuppression, config):
+    meta = policy.rule
+    if meta is None:
         return []
-    rules = catalogue()
-    selected = [rule for rule in rules if is_selected(rule, config)]
+    rules, selected = policy.rules, policy.selected
     # a bare `ignore` can only be judged unused when every default rule ran
     all_ran = all(rule in selected for rule in rules if getattr(rule, "default_enabled", True))
-    # The engine runs IDX001.check only when the registry lists it; otherwise the
-    # unknown-code part is reported from here.
-    report_unknown = UnusedSuppression.code not in {r.code for r in all_rules()}
-    meta = UnusedSuppression(
-        config.rule_options.get(UnusedSuppression.code),
-        config.severity_overrides.get(UnusedSuppression.code),
-    )
     out: list[Finding] = []
     for suppressions in by_file.values():
         for sup in suppressions:
-            message = _unused_message(sup, rules, selected, all_ran, report_unknown)
+            message = _unused_message(sup, rules, selected, all_ran, policy.report_unknown)
             if message is None:
                 continue
             finding = meta.finding(sup.location, message, data={"codes": list(sup.codes)})
             if sup.codes and any(code_matches(t, finding.rule, finding.name) for t in sup.codes):
-                sup.used.add(UnusedSuppression.code)  # "keep this one" marker
+                sup.used.add(meta.code)  # "keep this one" marker
                 suppressed.append(finding)
             elif _silence(finding, [s for s in suppressions if s is not sup]):
                 suppressed.append(finding)
@@ -230,7 +228,7 @@ def _unused_findings(
 def _unused_message(
     sup: Suppression,
     rules: tuple[type[Rule], ...],
-    selected: list[type[Rule]],
+    selected: Sequence[type[Rule]],
     all_ran: bool,
     report_unknown: bool,
 ) -> str | None:

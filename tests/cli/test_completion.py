@@ -10,10 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from infradoctor.cli.completion import script
-from infradoctor.cli.main import main
+from infradoctor.cli import completion
+from infradoctor.cli.main import build_parser, main
 
 CI = bool(os.environ.get("CI"))
+
+
+def _script(shell: str) -> str:
+    return completion.script(shell, build_parser())
 
 
 def _shell(name: str) -> str:
@@ -27,7 +31,7 @@ def _shell(name: str) -> str:
 
 def _bash_complete(tmp_path: Path, words: str) -> list[str]:
     path = tmp_path / "infradoctor.bash"
-    path.write_text(script("bash"))
+    path.write_text(_script("bash"))
     program = (
         f"source {path}; COMP_WORDS=({words}); "
         '[ "${WORDS: -1}" = " " ] && COMP_WORDS+=(""); '
@@ -71,7 +75,7 @@ def test_bash_completes_paths_for_positional_arguments(tmp_path: Path) -> None:
 
 def test_fish_script_loads_and_completes(tmp_path: Path) -> None:
     path = tmp_path / "infradoctor.fish"
-    path.write_text(script("fish"))
+    path.write_text(_script("fish"))
     fish = _shell("fish")
     subprocess.run([fish, "-n", str(path)], check=True)
     done = subprocess.run(
@@ -90,7 +94,7 @@ def test_fish_script_loads_and_completes(tmp_path: Path) -> None:
 
 def test_zsh_script_loads_through_bashcompinit(tmp_path: Path) -> None:
     path = tmp_path / "_infradoctor"
-    path.write_text(script("zsh"))
+    path.write_text(_script("zsh"))
     zsh = _shell("zsh")
     program = (
         f"autoload -U compinit && compinit -u -d {tmp_path}/zcompdump; source {path}; "

@@ -16,7 +16,7 @@ from infradoctor.loaders.dockerfile import load_dockerfile
 from infradoctor.loaders.files import SourceReader
 from infradoctor.loaders.nginx import load_nginx_configs
 from infradoctor.model.source import FileKind, SourceFile
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, require_corpus
 
 PROJECTS = (
     sorted(p for p in CORPUS.iterdir() if p.is_dir() and not p.name.startswith("_"))
@@ -24,6 +24,11 @@ PROJECTS = (
     else []
 )
 CONFIG = LintConfig(report_unused_suppressions=False)
+
+
+def test_corpus_present() -> None:
+    require_corpus()
+    assert len(PROJECTS) >= 30, f"corpus missing at {CORPUS}"
 
 
 def _nginx_errors(root: Path, rel: str) -> list[str]:

@@ -16,7 +16,7 @@ from infradoctor.engine import lint
 from infradoctor.findings import Finding
 from infradoctor.fixes.apply import run_fixes
 from tests.conftest import write_tree
-from tests.rules.test_nginx_seed_regressions import DEFINED, WS_NO_MAP
+from tests.rules.nginx.test_nginx_variables import DEFINED, WS_NO_MAP
 
 CONFIG = LintConfig(report_unused_suppressions=False)
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)

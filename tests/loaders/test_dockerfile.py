@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, require_corpus
 
 from infradoctor.loaders.dockerfile import load_dockerfile, parse_env
 from infradoctor.loaders.files import SourceReader
@@ -179,9 +179,7 @@ def test_continuation_at_eof_and_crlf_like_text() -> None:
 
 
 def test_corpus_dockerfiles_load() -> None:
-    index = CORPUS / "FILES.tsv"
-    if not index.is_file():
-        pytest.skip("corpus not available")
+    index = require_corpus(CORPUS / "FILES.tsv")
     count = 0
     with open(index, newline="") as fh:
         rows = [r for r in csv.DictReader(fh, delimiter="\t") if r["kind"] == "dockerfile"]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.conftest import CORPUS, write_tree
+from tests.conftest import CORPUS, require_corpus, write_tree
 
 from infradoctor.loaders.discover import discover
 from infradoctor.loaders.files import SourceReader
@@ -489,9 +489,7 @@ def test_route_context_in_if_block(tmp_path: Path) -> None:
 
 
 def _corpus_nginx() -> dict[str, list[str]]:
-    index = CORPUS / "FILES.tsv"
-    if not index.is_file():
-        return {}
+    index = require_corpus(CORPUS / "FILES.tsv")
     out: dict[str, list[str]] = {}
     with open(index, newline="") as fh:
         for row in csv.DictReader(fh, delimiter="\t"):
@@ -502,8 +500,7 @@ def _corpus_nginx() -> dict[str, list[str]]:
 
 def test_corpus_nginx_files_load() -> None:
     projects = _corpus_nginx()
-    if not projects:
-        pytest.skip("corpus not available")
+    assert len(projects) >= 10, "the corpus index lists too few nginx projects"
     started = time.perf_counter()
     files = parse_error_files = template_files = 0
     for project, paths in projects.items():

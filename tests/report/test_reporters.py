@@ -12,12 +12,12 @@ from typing import Any
 import jsonschema
 import pytest
 
+from infradoctor.catalogue import selected_rules
 from infradoctor.config import LintConfig
 from infradoctor.engine import lint
 from infradoctor.findings import Applicability, Edit, Finding, Fix, Severity
 from infradoctor.model.source import FileKind, LoadError, Location, SourceFile
 from infradoctor.report import RenderOptions, renderer
-from infradoctor.report.catalogue import selected_rules
 from infradoctor.report.model import LintReport, ScannedRoot, merge_results
 from tests.report import fakes
 

@@ -12,7 +12,7 @@ import pytest
 from infradoctor.config import LintConfig
 from infradoctor.engine import lint
 from infradoctor.loaders.discover import discover
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, require_corpus
 
 K8S_PROJECTS = [
     "Azure-Samples__aks-store-demo",
@@ -27,9 +27,7 @@ CROSS_OBJECT = ("K8S001", "K8S002", "K8S003", "K8S005", "K8S009", "K8S010", "K8S
 
 
 def _lint(name: str):
-    project = CORPUS / name
-    if not project.is_dir():
-        pytest.skip(f"corpus project {name} missing")
+    project = require_corpus(CORPUS / name)
     return project, lint(
         project, LintConfig(select=["K8S"], report_unused_suppressions=False), with_fixes=False
     )

@@ -76,10 +76,10 @@ def commands(parser: argparse.ArgumentParser) -> list[Command]:
 
 
 def rule_words() -> list[str]:
-    from infradoctor.rules.registry import all_rules
+    from infradoctor.catalogue import catalogue
 
     words: set[str] = set()
-    for rule in all_rules():
+    for rule in catalogue():
         words.update({rule.code, rule.name, rule.category, *rule.groups})
     return sorted(words)
 
@@ -184,14 +184,12 @@ def fish_script(cmds: list[Command], rules: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def script(shell: str) -> str:
-    from infradoctor.cli.main import build_parser
-
-    cmds = commands(build_parser())
+def script(shell: str, parser: argparse.ArgumentParser) -> str:
+    cmds = commands(parser)
     rules = rule_words()
     return {"bash": bash_script, "zsh": zsh_script, "fish": fish_script}[shell](cmds, rules)
 
 
 def run(args: argparse.Namespace) -> int:
-    sys.stdout.write(script(args.shell))
+    sys.stdout.write(script(args.shell, args.root_parser))
     return 0

@@ -61,7 +61,7 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="never colour the output (accepted as in lint; fix prints plain text)",
     )
-    from infradoctor.cli.lint import add_selection_options, add_stack_options
+    from infradoctor.cli.options import add_selection_options, add_stack_options
 
     add_selection_options(p.add_argument_group("selection (as in lint)"), "fix")
     add_stack_options(p.add_argument_group("stack (as in lint)"))
@@ -69,7 +69,7 @@ def register(subparsers: Any) -> None:
 
 
 def _config(args: argparse.Namespace, path: str) -> Any:
-    from infradoctor.cli.lint import build_config
+    from infradoctor.cli.options import build_config
 
     ns = argparse.Namespace(**vars(args))
     ns.paths = [path]
@@ -94,7 +94,7 @@ def _config(args: argparse.Namespace, path: str) -> Any:
 
 def run_fix(args: argparse.Namespace) -> int:
     """Entry for `infradoctor fix` and `infradoctor lint --fix/--diff`."""
-    from infradoctor.cli.main import UsageError, path_problem
+    from infradoctor.cli.common import UsageError, path_problem
     from infradoctor.fixes.apply import preview_fixes, run_fixes
     from infradoctor.redact import redact_text
     from infradoctor.report.model import FAILING_ERROR_KINDS

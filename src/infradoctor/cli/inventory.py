@@ -53,7 +53,7 @@ def register(subparsers: Any) -> None:
 
 
 def _usage(message: str) -> Exception:
-    from infradoctor.cli.main import UsageError
+    from infradoctor.cli.common import UsageError
 
     return UsageError(message)
 

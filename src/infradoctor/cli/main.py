@@ -7,49 +7,17 @@ startup stays fast. `--version` answers before any of them is imported."""
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
 import tempfile
 import traceback
 from collections.abc import Sequence
 
-COMMAND_MODULES = (
-    "lint",
-    "fix",
-    "rules",
-    "diagnose",
-    "inventory",
-    "scaffold",
-    "wait",
-    "smoke",
-    "completion",
-)
+from infradoctor.cli.common import UsageError
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
-
-
-class UsageError(Exception):
-    """Bad arguments or configuration: exit code 2 with a one-line message."""
-
-
-def path_problem(arg: str) -> str | None:
-    """Why a PATH given on the command line cannot be scanned at all (None if it can be
-    looked at; what is inside it is the loaders' business). Never raises."""
-    import errno
-    import os
-
-    try:
-        os.stat(arg)
-    except OSError as exc:
-        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
-            return f"{arg}: no such file or directory"
-        return f"{arg}: cannot access: {exc.strerror or exc}"
-    except ValueError:
-        return f"{arg}: invalid path"
-    return None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,15 +28,22 @@ def build_parser() -> argparse.ArgumentParser:
         description="Lint, fix and diagnose nginx-fronted Docker Compose stacks.",
     )
     parser.add_argument("--version", action="version", version=f"infradoctor {__version__}")
+    from infradoctor.cli import (
+        completion,
+        diagnose,
+        fix,
+        inventory,
+        lint,
+        rules,
+        scaffold,
+        smoke,
+        wait,
+    )
+
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        try:
-            mod = importlib.import_module(f"infradoctor.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"infradoctor.cli.{name}":
-                continue
-            raise
+    for mod in (lint, fix, rules, diagnose, inventory, scaffold, wait, smoke, completion):
         mod.register(sub)
+    parser.set_defaults(root_parser=parser)  # `completion` describes the whole CLI
     return parser
 
 

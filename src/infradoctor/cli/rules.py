@@ -27,7 +27,7 @@ def register(subparsers: Any) -> None:
 
 
 def rule_rows() -> list[dict[str, Any]]:
-    from infradoctor.report.catalogue import catalogue
+    from infradoctor.catalogue import catalogue
 
     return [
         {
@@ -67,14 +67,14 @@ def run_rules(args: argparse.Namespace) -> int:
 
 
 def run_explain(args: argparse.Namespace) -> int:
-    from infradoctor.report.catalogue import catalogue, lookup
+    from infradoctor.catalogue import catalogue, lookup
     from infradoctor.report.ruledoc import rule_markdown
 
     rule = lookup(args.rule)
     if rule is None:
         import difflib
 
-        from infradoctor.cli.main import UsageError
+        from infradoctor.cli.common import UsageError
 
         keys = [r.code for r in catalogue()] + [r.name for r in catalogue()]
         close = difflib.get_close_matches(args.rule, keys, n=3, cutoff=0.5)

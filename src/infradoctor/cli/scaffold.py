@@ -52,7 +52,7 @@ def _ask(label: str, default: str) -> str:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from infradoctor.cli.main import UsageError
+    from infradoctor.cli.common import UsageError
     from infradoctor.scaffold import (
         DetectError,
         Options,

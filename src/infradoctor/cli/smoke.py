@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
-    from infradoctor.cli.main import UsageError
+    from infradoctor.cli.common import UsageError
 
     path = Path(args.path)
     if not path.exists():

@@ -364,7 +364,7 @@ def parse_line(
     )
 
 
-def classify(line: ErrorLine) -> None:
+def classify(line: ErrorLine) -> None:  # noqa: C901
     """Set kind, ref (reference table id) and status from message, errno and phase."""
     msg = line.message
     err = line.errno
@@ -1180,7 +1180,7 @@ def _full_kinds(summary: ErrorLogSummary) -> frozenset[str]:
     return frozenset(k for k, v in summary.samples.items() if len(v) >= summary.keep_samples)
 
 
-def add_error_piece(
+def add_error_piece(  # noqa: C901
     summary: ErrorLogSummary,
     part: ErrorPiece,
     piece_text: Callable[[], str],

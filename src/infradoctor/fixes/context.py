@@ -208,9 +208,6 @@ class FixContext:
     def _files_of(self, svc: Service) -> list[str]:
         return self.project(svc).compose_files
 
-    def service_by_name(self, project: Project, name: str) -> Service | None:
-        return project.services.get(name)
-
     def project(self, svc: Service) -> Project:
         """The project holding this very service object (project names may repeat), from
         an identity index built once per lint."""

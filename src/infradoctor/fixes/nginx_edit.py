@@ -196,8 +196,3 @@ def find_upgrade_map(configs: Sequence[NginxConfig]) -> str | None:
             if d.name == "map" and len(d.args) >= 2 and d.args[0] == "$http_upgrade":
                 return d.args[1].lstrip("$")
     return None
-
-
-def map_block_lines(indent: str, unit: str) -> list[str]:
-    head, default, empty, close = MAP_UPGRADE
-    return [head, f"{unit}{default}", f"{unit}{empty}", close] if indent is not None else []

@@ -68,10 +68,6 @@ def parse_document(text: str, index: int = 0) -> Node | None:
     return docs[index] if index < len(docs) else None
 
 
-def key_text(node: Node) -> str | None:
-    return node.value if isinstance(node, ScalarNode) else None
-
-
 def find_pair(mapping: Node, key: str) -> tuple[ScalarNode, Node] | None:
     """The (key node, value node) of `key` written directly in `mapping` (not via `<<`)."""
     if not isinstance(mapping, MappingNode):
@@ -819,10 +815,6 @@ def replace_node(
     style = style or Style.of(text)
     edits = [TextEdit(node.start_mark.index, node.end_mark.index, render_flow(value, style.quote))]
     return with_check(text, edits, node, intended(value))
-
-
-def node_text(text: str, node: Node) -> str:
-    return text[node.start_mark.index : content_end(text, node)]
 
 
 def apply_text_edits(text: str, edits: Sequence[TextEdit]) -> str:

@@ -175,7 +175,7 @@ def _scan_dir(directory: str) -> tuple[list[os.DirEntry[str]], OSError | None]:
     return entries, None
 
 
-def discover(root: Path) -> Discovery:
+def discover(root: Path) -> Discovery:  # noqa: C901
     """Walk `root` (no symlinked dirs, no vendored dirs) and classify every file. A file
     given as root is classified on its own. Never raises: a directory that cannot be read,
     a symlink leading out of the tree, a FIFO or device named like an infra file, a file

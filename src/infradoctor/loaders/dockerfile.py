@@ -100,7 +100,7 @@ def parse_env(value: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def load_dockerfile(src: SourceFile) -> tuple[Dockerfile | None, list[LoadError]]:
+def load_dockerfile(src: SourceFile) -> tuple[Dockerfile | None, list[LoadError]]:  # noqa: C901
     """Parse one Dockerfile. Returns (None, errors) only when nothing usable was found."""
     errors: list[LoadError] = []
     text = src.text

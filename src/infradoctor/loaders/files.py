@@ -532,7 +532,3 @@ class SourceReader:
                     )
                 )
         return out
-
-
-def is_readable_dir(path: Path) -> bool:
-    return os.access(path, os.R_OK | os.X_OK)

@@ -267,7 +267,7 @@ def _probe(kind: str, key_loc: Location, node: PNode | None) -> Probe:
     return Probe(kind, "unknown", None, key_loc)
 
 
-def _container(node: PNode, init: bool, managed: set[str]) -> Container | None:
+def _container(node: PNode, init: bool, managed: set[str]) -> Container | None:  # noqa: C901
     m = _map(node)
     if m is None:
         return None

@@ -628,7 +628,7 @@ def _mk(
     return [Found(port, normalise_host(host), kind, detail, loc)]
 
 
-def _detect_server(
+def _detect_server(  # noqa: C901
     server: str,
     args: Args,
     env: Mapping[str, str],
@@ -1100,7 +1100,7 @@ def _shorten(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def detect_listens(service: Service, root: Path | None = None) -> list[ListenAddress]:
+def detect_listens(service: Service, root: Path | None = None) -> list[ListenAddress]:  # noqa: C901
     """Everything we can tell about what `service` listens on (see module doc)."""
     env = listen_env(service)
     out: list[ListenAddress] = []

@@ -291,22 +291,6 @@ class Project:
     def nginx_runs_on_host(self, config: NginxConfig) -> bool:
         return config.root_file not in self.nginx_service
 
-    def service_for_host(self, host: str) -> Service | None:
-        """Compose DNS: service name, network alias, container_name or hostname."""
-        host = host.lower()
-        for svc in self.services.values():
-            if svc.name.lower() == host:
-                return svc
-        for svc in self.services.values():
-            names = {a.lower() for aliases in svc.networks.values() for a in aliases}
-            if svc.container_name:
-                names.add(svc.container_name.lower())
-            if svc.hostname:
-                names.add(svc.hostname.lower())
-            if host in names:
-                return svc
-        return None
-
 
 @dataclass(slots=True)
 class StackIndex:

@@ -104,7 +104,7 @@ def write(out_dir: Path, pages: dict[str, str]) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from infradoctor.report.catalogue import catalogue
+    from infradoctor.catalogue import catalogue
 
     parser = argparse.ArgumentParser(
         prog="python -m infradoctor.report.docsgen",

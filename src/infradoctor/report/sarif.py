@@ -178,7 +178,7 @@ def sarif_dict(report: LintReport) -> dict[str, Any]:
     rules = list(report.rules)
     known = {r.code for r in rules}
     if any(f.rule not in known for f in report.findings):  # e.g. IDX001 from a suppression
-        from infradoctor.report.catalogue import catalogue
+        from infradoctor.catalogue import catalogue
 
         extra = [
             r

@@ -1,5 +1,6 @@
-"""The rule catalogue. Each domain package (rules/<domain>/__init__.py) lists its rule
-classes in `RULES`; this module collects and validates them."""
+"""The domain rules. Each domain package (rules/<domain>/__init__.py) lists its rule
+classes in `RULES`; this module collects and validates them. Lookup and selection live
+in `infradoctor.catalogue`."""
 
 from __future__ import annotations
 
@@ -60,27 +61,3 @@ def validate(rules: list[type[Rule]]) -> None:
 
 def by_code() -> dict[str, type[Rule]]:
     return {r.code: r for r in all_rules()}
-
-
-def lookup(key: str) -> type[Rule] | None:
-    """Find a rule by code (case-insensitive) or name."""
-    key_u = key.strip().upper()
-    for r in all_rules():
-        if r.code == key_u or r.name == key.strip().lower():
-            return r
-    return None
-
-
-def matches(rule: type[Rule], selector: str) -> bool:
-    """Selection by code prefix (`NGX`, `NGX0`, `NGX001`), category, rule name or group.
-    `all` is the default set: every rule except the opt-in ones (`default_enabled=False`),
-    which must be named explicitly (e.g. `--select SEC` or `--extend-select hardening`)."""
-    s = selector.strip()
-    if not s:
-        return False
-    low = s.lower()
-    if low == "all":
-        return rule.default_enabled
-    if rule.code.startswith(s.upper()):
-        return True
-    return low in (rule.category, rule.name) or low in rule.groups

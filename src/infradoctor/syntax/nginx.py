@@ -123,7 +123,7 @@ def _lua_block_end(text: str, pos: int, end: int) -> int:
     return -1
 
 
-def parse_nginx(
+def parse_nginx(  # noqa: C901
     src: SourceFile, start: int = 0, end: int | None = None, path: str | None = None
 ) -> ParsedFile:
     """Parse src.text[start:end] (a whole file, or one file of an `nginx -T` dump).

@@ -13,7 +13,7 @@ import subprocess
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from infradoctor.wait.targets import ProbeResult, Target, TargetError
+from infradoctor.wait.model import ProbeResult, Target, TargetError
 
 KINDS = {
     "deployment": "deployment",

@@ -133,7 +133,7 @@ def _run(argv: list[str], timeout: float) -> tuple[int | None, str, str]:
     )
 
 
-def collect(ctx: Any, bundle: Bundle) -> str | None:
+def collect(ctx: Any, bundle: Bundle) -> str | None:  # noqa: C901
     """Fill nginx/*; remember facts on ctx for host/probes. Returns a partial note."""
     opts = ctx.opts
     problems: list[str] = []

@@ -104,7 +104,7 @@ _SPARSE_LIMIT = 64
 
 
 def _closest_nearby(stack: Stack, service: K8sObject, memo: dict[Any, Any]) -> K8sObject | None:
-    """`_closest(service, workloads_nearby(...))` without scoring every nearby workload
+    """`_closest(service, index(stack).nearby(...))` without scoring every nearby workload
     for every Service. score = keys present (P) + values equal (E) + own name (N); P
     depends only on the selector's keys, so the first workload with the highest P is
     found once per (nearby set, keys); only workloads with E or N > 0 (found through the

@@ -92,7 +92,8 @@ class _Index:
         return found
 
     def nearby(self, obj: K8sObject) -> list[K8sObject]:
-        """`workloads_nearby` (shared, do not modify), once per (directory, namespace)."""
+        """Workloads in the same directory as `obj` (and a compatible namespace): the
+        manifests applied together with it; computed once per (directory, namespace)."""
         return self._near(obj)[0]
 
     def nearby_partial(self, obj: K8sObject) -> bool:
@@ -133,12 +134,6 @@ def selected_workloads(stack: Stack, service: K8sObject) -> list[K8sObject]:
         and sel.matches(w.workload.pod.labels)
     ]
     return nearest(service, found)
-
-
-def workloads_nearby(stack: Stack, obj: K8sObject) -> list[K8sObject]:
-    """Workloads in the same directory as `obj` (and a compatible namespace): the manifests
-    that are applied together with it."""
-    return list(index(stack).nearby(obj))
 
 
 def served_workloads(stack: Stack) -> Iterator[tuple[K8sObject, K8sObject]]:

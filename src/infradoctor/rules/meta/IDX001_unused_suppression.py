@@ -55,6 +55,8 @@ class UnusedSuppression(Rule):
     )
 
     def check(self, stack: Stack) -> Iterator[Finding]:
+        from infradoctor.rules.registry import all_rules
         from infradoctor.suppress import unknown_code_findings
 
-        yield from unknown_code_findings(stack, self)
+        # every rule: the domain rules and this one (the only meta rule)
+        yield from unknown_code_findings(stack, self, (*all_rules(), type(self)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 from infradoctor.model.nginx import Directive, NginxConfig, ProxyRoute
@@ -209,12 +209,6 @@ def uncertain_chain(cfg: NginxConfig, block: Directive) -> bool:
             return True
         node = node.parent
     return False
-
-
-def http_routes(cfg: NginxConfig, kinds: tuple[str, ...] = ("proxy",)) -> Iterator[ProxyRoute]:
-    for r in cfg.routes:
-        if r.kind in kinds:
-            yield r
 
 
 def group_by_block(

@@ -174,8 +174,3 @@ def url_with_password(value: str | None) -> bool:
     if m is None:
         return False
     return is_literal_secret_value(m.group(1)) and "$" not in m.group(1)
-
-
-def describe_redacted(value: str) -> str:
-    """What we may say about a secret value: its length only."""
-    return f"{len(value.strip())} characters, redacted"
