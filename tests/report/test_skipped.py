@@ -29,6 +29,8 @@ FILES = {
     "chart/Chart.yaml": "apiVersion: v2\nname: c\nversion: 1.0.0\n",
     "chart/templates/_helpers.tpl": '{{- define "c.name" -}}c{{- end }}\n',
     "notes/readme.txt.j2": "hello {{ name }}\n",
+    "chart/templates/deployment.yaml": "apiVersion: apps/v1\nkind: Deployment\n",
+    "ops/templates/service.yaml": "apiVersion: v1\nkind: Service\n",
 }
 EXPECTED = {
     "Tiltfile": "tiltfile",
@@ -36,6 +38,7 @@ EXPECTED = {
     "deploy/site.conf.hbs": "template",
     "deploy/cert.yaml": "crd",
     "deploy/tmpl.yaml": "template",
+    "ops/templates/service.yaml": "template",
 }
 
 
@@ -70,7 +73,7 @@ def test_text_summary_and_show_files(tmp_path: Path, capsys: pytest.CaptureFixtu
     root = write_tree(tmp_path / "s", FILES)
     main(["lint", "--no-color", str(root)])
     out = capsys.readouterr().out
-    assert "5 files not analysed (--show-files lists them)" in out
+    assert "6 files not analysed (--show-files lists them)" in out
     assert "Not analysed:" not in out
     main(["lint", "--no-color", "--show-files", str(root)])
     out = capsys.readouterr().out

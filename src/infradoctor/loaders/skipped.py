@@ -120,6 +120,21 @@ def skipped_after_load(
                     "template",
                 )
             )
+    for f in sorted(files.values(), key=lambda f: f.path):
+        if (
+            f.kind == FileKind.HELM
+            and "templates" in f.path.split("/")[:-1]
+            and f.path.lower().endswith((".yaml", ".yml"))
+            and not _in_chart(f.path, charts)
+        ):
+            out.append(
+                SkippedFile(
+                    f.path,
+                    "YAML in a templates/ directory outside a Helm chart (no Chart.yaml "
+                    "above it): taken for a chart template, not analysed",
+                    "template",
+                )
+            )
     by_file: dict[str, list[K8sObject]] = {}
     for obj in objects:
         by_file.setdefault(obj.file, []).append(obj)
