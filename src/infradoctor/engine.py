@@ -55,6 +55,8 @@ class LintResult:
             "baselined": len(self.baselined),
             "errors": len(self.errors),
             "seconds": round(self.seconds, 3),
+            # files that look like infrastructure but were not analysed, and why
+            "skipped": [s.to_dict() for s in self.stack.skipped],
             **crashes,
         }
 

@@ -57,6 +57,11 @@ def register(subparsers: Any) -> None:
         help="only the finding lines: no source excerpts, no summary when clean",
     )
     out.add_argument("--statistics", action="store_true", help="add counts per rule")
+    out.add_argument(
+        "--show-files",
+        action="store_true",
+        help="list the files read (and as what) and those not analysed, with why",
+    )
     add_selection_options(p.add_argument_group("selection"))
     add_stack_options(p.add_argument_group("stack"))
     base = p.add_argument_group("baseline")
@@ -147,14 +152,18 @@ def run(args: argparse.Namespace) -> int:
     if args.output:
         try:
             with open(args.output, "w", encoding="utf-8") as fh:
-                render(report, fh, RenderOptions(False, args.quiet, args.statistics))
+                render(
+                    report, fh, RenderOptions(False, args.quiet, args.statistics, args.show_files)
+                )
         except OSError as exc:
             raise UsageError(f"{args.output}: cannot write report: {exc.strerror or exc}") from None
     else:
         render(
             report,
             sys.stdout,
-            RenderOptions(_use_color(args, sys.stdout), args.quiet, args.statistics),
+            RenderOptions(
+                _use_color(args, sys.stdout), args.quiet, args.statistics, args.show_files
+            ),
         )
         sys.stdout.flush()
     if not args.quiet:

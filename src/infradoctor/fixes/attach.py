@@ -6,13 +6,15 @@ of one lint's findings share one `FixContext`, so files are parsed and indexed o
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import traceback
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from infradoctor.findings import DeferredFix, Finding, Fix
+from infradoctor.findings import Applicability, DeferredFix, Finding, Fix
+from infradoctor.model.embedded import EmbeddedText
 from infradoctor.model.stack import Stack
 
 if TYPE_CHECKING:
@@ -64,6 +66,9 @@ def compute_fix(ctx: FixContext, finding: Finding) -> Fix | None:
     fixer = FIXERS.get(finding.rule)
     if fixer is None:
         return None
+    embedded = _embedded_at(ctx, finding)
+    if embedded is not None and not embedded.exact:
+        return None  # positions are only the value's start: nothing to edit
     try:
         fix = fixer(ctx, finding)
     except FixUnavailable:
@@ -73,4 +78,24 @@ def compute_fix(ctx: FixContext, finding: Finding) -> Fix | None:
         _record_crash(ctx.stack, finding, exc)
     if fix is not None and not ctx.editable(fix):
         fix = None
+    if fix is not None and embedded is not None:
+        # nginx inside YAML/HCL: the edit ignores the outer file's quoting rules
+        fix = dataclasses.replace(fix, applicability=Applicability.DISPLAY_ONLY)
     return fix
+
+
+def _embedded_at(ctx: FixContext, finding: Finding) -> EmbeddedText | None:
+    """The embedded nginx text (a ConfigMap value, ...) the finding points into."""
+
+    def build() -> dict[str, list[EmbeddedText]]:
+        found: dict[str, list[EmbeddedText]] = {}
+        for cfg in ctx.stack.nginx:
+            if cfg.embedded is not None:
+                found.setdefault(cfg.embedded.path, []).append(cfg.embedded)
+        return found
+
+    loc = finding.location
+    for item in ctx.memo("embedded-nginx", build).get(loc.file, ()):
+        if item.line <= loc.line <= item.last_line:
+            return item
+    return None

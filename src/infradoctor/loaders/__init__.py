@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from infradoctor.model.embedded import SkippedFile
 from infradoctor.model.source import FileKind, SourceFile
 from infradoctor.model.stack import Stack
 
@@ -103,6 +104,11 @@ def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
     k8s_objects, errors = load_kubernetes(k8s_sources, reader)
     stack.k8s.extend(k8s_objects)
     stack.errors.extend(errors)
+    _note_skipped(
+        stack,
+        [s for s in found.skipped if not any(Path(s.path).match(g) for g in options.exclude)],
+        k8s_sources,
+    )
 
     configs, errors = load_nginx_configs(nginx_sources, reader)
     stack.nginx.extend(configs)
@@ -116,8 +122,30 @@ def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
     stack.errors[:] = list(dict.fromkeys(stack.errors))
 
     link(stack)
+    _add_embedded_nginx(stack)  # after link: never attached to a compose project
     stack.reset_index()  # built on first use, from the finished model
     return stack
+
+
+def _note_skipped(stack: Stack, by_name: list[SkippedFile], k8s: list[SourceFile]) -> None:
+    """Files that look like infrastructure but are not analysed, with why."""
+    from infradoctor.loaders.kubernetes import is_helm_template
+    from infradoctor.loaders.skipped import skipped_after_load
+
+    templated = {s.path for s in k8s if is_helm_template(s.text)}
+    stack.skipped.extend(by_name)
+    stack.skipped.extend(skipped_after_load(stack.files, stack.k8s, templated))
+
+
+def _add_embedded_nginx(stack: Stack) -> None:
+    """nginx configs held in ConfigMap values, located in their manifests."""
+    if not any(o.config_data for o in stack.k8s):
+        return
+    from infradoctor.loaders.embedded import configmap_texts, load_embedded_nginx
+
+    configs, errors = load_embedded_nginx(configmap_texts(stack.k8s, stack.files), stack.files)
+    stack.nginx.extend(configs)
+    stack.errors.extend(errors)
 
 
 __all__ = ["LoadOptions", "load_stack"]

@@ -17,6 +17,7 @@ from infradoctor.loaders.files import (
     read_fd,
     resolve_within,
 )
+from infradoctor.model.embedded import SkippedFile
 from infradoctor.model.source import FileKind, LoadError
 
 SKIP_DIRS = frozenset(
@@ -61,6 +62,7 @@ class Discovery:
     helm: list[Path] = field(default_factory=list)
     terraform: list[Path] = field(default_factory=list)
     logrotate: list[Path] = field(default_factory=list)  # rotation configs (not loaded)
+    skipped: list[SkippedFile] = field(default_factory=list)  # infra-looking, not read
     errors: list[LoadError] = field(default_factory=list)
 
     def count(self) -> int:
@@ -260,6 +262,7 @@ def discover(root: Path) -> Discovery:  # noqa: C901
         if "logrotate" in path.name.lower() or "logrotate" in path.parent.name.lower():
             found.logrotate.append(path)
         if cand is None:
+            _note_skipped(found, path, base)
             continue
         if cand.sniff is None:
             # Named like infrastructure: a FIFO, socket or device of that name is listed
@@ -287,4 +290,20 @@ def discover(root: Path) -> Discovery:  # noqa: C901
         }.get(kind)
         if bucket is not None:
             bucket.append(path)
+        elif kind == FileKind.UNKNOWN:
+            _note_skipped(found, path, base)
     return found
+
+
+def _note_skipped(found: Discovery, path: Path, base: Path) -> None:
+    """Record a file no loader reads whose name says infrastructure (a template,
+    a Tiltfile): never skipped silently."""
+    from infradoctor.loaders.skipped import skip_by_name
+
+    try:
+        rel = path.relative_to(base)
+    except ValueError:
+        rel = Path(path.name)
+    entry = skip_by_name(rel)
+    if entry is not None:
+        found.skipped.append(entry)

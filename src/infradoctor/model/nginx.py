@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from infradoctor.model.embedded import EmbeddedText
 from infradoctor.model.source import Location
 
 # Directives that nginx treats as arrays: a level that defines any of them replaces
@@ -212,6 +213,9 @@ class NginxConfig:
     # dump; an http-level site wildcard like conf.d/*.conf matching nothing in the tree).
     # None when not recorded (a config built by hand): rules guess from base names.
     known_includes: set[Directive] | None = None
+    # set when the config is text inside another file (a ConfigMap value, a heredoc):
+    # Locations name that file; fixes are display-only
+    embedded: EmbeddedText | None = None
 
     def walk(self) -> Iterator[Directive]:
         return self.root.walk()

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from infradoctor.model.embedded import SkippedFile
 from infradoctor.model.k8s import K8sObject
 from infradoctor.model.nginx import Directive, NginxConfig, ProxyRoute, ProxyTarget
 from infradoctor.model.source import LoadError, Location, SourceFile
@@ -389,6 +390,8 @@ class Stack:
     profiles: list[str] = field(default_factory=list)
     # fixers that crashed on a finding (a bug; the finding got no fix): "RULE at LOC: ..."
     fixer_crashes: list[str] = field(default_factory=list)
+    # files that look like infrastructure but were not analysed, with why (never silent)
+    skipped: list[SkippedFile] = field(default_factory=list)
     # see `index`; the key notices projects/configs added after it was built
     _index: tuple[tuple[int, int], StackIndex] | None = field(
         default=None, repr=False, compare=False

@@ -28,6 +28,7 @@ class RenderOptions:
     color: bool = False
     quiet: bool = False
     statistics: bool = False
+    show_files: bool = False  # text: list the files read (as what) and those skipped
 
 
 class Renderer(Protocol):

@@ -167,6 +167,8 @@ def _sum_stats(total: dict[str, Any], part: dict[str, Any]) -> None:
             total[key] = total.get(key, 0) + value
         elif isinstance(value, dict):
             _sum_stats(total.setdefault(key, {}), value)
+        elif isinstance(value, list):  # entries (stats.skipped): each root's, in order
+            total.setdefault(key, []).extend(value)
 
 
 def merge_results(
@@ -206,7 +208,10 @@ def merge_results(
             errors.append(dataclasses.replace(err, file=_join(eff, err.file)) if eff else err)
         suppressed += len(result.suppressed)
         baselined += len(result.baselined)
-        _sum_stats(stats, result.stats())
+        part = result.stats()
+        if eff and part.get("skipped"):
+            part["skipped"] = [{**e, "path": _join(eff, e["path"])} for e in part["skipped"]]
+        _sum_stats(stats, part)
     findings.sort(key=lambda f: (f.location.file, f.location.line, f.location.column, f.rule))
     if labelled:
         stats["roots"] = len(results)

@@ -142,6 +142,9 @@ def summary_line(report: LintReport) -> str:
     if report.errors:
         note = ": not everything could be checked" if unchecked else ""
         parts.append(_plural(len(report.errors), "load error") + note)
+    skipped = skipped_entries(report)
+    if skipped:
+        parts.append(f"{_plural(len(skipped), 'file')} not analysed (--show-files lists them)")
     fixable = Counter(f.fix.applicability for f in report.findings if f.fix is not None)
     if fixable[Applicability.SAFE]:
         parts.append(f"{fixable[Applicability.SAFE]} fixable with `infradoctor lint --fix`")
@@ -151,6 +154,28 @@ def summary_line(report: LintReport) -> str:
     if isinstance(seconds, int | float):
         parts.append(f"{seconds:.2f}s")
     return "; ".join(parts) + "."
+
+
+def skipped_entries(report: LintReport) -> list[dict[str, str]]:
+    """`stats.skipped`: files that look like infrastructure but were not analysed."""
+    value = report.stats.get("skipped")
+    return [e for e in value if isinstance(e, dict)] if isinstance(value, list) else []
+
+
+def files_lines(report: LintReport) -> list[str]:
+    """`--show-files`: every file read and what it was read as, then the skipped ones."""
+    skipped = skipped_entries(report)
+    left_out = {e.get("path") for e in skipped}
+    out = [
+        f"  {str(src.kind):<10} {path}"
+        for path, src in sorted(report.sources.items())
+        if path not in left_out
+    ]
+    if skipped:
+        out.append("")
+        out.append("Not analysed:")
+        out.extend(f"  {e.get('path')}: {e.get('reason')}" for e in skipped)
+    return out
 
 
 def statistics_lines(report: LintReport) -> list[str]:
@@ -189,6 +214,10 @@ def render(report: LintReport, stream: TextIO, options: RenderOptions) -> None:
             if err.line is not None and err.column is not None:
                 where += f":{err.column}"
             out.append(f"{where}: {paint(err.kind, 'warning')}: {redact_text(err.message)}")
+        out.append("")
+    if options.show_files:
+        out.append(paint("Files read (as what):", "bold"))
+        out.extend(files_lines(report))
         out.append("")
     if options.statistics:
         stats = statistics_lines(report)

@@ -19,6 +19,13 @@ from infradoctor.rules.kubernetes.K8S009_hpa_target_without_resource_request imp
 )
 from infradoctor.rules.kubernetes.K8S010_pdb_blocks_eviction import PdbBlocksEviction
 from infradoctor.rules.kubernetes.K8S011_hpa_target_missing import HpaTargetMissing
+from infradoctor.rules.kubernetes.K8S020_proxy_to_container_port import ProxyToContainerPort
+from infradoctor.rules.kubernetes.K8S021_ingress_websocket_default_read_timeout import (
+    IngressWebsocketDefaultReadTimeout,
+)
+from infradoctor.rules.kubernetes.K8S022_ingress_upload_default_body_size import (
+    IngressUploadDefaultBodySize,
+)
 
 RULES: tuple[type[Rule], ...] = (
     ServiceSelectsNoPods,
@@ -32,6 +39,9 @@ RULES: tuple[type[Rule], ...] = (
     HpaTargetWithoutResourceRequest,
     PdbBlocksEviction,
     HpaTargetMissing,
+    ProxyToContainerPort,
+    IngressWebsocketDefaultReadTimeout,
+    IngressUploadDefaultBodySize,
 )
 
 __all__ = ["RULES"]

@@ -1,0 +1,53 @@
+"""Text of one language embedded in a file of another: nginx in a ConfigMap's `data:`
+block scalar, a Terraform heredoc, a kustomize configMapGenerator file. Loaders that
+find such text describe it with `EmbeddedText`; loaders/embedded.py parses it so every
+Location points at the outer file's line and column (the line a user edits)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class EmbeddedText:
+    """`text` as the consuming program sees it (YAML/HCL quoting and indentation already
+    removed), written in `path` from 1-based `line`/`column` on: content line i sits on
+    outer line `line + i`, shifted right by `column - 1`. `exact` says the content is
+    verbatim there (a literal block scalar, a heredoc, a whole file), so positions and
+    offsets of the outer file are exact; otherwise every fact points at (`line`,
+    `column`), the start of the value. `origin` names it for messages
+    ("ConfigMap/web key nginx.conf")."""
+
+    path: str
+    text: str
+    line: int
+    column: int
+    origin: str
+    exact: bool = True
+    name: str = ""  # the file name the text is mounted or rendered as (nginx.conf)
+    namespace: str | None = None  # Kubernetes namespace of the object holding it, if known
+
+    @property
+    def last_line(self) -> int:
+        """The outer line of the text's last line (its start line when not exact)."""
+        if not self.exact:
+            return self.line
+        lines = self.text.count("\n") + (0 if self.text.endswith("\n") else 1)
+        return self.line + max(lines, 1) - 1
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedFile:
+    """A file that looks like infrastructure but was not analysed, and why (shown in the
+    JSON `stats.skipped` and by `lint --show-files`). Any loader may add one to
+    `Stack.skipped`."""
+
+    path: str
+    reason: str
+    kind: str = "other"  # template | tiltfile | crd | chart | kustomize | terraform | other
+
+    def to_dict(self) -> dict[str, str]:
+        return {"path": self.path, "kind": self.kind, "reason": self.reason}
+
+
+__all__ = ["EmbeddedText", "SkippedFile"]
