@@ -13,6 +13,7 @@ from typing import Any
 from infradoctor.model.k8s import K8sObject
 from infradoctor.model.nginx import Directive, NginxConfig, ProxyRoute, ProxyTarget
 from infradoctor.model.source import LoadError, Location, SourceFile
+from infradoctor.model.terraform import HelmRelease
 
 # ---------------------------------------------------------------- Dockerfile
 
@@ -388,6 +389,19 @@ class StackIndex:
         return found
 
 
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """Something that looks like infrastructure but was not analysed, and why (listed
+    in JSON `stats.skipped`: never a silent skip)."""
+
+    file: str
+    reason: str
+    line: int | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {"file": self.file, "line": self.line, "reason": self.reason}
+
+
 @dataclass(slots=True)
 class Stack:
     """Everything loaded from the scanned root."""
@@ -399,6 +413,8 @@ class Stack:
     dockerfiles: dict[str, Dockerfile] = field(default_factory=dict)
     errors: list[LoadError] = field(default_factory=list)
     k8s: list[K8sObject] = field(default_factory=list)  # Kubernetes manifest objects
+    helm_releases: list[HelmRelease] = field(default_factory=list)  # Terraform helm_release
+    skipped: list[Skipped] = field(default_factory=list)  # not analysed, with the reason
     # relative paths of logrotate configs found in the tree (rotation hints for rules)
     logrotate: list[str] = field(default_factory=list)
     # compose profiles selected for the run (`--profile`; empty: all, each evaluated)
