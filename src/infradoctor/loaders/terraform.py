@@ -241,6 +241,8 @@ class _Module:
     locals: dict[str, tuple[Expr, SourceFile]] = field(default_factory=dict)
     # variables set by a tfvars file or a calling module: (expr, file, module) or None
     overrides: dict[str, tuple[Expr, SourceFile, _Module] | None] = field(default_factory=dict)
+    # (type, name) -> the resource block, for `kubernetes_namespace.x.metadata[0].name`
+    resources: dict[tuple[str, str], tuple[Block, SourceFile]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -278,7 +280,7 @@ class _Eval:
         if kind == "local" and rest.isidentifier():
             local = mod.locals.get(rest)
             return (local[0], local[1], mod) if local is not None else None
-        return None
+        return _resource_attribute(name, mod)
 
     def ref_value(self, name: str, mod: _Module) -> Any:
         if name == "path.module":
@@ -483,6 +485,50 @@ class _Eval:
         return PNode.new_mapping(entries, self.loc(src, at))
 
 
+_STEP_RE = re.compile(r"\.([A-Za-z_][\w-]*)|\.(\d+)|\[(\d+)\]|\[\"([^\"]*)\"\]")
+
+
+def _resource_attribute(name: str, mod: _Module) -> tuple[Expr, SourceFile, _Module] | None:
+    """`kubernetes_namespace.x.metadata[0].name`: the literal argument of a resource of
+    the module (single blocks indexed 0, map keys); anything else is unknown."""
+    m = re.match(r"([a-z][\w-]*)\.([A-Za-z_][\w-]*)", name)
+    if m is None or (m.group(1), m.group(2)) not in mod.resources:
+        return None
+    block, src = mod.resources[(m.group(1), m.group(2))]
+    steps: list[str | int] = []
+    pos = m.end()
+    while pos < len(name):
+        found_step = _STEP_RE.match(name, pos)
+        if found_step is None:
+            return None
+        ident, dot_index, index, key = found_step.groups()
+        steps.append(int(dot_index or index) if (dot_index or index) else (ident or key))
+        pos = found_step.end()
+    node: Block | Expr = block
+    for step in steps:
+        if isinstance(node, Block):
+            if isinstance(step, int):
+                if step != 0:
+                    return None
+                continue
+            attr = node.attr(step)
+            children = node.blocks(step)
+            if attr is not None:
+                node = attr.expr
+            elif len(children) == 1:
+                node = children[0]
+            else:
+                return None
+        elif node.kind == "object" and isinstance(step, str):
+            found = [v for k, _, v in node.pairs if k == step]
+            if len(found) != 1:
+                return None
+            node = found[0]
+        else:
+            return None
+    return (node, src, mod) if isinstance(node, Expr) else None
+
+
 def _scalar_text(v: Any) -> str | None:
     if isinstance(v, bool):
         return "true" if v else "false"
@@ -545,6 +591,12 @@ def _modules(sources: list[SourceFile], result: TerraformResult) -> dict[str, _M
             if item.type == "variable" and item.labels:
                 default = item.attr("default")
                 mod.variables[item.labels[0]] = (default.expr, src) if default is not None else None
+            elif (
+                item.type == "resource"
+                and len(item.labels) >= 2
+                and not (item.attr("count") or item.attr("for_each"))
+            ):
+                mod.resources[(item.labels[0], item.labels[1])] = (item, src)
             elif item.type == "locals":
                 for a in item.body:
                     if isinstance(a, Attribute):
@@ -627,11 +679,8 @@ def _k8s_resource(
     root = ev.body(body, src, mod, (), block.start)
     template = root.get("spec")
     template = template.get("template") if template is not None else None
-    if template is not None and template.get("containers") is not None:  # old RC schema
-        spec_entries: dict[Hashable, PEntry] = {"containers": template.entries.pop("containers")}
-        template.entries["spec"] = PEntry(
-            "spec", template.location, PNode.new_mapping(spec_entries, template.location)
-        )
+    if template is not None and template.get("containers") is not None:
+        _legacy_template(root, template)
     blocking = sorted({".".join(p) for p in ev.dropped if _effect(p) == "block"})
     if blocking:
         result.skipped.append(
@@ -659,6 +708,19 @@ def _k8s_resource(
     result.resources += 1
     if kind == "ConfigMap":
         _config_map_notes(rtype, rname, root, ev, src, where, result)
+
+
+def _legacy_template(root: PNode, template: PNode) -> None:
+    """The old replication_controller schema: `template { container {} }` is the pod
+    spec, and its pods carry the controller's selector labels."""
+    at = template.location
+    spec_entries: dict[Hashable, PEntry] = {"containers": template.entries.pop("containers")}
+    template.entries["spec"] = PEntry("spec", at, PNode.new_mapping(spec_entries, at))
+    spec = root.get("spec")
+    selector = spec.get("selector") if spec is not None else None
+    if "metadata" not in template.entries and selector is not None and selector.is_mapping:
+        meta: dict[Hashable, PEntry] = {"labels": PEntry("labels", selector.location, selector)}
+        template.entries["metadata"] = PEntry("metadata", at, PNode.new_mapping(meta, at))
 
 
 def _config_map_notes(
