@@ -522,3 +522,14 @@ resource "kubernetes_service" "web" {
     assert svc.service.selector.match_labels == {"app": "web"}
     rules = {f.rule for f in result.findings}
     assert "K8S001" not in rules and "K8S004" in rules
+
+
+def test_pods_from_unread_resources_make_matches_uncertain(tmp_path: Path) -> None:
+    helm = 'resource "helm_release" "catalgo" {\n  name  = "catalgo"\n  chart = "oci://ghcr.io/acme/charts/catalgo"\n}\n'
+    root = write_tree(tmp_path / "mod", {"main.tf": MAIN_TF, "helm.tf": helm})
+    result = lint(root, LintConfig())
+    # the chart may run the pods `app=catalgo` selects: no K8S001, other findings stay
+    assert _obj(result.stack, "Service/catalog").partial
+    assert not _obj(result.stack, "Deployment/catalog").partial
+    rules = {f.rule for f in result.findings}
+    assert "K8S001" not in rules and "K8S006" in rules

@@ -845,9 +845,37 @@ def load_terraform(sources: list[SourceFile], reader: SourceReader) -> Terraform
     result = TerraformResult()
     ev = _Eval(reader, result)
     for mod in _modules(sources, result).values():
+        objects, skipped = len(result.objects), len(result.skipped)
+        helm = len(result.helm_releases)
         for src, body in mod.files:
             _file_resources(src, body, mod, ev, result)
+        if (
+            len(result.helm_releases) > helm
+            or any(_may_run_pods(s.reason) for s in result.skipped[skipped:])
+            or any(isinstance(i, Block) and i.type == "module" for _, b in mod.files for i in b)
+        ):
+            # pods may come from what we did not read: matches against them are uncertain
+            for obj in result.objects[objects:]:
+                if obj.workload is None:
+                    obj.partial = True
     return result
+
+
+# resource types that never run pods: not reading them leaves selector matches certain
+POD_FREE = re.compile(
+    r"^kubernetes_(namespace|role|role_binding|cluster_role|cluster_role_binding|"
+    r"service_account|storage_class|persistent_volume|certificate_signing_request|"
+    r"limit_range|resource_quota|priority_class|config_map|secret|default_service_account|"
+    r"annotations|labels|env|node_taint|validating_webhook_configuration|"
+    r"mutating_webhook_configuration|csi_driver|api_service|endpoints|endpoint_slice|"
+    r"ingress_class|runtime_class)(_v\d+\w*)?\."
+)
+
+
+def _may_run_pods(reason: str) -> bool:
+    return (
+        "count = 0" not in reason and not POD_FREE.match(reason) and "other providers" not in reason
+    )
 
 
 def _file_resources(
