@@ -533,3 +533,13 @@ def test_pods_from_unread_resources_make_matches_uncertain(tmp_path: Path) -> No
     assert not _obj(result.stack, "Deployment/catalog").partial
     rules = {f.rule for f in result.findings}
     assert "K8S001" not in rules and "K8S006" in rules
+
+
+def test_inline_suppression_in_tf(tmp_path: Path) -> None:
+    tf = MAIN_TF.replace(
+        "          env {", "          # infradoctor: ignore[K8S006]\n          env {", 1
+    )
+    result = lint(write_tree(tmp_path / "mod", {"main.tf": tf}), LintConfig())
+    rules = {f.rule for f in result.findings}
+    assert "K8S006" not in rules and "K8S001" in rules
+    assert len(result.suppressed) == 1

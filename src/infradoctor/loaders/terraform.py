@@ -29,7 +29,7 @@ from infradoctor.model.k8s import K8sObject
 from infradoctor.model.source import FileKind, LoadError, Location, SourceFile
 from infradoctor.model.stack import Skipped
 from infradoctor.model.terraform import HelmRelease, HelmSet
-from infradoctor.syntax.hcl import Attribute, Block, Expr, HclError, parse
+from infradoctor.syntax.hcl import Attribute, Block, Expr, HclError, parse, parse_template
 from infradoctor.syntax.yaml import PEntry, PNode
 
 # resource type (without `kubernetes_` and the version suffix) -> (kind, apiVersion)
@@ -389,12 +389,8 @@ class _Eval:
 
     def render(self, tpl: SourceFile, scope: dict[str, Any]) -> Any:
         """`templatefile()`: `${name}` from the given variables; directives stay unknown."""
-        from infradoctor.syntax.hcl import _Parser
-
-        parser = _Parser(tpl.text)
-        expr = Expr("template", 0, heredoc=True)
         try:
-            parser.template_parts(expr, end_quote=False, limit=len(tpl.text))
+            expr = parse_template(tpl.text)
         except HclError as exc:
             line, col = tpl.position_of(min(exc.offset, len(tpl.text)))
             self.result.errors.append(

@@ -86,6 +86,15 @@ def parse(text: str) -> list[Attribute | Block]:
     return _Parser(text).parse_file()
 
 
+def parse_template(text: str) -> Expr:
+    """A whole file as a template (`templatefile()`): literal text and `${ }` parts."""
+    parser = _Parser(text)
+    expr = Expr("template", 0, heredoc=True)
+    parser.template_parts(expr, end_quote=False, limit=len(text))
+    expr.end = len(text)
+    return expr
+
+
 class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
@@ -561,4 +570,4 @@ class _Parser:
             expr.parts.append("".join(buf))
 
 
-__all__ = ["Attribute", "Block", "Expr", "HclError", "MAX_DEPTH", "parse"]
+__all__ = ["MAX_DEPTH", "Attribute", "Block", "Expr", "HclError", "parse", "parse_template"]
