@@ -543,3 +543,111 @@ def test_inline_suppression_in_tf(tmp_path: Path) -> None:
     rules = {f.rule for f in result.findings}
     assert "K8S006" not in rules and "K8S001" in rules
     assert len(result.suppressed) == 1
+
+
+OTHER_KINDS_TF = """\
+resource "kubernetes_horizontal_pod_autoscaler_v2" "catalog" {
+  metadata {
+    name = "catalog"
+  }
+  spec {
+    min_replicas = 1
+    max_replicas = 4
+    scale_target_ref {
+      api_version = "apps/v1"
+      kind        = "Deployment"
+      name        = "catalog"
+    }
+    metric {
+      type = "Resource"
+      resource {
+        name = "memory"
+        target {
+          type                = "Utilization"
+          average_utilization = 80
+        }
+      }
+    }
+  }
+}
+
+resource "kubernetes_pod_disruption_budget_v1" "catalog" {
+  metadata {
+    name = "catalog"
+  }
+  spec {
+    min_available = "100%"
+    selector {
+      match_labels = {
+        app = "catalog"
+      }
+    }
+  }
+}
+
+resource "kubernetes_ingress_v1" "web" {
+  metadata {
+    name = "web"
+  }
+  spec {
+    rule {
+      host = "shop.example.com"
+      http {
+        path {
+          path = "/api"
+          backend {
+            service {
+              name = "catalog"
+              port {
+                number = 8081
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+resource "kubernetes_cron_job_v1" "report" {
+  metadata {
+    name = "report"
+  }
+  spec {
+    schedule = "0 * * * *"
+    job_template {
+      metadata {}
+      spec {
+        template {
+          metadata {}
+          spec {
+            container {
+              name  = "report"
+              image = "ghcr.io/acme/report:1.0"
+            }
+          }
+        }
+      }
+    }
+  }
+}
+"""
+
+
+def test_hpa_pdb_ingress_cronjob_shapes(tmp_path: Path) -> None:
+    root = write_tree(tmp_path / "mod", {"main.tf": MAIN_TF, "other.tf": OTHER_KINDS_TF})
+    stack = load_stack(root)
+    hpa = _obj(stack, "HorizontalPodAutoscaler/catalog").hpa
+    assert hpa is not None and (hpa.target_kind, hpa.target_name) == ("Deployment", "catalog")
+    assert (hpa.min_replicas, hpa.max_replicas, hpa.resource_metrics) == (1, 4, ["memory"])
+    pdb = _obj(stack, "PodDisruptionBudget/catalog").pdb
+    assert pdb is not None and pdb.min_available == "100%"
+    assert pdb.location is not None and pdb.location.line == _line(OTHER_KINDS_TF, "min_available")
+    (backend,) = _obj(stack, "Ingress/web").ingress_backends or []
+    assert (backend.service, backend.port, backend.path) == ("catalog", 8081, "/api")
+    cron = _obj(stack, "CronJob/report")
+    assert [c.image for c in cron.containers] == ["ghcr.io/acme/report:1.0"]
+    result = lint(root, LintConfig())
+    got = {(f.rule, f.location.file) for f in result.findings}
+    assert ("K8S010", "other.tf") in got  # minAvailable 100% blocks every eviction
+    assert ("K8S003", "other.tf") in got  # the Service has no port 8081
