@@ -651,3 +651,9 @@ def test_hpa_pdb_ingress_cronjob_shapes(tmp_path: Path) -> None:
     got = {(f.rule, f.location.file) for f in result.findings}
     assert ("K8S010", "other.tf") in got  # minAvailable 100% blocks every eviction
     assert ("K8S003", "other.tf") in got  # the Service has no port 8081
+
+
+def test_parser_bounds_unary_chains() -> None:
+    with pytest.raises(HclError, match="nested more than"):
+        parse("a = " + "-" * 50_000 + "1\n")
+    assert parse("a = --1\n")[0].expr.value == 1  # type: ignore[union-attr]

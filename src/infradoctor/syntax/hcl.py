@@ -21,7 +21,11 @@ MAX_DEPTH = 100  # nested blocks + expressions; deeper input is refused, never a
 _IDENT_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
 _IDENT_CHARS = _IDENT_START | frozenset("0123456789-")
 _DIGITS = frozenset("0123456789")
-_OPERATORS = ("==", "!=", "<=", ">=", "&&", "||", "+", "-", "*", "/", "%", "<", ">")
+# `/` followed by `/` or `*` starts a comment, not a division
+_OPERATOR_RE = re.compile(r"==|!=|<=|>=|&&|\|\||[-+*%<>]|/(?![/*])")
+_IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+_SKIP = re.compile(r"(?:[ \t\r]+|#[^\n]*|//[^\n]*|/\*.*?\*/)*", re.DOTALL)
+_SKIP_NL = re.compile(r"(?:[ \t\r\n]+|#[^\n]*|//[^\n]*|/\*.*?\*/)*", re.DOTALL)
 _QUOTED_RUN = re.compile(r'[^"\\\n$%]+')
 _HEREDOC_RUN = re.compile(r"[^$%]+")
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
@@ -117,29 +121,18 @@ class _Parser:
 
     def skip(self, newlines: bool) -> None:
         """Skip blanks and comments (and newlines when `newlines`)."""
-        text, n = self.text, self.n
-        while self.i < n:
-            c = text[self.i]
-            if c in " \t\r" or (newlines and c == "\n"):
-                self.i += 1
-            elif c == "#" or (c == "/" and self.peek(1) == "/"):
-                end = text.find("\n", self.i)
-                self.i = n if end == -1 else end
-            elif c == "/" and self.peek(1) == "*":
-                end = text.find("*/", self.i + 2)
-                if end == -1:
-                    raise self.error("unterminated /* comment")
-                self.i = end + 2
-            else:
-                return
+        m = (_SKIP_NL if newlines else _SKIP).match(self.text, self.i)
+        if m is not None:
+            self.i = m.end()
+        if self.text.startswith("/*", self.i):
+            raise self.error("unterminated /* comment")
 
     def ident(self) -> str:
-        start = self.i
-        if self.peek() not in _IDENT_START:
+        m = _IDENT_RE.match(self.text, self.i)
+        if m is None:
             raise self.error(f"expected a name, found {self.describe()}")
-        while self.i < self.n and self.text[self.i] in _IDENT_CHARS:
-            self.i += 1
-        return self.text[start : self.i]
+        self.i = m.end()
+        return m.group()
 
     def describe(self) -> str:
         c = self.peek()
@@ -220,8 +213,9 @@ class _Parser:
         while True:
             save = self.i
             self.skip(newlines)
-            op = next((o for o in _OPERATORS if self.text.startswith(o, self.i)), None)
-            if op is not None and not (op == "/" and self.peek(1) in "/*"):
+            m = _OPERATOR_RE.match(self.text, self.i)
+            op = m.group() if m is not None else None
+            if op is not None:
                 self.i += len(op)
                 self.skip(newlines=True)
                 self.parse_operand(newlines)
@@ -248,7 +242,9 @@ class _Parser:
             start = self.i
             self.i += 1
             self.skip(newlines=False)
+            self.enter()  # `- - - ... 1`: bounded like any nesting
             inner = self.parse_operand(newlines)
+            self.depth -= 1
             if c == "-" and inner.kind == "literal" and isinstance(inner.value, int | float):
                 return Expr("literal", start, inner.end, value=-inner.value)
             return Expr("opaque", start, self.i)
