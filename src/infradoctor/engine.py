@@ -39,7 +39,9 @@ class LintResult:
         kinds = Counter(str(f.kind) for f in self.stack.files.values())
         sev = Counter(f.severity.label for f in self.findings)
         # Only when a fixer crashed (a bug): normal output keeps its shape.
-        crashes = {"fixer_crashes": n} if (n := len(self.stack.fixer_crashes)) else {}
+        crashes: dict[str, Any] = {}
+        if n := len(self.stack.fixer_crashes):
+            crashes["fixer_crashes"] = n
         return {
             "files": len(self.stack.files),
             "files_by_kind": dict(sorted(kinds.items())),

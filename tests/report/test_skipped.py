@@ -57,7 +57,7 @@ def test_json_stats_skipped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     doc = json.loads(capsys.readouterr().out)
     entries = doc["stats"]["skipped"]
     assert {e["path"]: e["kind"] for e in entries} == EXPECTED
-    assert all(set(e) == {"path", "kind", "reason"} and e["reason"] for e in entries)
+    assert all(set(e) == {"path", "kind", "reason", "line"} and e["reason"] for e in entries)
     assert "files" in doc["stats"] and "by_rule" in doc["stats"]  # existing fields kept
 
 

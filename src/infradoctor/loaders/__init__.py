@@ -7,8 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from infradoctor.model.embedded import SkippedFile
-from infradoctor.model.source import FileKind, SourceFile
+from infradoctor.model.source import FileKind, Skipped, SourceFile
 from infradoctor.model.stack import Stack
 
 
@@ -74,12 +73,12 @@ def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
     nginx_sources = read_all(found.nginx, FileKind.NGINX)
     docker_sources = read_all(found.dockerfiles, FileKind.DOCKERFILE)
     k8s_sources = read_all(found.k8s, FileKind.K8S)
+    terraform_sources = read_all(found.terraform, FileKind.TERRAFORM)
     # Other kinds are recorded so inventory/stats can see them.
-    for paths, kind in ((found.helm, FileKind.HELM), (found.terraform, FileKind.TERRAFORM)):
-        for p in paths:
-            if not excluded(p):
-                rel = reader.relpath(p)
-                stack.files.setdefault(rel, SourceFile(rel, p, kind, ""))
+    for p in found.helm:
+        if not excluded(p):
+            rel = reader.relpath(p)
+            stack.files.setdefault(rel, SourceFile(rel, p, FileKind.HELM, ""))
 
     for src in docker_sources:
         dockerfile, errors = load_dockerfile(src)
@@ -110,6 +109,15 @@ def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
         k8s_sources,
     )
 
+    if terraform_sources:
+        from infradoctor.loaders.terraform import load_terraform
+
+        tf = load_terraform(terraform_sources, reader)
+        stack.k8s.extend(tf.objects)
+        stack.helm_releases.extend(tf.helm_releases)
+        stack.skipped.extend(tf.skipped)
+        stack.errors.extend(tf.errors)
+
     configs, errors = load_nginx_configs(nginx_sources, reader)
     stack.nginx.extend(configs)
     stack.errors.extend(errors)
@@ -127,7 +135,7 @@ def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
     return stack
 
 
-def _note_skipped(stack: Stack, by_name: list[SkippedFile], k8s: list[SourceFile]) -> None:
+def _note_skipped(stack: Stack, by_name: list[Skipped], k8s: list[SourceFile]) -> None:
     """Files that look like infrastructure but are not analysed, with why."""
     from infradoctor.loaders.kubernetes import is_helm_template
     from infradoctor.loaders.skipped import skipped_after_load

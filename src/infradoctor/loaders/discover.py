@@ -17,8 +17,8 @@ from infradoctor.loaders.files import (
     read_fd,
     resolve_within,
 )
-from infradoctor.model.embedded import SkippedFile
-from infradoctor.model.source import FileKind, LoadError
+from infradoctor.loaders.names import by_name as _by_name
+from infradoctor.model.source import FileKind, LoadError, Skipped
 
 SKIP_DIRS = frozenset(
     {
@@ -42,9 +42,6 @@ SKIP_DIRS = frozenset(
     }
 )
 
-COMPOSE_RE = re.compile(r"(^|[-._])compose([-._][^/]*)?\.ya?ml$", re.IGNORECASE)
-DOCKERFILE_RE = re.compile(r"^(Dockerfile([.-][\w.-]+)?|[\w.-]+\.[Dd]ockerfile)$")
-NGINX_NAME_RE = re.compile(r"(\.conf|\.conf\.template|\.nginx|\.vhost)$", re.IGNORECASE)
 NGINX_SNIFF_RE = re.compile(
     r"^\s*(server|http|upstream\s+[^\s{]+|location\s+[^\n{]*|events|map\s+\S+\s+\S+)\s*\{",
     re.MULTILINE,
@@ -62,7 +59,7 @@ class Discovery:
     helm: list[Path] = field(default_factory=list)
     terraform: list[Path] = field(default_factory=list)
     logrotate: list[Path] = field(default_factory=list)  # rotation configs (not loaded)
-    skipped: list[SkippedFile] = field(default_factory=list)  # infra-looking, not read
+    skipped: list[Skipped] = field(default_factory=list)  # infra-looking, not read
     errors: list[LoadError] = field(default_factory=list)
 
     def count(self) -> int:
@@ -97,50 +94,6 @@ def _sniff(path: Path, root: Path, limit: int = 65536, real: Path | None = None)
     if b"\0" in data:
         return ""
     return data.decode("utf-8", "replace")
-
-
-@dataclass(frozen=True, slots=True)
-class _Candidate:
-    """What a file name says: the kind (None: decided by content), whether the content
-    must be sniffed, and whether a file of that name that cannot be read must be reported
-    (it looks like infrastructure) or not (any extension-less file is sniffed for nginx)."""
-
-    kind: FileKind | None
-    sniff: str | None  # "k8s" or "nginx"
-    reported: bool
-
-
-def _by_name(path: Path) -> _Candidate | None:
-    name = path.name
-    lower = name.lower()
-    parts = {p.lower() for p in path.parts}
-    if COMPOSE_RE.search(lower) and not lower.endswith((".example", ".dist")):
-        return _Candidate(FileKind.COMPOSE, None, True)
-    if DOCKERFILE_RE.match(name):
-        return _Candidate(FileKind.DOCKERFILE, None, True)
-    if lower == ".env" or lower.endswith(".env") or lower.startswith(".env."):
-        return _Candidate(FileKind.ENV, None, True)
-    if lower.endswith((".tf", ".tfvars", ".tf.json")):
-        return _Candidate(FileKind.TERRAFORM, None, True)
-    if lower.endswith((".yaml", ".yml")):
-        if "templates" in parts or lower.startswith("values") or lower == "chart.yaml":
-            # Helm chart files (templates hold Go templates, values are data).
-            return _Candidate(FileKind.HELM, None, True)
-        return _Candidate(None, "k8s", True)
-    if lower == "nginx.conf":
-        return _Candidate(FileKind.NGINX, None, True)
-    nginx_dir = (
-        bool(
-            parts
-            & {"nginx", "conf.d", "sites-enabled", "sites-available", "nginx-conf", "snippets"}
-        )
-        or "nginx" in lower
-    )
-    if NGINX_NAME_RE.search(lower) or nginx_dir:
-        return _Candidate(None, "nginx", True)
-    if "." not in lower:
-        return _Candidate(None, "nginx", False)
-    return None
 
 
 def classify(path: Path, root: Path | None = None) -> FileKind:

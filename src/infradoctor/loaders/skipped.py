@@ -1,5 +1,5 @@
 """Never silently skip: files that look like infrastructure but are not analysed become
-`Stack.skipped` entries (model/embedded.py SkippedFile) with the reason. Discovery asks
+`Stack.skipped` entries (model/embedded.py Skipped) with the reason. Discovery asks
 `skip_by_name` for files no loader reads; `skipped_after_load` looks at what the
 loaders left out (Go-templated YAML outside a chart, files of custom resources only)."""
 
@@ -9,9 +9,9 @@ import posixpath
 from collections.abc import Iterable
 from pathlib import Path
 
-from infradoctor.model.embedded import SkippedFile
+from infradoctor.loaders.names import by_name
 from infradoctor.model.k8s import K8sObject
-from infradoctor.model.source import FileKind, SourceFile
+from infradoctor.model.source import FileKind, Skipped, SourceFile
 
 TEMPLATE_ENGINES = {
     ".j2": "Jinja",
@@ -55,11 +55,11 @@ BUILTIN_GROUPS = frozenset(
 )
 
 
-def skip_by_name(path: Path) -> SkippedFile | None:
+def skip_by_name(path: Path) -> Skipped | None:
     """A file no loader reads whose name says infrastructure (path: relative)."""
     name = path.name
     if name == "Tiltfile" or name.endswith(".tiltfile"):
-        return SkippedFile(
+        return Skipped(
             path.as_posix(),
             "Tiltfile (Starlark) is not evaluated: resources it builds in code are not "
             "checked (manifest files it applies are checked as files)",
@@ -71,16 +71,14 @@ def skip_by_name(path: Path) -> SkippedFile | None:
         return None
     if stem.startswith("_") and "templates" in path.parts:
         return None  # a Helm partial (_helpers.tpl): part of its chart
-    from infradoctor.loaders.discover import _by_name
-
-    cand = _by_name(path.with_name(stem))
+    cand = by_name(path.with_name(stem))
     if cand is None or not cand.reported:
         return None
     what = (
         cand.kind.value if cand.kind is not None else ("YAML" if cand.sniff == "k8s" else "nginx")
     )
     article = "an" if what == "nginx" or what[0] in "aeiou" else "a"
-    return SkippedFile(
+    return Skipped(
         path.as_posix(),
         f"{engine} template of {article} {what} file: not rendered, so not checked",
         "template",
@@ -106,15 +104,15 @@ def _group(api_version: str) -> str:
 
 def skipped_after_load(
     files: dict[str, SourceFile], objects: list[K8sObject], helm_template: set[str]
-) -> list[SkippedFile]:
+) -> list[Skipped]:
     """Go-templated manifests outside a chart, and manifests holding only custom
     resources (`helm_template`: the K8S files the loader left out as templates)."""
-    out: list[SkippedFile] = []
+    out: list[Skipped] = []
     charts = _chart_dirs(files.values())
     for path in sorted(helm_template):
         if not _in_chart(path, charts):
             out.append(
-                SkippedFile(
+                Skipped(
                     path,
                     "Go template markup ({{ ... }}) outside a Helm chart: not rendered, so not checked",
                     "template",
@@ -128,7 +126,7 @@ def skipped_after_load(
             and not _in_chart(f.path, charts)
         ):
             out.append(
-                SkippedFile(
+                Skipped(
                     f.path,
                     "YAML in a templates/ directory outside a Helm chart (no Chart.yaml "
                     "above it): taken for a chart template, not analysed",
@@ -142,7 +140,7 @@ def skipped_after_load(
         custom = [o for o in objs if _group(o.api_version) not in BUILTIN_GROUPS]
         if custom and len(custom) == len(objs):
             kinds = ", ".join(sorted({o.kind for o in custom})[:5])
-            out.append(SkippedFile(path, f"custom resources not modelled: {kinds}", "crd"))
+            out.append(Skipped(path, f"custom resources not modelled: {kinds}", "crd"))
     return out
 
 

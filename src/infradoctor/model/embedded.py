@@ -36,18 +36,4 @@ class EmbeddedText:
         return self.line + max(lines, 1) - 1
 
 
-@dataclass(frozen=True, slots=True)
-class SkippedFile:
-    """A file that looks like infrastructure but was not analysed, and why (shown in the
-    JSON `stats.skipped` and by `lint --show-files`). Any loader may add one to
-    `Stack.skipped`."""
-
-    path: str
-    reason: str
-    kind: str = "other"  # template | tiltfile | crd | chart | kustomize | terraform | other
-
-    def to_dict(self) -> dict[str, str]:
-        return {"path": self.path, "kind": self.kind, "reason": self.reason}
-
-
-__all__ = ["EmbeddedText", "SkippedFile"]
+__all__ = ["EmbeddedText"]

@@ -117,3 +117,19 @@ class LoadError:
             "kind": self.kind,
             "message": self.message,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """Something that looks like infrastructure but was not analysed, and why (JSON
+    `stats.skipped`, the text summary's "N files not analysed", `lint --show-files`):
+    never a silent skip. Any loader may add one to `Stack.skipped`; `line` points into
+    the file when the skipped part is one block of it (a Terraform resource)."""
+
+    path: str
+    reason: str
+    kind: str = "other"  # template | tiltfile | crd | chart | kustomize | terraform | other
+    line: int | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {"path": self.path, "kind": self.kind, "reason": self.reason, "line": self.line}

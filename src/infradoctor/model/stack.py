@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from infradoctor.model.embedded import SkippedFile
 from infradoctor.model.k8s import K8sObject
 from infradoctor.model.nginx import Directive, NginxConfig, ProxyRoute, ProxyTarget
-from infradoctor.model.source import LoadError, Location, SourceFile
+from infradoctor.model.source import LoadError, Location, Skipped, SourceFile
+from infradoctor.model.terraform import HelmRelease
 
 # ---------------------------------------------------------------- Dockerfile
 
@@ -384,6 +384,7 @@ class Stack:
     dockerfiles: dict[str, Dockerfile] = field(default_factory=dict)
     errors: list[LoadError] = field(default_factory=list)
     k8s: list[K8sObject] = field(default_factory=list)  # Kubernetes manifest objects
+    helm_releases: list[HelmRelease] = field(default_factory=list)  # Terraform helm_release
     # relative paths of logrotate configs found in the tree (rotation hints for rules)
     logrotate: list[str] = field(default_factory=list)
     # compose profiles selected for the run (`--profile`; empty: all, each evaluated)
@@ -391,7 +392,7 @@ class Stack:
     # fixers that crashed on a finding (a bug; the finding got no fix): "RULE at LOC: ..."
     fixer_crashes: list[str] = field(default_factory=list)
     # files that look like infrastructure but were not analysed, with why (never silent)
-    skipped: list[SkippedFile] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
     # see `index`; the key notices projects/configs added after it was built
     _index: tuple[tuple[int, int], StackIndex] | None = field(
         default=None, repr=False, compare=False

@@ -1,0 +1,58 @@
+"""What a file's name says it is: the first step of discovery (content is sniffed only
+when the name leaves it open). Shared by discovery and the skipped-file listing."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from infradoctor.model.source import FileKind
+
+COMPOSE_RE = re.compile(r"(^|[-._])compose([-._][^/]*)?\.ya?ml$", re.IGNORECASE)
+DOCKERFILE_RE = re.compile(r"^(Dockerfile([.-][\w.-]+)?|[\w.-]+\.[Dd]ockerfile)$")
+NGINX_NAME_RE = re.compile(r"(\.conf|\.conf\.template|\.nginx|\.vhost)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """What a file name says: the kind (None: decided by content), whether the content
+    must be sniffed, and whether a file of that name that cannot be read must be reported
+    (it looks like infrastructure) or not (any extension-less file is sniffed for nginx)."""
+
+    kind: FileKind | None
+    sniff: str | None  # "k8s" or "nginx"
+    reported: bool
+
+
+def by_name(path: Path) -> Candidate | None:
+    name = path.name
+    lower = name.lower()
+    parts = {p.lower() for p in path.parts}
+    if COMPOSE_RE.search(lower) and not lower.endswith((".example", ".dist")):
+        return Candidate(FileKind.COMPOSE, None, True)
+    if DOCKERFILE_RE.match(name):
+        return Candidate(FileKind.DOCKERFILE, None, True)
+    if lower == ".env" or lower.endswith(".env") or lower.startswith(".env."):
+        return Candidate(FileKind.ENV, None, True)
+    if lower.endswith((".tf", ".tfvars", ".tf.json")):
+        return Candidate(FileKind.TERRAFORM, None, True)
+    if lower.endswith((".yaml", ".yml")):
+        if "templates" in parts or lower.startswith("values") or lower == "chart.yaml":
+            # Helm chart files (templates hold Go templates, values are data).
+            return Candidate(FileKind.HELM, None, True)
+        return Candidate(None, "k8s", True)
+    if lower == "nginx.conf":
+        return Candidate(FileKind.NGINX, None, True)
+    nginx_dir = (
+        bool(
+            parts
+            & {"nginx", "conf.d", "sites-enabled", "sites-available", "nginx-conf", "snippets"}
+        )
+        or "nginx" in lower
+    )
+    if NGINX_NAME_RE.search(lower) or nginx_dir:
+        return Candidate(None, "nginx", True)
+    if "." not in lower:
+        return Candidate(None, "nginx", False)
+    return None

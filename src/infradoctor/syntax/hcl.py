@@ -1,0 +1,569 @@
+"""A small HCL2 (Terraform native syntax) parser that keeps character offsets.
+
+Why our own and not python-hcl2 or tree-sitter-hcl: docs/terraform.md has the numbers.
+In short, python-hcl2 (Lark) gives no positions and is slow; tree-sitter needs two wheels
+and a walk over a concrete syntax tree. We only need blocks, attributes and the values
+of literal expressions (strings, heredocs, numbers, lists, objects, calls such as
+`file()`), so this is a single left-to-right pass: linear, bounded in depth, and every
+problem is an `HclError` with the offset where it was seen (the loader turns it into a
+LoadError naming file:line). Expressions we do not evaluate (operators, conditionals,
+`for`, splats) are still parsed for their extent and kept as `opaque`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_DEPTH = 100  # nested blocks + expressions; deeper input is refused, never a RecursionError
+
+_IDENT_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
+_IDENT_CHARS = _IDENT_START | frozenset("0123456789-")
+_DIGITS = frozenset("0123456789")
+# `/` followed by `/` or `*` starts a comment, not a division
+_OPERATOR_RE = re.compile(r"==|!=|<=|>=|&&|\|\||[-+*%<>]|/(?![/*])")
+_IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+_SKIP = re.compile(r"(?:[ \t\r]+|#[^\n]*|//[^\n]*|/\*.*?\*/)*", re.DOTALL)
+_SKIP_NL = re.compile(r"(?:[ \t\r\n]+|#[^\n]*|//[^\n]*|/\*.*?\*/)*", re.DOTALL)
+_QUOTED_RUN = re.compile(r'[^"\\\n$%]+')
+_HEREDOC_RUN = re.compile(r"[^$%]+")
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
+
+
+class HclError(Exception):
+    """Malformed HCL at character `offset`."""
+
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+
+
+@dataclass(slots=True)
+class Expr:
+    """One expression. kind: literal (value), template (parts: str | Expr; `directive`
+    when it holds `%{ }`), list (items), object (pairs), call (name, items), ref (name:
+    the traversal text, `var.x`), opaque (anything else)."""
+
+    kind: str
+    start: int
+    end: int = 0
+    value: Any = None
+    parts: list[str | Expr] = field(default_factory=list)
+    items: list[Expr] = field(default_factory=list)
+    pairs: list[tuple[str | None, int, Expr]] = field(default_factory=list)
+    name: str = ""
+    heredoc: bool = False
+    strip_indent: bool = False  # `<<-EOF`
+    content_start: int = 0  # first character of a string's content (heredoc: next line)
+    directive: bool = False
+
+
+@dataclass(slots=True)
+class Attribute:
+    name: str
+    start: int  # the name
+    expr: Expr
+
+
+@dataclass(slots=True)
+class Block:
+    type: str
+    labels: list[str]
+    start: int  # the block type
+    body: list[Attribute | Block]
+    end: int = 0
+
+    def attr(self, name: str) -> Attribute | None:
+        for item in self.body:
+            if isinstance(item, Attribute) and item.name == name:
+                return item
+        return None
+
+    def blocks(self, type_: str) -> list[Block]:
+        return [b for b in self.body if isinstance(b, Block) and b.type == type_]
+
+
+def parse(text: str) -> list[Attribute | Block]:
+    """The top-level body of a .tf file. Raises HclError on malformed input."""
+    return _Parser(text).parse_file()
+
+
+def parse_template(text: str) -> Expr:
+    """A whole file as a template (`templatefile()`): literal text and `${ }` parts."""
+    parser = _Parser(text)
+    expr = Expr("template", 0, heredoc=True)
+    parser.template_parts(expr, end_quote=False, limit=len(text))
+    expr.end = len(text)
+    return expr
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.n = len(text)
+        self.i = 0
+        self.depth = 0
+
+    # ------------------------------------------------------------ low level
+    def error(self, message: str, offset: int | None = None) -> HclError:
+        return HclError(message, self.i if offset is None else offset)
+
+    def peek(self, k: int = 0) -> str:
+        j = self.i + k
+        return self.text[j] if j < self.n else ""
+
+    def enter(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error(f"nested more than {MAX_DEPTH} levels deep")
+
+    def skip(self, newlines: bool) -> None:
+        """Skip blanks and comments (and newlines when `newlines`)."""
+        m = (_SKIP_NL if newlines else _SKIP).match(self.text, self.i)
+        if m is not None:
+            self.i = m.end()
+        if self.text.startswith("/*", self.i):
+            raise self.error("unterminated /* comment")
+
+    def ident(self) -> str:
+        m = _IDENT_RE.match(self.text, self.i)
+        if m is None:
+            raise self.error(f"expected a name, found {self.describe()}")
+        self.i = m.end()
+        return m.group()
+
+    def describe(self) -> str:
+        c = self.peek()
+        if not c:
+            return "end of file"
+        return "a newline" if c == "\n" else repr(c)
+
+    def expect(self, char: str) -> None:
+        if self.peek() != char:
+            raise self.error(f"expected {char!r}, found {self.describe()}")
+        self.i += 1
+
+    # ------------------------------------------------------------ structure
+    def parse_file(self) -> list[Attribute | Block]:
+        body = self.parse_body(None)
+        return body
+
+    def parse_body(self, open_at: int | None) -> list[Attribute | Block]:
+        body: list[Attribute | Block] = []
+        while True:
+            self.skip(newlines=True)
+            if self.i >= self.n:
+                if open_at is not None:
+                    raise self.error("block opened here is never closed ('}' missing)", open_at)
+                return body
+            if self.peek() == "}":
+                if open_at is None:
+                    raise self.error("unexpected '}'")
+                self.i += 1
+                return body
+            start = self.i
+            name = self.ident()
+            self.skip(newlines=False)
+            if self.peek() == "=" and self.peek(1) != "=":
+                self.i += 1
+                self.skip(newlines=False)
+                body.append(Attribute(name, start, self.parse_expr(newlines=False)))
+            else:
+                body.append(self.parse_block(name, start))
+            self.end_item()
+
+    def end_item(self) -> None:
+        """An attribute or block ends at a newline, a `}` or the end of the file."""
+        self.skip(newlines=False)
+        c = self.peek()
+        if c == "\n":
+            self.i += 1
+        elif c not in ("}", ""):
+            raise self.error(f"expected a newline, found {self.describe()}")
+
+    def parse_block(self, type_: str, start: int) -> Block:
+        labels: list[str] = []
+        while True:
+            c = self.peek()
+            if c == '"':
+                lab = self.parse_quoted()
+                labels.append("".join(p for p in lab.parts if isinstance(p, str)))
+            elif c in _IDENT_START:
+                labels.append(self.ident())
+            elif c == "{":
+                break
+            else:
+                raise self.error(f"expected '=' or '{{' after {type_!r}, found {self.describe()}")
+            self.skip(newlines=False)
+        open_at = self.i
+        self.i += 1
+        self.enter()
+        body = self.parse_body(open_at)
+        self.depth -= 1
+        return Block(type_, labels, start, body, self.i)
+
+    # ------------------------------------------------------------ expressions
+    def parse_expr(self, newlines: bool) -> Expr:
+        """An expression; operators and conditionals make it opaque."""
+        self.enter()
+        start = self.i
+        expr = self.parse_operand(newlines)
+        while True:
+            save = self.i
+            self.skip(newlines)
+            m = _OPERATOR_RE.match(self.text, self.i)
+            op = m.group() if m is not None else None
+            if op is not None:
+                self.i += len(op)
+                self.skip(newlines=True)
+                self.parse_operand(newlines)
+                expr = Expr("opaque", start, self.i)
+                continue
+            if self.peek() == "?":
+                self.i += 1
+                self.skip(newlines=True)
+                self.parse_expr(newlines)
+                self.skip(newlines)
+                self.expect(":")
+                self.skip(newlines=True)
+                self.parse_expr(newlines)
+                expr = Expr("opaque", start, self.i)
+                continue
+            self.i = save
+            break
+        self.depth -= 1
+        return expr
+
+    def parse_operand(self, newlines: bool) -> Expr:
+        c = self.peek()
+        if c in ("-", "!"):
+            start = self.i
+            self.i += 1
+            self.skip(newlines=False)
+            self.enter()  # `- - - ... 1`: bounded like any nesting
+            inner = self.parse_operand(newlines)
+            self.depth -= 1
+            if c == "-" and inner.kind == "literal" and isinstance(inner.value, int | float):
+                return Expr("literal", start, inner.end, value=-inner.value)
+            return Expr("opaque", start, self.i)
+        return self.parse_postfix(self.parse_primary())
+
+    def parse_postfix(self, expr: Expr) -> Expr:
+        """`.attr`, `[index]`, `.*`, `[*]` after a value."""
+        start = expr.start
+        while True:
+            c = self.peek()
+            if c == "." and self.peek(1) == "*":
+                self.i += 2
+            elif c == "." and (self.peek(1) in _IDENT_START or self.peek(1) in _DIGITS):
+                self.i += 1
+                while self.i < self.n and self.text[self.i] in _IDENT_CHARS:
+                    self.i += 1
+            elif c == "[":
+                self.i += 1
+                self.skip(newlines=True)
+                if self.peek() == "*":
+                    self.i += 1
+                else:
+                    self.parse_expr(newlines=True)
+                self.skip(newlines=True)
+                self.expect("]")
+            else:
+                break
+            if expr.kind != "ref":
+                expr = Expr("opaque", start, self.i)
+            else:
+                expr = Expr("ref", start, self.i, name=self.text[start : self.i])
+        expr.end = self.i
+        return expr
+
+    def parse_primary(self) -> Expr:
+        c = self.peek()
+        start = self.i
+        if c == '"':
+            return self.parse_quoted()
+        if c == "<" and self.peek(1) == "<":
+            return self.parse_heredoc()
+        if c in _DIGITS:
+            return self.parse_number()
+        if c == "[":
+            return self.parse_list()
+        if c == "{":
+            return self.parse_object()
+        if c == "(":
+            self.i += 1
+            self.skip(newlines=True)
+            self.parse_expr(newlines=True)
+            self.skip(newlines=True)
+            self.expect(")")
+            return Expr("opaque", start, self.i)
+        if c in _IDENT_START:
+            name = self.ident()
+            if name in ("true", "false"):
+                return Expr("literal", start, self.i, value=name == "true")
+            if name == "null":
+                return Expr("literal", start, self.i, value=None)
+            if self.peek() == "(":
+                return self.parse_call(name, start)
+            return Expr("ref", start, self.i, name=name)
+        raise self.error(f"expected an expression, found {self.describe()}")
+
+    def parse_number(self) -> Expr:
+        start = self.i
+        text, n = self.text, self.n
+        while self.i < n and text[self.i] in _DIGITS:
+            self.i += 1
+        is_float = False
+        if self.peek() == "." and self.peek(1) in _DIGITS:
+            is_float = True
+            self.i += 1
+            while self.i < n and text[self.i] in _DIGITS:
+                self.i += 1
+        if self.peek() in ("e", "E"):
+            j = self.i + 1
+            if j < n and text[j] in "+-":
+                j += 1
+            if j < n and text[j] in _DIGITS:
+                is_float = True
+                self.i = j
+                while self.i < n and text[self.i] in _DIGITS:
+                    self.i += 1
+        raw = text[start : self.i]
+        if len(raw) > 1000:
+            return Expr("opaque", start, self.i)
+        value: int | float = float(raw) if is_float else int(raw)
+        return Expr("literal", start, self.i, value=value)
+
+    def parse_list(self) -> Expr:
+        start = self.i
+        self.i += 1
+        self.enter()
+        self.skip(newlines=True)
+        if self.text.startswith("for", self.i) and self.peek(3) in (" ", "\t", "\n"):
+            self.skip_balanced(start, "]")
+            self.depth -= 1
+            return Expr("opaque", start, self.i)
+        items: list[Expr] = []
+        while True:
+            self.skip(newlines=True)
+            if self.peek() == "]":
+                self.i += 1
+                break
+            if self.i >= self.n:
+                raise self.error("'[' is never closed", start)
+            items.append(self.parse_expr(newlines=True))
+            self.skip(newlines=True)
+            if self.peek() == ",":
+                self.i += 1
+            elif self.peek() != "]":
+                raise self.error(f"expected ',' or ']' in a list, found {self.describe()}")
+        self.depth -= 1
+        return Expr("list", start, self.i, items=items)
+
+    def parse_object(self) -> Expr:
+        start = self.i
+        self.i += 1
+        self.enter()
+        self.skip(newlines=True)
+        if self.text.startswith("for", self.i) and self.peek(3) in (" ", "\t", "\n"):
+            self.skip_balanced(start, "}")
+            self.depth -= 1
+            return Expr("opaque", start, self.i)
+        pairs: list[tuple[str | None, int, Expr]] = []
+        while True:
+            self.skip(newlines=True)
+            if self.peek() == "}":
+                self.i += 1
+                break
+            if self.i >= self.n:
+                raise self.error("'{' is never closed", start)
+            key_at = self.i
+            key_expr = self.parse_expr(newlines=False)
+            key: str | None = None
+            if key_expr.kind == "ref" and "." not in key_expr.name and "[" not in key_expr.name:
+                key = key_expr.name
+            elif key_expr.kind == "template" and all(isinstance(p, str) for p in key_expr.parts):
+                key = "".join(p for p in key_expr.parts if isinstance(p, str))
+            elif key_expr.kind == "literal" and key_expr.value is not None:
+                key = str(key_expr.value).lower() if isinstance(key_expr.value, bool) else None
+                if not isinstance(key_expr.value, bool):
+                    key = str(key_expr.value)
+            self.skip(newlines=False)
+            if self.peek() not in ("=", ":"):
+                raise self.error(
+                    f"expected '=' or ':' after an object key, found {self.describe()}"
+                )
+            self.i += 1
+            self.skip(newlines=False)
+            pairs.append((key, key_at, self.parse_expr(newlines=False)))
+            self.skip(newlines=False)
+            if self.peek() in (",", "\n"):
+                self.i += 1
+            elif self.peek() != "}":
+                raise self.error(
+                    f"expected ',', a newline or '}}' in an object, found {self.describe()}"
+                )
+        self.depth -= 1
+        return Expr("object", start, self.i, pairs=pairs)
+
+    def parse_call(self, name: str, start: int) -> Expr:
+        self.i += 1
+        self.enter()
+        items: list[Expr] = []
+        while True:
+            self.skip(newlines=True)
+            if self.peek() == ")":
+                self.i += 1
+                break
+            if self.i >= self.n:
+                raise self.error(f"'{name}(' is never closed", start)
+            items.append(self.parse_expr(newlines=True))
+            self.skip(newlines=True)
+            if self.text.startswith("...", self.i):
+                self.i += 3
+                self.skip(newlines=True)
+            if self.peek() == ",":
+                self.i += 1
+            elif self.peek() != ")":
+                raise self.error(f"expected ',' or ')' in {name}(), found {self.describe()}")
+        self.depth -= 1
+        return Expr("call", start, self.i, items=items, name=name)
+
+    def skip_balanced(self, open_at: int, close: str) -> None:
+        """Skip a `for` expression up to its closing bracket (strings and nesting aware)."""
+        closers = {"(": ")", "[": "]", "{": "}"}
+        stack = [close]
+        while stack:
+            self.skip(newlines=True)
+            if self.i >= self.n:
+                raise self.error("bracket is never closed", open_at)
+            c = self.peek()
+            if c == '"':
+                self.parse_quoted()
+            elif c == "<" and self.peek(1) == "<" and self.heredoc_ahead():
+                self.parse_heredoc()
+            elif c in closers:
+                stack.append(closers[c])
+                self.i += 1
+            elif c in ")]}":
+                if c != stack[-1]:
+                    raise self.error(f"unexpected {c!r}")
+                stack.pop()
+                self.i += 1
+            else:
+                self.i += 1
+
+    # ------------------------------------------------------------ strings
+    def parse_quoted(self) -> Expr:
+        start = self.i
+        self.i += 1
+        expr = Expr("template", start, content_start=self.i)
+        self.template_parts(expr, end_quote=True, limit=self.n)
+        expr.end = self.i
+        return expr
+
+    def heredoc_ahead(self) -> bool:
+        j = self.i + 2 + (1 if self.peek(2) == "-" else 0)
+        return j < self.n and self.text[j] in _IDENT_START
+
+    def parse_heredoc(self) -> Expr:
+        start = self.i
+        self.i += 2
+        strip = self.peek() == "-"
+        if strip:
+            self.i += 1
+        marker = self.ident()
+        self.skip(newlines=False)
+        if self.peek() != "\n":
+            raise self.error(f"expected a newline after <<{marker}, found {self.describe()}")
+        content_start = self.i + 1
+        pos = content_start
+        text = self.text
+        while True:  # find the line that is only the marker
+            if pos >= self.n:
+                raise self.error(f"heredoc <<{marker} is never closed (no line '{marker}')", start)
+            nl = text.find("\n", pos)
+            line_end = self.n if nl == -1 else nl
+            if text[pos:line_end].strip() == marker:
+                break
+            pos = line_end + 1
+        expr = Expr(
+            "template", start, heredoc=True, strip_indent=strip, content_start=content_start
+        )
+        self.i = content_start
+        self.template_parts(expr, end_quote=False, limit=pos)
+        self.i = line_end
+        expr.end = line_end
+        return expr
+
+    def template_parts(self, expr: Expr, end_quote: bool, limit: int) -> None:
+        """Literal text and `${ }` interpolations up to `limit` (or the closing quote)."""
+        text = self.text
+        buf: list[str] = []
+        while True:
+            if self.i >= limit:
+                if end_quote:
+                    raise self.error("unterminated string", expr.start)
+                break
+            c = text[self.i]
+            if end_quote and c == '"':
+                self.i += 1
+                break
+            if end_quote and c == "\n":
+                raise self.error("unterminated string (newline inside quotes)", expr.start)
+            if end_quote and c == "\\":
+                nxt = self.peek(1)
+                if nxt in _ESCAPES:
+                    buf.append(_ESCAPES[nxt])
+                    self.i += 2
+                elif nxt == "u" or nxt == "U":
+                    width = 4 if nxt == "u" else 8
+                    digits = text[self.i + 2 : self.i + 2 + width]
+                    try:
+                        buf.append(chr(int(digits, 16)))
+                    except ValueError as exc:
+                        raise self.error("invalid \\u escape") from exc
+                    self.i += 2 + width
+                else:
+                    raise self.error(f"invalid escape \\{nxt}")
+                continue
+            if c in "$%" and self.peek(1) == c and self.peek(2) == "{":
+                buf.append(c + "{")  # `$${` and `%%{` are literal
+                self.i += 3
+                continue
+            if c in "$%" and self.peek(1) == "{":
+                if buf:
+                    expr.parts.append("".join(buf))
+                    buf = []
+                self.i += 2
+                if self.peek() == "~":
+                    self.i += 1
+                self.skip(newlines=True)
+                if c == "$":
+                    inner = self.parse_expr(newlines=True)
+                    self.skip(newlines=True)
+                    if self.peek() == "~":
+                        self.i += 1
+                    self.expect("}")
+                    expr.parts.append(inner)
+                else:  # %{ if } / %{ for }: a directive, never evaluated
+                    expr.directive = True
+                    end = text.find("}", self.i, limit)
+                    if end == -1:
+                        raise self.error("unterminated %{ directive")
+                    self.i = end + 1
+                continue
+            run = (_QUOTED_RUN if end_quote else _HEREDOC_RUN).match(text, self.i, limit)
+            if run is not None:
+                buf.append(run.group())
+                self.i = run.end()
+            else:
+                buf.append(c)
+                self.i += 1
+        if buf:
+            expr.parts.append("".join(buf))
+
+
+__all__ = ["MAX_DEPTH", "Attribute", "Block", "Expr", "HclError", "parse", "parse_template"]
