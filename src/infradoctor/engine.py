@@ -36,7 +36,11 @@ class LintResult:
         kinds = Counter(str(f.kind) for f in self.stack.files.values())
         sev = Counter(f.severity.label for f in self.findings)
         # Only when a fixer crashed (a bug): normal output keeps its shape.
-        crashes = {"fixer_crashes": n} if (n := len(self.stack.fixer_crashes)) else {}
+        crashes: dict[str, Any] = {}
+        if n := len(self.stack.fixer_crashes):
+            crashes["fixer_crashes"] = n
+        if self.stack.helm_stats:  # only when the root holds a chart
+            crashes["helm"] = dict(self.stack.helm_stats)
         return {
             "files": len(self.stack.files),
             "files_by_kind": dict(sorted(kinds.items())),
@@ -283,6 +287,8 @@ def lint(
                     profiles=config.profiles,
                     exclude=config.exclude,
                     overrides=overrides or {},
+                    helm=config.helm,
+                    helm_values=config.helm_values,
                 ),
             )
         rules = select_rules(config)

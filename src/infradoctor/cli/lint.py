@@ -130,6 +130,18 @@ def add_stack_options(stack: Any) -> None:
         default=[],
         help="active compose profile ('*' for all; repeatable)",
     )
+    stack.add_argument(
+        "--helm",
+        metavar="PATH",
+        help="helm binary to render charts with ('off': read values.yaml only)",
+    )
+    stack.add_argument(
+        "--helm-values",
+        action="append",
+        metavar="FILE",
+        default=[],
+        help="extra values file for every Helm chart (repeatable, like helm -f)",
+    )
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -178,6 +190,10 @@ def build_config(args: argparse.Namespace) -> LintConfig:
         config.exclude = [*config.exclude, *args.exclude]
     if args.compose_file:
         config.compose_files = [_compose_path(f) for f in args.compose_file]
+    if getattr(args, "helm", None):
+        config.helm = args.helm
+    for value in getattr(args, "helm_values", None) or []:
+        config.helm_values.append(str(Path(value).resolve()))
     profiles = _split(args.profile)
     if profiles:
         config.profiles = profiles

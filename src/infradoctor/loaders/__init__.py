@@ -22,6 +22,8 @@ class LoadOptions:
     # relative path -> LF-normalised text to use instead of the file's content (the fix
     # loop checks the files it is about to write); the file itself must exist
     overrides: Mapping[str, str] = field(default_factory=dict)
+    helm: str | None = None  # helm binary (None: $INFRADOCTOR_HELM or PATH; "off": none)
+    helm_values: Sequence[str] = ()  # extra values files for every chart (`--helm-values`)
 
 
 def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
@@ -73,6 +75,8 @@ def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
     nginx_sources = read_all(found.nginx, FileKind.NGINX)
     docker_sources = read_all(found.dockerfiles, FileKind.DOCKERFILE)
     k8s_sources = read_all(found.k8s, FileKind.K8S)
+    if found.helm:
+        _load_charts(stack, reader, [p for p in found.helm if not excluded(p)], options)
     # Other kinds are recorded so inventory/stats can see them.
     for paths, kind in ((found.helm, FileKind.HELM), (found.terraform, FileKind.TERRAFORM)):
         for p in paths:
@@ -118,6 +122,20 @@ def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
     link(stack)
     stack.reset_index()  # built on first use, from the finished model
     return stack
+
+
+def _load_charts(stack: Stack, reader: object, paths: list[Path], options: LoadOptions) -> None:
+    """Helm charts (rendered when helm is available) into stack.k8s (loaders/helm.py)."""
+    from infradoctor.loaders.helm import helm_options_from, load_helm
+
+    rel = [reader.relpath(p) for p in paths]  # type: ignore[attr-defined]
+    result = load_helm(rel, reader, helm_options_from(options.helm, options.helm_values))
+    for src in result.files:
+        stack.files.setdefault(src.path, src)
+    stack.k8s.extend(result.objects)
+    stack.errors.extend(result.errors)
+    if result.stats:
+        stack.helm_stats = result.stats
 
 
 __all__ = ["LoadOptions", "load_stack"]

@@ -405,6 +405,8 @@ class Stack:
     profiles: list[str] = field(default_factory=list)
     # fixers that crashed on a finding (a bug; the finding got no fix): "RULE at LOC: ..."
     fixer_crashes: list[str] = field(default_factory=list)
+    # Helm charts: charts, rendered, cached, failed, values_only, seconds (loaders/helm.py)
+    helm_stats: dict[str, int | float] = field(default_factory=dict)
     # see `index`; the key notices projects/configs added after it was built
     _index: tuple[tuple[int, int], StackIndex] | None = field(
         default=None, repr=False, compare=False
