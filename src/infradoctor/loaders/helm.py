@@ -475,7 +475,10 @@ def split_sources(text: str) -> dict[str, str]:
     """helm's output by `# Source:` path (`chart/templates/x.yaml`), documents kept."""
     out: dict[str, list[str]] = {}
     current: list[str] | None = None
-    for line in text.split("\n"):
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    for line in lines:
         m = SOURCE_RE.match(line)
         if m:
             current = out.setdefault(m.group(1).strip(), [])
