@@ -286,3 +286,37 @@ def test_align_follows_keys_and_stays_on_directives() -> None:
     ]
     rendered = ["metadata:", "  labels:", "    app: x", "    tier: web", "spec:", "  replicas: 2"]
     assert align(rendered, template) == [1, 2, 2, 2, 4, 5]
+
+
+def test_cli_helm_options(
+    tmp_path: Path,
+    helm_bin: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from infradoctor.cli.main import main
+
+    root = _chart(tmp_path)
+    (root / "prod.yaml").write_text('image:\n  tag: "2.5.0"\n')
+    monkeypatch.chdir(root)
+    code = main(["lint", ".", "--format", "json", "--helm", helm_bin, "--helm-values", "prod.yaml"])
+    data = json.loads(capsys.readouterr().out)
+    assert data["stats"]["helm"]["rendered"] == 1
+    assert not [f for f in data["findings"] if f["rule"] == "K8S008"]
+    assert code == 1  # K8S006: -Xmx1900m under the 2Gi limit, at values.yaml
+    assert {f["file"] for f in data["findings"]} == {"shop/values.yaml"}
+    code = main(["lint", ".", "--format", "json", "--helm", "off"])
+    data = json.loads(capsys.readouterr().out)
+    assert [e["kind"] for e in data["errors"]] == ["not-rendered"]
+    assert data["stats"]["helm"]["values_only"] == 1
+
+
+def test_fix_loop_overrides_are_rendered(tmp_path: Path, helm_bin: str) -> None:
+    """The fix loop lints the text it is about to write: the chart renders with it."""
+    root = _chart(tmp_path)
+    values = root / "shop/values.yaml"
+    pinned = values.read_text().replace('tag: "latest"', 'tag: "2.4.1"')
+    result = lint(root, _config(helm_bin), overrides={"shop/values.yaml": pinned})
+    assert not [f for f in result.findings if f.rule == "K8S008"]
+    assert _obj(result.stack.k8s, "Deployment").containers[0].image == "ghcr.io/acme/shop:2.4.1"
+    assert 'tag: "latest"' in values.read_text()  # the chart itself is untouched

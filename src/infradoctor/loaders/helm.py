@@ -148,13 +148,13 @@ def _chart_digest(chart: Path, extra: Sequence[tuple[str, str]], helm: str) -> s
             if not os.path.isfile(path) or os.path.islink(path):
                 continue
             count += 1
+            size += os.path.getsize(path)
+            if count > MAX_CHART_FILES or size > MAX_CHART_BYTES:
+                return None
             try:
                 data = Path(path).read_bytes()
             except OSError:
                 continue
-            size += len(data)
-            if count > MAX_CHART_FILES or size > MAX_CHART_BYTES:
-                return None
             h.update(os.path.relpath(path, chart).encode() + b"\0")
             h.update(hashlib.sha256(data).digest())
     for name, text in extra:
@@ -225,8 +225,24 @@ def _run_helm(helm: str, chart: Chart, values: Sequence[str]) -> Rendered:
     return Rendered(proc.stdout.decode("utf-8", "replace"))
 
 
-def render_chart(helm: str, chart: Chart, values: Sequence[str], use_disk: bool) -> Rendered:
-    """`helm template` of one chart, from the cache when its content was seen before."""
+def render_chart(
+    helm: str,
+    chart: Chart,
+    values: Sequence[str],
+    use_disk: bool,
+    overrides: Mapping[str, str] | None = None,
+) -> Rendered:
+    """`helm template` of one chart, from the cache when its content was seen before.
+    `overrides` (path in the chart -> text): the fix loop's look at files it is about to
+    write; the chart is then rendered from a private copy holding them."""
+    if overrides:
+        with tempfile.TemporaryDirectory(prefix="infradoctor-helm-") as tmp:
+            copy = Path(tmp) / (chart.abspath.name or "chart")
+            shutil.copytree(chart.abspath, copy, symlinks=True)
+            for rel, text in overrides.items():
+                (copy / rel).write_text(text, encoding="utf-8")
+            moved = dataclasses.replace(chart, abspath=copy)
+            return render_chart(helm, moved, values, use_disk=False)
     extra: list[tuple[str, str]] = []
     for v in values:
         try:
@@ -725,7 +741,9 @@ def load_helm(helm_files: Sequence[str], reader: Any, options: HelmOptions) -> H
     if helm is not None:
         with ThreadPoolExecutor(max_workers=min(8, len(charts), os.cpu_count() or 2)) as pool:
             futures = {
-                c.directory: pool.submit(render_chart, helm, c, extra_paths, options.cache)
+                c.directory: pool.submit(
+                    render_chart, helm, c, extra_paths, options.cache, _overrides(c, reader)
+                )
                 for c in charts
             }
             rendered = {d: f.result() for d, f in futures.items()}
@@ -769,6 +787,13 @@ def load_helm(helm_files: Sequence[str], reader: Any, options: HelmOptions) -> H
     stats_out["seconds"] = round(time.perf_counter() - started, 3)
     result.stats = stats_out
     return result
+
+
+def _overrides(chart: Chart, reader: Any) -> dict[str, str]:
+    """The fix loop's texts for files of this chart (path relative to the chart)."""
+    prefix = f"{chart.directory}/" if chart.directory else ""
+    found: Mapping[str, str] = getattr(reader, "overrides", None) or {}
+    return {rel[len(prefix) :]: text for rel, text in found.items() if rel.startswith(prefix)}
 
 
 def _read_extra(value: str, reader: Any) -> SourceFile | LoadError | None:
