@@ -6,9 +6,13 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from infradoctor.model.source import FileKind, SourceFile
 from infradoctor.model.stack import Stack
+
+if TYPE_CHECKING:
+    from infradoctor.loaders.files import SourceReader
 
 
 @dataclass(slots=True)
@@ -124,11 +128,13 @@ def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
     return stack
 
 
-def _load_charts(stack: Stack, reader: object, paths: list[Path], options: LoadOptions) -> None:
+def _load_charts(
+    stack: Stack, reader: SourceReader, paths: list[Path], options: LoadOptions
+) -> None:
     """Helm charts (rendered when helm is available) into stack.k8s (loaders/helm.py)."""
     from infradoctor.loaders.helm import helm_options_from, load_helm
 
-    rel = [reader.relpath(p) for p in paths]  # type: ignore[attr-defined]
+    rel = [reader.relpath(p) for p in paths]
     result = load_helm(rel, reader, helm_options_from(options.helm, options.helm_values))
     for src in result.files:
         stack.files.setdefault(src.path, src)

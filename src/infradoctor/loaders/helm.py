@@ -23,11 +23,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from infradoctor.model.k8s import Container, K8sEnv, K8sObject, PodTemplate, Probe, WorkloadSpec
 from infradoctor.model.source import FileKind, LoadError, Location, SourceFile
 from infradoctor.syntax.yaml import PNode, load_positioned, load_positioned_all
+
+if TYPE_CHECKING:
+    from infradoctor.loaders.files import SourceReader
 
 RENDER_TIMEOUT = 30.0  # seconds per chart
 MAX_OUTPUT = 16 * 1024 * 1024  # bytes of rendered YAML per chart
@@ -73,6 +76,7 @@ class Chart:
     abspath: Path
     app_version: str | None = None
     version: str | None = None
+    values_root: PNode | None = None  # values.yaml parsed (a mapping), else None
 
 
 @dataclass(slots=True)
@@ -636,11 +640,9 @@ def values_workload(chart: Chart, templates: list[SourceFile]) -> K8sObject | No
     """The Deployment a `helm create` chart makes of its values.yaml, when its templates
     take the image and resources from the conventional keys (else nothing: a guess
     would give findings about a workload we do not know)."""
-    if chart.values is None:
-        return None
-    root, _ = load_positioned(chart.values)
+    root = chart.values_root
     deployment = _references(templates, ".Values.image.repository")
-    if root is None or not root.is_mapping or deployment is None:
+    if root is None or deployment is None:
         return None
     if ".Values.resources" not in deployment.text:
         return None
@@ -669,7 +671,7 @@ def values_workload(chart: Chart, templates: list[SourceFile]) -> K8sObject | No
 # ------------------------------------------------------------------ the loader
 
 
-def _read_chart(directory: str, reader: Any, result: HelmResult) -> Chart | None:
+def _read_chart(directory: str, reader: SourceReader, result: HelmResult) -> Chart | None:
     prefix = f"{directory}/" if directory else ""
     chart_yaml = reader.read(reader.root / f"{prefix}Chart.yaml", FileKind.HELM)
     if not isinstance(chart_yaml, SourceFile):
@@ -680,80 +682,128 @@ def _read_chart(directory: str, reader: Any, result: HelmResult) -> Chart | None
         return None
     meta, errs = load_positioned(chart_yaml)
     result.errors.extend(errs)
-    name = _scalar(meta.get("name")) if meta is not None and meta.is_mapping else None
-    app = _scalar(meta.get("appVersion")) if meta is not None and meta.is_mapping else None
-    version = _scalar(meta.get("version")) if meta is not None and meta.is_mapping else None
-    values: SourceFile | None = None
+    meta = meta if meta is not None and meta.is_mapping else None
+    field_of = (lambda key: _scalar(meta.get(key))) if meta is not None else (lambda key: None)
+    fallback = directory.rsplit("/", 1)[-1] if directory else reader.root.name
+    chart = Chart(
+        directory, field_of("name") or fallback, chart_yaml, None, reader.root / directory
+    )
+    chart.app_version, chart.version = field_of("appVersion"), field_of("version")
     for fname in ("values.yaml", "values.yml"):
         path = reader.root / f"{prefix}{fname}"
         if path.is_file():
             res = reader.read(path, FileKind.HELM)
             if isinstance(res, SourceFile):
-                values = res
+                chart.values = res
                 result.files.append(res)
+                root, errs = load_positioned(res)
+                result.errors.extend(errs)
+                chart.values_root = root if root is not None and root.is_mapping else None
             else:
                 result.errors.append(res)
             break
-    fallback = directory.rsplit("/", 1)[-1] if directory else reader.root.name
-    return Chart(
-        directory, name or fallback, chart_yaml, values, reader.root / directory, app, version
-    )
+    return chart
 
 
-def _templates(
-    chart: Chart, helm_files: Sequence[str], reader: Any, result: HelmResult
-) -> list[SourceFile]:
-    prefix = f"{chart.directory}/templates/" if chart.directory else "templates/"
-    out: list[SourceFile] = []
+def _chart_files(
+    chart: Chart, helm_files: Sequence[str], reader: SourceReader, result: HelmResult
+) -> tuple[list[SourceFile], list[PNode]]:
+    """The chart's templates (its subcharts' too) and its subcharts' values roots."""
+    prefix = f"{chart.directory}/" if chart.directory else ""
+    templates: list[SourceFile] = []
+    sub_values: list[PNode] = []
     for rel in helm_files:
-        if rel.startswith(prefix):
-            res = reader.read(reader.root / rel, FileKind.HELM)
-            if isinstance(res, SourceFile):
-                out.append(res)
-                result.files.append(res)
-    return out
+        inner = rel[len(prefix) :] if rel.startswith(prefix) else None
+        if inner is None:
+            continue
+        is_template = inner.startswith("templates/") or (
+            inner.startswith("charts/") and "/templates/" in inner
+        )
+        is_sub_values = inner.startswith("charts/") and inner.endswith("/values.yaml")
+        if not (is_template or is_sub_values):
+            continue
+        res = reader.read(reader.root / rel, FileKind.HELM)
+        if not isinstance(res, SourceFile):
+            continue
+        result.files.append(res)
+        if is_template:
+            templates.append(res)
+        else:
+            root, _ = load_positioned(res)
+            if root is not None and root.is_mapping:
+                sub_values.append(root)
+    return templates, sub_values
 
 
-def _values_roots(chart: Chart, extra: Sequence[SourceFile]) -> list[PNode]:
+def _extra_roots(extra: Sequence[SourceFile]) -> list[PNode]:
     roots: list[PNode] = []
-    for src in ([chart.values] if chart.values else []) + list(extra):
+    for src in extra:
         root, _ = load_positioned(src)
         if root is not None and root.is_mapping:
             roots.append(root)
     return roots
 
 
-def load_helm(helm_files: Sequence[str], reader: Any, options: HelmOptions) -> HelmResult:
+def _render_all(
+    charts: list[Chart], helm: str, reader: SourceReader, options: HelmOptions
+) -> dict[str, Rendered]:
+    """Every chart rendered (or read from the cache), up to 8 helm processes at once."""
+    values = [str(Path(v).resolve()) for v in options.values]
+    with ThreadPoolExecutor(max_workers=min(8, len(charts), os.cpu_count() or 2)) as pool:
+        futures = {
+            c.directory: pool.submit(
+                render_chart, helm, c, values, options.cache, _overrides(c, reader)
+            )
+            for c in charts
+        }
+        return {d: f.result() for d, f in futures.items()}
+
+
+def _not_rendered(chart: Chart, out: Rendered | None, modelled: bool) -> LoadError:
+    why = (
+        out.error
+        if out is not None and out.error
+        else "no helm binary: put helm on PATH or pass --helm PATH"
+    )
+    how = (
+        "values.yaml read by `helm create` conventions"
+        if modelled
+        else "values.yaml does not follow `helm create` conventions, nothing was modelled"
+    )
+    return LoadError(
+        chart.chart_yaml.path,
+        f"chart '{chart.name}': templates not rendered ({why}); {how}",
+        RENDER_FAILED if out is not None else NOT_RENDERED,
+        1,
+        1,
+    )
+
+
+def load_helm(helm_files: Sequence[str], reader: SourceReader, options: HelmOptions) -> HelmResult:
     """Every chart among `helm_files` (paths relative to the reader's root) as K8s
     objects, with notes for charts that were not rendered. Never raises."""
     started = time.perf_counter()
     result = HelmResult()
     charts = [c for d in chart_dirs(helm_files) if (c := _read_chart(d, reader, result))]
-    stats = {"charts": len(charts), "rendered": 0, "cached": 0, "failed": 0, "values_only": 0}
     if not charts:
         return result
+    stats: dict[str, int | float] = dict.fromkeys(
+        ("charts", "rendered", "cached", "failed", "values_only"), 0
+    )
+    stats["charts"] = len(charts)
     helm = find_helm(options.helm)
-    extra_paths = [str(Path(v).resolve()) for v in options.values]
-    extra_sources = [
-        r for v in options.values if isinstance(r := _read_extra(v, reader), SourceFile)
-    ]
-    rendered: dict[str, Rendered] = {}
-    if helm is not None:
-        with ThreadPoolExecutor(max_workers=min(8, len(charts), os.cpu_count() or 2)) as pool:
-            futures = {
-                c.directory: pool.submit(
-                    render_chart, helm, c, extra_paths, options.cache, _overrides(c, reader)
-                )
-                for c in charts
-            }
-            rendered = {d: f.result() for d, f in futures.items()}
+    rendered = _render_all(charts, helm, reader, options) if helm is not None else {}
+    extra = _extra_roots(
+        [r for v in options.values if isinstance(r := _read_extra(v, reader), SourceFile)]
+    )
     for chart in charts:
-        templates = _templates(chart, helm_files, reader, result)
-        index = ValuesIndex(_values_roots(chart, extra_sources))
+        templates, sub_values = _chart_files(chart, helm_files, reader, result)
         out = rendered.get(chart.directory)
         if out is not None and out.text is not None:
             stats["rendered"] += 1
             stats["cached"] += int(out.cached)
+            own = [chart.values_root] if chart.values_root is not None else []
+            index = ValuesIndex(sub_values + own + extra)
             by_path = {t.path: t for t in templates}
             objects, errors = load_rendered(chart, out.text, by_path.get, index)
             result.objects.extend(objects)
@@ -762,41 +812,21 @@ def load_helm(helm_files: Sequence[str], reader: Any, options: HelmOptions) -> H
         stats["failed"] += int(out is not None)
         w = values_workload(chart, templates)
         stats["values_only"] += int(w is not None)
-        if w is not None:
-            result.objects.append(w)
-        why = (
-            out.error
-            if out is not None and out.error
-            else "no helm binary: put helm on PATH or pass --helm PATH"
-        )
-        how = (
-            "values.yaml read by `helm create` conventions"
-            if w is not None
-            else "only values.yaml was read, it does not follow `helm create` conventions"
-        )
-        result.errors.append(
-            LoadError(
-                chart.chart_yaml.path,
-                f"chart '{chart.name}': templates not rendered ({why}); {how}",
-                RENDER_FAILED if out is not None else NOT_RENDERED,
-                1,
-                1,
-            )
-        )
-    stats_out: dict[str, int | float] = dict(stats)
-    stats_out["seconds"] = round(time.perf_counter() - started, 3)
-    result.stats = stats_out
+        result.objects.extend([w] if w is not None else [])
+        result.errors.append(_not_rendered(chart, out, w is not None))
+    stats["seconds"] = round(time.perf_counter() - started, 3)
+    result.stats = stats
     return result
 
 
-def _overrides(chart: Chart, reader: Any) -> dict[str, str]:
+def _overrides(chart: Chart, reader: SourceReader) -> dict[str, str]:
     """The fix loop's texts for files of this chart (path relative to the chart)."""
     prefix = f"{chart.directory}/" if chart.directory else ""
-    found: Mapping[str, str] = getattr(reader, "overrides", None) or {}
+    found = reader.overrides
     return {rel[len(prefix) :]: text for rel, text in found.items() if rel.startswith(prefix)}
 
 
-def _read_extra(value: str, reader: Any) -> SourceFile | LoadError | None:
+def _read_extra(value: str, reader: SourceReader) -> SourceFile | LoadError | None:
     """A `--helm-values` file as a source (for mapping) when it lies under the root."""
     path = Path(value).resolve()
     try:
