@@ -320,3 +320,35 @@ def test_fix_loop_overrides_are_rendered(tmp_path: Path, helm_bin: str) -> None:
     assert not [f for f in result.findings if f.rule == "K8S008"]
     assert _obj(result.stack.k8s, "Deployment").containers[0].image == "ghcr.io/acme/shop:2.4.1"
     assert 'tag: "latest"' in values.read_text()  # the chart itself is untouched
+
+
+def test_align_matches_documents_helm_reordered() -> None:
+    """helm puts a template's Service before its Deployment: each rendered document is
+    aligned with the template document it came from, not by position."""
+    template = [
+        "kind: Deployment",
+        "metadata:",
+        "  name: web",
+        "spec:",
+        "  replicas: {{ .Values.n }}",
+        "---",
+        "kind: Service",
+        "metadata:",
+        "  name: web",
+        "spec:",
+        "  type: ClusterIP",
+    ]
+    rendered = [
+        "kind: Service",
+        "metadata:",
+        "  name: web",
+        "spec:",
+        "  type: ClusterIP",
+        "---",
+        "kind: Deployment",
+        "metadata:",
+        "  name: web",
+        "spec:",
+        "  replicas: 2",
+    ]
+    assert align(rendered, template) == [7, 8, 9, 10, 11, 11, 1, 2, 3, 4, 5]

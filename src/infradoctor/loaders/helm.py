@@ -357,27 +357,62 @@ def _key_of(line: str) -> str | None:
     return m.group(1) if m else None
 
 
-def align(rendered: list[str], template: list[str]) -> list[int]:
-    """For each rendered line, the 1-based template line that most likely produced it:
-    the next line with the same text, else the same key, within a window; else the last
-    line matched (an `include`, `toYaml` or `range` body stays on its directive)."""
-    stripped = [t.strip() for t in template]
-    keys = [_key_of(t) for t in template]
-    cursor = 0
+def _documents(lines: list[str]) -> list[tuple[int, int]]:
+    """(start, end) line indexes of the YAML documents of `lines` (split at `---`)."""
+    out: list[tuple[int, int]] = []
+    start = 0
+    for i, line in enumerate(lines):
+        if line.startswith("---"):
+            out.append((start, i))
+            start = i + 1
+    out.append((start, len(lines)))
+    return [d for d in out if d[1] > d[0]] or [(0, len(lines))]
+
+
+def _align_document(
+    rendered: list[str], stripped: list[str], keys: list[str | None], start: int, end: int
+) -> list[int]:
+    """Rendered lines of one document -> 0-based template lines in [start, end): the next
+    line with the same text, else the same key, within a window; else the last line
+    matched (an `include`, `toYaml` or `range` body stays on its directive)."""
+    cursor = start
     out: list[int] = []
     for line in rendered:
         s = line.strip()
-        if s and s != "---" and not s.startswith("# Source:"):
-            end = min(len(template), cursor + ALIGN_WINDOW)
-            hit = next((j for j in range(cursor, end) if stripped[j] == s), None)
+        if s:
+            stop = min(end, cursor + ALIGN_WINDOW)
+            hit = next((j for j in range(cursor, stop) if stripped[j] == s), None)
             if hit is None:
                 key = _key_of(s)
                 if key is not None:
-                    hit = next((j for j in range(cursor, end) if keys[j] == key), None)
+                    hit = next((j for j in range(cursor, stop) if keys[j] == key), None)
             if hit is not None:
                 cursor = hit
-        out.append(cursor + 1)
+        out.append(cursor)
     return out
+
+
+def align(rendered: list[str], template: list[str]) -> list[int]:
+    """For each rendered line, the 1-based template line that most likely produced it.
+    helm orders the documents of one template by kind, so each rendered document is
+    first matched to the template document sharing most of its lines."""
+    stripped = [t.strip() for t in template]
+    keys = [_key_of(t) for t in template]
+    tdocs = _documents(template)
+    tsets = [{stripped[i] for i in range(a, b)} for a, b in tdocs]
+    out: list[int] = []
+
+    def pad(upto: int) -> None:  # separators: where the previous document was
+        out.extend([out[-1] if out else 0] * (upto - len(out)))
+
+    for a, b in _documents(rendered):
+        pad(a)
+        lines = rendered[a:b]
+        want = {x.strip() for x in lines}
+        best = max(range(len(tdocs)), key=lambda i: len(want & tsets[i]))
+        out.extend(_align_document(lines, stripped, keys, *tdocs[best]))
+    pad(len(rendered))
+    return [i + 1 for i in out]
 
 
 class LineMap:
