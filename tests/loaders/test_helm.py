@@ -192,6 +192,11 @@ def test_broken_chart_is_a_load_error_naming_chart_yaml(tmp_path: Path, helm_bin
     assert "Traceback" not in errors[0].message
     # the values.yaml conventions still apply
     assert [f.location.file for f in result.findings if f.rule == "K8S008"] == ["shop/values.yaml"]
+    # helm's verdict on this content is cached too: the next run does not ask again
+    calls = helm_loader.render_calls
+    again = lint(root, _config(helm_bin))
+    assert helm_loader.render_calls == calls
+    assert [e.message for e in again.errors if e.kind == "render-failed"] == [errors[0].message]
 
 
 def test_a_hanging_helm_times_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -57,6 +57,7 @@ ALIASES: dict[str, tuple[tuple[str, ...], ...]] = {
     "securityContext": (("podSecurityContext",),),
 }
 _memory_cache: dict[str, str] = {}
+FAILED_MARK = "#infradoctor: helm template failed\n"  # a cached failure's first line
 render_calls = 0  # helm processes started in this process (tests read it)
 
 
@@ -263,12 +264,18 @@ def render_chart(
             hit = _cache_read(key)
         if hit is not None:
             _memory_cache[key] = hit
+            if hit.startswith(FAILED_MARK):  # helm's verdict on this content, kept too
+                return Rendered(None, hit[len(FAILED_MARK) :], cached=True)
             return Rendered(hit, cached=True)
     result = _run_helm(helm, chart, values)
-    if key is not None and result.text is not None:
-        _memory_cache[key] = result.text
+    # A template error is a property of the content; a timeout or a missing binary is not.
+    keep = result.text if result.text is not None else None
+    if result.error and result.error.startswith("helm template failed"):
+        keep = FAILED_MARK + result.error
+    if key is not None and keep is not None:
+        _memory_cache[key] = keep
         if use_disk:
-            _cache_write(key, result.text)
+            _cache_write(key, keep)
     return result
 
 
