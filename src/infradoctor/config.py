@@ -59,6 +59,8 @@ class LintConfig:
     fail_on: Severity | None = None  # lowest severity that makes exit code 1 (default threshold)
     exclude: list[str] = field(default_factory=list)
     compose_files: list[str] = field(default_factory=list)
+    helm: str | None = None  # `--helm PATH` ("off": never render charts)
+    helm_values: list[str] = field(default_factory=list)  # `--helm-values FILE`
     profiles: list[str] = field(default_factory=list)
     env: dict[str, str] | None = None
     baseline: Path | None = None

@@ -42,6 +42,8 @@ class LintResult:
         crashes: dict[str, Any] = {}
         if n := len(self.stack.fixer_crashes):
             crashes["fixer_crashes"] = n
+        if self.stack.helm_stats:  # only when the root holds a chart
+            crashes["helm"] = dict(self.stack.helm_stats)
         return {
             "files": len(self.stack.files),
             "files_by_kind": dict(sorted(kinds.items())),
@@ -291,6 +293,8 @@ def lint(
                     profiles=config.profiles,
                     exclude=config.exclude,
                     overrides=overrides or {},
+                    helm=config.helm,
+                    helm_values=config.helm_values,
                 ),
             )
         rules = rules_to_run(config)

@@ -56,7 +56,7 @@ def add_selection_options(sel: Any, verb: str = "run") -> None:
 
 
 def add_stack_options(stack: Any) -> None:
-    """`-f/--compose-file` and `--profile`, shared by `lint` and `fix`."""
+    """`-f/--compose-file`, `--profile` and the Helm options, shared by `lint` and `fix`."""
     stack.add_argument(
         "-f",
         "--compose-file",
@@ -71,6 +71,18 @@ def add_stack_options(stack: Any) -> None:
         metavar="P",
         default=[],
         help="active compose profile ('*' for all; repeatable)",
+    )
+    stack.add_argument(
+        "--helm",
+        metavar="PATH",
+        help="helm binary to render charts with ('off': read values.yaml only)",
+    )
+    stack.add_argument(
+        "--helm-values",
+        action="append",
+        metavar="FILE",
+        default=[],
+        help="extra values file for every Helm chart (repeatable, like helm -f)",
     )
 
 
@@ -114,6 +126,10 @@ def build_config(args: argparse.Namespace) -> LintConfig:
         config.exclude = [*config.exclude, *args.exclude]
     if args.compose_file:
         config.compose_files = [_compose_path(f) for f in args.compose_file]
+    if getattr(args, "helm", None):
+        config.helm = args.helm
+    for value in getattr(args, "helm_values", None) or []:
+        config.helm_values.append(str(Path(value).resolve()))
     profiles = _split(args.profile)
     if profiles:
         config.profiles = profiles

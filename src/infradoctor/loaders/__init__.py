@@ -6,9 +6,13 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from infradoctor.model.source import FileKind, Skipped, SourceFile
 from infradoctor.model.stack import Stack
+
+if TYPE_CHECKING:
+    from infradoctor.loaders.files import SourceReader
 
 
 @dataclass(slots=True)
@@ -22,6 +26,8 @@ class LoadOptions:
     # relative path -> LF-normalised text to use instead of the file's content (the fix
     # loop checks the files it is about to write); the file itself must exist
     overrides: Mapping[str, str] = field(default_factory=dict)
+    helm: str | None = None  # helm binary (None: $INFRADOCTOR_HELM or PATH; "off": none)
+    helm_values: Sequence[str] = ()  # extra values files for every chart (`--helm-values`)
 
 
 def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
@@ -74,6 +80,8 @@ def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
     docker_sources = read_all(found.dockerfiles, FileKind.DOCKERFILE)
     k8s_sources = read_all(found.k8s, FileKind.K8S)
     terraform_sources = read_all(found.terraform, FileKind.TERRAFORM)
+    if found.helm:
+        _load_charts(stack, reader, [p for p in found.helm if not excluded(p)], options)
     # Other kinds are recorded so inventory/stats can see them.
     for p in found.helm:
         if not excluded(p):
@@ -154,6 +162,22 @@ def _add_embedded_nginx(stack: Stack) -> None:
     configs, errors = load_embedded_nginx(configmap_texts(stack.k8s, stack.files), stack.files)
     stack.nginx.extend(configs)
     stack.errors.extend(errors)
+
+
+def _load_charts(
+    stack: Stack, reader: SourceReader, paths: list[Path], options: LoadOptions
+) -> None:
+    """Helm charts (rendered when helm is available) into stack.k8s (loaders/helm.py)."""
+    from infradoctor.loaders.helm import helm_options_from, load_helm
+
+    rel = [reader.relpath(p) for p in paths]
+    result = load_helm(rel, reader, helm_options_from(options.helm, options.helm_values))
+    for src in result.files:
+        stack.files.setdefault(src.path, src)
+    stack.k8s.extend(result.objects)
+    stack.errors.extend(result.errors)
+    if result.stats:
+        stack.helm_stats = result.stats
 
 
 __all__ = ["LoadOptions", "load_stack"]

@@ -698,4 +698,32 @@ def load_kubernetes(
     return objects, errors
 
 
-__all__ = ["Kustomization", "image_repository", "is_helm_template", "load_kubernetes"]
+def load_rendered_documents(
+    src: SourceFile, docs: list[PNode | None]
+) -> tuple[list[K8sObject], list[LoadError]]:
+    """The objects of already-rendered documents (`helm template` output): final, so no
+    kustomize facts apply. Locations point into `src`; the caller maps them back."""
+    objects: list[K8sObject] = []
+    errors: list[LoadError] = []
+    ctx = _Context(src, None, False, set(), objects, set())
+    for doc in docs:
+        if doc is None or not doc.is_mapping:
+            continue
+        try:
+            _object(doc, ctx)
+        except (AttributeError, TypeError, ValueError) as exc:  # defensive: odd shapes
+            errors.append(
+                LoadError(
+                    src.path, f"unreadable Kubernetes object: {exc}", "invalid", doc.location.line
+                )
+            )
+    return objects, errors
+
+
+__all__ = [
+    "Kustomization",
+    "image_repository",
+    "is_helm_template",
+    "load_kubernetes",
+    "load_rendered_documents",
+]

@@ -393,6 +393,8 @@ class Stack:
     fixer_crashes: list[str] = field(default_factory=list)
     # files that look like infrastructure but were not analysed, with why (never silent)
     skipped: list[Skipped] = field(default_factory=list)
+    # Helm charts: charts, rendered, cached, failed, values_only, seconds (loaders/helm.py)
+    helm_stats: dict[str, int | float] = field(default_factory=dict)
     # see `index`; the key notices projects/configs added after it was built
     _index: tuple[tuple[int, int], StackIndex] | None = field(
         default=None, repr=False, compare=False

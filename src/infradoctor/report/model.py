@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 # ones (too-large, binary, unreadable, not-regular, symlink-outside-root, symlink-loop,
 # read-budget, include-budget, include-repeated, include-missing, include-outside,
 # interpolation: a `${VAR:?}` unset in this environment, duplicate: a file already read
-# as another kind through another name) and the `encoding` warning (the file was still
+# as another kind through another name, not-rendered / render-failed: a Helm chart read
+# from values.yaml only) and the `encoding` warning (the file was still
 # checked) are only listed. See docs/reading.md.
 FAILING_ERROR_KINDS = frozenset(
     {"parse-error", "invalid", "alias-bomb", "include-cycle", "timeout"}

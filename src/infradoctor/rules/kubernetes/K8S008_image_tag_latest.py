@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from infradoctor.findings import Finding, Severity
+from infradoctor.model.k8s import Container, K8sObject
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.dockerfile._images import parse_image
@@ -28,13 +29,16 @@ class ImageTagLatest(Rule):
     title = "Container image uses the latest tag or no tag"
     severity = Severity.WARNING
     category = "kubernetes"
+    fixable = "display-only"  # in a Helm chart: pin values.yaml's tag to appVersion
     why = (
         "`image: redis` means `redis:latest`, and for `latest` Kubernetes defaults "
         "`imagePullPolicy` to `Always`. Every pod start, reschedule or new node pulls "
         "whatever the tag points to now: replicas of one Deployment run different versions, "
         "a node drain can roll out an untested major upgrade, `kubectl rollout undo` "
         "restores the same moving tag, and a registry outage stops pods from starting.\n\n"
-        "Images whose tag is set by kustomize `images:` or built by skaffold are skipped."
+        "Images whose tag is set by kustomize `images:` or built by skaffold are skipped. "
+        "In a Helm chart the finding is at the values.yaml line that sets the tag (one "
+        "finding for all the workloads that line sets)."
     )
     how_to_fix = (
         "Pin a version tag, ideally with its digest, and change it deliberately:\n\n"
@@ -55,6 +59,9 @@ class ImageTagLatest(Rule):
     )
 
     def check(self, stack: Stack) -> Iterator[Finding]:
+        # One values.yaml line can set the tag of many workloads (a Helm chart): one
+        # finding there, naming them all, not one identical line per workload.
+        at: dict[tuple[str, int, int], list[tuple[K8sObject, Container]]] = {}
         for w in stack.k8s:
             if w.workload is None or w.partial:
                 continue
@@ -64,11 +71,17 @@ class ImageTagLatest(Rule):
                 ref = parse_image(c.image)
                 if not ref.unpinned or not ref.path:
                     continue
-                what = "the latest tag" if ref.tag == "latest" else "no tag (= latest)"
-                yield self.finding(
-                    c.image_location or c.location,
-                    f"{w.kind} '{w.name}' container '{c.name}' runs image '{c.image}' with "
-                    f"{what}: pods started at different times may run different versions",
-                    subject=f"{w.ref}:{c.name}",
-                    data=obj_data(w, container=c.name, image=c.image),
-                )
+                loc = c.image_location or c.location
+                at.setdefault((loc.file, loc.line, loc.column), []).append((w, c))
+        for hits in at.values():
+            w, c = hits[0]
+            ref = parse_image(c.image or "")
+            what = "the latest tag" if ref.tag == "latest" else "no tag (= latest)"
+            more = f" (and {len(hits) - 1} more workloads set here)" if len(hits) > 1 else ""
+            yield self.finding(
+                c.image_location or c.location,
+                f"{w.kind} '{w.name}' container '{c.name}' runs image '{c.image}' with "
+                f"{what}: pods started at different times may run different versions{more}",
+                subject=f"{w.ref}:{c.name}",
+                data=obj_data(w, container=c.name, image=c.image),
+            )
