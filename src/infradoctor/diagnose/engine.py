@@ -101,19 +101,13 @@ def analyze(bundle: Bundle, stack: Any = None) -> DiagnoseResult:
     found: list[Diagnosis] = []
     errors: list[str] = []
     facts = build_facts(bundle, stack)
-    from infradoctor.diagnose.analyzers import facts as facts_module
-
-    facts_module._CACHE[id(bundle)] = (bundle, stack, facts)
-    try:
-        for name, fn in ANALYZERS:
-            try:
-                found.extend(fn(bundle, stack))
-            except Exception as exc:  # noqa: BLE001 - one analyzer must not stop the others
-                tb = traceback.extract_tb(exc.__traceback__)
-                where = f"{tb[-1].filename.rsplit('/', 1)[-1]}:{tb[-1].lineno}" if tb else "?"
-                errors.append(f"analyzer {name}: {type(exc).__name__}: {exc} ({where})")
-    finally:
-        facts_module._CACHE.pop(id(bundle), None)
+    for name, fn in ANALYZERS:
+        try:
+            found.extend(fn(bundle, facts))
+        except Exception as exc:  # noqa: BLE001 - one analyzer must not stop the others
+            tb = traceback.extract_tb(exc.__traceback__)
+            where = f"{tb[-1].filename.rsplit('/', 1)[-1]}:{tb[-1].lineno}" if tb else "?"
+            errors.append(f"analyzer {name}: {type(exc).__name__}: {exc} ({where})")
     diagnoses = rank(merge(found))
     from infradoctor.diagnose import hygiene
 
