@@ -14,7 +14,7 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
-from infradoctor.diagnose.analyzers.base import SEVERITY_ORDER, Diagnosis
+from infradoctor.diagnose.analyzers.base import Diagnosis
 from infradoctor.diagnose.causes import CAUSES, RULE_NAMES
 from infradoctor.diagnose.errorlog import utc_strftime
 from infradoctor.diagnose.evidence import Bundle, CollectorStatus
@@ -150,7 +150,7 @@ def _absorb(root: Diagnosis, other: Diagnosis) -> None:
         root.add_evidence(e["source"], e["line"], e["text"])
     for k, v in other.subject.items():
         root.subject.setdefault(k, v)
-    if SEVERITY_ORDER[other.severity] > SEVERITY_ORDER[root.severity]:
+    if other.severity > root.severity:
         root.severity = other.severity
     if other.first_seen is not None:
         root.first_seen = (

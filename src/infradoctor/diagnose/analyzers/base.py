@@ -6,9 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from infradoctor.diagnose.causes import CAUSES, render
+from infradoctor.findings import Severity
 
-SEVERITIES = ("error", "warning", "info")
-SEVERITY_ORDER = {"error": 3, "warning": 2, "info": 1}
 MAX_EVIDENCE = 12
 
 
@@ -23,7 +22,7 @@ class Diagnosis:
     commands first; `rules` are lint codes that would have prevented it."""
 
     cause: str
-    severity: str
+    severity: Severity  # the shared lint enum; equal to its label ("error") too
     confidence: float
     summary: str
     subject: dict[str, str] = field(default_factory=dict)
@@ -38,8 +37,8 @@ class Diagnosis:
     def __post_init__(self) -> None:
         if self.cause not in CAUSES:
             raise ValueError(f"unknown cause {self.cause!r}")
-        if self.severity not in SEVERITIES:
-            raise ValueError(f"unknown severity {self.severity!r}")
+        if not isinstance(self.severity, Severity):
+            self.severity = Severity.parse(str(self.severity))
         self.confidence = round(min(1.0, max(0.0, self.confidence)), 2)
 
     @property
@@ -48,7 +47,7 @@ class Diagnosis:
 
     @property
     def severity_rank(self) -> int:
-        return SEVERITY_ORDER[self.severity]
+        return int(self.severity)
 
     def add_evidence(self, source: str, line: int | None, text: str, force: bool = False) -> None:
         item = {"source": source, "line": line, "text": text[:2000]}
@@ -59,7 +58,7 @@ class Diagnosis:
         return {
             "cause": self.cause,
             "title": CAUSES[self.cause].title,
-            "severity": self.severity,
+            "severity": self.severity.label,
             "confidence": self.confidence,
             "summary": self.summary,
             "subject": dict(self.subject),
@@ -75,7 +74,7 @@ class Diagnosis:
 
 def make(
     cause: str,
-    severity: str,
+    severity: Severity | str,
     confidence: float,
     summary: str,
     subject: dict[str, str | None],
@@ -112,7 +111,8 @@ def make(
     checks = [render(v, fill) for v in spec.verify] if verify is None else verify
     checks = list(dict.fromkeys(checks))
     codes = list(dict.fromkeys([*(rules or []), *spec.rules]))
-    return Diagnosis(cause, severity, confidence, summary, clean_subject, [], steps, checks, codes)
+    level = severity if isinstance(severity, Severity) else Severity.parse(severity)
+    return Diagnosis(cause, level, confidence, summary, clean_subject, [], steps, checks, codes)
 
 
 READ_ONLY_COMMANDS = (

@@ -38,6 +38,7 @@ from infradoctor.diagnose.kube.model import (
     Service,
     build_state,
 )
+from infradoctor.findings import Severity
 
 PODS = layout.resource_path("pods")
 EVENTS = layout.resource_path("events")
@@ -294,7 +295,8 @@ def diagnosis(
 ) -> Diagnosis:
     plan, checks, rules = plans.build(cause, values, inspect, change, verify)
     clean = {k: str(v) for k, v in subject.items() if v not in (None, "")}
-    return Diagnosis(cause, severity, confidence, summary, clean, [], plan, checks, rules)
+    level = Severity.parse(severity)
+    return Diagnosis(cause, level, confidence, summary, clean, [], plan, checks, rules)
 
 
 def add_events(d: Diagnosis, events: list[Event], limit: int = 4) -> None:

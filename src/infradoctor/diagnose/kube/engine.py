@@ -15,7 +15,7 @@ import time
 import traceback
 from typing import Any
 
-from infradoctor.diagnose.analyzers.base import SEVERITY_ORDER, Diagnosis
+from infradoctor.diagnose.analyzers.base import Diagnosis
 from infradoctor.diagnose.causes import CAUSES
 from infradoctor.diagnose.engine import DiagnoseResult, TimelineEvent
 from infradoctor.diagnose.evidence import Bundle
@@ -86,7 +86,7 @@ def _absorb(root: Diagnosis, other: Diagnosis) -> None:
         root.add_evidence(e["source"], e["line"], e["text"])
     for k, v in other.subject.items():
         root.subject.setdefault(k, v)
-    if SEVERITY_ORDER[other.severity] > SEVERITY_ORDER[root.severity]:
+    if other.severity > root.severity:
         root.severity = other.severity
     if other.first_seen is not None:
         root.first_seen = (
@@ -143,7 +143,7 @@ def merge(found: list[Diagnosis]) -> list[Diagnosis]:
         roots = [d for d in group if d.cause in WORKLOAD_ROOTS and d.severity != "info"]
         if not roots:
             continue
-        roots.sort(key=lambda d: (-SEVERITY_ORDER[d.severity], WORKLOAD_ROOTS.index(d.cause)))
+        roots.sort(key=lambda d: (-d.severity, WORKLOAD_ROOTS.index(d.cause)))
         root = roots[0]
         for d in group:
             if d is root or id(d) in dropped:
