@@ -147,7 +147,7 @@ def _key(d: Diagnosis) -> tuple[str, str]:
 
 def _absorb(root: Diagnosis, other: Diagnosis) -> None:
     for e in other.evidence:
-        root.add_evidence(e["source"], e["line"], e["text"])
+        root.add_evidence(e.source, e.line, e.text)
     for k, v in other.subject.items():
         root.subject.setdefault(k, v)
     if other.severity > root.severity:
@@ -346,10 +346,10 @@ def _log_events(diagnoses: list[Diagnosis]) -> list[TimelineEvent]:
         if d.severity == "info":
             continue
         for e in d.evidence:
-            source = str(e["source"])
+            source = e.source
             if not source.startswith("docker/logs/"):
                 continue
-            text = str(e["text"])
+            text = e.text
             ts = iso_time(text.split(" ", 1)[0]) if text[:4].isdigit() else None
             if ts is not None:
                 by_source.setdefault(source, []).append((ts, text.split(" ", 1)[-1]))

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from infradoctor.diagnose.analyzers.base import Diagnosis
+from infradoctor.diagnose.analyzers.base import Diagnosis, Subject
 from infradoctor.diagnose.evidence import Bundle
 from infradoctor.diagnose.kube import layout, plans
 from infradoctor.diagnose.kube.ingress import (
@@ -294,9 +294,8 @@ def diagnosis(
     verify: list[str] | None = None,
 ) -> Diagnosis:
     plan, checks, rules = plans.build(cause, values, inspect, change, verify)
-    clean = {k: str(v) for k, v in subject.items() if v not in (None, "")}
     level = Severity.parse(severity)
-    return Diagnosis(cause, level, confidence, summary, clean, [], plan, checks, rules)
+    return Diagnosis(cause, level, confidence, summary, Subject(subject), [], plan, checks, rules)
 
 
 def add_events(d: Diagnosis, events: list[Event], limit: int = 4) -> None:

@@ -83,7 +83,7 @@ def _target(d: Diagnosis) -> str:
 
 def _absorb(root: Diagnosis, other: Diagnosis) -> None:
     for e in other.evidence:
-        root.add_evidence(e["source"], e["line"], e["text"])
+        root.add_evidence(e.source, e.line, e.text)
     for k, v in other.subject.items():
         root.subject.setdefault(k, v)
     if other.severity > root.severity:
