@@ -244,7 +244,7 @@ class Facts:
     targets: list[ConfigTarget] = field(default_factory=list)
     groups: dict[str, list[ConfigTarget]] = field(default_factory=dict)
     config_text: str = ""
-    directives: list[Any] = field(default_factory=list)  # nginxconf.Stmt of nginx/config.txt
+    directives: list[Any] = field(default_factory=list)  # nginxdump.Stmt of nginx/config.txt
     log_events: list[Any] = field(default_factory=list)  # engine.TimelineEvent (container logs)
 
     # ---------------------------------------------------------------- lookups
@@ -398,7 +398,7 @@ def _config_targets(facts: Facts) -> None:
     """Proxy targets from nginx/config.txt (nginx -T), with file and line."""
     if not facts.config_text.strip():
         return
-    from infradoctor.diagnose.collectors.nginxconf import split_sections, statements
+    from infradoctor.syntax.nginxdump import split_sections, statements
 
     for file, text in split_sections(facts.config_text):
         for st in statements(text, file):
