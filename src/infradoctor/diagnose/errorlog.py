@@ -10,6 +10,7 @@ class carries the reference id (C1, H2, F2, ...) and the status the client got.
 from __future__ import annotations
 
 import calendar
+import functools
 import gc
 import multiprocessing
 import operator
@@ -187,9 +188,7 @@ def nginx_time(text: str, utc_offset: float = 0.0) -> float | None:
         return None
 
 
-_TS_CACHE: dict[tuple[str, float], float | None] = {}
-_MSG_CACHE: dict[tuple[str, bool], tuple[Any, ...]] = {}
-_PEER_CACHE: dict[str, Peer | None] = {}
+# Memo sizes of the pure per-text helpers below (lru_cache: bounded, no shared dicts)
 _CACHE_MAX = 20000
 
 
@@ -205,14 +204,10 @@ def peer_authority(upstream: str | None) -> str | None:
     return upstream if slash == -1 else upstream[:slash]
 
 
+@functools.lru_cache(maxsize=_CACHE_MAX)
 def _epoch(stamp: str, utc_offset: float) -> float | None:
     """'2026/08/21 10:00:01' (already matched by _LINE_PREFIX) -> epoch seconds, cached; None
     for an impossible date (month 13) instead of an exception."""
-    key = (stamp, utc_offset)
-    if key in _TS_CACHE:
-        return _TS_CACHE[key]
-    if len(_TS_CACHE) > _CACHE_MAX:
-        _TS_CACHE.clear()
     try:
         ts: float | None = (
             calendar.timegm(
@@ -232,16 +227,13 @@ def _epoch(stamp: str, utc_offset: float) -> float | None:
         )
     except (ValueError, OverflowError):
         ts = None
-    _TS_CACHE[key] = ts
     return ts
 
 
+@functools.lru_cache(maxsize=_CACHE_MAX)
 def _message_info(message: str, unix: bool) -> tuple[Any, ...]:
     """Classification of one message text (the part before `, client: `), cached:
     (message, resolver, action, errno, errtext, kind, ref, status, name, path)."""
-    cached = _MSG_CACHE.get((message, unix))
-    if cached is not None:
-        return cached
     probe = ErrorLine("", 0, "", None, "", 0, None, message, upstream="unix:" if unix else None)
     rcut = message.find(", resolver: ")
     if rcut != -1:
@@ -257,7 +249,7 @@ def _message_info(message: str, unix: bool) -> tuple[Any, ...]:
         probe.errno = _int(em.group(1))
         probe.errtext = em.group(2)
     classify(probe)
-    cached = (
+    return (
         probe.message,
         probe.resolver,
         probe.action,
@@ -269,10 +261,6 @@ def _message_info(message: str, unix: bool) -> tuple[Any, ...]:
         probe.name,
         probe.path,
     )
-    if len(_MSG_CACHE) > _CACHE_MAX:
-        _MSG_CACHE.clear()
-    _MSG_CACHE[(message, unix)] = cached
-    return cached
 
 
 def _is_unix(message: str, auth: str | None) -> bool:
@@ -300,8 +288,7 @@ def parse_line(
         message, context = rest, ""
     else:
         message, context = rest[:cut], rest[cut + 2 :]
-    key = (stamp, utc_offset)
-    ts = _TS_CACHE[key] if key in _TS_CACHE else _epoch(stamp, utc_offset)
+    ts = _epoch(stamp, utc_offset)
     if full and context:
         line = ErrorLine(source, lineno, raw, ts, level, _int(pid), _id(conn), "")
         line.fill_context(context)
@@ -314,9 +301,7 @@ def parse_line(
                 close = context.find('"', up + 11)
                 upstream = context[up + 11 : close if close != -1 else None]
     auth = peer_authority(upstream) if upstream else None
-    info = _MSG_CACHE.get((message, _is_unix(message, auth)))
-    if info is None:
-        info = _message_info(message, _is_unix(message, auth))
+    info = _message_info(message, _is_unix(message, auth))
     name = info[8]
     if info[5] == "no-live-upstreams":
         peer = _peer_for(auth)
@@ -645,13 +630,12 @@ class ErrorLogSummary:
 
 def _peer_for(auth: str | None) -> Peer | None:
     """parse_peer() of a peer authority, cached (few distinct peers, many lines)."""
-    if not auth:
-        return None
-    if auth not in _PEER_CACHE:
-        if len(_PEER_CACHE) > _CACHE_MAX:
-            _PEER_CACHE.clear()
-        _PEER_CACHE[auth] = parse_peer(auth)
-    return _PEER_CACHE[auth]
+    return _parsed_peer(auth) if auth else None
+
+
+@functools.lru_cache(maxsize=_CACHE_MAX)
+def _parsed_peer(auth: str) -> Peer | None:
+    return parse_peer(auth)
 
 
 def _key_for(kind: str, name: str | None, auth: str | None) -> str | None:
@@ -989,47 +973,34 @@ _ROW = re.compile(
 )
 _STAMP = re.compile(r"\d{4}/\d\d/\d\d \d\d:\d\d:\d\d")
 _LEVEL = re.compile(r"\w+")
-_LEVEL_OK: dict[str, bool] = {}
-# (message, authority) -> (kind, is failure, peer key, authority)
-_PAIR_CACHE: dict[tuple[str, str], tuple[str, bool, str | None, str | None]] = {}
 
 
+@functools.lru_cache(maxsize=_CACHE_MAX)
 def _stamp_time(stamp: str, utc_offset: float) -> float | None | bool:
     """Epoch of a row's stamp (None for an impossible date), False when it is not the
     digits parse_line's prefix regex wants."""
-    key = (stamp, utc_offset)
-    if key in _TS_CACHE:
-        return _TS_CACHE[key]
     if _STAMP.fullmatch(stamp) is None:
         return False
     return _epoch(stamp, utc_offset)
 
 
+@functools.lru_cache(maxsize=_CACHE_MAX)
 def _level_ok(level: str) -> bool:
-    ok = _LEVEL_OK.get(level)
-    if ok is None:
-        if len(_LEVEL_OK) > _CACHE_MAX:
-            _LEVEL_OK.clear()
-        ok = _LEVEL_OK[level] = _LEVEL.fullmatch(level) is not None
-    return ok
+    return _LEVEL.fullmatch(level) is not None
 
 
+@functools.lru_cache(maxsize=_CACHE_MAX)
 def _pair_info(message: str, auth: str) -> tuple[str, bool, str | None, str | None]:
-    info = _PAIR_CACHE.get((message, auth))
-    if info is None:
-        authority = auth or None
-        cached = _message_info(message, _is_unix(message, authority))
-        kind, name = cached[5], cached[8]
-        if kind == "no-live-upstreams":
-            peer = _peer_for(authority)
-            name = peer.host if peer else None
-        failure = kind in FAILURE_KINDS
-        key = _key_for(kind, name, authority) if failure else None
-        info = (kind, failure, key, authority)
-        if len(_PAIR_CACHE) > _CACHE_MAX:
-            _PAIR_CACHE.clear()
-        _PAIR_CACHE[(message, auth)] = info
-    return info
+    """(message, authority) -> (kind, is failure, peer key, authority)."""
+    authority = auth or None
+    cached = _message_info(message, _is_unix(message, authority))
+    kind, name = cached[5], cached[8]
+    if kind == "no-live-upstreams":
+        peer = _peer_for(authority)
+        name = peer.host if peer else None
+    failure = kind in FAILURE_KINDS
+    key = _key_for(kind, name, authority) if failure else None
+    return (kind, failure, key, authority)
 
 
 _MSG_AUTH = itemgetter(3, 4)
