@@ -22,6 +22,7 @@ from infradoctor.diagnose.evidence import Bundle, CollectorStatus
 EXIT_HEALTHY = 0
 EXIT_PROBLEMS = 1
 EXIT_CANNOT_RUN = 2
+SCHEMA_VERSION = 1  # of the JSON document (docs/diagnose.md, diagnose/schema.json)
 
 STATE_ROOTS = {"oom-killed": 3, "container-crashloop": 2, "container-stopped": 1}
 # What a dead, restarting or stopped container explains about itself: connections to it
@@ -63,6 +64,10 @@ class TimelineEvent:
             "text": self.text,
         }
 
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> TimelineEvent:
+        return cls(float(doc["ts"]), str(doc["source"]), str(doc["text"]))
+
 
 @dataclass(slots=True)
 class DiagnoseResult:
@@ -90,6 +95,55 @@ class DiagnoseResult:
     @property
     def healthy(self) -> bool:
         return not any(d.severity == "error" for d in self.diagnoses)
+
+    @property
+    def status(self) -> str:
+        if self.could_not_run:
+            return "cannot-run"
+        return "problems" if self.problems else "healthy"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document (docs/diagnose.md), before redaction: the one JSON shape."""
+        from infradoctor import __version__
+
+        return {
+            "tool": "infradoctor",
+            "version": __version__,
+            "schema": SCHEMA_VERSION,
+            "host": self.meta.get("host"),
+            "created": self.meta.get("created"),
+            "window": dict(self.window),
+            "status": self.status,
+            "exit_code": self.exit_code,
+            "diagnoses": [d.to_dict() for d in self.diagnoses],
+            "collectors": [
+                {"name": c.name, "status": c.status, "error": c.error, "seconds": c.seconds}
+                for c in self.collectors
+            ],
+            "impact": dict(self.impact),
+            "timeline": [e.to_dict() for e in self.timeline],
+            "not_collected": list(self.not_collected),
+            "analyzer_errors": list(self.analyzer_errors),
+            "error": self.could_not_run,
+        }
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> DiagnoseResult:
+        """The inverse of `to_dict` (the reporters read a redacted document back)."""
+        return cls(
+            [Diagnosis.from_dict(d) for d in doc["diagnoses"]],
+            [
+                CollectorStatus(c["name"], c["status"], c["error"], c["seconds"])
+                for c in doc["collectors"]
+            ],
+            {"host": doc["host"], "created": doc["created"]},
+            dict(doc["impact"]),
+            dict(doc["window"]),
+            [TimelineEvent.from_dict(e) for e in doc["timeline"]],
+            list(doc["not_collected"]),
+            list(doc["analyzer_errors"]),
+            doc["error"],
+        )
 
 
 def analyze(bundle: Bundle, stack: Any = None) -> DiagnoseResult:

@@ -156,10 +156,14 @@ class Diagnosis:
         if item not in self.evidence and (force or len(self.evidence) < MAX_EVIDENCE):
             self.evidence.append(item)
 
+    @property
+    def title(self) -> str:
+        return CAUSES[self.cause].title
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "cause": self.cause,
-            "title": CAUSES[self.cause].title,
+            "title": self.title,
             "severity": self.severity.label,
             "confidence": self.confidence,
             "summary": self.summary,
@@ -172,6 +176,24 @@ class Diagnosis:
             "requests": self.requests,
             "absorbed": list(self.absorbed),
         }
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> Diagnosis:
+        """The inverse of `to_dict` (`title` is the cause's)."""
+        return cls(
+            str(doc["cause"]),
+            Severity.parse(str(doc["severity"])),
+            float(doc["confidence"]),
+            str(doc["summary"]),
+            Subject(doc["subject"]),
+            [Evidence(str(e["source"]), e["line"], str(e["text"])) for e in doc["evidence"]],
+            list(doc["plan"]),
+            list(doc["verify"]),
+            list(doc["rules"]),
+            doc["first_seen"],
+            int(doc["requests"]),
+            list(doc["absorbed"]),
+        )
 
 
 def make(
