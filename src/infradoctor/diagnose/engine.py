@@ -200,16 +200,7 @@ def _key(d: Diagnosis) -> tuple[str, str]:
 
 
 def _absorb(root: Diagnosis, other: Diagnosis) -> None:
-    for e in other.evidence:
-        root.add_evidence(e.source, e.line, e.text)
-    for k, v in other.subject.items():
-        root.subject.setdefault(k, v)
-    if other.severity > root.severity:
-        root.severity = other.severity
-    if other.first_seen is not None:
-        root.first_seen = (
-            other.first_seen if root.first_seen is None else min(root.first_seen, other.first_seen)
-        )
+    root.merge_facts(other)
     root.requests = max(root.requests, other.requests)
     if other.cause != root.cause:
         if other.cause not in root.absorbed:
@@ -223,9 +214,6 @@ def _absorb(root: Diagnosis, other: Diagnosis) -> None:
         root.confidence = max(root.confidence, other.confidence)
         if len(other.summary) > len(root.summary):
             root.summary = other.summary
-    for code in other.rules:
-        if code not in root.rules:
-            root.rules.append(code)
 
 
 def merge(found: list[Diagnosis]) -> list[Diagnosis]:

@@ -156,6 +156,25 @@ class Diagnosis:
         if item not in self.evidence and (force or len(self.evidence) < MAX_EVIDENCE):
             self.evidence.append(item)
 
+    def merge_facts(self, other: Diagnosis) -> None:
+        """What every merge of `other` into this diagnosis keeps (both engines): its
+        evidence, subject keys, the higher severity, the earlier first sighting, its rules."""
+        for e in other.evidence:
+            self.add_evidence(e.source, e.line, e.text)
+        for k, v in other.subject.items():
+            self.subject.setdefault(k, v)
+        if other.severity > self.severity:
+            self.severity = other.severity
+        if other.first_seen is not None:
+            self.first_seen = (
+                other.first_seen
+                if self.first_seen is None
+                else min(self.first_seen, other.first_seen)
+            )
+        for code in other.rules:
+            if code not in self.rules:
+                self.rules.append(code)
+
     @property
     def title(self) -> str:
         return CAUSES[self.cause].title

@@ -82,16 +82,7 @@ def _target(d: Diagnosis) -> str:
 
 
 def _absorb(root: Diagnosis, other: Diagnosis) -> None:
-    for e in other.evidence:
-        root.add_evidence(e.source, e.line, e.text)
-    for k, v in other.subject.items():
-        root.subject.setdefault(k, v)
-    if other.severity > root.severity:
-        root.severity = other.severity
-    if other.first_seen is not None:
-        root.first_seen = (
-            other.first_seen if root.first_seen is None else min(root.first_seen, other.first_seen)
-        )
+    root.merge_facts(other)
     same_place = other.cause == root.cause and other.subject.get("address") == root.subject.get(
         "address"
     )
@@ -118,9 +109,6 @@ def _absorb(root: Diagnosis, other: Diagnosis) -> None:
     for step in other.verify:
         if step not in root.verify:
             root.verify.append(step)
-    for code in other.rules:
-        if code not in root.rules:
-            root.rules.append(code)
 
 
 def merge(found: list[Diagnosis]) -> list[Diagnosis]:
