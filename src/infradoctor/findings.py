@@ -20,6 +20,18 @@ class Severity(IntEnum):
     def label(self) -> str:
         return self.name.lower()
 
+    def __eq__(self, other: object) -> bool:
+        """A severity also equals its label ("error"): diagnose code and its callers
+        compare with the word the JSON contract prints."""
+        if isinstance(other, str):
+            return self.name.lower() == other
+        return int(self) == other
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = int.__hash__
+
     @classmethod
     def parse(cls, text: str) -> Severity:
         try:

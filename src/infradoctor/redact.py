@@ -1146,12 +1146,45 @@ def redact_json(obj: Any, key: str | None = None) -> Any:
     return obj
 
 
+# ----------------------------------------------------------------------------- bundles
+
+
+def redact_bytes(path: str, data: bytes) -> bytes:
+    """Redact one evidence-bundle member by its type: a `.json` member structurally
+    (`Config.Env` by name, `Cmd`/`Args` as argv, secret-named keys), anything else as text."""
+    text = data.decode("utf-8", "surrogateescape")
+    if path.endswith(".json"):
+        import json
+
+        from infradoctor.syntax.jsondoc import loads_bounded
+
+        try:
+            obj = loads_bounded(text)
+        except ValueError:
+            return redact_text(text).encode("utf-8", "surrogateescape")
+        return json.dumps(redact_json(obj), indent=1, sort_keys=True, default=str).encode()
+    return redact_text(text).encode("utf-8", "surrogateescape")
+
+
+def redact_bundle(bundle: Any) -> None:
+    """Redact every member, the metadata and the collector errors of an evidence bundle
+    (anything with `files`, `meta`, `collectors`), in place."""
+    for path in list(bundle.files):
+        bundle.files[path] = redact_bytes(path, bundle.files[path])
+    bundle.meta.update(redact_json(dict(bundle.meta)))
+    for status in bundle.collectors:
+        if status.error:
+            status.error = redact_text(status.error)
+
+
 __all__ = [
     "BOT_TOKEN",
     "MASK",
     "is_secret_flag",
     "is_secret_name",
     "redact_argv",
+    "redact_bundle",
+    "redact_bytes",
     "redact_json",
     "redact_lines",
     "redact_text",

@@ -186,46 +186,93 @@ def _write(text: str, output: str | None) -> None:
         sys.stdout.flush()
 
 
-def run_diagnose(args: argparse.Namespace) -> int:
+def wants_kube(args: argparse.Namespace) -> bool:
+    """`--kube`, or a `--from` that is a Kubernetes recording."""
+    if getattr(args, "kube", False):
+        return True
+    source = getattr(args, "from_bundle", None)
+    if not source:
+        return False
+    from infradoctor.diagnose.kube.layout import looks_like_kube_source
+
+    return looks_like_kube_source(Path(source))
+
+
+def _collect_kube(args: argparse.Namespace) -> Any:
+    from infradoctor.diagnose.kube.collect import KubeOptions, collect_kube
+
+    return collect_kube(
+        KubeOptions(
+            context=getattr(args, "context", None),
+            namespace=getattr(args, "namespace", None),
+            timeout=float(getattr(args, "timeout", 10.0) or 10.0),
+            since_seconds=getattr(args, "since", None),
+        )
+    )
+
+
+class _CannotRun(Exception):
+    """Evidence could not be loaded or collected (exit 2, message on stderr)."""
+
+
+def _docker_result(args: argparse.Namespace) -> Any:
     from infradoctor.diagnose.engine import analyze
     from infradoctor.diagnose.evidence import Bundle, BundleError
-    from infradoctor.diagnose.kube.cli import run_kube_diagnose, wants_kube
     from infradoctor.diagnose.redact import redact_bundle
-    from infradoctor.diagnose.report import render
 
-    if wants_kube(args):
-        return run_kube_diagnose(args)
     if args.from_bundle:
         try:
             bundle = Bundle.load(Path(args.from_bundle))
         except BundleError as exc:
-            print(f"infradoctor: error: {exc}", file=sys.stderr)
-            return EXIT_CANNOT_RUN
+            raise _CannotRun(str(exc)) from None
         redact_bundle(bundle)
-        stack = load_static_stack(bundle)
     else:
         try:
             bundle = _collect(args)
         except ImportError as exc:
-            print(f"infradoctor: error: live collection is not available: {exc}", file=sys.stderr)
-            return EXIT_CANNOT_RUN
-        stack = load_static_stack(bundle)
-    result = analyze(bundle, stack)
+            raise _CannotRun(f"live collection is not available: {exc}") from None
+    return analyze(bundle, load_static_stack(bundle))
+
+
+def _kube_result(args: argparse.Namespace) -> Any:
+    from infradoctor.diagnose.evidence import BundleError
+    from infradoctor.diagnose.kube.engine import analyze_kube
+    from infradoctor.diagnose.kube.layout import load_source
+    from infradoctor.diagnose.kube.redact import redact_kube_bundle
+
+    if args.from_bundle:
+        try:
+            bundle = load_source(Path(args.from_bundle))
+        except BundleError as exc:
+            raise _CannotRun(str(exc)) from None
+    else:
+        bundle = _collect_kube(args)
+    redact_kube_bundle(bundle)  # idempotent; a foreign recording is redacted too
+    return analyze_kube(bundle)
+
+
+def run_diagnose(args: argparse.Namespace) -> int:
+    from infradoctor.diagnose.report import render
+
+    try:
+        result = _kube_result(args) if wants_kube(args) else _docker_result(args)
+    except _CannotRun as exc:
+        print(f"infradoctor: error: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
     from infradoctor.cli.color import use_color
 
     color = args.format == "text" and use_color(args.no_color, bool(args.output), sys.stdout)
     _write(render(result, args.format, color=color), args.output)
-    return result.exit_code
+    return int(result.exit_code)
 
 
 def run_bundle(args: argparse.Namespace) -> int:
-    if args.kube:
-        from infradoctor.diagnose.kube.cli import run_kube_bundle
-
-        return run_kube_bundle(args)
+    kube = bool(args.kube)
     try:
-        bundle = _collect(args)
+        bundle = _collect_kube(args) if kube else _collect(args)
     except ImportError as exc:
+        if kube:
+            raise
         print(f"infradoctor: error: live collection is not available: {exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN
     target = Path(args.output)
@@ -235,10 +282,14 @@ def run_bundle(args: argparse.Namespace) -> int:
         print(f"infradoctor: error: cannot write {target}: {exc}", file=sys.stderr)
         return EXIT_CANNOT_RUN
     failed = [c for c in bundle.collectors if c.status == "error"]
+    # the Kubernetes collectors' errors are kubectl advice: print them too
+    names = [f"{c.name}: {c.error}" if kube else c.name for c in failed]
     print(
         f"wrote {target}: {len(bundle.files)} files, "
         f"{len(bundle.collectors) - len(failed)}/{len(bundle.collectors)} collectors ok"
-        + (f" (failed: {', '.join(c.name for c in failed)})" if failed else ""),
+        + (f" (failed: {', '.join(names)})" if failed else ""),
         file=sys.stderr,
     )
+    if kube and not bundle.has("kube/pods.json"):
+        return EXIT_CANNOT_RUN
     return EXIT_HEALTHY

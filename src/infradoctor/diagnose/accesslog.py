@@ -9,6 +9,7 @@ impact: error.log lines include retries that users never saw.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -51,7 +52,7 @@ UPSTREAM_ADDR_KEYS = ("upstream_addr", "ua", "upstream", "u_addr", "upaddr", "up
 UPSTREAM_STATUS_KEYS = ("upstream_status", "us", "u_status", "upstatus", "ups")
 ERROR_STATUSES = (500, 502, 503, 504)
 _LIST_SEP = re.compile(r", | : ")
-_TS_CACHE: dict[str, float | None] = {}
+_CACHE_MAX = 20000  # distinct stamps memoised (lru_cache, no shared dicts)
 
 
 @dataclass(slots=True)
@@ -137,13 +138,7 @@ def parse_line(raw: str, lineno: int = 0, full: bool = True) -> AccessLine | Non
     if m is None:
         return None
     stamp = m.group(3)
-    ts = _TS_CACHE.get(stamp)
-    if ts is None:
-        tm = _TIME.match(stamp)
-        ts = access_time(tm) if tm else None
-        if len(_TS_CACHE) > 20000:
-            _TS_CACHE.clear()
-        _TS_CACHE[stamp] = ts
+    ts = _bracketed_time(stamp)
     line = AccessLine(lineno, raw, ts, int(m.group(5)), m.group(4))
     rest = raw[m.end() :]
     if not full and line.status < 500:
@@ -348,16 +343,16 @@ _REST = itemgetter(2)
 _JSON = itemgetter(4)
 
 
+@functools.lru_cache(maxsize=_CACHE_MAX)
+def _bracketed_time(stamp: str) -> float | None:
+    """Epoch of `[21/Aug/2026:10:00:01 +0000]`, None when it is no time."""
+    tm = _TIME.match(stamp)
+    return access_time(tm) if tm else None
+
+
+@functools.lru_cache(maxsize=_CACHE_MAX)
 def _stamp_time(stamp: str) -> float | None:
-    ts = _TS_CACHE.get(stamp, False)
-    if ts is False:
-        tm = _TIME.match(f"[{stamp}]")
-        ts = access_time(tm) if tm else None
-        if len(_TS_CACHE) > 20000:
-            _TS_CACHE.clear()
-        _TS_CACHE[f"[{stamp}]"] = ts
-        _TS_CACHE[stamp] = ts
-    return ts  # type: ignore[return-value]
+    return _bracketed_time(f"[{stamp}]")
 
 
 @dataclass(slots=True)

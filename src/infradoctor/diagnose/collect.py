@@ -41,7 +41,7 @@ class CollectContext:
     opts: CollectOptions
     started: float = field(default_factory=time.time)
     nginx_config_text: str | None = None
-    nginx_facts: Any = None  # collectors.nginxconf.NginxFacts
+    nginx_facts: Any = None  # syntax.nginxdump.NginxFacts
     nginx_process: dict[str, Any] = field(default_factory=dict)
     nginx_logs: list[dict[str, Any]] = field(default_factory=list)  # nginx/logs.json
     containers: list[dict[str, Any]] = field(default_factory=list)

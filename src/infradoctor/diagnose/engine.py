@@ -14,7 +14,7 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
-from infradoctor.diagnose.analyzers.base import SEVERITY_ORDER, Diagnosis
+from infradoctor.diagnose.analyzers.base import Diagnosis
 from infradoctor.diagnose.causes import CAUSES, RULE_NAMES
 from infradoctor.diagnose.errorlog import utc_strftime
 from infradoctor.diagnose.evidence import Bundle, CollectorStatus
@@ -22,6 +22,7 @@ from infradoctor.diagnose.evidence import Bundle, CollectorStatus
 EXIT_HEALTHY = 0
 EXIT_PROBLEMS = 1
 EXIT_CANNOT_RUN = 2
+SCHEMA_VERSION = 1  # of the JSON document (docs/diagnose.md, diagnose/schema.json)
 
 STATE_ROOTS = {"oom-killed": 3, "container-crashloop": 2, "container-stopped": 1}
 # What a dead, restarting or stopped container explains about itself: connections to it
@@ -63,6 +64,10 @@ class TimelineEvent:
             "text": self.text,
         }
 
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> TimelineEvent:
+        return cls(float(doc["ts"]), str(doc["source"]), str(doc["text"]))
+
 
 @dataclass(slots=True)
 class DiagnoseResult:
@@ -91,6 +96,55 @@ class DiagnoseResult:
     def healthy(self) -> bool:
         return not any(d.severity == "error" for d in self.diagnoses)
 
+    @property
+    def status(self) -> str:
+        if self.could_not_run:
+            return "cannot-run"
+        return "problems" if self.problems else "healthy"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON document (docs/diagnose.md), before redaction: the one JSON shape."""
+        from infradoctor import __version__
+
+        return {
+            "tool": "infradoctor",
+            "version": __version__,
+            "schema": SCHEMA_VERSION,
+            "host": self.meta.get("host"),
+            "created": self.meta.get("created"),
+            "window": dict(self.window),
+            "status": self.status,
+            "exit_code": self.exit_code,
+            "diagnoses": [d.to_dict() for d in self.diagnoses],
+            "collectors": [
+                {"name": c.name, "status": c.status, "error": c.error, "seconds": c.seconds}
+                for c in self.collectors
+            ],
+            "impact": dict(self.impact),
+            "timeline": [e.to_dict() for e in self.timeline],
+            "not_collected": list(self.not_collected),
+            "analyzer_errors": list(self.analyzer_errors),
+            "error": self.could_not_run,
+        }
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> DiagnoseResult:
+        """The inverse of `to_dict` (the reporters read a redacted document back)."""
+        return cls(
+            [Diagnosis.from_dict(d) for d in doc["diagnoses"]],
+            [
+                CollectorStatus(c["name"], c["status"], c["error"], c["seconds"])
+                for c in doc["collectors"]
+            ],
+            {"host": doc["host"], "created": doc["created"]},
+            dict(doc["impact"]),
+            dict(doc["window"]),
+            [TimelineEvent.from_dict(e) for e in doc["timeline"]],
+            list(doc["not_collected"]),
+            list(doc["analyzer_errors"]),
+            doc["error"],
+        )
+
 
 def analyze(bundle: Bundle, stack: Any = None) -> DiagnoseResult:
     """Diagnose a bundle (and the static stack, when the bundle carried files/)."""
@@ -101,19 +155,13 @@ def analyze(bundle: Bundle, stack: Any = None) -> DiagnoseResult:
     found: list[Diagnosis] = []
     errors: list[str] = []
     facts = build_facts(bundle, stack)
-    from infradoctor.diagnose.analyzers import facts as facts_module
-
-    facts_module._CACHE[id(bundle)] = (bundle, stack, facts)
-    try:
-        for name, fn in ANALYZERS:
-            try:
-                found.extend(fn(bundle, stack))
-            except Exception as exc:  # noqa: BLE001 - one analyzer must not stop the others
-                tb = traceback.extract_tb(exc.__traceback__)
-                where = f"{tb[-1].filename.rsplit('/', 1)[-1]}:{tb[-1].lineno}" if tb else "?"
-                errors.append(f"analyzer {name}: {type(exc).__name__}: {exc} ({where})")
-    finally:
-        facts_module._CACHE.pop(id(bundle), None)
+    for name, fn in ANALYZERS:
+        try:
+            found.extend(fn(bundle, facts))
+        except Exception as exc:  # noqa: BLE001 - one analyzer must not stop the others
+            tb = traceback.extract_tb(exc.__traceback__)
+            where = f"{tb[-1].filename.rsplit('/', 1)[-1]}:{tb[-1].lineno}" if tb else "?"
+            errors.append(f"analyzer {name}: {type(exc).__name__}: {exc} ({where})")
     diagnoses = rank(merge(found))
     from infradoctor.diagnose import hygiene
 
@@ -152,16 +200,7 @@ def _key(d: Diagnosis) -> tuple[str, str]:
 
 
 def _absorb(root: Diagnosis, other: Diagnosis) -> None:
-    for e in other.evidence:
-        root.add_evidence(e["source"], e["line"], e["text"])
-    for k, v in other.subject.items():
-        root.subject.setdefault(k, v)
-    if SEVERITY_ORDER[other.severity] > SEVERITY_ORDER[root.severity]:
-        root.severity = other.severity
-    if other.first_seen is not None:
-        root.first_seen = (
-            other.first_seen if root.first_seen is None else min(root.first_seen, other.first_seen)
-        )
+    root.merge_facts(other)
     root.requests = max(root.requests, other.requests)
     if other.cause != root.cause:
         if other.cause not in root.absorbed:
@@ -175,9 +214,6 @@ def _absorb(root: Diagnosis, other: Diagnosis) -> None:
         root.confidence = max(root.confidence, other.confidence)
         if len(other.summary) > len(root.summary):
             root.summary = other.summary
-    for code in other.rules:
-        if code not in root.rules:
-            root.rules.append(code)
 
 
 def merge(found: list[Diagnosis]) -> list[Diagnosis]:
@@ -352,10 +388,10 @@ def _log_events(diagnoses: list[Diagnosis]) -> list[TimelineEvent]:
         if d.severity == "info":
             continue
         for e in d.evidence:
-            source = str(e["source"])
+            source = e.source
             if not source.startswith("docker/logs/"):
                 continue
-            text = str(e["text"])
+            text = e.text
             ts = iso_time(text.split(" ", 1)[0]) if text[:4].isdigit() else None
             if ts is not None:
                 by_source.setdefault(source, []).append((ts, text.split(" ", 1)[-1]))

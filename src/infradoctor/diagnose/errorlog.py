@@ -1,21 +1,18 @@
-"""nginx error.log: parse lines, classify upstream failures, group them by request, and read
-a log file backwards to a time cutoff.
+"""nginx error.log, step 3 of 3: summarize. Group the parsed, classified lines by peer and
+by request (*N), count failures, scan large logs in pieces (in worker processes when it
+pays), and read a log file backwards to a time cutoff.
 
-The classification follows shared/reference/nginx-upstream-errors.md: match on the errno
-*number* (the strerror text differs between glibc and musl) and on the phase (`while
-<action>`); the `upstream: "..."` context field is the join key to a container. Every
-class carries the reference id (C1, H2, F2, ...) and the status the client got.
-"""
+Parsing one line is errorparse.py, classifying it errorclass.py; both are re-exported
+here, the module callers import."""
 
 from __future__ import annotations
 
-import calendar
+import functools
 import gc
 import multiprocessing
 import operator
 import os
 import re
-import time
 from collections import Counter, OrderedDict, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -25,507 +22,30 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from infradoctor.syntax.numbers import HUGE
-
-# an nginx error.log line starts '<stamp> [<level>] <pid>#<tid>: *<request id> '
-_LINE_PREFIX = re.compile(r"(\d{4}/\d\d/\d\d \d\d:\d\d:\d\d) \[(\w+)\] (\d+)#\d+: (?:\*(\d+) )?")
-_ERRNO = re.compile(r" \((\d+): ([^)]*)\)")
-_CONTEXT_KEY = re.compile(
-    r"(client|server|request|subrequest|upstream|host|referrer|resolver): "
-    r"(\"(?:[^\"\\]|\\.)*\"|[^,]*)(?:, |$)"
+from infradoctor.diagnose.errorclass import classify
+from infradoctor.diagnose.errorline import FAILURE_KINDS, peer_authority
+from infradoctor.diagnose.errorparse import (
+    _CACHE_MAX,
+    ErrorLine,
+    Peer,
+    _epoch,
+    _id,
+    _is_unix,
+    _message_info,
+    _peer_for,
+    access_time,
+    iso_time,
+    line_time,
+    nginx_time,
+    parse_line,
+    parse_peer,
+    utc_strftime,
 )
-_PEER = re.compile(
-    r"^(?P<scheme>[a-z]+)://(?:unix:(?P<unix>[^:]+)(?::|$)|"
-    r"(?P<host>\[[^\]]+\]|[^:/]+)(?::(?P<port>\d+))?)"
-)
-_RESOLVE_NAME = re.compile(r"^(\S+) could not be resolved \((\d+): ([^)]*)\)")
-_HOST_NOT_FOUND = re.compile(r'host not found in upstream "([^"]+)"')
-_NO_RESOLVER = re.compile(r"no resolver defined to resolve (\S+)")
-_FILE_PATH = re.compile(r'(?:open|pwritev?|write|mkdir)\(\) "([^"]+)" failed')
-_TEMP_FILE = re.compile(r"buffered to a temporary file (\S+)")
 
 MAX_REQUEST_GROUPS = 100_000  # request groups (*N) kept in memory per summary
 MAX_PEER_LINES = 200  # failure lines kept per peer
 MAX_OTHER_FAILURES = 500  # failure lines without a peer kept
 RECENT_REQUESTS = 4096  # past MAX_REQUEST_GROUPS: ids remembered to count each request once
-
-# (kind, reference id, status) is decided by classify(); these are the kinds that mean
-# "the client's request failed because of the upstream or nginx's own resources".
-FAILURE_KINDS = frozenset(
-    {
-        "refused",
-        "unreachable",
-        "timeout",
-        "socket-missing",
-        "permission",
-        "backlog",
-        "ephemeral-ports",
-        "no-live-upstreams",
-        "fd-exhausted",
-        "worker-connections",
-        "dns",
-        "no-resolver",
-        "host-not-found",
-        "no-port",
-        "reset",
-        "closed",
-        "too-big-header",
-        "invalid-header",
-        "ssl",
-        "disk-full",
-        "readonly",
-    }
-)
-
-
-@dataclass(slots=True)
-class ErrorLine:
-    """One parsed error.log line. `ts` is seconds since the epoch (the log's local time
-    read as UTC, minus `utc_offset` when the bundle says what the host's offset was)."""
-
-    source: str
-    lineno: int
-    raw: str
-    ts: float | None
-    level: str
-    pid: int
-    conn: int | None
-    message: str
-    errno: int | None = None
-    errtext: str | None = None
-    action: str | None = None
-    client: str | None = None
-    server: str | None = None
-    request: str | None = None
-    upstream: str | None = None
-    host: str | None = None
-    resolver: str | None = None
-    referrer: str | None = None
-    subrequest: str | None = None
-    kind: str = "other"
-    ref: str | None = None
-    status: int | None = None
-    name: str | None = None  # host name that failed to resolve / upstream group
-    path: str | None = None  # file path for disk errors / temp files
-    context: str | None = field(default=None, repr=False)  # unparsed context (fast path)
-
-    def fill_context(self, context: str | None = None) -> None:
-        """Parse the `, client: ..., server: ..., upstream: "..."` pairs."""
-        text = context if context is not None else self.context
-        if not text:
-            return
-        for key, value in _CONTEXT_KEY.findall(text):
-            if value.startswith('"') and value.endswith('"'):
-                value = value[1:-1]
-            setattr(self, key, value)
-        self.context = None
-
-    @property
-    def is_failure(self) -> bool:
-        return self.kind in FAILURE_KINDS
-
-    @property
-    def peer(self) -> Peer | None:
-        return parse_peer(self.upstream) if self.upstream else None
-
-    @property
-    def peer_authority(self) -> str | None:
-        """'http://172.18.0.5:8000/x' -> 'http://172.18.0.5:8000' (cache key)."""
-        return peer_authority(self.upstream)
-
-
-@dataclass(frozen=True, slots=True)
-class Peer:
-    """The peer named by an `upstream:` field: an IP/host and port, a unix socket, or
-    (for `no live upstreams`) an upstream group name."""
-
-    scheme: str | None
-    host: str | None
-    port: int | None
-    unix: str | None
-
-    @property
-    def address(self) -> str:
-        if self.unix:
-            return f"unix:{self.unix}"
-        if self.port is None:
-            return self.host or "?"
-        return f"{self.host}:{self.port}"
-
-
-def parse_peer(upstream: str) -> Peer | None:
-    m = _PEER.match(upstream)
-    if m is None:
-        name = upstream.strip().strip('"')
-        return Peer(None, name, None, None) if name else None
-    port = _int(m.group("port")) if m.group("port") else None
-    host = m.group("host")
-    if host and host.startswith("["):
-        host = host[1:-1]
-    if port is None and host and m.group("scheme") in ("http", "https") and not _looks_ip(host):
-        port = None  # an upstream group name, e.g. http://backend/path
-    return Peer(m.group("scheme"), host, port, m.group("unix"))
-
-
-def _looks_ip(host: str) -> bool:
-    return bool(re.fullmatch(r"[\d.]+|[0-9a-fA-F:]+", host))
-
-
-def nginx_time(text: str, utc_offset: float = 0.0) -> float | None:
-    """'2026/08/21 10:00:01' -> epoch seconds."""
-    try:
-        t = (
-            int(text[0:4]),
-            int(text[5:7]),
-            int(text[8:10]),
-            int(text[11:13]),
-            int(text[14:16]),
-            int(text[17:19]),
-        )
-        return calendar.timegm((*t, 0, 0, 0)) - utc_offset
-    except (ValueError, IndexError):
-        return None
-
-
-_TS_CACHE: dict[tuple[str, float], float | None] = {}
-_MSG_CACHE: dict[tuple[str, bool], tuple[Any, ...]] = {}
-_PEER_CACHE: dict[str, Peer | None] = {}
-_CACHE_MAX = 20000
-
-
-def peer_authority(upstream: str | None) -> str | None:
-    """'http://172.18.0.5:8000/x' -> 'http://172.18.0.5:8000'; unix sockets and values
-    without a scheme are returned whole. The cache key and the join key of a peer."""
-    if not upstream:
-        return None
-    start = upstream.find("://")
-    if start == -1 or upstream.startswith("unix:", start + 3):
-        return upstream
-    slash = upstream.find("/", start + 3)
-    return upstream if slash == -1 else upstream[:slash]
-
-
-def _epoch(stamp: str, utc_offset: float) -> float | None:
-    """'2026/08/21 10:00:01' (already matched by _LINE_PREFIX) -> epoch seconds, cached; None
-    for an impossible date (month 13) instead of an exception."""
-    key = (stamp, utc_offset)
-    if key in _TS_CACHE:
-        return _TS_CACHE[key]
-    if len(_TS_CACHE) > _CACHE_MAX:
-        _TS_CACHE.clear()
-    try:
-        ts: float | None = (
-            calendar.timegm(
-                (
-                    int(stamp[0:4]),
-                    int(stamp[5:7]),
-                    int(stamp[8:10]),
-                    int(stamp[11:13]),
-                    int(stamp[14:16]),
-                    int(stamp[17:19]),
-                    0,
-                    0,
-                    0,
-                )
-            )
-            - utc_offset
-        )
-    except (ValueError, OverflowError):
-        ts = None
-    _TS_CACHE[key] = ts
-    return ts
-
-
-def _message_info(message: str, unix: bool) -> tuple[Any, ...]:
-    """Classification of one message text (the part before `, client: `), cached:
-    (message, resolver, action, errno, errtext, kind, ref, status, name, path)."""
-    cached = _MSG_CACHE.get((message, unix))
-    if cached is not None:
-        return cached
-    probe = ErrorLine("", 0, "", None, "", 0, None, message, upstream="unix:" if unix else None)
-    rcut = message.find(", resolver: ")
-    if rcut != -1:
-        probe.resolver = message[rcut + 12 :].strip()
-        probe.message = message[:rcut]
-    head = probe.message
-    wcut = head.rfind(" while ")
-    if wcut != -1:
-        probe.action = head[wcut + 7 :]
-        head = head[:wcut]
-    em = _ERRNO.search(head)
-    if em is not None:
-        probe.errno = _int(em.group(1))
-        probe.errtext = em.group(2)
-    classify(probe)
-    cached = (
-        probe.message,
-        probe.resolver,
-        probe.action,
-        probe.errno,
-        probe.errtext,
-        probe.kind,
-        probe.ref,
-        probe.status,
-        probe.name,
-        probe.path,
-    )
-    if len(_MSG_CACHE) > _CACHE_MAX:
-        _MSG_CACHE.clear()
-    _MSG_CACHE[(message, unix)] = cached
-    return cached
-
-
-def _is_unix(message: str, auth: str | None) -> bool:
-    """A unix-socket peer: decides ECONNREFUSED -> socket-missing. Looked up in the peer's
-    authority (not the request path, which may contain anything)."""
-    return (auth is not None and "unix:" in auth) or "to unix:" in message
-
-
-def parse_line(
-    raw: str, source: str = "", lineno: int = 0, utc_offset: float = 0.0, full: bool = True
-) -> ErrorLine | None:
-    """Parse one error.log line; None for lines that are not nginx log lines (stderr
-    noise, continuation lines of multi-line messages). With `full=False` only the
-    `upstream` context field is parsed (call `fill_context()` for the rest). This is the
-    per-line reference the chunked summaries must agree with. Classification is cached
-    per distinct message text."""
-    m = _LINE_PREFIX.match(raw)
-    if m is None:
-        return None
-    stamp, level, pid, conn = m.groups()
-    raw = raw.rstrip("\r\n")
-    rest = raw[m.end() :]
-    cut = rest.find(", client: ")
-    if cut == -1:
-        message, context = rest, ""
-    else:
-        message, context = rest[:cut], rest[cut + 2 :]
-    key = (stamp, utc_offset)
-    ts = _TS_CACHE[key] if key in _TS_CACHE else _epoch(stamp, utc_offset)
-    if full and context:
-        line = ErrorLine(source, lineno, raw, ts, level, _int(pid), _id(conn), "")
-        line.fill_context(context)
-        upstream = line.upstream
-    else:
-        upstream = None
-        if context:
-            up = context.find('upstream: "')
-            if up != -1:
-                close = context.find('"', up + 11)
-                upstream = context[up + 11 : close if close != -1 else None]
-    auth = peer_authority(upstream) if upstream else None
-    info = _MSG_CACHE.get((message, _is_unix(message, auth)))
-    if info is None:
-        info = _message_info(message, _is_unix(message, auth))
-    name = info[8]
-    if info[5] == "no-live-upstreams":
-        peer = _peer_for(auth)
-        name = peer.host if peer else None
-    if full and context:
-        (
-            line.message,
-            line.resolver,
-            line.action,
-            line.errno,
-            line.errtext,
-            line.kind,
-            line.ref,
-            line.status,
-            line.path,
-        ) = (*info[:8], info[9])
-        line.name = name
-        return line
-    return ErrorLine(
-        source,
-        lineno,
-        raw,
-        ts,
-        level,
-        _int(pid),
-        _id(conn),
-        info[0],
-        info[3],
-        info[4],
-        info[2],
-        None,
-        None,
-        None,
-        upstream,
-        None,
-        info[1],
-        None,
-        None,
-        info[5],
-        info[6],
-        info[7],
-        name,
-        info[9],
-        context or None,
-    )
-
-
-def classify(line: ErrorLine) -> None:  # noqa: C901
-    """Set kind, ref (reference table id) and status from message, errno and phase."""
-    msg = line.message
-    err = line.errno
-    action = line.action or ""
-    unix = (line.upstream or "").find("unix:") != -1 or "to unix:" in msg
-
-    def set_(kind: str, ref: str | None, status: int | None) -> None:
-        line.kind, line.ref, line.status = kind, ref, status
-
-    if "upstream timed out" in msg or (err == 110 and "could not be resolved" not in msg):
-        if "connecting" in action:
-            set_("timeout", "C3", 504)
-        elif "SSL handshaking" in action:
-            set_("timeout", "T5", 504)
-        elif "sending request" in action:
-            set_("timeout", "S1", 504)
-        elif "reading response header" in action:
-            set_("timeout", "H1", 504)
-        elif action == "reading upstream":
-            set_("timeout", "B2", None)
-        else:
-            set_("timeout", None, 504)
-        return
-    if "could not be resolved" in msg:
-        rm = _RESOLVE_NAME.match(msg)
-        line.name = rm.group(1) if rm else msg.split(" ", 1)[0]
-        ref = {3: "D1", 110: "D2"}.get(err or 0, "D3")
-        set_("dns", ref, 502)
-        return
-    if "host not found in upstream" in msg:
-        hm = _HOST_NOT_FOUND.search(msg)
-        line.name = hm.group(1) if hm else None
-        set_("host-not-found", "D6", None)
-        return
-    if "no resolver defined" in msg:
-        nm = _NO_RESOLVER.search(msg)
-        line.name = nm.group(1) if nm else None
-        set_("no-resolver", "D4", 502)
-        return
-    if "while resolving" in msg or action.startswith("resolving"):
-        set_("dns", "D5", None)
-        return
-    if msg.startswith("no port in upstream"):
-        set_("no-port", "D7", 500)
-        return
-    if msg.startswith("no live upstreams"):
-        peer = parse_peer(line.upstream) if line.upstream else None
-        line.name = peer.host if peer else None
-        set_("no-live-upstreams", "C8", 502)
-        return
-    if "upstream server temporarily disabled" in msg:
-        set_("disabled", "C9", None)
-        return
-    if err == 28:
-        fm = _FILE_PATH.search(msg)
-        line.path = fm.group(1) if fm else None
-        status = 500 if line.path and "client" in line.path else None
-        set_("disk-full", "F5" if status == 500 else ("F2" if line.path else "F6"), status)
-        return
-    if err == 24:
-        set_(
-            "fd-exhausted",
-            "C10" if "socket()" in msg else "accept",
-            500 if "socket()" in msg else None,
-        )
-        return
-    if "worker_connections are not enough" in msg:
-        set_("worker-connections", "C11", 500)
-        return
-    if msg.startswith(("client prematurely closed", "client closed")):
-        set_("client-closed", None, 499)
-        return
-    if "upstream prematurely closed connection" in msg:
-        set_(
-            "closed",
-            "B1" if action == "reading upstream" else "H2",
-            None if action == "reading upstream" else 502,
-        )
-        return
-    if "client prematurely closed" in msg or "client closed" in msg:
-        set_("client-closed", None, 499)
-        return
-    if "too big header" in msg:
-        set_("too-big-header", "H4", 502)
-        return
-    if "SSL" in msg and ("upstream" in action or "upstream" in msg):
-        set_(
-            "ssl",
-            "T1"
-            if "wrong version number" in msg
-            else (
-                "T2"
-                if "peer closed connection in SSL handshake" in msg
-                else ("T3" if "verify error" in msg else ("T4" if "does not match" in msg else "T"))
-            ),
-            502,
-        )
-        return
-    if err == 111:
-        set_("socket-missing" if unix else "refused", "C1", 502)
-        return
-    if err == 2 and ("connect()" in msg or unix):
-        set_("socket-missing", "C4", 502)
-        return
-    if err in (113, 101):
-        set_("unreachable", "C2", 502)
-        return
-    if err in (104, 32):
-        if action == "reading upstream":
-            set_("reset", "B3", None)
-        elif "sending request" in action:
-            set_("reset", "S2", 502)
-        elif "upstream" in action:
-            set_("reset", "H3", 502)
-        else:
-            set_("client-closed" if "client" in action else "reset", None, None)
-        return
-    if err == 13:
-        fm = _FILE_PATH.search(msg)
-        line.path = fm.group(1) if fm else None
-        set_("permission", "F3" if line.path else "C5", 502)
-        return
-    if err == 30:
-        fm = _FILE_PATH.search(msg)
-        line.path = fm.group(1) if fm else None
-        set_("readonly", "F3", None)
-        return
-    if err == 11 and unix:
-        set_("backlog", "C6", 502)
-        return
-    if err == 99:
-        set_("ephemeral-ports", "C7", 502)
-        return
-    if msg.startswith("upstream sent") and (
-        "invalid" in msg or "no valid" in msg or "Transfer-Encoding" in msg
-    ):
-        ref = (
-            "H7"
-            if "no valid" in msg
-            else ("B4" if "chunked" in msg else ("H6" if "Transfer-Encoding" in msg else "H5"))
-        )
-        set_("invalid-header", ref, 200 if ref == "H7" else (None if ref == "B4" else 502))
-        return
-    if "buffered to a temporary file" in msg:
-        tm = _TEMP_FILE.search(msg)
-        line.path = tm.group(1) if tm else None
-        set_("buffered", "F4" if "client request body" in msg else "F1", None)
-        return
-    if msg.startswith("limiting requests"):
-        set_("limit-req", None, 503)
-        return
-    if msg.startswith("limiting connections"):
-        set_("limit-conn", None, 503)
-        return
-    if "client intended to send too large body" in msg:
-        set_("body-too-large", None, 413)
-        return
-    if "FastCGI sent in stderr" in msg:
-        set_("fastcgi-stderr", None, None)
-        return
-    set_("other", None, None)
 
 
 # ------------------------------------------------------------------ summaries
@@ -641,17 +161,6 @@ class ErrorLogSummary:
     def failed_requests(self) -> int:
         """Distinct client connections (*N) with at least one failure line."""
         return len(self.requests) + self.requests_overflow
-
-
-def _peer_for(auth: str | None) -> Peer | None:
-    """parse_peer() of a peer authority, cached (few distinct peers, many lines)."""
-    if not auth:
-        return None
-    if auth not in _PEER_CACHE:
-        if len(_PEER_CACHE) > _CACHE_MAX:
-            _PEER_CACHE.clear()
-        _PEER_CACHE[auth] = parse_peer(auth)
-    return _PEER_CACHE[auth]
 
 
 def _key_for(kind: str, name: str | None, auth: str | None) -> str | None:
@@ -989,47 +498,34 @@ _ROW = re.compile(
 )
 _STAMP = re.compile(r"\d{4}/\d\d/\d\d \d\d:\d\d:\d\d")
 _LEVEL = re.compile(r"\w+")
-_LEVEL_OK: dict[str, bool] = {}
-# (message, authority) -> (kind, is failure, peer key, authority)
-_PAIR_CACHE: dict[tuple[str, str], tuple[str, bool, str | None, str | None]] = {}
 
 
+@functools.lru_cache(maxsize=_CACHE_MAX)
 def _stamp_time(stamp: str, utc_offset: float) -> float | None | bool:
     """Epoch of a row's stamp (None for an impossible date), False when it is not the
     digits parse_line's prefix regex wants."""
-    key = (stamp, utc_offset)
-    if key in _TS_CACHE:
-        return _TS_CACHE[key]
     if _STAMP.fullmatch(stamp) is None:
         return False
     return _epoch(stamp, utc_offset)
 
 
+@functools.lru_cache(maxsize=_CACHE_MAX)
 def _level_ok(level: str) -> bool:
-    ok = _LEVEL_OK.get(level)
-    if ok is None:
-        if len(_LEVEL_OK) > _CACHE_MAX:
-            _LEVEL_OK.clear()
-        ok = _LEVEL_OK[level] = _LEVEL.fullmatch(level) is not None
-    return ok
+    return _LEVEL.fullmatch(level) is not None
 
 
+@functools.lru_cache(maxsize=_CACHE_MAX)
 def _pair_info(message: str, auth: str) -> tuple[str, bool, str | None, str | None]:
-    info = _PAIR_CACHE.get((message, auth))
-    if info is None:
-        authority = auth or None
-        cached = _message_info(message, _is_unix(message, authority))
-        kind, name = cached[5], cached[8]
-        if kind == "no-live-upstreams":
-            peer = _peer_for(authority)
-            name = peer.host if peer else None
-        failure = kind in FAILURE_KINDS
-        key = _key_for(kind, name, authority) if failure else None
-        info = (kind, failure, key, authority)
-        if len(_PAIR_CACHE) > _CACHE_MAX:
-            _PAIR_CACHE.clear()
-        _PAIR_CACHE[(message, auth)] = info
-    return info
+    """(message, authority) -> (kind, is failure, peer key, authority)."""
+    authority = auth or None
+    cached = _message_info(message, _is_unix(message, authority))
+    kind, name = cached[5], cached[8]
+    if kind == "no-live-upstreams":
+        peer = _peer_for(authority)
+        name = peer.host if peer else None
+    failure = kind in FAILURE_KINDS
+    key = _key_for(kind, name, authority) if failure else None
+    return (kind, failure, key, authority)
 
 
 _MSG_AUTH = itemgetter(3, 4)
@@ -1392,112 +888,10 @@ def _cut_before(data: bytes, since: float, stamp: Callable[[str], float | None])
     return b""
 
 
-_ACCESS_TIME = re.compile(r"\[(\d\d)/(\w{3})/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-]\d{4})\]")
-_ISO_TIME = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.\d+)?(Z|[+-]\d\d:?\d\d)?")
-MONTHS = {
-    m: i
-    for i, m in enumerate(
-        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
-    )
-}
-
-
-def line_time(raw: str, utc_offset: float = 0.0) -> float | None:
-    """Timestamp of an error.log, access.log (combined or ISO8601 / JSON) line."""
-    if len(raw) >= 19 and raw[4:5] == "/" and raw[10:11] == " ":
-        return nginx_time(raw, utc_offset)
-    m = _ACCESS_TIME.search(raw, 0, 300)
-    if m is not None:
-        return access_time(m)
-    m2 = _ISO_TIME.search(raw, 0, 300)
-    if m2 is not None:
-        return iso_time(m2.group(0))
-    return None
-
-
-def access_time(m: re.Match[str]) -> float | None:
-    mon = MONTHS.get(m.group(2))
-    if mon is None:
-        return None
-    tz = m.group(7)
-    offset = (int(tz[1:3]) * 3600 + int(tz[3:5]) * 60) * (1 if tz[0] == "+" else -1)
-    return (
-        calendar.timegm(
-            (
-                int(m.group(3)),
-                mon,
-                int(m.group(1)),
-                int(m.group(4)),
-                int(m.group(5)),
-                int(m.group(6)),
-                0,
-                0,
-                0,
-            )
-        )
-        - offset
-    )
-
-
-def _int(digits: str) -> int:
-    """A `\\d+` match (pid, errno, request id) as an int: int() refuses more than 4300
-    digits (and is quadratic below), so an absurdly long one clamps to HUGE."""
-    return int(digits) if len(digits) <= 30 else HUGE
-
-
-def _id(digits: str | None) -> int | None:
-    """A request id (`*123`) as an int, None when absent."""
-    return _int(digits) if digits else None
-
-
-def utc_strftime(fmt: str, ts: float | None, default: str = "?") -> str:
-    """`time.strftime(fmt, time.gmtime(ts))`, or `default` for a timestamp the platform
-    cannot represent (inf, NaN, year 10**9...) instead of OverflowError/OSError."""
-    if ts is None:
-        return default
-    try:
-        return time.strftime(fmt, time.gmtime(ts))
-    except (OverflowError, OSError, ValueError):
-        return default
-
-
-def iso_time(text: str | None) -> float | None:
-    """RFC 3339 / Docker time ('2026-08-21T10:00:01.123456789Z') -> epoch seconds."""
-    if not text:
-        return None
-    m = _ISO_TIME.match(text.strip())
-    if m is None:
-        return None
-    year = int(m.group(1))
-    if year < 1971:
-        return None  # Docker's zero time "0001-01-01T00:00:00Z"
-    base = calendar.timegm(
-        (
-            year,
-            int(m.group(2)),
-            int(m.group(3)),
-            int(m.group(4)),
-            int(m.group(5)),
-            int(m.group(6)),
-            0,
-            0,
-            0,
-        )
-    )
-    stamp: float = base
-    frac = re.match(r"\.(\d+)", text.strip()[19:])
-    if frac:
-        stamp += float("0." + frac.group(1)[:6])
-    tz = m.group(7)
-    if tz and tz != "Z":
-        sign = 1 if tz[0] == "+" else -1
-        digits = tz[1:].replace(":", "")
-        stamp -= sign * (int(digits[:2]) * 3600 + int(digits[2:4]) * 60)
-    return stamp
-
-
 __all__ = [
     "FAILURE_KINDS",
+    "access_time",
+    "peer_authority",
     "ErrorLine",
     "ErrorLogSummary",
     "Peer",

@@ -96,8 +96,7 @@ def nginx_http_port(bundle: Bundle, containers: list[Any] | None = None) -> int 
     """The plain-HTTP port nginx listens on, as reachable from this host: a listen
     directive of nginx/config.txt, mapped to its published host port when nginx runs in a
     container that publishes it."""
-    from infradoctor.diagnose.collectors.nginxconf import facts_from_dump
-    from infradoctor.diagnose.collectors.probes import listen_target
+    from infradoctor.syntax.nginxdump import facts_from_dump, listen_target
 
     text = bundle.read_text("nginx/config.txt")
     if not text:

@@ -1,6 +1,7 @@
 """Render a DiagnoseResult: terminal summary, JSON (documented schema) and a Markdown
-incident report. Every renderer works on `result_dict()`, which is passed through the
-redactor once more, so nothing secret reaches any output even from a foreign bundle.
+incident report. The JSON is `DiagnoseResult.to_dict()` passed through the redactor once
+more; the text and Markdown renderers read the objects back from that redacted document
+(`redacted()`), so nothing secret reaches any output even from a foreign bundle.
 
 rich is imported only by the terminal renderer and only when colour is wanted (a TTY)."""
 
@@ -11,12 +12,12 @@ import math
 import re
 from typing import Any
 
+from infradoctor.diagnose.analyzers.base import Diagnosis, Evidence, Subject
 from infradoctor.diagnose.causes import CAUSES, RULE_NAMES
-from infradoctor.diagnose.engine import DiagnoseResult
+from infradoctor.diagnose.engine import SCHEMA_VERSION, DiagnoseResult
 from infradoctor.redact import redact_json
 
 FORMATS = ("text", "json", "markdown")
-SCHEMA_VERSION = 1
 _COMMANDS = (
     "docker",
     "nginx",
@@ -47,33 +48,14 @@ _COMMANDS = (
 
 def result_dict(result: DiagnoseResult) -> dict[str, Any]:
     """The JSON document (schema in docs/diagnose.md), redacted."""
-    from infradoctor import __version__
-
-    meta = result.meta
-    doc: dict[str, Any] = {
-        "tool": "infradoctor",
-        "version": __version__,
-        "schema": SCHEMA_VERSION,
-        "host": meta.get("host"),
-        "created": meta.get("created"),
-        "window": dict(result.window),
-        "status": "cannot-run"
-        if result.could_not_run
-        else ("problems" if result.problems else "healthy"),
-        "exit_code": result.exit_code,
-        "diagnoses": [d.to_dict() for d in result.diagnoses],
-        "collectors": [
-            {"name": c.name, "status": c.status, "error": c.error, "seconds": c.seconds}
-            for c in result.collectors
-        ],
-        "impact": dict(result.impact),
-        "timeline": [e.to_dict() for e in result.timeline],
-        "not_collected": list(result.not_collected),
-        "analyzer_errors": list(result.analyzer_errors),
-        "error": result.could_not_run,
-    }
-    redacted: dict[str, Any] = redact_json(doc)
+    redacted: dict[str, Any] = redact_json(result.to_dict())
     return redacted
+
+
+def redacted(result: DiagnoseResult) -> DiagnoseResult:
+    """The result as the reporters see it: read back from the redacted JSON document, so
+    every format shows exactly what the JSON says and nothing secret."""
+    return DiagnoseResult.from_dict(result_dict(result))
 
 
 def render(result: DiagnoseResult, fmt: str, *, color: bool = False) -> str:
@@ -112,7 +94,7 @@ def _fmt_duration(seconds: object) -> str:
     return f"{s / 86400:.1f} d"
 
 
-def _subject_text(subject: dict[str, str]) -> str:
+def _subject_text(subject: Subject) -> str:
     parts = []
     if subject.get("workload"):
         parts.append(f"{subject.get('kind') or 'workload'} {subject['workload']}")
@@ -138,8 +120,8 @@ def _subject_text(subject: dict[str, str]) -> str:
     return ", ".join(parts)
 
 
-def _where(e: dict[str, Any]) -> str:
-    return f"{e['source']}:{e['line']}" if e.get("line") else str(e["source"])
+def _where(e: Evidence) -> str:
+    return f"{e.source}:{e.line}" if e.line else e.source
 
 
 def _split_step(step: str) -> tuple[str, str]:
@@ -205,65 +187,90 @@ def _pct(part: int, whole: int) -> str:
 
 
 def render_markdown(result: DiagnoseResult) -> str:
-    doc = result_dict(result)
-    diags = doc["diagnoses"]
-    host = doc.get("host") or "unknown host"
+    from infradoctor import __version__
+
+    r = redacted(result)
+    diags = r.diagnoses
+    host = r.meta.get("host") or "unknown host"
     out: list[str] = []
     top = diags[0] if diags else None
-    if doc["status"] == "cannot-run":
+    if r.status == "cannot-run":
         title = f"infradoctor could not diagnose {host}"
-    elif top is not None and top["severity"] in ("error", "warning"):
+    elif top is not None and top.severity in ("error", "warning"):
+        subject = top.subject
         who = (
-            top["subject"].get("workload")
-            or top["subject"].get("node")
-            or top["subject"].get("container")
-            or top["subject"].get("upstream")
-            or top["subject"].get("address")
-            or top["subject"].get("path")
+            subject.workload
+            or subject.get("node")
+            or subject.container
+            or subject.upstream
+            or subject.address
+            or subject.path
         )
-        title = f"Incident on {host}: {top['title']}" + (f" ({who})" if who else "")
+        title = f"Incident on {host}: {top.title}" + (f" ({who})" if who else "")
     else:
         title = f"Health check: no problems found on {host}"
     out += [f"# {title}", ""]
-    window = doc.get("window") or {}
-    since = window.get("since_seconds")
+    since = r.window.get("since_seconds")
     out.append(
-        f"_Generated by infradoctor {doc['version']} from evidence collected "
-        f"{doc.get('created') or '?'} on {host}"
+        f"_Generated by infradoctor {__version__} from evidence collected "
+        f"{r.meta.get('created') or '?'} on {host}"
         + (f" (log window: last {_fmt_duration(since)})" if since else "")
         + "._"
     )
     out.append("")
-    if doc.get("error"):
-        out += ["**Could not run:** " + str(doc["error"]), ""]
-
-    # summary
-    problems = [d for d in diags if d["severity"] in ("error", "warning")]
-    out += ["## Summary", ""]
+    if r.could_not_run:
+        out += ["**Could not run:** " + str(r.could_not_run), ""]
+    problems = r.problems
+    out += _md_summary(top, problems)
+    out += _md_impact(r.impact)
     if top is not None and problems:
-        out.append(f"- **Root cause (most likely):** {top['summary']}")
+        out += ["## Root cause", ""]
+        out += _md_diagnosis(top)
+        rest = diags[1:]
+        if rest:
+            out += ["## Other findings", ""]
+            for i, d in enumerate(rest, 2):
+                out += [
+                    f"### {i}. `{d.cause}` — {d.title} ({d.severity.label}, {d.confidence:.0%})",
+                    "",
+                ]
+                out += _md_diagnosis(d, brief=True)
+    elif diags:
+        out += ["## Notes", ""]
+        for d in diags:
+            out.append(f"- `{d.cause}` ({d.severity.label}): {d.summary}")
+        out.append("")
+    out += _md_tail(r)
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _md_summary(top: Diagnosis | None, problems: list[Diagnosis]) -> list[str]:
+    out = ["## Summary", ""]
+    if top is not None and problems:
+        out.append(f"- **Root cause (most likely):** {top.summary}")
         out.append(
-            f"- **Cause:** `{top['cause']}` — {top['title']} "
-            f"(severity {top['severity']}, confidence {top['confidence']:.0%})"
+            f"- **Cause:** `{top.cause}` — {top.title} "
+            f"(severity {top.severity.label}, confidence {top.confidence:.0%})"
         )
-        subj = _subject_text(top["subject"])
+        subj = _subject_text(top.subject)
         if subj:
             out.append(f"- **Affected:** {subj}")
         if len(problems) > 1:
             out.append(
                 "- **Other problems:** "
                 + "; ".join(
-                    f"`{d['cause']}` ({_subject_text(d['subject']) or d['severity']})"
+                    f"`{d.cause}` ({_subject_text(d.subject) or d.severity.label})"
                     for d in problems[1:6]
                 )
             )
     else:
         out.append("- No error or warning diagnoses: the stack looks healthy in this window.")
     out.append("")
+    return out
 
-    # impact
-    imp = doc.get("impact") or {}
-    out += ["## Impact", ""]
+
+def _md_impact(imp: dict[str, Any]) -> list[str]:
+    out = ["## Impact", ""]
     total = int(imp.get("requests") or 0)
     if total:
         out.append(
@@ -282,58 +289,38 @@ def render_markdown(result: DiagnoseResult) -> str:
         f"lines over {imp.get('failed_requests_error_log', 0)} client connections."
     )
     out.append("")
+    return out
 
-    if top is not None and problems:
-        out += ["## Root cause", ""]
-        out += _md_diagnosis(top, heading=False)
-        rest = diags[1:]
-        if rest:
-            out += ["## Other findings", ""]
-            for i, d in enumerate(rest, 2):
-                out += [
-                    f"### {i}. `{d['cause']}` — {d['title']} ({d['severity']}, "
-                    f"{d['confidence']:.0%})",
-                    "",
-                ]
-                out += _md_diagnosis(d, heading=False, brief=True)
-    elif diags:
-        out += ["## Notes", ""]
-        for d in diags:
-            out.append(f"- `{d['cause']}` ({d['severity']}): {d['summary']}")
-        out.append("")
 
-    # timeline
-    out += ["## Timeline (UTC)", ""]
-    if doc["timeline"]:
+def _md_tail(r: DiagnoseResult) -> list[str]:
+    """Timeline, what could not be collected, the collectors table."""
+    out = ["## Timeline (UTC)", ""]
+    if r.timeline:
         out += ["| time | source | event |", "|---|---|---|"]
-        for e in doc["timeline"]:
-            out.append(f"| {_fmt_ts(e['ts'])} | {e['source']} | {_md_cell(e['text'])} |")
+        for e in r.timeline:
+            out.append(f"| {_fmt_ts(e.ts)} | {e.source} | {_md_cell(e.text)} |")
     else:
         out.append("No container restarts or error bursts in the window.")
     out.append("")
-
     out += ["## What could not be collected", ""]
-    if doc["not_collected"]:
-        out += [f"- {_md_cell(n)}" for n in doc["not_collected"]]
+    if r.not_collected:
+        out += [f"- {_md_cell(n)}" for n in r.not_collected]
     else:
         out.append("- Nothing: every collector completed.")
-    if doc["analyzer_errors"]:
-        out += [f"- analyzer error: {_md_cell(e)}" for e in doc["analyzer_errors"]]
+    if r.analyzer_errors:
+        out += [f"- analyzer error: {_md_cell(e)}" for e in r.analyzer_errors]
     out.append("")
-    if doc["collectors"]:
+    if r.collectors:
         out += [
             "<details><summary>Collectors</summary>",
             "",
             "| collector | status | seconds | error |",
             "|---|---|---|---|",
         ]
-        for c in doc["collectors"]:
-            out.append(
-                f"| {c['name']} | {c['status']} | {c['seconds']:.2f} | "
-                f"{_md_cell(c['error'] or '')} |"
-            )
+        for c in r.collectors:
+            out.append(f"| {c.name} | {c.status} | {c.seconds:.2f} | {_md_cell(c.error or '')} |")
         out += ["", "</details>", ""]
-    return "\n".join(out).rstrip() + "\n"
+    return out
 
 
 def _md_commands(cmd: str) -> str:
@@ -352,48 +339,48 @@ def _md_cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def _md_diagnosis(d: dict[str, Any], heading: bool = True, brief: bool = False) -> list[str]:
+def _md_diagnosis(d: Diagnosis, brief: bool = False) -> list[str]:
     out: list[str] = []
-    cause = CAUSES.get(d["cause"])
-    out.append(d["summary"])
+    cause = CAUSES.get(d.cause)
+    out.append(d.summary)
     out.append("")
     if cause is not None and not brief:
         out += [f"_{cause.explanation}_", ""]
-    subj = _subject_text(d["subject"])
+    subj = _subject_text(d.subject)
     if subj:
         out += [f"**Subject:** {subj}", ""]
-    if d["evidence"]:
+    if d.evidence:
         out += ["**Evidence**", "", "```text"]
-        for e in d["evidence"][: 6 if brief else 12]:
-            out.append(f"{_where(e)}: {e['text']}".replace("```", "'''"))
+        for e in d.evidence[: 6 if brief else 12]:
+            out.append(f"{_where(e)}: {e.text}".replace("```", "'''"))
         out += ["```", ""]
-    if d["plan"]:
+    if d.plan:
         out += ["**Fix plan** (safe, read-only steps first)", ""]
-        for i, step in enumerate(d["plan"], 1):
+        for i, step in enumerate(d.plan, 1):
             cmd, note = _split_step(step)
             body = _md_commands(cmd)
             out.append(f"{i}. {body}" + (f" — {note}" if note else ""))
         out.append("")
-    if d["verify"]:
+    if d.verify:
         out += ["**Verification**", ""]
-        for step in d["verify"]:
+        for step in d.verify:
             cmd, note = _split_step(step)
             body = _md_commands(cmd)
             out.append(f"- [ ] {body}" + (f" — {note}" if note else ""))
         out.append("")
-    if d["rules"]:
+    if d.rules:
         out += [
-            f"**Prevent it:** `infradoctor lint` rules {_rules_text(d['rules'])} flag the "
+            f"**Prevent it:** `infradoctor lint` rules {_rules_text(d.rules)} flag the "
             f"configuration that leads here"
             + (
                 "; opt-in rules run only when selected."
-                if any(enable for _, _, enable in _rule_notes(d["rules"]))
+                if any(enable for _, _, enable in _rule_notes(d.rules))
                 else "."
             ),
             "",
         ]
-    if d.get("absorbed"):
-        out += [f"_Also explains: {', '.join(d['absorbed'])}._", ""]
+    if d.absorbed:
+        out += [f"_Also explains: {', '.join(d.absorbed)}._", ""]
     return out
 
 
@@ -406,18 +393,18 @@ _SEV_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
 
 def render_text(result: DiagnoseResult, *, color: bool = False, width: int = 100) -> str:
     """Terminal summary: root cause first, then the rest; plain text unless `color`."""
-    doc = result_dict(result)
+    r = redacted(result)
     lines: list[tuple[str, str | None]] = []  # (text, rich style)
-    host = doc.get("host") or "this host"
-    since = (doc.get("window") or {}).get("since_seconds")
-    ok = sum(1 for c in doc["collectors"] if c["status"] == "ok")
+    host = r.meta.get("host") or "this host"
+    since = r.window.get("since_seconds")
+    ok = sum(1 for c in r.collectors if c.status == "ok")
     head = f"infradoctor diagnose: {host}"
     if since:
         head += f", log window {_fmt_duration(since)}"
-    if doc["collectors"]:
-        head += f", {ok}/{len(doc['collectors'])} collectors ok"
+    if r.collectors:
+        head += f", {ok}/{len(r.collectors)} collectors ok"
     lines.append((head, "bold"))
-    imp = doc.get("impact") or {}
+    imp = r.impact
     if imp.get("requests"):
         lines.append(
             (
@@ -427,53 +414,63 @@ def render_text(result: DiagnoseResult, *, color: bool = False, width: int = 100
             )
         )
     lines.append(("", None))
-    if doc.get("error"):
-        lines.append((f"could not run: {doc['error']}", "bold red"))
-    diags = doc["diagnoses"]
-    for i, d in enumerate(diags, 1):
-        label = "most likely root cause" if i == 1 and d["severity"] != "info" else ""
-        lines.append(
-            (
-                f"{_SEV_MARK[d['severity']]} {i}. {d['cause']} ({d['severity']}, "
-                f"confidence {d['confidence']:.0%})" + (f"  <- {label}" if label else ""),
-                _SEV_STYLE[d["severity"]],
-            )
-        )
-        subj = _subject_text(d["subject"])
-        if subj:
-            lines.append((f"   {subj}", "cyan"))
-        lines.append((f"   {d['summary']}", None))
-        shown = d["evidence"][:4] if i == 1 else d["evidence"][:2]
-        if shown:
-            lines.append(("   evidence:", "bold"))
-            for e in shown:
-                lines.append((f"     {_where(e)}: {e['text'][:300]}", "dim"))
-        if i == 1 or d["severity"] == "error":
-            lines.append(("   fix plan:", "bold"))
-            for k, step in enumerate(d["plan"], 1):
-                lines.append((f"     {k}. {step}", None))
-            if d["verify"]:
-                lines.append(("   verify:", "bold"))
-                for step in d["verify"]:
-                    lines.append((f"     - {step}", None))
-        if d["rules"]:
-            lines.append((f"   prevented by lint rules: {_rules_plain(d['rules'])}", "dim"))
-        lines.append(("", None))
-    if not diags and not doc.get("error"):
+    if r.could_not_run:
+        lines.append((f"could not run: {r.could_not_run}", "bold red"))
+    for i, d in enumerate(r.diagnoses, 1):
+        lines += _text_diagnosis(i, d)
+    if not r.diagnoses and not r.could_not_run:
         lines.append(("✔ no problems found", "bold green"))
         lines.append(("", None))
-    if doc["not_collected"]:
+    if r.not_collected:
         lines.append(("not collected:", "bold"))
-        for n in doc["not_collected"]:
+        for n in r.not_collected:
             lines.append((f"  - {n}", "dim"))
-    for e in doc["analyzer_errors"]:
+    for e in r.analyzer_errors:
         lines.append((f"analyzer error: {e}", "red"))
     status = {
         "healthy": "healthy (exit 0)",
         "problems": "problems found (exit 1)",
         "cannot-run": "could not run (exit 2)",
-    }[doc["status"]]
+    }[r.status]
     lines.append((f"result: {status}", "bold"))
+    return _styled(lines, color, width)
+
+
+def _text_diagnosis(i: int, d: Diagnosis) -> list[tuple[str, str | None]]:
+    """The lines of the i-th (1-based) diagnosis: the first and every error in full."""
+    sev = d.severity.label
+    label = "most likely root cause" if i == 1 and sev != "info" else ""
+    lines: list[tuple[str, str | None]] = [
+        (
+            f"{_SEV_MARK[sev]} {i}. {d.cause} ({sev}, "
+            f"confidence {d.confidence:.0%})" + (f"  <- {label}" if label else ""),
+            _SEV_STYLE[sev],
+        )
+    ]
+    subj = _subject_text(d.subject)
+    if subj:
+        lines.append((f"   {subj}", "cyan"))
+    lines.append((f"   {d.summary}", None))
+    shown = d.evidence[:4] if i == 1 else d.evidence[:2]
+    if shown:
+        lines.append(("   evidence:", "bold"))
+        for e in shown:
+            lines.append((f"     {_where(e)}: {e.text[:300]}", "dim"))
+    if i == 1 or sev == "error":
+        lines.append(("   fix plan:", "bold"))
+        for k, step in enumerate(d.plan, 1):
+            lines.append((f"     {k}. {step}", None))
+        if d.verify:
+            lines.append(("   verify:", "bold"))
+            for step in d.verify:
+                lines.append((f"     - {step}", None))
+    if d.rules:
+        lines.append((f"   prevented by lint rules: {_rules_plain(d.rules)}", "dim"))
+    lines.append(("", None))
+    return lines
+
+
+def _styled(lines: list[tuple[str, str | None]], color: bool, width: int) -> str:
     if not color:
         return "\n".join(text for text, _ in lines) + "\n"
     import io
@@ -495,4 +492,13 @@ def render_text(result: DiagnoseResult, *, color: bool = False, width: int = 100
     return buf.getvalue()
 
 
-__all__ = ["FORMATS", "render", "render_json", "render_markdown", "render_text", "result_dict"]
+__all__ = [
+    "FORMATS",
+    "SCHEMA_VERSION",
+    "redacted",
+    "render",
+    "render_json",
+    "render_markdown",
+    "render_text",
+    "result_dict",
+]

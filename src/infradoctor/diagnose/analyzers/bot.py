@@ -4,10 +4,9 @@ webhook variant) in a container log, or two running containers with one bot toke
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from infradoctor.diagnose.analyzers.base import Diagnosis, make
-from infradoctor.diagnose.analyzers.facts import Container, facts_for
+from infradoctor.diagnose.analyzers.facts import Container, Facts
 from infradoctor.diagnose.evidence import Bundle
 
 CONFLICT = re.compile(
@@ -17,8 +16,7 @@ CONFLICT = re.compile(
 )
 
 
-def analyze(bundle: Bundle, stack: Any = None) -> list[Diagnosis]:
-    f = facts_for(bundle, stack)
+def analyze(bundle: Bundle, f: Facts) -> list[Diagnosis]:
     hits: dict[str, list[tuple[int, str]]] = {}
     for c in f.containers:
         if not c.log_path:

@@ -3,10 +3,8 @@ crash loops, stopped proxied containers, failing health checks."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from infradoctor.diagnose.analyzers.base import Diagnosis, make
-from infradoctor.diagnose.analyzers.facts import Container, facts_for
+from infradoctor.diagnose.analyzers.facts import Container, Facts
 from infradoctor.diagnose.analyzers.upstream import (
     container_evidence,
     last_log_error,
@@ -17,8 +15,7 @@ from infradoctor.diagnose.analyzers.upstream import (
 from infradoctor.diagnose.evidence import Bundle
 
 
-def analyze(bundle: Bundle, stack: Any = None) -> list[Diagnosis]:
-    f = facts_for(bundle, stack)
+def analyze(bundle: Bundle, f: Facts) -> list[Diagnosis]:
     out: list[Diagnosis] = []
     for c in f.containers:
         proxied = f.is_proxied(c)

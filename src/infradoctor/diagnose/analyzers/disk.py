@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from infradoctor.diagnose.analyzers.base import Diagnosis, human_bytes, make
-from infradoctor.diagnose.analyzers.facts import Container, Facts, facts_for
+from infradoctor.diagnose.analyzers.facts import Container, Facts
 from infradoctor.diagnose.evidence import Bundle
 
 FULL_ERROR = 0.97  # used fraction from which a filesystem is "full"
@@ -51,8 +51,7 @@ def _largest_under(f: Facts, mount: str) -> list[dict[str, Any]]:
     return sorted(out, key=lambda x: -int(x.get("bytes") or 0))[:3]
 
 
-def analyze(bundle: Bundle, stack: Any = None) -> list[Diagnosis]:
-    f = facts_for(bundle, stack)
+def analyze(bundle: Bundle, f: Facts) -> list[Diagnosis]:
     disks = _disks(f)
     out: list[Diagnosis] = []
     enospc = [ln for ln in f.errors.samples.get("disk-full", [])]

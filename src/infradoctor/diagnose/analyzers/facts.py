@@ -1,8 +1,8 @@
 """Facts: the bundle parsed once into indexes the analyzers share (containers by IP and
 name, error-log failures by peer, access-log counts, nginx proxy targets, disk entries).
 
-Analyzers stay pure functions of (Bundle, Stack | None); `facts_for` memoises the parse
-per bundle object so running eight analyzers does not parse the logs eight times."""
+The engine builds one `Facts` per analysis (`build_facts`) and hands it to every analyzer,
+so running eight analyzers parses the logs once; nothing is cached between analyses."""
 
 from __future__ import annotations
 
@@ -244,7 +244,7 @@ class Facts:
     targets: list[ConfigTarget] = field(default_factory=list)
     groups: dict[str, list[ConfigTarget]] = field(default_factory=dict)
     config_text: str = ""
-    directives: list[Any] = field(default_factory=list)  # nginxconf.Stmt of nginx/config.txt
+    directives: list[Any] = field(default_factory=list)  # nginxdump.Stmt of nginx/config.txt
     log_events: list[Any] = field(default_factory=list)  # engine.TimelineEvent (container logs)
 
     # ---------------------------------------------------------------- lookups
@@ -322,22 +322,8 @@ class Facts:
         return self.bundle.read_json(path, default)
 
 
-_CACHE: dict[int, tuple[Bundle, Any, Facts]] = {}
-
-
-def facts_for(bundle: Bundle, stack: Any = None) -> Facts:
-    """Parse the bundle once per (bundle, stack) object; later calls reuse it."""
-    hit = _CACHE.get(id(bundle))
-    if hit is not None and hit[0] is bundle and hit[1] is stack:
-        return hit[2]
-    facts = build_facts(bundle, stack)
-    if len(_CACHE) > 8:
-        _CACHE.clear()
-    _CACHE[id(bundle)] = (bundle, stack, facts)
-    return facts
-
-
 def build_facts(bundle: Bundle, stack: Any = None) -> Facts:
+    """Parse the bundle once: the one input every analyzer reads besides the bundle."""
     meta = bundle.meta or {}
     offset = meta.get("utc_offset")
     if isinstance(offset, bool) or not isinstance(offset, int | float) or not abs(offset) < 2e5:
@@ -412,7 +398,7 @@ def _config_targets(facts: Facts) -> None:
     """Proxy targets from nginx/config.txt (nginx -T), with file and line."""
     if not facts.config_text.strip():
         return
-    from infradoctor.diagnose.collectors.nginxconf import split_sections, statements
+    from infradoctor.syntax.nginxdump import split_sections, statements
 
     for file, text in split_sections(facts.config_text):
         for st in statements(text, file):

@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from infradoctor.diagnose.analyzers.base import Diagnosis, make
-from infradoctor.diagnose.analyzers.facts import facts_for
+from infradoctor.diagnose.analyzers.facts import Facts
 from infradoctor.diagnose.evidence import Bundle
 from infradoctor.syntax.numbers import parse_int
 
 
-def analyze(bundle: Bundle, stack: Any = None) -> list[Diagnosis]:
-    f = facts_for(bundle, stack)
+def analyze(bundle: Bundle, f: Facts) -> list[Diagnosis]:
     out: list[Diagnosis] = []
     lines = [
         *f.errors.samples.get("fd-exhausted", []),

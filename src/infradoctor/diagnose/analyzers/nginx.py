@@ -6,14 +6,13 @@ import re
 from typing import Any
 
 from infradoctor.diagnose.analyzers.base import Diagnosis, make
-from infradoctor.diagnose.analyzers.facts import facts_for
+from infradoctor.diagnose.analyzers.facts import Facts
 from infradoctor.diagnose.evidence import Bundle
 
 _WHERE = re.compile(r" in (\S+):(\d+)\s*$")
 
 
-def analyze(bundle: Bundle, stack: Any = None) -> list[Diagnosis]:
-    f = facts_for(bundle, stack)
+def analyze(bundle: Bundle, f: Facts) -> list[Diagnosis]:
     out: list[Diagnosis] = []
     test = bundle.read_json("nginx/test.json")
     if isinstance(test, dict) and test.get("ok") is False:
@@ -44,7 +43,7 @@ def analyze(bundle: Bundle, stack: Any = None) -> list[Diagnosis]:
         out.append(d)
     proc = bundle.read_json("nginx/process.json")
     if isinstance(proc, dict) and proc.get("running") is False:
-        compose_nginx = _compose_nginx_services(stack)
+        compose_nginx = _compose_nginx_services(f.stack)
         nginx_containers = [
             c
             for c in f.containers

@@ -3,15 +3,12 @@ log line explains (the error log may sit on a full disk, or log at another level
 
 from __future__ import annotations
 
-from typing import Any
-
 from infradoctor.diagnose.analyzers.base import Diagnosis, make
-from infradoctor.diagnose.analyzers.facts import facts_for
+from infradoctor.diagnose.analyzers.facts import Facts
 from infradoctor.diagnose.evidence import Bundle
 
 
-def analyze(bundle: Bundle, stack: Any = None) -> list[Diagnosis]:
-    f = facts_for(bundle, stack)
+def analyze(bundle: Bundle, f: Facts) -> list[Diagnosis]:
     out: list[Diagnosis] = []
     dns = f.json("probes/dns.json", {}) or {}
     proxied = f.proxied_names()

@@ -17,7 +17,6 @@ from infradoctor.diagnose.analyzers.base import Diagnosis, make
 from infradoctor.diagnose.analyzers.facts import (
     Container,
     Facts,
-    facts_for,
     fmt_time,
 )
 from infradoctor.diagnose.errorlog import ErrorLine, PeerFailures
@@ -829,8 +828,7 @@ def _config_evidence(d: Diagnosis, f: Facts, pf: PeerFailures, c: Container | No
             break
 
 
-def analyze(bundle: Bundle, stack: Any = None) -> list[Diagnosis]:
-    f = facts_for(bundle, stack)
+def analyze(bundle: Bundle, f: Facts) -> list[Diagnosis]:
     out: list[Diagnosis] = []
     for pf in f.errors.peers.values():
         out.extend(diagnose_peer(f, pf))

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from infradoctor.diagnose.collectors._unix_http import UnixHTTPConnection
 from infradoctor.diagnose.evidence import Bundle
+from infradoctor.syntax.nginxdump import listen_target, split_target
 
 EXCERPT = 200
 MAX_PROBES = 64
@@ -100,17 +101,6 @@ def _is_ip(host: str) -> bool:
         return False
 
 
-def split_target(target: str, default_port: int) -> tuple[str, int | None]:
-    """'host:port' / '[v6]:port' / 'host' -> (host, port)."""
-    if target.startswith("["):
-        host, _, rest = target[1:].partition("]")
-        return host, int(rest[1:]) if rest.startswith(":") and rest[1:].isdigit() else default_port
-    host, sep, port = target.rpartition(":")
-    if sep and port.isdigit():
-        return host, int(port)
-    return target, default_port
-
-
 def container_addresses(containers: list[dict[str, Any]]) -> dict[str, list[str]]:
     """Names a proxy_pass may use for a container -> its network IPs (running only)."""
     out: dict[str, list[str]] = {}
@@ -129,24 +119,6 @@ def container_addresses(containers: list[dict[str, Any]]) -> dict[str, list[str]
             if name:
                 out.setdefault(str(name), []).extend(ips)
     return out
-
-
-def listen_target(args: list[str]) -> tuple[str, int, bool] | None:
-    """The loopback address to reach a `listen` directive from this host."""
-    if not args:
-        return None
-    first = args[0]
-    if first.startswith("unix:"):
-        return None
-    ssl_on = "ssl" in args[1:]
-    if first.isdigit():
-        return "127.0.0.1", int(first), ssl_on
-    host, port = split_target(first, 80)
-    if port is None:
-        return None
-    if host in ("*", "0.0.0.0", "", "[::]", "::"):
-        host = "127.0.0.1" if host not in ("[::]", "::") else "::1"
-    return host, port, ssl_on
 
 
 def plan(ctx: Any) -> tuple[list[dict[str, Any]], list[str]]:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from infradoctor.diagnose.analyzers.base import Diagnosis
+from infradoctor.diagnose.analyzers.base import Diagnosis, Subject
 from infradoctor.diagnose.evidence import Bundle
 from infradoctor.diagnose.kube import layout, plans
 from infradoctor.diagnose.kube.ingress import (
@@ -38,6 +38,7 @@ from infradoctor.diagnose.kube.model import (
     Service,
     build_state,
 )
+from infradoctor.findings import Severity
 
 PODS = layout.resource_path("pods")
 EVENTS = layout.resource_path("events")
@@ -293,8 +294,8 @@ def diagnosis(
     verify: list[str] | None = None,
 ) -> Diagnosis:
     plan, checks, rules = plans.build(cause, values, inspect, change, verify)
-    clean = {k: str(v) for k, v in subject.items() if v not in (None, "")}
-    return Diagnosis(cause, severity, confidence, summary, clean, [], plan, checks, rules)
+    level = Severity.parse(severity)
+    return Diagnosis(cause, level, confidence, summary, Subject(subject), [], plan, checks, rules)
 
 
 def add_events(d: Diagnosis, events: list[Event], limit: int = 4) -> None:
@@ -500,6 +501,25 @@ def _pods_phrase(state: KubeState, ref: Ref, members: list[Any]) -> str:
     return f"{len(pods)} of {total} pod{'s' if total != 1 else ''}" if total > 1 else "its pod"
 
 
+def _status_evidence(d: Diagnosis, members: list[tuple[Pod, ContainerStatus | None]]) -> None:
+    """Quote the container status of the first three affected pods."""
+    for p, st in members[:3]:
+        if st is not None:
+            d.add_evidence(PODS, None, status_text(p, st))
+
+
+def _with_rollback(
+    state: KubeState,
+    ref: Ref,
+    members: list[tuple[Pod, ContainerStatus | None]],
+    change: list[str],
+) -> list[str]:
+    """A bad rollout's fix starts with rolling it back."""
+    if _bad_rollout(state, ref, [m[0] for m in members]):
+        return [*_rollback(state, ref), *change]
+    return change
+
+
 def _image_pull(
     f: KubeFacts, ref: Ref, members: list[tuple[Pod, ContainerStatus | None]]
 ) -> Diagnosis:
@@ -524,8 +544,7 @@ def _image_pull(
         f"fix the image reference of container {s.name} (does tag {tag!r} "
         "exist in the registry?) or add the registry credentials as imagePullSecrets"
     ]
-    if _bad_rollout(state, ref, [m[0] for m in members]):
-        change = [*_rollback(state, ref), *change]
+    change = _with_rollback(state, ref, members, change)
     d = diagnosis(
         "image-pull-failed",
         "error",
@@ -535,9 +554,7 @@ def _image_pull(
         values,
         change=change,
     )
-    for p, st in members[:3]:
-        if st is not None:
-            d.add_evidence(PODS, None, status_text(p, st))
+    _status_evidence(d, members)
     add_events(d, failed)
     return d
 
@@ -588,8 +605,7 @@ def _config_error(
             f"create {kind} {missing_obj.group(2)} in namespace {ref.namespace} (or fix the name in the "
             "pod template); pods retry on their own once it exists"
         )
-    if _bad_rollout(state, ref, [m[0] for m in members]):
-        change = [*_rollback(state, ref), *change]
+    change = _with_rollback(state, ref, members, change)
     d = diagnosis(
         "config-error",
         "error",
@@ -600,9 +616,7 @@ def _config_error(
         inspect=inspect,
         change=change,
     )
-    for p, st in members[:3]:
-        if st is not None:
-            d.add_evidence(PODS, None, status_text(p, st))
+    _status_evidence(d, members)
     for r in refs[:4]:
         d.add_evidence(PODS, None, f"{pod.key} container {s.name}: {r}")
     add_events(d, [e for e in _pod_events(state, pod) if e.type == "Warning"])
@@ -690,8 +704,7 @@ def _crashloop(
         change.append(
             "fix the error the previous log shows (config, env, dependency), then let the rollout replace the pods"
         )
-    if _bad_rollout(state, ref, [m[0] for m in members]):
-        change = [*_rollback(state, ref), *change]
+    change = _with_rollback(state, ref, members, change)
     subject = workload_subject(ref, pod, s.name)
     subject["depends_on"] = depends
     d = diagnosis(
@@ -740,8 +753,7 @@ def _oom(f: KubeFacts, ref: Ref, members: list[tuple[Pod, ContainerStatus | None
         )
     else:
         change.append(f"raise limits.memory of container {s.name} or fix the leak")
-    if _bad_rollout(state, ref, [m[0] for m in members]):
-        change = [*_rollback(state, ref), *change]
+    change = _with_rollback(state, ref, members, change)
     d = diagnosis(
         "oom-killed",
         severity,
@@ -751,9 +763,7 @@ def _oom(f: KubeFacts, ref: Ref, members: list[tuple[Pod, ContainerStatus | None
         plan_values(f, ref, pod, s.name),
         change=change,
     )
-    for p, st in members[:3]:
-        if st is not None:
-            d.add_evidence(PODS, None, status_text(p, st))
+    _status_evidence(d, members)
     if jvm:
         d.add_evidence(PODS, None, f"{pod.key} container {s.name}: {jvm}")
     prev = state.log(pod, s.name, True)
@@ -787,8 +797,7 @@ def _unschedulable(
         "make room or lower the pod's requests / relax its nodeSelector, affinity or tolerations "
         "to what the nodes offer (the FailedScheduling message names the constraint)"
     ]
-    if _bad_rollout(state, ref, [m[0] for m in members]):
-        change = [*_rollback(state, ref), *change]
+    change = _with_rollback(state, ref, members, change)
     subject = workload_subject(ref, pod, None)
     subject["depends_on"] = depends
     d = diagnosis(

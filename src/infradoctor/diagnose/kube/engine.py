@@ -15,7 +15,7 @@ import time
 import traceback
 from typing import Any
 
-from infradoctor.diagnose.analyzers.base import SEVERITY_ORDER, Diagnosis
+from infradoctor.diagnose.analyzers.base import Diagnosis
 from infradoctor.diagnose.causes import CAUSES
 from infradoctor.diagnose.engine import DiagnoseResult, TimelineEvent
 from infradoctor.diagnose.evidence import Bundle
@@ -82,16 +82,7 @@ def _target(d: Diagnosis) -> str:
 
 
 def _absorb(root: Diagnosis, other: Diagnosis) -> None:
-    for e in other.evidence:
-        root.add_evidence(e["source"], e["line"], e["text"])
-    for k, v in other.subject.items():
-        root.subject.setdefault(k, v)
-    if SEVERITY_ORDER[other.severity] > SEVERITY_ORDER[root.severity]:
-        root.severity = other.severity
-    if other.first_seen is not None:
-        root.first_seen = (
-            other.first_seen if root.first_seen is None else min(root.first_seen, other.first_seen)
-        )
+    root.merge_facts(other)
     same_place = other.cause == root.cause and other.subject.get("address") == root.subject.get(
         "address"
     )
@@ -118,9 +109,6 @@ def _absorb(root: Diagnosis, other: Diagnosis) -> None:
     for step in other.verify:
         if step not in root.verify:
             root.verify.append(step)
-    for code in other.rules:
-        if code not in root.rules:
-            root.rules.append(code)
 
 
 def merge(found: list[Diagnosis]) -> list[Diagnosis]:
@@ -143,7 +131,7 @@ def merge(found: list[Diagnosis]) -> list[Diagnosis]:
         roots = [d for d in group if d.cause in WORKLOAD_ROOTS and d.severity != "info"]
         if not roots:
             continue
-        roots.sort(key=lambda d: (-SEVERITY_ORDER[d.severity], WORKLOAD_ROOTS.index(d.cause)))
+        roots.sort(key=lambda d: (-d.severity, WORKLOAD_ROOTS.index(d.cause)))
         root = roots[0]
         for d in group:
             if d is root or id(d) in dropped:
