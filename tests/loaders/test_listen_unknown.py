@@ -15,7 +15,7 @@ import pytest
 
 from infradoctor.loaders import load_stack
 from infradoctor.loaders.interpolate import UNSET_MARK
-from infradoctor.loaders.listen import detect_listens, evidence
+from infradoctor.facts.listen import detect_listens, evidence
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Dockerfile, EnvVar, Instruction, Service, Stage
 

@@ -26,9 +26,8 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from infradoctor.loaders.files import Refusal, read_regular
-from infradoctor.loaders.interpolate import UNSET_MARK
-from infradoctor.loaders.listen import (
+from infradoctor.facts.env import UNSET_MARK
+from infradoctor.facts.listen import (
     detect_listens,
     is_loopback,
     is_web_server_service,
@@ -36,6 +35,7 @@ from infradoctor.loaders.listen import (
     normalise_host,
     parse_host_port,
 )
+from infradoctor.loaders.files import Refusal, read_regular
 from infradoctor.model.nginx import Directive, NginxConfig, ProxyRoute, ProxyTarget, Upstream
 from infradoctor.model.source import LoadError
 from infradoctor.model.stack import (

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from infradoctor.facts.listen import mentions
 from infradoctor.findings import Finding, Severity
-from infradoctor.loaders.listen import mentions
 from infradoctor.model.nginx import ProxyRoute
 from infradoctor.model.stack import Service, Stack
 from infradoctor.rules.base import Example, Rule

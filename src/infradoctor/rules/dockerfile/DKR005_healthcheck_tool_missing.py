@@ -5,18 +5,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from infradoctor.findings import Finding, Severity
-from infradoctor.model.source import Location
-from infradoctor.model.stack import Dockerfile, Stack
-from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.compose._util import service_data
-from infradoctor.rules.dockerfile._images import (
+from infradoctor.facts.images import (
     external_base,
     image_tools,
     installs_tool,
     installs_unknown_packages,
     stage_chain,
 )
+from infradoctor.findings import Finding, Severity
+from infradoctor.model.source import Location
+from infradoctor.model.stack import Dockerfile, Stack
+from infradoctor.rules.base import Example, Rule
+from infradoctor.rules.compose._util import service_data
 
 TOOL_WORD_RE = re.compile(
     r"(?:^|[\s;&|(`'\"])(?:/usr/bin/|/bin/|/usr/local/bin/)?(curl|wget)"

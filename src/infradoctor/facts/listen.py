@@ -28,13 +28,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from infradoctor.loaders.files import Refusal, read_regular
-from infradoctor.loaders.interpolate import UNSET_MARK
+from infradoctor.facts.dockerfile import env_values, stage_chain
+from infradoctor.facts.env import UNSET_MARK
 from infradoctor.model.source import Location
-from infradoctor.model.stack import Dockerfile, Instruction, ListenAddress, Service, Stage
+from infradoctor.model.stack import Dockerfile, Instruction, ListenAddress, Service
 from infradoctor.syntax.jsondoc import loads_bounded
 from infradoctor.syntax.numbers import digits_value
 from infradoctor.syntax.shell import split_words
+from infradoctor.textio import Refusal, read_regular
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]", "ip6-localhost"})
 ALL_HOSTS = frozenset({"0.0.0.0", "::", "[::]", "*", ""})
@@ -121,24 +122,6 @@ def build_target(service: Service) -> str | None:
     return None
 
 
-def stage_chain(dockerfile: Dockerfile | None, target: str | None = None) -> list[Stage]:
-    """The stage that runs (`build.target` or the last one) followed by the earlier stages
-    it is built FROM (`FROM builder AS dev`): nearest first."""
-    if dockerfile is None or not dockerfile.stages:
-        return []
-    by_name = {s.name.lower(): s for s in dockerfile.stages if s.name}
-    stage: Stage | None = dockerfile.stages[-1]
-    if target is not None and target.lower() in by_name:
-        stage = by_name[target.lower()]
-    chain: list[Stage] = []
-    seen: set[int] = set()
-    while stage is not None and id(stage) not in seen:
-        seen.add(id(stage))
-        chain.append(stage)
-        stage = by_name.get(stage.base_image.lower())
-    return chain
-
-
 def dockerfile_env(dockerfile: Dockerfile | None, target: str | None = None) -> dict[str, str]:
     """ENV of the stage that runs, following `FROM <earlier stage>` chains."""
     env: dict[str, str] = {}
@@ -173,18 +156,8 @@ def dockerfile_expose(service: Service) -> list[Instruction]:
 
 
 def parse_env_instruction(value: str) -> dict[str, str]:
-    """`ENV A=1 B="x y"` or legacy `ENV A 1 2`."""
-    words = split_words(value)
-    if not words:
-        return {}
-    if "=" not in words[0]:
-        return {words[0]: " ".join(words[1:])}
-    out: dict[str, str] = {}
-    for w in words:
-        if "=" in w:
-            k, v = w.split("=", 1)
-            out[k] = v
-    return out
+    """`ENV A=1 B="x y"` or legacy `ENV A 1 2` (see facts.dockerfile.parse_env)."""
+    return env_values(value)
 
 
 def service_env(service: Service) -> dict[str, str]:
