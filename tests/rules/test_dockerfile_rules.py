@@ -10,13 +10,13 @@ import pytest
 
 from infradoctor.config import LintConfig
 from infradoctor.engine import lint
-from infradoctor.findings import Finding, Severity
 from infradoctor.facts.images import (
     command_ports,
     image_drops_root,
     image_tools,
     parse_image,
 )
+from infradoctor.findings import Finding, Severity
 
 Tree = Callable[..., Path]
 

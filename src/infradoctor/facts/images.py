@@ -409,3 +409,29 @@ def command_ports(text: str) -> list[int]:
             if 0 < port < 65536 and port not in ports:
                 ports.append(port)
     return ports
+
+
+TOOL_WORD_RE = re.compile(
+    r"(?:^|[\s;&|(`'\"])(?:/usr/bin/|/bin/|/usr/local/bin/)?(curl|wget)"
+    r"(?=\s|$|['\"])"
+)
+
+
+def tools_called(command: str) -> list[str]:
+    return sorted({m.group(1) for m in TOOL_WORD_RE.finditer(command)})
+
+
+def missing_tools(
+    tools_in_image: dict[str, bool], df: Dockerfile | None, command: str, shell_form: bool
+) -> list[str]:
+    chain = stage_chain(df) if df is not None else []
+    if installs_unknown_packages(chain):
+        return []
+    missing = [
+        t
+        for t in tools_called(command)
+        if not tools_in_image.get(t, True) and not installs_tool(chain, t)
+    ]
+    if shell_form and not tools_in_image.get("sh", True) and not installs_tool(chain, "sh"):
+        missing.append("/bin/sh")
+    return missing
