@@ -30,6 +30,7 @@ def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
     from infradoctor.loaders.compose import load_compose_projects
     from infradoctor.loaders.discover import discover
     from infradoctor.loaders.dockerfile import load_dockerfile
+    from infradoctor.loaders.envfiles import read_env_files
     from infradoctor.loaders.files import SourceReader
     from infradoctor.loaders.kubernetes import load_kubernetes
     from infradoctor.loaders.link import link
@@ -116,6 +117,7 @@ def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
     stack.errors[:] = list(dict.fromkeys(stack.errors))
 
     link(stack)
+    read_env_files(stack)
     stack.reset_index()  # built on first use, from the finished model
     return stack
 
