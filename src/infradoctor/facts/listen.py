@@ -24,9 +24,10 @@ listened on".
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar, cast
 
 from infradoctor.facts.dockerfile import env_values, stage_chain
 from infradoctor.facts.env import UNSET_MARK
@@ -160,7 +161,7 @@ def parse_env_instruction(value: str) -> dict[str, str]:
     return env_values(value)
 
 
-def service_env(service: Service) -> dict[str, str]:
+def _service_env(service: Service) -> dict[str, str]:
     """Environment inside the container: Dockerfile ENV overlaid by compose environment."""
     env = dockerfile_env(service.dockerfile, build_target(service))
     for name, var in service.environment.items():
@@ -169,7 +170,7 @@ def service_env(service: Service) -> dict[str, str]:
     return env
 
 
-def listen_env(service: Service) -> dict[str, str]:
+def _listen_env(service: Service) -> dict[str, str]:
     """`service_env` with UNSET_MARK where a compose value used an unset variable: such a
     value is unknown at deploy time, not the "" compose substituted."""
     env = service_env(service)
@@ -272,7 +273,7 @@ def _part_tokens(
     return [Token(str(w), location, origin) for w in words]
 
 
-def command_tokens(service: Service) -> list[Token]:
+def _command_tokens(service: Service) -> list[Token]:
     """The effective argv of the container (ENTRYPOINT + CMD after compose overrides),
     with `sh -c "..."` strings unwrapped into words."""
     tokens: list[Token] = []
@@ -1190,15 +1191,19 @@ def loopback_only(service: Service, port: int) -> ListenAddress | None:
 
 def mentions(service: Service, words: Iterable[str]) -> bool:
     """Whether the command, image or Dockerfile RUN lines mention any of `words`."""
+    text = _memo(service, "mention_text", _mention_text)
+    return any(w.lower() in text for w in words)
+
+
+def _mention_text(service: Service) -> str:
     parts = [service.image_name, " ".join(t.text for t in command_tokens(service))]
     if service.dockerfile is not None:
         for st in service.dockerfile.stages:
             parts += [i.value for i in st.instructions if i.keyword in ("RUN", "CMD", "ENTRYPOINT")]
-    text = " ".join(parts).lower()
-    return any(w.lower() in text for w in words)
+    return " ".join(parts).lower()
 
 
-def is_web_server_service(service: Service) -> bool:
+def _is_web_server_service(service: Service) -> bool:
     """Runs nginx (or a fork): by image, Dockerfile base image or command."""
     names = [service.image_name]
     if service.dockerfile is not None:
@@ -1207,3 +1212,48 @@ def is_web_server_service(service: Service) -> bool:
     return any(w in n for n in names for w in WEB_SERVER_WORDS) or any(
         w in cmd.split() for w in ("nginx", "openresty")
     )
+
+
+# ---------------------------------------------------------------- computed once per service
+
+T = TypeVar("T")
+
+
+def _memo(service: Service, name: str, compute: Callable[[Service], T]) -> T:
+    """`compute(service)` once per service: rules, fixers and the link step ask the same
+    questions of every service many times. Recomputed if the inputs were replaced."""
+    key = (
+        id(service.dockerfile),
+        id(service.command),
+        id(service.entrypoint),
+        id(service.environment),
+        id(service.unset_values),
+        id(service.raw),
+    )
+    hit = service.facts_memo.get(name)
+    if hit is not None and hit[0] == key:
+        return cast(T, hit[1])
+    value = compute(service)
+    service.facts_memo[name] = (key, value)
+    return value
+
+
+def command_tokens(service: Service) -> list[Token]:
+    """The effective argv of the container (ENTRYPOINT + CMD after compose overrides),
+    with `sh -c "..."` strings unwrapped into words."""
+    return list(_memo(service, "command_tokens", _command_tokens))
+
+
+def service_env(service: Service) -> dict[str, str]:
+    """Environment inside the container: Dockerfile ENV overlaid by compose environment."""
+    return dict(_memo(service, "service_env", _service_env))
+
+
+def listen_env(service: Service) -> dict[str, str]:
+    """`service_env` with UNSET_MARK where a compose value used an unset variable."""
+    return dict(_memo(service, "listen_env", _listen_env))
+
+
+def is_web_server_service(service: Service) -> bool:
+    """Runs nginx (or a fork): by image, Dockerfile base image or command."""
+    return _memo(service, "web_server", _is_web_server_service)

@@ -15,17 +15,20 @@ MAX_ENV_BYTES = 1024 * 1024
 
 def _candidates(stack: Stack, project: Project) -> list[str]:
     """`.env`, the samples, `.env.<profile>`/`<profile>.env` for every profile named by a
-    service or on the command line, and every `.env.*` file in the directory."""
+    service or on the command line, and every `.env.*` file in the directory (only names
+    the directory holds are read: one listing instead of a failed open per name)."""
     names = [".env", *SAMPLE_NAMES]
     profiles = [p for svc in project.services.values() for p in svc.profiles]
     for p in (*profiles, *stack.profiles):
         names += [f".env.{p}", f"{p}.env"]
     directory = stack.root / project.directory
     try:
-        names += sorted(f.name for f in directory.iterdir() if f.name.startswith(".env."))
-    except OSError:
-        pass
-    return list(dict.fromkeys(names))
+        present = {f.name for f in directory.iterdir()}
+    except (OSError, ValueError):
+        return list(dict.fromkeys(names))  # unlistable: try each name
+    names += sorted(n for n in present if n.startswith(".env."))
+    # a name with a slash (a profile given as `a/b`) is not in the listing: keep it
+    return [n for n in dict.fromkeys(names) if n in present or "/" in n]
 
 
 def _read(stack: Stack, rel: str) -> EnvFile | None:

@@ -210,6 +210,10 @@ class Service:
     # -> the same value with loaders.interpolate.UNSET_MARK where the unset value went.
     # Compose substitutes "" there, but at deploy time the value is unknown.
     unset_values: dict[str, str] = field(default_factory=dict)
+    # per-service facts computed once (infradoctor.facts.listen): name -> (inputs, value)
+    facts_memo: dict[str, tuple[tuple[int, ...], Any]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @property
     def effective_healthcheck(self) -> Healthcheck | None:
