@@ -196,3 +196,38 @@ def test_env_files_of_a_subproject_carry_their_path(tmp_path: Path) -> None:
     stack = load_stack(tmp_path)
     (project,) = stack.projects
     assert project.env_files[".env"].path == "svc/.env"
+
+
+# ---------------------------------------------------------------- hosts and sizes (were 2-3x)
+
+
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [
+        ("10.0.0.1", True),
+        ("[::1]", True),
+        ("::", True),
+        ("fe80::1", True),
+        # the nginx rules' regex copy took these for IPs; nginx resolves them as names
+        ("300.1.1.1", False),
+        ("cafe:beef", False),
+        ("app", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_is_ip(host: str | None, expected: bool) -> None:
+    from infradoctor.facts.hosts import is_ip
+
+    assert is_ip(host) is expected
+
+
+def test_one_size_formatter_two_notations() -> None:
+    from infradoctor.facts.sizes import human_size, k8s_size
+
+    assert human_size(512 * 1024**2) == "512m"
+    assert human_size(int(1.5 * 1024**3)) == "1.5g"
+    assert human_size(100) == "100b"
+    assert k8s_size(512 * 1024**2) == "512Mi"
+    assert k8s_size(int(1.5 * 1024**3)) == "1.5Gi"
+    assert k8s_size(100) == "100"

@@ -19,13 +19,13 @@ Resolution rules (what `ResolvedTarget.via` / `.reason` mean):
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import posixpath
 import re
 from pathlib import Path
 
 from infradoctor.facts.env import UNSET_MARK
+from infradoctor.facts.hosts import is_ip
 from infradoctor.facts.listen import (
     detect_listens,
     is_loopback,
@@ -304,14 +304,6 @@ def match_host(
     return (names or ProjectNames(project)).match(host)
 
 
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-        return True
-    except ValueError:
-        return False
-
-
 def _publisher(project: Project, port: int, names: ProjectNames | None = None) -> Service | None:
     for svc in (names or ProjectNames(project)).publishers(port):
         p = published_match(svc, port)
@@ -442,7 +434,7 @@ def resolve_target(
     found = lookups.names(project).match(host)
     if found is not None:
         return ResolvedTarget(route, target, found[0], found[1])
-    if _is_ip(host):
+    if is_ip(host):
         return unresolved("ip-literal")
     # Another compose project of the stack (shared external network).
     for other_project in stack.projects:
