@@ -420,7 +420,7 @@ def _container_cause(s: ContainerStatus) -> str | None:
 
 
 def _jvm_vs_limit(spec: ContainerSpec | None) -> str | None:
-    from infradoctor.facts.jvm import MIN_HEADROOM, UNIT, XMX_RE
+    from infradoctor.rules._jvm import MIN_HEADROOM, UNIT, XMX_RE
     from infradoctor.rules.kubernetes._k8s import human_bytes, parse_memory
 
     if spec is None or not spec.memory_limit:
