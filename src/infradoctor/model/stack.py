@@ -212,7 +212,7 @@ class Service:
     unset_values: dict[str, str] = field(default_factory=dict)
     # per-service facts computed once (infradoctor.facts.listen): name -> (inputs, value)
     facts_memo: dict[str, tuple[tuple[int, ...], Any]] = field(
-        default_factory=dict, repr=False, compare=False
+        default_factory=dict, init=False, repr=False, compare=False
     )
 
     @property
