@@ -14,7 +14,6 @@ WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Dead today in areas being rewritten by others; delete there, then drop from this list.
 KNOWN = {
     ("loaders/link.py", "_under"),  # [facts]
-    ("loaders/listen.py", "listeners_on"),  # [facts]
     ("diagnose/kube/layout.py", "is_kube_bundle"),  # [diagnose]
 }
 

@@ -164,7 +164,7 @@ def _host_header(route: ProxyRoute) -> str | None:
 
 def direct_port(stack: Stack, rt: ResolvedTarget, on_host: bool) -> tuple[int | None, str]:
     """The 127.0.0.1 port that reaches the proxied service without nginx."""
-    from infradoctor.loaders.link import container_port, effective_port
+    from infradoctor.facts.ports import container_port, effective_port
 
     svc = rt.service
     port = effective_port(rt.route, rt.target)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from infradoctor.facts.ports import container_port
 from infradoctor.loaders import load_stack
-from infradoctor.loaders.link import container_port
 from infradoctor.model.stack import Project, ResolvedTarget, Stack
 
 Tree = Callable[[Mapping[str, str]], Path]

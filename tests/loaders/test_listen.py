@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from infradoctor.loaders.listen import (
+from infradoctor.facts.listen import (
     describe,
     detect_listens,
     evidence,

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
+from infradoctor.facts.listen import detect_listens, evidence
 from infradoctor.loaders import load_stack
 from infradoctor.loaders.interpolate import UNSET_MARK
-from infradoctor.loaders.listen import detect_listens, evidence
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Dockerfile, EnvVar, Instruction, Service, Stage
 

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from infradoctor.facts.jvm import heap_settings, heap_verdict
 from infradoctor.model.source import Location
-from infradoctor.rules._jvm import heap_settings, heap_verdict
 from infradoctor.rules.compose._util import human_size, parse_size
 from infradoctor.rules.compose.CMP008_healthcheck_timing_invalid import parse_duration
 from infradoctor.rules.cross._common import fmt_seconds, nginx_seconds

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from infradoctor.loaders.listen import split_shell
+from infradoctor.facts.listen import split_shell
 from infradoctor.rules.compose._util import (
     MAX_SCRIPT_NESTING,
     _shell_words,

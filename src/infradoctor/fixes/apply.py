@@ -37,10 +37,10 @@ from infradoctor.fixes.write import (
     splice_on_disk_text,
     still_parses,
 )
-from infradoctor.loaders.files import YAML_KEPT_BREAKS, YAML_KINDS, normalise_newlines
 from infradoctor.model.source import LoadError, Location, SourceFile
 from infradoctor.model.stack import Stack
 from infradoctor.redact import MASK, redact_lines
+from infradoctor.textio import YAML_KEPT_BREAKS, YAML_KINDS, normalise_newlines
 
 MAX_PASSES = 5
 COPY_IGNORE = frozenset(
@@ -886,7 +886,7 @@ def _copy_tree(src: str, dst: str) -> None:
 
 
 def _copy_entry(s: str, d: str) -> None:
-    from infradoctor.loaders.files import Refusal, open_regular
+    from infradoctor.textio import Refusal, open_regular
 
     try:
         st = os.lstat(s)

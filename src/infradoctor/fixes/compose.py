@@ -246,7 +246,7 @@ def _installed(svc: Service, pattern: re.Pattern[str]) -> bool:
 def _image_base(svc: Service) -> str | None:
     """The registry image the service runs (the Dockerfile's external base when built),
     as DKR005 judges it."""
-    from infradoctor.rules.dockerfile._images import external_base
+    from infradoctor.facts.images import external_base
 
     if svc.dockerfile is not None:
         return external_base(svc.dockerfile)
@@ -256,8 +256,7 @@ def _image_base(svc: Service) -> str | None:
 def tools_missing(svc: Service, test: list[str] | str) -> list[str]:
     """Tools a healthcheck `test` calls that the service's image is known to lack (the
     same judgement as DKR005: known image contents, RUN installs and COPYs count)."""
-    from infradoctor.rules.dockerfile._images import image_tools
-    from infradoctor.rules.dockerfile.DKR005_healthcheck_tool_missing import missing_tools
+    from infradoctor.facts.images import image_tools, missing_tools
 
     base = _image_base(svc)
     tools = image_tools(base) if base else None
@@ -276,7 +275,7 @@ def broken_healthcheck(svc: Service) -> str | None:
     a tool the image does not contain (DKR005) or a duration Docker rejects (CMP008). A
     `condition: service_healthy` on such a service keeps its dependents from ever
     starting."""
-    from infradoctor.rules.compose.CMP008_healthcheck_timing_invalid import parse_duration
+    from infradoctor.syntax.numbers import go_duration as parse_duration
 
     hc = svc.effective_healthcheck
     if hc is None:

@@ -127,7 +127,7 @@ def _user_lines(stage: Stage) -> list[str]:
 def _known_user(df: Dockerfile) -> str | None:
     """A non-root user the final stage (or a stage it is built FROM) already switched to
     or created: switching back to it needs no new user."""
-    from infradoctor.rules.dockerfile._images import is_root_user, stage_chain
+    from infradoctor.facts.images import is_root_user, stage_chain
 
     for st in stage_chain(df):
         for ins in reversed(st.all("USER")):
@@ -141,7 +141,7 @@ def _known_user(df: Dockerfile) -> str | None:
 
 
 def fix_dockerfile_user(ctx: FixContext, finding: Finding) -> Fix | None:
-    from infradoctor.rules.dockerfile._images import effective_user, is_root_user
+    from infradoctor.facts.images import effective_user, is_root_user
 
     df = ctx.dockerfile(finding)
     if df.final is None:

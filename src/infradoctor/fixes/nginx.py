@@ -184,10 +184,7 @@ def fix_upstream_keepalive(ctx: FixContext, finding: Finding) -> Fix | None:
 def fix_proxy_timeouts(ctx: FixContext, finding: Finding) -> Fix | None:
     """Timeouts are simple directives (inherited unless redefined), so they go into the
     block the rule grouped its routes by (usually the server): one edit covers them all."""
-    from infradoctor.rules.nginx.NGX002_proxy_timeouts_implicit import (
-        WEBSOCKET_TIMEOUT,
-        is_websocket_route,
-    )
+    from infradoctor.facts.websocket import WEBSOCKET_TIMEOUT, is_websocket_route
 
     routes = _routes(ctx, finding)
     found = ctx.data_block(finding)

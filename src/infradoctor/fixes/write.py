@@ -45,7 +45,7 @@ class DiskFile:
 
     def normalised(self, kind: FileKind) -> str:
         """The text as `SourceReader` would give it for a file of `kind`."""
-        from infradoctor.loaders.files import normalise_newlines
+        from infradoctor.textio import normalise_newlines
 
         return normalise_newlines(self.text, kind)[0]
 
@@ -78,7 +78,7 @@ def resolve_target(root: Path, path: Path) -> Path:
 
 
 def read_disk(real: Path) -> DiskFile:
-    from infradoctor.loaders.files import Refusal, open_resolved, read_fd
+    from infradoctor.textio import Refusal, open_resolved, read_fd
 
     # Non-blocking open of the resolved path, then fstat: a FIFO swapped in after
     # resolve_target's check is refused, never waited on.

@@ -36,6 +36,7 @@ def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
     from infradoctor.loaders.compose import load_compose_projects
     from infradoctor.loaders.discover import discover
     from infradoctor.loaders.dockerfile import load_dockerfile
+    from infradoctor.loaders.envfiles import read_env_files
     from infradoctor.loaders.files import SourceReader
     from infradoctor.loaders.kubernetes import load_kubernetes
     from infradoctor.loaders.link import link
@@ -139,6 +140,7 @@ def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
 
     link(stack)
     _add_embedded_nginx(stack)  # after link: never attached to a compose project
+    read_env_files(stack)
     stack.reset_index()  # built on first use, from the finished model
     return stack
 

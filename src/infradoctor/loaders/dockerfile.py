@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 import re
 
+from infradoctor.facts.dockerfile import parse_env
 from infradoctor.model.source import LoadError, SourceFile
 from infradoctor.model.stack import Dockerfile, Instruction, Stage
-from infradoctor.syntax.shell import split_words
 
 INSTRUCTIONS = frozenset(
     {
@@ -80,24 +80,6 @@ def _split_flags(value: str) -> tuple[dict[str, str], str]:
         flags[m.group(1).lower()] = val
         rest = rest[m.end() :].lstrip()
     return flags, rest
-
-
-def parse_env(value: str) -> list[tuple[str, str]]:
-    """Pairs of `ENV A=1 B="two words"` or the legacy `ENV A some value` (also ARG/LABEL
-    style key=value lists)."""
-    text = value.strip()
-    if not text:
-        return []
-    first = text.split(None, 1)
-    if "=" not in first[0]:
-        return [(first[0], first[1].strip() if len(first) > 1 else "")]
-    words = split_words(text)
-    pairs: list[tuple[str, str]] = []
-    for w in words:
-        k, sep, v = w.partition("=")
-        if k:
-            pairs.append((k, v if sep else ""))
-    return pairs
 
 
 def load_dockerfile(src: SourceFile) -> tuple[Dockerfile | None, list[LoadError]]:  # noqa: C901

@@ -15,15 +15,12 @@ import re
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 
+from infradoctor.facts.env import UNSET_MARK
 from infradoctor.model.source import LoadError
 from infradoctor.syntax.yaml import PEntry, PNode
 
 _NAME_RE = re.compile(r"[_a-zA-Z][_a-zA-Z0-9]*")
 _OPERATORS = (":-", ":?", ":+", "-", "?", "+")
-
-# Stands in for an unset variable's value in the marked copies `interpolate_tree` records,
-# so consumers can tell "empty because unset" (unknown at deploy time) from a real "".
-UNSET_MARK = "\x00"
 
 Lookup = Callable[[str], "str | None"]
 

@@ -19,28 +19,32 @@ Resolution rules (what `ResolvedTarget.via` / `.reason` mean):
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import posixpath
 import re
-from collections.abc import Mapping
 from pathlib import Path
 
-from infradoctor.loaders.files import Refusal, read_regular
-from infradoctor.loaders.interpolate import UNSET_MARK
-from infradoctor.loaders.listen import (
+from infradoctor.facts.env import UNSET_MARK
+from infradoctor.facts.hosts import is_ip
+from infradoctor.facts.listen import (
     detect_listens,
     is_loopback,
     is_web_server_service,
     listen_env,
-    normalise_host,
-    parse_host_port,
 )
+from infradoctor.facts.ports import (
+    ENV_VAR_RE,
+    container_port,
+    default_port,
+    effective_port,
+    nginx_listens,
+    nginx_listens_or_unknown,
+    published_match,
+)
+from infradoctor.loaders.files import Refusal, read_regular
 from infradoctor.model.nginx import Directive, NginxConfig, ProxyRoute, ProxyTarget, Upstream
 from infradoctor.model.source import LoadError
 from infradoctor.model.stack import (
-    ListenAddress,
-    Port,
     Project,
     ResolvedTarget,
     Service,
@@ -224,59 +228,6 @@ def _attach_nginx(stack: Stack) -> None:
 # ---------------------------------------------------------------- listens
 
 
-def _envsubst(text: str, env: Mapping[str, str]) -> str:
-    """`${VAR}` / `$VAR` filled from the container environment, as the nginx image's
-    envsubst does for templates; unknown ones stay as written."""
-    return ENV_VAR_RE.sub(lambda m: env.get(m.group(1) or m.group(2), m.group(0)), text)
-
-
-def nginx_listens(cfg: NginxConfig, env: Mapping[str, str] | None = None) -> list[ListenAddress]:
-    """Ports an nginx config listens on (`listen` directives; 80 for a server without).
-    `env` is the nginx container's environment for templated `listen ${PORT}`. A listen we
-    can't read (an unknown variable) makes the whole set unknown: []."""
-    return nginx_listens_or_unknown(cfg, env) or []
-
-
-def nginx_listens_or_unknown(
-    cfg: NginxConfig, env: Mapping[str, str] | None = None
-) -> list[ListenAddress] | None:
-    """`nginx_listens`, but None when a `listen` can't be read, so callers asking "could
-    nginx itself listen on X?" can tell unknown from "no"."""
-    out: list[ListenAddress] = []
-    for server in cfg.servers:
-        listens = server.children("listen")
-        if not listens:
-            if server.enclosing("stream") is None:
-                out.append(
-                    ListenAddress(80, None, "nginx:server without listen (80)", server.location)
-                )
-            continue
-        for d in listens:
-            if not d.args:
-                continue
-            arg = _envsubst(d.args[0], env or {}) if "$" in d.args[0] else d.args[0]
-            if "$" in arg or "{" in arg or UNSET_MARK in arg:
-                return None
-            hp = parse_host_port(arg)
-            if hp is None:
-                continue
-            host, port = hp
-            if port is None and host is not None and digits_value(host) is not None:
-                port = digits_value(host)
-                host = None
-            if port is None:
-                port = 80
-            out.append(
-                ListenAddress(
-                    port,
-                    normalise_host(host) if host else None,
-                    f"nginx:listen {' '.join(d.args)}",
-                    d.location,
-                )
-            )
-    return out
-
-
 def _fill_listens(stack: Stack) -> None:
     for project in stack.projects:
         carried: dict[str, list[NginxConfig]] = {}
@@ -299,41 +250,6 @@ def _fill_listens(stack: Stack) -> None:
 
 
 # ---------------------------------------------------------------- target resolution
-
-
-def default_port(route: ProxyRoute) -> int | None:
-    if route.kind in ("proxy", "grpc"):
-        return 443 if (route.scheme or "").endswith("s") else 80
-    return None
-
-
-def effective_port(route: ProxyRoute, target: ProxyTarget) -> int | None:
-    """The port nginx connects to (scheme default when none is written)."""
-    return target.port if target.port is not None else default_port(route)
-
-
-def published_match(svc: Service, port: int) -> Port | None:
-    for p in svc.ports:
-        if p.published == port:
-            return p
-        if p.published_range and p.published_range[0] <= port <= p.published_range[1]:
-            return p
-    return None
-
-
-def container_port(rt: ResolvedTarget) -> int | None:
-    """The port inside the target container that the route reaches."""
-    port = effective_port(rt.route, rt.target)
-    if rt.service is None or port is None:
-        return port
-    if rt.via == "published-port":
-        p = published_match(rt.service, port)
-        if p is None or p.target is None:
-            return None
-        if p.published_range and p.published is not None:
-            return p.target + (port - p.published)
-        return p.target
-    return port
 
 
 class ProjectNames:
@@ -386,14 +302,6 @@ def match_host(
     """Compose DNS lookup returning the service and which name matched (`names`: the
     project's index, when the caller keeps one)."""
     return (names or ProjectNames(project)).match(host)
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-        return True
-    except ValueError:
-        return False
 
 
 def _publisher(project: Project, port: int, names: ProjectNames | None = None) -> Service | None:
@@ -526,7 +434,7 @@ def resolve_target(
     found = lookups.names(project).match(host)
     if found is not None:
         return ResolvedTarget(route, target, found[0], found[1])
-    if _is_ip(host):
+    if is_ip(host):
         return unresolved("ip-literal")
     # Another compose project of the stack (shared external network).
     for other_project in stack.projects:
@@ -593,7 +501,6 @@ def _upstream_defined_elsewhere(stack: Stack, cfg: NginxConfig, name: str) -> bo
     return False
 
 
-ENV_VAR_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Z_][A-Z0-9_]*)\b")
 NGINX_VAR_RE = re.compile(r"\$\{?([a-z_][a-z0-9_]*)\}?")
 PASS_RE = re.compile(
     r"^(?:(?P<scheme>[a-z][a-z0-9+.-]*)://)?(?P<host>\[[^\]]+\]|[^:/]+)"

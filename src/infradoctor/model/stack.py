@@ -211,6 +211,10 @@ class Service:
     # -> the same value with loaders.interpolate.UNSET_MARK where the unset value went.
     # Compose substitutes "" there, but at deploy time the value is unknown.
     unset_values: dict[str, str] = field(default_factory=dict)
+    # per-service facts computed once (infradoctor.facts.listen): name -> (inputs, value)
+    facts_memo: dict[str, tuple[tuple[int, ...], Any]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def effective_healthcheck(self) -> Healthcheck | None:
@@ -258,6 +262,19 @@ class ResolvedTarget:
 
 
 @dataclass(slots=True)
+class EnvFile:
+    """A dotenv file next to a compose file, read and parsed at load so that rules never
+    read files: its KEY -> value and KEY -> line."""
+
+    path: str  # relative to the scan root
+    values: dict[str, str]
+    lines: dict[str, int]
+
+    def location(self, key: str | None = None) -> Location:
+        return Location(self.path, self.lines.get(key, 1) if key else 1)
+
+
+@dataclass(slots=True)
 class Project:
     """One compose project (a base compose file plus overrides, or a `-f` list) and the
     nginx configs and Dockerfiles that belong to it (under its directory or mounted)."""
@@ -272,6 +289,8 @@ class Project:
     networks: dict[str, Location] = field(default_factory=dict)
     volumes: dict[str, Location] = field(default_factory=dict)
     targets: list[ResolvedTarget] = field(default_factory=list)
+    # dotenv files of the project directory by file name (`.env`, `.env.prod`, samples)
+    env_files: dict[str, EnvFile] = field(default_factory=dict)
     # (len(services), names) memo of `waited_to_complete`, rebuilt when services change
     _completed: tuple[int, frozenset[str]] | None = field(default=None, repr=False, compare=False)
 

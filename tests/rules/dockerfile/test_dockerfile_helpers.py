@@ -10,13 +10,13 @@ import pytest
 
 from infradoctor.config import LintConfig
 from infradoctor.engine import lint
-from infradoctor.findings import Finding
-from infradoctor.rules.dockerfile._images import (
+from infradoctor.facts.images import (
     command_ports,
     image_drops_root,
     image_tools,
     parse_image,
 )
+from infradoctor.findings import Finding
 
 Tree = Callable[..., Path]
 
@@ -110,7 +110,7 @@ OPAQUE_INSTALL_CASES = [
 
 @pytest.mark.parametrize(("command", "opaque"), OPAQUE_INSTALL_CASES)
 def test_runs_opaque_install(command: str, opaque: bool) -> None:
-    from infradoctor.rules.dockerfile._images import runs_opaque_install
+    from infradoctor.facts.images import runs_opaque_install
 
     assert runs_opaque_install(command) is opaque
 
@@ -118,7 +118,7 @@ def test_runs_opaque_install(command: str, opaque: bool) -> None:
 def test_opaque_install_scan_is_linear_on_pathological_run_lines() -> None:
     """The old single regex backtracked quadratically: `a/` x 30,000 (60 KB) took about
     150 s. These finish at once now (a regression would make the suite hang, not pass)."""
-    from infradoctor.rules.dockerfile._images import runs_opaque_install
+    from infradoctor.facts.images import runs_opaque_install
 
     assert not runs_opaque_install("a/" * 30_000)
     assert not runs_opaque_install("install" * 8_000)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from infradoctor.facts.images import stage_chain
+from infradoctor.facts.jvm import HeapSetting, heap_settings, heap_verdict
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Service, Stack
-from infradoctor.rules._jvm import HeapSetting, heap_settings, heap_verdict
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.compose._util import as_text, human_size, memory_limit, service_data
-from infradoctor.rules.dockerfile._images import stage_chain
 
 
 def service_heap_settings(svc: Service) -> list[HeapSetting]:

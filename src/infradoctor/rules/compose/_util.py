@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from infradoctor.facts.sizes import human_size as human_size  # re-exported
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Project, Service, Stack
 from infradoctor.syntax.numbers import docker_size
@@ -38,14 +39,6 @@ def parse_size(text: object) -> int | None:
     """Bytes of a compose/Docker size (`512m`, `1g`, `1.5GB`, `268435456`); None if
     unparsable. Never raises; an absurdly large size is clamped to `numbers.HUGE`."""
     return docker_size(text)
-
-
-def human_size(n: int) -> str:
-    for unit, factor in (("g", 1024**3), ("m", 1024**2), ("k", 1024)):
-        if n >= factor:
-            value = n / factor
-            return f"{value:.0f}{unit}" if value == int(value) else f"{value:.1f}{unit}"
-    return f"{n}b"
 
 
 def memory_limit(service: Service) -> tuple[int, str, Location] | None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from infradoctor.facts.listen import describe, evidence, kind_of
+from infradoctor.facts.ports import container_port, effective_port
 from infradoctor.findings import Finding, Severity
-from infradoctor.loaders.link import container_port, effective_port
-from infradoctor.loaders.listen import describe, evidence, kind_of
 from infradoctor.model.stack import ListenAddress, Project, ResolvedTarget, Service, Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.cross._common import project_targets

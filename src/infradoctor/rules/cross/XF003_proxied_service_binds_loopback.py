@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from infradoctor.facts.listen import loopback_only
+from infradoctor.facts.ports import container_port
 from infradoctor.findings import Finding, Severity
-from infradoctor.loaders.link import container_port
-from infradoctor.loaders.listen import loopback_only
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.cross._common import project_targets

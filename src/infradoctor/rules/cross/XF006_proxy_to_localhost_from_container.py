@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from infradoctor.facts.listen import listen_env, mentions
+from infradoctor.facts.ports import effective_port, nginx_listens_or_unknown
 from infradoctor.findings import Finding, Severity
-from infradoctor.loaders.link import effective_port, nginx_listens_or_unknown
-from infradoctor.loaders.listen import listen_env, mentions
 from infradoctor.model.stack import ListenAddress, Project, Service, Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.cross._common import nginx_service_of, project_targets

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
+from infradoctor.facts.listen import mentions
+from infradoctor.facts.websocket import effective_headers, location_path, ws_looking
 from infradoctor.findings import Finding, Severity
-from infradoctor.loaders.listen import mentions
 from infradoctor.model.nginx import ProxyRoute
 from infradoctor.model.stack import Service, Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.cross._common import (
-    effective_headers,
     unknown_include_in_scope,
     unresolved_includes,
 )
@@ -70,23 +69,6 @@ server {
 }
 """
 
-WORD_TOKENS = frozenset(
-    {
-        "ws",
-        "wss",
-        "socket",
-        "sockets",
-        "cable",
-        "hub",
-        "hubs",
-        "websocket",
-        "websockets",
-        "realtime",
-        "signalr",
-        "sockjs",
-    }
-)
-SUBSTRINGS = ("websocket", "socket.io", "realtime", "real-time", "signalr", "sockjs", "actioncable")
 # Apps known to need websockets on their main route.
 WS_APPS = (
     "daphne",
@@ -106,20 +88,6 @@ WS_APPS = (
     "mercure",
     "livekit",
 )
-
-
-def ws_looking(text: str) -> bool:
-    t = text.lower()
-    if any(s in t for s in SUBSTRINGS):
-        return True
-    return any(w in WORD_TOKENS for w in re.split(r"[^a-z0-9]+", t))
-
-
-def _location_path(route: ProxyRoute) -> str:
-    if route.location_block is None:
-        return ""
-    args = [a for a in route.location_block.args if a not in ("=", "~", "~*", "^~", "@")]
-    return " ".join(args)
 
 
 class WebsocketRouteWithoutUpgrade(Rule):
@@ -181,11 +149,11 @@ class WebsocketRouteWithoutUpgrade(Rule):
                     route.directive.location,
                     f"{reason} but the route lacks {', '.join(missing)}: the websocket "
                     f"handshake reaches the app as plain HTTP",
-                    subject=_location_path(route) or route.raw,
+                    subject=location_path(route) or route.raw,
                     data={
                         "config": cfg.root_file,
                         "project": owner.name if owner else None,
-                        "location": _location_path(route),
+                        "location": location_path(route),
                         "missing": missing,
                         "upstream": route.upstream.name if route.upstream else None,
                         "service": svc_names[0] if svc_names else None,
@@ -194,7 +162,7 @@ class WebsocketRouteWithoutUpgrade(Rule):
                 )
 
     def _why_ws(self, route: ProxyRoute, services: list[Service]) -> str | None:
-        path = _location_path(route)
+        path = location_path(route)
         if path and ws_looking(path):
             return f"location {path} looks like a websocket endpoint"
         if route.upstream is not None and ws_looking(route.upstream.name):

@@ -6,8 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from infradoctor.findings import Finding, Severity
-from infradoctor.loaders.listen import (
+from infradoctor.facts.listen import (
     Args,
     command_tokens,
     expand,
@@ -16,6 +15,7 @@ from infradoctor.loaders.listen import (
     service_env,
     split_shell,
 )
+from infradoctor.findings import Finding, Severity
 from infradoctor.model.nginx import ProxyRoute
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Service, Stack

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from infradoctor.facts.listen import command_tokens, mentions, service_env
 from infradoctor.findings import Finding, Severity
-from infradoctor.loaders.listen import command_tokens, mentions, service_env
 from infradoctor.model.stack import Project, Service, Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.compose._util import one_shot_reason

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from infradoctor.facts.ports import container_port
 from infradoctor.findings import Finding, Severity
-from infradoctor.loaders.link import container_port
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Project, ResolvedTarget, Service, Stack
 from infradoctor.rules.base import Example, Rule

@@ -5,8 +5,8 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterator
 
+from infradoctor.facts.listen import is_web_server_service
 from infradoctor.findings import Finding, Severity
-from infradoctor.loaders.listen import is_web_server_service
 from infradoctor.model.nginx import NginxConfig
 from infradoctor.model.stack import Project, Service, Stack
 from infradoctor.rules.base import Example, Rule

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
+from infradoctor.facts.websocket import effective_headers as effective_headers  # re-exported
 from infradoctor.model.nginx import Directive, NginxConfig, ProxyRoute
 from infradoctor.model.stack import DependsOn, Project, ResolvedTarget, Service, Stack
 from infradoctor.syntax.numbers import nginx_seconds as nginx_seconds  # re-exported
@@ -79,15 +80,6 @@ def dns_names(project: Project) -> list[str]:
         if svc.hostname:
             names.append(svc.hostname)
     return names
-
-
-def effective_headers(cfg: NginxConfig, block: Directive, prefix: str = "proxy") -> dict[str, str]:
-    """Header name (lower-case) -> value of the `<prefix>_set_header`s in effect."""
-    out: dict[str, str] = {}
-    for d in cfg.effective(block, f"{prefix}_set_header"):
-        if len(d.args) >= 2:
-            out[d.args[0].lower()] = " ".join(d.args[1:])
-    return out
 
 
 def route_label(route: ProxyRoute) -> str:

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from infradoctor.findings import Finding, Severity
-from infradoctor.model.stack import Stack
-from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.dockerfile._images import (
+from infradoctor.facts.images import (
     effective_user,
     external_base,
     image_drops_root,
@@ -15,6 +12,9 @@ from infradoctor.rules.dockerfile._images import (
     is_root_user,
     services_building,
 )
+from infradoctor.findings import Finding, Severity
+from infradoctor.model.stack import Stack
+from infradoctor.rules.base import Example, Rule
 
 
 class DockerfileRunsAsRoot(Rule):

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from infradoctor.facts.dockerfile import stage_named
+from infradoctor.facts.images import (
+    is_build_context_name,
+    parse_image,
+    substitute_args,
+)
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.dockerfile._images import (
-    is_build_context_name,
-    parse_image,
-    stage_named,
-    substitute_args,
-)
 
 
 class BaseImageUnpinned(Rule):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from infradoctor.facts.images import chain_last, services_building
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.dockerfile._images import chain_last, services_building
 
 
 class ShellFormEntrypoint(Rule):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from infradoctor.facts.images import chain_last, command_ports, stage_chain
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Dockerfile, Instruction, Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.dockerfile._images import chain_last, command_ports, stage_chain
 
 EXPOSE_WORD_RE = re.compile(r"^([0-9]{1,5})(?:-([0-9]{1,5}))?(?:/(tcp|udp|sctp))?$", re.IGNORECASE)
 LISTED_RANGE = 16  # a range up to this size is listed port by port in the message

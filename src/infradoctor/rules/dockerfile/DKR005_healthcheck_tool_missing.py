@@ -2,46 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
-from infradoctor.findings import Finding, Severity
-from infradoctor.model.source import Location
-from infradoctor.model.stack import Dockerfile, Stack
-from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.compose._util import service_data
-from infradoctor.rules.dockerfile._images import (
+from infradoctor.facts.images import (
     external_base,
     image_tools,
-    installs_tool,
-    installs_unknown_packages,
-    stage_chain,
+    missing_tools,
 )
-
-TOOL_WORD_RE = re.compile(
-    r"(?:^|[\s;&|(`'\"])(?:/usr/bin/|/bin/|/usr/local/bin/)?(curl|wget)"
-    r"(?=\s|$|['\"])"
-)
-
-
-def tools_called(command: str) -> list[str]:
-    return sorted({m.group(1) for m in TOOL_WORD_RE.finditer(command)})
-
-
-def missing_tools(
-    tools_in_image: dict[str, bool], df: Dockerfile | None, command: str, shell_form: bool
-) -> list[str]:
-    chain = stage_chain(df) if df is not None else []
-    if installs_unknown_packages(chain):
-        return []
-    missing = [
-        t
-        for t in tools_called(command)
-        if not tools_in_image.get(t, True) and not installs_tool(chain, t)
-    ]
-    if shell_form and not tools_in_image.get("sh", True) and not installs_tool(chain, "sh"):
-        missing.append("/bin/sh")
-    return missing
+from infradoctor.findings import Finding, Severity
+from infradoctor.model.source import Location
+from infradoctor.model.stack import Stack
+from infradoctor.rules.base import Example, Rule
+from infradoctor.rules.compose._util import service_data
 
 
 class HealthcheckToolMissing(Rule):

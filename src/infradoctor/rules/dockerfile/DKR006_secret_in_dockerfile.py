@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from infradoctor.facts.dockerfile import parse_env
+from infradoctor.facts.images import stage_chain
 from infradoctor.findings import Finding, Severity
-from infradoctor.loaders.dockerfile import parse_env
 from infradoctor.model.stack import Instruction, Stack, Stage
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.dockerfile._images import stage_chain
 from infradoctor.rules.security._secrets import (
     is_literal_secret_value,
     is_reference,

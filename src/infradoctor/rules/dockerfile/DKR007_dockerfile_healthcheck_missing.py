@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from infradoctor.facts.images import chain_last, command_ports, services_building
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Dockerfile, Project, Service, Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.compose._util import one_shot_reason, project_of
-from infradoctor.rules.dockerfile._images import chain_last, command_ports, services_building
 
 
 def is_proxied(project: Project | None, svc: Service) -> bool:

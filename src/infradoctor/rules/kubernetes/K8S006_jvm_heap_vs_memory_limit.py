@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from infradoctor.facts.jvm import HeapSetting, heap_settings, heap_verdict
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.k8s import Container, K8sObject
 from infradoctor.model.stack import Stack
-from infradoctor.rules._jvm import HeapSetting, heap_settings, heap_verdict
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.kubernetes._k8s import (
     has_limit_range,

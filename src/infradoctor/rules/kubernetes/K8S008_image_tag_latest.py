@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from infradoctor.facts.images import parse_image
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.k8s import Container, K8sObject
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.dockerfile._images import parse_image
 from infradoctor.rules.kubernetes._k8s import obj_data
 
 POD = """\

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from infradoctor.facts.sizes import k8s_size
 from infradoctor.model.k8s import BATCH_KINDS, Container, K8sObject, nearest
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Stack
@@ -38,12 +39,7 @@ def parse_memory(text: str | None) -> int | None:
     return k8s_quantity(text)
 
 
-def human_bytes(n: int) -> str:
-    for unit, factor in (("Gi", 2**30), ("Mi", 2**20), ("Ki", 2**10)):
-        if n >= factor:
-            value = n / factor
-            return f"{value:.0f}{unit}" if value == int(value) else f"{value:.1f}{unit}"
-    return f"{n}"
+human_bytes = k8s_size  # the name K8S006 and diagnose import
 
 
 def obj_data(obj: K8sObject, **extra: Any) -> dict[str, Any]:

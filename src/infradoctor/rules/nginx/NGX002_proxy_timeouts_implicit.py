@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from infradoctor.facts.websocket import is_websocket_route
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.nginx import Directive, ProxyRoute
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.cross._common import effective_headers
-from infradoctor.rules.cross.XF007_websocket_route_without_upgrade import (
-    _location_path as location_path,
-)
-from infradoctor.rules.cross.XF007_websocket_route_without_upgrade import ws_looking
 from infradoctor.rules.nginx._common import (
     block_data,
     describe,
@@ -32,31 +28,6 @@ TIMEOUTS = {
 
 # Websocket routes idle for minutes: a 60 s read timeout drops them, so only the connect
 # timeout is demanded there, and the fixer gives them long read/send timeouts of their own.
-WEBSOCKET_TIMEOUT = "3600s"
-
-
-def is_websocket_route(stack: Stack, route: ProxyRoute) -> bool:
-    """XF007's websocket detection: Upgrade header in effect, or a ws-looking location path,
-    upstream, target host or compose service behind the route."""
-    if route.kind != "proxy":
-        return False
-    if "upgrade" in effective_headers(route.config, route.context):
-        return True
-    path = location_path(route)
-    if path and ws_looking(path):
-        return True
-    if route.upstream is not None and ws_looking(route.upstream.name):
-        return True
-    if any(
-        t.host and not t.has_variables and ws_looking(t.host.split(".")[0]) for t in route.targets
-    ):
-        return True
-    return any(
-        rt.service is not None and ws_looking(rt.service.name)
-        for rt in stack.index.targets_by_route.get(id(route), ())
-    )
-
-
 def _defaults(names: list[str] | set[str]) -> str:
     ordered = [n for k in ("proxy", "grpc", "fastcgi", "uwsgi") for n in TIMEOUTS[k] if n in names]
     return " and ".join(f"{n} 60s" for n in ordered)

@@ -4,10 +4,10 @@ well-known system includes, fixer data, and human-readable block names."""
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Iterable
 from typing import Any
 
+from infradoctor.facts.hosts import is_ip as is_ip  # re-exported
 from infradoctor.model.nginx import Directive, NginxConfig, ProxyRoute
 from infradoctor.model.stack import Stack
 from infradoctor.syntax import globpat
@@ -32,11 +32,6 @@ KNOWN_SYSTEM_INCLUDES = frozenset(
         "win-utf",
     }
 )
-IP_RE = re.compile(r"^(\d{1,3}(\.\d{1,3}){3}|\[?[0-9a-fA-F:]*:[0-9a-fA-F:.]*\]?)$")
-
-
-def is_ip(host: str | None) -> bool:
-    return bool(host) and bool(IP_RE.match(host or ""))
 
 
 def sibling_http(stack: Stack | None, cfg: NginxConfig, name: str) -> list[Directive]:

@@ -11,15 +11,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
-from infradoctor.loaders.interpolate import parse_env_file
-from infradoctor.model.source import Location, SourceFile
-from infradoctor.model.stack import Project, Service, Stack
+from infradoctor.facts.env import SAMPLE_NAMES as SAMPLE_NAMES  # re-exported
+from infradoctor.facts.gitignore import gitignored as gitignored  # re-exported
+from infradoctor.model.source import Location
+from infradoctor.model.stack import EnvFile, Project, Service, Stack
 
 PROD_PROFILES = ("prod", "production", "stage", "staging")
 DEV_PROFILES = ("dev", "develop", "development", "local", "debug", "test", "testing", "ci")
-SAMPLE_NAMES = (".env.sample", ".env.example", ".env.dist", ".env.template", "example.env")
 
 
 def norm(name: str) -> str:
@@ -100,36 +100,12 @@ def project_dir(stack: Stack, project: Project) -> Path:
 # ---------------------------------------------------------------- env files
 
 
-@dataclass(slots=True)
-class EnvSource:
-    path: str  # relative to the scan root
-    values: dict[str, str]
-    lines: dict[str, int]
-
-    def location(self, key: str | None = None) -> Location:
-        return Location(self.path, self.lines.get(key, 1) if key else 1)
+EnvSource = EnvFile  # the model's parsed dotenv file (read by the loader)
 
 
-def read_env(stack: Stack, rel: str) -> EnvSource | None:
-    """A dotenv file of the tree (read through the stack's files when loaded, else from
-    disk; rules never see unloaded files otherwise). None when absent."""
-    src = stack.files.get(rel)
-    text: str | None = src.text if isinstance(src, SourceFile) and src.text else None
-    if text is None:
-        # Same reading policy as the loaders (docs/reading.md): never blocks, never
-        # follows a symlink out of the tree, size-capped.
-        from infradoctor.loaders.files import Refusal, read_regular
-
-        data = read_regular(stack.root / rel, 1024 * 1024, stack.root)
-        if isinstance(data, Refusal):
-            return None
-        text = data.decode("utf-8", "replace")
-    parsed = parse_env_file(text, {})
-    return EnvSource(rel, dict(parsed.values), dict(parsed.lines))
-
-
-def _rel(project: Project, name: str) -> str:
-    return (PurePosixPath(project.directory) / name).as_posix().removeprefix("./")
+def read_env(project: Project, name: str) -> EnvSource | None:
+    """A dotenv file next to the compose file, as the loader read it. None when absent."""
+    return project.env_files.get(name)
 
 
 def profile_env(stack: Stack, project: Project, profile: str | None) -> EnvSource | None:
@@ -137,15 +113,15 @@ def profile_env(stack: Stack, project: Project, profile: str | None) -> EnvSourc
     the compose file when it exists (run with `--env-file .env.<profile>`), else `.env`."""
     if profile:
         for name in (f".env.{profile}", f"{profile}.env"):
-            found = read_env(stack, _rel(project, name))
+            found = read_env(project, name)
             if found is not None:
                 return found
-    return read_env(stack, _rel(project, ".env"))
+    return read_env(project, ".env")
 
 
 def sample_env(stack: Stack, project: Project) -> EnvSource | None:
     for name in SAMPLE_NAMES:
-        found = read_env(stack, _rel(project, name))
+        found = read_env(project, name)
         if found is not None:
             return found
     return None
@@ -292,39 +268,6 @@ def admin_ui(service: Service) -> str | None:
         if key == "jaeger" and name.startswith("all-in-one") and "jaeger" in image:
             return label
     return None
-
-
-def gitignored(stack: Stack, path: Path) -> bool:
-    """Is `path` ignored by a .gitignore between its directory and the scan root (simple
-    name/glob patterns only): then its absence from a checkout is intended."""
-    import fnmatch
-
-    from infradoctor.loaders.files import Refusal, read_regular
-
-    root = stack.root.resolve()
-    directory = path.parent
-    name = path.name
-    while True:
-        gi = directory / ".gitignore"
-        data = read_regular(gi, 1024 * 1024, root)  # the reading policy: docs/reading.md
-        if not isinstance(data, Refusal):
-            lines = data.decode("utf-8", "replace").splitlines()
-            try:
-                rel = path.relative_to(directory).as_posix()
-            except ValueError:
-                rel = name
-            for raw in lines:
-                pat = raw.strip()
-                if not pat or pat.startswith(("#", "!")):
-                    continue
-                pat = pat.rstrip("/")
-                if fnmatch.fnmatch(name, pat.lstrip("/")) or fnmatch.fnmatch(rel, pat.lstrip("/")):
-                    return True
-        if directory == root or directory.parent == directory:
-            return False
-        if root not in directory.parents:
-            return False
-        directory = directory.parent
 
 
 def dev_scope(service: Service) -> dict[str, object]:

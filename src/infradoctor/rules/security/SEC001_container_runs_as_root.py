@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from infradoctor.facts.images import image_drops_root, is_root_user, unresolved_image
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.compose._util import service_data
-from infradoctor.rules.dockerfile._images import image_drops_root, is_root_user, unresolved_image
 
 
 class ContainerRunsAsRoot(Rule):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from infradoctor.facts.images import parse_image
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.compose._util import service_data
-from infradoctor.rules.dockerfile._images import parse_image
 
 SOCKET_RE = re.compile(r"(^|/)(docker|podman|containerd)\.sock$")
 # Socket proxies exist to hold the socket and expose a filtered API: they are the fix.

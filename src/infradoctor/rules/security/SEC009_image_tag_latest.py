@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from infradoctor.facts.images import parse_image
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Service, Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.compose._util import service_data
-from infradoctor.rules.dockerfile._images import parse_image
 
 
 def tag_from_variable(stack: Stack, svc: Service) -> bool:

@@ -24,17 +24,19 @@ listened on".
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar, cast
 
-from infradoctor.loaders.files import Refusal, read_regular
-from infradoctor.loaders.interpolate import UNSET_MARK
+from infradoctor.facts.dockerfile import env_values, stage_chain
+from infradoctor.facts.env import UNSET_MARK
 from infradoctor.model.source import Location
-from infradoctor.model.stack import Dockerfile, Instruction, ListenAddress, Service, Stage
+from infradoctor.model.stack import Dockerfile, Instruction, ListenAddress, Service
 from infradoctor.syntax.jsondoc import loads_bounded
 from infradoctor.syntax.numbers import digits_value
 from infradoctor.syntax.shell import split_words
+from infradoctor.textio import Refusal, read_regular
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]", "ip6-localhost"})
 ALL_HOSTS = frozenset({"0.0.0.0", "::", "[::]", "*", ""})
@@ -121,24 +123,6 @@ def build_target(service: Service) -> str | None:
     return None
 
 
-def stage_chain(dockerfile: Dockerfile | None, target: str | None = None) -> list[Stage]:
-    """The stage that runs (`build.target` or the last one) followed by the earlier stages
-    it is built FROM (`FROM builder AS dev`): nearest first."""
-    if dockerfile is None or not dockerfile.stages:
-        return []
-    by_name = {s.name.lower(): s for s in dockerfile.stages if s.name}
-    stage: Stage | None = dockerfile.stages[-1]
-    if target is not None and target.lower() in by_name:
-        stage = by_name[target.lower()]
-    chain: list[Stage] = []
-    seen: set[int] = set()
-    while stage is not None and id(stage) not in seen:
-        seen.add(id(stage))
-        chain.append(stage)
-        stage = by_name.get(stage.base_image.lower())
-    return chain
-
-
 def dockerfile_env(dockerfile: Dockerfile | None, target: str | None = None) -> dict[str, str]:
     """ENV of the stage that runs, following `FROM <earlier stage>` chains."""
     env: dict[str, str] = {}
@@ -173,21 +157,11 @@ def dockerfile_expose(service: Service) -> list[Instruction]:
 
 
 def parse_env_instruction(value: str) -> dict[str, str]:
-    """`ENV A=1 B="x y"` or legacy `ENV A 1 2`."""
-    words = split_words(value)
-    if not words:
-        return {}
-    if "=" not in words[0]:
-        return {words[0]: " ".join(words[1:])}
-    out: dict[str, str] = {}
-    for w in words:
-        if "=" in w:
-            k, v = w.split("=", 1)
-            out[k] = v
-    return out
+    """`ENV A=1 B="x y"` or legacy `ENV A 1 2` (see facts.dockerfile.parse_env)."""
+    return env_values(value)
 
 
-def service_env(service: Service) -> dict[str, str]:
+def _service_env(service: Service) -> dict[str, str]:
     """Environment inside the container: Dockerfile ENV overlaid by compose environment."""
     env = dockerfile_env(service.dockerfile, build_target(service))
     for name, var in service.environment.items():
@@ -196,7 +170,7 @@ def service_env(service: Service) -> dict[str, str]:
     return env
 
 
-def listen_env(service: Service) -> dict[str, str]:
+def _listen_env(service: Service) -> dict[str, str]:
     """`service_env` with UNSET_MARK where a compose value used an unset variable: such a
     value is unknown at deploy time, not the "" compose substituted."""
     env = service_env(service)
@@ -299,7 +273,7 @@ def _part_tokens(
     return [Token(str(w), location, origin) for w in words]
 
 
-def command_tokens(service: Service) -> list[Token]:
+def _command_tokens(service: Service) -> list[Token]:
     """The effective argv of the container (ENTRYPOINT + CMD after compose overrides),
     with `sh -c "..."` strings unwrapped into words."""
     tokens: list[Token] = []
@@ -1201,10 +1175,6 @@ def evidence(service: Service) -> str | None:
     return None
 
 
-def listeners_on(service: Service, port: int) -> list[ListenAddress]:
-    return [la for la in service.listens if la.port == port]
-
-
 def loopback_only(service: Service, port: int) -> ListenAddress | None:
     """The command-derived listener on `port` if every bind we know for it is loopback."""
     bound = [
@@ -1217,15 +1187,19 @@ def loopback_only(service: Service, port: int) -> ListenAddress | None:
 
 def mentions(service: Service, words: Iterable[str]) -> bool:
     """Whether the command, image or Dockerfile RUN lines mention any of `words`."""
+    text = _memo(service, "mention_text", _mention_text)
+    return any(w.lower() in text for w in words)
+
+
+def _mention_text(service: Service) -> str:
     parts = [service.image_name, " ".join(t.text for t in command_tokens(service))]
     if service.dockerfile is not None:
         for st in service.dockerfile.stages:
             parts += [i.value for i in st.instructions if i.keyword in ("RUN", "CMD", "ENTRYPOINT")]
-    text = " ".join(parts).lower()
-    return any(w.lower() in text for w in words)
+    return " ".join(parts).lower()
 
 
-def is_web_server_service(service: Service) -> bool:
+def _is_web_server_service(service: Service) -> bool:
     """Runs nginx (or a fork): by image, Dockerfile base image or command."""
     names = [service.image_name]
     if service.dockerfile is not None:
@@ -1234,3 +1208,48 @@ def is_web_server_service(service: Service) -> bool:
     return any(w in n for n in names for w in WEB_SERVER_WORDS) or any(
         w in cmd.split() for w in ("nginx", "openresty")
     )
+
+
+# ---------------------------------------------------------------- computed once per service
+
+T = TypeVar("T")
+
+
+def _memo(service: Service, name: str, compute: Callable[[Service], T]) -> T:
+    """`compute(service)` once per service: rules, fixers and the link step ask the same
+    questions of every service many times. Recomputed if the inputs were replaced."""
+    key = (
+        id(service.dockerfile),
+        id(service.command),
+        id(service.entrypoint),
+        id(service.environment),
+        id(service.unset_values),
+        id(service.raw),
+    )
+    hit = service.facts_memo.get(name)
+    if hit is not None and hit[0] == key:
+        return cast(T, hit[1])
+    value = compute(service)
+    service.facts_memo[name] = (key, value)
+    return value
+
+
+def command_tokens(service: Service) -> list[Token]:
+    """The effective argv of the container (ENTRYPOINT + CMD after compose overrides),
+    with `sh -c "..."` strings unwrapped into words."""
+    return list(_memo(service, "command_tokens", _command_tokens))
+
+
+def service_env(service: Service) -> dict[str, str]:
+    """Environment inside the container: Dockerfile ENV overlaid by compose environment."""
+    return dict(_memo(service, "service_env", _service_env))
+
+
+def listen_env(service: Service) -> dict[str, str]:
+    """`service_env` with UNSET_MARK where a compose value used an unset variable."""
+    return dict(_memo(service, "listen_env", _listen_env))
+
+
+def is_web_server_service(service: Service) -> bool:
+    """Runs nginx (or a fork): by image, Dockerfile base image or command."""
+    return _memo(service, "web_server", _is_web_server_service)

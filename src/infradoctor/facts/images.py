@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from infradoctor.facts.dockerfile import stage_chain
 from infradoctor.model.stack import Dockerfile, Instruction, Service, Stack, Stage
 from infradoctor.syntax.numbers import digits_value
 
@@ -180,37 +181,10 @@ def substitute_args(text: str, args: dict[str, str | None]) -> str | None:
     return None if unresolved else out
 
 
-def stage_named(df: Dockerfile, name: str, before: Stage) -> Stage | None:
-    """An earlier stage referenced by name or index (`FROM builder`, `COPY --from=0`)."""
-    name = name.strip().lower()
-    earlier: list[Stage] = []
-    for st in df.stages:
-        if st is before:
-            break
-        earlier.append(st)
-    for st in reversed(earlier):
-        if st.name and st.name.lower() == name:
-            return st
-    index = digits_value(name)
-    if index is not None and index < len(earlier):
-        return earlier[index]
-    return None
-
-
-def stage_chain(df: Dockerfile, stage: Stage | None = None) -> list[Stage]:
-    """`stage` and the earlier stages it is built FROM, newest first."""
-    stage = stage or df.final
-    chain: list[Stage] = []
-    while stage is not None and stage not in chain:
-        chain.append(stage)
-        stage = stage_named(df, stage.base_image, stage)
-    return chain
-
-
 def external_base(df: Dockerfile, stage: Stage | None = None) -> str | None:
     """The registry image at the root of the final stage's chain, ARGs expanded
     (None when it depends on an ARG without default)."""
-    chain = stage_chain(df, stage)
+    chain = stage_chain(df, stage=stage)
     if not chain:
         return None
     return substitute_args(chain[-1].base_image, df.args)
@@ -435,3 +409,29 @@ def command_ports(text: str) -> list[int]:
             if 0 < port < 65536 and port not in ports:
                 ports.append(port)
     return ports
+
+
+TOOL_WORD_RE = re.compile(
+    r"(?:^|[\s;&|(`'\"])(?:/usr/bin/|/bin/|/usr/local/bin/)?(curl|wget)"
+    r"(?=\s|$|['\"])"
+)
+
+
+def tools_called(command: str) -> list[str]:
+    return sorted({m.group(1) for m in TOOL_WORD_RE.finditer(command)})
+
+
+def missing_tools(
+    tools_in_image: dict[str, bool], df: Dockerfile | None, command: str, shell_form: bool
+) -> list[str]:
+    chain = stage_chain(df) if df is not None else []
+    if installs_unknown_packages(chain):
+        return []
+    missing = [
+        t
+        for t in tools_called(command)
+        if not tools_in_image.get(t, True) and not installs_tool(chain, t)
+    ]
+    if shell_form and not tools_in_image.get("sh", True) and not installs_tool(chain, "sh"):
+        missing.append("/bin/sh")
+    return missing
