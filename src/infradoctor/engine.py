@@ -53,6 +53,8 @@ class LintResult:
             "errors": len(self.errors),
             "seconds": round(self.seconds, 3),
             **crashes,
+            **({"skipped": list(self.stack.skipped)} if self.stack.skipped else {}),
+            **({"kustomize": dict(self.stack.kustomize)} if self.stack.kustomize else {}),
         }
 
 

@@ -38,7 +38,8 @@ def _lint(name: str):
 @pytest.mark.parametrize("name", K8S_PROJECTS)
 def test_every_manifest_loads(name: str) -> None:
     project, result = _lint(name)
-    assert not result.errors, result.errors
+    # kustomize steps not applied are listed (tests/loaders/test_kustomize.py), not errors
+    assert not [e for e in result.errors if e.kind != "not-applied"], result.errors
     for path in discover(project).k8s:
         rel = path.relative_to(project).as_posix()
         assert rel in result.stack.files and result.stack.files[rel].text, rel

@@ -120,6 +120,8 @@ def _by_name(path: Path) -> _Candidate | None:
         return _Candidate(FileKind.ENV, None, True)
     if lower.endswith((".tf", ".tfvars", ".tf.json")):
         return _Candidate(FileKind.TERRAFORM, None, True)
+    if lower in ("kustomization.yaml", "kustomization.yml") or name == "Kustomization":
+        return _Candidate(FileKind.K8S, None, True)  # often without apiVersion/kind
     if lower.endswith((".yaml", ".yml")):
         if "templates" in parts or lower.startswith("values") or lower == "chart.yaml":
             # Helm chart files (templates hold Go templates, values are data).

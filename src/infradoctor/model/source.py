@@ -98,7 +98,8 @@ class LoadError:
     still checked. `kind` is one of: parse-error, invalid, alias-bomb, include-cycle
     (these fail the run), too-large, binary, unreadable, not-regular,
     symlink-outside-root, symlink-loop, read-budget, include-budget, include-repeated,
-    include-missing, include-outside, interpolation, duplicate, encoding (a warning: the
+    include-missing, include-outside, interpolation, duplicate, not-applied (a kustomization
+    step not applied), encoding (a warning: the
     file was still checked); the engine adds `internal` (a rule crashed) and `timeout` (a
     rule overran its time budget) entries. docs/reading.md describes the reading policy
     behind each kind."""

@@ -405,6 +405,10 @@ class Stack:
     profiles: list[str] = field(default_factory=list)
     # fixers that crashed on a finding (a bug; the finding got no fix): "RULE at LOC: ..."
     fixer_crashes: list[str] = field(default_factory=list)
+    # what was found but not analysed, with a reason (JSON `stats.skipped`)
+    skipped: list[dict[str, object]] = field(default_factory=list)
+    # kustomize roots rendered (JSON `stats.kustomize`; empty without kustomizations)
+    kustomize: dict[str, int] = field(default_factory=dict)
     # see `index`; the key notices projects/configs added after it was built
     _index: tuple[tuple[int, int], StackIndex] | None = field(
         default=None, repr=False, compare=False

@@ -167,6 +167,8 @@ def _sum_stats(total: dict[str, Any], part: dict[str, Any]) -> None:
             total[key] = total.get(key, 0) + value
         elif isinstance(value, dict):
             _sum_stats(total.setdefault(key, {}), value)
+        elif isinstance(value, list):  # listings (`skipped`): concatenated
+            total.setdefault(key, []).extend(value)
 
 
 def merge_results(
