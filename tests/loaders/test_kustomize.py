@@ -421,3 +421,43 @@ def test_python_render_matches_kubectl_kustomize(tmp_path: Path, overlay: str) -
     mine = rendered_by_python(root, f"overlays/{overlay}/kustomization.yaml")
     theirs = rendered_by_kubectl(root / "overlays" / overlay)
     assert mine == theirs
+
+
+def test_merge_directives_images_and_helm_templates(tmp_path: Path) -> None:
+    overlay = {
+        "o/kustomization.yaml": (
+            "resources:\n"
+            "  - ../base\n"
+            "  - chart.yaml\n"
+            "patches:\n"
+            "  - patch: |-\n"
+            "      kind: Deployment\n"
+            "      metadata: {name: web}\n"
+            "      spec:\n"
+            "        replicas: null\n"
+            "        template:\n"
+            "          spec:\n"
+            "            containers:\n"
+            "              - name: sidecar\n"
+            "                image: busybox:1.36\n"
+            "              - name: web\n"
+            "                ports:\n"
+            "                  - $patch: replace\n"
+            "                  - {name: web, containerPort: 9090}\n"
+            "images:\n"
+            "  - name: ghcr.io/acme/web\n"
+            "    newName: registry.local/web\n"
+            "    digest: sha256:abc\n"
+        ),
+        "o/chart.yaml": "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Release.Name }}\n",
+    }
+    stack = load_stack(_tree(tmp_path, BASE, overlay))
+    web = _objects(stack.k8s, "o/kustomization.yaml")[("Deployment", "web")]
+    assert web.partial  # the Helm template in resources is listed, not rendered
+    assert [n["what"] for n in stack.skipped] == ["chart.yaml"]
+    assert web.workload is not None and web.workload.replicas is None
+    main_c, sidecar = web.containers
+    assert main_c.image == "registry.local/web@sha256:abc"
+    assert [(p.name, p.number) for p in main_c.ports] == [("web", 9090)]
+    assert (sidecar.name, sidecar.image) == ("sidecar", "busybox:1.36")
+    assert sidecar.location.file == "o/kustomization.yaml" and sidecar.location.line == 13

@@ -17,6 +17,7 @@ from collections.abc import Hashable, Iterator
 from dataclasses import dataclass, field
 
 from infradoctor.loaders.files import SourceReader
+from infradoctor.loaders.kubernetes import is_helm_template
 from infradoctor.model.source import FileKind, LoadError, Location, SourceFile
 from infradoctor.syntax.yaml import PEntry, PNode, load_positioned, load_positioned_all
 
@@ -467,6 +468,7 @@ class _Renderer:
         self.kusts: dict[str, _Kust | None] = {}
         self.root_partial = False
         self.noted: set[tuple[str, int | None, str]] = set()
+        self.parsed: dict[str, list[PNode]] = {}
 
     # -------------------------------------------------------------- reading
     def kustomization(self, directory: str) -> _Kust | None:
@@ -502,6 +504,15 @@ class _Renderer:
                 return cached
         self.result.errors.append(res)
         return None
+
+    def documents(self, src: SourceFile) -> list[PNode]:
+        """The documents of a file, parsed once per run (callers copy what they edit)."""
+        docs = self.parsed.get(src.path)
+        if docs is None:
+            found, errors = load_positioned_all(src)
+            self.result.errors.extend(errors)
+            docs = self.parsed[src.path] = [d for d in found if d is not None]
+        return docs
 
     def note(self, kust: _Kust, node: PNode | None, what: str, reason: str) -> None:
         self.root_partial = True
@@ -571,9 +582,10 @@ class _Renderer:
         if src is None:
             return []
         self.result.consumed.add(src.path)
-        docs, errors = load_positioned_all(src)
-        self.result.errors.extend(errors)
-        return [Resource(copy_node(d), src) for d in docs if d is not None and d.is_mapping]
+        if is_helm_template(src.text):
+            self.note(kust, item, ref, "a Helm template (Go template markup) is not rendered")
+            return []
+        return [Resource(copy_node(d), src) for d in self.documents(src) if d.is_mapping]
 
     # -------------------------------------------------------------- patches
     def patch_docs(self, kust: _Kust, item: PNode, node: PNode | None) -> list[PNode]:
@@ -588,9 +600,7 @@ class _Renderer:
                 self.note(kust, item, text, "patch file not found")
                 return []
             self.result.consumed.add(src.path)
-            docs, errors = load_positioned_all(src)
-            self.result.errors.extend(errors)
-            return [d for d in docs if d is not None]
+            return self.documents(src)
         return _inline_docs(kust.src, node)
 
     def matching(
