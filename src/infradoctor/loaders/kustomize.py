@@ -32,6 +32,7 @@ APPLIED_KEYS = frozenset(
         "metadata",
         "resources",
         "bases",
+        "components",
         "patches",
         "patchesStrategicMerge",
         "patchesJson6902",
@@ -54,7 +55,6 @@ APPLIED_KEYS = frozenset(
     }
 )
 NOT_APPLIED = {
-    "components": "components are not applied",
     "replacements": "replacements are not applied",
     "vars": "vars are not substituted",
     "helmCharts": "Helm charts inflated by kustomize are not rendered",
@@ -303,28 +303,24 @@ def _merge_list(key: Hashable, base: PNode, patch: PNode) -> PNode:
         return _clean(copy_node(patch))
     if any(_text(i.get("$patch")) == "replace" for i in patch.items):
         return _clean(copy_node(patch))
+    # kustomize's order: the patch's items (merged) in patch order, then the base's others
+    by_key = {_text(b.get(mk)): b for b in base.items if b.is_mapping and mk in b}
+    merged_items: list[PNode] = []
+    used: set[str | None] = set()
     for item in patch.items:
         value = _text(item.get(mk))
-        at = next(
-            (
-                n
-                for n, b in enumerate(base.items)
-                if b.is_mapping and value is not None and _text(b.get(mk)) == value
-            ),
-            None,
-        )
+        old = by_key.get(value) if value is not None else None
+        used.add(value)
         if _text(item.get("$patch")) == "delete":
-            if at is not None:
-                del base.items[at]
             continue
-        if at is None:
-            base.items.append(_clean(copy_node(item)))
+        if old is None:
+            merged_items.append(_clean(copy_node(item)))
             continue
-        merged = _merge(base.items[at], item)
-        if merged is None:
-            del base.items[at]
-        else:
-            base.items[at] = merged
+        merged = _merge(old, item)
+        if merged is not None:
+            merged_items.append(merged)
+    rest = [b for b in base.items if not (b.is_mapping and mk in b and _text(b.get(mk)) in used)]
+    base.items = merged_items + rest
     return base
 
 
@@ -532,12 +528,17 @@ class _Renderer:
         return joined
 
     # -------------------------------------------------------------- build
-    def build(self, kust: _Kust, chain: tuple[str, ...]) -> list[Resource]:
-        """Everything `kust` renders (its resources, generators, patches, transformers)."""
-        out: list[Resource] = []
+    def build(
+        self, kust: _Kust, chain: tuple[str, ...], start: list[Resource] | None = None
+    ) -> list[Resource]:
+        """Everything `kust` renders (its resources, components, generators, patches,
+        transformers); a Component works on its parent's resources (`start`)."""
+        out: list[Resource] = start if start is not None else []
         for key in ("resources", "bases"):
             for item in _seq(kust.root.get(key)):
                 out.extend(self.resource(kust, item, chain))
+        for item in _seq(kust.root.get("components")):
+            out = self.component(kust, item, chain, out)
         for key, reason in NOT_APPLIED.items():
             node = kust.root.get(key)
             if node is not None and (len(node) or _text(node)):
@@ -553,6 +554,21 @@ class _Renderer:
         self.labels(kust, out)
         self.names(kust, out)
         return out[:MAX_DOCS]
+
+    def component(
+        self, kust: _Kust, item: PNode, chain: tuple[str, ...], out: list[Resource]
+    ) -> list[Resource]:
+        """Apply the Component `item` names to the resources accumulated so far."""
+        ref = _text(item) or ""
+        rel = None if _REMOTE_RE.search(ref) else self.path_of(kust, ref)
+        sub = self.kustomization(rel) if rel is not None else None
+        if sub is None:
+            self.note(kust, item, ref, "component not found (or remote)")
+            return out
+        if sub.src.path in chain or len(chain) >= MAX_DEPTH:
+            self.note(kust, item, ref, "kustomizations refer to each other in a cycle")
+            return out
+        return self.build(sub, (*chain, sub.src.path), out)
 
     def resource(self, kust: _Kust, item: PNode, chain: tuple[str, ...]) -> list[Resource]:
         ref = _text(item)
