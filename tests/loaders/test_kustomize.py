@@ -489,7 +489,10 @@ def test_components_apply_to_their_parents_resources(tmp_path: Path) -> None:
     web = _objects(stack.k8s, "overlays/c/kustomization.yaml")[("Deployment", "c-web")]
     assert not web.partial and stack.skipped == []
     probe = web.containers[0].probes["readiness"]
-    assert (probe.location.file, probe.location.line) == ("components/probe/kustomization.yaml", 6)  # the op
+    assert (probe.location.file, probe.location.line) == (
+        "components/probe/kustomization.yaml",
+        6,
+    )  # the op
     assert web.containers[0].image == "ghcr.io/acme/web:1.1.0"
     mine = rendered_by_python(root, "overlays/c/kustomization.yaml")
     assert mine == rendered_by_kubectl(root / "overlays" / "c")
