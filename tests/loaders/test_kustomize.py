@@ -496,3 +496,23 @@ def test_components_apply_to_their_parents_resources(tmp_path: Path) -> None:
     assert web.containers[0].image == "ghcr.io/acme/web:1.1.0"
     mine = rendered_by_python(root, "overlays/c/kustomization.yaml")
     assert mine == rendered_by_kubectl(root / "overlays" / "c")
+
+
+def test_pdb_fix_in_a_shared_base_is_display_only(tmp_path: Path) -> None:
+    from infradoctor.findings import Applicability
+
+    pdb = (
+        "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: web\n"
+        "spec:\n  minAvailable: 2\n  selector:\n    matchLabels:\n      app: web\n"
+    )
+    base = {**BASE, "base/kustomization.yaml": BASE["base/kustomization.yaml"] + "  - pdb.yaml\n"}
+    overlays = {
+        f"overlays/{name}/kustomization.yaml": f"resources:\n  - ../../base\nnamespace: {name}\n"
+        for name in ("dev", "prod")
+    }
+    root = write_tree(tmp_path, {**base, **overlays, "base/pdb.yaml": pdb})
+    result = lint(root, LintConfig(select=["K8S010"]))
+    (f,) = result.findings  # one line, reported once for both overlays
+    assert (f.location.file, f.location.line) == ("base/pdb.yaml", 6)
+    assert f.fix is not None and f.fix.applicability is Applicability.DISPLAY_ONLY
+    assert "shared by other overlays" in f.fix.title

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 
 from infradoctor.findings import Finding, Fix
-from infradoctor.fixes import compose, dockerfile, nginx
+from infradoctor.fixes import compose, dockerfile, kubernetes, nginx
 from infradoctor.fixes.context import FixContext, Fixer, FixUnavailable
 from infradoctor.fixes.nginx_edit import NginxEditError
 from infradoctor.fixes.yaml_edit import YamlEditError
@@ -49,5 +49,6 @@ _FIXERS: dict[str, Fixer] = {
     "XF002": nginx.fix_port_mismatch,
     "DKR001": dockerfile.fix_dockerfile_user,
     "DKR007": dockerfile.fix_dockerfile_healthcheck,
+    "K8S010": kubernetes.fix_pdb_max_unavailable,
 }
 FIXERS: dict[str, Fixer] = {code: _bounded(fixer) for code, fixer in _FIXERS.items()}
