@@ -516,3 +516,26 @@ def test_pdb_fix_in_a_shared_base_is_display_only(tmp_path: Path) -> None:
     assert (f.location.file, f.location.line) == ("base/pdb.yaml", 6)
     assert f.fix is not None and f.fix.applicability is Applicability.DISPLAY_ONLY
     assert "shared by other overlays" in f.fix.title
+
+
+def test_hostile_targets_and_pointers_stay_fast(tmp_path: Path) -> None:
+    import time
+
+    files = {
+        "a/kustomization.yaml": (
+            "resources: [d.yaml]\n"
+            "patches:\n"
+            "  - target: {kind: Deployment, name: '(a+)+$'}\n"
+            "    patch: '[{op: add, path: /spec/x, value: 1}]'\n"
+            "  - target: {kind: Deployment, name: 'web|api'}\n"
+            f"    patch: '[{{op: add, path: /spec/list/{'9' * 5000}/x, value: 1}}]'\n"
+        ),
+        "a/d.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: {list: [1]}\n",
+    }
+    started = time.monotonic()
+    stack = load_stack(write_tree(tmp_path, files))
+    assert time.monotonic() - started < 5
+    reasons = [str(n["reason"]) for n in stack.skipped]
+    assert reasons[0] == "not applied: JSON patch target not found"
+    assert reasons[1].startswith("not applied: path /spec/list/999") and len(reasons[1]) < 300
+    assert all(len(str(n["what"])) <= 200 for n in stack.skipped)

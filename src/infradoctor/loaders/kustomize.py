@@ -11,6 +11,7 @@ and makes the root's objects `partial`. Never raises: bad input becomes LoadErro
 
 from __future__ import annotations
 
+import fnmatch
 import posixpath
 import re
 from collections.abc import Hashable, Iterator
@@ -333,13 +334,19 @@ def _pointer(path: str) -> list[str] | None:
     return [t.replace("~1", "/").replace("~0", "~") for t in path[1:].split("/")]
 
 
+def _index(token: str) -> int | None:
+    """A JSON-pointer array index (bounded: no 5000-digit int())."""
+    return int(token) if token.isdigit() and len(token) < 10 else None
+
+
 def _walk(node: PNode, tokens: list[str]) -> PNode | None:
     cur: PNode | None = node
     for t in tokens:
         if cur is None:
             return None
         if cur.is_sequence:
-            cur = cur.items[int(t)] if t.isdigit() and int(t) < len(cur.items) else None
+            n = _index(t)
+            cur = cur.items[n] if n is not None and n < len(cur.items) else None
         elif cur.is_mapping:
             cur = cur.get(t)
         else:
@@ -351,8 +358,9 @@ def _json_op(doc: PNode, op: PNode) -> str | None:
     """Apply one RFC 6902 operation; a problem as text, None when applied."""
     name, path = _text(op.get("op")), _text(op.get("path"))
     tokens = _pointer(path or "")
+    shown = (path or "")[:200]
     if name is None or tokens is None or not tokens:
-        return f"operation without a valid op/path ({name!r} {path!r})"
+        return f"operation without a valid op/path ({(name or '')[:40]!r} {shown!r})"
     if name == "test":
         return None
     value = op.get("value")
@@ -367,32 +375,32 @@ def _json_op(doc: PNode, op: PNode) -> str | None:
     parent = _walk(doc, tokens[:-1])
     last = tokens[-1]
     if parent is None:
-        return f"path {path} does not exist"
+        return f"path {shown} does not exist"
     if name == "remove":
-        return None if _remove(doc, tokens) else f"path {path} does not exist"
+        return None if _remove(doc, tokens) else f"path {shown} does not exist"
     if value is None:
         return f"{name} without a value"
     value = copy_node(value)
     if parent.is_mapping:
         if name == "replace" and last not in parent:
-            return f"path {path} does not exist"
+            return f"path {shown} does not exist"
         _set(parent, last, value, op.location)
         return None
     if parent.is_sequence:
         if last == "-" and name != "replace":
             parent.items.append(value)
             return None
-        if not last.isdigit() or int(last) > len(parent.items):
-            return f"index {last} out of range at {path}"
-        index = int(last)
+        index = _index(last)
+        if index is None or index > len(parent.items):
+            return f"index {last[:20]} out of range at {shown}"
         if name == "replace":
             if index >= len(parent.items):
-                return f"index {last} out of range at {path}"
+                return f"index {last[:20]} out of range at {shown}"
             parent.items[index] = value
         else:
             parent.items.insert(index, value)
         return None
-    return f"path {path} goes through a scalar"
+    return f"path {shown} goes through a scalar"
 
 
 def _remove(doc: PNode, tokens: list[str]) -> bool:
@@ -401,9 +409,10 @@ def _remove(doc: PNode, tokens: list[str]) -> bool:
     if parent is not None and parent.is_mapping and last in parent:
         parent.entries.pop(last)
         return True
-    if parent is not None and parent.is_sequence and last.isdigit():
-        if int(last) < len(parent.items):
-            del parent.items[int(last)]
+    index = _index(last)
+    if parent is not None and parent.is_sequence and index is not None:
+        if index < len(parent.items):
+            del parent.items[index]
             return True
     return False
 
@@ -449,12 +458,16 @@ def _labels(res: PNode) -> dict[str, str]:
 
 
 def _name_matches(pattern: str, name: str) -> bool:
+    """kustomize target names are regexes; we evaluate the common forms (`a|b`, `.*-api`)
+    without running user regexes (no catastrophic backtracking on hostile input)."""
     if pattern == name:
         return True
-    try:
-        return re.fullmatch(pattern, name) is not None
-    except re.error:
-        return False
+    if re.search(r"[()\[\]{}+?\\^$]", pattern):
+        return False  # a regex we do not evaluate: the patch is listed as not applied
+    return any(
+        fnmatch.fnmatchcase(name, alt.replace(".*", "*").replace(".", "?"))
+        for alt in pattern.split("|")
+    )
 
 
 class _Renderer:
@@ -516,7 +529,7 @@ class _Renderer:
         key = (kust.src.path, line, what)
         if key not in self.noted:
             self.noted.add(key)
-            self.result.not_applied.append(NotApplied(kust.src.path, line, what, reason))
+            self.result.not_applied.append(NotApplied(kust.src.path, line, what[:200], reason))
 
     def path_of(self, kust: _Kust, ref: str) -> str | None:
         """`ref` relative to the kustomization, as a root-relative path (None: outside)."""
