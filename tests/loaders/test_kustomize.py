@@ -539,3 +539,25 @@ def test_hostile_targets_and_pointers_stay_fast(tmp_path: Path) -> None:
     assert reasons[0] == "not applied: JSON patch target not found"
     assert reasons[1].startswith("not applied: path /spec/list/999") and len(reasons[1]) < 300
     assert all(len(str(n["what"])) <= 200 for n in stack.skipped)
+
+
+def test_alias_heavy_resource_is_copied_by_distinct_nodes(tmp_path: Path) -> None:
+    import time
+
+    levels = ["a0: &a0 {k: v}"] + [
+        f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}]" for i in range(1, 12)
+    ]
+    doc = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\nx:\n" + "".join(
+        f"  {line}\n" for line in levels
+    )
+    overlays = {
+        f"o{n}/kustomization.yaml": "resources: [../base]\nnamespace: n\n" for n in range(4)
+    }
+    root = write_tree(
+        tmp_path,
+        {"base/kustomization.yaml": "resources: [cm.yaml]\n", "base/cm.yaml": doc, **overlays},
+    )
+    started = time.monotonic()
+    stack = load_stack(root)
+    assert time.monotonic() - started < 5
+    assert {o.name for o in stack.k8s} == {"big"} and len(stack.k8s) == 4

@@ -181,20 +181,36 @@ def _map(node: PNode | None) -> PNode | None:
     return node if node is not None and node.is_mapping else None
 
 
-def copy_node(node: PNode) -> PNode:
-    """A deep copy (rendering edits trees; one file is rendered by several roots)."""
+def copy_node(node: PNode, memo: dict[int, PNode] | None = None) -> PNode:
+    """A deep copy (rendering edits trees; one file is rendered by several roots).
+    Aliased nodes stay shared in the copy, so an alias-heavy file costs its distinct
+    nodes, not its expansion."""
+    memo = {} if memo is None else memo
+    done = memo.get(id(node))
+    if done is not None:
+        return done
     if node.kind == "mapping":
-        entries = {
-            k: PEntry(k, e.key_location, copy_node(e.value), e.merged)
+        out = PNode("mapping", node.location, tag=node.tag, style=node.style)
+        memo[id(node)] = out
+        out.entries = {
+            k: PEntry(k, e.key_location, copy_node(e.value, memo), e.merged)
             for k, e in node.entries.items()
         }
-        return PNode("mapping", node.location, tag=node.tag, entries=entries, style=node.style)
-    if node.kind == "sequence":
-        items = [copy_node(i) for i in node.items]
-        return PNode("sequence", node.location, tag=node.tag, items=items, style=node.style)
-    return PNode(
-        "scalar", node.location, tag=node.tag, scalar=node.scalar, raw=node.raw, style=node.style
-    )
+    elif node.kind == "sequence":
+        out = PNode("sequence", node.location, tag=node.tag, style=node.style)
+        memo[id(node)] = out
+        out.items = [copy_node(i, memo) for i in node.items]
+    else:
+        out = PNode(
+            "scalar",
+            node.location,
+            tag=node.tag,
+            scalar=node.scalar,
+            raw=node.raw,
+            style=node.style,
+        )
+        memo[id(node)] = out
+    return out
 
 
 def _set(node: PNode, key: str, value: PNode, key_location: Location | None = None) -> None:
