@@ -119,7 +119,7 @@ class NotApplied:
         """The load note the text report lists."""
         return LoadError(
             self.file,
-            f"kustomize: {self.what}: not applied: {self.reason}",
+            f"kustomize {self.what}: {self.reason}",
             "not-applied",
             self.line,
         )
