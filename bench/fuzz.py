@@ -1052,7 +1052,7 @@ def _weighted(rng: random.Random, items: list[tuple[Any, int]]) -> Any:
 
 
 def _kind_of(rel: str, data: bytes) -> str:
-    from infradoctor.loaders.discover import COMPOSE_RE, DOCKERFILE_RE
+    from infradoctor.loaders.names import COMPOSE_RE, DOCKERFILE_RE
 
     name = os.path.basename(rel)
     if COMPOSE_RE.search(name.lower()):

@@ -62,6 +62,7 @@ class LintResult:
             # files that look like infrastructure but were not analysed, and why
             "skipped": [s.to_dict() for s in self.stack.skipped],
             **crashes,
+            **({"kustomize": dict(self.stack.kustomize)} if self.stack.kustomize else {}),
         }
 
 

@@ -23,6 +23,22 @@ HARDENING = LintConfig(extend_select=["hardening"], report_unused_suppressions=F
 HC = '    healthcheck:\n      test: ["CMD", "true"]\n'
 
 STACKS: dict[str, dict[str, str]] = {
+    "k8s-kustomize-pdb-patch": {  # K8S010: fixed in the overlay's patch, comment kept
+        "base/kustomization.yaml": "resources: [app.yaml]\n",
+        "base/app.yaml": (
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n"
+            "  replicas: 3\n  selector: {matchLabels: {app: web}}\n  template:\n"
+            "    metadata: {labels: {app: web}}\n    spec:\n      containers:\n"
+            "        - {name: web, image: 'example/web:1.0'}\n---\n"
+            "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: web}\n"
+            "spec:\n  minAvailable: 1\n  selector: {matchLabels: {app: web}}\n"
+        ),
+        "prod/kustomization.yaml": "resources: [../base]\npatches: [{path: pdb.yaml}]\n",
+        "prod/pdb.yaml": (
+            "kind: PodDisruptionBudget\nmetadata: {name: web}\nspec:\n"
+            "    minAvailable: 3   # all of them\n"
+        ),
+    },
     "compose-anchors-flow-indentless": {
         "docker-compose.yml": (
             "# top comment\n"

@@ -312,14 +312,17 @@ def test_kustomize_patches_namespace_and_images(tmp_path: Path) -> None:
     stack = load_stack(write_tree(tmp_path, files))
     assert not stack.errors, stack.errors
     names = {(o.file, o.kind, o.name): o for o in stack.k8s}
-    # the patch file is not an object; the overlay's own resources are partial
-    assert ("overlays/prod/replicas.yaml", "Deployment", "web") not in names
-    extra = names[("overlays/prod/extra.yaml", "Service", "extra")]
-    assert extra.partial
-    web = names[("base/web.yaml", "Deployment", "web")]
+    # the root overlay is rendered (tests/loaders/test_kustomize.py): the patch file is not
+    # an object and the base is not loaded on its own
+    root = "overlays/prod/kustomization.yaml"
+    assert set(names) == {(root, "Deployment", "web"), (root, "Service", "extra")}
+    assert not names[(root, "Service", "extra")].partial
+    web = names[(root, "Deployment", "web")]
     assert not web.partial and web.namespace == "store"
-    # kustomize retags the image, so its missing tag is not the manifest's last word
-    assert web.containers[0].image_managed
+    assert web.workload is not None and web.workload.replicas == 5
+    # kustomize retagged the image: the overlay's newTag is its last word
+    assert web.containers[0].image == "ghcr.io/acme/web:2.1.0"
+    assert not web.containers[0].image_managed
 
 
 def test_helm_templates_are_skipped_but_template_looking_data_is_not(tmp_path: Path) -> None:

@@ -460,18 +460,15 @@ def test_parser_depth_is_bounded_and_positions_kept() -> None:
     assert blk.attr("w").expr.value == -25.0  # type: ignore[union-attr]
 
 
-def test_parser_is_linear_on_large_input() -> None:
-    import time
-
+def test_parser_reads_a_large_module_whole() -> None:
+    """5,000 resources with heredocs (growth is timed in bench/, never in tests)."""
     one = 'resource "kubernetes_config_map" "c%d" {\n  data = {\n    k = <<EOT\nline $x\nEOT\n  }\n}\n'
-    small = "".join(one % i for i in range(500))
-    big = "".join(one % i for i in range(5000))
-    t0 = time.perf_counter()
-    parse(small)
-    t1 = time.perf_counter()
-    parse(big)
-    t2 = time.perf_counter()
-    assert (t2 - t1) < max(30 * (t1 - t0), 0.5)
+    body = parse("".join(one % i for i in range(5000)))
+    assert len(body) == 5000
+    assert [b.labels for b in body[:2]] == [
+        ["kubernetes_config_map", "c0"],
+        ["kubernetes_config_map", "c1"],
+    ]
 
 
 def test_resource_references_and_legacy_rc_template(tmp_path: Path) -> None:

@@ -36,7 +36,10 @@ def _lint(name: str):
 @pytest.mark.parametrize("name", K8S_PROJECTS)
 def test_every_manifest_loads(name: str) -> None:
     project, result = _lint(name)
-    assert not result.errors, result.errors
+    # kustomize steps not applied and charts rendered without helm are listed notes
+    # (tests/loaders/test_kustomize.py, test_helm.py), not errors
+    notes = {"not-applied", "not-rendered"}
+    assert not [e for e in result.errors if e.kind not in notes], result.errors
     for path in discover(project).k8s:
         rel = path.relative_to(project).as_posix()
         assert rel in result.stack.files and result.stack.files[rel].text, rel

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 
 from infradoctor.findings import Finding, Fix
-from infradoctor.fixes import compose, dockerfile, helm, nginx
+from infradoctor.fixes import compose, dockerfile, helm, kubernetes, nginx
 from infradoctor.fixes.context import FixContext, Fixer, FixUnavailable
 from infradoctor.fixes.nginx_edit import NginxEditError
 from infradoctor.fixes.yaml_edit import YamlEditError
@@ -50,5 +50,6 @@ _FIXERS: dict[str, Fixer] = {
     "DKR001": dockerfile.fix_dockerfile_user,
     "DKR007": dockerfile.fix_dockerfile_healthcheck,
     "K8S008": helm.fix_values_image_tag,
+    "K8S010": kubernetes.fix_pdb_max_unavailable,
 }
 FIXERS: dict[str, Fixer] = {code: _bounded(fixer) for code, fixer in _FIXERS.items()}

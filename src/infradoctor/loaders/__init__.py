@@ -39,6 +39,7 @@ def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
     from infradoctor.loaders.envfiles import read_env_files
     from infradoctor.loaders.files import SourceReader
     from infradoctor.loaders.kubernetes import load_kubernetes
+    from infradoctor.loaders.kustomize import render_kustomizations
     from infradoctor.loaders.link import link
     from infradoctor.loaders.nginx import load_nginx_configs
 
@@ -109,9 +110,15 @@ def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
     stack.projects.extend(projects)
     stack.errors.extend(errors)
 
-    k8s_objects, errors = load_kubernetes(k8s_sources, reader)
+    kustomized = render_kustomizations(k8s_sources, reader)
+    k8s_objects, errors = load_kubernetes(k8s_sources, reader, kustomized)
     stack.k8s.extend(k8s_objects)
     stack.errors.extend(errors)
+    stack.errors.extend(kustomized.errors)
+    stack.errors.extend(n.load_error() for n in kustomized.not_applied if n.error)
+    stack.skipped.extend(n.skipped() for n in kustomized.not_applied)
+    if kustomized.roots:
+        stack.kustomize = kustomized.stats()
     _note_skipped(
         stack,
         [s for s in found.skipped if not any(Path(s.path).match(g) for g in options.exclude)],

@@ -11,10 +11,10 @@ Helm templates are not loaded. Bad input never raises: it becomes a LoadError.""
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from infradoctor.loaders.files import SourceReader
 from infradoctor.model.k8s import (
@@ -34,8 +34,12 @@ from infradoctor.model.k8s import (
     WorkloadSpec,
 )
 from infradoctor.model.source import FileKind, LoadError, Location, SourceFile
+from infradoctor.syntax.gotemplate import is_helm_template
 from infradoctor.syntax.numbers import clamp_int, digits_value
 from infradoctor.syntax.yaml import PNode, load_positioned, load_positioned_all
+
+if TYPE_CHECKING:
+    from infradoctor.loaders.kustomize import KustomizeResult
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 KUSTOMIZE_KINDS = frozenset({"Kustomization", "Component"})
@@ -48,23 +52,13 @@ PATCH_KEYS = (
     "components",
     "replicas",
 )
-HELM_MARKERS_RE = re.compile(
-    r"\{\{-|\{\{\s*(\.Values|\.Release|\.Chart|\.Capabilities|\.Files|"
-    r"include\s|template\s|if\s|range\s|with\s|define\s|end\b|"
-    r"toYaml|tpl\s)"
-)
+
 PROBE_KINDS = (
     ("readinessProbe", "readiness"),
     ("livenessProbe", "liveness"),
     ("startupProbe", "startup"),
 )
 MAX_LIST_DEPTH = 4
-
-
-def is_helm_template(text: str) -> bool:
-    """Go-template markup (`{{ .Values.x }}`, `{{- if }}`): Helm's, not a manifest.
-    `{{ $labels.x }}` inside an alerting rule ConfigMap is data, not a template."""
-    return "{{" in text and HELM_MARKERS_RE.search(text) is not None
 
 
 @dataclass(slots=True)
@@ -631,14 +625,43 @@ def _object(root: PNode, ctx: _Context, depth: int = 0) -> None:
     ctx.objects.append(obj)
 
 
-def load_kubernetes(
-    sources: list[SourceFile], reader: SourceReader
+def objects_from_documents(
+    docs: Iterable[tuple[PNode, SourceFile]], group: str, *, partial: bool, managed: set[str]
 ) -> tuple[list[K8sObject], list[LoadError]]:
-    """Every object of the Kubernetes manifests in `sources`. Kustomize files are read for
-    their facts (namespace, patches, images), skaffold configs for the images they build;
-    Helm templates and patch files are skipped quietly. Never raises."""
+    """Objects of documents rendered elsewhere (loaders/kustomize.py): their nodes keep the
+    locations of the files that set them; `file` is `group` (the root kustomization), so
+    the objects of one render are matched with each other, not with another overlay's."""
     objects: list[K8sObject] = []
     errors: list[LoadError] = []
+    for doc, src in docs:
+        ctx = _Context(src, None, partial, managed, objects, set())
+        try:
+            _object(doc, ctx)
+        except (AttributeError, TypeError, ValueError) as exc:  # defensive: odd shapes
+            errors.append(
+                LoadError(
+                    src.path, f"unreadable Kubernetes object: {exc}", "invalid", doc.location.line
+                )
+            )
+    for obj in objects:
+        obj.file = group
+    return objects, errors
+
+
+def load_kubernetes(
+    sources: list[SourceFile], reader: SourceReader, kustomize: KustomizeResult | None = None
+) -> tuple[list[K8sObject], list[LoadError]]:
+    """Every object of the Kubernetes manifests in `sources`. Root kustomizations are
+    rendered (`kustomize`, else computed here): the files they render are not read on their
+    own; skaffold configs give the images they build; Helm templates and patch files are
+    skipped quietly. Never raises."""
+    objects: list[K8sObject] = []
+    errors: list[LoadError] = []
+    if kustomize is None:
+        from infradoctor.loaders.kustomize import render_kustomizations
+
+        kustomize = render_kustomizations(sources, reader)
+        errors.extend(kustomize.errors)
     try:
         kustomizations, _extra = _find_kustomizations(sources, reader)
     except OSError:
@@ -651,7 +674,9 @@ def load_kubernetes(
     parsed: list[tuple[SourceFile, list[PNode | None]]] = []
     skaffold: set[str] = set()
     for src in sources:
-        if src.path in patch_files or is_helm_template(src.text):
+        if src.path in patch_files or src.path in kustomize.consumed:
+            continue
+        if is_helm_template(src.text):
             continue
         if Path(src.path).name in KUSTOMIZATION_NAMES:
             root, errs = load_positioned(src)
@@ -695,6 +720,20 @@ def load_kubernetes(
                         doc.location.column,
                     )
                 )
+    for rendered in kustomize.roots:
+        found, errs = objects_from_documents(
+            ((r.node, r.src) for r in rendered.resources),
+            rendered.path,
+            partial=rendered.partial,
+            managed=managed,
+        )
+        for c in (
+            c for o in found for c in o.containers + (o.pod.init_containers if o.pod else [])
+        ):
+            if c.image_location is not None and c.image_location.file in kustomize.kustomizations:
+                c.image_managed = False  # set by this render's `images:`: its last word
+        objects.extend(found)
+        errors.extend(errs)
     return objects, errors
 
 
@@ -726,4 +765,5 @@ __all__ = [
     "is_helm_template",
     "load_kubernetes",
     "load_rendered_documents",
+    "objects_from_documents",
 ]

@@ -37,6 +37,8 @@ def by_name(path: Path) -> Candidate | None:
         return Candidate(FileKind.ENV, None, True)
     if lower.endswith((".tf", ".tfvars", ".tf.json")):
         return Candidate(FileKind.TERRAFORM, None, True)
+    if lower in ("kustomization.yaml", "kustomization.yml") or name == "Kustomization":
+        return Candidate(FileKind.K8S, None, True)  # often without apiVersion/kind
     if lower.endswith((".yaml", ".yml")):
         if "templates" in parts or lower.startswith("values") or lower == "chart.yaml":
             # Helm chart files (templates hold Go templates, values are data).

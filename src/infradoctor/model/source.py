@@ -99,7 +99,8 @@ class LoadError:
     (these fail the run), too-large, binary, unreadable, not-regular,
     symlink-outside-root, symlink-loop, read-budget, include-budget, include-repeated,
     include-missing, include-outside, interpolation, duplicate, not-rendered and
-    render-failed (a Helm chart read from values.yaml only), encoding (a warning: the
+    render-failed (a Helm chart read from values.yaml only), not-applied (a kustomization
+    step not applied), encoding (a warning: the
     file was still checked); the engine adds `internal` (a rule crashed) and `timeout` (a
     rule overran its time budget) entries. docs/reading.md describes the reading policy
     behind each kind."""

@@ -414,6 +414,8 @@ class Stack:
     skipped: list[Skipped] = field(default_factory=list)
     # Helm charts: charts, rendered, cached, failed, values_only, seconds (loaders/helm.py)
     helm_stats: dict[str, int | float] = field(default_factory=dict)
+    # kustomize roots rendered (JSON `stats.kustomize`; empty without kustomizations)
+    kustomize: dict[str, int] = field(default_factory=dict)
     # see `index`; the key notices projects/configs added after it was built
     _index: tuple[tuple[int, int], StackIndex] | None = field(
         default=None, repr=False, compare=False

@@ -46,16 +46,22 @@ def test_namespaces_keep_objects_apart(tmp_path: Path) -> None:
     assert "Service 'web'" in f.message
 
 
-def test_kustomize_patched_directory_is_not_cross_checked(tmp_path: Path) -> None:
+def test_kustomize_patched_directory_is_checked_as_rendered(tmp_path: Path) -> None:
+    fix = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n"
+        "  selector: {matchLabels: {app: web}}\n"
+        "  template: {metadata: {labels: {app: web}}}\n"
+    )
     files = {
         "overlay/kustomization.yaml": "resources: [app.yaml]\npatches:\n  - path: fix.yaml\n",
         "overlay/app.yaml": deployment("web", "app: web-v2")
         + service("web", "app: web", "    - {port: 80, targetPort: http}\n"),
-        "overlay/fix.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n",
+        "overlay/fix.yaml": fix,
     }
     root = write_tree(tmp_path, files)
-    assert [f for f in _k8s(root) if f.rule in ("K8S001", "K8S002", "K8S004")] == []
+    assert [f for f in _k8s(root) if f.rule == "K8S001"] == []  # the patch fixes the labels
     (tmp_path / "overlay" / "kustomization.yaml").write_text("resources: [app.yaml]\n")
+    (tmp_path / "overlay" / "fix.yaml").unlink()
     assert {f.rule for f in _k8s(root)} >= {"K8S001"}
 
 

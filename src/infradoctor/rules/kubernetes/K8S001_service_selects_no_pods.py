@@ -165,8 +165,9 @@ class ServiceSelectsNoPods(Rule):
         "Checked only against workloads in the same directory (applied together) and the "
         "same namespace; Services without a selector (manual Endpoints, ExternalName), "
         "Services selecting pods of a custom resource next to them (an operator's pods, "
-        "e.g. `cluster-name: quickstart` for the Elasticsearch `quickstart`) and objects in "
-        "kustomize directories with patches are skipped."
+        "e.g. `cluster-name: quickstart` for the Elasticsearch `quickstart`) and kustomize "
+        "overlays with a step that was not applied (docs/kustomize.md) are skipped; other "
+        "overlays are checked as rendered."
     )
     how_to_fix = (
         "Make the Service `selector` a subset of the pod template's `metadata.labels` "

@@ -36,9 +36,11 @@ class ImageTagLatest(Rule):
         "whatever the tag points to now: replicas of one Deployment run different versions, "
         "a node drain can roll out an untested major upgrade, `kubectl rollout undo` "
         "restores the same moving tag, and a registry outage stops pods from starting.\n\n"
-        "Images whose tag is set by kustomize `images:` or built by skaffold are skipped. "
-        "In a Helm chart the finding is at the values.yaml line that sets the tag (one "
-        "finding for all the workloads that line sets)."
+        "kustomize overlays are checked as rendered: a tag set by an overlay's `images:` is "
+        "reported at its `newTag:` line. Images built by skaffold, or retagged by a "
+        "kustomization that does not render them, are skipped. In a Helm chart the finding "
+        "is at the values.yaml line that sets the tag (one finding for all the workloads "
+        "that line sets)."
     )
     how_to_fix = (
         "Pin a version tag, ideally with its digest, and change it deliberately:\n\n"
