@@ -286,9 +286,9 @@ def test_big_config_is_fast() -> None:
 
     block = "    location /p{i} {{ proxy_pass http://app{i}:8000; proxy_set_header Host $host; }}\n"
     text = "http {\n server {\n" + "".join(block.format(i=i) for i in range(20000)) + " }\n}\n"
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: wall time swings on a shared machine
     _, res = parse(text)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert not res.errors
     assert len(res.directives[0].block[0].block) == 20000  # type: ignore[index]
     assert elapsed < 3.0, elapsed
