@@ -15,6 +15,7 @@ and prints each CPU time divided by the floor's (target: lint <= 6x the floor). 
 time, not wall time, is the ratio's base: on a shared machine wall time swings 3x.
 
     .venv/bin/python bench/lint_corpus.py [CORPUS_DIR] [--repeat N] [--profile]
+    .venv/bin/python bench/lint_corpus.py --compare /tmp/old/src  # + another tree's process
     .venv/bin/python bench/lint_corpus.py --per-project     # the old per-project table
 """
 
@@ -119,6 +120,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--profile", action="store_true", help="also the hot-spot-free ratio")
     parser.add_argument("--per-project", action="store_true")
+    parser.add_argument(
+        "--compare", metavar="SRC", help="also time the process with PYTHONPATH=SRC (before)"
+    )
     args = parser.parse_args()
     corpus = Path(args.corpus).resolve()
     if args.per_project:
@@ -137,6 +141,10 @@ def main() -> None:
         env.setdefault("PYTHONPATH", str(here / "src"))
         lint_subprocess(corpus, env)  # warm the bytecode cache
         rows: dict[str, list[tuple[float, float]]] = {"floor": [], "in-proc": [], "process": []}
+        other = dict(env, PYTHONPATH=str(Path(args.compare).resolve())) if args.compare else None
+        if other is not None:
+            rows["process SRC"] = []
+            lint_subprocess(corpus, other)  # warm its bytecode cache too
         rss = 0.0
         size = 0
         for _ in range(args.repeat):  # interleaved: the same load on every column
@@ -148,6 +156,9 @@ def main() -> None:
             wall, cpu, peak = lint_subprocess(corpus, env)
             rows["process"].append((wall, cpu))
             rss = max(rss, peak)
+            if other is not None:
+                wall, cpu, peak = lint_subprocess(corpus, other)
+                rows["process SRC"].append((wall, cpu))
     floor_cpu = min(c for _, c in rows["floor"])
     print(f"corpus {corpus}  (json {size / 1024:.0f} KB), best of {args.repeat}")
     print(f"{'':14} {'wall s':>7} {'CPU s':>7} {'CPU/floor':>9}")

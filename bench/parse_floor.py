@@ -37,9 +37,9 @@ def kind_of(name: str) -> str | None:
     if lower.endswith(NGINX_SUFFIXES) or "nginx" in lower:
         return "nginx"
     if lower.startswith(("dockerfile", "containerfile")) or lower.endswith(".dockerfile"):
-        return "lines"
+        return "text"
     if lower == ".env" or lower.startswith(".env.") or lower.endswith(".env"):
-        return "lines"
+        return "text"
     return None
 
 

@@ -84,10 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not getattr(args, "func", None):
             parser.print_help()
             return EXIT_ERROR
-        from infradoctor.gcpause import one_shot
-
-        with one_shot():
-            return int(args.func(args))
+        return int(args.func(args))
     except SystemExit as exc:  # argparse errors/--help
         code = exc.code
         return code if isinstance(code, int) else EXIT_ERROR

@@ -458,7 +458,8 @@ def load_positioned_all(
             converter.memo = {}  # ids are only unique while the document's nodes live
             converter.distinct = 0
             docs.append(converter.convert(root, 0)[0])
-            nodes.append(root)
+            if keep_nodes:  # else each document's nodes are freed as soon as converted
+                nodes.append(root)
         if keep_nodes:
             src.yaml_nodes = nodes
     except _Refused as exc:
