@@ -1,59 +1,179 @@
-"""Benchmark: lint every project of ../shared/corpus and print files/s and seconds.
+"""Benchmark: whole-corpus `infradoctor lint CORPUS --format json` against the parse floor.
 
-python bench/lint_corpus.py [CORPUS_DIR] [--repeat N]
+Times, side by side in one run (a busy machine slows every column alike):
+
+- the parse floor of the same tree (bench/parse_floor.py: libyaml + one regex tokenizer),
+- `infradoctor lint CORPUS --format json` in-process (one path, as a monorepo user runs
+  it; imports done beforehand, best of --repeat),
+- the same command as a subprocess (interpreter start and imports included; bytecode
+  cached in a temporary PYTHONPYCACHEPREFIX, warmed by one untimed run) with its peak RSS,
+- with --profile, the in-process lint under cProfile, and the ratio once the cumulative
+  time of loaders/link.py:_attach_nginx is taken out (what remains after that hot spot
+  moves to the facts layer),
+
+and prints each CPU time divided by the floor's (target: lint <= 6x the floor). CPU
+time, not wall time, is the ratio's base: on a shared machine wall time swings 3x.
+
+    .venv/bin/python bench/lint_corpus.py [CORPUS_DIR] [--repeat N] [--profile]
+    .venv/bin/python bench/lint_corpus.py --compare /tmp/old/src  # + another tree's process
+    .venv/bin/python bench/lint_corpus.py --per-project     # the old per-project table
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
+import os
+import subprocess
+import sys
+import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import parse_floor  # noqa: E402  (bench/ is not a package)
+
+HOT_SPOT = ("link.py", "_attach_nginx")
+
+
+def lint_in_process(corpus: Path) -> tuple[float, float, int]:
+    """One in-process `lint CORPUS --format json`: wall and CPU seconds, output length."""
+    from infradoctor.cli.main import main
+
+    out = io.StringIO()
+    start, cpu = time.perf_counter(), time.process_time()
+    with contextlib.redirect_stdout(out):
+        main(["lint", str(corpus), "--format", "json"])
+    return time.perf_counter() - start, time.process_time() - cpu, len(out.getvalue())
+
+
+# Runs the command and prints its CPU seconds and peak RSS: measured from a small
+# process, since a child forked from this one (holding a whole corpus lint in memory)
+# inherits its RSS high-water mark.
+_RUSAGE_HELPER = """
+import os, subprocess, sys
+proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_, _, u = os.wait4(proc.pid, 0)
+print(u.ru_utime + u.ru_stime, u.ru_maxrss / 1024)
+"""
+
+
+def lint_subprocess(corpus: Path, env: dict[str, str]) -> tuple[float, float, float]:
+    """One `python -m infradoctor lint CORPUS --format json`: wall and CPU seconds, peak
+    RSS (MB)."""
+    command = [sys.executable, "-m", "infradoctor", "lint", str(corpus), "--format", "json"]
+    start = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-c", _RUSAGE_HELPER, *command],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    return time.perf_counter() - start, float(out[0]), float(out[1])
+
+
+def profiled(corpus: Path) -> tuple[float, float]:
+    """In-process lint under cProfile: (total seconds, cumulative seconds of the hot spot)."""
+    import cProfile
+    import pstats
+
+    prof = cProfile.Profile()
+    prof.enable()
+    lint_in_process(corpus)
+    prof.disable()
+    stats = pstats.Stats(prof)
+    hot = 0.0
+    for (path, _, name), row in stats.stats.items():  # type: ignore[attr-defined]
+        if path.endswith(HOT_SPOT[0]) and name == HOT_SPOT[1]:
+            hot += row[3]
+    return stats.total_tt, hot  # type: ignore[attr-defined]
+
+
+def per_project(corpus: Path) -> None:
+    """Lint every project of the corpus separately (files/s and findings by rule)."""
+    from infradoctor.config import LintConfig
+    from infradoctor.engine import lint
+
+    projects = sorted(p for p in corpus.iterdir() if p.is_dir() and not p.name.startswith("_"))
+    files = findings = 0
+    by_rule: Counter[str] = Counter()
+    start = time.perf_counter()
+    for project in projects:
+        result = lint(project, LintConfig())
+        files += len(result.stack.files)
+        findings += len(result.findings)
+        by_rule.update(f.rule for f in result.findings)
+    elapsed = time.perf_counter() - start
+    print(f"projects {len(projects)}  files {files}  findings {findings}  {elapsed:.3f} s")
+    for rule, n in sorted(by_rule.items()):
+        print(f"  {rule:8} {n}")
+
 
 def main() -> None:
     here = Path(__file__).resolve().parents[1]
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("corpus", nargs="?", default=str(here.parent / "shared" / "corpus"))
-    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--profile", action="store_true", help="also the hot-spot-free ratio")
+    parser.add_argument("--per-project", action="store_true")
+    parser.add_argument(
+        "--compare", metavar="SRC", help="also time the process with PYTHONPATH=SRC (before)"
+    )
     args = parser.parse_args()
+    corpus = Path(args.corpus).resolve()
+    if args.per_project:
+        per_project(corpus)
+        return
 
-    t0 = time.perf_counter()
-    from infradoctor.config import LintConfig
-    from infradoctor.engine import lint
+    from infradoctor.cli.main import build_parser
     from infradoctor.rules.registry import all_rules
 
+    build_parser()  # imports every command module, as a run does
     all_rules()
-    import_s = time.perf_counter() - t0
-
-    corpus = Path(args.corpus)
-    projects = sorted(p for p in corpus.iterdir() if p.is_dir() and not p.name.startswith("_"))
-    best = None
-    for _ in range(args.repeat):
-        files = errors = findings = 0
-        by_rule: Counter[str] = Counter()
-        by_kind: Counter[str] = Counter()
-        start = time.perf_counter()
-        for project in projects:
-            result = lint(project, LintConfig())
-            files += len(result.stack.files)
-            errors += len(result.errors)
-            findings += len(result.findings)
-            by_rule.update(f.rule for f in result.findings)
-            by_kind.update(str(f.kind) for f in result.stack.files.values())
-        elapsed = time.perf_counter() - start
-        best = elapsed if best is None else min(best, elapsed)
-    assert best is not None
-    print(f"projects      {len(projects)}")
-    print(f"files         {files}  ({', '.join(f'{k} {v}' for k, v in sorted(by_kind.items()))})")
-    print(f"load errors   {errors}")
-    print(f"findings      {findings}")
-    print(f"import+rules  {import_s:.3f} s")
-    print(f"total         {best:.3f} s (best of {args.repeat})")
-    print(f"throughput    {files / best:.0f} files/s")
-    print("findings by rule:")
-    for rule, n in sorted(by_rule.items()):
-        print(f"  {rule:8} {n}")
+    lint_in_process(corpus)  # warm: lazy imports, regex compilation
+    with tempfile.TemporaryDirectory(prefix="infradoctor-pyc-") as pyc:
+        env = dict(os.environ, PYTHONPYCACHEPREFIX=pyc)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env.setdefault("PYTHONPATH", str(here / "src"))
+        lint_subprocess(corpus, env)  # warm the bytecode cache
+        rows: dict[str, list[tuple[float, float]]] = {"floor": [], "in-proc": [], "process": []}
+        other = dict(env, PYTHONPATH=str(Path(args.compare).resolve())) if args.compare else None
+        if other is not None:
+            rows["process SRC"] = []
+            lint_subprocess(corpus, other)  # warm its bytecode cache too
+        rss = 0.0
+        size = 0
+        for _ in range(args.repeat):  # interleaved: the same load on every column
+            start = time.perf_counter()
+            cpu = parse_floor.measure(corpus)[0]
+            rows["floor"].append((time.perf_counter() - start, cpu))
+            wall, cpu, size = lint_in_process(corpus)
+            rows["in-proc"].append((wall, cpu))
+            wall, cpu, peak = lint_subprocess(corpus, env)
+            rows["process"].append((wall, cpu))
+            rss = max(rss, peak)
+            if other is not None:
+                wall, cpu, peak = lint_subprocess(corpus, other)
+                rows["process SRC"].append((wall, cpu))
+    floor_cpu = min(c for _, c in rows["floor"])
+    print(f"corpus {corpus}  (json {size / 1024:.0f} KB), best of {args.repeat}")
+    print(f"{'':14} {'wall s':>7} {'CPU s':>7} {'CPU/floor':>9}")
+    for name, values in rows.items():
+        wall, cpu = min(w for w, _ in values), min(c for _, c in values)
+        print(f"{name:14} {wall:7.3f} {cpu:7.3f} {cpu / floor_cpu:8.1f}x")
+    print(f"peak RSS of the lint process: {rss:.0f} MB")
+    if args.profile:
+        total, hot = profiled(corpus)
+        share = (total - hot) / total
+        inproc = min(c for _, c in rows["in-proc"])
+        print(
+            f"profiled: {HOT_SPOT[1]} {hot:.3f} s of {total:.3f} s ({hot / total:.0%}); "
+            f"in-proc minus it {inproc * share:.3f} s = {inproc * share / floor_cpu:.1f}x floor"
+        )
 
 
 if __name__ == "__main__":

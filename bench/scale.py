@@ -52,6 +52,7 @@ class Measure:
     seconds: float | None  # None: timed out
     rss_mb: float
     code: int
+    cpu: float = 0.0  # user + system seconds of the child (steadier on a busy machine)
 
 
 def run(command: list[str], env: dict[str, str], timeout: float) -> Measure:
@@ -70,7 +71,8 @@ def run(command: list[str], env: dict[str, str], timeout: float) -> Measure:
         if pid:
             elapsed = time.perf_counter() - start
             proc.returncode = os.waitstatus_to_exitcode(status)
-            return Measure(elapsed, usage.ru_maxrss / 1024, proc.returncode)
+            cpu = usage.ru_utime + usage.ru_stime
+            return Measure(elapsed, usage.ru_maxrss / 1024, proc.returncode, cpu)
         if time.perf_counter() > deadline:
             os.killpg(proc.pid, signal.SIGKILL)
             _, status, usage = os.wait4(proc.pid, 0)
@@ -98,7 +100,8 @@ def fmt_seconds(m: Measure | None, timeout: float) -> str:
 def ratio(a: Measure | None, b: Measure | None) -> str:
     if a is None or b is None or a.seconds is None or b.seconds is None or not a.seconds:
         return "-"
-    return f"{b.seconds / a.seconds:.2f}x"
+    cpu = f" (CPU {b.cpu / a.cpu:.2f}x)" if a.cpu and b.cpu else ""
+    return f"{b.seconds / a.seconds:.2f}x{cpu}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -139,9 +142,9 @@ def main(argv: list[str] | None = None) -> int:
             key = (case.kind, case.n)
             if key not in inputs:
                 inputs[key] = synth.write(Path(tmp) / f"{case.kind}-{case.n}", case.kind, case.n)
-        header = f"{'case':<14} {'n':>6} {'KB':>6} {'s':>8} {'RSS MB':>7}"
+        header = f"{'case':<14} {'n':>6} {'KB':>6} {'s':>8} {'CPU s':>7} {'RSS MB':>7}"
         if args.compare:
-            header += f" | {'compare':>8} {'RSS MB':>7}"
+            header += f" | {'compare':>8} {'CPU s':>7} {'RSS MB':>7}"
         print(header)
         for case in cases:
             root = inputs[(case.kind, case.n)]
@@ -151,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
                 m = run(command_for(case, root, args.format), env, args.timeout)
                 results[(case.name, label)] = m
                 sep = " |" if label != "this" else ""
-                row += f"{sep} {fmt_seconds(m, args.timeout):>8} {m.rss_mb:>7.0f}"
+                row += f"{sep} {fmt_seconds(m, args.timeout):>8} {m.cpu:>7.2f} {m.rss_mb:>7.0f}"
             print(row, flush=True)
     print()
     for label in trees:

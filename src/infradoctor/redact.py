@@ -1052,6 +1052,20 @@ def redact_text(text: str) -> str:
     the same number of lines as `text`."""
     if not text:
         return text
+    if len(text) <= _MEMO_MAX_CHARS:  # reports redact the same titles and lines again
+        return _redact_short(text)
+    return _redact(text)
+
+
+_MEMO_MAX_CHARS = 2048
+
+
+@functools.lru_cache(maxsize=8192)
+def _redact_short(text: str) -> str:
+    return _redact(text)
+
+
+def _redact(text: str) -> str:
     low = text.lower()  # hints only: each pass runs when its trigger words occur
     if "PRIVATE KEY" in text:
         text = _sub_pem(text)

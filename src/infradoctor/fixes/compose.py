@@ -4,6 +4,7 @@ key order and quoting of everything else stay as written."""
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from collections.abc import Iterable
@@ -462,28 +463,58 @@ def _depends_on_node(
     if loc.offset is None or loc.file not in project.compose_files:
         raise FixUnavailable("dependency not written in a compose file of the project")
     yf = ctx.yaml(loc.file)
-    seen: set[int] = set()
-    stack: list[Node] = list(yf.docs)
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, SequenceNode):
-            stack.extend(node.value)
-        elif isinstance(node, MappingNode):
-            for k, v in node.value:
-                if (
-                    scalar_value(k) == "depends_on"
-                    and isinstance(v, SequenceNode | MappingNode)
-                    and v.start_mark.index <= loc.offset < v.end_mark.index
-                ):
-                    owner = k
-                    if ye.is_alias_use(k, v):  # `depends_on: *deps`: edit the anchor
-                        owner = _defining_key(yf, v) or k
-                    return yf, v, owner
-                stack.append(v)
-    raise FixUnavailable("depends_on not found where the finding points")
+    index = ctx.memo(("depends-on-nodes", loc.file), lambda: _DependsOnIndex(yf))
+    found = index.at(loc.offset)
+    if found is None:
+        raise FixUnavailable("depends_on not found where the finding points")
+    k, v = found
+    owner = k
+    if ye.is_alias_use(k, v):  # `depends_on: *deps`: edit the anchor
+        owner = _defining_key(yf, v) or k
+    return yf, v, owner
+
+
+class _DependsOnIndex:
+    """Every `depends_on: <sequence or mapping>` pair of a file, found by one walk (a
+    walk per finding made fixing quadratic): `at(offset)` answers what the walk that
+    stops at the first pair whose value spans `offset` would have found."""
+
+    def __init__(self, yf: YamlFile) -> None:
+        pairs: list[tuple[int, int, int, Node, Node]] = []  # start, end, walk order, k, v
+        seen: set[int] = set()
+        stack: list[Node] = list(yf.docs)
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            if isinstance(node, SequenceNode):
+                stack.extend(node.value)
+            elif isinstance(node, MappingNode):
+                for k, v in node.value:
+                    if scalar_value(k) == "depends_on" and isinstance(
+                        v, SequenceNode | MappingNode
+                    ):
+                        start, end = v.start_mark.index, v.end_mark.index
+                        pairs.append((start, end, len(pairs), k, v))
+                    stack.append(v)
+        pairs.sort(key=lambda p: (p[0], p[2]))
+        self.pairs = pairs
+        self.starts = [p[0] for p in pairs]
+        self.max_end: list[int] = []  # the largest end among pairs[: i + 1]
+        for p in pairs:
+            self.max_end.append(max(p[1], self.max_end[-1] if self.max_end else p[1]))
+
+    def at(self, offset: int) -> tuple[Node, Node] | None:
+        """The first pair in walk order whose value spans `offset` (start <= offset < end)."""
+        best: tuple[int, int, int, Node, Node] | None = None
+        j = bisect.bisect_right(self.starts, offset) - 1
+        while j >= 0 and self.max_end[j] > offset:
+            p = self.pairs[j]
+            if p[1] > offset and (best is None or p[2] < best[2]):
+                best = p
+            j -= 1
+        return None if best is None else (best[3], best[4])
 
 
 def _defining_key(yf: YamlFile, target: Node) -> Node | None:

@@ -162,8 +162,10 @@ class FixContext:
         if path not in self._yaml:
             try:
                 text = self.text(path)
-                with gc_paused():
-                    docs = ye.parse_documents(text)
+                docs = self.stack.files[path].yaml_nodes  # as the loader parsed them
+                if docs is None:
+                    with gc_paused():
+                        docs = ye.parse_documents(text)
                 self._yaml[path] = YamlFile(path, text, docs, ye.Style.of(text, docs))
             except (ye.YamlEditError, FixUnavailable):
                 self._yaml[path] = None

@@ -586,7 +586,7 @@ class _ComposeLoader:
         """The compose root of a file (None when empty, not compose, or broken); once."""
         if src.path in self.parsed:
             return self.parsed[src.path]
-        root, errors = load_positioned(src)
+        root, errors = load_positioned(src, keep_nodes=True)  # the fixers edit these nodes
         fatal = [e for e in errors if e.kind != "invalid" or "duplicate key" not in e.message]
         if fatal and _looks_templated(src.text):
             errors = []  # a template (Helm, Jinja): not ours to judge

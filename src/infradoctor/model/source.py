@@ -6,6 +6,7 @@ import bisect
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 
 class FileKind(StrEnum):
@@ -51,6 +52,9 @@ class SourceFile:
     # there, so the file is checked but never written back by `fix`.
     replaced_at: tuple[int, int] | None = None
     _line_starts: list[int] | None = field(default=None, repr=False, compare=False)
+    # libyaml's node graphs of every document (compose files), kept by the loader so that
+    # the fixers edit what was parsed instead of parsing the file again
+    yaml_nodes: list[Any] | None = field(default=None, repr=False, compare=False)
 
     @property
     def line_starts(self) -> list[int]:

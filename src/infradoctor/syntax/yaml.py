@@ -268,9 +268,12 @@ class _Converter:
     def location(self, node: yaml.Node) -> Location:
         start, end = node.start_mark, node.end_mark
         src = self.src
+        # src.offset_of inlined (called twice per node, a tenth of a YAML load)
+        starts = src.line_starts if self.yaml_starts is None else self.yaml_starts
+        last, size = len(starts) - 1, len(src.text)
+        offset = min(starts[min(start.line, last)] + start.column, size)
+        end_offset = min(starts[min(end.line, last)] + end.column, size)
         if self.yaml_starts is None:
-            offset = src.offset_of(start.line + 1, start.column + 1)
-            end_offset = src.offset_of(end.line + 1, end.column + 1)
             return Location(
                 src.path,
                 start.line + 1,
@@ -280,9 +283,6 @@ class _Converter:
                 offset,
                 end_offset,
             )
-        starts = self.yaml_starts
-        offset = min(starts[min(start.line, len(starts) - 1)] + start.column, len(src.text))
-        end_offset = min(starts[min(end.line, len(starts) - 1)] + end.column, len(src.text))
         return src.location(offset, end_offset)
 
     def convert(self, node: yaml.Node, depth: int) -> tuple[PNode, int]:
@@ -429,10 +429,16 @@ def _mark_error(src: SourceFile, exc: yaml.YAMLError) -> LoadError:
 
 
 def load_positioned_all(
-    src: SourceFile, *, max_nodes: int = MAX_EXPANDED_NODES, max_depth: int = MAX_DEPTH
+    src: SourceFile,
+    *,
+    max_nodes: int = MAX_EXPANDED_NODES,
+    max_depth: int = MAX_DEPTH,
+    keep_nodes: bool = False,
 ) -> tuple[list[PNode | None], list[LoadError]]:
     """Every document of a YAML stream (None for empty documents). On a parse error the
-    documents before it are returned together with the error. Never raises."""
+    documents before it are returned together with the error. Never raises. With
+    `keep_nodes`, a stream read to its end leaves libyaml's non-empty document nodes in
+    `src.yaml_nodes` (what `fixes.yaml_edit.parse_documents` would return)."""
     depth = estimated_depth(src.text)
     if depth > _PRESCAN_DEPTH:
         return [], [
@@ -443,6 +449,7 @@ def load_positioned_all(
     docs: list[PNode | None] = []
     errors: list[LoadError] = []
     converter = _Converter(src, max_nodes, max_depth)
+    nodes: list[yaml.Node] = []
     try:
         for root in yaml.compose_all(src.text, Loader=_Loader):
             if root is None:
@@ -451,6 +458,10 @@ def load_positioned_all(
             converter.memo = {}  # ids are only unique while the document's nodes live
             converter.distinct = 0
             docs.append(converter.convert(root, 0)[0])
+            if keep_nodes:  # else each document's nodes are freed as soon as converted
+                nodes.append(root)
+        if keep_nodes:
+            src.yaml_nodes = nodes
     except _Refused as exc:
         line, col = exc.node.start_mark.line + 1, exc.node.start_mark.column + 1
         errors.append(LoadError(src.path, f"{exc.message} (at line {line})", exc.kind, line, col))
@@ -465,11 +476,17 @@ def load_positioned_all(
 
 
 def load_positioned(
-    src: SourceFile, *, max_nodes: int = MAX_EXPANDED_NODES, max_depth: int = MAX_DEPTH
+    src: SourceFile,
+    *,
+    max_nodes: int = MAX_EXPANDED_NODES,
+    max_depth: int = MAX_DEPTH,
+    keep_nodes: bool = False,
 ) -> tuple[PNode | None, list[LoadError]]:
     """The first document of `src` as a PNode tree (None when empty or unparseable) and the
     problems found (parse error, alias bomb, duplicate keys). Never raises."""
-    docs, errors = load_positioned_all(src, max_nodes=max_nodes, max_depth=max_depth)
+    docs, errors = load_positioned_all(
+        src, max_nodes=max_nodes, max_depth=max_depth, keep_nodes=keep_nodes
+    )
     root = next((d for d in docs if d is not None), None)
     return root, errors
 
