@@ -96,6 +96,7 @@ class Docker:
     created: list[str] = field(default_factory=list)
     network: str | None = None
     prefix: str = "172.29.213."
+    forward_rule: list[str] | None = None  # our own iptables FORWARD rule, removed at stop
     _next_host: int = 10
 
     def next_ip(self) -> str:
@@ -218,6 +219,9 @@ def start_engine() -> Docker:
 def stop_engine(docker: Docker) -> None:
     if docker.created:
         docker.remove(*list(docker.created))
+    if docker.forward_rule and (iptables := shutil.which("iptables")):
+        subprocess.run([iptables, "-D", *docker.forward_rule], capture_output=True, check=False)
+        docker.forward_rule = None
     if docker.network:
         docker.run("network", "rm", docker.network, check=False, timeout=30)
     if docker.proc is None:
@@ -374,7 +378,62 @@ def create_network(docker: Docker) -> str:
     docker.run("network", "create", "--subnet", f"{prefix}0/24", name)
     docker.network = name
     docker.prefix = prefix
+    net_id = docker.run("network", "inspect", "-f", "{{.Id}}", name).strip()
+    allow_bridge_forwarding(docker, f"br-{net_id[:12]}", f"{prefix}0/24")
     return name
+
+
+BRIDGE_NF = Path("/proc/sys/net/bridge/bridge-nf-call-iptables")
+FORWARD_HELP = (
+    "containers on the test network cannot reach each other: bridged traffic goes through "
+    "iptables (net.bridge.bridge-nf-call-iptables=1) and the FORWARD policy is DROP (a normal "
+    "dockerd leaves it so). Run the tests as root with iptables available (the harness adds "
+    "and removes its own ACCEPT rule for its subnet), or run `iptables -P FORWARD ACCEPT` or "
+    "`sysctl net.bridge.bridge-nf-call-iptables=0` first"
+)
+
+
+def forward_rule_needed(forward_rules: str, bridge_nf_call: str | None) -> bool:
+    """Whether traffic between two containers on one bridge is dropped: only when the
+    kernel passes bridged frames to iptables and FORWARD's policy is DROP."""
+    if (bridge_nf_call or "").strip() != "1":
+        return False
+    return any(line.split() == ["-P", "FORWARD", "DROP"] for line in forward_rules.splitlines())
+
+
+def forward_rule(bridge: str, subnet: str) -> list[str]:
+    """Our ACCEPT rule: this bridge, this subnet, both ways, tagged so it can be found."""
+    return [
+        "FORWARD", "-i", bridge, "-o", bridge, "-s", subnet, "-d", subnet,
+        "-m", "comment", "--comment", "infradoctor-tests", "-j", "ACCEPT",
+    ]  # fmt: skip
+
+
+def allow_bridge_forwarding(docker: Docker, bridge: str, subnet: str) -> None:
+    """Add our FORWARD rule when the host would drop container-to-container traffic, or
+    fail now with what to change (never a 15 s timeout with no reason)."""
+    nf_call = BRIDGE_NF.read_text() if BRIDGE_NF.exists() else None
+    iptables = shutil.which("iptables")
+    listed = (
+        subprocess.run([iptables, "-S", "FORWARD"], capture_output=True, text=True, check=False)
+        if iptables
+        else None
+    )
+    if listed is not None and listed.returncode == 0:
+        if not forward_rule_needed(listed.stdout, nf_call):
+            return
+    elif (nf_call or "").strip() != "1":
+        return  # bridged traffic never reaches iptables
+    rule = forward_rule(bridge, subnet)
+    added = (
+        subprocess.run([iptables, "-I", *rule], capture_output=True, text=True, check=False)
+        if iptables
+        else None
+    )
+    if added is None or added.returncode != 0:
+        detail = added.stderr.strip() if added is not None else "iptables not found"
+        raise HarnessError(f"{FORWARD_HELP} ({detail})")
+    docker.forward_rule = rule
 
 
 def free_port() -> int:
