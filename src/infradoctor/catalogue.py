@@ -81,6 +81,23 @@ def selector_known(selector: str) -> bool:
     return selector.strip().lower() == "all" or any(matches(r, selector) for r in catalogue())
 
 
+def unknown_selector(selector: str) -> str:
+    """The message for a selector that names no rule, with the closest names it may have
+    meant (codes, names, categories, groups), as `explain` does."""
+    import difflib
+
+    words: set[str] = {"all"}
+    for rule in catalogue():
+        words.update({rule.code, rule.name, rule.category, *rule.groups})
+    s = selector.strip()
+    close = difflib.get_close_matches(s.upper(), sorted(w for w in words if w.isupper()), 3, 0.6)
+    close += difflib.get_close_matches(s.lower(), sorted(w for w in words if w.islower()), 3, 0.6)
+    hint = (
+        f" (did you mean {', '.join(close[:3])}?)" if close else " (`infradoctor rules` lists them)"
+    )
+    return f"unknown rule code, category or name {selector!r}{hint}"
+
+
 def is_selected(rule: type[Rule], selection: Selection) -> bool:
     """Selected by `select`/`extend-select` and not removed by `ignore`."""
     wanted = any(matches(rule, s) for s in [*selection.select, *selection.extend_select])
@@ -123,7 +140,7 @@ def validate_config(config: LintConfig) -> LintConfig:
     ):
         for item in items:
             if not selector_known(item):
-                raise _error(config, f"key {key!r}: unknown rule code, category or name {item!r}")
+                raise _error(config, f"key {key!r}: {unknown_selector(item)}")
     if not config.rule_tables:
         return config
     severities = dict(config.severity_overrides)

@@ -95,7 +95,7 @@ def _split(values: list[str] | None) -> list[str]:
 
 def build_config(args: argparse.Namespace) -> LintConfig:
     """The config file (found or named) with the command-line flags laid over it."""
-    from infradoctor.catalogue import selector_known, validate_config
+    from infradoctor.catalogue import selector_known, unknown_selector, validate_config
     from infradoctor.config import load_config, load_config_file
     from infradoctor.findings import Severity
 
@@ -110,7 +110,7 @@ def build_config(args: argparse.Namespace) -> LintConfig:
         for value in values:
             if not selector_known(value):
                 option = "--" + flag.replace("_", "-")
-                raise UsageError(f"{option}: unknown rule code, category or name {value!r}")
+                raise UsageError(f"{option}: {unknown_selector(value)}")
         if flag == "select":
             config.select = values
             config.extend_select = []
