@@ -20,7 +20,7 @@ def register(subparsers: Any) -> None:
         description="Describe the stack under PATH (compose projects, Kubernetes manifests, "
         "nginx configs): services with image, ports, health, restart, resources, volumes, "
         "dependencies and the nginx routes that reach them; volumes and what mounts them; "
-        "routes and the service each resolves to. See docs/inventory.md.",
+        "routes and the service each resolves to. See `infradoctor docs inventory`.",
     )
     p.add_argument("path", nargs="?", default=".", metavar="PATH", help="directory (default: .)")
     p.add_argument(

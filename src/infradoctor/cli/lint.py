@@ -25,7 +25,7 @@ exit status:
   1  findings at or above it, or a file that could not be parsed
   2  usage, configuration or internal error
 suppress inline with `# infradoctor: ignore[CODE]`; output formats, config keys and
-baselines are described in docs/output.md."""
+baselines are described in `infradoctor docs output`."""
 
 
 def register(subparsers: Any) -> None:

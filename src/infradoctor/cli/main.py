@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     from infradoctor.cli import (
         completion,
         diagnose,
+        docs,
         fix,
         inventory,
         lint,
@@ -41,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for mod in (lint, fix, rules, diagnose, inventory, scaffold, wait, smoke, completion):
+    for mod in (lint, fix, rules, diagnose, inventory, scaffold, wait, smoke, docs, completion):
         mod.register(sub)
     parser.set_defaults(root_parser=parser)  # `completion` describes the whole CLI
     return parser

@@ -1,6 +1,6 @@
 """`infradoctor smoke PATH`: probe the stack's services once and every nginx route through
 nginx and directly (loopback only). Exit 0 all good, 1 something failed, 2 usage.
-See docs/smoke.md."""
+See docs/wait.md (`infradoctor docs wait`)."""
 
 from __future__ import annotations
 

@@ -166,7 +166,7 @@ class ServiceSelectsNoPods(Rule):
         "same namespace; Services without a selector (manual Endpoints, ExternalName), "
         "Services selecting pods of a custom resource next to them (an operator's pods, "
         "e.g. `cluster-name: quickstart` for the Elasticsearch `quickstart`) and kustomize "
-        "overlays with a step that was not applied (docs/kustomize.md) are skipped; other "
+        "overlays with a step that was not applied (`infradoctor docs kustomize`) are skipped; other "
         "overlays are checked as rendered."
     )
     how_to_fix = (
