@@ -46,10 +46,18 @@ def _literal_block(src: SourceFile, loc: Location, value: str) -> tuple[int, int
         return None
     if not BLOCK_HEADER_RE.match(src.line_text(loc.line)[loc.column - 1 :]):
         return None
-    first = loc.line + 1
+    return _verbatim_from(src, loc.line + 1, value)
+
+
+def _verbatim_from(src: SourceFile, first: int, value: str) -> tuple[int, int] | None:
+    """(first, indentation) when every line of `value` is the outer file's line
+    `first + i` behind one common indentation (a YAML literal block, a Terraform heredoc,
+    `<<-` dedented or not, a whole generator file); None otherwise."""
     lines = value.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
+    if first + len(lines) - 1 > len(src.line_starts):
+        return None
     indent: int | None = None
     for i, content in enumerate(lines):
         outer = src.line_text(first + i)
@@ -72,24 +80,28 @@ def configmap_texts(
     for obj in objects:
         if not obj.config_data:
             continue
-        src = files.get(obj.file)
-        if src is None:
-            continue
         for key, (value, loc) in obj.config_data.items():
             if not looks_like_nginx(key, value):
                 continue
+            # the file that holds the value: the manifest, a .tf file, or the file a
+            # kustomize configMapGenerator reads (not the kustomization rendering it)
+            src = files.get(loc.file) or files.get(obj.file)
+            if src is None:
+                continue
             origin = f"{obj.ref} key {key}"
             block = _literal_block(src, loc, value)
+            if block is None and loc.offset is not None:
+                block = _verbatim_from(src, loc.line, value)  # heredoc, generator file
             if block is not None:
                 out.append(
                     EmbeddedText(
-                        obj.file, value, block[0], block[1] + 1, origin, True, key, obj.namespace
+                        src.path, value, block[0], block[1] + 1, origin, True, key, obj.namespace
                     )
                 )
             else:
                 out.append(
                     EmbeddedText(
-                        obj.file, value, loc.line, loc.column, origin, False, key, obj.namespace
+                        src.path, value, loc.line, loc.column, origin, False, key, obj.namespace
                     )
                 )
     return out
