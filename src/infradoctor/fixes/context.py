@@ -236,7 +236,9 @@ class FixContext:
 
     def entry_for_key(self, svc: Service, key: str) -> ServiceEntry:
         """The mapping of the file where `key` of the service is set (else where the
-        service is defined)."""
+        service is defined). Refused when that file is a later `-f` file than the
+        defining one (an override): an edit in the defining file would be overridden
+        there and leave the finding."""
         loc = svc.key_locations.get(key)
         if loc is not None and loc.file.endswith((".yml", ".yaml")):
             try:
@@ -244,8 +246,16 @@ class FixContext:
                 if entry.pair(key) is not None:
                     return entry
             except FixUnavailable:
-                pass
+                if self._overrides(svc, loc.file):
+                    raise
+            if self._overrides(svc, loc.file):
+                raise FixUnavailable(f"{key} is set in {loc.file}, which overrides {svc.file}")
         return self.service_entry(svc)
+
+    def _overrides(self, svc: Service, path: str) -> bool:
+        """Whether compose file `path` is read after the service's defining file."""
+        files = self._files_of(svc)
+        return path in files and svc.file in files and files.index(path) > files.index(svc.file)
 
     def insert_service_keys(self, entry: ServiceEntry, values: dict[str, Any]) -> list[Edit]:
         return self.yaml_edits(

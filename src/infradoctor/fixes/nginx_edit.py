@@ -93,7 +93,39 @@ def insert_into_block(
 ) -> Edit:
     """Insert directives (already rendered, one per entry) into `block`: before its
     closing `}` (default) or right after its opening line. The synthetic root block of a
-    snippet file (name "") takes them at the top or the end of the file."""
+    snippet file (name "") takes them at the top or the end of the file. Refused right
+    after a directive missing its `;` (a recovered parse error): the new text would
+    become that directive's arguments."""
+    edit = _insert_edit(text, block, lines, at_start=at_start, unit=unit)
+    if _follows_unterminated(text, block, edit.start):
+        raise NginxEditError("the directive before the insert point has no `;`")
+    return edit
+
+
+def _follows_unterminated(text: str, block: Directive, pos: int) -> bool:
+    """Whether the child of `block` last before `pos` is a simple directive without its
+    `;` (nginx reads on through comments and newlines into whatever follows)."""
+    last: Directive | None = None
+    for c in block.block or ():
+        end = c.location.end_offset
+        if c.file == block.file and end is not None and end <= pos:
+            if last is None or end > (last.location.end_offset or 0):
+                last = c
+    if last is None or last.block is not None:
+        return False
+    end = last.location.end_offset
+    return end is not None and text[end - 1 : end] != ";"
+
+
+def _insert_edit(
+    text: str,
+    block: Directive,
+    lines: Sequence[str],
+    *,
+    at_start: bool,
+    unit: str | None,
+) -> Edit:
+    """Where and what `insert_into_block` inserts."""
     file = block.file
     if block.name == "":
         if at_start:

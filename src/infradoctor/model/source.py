@@ -55,6 +55,8 @@ class SourceFile:
     # libyaml's node graphs of every document (compose files), kept by the loader so that
     # the fixers edit what was parsed instead of parsing the file again
     yaml_nodes: list[Any] | None = field(default=None, repr=False, compare=False)
+    # what the facts layer derived from this text once (facts/varrefs.py)
+    facts_memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def line_starts(self) -> list[int]:

@@ -8,14 +8,13 @@ set for each profile is computed here from the model."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from infradoctor.facts.env import SAMPLE_NAMES as SAMPLE_NAMES  # re-exported
 from infradoctor.facts.gitignore import gitignored as gitignored  # re-exported
-from infradoctor.model.source import Location
+from infradoctor.facts.varrefs import VarRef as VarRef  # re-exported
+from infradoctor.facts.varrefs import file_var_refs
 from infradoctor.model.stack import EnvFile, Project, Service, Stack
 
 PROD_PROFILES = ("prod", "production", "stage", "staging")
@@ -129,57 +128,11 @@ def sample_env(stack: Stack, project: Project) -> EnvSource | None:
 
 # ---------------------------------------------------------------- ${VAR} references
 
-_REF_RE = re.compile(
-    r"(?<!\$)\$\{(?P<name>[_a-zA-Z][_a-zA-Z0-9]*)(?:(?P<op>:?[-?+])(?P<word>[^}]*))?\}"
-    r"|(?<!\$)\$(?P<bare>[_a-zA-Z][_a-zA-Z0-9]*)"
-)
-
-
-@dataclass(slots=True)
-class VarRef:
-    name: str
-    op: str | None  # None, ":-", "-", ":?", "?", ":+", "+"
-    word: str  # default / error message / alternative
-    location: Location
-    service: str | None  # the service whose definition holds it (None: outside services)
-
-    @property
-    def has_default(self) -> bool:
-        return self.op in (":-", "-")
-
-    @property
-    def required(self) -> bool:
-        return self.op in (":?", "?")
-
-
-def _comment_start(line: str) -> int:
-    """Index of a YAML comment (` #` outside quotes), or len(line)."""
-    quote: str | None = None
-    for i, ch in enumerate(line):
-        if quote:
-            if ch == quote:
-                quote = None
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "#" and (i == 0 or line[i - 1] in " \t"):
-            return i
-    return len(line)
-
-
-def _owner(starts: list[tuple[int, int, str]], seen: int, lineno: int, indent: int) -> str | None:
-    """The service whose block holds a line: the last service key at or before it that
-    the line is indented under (or on it). Walks back from the nearest key, so the
-    common case (every service at one column) costs one step, not one per service."""
-    for i in range(seen - 1, -1, -1):
-        sline, scol, sname = starts[i]
-        if sline == lineno or indent >= scol:
-            return sname
-    return None
-
 
 def var_refs(stack: Stack, project: Project) -> Iterator[VarRef]:
     """Every `${VAR...}` / `$VAR` in the project's compose files, with the service whose
-    block holds it (by the service keys' lines)."""
+    block holds it (by the service keys' lines). Each file is scanned once per lint, not
+    once per variant project that reads it (facts/varrefs.py)."""
     by_file: dict[str, list[tuple[int, int, str]]] = {}
     for svc in project.services.values():
         by_file.setdefault(svc.location.file, []).append(
@@ -189,25 +142,7 @@ def var_refs(stack: Stack, project: Project) -> Iterator[VarRef]:
         src = stack.files.get(file)
         if src is None or not src.text or "$" not in src.text:
             continue
-        starts = sorted(by_file.get(file, []))
-        seen = 0  # starts[:seen] begin at or before the current line (lines only grow)
-        for lineno, line in enumerate(src.text.split("\n"), start=1):
-            if "$" not in line:
-                continue
-            body = line[: _comment_start(line)]
-            while seen < len(starts) and starts[seen][0] <= lineno:
-                seen += 1
-            owner = _owner(starts, seen, lineno, len(line) - len(line.lstrip()))
-            for m in _REF_RE.finditer(body):
-                name = m.group("name") or m.group("bare")
-                # `$$` escapes are skipped by the lookbehind; `$${X}` too
-                yield VarRef(
-                    name,
-                    m.group("op"),
-                    m.group("word") or "",
-                    Location(file, lineno, m.start() + 1),
-                    owner,
-                )
+        yield from file_var_refs(src, tuple(sorted(by_file.get(file, []))))
 
 
 # ---------------------------------------------------------------- images

@@ -1,0 +1,93 @@
+"""`${VAR...}` / `$VAR` references of a compose file, with the service whose block holds
+each one. Scanned once per file and service layout: a base compose file is read by every
+variant project (`compose.yaml` + `compose.prod.yaml`, + `compose.ci.yaml`, ...), and a
+1 MB file with 1.5M references took seconds when each of ~9 projects scanned it again."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from infradoctor.model.source import Location, SourceFile
+
+REF_RE = re.compile(
+    r"(?<!\$)\$\{(?P<name>[_a-zA-Z][_a-zA-Z0-9]*)(?:(?P<op>:?[-?+])(?P<word>[^}]*))?\}"
+    r"|(?<!\$)\$(?P<bare>[_a-zA-Z][_a-zA-Z0-9]*)"
+)
+
+# (line, column, name) of each service key defined in a file, sorted
+Starts = tuple[tuple[int, int, str], ...]
+
+
+@dataclass(slots=True, frozen=True)
+class VarRef:
+    name: str
+    op: str | None  # None, ":-", "-", ":?", "?", ":+", "+"
+    word: str  # default / error message / alternative
+    location: Location
+    service: str | None  # the service whose definition holds it (None: outside services)
+
+    @property
+    def has_default(self) -> bool:
+        return self.op in (":-", "-")
+
+    @property
+    def required(self) -> bool:
+        return self.op in (":?", "?")
+
+
+def file_var_refs(src: SourceFile, starts: Starts) -> tuple[VarRef, ...]:
+    """The references of `src`, owned by the services starting at `starts`; memoised on
+    the file (projects sharing the file and its services share the answer)."""
+    key = ("var_refs", starts)
+    found = src.facts_memo.get(key)
+    if found is None:
+        found = src.facts_memo[key] = tuple(_scan(src, starts))
+    return found  # type: ignore[no-any-return]
+
+
+def _scan(src: SourceFile, starts: Starts) -> Iterator[VarRef]:
+    seen = 0  # starts[:seen] begin at or before the current line (lines only grow)
+    for lineno, line in enumerate(src.text.split("\n"), start=1):
+        if "$" not in line:
+            continue
+        body = line[: comment_start(line)]
+        while seen < len(starts) and starts[seen][0] <= lineno:
+            seen += 1
+        owner = _owner(starts, seen, lineno, len(line) - len(line.lstrip()))
+        for m in REF_RE.finditer(body):
+            name = m.group("name") or m.group("bare")
+            # `$$` escapes are skipped by the lookbehind; `$${X}` too
+            yield VarRef(
+                name,
+                m.group("op"),
+                m.group("word") or "",
+                Location(src.path, lineno, m.start() + 1),
+                owner,
+            )
+
+
+def comment_start(line: str) -> int:
+    """Index of a YAML comment (` #` outside quotes), or len(line)."""
+    quote: str | None = None
+    for i, ch in enumerate(line):
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#" and (i == 0 or line[i - 1] in " \t"):
+            return i
+    return len(line)
+
+
+def _owner(starts: Starts, seen: int, lineno: int, indent: int) -> str | None:
+    """The service whose block holds a line: the last service key at or before it that
+    the line is indented under (or on it). Walks back from the nearest key, so the
+    common case (every service at one column) costs one step, not one per service."""
+    for i in range(seen - 1, -1, -1):
+        sline, scol, sname = starts[i]
+        if sline == lineno or indent >= scol:
+            return sname
+    return None
