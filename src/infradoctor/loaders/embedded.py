@@ -28,6 +28,8 @@ NGINX_BLOCK_RE = re.compile(
 MAX_EMBEDDED_CHARS = 1024 * 1024
 # The rest of a literal block scalar's header line: anchors/tags, `|`, indicators, comment.
 BLOCK_HEADER_RE = re.compile(r"(?:[&!]\S*\s+)*\|[-+0-9]*\s*(?:#.*)?$")
+# The end of an HCL line opening a heredoc (`<<EOT`, `<<-EOT`): its text starts below.
+HEREDOC_HEADER_RE = re.compile(r"<<-?[A-Za-z_][\w-]*\s*$")
 
 
 def looks_like_nginx(key: str, text: str) -> bool:
@@ -44,9 +46,14 @@ def _literal_block(src: SourceFile, loc: Location, value: str) -> tuple[int, int
     style or layout."""
     if loc.offset is None:
         return None
-    if not BLOCK_HEADER_RE.match(src.line_text(loc.line)[loc.column - 1 :]):
+    if BLOCK_HEADER_RE.match(src.line_text(loc.line)[loc.column - 1 :]):
+        first = loc.line + 1
+    elif loc.column == 1 and (
+        loc.line == 1 or HEREDOC_HEADER_RE.search(src.line_text(loc.line - 1))
+    ):
+        first = loc.line  # a heredoc's first content line, or a whole file()
+    else:
         return None
-    first = loc.line + 1
     lines = value.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
@@ -72,24 +79,23 @@ def configmap_texts(
     for obj in objects:
         if not obj.config_data:
             continue
-        src = files.get(obj.file)
-        if src is None:
-            continue
         for key, (value, loc) in obj.config_data.items():
-            if not looks_like_nginx(key, value):
+            # loc.file: a file() / templatefile() value is located in that file
+            src = files.get(loc.file)
+            if src is None or not looks_like_nginx(key, value):
                 continue
             origin = f"{obj.ref} key {key}"
             block = _literal_block(src, loc, value)
             if block is not None:
                 out.append(
                     EmbeddedText(
-                        obj.file, value, block[0], block[1] + 1, origin, True, key, obj.namespace
+                        loc.file, value, block[0], block[1] + 1, origin, True, key, obj.namespace
                     )
                 )
             else:
                 out.append(
                     EmbeddedText(
-                        obj.file, value, loc.line, loc.column, origin, False, key, obj.namespace
+                        loc.file, value, loc.line, loc.column, origin, False, key, obj.namespace
                     )
                 )
     return out
