@@ -17,7 +17,11 @@ from infradoctor.engine import lint
 
 HERE = Path(__file__).resolve().parent
 EXAMPLES = HERE.parents[1] / "examples"
-NAMES = sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir())
+# Stacks with a test module of their own (test_<name>.py: with and without helm).
+OWN_TEST = {
+    p.name for p in EXAMPLES.iterdir() if (HERE / f"test_{p.name.replace('-', '_')}.py").exists()
+}
+NAMES = sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir() and p.name not in OWN_TEST)
 
 
 def actual(name: str) -> list[str]:

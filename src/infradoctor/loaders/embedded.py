@@ -28,6 +28,8 @@ NGINX_BLOCK_RE = re.compile(
 MAX_EMBEDDED_CHARS = 1024 * 1024
 # The rest of a literal block scalar's header line: anchors/tags, `|`, indicators, comment.
 BLOCK_HEADER_RE = re.compile(r"(?:[&!]\S*\s+)*\|[-+0-9]*\s*(?:#.*)?$")
+# The end of an HCL line opening a heredoc (`<<EOT`, `<<-EOT`): its text starts below.
+HEREDOC_HEADER_RE = re.compile(r"<<-?[A-Za-z_][\w-]*\s*$")
 
 
 def looks_like_nginx(key: str, text: str) -> bool:
@@ -44,20 +46,17 @@ def _literal_block(src: SourceFile, loc: Location, value: str) -> tuple[int, int
     style or layout."""
     if loc.offset is None:
         return None
-    if not BLOCK_HEADER_RE.match(src.line_text(loc.line)[loc.column - 1 :]):
+    if BLOCK_HEADER_RE.match(src.line_text(loc.line)[loc.column - 1 :]):
+        first = loc.line + 1
+    elif loc.column == 1 and (
+        loc.line == 1 or HEREDOC_HEADER_RE.search(src.line_text(loc.line - 1))
+    ):
+        first = loc.line  # a heredoc's first content line, or a whole file()
+    else:
         return None
-    return _verbatim_from(src, loc.line + 1, value)
-
-
-def _verbatim_from(src: SourceFile, first: int, value: str) -> tuple[int, int] | None:
-    """(first, indentation) when every line of `value` is the outer file's line
-    `first + i` behind one common indentation (a YAML literal block, a Terraform heredoc,
-    `<<-` dedented or not, a whole generator file); None otherwise."""
     lines = value.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    if first + len(lines) - 1 > len(src.line_starts):
-        return None
     indent: int | None = None
     for i, content in enumerate(lines):
         outer = src.line_text(first + i)
@@ -81,27 +80,22 @@ def configmap_texts(
         if not obj.config_data:
             continue
         for key, (value, loc) in obj.config_data.items():
-            if not looks_like_nginx(key, value):
-                continue
-            # the file that holds the value: the manifest, a .tf file, or the file a
-            # kustomize configMapGenerator reads (not the kustomization rendering it)
-            src = files.get(loc.file) or files.get(obj.file)
-            if src is None:
+            # loc.file: a file() / templatefile() value is located in that file
+            src = files.get(loc.file)
+            if src is None or not looks_like_nginx(key, value):
                 continue
             origin = f"{obj.ref} key {key}"
             block = _literal_block(src, loc, value)
-            if block is None and loc.offset is not None:
-                block = _verbatim_from(src, loc.line, value)  # heredoc, generator file
             if block is not None:
                 out.append(
                     EmbeddedText(
-                        src.path, value, block[0], block[1] + 1, origin, True, key, obj.namespace
+                        loc.file, value, block[0], block[1] + 1, origin, True, key, obj.namespace
                     )
                 )
             else:
                 out.append(
                     EmbeddedText(
-                        src.path, value, loc.line, loc.column, origin, False, key, obj.namespace
+                        loc.file, value, loc.line, loc.column, origin, False, key, obj.namespace
                     )
                 )
     return out

@@ -612,6 +612,8 @@ def _probe_from_values(kind: str, entry_loc: Location, node: PNode) -> Probe:
                     if isinstance(port.scalar, int) and not isinstance(port.scalar, bool)
                     else port.text()
                 )
+            if isinstance(value, str) and not value.isdigit():
+                value = None  # no ports are modelled without helm: a name cannot be checked
             return Probe(
                 kind, handler, value, entry_loc, port.location if port is not None else None
             )
