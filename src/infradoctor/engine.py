@@ -61,6 +61,8 @@ class LintResult:
             "seconds": round(self.seconds, 3),
             # files that look like infrastructure but were not analysed, and why
             "skipped": [s.to_dict() for s in self.stack.skipped],
+            # files and directories a .gitignore left out (only when some were)
+            **({"gitignored": self.stack.gitignored} if self.stack.gitignored else {}),
             **crashes,
             **({"kustomize": dict(self.stack.kustomize)} if self.stack.kustomize else {}),
         }

@@ -16,6 +16,7 @@ from infradoctor.cli.options import add_selection_options, add_stack_options, bu
 
 if TYPE_CHECKING:
     from infradoctor.config import LintConfig
+    from infradoctor.engine import LintResult
     from infradoctor.report.model import LintReport
 
 FORMAT_NAMES = ("text", "json", "sarif", "github")
@@ -81,23 +82,35 @@ def register(subparsers: Any) -> None:
 
 
 def lint_paths(paths: list[str], config: LintConfig) -> LintReport:
-    """Lint every path and merge the results; the baseline is applied by the caller."""
+    """Lint every path and merge the results; the baseline is applied by the caller.
+    File arguments are one stack: the project around them is loaded once (cross-file
+    rules intact) and only findings on the given files are kept."""
     import dataclasses
 
     from infradoctor.catalogue import selected_rules
+    from infradoctor.cli.project import group_paths
     from infradoctor.engine import lint
     from infradoctor.report.model import merge_results
 
     engine_config = dataclasses.replace(config, baseline=None)
     results = []
-    seen: set[Path] = set()
-    for arg in paths:
-        resolved = Path(arg).resolve()
-        if resolved in seen:
-            continue
-        seen.add(resolved)
-        results.append((arg, lint(Path(arg), engine_config)))
+    for arg, only in group_paths(paths):
+        result = lint(Path(arg), engine_config)
+        if only is not None:
+            result = _only_files(result, only)
+        results.append((arg, result))
     return merge_results(results, selected_rules(config))
+
+
+def _only_files(result: LintResult, only: set[str]) -> LintResult:
+    """`result` keeping the findings and load errors on `only` (paths relative to its root)."""
+    import dataclasses
+
+    return dataclasses.replace(
+        result,
+        findings=[f for f in result.findings if f.location.file in only],
+        errors=[e for e in result.errors if e.file in only],
+    )
 
 
 def _use_color(args: argparse.Namespace, stream: TextIO) -> bool:

@@ -52,6 +52,7 @@ def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
     stack = Stack(root=base, profiles=[p for p in options.profiles if p != "*"])
     found = discover(root)
     stack.errors.extend(found.errors)
+    stack.gitignored = found.gitignored
     stack.logrotate = [reader.relpath(p) for p in found.logrotate]
 
     def excluded(p: Path) -> bool:
@@ -134,7 +135,8 @@ def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
         stack.skipped.extend(tf.skipped)
         stack.errors.extend(tf.errors)
 
-    configs, errors = load_nginx_configs(nginx_sources, reader)
+    project_dirs = frozenset(os.path.dirname(src.path) for src in compose_sources)
+    configs, errors = load_nginx_configs(nginx_sources, reader, project_dirs)
     stack.nginx.extend(configs)
     stack.errors.extend(errors)
     for rel, res in reader.cache.items():

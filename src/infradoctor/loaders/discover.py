@@ -8,6 +8,7 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from infradoctor.loaders.files import (
     Refusal,
@@ -46,6 +47,8 @@ NGINX_SNIFF_RE = re.compile(
     r"^\s*(server|http|upstream\s+[^\s{]+|location\s+[^\n{]*|events|map\s+\S+\s+\S+)\s*\{",
     re.MULTILINE,
 )
+# Handlebars/Jinja/Go-template markup: such an "nginx" file is a template, not a config.
+TEMPLATE_MARKUP_RE = re.compile(r"\{\{-?\s*[^\s{}][^\n{}]*\}\}|\{%-?\s*\w[^\n]*?%\}")
 K8S_SNIFF_RE = re.compile(r"^apiVersion:\s*\S+", re.MULTILINE)
 
 
@@ -60,6 +63,7 @@ class Discovery:
     terraform: list[Path] = field(default_factory=list)
     logrotate: list[Path] = field(default_factory=list)  # rotation configs (not loaded)
     skipped: list[Skipped] = field(default_factory=list)  # infra-looking, not read
+    gitignored: int = 0  # files and directories a .gitignore leaves out (not walked)
     errors: list[LoadError] = field(default_factory=list)
 
     def count(self) -> int:
@@ -112,9 +116,24 @@ def _classify(path: Path, root: Path, real: Path | None = None) -> tuple[FileKin
     text = _sniff(path, root, 16384 if cand.sniff == "k8s" else 65536, real)
     if isinstance(text, Refusal):
         return FileKind.UNKNOWN, text
+    if cand.sniff == "dump":  # a text file is nginx only as an `nginx -T` dump
+        from infradoctor.syntax.nginx import is_nginx_t_dump
+
+        return (FileKind.NGINX if is_nginx_t_dump(text) else FileKind.UNKNOWN), None
     if cand.sniff == "k8s":
         return (FileKind.K8S if K8S_SNIFF_RE.search(text) else FileKind.UNKNOWN), None
     return (FileKind.NGINX if NGINX_SNIFF_RE.search(text) else FileKind.UNKNOWN), None
+
+
+def _nginx_template(path: Path, root: Path, real: Path | None) -> str | None:
+    """The template engine whose markup an nginx file holds, if any (never parsed)."""
+    text = _sniff(path, root, 65536, real)
+    if isinstance(text, Refusal):
+        return None
+    match = TEMPLATE_MARKUP_RE.search(text)
+    if match is None:
+        return None
+    return "Jinja" if match.group().startswith("{%") else "Handlebars/Go"
 
 
 def _scan_dir(directory: str) -> tuple[list[os.DirEntry[str]], OSError | None]:
@@ -128,6 +147,39 @@ def _scan_dir(directory: str) -> tuple[list[os.DirEntry[str]], OSError | None]:
     except OSError as exc:
         return [], exc
     return entries, None
+
+
+class GitIgnores:
+    """The .gitignore files met while walking down from `root` (read with pathspec's
+    git-compatible matcher). A deeper file's decision wins over a shallower one's."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.specs: dict[Path, Any] = {}
+
+    def enter(self, directory: Path, entries: list[os.DirEntry[str]]) -> None:
+        if not any(e.name == ".gitignore" for e in entries):
+            return
+        text = _sniff(directory / ".gitignore", self.root, 1024 * 1024)
+        if isinstance(text, Refusal) or not text.strip():
+            return
+        import pathspec
+
+        self.specs[directory] = pathspec.GitIgnoreSpec.from_lines(text.splitlines())
+
+    def ignored(self, path: Path, is_dir: bool) -> bool:
+        if not self.specs:
+            return False
+        verdict: bool | None = None
+        for parent in reversed(path.parents):
+            spec = self.specs.get(parent)
+            if spec is None:
+                continue
+            rel = path.relative_to(parent).as_posix() + ("/" if is_dir else "")
+            include = spec.check_file(rel).include
+            if include is not None:
+                verdict = include
+        return bool(verdict)
 
 
 def discover(root: Path) -> Discovery:  # noqa: C901
@@ -156,6 +208,7 @@ def discover(root: Path) -> Discovery:  # noqa: C901
     if base != root:
         targets.append((root, os.path.islink(root)))
     else:
+        ignores = GitIgnores(root)
         pending = [root]
         while pending:
             directory = pending.pop()
@@ -171,11 +224,15 @@ def discover(root: Path) -> Discovery:  # noqa: C901
                 )
                 continue
             subdirs: list[Path] = []
+            ignores.enter(directory, entries)
             for entry in sorted(entries, key=lambda e: e.name):
                 try:
                     is_dir = entry.is_dir(follow_symlinks=False)
                 except OSError:
                     is_dir = False
+                if ignores.ignored(directory / entry.name, is_dir):
+                    found.gitignored += 1
+                    continue
                 if is_dir:
                     if entry.name not in SKIP_DIRS:
                         subdirs.append(directory / entry.name)
@@ -241,7 +298,15 @@ def discover(root: Path) -> Discovery:  # noqa: C901
             FileKind.HELM: found.helm,
             FileKind.TERRAFORM: found.terraform,
         }.get(kind)
-        if bucket is not None:
+        if kind == FileKind.NGINX and (engine := _nginx_template(path, real_base, real)):
+            found.skipped.append(
+                Skipped(
+                    rel(path),
+                    f"{engine} template markup in an nginx file: not rendered, so not checked",
+                    "template",
+                )
+            )
+        elif bucket is not None:
             bucket.append(path)
         elif kind == FileKind.UNKNOWN:
             _note_skipped(found, path, base)

@@ -439,9 +439,10 @@ def resolve_target(
         return ResolvedTarget(route, target, found[0], found[1])
     if is_ip(host):
         return unresolved("ip-literal")
-    # Another compose project of the stack (shared external network).
+    # Another compose project of the stack: only one sharing a directory subtree or a
+    # named network with this one, never an unrelated sibling (docs/ARCHITECTURE.md).
     for other_project in stack.projects:
-        if other_project is project:
+        if other_project is project or not _related(project, other_project):
             continue
         found = lookups.names(other_project).match(host)
         if found is not None:
@@ -451,6 +452,15 @@ def resolve_target(
     if not _port_written(route) and lookups.upstream_defined_elsewhere(cfg, host):
         return unresolved("upstream-outside-config")
     return unresolved("unknown-name")
+
+
+def _related(a: Project, b: Project) -> bool:
+    """Can nginx of project `a` reach services of project `b`: one lies in the other's
+    directory subtree, or both join a network of the same (non-default) name."""
+    da, db = _norm(a.directory) or ".", _norm(b.directory) or "."
+    if da == "." or db == "." or da.startswith(db + "/") or db.startswith(da + "/"):
+        return True
+    return bool((set(a.networks) & set(b.networks)) - {"default"})
 
 
 UPSTREAM_DEF_RE = r"upstream\s+{name}\s*\{{"

@@ -12,6 +12,74 @@ from infradoctor.model.source import FileKind
 COMPOSE_RE = re.compile(r"(^|[-._])compose([-._][^/]*)?\.ya?ml$", re.IGNORECASE)
 DOCKERFILE_RE = re.compile(r"^(Dockerfile([.-][\w.-]+)?|[\w.-]+\.[Dd]ockerfile)$")
 NGINX_NAME_RE = re.compile(r"(\.conf|\.conf\.template|\.nginx|\.vhost)$", re.IGNORECASE)
+# Documentation, code and template files: never read as nginx or manifests, whatever
+# their content or directory says (`docs/nginx-setup.md`, `scripts/gen_nginx.py`).
+# Templates of an infra file are listed as skipped by loaders/skipped.py instead.
+NEVER_SNIFFED = frozenset(
+    {
+        ".md",
+        ".markdown",
+        ".rst",
+        ".adoc",
+        ".html",
+        ".htm",
+        ".py",
+        ".pyc",
+        ".sh",
+        ".bash",
+        ".zsh",
+        ".fish",
+        ".ps1",
+        ".bat",
+        ".js",
+        ".mjs",
+        ".cjs",
+        ".ts",
+        ".go",
+        ".rb",
+        ".php",
+        ".java",
+        ".rs",
+        ".c",
+        ".h",
+        ".lua",
+        ".pl",
+        ".json",
+        ".toml",
+        ".ini",
+        ".cfg",
+        ".xml",
+        ".csv",
+        ".log",
+        ".lock",
+        ".sql",
+        ".patch",
+        ".diff",
+        ".orig",
+        ".bak",
+        ".swp",
+        ".j2",
+        ".jinja",
+        ".jinja2",
+        ".hbs",
+        ".handlebars",
+        ".mustache",
+        ".tpl",
+        ".gotmpl",
+        ".tmpl",
+        ".erb",
+        ".pem",
+        ".crt",
+        ".key",
+        ".png",
+        ".jpg",
+        ".gif",
+        ".svg",
+        ".ico",
+        ".gz",
+        ".zip",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +89,7 @@ class Candidate:
     (it looks like infrastructure) or not (any extension-less file is sniffed for nginx)."""
 
     kind: FileKind | None
-    sniff: str | None  # "k8s" or "nginx"
+    sniff: str | None  # "k8s", "nginx" or "dump" (an `nginx -T` dump only)
     reported: bool
 
 
@@ -46,6 +114,10 @@ def by_name(path: Path) -> Candidate | None:
         return Candidate(None, "k8s", True)
     if lower == "nginx.conf":
         return Candidate(FileKind.NGINX, None, True)
+    if "." in lower and lower[lower.rfind(".") :] in NEVER_SNIFFED:
+        return None
+    if lower.endswith(".txt"):  # text: nginx only as an `nginx -T` dump
+        return Candidate(None, "dump", False)
     nginx_dir = (
         bool(
             parts

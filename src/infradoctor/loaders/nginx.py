@@ -130,8 +130,14 @@ class _Unit:
 
 
 class _Loader:
-    def __init__(self, sources: Sequence[SourceFile], reader: SourceReader) -> None:
+    def __init__(
+        self,
+        sources: Sequence[SourceFile],
+        reader: SourceReader,
+        project_dirs: frozenset[str] = frozenset(),
+    ) -> None:
         self.reader = reader
+        self.project_dirs = project_dirs  # directories holding a compose file
         self.units: dict[str, _Unit] = {}
         self.errors: list[LoadError] = []
         self._error_keys: set[tuple[str, int | None, str]] = set()
@@ -312,14 +318,7 @@ class _Loader:
         head, sep, sub = rest.partition("/")
         if head != "conf.d" or not sep or not sub:
             return []
-        dirs: list[str] = []
-        anc = here
-        for _ in range(3):
-            dirs.append(anc)
-            if not anc:
-                break
-            anc = posixpath.dirname(anc)
-        dirs.append(conf_dir)
+        dirs = [*self._near_dirs(here), conf_dir]
         for d in dict.fromkeys(dirs):
             if posixpath.basename(d) == TEMPLATES_DIR:
                 d = posixpath.dirname(d)
@@ -345,16 +344,24 @@ class _Loader:
             return []
         # Look near the including file only (its dir and up to two levels above): in a
         # monorepo another project's conf.d must not be spliced in.
-        anc = here
-        for _ in range(3):
+        for anc in self._near_dirs(here):
             prefix = anc + "/" if anc else ""
             near = [k for k in hits if k.startswith(prefix)]
             if near:
                 return sorted(dict.fromkeys(near))
-            if not anc:
+        return []
+
+    def _near_dirs(self, here: str) -> list[str]:
+        """`here` and up to two directories above it, stopping at a compose project's
+        directory: a sibling project's conf.d is never spliced in (loaders/link.py)."""
+        out: list[str] = []
+        anc = here
+        for _ in range(3):
+            out.append(anc)
+            if not anc or anc in self.project_dirs:
                 break
             anc = posixpath.dirname(anc)
-        return []
+        return out
 
     def _resolve_in_dump(self, unit: _Unit, pattern: str) -> list[str] | None:
         """Members of the unit's `nginx -T` dump an include names, by their absolute paths
@@ -855,11 +862,14 @@ def link_snippet_siblings(configs: Sequence[NginxConfig]) -> None:
 
 
 def load_nginx_configs(
-    sources: Sequence[SourceFile], reader: SourceReader
+    sources: Sequence[SourceFile],
+    reader: SourceReader,
+    project_dirs: frozenset[str] = frozenset(),
 ) -> tuple[list[NginxConfig], list[LoadError]]:
     """Parse every nginx file; files included by another one are spliced into it, the
-    rest become roots of their own NginxConfig. Never raises for bad input."""
-    loader = _Loader(sources, reader)
+    rest become roots of their own NginxConfig. Never raises for bad input.
+    `project_dirs`: directories holding a compose file (include lookups stop there)."""
+    loader = _Loader(sources, reader, project_dirs)
     configs = loader.build()
     link_snippet_siblings(configs)
     return configs, loader.errors

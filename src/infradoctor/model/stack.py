@@ -412,6 +412,8 @@ class Stack:
     fixer_crashes: list[str] = field(default_factory=list)
     # files that look like infrastructure but were not analysed, with why (never silent)
     skipped: list[Skipped] = field(default_factory=list)
+    # files and directories left out because a .gitignore names them (counted, not listed)
+    gitignored: int = 0
     # Helm charts: charts, rendered, cached, failed, values_only, seconds (loaders/helm.py)
     helm_stats: dict[str, int | float] = field(default_factory=dict)
     # kustomize roots rendered (JSON `stats.kustomize`; empty without kustomizations)

@@ -125,6 +125,19 @@ def root_label(arg: str) -> str:
     return "" if text in (".", "") else text
 
 
+def cwd_label(root: Path, arg: str, labelled: bool) -> str:
+    """The prefix for a root's paths. A root below the current directory: its path from
+    there ("" for the current directory itself), so every format prints the same path.
+    A root outside it: the argument as given with several roots, none with one."""
+    try:
+        rel = os.path.relpath(root)
+    except ValueError:
+        rel = ".."
+    if not rel.startswith(".."):
+        return root_label(rel)
+    return root_label(arg) if labelled else ""
+
+
 def _join(label: str, rel: str) -> str:
     if not label or rel.startswith("<"):  # "<rule X>" pseudo files stay as they are
         return rel
@@ -187,7 +200,8 @@ def merge_results(
     suppressed = baselined = 0
     seen: set[tuple[str, str, int, int, str]] = set()
     for index, (arg, result) in enumerate(results):
-        eff = root_label(arg) if labelled else ""
+        # relative to the current directory in every format (docs/output.md)
+        eff = cwd_label(result.root, arg, labelled)
         roots.append(ScannedRoot(result.root, eff))
         for rel, source in result.stack.files.items():
             shown = _join(eff, rel)

@@ -2,13 +2,15 @@
 
 Rule metadata comes from the catalogue for every selected rule (not only the rules that
 fired), so a result's `ruleIndex` is stable across runs. Artifact URIs are relative to a
-scanned root named by `uriBaseId` (`%SRCROOT%` with one root, `ROOT1`, `ROOT2`, ... with
-several) whose absolute URI is in `originalUriBaseIds`. Safe fixes become `fixes[]`;
+directory named by `uriBaseId`: `%SRCROOT%` is the current directory for roots below
+it (else the single root), `ROOT1`, `ROOT2`, ... a root outside it; absolute URIs are in
+`originalUriBaseIds`. Safe fixes become `fixes[]`;
 load errors become tool execution notifications."""
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import quote
@@ -24,10 +26,23 @@ LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "
 FINGERPRINT_KEY = "infradoctor/v1"
 
 
+def _below_cwd(root: ScannedRoot) -> bool:
+    try:
+        return not os.path.relpath(root.path).startswith("..")
+    except ValueError:
+        return False
+
+
 def _base_id(report: LintReport, root: ScannedRoot) -> str:
-    if len(report.roots) == 1:
+    """%SRCROOT% is the current directory for every root below it (the checkout root a
+    code-scanning upload resolves paths against); a root outside it has its own id."""
+    if _below_cwd(root) or len(report.roots) == 1:
         return "%SRCROOT%"
     return f"ROOT{report.roots.index(root) + 1}"
+
+
+def _base_uri(root: ScannedRoot) -> str:
+    return _dir_uri(Path.cwd() if _below_cwd(root) else root.path)
 
 
 def _dir_uri(path: Path) -> str:
@@ -40,6 +55,8 @@ def artifact_location(report: LintReport, file: str) -> dict[str, Any]:
     if found is None:
         return {"uri": quote(file)}
     root, rel = found
+    if _below_cwd(root):
+        rel = Path(os.path.relpath(root.path / rel)).as_posix()
     return {"uri": quote(rel), "uriBaseId": _base_id(report, root)}
 
 
@@ -207,7 +224,7 @@ def sarif_dict(report: LintReport) -> dict[str, Any]:
                 },
                 "invocations": [invocation],
                 "originalUriBaseIds": {
-                    _base_id(report, root): {"uri": _dir_uri(root.path)} for root in report.roots
+                    _base_id(report, root): {"uri": _base_uri(root)} for root in report.roots
                 },
                 "results": [result_dict(report, f, rule_index) for f in report.findings],
                 "columnKind": "unicodeCodePoints",

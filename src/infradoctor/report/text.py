@@ -4,8 +4,10 @@ a one-line summary. ANSI colour only when asked for (the CLI decides: TTY, NO_CO
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from itertools import groupby
+from pathlib import Path
 from typing import TextIO
 
 from infradoctor.findings import Applicability, Finding, Severity
@@ -129,6 +131,13 @@ def summary_line(report: LintReport) -> str:
         )
     else:
         head = "No problems found"
+    if not total and not files and not report.errors:
+        # exit code stays 0 (docs/output.md): nothing to check is not a failure
+        where = ", ".join(_shown_root(r.path) for r in report.roots) or "."
+        parts = [f"No infrastructure files found under {where}"]
+        if skipped_entries(report):
+            parts.append("files not analysed: --show-files lists them")
+        return "; ".join(parts) + "."
     # Never a bare "No problems found" when some file could not be checked.
     unchecked = any(e.kind not in WARNING_ERROR_KINDS for e in report.errors)
     if unchecked and not total:
@@ -156,6 +165,12 @@ def summary_line(report: LintReport) -> str:
     return "; ".join(parts) + "."
 
 
+def _shown_root(path: Path) -> str:
+    """A scanned root as the user would type it: relative to the current directory."""
+    rel = os.path.relpath(path)
+    return path.as_posix() if rel.startswith("..") else Path(rel).as_posix()
+
+
 def skipped_entries(report: LintReport) -> list[dict[str, str]]:
     """`stats.skipped`: files that look like infrastructure but were not analysed."""
     value = report.stats.get("skipped")
@@ -175,6 +190,10 @@ def files_lines(report: LintReport) -> list[str]:
         out.append("")
         out.append("Not analysed:")
         out.extend(f"  {e.get('path')}: {e.get('reason')}" for e in skipped)
+    ignored = report.stats.get("gitignored")
+    if isinstance(ignored, int) and ignored:
+        out.append("")
+        out.append(f"Not walked: {ignored} path{'' if ignored == 1 else 's'} ignored by .gitignore")
     return out
 
 
