@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from infradoctor.facts.dockerfile import stage_chain
+from infradoctor.facts.image_table import ImageFacts, lookup_path
 from infradoctor.model.stack import Dockerfile, Instruction, Service, Stack, Stage
 from infradoctor.syntax.numbers import digits_value
 
@@ -204,30 +205,9 @@ def is_root_user(user: str) -> bool:
     return name in ("root", "0")
 
 
-# Images whose entrypoint drops root (gosu/su-exec) or whose image sets a non-root USER.
-NON_ROOT_IMAGE_RE = re.compile(
-    r"^("
-    r"postgres|postgis/postgis|timescale/timescaledb[\w-]*|redis|redis/redis-stack[\w-]*|"
-    r"mysql|mariadb|mongo|percona[\w/-]*|rabbitmq|memcached|elasticsearch|kibana|logstash|"
-    r"elasticsearch/elasticsearch|kibana/kibana|logstash/logstash|beats/[\w-]+|"
-    r"opensearchproject/[\w-]+|grafana/[\w-]+|prom/[\w-]+|prometheus/[\w-]+|"
-    r"nginxinc/nginx-unprivileged|bitnami/[\w-]+|jenkins/jenkins|sonarqube|zookeeper|"
-    r"cassandra|couchdb|neo4j|keycloak/keycloak|jboss/keycloak|confluentinc/[\w-]+|"
-    r"clickhouse/clickhouse-server|clickhouse|yandex/clickhouse-server|mailhog/mailhog|"
-    r"axllent/mailpit|jaegertracing/[\w-]+|otel/[\w-]+|chainguard/[\w-]+|distroless/[\w-]+|"
-    r"consul|hashicorp/consul|vault|hashicorp/vault|solr|gitea/gitea|adminer|dpage/pgadmin4|"
-    r"valkey/valkey|linuxserver/[\w.-]+|mssql/server|sonatype/nexus3|mattermost/[\w-]+|"
-    r"n8nio/n8n|apache/superset|apache/airflow|emqx/emqx|emqx|eclipse-mosquitto|telegraf|"
-    r"kong|kong/kong-gateway|odoo|rocketchat/rocket\.chat|verdaccio/verdaccio|selenium/[\w-]+|"
-    r"nodered/node-red|frappe/[\w-]+|tootsuite/mastodon|mastodon/mastodon|twentycrm/twenty|"
-    r"goauthentik/[\w-]+|chocobozzz/peertube|pihole/pihole|itzg/minecraft-server|"
-    r"edoburu/pgbouncer"
-    r")$"
-)
-
-
 def image_drops_root(image: str) -> bool:
-    """Well-known images that run their process as a non-root user by themselves."""
+    """Images that run their process as a non-root user by themselves (the table's
+    `user` is "drops" or "non-root", or a nonroot/rootless/chiseled tag)."""
     ref = parse_image(image)
     if ref.tag and any(w in ref.tag for w in ("nonroot", "rootless", "chiseled")):
         return True
@@ -235,9 +215,18 @@ def image_drops_root(image: str) -> bool:
         "distroless" in ref.path or ref.path.startswith("chainguard")
     ):
         return bool(ref.tag and "nonroot" in ref.tag) or ref.registry == "cgr.dev"
-    parts = ref.path.split("/")
     # `mcr.microsoft.com/oss/bitnami/redis`: mirrors keep the upstream path at the end
-    return any(NON_ROOT_IMAGE_RE.match("/".join(parts[i:])) for i in range(len(parts)))
+    row = lookup_path(ref.path)
+    return row is not None and row.drops_root
+
+
+def image_facts(image: str, mirrors: bool = True) -> ImageFacts | None:
+    """The curated table's row for `image` (data/images.toml), None if not listed.
+    Without `mirrors` only the repository itself counts (`acme/postgres` is not
+    postgres: what it adds on top is unknown)."""
+    if unresolved_image(image):
+        return None
+    return lookup_path(parse_image(image).path, mirrors)
 
 
 def unresolved_image(image: str) -> bool:

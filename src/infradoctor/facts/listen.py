@@ -31,6 +31,7 @@ from typing import TypeVar, cast
 
 from infradoctor.facts.dockerfile import env_values, stage_chain
 from infradoctor.facts.env import UNSET_MARK
+from infradoctor.facts.image_table import port_rows
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Dockerfile, Instruction, ListenAddress, Service
 from infradoctor.syntax.jsondoc import loads_bounded
@@ -47,54 +48,10 @@ DECLARED_KINDS = frozenset({"expose", "ports", "EXPOSE", "healthcheck"})
 IMAGE_KIND = "image"
 HINT_KINDS = frozenset({"env", "weak"})
 
-# Well-known images: (substring of the image's repository name, ports, configurable web
-# server?). Web servers (nginx, httpd, caddy) are weak: their port comes from a config file.
-WELL_KNOWN_IMAGES: tuple[tuple[str, tuple[int, ...], bool], ...] = (
-    ("postgis", (5432,), False),
-    ("timescaledb", (5432,), False),
-    ("postgres", (5432,), False),
-    ("pgbouncer", (6432,), False),
-    ("mysql", (3306,), False),
-    ("mariadb", (3306,), False),
-    ("percona", (3306,), False),
-    ("redis", (6379,), False),
-    ("valkey", (6379,), False),
-    ("keydb", (6379,), False),
-    ("memcached", (11211,), False),
-    ("mongo-express", (8081,), False),
-    ("mongo", (27017,), False),
-    ("elasticsearch", (9200, 9300), False),
-    ("opensearch-dashboards", (5601,), False),
-    ("opensearch", (9200, 9300), False),
-    ("kibana", (5601,), False),
-    ("rabbitmq", (5672, 15672), False),
-    ("minio/minio", (9000, 9001), False),
-    ("grafana/grafana", (3000,), False),
-    ("grafana/loki", (3100,), False),
-    ("prom/prometheus", (9090,), False),
-    ("prom/alertmanager", (9093,), False),
-    ("prom/node-exporter", (9100,), False),
-    ("jaegertracing", (16686,), False),
-    ("adminer", (8080,), False),
-    ("phpmyadmin", (80,), True),
-    ("dpage/pgadmin4", (80,), True),
-    ("mailhog", (1025, 8025), False),
-    ("mailpit", (1025, 8025), False),
-    ("zookeeper", (2181,), False),
-    ("clickhouse", (8123, 9000), False),
-    ("nats", (4222,), False),
-    ("consul", (8500,), False),
-    ("vault", (8200,), False),
-    ("keycloak", (8080,), False),
-    ("portainer", (9000, 9443), False),
-    ("jenkins", (8080, 50000), False),
-    ("sonarqube", (9000,), False),
-    ("nginx", (80,), True),
-    ("openresty", (80,), True),
-    ("httpd", (80,), True),
-    ("caddy", (80, 443), True),
-    ("traefik", (80,), True),
-)
+# Well-known images' default ports come from the curated table (data/images.toml): each
+# row's `ports_key` is a substring of the image's repository name; web servers (nginx,
+# httpd, caddy) are weak: their port comes from a config file.
+
 
 WEB_SERVER_WORDS = ("nginx", "openresty", "tengine", "angie")
 
@@ -1036,7 +993,8 @@ def image_ports(service: Service) -> tuple[tuple[int, ...], bool] | None:
         return ((9000,), True) if "fpm" in tag else None
     # searched once, not once per table entry (26 scans of a 1 MB image name)
     not_the_server = NOT_THE_SERVER_RE.search(last) is not None
-    for needle, ports, weak in WELL_KNOWN_IMAGES:
+    for row in port_rows():
+        needle, ports, weak = row.ports_key or row.name, row.ports, row.web_server
         if "/" in needle:
             if repo == needle or repo.startswith(needle + "-"):
                 return ports, weak

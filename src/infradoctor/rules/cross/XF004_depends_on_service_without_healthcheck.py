@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from infradoctor.facts.readiness import (
+    UNKNOWN,
+    YES,
+    ImageHealth,
+    built_elsewhere,
+    image_health,
+    waits_itself,
+)
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Project, Service, Stack
 from infradoctor.rules.base import Example, Rule
@@ -79,7 +87,11 @@ class DependsOnServiceWithoutHealthcheck(Rule):
         "connections and crash-loops, or nginx sends the first requests to a backend that "
         "is not up (502). With `condition: service_healthy` and no healthcheck on the "
         "target, `docker compose up` refuses to start at all. A Dockerfile HEALTHCHECK "
-        "counts as a healthcheck. For a one-shot job (migrations) the right wait is "
+        "counts as a healthcheck, and so does one the image defines (read from a Dockerfile "
+        "in the repository that builds it, or from the curated image table); for an image "
+        "the table does not know the finding says so instead of asserting. A service that "
+        "waits itself (wait-for-it, dockerize -wait, a pg_isready or nc -z loop in its "
+        "command or entrypoint script) is not reported. For a one-shot job (migrations) the right wait is "
         "`condition: service_completed_successfully`; data-only containers are ignored."
     )
     how_to_fix = (
@@ -106,40 +118,19 @@ class DependsOnServiceWithoutHealthcheck(Rule):
     )
 
     def check(self, stack: Stack) -> Iterator[Finding]:
+        index = built_elsewhere(stack)
         for project, svc, dep, target in service_dependencies(stack):
             if dep.condition == "service_completed_successfully":
                 continue
             if target.effective_healthcheck is not None or data_only(target):
                 continue
             disabled = target.healthcheck is not None and target.healthcheck.disabled
-            job = one_shot(target, project)
-            state = (
-                "has its healthcheck disabled"
-                if disabled
-                else ("has no healthcheck (compose or Dockerfile HEALTHCHECK)")
-            )
-            if dep.condition == "service_healthy":
-                message = (
-                    f"'{svc.name}' waits for '{target.name}' to be healthy, "
-                    f"but '{target.name}' {state}: `docker compose up` fails "
-                    f"with 'dependency ... has no healthcheck configured'"
-                )
-                severity = Severity.ERROR
-            elif job:
-                message = (
-                    f"'{svc.name}' depends on '{target.name}', which looks like "
-                    f"a one-shot job and has no healthcheck: use `condition: "
-                    f"service_completed_successfully` so '{svc.name}' waits "
-                    f"for it to finish"
-                )
-                severity = None
-            else:
-                message = (
-                    f"'{svc.name}' depends on '{target.name}', which {state}: "
-                    f"Compose starts '{svc.name}' as soon as the container "
-                    f"exists, before '{target.name}' is ready"
-                )
-                severity = None
+            health = None if disabled else image_health(target, index)
+            if health is not None and health.state == YES:
+                continue
+            if dep.condition != "service_healthy" and waits_itself(svc, stack.root, target):
+                continue  # the app waits for its dependency itself
+            message, severity = self._message(svc, target, dep.condition, project, health)
             yield self.finding(
                 dep.location,
                 message,
@@ -151,6 +142,53 @@ class DependsOnServiceWithoutHealthcheck(Rule):
                     "service": svc.name,
                     "target_service": target.name,
                     "condition": dep.condition,
-                    "one_shot": job,
+                    "one_shot": one_shot(target, project),
                 },
             )
+
+    @staticmethod
+    def _message(
+        svc: Service,
+        target: Service,
+        condition: str | None,
+        project: Project,
+        health: ImageHealth | None,
+    ) -> tuple[str, Severity | None]:
+        """The finding's text and severity: an error only when the missing healthcheck is
+        known (compose, a Dockerfile here, or the image table), never for an unknown image."""
+        if health is None:
+            state = "has its healthcheck disabled"
+        elif health.state == UNKNOWN:
+            state = (
+                f"has no healthcheck in compose or in a Dockerfile here ({health.evidence}; "
+                "unknown: check `docker inspect`)"
+            )
+        else:
+            state = "has no healthcheck (compose or Dockerfile HEALTHCHECK)"
+        if condition == "service_healthy":
+            if health is not None and health.state == UNKNOWN:
+                return (
+                    f"'{svc.name}' waits for '{target.name}' to be healthy, but "
+                    f"'{target.name}' {state}: without one `docker compose up` fails",
+                    None,
+                )
+            return (
+                f"'{svc.name}' waits for '{target.name}' to be healthy, "
+                f"but '{target.name}' {state}: `docker compose up` fails "
+                f"with 'dependency ... has no healthcheck configured'",
+                Severity.ERROR,
+            )
+        if one_shot(target, project):
+            return (
+                f"'{svc.name}' depends on '{target.name}', which looks like "
+                f"a one-shot job and has no healthcheck: use `condition: "
+                f"service_completed_successfully` so '{svc.name}' waits "
+                f"for it to finish",
+                None,
+            )
+        return (
+            f"'{svc.name}' depends on '{target.name}', which {state}: "
+            f"Compose starts '{svc.name}' as soon as the container "
+            f"exists, before '{target.name}' is ready",
+            None,
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from infradoctor.facts.ports import container_port
+from infradoctor.facts.readiness import UNKNOWN, YES, ImageHealth, built_elsewhere, image_health
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Project, ResolvedTarget, Service, Stack
@@ -81,7 +82,9 @@ class ProxiedServiceWithoutHealthcheck(Rule):
         "as `running`: `depends_on: condition: service_healthy` cannot wait for it, "
         "`docker compose ps` and monitoring show green while nginx answers 502/504, and "
         "nothing distinguishes a wedged process from a healthy one. A compose "
-        "`healthcheck:` or a Dockerfile HEALTHCHECK both count."
+        "`healthcheck:`, a Dockerfile HEALTHCHECK, or one the image defines (the curated "
+        "image table, or a Dockerfile in the repository that builds the image) all count; "
+        "for an image the table does not know the message says it may define one."
     )
     how_to_fix = (
         "Add a healthcheck that exercises the port nginx uses (an HTTP /health endpoint "
@@ -115,6 +118,7 @@ class ProxiedServiceWithoutHealthcheck(Rule):
     )
 
     def check(self, stack: Stack) -> Iterator[Finding]:
+        index = built_elsewhere(stack)
         for project in stack.projects:
             by_service: dict[str, list[ResolvedTarget]] = {}
             for rt in project.targets:
@@ -126,21 +130,32 @@ class ProxiedServiceWithoutHealthcheck(Rule):
                     continue
                 if name in project.nginx_service.values():
                     continue  # nginx proxying to itself
-                yield self._finding(project, svc, rts)
+                disabled = svc.healthcheck is not None and svc.healthcheck.disabled
+                health = None if disabled else image_health(svc, index)
+                if health is not None and health.state == YES:
+                    continue  # the image (or a Dockerfile here that builds it) has one
+                yield self._finding(project, svc, rts, health)
 
-    def _finding(self, project: Project, svc: Service, rts: list[ResolvedTarget]) -> Finding:
-        disabled = svc.healthcheck is not None and svc.healthcheck.disabled
+    def _finding(
+        self,
+        project: Project,
+        svc: Service,
+        rts: list[ResolvedTarget],
+        health: ImageHealth | None,
+    ) -> Finding:
+        disabled = health is None
         first = rts[0]
         port = container_port(first)
         related: list[Location] = []
         for rt in rts:
             if rt.location not in related:
                 related.append(rt.location)
-        state = (
-            "its healthcheck is disabled"
-            if disabled
-            else ("has no healthcheck (compose or Dockerfile HEALTHCHECK)")
-        )
+        if disabled:
+            state = "its healthcheck is disabled"
+        elif health is not None and health.state == UNKNOWN:
+            state = f"has no healthcheck in compose or in a Dockerfile here ({health.evidence})"
+        else:
+            state = "has no healthcheck (compose or Dockerfile HEALTHCHECK)"
         return self.finding(
             svc.loc("healthcheck") if disabled else svc.location,
             f"'{svc.name}' is proxied by nginx ({first.route.raw} in {first.location.file}:"

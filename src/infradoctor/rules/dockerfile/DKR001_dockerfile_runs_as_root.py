@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from infradoctor.facts.image_table import ROOT
 from infradoctor.facts.images import (
     effective_user,
     external_base,
     image_drops_root,
+    image_facts,
     is_build_context_name,
     is_root_user,
     services_building,
@@ -122,10 +124,13 @@ class DockerfileRunsAsRoot(Rule):
             consumers = services_building(stack, df)
             if consumers and all(s.user and not is_root_user(s.user) for s in consumers):
                 continue  # compose runs it as a non-root user everywhere
+            row = image_facts(base)
+            known = base.lower() == "scratch" or (row is not None and row.user == ROOT)
+            runs = "runs as root" if known else "may run as root (unknown base image user)"
             yield self.finding(
                 final.location,
                 f"{path}: the final stage (from {base}) sets no USER, so the container's "
-                "process runs as root (add a non-root user and `USER` it)",
+                f"process {runs} (add a non-root user and `USER` it)",
                 subject=path,
                 data={"dockerfile": path},
             )

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from infradoctor.facts.images import image_drops_root, is_root_user, unresolved_image
+from infradoctor.facts.image_table import ROOT
+from infradoctor.facts.images import (
+    image_drops_root,
+    image_facts,
+    is_root_user,
+    unresolved_image,
+)
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
@@ -28,7 +34,8 @@ class ContainerRunsAsRoot(Rule):
         "image-only services whose image is not known to drop privileges itself (postgres, "
         "redis, mysql, mongo, rabbitmq, grafana, prometheus, bitnami/*, "
         "nginx-unprivileged, ... are skipped because their entrypoint switches to a "
-        "service user). Services built from a Dockerfile in the tree are left to DKR001, "
+        "service user; the curated image table, with a source per fact, says which). For "
+        "an image the table does not list the message says the user is unknown. Services built from a Dockerfile in the tree are left to DKR001, "
         "which points at the Dockerfile where the fix belongs."
     )
     how_to_fix = (
@@ -87,9 +94,18 @@ class ContainerRunsAsRoot(Rule):
                 continue
             yield self.finding(
                 svc.location,
-                f"service '{svc.name}' sets no `user:` and image '{svc.image}' is not known "
-                "to drop root: it most likely runs as root (check `docker inspect -f "
-                "'{{.Config.User}}'` and set `user:` to a non-root uid)",
+                f"service '{svc.name}' sets no `user:` and {_image_user(svc.image)} "
+                "(check `docker inspect -f '{{.Config.User}}'` and set `user:` to a "
+                "non-root uid)",
                 subject=svc.name,
                 data=service_data(svc),
             )
+
+
+def _image_user(image: str) -> str:
+    """What the image table says about the image's user: a fact with its source, or
+    that it is unknown."""
+    row = image_facts(image)
+    if row is not None and row.user == ROOT:
+        return f"image '{image}' runs as root ({row.source('user')})"
+    return f"image '{image}' may run as root (unknown: it is not in the image table)"

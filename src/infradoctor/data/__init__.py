@@ -1,0 +1,1 @@
+"""Package data: data/images.toml, the curated image table (read by facts.image_table)."""

@@ -1,0 +1,141 @@
+"""The curated image table (data/images.toml): what popular images do by themselves.
+
+One source of truth for the user an image runs as, whether it defines a HEALTHCHECK,
+its default ports and whether it waits for its database. Every fact carries its source;
+a fact missing from the table is unknown, and rules must say so instead of asserting."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+ROOT = "root"
+DROPS = "drops"  # the entrypoint switches to a service user (gosu, su-exec, s6)
+NON_ROOT = "non-root"  # the image sets a non-root USER
+USERS = frozenset({ROOT, DROPS, NON_ROOT})
+
+
+class ImageTableError(ValueError):
+    """A malformed row in data/images.toml (a packaging bug, caught by the tests)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ImageFacts:
+    """One row of the table. None means unknown."""
+
+    name: str
+    match: tuple[str, ...]
+    user: str | None = None
+    healthcheck: bool | None = None
+    ports: tuple[int, ...] = ()
+    ports_key: str | None = None
+    web_server: bool = False
+    waits_for_dependency: bool | None = None
+    sources: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def drops_root(self) -> bool:
+        return self.user in (DROPS, NON_ROOT)
+
+    def source(self, fact: str) -> str | None:
+        return dict(self.sources).get(fact)
+
+
+FACT_SOURCES = {
+    "user": "source_user",
+    "healthcheck": "source_healthcheck",
+    "ports": "source_ports",
+    "waits_for_dependency": "source_waits",
+}
+
+
+def _row(raw: dict[str, Any], index: int) -> ImageFacts:
+    """Validate one [[image]] table: every stated fact needs its source."""
+    name = raw.get("name")
+    match = raw.get("match")
+    if not isinstance(name, str) or not isinstance(match, list) or not match:
+        raise ImageTableError(f"images.toml: row {index} needs `name` and a `match` list")
+    for fact, key in FACT_SOURCES.items():
+        if raw.get(fact) not in (None, [], ()) and not raw.get(key):
+            raise ImageTableError(f"images.toml: {name}: `{fact}` has no `{key}`")
+    user = raw.get("user")
+    if user is not None and user not in USERS:
+        raise ImageTableError(f"images.toml: {name}: user {user!r} not in {sorted(USERS)}")
+    sources = tuple((f, str(raw[k])) for f, k in FACT_SOURCES.items() if raw.get(k))
+    return ImageFacts(
+        name=name,
+        match=tuple(str(m) for m in match),
+        user=user,
+        healthcheck=raw.get("healthcheck"),
+        ports=tuple(int(p) for p in raw.get("ports", ())),
+        ports_key=raw.get("ports_key"),
+        web_server=bool(raw.get("web_server", False)),
+        waits_for_dependency=raw.get("waits_for_dependency"),
+        sources=sources,
+    )
+
+
+@cache
+def image_table() -> tuple[ImageFacts, ...]:
+    """The rows in file order (read once; tomllib is imported only when needed)."""
+    import tomllib
+
+    text = files("infradoctor").joinpath("data/images.toml").read_text(encoding="utf-8")
+    rows = tomllib.loads(text).get("image", [])
+    return tuple(_row(raw, i) for i, raw in enumerate(rows))
+
+
+def _glob(pattern: str) -> str:
+    """`bitnami/*` -> a regex where `*` stays inside one path segment."""
+    return r"[\w.-]*".join(re.escape(p) for p in pattern.split("*"))
+
+
+@cache
+def _matchers() -> tuple[tuple[re.Pattern[str], ImageFacts], ...]:
+    return tuple(
+        (re.compile("^(?:" + "|".join(_glob(m) for m in row.match) + ")$"), row)
+        for row in image_table()
+    )
+
+
+@cache
+def lookup_path(path: str, mirrors: bool = True) -> ImageFacts | None:
+    """The row for a repository path (`bitnami/redis`, `postgres`). With `mirrors`, a
+    path that keeps an upstream path at its end (`oss/bitnami/redis`) matches too, the
+    longest matching tail first (so `bitnami/redis` is bitnami's, not redis's)."""
+    parts = path.split("/")
+    tails = [path]
+    if mirrors:
+        # a one-word official name is only a mirror's tail under a longer path
+        # (`oss/library/postgres`), not `dockercloud/haproxy`, another image entirely
+        tails += [
+            "/".join(parts[i:])
+            for i in range(1, len(parts))
+            if len(parts) - i > 1 or len(parts) > 2 or row_is_legacy(parts[-1])
+        ]
+    for tail in tails:
+        for pattern, row in _matchers():
+            if pattern.match(tail):
+                return row
+    return None
+
+
+# One-word names the old non-root pattern matched under any namespace (`acme/postgres`);
+# kept so the root findings do not change for them.
+LEGACY_SUFFIX_NAMES = frozenset(
+    "postgres redis mysql mariadb mongo rabbitmq memcached elasticsearch kibana logstash "
+    "sonarqube zookeeper cassandra couchdb neo4j consul vault solr adminer emqx "
+    "eclipse-mosquitto telegraf kong odoo clickhouse".split()
+)
+
+
+def row_is_legacy(name: str) -> bool:
+    return name in LEGACY_SUFFIX_NAMES or name.startswith("percona")
+
+
+def port_rows() -> tuple[ImageFacts, ...]:
+    """Rows with default ports, in file order (the first matching needle wins)."""
+    return tuple(row for row in image_table() if row.ports and row.ports_key)
