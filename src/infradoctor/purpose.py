@@ -49,8 +49,8 @@ def hold_to_purpose(stack: Stack, findings: list[Finding]) -> list[Finding]:
         why = memo[key]
         if why is None and "target_service" in f.data:  # depends on a dev-only service
             _, target = _service(stack, f, "target_service")
-            if target is not None:
-                why = service_purpose(stack, project, target)
+            if target is not None and (why := service_purpose(stack, project, target)):
+                why = f"{target.name!r}: {why}"
         if why is None and f.rule in SWARM_RULES and swarm_file(service.location.file):
             why = SWARM_WHY
         if why is None:

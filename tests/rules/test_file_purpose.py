@@ -88,7 +88,7 @@ def test_dev_profile_service(tree: Tree) -> None:
     # XF004 is about api's start-up order on a dev-only dependency: info, and says why
     xf = [f for f in found if f.rule == "XF004"]
     assert xf and xf[0].severity == Severity.INFO
-    assert xf[0].message.endswith("(only in the 'dev' profile)")
+    assert xf[0].message.endswith("('mail': only in the 'dev' profile)")
 
 
 def test_variant_purpose_applies_to_the_layered_reading(tree: Tree) -> None:

@@ -1372,11 +1372,12 @@ def _variant_reading(loader: _ComposeLoader, reader: SourceReader) -> Readings:
     from infradoctor.loaders.variants import compose_file_lists, readings
 
     hints: dict[Path, list[list[str]]] = {}
+    per_file: dict[Path, list[list[str]]] = {}
 
     def layer(base: SourceFile, variant: SourceFile) -> tuple[bool, ...]:
         directory = loader.abspath(variant.path).parent
         if directory not in hints:
-            hints[directory] = compose_file_lists(reader.root, directory)
+            hints[directory] = compose_file_lists(reader.root, directory, per_file)
         names = PurePosixPath(base.path).name, PurePosixPath(variant.path).name
         return readings(names[1], names[0], hints[directory], loader.parse(variant))
 

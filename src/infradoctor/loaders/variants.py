@@ -50,15 +50,20 @@ def _lists_in(text: str) -> list[list[str]]:
     return lists
 
 
-def compose_file_lists(root: Path, directory: Path) -> list[list[str]]:
+def compose_file_lists(
+    root: Path, directory: Path, seen: dict[Path, list[list[str]]] | None = None
+) -> list[list[str]]:
     """Every compose file list the project's Makefile, README, scripts, CI or `.env`
-    passes to compose (base names, lower case)."""
+    passes to compose (base names, lower case). `seen` caches each hint file's lists
+    (the root's files serve every directory)."""
+    seen = {} if seen is None else seen
     lists: list[list[str]] = []
     for path in _hint_files(root, directory):
-        data = read_regular(path, HINT_LIMIT, root)
-        if isinstance(data, Refusal):
-            continue
-        lists.extend(_lists_in(data.decode("utf-8", "replace")))
+        if path not in seen:
+            data = read_regular(path, HINT_LIMIT, root)
+            text = "" if isinstance(data, Refusal) else data.decode("utf-8", "replace")
+            seen[path] = _lists_in(text)
+        lists.extend(seen[path])
     return lists
 
 
