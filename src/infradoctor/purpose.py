@@ -35,6 +35,7 @@ def hold_to_purpose(stack: Stack, findings: list[Finding]) -> list[Finding]:
     """Findings with availability rules on non-production services turned into info."""
     out: list[Finding] = []
     memo: dict[tuple[int, int], str | None] = {}
+    files: dict[str, str | None] = {}  # file -> purpose
     for f in findings:
         if f.rule not in PURPOSE_RULES or f.severity <= Severity.INFO:
             out.append(f)
@@ -45,11 +46,11 @@ def hold_to_purpose(stack: Stack, findings: list[Finding]) -> list[Finding]:
             continue
         key = (id(project), id(service))
         if key not in memo:
-            memo[key] = service_purpose(stack, project, service)
+            memo[key] = service_purpose(stack, project, service, files)
         why = memo[key]
         if why is None and "target_service" in f.data:  # depends on a dev-only service
             _, target = _service(stack, f, "target_service")
-            if target is not None and (why := service_purpose(stack, project, target)):
+            if target is not None and (why := service_purpose(stack, project, target, files)):
                 why = f"{target.name!r}: {why}"
         if why is None and f.rule in SWARM_RULES and swarm_file(service.location.file):
             why = SWARM_WHY

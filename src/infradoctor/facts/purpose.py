@@ -85,7 +85,7 @@ def _path_purpose(path: str) -> str | None:
 
 def _header_purpose(text: str) -> str | None:
     comments: list[str] = []
-    for line in text.splitlines()[:_HEADER_LINES]:
+    for line in text.split("\n", _HEADER_LINES)[:_HEADER_LINES]:  # never the whole file
         stripped = line.strip()
         if not stripped or stripped == "---":
             continue
@@ -107,15 +107,24 @@ def file_purpose(stack: Stack, path: str) -> str | None:
     return _header_purpose(src.text)
 
 
-def service_purpose(stack: Stack, project: Project | None, service: Service) -> str | None:
+def service_purpose(
+    stack: Stack,
+    project: Project | None,
+    service: Service,
+    memo: dict[str, str | None] | None = None,
+) -> str | None:
     """Why `service` is not held to production rules, as a short phrase for messages
-    ("test compose file", "only in the 'dev' profile"), or None."""
+    ("test compose file", "only in the 'dev' profile"), or None. `memo` keeps each
+    file's purpose across calls."""
+    memo = {} if memo is None else memo
     files = [service.location.file]
     if project is not None and project.compose_files:
         # a variant read on top of its base is for what the variant is for
         files = [project.compose_files[-1], service.location.file]
     for path in files:
-        purpose = file_purpose(stack, path)
+        if path not in memo:
+            memo[path] = file_purpose(stack, path)
+        purpose = memo[path]
         if purpose is not None:
             return f"{purpose} compose file"
     profiles = [p for p in service.profiles if p]
