@@ -302,6 +302,9 @@ def lint(
             )
         rules = rules_to_run(config)
         findings, rule_errors = run_rules(stack, rules, config.rule_time_budget)
+        from infradoctor.purpose import hold_to_purpose
+
+        findings = hold_to_purpose(stack, findings)
     if with_fixes:
         from infradoctor.fixes.attach import attach_fixes
 

@@ -16,7 +16,7 @@ import shutil
 import stat
 import tempfile
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +24,7 @@ import yaml
 
 from infradoctor.config import LintConfig
 from infradoctor.engine import LintResult, lint
-from infradoctor.findings import Applicability, Edit, Finding, Fix
+from infradoctor.findings import Applicability, Edit, Finding, Fix, Severity
 from infradoctor.fixes.attach import resolve_fixes
 from infradoctor.fixes.context import edit_range_problem
 from infradoctor.fixes.textdiff import Matcher
@@ -643,6 +643,7 @@ def _judge(
     for rel in normalised:
         if after_errors.get(rel, 0) > before_errors.get(rel, 0):
             verdict.files[rel] = "the fixes would leave it with a load error"
+    _new_errors(result, after, normalised, verdict)
     moved = {rel: _Moves(edits) for rel, edits in _edits_by_file(fixes).items()}
     still: dict[tuple[str, str, str], list[tuple[int, int]]] = {}
     for g in after.findings:
@@ -660,6 +661,33 @@ def _judge(
     return verdict
 
 
+NEW_PROBLEM = "the fixes would leave a new"
+# Rules whose new finding after a fix means the fix does not hold under some reading even
+# at warning severity: `condition: service_healthy` on a dependency whose image only may
+# define a HEALTHCHECK (XF004 is a warning then) can keep `docker compose up` from starting.
+BREAKS_A_READING = frozenset({"XF004"})
+
+
+def _new_errors(
+    result: LintResult, after: LintResult, edited: Mapping[str, str], verdict: _Verdict
+) -> None:
+    """A fix must hold under every reading of the files it edits: a variant compose file
+    run both on its base and alone (loaders/variants.py) must not get an error the other
+    reading causes (`condition: service_healthy` on a service healthy only in the base)."""
+
+    def breaks(g: Finding) -> bool:
+        return g.severity >= Severity.ERROR or g.rule in BREAKS_A_READING
+
+    before = {_finding_key(g) for g in result.findings if breaks(g)}
+    for g in after.findings:
+        rel = g.location.file
+        if breaks(g) and rel in edited and _finding_key(g) not in before:
+            what = "error" if g.severity >= Severity.ERROR else g.severity.label
+            verdict.files.setdefault(
+                rel, f"{NEW_PROBLEM} {what} {g.rule} at {rel}:{g.location.line}"
+            )
+
+
 def _fix_files(fix: Fix) -> list[str]:
     return list(dict.fromkeys(e.file for e in fix.edits))
 
@@ -668,7 +696,7 @@ def _refusal(fix: Fix, findings: list[Finding], why: str, *, bug: bool = True) -
     """`FILE: CODE fix (title): why`; a fix that failed its checks is a fixer bug."""
     first = findings[0]
     text = f"{_fix_files(fix)[0]}: {first.rule} fix ({fix.title}): {why}"
-    return text + " (please report this)" if bug else text
+    return text + " (please report this)" if bug and NEW_PROBLEM not in why else text
 
 
 def _edit_problem(fix: Fix) -> str | None:

@@ -536,6 +536,21 @@ def _defining_key(yf: YamlFile, target: Node) -> Node | None:
     return None
 
 
+def _reading_without_healthcheck(
+    ctx: FixContext, path: str, project: Project, target: object
+) -> str | None:
+    """The first other project reading `path` in which `target` has no healthcheck,
+    named by its compose files; None when every reading has one."""
+    if target is None:
+        return None
+    for other in ctx.stack.projects:
+        if other is project or path not in other.compose_files:
+            continue
+        if str(target) in other.services and not _has_healthcheck(other, str(target)):
+            return " + ".join(other.compose_files)
+    return None
+
+
 def fix_depends_on_condition(ctx: FixContext, finding: Finding) -> Fix | None:
     svc = ctx.service(finding)
     project = ctx.project(svc)
@@ -543,6 +558,9 @@ def fix_depends_on_condition(ctx: FixContext, finding: Finding) -> Fix | None:
     target = finding.data.get("target_service") or finding.data.get("dependency")
 
     sure = target is None or _has_healthcheck(project, str(target))
+    # The edited file may be read in other ways too (a variant run alone and on its
+    # base): the condition must hold under each, or the fix is only shown.
+    other = _reading_without_healthcheck(ctx, yf.path, project, target)
 
     def broken(name: str) -> str | None:
         """Why the project's service `name` has a healthcheck that can never pass (once
@@ -572,6 +590,13 @@ def fix_depends_on_condition(ctx: FixContext, finding: Finding) -> Fix | None:
     if not edits:
         raise FixUnavailable("nothing to change")
     title = "Use depends_on long syntax with `condition: service_healthy`"
+    if other is not None:
+        return make_fix(
+            f"{title} once '{target}' has a healthcheck in {other} too (read without the "
+            "file that defines it, the dependency would never become healthy)",
+            DISPLAY,
+            ctx.yaml_edits(yf, edits),
+        )
     why = broken(str(target)) if target is not None else None
     if why is not None:
         return make_fix(

@@ -12,8 +12,9 @@ Choices a linter has to make differently from `docker compose up`:
 * Grouping: per directory, the base file (compose.yaml > compose.yml > docker-compose.yaml >
   docker-compose.yml) plus its standard override is one project named after the directory
   (the root's own name for the root). Every other compose file of that directory (e.g.
-  docker-compose.prod.yml) is its own project `<dir>:prod`, merged on top of the base (how
-  `-f base -f variant` is used); without a base each such file stands alone. Explicit `-f`
+  docker-compose.prod.yml) is its own project `<dir>:prod`, merged on top of the base when
+  the project runs it that way (`-f base -f variant` in a Makefile/README/script/CI, or a
+  file of fragments) and standalone otherwise (loaders/variants.py). Explicit `-f`
   files form one project in their order and are taken out of discovery; files pulled in by
   another file's `include:` are not projects of their own.
 * Relative paths (build context, bind mounts, env_file) resolve against the directory of
@@ -1327,10 +1328,16 @@ class _ComposeLoader:
 # ===================================================================== grouping
 
 
-def _group(srcs: Iterable[SourceFile]) -> list[tuple[str, str, list[SourceFile]]]:
+Readings = Callable[[SourceFile, SourceFile], tuple[bool, ...]]
+
+
+def _group(
+    srcs: Iterable[SourceFile], layer: Readings | None = None
+) -> list[tuple[str, str, list[SourceFile]]]:
     """(directory, suffix, files) per project: the base file and the first override file;
     other base-named files stand alone (compose would ignore them, we still lint them);
-    every other file is a variant merged on top of the base."""
+    every other file is a variant, merged on top of the base and/or standalone as
+    `layer(base, variant)` says the project runs it (loaders.variants)."""
     by_dir: dict[str, list[SourceFile]] = {}
     for src in srcs:
         by_dir.setdefault(PurePosixPath(src.path).parent.as_posix(), []).append(src)
@@ -1354,8 +1361,27 @@ def _group(srcs: Iterable[SourceFile]) -> list[tuple[str, str, list[SourceFile]]
             if src.path in used:
                 continue
             suffix = variant_name(PurePosixPath(src.path).name)
-            groups.append((directory, suffix, [primary, src] if primary is not None else [src]))
+            ways = (True,) if primary is None or layer is None else layer(primary, src)
+            for on_base in ways:
+                groups.append((directory, suffix, [primary, src] if on_base and primary else [src]))
     return groups
+
+
+def _variant_reading(loader: _ComposeLoader, reader: SourceReader) -> Readings:
+    """`layer(base, variant)` for `_group`, reading each directory's hints once."""
+    from infradoctor.loaders.variants import compose_file_lists, readings
+
+    hints: dict[Path, list[list[str]]] = {}
+    per_file: dict[Path, list[list[str]]] = {}
+
+    def layer(base: SourceFile, variant: SourceFile) -> tuple[bool, ...]:
+        directory = loader.abspath(variant.path).parent
+        if directory not in hints:
+            hints[directory] = compose_file_lists(reader.root, directory, per_file)
+        names = PurePosixPath(base.path).name, PurePosixPath(variant.path).name
+        return readings(names[1], names[0], hints[directory], loader.parse(variant))
+
+    return layer
 
 
 def _cycle_roots(
@@ -1457,7 +1483,7 @@ def load_compose_projects(
         build(unique(dir_name(directory)), explicit)
     covered = {s.path for s in explicit} | included
     rest = [s for s in sources if s.path not in covered and loader.parse(s) is not None]
-    for directory, suffix, files in _group(rest):
+    for directory, suffix, files in _group(rest, _variant_reading(loader, reader)):
         base_name = dir_name(directory)
         build(unique(f"{base_name}:{suffix}" if suffix else base_name), files)
 

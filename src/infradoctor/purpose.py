@@ -1,0 +1,68 @@
+"""Hold CI, test, development and maintenance compose files to their purpose: availability
+and log-limit findings there are advice, not outage causes, so they become info and say
+why ("(test compose file)"). Runs once over the findings, after the rules."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from infradoctor.facts.purpose import service_purpose, swarm_file
+from infradoctor.findings import Finding, Severity
+from infradoctor.model.stack import Project, Service, Stack
+
+# Rules about staying up in production (restarts, log growth, memory, start-up order).
+PURPOSE_RULES = frozenset({"CMP001", "CMP002", "CMP005", "XF004", "XF005", "XF011", "XF013"})
+# Rules about compose behaviour `docker stack deploy` does not have (restart default `any`,
+# depends_on ignored).
+SWARM_RULES = frozenset({"CMP001", "XF004", "XF005"})
+SWARM_WHY = "swarm stack file: swarm restarts tasks by default and ignores depends_on"
+
+
+def _service(
+    stack: Stack, finding: Finding, key: str = "service"
+) -> tuple[Project | None, Service | None]:
+    data = finding.data
+    name = data.get(key)
+    if not isinstance(name, str):
+        return None, None
+    project = stack.index.projects.get(str(data.get("project")))
+    if project is not None and name in project.services:
+        return project, project.services[name]
+    return None, None
+
+
+def hold_to_purpose(stack: Stack, findings: list[Finding]) -> list[Finding]:
+    """Findings with availability rules on non-production services turned into info."""
+    out: list[Finding] = []
+    memo: dict[tuple[int, int], str | None] = {}
+    files: dict[str, str | None] = {}  # file -> purpose
+    for f in findings:
+        if f.rule not in PURPOSE_RULES or f.severity <= Severity.INFO:
+            out.append(f)
+            continue
+        project, service = _service(stack, f)
+        if service is None:
+            out.append(f)
+            continue
+        key = (id(project), id(service))
+        if key not in memo:
+            memo[key] = service_purpose(stack, project, service, files)
+        why = memo[key]
+        if why is None and "target_service" in f.data:  # depends on a dev-only service
+            _, target = _service(stack, f, "target_service")
+            if target is not None and (why := service_purpose(stack, project, target, files)):
+                why = f"{target.name!r}: {why}"
+        if why is None and f.rule in SWARM_RULES and swarm_file(service.location.file):
+            why = SWARM_WHY
+        if why is None:
+            out.append(f)
+            continue
+        out.append(
+            replace(
+                f,
+                severity=Severity.INFO,
+                message=f"{f.message} ({why})",
+                data={**f.data, "purpose": why},
+            )
+        )
+    return out
