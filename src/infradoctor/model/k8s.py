@@ -43,6 +43,11 @@ class Probe:
     port: int | str | None
     location: Location  # the probe key (readinessProbe:)
     port_location: Location | None = None
+    command: list[str] | None = None  # exec.command
+    command_location: Location | None = None
+    timing: dict[str, int] = field(default_factory=dict)  # timeoutSeconds, periodSeconds, ...
+    timing_locations: dict[str, Location] = field(default_factory=dict)
+    signature: str = ""  # the probe's whole mapping, to compare two probes
 
 
 @dataclass(slots=True)
@@ -149,6 +154,11 @@ class WorkloadSpec:
     replicas: int | None = None  # None: not set (1 for Deployment/StatefulSet)
     replicas_location: Location | None = None
     selector: LabelSelector | None = None
+    strategy: str | None = None  # Deployment strategy.type (None: not set, RollingUpdate)
+    strategy_location: Location | None = None
+    max_unavailable: int | str | None = None  # rollingUpdate.maxUnavailable
+    max_unavailable_location: Location | None = None
+    claims: list[tuple[str, Location]] = field(default_factory=list)  # volumes' PVC names
 
 
 @dataclass(slots=True)
@@ -159,6 +169,8 @@ class ServicePort:
     protocol: str
     location: Location
     target_location: Location | None = None
+    node_port: int | None = None
+    node_port_location: Location | None = None
 
     @property
     def effective_target(self) -> int | str | None:
@@ -191,6 +203,7 @@ class HpaSpec:
     min_replicas: int | None = None
     max_replicas: int | None = None
     min_replicas_location: Location | None = None  # the minReplicas value
+    max_replicas_location: Location | None = None
     # resources scaled on Utilization (a percentage of the pods' requests): cpu, memory
     resource_metrics: list[str] = field(default_factory=list)
 
@@ -226,6 +239,8 @@ class K8sObject:
     hpa: HpaSpec | None = None
     pdb: PdbSpec | None = None
     config_data: dict[str, tuple[str, Location]] | None = None  # ConfigMap data: key -> value
+    access_modes: list[str] | None = None  # PersistentVolumeClaim spec.accessModes
+    tls: bool = False  # an Ingress with spec.tls entries
 
     @property
     def ref(self) -> str:
