@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from infradoctor.loaders.files import SourceReader
 from infradoctor.model.k8s import (
+    BATCH_KINDS,
     WORKLOAD_KINDS,
     Container,
     ContainerPort,
@@ -344,6 +345,10 @@ def _container(node: PNode, init: bool, managed: set[str]) -> Container | None: 
     sc = _map(m.get("securityContext"))
     if sc is not None and isinstance(sc.value, dict):
         c.security_context = dict(sc.value)
+    policy = m.get("imagePullPolicy")
+    if policy is not None:
+        c.image_pull_policy = _text(policy)
+        c.image_pull_policy_location = policy.location
     return c
 
 
@@ -368,6 +373,12 @@ def _pod_template(template: PNode, managed: set[str]) -> PodTemplate:
         sc = _map(spec.get("securityContext"))
         if sc is not None and isinstance(sc.value, dict):
             pod.security_context = dict(sc.value)
+        for volume in _seq(spec.get("volumes")):
+            vm = _map(volume)
+            host = _map(vm.get("hostPath")) if vm is not None else None
+            path = host.get("path") if host is not None else None
+            if path is not None and _text(path):
+                pod.host_paths.append((_text(path) or "", path.location))
     return pod
 
 
@@ -394,6 +405,8 @@ def _workload(kind: str, root: PNode, spec: PNode | None, managed: set[str]) -> 
         w.replicas_location = replicas.location
     w.selector = _selector(spec.get("selector"), plain=kind == "ReplicationController")
     _strategy(w, spec)
+    if kind in BATCH_KINDS:
+        _job_settings(w, spec if kind == "CronJob" else None, template_spec)
     pod_spec = _map(template.get("spec"))
     for volume in _seq(pod_spec.get("volumes") if pod_spec is not None else None):
         vm = _map(volume)
@@ -402,6 +415,17 @@ def _workload(kind: str, root: PNode, spec: PNode | None, managed: set[str]) -> 
         if claim is not None and _text(claim):
             w.claims.append((_text(claim) or "", claim.location))
     return w
+
+
+def _job_settings(w: WorkloadSpec, cron: PNode | None, job: PNode) -> None:
+    """Which of the settings the batch rules look for are present (CronJob spec, Job spec)."""
+    found = [(job, "backoffLimit")]
+    if cron is not None:
+        found += [(cron, "concurrencyPolicy"), (cron, "startingDeadlineSeconds")]
+    for owner, key in found:
+        node = owner.get(key)
+        if node is not None:
+            w.job_settings[key] = node.location
 
 
 def _strategy(w: WorkloadSpec, spec: PNode) -> None:

@@ -79,6 +79,8 @@ class Container:
     command_location: Location | None = None
     args_location: Location | None = None
     security_context: dict[str, Any] = field(default_factory=dict)
+    image_pull_policy: str | None = None
+    image_pull_policy_location: Location | None = None
 
     def port_named(self, name: str) -> ContainerPort | None:
         for p in self.ports:
@@ -102,6 +104,7 @@ class PodTemplate:
     containers: list[Container] = field(default_factory=list)
     init_containers: list[Container] = field(default_factory=list)
     security_context: dict[str, Any] = field(default_factory=dict)
+    host_paths: list[tuple[str, Location]] = field(default_factory=list)  # volumes' hostPath
 
     def port_named(self, name: str) -> tuple[Container, ContainerPort] | None:
         for c in self.containers:
@@ -159,6 +162,9 @@ class WorkloadSpec:
     max_unavailable: int | str | None = None  # rollingUpdate.maxUnavailable
     max_unavailable_location: Location | None = None
     claims: list[tuple[str, Location]] = field(default_factory=list)  # volumes' PVC names
+    # Job/CronJob settings that are set: concurrencyPolicy, startingDeadlineSeconds,
+    # backoffLimit -> the value's location (the values themselves are not needed)
+    job_settings: dict[str, Location] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

@@ -48,6 +48,11 @@ from infradoctor.rules.kubernetes.K8S026_single_replica_behind_ingress import (
 )
 from infradoctor.rules.kubernetes.K8S027_node_port_on_cluster_ip import NodePortOnClusterIp
 from infradoctor.rules.kubernetes.K8S028_ingress_without_tls import IngressWithoutTls
+from infradoctor.rules.kubernetes.K8S029_pull_always_mutable_tag import PullAlwaysMutableTag
+from infradoctor.rules.kubernetes.K8S030_host_path_container_socket import HostPathContainerSocket
+from infradoctor.rules.kubernetes.K8S031_secret_literal_in_env import SecretLiteralInEnv
+from infradoctor.rules.kubernetes.K8S032_cronjob_without_limits import CronJobWithoutLimits
+from infradoctor.rules.kubernetes.K8S033_job_without_backoff_limit import JobWithoutBackoffLimit
 
 RULES: tuple[type[Rule], ...] = (
     ServiceSelectsNoPods,
@@ -78,6 +83,11 @@ RULES: tuple[type[Rule], ...] = (
     SingleReplicaBehindIngress,
     NodePortOnClusterIp,
     IngressWithoutTls,
+    PullAlwaysMutableTag,
+    HostPathContainerSocket,
+    SecretLiteralInEnv,
+    CronJobWithoutLimits,
+    JobWithoutBackoffLimit,
 )
 
 __all__ = ["RULES"]
