@@ -33,3 +33,30 @@ def test_replicas_without_hpa_and_hpa_without_replicas_pass(tmp_path: Path) -> N
         "b/api.yaml": pod("api", "") + hpa("api"),
     }
     assert run(tmp_path, "K8S018", files) == []
+
+
+def test_ambiguous_copies_in_sibling_directories_are_not_blamed(tmp_path: Path) -> None:
+    """sock-shop: autoscaling/ HPAs next to manifests/ and helm-chart/ copies of the app."""
+    ns = "  name: api\n  namespace: shop\nspec:"
+    api = pod("api", "", "  replicas: 1\n").replace("  name: api\nspec:", ns)
+    files = {
+        "deploy/autoscaling/hpa.yaml": hpa("api").replace("  name: api\nspec:", ns),
+        "deploy/manifests/api.yaml": api,
+        "deploy/helm-chart/api.yaml": api,
+    }
+    assert run(tmp_path, "K8S018", files) == []
+    one = {k: v for k, v in files.items() if "helm-chart" not in k}
+    assert [f.location.file for f in run(tmp_path / "one", "K8S018", one)] == [
+        "deploy/manifests/api.yaml"
+    ]
+
+
+def test_namespaced_hpa_does_not_reach_into_another_project(tmp_path: Path) -> None:
+    """The corpus: sock-shop's HPA `cart` (namespace sock-shop) and robot-shop's
+    namespace-less Deployment `cart` in a sibling project."""
+    text = hpa("api").replace("  name: api\nspec:", "  name: api\n  namespace: shop\nspec:")
+    files = {
+        "sock/autoscaling/hpa.yaml": text,
+        "robot/k8s/api.yaml": pod("api", "", "  replicas: 1\n"),
+    }
+    assert run(tmp_path, "K8S018", files) == []

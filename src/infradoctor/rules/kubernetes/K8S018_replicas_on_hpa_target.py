@@ -41,7 +41,9 @@ class ReplicasOnHpaTarget(Rule):
         "`replicas:` in the manifest is applied again on every `kubectl apply`, Helm "
         "upgrade or GitOps sync: a service the HPA had scaled to 8 pods for a peak is cut "
         "back to 2 mid-deploy, and the HPA needs minutes to scale it up again while the "
-        "remaining pods are overloaded."
+        "remaining pods are overloaded.\n\n"
+        "Reported only when the HPA's target is unambiguous (not one of several copies of "
+        "the workload in different directories)."
     )
     how_to_fix = (
         "Remove `spec.replicas` from the Deployment (Helm charts: emit it only when "
@@ -61,7 +63,7 @@ class ReplicasOnHpaTarget(Rule):
 
     def check(self, stack: Stack) -> Iterator[Finding]:
         seen: set[int] = set()
-        for h, w in scaled(stack):
+        for h, w in scaled(stack, certain=True):  # the finding is at the workload's line
             assert w.workload is not None
             if w.workload.replicas_location is None or id(w) in seen:
                 continue

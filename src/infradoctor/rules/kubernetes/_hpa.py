@@ -9,8 +9,18 @@ from infradoctor.model.stack import Stack
 from infradoctor.rules.kubernetes._k8s import index
 
 
-def hpa_target(stack: Stack, hpa: K8sObject) -> K8sObject | None:
-    """The nearest workload the HPA's scaleTargetRef names; None when unknown or partial."""
+def _deployed_with(hpa: K8sObject, w: K8sObject) -> bool:
+    """Same directory, or the same explicit namespace: in a tree of several projects a
+    namespace-less `cart` elsewhere is another project's workload."""
+    if w.directory == hpa.directory:
+        return hpa.same_namespace(w)
+    return hpa.namespace is not None and w.namespace == hpa.namespace
+
+
+def hpa_target(stack: Stack, hpa: K8sObject, *, certain: bool = False) -> K8sObject | None:
+    """The nearest workload the HPA's scaleTargetRef names; None when unknown or partial.
+    `certain`: also None when equally near copies sit in different directories (an HPA
+    in `autoscaling/` next to `manifests/`, `helm-chart/` and `complete-demo.yaml`)."""
     if hpa.hpa is None or hpa.partial or not hpa.hpa.target_name:
         return None
     targets = nearest(
@@ -18,19 +28,21 @@ def hpa_target(stack: Stack, hpa: K8sObject) -> K8sObject | None:
         [
             w
             for w in index(stack).by_name.get(hpa.hpa.target_name, ())
-            if hpa.hpa.target_kind in (None, w.kind) and hpa.same_namespace(w)
+            if hpa.hpa.target_kind in (None, w.kind) and _deployed_with(hpa, w)
         ],
     )
     if not targets or any(t.partial for t in targets):
         return None
+    if certain and len({t.directory for t in targets}) > 1:
+        return None
     return targets[0]
 
 
-def scaled(stack: Stack) -> Iterator[tuple[K8sObject, K8sObject]]:
-    """(hpa, workload) for every HPA whose target is loaded."""
+def scaled(stack: Stack, *, certain: bool = False) -> Iterator[tuple[K8sObject, K8sObject]]:
+    """(hpa, workload) for every HPA whose target is loaded (see `hpa_target`)."""
     for h in stack.k8s:
         if h.hpa is not None:
-            w = hpa_target(stack, h)
+            w = hpa_target(stack, h, certain=certain)
             if w is not None:
                 yield h, w
 
