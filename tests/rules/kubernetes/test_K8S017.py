@@ -32,3 +32,8 @@ def test_min_two_or_no_service_or_unknown_target_pass(tmp_path: Path) -> None:
         "c/api.yaml": pod("api", "") + SERVICE + hpa("apii"),  # K8S011's business
     }
     assert run(tmp_path, "K8S017", files) == []
+
+
+def test_dev_overlay_directory_is_not_reported(tmp_path: Path) -> None:
+    files = {"k8s/overlays/dev/api.yaml": pod("api", "") + SERVICE + hpa("api")}
+    assert run(tmp_path, "K8S017", files) == []

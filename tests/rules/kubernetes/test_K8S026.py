@@ -57,3 +57,8 @@ def test_hpa_minimum_counts_as_the_replicas(tmp_path: Path) -> None:
     )
     text = pod("web", "") + SERVICE + ingress() + hpa
     assert run(tmp_path, "K8S026", {"k8s/web.yaml": text}) == []
+
+
+def test_dev_directory_is_not_reported(tmp_path: Path) -> None:
+    text = pod("web", "", "  replicas: 1\n") + SERVICE + ingress()
+    assert run(tmp_path, "K8S026", {"deploy/dev/web.yaml": text}) == []

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.kubernetes._hpa import scaled
+from infradoctor.rules.kubernetes._hpa import dev_copy, scaled
 from infradoctor.rules.kubernetes._k8s import obj_data, served_workloads
 from infradoctor.rules.kubernetes._probe_examples import served
 
@@ -44,7 +44,8 @@ class HpaMinOneOnServedWorkload(Rule):
         "workload to a single pod whenever traffic is quiet. From then on one node drain, "
         "eviction, OOM kill or crash is a full outage of the Service until a replacement "
         "is scheduled and ready, and a PodDisruptionBudget cannot help a single pod. "
-        "The quiet hours are also when cluster upgrades and node rotations run."
+        "The quiet hours are also when cluster upgrades and node rotations run.\n\n"
+        "HPAs in dev/test directories (a kustomize `overlays/dev`) are not reported."
     )
     how_to_fix = "Keep at least two pods behind a Service: `minReplicas: 2`."
     references = ("https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/",)
@@ -62,7 +63,7 @@ class HpaMinOneOnServedWorkload(Rule):
             assert h.hpa is not None
             svc = served_by.get(id(w))
             low = h.hpa.min_replicas if h.hpa.min_replicas is not None else 1
-            if svc is None or low != 1:
+            if svc is None or low != 1 or dev_copy(h):
                 continue
             yield self.finding(
                 h.hpa.min_replicas_location or h.hpa.location,

@@ -8,7 +8,7 @@ from infradoctor.findings import Finding, Severity
 from infradoctor.model.k8s import K8sObject, nearest
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.kubernetes._hpa import min_replicas_by_workload
+from infradoctor.rules.kubernetes._hpa import dev_copy, min_replicas_by_workload
 from infradoctor.rules.kubernetes._k8s import obj_data, selected_workloads
 from infradoctor.rules.kubernetes._probe_examples import served
 
@@ -62,7 +62,8 @@ class SingleReplicaBehindIngress(Rule):
         "is scheduled and ready, and no PodDisruptionBudget can protect one pod during a "
         "cluster upgrade.\n\n"
         "The replica count is the HPA's minReplicas when an HPA scales the workload, else "
-        "`replicas` (default 1)."
+        "`replicas` (default 1). Workloads in dev/test directories (a kustomize "
+        "`overlays/dev`) are not reported."
     )
     how_to_fix = (
         "Run at least two replicas (`replicas: 2`, or `minReplicas: 2` on the HPA) and add "
@@ -86,6 +87,8 @@ class SingleReplicaBehindIngress(Rule):
             for svc, w in _backend_workloads(stack, ing):
                 spec = w.workload
                 if spec is None or w.kind not in REPLICATED or id(w) in seen or w.partial:
+                    continue
+                if dev_copy(w) or dev_copy(ing):
                     continue
                 seen.add(id(w))
                 if hpa_min is None:

@@ -8,6 +8,13 @@ from infradoctor.model.k8s import K8sObject, nearest
 from infradoctor.model.stack import Stack
 from infradoctor.rules.kubernetes._k8s import index
 
+DEV_DIRS = frozenset({"dev", "development", "local", "test", "tests", "testing", "ci", "kind"})
+
+
+def dev_copy(obj: K8sObject) -> bool:
+    """In a dev/test directory (a kustomize `overlays/dev`): one replica there is on purpose."""
+    return any(part.lower() in DEV_DIRS for part in obj.file.split("/")[:-1])
+
 
 def _deployed_with(hpa: K8sObject, w: K8sObject) -> bool:
     """Same directory, or the same explicit namespace: in a tree of several projects a
