@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from infradoctor.loaders.files import SourceReader
 from infradoctor.model.k8s import (
+    BATCH_KINDS,
     WORKLOAD_KINDS,
     Container,
     ContainerPort,
@@ -241,24 +242,36 @@ def _selector(node: PNode | None, *, plain: bool = False) -> LabelSelector | Non
     return sel
 
 
+PROBE_TIMING = ("timeoutSeconds", "periodSeconds", "failureThreshold", "initialDelaySeconds")
+
+
 def _probe(kind: str, key_loc: Location, node: PNode | None) -> Probe:
     m = _map(node)
     if m is None:
         return Probe(kind, "unknown", None, key_loc)
+    probe = Probe(kind, "unknown", None, key_loc, signature=repr(m.value))
+    for key in PROBE_TIMING:
+        value = m.get(key)
+        number = _int(value)
+        if value is not None and number is not None:
+            probe.timing[key] = number
+            probe.timing_locations[key] = value.location
     for handler in ("httpGet", "tcpSocket", "grpc"):
         h = _map(m.get(handler))
         if h is not None:
             port_node = h.get("port")
-            return Probe(
-                kind,
-                handler,
-                _int_or_str(port_node),
-                key_loc,
-                port_node.location if port_node is not None else None,
-            )
+            probe.handler = handler
+            probe.port = _int_or_str(port_node)
+            probe.port_location = port_node.location if port_node is not None else None
+            return probe
+    ex = _map(m.get("exec"))
     if m.get("exec") is not None:
-        return Probe(kind, "exec", None, key_loc)
-    return Probe(kind, "unknown", None, key_loc)
+        probe.handler = "exec"
+        cmd = ex.get("command") if ex is not None else None
+        if cmd is not None and cmd.is_sequence:
+            probe.command = _str_list(cmd)
+            probe.command_location = cmd.location
+    return probe
 
 
 def _container(node: PNode, init: bool, managed: set[str]) -> Container | None:  # noqa: C901
@@ -332,6 +345,10 @@ def _container(node: PNode, init: bool, managed: set[str]) -> Container | None: 
     sc = _map(m.get("securityContext"))
     if sc is not None and isinstance(sc.value, dict):
         c.security_context = dict(sc.value)
+    policy = m.get("imagePullPolicy")
+    if policy is not None:
+        c.image_pull_policy = _text(policy)
+        c.image_pull_policy_location = policy.location
     return c
 
 
@@ -356,6 +373,12 @@ def _pod_template(template: PNode, managed: set[str]) -> PodTemplate:
         sc = _map(spec.get("securityContext"))
         if sc is not None and isinstance(sc.value, dict):
             pod.security_context = dict(sc.value)
+        for volume in _seq(spec.get("volumes")):
+            vm = _map(volume)
+            host = _map(vm.get("hostPath")) if vm is not None else None
+            path = host.get("path") if host is not None else None
+            if path is not None and _text(path):
+                pod.host_paths.append((_text(path) or "", path.location))
     return pod
 
 
@@ -381,7 +404,43 @@ def _workload(kind: str, root: PNode, spec: PNode | None, managed: set[str]) -> 
         w.replicas = _int(replicas)
         w.replicas_location = replicas.location
     w.selector = _selector(spec.get("selector"), plain=kind == "ReplicationController")
+    _strategy(w, spec)
+    if kind in BATCH_KINDS:
+        _job_settings(w, spec if kind == "CronJob" else None, template_spec)
+    pod_spec = _map(template.get("spec"))
+    for volume in _seq(pod_spec.get("volumes") if pod_spec is not None else None):
+        vm = _map(volume)
+        pvc = _map(vm.get("persistentVolumeClaim")) if vm is not None else None
+        claim = pvc.get("claimName") if pvc is not None else None
+        if claim is not None and _text(claim):
+            w.claims.append((_text(claim) or "", claim.location))
     return w
+
+
+def _job_settings(w: WorkloadSpec, cron: PNode | None, job: PNode) -> None:
+    """Which of the settings the batch rules look for are present (CronJob spec, Job spec)."""
+    found = [(job, "backoffLimit")]
+    if cron is not None:
+        found += [(cron, "concurrencyPolicy"), (cron, "startingDeadlineSeconds")]
+    for owner, key in found:
+        node = owner.get(key)
+        if node is not None:
+            w.job_settings[key] = node.location
+
+
+def _strategy(w: WorkloadSpec, spec: PNode) -> None:
+    """Deployment `strategy` (StatefulSet/DaemonSet `updateStrategy` are not modelled)."""
+    strategy = _map(spec.get("strategy"))
+    if strategy is None:
+        return
+    type_node = strategy.get("type")
+    w.strategy = _text(type_node)
+    w.strategy_location = _loc(type_node, strategy.location)
+    rolling = _map(strategy.get("rollingUpdate"))
+    mu = rolling.get("maxUnavailable") if rolling is not None else None
+    if mu is not None:
+        w.max_unavailable = _int_or_str(mu)
+        w.max_unavailable_location = mu.location
 
 
 def _service(spec: PNode | None, fallback: Location) -> ServiceSpec:
@@ -402,6 +461,7 @@ def _service(spec: PNode | None, fallback: Location) -> ServiceSpec:
         if pm is None:
             continue
         target = pm.get("targetPort")
+        node_port = pm.get("nodePort")
         svc.ports.append(
             ServicePort(
                 _int(pm.get("port")),
@@ -410,6 +470,8 @@ def _service(spec: PNode | None, fallback: Location) -> ServiceSpec:
                 (_text(pm.get("protocol")) or "TCP").upper(),
                 pm.location,
                 target.location if target is not None else None,
+                _int(node_port),
+                node_port.location if node_port is not None else None,
             )
         )
     return svc
@@ -521,6 +583,9 @@ def _hpa(spec: PNode | None, fallback: Location) -> HpaSpec:
     min_node = spec.get("minReplicas")
     if min_node is not None:
         hpa.min_replicas_location = min_node.location
+    max_node = spec.get("maxReplicas")
+    if max_node is not None:
+        hpa.max_replicas_location = max_node.location
     if spec.get("targetCPUUtilizationPercentage") is not None:  # autoscaling/v1
         hpa.resource_metrics.append("cpu")
     metrics = _seq(spec.get("metrics"))
@@ -606,6 +671,9 @@ def _object(root: PNode, ctx: _Context, depth: int = 0) -> None:
         obj.service = _service(spec, root.location)
     elif kind == "Ingress":
         obj.ingress_backends = _ingress(spec)
+        obj.tls = bool(_seq(spec.get("tls") if spec is not None else None))
+    elif kind == "PersistentVolumeClaim":
+        obj.access_modes = _str_list(spec.get("accessModes")) if spec is not None else None
     elif kind in ROUTE_KINDS and api.startswith("gateway.networking.k8s.io"):
         obj.ingress_backends = _route_backends(spec, obj.namespace)
     elif kind == "ConfigMap":

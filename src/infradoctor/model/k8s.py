@@ -43,6 +43,11 @@ class Probe:
     port: int | str | None
     location: Location  # the probe key (readinessProbe:)
     port_location: Location | None = None
+    command: list[str] | None = None  # exec.command
+    command_location: Location | None = None
+    timing: dict[str, int] = field(default_factory=dict)  # timeoutSeconds, periodSeconds, ...
+    timing_locations: dict[str, Location] = field(default_factory=dict)
+    signature: str = ""  # the probe's whole mapping, to compare two probes
 
 
 @dataclass(slots=True)
@@ -74,6 +79,8 @@ class Container:
     command_location: Location | None = None
     args_location: Location | None = None
     security_context: dict[str, Any] = field(default_factory=dict)
+    image_pull_policy: str | None = None
+    image_pull_policy_location: Location | None = None
 
     def port_named(self, name: str) -> ContainerPort | None:
         for p in self.ports:
@@ -97,6 +104,7 @@ class PodTemplate:
     containers: list[Container] = field(default_factory=list)
     init_containers: list[Container] = field(default_factory=list)
     security_context: dict[str, Any] = field(default_factory=dict)
+    host_paths: list[tuple[str, Location]] = field(default_factory=list)  # volumes' hostPath
 
     def port_named(self, name: str) -> tuple[Container, ContainerPort] | None:
         for c in self.containers:
@@ -149,6 +157,14 @@ class WorkloadSpec:
     replicas: int | None = None  # None: not set (1 for Deployment/StatefulSet)
     replicas_location: Location | None = None
     selector: LabelSelector | None = None
+    strategy: str | None = None  # Deployment strategy.type (None: not set, RollingUpdate)
+    strategy_location: Location | None = None
+    max_unavailable: int | str | None = None  # rollingUpdate.maxUnavailable
+    max_unavailable_location: Location | None = None
+    claims: list[tuple[str, Location]] = field(default_factory=list)  # volumes' PVC names
+    # Job/CronJob settings that are set: concurrencyPolicy, startingDeadlineSeconds,
+    # backoffLimit -> the value's location (the values themselves are not needed)
+    job_settings: dict[str, Location] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -159,6 +175,8 @@ class ServicePort:
     protocol: str
     location: Location
     target_location: Location | None = None
+    node_port: int | None = None
+    node_port_location: Location | None = None
 
     @property
     def effective_target(self) -> int | str | None:
@@ -191,6 +209,7 @@ class HpaSpec:
     min_replicas: int | None = None
     max_replicas: int | None = None
     min_replicas_location: Location | None = None  # the minReplicas value
+    max_replicas_location: Location | None = None
     # resources scaled on Utilization (a percentage of the pods' requests): cpu, memory
     resource_metrics: list[str] = field(default_factory=list)
 
@@ -226,6 +245,8 @@ class K8sObject:
     hpa: HpaSpec | None = None
     pdb: PdbSpec | None = None
     config_data: dict[str, tuple[str, Location]] | None = None  # ConfigMap data: key -> value
+    access_modes: list[str] | None = None  # PersistentVolumeClaim spec.accessModes
+    tls: bool = False  # an Ingress with spec.tls entries
 
     @property
     def ref(self) -> str:

@@ -333,6 +333,9 @@ def k8s_files(d: Detected, opts: Options) -> dict[str, str]:
             },
         },
     }
+    if opts.hpa:  # the HPA owns the count: a replicas line would reset it on every apply
+        spec: dict[str, Any] = deployment["spec"]  # type: ignore[assignment]
+        spec.pop("replicas")
     service = {
         "apiVersion": "v1",
         "kind": "Service",

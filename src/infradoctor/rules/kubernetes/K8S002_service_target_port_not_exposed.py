@@ -94,7 +94,9 @@ class ServiceTargetPortNotExposed(Rule):
         "pod's container `ports[].name`; when no container has that name the pod is left "
         "out of the endpoints and the Service answers nothing. A numeric targetPort that "
         "differs from every declared `containerPort` (`8080` while the app listens on "
-        "`8000`) sends traffic to a closed port: connection refused, 502 from the Ingress.\n\n"
+        "`8000`) most likely sends traffic to a closed port: connection refused, 502 from the "
+        "Ingress. That case is a warning, not an error: `containerPort` is informational "
+        "and an app may listen on a port it doesn't declare.\n\n"
         "Numbers are only compared when the selected pods declare their ports and no other "
         "numeric targetPort of the Service matches one (a container may listen on ports it "
         "doesn't declare: a jaeger pod declaring 9411 but not 14268 is not reported); the "
@@ -124,7 +126,11 @@ class ServiceTargetPortNotExposed(Rule):
         ),
     )
 
-    def _problem(self, port: ServicePort, pods: list[K8sObject], numbers_agree: bool) -> str | None:
+    def _problem(
+        self, port: ServicePort, pods: list[K8sObject], numbers_agree: bool
+    ) -> tuple[str, Severity | None] | None:
+        """What is wrong with the port and, for an undeclared number, a lower severity:
+        containerPort is informational, the app may listen there all the same."""
         target = port.effective_target
         if target is None:
             return None
@@ -134,7 +140,8 @@ class ServiceTargetPortNotExposed(Rule):
             ):
                 return (
                     f"targetPort '{target}' is not the name of any container port of the "
-                    "selected pods, so no pod becomes an endpoint for it"
+                    "selected pods, so no pod becomes an endpoint for it",
+                    None,
                 )
             return None
         if numbers_agree:
@@ -143,8 +150,9 @@ class ServiceTargetPortNotExposed(Rule):
             w.workload and w.workload.pod.exposes(target) for w in pods
         ):
             return (
-                f"targetPort {target} is not a containerPort of the selected pods: "
-                "traffic goes to a port nothing listens on (connection refused)"
+                f"targetPort {target} is not a containerPort of the selected pods: unless "
+                "the app listens there undeclared, traffic is refused",
+                Severity.WARNING if self.effective_severity == self.severity else None,
             )
         return None
 
@@ -162,15 +170,17 @@ class ServiceTargetPortNotExposed(Rule):
                 for p in spec.ports
             )
             for port in spec.ports:
-                problem = self._problem(port, pods, numbers_agree)
-                if problem is None:
+                found = self._problem(port, pods, numbers_agree)
+                if found is None:
                     continue
+                problem, severity = found
                 names = ", ".join(f"{w.kind} '{w.name}'" for w in pods[:3])
                 yield self.finding(
                     port.target_location or port.location,
                     f"Service '{svc.name}' port {port.port}: {problem} ({names} "
                     f"expose {_exposed(pods)})",
                     subject=f"{svc.ref}:{port.port}",
+                    severity=severity,
                     related=[pods[0].location],
                     data=obj_data(svc, port=port.port, target_port=port.effective_target),
                 )
