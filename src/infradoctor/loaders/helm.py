@@ -601,25 +601,15 @@ def _references(templates: Iterable[SourceFile], needle: str) -> SourceFile | No
 
 
 def _probe_from_values(kind: str, entry_loc: Location, node: PNode) -> Probe:
-    for handler in ("httpGet", "tcpSocket", "grpc"):
-        h = node.get(handler) if node.is_mapping else None
-        if h is not None and h.is_mapping:
-            port = h.get("port")
-            value: int | str | None = None
-            if port is not None and port.is_scalar:
-                value = (
-                    port.scalar
-                    if isinstance(port.scalar, int) and not isinstance(port.scalar, bool)
-                    else port.text()
-                )
-            if isinstance(value, str) and not value.isdigit():
-                value = None  # no ports are modelled without helm: a name cannot be checked
-            return Probe(
-                kind, handler, value, entry_loc, port.location if port is not None else None
-            )
-    if node.is_mapping and node.get("exec") is not None:
-        return Probe(kind, "exec", None, entry_loc)
-    return Probe(kind, "unknown", None, entry_loc)
+    """The probe a values.yaml key renders to, read by the one probe parser (handler,
+    port, timing, exec command); a named port cannot be checked without the rendered
+    container ports, so it is unknown."""
+    from infradoctor.loaders.kubernetes import probe_from_node
+
+    probe = probe_from_node(kind, entry_loc, node)
+    if isinstance(probe.port, str) and not probe.port.isdigit():
+        probe.port = None
+    return probe
 
 
 def _values_container(chart: Chart, root: PNode, deployment: SourceFile) -> Container | None:

@@ -245,7 +245,8 @@ def _selector(node: PNode | None, *, plain: bool = False) -> LabelSelector | Non
 PROBE_TIMING = ("timeoutSeconds", "periodSeconds", "failureThreshold", "initialDelaySeconds")
 
 
-def _probe(kind: str, key_loc: Location, node: PNode | None) -> Probe:
+def probe_from_node(kind: str, key_loc: Location, node: PNode | None) -> Probe:
+    """A readiness/liveness/startup probe mapping (shared with the Helm values reader)."""
     m = _map(node)
     if m is None:
         return Probe(kind, "unknown", None, key_loc)
@@ -303,7 +304,7 @@ def _container(node: PNode, init: bool, managed: set[str]) -> Container | None: 
     for key, kind in PROBE_KINDS:
         entry = m.entry(key)
         if entry is not None:
-            c.probes[kind] = _probe(kind, entry.key_location, entry.value)
+            c.probes[kind] = probe_from_node(kind, entry.key_location, entry.value)
     res = _map(m.get("resources"))
     if res is not None:
         key_loc = m.key_location("resources")
