@@ -9,7 +9,10 @@ fingerprint, and prints per rule and overall:
 - labelled TRUE findings no longer reported at error/warning (losses);
 - the corpus totals (all findings, error+warning findings).
 
-    .venv/bin/python bench/precision.py [CORPUS] [--labels TSV] [--json-in FILE]
+    .venv/bin/python bench/precision.py [CORPUS] [--labels TSV] [--json-in FILE] [--helm PATH]
+
+Charts are rendered with helm as in CI (.ci-bin/helm from scripts/install-helm.sh,
+$INFRADOCTOR_HELM or PATH): the labels were judged on that output.
 
 `--json-in` reads a saved `lint --format json` output instead of linting (to compare a
 "before" run of another tree).
@@ -21,6 +24,8 @@ import argparse
 import contextlib
 import io
 import json
+import os
+import shutil
 import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -58,13 +63,22 @@ def load_labels(path: Path = LABELS) -> list[Label]:
     return labels
 
 
-def lint_json(corpus: Path = CORPUS) -> dict:
-    """`infradoctor lint CORPUS --format json`, in-process."""
+def default_helm() -> str:
+    """The helm the labels were judged with (charts rendered, as in CI): .ci-bin/helm,
+    $INFRADOCTOR_HELM, PATH; 'off' when there is none."""
+    for candidate in (os.environ.get("INFRADOCTOR_HELM"), str(REPO / ".ci-bin" / "helm")):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    return shutil.which("helm") or "off"
+
+
+def lint_json(corpus: Path = CORPUS, helm: str | None = None) -> dict:
+    """`infradoctor lint CORPUS --format json --helm HELM`, in-process."""
     from infradoctor.cli.main import main
 
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        main(["lint", str(corpus), "--format", "json"])
+        main(["lint", str(corpus), "--format", "json", "--helm", helm or default_helm()])
     return json.loads(out.getvalue())
 
 
@@ -115,8 +129,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("corpus", nargs="?", type=Path, default=CORPUS)
     parser.add_argument("--labels", type=Path, default=LABELS)
     parser.add_argument("--json-in", type=Path, help="a saved `lint --format json` output")
+    parser.add_argument("--helm", help="helm binary ('off': none); default as in CI")
     args = parser.parse_args(argv)
-    document = json.loads(args.json_in.read_text()) if args.json_in else lint_json(args.corpus)
+    if args.json_in:
+        document = json.loads(args.json_in.read_text())
+    else:
+        document = lint_json(args.corpus, args.helm)
     labels = load_labels(args.labels)
     print(render(tally(labels, reported(document))))
     severities = Counter(f["severity"] for f in document["findings"])
