@@ -19,6 +19,7 @@ from infradoctor.gcpause import gc_paused
 from infradoctor.model.source import LoadError, Location
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Rule
+from infradoctor.shared_lines import collapse_shared_lines
 
 if TYPE_CHECKING:
     from infradoctor.suppress import UnusedPolicy
@@ -300,6 +301,7 @@ def lint(
             )
         rules = rules_to_run(config)
         findings, rule_errors = run_rules(stack, rules, config.rule_time_budget)
+        findings = collapse_shared_lines(findings)
     if with_fixes:
         from infradoctor.fixes.attach import attach_fixes
 
