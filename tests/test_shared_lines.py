@@ -41,3 +41,14 @@ def test_anchor_finding_reported_once_with_services(tmp_path: Path) -> None:
     assert shared.data["services"] == ["beat", "web", "worker"]
     assert "shared by 3 services: beat, web, worker" in shared.message
     assert [f.data["service"] for f in found if f.location.line == 20] == ["cron"]
+
+
+def test_several_findings_for_one_service_on_one_line_stay_apart(tmp_path: Path) -> None:
+    """Two CMP008 problems at one healthcheck are two findings, not an anchor echo."""
+    (tmp_path / "docker-compose.yml").write_text(
+        "services:\n  web:\n    image: example/web:1.0\n    healthcheck:\n"
+        '      test: ["CMD", "true"]\n      interval: 99999999999999999999999h\n'
+        "      timeout: 99999999999999999999999h\n"
+    )
+    found = lint(tmp_path, LintConfig(select=["CMP008"])).findings
+    assert len({f.message for f in found}) == len(found) >= 2, [f.message for f in found]

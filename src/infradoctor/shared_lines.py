@@ -23,11 +23,16 @@ def collapse_shared_lines(findings: list[Finding]) -> list[Finding]:
     for f in findings:
         key = (f.rule, f.location.file, f.location.line, f.location.column)
         group = groups.get(key)
-        if group is None or len(group) == 1:
-            out.append(f)
+        if group is None or not _one_per_service(group):
+            out.append(f)  # several findings for one service there: not an anchor echo
         elif group[0] is f:
             out.append(_merged(group))
     return out
+
+
+def _one_per_service(group: list[Finding]) -> bool:
+    """Each finding names a different service (the N echoes of one shared line)."""
+    return len(group) > 1 and len({_service(f) for f in group}) == len(group)
 
 
 def _service(f: Finding) -> str | None:
@@ -37,8 +42,6 @@ def _service(f: Finding) -> str | None:
 
 def _merged(group: list[Finding]) -> Finding:
     services = sorted({s for f in group if (s := _service(f))})
-    if len(services) < 2:
-        return group[0]
     first = group[0]
     named = ", ".join(services[:LISTED]) + (
         f" and {len(services) - LISTED} more" if len(services) > LISTED else ""
