@@ -19,6 +19,7 @@ from infradoctor.gcpause import gc_paused
 from infradoctor.model.source import LoadError, Location
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Rule
+from infradoctor.shared_lines import collapse_shared_lines
 
 if TYPE_CHECKING:
     from infradoctor.suppress import UnusedPolicy
@@ -305,6 +306,7 @@ def lint(
         from infradoctor.purpose import hold_to_purpose
 
         findings = hold_to_purpose(stack, findings)
+        findings = collapse_shared_lines(findings)
     if with_fixes:
         from infradoctor.fixes.attach import attach_fixes
 

@@ -12,7 +12,7 @@ def test_sec007_literal_values_are_flagged_and_redacted(tree: Tree) -> None:
         "      POSTGRES_USER: app\n"
         "  api:\n    image: acme/api:1\n    environment:\n"
         f"      - DATABASE_URL=postgres://app:{SECRET}@db/app\n"
-        "      - ADMIN_PASSWORD=changeme\n"
+        "      - ADMIN_PASSWORD=admin123\n"
     )
     hits = findings(tree, files, "SEC007")
     assert sorted(f.data["variable"] for f in hits) == [
@@ -22,7 +22,7 @@ def test_sec007_literal_values_are_flagged_and_redacted(tree: Tree) -> None:
     ]
     for f in hits:
         assert SECRET not in f.message and SECRET not in repr(f.data)
-        assert "changeme" not in f.message
+        assert "admin123" not in f.message
 
 
 def test_sec007_references_placeholders_and_files_are_fine(tree: Tree) -> None:

@@ -74,7 +74,7 @@ def test_secret_names(name: str, expected: bool) -> None:
 
 
 def test_secret_values() -> None:
-    assert is_literal_secret_value("changeme")
+    assert is_literal_secret_value("admin123")
     assert is_literal_secret_value("hunter2")
     for v in (
         "",

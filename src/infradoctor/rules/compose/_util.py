@@ -305,24 +305,13 @@ def _one_shot_segment(segment: str) -> bool:
     return any(ONE_SHOT_SCRIPT_RE.search(word) for word in segment.split(" ")[:2])
 
 
-# Preparation steps: a job when they are all there is, set-up when another program follows.
-PREPARATION_RE = re.compile(
-    r"^(?:chown|chmod|cp -r|mkdir -p|pip3? install|(?:npm|pnpm) (?:install|ci)|yarn install|"
-    r"composer install)(?!\S)"
-)
-
-
 def one_shot_command(text: str) -> bool:
-    """Whether a command line is a task that exits: one of its commands is (migrations,
-    builds, bucket creation), matched by whole words. Preparation in front of another
-    program (`pip install -r r.txt && python bot.py`, `chmod +x run.sh && ./run.sh`) does
-    not make the container a job."""
+    """Whether a command line is a task that exits, judged by its last command (matched
+    by whole words): what runs last is what the container is. `alembic upgrade head &&
+    python main.py` and `pip install -r r.txt && python bot.py` are long-running; `npm ci
+    && npm run build` is a job."""
     segments = command_segments(text)
-    return any(
-        _one_shot_segment(segment)
-        and (i == len(segments) - 1 or not PREPARATION_RE.search(segment))
-        for i, segment in enumerate(segments)
-    )
+    return bool(segments) and _one_shot_segment(segments[-1])
 
 
 LONG_RUNNING_COMMAND_RE = re.compile(
@@ -338,6 +327,22 @@ ONE_SHOT_IMAGES_RE = re.compile(
     r"^(.*/)?(flyway|liquibase|migrate|mc|aws-cli|curl|dbmate|goose|atlas|certbot)(:|@|$)",
     re.IGNORECASE,
 )
+
+
+# Base OS images whose default command is a shell: with no command and no tty the
+# container exits at once (a data-only container that only holds volumes).
+SHELL_IMAGE_RE = re.compile(
+    r"^(docker\.io/)?(library/)?(alpine|busybox|debian|ubuntu)(:|@|$)", re.IGNORECASE
+)
+
+
+def exits_at_once(service: Service) -> bool:
+    """A bare base-OS image with no command, entrypoint, build or tty: its shell exits."""
+    if service.command is not None or service.entrypoint is not None or service.build_context:
+        return False
+    if raw_get(service, "tty") or raw_get(service, "stdin_open"):
+        return False
+    return bool(SHELL_IMAGE_RE.match(service.image or ""))
 
 
 def command_text(service: Service) -> str:
@@ -377,6 +382,8 @@ def one_shot_reason(service: Service, project: Project | None = None) -> str | N
     long_running = bool(LONG_RUNNING_COMMAND_RE.search(text))
     if text and not long_running and one_shot_command(text):
         return "its command is a one-off task"
+    if exits_at_once(service):
+        return "its image's default shell exits at once (no command, no tty)"
     if ONE_SHOT_IMAGES_RE.match(service.image or "") and not long_running:
         return "its image is a one-off tool"
     if ONE_SHOT_NAME_RE.search(service.name) and not long_running:

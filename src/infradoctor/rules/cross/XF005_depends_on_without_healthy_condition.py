@@ -39,7 +39,7 @@ class DependsOnWithoutHealthyCondition(Rule):
     code = "XF005"
     name = "depends-on-without-healthy-condition"
     title = "depends_on a service with a healthcheck without `condition: service_healthy`"
-    severity = Severity.WARNING
+    severity = Severity.INFO
     category = "cross-file"
     why = (
         "The short form `depends_on: [db]` (and `condition: service_started`) only waits "

@@ -134,14 +134,15 @@ class WebsocketRouteWithoutUpgrade(Rule):
                     services.setdefault(id(rt.route), []).append(rt.service)
         unresolved = unresolved_includes(stack)
         for cfg in stack.nginx:
-            for route in cfg.routes:
-                if route.kind != "proxy":
-                    continue
+            proxies = [r for r in cfg.routes if r.kind == "proxy"]
+            for route in proxies:
                 reason = self._why_ws(route, services.get(id(route), []))
                 if reason is None:
                     continue
                 missing = self._missing(route)
                 if not missing or unknown_include_in_scope(route.context, unresolved):
+                    continue
+                if not ws_looking(location_path(route)) and self._served_elsewhere(route, proxies):
                     continue
                 owner = stack.index.nginx_owner.get(id(cfg))
                 svc_names = sorted({s.name for s in services.get(id(route), [])})
@@ -160,6 +161,17 @@ class WebsocketRouteWithoutUpgrade(Rule):
                         "target_service": svc_names[0] if svc_names else None,
                     },
                 )
+
+    def _served_elsewhere(self, route: ProxyRoute, proxies: list[ProxyRoute]) -> bool:
+        """Another location of the same server proxies to the same backend with a
+        websocket-looking path or the Upgrade headers: that one serves the websocket."""
+        backend = _backend(route)
+        for other in proxies:
+            if other is route or other.server is not route.server or _backend(other) != backend:
+                continue
+            if ws_looking(location_path(other)) or not self._missing(other):
+                return True
+        return False
 
     def _why_ws(self, route: ProxyRoute, services: list[Service]) -> str | None:
         path = location_path(route)
@@ -192,3 +204,10 @@ class WebsocketRouteWithoutUpgrade(Rule):
         if "upgrade" not in connection and "$http_connection" not in connection:
             missing.append("proxy_set_header Connection $connection_upgrade")
         return missing
+
+
+def _backend(route: ProxyRoute) -> tuple[str, ...]:
+    """What a route proxies to: its upstream's name, else its target hosts."""
+    if route.upstream is not None:
+        return (route.upstream.name,)
+    return tuple(sorted(t.host for t in route.targets if t.host))

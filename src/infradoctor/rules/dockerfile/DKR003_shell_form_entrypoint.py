@@ -14,7 +14,7 @@ class ShellFormEntrypoint(Rule):
     code = "DKR003"
     name = "shell-form-entrypoint"
     title = "CMD/ENTRYPOINT in shell form: the app does not receive SIGTERM"
-    severity = Severity.WARNING
+    severity = Severity.INFO
     category = "dockerfile"
     why = (
         '`CMD gunicorn app:app` (shell form) runs as `/bin/sh -c "gunicorn app:app"`, so '

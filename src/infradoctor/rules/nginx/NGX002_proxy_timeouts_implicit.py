@@ -37,7 +37,7 @@ class ProxyTimeoutsImplicit(Rule):
     code = "NGX002"
     name = "proxy-timeouts-implicit"
     title = "Proxied route relies on nginx's implicit connect/read timeouts"
-    severity = Severity.WARNING
+    severity = Severity.INFO
     category = "nginx"
     why = (
         "Without `proxy_connect_timeout` and `proxy_read_timeout` nginx waits 60 s for a TCP "

@@ -7,13 +7,18 @@ from collections.abc import Iterator
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.source import Location
-from infradoctor.model.stack import EnvVar, Stack
+from infradoctor.model.stack import EnvVar, Service, Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.security._secrets import (
     is_literal_secret_value,
     is_reference,
     is_secret_name,
+    looks_like_key_material,
     url_with_password,
+)
+from infradoctor.rules.security.SEC006_database_port_published import (
+    database_of,
+    exposed_everywhere,
 )
 
 TEMPLATE_FILE_RE = re.compile(r"(example|sample|template|dist|defaults?|tmpl)$", re.IGNORECASE)
@@ -46,10 +51,12 @@ class SecretLiteralInCompose(Rule):
         "A password, token or key typed into docker-compose.yml (or an env_file that is "
         "committed) is in the git history forever, in every clone, CI log and backup of the "
         "repository, and visible to anyone who can run `docker inspect` on the host. "
-        "Rotating it means rewriting history. Weak defaults such as `changeme`, `secret` "
-        "or `postgres` are flagged too: they work as credentials and are the first values "
-        "scanners try; template placeholders (`<your-token>`, `xxxx`), empty values, `${VAR}` "
-        "references and `*_FILE` variables pointing at Docker secrets are not. Env files "
+        "Rotating it means rewriting history. Key material is a warning; so is a weak "
+        "default such as `secret` or `postgres` on a database published on all interfaces. "
+        "A weak default of a service nobody outside reaches is info. Placeholders "
+        "(`change-me`, `replace-me`, `your-...`, `<your-token>`, `example`, `dummy`, `xxxx`), "
+        "empty values, `${VAR}` references and `*_FILE` variables pointing at Docker "
+        "secrets are not reported. Env files "
         "named *.example / *.sample / *.template are skipped. The secret value is never "
         "printed: findings show only the variable name and the value's length."
     )
@@ -114,14 +121,25 @@ class SecretLiteralInCompose(Rule):
                     continue  # one env_file shared by several services: report it once
                 reported.add(key)
                 where = f"env file {var.from_file}" if var.from_file else "the compose file"
+                severity, note = self._weight(svc, var)
                 yield self.finding(
                     var.location,
                     f"service '{svc.name}': {var.name} is set to a literal secret in {where} "
-                    f"(value redacted, {len((var.value or '').strip())} characters); "
+                    f"(value redacted, {len((var.value or '').strip())} characters{note}); "
                     "reference a variable or a Docker secret instead",
                     subject=svc.name,
+                    severity=severity,
                     data={"service": svc.name, "project": svc.project, "variable": var.name},
                 )
+
+    def _weight(self, svc: Service, var: EnvVar) -> tuple[Severity | None, str]:
+        """Key material, or a credential of a database published on all interfaces: the
+        rule's severity. A weak default of a service nobody outside reaches: info."""
+        if looks_like_key_material(var.value or ""):
+            return None, ""
+        if any(exposed_everywhere(p) and database_of(p) for p in svc.ports):
+            return None, "; the database is published on all interfaces"
+        return Severity.INFO, "; a weak default, no database published: low risk"
 
     def _is_literal_secret(self, stack: Stack, var: EnvVar) -> bool:
         if var.value is None or is_template_file(var.from_file):

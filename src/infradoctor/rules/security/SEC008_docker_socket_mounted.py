@@ -20,7 +20,7 @@ class DockerSocketMounted(Rule):
     code = "SEC008"
     name = "docker-socket-mounted"
     title = "Docker socket mounted into a container"
-    severity = Severity.ERROR
+    severity = Severity.INFO
     category = "security"
     why = (
         "Whoever can talk to /var/run/docker.sock controls the Docker daemon, which runs as "

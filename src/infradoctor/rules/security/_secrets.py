@@ -118,6 +118,13 @@ NOT_SECRET_LAST = frozenset(
 URL_PASSWORD_RE = re.compile(r"^[a-z][a-z0-9+.\-]*://[^/\s:@]+:([^@\s/]+)@", re.IGNORECASE)
 PLACEHOLDER_RE = re.compile(r"^(<[^>]*>|\{\{.*\}\}|\[[^\]]*\]|[xX*._\-]+|\.\.\.)$")
 FILE_PATH_RE = re.compile(r"^(/|\./|~/)[\w.@/-]*/[\w.@-]+$|^/[\w.@-]+\.(json|pem|key|txt)$")
+# Words that make a value a placeholder someone is meant to replace (change-me,
+# replace_me, your-api-key, example, dummy, xxx...), not a credential.
+PLACEHOLDER_WORDS = frozenset(
+    {"changeme", "replaceme", "changethis", "example", "dummy", "placeholder", "todo", "fixme"}
+)
+PLACEHOLDER_PAIRS = frozenset({("change", "me"), ("replace", "me"), ("change", "this")})
+VALUE_SPLIT_RE = re.compile(r"[^a-z0-9]+")
 NOT_SECRET_VALUES = frozenset(
     {"true", "false", "yes", "no", "on", "off", "none", "null", "nil", "undefined", "0", "1"}
 )
@@ -159,11 +166,32 @@ def is_literal_secret_value(value: str | None) -> bool:
     v = value.strip().strip("'\"")
     if not v or v.lower() in NOT_SECRET_VALUES:
         return False
-    if PLACEHOLDER_RE.match(v):
+    if PLACEHOLDER_RE.match(v) or is_placeholder(v):
         return False
     if FILE_PATH_RE.match(v):
         return False  # a path to a key/credentials file (Docker secrets, mounted JSON key)
     return True
+
+
+def is_placeholder(value: str) -> bool:
+    """change-me, changeme!, please_change_me, replace-me, your-api-key, <token>, example,
+    dummy, xxx, long-and-random-alphanumeric-string: text asking to be replaced."""
+    words = [w for w in VALUE_SPLIT_RE.split(value.lower()) if w]
+    if not words or words[0] == "your" or "xxx" in value.lower():
+        return True
+    if PLACEHOLDER_WORDS.intersection(words) or "random" in words and "string" in words:
+        return True
+    return any(pair in PLACEHOLDER_PAIRS for pair in zip(words, words[1:], strict=False))
+
+
+def looks_like_key_material(value: str) -> bool:
+    """Long and mixed (letters with digits or symbols): generated key material rather than
+    a weak example default such as `postgres` or `mysecretpassword`."""
+    v = value.strip().strip("'\"")
+    classes = sum(
+        (any(c.islower() for c in v), any(c.isupper() for c in v), any(c.isdigit() for c in v))
+    ) + any(not c.isalnum() for c in v)
+    return len(v) >= 20 and classes >= 3
 
 
 def url_with_password(value: str | None) -> bool:

@@ -1,0 +1,50 @@
+"""One finding per shared compose line: an anchor or merge key (`<<: *defaults`) used by N
+services makes a rule report the same line N times; users want it once, at the anchor,
+with the services listed."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from infradoctor.findings import Finding
+
+LISTED = 8  # services named in the message; the rest are counted
+
+
+def collapse_shared_lines(findings: list[Finding]) -> list[Finding]:
+    """Merge findings of one rule at one compose location that differ only by service.
+    Linear: one pass to group, one to rebuild."""
+    groups: dict[tuple[str, str, int, int], list[Finding]] = {}
+    for f in findings:
+        if _service(f) and f.location.file.endswith((".yml", ".yaml")):
+            key = (f.rule, f.location.file, f.location.line, f.location.column)
+            groups.setdefault(key, []).append(f)
+    out: list[Finding] = []
+    for f in findings:
+        key = (f.rule, f.location.file, f.location.line, f.location.column)
+        group = groups.get(key)
+        if group is None or not _one_per_service(group):
+            out.append(f)  # several findings for one service there: not an anchor echo
+        elif group[0] is f:
+            out.append(_merged(group))
+    return out
+
+
+def _one_per_service(group: list[Finding]) -> bool:
+    """Each finding names a different service (the N echoes of one shared line)."""
+    return len(group) > 1 and len({_service(f) for f in group}) == len(group)
+
+
+def _service(f: Finding) -> str | None:
+    service = f.data.get("service")
+    return service if isinstance(service, str) else None
+
+
+def _merged(group: list[Finding]) -> Finding:
+    services = sorted({s for f in group if (s := _service(f))})
+    first = group[0]
+    named = ", ".join(services[:LISTED]) + (
+        f" and {len(services) - LISTED} more" if len(services) > LISTED else ""
+    )
+    message = f"{first.message} [this line is shared by {len(services)} services: {named}]"
+    return replace(first, message=message, data={**first.data, "services": services})
