@@ -430,13 +430,15 @@ def scalar_value(node: Node | None) -> str | None:
     return node.value if isinstance(node, ScalarNode) else None
 
 
-_YAML_SEPARATORS = ("\u2028", "\u2029")  # line breaks for YAML, not for our offsets
+# Line breaks for YAML, not for our offsets; and a byte order mark left after the one the
+# reader drops, which YAML skips while our columns count it (a second BOM).
+_YAML_SEPARATORS = ("\u2028", "\u2029", "\ufeff")
 
 
 def _safe_to_edit(src: SourceFile) -> bool:
     """A file whose layout an edit could misread gets no fix at all (rather than a fix
     the write step must refuse): YAML holding U+2028/U+2029, which YAML reads as line
-    breaks; a Dockerfile ending in a line continuation, which would swallow any
+    breaks, or a second byte order mark; a Dockerfile ending in a line continuation, which would swallow any
     instruction appended after it."""
     kind = str(src.kind)
     if kind in ("compose", "k8s") and any(c in src.text for c in _YAML_SEPARATORS):
