@@ -7,7 +7,7 @@ from __future__ import annotations
 import bisect
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -474,6 +474,24 @@ def _depends_on_node(
     return yf, v, owner
 
 
+def _mapping_pairs(yf: YamlFile) -> Iterator[tuple[Node, Node]]:
+    """Every (key, value) pair of every mapping in the file, each node visited once (an
+    alias reuses its anchor's node), depth-first from the last document."""
+    seen: set[int] = set()
+    stack: list[Node] = list(yf.docs)
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, MappingNode):
+            for k, v in node.value:
+                yield k, v
+                stack.append(v)
+
+
 class _DependsOnIndex:
     """Every `depends_on: <sequence or mapping>` pair of a file, found by one walk (a
     walk per finding made fixing quadratic): `at(offset)` answers what the walk that
@@ -481,23 +499,9 @@ class _DependsOnIndex:
 
     def __init__(self, yf: YamlFile) -> None:
         pairs: list[tuple[int, int, int, Node, Node]] = []  # start, end, walk order, k, v
-        seen: set[int] = set()
-        stack: list[Node] = list(yf.docs)
-        while stack:
-            node = stack.pop()
-            if id(node) in seen:
-                continue
-            seen.add(id(node))
-            if isinstance(node, SequenceNode):
-                stack.extend(node.value)
-            elif isinstance(node, MappingNode):
-                for k, v in node.value:
-                    if scalar_value(k) == "depends_on" and isinstance(
-                        v, SequenceNode | MappingNode
-                    ):
-                        start, end = v.start_mark.index, v.end_mark.index
-                        pairs.append((start, end, len(pairs), k, v))
-                    stack.append(v)
+        for k, v in _mapping_pairs(yf):
+            if scalar_value(k) == "depends_on" and isinstance(v, SequenceNode | MappingNode):
+                pairs.append((v.start_mark.index, v.end_mark.index, len(pairs), k, v))
         pairs.sort(key=lambda p: (p[0], p[2]))
         self.pairs = pairs
         self.starts = [p[0] for p in pairs]
@@ -519,20 +523,9 @@ class _DependsOnIndex:
 
 def _defining_key(yf: YamlFile, target: Node) -> Node | None:
     """The key under which an anchored node is written (`x-deps: &deps`)."""
-    seen: set[int] = set()
-    stack: list[Node] = list(yf.docs)
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, SequenceNode):
-            stack.extend(node.value)
-        elif isinstance(node, MappingNode):
-            for k, v in node.value:
-                if v is target and not ye.is_alias_use(k, v):
-                    return k
-                stack.append(v)
+    for k, v in _mapping_pairs(yf):
+        if v is target and not ye.is_alias_use(k, v):
+            return k
     return None
 
 
