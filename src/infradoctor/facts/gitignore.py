@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 from pathlib import Path
 
 from infradoctor.model.stack import Stack
@@ -10,29 +9,22 @@ from infradoctor.textio import Refusal, read_regular
 
 
 def gitignored(stack: Stack, path: Path) -> bool:
-    """Is `path` ignored by a .gitignore between its directory and the scan root (simple
-    name/glob patterns only): then its absence from a checkout is intended."""
+    """Is `path` ignored by the .gitignore files between the scan root and its directory?
+    Matched by pathspec's git-compatible rules, as discovery matches them (negation,
+    anchoring, directory patterns); a deeper file's decision wins."""
+    import pathspec
+
     root = stack.root.resolve()
-    directory = path.parent
-    name = path.name
-    while True:
-        gi = directory / ".gitignore"
-        data = read_regular(gi, 1024 * 1024, root)  # the reading policy: docs/reading.md
-        if not isinstance(data, Refusal):
-            lines = data.decode("utf-8", "replace").splitlines()
-            try:
-                rel = path.relative_to(directory).as_posix()
-            except ValueError:
-                rel = name
-            for raw in lines:
-                pat = raw.strip()
-                if not pat or pat.startswith(("#", "!")):
-                    continue
-                pat = pat.rstrip("/")
-                if fnmatch.fnmatch(name, pat.lstrip("/")) or fnmatch.fnmatch(rel, pat.lstrip("/")):
-                    return True
-        if directory == root or directory.parent == directory:
-            return False
-        if root not in directory.parents:
-            return False
-        directory = directory.parent
+    directories = [path.parent, *path.parent.parents]
+    if root not in directories:
+        return False
+    verdict: bool | None = None
+    for directory in reversed(directories[: directories.index(root) + 1]):
+        data = read_regular(directory / ".gitignore", 1024 * 1024, root)  # docs/reading.md
+        if isinstance(data, Refusal):
+            continue
+        spec = pathspec.GitIgnoreSpec.from_lines(data.decode("utf-8", "replace").splitlines())
+        include = spec.check_file(path.relative_to(directory).as_posix()).include
+        if include is not None:
+            verdict = include
+    return bool(verdict)

@@ -34,3 +34,20 @@ def test_missing_env_file_that_git_ignores_is_not_reported(tree) -> None:
     assert _lint(root, ["PRF001"]) == []
     (root / ".gitignore").write_text("node_modules/\n")
     assert [f.rule for f in _lint(root, ["PRF001"])] == ["PRF001"]
+
+
+def test_gitignore_negation_and_nested_files_decide_like_git(tree) -> None:  # type: ignore[no-untyped-def]
+    """`.env*` then `!.env.prod` keeps the prod file tracked: its absence is a problem
+    again; a deeper .gitignore decides over a shallower one, as in git."""
+    root = tree(
+        {
+            "app/compose.yaml": (
+                "services:\n  api:\n    image: ghcr.io/acme/api:1.0\n    env_file: .env.prod\n"
+            ),
+            "app/.env.dev": "A=1\n",
+            ".gitignore": ".env*\n",
+        }
+    )
+    assert _lint(root, ["PRF001"]) == []
+    (root / "app" / ".gitignore").write_text("!.env.prod\n")
+    assert [f.rule for f in _lint(root, ["PRF001"])] == ["PRF001"]
