@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from infradoctor.facts.websocket import ws_looking
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.cross.XF007_websocket_route_without_upgrade import ws_looking
 from infradoctor.rules.kubernetes._ingress_nginx import (
     annotation,
     global_default_changed,

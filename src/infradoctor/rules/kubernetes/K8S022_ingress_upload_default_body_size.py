@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from infradoctor.facts.uploads import UPLOAD_HOST_RE, UPLOAD_PATH_RE
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
@@ -14,10 +15,6 @@ from infradoctor.rules.kubernetes._ingress_nginx import (
     sets_in_snippet,
 )
 from infradoctor.rules.kubernetes._k8s import obj_data
-from infradoctor.rules.nginx.NGX005_upload_route_default_body_size import (
-    UPLOAD_HOST_RE,
-    UPLOAD_PATH_RE,
-)
 
 BAD = """\
 apiVersion: networking.k8s.io/v1

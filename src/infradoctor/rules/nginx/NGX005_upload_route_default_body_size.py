@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
+from infradoctor.facts.uploads import UPLOAD_HOST_RE, UPLOAD_PATH_RE
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
@@ -13,17 +13,6 @@ from infradoctor.rules.nginx._common import (
     effective_value,
     route_label,
     uncertain_chain,
-)
-
-UPLOAD_PATH_RE = re.compile(
-    r"upload|attach|import|avatar|\bfiles?\b|media|blob|storage|bucket|backup|\btus\b|"
-    r"multipart",
-    re.IGNORECASE,
-)
-UPLOAD_HOST_RE = re.compile(
-    r"minio|upload|storage|\bs3\b|seaweed|filebrowser|nextcloud|"
-    r"\bfiles?\b",
-    re.IGNORECASE,
 )
 
 
