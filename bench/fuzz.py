@@ -1621,6 +1621,40 @@ def _broken_tag(lint_result: Any, files: list[str]) -> str:
     return "+broken-input" if bad & set(files) else ""
 
 
+def _lines_after_pass(files: Any, chosen: list[Any]) -> dict[tuple[str, str, str], set[int]]:
+    """Where each fixed finding's line is once the pass's edits are written: a finding of
+    the same rule and subject reported elsewhere afterwards (two `location = /x` blocks,
+    the second one's NGX003 only appearing once XF007 gave it headers of its own) is a
+    new finding, not the fixed one coming back."""
+    edits_by_file: dict[str, list[Any]] = {}
+    for fix, _ in chosen:
+        for e in fix.edits:
+            edits_by_file.setdefault(e.file, []).append(e)
+    out: dict[tuple[str, str, str], set[int]] = {}
+    line_starts: dict[str, list[int]] = {}
+    for _, findings in chosen:
+        for f in findings:
+            src = files.get(f.location.file)
+            line = f.location.line
+            if src is not None:
+                starts = line_starts.get(f.location.file)
+                if starts is None:
+                    starts = [0] + [m.end() for m in re.finditer("\n", src.text)]
+                    line_starts[f.location.file] = starts
+                at = starts[min(max(line, 1), len(starts)) - 1]
+                for e in edits_by_file.get(f.location.file, ()):
+                    if e.end <= at:
+                        line += e.replacement.count("\n") - src.text.count("\n", e.start, e.end)
+            out.setdefault(_fix_key(f), set()).add(line)
+    return out
+
+
+def _at_fixed_place(key: tuple[str, str, str], moved: dict[Any, set[int]], after: Any) -> bool:
+    """A finding of `key` is reported again at a line where a fixed one now stands."""
+    lines = moved.get(key, set())
+    return any(_fix_key(f) == key and f.location.line in lines for f in after)
+
+
 def _analyse_passes(result: CheckResult, rec: Recorder, run: Any) -> None:
     """Per fix: comments it drops, garbage it writes, files it breaks; per pass: findings
     that the next lint reports again although their fix was applied."""
@@ -1662,10 +1696,13 @@ def _analyse_passes(result: CheckResult, rec: Recorder, run: Any) -> None:
         # as many findings of its rule and file as were deferred are not re-reports
         deferred_rule_file = Counter((f.rule, f.location.file) for f in deferred)
         after_keys = Counter(_fix_key(f) for f in after.findings)
+        moved = _lines_after_pass(files, chosen)
         for key, n in chosen_keys.items():
             if key in deferred_keys or count_before[key] != n:
                 continue
-            if after_keys[key] > deferred_rule_file[key[:2]]:
+            if after_keys[key] > deferred_rule_file[key[:2]] and _at_fixed_place(
+                key, moved, after.findings
+            ):
                 tag = _broken_tag(before, [key[1]])
                 result.add(f"re-reported:{key[0]}{tag}", f"{key[1]}: {key[2]} (pass {k + 1})")
 

@@ -202,8 +202,14 @@ def interpolate_tree(
         if n.kind == "scalar":
             new = n
             if isinstance(n.scalar, str) and "$" in n.scalar:
-                res = Interpolation("")
+                # one expansion serves both texts when the mark cannot be confused with
+                # the value's own characters: a 1 MB value was expanded twice per lint
+                one_pass = unset_marked is not None and UNSET_MARK not in n.scalar
+                res = Interpolation("", mark=UNSET_MARK if one_pass else "")
                 res.text = _expand(n.scalar, lookup, res, 0)
+                marked_text = res.text
+                if one_pass:
+                    res.text = marked_text.replace(UNSET_MARK, "")
                 for msg in res.errors:
                     if not report_required and msg.startswith("required variable "):
                         continue
@@ -216,8 +222,10 @@ def interpolate_tree(
                     "scalar", n.location, tag=n.tag, scalar=res.text, raw=n.raw, style=n.style
                 )
                 if unset_marked is not None and (res.missing or res.required):
-                    marked = Interpolation("", mark=UNSET_MARK)
-                    unset_marked[id(new)] = _expand(n.scalar, lookup, marked, 0)
+                    if not one_pass:
+                        marked = Interpolation("", mark=UNSET_MARK)
+                        marked_text = _expand(n.scalar, lookup, marked, 0)
+                    unset_marked[id(new)] = marked_text
         elif n.kind == "sequence":
             items = [walk(i) for i in n.items]
             new = (

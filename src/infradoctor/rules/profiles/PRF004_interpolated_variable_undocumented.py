@@ -65,7 +65,7 @@ class InterpolatedVariableUndocumented(Rule):
             known = set(sample.values) | (set(env.values) if env else set())
             reported: set[str] = set()
             for ref in var_refs(stack, project):
-                if PurePosixPath(ref.location.file).parent != PurePosixPath(sample.path).parent:
+                if PurePosixPath(ref.file).parent != PurePosixPath(sample.path).parent:
                     continue  # an included file: it brings its own env_file
                 if ref.op is not None or ref.name in known or ref.name in _AMBIENT:
                     continue
