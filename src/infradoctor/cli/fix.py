@@ -132,9 +132,9 @@ def run_fix(args: argparse.Namespace) -> int:
                 out.write(
                     f"{label} {where}: {load_error.kind}: {redact_text(load_error.message)}\n"
                 )
-        if run.refused or any(e.kind == "internal" for e in errors):
+        if run.failed or any(e.kind == "internal" for e in errors):
             exit_code = 2
-        elif remaining or any(e.kind in FAILING_ERROR_KINDS for e in errors):
+        elif remaining or run.declined or any(e.kind in FAILING_ERROR_KINDS for e in errors):
             exit_code = max(exit_code, 1)  # as lint: a file that does not parse fails
     return exit_code
 

@@ -77,6 +77,10 @@ class FixRun:
     root: Path
     applied: list[AppliedFix] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
+    # the refusals that are deliberate safety decisions (a file not valid UTF-8, a fix
+    # that would leave a new error under another reading of the files): also in
+    # `refused`, printed the same way, but the run exits 1 (findings left), not 2
+    declined: list[str] = field(default_factory=list)
     passes: int = 0
     originals: dict[str, str] = field(default_factory=dict)
     results: dict[str, str] = field(default_factory=dict)
@@ -91,6 +95,17 @@ class FixRun:
         """Record why something was not written (once: a later pass may refuse it again)."""
         if message not in self.refused:
             self.refused.append(message)
+
+    def decline(self, message: str) -> None:
+        """Record a deliberate decision not to write (see `declined`)."""
+        self.refuse(message)
+        if message not in self.declined:
+            self.declined.append(message)
+
+    @property
+    def failed(self) -> list[str]:
+        """The refusals that are failures: a fixer bug, a write that failed, a race."""
+        return [m for m in self.refused if m not in self.declined]
 
     @property
     def remaining(self) -> list[Finding]:
@@ -756,7 +771,8 @@ def _verified(
             }
         for i, why in sorted(guilty.items()):
             fix, findings = kept[i]
-            run.refuse(_refusal(fix, findings, why))
+            message = _refusal(fix, findings, why)
+            run.decline(message) if NEW_PROBLEM in why else run.refuse(message)
         kept = [c for i, c in enumerate(kept) if i not in guilty]
     return kept, None
 
@@ -796,6 +812,7 @@ def _write_pass(
                         f"not valid UTF-8 (first invalid byte at line {line}, "
                         f"column {column}); it was read with replacement characters and "
                         "writing it back would corrupt those bytes; not written",
+                        declined=True,
                     )
                 real = resolve_target(root, root / e.file)
                 current = read_disk(real)
@@ -804,18 +821,24 @@ def _write_pass(
                         e.file,
                         "holds a Unicode line or paragraph separator (U+2028/U+2029), "
                         "a line break for YAML but not for the fixer; not written",
+                        declined=True,
                     )
                 if current.normalised(src.kind) != src.text:
                     raise WriteRefused.of(e.file, "changed on disk since it was read")
                 disk[e.file] = current
             except WriteRefused as exc:
-                disk[e.file] = WriteRefused.of(e.file, exc.reason) if exc.reason else exc
+                disk[e.file] = (
+                    WriteRefused.of(e.file, exc.reason, declined=exc.declined)
+                    if exc.reason
+                    else exc
+                )
     writable: Chosen = []
     for fix, findings in chosen:
         bad = [disk[rel] for rel in _fix_files(fix) if isinstance(disk[rel], WriteRefused)]
         if bad:
             for b in bad:
-                run.refuse(str(b))
+                assert isinstance(b, WriteRefused)
+                run.decline(str(b)) if b.declined else run.refuse(str(b))
             continue
         writable.append((fix, findings))
     readable = {rel: df for rel, df in disk.items() if isinstance(df, DiskFile)}

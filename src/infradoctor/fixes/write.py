@@ -25,13 +25,16 @@ class WriteRefused(Exception):
     """A file we will not write (changed on disk, symlink out of the tree, ...). `reason`
     says why, without the file name (the caller names the file as the user knows it)."""
 
-    def __init__(self, message: str, reason: str | None = None) -> None:
+    def __init__(self, message: str, reason: str | None = None, *, declined: bool = False) -> None:
         super().__init__(message)
         self.reason = reason
+        # a deliberate safety decision about the file (not UTF-8, ...), not a failure:
+        # the finding stays and `fix` exits 1 as for any finding left, not 2
+        self.declined = declined
 
     @classmethod
-    def of(cls, path: Path | str, reason: str) -> WriteRefused:
-        return cls(f"{path}: {reason}", reason)
+    def of(cls, path: Path | str, reason: str, *, declined: bool = False) -> WriteRefused:
+        return cls(f"{path}: {reason}", reason, declined=declined)
 
 
 @dataclass(slots=True)
