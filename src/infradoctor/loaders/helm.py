@@ -712,7 +712,7 @@ def _read_chart(directory: str, reader: SourceReader, result: HelmResult) -> Cha
         result.errors.append(chart_yaml)
         return None
     result.files.append(chart_yaml)
-    if not (reader.root / f"{prefix}templates").is_dir():
+    if not os.path.isdir(reader.root / f"{prefix}templates"):
         return None
     meta, errs = load_positioned(chart_yaml)
     result.errors.extend(errs)
@@ -725,7 +725,7 @@ def _read_chart(directory: str, reader: SourceReader, result: HelmResult) -> Cha
     chart.app_version, chart.version = field_of("appVersion"), field_of("version")
     for fname in ("values.yaml", "values.yml"):
         path = reader.root / f"{prefix}{fname}"
-        if path.is_file():
+        if os.path.isfile(path):
             res = reader.read(path, FileKind.HELM)
             if isinstance(res, SourceFile):
                 chart.values = res

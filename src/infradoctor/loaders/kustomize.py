@@ -12,6 +12,7 @@ and makes the root's objects `partial`. Never raises: bad input becomes LoadErro
 from __future__ import annotations
 
 import fnmatch
+import os
 import posixpath
 import re
 from collections.abc import Hashable, Iterator
@@ -608,7 +609,7 @@ class _Renderer:
             self.note(kust, item, ref, "outside the scanned directory")
             return []
         target = self.reader.root / rel if rel else self.reader.root
-        if target.is_dir():
+        if os.path.isdir(target):  # False for any OSError (a 300-byte name, a loop)
             sub = self.kustomization(rel)
             if sub is None:
                 self.note(kust, item, ref, "a directory without a kustomization")
@@ -1061,7 +1062,7 @@ def render_kustomizations(sources: list[SourceFile], reader: SourceReader) -> Ku
         if kust is None:
             continue
         for rel in _references(kust, renderer):
-            if (reader.root / rel).is_dir():
+            if os.path.isdir(reader.root / rel):
                 referenced.add(rel)
                 pending.append(rel)
     for directory in sorted(d for d, k in renderer.kusts.items() if k is not None):

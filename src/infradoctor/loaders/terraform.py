@@ -16,6 +16,7 @@ else stays unknown, never guessed: an unknown label or port makes the object `pa
 from __future__ import annotations
 
 import json
+import os
 import posixpath
 import re
 import textwrap
@@ -768,7 +769,7 @@ def _helm_release(
         chart_dir = Path(rel.chart)
         if not chart_dir.is_absolute():
             chart_dir = ev.reader.root / mod.directory / chart_dir
-        if (chart_dir / "Chart.yaml").is_file():
+        if os.path.isfile(chart_dir / "Chart.yaml"):  # never raises (ENAMETOOLONG)
             rel.chart_path = ev.reader.relpath(chart_dir)
             result.skipped.append(
                 _skipped(
