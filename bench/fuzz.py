@@ -1411,6 +1411,9 @@ class Recorder:
     fixer_crashes: list[tuple[str, BaseException]] = field(default_factory=list)
     lints: list[Any] = field(default_factory=list)
     passes: list[tuple[list[tuple[Any, list[Any]]], list[Any]]] = field(default_factory=list)
+    # the stack each pass chose its fixes from: the fix loop also lints to judge fixes
+    # (with the edits applied in memory), so `lints[k]` is not pass k's lint
+    pass_stacks: list[Any] = field(default_factory=list)
 
 
 @contextlib.contextmanager
@@ -1447,6 +1450,7 @@ def instrumented() -> Iterator[Recorder]:
     def choose_wrapper(*args: Any, **kwargs: Any) -> Any:
         chosen, deferred = saved_choose(*args, **kwargs)
         rec.passes.append((chosen, deferred))
+        rec.pass_stacks.append(args[2] if len(args) > 2 else kwargs.get("stack"))
         return chosen, deferred
 
     for code, fn in saved_fixers.items():
@@ -1661,11 +1665,13 @@ def _analyse_passes(result: CheckResult, rec: Recorder, run: Any) -> None:
     from infradoctor.fixes.write import still_parses
 
     refused_files = _refused_files(run)
+    by_stack = {id(lint.stack): lint for lint in rec.lints}
+    bases = [by_stack.get(id(stack)) for stack in rec.pass_stacks]
     for k, (chosen, deferred) in enumerate(rec.passes):
-        if k >= len(rec.lints):
+        before = bases[k] if k < len(bases) else None
+        if before is None:
             break
-        before = rec.lints[k]
-        after = rec.lints[k + 1] if k + 1 < len(rec.lints) else None
+        after = bases[k + 1] if k + 1 < len(bases) else run.final
         files = before.stack.files
         for fix, findings in chosen:
             rule = findings[0].rule
