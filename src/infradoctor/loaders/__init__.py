@@ -13,6 +13,7 @@ from infradoctor.model.stack import Stack
 
 if TYPE_CHECKING:
     from infradoctor.loaders.files import SourceReader
+    from infradoctor.loaders.terraform import TerraformResult
 
 
 @dataclass(slots=True)
@@ -134,6 +135,7 @@ def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
         stack.helm_releases.extend(tf.helm_releases)
         stack.skipped.extend(tf.skipped)
         stack.errors.extend(tf.errors)
+        nginx_sources = _through_terraform(stack, reader, tf, nginx_sources)
 
     project_dirs = frozenset(os.path.dirname(src.path) for src in compose_sources)
     configs, errors = load_nginx_configs(nginx_sources, reader, project_dirs)
@@ -162,6 +164,25 @@ def _note_skipped(stack: Stack, by_name: list[Skipped], k8s: list[SourceFile]) -
     templated = {s.path for s in k8s if is_helm_template(s.text)}
     stack.skipped.extend(by_name)
     stack.skipped.extend(skipped_after_load(stack.files, stack.k8s, templated))
+
+
+def _through_terraform(
+    stack: Stack, reader: SourceReader, tf: TerraformResult, nginx: list[SourceFile]
+) -> list[SourceFile]:
+    """Files Terraform reads with file() / templatefile() are analysed through it: not
+    listed as skipped templates, and an nginx file held in a ConfigMap is parsed there
+    only (a second, standalone parse would report every finding twice)."""
+    if not tf.read_files:
+        return nginx
+    stack.skipped[:] = [
+        s for s in stack.skipped if not (s.kind == "template" and s.path in tf.read_files)
+    ]
+    embedded = tf.embedded_nginx_files()
+    for path in embedded:
+        src = reader.cache.get(path)
+        if isinstance(src, SourceFile):
+            src.kind = FileKind.TERRAFORM
+    return [s for s in nginx if s.path not in embedded]
 
 
 def _add_embedded_nginx(stack: Stack) -> None:

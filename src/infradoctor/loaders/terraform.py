@@ -256,6 +256,21 @@ class TerraformResult:
     skipped: list[Skipped] = field(default_factory=list)
     errors: list[LoadError] = field(default_factory=list)
     resources: int = 0  # kubernetes_* and helm_release resources modelled
+    # files whose text a modelled value holds (`file()`, a rendered `templatefile()`)
+    read_files: set[str] = field(default_factory=set)
+
+    def embedded_nginx_files(self) -> set[str]:
+        """Files read into a ConfigMap value that is parsed as nginx there (loaders/
+        embedded.py): loaded once, through Terraform, never again as a standalone config."""
+        from infradoctor.loaders.embedded import looks_like_nginx
+
+        return {
+            loc.file
+            for obj in self.objects
+            if obj.config_data
+            for key, (value, loc) in obj.config_data.items()
+            if loc.file != obj.file and loc.file in self.read_files and looks_like_nginx(key, value)
+        }
 
 
 # ------------------------------------------------------------------ evaluation
@@ -357,11 +372,15 @@ class _Eval:
             if name == "file":
                 text = _Text(read.text)
                 text.origin = Location(read.path, 1, 1, offset=0)
+                self.result.read_files.add(read.path)
                 return text
             scope = vals[1] if len(vals) > 1 else {}
             if not isinstance(scope, dict):
                 return UNKNOWN
-            return self.render(read, scope)
+            rendered = self.render(read, scope)
+            if rendered is not UNKNOWN:
+                self.result.read_files.add(read.path)
+            return rendered
         if any(_has_unknown(v) for v in vals):
             return UNKNOWN
         if name == "jsonencode" and len(vals) == 1:
@@ -389,7 +408,9 @@ class _Eval:
             p = self.reader.root / mod.directory / p
         if not self.reader.exists(p):
             return None
-        res = self.reader.read(p, FileKind.CONFIG)
+        # a file discovery already read (an nginx .conf) is the same text: not a duplicate
+        cached = self.reader.cache.get(self.reader.relpath(p))
+        res = cached if cached is not None else self.reader.read(p, FileKind.TERRAFORM)
         if isinstance(res, SourceFile):
             return res
         line, col = src.position_of(expr.start)
