@@ -208,6 +208,7 @@ def _load_charts(
         stack.files.setdefault(src.path, src)
     stack.k8s.extend(result.objects)
     stack.errors.extend(result.errors)
+    stack.skipped.extend(result.skipped)
     if result.stats:
         stack.helm_stats = result.stats
 
