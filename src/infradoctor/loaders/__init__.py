@@ -144,6 +144,16 @@ def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
     for rel, res in reader.cache.items():
         if isinstance(res, SourceFile):
             stack.files.setdefault(rel, res)
+    stack.skipped.extend(
+        Skipped(
+            rel,
+            "nginx snippet (directives, no server/http block) that no config read here "
+            "includes: not analysed on its own",
+            "other",
+        )
+        for p in found.snippets
+        if (rel := reader.relpath(p)) not in stack.files and not excluded(p)
+    )
     # Files read with invalid UTF-8 were checked anyway: say so, with the line.
     stack.errors.extend(reader.encoding_warnings())
     # A file refused by discovery and again by a loader is one problem.
@@ -152,6 +162,12 @@ def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
     link(stack)
     _add_embedded_nginx(stack)  # after link: never attached to a compose project
     read_env_files(stack)
+    used = {e.path for pr in stack.projects for e in pr.env_files.values()}
+    stack.skipped.extend(
+        Skipped(rel, "env file that no compose project here reads: not analysed", "other")
+        for p in found.env
+        if (rel := reader.relpath(p)) not in stack.files and rel not in used and not excluded(p)
+    )
     stack.reset_index()  # built on first use, from the finished model
     return stack
 

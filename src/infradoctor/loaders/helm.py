@@ -770,6 +770,7 @@ def _read_chart(directory: str, reader: SourceReader, result: HelmResult) -> Cha
         return None
     meta, errs = load_positioned(chart_yaml)
     result.errors.extend(errs)
+    _read_partials(reader.root / f"{prefix}templates", reader, result)
     meta = meta if meta is not None and meta.is_mapping else None
     field_of = (lambda key: _scalar(meta.get(key))) if meta is not None else (lambda key: None)
     fallback = directory.rsplit("/", 1)[-1] if directory else reader.root.name
@@ -792,6 +793,14 @@ def _read_chart(directory: str, reader: SourceReader, result: HelmResult) -> Cha
                 result.errors.append(res)
             break
     return chart
+
+
+def _read_partials(templates: Path, reader: SourceReader, result: HelmResult) -> None:
+    """The chart's `_helpers.tpl` partials: rendered with it, so listed as read."""
+    for path in sorted(templates.glob("_*.tpl")):
+        res = reader.read(path, FileKind.HELM)
+        if isinstance(res, SourceFile):
+            result.files.append(res)
 
 
 def _chart_files(
