@@ -303,3 +303,16 @@ def test_module_called_twice_leaves_variables_unknown(tmp_path: Path) -> None:
     assert app.partial and app.name == ""
     assert app.workload is not None and app.workload.pod.containers[0].image is None
     assert not [f for f in lint(root, LintConfig()).findings if f.rule == "K8S008"]
+
+
+def test_unknown_value_in_every_instance_is_listed_once(tmp_path: Path) -> None:
+    tf = _deployment('for_each = toset(["a", "b"])', '"web-${each.key}"').replace(
+        'limits   = { memory = "256Mi" }', "limits   = { memory = var.memory }"
+    )
+    stack = load_stack(write_tree(tmp_path / "m", {"main.tf": tf + 'variable "memory" {}\n'}))
+    assert not stack.k8s  # a limit we cannot read would look missing: not analysed
+    reasons = [s.reason for s in stack.skipped]
+    assert reasons == [
+        "kubernetes_deployment_v1.web: not analysed, "
+        "spec.template.spec.containers.resources.limits.memory is not a literal value"
+    ]

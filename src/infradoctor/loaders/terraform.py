@@ -293,6 +293,8 @@ class _Eval:
     # ---------------------------------------------------------------- references
     def resolve(self, name: str, mod: _Module) -> tuple[Expr, SourceFile, _Module] | None:
         kind, _, rest = name.partition(".")
+        if self.scope and (head := _REF_HEAD.match(name)) and head.group() in self.scope:
+            return None  # an iteration value (`each.value`): ref_value reads it
         if kind == "var" and rest.isidentifier():
             if rest in mod.overrides:
                 return mod.overrides[rest]
@@ -814,15 +816,17 @@ def _k8s_resource(
     instances = _instances(block, ev, src, mod, result)
     if instances is None:
         return
-    modelled = False
+    modelled = 0
+    listed = len(result.skipped)
     for scope in instances:
         ev.scope = {k: v for k, v in scope.items() if k != _PARTIAL}
         try:
-            modelled = _k8s_instance(block, kind, api, src, mod, ev, result, _PARTIAL in scope)
+            modelled += _k8s_instance(block, kind, api, src, mod, ev, result, _PARTIAL in scope)
         finally:
             ev.scope = {}
-        if not modelled:
-            break  # the same unknown value in every instance: listed once
+    # the same unknown value in every instance is listed once
+    unique = {(s.path, s.reason, s.line): s for s in result.skipped[listed:]}
+    result.skipped[listed:] = list(unique.values())
     if modelled:
         result.resources += 1
 
