@@ -5,7 +5,9 @@ anything not literal is listed in `stats.skipped` and never guessed."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import pytest
 from tests.conftest import write_tree
 
 from infradoctor.config import LintConfig
@@ -153,7 +155,7 @@ def test_too_many_instances_are_modelled_once(tmp_path: Path) -> None:
     tf = _deployment("count = 1000", '"web-${count.index}"')
     stack = load_stack(write_tree(tmp_path / "m", {"main.tf": tf}))
     assert len(stack.k8s) <= 1
-    assert "count is not a literal value (at most 64)" in _reasons(stack)
+    assert "count is not a literal value (at most 64 instances" in _reasons(stack)
 
 
 DYNAMIC = """\
@@ -316,3 +318,64 @@ def test_unknown_value_in_every_instance_is_listed_once(tmp_path: Path) -> None:
         "kubernetes_deployment_v1.web: not analysed, "
         "spec.template.spec.containers.resources.limits.memory is not a literal value"
     ]
+
+
+NESTED = """\
+variable "items" {
+  default = [%s]
+}
+
+resource "kubernetes_deployment_v1" "bomb" {
+  metadata {
+    name = "bomb"
+  }
+  spec {
+    template {
+      spec {
+        dynamic "container" {
+          for_each = var.items
+          content {
+            name = "c${container.key}"
+            dynamic "port" {
+              for_each = var.items
+              content {
+                dynamic "env" {
+                  for_each = var.items
+                  content {
+                    dynamic "volume_mount" {
+                      for_each = var.items
+                      content {
+                        name = "v"
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+"""
+
+
+def test_nested_expansion_is_bounded_by_the_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from infradoctor.loaders import terraform
+
+    calls = {"body": 0}
+    body = terraform._Eval.body
+
+    def counted(self: Any, *args: Any) -> Any:
+        calls["body"] += 1
+        return body(self, *args)
+
+    monkeypatch.setattr(terraform._Eval, "body", counted)
+    tf = NESTED % ", ".join(str(i) for i in range(60))  # 60^4 blocks if unbounded
+    stack = load_stack(write_tree(tmp_path / "m", {"main.tf": tf}))
+    assert calls["body"] < 50_000
+    assert not stack.k8s
+    assert "kubernetes_deployment_v1.bomb: not analysed" in _reasons(stack)

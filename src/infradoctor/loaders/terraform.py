@@ -286,6 +286,16 @@ class _Eval:
         self.dropped: list[tuple[str, ...]] = []
         # iteration values in scope: `each`, `count`, a dynamic block's iterator
         self.scope: dict[str, Any] = {}
+        # characters of HCL that expansion (instances, dynamic blocks) may still evaluate
+        # again: a bound proportional to the input, so nesting never multiplies work
+        self.budget = 0
+
+    def spend(self, chars: int) -> bool:
+        """Take `chars` from the expansion budget; False (nothing taken) when short."""
+        if chars > self.budget:
+            return False
+        self.budget -= chars
+        return True
 
     def loc(self, src: SourceFile, offset: int) -> Location:
         return src.location(offset)
@@ -542,6 +552,8 @@ class _Eval:
             if for_each is not None and len(content) == 1 and name.isidentifier()
             else None
         )
+        if pairs is not None and not self.spend(len(pairs) * (content[0].end - content[0].start)):
+            pairs = None  # over the expansion budget: as if unknown, listed
         if pairs is None:
             self.dropped.append((*path, "dynamic:" + label))
             return
@@ -563,6 +575,8 @@ _REF_HEAD = re.compile(r"[A-Za-z_][\w-]*")
 _UNSET: Any = object()
 _PARTIAL = "-partial"  # an instance scope key no HCL identifier can be
 MAX_INSTANCES = 64  # count / for_each instances expanded; more are modelled once, partial
+EXPANSION_FACTOR = 8  # expansion evaluates at most 8x the .tf text again (+ the floor)
+EXPANSION_FLOOR = 1_000_000
 
 
 def _walk(value: Any, name: str, pos: int) -> Any:
@@ -781,7 +795,8 @@ def _instances(
         if isinstance(n, int) and not isinstance(n, bool) and 0 < n <= MAX_INSTANCES:
             if "count.index" not in body_text:
                 return [{}]
-            return [{"count": {"index": i}} for i in range(n)]
+            if ev.spend((n - 1) * len(body_text)):
+                return [{"count": {"index": i}} for i in range(n)]
         what = "count"
     elif for_each is not None:
         pairs = _resource_iterations(ev.value(for_each.expr, src, mod))
@@ -792,13 +807,15 @@ def _instances(
                 return None
             if not re.search(r"\beach\.", body_text):
                 return [{}]
-            return [{"each": {"key": k, "value": v}} for k, v in pairs]
+            if ev.spend((len(pairs) - 1) * len(body_text)):
+                return [{"each": {"key": k, "value": v}} for k, v in pairs]
         what = "for_each"
     else:
         return [{}]
     reason = (
-        f"{rtype}.{rname}: {what} is not a literal value (at most {MAX_INSTANCES}):"
-        " instances not expanded, modelled once as partial"
+        f"{rtype}.{rname}: {what} is not a literal value (at most {MAX_INSTANCES}"
+        " instances, within the expansion budget): instances not expanded, modelled once"
+        " as partial"
     )
     result.skipped.append(_skipped(src.path, reason, line=line))
     return [{_PARTIAL: True}]
@@ -1020,6 +1037,7 @@ def load_terraform(sources: list[SourceFile], reader: SourceReader) -> Terraform
     listed in `skipped`."""
     result = TerraformResult()
     ev = _Eval(reader, result)
+    ev.budget = EXPANSION_FACTOR * sum(len(s.text) for s in sources) + EXPANSION_FLOOR
     for mod in _modules(sources, result).values():
         objects, skipped = len(result.objects), len(result.skipped)
         helm = len(result.helm_releases)
