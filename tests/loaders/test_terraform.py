@@ -287,7 +287,7 @@ def test_count_zero_and_dynamic_blocks_are_listed(tmp_path: Path) -> None:
     )
     tf = tf.replace(
         "    port {\n      port        = 8080",
-        '    dynamic "port" {\n      for_each = [1]\n      content {\n        port = port.value\n      }\n    }\n    port {\n      port        = 8080',
+        '    dynamic "port" {\n      for_each = var.ports\n      content {\n        port = port.value\n      }\n    }\n    port {\n      port        = 8080',
     )
     stack = load_stack(write_tree(tmp_path / "mod", {"main.tf": tf}))
     reasons = " | ".join(s.reason for s in stack.skipped)

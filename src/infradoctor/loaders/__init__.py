@@ -13,6 +13,7 @@ from infradoctor.model.stack import Stack
 
 if TYPE_CHECKING:
     from infradoctor.loaders.files import SourceReader
+    from infradoctor.loaders.terraform import TerraformResult
 
 
 @dataclass(slots=True)
@@ -134,6 +135,7 @@ def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
         stack.helm_releases.extend(tf.helm_releases)
         stack.skipped.extend(tf.skipped)
         stack.errors.extend(tf.errors)
+        nginx_sources = _through_terraform(stack, reader, tf, nginx_sources)
 
     project_dirs = frozenset(os.path.dirname(src.path) for src in compose_sources)
     configs, errors = load_nginx_configs(nginx_sources, reader, project_dirs)
@@ -142,6 +144,16 @@ def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
     for rel, res in reader.cache.items():
         if isinstance(res, SourceFile):
             stack.files.setdefault(rel, res)
+    stack.skipped.extend(
+        Skipped(
+            rel,
+            "nginx snippet (directives, no server/http block) that no config read here "
+            "includes: not analysed on its own",
+            "other",
+        )
+        for p in found.snippets
+        if (rel := reader.relpath(p)) not in stack.files and not excluded(p)
+    )
     # Files read with invalid UTF-8 were checked anyway: say so, with the line.
     stack.errors.extend(reader.encoding_warnings())
     # A file refused by discovery and again by a loader is one problem.
@@ -150,6 +162,12 @@ def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
     link(stack)
     _add_embedded_nginx(stack)  # after link: never attached to a compose project
     read_env_files(stack)
+    used = {e.path for pr in stack.projects for e in pr.env_files.values()}
+    stack.skipped.extend(
+        Skipped(rel, "env file that no compose project here reads: not analysed", "other")
+        for p in found.env
+        if (rel := reader.relpath(p)) not in stack.files and rel not in used and not excluded(p)
+    )
     stack.reset_index()  # built on first use, from the finished model
     return stack
 
@@ -162,6 +180,25 @@ def _note_skipped(stack: Stack, by_name: list[Skipped], k8s: list[SourceFile]) -
     templated = {s.path for s in k8s if is_helm_template(s.text)}
     stack.skipped.extend(by_name)
     stack.skipped.extend(skipped_after_load(stack.files, stack.k8s, templated))
+
+
+def _through_terraform(
+    stack: Stack, reader: SourceReader, tf: TerraformResult, nginx: list[SourceFile]
+) -> list[SourceFile]:
+    """Files Terraform reads with file() / templatefile() are analysed through it: not
+    listed as skipped templates, and an nginx file held in a ConfigMap is parsed there
+    only (a second, standalone parse would report every finding twice)."""
+    if not tf.read_files:
+        return nginx
+    stack.skipped[:] = [
+        s for s in stack.skipped if not (s.kind == "template" and s.path in tf.read_files)
+    ]
+    embedded = tf.embedded_nginx_files()
+    for path in embedded:
+        src = reader.cache.get(path)
+        if isinstance(src, SourceFile):
+            src.kind = FileKind.TERRAFORM
+    return [s for s in nginx if s.path not in embedded]
 
 
 def _add_embedded_nginx(stack: Stack) -> None:
@@ -187,6 +224,7 @@ def _load_charts(
         stack.files.setdefault(src.path, src)
     stack.k8s.extend(result.objects)
     stack.errors.extend(result.errors)
+    stack.skipped.extend(result.skipped)
     if result.stats:
         stack.helm_stats = result.stats
 

@@ -6,6 +6,7 @@ import errno
 import os
 import re
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,18 @@ SKIP_DIRS = frozenset(
     }
 )
 
+# Build output: not walked for analysis (copies, bundles), but infrastructure files named
+# as such in it are listed (mastodon's dist/nginx.conf is the config users deploy).
+LISTED_DIRS = frozenset({"dist", "build"})
+MAX_LISTED_ENTRIES = 20000  # entries looked at under one build-output directory
+# nginx directives ending in `;` without any block: a snippet meant to be included
+NGINX_SNIPPET_RE = re.compile(
+    r"^[ \t]*(?:ssl_\w+|proxy_\w+|fastcgi_\w+|uwsgi_\w+|add_header|more_set_headers|gzip\w*|"
+    r"client_\w+|listen|server_name|access_log|error_log|keepalive_\w+|resolver|limit_\w+|"
+    r"real_ip_\w+|set_real_ip_from|auth_\w+|return|rewrite|root|index|try_files|"
+    r"expires|send_timeout|include|set(?=[ \t]+\$))[ \t]+[^;\n]*;",
+    re.MULTILINE,
+)
 NGINX_SNIFF_RE = re.compile(
     r"^\s*(server|http|upstream\s+[^\s{]+|location\s+[^\n{]*|events|map\s+\S+\s+\S+)\s*\{",
     re.MULTILINE,
@@ -63,6 +76,8 @@ class Discovery:
     terraform: list[Path] = field(default_factory=list)
     logrotate: list[Path] = field(default_factory=list)  # rotation configs (not loaded)
     skipped: list[Skipped] = field(default_factory=list)  # infra-looking, not read
+    # nginx snippets (directives, no block): listed unless a config includes them
+    snippets: list[Path] = field(default_factory=list)
     gitignored: int = 0  # files and directories a .gitignore leaves out (not walked)
     errors: list[LoadError] = field(default_factory=list)
 
@@ -234,7 +249,9 @@ def discover(root: Path) -> Discovery:  # noqa: C901
                     found.gitignored += 1
                     continue
                 if is_dir:
-                    if entry.name not in SKIP_DIRS:
+                    if entry.name in LISTED_DIRS:
+                        _list_build_output(directory / entry.name, found, rel)
+                    elif entry.name not in SKIP_DIRS:
                         subdirs.append(directory / entry.name)
                 else:
                     try:
@@ -310,7 +327,42 @@ def discover(root: Path) -> Discovery:  # noqa: C901
             bucket.append(path)
         elif kind == FileKind.UNKNOWN:
             _note_skipped(found, path, base)
+            if cand.sniff == "nginx" and cand.reported and _is_snippet(path, real_base, real):
+                found.snippets.append(path)
     return found
+
+
+def _is_snippet(path: Path, root: Path, real: Path | None) -> bool:
+    """nginx directives without a block (ssl.conf, proxy-params): at least two."""
+    text = _sniff(path, root, 65536, real)
+    if isinstance(text, Refusal):
+        return False
+    matches = NGINX_SNIPPET_RE.finditer(text)
+    return next(matches, None) is not None and next(matches, None) is not None
+
+
+def _list_build_output(directory: Path, found: Discovery, rel: Callable[[Path], str]) -> None:
+    """Files in a build-output directory (dist/, build/) whose names alone say
+    infrastructure: listed as not analysed, never read (the directory is not walked
+    for analysis)."""
+    seen = 0
+    for dirpath, dirnames, filenames in os.walk(directory):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+        for name in sorted(filenames):
+            seen += 1
+            if seen > MAX_LISTED_ENTRIES:
+                return
+            path = Path(dirpath) / name
+            cand = _by_name(path)
+            if cand is not None and cand.kind is not None and cand.kind is not FileKind.ENV:
+                found.skipped.append(
+                    Skipped(
+                        rel(path),
+                        f"in the build-output directory {directory.name}/, which is not "
+                        f"checked: {cand.kind} file not analysed",
+                        "other",
+                    )
+                )
 
 
 def _note_skipped(found: Discovery, path: Path, base: Path) -> None:

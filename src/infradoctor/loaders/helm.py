@@ -25,8 +25,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from infradoctor.loaders.helm_deps import (
+    LOCAL,
+    MISSING,
+    Dependency,
+    dependencies,
+    needs_staging,
+    stage,
+)
 from infradoctor.model.k8s import Container, K8sEnv, K8sObject, PodTemplate, Probe, WorkloadSpec
-from infradoctor.model.source import FileKind, LoadError, Location, SourceFile
+from infradoctor.model.source import FileKind, LoadError, Location, Skipped, SourceFile
 from infradoctor.syntax.yaml import PNode, load_positioned, load_positioned_all
 
 if TYPE_CHECKING:
@@ -42,6 +50,10 @@ RENDER_FAILED = "render-failed"
 SOURCE_RE = re.compile(r"^# Source: (\S.*)$")
 KEY_RE = re.compile(r"^(?:- )*[\"']?([A-Za-z0-9_.\-/]+)[\"']?\s*:(?:\s|$)")
 ALIGN_WINDOW = 60
+INCLUDE_INDENT_RE = re.compile(
+    r"^\s*\{\{-?\s*(?:include|toYaml|tpl|template)\b[^}]*\|\s*n?indent\s+(\d+)\s*-?\}\}\s*$"
+)
+CONTROL_RE = re.compile(r"^(?:\{\{-?\s*(?:if|else|end|with|range|/\*)\b[^}]*\}\}\s*)+$|^$")
 # rendered key -> values paths it is set from in `helm create` charts
 ALIASES: dict[str, tuple[tuple[str, ...], ...]] = {
     "replicas": (("replicaCount",),),
@@ -78,6 +90,7 @@ class Chart:
     app_version: str | None = None
     version: str | None = None
     values_root: PNode | None = None  # values.yaml parsed (a mapping), else None
+    dependencies: list[Dependency] = field(default_factory=list)  # Chart.yaml's
 
 
 @dataclass(slots=True)
@@ -93,6 +106,7 @@ class HelmResult:
     errors: list[LoadError] = field(default_factory=list)
     files: list[SourceFile] = field(default_factory=list)
     stats: dict[str, int | float] = field(default_factory=dict)
+    skipped: list[Skipped] = field(default_factory=list)  # dependencies not analysed
 
 
 # ------------------------------------------------------------------ finding charts
@@ -223,7 +237,10 @@ def _run_helm(helm: str, chart: Chart, values: Sequence[str]) -> Rendered:
         return Rendered(None, f"cannot run helm: {exc.strerror or exc}")
     if proc.returncode != 0:
         lines = [x for x in proc.stderr.decode("utf-8", "replace").splitlines() if x.strip()]
-        msg = next((x for x in lines if x.startswith("Error")), lines[-1] if lines else "")
+        at = next((i for i, x in enumerate(lines) if x.startswith("Error")), len(lines) - 1)
+        msg = lines[at] if lines else ""
+        if msg.endswith(":"):  # the details are on the next lines (a schema violation)
+            msg = " ".join([msg, *(x.strip() for x in lines[at + 1 : at + 6])])
         return Rendered(None, f"helm template failed: {msg[:300] or f'exit {proc.returncode}'}")
     if len(proc.stdout) > MAX_OUTPUT:
         return Rendered(None, f"helm template output over {MAX_OUTPUT} bytes")
@@ -240,14 +257,16 @@ def render_chart(
     """`helm template` of one chart, from the cache when its content was seen before.
     `overrides` (path in the chart -> text): the fix loop's look at files it is about to
     write; the chart is then rendered from a private copy holding them."""
-    if overrides:
+    if overrides or needs_staging(chart.dependencies):
+        # a private copy: dependencies staged (loaders/helm_deps.py), the fix loop's texts
         with tempfile.TemporaryDirectory(prefix="infradoctor-helm-") as tmp:
             copy = Path(tmp) / (chart.abspath.name or "chart")
             shutil.copytree(chart.abspath, copy, symlinks=True)
-            for rel, text in overrides.items():
+            stage(chart.dependencies, copy)
+            for rel, text in (overrides or {}).items():
                 (copy / rel).write_text(text, encoding="utf-8")
-            moved = dataclasses.replace(chart, abspath=copy)
-            return render_chart(helm, moved, values, use_disk=False)
+            moved = dataclasses.replace(chart, abspath=copy, dependencies=[])
+            return render_chart(helm, moved, values, use_disk=use_disk and not overrides)
     extra: list[tuple[str, str]] = []
     for v in values:
         try:
@@ -364,6 +383,26 @@ def _key_of(line: str) -> str | None:
     return m.group(1) if m else None
 
 
+def _output_indent(line: str) -> int | None:
+    """N of a template line that is only an `include` / `toYaml` / `tpl` directive piped
+    to `nindent N` / `indent N`: its output lines are indented N or more."""
+    m = INCLUDE_INDENT_RE.match(line)
+    return int(m.group(1)) or None if m else None
+
+
+def _directive_at(
+    cursor: int, end: int, indents: list[int | None], stripped: list[str]
+) -> int | None:
+    """The output directive (`nindent N`) at the cursor or right after it, past control
+    lines (`{{- if }}`, `{{- with }}`, `{{- end }}`); None when the next line is content."""
+    for j in range(cursor, min(end, cursor + 8)):
+        if indents[j] is not None:
+            return j
+        if j > cursor and not CONTROL_RE.match(stripped[j]):
+            return None
+    return None
+
+
 def _documents(lines: list[str]) -> list[tuple[int, int]]:
     """(start, end) line indexes of the YAML documents of `lines` (split at `---`)."""
     out: list[tuple[int, int]] = []
@@ -377,15 +416,29 @@ def _documents(lines: list[str]) -> list[tuple[int, int]]:
 
 
 def _align_document(
-    rendered: list[str], stripped: list[str], keys: list[str | None], start: int, end: int
+    rendered: list[str],
+    stripped: list[str],
+    keys: list[str | None],
+    start: int,
+    end: int,
+    indents: list[int | None],
 ) -> list[int]:
     """Rendered lines of one document -> 0-based template lines in [start, end): the next
     line with the same text, else the same key, within a window; else the last line
-    matched (an `include`, `toYaml` or `range` body stays on its directive)."""
+    matched (an `include`, `toYaml` or `range` body stays on its directive). Lines
+    indented at least as deep as the `nindent N` of the directive at (or right after)
+    the cursor are its output: the cursor stays (a similar line further down must not
+    pull it past the template lines that follow the directive)."""
     cursor = start
     out: list[int] = []
     for line in rendered:
         s = line.strip()
+        directive = _directive_at(cursor, end, indents, stripped)
+        if s and directive is not None:
+            depth = indents[directive]
+            if depth is not None and len(line) - len(line.lstrip(" ")) >= depth:
+                out.append(cursor)
+                continue
         if s:
             stop = min(end, cursor + ALIGN_WINDOW)
             hit = next((j for j in range(cursor, stop) if stripped[j] == s), None)
@@ -405,6 +458,7 @@ def align(rendered: list[str], template: list[str]) -> list[int]:
     first matched to the template document sharing most of its lines."""
     stripped = [t.strip() for t in template]
     keys = [_key_of(t) for t in template]
+    indents = [_output_indent(t) for t in template]
     tdocs = _documents(template)
     tsets = [{stripped[i] for i in range(a, b)} for a, b in tdocs]
     out: list[int] = []
@@ -417,7 +471,7 @@ def align(rendered: list[str], template: list[str]) -> list[int]:
         lines = rendered[a:b]
         want = {x.strip() for x in lines}
         best = max(range(len(tdocs)), key=lambda i: len(want & tsets[i]))
-        out.extend(_align_document(lines, stripped, keys, *tdocs[best]))
+        out.extend(_align_document(lines, stripped, keys, *tdocs[best], indents))
     pad(len(rendered))
     return [i + 1 for i in out]
 
@@ -716,6 +770,7 @@ def _read_chart(directory: str, reader: SourceReader, result: HelmResult) -> Cha
         return None
     meta, errs = load_positioned(chart_yaml)
     result.errors.extend(errs)
+    _read_partials(reader.root / f"{prefix}templates", reader, result)
     meta = meta if meta is not None and meta.is_mapping else None
     field_of = (lambda key: _scalar(meta.get(key))) if meta is not None else (lambda key: None)
     fallback = directory.rsplit("/", 1)[-1] if directory else reader.root.name
@@ -723,6 +778,7 @@ def _read_chart(directory: str, reader: SourceReader, result: HelmResult) -> Cha
         directory, field_of("name") or fallback, chart_yaml, None, reader.root / directory
     )
     chart.app_version, chart.version = field_of("appVersion"), field_of("version")
+    chart.dependencies = dependencies(meta, chart.abspath, reader.root)
     for fname in ("values.yaml", "values.yml"):
         path = reader.root / f"{prefix}{fname}"
         if os.path.isfile(path):
@@ -737,6 +793,14 @@ def _read_chart(directory: str, reader: SourceReader, result: HelmResult) -> Cha
                 result.errors.append(res)
             break
     return chart
+
+
+def _read_partials(templates: Path, reader: SourceReader, result: HelmResult) -> None:
+    """The chart's `_helpers.tpl` partials: rendered with it, so listed as read."""
+    for path in sorted(templates.glob("_*.tpl")):
+        res = reader.read(path, FileKind.HELM)
+        if isinstance(res, SourceFile):
+            result.files.append(res)
 
 
 def _chart_files(
@@ -824,6 +888,7 @@ def load_helm(helm_files: Sequence[str], reader: SourceReader, options: HelmOpti
     stats: dict[str, int | float] = dict.fromkeys(
         ("charts", "rendered", "cached", "failed", "values_only"), 0
     )
+    stats["dependencies_local"] = stats["dependencies_missing"] = 0
     stats["charts"] = len(charts)
     helm = find_helm(options.helm)
     rendered = _render_all(charts, helm, reader, options) if helm is not None else {}
@@ -833,6 +898,7 @@ def load_helm(helm_files: Sequence[str], reader: SourceReader, options: HelmOpti
     for chart in charts:
         templates, sub_values = _chart_files(chart, helm_files, reader, result)
         out = rendered.get(chart.directory)
+        missing = _note_dependencies(chart, out, stats, result)
         if out is not None and out.text is not None:
             stats["rendered"] += 1
             stats["cached"] += int(out.cached)
@@ -840,6 +906,8 @@ def load_helm(helm_files: Sequence[str], reader: SourceReader, options: HelmOpti
             index = ValuesIndex(sub_values + own + extra)
             by_path = {t.path: t for t in templates}
             objects, errors = load_rendered(chart, out.text, by_path.get, index)
+            for obj in objects if missing else ():
+                obj.partial = True  # a missing subchart's objects may complete a match
             result.objects.extend(objects)
             result.errors.extend(errors)
             continue
@@ -851,6 +919,19 @@ def load_helm(helm_files: Sequence[str], reader: SourceReader, options: HelmOpti
     stats["seconds"] = round(time.perf_counter() - started, 3)
     result.stats = stats
     return result
+
+
+def _note_dependencies(
+    chart: Chart, out: Rendered | None, stats: dict[str, int | float], result: HelmResult
+) -> bool:
+    """Count the chart's staged dependencies and list the missing ones; True when any
+    is missing (its objects are not in the rendering)."""
+    missing = [d for d in chart.dependencies if d.state == MISSING]
+    stats["dependencies_local"] += sum(d.state == LOCAL for d in chart.dependencies)
+    stats["dependencies_missing"] += len(missing)
+    ok = out is not None and out.text is not None
+    result.skipped.extend(d.skipped(chart.chart_yaml.path, ok) for d in missing)
+    return bool(missing)
 
 
 def _overrides(chart: Chart, reader: SourceReader) -> dict[str, str]:

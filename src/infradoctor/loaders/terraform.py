@@ -257,6 +257,21 @@ class TerraformResult:
     skipped: list[Skipped] = field(default_factory=list)
     errors: list[LoadError] = field(default_factory=list)
     resources: int = 0  # kubernetes_* and helm_release resources modelled
+    # files whose text a modelled value holds (`file()`, a rendered `templatefile()`)
+    read_files: set[str] = field(default_factory=set)
+
+    def embedded_nginx_files(self) -> set[str]:
+        """Files read into a ConfigMap value that is parsed as nginx there (loaders/
+        embedded.py): loaded once, through Terraform, never again as a standalone config."""
+        from infradoctor.loaders.embedded import looks_like_nginx
+
+        return {
+            loc.file
+            for obj in self.objects
+            if obj.config_data
+            for key, (value, loc) in obj.config_data.items()
+            if loc.file != obj.file and loc.file in self.read_files and looks_like_nginx(key, value)
+        }
 
 
 # ------------------------------------------------------------------ evaluation
@@ -270,6 +285,18 @@ class _Eval:
         self.result = result
         self.depth = 0
         self.dropped: list[tuple[str, ...]] = []
+        # iteration values in scope: `each`, `count`, a dynamic block's iterator
+        self.scope: dict[str, Any] = {}
+        # characters of HCL that expansion (instances, dynamic blocks) may still evaluate
+        # again: a bound proportional to the input, so nesting never multiplies work
+        self.budget = 0
+
+    def spend(self, chars: int) -> bool:
+        """Take `chars` from the expansion budget; False (nothing taken) when short."""
+        if chars > self.budget:
+            return False
+        self.budget -= chars
+        return True
 
     def loc(self, src: SourceFile, offset: int) -> Location:
         return src.location(offset)
@@ -277,6 +304,8 @@ class _Eval:
     # ---------------------------------------------------------------- references
     def resolve(self, name: str, mod: _Module) -> tuple[Expr, SourceFile, _Module] | None:
         kind, _, rest = name.partition(".")
+        if self.scope and (head := _REF_HEAD.match(name)) and head.group() in self.scope:
+            return None  # an iteration value (`each.value`): ref_value reads it
         if kind == "var" and rest.isidentifier():
             if rest in mod.overrides:
                 return mod.overrides[rest]
@@ -288,6 +317,9 @@ class _Eval:
         return _resource_attribute(name, mod)
 
     def ref_value(self, name: str, mod: _Module) -> Any:
+        head = _REF_HEAD.match(name)
+        if head is not None and head.group() in self.scope:
+            return _walk(self.scope[head.group()], name, head.end())
         if name == "path.module":
             return str(self.reader.root / mod.directory) if mod.directory else str(self.reader.root)
         target = self.resolve(name, mod)
@@ -353,11 +385,15 @@ class _Eval:
             if name == "file":
                 text = _Text(read.text)
                 text.origin = Location(read.path, 1, 1, offset=0)
+                self.result.read_files.add(read.path)
                 return text
             scope = vals[1] if len(vals) > 1 else {}
             if not isinstance(scope, dict):
                 return UNKNOWN
-            return self.render(read, scope)
+            rendered = self.render(read, scope)
+            if rendered is not UNKNOWN:
+                self.result.read_files.add(read.path)
+            return rendered
         if any(_has_unknown(v) for v in vals):
             return UNKNOWN
         if name == "jsonencode" and len(vals) == 1:
@@ -385,7 +421,9 @@ class _Eval:
             p = self.reader.root / mod.directory / p
         if not self.reader.exists(p):
             return None
-        res = self.reader.read(p, FileKind.CONFIG)
+        # a file discovery already read (an nginx .conf) is the same text: not a duplicate
+        cached = self.reader.cache.get(self.reader.relpath(p))
+        res = cached if cached is not None else self.reader.read(p, FileKind.TERRAFORM)
         if isinstance(res, SourceFile):
             return res
         line, col = src.position_of(expr.start)
@@ -458,7 +496,6 @@ class _Eval:
     ) -> PNode:
         """A block body as a mapping: attributes and blocks under their manifest names."""
         entries: dict[Hashable, PEntry] = {}
-        parent = path[-1] if path else ""
         for item in body:
             if isinstance(item, Attribute):
                 key = camel(item.name)
@@ -467,23 +504,110 @@ class _Eval:
                     entries[key] = PEntry(key, self.loc(src, item.start), n)
                 continue
             if item.type == "dynamic":
-                label = item.labels[0] if item.labels else "?"
-                self.dropped.append((*path, "dynamic:" + label))
-                continue
-            listed = LIST_BLOCKS.get(item.type)
-            if item.type == "port" and parent == "service":  # ingress backend.service.port
-                listed = None
-            key = listed or camel(item.type)
-            child = self.body(item.body, src, mod, (*path, key), item.start)
-            if listed is None:
-                entries.setdefault(key, PEntry(key, self.loc(src, item.start), child))
-                continue
-            entry = entries.get(key)
-            if entry is None or not entry.value.is_sequence:
-                seq = PNode.new_sequence([], self.loc(src, item.start))
-                entries[key] = entry = PEntry(key, self.loc(src, item.start), seq)
-            entry.value.items.append(child)
+                self.dynamic(item, entries, src, mod, path)
+            else:
+                self.block(item, entries, src, mod, path)
         return PNode.new_mapping(entries, self.loc(src, at))
+
+    def block(
+        self,
+        item: Block,
+        entries: dict[Hashable, PEntry],
+        src: SourceFile,
+        mod: _Module,
+        path: tuple[str, ...],
+    ) -> None:
+        """A nested block under its manifest name: a list item or a single object."""
+        parent = path[-1] if path else ""
+        listed = LIST_BLOCKS.get(item.type)
+        if item.type == "port" and parent == "service":  # ingress backend.service.port
+            listed = None
+        key = listed or camel(item.type)
+        child = self.body(item.body, src, mod, (*path, key), item.start)
+        if listed is None:
+            entries.setdefault(key, PEntry(key, self.loc(src, item.start), child))
+            return
+        entry = entries.get(key)
+        if entry is None or not entry.value.is_sequence:
+            seq = PNode.new_sequence([], self.loc(src, item.start))
+            entries[key] = entry = PEntry(key, self.loc(src, item.start), seq)
+        entry.value.items.append(child)
+
+    def dynamic(
+        self,
+        item: Block,
+        entries: dict[Hashable, PEntry],
+        src: SourceFile,
+        mod: _Module,
+        path: tuple[str, ...],
+    ) -> None:
+        """`dynamic "port" { for_each = [...] content { ... } }`: one block per element
+        when `for_each` is literal; otherwise recorded as dropped (never guessed)."""
+        label = item.labels[0] if item.labels else "?"
+        content = item.blocks("content")
+        for_each = item.attr("for_each")
+        iterator = item.attr("iterator")
+        name = iterator.expr.name if iterator is not None else label
+        pairs = (
+            _iterations(self.value(for_each.expr, src, mod))
+            if for_each is not None and len(content) == 1 and name.isidentifier()
+            else None
+        )
+        if pairs is not None and not self.spend(len(pairs) * (content[0].end - content[0].start)):
+            pairs = None  # over the expansion budget: as if unknown, listed
+        if pairs is None:
+            self.dropped.append((*path, "dynamic:" + label))
+            return
+        saved = self.scope.get(name, _UNSET)
+        try:
+            for key, value in pairs:
+                self.scope[name] = {"key": key, "value": value}
+                self.block(
+                    Block(label, [], content[0].start, content[0].body), entries, src, mod, path
+                )
+        finally:
+            if saved is _UNSET:
+                self.scope.pop(name, None)
+            else:
+                self.scope[name] = saved
+
+
+_REF_HEAD = re.compile(r"[A-Za-z_][\w-]*")
+_UNSET: Any = object()
+_PARTIAL = "-partial"  # an instance scope key no HCL identifier can be
+MAX_INSTANCES = 64  # count / for_each instances expanded; more are modelled once, partial
+EXPANSION_FACTOR = 8  # expansion evaluates at most 8x the .tf text again (+ the floor)
+EXPANSION_FLOOR = 1_000_000
+
+
+def _walk(value: Any, name: str, pos: int) -> Any:
+    """`each.value["port"]`, `count.index`: the steps after the head into a literal value."""
+    while pos < len(name):
+        step = _STEP_RE.match(name, pos)
+        if step is None:
+            return UNKNOWN
+        ident, dot_index, index, key = step.groups()
+        pos = step.end()
+        if isinstance(value, dict) and (ident or key) is not None:
+            value = value.get(ident if ident is not None else key, UNKNOWN)
+        elif isinstance(value, list) and (dot_index or index) is not None:
+            i = int(dot_index or index)
+            value = value[i] if i < len(value) else UNKNOWN
+        else:
+            return UNKNOWN
+    return value
+
+
+def _iterations(value: Any) -> list[tuple[Any, Any]] | None:
+    """(key, value) pairs of a literal `for_each`: a map's entries, a list's or set's
+    elements (a set's key is the element, a dynamic block's list key its index)."""
+    if _has_unknown(value):
+        return None
+    if isinstance(value, dict):
+        return sorted(value.items(), key=lambda kv: str(kv[0]))
+    if isinstance(value, list):
+        return list(enumerate(value))
+    return None
 
 
 _STEP_RE = re.compile(r"\.([A-Za-z_][\w-]*)|\.(\d+)|\[(\d+)\]|\[\"([^\"]*)\"\]")
@@ -643,12 +767,59 @@ def _module_calls(modules: dict[str, _Module]) -> None:
 # ------------------------------------------------------------------ resources
 
 
-def _literal_count(block: Block, ev: _Eval, src: SourceFile, mod: _Module) -> int | None:
-    count = block.attr("count")
-    if count is None:
-        return None
-    v = ev.value(count.expr, src, mod)
-    return v if isinstance(v, int) and not isinstance(v, bool) else -1
+def _resource_iterations(value: Any) -> list[tuple[Any, Any]] | None:
+    """A resource's `for_each`: a map's entries, or a set of strings (`toset([...])`,
+    each.key = each.value = the element); None when not literal."""
+    if isinstance(value, list) and not _has_unknown(value):
+        texts = [_scalar_text(v) for v in value]
+        return None if None in texts else [(t, t) for t in dict.fromkeys(texts)]
+    return _iterations(value) if isinstance(value, dict) else None
+
+
+def _instances(
+    block: Block, ev: _Eval, src: SourceFile, mod: _Module, result: TerraformResult
+) -> list[dict[str, Any]] | None:
+    """The iteration scopes of a resource: one per instance when `count` / `for_each` is
+    literal and the body uses `count.index` / `each.*` (identical instances are one
+    object), [{}] for a single object; None when `count = 0` (listed, never created).
+    A non-literal or too large `count` / `for_each` gives one partial object, listed."""
+    rtype, rname = block.labels[0], block.labels[1]
+    line = src.location(block.start).line
+    body_text = src.text[block.start : block.end]
+    count, for_each = block.attr("count"), block.attr("for_each")
+    if count is not None:
+        n = ev.value(count.expr, src, mod)
+        if n == 0 and isinstance(n, int):
+            reason = f"{rtype}.{rname}: count = 0, never created"
+            result.skipped.append(_skipped(src.path, reason, line=line))
+            return None
+        if isinstance(n, int) and not isinstance(n, bool) and 0 < n <= MAX_INSTANCES:
+            if "count.index" not in body_text:
+                return [{}]
+            if ev.spend((n - 1) * len(body_text)):
+                return [{"count": {"index": i}} for i in range(n)]
+        what = "count"
+    elif for_each is not None:
+        pairs = _resource_iterations(ev.value(for_each.expr, src, mod))
+        if pairs is not None and len(pairs) <= MAX_INSTANCES:
+            if not pairs:
+                reason = f"{rtype}.{rname}: for_each is empty, never created"
+                result.skipped.append(_skipped(src.path, reason, line=line))
+                return None
+            if not re.search(r"\beach\.", body_text):
+                return [{}]
+            if ev.spend((len(pairs) - 1) * len(body_text)):
+                return [{"each": {"key": k, "value": v}} for k, v in pairs]
+        what = "for_each"
+    else:
+        return [{}]
+    reason = (
+        f"{rtype}.{rname}: {what} is not a literal value (at most {MAX_INSTANCES}"
+        " instances, within the expansion budget): instances not expanded, modelled once"
+        " as partial"
+    )
+    result.skipped.append(_skipped(src.path, reason, line=line))
+    return [{_PARTIAL: True}]
 
 
 def _k8s_resource(
@@ -660,16 +831,40 @@ def _k8s_resource(
     ev: _Eval,
     result: TerraformResult,
 ) -> None:
+    instances = _instances(block, ev, src, mod, result)
+    if instances is None:
+        return
+    modelled = 0
+    listed = len(result.skipped)
+    for scope in instances:
+        ev.scope = {k: v for k, v in scope.items() if k != _PARTIAL}
+        try:
+            modelled += _k8s_instance(block, kind, api, src, mod, ev, result, _PARTIAL in scope)
+        finally:
+            ev.scope = {}
+    # the same unknown value in every instance is listed once
+    unique = {(s.path, s.reason, s.line): s for s in result.skipped[listed:]}
+    result.skipped[listed:] = list(unique.values())
+    if modelled:
+        result.resources += 1
+
+
+def _k8s_instance(
+    block: Block,
+    kind: str,
+    api: str,
+    src: SourceFile,
+    mod: _Module,
+    ev: _Eval,
+    result: TerraformResult,
+    partial_instance: bool,
+) -> bool:
+    """One object of a resource (one instance of its count / for_each); False when an
+    unknown value keeps it out (listed in `skipped`)."""
     from infradoctor.loaders.kubernetes import _Context, _object
 
     rtype, rname = block.labels[0], block.labels[1]
     where = src.location(block.start)
-    count = _literal_count(block, ev, src, mod)
-    if count == 0:
-        result.skipped.append(
-            _skipped(src.path, f"{rtype}.{rname}: count = 0, never created", line=where.line)
-        )
-        return
     ev.dropped = []
     body = [
         i
@@ -692,23 +887,19 @@ def _k8s_resource(
                 line=where.line,
             )
         )
-        return
+        return False
     at = root.location
     root.entries["apiVersion"] = PEntry("apiVersion", at, PNode.new_scalar(api, at))
     root.entries["kind"] = PEntry("kind", at, PNode.new_scalar(kind, at))
     before = len(result.objects)
     ctx = _Context(src, None, False, set(), result.objects, set())
     _object(root, ctx)
-    partial = (
-        count == -1
-        or block.attr("for_each") is not None
-        or any(_effect(p) == "partial" for p in ev.dropped)
-    )
+    partial = partial_instance or any(_effect(p) == "partial" for p in ev.dropped)
     for obj in result.objects[before:]:
         obj.partial = obj.partial or partial
-    result.resources += 1
     if kind == "ConfigMap":
         _config_map_notes(rtype, rname, root, ev, src, where, result)
+    return True
 
 
 def _legacy_template(root: PNode, template: PNode) -> None:
@@ -847,6 +1038,7 @@ def load_terraform(sources: list[SourceFile], reader: SourceReader) -> Terraform
     listed in `skipped`."""
     result = TerraformResult()
     ev = _Eval(reader, result)
+    ev.budget = EXPANSION_FACTOR * sum(len(s.text) for s in sources) + EXPANSION_FLOOR
     for mod in _modules(sources, result).values():
         objects, skipped = len(result.objects), len(result.skipped)
         helm = len(result.helm_releases)
