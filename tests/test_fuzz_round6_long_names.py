@@ -58,3 +58,21 @@ def test_every_kind_of_named_path_may_be_too_long(tmp_path: Path) -> None:
     result = lint(tmp_path, LintConfig())
     assert not [e for e in result.errors if e.kind == "internal"]
     assert {f.rule for f in result.findings} >= {"CMP001", "CMP002"}
+
+
+def test_chart_dependency_with_a_nul_byte_or_a_long_name(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "h/Chart.yaml": (
+                f"apiVersion: v2\nname: h\nversion: 1.0.0\ndependencies:\n- name: {LONG}\n"
+                f"  version: 1.0.0\n  repository: file://./{LONG}\n"
+                '- name: "a\\0b"\n  version: 1.0.0\n  repository: "file://a\\0b"\n'
+            ),
+            "h/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: h}\n",
+            "k/kustomization.yaml": 'resources:\n- "a\\0b"\npatches:\n- path: "p\\0"\n',
+        },
+    )
+    result = lint(tmp_path, LintConfig())
+    assert not [e for e in result.errors if e.kind == "internal"]
+    assert any(e.file == "k/kustomization.yaml" for e in result.errors)

@@ -11,6 +11,7 @@ without it (partial: what the missing subchart would add may complete a match)."
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,7 +55,7 @@ def _text(node: PNode | None) -> str | None:
 
 def _vendored(chart_dir: Path, name: str) -> bool:
     charts = chart_dir / "charts"
-    if (charts / name / "Chart.yaml").is_file():
+    if os.path.isfile(charts / name / "Chart.yaml"):  # never raises (long names, NUL)
         return True
     try:
         return any(
@@ -66,12 +67,12 @@ def _vendored(chart_dir: Path, name: str) -> bool:
 
 def _local(chart_dir: Path, repository: str, root: Path) -> Path | None:
     """A `file://` dependency's directory, when it is a chart inside the scanned root."""
-    target = (chart_dir / repository[len("file://") :]).resolve()
-    try:
+    try:  # a NUL byte or an over-long name in the path: not a usable dependency
+        target = (chart_dir / repository[len("file://") :]).resolve()
         target.relative_to(root.resolve())
-    except ValueError:
+    except (OSError, ValueError):
         return None
-    return target if (target / "Chart.yaml").is_file() else None
+    return target if os.path.isfile(target / "Chart.yaml") else None
 
 
 def dependencies(meta: PNode | None, chart_dir: Path, root: Path) -> list[Dependency]:
