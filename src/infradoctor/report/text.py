@@ -180,7 +180,9 @@ def skipped_entries(report: LintReport) -> list[dict[str, str]]:
 def files_lines(report: LintReport) -> list[str]:
     """`--show-files`: every file read and what it was read as, then the skipped ones."""
     skipped = skipped_entries(report)
-    left_out = {e.get("path") for e in skipped}
+    # a file is left out of "read" only when all of it was skipped: an entry with a line
+    # (one Terraform block, one chart dependency) names a part of a file that was read
+    left_out = {e.get("path") for e in skipped if not e.get("line")}
     out = [
         f"  {str(src.kind):<10} {path}"
         for path, src in sorted(report.sources.items())
@@ -189,7 +191,12 @@ def files_lines(report: LintReport) -> list[str]:
     if skipped:
         out.append("")
         out.append("Not analysed:")
-        out.extend(f"  {e.get('path')}: {e.get('reason')}" for e in skipped)
+        out.extend(
+            f"  {e.get('path')}"
+            + (f":{e.get('line')}" if e.get("line") else "")
+            + f": {e.get('reason')}"
+            for e in skipped
+        )
     ignored = report.stats.get("gitignored")
     if isinstance(ignored, int) and ignored:
         out.append("")
