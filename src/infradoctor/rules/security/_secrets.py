@@ -194,6 +194,14 @@ def looks_like_key_material(value: str) -> bool:
     return len(v) >= 20 and classes >= 3
 
 
+def secret_part(value: str) -> str:
+    """The part of a value that is the credential: the password of a connection URL
+    (`mysql://root:hello@db/app` -> `hello`; the URL's punctuation is not key material),
+    otherwise the whole value."""
+    m = URL_PASSWORD_RE.match(value.strip())
+    return m.group(1) if m else value
+
+
 def url_with_password(value: str | None) -> bool:
     """`postgres://app:hunter2@db/app`: a connection URL with an inline literal password."""
     if not value:
