@@ -162,10 +162,12 @@ def _built_from(svc: Service, by_path: Mapping[str, Dockerfile]) -> Dockerfile |
 def _inside(root: str, absolute: str) -> str | None:
     """`absolute` as a root-relative posix path ("" for the root), None when it is
     outside the root."""
-    rel = os.path.relpath(absolute, root).replace(os.sep, "/")
-    if rel == ".." or rel.startswith("../"):
+    if absolute == root:
+        return ""
+    prefix = root.rstrip(os.sep) + os.sep
+    if not absolute.startswith(prefix):
         return None
-    return "" if rel == "." else rel
+    return absolute[len(prefix) :].replace(os.sep, "/")
 
 
 def _mounts(root: str, project: Project, svc: Service, budget: list[int]) -> list[Placement]:
