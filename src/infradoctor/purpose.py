@@ -1,6 +1,7 @@
 """Hold CI, test, development and maintenance compose files to their purpose: availability
-and log-limit findings there are advice, not outage causes, so they become info and say
-why ("(test compose file)"). Runs once over the findings, after the rules."""
+and log-limit findings there are advice, not outage causes, and a fixture's credentials or
+published database are not a production exposure, so they become info and say why
+("(test compose file)"). Runs once over the findings, after the rules."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ from infradoctor.facts.purpose import service_purpose, swarm_file
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Project, Service, Stack
 
-# Rules about staying up in production (restarts, log growth, memory, start-up order).
-PURPOSE_RULES = frozenset({"CMP001", "CMP002", "CMP005", "XF004", "XF005", "XF011", "XF013"})
+# Rules about staying up in production (restarts, log growth, memory, start-up order),
+# and about exposure a throwaway fixture does not have (published databases, secrets).
+PURPOSE_RULES = frozenset(
+    {"CMP001", "CMP002", "CMP005", "XF004", "XF005", "XF011", "XF013", "SEC006", "SEC007"}
+)
 # Rules about compose behaviour `docker stack deploy` does not have (restart default `any`,
 # depends_on ignored).
 SWARM_RULES = frozenset({"CMP001", "XF004", "XF005"})

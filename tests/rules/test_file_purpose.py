@@ -16,9 +16,12 @@ from infradoctor.findings import Finding, Severity
 
 Tree = Callable[..., Path]
 
+# service_healthy on an image that may define a HEALTHCHECK: XF004's warning branch (a
+# plain depends_on is info everywhere).
 APP = (
     "services:\n"
-    "  api:\n    image: acme/api:1.2\n    depends_on:\n      - db\n"
+    "  api:\n    image: acme/api:1.2\n    depends_on:\n      db:\n"
+    "        condition: service_healthy\n"
     "  db:\n    image: acme/db:3\n"
 )
 RULES = ["CMP001", "CMP002", "XF004"]
@@ -80,7 +83,7 @@ def test_dev_profile_service(tree: Tree) -> None:
     body = (
         "services:\n"
         "  api:\n    image: acme/api:1.2\n    restart: always\n    depends_on:\n"
-        "      - mail\n    logging:\n      options:\n        max-size: 10m\n"
+        "      mail:\n        condition: service_healthy\n    logging:\n      options:\n        max-size: 10m\n"
         "  mail:\n    image: acme/mail:1\n    profiles: [dev]\n    restart: always\n"
         "    logging:\n      options:\n        max-size: 10m\n"
     )

@@ -35,6 +35,7 @@ def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
     """Discover, read and parse every infra file under `root` into one Stack.
     Never raises for bad input: problems become `stack.errors` entries."""
     from infradoctor.loaders.compose import load_compose_projects
+    from infradoctor.loaders.container_paths import container_paths
     from infradoctor.loaders.discover import discover
     from infradoctor.loaders.dockerfile import load_dockerfile
     from infradoctor.loaders.envfiles import read_env_files
@@ -138,7 +139,8 @@ def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
         nginx_sources = _through_terraform(stack, reader, tf, nginx_sources)
 
     project_dirs = frozenset(os.path.dirname(src.path) for src in compose_sources)
-    configs, errors = load_nginx_configs(nginx_sources, reader, project_dirs)
+    placed = container_paths(str(reader.root), stack.projects, stack.dockerfiles)
+    configs, errors = load_nginx_configs(nginx_sources, reader, project_dirs, placed)
     stack.nginx.extend(configs)
     stack.errors.extend(errors)
     for rel, res in reader.cache.items():

@@ -1,6 +1,7 @@
-"""nginx loader: parse every nginx file, splice `include`s (globs, /etc/nginx paths mapped
-onto the tree, `nginx -T` dumps, official-image `templates/*.template` files), and build
-upstreams and proxy routes.
+"""nginx loader: parse every nginx file, splice `include`s (globs, container paths through
+the bind mounts and Dockerfile COPYs that place the including file, /etc/nginx paths
+mapped onto the tree, `nginx -T` dumps, official-image `templates/*.template` files), and
+build upstreams and proxy routes.
 
 Files included by another file are spliced where the `include` sits (each directive keeps
 its own file in its Location) and are not roots; every other file is the root of an
@@ -17,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from infradoctor.loaders.container_paths import ContainerPaths
 from infradoctor.loaders.files import SourceReader
 from infradoctor.model.nginx import (
     Directive,
@@ -135,9 +137,12 @@ class _Loader:
         sources: Sequence[SourceFile],
         reader: SourceReader,
         project_dirs: frozenset[str] = frozenset(),
+        containers: ContainerPaths | None = None,
     ) -> None:
         self.reader = reader
         self.project_dirs = project_dirs  # directories holding a compose file
+        self.containers = containers  # bind mounts and COPY: container path -> tree path
+        self._placed: dict[tuple[str, str], list[str]] = {}
         self.units: dict[str, _Unit] = {}
         self.errors: list[LoadError] = []
         self._error_keys: set[tuple[str, int | None, str]] = set()
@@ -232,6 +237,9 @@ class _Loader:
         pattern = include.args[0]
         if unit.dump is not None:
             return self._resolve_in_dump(unit, pattern)
+        placed = self._through_containers(unit.key, pattern)
+        if placed:
+            return placed
         here = posixpath.dirname(unit.key)
         cache_key = (here, pattern, conf_dir)
         cached = self._resolved.get(cache_key)
@@ -242,6 +250,20 @@ class _Loader:
             kind, message = problem
             line, column = include.location.line, include.location.column
             self._errors([LoadError(unit.location_file, message, kind, line, column)])
+        return found
+
+    def _through_containers(self, key: str, pattern: str) -> list[str]:
+        """Files an include reaches in the containers that hold `key` (bind mounts and
+        Dockerfile COPY/ADD, loaders/container_paths.py); [] leaves it to the tree
+        layout lookups below."""
+        if self.containers is None or "$" in pattern or "{{" in pattern:
+            return []
+        found = self._placed.get((key, pattern))
+        if found is None:
+            hits = [
+                f for rel in self.containers.resolve(key, pattern) for f in self._glob_disk(rel)[0]
+            ]
+            found = self._placed[(key, pattern)] = sorted(dict.fromkeys(hits))
         return found
 
     def _lookup(
@@ -865,11 +887,13 @@ def load_nginx_configs(
     sources: Sequence[SourceFile],
     reader: SourceReader,
     project_dirs: frozenset[str] = frozenset(),
+    containers: ContainerPaths | None = None,
 ) -> tuple[list[NginxConfig], list[LoadError]]:
     """Parse every nginx file; files included by another one are spliced into it, the
     rest become roots of their own NginxConfig. Never raises for bad input.
-    `project_dirs`: directories holding a compose file (include lookups stop there)."""
-    loader = _Loader(sources, reader, project_dirs)
+    `project_dirs`: directories holding a compose file (include lookups stop there);
+    `containers`: where bind mounts and COPY place tree files (includes follow them)."""
+    loader = _Loader(sources, reader, project_dirs, containers)
     configs = loader.build()
     link_snippet_siblings(configs)
     return configs, loader.errors

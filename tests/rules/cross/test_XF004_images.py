@@ -31,7 +31,7 @@ def test_unknown_registry_image_is_a_warning_that_says_unknown(tree: Tree) -> No
 
 def test_unknown_image_plain_depends_on_says_unknown(tree: Tree) -> None:
     [f] = run(tree, {"compose.yml": _compose("ghcr.io/acme/db:1")}, "XF004")
-    assert f.severity == Severity.WARNING
+    assert f.severity == Severity.INFO  # a plain depends_on is info (issue 10 precision)
     assert "image 'ghcr.io/acme/db:1' may define a HEALTHCHECK" in f.message
 
 

@@ -75,7 +75,7 @@ class ProxiedServiceWithoutHealthcheck(Rule):
     code = "XF011"
     name = "proxied-service-without-healthcheck"
     title = "a service behind nginx has no healthcheck"
-    severity = Severity.WARNING
+    severity = Severity.INFO
     category = "availability"
     why = (
         "Without a healthcheck Docker reports a hung, deadlocked or still-booting backend "
@@ -84,7 +84,9 @@ class ProxiedServiceWithoutHealthcheck(Rule):
         "nothing distinguishes a wedged process from a healthy one. A compose "
         "`healthcheck:`, a Dockerfile HEALTHCHECK, or one the image defines (the curated "
         "image table, or a Dockerfile in the repository that builds the image) all count; "
-        "for an image the table does not know the message says it may define one."
+        "for an image the table does not know the message says it may define one. "
+        "Info: a missing healthcheck hides a failure rather than causing one, and "
+        "nginx still reaches a backend that has none."
     )
     how_to_fix = (
         "Add a healthcheck that exercises the port nginx uses (an HTTP /health endpoint "

@@ -73,7 +73,9 @@ class DatabasePortPublished(Rule):
         "Redis, MongoDB, Elasticsearch and Postgres instances are found by internet-wide "
         "scanners within hours and get wiped for ransom or turned into crypto miners "
         "(Redis `CONFIG SET dir` + cron, Postgres `COPY ... FROM PROGRAM`). Bindings to "
-        "127.0.0.1 (or another specific address) are not flagged."
+        "127.0.0.1 (or another specific address) are not flagged. In CI, test and "
+        "development compose files (by path, name or header comment) the finding is info: "
+        "a throwaway fixture, not a production exposure."
     )
     how_to_fix = (
         "Other containers reach the database over the compose network by service name and "

@@ -14,6 +14,7 @@ from infradoctor.rules.security._secrets import (
     is_reference,
     is_secret_name,
     looks_like_key_material,
+    secret_part,
     url_with_password,
 )
 from infradoctor.rules.security.SEC006_database_port_published import (
@@ -53,7 +54,9 @@ class SecretLiteralInCompose(Rule):
         "repository, and visible to anyone who can run `docker inspect` on the host. "
         "Rotating it means rewriting history. Key material is a warning; so is a weak "
         "default such as `secret` or `postgres` on a database published on all interfaces. "
-        "A weak default of a service nobody outside reaches is info. Placeholders "
+        "A weak default of a service nobody outside reaches is info, and so is any "
+        "credential of a CI, test or development compose file (a fixture). For a "
+        "connection URL the password part is what is judged. Placeholders "
         "(`change-me`, `replace-me`, `your-...`, `<your-token>`, `example`, `dummy`, `xxxx`), "
         "empty values, `${VAR}` references and `*_FILE` variables pointing at Docker "
         "secrets are not reported. Env files "
@@ -135,7 +138,7 @@ class SecretLiteralInCompose(Rule):
     def _weight(self, svc: Service, var: EnvVar) -> tuple[Severity | None, str]:
         """Key material, or a credential of a database published on all interfaces: the
         rule's severity. A weak default of a service nobody outside reaches: info."""
-        if looks_like_key_material(var.value or ""):
+        if looks_like_key_material(secret_part(var.value or "")):
             return None, ""
         if any(exposed_everywhere(p) and database_of(p) for p in svc.ports):
             return None, "; the database is published on all interfaces"

@@ -125,6 +125,8 @@ PLACEHOLDER_WORDS = frozenset(
 )
 PLACEHOLDER_PAIRS = frozenset({("change", "me"), ("replace", "me"), ("change", "this")})
 VALUE_SPLIT_RE = re.compile(r"[^a-z0-9]+")
+PEM_PRIVATE_RE = re.compile(r"-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY-----")
+HEX_KEY_RE = re.compile(r"^(?:0x)?[0-9a-fA-F]{32,}$")
 NOT_SECRET_VALUES = frozenset(
     {"true", "false", "yes", "no", "on", "off", "none", "null", "nil", "undefined", "0", "1"}
 )
@@ -149,7 +151,17 @@ def is_secret_name(name: str) -> bool:
         return True
     if "".join(words[-2:]) in SECRET_LAST:
         return True
-    return last == "BASE" and words[-2:-1] == ["KEY"]  # Rails SECRET_KEY_BASE
+    if last == "BASE" and words[-2:-1] == ["KEY"]:  # Rails SECRET_KEY_BASE
+        return True
+    return private_key_name(words)
+
+
+def private_key_name(words: list[str]) -> bool:
+    """`*PRIVATE_KEY*` anywhere in the name (PRIVATE_KEY_PEM, JWT_PRIVATE_KEY_BASE64,
+    GITHUB_APP_PRIVATE_KEY_CONTENT): key material whatever follows, as redaction judges
+    it (the caller has already excluded PRIVATE_KEY_PATH, _FILE, _ID...)."""
+    joined = "_".join(words)
+    return "PRIVATE_KEY" in joined or "PRIVATEKEY" in words
 
 
 def is_reference(raw_text: str) -> bool:
@@ -185,13 +197,24 @@ def is_placeholder(value: str) -> bool:
 
 
 def looks_like_key_material(value: str) -> bool:
-    """Long and mixed (letters with digits or symbols): generated key material rather than
-    a weak example default such as `postgres` or `mysecretpassword`."""
+    """Long and mixed (letters with digits or symbols), a long hex string (an Ethereum or
+    Nostr private key, a 256-bit secret) or a PEM private key block: generated key
+    material rather than a weak example default such as `postgres` or `mysecretpassword`."""
     v = value.strip().strip("'\"")
+    if PEM_PRIVATE_RE.search(v) or HEX_KEY_RE.match(v):
+        return True
     classes = sum(
         (any(c.islower() for c in v), any(c.isupper() for c in v), any(c.isdigit() for c in v))
     ) + any(not c.isalnum() for c in v)
     return len(v) >= 20 and classes >= 3
+
+
+def secret_part(value: str) -> str:
+    """The part of a value that is the credential: the password of a connection URL
+    (`mysql://root:hello@db/app` -> `hello`; the URL's punctuation is not key material),
+    otherwise the whole value."""
+    m = URL_PASSWORD_RE.match(value.strip())
+    return m.group(1) if m else value
 
 
 def url_with_password(value: str | None) -> bool:
