@@ -5,11 +5,20 @@ overlay set it. A value a shared base sets for several overlays is edited only f
 
 from __future__ import annotations
 
+import json
 import re
+from dataclasses import dataclass
+from typing import Any
 
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from infradoctor.facts.images import image_facts
 from infradoctor.findings import Applicability, Edit, Finding, Fix
+from infradoctor.fixes import helm
+from infradoctor.fixes import yaml_edit as ye
 from infradoctor.fixes.context import FixContext, FixUnavailable, make_fix
-from infradoctor.model.k8s import K8sObject
+from infradoctor.model.k8s import Container, K8sObject, Probe, nearest
+from infradoctor.model.source import Location
 
 UNSAFE = Applicability.UNSAFE
 DISPLAY = Applicability.DISPLAY_ONLY
@@ -57,3 +66,409 @@ def fix_pdb_max_unavailable(ctx: FixContext, finding: Finding) -> Fix | None:
         DISPLAY if shared else UNSAFE,
         [Edit(loc.file, start, end, replacement)],
     )
+
+
+# ---------------------------------------------------------------- K8S004 readinessProbe
+
+SAFE = Applicability.SAFE
+READY_TIMING = {"periodSeconds": 5, "failureThreshold": 3}
+# Spring Boot's probe groups come as a pair: a liveness probe on the one means the
+# readiness group is served too (management.endpoint.health.probes)
+_SPRING_LIVENESS = re.compile(r"^(.*/health)/liveness$")
+
+
+@dataclass(frozen=True, slots=True)
+class ReadinessPlan:
+    """The readinessProbe to add and how sure we are of it."""
+
+    probe: dict[str, Any]
+    applicability: Applicability
+    title: str
+    copied: Probe | None = None  # the liveness/startup probe it copies
+
+
+@dataclass(slots=True)
+class _K8sIndex:
+    """Objects by ref, Services by name and workloads by container location, built once
+    per lint (fixers run per finding: no scan of the whole stack each time)."""
+
+    by_ref: dict[str, list[K8sObject]]
+    services: dict[str, list[K8sObject]]
+    by_container: dict[Location, list[K8sObject]]
+
+
+def _index(ctx: FixContext) -> _K8sIndex:
+    def build() -> _K8sIndex:
+        out = _K8sIndex({}, {}, {})
+        for o in ctx.stack.k8s:
+            out.by_ref.setdefault(o.ref, []).append(o)
+            if o.service is not None:
+                out.services.setdefault(o.name, []).append(o)
+            for c in o.containers:
+                out.by_container.setdefault(c.location, []).append(o)
+        return out
+
+    return ctx.memo("k8s-fix-index", build)
+
+
+def _finding_container(ctx: FixContext, finding: Finding) -> tuple[K8sObject, Container]:
+    """The workload and container a K8S004/K8S029 finding names, at the finding's
+    location (repositories hold several copies of one workload)."""
+    name = finding.data.get("container")
+    subject = finding.subject or ""
+    ref = subject.rsplit(":", 1)[0] if ":" in subject else subject
+    found: list[tuple[K8sObject, Container]] = []
+    for obj in _index(ctx).by_ref.get(ref, ()):
+        pod = obj.workload.pod if obj.workload is not None else None
+        for c in (pod.containers + pod.init_containers) if pod is not None else ():
+            if c.name == name and finding.location in (c.location, c.image_pull_policy_location):
+                found.append((obj, c))
+    # a shared base: the copy the finding is about has no readiness probe
+    found.sort(key=lambda wc: any("readiness" in c.probes for c in wc[0].containers))
+    if not found:
+        raise FixUnavailable("container not found")
+    return found[0]
+
+
+def _copied_action(probe: Probe) -> dict[str, Any] | None:
+    """The handler of a liveness/startup probe, for a readiness probe to reuse."""
+    if probe.handler not in ("httpGet", "tcpSocket", "grpc") or not isinstance(probe.action, dict):
+        return None
+    action = dict(probe.action)
+    if probe.handler == "httpGet":
+        path = action.get("path")
+        if not isinstance(path, str):
+            return None
+        m = _SPRING_LIVENESS.match(path)
+        if m:
+            action["path"] = m.group(1) + "/readiness"
+    if action.get("port") is None or any(isinstance(v, float) for v in action.values()):
+        return None
+    return {probe.handler: action}
+
+
+def _from_probe(c: Container) -> ReadinessPlan | None:
+    for kind in ("liveness", "startup"):
+        probe = c.probes.get(kind)
+        handler = _copied_action(probe) if probe is not None else None
+        if probe is None or handler is None:
+            continue
+        # the endpoint's latency is known from the probe that works; no initial delay
+        # (not ready yet is what readiness is for), a short period to join quickly
+        timing: dict[str, int] = {"periodSeconds": 5}
+        if "timeoutSeconds" in probe.timing:
+            timing["timeoutSeconds"] = probe.timing["timeoutSeconds"]
+        timing["failureThreshold"] = 3
+        what = f"the {kind}Probe's {probe.handler}"
+        return ReadinessPlan({**handler, **timing}, SAFE, f"a readinessProbe from {what}", probe)
+    return None
+
+
+def _port_ref(c: Container, number: int) -> int | str:
+    """A container port by its name when it has one (what a probe should name)."""
+    for p in c.ports:
+        if p.number == number and p.name:
+            return p.name
+    return number
+
+
+def _from_image(c: Container, service_ports: list[int | str]) -> ReadinessPlan | None:
+    """The image's documented readiness endpoint, on a port the container serves."""
+    row = image_facts(c.image) if c.image else None
+    if row is None or row.ready_path is None or row.ready_port is None:
+        return None
+    number = row.ready_port
+    if not (c.exposes(number) or number in service_ports):
+        return None  # configured to listen elsewhere: the table's port is not this one
+    probe = {"httpGet": {"path": row.ready_path, "port": _port_ref(c, number)}, **READY_TIMING}
+    return ReadinessPlan(probe, SAFE, f"a readinessProbe on {row.name}'s {row.ready_path}")
+
+
+def _service_targets(ctx: FixContext, w: K8sObject, c: Container, name: str) -> list[int | str]:
+    """The ports of Service `name` (applied with `w`) that reach container `c`."""
+    svcs = [o for o in _index(ctx).services.get(name, ()) if o.same_namespace(w)]
+    out: list[int | str] = []
+    for svc in nearest(w, svcs)[:1]:
+        assert svc.service is not None
+        for port in svc.service.ports:
+            target = port.effective_target
+            if isinstance(target, str) and c.port_named(target):
+                out.append(target)
+            elif isinstance(target, int) and (c.exposes(target) or not c.ports):
+                out.append(target)
+    return out
+
+
+def readiness_plan(ctx: FixContext, w: K8sObject, c: Container, finding: Finding) -> ReadinessPlan:
+    """A readinessProbe built from what is known, never from a guessed HTTP path: the
+    container's own liveness/startup probe, the image's documented endpoint, else (unsafe)
+    a TCP check of the port the Service sends traffic to."""
+    plan = _from_probe(c)
+    if plan is not None:
+        return plan
+    targets = _service_targets(ctx, w, c, str(finding.data.get("service") or ""))
+    plan = _from_image(c, targets)
+    if plan is not None:
+        return plan
+    if not targets:
+        raise FixUnavailable("no port known to probe")
+    port = targets[0] if isinstance(targets[0], str) else _port_ref(c, targets[0])
+    probe = {"tcpSocket": {"port": port}, **READY_TIMING}
+    return ReadinessPlan(
+        probe, UNSAFE, f"a TCP readinessProbe on port {port} (no health path known)"
+    )
+
+
+def _mapping_at(ctx: FixContext, path: str, offset: int) -> MappingNode:
+    """The block or flow mapping of `path` that starts at `offset` (index built once)."""
+
+    def build() -> dict[int, MappingNode]:
+        found: dict[int, MappingNode] = {}
+        todo: list[Node] = list(ctx.yaml(path).docs)
+        while todo:
+            node = todo.pop()
+            if isinstance(node, MappingNode):
+                found.setdefault(node.start_mark.index, node)
+                todo.extend(v for _, v in node.value)
+            elif isinstance(node, SequenceNode):
+                todo.extend(node.value)
+        return found
+
+    node = ctx.memo(("mappings-at", path), build).get(offset)
+    if node is None:
+        raise FixUnavailable("no container mapping at the finding's location")
+    return node
+
+
+def _container_shared(ctx: FixContext, w: K8sObject, c: Container) -> bool:
+    """Whether the container's lines also build another rendering (a base several
+    kustomize overlays render): an edit there changes them all."""
+    return any(o is not w for o in _index(ctx).by_container.get(c.location, ()))
+
+
+def fix_readiness_probe(ctx: FixContext, finding: Finding) -> Fix | None:
+    """K8S004: add a readinessProbe to the serving container, where the user edits it."""
+    w, c = _finding_container(ctx, finding)
+    plan = readiness_plan(ctx, w, c, finding)
+    kind = str(ctx.stack.files[w.file].kind) if w.file in ctx.stack.files else ""
+    if kind == "helm":
+        return helm.fix_values_readiness(ctx, w, plan.probe, plan.applicability, plan.title)
+    if kind == "terraform":
+        return _terraform_readiness(ctx, c, plan)
+    path = c.location.file
+    src = ctx.stack.files.get(path)
+    if src is None or str(src.kind) != "k8s":
+        raise FixUnavailable("the container is not in a manifest")
+    yf = ctx.yaml(path)
+    node = _mapping_at(ctx, path, src.offset_of(c.location.line, c.location.column))
+    edits = ye.insert_keys(yf.text, node, {"readinessProbe": plan.probe}, style=yf.style)
+    title = f"Add {plan.title}"
+    applicability = plan.applicability
+    if _container_shared(ctx, w, c):
+        title += " (this base is shared by other overlays: patch the overlay instead)"
+        applicability = DISPLAY
+    return make_fix(title, applicability, ctx.yaml_edits(yf, edits))
+
+
+# ---------------------------------------------------------------- Terraform (display-only)
+
+_HCL_NAMES = {
+    "httpGet": "http_get",
+    "tcpSocket": "tcp_socket",
+    "periodSeconds": "period_seconds",
+    "timeoutSeconds": "timeout_seconds",
+    "failureThreshold": "failure_threshold",
+    "httpHeaders": "http_header",
+}
+_HCL_HANDLER = re.compile(r"^([ \t]*)(http_get|tcp_socket|grpc)[ \t]*\{", re.MULTILINE)
+
+
+def _hcl_close(text: str, open_brace: int) -> int:
+    """Offset of the `}` closing the block opened at `open_brace` (strings, comments and
+    interpolations skipped; a heredoc inside is refused)."""
+    depth, i, n = 0, open_brace, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == '"':
+            i = _hcl_string_end(text, i)
+        elif ch == "#" or text.startswith("//", i):
+            i = ye.line_end(text, i)
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            i = n if end < 0 else end + 1
+        elif text.startswith("<<", i):
+            raise FixUnavailable("heredoc inside the block")
+        elif ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    raise FixUnavailable("unbalanced block")
+
+
+def _hcl_string_end(text: str, start: int) -> int:
+    """Offset of the quote closing the string that starts at `start`."""
+    i, interp = start + 1, 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\":
+            i += 1
+        elif text.startswith("${", i):
+            interp += 1
+            i += 1
+        elif ch == "}" and interp:
+            interp -= 1
+        elif ch == '"' and not interp:
+            return i
+        elif ch == "\n":
+            break
+        i += 1
+    raise FixUnavailable("unterminated string")
+
+
+def _hcl_value(value: Any) -> str:
+    return json.dumps(value) if isinstance(value, str) else str(value)
+
+
+def _hcl_lines(key: str, value: Any, indent: str, unit: str) -> list[str]:
+    """HCL lines of one probe entry (`period_seconds = 5`, `http_get { ... }`)."""
+    name = _HCL_NAMES.get(key, key)
+    if not isinstance(value, dict):
+        if isinstance(value, list):
+            raise FixUnavailable(f"{key}: a list is not rendered as HCL")
+        return [f"{indent}{name} = {_hcl_value(value)}"]
+    lines = [f"{indent}{name} {{"]
+    for k, v in value.items():
+        lines.extend(_hcl_lines(k, v, indent + unit, unit))
+    return [*lines, f"{indent}}}"]
+
+
+def _block_at(text: str, offset: int) -> tuple[int, int]:
+    """(open brace, close brace) of the block whose header starts at `offset`."""
+    brace = text.find("{", offset, ye.line_end(text, offset))
+    if brace < 0:
+        raise FixUnavailable("no block at the location")
+    return brace, _hcl_close(text, brace)
+
+
+def _copied_hcl(text: str, probe: Probe, indent: str) -> list[str] | None:
+    """The handler block of the copied probe, verbatim (keeps `local.` references)."""
+    if probe.location.offset is None:
+        return None
+    open_, close = _block_at(text, probe.location.offset)
+    for m in _HCL_HANDLER.finditer(text, open_, close):
+        if m.group(1) != indent:
+            continue
+        end = _hcl_close(text, m.end() - 1)
+        return text[m.start() : end + 1].split("\n")
+    return None
+
+
+def _terraform_readiness(ctx: FixContext, c: Container, plan: ReadinessPlan) -> Fix:
+    """A `readiness_probe` block at the end of the container block, for display: HCL
+    edits are shown, not written."""
+    path = c.location.file
+    src = ctx.stack.files.get(path)
+    if src is None or str(src.kind) != "terraform" or c.location.offset is None:
+        raise FixUnavailable("no Terraform container block")
+    text = src.text
+    _, close = _block_at(text, c.location.offset)
+    if text[ye.line_start(text, close) : close].strip():
+        raise FixUnavailable("the block's closing brace shares its line")
+    outer = " " * (c.location.column - 1)
+    unit = _hcl_unit(text, c.location.offset, close, outer)
+    inner = outer + unit
+    handler = None
+    copied = plan.copied
+    if copied is not None and copied.location.file == path and copied.handler == "httpGet":
+        action = copied.action if isinstance(copied.action, dict) else {}
+        if plan.probe.get("httpGet", {}).get("path") == action.get("path"):
+            handler = _copied_hcl(text, copied, inner + unit)
+    lines = [f"{inner}readiness_probe {{"]
+    for key, value in plan.probe.items():
+        if handler is not None and key in ("httpGet", "tcpSocket", "grpc"):
+            lines.extend(handler)
+        else:
+            lines.extend(_hcl_lines(key, value, inner + unit, unit))
+    lines.append(f"{inner}}}")
+    pos = ye.line_start(text, close)
+    title = f"Add {plan.title} (Terraform: shown, not written)"
+    return make_fix(title, DISPLAY, [Edit(path, pos, pos, "\n".join(lines) + "\n")])
+
+
+def _hcl_unit(text: str, start: int, close: int, outer: str) -> str:
+    """The indentation step inside a block (two spaces when nothing shows it)."""
+    body = text[ye.line_end(text, start) + 1 : close]
+    for line in body.split("\n"):
+        if line.strip() and line.startswith(outer):
+            step = len(line) - len(line.lstrip(" ")) - len(outer)
+            if step > 0:
+                return " " * step
+    return "  "
+
+
+# ---------------------------------------------------------------- K8S029 imagePullPolicy
+
+_ALWAYS = re.compile(r"""(["']?)Always\1""")
+
+
+def _scalar_at(ctx: FixContext, path: str, offset: int) -> ScalarNode:
+    """The YAML scalar of `path` that starts at `offset` (index built once per file)."""
+
+    def build() -> dict[int, ScalarNode]:
+        found: dict[int, ScalarNode] = {}
+        todo: list[Node] = list(ctx.yaml(path).docs)
+        while todo:
+            node = todo.pop()
+            if isinstance(node, ScalarNode):
+                found.setdefault(node.start_mark.index, node)
+            elif isinstance(node, MappingNode):
+                todo.extend(v for _, v in node.value)
+            elif isinstance(node, SequenceNode):
+                todo.extend(node.value)
+        return found
+
+    node = ctx.memo(("scalars-at", path), build).get(offset)
+    if node is None:
+        raise FixUnavailable("no value at the location")
+    return node
+
+
+def _set_value(ctx: FixContext, loc: Location, value: str) -> list[Edit]:
+    """Replace the scalar at `loc` (YAML: through the checked helper; HCL: the token)."""
+    src = ctx.stack.files.get(loc.file)
+    if src is None:
+        raise FixUnavailable("file not loaded")
+    offset = src.offset_of(loc.line, loc.column)
+    if str(src.kind) == "terraform":
+        m = _ALWAYS.match(src.text, offset)
+        if m is None or not m.group(1):
+            raise FixUnavailable("not a quoted `Always`")
+        return [Edit(loc.file, m.start(), m.end(), f'"{value}"')]
+    yf = ctx.yaml(loc.file)
+    node = _scalar_at(ctx, loc.file, offset)
+    return ctx.yaml_edits(yf, ye.set_scalar(yf.text, node, value, yf.style))
+
+
+def fix_pull_policy(ctx: FixContext, finding: Finding) -> Fix | None:
+    """K8S029: `imagePullPolicy: IfNotPresent`, with the tag pinned when a chart names an
+    immutable appVersion. Always display-only: IfNotPresent with a moving tag only trades
+    "each start pulls a new build" for "each node keeps the build it cached", and which
+    immutable tag to deploy is the user's choice."""
+    w, c = _finding_container(ctx, finding)
+    loc = c.image_pull_policy_location
+    if loc is None or c.image is None:
+        raise FixUnavailable("imagePullPolicy not written")
+    edits = _set_value(ctx, loc, "IfNotPresent")
+    version = helm.immutable_app_version(ctx, c.image_location)
+    if version is not None and c.image_location is not None:
+        edits += _set_value(ctx, c.image_location, version)
+        title = f"Pin the image tag to the chart's appVersion {version} and pull IfNotPresent"
+    else:
+        title = (
+            f"Pin '{c.image}' to an immutable tag (a release version or commit SHA), then "
+            "pull IfNotPresent"
+        )
+    return make_fix(title, DISPLAY, edits)

@@ -43,6 +43,7 @@ class PullAlwaysMutableTag(Rule):
     title = "imagePullPolicy Always with a tag that moves"
     severity = Severity.INFO
     category = "kubernetes"
+    fixable = "display-only"  # imagePullPolicy IfNotPresent once the tag is pinned
     why = (
         "`imagePullPolicy: Always` with a branch tag (`:main`) or a version line (`:7`, "
         "`:21-jre`) makes every pod start pull whatever the tag points to at that moment: "
