@@ -220,6 +220,26 @@ def test_image_moved_to_another_port_gets_only_the_unsafe_tcp_probe(tmp_path: Pa
     assert "          readinessProbe:\n            tcpSocket:\n              port: 9091\n" in text
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        (
+            "          args:",
+            "          command: ['/bin/sh', '/etc/prom/start.sh']\n          args:",
+        ),
+        ("listen-address=:9090'", "listen-address=:9090', '--web.route-prefix=/prometheus'"),
+    ],
+    ids=["own-command", "route-prefix"],
+)
+def test_image_endpoint_not_trusted_when_the_image_is_reconfigured(
+    tmp_path: Path, change: tuple[str, str]
+) -> None:
+    root = write_tree(tmp_path, {"prom.yaml": _prometheus(9090).replace(*change)})
+    [finding] = _k8s004(root)
+    assert finding.fix is not None and finding.fix.applicability is Applicability.UNSAFE
+    assert "/-/ready" not in str(finding.fix.edits) and "tcpSocket" in str(finding.fix.edits)
+
+
 NO_PROBE = """\
         - name: orders
           image: ghcr.io/acme/orders:3.2.0
@@ -244,6 +264,16 @@ def test_no_known_path_tcp_socket_on_the_service_target_is_unsafe(tmp_path: Path
         )
         + SERVICE
     )
+
+
+def test_commented_out_lines_of_the_last_entry_stay_with_it(tmp_path: Path) -> None:
+    container = NO_PROBE + (
+        "          resources:\n            limits:\n              cpu: 1\n"
+        "              # memory: 2Gi\n"
+    )
+    root = write_tree(tmp_path, {"orders.yaml": _deployment(container) + SERVICE})
+    text = _fix_twice(root, "orders.yaml", unsafe=True)
+    assert "              # memory: 2Gi\n          readinessProbe:\n" in text
 
 
 def test_no_port_known_means_no_fix(tmp_path: Path) -> None:

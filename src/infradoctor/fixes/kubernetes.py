@@ -16,7 +16,7 @@ from infradoctor.facts.images import image_facts
 from infradoctor.findings import Applicability, Edit, Finding, Fix
 from infradoctor.fixes import helm
 from infradoctor.fixes import yaml_edit as ye
-from infradoctor.fixes.context import FixContext, FixUnavailable, make_fix
+from infradoctor.fixes.context import FixContext, FixUnavailable, YamlFile, make_fix
 from infradoctor.model.k8s import Container, K8sObject, Probe, nearest
 from infradoctor.model.source import Location
 
@@ -172,11 +172,25 @@ def _port_ref(c: Container, number: int) -> int | str:
     return number
 
 
+# flags and settings that move an image's HTTP endpoints under a prefix
+_PATH_PREFIX = re.compile(
+    r"route[-_.]?prefix|external[-_.]?url|root[-_.]?url|sub[-_.]?path|path[-_.]?prefix|base[-_.]?path",
+    re.IGNORECASE,
+)
+
+
+def _moves_paths(c: Container) -> bool:
+    texts = [*(c.args or []), *(e.name for e in c.env), *(e.value or "" for e in c.env)]
+    return any(_PATH_PREFIX.search(t) for t in texts)
+
+
 def _from_image(c: Container, service_ports: list[int | str]) -> ReadinessPlan | None:
     """The image's documented readiness endpoint, on a port the container serves."""
     row = image_facts(c.image) if c.image else None
     if row is None or row.ready_path is None or row.ready_port is None:
         return None
+    if c.command or _moves_paths(c):
+        return None  # another program, or the endpoints under a prefix: not the table's
     number = row.ready_port
     if not (c.exposes(number) or number in service_ports):
         return None  # configured to listen elsewhere: the table's port is not this one
@@ -246,6 +260,26 @@ def _container_shared(ctx: FixContext, w: K8sObject, c: Container) -> bool:
     return any(o is not w for o in _index(ctx).by_container.get(c.location, ()))
 
 
+def _insert_probe(yf: YamlFile, node: MappingNode, probe: dict[str, Any]) -> list[ye.TextEdit]:
+    """`readinessProbe:` as the container's last key, after the comment lines indented
+    under its last entry (`# memory: 2Gi` commented out in `limits:` stays there)."""
+    edits = ye.insert_keys(yf.text, node, {"readinessProbe": probe}, style=yf.style)
+    if node.flow_style or len(edits) != 1:
+        return edits
+    text, pos = yf.text, edits[0].start
+    indent = ye.mapping_indent(text, node)
+    moved = pos
+    while moved < len(text):
+        line = text[moved + 1 : ye.line_end(text, moved + 1)]
+        if not line.lstrip().startswith("#") or len(line) - len(line.lstrip()) <= indent:
+            break
+        moved = ye.line_end(text, moved + 1)
+    if moved == pos:
+        return edits
+    want = ye.intended({**ye.plain_value(node), "readinessProbe": probe})
+    return ye.with_check(text, [ye.TextEdit(moved, moved, edits[0].replacement)], node, want)
+
+
 def fix_readiness_probe(ctx: FixContext, finding: Finding) -> Fix | None:
     """K8S004: add a readinessProbe to the serving container, where the user edits it."""
     w, c = _finding_container(ctx, finding)
@@ -261,7 +295,7 @@ def fix_readiness_probe(ctx: FixContext, finding: Finding) -> Fix | None:
         raise FixUnavailable("the container is not in a manifest")
     yf = ctx.yaml(path)
     node = _mapping_at(ctx, path, src.offset_of(c.location.line, c.location.column))
-    edits = ye.insert_keys(yf.text, node, {"readinessProbe": plan.probe}, style=yf.style)
+    edits = _insert_probe(yf, node, plan.probe)
     title = f"Add {plan.title}"
     applicability = plan.applicability
     if _container_shared(ctx, w, c):
