@@ -276,9 +276,14 @@ def test_commented_out_lines_of_the_last_entry_stay_with_it(tmp_path: Path) -> N
     assert "              # memory: 2Gi\n          readinessProbe:\n" in text
 
 
-def test_no_port_known_means_no_fix(tmp_path: Path) -> None:
-    service = SERVICE.replace("targetPort: http", "targetPort: 9999")
-    root = write_tree(tmp_path, {"orders.yaml": _deployment(NO_PROBE) + service})
+@pytest.mark.parametrize(
+    ("container", "target"),
+    [(NO_PROBE, "9999"), (NO_PROBE.split("          ports:")[0], "0")],
+    ids=["undeclared-port", "port-zero"],
+)
+def test_no_port_known_means_no_fix(tmp_path: Path, container: str, target: str) -> None:
+    service = SERVICE.replace("targetPort: http", f"targetPort: {target}")
+    root = write_tree(tmp_path, {"orders.yaml": _deployment(container) + service})
     [finding] = _k8s004(root)
     assert finding.fix is None
 
@@ -532,9 +537,26 @@ def test_helm_values_get_the_probe_the_template_renders(
     assert template == TEMPLATE.replace("READINESS", FROM_VALUES)
 
 
-def test_helm_template_without_values_probe_gets_no_fix(tmp_path: Path) -> None:
+def test_helm_template_without_values_probe_is_shown_in_the_template(tmp_path: Path) -> None:
     helm = _helm_binary()
     root = _chart(tmp_path, "# no readiness probe here", VALUES.replace("READINESS\n", ""))
     [finding] = _k8s004(root, helm)
-    assert finding.fix is None
+    fix = finding.fix
+    assert fix is not None and fix.applicability is Applicability.DISPLAY_ONLY
+    assert "in the template" in fix.title
+    rel = "chart/templates/deployment.yaml"
+    assert _suggested(root, finding, rel) == TEMPLATE.replace(
+        "READINESS", "# no readiness probe here"
+    ).replace(
+        "        - name: web\n",
+        "        - name: web\n"
+        "          readinessProbe:\n"
+        "            httpGet:\n"
+        "              path: /healthz\n"
+        "              port: http\n"
+        "            periodSeconds: 5\n"
+        "            failureThreshold: 3\n",
+    )
+    before = (root / rel).read_text()
     assert not run_fixes(root, _config(helm), unsafe=True).applied
+    assert (root / rel).read_text() == before

@@ -94,10 +94,11 @@ def fix_values_readiness(
     ctx: FixContext, w: K8sObject, probe: dict[str, Any], applicability: Applicability, title: str
 ) -> Fix:
     """K8S004 in a chart: set the probe in values.yaml when the workload's template
-    renders it from there; otherwise no fix (a template edit is the chart author's)."""
+    renders it from there; otherwise show it in the template (display-only: a Go
+    template cannot be checked the way YAML edits are)."""
     path = _values_probe_path(ctx, w.file)
     if path is None:
-        raise FixUnavailable("the template does not read readinessProbe from values")
+        return _template_readiness(ctx, w, probe, title)
     chart = _chart_dir(ctx, w.file)
     values = f"{chart}/values.yaml" if chart else "values.yaml"
     yf = ctx.yaml(values)
@@ -115,6 +116,32 @@ def fix_values_readiness(
         raise FixUnavailable("values.yaml sets readinessProbe to something not rendered")
     return make_fix(
         f"Add {title} in values.yaml ({'.'.join(path)})", applicability, ctx.yaml_edits(yf, edits)
+    )
+
+
+_NAME_LINE = re.compile(r"^(\s*)(-\s+)?name\s*:")
+
+
+def _template_readiness(ctx: FixContext, w: K8sObject, probe: dict[str, Any], title: str) -> Fix:
+    """The probe under the container's `- name:` line of the template, for display."""
+    container = next(
+        (c for c in w.containers if c.location.file == w.file and c.location.line), None
+    )
+    if container is None:
+        raise FixUnavailable("the container's template line is not known")
+    src = ctx.stack.files[w.file]
+    line = src.line_text(container.location.line)
+    m = _NAME_LINE.match(line)
+    if m is None or "{{" in line[: m.end()]:
+        raise FixUnavailable("the container does not start with its name in the template")
+    column = len(m.group(1)) + len(m.group(2) or "")
+    style = ye.Style(ye.detect_indent_unit(src.text))
+    body = ye.render_entry("readinessProbe", probe, column, style)
+    pos = src.offset_of(container.location.line) + len(line)
+    return make_fix(
+        f"Add {title} in the template (its values do not set readinessProbe)",
+        DISPLAY,
+        [Edit(w.file, pos, pos, "\n" + "\n".join(body))],
     )
 
 

@@ -208,7 +208,11 @@ def _service_targets(ctx: FixContext, w: K8sObject, c: Container, name: str) -> 
             target = port.effective_target
             if isinstance(target, str) and c.port_named(target):
                 out.append(target)
-            elif isinstance(target, int) and (c.exposes(target) or not c.ports):
+            elif (
+                isinstance(target, int)
+                and 0 < target < 65536
+                and (c.exposes(target) or not c.ports)
+            ):
                 out.append(target)
     return out
 
