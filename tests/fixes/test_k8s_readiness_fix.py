@@ -278,8 +278,12 @@ def test_commented_out_lines_of_the_last_entry_stay_with_it(tmp_path: Path) -> N
 
 @pytest.mark.parametrize(
     ("container", "target"),
-    [(NO_PROBE, "9999"), (NO_PROBE.split("          ports:")[0], "0")],
-    ids=["undeclared-port", "port-zero"],
+    [
+        (NO_PROBE, "9999"),
+        (NO_PROBE.split("          ports:")[0], "0"),
+        (NO_PROBE.split("          ports:")[0], "55555\n  clusterIP: None"),
+    ],
+    ids=["undeclared-port", "port-zero", "headless-placeholder"],
 )
 def test_no_port_known_means_no_fix(tmp_path: Path, container: str, target: str) -> None:
     service = SERVICE.replace("targetPort: http", f"targetPort: {target}")

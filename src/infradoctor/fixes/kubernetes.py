@@ -199,21 +199,21 @@ def _from_image(c: Container, service_ports: list[int | str]) -> ReadinessPlan |
 
 
 def _service_targets(ctx: FixContext, w: K8sObject, c: Container, name: str) -> list[int | str]:
-    """The ports of Service `name` (applied with `w`) that reach container `c`."""
+    """The ports of Service `name` (applied with `w`) that reach container `c`: a port
+    the container declares, or, when it declares none, the number a Service with a
+    cluster IP sends to (a headless Service's ports are often placeholders)."""
     svcs = [o for o in _index(ctx).services.get(name, ()) if o.same_namespace(w)]
     out: list[int | str] = []
     for svc in nearest(w, svcs)[:1]:
         assert svc.service is not None
+        undeclared_ok = not c.ports and not svc.service.headless
         for port in svc.service.ports:
             target = port.effective_target
             if isinstance(target, str) and c.port_named(target):
                 out.append(target)
-            elif (
-                isinstance(target, int)
-                and 0 < target < 65536
-                and (c.exposes(target) or not c.ports)
-            ):
-                out.append(target)
+            elif isinstance(target, int) and 0 < target < 65536:
+                if c.exposes(target) or undeclared_ok:
+                    out.append(target)
     return out
 
 
