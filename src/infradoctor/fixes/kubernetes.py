@@ -26,18 +26,15 @@ _PDB_LINE = re.compile(r"^(\s*(?:-\s+)?)(minAvailable|maxUnavailable)(\s*:\s*)(\
 
 
 def _owner(ctx: FixContext, finding: Finding) -> K8sObject:
-    for obj in ctx.stack.k8s:
-        if obj.pdb is not None and obj.pdb.location == finding.location:
-            return obj
+    found = _index(ctx).pdbs.get(finding.location)
+    if found:
+        return found[0]
     raise FixUnavailable("no PodDisruptionBudget at this location")
 
 
 def _shared(ctx: FixContext, obj: K8sObject, finding: Finding) -> bool:
     """Whether the line also sets the value for another overlay's copy (a shared base)."""
-    return any(
-        o.pdb is not None and o.pdb.location == finding.location and o.file != obj.file
-        for o in ctx.stack.k8s
-    )
+    return any(o.file != obj.file for o in _index(ctx).pdbs.get(finding.location, ()))
 
 
 def fix_pdb_max_unavailable(ctx: FixContext, finding: Finding) -> Fix | None:
@@ -95,12 +92,15 @@ class _K8sIndex:
     by_ref: dict[str, list[K8sObject]]
     services: dict[str, list[K8sObject]]
     by_container: dict[Location, list[K8sObject]]
+    pdbs: dict[Location | None, list[K8sObject]]  # by the minAvailable/maxUnavailable line
 
 
 def _index(ctx: FixContext) -> _K8sIndex:
     def build() -> _K8sIndex:
-        out = _K8sIndex({}, {}, {})
+        out = _K8sIndex({}, {}, {}, {})
         for o in ctx.stack.k8s:
+            if o.pdb is not None:
+                out.pdbs.setdefault(o.pdb.location, []).append(o)
             out.by_ref.setdefault(o.ref, []).append(o)
             if o.service is not None:
                 out.services.setdefault(o.name, []).append(o)
