@@ -8,6 +8,7 @@ from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from infradoctor.facts.images import moving_tag
 from infradoctor.findings import Applicability, Edit, Finding, Fix
 from infradoctor.fixes import yaml_edit as ye
 from infradoctor.fixes.context import FixContext, FixUnavailable, make_fix
@@ -171,8 +172,6 @@ def _fill_empty_flow(
 def immutable_app_version(ctx: FixContext, tag_at: Location | None) -> str | None:
     """The chart's appVersion when `tag_at` is a values.yaml image tag and appVersion is
     a release tag (not latest, not a branch or major line)."""
-    from infradoctor.rules.kubernetes.K8S029_pull_always_mutable_tag import moving_tag
-
     if tag_at is None:
         return None
     src = ctx.stack.files.get(tag_at.file)
