@@ -133,6 +133,13 @@ def test_spring_boot_liveness_group_gives_the_readiness_group(tmp_path: Path) ->
     assert text.count("/actuator/health/liveness") == 1
 
 
+def test_other_liveness_paths_are_copied_as_they_are(tmp_path: Path) -> None:
+    container = LIVENESS.replace("/livez", "/api/health/liveness")
+    root = write_tree(tmp_path, {"orders.yaml": _deployment(container) + SERVICE})
+    text = _fix_twice(root, "orders.yaml")
+    assert text.count("path: /api/health/liveness") == 2 and "readiness\n" not in text
+
+
 def test_startup_probe_is_copied_when_there_is_no_liveness(tmp_path: Path) -> None:
     container = LIVENESS.replace("livenessProbe:", "startupProbe:")
     root = write_tree(tmp_path, {"orders.yaml": _deployment(container) + SERVICE})

@@ -71,7 +71,7 @@ SAFE = Applicability.SAFE
 READY_TIMING = {"periodSeconds": 5, "failureThreshold": 3}
 # Spring Boot's probe groups come as a pair: a liveness probe on the one means the
 # readiness group is served too (management.endpoint.health.probes)
-_SPRING_LIVENESS = re.compile(r"^(.*/health)/liveness$")
+_SPRING_LIVENESS = re.compile(r"^(.*/actuator/health)/liveness$")
 
 
 @dataclass(frozen=True, slots=True)
