@@ -317,23 +317,82 @@ def test_kustomize_base_of_one_overlay_is_edited(tmp_path: Path) -> None:
     assert (root / "prod/kustomization.yaml").read_text() == files["prod/kustomization.yaml"]
 
 
-def test_kustomize_base_shared_by_overlays_is_display_only(tmp_path: Path) -> None:
-    patch = (
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: orders\nspec:\n"
-        "  template:\n    spec:\n      containers:\n        - name: orders\n"
-        "          readinessProbe:\n            httpGet: {path: /ready, port: http}\n"
-    )
-    files = {
+PATCH = (
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: orders\nspec:\n"
+    "  template:\n    spec:\n      containers:\n        - name: orders\n"
+    "          readinessProbe:\n            httpGet: {path: /ready, port: http}\n"
+)
+INLINE = """\
+  - patch: |-
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata:
+        name: orders
+      spec:
+        template:
+          spec:
+            containers:
+              - name: orders
+                readinessProbe:
+                  httpGet:
+                    path: /livez
+                    port: http
+                    scheme: HTTPS
+                  periodSeconds: 5
+                  timeoutSeconds: 3
+                  failureThreshold: 3
+"""
+
+
+def _overlays(dev: str) -> dict[str, str]:
+    return {
         **BASE,
-        "dev/kustomization.yaml": "resources:\n  - ../base\nnamespace: dev\n",
+        "dev/kustomization.yaml": dev,
         "prod/kustomization.yaml": (
             "resources:\n  - ../base\nnamespace: prod\npatches:\n  - path: ready.yaml\n"
         ),
-        "prod/ready.yaml": patch,
+        "prod/ready.yaml": PATCH,
     }
+
+
+@pytest.mark.parametrize(
+    ("dev", "fixed"),
+    [
+        (
+            "resources:\n  - ../base\nnamespace: dev   # dev cluster\n",
+            "resources:\n  - ../base\nnamespace: dev   # dev cluster\npatches:\n" + INLINE,
+        ),
+        (
+            "resources:\n- ../base\nnamespace: dev\npatches:\n- path: replicas.yaml  # one\n",
+            "resources:\n- ../base\nnamespace: dev\npatches:\n- path: replicas.yaml  # one\n"
+            + "\n".join(line[2:] for line in INLINE.split("\n")),
+        ),
+    ],
+    ids=["new-patches-key", "appended-indentless"],
+)
+def test_shared_base_gets_an_inline_patch_in_the_overlay(
+    tmp_path: Path, dev: str, fixed: str
+) -> None:
+    files = _overlays(dev)
+    if "replicas.yaml" in dev:
+        files["dev/replicas.yaml"] = (
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: orders\n"
+            "spec:\n  replicas: 1\n"
+        )
     root = write_tree(tmp_path, files)
     [finding] = _k8s004(root)
     assert finding.data["namespace"] == "dev"
+    assert finding.fix is not None and finding.fix.applicability is Applicability.SAFE
+    assert "as a patch in the dev overlay" in finding.fix.title
+    assert _fix_twice(root, "dev/kustomization.yaml") == fixed
+    for rel in ("base/app.yaml", "prod/kustomization.yaml", "prod/ready.yaml"):
+        assert (root / rel).read_text() == files[rel]
+
+
+def test_shared_base_renamed_by_the_overlay_is_display_only(tmp_path: Path) -> None:
+    files = _overlays("resources:\n  - ../base\nnamespace: dev\nnamePrefix: dev-\n")
+    root = write_tree(tmp_path, files)
+    [finding] = _k8s004(root)
     fix = finding.fix
     assert fix is not None and fix.applicability is Applicability.DISPLAY_ONLY
     assert "shared by other overlays" in fix.title

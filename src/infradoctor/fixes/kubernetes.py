@@ -297,15 +297,95 @@ def fix_readiness_probe(ctx: FixContext, finding: Finding) -> Fix | None:
     src = ctx.stack.files.get(path)
     if src is None or str(src.kind) != "k8s":
         raise FixUnavailable("the container is not in a manifest")
+    shared = _container_shared(ctx, w, c)
+    if shared:
+        try:
+            return _overlay_patch(ctx, w, c, plan)
+        except (FixUnavailable, ye.YamlEditError):
+            pass  # shown in the base instead
     yf = ctx.yaml(path)
     node = _mapping_at(ctx, path, src.offset_of(c.location.line, c.location.column))
     edits = _insert_probe(yf, node, plan.probe)
     title = f"Add {plan.title}"
     applicability = plan.applicability
-    if _container_shared(ctx, w, c):
+    if shared:
         title += " (this base is shared by other overlays: patch the overlay instead)"
         applicability = DISPLAY
     return make_fix(title, applicability, ctx.yaml_edits(yf, edits))
+
+
+_KUSTOMIZATION = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
+def _base_document(ctx: FixContext, w: K8sObject) -> tuple[str, str]:
+    """(apiVersion, kind) of the base document that renders `w`, checked to carry the
+    rendered name (no prefix or suffix in between: the patch names the object so)."""
+    src = ctx.stack.files.get(w.location.file)
+    if src is None or str(src.kind) != "k8s":
+        raise FixUnavailable("the object's document is not a manifest")
+    doc = _mapping_at(ctx, w.location.file, src.offset_of(w.location.line, w.location.column))
+    fields = [ye.find(doc, key) for key in (["apiVersion"], ["kind"], ["metadata", "name"])]
+    values = [n.value if isinstance(n, ScalarNode) else None for n in fields]
+    if values[1] != w.kind or values[2] != w.name or not values[0]:
+        raise FixUnavailable("renamed between the base and the overlay")
+    return str(values[0]), w.kind
+
+
+def _patch_text(w: K8sObject, c: Container, api: str, probe: dict[str, Any]) -> str:
+    """A strategic-merge patch adding the probe to container `c` of `w`."""
+    style = ye.Style(2, True, '"')
+    container = {"name": c.name, "readinessProbe": probe}
+    lines = [
+        *ye.render_entry("apiVersion", api, 0, style),
+        *ye.render_entry("kind", w.kind, 0, style),
+        *ye.render_entry("metadata", {"name": w.name}, 0, style),
+        "spec:",
+        "  template:",
+        "    spec:",
+        "      containers:",
+        *ye.render_item(container, 8, style),
+    ]
+    return "\n".join(lines)
+
+
+def _overlay_patch(ctx: FixContext, w: K8sObject, c: Container, plan: ReadinessPlan) -> Fix:
+    """The probe as an inline patch in the overlay that renders `w` (its base is shared:
+    the other overlays keep their own probes)."""
+    if w.file.rsplit("/", 1)[-1] not in _KUSTOMIZATION or w.kind in ("CronJob", "Pod"):
+        raise FixUnavailable("not rendered by a kustomization")
+    api, _ = _base_document(ctx, w)
+    patch = _patch_text(w, c, api, plan.probe)
+    yf = ctx.yaml(w.file)
+    root = yf.docs[0]
+    if not isinstance(root, MappingNode) or root.flow_style or len(yf.docs) != 1:
+        raise FixUnavailable("kustomization is not a block mapping")
+    pair = ye.find_pair(root, "patches")
+    entry = {"patch": patch}
+    if pair is None:
+        body = _patch_item(patch, 2) if yf.style.indent_sequences else _patch_item(patch, 0)
+        pos = ye.line_end(yf.text, ye.content_end(yf.text, root))
+        edits = [ye.TextEdit(pos, pos, "\npatches:\n" + body)]
+        want: Any = {**ye.plain_value(root), "patches": [entry]}
+        node: Node = root
+    else:
+        seq = pair[1]
+        if not isinstance(seq, SequenceNode) or seq.flow_style or not seq.value:
+            raise FixUnavailable("`patches:` is not a block list")
+        dash = yf.text.rfind("-", 0, seq.value[0].start_mark.index)
+        pos = ye.line_end(yf.text, ye.content_end(yf.text, seq))
+        edits = [ye.TextEdit(pos, pos, "\n" + _patch_item(patch, ye.column_of(yf.text, dash)))]
+        want, node = [*ye.plain_value(seq), entry], seq
+    edits = ye.with_check(yf.text, edits, node, want)
+    where = w.file.rsplit("/", 2)[-2] if "/" in w.file else w.file
+    title = f"Add {plan.title} as a patch in the {where} overlay"
+    return make_fix(title, plan.applicability, ctx.yaml_edits(yf, edits))
+
+
+def _patch_item(patch: str, indent: int) -> str:
+    """`- patch: |-` with the patch as a literal block, its dash at column `indent`."""
+    pad = " " * (indent + 4)
+    lines = [f"{' ' * indent}- patch: |-", *(pad + line for line in patch.split("\n"))]
+    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------- Terraform (display-only)
