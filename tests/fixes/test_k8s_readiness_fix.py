@@ -389,6 +389,22 @@ def test_shared_base_gets_an_inline_patch_in_the_overlay(
         assert (root / rel).read_text() == files[rel]
 
 
+def test_every_overlay_lacking_the_probe_is_patched_by_one_fix(tmp_path: Path) -> None:
+    dev = "resources:\n  - ../base\n"  # same namespace: one finding for both renders
+    files = {**_overlays(dev), "staging/kustomization.yaml": dev}
+    root = write_tree(tmp_path, files)
+    [finding] = _k8s004(root)
+    assert finding.fix is not None
+    assert {e.file for e in finding.fix.edits} == {
+        "dev/kustomization.yaml",
+        "staging/kustomization.yaml",
+    }
+    assert "dev, staging overlays" in finding.fix.title
+    assert _fix_twice(root, "staging/kustomization.yaml") == dev + "patches:\n" + INLINE
+    assert (root / "dev/kustomization.yaml").read_text() == dev + "patches:\n" + INLINE
+    assert (root / "prod/kustomization.yaml").read_text() == files["prod/kustomization.yaml"]
+
+
 def test_shared_base_renamed_by_the_overlay_is_display_only(tmp_path: Path) -> None:
     files = _overlays("resources:\n  - ../base\nnamespace: dev\nnamePrefix: dev-\n")
     root = write_tree(tmp_path, files)

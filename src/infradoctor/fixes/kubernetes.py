@@ -300,7 +300,7 @@ def fix_readiness_probe(ctx: FixContext, finding: Finding) -> Fix | None:
     shared = _container_shared(ctx, w, c)
     if shared:
         try:
-            return _overlay_patch(ctx, w, c, plan)
+            return _overlay_patches(ctx, finding, c)
         except (FixUnavailable, ye.YamlEditError):
             pass  # shown in the base instead
     yf = ctx.yaml(path)
@@ -348,9 +348,40 @@ def _patch_text(w: K8sObject, c: Container, api: str, probe: dict[str, Any]) -> 
     return "\n".join(lines)
 
 
-def _overlay_patch(ctx: FixContext, w: K8sObject, c: Container, plan: ReadinessPlan) -> Fix:
-    """The probe as an inline patch in the overlay that renders `w` (its base is shared:
-    the other overlays keep their own probes)."""
+def _overlay_patches(ctx: FixContext, finding: Finding, c: Container) -> Fix:
+    """The probe as an inline patch in every overlay whose render of this shared base
+    has none (one finding can stand for several identical renders); the overlays with
+    their own probe are left alone. All of them or none."""
+    lacking = [
+        o
+        for o in _index(ctx).by_container.get(c.location, ())
+        if not any("readiness" in x.probes for x in o.containers)
+    ]
+    if len({o.file for o in lacking}) != len(lacking):
+        raise FixUnavailable("two renders from one kustomization")
+    edits: list[Edit] = []
+    plans: list[ReadinessPlan] = []
+    for o in sorted(lacking, key=lambda o: o.file):
+        oc = next((x for x in o.containers if x.location == c.location), None)
+        if oc is None:
+            raise FixUnavailable("container not found in a render")
+        plan = readiness_plan(ctx, o, oc, finding)
+        edits += _overlay_patch(ctx, o, oc, plan)
+        plans.append(plan)
+    if not plans or len({(p.title, p.applicability) for p in plans}) != 1:
+        raise FixUnavailable("the overlays would get different probes")
+    where = ", ".join(_overlay_name(o.file) for o in sorted(lacking, key=lambda o: o.file))
+    overlays = "overlays" if len(lacking) > 1 else "overlay"
+    title = f"Add {plans[0].title} as a patch in the {where} {overlays}"
+    return make_fix(title, plans[0].applicability, edits)
+
+
+def _overlay_name(path: str) -> str:
+    return path.rsplit("/", 2)[-2] if "/" in path else "root"
+
+
+def _overlay_patch(ctx: FixContext, w: K8sObject, c: Container, plan: ReadinessPlan) -> list[Edit]:
+    """The edit adding the probe as an inline patch to the kustomization rendering `w`."""
     if w.file.rsplit("/", 1)[-1] not in _KUSTOMIZATION or w.kind in ("CronJob", "Pod"):
         raise FixUnavailable("not rendered by a kustomization")
     api, _ = _base_document(ctx, w)
@@ -375,10 +406,7 @@ def _overlay_patch(ctx: FixContext, w: K8sObject, c: Container, plan: ReadinessP
         pos = ye.line_end(yf.text, ye.content_end(yf.text, seq))
         edits = [ye.TextEdit(pos, pos, "\n" + _patch_item(patch, ye.column_of(yf.text, dash)))]
         want, node = [*ye.plain_value(seq), entry], seq
-    edits = ye.with_check(yf.text, edits, node, want)
-    where = w.file.rsplit("/", 2)[-2] if "/" in w.file else w.file
-    title = f"Add {plan.title} as a patch in the {where} overlay"
-    return make_fix(title, plan.applicability, ctx.yaml_edits(yf, edits))
+    return ctx.yaml_edits(yf, ye.with_check(yf.text, edits, node, want))
 
 
 def _patch_item(patch: str, indent: int) -> str:
