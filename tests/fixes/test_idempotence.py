@@ -39,6 +39,17 @@ STACKS: dict[str, dict[str, str]] = {
             "    minAvailable: 3   # all of them\n"
         ),
     },
+    "k8s-readiness-flow-multidoc": {  # K8S004: flow container, comments, two documents
+        "app.yaml": (
+            "# web\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n"
+            "  selector: {matchLabels: {app: web}}\n  template:\n"
+            "    metadata: {labels: {app: web}}\n    spec:\n      containers:\n"
+            "        - {name: web, image: 'example/web:1.0', ports: [{name: http, "
+            "containerPort: 8080}], livenessProbe: {httpGet: {path: /livez, port: http}}}  # c\n"
+            "---\napiVersion: v1\nkind: Service\nmetadata: {name: web}\n"
+            "spec:\n  selector: {app: web}\n  ports: [{port: 80, targetPort: http}]\n"
+        ),
+    },
     "compose-anchors-flow-indentless": {
         "docker-compose.yml": (
             "# top comment\n"

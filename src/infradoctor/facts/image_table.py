@@ -34,6 +34,10 @@ class ImageFacts:
     ports_key: str | None = None
     web_server: bool = False
     waits_for_dependency: bool | None = None
+    # the documented HTTP endpoint answering "ready for traffic" (path, port): a
+    # readinessProbe can use it without guessing
+    ready_path: str | None = None
+    ready_port: int | None = None
     sources: tuple[tuple[str, str], ...] = ()
 
     @property
@@ -49,6 +53,7 @@ FACT_SOURCES = {
     "healthcheck": "source_healthcheck",
     "ports": "source_ports",
     "waits_for_dependency": "source_waits",
+    "ready_path": "source_ready",
 }
 
 
@@ -74,8 +79,19 @@ def _row(raw: dict[str, Any], index: int) -> ImageFacts:
         ports_key=raw.get("ports_key"),
         web_server=bool(raw.get("web_server", False)),
         waits_for_dependency=raw.get("waits_for_dependency"),
+        ready_path=_ready_path(name, raw),
+        ready_port=int(raw["ready_port"]) if raw.get("ready_port") else None,
         sources=sources,
     )
+
+
+def _ready_path(name: str, raw: dict[str, Any]) -> str | None:
+    path = raw.get("ready_path")
+    if path is None:
+        return None
+    if not isinstance(path, str) or not path.startswith("/") or not raw.get("ready_port"):
+        raise ImageTableError(f"images.toml: {name}: `ready_path` needs a /path and `ready_port`")
+    return path
 
 
 @cache

@@ -220,6 +220,29 @@ def image_drops_root(image: str) -> bool:
     return row is not None and row.drops_root
 
 
+# ------------------------------------------------------------- tags that move
+
+FLOATING = frozenset(
+    {"main", "master", "develop", "dev", "stable", "edge", "nightly", "canary", "beta"}
+    | {"alpha", "next", "head", "trunk", "current", "lts", "release", "snapshot", "unstable"}
+)
+# `7`, `7.2`, `v3`, `21-jre`, `16-alpine`: a major or minor line that follows releases
+MOVING_VERSION = re.compile(r"^v?\d+(\.\d+)?(-[a-z][a-z0-9.]*)?$")
+
+
+def moving_tag(image: str) -> str | None:
+    """The tag when it is one that is re-pushed (a branch, a major line); latest and
+    untagged images are K8S008's."""
+    if "$" in image or "{" in image:
+        return None
+    ref = parse_image(image)
+    if ref.digest is not None or ref.tag is None:
+        return None
+    if ref.tag in FLOATING or MOVING_VERSION.match(ref.tag):
+        return ref.tag
+    return None
+
+
 def image_facts(image: str, mirrors: bool = True) -> ImageFacts | None:
     """The curated table's row for `image` (data/images.toml), None if not listed.
     Without `mirrors` only the repository itself counts (`acme/postgres` is not

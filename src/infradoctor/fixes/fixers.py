@@ -50,6 +50,8 @@ _FIXERS: dict[str, Fixer] = {
     "DKR001": dockerfile.fix_dockerfile_user,
     "DKR007": dockerfile.fix_dockerfile_healthcheck,
     "K8S008": helm.fix_values_image_tag,
+    "K8S004": kubernetes.fix_readiness_probe,
     "K8S010": kubernetes.fix_pdb_max_unavailable,
+    "K8S029": kubernetes.fix_pull_policy,
 }
 FIXERS: dict[str, Fixer] = {code: _bounded(fixer) for code, fixer in _FIXERS.items()}

@@ -683,6 +683,9 @@ def _values_container(chart: Chart, root: PNode, deployment: SourceFile) -> Cont
         elif "default .Chart.Version" in deployment.text:
             tag = chart.version
     c.image = f"{repo}:{tag}" if tag else None
+    policy = image.get("pullPolicy")
+    if policy is not None and _scalar(policy) and ".Values.image.pullPolicy" in deployment.text:
+        c.image_pull_policy, c.image_pull_policy_location = _scalar(policy), policy.location
     _values_resources(root, c)
     for key, kind in PROBE_KEYS:
         entry = root.entry(key)

@@ -262,6 +262,7 @@ def probe_from_node(kind: str, key_loc: Location, node: PNode | None) -> Probe:
         if h is not None:
             port_node = h.get("port")
             probe.handler = handler
+            probe.action = h.value
             probe.port = _int_or_str(port_node)
             probe.port_location = port_node.location if port_node is not None else None
             return probe

@@ -48,6 +48,7 @@ class Probe:
     timing: dict[str, int] = field(default_factory=dict)  # timeoutSeconds, periodSeconds, ...
     timing_locations: dict[str, Location] = field(default_factory=dict)
     signature: str = ""  # the probe's whole mapping, to compare two probes
+    action: Any = None  # the handler's value as loaded ({path, port, ...}), for fixes to copy
 
 
 @dataclass(slots=True)

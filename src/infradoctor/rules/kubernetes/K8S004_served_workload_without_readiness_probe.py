@@ -78,6 +78,7 @@ class ServedWorkloadWithoutReadinessProbe(Rule):
     title = "Pods behind a Service have no readiness probe"
     severity = Severity.WARNING
     category = "kubernetes"
+    fixable = "sometimes"  # readinessProbe from a known health path (see docs/fix.md)
     why = (
         "Without a `readinessProbe` a pod counts as ready as soon as its containers have "
         "started, so the Service adds it to the endpoints before the application listens, "

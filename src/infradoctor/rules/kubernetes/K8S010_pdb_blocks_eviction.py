@@ -118,6 +118,7 @@ class PdbBlocksEviction(Rule):
     title = "PodDisruptionBudget allows no pod to be evicted"
     severity = Severity.WARNING
     category = "kubernetes"
+    fixable = "unsafe"  # maxUnavailable: 1 (display-only in a shared base)
     why = (
         "`kubectl drain`, cluster autoscaler scale-downs and managed node upgrades evict pods "
         "through the eviction API, which refuses any eviction that would break a "

@@ -2,39 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
-from infradoctor.facts.images import parse_image
+from infradoctor.facts.images import moving_tag
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.kubernetes._k8s import obj_data
 from infradoctor.rules.kubernetes._probe_examples import served
 
-FLOATING = frozenset(
-    {"main", "master", "develop", "dev", "stable", "edge", "nightly", "canary", "beta"}
-    | {"alpha", "next", "head", "trunk", "current", "lts", "release", "snapshot", "unstable"}
-)
-# `7`, `7.2`, `v3`, `21-jre`, `16-alpine`: a major or minor line that follows releases
-MOVING_VERSION = re.compile(r"^v?\d+(\.\d+)?(-[a-z][a-z0-9.]*)?$")
-
 POLICY = "          imagePullPolicy: Always\n"
 BAD = served("api", "ghcr.io/acme/api:main", POLICY)
 GOOD = served("api", "ghcr.io/acme/api:2.14.1", POLICY)
-
-
-def moving_tag(image: str) -> str | None:
-    """The tag when it is one that is re-pushed (a branch, a major line); latest and
-    untagged images are K8S008's."""
-    if "$" in image or "{" in image:
-        return None
-    ref = parse_image(image)
-    if ref.digest is not None or ref.tag is None:
-        return None
-    if ref.tag in FLOATING or MOVING_VERSION.match(ref.tag):
-        return ref.tag
-    return None
 
 
 class PullAlwaysMutableTag(Rule):
@@ -43,6 +22,7 @@ class PullAlwaysMutableTag(Rule):
     title = "imagePullPolicy Always with a tag that moves"
     severity = Severity.INFO
     category = "kubernetes"
+    fixable = "display-only"  # imagePullPolicy IfNotPresent once the tag is pinned
     why = (
         "`imagePullPolicy: Always` with a branch tag (`:main`) or a version line (`:7`, "
         "`:21-jre`) makes every pod start pull whatever the tag points to at that moment: "
