@@ -187,8 +187,8 @@ def _report(run: FixRun, out: TextIO, *, dry: bool, quiet: bool, unsafe: bool) -
         f"{verb.capitalize()} {fixed} finding{'s' if fixed != 1 else ''} in "
         f"{len(files)} file{'s' if len(files) != 1 else ''} "
         f"(+{lines_added} -{lines_removed} lines, {run.passes} pass"
-        f"{'es' if run.passes != 1 else ''}); {len(run.remaining)} finding"
-        f"{'s' if len(run.remaining) != 1 else ''} remain"
+        f"{'es' if run.passes != 1 else ''}); {len(run.remaining)} "
+        f"{'finding remains' if len(run.remaining) == 1 else 'findings remain'}"
         + (f"; {refused} not written (see stderr)" if refused else "")
         + ".\n"
     )
