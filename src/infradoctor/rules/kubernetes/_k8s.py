@@ -141,6 +141,8 @@ def served_workloads(stack: Stack) -> Iterator[tuple[K8sObject, K8sObject]]:
             continue
         if svc.service.publish_not_ready or svc.service.type == "ExternalName":
             continue
+        if svc.service.headless and all(p.target_port == 0 for p in svc.service.ports):
+            continue  # `targetPort: 0` on a headless Service: a placeholder, nothing served
         for w in selected_workloads(stack, svc):
             if w.kind in BATCH_KINDS or id(w) in seen:
                 continue
