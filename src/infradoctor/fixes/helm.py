@@ -1,15 +1,13 @@
-"""Helm chart fixers: findings that landed on values.yaml are fixed there, the file a
-user edits (never in the templates or the rendered output)."""
+"""Helm chart edit machinery: findings that landed on values.yaml are fixed there, the
+file a user edits (never in the templates or the rendered output). K8S008's fixer uses it."""
 
 from __future__ import annotations
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from infradoctor.findings import Applicability, Edit, Finding, Fix
+from infradoctor.findings import Finding
 from infradoctor.fixes import yaml_edit as ye
-from infradoctor.fixes.context import FixContext, FixUnavailable, make_fix
-
-DISPLAY = Applicability.DISPLAY_ONLY
+from infradoctor.fixes.context import FixContext, FixUnavailable
 
 
 def _values_scalar(ctx: FixContext, finding: Finding) -> tuple[str, ScalarNode]:
@@ -38,20 +36,3 @@ def _app_version(ctx: FixContext, chart_dir: str) -> str | None:
         return None
     node = ye.find(ctx.yaml(path).docs[0], ["appVersion"])
     return node.value if isinstance(node, ScalarNode) and node.value else None
-
-
-def fix_values_image_tag(ctx: FixContext, finding: Finding) -> Fix | None:
-    """K8S008 in a chart: pin values.yaml's image tag to the chart's appVersion
-    (display-only: the version to run is the user's choice)."""
-    path, node = _values_scalar(ctx, finding)
-    chart_dir = path.rsplit("/", 1)[0] if "/" in path else ""
-    version = _app_version(ctx, chart_dir)
-    if not version or version == "latest" or node.value == version:
-        raise FixUnavailable("no appVersion to pin to")
-    text = ctx.text(path)
-    replacement = ye.quote_scalar(version)
-    return make_fix(
-        f"pin the image tag to the chart's appVersion {version}",
-        DISPLAY,
-        [Edit(path, node.start_mark.index, ye.content_end(text, node), replacement)],
-    )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from infradoctor.findings import Finding, Severity
+from infradoctor.findings import Applicability, Finding, Fix, Severity
+from infradoctor.fixes import nginx_blocks as nb
+from infradoctor.fixes.context import FixContext, FixUnavailable, make_fix
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.cross._common import closest, dns_names, project_targets
@@ -31,6 +33,23 @@ server {
 """
 
 
+# ---------------------------------------------------------------- fix
+
+DISPLAY = Applicability.DISPLAY_ONLY
+
+
+def fix_unknown_host(ctx: FixContext, finding: Finding) -> Fix | None:
+    suggestion = finding.data.get("suggestion")
+    if not suggestion:
+        raise FixUnavailable("no suggestion")
+    d = nb.target_directive(ctx, finding)
+    return make_fix(
+        f"Did you mean `{suggestion}`?",
+        DISPLAY,
+        [nb.rewrite_target(ctx, d, str(suggestion), None)],
+    )
+
+
 class ProxyTargetUnknownHost(Rule):
     code = "XF001"
     name = "proxy-target-unknown-host"
@@ -50,7 +69,8 @@ class ProxyTargetUnknownHost(Rule):
         "network alias with that name to the service). The finding suggests the closest "
         "existing name."
     )
-    fixable = "display-only"
+    fixer = staticmethod(fix_unknown_host)
+    fix_applicability = Applicability.DISPLAY_ONLY
     references = (
         "https://docs.docker.com/compose/how-tos/networking/",
         "https://nginx.org/en/docs/http/ngx_http_upstream_module.html#server",

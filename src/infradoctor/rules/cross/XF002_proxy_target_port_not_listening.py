@@ -6,7 +6,9 @@ from collections.abc import Iterator
 
 from infradoctor.facts.listen import describe, evidence, kind_of
 from infradoctor.facts.ports import container_port, effective_port
-from infradoctor.findings import Finding, Severity
+from infradoctor.findings import Applicability, Finding, Fix, Severity
+from infradoctor.fixes import nginx_blocks as nb
+from infradoctor.fixes.context import FixContext, FixUnavailable, make_fix
 from infradoctor.model.stack import ListenAddress, Project, ResolvedTarget, Service, Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.cross._common import project_targets
@@ -79,6 +81,23 @@ def _suggested(svc: Service) -> int | None:
     return ports[0] if ports else None
 
 
+# ---------------------------------------------------------------- fix
+
+DISPLAY = Applicability.DISPLAY_ONLY
+
+
+def fix_port_mismatch(ctx: FixContext, finding: Finding) -> Fix | None:
+    port = finding.data.get("suggested_port")
+    if not port:
+        raise FixUnavailable("no suggested port")
+    d = nb.target_directive(ctx, finding)
+    return make_fix(
+        f"The service listens on {port}: proxy to that port",
+        DISPLAY,
+        [nb.rewrite_target(ctx, d, None, int(port))],
+    )
+
+
 class ProxyTargetPortNotListening(Rule):
     code = "XF002"
     name = "proxy-target-port-not-listening"
@@ -98,7 +117,8 @@ class ProxyTargetPortNotListening(Rule):
         "Use the port the service really listens on inside its container (the finding "
         "names it and where it comes from), or change the app's --port/--bind to match."
     )
-    fixable = "display-only"
+    fixer = staticmethod(fix_port_mismatch)
+    fix_applicability = Applicability.DISPLAY_ONLY
     references = (
         "https://docs.docker.com/compose/how-tos/networking/",
         "https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_pass",

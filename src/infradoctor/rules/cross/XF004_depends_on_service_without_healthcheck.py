@@ -12,7 +12,9 @@ from infradoctor.facts.readiness import (
     image_health,
     waits_itself,
 )
-from infradoctor.findings import Finding, Severity
+from infradoctor.findings import Finding, Fix, Severity
+from infradoctor.fixes import compose_edit as ce
+from infradoctor.fixes.context import FixContext, FixUnavailable
 from infradoctor.model.stack import Project, Service, Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.compose._util import one_shot_reason
@@ -74,6 +76,17 @@ def data_only(svc: Service) -> bool:
     return repo in DATA_ONLY_IMAGES and not svc.ports and not svc.expose
 
 
+# ---------------------------------------------------------------- fix
+
+
+def fix_dependency_healthcheck(ctx: FixContext, finding: Finding) -> Fix | None:
+    """XF004: give the depended-on service a healthcheck when its image has a known probe."""
+    for key in ("target_service", "dependency", "target"):
+        if finding.data.get(key):
+            return ce.healthcheck_fix(ctx, finding, key)
+    raise FixUnavailable("no dependency named")
+
+
 class DependsOnServiceWithoutHealthcheck(Rule):
     code = "XF004"
     name = "depends-on-service-without-healthcheck"
@@ -99,7 +112,7 @@ class DependsOnServiceWithoutHealthcheck(Rule):
         "redis-cli ping, an HTTP /health endpoint) and depend on it with "
         "`condition: service_healthy`."
     )
-    fixable = "sometimes"
+    fixer = staticmethod(fix_dependency_healthcheck)
     references = (
         "https://docs.docker.com/compose/how-tos/startup-order/",
         "https://docs.docker.com/reference/compose-file/services/#healthcheck",

@@ -86,7 +86,6 @@ class ProxyToLocalhostFromContainer(Rule):
         "If the app really runs on the host, use `host.docker.internal` (with "
         '`extra_hosts: ["host.docker.internal:host-gateway"]` on Linux).'
     )
-    fixable = "display-only"
     references = ("https://docs.docker.com/compose/how-tos/networking/",)
     examples = (
         Example(

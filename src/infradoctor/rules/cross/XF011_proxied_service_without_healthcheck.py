@@ -6,7 +6,9 @@ from collections.abc import Iterator
 
 from infradoctor.facts.ports import container_port
 from infradoctor.facts.readiness import UNKNOWN, YES, ImageHealth, built_elsewhere, image_health
-from infradoctor.findings import Finding, Severity
+from infradoctor.findings import Finding, Fix, Severity
+from infradoctor.fixes import compose_edit as ce
+from infradoctor.fixes.context import FixContext
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Project, ResolvedTarget, Service, Stack
 from infradoctor.rules.base import Example, Rule
@@ -71,6 +73,14 @@ DOCKERFILE_GOOD = DOCKERFILE.replace(
 )
 
 
+# ---------------------------------------------------------------- fix
+
+
+def fix_healthcheck(ctx: FixContext, finding: Finding) -> Fix | None:
+    """XF011: give the proxied service a healthcheck probing its health route."""
+    return ce.healthcheck_fix(ctx, finding)
+
+
 class ProxiedServiceWithoutHealthcheck(Rule):
     code = "XF011"
     name = "proxied-service-without-healthcheck"
@@ -91,7 +101,7 @@ class ProxiedServiceWithoutHealthcheck(Rule):
         "with a tool that exists in the image: curl/wget, or python/node one-liners in slim "
         "images), with interval, timeout, retries and a start_period that covers boot."
     )
-    fixable = "sometimes"
+    fixer = staticmethod(fix_healthcheck)
     references = (
         "https://docs.docker.com/reference/compose-file/services/#healthcheck",
         "https://docs.docker.com/reference/dockerfile/#healthcheck",

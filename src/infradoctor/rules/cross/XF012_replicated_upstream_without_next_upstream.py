@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from infradoctor.findings import Finding, Severity
+from infradoctor.findings import Applicability, Finding, Fix, Severity
+from infradoctor.fixes import nginx_blocks as nb
+from infradoctor.fixes import nginx_edit as ne
+from infradoctor.fixes.context import FixContext, make_fix
 from infradoctor.model.nginx import ProxyRoute
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
@@ -82,6 +85,38 @@ def live_servers(route: ProxyRoute) -> int:
     )
 
 
+# ---------------------------------------------------------------- fix
+
+SAFE = Applicability.SAFE
+
+
+NEXT_UPSTREAM = ("error", "timeout", "http_502", "http_503")
+
+
+def fix_next_upstream(ctx: FixContext, finding: Finding) -> Fix | None:
+    routes = nb.routes(ctx, finding)
+    edits = nb.BlockEdits(ctx)
+    for cfg, block in nb.proxy_blocks(routes):
+        current = cfg.effective_value(block, "proxy_next_upstream")
+        args = list(current.args) if current is not None else ["error", "timeout"]
+        if "off" in args:
+            continue
+        merged = args + [a for a in NEXT_UPSTREAM if a not in args]
+        if merged != args or current is None:
+            own = block.child("proxy_next_upstream")
+            if own is not None:
+                edits.replace(own, ne.render("proxy_next_upstream", *merged))
+            else:
+                edits.add(block, ne.render("proxy_next_upstream", *merged))
+        if cfg.effective_value(block, "proxy_next_upstream_tries") is None:
+            edits.add(block, ne.render("proxy_next_upstream_tries", "3"))
+    return make_fix(
+        "Retry the next replica on error/timeout/502/503 (`proxy_next_upstream`, 3 tries)",
+        SAFE,
+        edits.edits(),
+    )
+
+
 class ReplicatedUpstreamWithoutNextUpstream(Rule):
     code = "XF012"
     name = "replicated-upstream-without-next-upstream"
@@ -105,7 +140,8 @@ class ReplicatedUpstreamWithoutNextUpstream(Rule):
         "(non-idempotent requests such as POST are still not retried unless you add "
         "`non_idempotent`)."
     )
-    fixable = "safe"
+    fixer = staticmethod(fix_next_upstream)
+    fix_applicability = Applicability.SAFE
     references = ("https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_next_upstream",)
     examples = (
         Example(

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from infradoctor.findings import Finding, Severity
+from infradoctor.findings import Applicability, Finding, Fix, Severity
+from infradoctor.fixes import nginx_blocks as nb
+from infradoctor.fixes import nginx_edit as ne
+from infradoctor.fixes.context import FixContext, FixUnavailable, make_fix
 from infradoctor.model.nginx import Directive, NginxConfig
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
@@ -18,6 +21,38 @@ from infradoctor.rules.nginx._common import (
 
 def _tokens_on(d: Directive | None) -> bool:
     return d is None or (bool(d.args) and d.args[0].lower() != "off")
+
+
+# ---------------------------------------------------------------- fix
+
+SAFE = Applicability.SAFE
+
+
+def fix_server_tokens(ctx: FixContext, finding: Finding) -> Fix | None:
+    cfgs = ctx.configs_for(finding)
+    at = ctx.directive_at(finding.location, cfgs)
+    edits = nb.BlockEdits(ctx)
+    line = ne.render("server_tokens", "off")
+    if at is not None and at[1].name == "server_tokens":
+        edits.replace(at[1], line)
+        return make_fix("Hide the nginx version (`server_tokens off`)", SAFE, edits.edits())
+    found = ctx.data_block(finding) or at
+    if found is None or found[1].block is None:
+        raise FixUnavailable("block not found")
+    block = found[1]
+    if block.name == "http":
+        edits.replacements.append(ctx.insert_into_block(block, [line], at_start=True))
+    else:
+        # A snippet's finding covers its servers: give each one that still shows the
+        # version its own `server_tokens off` (the http level is not in this file).
+        cfg = found[0]
+        for server in ctx.config_index(cfg).servers or [block]:
+            value = cfg.effective_value(server, "server_tokens")
+            if value is None and server.file == block.file:
+                edits.add(server, line)
+        if block.name != "server":
+            edits.add(block, line)
+    return make_fix("Hide the nginx version (`server_tokens off`)", SAFE, edits.edits())
 
 
 class ServerTokensOn(Rule):
@@ -38,7 +73,8 @@ class ServerTokensOn(Rule):
         "Add `server_tokens off;` to the `http` block (or to each `server` of a conf.d "
         "file):\n\n```nginx\nhttp {\n    server_tokens off;\n    ...\n}\n```"
     )
-    fixable = "safe"
+    fixer = staticmethod(fix_server_tokens)
+    fix_applicability = Applicability.SAFE
     references = ("https://nginx.org/en/docs/http/ngx_http_core_module.html#server_tokens",)
     examples = (
         Example(
