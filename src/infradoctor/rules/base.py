@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from infradoctor.findings import Applicability, Finding, Severity
+from infradoctor.findings import Applicability, Detail, Facts, Finding, Severity
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Stack
 
@@ -98,9 +98,12 @@ class Rule:
         subject: str | None = None,
         related: tuple[Location, ...] | list[Location] = (),
         severity: Severity | None = None,
-        data: dict[str, Any] | None = None,
+        data: Mapping[str, Any] | None = None,
+        detail: Detail | None = None,
         profile: str | None = None,
     ) -> Finding:
+        """A finding of this rule. `detail` is its typed subject; `data` an untyped one
+        (a mapping: rules not yet given a subject type)."""
         return Finding(
             rule=self.code,
             name=self.name,
@@ -110,7 +113,7 @@ class Rule:
             location=location,
             related=tuple(related),
             subject=subject,
-            data=data or {},
+            detail=detail if detail is not None else (Facts(data) if data else None),
             profile=profile,
         )
 

@@ -8,7 +8,7 @@ from infradoctor.findings import Applicability, Finding, Fix, Severity
 from infradoctor.fixes.context import FixContext, FixUnavailable, make_fix
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.compose._util import is_fragment, one_shot_reason, raw_get, service_data
+from infradoctor.rules.compose._util import is_fragment, one_shot_reason, raw_get, service_subject
 from infradoctor.rules.profiles._profiles import dev_scope
 
 # ---------------------------------------------------------------- fix
@@ -124,6 +124,6 @@ class RestartPolicyMissing(Rule):
                     f"service '{svc.name}' has no restart policy: if it crashes or the "
                     "Docker daemon restarts it stays down (add `restart: unless-stopped`)",
                     subject=svc.name,
-                    data=service_data(svc),
+                    detail=service_subject(svc),
                     **dev_scope(svc),  # type: ignore[arg-type]
                 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from yaml.nodes import MappingNode, Node, SequenceNode
@@ -23,9 +24,9 @@ from infradoctor.rules.compose._util import (
     is_fragment,
     one_shot_reason,
     parse_size,
-    service_data,
 )
 from infradoctor.rules.profiles._profiles import dev_scope
+from infradoctor.subjects import ServiceSubject
 
 UNLIMITED = ("-1", "0", "")
 
@@ -165,6 +166,13 @@ def fix_json_log(ctx: FixContext, finding: Finding) -> Fix | None:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class LogDriver(ServiceSubject):
+    """The service and the logging driver whose limits are missing."""
+
+    driver: str
+
+
 class JsonLogUnbounded(Rule):
     code = "CMP002"
     name = "json-log-unbounded"
@@ -300,7 +308,7 @@ class JsonLogUnbounded(Rule):
                     f"service '{svc.name}' {what} {reason}: its log grows until the disk "
                     'is full (set logging.options.max-size, e.g. "10m", and max-file)',
                     subject=svc.name,
-                    data={**service_data(svc), "driver": driver or "json-file"},
+                    detail=LogDriver(svc.name, svc.project, driver or "json-file"),
                     **dev_scope(svc),  # type: ignore[arg-type]
                 )
             elif driver == "local" and max_size in UNLIMITED[:2]:
@@ -309,6 +317,6 @@ class JsonLogUnbounded(Rule):
                     f"service '{svc.name}' uses the local log driver with max-size "
                     f"{max_size}: rotation is disabled and the log grows until the disk is full",
                     subject=svc.name,
-                    data={**service_data(svc), "driver": "local"},
+                    detail=LogDriver(svc.name, svc.project, "local"),
                     **dev_scope(svc),  # type: ignore[arg-type]
                 )

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
-from infradoctor.findings import Applicability, Finding, Fix, Severity
+from infradoctor.findings import Applicability, Finding, Fix, Severity, subject_dict
 from infradoctor.fixes import nginx_blocks as nb
 from infradoctor.fixes.context import FixContext, FixUnavailable, make_fix
 from infradoctor.model.stack import Stack
@@ -48,6 +50,21 @@ def fix_unknown_host(ctx: FixContext, finding: Finding) -> Fix | None:
         DISPLAY,
         [nb.rewrite_target(ctx, d, str(suggestion), None)],
     )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UnknownHost:
+    """The route's project and config, the host it names and the closest known name."""
+
+    project: str | None = None
+    config: str | None = None
+    host: str | None = None
+    upstream: str | None = None
+    suggestion: str | None = None
+    target_service: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return subject_dict(self)
 
 
 class ProxyTargetUnknownHost(Rule):
@@ -110,12 +127,12 @@ class ProxyTargetUnknownHost(Rule):
                 f"hostname of compose project '{project.name}' (services: {known}){hint}",
                 subject=host,
                 related=[d for d in (rt.route.directive.location,) if d != loc],
-                data={
-                    "project": project.name,
-                    "config": rt.route.config.root_file,
-                    "host": host,
-                    "upstream": upstream,
-                    "suggestion": suggestion,
-                    "target_service": suggestion,
-                },
+                detail=UnknownHost(
+                    project=project.name,
+                    config=rt.route.config.root_file,
+                    host=host,
+                    upstream=upstream,
+                    suggestion=suggestion,
+                    target_service=suggestion,
+                ),
             )

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 from infradoctor.facts.listen import describe, evidence, kind_of
 from infradoctor.facts.ports import container_port, effective_port
-from infradoctor.findings import Applicability, Finding, Fix, Severity
+from infradoctor.findings import Applicability, Finding, Fix, Severity, subject_dict
 from infradoctor.fixes import nginx_blocks as nb
 from infradoctor.fixes.context import FixContext, FixUnavailable, make_fix
 from infradoctor.model.stack import ListenAddress, Project, ResolvedTarget, Service, Stack
@@ -98,6 +100,24 @@ def fix_port_mismatch(ctx: FixContext, finding: Finding) -> Fix | None:
     )
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PortMismatch:
+    """The route's project, config and service, the port proxied to and the port to use."""
+
+    project: str | None = None
+    config: str | None = None
+    service: str | None = None
+    target_service: str | None = None
+    upstream: str | None = None
+    port: int | None = None
+    suggested_port: int | None = None
+    suggested_container_port: int | None = None
+    suggestion: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return subject_dict(self)
+
+
 class ProxyTargetPortNotListening(Rule):
     code = "XF002"
     name = "proxy-target-port-not-listening"
@@ -170,19 +190,19 @@ class ProxyTargetPortNotListening(Rule):
                 message,
                 subject=svc.name,
                 related=[la.location for la in _sorted(svc.listens)[:3] if la.location],
-                data={
-                    "project": project.name,
-                    "config": rt.route.config.root_file,
-                    "service": svc.name,
-                    "target_service": svc.name,
-                    "upstream": rt.route.upstream.name if rt.route.upstream else None,
-                    "port": port,
-                    "suggested_port": None if container_fix else suggested,
-                    "suggested_container_port": suggested if container_fix else None,
-                    "suggestion": f"{rt.target.host}:{suggested}"
+                detail=PortMismatch(
+                    project=project.name,
+                    config=rt.route.config.root_file,
+                    service=svc.name,
+                    target_service=svc.name,
+                    upstream=rt.route.upstream.name if rt.route.upstream else None,
+                    port=port,
+                    suggested_port=None if container_fix else suggested,
+                    suggested_container_port=suggested if container_fix else None,
+                    suggestion=f"{rt.target.host}:{suggested}"
                     if suggested and not container_fix
                     else None,
-                },
+                ),
             )
 
     def _container_port_used_on_host(self, project: Project, rt: ResolvedTarget) -> Finding | None:
@@ -199,16 +219,16 @@ class ProxyTargetPortNotListening(Rule):
                         f"published on the host as {p.published} (`{p.raw}`)",
                         subject=svc.name,
                         related=[p.location],
-                        data={
-                            "project": project.name,
-                            "config": rt.route.config.root_file,
-                            "service": svc.name,
-                            "target_service": svc.name,
-                            "port": port,
-                            "upstream": rt.route.upstream.name if rt.route.upstream else None,
-                            "suggested_port": p.published,
-                            "suggestion": f"{rt.target.host}:{p.published}",
-                        },
+                        detail=PortMismatch(
+                            project=project.name,
+                            config=rt.route.config.root_file,
+                            service=svc.name,
+                            target_service=svc.name,
+                            port=port,
+                            upstream=rt.route.upstream.name if rt.route.upstream else None,
+                            suggested_port=p.published,
+                            suggestion=f"{rt.target.host}:{p.published}",
+                        ),
                     )
         return None
 

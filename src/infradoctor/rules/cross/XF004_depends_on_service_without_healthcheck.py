@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 from infradoctor.facts.readiness import (
     UNKNOWN,
@@ -12,7 +14,7 @@ from infradoctor.facts.readiness import (
     image_health,
     waits_itself,
 )
-from infradoctor.findings import Finding, Fix, Severity
+from infradoctor.findings import Finding, Fix, Severity, subject_dict
 from infradoctor.fixes import compose_edit as ce
 from infradoctor.fixes.context import FixContext, FixUnavailable
 from infradoctor.model.stack import Project, Service, Stack
@@ -87,6 +89,20 @@ def fix_dependency_healthcheck(ctx: FixContext, finding: Finding) -> Fix | None:
     raise FixUnavailable("no dependency named")
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UnhealthyDependency:
+    """The service, the dependency without a healthcheck and how it waits."""
+
+    project: str | None = None
+    service: str | None = None
+    target_service: str | None = None
+    condition: str | None = None
+    one_shot: bool | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return subject_dict(self)
+
+
 class DependsOnServiceWithoutHealthcheck(Rule):
     code = "XF004"
     name = "depends-on-service-without-healthcheck"
@@ -150,13 +166,13 @@ class DependsOnServiceWithoutHealthcheck(Rule):
                 subject=f"{svc.name}->{target.name}",
                 related=[target.location],
                 severity=severity,
-                data={
-                    "project": project.name,
-                    "service": svc.name,
-                    "target_service": target.name,
-                    "condition": dep.condition,
-                    "one_shot": one_shot(target, project),
-                },
+                detail=UnhealthyDependency(
+                    project=project.name,
+                    service=svc.name,
+                    target_service=target.name,
+                    condition=dep.condition,
+                    one_shot=one_shot(target, project),
+                ),
             )
 
     @staticmethod

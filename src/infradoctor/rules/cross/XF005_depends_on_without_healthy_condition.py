@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from infradoctor.findings import Applicability, Finding, Fix, Severity
+from infradoctor.findings import Applicability, Finding, Fix, Severity, subject_dict
 from infradoctor.fixes import compose_edit as ce
 from infradoctor.fixes import yaml_edit as ye
 from infradoctor.fixes.context import FixContext, FixUnavailable, YamlFile, make_fix, scalar_value
@@ -222,6 +223,19 @@ def _set_conditions(yf: YamlFile, mapping: MappingNode, condition: Any) -> list[
     return edits
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ShortDependency:
+    """The service and the dependency it waits for without a condition."""
+
+    project: str | None = None
+    service: str | None = None
+    target_service: str | None = None
+    long_syntax: bool | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return subject_dict(self)
+
+
 class DependsOnWithoutHealthyCondition(Rule):
     code = "XF005"
     name = "depends-on-without-healthy-condition"
@@ -264,10 +278,10 @@ class DependsOnWithoutHealthyCondition(Rule):
                 f"without `condition: service_healthy` Compose does not wait for it",
                 subject=f"{svc.name}->{target.name}",
                 related=[hc.location],
-                data={
-                    "project": project.name,
-                    "service": svc.name,
-                    "target_service": target.name,
-                    "long_syntax": dep.long_syntax,
-                },
+                detail=ShortDependency(
+                    project=project.name,
+                    service=svc.name,
+                    target_service=target.name,
+                    long_syntax=dep.long_syntax,
+                ),
             )

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 from infradoctor.facts.listen import mentions
 from infradoctor.facts.websocket import effective_headers, location_path, ws_looking
-from infradoctor.findings import Applicability, Edit, Finding, Fix, Severity
+from infradoctor.findings import Applicability, Edit, Finding, Fix, Severity, subject_dict
 from infradoctor.fixes import nginx_blocks as nb
 from infradoctor.fixes.context import FixContext, make_fix
 from infradoctor.model.nginx import NginxConfig, ProxyRoute
@@ -130,6 +132,22 @@ def fix_websocket(ctx: FixContext, finding: Finding) -> Fix | None:
     )
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WebsocketRoute:
+    """The websocket route: config, location, backend and the headers missing."""
+
+    config: str | None = None
+    project: str | None = None
+    location: str | None = None
+    missing: list[str] | None = None
+    upstream: str | None = None
+    service: str | None = None
+    target_service: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return subject_dict(self)
+
+
 class WebsocketRouteWithoutUpgrade(Rule):
     code = "XF007"
     name = "websocket-route-without-upgrade"
@@ -192,15 +210,15 @@ class WebsocketRouteWithoutUpgrade(Rule):
                     f"{reason} but the route lacks {', '.join(missing)}: the websocket "
                     f"handshake reaches the app as plain HTTP",
                     subject=location_path(route) or route.raw,
-                    data={
-                        "config": cfg.root_file,
-                        "project": owner.name if owner else None,
-                        "location": location_path(route),
-                        "missing": missing,
-                        "upstream": route.upstream.name if route.upstream else None,
-                        "service": svc_names[0] if svc_names else None,
-                        "target_service": svc_names[0] if svc_names else None,
-                    },
+                    detail=WebsocketRoute(
+                        config=cfg.root_file,
+                        project=owner.name if owner else None,
+                        location=location_path(route),
+                        missing=missing,
+                        upstream=route.upstream.name if route.upstream else None,
+                        service=svc_names[0] if svc_names else None,
+                        target_service=svc_names[0] if svc_names else None,
+                    ),
                 )
 
     def _served_elsewhere(self, route: ProxyRoute, proxies: list[ProxyRoute]) -> bool:

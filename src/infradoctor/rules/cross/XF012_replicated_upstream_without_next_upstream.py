@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
-from infradoctor.findings import Applicability, Finding, Fix, Severity
+from infradoctor.findings import Applicability, Finding, Fix, Severity, subject_dict
 from infradoctor.fixes import nginx_blocks as nb
 from infradoctor.fixes import nginx_edit as ne
 from infradoctor.fixes.context import FixContext, make_fix
@@ -117,6 +119,21 @@ def fix_next_upstream(ctx: FixContext, finding: Finding) -> Fix | None:
     )
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReplicatedUpstream:
+    """The route to a replicated backend and the retry directive it lacks."""
+
+    config: str | None = None
+    project: str | None = None
+    upstream: str | None = None
+    service: str | None = None
+    target_service: str | None = None
+    directive: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return subject_dict(self)
+
+
 class ReplicatedUpstreamWithoutNextUpstream(Rule):
     code = "XF012"
     name = "replicated-upstream-without-next-upstream"
@@ -200,12 +217,12 @@ class ReplicatedUpstreamWithoutNextUpstream(Rule):
                     f"{what} but no {directive} is in effect for {route.raw}: a replica "
                     f"answering 502/503/504 is not retried on another one",
                     subject=route.upstream.name if route.upstream else route.raw,
-                    data={
-                        "config": cfg.root_file,
-                        "project": rep[2] if rep else owner,
-                        "upstream": route.upstream.name if route.upstream else None,
-                        "service": rep[0] if rep else None,
-                        "target_service": rep[0] if rep else None,
-                        "directive": directive,
-                    },
+                    detail=ReplicatedUpstream(
+                        config=cfg.root_file,
+                        project=rep[2] if rep else owner,
+                        upstream=route.upstream.name if route.upstream else None,
+                        service=rep[0] if rep else None,
+                        target_service=rep[0] if rep else None,
+                        directive=directive,
+                    ),
                 )

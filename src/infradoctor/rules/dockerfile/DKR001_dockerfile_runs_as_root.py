@@ -20,6 +20,7 @@ from infradoctor.fixes import dockerfile_edit as de
 from infradoctor.fixes.context import FixContext, FixUnavailable, make_fix
 from infradoctor.model.stack import Dockerfile, Stack, Stage
 from infradoctor.rules.base import Example, Rule
+from infradoctor.subjects import DockerfileSubject
 
 # ---------------------------------------------------------------- fix
 
@@ -219,7 +220,7 @@ class DockerfileRunsAsRoot(Rule):
                     f"{path}: the final stage switches to `USER {user.value.strip()}`, so "
                     "the container's process runs as root",
                     subject=path,
-                    data={"dockerfile": path},
+                    detail=DockerfileSubject(path),
                 )
                 continue
             base = external_base(df)
@@ -238,5 +239,5 @@ class DockerfileRunsAsRoot(Rule):
                 f"{path}: the final stage (from {base}) sets no USER, so the container's "
                 f"process {runs} (add a non-root user and `USER` it)",
                 subject=path,
-                data={"dockerfile": path},
+                detail=DockerfileSubject(path),
             )

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 from infradoctor.facts.images import chain_last, command_ports, services_building
-from infradoctor.findings import Applicability, Edit, Finding, Fix, Severity
+from infradoctor.findings import Applicability, Edit, Finding, Fix, Severity, subject_dict
 from infradoctor.fixes import dockerfile_edit as de
 from infradoctor.fixes.context import FixContext, FixUnavailable, make_fix
 from infradoctor.model.stack import Dockerfile, Project, Service, Stack, Stage
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.compose._util import one_shot_reason, project_of
+from infradoctor.subjects import DockerfileSubject
 from infradoctor.syntax.numbers import digits_value
 
 
@@ -77,6 +80,17 @@ def fix_dockerfile_healthcheck(ctx: FixContext, finding: Finding) -> Fix | None:
     return make_fix(
         f"Add a HEALTHCHECK ({what})", DISPLAY, [Edit(df.path, pos, pos, prefix + line + "\n")]
     )
+
+
+@dataclass(frozen=True, slots=True)
+class NoHealthcheck(DockerfileSubject):
+    """The Dockerfile, the services built from it and the port a probe should use."""
+
+    services: list[str]
+    port: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return subject_dict(self, keep_none=False)  # keys only for what is known
 
 
 class DockerfileHealthcheckMissing(Rule):
@@ -147,10 +161,10 @@ class DockerfileHealthcheckMissing(Rule):
     )
 
     @staticmethod
-    def _port(df: Dockerfile, listen_ports: list[int]) -> dict[str, int]:
+    def _port(df: Dockerfile, listen_ports: list[int]) -> int | None:
         """The port a HEALTHCHECK template should probe (for the fixer), when known."""
         ports = command_ports(start_command_text(df)) or listen_ports
-        return {"port": ports[0]} if ports else {}
+        return ports[0] if ports else None
 
     def check(self, stack: Stack) -> Iterator[Finding]:
         for path, df in stack.dockerfiles.items():
@@ -176,5 +190,5 @@ class DockerfileHealthcheckMissing(Rule):
                 "compose healthcheck: Docker reports them healthy as long as the process "
                 "exists, even when it is stuck",
                 subject=path,
-                data={"dockerfile": path, "services": names, **self._port(df, ports)},
+                detail=NoHealthcheck(path, names, self._port(df, ports)),
             )

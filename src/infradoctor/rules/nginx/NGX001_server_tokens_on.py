@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 from infradoctor.findings import Applicability, Finding, Fix, Severity
 from infradoctor.fixes import nginx_blocks as nb
@@ -12,7 +14,8 @@ from infradoctor.model.nginx import Directive, NginxConfig
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.nginx._common import (
-    block_data,
+    BlockSubject,
+    block_subject,
     describe,
     effective_value,
     uncertain_chain,
@@ -53,6 +56,16 @@ def fix_server_tokens(ctx: FixContext, finding: Finding) -> Fix | None:
         if block.name != "server":
             edits.add(block, line)
     return make_fix("Hide the nginx version (`server_tokens off`)", SAFE, edits.edits())
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TokensBlock(BlockSubject):
+    """The block to hide the version in, or the directive to replace."""
+
+    insert: str | None = None
+    blocks: list[dict[str, Any]] | None = None
+    directive_file: str | None = None
+    replace: list[int | None] | None = None
 
 
 class ServerTokensOn(Rule):
@@ -140,7 +153,8 @@ class ServerTokensOn(Rule):
                     f"`server_tokens {' '.join(d.args)}` in {describe(d.parent)}: responses "
                     "and error pages reveal the nginx version",
                     subject="server_tokens",
-                    data=block_data(
+                    detail=block_subject(
+                        TokensBlock,
                         cfg,
                         d.parent,
                         directive_file=d.file,
@@ -166,7 +180,7 @@ class ServerTokensOn(Rule):
                 "the http block does not set `server_tokens off`: every response and error "
                 "page advertises the nginx version",
                 subject="http",
-                data=block_data(cfg, http, insert="server_tokens off;"),
+                detail=block_subject(TokensBlock, cfg, http, insert="server_tokens off;"),
             )
             return
         if cfg.is_snippet and exposed:
@@ -179,7 +193,8 @@ class ServerTokensOn(Rule):
                 f"{describe(first)} does not set `server_tokens off`{more} and this conf.d "
                 "file's http level is nginx's default: responses advertise the nginx version",
                 subject=describe(first),
-                data=block_data(
+                detail=block_subject(
+                    TokensBlock,
                     cfg,
                     first,
                     insert="server_tokens off;",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from infradoctor.facts.websocket import is_websocket_route
 from infradoctor.findings import Applicability, Finding, Fix, Severity
@@ -13,7 +14,8 @@ from infradoctor.model.nginx import Directive, ProxyRoute
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.nginx._common import (
-    block_data,
+    BlockSubject,
+    block_subject,
     describe,
     effective_value,
     group_by_block,
@@ -81,6 +83,14 @@ def fix_proxy_timeouts(ctx: FixContext, finding: Finding) -> Fix | None:
     return make_fix(
         "Set explicit proxy connect/send/read timeouts (5s/60s/60s)", SAFE, edits.edits()
     )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ImplicitTimeouts(BlockSubject):
+    """The block whose routes use default timeouts: which, and their paths."""
+
+    missing: list[str] | None = None
+    paths: list[str] | None = None
 
 
 class ProxyTimeoutsImplicit(Rule):
@@ -224,5 +234,7 @@ class ProxyTimeoutsImplicit(Rule):
                     f"backend holds each request for up to a minute before the 504{slow}",
                     subject=describe(block),
                     related=[r.directive.location for r in routes[1:]],
-                    data=block_data(cfg, block, missing=ordered, paths=paths),
+                    detail=block_subject(
+                        ImplicitTimeouts, cfg, block, missing=ordered, paths=paths
+                    ),
                 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from infradoctor.findings import Applicability, Finding, Fix, Severity
 from infradoctor.fixes import nginx_blocks as nb
@@ -13,7 +14,8 @@ from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.nginx._common import (
     PROXY_PARAMS_HEADERS,
-    block_data,
+    BlockSubject,
+    block_subject,
     describe,
     group_by_block,
     header_level,
@@ -133,6 +135,15 @@ def _overridden_below_scan(routes: list[ProxyRoute], outer: Directive) -> bool:
     return False
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MissingHeaders(BlockSubject):
+    """The block whose routes lack forwarded headers: which, paths, lines to add."""
+
+    missing: list[str] | None = None
+    paths: list[str] | None = None
+    insert: list[str] | None = None
+
+
 class ForwardedHeadersMissing(Rule):
     code = "NGX003"
     name = "forwarded-headers-missing"
@@ -244,7 +255,8 @@ class ForwardedHeadersMissing(Rule):
                     f"{proxies_phrase(block, routes)} without {', '.join(missing)}: {effects}",
                     subject=describe(block),
                     related=[r.directive.location for r in routes[1:]],
-                    data=block_data(
+                    detail=block_subject(
+                        MissingHeaders,
                         cfg,
                         block,
                         missing=missing,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from infradoctor.findings import Applicability, Finding, Fix, Severity
 from infradoctor.fixes import nginx_blocks as nb
@@ -12,7 +13,8 @@ from infradoctor.model.nginx import Directive, NginxConfig
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.nginx._common import (
-    block_data,
+    BlockSubject,
+    block_subject,
     effective_value,
     header_level,
     header_value,
@@ -72,6 +74,16 @@ def fix_upstream_keepalive(ctx: FixContext, finding: Finding) -> Fix | None:
         SAFE,
         edits.edits(),
     )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IneffectiveKeepalive(BlockSubject):
+    """The upstream, what its keepalive lacks and the block to fix."""
+
+    upstream: str | None = None
+    missing: list[str] | None = None
+    header_block_file: str | None = None
+    header_block_close: int | None = None
 
 
 class UpstreamKeepaliveIneffective(Rule):
@@ -182,7 +194,8 @@ class UpstreamKeepaliveIneffective(Rule):
                     "never reused (a new TCP connection per request)",
                     subject=up.name,
                     related=[keepalive.location],
-                    data=block_data(
+                    detail=block_subject(
+                        IneffectiveKeepalive,
                         cfg,
                         ctx,
                         upstream=up.name,

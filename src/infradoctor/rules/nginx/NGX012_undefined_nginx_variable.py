@@ -5,8 +5,10 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
-from infradoctor.findings import Applicability, Finding, Fix, Severity
+from infradoctor.findings import Applicability, Finding, Fix, Severity, subject_dict
 from infradoctor.fixes import nginx_blocks as nb
 from infradoctor.fixes.context import FixContext, FixUnavailable, make_fix
 from infradoctor.model.nginx import Directive, NginxConfig
@@ -258,6 +260,17 @@ def fix_undefined_variable(ctx: FixContext, finding: Finding) -> Fix | None:
     )
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UndefinedVariable:
+    """The config and the variable used without a definition."""
+
+    config: str | None = None
+    variable: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return subject_dict(self)
+
+
 class UndefinedNginxVariable(Rule):
     code = "NGX012"
     name = "undefined-nginx-variable"
@@ -350,5 +363,5 @@ class UndefinedNginxVariable(Rule):
                     f'unknown "{name}" variable`',
                     subject=f"${name}",
                     related=locations[1:],
-                    data={"config": cfg.root_file, "variable": name},
+                    detail=UndefinedVariable(config=cfg.root_file, variable=name),
                 )

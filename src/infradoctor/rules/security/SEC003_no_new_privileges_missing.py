@@ -9,7 +9,7 @@ from infradoctor.fixes import compose_edit as ce
 from infradoctor.fixes.context import FixContext, FixUnavailable
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.compose._util import is_fragment, service_data
+from infradoctor.rules.compose._util import is_fragment, service_subject
 
 
 def has_no_new_privileges(security_opt: list[str]) -> bool:
@@ -106,5 +106,5 @@ class NoNewPrivilegesMissing(Rule):
                 f"service '{svc.name}' does not set security_opt no-new-privileges:true: "
                 "setuid binaries can still escalate to root inside the container",
                 subject=svc.name,
-                data=service_data(svc),
+                detail=service_subject(svc),
             )

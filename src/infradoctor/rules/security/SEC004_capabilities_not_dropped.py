@@ -9,7 +9,7 @@ from infradoctor.fixes import compose_edit as ce
 from infradoctor.fixes.context import FixContext
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.compose._util import is_fragment, service_data
+from infradoctor.rules.compose._util import is_fragment, service_subject
 
 # ---------------------------------------------------------------- fix
 
@@ -103,5 +103,5 @@ class CapabilitiesNotDropped(Rule):
                 f"service '{svc.name}' keeps Docker's default capabilities (no cap_drop: "
                 "[ALL]): NET_RAW, DAC_OVERRIDE, SETUID and others stay available to an attacker",
                 subject=svc.name,
-                data=service_data(svc),
+                detail=service_subject(svc),
             )
