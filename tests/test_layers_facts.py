@@ -1,5 +1,6 @@
 """One-way layers around the facts package (issue 8): rules read facts, never loaders;
-fixes never import rules; facts import neither loaders nor rules; no import cycle among
+fixes never import rules (each fix lives in its rule module and imports the fixes/
+edit machinery; tests/fixes/test_fix_beside_rule.py checks that direction); facts import neither loaders nor rules; no import cycle among
 facts/ and textio."""
 
 from __future__ import annotations

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from infradoctor.model.source import Location
 
@@ -86,10 +87,53 @@ class Fix:
         }
 
 
+class Detail(Protocol):
+    """A finding's typed subject: what fixers and reporters need to know about what it is
+    about (never secrets). One frozen dataclass per shape (subjects.py for the shared
+    ones, the rule module for a rule's own); `to_dict` is its dict view (`Finding.data`)."""
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+def subject_dict(subject: object, *, keep_none: bool = True) -> dict[str, Any]:
+    """A subject dataclass as a dict of its fields. `keep_none=False` leaves None fields
+    out, for subjects whose keys were only there when known."""
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(subject):  # type: ignore[arg-type]
+        value = getattr(subject, f.name)
+        if keep_none or value is not None:
+            out[f.name] = value
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """An untyped subject: a plain mapping (rules not yet given a subject type)."""
+
+    values: Mapping[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.values)
+
+
+@dataclass(frozen=True, slots=True)
+class Annotated:
+    """A subject with keys added after the rules ran (file purpose, shared-line services)."""
+
+    base: Detail | None
+    extra: Mapping[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        out = self.base.to_dict() if self.base is not None else {}
+        out.update(self.extra)
+        return out
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One problem. `subject` names what it is about (service name, upstream name, ...);
-    `data` carries rule-specific facts that fixers and reporters may use (never secrets).
+    `detail` is its typed subject for fixers and reporters (never secrets), `data` the
+    dict view of it.
 
     `fix` may be deferred (`with_deferred_fix`): the engine attaches a way to compute it
     and the fixer runs the first time anything reads `finding.fix`, once. Output that
@@ -105,9 +149,14 @@ class Finding:
     related: tuple[Location, ...] = ()
     subject: str | None = None
     fix: Fix | None = None
-    data: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    detail: Detail | None = field(default=None, compare=False, hash=False)
     # the compose profile the finding applies to (None: every profile / not profile-specific)
     profile: str | None = None
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The subject as a dict (a fresh one per read): what fixers look keys up in."""
+        return self.detail.to_dict() if self.detail is not None else {}
 
     @property
     def file(self) -> str:
@@ -139,7 +188,7 @@ class Finding:
             self.related,
             self.subject,
             fix,
-            self.data,
+            self.detail,
             self.profile,
         )
 

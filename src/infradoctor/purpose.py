@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from infradoctor.facts.purpose import service_purpose, swarm_file
-from infradoctor.findings import Finding, Severity
+from infradoctor.findings import Annotated, Finding, Severity
 from infradoctor.model.stack import Project, Service, Stack
 
 # Rules about staying up in production (restarts, log growth, memory, start-up order),
@@ -66,7 +66,7 @@ def hold_to_purpose(stack: Stack, findings: list[Finding]) -> list[Finding]:
                 f,
                 severity=Severity.INFO,
                 message=f"{f.message} ({why})",
-                data={**f.data, "purpose": why},
+                detail=Annotated(f.detail, {"purpose": why}),
             )
         )
     return out

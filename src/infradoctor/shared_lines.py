@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from infradoctor.findings import Finding
+from infradoctor.findings import Annotated, Finding
 
 LISTED = 8  # services named in the message; the rest are counted
 
@@ -47,4 +47,4 @@ def _merged(group: list[Finding]) -> Finding:
         f" and {len(services) - LISTED} more" if len(services) > LISTED else ""
     )
     message = f"{first.message} [this line is shared by {len(services)} services: {named}]"
-    return replace(first, message=message, data={**first.data, "services": services})
+    return replace(first, message=message, detail=Annotated(first.detail, {"services": services}))

@@ -9,7 +9,7 @@ import random
 from yaml.nodes import MappingNode, Node, SequenceNode
 
 from infradoctor.fixes import yaml_edit as ye
-from infradoctor.fixes.compose import _DependsOnIndex
+from infradoctor.fixes.compose_edit import _DependsOnIndex
 from infradoctor.fixes.context import YamlFile, scalar_value
 
 TEXT = """\

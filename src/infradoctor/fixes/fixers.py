@@ -1,4 +1,6 @@
-"""The fixer registry: rule code -> function building a Fix for one finding.
+"""The fixer registry: rule code -> function building a Fix for one finding, derived
+from the rule catalogue (each fix lives beside its rule: `Rule.fixer`). The one module
+of fixes/ that reads the catalogue; the edit machinery never imports rules.
 
 Applicability follows the catalogue in docs/ARCHITECTURE.md: "safe" fixes are applied by
 `infradoctor fix`, "unsafe" ones only with `--unsafe`, "display-only" ones are shown as
@@ -8,8 +10,8 @@ from __future__ import annotations
 
 import functools
 
+from infradoctor.catalogue import catalogue
 from infradoctor.findings import Finding, Fix
-from infradoctor.fixes import compose, dockerfile, helm, kubernetes, nginx
 from infradoctor.fixes.context import FixContext, Fixer, FixUnavailable
 from infradoctor.fixes.nginx_edit import NginxEditError
 from infradoctor.fixes.yaml_edit import YamlEditError
@@ -30,28 +32,5 @@ def _bounded(fixer: Fixer) -> Fixer:
     return run
 
 
-_FIXERS: dict[str, Fixer] = {
-    "CMP001": compose.fix_restart,
-    "CMP002": compose.fix_json_log,
-    "XF004": compose.fix_dependency_healthcheck,
-    "XF005": compose.fix_depends_on_condition,
-    "XF011": compose.fix_healthcheck,
-    "SEC003": compose.fix_no_new_privileges,
-    "SEC004": compose.fix_cap_drop,
-    "NGX001": nginx.fix_server_tokens,
-    "NGX002": nginx.fix_proxy_timeouts,
-    "NGX003": nginx.fix_forwarded_headers,
-    "NGX011": nginx.fix_upstream_keepalive,
-    "NGX012": nginx.fix_undefined_variable,
-    "XF007": nginx.fix_websocket,
-    "XF012": nginx.fix_next_upstream,
-    "XF001": nginx.fix_unknown_host,
-    "XF002": nginx.fix_port_mismatch,
-    "DKR001": dockerfile.fix_dockerfile_user,
-    "DKR007": dockerfile.fix_dockerfile_healthcheck,
-    "K8S008": helm.fix_values_image_tag,
-    "K8S004": kubernetes.fix_readiness_probe,
-    "K8S010": kubernetes.fix_pdb_max_unavailable,
-    "K8S029": kubernetes.fix_pull_policy,
-}
+_FIXERS: dict[str, Fixer] = {r.code: r.fixer for r in catalogue() if r.fixer is not None}
 FIXERS: dict[str, Fixer] = {code: _bounded(fixer) for code, fixer in _FIXERS.items()}

@@ -46,23 +46,6 @@ def _app_version(ctx: FixContext, chart_dir: str) -> str | None:
     return node.value if isinstance(node, ScalarNode) and node.value else None
 
 
-def fix_values_image_tag(ctx: FixContext, finding: Finding) -> Fix | None:
-    """K8S008 in a chart: pin values.yaml's image tag to the chart's appVersion
-    (display-only: the version to run is the user's choice)."""
-    path, node = _values_scalar(ctx, finding)
-    chart_dir = path.rsplit("/", 1)[0] if "/" in path else ""
-    version = _app_version(ctx, chart_dir)
-    if not version or version == "latest" or node.value == version:
-        raise FixUnavailable("no appVersion to pin to")
-    text = ctx.text(path)
-    replacement = ye.quote_scalar(version)
-    return make_fix(
-        f"pin the image tag to the chart's appVersion {version}",
-        DISPLAY,
-        [Edit(path, node.start_mark.index, ye.content_end(text, node), replacement)],
-    )
-
-
 # ---------------------------------------------------------------- K8S004 readinessProbe
 
 # `toYaml .Values.readinessProbe`, `with .Values.app.readinessProbe`: the template renders
@@ -91,7 +74,7 @@ def _values_probe_path(ctx: FixContext, template: str) -> list[str] | None:
     return [p for p in m.group(1).split(".") if p] + ["readinessProbe"]
 
 
-def fix_values_readiness(
+def values_readiness_fix(
     ctx: FixContext, w: K8sObject, probe: dict[str, Any], applicability: Applicability, title: str
 ) -> Fix:
     """K8S004 in a chart: set the probe in values.yaml when the workload's template

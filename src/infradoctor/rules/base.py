@@ -6,11 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from infradoctor.findings import Finding, Severity
+from infradoctor.findings import Applicability, Detail, Facts, Finding, Severity
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Stack
+
+if TYPE_CHECKING:
+    from infradoctor.findings import Fix
+    from infradoctor.fixes.context import FixContext
 
 CATEGORIES = (
     "cross-file",
@@ -22,6 +26,13 @@ CATEGORIES = (
     "kubernetes",
     "meta",
 )
+
+
+class FixFunction(Protocol):
+    """A rule's fixer. A protocol, not a Callable: mypy would bind a Callable class
+    attribute as a method and drop its first argument."""
+
+    def __call__(self, ctx: FixContext, finding: Finding, /) -> Fix | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,13 +58,26 @@ class Rule:
     why: ClassVar[str]  # why it matters (outage mechanics)
     how_to_fix: ClassVar[str]
     examples: ClassVar[tuple[Example, ...]] = ()
-    fixable: ClassVar[str] = "none"  # none | safe | unsafe | display-only | sometimes
+    # The rule's fix, beside its check: a function of its module, `(FixContext, Finding)
+    # -> Fix | None` (raise FixUnavailable for "no fix"), set as `fixer =
+    # staticmethod(fix_x)`. The fixer registry (fixes/fixers.py) is derived from it.
+    fixer: ClassVar[FixFunction | None] = None
+    # What its fixes are when always the same; None: it depends on the finding.
+    fix_applicability: ClassVar[Applicability | None] = None
+    # Derived (never set by a rule): none | safe | unsafe | display-only | sometimes.
+    fixable: ClassVar[str] = "none"
     references: ClassVar[tuple[str, ...]] = ()
     options: ClassVar[Mapping[str, Any]] = {}  # option name -> default
     # Opt-in rules (hardening advice that fires on nearly every service) run only when
     # selected by code, prefix, category, name or group, not by the default `all`.
     default_enabled: ClassVar[bool] = True
     groups: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Derive `fixable` (the word `rules`, SARIF and the docs print) from the fixer."""
+        super().__init_subclass__(**kwargs)
+        if "fixable" not in cls.__dict__:
+            cls.fixable = derived_fixable(cls.fixer, cls.fix_applicability)
 
     def __init__(
         self, options: Mapping[str, Any] | None = None, severity: Severity | None = None
@@ -74,9 +98,12 @@ class Rule:
         subject: str | None = None,
         related: tuple[Location, ...] | list[Location] = (),
         severity: Severity | None = None,
-        data: dict[str, Any] | None = None,
+        data: Mapping[str, Any] | None = None,
+        detail: Detail | None = None,
         profile: str | None = None,
     ) -> Finding:
+        """A finding of this rule. `detail` is its typed subject; `data` an untyped one
+        (a mapping: rules not yet given a subject type)."""
         return Finding(
             rule=self.code,
             name=self.name,
@@ -86,9 +113,16 @@ class Rule:
             location=location,
             related=tuple(related),
             subject=subject,
-            data=data or {},
+            detail=detail if detail is not None else (Facts(data) if data else None),
             profile=profile,
         )
+
+
+def derived_fixable(fixer: object, applicability: Applicability | None) -> str:
+    """ "none" without a fixer, else its applicability ("sometimes" when it varies)."""
+    if fixer is None:
+        return "none"
+    return applicability.value if applicability is not None else "sometimes"
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,11 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from infradoctor.findings import Finding, Severity
+from infradoctor.findings import Applicability, Finding, Fix, Severity
+from infradoctor.fixes.context import FixContext, FixUnavailable, make_fix
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.compose._util import is_fragment, one_shot_reason, raw_get, service_data
+from infradoctor.rules.compose._util import is_fragment, one_shot_reason, raw_get, service_subject
 from infradoctor.rules.profiles._profiles import dev_scope
+
+# ---------------------------------------------------------------- fix
+
+SAFE = Applicability.SAFE
+
+
+def fix_restart(ctx: FixContext, finding: Finding) -> Fix | None:
+    svc = ctx.service(finding)
+    entry = ctx.service_entry(svc)
+    if entry.pair("restart") is not None:
+        raise FixUnavailable("restart already written")
+    return make_fix(
+        "Add `restart: unless-stopped`",
+        SAFE,
+        ctx.insert_service_keys(entry, {"restart": "unless-stopped"}),
+    )
 
 
 class RestartPolicyMissing(Rule):
@@ -38,7 +55,8 @@ class RestartPolicyMissing(Rule):
         '`docker compose stop`. Use `on-failure` (or `restart: "no"` to state the intent) for '
         "jobs that are meant to exit; for Swarm use `deploy.restart_policy.condition`."
     )
-    fixable = "safe"
+    fixer = staticmethod(fix_restart)
+    fix_applicability = Applicability.SAFE
     references = (
         "https://docs.docker.com/reference/compose-file/services/#restart",
         "https://docs.docker.com/engine/containers/start-containers-automatically/",
@@ -106,6 +124,6 @@ class RestartPolicyMissing(Rule):
                     f"service '{svc.name}' has no restart policy: if it crashes or the "
                     "Docker daemon restarts it stays down (add `restart: unless-stopped`)",
                     subject=svc.name,
-                    data=service_data(svc),
+                    detail=service_subject(svc),
                     **dev_scope(svc),  # type: ignore[arg-type]
                 )

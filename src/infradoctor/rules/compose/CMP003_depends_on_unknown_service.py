@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.compose._util import is_partial_project, service_data
+from infradoctor.rules.compose._util import is_partial_project
+from infradoctor.subjects import ServiceSubject
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownDependency(ServiceSubject):
+    """The service and the dependency it names that does not exist."""
+
+    dependency: str
 
 
 class DependsOnUnknownService(Rule):
@@ -78,5 +87,5 @@ class DependsOnUnknownService(Rule):
                         f"service '{svc.name}' depends on '{dep.service}', which is not a "
                         f"service of this project: compose refuses to start{hint}",
                         subject=svc.name,
-                        data={**service_data(svc), "dependency": dep.service},
+                        detail=UnknownDependency(svc.name, svc.project, dep.service),
                     )

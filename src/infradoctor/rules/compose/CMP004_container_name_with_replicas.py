@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.compose._util import service_data
+from infradoctor.rules.compose._util import service_subject
 
 
 class ContainerNameWithReplicas(Rule):
@@ -69,5 +69,5 @@ class ContainerNameWithReplicas(Rule):
                     related=[
                         svc.loc("deploy") if "deploy" in svc.key_locations else svc.loc("scale")
                     ],
-                    data=service_data(svc),
+                    detail=service_subject(svc),
                 )

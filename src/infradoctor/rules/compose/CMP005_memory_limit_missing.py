@@ -11,7 +11,7 @@ from infradoctor.rules.compose._util import (
     is_fragment,
     memory_limit,
     one_shot_reason,
-    service_data,
+    service_subject,
 )
 
 
@@ -87,5 +87,5 @@ class MemoryLimitMissing(Rule):
                     "host's RAM and get other containers OOM-killed "
                     "(set deploy.resources.limits.memory)",
                     subject=svc.name,
-                    data=service_data(svc),
+                    detail=service_subject(svc),
                 )

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from infradoctor.facts.images import stage_chain
 from infradoctor.facts.jvm import HeapSetting, heap_settings, heap_verdict
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Service, Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.compose._util import as_text, human_size, memory_limit, service_data
+from infradoctor.rules.compose._util import as_text, human_size, memory_limit
+from infradoctor.subjects import ServiceSubject
 
 
 def service_heap_settings(svc: Service) -> list[HeapSetting]:
@@ -30,6 +32,14 @@ def service_heap_settings(svc: Service) -> list[HeapSetting]:
                         continue
                     found += heap_settings(ins.value, f"Dockerfile {ins.keyword}", ins.location)
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class HeapOverLimit(ServiceSubject):
+    """The service, its JVM heap and its memory limit, in bytes."""
+
+    heap_bytes: int
+    limit_bytes: int
 
 
 class JvmHeapExceedsMemoryLimit(Rule):
@@ -115,5 +125,5 @@ class JvmHeapExceedsMemoryLimit(Rule):
                 subject=svc.name,
                 severity=severity,
                 related=[limit_loc],
-                data={**service_data(svc), "heap_bytes": heap, "limit_bytes": limit_bytes},
+                detail=HeapOverLimit(svc.name, svc.project, heap, limit_bytes),
             )

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Port, Project, Service, Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.compose._util import service_data
+from infradoctor.subjects import ServiceSubject
 
 ALL_INTERFACES = {None, "", "0.0.0.0", "::", "[::]"}
 
@@ -41,6 +42,14 @@ def included(project: Project, path: str) -> bool:
     """A compose file from another directory than the project's own files (via `include:`)."""
     parent = path.rsplit("/", 1)[0] if "/" in path else "."
     return parent != (project.directory or ".")
+
+
+@dataclass(frozen=True, slots=True)
+class PortClash(ServiceSubject):
+    """The service, the host port it publishes and the service that published it first."""
+
+    port: int
+    other_service: str
 
 
 class HostPortPublishedTwice(Rule):
@@ -139,11 +148,7 @@ class HostPortPublishedTwice(Rule):
                             "'port is already allocated'",
                             subject=svc.name,
                             related=[other.location],
-                            data={
-                                **service_data(svc),
-                                "port": clash,
-                                "other_service": other_svc.name,
-                            },
+                            detail=PortClash(svc.name, svc.project, clash, other_svc.name),
                         )
                         break
                     seen.append((svc, port))

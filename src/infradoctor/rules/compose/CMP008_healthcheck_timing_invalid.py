@@ -8,7 +8,8 @@ from infradoctor.findings import Finding, Severity
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Service, Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.compose._util import project_of, raw_get, service_data
+from infradoctor.rules.compose._util import project_of, raw_get, service_subject
+from infradoctor.subjects import DockerfileSubject
 from infradoctor.syntax.numbers import GO_MAX_NS, go_duration, go_duration_ns, parse_int
 
 DEFAULT_SECONDS = 30.0  # Docker's default interval and timeout
@@ -141,7 +142,7 @@ class HealthcheckTimingInvalid(Rule):
                         f"and start at least {fmt(interval)} late "
                         "(shorten interval or add start_interval)",
                         subject=svc.name,
-                        data=service_data(svc),
+                        detail=service_subject(svc),
                     )
         for path, df in stack.dockerfiles.items():
             ins = df.healthcheck
@@ -171,7 +172,7 @@ class HealthcheckTimingInvalid(Rule):
         origin: str,
     ) -> Iterator[Finding]:
         who = f"service '{svc.name}'" if svc else origin
-        data = service_data(svc) if svc else {"dockerfile": origin}
+        detail = service_subject(svc) if svc else DockerfileSubject(origin)
         subject = svc.name if svc else origin
         parsed: dict[str, float] = {}
         for key in ("interval", "timeout", "start_period", "start_interval"):
@@ -186,7 +187,7 @@ class HealthcheckTimingInvalid(Rule):
                     f"{who}: healthcheck {key} {_short(value)} is longer than the longest "
                     "duration Docker accepts (about 292 years); Docker rejects it",
                     subject=subject,
-                    data=data,
+                    detail=detail,
                 )
             elif seconds is None:
                 yield self.finding(
@@ -194,7 +195,7 @@ class HealthcheckTimingInvalid(Rule):
                     f"{who}: healthcheck {key} {str(value)!r} is not a duration with a unit "
                     '(write e.g. "10s" or "1m30s"); Docker rejects it',
                     subject=subject,
-                    data=data,
+                    detail=detail,
                 )
             else:
                 parsed[key] = seconds
@@ -205,7 +206,7 @@ class HealthcheckTimingInvalid(Rule):
                     location,
                     f"{who}: healthcheck retries {retries!r} is not a count >= 0",
                     subject=subject,
-                    data=data,
+                    detail=detail,
                 )
         interval = parsed.get("interval") or DEFAULT_SECONDS
         timeout = parsed.get("timeout") or DEFAULT_SECONDS
@@ -223,5 +224,5 @@ class HealthcheckTimingInvalid(Rule):
                 "(keep timeout below interval)",
                 severity=None if overridden else Severity.INFO,
                 subject=subject,
-                data=data,
+                detail=detail,
             )

@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
-from infradoctor.findings import Finding, Severity
+from infradoctor.findings import Finding, Severity, subject_dict
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.compose._util import is_partial_project, service_data
+from infradoctor.rules.compose._util import is_partial_project
+from infradoctor.subjects import ServiceSubject
 
 IMPLICIT_NETWORKS = frozenset({"default"})
+
+
+@dataclass(frozen=True, slots=True)
+class UndefinedResource(ServiceSubject):
+    """The service and the network or named volume it uses that is not defined."""
+
+    network: str | None = None
+    volume: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return subject_dict(self, keep_none=False)  # keys only for what is known
 
 
 class UndefinedNetworkOrVolume(Rule):
@@ -90,7 +104,7 @@ class UndefinedNetworkOrVolume(Rule):
                             f"service '{svc.name}' joins network '{net}', which is not "
                             "declared under top-level `networks:`: compose refuses to start",
                             subject=svc.name,
-                            data={**service_data(svc), "network": net},
+                            detail=UndefinedResource(svc.name, svc.project, network=net),
                         )
                 for mount in svc.volumes:
                     if mount.type != "volume" or not mount.source:
@@ -104,5 +118,5 @@ class UndefinedNetworkOrVolume(Rule):
                         "(or, if you meant a host directory, write it as ./"
                         f"{mount.source})",
                         subject=svc.name,
-                        data={**service_data(svc), "volume": mount.source},
+                        detail=UndefinedResource(svc.name, svc.project, volume=mount.source),
                     )

@@ -9,6 +9,7 @@ from typing import Any
 from infradoctor.facts.sizes import human_size as human_size  # re-exported
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Project, Service, Stack
+from infradoctor.subjects import ServiceSubject
 from infradoctor.syntax.numbers import docker_size
 from infradoctor.syntax.shell import split_words
 
@@ -23,8 +24,8 @@ def raw_get(service: Service, *path: str) -> Any:
     return node
 
 
-def service_data(service: Service) -> dict[str, Any]:
-    return {"service": service.name, "project": service.project}
+def service_subject(service: Service) -> ServiceSubject:
+    return ServiceSubject(service.name, service.project)
 
 
 def as_text(value: list[str] | str | None) -> str:

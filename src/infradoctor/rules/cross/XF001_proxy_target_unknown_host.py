@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
-from infradoctor.findings import Finding, Severity
+from infradoctor.findings import Applicability, Finding, Fix, Severity, subject_dict
+from infradoctor.fixes import nginx_blocks as nb
+from infradoctor.fixes.context import FixContext, FixUnavailable, make_fix
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.cross._common import closest, dns_names, project_targets
@@ -31,6 +35,38 @@ server {
 """
 
 
+# ---------------------------------------------------------------- fix
+
+DISPLAY = Applicability.DISPLAY_ONLY
+
+
+def fix_unknown_host(ctx: FixContext, finding: Finding) -> Fix | None:
+    suggestion = finding.data.get("suggestion")
+    if not suggestion:
+        raise FixUnavailable("no suggestion")
+    d = nb.target_directive(ctx, finding)
+    return make_fix(
+        f"Did you mean `{suggestion}`?",
+        DISPLAY,
+        [nb.rewrite_target(ctx, d, str(suggestion), None)],
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UnknownHost:
+    """The route's project and config, the host it names and the closest known name."""
+
+    project: str | None = None
+    config: str | None = None
+    host: str | None = None
+    upstream: str | None = None
+    suggestion: str | None = None
+    target_service: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return subject_dict(self)
+
+
 class ProxyTargetUnknownHost(Rule):
     code = "XF001"
     name = "proxy-target-unknown-host"
@@ -50,7 +86,8 @@ class ProxyTargetUnknownHost(Rule):
         "network alias with that name to the service). The finding suggests the closest "
         "existing name."
     )
-    fixable = "display-only"
+    fixer = staticmethod(fix_unknown_host)
+    fix_applicability = Applicability.DISPLAY_ONLY
     references = (
         "https://docs.docker.com/compose/how-tos/networking/",
         "https://nginx.org/en/docs/http/ngx_http_upstream_module.html#server",
@@ -90,12 +127,12 @@ class ProxyTargetUnknownHost(Rule):
                 f"hostname of compose project '{project.name}' (services: {known}){hint}",
                 subject=host,
                 related=[d for d in (rt.route.directive.location,) if d != loc],
-                data={
-                    "project": project.name,
-                    "config": rt.route.config.root_file,
-                    "host": host,
-                    "upstream": upstream,
-                    "suggestion": suggestion,
-                    "target_service": suggestion,
-                },
+                detail=UnknownHost(
+                    project=project.name,
+                    config=rt.route.config.root_file,
+                    host=host,
+                    upstream=upstream,
+                    suggestion=suggestion,
+                    target_service=suggestion,
+                ),
             )

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 from infradoctor.facts.listen import describe, evidence, kind_of
 from infradoctor.facts.ports import container_port, effective_port
-from infradoctor.findings import Finding, Severity
+from infradoctor.findings import Applicability, Finding, Fix, Severity, subject_dict
+from infradoctor.fixes import nginx_blocks as nb
+from infradoctor.fixes.context import FixContext, FixUnavailable, make_fix
 from infradoctor.model.stack import ListenAddress, Project, ResolvedTarget, Service, Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.cross._common import project_targets
@@ -79,6 +83,41 @@ def _suggested(svc: Service) -> int | None:
     return ports[0] if ports else None
 
 
+# ---------------------------------------------------------------- fix
+
+DISPLAY = Applicability.DISPLAY_ONLY
+
+
+def fix_port_mismatch(ctx: FixContext, finding: Finding) -> Fix | None:
+    port = finding.data.get("suggested_port")
+    if not port:
+        raise FixUnavailable("no suggested port")
+    d = nb.target_directive(ctx, finding)
+    return make_fix(
+        f"The service listens on {port}: proxy to that port",
+        DISPLAY,
+        [nb.rewrite_target(ctx, d, None, int(port))],
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PortMismatch:
+    """The route's project, config and service, the port proxied to and the port to use."""
+
+    project: str | None = None
+    config: str | None = None
+    service: str | None = None
+    target_service: str | None = None
+    upstream: str | None = None
+    port: int | None = None
+    suggested_port: int | None = None
+    suggested_container_port: int | None = None
+    suggestion: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return subject_dict(self)
+
+
 class ProxyTargetPortNotListening(Rule):
     code = "XF002"
     name = "proxy-target-port-not-listening"
@@ -98,7 +137,8 @@ class ProxyTargetPortNotListening(Rule):
         "Use the port the service really listens on inside its container (the finding "
         "names it and where it comes from), or change the app's --port/--bind to match."
     )
-    fixable = "display-only"
+    fixer = staticmethod(fix_port_mismatch)
+    fix_applicability = Applicability.DISPLAY_ONLY
     references = (
         "https://docs.docker.com/compose/how-tos/networking/",
         "https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_pass",
@@ -150,19 +190,19 @@ class ProxyTargetPortNotListening(Rule):
                 message,
                 subject=svc.name,
                 related=[la.location for la in _sorted(svc.listens)[:3] if la.location],
-                data={
-                    "project": project.name,
-                    "config": rt.route.config.root_file,
-                    "service": svc.name,
-                    "target_service": svc.name,
-                    "upstream": rt.route.upstream.name if rt.route.upstream else None,
-                    "port": port,
-                    "suggested_port": None if container_fix else suggested,
-                    "suggested_container_port": suggested if container_fix else None,
-                    "suggestion": f"{rt.target.host}:{suggested}"
+                detail=PortMismatch(
+                    project=project.name,
+                    config=rt.route.config.root_file,
+                    service=svc.name,
+                    target_service=svc.name,
+                    upstream=rt.route.upstream.name if rt.route.upstream else None,
+                    port=port,
+                    suggested_port=None if container_fix else suggested,
+                    suggested_container_port=suggested if container_fix else None,
+                    suggestion=f"{rt.target.host}:{suggested}"
                     if suggested and not container_fix
                     else None,
-                },
+                ),
             )
 
     def _container_port_used_on_host(self, project: Project, rt: ResolvedTarget) -> Finding | None:
@@ -179,16 +219,16 @@ class ProxyTargetPortNotListening(Rule):
                         f"published on the host as {p.published} (`{p.raw}`)",
                         subject=svc.name,
                         related=[p.location],
-                        data={
-                            "project": project.name,
-                            "config": rt.route.config.root_file,
-                            "service": svc.name,
-                            "target_service": svc.name,
-                            "port": port,
-                            "upstream": rt.route.upstream.name if rt.route.upstream else None,
-                            "suggested_port": p.published,
-                            "suggestion": f"{rt.target.host}:{p.published}",
-                        },
+                        detail=PortMismatch(
+                            project=project.name,
+                            config=rt.route.config.root_file,
+                            service=svc.name,
+                            target_service=svc.name,
+                            port=port,
+                            upstream=rt.route.upstream.name if rt.route.upstream else None,
+                            suggested_port=p.published,
+                            suggestion=f"{rt.target.host}:{p.published}",
+                        ),
                     )
         return None
 

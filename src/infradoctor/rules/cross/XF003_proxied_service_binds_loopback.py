@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 from infradoctor.facts.listen import loopback_only
 from infradoctor.facts.ports import container_port
-from infradoctor.findings import Finding, Severity
+from infradoctor.findings import Finding, Severity, subject_dict
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.cross._common import project_targets
@@ -49,6 +51,22 @@ WORKDIR /app
 COPY . .
 CMD ["gunicorn", "--bind", "127.0.0.1:8000", "app:app"]
 """
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LoopbackBind:
+    """The proxied service, the port it binds on loopback and the bind to use."""
+
+    project: str | None = None
+    service: str | None = None
+    port: int | None = None
+    config: str | None = None
+    target_service: str | None = None
+    bind: str | None = None
+    suggestion: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return subject_dict(self)
 
 
 class ProxiedServiceBindsLoopback(Rule):
@@ -134,13 +152,13 @@ class ProxiedServiceBindsLoopback(Rule):
                 f"{rt.location.line}): connection refused, 502",
                 subject=svc.name,
                 related=[rt.location],
-                data={
-                    "project": project.name,
-                    "service": svc.name,
-                    "port": port,
-                    "config": rt.route.config.root_file,
-                    "target_service": svc.name,
-                    "bind": la.host,
-                    "suggestion": f"0.0.0.0:{port}",
-                },
+                detail=LoopbackBind(
+                    project=project.name,
+                    service=svc.name,
+                    port=port,
+                    config=rt.route.config.root_file,
+                    target_service=svc.name,
+                    bind=la.host,
+                    suggestion=f"0.0.0.0:{port}",
+                ),
             )

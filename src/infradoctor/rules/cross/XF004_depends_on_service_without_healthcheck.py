@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 from infradoctor.facts.readiness import (
     UNKNOWN,
@@ -13,7 +15,9 @@ from infradoctor.facts.readiness import (
     image_health,
     waits_itself,
 )
-from infradoctor.findings import Finding, Severity
+from infradoctor.findings import Finding, Fix, Severity, subject_dict
+from infradoctor.fixes import compose_edit as ce
+from infradoctor.fixes.context import FixContext, FixUnavailable
 from infradoctor.model.stack import Project, Service, Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.compose._util import one_shot_reason
@@ -105,6 +109,31 @@ def _truthy(value: str | None) -> bool:
     return str(value).strip().lower() in ("true", "1", "yes")
 
 
+# ---------------------------------------------------------------- fix
+
+
+def fix_dependency_healthcheck(ctx: FixContext, finding: Finding) -> Fix | None:
+    """XF004: give the depended-on service a healthcheck when its image has a known probe."""
+    for key in ("target_service", "dependency", "target"):
+        if finding.data.get(key):
+            return ce.healthcheck_fix(ctx, finding, key)
+    raise FixUnavailable("no dependency named")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UnhealthyDependency:
+    """The service, the dependency without a healthcheck and how it waits."""
+
+    project: str | None = None
+    service: str | None = None
+    target_service: str | None = None
+    condition: str | None = None
+    one_shot: bool | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return subject_dict(self)
+
+
 class DependsOnServiceWithoutHealthcheck(Rule):
     code = "XF004"
     name = "depends-on-service-without-healthcheck"
@@ -136,7 +165,7 @@ class DependsOnServiceWithoutHealthcheck(Rule):
         "redis-cli ping, an HTTP /health endpoint) and depend on it with "
         "`condition: service_healthy`."
     )
-    fixable = "sometimes"
+    fixer = staticmethod(fix_dependency_healthcheck)
     references = (
         "https://docs.docker.com/compose/how-tos/startup-order/",
         "https://docs.docker.com/reference/compose-file/services/#healthcheck",
@@ -174,13 +203,13 @@ class DependsOnServiceWithoutHealthcheck(Rule):
                 subject=f"{svc.name}->{target.name}",
                 related=[target.location],
                 severity=severity,
-                data={
-                    "project": project.name,
-                    "service": svc.name,
-                    "target_service": target.name,
-                    "condition": dep.condition,
-                    "one_shot": one_shot(target, project),
-                },
+                detail=UnhealthyDependency(
+                    project=project.name,
+                    service=svc.name,
+                    target_service=target.name,
+                    condition=dep.condition,
+                    one_shot=one_shot(target, project),
+                ),
             )
 
     @staticmethod

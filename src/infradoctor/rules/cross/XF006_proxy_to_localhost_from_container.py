@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 from infradoctor.facts.listen import listen_env, mentions
 from infradoctor.facts.ports import effective_port, nginx_listens_or_unknown
-from infradoctor.findings import Finding, Severity
+from infradoctor.findings import Finding, Severity, subject_dict
 from infradoctor.model.stack import ListenAddress, Project, Service, Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.cross._common import nginx_service_of, project_targets
@@ -67,6 +69,22 @@ def _candidates(project: Project, port: int) -> list[tuple[Service, int]]:
     return out
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LocalhostTarget:
+    """The nginx service, the port proxied on localhost and the service meant."""
+
+    project: str | None = None
+    config: str | None = None
+    service: str | None = None
+    port: int | None = None
+    suggestion: str | None = None
+    target_service: str | None = None
+    suggested_port: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return subject_dict(self)
+
+
 class ProxyToLocalhostFromContainer(Rule):
     code = "XF006"
     name = "proxy-to-localhost-from-container"
@@ -86,7 +104,6 @@ class ProxyToLocalhostFromContainer(Rule):
         "If the app really runs on the host, use `host.docker.internal` (with "
         '`extra_hosts: ["host.docker.internal:host-gateway"]` on Linux).'
     )
-    fixable = "display-only"
     references = ("https://docs.docker.com/compose/how-tos/networking/",)
     examples = (
         Example(
@@ -146,13 +163,13 @@ class ProxyToLocalhostFromContainer(Rule):
                 f"nginx runs in container '{nginx.name}', so {rt.target.host}:{port} is the "
                 f"nginx container itself, not the app{hint}",
                 subject=f"{rt.target.host}:{port}",
-                data={
-                    "project": project.name,
-                    "config": cfg.root_file,
-                    "service": nginx.name,
-                    "port": port,
-                    "suggestion": suggestion,
-                    "target_service": cands[0][0].name if len(cands) == 1 else None,
-                    "suggested_port": cands[0][1] if len(cands) == 1 else None,
-                },
+                detail=LocalhostTarget(
+                    project=project.name,
+                    config=cfg.root_file,
+                    service=nginx.name,
+                    port=port,
+                    suggestion=suggestion,
+                    target_service=cands[0][0].name if len(cands) == 1 else None,
+                    suggested_port=cands[0][1] if len(cands) == 1 else None,
+                ),
             )

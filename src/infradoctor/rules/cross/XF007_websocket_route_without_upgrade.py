@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 from infradoctor.facts.listen import mentions
 from infradoctor.facts.websocket import effective_headers, location_path, ws_looking
-from infradoctor.findings import Finding, Severity
-from infradoctor.model.nginx import ProxyRoute
+from infradoctor.findings import Applicability, Edit, Finding, Fix, Severity, subject_dict
+from infradoctor.fixes import nginx_blocks as nb
+from infradoctor.fixes.context import FixContext, make_fix
+from infradoctor.model.nginx import NginxConfig, ProxyRoute
 from infradoctor.model.stack import Service, Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.cross._common import (
@@ -90,6 +95,59 @@ WS_APPS = (
 )
 
 
+# ---------------------------------------------------------------- fix
+
+SAFE = Applicability.SAFE
+
+
+def _upgrade_var(ctx: FixContext, cfg: NginxConfig) -> str | None:
+    """The `$connection_upgrade`-like variable an existing `map $http_upgrade` defines in
+    `cfg` or, for a conf.d snippet, in any snippet of its directory (they share http{})."""
+    if not cfg.is_snippet:
+        return ctx.upgrade_map([cfg])
+    directory = os.path.dirname(cfg.root_file)
+    return ctx.memo(
+        ("upgrade-map-dir", directory), lambda: ctx.upgrade_map(ctx.configs_in_dir(directory))
+    )
+
+
+def fix_websocket(ctx: FixContext, finding: Finding) -> Fix | None:
+    routes = nb.routes(ctx, finding)
+    edits = nb.BlockEdits(ctx)
+    map_edits: list[Edit] = []
+    for cfg, block in nb.proxy_blocks(routes):
+        var = _upgrade_var(ctx, cfg)
+        if var is None:
+            var = "connection_upgrade"
+            map_edits.append(nb.upgrade_map_edit(ctx, cfg))
+        nb.ensure(edits, cfg, block, "proxy_http_version", "1.1")
+        edits.set_headers(
+            cfg, block, [("Upgrade", "$http_upgrade"), ("Connection", f"${var}")], override=True
+        )
+    unique = {(e.file, e.start): e for e in map_edits}
+    return make_fix(
+        "Pass websocket upgrades (Upgrade/Connection headers, HTTP/1.1)",
+        SAFE,
+        [*unique.values(), *edits.edits()],
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WebsocketRoute:
+    """The websocket route: config, location, backend and the headers missing."""
+
+    config: str | None = None
+    project: str | None = None
+    location: str | None = None
+    missing: list[str] | None = None
+    upstream: str | None = None
+    service: str | None = None
+    target_service: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return subject_dict(self)
+
+
 class WebsocketRouteWithoutUpgrade(Rule):
     code = "XF007"
     name = "websocket-route-without-upgrade"
@@ -111,7 +169,8 @@ class WebsocketRouteWithoutUpgrade(Rule):
         "`map $http_upgrade $connection_upgrade { default upgrade; '' close; }` in http{}. "
         "Raise proxy_read_timeout for idle sockets."
     )
-    fixable = "safe"
+    fixer = staticmethod(fix_websocket)
+    fix_applicability = Applicability.SAFE
     references = ("https://nginx.org/en/docs/http/websocket.html",)
     examples = (
         Example(
@@ -151,15 +210,15 @@ class WebsocketRouteWithoutUpgrade(Rule):
                     f"{reason} but the route lacks {', '.join(missing)}: the websocket "
                     f"handshake reaches the app as plain HTTP",
                     subject=location_path(route) or route.raw,
-                    data={
-                        "config": cfg.root_file,
-                        "project": owner.name if owner else None,
-                        "location": location_path(route),
-                        "missing": missing,
-                        "upstream": route.upstream.name if route.upstream else None,
-                        "service": svc_names[0] if svc_names else None,
-                        "target_service": svc_names[0] if svc_names else None,
-                    },
+                    detail=WebsocketRoute(
+                        config=cfg.root_file,
+                        project=owner.name if owner else None,
+                        location=location_path(route),
+                        missing=missing,
+                        upstream=route.upstream.name if route.upstream else None,
+                        service=svc_names[0] if svc_names else None,
+                        target_service=svc_names[0] if svc_names else None,
+                    ),
                 )
 
     def _served_elsewhere(self, route: ProxyRoute, proxies: list[ProxyRoute]) -> bool:

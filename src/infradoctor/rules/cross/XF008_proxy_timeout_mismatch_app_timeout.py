@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from infradoctor.facts.listen import (
     Args,
@@ -15,7 +17,7 @@ from infradoctor.facts.listen import (
     service_env,
     split_shell,
 )
-from infradoctor.findings import Finding, Severity
+from infradoctor.findings import Finding, Severity, subject_dict
 from infradoctor.model.nginx import ProxyRoute
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Service, Stack
@@ -224,6 +226,24 @@ def _nginx_read(
     return secs, True, d.location
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TimeoutMismatch:
+    """The route and service whose timeouts disagree, and both sides' seconds."""
+
+    project: str | None = None
+    config: str | None = None
+    service: str | None = None
+    target_service: str | None = None
+    upstream: str | None = None
+    nginx_timeout: float | None = None
+    app_timeout: float | None = None
+    nginx_keepalive_timeout: float | None = None
+    app_keepalive_timeout: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return subject_dict(self)
+
+
 class ProxyTimeoutMismatchAppTimeout(Rule):
     code = "XF008"
     name = "proxy-timeout-mismatch-app-timeout"
@@ -292,13 +312,13 @@ class ProxyTimeoutMismatchAppTimeout(Rule):
             route = rt.route
             if route.path and HEALTH_PATH_RE.search(route.path):
                 continue  # probes answer in milliseconds; their timeout is not the issue
-            base: dict[str, object] = {
-                "project": project.name,
-                "config": route.config.root_file,
-                "service": svc.name,
-                "target_service": svc.name,
-                "upstream": route.upstream.name if route.upstream else None,
-            }
+            base = TimeoutMismatch(
+                project=project.name,
+                config=route.config.root_file,
+                service=svc.name,
+                target_service=svc.name,
+                upstream=route.upstream.name if route.upstream else None,
+            )
             key = (id(route.directive), svc.name, "request")
             if app.request is not None and key not in seen:
                 f = self._request(rt.location, route, svc.name, app, base)
@@ -313,7 +333,7 @@ class ProxyTimeoutMismatchAppTimeout(Rule):
                     yield f
 
     def _request(
-        self, loc: Location, route: ProxyRoute, svc: str, app: AppTimeouts, base: dict[str, object]
+        self, loc: Location, route: ProxyRoute, svc: str, app: AppTimeouts, base: TimeoutMismatch
     ) -> Finding | None:
         nginx = _nginx_read(route, self._unresolved)
         if nginx is None or app.request is None:
@@ -329,7 +349,7 @@ class ProxyTimeoutMismatchAppTimeout(Rule):
             else f"{directive} (default {fmt_seconds(n_secs)})"
         )
         related = [x for x in (app.location,) if x is not None]
-        data = dict(base, nginx_timeout=n_secs, app_timeout=a_secs)
+        detail = dataclasses.replace(base, nginx_timeout=n_secs, app_timeout=a_secs)
         if n_secs < a_secs:
             return self.finding(
                 n_loc or route.directive.location,
@@ -338,7 +358,7 @@ class ProxyTimeoutMismatchAppTimeout(Rule):
                 f"{fmt_seconds(a_secs)}",
                 subject=svc,
                 related=related,
-                data=data,
+                detail=detail,
             )
         if a_secs * 2 <= n_secs and app.request_enforced:
             return self.finding(
@@ -349,12 +369,12 @@ class ProxyTimeoutMismatchAppTimeout(Rule):
                 f"{fmt_seconds(a_secs)} and nginx answers 502 (upstream prematurely closed)",
                 subject=svc,
                 related=[n_loc or route.directive.location],
-                data=data,
+                detail=detail,
             )
         return None
 
     def _idle(
-        self, route: ProxyRoute, svc: str, app: AppTimeouts, base: dict[str, object]
+        self, route: ProxyRoute, svc: str, app: AppTimeouts, base: TimeoutMismatch
     ) -> Finding | None:
         up = route.upstream
         if up is None or up.keepalive is None or app.idle is None:
@@ -382,5 +402,7 @@ class ProxyTimeoutMismatchAppTimeout(Rule):
             f"can reuse a socket the app is closing (sporadic 502s)",
             subject=f"{up.name}:{svc}",
             related=[x for x in (app.location,) if x is not None],
-            data=dict(base, nginx_keepalive_timeout=n_secs, app_keepalive_timeout=app.idle),
+            detail=dataclasses.replace(
+                base, nginx_keepalive_timeout=n_secs, app_keepalive_timeout=app.idle
+            ),
         )

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 from infradoctor.facts.listen import command_tokens, mentions, service_env
-from infradoctor.findings import Finding, Severity
+from infradoctor.findings import Finding, Severity, subject_dict
 from infradoctor.model.stack import Project, Service, Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.compose._util import one_shot_reason
@@ -163,6 +165,21 @@ def group_polling_evidence(service: Service, project: Project | None = None) -> 
     return None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PollingBot:
+    """The project, the services polling one bot token and how many pollers."""
+
+    project: str | None = None
+    services: list[str] | None = None
+    pollers: int | None = None
+    token: str | None = None
+    service: str | None = None
+    replicas: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return subject_dict(self)
+
+
 class PollingBotReplicated(Rule):
     code = "XF009"
     name = "polling-bot-replicated"
@@ -233,7 +250,9 @@ class PollingBotReplicated(Rule):
                     f"{svc.replicas} replicas: Telegram answers 409 Conflict to all but one "
                     f"getUpdates poller",
                     subject=svc.name,
-                    data={"project": project.name, "service": svc.name, "replicas": svc.replicas},
+                    detail=PollingBot(
+                        project=project.name, service=svc.name, replicas=svc.replicas
+                    ),
                 )
 
     def _group_finding(
@@ -256,12 +275,12 @@ class PollingBotReplicated(Rule):
             f"pollers, and a crashing poller can take the web server in its process down",
             subject="+".join(svc.name for svc, _ in members),
             related=[svc.location for svc, _ in members if svc is not second],
-            data={
-                "project": project.name,
-                "services": [svc.name for svc, _ in members],
-                "pollers": pollers,
-                "token": token,
-            },
+            detail=PollingBot(
+                project=project.name,
+                services=[svc.name for svc, _ in members],
+                pollers=pollers,
+                token=token,
+            ),
         )
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
-from infradoctor.findings import Finding, Severity
+from infradoctor.findings import Finding, Severity, subject_dict
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 
@@ -37,6 +39,19 @@ services:
     deploy:
       replicas: 3
 """
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReplicatedFixedPort:
+    """The replicated service and the fixed host port it publishes."""
+
+    project: str | None = None
+    service: str | None = None
+    replicas: int | None = None
+    published: str | int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return subject_dict(self)
 
 
 class ReplicatedServiceFixedHostPort(Rule):
@@ -93,10 +108,10 @@ class ReplicatedServiceFixedHostPort(Rule):
                         f"{p.published} (`{p.raw}`): only one replica can bind it, the others "
                         f"fail with 'port is already allocated'",
                         subject=f"{svc.name}:{p.published}",
-                        data={
-                            "project": project.name,
-                            "service": svc.name,
-                            "replicas": n,
-                            "published": p.published,
-                        },
+                        detail=ReplicatedFixedPort(
+                            project=project.name,
+                            service=svc.name,
+                            replicas=n,
+                            published=p.published,
+                        ),
                     )

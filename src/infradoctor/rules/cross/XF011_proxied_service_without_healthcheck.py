@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 from infradoctor.facts.ports import container_port
 from infradoctor.facts.readiness import UNKNOWN, YES, ImageHealth, built_elsewhere, image_health
-from infradoctor.findings import Finding, Severity
+from infradoctor.findings import Finding, Fix, Severity, subject_dict
+from infradoctor.fixes import compose_edit as ce
+from infradoctor.fixes.context import FixContext
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Project, ResolvedTarget, Service, Stack
 from infradoctor.rules.base import Example, Rule
@@ -71,6 +75,28 @@ DOCKERFILE_GOOD = DOCKERFILE.replace(
 )
 
 
+# ---------------------------------------------------------------- fix
+
+
+def fix_healthcheck(ctx: FixContext, finding: Finding) -> Fix | None:
+    """XF011: give the proxied service a healthcheck probing its health route."""
+    return ce.healthcheck_fix(ctx, finding)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProxiedNoHealthcheck:
+    """The proxied service without a healthcheck, its port and route path."""
+
+    project: str | None = None
+    service: str | None = None
+    port: int | None = None
+    config: str | None = None
+    path: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return subject_dict(self)
+
+
 class ProxiedServiceWithoutHealthcheck(Rule):
     code = "XF011"
     name = "proxied-service-without-healthcheck"
@@ -93,7 +119,7 @@ class ProxiedServiceWithoutHealthcheck(Rule):
         "with a tool that exists in the image: curl/wget, or python/node one-liners in slim "
         "images), with interval, timeout, retries and a start_period that covers boot."
     )
-    fixable = "sometimes"
+    fixer = staticmethod(fix_healthcheck)
     references = (
         "https://docs.docker.com/reference/compose-file/services/#healthcheck",
         "https://docs.docker.com/reference/dockerfile/#healthcheck",
@@ -164,11 +190,11 @@ class ProxiedServiceWithoutHealthcheck(Rule):
             f"{first.location.line}) but {state}",
             subject=svc.name,
             related=related[:5],
-            data={
-                "project": project.name,
-                "service": svc.name,
-                "port": port,
-                "config": first.route.config.root_file,
-                "path": first.route.path,
-            },
+            detail=ProxiedNoHealthcheck(
+                project=project.name,
+                service=svc.name,
+                port=port,
+                config=first.route.config.root_file,
+                path=first.route.path,
+            ),
         )

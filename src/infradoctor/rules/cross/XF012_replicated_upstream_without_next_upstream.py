@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
-from infradoctor.findings import Finding, Severity
+from infradoctor.findings import Applicability, Finding, Fix, Severity, subject_dict
+from infradoctor.fixes import nginx_blocks as nb
+from infradoctor.fixes import nginx_edit as ne
+from infradoctor.fixes.context import FixContext, make_fix
 from infradoctor.model.nginx import ProxyRoute
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
@@ -82,6 +87,53 @@ def live_servers(route: ProxyRoute) -> int:
     )
 
 
+# ---------------------------------------------------------------- fix
+
+SAFE = Applicability.SAFE
+
+
+NEXT_UPSTREAM = ("error", "timeout", "http_502", "http_503")
+
+
+def fix_next_upstream(ctx: FixContext, finding: Finding) -> Fix | None:
+    routes = nb.routes(ctx, finding)
+    edits = nb.BlockEdits(ctx)
+    for cfg, block in nb.proxy_blocks(routes):
+        current = cfg.effective_value(block, "proxy_next_upstream")
+        args = list(current.args) if current is not None else ["error", "timeout"]
+        if "off" in args:
+            continue
+        merged = args + [a for a in NEXT_UPSTREAM if a not in args]
+        if merged != args or current is None:
+            own = block.child("proxy_next_upstream")
+            if own is not None:
+                edits.replace(own, ne.render("proxy_next_upstream", *merged))
+            else:
+                edits.add(block, ne.render("proxy_next_upstream", *merged))
+        if cfg.effective_value(block, "proxy_next_upstream_tries") is None:
+            edits.add(block, ne.render("proxy_next_upstream_tries", "3"))
+    return make_fix(
+        "Retry the next replica on error/timeout/502/503 (`proxy_next_upstream`, 3 tries)",
+        SAFE,
+        edits.edits(),
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReplicatedUpstream:
+    """The route to a replicated backend and the retry directive it lacks."""
+
+    config: str | None = None
+    project: str | None = None
+    upstream: str | None = None
+    service: str | None = None
+    target_service: str | None = None
+    directive: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return subject_dict(self)
+
+
 class ReplicatedUpstreamWithoutNextUpstream(Rule):
     code = "XF012"
     name = "replicated-upstream-without-next-upstream"
@@ -105,7 +157,8 @@ class ReplicatedUpstreamWithoutNextUpstream(Rule):
         "(non-idempotent requests such as POST are still not retried unless you add "
         "`non_idempotent`)."
     )
-    fixable = "safe"
+    fixer = staticmethod(fix_next_upstream)
+    fix_applicability = Applicability.SAFE
     references = ("https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_next_upstream",)
     examples = (
         Example(
@@ -164,12 +217,12 @@ class ReplicatedUpstreamWithoutNextUpstream(Rule):
                     f"{what} but no {directive} is in effect for {route.raw}: a replica "
                     f"answering 502/503/504 is not retried on another one",
                     subject=route.upstream.name if route.upstream else route.raw,
-                    data={
-                        "config": cfg.root_file,
-                        "project": rep[2] if rep else owner,
-                        "upstream": route.upstream.name if route.upstream else None,
-                        "service": rep[0] if rep else None,
-                        "target_service": rep[0] if rep else None,
-                        "directive": directive,
-                    },
+                    detail=ReplicatedUpstream(
+                        config=cfg.root_file,
+                        project=rep[2] if rep else owner,
+                        upstream=route.upstream.name if route.upstream else None,
+                        service=rep[0] if rep else None,
+                        target_service=rep[0] if rep else None,
+                        directive=directive,
+                    ),
                 )

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 from infradoctor.facts.listen import is_web_server_service
-from infradoctor.findings import Finding, Severity
+from infradoctor.findings import Finding, Severity, subject_dict
 from infradoctor.model.nginx import NginxConfig
 from infradoctor.model.stack import Project, Service, Stack
 from infradoctor.rules.base import Example, Rule
@@ -102,6 +104,22 @@ def _covers(mount_target: str, log_dir: str) -> bool:
     return log_dir == m or log_dir.startswith(m + "/")
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BoundLogs:
+    """The nginx service, the bind-mounted log directory and the files written there."""
+
+    project: str | None = None
+    service: str | None = None
+    host_path: str | None = None
+    target: str | None = None
+    log_dir: str | None = None
+    log_files: list[str] | None = None
+    config: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return subject_dict(self)
+
+
 class NginxLogsBindMountedWithoutRotation(Rule):
     code = "XF013"
     name = "nginx-logs-bind-mounted-without-rotation"
@@ -194,13 +212,13 @@ class NginxLogsBindMountedWithoutRotation(Rule):
                 "config; a Docker log driver only rotates stdout/stderr, never files): the "
                 "disk fills up",
                 subject=svc.name,
-                data={
-                    "project": project.name,
-                    "service": svc.name,
-                    "host_path": m.source,
-                    "target": m.target,
-                    "log_dir": hit,
-                    "log_files": written,
-                    "config": carries[0].root_file if carries else None,
-                },
+                detail=BoundLogs(
+                    project=project.name,
+                    service=svc.name,
+                    host_path=m.source,
+                    target=m.target,
+                    log_dir=hit,
+                    log_files=written,
+                    config=carries[0].root_file if carries else None,
+                ),
             )

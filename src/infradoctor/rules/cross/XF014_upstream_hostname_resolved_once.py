@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
-from infradoctor.findings import Finding, Severity
+from infradoctor.findings import Finding, Severity, subject_dict
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.cross._common import DNS_VIAS, nginx_service_of, project_targets
@@ -55,6 +57,21 @@ server {
     }
 }
 """
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResolvedOnce:
+    """The route whose upstream hostname nginx resolves once, at start."""
+
+    project: str | None = None
+    config: str | None = None
+    service: str | None = None
+    target_service: str | None = None
+    upstream: str | None = None
+    host: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return subject_dict(self)
 
 
 class UpstreamHostnameResolvedOnce(Rule):
@@ -120,12 +137,12 @@ class UpstreamHostnameResolvedOnce(Rule):
                 f"nginx resolves '{host}' (service '{rt.service.name}') once at startup; "
                 f"when its container is recreated nginx keeps the old IP until reloaded",
                 subject=host,
-                data={
-                    "project": project.name,
-                    "config": cfg.root_file,
-                    "service": rt.service.name,
-                    "target_service": rt.service.name,
-                    "upstream": rt.route.upstream.name if rt.route.upstream else None,
-                    "host": host,
-                },
+                detail=ResolvedOnce(
+                    project=project.name,
+                    config=cfg.root_file,
+                    service=rt.service.name,
+                    target_service=rt.service.name,
+                    upstream=rt.route.upstream.name if rt.route.upstream else None,
+                    host=host,
+                ),
             )

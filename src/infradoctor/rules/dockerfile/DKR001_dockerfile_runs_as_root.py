@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from infradoctor.facts.image_table import ROOT
@@ -14,9 +15,114 @@ from infradoctor.facts.images import (
     is_root_user,
     services_building,
 )
-from infradoctor.findings import Finding, Severity
-from infradoctor.model.stack import Stack
+from infradoctor.findings import Applicability, Edit, Finding, Fix, Severity
+from infradoctor.fixes import dockerfile_edit as de
+from infradoctor.fixes.context import FixContext, FixUnavailable, make_fix
+from infradoctor.model.stack import Dockerfile, Stack, Stage
 from infradoctor.rules.base import Example, Rule
+from infradoctor.subjects import DockerfileSubject
+
+# ---------------------------------------------------------------- fix
+
+UNSAFE = Applicability.UNSAFE
+
+
+# Instructions a USER placed before them would affect at build time or override.
+_USER_SENSITIVE = frozenset({"USER", "RUN", "COPY", "ADD", "WORKDIR", "ONBUILD"})
+
+
+def _user_point(ctx: FixContext, df: Dockerfile) -> tuple[int, str]:
+    """Where a USER takes effect for the container and changes no build step: before the
+    final CMD/ENTRYPOINT, unless a USER (say `USER root` after CMD), RUN or COPY comes
+    after them; then after the last of those."""
+    stage = df.final
+    assert stage is not None
+    pos, prefix = de.insert_point(ctx, df)
+    later = [
+        i
+        for i in stage.instructions
+        if i.keyword in _USER_SENSITIVE
+        and ctx.stack.files[df.path].offset_of(i.location.line) >= pos
+    ]
+    if later:
+        return de.after(ctx, df, max(later, key=lambda i: i.location.line))
+    return pos, prefix
+
+
+_USER_NAME = re.compile(r"^[a-z_][a-z0-9_-]*\$?$")
+
+
+_SEGMENT = re.compile(r"&&|\|\||;|\||\n")
+
+
+def _created_user(stage: Stage) -> str | None:
+    """The name of the last user a RUN of `stage` creates (`useradd ... app`,
+    `adduser -S -G app app`): a fix already applied, or the author's own user."""
+    found = None
+    for ins in stage.all("RUN"):
+        for segment in _SEGMENT.split(ins.value):
+            words = segment.replace("\\", " ").split()
+            while words and words[0] in ("sudo", "exec", "command"):
+                words = words[1:]
+            if len(words) < 2 or words[0].rsplit("/", 1)[-1] not in ("useradd", "adduser"):
+                continue
+            name = words[-1].strip("'\"")
+            if _USER_NAME.match(name) and not name.startswith("-"):
+                found = name
+    return found
+
+
+def _user_lines(stage: Stage) -> list[str]:
+    base = stage.base_image.lower()
+    if "distroless" in base:
+        return ["USER nonroot"]
+    if re.search(r"(^|/)node(:|$)", base):
+        return ["USER node"]
+    if "alpine" in base or "busybox" in base:
+        return ["RUN addgroup -S app && adduser -S -G app -H -D app", "USER app"]
+    if base == "scratch":
+        return ["USER 65534:65534"]
+    return [
+        "RUN groupadd --system app && useradd --system --gid app --no-create-home app",
+        "USER app",
+    ]
+
+
+def _known_user(df: Dockerfile) -> str | None:
+    """A non-root user the final stage (or a stage it is built FROM) already switched to
+    or created: switching back to it needs no new user."""
+    from infradoctor.facts.images import is_root_user, stage_chain
+
+    for st in stage_chain(df):
+        for ins in reversed(st.all("USER")):
+            value = ins.value.strip()
+            if value and "$" not in value and not is_root_user(value):
+                return value
+        created = _created_user(st)
+        if created:
+            return created
+    return None
+
+
+def fix_dockerfile_user(ctx: FixContext, finding: Finding) -> Fix | None:
+    from infradoctor.facts.images import effective_user, is_root_user
+
+    df = ctx.dockerfile(finding)
+    if df.final is None:
+        raise FixUnavailable("no stage")
+    user = effective_user(df)
+    if user is not None and ("$" in user.value or not is_root_user(user.value)):
+        raise FixUnavailable("already has a non-root USER")
+    de.editable(ctx, df)
+    known = _known_user(df)
+    lines = [f"USER {known}"] if known else _user_lines(df.final)
+    pos, prefix = _user_point(ctx, df)
+    body = prefix + "".join(f"{ln}\n" for ln in lines)
+    return make_fix(
+        f"Run as a non-root user (`{lines[-1]}`); check file permissions",
+        UNSAFE,
+        [Edit(df.path, pos, pos, body)],
+    )
 
 
 class DockerfileRunsAsRoot(Rule):
@@ -45,7 +151,8 @@ class DockerfileRunsAsRoot(Rule):
         'CMD ["gunicorn", "app:app", "--bind", "0.0.0.0:8000"]\n```\n\n'
         "Ports below 1024 need root or NET_BIND_SERVICE: listen on 8000/8080 instead."
     )
-    fixable = "unsafe"
+    fixer = staticmethod(fix_dockerfile_user)
+    fix_applicability = Applicability.UNSAFE
     references = (
         "https://docs.docker.com/reference/dockerfile/#user",
         "https://docs.docker.com/build/building/best-practices/#user",
@@ -113,7 +220,7 @@ class DockerfileRunsAsRoot(Rule):
                     f"{path}: the final stage switches to `USER {user.value.strip()}`, so "
                     "the container's process runs as root",
                     subject=path,
-                    data={"dockerfile": path},
+                    detail=DockerfileSubject(path),
                 )
                 continue
             base = external_base(df)
@@ -132,5 +239,5 @@ class DockerfileRunsAsRoot(Rule):
                 f"{path}: the final stage (from {base}) sets no USER, so the container's "
                 f"process {runs} (add a non-root user and `USER` it)",
                 subject=path,
-                data={"dockerfile": path},
+                detail=DockerfileSubject(path),
             )

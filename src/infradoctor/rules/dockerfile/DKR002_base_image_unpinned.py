@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from infradoctor.facts.dockerfile import stage_named
 from infradoctor.facts.images import (
@@ -13,6 +14,14 @@ from infradoctor.facts.images import (
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
+from infradoctor.subjects import DockerfileSubject
+
+
+@dataclass(frozen=True, slots=True)
+class UnpinnedBase(DockerfileSubject):
+    """The Dockerfile and its base image reference (ARGs substituted)."""
+
+    image: str
 
 
 class BaseImageUnpinned(Rule):
@@ -96,5 +105,5 @@ class BaseImageUnpinned(Rule):
                     f"{path}: FROM {resolved} uses {what}: rebuilds pick up whatever version "
                     "is current (pin a version tag or digest)",
                     subject=path,
-                    data={"dockerfile": path, "image": resolved},
+                    detail=UnpinnedBase(path, resolved),
                 )

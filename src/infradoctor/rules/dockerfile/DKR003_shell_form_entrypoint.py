@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from infradoctor.facts.images import chain_last, services_building
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
+from infradoctor.subjects import DockerfileSubject
+
+
+@dataclass(frozen=True, slots=True)
+class ShellForm(DockerfileSubject):
+    """The Dockerfile and the instruction (CMD or ENTRYPOINT) written in shell form."""
+
+    instruction: str
 
 
 class ShellFormEntrypoint(Rule):
@@ -88,5 +97,5 @@ class ShellFormEntrypoint(Rule):
                 "PID 1 and does not forward SIGTERM: the app is SIGKILLed after the stop "
                 "timeout, cutting in-flight requests (use the JSON exec form or `exec`)",
                 subject=path,
-                data={"dockerfile": path, "instruction": ins.keyword},
+                detail=ShellForm(path, ins.keyword),
             )

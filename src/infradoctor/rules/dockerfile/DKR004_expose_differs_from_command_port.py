@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from infradoctor.facts.images import chain_last, command_ports, stage_chain
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Dockerfile, Instruction, Stack
 from infradoctor.rules.base import Example, Rule
+from infradoctor.subjects import DockerfileSubject
 
 EXPOSE_WORD_RE = re.compile(r"^([0-9]{1,5})(?:-([0-9]{1,5}))?(?:/(tcp|udp|sctp))?$", re.IGNORECASE)
 LISTED_RANGE = 16  # a range up to this size is listed port by port in the message
@@ -49,6 +51,14 @@ def _listed(ranges: list[tuple[int, int]]) -> list[str]:
         else:
             out.append(f"{lo}-{hi}")
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class ExposeMismatch(DockerfileSubject):
+    """The Dockerfile, the ports it EXPOSEs and the ports its start command listens on."""
+
+    exposed: list[str]
+    command_ports: list[int]
 
 
 class ExposeDiffersFromCommandPort(Rule):
@@ -119,5 +129,5 @@ class ExposeDiffersFromCommandPort(Rule):
                 "from EXPOSE get connection refused (502)",
                 subject=path,
                 related=[commands[-1].location],
-                data={"dockerfile": path, "exposed": _listed(exposed), "command_ports": ports},
+                detail=ExposeMismatch(path, _listed(exposed), ports),
             )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 from infradoctor.facts.images import (
     external_base,
@@ -13,7 +15,20 @@ from infradoctor.findings import Finding, Severity
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.compose._util import service_data
+from infradoctor.rules.compose._util import service_subject
+from infradoctor.subjects import DockerfileSubject, ServiceSubject
+
+
+@dataclass(frozen=True, slots=True)
+class MissingTools:
+    """What runs the health check (a service or a Dockerfile) and the tools its image
+    lacks."""
+
+    owner: ServiceSubject | DockerfileSubject
+    missing: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.owner.to_dict(), "missing": self.missing}
 
 
 class HealthcheckToolMissing(Rule):
@@ -115,7 +130,9 @@ class HealthcheckToolMissing(Rule):
             command = " ".join(ins.exec_form) if ins.exec_form else ins.value
             missing = missing_tools(tools, df, command, ins.exec_form is None)
             if missing:
-                yield self._finding(path, ins.location, base or "?", missing, {"dockerfile": path})
+                yield self._finding(
+                    path, ins.location, base or "?", missing, DockerfileSubject(path)
+                )
         for svc in stack.services:
             hc = svc.healthcheck
             if hc is None or hc.disabled or hc.test is None:
@@ -131,11 +148,16 @@ class HealthcheckToolMissing(Rule):
             missing = missing_tools(tools, built, hc.command_text, shell_form)
             if missing:
                 yield self._finding(
-                    f"service '{svc.name}'", hc.location, base, missing, service_data(svc)
+                    f"service '{svc.name}'", hc.location, base, missing, service_subject(svc)
                 )
 
     def _finding(
-        self, who: str, location: Location, base: str, missing: list[str], data: dict[str, object]
+        self,
+        who: str,
+        location: Location,
+        base: str,
+        missing: list[str],
+        owner: ServiceSubject | DockerfileSubject,
     ) -> Finding:
         names = " and ".join(missing)
         return self.finding(
@@ -143,6 +165,6 @@ class HealthcheckToolMissing(Rule):
             f"{who}: the health check runs {names}, which image {base} does not contain: "
             "the check always fails and the container stays unhealthy (install it or use "
             "a tool the image has)",
-            subject=str(data.get("service") or data.get("dockerfile")),
-            data={**data, "missing": missing},
+            subject=owner.service if isinstance(owner, ServiceSubject) else owner.dockerfile,
+            detail=MissingTools(owner, missing),
         )

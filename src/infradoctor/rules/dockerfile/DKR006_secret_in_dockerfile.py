@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from infradoctor.facts.dockerfile import parse_env
 from infradoctor.facts.images import stage_chain
@@ -16,6 +17,7 @@ from infradoctor.rules.security._secrets import (
     is_secret_name,
     url_with_password,
 )
+from infradoctor.subjects import DockerfileSubject
 
 
 def used_later(stage: Stage, after: Instruction, name: str) -> bool:
@@ -36,6 +38,13 @@ def arg_pairs(value: str) -> list[tuple[str, str | None]]:
         name, sep, default = word.partition("=")
         out.append((name, default.strip("\"'") if sep else None))
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class SecretVariable(DockerfileSubject):
+    """The Dockerfile and the name (never the value) of the variable holding a secret."""
+
+    variable: str
 
 
 class SecretInDockerfile(Rule):
@@ -148,5 +157,5 @@ class SecretInDockerfile(Rule):
             f"{path}: {ins.keyword} {name} holds a secret ({reason}; value redacted); use "
             "RUN --mount=type=secret or pass it at runtime",
             subject=path,
-            data={"dockerfile": path, "variable": name},
+            detail=SecretVariable(path, name),
         )

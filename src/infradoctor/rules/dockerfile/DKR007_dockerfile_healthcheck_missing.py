@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
 from infradoctor.facts.images import chain_last, command_ports, services_building
-from infradoctor.findings import Finding, Severity
-from infradoctor.model.stack import Dockerfile, Project, Service, Stack
+from infradoctor.findings import Applicability, Edit, Finding, Fix, Severity, subject_dict
+from infradoctor.fixes import dockerfile_edit as de
+from infradoctor.fixes.context import FixContext, FixUnavailable, make_fix
+from infradoctor.model.stack import Dockerfile, Project, Service, Stack, Stage
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.compose._util import one_shot_reason, project_of
+from infradoctor.subjects import DockerfileSubject
+from infradoctor.syntax.numbers import digits_value
 
 
 def is_proxied(project: Project | None, svc: Service) -> bool:
@@ -24,6 +31,66 @@ def is_depended_on(project: Project | None, svc: Service) -> bool:
 def start_command_text(df: Dockerfile) -> str:
     parts = [chain_last(df, "ENTRYPOINT"), chain_last(df, "CMD")]
     return " ".join(" ".join(i.exec_form) if i.exec_form else i.value for i in parts if i)
+
+
+# ---------------------------------------------------------------- fix
+
+DISPLAY = Applicability.DISPLAY_ONLY
+
+
+def _exposed_port(df: Dockerfile) -> int | None:
+    for ins in df.expose:
+        m = re.search(r"[0-9]+", ins.value)
+        port = digits_value(m.group(0)) if m else None
+        if port is not None and 0 < port < 65536:
+            return port
+    return None
+
+
+def _has_tool(stage: Stage, tool: str) -> bool:
+    return any(re.search(rf"\b(install|add)\b[^&;|]*\b{tool}\b", i.value) for i in stage.all("RUN"))
+
+
+def healthcheck_instruction(df: Dockerfile, path: str | None, port: int | None) -> str:
+    stage = df.final
+    assert stage is not None
+    url = f"http://127.0.0.1:{port or 'PORT'}{path or '/'}"
+    base = stage.base_image.lower()
+    if _has_tool(stage, "curl"):
+        cmd = f"curl -fsS -o /dev/null {url} || exit 1"
+    elif "alpine" in base or "busybox" in base or _has_tool(stage, "wget"):
+        cmd = f"wget -q -O /dev/null {url} || exit 1"
+    elif re.search(r"(^|/)python(:|$)", base):
+        cmd = f"python -c \"import urllib.request; urllib.request.urlopen('{url}', timeout=4)\""
+    else:
+        cmd = f"curl -fsS -o /dev/null {url} || exit 1"
+    return f"HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 CMD {cmd}"
+
+
+def fix_dockerfile_healthcheck(ctx: FixContext, finding: Finding) -> Fix | None:
+    df = ctx.dockerfile(finding)
+    if df.final is None or df.healthcheck is not None:
+        raise FixUnavailable("has a HEALTHCHECK")
+    de.editable(ctx, df)
+    path = finding.data.get("health_path")
+    port = finding.data.get("port") or _exposed_port(df)
+    pos, prefix = de.insert_point(ctx, df)
+    line = healthcheck_instruction(df, path, port)
+    what = "template: set the health path" if path is None else f"probe {path}"
+    return make_fix(
+        f"Add a HEALTHCHECK ({what})", DISPLAY, [Edit(df.path, pos, pos, prefix + line + "\n")]
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class NoHealthcheck(DockerfileSubject):
+    """The Dockerfile, the services built from it and the port a probe should use."""
+
+    services: list[str]
+    port: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return subject_dict(self, keep_none=False)  # keys only for what is known
 
 
 class DockerfileHealthcheckMissing(Rule):
@@ -52,7 +119,8 @@ class DockerfileHealthcheckMissing(Rule):
         "For a worker, touch a heartbeat file in the main loop and check its age: "
         "`CMD find /tmp/heartbeat -mmin -2 | grep -q .`."
     )
-    fixable = "display-only"
+    fixer = staticmethod(fix_dockerfile_healthcheck)
+    fix_applicability = Applicability.DISPLAY_ONLY
     references = (
         "https://docs.docker.com/reference/dockerfile/#healthcheck",
         "https://docs.docker.com/reference/compose-file/services/#healthcheck",
@@ -93,10 +161,10 @@ class DockerfileHealthcheckMissing(Rule):
     )
 
     @staticmethod
-    def _port(df: Dockerfile, listen_ports: list[int]) -> dict[str, int]:
+    def _port(df: Dockerfile, listen_ports: list[int]) -> int | None:
         """The port a HEALTHCHECK template should probe (for the fixer), when known."""
         ports = command_ports(start_command_text(df)) or listen_ports
-        return {"port": ports[0]} if ports else {}
+        return ports[0] if ports else None
 
     def check(self, stack: Stack) -> Iterator[Finding]:
         for path, df in stack.dockerfiles.items():
@@ -122,5 +190,5 @@ class DockerfileHealthcheckMissing(Rule):
                 "compose healthcheck: Docker reports them healthy as long as the process "
                 "exists, even when it is stuck",
                 subject=path,
-                data={"dockerfile": path, "services": names, **self._port(df, ports)},
+                detail=NoHealthcheck(path, names, self._port(df, ports)),
             )

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from infradoctor.findings import Finding, Severity
+from infradoctor.findings import Applicability, Finding, Fix, Severity
+from infradoctor.fixes import helm
+from infradoctor.fixes import k8s_edit as ke
+from infradoctor.fixes import yaml_edit as ye
+from infradoctor.fixes.context import FixContext, FixUnavailable, make_fix
 from infradoctor.model.k8s import Container, K8sObject
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
@@ -72,13 +76,47 @@ def _serving_container(w: K8sObject, svc: K8sObject) -> Container | None:
     return containers[0]
 
 
+# ---------------------------------------------------------------- fix
+
+
+def fix_readiness_probe(ctx: FixContext, finding: Finding) -> Fix | None:
+    """K8S004: add a readinessProbe to the serving container, where the user edits it."""
+    w, c = ke.finding_container(ctx, finding)
+    plan = ke.readiness_plan(ctx, w, c, finding)
+    kind = str(ctx.stack.files[w.file].kind) if w.file in ctx.stack.files else ""
+    if kind == "helm":
+        return helm.values_readiness_fix(ctx, w, plan.probe, plan.applicability, plan.title)
+    if kind == "terraform":
+        return ke.terraform_readiness(ctx, c, plan)
+    path = c.location.file
+    src = ctx.stack.files.get(path)
+    if src is None or str(src.kind) != "k8s":
+        raise FixUnavailable("the container is not in a manifest")
+    shared = ke.container_shared(ctx, w, c)
+    if shared:
+        try:
+            return ke.overlay_patches(ctx, finding, c)
+        except (FixUnavailable, ye.YamlEditError):
+            pass  # shown in the base instead
+    yf = ctx.yaml(path)
+    node = ke.mapping_at(ctx, path, src.offset_of(c.location.line, c.location.column))
+    edits = ke.insert_probe(yf, node, plan.probe)
+    title = f"Add {plan.title}"
+    applicability = plan.applicability
+    if shared:
+        title += " (this base is shared by other overlays: patch the overlay instead)"
+        applicability = Applicability.DISPLAY_ONLY
+    return make_fix(title, applicability, ctx.yaml_edits(yf, edits))
+
+
 class ServedWorkloadWithoutReadinessProbe(Rule):
     code = "K8S004"
     name = "served-workload-without-readiness-probe"
     title = "Pods behind a Service have no readiness probe"
     severity = Severity.WARNING
     category = "kubernetes"
-    fixable = "sometimes"  # readinessProbe from a known health path (see docs/fix.md)
+    # readinessProbe from a known health path (see docs/fix.md): safe, unsafe or display-only
+    fixer = staticmethod(fix_readiness_probe)
     why = (
         "Without a `readinessProbe` a pod counts as ready as soon as its containers have "
         "started, so the Service adds it to the endpoints before the application listens, "

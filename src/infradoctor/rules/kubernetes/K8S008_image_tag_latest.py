@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from infradoctor.facts.images import parse_image
-from infradoctor.findings import Finding, Severity
+from infradoctor.findings import Applicability, Edit, Finding, Fix, Severity
+from infradoctor.fixes import helm as hv
+from infradoctor.fixes import yaml_edit as ye
+from infradoctor.fixes.context import FixContext, FixUnavailable, make_fix
 from infradoctor.model.k8s import Container, K8sObject
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
@@ -23,13 +26,36 @@ spec:
 """
 
 
+# ---------------------------------------------------------------- fix
+
+DISPLAY = Applicability.DISPLAY_ONLY
+
+
+def fix_values_image_tag(ctx: FixContext, finding: Finding) -> Fix | None:
+    """K8S008 in a chart: pin values.yaml's image tag to the chart's appVersion
+    (display-only: the version to run is the user's choice)."""
+    path, node = hv._values_scalar(ctx, finding)
+    chart_dir = path.rsplit("/", 1)[0] if "/" in path else ""
+    version = hv._app_version(ctx, chart_dir)
+    if not version or version == "latest" or node.value == version:
+        raise FixUnavailable("no appVersion to pin to")
+    text = ctx.text(path)
+    replacement = ye.quote_scalar(version)
+    return make_fix(
+        f"pin the image tag to the chart's appVersion {version}",
+        DISPLAY,
+        [Edit(path, node.start_mark.index, ye.content_end(text, node), replacement)],
+    )
+
+
 class ImageTagLatest(Rule):
     code = "K8S008"
     name = "k8s-image-tag-latest"
     title = "Container image uses the latest tag or no tag"
     severity = Severity.WARNING
     category = "kubernetes"
-    fixable = "display-only"  # in a Helm chart: pin values.yaml's tag to appVersion
+    fixer = staticmethod(fix_values_image_tag)
+    fix_applicability = Applicability.DISPLAY_ONLY
     why = (
         "`image: redis` means `redis:latest`, and for `latest` Kubernetes defaults "
         "`imagePullPolicy` to `Always`. Every pod start, reschedule or new node pulls "

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from infradoctor.findings import Finding, Severity
+from infradoctor.findings import Applicability, Edit, Finding, Fix, Severity
+from infradoctor.fixes import k8s_edit as ke
+from infradoctor.fixes.context import FixContext, FixUnavailable, make_fix
 from infradoctor.model.k8s import K8sObject, PdbSpec, nearest
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Stack
@@ -112,13 +115,63 @@ def _blocks(pdb: PdbSpec, replicas: ReplicaSource) -> tuple[str, bool] | None:
     return None
 
 
+# ---------------------------------------------------------------- fix
+
+UNSAFE = Applicability.UNSAFE
+DISPLAY = Applicability.DISPLAY_ONLY
+
+
+_PDB_LINE = re.compile(r"^(\s*(?:-\s+)?)(minAvailable|maxUnavailable)(\s*:\s*)(\S+)(\s*(?:#.*)?)$")
+
+
+def _owner(ctx: FixContext, finding: Finding) -> K8sObject:
+    found = ke.k8s_index(ctx).pdbs.get(finding.location)
+    if found:
+        return found[0]
+    raise FixUnavailable("no PodDisruptionBudget at this location")
+
+
+def _shared(ctx: FixContext, obj: K8sObject, finding: Finding) -> bool:
+    """Whether the line also sets the value for another overlay's copy (a shared base)."""
+    return any(o.file != obj.file for o in ke.k8s_index(ctx).pdbs.get(finding.location, ()))
+
+
+def fix_pdb_max_unavailable(ctx: FixContext, finding: Finding) -> Fix | None:
+    """K8S010: `minAvailable: N` / `maxUnavailable: 0` -> `maxUnavailable: 1`."""
+    pdb = _owner(ctx, finding)
+    loc = finding.location
+    src = ctx.stack.files.get(loc.file)
+    if src is None:
+        raise FixUnavailable("file not loaded")
+    line = src.line_text(loc.line)
+    m = _PDB_LINE.match(line)
+    if m is None:
+        raise FixUnavailable("the value is not a plain `key: value` line")
+    start = src.offset_of(loc.line, 1) + m.start(2)
+    end = src.offset_of(loc.line, 1) + m.end(4)
+    replacement = "maxUnavailable: 1"
+    if loc.file != pdb.location.file and m.group(2) == "minAvailable":
+        # a strategic-merge patch: null deletes the base's minAvailable (both set is invalid)
+        if "-" in m.group(1):
+            raise FixUnavailable("minAvailable starts a list item")
+        replacement = f"minAvailable: null\n{m.group(1)}maxUnavailable: 1"
+    shared = _shared(ctx, pdb, finding)
+    note = " (this base is shared by other overlays: patch the overlay instead)"
+    return make_fix(
+        "Set `maxUnavailable: 1`" + (note if shared else ""),
+        DISPLAY if shared else UNSAFE,
+        [Edit(loc.file, start, end, replacement)],
+    )
+
+
 class PdbBlocksEviction(Rule):
     code = "K8S010"
     name = "pdb-blocks-eviction"
     title = "PodDisruptionBudget allows no pod to be evicted"
     severity = Severity.WARNING
     category = "kubernetes"
-    fixable = "unsafe"  # maxUnavailable: 1 (display-only in a shared base)
+    fixer = staticmethod(fix_pdb_max_unavailable)
+    fix_applicability = Applicability.UNSAFE
     why = (
         "`kubectl drain`, cluster autoscaler scale-downs and managed node upgrades evict pods "
         "through the eviction API, which refuses any eviction that would break a "

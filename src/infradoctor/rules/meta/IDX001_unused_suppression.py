@@ -19,7 +19,6 @@ class UnusedSuppression(Rule):
     title = "Suppression comment that suppresses nothing"
     severity = Severity.INFO
     category = "meta"
-    fixable = "none"
     why = (
         "An `# infradoctor: ignore[CODE]` comment that no longer matches a finding hides "
         "nothing today but will silently hide the next real problem on that line. Stale "

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
-from infradoctor.findings import Finding, Severity
+from infradoctor.findings import Applicability, Finding, Fix, Severity
+from infradoctor.fixes import nginx_blocks as nb
+from infradoctor.fixes import nginx_edit as ne
+from infradoctor.fixes.context import FixContext, FixUnavailable, make_fix
 from infradoctor.model.nginx import Directive, NginxConfig
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.nginx._common import (
-    block_data,
+    BlockSubject,
+    block_subject,
     describe,
     effective_value,
     uncertain_chain,
@@ -18,6 +24,48 @@ from infradoctor.rules.nginx._common import (
 
 def _tokens_on(d: Directive | None) -> bool:
     return d is None or (bool(d.args) and d.args[0].lower() != "off")
+
+
+# ---------------------------------------------------------------- fix
+
+SAFE = Applicability.SAFE
+
+
+def fix_server_tokens(ctx: FixContext, finding: Finding) -> Fix | None:
+    cfgs = ctx.configs_for(finding)
+    at = ctx.directive_at(finding.location, cfgs)
+    edits = nb.BlockEdits(ctx)
+    line = ne.render("server_tokens", "off")
+    if at is not None and at[1].name == "server_tokens":
+        edits.replace(at[1], line)
+        return make_fix("Hide the nginx version (`server_tokens off`)", SAFE, edits.edits())
+    found = ctx.data_block(finding) or at
+    if found is None or found[1].block is None:
+        raise FixUnavailable("block not found")
+    block = found[1]
+    if block.name == "http":
+        edits.replacements.append(ctx.insert_into_block(block, [line], at_start=True))
+    else:
+        # A snippet's finding covers its servers: give each one that still shows the
+        # version its own `server_tokens off` (the http level is not in this file).
+        cfg = found[0]
+        for server in ctx.config_index(cfg).servers or [block]:
+            value = cfg.effective_value(server, "server_tokens")
+            if value is None and server.file == block.file:
+                edits.add(server, line)
+        if block.name != "server":
+            edits.add(block, line)
+    return make_fix("Hide the nginx version (`server_tokens off`)", SAFE, edits.edits())
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TokensBlock(BlockSubject):
+    """The block to hide the version in, or the directive to replace."""
+
+    insert: str | None = None
+    blocks: list[dict[str, Any]] | None = None
+    directive_file: str | None = None
+    replace: list[int | None] | None = None
 
 
 class ServerTokensOn(Rule):
@@ -38,7 +86,8 @@ class ServerTokensOn(Rule):
         "Add `server_tokens off;` to the `http` block (or to each `server` of a conf.d "
         "file):\n\n```nginx\nhttp {\n    server_tokens off;\n    ...\n}\n```"
     )
-    fixable = "safe"
+    fixer = staticmethod(fix_server_tokens)
+    fix_applicability = Applicability.SAFE
     references = ("https://nginx.org/en/docs/http/ngx_http_core_module.html#server_tokens",)
     examples = (
         Example(
@@ -104,7 +153,8 @@ class ServerTokensOn(Rule):
                     f"`server_tokens {' '.join(d.args)}` in {describe(d.parent)}: responses "
                     "and error pages reveal the nginx version",
                     subject="server_tokens",
-                    data=block_data(
+                    detail=block_subject(
+                        TokensBlock,
                         cfg,
                         d.parent,
                         directive_file=d.file,
@@ -130,7 +180,7 @@ class ServerTokensOn(Rule):
                 "the http block does not set `server_tokens off`: every response and error "
                 "page advertises the nginx version",
                 subject="http",
-                data=block_data(cfg, http, insert="server_tokens off;"),
+                detail=block_subject(TokensBlock, cfg, http, insert="server_tokens off;"),
             )
             return
         if cfg.is_snippet and exposed:
@@ -143,7 +193,8 @@ class ServerTokensOn(Rule):
                 f"{describe(first)} does not set `server_tokens off`{more} and this conf.d "
                 "file's http level is nginx's default: responses advertise the nginx version",
                 subject=describe(first),
-                data=block_data(
+                detail=block_subject(
+                    TokensBlock,
                     cfg,
                     first,
                     insert="server_tokens off;",

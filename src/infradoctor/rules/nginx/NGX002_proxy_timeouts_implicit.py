@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from infradoctor.facts.websocket import is_websocket_route
-from infradoctor.findings import Finding, Severity
+from infradoctor.findings import Applicability, Finding, Fix, Severity
+from infradoctor.fixes import nginx_blocks as nb
+from infradoctor.fixes import nginx_edit as ne
+from infradoctor.fixes.context import FixContext, make_fix
 from infradoctor.model.nginx import Directive, ProxyRoute
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.nginx._common import (
-    block_data,
+    BlockSubject,
+    block_subject,
     describe,
     effective_value,
     group_by_block,
@@ -31,6 +36,61 @@ TIMEOUTS = {
 def _defaults(names: list[str] | set[str]) -> str:
     ordered = [n for k in ("proxy", "grpc", "fastcgi", "uwsgi") for n in TIMEOUTS[k] if n in names]
     return " and ".join(f"{n} 60s" for n in ordered)
+
+
+# ---------------------------------------------------------------- fix
+
+SAFE = Applicability.SAFE
+
+
+FIX_TIMEOUTS = (("connect", "5s"), ("send", "60s"), ("read", "60s"))
+
+
+def fix_proxy_timeouts(ctx: FixContext, finding: Finding) -> Fix | None:
+    """Timeouts are simple directives (inherited unless redefined), so they go into the
+    block the rule grouped its routes by (usually the server): one edit covers them all."""
+    from infradoctor.facts.websocket import WEBSOCKET_TIMEOUT, is_websocket_route
+
+    routes = nb.routes(ctx, finding)
+    found = ctx.data_block(finding)
+    if found is not None:
+        # The finding groups every route of its block: the server-level timeouts reach them
+        # all, so each websocket route among them needs its own long ones in the same fix.
+        listed = {id(r) for r in routes}
+        routes += [r for r in ctx.routes_in(*found) if id(r) not in listed]
+    edits = nb.BlockEdits(ctx)
+    placed: dict[tuple[int, str], str] = {}  # (block, directive) -> value already added
+
+    def put(block: Directive, name: str, value: str) -> None:
+        if placed.setdefault((id(block), name), value) == value:
+            edits.add(block, ne.render(name, value))
+
+    for r in routes:
+        if r.kind not in ("proxy", "grpc", "uwsgi", "fastcgi"):
+            continue
+        cfg, block = r.config, nb.header_block(r)
+        holder = found[1] if found is not None and nb.encloses(found[1], block) else block
+        websocket = is_websocket_route(ctx.stack, r)
+        for what, value in FIX_TIMEOUTS:
+            name = f"{r.kind}_{what}_timeout"
+            if cfg.effective_value(block, name) is not None:
+                continue
+            if websocket and what != "connect":
+                # An idle websocket must outlive the server-wide 60 s: its own long value.
+                put(block, name, WEBSOCKET_TIMEOUT)
+            else:
+                put(holder, name, value)
+    return make_fix(
+        "Set explicit proxy connect/send/read timeouts (5s/60s/60s)", SAFE, edits.edits()
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ImplicitTimeouts(BlockSubject):
+    """The block whose routes use default timeouts: which, and their paths."""
+
+    missing: list[str] | None = None
+    paths: list[str] | None = None
 
 
 class ProxyTimeoutsImplicit(Rule):
@@ -64,7 +124,8 @@ class ProxyTimeoutsImplicit(Rule):
         "    location /reports/ {\n        proxy_read_timeout 300s;\n"
         "        proxy_pass http://api;\n    }\n}\n```"
     )
-    fixable = "safe"
+    fixer = staticmethod(fix_proxy_timeouts)
+    fix_applicability = Applicability.SAFE
     references = (
         "https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_connect_timeout",
         "https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_read_timeout",
@@ -173,5 +234,7 @@ class ProxyTimeoutsImplicit(Rule):
                     f"backend holds each request for up to a minute before the 504{slow}",
                     subject=describe(block),
                     related=[r.directive.location for r in routes[1:]],
-                    data=block_data(cfg, block, missing=ordered, paths=paths),
+                    detail=block_subject(
+                        ImplicitTimeouts, cfg, block, missing=ordered, paths=paths
+                    ),
                 )

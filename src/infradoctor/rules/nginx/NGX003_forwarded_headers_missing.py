@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from infradoctor.findings import Finding, Severity
+from infradoctor.findings import Applicability, Finding, Fix, Severity
+from infradoctor.fixes import nginx_blocks as nb
+from infradoctor.fixes.context import FixContext, make_fix
 from infradoctor.model.nginx import Directive, NginxConfig, ProxyRoute
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.nginx._common import (
     PROXY_PARAMS_HEADERS,
-    block_data,
+    BlockSubject,
+    block_subject,
     describe,
     group_by_block,
     header_level,
@@ -59,6 +64,86 @@ def _all_levels(cfg: NginxConfig, block: Directive) -> set[str]:
     return names
 
 
+# ---------------------------------------------------------------- fix
+
+SAFE = Applicability.SAFE
+
+
+FORWARDED_HEADERS = (
+    ("Host", "$host"),
+    ("X-Real-IP", "$remote_addr"),
+    ("X-Forwarded-For", "$proxy_add_x_forwarded_for"),
+    ("X-Forwarded-Proto", "$scheme"),
+)
+
+
+def fix_forwarded_headers(ctx: FixContext, finding: Finding) -> Fix | None:
+    """Add the missing headers at the level whose proxy_set_header set is in effect (so
+    every route inheriting it gets them); with no set anywhere, at the rule's block.
+    Every route the finding names (its location and its related ones) is fixed at once:
+    when some have sets of their own, each gets the headers in its block."""
+    routes = nb.routes(ctx, finding)
+    seen = {id(r) for r in routes}
+    for loc in finding.related:
+        for r in ctx.routes_for(dataclasses.replace(finding, location=loc, related=())):
+            if id(r) not in seen:
+                seen.add(id(r))
+                routes.append(r)
+    found = ctx.data_block(finding)
+    missing = {str(m).lower() for m in finding.data.get("missing") or ()}
+    wanted = [h for h in FORWARDED_HEADERS if not missing or h[0].lower() in missing]
+    edits = nb.BlockEdits(ctx)
+    for cfg, block in nb.proxy_blocks(routes):
+        level: Directive | None = block
+        while level is not None and not level.children("proxy_set_header"):
+            level = level.parent
+        if level is not None and level.name in nb.HEADER_CONTEXTS:
+            target = level
+        elif (
+            found is not None
+            and found[1].name in nb.HEADER_CONTEXTS
+            and nb.encloses(found[1], block)
+            and not _overridden_below(ctx, cfg, found[1])
+        ):
+            target = found[1]
+        else:
+            # Sibling locations with sets of their own would not inherit a server-level
+            # copy (they get theirs from their own findings): one place per route.
+            target = block
+        edits.set_headers(cfg, target, wanted)
+    return make_fix("Pass Host and X-Forwarded-* headers to the backend", SAFE, edits.edits())
+
+
+def _overridden_below(ctx: FixContext, cfg: NginxConfig, outer: Directive) -> bool:
+    """Whether some proxied route inside `outer` has a proxy_set_header set of its own
+    below `outer`, so headers added to `outer` would not reach it (once per block)."""
+    return ctx.memo(
+        ("overridden-below", id(cfg), id(outer)),
+        lambda: _overridden_below_scan(ctx.routes_in(cfg, outer), outer),
+    )
+
+
+def _overridden_below_scan(routes: list[ProxyRoute], outer: Directive) -> bool:
+    for r in routes:
+        if r.kind != "proxy":
+            continue
+        node: Directive | None = r.directive.parent
+        while node is not None and node is not outer:
+            if node.children("proxy_set_header"):
+                return True
+            node = node.parent
+    return False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MissingHeaders(BlockSubject):
+    """The block whose routes lack forwarded headers: which, paths, lines to add."""
+
+    missing: list[str] | None = None
+    paths: list[str] | None = None
+    insert: list[str] | None = None
+
+
 class ForwardedHeadersMissing(Rule):
     code = "NGX003"
     name = "forwarded-headers-missing"
@@ -86,7 +171,8 @@ class ForwardedHeadersMissing(Rule):
         "and make the app trust them only from nginx (e.g. uvicorn `--forwarded-allow-ips`, "
         "gunicorn `forwarded_allow_ips`, Django `SECURE_PROXY_SSL_HEADER`)."
     )
-    fixable = "safe"
+    fixer = staticmethod(fix_forwarded_headers)
+    fix_applicability = Applicability.SAFE
     references = (
         "https://nginx.org/en/docs/http/ngx_http_proxy_module.html#proxy_set_header",
         "https://docs.nginx.com/nginx/admin-guide/web-server/reverse-proxy/",
@@ -169,7 +255,8 @@ class ForwardedHeadersMissing(Rule):
                     f"{proxies_phrase(block, routes)} without {', '.join(missing)}: {effects}",
                     subject=describe(block),
                     related=[r.directive.location for r in routes[1:]],
-                    data=block_data(
+                    detail=block_subject(
+                        MissingHeaders,
                         cfg,
                         block,
                         missing=missing,

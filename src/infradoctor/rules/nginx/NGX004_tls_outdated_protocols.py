@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.nginx._common import block_data, describe
+from infradoctor.rules.nginx._common import BlockSubject, block_subject, describe
 
 OUTDATED = {"sslv2": "SSLv2", "sslv3": "SSLv3", "tlsv1": "TLSv1", "tlsv1.1": "TLSv1.1"}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutdatedProtocols(BlockSubject):
+    """The ssl_protocols directive and the outdated protocols it enables."""
+
+    protocols: list[str] | None = None
+    outdated: list[str] | None = None
+    directive_file: str | None = None
+    replace: list[int | None] | None = None
 
 
 class TlsOutdatedProtocols(Rule):
@@ -72,7 +83,8 @@ class TlsOutdatedProtocols(Rule):
                     "deprecated protocols open the door to downgrade attacks and fail "
                     "compliance scans (use TLSv1.2 TLSv1.3)",
                     subject=describe(d.parent),
-                    data=block_data(
+                    detail=block_subject(
+                        OutdatedProtocols,
                         cfg,
                         d.parent,
                         protocols=list(d.args),

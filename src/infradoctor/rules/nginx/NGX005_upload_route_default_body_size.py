@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from infradoctor.facts.uploads import UPLOAD_HOST_RE, UPLOAD_PATH_RE
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.nginx._common import (
-    block_data,
+    BlockSubject,
+    block_subject,
     effective_value,
     route_label,
     uncertain_chain,
 )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UploadRoute(BlockSubject):
+    """The upload route's block, its path and the directive to add."""
+
+    path: str | None = None
+    insert: str | None = None
 
 
 class UploadRouteDefaultBodySize(Rule):
@@ -98,5 +108,7 @@ class UploadRouteDefaultBodySize(Rule):
                     "but client_max_body_size is nginx's default 1m: bodies over 1 MB get "
                     "413 Request Entity Too Large before reaching the app",
                     subject=what,
-                    data=block_data(cfg, block, path=path, insert="client_max_body_size 50m;"),
+                    detail=block_subject(
+                        UploadRoute, cfg, block, path=path, insert="client_max_body_size 50m;"
+                    ),
                 )

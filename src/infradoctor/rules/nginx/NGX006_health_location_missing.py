@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.nginx._common import block_data, describe, opaque_includes
+from infradoctor.rules.nginx._common import BlockSubject, block_subject, describe, opaque_includes
 
 PROXY_KINDS = ("proxy", "grpc", "uwsgi")  # PHP-FPM sites rarely have a health route
 HEALTH_RE = re.compile(r"health|ready|live|alive|ping|status|heartbeat|/up\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HealthLocation(BlockSubject):
+    """The server block and the health location to add."""
+
+    insert: str | None = None
 
 
 class HealthLocationMissing(Rule):
@@ -90,7 +98,8 @@ class HealthLocationMissing(Rule):
                 f"has a health location{more}: monitors must go through the backend, so a "
                 "slow app makes nginx look down and nginx itself is never checked",
                 subject=describe(server),
-                data=block_data(
+                detail=block_subject(
+                    HealthLocation,
                     cfg,
                     server,
                     insert='location = /healthz { access_log off; return 200 "ok\\n"; }',

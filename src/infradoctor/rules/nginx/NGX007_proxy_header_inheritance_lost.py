@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.nginx import Directive, NginxConfig
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.nginx._common import (
-    block_data,
+    BlockSubject,
+    block_subject,
     describe,
     header_level,
     opaque_includes,
@@ -27,6 +29,15 @@ def level_headers(cfg: NginxConfig, level: Directive, name: str) -> dict[str, st
         for h in PROXY_PARAMS_NAMES:
             out.setdefault(h.lower(), h)
     return out
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LostHeaders(BlockSubject):
+    """The block whose own headers drop inherited ones, and where they came from."""
+
+    lost: list[str] | None = None
+    outer_file: str | None = None
+    outer_line: int | None = None
 
 
 class ProxyHeaderInheritanceLost(Rule):
@@ -125,7 +136,12 @@ class ProxyHeaderInheritanceLost(Rule):
                     f"{targets_label(routes)}",
                     subject=describe(block),
                     related=[outer.location],
-                    data=block_data(
-                        cfg, block, lost=lost, outer_file=outer.file, outer_line=outer.location.line
+                    detail=block_subject(
+                        LostHeaders,
+                        cfg,
+                        block,
+                        lost=lost,
+                        outer_file=outer.file,
+                        outer_line=outer.location.line,
                     ),
                 )

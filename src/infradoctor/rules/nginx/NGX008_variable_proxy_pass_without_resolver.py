@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.nginx import NginxConfig, ProxyRoute
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.nginx._common import (
-    block_data,
+    BlockSubject,
+    block_subject,
     effective_value,
     is_ip,
     map_values,
@@ -51,6 +53,14 @@ def _needs_dns(cfg: NginxConfig, value: str, static: set[tuple[str, int | None]]
         return False
     number = digits_value(port)
     return (host, number if number is not None else 80) not in static
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NoResolver(BlockSubject):
+    """The block proxying to a variable and the resolver directive to add."""
+
+    directive_file: str | None = None
+    insert: str | None = None
 
 
 class VariableProxyPassWithoutResolver(Rule):
@@ -150,7 +160,8 @@ class VariableProxyPassWithoutResolver(Rule):
                     f"resolves {host} at request time, but no resolver is configured: every "
                     f'request gets 502 ("no resolver defined to resolve ..." in error.log)',
                     subject=route.raw,
-                    data=block_data(
+                    detail=block_subject(
+                        NoResolver,
                         cfg,
                         route.server or route.context,
                         directive_file=route.directive.file,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.nginx import Directive, NginxConfig
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.nginx._common import block_data, describe, opaque_includes
+from infradoctor.rules.nginx._common import BlockSubject, block_subject, describe, opaque_includes
 
 
 def _outer_level(cfg: NginxConfig, block: Directive) -> tuple[Directive | None, bool]:
@@ -22,6 +23,15 @@ def _outer_level(cfg: NginxConfig, block: Directive) -> tuple[Directive | None, 
             return None, True
         node = node.parent
     return None, False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LostHeaders(BlockSubject):
+    """The block whose own add_header drops inherited ones, and where they came from."""
+
+    lost: list[str] | None = None
+    outer_file: str | None = None
+    outer_line: int | None = None
 
 
 class AddHeaderInheritanceLost(Rule):
@@ -115,7 +125,12 @@ class AddHeaderInheritanceLost(Rule):
                     "its responses (add_header replaces, not extends, inherited headers)",
                     subject=describe(block),
                     related=[outer.location],
-                    data=block_data(
-                        cfg, block, lost=lost, outer_file=outer.file, outer_line=outer.location.line
+                    detail=block_subject(
+                        LostHeaders,
+                        cfg,
+                        block,
+                        lost=lost,
+                        outer_file=outer.file,
+                        outer_line=outer.location.line,
                     ),
                 )

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.nginx._common import block_data
+from infradoctor.rules.nginx._common import BlockSubject, block_subject
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AliasTraversal(BlockSubject):
+    """The location, its path and the alias it serves."""
+
+    path: str | None = None
+    alias: str | None = None
 
 
 class AliasPathTraversal(Rule):
@@ -80,5 +89,5 @@ class AliasPathTraversal(Rule):
                     f"one): a request for {path}../ reads files one directory above "
                     f"{alias.args[0]}",
                     subject=f"location {path}",
-                    data=block_data(cfg, loc, path=path, alias=alias.args[0]),
+                    detail=block_subject(AliasTraversal, cfg, loc, path=path, alias=alias.args[0]),
                 )

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from infradoctor.findings import Finding, Severity
+from infradoctor.findings import Applicability, Finding, Fix, Severity
+from infradoctor.fixes import nginx_blocks as nb
+from infradoctor.fixes import nginx_edit as ne
+from infradoctor.fixes.context import FixContext, make_fix
 from infradoctor.model.nginx import Directive, NginxConfig
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.nginx._common import (
-    block_data,
+    BlockSubject,
+    block_subject,
     effective_value,
     header_level,
     header_value,
@@ -40,6 +45,47 @@ def _connection_closes(cfg: NginxConfig, value: str | None) -> bool | None:
     return None
 
 
+# ---------------------------------------------------------------- fix
+
+SAFE = Applicability.SAFE
+
+
+def fix_upstream_keepalive(ctx: FixContext, finding: Finding) -> Fix | None:
+    routes = nb.routes(ctx, finding)
+    edits = nb.BlockEdits(ctx)
+    for cfg, block in nb.proxy_blocks(routes):
+        nb.ensure(edits, cfg, block, "proxy_http_version", "1.1")
+        own = block.children("proxy_set_header")
+        conn = [
+            d
+            for d in (own or cfg.effective(block, "proxy_set_header"))
+            if nb.header_name(d) == "connection"
+        ]
+        if conn and not all(nb.is_empty_arg(d.args[1] if len(d.args) > 1 else "") for d in conn):
+            continue  # a websocket route sets Connection on purpose
+        edits.set_headers(cfg, block, [("Connection", "")])
+    upstreams = {id(r.upstream): r.upstream for r in routes if r.upstream is not None}
+    for up in upstreams.values():
+        if up is not None and up.keepalive is None:
+            edits.add(up.directive, ne.render("keepalive", "16"))
+    return make_fix(
+        "Make upstream keepalive work: `proxy_http_version 1.1` and "
+        '`proxy_set_header Connection ""`',
+        SAFE,
+        edits.edits(),
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IneffectiveKeepalive(BlockSubject):
+    """The upstream, what its keepalive lacks and the block to fix."""
+
+    upstream: str | None = None
+    missing: list[str] | None = None
+    header_block_file: str | None = None
+    header_block_close: int | None = None
+
+
 class UpstreamKeepaliveIneffective(Rule):
     code = "NGX011"
     name = "upstream-keepalive-ineffective"
@@ -64,7 +110,8 @@ class UpstreamKeepaliveIneffective(Rule):
         "Remember that a location with its own `proxy_set_header` loses the inherited ones "
         "(NGX007); for websockets map `''` to `''` instead of `close`."
     )
-    fixable = "safe"
+    fixer = staticmethod(fix_upstream_keepalive)
+    fix_applicability = Applicability.SAFE
     references = (
         "https://nginx.org/en/docs/http/ngx_http_upstream_module.html#keepalive",
         "https://www.f5.com/company/blog/nginx/avoiding-top-10-nginx-configuration-mistakes",
@@ -147,7 +194,8 @@ class UpstreamKeepaliveIneffective(Rule):
                     "never reused (a new TCP connection per request)",
                     subject=up.name,
                     related=[keepalive.location],
-                    data=block_data(
+                    detail=block_subject(
+                        IneffectiveKeepalive,
                         cfg,
                         ctx,
                         upstream=up.name,

@@ -5,8 +5,12 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
-from infradoctor.findings import Finding, Severity
+from infradoctor.findings import Applicability, Finding, Fix, Severity, subject_dict
+from infradoctor.fixes import nginx_blocks as nb
+from infradoctor.fixes.context import FixContext, FixUnavailable, make_fix
 from infradoctor.model.nginx import Directive, NginxConfig
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Stack
@@ -236,6 +240,37 @@ def _uses(cfg: NginxConfig) -> Iterator[tuple[str, Directive]]:
     yield from visit(cfg.root)
 
 
+# ---------------------------------------------------------------- fix
+
+SAFE = Applicability.SAFE
+
+
+def fix_undefined_variable(ctx: FixContext, finding: Finding) -> Fix | None:
+    """Only `$connection_upgrade` has one standard definition (the websocket map); any other
+    undefined variable is a typo or a missing map whose values the tool cannot know."""
+    if finding.data.get("variable") != "connection_upgrade":
+        raise FixUnavailable("no standard definition for this variable")
+    cfgs = ctx.configs_for(finding)
+    if not cfgs:
+        raise FixUnavailable("config not found")
+    return make_fix(
+        "Define `$connection_upgrade` (`map $http_upgrade $connection_upgrade`)",
+        SAFE,
+        [nb.upgrade_map_edit(ctx, cfgs[0])],
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UndefinedVariable:
+    """The config and the variable used without a definition."""
+
+    config: str | None = None
+    variable: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return subject_dict(self)
+
+
 class UndefinedNginxVariable(Rule):
     code = "NGX012"
     name = "undefined-nginx-variable"
@@ -260,7 +295,8 @@ class UndefinedNginxVariable(Rule):
         "```nginx\nmap $http_upgrade $connection_upgrade {\n    default upgrade;\n"
         "    ''      close;\n}\n```"
     )
-    fixable = "safe"
+    fixer = staticmethod(fix_undefined_variable)
+    fix_applicability = Applicability.SAFE
     references = (
         "https://nginx.org/en/docs/varindex.html",
         "https://nginx.org/en/docs/http/websocket.html",
@@ -327,5 +363,5 @@ class UndefinedNginxVariable(Rule):
                     f'unknown "{name}" variable`',
                     subject=f"${name}",
                     related=locations[1:],
-                    data={"config": cfg.root_file, "variable": name},
+                    detail=UndefinedVariable(config=cfg.root_file, variable=name),
                 )

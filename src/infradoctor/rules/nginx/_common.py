@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from infradoctor.facts.hosts import is_ip as is_ip  # re-exported
+from infradoctor.findings import subject_dict
 from infradoctor.model.nginx import Directive, NginxConfig, ProxyRoute
 from infradoctor.model.stack import Stack
 from infradoctor.syntax import globpat
@@ -59,21 +61,38 @@ def effective_value(
     return found
 
 
-def block_data(cfg: NginxConfig, block: Directive | None, **extra: Any) -> dict[str, Any]:
-    """What a fixer needs to insert directives into `block` (the root when None)."""
-    data: dict[str, Any] = {"config": cfg.root_file}
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BlockSubject:
+    """An nginx config and the block a fixer inserts into (none: the config's root).
+    Rules subclass it with what else their fixer needs."""
+
+    config: str
+    block: str | None = None
+    block_file: str | None = None
+    block_line: int | None = None
+    block_open: int | None = None
+    block_close: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return subject_dict(self, keep_none=False)  # keys only for what was given
+
+
+B = TypeVar("B", bound=BlockSubject)
+
+
+def block_subject(cls: type[B], cfg: NginxConfig, block: Directive | None, **extra: Any) -> B:
+    """What a fixer needs to insert directives into `block` (the root when None), as the
+    rule's subject type `cls` with its own fields in `extra`."""
+    where: dict[str, Any] = {}
     if block is not None and block.name:
-        data.update(
-            {
-                "block": block.name,
-                "block_file": block.file,
-                "block_line": block.location.line,
-                "block_open": block.block_open,
-                "block_close": block.block_close,
-            }
-        )
-    data.update(extra)
-    return data
+        where = {
+            "block": block.name,
+            "block_file": block.file,
+            "block_line": block.location.line,
+            "block_open": block.block_open,
+            "block_close": block.block_close,
+        }
+    return cls(config=cfg.root_file, **where, **extra)
 
 
 def describe(block: Directive | None) -> str:

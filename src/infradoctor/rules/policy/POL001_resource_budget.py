@@ -8,7 +8,7 @@ from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.policy import parse_bytes, parse_cpus
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.compose._util import is_fragment, service_data
+from infradoctor.rules.compose._util import is_fragment, service_subject
 from infradoctor.rules.policy._policy import citation, cite, limits, matches, policy_of
 
 POLICY = (
@@ -107,6 +107,6 @@ class ResourceBudget(Rule):
                     f"(runbook policy {cite(stack, entry.ref)})",
                     subject=svc.name,
                     related=[citation(stack, entry.ref)],
-                    data=service_data(svc),
+                    detail=service_subject(svc),
                 )
                 break  # the first matching entry decides, as a runbook's table would

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Project, Service, Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.compose._util import is_fragment, one_shot_reason, service_data
+from infradoctor.rules.compose._util import is_fragment, one_shot_reason
 from infradoctor.rules.policy._policy import citation, cite, limits, policy_of
 from infradoctor.rules.profiles._profiles import runs_in
+from infradoctor.subjects import ServiceSubject
 
 POLICY = (
     "[tool.infradoctor]\n\n[tool.infradoctor.policy.profiles.prod]\n"
     'hardening = ["non-root", "read-only", "no-new-privileges", "cap-drop-all", "restart"]\n'
 )
+
 ROOT_USERS = {"root", "0", "0:0", "root:root"}
 
 
@@ -49,6 +52,13 @@ def missing(svc: Service, project: Project, item: str) -> bool:
     if item == "memory-limit":
         return "memory_limit" not in limits(svc)
     return False
+
+
+@dataclass(frozen=True, slots=True)
+class MissingHardening(ServiceSubject):
+    """The service and the hardening settings the policy wants that it lacks."""
+
+    missing: list[str]
 
 
 class ProfileHardening(Rule):
@@ -122,6 +132,6 @@ class ProfileHardening(Rule):
                         f"{cite(stack, rule.hardening_ref)})",
                         subject=svc.name,
                         related=[citation(stack, rule.hardening_ref)],
-                        data={**service_data(svc), "missing": lacking},
+                        detail=MissingHardening(svc.name, svc.project, lacking),
                         profile=rule.profile,
                     )

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.compose._util import service_data
+from infradoctor.rules.compose._util import service_subject
 from infradoctor.rules.policy._policy import citation, cite, policy_of
 from infradoctor.rules.profiles._profiles import runs_in
 
@@ -88,6 +88,6 @@ class PublishedPortNotAllowed(Rule):
                         f"(runbook policy {cite(stack, rule.ports_ref)})",
                         subject=svc.name,
                         related=[citation(stack, rule.ports_ref)],
-                        data=service_data(svc),
+                        detail=service_subject(svc),
                         profile=rule.profile,
                     )

@@ -9,7 +9,7 @@ from pathlib import Path, PurePosixPath
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.compose._util import service_data
+from infradoctor.rules.compose._util import service_subject
 from infradoctor.rules.profiles._profiles import SAMPLE_NAMES, gitignored, selected_profiles
 
 
@@ -146,6 +146,6 @@ class EnvFileMissing(Rule):
                         "`docker compose up` fails before starting anything (create it, fix "
                         "the path or mark it `required: false`)",
                         subject=svc.name,
-                        data=service_data(svc),
+                        detail=service_subject(svc),
                         profile=profile,
                     )

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Port, Service, Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.compose._util import service_data
+from infradoctor.rules.compose._util import service_subject
 from infradoctor.rules.profiles._profiles import (
     PROD_PROFILES,
     admin_ui,
@@ -79,7 +79,7 @@ class AdminUiPublishedInProd(Rule):
                     "admin/observability UI open to the network (bind it to 127.0.0.1 or do "
                     "not publish it)",
                     subject=svc.name,
-                    data=service_data(svc),
+                    detail=service_subject(svc),
                     profile=", ".join(profiles),
                 )
 

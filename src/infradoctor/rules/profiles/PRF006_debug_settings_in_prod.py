@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.compose._util import service_data
+from infradoctor.rules.compose._util import service_subject
 from infradoctor.rules.profiles._profiles import PROD_PROFILES, prod_profiles, services_in
 
 TRUE = {"1", "true", "yes", "on"}
@@ -110,6 +110,6 @@ class DebugSettingsInProd(Rule):
                                 f"service '{svc.name}' {scope} with {var.name}={var.value} "
                                 f"({meaning})",
                                 subject=svc.name,
-                                data=service_data(svc),
+                                detail=service_subject(svc),
                                 profile=profile,
                             )

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Service, Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.compose._util import service_data
+from infradoctor.rules.compose._util import service_subject
 from infradoctor.rules.profiles._profiles import (
     PROD_PROFILES,
     image_repo,
@@ -101,6 +101,6 @@ class ProdPlainHttpOnly(Rule):
                     f"nginx ('{svc.name}') on {port80[0].raw} and nothing in the stack "
                     "terminates TLS: production traffic is plain HTTP",
                     subject=svc.name,
-                    data=service_data(svc),
+                    detail=service_subject(svc),
                     profile=", ".join(profiles),
                 )

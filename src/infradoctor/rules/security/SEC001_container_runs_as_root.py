@@ -14,7 +14,7 @@ from infradoctor.facts.images import (
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.compose._util import service_data
+from infradoctor.rules.compose._util import service_subject
 
 
 class ContainerRunsAsRoot(Rule):
@@ -85,7 +85,7 @@ class ContainerRunsAsRoot(Rule):
                         f"service '{svc.name}' sets `user: {svc.user.strip()}`: its process "
                         "runs as root (uid 0, the host's root uid)",
                         subject=svc.name,
-                        data=service_data(svc),
+                        detail=service_subject(svc),
                     )
                 continue
             if svc.build_context is not None or svc.build_dockerfile is not None:
@@ -98,7 +98,7 @@ class ContainerRunsAsRoot(Rule):
                 "(check `docker inspect -f '{{.Config.User}}'` and set `user:` to a "
                 "non-root uid)",
                 subject=svc.name,
-                data=service_data(svc),
+                detail=service_subject(svc),
             )
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.compose._util import service_data
+from infradoctor.rules.compose._util import service_subject
 
 
 class PrivilegedContainer(Rule):
@@ -62,5 +62,5 @@ class PrivilegedContainer(Rule):
                     f"service '{svc.name}' runs privileged: all capabilities and host devices, "
                     "no seccomp/AppArmor; code execution in it is root on the host",
                     subject=svc.name,
-                    data=service_data(svc),
+                    detail=service_subject(svc),
                 )

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from infradoctor.findings import Finding, Severity
+from infradoctor.findings import Applicability, Finding, Fix, Severity
+from infradoctor.fixes import compose_edit as ce
+from infradoctor.fixes.context import FixContext, FixUnavailable
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.compose._util import is_fragment, service_data
+from infradoctor.rules.compose._util import is_fragment, service_subject
 
 
 def has_no_new_privileges(security_opt: list[str]) -> bool:
@@ -16,6 +18,25 @@ def has_no_new_privileges(security_opt: list[str]) -> bool:
         if o in ("no-new-privileges", "no-new-privileges:true", "no-new-privileges=true"):
             return True
     return False
+
+
+# ---------------------------------------------------------------- fix
+
+
+def fix_no_new_privileges(ctx: FixContext, finding: Finding) -> Fix | None:
+    svc = ctx.service(finding)
+    if any(
+        o.replace("=", ":").replace(" ", "") in ("no-new-privileges:false",)
+        for o in svc.security_opt
+    ):
+        raise FixUnavailable("explicitly disabled")
+    return ce.list_add(
+        ctx,
+        ctx.entry_for_key(svc, "security_opt"),
+        "security_opt",
+        "no-new-privileges:true",
+        "Add `security_opt: [no-new-privileges:true]`",
+    )
 
 
 class NoNewPrivilegesMissing(Rule):
@@ -39,7 +60,8 @@ class NoNewPrivilegesMissing(Rule):
         "It breaks only images that rely on sudo/su or setuid helpers at runtime; for "
         'all services at once set `"no-new-privileges": true` in /etc/docker/daemon.json.'
     )
-    fixable = "unsafe"
+    fixer = staticmethod(fix_no_new_privileges)
+    fix_applicability = Applicability.UNSAFE
     references = (
         "https://docs.docker.com/reference/cli/docker/container/run/#security-opt",
         "https://www.kernel.org/doc/html/latest/userspace-api/no_new_privs.html",
@@ -84,5 +106,5 @@ class NoNewPrivilegesMissing(Rule):
                 f"service '{svc.name}' does not set security_opt no-new-privileges:true: "
                 "setuid binaries can still escalate to root inside the container",
                 subject=svc.name,
-                data=service_data(svc),
+                detail=service_subject(svc),
             )

@@ -4,10 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from infradoctor.findings import Finding, Severity
+from infradoctor.findings import Applicability, Finding, Fix, Severity
+from infradoctor.fixes import compose_edit as ce
+from infradoctor.fixes.context import FixContext
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.compose._util import is_fragment, service_data
+from infradoctor.rules.compose._util import is_fragment, service_subject
+
+# ---------------------------------------------------------------- fix
+
+
+def fix_cap_drop(ctx: FixContext, finding: Finding) -> Fix | None:
+    svc = ctx.service(finding)
+    return ce.list_add(
+        ctx,
+        ctx.entry_for_key(svc, "cap_drop"),
+        "cap_drop",
+        "ALL",
+        "Add `cap_drop: [ALL]` (add back what the service needs with cap_add)",
+    )
 
 
 class CapabilitiesNotDropped(Rule):
@@ -18,6 +33,8 @@ class CapabilitiesNotDropped(Rule):
     title = "Capabilities are not dropped (cap_drop: [ALL] absent)"
     severity = Severity.INFO
     category = "security"
+    fixer = staticmethod(fix_cap_drop)
+    fix_applicability = Applicability.UNSAFE
     why = (
         "Docker gives every container 14 capabilities by default, among them CHOWN, "
         "DAC_OVERRIDE (ignore file permissions), FOWNER, SETUID/SETGID, NET_RAW (craft "
@@ -86,5 +103,5 @@ class CapabilitiesNotDropped(Rule):
                 f"service '{svc.name}' keeps Docker's default capabilities (no cap_drop: "
                 "[ALL]): NET_RAW, DAC_OVERRIDE, SETUID and others stay available to an attacker",
                 subject=svc.name,
-                data=service_data(svc),
+                detail=service_subject(svc),
             )

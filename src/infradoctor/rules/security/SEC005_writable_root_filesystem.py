@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.compose._util import is_fragment, raw_get, service_data
+from infradoctor.rules.compose._util import is_fragment, raw_get, service_subject
 
 
 class WritableRootFilesystem(Rule):
@@ -61,5 +61,5 @@ class WritableRootFilesystem(Rule):
                 "the app's files and drop tools (set read_only: true plus tmpfs for scratch "
                 "directories)",
                 subject=svc.name,
-                data=service_data(svc),
+                detail=service_subject(svc),
             )

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Port, Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.compose._util import service_data
+from infradoctor.subjects import ServiceSubject
 
 DATABASE_PORTS: dict[int, str] = {
     5432: "PostgreSQL",
@@ -58,6 +59,13 @@ def database_of(port: Port) -> tuple[int, str] | None:
     if candidate is not None and candidate in DATABASE_PORTS:
         return candidate, DATABASE_PORTS[candidate]
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedDatabasePort(ServiceSubject):
+    """The service and the database port it publishes on every interface."""
+
+    port: int
 
 
 class DatabasePortPublished(Rule):
@@ -145,5 +153,5 @@ class DatabasePortPublished(Rule):
                     "interfaces; Docker's iptables rules bypass ufw/firewalld, so it is "
                     "reachable from outside (bind to 127.0.0.1 or drop the port)",
                     subject=svc.name,
-                    data={**service_data(svc), "port": number},
+                    detail=PublishedDatabasePort(svc.name, svc.project, number),
                 )

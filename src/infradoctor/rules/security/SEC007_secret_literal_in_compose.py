@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.source import Location
@@ -21,6 +22,7 @@ from infradoctor.rules.security.SEC006_database_port_published import (
     database_of,
     exposed_everywhere,
 )
+from infradoctor.subjects import ServiceSubject
 
 TEMPLATE_FILE_RE = re.compile(r"(example|sample|template|dist|defaults?|tmpl)$", re.IGNORECASE)
 
@@ -40,6 +42,13 @@ def is_template_file(path: str | None) -> bool:
     if not path:
         return False
     return bool(TEMPLATE_FILE_RE.search(path.rsplit("/", 1)[-1]))
+
+
+@dataclass(frozen=True, slots=True)
+class SecretVariable(ServiceSubject):
+    """The service and the name (never the value) of the variable holding a secret."""
+
+    variable: str
 
 
 class SecretLiteralInCompose(Rule):
@@ -132,7 +141,7 @@ class SecretLiteralInCompose(Rule):
                     "reference a variable or a Docker secret instead",
                     subject=svc.name,
                     severity=severity,
-                    data={"service": svc.name, "project": svc.project, "variable": var.name},
+                    detail=SecretVariable(svc.name, svc.project, var.name),
                 )
 
     def _weight(self, svc: Service, var: EnvVar) -> tuple[Severity | None, str]:

@@ -9,7 +9,7 @@ from infradoctor.facts.images import parse_image
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.compose._util import service_data
+from infradoctor.rules.compose._util import service_subject
 
 SOCKET_RE = re.compile(r"(^|/)(docker|podman|containerd)\.sock$")
 # Socket proxies exist to hold the socket and expose a filtered API: they are the fix.
@@ -94,5 +94,5 @@ class DockerSocketMounted(Rule):
                     f"service '{svc.name}' mounts the Docker socket {mount.source}: anyone "
                     f"with code execution in it controls the daemon and is root on the host{ro}",
                     subject=svc.name,
-                    data=service_data(svc),
+                    detail=service_subject(svc),
                 )

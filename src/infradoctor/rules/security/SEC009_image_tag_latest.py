@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from infradoctor.facts.images import parse_image
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Service, Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.compose._util import service_data
+from infradoctor.subjects import ServiceSubject
 
 
 def tag_from_variable(stack: Stack, svc: Service) -> bool:
@@ -19,6 +20,13 @@ def tag_from_variable(stack: Stack, svc: Service) -> bool:
         return False
     line = src.line_text(loc.line)
     return "$" in line.split("image", 1)[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class MutableImage(ServiceSubject):
+    """The service and the image reference it runs."""
+
+    image: str | None
 
 
 class ImageTagLatest(Rule):
@@ -90,5 +98,5 @@ class ImageTagLatest(Rule):
                 f"service '{svc.name}' runs image '{svc.image}' with {what}: every pull may "
                 "bring a different, possibly breaking version (pin a version tag or digest)",
                 subject=svc.name,
-                data={**service_data(svc), "image": svc.image},
+                detail=MutableImage(svc.name, svc.project, svc.image),
             )

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.compose._util import service_data
+from infradoctor.rules.compose._util import service_subject
 
 
 class HostNetworkMode(Rule):
@@ -59,5 +59,5 @@ class HostNetworkMode(Rule):
                     f"service '{svc.name}' uses network_mode: host: no network isolation, every "
                     "port it opens is reachable on the host's interfaces",
                     subject=svc.name,
-                    data=service_data(svc),
+                    detail=service_subject(svc),
                 )

@@ -1,7 +1,6 @@
-"""Kubernetes fixers. Rendered kustomize objects keep the location of the line that set
-each value (loaders/kustomize.py), so a fix edits that line: the overlay's patch when the
-overlay set it. A value a shared base sets for several overlays is edited only for display
-(changing the base changes every overlay)."""
+"""Kubernetes edit machinery shared by the K8S fixers (their fixes live beside their
+rules: K8S004 readinessProbe, K8S010 PDB, K8S029 pull policy): where the serving container
+is, what probe a known health endpoint gives, overlay patches, Terraform blocks, scalars."""
 
 from __future__ import annotations
 
@@ -14,7 +13,6 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from infradoctor.facts.images import image_facts
 from infradoctor.findings import Applicability, Edit, Finding, Fix
-from infradoctor.fixes import helm
 from infradoctor.fixes import yaml_edit as ye
 from infradoctor.fixes.context import FixContext, FixUnavailable, YamlFile, make_fix
 from infradoctor.model.k8s import Container, K8sObject, Probe, nearest
@@ -22,47 +20,6 @@ from infradoctor.model.source import Location
 
 UNSAFE = Applicability.UNSAFE
 DISPLAY = Applicability.DISPLAY_ONLY
-_PDB_LINE = re.compile(r"^(\s*(?:-\s+)?)(minAvailable|maxUnavailable)(\s*:\s*)(\S+)(\s*(?:#.*)?)$")
-
-
-def _owner(ctx: FixContext, finding: Finding) -> K8sObject:
-    found = _index(ctx).pdbs.get(finding.location)
-    if found:
-        return found[0]
-    raise FixUnavailable("no PodDisruptionBudget at this location")
-
-
-def _shared(ctx: FixContext, obj: K8sObject, finding: Finding) -> bool:
-    """Whether the line also sets the value for another overlay's copy (a shared base)."""
-    return any(o.file != obj.file for o in _index(ctx).pdbs.get(finding.location, ()))
-
-
-def fix_pdb_max_unavailable(ctx: FixContext, finding: Finding) -> Fix | None:
-    """K8S010: `minAvailable: N` / `maxUnavailable: 0` -> `maxUnavailable: 1`."""
-    pdb = _owner(ctx, finding)
-    loc = finding.location
-    src = ctx.stack.files.get(loc.file)
-    if src is None:
-        raise FixUnavailable("file not loaded")
-    line = src.line_text(loc.line)
-    m = _PDB_LINE.match(line)
-    if m is None:
-        raise FixUnavailable("the value is not a plain `key: value` line")
-    start = src.offset_of(loc.line, 1) + m.start(2)
-    end = src.offset_of(loc.line, 1) + m.end(4)
-    replacement = "maxUnavailable: 1"
-    if loc.file != pdb.location.file and m.group(2) == "minAvailable":
-        # a strategic-merge patch: null deletes the base's minAvailable (both set is invalid)
-        if "-" in m.group(1):
-            raise FixUnavailable("minAvailable starts a list item")
-        replacement = f"minAvailable: null\n{m.group(1)}maxUnavailable: 1"
-    shared = _shared(ctx, pdb, finding)
-    note = " (this base is shared by other overlays: patch the overlay instead)"
-    return make_fix(
-        "Set `maxUnavailable: 1`" + (note if shared else ""),
-        DISPLAY if shared else UNSAFE,
-        [Edit(loc.file, start, end, replacement)],
-    )
 
 
 # ---------------------------------------------------------------- K8S004 readinessProbe
@@ -95,7 +52,7 @@ class _K8sIndex:
     pdbs: dict[Location | None, list[K8sObject]]  # by the minAvailable/maxUnavailable line
 
 
-def _index(ctx: FixContext) -> _K8sIndex:
+def k8s_index(ctx: FixContext) -> _K8sIndex:
     def build() -> _K8sIndex:
         out = _K8sIndex({}, {}, {}, {})
         for o in ctx.stack.k8s:
@@ -111,14 +68,14 @@ def _index(ctx: FixContext) -> _K8sIndex:
     return ctx.memo("k8s-fix-index", build)
 
 
-def _finding_container(ctx: FixContext, finding: Finding) -> tuple[K8sObject, Container]:
+def finding_container(ctx: FixContext, finding: Finding) -> tuple[K8sObject, Container]:
     """The workload and container a K8S004/K8S029 finding names, at the finding's
     location (repositories hold several copies of one workload)."""
     name = finding.data.get("container")
     subject = finding.subject or ""
     ref = subject.rsplit(":", 1)[0] if ":" in subject else subject
     found: list[tuple[K8sObject, Container]] = []
-    for obj in _index(ctx).by_ref.get(ref, ()):
+    for obj in k8s_index(ctx).by_ref.get(ref, ()):
         pod = obj.workload.pod if obj.workload is not None else None
         for c in (pod.containers + pod.init_containers) if pod is not None else ():
             if c.name == name and finding.location in (c.location, c.image_pull_policy_location):
@@ -202,7 +159,7 @@ def _service_targets(ctx: FixContext, w: K8sObject, c: Container, name: str) -> 
     """The ports of Service `name` (applied with `w`) that reach container `c`: a port
     the container declares, or, when it declares none, the number a Service with a
     cluster IP sends to (a headless Service's ports are often placeholders)."""
-    svcs = [o for o in _index(ctx).services.get(name, ()) if o.same_namespace(w)]
+    svcs = [o for o in k8s_index(ctx).services.get(name, ()) if o.same_namespace(w)]
     out: list[int | str] = []
     for svc in nearest(w, svcs)[:1]:
         assert svc.service is not None
@@ -237,7 +194,7 @@ def readiness_plan(ctx: FixContext, w: K8sObject, c: Container, finding: Finding
     )
 
 
-def _mapping_at(ctx: FixContext, path: str, offset: int) -> MappingNode:
+def mapping_at(ctx: FixContext, path: str, offset: int) -> MappingNode:
     """The block or flow mapping of `path` that starts at `offset` (index built once)."""
 
     def build() -> dict[int, MappingNode]:
@@ -258,13 +215,13 @@ def _mapping_at(ctx: FixContext, path: str, offset: int) -> MappingNode:
     return node
 
 
-def _container_shared(ctx: FixContext, w: K8sObject, c: Container) -> bool:
+def container_shared(ctx: FixContext, w: K8sObject, c: Container) -> bool:
     """Whether the container's lines also build another rendering (a base several
     kustomize overlays render): an edit there changes them all."""
-    return any(o is not w for o in _index(ctx).by_container.get(c.location, ()))
+    return any(o is not w for o in k8s_index(ctx).by_container.get(c.location, ()))
 
 
-def _insert_probe(yf: YamlFile, node: MappingNode, probe: dict[str, Any]) -> list[ye.TextEdit]:
+def insert_probe(yf: YamlFile, node: MappingNode, probe: dict[str, Any]) -> list[ye.TextEdit]:
     """`readinessProbe:` as the container's last key, after the comment lines indented
     under its last entry (`# memory: 2Gi` commented out in `limits:` stays there)."""
     edits = ye.insert_keys(yf.text, node, {"readinessProbe": probe}, style=yf.style)
@@ -284,36 +241,6 @@ def _insert_probe(yf: YamlFile, node: MappingNode, probe: dict[str, Any]) -> lis
     return ye.with_check(text, [ye.TextEdit(moved, moved, edits[0].replacement)], node, want)
 
 
-def fix_readiness_probe(ctx: FixContext, finding: Finding) -> Fix | None:
-    """K8S004: add a readinessProbe to the serving container, where the user edits it."""
-    w, c = _finding_container(ctx, finding)
-    plan = readiness_plan(ctx, w, c, finding)
-    kind = str(ctx.stack.files[w.file].kind) if w.file in ctx.stack.files else ""
-    if kind == "helm":
-        return helm.fix_values_readiness(ctx, w, plan.probe, plan.applicability, plan.title)
-    if kind == "terraform":
-        return _terraform_readiness(ctx, c, plan)
-    path = c.location.file
-    src = ctx.stack.files.get(path)
-    if src is None or str(src.kind) != "k8s":
-        raise FixUnavailable("the container is not in a manifest")
-    shared = _container_shared(ctx, w, c)
-    if shared:
-        try:
-            return _overlay_patches(ctx, finding, c)
-        except (FixUnavailable, ye.YamlEditError):
-            pass  # shown in the base instead
-    yf = ctx.yaml(path)
-    node = _mapping_at(ctx, path, src.offset_of(c.location.line, c.location.column))
-    edits = _insert_probe(yf, node, plan.probe)
-    title = f"Add {plan.title}"
-    applicability = plan.applicability
-    if shared:
-        title += " (this base is shared by other overlays: patch the overlay instead)"
-        applicability = DISPLAY
-    return make_fix(title, applicability, ctx.yaml_edits(yf, edits))
-
-
 _KUSTOMIZATION = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 
@@ -323,7 +250,7 @@ def _base_document(ctx: FixContext, w: K8sObject) -> tuple[str, str]:
     src = ctx.stack.files.get(w.location.file)
     if src is None or str(src.kind) != "k8s":
         raise FixUnavailable("the object's document is not a manifest")
-    doc = _mapping_at(ctx, w.location.file, src.offset_of(w.location.line, w.location.column))
+    doc = mapping_at(ctx, w.location.file, src.offset_of(w.location.line, w.location.column))
     fields = [ye.find(doc, key) for key in (["apiVersion"], ["kind"], ["metadata", "name"])]
     values = [n.value if isinstance(n, ScalarNode) else None for n in fields]
     if values[1] != w.kind or values[2] != w.name or not values[0]:
@@ -348,13 +275,13 @@ def _patch_text(w: K8sObject, c: Container, api: str, probe: dict[str, Any]) -> 
     return "\n".join(lines)
 
 
-def _overlay_patches(ctx: FixContext, finding: Finding, c: Container) -> Fix:
+def overlay_patches(ctx: FixContext, finding: Finding, c: Container) -> Fix:
     """The probe as an inline patch in every overlay whose render of this shared base
     has none (one finding can stand for several identical renders); the overlays with
     their own probe are left alone. All of them or none."""
     lacking = [
         o
-        for o in _index(ctx).by_container.get(c.location, ())
+        for o in k8s_index(ctx).by_container.get(c.location, ())
         if not any("readiness" in x.probes for x in o.containers)
     ]
     if len({o.file for o in lacking}) != len(lacking):
@@ -512,7 +439,7 @@ def _copied_hcl(text: str, probe: Probe, indent: str) -> list[str] | None:
     return None
 
 
-def _terraform_readiness(ctx: FixContext, c: Container, plan: ReadinessPlan) -> Fix:
+def terraform_readiness(ctx: FixContext, c: Container, plan: ReadinessPlan) -> Fix:
     """A `readiness_probe` block at the end of the container block, for display: HCL
     edits are shown, not written."""
     path = c.location.file
@@ -557,6 +484,7 @@ def _hcl_unit(text: str, start: int, close: int, outer: str) -> str:
 
 # ---------------------------------------------------------------- K8S029 imagePullPolicy
 
+
 _ALWAYS = re.compile(r"""(["']?)Always\1""")
 
 
@@ -582,7 +510,7 @@ def _scalar_at(ctx: FixContext, path: str, offset: int) -> ScalarNode:
     return node
 
 
-def _set_value(ctx: FixContext, loc: Location, value: str) -> list[Edit]:
+def set_value(ctx: FixContext, loc: Location, value: str) -> list[Edit]:
     """Replace the scalar at `loc` (YAML: through the checked helper; HCL: the token)."""
     src = ctx.stack.files.get(loc.file)
     if src is None:
@@ -596,25 +524,3 @@ def _set_value(ctx: FixContext, loc: Location, value: str) -> list[Edit]:
     yf = ctx.yaml(loc.file)
     node = _scalar_at(ctx, loc.file, offset)
     return ctx.yaml_edits(yf, ye.set_scalar(yf.text, node, value, yf.style))
-
-
-def fix_pull_policy(ctx: FixContext, finding: Finding) -> Fix | None:
-    """K8S029: `imagePullPolicy: IfNotPresent`, with the tag pinned when a chart names an
-    immutable appVersion. Always display-only: IfNotPresent with a moving tag only trades
-    "each start pulls a new build" for "each node keeps the build it cached", and which
-    immutable tag to deploy is the user's choice."""
-    w, c = _finding_container(ctx, finding)
-    loc = c.image_pull_policy_location
-    if loc is None or c.image is None:
-        raise FixUnavailable("imagePullPolicy not written")
-    edits = _set_value(ctx, loc, "IfNotPresent")
-    version = helm.immutable_app_version(ctx, c.image_location)
-    if version is not None and c.image_location is not None:
-        edits += _set_value(ctx, c.image_location, version)
-        title = f"Pin the image tag to the chart's appVersion {version} and pull IfNotPresent"
-    else:
-        title = (
-            f"Pin '{c.image}' to an immutable tag (a release version or commit SHA), then "
-            "pull IfNotPresent"
-        )
-    return make_fix(title, DISPLAY, edits)
