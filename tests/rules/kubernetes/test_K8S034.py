@@ -66,3 +66,13 @@ def test_opt_in(tmp_path: Path) -> None:
     config = LintConfig(extend_select=["hardening"], report_unused_suppressions=False)
     chosen = lint(root, config, with_fixes=False)
     assert [f.rule for f in chosen.findings if f.rule == "K8S034"] == ["K8S034"]
+
+
+def test_image_built_in_the_tree(tmp_path: Path) -> None:
+    image = "ghcr.io/acme/cart:1.2.0"
+    non_root = "FROM python:3.12-slim\nRUN useradd -u 10001 app\nUSER app\n"
+    tree = {"k8s/cart.yaml": deployment(image=image), "src/cart/Dockerfile": non_root}
+    assert run(tmp_path / "a", "K8S034", tree) == []
+    tree["src/cart/Dockerfile"] = 'FROM python:3.12-slim\nCMD ["python", "app.py"]\n'
+    (f,) = run(tmp_path / "b", "K8S034", tree)
+    assert "built from src/cart/Dockerfile, which sets no USER" in f.message

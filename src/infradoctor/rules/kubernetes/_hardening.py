@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from infradoctor.facts.images import parse_image, unresolved_image
 from infradoctor.model.k8s import Container, K8sObject
 from infradoctor.model.source import Location
-from infradoctor.model.stack import Stack
+from infradoctor.model.stack import Dockerfile, Stack
 
 # pod-level keys a container inherits (the rest are container-only)
 POD_LEVEL = frozenset({"runAsNonRoot", "runAsUser"})
@@ -51,3 +52,17 @@ def privileged(c: Container) -> bool:
 def label(w: K8sObject, c: Container) -> str:
     kind = "init container" if c.init else "container"
     return f"{w.kind} '{w.name}' {kind} '{c.name}'"
+
+
+def dockerfile_for(stack: Stack, image: str) -> tuple[str, Dockerfile] | None:
+    """The one Dockerfile of the tree the image is most likely built from: in a directory
+    named like the image's repository (`src/cart/Dockerfile` for `acme/cart:1.2`)."""
+    if unresolved_image(image):
+        return None
+    name = parse_image(image).path.rsplit("/", 1)[-1]
+    found = [
+        (path, df)
+        for path, df in stack.dockerfiles.items()
+        if (path.rsplit("/", 2)[-2] if path.count("/") else stack.root.name) == name
+    ]
+    return found[0] if len(found) == 1 else None
