@@ -108,7 +108,7 @@ def lint_work(root: Path, monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     `fix` need them)."""
     from infradoctor.fixes import apply as apply_module
     from infradoctor.loaders import link as link_module
-    from infradoctor.rules.kubernetes import K8S001_service_selects_no_pods as k8s001
+    from infradoctor.rules.kubernetes import _guess as k8s001
     from infradoctor.syntax import nginx as syntax_nginx
 
     tally: Counter[str] = Counter()

@@ -701,6 +701,9 @@ def _values_container(chart: Chart, root: PNode, deployment: SourceFile) -> Cont
     sc = root.get("securityContext")
     if sc is not None and sc.is_mapping and isinstance(sc.value, dict):
         c.security_context = dict(sc.value)
+        from infradoctor.loaders.kubernetes import security_locations
+
+        c.security_locations = security_locations(root)
     return c
 
 
@@ -744,6 +747,9 @@ def values_workload(chart: Chart, templates: list[SourceFile]) -> K8sObject | No
     psc = root.get("podSecurityContext")
     if psc is not None and psc.is_mapping and isinstance(psc.value, dict):
         pod.security_context = dict(psc.value)
+        from infradoctor.loaders.kubernetes import security_locations
+
+        pod.security_locations = security_locations(root, "podSecurityContext")
     w = WorkloadSpec(pod)
     autoscaling = root.get("autoscaling")
     enabled = autoscaling.get("enabled") if autoscaling is not None else None

@@ -276,6 +276,38 @@ def probe_from_node(kind: str, key_loc: Location, node: PNode | None) -> Probe:
     return probe
 
 
+SECURITY_KEYS = (
+    "runAsNonRoot",
+    "runAsUser",
+    "allowPrivilegeEscalation",
+    "privileged",
+    "readOnlyRootFilesystem",
+    "capabilities",
+)
+HOST_NAMESPACES = ("hostNetwork", "hostPID", "hostIPC")
+
+
+def security_locations(owner: PNode, key: str = "securityContext") -> dict[str, Location]:
+    """Where `owner`'s securityContext (`key`) and its hardening keys are written, so
+    the hardening rules point at the line to edit (shared with the Helm values reader)."""
+    entry = owner.entry(key) if owner.is_mapping else None
+    if entry is None:
+        return {}
+    out = {"securityContext": entry.key_location}
+    sc = _map(entry.value)
+    if sc is None:
+        return out
+    for name in SECURITY_KEYS:
+        node = sc.get(name)
+        if node is not None:
+            out[name] = node.location
+    caps = _map(sc.get("capabilities"))
+    drop = caps.get("drop") if caps is not None else None
+    if drop is not None:
+        out["capabilities.drop"] = drop.location
+    return out
+
+
 def _container(node: PNode, init: bool, managed: set[str]) -> Container | None:  # noqa: C901
     m = _map(node)
     if m is None:
@@ -347,6 +379,7 @@ def _container(node: PNode, init: bool, managed: set[str]) -> Container | None: 
     sc = _map(m.get("securityContext"))
     if sc is not None and isinstance(sc.value, dict):
         c.security_context = dict(sc.value)
+    c.security_locations = security_locations(m)
     policy = m.get("imagePullPolicy")
     if policy is not None:
         c.image_pull_policy = _text(policy)
@@ -375,6 +408,11 @@ def _pod_template(template: PNode, managed: set[str]) -> PodTemplate:
         sc = _map(spec.get("securityContext"))
         if sc is not None and isinstance(sc.value, dict):
             pod.security_context = dict(sc.value)
+        pod.security_locations = security_locations(spec)
+        for key in HOST_NAMESPACES:
+            node = spec.get(key)
+            if node is not None and node.scalar is True:
+                pod.host_namespaces[key] = node.location
         for volume in _seq(spec.get("volumes")):
             vm = _map(volume)
             host = _map(vm.get("hostPath")) if vm is not None else None

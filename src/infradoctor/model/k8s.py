@@ -80,6 +80,9 @@ class Container:
     command_location: Location | None = None
     args_location: Location | None = None
     security_context: dict[str, Any] = field(default_factory=dict)
+    # where `securityContext` and its hardening keys are written ("securityContext" is
+    # the key itself; "capabilities.drop" the drop list): the lines a user edits
+    security_locations: dict[str, Location] = field(default_factory=dict)
     image_pull_policy: str | None = None
     image_pull_policy_location: Location | None = None
 
@@ -105,7 +108,10 @@ class PodTemplate:
     containers: list[Container] = field(default_factory=list)
     init_containers: list[Container] = field(default_factory=list)
     security_context: dict[str, Any] = field(default_factory=dict)
+    security_locations: dict[str, Location] = field(default_factory=dict)  # as Container's
     host_paths: list[tuple[str, Location]] = field(default_factory=list)  # volumes' hostPath
+    # hostNetwork / hostPID / hostIPC set to true -> the value's location
+    host_namespaces: dict[str, Location] = field(default_factory=dict)
 
     def port_named(self, name: str) -> tuple[Container, ContainerPort] | None:
         for c in self.containers:

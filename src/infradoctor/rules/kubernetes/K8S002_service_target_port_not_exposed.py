@@ -8,6 +8,7 @@ from infradoctor.findings import Finding, Severity
 from infradoctor.model.k8s import K8sObject, ServicePort
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
+from infradoctor.rules.kubernetes._guess import guessed_note, guessed_target
 from infradoctor.rules.kubernetes._k8s import obj_data, selected_workloads
 
 DEPLOYMENT = """\
@@ -101,7 +102,11 @@ class ServiceTargetPortNotExposed(Rule):
         "numeric targetPort of the Service matches one (a container may listen on ports it "
         "doesn't declare: a jaeger pod declaring 9411 but not 14268 is not reported); the "
         "pods checked are those applied with the Service (same file, else same directory, "
-        "else the nearest directory)."
+        "else the nearest directory).\n\n"
+        "When the Service selects no pods at all (K8S001) and one workload is clearly the "
+        "one it meant (named like the Service, or the only one sharing most of its "
+        "selector), the ports are still checked against that workload, as a warning that "
+        "says the workload is guessed: fixing the selector alone would not be enough."
     )
     how_to_fix = (
         "Point `targetPort` at a port the container declares, preferably by name so the "
@@ -162,6 +167,8 @@ class ServiceTargetPortNotExposed(Rule):
             if spec is None or spec.selector is None or svc.partial:
                 continue
             pods = selected_workloads(stack, svc)
+            guess = None if pods else guessed_target(stack, svc)
+            pods = [guess] if guess is not None else pods
             if not pods or any(w.partial for w in pods):
                 continue
             numbers_agree = any(
@@ -175,10 +182,13 @@ class ServiceTargetPortNotExposed(Rule):
                     continue
                 problem, severity = found
                 names = ", ".join(f"{w.kind} '{w.name}'" for w in pods[:3])
+                if guess is not None and self.effective_severity == self.severity:
+                    severity = Severity.WARNING  # a guessed target: not certain enough to fail
                 yield self.finding(
                     port.target_location or port.location,
                     f"Service '{svc.name}' port {port.port}: {problem} ({names} "
-                    f"expose {_exposed(pods)})",
+                    f"expose {_exposed(pods)})"
+                    + (guessed_note(svc, guess) if guess is not None else ""),
                     subject=f"{svc.ref}:{port.port}",
                     severity=severity,
                     related=[pods[0].location],

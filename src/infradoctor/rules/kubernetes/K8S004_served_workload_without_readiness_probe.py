@@ -12,6 +12,7 @@ from infradoctor.fixes.context import FixContext, FixUnavailable, make_fix
 from infradoctor.model.k8s import Container, K8sObject
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
+from infradoctor.rules.kubernetes._guess import guessed_note, guessed_target
 from infradoctor.rules.kubernetes._k8s import obj_data, served_workloads
 
 BAD = """\
@@ -126,7 +127,8 @@ class ServedWorkloadWithoutReadinessProbe(Rule):
         "liveness probe does not help: it restarts, it does not take the pod out of "
         "rotation.\n\nReported for long-running workloads selected by a Service with ports "
         "(not Jobs, not Services with `publishNotReadyAddresses`) when no container of the "
-        "pod has a readiness probe."
+        "pod has a readiness probe. When a Service selects no pods (K8S001), the workload "
+        "it most likely meant is checked too, and the message says it is guessed."
     )
     how_to_fix = (
         "Add a readiness probe on the serving container that succeeds only when the app can "
@@ -148,20 +150,39 @@ class ServedWorkloadWithoutReadinessProbe(Rule):
     )
 
     def check(self, stack: Stack) -> Iterator[Finding]:
+        seen: set[int] = set()
         for w, svc in served_workloads(stack):
-            if w.partial or not w.containers:
+            seen.add(id(w))
+            found = self._finding(w, svc, "")
+            if found is not None:
+                yield found
+        for svc in stack.k8s:  # one selector typo must not hide the next problem
+            spec = svc.service
+            if spec is None or not spec.ports or spec.publish_not_ready:
                 continue
-            if any("readiness" in c.probes for c in w.containers):
+            guess = guessed_target(stack, svc)
+            if guess is None or id(guess) in seen:
                 continue
-            c = _serving_container(w, svc)
-            if c is None:
-                continue
-            yield self.finding(
-                c.location,
-                f"{w.kind} '{w.name}' receives traffic from Service '{svc.name}' but no "
-                f"container has a readinessProbe: pods get requests before they are ready "
-                f"(errors on every rollout, restart and scale-up)",
-                subject=w.ref,
-                related=[svc.location],
-                data=obj_data(w, service=svc.name, container=c.name),
-            )
+            seen.add(id(guess))
+            found = self._finding(guess, svc, guessed_note(svc, guess))
+            if found is not None:
+                yield found
+
+    def _finding(self, w: K8sObject, svc: K8sObject, note: str) -> Finding | None:
+        if w.partial or not w.containers:
+            return None
+        if any("readiness" in c.probes for c in w.containers):
+            return None
+        c = _serving_container(w, svc)
+        if c is None:
+            return None
+        verb = "would receive" if note else "receives"
+        return self.finding(
+            c.location,
+            f"{w.kind} '{w.name}' {verb} traffic from Service '{svc.name}' but no "
+            f"container has a readinessProbe: pods get requests before they are ready "
+            f"(errors on every rollout, restart and scale-up){note}",
+            subject=w.ref,
+            related=[svc.location],
+            data=obj_data(w, service=svc.name, container=c.name),
+        )

@@ -53,6 +53,15 @@ from infradoctor.rules.kubernetes.K8S030_host_path_container_socket import HostP
 from infradoctor.rules.kubernetes.K8S031_secret_literal_in_env import SecretLiteralInEnv
 from infradoctor.rules.kubernetes.K8S032_cronjob_without_limits import CronJobWithoutLimits
 from infradoctor.rules.kubernetes.K8S033_job_without_backoff_limit import JobWithoutBackoffLimit
+from infradoctor.rules.kubernetes.K8S034_container_may_run_as_root import ContainerMayRunAsRoot
+from infradoctor.rules.kubernetes.K8S035_privilege_escalation_allowed import (
+    PrivilegeEscalationAllowed,
+)
+from infradoctor.rules.kubernetes.K8S036_privileged_container import PrivilegedContainer
+from infradoctor.rules.kubernetes.K8S037_writable_root_filesystem import WritableRootFilesystem
+from infradoctor.rules.kubernetes.K8S038_capabilities_not_dropped import CapabilitiesNotDropped
+from infradoctor.rules.kubernetes.K8S039_host_namespace_shared import HostNamespaceShared
+from infradoctor.rules.kubernetes.K8S040_hpas_share_target import HpasShareTarget
 
 RULES: tuple[type[Rule], ...] = (
     ServiceSelectsNoPods,
@@ -88,6 +97,13 @@ RULES: tuple[type[Rule], ...] = (
     SecretLiteralInEnv,
     CronJobWithoutLimits,
     JobWithoutBackoffLimit,
+    ContainerMayRunAsRoot,
+    PrivilegeEscalationAllowed,
+    PrivilegedContainer,
+    WritableRootFilesystem,
+    CapabilitiesNotDropped,
+    HostNamespaceShared,
+    HpasShareTarget,
 )
 
 __all__ = ["RULES"]

@@ -16,7 +16,7 @@ def dev_copy(obj: K8sObject) -> bool:
     return any(part.lower() in DEV_DIRS for part in obj.file.split("/")[:-1])
 
 
-def _deployed_with(hpa: K8sObject, w: K8sObject) -> bool:
+def deployed_with(hpa: K8sObject, w: K8sObject) -> bool:
     """Same directory, or the same explicit namespace: in a tree of several projects a
     namespace-less `cart` elsewhere is another project's workload."""
     if w.directory == hpa.directory:
@@ -35,7 +35,7 @@ def hpa_target(stack: Stack, hpa: K8sObject, *, certain: bool = False) -> K8sObj
         [
             w
             for w in index(stack).by_name.get(hpa.hpa.target_name, ())
-            if hpa.hpa.target_kind in (None, w.kind) and _deployed_with(hpa, w)
+            if hpa.hpa.target_kind in (None, w.kind) and deployed_with(hpa, w)
         ],
     )
     if not targets or any(t.partial for t in targets):
