@@ -17,6 +17,8 @@ def editable(ctx: FixContext, df: Dockerfile) -> None:
     for err in ctx.stack.errors:
         if err.file == df.path and err.kind == "parse-error":
             raise FixUnavailable(f"{df.path} does not parse cleanly: {err.message}")
+    if df.open_continuation:
+        raise FixUnavailable(f"{df.path} ends inside a line continuation")
 
 
 def before_line(ctx: FixContext, df: Dockerfile, ins: Instruction) -> int:

@@ -119,6 +119,7 @@ def load_dockerfile(src: SourceFile) -> tuple[Dockerfile | None, list[LoadError]
                 while i < n and (lines[i].strip().startswith("#") or not lines[i].strip()):
                     i += 1
                 if i >= n:
+                    df.open_continuation = True
                     break
                 cur = lines[i]
                 continue

@@ -52,6 +52,9 @@ class Dockerfile:
     path: str
     stages: list[Stage]
     args: dict[str, str | None] = field(default_factory=dict)  # ARG before first FROM
+    # the last instruction's line continuation runs to the end of the file (past comment
+    # and blank lines): a line appended there would join that instruction
+    open_continuation: bool = False
 
     @property
     def final(self) -> Stage | None:
