@@ -878,7 +878,7 @@ def _has_config_file(server: str, service: Service, root: Path | None) -> bool:
     try:
         ctx = root / service.build_context
         return any(ctx.glob("gunicorn.conf.py")) or any(ctx.glob("*/gunicorn.conf.py"))
-    except OSError:
+    except (OSError, ValueError):  # a name too long, a NUL byte
         return False
 
 

@@ -4,6 +4,7 @@ dependencies itself (wait-for-it, dockerize -wait, pg_isready / nc -z loops)."""
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -159,11 +160,27 @@ def start_text(svc: Service) -> str:
     return f"{entry} {cmd}".strip()[:MAX_COMMAND_CHARS]
 
 
+MAX_CONTEXT_SUBDIRS = 200
+
+
+def _subdirs(directory: Path, root: Path) -> list[Path]:
+    """The first directories inside `directory` when it lies in the scanned tree; never
+    raises (a 300-byte build context, a NUL byte) and never lists outside the tree."""
+    try:
+        real = directory.resolve()
+        real.relative_to(root.resolve())
+        with os.scandir(real) as entries:
+            found = sorted(e.name for e in entries if e.is_dir(follow_symlinks=False))
+    except (OSError, ValueError):
+        return []
+    return [directory / name for name in found[:MAX_CONTEXT_SUBDIRS]]
+
+
 def _script_dirs(svc: Service, root: Path) -> list[Path]:
     dirs: list[Path] = []
     if svc.build_context is not None:
         ctx = root / svc.build_context
-        dirs += [ctx, *(p for p in ctx.glob("*/") if p.is_dir())]
+        dirs += [ctx, *_subdirs(ctx, root)]
     if svc.dockerfile is not None:
         dirs.append((root / svc.dockerfile.path).parent)
     return dirs

@@ -26,9 +26,8 @@ def _count(value: object) -> int | None:
     """A retries value as Docker reads it (an integer or integer text); None otherwise."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value
-    return parse_int(value) if isinstance(value, str) else None
+    # clamped like every number read (a 300-digit count overflowed the float estimate)
+    return parse_int(value) if isinstance(value, (int, str)) else None
 
 
 def fmt(seconds: float) -> str:

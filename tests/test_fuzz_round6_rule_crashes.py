@@ -1,0 +1,58 @@
+"""Fuzz round 6 (seed 2036): two rule crashes on odd but loadable compose files.
+- CMP008 (input #104704): `retries:` with 300 digits overflowed the float estimate of
+  how long a wedged service stays "healthy"; counts are clamped like every number read.
+- XF004 (input #105436): a 100 KB build context; listing it for entrypoint scripts
+  raised ENAMETOOLONG. Listing never raises and never leaves the scanned tree."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from infradoctor.config import LintConfig
+from infradoctor.engine import lint
+from infradoctor.facts.readiness import _subdirs
+from tests.conftest import write_tree
+
+
+def _internal(result: object) -> list[object]:
+    return [e for e in result.errors if e.kind == "internal"]  # type: ignore[attr-defined]
+
+
+def test_huge_retries_count_is_clamped(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "docker-compose.yml": (
+                "services:\n b:\n  image: a:1\n  healthcheck:\n      interval: 2s\n"
+                f"      timeout: 5s\n      retries: {'9' * 300}\n"
+            )
+        },
+    )
+    result = lint(tmp_path, LintConfig(select=["CMP008"]))
+    assert _internal(result) == []
+    assert [f.rule for f in result.findings] == ["CMP008"]
+
+
+def test_odd_build_contexts_are_listed_without_raising(tmp_path: Path) -> None:
+    long = ".x" + ",x" * 200
+    write_tree(
+        tmp_path,
+        {
+            "docker-compose.test.yml": (
+                "services:\n  tests:\n    build:\n"
+                f"      context: {long}\n    command: ./entry.sh\n"
+                "    depends_on: [db]\n  db:\n    image: postgres:16\n"
+                '  other:\n    build: {context: "a\\0b"}\n    depends_on: [db]\n'
+            )
+        },
+    )
+    assert _internal(lint(tmp_path, LintConfig())) == []
+
+
+def test_subdirs_stay_in_the_tree(tmp_path: Path) -> None:
+    (tmp_path / "root" / "ctx" / "scripts").mkdir(parents=True)
+    (tmp_path / "outside" / "secret").mkdir(parents=True)
+    root = tmp_path / "root"
+    assert _subdirs(root / "ctx", root) == [root / "ctx" / "scripts"]
+    assert _subdirs(root / ".." / "outside", root) == []
+    assert _subdirs(root / ("x" * 300), root) == []
