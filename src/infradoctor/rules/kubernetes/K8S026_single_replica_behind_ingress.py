@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from infradoctor.findings import Finding, Severity
-from infradoctor.model.k8s import K8sObject, nearest
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.kubernetes._hpa import dev_copy, min_replicas_by_workload
-from infradoctor.rules.kubernetes._k8s import obj_data, selected_workloads
+from infradoctor.rules.kubernetes._k8s import ingress_backend_workloads, obj_data
 from infradoctor.rules.kubernetes._probe_examples import served
 
 READY = "          readinessProbe:\n            httpGet: {path: /ready, port: http}\n"
@@ -35,19 +34,6 @@ spec:
 BAD = served("portal", "ghcr.io/acme/portal:4.0.2", READY) + INGRESS
 GOOD = served("portal", "ghcr.io/acme/portal:4.0.2", READY, "  replicas: 2\n") + INGRESS
 REPLICATED = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"})
-
-
-def _backend_workloads(stack: Stack, ing: K8sObject) -> Iterator[tuple[K8sObject, K8sObject]]:
-    """(service, workload) behind each of the Ingress's backends."""
-    by_name: dict[str, list[K8sObject]] = {}
-    for o in stack.k8s:
-        if o.service is not None:
-            by_name.setdefault(o.name, []).append(o)
-    for b in ing.ingress_backends or ():
-        svcs = nearest(ing, [s for s in by_name.get(b.service, ()) if ing.same_namespace(s)])
-        if svcs and not svcs[0].partial:
-            for w in selected_workloads(stack, svcs[0]):
-                yield svcs[0], w
 
 
 class SingleReplicaBehindIngress(Rule):
@@ -84,7 +70,7 @@ class SingleReplicaBehindIngress(Rule):
         for ing in stack.k8s:
             if ing.kind != "Ingress" or not ing.ingress_backends or ing.partial:
                 continue
-            for svc, w in _backend_workloads(stack, ing):
+            for svc, w in ingress_backend_workloads(stack, ing):
                 spec = w.workload
                 if spec is None or w.kind not in REPLICATED or id(w) in seen or w.partial:
                     continue

@@ -62,6 +62,9 @@ from infradoctor.rules.kubernetes.K8S037_writable_root_filesystem import Writabl
 from infradoctor.rules.kubernetes.K8S038_capabilities_not_dropped import CapabilitiesNotDropped
 from infradoctor.rules.kubernetes.K8S039_host_namespace_shared import HostNamespaceShared
 from infradoctor.rules.kubernetes.K8S040_hpas_share_target import HpasShareTarget
+from infradoctor.rules.kubernetes.K8S041_ingress_replicas_default_next_upstream import (
+    IngressReplicasDefaultNextUpstream,
+)
 
 RULES: tuple[type[Rule], ...] = (
     ServiceSelectsNoPods,
@@ -104,6 +107,7 @@ RULES: tuple[type[Rule], ...] = (
     CapabilitiesNotDropped,
     HostNamespaceShared,
     HpasShareTarget,
+    IngressReplicasDefaultNextUpstream,
 )
 
 __all__ = ["RULES"]

@@ -150,6 +150,21 @@ def served_workloads(stack: Stack) -> Iterator[tuple[K8sObject, K8sObject]]:
             yield w, svc
 
 
+def ingress_backend_workloads(
+    stack: Stack, ing: K8sObject
+) -> Iterator[tuple[K8sObject, K8sObject]]:
+    """(service, workload) behind each of the Ingress's backends."""
+    by_name: dict[str, list[K8sObject]] = {}
+    for o in stack.k8s:
+        if o.service is not None:
+            by_name.setdefault(o.name, []).append(o)
+    for b in ing.ingress_backends or ():
+        svcs = nearest(ing, [s for s in by_name.get(b.service, ()) if ing.same_namespace(s)])
+        if svcs and not svcs[0].partial:
+            for w in selected_workloads(stack, svcs[0]):
+                yield svcs[0], w
+
+
 def config_map(stack: Stack, obj: K8sObject, name: str) -> K8sObject | None:
     """The ConfigMap `name` applied with `obj` (nearest copy, compatible namespace)."""
     found = nearest(
