@@ -1,3 +1,3 @@
-from infradoctor.cli.main import main
+from infradoctor.cli.main import entry
 
-raise SystemExit(main())
+entry()

@@ -267,6 +267,8 @@ _TOKENS: tuple[tuple[tuple[str, ...], re.Pattern[str], int], ...] = (
     (("SG.",), re.compile(r"(?<![A-Za-z0-9_.-])SG\.[A-Za-z0-9_-]{16,}+\.[A-Za-z0-9_-]{16,}+"), 3),
     (("hooks.slack.com",), re.compile(r"hooks\.slack\.com/services/[A-Za-z0-9/]++"), 25),
 )
+# Some token kind's literal occurs: only then are the patterns above tried one by one.
+_TOKEN_HINT = re.compile("|".join(re.escape(lit) for lits, _, _ in _TOKENS for lit in lits))
 # scheme://authority (userinfo is inside the authority; the last '@' wins)
 _URL = re.compile(r"(?i)(?<![a-z0-9+.-])([a-z][a-z0-9+.-]{0,30}+://)([^\s/?#\"'<>`]*+)")
 # user:password@host without a scheme (as messages quote a proxy target); not an image
@@ -420,9 +422,10 @@ def _sub_tokens(text: str) -> str:
         )
     if "eyJ" in text:
         text = _JWT.sub(MASK, text)
-    for literals, pattern, keep in _TOKENS:
-        if any(lit in text for lit in literals):
-            text = pattern.sub(_keep_prefix(keep), text)
+    if _TOKEN_HINT.search(text):  # one scan instead of a look per token kind
+        for literals, pattern, keep in _TOKENS:
+            if any(lit in text for lit in literals):
+                text = pattern.sub(_keep_prefix(keep), text)
     return text
 
 

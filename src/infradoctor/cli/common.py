@@ -3,6 +3,11 @@ PATH argument. Kept apart from cli/main so subcommands never import the entry po
 
 from __future__ import annotations
 
+# Set by cli.main.entry (the console script, `python -m infradoctor`): "process" when this
+# interpreter runs one command and exits; a command sets "fast_exit" when nothing it
+# leaves needs tearing down (entry then skips freeing the heap object by object).
+ONE_SHOT = {"process": False, "fast_exit": False}
+
 
 class UsageError(Exception):
     """Bad arguments or configuration: exit code 2 with a one-line message."""

@@ -58,6 +58,8 @@ def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
     stack.logrotate = [reader.relpath(p) for p in found.logrotate]
 
     def excluded(p: Path) -> bool:
+        if not options.exclude:  # the usual case: no path to work out
+            return False
         rel = reader.relpath(p)
         return any(Path(rel).match(g) for g in options.exclude)
 

@@ -245,20 +245,21 @@ def discover(root: Path) -> Discovery:  # noqa: C901
                     is_dir = entry.is_dir(follow_symlinks=False)
                 except OSError:
                     is_dir = False
-                if ignores.ignored(directory / entry.name, is_dir):
+                path = directory / entry.name
+                if ignores.ignored(path, is_dir):
                     found.gitignored += 1
                     continue
                 if is_dir:
                     if entry.name in LISTED_DIRS:
-                        _list_build_output(directory / entry.name, found, rel)
+                        _list_build_output(path, found, rel)
                     elif entry.name not in SKIP_DIRS:
-                        subdirs.append(directory / entry.name)
+                        subdirs.append(path)
                 else:
                     try:
                         link = entry.is_symlink()
                     except OSError:
                         link = True
-                    targets.append((directory / entry.name, link))
+                    targets.append((path, link))
             pending.extend(reversed(subdirs))
     for path, link in targets:
         cand = _by_name(path)
@@ -283,14 +284,14 @@ def discover(root: Path) -> Discovery:  # noqa: C901
             if os.path.isdir(resolved):
                 continue  # symlinked directories are not walked
             real = resolved
-        else:
-            # Walked without following symlinks: its real path is known without syscalls.
-            real = real_base.joinpath(*path.relative_to(base).parts)
         if "logrotate" in path.name.lower() or "logrotate" in path.parent.name.lower():
             found.logrotate.append(path)
         if cand is None:
             _note_skipped(found, path, base)
             continue
+        if real is None:
+            # Walked without following symlinks: its real path is known without syscalls.
+            real = real_base.joinpath(*path.relative_to(base).parts)
         if cand.sniff is None:
             # Named like infrastructure: a FIFO, socket or device of that name is listed
             # here (never opened), even if no loader reads files of its kind.

@@ -14,6 +14,7 @@ import os
 import re
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
+from itertools import islice
 
 from infradoctor.facts.env import UNSET_MARK
 from infradoctor.model.source import LoadError
@@ -234,16 +235,20 @@ def interpolate_tree(
                 else PNode("sequence", n.location, tag=n.tag, items=items, style=n.style)
             )
         else:
-            entries: dict[Hashable, PEntry] = {}
-            changed = False
-            for key, entry in n.entries.items():
+            entries: dict[Hashable, PEntry] | None = None  # copied from the first change on
+            for index, (key, entry) in enumerate(n.entries.items()):
                 value = walk(entry.value)
-                changed = changed or value is not entry.value
-                entries[key] = PEntry(key, entry.key_location, value, entry.merged)
+                if entries is None and value is not entry.value:
+                    entries = {
+                        k: PEntry(k, e.key_location, e.value, e.merged)
+                        for k, e in islice(n.entries.items(), index)
+                    }
+                if entries is not None:
+                    entries[key] = PEntry(key, entry.key_location, value, entry.merged)
             new = (
-                PNode("mapping", n.location, tag=n.tag, entries=entries, style=n.style)
-                if changed
-                else n
+                n
+                if entries is None
+                else PNode("mapping", n.location, tag=n.tag, entries=entries, style=n.style)
             )
         memo[id(n)] = new
         return new

@@ -3,13 +3,13 @@ be added, never renamed or removed."""
 
 from __future__ import annotations
 
-import json
 from typing import Any, TextIO
 
 from infradoctor.findings import Finding
 from infradoctor.model.source import Location
 from infradoctor.redact import redact_text
 from infradoctor.report import RenderOptions
+from infradoctor.report.jsontext import dump_indented
 from infradoctor.report.model import LintReport, shown, shown_error, shown_fix_dict
 
 
@@ -58,5 +58,5 @@ def report_dict(report: LintReport) -> dict[str, Any]:
 
 
 def render(report: LintReport, stream: TextIO, options: RenderOptions) -> None:
-    json.dump(report_dict(report), stream, indent=2, ensure_ascii=False)
+    dump_indented(report_dict(report), stream)
     stream.write("\n")

@@ -115,7 +115,6 @@ class PNode:
         self,
         kind: NodeKind,
         location: Location,
-        *,
         tag: str | None = None,
         scalar: Any = None,
         raw: str | None = None,
@@ -264,32 +263,35 @@ class _Converter:
             for m in re.finditer("[\n\r\x85\u2028\u2029]", text):
                 starts.append(m.end())
             self.yaml_starts = starts
+        # what `location` needs, looked up once per file instead of once per node
+        self.starts = src.line_starts if self.yaml_starts is None else self.yaml_starts
+        self.last = len(self.starts) - 1
+        self.size = len(text)
+        self.path = src.path
 
     def location(self, node: yaml.Node) -> Location:
         start, end = node.start_mark, node.end_mark
-        src = self.src
         # src.offset_of inlined (called twice per node, a tenth of a YAML load)
-        starts = src.line_starts if self.yaml_starts is None else self.yaml_starts
-        last, size = len(starts) - 1, len(src.text)
-        offset = min(starts[min(start.line, last)] + start.column, size)
-        end_offset = min(starts[min(end.line, last)] + end.column, size)
+        starts, last, size = self.starts, self.last, self.size
+        line, column, end_line, end_column = start.line, start.column, end.line, end.column
+        offset = starts[line if line < last else last] + column
+        end_offset = starts[end_line if end_line < last else last] + end_column
+        if offset > size:
+            offset = size
+        if end_offset > size:
+            end_offset = size
         if self.yaml_starts is None:
             return Location(
-                src.path,
-                start.line + 1,
-                start.column + 1,
-                end.line + 1,
-                end.column + 1,
-                offset,
-                end_offset,
+                self.path, line + 1, column + 1, end_line + 1, end_column + 1, offset, end_offset
             )
-        return src.location(offset, end_offset)
+        return self.src.location(offset, end_offset)
 
     def convert(self, node: yaml.Node, depth: int) -> tuple[PNode, int]:
         """(PNode, expanded size) of `node`."""
         key = id(node)
-        if key in self.memo:
-            done = self.memo[key]
+        memo = self.memo
+        done = memo.get(key, _UNSET)
+        if done is not _UNSET:
             if done is None:
                 raise _Refused(
                     "alias-bomb", "recursive YAML alias (an anchor refers to itself)", node
@@ -297,14 +299,21 @@ class _Converter:
             return done
         if depth > self.max_depth:
             raise _Refused("invalid", f"YAML nested deeper than {self.max_depth} levels", node)
-        self.memo[key] = None
         self.distinct += 1
-        if isinstance(node, yaml.ScalarNode):
-            result = (self._scalar(node), 1)
-        elif isinstance(node, yaml.SequenceNode):
+        cls = node.__class__
+        if cls is _ScalarNode:  # most nodes: no recursion, nothing to mark as in progress
+            result: tuple[PNode, int] = (self._scalar(node), 1)
+            memo[key] = result
+            return result
+        memo[key] = None
+        if cls is _SequenceNode or (
+            cls is not _MappingNode and isinstance(node, yaml.SequenceNode)
+        ):
             result = self._sequence(node, depth)
-        else:
+        elif cls is _MappingNode or isinstance(node, yaml.MappingNode):
             result = self._mapping(node, depth)
+        else:  # a ScalarNode subclass
+            result = (self._scalar(node), 1)
         size = result[1]
         if size > self.max_nodes and size > 4 * self.distinct:
             raise _Refused(
@@ -313,7 +322,7 @@ class _Converter:
                 "file skipped",
                 node,
             )
-        self.memo[key] = result
+        memo[key] = result
         return result
 
     def _scalar(self, node: yaml.ScalarNode) -> PNode:
@@ -321,29 +330,34 @@ class _Converter:
         tag: str = node.tag
         style = node.style or None  # the C loader says "" for plain scalars
         value: Any = resolve_plain_scalar(text) if style is None and tag in _IMPLICIT_TAGS else text
-        return PNode("scalar", self.location(node), tag=tag, scalar=value, raw=text, style=style)
+        return PNode("scalar", self.location(node), tag, value, text, None, None, style)
 
     def _sequence(self, node: yaml.SequenceNode, depth: int) -> tuple[PNode, int]:
         items: list[PNode] = []
         size = 1
+        convert = self.convert
         for child in node.value:
-            pnode, csize = self.convert(child, depth + 1)
+            pnode, csize = convert(child, depth + 1)
             items.append(pnode)
             size += csize
         return PNode(
             "sequence",
             self.location(node),
-            tag=node.tag,
-            items=items,
-            style="flow" if node.flow_style else None,
+            node.tag,
+            None,
+            None,
+            items,
+            None,
+            "flow" if node.flow_style else None,
         ), size
 
     def _mapping(self, node: yaml.MappingNode, depth: int) -> tuple[PNode, int]:
         entries: dict[Hashable, PEntry] = {}
         merges: list[PNode] = []
         size = 1
+        convert = self.convert
         for key_node, value_node in node.value:
-            value, vsize = self.convert(value_node, depth + 1)
+            value, vsize = convert(value_node, depth + 1)
             size += vsize + 1
             if key_node.tag == _MERGE_TAG:
                 if value.kind == "mapping":
@@ -351,8 +365,8 @@ class _Converter:
                 elif value.kind == "sequence":
                     merges.extend(v for v in value.items if v.kind == "mapping")
                 continue
-            key_pnode, _ = self.convert(key_node, depth + 1)
-            key = _hashable(key_pnode.value)
+            key_pnode, _ = convert(key_node, depth + 1)
+            key = key_pnode.scalar if key_pnode.kind == "scalar" else _hashable(key_pnode.value)
             if key in entries:
                 first = entries[key].key_location
                 self.duplicates.append(
@@ -372,10 +386,18 @@ class _Converter:
         return PNode(
             "mapping",
             self.location(node),
-            tag=node.tag,
-            entries=entries,
-            style="flow" if node.flow_style else None,
+            node.tag,
+            None,
+            None,
+            None,
+            entries,
+            "flow" if node.flow_style else None,
         ), size
+
+
+_ScalarNode = yaml.ScalarNode
+_SequenceNode = yaml.SequenceNode
+_MappingNode = yaml.MappingNode
 
 
 def _hashable(value: Any) -> Hashable:
