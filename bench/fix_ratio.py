@@ -7,6 +7,10 @@ time, not wall time: on a shared machine wall time swings 3x.
 
     .venv/bin/python bench/fix_ratio.py                      # examples/* + stack N=100
     .venv/bin/python bench/fix_ratio.py TREE... [--repeat N] [--n N]
+    .venv/bin/python bench/fix_ratio.py --compare /tmp/old/src   # both trees, same run
+
+`--compare SRC` also times every tree with PYTHONPATH=SRC (e.g. a `git archive` of main),
+the two interleaved, and prints both ratios side by side.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ def main() -> None:
     parser.add_argument("trees", nargs="*")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--n", type=int, default=100, help="services of the synthetic stack")
+    parser.add_argument("--compare", metavar="SRC", help="also run with PYTHONPATH=SRC")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="infradoctor-fixratio-") as tmp:
         env = dict(os.environ, PYTHONPYCACHEPREFIX=str(Path(tmp) / "pyc"))
@@ -46,15 +51,24 @@ def main() -> None:
             trees = sorted(p for p in (here / "examples").iterdir() if p.is_dir())
             trees.append(synth.write(Path(tmp) / f"stack-{args.n}", "stack", args.n))
         py = [sys.executable, "-m", "infradoctor"]
-        cpu_of([*py, "lint", str(trees[0])], env)  # warm the bytecode cache
-        print(f"{'tree':<24} {'lint CPU s':>10} {'fix CPU s':>10} {'fix/lint':>8}")
+        envs = {"": env}
+        if args.compare:
+            envs = {"compare ": dict(env, PYTHONPATH=args.compare), "": env}
+        for e in envs.values():
+            cpu_of([*py, "lint", str(trees[0])], e)  # warm the bytecode cache
+        head = "".join(f" {label + 'fix/lint':>16}" for label in envs)
+        print(f"{'tree':<24} {'lint CPU s':>10} {'fix CPU s':>10}{head}")
         for tree in trees:
-            lint, fix = [], []
-            for _ in range(args.repeat):
-                lint.append(cpu_of([*py, "lint", str(tree)], env))
-                fix.append(cpu_of([*py, "fix", str(tree), "--diff", "-q"], env))
-            a, b = min(lint), min(fix)
-            print(f"{tree.name:<24} {a:>10.3f} {b:>10.3f} {b / a:>7.2f}x", flush=True)
+            ratios, lint_s, fix_s = [], 0.0, 0.0
+            for e in envs.values():
+                lint, fix = [], []
+                for _ in range(args.repeat):
+                    lint.append(cpu_of([*py, "lint", str(tree)], e))
+                    fix.append(cpu_of([*py, "fix", str(tree), "--diff", "-q"], e))
+                lint_s, fix_s = min(lint), min(fix)
+                ratios.append(fix_s / lint_s)
+            cols = "".join(f" {r:>15.2f}x" for r in ratios)
+            print(f"{tree.name:<24} {lint_s:>10.3f} {fix_s:>10.3f}{cols}", flush=True)
 
 
 if __name__ == "__main__":

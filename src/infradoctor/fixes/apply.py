@@ -16,7 +16,7 @@ import shutil
 import stat
 import tempfile
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,6 +86,7 @@ class FixRun:
     results: dict[str, str] = field(default_factory=dict)
     final: LintResult | None = None
     initial: LintResult | None = None
+    durable: bool = True  # fsync what is written (not for the `--diff` preview's copy)
     # (the texts it was made from, the diff): `diff()` is asked more than once per run
     _diff: dict[bool, tuple[tuple[tuple[str, str, str], ...], str]] = field(
         default_factory=dict, repr=False, compare=False
@@ -714,18 +715,37 @@ def _refusal(fix: Fix, findings: list[Finding], why: str, *, bug: bool = True) -
     return text + " (please report this)" if bug and NEW_PROBLEM not in why else text
 
 
-def _edit_problem(fix: Fix) -> str | None:
-    """What the fix's own edit checks say is wrong with it (yaml_edit.with_check)."""
-    for e in fix.edits:
-        if e.verify is None:
-            continue
-        try:
-            problem = e.verify()
-        except Exception as exc:  # noqa: BLE001 - a broken check refuses, never crashes
-            problem = f"cannot check the edit ({type(exc).__name__}: {exc})"
-        if problem:
-            return problem
-    return None
+def _edit_problems(fixes: Sequence[Fix]) -> list[str | None]:
+    """What each fix's own edit checks say is wrong with it (yaml_edit.with_check): the
+    first failing check of each, the YAML ones run together (one parse per file)."""
+    from infradoctor.fixes.yaml_edit import EditCheck, check_all
+
+    joint = [e.verify for fix in fixes for e in fix.edits if isinstance(e.verify, EditCheck)]
+    try:
+        verdicts = dict(zip(map(id, joint), check_all(joint), strict=True))
+    except Exception:  # noqa: BLE001 - the checks run one by one and say what broke
+        verdicts = {}
+    out: list[str | None] = []
+    for fix in fixes:
+        problem = None
+        for e in fix.edits:
+            if e.verify is None:
+                continue
+            if id(e.verify) in verdicts:
+                problem = verdicts[id(e.verify)]
+            else:
+                problem = _run_check(e.verify)
+            if problem:
+                break
+        out.append(problem)
+    return out
+
+
+def _run_check(verify: Callable[[], str | None]) -> str | None:
+    try:
+        return verify()
+    except Exception as exc:  # noqa: BLE001 - a broken check refuses, never crashes
+        return f"cannot check the edit ({type(exc).__name__}: {exc})"
 
 
 def _verified(
@@ -740,9 +760,13 @@ def _verified(
     them. A fix whose edit does not mean what it should, that leaves a file parsing
     worse, or whose finding the re-lint still reports, is refused: it is a fixer bug, and
     writing it would corrupt the file or loop on every run."""
+    ranged = [(c, edit_range_problem(c[0], result.stack)) for c in fixes]
+    in_range = [c for c, problem in ranged if not problem]
+    checked = dict(zip(map(id, in_range), _edit_problems([f for f, _ in in_range]), strict=True))
     kept: Chosen = []
-    for fix, findings in fixes:
-        problem = edit_range_problem(fix, result.stack) or _edit_problem(fix)
+    for chosen, problem in ranged:
+        fix, findings = chosen
+        problem = problem or checked[id(chosen)]
         if problem:
             run.refuse(_refusal(fix, findings, f"the edit is wrong: {problem}"))
         else:
@@ -852,7 +876,7 @@ def _write_pass(
             written.add(rel)
             continue
         try:
-            atomic_write(df.real_path, new_text, bom=df.bom, expect=df.st)
+            atomic_write(df.real_path, new_text, bom=df.bom, expect=df.st, durable=run.durable)
         except WriteRefused as exc:
             run.refuse(f"{rel}: {exc.reason}" if exc.reason else str(exc))
             continue
@@ -888,11 +912,12 @@ def run_fixes(
     *,
     unsafe: bool = False,
     max_passes: int = MAX_PASSES,
+    durable: bool = True,
 ) -> FixRun:
-    """Fix files under `root` in place."""
+    """Fix files under `root` in place (`durable`: fsync every file written)."""
     config = config or LintConfig()
     allowed = allowed_applicabilities(unsafe)
-    run = FixRun(root)
+    run = FixRun(root, durable=durable)
     result = lint(root, config)
     run.initial = result
     for _ in range(max_passes):
@@ -982,7 +1007,7 @@ def preview_fixes(
             copy_root.mkdir()
             _copy_entry(str(root), str(copy_root / root.name))
             target = copy_root / root.name
-        run = run_fixes(target, config, unsafe=unsafe, max_passes=max_passes)
+        run = run_fixes(target, config, unsafe=unsafe, max_passes=max_passes, durable=False)
         run.root = root
         for result in (run.initial, run.final):
             if result is not None:

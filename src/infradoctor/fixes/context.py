@@ -166,6 +166,7 @@ class FixContext:
                 if docs is None:
                     with gc_paused():
                         docs = ye.parse_documents(text)
+                ye.remember(text, docs)  # the edit checks read the same nodes
                 self._yaml[path] = YamlFile(path, text, docs, ye.Style.of(text, docs))
             except (ye.YamlEditError, FixUnavailable):
                 self._yaml[path] = None

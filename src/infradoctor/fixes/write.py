@@ -143,9 +143,12 @@ def splice_on_disk_text(disk_text: str, edits: Sequence[Edit], newline: str = "\
     return out
 
 
-def atomic_write(real: Path, text: str, *, bom: bool, expect: os.stat_result) -> None:
+def atomic_write(
+    real: Path, text: str, *, bom: bool, expect: os.stat_result, durable: bool = True
+) -> None:
     """Write `text` to `real` via a temp file in the same directory (write, flush, fsync,
-    rename), keeping mode and ownership; refuse if the file changed since `expect`."""
+    rename), keeping mode and ownership; refuse if the file changed since `expect`.
+    `durable=False` skips the fsyncs (the `--diff` preview's throwaway copy)."""
     data = ((BOM if bom else "") + text).encode("utf-8")
     directory = real.parent
     fd, tmp_name = tempfile.mkstemp(
@@ -155,7 +158,8 @@ def atomic_write(real: Path, text: str, *, bom: bool, expect: os.stat_result) ->
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
             os.chmod(tmp_name, stat.S_IMODE(expect.st_mode))
             if hasattr(os, "geteuid") and os.geteuid() == 0:
                 os.chown(tmp_name, expect.st_uid, expect.st_gid)
@@ -173,6 +177,8 @@ def atomic_write(real: Path, text: str, *, bom: bool, expect: os.stat_result) ->
         except OSError:
             pass
         raise
+    if not durable:
+        return
     try:
         dir_fd = os.open(directory, os.O_RDONLY)
     except OSError:
@@ -189,19 +195,9 @@ def still_parses(kind: str, before: str, after: str) -> bool:
     """A safety net under every fixer: a fixed compose/YAML or nginx file must parse at
     least as well as the original did (no new syntax errors)."""
     if kind in ("compose", "k8s"):
-        import yaml
+        from infradoctor.fixes.yaml_edit import composes
 
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-        def ok(text: str) -> bool:
-            try:
-                for _ in yaml.compose_all(text, Loader=loader):
-                    pass
-                return True
-            except yaml.YAMLError:
-                return False
-
-        return ok(after) or not ok(before)
+        return composes(after) or not composes(before)
     if kind == "nginx":
         from infradoctor.model.source import FileKind, SourceFile
         from infradoctor.syntax.nginx import parse_nginx
@@ -210,7 +206,8 @@ def still_parses(kind: str, before: str, after: str) -> bool:
             src = SourceFile("f", Path("f"), FileKind.NGINX, text.replace("\r\n", "\n"))
             return len(parse_nginx(src).errors)
 
-        return errors(after) <= errors(before)
+        after_errors = errors(after)  # no error: nothing to compare (the common case)
+        return after_errors == 0 or after_errors <= errors(before)
     return True
 
 

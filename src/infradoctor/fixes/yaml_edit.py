@@ -420,6 +420,29 @@ _MERGE = "tag:yaml.org,2002:merge"
 _MAX_VALUE_NODES = 200_000
 
 
+_KNOWN: dict[str, tuple[Node, ...]] = {}  # texts already composed (see `remember`)
+_KNOWN_MAX = 32
+
+
+def remember(text: str, docs: Sequence[Node]) -> None:
+    """`docs` are the non-empty documents of `text` as libyaml composes them (the
+    loader's nodes, or a checked edit's result): the checks need not parse it again."""
+    _KNOWN.pop(text, None)
+    _KNOWN[text] = tuple(docs)
+    while len(_KNOWN) > _KNOWN_MAX:
+        del _KNOWN[next(iter(_KNOWN))]
+
+
+def composes(text: str) -> bool:
+    """`text` is a YAML stream libyaml composes without error."""
+    return text in _KNOWN or _composed(text) is not None
+
+
+def _documents(text: str) -> tuple[Node, ...] | None:
+    known = _KNOWN.get(text)
+    return known if known is not None else _composed(text)
+
+
 @functools.lru_cache(maxsize=32)
 def _composed(text: str) -> tuple[Node, ...] | None:
     """The documents of `text` (cached: many fixes are checked against one file). The
@@ -558,7 +581,7 @@ def _same_node(a: Node, b: Node) -> bool:
 def check_edit(text: str, edits: Sequence[TextEdit], node: Node, expected: Any) -> str | None:
     """What is wrong with `edits` (None: nothing): applied to `text`, they must leave every
     document as it was except `node`, which must then read back as `expected`."""
-    old = _composed(text)
+    old = _documents(text)
     if old is None:
         return "the file did not parse before the edit"
     new_text = apply_text_edits(text, edits)
@@ -613,6 +636,28 @@ def check_edit(text: str, edits: Sequence[TextEdit], node: Node, expected: Any) 
     return None
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class EditCheck:
+    """A deferred `check_edit` of one group of edits (see `with_check`). Called alone it
+    checks its edits alone; `check_all` checks many on one file with one parse."""
+
+    text: str
+    edits: tuple[TextEdit, ...]
+    node: Node
+    expected: Any  # the value, or a zero-argument callable giving it
+
+    def want(self) -> Any:
+        """The intended value (raises YamlEditError when it cannot be computed)."""
+        return self.expected() if callable(self.expected) else self.expected
+
+    def __call__(self) -> str | None:
+        try:
+            want = self.want()
+        except YamlEditError as exc:
+            return str(exc)
+        return check_edit(self.text, self.edits, self.node, want)
+
+
 def with_check(text: str, edits: Sequence[TextEdit], node: Node, expected: Any) -> list[TextEdit]:
     """`edits` with a deferred `check_edit` attached to the first one: `node` must read
     back as `expected` (use `intended(...)` for values given to the renderers; a
@@ -621,16 +666,137 @@ def with_check(text: str, edits: Sequence[TextEdit], node: Node, expected: Any) 
     if not out:
         return out
     frozen = tuple(dataclasses.replace(e, verify=None) for e in out)
-
-    def check() -> str | None:
-        try:
-            want = expected() if callable(expected) else expected
-        except YamlEditError as exc:
-            return str(exc)
-        return check_edit(text, frozen, node, want)
-
-    out[0] = dataclasses.replace(out[0], verify=check)
+    out[0] = dataclasses.replace(out[0], verify=EditCheck(text, frozen, node, expected))
     return out
+
+
+def check_all(checks: Sequence[EditCheck]) -> list[str | None]:
+    """`check()` of each check, with one parse and one walk per file for all the checks
+    on it (one per fix would be quadratic): their edits applied together must leave
+    every document as it was except their nodes, each reading back as intended (the
+    entries several checks add to one mapping, all of them). A check the joint reading
+    cannot vouch for (a wrong or nested node, a parse error) runs alone, as before, and
+    gives its own message."""
+    verdicts: list[str | None] = [None] * len(checks)
+    per_text: dict[str, list[int]] = {}
+    for i, c in enumerate(checks):
+        per_text.setdefault(c.text, []).append(i)
+    for text, indexes in per_text.items():
+        group = [checks[i] for i in indexes]
+        vouched = _check_together(text, group) if len(group) > 1 else [False]
+        for i, ok in zip(indexes, vouched, strict=True):
+            if not ok:
+                verdicts[i] = checks[i]()
+    return verdicts
+
+
+_NodeKey = tuple[type, int, int, str]
+
+
+def _node_key(node: Node) -> _NodeKey:
+    return (type(node), node.start_mark.index, node.end_mark.index, node.tag)
+
+
+def _check_together(text: str, checks: Sequence[EditCheck]) -> list[bool]:
+    """Which of `checks` (all on `text`) the joint reading of all their edits vouches
+    for: every node but theirs unchanged, theirs reading as intended."""
+    old = _documents(text)
+    edits = sorted((e for c in checks for e in c.edits), key=lambda e: (e.start, e.end))
+    if old is None or any(b.start < a.end for a, b in zip(edits, edits[1:], strict=False)):
+        return [False] * len(checks)
+    targets: dict[_NodeKey, list[int]] = {}
+    wants: dict[int, Any] = {}
+    for i, c in enumerate(checks):
+        try:
+            wants[i] = c.want()
+        except YamlEditError:
+            continue
+        targets.setdefault(_node_key(c.node), []).append(i)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    new_text = apply_text_edits(text, edits)
+    try:
+        new = tuple(d for d in yaml.compose_all(new_text, Loader=loader) if d is not None)
+    except (yaml.YAMLError, RecursionError):
+        return [False] * len(checks)
+    remember(new_text, new)  # what the file will be once written: parsed, and parses
+    if len(new) != len(old):
+        return [False] * len(checks)
+    failed: list[tuple[int, int]] = []  # spans of the nodes that did not read as intended
+    try:
+        held = _walk_together(old, new, targets, wants, failed)
+    except YamlEditError:
+        return [False] * len(checks)
+
+    def clear(c: EditCheck) -> bool:
+        # an edit into a node that reads wrong may be what made it wrong: alone, then
+        return not any(e.start <= end and e.end >= start for e in c.edits for start, end in failed)
+
+    return [i in held and clear(c) for i, c in enumerate(checks)]
+
+
+def _walk_together(
+    old: Sequence[Node],
+    new: Sequence[Node],
+    targets: dict[_NodeKey, list[int]],
+    wants: Any,
+    failed_spans: list[tuple[int, int]],
+) -> set[int]:
+    """The checks whose nodes read as intended (empty: some other node changed); the
+    spans of the nodes that did not go to `failed_spans`."""
+    budget = _Budget()
+    seen: set[tuple[int, int]] = set()
+    held: set[int] = set()
+    failed: set[int] = set()
+    stack: list[tuple[Node, Node]] = list(zip(old, new, strict=True))
+    while stack:
+        o, n = stack.pop()
+        if (id(o), id(n)) in seen:
+            continue
+        seen.add((id(o), id(n)))
+        budget.spend()
+        mine = targets.get(_node_key(o))
+        if mine is not None:
+            want = _joint_want(o, [wants[i] for i in mine], budget)
+            ok = want is not None and same_value(plain_value(n, budget), want[0])
+            (held if ok else failed).update(mine)
+            if not ok:
+                failed_spans.append((o.start_mark.index, o.end_mark.index))
+            continue
+        if type(o) is not type(n) or o.tag != n.tag:
+            return set()
+        if isinstance(o, ScalarNode):
+            if o.value != n.value:
+                return set()
+            continue
+        if len(o.value) != len(n.value):
+            return set()
+        if isinstance(o, MappingNode):
+            for (ok_, ov), (nk, nv) in zip(o.value, n.value, strict=True):
+                stack.append((ok_, nk))
+                stack.append((ov, nv))
+        else:
+            stack.extend(zip(o.value, n.value, strict=True))
+    return held - failed
+
+
+def _joint_want(old: Node, wants: list[Any], budget: _Budget) -> tuple[Any] | None:
+    """What a node must read as after all of `wants` (each meant for it alone): one of
+    them as is; several mappings that each add new keys to the node's mapping, the
+    node's mapping with all of those keys (None: they cannot be joined)."""
+    if len(wants) == 1:
+        return (wants[0],)
+    base = plain_value(old, budget)
+    if not isinstance(base, dict) or not all(isinstance(w, dict) for w in wants):
+        return None
+    joint = dict(base)
+    for w in wants:
+        if not set(base) <= set(w) or not same_value({k: w[k] for k in base}, base):
+            return None
+        added = {k: v for k, v in w.items() if k not in base}
+        if set(added) & (set(joint) - set(base)):
+            return None
+        joint.update(added)
+    return (joint,)
 
 
 # ---------------------------------------------------------------- edits

@@ -308,6 +308,32 @@ def security_locations(owner: PNode, key: str = "securityContext") -> dict[str, 
     return out
 
 
+def _is_managed(image: str, managed: set[str]) -> bool:
+    """Retagged by kustomize or built by skaffold (by repository, or its last part)."""
+    repo = image_repository(image)
+    return repo in managed or repo.rsplit("/", 1)[-1] in {r.rsplit("/", 1)[-1] for r in managed}
+
+
+def _file_context(
+    src: SourceFile,
+    kustomizations: dict[str, Kustomization],
+    managed: set[str],
+    out: list[K8sObject],
+) -> _Context:
+    """How the objects of one manifest file are read (its kustomization's namespace)."""
+    directory = src.path.rsplit("/", 1)[0] if "/" in src.path else ""
+    own = kustomizations.get(directory)
+    namespace = next(
+        (
+            kustomizations[d].namespace
+            for d in _directories_of(src.path)
+            if d in kustomizations and kustomizations[d].namespace
+        ),
+        None,
+    )
+    return _Context(src, namespace, bool(own and own.patches), managed, out, set())
+
+
 def _container(node: PNode, init: bool, managed: set[str]) -> Container | None:  # noqa: C901
     m = _map(node)
     if m is None:
@@ -318,10 +344,7 @@ def _container(node: PNode, init: bool, managed: set[str]) -> Container | None: 
     if image is not None:
         c.image_location = image.location
     if c.image:
-        repo = image_repository(c.image)
-        c.image_managed = repo in managed or repo.rsplit("/", 1)[-1] in {
-            r.rsplit("/", 1)[-1] for r in managed
-        }
+        c.image_managed = _is_managed(c.image, managed)
     for p in _seq(m.get("ports")):
         pm = _map(p)
         if pm is None:
@@ -779,8 +802,9 @@ def load_kubernetes(
     for k in kustomizations.values():
         patch_files |= k.patch_files
         managed |= k.images
-    parsed: list[tuple[SourceFile, list[PNode | None]]] = []
     skaffold: set[str] = set()
+    built: list[K8sObject] = []  # each document's objects are built as soon as it is read
+    object_errors: list[LoadError] = []
     for src in sources:
         if src.path in patch_files or src.path in kustomize.consumed:
             continue
@@ -790,44 +814,34 @@ def load_kubernetes(
             root, errs = load_positioned(src)
             errors.extend(errs)
             continue
-        docs, errs = load_positioned_all(src)
-        errors.extend(errs)
-        parsed.append((src, docs))
-        for doc in docs:
-            if (
-                doc is not None
-                and doc.is_mapping
-                and (_text(doc.get("apiVersion")) or "").startswith("skaffold/")
-            ):
-                skaffold |= _skaffold_images(doc)
-    managed |= skaffold
-    for src, docs in parsed:
-        directory = src.path.rsplit("/", 1)[0] if "/" in src.path else ""
-        own = kustomizations.get(directory)
-        namespace = next(
-            (
-                kustomizations[d].namespace
-                for d in _directories_of(src.path)
-                if d in kustomizations and kustomizations[d].namespace
-            ),
-            None,
-        )
-        ctx = _Context(src, namespace, bool(own and own.patches), managed, objects, set())
-        for doc in docs:
+        ctx = _file_context(src, kustomizations, managed, built)
+
+        def read(doc: PNode | None, ctx: _Context = ctx) -> None:
             if doc is None or not doc.is_mapping:
-                continue
+                return
+            if (_text(doc.get("apiVersion")) or "").startswith("skaffold/"):
+                skaffold.update(_skaffold_images(doc))
             try:
                 _object(doc, ctx)
             except (AttributeError, TypeError, ValueError) as exc:  # defensive: odd shapes
-                errors.append(
-                    LoadError(
-                        src.path,
-                        f"unreadable Kubernetes object: {exc}",
-                        "invalid",
-                        doc.location.line,
-                        doc.location.column,
-                    )
+                loc = doc.location
+                message = f"unreadable Kubernetes object: {exc}"
+                object_errors.append(
+                    LoadError(ctx.src.path, message, "invalid", loc.line, loc.column)
                 )
+
+        _docs, errs = load_positioned_all(src, each=read)
+        errors.extend(errs)
+    errors.extend(object_errors)
+    if skaffold - managed:
+        # images a skaffold config later in the stream builds: as if known from the start
+        managed |= skaffold
+        for c in (
+            c for o in built for c in o.containers + (o.pod.init_containers if o.pod else [])
+        ):
+            if c.image:
+                c.image_managed = _is_managed(c.image, managed)
+    objects.extend(built)
     for rendered in kustomize.roots:
         found, errs = objects_from_documents(
             ((r.node, r.src) for r in rendered.resources),

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -456,11 +456,14 @@ def load_positioned_all(
     max_nodes: int = MAX_EXPANDED_NODES,
     max_depth: int = MAX_DEPTH,
     keep_nodes: bool = False,
+    each: Callable[[PNode | None], None] | None = None,
 ) -> tuple[list[PNode | None], list[LoadError]]:
     """Every document of a YAML stream (None for empty documents). On a parse error the
     documents before it are returned together with the error. Never raises. With
     `keep_nodes`, a stream read to its end leaves libyaml's non-empty document nodes in
-    `src.yaml_nodes` (what `fixes.yaml_edit.parse_documents` would return)."""
+    `src.yaml_nodes` (what `fixes.yaml_edit.parse_documents` would return). With `each`,
+    every document is handed to it as soon as it is read and none is returned (a
+    5,000-object file never holds all its documents' nodes at once)."""
     depth = estimated_depth(src.text)
     if depth > _PRESCAN_DEPTH:
         return [], [
@@ -475,11 +478,17 @@ def load_positioned_all(
     try:
         for root in yaml.compose_all(src.text, Loader=_Loader):
             if root is None:
-                docs.append(None)
+                if each is None:
+                    docs.append(None)
+                else:
+                    each(None)
                 continue
             converter.memo = {}  # ids are only unique while the document's nodes live
             converter.distinct = 0
-            docs.append(converter.convert(root, 0)[0])
+            if each is None:
+                docs.append(converter.convert(root, 0)[0])
+            else:
+                each(converter.convert(root, 0)[0])
             if keep_nodes:  # else each document's nodes are freed as soon as converted
                 nodes.append(root)
         if keep_nodes:
