@@ -78,6 +78,10 @@ class BlockEdits:
         replaces a differing value of the same header in the block's own set."""
         own = block.children("proxy_set_header")
         wanted = {name.lower(): (name, value) for name, value in headers}
+        keys = [header_name(d) for d in own]
+        twice = sorted({k for k in keys if k in wanted and keys.count(k) > 1})
+        if twice:  # which one the user meant is not ours to guess (nginx sends both)
+            raise FixUnavailable(f"the block sets proxy_set_header {twice[0]} more than once")
         if own:
             for d in own:
                 key = header_name(d)
