@@ -6,7 +6,6 @@ that container would: `COPY sites/ /etc/nginx/conf.d/` makes `include
 
 from __future__ import annotations
 
-import json
 import os
 import posixpath
 from collections.abc import Iterable, Mapping, Sequence
@@ -14,6 +13,7 @@ from dataclasses import dataclass, field
 
 from infradoctor.model.stack import Dockerfile, Instruction, Project, Service
 from infradoctor.syntax import globpat
+from infradoctor.syntax.jsondoc import loads_bounded
 from infradoctor.syntax.shell import split_words
 
 # The official image's prefix: a relative include in a file placed under it is relative
@@ -238,7 +238,7 @@ def _copy_words(ins: Instruction) -> list[str]:
     text = ins.value.strip()
     if text.startswith("["):
         try:
-            words = json.loads(text)
+            words = loads_bounded(text)  # `[[[[...` never reaches the decoder
         except ValueError:
             return []
         ok = isinstance(words, list) and all(isinstance(w, str) for w in words)

@@ -3,10 +3,11 @@ code. Reads only small text files near the top of SERVICE_DIR; never runs anythi
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from infradoctor.syntax.jsondoc import loads_bounded
 
 SKIP_DIRS = {
     ".git",
@@ -219,7 +220,7 @@ def _health(root: Path, d: Detected, texts: dict[Path, str], pats: list[str]) ->
 
 def _node(root: Path, d: Detected) -> None:
     try:
-        pkg = json.loads(_read(root / "package.json") or "{}")
+        pkg = loads_bounded(_read(root / "package.json") or "{}")
     except ValueError:
         raise DetectError("package.json is not valid JSON") from None
     deps = {**(pkg.get("dependencies") or {}), **(pkg.get("devDependencies") or {})}

@@ -25,12 +25,12 @@ the same layout on load."""
 
 from __future__ import annotations
 
-import json
 import tarfile
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from infradoctor.diagnose.evidence import MAX_MEMBER_BYTES, Bundle, BundleError, CollectorStatus
+from infradoctor.syntax.jsondoc import loads_bounded
 
 PREFIX = "kube/"
 LOGS = "kube/logs/"
@@ -231,7 +231,7 @@ def import_directory(files: dict[str, bytes], source: str) -> Bundle:
 
 def _context_of(files: dict[str, bytes]) -> str | None:
     try:
-        data = json.loads(files.get("cluster.json", b"{}"))
+        data = loads_bounded(files.get("cluster.json", b"{}"))
     except ValueError:
         return None
     ctx = data.get("context") if isinstance(data, dict) else None
@@ -240,7 +240,7 @@ def _context_of(files: dict[str, bytes]) -> str | None:
 
 def _items(data: bytes) -> list[Any]:
     try:
-        obj = json.loads(data)
+        obj = loads_bounded(data)
     except ValueError:
         return []
     if isinstance(obj, dict):

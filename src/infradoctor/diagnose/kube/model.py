@@ -7,7 +7,6 @@ Parsing never raises on odd input: missing fields become None/empty."""
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 from infradoctor.diagnose.errorlog import iso_time as _iso_time
 from infradoctor.diagnose.evidence import Bundle
 from infradoctor.diagnose.kube import layout
+from infradoctor.syntax.jsondoc import loads_bounded
 
 CLUSTER_KINDS = frozenset({"Node", "PersistentVolume", "Namespace", "StorageClass", "ClusterRole"})
 # RFC 3339 stamps repeat across thousands of objects: parse each distinct one once
@@ -857,7 +857,7 @@ def _read_items(bundle: Bundle, resource: str) -> list[Any] | None:
     if raw is None:
         return None
     try:
-        obj = json.loads(raw)
+        obj = loads_bounded(raw)
     except ValueError as exc:
         raise Unreadable(f"{resource}.json is not JSON ({exc})") from exc
     if isinstance(obj, dict):

@@ -14,6 +14,7 @@ from typing import Any
 from infradoctor.diagnose.evidence import Bundle
 from infradoctor.diagnose.kube import layout
 from infradoctor.redact import MASK, is_secret_name, redact_json, redact_text
+from infradoctor.syntax.jsondoc import loads_bounded
 
 DROP_ANNOTATIONS = ("kubectl.kubernetes.io/last-applied-configuration",)
 
@@ -67,7 +68,7 @@ def redact_kube_bundle(bundle: Bundle) -> None:
         data = bundle.files[path]
         if path.endswith(".json"):
             try:
-                obj = json.loads(data)
+                obj = loads_bounded(data)
             except ValueError:
                 bundle.files[path] = redact_text(data.decode("utf-8", "replace")).encode()
                 continue
