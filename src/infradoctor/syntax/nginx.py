@@ -59,6 +59,20 @@ _ESCAPES = {"t": "\t", "n": "\n", "r": "\r", '"': '"', "'": "'", "\\": "\\"}
 _ESCAPE_RE = re.compile(r"\\(.)", re.DOTALL)
 
 
+# Blocks nginx accepts only in the main context (of nginx.conf or a file included there),
+# and the blocks a `server {}` may never sit in.
+_MAIN_ONLY_BLOCKS = frozenset({"http", "events", "stream", "mail"})
+_NO_SERVER_INSIDE = frozenset({"location", "server", "if", "upstream", "limit_except"})
+
+
+def _misplaced_block(name: str, parent: str | None) -> bool:
+    """A block nginx rejects where it is written (`"http" directive is not allowed
+    here`): a file with one is a parse error, so no fix edits it."""
+    if parent is None:
+        return False
+    return name in _MAIN_ONLY_BLOCKS or (name == "server" and parent in _NO_SERVER_INSIDE)
+
+
 def _unescape(body: str) -> str:
     if "\\" not in body:
         return body
@@ -243,6 +257,10 @@ def parse_nginx(  # noqa: C901
                     # nginx: `invalid number of arguments in "location" directive`;
                     # the block is no route (its passes are not checked or edited).
                     error(first_start, 'invalid number of arguments in "location" directive')
+                parent = stack[-1].directive
+                if _misplaced_block(words[0], parent.name if parent is not None else None):
+                    # nginx: `"http" directive is not allowed here` (nginx -t fails)
+                    error(first_start, f'"{words[0]}" directive is not allowed here')
                 d = Directive(
                     words[0], words[1:], loc(first_start, pos), block=[], block_open=tok_start
                 )
