@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -21,19 +20,13 @@ import pytest
 from infradoctor.config import LintConfig
 from infradoctor.engine import lint
 from infradoctor.loaders import helm as helm_loader
+from tests.helmbin import require_helm
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 STACK = REPO / "examples" / "k3s-production"
 EXPECTED = HERE / "k3s_production_expected.json"
 MODES = ("with_helm", "without_helm")
-
-
-def _helm_binary() -> str | None:
-    for candidate in (os.environ.get("INFRADOCTOR_HELM"), str(REPO / ".ci-bin" / "helm")):
-        if candidate and os.access(candidate, os.X_OK):
-            return candidate
-    return shutil.which("helm")
 
 
 @pytest.fixture(autouse=True)
@@ -46,12 +39,7 @@ def _cold_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def _helm(mode: str) -> str:
     if mode == "without_helm":
         return "off"
-    found = _helm_binary()
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("no helm binary under CI: scripts/install-helm.sh must run first")
-        pytest.skip("no helm binary (run scripts/install-helm.sh)")
-    return found
+    return require_helm(skip_outside_ci=True)
 
 
 def _run(mode: str) -> dict[str, list[list[object]]]:

@@ -5,8 +5,6 @@ policy edit: the policy does not make a `latest` tag stay put."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -18,6 +16,7 @@ from infradoctor.fixes.apply import run_fixes
 from infradoctor.fixes.yaml_edit import TextEdit, apply_text_edits
 from infradoctor.loaders import helm as helm_loader
 from tests.conftest import write_tree
+from tests.helmbin import require_helm
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -134,16 +133,6 @@ def test_k8s008_latest_gets_no_pull_policy_edit(tmp_path: Path) -> None:
 # ------------------------------------------------------------------ Helm (real helm)
 
 
-def _helm_binary() -> str:
-    for candidate in (os.environ.get("INFRADOCTOR_HELM"), str(REPO / ".ci-bin" / "helm")):
-        if candidate and os.access(candidate, os.X_OK):
-            return candidate
-    found = shutil.which("helm")
-    if found is None:
-        pytest.fail("no helm binary: run scripts/install-helm.sh (set INFRADOCTOR_HELM)")
-    return found
-
-
 @pytest.fixture(autouse=True)
 def _private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
@@ -193,7 +182,7 @@ def _chart(tmp_path: Path, app_version: str) -> Path:
 
 
 def test_helm_values_pin_a_release_app_version(tmp_path: Path) -> None:
-    helm = _helm_binary()
+    helm = require_helm()
     root = _chart(tmp_path, '"2.14.1"')
     [finding] = _findings(root, helm)
     assert finding.location.file == "chart/values.yaml" and finding.location.line == 4
@@ -205,7 +194,7 @@ def test_helm_values_pin_a_release_app_version(tmp_path: Path) -> None:
 
 
 def test_helm_moving_app_version_is_not_a_pin(tmp_path: Path) -> None:
-    helm = _helm_binary()
+    helm = require_helm()
     root = _chart(tmp_path, '"2"')
     [finding] = _findings(root, helm)
     assert finding.fix is not None and "immutable tag" in finding.fix.title

@@ -6,8 +6,6 @@ for a shared kustomize base and for Terraform."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -19,6 +17,7 @@ from infradoctor.fixes.apply import run_fixes
 from infradoctor.fixes.yaml_edit import TextEdit, apply_text_edits
 from infradoctor.loaders import helm as helm_loader
 from tests.conftest import write_tree
+from tests.helmbin import require_helm
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -503,16 +502,6 @@ def test_terraform_gets_a_display_only_block(tmp_path: Path) -> None:
 # ------------------------------------------------------------------ Helm (real helm)
 
 
-def _helm_binary() -> str:
-    for candidate in (os.environ.get("INFRADOCTOR_HELM"), str(REPO / ".ci-bin" / "helm")):
-        if candidate and os.access(candidate, os.X_OK):
-            return candidate
-    found = shutil.which("helm")
-    if found is None:
-        pytest.fail("no helm binary: run scripts/install-helm.sh (set INFRADOCTOR_HELM)")
-    return found
-
-
 @pytest.fixture(autouse=True)
 def _private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
@@ -609,7 +598,7 @@ READY_VALUES = (
 def test_helm_values_get_the_probe_the_template_renders(
     tmp_path: Path, before: str, after: str
 ) -> None:
-    helm = _helm_binary()
+    helm = require_helm()
     root = _chart(tmp_path, FROM_VALUES, VALUES.replace("READINESS\n", before))
     [finding] = _k8s004(root, helm)
     assert finding.fix is not None and finding.fix.applicability is Applicability.SAFE
@@ -624,7 +613,7 @@ def test_helm_values_get_the_probe_the_template_renders(
 
 
 def test_helm_template_without_values_probe_is_shown_in_the_template(tmp_path: Path) -> None:
-    helm = _helm_binary()
+    helm = require_helm()
     root = _chart(tmp_path, "# no readiness probe here", VALUES.replace("READINESS\n", ""))
     [finding] = _k8s004(root, helm)
     fix = finding.fix

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.helmbin import require_helm
 
 from infradoctor.config import LintConfig
 from infradoctor.engine import lint
@@ -24,21 +25,9 @@ FIXTURE = Path(__file__).parent / "fixtures" / "helm"
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _helm_binary() -> str | None:
-    for candidate in (os.environ.get("INFRADOCTOR_HELM"), str(REPO / ".ci-bin" / "helm")):
-        if candidate and os.access(candidate, os.X_OK):
-            return candidate
-    return shutil.which("helm")
-
-
 @pytest.fixture
 def helm_bin() -> str:
-    found = _helm_binary()
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("no helm binary under CI: scripts/install-helm.sh must run first")
-        pytest.skip("no helm binary (run scripts/install-helm.sh)")
-    return found
+    return require_helm(skip_outside_ci=True)
 
 
 @pytest.fixture(autouse=True)
