@@ -14,7 +14,7 @@ from infradoctor.config import LintConfig
 from infradoctor.engine import LintResult, lint
 from infradoctor.loaders import helm as helm_loader
 from tests.conftest import CORPUS
-from tests.loaders.test_helm import _helm_binary
+from tests.helmbin import find_helm
 
 PROJECTS = (
     sorted(
@@ -58,7 +58,7 @@ def test_corpus_has_charts() -> None:
 
 
 def test_corpus_charts_render_with_helm() -> None:
-    helm = _helm_binary()
+    helm = find_helm()
     if helm is None:
         if os.environ.get("CI"):
             pytest.fail("no helm binary under CI: scripts/install-helm.sh must run first")

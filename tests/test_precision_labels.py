@@ -13,7 +13,7 @@ from types import ModuleType
 import pytest
 
 from tests.conftest import REPO, require_corpus
-from tests.loaders.test_helm import _helm_binary
+from tests.helmbin import find_helm
 
 DATA = REPO / "tests" / "data" / "precision"
 
@@ -42,7 +42,7 @@ def _open() -> dict[str, str]:
 @pytest.fixture(scope="module")
 def seen() -> set[tuple[str, str]]:
     require_corpus()
-    helm = _helm_binary()
+    helm = find_helm()
     if helm is None:
         pytest.fail("no helm binary: run scripts/install-helm.sh (the labels assume charts render)")
     return precision.reported(precision.lint_json(precision.CORPUS, helm))
