@@ -121,7 +121,11 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="also the hot-spot-free ratio")
     parser.add_argument("--per-project", action="store_true")
     parser.add_argument(
-        "--compare", metavar="SRC", help="also time the process with PYTHONPATH=SRC (before)"
+        "--compare",
+        metavar="SRC",
+        action="append",
+        default=[],
+        help="also time the process with PYTHONPATH=SRC (before); repeatable",
     )
     args = parser.parse_args()
     corpus = Path(args.corpus).resolve()
@@ -141,9 +145,14 @@ def main() -> None:
         env.setdefault("PYTHONPATH", str(here / "src"))
         lint_subprocess(corpus, env)  # warm the bytecode cache
         rows: dict[str, list[tuple[float, float]]] = {"floor": [], "in-proc": [], "process": []}
-        other = dict(env, PYTHONPATH=str(Path(args.compare).resolve())) if args.compare else None
-        if other is not None:
-            rows["process SRC"] = []
+        others = {
+            f"process SRC{i + 1}" if len(args.compare) > 1 else "process SRC": dict(
+                env, PYTHONPATH=str(Path(src).resolve())
+            )
+            for i, src in enumerate(args.compare)
+        }
+        for name, other in others.items():
+            rows[name] = []
             lint_subprocess(corpus, other)  # warm its bytecode cache too
         rss = 0.0
         size = 0
@@ -156,15 +165,17 @@ def main() -> None:
             wall, cpu, peak = lint_subprocess(corpus, env)
             rows["process"].append((wall, cpu))
             rss = max(rss, peak)
-            if other is not None:
-                wall, cpu, peak = lint_subprocess(corpus, other)
-                rows["process SRC"].append((wall, cpu))
+            for name, other in others.items():
+                wall, cpu, _ = lint_subprocess(corpus, other)
+                rows[name].append((wall, cpu))
     floor_cpu = min(c for _, c in rows["floor"])
     print(f"corpus {corpus}  (json {size / 1024:.0f} KB), best of {args.repeat}")
     print(f"{'':14} {'wall s':>7} {'CPU s':>7} {'CPU/floor':>9}")
     for name, values in rows.items():
         wall, cpu = min(w for w, _ in values), min(c for _, c in values)
         print(f"{name:14} {wall:7.3f} {cpu:7.3f} {cpu / floor_cpu:8.1f}x")
+    for i, src in enumerate(args.compare):
+        print(f"SRC{i + 1 if len(args.compare) > 1 else ''} = {src}")
     print(f"peak RSS of the lint process: {rss:.0f} MB")
     if args.profile:
         total, hot = profiled(corpus)
