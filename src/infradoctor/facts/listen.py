@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar, cast
 
-from infradoctor.facts.dockerfile import env_values, stage_chain
+from infradoctor.facts.dockerfile import stage_chain
 from infradoctor.facts.env import UNSET_MARK
 from infradoctor.facts.image_table import port_rows
 from infradoctor.model.source import Location
@@ -85,7 +85,7 @@ def dockerfile_env(dockerfile: Dockerfile | None, target: str | None = None) -> 
     env: dict[str, str] = {}
     for st in reversed(stage_chain(dockerfile, target)):
         for ins in st.all("ENV"):
-            env.update(parse_env_instruction(ins.value))
+            env.update((k, v) for k, v in ins.env if v is not None)
     return env
 
 
@@ -111,11 +111,6 @@ def dockerfile_expose(service: Service) -> list[Instruction]:
         for st in stage_chain(service.dockerfile, build_target(service))
         for ins in st.all("EXPOSE")
     ]
-
-
-def parse_env_instruction(value: str) -> dict[str, str]:
-    """`ENV A=1 B="x y"` or legacy `ENV A 1 2` (see facts.dockerfile.parse_env)."""
-    return env_values(value)
 
 
 def _service_env(service: Service) -> dict[str, str]:
