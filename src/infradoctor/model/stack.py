@@ -212,6 +212,19 @@ class EnvVar:
     from_file: str | None = None  # env_file it came from
 
 
+@dataclass(frozen=True, slots=True)
+class EnvFileRef:
+    """A required `env_file` entry of a service (a literal path) and what the disk said
+    about it at load, so that rules never look: does it exist, and if not, what explains
+    its absence (None: nothing does)."""
+
+    path: str  # as written
+    exists: bool
+    # "sample" (a sample beside it), "gitignored", "no-env-files" (its directory keeps
+    # no env files at all): its absence is expected; None when it exists or nothing does
+    absent_because: str | None = None
+
+
 @dataclass(slots=True)
 class ListenAddress:
     """Where a service really accepts connections inside its container, and how we know."""
@@ -266,6 +279,14 @@ class Service:
     key_locations: dict[str, Location] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)  # merged, interpolated mapping
     listens: list[ListenAddress] = field(default_factory=list)  # filled by the link step
+    env_file_refs: list[EnvFileRef] = field(default_factory=list)  # loaders/envfiles.py
+    # Read from the build context at load (loaders/disk_facts.py), for listen detection:
+    # the string `scripts` of its package.json, and whether it has a gunicorn.conf.py
+    package_scripts: dict[str, str] = field(default_factory=dict)
+    gunicorn_config: bool = False
+    # (path, text) of the scripts in the tree its start command names, read at load for
+    # a service that depends on others (does it wait for them itself?)
+    start_scripts: list[tuple[str, str]] = field(default_factory=list)
     # Interpolated string values of this service that used an unset variable (no default)
     # -> the same value with loaders.interpolate.UNSET_MARK where the unset value went.
     # Compose substitutes "" there, but at deploy time the value is unknown.
@@ -355,6 +376,8 @@ class Project:
     targets: list[ResolvedTarget] = field(default_factory=list)
     # dotenv files of the project directory by file name (`.env`, `.env.prod`, samples)
     env_files: dict[str, EnvFile] = field(default_factory=dict)
+    # names of the regular `.env.*` files in the project directory, sorted (listed at load)
+    dotenv_names: list[str] = field(default_factory=list)
     # (len(services), names) memo of `waited_to_complete`, rebuilt when services change
     _completed: tuple[int, frozenset[str]] | None = field(default=None, repr=False, compare=False)
 
