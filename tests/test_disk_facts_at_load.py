@@ -110,3 +110,25 @@ def test_examples_lint_the_same_without_their_tree(tmp_path: Path, name: str) ->
     root = tmp_path / name
     shutil.copytree(EXAMPLES / name, root)
     _same_without_the_tree(root)
+
+
+def test_build_context_read_only_for_servers_that_need_it(tree: Tree) -> None:
+    """package.json is read for a Node runner named by the Dockerfile alone, and not for
+    a service that runs something else (listen detection never asks for it)."""
+    stack = load_stack(
+        tree(
+            {
+                "compose.yaml": (
+                    "services:\n  node:\n    build: ./app\n"
+                    "  py:\n    build: ./py\n    command: python app.py\n"
+                ),
+                "app/Dockerfile": 'FROM node:20\nENV PORT=3000\nCMD ["yarn", "start"]\n',
+                "app/package.json": '{"scripts": {"start": "node server.js"}}',
+                "py/Dockerfile": 'FROM python:3.12\nCMD ["python", "app.py"]\n',
+                "py/package.json": '{"scripts": {"start": "vite"}}',
+            }
+        )
+    )
+    assert _service(stack, "node").package_scripts == {"start": "node server.js"}
+    assert _service(stack, "py").package_scripts == {}  # nothing asks: not read
+    assert [la.port for la in _service(stack, "node").listens] == [3000]

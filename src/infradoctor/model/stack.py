@@ -280,12 +280,13 @@ class Service:
     raw: dict[str, Any] = field(default_factory=dict)  # merged, interpolated mapping
     listens: list[ListenAddress] = field(default_factory=list)  # filled by the link step
     env_file_refs: list[EnvFileRef] = field(default_factory=list)  # loaders/envfiles.py
-    # Read from the build context at load (loaders/disk_facts.py), for listen detection:
-    # the string `scripts` of its package.json, and whether it has a gunicorn.conf.py
+    # Read from the build context at load (loaders/disk_facts.py) for listen detection,
+    # when the service runs a Node runner / gunicorn: the string `scripts` of its
+    # package.json, and whether it has a gunicorn.conf.py
     package_scripts: dict[str, str] = field(default_factory=dict)
     gunicorn_config: bool = False
     # (path, text) of the scripts in the tree its start command names, read at load for
-    # a service that depends on others (does it wait for them itself?)
+    # a service started after a dependency without a health check (does it wait itself?)
     start_scripts: list[tuple[str, str]] = field(default_factory=list)
     # Interpolated string values of this service that used an unset variable (no default)
     # -> the same value with loaders.interpolate.UNSET_MARK where the unset value went.
