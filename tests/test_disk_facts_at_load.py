@@ -14,6 +14,7 @@ import pytest
 
 from infradoctor.config import LintConfig
 from infradoctor.engine import lint
+from infradoctor.facts.readiness import script_names
 from infradoctor.loaders import load_stack
 from infradoctor.model.stack import EnvFileRef, Service, Stack
 
@@ -132,3 +133,13 @@ def test_build_context_read_only_for_servers_that_need_it(tree: Tree) -> None:
     assert _service(stack, "node").package_scripts == {"start": "node server.js"}
     assert _service(stack, "py").package_scripts == {}  # nothing asks: not read
     assert [la.port for la in _service(stack, "node").listens] == [3000]
+
+
+def test_script_names_keep_the_command_order() -> None:
+    """The names a start command runs, in its order (a set made the order of the scripts
+    read, and so which one explained a wait, differ between runs)."""
+    assert script_names("./wait.sh db:5432 && ./b-entrypoint.sh && ./wait.sh x") == [
+        "wait.sh",
+        "b-entrypoint.sh",
+    ]
+    assert script_names("python app.py") == []
