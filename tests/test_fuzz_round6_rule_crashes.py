@@ -10,7 +10,7 @@ from pathlib import Path
 
 from infradoctor.config import LintConfig
 from infradoctor.engine import lint
-from infradoctor.facts.readiness import _subdirs
+from infradoctor.loaders.disk_facts import subdirs as _subdirs
 from tests.conftest import write_tree
 
 

@@ -13,9 +13,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from infradoctor.findings import Severity
+
+if TYPE_CHECKING:
+    from infradoctor.policy import Policy
 
 CONFIG_FILE = ".infradoctor.toml"
 PYPROJECT = "pyproject.toml"
@@ -124,6 +127,24 @@ def load_config(root: Path) -> LintConfig:
         return LintConfig()
     path, table = found
     return parse_config(table, path)
+
+
+def root_policy(root: Path) -> Policy | None:
+    """The `[policy]` of the config governing `root`, for callers that passed no config:
+    read at the engine boundary so that policy rules never read files. None when there is
+    none or it is invalid (the CLI reports that as a configuration error)."""
+    try:
+        found = find_config(root)
+    except ConfigError:
+        return None
+    if found is None or not isinstance(found[1], dict) or "policy" not in found[1]:
+        return None
+    from infradoctor.policy import PolicyError, parse_policy
+
+    try:
+        return parse_policy(found[1]["policy"], found[0])
+    except PolicyError:
+        return None
 
 
 def load_config_file(path: Path) -> LintConfig:

@@ -10,6 +10,7 @@ import traceback
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from dataclasses import replace as dataclasses_replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -268,6 +269,15 @@ def sort_key(f: Finding) -> tuple[str, int, int, str]:
     return (f.location.file, f.location.line, f.location.column, f.rule)
 
 
+def _with_root_policy(config: LintConfig, root: Path) -> LintConfig:
+    """`config` with the `[policy]` of the config file governing `root`, when there is
+    one (policy rules read it from their options, never from disk)."""
+    from infradoctor.config import root_policy
+
+    policy = root_policy(root)
+    return config if policy is None else dataclasses_replace(config, policy=policy)
+
+
 def lint(
     root: Path,
     config: LintConfig | None = None,
@@ -301,6 +311,8 @@ def lint(
                     helm_values=config.helm_values,
                 ),
             )
+        if config.policy is None and not config.source:  # no config read: the root's
+            config = _with_root_policy(config, stack.root)
         rules = rules_to_run(config)
         findings, rule_errors = run_rules(stack, rules, config.rule_time_budget)
         from infradoctor.purpose import hold_to_purpose

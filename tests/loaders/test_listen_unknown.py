@@ -15,6 +15,7 @@ import pytest
 
 from infradoctor.facts.listen import detect_listens, evidence
 from infradoctor.loaders import load_stack
+from infradoctor.loaders.disk_facts import package_scripts
 from infradoctor.loaders.interpolate import UNSET_MARK
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Dockerfile, EnvVar, Instruction, Service, Stage
@@ -38,7 +39,9 @@ def service(
 
 
 def facts(svc: Service, root: Path | None = None) -> set[tuple[int, str | None, str]]:
-    return {(la.port, la.host, la.source.split(":", 1)[0]) for la in detect_listens(svc, root)}
+    if root is not None and svc.build_context is not None:  # as load_stack reads it
+        svc.package_scripts = package_scripts(root / svc.build_context, root.resolve())
+    return {(la.port, la.host, la.source.split(":", 1)[0]) for la in detect_listens(svc)}
 
 
 def node_dockerfile(cmd: list[str] | None, base: str = "node:20-alpine") -> Dockerfile:

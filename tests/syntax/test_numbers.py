@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 from infradoctor.facts.jvm import heap_settings, heap_verdict
 from infradoctor.model.source import Location
 from infradoctor.rules.compose._util import human_size, parse_size
-from infradoctor.rules.compose.CMP008_healthcheck_timing_invalid import parse_duration
 from infradoctor.rules.cross._common import fmt_seconds, nginx_seconds
 from infradoctor.rules.kubernetes._k8s import human_bytes, parse_memory
 from infradoctor.syntax import numbers
@@ -81,7 +80,6 @@ def test_parsers_are_total(value: object) -> None:
     _ok(parse_size(value))
     _ok(go_duration(value))
     _ok(go_duration_ns(value))
-    _ok(parse_duration(value))
     if isinstance(value, str):
         _ok(digits_value(value))
         _ok(parse_decimal(value))
@@ -125,10 +123,10 @@ def test_known_values() -> None:
 
 
 def test_durations() -> None:
-    assert parse_duration("1m30s") == 90 and parse_duration("500ms") == 0.5
-    assert parse_duration("0") == 0 and parse_duration("30") is None
+    assert go_duration("1m30s") == 90 and go_duration("500ms") == 0.5
+    assert go_duration("0") == 0 and go_duration("30") is None
     # Go's time.Duration is int64 nanoseconds: longer is rejected, as Docker does.
-    assert parse_duration("99999999999999999999999h") is None
+    assert go_duration("99999999999999999999999h") is None
     assert go_duration_ns("99999999999999999999999h") == HUGE > GO_MAX_NS
     assert go_duration("2562047h") is not None and go_duration("2562048h") is None
     assert nginx_seconds("1m30s") == 90 and nginx_seconds("500ms") == 0.5

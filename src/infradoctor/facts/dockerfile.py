@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from infradoctor.model.stack import Dockerfile, Stage
+from infradoctor.syntax.dockerenv import arg_pairs as arg_pairs  # re-exported
+from infradoctor.syntax.dockerenv import parse_env as parse_env  # re-exported
 from infradoctor.syntax.numbers import digits_value
-from infradoctor.syntax.shell import split_words
 
 
 def stage_named(df: Dockerfile, name: str, before: Stage) -> Stage | None:
@@ -49,30 +50,6 @@ def stage_chain(
         chain.append(current)
         current = stage_named(df, current.base_image, current)
     return chain
-
-
-def _legacy_value(rest: str) -> str:
-    """Docker takes the rest of the line, whitespace kept, quotes and escapes processed."""
-    if '"' not in rest and "'" not in rest and "\\" not in rest:
-        return rest
-    return " ".join(split_words(rest))
-
-
-def parse_env(value: str) -> list[tuple[str, str]]:
-    """Pairs of `ENV A=1 B="two words"` or the legacy `ENV A some value`. In the key=value
-    form a word without `=` sets nothing (Docker rejects it)."""
-    text = value.strip()
-    if not text:
-        return []
-    first = text.split(None, 1)
-    if "=" not in first[0]:
-        return [(first[0], _legacy_value(first[1].strip()) if len(first) > 1 else "")]
-    pairs: list[tuple[str, str]] = []
-    for w in split_words(text):
-        k, sep, v = w.partition("=")
-        if k and sep:
-            pairs.append((k, v))
-    return pairs
 
 
 def env_values(value: str) -> dict[str, str]:

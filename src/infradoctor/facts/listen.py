@@ -26,18 +26,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TypeVar, cast
 
-from infradoctor.facts.dockerfile import env_values, stage_chain
+from infradoctor.facts.dockerfile import stage_chain
 from infradoctor.facts.env import UNSET_MARK
 from infradoctor.facts.image_table import port_rows
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Dockerfile, Instruction, ListenAddress, Service
-from infradoctor.syntax.jsondoc import loads_bounded
 from infradoctor.syntax.numbers import digits_value
 from infradoctor.syntax.shell import split_words
-from infradoctor.textio import Refusal, read_regular
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]", "ip6-localhost"})
 ALL_HOSTS = frozenset({"0.0.0.0", "::", "[::]", "*", ""})
@@ -85,7 +82,7 @@ def dockerfile_env(dockerfile: Dockerfile | None, target: str | None = None) -> 
     env: dict[str, str] = {}
     for st in reversed(stage_chain(dockerfile, target)):
         for ins in st.all("ENV"):
-            env.update(parse_env_instruction(ins.value))
+            env.update((k, v) for k, v in ins.env if v is not None)
     return env
 
 
@@ -111,11 +108,6 @@ def dockerfile_expose(service: Service) -> list[Instruction]:
         for st in stage_chain(service.dockerfile, build_target(service))
         for ins in st.all("EXPOSE")
     ]
-
-
-def parse_env_instruction(value: str) -> dict[str, str]:
-    """`ENV A=1 B="x y"` or legacy `ENV A 1 2` (see facts.dockerfile.parse_env)."""
-    return env_values(value)
 
 
 def _service_env(service: Service) -> dict[str, str]:
@@ -459,9 +451,7 @@ def server_word(words: list[str]) -> tuple[int, str] | None:
     return None
 
 
-def detect_command(
-    service: Service, env: Mapping[str, str], root: Path | None = None
-) -> list[Found]:
+def detect_command(service: Service, env: Mapping[str, str]) -> list[Found]:
     """Listen facts from the container command (explicit flags and server defaults)."""
     found: list[Found] = []
     for seg in segments(command_tokens(service)):
@@ -483,7 +473,7 @@ def detect_command(
         args = Args(expanded[idx + 1 :])
         if _listen_arg_unknown(server, args):
             continue  # the address is in a flag we can't read: no fact, no default either
-        facts = _detect_server(server, args, local_env, loc, origin, service, root)
+        facts = _detect_server(server, args, local_env, loc, origin, service)
         if any(is_unknown(f.detail) for f in facts):
             continue  # derived from an unknown value (env var, joined flag): unknown
         found.extend(facts)
@@ -566,7 +556,6 @@ def _detect_server(  # noqa: C901
     loc: Location | None,
     origin: str,
     service: Service,
-    root: Path | None,
 ) -> list[Found]:
     """Facts for one known server. A fact's `detail` quotes the values it came from, so
     the caller can drop facts derived from unknown values (they contain UNSET_MARK)."""
@@ -611,7 +600,7 @@ def _detect_server(  # noqa: C901
                     port = 8000  # `-b 0.0.0.0`: gunicorn's default port
                 out += _mk(port, host, "command", f"{server} --bind {b}{where}", loc)
             return out
-        if args.has("-c", "--config") or _has_config_file(server, service, root):
+        if args.has("-c", "--config") or _has_config_file(server, service):
             return []  # the bind is in a config file we don't read
         if server == "gunicorn" and env.get("PORT"):
             # gunicorn's own default: bind 0.0.0.0:$PORT when PORT is set.
@@ -791,7 +780,7 @@ def _detect_server(  # noqa: C901
         port_s = env.get("PORT")
         if not port_s:
             return []
-        kind = "convention" if _node_reads_port(server, args, service, root) else "env"
+        kind = "convention" if _node_reads_port(server, args, service) else "env"
         program = " ".join([server, *args.positional()[:2]])
         return _mk(
             parse_port(port_s),
@@ -822,7 +811,7 @@ PORT_IGNORING_SCRIPT_RE = re.compile(
 NODE_RUNNERS = frozenset({"npm", "yarn", "pnpm", "bun"})
 
 
-def _node_reads_port(server: str, args: Args, service: Service, root: Path | None) -> bool:
+def _node_reads_port(server: str, args: Args, service: Service) -> bool:
     """Whether the Node process surely reads $PORT: `node app.js` and
     `npm start` of an Express/Nest/Next/Nuxt app listen on process.env.PORT by convention.
     Dev servers such as Vite ignore it, so `npm run dev` needs a package.json that shows
@@ -841,27 +830,10 @@ def _node_reads_port(server: str, args: Args, service: Service, root: Path | Non
     dev_like = script.startswith("dev")
     if not (start_like or dev_like):
         return False
-    body = _package_script(service, root, script)
+    body = service.package_scripts.get(script)  # read at load (loaders/disk_facts.py)
     if body is not None and PORT_IGNORING_SCRIPT_RE.search(body):
         return False
     return body is not None or start_like
-
-
-def _package_script(service: Service, root: Path | None, script: str) -> str | None:
-    """The `scripts.<script>` of package.json in the service's build context, if readable."""
-    if root is None or service.build_context is None:
-        return None
-    try:
-        path = root / service.build_context / "package.json"
-        # Never blocks on a FIFO, never reads through a symlink leading out of the tree.
-        data = read_regular(path, 1_000_000, root.resolve())
-        if isinstance(data, Refusal):
-            return None
-        scripts = loads_bounded(data.decode("utf-8", "replace")).get("scripts")
-    except (OSError, ValueError, AttributeError):
-        return None
-    body = scripts.get(script) if isinstance(scripts, dict) else None
-    return body if isinstance(body, str) else None
 
 
 def _looks_spring(service: Service, args: Args, env: Mapping[str, str]) -> bool:
@@ -871,15 +843,9 @@ def _looks_spring(service: Service, args: Args, env: Mapping[str, str]) -> bool:
     return False
 
 
-def _has_config_file(server: str, service: Service, root: Path | None) -> bool:
+def _has_config_file(server: str, service: Service) -> bool:
     """gunicorn reads ./gunicorn.conf.py by default; hypercorn only with -c."""
-    if server != "gunicorn" or root is None or service.build_context is None:
-        return False
-    try:
-        ctx = root / service.build_context
-        return any(ctx.glob("gunicorn.conf.py")) or any(ctx.glob("*/gunicorn.conf.py"))
-    except (OSError, ValueError):  # a name too long, a NUL byte
-        return False
+    return server == "gunicorn" and service.gunicorn_config
 
 
 def detect_generic_flags(service: Service, env: Mapping[str, str]) -> list[Found]:
@@ -1034,7 +1000,7 @@ def _shorten(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def detect_listens(service: Service, root: Path | None = None) -> list[ListenAddress]:  # noqa: C901
+def detect_listens(service: Service) -> list[ListenAddress]:  # noqa: C901
     """Everything we can tell about what `service` listens on (see module doc)."""
     env = listen_env(service)
     out: list[ListenAddress] = []
@@ -1049,7 +1015,7 @@ def detect_listens(service: Service, root: Path | None = None) -> list[ListenAdd
         seen.add(key)
         out.append(ListenAddress(port, host, source, loc))
 
-    for f in detect_command(service, env, root):
+    for f in detect_command(service, env):
         add(f.port, f.host, f"{f.kind}:{f.detail}", f.location)
     command_known = bool(out)
     if not command_known:

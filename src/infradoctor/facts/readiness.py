@@ -4,7 +4,6 @@ dependencies itself (wait-for-it, dockerize -wait, pg_isready / nc -z loops)."""
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +11,6 @@ from pathlib import Path
 from infradoctor.facts.images import image_facts, parse_image, unresolved_image
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Dockerfile, Service, Stack
-from infradoctor.textio import Refusal, read_regular
 
 YES = "yes"
 NO = "no"
@@ -160,52 +158,12 @@ def start_text(svc: Service) -> str:
     return f"{entry} {cmd}".strip()[:MAX_COMMAND_CHARS]
 
 
-MAX_CONTEXT_SUBDIRS = 200
-
-
-def _subdirs(directory: Path, root: Path) -> list[Path]:
-    """The first directories inside `directory` when it lies in the scanned tree; never
-    raises (a 300-byte build context, a NUL byte) and never lists outside the tree."""
-    try:
-        real = directory.resolve()
-        real.relative_to(root.resolve())
-        with os.scandir(real) as entries:
-            found = sorted(e.name for e in entries if e.is_dir(follow_symlinks=False))
-    except (OSError, ValueError):
-        return []
-    return [directory / name for name in found[:MAX_CONTEXT_SUBDIRS]]
-
-
-def _script_dirs(svc: Service, root: Path) -> list[Path]:
-    dirs: list[Path] = []
-    if svc.build_context is not None:
-        ctx = root / svc.build_context
-        dirs += [ctx, *_subdirs(ctx, root)]
-    if svc.dockerfile is not None:
-        dirs.append((root / svc.dockerfile.path).parent)
-    return dirs
-
-
-def _script_paths(svc: Service, root: Path, text: str) -> list[Path]:
-    """Files in the tree that the start command names: in the build context (one level
-    down too), next to the Dockerfile, or bind-mounted into the container."""
-    names = {m.group(0).rsplit("/", 1)[-1] for m in SCRIPT_WORD_RE.finditer(text)}
-    names.discard("")
-    paths: list[Path] = []
-    for mount in svc.volumes:
-        if mount.host_path is not None and mount.target.rsplit("/", 1)[-1] in names:
-            paths.append(mount.host_path)
-    for d in _script_dirs(svc, root):
-        paths += [d / n for n in names]
-    return paths
-
-
-def _read(path: Path, root: Path) -> str | None:
-    try:
-        data = read_regular(path, MAX_SCRIPT_BYTES, root)
-    except (OSError, ValueError):
-        return None
-    return None if isinstance(data, Refusal) else data.decode("utf-8", "replace")
+def script_names(text: str) -> list[str]:
+    """Names of the scripts a start command runs (`./docker-entrypoint.sh`, `start`), in
+    the order it names them."""
+    names = dict.fromkeys(m.group(0).rsplit("/", 1)[-1] for m in SCRIPT_WORD_RE.finditer(text))
+    names.pop("", None)
+    return list(names)
 
 
 # Table rows that are databases: what `waits_for_dependency` images wait for.
@@ -242,11 +200,8 @@ def _waits_in_start(svc: Service, root: Path | None) -> str | None:
     if m:
         return f"its start command waits ({m.group(0).strip()})"
     if root is not None and text:
-        resolved = root.resolve()
-        for path in _script_paths(svc, root, text):
-            body = _read(path, resolved)
-            m = WAIT_RE.search(body) if body else None
+        for rel, body in svc.start_scripts:  # read at load (loaders/disk_facts.py)
+            m = WAIT_RE.search(body)
             if m:
-                rel = path.relative_to(root) if path.is_relative_to(root) else path
                 return f"{rel} waits ({m.group(0).strip()})"
     return None

@@ -23,7 +23,7 @@ from infradoctor.fixes.context import (
     make_fix,
     scalar_value,
 )
-from infradoctor.model.stack import Project, ResolvedTarget, Service
+from infradoctor.model.stack import Healthcheck, Project, ResolvedTarget, Service
 from infradoctor.syntax.numbers import digits_value
 
 SAFE = Applicability.SAFE
@@ -132,40 +132,33 @@ def broken_healthcheck(svc: Service) -> str | None:
     a tool the image does not contain (DKR005) or a duration Docker rejects (CMP008). A
     `condition: service_healthy` on such a service keeps its dependents from ever
     starting."""
-    from infradoctor.syntax.numbers import go_duration as parse_duration
-
     hc = svc.effective_healthcheck
     if hc is None:
         return None
-    durations: dict[str, object] = {}
     retries: object = None
     if hc.source == "dockerfile" and svc.dockerfile is not None:
         ins = svc.dockerfile.healthcheck
         if ins is None:
             return None
-        test: list[str] | str = ["CMD", *ins.exec_form] if ins.exec_form else ins.value
-        for key, value in ins.flags.items():
-            durations[key.lstrip("-").replace("-", "_")] = value
-        retries = durations.pop("retries", None)
+        hc = Healthcheck.of_instruction(ins)
+        retries = ins.flags.get("retries")
     else:
         if hc.test is None:
             return None
-        test = hc.test
-        durations = {
-            "interval": hc.interval,
-            "timeout": hc.timeout,
-            "start_period": hc.start_period,
-        }
         retries = hc.retries
+    test: list[str] | str = hc.test if hc.test is not None else ""
     missing = tools_missing(svc, test)
     if missing:
         return (
             f"{svc.name}'s healthcheck runs {' and '.join(missing)}, which image "
             f"{_image_base(svc)} does not contain (DKR005)"
         )
-    for key in ("interval", "timeout", "start_period"):
-        duration = durations.get(key)
-        if duration not in (None, "") and parse_duration(duration) is None:
+    for key, duration, seconds in (
+        ("interval", hc.interval, hc.interval_s),
+        ("timeout", hc.timeout, hc.timeout_s),
+        ("start_period", hc.start_period, hc.start_period_s),
+    ):
+        if duration not in (None, "") and seconds is None:
             return f"{svc.name}'s healthcheck {key} {str(duration)!r} is not a duration (CMP008)"
     if retries is not None and not isinstance(retries, bool):
         text = str(retries).strip() if isinstance(retries, str) else ""

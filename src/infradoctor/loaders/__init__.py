@@ -37,6 +37,7 @@ def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
     from infradoctor.loaders.compose import load_compose_projects
     from infradoctor.loaders.container_paths import container_paths
     from infradoctor.loaders.discover import discover
+    from infradoctor.loaders.disk_facts import read_build_contexts, read_start_scripts
     from infradoctor.loaders.dockerfile import load_dockerfile
     from infradoctor.loaders.envfiles import read_env_files
     from infradoctor.loaders.files import SourceReader
@@ -163,7 +164,9 @@ def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
     # A file refused by discovery and again by a loader is one problem.
     stack.errors[:] = list(dict.fromkeys(stack.errors))
 
+    read_build_contexts(stack)  # before link: listen detection reads them
     link(stack)
+    read_start_scripts(stack)
     _add_embedded_nginx(stack)  # after link: never attached to a compose project
     read_env_files(stack)
     used = {e.path for pr in stack.projects for e in pr.env_files.values()}

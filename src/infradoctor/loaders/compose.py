@@ -51,12 +51,13 @@ from infradoctor.model.stack import (
     EnvVar,
     Healthcheck,
     Logging,
+    MemoryLimit,
     Mount,
     Port,
     Project,
     Service,
 )
-from infradoctor.syntax.numbers import digits_value, parse_int
+from infradoctor.syntax.numbers import digits_value, docker_size, parse_int
 from infradoctor.syntax.yaml import PEntry, PNode, load_positioned
 
 BASE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
@@ -161,6 +162,16 @@ def _int(node: PNode | None) -> int | None:
     if node is None or node.kind != "scalar":
         return None
     return parse_int(node.scalar)
+
+
+def _memory_limit(node: PNode | None, key: str) -> MemoryLimit | None:
+    """A positive size (`512m`, `1.5g`, 268435456) as the service's memory limit."""
+    node = _live(node)
+    if node is None or node.kind != "scalar":
+        return None
+    size = docker_size(node.scalar)
+    text = _text(node)
+    return MemoryLimit(size, text, key) if size and size > 0 and text else None
 
 
 def _bool(node: PNode | None) -> bool:
@@ -1212,6 +1223,7 @@ class _ComposeLoader:
             timeout=_text(hc.get("timeout")),
             retries=_int(hc.get("retries")),
             start_period=_text(hc.get("start_period")),
+            start_interval=_text(hc.get("start_interval")),
         )
 
     def depends_on(self, service: Service, node: PNode | None) -> None:
@@ -1265,12 +1277,16 @@ class _ComposeLoader:
                 service.deploy_restart_condition = _text(policy.get("condition"))
             resources = _live(deploy.get("resources"))
             limits = _live(resources.get("limits")) if resources is not None else None
-            if mem is None and limits is not None and limits.kind == "mapping":
-                mem = _text(limits.get("memory"))
+            if limits is not None and limits.kind == "mapping":
+                if mem is None:
+                    mem = _text(limits.get("memory"))
+                service.memory_limit = _memory_limit(limits.get("memory"), "deploy")
         if replicas is None:
             replicas = _int(node.get("scale"))
         service.replicas = replicas
         service.mem_limit = mem
+        if service.memory_limit is None:
+            service.memory_limit = _memory_limit(node.get("mem_limit"), "mem_limit")
 
     def volumes(self, service: Service, node: PNode | None, tmpfs: PNode | None) -> None:
         node = _live(node)

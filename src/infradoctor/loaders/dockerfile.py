@@ -215,9 +215,7 @@ def load_dockerfile(src: SourceFile) -> tuple[Dockerfile | None, list[LoadError]
             continue
         if stage is None:
             if keyword == "ARG":
-                for word in value.split():
-                    k, sep, v = word.partition("=")
-                    df.args[k] = v.strip("\"'") if sep else None
+                df.args.update(ins.env)
                 continue
             errors.append(
                 LoadError(

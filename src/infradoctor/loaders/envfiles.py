@@ -1,13 +1,16 @@
-"""Reading each compose project's dotenv files into the model (Project.env_files)."""
+"""Reading each compose project's dotenv files into the model (Project.env_files), and
+what the disk says about the env files it names (Project.dotenv_names,
+Service.env_file_refs): rules read these and never the disk."""
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
+import os
+from pathlib import Path, PurePosixPath
 
 from infradoctor.facts.env import SAMPLE_NAMES
 from infradoctor.loaders.interpolate import parse_env_file
 from infradoctor.model.source import SourceFile
-from infradoctor.model.stack import EnvFile, Project, Stack
+from infradoctor.model.stack import EnvFile, EnvFileRef, Project, Service, Stack
 from infradoctor.textio import Refusal, read_regular
 
 MAX_ENV_BYTES = 1024 * 1024
@@ -46,10 +49,127 @@ def _read(stack: Stack, rel: str) -> EnvFile | None:
 
 
 def read_env_files(stack: Stack) -> None:
-    """Fill `Project.env_files` for every compose project."""
+    """Fill `Project.env_files` and `dotenv_names`, and each service's `env_file_refs`."""
     for project in stack.projects:
+        project.dotenv_names = _dotenv_names(stack.root / project.directory)
+        for svc in project.services.values():
+            svc.env_file_refs = env_file_refs(stack, svc)
         for name in _candidates(stack, project):
             rel = (PurePosixPath(project.directory) / name).as_posix().removeprefix("./")
             found = _read(stack, rel)
             if found is not None:
                 project.env_files[name] = found
+
+
+def _dotenv_names(directory: Path) -> list[str]:
+    """The regular `.env.*` files in `directory`, sorted ([] when it cannot be listed)."""
+    try:
+        return sorted(
+            p.name for p in directory.iterdir() if p.name.startswith(".env.") and p.is_file()
+        )
+    except (OSError, ValueError):
+        return []
+
+
+# ------------------------------------------------------------- env_file references
+
+ENV_SAMPLE_SUFFIXES = (".example", ".sample", ".dist", ".template")
+
+
+def env_file_refs(stack: Stack, svc: Service) -> list[EnvFileRef]:
+    """The service's required, literal `env_file` paths and whether each exists (and if
+    not, what explains it): read here so that PRF001 never touches the disk."""
+    raw = svc.raw.get("env_file")
+    items = raw if isinstance(raw, list) else [raw] if raw is not None else []
+    refs: list[EnvFileRef] = []
+    for item in items:
+        required = True
+        path_text = item
+        if isinstance(item, dict):
+            path_text = item.get("path")
+            required = item.get("required", True) not in (False, "false", "False")
+        if not isinstance(path_text, str) or not path_text or not required:
+            continue
+        if "$" in path_text:
+            continue  # interpolated: depends on the environment
+        base = stack.root / PurePosixPath(svc.location.file).parent
+        path = Path(os.path.normpath(base / path_text))
+        if _exists(path):
+            refs.append(EnvFileRef(path_text, True))
+        else:
+            refs.append(EnvFileRef(path_text, False, _absent_because(stack, path)))
+    return refs
+
+
+def _absent_because(stack: Stack, path: Path) -> str | None:
+    """Why a missing env file is expected: a sample beside it (the documented 'copy the
+    sample' step), a .gitignore keeping it out of git, or a directory that keeps no env
+    files at all. None: nothing explains it."""
+    if any(_is_file(path.parent / s) for s in SAMPLE_NAMES) or any(
+        _is_file(path.parent / f"{path.name}{suffix}") for suffix in ENV_SAMPLE_SUFFIXES
+    ):
+        return "sample"
+    if gitignored(stack.root, path):
+        return "gitignored"
+    if not _keeps_env_files(path.parent):
+        return "no-env-files"
+    return None
+
+
+def _exists(path: Path) -> bool:
+    """Whether something is at `path`; a name the OS cannot even look up (too long,
+    NUL byte) is nothing there, never an exception."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def _keeps_env_files(directory: Path) -> bool:
+    """Does the directory hold real (non-sample) env files? Then the tree keeps its env
+    files and a missing one is a mistake, not a secret created on the host."""
+    try:
+        if not directory.is_dir():
+            return False
+    except (OSError, ValueError):
+        return False
+    samples = (".example", ".sample", ".dist", ".template", "-sample", "-example")
+    try:
+        names = [p.name for p in directory.iterdir() if p.is_file()]
+    except OSError:
+        return False
+    return any(
+        (n == ".env" or n.startswith(".env.") or n.endswith(".env"))
+        and not n.endswith(samples)
+        and n not in SAMPLE_NAMES
+        for n in names
+    )
+
+
+def gitignored(root: Path, path: Path) -> bool:
+    """Is `path` ignored by the .gitignore files between the scan root and its directory?
+    Matched by pathspec's git-compatible rules, as discovery matches them (negation,
+    anchoring, directory patterns); a deeper file's decision wins."""
+    import pathspec
+
+    root = root.resolve()
+    directories = [path.parent, *path.parent.parents]
+    if root not in directories:
+        return False
+    verdict: bool | None = None
+    for directory in reversed(directories[: directories.index(root) + 1]):
+        data = read_regular(directory / ".gitignore", 1024 * 1024, root)  # docs/reading.md
+        if isinstance(data, Refusal):
+            continue
+        spec = pathspec.GitIgnoreSpec.from_lines(data.decode("utf-8", "replace").splitlines())
+        include = spec.check_file(path.relative_to(directory).as_posix()).include
+        if include is not None:
+            verdict = include
+    return bool(verdict)

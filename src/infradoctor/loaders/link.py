@@ -239,7 +239,7 @@ def _fill_listens(stack: Stack) -> None:
             if name is not None:
                 carried.setdefault(name, []).append(cfg)
         for svc in project.services.values():
-            listens = detect_listens(svc, stack.root)
+            listens = detect_listens(svc)
             if svc.name in carried:
                 listens = [la for la in listens if not la.source.startswith("image:")]
                 seen: set[tuple[int, str | None]] = set()

@@ -14,6 +14,8 @@ from infradoctor.model.k8s import K8sObject
 from infradoctor.model.nginx import Directive, NginxConfig, ProxyRoute, ProxyTarget
 from infradoctor.model.source import LoadError, Location, Skipped, SourceFile
 from infradoctor.model.terraform import HelmRelease
+from infradoctor.syntax.dockerenv import arg_pairs, parse_env
+from infradoctor.syntax.numbers import go_duration, parse_int
 
 # ---------------------------------------------------------------- Dockerfile
 
@@ -28,6 +30,15 @@ class Instruction:
     location: Location
     exec_form: list[str] | None = None
     flags: dict[str, str] = field(default_factory=dict)  # --interval=30s, --from=build, ...
+    # ENV/ARG: the (name, value) pairs it sets, in order, parsed once at construction
+    # (syntax.dockerenv); an ARG without a default has value None; () for the others
+    env: tuple[tuple[str, str | None], ...] = field(init=False, default=())
+
+    def __post_init__(self) -> None:
+        if self.keyword == "ENV":
+            self.env = tuple(parse_env(self.value))
+        elif self.keyword == "ARG":
+            self.env = tuple(arg_pairs(self.value))
 
 
 @dataclass(slots=True)
@@ -108,8 +119,38 @@ class Healthcheck:
     location: Location
     interval: str | None = None
     timeout: str | None = None
-    retries: int | None = None
+    retries: int | None = None  # None when absent or not an integer
     start_period: str | None = None
+    start_interval: str | None = None
+    # The timings in seconds, read once from the texts above with the one Go-duration
+    # parser: None when absent or not a duration Docker accepts ("90", "1.5", "10sec").
+    interval_s: float | None = field(init=False, default=None)
+    timeout_s: float | None = field(init=False, default=None)
+    start_period_s: float | None = field(init=False, default=None)
+    start_interval_s: float | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        self.interval_s = _seconds(self.interval)
+        self.timeout_s = _seconds(self.timeout)
+        self.start_period_s = _seconds(self.start_period)
+        self.start_interval_s = _seconds(self.start_interval)
+
+    @classmethod
+    def of_instruction(cls, ins: Instruction) -> Healthcheck:
+        """A Dockerfile HEALTHCHECK with the timings of its flags (`--interval=30s`)."""
+        flags = {k.lstrip("-").replace("-", "_"): v for k, v in ins.flags.items()}
+        test = ["CMD", *ins.exec_form] if ins.exec_form else ins.value
+        return cls(
+            test,
+            ins.value.strip().upper() == "NONE",
+            "dockerfile",
+            ins.location,
+            interval=flags.get("interval"),
+            timeout=flags.get("timeout"),
+            retries=parse_int(flags.get("retries")),
+            start_period=flags.get("start_period"),
+            start_interval=flags.get("start_interval"),
+        )
 
     @property
     def command_text(self) -> str:
@@ -119,6 +160,20 @@ class Healthcheck:
             )
             return " ".join(parts)
         return self.test or ""
+
+
+def _seconds(text: str | None) -> float | None:
+    return None if text is None or text == "" else go_duration(text)
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryLimit:
+    """The hard memory limit compose gives the container: `deploy.resources.limits.memory`
+    when set (non-zero), else `mem_limit`, as `docker compose` applies them."""
+
+    bytes: int  # > 0
+    text: str  # as written
+    key: str  # "deploy" | "mem_limit": the service key it is set under
 
 
 @dataclass(slots=True)
@@ -155,6 +210,19 @@ class EnvVar:
     value: str | None  # after interpolation; None when only the name is given
     location: Location
     from_file: str | None = None  # env_file it came from
+
+
+@dataclass(frozen=True, slots=True)
+class EnvFileRef:
+    """A required `env_file` entry of a service (a literal path) and what the disk said
+    about it at load, so that rules never look: does it exist, and if not, what explains
+    its absence (None: nothing does)."""
+
+    path: str  # as written
+    exists: bool
+    # "sample" (a sample beside it), "gitignored", "no-env-files" (its directory keeps
+    # no env files at all): its absence is expected; None when it exists or nothing does
+    absent_because: str | None = None
 
 
 @dataclass(slots=True)
@@ -194,6 +262,7 @@ class Service:
     deploy_restart_condition: str | None = None
     replicas: int | None = None  # deploy.replicas or scale
     mem_limit: str | None = None
+    memory_limit: MemoryLimit | None = None  # None: no limit (absent, 0 or unparsable)
     depends_on: list[DependsOn] = field(default_factory=list)
     logging: Logging | None = None
     volumes: list[Mount] = field(default_factory=list)
@@ -210,6 +279,15 @@ class Service:
     key_locations: dict[str, Location] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)  # merged, interpolated mapping
     listens: list[ListenAddress] = field(default_factory=list)  # filled by the link step
+    env_file_refs: list[EnvFileRef] = field(default_factory=list)  # loaders/envfiles.py
+    # Read from the build context at load (loaders/disk_facts.py) for listen detection,
+    # when the service runs a Node runner / gunicorn: the string `scripts` of its
+    # package.json, and whether it has a gunicorn.conf.py
+    package_scripts: dict[str, str] = field(default_factory=dict)
+    gunicorn_config: bool = False
+    # (path, text) of the scripts in the tree its start command names, read at load for
+    # a service started after a dependency without a health check (does it wait itself?)
+    start_scripts: list[tuple[str, str]] = field(default_factory=list)
     # Interpolated string values of this service that used an unset variable (no default)
     # -> the same value with loaders.interpolate.UNSET_MARK where the unset value went.
     # Compose substitutes "" there, but at deploy time the value is unknown.
@@ -230,6 +308,11 @@ class Service:
                 return None
             return Healthcheck(ins.value, False, "dockerfile", ins.location)
         return None
+
+    @property
+    def memory_limit_bytes(self) -> int | None:
+        """Bytes of the memory limit in effect (see MemoryLimit); None when unlimited."""
+        return self.memory_limit.bytes if self.memory_limit is not None else None
 
     @property
     def image_name(self) -> str:
@@ -294,6 +377,8 @@ class Project:
     targets: list[ResolvedTarget] = field(default_factory=list)
     # dotenv files of the project directory by file name (`.env`, `.env.prod`, samples)
     env_files: dict[str, EnvFile] = field(default_factory=dict)
+    # names of the regular `.env.*` files in the project directory, sorted (listed at load)
+    dotenv_names: list[str] = field(default_factory=list)
     # (len(services), names) memo of `waited_to_complete`, rebuilt when services change
     _completed: tuple[int, frozenset[str]] | None = field(default=None, repr=False, compare=False)
 

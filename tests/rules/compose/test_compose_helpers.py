@@ -10,7 +10,7 @@ from infradoctor.config import LintConfig
 from infradoctor.engine import lint
 from infradoctor.findings import Finding
 from infradoctor.rules.compose._util import parse_size
-from infradoctor.rules.compose.CMP008_healthcheck_timing_invalid import parse_duration
+from infradoctor.syntax.numbers import go_duration as parse_duration
 
 Tree = Callable[..., Path]
 

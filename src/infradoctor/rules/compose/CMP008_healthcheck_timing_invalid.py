@@ -6,20 +6,27 @@ from collections.abc import Iterator
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.source import Location
-from infradoctor.model.stack import Service, Stack
+from infradoctor.model.stack import Healthcheck, Service, Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.compose._util import project_of, raw_get, service_subject
 from infradoctor.subjects import DockerfileSubject
-from infradoctor.syntax.numbers import GO_MAX_NS, go_duration, go_duration_ns, parse_int
+from infradoctor.syntax.numbers import GO_MAX_NS, go_duration_ns, parse_int
 
 DEFAULT_SECONDS = 30.0  # Docker's default interval and timeout
 SLOW_START_INTERVAL = 60.0
 
 
-def parse_duration(text: object) -> float | None:
-    """Seconds of a Go duration (`1m30s`, `500ms`, `0`); None if it is not one or is
-    longer than Go's ~292-year maximum (Docker rejects both). Never raises."""
-    return go_duration(text)
+TIMINGS = ("interval", "timeout", "start_period", "start_interval")
+
+
+def _typed(hc: Healthcheck) -> dict[str, float | None]:
+    """The timings in seconds as the model read them (None: absent or not a duration)."""
+    return {
+        "interval": hc.interval_s,
+        "timeout": hc.timeout_s,
+        "start_period": hc.start_period_s,
+        "start_interval": hc.start_interval_s,
+    }
 
 
 def _count(value: object) -> int | None:
@@ -122,10 +129,11 @@ class HealthcheckTimingInvalid(Rule):
                 "start_period": values.get("start_period", hc.start_period),
                 "start_interval": values.get("start_interval"),
             }
+            typed = _typed(hc)
             yield from self._check_values(
-                svc, hc.location, fields, values.get("retries", hc.retries), "compose"
+                svc, hc.location, fields, typed, values.get("retries", hc.retries), "compose"
             )
-            interval = parse_duration(fields["interval"]) if fields["interval"] else None
+            interval = typed["interval"] if fields["interval"] else None
             if (
                 interval is not None
                 and interval >= SLOW_START_INTERVAL
@@ -150,7 +158,10 @@ class HealthcheckTimingInvalid(Rule):
             flags: dict[str, object] = {
                 k.lstrip("-").replace("-", "_"): v for k, v in ins.flags.items()
             }
-            yield from self._check_values(None, ins.location, flags, flags.get("retries"), path)
+            typed = _typed(Healthcheck.of_instruction(ins))
+            yield from self._check_values(
+                None, ins.location, flags, typed, flags.get("retries"), path
+            )
 
     def _healthy_dependents(self, stack: Stack, svc: Service) -> list[str]:
         project = project_of(stack, svc)
@@ -167,6 +178,7 @@ class HealthcheckTimingInvalid(Rule):
         svc: Service | None,
         location: Location,
         fields: dict[str, object],
+        typed: dict[str, float | None],
         retries: object,
         origin: str,
     ) -> Iterator[Finding]:
@@ -174,11 +186,11 @@ class HealthcheckTimingInvalid(Rule):
         detail = service_subject(svc) if svc else DockerfileSubject(origin)
         subject = svc.name if svc else origin
         parsed: dict[str, float] = {}
-        for key in ("interval", "timeout", "start_period", "start_interval"):
+        for key in TIMINGS:
             value = fields.get(key)
             if value is None or value == "":
                 continue
-            seconds = parse_duration(value)
+            seconds = typed[key]
             ns = go_duration_ns(value) if seconds is None else None
             if ns is not None and ns > GO_MAX_NS:
                 yield self.finding(

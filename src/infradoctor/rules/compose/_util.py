@@ -43,18 +43,12 @@ def parse_size(text: object) -> int | None:
 
 
 def memory_limit(service: Service) -> tuple[int, str, Location] | None:
-    """(bytes, text, where) of the container's hard memory limit: `mem_limit` or
-    `deploy.resources.limits.memory` (the smaller when both are set)."""
-    found: list[tuple[int, str, Location]] = []
-    candidates = (
-        (service.mem_limit or raw_get(service, "mem_limit"), service.loc("mem_limit")),
-        (raw_get(service, "deploy", "resources", "limits", "memory"), service.loc("deploy")),
-    )
-    for value, loc in candidates:
-        size = parse_size(value)
-        if size and size > 0:
-            found.append((size, str(value), loc))
-    return min(found, key=lambda t: t[0]) if found else None
+    """(bytes, text, where) of the container's hard memory limit (`Service.memory_limit`:
+    `deploy.resources.limits.memory`, else `mem_limit`, as compose applies them)."""
+    limit = service.memory_limit
+    if limit is None:
+        return None
+    return limit.bytes, limit.text, service.loc(limit.key)
 
 
 # ------------------------------------------------------------- one-shot detection

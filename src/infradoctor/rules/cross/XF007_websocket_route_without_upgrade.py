@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -105,7 +105,7 @@ def _upgrade_var(ctx: FixContext, cfg: NginxConfig) -> str | None:
     `cfg` or, for a conf.d snippet, in any snippet of its directory (they share http{})."""
     if not cfg.is_snippet:
         return ctx.upgrade_map([cfg])
-    directory = os.path.dirname(cfg.root_file)
+    directory = posixpath.dirname(cfg.root_file)
     return ctx.memo(
         ("upgrade-map-dir", directory), lambda: ctx.upgrade_map(ctx.configs_in_dir(directory))
     )

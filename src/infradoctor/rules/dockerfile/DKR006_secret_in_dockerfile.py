@@ -6,7 +6,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from infradoctor.facts.dockerfile import parse_env
 from infradoctor.facts.images import stage_chain
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Instruction, Stack, Stage
@@ -30,14 +29,6 @@ def used_later(stage: Stage, after: Instruction, name: str) -> bool:
         elif seen and ins.keyword == "RUN" and pattern.search(ins.value):
             return True
     return False
-
-
-def arg_pairs(value: str) -> list[tuple[str, str | None]]:
-    out: list[tuple[str, str | None]] = []
-    for word in value.split():
-        name, sep, default = word.partition("=")
-        out.append((name, default.strip("\"'") if sep else None))
-    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,12 +105,12 @@ class SecretInDockerfile(Rule):
                 in_final = id(stage) in final_chain
                 for ins in stage.instructions:
                     if ins.keyword == "ENV":
-                        for name, value in parse_env(ins.value):
-                            reason = self._env_reason(name, value, in_final)
+                        for name, value in ins.env:
+                            reason = self._env_reason(name, value or "", in_final)
                             if reason:
                                 yield self._finding(path, ins, name, reason)
                     elif ins.keyword == "ARG":
-                        for name, default in arg_pairs(ins.value):
+                        for name, default in ins.env:
                             reason = self._arg_reason(stage, ins, name, default, in_final)
                             if reason:
                                 yield self._finding(path, ins, name, reason)

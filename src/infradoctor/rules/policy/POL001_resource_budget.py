@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
-from infradoctor.policy import parse_bytes, parse_cpus
+from infradoctor.policy import parse_cpus
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.compose._util import is_fragment, service_subject
 from infradoctor.rules.policy._policy import citation, cite, limits, matches, policy_of
@@ -81,9 +81,9 @@ class ResourceBudget(Rule):
                 if not matches(svc, entry.service_class, entry.match):
                     continue
                 problems: list[str] = []
-                for kind, bounds, key, parse in (
-                    ("memory", entry.memory, "memory_limit", parse_bytes),
-                    ("cpus", entry.cpus, "cpu_limit", parse_cpus),
+                for kind, bounds, key in (
+                    ("memory", entry.memory, "memory_limit"),
+                    ("cpus", entry.cpus, "cpu_limit"),
                 ):
                     if bounds is None:
                         continue
@@ -92,7 +92,12 @@ class ResourceBudget(Rule):
                         if entry.required:
                             problems.append(f"no {kind} limit (budget {bounds.text})")
                         continue
-                    value = parse(text)
+                    value: float | None
+                    if kind == "memory":  # the limit compose applies, read at load
+                        limit = svc.memory_limit
+                        text, value = (limit.text, limit.bytes) if limit else (text, None)
+                    else:
+                        value = parse_cpus(text)
                     if value is None:
                         continue
                     side = bounds.violated(float(value))

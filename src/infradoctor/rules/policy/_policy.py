@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from pathlib import Path
+from pathlib import PurePath
 from typing import Any
 
 from infradoctor.inventory.build import compose_resources
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Service, Stack
-from infradoctor.policy import Policy, PolicyError, PolicyRef, parse_policy
+from infradoctor.policy import Policy, PolicyRef
 from infradoctor.rules.profiles._profiles import admin_ui, image_repo
 
 _JVM_IMAGE = re.compile(
@@ -64,32 +64,20 @@ def service_classes(svc: Service) -> set[str]:
 
 
 def policy_of(options: dict[str, Any], stack: Stack) -> Policy | None:
-    """The policy the engine passed, else the one in the config at the scanned root."""
+    """The policy the engine passed (the config's, or the one governing the scanned
+    root when no config was read: engine._with_root_policy)."""
     policy = options.get("policy")
     if isinstance(policy, Policy):
         return None if policy.empty else policy
-    from infradoctor.config import find_config
-
-    found = find_config(stack.root)
-    if found is None:
-        return None
-    path, table = found
-    if not isinstance(table, dict) or "policy" not in table:
-        return None
-    try:
-        parsed = parse_policy(table["policy"], path)
-    except PolicyError:
-        return None  # the CLI reports it as a configuration error
-    return None if parsed.empty else parsed
+    return None
 
 
 def citation(stack: Stack, ref: PolicyRef) -> Location:
-    path = Path(ref.file)
-    try:
-        rel = path.resolve().relative_to(stack.root.resolve()).as_posix()
-    except ValueError:
-        rel = str(path)
-    return Location(rel, ref.line)
+    """Where a policy entry is: relative to the scanned root when the config is in it
+    (config paths are absolute: find_config and --config resolve them)."""
+    path = PurePath(ref.file)
+    rel = path.relative_to(stack.root).as_posix() if path.is_relative_to(stack.root) else None
+    return Location(rel if rel is not None else str(path), ref.line)
 
 
 def cite(stack: Stack, ref: PolicyRef) -> str:

@@ -2,52 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path, PurePosixPath
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.compose._util import service_subject
-from infradoctor.rules.profiles._profiles import SAMPLE_NAMES, gitignored, selected_profiles
-
-
-def _exists(path: Path) -> bool:
-    """Whether something is at `path`; a name the OS cannot even look up (too long,
-    NUL byte) is nothing there, never an exception."""
-    try:
-        return path.exists()
-    except (OSError, ValueError):
-        return False
-
-
-def _is_file(path: Path) -> bool:
-    try:
-        return path.is_file()
-    except (OSError, ValueError):
-        return False
-
-
-def _keeps_env_files(directory: Path) -> bool:
-    """Does the directory hold real (non-sample) env files? Then the tree keeps its env
-    files and a missing one is a mistake, not a secret created on the host."""
-    try:
-        if not directory.is_dir():
-            return False
-    except (OSError, ValueError):
-        return False
-    samples = (".example", ".sample", ".dist", ".template", "-sample", "-example")
-    try:
-        names = [p.name for p in directory.iterdir() if p.is_file()]
-    except OSError:
-        return False
-    return any(
-        (n == ".env" or n.startswith(".env.") or n.endswith(".env"))
-        and not n.endswith(samples)
-        and n not in SAMPLE_NAMES
-        for n in names
-    )
+from infradoctor.rules.profiles._profiles import selected_profiles
 
 
 class EnvFileMissing(Rule):
@@ -108,31 +69,9 @@ class EnvFileMissing(Rule):
             for svc in project.services.values():
                 if svc.profiles and not any(p in profiles for p in svc.profiles):
                     continue
-                raw = svc.raw.get("env_file")
-                items = raw if isinstance(raw, list) else [raw] if raw is not None else []
-                for item in items:
-                    required = True
-                    path_text = item
-                    if isinstance(item, dict):
-                        path_text = item.get("path")
-                        required = item.get("required", True) not in (False, "false", "False")
-                    if not isinstance(path_text, str) or not path_text or not required:
-                        continue
-                    if "$" in path_text:
-                        continue  # interpolated: depends on the environment
-                    base = stack.root / PurePosixPath(svc.location.file).parent
-                    path = Path(os.path.normpath(base / path_text))
-                    if _exists(path):
-                        continue
-                    if any(_is_file(path.parent / s) for s in SAMPLE_NAMES) or any(
-                        _is_file(path.parent / f"{path.name}{suffix}")
-                        for suffix in (".example", ".sample", ".dist", ".template")
-                    ):
-                        continue
-                    if gitignored(stack, path):
-                        continue  # kept out of git on purpose: created on the host
-                    if not _keeps_env_files(path.parent):
-                        continue  # env files are not kept in this tree at all
+                for ref in svc.env_file_refs:
+                    if ref.exists or ref.absent_because is not None:
+                        continue  # read at load: loaders/envfiles.py
                     profile = svc.profiles[0] if len(svc.profiles) == 1 else None
                     scope = (
                         f" (profile{'s' if len(svc.profiles) > 1 else ''} "
@@ -142,7 +81,7 @@ class EnvFileMissing(Rule):
                     )
                     yield self.finding(
                         svc.loc("env_file"),
-                        f"service '{svc.name}'{scope}: env_file '{path_text}' does not exist: "
+                        f"service '{svc.name}'{scope}: env_file '{ref.path}' does not exist: "
                         "`docker compose up` fails before starting anything (create it, fix "
                         "the path or mark it `required: false`)",
                         subject=svc.name,

@@ -9,10 +9,8 @@ set for each profile is computed here from the model."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 
 from infradoctor.facts.env import SAMPLE_NAMES as SAMPLE_NAMES  # re-exported
-from infradoctor.facts.gitignore import gitignored as gitignored  # re-exported
 from infradoctor.facts.varrefs import VarRef as VarRef  # re-exported
 from infradoctor.facts.varrefs import file_var_refs
 from infradoctor.model.stack import EnvFile, Project, Service, Stack
@@ -65,13 +63,8 @@ def env_profiles(stack: Stack, project: Project) -> list[str]:
     """Profiles to evaluate for env files: the selected ones plus every `.env.<name>` next
     to the compose file (a team with `.env.stage` runs `--env-file .env.stage`)."""
     names = selected_profiles(stack, project)
-    directory = project_dir(stack, project)
-    try:
-        files = sorted(p.name for p in directory.iterdir() if p.is_file())
-    except OSError:
-        files = []
-    for fname in files:
-        if not fname.startswith(".env.") or fname in SAMPLE_NAMES:
+    for fname in project.dotenv_names:  # listed at load
+        if fname in SAMPLE_NAMES:
             continue
         name = fname[len(".env.") :]
         if not name or name in ("sample", "example", "dist", "template", "local", "bak"):
@@ -90,10 +83,6 @@ def prod_profiles(stack: Stack, project: Project, names: Iterable[str]) -> list[
 
 def services_in(project: Project, profile: str | None) -> list[Service]:
     return [s for s in project.services.values() if runs_in(s, profile)]
-
-
-def project_dir(stack: Stack, project: Project) -> Path:
-    return stack.root / project.directory
 
 
 # ---------------------------------------------------------------- env files
