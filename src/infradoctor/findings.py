@@ -107,16 +107,6 @@ def subject_dict(subject: object, *, keep_none: bool = True) -> dict[str, Any]:
 
 
 @dataclass(frozen=True, slots=True)
-class Facts:
-    """An untyped subject: a plain mapping (rules not yet given a subject type)."""
-
-    values: Mapping[str, Any]
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.values)
-
-
-@dataclass(frozen=True, slots=True)
 class Annotated:
     """A subject with keys added after the rules ran (file purpose, shared-line services)."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from infradoctor.findings import Applicability, Finding, Fix, Severity
 from infradoctor.fixes import helm
@@ -13,7 +14,8 @@ from infradoctor.model.k8s import Container, K8sObject
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.kubernetes._guess import guessed_note, guessed_target
-from infradoctor.rules.kubernetes._k8s import obj_data, served_workloads
+from infradoctor.rules.kubernetes._k8s import k8s_id, served_workloads
+from infradoctor.subjects import BackendSubject
 
 BAD = """\
 apiVersion: apps/v1
@@ -110,6 +112,13 @@ def fix_readiness_probe(ctx: FixContext, finding: Finding) -> Fix | None:
     return make_fix(title, applicability, ctx.yaml_edits(yf, edits))
 
 
+@dataclass(frozen=True, slots=True)
+class ServedContainer(BackendSubject):
+    """The serving container without a readiness probe (what the fixer edits)."""
+
+    container: str
+
+
 class ServedWorkloadWithoutReadinessProbe(Rule):
     code = "K8S004"
     name = "served-workload-without-readiness-probe"
@@ -184,5 +193,5 @@ class ServedWorkloadWithoutReadinessProbe(Rule):
             f"(errors on every rollout, restart and scale-up){note}",
             subject=w.ref,
             related=[svc.location],
-            data=obj_data(w, service=svc.name, container=c.name),
+            detail=ServedContainer(*k8s_id(w), svc.name, c.name),
         )
