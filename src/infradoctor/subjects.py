@@ -1,6 +1,7 @@
 """Typed finding subjects shared by several rules (`Finding.detail`): a compose
-service, a Dockerfile. A rule with more to say subclasses one in its own module; the
-dict view (`Finding.data`, what fixers read) lists its fields."""
+service, a Dockerfile, a Kubernetes object or container, an nginx block. A rule with
+more to say subclasses one in its own module. Fixers and `FixContext` read their
+attributes; `Finding.data` is the dict view of their fields."""
 
 from __future__ import annotations
 
@@ -95,3 +96,20 @@ class SuppressionCodes:
 
     def to_dict(self) -> dict[str, Any]:
         return {"codes": list(self.codes)}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BlockSubject:
+    """An nginx config and the block a fixer inserts into (none: the config's root;
+    what `FixContext.data_block` finds). Nginx rules subclass it with what else their
+    fixer needs (`rules/nginx/_common.block_subject` builds them)."""
+
+    config: str
+    block: str | None = None
+    block_file: str | None = None
+    block_line: int | None = None
+    block_open: int | None = None
+    block_close: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return subject_dict(self, keep_none=False)  # keys only for what was given

@@ -84,8 +84,9 @@ def _serving_container(w: K8sObject, svc: K8sObject) -> Container | None:
 
 def fix_readiness_probe(ctx: FixContext, finding: Finding) -> Fix | None:
     """K8S004: add a readinessProbe to the serving container, where the user edits it."""
-    w, c = ke.finding_container(ctx, finding)
-    plan = ke.readiness_plan(ctx, w, c, finding)
+    subject = ctx.subject(finding, ServedContainer)
+    w, c = ke.finding_container(ctx, finding, subject.container)
+    plan = ke.readiness_plan(ctx, w, c, subject.service)
     kind = str(ctx.stack.files[w.file].kind) if w.file in ctx.stack.files else ""
     if kind == "helm":
         return helm.values_readiness_fix(ctx, w, plan.probe, plan.applicability, plan.title)
@@ -98,7 +99,7 @@ def fix_readiness_probe(ctx: FixContext, finding: Finding) -> Fix | None:
     shared = ke.container_shared(ctx, w, c)
     if shared:
         try:
-            return ke.overlay_patches(ctx, finding, c)
+            return ke.overlay_patches(ctx, c, subject.service)
         except (FixUnavailable, ye.YamlEditError):
             pass  # shown in the base instead
     yf = ctx.yaml(path)

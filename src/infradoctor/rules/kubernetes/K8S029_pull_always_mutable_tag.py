@@ -25,7 +25,7 @@ def fix_pull_policy(ctx: FixContext, finding: Finding) -> Fix | None:
     immutable appVersion. Always display-only: IfNotPresent with a moving tag only trades
     "each start pulls a new build" for "each node keeps the build it cached", and which
     immutable tag to deploy is the user's choice."""
-    _, c = ke.finding_container(ctx, finding)
+    _, c = ke.finding_container(ctx, finding, ctx.subject(finding, ImageSubject).container)
     loc = c.image_pull_policy_location
     if loc is None or c.image is None:
         raise FixUnavailable("imagePullPolicy not written")
