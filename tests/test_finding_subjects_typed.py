@@ -34,7 +34,7 @@ K8S = [r for r in all_rules() if r.code.startswith("K8S")]
 # Readers that work across rules by key (file purpose, shared lines, diagnose's lint
 # link) keep the dict view; fixers and the fix machinery never read it.
 DICT_VIEW_READERS = {"purpose.py", "shared_lines.py", "diagnose/analyzers/static.py"}
-DATA_READ = re.compile(r"\b(?:finding|f)\.data\b")
+DATA_READ = re.compile(r"\b(?:finding|f)\.data\b|\.data(?:\[|\.get\()")
 
 
 def _bad_findings(rule: type[Rule], tmp_path: Path) -> list[Finding]:
