@@ -302,9 +302,9 @@ class FixContext:
             found = self._configs[id(cfg)] = ConfigIndex(cfg)
         return found
 
-    def configs_for(self, finding: Finding, root: str | None = None) -> list[NginxConfig]:
-        """The configs rooted at `root` (the finding's `config`), else those holding the
-        finding's file, else all."""
+    def configs_for(self, finding: Finding, root: str | None) -> list[NginxConfig]:
+        """The configs rooted at `root` (the config its subject names), else (None)
+        those holding the finding's file, else all."""
         if self._by_root is None or self._by_file is None:
             self._by_root, self._by_file = {}, {}
             for c in self.stack.nginx:
