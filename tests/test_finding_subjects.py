@@ -1,7 +1,6 @@
 """Findings carry a typed subject (`Finding.detail`, issue 8) instead of a free dict:
-frozen, slotted dataclasses per shape; `Finding.data` is their dict view, the keys
-fixers read. Rule groups move over one at a time: the converted ones never fall back to
-an untyped `Facts` mapping."""
+frozen, slotted dataclasses per shape; `Finding.data` is their dict view. Every rule
+group is converted: `Rule.finding` takes no untyped mapping any more."""
 
 from __future__ import annotations
 
@@ -12,14 +11,13 @@ import pytest
 
 from infradoctor.config import LintConfig
 from infradoctor.engine import lint
-from infradoctor.findings import Annotated, Facts, Finding, Severity, subject_dict
+from infradoctor.findings import Annotated, Finding, Severity, subject_dict
 from infradoctor.model.source import Location
 from infradoctor.rules.registry import all_rules
 from infradoctor.subjects import DockerfileSubject, ServiceSubject
 from tests.conftest import write_tree
 
-TYPED_GROUPS = ("CMP", "SEC", "PRF", "POL", "DKR", "XF", "NGX")
-TYPED = [r for r in all_rules() if r.code.startswith(TYPED_GROUPS)]
+TYPED = list(all_rules())
 
 
 def _bad_findings(rule: type, tmp_path: Path) -> list[Finding]:
@@ -39,7 +37,6 @@ def test_converted_rules_give_typed_subjects(rule: type, tmp_path: Path) -> None
         detail = f.detail
         if detail is None:  # a rule with nothing for fixers to read
             continue
-        assert not isinstance(detail, Facts), (rule.code, detail)
         assert dataclasses.is_dataclass(detail) and hasattr(type(detail), "__slots__")
         with pytest.raises(dataclasses.FrozenInstanceError):
             setattr(detail, dataclasses.fields(detail)[0].name, "x")
@@ -71,7 +68,6 @@ def test_the_dict_view_and_extras_merge() -> None:
     merged = Annotated(ServiceSubject("a", "p"), {"purpose": "dev"})
     assert merged.to_dict() == {"service": "a", "project": "p", "purpose": "dev"}
     assert Annotated(None, {"x": 1}).to_dict() == {"x": 1}
-    assert Facts({"k": [1]}).to_dict() == {"k": [1]}
 
 
 def test_the_subject_does_not_change_identity() -> None:

@@ -7,7 +7,7 @@ import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from infradoctor.model.source import Location
 
@@ -87,6 +87,9 @@ class Fix:
         }
 
 
+D = TypeVar("D")
+
+
 class Detail(Protocol):
     """A finding's typed subject: what fixers and reporters need to know about what it is
     about (never secrets). One frozen dataclass per shape (subjects.py for the shared
@@ -104,16 +107,6 @@ def subject_dict(subject: object, *, keep_none: bool = True) -> dict[str, Any]:
         if keep_none or value is not None:
             out[f.name] = value
     return out
-
-
-@dataclass(frozen=True, slots=True)
-class Facts:
-    """An untyped subject: a plain mapping (rules not yet given a subject type)."""
-
-    values: Mapping[str, Any]
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,8 +148,17 @@ class Finding:
 
     @property
     def data(self) -> dict[str, Any]:
-        """The subject as a dict (a fresh one per read): what fixers look keys up in."""
+        """The subject as a dict (a fresh one per read), for readers that work across
+        rules by key (file purpose, shared lines, diagnose's lint link). Fixers read
+        typed attributes (`detail_as`) instead: a renamed field is a mypy error there."""
         return self.detail.to_dict() if self.detail is not None else {}
+
+    def detail_as(self, cls: type[D]) -> D | None:
+        """The typed subject if it is a `cls` (seen through `Annotated`), else None."""
+        detail = self.detail
+        if isinstance(detail, Annotated):
+            detail = detail.base
+        return detail if isinstance(detail, cls) else None
 
     @property
     def file(self) -> str:

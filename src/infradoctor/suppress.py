@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from infradoctor.findings import Finding
 from infradoctor.model.source import Location, SourceFile
 from infradoctor.model.stack import Stack
+from infradoctor.subjects import SuppressionCodes
 
 if TYPE_CHECKING:
     from infradoctor.rules.base import Rule
@@ -152,7 +153,7 @@ def unknown_code_findings(
                 yield rule.finding(
                     sup.location,
                     f"suppression names unknown rule code {', '.join(unknown)}",
-                    data={"codes": unknown},
+                    detail=SuppressionCodes(tuple(unknown)),
                 )
 
 
@@ -214,7 +215,7 @@ def _unused_findings(
             message = _unused_message(sup, rules, selected, all_ran, policy.report_unknown)
             if message is None:
                 continue
-            finding = meta.finding(sup.location, message, data={"codes": list(sup.codes)})
+            finding = meta.finding(sup.location, message, detail=SuppressionCodes(sup.codes))
             if sup.codes and any(code_matches(t, finding.rule, finding.name) for t in sup.codes):
                 sup.used.add(meta.code)  # "keep this one" marker
                 suppressed.append(finding)

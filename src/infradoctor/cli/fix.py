@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
+    from infradoctor.findings import Finding
     from infradoctor.fixes.apply import FixRun
     from infradoctor.model.stack import Stack
 
@@ -222,24 +223,27 @@ LOGROTATE_NAME = "nginx-logrotate.conf"
 LogrotateEntry = tuple[Path, str, tuple[str, ...]]
 
 
-def logrotate_targets(stack: Stack, findings: list[Any]) -> dict[str, list[LogrotateEntry]]:
+def logrotate_targets(stack: Stack, findings: list[Finding]) -> dict[str, list[LogrotateEntry]]:
     """Project directory -> [(host log directory, nginx service, names of log files there
     that `*.log` misses)] from the XF013 findings (nginx log files written to a
     bind-mounted host directory that nothing rotates)."""
+    from infradoctor.rules.cross.XF013_nginx_logs_bind_mounted_without_rotation import BoundLogs
+
     found: dict[str, list[LogrotateEntry]] = {}
     for f in findings:
-        if f.rule != "XF013" or not f.data.get("host_path"):
+        logs = f.detail_as(BoundLogs) if f.rule == "XF013" else None
+        if logs is None or not logs.host_path:
             continue
-        project = next((p for p in stack.projects if p.name == f.data.get("project")), None)
+        project = next((p for p in stack.projects if p.name == logs.project), None)
         if project is None:
             continue
-        host = Path(str(f.data["host_path"]))
+        host = Path(logs.host_path)
         if not host.is_absolute():
             host = stack.root / project.directory / host
-        target = str(f.data.get("target") or "").rstrip("/")
-        files = [str(x) for x in f.data.get("log_files") or ()]
+        target = (logs.target or "").rstrip("/")
+        files = list(logs.log_files or ())
         if not files:
-            files = [str(f.data.get("log_dir") or target).rstrip("/") + "/access.log"]
+            files = [(logs.log_dir or target).rstrip("/") + "/access.log"]
         by_dir: dict[Path, list[str]] = {}
         for file in files:
             directory, name = os.path.split(file)
@@ -247,7 +251,7 @@ def logrotate_targets(stack: Stack, findings: list[Any]) -> dict[str, list[Logro
             names = by_dir.setdefault(Path(os.path.normpath(host / sub)), [])
             if not name.endswith(".log") and name not in names:
                 names.append(name)
-        service = str(f.data.get("service") or "nginx")
+        service = logs.service or "nginx"
         entries = found.setdefault(project.directory, [])
         for host_dir, names in by_dir.items():
             entry = (host_dir, service, tuple(names))

@@ -239,9 +239,12 @@ def healthcheck_value(test: list[str]) -> dict[str, Any]:
     }
 
 
-def healthcheck_for(ctx: FixContext, svc: Service, finding: Finding) -> tuple[list[str], list[str]]:
+def healthcheck_for(
+    ctx: FixContext, svc: Service, known_port: int | None = None
+) -> tuple[list[str], list[str]]:
     """(test, doubts) for a service: DB images get their own client's ping; HTTP services
-    a probe of the known health path. An empty `doubts` makes the fix safe."""
+    a probe of the known health path (on `known_port`, the port its finding names, when
+    no route says). An empty `doubts` makes the fix safe."""
     images = _image_tags(svc)
     for pattern, test in DB_HEALTHCHECKS:
         if pattern.search(svc.image_name or images):
@@ -252,11 +255,10 @@ def healthcheck_for(ctx: FixContext, svc: Service, finding: Finding) -> tuple[li
             return test, doubts
     project = ctx.project(svc)
     path, port = _health_route(ctx.stack.index.targets_reaching(project, svc))
-    path = finding.data.get("health_path") or path
     for image, (kpath, kport) in KNOWN_IMAGE_HEALTH.items():
         if svc.image_name.startswith(image) and path is None:
             path, port = kpath, port or kport
-    port = port or finding.data.get("port") or (svc.listens[0].port if svc.listens else None)
+    port = port or known_port or (svc.listens[0].port if svc.listens else None)
     url = f"http://127.0.0.1:{port or 'PORT'}{path or '/'}"
     test, tool_sure = _sure_probe(svc, url)
     doubts = []
@@ -272,12 +274,12 @@ def healthcheck_for(ctx: FixContext, svc: Service, finding: Finding) -> tuple[li
     return test, doubts
 
 
-def healthcheck_fix(ctx: FixContext, finding: Finding, key: str = "service") -> Fix | None:
-    svc = ctx.service(finding, key)
+def healthcheck_fix(ctx: FixContext, svc: Service, known_port: int | None = None) -> Fix | None:
+    """A healthcheck for `svc` (see `healthcheck_for`), in the file defining it."""
     entry = ctx.service_entry(svc)
     if entry.pair("healthcheck") is not None:
         raise FixUnavailable("healthcheck already written")
-    test, doubts = healthcheck_for(ctx, svc, finding)
+    test, doubts = healthcheck_for(ctx, svc, known_port)
     edits = ctx.insert_service_keys(entry, {"healthcheck": healthcheck_value(test)})
     if not doubts:
         return make_fix(f"Add a healthcheck for {svc.name} ({test[1]})", SAFE, edits)

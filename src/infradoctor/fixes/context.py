@@ -21,6 +21,7 @@ from infradoctor.gcpause import gc_paused
 from infradoctor.model.nginx import Directive, NginxConfig, ProxyRoute
 from infradoctor.model.source import Location, SourceFile
 from infradoctor.model.stack import Dockerfile, Project, Service, Stack
+from infradoctor.subjects import BlockSubject, DockerfileSubject, ServiceSubject
 
 T = TypeVar("T")
 
@@ -122,6 +123,15 @@ class FixContext:
         value: T = self._memo[key]
         return value
 
+    @staticmethod
+    def subject(finding: Finding, cls: type[T]) -> T:
+        """The finding's typed subject as its rule's subject class `cls`: what fixers
+        read (attributes, not dict keys)."""
+        found = finding.detail_as(cls)
+        if found is None:
+            raise FixUnavailable(f"finding has no {cls.__name__} subject")
+        return found
+
     # ------------------------------------------------------------ text and YAML
 
     def text(self, path: str) -> str:
@@ -177,21 +187,35 @@ class FixContext:
 
     # ------------------------------------------------------------ compose
 
-    def service(self, finding: Finding, key: str = "service") -> Service:
-        """The service a finding names under `key` of its data (`service`: the finding's
-        own service, else e.g. `target_service`: a service of the same project)."""
-        name = finding.data.get(key) or (finding.subject if key == "service" else None)
+    def service(
+        self, finding: Finding, name: str | None = None, project: str | None = None
+    ) -> Service:
+        """The finding's own service: `name` in `project`, by default its
+        `ServiceSubject`'s (else the service the finding's `subject` names)."""
+        if name is None:
+            own = finding.detail_as(ServiceSubject)
+            if own is not None:
+                name, project = own.service, own.project
+        return self._service(finding, name or finding.subject, project)
+
+    def other_service(
+        self, finding: Finding, name: str | None, project: str | None, owner: str | None
+    ) -> Service:
+        """Another service a finding names (a dependency, a proxy target): looked up in
+        the project of the finding's own service `owner` when it names one (two projects
+        may share a name: two `docker/` directories)."""
         if not name:
             raise FixUnavailable("finding names no service")
-        if key != "service" and finding.data.get("service"):
-            # Look the other service up in the project of the finding's own service:
-            # two projects may share a name (two `docker/` directories).
-            owner = self.service(finding)
-            other = self.project(owner).services.get(str(name))
+        if owner:
+            other = self.project(self.service(finding, owner, project)).services.get(name)
             if other is None:
                 raise FixUnavailable(f"service {name} not found")
             return other
-        project = finding.data.get("project")
+        return self._service(finding, name, project)
+
+    def _service(self, finding: Finding, name: str | None, project: str | None) -> Service:
+        if not name:
+            raise FixUnavailable("finding names no service")
         candidates = [
             s
             for s in self.stack.index.services.get(str(name), ())
@@ -278,16 +302,17 @@ class FixContext:
             found = self._configs[id(cfg)] = ConfigIndex(cfg)
         return found
 
-    def configs_for(self, finding: Finding) -> list[NginxConfig]:
+    def configs_for(self, finding: Finding, root: str | None) -> list[NginxConfig]:
+        """The configs rooted at `root` (the config its subject names), else (None)
+        those holding the finding's file, else all."""
         if self._by_root is None or self._by_file is None:
             self._by_root, self._by_file = {}, {}
             for c in self.stack.nginx:
                 self._by_root.setdefault(c.root_file, []).append(c)
                 for f in dict.fromkeys(c.files):
                     self._by_file.setdefault(f, []).append(c)
-        root = finding.data.get("config")
         if root is not None:
-            return list(self._by_root.get(str(root), ())) if isinstance(root, str) else []
+            return list(self._by_root.get(root, ()))
         return list(self._by_file.get(finding.location.file, ())) or list(self.stack.nginx)
 
     def configs_in_dir(self, directory: str) -> list[NginxConfig]:
@@ -321,17 +346,14 @@ class FixContext:
         return None
 
     def data_block(self, finding: Finding) -> tuple[NginxConfig, Directive] | None:
-        """The block a nginx rule named in its data (`block_file`/`block_line`/`block`)."""
-        file, line = finding.data.get("block_file"), finding.data.get("block_line")
-        name, open_ = finding.data.get("block"), finding.data.get("block_open")
-        if file is None or line is None:
+        """The block a nginx rule named in its `BlockSubject` (file, line, name)."""
+        subject = finding.detail_as(BlockSubject)
+        if subject is None or subject.block_file is None or subject.block_line is None:
             return None
-        for cfg in self.configs_for(finding):
-            try:
-                blocks = self.config_index(cfg).blocks_by_line.get((file, line), [])
-            except TypeError:  # an unhashable value in the data matches no block
-                return None
-            for d in blocks:
+        file, line = subject.block_file, subject.block_line
+        name, open_ = subject.block, subject.block_open
+        for cfg in self.configs_for(finding, subject.config):
+            for d in self.config_index(cfg).blocks_by_line.get((file, line), []):
                 if (name is None or d.name == name) and (open_ is None or d.block_open == open_):
                     return cfg, d
         return None
@@ -340,11 +362,13 @@ class FixContext:
         """The routes of `cfg` whose pass directive is `block` or lies inside it."""
         return list(self.config_index(cfg).routes_within.get(id(block), ()))
 
-    def routes_for(self, finding: Finding) -> list[ProxyRoute]:
-        """The proxy routes a nginx finding is about: the pass directive it points at, the
-        routes inside the block it points at, or the routes to its upstream."""
-        cfgs = self.configs_for(finding)
-        upstream = finding.data.get("upstream")
+    def routes_for(
+        self, finding: Finding, root: str | None, upstream: str | None = None
+    ) -> list[ProxyRoute]:
+        """The proxy routes a nginx finding is about (in config `root`, see
+        `configs_for`): the pass directive it points at, the routes inside the block it
+        points at, or the routes to its `upstream`."""
+        cfgs = self.configs_for(finding, root)
         found = self.directive_at(finding.location, cfgs)
         routes: list[ProxyRoute] = []
         if found is not None:
@@ -357,7 +381,7 @@ class FixContext:
                 upstream = upstream or (d.parent.args[0] if d.parent.args else None)
             elif d.block is not None:
                 routes = self.routes_in(cfg, d)
-        if not routes and upstream and isinstance(upstream, str):
+        if not routes and upstream:
             routes = [
                 r for c in cfgs for r in self.config_index(c).routes_by_upstream.get(upstream, ())
             ]
@@ -397,9 +421,9 @@ class FixContext:
 
     def dockerfile(self, finding: Finding) -> Dockerfile:
         df = self.stack.dockerfiles.get(finding.location.file)
-        if df is None:
-            path = finding.data.get("dockerfile")
-            df = self.stack.dockerfiles.get(path) if path else None
+        subject = finding.detail_as(DockerfileSubject)
+        if df is None and subject is not None:
+            df = self.stack.dockerfiles.get(subject.dockerfile)
         if df is None:
             raise FixUnavailable("Dockerfile not found")
         return df

@@ -68,10 +68,9 @@ def k8s_index(ctx: FixContext) -> _K8sIndex:
     return ctx.memo("k8s-fix-index", build)
 
 
-def finding_container(ctx: FixContext, finding: Finding) -> tuple[K8sObject, Container]:
-    """The workload and container a K8S004/K8S029 finding names, at the finding's
-    location (repositories hold several copies of one workload)."""
-    name = finding.data.get("container")
+def finding_container(ctx: FixContext, finding: Finding, name: str) -> tuple[K8sObject, Container]:
+    """The workload and container `name` a K8S004/K8S029 finding is about, at the
+    finding's location (repositories hold several copies of one workload)."""
     subject = finding.subject or ""
     ref = subject.rsplit(":", 1)[0] if ":" in subject else subject
     found: list[tuple[K8sObject, Container]] = []
@@ -174,14 +173,14 @@ def _service_targets(ctx: FixContext, w: K8sObject, c: Container, name: str) -> 
     return out
 
 
-def readiness_plan(ctx: FixContext, w: K8sObject, c: Container, finding: Finding) -> ReadinessPlan:
+def readiness_plan(ctx: FixContext, w: K8sObject, c: Container, service: str) -> ReadinessPlan:
     """A readinessProbe built from what is known, never from a guessed HTTP path: the
     container's own liveness/startup probe, the image's documented endpoint, else (unsafe)
-    a TCP check of the port the Service sends traffic to."""
+    a TCP check of the port the Service `service` sends traffic to."""
     plan = _from_probe(c)
     if plan is not None:
         return plan
-    targets = _service_targets(ctx, w, c, str(finding.data.get("service") or ""))
+    targets = _service_targets(ctx, w, c, service)
     plan = _from_image(c, targets)
     if plan is not None:
         return plan
@@ -275,7 +274,7 @@ def _patch_text(w: K8sObject, c: Container, api: str, probe: dict[str, Any]) -> 
     return "\n".join(lines)
 
 
-def overlay_patches(ctx: FixContext, finding: Finding, c: Container) -> Fix:
+def overlay_patches(ctx: FixContext, c: Container, service: str) -> Fix:
     """The probe as an inline patch in every overlay whose render of this shared base
     has none (one finding can stand for several identical renders); the overlays with
     their own probe are left alone. All of them or none."""
@@ -292,7 +291,7 @@ def overlay_patches(ctx: FixContext, finding: Finding, c: Container) -> Fix:
         oc = next((x for x in o.containers if x.location == c.location), None)
         if oc is None:
             raise FixUnavailable("container not found in a render")
-        plan = readiness_plan(ctx, o, oc, finding)
+        plan = readiness_plan(ctx, o, oc, service)
         edits += _overlay_patch(ctx, o, oc, plan)
         plans.append(plan)
     if not plans or len({(p.title, p.applicability) for p in plans}) != 1:

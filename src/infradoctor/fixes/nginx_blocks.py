@@ -136,8 +136,11 @@ def ensure(edits: BlockEdits, cfg: NginxConfig, block: Directive, name: str, *ar
         edits.add(block, ne.render(name, *args))
 
 
-def routes(ctx: FixContext, finding: Finding) -> list[ProxyRoute]:
-    routes = ctx.routes_for(finding)
+def routes(
+    ctx: FixContext, finding: Finding, root: str | None, upstream: str | None = None
+) -> list[ProxyRoute]:
+    """`ctx.routes_for`, none found refused."""
+    routes = ctx.routes_for(finding, root, upstream)
     if not routes:
         raise FixUnavailable("no proxy route found for the finding")
     return routes
@@ -194,8 +197,9 @@ _HOSTPORT = re.compile(
 )
 
 
-def target_directive(ctx: FixContext, finding: Finding) -> Directive:
-    found = ctx.directive_at(finding.location, ctx.configs_for(finding))
+def target_directive(ctx: FixContext, finding: Finding, root: str | None) -> Directive:
+    """The proxy_pass or upstream server directive at the finding, in config `root`."""
+    found = ctx.directive_at(finding.location, ctx.configs_for(finding, root))
     if found is None:
         raise FixUnavailable("target directive not found")
     d = found[1]

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from infradoctor.findings import Applicability, Detail, Facts, Finding, Severity
+from infradoctor.findings import Applicability, Detail, Finding, Severity
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Stack
 
@@ -98,12 +98,11 @@ class Rule:
         subject: str | None = None,
         related: tuple[Location, ...] | list[Location] = (),
         severity: Severity | None = None,
-        data: Mapping[str, Any] | None = None,
         detail: Detail | None = None,
         profile: str | None = None,
     ) -> Finding:
-        """A finding of this rule. `detail` is its typed subject; `data` an untyped one
-        (a mapping: rules not yet given a subject type)."""
+        """A finding of this rule. `detail` is its typed subject (`subjects.py` or the
+        rule's own dataclass)."""
         return Finding(
             rule=self.code,
             name=self.name,
@@ -113,7 +112,7 @@ class Rule:
             location=location,
             related=tuple(related),
             subject=subject,
-            detail=detail if detail is not None else (Facts(data) if data else None),
+            detail=detail,
             profile=profile,
         )
 

@@ -41,14 +41,15 @@ DISPLAY = Applicability.DISPLAY_ONLY
 
 
 def fix_unknown_host(ctx: FixContext, finding: Finding) -> Fix | None:
-    suggestion = finding.data.get("suggestion")
+    subject = ctx.subject(finding, UnknownHost)
+    suggestion = subject.suggestion
     if not suggestion:
         raise FixUnavailable("no suggestion")
-    d = nb.target_directive(ctx, finding)
+    d = nb.target_directive(ctx, finding, subject.config)
     return make_fix(
         f"Did you mean `{suggestion}`?",
         DISPLAY,
-        [nb.rewrite_target(ctx, d, str(suggestion), None)],
+        [nb.rewrite_target(ctx, d, suggestion, None)],
     )
 
 

@@ -89,14 +89,15 @@ DISPLAY = Applicability.DISPLAY_ONLY
 
 
 def fix_port_mismatch(ctx: FixContext, finding: Finding) -> Fix | None:
-    port = finding.data.get("suggested_port")
+    subject = ctx.subject(finding, PortMismatch)
+    port = subject.suggested_port
     if not port:
         raise FixUnavailable("no suggested port")
-    d = nb.target_directive(ctx, finding)
+    d = nb.target_directive(ctx, finding, subject.config)
     return make_fix(
         f"The service listens on {port}: proxy to that port",
         DISPLAY,
-        [nb.rewrite_target(ctx, d, None, int(port))],
+        [nb.rewrite_target(ctx, d, None, port)],
     )
 
 

@@ -114,10 +114,11 @@ def _truthy(value: str | None) -> bool:
 
 def fix_dependency_healthcheck(ctx: FixContext, finding: Finding) -> Fix | None:
     """XF004: give the depended-on service a healthcheck when its image has a known probe."""
-    for key in ("target_service", "dependency", "target"):
-        if finding.data.get(key):
-            return ce.healthcheck_fix(ctx, finding, key)
-    raise FixUnavailable("no dependency named")
+    subject = ctx.subject(finding, UnhealthyDependency)
+    if not subject.target_service:
+        raise FixUnavailable("no dependency named")
+    target = ctx.other_service(finding, subject.target_service, subject.project, subject.service)
+    return ce.healthcheck_fix(ctx, target)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -70,10 +70,11 @@ def _reading_without_healthcheck(
 
 
 def fix_depends_on_condition(ctx: FixContext, finding: Finding) -> Fix | None:
-    svc = ctx.service(finding)
+    subject = ctx.subject(finding, ShortDependency)
+    svc = ctx.service(finding, subject.service, subject.project)
     project = ctx.project(svc)
     yf, node, key = ce.depends_on_node(ctx, project, finding)
-    target = finding.data.get("target_service") or finding.data.get("dependency")
+    target = subject.target_service
 
     sure = target is None or _has_healthcheck(project, str(target))
     # The edited file may be read in other ways too (a variant run alone and on its

@@ -112,7 +112,8 @@ def _upgrade_var(ctx: FixContext, cfg: NginxConfig) -> str | None:
 
 
 def fix_websocket(ctx: FixContext, finding: Finding) -> Fix | None:
-    routes = nb.routes(ctx, finding)
+    subject = ctx.subject(finding, WebsocketRoute)
+    routes = nb.routes(ctx, finding, subject.config, subject.upstream)
     edits = nb.BlockEdits(ctx)
     map_edits: list[Edit] = []
     for cfg, block in nb.proxy_blocks(routes):

@@ -80,7 +80,9 @@ DOCKERFILE_GOOD = DOCKERFILE.replace(
 
 def fix_healthcheck(ctx: FixContext, finding: Finding) -> Fix | None:
     """XF011: give the proxied service a healthcheck probing its health route."""
-    return ce.healthcheck_fix(ctx, finding)
+    subject = ctx.subject(finding, ProxiedNoHealthcheck)
+    svc = ctx.service(finding, subject.service, subject.project)
+    return ce.healthcheck_fix(ctx, svc, subject.port)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

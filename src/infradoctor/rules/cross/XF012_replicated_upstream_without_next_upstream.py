@@ -96,7 +96,8 @@ NEXT_UPSTREAM = ("error", "timeout", "http_502", "http_503")
 
 
 def fix_next_upstream(ctx: FixContext, finding: Finding) -> Fix | None:
-    routes = nb.routes(ctx, finding)
+    subject = ctx.subject(finding, ReplicatedUpstream)
+    routes = nb.routes(ctx, finding, subject.config, subject.upstream)
     edits = nb.BlockEdits(ctx)
     for cfg, block in nb.proxy_blocks(routes):
         current = cfg.effective_value(block, "proxy_next_upstream")

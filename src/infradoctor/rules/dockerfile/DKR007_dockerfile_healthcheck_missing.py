@@ -72,8 +72,8 @@ def fix_dockerfile_healthcheck(ctx: FixContext, finding: Finding) -> Fix | None:
     if df.final is None or df.healthcheck is not None:
         raise FixUnavailable("has a HEALTHCHECK")
     de.editable(ctx, df)
-    path = finding.data.get("health_path")
-    port = finding.data.get("port") or _exposed_port(df)
+    path: str | None = None  # the rule knows no health path: the fix is a template
+    port = ctx.subject(finding, NoHealthcheck).port or _exposed_port(df)
     pos, prefix = de.insert_point(ctx, df)
     line = healthcheck_instruction(df, path, port)
     what = "template: set the health path" if path is None else f"probe {path}"

@@ -9,7 +9,8 @@ from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.kubernetes._guess import closest_nearby, selects_nothing
-from infradoctor.rules.kubernetes._k8s import labels_text, obj_data
+from infradoctor.rules.kubernetes._k8s import k8s_id, labels_text
+from infradoctor.subjects import K8sSubject
 
 BAD = """\
 apiVersion: apps/v1
@@ -106,5 +107,5 @@ class ServiceSelectsNoPods(Rule):
                 f"endpoints and its clients get connection refused/503{hint}",
                 subject=svc.ref,
                 related=related,
-                data=obj_data(svc),
+                detail=K8sSubject(*k8s_id(svc)),
             )

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.k8s import K8sObject, ServicePort
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.kubernetes._guess import guessed_note, guessed_target
-from infradoctor.rules.kubernetes._k8s import obj_data, selected_workloads
+from infradoctor.rules.kubernetes._k8s import k8s_id, selected_workloads
+from infradoctor.subjects import K8sSubject
 
 DEPLOYMENT = """\
 apiVersion: apps/v1
@@ -81,6 +83,14 @@ def _exposed(workloads: list[K8sObject]) -> str:
                 if text not in seen:
                     seen.append(text)
     return ", ".join(seen) or "none"
+
+
+@dataclass(frozen=True, slots=True)
+class UnexposedPort(K8sSubject):
+    """The Service port whose target no selected pod exposes."""
+
+    port: int | None
+    target_port: int | str | None
 
 
 class ServiceTargetPortNotExposed(Rule):
@@ -192,5 +202,5 @@ class ServiceTargetPortNotExposed(Rule):
                     subject=f"{svc.ref}:{port.port}",
                     severity=severity,
                     related=[pods[0].location],
-                    data=obj_data(svc, port=port.port, target_port=port.effective_target),
+                    detail=UnexposedPort(*k8s_id(svc), port.port, port.effective_target),
                 )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.k8s import IngressBackend, K8sObject, nearest
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.kubernetes._k8s import obj_data
+from infradoctor.rules.kubernetes._k8s import k8s_id
+from infradoctor.subjects import BackendSubject
 
 SERVICE = """\
 apiVersion: v1
@@ -75,6 +77,13 @@ def _ports_text(svc: K8sObject) -> str:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class BackendPort(BackendSubject):
+    """The backend Service and the port (number or name) it does not have."""
+
+    port: int | str | None
+
+
 class IngressBackendUnknown(Rule):
     code = "K8S003"
     name = "ingress-backend-unknown"
@@ -122,7 +131,7 @@ class IngressBackendUnknown(Rule):
                 f"'{b.service}', which is not defined (Services here: {', '.join(known)}): "
                 "the controller answers 503 for this route",
                 subject=f"{ing.ref}:{b.service}",
-                data=obj_data(ing, service=b.service),
+                detail=BackendSubject(*k8s_id(ing), b.service),
             )
         if b.port is None or any(s.partial for s in same_name):
             return None
@@ -141,7 +150,7 @@ class IngressBackendUnknown(Rule):
             "the controller finds no endpoints for this route (503)",
             subject=f"{ing.ref}:{b.service}:{b.port}",
             related=[svc.location],
-            data=obj_data(ing, service=b.service, port=b.port),
+            detail=BackendPort(*k8s_id(ing), b.service, b.port),
         )
 
     def check(self, stack: Stack) -> Iterator[Finding]:

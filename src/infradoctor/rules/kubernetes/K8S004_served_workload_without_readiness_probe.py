@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from infradoctor.findings import Applicability, Finding, Fix, Severity
 from infradoctor.fixes import helm
@@ -13,7 +14,8 @@ from infradoctor.model.k8s import Container, K8sObject
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.kubernetes._guess import guessed_note, guessed_target
-from infradoctor.rules.kubernetes._k8s import obj_data, served_workloads
+from infradoctor.rules.kubernetes._k8s import k8s_id, served_workloads
+from infradoctor.subjects import BackendSubject
 
 BAD = """\
 apiVersion: apps/v1
@@ -82,8 +84,9 @@ def _serving_container(w: K8sObject, svc: K8sObject) -> Container | None:
 
 def fix_readiness_probe(ctx: FixContext, finding: Finding) -> Fix | None:
     """K8S004: add a readinessProbe to the serving container, where the user edits it."""
-    w, c = ke.finding_container(ctx, finding)
-    plan = ke.readiness_plan(ctx, w, c, finding)
+    subject = ctx.subject(finding, ServedContainer)
+    w, c = ke.finding_container(ctx, finding, subject.container)
+    plan = ke.readiness_plan(ctx, w, c, subject.service)
     kind = str(ctx.stack.files[w.file].kind) if w.file in ctx.stack.files else ""
     if kind == "helm":
         return helm.values_readiness_fix(ctx, w, plan.probe, plan.applicability, plan.title)
@@ -96,7 +99,7 @@ def fix_readiness_probe(ctx: FixContext, finding: Finding) -> Fix | None:
     shared = ke.container_shared(ctx, w, c)
     if shared:
         try:
-            return ke.overlay_patches(ctx, finding, c)
+            return ke.overlay_patches(ctx, c, subject.service)
         except (FixUnavailable, ye.YamlEditError):
             pass  # shown in the base instead
     yf = ctx.yaml(path)
@@ -108,6 +111,13 @@ def fix_readiness_probe(ctx: FixContext, finding: Finding) -> Fix | None:
         title += " (this base is shared by other overlays: patch the overlay instead)"
         applicability = Applicability.DISPLAY_ONLY
     return make_fix(title, applicability, ctx.yaml_edits(yf, edits))
+
+
+@dataclass(frozen=True, slots=True)
+class ServedContainer(BackendSubject):
+    """The serving container without a readiness probe (what the fixer edits)."""
+
+    container: str
 
 
 class ServedWorkloadWithoutReadinessProbe(Rule):
@@ -184,5 +194,5 @@ class ServedWorkloadWithoutReadinessProbe(Rule):
             f"(errors on every rollout, restart and scale-up){note}",
             subject=w.ref,
             related=[svc.location],
-            data=obj_data(w, service=svc.name, container=c.name),
+            detail=ServedContainer(*k8s_id(w), svc.name, c.name),
         )

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.kubernetes._k8s import obj_data
+from infradoctor.rules.kubernetes._k8s import k8s_id
+from infradoctor.subjects import ProbeSubject
 
 BAD = """\
 apiVersion: apps/v1
@@ -39,6 +41,13 @@ spec:
 """
 
 GOOD = BAD.replace("              port: web\n", "              port: http\n")
+
+
+@dataclass(frozen=True, slots=True)
+class ProbePort(ProbeSubject):
+    """The probe and the port name the container does not declare."""
+
+    port: str
 
 
 class ProbePortUnknown(Rule):
@@ -90,5 +99,5 @@ class ProbePortUnknown(Rule):
                         f"uses port '{port}', which is not a port name of this container "
                         f"(named ports: {names}); the probe always fails",
                         subject=f"{w.ref}:{c.name}:{probe.kind}",
-                        data=obj_data(w, container=c.name, probe=probe.kind, port=port),
+                        detail=ProbePort(*k8s_id(w), c.name, probe.kind, port),
                     )

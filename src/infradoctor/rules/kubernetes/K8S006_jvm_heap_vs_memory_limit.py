@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from infradoctor.facts.jvm import HeapSetting, heap_settings, heap_verdict
 from infradoctor.findings import Finding, Severity
@@ -14,9 +15,10 @@ from infradoctor.rules.kubernetes._k8s import (
     heap_texts,
     human_bytes,
     is_jvm,
-    obj_data,
+    k8s_id,
     parse_memory,
 )
+from infradoctor.subjects import ContainerSubject
 
 DEPLOYMENT = """\
 apiVersion: apps/v1
@@ -63,6 +65,14 @@ def container_heap(
         if loc is not None:
             found += heap_settings(text, where, loc)
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class HeapOverLimit(ContainerSubject):
+    """The JVM heap and the memory limit it does not fit in, in bytes."""
+
+    heap_bytes: int
+    limit_bytes: int
 
 
 class JvmHeapVsMemoryLimit(Rule):
@@ -127,7 +137,7 @@ class JvmHeapVsMemoryLimit(Rule):
                             "pods overcommit the node until the kernel OOM-kills",
                             subject=f"{w.ref}:{c.name}",
                             severity=self.effective_severity if overridden else Severity.WARNING,
-                            data=obj_data(w, container=c.name),
+                            detail=ContainerSubject(*k8s_id(w), c.name),
                         )
                     continue
                 found = heap_verdict(settings, limit)
@@ -147,5 +157,5 @@ class JvmHeapVsMemoryLimit(Rule):
                     subject=f"{w.ref}:{c.name}",
                     severity=severity,
                     related=[c.resource_locations.get("limits.memory", c.location)],
-                    data=obj_data(w, container=c.name, heap_bytes=heap, limit_bytes=limit),
+                    detail=HeapOverLimit(*k8s_id(w), c.name, heap, limit),
                 )

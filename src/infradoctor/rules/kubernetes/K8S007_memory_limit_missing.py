@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.kubernetes._k8s import has_limit_range, is_jvm, obj_data
+from infradoctor.rules.kubernetes._k8s import has_limit_range, is_jvm, k8s_id
+from infradoctor.subjects import ContainerSubject
 
 BAD = """\
 apiVersion: apps/v1
@@ -83,5 +84,5 @@ class MemoryLimitMissing(Rule):
                     f"{w.kind} '{w.name}' container '{c.name}' has no memory limit: a leak "
                     "can exhaust the node and get other pods evicted or OOM-killed",
                     subject=f"{w.ref}:{c.name}",
-                    data=obj_data(w, container=c.name),
+                    detail=ContainerSubject(*k8s_id(w), c.name),
                 )

@@ -12,7 +12,8 @@ from infradoctor.fixes.context import FixContext, FixUnavailable, make_fix
 from infradoctor.model.k8s import Container, K8sObject
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.kubernetes._k8s import obj_data
+from infradoctor.rules.kubernetes._k8s import k8s_id
+from infradoctor.subjects import ImageSubject
 
 POD = """\
 apiVersion: v1
@@ -111,5 +112,5 @@ class ImageTagLatest(Rule):
                 f"{w.kind} '{w.name}' container '{c.name}' runs image '{c.image}' with "
                 f"{what}: pods started at different times may run different versions{more}",
                 subject=f"{w.ref}:{c.name}",
-                data=obj_data(w, container=c.name, image=c.image),
+                detail=ImageSubject(*k8s_id(w), c.name, c.image),
             )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.k8s import nearest
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.kubernetes._k8s import index, obj_data
+from infradoctor.rules.kubernetes._k8s import index, k8s_id
+from infradoctor.subjects import ScaleTarget
 
 DEPLOYMENT = """\
 apiVersion: apps/v1
@@ -57,6 +59,13 @@ spec:
 
 BAD = DEPLOYMENT.format(requests="              memory: 256Mi\n") + HPA
 GOOD = DEPLOYMENT.format(requests="              cpu: 250m\n              memory: 256Mi\n") + HPA
+
+
+@dataclass(frozen=True, slots=True)
+class UnrequestedResource(ScaleTarget):
+    """The resource the HPA scales on that the target's containers do not request."""
+
+    resource: str
 
 
 class HpaTargetWithoutResourceRequest(Rule):
@@ -118,5 +127,5 @@ class HpaTargetWithoutResourceRequest(Rule):
                     f"request: the HPA cannot compute utilization and never scales",
                     subject=f"{h.ref}:{resource}",
                     related=[missing[0].resources_location],
-                    data=obj_data(h, target=w.name, resource=resource),
+                    detail=UnrequestedResource(*k8s_id(h), w.name, resource),
                 )

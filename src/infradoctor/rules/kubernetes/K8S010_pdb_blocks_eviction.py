@@ -5,15 +5,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
-from infradoctor.findings import Applicability, Edit, Finding, Fix, Severity
+from infradoctor.findings import Applicability, Edit, Finding, Fix, Severity, subject_dict
 from infradoctor.fixes import k8s_edit as ke
 from infradoctor.fixes.context import FixContext, FixUnavailable, make_fix
 from infradoctor.model.k8s import K8sObject, PdbSpec, nearest
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.kubernetes._k8s import obj_data
+from infradoctor.rules.kubernetes._k8s import k8s_id
+from infradoctor.subjects import ScaleTarget
 
 REPLICATED_KINDS = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"})
 
@@ -164,6 +166,20 @@ def fix_pdb_max_unavailable(ctx: FixContext, finding: Finding) -> Fix | None:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class BlockingBudget(ScaleTarget):
+    """The guarded workload's replica count and the HPA that sets it (if any)."""
+
+    replicas: int
+    hpa: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = subject_dict(self)
+        if self.hpa is None:  # the key was there only with an HPA
+            del out["hpa"]
+        return out
+
+
 class PdbBlocksEviction(Rule):
     code = "K8S010"
     name = "pdb-blocks-eviction"
@@ -239,7 +255,7 @@ class PdbBlocksEviction(Rule):
                 reason, by_count = blocked
                 # at the HPA's minimum only: scaled up, a pod may go
                 when = "then" if by_count and replicas.hpa is not None else "ever"
-                extra = {"hpa": replicas.hpa.name} if replicas.hpa is not None else {}
+                hpa = replicas.hpa.name if replicas.hpa is not None else None
                 assert w.workload is not None
                 cited = replicas.location if by_count else w.workload.replicas_location
                 yield self.finding(
@@ -248,6 +264,6 @@ class PdbBlocksEviction(Rule):
                     f"{reason}: no pod may {when} be evicted, so node drains and upgrades hang",
                     subject=f"{p.ref}:{w.name}",
                     related=[cited or w.location],
-                    data=obj_data(p, target=w.name, replicas=replicas.count, **extra),
+                    detail=BlockingBudget(*k8s_id(p), w.name, replicas.count, hpa),
                 )
                 break

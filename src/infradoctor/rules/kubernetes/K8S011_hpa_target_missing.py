@@ -9,7 +9,8 @@ from infradoctor.model.k8s import K8sObject
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.cross._common import closest
-from infradoctor.rules.kubernetes._k8s import index, obj_data
+from infradoctor.rules.kubernetes._k8s import index, k8s_id
+from infradoctor.subjects import ScaleTarget
 
 SCALABLE_KINDS = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"})
 
@@ -126,5 +127,5 @@ class HpaTargetMissing(Rule):
                 f"HorizontalPodAutoscaler '{h.name}' scales {kind or 'workload'} '{target}', "
                 f"which is not defined{hint}: the HPA never scales anything",
                 subject=f"{h.ref}:{target}",
-                data=obj_data(h, target=target),
+                detail=ScaleTarget(*k8s_id(h), target),
             )

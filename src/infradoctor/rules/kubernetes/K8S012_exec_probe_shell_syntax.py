@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.kubernetes._k8s import obj_data
+from infradoctor.rules.kubernetes._k8s import k8s_id
+from infradoctor.subjects import ProbeSubject
 
 SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh", "busybox", "pwsh", "powershell"})
 OPERATORS = frozenset({"&&", "||", "|", ";", ">", ">>", "<", "2>&1", ">/dev/null", "&"})
@@ -106,5 +107,5 @@ class ExecProbeShellSyntax(Rule):
                         f"exec command runs without a shell and {problem}; the probe can "
                         f'never check the app (wrap it in ["sh", "-c", ...])',
                         subject=f"{w.ref}:{c.name}:{probe.kind}",
-                        data=obj_data(w, container=c.name, probe=probe.kind),
+                        detail=ProbeSubject(*k8s_id(w), c.name, probe.kind),
                     )

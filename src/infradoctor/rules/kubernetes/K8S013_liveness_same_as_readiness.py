@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.kubernetes._k8s import obj_data
+from infradoctor.rules.kubernetes._k8s import k8s_id
 from infradoctor.rules.kubernetes._probe_examples import served
+from infradoctor.subjects import ContainerSubject
 
 PROBE = "            httpGet:\n              path: /health\n              port: http\n"
 BAD = served(
@@ -75,5 +76,5 @@ class LivenessSameAsReadiness(Rule):
                     f"instead of just taken out of rotation",
                     subject=f"{w.ref}:{c.name}",
                     related=[ready.location],
-                    data=obj_data(w, container=c.name),
+                    detail=ContainerSubject(*k8s_id(w), c.name),
                 )

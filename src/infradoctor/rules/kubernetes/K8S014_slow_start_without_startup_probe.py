@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.k8s import Container, K8sObject, Probe
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.kubernetes._k8s import is_jvm, obj_data
+from infradoctor.rules.kubernetes._k8s import is_jvm, k8s_id
 from infradoctor.rules.kubernetes._probe_examples import served
+from infradoctor.subjects import ContainerSubject
 
 JVM_START_SECONDS = 60  # a JVM service rarely answers sooner under a CPU limit
 LONG_DELAY = 120  # coredns and metrics-server ship 60 s; a fine setting
@@ -49,6 +51,13 @@ def _reason(stack: Stack, w: K8sObject, c: Container, live: Probe) -> tuple[str,
             True,
         )
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class SlowStart(ContainerSubject):
+    """The seconds liveness allows a JVM container from start."""
+
+    liveness_budget: int
 
 
 class SlowStartWithoutStartupProbe(Rule):
@@ -103,5 +112,5 @@ class SlowStartWithoutStartupProbe(Rule):
                     f"{w.kind} '{w.name}' container '{c.name}' has no startupProbe and {reason}",
                     severity=Severity.INFO if advice else None,
                     subject=f"{w.ref}:{c.name}",
-                    data=obj_data(w, container=c.name, liveness_budget=budget(live)),
+                    detail=SlowStart(*k8s_id(w), c.name, budget(live)),
                 )

@@ -8,8 +8,9 @@ from infradoctor.findings import Finding, Severity
 from infradoctor.model.k8s import Probe
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.kubernetes._k8s import obj_data
+from infradoctor.rules.kubernetes._k8s import k8s_id
 from infradoctor.rules.kubernetes._probe_examples import served
+from infradoctor.subjects import ContainerSubject
 
 MIN_WINDOW = 6  # seconds of failure liveness should tolerate before a restart
 
@@ -83,5 +84,5 @@ class AggressiveLivenessProbe(Rule):
                     f"{w.kind} '{w.name}' container '{c.name}': the livenessProbe restarts "
                     f"the container after {reason}",
                     subject=f"{w.ref}:{c.name}",
-                    data=obj_data(w, container=c.name),
+                    detail=ContainerSubject(*k8s_id(w), c.name),
                 )

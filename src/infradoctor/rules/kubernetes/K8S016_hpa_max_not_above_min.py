@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.kubernetes._k8s import obj_data
+from infradoctor.rules.kubernetes._k8s import k8s_id
+from infradoctor.subjects import K8sSubject
 
 HPA = """\
 apiVersion: autoscaling/v2
@@ -29,6 +31,14 @@ spec:
           type: Utilization
           averageUtilization: 70
 """
+
+
+@dataclass(frozen=True, slots=True)
+class ReplicaRange(K8sSubject):
+    """The HPA's replica bounds."""
+
+    min_replicas: int
+    max_replicas: int | None
 
 
 class HpaMaxNotAboveMin(Rule):
@@ -81,5 +91,5 @@ class HpaMaxNotAboveMin(Rule):
                 message,
                 subject=h.ref,
                 severity=severity if self.effective_severity == self.severity else None,
-                data=obj_data(h, min_replicas=low, max_replicas=high),
+                detail=ReplicaRange(*k8s_id(h), low, high),
             )

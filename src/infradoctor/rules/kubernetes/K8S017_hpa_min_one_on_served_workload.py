@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.kubernetes._hpa import dev_copy, scaled
-from infradoctor.rules.kubernetes._k8s import obj_data, served_workloads
+from infradoctor.rules.kubernetes._k8s import k8s_id, served_workloads
 from infradoctor.rules.kubernetes._probe_examples import served
+from infradoctor.subjects import ScaleTarget
 
 APP = served(
     "web",
@@ -31,6 +33,14 @@ spec:
   minReplicas: {min}
   maxReplicas: 6
 """
+
+
+@dataclass(frozen=True, slots=True)
+class MinOne(ScaleTarget):
+    """The served target's Service and the HPA's minimum."""
+
+    service: str
+    min_replicas: int
 
 
 class HpaMinOneOnServedWorkload(Rule):
@@ -72,5 +82,5 @@ class HpaMinOneOnServedWorkload(Rule):
                 f"an outage; use minReplicas: 2",
                 subject=h.ref,
                 related=[svc.location],
-                data=obj_data(h, target=w.name, service=svc.name, min_replicas=low),
+                detail=MinOne(*k8s_id(h), w.name, svc.name, low),
             )

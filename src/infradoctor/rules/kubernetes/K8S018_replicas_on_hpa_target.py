@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.kubernetes._hpa import scaled
-from infradoctor.rules.kubernetes._k8s import obj_data
+from infradoctor.rules.kubernetes._k8s import k8s_id
 from infradoctor.rules.kubernetes._probe_examples import served
+from infradoctor.subjects import K8sSubject
 
 HPA = """\
 ---
@@ -28,6 +30,14 @@ spec:
 CONTAINER = "          resources:\n            requests: {cpu: 200m}\n"
 BAD = served("web", "ghcr.io/acme/web:1.4.0", CONTAINER, "  replicas: 2\n") + HPA
 GOOD = served("web", "ghcr.io/acme/web:1.4.0", CONTAINER) + HPA
+
+
+@dataclass(frozen=True, slots=True)
+class FixedReplicas(K8sSubject):
+    """The workload's written replicas and the HPA that scales it."""
+
+    hpa: str
+    replicas: int | None
 
 
 class ReplicasOnHpaTarget(Rule):
@@ -75,5 +85,5 @@ class ReplicasOnHpaTarget(Rule):
                 f"scale the HPA chose",
                 subject=w.ref,
                 related=[h.hpa.location] if h.hpa is not None else [],
-                data=obj_data(w, hpa=h.name, replicas=w.workload.replicas),
+                detail=FixedReplicas(*k8s_id(w), h.name, w.workload.replicas),
             )

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.kubernetes._hpa import scaled
-from infradoctor.rules.kubernetes._k8s import is_jvm, obj_data
+from infradoctor.rules.kubernetes._k8s import is_jvm, k8s_id
 from infradoctor.rules.kubernetes._probe_examples import served
+from infradoctor.subjects import ScaleTarget
 
 APP = served(
     "ledger",
@@ -38,6 +40,13 @@ spec:
           type: Utilization
           averageUtilization: 75
 """
+
+
+@dataclass(frozen=True, slots=True)
+class JvmTarget(ScaleTarget):
+    """The JVM container of the target scaled on memory."""
+
+    container: str
 
 
 class HpaMemoryOnJvm(Rule):
@@ -81,5 +90,5 @@ class HpaMemoryOnJvm(Rule):
                 f"utilization, but container '{jvm.name}' runs a JVM whose heap rarely "
                 f"shrinks: it scales up and never back down; scale on CPU or a load metric",
                 subject=h.ref,
-                data=obj_data(h, target=w.name, container=jvm.name),
+                detail=JvmTarget(*k8s_id(h), w.name, jvm.name),
             )

@@ -4,13 +4,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
-from infradoctor.findings import Finding, Severity
+from infradoctor.findings import Finding, Severity, subject_dict
 from infradoctor.model.k8s import K8sObject
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.kubernetes._cluster import cluster_targets
-from infradoctor.rules.kubernetes._k8s import obj_data, selected_workloads
+from infradoctor.rules.kubernetes._k8s import k8s_id, selected_workloads
+from infradoctor.subjects import K8sSubject
 
 MANIFESTS = """\
 apiVersion: v1
@@ -71,6 +74,18 @@ def _container_ports(stack: Stack, svc: K8sObject) -> set[int]:
         for c in w.containers:
             ports.update(p.number for p in c.ports if p.number is not None)
     return ports
+
+
+@dataclass(frozen=True, slots=True)
+class UnservedPort(K8sSubject):
+    """The port nginx proxies to, its config and the ports the Service serves."""
+
+    port: int
+    config: str
+    served: tuple[int, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**subject_dict(self), "served": list(self.served)}
 
 
 class ProxyToContainerPort(Rule):
@@ -153,7 +168,7 @@ class ProxyToContainerPort(Rule):
                 f"connections hang until the connect timeout (502/504); {hint}",
                 subject=f"{svc.ref}:{target.port}",
                 related=[svc.name_location or svc.location],
-                data=obj_data(
-                    svc, port=target.port, config=ct.config.root_file, served=sorted(served)
+                detail=UnservedPort(
+                    *k8s_id(svc), target.port, ct.config.root_file, tuple(sorted(served))
                 ),
             )

@@ -14,7 +14,8 @@ from infradoctor.rules.kubernetes._ingress_nginx import (
     is_ingress_nginx,
     sets_in_snippet,
 )
-from infradoctor.rules.kubernetes._k8s import obj_data
+from infradoctor.rules.kubernetes._k8s import k8s_id
+from infradoctor.subjects import RouteSubject
 
 BAD = """\
 apiVersion: networking.k8s.io/v1
@@ -97,6 +98,6 @@ class IngressUploadDefaultBodySize(Rule):
                     "larger uploads get 413 from the controller",
                     subject=f"{obj.ref}:{path}",
                     related=[obj.name_location or obj.location],
-                    data=obj_data(obj, path=path, service=backend.service),
+                    detail=RouteSubject(*k8s_id(obj), path, backend.service),
                 )
                 break  # one per Ingress: the annotation covers all its paths

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.k8s import K8sObject
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.kubernetes._hpa import min_replicas_by_workload
-from infradoctor.rules.kubernetes._k8s import obj_data
+from infradoctor.rules.kubernetes._k8s import k8s_id
 from infradoctor.rules.kubernetes._probe_examples import served
+from infradoctor.subjects import K8sSubject
 
 READY = "          readinessProbe:\n            httpGet: {path: /ready, port: http}\n"
 STRATEGY = "  replicas: 2\n  strategy:\n    type: RollingUpdate\n    rollingUpdate:\n"
@@ -35,6 +37,14 @@ def _replicas(w: K8sObject, hpa_min: dict[int, int]) -> int | None:
     if w.workload.replicas_location is not None:
         return w.workload.replicas
     return 1
+
+
+@dataclass(frozen=True, slots=True)
+class AllUnavailable(K8sSubject):
+    """The replica count and the maxUnavailable that covers all of it."""
+
+    replicas: int
+    max_unavailable: int | str
 
 
 class MaxUnavailableAllReplicas(Rule):
@@ -89,5 +99,5 @@ class MaxUnavailableAllReplicas(Rule):
                 f"pods before the new ones are ready (downtime on each deploy); use "
                 f"maxUnavailable: 0 with maxSurge: 1",
                 subject=w.ref,
-                data=obj_data(w, replicas=replicas, max_unavailable=spec.max_unavailable),
+                detail=AllUnavailable(*k8s_id(w), replicas, spec.max_unavailable),
             )

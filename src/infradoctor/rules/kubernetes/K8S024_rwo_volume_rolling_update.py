@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.k8s import K8sObject, nearest
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.kubernetes._k8s import obj_data
+from infradoctor.rules.kubernetes._k8s import k8s_id
+from infradoctor.subjects import K8sSubject
 
 SINGLE_WRITER = frozenset({"ReadWriteOnce", "ReadWriteOncePod"})
 
@@ -68,6 +70,13 @@ def _claims(stack: Stack, w: K8sObject) -> Iterator[tuple[str, K8sObject]]:
             yield name, found[0]
 
 
+@dataclass(frozen=True, slots=True)
+class RwoClaim(K8sSubject):
+    """The ReadWriteOnce claim a rolling update's two pods both mount."""
+
+    claim: str
+
+
 class RwoVolumeRollingUpdate(Rule):
     code = "K8S024"
     name = "rwo-volume-rolling-update"
@@ -117,6 +126,6 @@ class RwoVolumeRollingUpdate(Rule):
                     f"or a StatefulSet",
                     subject=f"{w.ref}:{name}",
                     related=[loc, pvc.location],
-                    data=obj_data(w, claim=name),
+                    detail=RwoClaim(*k8s_id(w), name),
                 )
                 break

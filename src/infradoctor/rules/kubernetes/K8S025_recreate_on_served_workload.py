@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.kubernetes._k8s import obj_data, served_workloads
+from infradoctor.rules.kubernetes._k8s import k8s_id, served_workloads
 from infradoctor.rules.kubernetes._probe_examples import served
+from infradoctor.subjects import BackendSubject
 
 READY = "          readinessProbe:\n            httpGet: {path: /ready, port: http}\n"
 BAD = served("front", "ghcr.io/acme/front:1.9.0", READY, "  strategy:\n    type: Recreate\n")
@@ -52,5 +53,5 @@ class RecreateOnServedWorkload(Rule):
                 f"ones are ready",
                 subject=w.ref,
                 related=[svc.location],
-                data=obj_data(w, service=svc.name),
+                detail=BackendSubject(*k8s_id(w), svc.name),
             )

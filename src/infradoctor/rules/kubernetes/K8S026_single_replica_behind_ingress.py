@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.kubernetes._hpa import dev_copy, min_replicas_by_workload
-from infradoctor.rules.kubernetes._k8s import ingress_backend_workloads, obj_data
+from infradoctor.rules.kubernetes._k8s import ingress_backend_workloads, k8s_id
 from infradoctor.rules.kubernetes._probe_examples import served
+from infradoctor.subjects import K8sSubject
 
 READY = "          readinessProbe:\n            httpGet: {path: /ready, port: http}\n"
 INGRESS = """\
@@ -34,6 +36,14 @@ spec:
 BAD = served("portal", "ghcr.io/acme/portal:4.0.2", READY) + INGRESS
 GOOD = served("portal", "ghcr.io/acme/portal:4.0.2", READY, "  replicas: 2\n") + INGRESS
 REPLICATED = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"})
+
+
+@dataclass(frozen=True, slots=True)
+class IngressBackend(K8sSubject):
+    """The Ingress and Service that send traffic to the single replica."""
+
+    ingress: str
+    service: str
 
 
 class SingleReplicaBehindIngress(Rule):
@@ -89,5 +99,5 @@ class SingleReplicaBehindIngress(Rule):
                     f"run at least 2 replicas",
                     subject=w.ref,
                     related=[ing.location],
-                    data=obj_data(w, ingress=ing.name, service=svc.name),
+                    detail=IngressBackend(*k8s_id(w), ing.name, svc.name),
                 )

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.kubernetes._k8s import obj_data
+from infradoctor.rules.kubernetes._k8s import k8s_id
+from infradoctor.subjects import K8sSubject
 
 SERVICE = """\
 apiVersion: v1
@@ -22,6 +24,14 @@ spec:
       targetPort: 3000
       nodePort: 30300
 """
+
+
+@dataclass(frozen=True, slots=True)
+class IgnoredNodePort(K8sSubject):
+    """The Service port and the nodePort a ClusterIP Service ignores."""
+
+    port: int | None
+    node_port: int | None
 
 
 class NodePortOnClusterIp(Rule):
@@ -60,5 +70,5 @@ class NodePortOnClusterIp(Rule):
                     f"nodePort {p.node_port}: the API server rejects the Service; set "
                     f"type: NodePort or remove nodePort",
                     subject=f"{svc.ref}:{p.port}",
-                    data=obj_data(svc, port=p.port, node_port=p.node_port),
+                    detail=IgnoredNodePort(*k8s_id(svc), p.port, p.node_port),
                 )

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.kubernetes._k8s import obj_data
+from infradoctor.rules.kubernetes._k8s import k8s_id
+from infradoctor.subjects import K8sSubject
 
 INGRESS = """\
 apiVersion: networking.k8s.io/v1
@@ -65,5 +66,5 @@ class IngressWithoutTls(Rule):
                 f"Ingress '{ing.name}' has no tls section: its hosts are served over "
                 f"plain HTTP unless something in front terminates TLS",
                 subject=ing.ref,
-                data=obj_data(ing),
+                detail=K8sSubject(*k8s_id(ing)),
             )

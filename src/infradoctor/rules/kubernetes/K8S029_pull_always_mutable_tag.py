@@ -11,8 +11,9 @@ from infradoctor.fixes import k8s_edit as ke
 from infradoctor.fixes.context import FixContext, FixUnavailable, make_fix
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.kubernetes._k8s import obj_data
+from infradoctor.rules.kubernetes._k8s import k8s_id
 from infradoctor.rules.kubernetes._probe_examples import served
+from infradoctor.subjects import ImageSubject
 
 POLICY = "          imagePullPolicy: Always\n"
 BAD = served("api", "ghcr.io/acme/api:main", POLICY)
@@ -24,7 +25,7 @@ def fix_pull_policy(ctx: FixContext, finding: Finding) -> Fix | None:
     immutable appVersion. Always display-only: IfNotPresent with a moving tag only trades
     "each start pulls a new build" for "each node keeps the build it cached", and which
     immutable tag to deploy is the user's choice."""
-    _, c = ke.finding_container(ctx, finding)
+    _, c = ke.finding_container(ctx, finding, ctx.subject(finding, ImageSubject).container)
     loc = c.image_pull_policy_location
     if loc is None or c.image is None:
         raise FixUnavailable("imagePullPolicy not written")
@@ -87,5 +88,5 @@ class PullAlwaysMutableTag(Rule):
                     f"imagePullPolicy Always, and '{tag}' is a tag that moves: pods run "
                     f"whatever build it pointed to when they started",
                     subject=f"{w.ref}:{c.name}",
-                    data=obj_data(w, container=c.name, image=c.image),
+                    detail=ImageSubject(*k8s_id(w), c.name, c.image),
                 )

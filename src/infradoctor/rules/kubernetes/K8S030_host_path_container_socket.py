@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.kubernetes._k8s import obj_data
+from infradoctor.rules.kubernetes._k8s import k8s_id
+from infradoctor.subjects import K8sSubject
 
 SOCKET_RE = re.compile(r"(^|/)(docker|containerd|crio|podman)\.sock/?$")
 
@@ -39,6 +41,13 @@ spec:
             path: /var/run/docker.sock
 """
 GOOD = BAD.replace("path: /var/run/docker.sock", "path: /var/log")
+
+
+@dataclass(frozen=True, slots=True)
+class SocketMount(K8sSubject):
+    """The container runtime socket's host path."""
+
+    path: str
 
 
 class HostPathContainerSocket(Rule):
@@ -84,5 +93,5 @@ class HostPathContainerSocket(Rule):
                     f"{w.kind} '{w.name}' mounts the node's container runtime socket "
                     f"{path} via hostPath: whoever controls the pod controls the node",
                     subject=f"{w.ref}:{path}",
-                    data=obj_data(w, path=path),
+                    detail=SocketMount(*k8s_id(w), path),
                 )

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.k8s import K8sEnv
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.kubernetes._k8s import obj_data
+from infradoctor.rules.kubernetes._k8s import k8s_id
 from infradoctor.rules.kubernetes._probe_examples import served
 from infradoctor.rules.security._secrets import (
     is_literal_secret_value,
     is_secret_name,
     url_with_password,
 )
+from infradoctor.subjects import ContainerSubject
 
 BAD = served(
     "billing",
@@ -61,6 +63,13 @@ def literal_secret(env: K8sEnv) -> bool:
     if is_secret_name(env.name):
         return is_literal_secret_value(value)
     return url_with_password(value)
+
+
+@dataclass(frozen=True, slots=True)
+class SecretEnv(ContainerSubject):
+    """The variable holding a literal secret (its name, never its value)."""
+
+    variable: str
 
 
 class SecretLiteralInEnv(Rule):
@@ -116,5 +125,5 @@ class SecretLiteralInEnv(Rule):
                         f"characters); use valueFrom.secretKeyRef",
                         severity=None if real else Severity.INFO,
                         subject=f"{w.ref}:{c.name}:{env.name}",
-                        data=obj_data(w, container=c.name, variable=env.name),
+                        detail=SecretEnv(*k8s_id(w), c.name, env.name),
                     )

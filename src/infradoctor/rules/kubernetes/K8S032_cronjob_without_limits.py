@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
-from infradoctor.findings import Finding, Severity
+from infradoctor.findings import Finding, Severity, subject_dict
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.kubernetes._k8s import obj_data
+from infradoctor.rules.kubernetes._k8s import k8s_id
+from infradoctor.subjects import K8sSubject
 
 CRON = """\
 apiVersion: batch/v1
@@ -27,6 +30,16 @@ spec:
               image: ghcr.io/acme/report:1.2.0
 """
 SETTINGS = "  concurrencyPolicy: Forbid\n  startingDeadlineSeconds: 300\n"
+
+
+@dataclass(frozen=True, slots=True)
+class MissingLimits(K8sSubject):
+    """The CronJob settings left unwritten."""
+
+    missing: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**subject_dict(self), "missing": list(self.missing)}
 
 
 class CronJobWithoutLimits(Rule):
@@ -74,5 +87,5 @@ class CronJobWithoutLimits(Rule):
                 f"CronJob '{w.name}' sets no {' and no '.join(missing)}: runs may overlap "
                 f"or be skipped after missed schedules",
                 subject=w.ref,
-                data=obj_data(w, missing=missing),
+                detail=MissingLimits(*k8s_id(w), tuple(missing)),
             )

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.kubernetes._k8s import obj_data
+from infradoctor.rules.kubernetes._k8s import k8s_id
+from infradoctor.subjects import K8sSubject
 
 JOB = """\
 apiVersion: batch/v1
@@ -63,5 +64,5 @@ class JobWithoutBackoffLimit(Rule):
                 f"{w.kind} '{w.name}' sets no backoffLimit: a failing pod is retried 6 "
                 f"times (up to 7 runs of the same work)",
                 subject=w.ref,
-                data=obj_data(w),
+                detail=K8sSubject(*k8s_id(w)),
             )

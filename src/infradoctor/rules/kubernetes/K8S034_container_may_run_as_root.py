@@ -26,7 +26,8 @@ from infradoctor.rules.kubernetes._hardening import (
     setting,
 )
 from infradoctor.rules.kubernetes._hardening_examples import workload
-from infradoctor.rules.kubernetes._k8s import obj_data
+from infradoctor.rules.kubernetes._k8s import k8s_id
+from infradoctor.subjects import ContainerSubject
 
 BAD = workload("            allowPrivilegeEscalation: false\n")
 GOOD = workload(
@@ -134,5 +135,5 @@ class ContainerMayRunAsRoot(Rule):
                 where or edit_location(c),
                 f"{label(w, c)} {text}",
                 subject=f"{w.ref}:{c.name}",
-                data=obj_data(w, container=c.name),
+                detail=ContainerSubject(*k8s_id(w), c.name),
             )

@@ -15,7 +15,8 @@ from infradoctor.rules.kubernetes._hardening import (
     setting,
 )
 from infradoctor.rules.kubernetes._hardening_examples import workload
-from infradoctor.rules.kubernetes._k8s import obj_data
+from infradoctor.rules.kubernetes._k8s import k8s_id
+from infradoctor.subjects import ContainerSubject
 
 BAD = workload("            runAsNonRoot: true\n")
 GOOD = workload("            runAsNonRoot: true\n            allowPrivilegeEscalation: false\n")
@@ -70,5 +71,5 @@ class PrivilegeEscalationAllowed(Rule):
                 where or edit_location(c),
                 f"{label(w, c)} {said}: a setuid binary in the image can regain root",
                 subject=f"{w.ref}:{c.name}",
-                data=obj_data(w, container=c.name),
+                detail=ContainerSubject(*k8s_id(w), c.name),
             )

@@ -9,7 +9,8 @@ from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.kubernetes._hardening import containers, label, privileged
 from infradoctor.rules.kubernetes._hardening_examples import workload
-from infradoctor.rules.kubernetes._k8s import obj_data
+from infradoctor.rules.kubernetes._k8s import k8s_id
+from infradoctor.subjects import ContainerSubject
 
 BAD = workload("            privileged: true\n")
 GOOD = workload(
@@ -70,5 +71,5 @@ class PrivilegedContainer(Rule):
                 f"{label(w, c)} runs privileged: code execution in it is root on the node{note}",
                 subject=f"{w.ref}:{c.name}",
                 severity=Severity.INFO if agent else None,
-                data=obj_data(w, container=c.name),
+                detail=ContainerSubject(*k8s_id(w), c.name),
             )

@@ -9,7 +9,8 @@ from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.kubernetes._hardening import containers, edit_location, label, setting
 from infradoctor.rules.kubernetes._hardening_examples import workload
-from infradoctor.rules.kubernetes._k8s import obj_data
+from infradoctor.rules.kubernetes._k8s import k8s_id
+from infradoctor.subjects import ContainerSubject
 
 BAD = workload("            runAsNonRoot: true\n")
 GOOD = workload("            runAsNonRoot: true\n            readOnlyRootFilesystem: true\n")
@@ -60,5 +61,5 @@ class WritableRootFilesystem(Rule):
                 f"{label(w, c)} has a writable root filesystem{said}: a compromised process can "
                 "rewrite the app (set readOnlyRootFilesystem: true, emptyDir for /tmp)",
                 subject=f"{w.ref}:{c.name}",
-                data=obj_data(w, container=c.name),
+                detail=ContainerSubject(*k8s_id(w), c.name),
             )

@@ -9,7 +9,8 @@ from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.kubernetes._hardening import containers, edit_location, label, privileged
 from infradoctor.rules.kubernetes._hardening_examples import workload
-from infradoctor.rules.kubernetes._k8s import obj_data
+from infradoctor.rules.kubernetes._k8s import k8s_id
+from infradoctor.subjects import ContainerSubject
 
 BAD = workload("            capabilities:\n              drop: [NET_RAW]\n")
 GOOD = workload(
@@ -74,5 +75,5 @@ class CapabilitiesNotDropped(Rule):
                 "DAC_OVERRIDE, SETUID, ...): set capabilities.drop: [ALL] and add back "
                 "what it needs",
                 subject=f"{w.ref}:{c.name}",
-                data=obj_data(w, container=c.name),
+                detail=ContainerSubject(*k8s_id(w), c.name),
             )

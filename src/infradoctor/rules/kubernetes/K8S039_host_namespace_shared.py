@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.kubernetes._hardening_examples import workload
-from infradoctor.rules.kubernetes._k8s import obj_data
+from infradoctor.rules.kubernetes._k8s import k8s_id
+from infradoctor.subjects import K8sSubject
 
 BAD = workload(pod="      hostNetwork: true\n      hostPID: true\n")
 GOOD = workload()
@@ -20,6 +22,13 @@ WHAT = {
     "their environment with enough privilege)",
     "hostIPC": "the node's IPC namespace (shared memory of every process on the node)",
 }
+
+
+@dataclass(frozen=True, slots=True)
+class SharedNamespace(K8sSubject):
+    """The host namespace setting (hostNetwork, hostPID, hostIPC)."""
+
+    setting: str
 
 
 class HostNamespaceShared(Rule):
@@ -62,5 +71,5 @@ class HostNamespaceShared(Rule):
                     where,
                     f"{w.kind} '{w.name}' sets {key}: true: its pods share {WHAT[key]}{agent}",
                     subject=f"{w.ref}:{key}",
-                    data=obj_data(w, setting=key),
+                    detail=SharedNamespace(*k8s_id(w), key),
                 )

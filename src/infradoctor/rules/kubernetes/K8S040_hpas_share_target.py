@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
-from infradoctor.findings import Finding, Severity
+from infradoctor.findings import Finding, Severity, subject_dict
 from infradoctor.model.k8s import K8sObject, nearest
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.kubernetes._hpa import deployed_with, scaled
-from infradoctor.rules.kubernetes._k8s import index, obj_data
+from infradoctor.rules.kubernetes._k8s import index, k8s_id
 from infradoctor.rules.kubernetes._probe_examples import served
+from infradoctor.subjects import K8sSubject
 
 
 def _hpa(name: str, target: str, max_replicas: int) -> str:
@@ -48,6 +51,16 @@ def _meant(stack: Stack, hpa: K8sObject, claimed: set[int]) -> K8sObject | None:
         ],
     )
     return found[0] if found and id(found[0]) not in claimed else None
+
+
+@dataclass(frozen=True, slots=True)
+class SharedTarget(K8sSubject):
+    """The two HPAs that scale one workload."""
+
+    hpas: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**subject_dict(self), "hpas": list(self.hpas)}
 
 
 class HpasShareTarget(Rule):
@@ -118,5 +131,5 @@ class HpasShareTarget(Rule):
             f"scale flaps between their answers{hint}",
             subject=f"{w.ref}:{culprit.name}",
             related=[keep.hpa.location] if keep.hpa is not None else [],
-            data=obj_data(w, hpas=[keep.name, culprit.name]),
+            detail=SharedTarget(*k8s_id(w), (keep.name, culprit.name)),
         )

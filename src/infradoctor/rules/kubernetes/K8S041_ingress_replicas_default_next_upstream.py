@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
@@ -14,7 +15,8 @@ from infradoctor.rules.kubernetes._ingress_nginx import (
     is_ingress_nginx,
     sets_in_snippet,
 )
-from infradoctor.rules.kubernetes._k8s import ingress_backend_workloads, obj_data
+from infradoctor.rules.kubernetes._k8s import ingress_backend_workloads, k8s_id
+from infradoctor.subjects import BackendSubject
 
 REPLICATED = frozenset({"Deployment", "StatefulSet", "ReplicaSet"})
 
@@ -83,6 +85,13 @@ GOOD = DEPLOYMENT + INGRESS.replace(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class BackendWorkload(BackendSubject):
+    """The replicated workload behind the Ingress's Service."""
+
+    workload: str
+
+
 class IngressReplicasDefaultNextUpstream(Rule):
     code = "K8S041"
     name = "ingress-replicas-default-next-upstream"
@@ -148,6 +157,6 @@ class IngressReplicasDefaultNextUpstream(Rule):
                     "while it restarts is not retried on another",
                     subject=f"{ing.ref}:{w.ref}",
                     related=[spec.replicas_location or w.location],
-                    data=obj_data(ing, service=svc.name, workload=w.name),
+                    detail=BackendWorkload(*k8s_id(ing), svc.name, w.name),
                 )
                 break  # one per Ingress: the annotation covers all its paths

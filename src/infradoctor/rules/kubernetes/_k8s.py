@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
 
 from infradoctor.facts.sizes import k8s_size
 from infradoctor.model.k8s import BATCH_KINDS, Container, K8sObject, nearest
@@ -42,10 +41,10 @@ def parse_memory(text: str | None) -> int | None:
 human_bytes = k8s_size  # the name K8S006 and diagnose import
 
 
-def obj_data(obj: K8sObject, **extra: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {"kind": obj.kind, "name": obj.name, "namespace": obj.namespace}
-    data.update(extra)
-    return data
+def k8s_id(obj: K8sObject) -> tuple[str, str, str | None]:
+    """Kind, name and namespace: the first fields of every K8S subject
+    (`subjects.K8sSubject(*k8s_id(obj), ...)`)."""
+    return obj.kind, obj.name, obj.namespace
 
 
 def labels_text(labels: dict[str, str]) -> str:

@@ -32,7 +32,7 @@ SAFE = Applicability.SAFE
 
 
 def fix_server_tokens(ctx: FixContext, finding: Finding) -> Fix | None:
-    cfgs = ctx.configs_for(finding)
+    cfgs = ctx.configs_for(finding, ctx.subject(finding, TokensBlock).config)
     at = ctx.directive_at(finding.location, cfgs)
     edits = nb.BlockEdits(ctx)
     line = ne.render("server_tokens", "off")

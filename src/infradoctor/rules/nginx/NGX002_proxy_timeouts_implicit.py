@@ -51,7 +51,7 @@ def fix_proxy_timeouts(ctx: FixContext, finding: Finding) -> Fix | None:
     block the rule grouped its routes by (usually the server): one edit covers them all."""
     from infradoctor.facts.websocket import WEBSOCKET_TIMEOUT, is_websocket_route
 
-    routes = nb.routes(ctx, finding)
+    routes = nb.routes(ctx, finding, ctx.subject(finding, ImplicitTimeouts).config)
     found = ctx.data_block(finding)
     if found is not None:
         # The finding groups every route of its block: the server-level timeouts reach them

@@ -82,15 +82,17 @@ def fix_forwarded_headers(ctx: FixContext, finding: Finding) -> Fix | None:
     every route inheriting it gets them); with no set anywhere, at the rule's block.
     Every route the finding names (its location and its related ones) is fixed at once:
     when some have sets of their own, each gets the headers in its block."""
-    routes = nb.routes(ctx, finding)
+    subject = ctx.subject(finding, MissingHeaders)
+    routes = nb.routes(ctx, finding, subject.config)
     seen = {id(r) for r in routes}
     for loc in finding.related:
-        for r in ctx.routes_for(dataclasses.replace(finding, location=loc, related=())):
+        moved = dataclasses.replace(finding, location=loc, related=())
+        for r in ctx.routes_for(moved, subject.config):
             if id(r) not in seen:
                 seen.add(id(r))
                 routes.append(r)
     found = ctx.data_block(finding)
-    missing = {str(m).lower() for m in finding.data.get("missing") or ()}
+    missing = {m.lower() for m in subject.missing or ()}
     wanted = [h for h in FORWARDED_HEADERS if not missing or h[0].lower() in missing]
     edits = nb.BlockEdits(ctx)
     for cfg, block in nb.proxy_blocks(routes):

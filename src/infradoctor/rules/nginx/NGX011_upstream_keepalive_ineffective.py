@@ -51,7 +51,8 @@ SAFE = Applicability.SAFE
 
 
 def fix_upstream_keepalive(ctx: FixContext, finding: Finding) -> Fix | None:
-    routes = nb.routes(ctx, finding)
+    subject = ctx.subject(finding, IneffectiveKeepalive)
+    routes = nb.routes(ctx, finding, subject.config, subject.upstream)
     edits = nb.BlockEdits(ctx)
     for cfg, block in nb.proxy_blocks(routes):
         nb.ensure(edits, cfg, block, "proxy_http_version", "1.1")

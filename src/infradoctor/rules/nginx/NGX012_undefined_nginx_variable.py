@@ -248,9 +248,10 @@ SAFE = Applicability.SAFE
 def fix_undefined_variable(ctx: FixContext, finding: Finding) -> Fix | None:
     """Only `$connection_upgrade` has one standard definition (the websocket map); any other
     undefined variable is a typo or a missing map whose values the tool cannot know."""
-    if finding.data.get("variable") != "connection_upgrade":
+    subject = ctx.subject(finding, UndefinedVariable)
+    if subject.variable != "connection_upgrade":
         raise FixUnavailable("no standard definition for this variable")
-    cfgs = ctx.configs_for(finding)
+    cfgs = ctx.configs_for(finding, subject.config)
     if not cfgs:
         raise FixUnavailable("config not found")
     return make_fix(

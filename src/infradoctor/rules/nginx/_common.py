@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from infradoctor.facts.hosts import is_ip as is_ip  # re-exported
-from infradoctor.findings import subject_dict
 from infradoctor.model.nginx import Directive, NginxConfig, ProxyRoute
 from infradoctor.model.stack import Stack
+from infradoctor.subjects import BlockSubject as BlockSubject  # re-exported
 from infradoctor.syntax import globpat
 
 # What Debian/Ubuntu's /etc/nginx/proxy_params sets (lower-case header names).
@@ -59,22 +58,6 @@ def effective_value(
         siblings = sibling_http(stack, cfg, name)
         return siblings[-1] if siblings else None
     return found
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class BlockSubject:
-    """An nginx config and the block a fixer inserts into (none: the config's root).
-    Rules subclass it with what else their fixer needs."""
-
-    config: str
-    block: str | None = None
-    block_file: str | None = None
-    block_line: int | None = None
-    block_open: int | None = None
-    block_close: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return subject_dict(self, keep_none=False)  # keys only for what was given
 
 
 B = TypeVar("B", bound=BlockSubject)
