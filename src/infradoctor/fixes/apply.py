@@ -37,7 +37,7 @@ from infradoctor.fixes.write import (
     splice_on_disk_text,
     still_parses,
 )
-from infradoctor.model.source import LoadError, Location, SourceFile
+from infradoctor.model.source import FileKind, LoadError, Location, SourceFile
 from infradoctor.model.stack import Stack
 from infradoctor.redact import MASK, redact_lines
 from infradoctor.textio import YAML_KEPT_BREAKS, YAML_KINDS, normalise_newlines
@@ -641,10 +641,11 @@ def _judge(
     on_disk, normalised = _splice(result, disk, fixes)
     for rel, text in on_disk.items():
         kind = str(result.stack.files[rel].kind)
-        if not still_parses(kind, disk[rel].text, text):
+        if not still_parses(kind, disk[rel].text, text, rel):
             verdict.files[rel] = "the fixes would leave it unparsable"
     if verdict.files:
         return verdict
+    _offer_checked_yaml(result.stack, normalised)
     after = lint(root, config, with_fixes=with_fixes, overrides=normalised)
     verdict.after = after
 
@@ -675,6 +676,17 @@ def _judge(
                 )
                 break
     return verdict
+
+
+def _offer_checked_yaml(stack: Stack, texts: Mapping[str, str]) -> None:
+    """The edit checks composed each compose file as the fixes leave it: the lint of the
+    fixed files converts those nodes instead of composing the text again."""
+    from infradoctor.fixes.yaml_edit import documents
+    from infradoctor.parsecache import offer_yaml_nodes
+
+    for rel, text in texts.items():
+        if stack.files[rel].kind == FileKind.COMPOSE and (docs := documents(text)) is not None:
+            offer_yaml_nodes(rel, text, docs)
 
 
 NEW_PROBLEM = "the fixes would leave a new"
@@ -915,7 +927,15 @@ def run_fixes(
     durable: bool = True,
 ) -> FixRun:
     """Fix files under `root` in place (`durable`: fsync every file written)."""
-    config = config or LintConfig()
+    from infradoctor.parsecache import sharing
+
+    with sharing():  # a pass re-parses only the files it changes
+        return _fix_loop(root, config or LintConfig(), unsafe, max_passes, durable)
+
+
+def _fix_loop(
+    root: Path, config: LintConfig, unsafe: bool, max_passes: int, durable: bool
+) -> FixRun:
     allowed = allowed_applicabilities(unsafe)
     run = FixRun(root, durable=durable)
     result = lint(root, config)
