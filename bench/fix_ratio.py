@@ -10,7 +10,7 @@ time, not wall time: on a shared machine wall time swings 3x.
     .venv/bin/python bench/fix_ratio.py --compare /tmp/old/src   # both trees, same run
 
 `--compare SRC` also times every tree with PYTHONPATH=SRC (e.g. a `git archive` of main),
-the two interleaved, and prints both ratios side by side.
+one after the other per tree, and prints both trees' CPU seconds and ratios side by side.
 """
 
 from __future__ import annotations
@@ -56,19 +56,20 @@ def main() -> None:
             envs = {"compare ": dict(env, PYTHONPATH=args.compare), "": env}
         for e in envs.values():
             cpu_of([*py, "lint", str(trees[0])], e)  # warm the bytecode cache
-        head = "".join(f" {label + 'fix/lint':>16}" for label in envs)
-        print(f"{'tree':<24} {'lint CPU s':>10} {'fix CPU s':>10}{head}")
+        head = "".join(f" {label + 'lint s':>16} {label + 'fix s':>16}" for label in envs)
+        head += "".join(f" {label + 'fix/lint':>16}" for label in envs)
+        print(f"{'tree':<24}{head}")
         for tree in trees:
-            ratios, lint_s, fix_s = [], 0.0, 0.0
+            ratios, cpu = [], ""
             for e in envs.values():
                 lint, fix = [], []
                 for _ in range(args.repeat):
                     lint.append(cpu_of([*py, "lint", str(tree)], e))
                     fix.append(cpu_of([*py, "fix", str(tree), "--diff", "-q"], e))
-                lint_s, fix_s = min(lint), min(fix)
-                ratios.append(fix_s / lint_s)
+                cpu += f" {min(lint):>16.3f} {min(fix):>16.3f}"
+                ratios.append(min(fix) / min(lint))
             cols = "".join(f" {r:>15.2f}x" for r in ratios)
-            print(f"{tree.name:<24} {lint_s:>10.3f} {fix_s:>10.3f}{cols}", flush=True)
+            print(f"{tree.name:<24}{cpu}{cols}", flush=True)
 
 
 if __name__ == "__main__":

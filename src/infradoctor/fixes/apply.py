@@ -37,12 +37,13 @@ from infradoctor.fixes.write import (
     splice_on_disk_text,
     still_parses,
 )
-from infradoctor.model.source import LoadError, Location, SourceFile
+from infradoctor.model.source import FileKind, LoadError, Location, SourceFile
 from infradoctor.model.stack import Stack
 from infradoctor.redact import MASK, redact_lines
 from infradoctor.textio import YAML_KEPT_BREAKS, YAML_KINDS, normalise_newlines
 
 MAX_PASSES = 5
+Opcode = tuple[str, int, int, int, int]  # difflib's (tag, i1, i2, j1, j2)
 COPY_IGNORE = frozenset(
     {
         ".git",
@@ -91,6 +92,11 @@ class FixRun:
     _diff: dict[bool, tuple[tuple[tuple[str, str, str], ...], str]] = field(
         default_factory=dict, repr=False, compare=False
     )
+    # per file: (original, result, the diff's hunks), shared by the printed (redacted)
+    # diff and the counted one, which differ only in the lines shown
+    _hunks: dict[str, tuple[str, str, list[list[Opcode]]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def refuse(self, message: str) -> None:
         """Record why something was not written (once: a later pass may refuse it again)."""
@@ -131,6 +137,10 @@ class FixRun:
         for rel in self.changed_files:
             before = self.originals[rel].splitlines(keepends=True)
             after = self.results[rel].splitlines(keepends=True)
+            held = self._hunks.get(rel)
+            if held is None or held[0] != self.originals[rel] or held[1] != self.results[rel]:
+                hunks = list(Matcher(None, before, after).get_grouped_opcodes(3))
+                held = self._hunks[rel] = (self.originals[rel], self.results[rel], hunks)
             chunks.extend(
                 unified_diff(
                     before,
@@ -139,6 +149,7 @@ class FixRun:
                     _diff_shown(self.results[rel]) if redact else after,
                     f"a/{rel}",
                     f"b/{rel}",
+                    hunks=held[2],
                 )
             )
             if chunks and not chunks[-1].endswith("\n"):
@@ -196,12 +207,16 @@ def unified_diff(
     fromfile: str,
     tofile: str,
     context: int = 3,
+    hunks: Iterable[list[Opcode]] | None = None,
 ) -> list[str]:
     """`difflib.unified_diff(a, b)` (same hunks, same format) printing `a_shown[i]` /
     `b_shown[j]` for line i / j: the diff is computed on the real lines, the shown ones
-    (redacted, same count) are what is printed."""
+    (redacted, same count) are what is printed. `hunks`: `a` and `b`'s grouped opcodes,
+    when already computed."""
     out: list[str] = []
-    for group in Matcher(None, a, b).get_grouped_opcodes(context):
+    if hunks is None:
+        hunks = Matcher(None, a, b).get_grouped_opcodes(context)
+    for group in hunks:
         if not out:
             out += [f"--- {fromfile}\n", f"+++ {tofile}\n"]
         first, last = group[0], group[-1]
@@ -641,10 +656,11 @@ def _judge(
     on_disk, normalised = _splice(result, disk, fixes)
     for rel, text in on_disk.items():
         kind = str(result.stack.files[rel].kind)
-        if not still_parses(kind, disk[rel].text, text):
+        if not still_parses(kind, disk[rel].text, text, rel):
             verdict.files[rel] = "the fixes would leave it unparsable"
     if verdict.files:
         return verdict
+    _offer_checked_yaml(result.stack, normalised)
     after = lint(root, config, with_fixes=with_fixes, overrides=normalised)
     verdict.after = after
 
@@ -675,6 +691,17 @@ def _judge(
                 )
                 break
     return verdict
+
+
+def _offer_checked_yaml(stack: Stack, texts: Mapping[str, str]) -> None:
+    """The edit checks composed each compose file as the fixes leave it: the lint of the
+    fixed files converts those nodes instead of composing the text again."""
+    from infradoctor.fixes.yaml_edit import documents
+    from infradoctor.parsecache import offer_yaml_nodes
+
+    for rel, text in texts.items():
+        if stack.files[rel].kind == FileKind.COMPOSE and (docs := documents(text)) is not None:
+            offer_yaml_nodes(rel, text, docs)
 
 
 NEW_PROBLEM = "the fixes would leave a new"
@@ -915,7 +942,15 @@ def run_fixes(
     durable: bool = True,
 ) -> FixRun:
     """Fix files under `root` in place (`durable`: fsync every file written)."""
-    config = config or LintConfig()
+    from infradoctor.parsecache import sharing
+
+    with sharing():  # a pass re-parses only the files it changes
+        return _fix_loop(root, config or LintConfig(), unsafe, max_passes, durable)
+
+
+def _fix_loop(
+    root: Path, config: LintConfig, unsafe: bool, max_passes: int, durable: bool
+) -> FixRun:
     allowed = allowed_applicabilities(unsafe)
     run = FixRun(root, durable=durable)
     result = lint(root, config)

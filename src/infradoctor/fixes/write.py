@@ -191,22 +191,24 @@ def atomic_write(
         os.close(dir_fd)
 
 
-def still_parses(kind: str, before: str, after: str) -> bool:
+def still_parses(kind: str, before: str, after: str, path: str | None = None) -> bool:
     """A safety net under every fixer: a fixed compose/YAML or nginx file must parse at
-    least as well as the original did (no new syntax errors)."""
+    least as well as the original did (no new syntax errors). With the file's `path`, the
+    nginx parse of `after` is the one the next lint's loader reuses (parsecache.py)."""
     if kind in ("compose", "k8s"):
         from infradoctor.fixes.yaml_edit import composes
 
         return composes(after) or not composes(before)
     if kind == "nginx":
         from infradoctor.model.source import FileKind, SourceFile
+        from infradoctor.parsecache import nginx_parsed
         from infradoctor.syntax.nginx import parse_nginx
 
-        def errors(text: str) -> int:
-            src = SourceFile("f", Path("f"), FileKind.NGINX, text.replace("\r\n", "\n"))
-            return len(parse_nginx(src).errors)
+        def errors(text: str, name: str = "f") -> int:
+            src = SourceFile(name, Path(name), FileKind.NGINX, text.replace("\r\n", "\n"))
+            return len(nginx_parsed(parse_nginx, src).errors)
 
-        after_errors = errors(after)  # no error: nothing to compare (the common case)
+        after_errors = errors(after, path or "f")  # no error: nothing to compare (usual)
         return after_errors == 0 or after_errors <= errors(before)
     return True
 

@@ -443,6 +443,11 @@ def _documents(text: str) -> tuple[Node, ...] | None:
     return known if known is not None else _composed(text)
 
 
+def documents(text: str) -> tuple[Node, ...] | None:
+    """libyaml's documents of `text` (None: it does not compose), parsed once."""
+    return _documents(text)
+
+
 @functools.lru_cache(maxsize=32)
 def _composed(text: str) -> tuple[Node, ...] | None:
     """The documents of `text` (cached: many fixes are checked against one file). The

@@ -57,8 +57,9 @@ from infradoctor.model.stack import (
     Project,
     Service,
 )
+from infradoctor.parsecache import compose_yaml
 from infradoctor.syntax.numbers import digits_value, docker_size, parse_int
-from infradoctor.syntax.yaml import PEntry, PNode, load_positioned
+from infradoctor.syntax.yaml import PEntry, PNode
 
 BASE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 # compose applies the first override file found, whichever base file it found.
@@ -598,7 +599,7 @@ class _ComposeLoader:
         """The compose root of a file (None when empty, not compose, or broken); once."""
         if src.path in self.parsed:
             return self.parsed[src.path]
-        root, errors = load_positioned(src, keep_nodes=True)  # the fixers edit these nodes
+        root, errors = compose_yaml(src)  # load_positioned; the fixers read its nodes
         fatal = [e for e in errors if e.kind != "invalid" or "duplicate key" not in e.message]
         if fatal and _looks_templated(src.text):
             errors = []  # a template (Helm, Jinja): not ours to judge

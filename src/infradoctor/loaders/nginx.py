@@ -29,6 +29,7 @@ from infradoctor.model.nginx import (
     UpstreamServer,
 )
 from infradoctor.model.source import FileKind, LoadError, Location, SourceFile
+from infradoctor.parsecache import nginx_parsed
 from infradoctor.syntax import globpat
 from infradoctor.syntax.nginx import (
     MAX_DEPTH,
@@ -187,14 +188,14 @@ class _Loader:
             members: list[str] = []
             for vpath, start, end in split_nginx_t(src.text):
                 key = f"{src.path}::{vpath}"
-                parsed = parse_nginx(src, start, end)
+                parsed = nginx_parsed(parse_nginx, src, start, end)
                 self.units[key] = _Unit(key, parsed, src.path, dump=src.path, size=end - start)
                 members.append(key)
                 self._errors(parsed.errors)
             self.dump_members[src.path] = members
             self.source_keys.append(src.path)
             return
-        parsed = parse_nginx(src)
+        parsed = nginx_parsed(parse_nginx, src)
         self.units[src.path] = _Unit(src.path, parsed, src.path, size=len(src.text))
         self._errors(parsed.errors)
         self.source_keys.append(src.path)
@@ -219,7 +220,7 @@ class _Loader:
         if isinstance(res, LoadError):
             self._errors([res])
             return None
-        parsed = parse_nginx(res)
+        parsed = nginx_parsed(parse_nginx, res)
         self._errors(parsed.errors)
         unit = _Unit(rel, parsed, res.path, size=len(res.text))
         self.units[rel] = unit

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -457,13 +457,15 @@ def load_positioned_all(
     max_depth: int = MAX_DEPTH,
     keep_nodes: bool = False,
     each: Callable[[PNode | None], None] | None = None,
+    composed: Iterable[yaml.Node] | None = None,
 ) -> tuple[list[PNode | None], list[LoadError]]:
     """Every document of a YAML stream (None for empty documents). On a parse error the
     documents before it are returned together with the error. Never raises. With
     `keep_nodes`, a stream read to its end leaves libyaml's non-empty document nodes in
     `src.yaml_nodes` (what `fixes.yaml_edit.parse_documents` would return). With `each`,
     every document is handed to it as soon as it is read and none is returned (a
-    5,000-object file never holds all its documents' nodes at once)."""
+    5,000-object file never holds all its documents' nodes at once). `composed`: libyaml's
+    documents of `src.text`, already composed (infradoctor/parsecache.py)."""
     depth = estimated_depth(src.text)
     if depth > _PRESCAN_DEPTH:
         return [], [
@@ -476,7 +478,8 @@ def load_positioned_all(
     converter = _Converter(src, max_nodes, max_depth)
     nodes: list[yaml.Node] = []
     try:
-        for root in yaml.compose_all(src.text, Loader=_Loader):
+        stream = yaml.compose_all(src.text, Loader=_Loader) if composed is None else composed
+        for root in stream:
             if root is None:
                 if each is None:
                     docs.append(None)
@@ -512,11 +515,12 @@ def load_positioned(
     max_nodes: int = MAX_EXPANDED_NODES,
     max_depth: int = MAX_DEPTH,
     keep_nodes: bool = False,
+    composed: Iterable[yaml.Node] | None = None,
 ) -> tuple[PNode | None, list[LoadError]]:
     """The first document of `src` as a PNode tree (None when empty or unparseable) and the
     problems found (parse error, alias bomb, duplicate keys). Never raises."""
     docs, errors = load_positioned_all(
-        src, max_nodes=max_nodes, max_depth=max_depth, keep_nodes=keep_nodes
+        src, max_nodes=max_nodes, max_depth=max_depth, keep_nodes=keep_nodes, composed=composed
     )
     root = next((d for d in docs if d is not None), None)
     return root, errors
