@@ -6,13 +6,14 @@ from __future__ import annotations
 import fnmatch
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from infradoctor.inventory.build import compose_resources
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Service, Stack
-from infradoctor.policy import Policy, PolicyError, PolicyRef, parse_policy
 from infradoctor.rules.profiles._profiles import admin_ui, image_repo
+
+if TYPE_CHECKING:  # imported when a policy is in effect: most lints have none
+    from infradoctor.policy import Policy, PolicyRef
 
 _JVM_IMAGE = re.compile(
     r"^(openjdk|(eclipse-)?temurin|(amazon)?corretto|zulu[\w-]*|liberica[\w-]*|graalvm[\w-]*|"
@@ -66,8 +67,11 @@ def service_classes(svc: Service) -> set[str]:
 def policy_of(options: dict[str, Any], stack: Stack) -> Policy | None:
     """The policy the engine passed, else the one in the config at the scanned root."""
     policy = options.get("policy")
-    if isinstance(policy, Policy):
-        return None if policy.empty else policy
+    if policy is not None:
+        from infradoctor.policy import Policy
+
+        if isinstance(policy, Policy):
+            return None if policy.empty else policy
     from infradoctor.config import find_config
 
     found = find_config(stack.root)
@@ -76,6 +80,8 @@ def policy_of(options: dict[str, Any], stack: Stack) -> Policy | None:
     path, table = found
     if not isinstance(table, dict) or "policy" not in table:
         return None
+    from infradoctor.policy import PolicyError, parse_policy
+
     try:
         parsed = parse_policy(table["policy"], path)
     except PolicyError:
@@ -104,4 +110,6 @@ def matches(svc: Service, service_class: str | None, glob: str | None) -> bool:
 
 
 def limits(svc: Service) -> dict[str, str]:
+    from infradoctor.inventory.build import compose_resources
+
     return compose_resources(svc)
