@@ -32,6 +32,7 @@ from typing import TypeVar, cast
 from infradoctor.facts.dockerfile import env_values, stage_chain
 from infradoctor.facts.env import UNSET_MARK
 from infradoctor.facts.image_table import port_rows
+from infradoctor.lazyre import lazy
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Dockerfile, Instruction, ListenAddress, Service
 from infradoctor.syntax.jsondoc import loads_bounded
@@ -815,7 +816,7 @@ def _detect_server(  # noqa: C901
 
 # Scripts run by tools that ignore $PORT (own defaults or flags), or that set the port
 # themselves: PORT in the environment proves nothing for them.
-PORT_IGNORING_SCRIPT_RE = re.compile(
+PORT_IGNORING_SCRIPT_RE = lazy(
     r"\b(vite|ng\s+serve|webpack|http-server|live-server|parcel|astro|gatsby|ember|"
     r"storybook|serve\s)|(^|\s)(-p|--port)(\s|=)|\bPORT="
 )

@@ -8,6 +8,7 @@ import json
 import re
 
 from infradoctor.facts.dockerfile import parse_env
+from infradoctor.lazyre import lazy
 from infradoctor.model.source import LoadError, SourceFile
 from infradoctor.model.stack import Dockerfile, Instruction, Stage
 
@@ -38,7 +39,7 @@ FLAGGED = frozenset({"FROM", "RUN", "COPY", "ADD", "HEALTHCHECK"})
 EXEC_FORM = frozenset({"CMD", "ENTRYPOINT", "RUN", "SHELL", "VOLUME"})
 PARSER_DIRECTIVE_RE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9_-]*)\s*=\s*(\S*)\s*$")
 HEREDOC_RE = re.compile(r"<<(-?)([\"']?)([A-Za-z_][A-Za-z0-9_]*)\2")
-FLAG_RE = re.compile(r"--([a-zA-Z][a-zA-Z0-9-]*)(?:=(\"[^\"]*\"|'[^']*'|\S*))?")
+FLAG_RE = lazy(r"--([a-zA-Z][a-zA-Z0-9-]*)(?:=(\"[^\"]*\"|'[^']*'|\S*))?")
 KEYWORD_RE = re.compile(r"^\s*([A-Za-z]+)(?:\s+|$)")
 
 

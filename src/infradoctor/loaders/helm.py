@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from infradoctor.lazyre import lazy
 from infradoctor.loaders.helm_deps import (
     LOCAL,
     MISSING,
@@ -47,13 +48,13 @@ MAX_CHART_BYTES = 32 * 1024 * 1024
 CACHE_ENTRIES = 256  # disk cache entries kept (oldest removed first)
 NOT_RENDERED = "not-rendered"  # load-error kind: a note, never fails the run
 RENDER_FAILED = "render-failed"
-SOURCE_RE = re.compile(r"^# Source: (\S.*)$")
-KEY_RE = re.compile(r"^(?:- )*[\"']?([A-Za-z0-9_.\-/]+)[\"']?\s*:(?:\s|$)")
+SOURCE_RE = lazy(r"^# Source: (\S.*)$")
+KEY_RE = lazy(r"^(?:- )*[\"']?([A-Za-z0-9_.\-/]+)[\"']?\s*:(?:\s|$)")
 ALIGN_WINDOW = 60
-INCLUDE_INDENT_RE = re.compile(
+INCLUDE_INDENT_RE = lazy(
     r"^\s*\{\{-?\s*(?:include|toYaml|tpl|template)\b[^}]*\|\s*n?indent\s+(\d+)\s*-?\}\}\s*$"
 )
-CONTROL_RE = re.compile(r"^(?:\{\{-?\s*(?:if|else|end|with|range|/\*)\b[^}]*\}\}\s*)+$|^$")
+CONTROL_RE = lazy(r"^(?:\{\{-?\s*(?:if|else|end|with|range|/\*)\b[^}]*\}\}\s*)+$|^$")
 # rendered key -> values paths it is set from in `helm create` charts
 ALIASES: dict[str, tuple[tuple[str, ...], ...]] = {
     "replicas": (("replicaCount",),),

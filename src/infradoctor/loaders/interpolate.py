@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 
 from infradoctor.facts.env import UNSET_MARK
+from infradoctor.lazyre import lazy
 from infradoctor.model.source import LoadError
 from infradoctor.syntax.yaml import PEntry, PNode
 
@@ -274,7 +275,7 @@ class EnvFile:
     interpolation_errors: list[tuple[int, str]] = field(default_factory=list)
 
 
-_ENV_KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
+_ENV_KEY_RE = lazy(r"[A-Za-z_][A-Za-z0-9_.\-]*")
 _DQ_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "$": "$$"}
 
 

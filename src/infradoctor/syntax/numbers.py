@@ -22,6 +22,8 @@ import math
 import re
 from decimal import ROUND_DOWN, Decimal, localcontext
 
+from infradoctor.lazyre import lazy
+
 HUGE = 10**30  # bytes, seconds, replicas, ports: anything beyond this means "huge"
 _HUGE_DIGITS = len(str(HUGE))  # 31
 _SIGNIFICANT = 3 * _HUGE_DIGITS  # significant digits kept when reading a number
@@ -155,7 +157,7 @@ def docker_size(value: object) -> int | None:
     return scaled_int(number, DOCKER_UNITS[m.group(2).lower()])
 
 
-K8S_QUANTITY_RE = re.compile(
+K8S_QUANTITY_RE = lazy(
     r"^\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE]([0-9]+))?\s*"
     r"(Ki|Mi|Gi|Ti|Pi|Ei|k|K|M|G|T|P|E|m)?\s*$"
 )
@@ -239,7 +241,7 @@ def go_duration(text: object) -> float | None:
     return ns / 1e9
 
 
-NGINX_TIME_RE = re.compile(r"([0-9]+)(ms|s|m|h|d|w|M|y)?")
+NGINX_TIME_RE = lazy(r"([0-9]+)(ms|s|m|h|d|w|M|y)?")
 NGINX_TIME_MS = {
     "ms": 1,
     "s": 1000,

@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from infradoctor.lazyre import lazy
+
 WHITESPACE = " \t\r\n"  # shlex's whitespace (not \v, \f or Unicode spaces)
 
 
@@ -41,7 +43,7 @@ def _simple_words(operators: str) -> re.Pattern[str]:
 
 
 _NEEDS_LEXER = re.compile(r"['\"\\]")
-_DQ_STOP = re.compile(r'["\\]')
+_DQ_STOP = lazy(r'["\\]')
 
 
 def split_words(

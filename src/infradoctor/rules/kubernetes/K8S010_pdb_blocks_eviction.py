@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from infradoctor.findings import Applicability, Edit, Finding, Fix, Severity
 from infradoctor.fixes import k8s_edit as ke
 from infradoctor.fixes.context import FixContext, FixUnavailable, make_fix
+from infradoctor.lazyre import lazy
 from infradoctor.model.k8s import K8sObject, PdbSpec, nearest
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Stack
@@ -121,7 +121,7 @@ UNSAFE = Applicability.UNSAFE
 DISPLAY = Applicability.DISPLAY_ONLY
 
 
-_PDB_LINE = re.compile(r"^(\s*(?:-\s+)?)(minAvailable|maxUnavailable)(\s*:\s*)(\S+)(\s*(?:#.*)?)$")
+_PDB_LINE = lazy(r"^(\s*(?:-\s+)?)(minAvailable|maxUnavailable)(\s*:\s*)(\S+)(\s*(?:#.*)?)$")
 
 
 def _owner(ctx: FixContext, finding: Finding) -> K8sObject:

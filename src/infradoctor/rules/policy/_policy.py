@@ -4,10 +4,10 @@ file, or found at the scanned root), service classes, and the policy citation.""
 from __future__ import annotations
 
 import fnmatch
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from infradoctor.lazyre import lazy
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Service, Stack
 from infradoctor.rules.profiles._profiles import admin_ui, image_repo
@@ -15,7 +15,7 @@ from infradoctor.rules.profiles._profiles import admin_ui, image_repo
 if TYPE_CHECKING:  # imported when a policy is in effect: most lints have none
     from infradoctor.policy import Policy, PolicyRef
 
-_JVM_IMAGE = re.compile(
+_JVM_IMAGE = lazy(
     r"^(openjdk|(eclipse-)?temurin|(amazon)?corretto|zulu[\w-]*|liberica[\w-]*|graalvm[\w-]*|"
     r"[\w-]*jdk[\w-]*|[\w-]*jre|java|tomcat|jetty|wildfly|jboss[\w-]*|keycloak|"
     r"spring[\w-]*|elasticsearch|opensearch|logstash|sonarqube|nexus3?|jenkins|cassandra|"
@@ -30,11 +30,11 @@ _JVM_ENV = (
     "ES_JAVA_OPTS",
     "KAFKA_HEAP_OPTS",
 )
-_OBS_IMAGE = re.compile(
+_OBS_IMAGE = lazy(
     r"^(promtail|node-exporter|otel|opentelemetry-collector|fluent-bit|fluentd|vector|"
     r"blackbox-exporter|pushgateway|victoria-metrics|vmagent|alloy|grafana-agent)"
 )
-_DB_IMAGE = re.compile(
+_DB_IMAGE = lazy(
     r"^(postgres|postgis|timescaledb|mysql|mariadb|percona|mongo|redis|valkey|keydb|"
     r"clickhouse|cassandra|scylla|couchdb|cockroach|influxdb|neo4j|memcached)"
 )
