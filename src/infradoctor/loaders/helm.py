@@ -16,11 +16,8 @@ import hashlib
 import os
 import re
 import shutil
-import subprocess
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -207,6 +204,8 @@ def _cache_write(key: str, text: str) -> None:
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         if directory.is_symlink() or directory.stat().st_uid != os.getuid():
             return
+        import tempfile  # like subprocess and threads: imported only when helm runs
+
         fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(text)
@@ -219,6 +218,8 @@ def _cache_write(key: str, text: str) -> None:
 
 
 def _run_helm(helm: str, chart: Chart, values: Sequence[str]) -> Rendered:
+    import subprocess
+
     global render_calls
     render_calls += 1
     cmd = [helm, "template", _release_name(chart.name), str(chart.abspath), "--skip-tests"]
@@ -260,6 +261,8 @@ def render_chart(
     write; the chart is then rendered from a private copy holding them."""
     if overrides or needs_staging(chart.dependencies):
         # a private copy: dependencies staged (loaders/helm_deps.py), the fix loop's texts
+        import tempfile
+
         with tempfile.TemporaryDirectory(prefix="infradoctor-helm-") as tmp:
             copy = Path(tmp) / (chart.abspath.name or "chart")
             shutil.copytree(chart.abspath, copy, symlinks=True)
@@ -856,6 +859,8 @@ def _render_all(
     charts: list[Chart], helm: str, reader: SourceReader, options: HelmOptions
 ) -> dict[str, Rendered]:
     """Every chart rendered (or read from the cache), up to 8 helm processes at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
     values = [str(Path(v).resolve()) for v in options.values]
     with ThreadPoolExecutor(max_workers=min(8, len(charts), os.cpu_count() or 2)) as pool:
         futures = {
