@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 # Module-level re.compile calls in infradoctor modules during a lint of a one-service
 # project (104 when this was written, 217 before lazyre). A pattern most lints never
 # run belongs in `lazy(...)`; raise this only for one that nearly every lint runs.
@@ -59,19 +61,19 @@ from infradoctor.cli.main import main
 
 out = io.StringIO()
 with contextlib.redirect_stdout(out):
-    code = main(["lint", sys.argv[1], "--format", "json"])
+    code = main(["lint", sys.argv[1], "--format", sys.argv[2]])
 print(json.dumps({
     "code": code,
-    "findings": len(json.loads(out.getvalue())["findings"]),
+    "output": out.getvalue(),
     "patterns": module_level,
     "modules": sorted(sys.modules),
 }))
 """
 
 
-def _lint_probe(root: Path) -> dict[str, object]:
+def _lint_probe(root: Path, fmt: str) -> dict[str, object]:
     out = subprocess.run(
-        [sys.executable, "-c", PROBE, str(root)],
+        [sys.executable, "-c", PROBE, str(root), fmt],
         capture_output=True,
         text=True,
         check=True,
@@ -80,17 +82,22 @@ def _lint_probe(root: Path) -> dict[str, object]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def test_lint_process_imports_and_compiles_only_what_a_lint_needs(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("fmt", "also_absent"),
+    [("json", ()), ("text", ("hashlib",))],  # only JSON and SARIF print fingerprints
+)
+def test_lint_process_imports_and_compiles_only_what_a_lint_needs(
+    tmp_path: Path, fmt: str, also_absent: tuple[str, ...]
+) -> None:
     (tmp_path / "compose.yaml").write_text(
         "services:\n  web:\n    image: nginx:latest\n    ports: ['80:80']\n", encoding="utf-8"
     )
-    probe = _lint_probe(tmp_path)
-    assert probe["code"] == 1 and probe["findings"]  # the lint really ran and found things
+    probe = _lint_probe(tmp_path, fmt)
+    assert probe["code"] == 1 and "SEC009" in str(probe["output"])  # the lint really ran
     modules = set(probe["modules"])  # type: ignore[arg-type]
     assert "infradoctor.cli.lint" in modules and "infradoctor.rules.registry" in modules
-    loaded = sorted(
-        m for m in modules if any(m == n or m.startswith(n + ".") for n in NOT_FOR_A_LINT)
-    )
+    absent = (*NOT_FOR_A_LINT, *also_absent)
+    loaded = sorted(m for m in modules if any(m == n or m.startswith(n + ".") for n in absent))
     assert loaded == []
     patterns = probe["patterns"]
     assert isinstance(patterns, list) and patterns  # the probe saw the rules' patterns

@@ -39,7 +39,6 @@ Guarantees (tested):
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -142,6 +141,8 @@ def is_secret_flag(flag: str) -> bool:
 
 def token_fingerprint(token: str) -> str:
     """Short stable fingerprint of a high-entropy token (never of a password)."""
+    import hashlib
+
     return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()[:12]
 
 
