@@ -284,13 +284,13 @@ _TOKEN_USER = lazy(r"^(?=[A-Za-z_-]*+[0-9])(?=[0-9_-]*+[A-Za-z])[A-Za-z0-9_-]{16
 _URL_TAIL = lazy(r"[^\s\"'<>`@]{0,256}+@")
 # anchored: the backtracking to the last '@' happens once per value
 _URL_VALUE = lazy(r"(?i)^([a-z][a-z0-9+.-]{1,30}+://)(?:([^/?#\s]*)@)?([^?#\s]*+)(?:\?(\S*+))?$")
-_BEARER = re.compile(r"(?i)\b(bearer|basic|token|digest)([ \t]++)([A-Za-z0-9._~+/=-]{8,}+)")
+_BEARER = lazy(r"(?i)\b(bearer|basic|token|digest)([ \t]++)([A-Za-z0-9._~+/=-]{8,}+)")
 _HEADER_NAMES = (
     r"authorization|proxy-authorization|cookie|set-cookie|x-api-key|x-auth-token|"
     r"x-access-token|api-key|x-amz-security-token|private-token|x-telegram-bot-api-secret-token"
 )
 # nginx: proxy_set_header Authorization "Bearer ..."; / add_header Set-Cookie ...;
-_NGINX_HEADER = re.compile(
+_NGINX_HEADER = lazy(
     r"(?im)\b((?:proxy|grpc|uwsgi|fastcgi)_set_header|add_header|more_set_headers|"
     r"more_set_input_headers|proxy_set_body)([ \t]++[\"']?)(" + _HEADER_NAMES + r")([\"']?[ \t]++)"
     r"(\"(?:[^\"\\\n]|\\.)*+\"|'[^'\n]*+'|[^;\s][^;\n]*+)"
@@ -319,7 +319,7 @@ _LINE_START = lazy(r"[ \t]*+(?:-[ \t]++|export[ \t]++)?$")
 # ${DB_PASSWORD:-default}: the default of a secret-named variable is a secret
 _VAR_WITH_DEFAULT = lazy(r"\$\{([A-Za-z_]\w{0,80}+)(:?[-=+])([^}\n]{1,256}+)\}")
 # Dockerfile legacy form: ENV NAME value with spaces
-_DOCKER_ENV = re.compile(
+_DOCKER_ENV = lazy(
     r"(?im)^([ \t]*+(?:ENV|ARG)[ \t]++)([A-Za-z_][A-Za-z0-9_]*+)([ \t]++)(?=[^\s=])([^\n]*+)"
 )
 # SQL: IDENTIFIED BY 'pw', PASSWORD 'pw'

@@ -69,7 +69,7 @@ class Token:
 # ---------------------------------------------------------------- environment
 
 
-ENV_REF_RE = re.compile(
+ENV_REF_RE = lazy(
     r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-=?+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))"
 )
 
@@ -303,7 +303,7 @@ def segments(tokens: list[Token]) -> list[list[Token]]:
     return [s for s in segs if s]
 
 
-ASSIGN_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+ASSIGN_RE = lazy(r"^[A-Za-z_][A-Za-z0-9_]*=")
 
 
 class Args:
@@ -929,7 +929,7 @@ def detect_generic_flags(service: Service, env: Mapping[str, str]) -> list[Found
     return out
 
 
-HEALTH_URL_RE = re.compile(
+HEALTH_URL_RE = lazy(
     r"(?:https?://)?(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])"
     r":(\d{2,5})\b"
 )
@@ -962,7 +962,7 @@ def detect_healthcheck(service: Service, env: Mapping[str, str]) -> list[Found]:
     return out
 
 
-NOT_THE_SERVER_RE = re.compile(
+NOT_THE_SERVER_RE = lazy(
     r"(exporter|backup|admin|insight|commander|dump|operator|"
     r"[-_]cli$|[-_]ui$|[-_]web$|[-_]gui$)"
 )

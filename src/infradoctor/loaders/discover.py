@@ -57,12 +57,12 @@ NGINX_SNIPPET_RE = lazy(
     r"expires|send_timeout|include|set(?=[ \t]+\$))[ \t]+[^;\n]*;",
     re.MULTILINE,
 )
-NGINX_SNIFF_RE = re.compile(
+NGINX_SNIFF_RE = lazy(
     r"^\s*(server|http|upstream\s+[^\s{]+|location\s+[^\n{]*|events|map\s+\S+\s+\S+)\s*\{",
     re.MULTILINE,
 )
 # Handlebars/Jinja/Go-template markup: such an "nginx" file is a template, not a config.
-TEMPLATE_MARKUP_RE = re.compile(r"\{\{-?\s*[^\s{}][^\n{}]*\}\}|\{%-?\s*\w[^\n]*?%\}")
+TEMPLATE_MARKUP_RE = lazy(r"\{\{-?\s*[^\s{}][^\n{}]*\}\}|\{%-?\s*\w[^\n]*?%\}")
 K8S_SNIFF_RE = lazy(r"^apiVersion:\s*\S+", re.MULTILINE)
 
 

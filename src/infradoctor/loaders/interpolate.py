@@ -21,7 +21,7 @@ from infradoctor.lazyre import lazy
 from infradoctor.model.source import LoadError
 from infradoctor.syntax.yaml import PEntry, PNode
 
-_NAME_RE = re.compile(r"[_a-zA-Z][_a-zA-Z0-9]*")
+_NAME_RE = lazy(r"[_a-zA-Z][_a-zA-Z0-9]*")
 _OPERATORS = (":-", ":?", ":+", "-", "?", "+")
 
 Lookup = Callable[[str], "str | None"]

@@ -132,7 +132,7 @@ def to_float(number: Decimal) -> float:
 
 # ---------------------------------------------------------------------- sizes
 
-DOCKER_SIZE_RE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([kmgt]?)(i?b?)\s*$", re.IGNORECASE)
+DOCKER_SIZE_RE = lazy(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([kmgt]?)(i?b?)\s*$", re.IGNORECASE)
 DOCKER_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
 
 
@@ -196,7 +196,7 @@ def k8s_quantity(text: str | None) -> int | None:
 
 # ---------------------------------------------------------------------- durations
 
-GO_DURATION_PART_RE = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)")
+GO_DURATION_PART_RE = lazy(r"([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)")
 GO_UNIT_NS = {
     "ns": 1,
     "us": 1_000,

@@ -42,7 +42,7 @@ def _simple_words(operators: str) -> re.Pattern[str]:
     return re.compile(f"[{ops}]+|[^{ws}{ops}]+")
 
 
-_NEEDS_LEXER = re.compile(r"['\"\\]")
+_NEEDS_LEXER = lazy(r"['\"\\]")
 _DQ_STOP = lazy(r'["\\]')
 
 
