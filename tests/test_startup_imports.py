@@ -102,3 +102,17 @@ def test_lint_process_imports_and_compiles_only_what_a_lint_needs(
     patterns = probe["patterns"]
     assert isinstance(patterns, list) and patterns  # the probe saw the rules' patterns
     assert len(patterns) <= MODULE_LEVEL_PATTERN_BUDGET, sorted(set(patterns))
+
+
+def test_bench_startup_runs(tmp_path: Path) -> None:
+    """bench/startup.py still runs (one repeat over a tiny tree; numbers not looked at)."""
+    (tmp_path / "compose.yaml").write_text("services:\n  web:\n    image: nginx:1.27\n")
+    bench = Path(__file__).resolve().parents[1] / "bench" / "startup.py"
+    out = subprocess.run(
+        [sys.executable, str(bench), str(tmp_path), "--repeat", "1"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    ).stdout
+    assert "lint one service" in out and "modules a corpus lint imports" in out
