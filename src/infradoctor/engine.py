@@ -6,7 +6,6 @@ from __future__ import annotations
 import signal
 import threading
 import time
-import traceback
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -211,6 +210,8 @@ def run_rules(
             errors.append(_timeout_error(rule, budget, _working_on(_frames_of(exc, gen), last)))
             _close(gen)
         except Exception as exc:  # noqa: BLE001 - one broken rule must not stop the run
+            import traceback
+
             tb = traceback.extract_tb(exc.__traceback__)
             where = f"{tb[-1].filename}:{tb[-1].lineno}" if tb else "?"
             errors.append(

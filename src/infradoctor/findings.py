@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
@@ -171,6 +170,8 @@ class Finding:
     def fingerprint(self, line_text: str = "") -> str:
         """Stable id for baselines: rule + file + subject + the offending line's text
         (not its number, so unrelated edits above it don't break the baseline)."""
+        import hashlib  # a text report prints no fingerprint: its lint never loads OpenSSL
+
         h = hashlib.sha256()
         for part in (self.rule, self.location.file, self.subject or "", line_text.strip()):
             h.update(part.encode())

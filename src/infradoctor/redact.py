@@ -39,11 +39,12 @@ Guarantees (tested):
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+from infradoctor.lazyre import lazy
 
 MASK = "[REDACTED]"
 
@@ -83,7 +84,7 @@ _INNOCENT_WORDS = re.compile(
     r"KEYSPACE|KEYSERVER|KEYRING|KEYWORD|KEYVAL|HOTKEY|TOKENIZER|PUBLIC_?KEY|RECV_KEYS|NOPASSWD"
 )
 # Names that contain a secret word but are not secrets themselves.
-_NOT_SECRET = re.compile(
+_NOT_SECRET = lazy(
     r"(?i)^(?:[A-Z0-9_]*_)?(?:KEY_?(?:FILE|PATH|ID|NAME|ALGORITHM|TYPE|SIZE|LENGTH)|"
     r"(?:TOKEN|SECRET|PASSWORD|KEY)_(?:FILE|PATH|EXPIRE[A-Z0-9_]*|TTL|LIFETIME|LENGTH|URL_PATH)|"
     r"AUTH_(?:TYPE|METHOD|MODE|ENABLED|URL|HOST|PORT)|KEYS?_?DIR|KEYS?_?ZONE|KEY_?PREFIX|"
@@ -92,7 +93,7 @@ _NOT_SECRET = re.compile(
 )
 _SECRET_NAME = re.compile("(?i)(?:" + "|".join(_SECRET_WORDS) + ")")
 # Settings *about* secrets (switches, locations, formats, who), not secrets themselves.
-_BENIGN_SUFFIX = re.compile(
+_BENIGN_SUFFIX = lazy(
     r"(?i)_(?:ENABLED?|DISABLED?|URL|URI|PATH|FILE|DIR|NAME|FORMAT|HOST|PORT|TYPE|MODE|METHOD|"
     r"TTL|TIMEOUT|EXPIRES?|EXPIRY|LENGTH|SIZE|SCHEDULE|ALGORITHM|PROVIDER|REALM|SCOPES?|"
     r"ISSUER|AUDIENCE|HEADER|FIELD|ATTRIBUTE|SEARCH|FILTER|ZONE|STRATEGY|BACKENDS?|DRIVER|"
@@ -100,12 +101,12 @@ _BENIGN_SUFFIX = re.compile(
     r"INSECURE|ID|STDIN|WARNINGS?|VERSION|SCHEME|CACHE|RATE_?LIMIT|LIMIT|COUNT|POLICY|"
     r"EMAIL|USER|USERNAME|COMMAND|CMD|IMAGE|ENCODING|CHARSET|SH|BASH|PY|JS|RB|PS1)$"
 )
-_ALWAYS_SECRET = re.compile(r"(?i)(?:DATABASE_URL|DSN|CONNECTION_STRING|CONN_STR)$")
+_ALWAYS_SECRET = lazy(r"(?i)(?:DATABASE_URL|DSN|CONNECTION_STRING|CONN_STR)$")
 # flags that hold a password without saying so in a secret word
-_SECRET_FLAG_EXTRA = re.compile(
+_SECRET_FLAG_EXTRA = lazy(
     r"(?i)^(?:[a-z0-9]*(?<!by)(?<!com)pass(?:wd|phrase)?|pass(?:in|out)|requirepass|masteruser)$"
 )
-_BOOLEAN_FLAG = re.compile(r"(?i)^(?:no|without|disable|enable|skip|allow|insecure)[_-]")
+_BOOLEAN_FLAG = lazy(r"(?i)^(?:no|without|disable|enable|skip|allow|insecure)[_-]")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _MAX_NAME = 256
 
@@ -140,6 +141,8 @@ def is_secret_flag(flag: str) -> bool:
 
 def token_fingerprint(token: str) -> str:
     """Short stable fingerprint of a high-entropy token (never of a password)."""
+    import hashlib
+
     return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()[:12]
 
 
@@ -149,9 +152,9 @@ _NOT_A_SECRET_VALUE = frozenset(
     {"true", "false", "yes", "no", "on", "off", "none", "null", "nil", "0", "1", "changeme", "~"}
 )
 _FILE_PATH = re.compile(r"^/(?:[\w.-]++/)*+[\w.-]++$")
-_VAR_DEFAULT = re.compile(r"^\$\{(\w++)(:?[-=])([^}]*+)\}$")
-_PLACEHOLDER = re.compile(r"^<[^<>\n]{1,80}+>$")
-_BLOCK_INDICATOR = re.compile(r"^(?:![^\s]*+[ \t]++)?[|>][-+0-9]*+$")
+_VAR_DEFAULT = lazy(r"^\$\{(\w++)(:?[-=])([^}]*+)\}$")
+_PLACEHOLDER = lazy(r"^<[^<>\n]{1,80}+>$")
+_BLOCK_INDICATOR = lazy(r"^(?:![^\s]*+[ \t]++)?[|>][-+0-9]*+$")
 
 
 def _is_masked(text: str) -> bool:
@@ -221,10 +224,8 @@ def _preserve_lines(original: str, replacement: str) -> str:
 # -------------------------------------------------------------------------- patterns
 
 BOT_TOKEN = re.compile(r"(?<![0-9])(\d{6,12}+):([A-Za-z0-9_-]{35})(?![A-Za-z0-9_-])")
-_PEM_BEGIN = re.compile(r"-----BEGIN ((?:[A-Z0-9]{1,20}+ ){0,4}PRIVATE KEY(?: BLOCK)?)-----")
-_JWT = re.compile(
-    r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}+\.eyJ[A-Za-z0-9_-]{4,}+\.[A-Za-z0-9_-]*+"
-)
+_PEM_BEGIN = lazy(r"-----BEGIN ((?:[A-Z0-9]{1,20}+ ){0,4}PRIVATE KEY(?: BLOCK)?)-----")
+_JWT = lazy(r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}+\.eyJ[A-Za-z0-9_-]{4,}+\.[A-Za-z0-9_-]*+")
 # (literal that must occur, pattern, how many leading characters stay visible)
 _TOKENS: tuple[tuple[tuple[str, ...], re.Pattern[str], int], ...] = (
     (
@@ -242,30 +243,30 @@ _TOKENS: tuple[tuple[tuple[str, ...], re.Pattern[str], int], ...] = (
             "AROA",
             "ASCA",
         ),
-        re.compile(
+        lazy(
             r"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|APKA|AROA|ASCA)"
             r"[0-9A-Z]{16}(?![A-Za-z0-9])"
         ),
         4,
     ),
-    (("gh",), re.compile(r"(?<![A-Za-z0-9_])gh[pousr]_[A-Za-z0-9]{30,}+"), 4),
-    (("github_pat_",), re.compile(r"(?<![A-Za-z0-9_])github_pat_[A-Za-z0-9_]{20,}+"), 11),
-    (("glpat-",), re.compile(r"(?<![A-Za-z0-9_-])glpat-[A-Za-z0-9_-]{20,}+"), 6),
-    (("xox",), re.compile(r"(?<![A-Za-z0-9_-])xox[abposre]-[A-Za-z0-9-]{8,}+"), 5),
+    (("gh",), lazy(r"(?<![A-Za-z0-9_])gh[pousr]_[A-Za-z0-9]{30,}+"), 4),
+    (("github_pat_",), lazy(r"(?<![A-Za-z0-9_])github_pat_[A-Za-z0-9_]{20,}+"), 11),
+    (("glpat-",), lazy(r"(?<![A-Za-z0-9_-])glpat-[A-Za-z0-9_-]{20,}+"), 6),
+    (("xox",), lazy(r"(?<![A-Za-z0-9_-])xox[abposre]-[A-Za-z0-9-]{8,}+"), 5),
     (
         ("k_live_", "k_test_"),
-        re.compile(r"(?<![A-Za-z0-9_])[sr]k_(?:live|test)_[A-Za-z0-9]{8,}+"),
+        lazy(r"(?<![A-Za-z0-9_])[sr]k_(?:live|test)_[A-Za-z0-9]{8,}+"),
         8,
     ),
-    (("whsec_",), re.compile(r"(?<![A-Za-z0-9_])whsec_[A-Za-z0-9+/=]{16,}+"), 6),
-    (("AIza",), re.compile(r"(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{30,}+"), 4),
-    (("sk-",), re.compile(r"(?<![A-Za-z0-9_-])sk-(?:proj-|ant-)?[A-Za-z0-9_-]{32,}+"), 3),
-    (("npm_",), re.compile(r"(?<![A-Za-z0-9_])npm_[A-Za-z0-9]{36}"), 4),
-    (("hf_",), re.compile(r"(?<![A-Za-z0-9_])hf_[A-Za-z0-9]{30,}+"), 3),
-    (("pypi-",), re.compile(r"(?<![A-Za-z0-9_])pypi-[A-Za-z0-9_-]{50,}+"), 5),
-    (("dop_v1_",), re.compile(r"(?<![A-Za-z0-9_])dop_v1_[a-f0-9]{64}"), 7),
-    (("SG.",), re.compile(r"(?<![A-Za-z0-9_.-])SG\.[A-Za-z0-9_-]{16,}+\.[A-Za-z0-9_-]{16,}+"), 3),
-    (("hooks.slack.com",), re.compile(r"hooks\.slack\.com/services/[A-Za-z0-9/]++"), 25),
+    (("whsec_",), lazy(r"(?<![A-Za-z0-9_])whsec_[A-Za-z0-9+/=]{16,}+"), 6),
+    (("AIza",), lazy(r"(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{30,}+"), 4),
+    (("sk-",), lazy(r"(?<![A-Za-z0-9_-])sk-(?:proj-|ant-)?[A-Za-z0-9_-]{32,}+"), 3),
+    (("npm_",), lazy(r"(?<![A-Za-z0-9_])npm_[A-Za-z0-9]{36}"), 4),
+    (("hf_",), lazy(r"(?<![A-Za-z0-9_])hf_[A-Za-z0-9]{30,}+"), 3),
+    (("pypi-",), lazy(r"(?<![A-Za-z0-9_])pypi-[A-Za-z0-9_-]{50,}+"), 5),
+    (("dop_v1_",), lazy(r"(?<![A-Za-z0-9_])dop_v1_[a-f0-9]{64}"), 7),
+    (("SG.",), lazy(r"(?<![A-Za-z0-9_.-])SG\.[A-Za-z0-9_-]{16,}+\.[A-Za-z0-9_-]{16,}+"), 3),
+    (("hooks.slack.com",), lazy(r"hooks\.slack\.com/services/[A-Za-z0-9/]++"), 25),
 )
 # Some token kind's literal occurs: only then are the patterns above tried one by one.
 _TOKEN_HINT = re.compile("|".join(re.escape(lit) for lits, _, _ in _TOKENS for lit in lits))
@@ -273,25 +274,23 @@ _TOKEN_HINT = re.compile("|".join(re.escape(lit) for lits, _, _ in _TOKENS for l
 _URL = re.compile(r"(?i)(?<![a-z0-9+.-])([a-z][a-z0-9+.-]{0,30}+://)([^\s/?#\"'<>`]*+)")
 # user:password@host without a scheme (as messages quote a proxy target); not an image
 # reference with a digest (name:tag@sha256:...)
-_BARE_USERINFO = re.compile(
+_BARE_USERINFO = lazy(
     r"(?<![\w.:/@%+{$-])([A-Za-z0-9_.~-]{1,64}+):([^\s@/'\"`<>:]{1,128}+)@(?!sha\d{3}:)"
     r"(?=[A-Za-z0-9\[])"
 )
 # a token used as the user name (https://<token>@host, a Sentry DSN key)
-_TOKEN_USER = re.compile(r"^(?=[A-Za-z_-]*+[0-9])(?=[0-9_-]*+[A-Za-z])[A-Za-z0-9_-]{16,}+$")
+_TOKEN_USER = lazy(r"^(?=[A-Za-z_-]*+[0-9])(?=[0-9_-]*+[A-Za-z])[A-Za-z0-9_-]{16,}+$")
 # a raw '/' in a password ends the authority early: user:pa/ss@host (bounded look-ahead)
-_URL_TAIL = re.compile(r"[^\s\"'<>`@]{0,256}+@")
+_URL_TAIL = lazy(r"[^\s\"'<>`@]{0,256}+@")
 # anchored: the backtracking to the last '@' happens once per value
-_URL_VALUE = re.compile(
-    r"(?i)^([a-z][a-z0-9+.-]{1,30}+://)(?:([^/?#\s]*)@)?([^?#\s]*+)(?:\?(\S*+))?$"
-)
-_BEARER = re.compile(r"(?i)\b(bearer|basic|token|digest)([ \t]++)([A-Za-z0-9._~+/=-]{8,}+)")
+_URL_VALUE = lazy(r"(?i)^([a-z][a-z0-9+.-]{1,30}+://)(?:([^/?#\s]*)@)?([^?#\s]*+)(?:\?(\S*+))?$")
+_BEARER = lazy(r"(?i)\b(bearer|basic|token|digest)([ \t]++)([A-Za-z0-9._~+/=-]{8,}+)")
 _HEADER_NAMES = (
     r"authorization|proxy-authorization|cookie|set-cookie|x-api-key|x-auth-token|"
     r"x-access-token|api-key|x-amz-security-token|private-token|x-telegram-bot-api-secret-token"
 )
 # nginx: proxy_set_header Authorization "Bearer ..."; / add_header Set-Cookie ...;
-_NGINX_HEADER = re.compile(
+_NGINX_HEADER = lazy(
     r"(?im)\b((?:proxy|grpc|uwsgi|fastcgi)_set_header|add_header|more_set_headers|"
     r"more_set_input_headers|proxy_set_body)([ \t]++[\"']?)(" + _HEADER_NAMES + r")([\"']?[ \t]++)"
     r"(\"(?:[^\"\\\n]|\\.)*+\"|'[^'\n]*+'|[^;\s][^;\n]*+)"
@@ -305,30 +304,26 @@ _NGINX_SECRET_DIRECTIVE = re.compile(
     r"(\"(?:[^\"\\\n]|\\.)*+\"|'[^'\n]*+'|[^;\s]++)([ \t]*+;)"
 )
 # HTTP header style "Name: value" (to end of line) and JSON "Name": "value".
-_HEADER_JSON = re.compile(
+_HEADER_JSON = lazy(
     r"(?i)([\"'])(" + _HEADER_NAMES + r")\1([ \t]*+:[ \t]*+)(\"(?:[^\"\\\n]|\\.)*+\"|'[^'\n]*+')"
 )
-_HEADER_LINE = re.compile(
-    r"(?im)(?<![\w/-])(" + _HEADER_NAMES + r")([ \t]*+:[ \t]*+)([^\r\n\"']++)"
-)
+_HEADER_LINE = lazy(r"(?im)(?<![\w/-])(" + _HEADER_NAMES + r")([ \t]*+:[ \t]*+)([^\r\n\"']++)")
 # NAME=value / NAME: value / "NAME": "value" / --name=value / ?api_key=value
 _ASSIGN_HEAD = re.compile(
     r"(?<![A-Za-z0-9_/.])(?<![A-Za-z0-9_]-)(?<!\$\{)([\"']?)([A-Za-z_][A-Za-z0-9_.-]{0,80}+)\1([ \t]*+[=:][ \t]*+)"
     r"(?!//|\?|-[^-\s])"
 )
-_VALUE = re.compile(
-    r"\"(?:[^\"\\\n]|\\.)*+\"|'[^'\n]*+'|[\"'][^\n]*+|(?![{\[|()])[^\s\"'&,;}\]<>]++"
-)
+_VALUE = lazy(r"\"(?:[^\"\\\n]|\\.)*+\"|'[^'\n]*+'|[\"'][^\n]*+|(?![{\[|()])[^\s\"'&,;}\]<>]++")
 # the head starts a YAML / env line: the value runs to the end of the line (or comment)
-_LINE_START = re.compile(r"[ \t]*+(?:-[ \t]++|export[ \t]++)?$")
+_LINE_START = lazy(r"[ \t]*+(?:-[ \t]++|export[ \t]++)?$")
 # ${DB_PASSWORD:-default}: the default of a secret-named variable is a secret
-_VAR_WITH_DEFAULT = re.compile(r"\$\{([A-Za-z_]\w{0,80}+)(:?[-=+])([^}\n]{1,256}+)\}")
+_VAR_WITH_DEFAULT = lazy(r"\$\{([A-Za-z_]\w{0,80}+)(:?[-=+])([^}\n]{1,256}+)\}")
 # Dockerfile legacy form: ENV NAME value with spaces
-_DOCKER_ENV = re.compile(
+_DOCKER_ENV = lazy(
     r"(?im)^([ \t]*+(?:ENV|ARG)[ \t]++)([A-Za-z_][A-Za-z0-9_]*+)([ \t]++)(?=[^\s=])([^\n]*+)"
 )
 # SQL: IDENTIFIED BY 'pw', PASSWORD 'pw'
-_SQL_PASSWORD = re.compile(
+_SQL_PASSWORD = lazy(
     r"(?i)\b(identified(?:[ \t]++with[ \t]++\w++)?[ \t]++by(?:[ \t]++password)?|password)"
     r"([ \t]++)('[^'\n]*+'|\"[^\"\n]*+\")"
 )
@@ -337,9 +332,9 @@ _SQL_PASSWORD = re.compile(
 # ------------------------------------------------------------------------- the passes
 
 
-_PEM_BODY = re.compile(r"(?=[A-Za-z=]*+[0-9+/])[A-Za-z0-9+/=]{12,}+|[A-Za-z0-9+/=]{40,}+")
-_PEM_LAST = re.compile(r"[A-Za-z0-9+/]{1,64}+={1,2}")  # the short last line of a body
-_PEM_HEADER = re.compile(r"(?:Proc-Type|DEK-Info|Comment):")
+_PEM_BODY = lazy(r"(?=[A-Za-z=]*+[0-9+/])[A-Za-z0-9+/=]{12,}+|[A-Za-z0-9+/=]{40,}+")
+_PEM_LAST = lazy(r"[A-Za-z0-9+/]{1,64}+={1,2}")  # the short last line of a body
+_PEM_HEADER = lazy(r"(?:Proc-Type|DEK-Info|Comment):")
 
 
 def _mask_pem_lines(inner: str) -> str:
@@ -452,7 +447,7 @@ def _sub_bearer(m: re.Match[str]) -> str:
     return f"{m.group(1)}{m.group(2)}{MASK}"
 
 
-_DQUOTED = re.compile(r'"(?:[^"\\\n]|\\.)*+"')
+_DQUOTED = lazy(r'"(?:[^"\\\n]|\\.)*+"')
 
 
 def _split_userinfo(userinfo: str) -> tuple[str, str, str]:
@@ -640,7 +635,7 @@ _SECRET_WORD_HINT = re.compile(
 )
 _FLAG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_.-")
 _TOKEN = re.compile(r"&&|\|\||[;|]|[^\s\"',;|&\[\]()`]++")
-_PORTS = re.compile(r"^(?:[\d.]+:)?\d+(?:-\d+)?(?::\d+(?:-\d+)?)?(?:/\w+)?$")
+_PORTS = lazy(r"^(?:[\d.]+:)?\d+(?:-\d+)?(?::\d+(?:-\d+)?)?(?:/\w+)?$")
 
 
 @dataclass
@@ -806,7 +801,7 @@ def _line_bounds(text: str, pos: int) -> tuple[int, int]:
     return start, len(text) if end < 0 else end
 
 
-_LIST_ITEM = re.compile(r"[ \t]*+-[ \t]++")
+_LIST_ITEM = lazy(r"[ \t]*+-[ \t]++")
 
 
 def _continues(text: str, prev: tuple[int, int], nxt: tuple[int, int]) -> bool:
@@ -890,10 +885,10 @@ _BLOCK_KEY = re.compile(
 _NAME_KEY = re.compile(
     r"(?m)^([ \t]*+)(-[ \t]++)?name[ \t]*+:[ \t]*+([\"']?)([A-Za-z_][\w.-]{0,80}+)\3[ \t]*+(?:#[^\n]*+)?$"
 )
-_VALUE_KEY = re.compile(r"[ \t]*+(-[ \t]++)?value[ \t]*+:[ \t]*+")
+_VALUE_KEY = lazy(r"[ \t]*+(-[ \t]++)?value[ \t]*+:[ \t]*+")
 _SECRET_KIND = re.compile(r"(?m)^kind[ \t]*+:[ \t]*+[\"']?Secret[\"']?[ \t]*+(?:#[^\n]*+)?$")
-_DATA_KEY = re.compile(r"(?m)^(?:data|stringData)[ \t]*+:[ \t]*+(?:#[^\n]*+)?$")
-_DOC_SEP = re.compile(r"(?m)^---")
+_DATA_KEY = lazy(r"(?m)^(?:data|stringData)[ \t]*+:[ \t]*+(?:#[^\n]*+)?$")
+_DOC_SEP = lazy(r"(?m)^---")
 _MAX_SIBLING_LINES = 200
 
 
@@ -1131,7 +1126,7 @@ def _redact_env_entry(entry: str) -> str:
     return redact_text(entry)
 
 
-_HEADER_KEY = re.compile(f"(?i)(?:{_HEADER_NAMES})")
+_HEADER_KEY = lazy(f"(?i)(?:{_HEADER_NAMES})")
 
 
 def redact_json(obj: Any, key: str | None = None) -> Any:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from infradoctor.findings import Finding
+from infradoctor.lazyre import lazy
 from infradoctor.model.source import Location, SourceFile
 from infradoctor.model.stack import Stack
 from infradoctor.subjects import SuppressionCodes
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 
 UNUSED_CODE = "IDX001"
 
-DIRECTIVE_RE = re.compile(
+DIRECTIVE_RE = lazy(
     r"(?:^|(?<=[\s;]))#[ \t]*infradoctor[ \t]*:[ \t]*(?P<kind>ignore-file|ignore)\b"
     r"(?:[ \t]*\[(?P<codes>[^\]\n]*)\])?",
     re.MULTILINE,

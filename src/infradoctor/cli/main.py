@@ -7,6 +7,7 @@ startup stays fast. `--version` answers before any of them is imported."""
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Sequence
@@ -19,7 +20,16 @@ EXIT_FINDINGS = 1
 EXIT_ERROR = 2
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Each subcommand's module, in help order; _MODULE_OF names the module that registers a
+# command (`rules` also registers `explain`, `diagnose` also `bundle`).
+_MODULES = ("lint", "fix", "rules", "diagnose", "inventory", "scaffold", "wait", "smoke", "docs")
+_MODULE_OF = {name: name for name in _MODULES} | {"explain": "rules", "bundle": "diagnose"}
+
+
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The whole CLI's parser; given a command line naming a subcommand, only that
+    subcommand is registered, so a `lint` process imports no other command's module
+    (help and errors about the command itself come from the whole parser)."""
     from infradoctor import __version__
 
     parser = argparse.ArgumentParser(
@@ -27,22 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Lint, fix and diagnose nginx-fronted Docker Compose stacks.",
     )
     parser.add_argument("--version", action="version", version=f"infradoctor {__version__}")
-    from infradoctor.cli import (
-        completion,
-        diagnose,
-        docs,
-        fix,
-        inventory,
-        lint,
-        rules,
-        scaffold,
-        smoke,
-        wait,
-    )
-
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for mod in (lint, fix, rules, diagnose, inventory, scaffold, wait, smoke, docs, completion):
-        mod.register(sub)
+    wanted = _MODULE_OF.get(argv[0]) if argv else None
+    for name in (wanted,) if wanted else (*_MODULES, "completion"):
+        importlib.import_module(f"infradoctor.cli.{name}").register(sub)
     parser.set_defaults(root_parser=parser)  # `completion` describes the whole CLI
     return parser
 
@@ -55,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"infradoctor {__version__}")
         return EXIT_OK
     try:
-        parser = build_parser()
+        parser = build_parser(args_list)
         args = parser.parse_args(args_list)
         if not getattr(args, "func", None):
             parser.print_help()

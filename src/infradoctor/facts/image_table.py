@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib.resources import files
 from typing import Any
 
 ROOT = "root"
@@ -97,9 +96,13 @@ def _ready_path(name: str, raw: dict[str, Any]) -> str | None:
 @cache
 def image_table() -> tuple[ImageFacts, ...]:
     """The rows in file order (read once; tomllib is imported only when needed)."""
+    import pkgutil  # lighter than importlib.resources (tempfile, zipfile, ...)
     import tomllib
 
-    text = files("infradoctor").joinpath("data/images.toml").read_text(encoding="utf-8")
+    data = pkgutil.get_data("infradoctor", "data/images.toml")
+    if data is None:
+        raise ImageTableError("images.toml: the package's loader cannot read it")
+    text = data.decode("utf-8")
     rows = tomllib.loads(text).get("image", [])
     return tuple(_row(raw, i) for i, raw in enumerate(rows))
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from infradoctor.facts.dockerfile import stage_chain
 from infradoctor.facts.image_table import ImageFacts, lookup_path
+from infradoctor.lazyre import lazy
 from infradoctor.model.stack import Dockerfile, Instruction, Service, Stack, Stage
 from infradoctor.syntax.numbers import digits_value
 
@@ -227,7 +228,7 @@ FLOATING = frozenset(
     | {"alpha", "next", "head", "trunk", "current", "lts", "release", "snapshot", "unstable"}
 )
 # `7`, `7.2`, `v3`, `21-jre`, `16-alpine`: a major or minor line that follows releases
-MOVING_VERSION = re.compile(r"^v?\d+(\.\d+)?(-[a-z][a-z0-9.]*)?$")
+MOVING_VERSION = lazy(r"^v?\d+(\.\d+)?(-[a-z][a-z0-9.]*)?$")
 
 
 def moving_tag(image: str) -> str | None:
@@ -309,7 +310,7 @@ def image_tools(image: str) -> dict[str, bool] | None:
     return None
 
 
-INSTALL_RE = re.compile(
+INSTALL_RE = lazy(
     r"\b(apk\s+add|apt-get\s+install|apt\s+install|yum\s+install|dnf\s+install|"
     r"microdnf\s+install|zypper\s+(in|install)|pip\s+install)\b[^;&|]*",
     re.IGNORECASE,
@@ -318,12 +319,12 @@ INSTALL_RE = re.compile(
 
 # Linear-time pieces (a RUN line can be megabytes): no unbounded `\S*` before a literal
 # and no scan-to-separator per occurrence, which made one 60 KB line take minutes.
-_OPAQUE_TOOL_RE = re.compile(
+_OPAQUE_TOOL_RE = lazy(
     r"xargs\s++(?:apt-get|apk|yum)|\|\s*+(?:ba)?sh\b|ansible|puppet|chef-solo", re.IGNORECASE
 )
-_SCRIPT_WORD_RE = re.compile(r"(?:install|setup|bootstrap|provision)", re.IGNORECASE)
-_PATH_PART_RE = re.compile(r"[\w.-]+")
-_COMMAND_SEPARATORS_RE = re.compile(r"[;&|]")
+_SCRIPT_WORD_RE = lazy(r"(?:install|setup|bootstrap|provision)", re.IGNORECASE)
+_PATH_PART_RE = lazy(r"[\w.-]+")
+_COMMAND_SEPARATORS_RE = lazy(r"[;&|]")
 
 
 def runs_opaque_install(command: str) -> bool:
@@ -423,7 +424,7 @@ def command_ports(text: str) -> list[int]:
     return ports
 
 
-TOOL_WORD_RE = re.compile(
+TOOL_WORD_RE = lazy(
     r"(?:^|[\s;&|(`'\"])(?:/usr/bin/|/bin/|/usr/local/bin/)?(curl|wget)"
     r"(?=\s|$|['\"])"
 )

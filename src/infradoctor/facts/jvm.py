@@ -7,12 +7,13 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from infradoctor.lazyre import lazy
 from infradoctor.model.source import Location
 from infradoctor.syntax.numbers import clamp_int, digits_value, parse_decimal, scaled_int, to_float
 
 XMX_RE = re.compile(r"(?<![\w-])-Xmx([0-9]+(?:\.[0-9]+)?)([kKmMgGtT]?)(?![\w.])")
-PERCENT_RE = re.compile(r"-XX:MaxRAMPercentage=([0-9]+(?:\.[0-9]+)?)")
-FRACTION_RE = re.compile(r"-XX:MaxRAMFraction=([0-9]+)")
+PERCENT_RE = lazy(r"-XX:MaxRAMPercentage=([0-9]+(?:\.[0-9]+)?)")
+FRACTION_RE = lazy(r"-XX:MaxRAMFraction=([0-9]+)")
 UNIT = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
 MIN_HEADROOM = 512 * 1024**2  # metaspace, thread stacks, code cache, direct buffers, GC
 

@@ -31,6 +31,7 @@ from typing import TypeVar, cast
 from infradoctor.facts.dockerfile import stage_chain
 from infradoctor.facts.env import UNSET_MARK
 from infradoctor.facts.image_table import port_rows
+from infradoctor.lazyre import lazy
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Dockerfile, Instruction, ListenAddress, Service
 from infradoctor.syntax.numbers import digits_value
@@ -65,7 +66,7 @@ class Token:
 # ---------------------------------------------------------------- environment
 
 
-ENV_REF_RE = re.compile(
+ENV_REF_RE = lazy(
     r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-=?+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))"
 )
 
@@ -294,7 +295,7 @@ def segments(tokens: list[Token]) -> list[list[Token]]:
     return [s for s in segs if s]
 
 
-ASSIGN_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+ASSIGN_RE = lazy(r"^[A-Za-z_][A-Za-z0-9_]*=")
 
 
 class Args:
@@ -1001,7 +1002,7 @@ def _detect_server(
 
 # Scripts run by tools that ignore $PORT (own defaults or flags), or that set the port
 # themselves: PORT in the environment proves nothing for them.
-PORT_IGNORING_SCRIPT_RE = re.compile(
+PORT_IGNORING_SCRIPT_RE = lazy(
     r"\b(vite|ng\s+serve|webpack|http-server|live-server|parcel|astro|gatsby|ember|"
     r"storybook|serve\s)|(^|\s)(-p|--port)(\s|=)|\bPORT="
 )
@@ -1091,7 +1092,7 @@ def detect_generic_flags(service: Service, env: Mapping[str, str]) -> list[Found
     return out
 
 
-HEALTH_URL_RE = re.compile(
+HEALTH_URL_RE = lazy(
     r"(?:https?://)?(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\])"
     r":(\d{2,5})\b"
 )
@@ -1124,7 +1125,7 @@ def detect_healthcheck(service: Service, env: Mapping[str, str]) -> list[Found]:
     return out
 
 
-NOT_THE_SERVER_RE = re.compile(
+NOT_THE_SERVER_RE = lazy(
     r"(exporter|backup|admin|insight|commander|dump|operator|"
     r"[-_]cli$|[-_]ui$|[-_]web$|[-_]gui$)"
 )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
+from infradoctor.lazyre import lazy
 from infradoctor.model.stack import Project, Service, Stack
 
 # Directory names that say what the files below them are for.
@@ -38,7 +39,7 @@ _NAME_PURPOSES = (
 
 # A leading comment saying the file is not for production (NginxProxyManager's CI files:
 # "This is a CI docker-compose file ... should not be used for production").
-_HEADER_RE = re.compile(
+_HEADER_RE = lazy(
     r"not\s+(?:be\s+)?(?:used\s+)?(?:meant\s+)?(?:intended\s+)?(?:for|in)\s+production"
     r"|not\s+(?:suitable|ready)\s+for\s+production|\bnon-production\b"
     r"|\b(?:for|in)\s+(?:local\s+)?(?:development|testing|tests|ci)\s+(?:only|purposes)\b"

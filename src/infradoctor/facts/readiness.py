@@ -4,11 +4,11 @@ dependencies itself (wait-for-it, dockerize -wait, pg_isready / nc -z loops)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from infradoctor.facts.images import image_facts, parse_image, unresolved_image
+from infradoctor.lazyre import lazy
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Dockerfile, Service, Stack
 
@@ -20,13 +20,13 @@ MAX_SCRIPT_BYTES = 256_000
 MAX_COMMAND_CHARS = 20_000
 
 # A start command or entrypoint script that waits until a dependency answers.
-WAIT_RE = re.compile(
+WAIT_RE = lazy(
     r"(?:^|[\s/;&|(`'\"])(?:wait-for-it|wait-for|wait_for|waitforit|wait4x|wait4)[\w.-]*"
     r"|\bdockerize\b[^\n;&|]*\s-wait\b"
     r"|\bpg_isready\b|\bmysqladmin\b[^\n;&|]*\bping\b|\bnc\s+(?:-\w+\s+)*-\w*z"
     r"|\bcheck_database_connection\b|\bwait_for_(?:db|database|postgres|mysql|redis)\b"
 )
-SCRIPT_WORD_RE = re.compile(r"[\w./-]+\.(?:sh|bash)\b|[\w./-]*(?:entrypoint|boot|start)[\w.-]*")
+SCRIPT_WORD_RE = lazy(r"[\w./-]+\.(?:sh|bash)\b|[\w./-]*(?:entrypoint|boot|start)[\w.-]*")
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,13 +5,13 @@ variant project (`compose.yaml` + `compose.prod.yaml`, + `compose.ci.yaml`, ...)
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from infradoctor.lazyre import lazy
 from infradoctor.model.source import Location, SourceFile
 
-REF_RE = re.compile(
+REF_RE = lazy(
     r"(?<!\$)\$\{(?P<name>[_a-zA-Z][_a-zA-Z0-9]*)(?:(?P<op>:?[-?+])(?P<word>[^}]*))?\}"
     r"|(?<!\$)\$(?P<bare>[_a-zA-Z][_a-zA-Z0-9]*)"
 )

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import logging
-import traceback
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -20,17 +18,18 @@ from infradoctor.model.stack import Stack
 if TYPE_CHECKING:
     from infradoctor.fixes.context import FixContext
 
-log = logging.getLogger(__name__)
-
 
 def _record_crash(stack: Stack, f: Finding, exc: Exception) -> None:
     """A crashing fixer is a bug: the finding keeps no fix and the lint goes on, but the
     crash is counted (`fixer_crashes` in the stats) and logged at debug level."""
+    import logging  # imported by the rare crash, not by every lint
+    import traceback
+
     tb = traceback.extract_tb(exc.__traceback__)
     where = f"{tb[-1].filename}:{tb[-1].lineno}" if tb else "?"
     what = f"{f.rule} at {f.location}: {type(exc).__name__}: {exc} ({where})"
     stack.fixer_crashes.append(what)
-    log.debug("fixer crashed: %s", what)
+    logging.getLogger(__name__).debug("fixer crashed: %s", what)
 
 
 def attach_fixes(stack: Stack, findings: list[Finding]) -> list[Finding]:

@@ -23,6 +23,7 @@ from infradoctor.fixes.context import (
     make_fix,
     scalar_value,
 )
+from infradoctor.lazyre import lazy
 from infradoctor.model.stack import Healthcheck, Project, ResolvedTarget, Service
 from infradoctor.syntax.numbers import digits_value
 
@@ -33,7 +34,7 @@ DISPLAY = Applicability.DISPLAY_ONLY
 
 # ---------------------------------------------------------------- healthchecks
 
-HEALTH_PATH = re.compile(
+HEALTH_PATH = lazy(
     r"^/(?:[\w.-]+/)*(health|healthz|healthcheck|ready|readyz|livez|ping|"
     r"status|_health|-/healthy)/?$",
     re.IGNORECASE,

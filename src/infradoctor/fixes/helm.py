@@ -12,6 +12,7 @@ from infradoctor.facts.images import moving_tag
 from infradoctor.findings import Applicability, Edit, Finding, Fix
 from infradoctor.fixes import yaml_edit as ye
 from infradoctor.fixes.context import FixContext, FixUnavailable, make_fix
+from infradoctor.lazyre import lazy
 from infradoctor.model.k8s import K8sObject
 from infradoctor.model.source import Location
 
@@ -50,7 +51,7 @@ def _app_version(ctx: FixContext, chart_dir: str) -> str | None:
 
 # `toYaml .Values.readinessProbe`, `with .Values.app.readinessProbe`: the template renders
 # the whole values mapping as the probe (a `.enabled` flag or single fields do not count)
-_READS_PROBE = re.compile(
+_READS_PROBE = lazy(
     r"\b(?:toYaml|with)\s+\(?\s*\.Values((?:\.[A-Za-z_][\w-]*)*)\.readinessProbe\s*(?:\)|\||-?\}\})"
 )
 
@@ -103,7 +104,7 @@ def values_readiness_fix(
     )
 
 
-_NAME_LINE = re.compile(r"^(\s*)(-\s+)?name\s*:")
+_NAME_LINE = lazy(r"^(\s*)(-\s+)?name\s*:")
 
 
 def _template_readiness(ctx: FixContext, w: K8sObject, probe: dict[str, Any], title: str) -> Fix:

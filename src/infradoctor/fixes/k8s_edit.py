@@ -15,6 +15,7 @@ from infradoctor.facts.images import image_facts
 from infradoctor.findings import Applicability, Edit, Finding, Fix
 from infradoctor.fixes import yaml_edit as ye
 from infradoctor.fixes.context import FixContext, FixUnavailable, YamlFile, make_fix
+from infradoctor.lazyre import lazy
 from infradoctor.model.k8s import Container, K8sObject, Probe, nearest
 from infradoctor.model.source import Location
 
@@ -28,7 +29,7 @@ SAFE = Applicability.SAFE
 READY_TIMING = {"periodSeconds": 5, "failureThreshold": 3}
 # Spring Boot's probe groups come as a pair: a liveness probe on the one means the
 # readiness group is served too (management.endpoint.health.probes)
-_SPRING_LIVENESS = re.compile(r"^(.*/actuator/health)/liveness$")
+_SPRING_LIVENESS = lazy(r"^(.*/actuator/health)/liveness$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +130,7 @@ def _port_ref(c: Container, number: int) -> int | str:
 
 
 # flags and settings that move an image's HTTP endpoints under a prefix
-_PATH_PREFIX = re.compile(
+_PATH_PREFIX = lazy(
     r"route[-_.]?prefix|external[-_.]?url|root[-_.]?url|sub[-_.]?path|path[-_.]?prefix|base[-_.]?path",
     re.IGNORECASE,
 )
@@ -352,7 +353,7 @@ _HCL_NAMES = {
     "failureThreshold": "failure_threshold",
     "httpHeaders": "http_header",
 }
-_HCL_HANDLER = re.compile(r"^([ \t]*)(http_get|tcp_socket|grpc)[ \t]*\{", re.MULTILINE)
+_HCL_HANDLER = lazy(r"^([ \t]*)(http_get|tcp_socket|grpc)[ \t]*\{", re.MULTILINE)
 
 
 def _hcl_close(text: str, open_brace: int) -> int:
@@ -484,7 +485,7 @@ def _hcl_unit(text: str, start: int, close: int, outer: str) -> str:
 # ---------------------------------------------------------------- K8S029 imagePullPolicy
 
 
-_ALWAYS = re.compile(r"""(["']?)Always\1""")
+_ALWAYS = lazy(r"""(["']?)Always\1""")
 
 
 def _scalar_at(ctx: FixContext, path: str, offset: int) -> ScalarNode:

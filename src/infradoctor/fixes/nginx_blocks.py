@@ -7,12 +7,12 @@ Host/X-Forwarded-* set at server level would silently vanish)."""
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable
 
 from infradoctor.findings import Edit, Finding
 from infradoctor.fixes import nginx_edit as ne
 from infradoctor.fixes.context import FixContext, FixUnavailable
+from infradoctor.lazyre import lazy
 from infradoctor.model.nginx import Directive, NginxConfig, ProxyRoute
 
 HEADER_CONTEXTS = ("location", "server", "http")
@@ -191,7 +191,7 @@ def upgrade_map_edit(ctx: FixContext, cfg: NginxConfig) -> Edit:
 
 # ---------------------------------------------------------------- XF001 / XF002
 
-_HOSTPORT = re.compile(
+_HOSTPORT = lazy(
     r"^(?P<scheme>[a-z]+://)?(?P<host>\[[^\]]+\]|[^:/]+)(?::(?P<port>\d+))?"
     r"(?P<rest>.*)$"
 )

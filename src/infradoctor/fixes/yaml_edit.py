@@ -20,6 +20,8 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from infradoctor.lazyre import lazy
+
 
 class YamlEditError(Exception):
     """The text cannot be edited safely (parse error, alias where we would write, ...)."""
@@ -126,7 +128,7 @@ def column_of(text: str, offset: int) -> int:
     return offset - line_start(text, offset)
 
 
-_ALIAS_AFTER = re.compile(r"[ \t]*(?::[ \t]*|-[ \t]+)?\*[^\s,\[\]{}]+")
+_ALIAS_AFTER = lazy(r"[ \t]*(?::[ \t]*|-[ \t]+)?\*[^\s,\[\]{}]+")
 
 
 def content_end(text: str, node: Node, after: int | None = None) -> int:
@@ -243,9 +245,9 @@ class Style:
 _PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_./$][A-Za-z0-9_ ./$%@+=()-]*$")
 # Characters a double-quoted scalar must escape: C0/C1 controls, DEL, line and paragraph
 # separators, BOM (libyaml rejects or folds them when written literally).
-_NEEDS_ESCAPE = re.compile('[\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029\\ufeff\\\\"]')
+_NEEDS_ESCAPE = lazy('[\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029\\ufeff\\\\"]')
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\0": "\\0"}
-_UNPRINTABLE = re.compile("[\\x00-\\x08\\x0a-\\x1f\\x7f-\\x9f\\u2028\\u2029\\ufeff]")
+_UNPRINTABLE = lazy("[\\x00-\\x08\\x0a-\\x1f\\x7f-\\x9f\\u2028\\u2029\\ufeff]")
 
 
 @functools.lru_cache(maxsize=4096)

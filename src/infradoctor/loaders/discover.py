@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from infradoctor.lazyre import lazy
 from infradoctor.loaders.files import (
     Refusal,
     not_regular,
@@ -49,20 +50,20 @@ SKIP_DIRS = frozenset(
 LISTED_DIRS = frozenset({"dist", "build"})
 MAX_LISTED_ENTRIES = 20000  # entries looked at under one build-output directory
 # nginx directives ending in `;` without any block: a snippet meant to be included
-NGINX_SNIPPET_RE = re.compile(
+NGINX_SNIPPET_RE = lazy(
     r"^[ \t]*(?:ssl_\w+|proxy_\w+|fastcgi_\w+|uwsgi_\w+|add_header|more_set_headers|gzip\w*|"
     r"client_\w+|listen|server_name|access_log|error_log|keepalive_\w+|resolver|limit_\w+|"
     r"real_ip_\w+|set_real_ip_from|auth_\w+|return|rewrite|root|index|try_files|"
     r"expires|send_timeout|include|set(?=[ \t]+\$))[ \t]+[^;\n]*;",
     re.MULTILINE,
 )
-NGINX_SNIFF_RE = re.compile(
+NGINX_SNIFF_RE = lazy(
     r"^\s*(server|http|upstream\s+[^\s{]+|location\s+[^\n{]*|events|map\s+\S+\s+\S+)\s*\{",
     re.MULTILINE,
 )
 # Handlebars/Jinja/Go-template markup: such an "nginx" file is a template, not a config.
-TEMPLATE_MARKUP_RE = re.compile(r"\{\{-?\s*[^\s{}][^\n{}]*\}\}|\{%-?\s*\w[^\n]*?%\}")
-K8S_SNIFF_RE = re.compile(r"^apiVersion:\s*\S+", re.MULTILINE)
+TEMPLATE_MARKUP_RE = lazy(r"\{\{-?\s*[^\s{}][^\n{}]*\}\}|\{%-?\s*\w[^\n]*?%\}")
+K8S_SNIFF_RE = lazy(r"^apiVersion:\s*\S+", re.MULTILINE)
 
 
 @dataclass(slots=True)

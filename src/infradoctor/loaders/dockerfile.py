@@ -5,9 +5,9 @@ become LoadErrors with their line number; the rest of the file still loads."""
 from __future__ import annotations
 
 import json
-import re
 
 from infradoctor.facts.dockerfile import parse_env
+from infradoctor.lazyre import lazy
 from infradoctor.model.source import LoadError, SourceFile
 from infradoctor.model.stack import Dockerfile, Instruction, Stage
 
@@ -36,10 +36,10 @@ INSTRUCTIONS = frozenset(
 # Instructions whose leading `--flag[=value]` words are options, not arguments.
 FLAGGED = frozenset({"FROM", "RUN", "COPY", "ADD", "HEALTHCHECK"})
 EXEC_FORM = frozenset({"CMD", "ENTRYPOINT", "RUN", "SHELL", "VOLUME"})
-PARSER_DIRECTIVE_RE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9_-]*)\s*=\s*(\S*)\s*$")
-HEREDOC_RE = re.compile(r"<<(-?)([\"']?)([A-Za-z_][A-Za-z0-9_]*)\2")
-FLAG_RE = re.compile(r"--([a-zA-Z][a-zA-Z0-9-]*)(?:=(\"[^\"]*\"|'[^']*'|\S*))?")
-KEYWORD_RE = re.compile(r"^\s*([A-Za-z]+)(?:\s+|$)")
+PARSER_DIRECTIVE_RE = lazy(r"^#\s*([a-zA-Z][a-zA-Z0-9_-]*)\s*=\s*(\S*)\s*$")
+HEREDOC_RE = lazy(r"<<(-?)([\"']?)([A-Za-z_][A-Za-z0-9_]*)\2")
+FLAG_RE = lazy(r"--([a-zA-Z][a-zA-Z0-9-]*)(?:=(\"[^\"]*\"|'[^']*'|\S*))?")
+KEYWORD_RE = lazy(r"^\s*([A-Za-z]+)(?:\s+|$)")
 
 
 # A flat JSON array of strings, checked before json.loads so that nested input (`[[[[...`,
@@ -47,7 +47,7 @@ KEYWORD_RE = re.compile(r"^\s*([A-Za-z]+)(?:\s+|$)")
 # else is shell form anyway. Strings follow RFC 8259 (no raw control characters).
 _JSON_WS = "[ \t\n\r]*"
 _JSON_STRING = r'"(?:[^"\\\x00-\x1f]++|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*+"'
-EXEC_ARRAY_RE = re.compile(
+EXEC_ARRAY_RE = lazy(
     rf"\[{_JSON_WS}(?:{_JSON_STRING}{_JSON_WS}(?:,{_JSON_WS}{_JSON_STRING}{_JSON_WS})*+)?\]"
 )
 

@@ -14,6 +14,7 @@ from collections import ChainMap
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from infradoctor.lazyre import lazy
 from infradoctor.model.embedded import EmbeddedText
 from infradoctor.model.k8s import K8sObject
 from infradoctor.model.nginx import Directive, NginxConfig, Upstream
@@ -27,9 +28,9 @@ NGINX_BLOCK_RE = re.compile(
 )
 MAX_EMBEDDED_CHARS = 1024 * 1024
 # The rest of a literal block scalar's header line: anchors/tags, `|`, indicators, comment.
-BLOCK_HEADER_RE = re.compile(r"(?:[&!]\S*\s+)*\|[-+0-9]*\s*(?:#.*)?$")
+BLOCK_HEADER_RE = lazy(r"(?:[&!]\S*\s+)*\|[-+0-9]*\s*(?:#.*)?$")
 # The end of an HCL line opening a heredoc (`<<EOT`, `<<-EOT`): its text starts below.
-HEREDOC_HEADER_RE = re.compile(r"<<-?[A-Za-z_][\w-]*\s*$")
+HEREDOC_HEADER_RE = lazy(r"<<-?[A-Za-z_][\w-]*\s*$")
 
 
 def looks_like_nginx(key: str, text: str) -> bool:

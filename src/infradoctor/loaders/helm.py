@@ -16,15 +16,13 @@ import hashlib
 import os
 import re
 import shutil
-import subprocess
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from infradoctor.lazyre import lazy
 from infradoctor.loaders.helm_deps import (
     LOCAL,
     MISSING,
@@ -47,13 +45,13 @@ MAX_CHART_BYTES = 32 * 1024 * 1024
 CACHE_ENTRIES = 256  # disk cache entries kept (oldest removed first)
 NOT_RENDERED = "not-rendered"  # load-error kind: a note, never fails the run
 RENDER_FAILED = "render-failed"
-SOURCE_RE = re.compile(r"^# Source: (\S.*)$")
-KEY_RE = re.compile(r"^(?:- )*[\"']?([A-Za-z0-9_.\-/]+)[\"']?\s*:(?:\s|$)")
+SOURCE_RE = lazy(r"^# Source: (\S.*)$")
+KEY_RE = lazy(r"^(?:- )*[\"']?([A-Za-z0-9_.\-/]+)[\"']?\s*:(?:\s|$)")
 ALIGN_WINDOW = 60
-INCLUDE_INDENT_RE = re.compile(
+INCLUDE_INDENT_RE = lazy(
     r"^\s*\{\{-?\s*(?:include|toYaml|tpl|template)\b[^}]*\|\s*n?indent\s+(\d+)\s*-?\}\}\s*$"
 )
-CONTROL_RE = re.compile(r"^(?:\{\{-?\s*(?:if|else|end|with|range|/\*)\b[^}]*\}\}\s*)+$|^$")
+CONTROL_RE = lazy(r"^(?:\{\{-?\s*(?:if|else|end|with|range|/\*)\b[^}]*\}\}\s*)+$|^$")
 # rendered key -> values paths it is set from in `helm create` charts
 ALIASES: dict[str, tuple[tuple[str, ...], ...]] = {
     "replicas": (("replicaCount",),),
@@ -206,6 +204,8 @@ def _cache_write(key: str, text: str) -> None:
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         if directory.is_symlink() or directory.stat().st_uid != os.getuid():
             return
+        import tempfile  # like subprocess and threads: imported only when helm runs
+
         fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(text)
@@ -218,6 +218,8 @@ def _cache_write(key: str, text: str) -> None:
 
 
 def _run_helm(helm: str, chart: Chart, values: Sequence[str]) -> Rendered:
+    import subprocess
+
     global render_calls
     render_calls += 1
     cmd = [helm, "template", _release_name(chart.name), str(chart.abspath), "--skip-tests"]
@@ -259,6 +261,8 @@ def render_chart(
     write; the chart is then rendered from a private copy holding them."""
     if overrides or needs_staging(chart.dependencies):
         # a private copy: dependencies staged (loaders/helm_deps.py), the fix loop's texts
+        import tempfile
+
         with tempfile.TemporaryDirectory(prefix="infradoctor-helm-") as tmp:
             copy = Path(tmp) / (chart.abspath.name or "chart")
             shutil.copytree(chart.abspath, copy, symlinks=True)
@@ -855,6 +859,8 @@ def _render_all(
     charts: list[Chart], helm: str, reader: SourceReader, options: HelmOptions
 ) -> dict[str, Rendered]:
     """Every chart rendered (or read from the cache), up to 8 helm processes at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
     values = [str(Path(v).resolve()) for v in options.values]
     with ThreadPoolExecutor(max_workers=min(8, len(charts), os.cpu_count() or 2)) as pool:
         futures = {

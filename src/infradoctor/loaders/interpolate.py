@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from itertools import islice
 
 from infradoctor.facts.env import UNSET_MARK
+from infradoctor.lazyre import lazy
 from infradoctor.model.source import LoadError
 from infradoctor.syntax.yaml import PEntry, PNode
 
-_NAME_RE = re.compile(r"[_a-zA-Z][_a-zA-Z0-9]*")
+_NAME_RE = lazy(r"[_a-zA-Z][_a-zA-Z0-9]*")
 _OPERATORS = (":-", ":?", ":+", "-", "?", "+")
 
 Lookup = Callable[[str], "str | None"]
@@ -274,7 +275,7 @@ class EnvFile:
     interpolation_errors: list[tuple[int, str]] = field(default_factory=list)
 
 
-_ENV_KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
+_ENV_KEY_RE = lazy(r"[A-Za-z_][A-Za-z0-9_.\-]*")
 _DQ_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "$": "$$"}
 
 

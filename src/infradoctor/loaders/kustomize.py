@@ -18,6 +18,7 @@ import re
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass, field
 
+from infradoctor.lazyre import lazy
 from infradoctor.loaders.files import SourceReader
 from infradoctor.model.source import FileKind, LoadError, Location, Skipped, SourceFile
 from infradoctor.syntax.gotemplate import is_helm_template
@@ -101,9 +102,7 @@ MERGE_KEYS: dict[str, tuple[str, ...]] = {
     "conditions": ("type",),
 }
 TEMPLATE_PATHS = (("spec", "template"), ("spec", "jobTemplate", "spec", "template"))
-_REMOTE_RE = re.compile(
-    r"^[a-z][a-z0-9+.-]*://|^(github\.com|gitlab\.com|bitbucket\.org)/|\?ref=|^git@"
-)
+_REMOTE_RE = lazy(r"^[a-z][a-z0-9+.-]*://|^(github\.com|gitlab\.com|bitbucket\.org)/|\?ref=|^git@")
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,6 +41,7 @@ from infradoctor.facts.ports import (
     nginx_listens_or_unknown,
     published_match,
 )
+from infradoctor.lazyre import lazy
 from infradoctor.loaders.files import Refusal, read_regular
 from infradoctor.model.nginx import Directive, NginxConfig, ProxyRoute, ProxyTarget, Upstream
 from infradoctor.model.source import LoadError
@@ -466,8 +467,8 @@ def _related(a: Project, b: Project) -> bool:
 UPSTREAM_DEF_RE = r"upstream\s+{name}\s*\{{"
 # Every name UPSTREAM_DEF_RE can find, in one pass: for a name without whitespace or
 # `{`, `upstream\s+NAME\s*\{` matches exactly where this captures NAME.
-UPSTREAM_NAME_RE = re.compile(r"upstream\s+([^\s{]+)\s*\{")
-UPSTREAM_NAME_CHARS = re.compile(r"[^\s{]+")
+UPSTREAM_NAME_RE = lazy(r"upstream\s+([^\s{]+)\s*\{")
+UPSTREAM_NAME_CHARS = lazy(r"[^\s{]+")
 
 
 def _upstreams_in_dir(directory: Path) -> set[str]:
@@ -514,8 +515,8 @@ def _upstream_defined_elsewhere(stack: Stack, cfg: NginxConfig, name: str) -> bo
     return False
 
 
-NGINX_VAR_RE = re.compile(r"\$\{?([a-z_][a-z0-9_]*)\}?")
-PASS_RE = re.compile(
+NGINX_VAR_RE = lazy(r"\$\{?([a-z_][a-z0-9_]*)\}?")
+PASS_RE = lazy(
     r"^(?:(?P<scheme>[a-z][a-z0-9+.-]*)://)?(?P<host>\[[^\]]+\]|[^:/]+)"
     r"(?::(?P<port>[0-9]+))?(?:/.*)?$",
     re.I,

@@ -7,11 +7,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from infradoctor.lazyre import lazy
 from infradoctor.model.source import FileKind
 
 COMPOSE_RE = re.compile(r"(^|[-._])compose([-._][^/]*)?\.ya?ml$", re.IGNORECASE)
 DOCKERFILE_RE = re.compile(r"^(Dockerfile([.-][\w.-]+)?|[\w.-]+\.[Dd]ockerfile)$")
-NGINX_NAME_RE = re.compile(r"(\.conf|\.conf\.template|\.nginx|\.vhost)$", re.IGNORECASE)
+NGINX_NAME_RE = lazy(r"(\.conf|\.conf\.template|\.nginx|\.vhost)$", re.IGNORECASE)
 # Documentation, code and template files: never read as nginx or manifests, whatever
 # their content or directory says (`docs/nginx-setup.md`, `scripts/gen_nginx.py`).
 # Templates of an infra file are listed as skipped by loaders/skipped.py instead.

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from infradoctor.lazyre import lazy
 from infradoctor.loaders.container_paths import ContainerPaths
 from infradoctor.loaders.files import SourceReader
 from infradoctor.model.nginx import (
@@ -117,7 +118,7 @@ MAX_SPLICED_DEPTH = MAX_DEPTH
 # rule walks; past this no further include is followed.
 MAX_SPLICED_WORDS = 1_000_000
 MAX_SPLICED_WORDS_PER_RUN = 4_000_000
-PORT_SUFFIX_RE = re.compile(r":\d+$")
+PORT_SUFFIX_RE = lazy(r":\d+$")
 URI_VAR_RE = re.compile(r"\$\{?(request_uri|uri|is_args|args|query_string|document_uri|\d)\b")
 
 

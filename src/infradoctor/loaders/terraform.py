@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from infradoctor.lazyre import lazy
 from infradoctor.loaders.files import SourceReader
 from infradoctor.model.k8s import K8sObject
 from infradoctor.model.source import FileKind, LoadError, Location, Skipped, SourceFile
@@ -51,7 +52,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "persistent_volume_claim": ("PersistentVolumeClaim", "v1"),
     "network_policy": ("NetworkPolicy", "networking.k8s.io/v1"),
 }
-_VERSION_SUFFIX = re.compile(r"_v\d+(?:(?:alpha|beta)\d+)?$")
+_VERSION_SUFFIX = lazy(r"_v\d+(?:(?:alpha|beta)\d+)?$")
 # Terraform block name -> manifest list field (every other block is a single object)
 LIST_BLOCKS = {
     "container": "containers",
@@ -572,7 +573,7 @@ class _Eval:
                 self.scope[name] = saved
 
 
-_REF_HEAD = re.compile(r"[A-Za-z_][\w-]*")
+_REF_HEAD = lazy(r"[A-Za-z_][\w-]*")
 _UNSET: Any = object()
 _PARTIAL = "-partial"  # an instance scope key no HCL identifier can be
 MAX_INSTANCES = 64  # count / for_each instances expanded; more are modelled once, partial
@@ -610,7 +611,7 @@ def _iterations(value: Any) -> list[tuple[Any, Any]] | None:
     return None
 
 
-_STEP_RE = re.compile(r"\.([A-Za-z_][\w-]*)|\.(\d+)|\[(\d+)\]|\[\"([^\"]*)\"\]")
+_STEP_RE = lazy(r"\.([A-Za-z_][\w-]*)|\.(\d+)|\[(\d+)\]|\[\"([^\"]*)\"\]")
 
 
 def _resource_attribute(name: str, mod: _Module) -> tuple[Expr, SourceFile, _Module] | None:
@@ -1057,7 +1058,7 @@ def load_terraform(sources: list[SourceFile], reader: SourceReader) -> Terraform
 
 
 # resource types that never run pods: not reading them leaves selector matches certain
-POD_FREE = re.compile(
+POD_FREE = lazy(
     r"^kubernetes_(namespace|role|role_binding|cluster_role|cluster_role_binding|"
     r"service_account|storage_class|persistent_volume|certificate_signing_request|"
     r"limit_range|resource_quota|priority_class|config_map|secret|default_service_account|"

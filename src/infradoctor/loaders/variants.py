@@ -16,14 +16,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from infradoctor.lazyre import lazy
 from infradoctor.syntax.yaml import PNode
 from infradoctor.textio import Refusal, read_regular
 
 HINT_NAMES = ("Makefile", "makefile", "GNUmakefile", "justfile", "Justfile", ".env")
 HINT_GLOBS = ("README*", "*.sh", "*.mk", ".github/workflows/*.yml", ".github/workflows/*.yaml")
 HINT_LIMIT = 256 * 1024
-_F_RE = re.compile(r"(?:^|\s)(?:-f|--file)(?:\s+|=)[\"']?([^\s\"';|&)]+)")
-_COMPOSE_FILE_RE = re.compile(r"^\s*(?:export\s+)?COMPOSE_FILE\s*=\s*[\"']?([^\s\"'#]+)", re.M)
+_F_RE = lazy(r"(?:^|\s)(?:-f|--file)(?:\s+|=)[\"']?([^\s\"';|&)]+)")
+_COMPOSE_FILE_RE = lazy(r"^\s*(?:export\s+)?COMPOSE_FILE\s*=\s*[\"']?([^\s\"'#]+)", re.M)
 
 
 def _hint_files(root: Path, directory: Path) -> list[Path]:

@@ -5,9 +5,9 @@ in `infradoctor.catalogue`."""
 from __future__ import annotations
 
 import importlib
-import re
 from functools import cache
 
+from infradoctor.lazyre import lazy
 from infradoctor.rules.base import CATEGORIES, Rule
 
 DOMAINS = (
@@ -21,8 +21,8 @@ DOMAINS = (
     "policy",
 )
 
-CODE_RE = re.compile(r"^(?:[A-Z]{2,3}|K8S)\d{3}$")  # K8S: the Kubernetes rules
-NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+CODE_RE = lazy(r"^(?:[A-Z]{2,3}|K8S)\d{3}$")  # K8S: the Kubernetes rules
+NAME_RE = lazy(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
 
 @cache

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import re
+from infradoctor.lazyre import lazy
 
-HELM_MARKERS_RE = re.compile(
+HELM_MARKERS_RE = lazy(
     r"\{\{-|\{\{\s*(\.Values|\.Release|\.Chart|\.Capabilities|\.Files|"
     r"include\s|template\s|if\s|range\s|with\s|define\s|end\b|"
     r"toYaml|tpl\s)"

@@ -16,14 +16,16 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from infradoctor.lazyre import lazy
+
 MAX_DEPTH = 100  # nested blocks + expressions; deeper input is refused, never a RecursionError
 
 _IDENT_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
 _IDENT_CHARS = _IDENT_START | frozenset("0123456789-")
 _DIGITS = frozenset("0123456789")
 # `/` followed by `/` or `*` starts a comment, not a division
-_OPERATOR_RE = re.compile(r"==|!=|<=|>=|&&|\|\||[-+*%<>]|/(?![/*])")
-_IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+_OPERATOR_RE = lazy(r"==|!=|<=|>=|&&|\|\||[-+*%<>]|/(?![/*])")
+_IDENT_RE = lazy(r"[A-Za-z_][A-Za-z0-9_-]*")
 _SKIP = re.compile(r"(?:[ \t\r]+|#[^\n]*|//[^\n]*|/\*.*?\*/)*", re.DOTALL)
 _SKIP_NL = re.compile(r"(?:[ \t\r\n]+|#[^\n]*|//[^\n]*|/\*.*?\*/)*", re.DOTALL)
 _QUOTED_RUN = re.compile(r'[^"\\\n$%]+')

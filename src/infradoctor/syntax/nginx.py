@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from infradoctor.lazyre import lazy
 from infradoctor.model.nginx import Directive
 from infradoctor.model.source import LoadError, Location, SourceFile
 
@@ -48,7 +49,7 @@ MAX_ERRORS = 20  # per file: one broken file must not flood the report
 TEMPLATE_RE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}|\{\{|\{%")
 _STANDALONE_TEMPLATE_RE = re.compile(r"\{\{.*\}\}|\$\{[A-Z_][A-Z0-9_]*\}")
 TEMPLATE_LOGIC_RE = re.compile(r"\{%|\{\{-?\s*(?:if|end|else|range|for|with)\b")
-NGINX_T_MARKER_RE = re.compile(r"^# configuration file (.+?):[ \t]*$", re.MULTILINE)
+NGINX_T_MARKER_RE = lazy(r"^# configuration file (.+?):[ \t]*$", re.MULTILINE)
 
 # Block directives whose arguments are names or values (a map, an upstream called
 # `location`): "location" among their arguments is no sign of a missing `;`.
@@ -56,7 +57,7 @@ _NAMING_BLOCKS = frozenset(
     {"location", "if", "upstream", "map", "geo", "split_clients", "types", "match"}
 )
 _ESCAPES = {"t": "\t", "n": "\n", "r": "\r", '"': '"', "'": "'", "\\": "\\"}
-_ESCAPE_RE = re.compile(r"\\(.)", re.DOTALL)
+_ESCAPE_RE = lazy(r"\\(.)", re.DOTALL)
 
 
 # Blocks nginx accepts only in the main context (of nginx.conf or a file included there),

@@ -22,6 +22,8 @@ import math
 import re
 from decimal import ROUND_DOWN, Decimal, localcontext
 
+from infradoctor.lazyre import lazy
+
 HUGE = 10**30  # bytes, seconds, replicas, ports: anything beyond this means "huge"
 _HUGE_DIGITS = len(str(HUGE))  # 31
 _SIGNIFICANT = 3 * _HUGE_DIGITS  # significant digits kept when reading a number
@@ -130,7 +132,7 @@ def to_float(number: Decimal) -> float:
 
 # ---------------------------------------------------------------------- sizes
 
-DOCKER_SIZE_RE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([kmgt]?)(i?b?)\s*$", re.IGNORECASE)
+DOCKER_SIZE_RE = lazy(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([kmgt]?)(i?b?)\s*$", re.IGNORECASE)
 DOCKER_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
 
 
@@ -155,7 +157,7 @@ def docker_size(value: object) -> int | None:
     return scaled_int(number, DOCKER_UNITS[m.group(2).lower()])
 
 
-K8S_QUANTITY_RE = re.compile(
+K8S_QUANTITY_RE = lazy(
     r"^\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE]([0-9]+))?\s*"
     r"(Ki|Mi|Gi|Ti|Pi|Ei|k|K|M|G|T|P|E|m)?\s*$"
 )
@@ -194,7 +196,7 @@ def k8s_quantity(text: str | None) -> int | None:
 
 # ---------------------------------------------------------------------- durations
 
-GO_DURATION_PART_RE = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)")
+GO_DURATION_PART_RE = lazy(r"([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)")
 GO_UNIT_NS = {
     "ns": 1,
     "us": 1_000,
@@ -239,7 +241,7 @@ def go_duration(text: object) -> float | None:
     return ns / 1e9
 
 
-NGINX_TIME_RE = re.compile(r"([0-9]+)(ms|s|m|h|d|w|M|y)?")
+NGINX_TIME_RE = lazy(r"([0-9]+)(ms|s|m|h|d|w|M|y)?")
 NGINX_TIME_MS = {
     "ms": 1,
     "s": 1000,

@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from infradoctor.lazyre import lazy
+
 WHITESPACE = " \t\r\n"  # shlex's whitespace (not \v, \f or Unicode spaces)
 
 
@@ -40,8 +42,8 @@ def _simple_words(operators: str) -> re.Pattern[str]:
     return re.compile(f"[{ops}]+|[^{ws}{ops}]+")
 
 
-_NEEDS_LEXER = re.compile(r"['\"\\]")
-_DQ_STOP = re.compile(r'["\\]')
+_NEEDS_LEXER = lazy(r"['\"\\]")
+_DQ_STOP = lazy(r'["\\]')
 
 
 def split_words(

@@ -32,6 +32,7 @@ from typing import Any, Literal
 
 import yaml
 
+from infradoctor.lazyre import lazy
 from infradoctor.model.source import LoadError, Location, SourceFile
 
 try:  # libyaml's C loader; the pure-Python one only as a fallback
@@ -60,7 +61,7 @@ _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 _TRUES = frozenset({"true", "True", "TRUE"})
 _FALSES = frozenset({"false", "False", "FALSE"})
 _ODD_BREAKS = re.compile("[\r\x85\u2028\u2029]")
-_FLOW_BRACKETS = re.compile(r"[\[\]{}]")
+_FLOW_BRACKETS = lazy(r"[\[\]{}]")
 _BLOCK_PREFIX = re.compile(r"^[ \t?:-]*", re.MULTILINE)
 
 NodeKind = Literal["scalar", "mapping", "sequence"]

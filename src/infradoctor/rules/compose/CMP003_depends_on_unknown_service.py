@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -80,6 +79,8 @@ class DependsOnUnknownService(Rule):
                 for dep in svc.depends_on:
                     if dep.service in project.services or not dep.required:
                         continue
+                    import difflib  # only for the rare unknown dependency
+
                     close = difflib.get_close_matches(dep.service, names, n=1)
                     hint = f" (did you mean '{close[0]}'?)" if close else ""
                     yield self.finding(

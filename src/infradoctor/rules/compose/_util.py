@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from infradoctor.facts.sizes import human_size as human_size  # re-exported
+from infradoctor.lazyre import lazy
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Project, Service, Stack
 from infradoctor.subjects import ServiceSubject
@@ -90,7 +91,7 @@ TOOL_PROFILES = frozenset(
     }
 )
 
-ONE_SHOT_NAME_RE = re.compile(
+ONE_SHOT_NAME_RE = lazy(
     r"(^|[-_.])(migrate|migrations?|migrator|init|initiali[sz]er?|setup|seed(er|s)?|bootstrap|"
     r"provision(er)?|create[-_]?buckets?|createbuckets|build(er)?|tests?|e2e|sut|restore|"
     r"install(er)?|prepare|fixtures|collectstatic|compile|generate|codegen|permissions?|"
@@ -101,7 +102,7 @@ ONE_SHOT_NAME_RE = re.compile(
 # Matched against one shell command at a time (see `command_segments`): words separated by
 # single spaces, lower case, paths reduced to their last part, so every alternative has to
 # match whole words -- `--overprovisioned` or `wait-for` are not "provision"/"init".
-ONE_SHOT_COMMAND_RE = re.compile(
+ONE_SHOT_COMMAND_RE = lazy(
     r"(?<!\S)(?:manage\.py (?:migrate|collectstatic|createsuperuser|loaddata|compilemessages|"
     r"makemigrations|check|test)|alembic(?: \S+)* upgrade|flask db upgrade|db upgrade|"
     r"(?:npm|pnpm) (?:run build|ci|install|test)|yarn (?:run )?build|yarn install|"
@@ -114,7 +115,7 @@ ONE_SHOT_COMMAND_RE = re.compile(
 )
 
 # A script whose name says what it does: `python init_db.py`, `sh ./create-buckets.sh`.
-ONE_SHOT_SCRIPT_RE = re.compile(
+ONE_SHOT_SCRIPT_RE = lazy(
     r"(^|[-_.])(migrat\w*|init|initdb|seed(er|s)?|setup|bootstrap|provision(er)?|"
     r"create[-_]?buckets?|collectstatic|load[-_]?fixtures)([-_.][\w-]*)?\.(py|sh|js|ts|rb|php)$",
 )
@@ -309,7 +310,7 @@ def one_shot_command(text: str) -> bool:
     return bool(segments) and _one_shot_segment(segments[-1])
 
 
-LONG_RUNNING_COMMAND_RE = re.compile(
+LONG_RUNNING_COMMAND_RE = lazy(
     r"\b(gunicorn|uvicorn|hypercorn|daphne|runserver|uwsgi|celery\s+(-A\s+\S+\s+)?(worker|beat)|"
     r"npm\s+(run\s+)?start|node\s+\S+|java\s|nginx|httpd|php-fpm|puma|rails\s+s(erver)?|"
     r"sleep\s+infinity|tail\s+-f|supervisord|serve\b|flask\s+run|exec\s+\S+|while\s*(true|:|\[)|"
@@ -318,7 +319,7 @@ LONG_RUNNING_COMMAND_RE = re.compile(
     re.IGNORECASE,
 )
 
-ONE_SHOT_IMAGES_RE = re.compile(
+ONE_SHOT_IMAGES_RE = lazy(
     r"^(.*/)?(flyway|liquibase|migrate|mc|aws-cli|curl|dbmate|goose|atlas|certbot)(:|@|$)",
     re.IGNORECASE,
 )
@@ -326,7 +327,7 @@ ONE_SHOT_IMAGES_RE = re.compile(
 
 # Base OS images whose default command is a shell: with no command and no tty the
 # container exits at once (a data-only container that only holds volumes).
-SHELL_IMAGE_RE = re.compile(
+SHELL_IMAGE_RE = lazy(
     r"^(docker\.io/)?(library/)?(alpine|busybox|debian|ubuntu)(:|@|$)", re.IGNORECASE
 )
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +17,7 @@ from infradoctor.facts.readiness import (
 from infradoctor.findings import Finding, Fix, Severity, subject_dict
 from infradoctor.fixes import compose_edit as ce
 from infradoctor.fixes.context import FixContext, FixUnavailable
+from infradoctor.lazyre import lazy
 from infradoctor.model.stack import Project, Service, Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.compose._util import one_shot_reason
@@ -62,7 +62,7 @@ services:
 
 
 # tcp://host:port, host:port, :port or host (the driver's default port is 24224).
-FLUENTD_ADDRESS_RE = re.compile(r"^(?:tcp://)?(\[[^\]]*\]|[^:/\s]*)?(?::(\d+))?/?$")
+FLUENTD_ADDRESS_RE = lazy(r"^(?:tcp://)?(\[[^\]]*\]|[^:/\s]*)?(?::(\d+))?/?$")
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]", "0.0.0.0"})
 
 DATA_ONLY_IMAGES = ("alpine", "busybox", "tianon/true", "hello-world")

@@ -18,6 +18,7 @@ from infradoctor.facts.listen import (
     split_shell,
 )
 from infradoctor.findings import Finding, Severity, subject_dict
+from infradoctor.lazyre import lazy
 from infradoctor.model.nginx import ProxyRoute
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Service, Stack
@@ -33,7 +34,7 @@ from infradoctor.syntax.numbers import finite_number
 
 NGINX_DEFAULT_READ = 60.0
 NGINX_DEFAULT_UPSTREAM_KEEPALIVE = 60.0
-HEALTH_PATH_RE = re.compile(r"(health|ping|ready|readiness|liveness|live|status|metrics)", re.I)
+HEALTH_PATH_RE = lazy(r"(health|ping|ready|readiness|liveness|live|status|metrics)", re.I)
 SYNC_WORKERS = frozenset({"sync", "gunicorn.workers.sync.SyncWorker"})
 
 COMPOSE = """\

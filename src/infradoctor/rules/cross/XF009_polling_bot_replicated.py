@@ -10,6 +10,7 @@ from typing import Any
 
 from infradoctor.facts.listen import command_tokens, mentions, service_env
 from infradoctor.findings import Finding, Severity, subject_dict
+from infradoctor.lazyre import lazy
 from infradoctor.model.stack import Project, Service, Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.compose._util import one_shot_reason
@@ -74,11 +75,11 @@ BOT_LIBS = (
 )
 FALSE = frozenset({"false", "0", "no", "off", "disabled", ""})
 # Processes that are something else than the bot even when they share its image and token.
-OTHER_PROCESS_RE = re.compile(
+OTHER_PROCESS_RE = lazy(
     r"\b(celery|rq\s+worker|rqworker|dramatiq|arq|taskiq|huey_consumer|sidekiq|alembic|"
     r"manage\.py\s+(migrate|collectstatic|shell)|pytest)\b"
 )
-VAR_REF_RE = re.compile(r"\$\{?([_A-Za-z][_A-Za-z0-9]*)")
+VAR_REF_RE = lazy(r"\$\{?([_A-Za-z][_A-Za-z0-9]*)")
 
 
 def _token_var(service: Service, env: dict[str, str]) -> str | None:

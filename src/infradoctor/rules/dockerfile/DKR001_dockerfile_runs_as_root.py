@@ -18,6 +18,7 @@ from infradoctor.facts.images import (
 from infradoctor.findings import Applicability, Edit, Finding, Fix, Severity
 from infradoctor.fixes import dockerfile_edit as de
 from infradoctor.fixes.context import FixContext, FixUnavailable, make_fix
+from infradoctor.lazyre import lazy
 from infradoctor.model.stack import Dockerfile, Stack, Stage
 from infradoctor.rules.base import Example, Rule
 from infradoctor.subjects import DockerfileSubject
@@ -49,10 +50,10 @@ def _user_point(ctx: FixContext, df: Dockerfile) -> tuple[int, str]:
     return pos, prefix
 
 
-_USER_NAME = re.compile(r"^[a-z_][a-z0-9_-]*\$?$")
+_USER_NAME = lazy(r"^[a-z_][a-z0-9_-]*\$?$")
 
 
-_SEGMENT = re.compile(r"&&|\|\||;|\||\n")
+_SEGMENT = lazy(r"&&|\|\||;|\||\n")
 
 
 def _created_user(stage: Stage) -> str | None:

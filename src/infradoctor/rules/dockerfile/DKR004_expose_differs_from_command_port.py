@@ -8,11 +8,12 @@ from dataclasses import dataclass
 
 from infradoctor.facts.images import chain_last, command_ports, stage_chain
 from infradoctor.findings import Finding, Severity
+from infradoctor.lazyre import lazy
 from infradoctor.model.stack import Dockerfile, Instruction, Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.subjects import DockerfileSubject
 
-EXPOSE_WORD_RE = re.compile(r"^([0-9]{1,5})(?:-([0-9]{1,5}))?(?:/(tcp|udp|sctp))?$", re.IGNORECASE)
+EXPOSE_WORD_RE = lazy(r"^([0-9]{1,5})(?:-([0-9]{1,5}))?(?:/(tcp|udp|sctp))?$", re.IGNORECASE)
 LISTED_RANGE = 16  # a range up to this size is listed port by port in the message
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from infradoctor.findings import Applicability, Edit, Finding, Fix, Severity, subject_dict
 from infradoctor.fixes import k8s_edit as ke
 from infradoctor.fixes.context import FixContext, FixUnavailable, make_fix
+from infradoctor.lazyre import lazy
 from infradoctor.model.k8s import K8sObject, PdbSpec, nearest
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Stack
@@ -123,7 +123,7 @@ UNSAFE = Applicability.UNSAFE
 DISPLAY = Applicability.DISPLAY_ONLY
 
 
-_PDB_LINE = re.compile(r"^(\s*(?:-\s+)?)(minAvailable|maxUnavailable)(\s*:\s*)(\S+)(\s*(?:#.*)?)$")
+_PDB_LINE = lazy(r"^(\s*(?:-\s+)?)(minAvailable|maxUnavailable)(\s*:\s*)(\S+)(\s*(?:#.*)?)$")
 
 
 def _owner(ctx: FixContext, finding: Finding) -> K8sObject:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from infradoctor.findings import Finding, Severity
+from infradoctor.lazyre import lazy
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.kubernetes._k8s import k8s_id
@@ -14,7 +14,7 @@ from infradoctor.subjects import ProbeSubject
 SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh", "busybox", "pwsh", "powershell"})
 OPERATORS = frozenset({"&&", "||", "|", ";", ">", ">>", "<", "2>&1", ">/dev/null", "&"})
 # `$(NAME)` is expanded by the kubelet from the container's env; `$(cmd ...)` is not
-SUBSTITUTION = re.compile(r"\$\((?![A-Za-z_][A-Za-z0-9_]*\))|`")
+SUBSTITUTION = lazy(r"\$\((?![A-Za-z_][A-Za-z0-9_]*\))|`")
 
 BAD = """\
 apiVersion: apps/v1

@@ -4,15 +4,15 @@ Built once per stack (package-private)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
+from infradoctor.lazyre import lazy
 from infradoctor.model.k8s import K8sObject
 from infradoctor.model.nginx import NginxConfig, ProxyRoute, ProxyTarget
 from infradoctor.model.stack import Stack
 
 CLUSTER_DOMAIN = "cluster.local"
-_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_LABEL = lazy(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 
 from infradoctor.facts.sizes import k8s_size
+from infradoctor.lazyre import lazy
 from infradoctor.model.k8s import BATCH_KINDS, Container, K8sObject, nearest
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Stack
@@ -25,7 +26,7 @@ JVM_ENV = frozenset(
         "KAFKA_HEAP_OPTS",
     }
 )
-JVM_IMAGES = re.compile(
+JVM_IMAGES = lazy(
     r"(^|/)(openjdk|eclipse-temurin|amazoncorretto|ibm-semeru-runtimes|ibmjava|sapmachine|"
     r"tomcat|jetty|wildfly|jenkins|keycloak|elasticsearch|logstash|kafka|cp-kafka|zookeeper|"
     r"cassandra|solr|sonarqube|neo4j|[\w.-]*-jdk|[\w.-]*-jre)(:|$)"

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
+from infradoctor.lazyre import lazy
 from infradoctor.model.nginx import NginxConfig, ProxyRoute
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
@@ -23,7 +24,7 @@ from infradoctor.syntax.numbers import digits_value
 ENV_PLACEHOLDER_RE = re.compile(r"\$\{[A-Z_][A-Z0-9_]*\}")
 VAR_RE = re.compile(r"\$\{?([A-Za-z0-9_]+)\}?")
 # Request-derived variables: their value is a hostname from the client, so DNS is needed.
-REQUEST_VARS_RE = re.compile(
+REQUEST_VARS_RE = lazy(
     r"^(host|http_\w+|arg_\w+|server_name|cookie_\w+|uri|"
     r"request_uri|1|2|3|4|5|6|7|8|9)$"
 )

@@ -11,6 +11,7 @@ from typing import Any
 from infradoctor.findings import Applicability, Finding, Fix, Severity, subject_dict
 from infradoctor.fixes import nginx_blocks as nb
 from infradoctor.fixes.context import FixContext, FixUnavailable, make_fix
+from infradoctor.lazyre import lazy
 from infradoctor.model.nginx import Directive, NginxConfig
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Stack
@@ -167,7 +168,7 @@ def _opaque(cfg: NginxConfig) -> bool:
 # Images whose own nginx.conf (the http level a conf.d snippet lands in) defines no
 # variables: official nginx and its unprivileged variant. Other images (nginx-proxy, swag,
 # bitnami, ...) ship maps of their own that the repository does not show.
-STOCK_NGINX_IMAGE = re.compile(
+STOCK_NGINX_IMAGE = lazy(
     r"^(?:docker\.io/)?(?:library/)?(?:nginx|nginxinc/nginx-unprivileged)(?::[^/]*)?(?:@.*)?$"
 )
 

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
-from infradoctor.policy import parse_cpus
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.compose._util import is_fragment, service_subject
 from infradoctor.rules.policy._policy import citation, cite, limits, matches, policy_of
@@ -73,6 +72,8 @@ class ResourceBudget(Rule):
         policy = policy_of(self.opts, stack)
         if policy is None or not policy.resources:
             return
+        from infradoctor.policy import parse_cpus
+
         for svc in stack.services:
             if is_fragment(svc):
                 continue

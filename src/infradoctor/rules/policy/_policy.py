@@ -4,17 +4,18 @@ file, or found at the scanned root), service classes, and the policy citation.""
 from __future__ import annotations
 
 import fnmatch
-import re
 from pathlib import PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from infradoctor.inventory.build import compose_resources
+from infradoctor.lazyre import lazy
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Service, Stack
-from infradoctor.policy import Policy, PolicyRef
 from infradoctor.rules.profiles._profiles import admin_ui, image_repo
 
-_JVM_IMAGE = re.compile(
+if TYPE_CHECKING:  # imported when a policy is in effect: most lints have none
+    from infradoctor.policy import Policy, PolicyRef
+
+_JVM_IMAGE = lazy(
     r"^(openjdk|(eclipse-)?temurin|(amazon)?corretto|zulu[\w-]*|liberica[\w-]*|graalvm[\w-]*|"
     r"[\w-]*jdk[\w-]*|[\w-]*jre|java|tomcat|jetty|wildfly|jboss[\w-]*|keycloak|"
     r"spring[\w-]*|elasticsearch|opensearch|logstash|sonarqube|nexus3?|jenkins|cassandra|"
@@ -29,11 +30,11 @@ _JVM_ENV = (
     "ES_JAVA_OPTS",
     "KAFKA_HEAP_OPTS",
 )
-_OBS_IMAGE = re.compile(
+_OBS_IMAGE = lazy(
     r"^(promtail|node-exporter|otel|opentelemetry-collector|fluent-bit|fluentd|vector|"
     r"blackbox-exporter|pushgateway|victoria-metrics|vmagent|alloy|grafana-agent)"
 )
-_DB_IMAGE = re.compile(
+_DB_IMAGE = lazy(
     r"^(postgres|postgis|timescaledb|mysql|mariadb|percona|mongo|redis|valkey|keydb|"
     r"clickhouse|cassandra|scylla|couchdb|cockroach|influxdb|neo4j|memcached)"
 )
@@ -67,6 +68,10 @@ def policy_of(options: dict[str, Any], stack: Stack) -> Policy | None:
     """The policy the engine passed (the config's, or the one governing the scanned
     root when no config was read: engine._with_root_policy)."""
     policy = options.get("policy")
+    if policy is None:
+        return None
+    from infradoctor.policy import Policy
+
     if isinstance(policy, Policy):
         return None if policy.empty else policy
     return None
@@ -92,4 +97,6 @@ def matches(svc: Service, service_class: str | None, glob: str | None) -> bool:
 
 
 def limits(svc: Service) -> dict[str, str]:
+    from infradoctor.inventory.build import compose_resources
+
     return compose_resources(svc)

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 
 from infradoctor.findings import Finding, Severity
+from infradoctor.lazyre import lazy
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.compose._util import service_subject
@@ -14,20 +15,20 @@ from infradoctor.rules.profiles._profiles import PROD_PROFILES, prod_profiles, s
 TRUE = {"1", "true", "yes", "on"}
 # variable -> predicate on the lower-cased value, and what it means
 CHECKS: tuple[tuple[re.Pattern[str], object, str], ...] = (
-    (re.compile(r"^(APP_DEBUG|DEBUG|FLASK_DEBUG|DJANGO_DEBUG|RAILS_DEBUG)$"), TRUE, "debug mode"),
-    (re.compile(r"^NODE_ENV$"), {"development", "dev"}, "development mode"),
+    (lazy(r"^(APP_DEBUG|DEBUG|FLASK_DEBUG|DJANGO_DEBUG|RAILS_DEBUG)$"), TRUE, "debug mode"),
+    (lazy(r"^NODE_ENV$"), {"development", "dev"}, "development mode"),
     (
-        re.compile(r"^(APP_ENV|RAILS_ENV|FLASK_ENV|ENVIRONMENT|ENV)$"),
+        lazy(r"^(APP_ENV|RAILS_ENV|FLASK_ENV|ENVIRONMENT|ENV)$"),
         {"development", "dev", "local"},
         "development mode",
     ),
     (
-        re.compile(r"^SPRING_PROFILES_ACTIVE$"),
+        lazy(r"^SPRING_PROFILES_ACTIVE$"),
         {"dev", "local", "development"},
         "the dev Spring profile",
     ),
     (
-        re.compile(r"^(LOG_LEVEL|LOGLEVEL|LOGGING_LEVEL_ROOT|APP_LOG_LEVEL)$"),
+        lazy(r"^(LOG_LEVEL|LOGLEVEL|LOGGING_LEVEL_ROOT|APP_LOG_LEVEL)$"),
         {"debug", "trace"},
         "debug logging",
     ),

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 
 from infradoctor.findings import Finding, Severity
+from infradoctor.lazyre import lazy
 from infradoctor.model.stack import Stack
 from infradoctor.redact import is_secret_name
 from infradoctor.rules.base import Example, Rule
@@ -25,7 +26,7 @@ WEAK = frozenset(
         "supersecret", "keycloak", "rabbitmq", "mongo", "elastic", "grafana", "app",
     }
 )  # fmt: skip
-_SECRETISH = re.compile(r"(PASSWORD|PASSWD|SECRET|_KEY$|^KEY$|TOKEN|_PASS$|^PASS$)", re.I)
+_SECRETISH = lazy(r"(PASSWORD|PASSWD|SECRET|_KEY$|^KEY$|TOKEN|_PASS$|^PASS$)", re.I)
 
 
 class WeakDefaultSecret(Rule):

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
+from infradoctor.lazyre import lazy
 from infradoctor.model.source import Location
 from infradoctor.model.stack import EnvVar, Service, Stack
 from infradoctor.rules.base import Example, Rule
@@ -24,7 +25,7 @@ from infradoctor.rules.security.SEC006_database_port_published import (
 )
 from infradoctor.subjects import ServiceSubject
 
-TEMPLATE_FILE_RE = re.compile(r"(example|sample|template|dist|defaults?|tmpl)$", re.IGNORECASE)
+TEMPLATE_FILE_RE = lazy(r"(example|sample|template|dist|defaults?|tmpl)$", re.IGNORECASE)
 
 
 def raw_line(stack: Stack, location: Location, name: str) -> str | None:

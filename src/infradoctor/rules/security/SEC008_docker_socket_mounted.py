@@ -7,13 +7,14 @@ from collections.abc import Iterator
 
 from infradoctor.facts.images import parse_image
 from infradoctor.findings import Finding, Severity
+from infradoctor.lazyre import lazy
 from infradoctor.model.stack import Stack
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.compose._util import service_subject
 
 SOCKET_RE = re.compile(r"(^|/)(docker|podman|containerd)\.sock$")
 # Socket proxies exist to hold the socket and expose a filtered API: they are the fix.
-SOCKET_PROXY_RE = re.compile(r"(^|/)(docker-socket-proxy|socket-proxy|dockerproxy)$")
+SOCKET_PROXY_RE = lazy(r"(^|/)(docker-socket-proxy|socket-proxy|dockerproxy)$")
 
 
 class DockerSocketMounted(Rule):

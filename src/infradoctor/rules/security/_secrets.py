@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from infradoctor.lazyre import lazy
+
 NAME_SPLIT_RE = re.compile(r"[_\-.]+|(?<=[a-z0-9])(?=[A-Z])")
 
 SECRET_LAST = frozenset(
@@ -116,8 +118,8 @@ NOT_SECRET_LAST = frozenset(
 )
 
 URL_PASSWORD_RE = re.compile(r"^[a-z][a-z0-9+.\-]*://[^/\s:@]+:([^@\s/]+)@", re.IGNORECASE)
-PLACEHOLDER_RE = re.compile(r"^(<[^>]*>|\{\{.*\}\}|\[[^\]]*\]|[xX*._\-]+|\.\.\.)$")
-FILE_PATH_RE = re.compile(r"^(/|\./|~/)[\w.@/-]*/[\w.@-]+$|^/[\w.@-]+\.(json|pem|key|txt)$")
+PLACEHOLDER_RE = lazy(r"^(<[^>]*>|\{\{.*\}\}|\[[^\]]*\]|[xX*._\-]+|\.\.\.)$")
+FILE_PATH_RE = lazy(r"^(/|\./|~/)[\w.@/-]*/[\w.@-]+$|^/[\w.@-]+\.(json|pem|key|txt)$")
 # Words that make a value a placeholder someone is meant to replace (change-me,
 # replace_me, your-api-key, example, dummy, xxx...), not a credential.
 PLACEHOLDER_WORDS = frozenset(
@@ -125,8 +127,8 @@ PLACEHOLDER_WORDS = frozenset(
 )
 PLACEHOLDER_PAIRS = frozenset({("change", "me"), ("replace", "me"), ("change", "this")})
 VALUE_SPLIT_RE = re.compile(r"[^a-z0-9]+")
-PEM_PRIVATE_RE = re.compile(r"-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY-----")
-HEX_KEY_RE = re.compile(r"^(?:0x)?[0-9a-fA-F]{32,}$")
+PEM_PRIVATE_RE = lazy(r"-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY-----")
+HEX_KEY_RE = lazy(r"^(?:0x)?[0-9a-fA-F]{32,}$")
 NOT_SECRET_VALUES = frozenset(
     {"true", "false", "yes", "no", "on", "off", "none", "null", "nil", "undefined", "0", "1"}
 )
