@@ -44,6 +44,7 @@ FS_METHODS = frozenset(
         "absolute",
         "cwd",
         "home",
+        "get_data",  # pkgutil.get_data: package data read from disk
     }
 )
 # Functions of the os module that touch the filesystem (os.path is flagged as a whole:
@@ -55,7 +56,9 @@ OS_FUNCTIONS = frozenset(
 # import rule below).
 FS_FUNCTIONS = frozenset({"read_regular", "find_config", "load_config", "load_config_file"})
 # Modules whose import means reading files.
-FS_MODULES = frozenset({"infradoctor.textio", "importlib.resources", "glob", "shutil", "io"})
+FS_MODULES = frozenset(
+    {"infradoctor.textio", "importlib.resources", "pkgutil", "glob", "shutil", "io"}
+)
 # Unavoidable exceptions, with why. Keep this empty unless there is no other way.
 ALLOWED: dict[str, str] = {
     # the package's own data table (src/infradoctor/data/images.toml), read once through
