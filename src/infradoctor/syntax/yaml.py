@@ -59,6 +59,7 @@ _NAN_RE = re.compile(r"\.(nan|NaN|NAN)")
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 _TRUES = frozenset({"true", "True", "TRUE"})
 _FALSES = frozenset({"false", "False", "FALSE"})
+_NUMBER_FIRST = frozenset("+-.0123456789")
 _ODD_BREAKS = re.compile("[\r\x85\u2028\u2029]")
 _FLOW_BRACKETS = re.compile(r"[\[\]{}]")
 _BLOCK_PREFIX = re.compile(r"^[ \t?:-]*", re.MULTILINE)
@@ -74,6 +75,8 @@ def resolve_plain_scalar(text: str) -> Any:
         return True
     if text in _FALSES:
         return False
+    if not text or text[0] not in _NUMBER_FIRST:
+        return text  # every number, .inf and .nan starts with one of these
     if len(text) > MAX_NUMBER_CHARS:
         return text  # no number is this long: a string (a huge number stays text, as in go-yaml)
     if _INT_RE.fullmatch(text):
@@ -269,6 +272,87 @@ class _Converter:
         self.size = len(text)
         self.path = src.path
 
+    def tree(self, root: yaml.Node) -> PNode:
+        """The PNode tree of a document: `convert`, or `_plain_tree` when the text has
+        no alias (then no node is shared: nothing to memoise or count)."""
+        if self.yaml_starts is None and "*" not in self.src.text:
+            return self._plain_tree(root, 0)
+        self.memo = {}  # ids are only unique while the document's nodes live
+        self.distinct = 0
+        return self.convert(root, 0)[0]
+
+    def _plain_tree(self, node: yaml.Node, depth: int) -> PNode:
+        """`convert` without aliases: one call per node, its Location built inline."""
+        if depth > self.max_depth:
+            raise _Refused("invalid", f"YAML nested deeper than {self.max_depth} levels", node)
+        starts, last, size = self.starts, self.last, self.size
+        start, end = node.start_mark, node.end_mark
+        line, column, end_line, end_column = start.line, start.column, end.line, end.column
+        offset = starts[line if line < last else last] + column
+        end_offset = starts[end_line if end_line < last else last] + end_column
+        if offset > size:
+            offset = size
+        if end_offset > size:
+            end_offset = size
+        location = Location(
+            self.path, line + 1, column + 1, end_line + 1, end_column + 1, offset, end_offset
+        )
+        cls = node.__class__
+        if cls is _ScalarNode or (
+            cls is not _MappingNode and cls is not _SequenceNode and isinstance(node, _ScalarNode)
+        ):
+            text: str = node.value
+            tag: str = node.tag
+            style = node.style or None  # the C loader says "" for plain scalars
+            value: Any = (
+                resolve_plain_scalar(text) if style is None and tag in _IMPLICIT_TAGS else text
+            )
+            return PNode("scalar", location, tag, value, text, None, None, style)
+        flow = "flow" if node.flow_style else None
+        if cls is _SequenceNode or (cls is not _MappingNode and isinstance(node, _SequenceNode)):
+            plain_tree = self._plain_tree
+            items = [plain_tree(child, depth + 1) for child in node.value]
+            return PNode("sequence", location, node.tag, None, None, items, None, flow)
+        return PNode(
+            "mapping", location, node.tag, None, None, None, self._plain_entries(node, depth), flow
+        )
+
+    def _plain_entries(self, node: yaml.MappingNode, depth: int) -> dict[Hashable, PEntry]:
+        """`_mapping`'s entries, for `_plain_tree`."""
+        entries: dict[Hashable, PEntry] = {}
+        merges: list[PNode] = []
+        plain_tree = self._plain_tree
+        for key_node, value_node in node.value:
+            value = plain_tree(value_node, depth + 1)
+            if key_node.tag == _MERGE_TAG:
+                if value.kind == "mapping":
+                    merges.append(value)
+                elif value.kind == "sequence":
+                    merges.extend(v for v in value.items if v.kind == "mapping")
+                continue
+            key_pnode = plain_tree(key_node, depth + 1)
+            key = key_pnode.scalar if key_pnode.kind == "scalar" else _hashable(key_pnode.value)
+            if key in entries:
+                self._duplicate(key, entries[key], key_pnode)
+            entries[key] = PEntry(key, key_pnode.location, value)
+        for merged in merges:  # explicit keys win, then earlier merged mappings
+            for key, entry in merged.entries.items():
+                if key not in entries:
+                    entries[key] = PEntry(key, entry.key_location, entry.value, merged=True)
+        return entries
+
+    def _duplicate(self, key: Hashable, first: PEntry, again: PNode) -> None:
+        line = first.key_location.line
+        self.duplicates.append(
+            LoadError(
+                self.src.path,
+                f"duplicate key {key!r} (first at line {line}); the last one is used",
+                "invalid",
+                again.location.line,
+                again.location.column,
+            )
+        )
+
     def location(self, node: yaml.Node) -> Location:
         start, end = node.start_mark, node.end_mark
         # src.offset_of inlined (called twice per node, a tenth of a YAML load)
@@ -368,16 +452,7 @@ class _Converter:
             key_pnode, _ = convert(key_node, depth + 1)
             key = key_pnode.scalar if key_pnode.kind == "scalar" else _hashable(key_pnode.value)
             if key in entries:
-                first = entries[key].key_location
-                self.duplicates.append(
-                    LoadError(
-                        self.src.path,
-                        f"duplicate key {key!r} (first at line {first.line}); the last one is used",
-                        "invalid",
-                        key_pnode.location.line,
-                        key_pnode.location.column,
-                    )
-                )
+                self._duplicate(key, entries[key], key_pnode)
             entries[key] = PEntry(key, key_pnode.location, value)
         for merged in merges:  # explicit keys win, then earlier merged mappings
             for key, entry in merged.entries.items():
@@ -419,7 +494,7 @@ def estimated_depth(text: str) -> int:
                 flow = max(flow, depth)
             else:
                 depth = max(0, depth - 1)
-    block = max((m.end() - m.start() for m in _BLOCK_PREFIX.finditer(text)), default=0)
+    block = max(map(len, _BLOCK_PREFIX.findall(text)), default=0)
     return flow + block
 
 
@@ -483,12 +558,10 @@ def load_positioned_all(
                 else:
                     each(None)
                 continue
-            converter.memo = {}  # ids are only unique while the document's nodes live
-            converter.distinct = 0
             if each is None:
-                docs.append(converter.convert(root, 0)[0])
+                docs.append(converter.tree(root))
             else:
-                each(converter.convert(root, 0)[0])
+                each(converter.tree(root))
             if keep_nodes:  # else each document's nodes are freed as soon as converted
                 nodes.append(root)
         if keep_nodes:
