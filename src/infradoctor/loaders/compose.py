@@ -534,6 +534,11 @@ def looks_like_compose(root: PNode | None) -> bool:
     )
 
 
+def _no_dollar(text: str) -> bool:
+    """No scalar of this YAML can hold a `$`: none written, none escaped (`"\\x24"`)."""
+    return "$" not in text and ("\\" not in text or not re.search(r"\\(x24|u0024|U00000024)", text))
+
+
 def _looks_templated(text: str) -> bool:
     return "{{" in text or "{%" in text
 
@@ -650,12 +655,16 @@ class _ComposeLoader:
         done = self.interpolated.get(key)
         if done is None:
             env = self.envs[env_key] if env_key else self.project_env(project_dir)
-            done = interpolate_tree(
-                root,
-                env,
-                self.errors,
-                report_required=self.env is not None,
-                unset_marked=self.unset_marked,
+            done = (
+                root
+                if _no_dollar(src.text)
+                else interpolate_tree(
+                    root,
+                    env,
+                    self.errors,
+                    report_required=self.env is not None,
+                    unset_marked=self.unset_marked,
+                )
             )
             self.interpolated[key] = done
         return done
