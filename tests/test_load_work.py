@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import cProfile
 import pstats
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from infradoctor.loaders import LoadOptions, load_stack
 from infradoctor.loaders.compose import _ComposeLoader
 from infradoctor.syntax import yaml as positioned
 from infradoctor.syntax.yaml import PNode, load_positioned_all, source_from_text
+from tests.conftest import require_corpus
 
 # pathlib's own functions that build or walk Path objects (Python 3.11 and later)
 PATH_OPS = frozenset(
@@ -193,3 +195,42 @@ def test_directories_are_worked_out_once_per_file(
     (tmp_path / "compose.yaml").write_text(_compose(25))
     load_stack(tmp_path, LoadOptions(helm="off"))
     assert len(asked) <= 2, asked
+
+
+def _tags(node: yaml.Node) -> Iterator[tuple[str, int, int, str]]:
+    yield node.tag, node.start_mark.line, node.start_mark.column, type(node).__name__
+    if isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            yield from _tags(item)
+    elif isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            yield from _tags(key)
+            yield from _tags(value)
+
+
+SCALARS = (
+    "a: [~, null, Null, '', yes, no, on, off, true, False, 0, -1, +3, 0x1F, 0o17, 017, 1_000,"
+    " 22:22, 1.5, .5, 1e3, .inf, -.Inf, .nan, 2024-01-01, 2024-01-01T10:00:00Z, '1', \"2\","
+    " =, <<, !!str 3, ! 4, !custom 5, -, ., 0b101, 190:20:30, 'x: y']\n"
+    "b: |\n  text\nc: >\n  folded\n<<: {d: 1}\n? [complex, key]\n: v\n"
+)
+
+
+def test_lean_resolver_gives_pyyaml_tags() -> None:
+    """The loader's short `resolve` gives every node the tag PyYAML's resolver gives:
+    on odd scalars and on every YAML file of the corpus."""
+    texts = [SCALARS]
+    for path in sorted(require_corpus().rglob("*.y*ml")):
+        if path.is_file() and not path.is_symlink() and path.stat().st_size < 1_000_000:
+            texts.append(path.read_text(errors="replace"))
+    assert len(texts) > 300
+    compared = 0
+    for text in texts:
+        try:
+            ours = [list(_tags(d)) for d in yaml.compose_all(text, Loader=positioned._LeanLoader)]
+        except yaml.YAMLError:
+            continue
+        theirs = [list(_tags(d)) for d in yaml.compose_all(text, Loader=positioned._Loader)]
+        assert ours == theirs
+        compared += sum(map(len, ours))
+    assert compared > 50_000
