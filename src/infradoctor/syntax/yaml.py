@@ -314,18 +314,7 @@ class _Converter:
         """`convert` without aliases: one call per node, its Location built inline."""
         if depth > self.max_depth:
             raise _Refused("invalid", f"YAML nested deeper than {self.max_depth} levels", node)
-        starts, last, size = self.starts, self.last, self.size
-        start, end = node.start_mark, node.end_mark
-        line, column, end_line, end_column = start.line, start.column, end.line, end.column
-        offset = starts[line if line < last else last] + column
-        end_offset = starts[end_line if end_line < last else last] + end_column
-        if offset > size:
-            offset = size
-        if end_offset > size:
-            end_offset = size
-        location = Location(
-            self.path, line + 1, column + 1, end_line + 1, end_column + 1, offset, end_offset
-        )
+        location = self._plain_location(node)
         cls = node.__class__
         if cls is _ScalarNode or (
             cls is not _MappingNode and cls is not _SequenceNode and isinstance(node, _ScalarNode)
@@ -359,45 +348,66 @@ class _Converter:
                 elif value.kind == "sequence":
                     merges.extend(v for v in value.items if v.kind == "mapping")
                 continue
-            key_pnode = plain_tree(key_node, depth + 1)
-            key = key_pnode.scalar if key_pnode.kind == "scalar" else _hashable(key_pnode.value)
+            if key_node.__class__ is _ScalarNode:  # most keys: no PNode, only its value and place
+                text: str = key_node.value
+                key: Hashable = (
+                    resolve_plain_scalar(text)
+                    if not key_node.style and key_node.tag in _IMPLICIT_TAGS
+                    else text
+                )
+                key_location = self._plain_location(key_node)
+            else:  # a collection as key (the value was converted first: same depth check)
+                key_pnode = plain_tree(key_node, depth + 1)
+                key = key_pnode.scalar if key_pnode.kind == "scalar" else _hashable(key_pnode.value)
+                key_location = key_pnode.location
             if key in entries:
-                self._duplicate(key, entries[key], key_pnode)
-            entries[key] = PEntry(key, key_pnode.location, value)
+                self._duplicate(key, entries[key], key_location)
+            entries[key] = PEntry(key, key_location, value)
         for merged in merges:  # explicit keys win, then earlier merged mappings
             for key, entry in merged.entries.items():
                 if key not in entries:
                     entries[key] = PEntry(key, entry.key_location, entry.value, merged=True)
         return entries
 
-    def _duplicate(self, key: Hashable, first: PEntry, again: PNode) -> None:
+    def _plain_location(self, node: yaml.Node) -> Location:
+        """`location` when libyaml's lines are SourceFile's (no odd line breaks); the
+        line starts, size and path are looked up once per file, not per node."""
+        starts, last, size = self.starts, self.last, self.size
+        start, end = node.start_mark, node.end_mark
+        line, column, end_line, end_column = start.line, start.column, end.line, end.column
+        offset = starts[line if line < last else last] + column
+        end_offset = starts[end_line if end_line < last else last] + end_column
+        return Location(
+            self.path,
+            line + 1,
+            column + 1,
+            end_line + 1,
+            end_column + 1,
+            offset if offset < size else size,
+            end_offset if end_offset < size else size,
+        )
+
+    def _duplicate(self, key: Hashable, first: PEntry, at: Location) -> None:
         line = first.key_location.line
         self.duplicates.append(
             LoadError(
                 self.src.path,
                 f"duplicate key {key!r} (first at line {line}); the last one is used",
                 "invalid",
-                again.location.line,
-                again.location.column,
+                at.line,
+                at.column,
             )
         )
 
     def location(self, node: yaml.Node) -> Location:
-        start, end = node.start_mark, node.end_mark
-        # src.offset_of inlined (called twice per node, a tenth of a YAML load)
-        starts, last, size = self.starts, self.last, self.size
-        line, column, end_line, end_column = start.line, start.column, end.line, end.column
-        offset = starts[line if line < last else last] + column
-        end_offset = starts[end_line if end_line < last else last] + end_column
-        if offset > size:
-            offset = size
-        if end_offset > size:
-            end_offset = size
         if self.yaml_starts is None:
-            return Location(
-                self.path, line + 1, column + 1, end_line + 1, end_column + 1, offset, end_offset
-            )
-        return self.src.location(offset, end_offset)
+            return self._plain_location(node)
+        # libyaml's lines (odd breaks too) -> offsets -> SourceFile's (LF) lines
+        start, end = node.start_mark, node.end_mark
+        starts, last, size = self.starts, self.last, self.size
+        offset = starts[min(start.line, last)] + start.column
+        end_offset = starts[min(end.line, last)] + end.column
+        return self.src.location(min(offset, size), min(end_offset, size))
 
     def convert(self, node: yaml.Node, depth: int) -> tuple[PNode, int]:
         """(PNode, expanded size) of `node`."""
@@ -481,7 +491,7 @@ class _Converter:
             key_pnode, _ = convert(key_node, depth + 1)
             key = key_pnode.scalar if key_pnode.kind == "scalar" else _hashable(key_pnode.value)
             if key in entries:
-                self._duplicate(key, entries[key], key_pnode)
+                self._duplicate(key, entries[key], key_pnode.location)
             entries[key] = PEntry(key, key_pnode.location, value)
         for merged in merges:  # explicit keys win, then earlier merged mappings
             for key, entry in merged.entries.items():
