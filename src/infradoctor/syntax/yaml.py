@@ -578,7 +578,8 @@ def load_positioned_all(
     `src.yaml_nodes` (what `fixes.yaml_edit.parse_documents` would return). With `each`,
     every document is handed to it as soon as it is read and none is returned (a
     5,000-object file never holds all its documents' nodes at once)."""
-    depth = estimated_depth(src.text)
+    # brackets and indentation are different characters: a short text cannot nest deeper
+    depth = estimated_depth(src.text) if len(src.text) > _PRESCAN_DEPTH else 0
     if depth > _PRESCAN_DEPTH:
         return [], [
             LoadError(
