@@ -300,18 +300,20 @@ class _Converter:
         self.last = len(self.starts) - 1
         self.size = len(text)
         self.path = src.path
+        # no `*` anywhere: no alias, so no node is shared (once per file, not per document)
+        self.alias_free = self.yaml_starts is None and "*" not in text
 
     def tree(self, root: yaml.Node) -> PNode:
         """The PNode tree of a document: `convert`, or `_plain_tree` when the text has
         no alias (then no node is shared: nothing to memoise or count)."""
-        if self.yaml_starts is None and "*" not in self.src.text:
+        if self.alias_free:
             return self._plain_tree(root, 0)
         self.memo = {}  # ids are only unique while the document's nodes live
         self.distinct = 0
         return self.convert(root, 0)[0]
 
     def _plain_tree(self, node: yaml.Node, depth: int) -> PNode:
-        """`convert` without aliases: one call per node, its Location built inline."""
+        """`convert` without aliases: one call per node, no memo, no expansion count."""
         if depth > self.max_depth:
             raise _Refused("invalid", f"YAML nested deeper than {self.max_depth} levels", node)
         location = self._plain_location(node)
