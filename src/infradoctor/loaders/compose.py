@@ -35,7 +35,7 @@ import os
 import re
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePath, PurePosixPath
 from typing import Any
 
 from infradoctor.loaders.files import SourceReader
@@ -521,10 +521,7 @@ def parse_volume_spec(text: str, location: Location, base_dir: Path) -> Mount:
 def _host_path(source: str, base_dir: Path) -> Path:
     if source.startswith("~"):
         return Path(os.path.expanduser(source))
-    path = Path(source)
-    if not path.is_absolute():
-        path = base_dir / path
-    return Path(os.path.normpath(path))
+    return Path(os.path.normpath(os.path.join(base_dir, source)))  # join keeps an absolute one
 
 
 def variant_name(filename: str) -> str:
@@ -547,6 +544,11 @@ def looks_like_compose(root: PNode | None) -> bool:
         and any(k in COMPOSE_TOP_KEYS for k in keys)
         and all(k in COMPOSE_TOP_KEYS or k.startswith("x-") for k in keys)
     )
+
+
+def _no_dollar(text: str) -> bool:
+    """No scalar of this YAML can hold a `$`: none written, none escaped (`"\\x24"`)."""
+    return "$" not in text and ("\\" not in text or not re.search(r"\\(x24|u0024|U00000024)", text))
 
 
 def _looks_templated(text: str) -> bool:
@@ -589,11 +591,19 @@ class _ComposeLoader:
         self.unset_marked: dict[int, str] = {}  # id(interpolated scalar) -> marked text
         self.envs: dict[str, dict[str, str]] = {}
         self.included_at: dict[str, str] = {}  # file -> "file:line" of its include (project)
+        self.dirs: dict[str, Path] = {}  # file -> its directory (dir_of)
 
     # ------------------------------------------------------------ files
     def abspath(self, rel: str) -> Path:
         p = Path(rel)
         return p if p.is_absolute() else self.root / p
+
+    def dir_of(self, rel: str) -> Path:
+        """`abspath(rel).parent`, built once per file (asked for per service and key)."""
+        found = self.dirs.get(rel)
+        if found is None:
+            found = self.dirs[rel] = self.abspath(rel).parent
+        return found
 
     def parse(self, src: SourceFile) -> PNode | None:
         """The compose root of a file (None when empty, not compose, or broken); once."""
@@ -657,19 +667,23 @@ class _ComposeLoader:
         done = self.interpolated.get(key)
         if done is None:
             env = self.envs[env_key] if env_key else self.project_env(project_dir)
-            done = interpolate_tree(
-                root,
-                env,
-                self.errors,
-                report_required=self.env is not None,
-                unset_marked=self.unset_marked,
+            done = (
+                root
+                if _no_dollar(src.text)
+                else interpolate_tree(
+                    root,
+                    env,
+                    self.errors,
+                    report_required=self.env is not None,
+                    unset_marked=self.unset_marked,
+                )
             )
             self.interpolated[key] = done
         return done
 
     def include_env(self, src: SourceFile, files: list[PNode]) -> str | None:
         """Register the environment of an include with `env_file:`; return its key."""
-        base_dir = self.abspath(src.path).parent
+        base_dir = self.dir_of(src.path)
         paths = [t for t in (_text(f) for f in files) if t]
         if not paths:
             return None
@@ -738,7 +752,7 @@ class _ComposeLoader:
                 LoadError(src.path, "include nested too deeply", "invalid", loc.line, loc.column)
             )
             return
-        base_dir = self.abspath(src.path).parent
+        base_dir = self.dir_of(src.path)
         for item in _as_list(include).items:
             paths: list[PNode] = []
             project_dir_text: str | None = None
@@ -791,7 +805,7 @@ class _ComposeLoader:
                 files.append(res)
             if not files:
                 continue
-            first_dir = self.abspath(files[0].path).parent
+            first_dir = self.dir_of(files[0].path)
             project_dir = (base_dir / project_dir_text) if project_dir_text else first_dir
             sub = self.load_layers(files, Path(os.path.normpath(project_dir)), chain, env_key)
             for path in sub.files:
@@ -895,9 +909,7 @@ class _ComposeLoader:
             return own
         base_src, base_tree = src, tree
         if file_text:
-            res = self.resolve_file(
-                src, self.abspath(src.path).parent, file_text, loc, "extends file"
-            )
+            res = self.resolve_file(src, self.dir_of(src.path), file_text, loc, "extends file")
             if res is None:
                 return own
             loaded = self.tree(res, project_dir, env_key)
@@ -945,7 +957,7 @@ class _ComposeLoader:
         roots = [s for s in srcs if self.parse(s) is not None]
         if not roots:
             return None
-        project_dir = self.abspath(roots[0].path).parent
+        project_dir = self.dir_of(roots[0].path)
         self.included_at = {}
         model = self.load_layers(roots, project_dir)
         rel_dir = PurePosixPath(roots[0].path).parent.as_posix()
@@ -960,13 +972,13 @@ class _ComposeLoader:
 
     # ------------------------------------------------------------ normalisation
     def base_dir(self, location: Location) -> Path:
-        return self.abspath(location.file).parent
+        return self.dir_of(location.file)
 
-    def rel(self, path: Path) -> str:
-        try:
-            return Path(os.path.relpath(path, self.root)).as_posix()
+    def rel(self, path: str | Path) -> str:
+        try:  # relpath gives a normalised path: the same text as Path(...).as_posix()
+            return os.path.relpath(path, self.root).replace(os.sep, "/")
         except ValueError:
-            return path.as_posix()
+            return PurePath(path).as_posix()
 
     def service(self, name: str, svc: _Svc, project: str) -> Service:
         node = svc.node
@@ -1102,12 +1114,12 @@ class _ComposeLoader:
         if re.match(r"^([a-z][a-z0-9+.-]*://|git@|github\.com/)", context):
             return  # a remote context: nothing on disk to link
         base = self.base_dir(ctx_node.location if ctx_node is not None else node.location)
-        ctx_path = Path(os.path.normpath(base / context))
+        ctx_path = os.path.normpath(os.path.join(base, context))
         service.build_context = self.rel(ctx_path)
         if _live(node.get("dockerfile_inline")) is not None:
             return
         dockerfile = _text(node.get("dockerfile")) or "Dockerfile"
-        service.build_dockerfile = self.rel(Path(os.path.normpath(ctx_path / dockerfile)))
+        service.build_dockerfile = self.rel(os.path.normpath(os.path.join(ctx_path, dockerfile)))
 
     def environment(self, service: Service, node: PNode) -> None:
         env_files = _live(node.get("env_file"))
@@ -1128,7 +1140,7 @@ class _ComposeLoader:
                 if isinstance(res, LoadError):
                     self.errors.append(res)
                     continue
-                env = self.project_env(self.abspath(service.file).parent)
+                env = self.project_env(self.dir_of(service.file))
                 parsed = self.env_file(res, env)
                 for key, value in parsed.values.items():
                     start = res.offset_of(parsed.lines[key], 1)
@@ -1392,7 +1404,7 @@ def _variant_reading(loader: _ComposeLoader, reader: SourceReader) -> Readings:
     per_file: dict[Path, list[list[str]]] = {}
 
     def layer(base: SourceFile, variant: SourceFile) -> tuple[bool, ...]:
-        directory = loader.abspath(variant.path).parent
+        directory = loader.dir_of(variant.path)
         if directory not in hints:
             hints[directory] = compose_file_lists(reader.root, directory, per_file)
         names = PurePosixPath(base.path).name, PurePosixPath(variant.path).name
@@ -1482,7 +1494,7 @@ def load_compose_projects(
         include = _live(root.get("include")) if root is not None else None
         if include is None:
             continue
-        base_dir = loader.abspath(src.path).parent
+        base_dir = loader.dir_of(src.path)
         for item in _as_list(include).items:
             node = _live(item.get("path")) if item.kind == "mapping" else item
             for p in [] if node is None else node.items if node.kind == "sequence" else [node]:

@@ -213,6 +213,7 @@ def discover(root: Path) -> Discovery:  # noqa: C901
             pass
     base = root if os.path.isdir(root) else root.parent
     real_base = base.resolve()
+    same_base = real_base == base  # no symlink above the root: a walked path is real
     targets: list[tuple[Path, bool]] = []  # (path, is a symlink)
 
     def rel(path: Path) -> str:
@@ -292,7 +293,7 @@ def discover(root: Path) -> Discovery:  # noqa: C901
             continue
         if real is None:
             # Walked without following symlinks: its real path is known without syscalls.
-            real = real_base.joinpath(*path.relative_to(base).parts)
+            real = path if same_base else real_base.joinpath(*path.relative_to(base).parts)
         if cand.sniff is None:
             # Named like infrastructure: a FIFO, socket or device of that name is listed
             # here (never opened), even if no loader reads files of its kind.

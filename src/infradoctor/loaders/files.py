@@ -87,6 +87,7 @@ class SourceReader:
         self._root_text = str(self.root)
         self._real: dict[str, Path | Refusal] = {}  # normalised path -> realpath (strict)
         self._dirs: dict[str, str] = {}  # directory -> its realpath
+        self._relpaths: dict[str, str] = {}  # path as given -> relpath (asked ~2x per file)
 
     def _resolve(self, path: Path) -> tuple[str, Path | Refusal]:
         """(normalised absolute path, its strict realpath or why it has none), cached:
@@ -138,6 +139,13 @@ class SourceReader:
         """Path relative to the root (posix). A symlink inside the tree to a file inside
         it is named by its target; one leading out of the tree by its own place in the
         tree (never by its target); a path outside the tree stays absolute."""
+        asked = os.fspath(path)
+        known = self._relpaths.get(asked)
+        if known is None:
+            known = self._relpaths[asked] = self._relpath(path)
+        return known
+
+    def _relpath(self, path: Path) -> str:
         key, real = self._resolve(path)
         if isinstance(real, Refusal):  # missing, loop, unsearchable: where it would be
             try:

@@ -198,6 +198,8 @@ def interpolate_tree(
     memo: dict[int, PNode] = {}
 
     def walk(n: PNode) -> PNode:
+        if n.kind == "scalar" and not (isinstance(n.scalar, str) and "$" in n.scalar):
+            return n  # most scalars: unchanged, nothing to remember
         done = memo.get(id(n))
         if done is not None:
             return done

@@ -179,9 +179,12 @@ def _map(node: PNode | None) -> PNode | None:
 
 
 def copy_node(node: PNode, memo: dict[int, PNode] | None = None) -> PNode:
-    """A deep copy (rendering edits trees; one file is rendered by several roots).
-    Aliased nodes stay shared in the copy, so an alias-heavy file costs its distinct
-    nodes, not its expansion."""
+    """A deep copy of the collections (rendering edits trees; one file is rendered by
+    several roots). Scalars are shared: rendering replaces them, never edits them in
+    place. Aliased nodes stay shared in the copy, so an alias-heavy file costs its
+    distinct nodes, not its expansion."""
+    if node.kind == "scalar":
+        return node
     memo = {} if memo is None else memo
     done = memo.get(id(node))
     if done is not None:
@@ -193,20 +196,10 @@ def copy_node(node: PNode, memo: dict[int, PNode] | None = None) -> PNode:
             k: PEntry(k, e.key_location, copy_node(e.value, memo), e.merged)
             for k, e in node.entries.items()
         }
-    elif node.kind == "sequence":
+    else:
         out = PNode("sequence", node.location, tag=node.tag, style=node.style)
         memo[id(node)] = out
         out.items = [copy_node(i, memo) for i in node.items]
-    else:
-        out = PNode(
-            "scalar",
-            node.location,
-            tag=node.tag,
-            scalar=node.scalar,
-            raw=node.raw,
-            style=node.style,
-        )
-        memo[id(node)] = out
     return out
 
 

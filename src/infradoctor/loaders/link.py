@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from infradoctor.facts.env import UNSET_MARK
@@ -102,24 +103,34 @@ def _attach_dockerfiles(stack: Stack) -> None:
 # ---------------------------------------------------------------- nginx -> project
 
 
-def _abs(stack: Stack, rel: str) -> Path:
-    p = Path(rel)
-    return Path(os.path.normpath(p if p.is_absolute() else stack.root / p))
+def _abs(stack: Stack, rel: str) -> str:
+    """The normalised absolute path of `rel` (relative to the root), as text: no Path
+    per file and service."""
+    return os.path.normpath(os.path.join(stack.root, rel))  # join keeps an absolute rel
+
+
+def _with_parents(path: str) -> Iterator[str]:
+    """`path` (absolute, normalised) and each directory above it, as Path.parents."""
+    yield path
+    parent = os.path.dirname(path)
+    while parent != path:
+        yield parent
+        path, parent = parent, os.path.dirname(parent)
 
 
 def _mount_path(
     stack: Stack, project: Project, mount_source: str | None, host_path: Path | None
-) -> Path | None:
+) -> str | None:
     if host_path is not None:
-        return Path(os.path.normpath(host_path))
+        return os.path.normpath(host_path)
     if not mount_source:
         return None
     src = mount_source
     if src.startswith("~"):
         return None
     if not os.path.isabs(src):
-        src = os.path.join(str(stack.root / project.directory), src)
-    return Path(os.path.normpath(src))
+        src = os.path.join(stack.root, project.directory, src)
+    return os.path.normpath(src)
 
 
 def _under(path: Path, parent: Path) -> bool:
@@ -167,14 +178,14 @@ def _carry_claims(stack: Stack, project: Project, svc: Service) -> list[tuple[st
         if m.type != "bind":
             continue
         hp = _mount_path(stack, project, m.source, m.host_path)
-        if hp is None or hp == Path("/"):
+        if hp is None or hp == "/":
             continue
         if is_nginxish():
-            claims.append((str(hp), 3))
+            claims.append((hp, 3))
         elif "nginx" in m.target.lower() or "openresty" in m.target.lower():
-            claims.append((str(hp), 2))
+            claims.append((hp, 2))
     if svc.build_context is not None and svc.dockerfile is not None:
-        ctx = str(_abs(stack, svc.build_context))
+        ctx = _abs(stack, svc.build_context)
         for src, dest in _copy_sources(svc):
             whole = src.rstrip("/") in (".", "")
             src_path = os.path.normpath(os.path.join(ctx, src.rstrip("/*")))
@@ -205,8 +216,8 @@ def _attach_nginx(stack: Stack) -> None:
         best_by_project: dict[int, tuple[int, int, Service]] = {}
         if claims:
             for f in dict.fromkeys(_abs(stack, f) for f in [cfg.root_file, *cfg.files]):
-                for path in (f, *f.parents):
-                    for pi, order, score, svc in claims.get(str(path), ()):
+                for path in _with_parents(f):
+                    for pi, order, score, svc in claims.get(path, ()):
                         seen = best_by_project.get(pi)
                         if seen is None or (score, -order) > (seen[0], -seen[1]):
                             best_by_project[pi] = (score, order, svc)

@@ -4,6 +4,7 @@ when the name leaves it open). Shared by discovery and the skipped-file listing.
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,40 +95,54 @@ class Candidate:
     reported: bool
 
 
+# one (frozen) Candidate per answer, shared: by_name runs for every file of the tree
+_COMPOSE = Candidate(FileKind.COMPOSE, None, True)
+_DOCKERFILE = Candidate(FileKind.DOCKERFILE, None, True)
+_ENV = Candidate(FileKind.ENV, None, True)
+_TERRAFORM = Candidate(FileKind.TERRAFORM, None, True)
+_KUSTOMIZATION = Candidate(FileKind.K8S, None, True)
+_HELM = Candidate(FileKind.HELM, None, True)
+_YAML = Candidate(None, "k8s", True)
+_NGINX_CONF = Candidate(FileKind.NGINX, None, True)
+_DUMP = Candidate(None, "dump", False)
+_NGINX_LIKE = Candidate(None, "nginx", True)
+_NO_EXTENSION = Candidate(None, "nginx", False)
+_NGINX_DIRS = frozenset(
+    {"nginx", "conf.d", "sites-enabled", "sites-available", "nginx-conf", "snippets"}
+)
+
+
 def by_name(path: Path) -> Candidate | None:
     name = path.name
     lower = name.lower()
-    parts = {p.lower() for p in path.parts}
     if COMPOSE_RE.search(lower) and not lower.endswith((".example", ".dist")):
-        return Candidate(FileKind.COMPOSE, None, True)
+        return _COMPOSE
     if DOCKERFILE_RE.match(name):
-        return Candidate(FileKind.DOCKERFILE, None, True)
+        return _DOCKERFILE
     if lower == ".env" or lower.endswith(".env") or lower.startswith(".env."):
-        return Candidate(FileKind.ENV, None, True)
+        return _ENV
     if lower.endswith((".tf", ".tfvars", ".tf.json")):
-        return Candidate(FileKind.TERRAFORM, None, True)
+        return _TERRAFORM
     if lower in ("kustomization.yaml", "kustomization.yml") or name == "Kustomization":
-        return Candidate(FileKind.K8S, None, True)  # often without apiVersion/kind
+        return _KUSTOMIZATION  # often without apiVersion/kind
     if lower.endswith((".yaml", ".yml")):
-        if "templates" in parts or lower.startswith("values") or lower == "chart.yaml":
+        if lower.startswith("values") or lower == "chart.yaml" or _in_dir(path, {"templates"}):
             # Helm chart files (templates hold Go templates, values are data).
-            return Candidate(FileKind.HELM, None, True)
-        return Candidate(None, "k8s", True)
+            return _HELM
+        return _YAML
     if lower == "nginx.conf":
-        return Candidate(FileKind.NGINX, None, True)
+        return _NGINX_CONF
     if "." in lower and lower[lower.rfind(".") :] in NEVER_SNIFFED:
         return None
     if lower.endswith(".txt"):  # text: nginx only as an `nginx -T` dump
-        return Candidate(None, "dump", False)
-    nginx_dir = (
-        bool(
-            parts
-            & {"nginx", "conf.d", "sites-enabled", "sites-available", "nginx-conf", "snippets"}
-        )
-        or "nginx" in lower
-    )
-    if NGINX_NAME_RE.search(lower) or nginx_dir:
-        return Candidate(None, "nginx", True)
+        return _DUMP
+    if NGINX_NAME_RE.search(lower) or "nginx" in lower or _in_dir(path, _NGINX_DIRS):
+        return _NGINX_LIKE
     if "." not in lower:
-        return Candidate(None, "nginx", False)
+        return _NO_EXTENSION
     return None
+
+
+def _in_dir(path: Path, names: AbstractSet[str]) -> bool:
+    """Whether any part of `path` (the name too), lower-cased, is one of `names`."""
+    return any(p.lower() in names for p in path.parts)

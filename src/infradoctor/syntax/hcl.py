@@ -28,6 +28,7 @@ _OPERATOR_RE = lazy(r"==|!=|<=|>=|&&|\|\||[-+*%<>]|/(?![/*])")
 _IDENT_RE = lazy(r"[A-Za-z_][A-Za-z0-9_-]*")
 _SKIP = re.compile(r"(?:[ \t\r]+|#[^\n]*|//[^\n]*|/\*.*?\*/)*", re.DOTALL)
 _SKIP_NL = re.compile(r"(?:[ \t\r\n]+|#[^\n]*|//[^\n]*|/\*.*?\*/)*", re.DOTALL)
+_SKIP_FIRST = frozenset(" \t\r\n#/")  # what a match of _SKIP or _SKIP_NL can start with
 _QUOTED_RUN = re.compile(r'[^"\\\n$%]+')
 _HEREDOC_RUN = re.compile(r"[^$%]+")
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
@@ -123,6 +124,8 @@ class _Parser:
 
     def skip(self, newlines: bool) -> None:
         """Skip blanks and comments (and newlines when `newlines`)."""
+        if self.i < self.n and self.text[self.i] not in _SKIP_FIRST:
+            return  # most calls: nothing to skip, no regex to run
         m = (_SKIP_NL if newlines else _SKIP).match(self.text, self.i)
         if m is not None:
             self.i = m.end()

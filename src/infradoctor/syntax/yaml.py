@@ -40,6 +40,33 @@ try:  # libyaml's C loader; the pure-Python one only as a fallback
 except AttributeError:  # pragma: no cover - depends on the PyYAML build
     _Loader = yaml.SafeLoader
 
+_IMPLICIT = yaml.resolver.Resolver.yaml_implicit_resolvers  # first char -> [(tag, regex)]
+
+
+class _LeanLoader(_Loader):  # type: ignore[misc,valid-type]
+    """libyaml's loader with PyYAML's tag resolution (same tags) in one short method: the
+    C composer calls `resolve` for every node, and the general one was a third of
+    `compose_all` (no path resolvers are registered, so there is nothing to descend)."""
+
+    def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
+        if kind is yaml.ScalarNode:
+            if implicit[0]:
+                for tag, regexp in _IMPLICIT.get(value[:1], ()):
+                    if regexp.match(value):
+                        return tag  # type: ignore[no-any-return]
+            return _STR_TAG
+        return _SEQ_TAG if kind is yaml.SequenceNode else _MAP_TAG
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        pass
+
+    def ascend_resolver(self) -> None:
+        pass
+
+
+# resolvers `_LeanLoader` does not know about (registered by other code): PyYAML's own
+_PLAIN_TAGS = None in _IMPLICIT or bool(yaml.resolver.Resolver.yaml_path_resolvers)
+
 MAX_EXPANDED_NODES = 1_000_000  # expanded (alias-resolved) nodes allowed per document
 MAX_DEPTH = 200  # nesting levels allowed while converting
 # Plain scalars longer than this that look numeric stay strings: int() of a long digit
@@ -51,6 +78,8 @@ _TAG = "tag:yaml.org,2002:"
 _MERGE_TAG = _TAG + "merge"
 _IMPLICIT_TAGS = frozenset(_TAG + t for t in ("null", "bool", "int", "float", "timestamp"))
 _STR_TAG = _TAG + "str"
+_SEQ_TAG = _TAG + "seq"
+_MAP_TAG = _TAG + "map"
 _INT_RE = re.compile(r"[-+]?[0-9]+")
 _HEX_RE = re.compile(r"0x[0-9a-fA-F]+")
 _OCT_RE = re.compile(r"0o[0-7]+")
@@ -60,6 +89,7 @@ _NAN_RE = re.compile(r"\.(nan|NaN|NAN)")
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 _TRUES = frozenset({"true", "True", "TRUE"})
 _FALSES = frozenset({"false", "False", "FALSE"})
+_NUMBER_FIRST = frozenset("+-.0123456789")
 _ODD_BREAKS = re.compile("[\r\x85\u2028\u2029]")
 _FLOW_BRACKETS = lazy(r"[\[\]{}]")
 _BLOCK_PREFIX = re.compile(r"^[ \t?:-]*", re.MULTILINE)
@@ -75,6 +105,8 @@ def resolve_plain_scalar(text: str) -> Any:
         return True
     if text in _FALSES:
         return False
+    if not text or text[0] not in _NUMBER_FIRST:
+        return text  # every number, .inf and .nan starts with one of these
     if len(text) > MAX_NUMBER_CHARS:
         return text  # no number is this long: a string (a huge number stays text, as in go-yaml)
     if _INT_RE.fullmatch(text):
@@ -269,23 +301,116 @@ class _Converter:
         self.last = len(self.starts) - 1
         self.size = len(text)
         self.path = src.path
+        # no `*` anywhere: no alias, so no node is shared (once per file, not per document)
+        self.alias_free = self.yaml_starts is None and "*" not in text
 
-    def location(self, node: yaml.Node) -> Location:
-        start, end = node.start_mark, node.end_mark
-        # src.offset_of inlined (called twice per node, a tenth of a YAML load)
+    def tree(self, root: yaml.Node) -> PNode:
+        """The PNode tree of a document: `convert`, or `_plain_tree` when the text has
+        no alias (then no node is shared: nothing to memoise or count)."""
+        if self.alias_free:
+            return self._plain_tree(root, 0)
+        self.memo = {}  # ids are only unique while the document's nodes live
+        self.distinct = 0
+        return self.convert(root, 0)[0]
+
+    def _plain_tree(self, node: yaml.Node, depth: int) -> PNode:
+        """`convert` without aliases: one call per node, no memo, no expansion count."""
+        if depth > self.max_depth:
+            raise _Refused("invalid", f"YAML nested deeper than {self.max_depth} levels", node)
+        location = self._plain_location(node)
+        cls = node.__class__
+        if cls is _ScalarNode or (
+            cls is not _MappingNode and cls is not _SequenceNode and isinstance(node, _ScalarNode)
+        ):
+            text: str = node.value
+            tag: str = node.tag
+            style = node.style or None  # the C loader says "" for plain scalars
+            value: Any = (
+                resolve_plain_scalar(text) if style is None and tag in _IMPLICIT_TAGS else text
+            )
+            return PNode("scalar", location, tag, value, text, None, None, style)
+        flow = "flow" if node.flow_style else None
+        if cls is _SequenceNode or (cls is not _MappingNode and isinstance(node, _SequenceNode)):
+            plain_tree = self._plain_tree
+            items = [plain_tree(child, depth + 1) for child in node.value]
+            return PNode("sequence", location, node.tag, None, None, items, None, flow)
+        return PNode(
+            "mapping", location, node.tag, None, None, None, self._plain_entries(node, depth), flow
+        )
+
+    def _plain_entries(self, node: yaml.MappingNode, depth: int) -> dict[Hashable, PEntry]:
+        """`_mapping`'s entries, for `_plain_tree`."""
+        entries: dict[Hashable, PEntry] = {}
+        merges: list[PNode] = []
+        plain_tree = self._plain_tree
+        for key_node, value_node in node.value:
+            value = plain_tree(value_node, depth + 1)
+            if key_node.tag == _MERGE_TAG:
+                if value.kind == "mapping":
+                    merges.append(value)
+                elif value.kind == "sequence":
+                    merges.extend(v for v in value.items if v.kind == "mapping")
+                continue
+            if key_node.__class__ is _ScalarNode:  # most keys: no PNode, only its value and place
+                text: str = key_node.value
+                key: Hashable = (
+                    resolve_plain_scalar(text)
+                    if not key_node.style and key_node.tag in _IMPLICIT_TAGS
+                    else text
+                )
+                key_location = self._plain_location(key_node)
+            else:  # a collection as key (the value was converted first: same depth check)
+                key_pnode = plain_tree(key_node, depth + 1)
+                key = key_pnode.scalar if key_pnode.kind == "scalar" else _hashable(key_pnode.value)
+                key_location = key_pnode.location
+            if key in entries:
+                self._duplicate(key, entries[key], key_location)
+            entries[key] = PEntry(key, key_location, value)
+        for merged in merges:  # explicit keys win, then earlier merged mappings
+            for key, entry in merged.entries.items():
+                if key not in entries:
+                    entries[key] = PEntry(key, entry.key_location, entry.value, merged=True)
+        return entries
+
+    def _plain_location(self, node: yaml.Node) -> Location:
+        """`location` when libyaml's lines are SourceFile's (no odd line breaks); the
+        line starts, size and path are looked up once per file, not per node."""
         starts, last, size = self.starts, self.last, self.size
+        start, end = node.start_mark, node.end_mark
         line, column, end_line, end_column = start.line, start.column, end.line, end.column
         offset = starts[line if line < last else last] + column
         end_offset = starts[end_line if end_line < last else last] + end_column
-        if offset > size:
-            offset = size
-        if end_offset > size:
-            end_offset = size
-        if self.yaml_starts is None:
-            return Location(
-                self.path, line + 1, column + 1, end_line + 1, end_column + 1, offset, end_offset
+        return Location(
+            self.path,
+            line + 1,
+            column + 1,
+            end_line + 1,
+            end_column + 1,
+            offset if offset < size else size,
+            end_offset if end_offset < size else size,
+        )
+
+    def _duplicate(self, key: Hashable, first: PEntry, at: Location) -> None:
+        line = first.key_location.line
+        self.duplicates.append(
+            LoadError(
+                self.src.path,
+                f"duplicate key {key!r} (first at line {line}); the last one is used",
+                "invalid",
+                at.line,
+                at.column,
             )
-        return self.src.location(offset, end_offset)
+        )
+
+    def location(self, node: yaml.Node) -> Location:
+        if self.yaml_starts is None:
+            return self._plain_location(node)
+        # libyaml's lines (odd breaks too) -> offsets -> SourceFile's (LF) lines
+        start, end = node.start_mark, node.end_mark
+        starts, last, size = self.starts, self.last, self.size
+        offset = starts[min(start.line, last)] + start.column
+        end_offset = starts[min(end.line, last)] + end.column
+        return self.src.location(min(offset, size), min(end_offset, size))
 
     def convert(self, node: yaml.Node, depth: int) -> tuple[PNode, int]:
         """(PNode, expanded size) of `node`."""
@@ -369,16 +494,7 @@ class _Converter:
             key_pnode, _ = convert(key_node, depth + 1)
             key = key_pnode.scalar if key_pnode.kind == "scalar" else _hashable(key_pnode.value)
             if key in entries:
-                first = entries[key].key_location
-                self.duplicates.append(
-                    LoadError(
-                        self.src.path,
-                        f"duplicate key {key!r} (first at line {first.line}); the last one is used",
-                        "invalid",
-                        key_pnode.location.line,
-                        key_pnode.location.column,
-                    )
-                )
+                self._duplicate(key, entries[key], key_pnode.location)
             entries[key] = PEntry(key, key_pnode.location, value)
         for merged in merges:  # explicit keys win, then earlier merged mappings
             for key, entry in merged.entries.items():
@@ -420,7 +536,7 @@ def estimated_depth(text: str) -> int:
                 flow = max(flow, depth)
             else:
                 depth = max(0, depth - 1)
-    block = max((m.end() - m.start() for m in _BLOCK_PREFIX.finditer(text)), default=0)
+    block = max(map(len, _BLOCK_PREFIX.findall(text)), default=0)
     return flow + block
 
 
@@ -467,7 +583,8 @@ def load_positioned_all(
     every document is handed to it as soon as it is read and none is returned (a
     5,000-object file never holds all its documents' nodes at once). `composed`: libyaml's
     documents of `src.text`, already composed (infradoctor/parsecache.py)."""
-    depth = estimated_depth(src.text)
+    # brackets and indentation are different characters: a short text cannot nest deeper
+    depth = estimated_depth(src.text) if len(src.text) > _PRESCAN_DEPTH else 0
     if depth > _PRESCAN_DEPTH:
         return [], [
             LoadError(
@@ -479,7 +596,8 @@ def load_positioned_all(
     converter = _Converter(src, max_nodes, max_depth)
     nodes: list[yaml.Node] = []
     try:
-        stream = yaml.compose_all(src.text, Loader=_Loader) if composed is None else composed
+        loader = _Loader if _PLAIN_TAGS else _LeanLoader
+        stream = yaml.compose_all(src.text, Loader=loader) if composed is None else composed
         for root in stream:
             if root is None:
                 if each is None:
@@ -487,12 +605,10 @@ def load_positioned_all(
                 else:
                     each(None)
                 continue
-            converter.memo = {}  # ids are only unique while the document's nodes live
-            converter.distinct = 0
             if each is None:
-                docs.append(converter.convert(root, 0)[0])
+                docs.append(converter.tree(root))
             else:
-                each(converter.convert(root, 0)[0])
+                each(converter.tree(root))
             if keep_nodes:  # else each document's nodes are freed as soon as converted
                 nodes.append(root)
         if keep_nodes:
