@@ -133,10 +133,6 @@ def _mount_path(
     return os.path.normpath(src)
 
 
-def _under(path: Path, parent: Path) -> bool:
-    return path == parent or parent in path.parents
-
-
 def _copy_sources(svc: Service) -> list[tuple[str, str]]:
     """(source, destination) of every COPY/ADD from the build context."""
     out: list[tuple[str, str]] = []

@@ -95,12 +95,6 @@ def parse_log_path(path: str) -> tuple[str, str, str, bool] | None:
     return parts[0], parts[1], name, previous
 
 
-def is_kube_bundle(bundle: Bundle) -> bool:
-    return bundle.meta.get("platform") == PLATFORM or any(
-        p.startswith(PREFIX) for p in bundle.files
-    )
-
-
 # ------------------------------------------------------------------ reading sources
 
 
