@@ -7,6 +7,9 @@ Times, side by side in one run (a busy machine slows every column alike):
   it; imports done beforehand, best of --repeat),
 - the same command as a subprocess (interpreter start and imports included; bytecode
   cached in a temporary PYTHONPYCACHEPREFIX, warmed by one untimed run) with its peak RSS,
+  divided both by the in-process floor and by the floor run as a process (`python
+  bench/parse_floor.py CORPUS`: interpreter start and `import yaml` included, so that
+  process is compared with process),
 - with --profile, the in-process lint under cProfile, and the ratio once the cumulative
   time of loaders/link.py:_attach_nginx is taken out (what remains after that hot spot
   moves to the facts layer),
@@ -74,6 +77,22 @@ def lint_subprocess(corpus: Path, env: dict[str, str]) -> tuple[float, float, fl
         check=True,
     ).stdout.split()
     return time.perf_counter() - start, float(out[0]), float(out[1])
+
+
+def floor_subprocess(corpus: Path, env: dict[str, str]) -> tuple[float, float]:
+    """One `python bench/parse_floor.py CORPUS --repeat 1` process: wall and CPU seconds
+    (interpreter start and `import yaml` included, as in the lint process)."""
+    script = str(Path(__file__).resolve().parent / "parse_floor.py")
+    command = [sys.executable, script, str(corpus), "--repeat", "1"]
+    start = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-c", _RUSAGE_HELPER, *command],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    return time.perf_counter() - start, float(out[0])
 
 
 def profiled(corpus: Path) -> tuple[float, float]:
@@ -144,7 +163,12 @@ def main() -> None:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env.setdefault("PYTHONPATH", str(here / "src"))
         lint_subprocess(corpus, env)  # warm the bytecode cache
-        rows: dict[str, list[tuple[float, float]]] = {"floor": [], "in-proc": [], "process": []}
+        rows: dict[str, list[tuple[float, float]]] = {
+            "floor": [],
+            "floor process": [],
+            "in-proc": [],
+            "process": [],
+        }
         others = {
             f"process SRC{i + 1}" if len(args.compare) > 1 else "process SRC": dict(
                 env, PYTHONPATH=str(Path(src).resolve())
@@ -160,6 +184,7 @@ def main() -> None:
             start = time.perf_counter()
             cpu = parse_floor.measure(corpus)[0]
             rows["floor"].append((time.perf_counter() - start, cpu))
+            rows["floor process"].append(floor_subprocess(corpus, env))
             wall, cpu, size = lint_in_process(corpus)
             rows["in-proc"].append((wall, cpu))
             wall, cpu, peak = lint_subprocess(corpus, env)
@@ -169,11 +194,13 @@ def main() -> None:
                 wall, cpu, _ = lint_subprocess(corpus, other)
                 rows[name].append((wall, cpu))
     floor_cpu = min(c for _, c in rows["floor"])
+    floor_process_cpu = min(c for _, c in rows["floor process"])
     print(f"corpus {corpus}  (json {size / 1024:.0f} KB), best of {args.repeat}")
-    print(f"{'':14} {'wall s':>7} {'CPU s':>7} {'CPU/floor':>9}")
+    print(f"{'':14} {'wall s':>7} {'CPU s':>7} {'CPU/floor':>9} {'/floor process':>14}")
     for name, values in rows.items():
         wall, cpu = min(w for w, _ in values), min(c for _, c in values)
-        print(f"{name:14} {wall:7.3f} {cpu:7.3f} {cpu / floor_cpu:8.1f}x")
+        versus = f"{cpu / floor_process_cpu:13.1f}x" if name.startswith("process") else ""
+        print(f"{name:14} {wall:7.3f} {cpu:7.3f} {cpu / floor_cpu:8.1f}x {versus}")
     for i, src in enumerate(args.compare):
         print(f"SRC{i + 1 if len(args.compare) > 1 else ''} = {src}")
     print(f"peak RSS of the lint process: {rss:.0f} MB")
