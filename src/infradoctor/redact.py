@@ -1097,7 +1097,7 @@ def _redact(text: str) -> str:
         text = _BEARER.sub(_sub_bearer, text)
     if "env" in low or "arg" in low:
         text = _DOCKER_ENV.sub(_sub_docker_env, text)
-    if "=" in text or ":" in text:
+    if ("=" in text or ":" in text) and _may_name_secret(text):
         text = _sub_assign(text)
     if "${" in text:
         text = _VAR_WITH_DEFAULT.sub(_sub_var_default, text)
@@ -1108,9 +1108,23 @@ def _redact(text: str) -> str:
     if "@" in text:
         text = _BARE_USERINFO.sub(_sub_bare_userinfo, text)
     text = _sub_commands(text)
-    if ":" in text:
+    if ":" in text and _may_name_secret(text):
         text = _sub_yaml(text)
     return text
+
+
+# Letters every secret name holds (`is_secret_name`: its secret words, segments and
+# innocent words, with `_` / `-` / `.` and camel case taken out): a text without any of
+# them names no secret, so the name-driven passes have nothing to mask. Searched in the
+# lower-cased text, which is exact for ASCII; other text is always searched in full
+# (case-insensitive patterns match `ſ` as `s`, the Kelvin sign as `k`).
+_NAME_HINT = re.compile(
+    r"pass|pw|key|secret|token|cred|dsn|private|salt|cookie|signature|conn|database|auth|sess"
+)
+
+
+def _may_name_secret(text: str) -> bool:
+    return not text.isascii() or _NAME_HINT.search(text.lower()) is not None
 
 
 def redact_lines(text: str) -> list[str]:

@@ -9,7 +9,6 @@ raise `YamlEditError` and the caller offers the fix as display-only (or not at a
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import math
 import re
@@ -183,22 +182,13 @@ def detect_indent_unit(text: str) -> int:
     return max(steps.items(), key=lambda kv: (kv[1], -kv[0]))[0]
 
 
-def _walk(node: Node, seen: set[int] | None = None) -> list[Node]:
-    seen = seen if seen is not None else set()
-    out: list[Node] = []
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if id(n) in seen:
-            continue
-        seen.add(id(n))
-        out.append(n)
-        if isinstance(n, MappingNode):
-            for k, v in n.value:
-                stack.extend((k, v))
-        elif isinstance(n, SequenceNode):
-            stack.extend(n.value)
-    return out
+def _sequence_indented(text: str, mapping: MappingNode) -> bool | None:
+    """Whether the first block sequence value of `mapping` is indented under its key
+    (None: the mapping holds none)."""
+    for k, v in mapping.value:
+        if isinstance(v, SequenceNode) and not v.flow_style and v.value and not is_alias_use(k, v):
+            return column_of(text, v.start_mark.index) > column_of(text, k.start_mark.index)
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,29 +202,31 @@ class Style:
     @classmethod
     def of(cls, text: str, docs: Sequence[Node] = ()) -> Style:
         unit = detect_indent_unit(text)
-        indented = True
-        singles = doubles = 0
-        decided = False
+        indented: bool | None = None  # decided by the first block sequence under a key
+        quotes = {"'": 0, '"': 0}
         for doc in docs:
-            for n in _walk(doc):
+            # depth first (entries pushed key then value, popped last first); each node
+            # once (aliases); one isinstance per scalar: this runs over whole files
+            seen: set[int] = set()
+            stack = [doc]
+            while stack:
+                n = stack.pop()
+                if id(n) in seen:
+                    continue
+                seen.add(id(n))
                 if isinstance(n, ScalarNode):
-                    if n.style == "'":
-                        singles += 1
-                    elif n.style == '"':
-                        doubles += 1
-                elif isinstance(n, MappingNode) and not decided:
+                    if n.style in quotes:
+                        quotes[n.style] += 1
+                elif isinstance(n, MappingNode):
+                    if indented is None:
+                        indented = _sequence_indented(text, n)
                     for k, v in n.value:
-                        if (
-                            isinstance(v, SequenceNode)
-                            and not v.flow_style
-                            and v.value
-                            and not is_alias_use(k, v)
-                        ):
-                            indented = column_of(text, v.start_mark.index) > column_of(
-                                text, k.start_mark.index
-                            )
-                            decided = True
-                            break
+                        stack.append(k)
+                        stack.append(v)
+                elif isinstance(n, SequenceNode):
+                    stack.extend(n.value)
+        singles, doubles = quotes["'"], quotes['"']
+        indented = True if indented is None else indented
         return cls(unit, indented, "'" if singles > doubles else '"')
 
 
@@ -665,8 +657,12 @@ def with_check(text: str, edits: Sequence[TextEdit], node: Node, expected: Any) 
     out = list(edits)
     if not out:
         return out
-    frozen = tuple(dataclasses.replace(e, verify=None) for e in out)
-    out[0] = dataclasses.replace(out[0], verify=EditCheck(text, frozen, node, expected))
+    # plain constructor calls: `dataclasses.replace` costs 4x (one per fix in a report)
+    frozen = tuple(TextEdit(e.start, e.end, e.replacement) for e in out)
+    first = out[0]
+    out[0] = TextEdit(
+        first.start, first.end, first.replacement, EditCheck(text, frozen, node, expected)
+    )
     return out
 
 
