@@ -1040,14 +1040,15 @@ def _mask_mapping_values(
 # ------------------------------------------------------------------------ entry points
 
 
-_NGINX_HEADER_HINTS = ("_set_header", "add_header", "more_set_", "proxy_set_body")
-_NGINX_SECRET_HINTS = ("secret", "passw", "token", "api", "secure_link_md5")
-_HEADER_HINTS = ("authorization", "cookie", "api-key", "-token")
-_BEARER_HINTS = ("bearer", "basic", "token", "digest")
+def _hint(*words: str) -> Callable[[str], re.Match[str] | None]:
+    """A search for any of `words` (literal): one C scan instead of a generator."""
+    return re.compile("|".join(re.escape(w) for w in words)).search
 
 
-def _has(low: str, hints: Iterable[str]) -> bool:
-    return any(h in low for h in hints)
+_NGINX_HEADER_HINT = _hint("_set_header", "add_header", "more_set_", "proxy_set_body")
+_NGINX_SECRET_HINT = _hint("secret", "passw", "token", "api", "secure_link_md5")
+_HEADER_HINT = _hint("authorization", "cookie", "api-key", "-token")
+_BEARER_HINT = _hint("bearer", "basic", "token", "digest")
 
 
 def redact_text(text: str) -> str:
@@ -1073,13 +1074,13 @@ def _redact(text: str) -> str:
     if "PRIVATE KEY" in text:
         text = _sub_pem(text)
     text = _sub_tokens(text)
-    if _has(low, _NGINX_HEADER_HINTS):
+    if _NGINX_HEADER_HINT(low):
         text = _NGINX_HEADER.sub(_sub_nginx_header, text)
-    if _has(low, _NGINX_SECRET_HINTS):
+    if _NGINX_SECRET_HINT(low):
         text = _NGINX_SECRET_DIRECTIVE.sub(
             lambda m: m.group(1) + _mask_value(m.group(2)) + m.group(3), text
         )
-    if _has(low, _HEADER_HINTS):
+    if _HEADER_HINT(low):
         text = _HEADER_JSON.sub(
             lambda m: m.group(1) + m.group(2) + m.group(1) + m.group(3) + _mask_value(m.group(4)),
             text,
@@ -1093,7 +1094,7 @@ def _redact(text: str) -> str:
             ),
             text,
         )
-    if _has(low, _BEARER_HINTS):
+    if _BEARER_HINT(low):
         text = _BEARER.sub(_sub_bearer, text)
     if "env" in low or "arg" in low:
         text = _DOCKER_ENV.sub(_sub_docker_env, text)
