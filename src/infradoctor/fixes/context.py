@@ -180,10 +180,11 @@ class FixContext:
     def service(self, finding: Finding, key: str = "service") -> Service:
         """The service a finding names under `key` of its data (`service`: the finding's
         own service, else e.g. `target_service`: a service of the same project)."""
-        name = finding.data.get(key) or (finding.subject if key == "service" else None)
+        data = finding.data  # a fresh dict per read: read once
+        name = data.get(key) or (finding.subject if key == "service" else None)
         if not name:
             raise FixUnavailable("finding names no service")
-        if key != "service" and finding.data.get("service"):
+        if key != "service" and data.get("service"):
             # Look the other service up in the project of the finding's own service:
             # two projects may share a name (two `docker/` directories).
             owner = self.service(finding)
@@ -191,7 +192,7 @@ class FixContext:
             if other is None:
                 raise FixUnavailable(f"service {name} not found")
             return other
-        project = finding.data.get("project")
+        project = data.get("project")
         candidates = [
             s
             for s in self.stack.index.services.get(str(name), ())
