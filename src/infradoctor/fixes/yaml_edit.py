@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -241,6 +241,7 @@ _UNPRINTABLE = re.compile("[\\x00-\\x08\\x0a-\\x1f\\x7f-\\x9f\\u2028\\u2029\\ufe
 
 
 @functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=4096)  # a parse per call; fixes write the same words again
 def _resolves_to_str(text: str) -> bool:
     """`text` written plain reads back as this very string, both for PyYAML (YAML 1.1, as
     this tool's loaders resolve tags) and for the YAML 1.2 core schema (go-yaml: Docker
@@ -859,11 +860,55 @@ def insert_keys(
     else:
         indent = mapping_indent(text, mapping)
         pos = line_end(text, content_end(text, mapping))
-        body = "\n" + "\n".join(
-            line for k, v in entries.items() for line in render_entry(k, v, indent, style)
-        )
+        body = "\n" + _block_body(entries, indent, style)
         edits = [TextEdit(pos, pos, body)]
     return with_check(text, edits, mapping, lambda: {**plain_value(mapping), **want})
+
+
+def _block_body(entries: dict[str, Any], indent: int, style: Style) -> str:
+    """The lines of `entries` in block style at column `indent`, memoised by value:
+    fixes insert the same settings (log limits, restart, healthchecks) into many
+    services, and rendering checks each plain scalar with a YAML parse."""
+    key = _frozen(entries)
+    if key is None:
+        return _render_block(entries, indent, style)
+    memo_key = (key, indent, style)
+    body = _BODIES.get(memo_key)
+    if body is None:
+        body = _render_block(entries, indent, style)
+        if len(_BODIES) >= _BODIES_MAX:
+            _BODIES.clear()
+        _BODIES[memo_key] = body
+    return body
+
+
+def _render_block(entries: dict[str, Any], indent: int, style: Style) -> str:
+    return "\n".join(line for k, v in entries.items() for line in render_entry(k, v, indent, style))
+
+
+_BODIES: dict[Hashable, str] = {}
+_BODIES_MAX = 1024
+
+
+def _frozen(value: Any) -> Hashable | None:
+    """A hashable stand-in equal only for values that render alike (types included:
+    `True` is not `1`), or None for what it cannot vouch for (floats: `-0.0 == 0.0`)."""
+    if value is None or type(value) in (str, int, bool):
+        return (type(value), value)
+    if type(value) is Raw:
+        return (Raw, value.text)
+    if type(value) is dict:
+        items = []
+        for k, v in value.items():
+            fk, fv = _frozen(k), _frozen(v)
+            if fk is None or fv is None:
+                return None
+            items.append((fk, fv))
+        return (dict, tuple(items))
+    if type(value) in (list, tuple):
+        parts = tuple(_frozen(v) for v in value)
+        return None if any(p is None for p in parts) else (type(value), parts)
+    return None
 
 
 def _fill_null(
@@ -885,9 +930,7 @@ def _fill_null(
             return [TextEdit(null.start_mark.index, null.end_mark.index, flow)]
         return [TextEdit(colon, colon, (" " if has_colon else ": ") + flow)]
     indent = column_of(text, key.start_mark.index) + style.unit
-    body = "\n" + "\n".join(
-        line for k, v in entries.items() for line in render_entry(k, v, indent, style)
-    )
+    body = "\n" + _block_body(entries, indent, style)
     edits: list[TextEdit] = []
     if explicit:
         edits.append(TextEdit(colon, null.end_mark.index, ""))
