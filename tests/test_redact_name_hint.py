@@ -92,3 +92,14 @@ def test_non_ascii_names_are_still_judged() -> None:
     assert redact_text("paſsword: |\n  hunter2\n") == "paſsword: |\n  [REDACTED]\n"
     assert redact_text("x: 1\npaſsword: |\n  hunter2\n") == "x: 1\npaſsword: |\n  [REDACTED]\n"
     assert redact._may_name_secret("paſsword: |")
+
+
+def test_bot_token_hint_and_flag_gate_keep_every_mask() -> None:
+    secret = "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1"
+    for digits in ("123456", "123456789012", "١٢٣٤٥٦٧"):  # \d: any Unicode digit
+        text = f"token: {digits}:{secret}"
+        assert redact._BOT_TOKEN_HINT.search(text)
+        assert secret not in redact_text(text)
+    # a secret word inside a `-flag` is found only where a `-` occurs
+    assert "hunter2" not in redact_text("app --db-password hunter2")
+    assert redact._command_triggers("app password hunter2") == []
