@@ -204,6 +204,8 @@ class Style:
         unit = detect_indent_unit(text)
         indented: bool | None = None  # decided by the first block sequence under a key
         quotes = {"'": 0, '"': 0}
+        # Without an anchor (`&`) no node is reached twice: the walk skips its `seen` set.
+        shared = "&" in text
         for doc in docs:
             # depth first (entries pushed key then value, popped last first); each node
             # once (aliases); one isinstance per scalar: this runs over whole files
@@ -211,9 +213,10 @@ class Style:
             stack = [doc]
             while stack:
                 n = stack.pop()
-                if id(n) in seen:
-                    continue
-                seen.add(id(n))
+                if shared:
+                    if id(n) in seen:
+                        continue
+                    seen.add(id(n))
                 if isinstance(n, ScalarNode):
                     if n.style in quotes:
                         quotes[n.style] += 1
