@@ -100,12 +100,19 @@ class Detail(Protocol):
 def subject_dict(subject: object, *, keep_none: bool = True) -> dict[str, Any]:
     """A subject dataclass as a dict of its fields. `keep_none=False` leaves None fields
     out, for subjects whose keys were only there when known."""
+    names = _FIELD_NAMES.get(type(subject))
+    if names is None:  # `dataclasses.fields` rebuilds its tuple per call: once per type
+        fields = dataclasses.fields(subject)  # type: ignore[arg-type]
+        names = _FIELD_NAMES[type(subject)] = tuple(f.name for f in fields)
     out: dict[str, Any] = {}
-    for f in dataclasses.fields(subject):  # type: ignore[arg-type]
-        value = getattr(subject, f.name)
+    for name in names:
+        value = getattr(subject, name)
         if keep_none or value is not None:
-            out[f.name] = value
+            out[name] = value
     return out
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,9 @@ a fact missing from the table is unknown, and rules must say so instead of asser
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -113,11 +115,27 @@ def _glob(pattern: str) -> str:
 
 
 @cache
-def _matchers() -> tuple[tuple[re.Pattern[str], ImageFacts], ...]:
-    return tuple(
-        (re.compile("^(?:" + "|".join(_glob(m) for m in row.match) + ")$"), row)
-        for row in image_table()
-    )
+def _matchers() -> tuple[tuple[Callable[[str], bool], ImageFacts], ...]:
+    """Per row, in file order, whether a path matches it: a regex for the rows with a
+    glob, a set lookup for the ~90 literal rows (compiling a regex each cost more than
+    the lookups of a whole lint)."""
+    out: list[tuple[Callable[[str], bool], ImageFacts]] = []
+    for row in image_table():
+        if any("*" in m for m in row.match):
+            rx = re.compile("^(?:" + "|".join(_glob(m) for m in row.match) + ")$")
+            out.append((functools.partial(_regex, rx), row))
+        else:
+            out.append((functools.partial(_literal, frozenset(row.match)), row))
+    return tuple(out)
+
+
+def _regex(rx: re.Pattern[str], tail: str) -> bool:
+    return rx.match(tail) is not None
+
+
+def _literal(names: frozenset[str], tail: str) -> bool:
+    """`^(?:name|...)$` for literal names (`$` also matches before a final newline)."""
+    return tail in names or (tail[-1:] == "\n" and tail[:-1] in names)
 
 
 @cache
@@ -136,8 +154,8 @@ def lookup_path(path: str, mirrors: bool = True) -> ImageFacts | None:
             if len(parts) - i > 1 or len(parts) > 2 or row_is_legacy(parts[-1])
         ]
     for tail in tails:
-        for pattern, row in _matchers():
-            if pattern.match(tail):
+        for matches, row in _matchers():
+            if matches(tail):
                 return row
     return None
 

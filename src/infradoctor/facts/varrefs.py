@@ -16,6 +16,8 @@ REF_RE = lazy(
     r"|(?<!\$)\$(?P<bare>[_a-zA-Z][_a-zA-Z0-9]*)"
 )
 
+_COMMENT = lazy(r"(?<![^ \t])#")  # a `#` at the start or after a blank
+
 # (line, column, name) of each service key defined in a file, sorted
 Starts = tuple[tuple[int, int, str], ...]
 
@@ -75,6 +77,11 @@ def _scan(src: SourceFile, starts: Starts) -> Iterator[VarRef]:
 
 def comment_start(line: str) -> int:
     """Index of a YAML comment (` #` outside quotes), or len(line)."""
+    if "#" not in line:  # most lines: no per-character walk
+        return len(line)
+    if "'" not in line and '"' not in line:
+        m = _COMMENT.search(line)
+        return m.start() if m else len(line)
     quote: str | None = None
     for i, ch in enumerate(line):
         if quote:

@@ -397,7 +397,7 @@ class FixContext:
         self, block: Directive, lines: list[str], *, at_start: bool = False
     ) -> Edit:
         """`nginx_edit.insert_into_block` in the block's file, with its memoised indent."""
-        from infradoctor.fixes.nginx_edit import insert_into_block
+        from infradoctor.fixes.nginx_edit import child_ends, insert_into_block
 
         return insert_into_block(
             self.text(block.file),
@@ -405,6 +405,7 @@ class FixContext:
             lines,
             at_start=at_start,
             unit=self.indent_unit(block.file),
+            ends=self.memo(("child-ends", id(block)), functools.partial(child_ends, block)),
         )
 
     def upgrade_map(self, cfgs: Iterable[NginxConfig]) -> str | None:

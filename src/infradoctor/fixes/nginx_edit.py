@@ -7,6 +7,7 @@ comments and blank lines elsewhere are untouched."""
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Mapping, Sequence
 
@@ -90,27 +91,46 @@ def insert_into_block(
     *,
     at_start: bool = False,
     unit: str | None = None,
+    ends: ChildEnds | None = None,
 ) -> Edit:
     """Insert directives (already rendered, one per entry) into `block`: before its
     closing `}` (default) or right after its opening line. The synthetic root block of a
     snippet file (name "") takes them at the top or the end of the file. Refused right
     after a directive missing its `;` (a recovered parse error): the new text would
-    become that directive's arguments."""
+    become that directive's arguments. `ends`: `child_ends(block)`, for a caller that
+    inserts into one block many times."""
     edit = _insert_edit(text, block, lines, at_start=at_start, unit=unit)
-    if _follows_unterminated(text, block, edit.start):
+    if _follows_unterminated(text, block, edit.start, ends):
         raise NginxEditError("the directive before the insert point has no `;`")
     return edit
 
 
-def _follows_unterminated(text: str, block: Directive, pos: int) -> bool:
-    """Whether the child of `block` last before `pos` is a simple directive without its
-    `;` (nginx reads on through comments and newlines into whatever follows)."""
-    last: Directive | None = None
+# The end offsets of a block's children in its own file, ascending, each with the first
+# child (in block order) that ends there.
+ChildEnds = tuple[list[int], list[Directive]]
+
+
+def child_ends(block: Directive) -> ChildEnds:
+    """The index `_follows_unterminated` searches (scanning every child per insert made
+    the fixes of a big http{} or conf.d file quadratic)."""
+    found: dict[int, Directive] = {}
     for c in block.block or ():
         end = c.location.end_offset
-        if c.file == block.file and end is not None and end <= pos:
-            if last is None or end > (last.location.end_offset or 0):
-                last = c
+        if end is not None and c.file == block.file and end not in found:
+            found[end] = c
+    offsets = sorted(found)
+    return offsets, [found[e] for e in offsets]
+
+
+def _follows_unterminated(
+    text: str, block: Directive, pos: int, ends: ChildEnds | None = None
+) -> bool:
+    """Whether the child of `block` last before `pos` (the one ending last at or before
+    it; the first such in block order) is a simple directive without its `;` (nginx
+    reads on through comments and newlines into whatever follows)."""
+    offsets, children = ends if ends is not None else child_ends(block)
+    i = bisect.bisect_right(offsets, pos) - 1
+    last = children[i] if i >= 0 else None
     if last is None or last.block is not None:
         return False
     end = last.location.end_offset

@@ -9,11 +9,10 @@ raise `YamlEditError` and the caller offers the fix as display-only (or not at a
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -185,22 +184,13 @@ def detect_indent_unit(text: str) -> int:
     return max(steps.items(), key=lambda kv: (kv[1], -kv[0]))[0]
 
 
-def _walk(node: Node, seen: set[int] | None = None) -> list[Node]:
-    seen = seen if seen is not None else set()
-    out: list[Node] = []
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if id(n) in seen:
-            continue
-        seen.add(id(n))
-        out.append(n)
-        if isinstance(n, MappingNode):
-            for k, v in n.value:
-                stack.extend((k, v))
-        elif isinstance(n, SequenceNode):
-            stack.extend(n.value)
-    return out
+def _sequence_indented(text: str, mapping: MappingNode) -> bool | None:
+    """Whether the first block sequence value of `mapping` is indented under its key
+    (None: the mapping holds none)."""
+    for k, v in mapping.value:
+        if isinstance(v, SequenceNode) and not v.flow_style and v.value and not is_alias_use(k, v):
+            return column_of(text, v.start_mark.index) > column_of(text, k.start_mark.index)
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,29 +204,34 @@ class Style:
     @classmethod
     def of(cls, text: str, docs: Sequence[Node] = ()) -> Style:
         unit = detect_indent_unit(text)
-        indented = True
-        singles = doubles = 0
-        decided = False
+        indented: bool | None = None  # decided by the first block sequence under a key
+        quotes = {"'": 0, '"': 0}
+        # Without an anchor (`&`) no node is reached twice: the walk skips its `seen` set.
+        shared = "&" in text
         for doc in docs:
-            for n in _walk(doc):
+            # depth first (entries pushed key then value, popped last first); each node
+            # once (aliases); one isinstance per scalar: this runs over whole files
+            seen: set[int] = set()
+            stack = [doc]
+            while stack:
+                n = stack.pop()
+                if shared:
+                    if id(n) in seen:
+                        continue
+                    seen.add(id(n))
                 if isinstance(n, ScalarNode):
-                    if n.style == "'":
-                        singles += 1
-                    elif n.style == '"':
-                        doubles += 1
-                elif isinstance(n, MappingNode) and not decided:
+                    if n.style in quotes:
+                        quotes[n.style] += 1
+                elif isinstance(n, MappingNode):
+                    if indented is None:
+                        indented = _sequence_indented(text, n)
                     for k, v in n.value:
-                        if (
-                            isinstance(v, SequenceNode)
-                            and not v.flow_style
-                            and v.value
-                            and not is_alias_use(k, v)
-                        ):
-                            indented = column_of(text, v.start_mark.index) > column_of(
-                                text, k.start_mark.index
-                            )
-                            decided = True
-                            break
+                        stack.append(k)
+                        stack.append(v)
+                elif isinstance(n, SequenceNode):
+                    stack.extend(n.value)
+        singles, doubles = quotes["'"], quotes['"']
+        indented = True if indented is None else indented
         return cls(unit, indented, "'" if singles > doubles else '"')
 
 
@@ -251,6 +246,7 @@ _UNPRINTABLE = lazy("[\\x00-\\x08\\x0a-\\x1f\\x7f-\\x9f\\u2028\\u2029\\ufeff]")
 
 
 @functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=4096)  # a parse per call; fixes write the same words again
 def _resolves_to_str(text: str) -> bool:
     """`text` written plain reads back as this very string, both for PyYAML (YAML 1.1, as
     this tool's loaders resolve tags) and for the YAML 1.2 core schema (go-yaml: Docker
@@ -672,8 +668,12 @@ def with_check(text: str, edits: Sequence[TextEdit], node: Node, expected: Any) 
     out = list(edits)
     if not out:
         return out
-    frozen = tuple(dataclasses.replace(e, verify=None) for e in out)
-    out[0] = dataclasses.replace(out[0], verify=EditCheck(text, frozen, node, expected))
+    # plain constructor calls: `dataclasses.replace` costs 4x (one per fix in a report)
+    frozen = tuple(TextEdit(e.start, e.end, e.replacement) for e in out)
+    first = out[0]
+    out[0] = TextEdit(
+        first.start, first.end, first.replacement, EditCheck(text, frozen, node, expected)
+    )
     return out
 
 
@@ -870,11 +870,55 @@ def insert_keys(
     else:
         indent = mapping_indent(text, mapping)
         pos = line_end(text, content_end(text, mapping))
-        body = "\n" + "\n".join(
-            line for k, v in entries.items() for line in render_entry(k, v, indent, style)
-        )
+        body = "\n" + _block_body(entries, indent, style)
         edits = [TextEdit(pos, pos, body)]
     return with_check(text, edits, mapping, lambda: {**plain_value(mapping), **want})
+
+
+def _block_body(entries: dict[str, Any], indent: int, style: Style) -> str:
+    """The lines of `entries` in block style at column `indent`, memoised by value:
+    fixes insert the same settings (log limits, restart, healthchecks) into many
+    services, and rendering checks each plain scalar with a YAML parse."""
+    key = _frozen(entries)
+    if key is None:
+        return _render_block(entries, indent, style)
+    memo_key = (key, indent, style)
+    body = _BODIES.get(memo_key)
+    if body is None:
+        body = _render_block(entries, indent, style)
+        if len(_BODIES) >= _BODIES_MAX:
+            _BODIES.clear()
+        _BODIES[memo_key] = body
+    return body
+
+
+def _render_block(entries: dict[str, Any], indent: int, style: Style) -> str:
+    return "\n".join(line for k, v in entries.items() for line in render_entry(k, v, indent, style))
+
+
+_BODIES: dict[Hashable, str] = {}
+_BODIES_MAX = 1024
+
+
+def _frozen(value: Any) -> Hashable | None:
+    """A hashable stand-in equal only for values that render alike (types included:
+    `True` is not `1`), or None for what it cannot vouch for (floats: `-0.0 == 0.0`)."""
+    if value is None or type(value) in (str, int, bool):
+        return (type(value), value)
+    if type(value) is Raw:
+        return (Raw, value.text)
+    if type(value) is dict:
+        items = []
+        for k, v in value.items():
+            fk, fv = _frozen(k), _frozen(v)
+            if fk is None or fv is None:
+                return None
+            items.append((fk, fv))
+        return (dict, tuple(items))
+    if type(value) in (list, tuple):
+        parts = tuple(_frozen(v) for v in value)
+        return None if any(p is None for p in parts) else (type(value), parts)
+    return None
 
 
 def _fill_null(
@@ -896,9 +940,7 @@ def _fill_null(
             return [TextEdit(null.start_mark.index, null.end_mark.index, flow)]
         return [TextEdit(colon, colon, (" " if has_colon else ": ") + flow)]
     indent = column_of(text, key.start_mark.index) + style.unit
-    body = "\n" + "\n".join(
-        line for k, v in entries.items() for line in render_entry(k, v, indent, style)
-    )
+    body = "\n" + _block_body(entries, indent, style)
     edits: list[TextEdit] = []
     if explicit:
         edits.append(TextEdit(colon, null.end_mark.index, ""))

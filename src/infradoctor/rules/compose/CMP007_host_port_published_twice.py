@@ -114,41 +114,75 @@ class HostPortPublishedTwice(Rule):
 
     def check(self, stack: Stack) -> Iterator[Finding]:
         for project in stack.projects:
-            seen: list[tuple[Service, Port]] = []
-            for svc in project.services.values():
-                if svc.network_mode == "host":
+            yield from self._check_project(project)
+
+    def _check_project(self, project: Project) -> Iterator[Finding]:
+        seen = _Published()
+        for svc in project.services.values():
+            if svc.network_mode == "host":
+                continue
+            for port in svc.ports:
+                mine = host_ports(port)
+                if not mine:
                     continue
-                for port in svc.ports:
-                    mine = host_ports(port)
-                    if not mine:
+                protocol = port.protocol or "tcp"
+                for other_svc, other in seen.overlapping(protocol, mine):
+                    if other_svc is svc and (other.target, other.published, other.host_ip) == (
+                        port.target,
+                        port.published,
+                        port.host_ip,
+                    ):
+                        continue  # an identical entry (base + override): compose merges it
+                    if not same_interface(other.host_ip, port.host_ip):
                         continue
-                    for other_svc, other in seen:
-                        if other_svc is svc and (other.target, other.published, other.host_ip) == (
-                            port.target,
-                            port.published,
-                            port.host_ip,
-                        ):
-                            continue  # an identical entry (base + override): compose merges it
-                        if (other.protocol or "tcp") != (port.protocol or "tcp"):
-                            continue
-                        if not same_interface(other.host_ip, port.host_ip):
-                            continue
-                        if not may_run_together(project, svc, other_svc):
-                            continue
-                        overlap = set(mine) & set(host_ports(other))
-                        if not overlap:
-                            continue
-                        clash = min(overlap)
-                        who = "this service" if other_svc is svc else f"service '{other_svc.name}'"
-                        yield self.finding(
-                            port.location,
-                            f"service '{svc.name}' publishes host port {clash}/"
-                            f"{port.protocol or 'tcp'}, already published by {who} "
-                            f"({other.raw}): the second container fails to start with "
-                            "'port is already allocated'",
-                            subject=svc.name,
-                            related=[other.location],
-                            detail=PortClash(svc.name, svc.project, clash, other_svc.name),
-                        )
-                        break
-                    seen.append((svc, port))
+                    if not may_run_together(project, svc, other_svc):
+                        continue
+                    clash = min(set(mine) & set(host_ports(other)))
+                    who = "this service" if other_svc is svc else f"service '{other_svc.name}'"
+                    yield self.finding(
+                        port.location,
+                        f"service '{svc.name}' publishes host port {clash}/"
+                        f"{protocol}, already published by {who} "
+                        f"({other.raw}): the second container fails to start with "
+                        "'port is already allocated'",
+                        subject=svc.name,
+                        related=[other.location],
+                        detail=PortClash(svc.name, svc.project, clash, other_svc.name),
+                    )
+                    break
+                seen.add(protocol, mine, svc, port)
+
+
+class _Published:
+    """The port entries of a project seen so far, indexed by (protocol, host port) so
+    that each new entry meets only the entries it overlaps (comparing every pair made
+    the rule quadratic in a project's ports). Port ranges wider than one port are kept
+    in a list of their own and met by every entry of their protocol."""
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[Service, Port]] = []
+        self.by_port: dict[tuple[str, int], list[int]] = {}
+        self.ranges: dict[str, list[tuple[range, int]]] = {}
+
+    def add(self, protocol: str, ports: range, svc: Service, port: Port) -> None:
+        i = len(self.entries)
+        self.entries.append((svc, port))
+        if len(ports) == 1:
+            self.by_port.setdefault((protocol, ports[0]), []).append(i)
+        else:
+            self.ranges.setdefault(protocol, []).append((ports, i))
+
+    def overlapping(self, protocol: str, ports: range) -> list[tuple[Service, Port]]:
+        """The entries of `protocol` sharing a host port with `ports`, in the order seen."""
+        found: set[int] = set()
+        if len(ports) <= len(self.by_port):
+            for p in ports:
+                found.update(self.by_port.get((protocol, p), ()))
+        else:
+            for (proto, p), indices in self.by_port.items():
+                if proto == protocol and p in ports:
+                    found.update(indices)
+        for other, i in self.ranges.get(protocol, ()):
+            if other.start < ports.stop and ports.start < other.stop:
+                found.add(i)
+        return [self.entries[i] for i in sorted(found)]

@@ -117,6 +117,7 @@ class HealthcheckTimingInvalid(Rule):
     )
 
     def check(self, stack: Stack) -> Iterator[Finding]:
+        waiting_on: dict[int, dict[str, list[str]]] = {}  # id(project) -> its index
         for svc in stack.services:
             hc = svc.healthcheck
             if hc is None or hc.disabled:
@@ -139,7 +140,7 @@ class HealthcheckTimingInvalid(Rule):
                 and interval >= SLOW_START_INTERVAL
                 and not fields["start_interval"]
             ):
-                waiting = self._healthy_dependents(stack, svc)
+                waiting = self._healthy_dependents(stack, svc, waiting_on)
                 if waiting:
                     yield self.finding(
                         hc.location,
@@ -163,15 +164,23 @@ class HealthcheckTimingInvalid(Rule):
                 None, ins.location, flags, typed, flags.get("retries"), path
             )
 
-    def _healthy_dependents(self, stack: Stack, svc: Service) -> list[str]:
+    def _healthy_dependents(
+        self, stack: Stack, svc: Service, index: dict[int, dict[str, list[str]]]
+    ) -> list[str]:
+        """The services of `svc`'s project that wait for it with service_healthy, in
+        project order (from an index built once per project, not a scan per service)."""
         project = project_of(stack, svc)
         if project is None:
             return []
-        return [
-            o.name
-            for o in project.services.values()
-            if any(d.service == svc.name and d.condition == "service_healthy" for d in o.depends_on)
-        ]
+        waiting = index.get(id(project))
+        if waiting is None:
+            waiting = index[id(project)] = {}
+            for o in project.services.values():
+                for target in dict.fromkeys(
+                    d.service for d in o.depends_on if d.condition == "service_healthy"
+                ):
+                    waiting.setdefault(target, []).append(o.name)
+        return list(waiting.get(svc.name, ()))
 
     def _check_values(
         self,

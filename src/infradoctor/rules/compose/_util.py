@@ -3,6 +3,7 @@ service mapping, sizes, command text and the long-running vs one-shot judgement.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -363,6 +364,14 @@ def completed_dependency(project: Project | None, service: Service) -> bool:
     return service.name in project.waited_to_complete()
 
 
+@functools.lru_cache(maxsize=1024)
+def _judge_command(text: str) -> tuple[bool, bool]:
+    """(long-running, one-off task) for a command line: several rules ask about the same
+    services (and services about the same commands), the shell split is the cost."""
+    long_running = bool(LONG_RUNNING_COMMAND_RE.search(text))
+    return long_running, bool(text) and not long_running and one_shot_command(text)
+
+
 def one_shot_reason(service: Service, project: Project | None = None) -> str | None:
     """Why `service` looks like a job that is meant to exit (migrations, init, builds,
     tools behind a profile), or None when it looks long-running."""
@@ -375,8 +384,8 @@ def one_shot_reason(service: Service, project: Project | None = None) -> str | N
     if tool_profiles:
         return f"profile {tool_profiles[0]!r}"
     text = command_text(service)
-    long_running = bool(LONG_RUNNING_COMMAND_RE.search(text))
-    if text and not long_running and one_shot_command(text):
+    long_running, one_off = _judge_command(text)
+    if one_off:
         return "its command is a one-off task"
     if exits_at_once(service):
         return "its image's default shell exits at once (no command, no tty)"

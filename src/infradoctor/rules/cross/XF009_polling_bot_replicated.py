@@ -3,6 +3,7 @@ or several services of a project that poll with the same token."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -84,9 +85,14 @@ VAR_REF_RE = lazy(r"\$\{?([_A-Za-z][_A-Za-z0-9]*)")
 
 def _token_var(service: Service, env: dict[str, str]) -> str | None:
     for name in list(service.environment) + list(env):
-        if TOKEN_RE.search(name):
+        if _token_name(name):
             return name
     return None
+
+
+@functools.lru_cache(maxsize=4096)  # every service's variables, names recur
+def _token_name(name: str) -> bool:
+    return TOKEN_RE.search(name) is not None
 
 
 def _webhook(service: Service, env: dict[str, str]) -> bool:

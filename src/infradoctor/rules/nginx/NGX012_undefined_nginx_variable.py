@@ -118,7 +118,8 @@ def _defined_here(d: Directive) -> set[str]:
     """Variables this directive defines (and the regex named captures it introduces)."""
     out: set[str] = set()
     for arg in (d.name, *d.args):
-        out.update(NAMED_CAPTURE.findall(arg))
+        if "(?" in arg:  # a named capture's opening: most arguments have none
+            out.update(NAMED_CAPTURE.findall(arg))
     if d.name.startswith("$"):  # geoip2/ip2location-style blocks: `$var default=... path;`
         out.add(d.name.lstrip("$"))
     elif d.name in ("map", "split_clients") and len(d.args) >= 2:
@@ -207,7 +208,7 @@ def defined_variables(stack: Stack) -> set[str]:
 
 def _used_here(d: Directive, context: str) -> list[str]:
     """Variables `d` uses as an argument, inside a block named `context`."""
-    if d.name in LITERAL_DIRECTIVES:
+    if d.name in LITERAL_DIRECTIVES or not any("$" in a for a in d.args):
         return []
     if context in ("map", "geo", "split_clients", "types"):
         args = d.args if context == "map" else []  # map values, not keys

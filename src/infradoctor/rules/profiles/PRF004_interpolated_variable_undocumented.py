@@ -64,8 +64,13 @@ class InterpolatedVariableUndocumented(Rule):
             env = profile_env(stack, project, None)
             known = set(sample.values) | (set(env.values) if env else set())
             reported: set[str] = set()
+            sample_dir = PurePosixPath(sample.path).parent
+            same_dir: dict[str, bool] = {}  # ref.file -> beside the sample (one Path each)
             for ref in var_refs(stack, project):
-                if PurePosixPath(ref.file).parent != PurePosixPath(sample.path).parent:
+                beside = same_dir.get(ref.file)
+                if beside is None:
+                    beside = same_dir[ref.file] = PurePosixPath(ref.file).parent == sample_dir
+                if not beside:
                     continue  # an included file: it brings its own env_file
                 if ref.op is not None or ref.name in known or ref.name in _AMBIENT:
                     continue

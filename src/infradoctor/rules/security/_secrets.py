@@ -3,6 +3,7 @@ and DKR006 (Dockerfile ENV/ARG). Values are only ever measured, never returned."
 
 from __future__ import annotations
 
+import functools
 import re
 
 from infradoctor.lazyre import lazy
@@ -138,6 +139,7 @@ def name_words(name: str) -> list[str]:
     return [w.upper() for w in NAME_SPLIT_RE.split(name) if w]
 
 
+@functools.lru_cache(maxsize=4096)  # the same names recur in every service and rule
 def is_secret_name(name: str) -> bool:
     """PASSWORD, DB_PASSWORD, SECRET_KEY, GITHUB_TOKEN, STRIPE_API_KEY... but not
     PASSWORD_FILE, TOKEN_TTL, PWD (the shell's working directory) or JWT_SECRET_LENGTH."""
