@@ -7,10 +7,10 @@ from pathlib import Path
 from infradoctor.config import LintConfig
 from infradoctor.engine import lint
 from tests.nginxbin import nginx_t
-from tests.rules.nginx._audit_support import codes, lint_tree
 from tests.rules.nginx._fix_support import fix_tree, location_block, second_run_changes_nothing
 from tests.rules.nginx._rules_support import conf, run
-from tests.rules.nginx.test_nginx_variables import MICRO_TAB, WS_STACK, _lint, _only
+from tests.rules.nginx._tree_support import codes, lint_tree
+from tests.rules.nginx._variables_support import MICRO_TAB, WS_STACK, _lint, _only
 
 
 def test_nginx_t_dump_missing_member_keeps_rules_quiet(tmp_path: Path) -> None:

@@ -7,9 +7,9 @@ from pathlib import Path
 from infradoctor.config import LintConfig
 from infradoctor.engine import lint
 from tests.nginxbin import nginx_t
-from tests.rules.nginx._audit_support import TEMPLATES, lint_tree
 from tests.rules.nginx._fix_support import fix_tree, location_block, second_run_changes_nothing
 from tests.rules.nginx._rules_support import conf, run
+from tests.rules.nginx._tree_support import TEMPLATES, lint_tree
 
 
 def test_official_image_template_include_is_followed(tmp_path: Path) -> None:

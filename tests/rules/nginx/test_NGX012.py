@@ -9,16 +9,32 @@ import pytest
 from infradoctor.config import LintConfig
 from infradoctor.engine import lint
 from infradoctor.findings import Severity
+from infradoctor.rules.nginx.NGX012_undefined_nginx_variable import BUILTIN_VARIABLES
 from tests.conftest import CORPUS, require_corpus, write_tree
 from tests.nginxbin import nginx_t
 from tests.rules.nginx._fix_support import fix_tree, second_run_changes_nothing
-from tests.rules.nginx.test_nginx_variables import (
+from tests.rules.nginx._variables_support import (
     DEFINED,
     SNIPPET_WS,
     WS_NO_MAP,
     _lint,
     _only,
 )
+
+
+def test_builtin_list_holds_core_and_proxy_variables() -> None:
+    """NGX012 knows nginx's built-in variables: a missing core or proxy one would be a
+    false "undefined variable" error on every config using it."""
+    for name in (
+        "host",
+        "request_uri",
+        "proxy_add_x_forwarded_for",
+        "ssl_server_name",
+        "upstream_response_time",
+        "realip_remote_addr",
+        "http_",
+    ):
+        assert name in BUILTIN_VARIABLES
 
 
 def test_undefined_connection_upgrade_is_an_error(tmp_path: Path) -> None:
