@@ -1,6 +1,6 @@
 """Edit guards of the fix machinery, found by the long mutation-fuzz round (bench/fuzz.py):
 a backwards or out-of-range edit is never built or applied, and a file layout an edit
-would misread gets no fix offered."""
+would misread (a YAML line separator, an open continuation, a second BOM) gets no fix."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from infradoctor.config import LintConfig
 from infradoctor.engine import lint
 from infradoctor.findings import Applicability, Edit, Fix
 from infradoctor.fixes import yaml_edit as ye
+from infradoctor.fixes.apply import run_fixes
 from infradoctor.fixes.context import edit_range_problem
 from tests.conftest import write_tree
 
@@ -56,3 +57,19 @@ def test_no_fix_is_offered_for_a_layout_an_edit_would_misread(
     assert code in (0, 1), captured
     assert "not written" not in captured.err
     assert (tmp_path / name).read_text(encoding="utf-8") == text
+
+
+def test_a_second_bom_gets_no_fix_and_no_refusal(tmp_path: Path) -> None:
+    """Long fuzz round (seed 2034): two byte order marks (the reader drops the first, YAML
+    skips the second while our columns count it) got CMP001/CMP002/SEC003/SEC004 fixes
+    the edit check then refused as wrong; now no fix is offered."""
+    (tmp_path / "docker-compose.yaml").write_bytes(
+        "\ufeff\ufeffservices:\n q:\r  image: nginx:1.27\n".encode()
+    )
+    found = lint(tmp_path, CONFIG).findings
+    assert {"CMP001", "CMP002"} <= {f.rule for f in found}
+    assert all(f.fix is None for f in found)
+    before = (tmp_path / "docker-compose.yaml").read_bytes()
+    run = run_fixes(tmp_path, CONFIG, unsafe=True)
+    assert not run.refused and not run.applied
+    assert (tmp_path / "docker-compose.yaml").read_bytes() == before

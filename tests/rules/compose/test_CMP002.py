@@ -76,3 +76,24 @@ def test_cmp002_no_fix_for_logging_alias_of_null(tmp_path: Path) -> None:
     root = write_tree(tmp_path / "s", NULL_LOGGING_ALIAS)
     cmp002 = [f for f in lint(root, FUZZ_CONFIG).findings if f.rule == "CMP002"]
     assert cmp002 and all(f.fix is None for f in cmp002)
+
+
+# ---------------------------------------------------------------- fuzz: an overriding file
+
+PROD_OVERRIDES_LOGGING = {
+    "compose.yaml": "services:\n api:\n  image:",
+    "compose.prod.yaml": "e: &base\n logging: t\nservices:\n api: *base",
+}
+
+
+def test_cmp002_no_fix_under_overriding_file(tmp_path: Path) -> None:
+    """The merged reading takes `logging` from compose.prod.yaml (written through an
+    alias there): a fix in compose.yaml cannot resolve it, so none is offered. Third long
+    fuzz round: the fix was written and the re-lint still reported it."""
+    root = write_tree(tmp_path / "s", PROD_OVERRIDES_LOGGING)
+    findings = [f for f in lint(root, FUZZ_CONFIG).findings if f.rule == "CMP002"]
+    prod = [f for f in findings if f.location.file == "compose.prod.yaml"]
+    assert prod and all(f.fix is None for f in prod)
+    base = [f for f in findings if f.location.file == "compose.yaml"]
+    assert base and all(f.fix is not None for f in base)
+    fix_twice(root)
