@@ -7,10 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
-from tests.conftest import write_tree
 
 from infradoctor.facts import listen
 from infradoctor.loaders import load_stack
+from tests.conftest import write_tree
 
 
 class _CountingPattern:
