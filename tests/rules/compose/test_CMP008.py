@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from infradoctor.config import LintConfig
+from infradoctor.engine import lint
 from infradoctor.findings import Severity
+from tests.conftest import write_tree
 from tests.rules.compose.test_compose_helpers import Tree, compose, findings
 
 
@@ -34,3 +39,21 @@ def test_cmp008_slow_interval_without_dependents_is_fine(tree: Tree) -> None:
         "      timeout: 10s\n"
     )
     assert findings(tree, files, "CMP008") == []
+
+
+def test_huge_retries_count_is_clamped(tmp_path: Path) -> None:
+    """Fuzz round 6 (seed 2036, input #104704): `retries:` with 300 digits overflowed the
+    float estimate of how long a wedged service stays "healthy" and crashed CMP008;
+    counts are clamped like every number read."""
+    write_tree(
+        tmp_path,
+        {
+            "docker-compose.yml": (
+                "services:\n b:\n  image: a:1\n  healthcheck:\n      interval: 2s\n"
+                f"      timeout: 5s\n      retries: {'9' * 300}\n"
+            )
+        },
+    )
+    result = lint(tmp_path, LintConfig(select=["CMP008"]))
+    assert [e for e in result.errors if e.kind == "internal"] == []
+    assert [f.rule for f in result.findings] == ["CMP008"]

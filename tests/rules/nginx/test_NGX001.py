@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.rules.nginx._audit_support import DUMP, codes, lint_tree
 from tests.rules.nginx._rules_support import SIBLING_APP, SIBLING_DEFAULTS, conf, main_conf, run
+from tests.rules.nginx._tree_support import DUMP, codes, lint_tree
 
 
 def test_nginx_t_dump_is_checked_like_the_tree(tmp_path: Path) -> None:

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.rules.nginx._audit_support import codes, lint_tree
+from infradoctor.config import LintConfig
+from infradoctor.engine import lint
+from tests.nginxbin import nginx_t
+from tests.rules.nginx._fix_support import fix_tree, location_block, second_run_changes_nothing
 from tests.rules.nginx._rules_support import conf, run
-from tests.rules.nginx.test_nginx_variables import MICRO_TAB, WS_STACK, _lint, _only
+from tests.rules.nginx._tree_support import codes, lint_tree
+from tests.rules.nginx._variables_support import MICRO_TAB, WS_STACK, _lint, _only
 
 
 def test_nginx_t_dump_missing_member_keeps_rules_quiet(tmp_path: Path) -> None:
@@ -116,3 +120,50 @@ def test_ngx002_still_wants_connect_timeout_on_websocket_routes(tmp_path: Path) 
     )
     (f,) = _only(_lint(tmp_path, files), "NGX002")
     assert "proxy_connect_timeout 60s (`/socket.io/`)" in f.message
+
+
+# ---------------------------------------------------------------- the NGX002 fix and websockets
+
+WS_SERVER = """\
+upstream realtime_up {
+    server realtime:8002;
+    keepalive 8;
+}
+
+server {
+    listen 80;
+
+    location /socket.io/ {
+        proxy_pass http://realtime_up;
+        proxy_http_version 1.1;
+        proxy_set_header Upgrade $http_upgrade;
+        proxy_set_header Connection "upgrade";
+    }
+
+    location /ws/ {
+        # realtime websocket (events stream)
+        proxy_pass http://realtime:8002;
+    }
+
+    location /api/ {
+        proxy_pass http://api:8000;
+    }
+}
+"""
+
+
+def test_timeout_fix_gives_websocket_routes_long_timeouts(tmp_path: Path) -> None:
+    """Second user audit: the NGX002 fix pinned websocket routes at 60 s, cutting every
+    idle socket after a minute; websocket locations now get 3600 s, the rest 60 s."""
+    root = tmp_path / "s"
+    fix_tree(root, {"nginx/conf.d/app.conf": WS_SERVER}, ["NGX002"])
+    text = (root / "nginx/conf.d/app.conf").read_text()
+    server_level = text[text.index("server {") : text.index("location")]
+    assert "proxy_read_timeout 60s;" in server_level
+    for path in ("/socket.io/", "/ws/"):
+        block = location_block(text, path)
+        assert "proxy_read_timeout 3600s;" in block and "proxy_send_timeout 3600s;" in block
+    assert "timeout" not in location_block(text, "/api/")
+    nginx_t(text, tmp_path / "t")
+    assert not _only(lint(root, LintConfig(report_unused_suppressions=False)).findings, "NGX002")
+    second_run_changes_nothing(root, ["NGX002"])

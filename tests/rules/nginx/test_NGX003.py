@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.rules.nginx._audit_support import TEMPLATES, lint_tree
+from infradoctor.config import LintConfig
+from infradoctor.engine import lint
+from tests.nginxbin import nginx_t
+from tests.rules.nginx._fix_support import fix_tree, location_block, second_run_changes_nothing
 from tests.rules.nginx._rules_support import conf, run
+from tests.rules.nginx._tree_support import TEMPLATES, lint_tree
 
 
 def test_official_image_template_include_is_followed(tmp_path: Path) -> None:
@@ -80,3 +84,79 @@ def test_ngx003_non_proxy_passes_ignored(tmp_path: Path) -> None:
         )
         == []
     )
+
+
+# ---------------------------------------------------------------- the NGX003 fix, once per route
+
+CANVAS = """\
+worker_processes auto;
+
+events {
+    worker_connections 1024;
+}
+
+http {
+    include       /etc/nginx/mime.types;
+
+    upstream event_store {
+        server event-store:8000;
+    }
+
+    upstream realtime_service {
+        server realtime-service:8002;
+    }
+
+    upstream admin_service {
+        server admin-service:8004;
+    }
+
+    server {
+        listen 80;
+        server_name _;
+
+        location / {
+            root /usr/share/nginx/html;
+            try_files $uri /index.html;
+        }
+
+        location /api/events {
+            proxy_pass http://event_store;
+            proxy_set_header Host $host;
+            proxy_set_header X-Real-IP $remote_addr;
+        }
+
+        # websocket
+        location /ws {
+            proxy_pass http://realtime_service;
+            proxy_http_version 1.1;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection "upgrade";
+            proxy_set_header Host $host;
+        }
+
+        location /admin/ {
+            proxy_pass http://admin_service/;
+        }
+    }
+}
+"""
+
+
+def test_forwarded_headers_fix_adds_each_header_in_one_place(tmp_path: Path) -> None:
+    """Second user audit: the NGX003 fix added headers at server level that routes with
+    their own proxy_set_header never inherit (NGX007), or twice; now each route gets each
+    missing header exactly once, and nginx -t passes."""
+    root = tmp_path / "s"
+    fix_tree(root, {"nginx/nginx.conf": CANVAS}, ["NGX003"])
+    text = (root / "nginx/nginx.conf").read_text()
+    server_level = text[text.index("server_name _;") : text.index("location / {")]
+    assert "proxy_set_header" not in server_level
+    for path in ("/api/events", "/ws", "/admin/"):
+        block = location_block(text, path)
+        for header in ("Host", "X-Forwarded-For", "X-Forwarded-Proto"):
+            assert block.count(f"proxy_set_header {header} ") == 1, (path, header)
+    assert text.count("X-Forwarded-For") == 3
+    nginx_t(text, tmp_path / "t")
+    after = lint(root, LintConfig(report_unused_suppressions=False)).findings
+    assert not [f for f in after if f.rule in ("NGX003", "NGX007")]
+    second_run_changes_nothing(root, ["NGX003"])

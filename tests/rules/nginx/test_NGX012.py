@@ -9,14 +9,32 @@ import pytest
 from infradoctor.config import LintConfig
 from infradoctor.engine import lint
 from infradoctor.findings import Severity
-from tests.conftest import CORPUS, require_corpus
-from tests.rules.nginx.test_nginx_variables import (
+from infradoctor.rules.nginx.NGX012_undefined_nginx_variable import BUILTIN_VARIABLES
+from tests.conftest import CORPUS, require_corpus, write_tree
+from tests.nginxbin import nginx_t
+from tests.rules.nginx._fix_support import fix_tree, second_run_changes_nothing
+from tests.rules.nginx._variables_support import (
     DEFINED,
     SNIPPET_WS,
     WS_NO_MAP,
     _lint,
     _only,
 )
+
+
+def test_builtin_list_holds_core_and_proxy_variables() -> None:
+    """NGX012 knows nginx's built-in variables: a missing core or proxy one would be a
+    false "undefined variable" error on every config using it."""
+    for name in (
+        "host",
+        "request_uri",
+        "proxy_add_x_forwarded_for",
+        "ssl_server_name",
+        "upstream_response_time",
+        "realip_remote_addr",
+        "http_",
+    ):
+        assert name in BUILTIN_VARIABLES
 
 
 def test_undefined_connection_upgrade_is_an_error(tmp_path: Path) -> None:
@@ -100,3 +118,58 @@ def test_corpus_has_no_ngx012_false_positives() -> None:
     """Every corpus finding was read: none of these projects uses an undefined variable."""
     require_corpus()
     assert not _only(lint(CORPUS, LintConfig(select=["NGX012"])).findings, "NGX012")
+
+
+# ---------------------------------------------------------------- the NGX012 map fix
+
+FIX_CONFIG = LintConfig(report_unused_suppressions=False)
+
+
+def test_nginx_rejects_the_undefined_variable_and_the_defined_config_passes(
+    tmp_path: Path,
+) -> None:
+    """Grounds NGX012 in nginx itself: the fixture the rule flags is one a real `nginx -t`
+    refuses, and the fixture with the map is one it accepts."""
+    with pytest.raises(AssertionError, match='unknown "connection_upgrade" variable'):
+        nginx_t(WS_NO_MAP, tmp_path / "bad")
+    nginx_t(DEFINED, tmp_path / "good")
+
+
+def test_connection_upgrade_gets_the_standard_map(tmp_path: Path) -> None:
+    """Second user audit: NGX012 had no fix; the fix adds the standard `map
+    $http_upgrade $connection_upgrade` once, before the upstreams, and nginx -t passes."""
+    root = tmp_path / "s"
+    fix_tree(root, {"nginx.conf": WS_NO_MAP}, ["NGX012"])
+    text = (root / "nginx.conf").read_text()
+    assert text.count("map $http_upgrade $connection_upgrade {") == 1
+    assert text.index("map $http_upgrade") < text.index("upstream realtime_service")
+    nginx_t(text, tmp_path / "t")
+    assert not _only(lint(root, FIX_CONFIG).findings, "NGX012")
+    second_run_changes_nothing(root, ["NGX012"])
+
+
+def test_map_goes_to_the_first_conf_d_snippet_once(tmp_path: Path) -> None:
+    """conf.d snippets share one http{}: a map in each would be a duplicate nginx rejects,
+    so the fix puts one in the first snippet only."""
+    snippet = (
+        "server {\n    listen 80;\n    location /ws/ {\n        proxy_pass http://rt:8000;\n"
+        "        proxy_http_version 1.1;\n        proxy_set_header Upgrade $http_upgrade;\n"
+        "        proxy_set_header Connection $connection_upgrade;\n    }\n}\n"
+    )
+    root = tmp_path / "s"
+    files = {"nginx/conf.d/a.conf": snippet, "nginx/conf.d/b.conf": snippet.replace("80", "81")}
+    fix_tree(root, files, ["NGX012"])
+    a = (root / "nginx/conf.d/a.conf").read_text()
+    b = (root / "nginx/conf.d/b.conf").read_text()
+    assert a.count("map $http_upgrade") == 1 and "map $http_upgrade" not in b
+    nginx_t(a + b, tmp_path / "t")
+    assert not _only(lint(root, FIX_CONFIG).findings, "NGX012")
+
+
+def test_other_undefined_variables_get_no_fix(tmp_path: Path) -> None:
+    """Only $connection_upgrade has a standard definition; any other undefined variable
+    gets no guessed fix."""
+    conf = WS_NO_MAP.replace("$connection_upgrade", "$conn_up")
+    root = write_tree(tmp_path, {"nginx.conf": conf})
+    (f,) = _only(lint(root, FIX_CONFIG).findings, "NGX012")
+    assert f.fix is None

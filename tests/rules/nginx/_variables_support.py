@@ -1,6 +1,6 @@
-"""nginx rule regressions from the second user audit: NGX012 (undefined variables stop nginx
-from starting), NGX002 naming timeouts that a route sets explicitly, and NGX002 demanding a
-60 s-style read timeout on websocket routes."""
+"""Configs shared by the NGX012 (undefined variables) and NGX002 (websocket timeouts)
+tests: a websocket route using $connection_upgrade with and without its map, and stacks
+whose routes set some timeouts explicitly."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from pathlib import Path
 from infradoctor.config import LintConfig
 from infradoctor.engine import lint
 from infradoctor.findings import Finding
-from infradoctor.rules.nginx.NGX012_undefined_nginx_variable import BUILTIN_VARIABLES
 from tests.conftest import write_tree
 
 CONFIG = LintConfig(report_unused_suppressions=False)
@@ -91,19 +90,6 @@ SNIPPET_WS = (
     "server {\n    listen 80;\n    location /ws/ {\n        proxy_pass http://rt:8000;\n"
     "        proxy_set_header Connection $connection_upgrade;\n    }\n}\n"
 )
-
-
-def test_builtin_list_holds_core_and_proxy_variables() -> None:
-    for name in (
-        "host",
-        "request_uri",
-        "proxy_add_x_forwarded_for",
-        "ssl_server_name",
-        "upstream_response_time",
-        "realip_remote_addr",
-        "http_",
-    ):
-        assert name in BUILTIN_VARIABLES
 
 
 # ---------------------------------------------------------------- 2: NGX002 message

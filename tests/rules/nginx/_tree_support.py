@@ -1,6 +1,5 @@
-"""Regressions from the acceptance audit of the nginx rules: `nginx -T` dumps are checked
-like the tree they print, official-image templates are followed, and grouped messages name
-each route's own target."""
+"""Shared by the nginx rule tests (NGX001-NGX003): an `nginx -T` dump (checked like the
+tree it prints), an official-image templates tree, and linting a written tree."""
 
 from __future__ import annotations
 
