@@ -13,7 +13,7 @@ import dataclasses
 import functools
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -212,7 +212,7 @@ class Style:
     quote: str = '"'  # preferred quote for strings that need quoting
 
     @classmethod
-    def of(cls, text: str, docs: Sequence[Node] = ()) -> Style:
+    def of(cls, text: str, docs: Iterable[Node] = ()) -> Style:
         unit = detect_indent_unit(text)
         indented = True
         singles = doubles = 0
