@@ -13,10 +13,11 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from yaml.nodes import MappingNode, Node, ScalarNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from infradoctor.findings import Applicability, Edit, Finding, Fix
 from infradoctor.fixes import yaml_edit as ye
+from infradoctor.fixes.yaml_docs import DocStream
 from infradoctor.gcpause import gc_paused
 from infradoctor.model.nginx import Directive, NginxConfig, ProxyRoute
 from infradoctor.model.source import Location, SourceFile
@@ -24,6 +25,7 @@ from infradoctor.model.stack import Dockerfile, Project, Service, Stack
 from infradoctor.subjects import BlockSubject, DockerfileSubject, ServiceSubject
 
 T = TypeVar("T")
+N = TypeVar("N", bound=Node)
 
 
 class FixUnavailable(Exception):
@@ -34,9 +36,37 @@ class FixUnavailable(Exception):
 class YamlFile:
     path: str
     text: str
-    docs: list[Node]
+    _docs: list[Node] | None  # None: read one document at a time from `stream`
     style: ye.Style
     _services: dict[str, tuple[ScalarNode, Node]] | None = None
+    stream: DocStream | None = None
+    _at: dict[tuple[type[Node], int | None], dict[int, Node]] = field(default_factory=dict)
+
+    @property
+    def docs(self) -> list[Node]:
+        """Every document (a streamed file is then parsed whole and kept)."""
+        if self._docs is None:
+            assert self.stream is not None
+            self._docs = self.stream.all()
+        return self._docs
+
+    def node_at(self, offset: int, kind: type[N]) -> N | None:
+        """The `kind` node (reached through values and items, never keys) starting at
+        `offset`, from an index of its document built once (of the whole file when it
+        is not streamed); a streamed file keeps only the current document's."""
+        doc = None if self.stream is None else self.stream.index_at(offset)
+        if self.stream is not None and doc is None:
+            return None
+        key = (kind, doc)
+        index = self._at.get(key)
+        if index is None:
+            roots = self.docs if doc is None else [self.stream.document(doc)]  # type: ignore[union-attr]
+            index = _nodes_by_start(roots, kind)
+            if doc is not None:
+                self._at = {k: v for k, v in self._at.items() if k[1] is None or k[1] == doc}
+            self._at[key] = index
+        found = index.get(offset)
+        return found if isinstance(found, kind) else None
 
     def service_pair(self, name: str) -> tuple[ScalarNode, Node] | None:
         """`find_pair(find(docs[0], ["services"]), name)`, from an index of the services
@@ -50,6 +80,22 @@ class YamlFile:
                         index[k.value] = (k, v)  # the last one wins, as in find_pair
             self._services = index
         return self._services.get(name)
+
+
+def _nodes_by_start(roots: Iterable[Node], kind: type[Node]) -> dict[int, Node]:
+    """The `kind` nodes under `roots` by start offset (the first found in a depth-first
+    walk through mapping values and sequence items wins)."""
+    found: dict[int, Node] = {}
+    todo: list[Node] = list(roots)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, kind):
+            found.setdefault(node.start_mark.index, node)
+        if isinstance(node, MappingNode):
+            todo.extend(v for _, v in node.value)
+        elif isinstance(node, SequenceNode):
+            todo.extend(node.value)
+    return found
 
 
 class ConfigIndex:
@@ -172,16 +218,25 @@ class FixContext:
         if path not in self._yaml:
             try:
                 text = self.text(path)
-                docs = self.stack.files[path].yaml_nodes  # as the loader parsed them
-                if docs is None:
+                src = self.stack.files[path]
+                docs = src.yaml_nodes  # as the loader parsed them
+                if docs is None and str(src.kind) == "k8s":  # one document at a time
                     with gc_paused():
-                        docs = ye.parse_documents(text)
-                ye.remember(text, docs)  # the edit checks read the same nodes
-                self._yaml[path] = YamlFile(path, text, docs, ye.Style.of(text, docs))
+                        stream, style = DocStream.scan(text)
+                    self._yaml[path] = YamlFile(path, text, None, style, stream=stream)
+                else:
+                    if docs is None:
+                        with gc_paused():
+                            docs = ye.parse_documents(text)
+                    ye.remember(text, docs)  # the edit checks read the same nodes
+                    self._yaml[path] = YamlFile(path, text, docs, ye.Style.of(text, docs))
             except (ye.YamlEditError, FixUnavailable):
                 self._yaml[path] = None
+        return self._checked_yaml(path)
+
+    def _checked_yaml(self, path: str) -> YamlFile:
         yf = self._yaml[path]
-        if yf is None or not yf.docs:
+        if yf is None or not (yf.docs if yf.stream is None else len(yf.stream)):
             raise FixUnavailable(f"{path}: YAML not editable")
         return yf
 

@@ -195,21 +195,9 @@ def readiness_plan(ctx: FixContext, w: K8sObject, c: Container, service: str) ->
 
 
 def mapping_at(ctx: FixContext, path: str, offset: int) -> MappingNode:
-    """The block or flow mapping of `path` that starts at `offset` (index built once)."""
-
-    def build() -> dict[int, MappingNode]:
-        found: dict[int, MappingNode] = {}
-        todo: list[Node] = list(ctx.yaml(path).docs)
-        while todo:
-            node = todo.pop()
-            if isinstance(node, MappingNode):
-                found.setdefault(node.start_mark.index, node)
-                todo.extend(v for _, v in node.value)
-            elif isinstance(node, SequenceNode):
-                todo.extend(node.value)
-        return found
-
-    node = ctx.memo(("mappings-at", path), build).get(offset)
+    """The block or flow mapping of `path` that starts at `offset` (indexed once per
+    document)."""
+    node = ctx.yaml(path).node_at(offset, MappingNode)
     if node is None:
         raise FixUnavailable("no container mapping at the finding's location")
     return node
@@ -489,22 +477,8 @@ _ALWAYS = lazy(r"""(["']?)Always\1""")
 
 
 def _scalar_at(ctx: FixContext, path: str, offset: int) -> ScalarNode:
-    """The YAML scalar of `path` that starts at `offset` (index built once per file)."""
-
-    def build() -> dict[int, ScalarNode]:
-        found: dict[int, ScalarNode] = {}
-        todo: list[Node] = list(ctx.yaml(path).docs)
-        while todo:
-            node = todo.pop()
-            if isinstance(node, ScalarNode):
-                found.setdefault(node.start_mark.index, node)
-            elif isinstance(node, MappingNode):
-                todo.extend(v for _, v in node.value)
-            elif isinstance(node, SequenceNode):
-                todo.extend(node.value)
-        return found
-
-    node = ctx.memo(("scalars-at", path), build).get(offset)
+    """The YAML scalar of `path` that starts at `offset` (indexed once per document)."""
+    node = ctx.yaml(path).node_at(offset, ScalarNode)
     if node is None:
         raise FixUnavailable("no value at the location")
     return node

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -202,7 +202,7 @@ class Style:
     quote: str = '"'  # preferred quote for strings that need quoting
 
     @classmethod
-    def of(cls, text: str, docs: Sequence[Node] = ()) -> Style:
+    def of(cls, text: str, docs: Iterable[Node] = ()) -> Style:
         unit = detect_indent_unit(text)
         indented: bool | None = None  # decided by the first block sequence under a key
         quotes = {"'": 0, '"': 0}
