@@ -7,9 +7,10 @@ a fact missing from the table is unknown, and rules must say so instead of asser
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
+
+from infradoctor.records import record
 
 ROOT = "root"
 DROPS = "drops"  # the entrypoint switches to a service user (gosu, su-exec, s6)
@@ -21,7 +22,7 @@ class ImageTableError(ValueError):
     """A malformed row in data/images.toml (a packaging bug, caught by the tests)."""
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class ImageFacts:
     """One row of the table. None means unknown."""
 
