@@ -51,21 +51,24 @@ def record(
 def _build(cls: type[_T], *, frozen: bool, kw_only: bool, eq: bool, unsafe_hash: bool) -> type[_T]:
     """Collect fields with `dataclass` (no generated methods), then add the shared ones."""
     own = cls.__dict__
-    dataclass_base = any(getattr(b, "__dataclass_params__", None) for b in cls.__mro__[1:])
-    if (
-        dataclass_base
-        or not own.get("__doc__")
-        or any(k in own for k in ("__eq__", "__hash__", "__init__"))
-    ):
-        # dataclass would derive __doc__ from the signature / honour an explicit method.
+    typed = all(isinstance(t, str) for t in own.get("__annotations__", {}).values())
+    if not typed or any(k in own for k in ("__eq__", "__hash__", "__init__")):
+        # dataclass honours an explicit method and derives __doc__ from annotations
+        # (`_doc` copies that for string annotations only).
         return dataclasses.dataclass(
             cls, slots=True, frozen=frozen, kw_only=kw_only, eq=eq, unsafe_hash=unsafe_hash
         )
+    # dataclass checks a subclass is frozen like its dataclass bases: it then generates
+    # __setattr__/__delattr__ itself (two small execs), the rest is shared.
+    inherit = frozen and any(hasattr(b, "__dataclass_params__") for b in cls.__mro__[1:])
+    documented = bool(own.get("__doc__"))
     new: Any = dataclasses.dataclass(
-        cls, init=False, repr=False, eq=False, slots=True, kw_only=kw_only
+        cls, init=False, repr=False, eq=False, slots=True, kw_only=kw_only, frozen=inherit
     )
     fields = dataclasses.fields(new)
     new.__init__ = _init(fields, frozen)
+    if not documented:
+        new.__doc__ = _doc(new.__name__, fields)
     if "__repr__" not in own:
         new.__repr__ = _repr(tuple(f.name for f in fields if f.repr))
     if eq:
@@ -73,8 +76,8 @@ def _build(cls: type[_T], *, frozen: bool, kw_only: bool, eq: bool, unsafe_hash:
         new.__eq__ = _eq(compared)
         hashed = tuple(f.name for f in fields if (f.compare if f.hash is None else f.hash))
         new.__hash__ = _hash(hashed) if frozen or unsafe_hash else None
-    if frozen:
-        _freeze(new, frozenset(f.name for f in fields))
+    if frozen and not inherit:
+        _freeze(new, tuple(f.name for f in fields))
     params = new.__dataclass_params__
     params.init, params.repr, params.eq = True, True, eq
     params.frozen, params.unsafe_hash = frozen, unsafe_hash
@@ -131,6 +134,25 @@ def _init(fields: tuple[dataclasses.Field[Any], ...], frozen: bool) -> Callable[
     return __init__
 
 
+def _doc(name: str, fields: tuple[dataclasses.Field[Any], ...]) -> str:
+    """The `__doc__` dataclass derives from the generated `__init__` signature."""
+    parts: list[str] = []
+    star = False
+    for f in fields:
+        if not f.init:
+            continue
+        if f.kw_only and not star:
+            parts.append("*")
+            star = True
+        text = f"{f.name}: {f.type!r}"
+        if f.default is not _MISSING:
+            text += f" = {f.default!r}"
+        elif f.default_factory is not _MISSING:
+            text += " = <factory>"
+        parts.append(text)
+    return f"{name}({', '.join(parts)})"
+
+
 def _repr(names: tuple[str, ...]) -> Callable[[Any], str]:
     @recursive_repr()
     def __repr__(self: Any) -> str:
@@ -157,8 +179,10 @@ def _hash(names: tuple[str, ...]) -> Callable[[Any], int]:
     return __hash__
 
 
-def _freeze(cls: Any, names: frozenset[str]) -> None:
+def _freeze(cls: Any, order: tuple[str, ...]) -> None:
     """Assignment raises FrozenInstanceError as on a frozen dataclass; pickling still works."""
+
+    names = frozenset(order)
 
     def __setattr__(self: Any, name: str, value: Any) -> None:
         if type(self) is cls or name in names:
@@ -171,10 +195,10 @@ def _freeze(cls: Any, names: frozenset[str]) -> None:
         super(cls, self).__delattr__(name)
 
     def __getstate__(self: Any) -> list[Any]:
-        return [getattr(self, n) for n in cls.__dataclass_fields__]
+        return [getattr(self, n) for n in order]
 
     def __setstate__(self: Any, state: list[Any]) -> None:
-        for n, value in zip(cls.__dataclass_fields__, state, strict=True):
+        for n, value in zip(order, state, strict=True):
             object.__setattr__(self, n, value)
 
     cls.__setattr__, cls.__delattr__ = __setattr__, __delattr__
