@@ -62,6 +62,8 @@ def _build(cls: type[_T], *, frozen: bool, kw_only: bool, eq: bool, unsafe_hash:
     # __setattr__/__delattr__ itself (two small execs), the rest is shared.
     inherit = frozen and any(hasattr(b, "__dataclass_params__") for b in cls.__mro__[1:])
     documented = bool(own.get("__doc__"))
+    if not documented:
+        cls.__doc__ = "-"  # spares dataclass an inspect.signature() replaced below
     new: Any = dataclasses.dataclass(
         cls, init=False, repr=False, eq=False, slots=True, kw_only=kw_only, frozen=inherit
     )
