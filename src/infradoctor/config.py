@@ -11,11 +11,12 @@ a check."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from infradoctor.findings import Severity
+from infradoctor.records import record
 
 if TYPE_CHECKING:
     from infradoctor.policy import Policy
@@ -48,7 +49,7 @@ class ConfigError(Exception):
     """A user error in configuration (exit code 2)."""
 
 
-@dataclass(slots=True)
+@record
 class LintConfig:
     select: list[str] = field(default_factory=lambda: ["all"])
     ignore: list[str] = field(default_factory=list)

@@ -8,7 +8,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from dataclasses import replace as dataclasses_replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +18,7 @@ from infradoctor.findings import Finding
 from infradoctor.gcpause import gc_paused
 from infradoctor.model.source import LoadError, Location
 from infradoctor.model.stack import Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Rule
 from infradoctor.shared_lines import collapse_shared_lines
 
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from infradoctor.suppress import UnusedPolicy
 
 
-@dataclass(slots=True)
+@record
 class LintResult:
     root: Path
     stack: Stack

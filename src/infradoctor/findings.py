@@ -9,6 +9,7 @@ from enum import IntEnum, StrEnum
 from typing import Any, Protocol, TypeVar
 
 from infradoctor.model.source import Location
+from infradoctor.records import record
 
 
 class Severity(IntEnum):
@@ -115,7 +116,7 @@ def subject_dict(subject: object, *, keep_none: bool = True) -> dict[str, Any]:
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Annotated:
     """A subject with keys added after the rules ran (file purpose, shared-line services)."""
 

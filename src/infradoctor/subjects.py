@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from infradoctor.findings import subject_dict
+from infradoctor.records import record
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +23,7 @@ class ServiceSubject:
         return subject_dict(self)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class DockerfileSubject:
     """A Dockerfile, by its path relative to the scan root."""
 
@@ -32,7 +33,7 @@ class DockerfileSubject:
         return subject_dict(self)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class K8sSubject:
     """A Kubernetes object, by kind, name and namespace (None: not written). Rules with
     more to say subclass it (or one of the shapes below) in their own module."""
@@ -45,35 +46,35 @@ class K8sSubject:
         return subject_dict(self)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class ContainerSubject(K8sSubject):
     """A container of a workload (what `k8s_edit.finding_container` finds)."""
 
     container: str
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class ImageSubject(ContainerSubject):
     """A container and the image it runs (None: no image written)."""
 
     image: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class ProbeSubject(ContainerSubject):
     """A container's probe, by kind (readiness, liveness, startup)."""
 
     probe: str
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class BackendSubject(K8sSubject):
     """An object and the Service it sends to or is served by."""
 
     service: str
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class RouteSubject(K8sSubject):
     """An Ingress path and its backend Service."""
 
@@ -81,14 +82,14 @@ class RouteSubject(K8sSubject):
     service: str
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class ScaleTarget(K8sSubject):
     """An object (HPA, PDB) and the workload it scales or guards, by name."""
 
     target: str
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class SuppressionCodes:
     """The codes a suppression comment names (IDX001's unknown ones, IDX002's all)."""
 
@@ -98,7 +99,7 @@ class SuppressionCodes:
         return {"codes": list(self.codes)}
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class BlockSubject:
     """An nginx config and the block a fixer inserts into (none: the config's root;
     what `FixContext.data_block` finds). Nginx rules subclass it with what else their

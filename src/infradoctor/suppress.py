@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
 from infradoctor.findings import Finding
 from infradoctor.lazyre import lazy
 from infradoctor.model.source import Location, SourceFile
 from infradoctor.model.stack import Stack
+from infradoctor.records import record
 from infradoctor.subjects import SuppressionCodes
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ DIRECTIVE_RE = lazy(
 )
 
 
-@dataclass(slots=True)
+@record
 class Suppression:
     """One suppression comment. `codes` empty means every rule; `target_line` is the
     line it silences (None for file-wide)."""
@@ -158,7 +159,7 @@ def unknown_code_findings(
                 )
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class UnusedPolicy:
     """What judging unused suppressions needs from the run: the IDX001 rule instance
     (None: unused suppressions are not reported), every known rule, the selected ones,

@@ -9,9 +9,10 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
+
+from infradoctor.records import record
 
 ROOT = "root"
 DROPS = "drops"  # the entrypoint switches to a service user (gosu, su-exec, s6)
@@ -23,7 +24,7 @@ class ImageTableError(ValueError):
     """A malformed row in data/images.toml (a packaging bug, caught by the tests)."""
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class ImageFacts:
     """One row of the table. None means unknown."""
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
 from infradoctor.lazyre import lazy
 from infradoctor.model.source import Location
+from infradoctor.records import record
 from infradoctor.syntax.numbers import clamp_int, digits_value, parse_decimal, scaled_int, to_float
 
 XMX_RE = re.compile(r"(?<![\w-])-Xmx([0-9]+(?:\.[0-9]+)?)([kKmMgGtT]?)(?![\w.])")
@@ -18,7 +18,7 @@ UNIT = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
 MIN_HEADROOM = 512 * 1024**2  # metaspace, thread stacks, code cache, direct buffers, GC
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class HeapSetting:
     heap: int | None  # bytes (absolute -Xmx)
     percent: float | None  # of the container limit
@@ -45,7 +45,7 @@ def heap_settings(text: str, where: str, location: Location) -> list[HeapSetting
     return out
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class HeapVerdict:
     heap: int  # bytes the largest heap setting allows under the limit
     setting: HeapSetting

@@ -34,6 +34,7 @@ from infradoctor.facts.image_table import port_rows
 from infradoctor.lazyre import lazy
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Dockerfile, Instruction, ListenAddress, Service
+from infradoctor.records import record
 from infradoctor.syntax.numbers import digits_value
 from infradoctor.syntax.shell import split_words
 
@@ -378,7 +379,7 @@ def is_loopback(host: str | None) -> bool:
     return h in LOOPBACK_HOSTS or h.startswith("127.")
 
 
-@dataclass(slots=True)
+@record
 class Found:
     port: int
     host: str | None

@@ -11,6 +11,7 @@ from infradoctor.facts.images import image_facts, parse_image, unresolved_image
 from infradoctor.lazyre import lazy
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Dockerfile, Service, Stack
+from infradoctor.records import record
 
 YES = "yes"
 NO = "no"
@@ -45,7 +46,7 @@ def _same_repo(a: str, b: str) -> bool:
     return len(ha) == 1 or len(hb) == 1 or ha[0] == hb[0]
 
 
-@dataclass(slots=True)
+@record
 class Builders:
     """Where registry images are built in the tree, computed once per rule run: services
     with a linked Dockerfile by name and by image, and Dockerfiles by the name their

@@ -22,6 +22,7 @@ from infradoctor.gcpause import gc_paused
 from infradoctor.model.nginx import Directive, NginxConfig, ProxyRoute
 from infradoctor.model.source import Location, SourceFile
 from infradoctor.model.stack import Dockerfile, Project, Service, Stack
+from infradoctor.records import record
 from infradoctor.subjects import BlockSubject, DockerfileSubject, ServiceSubject
 
 T = TypeVar("T")
@@ -149,7 +150,7 @@ class ServiceEntry:
         return ye.find_pair(self.node, name)
 
 
-@dataclass(slots=True)
+@record
 class FixContext:
     stack: Stack
     _yaml: dict[str, YamlFile | None] = field(default_factory=dict)

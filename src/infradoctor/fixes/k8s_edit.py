@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -18,6 +17,7 @@ from infradoctor.fixes.context import FixContext, FixUnavailable, YamlFile, make
 from infradoctor.lazyre import lazy
 from infradoctor.model.k8s import Container, K8sObject, Probe, nearest
 from infradoctor.model.source import Location
+from infradoctor.records import record
 
 UNSAFE = Applicability.UNSAFE
 DISPLAY = Applicability.DISPLAY_ONLY
@@ -32,7 +32,7 @@ READY_TIMING = {"periodSeconds": 5, "failureThreshold": 3}
 _SPRING_LIVENESS = lazy(r"^(.*/actuator/health)/liveness$")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class ReadinessPlan:
     """The readinessProbe to add and how sure we are of it."""
 
@@ -42,7 +42,7 @@ class ReadinessPlan:
     copied: Probe | None = None  # the liveness/startup probe it copies
 
 
-@dataclass(slots=True)
+@record
 class _K8sIndex:
     """Objects by ref, Services by name and workloads by container location, built once
     per lint (fixers run per finding: no scan of the whole stack each time)."""

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from infradoctor.model.source import FileKind, Skipped, SourceFile
 from infradoctor.model.stack import Stack
+from infradoctor.records import record
 
 if TYPE_CHECKING:
     from infradoctor.loaders.files import SourceReader
     from infradoctor.loaders.terraform import TerraformResult
 
 
-@dataclass(slots=True)
+@record
 class LoadOptions:
     compose_files: Sequence[str] = ()  # explicit `-f` list (relative to root or absolute)
     env: Mapping[str, str] | None = None  # environment for interpolation (None: os.environ)

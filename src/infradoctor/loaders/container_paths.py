@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from infradoctor.model.stack import Dockerfile, Instruction, Project, Service
+from infradoctor.records import record
 from infradoctor.syntax import globpat
 from infradoctor.syntax.jsondoc import loads_bounded
 from infradoctor.syntax.shell import split_words
@@ -46,7 +47,7 @@ class Placement:
         return key[len(self.host) + 1 :] if self.host else key
 
 
-@dataclass(slots=True)
+@record
 class ContainerPaths:
     """Every container's placements, and which containers hold each tree path."""
 

@@ -7,7 +7,7 @@ import os
 import re
 import stat
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from infradoctor.loaders.files import (
 )
 from infradoctor.loaders.names import by_name as _by_name
 from infradoctor.model.source import FileKind, LoadError, Skipped
+from infradoctor.records import record
 
 SKIP_DIRS = frozenset(
     {
@@ -66,7 +67,7 @@ TEMPLATE_MARKUP_RE = lazy(r"\{\{-?\s*[^\s{}][^\n{}]*\}\}|\{%-?\s*\w[^\n]*?%\}")
 K8S_SNIFF_RE = lazy(r"^apiVersion:\s*\S+", re.MULTILINE)
 
 
-@dataclass(slots=True)
+@record
 class Discovery:
     compose: list[Path] = field(default_factory=list)
     nginx: list[Path] = field(default_factory=list)

@@ -18,7 +18,7 @@ import re
 import shutil
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +33,7 @@ from infradoctor.loaders.helm_deps import (
 )
 from infradoctor.model.k8s import Container, K8sEnv, K8sObject, PodTemplate, Probe, WorkloadSpec
 from infradoctor.model.source import FileKind, LoadError, Location, Skipped, SourceFile
+from infradoctor.records import record
 from infradoctor.syntax.yaml import PNode, load_positioned, load_positioned_all
 
 if TYPE_CHECKING:
@@ -71,14 +72,14 @@ FAILED_MARK = "#infradoctor: helm template failed\n"  # a cached failure's first
 render_calls = 0  # helm processes started in this process (tests read it)
 
 
-@dataclass(slots=True)
+@record
 class HelmOptions:
     helm: str | None = None  # binary path; None: $INFRADOCTOR_HELM or PATH; "off": none
     values: Sequence[str] = ()  # extra values files, applied to every chart
     cache: bool = True  # the disk cache (the in-memory one is always used)
 
 
-@dataclass(slots=True)
+@record
 class Chart:
     directory: str  # relative to the root ("" for the root)
     name: str
@@ -91,14 +92,14 @@ class Chart:
     dependencies: list[Dependency] = field(default_factory=list)  # Chart.yaml's
 
 
-@dataclass(slots=True)
+@record
 class Rendered:
     text: str | None  # helm's output; None when not rendered
     error: str | None = None
     cached: bool = False
 
 
-@dataclass(slots=True)
+@record
 class HelmResult:
     objects: list[K8sObject] = field(default_factory=list)
     errors: list[LoadError] = field(default_factory=list)
@@ -305,7 +306,7 @@ def render_chart(
 # ------------------------------------------------------------------ values index
 
 
-@dataclass(slots=True)
+@record
 class _ValueEntry:
     path: tuple[str, ...]  # mapping keys from the values root (list indexes dropped)
     key_location: Location

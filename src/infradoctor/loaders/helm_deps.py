@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from infradoctor.model.source import Skipped
+from infradoctor.records import record
 from infradoctor.syntax.yaml import PNode
 
 VENDORED = "vendored"
@@ -25,7 +25,7 @@ LOCAL = "local"
 MISSING = "missing"
 
 
-@dataclass(slots=True)
+@record
 class Dependency:
     name: str
     repository: str | None

@@ -19,6 +19,7 @@ from itertools import islice
 from infradoctor.facts.env import UNSET_MARK
 from infradoctor.lazyre import lazy
 from infradoctor.model.source import LoadError
+from infradoctor.records import record
 from infradoctor.syntax.yaml import PEntry, PNode
 
 _NAME_RE = lazy(r"[_a-zA-Z][_a-zA-Z0-9]*")
@@ -267,7 +268,7 @@ def interpolate_tree(
 # ------------------------------------------------------------------ .env files
 
 
-@dataclass(slots=True)
+@record
 class EnvFile:
     """Parsed `.env` / `env_file`: values, the 1-based line of each, and problems."""
 

@@ -35,6 +35,7 @@ from infradoctor.model.k8s import (
     WorkloadSpec,
 )
 from infradoctor.model.source import FileKind, LoadError, Location, SourceFile
+from infradoctor.records import record
 from infradoctor.syntax.gotemplate import is_helm_template
 from infradoctor.syntax.numbers import clamp_int, digits_value
 from infradoctor.syntax.yaml import PNode, load_positioned, load_positioned_all
@@ -62,7 +63,7 @@ PROBE_KINDS = (
 MAX_LIST_DEPTH = 4
 
 
-@dataclass(slots=True)
+@record
 class Kustomization:
     """What we need of a kustomization: where, its namespace, whether it patches, which
     files are patches and which image names it retags."""

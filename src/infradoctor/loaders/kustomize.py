@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from infradoctor.lazyre import lazy
 from infradoctor.loaders.files import SourceReader
 from infradoctor.model.source import FileKind, LoadError, Location, Skipped, SourceFile
+from infradoctor.records import record
 from infradoctor.syntax.gotemplate import is_helm_template
 from infradoctor.syntax.yaml import PEntry, PNode, load_positioned, load_positioned_all
 
@@ -105,7 +106,7 @@ TEMPLATE_PATHS = (("spec", "template"), ("spec", "jobTemplate", "spec", "templat
 _REMOTE_RE = lazy(r"^[a-z][a-z0-9+.-]*://|^(github\.com|gitlab\.com|bitbucket\.org)/|\?ref=|^git@")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class NotApplied:
     """Something a kustomization asks for that the Python renderer did not do."""
 
@@ -139,14 +140,14 @@ class Resource:
     src: SourceFile
 
 
-@dataclass(slots=True)
+@record
 class RenderedRoot:
     path: str  # the root kustomization file
     resources: list[Resource]
     partial: bool  # something in its tree was not applied
 
 
-@dataclass(slots=True)
+@record
 class KustomizeResult:
     roots: list[RenderedRoot] = field(default_factory=list)
     consumed: set[str] = field(default_factory=set)  # files rendered through a root
@@ -426,7 +427,7 @@ def _remove(doc: PNode, tokens: list[str]) -> bool:
 # ------------------------------------------------------------------ the renderer
 
 
-@dataclass(slots=True)
+@record
 class _Kust:
     """One kustomization file, parsed."""
 

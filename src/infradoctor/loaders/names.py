@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
 from pathlib import Path
 
 from infradoctor.lazyre import lazy
 from infradoctor.model.source import FileKind
+from infradoctor.records import record
 
 COMPOSE_RE = re.compile(r"(^|[-._])compose([-._][^/]*)?\.ya?ml$", re.IGNORECASE)
 DOCKERFILE_RE = re.compile(r"^(Dockerfile([.-][\w.-]+)?|[\w.-]+\.[Dd]ockerfile)$")
@@ -84,7 +84,7 @@ NEVER_SNIFFED = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Candidate:
     """What a file name says: the kind (None: decided by content), whether the content
     must be sniffed, and whether a file of that name that cannot be read must be reported

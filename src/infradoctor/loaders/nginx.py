@@ -15,7 +15,6 @@ import posixpath
 import re
 from collections import ChainMap
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from infradoctor.lazyre import lazy
@@ -31,6 +30,7 @@ from infradoctor.model.nginx import (
 )
 from infradoctor.model.source import FileKind, LoadError, Location, SourceFile
 from infradoctor.parsecache import nginx_parsed
+from infradoctor.records import record
 from infradoctor.syntax import globpat
 from infradoctor.syntax.nginx import (
     MAX_DEPTH,
@@ -122,7 +122,7 @@ PORT_SUFFIX_RE = lazy(r":\d+$")
 URI_VAR_RE = re.compile(r"\$\{?(request_uri|uri|is_args|args|query_string|document_uri|\d)\b")
 
 
-@dataclass(slots=True)
+@record
 class _Unit:
     """One parsed (virtual) file: a real file or one file of an `nginx -T` dump."""
 

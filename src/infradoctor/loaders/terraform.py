@@ -30,6 +30,7 @@ from infradoctor.loaders.files import SourceReader
 from infradoctor.model.k8s import K8sObject
 from infradoctor.model.source import FileKind, LoadError, Location, Skipped, SourceFile
 from infradoctor.model.terraform import HelmRelease, HelmSet
+from infradoctor.records import record
 from infradoctor.syntax.hcl import Attribute, Block, Expr, HclError, parse, parse_template
 from infradoctor.syntax.yaml import PEntry, PNode
 
@@ -251,7 +252,7 @@ class _Module:
     resources: dict[tuple[str, str], tuple[Block, SourceFile]] = field(default_factory=dict)
 
 
-@dataclass(slots=True)
+@record
 class TerraformResult:
     objects: list[K8sObject] = field(default_factory=list)
     helm_releases: list[HelmRelease] = field(default_factory=list)

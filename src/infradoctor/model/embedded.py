@@ -5,10 +5,10 @@ Location points at the outer file's line and column (the line a user edits)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from infradoctor.records import record
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class EmbeddedText:
     """`text` as the consuming program sees it (YAML/HCL quoting and indentation already
     removed), written in `path` from 1-based `line`/`column` on: content line i sits on

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from infradoctor.model.source import Location
+from infradoctor.records import record
 
 WORKLOAD_KINDS = frozenset(
     {
@@ -199,7 +200,7 @@ class ServiceSpec:
     publish_not_ready: bool = False
 
 
-@dataclass(slots=True)
+@record
 class IngressBackend:
     service: str
     port: int | str | None  # number or name; None when missing
@@ -208,7 +209,7 @@ class IngressBackend:
     path: str | None = None
 
 
-@dataclass(slots=True)
+@record
 class HpaSpec:
     target_kind: str | None
     target_name: str | None
@@ -221,7 +222,7 @@ class HpaSpec:
     resource_metrics: list[str] = field(default_factory=list)
 
 
-@dataclass(slots=True)
+@record
 class PdbSpec:
     selector: LabelSelector | None
     min_available: int | str | None = None

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from infradoctor.model.embedded import EmbeddedText
 from infradoctor.model.source import Location
+from infradoctor.records import record
 
 # Directives that nginx treats as arrays: a level that defines any of them replaces
 # (not extends) the whole inherited set.
@@ -127,7 +128,7 @@ class Directive:
         return None
 
 
-@dataclass(slots=True)
+@record
 class UpstreamServer:
     """A `server` line inside an `upstream` block."""
 
@@ -139,7 +140,7 @@ class UpstreamServer:
     location: Location
 
 
-@dataclass(slots=True)
+@record
 class Upstream:
     name: str
     servers: list[UpstreamServer]
@@ -154,7 +155,7 @@ class Upstream:
         return self.directive.child("keepalive")
 
 
-@dataclass(slots=True)
+@record
 class ProxyTarget:
     """One host:port (or unix socket) a pass directive can send traffic to."""
 
@@ -165,7 +166,7 @@ class ProxyTarget:
     location: Location | None = None  # of the upstream `server` line or the pass directive
 
 
-@dataclass(slots=True)
+@record
 class ProxyRoute:
     """A proxy_pass / fastcgi_pass / uwsgi_pass / grpc_pass inside a server (and location)."""
 
@@ -205,7 +206,7 @@ class ProxyRoute:
         return self.directive.parent
 
 
-@dataclass(slots=True)
+@record
 class NginxConfig:
     """One nginx configuration tree, rooted at `root_file` (nginx.conf, a conf.d snippet
     loaded standalone, or `nginx -T` output). Includes are spliced in: a directive's

@@ -9,6 +9,8 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
+from infradoctor.records import record
+
 _PLUS_ONE = (1).__add__
 
 
@@ -100,7 +102,7 @@ class SourceFile:
         return Location(self.path, line, col, eline, ecol, start, end)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class LoadError:
     """A file that could not be (fully) loaded. Never fatal: the rest of the stack is
     still checked. `kind` is one of: parse-error, invalid, alias-bomb, include-cycle

@@ -14,6 +14,7 @@ from infradoctor.model.k8s import K8sObject
 from infradoctor.model.nginx import Directive, NginxConfig, ProxyRoute, ProxyTarget
 from infradoctor.model.source import LoadError, Location, Skipped, SourceFile
 from infradoctor.model.terraform import HelmRelease
+from infradoctor.records import record
 from infradoctor.syntax.dockerenv import arg_pairs, parse_env
 from infradoctor.syntax.numbers import go_duration, parse_int
 
@@ -166,7 +167,7 @@ def _seconds(text: str | None) -> float | None:
     return None if text is None or text == "" else go_duration(text)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class MemoryLimit:
     """The hard memory limit compose gives the container: `deploy.resources.limits.memory`
     when set (non-zero), else `mem_limit`, as `docker compose` applies them."""
@@ -185,7 +186,7 @@ class DependsOn:
     required: bool = True
 
 
-@dataclass(slots=True)
+@record
 class Logging:
     driver: str | None  # None = daemon default (json-file unless configured)
     options: dict[str, str]
@@ -212,7 +213,7 @@ class EnvVar:
     from_file: str | None = None  # env_file it came from
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class EnvFileRef:
     """A required `env_file` entry of a service (a literal path) and what the disk said
     about it at load, so that rules never look: does it exist, and if not, what explains
@@ -332,7 +333,7 @@ class Service:
         return self.key_locations.get(key, self.location)
 
 
-@dataclass(slots=True)
+@record
 class ResolvedTarget:
     """An nginx proxy target matched (or not) to a service of the stack."""
 
@@ -347,7 +348,7 @@ class ResolvedTarget:
         return self.target.location or self.route.directive.location
 
 
-@dataclass(slots=True)
+@record
 class EnvFile:
     """A dotenv file next to a compose file, read and parsed at load so that rules never
     read files: its KEY -> value and KEY -> line."""
@@ -360,7 +361,7 @@ class EnvFile:
         return Location(self.path, self.lines.get(key, 1) if key else 1)
 
 
-@dataclass(slots=True)
+@record
 class Project:
     """One compose project (a base compose file plus overrides, or a `-f` list) and the
     nginx configs and Dockerfiles that belong to it (under its directory or mounted)."""
@@ -400,7 +401,7 @@ class Project:
         return config.root_file not in self.nginx_service
 
 
-@dataclass(slots=True)
+@record
 class StackIndex:
     """Lookups over a loaded stack, built once on first use (rules and fixers ask them
     once per finding; scanning every project, service or target each time made lint
@@ -480,7 +481,7 @@ class StackIndex:
         return found
 
 
-@dataclass(slots=True)
+@record
 class Stack:
     """Everything loaded from the scanned root."""
 

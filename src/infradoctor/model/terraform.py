@@ -4,12 +4,13 @@ can render the chart with them. Built by loaders/terraform.py. Pure data, no I/O
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from infradoctor.model.source import Location
+from infradoctor.records import record
 
 
-@dataclass(slots=True)
+@record
 class HelmSet:
     """One `set` / `set_list` / `set_sensitive` entry. `value` is None when it is not a
     literal, and always for `set_sensitive` (secrets never enter the model)."""
@@ -20,7 +21,7 @@ class HelmSet:
     kind: str = "set"  # set | set_list | set_sensitive
 
 
-@dataclass(slots=True)
+@record
 class HelmRelease:
     """A `helm_release` resource. `chart_path` is the chart directory (relative to the
     scanned root) when the chart is local; `values` are the resolved `values = [...]`

@@ -6,8 +6,9 @@ Each reporter module exposes `render(report, stream, options)`; `FORMATS` maps t
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, TextIO
+
+from infradoctor.records import record
 
 if TYPE_CHECKING:
     from infradoctor.report.model import LintReport
@@ -23,7 +24,7 @@ FORMATS: dict[str, str] = {
 SHOWS_FIXES = frozenset({"text", "json", "sarif"})
 
 
-@dataclass(slots=True)
+@record
 class RenderOptions:
     color: bool = False
     quiet: bool = False

@@ -10,12 +10,13 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from infradoctor.findings import DeferredFix, Edit, Finding, Fix, Severity
 from infradoctor.model.source import LoadError, Location, SourceFile
+from infradoctor.records import record
 from infradoctor.redact import redact_text
 
 if TYPE_CHECKING:
@@ -39,13 +40,13 @@ INTERNAL_ERROR_KIND = "internal"
 WARNING_ERROR_KINDS = frozenset({"encoding"})
 
 
-@dataclass(slots=True)
+@record
 class ScannedRoot:
     path: Path  # absolute directory the file paths are relative to
     label: str  # prefix added to its paths ("" with a single root)
 
 
-@dataclass(slots=True)
+@record
 class LintReport:
     findings: list[Finding]
     errors: list[LoadError]

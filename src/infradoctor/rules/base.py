@@ -5,12 +5,13 @@ the generated docs, and its examples double as its tests."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from infradoctor.findings import Applicability, Detail, Finding, Severity
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Stack
+from infradoctor.records import record
 
 if TYPE_CHECKING:
     from infradoctor.findings import Fix
@@ -35,7 +36,7 @@ class FixFunction(Protocol):
     def __call__(self, ctx: FixContext, finding: Finding, /) -> Fix | None: ...
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Example:
     """Files (name -> text) for a bad case that must trigger the rule and a good case
     that must not. `fixed`, when given, is what `infradoctor fix` makes of `bad`
@@ -124,7 +125,7 @@ def derived_fixable(fixer: object, applicability: Applicability | None) -> str:
     return applicability.value if applicability is not None else "sometimes"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class RuleInfo:
     code: str
     name: str

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from infradoctor.lazyre import lazy
 from infradoctor.model.nginx import Directive
 from infradoctor.model.source import LoadError, Location, SourceFile
+from infradoctor.records import record
 
 # A word is a run of pieces: plain characters, `${VAR}`, template expressions `{{ ... }}` /
 # `{% ... %}`, backslash escapes, a lone `$`. It may not *start* with a quote or `#`
@@ -88,7 +89,7 @@ class Comment:
     location: Location
 
 
-@dataclass(slots=True)
+@record
 class ParsedFile:
     """The top-level directives of one (virtual) file plus its comments and errors.
     `directives` have `parent=None` at the top; the loader re-parents them when splicing."""

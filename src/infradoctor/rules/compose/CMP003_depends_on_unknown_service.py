@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.compose._util import is_partial_project
 from infradoctor.subjects import ServiceSubject
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class UnknownDependency(ServiceSubject):
     """The service and the dependency it names that does not exist."""
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from infradoctor.facts.images import stage_chain
 from infradoctor.facts.jvm import HeapSetting, heap_settings, heap_verdict
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Service, Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.compose._util import as_text, human_size, memory_limit
 from infradoctor.subjects import ServiceSubject
@@ -34,7 +34,7 @@ def service_heap_settings(svc: Service) -> list[HeapSetting]:
     return found
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class HeapOverLimit(ServiceSubject):
     """The service, its JVM heap and its memory limit, in bytes."""
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Port, Project, Service, Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.subjects import ServiceSubject
 
@@ -44,7 +44,7 @@ def included(project: Project, path: str) -> bool:
     return parent != (project.directory or ".")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class PortClash(ServiceSubject):
     """The service, the host port it publishes and the service that published it first."""
 

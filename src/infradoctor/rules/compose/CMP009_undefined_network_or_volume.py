@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from infradoctor.findings import Finding, Severity, subject_dict
 from infradoctor.model.stack import Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.compose._util import is_partial_project
 from infradoctor.subjects import ServiceSubject
@@ -15,7 +15,7 @@ from infradoctor.subjects import ServiceSubject
 IMPLICIT_NETWORKS = frozenset({"default"})
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class UndefinedResource(ServiceSubject):
     """The service and the network or named volume it uses that is not defined."""
 

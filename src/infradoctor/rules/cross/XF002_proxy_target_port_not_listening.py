@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from infradoctor.facts.listen import describe, evidence, kind_of
@@ -12,6 +11,7 @@ from infradoctor.findings import Applicability, Finding, Fix, Severity, subject_
 from infradoctor.fixes import nginx_blocks as nb
 from infradoctor.fixes.context import FixContext, FixUnavailable, make_fix
 from infradoctor.model.stack import ListenAddress, Project, ResolvedTarget, Service, Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.cross._common import project_targets
 
@@ -101,7 +101,7 @@ def fix_port_mismatch(ctx: FixContext, finding: Finding) -> Fix | None:
     )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class PortMismatch:
     """The route's project, config and service, the port proxied to and the port to use."""
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from infradoctor.facts.listen import loopback_only
 from infradoctor.facts.ports import container_port
 from infradoctor.findings import Finding, Severity, subject_dict
 from infradoctor.model.stack import Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.cross._common import project_targets
 
@@ -53,7 +53,7 @@ CMD ["gunicorn", "--bind", "127.0.0.1:8000", "app:app"]
 """
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class LoopbackBind:
     """The proxied service, the port it binds on loopback and the bind to use."""
 

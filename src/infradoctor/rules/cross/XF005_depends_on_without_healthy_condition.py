@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -14,6 +13,7 @@ from infradoctor.fixes import compose_edit as ce
 from infradoctor.fixes import yaml_edit as ye
 from infradoctor.fixes.context import FixContext, FixUnavailable, YamlFile, make_fix, scalar_value
 from infradoctor.model.stack import Project, Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.cross._common import service_dependencies
 
@@ -224,7 +224,7 @@ def _set_conditions(yf: YamlFile, mapping: MappingNode, condition: Any) -> list[
     return edits
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class ShortDependency:
     """The service and the dependency it waits for without a condition."""
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from infradoctor.facts.listen import listen_env, mentions
 from infradoctor.facts.ports import effective_port, nginx_listens_or_unknown
 from infradoctor.findings import Finding, Severity, subject_dict
 from infradoctor.model.stack import ListenAddress, Project, Service, Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.cross._common import nginx_service_of, project_targets
 
@@ -69,7 +69,7 @@ def _candidates(project: Project, port: int) -> list[tuple[Service, int]]:
     return out
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class LocalhostTarget:
     """The nginx service, the port proxied on localhost and the service meant."""
 

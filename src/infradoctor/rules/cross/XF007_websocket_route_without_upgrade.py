@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from infradoctor.facts.listen import mentions
@@ -14,6 +13,7 @@ from infradoctor.fixes import nginx_blocks as nb
 from infradoctor.fixes.context import FixContext, make_fix
 from infradoctor.model.nginx import NginxConfig, ProxyRoute
 from infradoctor.model.stack import Service, Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.cross._common import (
     unknown_include_in_scope,
@@ -133,7 +133,7 @@ def fix_websocket(ctx: FixContext, finding: Finding) -> Fix | None:
     )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class WebsocketRoute:
     """The websocket route: config, location, backend and the headers missing."""
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from infradoctor.facts.listen import (
@@ -22,6 +21,7 @@ from infradoctor.lazyre import lazy
 from infradoctor.model.nginx import ProxyRoute
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Service, Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.cross._common import (
     fmt_seconds,
@@ -89,7 +89,7 @@ server {
 """
 
 
-@dataclass(slots=True)
+@record
 class AppTimeouts:
     server: str
     request: float | None = None  # the app aborts a request after this long
@@ -227,7 +227,7 @@ def _nginx_read(
     return secs, True, d.location
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class TimeoutMismatch:
     """The route and service whose timeouts disagree, and both sides' seconds."""
 

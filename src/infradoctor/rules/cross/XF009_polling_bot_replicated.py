@@ -6,13 +6,13 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from infradoctor.facts.listen import command_tokens, mentions, service_env
 from infradoctor.findings import Finding, Severity, subject_dict
 from infradoctor.lazyre import lazy
 from infradoctor.model.stack import Project, Service, Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.compose._util import one_shot_reason
 
@@ -172,7 +172,7 @@ def group_polling_evidence(service: Service, project: Project | None = None) -> 
     return None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class PollingBot:
     """The project, the services polling one bot token and how many pollers."""
 

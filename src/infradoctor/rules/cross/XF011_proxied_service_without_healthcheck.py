@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from infradoctor.facts.ports import container_port
@@ -13,6 +12,7 @@ from infradoctor.fixes import compose_edit as ce
 from infradoctor.fixes.context import FixContext
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Project, ResolvedTarget, Service, Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 
 CONF = """\
@@ -85,7 +85,7 @@ def fix_healthcheck(ctx: FixContext, finding: Finding) -> Fix | None:
     return ce.healthcheck_fix(ctx, svc, subject.port)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class ProxiedNoHealthcheck:
     """The proxied service without a healthcheck, its port and route path."""
 

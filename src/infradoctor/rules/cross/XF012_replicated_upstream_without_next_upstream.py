@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from infradoctor.findings import Applicability, Finding, Fix, Severity, subject_dict
@@ -12,6 +11,7 @@ from infradoctor.fixes import nginx_edit as ne
 from infradoctor.fixes.context import FixContext, make_fix
 from infradoctor.model.nginx import ProxyRoute
 from infradoctor.model.stack import Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.cross._common import unknown_include_in_scope, unresolved_includes
 
@@ -120,7 +120,7 @@ def fix_next_upstream(ctx: FixContext, finding: Finding) -> Fix | None:
     )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class ReplicatedUpstream:
     """The route to a replicated backend and the retry directive it lacks."""
 

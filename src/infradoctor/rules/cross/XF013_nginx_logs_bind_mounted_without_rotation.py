@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from infradoctor.facts.listen import is_web_server_service
 from infradoctor.findings import Finding, Severity, subject_dict
 from infradoctor.model.nginx import NginxConfig
 from infradoctor.model.stack import Project, Service, Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 
 BAD = """\
@@ -104,7 +104,7 @@ def _covers(mount_target: str, log_dir: str) -> bool:
     return log_dir == m or log_dir.startswith(m + "/")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class BoundLogs:
     """The nginx service, the bind-mounted log directory and the files written there."""
 

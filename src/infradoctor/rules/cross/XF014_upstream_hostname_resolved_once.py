@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from infradoctor.findings import Finding, Severity, subject_dict
 from infradoctor.model.stack import Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.cross._common import DNS_VIAS, nginx_service_of, project_targets
 
@@ -59,7 +59,7 @@ server {
 """
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class ResolvedOnce:
     """The route whose upstream hostname nginx resolves once, at start."""
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from infradoctor.facts.dockerfile import stage_named
 from infradoctor.facts.images import (
@@ -13,11 +12,12 @@ from infradoctor.facts.images import (
 )
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.subjects import DockerfileSubject
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class UnpinnedBase(DockerfileSubject):
     """The Dockerfile and its base image reference (ARGs substituted)."""
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from infradoctor.facts.images import chain_last, services_building
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.subjects import DockerfileSubject
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class ShellForm(DockerfileSubject):
     """The Dockerfile and the instruction (CMD or ENTRYPOINT) written in shell form."""
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from infradoctor.facts.images import chain_last, command_ports, stage_chain
 from infradoctor.findings import Finding, Severity
 from infradoctor.lazyre import lazy
 from infradoctor.model.stack import Dockerfile, Instruction, Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.subjects import DockerfileSubject
 
@@ -54,7 +54,7 @@ def _listed(ranges: list[tuple[int, int]]) -> list[str]:
     return out
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class ExposeMismatch(DockerfileSubject):
     """The Dockerfile, the ports it EXPOSEs and the ports its start command listens on."""
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from infradoctor.facts.images import (
@@ -14,12 +13,13 @@ from infradoctor.facts.images import (
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.compose._util import service_subject
 from infradoctor.subjects import DockerfileSubject, ServiceSubject
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class MissingTools:
     """What runs the health check (a service or a Dockerfile) and the tools its image
     lacks."""

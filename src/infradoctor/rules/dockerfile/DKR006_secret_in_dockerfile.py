@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from infradoctor.facts.images import stage_chain
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Instruction, Stack, Stage
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.security._secrets import (
     is_literal_secret_value,
@@ -31,7 +31,7 @@ def used_later(stage: Stage, after: Instruction, name: str) -> bool:
     return False
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class SecretVariable(DockerfileSubject):
     """The Dockerfile and the name (never the value) of the variable holding a secret."""
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from infradoctor.facts.images import chain_last, command_ports, services_building
@@ -12,6 +11,7 @@ from infradoctor.findings import Applicability, Edit, Finding, Fix, Severity, su
 from infradoctor.fixes import dockerfile_edit as de
 from infradoctor.fixes.context import FixContext, FixUnavailable, make_fix
 from infradoctor.model.stack import Dockerfile, Project, Service, Stack, Stage
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.compose._util import one_shot_reason, project_of
 from infradoctor.subjects import DockerfileSubject
@@ -82,7 +82,7 @@ def fix_dockerfile_healthcheck(ctx: FixContext, finding: Finding) -> Fix | None:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class NoHealthcheck(DockerfileSubject):
     """The Dockerfile, the services built from it and the port a probe should use."""
 

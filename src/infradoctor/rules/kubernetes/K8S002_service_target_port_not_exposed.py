@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.k8s import K8sObject, ServicePort
 from infradoctor.model.stack import Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.kubernetes._guess import guessed_note, guessed_target
 from infradoctor.rules.kubernetes._k8s import k8s_id, selected_workloads
@@ -85,7 +85,7 @@ def _exposed(workloads: list[K8sObject]) -> str:
     return ", ".join(seen) or "none"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class UnexposedPort(K8sSubject):
     """The Service port whose target no selected pod exposes."""
 

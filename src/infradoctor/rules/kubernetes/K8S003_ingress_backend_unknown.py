@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.k8s import IngressBackend, K8sObject, nearest
 from infradoctor.model.stack import Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.kubernetes._k8s import k8s_id
 from infradoctor.subjects import BackendSubject
@@ -77,7 +77,7 @@ def _ports_text(svc: K8sObject) -> str:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class BackendPort(BackendSubject):
     """The backend Service and the port (number or name) it does not have."""
 

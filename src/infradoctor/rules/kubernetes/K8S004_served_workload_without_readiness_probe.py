@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from infradoctor.findings import Applicability, Finding, Fix, Severity
 from infradoctor.fixes import helm
@@ -12,6 +11,7 @@ from infradoctor.fixes import yaml_edit as ye
 from infradoctor.fixes.context import FixContext, FixUnavailable, make_fix
 from infradoctor.model.k8s import Container, K8sObject
 from infradoctor.model.stack import Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.kubernetes._guess import guessed_note, guessed_target
 from infradoctor.rules.kubernetes._k8s import k8s_id, served_workloads
@@ -113,7 +113,7 @@ def fix_readiness_probe(ctx: FixContext, finding: Finding) -> Fix | None:
     return make_fix(title, applicability, ctx.yaml_edits(yf, edits))
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class ServedContainer(BackendSubject):
     """The serving container without a readiness probe (what the fixer edits)."""
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.kubernetes._k8s import k8s_id
 from infradoctor.subjects import ProbeSubject
@@ -43,7 +43,7 @@ spec:
 GOOD = BAD.replace("              port: web\n", "              port: http\n")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class ProbePort(ProbeSubject):
     """The probe and the port name the container does not declare."""
 

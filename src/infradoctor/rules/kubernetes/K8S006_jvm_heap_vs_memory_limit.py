@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from infradoctor.facts.jvm import HeapSetting, heap_settings, heap_verdict
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.k8s import Container, K8sObject
 from infradoctor.model.stack import Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.kubernetes._k8s import (
     has_limit_range,
@@ -67,7 +67,7 @@ def container_heap(
     return found
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class HeapOverLimit(ContainerSubject):
     """The JVM heap and the memory limit it does not fit in, in bytes."""
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.k8s import nearest
 from infradoctor.model.stack import Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.kubernetes._k8s import index, k8s_id
 from infradoctor.subjects import ScaleTarget
@@ -61,7 +61,7 @@ BAD = DEPLOYMENT.format(requests="              memory: 256Mi\n") + HPA
 GOOD = DEPLOYMENT.format(requests="              cpu: 250m\n              memory: 256Mi\n") + HPA
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class UnrequestedResource(ScaleTarget):
     """The resource the HPA scales on that the target's containers do not request."""
 

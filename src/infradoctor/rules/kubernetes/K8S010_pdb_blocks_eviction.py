@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from infradoctor.findings import Applicability, Edit, Finding, Fix, Severity, subject_dict
@@ -13,6 +12,7 @@ from infradoctor.lazyre import lazy
 from infradoctor.model.k8s import K8sObject, PdbSpec, nearest
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.kubernetes._k8s import k8s_id
 from infradoctor.subjects import ScaleTarget
@@ -70,7 +70,7 @@ BAD_HPA = GOOD.replace("  minAvailable: 1\n", "  minAvailable: 2\n") + HPA
 GOOD_HPA = GOOD_ONE + HPA
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class ReplicaSource:
     """The replica count a drain can meet and where it is set: the HPA's minReplicas
     when one scales the workload (it scales down to that when idle, which is when drains
@@ -166,7 +166,7 @@ def fix_pdb_max_unavailable(ctx: FixContext, finding: Finding) -> Fix | None:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class BlockingBudget(ScaleTarget):
     """The guarded workload's replica count and the HPA that sets it (if any)."""
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.k8s import Container, K8sObject, Probe
 from infradoctor.model.stack import Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.kubernetes._k8s import is_jvm, k8s_id
 from infradoctor.rules.kubernetes._probe_examples import served
@@ -53,7 +53,7 @@ def _reason(stack: Stack, w: K8sObject, c: Container, live: Probe) -> tuple[str,
     return None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class SlowStart(ContainerSubject):
     """The seconds liveness allows a JVM container from start."""
 

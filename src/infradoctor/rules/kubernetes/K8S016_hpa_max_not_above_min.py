@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.kubernetes._k8s import k8s_id
 from infradoctor.subjects import K8sSubject
@@ -33,7 +33,7 @@ spec:
 """
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class ReplicaRange(K8sSubject):
     """The HPA's replica bounds."""
 

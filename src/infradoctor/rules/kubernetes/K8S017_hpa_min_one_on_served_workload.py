@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.kubernetes._hpa import dev_copy, scaled
 from infradoctor.rules.kubernetes._k8s import k8s_id, served_workloads
@@ -35,7 +35,7 @@ spec:
 """
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class MinOne(ScaleTarget):
     """The served target's Service and the HPA's minimum."""
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.kubernetes._hpa import scaled
 from infradoctor.rules.kubernetes._k8s import k8s_id
@@ -32,7 +32,7 @@ BAD = served("web", "ghcr.io/acme/web:1.4.0", CONTAINER, "  replicas: 2\n") + HP
 GOOD = served("web", "ghcr.io/acme/web:1.4.0", CONTAINER) + HPA
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class FixedReplicas(K8sSubject):
     """The workload's written replicas and the HPA that scales it."""
 

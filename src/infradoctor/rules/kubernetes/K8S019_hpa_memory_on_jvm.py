@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.kubernetes._hpa import scaled
 from infradoctor.rules.kubernetes._k8s import is_jvm, k8s_id
@@ -42,7 +42,7 @@ spec:
 """
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class JvmTarget(ScaleTarget):
     """The JVM container of the target scaled on memory."""
 

@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from infradoctor.findings import Finding, Severity, subject_dict
 from infradoctor.model.k8s import K8sObject
 from infradoctor.model.stack import Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.kubernetes._cluster import cluster_targets
 from infradoctor.rules.kubernetes._k8s import k8s_id, selected_workloads
@@ -76,7 +76,7 @@ def _container_ports(stack: Stack, svc: K8sObject) -> set[int]:
     return ports
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class UnservedPort(K8sSubject):
     """The port nginx proxies to, its config and the ports the Service serves."""
 

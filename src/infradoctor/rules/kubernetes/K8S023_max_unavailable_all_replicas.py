@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.k8s import K8sObject
 from infradoctor.model.stack import Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.kubernetes._hpa import min_replicas_by_workload
 from infradoctor.rules.kubernetes._k8s import k8s_id
@@ -39,7 +39,7 @@ def _replicas(w: K8sObject, hpa_min: dict[int, int]) -> int | None:
     return 1
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class AllUnavailable(K8sSubject):
     """The replica count and the maxUnavailable that covers all of it."""
 

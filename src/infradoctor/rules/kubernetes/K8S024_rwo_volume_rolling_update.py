@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.k8s import K8sObject, nearest
 from infradoctor.model.stack import Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.kubernetes._k8s import k8s_id
 from infradoctor.subjects import K8sSubject
@@ -70,7 +70,7 @@ def _claims(stack: Stack, w: K8sObject) -> Iterator[tuple[str, K8sObject]]:
             yield name, found[0]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class RwoClaim(K8sSubject):
     """The ReadWriteOnce claim a rolling update's two pods both mount."""
 

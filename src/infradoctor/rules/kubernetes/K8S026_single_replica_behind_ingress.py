@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.kubernetes._hpa import dev_copy, min_replicas_by_workload
 from infradoctor.rules.kubernetes._k8s import ingress_backend_workloads, k8s_id
@@ -38,7 +38,7 @@ GOOD = served("portal", "ghcr.io/acme/portal:4.0.2", READY, "  replicas: 2\n") +
 REPLICATED = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"})
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class IngressBackend(K8sSubject):
     """The Ingress and Service that send traffic to the single replica."""
 

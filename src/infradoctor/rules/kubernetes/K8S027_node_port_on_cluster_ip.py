@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.kubernetes._k8s import k8s_id
 from infradoctor.subjects import K8sSubject
@@ -26,7 +26,7 @@ spec:
 """
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class IgnoredNodePort(K8sSubject):
     """The Service port and the nodePort a ClusterIP Service ignores."""
 

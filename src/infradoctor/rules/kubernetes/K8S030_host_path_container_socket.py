@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.kubernetes._k8s import k8s_id
 from infradoctor.subjects import K8sSubject
@@ -43,7 +43,7 @@ spec:
 GOOD = BAD.replace("path: /var/run/docker.sock", "path: /var/log")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class SocketMount(K8sSubject):
     """The container runtime socket's host path."""
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.k8s import K8sEnv
 from infradoctor.model.stack import Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.kubernetes._k8s import k8s_id
 from infradoctor.rules.kubernetes._probe_examples import served
@@ -65,7 +65,7 @@ def literal_secret(env: K8sEnv) -> bool:
     return url_with_password(value)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class SecretEnv(ContainerSubject):
     """The variable holding a literal secret (its name, never its value)."""
 

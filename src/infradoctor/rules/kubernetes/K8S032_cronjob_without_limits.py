@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from infradoctor.findings import Finding, Severity, subject_dict
 from infradoctor.model.stack import Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.kubernetes._k8s import k8s_id
 from infradoctor.subjects import K8sSubject
@@ -32,7 +32,7 @@ spec:
 SETTINGS = "  concurrencyPolicy: Forbid\n  startingDeadlineSeconds: 300\n"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class MissingLimits(K8sSubject):
     """The CronJob settings left unwritten."""
 

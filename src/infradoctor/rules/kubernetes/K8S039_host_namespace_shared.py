@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.kubernetes._hardening_examples import workload
 from infradoctor.rules.kubernetes._k8s import k8s_id
@@ -24,7 +24,7 @@ WHAT = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class SharedNamespace(K8sSubject):
     """The host namespace setting (hostNetwork, hostPID, hostIPC)."""
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from infradoctor.findings import Finding, Severity, subject_dict
 from infradoctor.model.k8s import K8sObject, nearest
 from infradoctor.model.stack import Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.kubernetes._hpa import deployed_with, scaled
 from infradoctor.rules.kubernetes._k8s import index, k8s_id
@@ -53,7 +53,7 @@ def _meant(stack: Stack, hpa: K8sObject, claimed: set[int]) -> K8sObject | None:
     return found[0] if found and id(found[0]) not in claimed else None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class SharedTarget(K8sSubject):
     """The two HPAs that scale one workload."""
 

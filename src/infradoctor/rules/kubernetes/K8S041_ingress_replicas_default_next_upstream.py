@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.kubernetes._hpa import dev_copy, min_replicas_by_workload
 from infradoctor.rules.kubernetes._ingress_nginx import (
@@ -85,7 +85,7 @@ GOOD = DEPLOYMENT + INGRESS.replace(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class BackendWorkload(BackendSubject):
     """The replicated workload behind the Ingress's Service."""
 

@@ -4,18 +4,17 @@ Built once per stack (package-private)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from infradoctor.lazyre import lazy
 from infradoctor.model.k8s import K8sObject
 from infradoctor.model.nginx import NginxConfig, ProxyRoute, ProxyTarget
 from infradoctor.model.stack import Stack
+from infradoctor.records import record
 
 CLUSTER_DOMAIN = "cluster.local"
 _LABEL = lazy(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class ClusterTarget:
     """A proxy target of an in-cluster nginx resolved to a Service."""
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from infradoctor.findings import Applicability, Finding, Fix, Severity
@@ -12,6 +11,7 @@ from infradoctor.fixes import nginx_edit as ne
 from infradoctor.fixes.context import FixContext, FixUnavailable, make_fix
 from infradoctor.model.nginx import Directive, NginxConfig
 from infradoctor.model.stack import Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.nginx._common import (
     BlockSubject,
@@ -58,7 +58,7 @@ def fix_server_tokens(ctx: FixContext, finding: Finding) -> Fix | None:
     return make_fix("Hide the nginx version (`server_tokens off`)", SAFE, edits.edits())
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class TokensBlock(BlockSubject):
     """The block to hide the version in, or the directive to replace."""
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from infradoctor.facts.websocket import is_websocket_route
 from infradoctor.findings import Applicability, Finding, Fix, Severity
@@ -12,6 +11,7 @@ from infradoctor.fixes import nginx_edit as ne
 from infradoctor.fixes.context import FixContext, make_fix
 from infradoctor.model.nginx import Directive, ProxyRoute
 from infradoctor.model.stack import Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.nginx._common import (
     BlockSubject,
@@ -85,7 +85,7 @@ def fix_proxy_timeouts(ctx: FixContext, finding: Finding) -> Fix | None:
     )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class ImplicitTimeouts(BlockSubject):
     """The block whose routes use default timeouts: which, and their paths."""
 

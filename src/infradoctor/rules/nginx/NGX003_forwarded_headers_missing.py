@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from infradoctor.findings import Applicability, Finding, Fix, Severity
 from infradoctor.fixes import nginx_blocks as nb
 from infradoctor.fixes.context import FixContext, make_fix
 from infradoctor.model.nginx import Directive, NginxConfig, ProxyRoute
 from infradoctor.model.stack import Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.nginx._common import (
     PROXY_PARAMS_HEADERS,
@@ -137,7 +137,7 @@ def _overridden_below_scan(routes: list[ProxyRoute], outer: Directive) -> bool:
     return False
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class MissingHeaders(BlockSubject):
     """The block whose routes lack forwarded headers: which, paths, lines to add."""
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from infradoctor.facts.uploads import UPLOAD_HOST_RE, UPLOAD_PATH_RE
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.nginx._common import (
     BlockSubject,
@@ -18,7 +18,7 @@ from infradoctor.rules.nginx._common import (
 )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class UploadRoute(BlockSubject):
     """The upload route's block, its path and the directive to add."""
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.nginx._common import BlockSubject, block_subject, describe, opaque_includes
 
@@ -15,7 +15,7 @@ PROXY_KINDS = ("proxy", "grpc", "uwsgi")  # PHP-FPM sites rarely have a health r
 HEALTH_RE = re.compile(r"health|ready|live|alive|ping|status|heartbeat|/up\b", re.IGNORECASE)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class HealthLocation(BlockSubject):
     """The server block and the health location to add."""
 

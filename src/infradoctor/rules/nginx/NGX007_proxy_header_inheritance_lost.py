@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.nginx import Directive, NginxConfig
 from infradoctor.model.stack import Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.nginx._common import (
     BlockSubject,
@@ -31,7 +31,7 @@ def level_headers(cfg: NginxConfig, level: Directive, name: str) -> dict[str, st
     return out
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class LostHeaders(BlockSubject):
     """The block whose own headers drop inherited ones, and where they came from."""
 

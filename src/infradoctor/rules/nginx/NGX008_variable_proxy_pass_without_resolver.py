@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.lazyre import lazy
 from infradoctor.model.nginx import NginxConfig, ProxyRoute
 from infradoctor.model.stack import Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.nginx._common import (
     BlockSubject,
@@ -56,7 +56,7 @@ def _needs_dns(cfg: NginxConfig, value: str, static: set[tuple[str, int | None]]
     return (host, number if number is not None else 80) not in static
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class NoResolver(BlockSubject):
     """The block proxying to a variable and the resolver directive to add."""
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from infradoctor.findings import Applicability, Finding, Fix, Severity
 from infradoctor.fixes import nginx_blocks as nb
@@ -11,6 +10,7 @@ from infradoctor.fixes import nginx_edit as ne
 from infradoctor.fixes.context import FixContext, make_fix
 from infradoctor.model.nginx import Directive, NginxConfig
 from infradoctor.model.stack import Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.nginx._common import (
     BlockSubject,
@@ -77,7 +77,7 @@ def fix_upstream_keepalive(ctx: FixContext, finding: Finding) -> Fix | None:
     )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class IneffectiveKeepalive(BlockSubject):
     """The upstream, what its keepalive lacks and the block to fix."""
 

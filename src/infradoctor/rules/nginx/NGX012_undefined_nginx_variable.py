@@ -5,7 +5,6 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from infradoctor.findings import Applicability, Finding, Fix, Severity, subject_dict
@@ -15,6 +14,7 @@ from infradoctor.lazyre import lazy
 from infradoctor.model.nginx import Directive, NginxConfig
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.nginx._common import KNOWN_SYSTEM_INCLUDES, include_resolved
 
@@ -263,7 +263,7 @@ def fix_undefined_variable(ctx: FixContext, finding: Finding) -> Fix | None:
     )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, kw_only=True)
 class UndefinedVariable:
     """The config and the variable used without a definition."""
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Project, Service, Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.compose._util import is_fragment, one_shot_reason
 from infradoctor.rules.policy._policy import citation, cite, limits, policy_of
@@ -54,7 +54,7 @@ def missing(svc: Service, project: Project, item: str) -> bool:
     return False
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class MissingHardening(ServiceSubject):
     """The service and the hardening settings the policy wants that it lacks."""
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Port, Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.subjects import ServiceSubject
 
@@ -61,7 +61,7 @@ def database_of(port: Port) -> tuple[int, str] | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class PublishedDatabasePort(ServiceSubject):
     """The service and the database port it publishes on every interface."""
 

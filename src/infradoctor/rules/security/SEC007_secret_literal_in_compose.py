@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from infradoctor.findings import Finding, Severity
 from infradoctor.lazyre import lazy
 from infradoctor.model.source import Location
 from infradoctor.model.stack import EnvVar, Service, Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.security._secrets import (
     is_literal_secret_value,
@@ -45,7 +45,7 @@ def is_template_file(path: str | None) -> bool:
     return bool(TEMPLATE_FILE_RE.search(path.rsplit("/", 1)[-1]))
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class SecretVariable(ServiceSubject):
     """The service and the name (never the value) of the variable holding a secret."""
 

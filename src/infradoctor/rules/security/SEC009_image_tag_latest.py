@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from infradoctor.facts.images import parse_image
 from infradoctor.findings import Finding, Severity
 from infradoctor.model.stack import Service, Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.subjects import ServiceSubject
 
@@ -22,7 +22,7 @@ def tag_from_variable(stack: Stack, svc: Service) -> bool:
     return "$" in line.split("image", 1)[-1]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class MutableImage(ServiceSubject):
     """The service and the image reference it runs."""
 
