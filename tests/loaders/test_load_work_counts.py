@@ -97,3 +97,26 @@ def test_compose_copies_the_environment_once(tmp_path: Path) -> None:
     images = sorted(s.image for p in projects for s in p.services.values())
     assert images == [f"x:v{i}-h" for i in range(6)]
     assert env.iterations == 1
+
+
+def test_image_ports_scans_the_table_once_per_image(monkeypatch: pytest.MonkeyPatch) -> None:
+    from infradoctor.facts import listen
+    from infradoctor.model import Service
+    from infradoctor.model.source import Location
+
+    calls = 0
+    real = listen.port_rows
+
+    def counted() -> Any:
+        nonlocal calls
+        calls += 1
+        return real()
+
+    monkeypatch.setattr(listen, "port_rows", counted)
+    listen._image_ports.cache_clear()
+    at = Location("compose.yml", 1, 1)
+    image = "registry.test/acme/postgres:16"
+    services = [Service(f"s{i}", "p", "compose.yml", at, image=image) for i in range(40)]
+    found = {listen.image_ports(s) for s in services}
+    assert found == {((5432,), False)}
+    assert calls == 1

@@ -23,6 +23,7 @@ listened on".
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -1149,6 +1150,13 @@ def image_ports(service: Service) -> tuple[tuple[int, ...], bool] | None:
     image = service.image_name
     if not image:
         return None
+    return _image_ports(image)
+
+
+@functools.lru_cache(maxsize=1024)
+def _image_ports(image: str) -> tuple[tuple[int, ...], bool] | None:
+    """`image_ports` by image name, once per name: a stack runs a few images many
+    times, and each look-up scans the whole port table."""
     repo = image_repository(image)
     last = repo.rsplit("/", 1)[-1]
     tag = image.split("@", 1)[0].rsplit("/", 1)[-1]
