@@ -94,10 +94,9 @@ def test_image_name_scanned_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     entry of the well-known image table."""
     name = "s1" + "a" * 10_000
     root = write_tree(tmp_path / "s", {"compose.yaml": f"services:\n  api:\n    image: {name}\n"})
+    svc = load_stack(root).projects[0].services["api"]
     counting = _CountingPattern(listen.NOT_THE_SERVER_RE)
     monkeypatch.setattr(listen, "NOT_THE_SERVER_RE", counting)
-    listen._image_ports.cache_clear()  # remembered per image name: the load asks too
-    svc = load_stack(root).projects[0].services["api"]
     assert listen.image_ports(svc) is None
     assert counting.calls == 1
 

@@ -120,3 +120,15 @@ def test_image_ports_scans_the_table_once_per_image(monkeypatch: pytest.MonkeyPa
     found = {listen.image_ports(s) for s in services}
     assert found == {((5432,), False)}
     assert calls == 1
+
+
+def test_image_ports_keeps_no_huge_name() -> None:
+    from infradoctor.facts import listen
+    from infradoctor.model import Service
+    from infradoctor.model.source import Location
+
+    listen._image_ports.cache_clear()
+    at = Location("compose.yml", 1, 1)
+    huge = Service("s", "p", "compose.yml", at, image="postgres-" + "a" * 100_000)
+    assert listen.image_ports(huge) == ((5432,), False)
+    assert listen._image_ports.cache_info().currsize == 0

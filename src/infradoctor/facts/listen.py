@@ -1150,7 +1150,12 @@ def image_ports(service: Service) -> tuple[tuple[int, ...], bool] | None:
     image = service.image_name
     if not image:
         return None
+    if len(image) > _REMEMBERED_IMAGE_CHARS:  # a fuzzed 1 MB name is not kept alive
+        return _image_ports.__wrapped__(image)
     return _image_ports(image)
+
+
+_REMEMBERED_IMAGE_CHARS = 512
 
 
 @functools.lru_cache(maxsize=1024)
