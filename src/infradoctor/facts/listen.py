@@ -23,6 +23,7 @@ listened on".
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -1150,6 +1151,18 @@ def image_ports(service: Service) -> tuple[tuple[int, ...], bool] | None:
     image = service.image_name
     if not image:
         return None
+    if len(image) > _REMEMBERED_IMAGE_CHARS:  # a fuzzed 1 MB name is not kept alive
+        return _image_ports.__wrapped__(image)
+    return _image_ports(image)
+
+
+_REMEMBERED_IMAGE_CHARS = 512
+
+
+@functools.lru_cache(maxsize=1024)
+def _image_ports(image: str) -> tuple[tuple[int, ...], bool] | None:
+    """`image_ports` by image name, once per name: a stack runs a few images many
+    times, and each look-up scans the whole port table."""
     repo = image_repository(image)
     last = repo.rsplit("/", 1)[-1]
     tag = image.split("@", 1)[0].rsplit("/", 1)[-1]

@@ -584,6 +584,8 @@ class _ComposeLoader:
         self.reader = reader
         self.root = reader.root
         self.env = env
+        # the process environment, copied once (never written): os.environ decodes per key
+        self.process: dict[str, str] = dict(os.environ if env is None else env)
         self.profiles = list(profiles)
         self.errors: list[LoadError] = []
         self.parsed: dict[str, PNode | None] = {}
@@ -637,7 +639,7 @@ class _ComposeLoader:
         key = str(project_dir)
         env = self.envs.get(key)
         if env is None:
-            process = dict(os.environ if self.env is None else self.env)
+            process = self.process
             dotenv: EnvFile | None = None
             res = self.reader.read_optional(project_dir / ".env", FileKind.ENV)
             if isinstance(res, SourceFile):
@@ -689,7 +691,7 @@ class _ComposeLoader:
             return None
         key = "include-env:" + "|".join(str(base_dir / p) for p in paths)
         if key not in self.envs:
-            process = dict(os.environ if self.env is None else self.env)
+            process = self.process
             merged: dict[str, str] = {}
             for text in paths:
                 path = Path(os.path.normpath(base_dir / text))

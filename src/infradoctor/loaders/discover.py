@@ -20,6 +20,7 @@ from infradoctor.loaders.files import (
     read_fd,
     resolve_within,
 )
+from infradoctor.loaders.names import Candidate
 from infradoctor.loaders.names import by_name as _by_name
 from infradoctor.model.source import FileKind, LoadError, Skipped
 from infradoctor.records import record
@@ -124,8 +125,12 @@ def classify(path: Path, root: Path | None = None) -> FileKind:
     return kind
 
 
-def _classify(path: Path, root: Path, real: Path | None = None) -> tuple[FileKind, Refusal | None]:
-    cand = _by_name(path)
+def _classify(
+    path: Path, root: Path, real: Path | None = None, cand: Candidate | None = None
+) -> tuple[FileKind, Refusal | None]:
+    """`cand`: the name's candidate when the caller already has it (asked once a file)."""
+    if cand is None:
+        cand = _by_name(path)
     if cand is None:
         return FileKind.UNKNOWN, None
     if cand.sniff is None:
@@ -305,7 +310,7 @@ def discover(root: Path) -> Discovery:  # noqa: C901
             if not stat.S_ISREG(mode):
                 found.errors.append(not_regular(mode).error(rel(path)))
                 continue
-        kind, refusal = _classify(path, real_base, real)
+        kind, refusal = _classify(path, real_base, real, cand)
         if refusal is not None:
             if cand.reported:
                 found.errors.append(refusal.error(rel(path)))

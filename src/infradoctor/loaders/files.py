@@ -104,12 +104,9 @@ class SourceReader:
         head, name = os.path.split(key)
         if not name:
             return _realpath(key)
-        real_head = self._dirs.get(head)
+        real_head = self._real_dir(head)
         if real_head is None:
-            resolved = _realpath(head)
-            if isinstance(resolved, Refusal):
-                return _realpath(key)  # the full walk says what is wrong
-            real_head = self._dirs[head] = str(resolved)
+            return _realpath(key)  # the full walk says what is wrong
         full = os.path.join(real_head, name)
         try:
             st = os.lstat(full)
@@ -120,6 +117,37 @@ class SourceReader:
         if stat.S_ISLNK(st.st_mode):
             return _realpath(full)
         return Path(full)
+
+    def _real_dir(self, head: str) -> str | None:
+        """A directory's strict realpath (None: it has none) from its parent's, cached:
+        one lstat per directory, not one realpath walk per directory."""
+        real = self._dirs.get(head)
+        if real is not None:
+            return real
+        parent, name = os.path.split(head)
+        real_parent = self._real_dir(parent) if name and parent != head else None
+        if real_parent is None:
+            resolved = _realpath(head)  # the filesystem root, or a parent with no realpath
+            if isinstance(resolved, Refusal):
+                return None
+            real = str(resolved)
+        else:
+            full = os.path.join(real_parent, name)
+            try:
+                st = os.lstat(full)
+            except (OSError, ValueError):
+                return None
+            if stat.S_ISLNK(st.st_mode):
+                resolved = _realpath(full)
+                if isinstance(resolved, Refusal):
+                    return None
+                real = str(resolved)
+            elif stat.S_ISDIR(st.st_mode):
+                real = full
+            else:
+                return None
+        self._dirs[head] = real
+        return real
 
     def _rel(self, real: str) -> str | None:
         root = self._root_text

@@ -28,7 +28,10 @@ _OPERATOR_RE = lazy(r"==|!=|<=|>=|&&|\|\||[-+*%<>]|/(?![/*])")
 _IDENT_RE = lazy(r"[A-Za-z_][A-Za-z0-9_-]*")
 _SKIP = re.compile(r"(?:[ \t\r]+|#[^\n]*|//[^\n]*|/\*.*?\*/)*", re.DOTALL)
 _SKIP_NL = re.compile(r"(?:[ \t\r\n]+|#[^\n]*|//[^\n]*|/\*.*?\*/)*", re.DOTALL)
-_SKIP_FIRST = frozenset(" \t\r\n#/")  # what a match of _SKIP or _SKIP_NL can start with
+_SKIP_FIRST = frozenset(" \t\r\n#/")
+_AFTER_OPERAND = frozenset(
+    "=!<>&|-+*%/?"
+)  # what an operator or `?` can start with  # what a match of _SKIP or _SKIP_NL can start with
 _QUOTED_RUN = re.compile(r'[^"\\\n$%]+')
 _HEREDOC_RUN = re.compile(r"[^$%]+")
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
@@ -218,6 +221,9 @@ class _Parser:
         while True:
             save = self.i
             self.skip(newlines)
+            if self.i >= self.n or self.text[self.i] not in _AFTER_OPERAND:
+                self.i = save  # most operands: no operator, no conditional follows
+                break
             m = _OPERATOR_RE.match(self.text, self.i)
             op = m.group() if m is not None else None
             if op is not None:
