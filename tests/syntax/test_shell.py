@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from infradoctor.facts.listen import split_shell
+from infradoctor.facts.args import split_shell
 from infradoctor.rules.compose._util import (
     MAX_SCRIPT_NESTING,
     _shell_words,

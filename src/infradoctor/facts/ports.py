@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from infradoctor.facts.args import normalise_host, parse_host_port
 from infradoctor.facts.env import UNSET_MARK
-from infradoctor.facts.listen import normalise_host, parse_host_port
 from infradoctor.model.nginx import NginxConfig, ProxyRoute, ProxyTarget
 from infradoctor.model.stack import ListenAddress, Port, ResolvedTarget, Service
 from infradoctor.syntax.numbers import digits_value

@@ -25,14 +25,10 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from infradoctor.facts.args import is_loopback
 from infradoctor.facts.env import UNSET_MARK
 from infradoctor.facts.hosts import is_ip
-from infradoctor.facts.listen import (
-    detect_listens,
-    is_loopback,
-    is_web_server_service,
-    listen_env,
-)
+from infradoctor.facts.listen import detect_listens, is_web_server_service, listen_env
 from infradoctor.facts.ports import (
     ENV_VAR_RE,
     container_port,
