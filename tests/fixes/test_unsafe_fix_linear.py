@@ -119,3 +119,22 @@ def test_overlapping_edits_are_spliced_as_before() -> None:
 def test_inserts_at_one_offset_keep_their_order() -> None:
     edits = [ye.TextEdit(1, 1, "1"), ye.TextEdit(1, 1, "2"), ye.TextEdit(0, 1, "A")]
     assert ye.apply_text_edits("ab", edits) == "A12b"
+
+
+def test_past_the_cap_wrong_edits_are_refused_unchecked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many wrong edits to one file: the first get their own message, the rest a refusal
+    (a full parse each would be quadratic); none is vouched for."""
+    checks = [_stray(i) for i in range(0, 60, 3)]
+    alone = [c() for c in checks]
+    assert all(alone)
+    tally: Counter[str] = Counter()
+    with monkeypatch.context() as patch:
+        patch.setattr(ye, "_MIN_ALONE", 4)
+        patch.setattr(ye, "_ALONE_CHARS", 0)
+        _counting(patch, tally)
+        verdicts = ye.check_all(checks)
+    refusal = f"not checked: {len(checks)} edits to this file could not be checked together"
+    refusal = f"not checked: {len(checks)} edits to this file could not be checked together"
+    # 20 checks, 4 + 4 * 5 parses: 19 halving readings, then 5 checks alone
+    assert verdicts == alone[:5] + [refusal] * (len(checks) - 5)
+    assert tally["parses"] == 1 + 24  # the text before the edits, then the budget

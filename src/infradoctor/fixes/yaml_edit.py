@@ -416,6 +416,8 @@ _IMPLICIT = frozenset(
 )
 _MERGE = "tag:yaml.org,2002:merge"
 _MAX_VALUE_NODES = 200_000  # the least a check may walk; more for a bigger file (`_Budget`)
+_MIN_ALONE = 16  # checks run alone (a full parse each) per file: at least these,
+_ALONE_CHARS = 8_000_000  # and as many more as fit this many characters of the file
 
 
 _KNOWN: dict[str, tuple[Node, ...]] = {}  # texts already composed (see `remember`)
@@ -692,22 +694,38 @@ def check_all(checks: Sequence[EditCheck]) -> list[str | None]:
     for i, c in enumerate(checks):
         per_text.setdefault(c.text, []).append(i)
     for text, indexes in per_text.items():
-        for i in _unvouched(text, checks, indexes):
+        # each reading parses the whole file: a bounded number per file, never one per
+        # check (quadratic); the checks past the bound are refused unchecked
+        parses = max(_MIN_ALONE, _ALONE_CHARS // max(len(text), 1))
+        alone, unchecked, parses = _unvouched(
+            text, checks, indexes, parses + 4 * len(indexes).bit_length()
+        )
+        refusal = _UNCHECKED.format(len(alone) + len(unchecked))
+        for i in unchecked + alone[parses:]:
+            verdicts[i] = refusal
+        for i in alone[:parses]:
             verdicts[i] = checks[i]()
     return verdicts
 
 
-def _unvouched(text: str, checks: Sequence[EditCheck], indexes: list[int]) -> list[int]:
-    """The checks of `indexes` (all on `text`) no joint reading vouches for. Those the
-    reading of the whole group leaves out are read again together, and a group none of
-    whose checks holds is halved: one bad edit must not send every other edit of a big
-    file to a check of its own (a full parse each: quadratic)."""
+_UNCHECKED = "not checked: {} edits to this file could not be checked together"
+
+
+def _unvouched(
+    text: str, checks: Sequence[EditCheck], indexes: list[int], parses: int
+) -> tuple[list[int], list[int], int]:
+    """The checks of `indexes` (all on `text`) no joint reading vouches for, those left
+    unread when `parses` ran out, and the parses left. The checks the reading of a group
+    leaves out are read again together, and a group none of whose checks holds is
+    halved: one bad edit must not send every other edit of a big file to a check of its
+    own (a full parse each: quadratic)."""
     todo, out = [indexes], []
-    while todo:
+    while todo and parses > 0:
         group = todo.pop()
         if len(group) == 1:
             out.extend(group)
             continue
+        parses -= 1
         vouched = _check_together(text, [checks[i] for i in group])
         left = [i for i, ok in zip(group, vouched, strict=True) if not ok]
         if not left:
@@ -716,7 +734,7 @@ def _unvouched(text: str, checks: Sequence[EditCheck], indexes: list[int]) -> li
             todo.append(left)
         else:
             todo += [group[len(group) // 2 :], group[: len(group) // 2]]
-    return sorted(out)
+    return sorted(out), sorted(i for g in todo for i in g), parses
 
 
 _NodeKey = tuple[type, int, int, str]
