@@ -415,7 +415,9 @@ _IMPLICIT = frozenset(
     "tag:yaml.org,2002:" + t for t in ("null", "bool", "int", "float", "timestamp")
 )
 _MERGE = "tag:yaml.org,2002:merge"
-_MAX_VALUE_NODES = 200_000
+_MAX_VALUE_NODES = 200_000  # the least a check may walk; more for a bigger file (`_Budget`)
+_MIN_ALONE = 16  # checks run alone (a full parse each) per file: at least these,
+_ALONE_CHARS = 8_000_000  # and as many more as fit this many characters of the file
 
 
 _KNOWN: dict[str, tuple[Node, ...]] = {}  # texts already composed (see `remember`)
@@ -458,8 +460,11 @@ def _composed(text: str) -> tuple[Node, ...] | None:
 
 
 class _Budget:
-    def __init__(self) -> None:
-        self.left = _MAX_VALUE_NODES
+    """Nodes a check may visit: `_MAX_VALUE_NODES`, or one per character of the texts it
+    reads (a check walks the whole file, so a fixed cap refused every edit of a big one)."""
+
+    def __init__(self, *texts: str) -> None:
+        self.left = max(_MAX_VALUE_NODES, sum(map(len, texts)))
 
     def spend(self) -> None:
         self.left -= 1
@@ -597,7 +602,7 @@ def check_edit(text: str, edits: Sequence[TextEdit], node: Node, expected: Any) 
         return "the edit would leave YAML nested too deeply"
     if len(new) != len(old):
         return "the edit would change the number of YAML documents"
-    budget = _Budget()
+    budget = _Budget(text, new_text)
     seen: set[tuple[int, int]] = set()
     found = False
     stack: list[tuple[Node, Node, str]] = [
@@ -681,20 +686,55 @@ def check_all(checks: Sequence[EditCheck]) -> list[str | None]:
     """`check()` of each check, with one parse and one walk per file for all the checks
     on it (one per fix would be quadratic): their edits applied together must leave
     every document as it was except their nodes, each reading back as intended (the
-    entries several checks add to one mapping, all of them). A check the joint reading
-    cannot vouch for (a wrong or nested node, a parse error) runs alone, as before, and
-    gives its own message."""
+    entries several checks add to one mapping, all of them). A check no joint reading
+    can vouch for (a wrong or nested node, a parse error; see `_unvouched`) runs alone,
+    as before, and gives its own message."""
     verdicts: list[str | None] = [None] * len(checks)
     per_text: dict[str, list[int]] = {}
     for i, c in enumerate(checks):
         per_text.setdefault(c.text, []).append(i)
     for text, indexes in per_text.items():
-        group = [checks[i] for i in indexes]
-        vouched = _check_together(text, group) if len(group) > 1 else [False]
-        for i, ok in zip(indexes, vouched, strict=True):
-            if not ok:
-                verdicts[i] = checks[i]()
+        # each reading parses the whole file: a bounded number per file, never one per
+        # check (quadratic); the checks past the bound are refused unchecked
+        parses = max(_MIN_ALONE, _ALONE_CHARS // max(len(text), 1))
+        alone, unchecked, parses = _unvouched(
+            text, checks, indexes, parses + 4 * len(indexes).bit_length()
+        )
+        refusal = _UNCHECKED.format(len(alone) + len(unchecked))
+        for i in unchecked + alone[parses:]:
+            verdicts[i] = refusal
+        for i in alone[:parses]:
+            verdicts[i] = checks[i]()
     return verdicts
+
+
+_UNCHECKED = "not checked: {} edits to this file could not be checked together"
+
+
+def _unvouched(
+    text: str, checks: Sequence[EditCheck], indexes: list[int], parses: int
+) -> tuple[list[int], list[int], int]:
+    """The checks of `indexes` (all on `text`) no joint reading vouches for, those left
+    unread when `parses` ran out, and the parses left. The checks the reading of a group
+    leaves out are read again together, and a group none of whose checks holds is
+    halved: one bad edit must not send every other edit of a big file to a check of its
+    own (a full parse each: quadratic)."""
+    todo, out = [indexes], []
+    while todo and parses > 0:
+        group = todo.pop()
+        if len(group) == 1:
+            out.extend(group)
+            continue
+        parses -= 1
+        vouched = _check_together(text, [checks[i] for i in group])
+        left = [i for i, ok in zip(group, vouched, strict=True) if not ok]
+        if not left:
+            continue
+        if len(left) < len(group):
+            todo.append(left)
+        else:
+            todo += [group[len(group) // 2 :], group[: len(group) // 2]]
+    return sorted(out), sorted(i for g in todo for i in g), parses
 
 
 _NodeKey = tuple[type, int, int, str]
@@ -730,7 +770,7 @@ def _check_together(text: str, checks: Sequence[EditCheck]) -> list[bool]:
         return [False] * len(checks)
     failed: list[tuple[int, int]] = []  # spans of the nodes that did not read as intended
     try:
-        held = _walk_together(old, new, targets, wants, failed)
+        held = _walk_together(old, new, targets, wants, failed, _Budget(text, new_text))
     except YamlEditError:
         return [False] * len(checks)
 
@@ -747,10 +787,10 @@ def _walk_together(
     targets: dict[_NodeKey, list[int]],
     wants: Any,
     failed_spans: list[tuple[int, int]],
+    budget: _Budget,
 ) -> set[int]:
     """The checks whose nodes read as intended (empty: some other node changed); the
     spans of the nodes that did not go to `failed_spans`."""
-    budget = _Budget()
     seen: set[tuple[int, int]] = set()
     held: set[int] = set()
     failed: set[int] = set()
@@ -1034,10 +1074,23 @@ def replace_node(
 
 def apply_text_edits(text: str, edits: Sequence[TextEdit]) -> str:
     """Splice edits (non-overlapping) into text, from the end so offsets stay valid."""
+    order = sorted(range(len(edits)), key=lambda i: (edits[i].start, edits[i].end, i))
+    spans = [edits[i] for i in order]
+    if any(b.start < a.end for a, b in zip(spans, spans[1:], strict=False)):
+        return _splice_from_end(text, spans)
+    parts, at = [], 0  # one join: splicing each edit into a copy is quadratic
+    for e in spans:
+        parts += [text[at : e.start], e.replacement]
+        at = e.end
+    parts.append(text[at:])
+    return "".join(parts)
+
+
+def _splice_from_end(text: str, spans: Sequence[TextEdit]) -> str:
+    """Overlapping edits, spliced one by one from the last (as `apply_text_edits` always
+    did) so the result of a bad edit set is the one its check reports on."""
     out = text
-    order = sorted(range(len(edits)), key=lambda i: (edits[i].start, edits[i].end, i), reverse=True)
-    for i in order:
-        e = edits[i]
+    for e in reversed(spans):
         out = out[: e.start] + e.replacement + out[e.end :]
     return out
 
