@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from infradoctor.syntax.numbers import docker_size
+
 CLASSES = ("jvm", "observability", "database", "any")
 HARDENING = (
     "non-root",
@@ -109,22 +111,6 @@ class PolicyError(ValueError):
     pass
 
 
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)\s*$", re.I)
-_UNIT = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
-
-
-def parse_bytes(text: object) -> int | None:
-    """`512m`, `1g`, `768Mi`, `1.5GB`, plain bytes; None when unparsable."""
-    if isinstance(text, bool) or text is None:
-        return None
-    if isinstance(text, int | float):
-        return int(text)
-    m = _SIZE.match(str(text))
-    if not m:
-        return None
-    return int(float(m.group(1)) * _UNIT[m.group(2).lower()])
-
-
 def parse_cpus(text: object) -> float | None:
     """`0.75`, `1`, Kubernetes `750m`; None when unparsable."""
     if isinstance(text, bool) or text is None:
@@ -147,7 +133,8 @@ def _bounds(value: Any, kind: str, where: str) -> Bounds | None:
     low_s, sep, high_s = text.partition("..")
     if not sep:
         low_s, high_s = "", text  # a single value is a maximum
-    parse = parse_bytes if kind == "memory" else parse_cpus
+    # memory bounds read like compose sizes: the one size parser (syntax/numbers.py)
+    parse = docker_size if kind == "memory" else parse_cpus
     low = parse(low_s) if low_s.strip() else None
     high = parse(high_s) if high_s.strip() else None
     if (low_s.strip() and low is None) or (high_s.strip() and high is None):
