@@ -94,6 +94,20 @@ def listen_arg_unknown(server: str, args: Args) -> bool:
     return False
 
 
+@record(frozen=True)
+class ServerCall:
+    """One known server's simple command, as every detector reads it: the server word,
+    its arguments, the container env, where the command is written, and `where`, the
+    " (origin)" suffix each fact's detail ends with."""
+
+    server: str
+    args: Args
+    env: Mapping[str, str]
+    loc: Location | None
+    where: str
+    service: Service
+
+
 def _mk(
     port: int | None, host: str | None, kind: str, detail: str, loc: Location | None
 ) -> list[Found]:
@@ -102,26 +116,28 @@ def _mk(
     return [Found(port, normalise_host(host), kind, detail, loc)]
 
 
-def _uvicorn(
-    server: str,
-    args: Args,
-    env: Mapping[str, str],
-    loc: Location | None,
-    where: str,
-    service: Service,
+def _port_or_default(
+    port_s: str | None, default: int, host: str | None, detail: str, loc: Location | None
 ) -> list[Found]:
+    """The port a flag or variable names ("command"), else the server's default one."""
+    if port_s:
+        return _mk(parse_port(port_s), host, "command", detail, loc)
+    return _mk(default, host, "default", detail, loc)
+
+
+def _uvicorn(c: ServerCall) -> list[Found]:
     """Listen facts of uvicorn."""
-    if args.has("--uds", "--fd"):
+    if c.args.has("--uds", "--fd"):
         return []
-    host = args.value("--host") or env.get("UVICORN_HOST")
-    port_s = args.value("--port") or env.get("UVICORN_PORT")
+    host = c.args.value("--host") or c.env.get("UVICORN_HOST")
+    port_s = c.args.value("--port") or c.env.get("UVICORN_PORT")
     if host is None and port_s is None:
         return _mk(
             8000,
             "127.0.0.1",
             "default",
-            f"uvicorn without --host/--port defaults to 127.0.0.1:8000{where}",
-            loc,
+            f"uvicorn without --host/--port defaults to 127.0.0.1:8000{c.where}",
+            c.loc,
         )
     port = parse_port(port_s) if port_s is not None else 8000
     kind = "command"
@@ -130,21 +146,14 @@ def _uvicorn(
         + (f" --host {host}" if host else " (no --host: 127.0.0.1)")
         + (f" --port {port_s}" if port_s else " (no --port: 8000)")
     )
-    return _mk(port, host or "127.0.0.1", kind, detail + where, loc)
+    return _mk(port, host or "127.0.0.1", kind, detail + c.where, c.loc)
 
 
-def _gunicorn(
-    server: str,
-    args: Args,
-    env: Mapping[str, str],
-    loc: Location | None,
-    where: str,
-    service: Service,
-) -> list[Found]:
+def _gunicorn(c: ServerCall) -> list[Found]:
     """Listen facts of gunicorn and hypercorn."""
-    binds = args.values("-b", "--bind")
-    if server == "gunicorn":
-        cmd_args = env.get("GUNICORN_CMD_ARGS")
+    binds = c.args.values("-b", "--bind")
+    if c.server == "gunicorn":
+        cmd_args = c.env.get("GUNICORN_CMD_ARGS")
         if cmd_args:
             binds += Args(split_shell(cmd_args)).values("-b", "--bind")
     if binds:
@@ -158,56 +167,42 @@ def _gunicorn(
                 if ":" in b.rsplit("]", 1)[-1] or host is None:
                     return []  # `0.0.0.0:` / `:$PORT`: the port is unknown, no default
                 port = 8000  # `-b 0.0.0.0`: gunicorn's default port
-            out += _mk(port, host, "command", f"{server} --bind {b}{where}", loc)
+            out += _mk(port, host, "command", f"{c.server} --bind {b}{c.where}", c.loc)
         return out
-    if args.has("-c", "--config") or _has_config_file(server, service):
+    if c.args.has("-c", "--config") or _has_config_file(c.server, c.service):
         return []  # the bind is in a config file we don't read
-    if server == "gunicorn" and env.get("PORT"):
+    if c.server == "gunicorn" and c.env.get("PORT"):
         # gunicorn's own default: bind 0.0.0.0:$PORT when PORT is set.
         return _mk(
-            parse_port(env.get("PORT")),
+            parse_port(c.env.get("PORT")),
             "0.0.0.0",
             "default",
-            f"gunicorn without --bind uses $PORT={env.get('PORT')}{where}",
-            loc,
+            f"gunicorn without --bind uses $PORT={c.env.get('PORT')}{c.where}",
+            c.loc,
         )
     return _mk(
         8000,
         "127.0.0.1",
         "default",
-        f"{server} without --bind defaults to 127.0.0.1:8000{where}",
-        loc,
+        f"{c.server} without --bind defaults to 127.0.0.1:8000{c.where}",
+        c.loc,
     )
 
 
-def _granian(
-    server: str,
-    args: Args,
-    env: Mapping[str, str],
-    loc: Location | None,
-    where: str,
-    service: Service,
-) -> list[Found]:
+def _granian(c: ServerCall) -> list[Found]:
     """Listen facts of granian."""
-    if args.has("--uds"):
+    if c.args.has("--uds"):
         return []
-    host = args.value("--host") or env.get("GRANIAN_HOST") or "127.0.0.1"
-    port = parse_port(args.value("--port") or env.get("GRANIAN_PORT") or "8000")
-    return _mk(port, host, "command", f"granian --host {host} --port {port}{where}", loc)
+    host = c.args.value("--host") or c.env.get("GRANIAN_HOST") or "127.0.0.1"
+    port = parse_port(c.args.value("--port") or c.env.get("GRANIAN_PORT") or "8000")
+    return _mk(port, host, "command", f"granian --host {host} --port {port}{c.where}", c.loc)
 
 
-def _daphne(
-    server: str,
-    args: Args,
-    env: Mapping[str, str],
-    loc: Location | None,
-    where: str,
-    service: Service,
-) -> list[Found]:
+def _daphne(c: ServerCall) -> list[Found]:
     """Listen facts of daphne."""
-    if args.has("-u", "--unix-socket", "--fd"):
+    if c.args.has("-u", "--unix-socket", "--fd"):
         return []
-    endpoints = args.values("-e", "--endpoint")
+    endpoints = c.args.values("-e", "--endpoint")
     out = []
     for ep in endpoints:
         m = re.search(r"port=(\d+)", ep)
@@ -217,11 +212,11 @@ def _daphne(
                 parse_port(m.group(1)),
                 im.group(1) if im else "0.0.0.0",
                 "command",
-                f"daphne -e {ep}{where}",
-                loc,
+                f"daphne -e {ep}{c.where}",
+                c.loc,
             )
-    host = args.value("-b", "--bind")
-    port_s = args.value("-p", "--port")
+    host = c.args.value("-b", "--bind")
+    port_s = c.args.value("-p", "--port")
     if endpoints and host is None and port_s is None:
         return out
     kind = "command" if (host or port_s) else "default"
@@ -229,71 +224,52 @@ def _daphne(
         parse_port(port_s) if port_s else 8000,
         host or "127.0.0.1",
         kind,
-        f"daphne -b {host or '127.0.0.1 (default)'} -p {port_s or '8000 (default)'}{where}",
-        loc,
+        f"daphne -b {host or '127.0.0.1 (default)'} -p {port_s or '8000 (default)'}{c.where}",
+        c.loc,
     )
 
 
-def _uwsgi(
-    server: str,
-    args: Args,
-    env: Mapping[str, str],
-    loc: Location | None,
-    where: str,
-    service: Service,
-) -> list[Found]:
+def _uwsgi(c: ServerCall) -> list[Found]:
     """Listen facts of uwsgi."""
     out = []
     for flag in ("--http", "--http-socket", "--socket", "-s", "--uwsgi-socket", "--https"):
-        for v in args.values(flag):
+        for v in c.args.values(flag):
             hp = parse_host_port(v.split(",", 1)[0])
             if hp is not None:
-                out += _mk(hp[1], hp[0] or "0.0.0.0", "command", f"uwsgi {flag} {v}{where}", loc)
+                out += _mk(
+                    hp[1], hp[0] or "0.0.0.0", "command", f"uwsgi {flag} {v}{c.where}", c.loc
+                )
     return out
 
 
-def _flask(
-    server: str,
-    args: Args,
-    env: Mapping[str, str],
-    loc: Location | None,
-    where: str,
-    service: Service,
-) -> list[Found]:
+def _flask(c: ServerCall) -> list[Found]:
     """Listen facts of flask."""
-    if "run" not in args.words:
+    if "run" not in c.args.words:
         return []
-    host = args.value("--host", "-h") or env.get("FLASK_RUN_HOST")
-    port_s = args.value("--port", "-p") or env.get("FLASK_RUN_PORT")
+    host = c.args.value("--host", "-h") or c.env.get("FLASK_RUN_HOST")
+    port_s = c.args.value("--port", "-p") or c.env.get("FLASK_RUN_PORT")
     kind = "command" if (host or port_s) else "default"
     return _mk(
         parse_port(port_s) if port_s else 5000,
         host or "127.0.0.1",
         kind,
         f"flask run --host {host or '127.0.0.1 (default)'} --port "
-        f"{port_s or '5000 (default)'}{where}",
-        loc,
+        f"{port_s or '5000 (default)'}{c.where}",
+        c.loc,
     )
 
 
-def _runserver(
-    server: str,
-    args: Args,
-    env: Mapping[str, str],
-    loc: Location | None,
-    where: str,
-    service: Service,
-) -> list[Found]:
+def _runserver(c: ServerCall) -> list[Found]:
     """Listen facts of runserver."""
-    pos = [w for w in args.positional() if w != "runserver"]
+    pos = [w for w in c.args.positional() if w != "runserver"]
     addr = pos[0] if pos else None
     if addr is None:
         return _mk(
             8000,
             "127.0.0.1",
             "default",
-            f"manage.py runserver without an address binds 127.0.0.1:8000{where}",
-            loc,
+            f"manage.py runserver without an address binds 127.0.0.1:8000{c.where}",
+            c.loc,
         )
     hp = parse_host_port(addr)
     if hp is None:
@@ -302,206 +278,141 @@ def _runserver(
     if port is None and host is not None and digits_value(host) is not None:
         host, port = None, parse_port(host)
     return _mk(
-        port or 8000, host or "127.0.0.1", "command", f"manage.py runserver {addr}{where}", loc
+        port or 8000, host or "127.0.0.1", "command", f"manage.py runserver {addr}{c.where}", c.loc
     )
 
 
-def _http_server(
-    server: str,
-    args: Args,
-    env: Mapping[str, str],
-    loc: Location | None,
-    where: str,
-    service: Service,
-) -> list[Found]:
+def _http_server(c: ServerCall) -> list[Found]:
     """Listen facts of http.server and simplehttpserver."""
-    pos = args.positional()
+    pos = c.args.positional()
     port = parse_port(pos[0]) if pos else 8000
-    host = args.value("--bind", "-b") or "0.0.0.0"
+    host = c.args.value("--bind", "-b") or "0.0.0.0"
     return _mk(
         port,
         host,
         "command" if pos else "default",
-        f"python -m http.server {pos[0] if pos else '(default 8000)'}{where}",
-        loc,
+        f"python -m http.server {pos[0] if pos else '(default 8000)'}{c.where}",
+        c.loc,
     )
 
 
-def _php(
-    server: str,
-    args: Args,
-    env: Mapping[str, str],
-    loc: Location | None,
-    where: str,
-    service: Service,
-) -> list[Found]:
+def _php(c: ServerCall) -> list[Found]:
     """Listen facts of php."""
-    php_addr = args.value("-S")
+    php_addr = c.args.value("-S")
     hp = parse_host_port(php_addr) if php_addr else None
     if hp is None:
         return []
-    return _mk(hp[1], hp[0], "command", f"php -S {php_addr}{where}", loc)
+    return _mk(hp[1], hp[0], "command", f"php -S {php_addr}{c.where}", c.loc)
 
 
-def _php_fpm(
-    server: str,
-    args: Args,
-    env: Mapping[str, str],
-    loc: Location | None,
-    where: str,
-    service: Service,
-) -> list[Found]:
+def _php_fpm(c: ServerCall) -> list[Found]:
     """Listen facts of php-fpm."""
     # Pools can listen anywhere (custom images add pools): a weak fact.
-    return _mk(9000, None, "weak", f"php-fpm listens on 9000 by default{where}", loc)
+    return _mk(9000, None, "weak", f"php-fpm listens on 9000 by default{c.where}", c.loc)
 
 
-def _rails(
-    server: str,
-    args: Args,
-    env: Mapping[str, str],
-    loc: Location | None,
-    where: str,
-    service: Service,
-) -> list[Found]:
+def _rails(c: ServerCall) -> list[Found]:
     """Listen facts of rails and puma."""
-    if server == "rails" and not ({"s", "server"} & set(args.words)):
+    if c.server == "rails" and not ({"s", "server"} & set(c.args.words)):
         return []
-    port_s = args.value("-p", "--port") or env.get("PORT")
-    bind = args.value("-b", "--binding", "--bind")
-    if server == "puma" and bind and "://" in bind:
+    port_s = c.args.value("-p", "--port") or c.env.get("PORT")
+    bind = c.args.value("-b", "--binding", "--bind")
+    if c.server == "puma" and bind and "://" in bind:
         hp = parse_host_port(bind)
-        return _mk(hp[1], hp[0], "command", f"puma -b {bind}{where}", loc) if hp else []
-    if server == "puma" and args.has("-C", "--config") and not port_s:
+        return _mk(hp[1], hp[0], "command", f"puma -b {bind}{c.where}", c.loc) if hp else []
+    if c.server == "puma" and c.args.has("-C", "--config") and not port_s:
         return []
-    default = 3000 if server == "rails" else 9292
-    return _mk(
-        parse_port(port_s) if port_s else default,
+    default = 3000 if c.server == "rails" else 9292
+    return _port_or_default(
+        port_s,
+        default,
         bind,
-        "command" if port_s else "default",
-        f"{server} -p {port_s or f'{default} (default)'}{where}",
-        loc,
+        f"{c.server} -p {port_s or f'{default} (default)'}{c.where}",
+        c.loc,
     )
 
 
-def _next(
-    server: str,
-    args: Args,
-    env: Mapping[str, str],
-    loc: Location | None,
-    where: str,
-    service: Service,
-) -> list[Found]:
+def _next(c: ServerCall) -> list[Found]:
     """Listen facts of next, nuxt and nuxi."""
     # Both read PORT (Nuxt also NUXT_PORT / NITRO_PORT) and default to 3000.
-    if not ({"start", "dev", "preview"} & set(args.words)):
+    if not ({"start", "dev", "preview"} & set(c.args.words)):
         return []
-    port_s = args.value("-p", "--port") or env.get("PORT")
-    if server != "next":
+    port_s = c.args.value("-p", "--port") or c.env.get("PORT")
+    if c.server != "next":
         port_s = (
-            args.value("-p", "--port")
-            or env.get("NUXT_PORT")
-            or env.get("NITRO_PORT")
-            or env.get("PORT")
+            c.args.value("-p", "--port")
+            or c.env.get("NUXT_PORT")
+            or c.env.get("NITRO_PORT")
+            or c.env.get("PORT")
         )
-    host = args.value("-H", "--hostname")
-    return _mk(
-        parse_port(port_s) if port_s else 3000,
+    host = c.args.value("-H", "--hostname")
+    return _port_or_default(
+        port_s,
+        3000,
         host,
-        "command" if port_s else "default",
-        f"{server} {'-p ' + port_s if port_s else '(default port 3000)'}{where}",
-        loc,
+        f"{c.server} {'-p ' + port_s if port_s else '(default port 3000)'}{c.where}",
+        c.loc,
     )
 
 
-def _streamlit(
-    server: str,
-    args: Args,
-    env: Mapping[str, str],
-    loc: Location | None,
-    where: str,
-    service: Service,
-) -> list[Found]:
+def _streamlit(c: ServerCall) -> list[Found]:
     """Listen facts of streamlit."""
-    port_s = args.value("--server.port") or env.get("STREAMLIT_SERVER_PORT")
-    return _mk(
-        parse_port(port_s) if port_s else 8501,
-        args.value("--server.address"),
-        "command" if port_s else "default",
-        f"streamlit --server.port {port_s or '8501 (default)'}{where}",
-        loc,
+    port_s = c.args.value("--server.port") or c.env.get("STREAMLIT_SERVER_PORT")
+    return _port_or_default(
+        port_s,
+        8501,
+        c.args.value("--server.address"),
+        f"streamlit --server.port {port_s or '8501 (default)'}{c.where}",
+        c.loc,
     )
 
 
-def _java(
-    server: str,
-    args: Args,
-    env: Mapping[str, str],
-    loc: Location | None,
-    where: str,
-    service: Service,
-) -> list[Found]:
+def _java(c: ServerCall) -> list[Found]:
     """Listen facts of java."""
-    props = [w for w in args.words if w.startswith(("-Dserver.port=", "--server.port="))]
+    props = [w for w in c.args.words if w.startswith(("-Dserver.port=", "--server.port="))]
     if props:
         port = parse_port(props[-1].split("=", 1)[1])
-        return _mk(port, None, "command", f"java {props[-1]}{where}", loc)
-    port_s = env.get("SERVER_PORT")
+        return _mk(port, None, "command", f"java {props[-1]}{c.where}", c.loc)
+    port_s = c.env.get("SERVER_PORT")
     if port_s:
         # Spring Boot binds SERVER_PORT to server.port (relaxed binding): reliable.
-        kind = "convention" if _looks_spring(service, args, env) else "env"
-        return _mk(parse_port(port_s), None, kind, f"SERVER_PORT={port_s}{where}", loc)
-    if _looks_spring(service, args, env):
-        return _mk(8080, None, "default", f"Spring Boot default server.port 8080{where}", loc)
+        kind = "convention" if _looks_spring(c.service, c.args, c.env) else "env"
+        return _mk(parse_port(port_s), None, kind, f"SERVER_PORT={port_s}{c.where}", c.loc)
+    if _looks_spring(c.service, c.args, c.env):
+        return _mk(8080, None, "default", f"Spring Boot default server.port 8080{c.where}", c.loc)
     return []
 
 
-def _node(
-    server: str,
-    args: Args,
-    env: Mapping[str, str],
-    loc: Location | None,
-    where: str,
-    service: Service,
-) -> list[Found]:
+def _node(c: ServerCall) -> list[Found]:
     """Listen facts of node, npm, yarn, pnpm, bun and deno."""
-    port_s = env.get("PORT")
+    port_s = c.env.get("PORT")
     if not port_s:
         return []
-    kind = "convention" if _node_reads_port(server, args, service) else "env"
-    program = " ".join([server, *args.positional()[:2]])
+    kind = "convention" if _node_reads_port(c.server, c.args, c.service) else "env"
+    program = " ".join([c.server, *c.args.positional()[:2]])
     return _mk(
         parse_port(port_s),
-        env.get("HOST") or None,
+        c.env.get("HOST") or None,
         kind,
-        f"{program} with PORT={port_s}{where}",
-        loc,
+        f"{program} with PORT={port_s}{c.where}",
+        c.loc,
     )
 
 
-def _datastore(
-    server: str,
-    args: Args,
-    env: Mapping[str, str],
-    loc: Location | None,
-    where: str,
-    service: Service,
-) -> list[Found]:
+def _datastore(c: ServerCall) -> list[Found]:
     """Listen facts of redis-server, postgres, mongod and memcached."""
-    port_s = args.value("--port", "-p")
+    port_s = c.args.value("--port", "-p")
     defaults = {"redis-server": 6379, "postgres": 5432, "mongod": 27017, "memcached": 11211}
-    return _mk(
-        parse_port(port_s) if port_s else defaults[server],
+    return _port_or_default(
+        port_s,
+        defaults[c.server],
         None,
-        "command" if port_s else "default",
-        f"{server} {'--port ' + port_s if port_s else '(default port)'}{where}",
-        loc,
+        f"{c.server} {'--port ' + port_s if port_s else '(default port)'}{c.where}",
+        c.loc,
     )
 
 
-_ServerDetector = Callable[
-    [str, Args, Mapping[str, str], Location | None, str, Service], list[Found]
-]
+_ServerDetector = Callable[[ServerCall], list[Found]]
 
 
 # One detector per known server (aliases share one): the server names detect_listens knows.
@@ -551,7 +462,7 @@ def detect_server(
     detect = _SERVER_DETECTORS.get(server)
     if detect is None:
         return []
-    return detect(server, args, env, loc, f" ({origin})" if origin else "", service)
+    return detect(ServerCall(server, args, env, loc, f" ({origin})" if origin else "", service))
 
 
 # Scripts run by tools that ignore $PORT (own defaults or flags), or that set the port
