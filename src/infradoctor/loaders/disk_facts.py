@@ -10,15 +10,13 @@ import posixpath
 from pathlib import Path
 
 from infradoctor.facts.readiness import MAX_SCRIPT_BYTES, WAIT_RE, script_names, start_text
+from infradoctor.facts.servers import NODE_RUNNERS  # the runners whose package.json facts read
 from infradoctor.model.stack import Dockerfile, Project, Service, Stack
 from infradoctor.syntax.jsondoc import loads_bounded
 from infradoctor.textio import Refusal, read_regular
 
 MAX_PACKAGE_JSON_BYTES = 1_000_000
 MAX_CONTEXT_SUBDIRS = 200
-
-
-NODE_RUNNERS = ("npm", "yarn", "pnpm", "bun")  # facts.listen reads package.json for these
 
 
 def read_build_contexts(stack: Stack) -> None:
