@@ -266,3 +266,40 @@ if __name__ == "__main__" and "--update" in sys.argv:
         for kind, text in outputs(n).items():
             (GOLDEN / f"{n}.{kind}").write_text(text)
             print(f"wrote golden/{n}.{kind}")
+
+
+def test_nginx_in_a_configmap_resolves_to_services_and_their_workloads(tmp_path: Path) -> None:
+    """Routes of in-cluster nginx name Services (`api`, `api.ns.svc.cluster.local`): the
+    inventory resolves them to the Service and lists the route on the workload it selects;
+    any other target stays unresolved with the reason (not "no compose project")."""
+    nginx = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: nginx-conf\ndata:\n"
+        "  default.conf: |\n    server {\n        listen 80;\n"
+        "        location /api/ {\n            proxy_pass http://api;\n        }\n"
+        "        location /fq/ {\n"
+        "            proxy_pass http://api.default.svc.cluster.local:8080;\n        }\n"
+        "        location /ext/ {\n            proxy_pass https://example.com;\n        }\n"
+        "        location /ip/ {\n            proxy_pass http://10.0.0.7:8080;\n        }\n"
+        "        location /gone/ {\n            proxy_pass http://billing:9000;\n        }\n"
+        "    }\n"
+    )
+    manifests = (
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: api\nspec:\n"
+        "  selector: {app: api-pods}\n  ports:\n    - {port: 80, targetPort: 8000}\n"
+        "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api-server\nspec:\n"
+        "  selector:\n    matchLabels: {app: api-pods}\n  template:\n"
+        "    metadata:\n      labels: {app: api-pods}\n    spec:\n      containers:\n"
+        "        - {name: api, image: ghcr.io/acme/api:1}\n"
+    )
+    root = write_tree(tmp_path / "c", {"k8s/nginx.yaml": nginx, "k8s/api.yaml": manifests})
+    inv = build_inventory(load_stack(root))
+    rows = [(rt.location, rt.service, rt.port, rt.resolved, rt.reason) for rt in inv.routes]
+    assert rows == [
+        ("/api/", "api", 80, True, None),
+        ("/fq/", "api", 8080, True, None),
+        ("/ext/", None, 443, False, "no single Service of the manifests has that name"),
+        ("/ip/", None, 8080, False, "not a cluster Service name"),
+        ("/gone/", None, 9000, False, "no single Service of the manifests has that name"),
+    ]
+    [server] = [s for s in inv.services if s.name == "api-server"]
+    assert [(ref.location, ref.port) for ref in server.routes] == [("/api/", 80), ("/fq/", 8080)]

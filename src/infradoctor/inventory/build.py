@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from infradoctor.facts.cluster import cluster_targets, split_service_host
 from infradoctor.inventory.model import (
     DependsEntry,
     HealthEntry,
@@ -234,8 +235,8 @@ def _compose(stack: Stack, inv: Inventory) -> None:
         inv.volumes.extend(named.values())
         inv.volumes.extend(binds.values())
     for cfg in stack.nginx:
-        if cfg.root_file in attached:
-            continue
+        if cfg.root_file in attached or cfg.embedded is not None:
+            continue  # nginx in a ConfigMap: its routes reach Services (see _cluster_routes)
         for route in cfg.routes:
             for target in route.targets or []:
                 rt = ResolvedTarget(route, target, None, None, "no compose project")
@@ -322,6 +323,7 @@ def _k8s(stack: Stack, inv: Inventory) -> None:
                             name=sp.name,
                         )
                     )
+    _cluster_routes(stack, inv, entries, reached)
     for ing in objects:
         if ing.ingress_backends is None:
             continue
@@ -356,6 +358,50 @@ def _k8s(stack: Stack, inv: Inventory) -> None:
                 ref = RouteRef(hosts, backend.path, port)
                 if ref not in entries[id(w)].routes:
                     entries[id(w)].routes.append(ref)
+
+
+def _cluster_routes(
+    stack: Stack,
+    inv: Inventory,
+    entries: dict[int, ServiceEntry],
+    reached: dict[int, list[K8sObject]],
+) -> None:
+    """Routes of nginx configs embedded in ConfigMaps, resolved to the Services their
+    targets name (`api`, `api.ns`, `api.ns.svc.cluster.local`) and to the workloads those
+    Services select."""
+    found = {(id(ct.route), id(ct.target)): ct.service for ct in cluster_targets(stack)}
+    for cfg in stack.nginx:
+        if cfg.embedded is None:
+            continue
+        for route in cfg.routes:
+            for target in route.targets or []:
+                svc = found.get((id(route), id(target)))
+                rt = ResolvedTarget(route, target, None, None)
+                entry = _route_entry(
+                    rt, None, cfg, _cluster_reason(target.host, target.has_variables)
+                )
+                if svc is not None:
+                    port = target.port
+                    if port is None:
+                        port = 80 if route.scheme in (None, "http", "grpc") else 443
+                    entry.service, entry.port, entry.resolved = svc.name, port, True
+                    entry.project, entry.reason = svc.namespace, None
+                inv.routes.append(entry)
+                for w in reached.get(id(svc), []) if svc is not None else []:
+                    ref = RouteRef(entry.server, entry.location, entry.port)
+                    if ref not in entries[id(w)].routes:
+                        entries[id(w)].routes.append(ref)
+
+
+def _cluster_reason(host: str | None, has_variables: bool) -> str:
+    """Why a target of in-cluster nginx matched no Service of the manifests."""
+    if has_variables:
+        return "target built from variables"
+    if host is None:
+        return "not a host:port target"
+    if split_service_host(host) is None:
+        return "not a cluster Service name"
+    return "no single Service of the manifests has that name"
 
 
 def build_inventory(stack: Stack) -> Inventory:

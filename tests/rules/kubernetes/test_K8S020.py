@@ -9,8 +9,8 @@ import pytest
 
 from infradoctor.config import LintConfig
 from infradoctor.engine import lint
+from infradoctor.facts.cluster import split_service_host
 from infradoctor.findings import Finding
-from infradoctor.rules.kubernetes._cluster import split_service_host
 from infradoctor.rules.kubernetes.K8S020_proxy_to_container_port import BAD, MANIFESTS
 from tests.conftest import write_tree
 

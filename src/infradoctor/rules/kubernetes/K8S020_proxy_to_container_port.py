@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from infradoctor.facts.cluster import cluster_targets
 from infradoctor.findings import Finding, Severity, subject_dict
 from infradoctor.model.k8s import K8sObject
 from infradoctor.model.stack import Stack
 from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
-from infradoctor.rules.kubernetes._cluster import cluster_targets
 from infradoctor.rules.kubernetes._k8s import k8s_id, selected_workloads
 from infradoctor.subjects import K8sSubject
 

@@ -1,6 +1,6 @@
 """nginx running in the cluster (configs embedded in ConfigMaps) linked to the Services
 its proxy targets name: `api`, `api.shop`, `api.shop.svc`, `api.shop.svc.cluster.local`.
-Built once per stack (package-private)."""
+Built once per stack; read by K8S020 and the inventory."""
 
 from __future__ import annotations
 
