@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,53 @@ def find_masters(proc: Path = Path("/proc")) -> list[dict[str, Any]]:
         masters.append(info)
     masters.sort(key=lambda m: m["pid"])
     return masters
+
+
+def effective_conf(master: dict[str, Any], defaults: dict[str, str]) -> str | None:
+    """The config file a host master runs: its `-c` (relative to its prefix, as nginx
+    resolves it) or the binary's compiled-in conf-path; None inside a container (its
+    paths are not this host's)."""
+    if master.get("container"):
+        return None
+    conf = master.get("conf") or defaults.get("conf-path")
+    if conf and not os.path.isabs(conf):
+        prefix = master.get("prefix") or defaults.get("prefix")
+        conf = os.path.join(prefix, conf) if prefix else None
+    return conf
+
+
+def choose_master(
+    masters: list[dict[str, Any]],
+    conf: str | None,
+    defaults_of: Callable[[dict[str, Any]], dict[str, str]],
+) -> tuple[dict[str, Any] | None, str | None]:
+    """The master to diagnose and, when the choice was not obvious, a note saying which.
+
+    With --nginx-conf: the master running that file, whether named by `-c` or as the
+    binary's default (a master started without `-c` runs the compiled-in conf-path: not
+    matching it reported a running nginx as down). Without: the first master of this
+    host's mount namespace (nginx -T and the logs are readable there), else the first."""
+    if conf:
+        real = os.path.realpath(conf)
+        for m in masters:
+            own = None if m.get("container") else effective_conf(m, defaults_of(m))
+            if own and os.path.realpath(own) == real:
+                return m, None
+        if not masters:
+            return None, None
+        pids = ", ".join(str(m["pid"]) for m in masters)
+        return None, f"no running nginx master uses {conf} (masters: pid {pids})"
+    if not masters:
+        return None, None
+    chosen = next((m for m in masters if not m.get("container")), masters[0])
+    if len(masters) == 1:
+        return chosen, None
+    others = ", ".join(str(m["pid"]) for m in masters if m is not chosen)
+    where = "in a container" if chosen.get("container") else chosen.get("conf") or "default conf"
+    return chosen, (
+        f"{len(masters)} nginx masters are running: diagnosed pid {chosen['pid']} ({where}), "
+        f"not pid {others}; pass --nginx-conf to choose"
+    )
 
 
 def _foreign_mount_ns(proc: Path, pid: int) -> bool | None:
@@ -138,26 +186,30 @@ def collect(ctx: Any, bundle: Bundle) -> str | None:  # noqa: C901
     opts = ctx.opts
     problems: list[str] = []
     masters = find_masters()
-    conf = str(opts.nginx_conf) if opts.nginx_conf else None
-    master = None
-    if conf:
-        real = os.path.realpath(conf)
-        for m in masters:
-            if m["conf"] and os.path.realpath(m["conf"]) == real:
-                master = m
-    elif masters:
-        master = masters[0]
-        conf = master["conf"]
+    sub_timeout = max(1.0, min(opts.timeout / 2, 8.0))
+    compiled: dict[str | None, dict[str, str]] = {}
+
+    def defaults_of(master: dict[str, Any] | None) -> dict[str, str]:
+        """`nginx -V` defaults of the binary that runs `master` (run once per binary)."""
+        binary = _nginx_binary(master)
+        if binary not in compiled:
+            compiled[binary] = {}
+            if binary:
+                compiled[binary] = compiled_defaults(_run([binary, "-V"], sub_timeout)[2])
+        return compiled[binary]
+
+    master, note = choose_master(
+        masters, str(opts.nginx_conf) if opts.nginx_conf else None, defaults_of
+    )
+    if note:
+        problems.append(note)
+    conf = str(opts.nginx_conf) if opts.nginx_conf else (master["conf"] if master else None)
     if master is not None and master.get("container") and not opts.nginx_conf:
-        return _collect_containerized(ctx, bundle, master, masters)
+        partial = _collect_containerized(ctx, bundle, master, masters)
+        return "; ".join([*problems, *([partial] if partial else [])]) or None
     binary = _nginx_binary(master)
     prefix = master["prefix"] if master else None
-    sub_timeout = max(1.0, min(opts.timeout / 2, 8.0))
-
-    defaults: dict[str, str] = {}
-    if binary:
-        _, _, verr = _run([binary, "-V"], sub_timeout)
-        defaults = compiled_defaults(verr)
+    defaults = defaults_of(master)
     if prefix is None:
         prefix = defaults.get("prefix")
     if master is not None and conf and not os.path.isabs(conf) and prefix:
