@@ -63,6 +63,12 @@ __all__ = [
 ]
 
 
+def _real_text(path: str) -> str | Refusal:
+    """The strict realpath of `path` as text, or why it has none."""
+    real = _realpath(path)
+    return real if isinstance(real, Refusal) else str(real)
+
+
 class SourceReader:
     """Reads files under `root` once and caches them (loaders share one reader). Never
     reads outside `root` (a symlink leading out is refused), never blocks on a special
@@ -85,11 +91,20 @@ class SourceReader:
         # Files the user named explicitly (`-f`): read wherever they are.
         self.explicit: set[Path] = set()
         self._root_text = str(self.root)
-        self._real: dict[str, Path | Refusal] = {}  # normalised path -> realpath (strict)
+        self._real: dict[str, str | Refusal] = {}  # normalised path -> realpath (strict)
+        # normalised path -> realpath of files a directory listing showed to be plain
+        self._regular: dict[str, str] = {}
         self._dirs: dict[str, str] = {}  # directory -> its realpath
         self._relpaths: dict[str, str] = {}  # path as given -> relpath (asked ~2x per file)
 
-    def _resolve(self, path: Path) -> tuple[str, Path | Refusal]:
+    def know_regular(self, regular: Mapping[str, str]) -> None:
+        """Files discovery listed as plain files (path -> real path): reading one needs no
+        lstat to resolve it nor stat before opening it (the fstat after opening and the
+        check of where the descriptor leads still run)."""
+        self._regular.update(regular)
+        self._real.update(regular)
+
+    def _resolve(self, path: Path) -> tuple[str, str | Refusal]:
         """(normalised absolute path, its strict realpath or why it has none), cached:
         one file is resolved once whoever asks (discovery, loaders, includes)."""
         key = os.path.abspath(path)
@@ -98,15 +113,15 @@ class SourceReader:
             real = self._real[key] = self._realpath(key)
         return key, real
 
-    def _realpath(self, key: str) -> Path | Refusal:
+    def _realpath(self, key: str) -> str | Refusal:
         """realpath(strict) with the directory part cached: files of one directory cost
         one lstat each, not one per path component."""
         head, name = os.path.split(key)
         if not name:
-            return _realpath(key)
+            return _real_text(key)
         real_head = self._real_dir(head)
         if real_head is None:
-            return _realpath(key)  # the full walk says what is wrong
+            return _real_text(key)  # the full walk says what is wrong
         full = os.path.join(real_head, name)
         try:
             st = os.lstat(full)
@@ -115,8 +130,8 @@ class SourceReader:
         except ValueError:  # NUL in the name
             return Refusal("unreadable", "invalid file name")
         if stat.S_ISLNK(st.st_mode):
-            return _realpath(full)
-        return Path(full)
+            return _real_text(full)
+        return full
 
     def _real_dir(self, head: str) -> str | None:
         """A directory's strict realpath (None: it has none) from its parent's, cached:
@@ -181,7 +196,7 @@ class SourceReader:
             except (OSError, ValueError):
                 real_text = key
         else:
-            real_text = str(real)
+            real_text = real
         rel = self._rel(real_text)
         if rel is None:
             rel = self._rel(lexical_path(key))
@@ -244,10 +259,16 @@ class SourceReader:
         if self._explicit(path):
             opened = open_resolved(path, None)
         else:
-            _, real = self._resolve(path)
-            if not isinstance(real, Refusal):
-                real = _check_within(path, real, self.root)
-            opened = real if isinstance(real, Refusal) else open_resolved(real, self.root)
+            key, real = self._resolve(path)
+            if isinstance(real, Refusal):
+                opened = real
+            elif is_within(real, self._root_text):
+                opened = open_resolved(real, self.root, checked=key in self._regular)
+            else:  # leads out of the tree: _check_within says how
+                refused = _check_within(path, Path(real), self.root)
+                opened = (
+                    refused if isinstance(refused, Refusal) else open_resolved(refused, self.root)
+                )
         if isinstance(opened, Refusal):
             return opened.error(rel)
         fd, st = opened
