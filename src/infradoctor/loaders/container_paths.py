@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import stat
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -184,9 +185,9 @@ def _mounts(root: str, project: Project, svc: Service, budget: list[int]) -> lis
         else:
             continue
         rel = _inside(root, host)
-        if rel is not None and os.path.exists(host):
+        if rel is not None and (is_dir := _is_dir(host)) is not None:
             budget[0] -= 1
-            out.append(Placement(posixpath.normpath(m.target), rel, os.path.isdir(host)))
+            out.append(Placement(posixpath.normpath(m.target), rel, is_dir))
     return out
 
 
@@ -218,12 +219,12 @@ def _copy(
     for src in sources:
         if "://" in src or "$" in src:
             continue
-        for host in _expand(ctx, src):
+        for host, is_dir in _expand(ctx, src):
             rel = _inside(root, host)
             if rel is None or budget[0] <= 0:
                 continue
             budget[0] -= 1
-            if os.path.isdir(host):
+            if is_dir:
                 out.append(Placement(dest, rel, True))  # a directory's contents
             elif into_dir or globpat.has_magic(src):
                 out.append(Placement(posixpath.join(dest, posixpath.basename(rel)), rel, False))
@@ -247,12 +248,25 @@ def _copy_words(ins: Instruction) -> list[str]:
     return [w for w in split_words(text) if not w.startswith("--")]
 
 
-def _expand(ctx: str, src: str) -> list[str]:
-    """Absolute paths a COPY source names in the build context (globs expanded)."""
+def _expand(ctx: str, src: str) -> list[tuple[str, bool]]:
+    """Absolute paths a COPY source names in the build context (globs expanded), each
+    with whether it is a directory."""
     rel = posixpath.normpath(src.lstrip("/"))
     if rel.startswith("../") or rel == "..":
         return []
     if globpat.has_magic(rel):
-        return sorted(globpat.glob_under(ctx, rel))[:MAX_GLOB_MATCHES]
+        found = sorted(globpat.glob_under(ctx, rel))[:MAX_GLOB_MATCHES]
+        return [(p, os.path.isdir(p)) for p in found]
     full = os.path.join(ctx, rel)
-    return [full] if os.path.exists(full) else []
+    is_dir = _is_dir(full)
+    return [] if is_dir is None else [(full, is_dir)]
+
+
+def _is_dir(path: str) -> bool | None:
+    """Whether `path` is a directory (symlinks followed); None when nothing is there:
+    one stat for `exists` and `isdir`."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return None
+    return stat.S_ISDIR(mode)

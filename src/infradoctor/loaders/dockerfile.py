@@ -8,7 +8,7 @@ import json
 
 from infradoctor.facts.dockerfile import parse_env
 from infradoctor.lazyre import lazy
-from infradoctor.model.source import LoadError, SourceFile
+from infradoctor.model.source import LoadError, Location, SourceFile
 from infradoctor.model.stack import Dockerfile, Instruction, Stage
 
 INSTRUCTIONS = frozenset(
@@ -161,9 +161,19 @@ def load_dockerfile(src: SourceFile) -> tuple[Dockerfile | None, list[LoadError]
                 last_line = min(i - 1, n - 1)
             if bodies:  # keep heredoc bodies in the value (secret scanning reads them)
                 value = value + "\n" + "\n".join(bodies)
-        start_off = starts[first_line] + (len(line) - len(line.lstrip()))
-        end_off = starts[last_line] + len(lines[last_line])
-        location = src.location(start_off, end_off)
+        indent = len(line) - len(line.lstrip())
+        end_column = len(lines[last_line])
+        # the Location src.location(start, end) gives, without two bisects: both lines
+        # are known here
+        location = Location(
+            src.path,
+            first_line + 1,
+            indent + 1,
+            last_line + 1,
+            end_column + 1,
+            starts[first_line] + indent,
+            starts[last_line] + end_column,
+        )
         if keyword not in INSTRUCTIONS:
             errors.append(
                 LoadError(

@@ -358,11 +358,17 @@ class _Loader:
         if not want or (len(want) == 1 and any(c in GLOB_CHARS for c in want[0])):
             return []
         hits: list[str] = []
+        n = len(want)
+        # a component without glob characters matches only itself
+        literal = not any(c in GLOB_CHARS for w in want for c in w)
         for key, parts in self._known_parts:
-            if key == self_key or len(parts) < len(want):
+            if key == self_key or len(parts) < n:
                 continue
-            tail = parts[-len(want) :]
-            if all(globpat.fnmatchcase(t, w) for t, w in zip(tail, want, strict=True)):
+            tail = parts[-n:]
+            if literal:
+                if tail == want:
+                    hits.append(key)
+            elif all(globpat.fnmatchcase(t, w) for t, w in zip(tail, want, strict=True)):
                 hits.append(key)
         if not hits:
             return []
