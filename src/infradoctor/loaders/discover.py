@@ -86,6 +86,9 @@ class Discovery:
     # absolute path -> real path of each listed file its directory entry showed to be a
     # plain file (no symlink): the reader needs no lstat or stat to trust it
     regular: dict[str, str] = field(default_factory=dict)
+    # absolute path -> the whole content of the listed plain files a peek at their
+    # content read to the end (the reader takes it instead of opening them again)
+    contents: dict[str, bytes] = field(default_factory=dict)
 
     def count(self) -> int:
         return sum(
@@ -108,23 +111,31 @@ def _sniff(
     limit: int = 65536,
     real: Path | str | None = None,
     checked: bool = False,
+    kept: dict[str, bytes] | None = None,
 ) -> str | Refusal:
     """The first `limit` bytes of a file as text ("" for a binary file), read the safe way
     (never blocking on a FIFO, never through a symlink leading out of `root`). `real`: the
     path already resolved inside `root`, if known; `checked`: its directory entry showed a
-    plain file."""
-    opened = (
-        open_regular(path, root) if real is None else open_resolved(real, root, checked=checked)
-    )
-    if isinstance(opened, Refusal):
-        return opened
-    fd, _ = opened
-    try:
-        data = read_fd(fd, limit)[:limit]
-    except OSError as exc:
-        return Refusal("unreadable", f"cannot read: {exc.strerror or exc}")
-    finally:
-        os.close(fd)
+    plain file; `kept`: real path -> whole content of the plain files that fitted in a
+    peek (read from there, added to there: the reader needs not open them again)."""
+    key = os.fspath(real) if checked and real is not None and kept is not None else None
+    raw = kept.get(key) if kept is not None and key is not None else None
+    if raw is None:
+        opened = (
+            open_regular(path, root) if real is None else open_resolved(real, root, checked=checked)
+        )
+        if isinstance(opened, Refusal):
+            return opened
+        fd, _ = opened
+        try:
+            raw = read_fd(fd, limit)
+        except OSError as exc:
+            return Refusal("unreadable", f"cannot read: {exc.strerror or exc}")
+        finally:
+            os.close(fd)
+        if kept is not None and key is not None and len(raw) <= limit:
+            kept[key] = raw  # the whole file
+    data = raw[:limit]
     if b"\0" in data:
         return ""
     return data.decode("utf-8", "replace")
@@ -143,6 +154,7 @@ def _classify(
     real: Path | str | None = None,
     cand: Candidate | None = None,
     checked: bool = False,
+    kept: dict[str, bytes] | None = None,
 ) -> tuple[FileKind, Refusal | None]:
     """`cand`: the name's candidate when the caller already has it (asked once a file)."""
     if cand is None:
@@ -151,7 +163,7 @@ def _classify(
         return FileKind.UNKNOWN, None
     if cand.sniff is None:
         return cand.kind or FileKind.UNKNOWN, None
-    text = _sniff(path, root, 16384 if cand.sniff == "k8s" else 65536, real, checked)
+    text = _sniff(path, root, 16384 if cand.sniff == "k8s" else 65536, real, checked, kept)
     if isinstance(text, Refusal):
         return FileKind.UNKNOWN, text
     if cand.sniff == "dump":  # a text file is nginx only as an `nginx -T` dump
@@ -164,10 +176,14 @@ def _classify(
 
 
 def _nginx_template(
-    path: Path, root: Path, real: Path | str | None, checked: bool = False
+    path: Path,
+    root: Path,
+    real: Path | str | None,
+    checked: bool = False,
+    kept: dict[str, bytes] | None = None,
 ) -> str | None:
     """The template engine whose markup an nginx file holds, if any (never parsed)."""
-    text = _sniff(path, root, 65536, real, checked)
+    text = _sniff(path, root, 65536, real, checked, kept)
     if isinstance(text, Refusal):
         return None
     match = TEMPLATE_MARKUP_RE.search(text)
@@ -273,6 +289,7 @@ class _Walk:
         self.same_base = real_base == base  # no symlink above the root: walked paths are real
         self.prefix = self.base_text.rstrip("/") + "/"
         self.targets: list[_Target] = []
+        self.kept: dict[str, bytes] = {}  # see _sniff
 
     def rel(self, path: str) -> str:
         if path == self.base_text:
@@ -366,7 +383,7 @@ class _Walk:
             if not stat.S_ISREG(mode):
                 found.errors.append(not_regular(mode).error(self.rel(text)))
                 return
-        kind, refusal = _classify(path, self.real_base, real, cand, checked=regular)
+        kind, refusal = _classify(path, self.real_base, real, cand, regular, self.kept)
         if refusal is not None:
             if cand.reported:
                 found.errors.append(refusal.error(self.rel(text)))
@@ -417,7 +434,7 @@ class _Walk:
             FileKind.TERRAFORM: found.terraform,
         }.get(kind)
         if kind == FileKind.NGINX and (
-            engine := _nginx_template(path, self.real_base, real, regular)
+            engine := _nginx_template(path, self.real_base, real, regular, self.kept)
         ):
             found.skipped.append(
                 Skipped(
@@ -429,13 +446,15 @@ class _Walk:
         elif bucket is not None:
             bucket.append(path)
             if regular:
-                found.regular[text] = str(real)
+                found.regular[text] = real_text = str(real)
+                if (content := self.kept.pop(real_text, None)) is not None:
+                    found.contents[text] = content
         elif kind == FileKind.UNKNOWN:
             _note_skipped(found, path, self.base)
             if (
                 cand.sniff == "nginx"
                 and cand.reported
-                and _is_snippet(path, self.real_base, real, regular)
+                and _is_snippet(path, self.real_base, real, regular, self.kept)
             ):
                 found.snippets.append(path)
 
@@ -444,9 +463,15 @@ def _entry_name(entry: os.DirEntry[str]) -> str:
     return entry.name
 
 
-def _is_snippet(path: Path, root: Path, real: Path | str | None, checked: bool = False) -> bool:
+def _is_snippet(
+    path: Path,
+    root: Path,
+    real: Path | str | None,
+    checked: bool = False,
+    kept: dict[str, bytes] | None = None,
+) -> bool:
     """nginx directives without a block (ssl.conf, proxy-params): at least two."""
-    text = _sniff(path, root, 65536, real, checked)
+    text = _sniff(path, root, 65536, real, checked, kept)
     if isinstance(text, Refusal):
         return False
     matches = NGINX_SNIPPET_RE.finditer(text)

@@ -94,15 +94,21 @@ class SourceReader:
         self._real: dict[str, str | Refusal] = {}  # normalised path -> realpath (strict)
         # normalised path -> realpath of files a directory listing showed to be plain
         self._regular: dict[str, str] = {}
+        self._contents: dict[str, bytes] = {}  # normalised path -> bytes discovery read
         self._dirs: dict[str, str] = {}  # directory -> its realpath
         self._relpaths: dict[str, str] = {}  # path as given -> relpath (asked ~2x per file)
 
-    def know_regular(self, regular: Mapping[str, str]) -> None:
+    def know_regular(
+        self, regular: Mapping[str, str], contents: Mapping[str, bytes] | None = None
+    ) -> None:
         """Files discovery listed as plain files (path -> real path): reading one needs no
         lstat to resolve it nor stat before opening it (the fstat after opening and the
-        check of where the descriptor leads still run)."""
+        check of where the descriptor leads still run). `contents`: path -> the whole
+        bytes discovery read of some of them (taken instead of opening them again, once)."""
         self._regular.update(regular)
         self._real.update(regular)
+        if contents:
+            self._contents.update(contents)
 
     def _resolve(self, path: Path) -> tuple[str, str | Refusal]:
         """(normalised absolute path, its strict realpath or why it has none), cached:
@@ -256,44 +262,9 @@ class SourceReader:
         return self.read(path, kind)
 
     def _read(self, path: Path, rel: str, kind: FileKind) -> SourceFile | LoadError:
-        if self._explicit(path):
-            opened = open_resolved(path, None)
-        else:
-            key, real = self._resolve(path)
-            if isinstance(real, Refusal):
-                opened = real
-            elif is_within(real, self._root_text):
-                opened = open_resolved(real, self.root, checked=key in self._regular)
-            else:  # leads out of the tree: _check_within says how
-                refused = _check_within(path, Path(real), self.root)
-                opened = (
-                    refused if isinstance(refused, Refusal) else open_resolved(refused, self.root)
-                )
-        if isinstance(opened, Refusal):
-            return opened.error(rel)
-        fd, st = opened
-        try:
-            if st.st_size > self.max_bytes:
-                return LoadError(
-                    rel,
-                    f"file is {st.st_size} bytes, over the {self.max_bytes}-byte cap; skipped",
-                    "too-large",
-                )
-            left = self.max_total_bytes - self.total_bytes
-            if st.st_size > left:
-                return LoadError(
-                    rel,
-                    f"not read: this run already read {self.total_bytes} bytes and the "
-                    f"total cap is {self.max_total_bytes} bytes",
-                    "read-budget",
-                )
-            data = read_fd(fd, min(self.max_bytes, left))
-        except OSError as exc:
-            return _os_refusal(exc).error(rel)
-        finally:
-            os.close(fd)
-        if len(data) > min(self.max_bytes, left):
-            return LoadError(rel, "file grew past its cap while being read; skipped", "too-large")
+        data = self._bytes(path, rel)
+        if isinstance(data, LoadError):
+            return data
         self.total_bytes += len(data)
         if b"\0" in data:
             return LoadError(rel, "binary file (contains NUL bytes); skipped", "binary")
@@ -306,6 +277,58 @@ class SourceReader:
             text = self.overrides[rel]
             replaced_at = None
         return SourceFile(rel, path, kind, text, newline, replaced_at=replaced_at)
+
+    def _bytes(self, path: Path, rel: str) -> bytes | LoadError:
+        """The file's bytes within the caps, or why not."""
+        if self._explicit(path):
+            opened = open_resolved(path, None)
+        else:
+            key, real = self._resolve(path)
+            if isinstance(real, Refusal):
+                opened = real
+            elif is_within(real, self._root_text):
+                known = self._contents.pop(key, None)
+                if known is not None:  # discovery read all of it
+                    return self._over_cap(rel, len(known)) or known
+                opened = open_resolved(real, self.root, checked=key in self._regular)
+            else:  # leads out of the tree: _check_within says how
+                refused = _check_within(path, Path(real), self.root)
+                opened = (
+                    refused if isinstance(refused, Refusal) else open_resolved(refused, self.root)
+                )
+        if isinstance(opened, Refusal):
+            return opened.error(rel)
+        fd, st = opened
+        try:
+            over = self._over_cap(rel, st.st_size)
+            if over is not None:
+                return over
+            cap = min(self.max_bytes, self.max_total_bytes - self.total_bytes)
+            data = read_fd(fd, cap)
+        except OSError as exc:
+            return _os_refusal(exc).error(rel)
+        finally:
+            os.close(fd)
+        if len(data) > cap:
+            return LoadError(rel, "file grew past its cap while being read; skipped", "too-large")
+        return data
+
+    def _over_cap(self, rel: str, size: int) -> LoadError | None:
+        """Why a file of `size` bytes is not read (the per-file or the run's cap)."""
+        if size > self.max_bytes:
+            return LoadError(
+                rel,
+                f"file is {size} bytes, over the {self.max_bytes}-byte cap; skipped",
+                "too-large",
+            )
+        if size > self.max_total_bytes - self.total_bytes:
+            return LoadError(
+                rel,
+                f"not read: this run already read {self.total_bytes} bytes and the "
+                f"total cap is {self.max_total_bytes} bytes",
+                "read-budget",
+            )
+        return None
 
     def _explicit(self, path: Path) -> bool:
         if not self.explicit:
