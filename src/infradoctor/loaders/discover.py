@@ -290,6 +290,15 @@ class _Walk:
         self.prefix = self.base_text.rstrip("/") + "/"
         self.targets: list[_Target] = []
         self.kept: dict[str, bytes] = {}  # see _sniff
+        self.buckets = {
+            FileKind.COMPOSE: found.compose,
+            FileKind.NGINX: found.nginx,
+            FileKind.DOCKERFILE: found.dockerfiles,
+            FileKind.ENV: found.env,
+            FileKind.K8S: found.k8s,
+            FileKind.HELM: found.helm,
+            FileKind.TERRAFORM: found.terraform,
+        }
 
     def rel(self, path: str) -> str:
         if path == self.base_text:
@@ -424,15 +433,7 @@ class _Walk:
         regular: bool,
     ) -> None:
         found = self.found
-        bucket = {
-            FileKind.COMPOSE: found.compose,
-            FileKind.NGINX: found.nginx,
-            FileKind.DOCKERFILE: found.dockerfiles,
-            FileKind.ENV: found.env,
-            FileKind.K8S: found.k8s,
-            FileKind.HELM: found.helm,
-            FileKind.TERRAFORM: found.terraform,
-        }.get(kind)
+        bucket = self.buckets.get(kind)
         if kind == FileKind.NGINX and (
             engine := _nginx_template(path, self.real_base, real, regular, self.kept)
         ):

@@ -107,6 +107,11 @@ class SourceReader:
         bytes discovery read of some of them (taken instead of opening them again, once)."""
         self._regular.update(regular)
         self._real.update(regular)
+        relpaths = self._relpaths
+        for key, real in regular.items():  # what `_relpath` would work out for each
+            rel = self._rel(real)
+            if rel is not None:
+                relpaths.setdefault(key, rel)
         if contents:
             self._contents.update(contents)
 

@@ -359,16 +359,18 @@ class _Loader:
             return []
         hits: list[str] = []
         n = len(want)
-        # a component without glob characters matches only itself
-        literal = not any(c in GLOB_CHARS for w in want for c in w)
+        # a component without glob characters matches only itself (globpat.fnmatchcase
+        # of a literal is equality): compared first, the globs' regexes only after
+        literals = [(i - n, w) for i, w in enumerate(want) if not globpat.has_magic(w)]
+        globs = [
+            (i - n, globpat.compile_glob(w)) for i, w in enumerate(want) if globpat.has_magic(w)
+        ]
         for key, parts in self._known_parts:
             if key == self_key or len(parts) < n:
                 continue
-            tail = parts[-n:]
-            if literal:
-                if tail == want:
-                    hits.append(key)
-            elif all(globpat.fnmatchcase(t, w) for t, w in zip(tail, want, strict=True)):
+            if all(parts[i] == w for i, w in literals) and all(
+                rx.match(parts[i]) for i, rx in globs
+            ):
                 hits.append(key)
         if not hits:
             return []

@@ -202,7 +202,9 @@ def parse_nginx(  # noqa: C901
             kind = m.lastgroup
             tok_start, pos = m.span()
             if kind == "word":
-                if not words and _STANDALONE_TEMPLATE_RE.fullmatch(m.group()):
+                word = m.group()
+                # (the pattern only matches words starting with `{{` or `${`)
+                if not words and word[0] in "{$" and _STANDALONE_TEMPLATE_RE.fullmatch(word):
                     # `{{ end }}` or `${HTTPS_CONFIG}` alone on its line stands for template
                     # markup / whole directives: skip it like a comment.
                     nl = text.find("\n", pos, end)
@@ -211,7 +213,7 @@ def parse_nginx(  # noqa: C901
                         continue
                 if not words:
                     first_start = tok_start
-                words.append(m.group())
+                words.append(word)
                 last_end = pos
                 continue
             if kind == "dq" or kind == "sq":
