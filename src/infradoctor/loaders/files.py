@@ -63,6 +63,18 @@ __all__ = [
 ]
 
 
+def _read_to_end(fd: int, size: int, cap: int) -> bytes:
+    """`read_fd(fd, cap)` for a file fstat said holds `size` bytes: one read when it
+    still does (no second read to see the end), else read on as `read_fd` does."""
+    try:
+        first = os.read(fd, min(size, cap) + 1)
+    except BlockingIOError:  # cannot happen for regular files; read_fd stops there too
+        first = b""
+    if len(first) != size or size > cap:  # grown, shrunk or over the cap: read on
+        return first + read_fd(fd, cap - len(first)) if len(first) <= cap else first
+    return first
+
+
 def _real_text(path: str) -> str | Refusal:
     """The strict realpath of `path` as text, or why it has none."""
     real = _realpath(path)
@@ -309,7 +321,7 @@ class SourceReader:
             if over is not None:
                 return over
             cap = min(self.max_bytes, self.max_total_bytes - self.total_bytes)
-            data = read_fd(fd, cap)
+            data = _read_to_end(fd, st.st_size, cap)
         except OSError as exc:
             return _os_refusal(exc).error(rel)
         finally:
