@@ -135,8 +135,9 @@ def container_paths(
     budget = [MAX_PLACEMENTS]
     out = ContainerPaths()
     for project in projects:
+        base = os.path.join(root, project.directory)  # relative bind sources start here
         for svc in project.services.values():
-            placements = _mounts(root, project, svc, budget)
+            placements = _mounts(root, base, svc, budget) if svc.volumes else []
             dockerfile = _built_from(svc, by_path)
             if dockerfile is not None and svc.build_context is not None:
                 built.add(posixpath.normpath(dockerfile.path))
@@ -172,9 +173,8 @@ def _inside(root: str, absolute: str) -> str | None:
     return absolute[len(prefix) :].replace(os.sep, "/")
 
 
-def _mounts(root: str, project: Project, svc: Service, budget: list[int]) -> list[Placement]:
+def _mounts(root: str, base: str, svc: Service, budget: list[int]) -> list[Placement]:
     out: list[Placement] = []
-    base = os.path.join(root, project.directory)
     for m in svc.volumes:
         if m.type != "bind" or not m.target.startswith("/") or budget[0] <= 0:
             continue

@@ -5,6 +5,7 @@ Service.env_file_refs): rules read these and never the disk."""
 from __future__ import annotations
 
 import os
+import posixpath
 from pathlib import Path, PurePosixPath
 
 from infradoctor.facts.env import SAMPLE_NAMES
@@ -115,8 +116,9 @@ def env_file_refs(stack: Stack, svc: Service) -> list[EnvFileRef]:
             continue
         if "$" in path_text:
             continue  # interpolated: depends on the environment
-        base = stack.root / PurePosixPath(svc.location.file).parent
-        path = Path(os.path.normpath(base / path_text))
+        # root / the compose file's directory / path_text, as text (one Path at the end)
+        base = os.path.join(str(stack.root), posixpath.dirname(svc.location.file))
+        path = Path(os.path.normpath(os.path.join(base, path_text)))
         if _exists(path):
             refs.append(EnvFileRef(path_text, True))
         else:
