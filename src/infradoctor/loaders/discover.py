@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import operator
 import os
 import re
 import stat
@@ -247,6 +248,8 @@ class GitIgnores:
         return bool(verdict)
 
 
+_BY_NAME = operator.attrgetter("name")  # sort key of directory entries
+
 # one walked file: (absolute path, is a symlink, a regular file by its directory entry)
 _Target = tuple[str, bool, bool]
 
@@ -327,7 +330,7 @@ class _Walk:
                 )
                 continue
             ignores.enter(directory, entries)
-            entries.sort(key=_entry_name)
+            entries.sort(key=_BY_NAME)
             subdirs = self._entries(entries, ignores)
             pending.extend(reversed(subdirs))
 
@@ -458,10 +461,6 @@ class _Walk:
                 and _is_snippet(path, self.real_base, real, regular, self.kept)
             ):
                 found.snippets.append(path)
-
-
-def _entry_name(entry: os.DirEntry[str]) -> str:
-    return entry.name
 
 
 def _is_snippet(

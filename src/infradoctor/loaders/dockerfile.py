@@ -116,7 +116,10 @@ def load_dockerfile(src: SourceFile) -> tuple[Dockerfile | None, list[LoadError]
             if body.endswith(escape):
                 parts.append(body[: -len(escape)])
                 i += 1
-                while i < n and (lines[i].strip().startswith("#") or not lines[i].strip()):
+                while i < n:  # past blank and comment lines
+                    nxt = lines[i].strip()
+                    if nxt and nxt[0] != "#":
+                        break
                     i += 1
                 if i >= n:
                     df.open_continuation = True
@@ -139,7 +142,7 @@ def load_dockerfile(src: SourceFile) -> tuple[Dockerfile | None, list[LoadError]
         keyword = km.group(1).upper()
         value = logical[km.end() :].strip()
         # Heredocs: their bodies follow the instruction line(s) and end at the delimiter.
-        if keyword in ("RUN", "COPY", "ADD"):
+        if keyword in ("RUN", "COPY", "ADD") and "<<" in value:
             bodies: list[str] = []
             for hm in HEREDOC_RE.finditer(value):
                 strip_tabs, delim = hm.group(1) == "-", hm.group(3)
