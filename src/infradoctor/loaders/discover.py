@@ -250,8 +250,9 @@ class GitIgnores:
 
 _BY_NAME = operator.attrgetter("name")  # sort key of directory entries
 
-# one walked file: (absolute path, is a symlink, a regular file by its directory entry)
-_Target = tuple[str, bool, bool]
+# one walked file: (absolute path, is a symlink, a regular file by its directory entry,
+# and whether its directory's name holds "logrotate")
+_Target = tuple[str, bool, bool, bool]
 
 
 def discover(root: Path) -> Discovery:
@@ -271,7 +272,8 @@ def discover(root: Path) -> Discovery:
     real_base = base.resolve()
     walk = _Walk(found, base, real_base)
     if base != root:
-        walk.targets.append((str(root), os.path.islink(root), False))
+        in_logrotate = "logrotate" in base.name.lower()
+        walk.targets.append((str(root), os.path.islink(root), False, in_logrotate))
     else:
         walk.tree(root)
     for target in walk.targets:
@@ -331,10 +333,13 @@ class _Walk:
                 continue
             ignores.enter(directory, entries)
             entries.sort(key=_BY_NAME)
-            subdirs = self._entries(entries, ignores)
+            in_logrotate = "logrotate" in os.path.basename(directory).lower()
+            subdirs = self._entries(entries, ignores, in_logrotate)
             pending.extend(reversed(subdirs))
 
-    def _entries(self, entries: list[os.DirEntry[str]], ignores: GitIgnores) -> list[str]:
+    def _entries(
+        self, entries: list[os.DirEntry[str]], ignores: GitIgnores, in_logrotate: bool
+    ) -> list[str]:
         """One directory's entries: its files into `targets`; its subdirectories to walk."""
         subdirs: list[str] = []
         targets = self.targets
@@ -362,10 +367,10 @@ class _Walk:
                 regular = not link and entry.is_file(follow_symlinks=False)
             except OSError:
                 regular = False
-            targets.append((path, link, regular))
+            targets.append((path, link, regular, in_logrotate))
         return subdirs
 
-    def classify(self, text: str, link: bool, regular: bool) -> None:  # noqa: C901
+    def classify(self, text: str, link: bool, regular: bool, in_logrotate: bool) -> None:  # noqa: C901
         """Put one walked file in its bucket, or say why it is not read."""
         found = self.found
         path = Path(text)
@@ -376,8 +381,7 @@ class _Walk:
             if resolved is None:
                 return
             real = resolved
-        name = os.path.basename(text).lower()
-        if "logrotate" in name or "logrotate" in os.path.basename(os.path.dirname(text)).lower():
+        if in_logrotate or "logrotate" in path.name.lower():
             found.logrotate.append(path)
         if cand is None:
             _note_skipped(found, path, self.base)
