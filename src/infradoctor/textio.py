@@ -136,21 +136,28 @@ def open_regular(path: Path, root: Path | None = None) -> tuple[int, os.stat_res
 
 
 def open_resolved(
-    target: Path, root: Path | None, *, nofollow: bool = False
+    target: str | os.PathLike[str],
+    root: Path | None,
+    *,
+    nofollow: bool = False,
+    checked: bool = False,
 ) -> tuple[int, os.stat_result] | Refusal:
     """`open_regular` for a path already resolved inside `root` (or, without a root, any
-    path: symlinks followed unless `nofollow`)."""
+    path: symlinks followed unless `nofollow`). `checked`: the caller's directory listing
+    just showed a plain file there, so the stat before opening is skipped (the fstat after
+    still refuses anything else)."""
     flags = _OPEN_FLAGS
     if root is not None or nofollow:
         flags |= _NOFOLLOW  # resolved: a symlink here now means a race; refuse it
-    try:
-        pre = os.stat(target)
-    except OSError as exc:
-        return _os_refusal(exc)
-    except ValueError:  # NUL in the name
-        return Refusal("unreadable", "invalid file name")
-    if not stat.S_ISREG(pre.st_mode):
-        return not_regular(pre.st_mode)  # never open devices & co at all
+    if not checked:
+        try:
+            pre = os.stat(target)
+        except OSError as exc:
+            return _os_refusal(exc)
+        except ValueError:  # NUL in the name
+            return Refusal("unreadable", "invalid file name")
+        if not stat.S_ISREG(pre.st_mode):
+            return not_regular(pre.st_mode)  # never open devices & co at all
     try:
         fd = os.open(target, flags)
     except OSError as exc:

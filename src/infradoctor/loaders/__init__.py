@@ -55,6 +55,7 @@ def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
     )
     stack = Stack(root=base, profiles=[p for p in options.profiles if p != "*"])
     found = discover(root)
+    reader.know_regular(found.regular, found.contents)
     stack.errors.extend(found.errors)
     stack.gitignored = found.gitignored
     stack.logrotate = [reader.relpath(p) for p in found.logrotate]

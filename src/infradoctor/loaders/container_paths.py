@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import stat
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -134,8 +135,9 @@ def container_paths(
     budget = [MAX_PLACEMENTS]
     out = ContainerPaths()
     for project in projects:
+        base = os.path.join(root, project.directory)  # relative bind sources start here
         for svc in project.services.values():
-            placements = _mounts(root, project, svc, budget)
+            placements = _mounts(root, base, svc, budget) if svc.volumes else []
             dockerfile = _built_from(svc, by_path)
             if dockerfile is not None and svc.build_context is not None:
                 built.add(posixpath.normpath(dockerfile.path))
@@ -171,9 +173,8 @@ def _inside(root: str, absolute: str) -> str | None:
     return absolute[len(prefix) :].replace(os.sep, "/")
 
 
-def _mounts(root: str, project: Project, svc: Service, budget: list[int]) -> list[Placement]:
+def _mounts(root: str, base: str, svc: Service, budget: list[int]) -> list[Placement]:
     out: list[Placement] = []
-    base = os.path.join(root, project.directory)
     for m in svc.volumes:
         if m.type != "bind" or not m.target.startswith("/") or budget[0] <= 0:
             continue
@@ -184,9 +185,9 @@ def _mounts(root: str, project: Project, svc: Service, budget: list[int]) -> lis
         else:
             continue
         rel = _inside(root, host)
-        if rel is not None and os.path.exists(host):
+        if rel is not None and (is_dir := _is_dir(host)) is not None:
             budget[0] -= 1
-            out.append(Placement(posixpath.normpath(m.target), rel, os.path.isdir(host)))
+            out.append(Placement(posixpath.normpath(m.target), rel, is_dir))
     return out
 
 
@@ -218,12 +219,12 @@ def _copy(
     for src in sources:
         if "://" in src or "$" in src:
             continue
-        for host in _expand(ctx, src):
+        for host, is_dir in _expand(ctx, src):
             rel = _inside(root, host)
             if rel is None or budget[0] <= 0:
                 continue
             budget[0] -= 1
-            if os.path.isdir(host):
+            if is_dir:
                 out.append(Placement(dest, rel, True))  # a directory's contents
             elif into_dir or globpat.has_magic(src):
                 out.append(Placement(posixpath.join(dest, posixpath.basename(rel)), rel, False))
@@ -247,12 +248,25 @@ def _copy_words(ins: Instruction) -> list[str]:
     return [w for w in split_words(text) if not w.startswith("--")]
 
 
-def _expand(ctx: str, src: str) -> list[str]:
-    """Absolute paths a COPY source names in the build context (globs expanded)."""
+def _expand(ctx: str, src: str) -> list[tuple[str, bool]]:
+    """Absolute paths a COPY source names in the build context (globs expanded), each
+    with whether it is a directory."""
     rel = posixpath.normpath(src.lstrip("/"))
     if rel.startswith("../") or rel == "..":
         return []
     if globpat.has_magic(rel):
-        return sorted(globpat.glob_under(ctx, rel))[:MAX_GLOB_MATCHES]
+        found = sorted(globpat.glob_under(ctx, rel))[:MAX_GLOB_MATCHES]
+        return [(p, os.path.isdir(p)) for p in found]
     full = os.path.join(ctx, rel)
-    return [full] if os.path.exists(full) else []
+    is_dir = _is_dir(full)
+    return [] if is_dir is None else [(full, is_dir)]
+
+
+def _is_dir(path: str) -> bool | None:
+    """Whether `path` is a directory (symlinks followed); None when nothing is there:
+    one stat for `exists` and `isdir`."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return None
+    return stat.S_ISDIR(mode)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import operator
 import os
 import re
 import stat
@@ -83,6 +84,12 @@ class Discovery:
     snippets: list[Path] = field(default_factory=list)
     gitignored: int = 0  # files and directories a .gitignore leaves out (not walked)
     errors: list[LoadError] = field(default_factory=list)
+    # absolute path -> real path of each listed file its directory entry showed to be a
+    # plain file (no symlink): the reader needs no lstat or stat to trust it
+    regular: dict[str, str] = field(default_factory=dict)
+    # absolute path -> the whole content of the listed plain files a peek at their
+    # content read to the end (the reader takes it instead of opening them again)
+    contents: dict[str, bytes] = field(default_factory=dict)
 
     def count(self) -> int:
         return sum(
@@ -99,20 +106,37 @@ class Discovery:
         )
 
 
-def _sniff(path: Path, root: Path, limit: int = 65536, real: Path | None = None) -> str | Refusal:
+def _sniff(
+    path: Path,
+    root: Path,
+    limit: int = 65536,
+    real: Path | str | None = None,
+    checked: bool = False,
+    kept: dict[str, bytes] | None = None,
+) -> str | Refusal:
     """The first `limit` bytes of a file as text ("" for a binary file), read the safe way
     (never blocking on a FIFO, never through a symlink leading out of `root`). `real`: the
-    path already resolved inside `root`, if known."""
-    opened = open_regular(path, root) if real is None else open_resolved(real, root)
-    if isinstance(opened, Refusal):
-        return opened
-    fd, _ = opened
-    try:
-        data = read_fd(fd, limit)[:limit]
-    except OSError as exc:
-        return Refusal("unreadable", f"cannot read: {exc.strerror or exc}")
-    finally:
-        os.close(fd)
+    path already resolved inside `root`, if known; `checked`: its directory entry showed a
+    plain file; `kept`: real path -> whole content of the plain files that fitted in a
+    peek (read from there, added to there: the reader needs not open them again)."""
+    key = os.fspath(real) if checked and real is not None and kept is not None else None
+    raw = kept.get(key) if kept is not None and key is not None else None
+    if raw is None:
+        opened = (
+            open_regular(path, root) if real is None else open_resolved(real, root, checked=checked)
+        )
+        if isinstance(opened, Refusal):
+            return opened
+        fd, _ = opened
+        try:
+            raw = read_fd(fd, limit)
+        except OSError as exc:
+            return Refusal("unreadable", f"cannot read: {exc.strerror or exc}")
+        finally:
+            os.close(fd)
+        if kept is not None and key is not None and len(raw) <= limit:
+            kept[key] = raw  # the whole file
+    data = raw[:limit]
     if b"\0" in data:
         return ""
     return data.decode("utf-8", "replace")
@@ -126,7 +150,12 @@ def classify(path: Path, root: Path | None = None) -> FileKind:
 
 
 def _classify(
-    path: Path, root: Path, real: Path | None = None, cand: Candidate | None = None
+    path: Path,
+    root: Path,
+    real: Path | str | None = None,
+    cand: Candidate | None = None,
+    checked: bool = False,
+    kept: dict[str, bytes] | None = None,
 ) -> tuple[FileKind, Refusal | None]:
     """`cand`: the name's candidate when the caller already has it (asked once a file)."""
     if cand is None:
@@ -135,7 +164,7 @@ def _classify(
         return FileKind.UNKNOWN, None
     if cand.sniff is None:
         return cand.kind or FileKind.UNKNOWN, None
-    text = _sniff(path, root, 16384 if cand.sniff == "k8s" else 65536, real)
+    text = _sniff(path, root, 16384 if cand.sniff == "k8s" else 65536, real, checked, kept)
     if isinstance(text, Refusal):
         return FileKind.UNKNOWN, text
     if cand.sniff == "dump":  # a text file is nginx only as an `nginx -T` dump
@@ -147,9 +176,15 @@ def _classify(
     return (FileKind.NGINX if NGINX_SNIFF_RE.search(text) else FileKind.UNKNOWN), None
 
 
-def _nginx_template(path: Path, root: Path, real: Path | None) -> str | None:
+def _nginx_template(
+    path: Path,
+    root: Path,
+    real: Path | str | None,
+    checked: bool = False,
+    kept: dict[str, bytes] | None = None,
+) -> str | None:
     """The template engine whose markup an nginx file holds, if any (never parsed)."""
-    text = _sniff(path, root, 65536, real)
+    text = _sniff(path, root, 65536, real, checked, kept)
     if isinstance(text, Refusal):
         return None
     match = TEMPLATE_MARKUP_RE.search(text)
@@ -177,34 +212,50 @@ class GitIgnores:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.specs: dict[Path, Any] = {}
+        self.specs: dict[str, Any] = {}  # directory (absolute text) -> its spec
 
-    def enter(self, directory: Path, entries: list[os.DirEntry[str]]) -> None:
+    def enter(self, directory: str, entries: list[os.DirEntry[str]]) -> None:
         if not any(e.name == ".gitignore" for e in entries):
             return
-        text = _sniff(directory / ".gitignore", self.root, 1024 * 1024)
+        text = _sniff(Path(directory, ".gitignore"), self.root, 1024 * 1024)
         if isinstance(text, Refusal) or not text.strip():
             return
         import pathspec
 
         self.specs[directory] = pathspec.GitIgnoreSpec.from_lines(text.splitlines())
 
-    def ignored(self, path: Path, is_dir: bool) -> bool:
+    def ignored(self, path: str, is_dir: bool) -> bool:
+        """`path`: absolute and normalised, below the root."""
         if not self.specs:
             return False
         verdict: bool | None = None
-        for parent in reversed(path.parents):
+        suffix = "/" if is_dir else ""
+        parent = os.path.dirname(path)
+        chain = [parent]  # the directories above `path`, deepest first
+        while True:
+            up = os.path.dirname(parent)
+            if up == parent:
+                break
+            chain.append(parent := up)
+        for parent in reversed(chain):
             spec = self.specs.get(parent)
             if spec is None:
                 continue
-            rel = path.relative_to(parent).as_posix() + ("/" if is_dir else "")
+            rel = path[len(parent) :].lstrip("/") + suffix
             include = spec.check_file(rel).include
             if include is not None:
                 verdict = include
         return bool(verdict)
 
 
-def discover(root: Path) -> Discovery:  # noqa: C901
+_BY_NAME = operator.attrgetter("name")  # sort key of directory entries
+
+# one walked file: (absolute path, is a symlink, a regular file by its directory entry,
+# and whether its directory's name holds "logrotate")
+_Target = tuple[str, bool, bool, bool]
+
+
+def discover(root: Path) -> Discovery:
     """Walk `root` (no symlinked dirs, no vendored dirs) and classify every file. A file
     given as root is classified on its own. Never raises: a directory that cannot be read,
     a symlink leading out of the tree, a FIFO or device named like an infra file, a file
@@ -219,103 +270,32 @@ def discover(root: Path) -> Discovery:  # noqa: C901
             pass
     base = root if os.path.isdir(root) else root.parent
     real_base = base.resolve()
-    same_base = real_base == base  # no symlink above the root: a walked path is real
-    targets: list[tuple[Path, bool]] = []  # (path, is a symlink)
-
-    def rel(path: Path) -> str:
-        try:
-            return path.relative_to(base).as_posix()
-        except ValueError:
-            return path.as_posix()
-
+    walk = _Walk(found, base, real_base)
     if base != root:
-        targets.append((root, os.path.islink(root)))
+        in_logrotate = "logrotate" in base.name.lower()
+        walk.targets.append((str(root), os.path.islink(root), False, in_logrotate))
     else:
-        ignores = GitIgnores(root)
-        pending = [root]
-        while pending:
-            directory = pending.pop()
-            entries, problem = _scan_dir(str(directory))
-            if problem is not None:
-                found.errors.append(
-                    LoadError(
-                        rel(directory),
-                        f"cannot read directory: {problem.strerror or problem}; "
-                        "its files were not checked",
-                        "unreadable",
-                    )
-                )
-                continue
-            subdirs: list[Path] = []
-            ignores.enter(directory, entries)
-            for entry in sorted(entries, key=lambda e: e.name):
-                try:
-                    is_dir = entry.is_dir(follow_symlinks=False)
-                except OSError:
-                    is_dir = False
-                path = directory / entry.name
-                if ignores.ignored(path, is_dir):
-                    found.gitignored += 1
-                    continue
-                if is_dir:
-                    if entry.name in LISTED_DIRS:
-                        _list_build_output(path, found, rel)
-                    elif entry.name not in SKIP_DIRS:
-                        subdirs.append(path)
-                else:
-                    try:
-                        link = entry.is_symlink()
-                    except OSError:
-                        link = True
-                    targets.append((path, link))
-            pending.extend(reversed(subdirs))
-    for path, link in targets:
-        cand = _by_name(path)
-        real: Path | None = None
-        if link:
-            resolved = resolve_within(path, real_base)
-            if isinstance(resolved, Refusal):
-                if resolved.kind == "symlink-outside-root":
-                    if cand is not None and cand.reported:
-                        found.errors.append(resolved.error(rel(path)))
-                    continue
-                if resolved.kind == "symlink-loop" or resolved.errno in (
-                    errno.ENOENT,
-                    errno.ENOTDIR,
-                ):
-                    found.errors.append(
-                        LoadError(rel(path), "broken symlink or symlink loop", "symlink-loop")
-                    )
-                else:  # e.g. it leads into a directory we may not search
-                    found.errors.append(resolved.error(rel(path)))
-                continue
-            if os.path.isdir(resolved):
-                continue  # symlinked directories are not walked
-            real = resolved
-        if "logrotate" in path.name.lower() or "logrotate" in path.parent.name.lower():
-            found.logrotate.append(path)
-        if cand is None:
-            _note_skipped(found, path, base)
-            continue
-        if real is None:
-            # Walked without following symlinks: its real path is known without syscalls.
-            real = path if same_base else real_base.joinpath(*path.relative_to(base).parts)
-        if cand.sniff is None:
-            # Named like infrastructure: a FIFO, socket or device of that name is listed
-            # here (never opened), even if no loader reads files of its kind.
-            try:
-                mode = os.stat(real).st_mode
-            except OSError:
-                mode = stat.S_IFREG  # the loader reading it says what is wrong
-            if not stat.S_ISREG(mode):
-                found.errors.append(not_regular(mode).error(rel(path)))
-                continue
-        kind, refusal = _classify(path, real_base, real, cand)
-        if refusal is not None:
-            if cand.reported:
-                found.errors.append(refusal.error(rel(path)))
-            continue
-        bucket = {
+        walk.tree(root)
+    for target in walk.targets:
+        walk.classify(*target)
+    return found
+
+
+class _Walk:
+    """One discovery: the tree walked as text paths (a Path only for each file found),
+    each entry's type from its directory listing (no stat for a plain file)."""
+
+    def __init__(self, found: Discovery, base: Path, real_base: Path) -> None:
+        self.found = found
+        self.base = base
+        self.real_base = real_base
+        self.base_text = str(base)
+        self.real_base_text = str(real_base)
+        self.same_base = real_base == base  # no symlink above the root: walked paths are real
+        self.prefix = self.base_text.rstrip("/") + "/"
+        self.targets: list[_Target] = []
+        self.kept: dict[str, bytes] = {}  # see _sniff
+        self.buckets = {
             FileKind.COMPOSE: found.compose,
             FileKind.NGINX: found.nginx,
             FileKind.DOCKERFILE: found.dockerfiles,
@@ -323,27 +303,179 @@ def discover(root: Path) -> Discovery:  # noqa: C901
             FileKind.K8S: found.k8s,
             FileKind.HELM: found.helm,
             FileKind.TERRAFORM: found.terraform,
-        }.get(kind)
-        if kind == FileKind.NGINX and (engine := _nginx_template(path, real_base, real)):
+        }
+
+    def rel(self, path: str) -> str:
+        if path == self.base_text:
+            return "."
+        return path[len(self.prefix) :] if path.startswith(self.prefix) else path
+
+    def rel_path(self, path: Path) -> str:
+        return self.rel(str(path))
+
+    def tree(self, root: Path) -> None:
+        """Every file below `root` into `targets`, in name order, directories depth first."""
+        found = self.found
+        ignores = GitIgnores(root)
+        pending = [str(root)]
+        while pending:
+            directory = pending.pop()
+            entries, problem = _scan_dir(directory)
+            if problem is not None:
+                found.errors.append(
+                    LoadError(
+                        self.rel(directory),
+                        f"cannot read directory: {problem.strerror or problem}; "
+                        "its files were not checked",
+                        "unreadable",
+                    )
+                )
+                continue
+            ignores.enter(directory, entries)
+            entries.sort(key=_BY_NAME)
+            in_logrotate = "logrotate" in os.path.basename(directory).lower()
+            subdirs = self._entries(entries, ignores, in_logrotate)
+            pending.extend(reversed(subdirs))
+
+    def _entries(
+        self, entries: list[os.DirEntry[str]], ignores: GitIgnores, in_logrotate: bool
+    ) -> list[str]:
+        """One directory's entries: its files into `targets`; its subdirectories to walk."""
+        subdirs: list[str] = []
+        targets = self.targets
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                is_dir = False
+            path = entry.path
+            if ignores.specs and ignores.ignored(path, is_dir):
+                self.found.gitignored += 1
+                continue
+            name = entry.name
+            if is_dir:
+                if name in LISTED_DIRS:
+                    _list_build_output(Path(path), self.found, self.rel_path)
+                elif name not in SKIP_DIRS:
+                    subdirs.append(path)
+                continue
+            try:
+                link = entry.is_symlink()
+            except OSError:
+                link = True
+            try:
+                regular = not link and entry.is_file(follow_symlinks=False)
+            except OSError:
+                regular = False
+            targets.append((path, link, regular, in_logrotate))
+        return subdirs
+
+    def classify(self, text: str, link: bool, regular: bool, in_logrotate: bool) -> None:  # noqa: C901
+        """Put one walked file in its bucket, or say why it is not read."""
+        found = self.found
+        path = Path(text)
+        cand = _by_name(path)
+        real: Path | str | None = None
+        if link:
+            resolved = self._resolve_link(path, text, cand)
+            if resolved is None:
+                return
+            real = resolved
+        if in_logrotate or "logrotate" in path.name.lower():
+            found.logrotate.append(path)
+        if cand is None:
+            _note_skipped(found, path, self.base)
+            return
+        if real is None:
+            # Walked without following symlinks: its real path is known without syscalls.
+            real = text if self.same_base else self.real_base_text + text[len(self.base_text) :]
+        if cand.sniff is None and not regular:
+            # Named like infrastructure: a FIFO, socket or device of that name is listed
+            # here (never opened), even if no loader reads files of its kind.
+            try:
+                mode = os.stat(real).st_mode
+            except OSError:
+                mode = stat.S_IFREG  # the loader reading it says what is wrong
+            if not stat.S_ISREG(mode):
+                found.errors.append(not_regular(mode).error(self.rel(text)))
+                return
+        kind, refusal = _classify(path, self.real_base, real, cand, regular, self.kept)
+        if refusal is not None:
+            if cand.reported:
+                found.errors.append(refusal.error(self.rel(text)))
+            return
+        self._place(path, text, kind, cand, real, regular)
+
+    def _resolve_link(self, path: Path, text: str, cand: Candidate | None) -> Path | None:
+        """Where a symlinked file leads inside the tree; None (reported where it looks
+        like infrastructure) when it leads out, nowhere, or to a directory."""
+        found = self.found
+        resolved = resolve_within(path, self.real_base)
+        if isinstance(resolved, Refusal):
+            if resolved.kind == "symlink-outside-root":
+                if cand is not None and cand.reported:
+                    found.errors.append(resolved.error(self.rel(text)))
+                return None
+            if resolved.kind == "symlink-loop" or resolved.errno in (
+                errno.ENOENT,
+                errno.ENOTDIR,
+            ):
+                found.errors.append(
+                    LoadError(self.rel(text), "broken symlink or symlink loop", "symlink-loop")
+                )
+            else:  # e.g. it leads into a directory we may not search
+                found.errors.append(resolved.error(self.rel(text)))
+            return None
+        if os.path.isdir(resolved):
+            return None  # symlinked directories are not walked
+        return resolved
+
+    def _place(
+        self,
+        path: Path,
+        text: str,
+        kind: FileKind,
+        cand: Candidate,
+        real: Path | str,
+        regular: bool,
+    ) -> None:
+        found = self.found
+        bucket = self.buckets.get(kind)
+        if kind == FileKind.NGINX and (
+            engine := _nginx_template(path, self.real_base, real, regular, self.kept)
+        ):
             found.skipped.append(
                 Skipped(
-                    rel(path),
+                    self.rel(text),
                     f"{engine} template markup in an nginx file: not rendered, so not checked",
                     "template",
                 )
             )
         elif bucket is not None:
             bucket.append(path)
+            if regular:
+                found.regular[text] = real_text = str(real)
+                if (content := self.kept.pop(real_text, None)) is not None:
+                    found.contents[text] = content
         elif kind == FileKind.UNKNOWN:
-            _note_skipped(found, path, base)
-            if cand.sniff == "nginx" and cand.reported and _is_snippet(path, real_base, real):
+            _note_skipped(found, path, self.base)
+            if (
+                cand.sniff == "nginx"
+                and cand.reported
+                and _is_snippet(path, self.real_base, real, regular, self.kept)
+            ):
                 found.snippets.append(path)
-    return found
 
 
-def _is_snippet(path: Path, root: Path, real: Path | None) -> bool:
+def _is_snippet(
+    path: Path,
+    root: Path,
+    real: Path | str | None,
+    checked: bool = False,
+    kept: dict[str, bytes] | None = None,
+) -> bool:
     """nginx directives without a block (ssl.conf, proxy-params): at least two."""
-    text = _sniff(path, root, 65536, real)
+    text = _sniff(path, root, 65536, real, checked, kept)
     if isinstance(text, Refusal):
         return False
     matches = NGINX_SNIPPET_RE.finditer(text)

@@ -125,7 +125,7 @@ def _start_scripts(svc: Service, root: Path, real_root: Path) -> list[tuple[str,
     if not text or WAIT_RE.search(text):
         return []
     scripts: list[tuple[str, str]] = []
-    for path in _script_paths(svc, root, text):
+    for path in _script_paths(svc, root, real_root, text):
         body = _read(path, real_root)
         if body:
             rel = path.relative_to(root) if path.is_relative_to(root) else path
@@ -133,12 +133,13 @@ def _start_scripts(svc: Service, root: Path, real_root: Path) -> list[tuple[str,
     return scripts
 
 
-def subdirs(directory: Path, root: Path) -> list[Path]:
+def subdirs(directory: Path, root: Path, real_root: Path | None = None) -> list[Path]:
     """The first directories inside `directory` when it lies in the scanned tree; never
-    raises (a 300-byte build context, a NUL byte) and never lists outside the tree."""
+    raises (a 300-byte build context, a NUL byte) and never lists outside the tree.
+    `real_root`: `root` resolved, when the caller has it."""
     try:
         real = directory.resolve()
-        real.relative_to(root.resolve())
+        real.relative_to(root.resolve() if real_root is None else real_root)
         with os.scandir(real) as entries:
             found = sorted(e.name for e in entries if e.is_dir(follow_symlinks=False))
     except (OSError, ValueError):
@@ -146,17 +147,17 @@ def subdirs(directory: Path, root: Path) -> list[Path]:
     return [directory / name for name in found[:MAX_CONTEXT_SUBDIRS]]
 
 
-def _script_dirs(svc: Service, root: Path) -> list[Path]:
+def _script_dirs(svc: Service, root: Path, real_root: Path) -> list[Path]:
     dirs: list[Path] = []
     if svc.build_context is not None:
         ctx = root / svc.build_context
-        dirs += [ctx, *subdirs(ctx, root)]
+        dirs += [ctx, *subdirs(ctx, root, real_root)]
     if svc.dockerfile is not None:
         dirs.append((root / svc.dockerfile.path).parent)
     return dirs
 
 
-def _script_paths(svc: Service, root: Path, text: str) -> list[Path]:
+def _script_paths(svc: Service, root: Path, real_root: Path, text: str) -> list[Path]:
     """Files in the tree that the start command names: in the build context (one level
     down too), next to the Dockerfile, or bind-mounted into the container."""
     names = script_names(text)
@@ -164,12 +165,18 @@ def _script_paths(svc: Service, root: Path, text: str) -> list[Path]:
     for mount in svc.volumes:
         if mount.host_path is not None and mount.target.rsplit("/", 1)[-1] in names:
             paths.append(mount.host_path)
-    for d in _script_dirs(svc, root):
+    for d in _script_dirs(svc, root, real_root):
         paths += [d / n for n in names]
     return paths
 
 
 def _read(path: Path, real_root: Path) -> str | None:
+    try:
+        os.lstat(path)  # most names a command holds are no file here: no realpath walk
+    except (FileNotFoundError, NotADirectoryError, ValueError):
+        return None
+    except OSError:
+        pass  # read_regular says what is wrong
     try:
         data = read_regular(path, MAX_SCRIPT_BYTES, real_root)
     except (OSError, ValueError):

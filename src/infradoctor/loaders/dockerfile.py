@@ -8,7 +8,7 @@ import json
 
 from infradoctor.facts.dockerfile import parse_env
 from infradoctor.lazyre import lazy
-from infradoctor.model.source import LoadError, SourceFile
+from infradoctor.model.source import LoadError, Location, SourceFile
 from infradoctor.model.stack import Dockerfile, Instruction, Stage
 
 INSTRUCTIONS = frozenset(
@@ -116,7 +116,10 @@ def load_dockerfile(src: SourceFile) -> tuple[Dockerfile | None, list[LoadError]
             if body.endswith(escape):
                 parts.append(body[: -len(escape)])
                 i += 1
-                while i < n and (lines[i].strip().startswith("#") or not lines[i].strip()):
+                while i < n:  # past blank and comment lines
+                    nxt = lines[i].strip()
+                    if nxt and nxt[0] != "#":
+                        break
                     i += 1
                 if i >= n:
                     df.open_continuation = True
@@ -139,7 +142,7 @@ def load_dockerfile(src: SourceFile) -> tuple[Dockerfile | None, list[LoadError]
         keyword = km.group(1).upper()
         value = logical[km.end() :].strip()
         # Heredocs: their bodies follow the instruction line(s) and end at the delimiter.
-        if keyword in ("RUN", "COPY", "ADD"):
+        if keyword in ("RUN", "COPY", "ADD") and "<<" in value:
             bodies: list[str] = []
             for hm in HEREDOC_RE.finditer(value):
                 strip_tabs, delim = hm.group(1) == "-", hm.group(3)
@@ -161,9 +164,19 @@ def load_dockerfile(src: SourceFile) -> tuple[Dockerfile | None, list[LoadError]
                 last_line = min(i - 1, n - 1)
             if bodies:  # keep heredoc bodies in the value (secret scanning reads them)
                 value = value + "\n" + "\n".join(bodies)
-        start_off = starts[first_line] + (len(line) - len(line.lstrip()))
-        end_off = starts[last_line] + len(lines[last_line])
-        location = src.location(start_off, end_off)
+        indent = len(line) - len(line.lstrip())
+        end_column = len(lines[last_line])
+        # the Location src.location(start, end) gives, without two bisects: both lines
+        # are known here
+        location = Location(
+            src.path,
+            first_line + 1,
+            indent + 1,
+            last_line + 1,
+            end_column + 1,
+            starts[first_line] + indent,
+            starts[last_line] + end_column,
+        )
         if keyword not in INSTRUCTIONS:
             errors.append(
                 LoadError(

@@ -5,6 +5,7 @@ Service.env_file_refs): rules read these and never the disk."""
 from __future__ import annotations
 
 import os
+import posixpath
 from pathlib import Path, PurePosixPath
 
 from infradoctor.facts.env import SAMPLE_NAMES
@@ -16,19 +17,20 @@ from infradoctor.textio import Refusal, read_regular
 MAX_ENV_BYTES = 1024 * 1024
 
 
-def _candidates(stack: Stack, project: Project) -> list[str]:
+def _candidates(
+    stack: Stack, project: Project, entries: list[os.DirEntry[str]] | None
+) -> list[str]:
     """`.env`, the samples, `.env.<profile>`/`<profile>.env` for every profile named by a
     service or on the command line, and every `.env.*` file in the directory (only names
-    the directory holds are read: one listing instead of a failed open per name)."""
+    the directory holds are read: one listing instead of a failed open per name).
+    `entries`: the project directory's listing (None: it cannot be listed)."""
     names = [".env", *SAMPLE_NAMES]
     profiles = [p for svc in project.services.values() for p in svc.profiles]
     for p in (*profiles, *stack.profiles):
         names += [f".env.{p}", f"{p}.env"]
-    directory = stack.root / project.directory
-    try:
-        present = {f.name for f in directory.iterdir()}
-    except (OSError, ValueError):
+    if entries is None:
         return list(dict.fromkeys(names))  # unlistable: try each name
+    present = {e.name for e in entries}
     names += sorted(n for n in present if n.startswith(".env."))
     # a name with a slash (a profile given as `a/b`) is not in the listing: keep it
     return [n for n in dict.fromkeys(names) if n in present or "/" in n]
@@ -51,24 +53,46 @@ def _read(stack: Stack, rel: str) -> EnvFile | None:
 def read_env_files(stack: Stack) -> None:
     """Fill `Project.env_files` and `dotenv_names`, and each service's `env_file_refs`."""
     for project in stack.projects:
-        project.dotenv_names = _dotenv_names(stack.root / project.directory)
+        directory = stack.root / project.directory
+        entries = _listing(directory)  # one listing per project directory
+        project.dotenv_names = _dotenv_names(directory, entries)
         for svc in project.services.values():
             svc.env_file_refs = env_file_refs(stack, svc)
-        for name in _candidates(stack, project):
+        for name in _candidates(stack, project, entries):
             rel = (PurePosixPath(project.directory) / name).as_posix().removeprefix("./")
             found = _read(stack, rel)
             if found is not None:
                 project.env_files[name] = found
 
 
-def _dotenv_names(directory: Path) -> list[str]:
-    """The regular `.env.*` files in `directory`, sorted ([] when it cannot be listed)."""
+def _listing(directory: Path) -> list[os.DirEntry[str]] | None:
+    """The entries of `directory`, None when it cannot be listed."""
     try:
-        return sorted(
-            p.name for p in directory.iterdir() if p.name.startswith(".env.") and p.is_file()
-        )
+        with os.scandir(directory) as it:
+            return list(it)
+    except (OSError, ValueError):
+        return None
+
+
+def _dotenv_names(directory: Path, entries: list[os.DirEntry[str]] | None) -> list[str]:
+    """The regular `.env.*` files in `directory` (symlinks followed), sorted ([] when it
+    cannot be listed or one of them cannot be looked at)."""
+    if entries is None:
+        return []
+    names: list[str] = []
+    try:
+        for e in entries:
+            if not e.name.startswith(".env."):
+                continue
+            if e.is_symlink():
+                regular = (directory / e.name).is_file()
+            else:  # the listing's entry type: no stat
+                regular = e.is_file(follow_symlinks=False)
+            if regular:
+                names.append(e.name)
     except (OSError, ValueError):
         return []
+    return sorted(names)
 
 
 # ------------------------------------------------------------- env_file references
@@ -92,8 +116,9 @@ def env_file_refs(stack: Stack, svc: Service) -> list[EnvFileRef]:
             continue
         if "$" in path_text:
             continue  # interpolated: depends on the environment
-        base = stack.root / PurePosixPath(svc.location.file).parent
-        path = Path(os.path.normpath(base / path_text))
+        # root / the compose file's directory / path_text, as text (one Path at the end)
+        base = os.path.join(str(stack.root), posixpath.dirname(svc.location.file))
+        path = Path(os.path.normpath(os.path.join(base, path_text)))
         if _exists(path):
             refs.append(EnvFileRef(path_text, True))
         else:

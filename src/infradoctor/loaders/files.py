@@ -63,6 +63,24 @@ __all__ = [
 ]
 
 
+def _read_to_end(fd: int, size: int, cap: int) -> bytes:
+    """`read_fd(fd, cap)` for a file fstat said holds `size` bytes: one read when it
+    still does (no second read to see the end), else read on as `read_fd` does."""
+    try:
+        first = os.read(fd, min(size, cap) + 1)
+    except BlockingIOError:  # cannot happen for regular files; read_fd stops there too
+        first = b""
+    if len(first) != size or size > cap:  # grown, shrunk or over the cap: read on
+        return first + read_fd(fd, cap - len(first)) if len(first) <= cap else first
+    return first
+
+
+def _real_text(path: str) -> str | Refusal:
+    """The strict realpath of `path` as text, or why it has none."""
+    real = _realpath(path)
+    return real if isinstance(real, Refusal) else str(real)
+
+
 class SourceReader:
     """Reads files under `root` once and caches them (loaders share one reader). Never
     reads outside `root` (a symlink leading out is refused), never blocks on a special
@@ -85,11 +103,31 @@ class SourceReader:
         # Files the user named explicitly (`-f`): read wherever they are.
         self.explicit: set[Path] = set()
         self._root_text = str(self.root)
-        self._real: dict[str, Path | Refusal] = {}  # normalised path -> realpath (strict)
+        self._real: dict[str, str | Refusal] = {}  # normalised path -> realpath (strict)
+        # normalised path -> realpath of files a directory listing showed to be plain
+        self._regular: dict[str, str] = {}
+        self._contents: dict[str, bytes] = {}  # normalised path -> bytes discovery read
         self._dirs: dict[str, str] = {}  # directory -> its realpath
         self._relpaths: dict[str, str] = {}  # path as given -> relpath (asked ~2x per file)
 
-    def _resolve(self, path: Path) -> tuple[str, Path | Refusal]:
+    def know_regular(
+        self, regular: Mapping[str, str], contents: Mapping[str, bytes] | None = None
+    ) -> None:
+        """Files discovery listed as plain files (path -> real path): reading one needs no
+        lstat to resolve it nor stat before opening it (the fstat after opening and the
+        check of where the descriptor leads still run). `contents`: path -> the whole
+        bytes discovery read of some of them (taken instead of opening them again, once)."""
+        self._regular.update(regular)
+        self._real.update(regular)
+        relpaths = self._relpaths
+        for key, real in regular.items():  # what `_relpath` would work out for each
+            rel = self._rel(real)
+            if rel is not None:
+                relpaths.setdefault(key, rel)
+        if contents:
+            self._contents.update(contents)
+
+    def _resolve(self, path: Path) -> tuple[str, str | Refusal]:
         """(normalised absolute path, its strict realpath or why it has none), cached:
         one file is resolved once whoever asks (discovery, loaders, includes)."""
         key = os.path.abspath(path)
@@ -98,15 +136,15 @@ class SourceReader:
             real = self._real[key] = self._realpath(key)
         return key, real
 
-    def _realpath(self, key: str) -> Path | Refusal:
+    def _realpath(self, key: str) -> str | Refusal:
         """realpath(strict) with the directory part cached: files of one directory cost
         one lstat each, not one per path component."""
         head, name = os.path.split(key)
         if not name:
-            return _realpath(key)
+            return _real_text(key)
         real_head = self._real_dir(head)
         if real_head is None:
-            return _realpath(key)  # the full walk says what is wrong
+            return _real_text(key)  # the full walk says what is wrong
         full = os.path.join(real_head, name)
         try:
             st = os.lstat(full)
@@ -115,8 +153,8 @@ class SourceReader:
         except ValueError:  # NUL in the name
             return Refusal("unreadable", "invalid file name")
         if stat.S_ISLNK(st.st_mode):
-            return _realpath(full)
-        return Path(full)
+            return _real_text(full)
+        return full
 
     def _real_dir(self, head: str) -> str | None:
         """A directory's strict realpath (None: it has none) from its parent's, cached:
@@ -181,7 +219,7 @@ class SourceReader:
             except (OSError, ValueError):
                 real_text = key
         else:
-            real_text = str(real)
+            real_text = real
         rel = self._rel(real_text)
         if rel is None:
             rel = self._rel(lexical_path(key))
@@ -241,38 +279,9 @@ class SourceReader:
         return self.read(path, kind)
 
     def _read(self, path: Path, rel: str, kind: FileKind) -> SourceFile | LoadError:
-        if self._explicit(path):
-            opened = open_resolved(path, None)
-        else:
-            _, real = self._resolve(path)
-            if not isinstance(real, Refusal):
-                real = _check_within(path, real, self.root)
-            opened = real if isinstance(real, Refusal) else open_resolved(real, self.root)
-        if isinstance(opened, Refusal):
-            return opened.error(rel)
-        fd, st = opened
-        try:
-            if st.st_size > self.max_bytes:
-                return LoadError(
-                    rel,
-                    f"file is {st.st_size} bytes, over the {self.max_bytes}-byte cap; skipped",
-                    "too-large",
-                )
-            left = self.max_total_bytes - self.total_bytes
-            if st.st_size > left:
-                return LoadError(
-                    rel,
-                    f"not read: this run already read {self.total_bytes} bytes and the "
-                    f"total cap is {self.max_total_bytes} bytes",
-                    "read-budget",
-                )
-            data = read_fd(fd, min(self.max_bytes, left))
-        except OSError as exc:
-            return _os_refusal(exc).error(rel)
-        finally:
-            os.close(fd)
-        if len(data) > min(self.max_bytes, left):
-            return LoadError(rel, "file grew past its cap while being read; skipped", "too-large")
+        data = self._bytes(path, rel)
+        if isinstance(data, LoadError):
+            return data
         self.total_bytes += len(data)
         if b"\0" in data:
             return LoadError(rel, "binary file (contains NUL bytes); skipped", "binary")
@@ -285,6 +294,58 @@ class SourceReader:
             text = self.overrides[rel]
             replaced_at = None
         return SourceFile(rel, path, kind, text, newline, replaced_at=replaced_at)
+
+    def _bytes(self, path: Path, rel: str) -> bytes | LoadError:
+        """The file's bytes within the caps, or why not."""
+        if self._explicit(path):
+            opened = open_resolved(path, None)
+        else:
+            key, real = self._resolve(path)
+            if isinstance(real, Refusal):
+                opened = real
+            elif is_within(real, self._root_text):
+                known = self._contents.pop(key, None)
+                if known is not None:  # discovery read all of it
+                    return self._over_cap(rel, len(known)) or known
+                opened = open_resolved(real, self.root, checked=key in self._regular)
+            else:  # leads out of the tree: _check_within says how
+                refused = _check_within(path, Path(real), self.root)
+                opened = (
+                    refused if isinstance(refused, Refusal) else open_resolved(refused, self.root)
+                )
+        if isinstance(opened, Refusal):
+            return opened.error(rel)
+        fd, st = opened
+        try:
+            over = self._over_cap(rel, st.st_size)
+            if over is not None:
+                return over
+            cap = min(self.max_bytes, self.max_total_bytes - self.total_bytes)
+            data = _read_to_end(fd, st.st_size, cap)
+        except OSError as exc:
+            return _os_refusal(exc).error(rel)
+        finally:
+            os.close(fd)
+        if len(data) > cap:
+            return LoadError(rel, "file grew past its cap while being read; skipped", "too-large")
+        return data
+
+    def _over_cap(self, rel: str, size: int) -> LoadError | None:
+        """Why a file of `size` bytes is not read (the per-file or the run's cap)."""
+        if size > self.max_bytes:
+            return LoadError(
+                rel,
+                f"file is {size} bytes, over the {self.max_bytes}-byte cap; skipped",
+                "too-large",
+            )
+        if size > self.max_total_bytes - self.total_bytes:
+            return LoadError(
+                rel,
+                f"not read: this run already read {self.total_bytes} bytes and the "
+                f"total cap is {self.max_total_bytes} bytes",
+                "read-budget",
+            )
+        return None
 
     def _explicit(self, path: Path) -> bool:
         if not self.explicit:

@@ -358,11 +358,19 @@ class _Loader:
         if not want or (len(want) == 1 and any(c in GLOB_CHARS for c in want[0])):
             return []
         hits: list[str] = []
+        n = len(want)
+        # a component without glob characters matches only itself (globpat.fnmatchcase
+        # of a literal is equality): compared first, the globs' regexes only after
+        literals = [(i - n, w) for i, w in enumerate(want) if not globpat.has_magic(w)]
+        globs = [
+            (i - n, globpat.compile_glob(w)) for i, w in enumerate(want) if globpat.has_magic(w)
+        ]
         for key, parts in self._known_parts:
-            if key == self_key or len(parts) < len(want):
+            if key == self_key or len(parts) < n:
                 continue
-            tail = parts[-len(want) :]
-            if all(globpat.fnmatchcase(t, w) for t, w in zip(tail, want, strict=True)):
+            if all(parts[i] == w for i, w in literals) and all(
+                rx.match(parts[i]) for i, rx in globs
+            ):
                 hits.append(key)
         if not hits:
             return []

@@ -174,8 +174,24 @@ def parse_nginx(  # noqa: C901
         return cur_line, offset - cur_line_start + 1
 
     def loc(a: int, b: int) -> Location:
-        line, col = advance(a)
-        eline, ecol = advance(b)
+        """`advance(a)` then `advance(b)`, inlined (one call per directive, not three)."""
+        nonlocal cur_off, cur_line, cur_line_start
+        if a < cur_off:  # never expected; stay correct anyway
+            line, col = src.position_of(a)
+        else:
+            if nl := text.count("\n", cur_off, a):
+                cur_line += nl
+                cur_line_start = text.rfind("\n", cur_off, a) + 1
+            cur_off = a
+            line, col = cur_line, a - cur_line_start + 1
+        if b < cur_off:
+            eline, ecol = src.position_of(b)
+        else:
+            if nl := text.count("\n", cur_off, b):
+                cur_line += nl
+                cur_line_start = text.rfind("\n", cur_off, b) + 1
+            cur_off = b
+            eline, ecol = cur_line, b - cur_line_start + 1
         return Location(fname, line, col, eline, ecol, a, b)
 
     def error(offset: int, message: str) -> None:
@@ -202,7 +218,9 @@ def parse_nginx(  # noqa: C901
             kind = m.lastgroup
             tok_start, pos = m.span()
             if kind == "word":
-                if not words and _STANDALONE_TEMPLATE_RE.fullmatch(m.group()):
+                word = m.group()
+                # (the pattern only matches words starting with `{{` or `${`)
+                if not words and word[0] in "{$" and _STANDALONE_TEMPLATE_RE.fullmatch(word):
                     # `{{ end }}` or `${HTTPS_CONFIG}` alone on its line stands for template
                     # markup / whole directives: skip it like a comment.
                     nl = text.find("\n", pos, end)
@@ -211,7 +229,7 @@ def parse_nginx(  # noqa: C901
                         continue
                 if not words:
                     first_start = tok_start
-                words.append(m.group())
+                words.append(word)
                 last_end = pos
                 continue
             if kind == "dq" or kind == "sq":
@@ -237,7 +255,7 @@ def parse_nginx(  # noqa: C901
                 if not words:
                     error(tok_start, 'unexpected ";"')
                     continue
-                d = Directive(words[0], words[1:], loc(first_start, pos))
+                d = Directive(words[0], words[1:], loc(first_start, pos), None, stack[-1].directive)
                 if d.name == "if":
                     _strip_if_parens(d)
                 stack[-1].children.append(d)
@@ -264,7 +282,12 @@ def parse_nginx(  # noqa: C901
                     # nginx: `"http" directive is not allowed here` (nginx -t fails)
                     error(first_start, f'"{words[0]}" directive is not allowed here')
                 d = Directive(
-                    words[0], words[1:], loc(first_start, pos), block=[], block_open=tok_start
+                    words[0],
+                    words[1:],
+                    loc(first_start, pos),
+                    block=[],
+                    parent=parent,
+                    block_open=tok_start,
                 )
                 if d.name == "if":
                     _strip_if_parens(d)
@@ -298,8 +321,11 @@ def parse_nginx(  # noqa: C901
             if kind == "close":
                 if words:
                     error(last_end, f'missing ";" after "{words[0]}" before "}}"')
-                    d = Directive(words[0], words[1:], loc(first_start, last_end))
-                    stack[-1].children.append(d)
+                    frame = stack[-1]
+                    d = Directive(
+                        words[0], words[1:], loc(first_start, last_end), None, frame.directive
+                    )
+                    frame.children.append(d)
                     words = []
                 if len(stack) == 1:
                     error(tok_start, 'unexpected "}" (no block is open)')
@@ -322,7 +348,10 @@ def parse_nginx(  # noqa: C901
             error(tok_start, f"unexpected character {ch!r}")
     if words:
         error(last_end, f'missing ";" at end of file after "{words[0]}"')
-        stack[-1].children.append(Directive(words[0], words[1:], loc(first_start, last_end)))
+        frame = stack[-1]
+        frame.children.append(
+            Directive(words[0], words[1:], loc(first_start, last_end), None, frame.directive)
+        )
     while len(stack) > 1:
         frame = stack.pop()
         blk = frame.directive
@@ -333,8 +362,7 @@ def parse_nginx(  # noqa: C901
             f'unbalanced braces: "{blk.name}" block opened at line {line} is not closed',
         )
         blk.location = loc(blk.location.offset or 0, end)
-    _link_parents(result.directives, None)
-    return result
+    return result  # each directive got its parent (its frame's block) when it was made
 
 
 def _strip_if_parens(d: Directive) -> None:
@@ -348,13 +376,6 @@ def _strip_if_parens(d: Directive) -> None:
         args[-1] = args[-1][:-1]
         if not args[-1]:
             del args[-1]
-
-
-def _link_parents(children: list[Directive], parent: Directive | None) -> None:
-    for d in children:
-        d.parent = parent
-        if d.block:
-            _link_parents(d.block, d)
 
 
 def split_nginx_t(text: str) -> list[tuple[str, int, int]]:
