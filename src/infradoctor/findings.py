@@ -178,9 +178,9 @@ class Finding:
     def fingerprint(self, line_text: str = "") -> str:
         """Stable id for baselines: rule + file + subject + the offending line's text
         (not its number, so unrelated edits above it don't break the baseline)."""
-        import hashlib  # a text report prints no fingerprint: its lint never loads OpenSSL
+        from infradoctor.sha import sha256  # a text report prints no fingerprint
 
-        h = hashlib.sha256()
+        h = sha256()
         for part in (self.rule, self.location.file, self.subject or "", line_text.strip()):
             h.update(part.encode())
             h.update(b"\0")
