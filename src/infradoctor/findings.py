@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import IntEnum, StrEnum
 from typing import Any, Protocol, TypeVar
 
@@ -47,7 +47,7 @@ class Applicability(StrEnum):
     DISPLAY_ONLY = "display-only"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, hot=True)
 class Edit:
     """Replace text[start:end] of `file` (path relative to the scan root) with
     `replacement`. Offsets are character offsets into SourceFile.text; start == end inserts."""
@@ -71,7 +71,7 @@ class Edit:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, hot=True)
 class Fix:
     """A set of edits applied whole or not at all (may span files)."""
 
@@ -129,7 +129,7 @@ class Annotated:
         return out
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, hot=True)
 class Finding:
     """One problem. `subject` names what it is about (service name, upstream name, ...);
     `detail` is its typed subject for fixers and reporters (never secrets), `data` the
@@ -178,9 +178,9 @@ class Finding:
     def fingerprint(self, line_text: str = "") -> str:
         """Stable id for baselines: rule + file + subject + the offending line's text
         (not its number, so unrelated edits above it don't break the baseline)."""
-        import hashlib  # a text report prints no fingerprint: its lint never loads OpenSSL
+        from infradoctor.sha import sha256  # a text report prints no fingerprint
 
-        h = hashlib.sha256()
+        h = sha256()
         for part in (self.rule, self.location.file, self.subject or "", line_text.strip()):
             h.update(part.encode())
             h.update(b"\0")

@@ -141,9 +141,9 @@ def is_secret_flag(flag: str) -> bool:
 
 def token_fingerprint(token: str) -> str:
     """Short stable fingerprint of a high-entropy token (never of a password)."""
-    import hashlib
+    from infradoctor.sha import sha256
 
-    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()[:12]
+    return sha256(token.encode("utf-8", "replace")).hexdigest()[:12]
 
 
 # ---------------------------------------------------------------------------- values

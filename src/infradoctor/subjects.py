@@ -5,14 +5,13 @@ attributes; `Finding.data` is the dict view of their fields."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from infradoctor.findings import subject_dict
 from infradoctor.records import record
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, hot=True)
 class ServiceSubject:
     """A compose service, by name within its project (what `FixContext.service` finds)."""
 

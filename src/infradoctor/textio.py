@@ -20,10 +20,10 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from dataclasses import dataclass
 from pathlib import Path
 
 from infradoctor.model.source import FileKind, LoadError
+from infradoctor.records import record
 
 MAX_FILE_BYTES = 4 * 1024 * 1024  # one file
 MAX_TOTAL_BYTES = 256 * 1024 * 1024  # everything one run reads from one scanned root
@@ -38,7 +38,7 @@ _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _PROC_FD = "/proc/self/fd"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, hot=True)
 class Refusal:
     """Why a file was not read: a LoadError kind and a message naming no content."""
 
@@ -282,7 +282,7 @@ def read_regular(
     return data
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, hot=True)
 class Decoded:
     text: str
     replaced_at: tuple[int, int] | None  # (line, column) of the first invalid byte

@@ -142,7 +142,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _lint(args: argparse.Namespace) -> int:
     """`lint` without `--fix`/`--diff`: lint, apply the baseline, render."""
-    from infradoctor.baseline import apply_baseline, write_baseline_file
     from infradoctor.cli.common import path_problem
     from infradoctor.report import SHOWS_FIXES, RenderOptions, renderer
 
@@ -154,6 +153,8 @@ def _lint(args: argparse.Namespace) -> int:
     report = lint_paths(list(args.paths), config)
     notes: list[str] = []
     if args.write_baseline:
+        from infradoctor.baseline import write_baseline_file
+
         try:
             count = write_baseline_file(
                 Path(args.write_baseline), report.findings, report.line_text
@@ -166,6 +167,8 @@ def _lint(args: argparse.Namespace) -> int:
             f"wrote {count} finding{'' if count == 1 else 's'} to baseline {args.write_baseline}"
         )
     elif config.baseline is not None:
+        from infradoctor.baseline import apply_baseline
+
         new, known = apply_baseline(report.findings, config.baseline, report.line_text)
         report.findings = new
         report.baselined += len(known)

@@ -1,1 +1,2 @@
-"""Package data: data/images.toml, the curated image table (read by facts.image_table)."""
+"""Package data: data/images.toml, the curated image table, and images_table.py generated
+from it (read by facts.image_table)."""

@@ -4,18 +4,18 @@ security rules that reason about what an image contains or which user it runs as
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from infradoctor.facts.dockerfile import stage_chain
 from infradoctor.facts.image_table import ImageFacts, lookup_path
 from infradoctor.lazyre import lazy
 from infradoctor.model.stack import Dockerfile, Instruction, Service, Stack, Stage
+from infradoctor.records import record
 from infradoctor.syntax.numbers import digits_value
 
 VAR_RE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}?")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, hot=True)
 class ImageRef:
     """`registry/path:tag@digest` split up. `path` has no registry and no `library/`."""
 

@@ -4,7 +4,6 @@ dependencies itself (wait-for-it, dockerize -wait, pg_isready / nc -z loops)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from infradoctor.facts.images import image_facts, parse_image, unresolved_image
@@ -30,7 +29,7 @@ WAIT_RE = lazy(
 SCRIPT_WORD_RE = lazy(r"[\w./-]+\.(?:sh|bash)\b|[\w./-]*(?:entrypoint|boot|start)[\w.-]*")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, hot=True)
 class ImageHealth:
     """Whether the image a service runs defines a HEALTHCHECK, and how we know."""
 

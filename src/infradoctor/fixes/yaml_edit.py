@@ -13,13 +13,14 @@ import functools
 import math
 import re
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from infradoctor.lazyre import lazy
+from infradoctor.records import record
 
 
 class YamlEditError(Exception):
@@ -29,7 +30,7 @@ class YamlEditError(Exception):
 Check = Callable[[], "str | None"]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, hot=True)
 class TextEdit:
     """Replace text[start:end] with `replacement` (character offsets). `verify`, when set,
     checks that the group of edits it came with means what it was meant to (see
@@ -193,7 +194,7 @@ def _sequence_indented(text: str, mapping: MappingNode) -> bool | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, hot=True)
 class Style:
     """How a file writes things, learnt from its own text."""
 
@@ -334,7 +335,7 @@ def render_key(key: Any, quote: str = '"') -> str:
     return implicit_key(render_scalar(key, quote, True))
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, hot=True)
 class Raw:
     """Pre-rendered YAML text used verbatim (an alias like `*default-logging`, a JSON
     array, a scalar in a quote style of its own). One line: it must fit in flow context."""
@@ -644,7 +645,7 @@ def check_edit(text: str, edits: Sequence[TextEdit], node: Node, expected: Any) 
     return None
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@record(frozen=True, eq=False, hot=True)
 class EditCheck:
     """A deferred `check_edit` of one group of edits (see `with_check`). Called alone it
     checks its edits alone; `check_all` checks many on one file with one parse."""

@@ -10,7 +10,7 @@ import os
 import posixpath
 import stat
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from infradoctor.model.stack import Dockerfile, Instruction, Project, Service
 from infradoctor.records import record
@@ -30,7 +30,7 @@ MAX_PLACEMENTS = 10_000  # per run: a Dockerfile of a million COPY sources must 
 MAX_GLOB_MATCHES = 200  # files one COPY glob source may place
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, hot=True)
 class Placement:
     """A tree file or directory seen at `container` inside one container."""
 

@@ -182,8 +182,6 @@ def gitignored(root: Path, path: Path) -> bool:
     """Is `path` ignored by the .gitignore files between the scan root and its directory?
     Matched by pathspec's git-compatible rules, as discovery matches them (negation,
     anchoring, directory patterns); a deeper file's decision wins."""
-    import pathspec
-
     root = root.resolve()
     directories = [path.parent, *path.parent.parents]
     if root not in directories:
@@ -193,6 +191,8 @@ def gitignored(root: Path, path: Path) -> bool:
         data = read_regular(directory / ".gitignore", 1024 * 1024, root)  # docs/reading.md
         if isinstance(data, Refusal):
             continue
+        import pathspec  # only once a .gitignore exists: ~10 ms of imports
+
         spec = pathspec.GitIgnoreSpec.from_lines(data.decode("utf-8", "replace").splitlines())
         include = spec.check_file(path.relative_to(directory).as_posix()).include
         if include is not None:

@@ -12,7 +12,6 @@ read by the conventions of `helm create` charts, and a `not-rendered` note says 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import os
 import re
 import shutil
@@ -34,6 +33,7 @@ from infradoctor.loaders.helm_deps import (
 from infradoctor.model.k8s import Container, K8sEnv, K8sObject, PodTemplate, Probe, WorkloadSpec
 from infradoctor.model.source import FileKind, LoadError, Location, Skipped, SourceFile
 from infradoctor.records import record
+from infradoctor.sha import sha256
 from infradoctor.syntax.yaml import PNode, load_positioned, load_positioned_all
 
 if TYPE_CHECKING:
@@ -155,7 +155,7 @@ def _release_name(name: str) -> str:
 def _chart_digest(chart: Path, extra: Sequence[tuple[str, str]], helm: str) -> str | None:
     """sha256 of every file of the chart, the values given and the helm binary; None when
     the chart is too big to hash (it is then rendered without the cache)."""
-    h = hashlib.sha256()
+    h = sha256()
     st = os.stat(helm)
     h.update(f"helm {helm} {st.st_size} {st.st_mtime_ns}\0".encode())
     count = size = 0
@@ -174,9 +174,9 @@ def _chart_digest(chart: Path, extra: Sequence[tuple[str, str]], helm: str) -> s
             except OSError:
                 continue
             h.update(os.path.relpath(path, chart).encode() + b"\0")
-            h.update(hashlib.sha256(data).digest())
+            h.update(sha256(data).digest())
     for name, text in extra:
-        h.update(f"values {name}\0".encode() + hashlib.sha256(text.encode()).digest())
+        h.update(f"values {name}\0".encode() + sha256(text.encode()).digest())
     return h.hexdigest()
 
 

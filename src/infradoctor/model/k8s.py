@@ -5,7 +5,7 @@ Built by loaders/kubernetes.py; read by rules/kubernetes. Pure data, no I/O."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from infradoctor.model.source import Location
@@ -27,7 +27,7 @@ WORKLOAD_KINDS = frozenset(
 BATCH_KINDS = frozenset({"Job", "CronJob"})
 
 
-@dataclass(slots=True)
+@record(hot=True)
 class ContainerPort:
     number: int | None  # containerPort
     name: str | None
@@ -35,7 +35,7 @@ class ContainerPort:
     location: Location
 
 
-@dataclass(slots=True)
+@record(hot=True)
 class Probe:
     """A readiness/liveness/startup probe. `port` is an int, a port name, or None (exec)."""
 
@@ -52,7 +52,7 @@ class Probe:
     action: Any = None  # the handler's value as loaded ({path, port, ...}), for fixes to copy
 
 
-@dataclass(slots=True)
+@record(hot=True)
 class K8sEnv:
     name: str
     value: str | None  # literal value; None with valueFrom or when absent
@@ -61,7 +61,7 @@ class K8sEnv:
     config_map_key: tuple[str, str] | None = None  # valueFrom.configMapKeyRef (name, key)
 
 
-@dataclass(slots=True)
+@record(hot=True)
 class Container:
     name: str
     location: Location  # the container's mapping (its first key)
@@ -101,7 +101,7 @@ class Container:
         return self.resource_locations.get("resources", self.location)
 
 
-@dataclass(slots=True)
+@record(hot=True)
 class PodTemplate:
     labels: dict[str, str]
     location: Location  # the template (or the Pod's spec)
@@ -129,7 +129,7 @@ class PodTemplate:
         return any(c.ports for c in self.containers)
 
 
-@dataclass(slots=True)
+@record(hot=True)
 class LabelSelector:
     """A label selector: Service `selector` (match_labels only) or a workload/PDB
     `selector` with matchLabels and matchExpressions."""
@@ -159,7 +159,7 @@ class LabelSelector:
         return True
 
 
-@dataclass(slots=True)
+@record(hot=True)
 class WorkloadSpec:
     pod: PodTemplate
     replicas: int | None = None  # None: not set (1 for Deployment/StatefulSet)
@@ -175,7 +175,7 @@ class WorkloadSpec:
     job_settings: dict[str, Location] = field(default_factory=dict)
 
 
-@dataclass(slots=True)
+@record(hot=True)
 class ServicePort:
     port: int | None
     target_port: int | str | None  # None: same as `port`
@@ -191,7 +191,7 @@ class ServicePort:
         return self.target_port if self.target_port is not None else self.port
 
 
-@dataclass(slots=True)
+@record(hot=True)
 class ServiceSpec:
     type: str  # ClusterIP | NodePort | LoadBalancer | ExternalName
     selector: LabelSelector | None  # None: no selector (manual Endpoints / ExternalName)
@@ -230,7 +230,7 @@ class PdbSpec:
     location: Location | None = None  # the minAvailable / maxUnavailable value
 
 
-@dataclass(slots=True)
+@record(hot=True)
 class K8sObject:
     """One object of a manifest. `partial` marks objects whose final shape is decided
     elsewhere (in a kustomize directory with patches): single-object facts are still

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 from itertools import accumulate
 from pathlib import Path
@@ -26,7 +26,7 @@ class FileKind(StrEnum):
     UNKNOWN = "unknown"
 
 
-@dataclass(slots=True, unsafe_hash=True)
+@record(unsafe_hash=True, hot=True)
 class Location:
     """A place in a source file. Lines and columns are 1-based; offsets are 0-based
     character offsets into `SourceFile.text` (used by fixers to build text edits).
@@ -45,7 +45,7 @@ class Location:
         return f"{self.file}:{self.line}:{self.column}"
 
 
-@dataclass(slots=True)
+@record(hot=True)
 class SourceFile:
     """The original text of one file. `path` is relative to the scanned root (posix),
     `abspath` is where it lives on disk."""
@@ -131,7 +131,7 @@ class LoadError:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, hot=True)
 class Skipped:
     """Something that looks like infrastructure but was not analysed, and why (JSON
     `stats.skipped`, the text summary's "N files not analysed", `lint --show-files`):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from infradoctor.syntax.numbers import go_duration, parse_int
 # ---------------------------------------------------------------- Dockerfile
 
 
-@dataclass(slots=True)
+@record(hot=True)
 class Instruction:
     """One Dockerfile instruction. `value` is the raw text after the keyword (line
     continuations joined); `exec_form` holds the parsed JSON array for exec form."""
@@ -42,7 +42,7 @@ class Instruction:
             self.env = tuple(arg_pairs(self.value))
 
 
-@dataclass(slots=True)
+@record(hot=True)
 class Stage:
     base_image: str
     name: str | None
@@ -59,7 +59,7 @@ class Stage:
         return [i for i in self.instructions if i.keyword == keyword]
 
 
-@dataclass(slots=True)
+@record(hot=True)
 class Dockerfile:
     path: str
     stages: list[Stage]
@@ -97,7 +97,7 @@ class Dockerfile:
 # ---------------------------------------------------------------- Compose
 
 
-@dataclass(slots=True)
+@record(hot=True)
 class Port:
     """A compose `ports:` entry (short or long syntax)."""
 
@@ -110,7 +110,7 @@ class Port:
     raw: str
 
 
-@dataclass(slots=True)
+@record(hot=True)
 class Healthcheck:
     """A health check from compose `healthcheck:` or Dockerfile `HEALTHCHECK`."""
 
@@ -177,7 +177,7 @@ class MemoryLimit:
     key: str  # "deploy" | "mem_limit": the service key it is set under
 
 
-@dataclass(slots=True)
+@record(hot=True)
 class DependsOn:
     service: str
     condition: str  # service_started | service_healthy | service_completed_successfully
@@ -193,7 +193,7 @@ class Logging:
     location: Location | None
 
 
-@dataclass(slots=True)
+@record(hot=True)
 class Mount:
     """A compose volume mount."""
 
@@ -205,7 +205,7 @@ class Mount:
     host_path: Path | None = None  # bind source resolved on disk (may not exist)
 
 
-@dataclass(slots=True)
+@record(hot=True)
 class EnvVar:
     name: str
     value: str | None  # after interpolation; None when only the name is given
@@ -226,7 +226,7 @@ class EnvFileRef:
     absent_because: str | None = None
 
 
-@dataclass(slots=True)
+@record(hot=True)
 class ListenAddress:
     """Where a service really accepts connections inside its container, and how we know."""
 
@@ -236,7 +236,7 @@ class ListenAddress:
     location: Location | None
 
 
-@dataclass(slots=True)
+@record(hot=True)
 class Service:
     """A compose service after merging overrides, `extends` and interpolation.
     `key_locations` maps each top-level key of the service (restart, ports, healthcheck, ...)

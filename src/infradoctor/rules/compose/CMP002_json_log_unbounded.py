@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from yaml.nodes import MappingNode, Node, SequenceNode
@@ -19,6 +18,7 @@ from infradoctor.fixes.context import (
     scalar_value,
 )
 from infradoctor.model.stack import Project, Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.compose._util import (
     is_fragment,
@@ -166,7 +166,7 @@ def fix_json_log(ctx: FixContext, finding: Finding) -> Fix | None:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True, hot=True)
 class LogDriver(ServiceSubject):
     """The service and the logging driver whose limits are missing."""
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from infradoctor.facts.readiness import (
@@ -19,6 +18,7 @@ from infradoctor.fixes import compose_edit as ce
 from infradoctor.fixes.context import FixContext, FixUnavailable
 from infradoctor.lazyre import lazy
 from infradoctor.model.stack import Project, Service, Stack
+from infradoctor.records import record
 from infradoctor.rules.base import Example, Rule
 from infradoctor.rules.compose._util import one_shot_reason
 from infradoctor.rules.cross._common import service_dependencies
@@ -121,7 +121,7 @@ def fix_dependency_healthcheck(ctx: FixContext, finding: Finding) -> Fix | None:
     return ce.healthcheck_fix(ctx, target)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record(frozen=True, kw_only=True, hot=True)
 class UnhealthyDependency:
     """The service, the dependency without a healthcheck and how it waits."""
 
