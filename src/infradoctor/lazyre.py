@@ -68,30 +68,3 @@ class _Lazy(_Compiled):
 def lazy(pattern: str, flags: int = 0) -> re.Pattern[str]:
     """`re.compile(pattern, flags)`, compiled when first used."""
     return cast("re.Pattern[str]", _Lazy(pattern, flags))
-
-
-# PyYAML's pure-Python Reader compiles this at import (`yaml.reader.Reader.NON_PRINTABLE`):
-# a Unicode range class costing ~4 ms, the dearest step of `import yaml`, for a reader
-# that libyaml's CSafeLoader (the only loader infradoctor uses) never runs.
-YAML_NON_PRINTABLE = "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
-
-
-def defer_compile(pattern: str, flags: int = 0) -> None:
-    """Let the next `re.compile(pattern, flags)` (another library's import-time pattern
-    that a lint never runs) return a `lazy` stand-in, through `re`'s own compile cache.
-    Where that cache is keyed differently nothing changes: the pattern compiles as before."""
-    cache = getattr(re, "_cache", None)
-    if isinstance(cache, dict):
-        cache.setdefault((str, pattern, flags), _Deferred(pattern, flags))
-
-
-class _Deferred(_Lazy):
-    """A `_Lazy` that `re.compile` hands out from its cache: at first use it leaves the
-    cache (or compiling would find it again) and compiles for real."""
-
-    def __getattr__(self, name: str) -> object:
-        cache = getattr(re, "_cache", {})
-        key = (str, *self._source)
-        if cache.get(key) is self:
-            del cache[key]
-        return super().__getattr__(name)

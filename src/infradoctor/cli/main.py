@@ -99,9 +99,6 @@ def entry() -> NoReturn:
     interpreter exit costs a sixth of a corpus lint and writes nothing."""
     import threading
 
-    from infradoctor.lazyre import YAML_NON_PRINTABLE, defer_compile
-
-    defer_compile(YAML_NON_PRINTABLE)  # a process of its own: `import yaml` ~4 ms cheaper
     ONE_SHOT["process"] = True
     code = main()
     if ONE_SHOT["fast_exit"] and threading.active_count() == 1:
