@@ -16,7 +16,8 @@ def collapse_shared_lines(findings: list[Finding]) -> list[Finding]:
     Linear: one pass to group, one to rebuild."""
     groups: dict[tuple[str, str, int, int], list[Finding]] = {}
     for f in findings:
-        if _service(f) and f.location.file.endswith((".yml", ".yaml")):
+        # the suffix first: it is cheap, `_service` builds the finding's data dict
+        if f.location.file.endswith((".yml", ".yaml")) and _service(f):
             key = (f.rule, f.location.file, f.location.line, f.location.column)
             groups.setdefault(key, []).append(f)
     out: list[Finding] = []
