@@ -40,6 +40,7 @@ def hold_to_purpose(stack: Stack, findings: list[Finding]) -> list[Finding]:
     out: list[Finding] = []
     memo: dict[tuple[int, int], str | None] = {}
     files: dict[str, str | None] = {}  # file -> purpose
+    swarm: dict[str, bool] = {}  # file -> swarm_file(file)
     for f in findings:
         if f.rule not in PURPOSE_RULES or f.severity <= Severity.INFO:
             out.append(f)
@@ -57,8 +58,12 @@ def hold_to_purpose(stack: Stack, findings: list[Finding]) -> list[Finding]:
             _, target = _service(stack, data, "target_service")
             if target is not None and (why := service_purpose(stack, project, target, files)):
                 why = f"{target.name!r}: {why}"
-        if why is None and f.rule in SWARM_RULES and swarm_file(service.location.file):
-            why = SWARM_WHY
+        if why is None and f.rule in SWARM_RULES:
+            file = service.location.file
+            if file not in swarm:
+                swarm[file] = swarm_file(file)
+            if swarm[file]:
+                why = SWARM_WHY
         if why is None:
             out.append(f)
             continue

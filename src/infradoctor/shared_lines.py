@@ -7,6 +7,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from infradoctor.findings import Annotated, Finding
+from infradoctor.subjects import ServiceSubject
+
+_SERVICE_TO_DICT = ServiceSubject.to_dict
 
 LISTED = 8  # services named in the message; the rest are counted
 
@@ -37,7 +40,12 @@ def _one_per_service(group: list[Finding]) -> bool:
 
 
 def _service(f: Finding) -> str | None:
-    service = f.data.get("service")
+    detail = f.detail
+    if detail is not None and type(detail).to_dict is _SERVICE_TO_DICT:
+        # a ServiceSubject whose dict is its fields: read the field, build no dict
+        service = detail.service  # type: ignore[attr-defined]
+    else:
+        service = f.data.get("service")
     return service if isinstance(service, str) else None
 
 

@@ -243,7 +243,8 @@ def is_jvm(container: Container, stack: Stack | None = None, obj: K8sObject | No
     if cmd and cmd[0].rsplit("/", 1)[-1] == "java":
         return True
     if any(
-        re.search(r"(^|\s)-Xmx\d|MaxRAMPercentage", text)
+        ("-Xmx" in text or "MaxRAMPercentage" in text)  # what the pattern needs
+        and re.search(r"(^|\s)-Xmx\d|MaxRAMPercentage", text)
         for text, _, _ in heap_texts(container, stack, obj)
     ):
         return True
