@@ -11,9 +11,12 @@ from dataclasses import dataclass
 from infradoctor.lazyre import lazy
 from infradoctor.model.source import Location, SourceFile
 
+# `$` first, then the look-behind (not preceded by another `$`): a pattern that starts
+# with a literal is searched for that character, one that starts with a look-behind is
+# tried at every position (2.7x slower on compose lines)
 REF_RE = lazy(
-    r"(?<!\$)\$\{(?P<name>[_a-zA-Z][_a-zA-Z0-9]*)(?:(?P<op>:?[-?+])(?P<word>[^}]*))?\}"
-    r"|(?<!\$)\$(?P<bare>[_a-zA-Z][_a-zA-Z0-9]*)"
+    r"\$(?<!\$\$)(?:\{(?P<name>[_a-zA-Z][_a-zA-Z0-9]*)(?:(?P<op>:?[-?+])(?P<word>[^}]*))?\}"
+    r"|(?P<bare>[_a-zA-Z][_a-zA-Z0-9]*))"
 )
 
 _COMMENT = lazy(r"(?<![^ \t])#")  # a `#` at the start or after a blank
