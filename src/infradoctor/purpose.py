@@ -6,6 +6,7 @@ published database are not a production exposure, so they become info and say wh
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from infradoctor.facts.purpose import service_purpose, swarm_file
 from infradoctor.findings import Annotated, Finding, Severity
@@ -23,9 +24,8 @@ SWARM_WHY = "swarm stack file: swarm restarts tasks by default and ignores depen
 
 
 def _service(
-    stack: Stack, finding: Finding, key: str = "service"
+    stack: Stack, data: dict[str, Any], key: str = "service"
 ) -> tuple[Project | None, Service | None]:
-    data = finding.data
     name = data.get(key)
     if not isinstance(name, str):
         return None, None
@@ -40,11 +40,13 @@ def hold_to_purpose(stack: Stack, findings: list[Finding]) -> list[Finding]:
     out: list[Finding] = []
     memo: dict[tuple[int, int], str | None] = {}
     files: dict[str, str | None] = {}  # file -> purpose
+    swarm: dict[str, bool] = {}  # file -> swarm_file(file)
     for f in findings:
         if f.rule not in PURPOSE_RULES or f.severity <= Severity.INFO:
             out.append(f)
             continue
-        project, service = _service(stack, f)
+        data = f.data  # built per read: once per finding here
+        project, service = _service(stack, data)
         if service is None:
             out.append(f)
             continue
@@ -52,12 +54,16 @@ def hold_to_purpose(stack: Stack, findings: list[Finding]) -> list[Finding]:
         if key not in memo:
             memo[key] = service_purpose(stack, project, service, files)
         why = memo[key]
-        if why is None and "target_service" in f.data:  # depends on a dev-only service
-            _, target = _service(stack, f, "target_service")
+        if why is None and "target_service" in data:  # depends on a dev-only service
+            _, target = _service(stack, data, "target_service")
             if target is not None and (why := service_purpose(stack, project, target, files)):
                 why = f"{target.name!r}: {why}"
-        if why is None and f.rule in SWARM_RULES and swarm_file(service.location.file):
-            why = SWARM_WHY
+        if why is None and f.rule in SWARM_RULES:
+            file = service.location.file
+            if file not in swarm:
+                swarm[file] = swarm_file(file)
+            if swarm[file]:
+                why = SWARM_WHY
         if why is None:
             out.append(f)
             continue

@@ -135,6 +135,40 @@ def _literal(names: frozenset[str], tail: str) -> bool:
 
 
 @cache
+def _row_index() -> tuple[dict[str, int], re.Pattern[str] | None, tuple[int, ...]]:
+    """The literal names -> their first row's position, and one regex for the glob rows:
+    alternative k (capture group k + 1) is the glob row at position `positions[k]`, so a
+    match names the first glob row that matches. A miss costs a dict lookup and a regex."""
+    literal: dict[str, int] = {}
+    alternatives: list[str] = []
+    positions: list[int] = []
+    for i, row in enumerate(image_table()):
+        if any("*" in m for m in row.match):
+            alternatives.append("(^(?:" + "|".join(_glob(m) for m in row.match) + ")$)")
+            positions.append(i)
+        else:
+            for name in row.match:
+                literal.setdefault(name, i)
+    globs = re.compile("|".join(alternatives)) if alternatives else None
+    return literal, globs, tuple(positions)
+
+
+def first_row(tail: str) -> ImageFacts | None:
+    """The first row in file order whose matcher accepts `tail` (as `_matchers` walked
+    in turn)."""
+    literal, globs, positions = _row_index()
+    best = literal.get(tail)
+    if best is None and tail[-1:] == "\n":
+        best = literal.get(tail[:-1])
+    m = globs.match(tail) if globs is not None else None
+    if m is not None and m.lastindex is not None:
+        i = positions[m.lastindex - 1]
+        if best is None or i < best:
+            return image_table()[i]
+    return image_table()[best] if best is not None else None
+
+
+@cache
 def lookup_path(path: str, mirrors: bool = True) -> ImageFacts | None:
     """The row for a repository path (`bitnami/redis`, `postgres`). With `mirrors`, a
     path that keeps an upstream path at its end (`oss/bitnami/redis`) matches too, the
@@ -150,9 +184,9 @@ def lookup_path(path: str, mirrors: bool = True) -> ImageFacts | None:
             if len(parts) - i > 1 or len(parts) > 2 or row_is_legacy(parts[-1])
         ]
     for tail in tails:
-        for matches, row in _matchers():
-            if matches(tail):
-                return row
+        row = first_row(tail)
+        if row is not None:
+            return row
     return None
 
 

@@ -3,6 +3,7 @@ security rules that reason about what an image contains or which user it runs as
 
 from __future__ import annotations
 
+import functools
 import re
 
 from infradoctor.facts.dockerfile import stage_chain
@@ -35,6 +36,7 @@ class ImageRef:
         return self.digest is None and (self.tag is None or self.tag == "latest")
 
 
+@functools.lru_cache(maxsize=4096)  # ~4,000 calls per corpus lint, few distinct images
 def parse_image(ref: str) -> ImageRef:
     ref = ref.strip().lower()
     digest = None

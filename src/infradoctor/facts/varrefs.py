@@ -11,9 +11,12 @@ from dataclasses import dataclass
 from infradoctor.lazyre import lazy
 from infradoctor.model.source import Location, SourceFile
 
+# `$` first, then the look-behind (not preceded by another `$`): a pattern that starts
+# with a literal is searched for that character, one that starts with a look-behind is
+# tried at every position (2.7x slower on compose lines)
 REF_RE = lazy(
-    r"(?<!\$)\$\{(?P<name>[_a-zA-Z][_a-zA-Z0-9]*)(?:(?P<op>:?[-?+])(?P<word>[^}]*))?\}"
-    r"|(?<!\$)\$(?P<bare>[_a-zA-Z][_a-zA-Z0-9]*)"
+    r"\$(?<!\$\$)(?:\{(?P<name>[_a-zA-Z][_a-zA-Z0-9]*)(?:(?P<op>:?[-?+])(?P<word>[^}]*))?\}"
+    r"|(?P<bare>[_a-zA-Z][_a-zA-Z0-9]*))"
 )
 
 _COMMENT = lazy(r"(?<![^ \t])#")  # a `#` at the start or after a blank
@@ -61,9 +64,7 @@ def file_var_refs(src: SourceFile, starts: Starts) -> tuple[VarRef, ...]:
 
 def _scan(src: SourceFile, starts: Starts) -> Iterator[VarRef]:
     seen = 0  # starts[:seen] begin at or before the current line (lines only grow)
-    for lineno, line in enumerate(src.text.split("\n"), start=1):
-        if "$" not in line:
-            continue
+    for lineno, line in _dollar_lines(src.text):
         body = line[: comment_start(line)]
         while seen < len(starts) and starts[seen][0] <= lineno:
             seen += 1
@@ -73,6 +74,22 @@ def _scan(src: SourceFile, starts: Starts) -> Iterator[VarRef]:
             # `$$` escapes are skipped by the lookbehind; `$${X}` too
             name, op, word, bare = m.groups()
             yield VarRef(name or bare, op, word or "", path, lineno, m.start() + 1, owner)
+
+
+def _dollar_lines(text: str) -> Iterator[tuple[int, str]]:
+    """(number, text) of the `\n`-separated lines holding a `$`, found with `str.find`:
+    most lines of a compose file have none and are never looked at one by one."""
+    lineno, counted = 1, 0  # lines before offset `counted`
+    pos = text.find("$")
+    while pos != -1:
+        start = text.rfind("\n", 0, pos) + 1
+        lineno += text.count("\n", counted, start)
+        counted = start
+        end = text.find("\n", pos)
+        if end == -1:
+            end = len(text)
+        yield lineno, text[start:end]
+        pos = text.find("$", end)
 
 
 def comment_start(line: str) -> int:

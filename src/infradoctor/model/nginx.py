@@ -233,7 +233,22 @@ class NginxConfig:
         return self.root.walk()
 
     def find(self, name: str) -> list[Directive]:
-        return [d for d in self.walk() if d.name == name]
+        """Every directive named `name`, in `walk` order (collected in one loop: rules
+        ask each config for several names, a generator resumption per directive each)."""
+        out: list[Directive] = []
+        if not self.root.block:
+            return out
+        stack = [iter(self.root.block)]
+        while stack:
+            for d in stack[-1]:
+                if d.name == name:
+                    out.append(d)
+                if d.block:
+                    stack.append(iter(d.block))
+                    break
+            else:
+                stack.pop()
+        return out
 
     @property
     def http(self) -> Directive | None:
@@ -245,10 +260,8 @@ class NginxConfig:
     def servers(self) -> list[Directive]:
         return [
             d
-            for d in self.walk()
-            if d.name == "server"
-            and d.block is not None
-            and (d.parent is None or d.parent.name in ("http", ""))
+            for d in self.find("server")
+            if d.block is not None and (d.parent is None or d.parent.name in ("http", ""))
         ]
 
     def effective(self, block: Directive, name: str) -> list[Directive]:

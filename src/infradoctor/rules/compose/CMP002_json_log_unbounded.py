@@ -173,6 +173,15 @@ class LogDriver(ServiceSubject):
     driver: str
 
 
+def _max_size(options: dict[str, Any]) -> str | None:
+    """`max-size` of the driver options (keys in any case, the last spelling wins)."""
+    found = None
+    for k, v in options.items():
+        if k.lower() == "max-size":
+            found = str(v).strip()
+    return found
+
+
 class JsonLogUnbounded(Rule):
     code = "CMP002"
     name = "json-log-unbounded"
@@ -289,10 +298,7 @@ class JsonLogUnbounded(Rule):
                 continue
             logging = svc.logging
             driver = (logging.driver if logging else None) or None
-            options = {
-                k.lower(): str(v).strip() for k, v in (logging.options if logging else {}).items()
-            }
-            max_size = options.get("max-size")
+            max_size = _max_size(logging.options) if logging and logging.options else None
             location = svc.loc("logging")
             if driver is None or driver == "json-file":
                 if max_size is not None and max_size not in UNLIMITED and parse_size(max_size):

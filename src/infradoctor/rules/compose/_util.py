@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Any
+from typing import Any, cast
 
 from infradoctor.facts.sizes import human_size as human_size  # re-exported
 from infradoctor.lazyre import lazy
@@ -374,7 +374,30 @@ def _judge_command(text: str) -> tuple[bool, bool]:
 
 def one_shot_reason(service: Service, project: Project | None = None) -> str | None:
     """Why `service` looks like a job that is meant to exit (migrations, init, builds,
-    tools behind a profile), or None when it looks long-running."""
+    tools behind a profile), or None when it looks long-running. Worked out once per
+    service and project (eight rules ask); again if an input was replaced."""
+    inputs = (
+        len(project.services) if project is not None else 0,
+        service.raw,
+        service.command,
+        service.entrypoint,
+        service.dockerfile,
+        service.image,
+        service.build_context,
+        service.name,
+        tuple(service.profiles),
+    )
+    hit = service.facts_memo.get("one_shot_reason")
+    if hit is not None:
+        memo_project, memo_inputs, reason = hit[1]
+        if memo_project is project and memo_inputs == inputs:
+            return cast("str | None", reason)
+    reason = _one_shot_reason(service, project)
+    service.facts_memo["one_shot_reason"] = ((), (project, inputs, reason))
+    return reason
+
+
+def _one_shot_reason(service: Service, project: Project | None) -> str | None:
     mode = str(raw_get(service, "deploy", "mode") or "")
     if mode.endswith("-job"):
         return f"deploy.mode {mode}"

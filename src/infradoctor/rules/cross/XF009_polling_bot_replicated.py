@@ -84,9 +84,10 @@ VAR_REF_RE = lazy(r"\$\{?([_A-Za-z][_A-Za-z0-9]*)")
 
 
 def _token_var(service: Service, env: dict[str, str]) -> str | None:
-    for name in list(service.environment) + list(env):
-        if _token_name(name):
-            return name
+    for names in (service.environment, env):  # in this order, no list built
+        for name in names:
+            if _token_name(name):
+                return name
     return None
 
 

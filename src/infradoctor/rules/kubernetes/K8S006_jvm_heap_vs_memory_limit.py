@@ -125,7 +125,6 @@ class JvmHeapVsMemoryLimit(Rule):
             if w.workload is None or w.partial:
                 continue
             for c in w.workload.pod.containers:
-                settings = container_heap(c, stack, w)
                 limit_text = c.limits.get("memory")
                 limit = parse_memory(limit_text)
                 if limit is None or limit <= 0:
@@ -140,7 +139,7 @@ class JvmHeapVsMemoryLimit(Rule):
                             detail=ContainerSubject(*k8s_id(w), c.name),
                         )
                     continue
-                found = heap_verdict(settings, limit)
+                found = heap_verdict(container_heap(c, stack, w), limit)
                 if found is None:
                     continue
                 heap, setting = found.heap, found.setting

@@ -78,6 +78,10 @@ class _Index:
             self.objects_named.setdefault((o.directory, o.name), []).append(o)
         self.limit_ranges = [o for o in objects if o.kind == "LimitRange"]
         self._nearby: dict[tuple[str, str | None], tuple[list[K8sObject], bool]] = {}
+        # per Service (by id: the index holds the objects) the workloads it selects, and
+        # the (workload, Service) pairs served: asked by a dozen rules each
+        self.selected: dict[int, tuple[K8sObject, list[K8sObject]]] = {}
+        self.served: list[tuple[K8sObject, K8sObject]] | None = None
 
     def _near(self, obj: K8sObject) -> tuple[list[K8sObject], bool]:
         key = (obj.directory, obj.namespace)
@@ -118,6 +122,15 @@ def selected_workloads(stack: Stack, service: K8sObject) -> list[K8sObject]:
     if sel is None:
         return []
     idx = index(stack)
+    hit = idx.selected.get(id(service))
+    if hit is None or hit[0] is not service:  # held there: its id is not reused
+        hit = idx.selected[id(service)] = (service, _selected(idx, service))
+    return list(hit[1])
+
+
+def _selected(idx: _Index, service: K8sObject) -> list[K8sObject]:
+    assert service.service is not None and service.service.selector is not None
+    sel = service.service.selector
     pool = idx.workloads
     if sel.match_labels:
         pool = min((idx.by_label.get(item, []) for item in sel.match_labels.items()), key=len)
@@ -134,7 +147,15 @@ def selected_workloads(stack: Stack, service: K8sObject) -> list[K8sObject]:
 
 def served_workloads(stack: Stack) -> Iterator[tuple[K8sObject, K8sObject]]:
     """(workload, service) for every long-running workload that a Service sends traffic to;
-    each workload once, with the first Service that selects it."""
+    each workload once, with the first Service that selects it (worked out once per
+    stack)."""
+    idx = index(stack)
+    if idx.served is None:
+        idx.served = list(_served(stack))
+    yield from idx.served
+
+
+def _served(stack: Stack) -> Iterator[tuple[K8sObject, K8sObject]]:
     seen: set[int] = set()
     for svc in stack.k8s:
         if svc.service is None or svc.service.selector is None or not svc.service.ports:
@@ -222,7 +243,8 @@ def is_jvm(container: Container, stack: Stack | None = None, obj: K8sObject | No
     if cmd and cmd[0].rsplit("/", 1)[-1] == "java":
         return True
     if any(
-        re.search(r"(^|\s)-Xmx\d|MaxRAMPercentage", text)
+        ("-Xmx" in text or "MaxRAMPercentage" in text)  # what the pattern needs
+        and re.search(r"(^|\s)-Xmx\d|MaxRAMPercentage", text)
         for text, _, _ in heap_texts(container, stack, obj)
     ):
         return True

@@ -114,6 +114,22 @@ def _source_key(d: Directive) -> tuple[str, int | None, int, int]:
     return (loc.file, loc.offset, loc.line, loc.column)
 
 
+_DEFINERS = frozenset({"map", "split_clients", "geo"})
+
+
+def _may_define(d: Directive) -> bool:
+    """Cheap pre-test of `_defined_here`: False for a directive that defines nothing."""
+    name = d.name
+    if name[:1] == "$" or name in _DEFINERS or name.startswith("set") or "(?" in name:
+        return True
+    if name.endswith(("_set", "_var")):
+        return True
+    for arg in d.args:
+        if "(?" in arg:
+            return True
+    return False
+
+
 def _defined_here(d: Directive) -> set[str]:
     """Variables this directive defines (and the regex named captures it introduces)."""
     out: set[str] = set()
@@ -143,14 +159,17 @@ def _env_style(name: str) -> bool:
     return name.upper() == name and any(c.isalpha() for c in name)
 
 
+_CODE = re.compile("|".join(re.escape(m) for m in CODE_MARKERS))
+
+
 def _opaque(cfg: NginxConfig) -> bool:
     """Templates, embedded code, third-party modules or includes we could not follow: the
     unknown part may define the variable, so the rule stays silent on this config."""
     if cfg.template:
         return True
-    templated: dict[tuple[str, int | None, int, int], bool] = {}
+    code = _CODE.search
     for d in cfg.walk():
-        if any(m in d.name for m in CODE_MARKERS):
+        if code(d.name):
             return True
         if (
             d.name == "include"
@@ -158,11 +177,9 @@ def _opaque(cfg: NginxConfig) -> bool:
             and posixpath.basename(d.args[0] if d.args else "") not in KNOWN_SYSTEM_INCLUDES
         ):
             return True
-        key = _source_key(d)
-        if key not in templated:  # once per written directive, not per spliced copy
-            templated[key] = any("{{" in a or "{%" in a for a in d.args)
-        if templated[key]:
-            return True
+        for a in d.args:  # `{{ ... }}` / `{% ... %}`: a Jinja or Go template
+            if "{" in a and ("{{" in a or "{%" in a):
+                return True
     return False
 
 
@@ -199,6 +216,8 @@ def defined_variables(stack: Stack) -> set[str]:
     done: set[tuple[str, int | None, int, int]] = set()
     for cfg in stack.nginx:
         for d in cfg.walk():
+            if not _may_define(d):
+                continue
             key = _source_key(d)
             if key not in done:
                 done.add(key)
@@ -224,22 +243,27 @@ def _used_here(d: Directive, context: str) -> list[str]:
 
 
 def _uses(cfg: NginxConfig) -> Iterator[tuple[str, Directive]]:
-    """(variable, directive) for every use in the spliced tree; what a written directive
-    uses is worked out once however many times includes copy it."""
+    """(variable, directive) for every use in the spliced tree, depth first in file order;
+    what a written directive uses is worked out once however many times includes copy it.
+    One loop with a stack of (block name, iterator), not a generator per block."""
     memo: dict[tuple[tuple[str, int | None, int, int], str], list[str]] = {}
-
-    def visit(block: Directive) -> Iterator[tuple[str, Directive]]:
-        for d in block.children():
-            key = (_source_key(d), block.name)
-            names = memo.get(key)
-            if names is None:
-                names = memo[key] = _used_here(d, block.name)
-            for name in names:
-                yield name, d
-            if d.block is not None:
-                yield from visit(d)
-
-    yield from visit(cfg.root)
+    literal = LITERAL_DIRECTIVES
+    stack: list[tuple[str, Iterator[Directive]]] = [(cfg.root.name, iter(cfg.root.block or ()))]
+    while stack:
+        context, directives = stack[-1]
+        for d in directives:
+            if d.name not in literal and any("$" in a for a in d.args):
+                key = (_source_key(d), context)
+                names = memo.get(key)
+                if names is None:
+                    names = memo[key] = _used_here(d, context)
+                for name in names:
+                    yield name, d
+            if d.block:
+                stack.append((d.name, iter(d.block)))
+                break
+        else:
+            stack.pop()
 
 
 # ---------------------------------------------------------------- fix

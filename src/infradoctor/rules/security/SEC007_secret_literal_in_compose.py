@@ -127,7 +127,7 @@ class SecretLiteralInCompose(Rule):
         reported: set[tuple[str, int, str]] = set()
         for svc in stack.services:
             for var in svc.environment.values():
-                if not self._is_literal_secret(stack, var):
+                if var.value is None or not self._is_literal_secret(stack, var):
                     continue
                 key = (var.location.file, var.location.line, var.name)
                 if key in reported:

@@ -223,7 +223,7 @@ def secret_part(value: str) -> str:
 
 def url_with_password(value: str | None) -> bool:
     """`postgres://app:hunter2@db/app`: a connection URL with an inline literal password."""
-    if not value:
+    if not value or "://" not in value:  # the pattern needs one: most values have none
         return False
     m = URL_PASSWORD_RE.match(value.strip())
     if m is None:
