@@ -145,16 +145,19 @@ def _live(node: PNode | None) -> PNode | None:
 
 
 def _text(node: PNode | None) -> str | None:
-    node = _live(node)
-    if node is None:
+    """A live scalar as text (bools as true/false, numbers as written); None otherwise."""
+    if node is None or node.kind != "scalar" or node.tag == "!reset":
         return None
-    if node.kind != "scalar":
+    scalar = node.scalar
+    if scalar.__class__ is str:  # the usual case, first
+        return scalar  # type: ignore[no-any-return]
+    if scalar is None:
         return None
-    if isinstance(node.scalar, bool):
-        return "true" if node.scalar else "false"
-    if isinstance(node.scalar, str):
-        return node.scalar
-    return node.raw if node.raw is not None else str(node.scalar)
+    if isinstance(scalar, bool):
+        return "true" if scalar else "false"
+    if isinstance(scalar, str):
+        return scalar
+    return node.raw if node.raw is not None else str(scalar)
 
 
 def _int(node: PNode | None) -> int | None:
@@ -497,7 +500,7 @@ def parse_port_spec(text: str, location: Location) -> list[Port] | str:
     return ports
 
 
-def parse_volume_spec(text: str, location: Location, base_dir: Path) -> Mount:
+def parse_volume_spec(text: str, location: Location, base_dir: str | Path) -> Mount:
     """A short-syntax volume ("src:dst[:mode]" or "dst") as a Mount; bind sources are
     resolved against `base_dir` into `host_path`."""
     parts = _split_volume(text.strip())
@@ -518,7 +521,7 @@ def parse_volume_spec(text: str, location: Location, base_dir: Path) -> Mount:
     return Mount("volume", source, target, read_only, location)
 
 
-def _host_path(source: str, base_dir: Path) -> Path:
+def _host_path(source: str, base_dir: str | Path) -> Path:
     if source.startswith("~"):
         return Path(os.path.expanduser(source))
     return Path(os.path.normpath(os.path.join(base_dir, source)))  # join keeps an absolute one
@@ -591,20 +594,25 @@ class _ComposeLoader:
         self.parsed: dict[str, PNode | None] = {}
         self.interpolated: dict[tuple[str, str], PNode] = {}
         self.unset_marked: dict[int, str] = {}  # id(interpolated scalar) -> marked text
+        self.marked_files: set[str] = set()  # files with a scalar in unset_marked
+        self.marks_here = False  # the project being normalised reads such a file
+        self.env_files: dict[tuple[str, str], EnvFile] = {}  # (env_file, project dir)
         self.envs: dict[str, dict[str, str]] = {}
         self.included_at: dict[str, str] = {}  # file -> "file:line" of its include (project)
-        self.dirs: dict[str, Path] = {}  # file -> its directory (dir_of)
+        self.dirs: dict[str, str] = {}  # file -> its directory (dir_of)
+        root = str(self.root)
+        self.root_prefix = root if root.endswith("/") else root + "/"  # for rel()
 
     # ------------------------------------------------------------ files
-    def abspath(self, rel: str) -> Path:
-        p = Path(rel)
-        return p if p.is_absolute() else self.root / p
+    def abspath(self, rel: str) -> str:
+        return str(self.root / rel)  # an absolute `rel` stays itself
 
-    def dir_of(self, rel: str) -> Path:
-        """`abspath(rel).parent`, built once per file (asked for per service and key)."""
+    def dir_of(self, rel: str) -> str:
+        """The absolute directory of file `rel` (relative to the root, or absolute), as
+        text: once per file (asked for per service and key), no Path per question."""
         found = self.dirs.get(rel)
         if found is None:
-            found = self.dirs[rel] = self.abspath(rel).parent
+            found = self.dirs[rel] = os.path.dirname(self.abspath(rel))
         return found
 
     def parse(self, src: SourceFile) -> PNode | None:
@@ -634,14 +642,14 @@ class _ComposeLoader:
     def read(self, path: Path) -> SourceFile | LoadError:
         return self.reader.read(path, FileKind.COMPOSE)
 
-    def project_env(self, project_dir: Path) -> dict[str, str]:
+    def project_env(self, project_dir: str) -> dict[str, str]:
         """Process environment over the project directory's `.env` (parsed once)."""
-        key = str(project_dir)
+        key = project_dir
         env = self.envs.get(key)
         if env is None:
             process = self.process
             dotenv: EnvFile | None = None
-            res = self.reader.read_optional(project_dir / ".env", FileKind.ENV)
+            res = self.reader.read_optional(Path(project_dir, ".env"), FileKind.ENV)
             if isinstance(res, SourceFile):
                 dotenv = self.env_file(res, process)
             elif res is not None:
@@ -659,16 +667,17 @@ class _ComposeLoader:
             self.errors.append(LoadError(src.path, msg, "interpolation", line, 1))
         return parsed
 
-    def tree(self, src: SourceFile, project_dir: Path, env_key: str | None = None) -> PNode | None:
+    def tree(self, src: SourceFile, project_dir: str, env_key: str | None = None) -> PNode | None:
         """The file interpolated with its project's environment (`env_key` names an
         environment built from an include's `env_file`), once per environment."""
         root = self.parse(src)
         if root is None:
             return None
-        key = (src.path, env_key or str(project_dir))
+        key = (src.path, env_key or project_dir)
         done = self.interpolated.get(key)
         if done is None:
             env = self.envs[env_key] if env_key else self.project_env(project_dir)
+            marks = len(self.unset_marked)
             done = (
                 root
                 if _no_dollar(src.text)
@@ -681,6 +690,8 @@ class _ComposeLoader:
                 )
             )
             self.interpolated[key] = done
+            if len(self.unset_marked) > marks:
+                self.marked_files.add(src.path)
         return done
 
     def include_env(self, src: SourceFile, files: list[PNode]) -> str | None:
@@ -689,12 +700,12 @@ class _ComposeLoader:
         paths = [t for t in (_text(f) for f in files) if t]
         if not paths:
             return None
-        key = "include-env:" + "|".join(str(base_dir / p) for p in paths)
+        key = "include-env:" + "|".join(str(Path(base_dir, p)) for p in paths)
         if key not in self.envs:
             process = self.process
             merged: dict[str, str] = {}
             for text in paths:
-                path = Path(os.path.normpath(base_dir / text))
+                path = Path(os.path.normpath(os.path.join(base_dir, text)))
                 res = self.reader.read_optional(path, FileKind.ENV)
                 if res is None:
                     continue  # like a service env_file: usually not committed
@@ -710,7 +721,7 @@ class _ComposeLoader:
     def load_layers(
         self,
         srcs: Sequence[SourceFile],
-        project_dir: Path,
+        project_dir: str,
         chain: tuple[str, ...] = (),
         env_key: str | None = None,
     ) -> _Model:
@@ -808,8 +819,10 @@ class _ComposeLoader:
             if not files:
                 continue
             first_dir = self.dir_of(files[0].path)
-            project_dir = (base_dir / project_dir_text) if project_dir_text else first_dir
-            sub = self.load_layers(files, Path(os.path.normpath(project_dir)), chain, env_key)
+            project_dir = (
+                os.path.join(base_dir, project_dir_text) if project_dir_text else first_dir
+            )
+            sub = self.load_layers(files, os.path.normpath(project_dir), chain, env_key)
             for path in sub.files:
                 model.add_file(path)
             for name, svc in sub.services.items():
@@ -832,9 +845,9 @@ class _ComposeLoader:
                 model.volumes.setdefault(name, loc)
 
     def resolve_file(
-        self, src: SourceFile, base_dir: Path, text: str, location: Location, what: str
+        self, src: SourceFile, base_dir: str, text: str, location: Location, what: str
     ) -> SourceFile | None:
-        path = Path(os.path.normpath(base_dir / os.path.expanduser(text)))
+        path = Path(os.path.normpath(os.path.join(base_dir, os.path.expanduser(text))))
         if not self.reader.lexically_inside(path):
             self.errors.append(
                 LoadError(
@@ -877,7 +890,7 @@ class _ComposeLoader:
         src: SourceFile,
         tree: PNode,
         name: str,
-        project_dir: Path,
+        project_dir: str,
         model: _Model,
         seen: tuple[tuple[str, str], ...],
         env_key: str | None = None,
@@ -964,6 +977,8 @@ class _ComposeLoader:
         model = self.load_layers(roots, project_dir)
         rel_dir = PurePosixPath(roots[0].path).parent.as_posix()
         project = Project(name=name, directory=rel_dir, compose_files=list(model.files))
+        # every tree a service node can come from is in model.files
+        self.marks_here = not self.marked_files.isdisjoint(model.files)
         for sname, svc in model.services.items():
             if not self.active(svc.node):
                 continue
@@ -973,10 +988,13 @@ class _ComposeLoader:
         return project
 
     # ------------------------------------------------------------ normalisation
-    def base_dir(self, location: Location) -> Path:
+    def base_dir(self, location: Location) -> str:
         return self.dir_of(location.file)
 
-    def rel(self, path: str | Path) -> str:
+    def rel(self, path: str) -> str:
+        """`path` (absolute, normalised) relative to the root, posix."""
+        if path.startswith(self.root_prefix) and os.sep == "/":
+            return path[len(self.root_prefix) :]  # what relpath says, without its work
         try:  # relpath gives a normalised path: the same text as Path(...).as_posix()
             return os.path.relpath(path, self.root).replace(os.sep, "/")
         except ValueError:
@@ -1021,7 +1039,7 @@ class _ComposeLoader:
         if labels is not None:
             labels = _keyed_mapping(labels, "labels")
             service.labels = {str(k): _text(v) or "" for k, v in labels.pairs()}
-        if self.unset_marked:
+        if self.marks_here:  # else no scalar of this service is in unset_marked
             service.unset_values = self.unset_values(node)
         self.check_shapes(name, node)
         return service
@@ -1133,17 +1151,21 @@ class _ComposeLoader:
                     path_text = _text(item)
                 if not path_text:
                     continue
-                path = Path(os.path.normpath(self.base_dir(item.location) / path_text))
+                path = os.path.normpath(os.path.join(self.base_dir(item.location), path_text))
                 rel = self.rel(path)
                 service.env_files.append(rel)
-                res = self.reader.read_optional(path, FileKind.ENV)
+                res = self.reader.read_optional(Path(path), FileKind.ENV)
                 if res is None:
                     continue  # required or not: .env files are rarely committed
                 if isinstance(res, LoadError):
                     self.errors.append(res)
                     continue
-                env = self.project_env(self.dir_of(service.file))
-                parsed = self.env_file(res, env)
+                project_dir = self.dir_of(service.file)
+                parsed = self.env_files.get((res.path, project_dir))
+                if parsed is None:  # once per file and project, not per service
+                    parsed = self.env_files[res.path, project_dir] = self.env_file(
+                        res, self.project_env(project_dir)
+                    )
                 for key, value in parsed.values.items():
                     start = res.offset_of(parsed.lines[key], 1)
                     service.environment[key] = EnvVar(
@@ -1406,7 +1428,7 @@ def _variant_reading(loader: _ComposeLoader, reader: SourceReader) -> Readings:
     per_file: dict[Path, list[list[str]]] = {}
 
     def layer(base: SourceFile, variant: SourceFile) -> tuple[bool, ...]:
-        directory = loader.dir_of(variant.path)
+        directory = Path(loader.dir_of(variant.path))
         if directory not in hints:
             hints[directory] = compose_file_lists(reader.root, directory, per_file)
         names = PurePosixPath(base.path).name, PurePosixPath(variant.path).name
@@ -1502,7 +1524,7 @@ def load_compose_projects(
             for p in [] if node is None else node.items if node.kind == "sequence" else [node]:
                 text = _text(p)
                 if text:
-                    rel = reader.relpath(Path(os.path.normpath(base_dir / text)))
+                    rel = reader.relpath(Path(os.path.normpath(os.path.join(base_dir, text))))
                     if rel != src.path:  # a self-include is a cycle, reported when loading
                         edges.setdefault(src.path, []).append(rel)
     included = {k for targets in edges.values() for k in targets}

@@ -232,7 +232,12 @@ def interpolate_tree(
                         marked_text = _expand(n.scalar, lookup, marked, 0)
                     unset_marked[id(new)] = marked_text
         elif n.kind == "sequence":
-            items = [walk(i) for i in n.items]
+            items = [
+                i
+                if i.kind == "scalar" and not (isinstance(i.scalar, str) and "$" in i.scalar)
+                else walk(i)
+                for i in n.items
+            ]
             new = (
                 n
                 if all(a is b for a, b in zip(items, n.items, strict=True))
@@ -241,7 +246,11 @@ def interpolate_tree(
         else:
             entries: dict[Hashable, PEntry] | None = None  # copied from the first change on
             for index, (key, entry) in enumerate(n.entries.items()):
-                value = walk(entry.value)
+                value = entry.value
+                if value.kind != "scalar" or (
+                    isinstance(value.scalar, str) and "$" in value.scalar
+                ):
+                    value = walk(value)  # (an unchanged scalar without the call: most)
                 if entries is None and value is not entry.value:
                     entries = {
                         k: PEntry(k, e.key_location, e.value, e.merged)

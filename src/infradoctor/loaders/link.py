@@ -197,6 +197,7 @@ def _attach_nginx(stack: Stack) -> None:
             for key, score in _carry_claims(stack, project, svc):
                 claims.setdefault(key, []).append((pi, order, score, svc))
     attached = {id(p): {id(c) for c in p.nginx} for p in stack.projects}
+    pdirs = [_norm(p.directory) or "." for p in stack.projects]  # once, not per config
 
     def attach(project: Project, cfg: NginxConfig) -> None:
         if id(cfg) not in attached[id(project)]:
@@ -222,8 +223,7 @@ def _attach_nginx(stack: Stack) -> None:
         cfg_dir = posixpath.dirname(_norm(cfg.root_file) or "") or "."
         best: Project | None = None
         best_depth = -1
-        for project in stack.projects:
-            pdir = _norm(project.directory) or "."
+        for project, pdir in zip(stack.projects, pdirs, strict=True):
             if pdir == "." or cfg_dir == pdir or cfg_dir.startswith(pdir + "/"):
                 depth = 0 if pdir == "." else pdir.count("/") + 1
                 if depth > best_depth:
@@ -352,6 +352,7 @@ class LinkLookups:
     def __init__(self, stack: Stack) -> None:
         self.stack = stack
         self._names: dict[int, ProjectNames] = {}
+        self._related: dict[int, list[Project]] = {}
         self._run_upstreams: set[str] | None = None
         self._dir_upstreams: dict[Path, set[str]] = {}
 
@@ -359,6 +360,18 @@ class LinkLookups:
         found = self._names.get(id(project))
         if found is None:
             found = self._names[id(project)] = ProjectNames(project)
+        return found
+
+    def related(self, project: Project) -> list[Project]:
+        """The other projects `project`'s nginx can reach (`_related`), in stack order;
+        worked out once per project, not once per unresolved target."""
+        found = self._related.get(id(project))
+        if found is None:
+            found = self._related[id(project)] = [
+                other
+                for other in self.stack.projects
+                if other is not project and _related(project, other)
+            ]
         return found
 
     def upstream_defined_elsewhere(self, cfg: NginxConfig, name: str) -> bool:
@@ -445,9 +458,7 @@ def resolve_target(
         return unresolved("ip-literal")
     # Another compose project of the stack: only one sharing a directory subtree or a
     # named network with this one, never an unrelated sibling (docs/ARCHITECTURE.md).
-    for other_project in stack.projects:
-        if other_project is project or not _related(project, other_project):
-            continue
+    for other_project in lookups.related(project):
         found = lookups.names(other_project).match(host)
         if found is not None:
             return ResolvedTarget(route, target, found[0], found[1])
