@@ -155,6 +155,8 @@ def expand(text: str, env: Mapping[str, str]) -> str | None:
 def expand_marked(text: str, env: Mapping[str, str]) -> str:
     """Like `expand`, but an unknown variable becomes UNSET_MARK in place, so the rest of the
     word (`0.0.0.0:$PORT` -> `0.0.0.0:\x00`) still says which flag it belonged to."""
+    if "$" not in text:  # most words: no reference to expand
+        return text
 
     def sub(m: re.Match[str]) -> str:
         name = m.group(1) or m.group(4)
@@ -287,6 +289,44 @@ def segments(tokens: list[Token]) -> list[list[Token]]:
     return [s for s in segs if s]
 
 
+SERVER_PROGRAMS = frozenset(
+    {
+        "uvicorn",
+        "gunicorn",
+        "hypercorn",
+        "daphne",
+        "granian",
+        "uwsgi",
+        "waitress-serve",
+        "php-fpm",
+        "puma",
+        "rails",
+        "next",
+        "nuxt",
+        "nuxi",
+        "streamlit",
+        "php",
+        "flask",
+        "http.server",
+        "simplehttpserver",
+        "java",
+        "node",
+        "npm",
+        "yarn",
+        "pnpm",
+        "bun",
+        "deno",
+        "redis-server",
+        "postgres",
+        "mongod",
+        "memcached",
+    }
+)
+SERVER_MODULES = frozenset(
+    {"uvicorn", "gunicorn", "hypercorn", "daphne", "flask", "http.server", "granian", "streamlit"}
+)
+
+
 def server_word(words: list[str]) -> tuple[int, str] | None:
     """Index and normalised name of the app-server program in a simple command."""
     for i, w in enumerate(words):
@@ -295,37 +335,9 @@ def server_word(words: list[str]) -> tuple[int, str] | None:
             base_noext = base[:-3]
         else:
             base_noext = base
-        if base_noext in (
-            "uvicorn",
-            "gunicorn",
-            "hypercorn",
-            "daphne",
-            "granian",
-            "uwsgi",
-            "waitress-serve",
-            "php-fpm",
-            "puma",
-            "rails",
-            "next",
-            "nuxt",
-            "nuxi",
-            "streamlit",
-            "php",
-            "flask",
-            "http.server",
-            "simplehttpserver",
-            "java",
-            "node",
-            "npm",
-            "yarn",
-            "pnpm",
-            "bun",
-            "deno",
-            "redis-server",
-            "postgres",
-            "mongod",
-            "memcached",
-        ) or re.fullmatch(r"php-fpm[\d.]*", base_noext):
+        if base_noext in SERVER_PROGRAMS or (
+            base_noext.startswith("php-fpm") and re.fullmatch(r"php-fpm[\d.]*", base_noext)
+        ):
             if base_noext == "php":
                 # php -S 0.0.0.0:8000 (built-in server) only
                 if "-S" in words[i + 1 :]:
@@ -338,16 +350,7 @@ def server_word(words: list[str]) -> tuple[int, str] | None:
             return i, "runserver"
         if base == "-m" and i + 1 < len(words):
             mod = words[i + 1].lower()
-            if mod in (
-                "uvicorn",
-                "gunicorn",
-                "hypercorn",
-                "daphne",
-                "flask",
-                "http.server",
-                "granian",
-                "streamlit",
-            ):
+            if mod in SERVER_MODULES:
                 return i + 1, mod
     return None
 
@@ -355,13 +358,16 @@ def server_word(words: list[str]) -> tuple[int, str] | None:
 def detect_command(service: Service, env: Mapping[str, str]) -> list[Found]:
     """Listen facts from the container command (explicit flags and server defaults)."""
     found: list[Found] = []
-    for seg in segments(command_tokens(service)):
-        local_env = dict(env)
+    for seg in _segments(service):
+        local_env: Mapping[str, str] = env
+        assigned: dict[str, str] | None = None  # env copied at the first `NAME=value` only
         words: list[str] = []
         for t in seg:
             if not words and ASSIGN_RE.match(t.text):
                 k, v = t.text.split("=", 1)
-                local_env[k] = expand_marked(v, env)
+                if assigned is None:
+                    local_env = assigned = dict(env)
+                assigned[k] = expand_marked(v, env)
                 continue
             words.append(t.text)
         expanded = [expand_marked(w, local_env) for w in words]
@@ -384,7 +390,7 @@ def detect_command(service: Service, env: Mapping[str, str]) -> list[Found]:
 def detect_generic_flags(service: Service, env: Mapping[str, str]) -> list[Found]:
     """`--port N` / `-p N` / `--listen host:port` on a command we don't otherwise know."""
     out: list[Found] = []
-    for seg in segments(command_tokens(service)):
+    for seg in _segments(service):
         words = [expand(t.text, env) or "" for t in seg]
         if server_word(words) is not None:
             continue
@@ -703,6 +709,13 @@ def _memo(service: Service, name: str, compute: Callable[[Service], T]) -> T:
     value = compute(service)
     service.facts_memo[name] = (key, value)
     return value
+
+
+def _segments(service: Service) -> list[list[Token]]:
+    """`segments(command_tokens(service))`, once per service (read-only: shared)."""
+    return _memo(
+        service, "segments", lambda s: segments(_memo(s, "command_tokens", _command_tokens))
+    )
 
 
 def command_tokens(service: Service) -> list[Token]:

@@ -422,7 +422,9 @@ def _is_path(source: str) -> bool:
         return False
     if source[0] in "./~":
         return True
-    return bool(re.match(r"^[A-Za-z]:[\\/]", source)) or source.startswith("\\\\")
+    if source[1:2] == ":":  # `C:\x` or `C:/x`: the regex only where it can match
+        return bool(re.match(r"^[A-Za-z]:[\\/]", source))
+    return source.startswith("\\\\")
 
 
 def _parse_range(text: str) -> tuple[int, int] | None:
@@ -1054,9 +1056,11 @@ class _ComposeLoader:
             if parent is None or parent.kind != "mapping":
                 continue
             for key, entry in parent.entries.items():
-                shape = shapes.get(str(key)) if isinstance(key, str) else None
+                shape = shapes.get(key)  # type: ignore[call-overload]  # no other type equals text
+                if shape is None:
+                    continue  # most keys: nothing to check
                 value = _live(entry.value)
-                if shape is None or value is None:
+                if value is None:
                     continue
                 path = f"{prefix}{key}"
                 if isinstance(shape, dict):
@@ -1174,7 +1178,9 @@ class _ComposeLoader:
         env_node = _live(node.get("environment"))
         if env_node is None:
             return
-        env_node = _keyed_mapping(env_node, "environment")
+        if env_node.kind == "sequence":
+            self.environment_list(service, env_node)
+            return
         if env_node.kind != "mapping":
             return
         for env_key, env_entry in env_node.entries.items():
@@ -1183,6 +1189,22 @@ class _ComposeLoader:
             if env_value is not None and env_value.kind != "scalar":
                 text = str(env_value.value)
             service.environment[str(env_key)] = EnvVar(str(env_key), text, env_entry.key_location)
+
+    @staticmethod
+    def environment_list(service: Service, node: PNode) -> None:
+        """`environment:` in list form (`- NAME=value`, `- NAME`), read as
+        `_keyed_mapping` would have it (a later NAME wins, in the first one's place),
+        without building a node per item."""
+        for item in node.items:
+            text = _text(item)
+            if text is None:
+                continue
+            name, has_value, value = text.partition("=")
+            name = name.strip()
+            if name:
+                service.environment[name] = EnvVar(
+                    name, value if has_value else None, item.location
+                )
 
     def ports(self, service: Service, node: PNode | None) -> None:
         node = _live(node)

@@ -47,6 +47,9 @@ def escape(text: str) -> str:
 def _closing_brace(text: str, start: int) -> int:
     """Index of the `}` closing a `${` whose body starts at `start` (nested `${` counted,
     `$$` skipped), or -1."""
+    close = text.find("}", start)
+    if close == -1 or text.find("$", start, close) == -1:
+        return close  # the usual `${NAME...}`: nothing nested before the first `}`
     depth = 1
     i = start
     n = len(text)

@@ -385,7 +385,7 @@ class LinkLookups:
                 for df in self.stack.dockerfiles.values()
                 for st in df.stages
                 for i in st.instructions
-                if i.keyword == "RUN"
+                if i.keyword == "RUN" and "upstream" in i.value
                 for m in UPSTREAM_NAME_RE.finditer(i.value)
             }
         if name in self._run_upstreams:
