@@ -392,6 +392,9 @@ def detect_generic_flags(service: Service, env: Mapping[str, str]) -> list[Found
     out: list[Found] = []
     for seg in _segments(service):
         words = [expand(t.text, env) or "" for t in seg]
+        options = [w for w in words[1:] if w[:1] == "-"]
+        if not options:
+            continue  # every flag looked for below is an option word: none here
         if server_word(words) is not None:
             continue
         if words and words[0].rsplit("/", 1)[-1] in (
@@ -411,6 +414,8 @@ def detect_generic_flags(service: Service, env: Mapping[str, str]) -> list[Found
             continue
         args = Args(words[1:])
         for flag in ("--port", "-p", "--http-port", "--listen-port"):
+            if not any(o.startswith(flag) for o in options):
+                continue  # (a word Args.values matches starts with the flag)
             for v in args.values(flag):
                 port = parse_port(v)
                 if port:
@@ -418,6 +423,8 @@ def detect_generic_flags(service: Service, env: Mapping[str, str]) -> list[Found
                         Found(port, None, "command", f"{words[0]} {flag} {v}", seg[0].location)
                     )
         for flag in ("--listen", "--bind", "--addr", "--http-addr", "--listen-address"):
+            if not any(o.startswith(flag) for o in options):
+                continue
             for v in args.values(flag):
                 hp = parse_host_port(v)
                 if hp and hp[1]:
@@ -553,7 +560,7 @@ def _shorten(text: str, limit: int = 200) -> str:
 
 def detect_listens(service: Service) -> list[ListenAddress]:  # noqa: C901
     """Everything we can tell about what `service` listens on (see module doc)."""
-    env = listen_env(service)
+    env = _memo(service, "listen_env", _listen_env)  # read only here: no copy
     out: list[ListenAddress] = []
     seen: set[tuple[int, str | None, str]] = set()
 
@@ -578,6 +585,8 @@ def detect_listens(service: Service) -> list[ListenAddress]:  # noqa: C901
         if str(port) not in service.unset_values:  # `${PORT}1` with PORT unset: unknown
             add(port, None, "expose:expose", loc)
     for p in service.ports:
+        if (p.target, None, "ports") in seen:
+            continue  # (a port of an expanded range already added: no label to build)
         if p.target is not None and not _target_unknown(service, p.raw):
             add(p.target, None, f"ports:ports {p.raw}", p.location)
     for ins in dockerfile_expose(service):

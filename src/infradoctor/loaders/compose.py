@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath, PurePosixPath
 from typing import Any
@@ -236,6 +236,19 @@ def _keyed_mapping(node: PNode, key: str) -> PNode:
     return PNode.new_mapping(entries, node.location, tag=node.tag)
 
 
+def _key_values(node: PNode) -> Iterator[tuple[str, str | None, Location]]:
+    """The `NAME=value` / `NAME` items of a list-form environment or labels as (name,
+    value or None, location): what `_keyed_mapping` makes of them, without the nodes."""
+    for item in node.items:
+        text = _text(item)
+        if text is None:
+            continue
+        name, has_value, value = text.partition("=")
+        name = name.strip()
+        if name:
+            yield name, value if has_value else None, item.location
+
+
 def _names_mapping(node: PNode) -> PNode:
     """List form of depends_on/networks as a mapping whose values are null (short form)."""
     if node.kind != "sequence":
@@ -397,6 +410,8 @@ def merge_service(base: PNode, over: PNode) -> PNode:
 def _split_volume(text: str) -> list[str]:
     """Split a short volume spec on ':' keeping Windows drive letters (C:\\x) whole."""
     parts = text.split(":")
+    if all(len(part) != 1 for part in parts[:-1]):
+        return parts  # no drive letter to keep (only a part before another can be one)
     out: list[str] = []
     i = 0
     while i < len(parts):
@@ -1005,8 +1020,7 @@ class _ComposeLoader:
     def service(self, name: str, svc: _Svc, project: str) -> Service:
         node = svc.node
         service = Service(name=name, project=project, file=svc.file, location=svc.location)
-        for key, entry in node.entries.items():
-            service.key_locations[str(key)] = entry.key_location
+        service.key_locations = {str(k): e.key_location for k, e in node.entries.items()}
         try:
             raw = node.value
         except RecursionError:
@@ -1038,8 +1052,10 @@ class _ComposeLoader:
         self.volumes(service, get("volumes"), get("tmpfs"))
         self.networks(service, get("networks"))
         labels = _live(get("labels"))
-        if labels is not None:
-            labels = _keyed_mapping(labels, "labels")
+        if labels is not None and labels.kind == "sequence":  # as _keyed_mapping reads it
+            for name, value, _ in _key_values(labels):
+                service.labels[name] = value or ""
+        elif labels is not None:
             service.labels = {str(k): _text(v) or "" for k, v in labels.pairs()}
         if self.marks_here:  # else no scalar of this service is in unset_marked
             service.unset_values = self.unset_values(node)
@@ -1103,20 +1119,24 @@ class _ComposeLoader:
         variable (see `Service.unset_values`)."""
         out: dict[str, str] = {}
         seen: set[int] = set()
+        marked_of = self.unset_marked.get
         stack = [node]
+        pop, push, visit = stack.pop, stack.extend, seen.add
         while stack:
-            n = stack.pop()
-            if id(n) in seen:
+            n = pop()
+            key = id(n)
+            if key in seen:
                 continue
-            seen.add(id(n))
-            if n.kind == "scalar":
-                marked = self.unset_marked.get(id(n))
+            visit(key)
+            kind = n.kind
+            if kind == "scalar":
+                marked = marked_of(key)
                 if marked is not None and isinstance(n.scalar, str):
                     out[n.scalar] = marked
-            elif n.kind == "sequence":
-                stack.extend(n.items)
+            elif kind == "sequence":
+                push(n.items)
             else:
-                stack.extend(e.value for e in n.entries.values())
+                push([e.value for e in n.entries.values()])
         return out
 
     def error(
@@ -1135,7 +1155,9 @@ class _ComposeLoader:
             return
         ctx_node = _live(node.get("context"))
         context = _text(ctx_node) or "."
-        if re.match(r"^([a-z][a-z0-9+.-]*://|git@|github\.com/)", context):
+        if ("://" in context or context.startswith(("git@", "github.com/"))) and re.match(
+            r"^([a-z][a-z0-9+.-]*://|git@|github\.com/)", context
+        ):
             return  # a remote context: nothing on disk to link
         base = self.base_dir(ctx_node.location if ctx_node is not None else node.location)
         ctx_path = os.path.normpath(os.path.join(base, context))
@@ -1195,16 +1217,8 @@ class _ComposeLoader:
         """`environment:` in list form (`- NAME=value`, `- NAME`), read as
         `_keyed_mapping` would have it (a later NAME wins, in the first one's place),
         without building a node per item."""
-        for item in node.items:
-            text = _text(item)
-            if text is None:
-                continue
-            name, has_value, value = text.partition("=")
-            name = name.strip()
-            if name:
-                service.environment[name] = EnvVar(
-                    name, value if has_value else None, item.location
-                )
+        for name, value, location in _key_values(node):
+            service.environment[name] = EnvVar(name, value, location)
 
     def ports(self, service: Service, node: PNode | None) -> None:
         node = _live(node)
@@ -1389,7 +1403,12 @@ class _ComposeLoader:
         node = _live(node)
         if node is None:
             return
-        node = _names_mapping(node)
+        if node.kind == "sequence":  # short form: names, no aliases (as _names_mapping)
+            for item in node.items:
+                text = _text(item)
+                if text is not None:
+                    service.networks[text] = []
+            return
         if node.kind != "mapping":
             return
         for key, net in node.pairs():
