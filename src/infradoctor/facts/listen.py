@@ -690,10 +690,11 @@ def _is_web_server_service(service: Service) -> bool:
     names = [service.image_name]
     if service.dockerfile is not None:
         names += [st.base_image.lower() for st in service.dockerfile.stages]
-    cmd = " ".join(t.text for t in command_tokens(service)).lower()
-    return any(w in n for n in names for w in WEB_SERVER_WORDS) or any(
-        w in cmd.split() for w in ("nginx", "openresty")
-    )
+    if any(w in n for n in names for w in WEB_SERVER_WORDS):
+        return True  # (the command is read only when the image does not tell)
+    tokens = _memo(service, "command_tokens", _command_tokens)  # read only: no copy
+    words = " ".join(t.text for t in tokens).lower().split()
+    return "nginx" in words or "openresty" in words
 
 
 # ---------------------------------------------------------------- computed once per service

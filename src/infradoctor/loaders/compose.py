@@ -32,6 +32,7 @@ Choices a linter has to make differently from `docker compose up`:
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -571,6 +572,25 @@ def _no_dollar(text: str) -> bool:
     return "$" not in text and ("\\" not in text or not re.search(r"\\(x24|u0024|U00000024)", text))
 
 
+def _plain_path(path: str) -> bool:
+    """No empty or `.` part: posixpath's dirname/basename say what PurePosixPath would."""
+    return "//" not in path and "/./" not in path and path[:2] != "./" and path[-2:] != "/."
+
+
+def _parent(path: str) -> str:
+    """`PurePosixPath(path).parent.as_posix()` without building the path object."""
+    if path and path[-1] != "/" and _plain_path(path):
+        return posixpath.dirname(path) or "."
+    return PurePosixPath(path).parent.as_posix()
+
+
+def _name(path: str) -> str:
+    """`PurePosixPath(path).name` without building the path object."""
+    if path and path[-1] != "/" and _plain_path(path):
+        return posixpath.basename(path)
+    return PurePosixPath(path).name
+
+
 def _looks_templated(text: str) -> bool:
     return "{{" in text or "{%" in text
 
@@ -617,12 +637,15 @@ class _ComposeLoader:
         self.envs: dict[str, dict[str, str]] = {}
         self.included_at: dict[str, str] = {}  # file -> "file:line" of its include (project)
         self.dirs: dict[str, str] = {}  # file -> its directory (dir_of)
-        root = str(self.root)
+        self.root_text = root = str(self.root)
         self.root_prefix = root if root.endswith("/") else root + "/"  # for rel()
 
     # ------------------------------------------------------------ files
     def abspath(self, rel: str) -> str:
-        return str(self.root / rel)  # an absolute `rel` stays itself
+        """The file's absolute path (an absolute `rel` stays itself), as text."""
+        if rel and rel[-1] != "/" and rel[0] != "/" and _plain_path(rel) and rel != ".":
+            return os.path.join(self.root_text, rel)  # what Path would say, without one
+        return str(self.root / rel)
 
     def dir_of(self, rel: str) -> str:
         """The absolute directory of file `rel` (relative to the root, or absolute), as
@@ -717,7 +740,7 @@ class _ComposeLoader:
         paths = [t for t in (_text(f) for f in files) if t]
         if not paths:
             return None
-        key = "include-env:" + "|".join(str(Path(base_dir, p)) for p in paths)
+        key = "include-env:" + "|".join(os.path.normpath(os.path.join(base_dir, p)) for p in paths)
         if key not in self.envs:
             process = self.process
             merged: dict[str, str] = {}
@@ -992,7 +1015,7 @@ class _ComposeLoader:
         project_dir = self.dir_of(roots[0].path)
         self.included_at = {}
         model = self.load_layers(roots, project_dir)
-        rel_dir = PurePosixPath(roots[0].path).parent.as_posix()
+        rel_dir = _parent(roots[0].path)
         project = Project(name=name, directory=rel_dir, compose_files=list(model.files))
         # every tree a service node can come from is in model.files
         self.marks_here = not self.marked_files.isdisjoint(model.files)
@@ -1026,7 +1049,8 @@ class _ComposeLoader:
         except RecursionError:
             raw = {}
         service.raw = raw if isinstance(raw, dict) else {}
-        get = node.get
+        # one C-level look-up per key (node.get is a Python call; ~20 per service)
+        get = {k: e.value for k, e in node.entries.items()}.get
         service.image = _text(get("image"))
         service.container_name = _text(get("container_name"))
         service.hostname = _text(get("hostname"))
@@ -1434,11 +1458,11 @@ def _group(
     `layer(base, variant)` says the project runs it (loaders.variants)."""
     by_dir: dict[str, list[SourceFile]] = {}
     for src in srcs:
-        by_dir.setdefault(PurePosixPath(src.path).parent.as_posix(), []).append(src)
+        by_dir.setdefault(_parent(src.path), []).append(src)
     groups: list[tuple[str, str, list[SourceFile]]] = []
     for directory in sorted(by_dir):
         files = sorted(by_dir[directory], key=lambda s: s.path)
-        by_name = {PurePosixPath(s.path).name.lower(): s for s in files}
+        by_name = {_name(s.path).lower(): s for s in files}
         bases = [by_name[n] for n in BASE_NAMES if n in by_name]
         overrides = [by_name[n] for n in OVERRIDE_NAMES if n in by_name]
         primary = bases[0] if bases else None
@@ -1449,12 +1473,12 @@ def _group(
             groups.append((directory, "", layers))
         for other in bases[1:]:
             used.add(other.path)
-            name = PurePosixPath(other.path).name
+            name = _name(other.path)
             groups.append((directory, variant_name(name), [other]))
         for src in files:
             if src.path in used:
                 continue
-            suffix = variant_name(PurePosixPath(src.path).name)
+            suffix = variant_name(_name(src.path))
             ways = (True,) if primary is None or layer is None else layer(primary, src)
             for on_base in ways:
                 groups.append((directory, suffix, [primary, src] if on_base and primary else [src]))
@@ -1472,7 +1496,7 @@ def _variant_reading(loader: _ComposeLoader, reader: SourceReader) -> Readings:
         directory = Path(loader.dir_of(variant.path))
         if directory not in hints:
             hints[directory] = compose_file_lists(reader.root, directory, per_file)
-        names = PurePosixPath(base.path).name, PurePosixPath(variant.path).name
+        names = _name(base.path), _name(variant.path)
         return readings(names[1], names[0], hints[directory], loader.parse(variant))
 
     return layer
@@ -1573,7 +1597,7 @@ def load_compose_projects(
     included -= _cycle_roots([s.path for s in sources], edges, included)
 
     if explicit:
-        directory = PurePosixPath(explicit[0].path).parent.as_posix()
+        directory = _parent(explicit[0].path)
         build(unique(dir_name(directory)), explicit)
     covered = {s.path for s in explicit} | included
     rest = [s for s in sources if s.path not in covered and loader.parse(s) is not None]
