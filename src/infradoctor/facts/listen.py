@@ -24,6 +24,7 @@ listened on".
 from __future__ import annotations
 
 import functools
+import operator
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -700,19 +701,16 @@ def _is_web_server_service(service: Service) -> bool:
 # ---------------------------------------------------------------- computed once per service
 
 T = TypeVar("T")
+# What the memoised facts are computed from: replaced (not mutated) inputs recompute.
+_MEMO_INPUTS = operator.attrgetter(
+    "dockerfile", "command", "entrypoint", "environment", "unset_values", "raw"
+)
 
 
 def _memo(service: Service, name: str, compute: Callable[[Service], T]) -> T:
     """`compute(service)` once per service: rules, fixers and the link step ask the same
     questions of every service many times. Recomputed if the inputs were replaced."""
-    key = (
-        id(service.dockerfile),
-        id(service.command),
-        id(service.entrypoint),
-        id(service.environment),
-        id(service.unset_values),
-        id(service.raw),
-    )
+    key = tuple(map(id, _MEMO_INPUTS(service)))  # the inputs' identities, read in C
     hit = service.facts_memo.get(name)
     if hit is not None and hit[0] == key:
         return cast(T, hit[1])

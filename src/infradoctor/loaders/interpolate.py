@@ -354,10 +354,13 @@ def parse_env_file(text: str, env: Mapping[str, str] | Lookup | None = None) -> 
             else:
                 value = _expand_dq(content, lookup, result, lineno)
         else:
-            value = re.split(r"\s#", raw, maxsplit=1)[0].rstrip()
-            res = Interpolation("")
-            value = _expand(value, lookup, res, 0) if "$" in value else value
-            result.interpolation_errors.extend((lineno, e) for e in res.errors)
+            if "#" in raw:  # an inline comment starts at whitespace + `#`
+                raw = re.split(r"\s#", raw, maxsplit=1)[0]
+            value = raw.rstrip()
+            if "$" in value:
+                res = Interpolation("")
+                value = _expand(value, lookup, res, 0)
+                result.interpolation_errors.extend((lineno, e) for e in res.errors)
         result.values[key] = value
         result.lines[key] = lineno
     return result

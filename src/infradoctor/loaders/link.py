@@ -197,7 +197,11 @@ def _attach_nginx(stack: Stack) -> None:
             for key, score in _carry_claims(stack, project, svc):
                 claims.setdefault(key, []).append((pi, order, score, svc))
     attached = {id(p): {id(c) for c in p.nginx} for p in stack.projects}
-    pdirs = [_norm(p.directory) or "." for p in stack.projects]  # once, not per config
+    # (project, its directory, that + "/", its depth) once, not per config
+    pdirs = []
+    for project in stack.projects:
+        pdir = _norm(project.directory) or "."
+        pdirs.append((project, pdir, pdir + "/", 0 if pdir == "." else pdir.count("/") + 1))
 
     def attach(project: Project, cfg: NginxConfig) -> None:
         if id(cfg) not in attached[id(project)]:
@@ -223,11 +227,9 @@ def _attach_nginx(stack: Stack) -> None:
         cfg_dir = posixpath.dirname(_norm(cfg.root_file) or "") or "."
         best: Project | None = None
         best_depth = -1
-        for project, pdir in zip(stack.projects, pdirs, strict=True):
-            if pdir == "." or cfg_dir == pdir or cfg_dir.startswith(pdir + "/"):
-                depth = 0 if pdir == "." else pdir.count("/") + 1
-                if depth > best_depth:
-                    best, best_depth = project, depth
+        for project, pdir, under, depth in pdirs:
+            if depth > best_depth and (pdir == "." or cfg_dir == pdir or cfg_dir.startswith(under)):
+                best, best_depth = project, depth
         if best is not None:
             attach(best, cfg)
 
