@@ -402,3 +402,27 @@ def test_related_projects_worked_out_once_per_project(
     resolved = [t for t in root.targets if t.service is not None]
     assert [t.service.name for t in resolved if t.service] == ["nowhere3"]
     assert len(calls) <= len(stack.projects)
+
+
+@pytest.mark.parametrize(
+    "cfg_dir", [".", "a", "a/b", "a/b/c", "ab/c", "x/y", "../out/conf", "/abs/nginx", "a/bc"]
+)
+def test_deepest_project_as_the_scan_over_every_project(cfg_dir: str) -> None:
+    """The project a config is attached to by directory: the deepest directory at or
+    above the config's, the first project of that directory (what the old scan over
+    every project chose)."""
+    from infradoctor.model.stack import Project
+
+    dirs = [".", "a", "a/b", "a/b", "ab", "x", "..", "../out", "/abs", "a/bc"]
+    projects = [Project(name=f"p{i}", directory=d) for i, d in enumerate(dirs)]
+    by_dir: dict[str, Project] = {}
+    for project in projects:
+        by_dir.setdefault(project.directory, project)
+    best, best_depth = None, -1
+    for project in projects:  # the old scan
+        pdir = project.directory
+        if pdir == "." or cfg_dir == pdir or cfg_dir.startswith(pdir + "/"):
+            depth = 0 if pdir == "." else pdir.count("/") + 1
+            if depth > best_depth:
+                best, best_depth = project, depth
+    assert link._deepest_project(by_dir, cfg_dir) is best

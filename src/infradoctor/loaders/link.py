@@ -99,10 +99,10 @@ def _attach_dockerfiles(stack: Stack) -> None:
 # ---------------------------------------------------------------- nginx -> project
 
 
-def _abs(stack: Stack, rel: str) -> str:
+def _abs(root: str | Path, rel: str) -> str:
     """The normalised absolute path of `rel` (relative to the root), as text: no Path
     per file and service."""
-    return os.path.normpath(os.path.join(stack.root, rel))  # join keeps an absolute rel
+    return os.path.normpath(os.path.join(root, rel))  # join keeps an absolute rel
 
 
 def _with_parents(path: str) -> Iterator[str]:
@@ -177,7 +177,7 @@ def _carry_claims(stack: Stack, project: Project, svc: Service) -> list[tuple[st
         elif "nginx" in m.target.lower() or "openresty" in m.target.lower():
             claims.append((hp, 2))
     if svc.build_context is not None and svc.dockerfile is not None:
-        ctx = _abs(stack, svc.build_context)
+        ctx = _abs(stack.root, svc.build_context)
         for src, dest in _copy_sources(svc):
             whole = src.rstrip("/") in (".", "")
             src_path = os.path.normpath(os.path.join(ctx, src.rstrip("/*")))
@@ -197,11 +197,10 @@ def _attach_nginx(stack: Stack) -> None:
             for key, score in _carry_claims(stack, project, svc):
                 claims.setdefault(key, []).append((pi, order, score, svc))
     attached = {id(p): {id(c) for c in p.nginx} for p in stack.projects}
-    # (project, its directory, that + "/", its depth) once, not per config
-    pdirs = []
+    by_dir: dict[str, Project] = {}  # normalised directory -> its first project
     for project in stack.projects:
-        pdir = _norm(project.directory) or "."
-        pdirs.append((project, pdir, pdir + "/", 0 if pdir == "." else pdir.count("/") + 1))
+        by_dir.setdefault(_norm(project.directory) or ".", project)
+    root = str(stack.root)
 
     def attach(project: Project, cfg: NginxConfig) -> None:
         if id(cfg) not in attached[id(project)]:
@@ -212,7 +211,7 @@ def _attach_nginx(stack: Stack) -> None:
         # per project, the service that runs the config: the top score, first in order
         best_by_project: dict[int, tuple[int, int, Service]] = {}
         if claims:
-            for f in dict.fromkeys(_abs(stack, f) for f in [cfg.root_file, *cfg.files]):
+            for f in dict.fromkeys(_abs(root, f) for f in [cfg.root_file, *cfg.files]):
                 for path in _with_parents(f):
                     for pi, order, score, svc in claims.get(path, ()):
                         seen = best_by_project.get(pi)
@@ -224,14 +223,25 @@ def _attach_nginx(stack: Stack) -> None:
                 attach(project, cfg)
                 project.nginx_service[cfg.root_file] = best_by_project[pi][2].name
             continue
-        cfg_dir = posixpath.dirname(_norm(cfg.root_file) or "") or "."
-        best: Project | None = None
-        best_depth = -1
-        for project, pdir, under, depth in pdirs:
-            if depth > best_depth and (pdir == "." or cfg_dir == pdir or cfg_dir.startswith(under)):
-                best, best_depth = project, depth
+        best = _deepest_project(by_dir, posixpath.dirname(_norm(cfg.root_file) or "") or ".")
         if best is not None:
             attach(best, cfg)
+
+
+def _deepest_project(by_dir: dict[str, Project], cfg_dir: str) -> Project | None:
+    """The project whose directory is `cfg_dir` or the deepest one above it (the root's,
+    ".", is above everything); of two in one directory, the first (`by_dir` keeps it).
+    Looked up per directory above `cfg_dir`, not compared with every project: the
+    directories above a normalised path all differ in depth."""
+    best: Project | None = None
+    best_depth = -1
+    above = [cfg_dir[:i] for i, ch in enumerate(cfg_dir) if ch == "/"]
+    for pdir in dict.fromkeys([cfg_dir, ".", *above]):
+        project = by_dir.get(pdir)
+        depth = 0 if pdir == "." else pdir.count("/") + 1
+        if project is not None and depth > best_depth:
+            best, best_depth = project, depth
+    return best
 
 
 # ---------------------------------------------------------------- listens
