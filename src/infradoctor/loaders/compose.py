@@ -783,7 +783,13 @@ class _ComposeLoader:
                     if entry.value.tag == "!reset":
                         model.services.pop(sname, None)
                         continue
-                    node = self.resolve_extends(src, tree, sname, project_dir, model, (), env_key)
+                    node = entry.value
+                    if not (  # the usual service: a mapping without `extends`, as is
+                        isinstance(name, str) and node.kind == "mapping" and "extends" not in node
+                    ):
+                        node = self.resolve_extends(
+                            src, tree, sname, project_dir, model, (), env_key
+                        )
                     old = model.services.get(sname)
                     if old is None:
                         model.services[sname] = _Svc(node, entry.key_location, src.path)
