@@ -42,7 +42,11 @@ class Args:
 
     def values(self, *names: str) -> list[str]:
         out: list[str] = []
+        # with only options asked for, a word not starting with "-" matches none of them
+        options_only = all(n[:1] == "-" for n in names)
         for i, w in enumerate(self.words):
+            if options_only and w[:1] != "-":
+                continue
             for n in names:
                 if w == n and i + 1 < len(self.words):
                     out.append(self.words[i + 1])

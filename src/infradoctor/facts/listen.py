@@ -24,6 +24,7 @@ listened on".
 from __future__ import annotations
 
 import functools
+import operator
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -155,6 +156,8 @@ def expand(text: str, env: Mapping[str, str]) -> str | None:
 def expand_marked(text: str, env: Mapping[str, str]) -> str:
     """Like `expand`, but an unknown variable becomes UNSET_MARK in place, so the rest of the
     word (`0.0.0.0:$PORT` -> `0.0.0.0:\x00`) still says which flag it belonged to."""
+    if "$" not in text:  # most words: no reference to expand
+        return text
 
     def sub(m: re.Match[str]) -> str:
         name = m.group(1) or m.group(4)
@@ -287,6 +290,44 @@ def segments(tokens: list[Token]) -> list[list[Token]]:
     return [s for s in segs if s]
 
 
+SERVER_PROGRAMS = frozenset(
+    {
+        "uvicorn",
+        "gunicorn",
+        "hypercorn",
+        "daphne",
+        "granian",
+        "uwsgi",
+        "waitress-serve",
+        "php-fpm",
+        "puma",
+        "rails",
+        "next",
+        "nuxt",
+        "nuxi",
+        "streamlit",
+        "php",
+        "flask",
+        "http.server",
+        "simplehttpserver",
+        "java",
+        "node",
+        "npm",
+        "yarn",
+        "pnpm",
+        "bun",
+        "deno",
+        "redis-server",
+        "postgres",
+        "mongod",
+        "memcached",
+    }
+)
+SERVER_MODULES = frozenset(
+    {"uvicorn", "gunicorn", "hypercorn", "daphne", "flask", "http.server", "granian", "streamlit"}
+)
+
+
 def server_word(words: list[str]) -> tuple[int, str] | None:
     """Index and normalised name of the app-server program in a simple command."""
     for i, w in enumerate(words):
@@ -295,37 +336,9 @@ def server_word(words: list[str]) -> tuple[int, str] | None:
             base_noext = base[:-3]
         else:
             base_noext = base
-        if base_noext in (
-            "uvicorn",
-            "gunicorn",
-            "hypercorn",
-            "daphne",
-            "granian",
-            "uwsgi",
-            "waitress-serve",
-            "php-fpm",
-            "puma",
-            "rails",
-            "next",
-            "nuxt",
-            "nuxi",
-            "streamlit",
-            "php",
-            "flask",
-            "http.server",
-            "simplehttpserver",
-            "java",
-            "node",
-            "npm",
-            "yarn",
-            "pnpm",
-            "bun",
-            "deno",
-            "redis-server",
-            "postgres",
-            "mongod",
-            "memcached",
-        ) or re.fullmatch(r"php-fpm[\d.]*", base_noext):
+        if base_noext in SERVER_PROGRAMS or (
+            base_noext.startswith("php-fpm") and re.fullmatch(r"php-fpm[\d.]*", base_noext)
+        ):
             if base_noext == "php":
                 # php -S 0.0.0.0:8000 (built-in server) only
                 if "-S" in words[i + 1 :]:
@@ -338,16 +351,7 @@ def server_word(words: list[str]) -> tuple[int, str] | None:
             return i, "runserver"
         if base == "-m" and i + 1 < len(words):
             mod = words[i + 1].lower()
-            if mod in (
-                "uvicorn",
-                "gunicorn",
-                "hypercorn",
-                "daphne",
-                "flask",
-                "http.server",
-                "granian",
-                "streamlit",
-            ):
+            if mod in SERVER_MODULES:
                 return i + 1, mod
     return None
 
@@ -355,13 +359,16 @@ def server_word(words: list[str]) -> tuple[int, str] | None:
 def detect_command(service: Service, env: Mapping[str, str]) -> list[Found]:
     """Listen facts from the container command (explicit flags and server defaults)."""
     found: list[Found] = []
-    for seg in segments(command_tokens(service)):
-        local_env = dict(env)
+    for seg in _segments(service):
+        local_env: Mapping[str, str] = env
+        assigned: dict[str, str] | None = None  # env copied at the first `NAME=value` only
         words: list[str] = []
         for t in seg:
             if not words and ASSIGN_RE.match(t.text):
                 k, v = t.text.split("=", 1)
-                local_env[k] = expand_marked(v, env)
+                if assigned is None:
+                    local_env = assigned = dict(env)
+                assigned[k] = expand_marked(v, env)
                 continue
             words.append(t.text)
         expanded = [expand_marked(w, local_env) for w in words]
@@ -384,8 +391,11 @@ def detect_command(service: Service, env: Mapping[str, str]) -> list[Found]:
 def detect_generic_flags(service: Service, env: Mapping[str, str]) -> list[Found]:
     """`--port N` / `-p N` / `--listen host:port` on a command we don't otherwise know."""
     out: list[Found] = []
-    for seg in segments(command_tokens(service)):
+    for seg in _segments(service):
         words = [expand(t.text, env) or "" for t in seg]
+        options = [w for w in words[1:] if w[:1] == "-"]
+        if not options:
+            continue  # every flag looked for below is an option word: none here
         if server_word(words) is not None:
             continue
         if words and words[0].rsplit("/", 1)[-1] in (
@@ -405,6 +415,8 @@ def detect_generic_flags(service: Service, env: Mapping[str, str]) -> list[Found
             continue
         args = Args(words[1:])
         for flag in ("--port", "-p", "--http-port", "--listen-port"):
+            if not any(o.startswith(flag) for o in options):
+                continue  # (a word Args.values matches starts with the flag)
             for v in args.values(flag):
                 port = parse_port(v)
                 if port:
@@ -412,6 +424,8 @@ def detect_generic_flags(service: Service, env: Mapping[str, str]) -> list[Found
                         Found(port, None, "command", f"{words[0]} {flag} {v}", seg[0].location)
                     )
         for flag in ("--listen", "--bind", "--addr", "--http-addr", "--listen-address"):
+            if not any(o.startswith(flag) for o in options):
+                continue
             for v in args.values(flag):
                 hp = parse_host_port(v)
                 if hp and hp[1]:
@@ -547,7 +561,7 @@ def _shorten(text: str, limit: int = 200) -> str:
 
 def detect_listens(service: Service) -> list[ListenAddress]:  # noqa: C901
     """Everything we can tell about what `service` listens on (see module doc)."""
-    env = listen_env(service)
+    env = _memo(service, "listen_env", _listen_env)  # read only here: no copy
     out: list[ListenAddress] = []
     seen: set[tuple[int, str | None, str]] = set()
 
@@ -572,6 +586,8 @@ def detect_listens(service: Service) -> list[ListenAddress]:  # noqa: C901
         if str(port) not in service.unset_values:  # `${PORT}1` with PORT unset: unknown
             add(port, None, "expose:expose", loc)
     for p in service.ports:
+        if (p.target, None, "ports") in seen:
+            continue  # (a port of an expanded range already added: no label to build)
         if p.target is not None and not _target_unknown(service, p.raw):
             add(p.target, None, f"ports:ports {p.raw}", p.location)
     for ins in dockerfile_expose(service):
@@ -675,34 +691,39 @@ def _is_web_server_service(service: Service) -> bool:
     names = [service.image_name]
     if service.dockerfile is not None:
         names += [st.base_image.lower() for st in service.dockerfile.stages]
-    cmd = " ".join(t.text for t in command_tokens(service)).lower()
-    return any(w in n for n in names for w in WEB_SERVER_WORDS) or any(
-        w in cmd.split() for w in ("nginx", "openresty")
-    )
+    if any(w in n for n in names for w in WEB_SERVER_WORDS):
+        return True  # (the command is read only when the image does not tell)
+    tokens = _memo(service, "command_tokens", _command_tokens)  # read only: no copy
+    words = " ".join(t.text for t in tokens).lower().split()
+    return "nginx" in words or "openresty" in words
 
 
 # ---------------------------------------------------------------- computed once per service
 
 T = TypeVar("T")
+# What the memoised facts are computed from: replaced (not mutated) inputs recompute.
+_MEMO_INPUTS = operator.attrgetter(
+    "dockerfile", "command", "entrypoint", "environment", "unset_values", "raw"
+)
 
 
 def _memo(service: Service, name: str, compute: Callable[[Service], T]) -> T:
     """`compute(service)` once per service: rules, fixers and the link step ask the same
     questions of every service many times. Recomputed if the inputs were replaced."""
-    key = (
-        id(service.dockerfile),
-        id(service.command),
-        id(service.entrypoint),
-        id(service.environment),
-        id(service.unset_values),
-        id(service.raw),
-    )
+    key = tuple(map(id, _MEMO_INPUTS(service)))  # the inputs' identities, read in C
     hit = service.facts_memo.get(name)
     if hit is not None and hit[0] == key:
         return cast(T, hit[1])
     value = compute(service)
     service.facts_memo[name] = (key, value)
     return value
+
+
+def _segments(service: Service) -> list[list[Token]]:
+    """`segments(command_tokens(service))`, once per service (read-only: shared)."""
+    return _memo(
+        service, "segments", lambda s: segments(_memo(s, "command_tokens", _command_tokens))
+    )
 
 
 def command_tokens(service: Service) -> list[Token]:

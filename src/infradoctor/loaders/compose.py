@@ -32,8 +32,9 @@ Choices a linter has to make differently from `docker compose up`:
 from __future__ import annotations
 
 import os
+import posixpath
 import re
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath, PurePosixPath
 from typing import Any
@@ -145,16 +146,19 @@ def _live(node: PNode | None) -> PNode | None:
 
 
 def _text(node: PNode | None) -> str | None:
-    node = _live(node)
-    if node is None:
+    """A live scalar as text (bools as true/false, numbers as written); None otherwise."""
+    if node is None or node.kind != "scalar" or node.tag == "!reset":
         return None
-    if node.kind != "scalar":
+    scalar = node.scalar
+    if scalar.__class__ is str:  # the usual case, first
+        return scalar  # type: ignore[no-any-return]
+    if scalar is None:
         return None
-    if isinstance(node.scalar, bool):
-        return "true" if node.scalar else "false"
-    if isinstance(node.scalar, str):
-        return node.scalar
-    return node.raw if node.raw is not None else str(node.scalar)
+    if isinstance(scalar, bool):
+        return "true" if scalar else "false"
+    if isinstance(scalar, str):
+        return scalar
+    return node.raw if node.raw is not None else str(scalar)
 
 
 def _int(node: PNode | None) -> int | None:
@@ -231,6 +235,19 @@ def _keyed_mapping(node: PNode, key: str) -> PNode:
         )
         entries[name] = PEntry(name, item.location, vnode)
     return PNode.new_mapping(entries, node.location, tag=node.tag)
+
+
+def _key_values(node: PNode) -> Iterator[tuple[str, str | None, Location]]:
+    """The `NAME=value` / `NAME` items of a list-form environment or labels as (name,
+    value or None, location): what `_keyed_mapping` makes of them, without the nodes."""
+    for item in node.items:
+        text = _text(item)
+        if text is None:
+            continue
+        name, has_value, value = text.partition("=")
+        name = name.strip()
+        if name:
+            yield name, value if has_value else None, item.location
 
 
 def _names_mapping(node: PNode) -> PNode:
@@ -394,6 +411,8 @@ def merge_service(base: PNode, over: PNode) -> PNode:
 def _split_volume(text: str) -> list[str]:
     """Split a short volume spec on ':' keeping Windows drive letters (C:\\x) whole."""
     parts = text.split(":")
+    if all(len(part) != 1 for part in parts[:-1]):
+        return parts  # no drive letter to keep (only a part before another can be one)
     out: list[str] = []
     i = 0
     while i < len(parts):
@@ -419,7 +438,9 @@ def _is_path(source: str) -> bool:
         return False
     if source[0] in "./~":
         return True
-    return bool(re.match(r"^[A-Za-z]:[\\/]", source)) or source.startswith("\\\\")
+    if source[1:2] == ":":  # `C:\x` or `C:/x`: the regex only where it can match
+        return bool(re.match(r"^[A-Za-z]:[\\/]", source))
+    return source.startswith("\\\\")
 
 
 def _parse_range(text: str) -> tuple[int, int] | None:
@@ -497,7 +518,7 @@ def parse_port_spec(text: str, location: Location) -> list[Port] | str:
     return ports
 
 
-def parse_volume_spec(text: str, location: Location, base_dir: Path) -> Mount:
+def parse_volume_spec(text: str, location: Location, base_dir: str | Path) -> Mount:
     """A short-syntax volume ("src:dst[:mode]" or "dst") as a Mount; bind sources are
     resolved against `base_dir` into `host_path`."""
     parts = _split_volume(text.strip())
@@ -518,7 +539,7 @@ def parse_volume_spec(text: str, location: Location, base_dir: Path) -> Mount:
     return Mount("volume", source, target, read_only, location)
 
 
-def _host_path(source: str, base_dir: Path) -> Path:
+def _host_path(source: str, base_dir: str | Path) -> Path:
     if source.startswith("~"):
         return Path(os.path.expanduser(source))
     return Path(os.path.normpath(os.path.join(base_dir, source)))  # join keeps an absolute one
@@ -549,6 +570,25 @@ def looks_like_compose(root: PNode | None) -> bool:
 def _no_dollar(text: str) -> bool:
     """No scalar of this YAML can hold a `$`: none written, none escaped (`"\\x24"`)."""
     return "$" not in text and ("\\" not in text or not re.search(r"\\(x24|u0024|U00000024)", text))
+
+
+def _plain_path(path: str) -> bool:
+    """No empty or `.` part: posixpath's dirname/basename say what PurePosixPath would."""
+    return "//" not in path and "/./" not in path and path[:2] != "./" and path[-2:] != "/."
+
+
+def _parent(path: str) -> str:
+    """`PurePosixPath(path).parent.as_posix()` without building the path object."""
+    if path and path[-1] != "/" and _plain_path(path):
+        return posixpath.dirname(path) or "."
+    return PurePosixPath(path).parent.as_posix()
+
+
+def _name(path: str) -> str:
+    """`PurePosixPath(path).name` without building the path object."""
+    if path and path[-1] != "/" and _plain_path(path):
+        return posixpath.basename(path)
+    return PurePosixPath(path).name
 
 
 def _looks_templated(text: str) -> bool:
@@ -591,20 +631,28 @@ class _ComposeLoader:
         self.parsed: dict[str, PNode | None] = {}
         self.interpolated: dict[tuple[str, str], PNode] = {}
         self.unset_marked: dict[int, str] = {}  # id(interpolated scalar) -> marked text
+        self.marked_files: set[str] = set()  # files with a scalar in unset_marked
+        self.marks_here = False  # the project being normalised reads such a file
+        self.env_files: dict[tuple[str, str], EnvFile] = {}  # (env_file, project dir)
         self.envs: dict[str, dict[str, str]] = {}
         self.included_at: dict[str, str] = {}  # file -> "file:line" of its include (project)
-        self.dirs: dict[str, Path] = {}  # file -> its directory (dir_of)
+        self.dirs: dict[str, str] = {}  # file -> its directory (dir_of)
+        self.root_text = root = str(self.root)
+        self.root_prefix = root if root.endswith("/") else root + "/"  # for rel()
 
     # ------------------------------------------------------------ files
-    def abspath(self, rel: str) -> Path:
-        p = Path(rel)
-        return p if p.is_absolute() else self.root / p
+    def abspath(self, rel: str) -> str:
+        """The file's absolute path (an absolute `rel` stays itself), as text."""
+        if rel and rel[-1] != "/" and rel[0] != "/" and _plain_path(rel) and rel != ".":
+            return os.path.join(self.root_text, rel)  # what Path would say, without one
+        return str(self.root / rel)
 
-    def dir_of(self, rel: str) -> Path:
-        """`abspath(rel).parent`, built once per file (asked for per service and key)."""
+    def dir_of(self, rel: str) -> str:
+        """The absolute directory of file `rel` (relative to the root, or absolute), as
+        text: once per file (asked for per service and key), no Path per question."""
         found = self.dirs.get(rel)
         if found is None:
-            found = self.dirs[rel] = self.abspath(rel).parent
+            found = self.dirs[rel] = os.path.dirname(self.abspath(rel))
         return found
 
     def parse(self, src: SourceFile) -> PNode | None:
@@ -634,14 +682,14 @@ class _ComposeLoader:
     def read(self, path: Path) -> SourceFile | LoadError:
         return self.reader.read(path, FileKind.COMPOSE)
 
-    def project_env(self, project_dir: Path) -> dict[str, str]:
+    def project_env(self, project_dir: str) -> dict[str, str]:
         """Process environment over the project directory's `.env` (parsed once)."""
-        key = str(project_dir)
+        key = project_dir
         env = self.envs.get(key)
         if env is None:
             process = self.process
             dotenv: EnvFile | None = None
-            res = self.reader.read_optional(project_dir / ".env", FileKind.ENV)
+            res = self.reader.read_optional(Path(project_dir, ".env"), FileKind.ENV)
             if isinstance(res, SourceFile):
                 dotenv = self.env_file(res, process)
             elif res is not None:
@@ -659,16 +707,17 @@ class _ComposeLoader:
             self.errors.append(LoadError(src.path, msg, "interpolation", line, 1))
         return parsed
 
-    def tree(self, src: SourceFile, project_dir: Path, env_key: str | None = None) -> PNode | None:
+    def tree(self, src: SourceFile, project_dir: str, env_key: str | None = None) -> PNode | None:
         """The file interpolated with its project's environment (`env_key` names an
         environment built from an include's `env_file`), once per environment."""
         root = self.parse(src)
         if root is None:
             return None
-        key = (src.path, env_key or str(project_dir))
+        key = (src.path, env_key or project_dir)
         done = self.interpolated.get(key)
         if done is None:
             env = self.envs[env_key] if env_key else self.project_env(project_dir)
+            marks = len(self.unset_marked)
             done = (
                 root
                 if _no_dollar(src.text)
@@ -681,6 +730,8 @@ class _ComposeLoader:
                 )
             )
             self.interpolated[key] = done
+            if len(self.unset_marked) > marks:
+                self.marked_files.add(src.path)
         return done
 
     def include_env(self, src: SourceFile, files: list[PNode]) -> str | None:
@@ -689,12 +740,12 @@ class _ComposeLoader:
         paths = [t for t in (_text(f) for f in files) if t]
         if not paths:
             return None
-        key = "include-env:" + "|".join(str(base_dir / p) for p in paths)
+        key = "include-env:" + "|".join(os.path.normpath(os.path.join(base_dir, p)) for p in paths)
         if key not in self.envs:
             process = self.process
             merged: dict[str, str] = {}
             for text in paths:
-                path = Path(os.path.normpath(base_dir / text))
+                path = Path(os.path.normpath(os.path.join(base_dir, text)))
                 res = self.reader.read_optional(path, FileKind.ENV)
                 if res is None:
                     continue  # like a service env_file: usually not committed
@@ -710,7 +761,7 @@ class _ComposeLoader:
     def load_layers(
         self,
         srcs: Sequence[SourceFile],
-        project_dir: Path,
+        project_dir: str,
         chain: tuple[str, ...] = (),
         env_key: str | None = None,
     ) -> _Model:
@@ -732,7 +783,13 @@ class _ComposeLoader:
                     if entry.value.tag == "!reset":
                         model.services.pop(sname, None)
                         continue
-                    node = self.resolve_extends(src, tree, sname, project_dir, model, (), env_key)
+                    node = entry.value
+                    if not (  # the usual service: a mapping without `extends`, as is
+                        isinstance(name, str) and node.kind == "mapping" and "extends" not in node
+                    ):
+                        node = self.resolve_extends(
+                            src, tree, sname, project_dir, model, (), env_key
+                        )
                     old = model.services.get(sname)
                     if old is None:
                         model.services[sname] = _Svc(node, entry.key_location, src.path)
@@ -808,8 +865,10 @@ class _ComposeLoader:
             if not files:
                 continue
             first_dir = self.dir_of(files[0].path)
-            project_dir = (base_dir / project_dir_text) if project_dir_text else first_dir
-            sub = self.load_layers(files, Path(os.path.normpath(project_dir)), chain, env_key)
+            project_dir = (
+                os.path.join(base_dir, project_dir_text) if project_dir_text else first_dir
+            )
+            sub = self.load_layers(files, os.path.normpath(project_dir), chain, env_key)
             for path in sub.files:
                 model.add_file(path)
             for name, svc in sub.services.items():
@@ -832,9 +891,9 @@ class _ComposeLoader:
                 model.volumes.setdefault(name, loc)
 
     def resolve_file(
-        self, src: SourceFile, base_dir: Path, text: str, location: Location, what: str
+        self, src: SourceFile, base_dir: str, text: str, location: Location, what: str
     ) -> SourceFile | None:
-        path = Path(os.path.normpath(base_dir / os.path.expanduser(text)))
+        path = Path(os.path.normpath(os.path.join(base_dir, os.path.expanduser(text))))
         if not self.reader.lexically_inside(path):
             self.errors.append(
                 LoadError(
@@ -877,7 +936,7 @@ class _ComposeLoader:
         src: SourceFile,
         tree: PNode,
         name: str,
-        project_dir: Path,
+        project_dir: str,
         model: _Model,
         seen: tuple[tuple[str, str], ...],
         env_key: str | None = None,
@@ -962,8 +1021,10 @@ class _ComposeLoader:
         project_dir = self.dir_of(roots[0].path)
         self.included_at = {}
         model = self.load_layers(roots, project_dir)
-        rel_dir = PurePosixPath(roots[0].path).parent.as_posix()
+        rel_dir = _parent(roots[0].path)
         project = Project(name=name, directory=rel_dir, compose_files=list(model.files))
+        # every tree a service node can come from is in model.files
+        self.marks_here = not self.marked_files.isdisjoint(model.files)
         for sname, svc in model.services.items():
             if not self.active(svc.node):
                 continue
@@ -973,10 +1034,13 @@ class _ComposeLoader:
         return project
 
     # ------------------------------------------------------------ normalisation
-    def base_dir(self, location: Location) -> Path:
+    def base_dir(self, location: Location) -> str:
         return self.dir_of(location.file)
 
-    def rel(self, path: str | Path) -> str:
+    def rel(self, path: str) -> str:
+        """`path` (absolute, normalised) relative to the root, posix."""
+        if path.startswith(self.root_prefix) and os.sep == "/":
+            return path[len(self.root_prefix) :]  # what relpath says, without its work
         try:  # relpath gives a normalised path: the same text as Path(...).as_posix()
             return os.path.relpath(path, self.root).replace(os.sep, "/")
         except ValueError:
@@ -985,14 +1049,14 @@ class _ComposeLoader:
     def service(self, name: str, svc: _Svc, project: str) -> Service:
         node = svc.node
         service = Service(name=name, project=project, file=svc.file, location=svc.location)
-        for key, entry in node.entries.items():
-            service.key_locations[str(key)] = entry.key_location
+        service.key_locations = {str(k): e.key_location for k, e in node.entries.items()}
         try:
             raw = node.value
         except RecursionError:
             raw = {}
         service.raw = raw if isinstance(raw, dict) else {}
-        get = node.get
+        # one C-level look-up per key (node.get is a Python call; ~20 per service)
+        get = {k: e.value for k, e in node.entries.items()}.get
         service.image = _text(get("image"))
         service.container_name = _text(get("container_name"))
         service.hostname = _text(get("hostname"))
@@ -1018,10 +1082,12 @@ class _ComposeLoader:
         self.volumes(service, get("volumes"), get("tmpfs"))
         self.networks(service, get("networks"))
         labels = _live(get("labels"))
-        if labels is not None:
-            labels = _keyed_mapping(labels, "labels")
+        if labels is not None and labels.kind == "sequence":  # as _keyed_mapping reads it
+            for name, value, _ in _key_values(labels):
+                service.labels[name] = value or ""
+        elif labels is not None:
             service.labels = {str(k): _text(v) or "" for k, v in labels.pairs()}
-        if self.unset_marked:
+        if self.marks_here:  # else no scalar of this service is in unset_marked
             service.unset_values = self.unset_values(node)
         self.check_shapes(name, node)
         return service
@@ -1036,9 +1102,11 @@ class _ComposeLoader:
             if parent is None or parent.kind != "mapping":
                 continue
             for key, entry in parent.entries.items():
-                shape = shapes.get(str(key)) if isinstance(key, str) else None
+                shape = shapes.get(key)  # type: ignore[call-overload]  # no other type equals text
+                if shape is None:
+                    continue  # most keys: nothing to check
                 value = _live(entry.value)
-                if shape is None or value is None:
+                if value is None:
                     continue
                 path = f"{prefix}{key}"
                 if isinstance(shape, dict):
@@ -1081,20 +1149,24 @@ class _ComposeLoader:
         variable (see `Service.unset_values`)."""
         out: dict[str, str] = {}
         seen: set[int] = set()
+        marked_of = self.unset_marked.get
         stack = [node]
+        pop, push, visit = stack.pop, stack.extend, seen.add
         while stack:
-            n = stack.pop()
-            if id(n) in seen:
+            n = pop()
+            key = id(n)
+            if key in seen:
                 continue
-            seen.add(id(n))
-            if n.kind == "scalar":
-                marked = self.unset_marked.get(id(n))
+            visit(key)
+            kind = n.kind
+            if kind == "scalar":
+                marked = marked_of(key)
                 if marked is not None and isinstance(n.scalar, str):
                     out[n.scalar] = marked
-            elif n.kind == "sequence":
-                stack.extend(n.items)
+            elif kind == "sequence":
+                push(n.items)
             else:
-                stack.extend(e.value for e in n.entries.values())
+                push([e.value for e in n.entries.values()])
         return out
 
     def error(
@@ -1113,7 +1185,9 @@ class _ComposeLoader:
             return
         ctx_node = _live(node.get("context"))
         context = _text(ctx_node) or "."
-        if re.match(r"^([a-z][a-z0-9+.-]*://|git@|github\.com/)", context):
+        if ("://" in context or context.startswith(("git@", "github.com/"))) and re.match(
+            r"^([a-z][a-z0-9+.-]*://|git@|github\.com/)", context
+        ):
             return  # a remote context: nothing on disk to link
         base = self.base_dir(ctx_node.location if ctx_node is not None else node.location)
         ctx_path = os.path.normpath(os.path.join(base, context))
@@ -1133,17 +1207,21 @@ class _ComposeLoader:
                     path_text = _text(item)
                 if not path_text:
                     continue
-                path = Path(os.path.normpath(self.base_dir(item.location) / path_text))
+                path = os.path.normpath(os.path.join(self.base_dir(item.location), path_text))
                 rel = self.rel(path)
                 service.env_files.append(rel)
-                res = self.reader.read_optional(path, FileKind.ENV)
+                res = self.reader.read_optional(Path(path), FileKind.ENV)
                 if res is None:
                     continue  # required or not: .env files are rarely committed
                 if isinstance(res, LoadError):
                     self.errors.append(res)
                     continue
-                env = self.project_env(self.dir_of(service.file))
-                parsed = self.env_file(res, env)
+                project_dir = self.dir_of(service.file)
+                parsed = self.env_files.get((res.path, project_dir))
+                if parsed is None:  # once per file and project, not per service
+                    parsed = self.env_files[res.path, project_dir] = self.env_file(
+                        res, self.project_env(project_dir)
+                    )
                 for key, value in parsed.values.items():
                     start = res.offset_of(parsed.lines[key], 1)
                     service.environment[key] = EnvVar(
@@ -1152,7 +1230,9 @@ class _ComposeLoader:
         env_node = _live(node.get("environment"))
         if env_node is None:
             return
-        env_node = _keyed_mapping(env_node, "environment")
+        if env_node.kind == "sequence":
+            self.environment_list(service, env_node)
+            return
         if env_node.kind != "mapping":
             return
         for env_key, env_entry in env_node.entries.items():
@@ -1161,6 +1241,14 @@ class _ComposeLoader:
             if env_value is not None and env_value.kind != "scalar":
                 text = str(env_value.value)
             service.environment[str(env_key)] = EnvVar(str(env_key), text, env_entry.key_location)
+
+    @staticmethod
+    def environment_list(service: Service, node: PNode) -> None:
+        """`environment:` in list form (`- NAME=value`, `- NAME`), read as
+        `_keyed_mapping` would have it (a later NAME wins, in the first one's place),
+        without building a node per item."""
+        for name, value, location in _key_values(node):
+            service.environment[name] = EnvVar(name, value, location)
 
     def ports(self, service: Service, node: PNode | None) -> None:
         node = _live(node)
@@ -1345,7 +1433,12 @@ class _ComposeLoader:
         node = _live(node)
         if node is None:
             return
-        node = _names_mapping(node)
+        if node.kind == "sequence":  # short form: names, no aliases (as _names_mapping)
+            for item in node.items:
+                text = _text(item)
+                if text is not None:
+                    service.networks[text] = []
+            return
         if node.kind != "mapping":
             return
         for key, net in node.pairs():
@@ -1371,11 +1464,11 @@ def _group(
     `layer(base, variant)` says the project runs it (loaders.variants)."""
     by_dir: dict[str, list[SourceFile]] = {}
     for src in srcs:
-        by_dir.setdefault(PurePosixPath(src.path).parent.as_posix(), []).append(src)
+        by_dir.setdefault(_parent(src.path), []).append(src)
     groups: list[tuple[str, str, list[SourceFile]]] = []
     for directory in sorted(by_dir):
         files = sorted(by_dir[directory], key=lambda s: s.path)
-        by_name = {PurePosixPath(s.path).name.lower(): s for s in files}
+        by_name = {_name(s.path).lower(): s for s in files}
         bases = [by_name[n] for n in BASE_NAMES if n in by_name]
         overrides = [by_name[n] for n in OVERRIDE_NAMES if n in by_name]
         primary = bases[0] if bases else None
@@ -1386,12 +1479,12 @@ def _group(
             groups.append((directory, "", layers))
         for other in bases[1:]:
             used.add(other.path)
-            name = PurePosixPath(other.path).name
+            name = _name(other.path)
             groups.append((directory, variant_name(name), [other]))
         for src in files:
             if src.path in used:
                 continue
-            suffix = variant_name(PurePosixPath(src.path).name)
+            suffix = variant_name(_name(src.path))
             ways = (True,) if primary is None or layer is None else layer(primary, src)
             for on_base in ways:
                 groups.append((directory, suffix, [primary, src] if on_base and primary else [src]))
@@ -1406,10 +1499,10 @@ def _variant_reading(loader: _ComposeLoader, reader: SourceReader) -> Readings:
     per_file: dict[Path, list[list[str]]] = {}
 
     def layer(base: SourceFile, variant: SourceFile) -> tuple[bool, ...]:
-        directory = loader.dir_of(variant.path)
+        directory = Path(loader.dir_of(variant.path))
         if directory not in hints:
             hints[directory] = compose_file_lists(reader.root, directory, per_file)
-        names = PurePosixPath(base.path).name, PurePosixPath(variant.path).name
+        names = _name(base.path), _name(variant.path)
         return readings(names[1], names[0], hints[directory], loader.parse(variant))
 
     return layer
@@ -1502,7 +1595,7 @@ def load_compose_projects(
             for p in [] if node is None else node.items if node.kind == "sequence" else [node]:
                 text = _text(p)
                 if text:
-                    rel = reader.relpath(Path(os.path.normpath(base_dir / text)))
+                    rel = reader.relpath(Path(os.path.normpath(os.path.join(base_dir, text))))
                     if rel != src.path:  # a self-include is a cycle, reported when loading
                         edges.setdefault(src.path, []).append(rel)
     included = {k for targets in edges.values() for k in targets}
@@ -1510,7 +1603,7 @@ def load_compose_projects(
     included -= _cycle_roots([s.path for s in sources], edges, included)
 
     if explicit:
-        directory = PurePosixPath(explicit[0].path).parent.as_posix()
+        directory = _parent(explicit[0].path)
         build(unique(dir_name(directory)), explicit)
     covered = {s.path for s in explicit} | included
     rest = [s for s in sources if s.path not in covered and loader.parse(s) is not None]

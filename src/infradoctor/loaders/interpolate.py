@@ -47,6 +47,9 @@ def escape(text: str) -> str:
 def _closing_brace(text: str, start: int) -> int:
     """Index of the `}` closing a `${` whose body starts at `start` (nested `${` counted,
     `$$` skipped), or -1."""
+    close = text.find("}", start)
+    if close == -1 or text.find("$", start, close) == -1:
+        return close  # the usual `${NAME...}`: nothing nested before the first `}`
     depth = 1
     i = start
     n = len(text)
@@ -232,7 +235,12 @@ def interpolate_tree(
                         marked_text = _expand(n.scalar, lookup, marked, 0)
                     unset_marked[id(new)] = marked_text
         elif n.kind == "sequence":
-            items = [walk(i) for i in n.items]
+            items = [
+                i
+                if i.kind == "scalar" and not (isinstance(i.scalar, str) and "$" in i.scalar)
+                else walk(i)
+                for i in n.items
+            ]
             new = (
                 n
                 if all(a is b for a, b in zip(items, n.items, strict=True))
@@ -241,7 +249,11 @@ def interpolate_tree(
         else:
             entries: dict[Hashable, PEntry] | None = None  # copied from the first change on
             for index, (key, entry) in enumerate(n.entries.items()):
-                value = walk(entry.value)
+                value = entry.value
+                if value.kind != "scalar" or (
+                    isinstance(value.scalar, str) and "$" in value.scalar
+                ):
+                    value = walk(value)  # (an unchanged scalar without the call: most)
                 if entries is None and value is not entry.value:
                     entries = {
                         k: PEntry(k, e.key_location, e.value, e.merged)
@@ -342,10 +354,13 @@ def parse_env_file(text: str, env: Mapping[str, str] | Lookup | None = None) -> 
             else:
                 value = _expand_dq(content, lookup, result, lineno)
         else:
-            value = re.split(r"\s#", raw, maxsplit=1)[0].rstrip()
-            res = Interpolation("")
-            value = _expand(value, lookup, res, 0) if "$" in value else value
-            result.interpolation_errors.extend((lineno, e) for e in res.errors)
+            if "#" in raw:  # an inline comment starts at whitespace + `#`
+                raw = re.split(r"\s#", raw, maxsplit=1)[0]
+            value = raw.rstrip()
+            if "$" in value:
+                res = Interpolation("")
+                value = _expand(value, lookup, res, 0)
+                result.interpolation_errors.extend((lineno, e) for e in res.errors)
         result.values[key] = value
         result.lines[key] = lineno
     return result

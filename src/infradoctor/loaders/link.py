@@ -99,10 +99,10 @@ def _attach_dockerfiles(stack: Stack) -> None:
 # ---------------------------------------------------------------- nginx -> project
 
 
-def _abs(stack: Stack, rel: str) -> str:
+def _abs(root: str | Path, rel: str) -> str:
     """The normalised absolute path of `rel` (relative to the root), as text: no Path
     per file and service."""
-    return os.path.normpath(os.path.join(stack.root, rel))  # join keeps an absolute rel
+    return os.path.normpath(os.path.join(root, rel))  # join keeps an absolute rel
 
 
 def _with_parents(path: str) -> Iterator[str]:
@@ -177,7 +177,7 @@ def _carry_claims(stack: Stack, project: Project, svc: Service) -> list[tuple[st
         elif "nginx" in m.target.lower() or "openresty" in m.target.lower():
             claims.append((hp, 2))
     if svc.build_context is not None and svc.dockerfile is not None:
-        ctx = _abs(stack, svc.build_context)
+        ctx = _abs(stack.root, svc.build_context)
         for src, dest in _copy_sources(svc):
             whole = src.rstrip("/") in (".", "")
             src_path = os.path.normpath(os.path.join(ctx, src.rstrip("/*")))
@@ -197,6 +197,10 @@ def _attach_nginx(stack: Stack) -> None:
             for key, score in _carry_claims(stack, project, svc):
                 claims.setdefault(key, []).append((pi, order, score, svc))
     attached = {id(p): {id(c) for c in p.nginx} for p in stack.projects}
+    by_dir: dict[str, Project] = {}  # normalised directory -> its first project
+    for project in stack.projects:
+        by_dir.setdefault(_norm(project.directory) or ".", project)
+    root = str(stack.root)
 
     def attach(project: Project, cfg: NginxConfig) -> None:
         if id(cfg) not in attached[id(project)]:
@@ -207,7 +211,7 @@ def _attach_nginx(stack: Stack) -> None:
         # per project, the service that runs the config: the top score, first in order
         best_by_project: dict[int, tuple[int, int, Service]] = {}
         if claims:
-            for f in dict.fromkeys(_abs(stack, f) for f in [cfg.root_file, *cfg.files]):
+            for f in dict.fromkeys(_abs(root, f) for f in [cfg.root_file, *cfg.files]):
                 for path in _with_parents(f):
                     for pi, order, score, svc in claims.get(path, ()):
                         seen = best_by_project.get(pi)
@@ -219,17 +223,25 @@ def _attach_nginx(stack: Stack) -> None:
                 attach(project, cfg)
                 project.nginx_service[cfg.root_file] = best_by_project[pi][2].name
             continue
-        cfg_dir = posixpath.dirname(_norm(cfg.root_file) or "") or "."
-        best: Project | None = None
-        best_depth = -1
-        for project in stack.projects:
-            pdir = _norm(project.directory) or "."
-            if pdir == "." or cfg_dir == pdir or cfg_dir.startswith(pdir + "/"):
-                depth = 0 if pdir == "." else pdir.count("/") + 1
-                if depth > best_depth:
-                    best, best_depth = project, depth
+        best = _deepest_project(by_dir, posixpath.dirname(_norm(cfg.root_file) or "") or ".")
         if best is not None:
             attach(best, cfg)
+
+
+def _deepest_project(by_dir: dict[str, Project], cfg_dir: str) -> Project | None:
+    """The project whose directory is `cfg_dir` or the deepest one above it (the root's,
+    ".", is above everything); of two in one directory, the first (`by_dir` keeps it).
+    Looked up per directory above `cfg_dir`, not compared with every project: the
+    directories above a normalised path all differ in depth."""
+    best: Project | None = None
+    best_depth = -1
+    above = [cfg_dir[:i] for i, ch in enumerate(cfg_dir) if ch == "/"]
+    for pdir in dict.fromkeys([cfg_dir, ".", *above]):
+        project = by_dir.get(pdir)
+        depth = 0 if pdir == "." else pdir.count("/") + 1
+        if project is not None and depth > best_depth:
+            best, best_depth = project, depth
+    return best
 
 
 # ---------------------------------------------------------------- listens
@@ -352,6 +364,7 @@ class LinkLookups:
     def __init__(self, stack: Stack) -> None:
         self.stack = stack
         self._names: dict[int, ProjectNames] = {}
+        self._related: dict[int, list[Project]] = {}
         self._run_upstreams: set[str] | None = None
         self._dir_upstreams: dict[Path, set[str]] = {}
 
@@ -359,6 +372,18 @@ class LinkLookups:
         found = self._names.get(id(project))
         if found is None:
             found = self._names[id(project)] = ProjectNames(project)
+        return found
+
+    def related(self, project: Project) -> list[Project]:
+        """The other projects `project`'s nginx can reach (`_related`), in stack order;
+        worked out once per project, not once per unresolved target."""
+        found = self._related.get(id(project))
+        if found is None:
+            found = self._related[id(project)] = [
+                other
+                for other in self.stack.projects
+                if other is not project and _related(project, other)
+            ]
         return found
 
     def upstream_defined_elsewhere(self, cfg: NginxConfig, name: str) -> bool:
@@ -372,7 +397,7 @@ class LinkLookups:
                 for df in self.stack.dockerfiles.values()
                 for st in df.stages
                 for i in st.instructions
-                if i.keyword == "RUN"
+                if i.keyword == "RUN" and "upstream" in i.value
                 for m in UPSTREAM_NAME_RE.finditer(i.value)
             }
         if name in self._run_upstreams:
@@ -445,9 +470,7 @@ def resolve_target(
         return unresolved("ip-literal")
     # Another compose project of the stack: only one sharing a directory subtree or a
     # named network with this one, never an unrelated sibling (docs/ARCHITECTURE.md).
-    for other_project in stack.projects:
-        if other_project is project or not _related(project, other_project):
-            continue
+    for other_project in lookups.related(project):
         found = lookups.names(other_project).match(host)
         if found is not None:
             return ResolvedTarget(route, target, found[0], found[1])
