@@ -33,6 +33,14 @@ _AFTER_OPERAND = frozenset(
     "=!<>&|-+*%/?"
 )  # what an operator or `?` can start with  # what a match of _SKIP or _SKIP_NL can start with
 _QUOTED_RUN = re.compile(r'[^"\\\n$%]+')
+# Fast paths for the commonest shapes; anything else takes the general path from the
+# same offset, so results and errors are the same either way.
+_PLAIN_STRING = re.compile(r'"([^"\\\n$%]*)"')  # no escape, interpolation or directive
+_PLAIN_REF = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)(?:\.[A-Za-z0-9_][A-Za-z0-9_-]*)*")
+_ATTR_HEAD = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)[ \t]*=(?!=)[ \t]*")
+_KEY_HEAD = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)[ \t]*(?:=(?!=)|:)[ \t]*")
+_KEYWORDS = frozenset(("true", "false", "null"))
+_NOT_PLAIN_AFTER = frozenset(".[(")  # a postfix or a call follows: the general path
 _HEREDOC_RUN = re.compile(r"[^$%]+")
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
 
@@ -127,12 +135,13 @@ class _Parser:
 
     def skip(self, newlines: bool) -> None:
         """Skip blanks and comments (and newlines when `newlines`)."""
-        if self.i < self.n and self.text[self.i] not in _SKIP_FIRST:
+        text, i = self.text, self.i
+        if i < self.n and text[i] not in _SKIP_FIRST:
             return  # most calls: nothing to skip, no regex to run
-        m = (_SKIP_NL if newlines else _SKIP).match(self.text, self.i)
-        if m is not None:
-            self.i = m.end()
-        if self.text.startswith("/*", self.i):
+        m = (_SKIP_NL if newlines else _SKIP).match(text, i)
+        if m is not None:  # always (the pattern is a `*`)
+            self.i = i = m.end()
+        if text.startswith("/*", i):
             raise self.error("unterminated /* comment")
 
     def ident(self) -> str:
@@ -160,6 +169,7 @@ class _Parser:
 
     def parse_body(self, open_at: int | None) -> list[Attribute | Block]:
         body: list[Attribute | Block] = []
+        text = self.text
         while True:
             self.skip(newlines=True)
             if self.i >= self.n:
@@ -172,6 +182,14 @@ class _Parser:
                 self.i += 1
                 return body
             start = self.i
+            head = _ATTR_HEAD.match(text, start)  # `name = `: most items
+            if head is not None:
+                self.i = head.end()
+                if text[self.i : self.i + 1] in _SKIP_FIRST:
+                    self.skip(newlines=False)
+                body.append(Attribute(head.group(1), start, self.parse_expr(newlines=False)))
+                self.end_item()
+                continue
             name = self.ident()
             self.skip(newlines=False)
             if self.peek() == "=" and self.peek(1) != "=":
@@ -184,6 +202,9 @@ class _Parser:
 
     def end_item(self) -> None:
         """An attribute or block ends at a newline, a `}` or the end of the file."""
+        if self.text.startswith("\n", self.i):  # most items: nothing to skip
+            self.i += 1
+            return
         self.skip(newlines=False)
         c = self.peek()
         if c == "\n":
@@ -217,8 +238,12 @@ class _Parser:
         """An expression; operators and conditionals make it opaque."""
         self.enter()
         start = self.i
-        expr = self.parse_operand(newlines)
+        expr = self.plain_operand(start) or self.parse_operand(newlines)
+        text = self.text
         while True:
+            c = text[self.i : self.i + 1]
+            if c not in _AFTER_OPERAND and (c not in _SKIP_FIRST or (c == "\n" and not newlines)):
+                break  # most operands: no operator, no conditional follows
             save = self.i
             self.skip(newlines)
             if self.i >= self.n or self.text[self.i] not in _AFTER_OPERAND:
@@ -246,6 +271,29 @@ class _Parser:
             break
         self.depth -= 1
         return expr
+
+    def plain_operand(self, start: int) -> Expr | None:
+        """`"text"` or `a.b.c` with no postfix or call after it (most operands), read
+        with one regex; None sends every other shape to the general path."""
+        text = self.text
+        c = text[start : start + 1]
+        if c == '"':
+            m = _PLAIN_STRING.match(text, start)
+            if m is None or text[(end := m.end()) : end + 1] in _NOT_PLAIN_AFTER:
+                return None
+            self.i = end
+            content = m.group(1)
+            parts: list[str | Expr] = [content] if content else []
+            return Expr("template", start, end, parts=parts, content_start=start + 1)
+        if c not in _IDENT_START:
+            return None
+        m = _PLAIN_REF.match(text, start)
+        if m is None or text[(end := m.end()) : end + 1] in _NOT_PLAIN_AFTER:
+            return None
+        if m.group(1) in _KEYWORDS:
+            return None
+        self.i = end
+        return Expr("ref", start, end, name=text[start:end])
 
     def parse_operand(self, newlines: bool) -> Expr:
         c = self.peek()
@@ -383,6 +431,7 @@ class _Parser:
             self.depth -= 1
             return Expr("opaque", start, self.i)
         pairs: list[tuple[str | None, int, Expr]] = []
+        text = self.text
         while True:
             self.skip(newlines=True)
             if self.peek() == "}":
@@ -391,24 +440,14 @@ class _Parser:
             if self.i >= self.n:
                 raise self.error("'{' is never closed", start)
             key_at = self.i
-            key_expr = self.parse_expr(newlines=False)
-            key: str | None = None
-            if key_expr.kind == "ref" and "." not in key_expr.name and "[" not in key_expr.name:
-                key = key_expr.name
-            elif key_expr.kind == "template" and all(isinstance(p, str) for p in key_expr.parts):
-                key = "".join(p for p in key_expr.parts if isinstance(p, str))
-            elif key_expr.kind == "literal" and key_expr.value is not None:
-                key = str(key_expr.value).lower() if isinstance(key_expr.value, bool) else None
-                if not isinstance(key_expr.value, bool):
-                    key = str(key_expr.value)
-            self.skip(newlines=False)
-            if self.peek() not in ("=", ":"):
-                raise self.error(
-                    f"expected '=' or ':' after an object key, found {self.describe()}"
-                )
-            self.i += 1
-            self.skip(newlines=False)
-            pairs.append((key, key_at, self.parse_expr(newlines=False)))
+            head = _KEY_HEAD.match(text, key_at) if self.depth < MAX_DEPTH else None
+            if head is not None and head.group(1) not in _KEYWORDS:  # `name = `: most keys
+                self.i = head.end()
+                if text[self.i : self.i + 1] in _SKIP_FIRST:
+                    self.skip(newlines=False)
+                pairs.append((head.group(1), key_at, self.parse_expr(newlines=False)))
+            else:
+                pairs.append(self.object_pair(key_at))
             self.skip(newlines=False)
             if self.peek() in (",", "\n"):
                 self.i += 1
@@ -418,6 +457,25 @@ class _Parser:
                 )
         self.depth -= 1
         return Expr("object", start, self.i, pairs=pairs)
+
+    def object_pair(self, key_at: int) -> tuple[str | None, int, Expr]:
+        """One `key = value` of an object, any key expression."""
+        key_expr = self.parse_expr(newlines=False)
+        key: str | None = None
+        if key_expr.kind == "ref" and "." not in key_expr.name and "[" not in key_expr.name:
+            key = key_expr.name
+        elif key_expr.kind == "template" and all(isinstance(p, str) for p in key_expr.parts):
+            key = "".join(p for p in key_expr.parts if isinstance(p, str))
+        elif key_expr.kind == "literal" and key_expr.value is not None:
+            key = str(key_expr.value).lower() if isinstance(key_expr.value, bool) else None
+            if not isinstance(key_expr.value, bool):
+                key = str(key_expr.value)
+        self.skip(newlines=False)
+        if self.peek() not in ("=", ":"):
+            raise self.error(f"expected '=' or ':' after an object key, found {self.describe()}")
+        self.i += 1
+        self.skip(newlines=False)
+        return key, key_at, self.parse_expr(newlines=False)
 
     def parse_call(self, name: str, start: int) -> Expr:
         self.i += 1
