@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import time
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import field
 from pathlib import Path
@@ -395,11 +396,10 @@ def _output_indent(line: str) -> int | None:
     return int(m.group(1)) or None if m else None
 
 
-def _directive_at(
-    cursor: int, end: int, indents: list[int | None], stripped: list[str]
-) -> int | None:
+def _directive_at(cursor: int, end: int, lines: _Template) -> int | None:
     """The output directive (`nindent N`) at the cursor or right after it, past control
     lines (`{{- if }}`, `{{- with }}`, `{{- end }}`); None when the next line is content."""
+    indents, stripped = lines.indents, lines.stripped
     for j in range(cursor, min(end, cursor + 8)):
         if indents[j] is not None:
             return j
@@ -420,14 +420,43 @@ def _documents(lines: list[str]) -> list[tuple[int, int]]:
     return [d for d in out if d[1] > d[0]] or [(0, len(lines))]
 
 
-def _align_document(
-    rendered: list[str],
-    stripped: list[str],
-    keys: list[str | None],
-    start: int,
-    end: int,
-    indents: list[int | None],
-) -> list[int]:
+class _Template:
+    """A template's lines, stripped, with their keys and output directives, and where
+    each text and key occurs: a window search is a bisect, not a scan of the window."""
+
+    def __init__(self, template: list[str]) -> None:
+        self.stripped = [t.strip() for t in template]
+        self.keys = [_key_of(t) for t in self.stripped]
+        self.indents = [_output_indent(t) for t in template]
+        self.by_text = _positions(self.stripped)
+        self.by_key = _positions(self.keys)
+
+    def first(self, text: str, lo: int, hi: int) -> int | None:
+        """The first line in [lo, hi) whose stripped text is `text`, else its key."""
+        hit = _first_in(self.by_text.get(text), lo, hi)
+        if hit is None:
+            key = _key_of(text)
+            if key is not None:
+                hit = _first_in(self.by_key.get(key), lo, hi)
+        return hit
+
+
+def _positions(values: list[str] | list[str | None]) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for i, v in enumerate(values):
+        if v is not None:
+            out.setdefault(v, []).append(i)
+    return out
+
+
+def _first_in(positions: list[int] | None, lo: int, hi: int) -> int | None:
+    if not positions:
+        return None
+    at = bisect_left(positions, lo)
+    return positions[at] if at < len(positions) and positions[at] < hi else None
+
+
+def _align_document(rendered: list[str], lines: _Template, start: int, end: int) -> list[int]:
     """Rendered lines of one document -> 0-based template lines in [start, end): the next
     line with the same text, else the same key, within a window; else the last line
     matched (an `include`, `toYaml` or `range` body stays on its directive). Lines
@@ -436,23 +465,24 @@ def _align_document(
     pull it past the template lines that follow the directive)."""
     cursor = start
     out: list[int] = []
+    directive_memo: dict[int, int | None] = {}  # by cursor, which moves rarely
     for line in rendered:
         s = line.strip()
-        directive = _directive_at(cursor, end, indents, stripped)
-        if s and directive is not None:
-            depth = indents[directive]
+        if not s:
+            out.append(cursor)
+            continue
+        if cursor in directive_memo:
+            directive = directive_memo[cursor]
+        else:
+            directive = directive_memo[cursor] = _directive_at(cursor, end, lines)
+        if directive is not None:
+            depth = lines.indents[directive]
             if depth is not None and len(line) - len(line.lstrip(" ")) >= depth:
                 out.append(cursor)
                 continue
-        if s:
-            stop = min(end, cursor + ALIGN_WINDOW)
-            hit = next((j for j in range(cursor, stop) if stripped[j] == s), None)
-            if hit is None:
-                key = _key_of(s)
-                if key is not None:
-                    hit = next((j for j in range(cursor, stop) if keys[j] == key), None)
-            if hit is not None:
-                cursor = hit
+        hit = lines.first(s, cursor, min(end, cursor + ALIGN_WINDOW))
+        if hit is not None:
+            cursor = hit
         out.append(cursor)
     return out
 
@@ -461,9 +491,8 @@ def align(rendered: list[str], template: list[str]) -> list[int]:
     """For each rendered line, the 1-based template line that most likely produced it.
     helm orders the documents of one template by kind, so each rendered document is
     first matched to the template document sharing most of its lines."""
-    stripped = [t.strip() for t in template]
-    keys = [_key_of(t) for t in template]
-    indents = [_output_indent(t) for t in template]
+    lines = _Template(template)
+    stripped = lines.stripped
     tdocs = _documents(template)
     tsets = [{stripped[i] for i in range(a, b)} for a, b in tdocs]
     out: list[int] = []
@@ -473,10 +502,10 @@ def align(rendered: list[str], template: list[str]) -> list[int]:
 
     for a, b in _documents(rendered):
         pad(a)
-        lines = rendered[a:b]
-        want = {x.strip() for x in lines}
+        part = rendered[a:b]
+        want = {x.strip() for x in part}
         best = max(range(len(tdocs)), key=lambda i: len(want & tsets[i]))
-        out.extend(_align_document(lines, stripped, keys, *tdocs[best], indents))
+        out.extend(_align_document(part, lines, *tdocs[best]))
     pad(len(rendered))
     return [i + 1 for i in out]
 

@@ -102,6 +102,22 @@ MERGE_KEYS: dict[str, tuple[str, ...]] = {
     "topologySpreadConstraints": ("topologyKey",),
     "conditions": ("type",),
 }
+# the keys whose transformers edit rendered resources (generators merge into them)
+EDITING_KEYS = (
+    "configMapGenerator",
+    "secretGenerator",
+    "patchesStrategicMerge",
+    "patches",
+    "patchesJson6902",
+    "images",
+    "replicas",
+    "namespace",
+    "commonLabels",
+    "labels",
+    "commonAnnotations",
+    "namePrefix",
+    "nameSuffix",
+)
 TEMPLATE_PATHS = (("spec", "template"), ("spec", "jobTemplate", "spec", "template"))
 _REMOTE_RE = lazy(r"^[a-z][a-z0-9+.-]*://|^(github\.com|gitlab\.com|bitbucket\.org)/|\?ref=|^git@")
 
@@ -138,6 +154,7 @@ class Resource:
 
     node: PNode
     src: SourceFile
+    owned: bool = True  # False: the parse cache's tree, shared until a transformer edits it
 
 
 @record
@@ -202,6 +219,14 @@ def copy_node(node: PNode, memo: dict[int, PNode] | None = None) -> PNode:
         memo[id(node)] = out
         out.items = [copy_node(i, memo) for i in node.items]
     return out
+
+
+def _own(out: list[Resource]) -> None:
+    """Copy the shared trees among `out` before a transformer edits them: a file rendered
+    by several roots is parsed once, and a resource no transformer touches is not copied."""
+    for r in out:
+        if not r.owned:
+            r.node, r.owned = copy_node(r.node), True
 
 
 def _set(node: PNode, key: str, value: PNode, key_location: Location | None = None) -> None:
@@ -566,6 +591,8 @@ class _Renderer:
         for other in kust.root.keys():
             if isinstance(other, str) and other not in APPLIED_KEYS and other not in NOT_APPLIED:
                 self.note(kust, kust.root.get(other), other, "unknown kustomization key")
+        if any(kust.root.entry(k) is not None for k in EDITING_KEYS):
+            _own(out)
         self.generators(kust, out)
         self.patches(kust, out)
         self.images(kust, out)
@@ -621,7 +648,7 @@ class _Renderer:
         if is_helm_template(src.text):
             self.note(kust, item, ref, "a Helm template (Go template markup) is not rendered")
             return []
-        return [Resource(copy_node(d), src) for d in self.documents(src) if d.is_mapping]
+        return [Resource(d, src, owned=False) for d in self.documents(src) if d.is_mapping]
 
     # -------------------------------------------------------------- patches
     def patch_docs(self, kust: _Kust, item: PNode, node: PNode | None) -> list[PNode]:
