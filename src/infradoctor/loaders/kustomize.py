@@ -171,6 +171,10 @@ class KustomizeResult:
     kustomizations: set[str] = field(default_factory=set)  # kustomization file paths
     not_applied: list[NotApplied] = field(default_factory=list)
     errors: list[LoadError] = field(default_factory=list)
+    # directory -> its kustomization's tree (None: none there) and file path -> that
+    # file's parse problems, for every directory looked at: read-only, for the k8s loader
+    trees: dict[str, PNode | None] = field(default_factory=dict)
+    parse_errors: dict[str, list[LoadError]] = field(default_factory=dict)
 
     def stats(self) -> dict[str, int]:
         """JSON `stats.kustomize` (numbers) for the lint report."""
@@ -524,6 +528,7 @@ class _Renderer:
                 continue
             if isinstance(res, SourceFile):
                 root, errors = load_positioned(res)
+                self.result.parse_errors[res.path] = errors
                 if root is not None and root.is_mapping:
                     found = _Kust(res, directory, root)
                     self.result.kustomizations.add(res.path)
@@ -533,6 +538,7 @@ class _Renderer:
                     )
             break
         self.kusts[directory] = found
+        self.result.trees[directory] = found.root if found is not None else None
         return found
 
     def read(self, rel: str) -> SourceFile | None:

@@ -38,7 +38,9 @@ _QUOTED_RUN = re.compile(r'[^"\\\n$%]+')
 _PLAIN_STRING = re.compile(r'"([^"\\\n$%]*)"')  # no escape, interpolation or directive
 _PLAIN_REF = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)(?:\.[A-Za-z0-9_][A-Za-z0-9_-]*)*")
 _ATTR_HEAD = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)[ \t]*=(?!=)[ \t]*")
-_KEY_HEAD = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)[ \t]*(?:=(?!=)|:)[ \t]*")
+_KEY_HEAD = re.compile(
+    r'(?:([A-Za-z_][A-Za-z0-9_-]*)|"([^"\\\n$%]*)")[ \t]*(?:=(?!=)|:)[ \t]*'
+)  # `name = ` or `"plain text" = `
 _KEYWORDS = frozenset(("true", "false", "null"))
 _NOT_PLAIN_AFTER = frozenset(".[(")  # a postfix or a call follows: the general path
 _HEREDOC_RUN = re.compile(r"[^$%]+")
@@ -176,7 +178,7 @@ class _Parser:
                 if open_at is not None:
                     raise self.error("block opened here is never closed ('}' missing)", open_at)
                 return body
-            if self.peek() == "}":
+            if text[self.i] == "}":
                 if open_at is None:
                     raise self.error("unexpected '}'")
                 self.i += 1
@@ -236,7 +238,9 @@ class _Parser:
     # ------------------------------------------------------------ expressions
     def parse_expr(self, newlines: bool) -> Expr:
         """An expression; operators and conditionals make it opaque."""
-        self.enter()
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error(f"nested more than {MAX_DEPTH} levels deep")
         start = self.i
         expr = self.plain_operand(start) or self.parse_operand(newlines)
         text = self.text
@@ -405,18 +409,19 @@ class _Parser:
             self.depth -= 1
             return Expr("opaque", start, self.i)
         items: list[Expr] = []
+        text = self.text
         while True:
             self.skip(newlines=True)
-            if self.peek() == "]":
+            if text.startswith("]", self.i):
                 self.i += 1
                 break
             if self.i >= self.n:
                 raise self.error("'[' is never closed", start)
             items.append(self.parse_expr(newlines=True))
             self.skip(newlines=True)
-            if self.peek() == ",":
+            if text.startswith(",", self.i):
                 self.i += 1
-            elif self.peek() != "]":
+            elif not text.startswith("]", self.i):
                 raise self.error(f"expected ',' or ']' in a list, found {self.describe()}")
         self.depth -= 1
         return Expr("list", start, self.i, items=items)
@@ -434,24 +439,28 @@ class _Parser:
         text = self.text
         while True:
             self.skip(newlines=True)
-            if self.peek() == "}":
+            if text.startswith("}", self.i):
                 self.i += 1
                 break
             if self.i >= self.n:
                 raise self.error("'{' is never closed", start)
             key_at = self.i
             head = _KEY_HEAD.match(text, key_at) if self.depth < MAX_DEPTH else None
-            if head is not None and head.group(1) not in _KEYWORDS:  # `name = `: most keys
+            key = None if head is None else head.group(1)
+            if head is not None and key not in _KEYWORDS:  # `name = `: most keys
                 self.i = head.end()
                 if text[self.i : self.i + 1] in _SKIP_FIRST:
                     self.skip(newlines=False)
-                pairs.append((head.group(1), key_at, self.parse_expr(newlines=False)))
+                key = head.group(2) if key is None else key
+                pairs.append((key, key_at, self.parse_expr(newlines=False)))
             else:
                 pairs.append(self.object_pair(key_at))
-            self.skip(newlines=False)
-            if self.peek() in (",", "\n"):
+            if text[self.i : self.i + 1] in _SKIP_FIRST:
+                self.skip(newlines=False)
+            c = text[self.i : self.i + 1]
+            if c == "," or c == "\n":
                 self.i += 1
-            elif self.peek() != "}":
+            elif c != "}":
                 raise self.error(
                     f"expected ',', a newline or '}}' in an object, found {self.describe()}"
                 )
