@@ -16,6 +16,7 @@ import hashlib
 import os
 import re
 import shutil
+import stat
 import time
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -162,19 +163,26 @@ def _chart_digest(chart: Path, extra: Sequence[tuple[str, str]], helm: str) -> s
     count = size = 0
     for dirpath, dirnames, filenames in os.walk(chart):
         dirnames[:] = sorted(d for d in dirnames if d != ".git")
+        rel = os.path.relpath(dirpath, chart)
+        prefix = "" if rel == "." else rel + "/"  # = relpath of each file, once per directory
         for name in sorted(filenames):
             path = os.path.join(dirpath, name)
-            if not os.path.isfile(path) or os.path.islink(path):
+            try:
+                st = os.lstat(path)  # one stat: a regular file, not a symlink, and its size
+            except (OSError, ValueError):
+                continue
+            if not stat.S_ISREG(st.st_mode):
                 continue
             count += 1
-            size += os.path.getsize(path)
+            size += st.st_size
             if count > MAX_CHART_FILES or size > MAX_CHART_BYTES:
                 return None
             try:
-                data = Path(path).read_bytes()
+                with open(path, "rb") as f:
+                    data = f.read()
             except OSError:
                 continue
-            h.update(os.path.relpath(path, chart).encode() + b"\0")
+            h.update((prefix + name).encode() + b"\0")
             h.update(hashlib.sha256(data).digest())
     for name, text in extra:
         h.update(f"values {name}\0".encode() + hashlib.sha256(text.encode()).digest())
@@ -620,19 +628,23 @@ def remap(obj: Any, fn: Callable[[Location], Location], seen: set[int] | None = 
         seen.add(id(obj))
         for name in names:
             value = getattr(obj, name)
+            if value.__class__ in _ATOMS:
+                continue  # most fields: no call for a value that holds no Location
             new = remap(value, fn, seen)
             if new is not value:
                 setattr(obj, name, new)
         return obj
     if isinstance(obj, list):
         for i, item in enumerate(obj):
-            obj[i] = remap(item, fn, seen)
+            if item.__class__ not in _ATOMS:
+                obj[i] = remap(item, fn, seen)
         return obj
     if isinstance(obj, tuple):
-        return tuple(remap(x, fn, seen) for x in obj)
+        return tuple(x if x.__class__ in _ATOMS else remap(x, fn, seen) for x in obj)
     if isinstance(obj, dict):
         for k, v in obj.items():
-            obj[k] = remap(v, fn, seen)
+            if v.__class__ not in _ATOMS:
+                obj[k] = remap(v, fn, seen)
         return obj
     return obj
 

@@ -211,17 +211,22 @@ def copy_node(node: PNode, memo: dict[int, PNode] | None = None) -> PNode:
     done = memo.get(id(node))
     if done is not None:
         return done
-    if node.kind == "mapping":
+    if node.kind == "mapping":  # scalar children (most) shared without a call
         out = PNode("mapping", node.location, tag=node.tag, style=node.style)
         memo[id(node)] = out
         out.entries = {
-            k: PEntry(k, e.key_location, copy_node(e.value, memo), e.merged)
+            k: PEntry(
+                k,
+                e.key_location,
+                v if (v := e.value).kind == "scalar" else copy_node(v, memo),
+                e.merged,
+            )
             for k, e in node.entries.items()
         }
     else:
         out = PNode("sequence", node.location, tag=node.tag, style=node.style)
         memo[id(node)] = out
-        out.items = [copy_node(i, memo) for i in node.items]
+        out.items = [i if i.kind == "scalar" else copy_node(i, memo) for i in node.items]
     return out
 
 
@@ -514,6 +519,7 @@ class _Renderer:
         self.root_partial = False
         self.noted: set[tuple[str, int | None, str]] = set()
         self.parsed: dict[str, list[PNode]] = {}
+        self.inline: dict[tuple[str, int], list[PNode]] = {}
 
     # -------------------------------------------------------------- reading
     def kustomization(self, directory: str) -> _Kust | None:
@@ -670,7 +676,12 @@ class _Renderer:
                 return []
             self.result.consumed.add(src.path)
             return self.documents(src)
-        return _inline_docs(kust.src, node)
+        # read-only like a patch file's documents: parsed once however often it is applied
+        key = (kust.src.path, id(node))  # the node lives in self.kusts: its id is stable
+        docs = self.inline.get(key)
+        if docs is None:
+            docs = self.inline[key] = _inline_docs(kust.src, node)
+        return docs
 
     def matching(
         self, out: list[Resource], target: PNode | None, patch: PNode | None
@@ -1031,8 +1042,7 @@ def _inline_docs(src: SourceFile, node: PNode) -> list[PNode]:
     if node.style in ("|", ">") and start is not None and end is not None:
         body_start = text.find("\n", start) + 1
         if 0 < body_start <= end:
-            blank = re.sub(r"[^\n]", " ", text[:body_start])
-            tail = re.sub(r"[^\n]", " ", text[end:])
+            blank, tail = _blanked(text[:body_start]), _blanked(text[end:])
             inner = SourceFile(src.path, src.abspath, src.kind, blank + text[body_start:end] + tail)
             docs, errors = load_positioned_all(inner)
             if not errors:
@@ -1040,6 +1050,11 @@ def _inline_docs(src: SourceFile, node: PNode) -> list[PNode]:
     inner = SourceFile(src.path, src.abspath, src.kind, node.text() or "")
     docs, errors = load_positioned_all(inner)
     return [_relocate(d, node.location) for d in docs if d is not None] if not errors else []
+
+
+def _blanked(text: str) -> str:
+    """`text` with every character but newlines a space (its lines keep their lengths)."""
+    return "\n".join(" " * len(line) for line in text.split("\n"))
 
 
 def _relocate(node: PNode, where: Location) -> PNode:
