@@ -355,7 +355,10 @@ class ValuesIndex:
         values path), else a `helm create` alias."""
         best: _ValueEntry | None = None
         best_len = 0
+        second = path[-2] if len(path) > 1 else None
         for e in self.by_key.get(path[-1], ()):
+            if len(e.path) > 1 and e.path[-2] != second:
+                continue  # one key in common, fewer than the entry's path: never a match
             common = _common_suffix(path, e.path)
             if (common >= 2 or common == len(e.path)) and common > best_len and _same(node, e.node):
                 best, best_len = e, common

@@ -29,6 +29,7 @@ _IDENT_RE = lazy(r"[A-Za-z_][A-Za-z0-9_-]*")
 _SKIP = re.compile(r"(?:[ \t\r]+|#[^\n]*|//[^\n]*|/\*.*?\*/)*", re.DOTALL)
 _SKIP_NL = re.compile(r"(?:[ \t\r\n]+|#[^\n]*|//[^\n]*|/\*.*?\*/)*", re.DOTALL)
 _SKIP_FIRST = frozenset(" \t\r\n#/")
+_SKIP_INLINE = frozenset(" \t\r#/")  # what a match of _SKIP alone can start with
 _AFTER_OPERAND = frozenset(
     "=!<>&|-+*%/?"
 )  # what an operator or `?` can start with  # what a match of _SKIP or _SKIP_NL can start with
@@ -37,11 +38,17 @@ _QUOTED_RUN = re.compile(r'[^"\\\n$%]+')
 # same offset, so results and errors are the same either way.
 _PLAIN_STRING = re.compile(r'"([^"\\\n$%]*)"')  # no escape, interpolation or directive
 _PLAIN_REF = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)(?:\.[A-Za-z0-9_][A-Za-z0-9_-]*)*")
-_ATTR_HEAD = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)[ \t]*=(?!=)[ \t]*")
+# `  name = ` (the indentation is all a skip would pass: a name cannot be skipped)
+_ATTR_HEAD = re.compile(r"[ \t]*([A-Za-z_][A-Za-z0-9_-]*)[ \t]*=(?!=)[ \t]*")
 _KEY_HEAD = re.compile(
-    r'(?:([A-Za-z_][A-Za-z0-9_-]*)|"([^"\\\n$%]*)")[ \t]*(?:=(?!=)|:)[ \t]*'
-)  # `name = ` or `"plain text" = `
+    r'[ \t]*((?:([A-Za-z_][A-Za-z0-9_-]*)|"([^"\\\n$%]*)"))[ \t]*(?:=(?!=)|:)[ \t]*'
+)  # `  name = ` or `  "plain text" = `
 _KEYWORDS = frozenset(("true", "false", "null"))
+# a value that ends its line: "text" | digits | name(.name)*, then blanks and the newline
+_LINE_VALUE = re.compile(
+    r'(?:"([^"\\\n$%]*)"|([0-9]+)|(([A-Za-z_][A-Za-z0-9_-]*)(?:\.[A-Za-z0-9_][A-Za-z0-9_-]*)*))'
+    r"[ \t]*\n"
+)
 _NOT_PLAIN_AFTER = frozenset(".[(")  # a postfix or a call follows: the general path
 _HEREDOC_RUN = re.compile(r"[^$%]+")
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
@@ -173,25 +180,30 @@ class _Parser:
         body: list[Attribute | Block] = []
         text = self.text
         while True:
-            self.skip(newlines=True)
-            if self.i >= self.n:
-                if open_at is not None:
-                    raise self.error("block opened here is never closed ('}' missing)", open_at)
-                return body
-            if text[self.i] == "}":
-                if open_at is None:
-                    raise self.error("unexpected '}'")
-                self.i += 1
-                return body
-            start = self.i
-            head = _ATTR_HEAD.match(text, start)  # `name = `: most items
+            head = _ATTR_HEAD.match(text, self.i)  # `  name = `: most items
+            if head is None:
+                self.skip(newlines=True)
+                if self.i >= self.n:
+                    if open_at is not None:
+                        raise self.error("block opened here is never closed ('}' missing)", open_at)
+                    return body
+                if text[self.i] == "}":
+                    if open_at is None:
+                        raise self.error("unexpected '}'")
+                    self.i += 1
+                    return body
+                head = _ATTR_HEAD.match(text, self.i)
             if head is not None:
                 self.i = head.end()
-                if text[self.i : self.i + 1] in _SKIP_FIRST:
-                    self.skip(newlines=False)
-                body.append(Attribute(head.group(1), start, self.parse_expr(newlines=False)))
-                self.end_item()
+                expr = self.line_value()
+                if expr is None:
+                    if text[self.i : self.i + 1] in _SKIP_INLINE:
+                        self.skip(newlines=False)
+                    expr = self.parse_expr(newlines=False)
+                    self.end_item()
+                body.append(Attribute(head.group(1), head.start(1), expr))
                 continue
+            start = self.i
             name = self.ident()
             self.skip(newlines=False)
             if self.peek() == "=" and self.peek(1) != "=":
@@ -201,6 +213,34 @@ class _Parser:
             else:
                 body.append(self.parse_block(name, start))
             self.end_item()
+
+    def line_value(self) -> Expr | None:
+        """A plain string, integer, keyword or reference that ends its line (most values),
+        read past the newline; None (nothing read) for anything else."""
+        if self.depth >= MAX_DEPTH:
+            return None  # the general path refuses the value: same error, same offset
+        m = _LINE_VALUE.match(self.text, self.i)
+        if m is None:
+            return None
+        start, end = self.i, m.end(m.lastindex or 0) + (m.lastindex == 1)
+        if m.lastindex == 1:  # "text"
+            content = m.group(1)
+            parts: list[str | Expr] = [content] if content else []
+            expr = Expr("template", start, end, parts=parts, content_start=start + 1)
+        elif m.lastindex == 2:  # digits
+            if end - start > 1000:
+                return None
+            expr = Expr("literal", start, end, value=int(m.group(2)))
+        else:
+            word = m.group(3)
+            if word in _KEYWORDS:
+                expr = Expr("literal", start, end, value=None if word == "null" else word == "true")
+            elif m.group(4) in _KEYWORDS:
+                return None  # `true.x`: opaque on the general path
+            else:
+                expr = Expr("ref", start, end, name=word)
+        self.i = m.end()
+        return expr
 
     def end_item(self) -> None:
         """An attribute or block ends at a newline, a `}` or the end of the file."""
@@ -438,24 +478,28 @@ class _Parser:
         pairs: list[tuple[str | None, int, Expr]] = []
         text = self.text
         while True:
-            self.skip(newlines=True)
-            if text.startswith("}", self.i):
-                self.i += 1
-                break
-            if self.i >= self.n:
-                raise self.error("'{' is never closed", start)
-            key_at = self.i
-            head = _KEY_HEAD.match(text, key_at) if self.depth < MAX_DEPTH else None
-            key = None if head is None else head.group(1)
-            if head is not None and key not in _KEYWORDS:  # `name = `: most keys
+            head = self.key_head()  # `  name = `: most keys
+            if head is None:
+                self.skip(newlines=True)
+                if text.startswith("}", self.i):
+                    self.i += 1
+                    break
+                if self.i >= self.n:
+                    raise self.error("'{' is never closed", start)
+                head = self.key_head()
+            if head is not None:
                 self.i = head.end()
-                if text[self.i : self.i + 1] in _SKIP_FIRST:
+                key = head.group(2) if head.group(3) is None else head.group(3)
+                value = self.line_value()  # read with its newline, the pairs' separator
+                if value is not None:
+                    pairs.append((key, head.start(1), value))
+                    continue
+                if text[self.i : self.i + 1] in _SKIP_INLINE:
                     self.skip(newlines=False)
-                key = head.group(2) if key is None else key
-                pairs.append((key, key_at, self.parse_expr(newlines=False)))
+                pairs.append((key, head.start(1), self.parse_expr(newlines=False)))
             else:
-                pairs.append(self.object_pair(key_at))
-            if text[self.i : self.i + 1] in _SKIP_FIRST:
+                pairs.append(self.object_pair(self.i))
+            if text[self.i : self.i + 1] in _SKIP_INLINE:
                 self.skip(newlines=False)
             c = text[self.i : self.i + 1]
             if c == "," or c == "\n":
@@ -466,6 +510,14 @@ class _Parser:
                 )
         self.depth -= 1
         return Expr("object", start, self.i, pairs=pairs)
+
+    def key_head(self) -> re.Match[str] | None:
+        """`  name = ` / `  "text" = ` at the cursor, where the general path would read
+        the same key (not `true`/`false`/`null`, not at the depth limit)."""
+        if self.depth >= MAX_DEPTH:
+            return None
+        head = _KEY_HEAD.match(self.text, self.i)
+        return None if head is None or head.group(2) in _KEYWORDS else head
 
     def object_pair(self, key_at: int) -> tuple[str | None, int, Expr]:
         """One `key = value` of an object, any key expression."""
