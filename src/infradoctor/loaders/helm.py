@@ -410,9 +410,9 @@ def _output_indent(line: str) -> int | None:
 def _directive_at(cursor: int, end: int, lines: _Template) -> int | None:
     """The output directive (`nindent N`) at the cursor or right after it, past control
     lines (`{{- if }}`, `{{- with }}`, `{{- end }}`); None when the next line is content."""
-    indents, stripped = lines.indents, lines.stripped
+    stripped = lines.stripped
     for j in range(cursor, min(end, cursor + 8)):
-        if indents[j] is not None:
+        if lines.indent(j) is not None:
             return j
         if j > cursor and not CONTROL_RE.match(stripped[j]):
             return None
@@ -432,15 +432,28 @@ def _documents(lines: list[str]) -> list[tuple[int, int]]:
 
 
 class _Template:
-    """A template's lines, stripped, with their keys and output directives, and where
-    each text and key occurs: a window search is a bisect, not a scan of the window."""
+    """A template's lines, stripped, and where each text occurs (a window search is a
+    lookup, not a scan); keys and output directives are read only for the lines a search
+    or a directive check reaches (most rendered lines find their text)."""
 
     def __init__(self, template: list[str]) -> None:
+        self.lines = template
         self.stripped = [t.strip() for t in template]
-        self.keys = [_key_of(t) for t in self.stripped]
-        self.indents = [_output_indent(t) for t in template]
         self.by_text = _positions(self.stripped)
-        self.by_key = _positions(self.keys)
+        self.keys: list[Any] = [_UNREAD] * len(template)
+        self.indents: list[Any] = [_UNREAD] * len(template)
+
+    def key(self, j: int) -> str | None:
+        k = self.keys[j]
+        if k is _UNREAD:
+            k = self.keys[j] = _key_of(self.stripped[j])
+        return k  # type: ignore[no-any-return]
+
+    def indent(self, j: int) -> int | None:
+        n = self.indents[j]
+        if n is _UNREAD:
+            n = self.indents[j] = _output_indent(self.lines[j])
+        return n  # type: ignore[no-any-return]
 
     def first(self, text: str, lo: int, hi: int) -> int | None:
         """The first line in [lo, hi) whose stripped text is `text`, else its key."""
@@ -448,15 +461,17 @@ class _Template:
         if hit is None:
             key = _key_of(text)
             if key is not None:
-                hit = _first_in(self.by_key.get(key), lo, hi)
+                hit = next((j for j in range(lo, hi) if self.key(j) == key), None)
         return hit
 
 
-def _positions(values: list[str] | list[str | None]) -> dict[str, list[int]]:
+_UNREAD: Any = object()
+
+
+def _positions(values: list[str]) -> dict[str, list[int]]:
     out: dict[str, list[int]] = {}
     for i, v in enumerate(values):
-        if v is not None:
-            out.setdefault(v, []).append(i)
+        out.setdefault(v, []).append(i)
     return out
 
 
@@ -487,7 +502,7 @@ def _align_document(rendered: list[str], lines: _Template, start: int, end: int)
         else:
             directive = directive_memo[cursor] = _directive_at(cursor, end, lines)
         if directive is not None:
-            depth = lines.indents[directive]
+            depth = lines.indent(directive)
             if depth is not None and len(line) - len(line.lstrip(" ")) >= depth:
                 out.append(cursor)
                 continue
