@@ -341,6 +341,8 @@ class ValuesIndex:
     def __init__(self, roots: Sequence[PNode]) -> None:
         self.by_key: dict[str, list[_ValueEntry]] = {}
         self.by_path: dict[tuple[str, ...], _ValueEntry] = {}
+        # every key a rendered entry can be traced by (filled below)
+        self.keys: set[str] = set(ALIASES) | {"image", "averageUtilization"}
         for root in roots:  # later files override earlier ones
             found: list[tuple[tuple[str, ...], Location, PNode]] = []
             _walk(root, (), found)
@@ -348,6 +350,7 @@ class ValuesIndex:
                 e = _ValueEntry(path, loc, node)
                 self.by_key.setdefault(path[-1], []).insert(0, e)
                 self.by_path[path] = e
+        self.keys.update(self.by_key)
 
     def source_of(self, path: tuple[str, ...], node: PNode, kind: str) -> _ValueEntry | None:
         """The values entry a rendered entry (`path`, `node`) most likely came from: the
@@ -567,12 +570,15 @@ def _map_values(
     node: PNode, path: tuple[str, ...], kind: str, index: ValuesIndex, lm: LineMap
 ) -> None:
     """Record where each rendered entry under `node` came from in values.yaml."""
-    if node.is_mapping:
+    if node.kind == "mapping":
         for key, entry in node.entries.items():
             if not isinstance(key, str):
                 continue
             sub = path + (key,)
-            found = index.source_of(sub, entry.value, kind)
+            value = entry.value
+            if value.kind == "scalar" and key not in index.keys:
+                continue  # no values entry, alias or special case for this key: a leaf
+            found = index.source_of(sub, value, kind)
             if found is None and key == "image" and entry.value.is_scalar:
                 found = _image_source(entry.value, index)
             if found is None and key == "averageUtilization":
@@ -582,7 +588,7 @@ def _map_values(
                 lm.add(entry.key_location, found.key_location)
                 lm.add(entry.value.location, target)
             _map_values(entry.value, sub, kind, index, lm)
-    elif node.is_sequence:
+    elif node.kind == "sequence":
         for item in node.items:
             _map_values(item, path, kind, index, lm)
 
