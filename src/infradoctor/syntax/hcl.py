@@ -340,7 +340,7 @@ class _Parser:
         return Expr("ref", start, end, name=text[start:end])
 
     def parse_operand(self, newlines: bool) -> Expr:
-        c = self.peek()
+        c = self.text[self.i : self.i + 1]
         if c in ("-", "!"):
             start = self.i
             self.i += 1
@@ -356,11 +356,12 @@ class _Parser:
     def parse_postfix(self, expr: Expr) -> Expr:
         """`.attr`, `[index]`, `.*`, `[*]` after a value."""
         start = expr.start
+        text = self.text
         while True:
-            c = self.peek()
-            if c == "." and self.peek(1) == "*":
+            c, after = text[self.i : self.i + 1], text[self.i + 1 : self.i + 2]
+            if c == "." and after == "*":
                 self.i += 2
-            elif c == "." and (self.peek(1) in _IDENT_START or self.peek(1) in _DIGITS):
+            elif c == "." and (after in _IDENT_START or after in _DIGITS):
                 self.i += 1
                 while self.i < self.n and self.text[self.i] in _IDENT_CHARS:
                     self.i += 1
@@ -383,11 +384,11 @@ class _Parser:
         return expr
 
     def parse_primary(self) -> Expr:
-        c = self.peek()
         start = self.i
+        c = self.text[start : start + 1]
         if c == '"':
             return self.parse_quoted()
-        if c == "<" and self.peek(1) == "<":
+        if c == "<" and self.text.startswith("<<", start):
             return self.parse_heredoc()
         if c in _DIGITS:
             return self.parse_number()
