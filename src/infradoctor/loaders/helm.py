@@ -15,7 +15,9 @@ import dataclasses
 import os
 import re
 import shutil
+import stat
 import time
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import field
 from pathlib import Path
@@ -161,19 +163,26 @@ def _chart_digest(chart: Path, extra: Sequence[tuple[str, str]], helm: str) -> s
     count = size = 0
     for dirpath, dirnames, filenames in os.walk(chart):
         dirnames[:] = sorted(d for d in dirnames if d != ".git")
+        rel = os.path.relpath(dirpath, chart)
+        prefix = "" if rel == "." else rel + "/"  # = relpath of each file, once per directory
         for name in sorted(filenames):
             path = os.path.join(dirpath, name)
-            if not os.path.isfile(path) or os.path.islink(path):
+            try:
+                st = os.lstat(path)  # one stat: a regular file, not a symlink, and its size
+            except (OSError, ValueError):
+                continue
+            if not stat.S_ISREG(st.st_mode):
                 continue
             count += 1
-            size += os.path.getsize(path)
+            size += st.st_size
             if count > MAX_CHART_FILES or size > MAX_CHART_BYTES:
                 return None
             try:
-                data = Path(path).read_bytes()
+                with open(path, "rb") as f:
+                    data = f.read()
             except OSError:
                 continue
-            h.update(os.path.relpath(path, chart).encode() + b"\0")
+            h.update((prefix + name).encode() + b"\0")
             h.update(sha256(data).digest())
     for name, text in extra:
         h.update(f"values {name}\0".encode() + sha256(text.encode()).digest())
@@ -332,6 +341,8 @@ class ValuesIndex:
     def __init__(self, roots: Sequence[PNode]) -> None:
         self.by_key: dict[str, list[_ValueEntry]] = {}
         self.by_path: dict[tuple[str, ...], _ValueEntry] = {}
+        # every key a rendered entry can be traced by (filled below)
+        self.keys: set[str] = set(ALIASES) | {"image", "averageUtilization"}
         for root in roots:  # later files override earlier ones
             found: list[tuple[tuple[str, ...], Location, PNode]] = []
             _walk(root, (), found)
@@ -339,6 +350,7 @@ class ValuesIndex:
                 e = _ValueEntry(path, loc, node)
                 self.by_key.setdefault(path[-1], []).insert(0, e)
                 self.by_path[path] = e
+        self.keys.update(self.by_key)
 
     def source_of(self, path: tuple[str, ...], node: PNode, kind: str) -> _ValueEntry | None:
         """The values entry a rendered entry (`path`, `node`) most likely came from: the
@@ -346,7 +358,10 @@ class ValuesIndex:
         values path), else a `helm create` alias."""
         best: _ValueEntry | None = None
         best_len = 0
+        second = path[-2] if len(path) > 1 else None
         for e in self.by_key.get(path[-1], ()):
+            if len(e.path) > 1 and e.path[-2] != second:
+                continue  # one key in common, fewer than the entry's path: never a match
             common = _common_suffix(path, e.path)
             if (common >= 2 or common == len(e.path)) and common > best_len and _same(node, e.node):
                 best, best_len = e, common
@@ -395,13 +410,12 @@ def _output_indent(line: str) -> int | None:
     return int(m.group(1)) or None if m else None
 
 
-def _directive_at(
-    cursor: int, end: int, indents: list[int | None], stripped: list[str]
-) -> int | None:
+def _directive_at(cursor: int, end: int, lines: _Template) -> int | None:
     """The output directive (`nindent N`) at the cursor or right after it, past control
     lines (`{{- if }}`, `{{- with }}`, `{{- end }}`); None when the next line is content."""
+    stripped = lines.stripped
     for j in range(cursor, min(end, cursor + 8)):
-        if indents[j] is not None:
+        if lines.indent(j) is not None:
             return j
         if j > cursor and not CONTROL_RE.match(stripped[j]):
             return None
@@ -420,14 +434,58 @@ def _documents(lines: list[str]) -> list[tuple[int, int]]:
     return [d for d in out if d[1] > d[0]] or [(0, len(lines))]
 
 
-def _align_document(
-    rendered: list[str],
-    stripped: list[str],
-    keys: list[str | None],
-    start: int,
-    end: int,
-    indents: list[int | None],
-) -> list[int]:
+class _Template:
+    """A template's lines, stripped, and where each text occurs (a window search is a
+    lookup, not a scan); keys and output directives are read only for the lines a search
+    or a directive check reaches (most rendered lines find their text)."""
+
+    def __init__(self, template: list[str]) -> None:
+        self.lines = template
+        self.stripped = [t.strip() for t in template]
+        self.by_text = _positions(self.stripped)
+        self.keys: list[Any] = [_UNREAD] * len(template)
+        self.indents: list[Any] = [_UNREAD] * len(template)
+
+    def key(self, j: int) -> str | None:
+        k = self.keys[j]
+        if k is _UNREAD:
+            k = self.keys[j] = _key_of(self.stripped[j])
+        return k  # type: ignore[no-any-return]
+
+    def indent(self, j: int) -> int | None:
+        n = self.indents[j]
+        if n is _UNREAD:
+            n = self.indents[j] = _output_indent(self.lines[j])
+        return n  # type: ignore[no-any-return]
+
+    def first(self, text: str, lo: int, hi: int) -> int | None:
+        """The first line in [lo, hi) whose stripped text is `text`, else its key."""
+        hit = _first_in(self.by_text.get(text), lo, hi)
+        if hit is None:
+            key = _key_of(text)
+            if key is not None:
+                hit = next((j for j in range(lo, hi) if self.key(j) == key), None)
+        return hit
+
+
+_UNREAD: Any = object()
+
+
+def _positions(values: list[str]) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for i, v in enumerate(values):
+        out.setdefault(v, []).append(i)
+    return out
+
+
+def _first_in(positions: list[int] | None, lo: int, hi: int) -> int | None:
+    if not positions:
+        return None
+    at = bisect_left(positions, lo)
+    return positions[at] if at < len(positions) and positions[at] < hi else None
+
+
+def _align_document(rendered: list[str], lines: _Template, start: int, end: int) -> list[int]:
     """Rendered lines of one document -> 0-based template lines in [start, end): the next
     line with the same text, else the same key, within a window; else the last line
     matched (an `include`, `toYaml` or `range` body stays on its directive). Lines
@@ -436,23 +494,24 @@ def _align_document(
     pull it past the template lines that follow the directive)."""
     cursor = start
     out: list[int] = []
+    directive_memo: dict[int, int | None] = {}  # by cursor, which moves rarely
     for line in rendered:
         s = line.strip()
-        directive = _directive_at(cursor, end, indents, stripped)
-        if s and directive is not None:
-            depth = indents[directive]
+        if not s:
+            out.append(cursor)
+            continue
+        if cursor in directive_memo:
+            directive = directive_memo[cursor]
+        else:
+            directive = directive_memo[cursor] = _directive_at(cursor, end, lines)
+        if directive is not None:
+            depth = lines.indent(directive)
             if depth is not None and len(line) - len(line.lstrip(" ")) >= depth:
                 out.append(cursor)
                 continue
-        if s:
-            stop = min(end, cursor + ALIGN_WINDOW)
-            hit = next((j for j in range(cursor, stop) if stripped[j] == s), None)
-            if hit is None:
-                key = _key_of(s)
-                if key is not None:
-                    hit = next((j for j in range(cursor, stop) if keys[j] == key), None)
-            if hit is not None:
-                cursor = hit
+        hit = lines.first(s, cursor, min(end, cursor + ALIGN_WINDOW))
+        if hit is not None:
+            cursor = hit
         out.append(cursor)
     return out
 
@@ -461,9 +520,8 @@ def align(rendered: list[str], template: list[str]) -> list[int]:
     """For each rendered line, the 1-based template line that most likely produced it.
     helm orders the documents of one template by kind, so each rendered document is
     first matched to the template document sharing most of its lines."""
-    stripped = [t.strip() for t in template]
-    keys = [_key_of(t) for t in template]
-    indents = [_output_indent(t) for t in template]
+    lines = _Template(template)
+    stripped = lines.stripped
     tdocs = _documents(template)
     tsets = [{stripped[i] for i in range(a, b)} for a, b in tdocs]
     out: list[int] = []
@@ -473,10 +531,10 @@ def align(rendered: list[str], template: list[str]) -> list[int]:
 
     for a, b in _documents(rendered):
         pad(a)
-        lines = rendered[a:b]
-        want = {x.strip() for x in lines}
+        part = rendered[a:b]
+        want = {x.strip() for x in part}
         best = max(range(len(tdocs)), key=lambda i: len(want & tsets[i]))
-        out.extend(_align_document(lines, stripped, keys, *tdocs[best], indents))
+        out.extend(_align_document(part, lines, *tdocs[best]))
     pad(len(rendered))
     return [i + 1 for i in out]
 
@@ -512,12 +570,15 @@ def _map_values(
     node: PNode, path: tuple[str, ...], kind: str, index: ValuesIndex, lm: LineMap
 ) -> None:
     """Record where each rendered entry under `node` came from in values.yaml."""
-    if node.is_mapping:
+    if node.kind == "mapping":
         for key, entry in node.entries.items():
             if not isinstance(key, str):
                 continue
             sub = path + (key,)
-            found = index.source_of(sub, entry.value, kind)
+            value = entry.value
+            if value.kind == "scalar" and key not in index.keys:
+                continue  # no values entry, alias or special case for this key: a leaf
+            found = index.source_of(sub, value, kind)
             if found is None and key == "image" and entry.value.is_scalar:
                 found = _image_source(entry.value, index)
             if found is None and key == "averageUtilization":
@@ -527,7 +588,7 @@ def _map_values(
                 lm.add(entry.key_location, found.key_location)
                 lm.add(entry.value.location, target)
             _map_values(entry.value, sub, kind, index, lm)
-    elif node.is_sequence:
+    elif node.kind == "sequence":
         for item in node.items:
             _map_values(item, path, kind, index, lm)
 
@@ -591,19 +652,23 @@ def remap(obj: Any, fn: Callable[[Location], Location], seen: set[int] | None = 
         seen.add(id(obj))
         for name in names:
             value = getattr(obj, name)
+            if value.__class__ in _ATOMS:
+                continue  # most fields: no call for a value that holds no Location
             new = remap(value, fn, seen)
             if new is not value:
                 setattr(obj, name, new)
         return obj
     if isinstance(obj, list):
         for i, item in enumerate(obj):
-            obj[i] = remap(item, fn, seen)
+            if item.__class__ not in _ATOMS:
+                obj[i] = remap(item, fn, seen)
         return obj
     if isinstance(obj, tuple):
-        return tuple(remap(x, fn, seen) for x in obj)
+        return tuple(x if x.__class__ in _ATOMS else remap(x, fn, seen) for x in obj)
     if isinstance(obj, dict):
         for k, v in obj.items():
-            obj[k] = remap(v, fn, seen)
+            if v.__class__ not in _ATOMS:
+                obj[k] = remap(v, fn, seen)
         return obj
     return obj
 

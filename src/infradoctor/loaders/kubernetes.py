@@ -78,18 +78,25 @@ class Kustomization:
 # ------------------------------------------------------------------ node helpers
 
 
+# The helpers below are the hot path of reading objects: `kind` compared directly (the
+# is_* properties are a call each) and PNode.text() inlined.
+
+
 def _map(node: PNode | None) -> PNode | None:
-    return node if node is not None and node.is_mapping else None
+    return node if node is not None and node.kind == "mapping" else None
 
 
 def _seq(node: PNode | None) -> list[PNode]:
-    return node.items if node is not None and node.is_sequence else []
+    return node.items if node is not None and node.kind == "sequence" else []
 
 
 def _text(node: PNode | None) -> str | None:
-    if node is None or not node.is_scalar:
+    """PNode.text(): a scalar as text (numbers/bools as written); None otherwise."""
+    if node is None or node.kind != "scalar" or node.scalar is None:
         return None
-    return node.text()
+    if isinstance(node.scalar, str):
+        return node.scalar
+    return node.raw if node.raw is not None else str(node.scalar)
 
 
 def _int(node: PNode | None) -> int | None:
@@ -195,16 +202,22 @@ def _directories_of(path: str) -> Iterable[str]:
 
 
 def _find_kustomizations(
-    sources: list[SourceFile], reader: SourceReader
+    sources: list[SourceFile], reader: SourceReader, known: dict[str, PNode | None]
 ) -> tuple[dict[str, Kustomization], list[SourceFile]]:
     """Kustomizations in the directories of the manifests (and above). Those without an
-    apiVersion line are not classified as Kubernetes by discovery, so we look for them."""
+    apiVersion line are not classified as Kubernetes by discovery, so we look for them.
+    `known`: the trees the kustomize renderer already read, by directory."""
     found: dict[str, Kustomization] = {}
     extra: list[SourceFile] = []
     dirs: set[str] = set()
     for src in sources:
         dirs.update(_directories_of(src.path))
     for directory in sorted(dirs):
+        if directory in known:
+            tree = known[directory]
+            if tree is not None:
+                found[directory] = _kustomization_from(tree, directory)
+            continue
         for name in KUSTOMIZATION_NAMES:
             path = reader.root / directory / name if directory else reader.root / name
             res = reader.read_optional(path, FileKind.K8S)
@@ -795,7 +808,7 @@ def load_kubernetes(
         kustomize = render_kustomizations(sources, reader)
         errors.extend(kustomize.errors)
     try:
-        kustomizations, _extra = _find_kustomizations(sources, reader)
+        kustomizations, _extra = _find_kustomizations(sources, reader, kustomize.trees)
     except OSError:
         kustomizations = {}
     patch_files: set[str] = set()
@@ -812,8 +825,8 @@ def load_kubernetes(
         if is_helm_template(src.text):
             continue
         if Path(src.path).name in KUSTOMIZATION_NAMES:
-            root, errs = load_positioned(src)
-            errors.extend(errs)
+            known = kustomize.parse_errors.get(src.path)
+            errors.extend(known if known is not None else load_positioned(src)[1])
             continue
         ctx = _file_context(src, kustomizations, managed, built)
 

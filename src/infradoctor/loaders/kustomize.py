@@ -102,6 +102,22 @@ MERGE_KEYS: dict[str, tuple[str, ...]] = {
     "topologySpreadConstraints": ("topologyKey",),
     "conditions": ("type",),
 }
+# the keys whose transformers edit rendered resources (generators merge into them)
+EDITING_KEYS = (
+    "configMapGenerator",
+    "secretGenerator",
+    "patchesStrategicMerge",
+    "patches",
+    "patchesJson6902",
+    "images",
+    "replicas",
+    "namespace",
+    "commonLabels",
+    "labels",
+    "commonAnnotations",
+    "namePrefix",
+    "nameSuffix",
+)
 TEMPLATE_PATHS = (("spec", "template"), ("spec", "jobTemplate", "spec", "template"))
 _REMOTE_RE = lazy(r"^[a-z][a-z0-9+.-]*://|^(github\.com|gitlab\.com|bitbucket\.org)/|\?ref=|^git@")
 
@@ -138,6 +154,7 @@ class Resource:
 
     node: PNode
     src: SourceFile
+    owned: bool = True  # False: the parse cache's tree, shared until a transformer edits it
 
 
 @record
@@ -154,6 +171,10 @@ class KustomizeResult:
     kustomizations: set[str] = field(default_factory=set)  # kustomization file paths
     not_applied: list[NotApplied] = field(default_factory=list)
     errors: list[LoadError] = field(default_factory=list)
+    # directory -> its kustomization's tree (None: none there) and file path -> that
+    # file's parse problems, for every directory looked at: read-only, for the k8s loader
+    trees: dict[str, PNode | None] = field(default_factory=dict)
+    parse_errors: dict[str, list[LoadError]] = field(default_factory=dict)
 
     def stats(self) -> dict[str, int]:
         """JSON `stats.kustomize` (numbers) for the lint report."""
@@ -190,18 +211,31 @@ def copy_node(node: PNode, memo: dict[int, PNode] | None = None) -> PNode:
     done = memo.get(id(node))
     if done is not None:
         return done
-    if node.kind == "mapping":
+    if node.kind == "mapping":  # scalar children (most) shared without a call
         out = PNode("mapping", node.location, tag=node.tag, style=node.style)
         memo[id(node)] = out
         out.entries = {
-            k: PEntry(k, e.key_location, copy_node(e.value, memo), e.merged)
+            k: PEntry(
+                k,
+                e.key_location,
+                v if (v := e.value).kind == "scalar" else copy_node(v, memo),
+                e.merged,
+            )
             for k, e in node.entries.items()
         }
     else:
         out = PNode("sequence", node.location, tag=node.tag, style=node.style)
         memo[id(node)] = out
-        out.items = [copy_node(i, memo) for i in node.items]
+        out.items = [i if i.kind == "scalar" else copy_node(i, memo) for i in node.items]
     return out
+
+
+def _own(out: list[Resource]) -> None:
+    """Copy the shared trees among `out` before a transformer edits them: a file rendered
+    by several roots is parsed once, and a resource no transformer touches is not copied."""
+    for r in out:
+        if not r.owned:
+            r.node, r.owned = copy_node(r.node), True
 
 
 def _set(node: PNode, key: str, value: PNode, key_location: Location | None = None) -> None:
@@ -485,6 +519,7 @@ class _Renderer:
         self.root_partial = False
         self.noted: set[tuple[str, int | None, str]] = set()
         self.parsed: dict[str, list[PNode]] = {}
+        self.inline: dict[tuple[str, int], list[PNode]] = {}
 
     # -------------------------------------------------------------- reading
     def kustomization(self, directory: str) -> _Kust | None:
@@ -499,6 +534,7 @@ class _Renderer:
                 continue
             if isinstance(res, SourceFile):
                 root, errors = load_positioned(res)
+                self.result.parse_errors[res.path] = errors
                 if root is not None and root.is_mapping:
                     found = _Kust(res, directory, root)
                     self.result.kustomizations.add(res.path)
@@ -508,6 +544,7 @@ class _Renderer:
                     )
             break
         self.kusts[directory] = found
+        self.result.trees[directory] = found.root if found is not None else None
         return found
 
     def read(self, rel: str) -> SourceFile | None:
@@ -566,6 +603,8 @@ class _Renderer:
         for other in kust.root.keys():
             if isinstance(other, str) and other not in APPLIED_KEYS and other not in NOT_APPLIED:
                 self.note(kust, kust.root.get(other), other, "unknown kustomization key")
+        if any(kust.root.entry(k) is not None for k in EDITING_KEYS):
+            _own(out)
         self.generators(kust, out)
         self.patches(kust, out)
         self.images(kust, out)
@@ -621,7 +660,7 @@ class _Renderer:
         if is_helm_template(src.text):
             self.note(kust, item, ref, "a Helm template (Go template markup) is not rendered")
             return []
-        return [Resource(copy_node(d), src) for d in self.documents(src) if d.is_mapping]
+        return [Resource(d, src, owned=False) for d in self.documents(src) if d.is_mapping]
 
     # -------------------------------------------------------------- patches
     def patch_docs(self, kust: _Kust, item: PNode, node: PNode | None) -> list[PNode]:
@@ -637,7 +676,12 @@ class _Renderer:
                 return []
             self.result.consumed.add(src.path)
             return self.documents(src)
-        return _inline_docs(kust.src, node)
+        # read-only like a patch file's documents: parsed once however often it is applied
+        key = (kust.src.path, id(node))  # the node lives in self.kusts: its id is stable
+        docs = self.inline.get(key)
+        if docs is None:
+            docs = self.inline[key] = _inline_docs(kust.src, node)
+        return docs
 
     def matching(
         self, out: list[Resource], target: PNode | None, patch: PNode | None
@@ -998,8 +1042,7 @@ def _inline_docs(src: SourceFile, node: PNode) -> list[PNode]:
     if node.style in ("|", ">") and start is not None and end is not None:
         body_start = text.find("\n", start) + 1
         if 0 < body_start <= end:
-            blank = re.sub(r"[^\n]", " ", text[:body_start])
-            tail = re.sub(r"[^\n]", " ", text[end:])
+            blank, tail = _blanked(text[:body_start]), _blanked(text[end:])
             inner = SourceFile(src.path, src.abspath, src.kind, blank + text[body_start:end] + tail)
             docs, errors = load_positioned_all(inner)
             if not errors:
@@ -1007,6 +1050,11 @@ def _inline_docs(src: SourceFile, node: PNode) -> list[PNode]:
     inner = SourceFile(src.path, src.abspath, src.kind, node.text() or "")
     docs, errors = load_positioned_all(inner)
     return [_relocate(d, node.location) for d in docs if d is not None] if not errors else []
+
+
+def _blanked(text: str) -> str:
+    """`text` with every character but newlines a space (its lines keep their lengths)."""
+    return "\n".join(" " * len(line) for line in text.split("\n"))
 
 
 def _relocate(node: PNode, where: Location) -> PNode:

@@ -1083,8 +1083,11 @@ def _file_resources(
         if not isinstance(item, Block) or item.type != "resource" or len(item.labels) < 2:
             continue
         rtype = item.labels[0]
-        where = src.location(item.start).line
         kind = resource_kind(rtype)
+        if kind is None and not rtype.startswith(("kubernetes_", "helm_")):
+            others += 1  # most resources: counted, no position to work out
+            continue
+        where = src.position_of(item.start)[0]
         try:
             if kind is not None:
                 _k8s_resource(item, kind[0], kind[1], src, mod, ev, result)
@@ -1099,7 +1102,7 @@ def _file_resources(
                             line=where,
                         )
                     )
-            elif rtype.startswith(("kubernetes_", "helm_")):
+            else:  # another kubernetes_ / helm_ type
                 result.skipped.append(
                     _skipped(
                         src.path,
@@ -1107,8 +1110,6 @@ def _file_resources(
                         line=where,
                     )
                 )
-            else:
-                others += 1
         except (AttributeError, TypeError, ValueError, RecursionError) as exc:  # defensive
             result.errors.append(
                 LoadError(

@@ -29,10 +29,27 @@ _IDENT_RE = lazy(r"[A-Za-z_][A-Za-z0-9_-]*")
 _SKIP = re.compile(r"(?:[ \t\r]+|#[^\n]*|//[^\n]*|/\*.*?\*/)*", re.DOTALL)
 _SKIP_NL = re.compile(r"(?:[ \t\r\n]+|#[^\n]*|//[^\n]*|/\*.*?\*/)*", re.DOTALL)
 _SKIP_FIRST = frozenset(" \t\r\n#/")
+_SKIP_INLINE = frozenset(" \t\r#/")  # what a match of _SKIP alone can start with
 _AFTER_OPERAND = frozenset(
     "=!<>&|-+*%/?"
 )  # what an operator or `?` can start with  # what a match of _SKIP or _SKIP_NL can start with
 _QUOTED_RUN = re.compile(r'[^"\\\n$%]+')
+# Fast paths for the commonest shapes; anything else takes the general path from the
+# same offset, so results and errors are the same either way.
+_PLAIN_STRING = re.compile(r'"([^"\\\n$%]*)"')  # no escape, interpolation or directive
+_PLAIN_REF = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)(?:\.[A-Za-z0-9_][A-Za-z0-9_-]*)*")
+# `  name = ` (the indentation is all a skip would pass: a name cannot be skipped)
+_ATTR_HEAD = re.compile(r"[ \t]*([A-Za-z_][A-Za-z0-9_-]*)[ \t]*=(?!=)[ \t]*")
+_KEY_HEAD = re.compile(
+    r'[ \t]*((?:([A-Za-z_][A-Za-z0-9_-]*)|"([^"\\\n$%]*)"))[ \t]*(?:=(?!=)|:)[ \t]*'
+)  # `  name = ` or `  "plain text" = `
+_KEYWORDS = frozenset(("true", "false", "null"))
+# a value that ends its line: "text" | digits | name(.name)*, then blanks and the newline
+_LINE_VALUE = re.compile(
+    r'(?:"([^"\\\n$%]*)"|([0-9]+)|(([A-Za-z_][A-Za-z0-9_-]*)(?:\.[A-Za-z0-9_][A-Za-z0-9_-]*)*))'
+    r"[ \t]*\n"
+)
+_NOT_PLAIN_AFTER = frozenset(".[(")  # a postfix or a call follows: the general path
 _HEREDOC_RUN = re.compile(r"[^$%]+")
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
 
@@ -127,12 +144,13 @@ class _Parser:
 
     def skip(self, newlines: bool) -> None:
         """Skip blanks and comments (and newlines when `newlines`)."""
-        if self.i < self.n and self.text[self.i] not in _SKIP_FIRST:
+        text, i = self.text, self.i
+        if i < self.n and text[i] not in _SKIP_FIRST:
             return  # most calls: nothing to skip, no regex to run
-        m = (_SKIP_NL if newlines else _SKIP).match(self.text, self.i)
-        if m is not None:
-            self.i = m.end()
-        if self.text.startswith("/*", self.i):
+        m = (_SKIP_NL if newlines else _SKIP).match(text, i)
+        if m is not None:  # always (the pattern is a `*`)
+            self.i = i = m.end()
+        if text.startswith("/*", i):
             raise self.error("unterminated /* comment")
 
     def ident(self) -> str:
@@ -160,17 +178,31 @@ class _Parser:
 
     def parse_body(self, open_at: int | None) -> list[Attribute | Block]:
         body: list[Attribute | Block] = []
+        text = self.text
         while True:
-            self.skip(newlines=True)
-            if self.i >= self.n:
-                if open_at is not None:
-                    raise self.error("block opened here is never closed ('}' missing)", open_at)
-                return body
-            if self.peek() == "}":
-                if open_at is None:
-                    raise self.error("unexpected '}'")
-                self.i += 1
-                return body
+            head = _ATTR_HEAD.match(text, self.i)  # `  name = `: most items
+            if head is None:
+                self.skip(newlines=True)
+                if self.i >= self.n:
+                    if open_at is not None:
+                        raise self.error("block opened here is never closed ('}' missing)", open_at)
+                    return body
+                if text[self.i] == "}":
+                    if open_at is None:
+                        raise self.error("unexpected '}'")
+                    self.i += 1
+                    return body
+                head = _ATTR_HEAD.match(text, self.i)
+            if head is not None:
+                self.i = head.end()
+                expr = self.line_value()
+                if expr is None:
+                    if text[self.i : self.i + 1] in _SKIP_INLINE:
+                        self.skip(newlines=False)
+                    expr = self.parse_expr(newlines=False)
+                    self.end_item()
+                body.append(Attribute(head.group(1), head.start(1), expr))
+                continue
             start = self.i
             name = self.ident()
             self.skip(newlines=False)
@@ -182,8 +214,39 @@ class _Parser:
                 body.append(self.parse_block(name, start))
             self.end_item()
 
+    def line_value(self) -> Expr | None:
+        """A plain string, integer, keyword or reference that ends its line (most values),
+        read past the newline; None (nothing read) for anything else."""
+        if self.depth >= MAX_DEPTH:
+            return None  # the general path refuses the value: same error, same offset
+        m = _LINE_VALUE.match(self.text, self.i)
+        if m is None:
+            return None
+        start, end = self.i, m.end(m.lastindex or 0) + (m.lastindex == 1)
+        if m.lastindex == 1:  # "text"
+            content = m.group(1)
+            parts: list[str | Expr] = [content] if content else []
+            expr = Expr("template", start, end, parts=parts, content_start=start + 1)
+        elif m.lastindex == 2:  # digits
+            if end - start > 1000:
+                return None
+            expr = Expr("literal", start, end, value=int(m.group(2)))
+        else:
+            word = m.group(3)
+            if word in _KEYWORDS:
+                expr = Expr("literal", start, end, value=None if word == "null" else word == "true")
+            elif m.group(4) in _KEYWORDS:
+                return None  # `true.x`: opaque on the general path
+            else:
+                expr = Expr("ref", start, end, name=word)
+        self.i = m.end()
+        return expr
+
     def end_item(self) -> None:
         """An attribute or block ends at a newline, a `}` or the end of the file."""
+        if self.text.startswith("\n", self.i):  # most items: nothing to skip
+            self.i += 1
+            return
         self.skip(newlines=False)
         c = self.peek()
         if c == "\n":
@@ -215,10 +278,16 @@ class _Parser:
     # ------------------------------------------------------------ expressions
     def parse_expr(self, newlines: bool) -> Expr:
         """An expression; operators and conditionals make it opaque."""
-        self.enter()
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error(f"nested more than {MAX_DEPTH} levels deep")
         start = self.i
-        expr = self.parse_operand(newlines)
+        expr = self.plain_operand(start) or self.parse_operand(newlines)
+        text = self.text
         while True:
+            c = text[self.i : self.i + 1]
+            if c not in _AFTER_OPERAND and (c not in _SKIP_FIRST or (c == "\n" and not newlines)):
+                break  # most operands: no operator, no conditional follows
             save = self.i
             self.skip(newlines)
             if self.i >= self.n or self.text[self.i] not in _AFTER_OPERAND:
@@ -247,8 +316,31 @@ class _Parser:
         self.depth -= 1
         return expr
 
+    def plain_operand(self, start: int) -> Expr | None:
+        """`"text"` or `a.b.c` with no postfix or call after it (most operands), read
+        with one regex; None sends every other shape to the general path."""
+        text = self.text
+        c = text[start : start + 1]
+        if c == '"':
+            m = _PLAIN_STRING.match(text, start)
+            if m is None or text[(end := m.end()) : end + 1] in _NOT_PLAIN_AFTER:
+                return None
+            self.i = end
+            content = m.group(1)
+            parts: list[str | Expr] = [content] if content else []
+            return Expr("template", start, end, parts=parts, content_start=start + 1)
+        if c not in _IDENT_START:
+            return None
+        m = _PLAIN_REF.match(text, start)
+        if m is None or text[(end := m.end()) : end + 1] in _NOT_PLAIN_AFTER:
+            return None
+        if m.group(1) in _KEYWORDS:
+            return None
+        self.i = end
+        return Expr("ref", start, end, name=text[start:end])
+
     def parse_operand(self, newlines: bool) -> Expr:
-        c = self.peek()
+        c = self.text[self.i : self.i + 1]
         if c in ("-", "!"):
             start = self.i
             self.i += 1
@@ -264,11 +356,12 @@ class _Parser:
     def parse_postfix(self, expr: Expr) -> Expr:
         """`.attr`, `[index]`, `.*`, `[*]` after a value."""
         start = expr.start
+        text = self.text
         while True:
-            c = self.peek()
-            if c == "." and self.peek(1) == "*":
+            c, after = text[self.i : self.i + 1], text[self.i + 1 : self.i + 2]
+            if c == "." and after == "*":
                 self.i += 2
-            elif c == "." and (self.peek(1) in _IDENT_START or self.peek(1) in _DIGITS):
+            elif c == "." and (after in _IDENT_START or after in _DIGITS):
                 self.i += 1
                 while self.i < self.n and self.text[self.i] in _IDENT_CHARS:
                     self.i += 1
@@ -291,11 +384,11 @@ class _Parser:
         return expr
 
     def parse_primary(self) -> Expr:
-        c = self.peek()
         start = self.i
+        c = self.text[start : start + 1]
         if c == '"':
             return self.parse_quoted()
-        if c == "<" and self.peek(1) == "<":
+        if c == "<" and self.text.startswith("<<", start):
             return self.parse_heredoc()
         if c in _DIGITS:
             return self.parse_number()
@@ -357,18 +450,19 @@ class _Parser:
             self.depth -= 1
             return Expr("opaque", start, self.i)
         items: list[Expr] = []
+        text = self.text
         while True:
             self.skip(newlines=True)
-            if self.peek() == "]":
+            if text.startswith("]", self.i):
                 self.i += 1
                 break
             if self.i >= self.n:
                 raise self.error("'[' is never closed", start)
             items.append(self.parse_expr(newlines=True))
             self.skip(newlines=True)
-            if self.peek() == ",":
+            if text.startswith(",", self.i):
                 self.i += 1
-            elif self.peek() != "]":
+            elif not text.startswith("]", self.i):
                 raise self.error(f"expected ',' or ']' in a list, found {self.describe()}")
         self.depth -= 1
         return Expr("list", start, self.i, items=items)
@@ -383,41 +477,67 @@ class _Parser:
             self.depth -= 1
             return Expr("opaque", start, self.i)
         pairs: list[tuple[str | None, int, Expr]] = []
+        text = self.text
         while True:
-            self.skip(newlines=True)
-            if self.peek() == "}":
+            head = self.key_head()  # `  name = `: most keys
+            if head is None:
+                self.skip(newlines=True)
+                if text.startswith("}", self.i):
+                    self.i += 1
+                    break
+                if self.i >= self.n:
+                    raise self.error("'{' is never closed", start)
+                head = self.key_head()
+            if head is not None:
+                self.i = head.end()
+                key = head.group(2) if head.group(3) is None else head.group(3)
+                value = self.line_value()  # read with its newline, the pairs' separator
+                if value is not None:
+                    pairs.append((key, head.start(1), value))
+                    continue
+                if text[self.i : self.i + 1] in _SKIP_INLINE:
+                    self.skip(newlines=False)
+                pairs.append((key, head.start(1), self.parse_expr(newlines=False)))
+            else:
+                pairs.append(self.object_pair(self.i))
+            if text[self.i : self.i + 1] in _SKIP_INLINE:
+                self.skip(newlines=False)
+            c = text[self.i : self.i + 1]
+            if c == "," or c == "\n":
                 self.i += 1
-                break
-            if self.i >= self.n:
-                raise self.error("'{' is never closed", start)
-            key_at = self.i
-            key_expr = self.parse_expr(newlines=False)
-            key: str | None = None
-            if key_expr.kind == "ref" and "." not in key_expr.name and "[" not in key_expr.name:
-                key = key_expr.name
-            elif key_expr.kind == "template" and all(isinstance(p, str) for p in key_expr.parts):
-                key = "".join(p for p in key_expr.parts if isinstance(p, str))
-            elif key_expr.kind == "literal" and key_expr.value is not None:
-                key = str(key_expr.value).lower() if isinstance(key_expr.value, bool) else None
-                if not isinstance(key_expr.value, bool):
-                    key = str(key_expr.value)
-            self.skip(newlines=False)
-            if self.peek() not in ("=", ":"):
-                raise self.error(
-                    f"expected '=' or ':' after an object key, found {self.describe()}"
-                )
-            self.i += 1
-            self.skip(newlines=False)
-            pairs.append((key, key_at, self.parse_expr(newlines=False)))
-            self.skip(newlines=False)
-            if self.peek() in (",", "\n"):
-                self.i += 1
-            elif self.peek() != "}":
+            elif c != "}":
                 raise self.error(
                     f"expected ',', a newline or '}}' in an object, found {self.describe()}"
                 )
         self.depth -= 1
         return Expr("object", start, self.i, pairs=pairs)
+
+    def key_head(self) -> re.Match[str] | None:
+        """`  name = ` / `  "text" = ` at the cursor, where the general path would read
+        the same key (not `true`/`false`/`null`, not at the depth limit)."""
+        if self.depth >= MAX_DEPTH:
+            return None
+        head = _KEY_HEAD.match(self.text, self.i)
+        return None if head is None or head.group(2) in _KEYWORDS else head
+
+    def object_pair(self, key_at: int) -> tuple[str | None, int, Expr]:
+        """One `key = value` of an object, any key expression."""
+        key_expr = self.parse_expr(newlines=False)
+        key: str | None = None
+        if key_expr.kind == "ref" and "." not in key_expr.name and "[" not in key_expr.name:
+            key = key_expr.name
+        elif key_expr.kind == "template" and all(isinstance(p, str) for p in key_expr.parts):
+            key = "".join(p for p in key_expr.parts if isinstance(p, str))
+        elif key_expr.kind == "literal" and key_expr.value is not None:
+            key = str(key_expr.value).lower() if isinstance(key_expr.value, bool) else None
+            if not isinstance(key_expr.value, bool):
+                key = str(key_expr.value)
+        self.skip(newlines=False)
+        if self.peek() not in ("=", ":"):
+            raise self.error(f"expected '=' or ':' after an object key, found {self.describe()}")
+        self.i += 1
+        self.skip(newlines=False)
+        return key, key_at, self.parse_expr(newlines=False)
 
     def parse_call(self, name: str, start: int) -> Expr:
         self.i += 1
