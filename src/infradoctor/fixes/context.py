@@ -29,6 +29,11 @@ T = TypeVar("T")
 N = TypeVar("N", bound=Node)
 
 
+# A manifest longer than this is read one document at a time (`DocStream`: bounded
+# memory, two composes); a shorter one is composed once and kept, as a compose file.
+_STREAM_CHARS = 65_536
+
+
 class FixUnavailable(Exception):
     """This finding gets no fix (layout we cannot edit with certainty)."""
 
@@ -221,7 +226,7 @@ class FixContext:
                 text = self.text(path)
                 src = self.stack.files[path]
                 docs = src.yaml_nodes  # as the loader parsed them
-                if docs is None and str(src.kind) == "k8s":  # one document at a time
+                if docs is None and str(src.kind) == "k8s" and len(text) > _STREAM_CHARS:
                     with gc_paused():
                         stream, style = DocStream.scan(text)
                     self._yaml[path] = YamlFile(path, text, None, style, stream=stream)
