@@ -532,20 +532,36 @@ def _hashable(value: Any) -> bool:
 
 def intended(value: Any) -> Any:
     """The value a fixer means by `value` once written: `Raw` text read as YAML (an alias
-    is not checked), tuples as lists."""
+    is not checked), tuples as lists. The result is only read (the checks compare it)."""
     if isinstance(value, Raw):
-        text = _raw_text(value).strip()
-        if text.startswith("*"):
-            return ANY
-        docs = _composed(f"k: {text}\n")
-        if not docs or not isinstance(docs[0], MappingNode):
-            raise YamlEditError(f"raw YAML {value.text!r} does not parse")
-        return plain_value(docs[0].value[0][1])
+        found = _RAW_VALUES.get(value.text, _RAW_VALUES)
+        if found is _RAW_VALUES:
+            found = _raw_value(value)
+            if len(_RAW_VALUES) >= _RAW_VALUES_MAX:
+                _RAW_VALUES.clear()
+            _RAW_VALUES[value.text] = found
+        return found
     if isinstance(value, dict):
         return {k: intended(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [intended(v) for v in value]
     return value
+
+
+# `Raw` text -> its value: fixes write the same healthcheck tests and log limits into
+# many services, and reading one back composes a YAML document.
+_RAW_VALUES: dict[str, Any] = {}
+_RAW_VALUES_MAX = 4096
+
+
+def _raw_value(value: Raw) -> Any:
+    text = _raw_text(value).strip()
+    if text.startswith("*"):
+        return ANY
+    docs = _composed(f"k: {text}\n")
+    if not docs or not isinstance(docs[0], MappingNode):
+        raise YamlEditError(f"raw YAML {value.text!r} does not parse")
+    return plain_value(docs[0].value[0][1])
 
 
 def same_value(actual: Any, expected: Any) -> bool:
