@@ -239,7 +239,7 @@ class FixContext:
                         with gc_paused():
                             docs = ye.parse_documents(text)
                     ye.remember(text, docs)  # the edit checks read the same nodes
-                    self._yaml[path] = YamlFile(path, text, docs, ye.Style.of(text, docs))
+                    self._yaml[path] = YamlFile(path, text, docs, ye.Style.lazy(text, docs))
             except (ye.YamlEditError, FixUnavailable):
                 self._yaml[path] = None
         return self._checked_yaml(path)
