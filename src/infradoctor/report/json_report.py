@@ -101,8 +101,8 @@ def _write_findings(report: LintReport, stream: TextIO) -> None:
 
 def _leaf(value: Any, nl: str) -> str:
     """A value of a finding as the generic writer writes it after a key whose line
-    starts `nl`: strings, ints, None, and dicts (str keys) and lists of them built here
-    as one string; anything else (bools, floats, enums) through the writer itself."""
+    starts `nl`: strings, ints, bools, None, and dicts (str keys) and lists of them built
+    here as one string; anything else (floats, enums) through the writer itself."""
     t = type(value)
     if t is str:
         return _encode_str(value)
@@ -110,7 +110,11 @@ def _leaf(value: Any, nl: str) -> str:
         return int.__repr__(value)
     if value is None:
         return "null"
-    if t is dict and value:
+    if t is bool:
+        return "true" if value else "false"
+    if not value and (t is list or t is dict):
+        return "[]" if t is list else "{}"
+    if t is dict:
         inner = nl + "  "
         items = []
         for k, v in value.items():
@@ -118,7 +122,7 @@ def _leaf(value: Any, nl: str) -> str:
                 return _nested(value, nl)
             items.append(inner + _encode_str(k) + ": " + _leaf(v, inner))
         return "{" + ",".join(items) + nl + "}"
-    if t is list and value:
+    if t is list:
         inner = nl + "  "
         return "[" + ",".join([inner + _leaf(v, inner) for v in value]) + nl + "]"
     return _nested(value, nl)
