@@ -22,6 +22,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from infradoctor.lazyre import lazy
+from infradoctor.syntax.yaml import COMPOSE_LOADER
 
 
 class YamlEditError(Exception):
@@ -57,7 +58,7 @@ PathPart = str | int
 
 def parse_documents(text: str) -> list[Node]:
     """All documents of a YAML stream as positioned node graphs (libyaml C composer)."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = COMPOSE_LOADER
     try:
         return [d for d in yaml.compose_all(text, Loader=loader) if d is not None]
     except yaml.YAMLError as exc:
@@ -504,7 +505,7 @@ def documents(text: str) -> tuple[Node, ...] | None:
 def _composed(text: str) -> tuple[Node, ...] | None:
     """The documents of `text` (cached: many fixes are checked against one file). The
     nodes are only read, never constructed in place."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = COMPOSE_LOADER
     try:
         return tuple(d for d in yaml.compose_all(text, Loader=loader) if d is not None)
     except (yaml.YAMLError, RecursionError):
@@ -676,7 +677,7 @@ def check_edit(text: str, edits: Sequence[TextEdit], node: Node, expected: Any) 
     if old is None:
         return "the file did not parse before the edit"
     new_text = apply_text_edits(text, edits)
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = COMPOSE_LOADER
     try:
         new = tuple(d for d in yaml.compose_all(new_text, Loader=loader) if d is not None)
     except yaml.YAMLError as exc:
@@ -842,7 +843,7 @@ def _check_together(text: str, checks: Sequence[EditCheck]) -> list[bool]:
         except YamlEditError:
             continue
         targets.setdefault(_node_key(c.node), []).append(i)
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = COMPOSE_LOADER
     new_text = apply_text_edits(text, edits)
     try:
         new = tuple(d for d in yaml.compose_all(new_text, Loader=loader) if d is not None)
