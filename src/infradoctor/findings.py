@@ -180,13 +180,11 @@ class Finding:
         (not its number, so unrelated edits above it don't break the baseline)."""
         from infradoctor.sha import sha256  # a text report prints no fingerprint
 
-        h = sha256()
-        for part in (self.rule, self.location.file, self.subject or "", line_text.strip()):
-            h.update(part.encode())
-            h.update(b"\0")
+        # one digest of the parts, each ended by NUL (one update: the same digest)
+        text = f"{self.rule}\0{self.location.file}\0{self.subject or ''}\0{line_text.strip()}\0"
         if self.profile is not None:  # absent before profiles existed: old ids stay valid
-            h.update(f"profile={self.profile}".encode())
-        return h.hexdigest()[:20]
+            text += f"profile={self.profile}"
+        return sha256(text.encode()).hexdigest()[:20]
 
     def with_fix(self, fix: Fix | None) -> Finding:
         return Finding(

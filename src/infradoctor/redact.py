@@ -1040,8 +1040,12 @@ def _mask_mapping_values(
 # ------------------------------------------------------------------------ entry points
 
 
+_HINT_WORDS: list[str] = []  # the words of every `_hint` (see `_ANY_TRIGGER`)
+
+
 def _hint(*words: str) -> Callable[[str], re.Match[str] | None]:
     """A search for any of `words` (literal): one C scan instead of a generator."""
+    _HINT_WORDS.extend(words)
     return re.compile("|".join(re.escape(w) for w in words)).search
 
 
@@ -1071,6 +1075,8 @@ def _redact_short(text: str) -> str:
 
 def _redact(text: str) -> str:
     low = text.lower()  # hints only: each pass runs when its trigger words occur
+    if text.isascii() and not _ANY_TRIGGER.search(low):
+        return text  # no pass below would run (most titles, messages and fix texts)
     if "PRIVATE KEY" in text:
         text = _sub_pem(text)
     text = _sub_tokens(text)
@@ -1126,6 +1132,38 @@ _NAME_HINT = re.compile(
 
 def _may_name_secret(text: str) -> bool:
     return not text.isascii() or _NAME_HINT.search(text.lower()) is not None
+
+
+def _literal_trie(words: Iterable[str]) -> str:
+    """A regex matching where any of `words` (literals) occurs, factored by common
+    prefixes (a word stops at a shorter word it starts with: that one occurs too). The
+    regex engine tries an alternative per first character, not one per word."""
+    heads: dict[str, list[str]] = {}
+    for word in sorted(set(words)):
+        heads.setdefault(word[0], []).append(word[1:])
+    parts = []
+    for head, tails in heads.items():
+        if "" in tails:
+            parts.append(re.escape(head))
+        elif len(tails) == 1:
+            parts.append(re.escape(head + tails[0]))
+        else:
+            parts.append(re.escape(head) + "(?:" + _literal_trie(tails) + ")")
+    return "|".join(parts)
+
+
+# Every trigger of a pass of `_redact`, lower-cased: the hints' words, the token kinds'
+# literals, the literals `_redact` looks for, a bot token id's end. An ASCII text in
+# which none occurs is left as it is (tests/test_redact_gate.py keeps this in step).
+_TRIGGER_WORDS = (
+    *_HINT_WORDS,
+    *(lit.lower() for lits, _, _ in _TOKENS for lit in lits),
+    *_COMMAND_WORD.pattern.split("|"),
+    *_SECRET_WORD_HINT.pattern.split("|"),
+    *_NAME_HINT.pattern.split("|"),
+    *("private key", "eyj", "env", "arg", "${", "identified", "password", "://", "@"),
+)
+_ANY_TRIGGER = lazy(_literal_trie(_TRIGGER_WORDS) + r"|\d{6}:")
 
 
 def redact_lines(text: str) -> list[str]:

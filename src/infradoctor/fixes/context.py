@@ -29,6 +29,11 @@ T = TypeVar("T")
 N = TypeVar("N", bound=Node)
 
 
+# A manifest longer than this is read one document at a time (`DocStream`: bounded
+# memory, two composes); a shorter one is composed once and kept, as a compose file.
+_STREAM_CHARS = 65_536
+
+
 class FixUnavailable(Exception):
     """This finding gets no fix (layout we cannot edit with certainty)."""
 
@@ -155,7 +160,7 @@ class FixContext:
     stack: Stack
     _yaml: dict[str, YamlFile | None] = field(default_factory=dict)
     _texts: dict[str, str] | None = None
-    _dumps: dict[str, bool] = field(default_factory=dict)
+    _editable: dict[str, bool] = field(default_factory=dict)  # file -> fixes may edit it
     _configs: dict[int, ConfigIndex] = field(default_factory=dict)
     _by_root: dict[str, list[NginxConfig]] | None = None
     _by_file: dict[str, list[NginxConfig]] | None = None
@@ -191,23 +196,27 @@ class FixContext:
         """Edits only go to files this run read, never to `nginx -T` dumps (a snapshot
         of a live server, not a source file), never to a file with a parse error (text
         inserted after a directive missing its `;` becomes that directive's arguments)."""
+        if edit_range_problem(fix, self.stack) is not None:
+            return False
+        for path in {e.file for e in fix.edits}:
+            ok = self._editable.get(path)
+            if ok is None:
+                ok = self._editable[path] = self._file_editable(path)
+            if not ok:
+                return False
+        return True
+
+    def _file_editable(self, path: str) -> bool:
+        """`editable`'s verdict on one file (asked once per file, not once per fix: the
+        checks read the whole text)."""
         from infradoctor.syntax.nginx import is_nginx_t_dump
 
         if self._unparsable is None:
             self._unparsable = {e.file for e in self.stack.errors if e.kind == "parse-error"}
-        if edit_range_problem(fix, self.stack) is not None:
+        src = self.stack.files.get(path)
+        if src is None or path in self._unparsable or not _safe_to_edit(src):
             return False
-        for path in {e.file for e in fix.edits}:
-            src = self.stack.files.get(path)
-            if src is None or path in self._unparsable or not _safe_to_edit(src):
-                return False
-            if str(src.kind) == "nginx":
-                dump = self._dumps.get(path)
-                if dump is None:
-                    dump = self._dumps[path] = is_nginx_t_dump(src.text)
-                if dump:
-                    return False
-        return True
+        return str(src.kind) != "nginx" or not is_nginx_t_dump(src.text)
 
     @property
     def texts(self) -> dict[str, str]:
@@ -221,7 +230,7 @@ class FixContext:
                 text = self.text(path)
                 src = self.stack.files[path]
                 docs = src.yaml_nodes  # as the loader parsed them
-                if docs is None and str(src.kind) == "k8s":  # one document at a time
+                if docs is None and str(src.kind) == "k8s" and len(text) > _STREAM_CHARS:
                     with gc_paused():
                         stream, style = DocStream.scan(text)
                     self._yaml[path] = YamlFile(path, text, None, style, stream=stream)
@@ -230,7 +239,7 @@ class FixContext:
                         with gc_paused():
                             docs = ye.parse_documents(text)
                     ye.remember(text, docs)  # the edit checks read the same nodes
-                    self._yaml[path] = YamlFile(path, text, docs, ye.Style.of(text, docs))
+                    self._yaml[path] = YamlFile(path, text, docs, ye.Style.lazy(text, docs))
             except (ye.YamlEditError, FixUnavailable):
                 self._yaml[path] = None
         return self._checked_yaml(path)

@@ -16,14 +16,14 @@ import yaml
 from yaml.nodes import Node
 
 from infradoctor.fixes.yaml_edit import Style, YamlEditError, parse_documents
+from infradoctor.syntax.yaml import COMPOSE_LOADER
 
 MAX_RESTARTS = 3  # jumps back before the whole file is kept
 
 
 def _compose(text: str) -> Iterator[Node]:
     """The non-empty documents of `text`, one at a time."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    for doc in yaml.compose_all(text, Loader=loader):
+    for doc in yaml.compose_all(text, Loader=COMPOSE_LOADER):
         if doc is not None:
             yield doc
 

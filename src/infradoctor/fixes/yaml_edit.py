@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
 import re
+from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import field
 from typing import Any
@@ -21,6 +23,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from infradoctor.lazyre import lazy
 from infradoctor.records import record
+from infradoctor.syntax.yaml import COMPOSE_LOADER
 
 
 class YamlEditError(Exception):
@@ -56,7 +59,7 @@ PathPart = str | int
 
 def parse_documents(text: str) -> list[Node]:
     """All documents of a YAML stream as positioned node graphs (libyaml C composer)."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = COMPOSE_LOADER
     try:
         return [d for d in yaml.compose_all(text, Loader=loader) if d is not None]
     except yaml.YAMLError as exc:
@@ -168,18 +171,15 @@ def _after_colon(text: str, key: Node) -> int:
     return m.end() if m else pos
 
 
+# The leading spaces of each line holding something other than spaces or a comment.
+_CONTENT_INDENT = re.compile(r"^( *+)[^ \n#]", re.MULTILINE)
+
+
 def detect_indent_unit(text: str) -> int:
     """The indentation step the file uses (2 when there is nothing to learn from)."""
-    steps: dict[int, int] = {}
-    prev = 0
-    for line in text.split("\n"):
-        stripped = line.lstrip(" ")
-        if not stripped or stripped.startswith("#"):
-            continue
-        ind = len(line) - len(stripped)
-        if ind > prev:
-            steps[ind - prev] = steps.get(ind - prev, 0) + 1
-        prev = ind
+    # one C scan, not a split; the steps (rises from the previous such line) in C too
+    indents = list(map(len, _CONTENT_INDENT.findall(text)))
+    steps = Counter(filter((0).__lt__, map(operator.sub, indents, [0, *indents])))
     if not steps:
         return 2
     return max(steps.items(), key=lambda kv: (kv[1], -kv[0]))[0]
@@ -194,46 +194,95 @@ def _sequence_indented(text: str, mapping: MappingNode) -> bool | None:
     return None
 
 
-@record(frozen=True, hot=True)
 class Style:
-    """How a file writes things, learnt from its own text."""
+    """How a file writes things, learnt from its own text. A `Style.lazy` one learns the
+    sequence indentation and the quote preference (a walk of every node) only when
+    first asked: most fixes write plain scalars and no block sequence."""
 
-    unit: int = 2  # indentation step
-    indent_sequences: bool = True  # `key:\n  - x` (True) or `key:\n- x` (False)
-    quote: str = '"'  # preferred quote for strings that need quoting
+    __slots__ = ("unit", "_indent_sequences", "_quote", "_source")
+
+    def __init__(self, unit: int = 2, indent_sequences: bool = True, quote: str = '"') -> None:
+        self.unit = unit  # indentation step
+        self._indent_sequences = indent_sequences  # `key:\n  - x` (True) or `key:\n- x`
+        self._quote = quote  # preferred quote for strings that need quoting
+        self._source: tuple[str, Sequence[Node]] | None = None  # what is not learnt yet
+
+    @property
+    def indent_sequences(self) -> bool:
+        if self._source is not None:
+            self._learn()
+        return self._indent_sequences
+
+    @property
+    def quote(self) -> str:
+        if self._source is not None:
+            self._learn()
+        return self._quote
+
+    def _learn(self) -> None:
+        assert self._source is not None
+        text, docs = self._source
+        self._source = None
+        self._indent_sequences, self._quote = _learn_style(text, docs)
+
+    def _fields(self) -> tuple[int, bool, str]:
+        return (self.unit, self.indent_sequences, self.quote)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Style) and self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        unit, indent_sequences, quote = self._fields()
+        return f"Style(unit={unit!r}, indent_sequences={indent_sequences!r}, quote={quote!r})"
 
     @classmethod
     def of(cls, text: str, docs: Iterable[Node] = ()) -> Style:
-        unit = detect_indent_unit(text)
-        indented: bool | None = None  # decided by the first block sequence under a key
-        quotes = {"'": 0, '"': 0}
-        # Without an anchor (`&`) no node is reached twice: the walk skips its `seen` set.
-        shared = "&" in text
-        for doc in docs:
-            # depth first (entries pushed key then value, popped last first); each node
-            # once (aliases); one isinstance per scalar: this runs over whole files
-            seen: set[int] = set()
-            stack = [doc]
-            while stack:
-                n = stack.pop()
-                if shared:
-                    if id(n) in seen:
-                        continue
-                    seen.add(id(n))
-                if isinstance(n, ScalarNode):
-                    if n.style in quotes:
-                        quotes[n.style] += 1
-                elif isinstance(n, MappingNode):
-                    if indented is None:
-                        indented = _sequence_indented(text, n)
-                    for k, v in n.value:
-                        stack.append(k)
-                        stack.append(v)
-                elif isinstance(n, SequenceNode):
-                    stack.extend(n.value)
-        singles, doubles = quotes["'"], quotes['"']
-        indented = True if indented is None else indented
-        return cls(unit, indented, "'" if singles > doubles else '"')
+        """The style of `text` from its documents `docs` (walked now: they may be a
+        generator)."""
+        return cls(detect_indent_unit(text), *_learn_style(text, docs))
+
+    @classmethod
+    def lazy(cls, text: str, docs: Sequence[Node]) -> Style:
+        """`Style.of(text, docs)`, walking the documents only when a field needs it."""
+        style = cls(detect_indent_unit(text))
+        style._source = (text, docs)
+        return style
+
+
+def _learn_style(text: str, docs: Iterable[Node]) -> tuple[bool, str]:
+    """(indent_sequences, quote) of a file: the first block sequence under a key says
+    the one, the majority of its quoted scalars the other."""
+    indented: bool | None = None  # decided by the first block sequence under a key
+    quotes = {"'": 0, '"': 0}
+    # Without an anchor (`&`) no node is reached twice: the walk skips its `seen` set.
+    shared = "&" in text
+    for doc in docs:
+        # depth first (entries pushed key then value, popped last first); each node
+        # once (aliases); one isinstance per scalar: this runs over whole files
+        seen: set[int] = set()
+        stack = [doc]
+        while stack:
+            n = stack.pop()
+            if shared:
+                if id(n) in seen:
+                    continue
+                seen.add(id(n))
+            if isinstance(n, ScalarNode):
+                if n.style in quotes:
+                    quotes[n.style] += 1
+            elif isinstance(n, MappingNode):
+                if indented is None:
+                    indented = _sequence_indented(text, n)
+                for k, v in n.value:
+                    stack.append(k)
+                    stack.append(v)
+            elif isinstance(n, SequenceNode):
+                stack.extend(n.value)
+    singles, doubles = quotes["'"], quotes['"']
+    return True if indented is None else indented, "'" if singles > doubles else '"'
 
 
 # ---------------------------------------------------------------- rendering values
@@ -303,17 +352,21 @@ def render_scalar(value: Any, quote: str = '"', flow: bool = False) -> str:
         return _raw_text(value)
     if not isinstance(value, str):
         raise YamlEditError(f"cannot write a {type(value).__name__} as YAML")
-    text = value
-    if (
+    if _plain(value):
+        return value
+    return quote_scalar(value, quote)
+
+
+def _plain(text: str) -> bool:
+    """`text` may be written plain (else `render_scalar` quotes it)."""
+    return bool(
         _PLAIN_SAFE.match(text)
         and not text.endswith(" ")
         and ": " not in text
         and " #" not in text
         and not text.endswith(":")
         and _resolves_to_str(text)
-    ):
-        return text
-    return quote_scalar(text, quote)
+    )
 
 
 # libyaml ends an implicit (simple) key within 1024 characters of its start, on one line:
@@ -453,7 +506,7 @@ def documents(text: str) -> tuple[Node, ...] | None:
 def _composed(text: str) -> tuple[Node, ...] | None:
     """The documents of `text` (cached: many fixes are checked against one file). The
     nodes are only read, never constructed in place."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = COMPOSE_LOADER
     try:
         return tuple(d for d in yaml.compose_all(text, Loader=loader) if d is not None)
     except (yaml.YAMLError, RecursionError):
@@ -533,20 +586,51 @@ def _hashable(value: Any) -> bool:
 
 def intended(value: Any) -> Any:
     """The value a fixer means by `value` once written: `Raw` text read as YAML (an alias
-    is not checked), tuples as lists."""
+    is not checked), tuples as lists. The result is only read (the checks compare it)."""
     if isinstance(value, Raw):
-        text = _raw_text(value).strip()
-        if text.startswith("*"):
-            return ANY
-        docs = _composed(f"k: {text}\n")
-        if not docs or not isinstance(docs[0], MappingNode):
-            raise YamlEditError(f"raw YAML {value.text!r} does not parse")
-        return plain_value(docs[0].value[0][1])
+        found = _RAW_VALUES.get(value.text, _RAW_VALUES)
+        if found is _RAW_VALUES:
+            found = _raw_value(value)
+            if len(_RAW_VALUES) >= _RAW_VALUES_MAX:
+                _RAW_VALUES.clear()
+            _RAW_VALUES[value.text] = found
+        return found
     if isinstance(value, dict):
         return {k: intended(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [intended(v) for v in value]
     return value
+
+
+def _intended_of(value: Any, frozen: Hashable | None) -> Any:
+    """`intended(value)`, memoised by `_frozen(value)` (equal keys: equal values)."""
+    if frozen is None:
+        return intended(value)
+    found = _WANTS.get(frozen, _WANTS)
+    if found is _WANTS:
+        found = intended(value)
+        if len(_WANTS) >= _RAW_VALUES_MAX:
+            _WANTS.clear()
+        _WANTS[frozen] = found
+    return found
+
+
+_WANTS: dict[Hashable, Any] = {}  # frozen entries -> their intended value (only read)
+
+# `Raw` text -> its value: fixes write the same healthcheck tests and log limits into
+# many services, and reading one back composes a YAML document.
+_RAW_VALUES: dict[str, Any] = {}
+_RAW_VALUES_MAX = 4096
+
+
+def _raw_value(value: Raw) -> Any:
+    text = _raw_text(value).strip()
+    if text.startswith("*"):
+        return ANY
+    docs = _composed(f"k: {text}\n")
+    if not docs or not isinstance(docs[0], MappingNode):
+        raise YamlEditError(f"raw YAML {value.text!r} does not parse")
+    return plain_value(docs[0].value[0][1])
 
 
 def same_value(actual: Any, expected: Any) -> bool:
@@ -594,7 +678,7 @@ def check_edit(text: str, edits: Sequence[TextEdit], node: Node, expected: Any) 
     if old is None:
         return "the file did not parse before the edit"
     new_text = apply_text_edits(text, edits)
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = COMPOSE_LOADER
     try:
         new = tuple(d for d in yaml.compose_all(new_text, Loader=loader) if d is not None)
     except yaml.YAMLError as exc:
@@ -760,7 +844,7 @@ def _check_together(text: str, checks: Sequence[EditCheck]) -> list[bool]:
         except YamlEditError:
             continue
         targets.setdefault(_node_key(c.node), []).append(i)
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader = COMPOSE_LOADER
     new_text = apply_text_edits(text, edits)
     try:
         new = tuple(d for d in yaml.compose_all(new_text, Loader=loader) if d is not None)
@@ -885,12 +969,13 @@ def insert_keys(
     `, key: value` before their `}`; a null value (`web:` with nothing) becomes a block
     mapping indented one step under `parent_key` (in a flow mapping: `{k: v}`)."""
     style = style or Style.of(text)
-    want = intended(entries)
+    frozen = _frozen(entries)
+    want = _intended_of(entries, frozen)
     if isinstance(mapping, ScalarNode) and is_null(mapping):
         if parent_key is None:
             raise YamlEditError("null value without its key")
         return with_check(
-            text, _fill_null(text, mapping, parent_key, entries, style), mapping, want
+            text, _fill_null(text, mapping, parent_key, entries, style, frozen), mapping, want
         )
     if not isinstance(mapping, MappingNode):
         raise YamlEditError("not a mapping")
@@ -911,26 +996,59 @@ def insert_keys(
     else:
         indent = mapping_indent(text, mapping)
         pos = line_end(text, content_end(text, mapping))
-        body = "\n" + _block_body(entries, indent, style)
+        body = "\n" + _block_body(entries, indent, style, frozen)
         edits = [TextEdit(pos, pos, body)]
     return with_check(text, edits, mapping, lambda: {**plain_value(mapping), **want})
 
 
-def _block_body(entries: dict[str, Any], indent: int, style: Style) -> str:
+def _block_body(
+    entries: dict[str, Any], indent: int, style: Style, frozen: Hashable | None = None
+) -> str:
     """The lines of `entries` in block style at column `indent`, memoised by value:
     fixes insert the same settings (log limits, restart, healthchecks) into many
-    services, and rendering checks each plain scalar with a YAML parse."""
-    key = _frozen(entries)
+    services, and rendering checks each plain scalar with a YAML parse. Only the style
+    fields the entries need are read (`_needs`): a lazy style stays unlearnt."""
+    key = frozen if frozen is not None else _frozen(entries)
     if key is None:
         return _render_block(entries, indent, style)
-    memo_key = (key, indent, style)
+    needs = _NEEDS.get(key)
+    if needs is None:
+        needs = _NEEDS[key] = _needs(entries)
+    lists, quoting = needs
+    sequences = style.indent_sequences if lists else None
+    quote = style.quote if quoting else None
+    memo_key = (key, indent, style.unit, sequences, quote)
     body = _BODIES.get(memo_key)
     if body is None:
-        body = _render_block(entries, indent, style)
+        view = Style(style.unit, True if sequences is None else sequences, quote or '"')
+        body = _render_block(entries, indent, view)
         if len(_BODIES) >= _BODIES_MAX:
             _BODIES.clear()
+            _NEEDS.clear()
         _BODIES[memo_key] = body
     return body
+
+
+def _needs(value: Any) -> tuple[bool, bool]:
+    """Whether rendering `value` may read the style's sequence indentation (it holds a
+    list) and its quote (a string that is not written plain, or a type rendering
+    refuses), at any depth: (lists, quoting). Errs on the side of True."""
+    lists = quoting = False
+    todo = [value]
+    while todo:
+        v = todo.pop()
+        t = type(v)
+        if t is dict:
+            todo.extend(v)
+            todo.extend(v.values())
+        elif t is list or t is tuple:
+            lists = True
+            todo.extend(v)
+        elif t is str:
+            quoting = quoting or not _plain(v)
+        elif not (v is None or t is bool or t is int or t is Raw):
+            quoting = True  # floats are never quoted, but err on the safe side
+    return lists, quoting
 
 
 def _render_block(entries: dict[str, Any], indent: int, style: Style) -> str:
@@ -939,6 +1057,7 @@ def _render_block(entries: dict[str, Any], indent: int, style: Style) -> str:
 
 _BODIES: dict[Hashable, str] = {}
 _BODIES_MAX = 1024
+_NEEDS: dict[Hashable, tuple[bool, bool]] = {}  # frozen entries -> `_needs`
 
 
 def _frozen(value: Any) -> Hashable | None:
@@ -963,7 +1082,12 @@ def _frozen(value: Any) -> Hashable | None:
 
 
 def _fill_null(
-    text: str, null: ScalarNode, key: Node, entries: dict[str, Any], style: Style
+    text: str,
+    null: ScalarNode,
+    key: Node,
+    entries: dict[str, Any],
+    style: Style,
+    frozen: Hashable | None = None,
 ) -> list[TextEdit]:
     """Edits that turn the null value of `key` into the mapping `entries`."""
     if null.start_mark.index < key.end_mark.index:
@@ -981,7 +1105,7 @@ def _fill_null(
             return [TextEdit(null.start_mark.index, null.end_mark.index, flow)]
         return [TextEdit(colon, colon, (" " if has_colon else ": ") + flow)]
     indent = column_of(text, key.start_mark.index) + style.unit
-    body = "\n" + _block_body(entries, indent, style)
+    body = "\n" + _block_body(entries, indent, style, frozen)
     edits: list[TextEdit] = []
     if explicit:
         edits.append(TextEdit(colon, null.end_mark.index, ""))

@@ -15,6 +15,8 @@ from typing import Any, TextIO
 
 _encode_str = json.encoder.encode_basestring  # the C version when available
 _BATCH = 4096  # pieces held before they are written
+_HEADS: dict[str, dict[str, str]] = {}  # indent -> key -> the text before its value
+_HEADS_MAX = 1024  # keys remembered per depth
 
 
 def dump_indented(obj: Any, stream: TextIO) -> None:
@@ -69,20 +71,30 @@ class _Writer:
             out.append("{}")
             return
         inner = nl + "  "
-        sep = "{" + inner
+        heads = _HEADS.get(inner)
+        if heads is None:
+            heads = _HEADS[inner] = {}
+        first = True
         for k, v in d.items():
-            out.append(sep)
-            sep = "," + inner
-            out.append(_encode_str(k if isinstance(k, str) else _key(k)))
+            # `,` newline, indent, quoted key, `: `: one piece per key and depth, built once
+            head = heads.get(k) if type(k) is str else None
+            if head is None:
+                head = "," + inner + _encode_str(k if isinstance(k, str) else _key(k)) + ": "
+                # (1 and True are one dict key, written differently; a bounded cache)
+                if type(k) is str and len(heads) < _HEADS_MAX:
+                    heads[k] = head
+            if first:  # the first entry has no comma
+                head = "{" + head[1:]
+                first = False
             t = type(v)  # the common leaves inline: one call less each
             if t is str:
-                out.append(": " + _encode_str(v))
+                out.append(head + _encode_str(v))
             elif t is int:
-                out.append(": " + int.__repr__(v))
+                out.append(head + int.__repr__(v))
             elif v is None:
-                out.append(": null")
+                out.append(head + "null")
             else:
-                out.append(": ")
+                out.append(head)
                 self.value(v, inner)
         out.append(nl + "}")
         if len(out) > _BATCH:

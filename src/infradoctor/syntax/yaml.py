@@ -66,6 +66,8 @@ class _LeanLoader(_Loader):  # type: ignore[misc,valid-type]
 
 # resolvers `_LeanLoader` does not know about (registered by other code): PyYAML's own
 _PLAIN_TAGS = None in _IMPLICIT or bool(yaml.resolver.Resolver.yaml_path_resolvers)
+# what every libyaml compose of this tool uses (loaders and fixers: nodes compare alike)
+COMPOSE_LOADER: Any = _Loader if _PLAIN_TAGS else _LeanLoader
 
 MAX_EXPANDED_NODES = 1_000_000  # expanded (alias-resolved) nodes allowed per document
 MAX_DEPTH = 200  # nesting levels allowed while converting

@@ -137,7 +137,7 @@ def fix_json_log(ctx: FixContext, finding: Finding) -> Fix | None:
                 SAFE,
                 ctx.yaml_edits(yf, edits),
             )
-    anchor = _shared_logging_anchor(yf)
+    anchor = ctx.memo(("logging-anchor", yf.path), lambda: _shared_logging_anchor(yf))
     if anchor is not None:
         name, node = anchor
         insert = ye.insert_keys(
