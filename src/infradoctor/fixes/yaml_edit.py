@@ -770,7 +770,9 @@ def _check_together(text: str, checks: Sequence[EditCheck]) -> list[bool]:
         return [False] * len(checks)
     failed: list[tuple[int, int]] = []  # spans of the nodes that did not read as intended
     try:
-        held = _walk_together(old, new, targets, wants, failed, _Budget(text, new_text))
+        budget = _Budget(text, new_text)
+        shared = "&" in text or "&" in new_text  # without anchors no node is reached twice
+        held = _walk_together(old, new, targets, wants, failed, budget, shared=shared)
     except YamlEditError:
         return [False] * len(checks)
 
@@ -788,20 +790,29 @@ def _walk_together(
     wants: Any,
     failed_spans: list[tuple[int, int]],
     budget: _Budget,
+    *,
+    shared: bool = True,
 ) -> set[int]:
     """The checks whose nodes read as intended (empty: some other node changed); the
-    spans of the nodes that did not go to `failed_spans`."""
+    spans of the nodes that did not go to `failed_spans`. Without `shared` (no anchor in
+    either text) no node is reached twice and the walk keeps no `seen` set; it runs over
+    the whole file once per pass of `fix`, so each node costs as little as it can."""
     seen: set[tuple[int, int]] = set()
     held: set[int] = set()
     failed: set[int] = set()
+    target_starts = {key[1] for key in targets}
     stack: list[tuple[Node, Node]] = list(zip(old, new, strict=True))
+    pop, push, extend = stack.pop, stack.append, stack.extend
     while stack:
-        o, n = stack.pop()
-        if (id(o), id(n)) in seen:
-            continue
-        seen.add((id(o), id(n)))
-        budget.spend()
-        mine = targets.get(_node_key(o))
+        o, n = pop()
+        if shared:
+            if (id(o), id(n)) in seen:
+                continue
+            seen.add((id(o), id(n)))
+        budget.left -= 1  # budget.spend(), inline
+        if budget.left < 0:
+            raise YamlEditError("value too large to check")
+        mine = targets.get(_node_key(o)) if o.start_mark.index in target_starts else None
         if mine is not None:
             want = _joint_want(o, [wants[i] for i in mine], budget)
             ok = want is not None and same_value(plain_value(n, budget), want[0])
@@ -809,20 +820,21 @@ def _walk_together(
             if not ok:
                 failed_spans.append((o.start_mark.index, o.end_mark.index))
             continue
-        if type(o) is not type(n) or o.tag != n.tag:
+        kind = type(o)
+        if kind is not type(n) or o.tag != n.tag:
             return set()
-        if isinstance(o, ScalarNode):
+        if kind is ScalarNode:
             if o.value != n.value:
                 return set()
             continue
         if len(o.value) != len(n.value):
             return set()
-        if isinstance(o, MappingNode):
+        if kind is MappingNode:
             for (ok_, ov), (nk, nv) in zip(o.value, n.value, strict=True):
-                stack.append((ok_, nk))
-                stack.append((ov, nv))
+                push((ok_, nk))
+                push((ov, nv))
         else:
-            stack.extend(zip(o.value, n.value, strict=True))
+            extend(zip(o.value, n.value, strict=True))
     return held - failed
 
 
