@@ -421,7 +421,7 @@ _ALONE_CHARS = 8_000_000  # and as many more as fit this many characters of the 
 
 
 _KNOWN: dict[str, tuple[Node, ...]] = {}  # texts already composed (see `remember`)
-_KNOWN_MAX = 32
+_KNOWN_MAX = 512  # a fix pass may edit hundreds of files: each is composed once
 
 
 def remember(text: str, docs: Sequence[Node]) -> None:
@@ -600,6 +600,7 @@ def check_edit(text: str, edits: Sequence[TextEdit], node: Node, expected: Any) 
         return f"the edit would leave invalid YAML ({str(exc).splitlines()[0]})"
     except RecursionError:
         return "the edit would leave YAML nested too deeply"
+    remember(new_text, new)  # a file's only edit: what it will be once written
     if len(new) != len(old):
         return "the edit would change the number of YAML documents"
     budget = _Budget(text, new_text)
