@@ -459,6 +459,14 @@ def _composed(text: str) -> tuple[Node, ...] | None:
         return None
 
 
+@functools.lru_cache(maxsize=4096)
+def _composed_snippet(text: str) -> tuple[Node, ...] | None:
+    """`_composed` of a short raw value (`intended`): fixers write the same few values
+    (a healthcheck's test per port) into many services, once per lint of a `fix` run;
+    kept apart so that they never push a whole file's documents out of `_composed`."""
+    return _composed.__wrapped__(text)
+
+
 class _Budget:
     """Nodes a check may visit: `_MAX_VALUE_NODES`, or one per character of the texts it
     reads (a check walks the whole file, so a fixed cap refused every edit of a big one)."""
@@ -537,7 +545,7 @@ def intended(value: Any) -> Any:
         text = _raw_text(value).strip()
         if text.startswith("*"):
             return ANY
-        docs = _composed(f"k: {text}\n")
+        docs = _composed_snippet(f"k: {text}\n")
         if not docs or not isinstance(docs[0], MappingNode):
             raise YamlEditError(f"raw YAML {value.text!r} does not parse")
         return plain_value(docs[0].value[0][1])
