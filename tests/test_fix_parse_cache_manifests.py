@@ -114,3 +114,18 @@ def test_a_big_manifest_is_not_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert run.passes == 1
     assert tally.converted["deploy.yaml"] == 2  # longer than 100 characters: not kept
     assert tally.converted["k/svc.yaml"] == 2
+
+
+def test_kept_manifests_stay_within_the_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once the kept manifests add up to KEPT_MANIFESTS_TOTAL characters, no other is
+    kept (documents take about 70 bytes per character): here room for the smaller one."""
+    root = _tree(tmp_path / "p")
+    monkeypatch.setattr(parsecache, "KEPT_MANIFESTS_TOTAL", len(FILES["k/svc.yaml"]))
+    tally = Tally(monkeypatch)
+    run = run_fixes(root, LintConfig())
+    assert run.passes == 1
+    # kustomize reads svc.yaml first (kept); deploy.yaml does not fit after it
+    assert tally.converted == {"deploy.yaml": 2, "k/svc.yaml": 1}
+    assert parsecache._active is None and not parsecache._kept_manifests

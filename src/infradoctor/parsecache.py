@@ -32,9 +32,13 @@ if TYPE_CHECKING:
 
 # (product, path, detail) -> (text, product); None when no fix run is sharing
 _active: dict[tuple[str, str, Any], tuple[str, Any]] | None = None
-# A manifest longer than this keeps no documents: its converted documents are what the
-# loader streams one at a time (a 5,000-object file); its passes read it again.
-KEPT_MANIFEST_CHARS = 1_000_000
+# Manifests' converted documents take about 70 bytes per character of text: a manifest
+# longer than KEPT_MANIFEST_CHARS keeps none (the loader streams it one document at a
+# time: a 5,000-object file), and once the kept ones add up to KEPT_MANIFESTS_TOTAL no
+# other is kept. What is not kept is read again by each pass, as without sharing.
+KEPT_MANIFEST_CHARS = 200_000
+KEPT_MANIFESTS_TOTAL = 1_000_000
+_kept_manifests: dict[str, int] = {}  # path -> characters of its kept version
 
 
 @contextmanager
@@ -45,10 +49,12 @@ def sharing() -> Iterator[None]:
         yield
         return
     _active = {}
+    _kept_manifests.clear()
     try:
         yield
     finally:
         _active = None
+        _kept_manifests.clear()
 
 
 def _get(product: str, path: str, detail: Any, text: str) -> Any | None:
@@ -142,8 +148,18 @@ def manifest(
     if held is None:
         docs, errors = load_all(src)
         held = (tuple(docs), tuple(errors))
-        _put("manifest", src.path, None, src.text, held)
+        _keep_manifest(src, held)
     return list(held[0]), list(held[1])
+
+
+def _keep_manifest(src: SourceFile, held: Any) -> None:
+    """Keep `held` for the path, in place of its earlier version, within the budget."""
+    assert _active is not None
+    _active.pop(("manifest", src.path, None), None)
+    _kept_manifests.pop(src.path, None)
+    if sum(_kept_manifests.values()) + len(src.text) <= KEPT_MANIFESTS_TOTAL:
+        _kept_manifests[src.path] = len(src.text)
+        _put("manifest", src.path, None, src.text, held)
 
 
 def hcl_body(parse: Callable[[str], list[Attribute | Block]], src: SourceFile) -> list[Any]:

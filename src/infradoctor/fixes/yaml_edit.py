@@ -421,7 +421,10 @@ _ALONE_CHARS = 8_000_000  # and as many more as fit this many characters of the 
 
 
 _KNOWN: dict[str, tuple[Node, ...]] = {}  # texts already composed (see `remember`)
-_KNOWN_MAX = 512  # a fix pass may edit hundreds of files: each is composed once
+# A fix pass may edit hundreds of files: each is composed once. The texts held are
+# bounded in number and in characters (a big manifest's nodes are tens of MB).
+_KNOWN_MAX = 512
+_KNOWN_CHARS = 16_000_000
 
 
 def remember(text: str, docs: Sequence[Node]) -> None:
@@ -429,7 +432,7 @@ def remember(text: str, docs: Sequence[Node]) -> None:
     loader's nodes, or a checked edit's result): the checks need not parse it again."""
     _KNOWN.pop(text, None)
     _KNOWN[text] = tuple(docs)
-    while len(_KNOWN) > _KNOWN_MAX:
+    while len(_KNOWN) > 1 and (len(_KNOWN) > _KNOWN_MAX or sum(map(len, _KNOWN)) > _KNOWN_CHARS):
         del _KNOWN[next(iter(_KNOWN))]
 
 
