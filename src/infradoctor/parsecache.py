@@ -7,11 +7,16 @@ its path last held other text (kept: one version per path, so the cache never ou
 one lint's parse results).
 
 Only per-file products are kept, and only ones nothing changes after they are built:
-the nginx parse tree (the loader copies directives when it splices includes) and a
+the nginx parse tree (the loader copies directives when it splices includes), a
 compose file's positioned YAML with libyaml's nodes (the compose model is built from
-them without editing them). What depends on other files (includes, extends, env files,
-links between services and configs) is computed again by every lint. Outside
-`sharing()` (every plain `lint`) nothing is kept."""
+them without editing them), a Kubernetes manifest's positioned documents (the objects
+are built from them without editing them) and a Terraform file's HCL body. What depends
+on other files (includes, extends, env files, kustomize renders, Helm charts, links
+between services and configs) is computed again by every lint. Outside `sharing()`
+(every plain `lint`) nothing is kept.
+
+A fix pass changes few files: on a tree of manifests and Terraform modules, re-parsing
+the unchanged ones was a third of `fix --diff` (issue 8)."""
 
 from __future__ import annotations
 
@@ -21,11 +26,19 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from infradoctor.model.source import LoadError, SourceFile
+    from infradoctor.syntax.hcl import Attribute, Block
     from infradoctor.syntax.nginx import ParsedFile
     from infradoctor.syntax.yaml import PNode
 
 # (product, path, detail) -> (text, product); None when no fix run is sharing
 _active: dict[tuple[str, str, Any], tuple[str, Any]] | None = None
+# Manifests' converted documents take about 70 bytes per character of text: a manifest
+# longer than KEPT_MANIFEST_CHARS keeps none (the loader streams it one document at a
+# time: a 5,000-object file), and once the kept ones add up to KEPT_MANIFESTS_TOTAL no
+# other is kept. What is not kept is read again by each pass, as without sharing.
+KEPT_MANIFEST_CHARS = 200_000
+KEPT_MANIFESTS_TOTAL = 1_000_000
+_kept_manifests: dict[str, int] = {}  # path -> characters of its kept version
 
 
 @contextmanager
@@ -36,10 +49,12 @@ def sharing() -> Iterator[None]:
         yield
         return
     _active = {}
+    _kept_manifests.clear()
     try:
         yield
     finally:
         _active = None
+        _kept_manifests.clear()
 
 
 def _get(product: str, path: str, detail: Any, text: str) -> Any | None:
@@ -97,3 +112,61 @@ class _Positioned:
         self, root: PNode | None, errors: tuple[LoadError, ...], nodes: list[Any] | None
     ) -> None:
         self.root, self.errors, self.nodes = root, errors, nodes
+
+
+def manifest_documents(
+    load_all: Callable[..., tuple[list[PNode | None], list[LoadError]]],
+    src: SourceFile,
+    each: Callable[[PNode | None], None],
+) -> list[LoadError]:
+    """`load_all(src, each=each)` (`syntax.yaml.load_positioned_all`: a Kubernetes
+    manifest handed document by document to `each`) with the documents converted once
+    per text of a path (see `manifest`); returns the problems."""
+    if _active is None or len(src.text) > KEPT_MANIFEST_CHARS:
+        return load_all(src, each=each)[1]
+    docs, errors = manifest(load_all, src)
+    try:
+        for doc in docs:
+            each(doc)
+    except RecursionError:  # as load_all reports one in `each`
+        from infradoctor.model.source import LoadError
+
+        errors.append(LoadError(src.path, "YAML nested too deeply; file skipped", "invalid"))
+    return errors
+
+
+def manifest(
+    load_all: Callable[..., tuple[list[PNode | None], list[LoadError]]], src: SourceFile
+) -> tuple[list[PNode | None], list[LoadError]]:
+    """`load_all(src)` (`syntax.yaml.load_positioned_all`) of a Kubernetes manifest, once
+    per text of a path: the loaders only read the documents (kustomize copies what it
+    patches), so a later lint of the same text gets the same ones."""
+    if _active is None or len(src.text) > KEPT_MANIFEST_CHARS:
+        return load_all(src)
+    held: tuple[tuple[PNode | None, ...], tuple[LoadError, ...]] | None
+    held = _get("manifest", src.path, None, src.text)
+    if held is None:
+        docs, errors = load_all(src)
+        held = (tuple(docs), tuple(errors))
+        _keep_manifest(src, held)
+    return list(held[0]), list(held[1])
+
+
+def _keep_manifest(src: SourceFile, held: Any) -> None:
+    """Keep `held` for the path, in place of its earlier version, within the budget."""
+    assert _active is not None
+    _active.pop(("manifest", src.path, None), None)
+    _kept_manifests.pop(src.path, None)
+    if sum(_kept_manifests.values()) + len(src.text) <= KEPT_MANIFESTS_TOTAL:
+        _kept_manifests[src.path] = len(src.text)
+        _put("manifest", src.path, None, src.text, held)
+
+
+def hcl_body(parse: Callable[[str], list[Attribute | Block]], src: SourceFile) -> list[Any]:
+    """`parse(src.text)` (`syntax.hcl.parse`), once per text of a path; a text that does
+    not parse raises every time (its error is reported by every lint)."""
+    held: list[Attribute | Block] | None = _get("hcl", src.path, None, src.text)
+    if held is None:
+        held = parse(src.text)
+        _put("hcl", src.path, None, src.text, held)
+    return held

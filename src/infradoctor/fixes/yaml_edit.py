@@ -475,7 +475,10 @@ _ALONE_CHARS = 8_000_000  # and as many more as fit this many characters of the 
 
 
 _KNOWN: dict[str, tuple[Node, ...]] = {}  # texts already composed (see `remember`)
-_KNOWN_MAX = 32
+# A fix pass may edit hundreds of files: each is composed once. The texts held are
+# bounded in number and in characters (a big manifest's nodes are tens of MB).
+_KNOWN_MAX = 512
+_KNOWN_CHARS = 16_000_000
 
 
 def remember(text: str, docs: Sequence[Node]) -> None:
@@ -483,7 +486,7 @@ def remember(text: str, docs: Sequence[Node]) -> None:
     loader's nodes, or a checked edit's result): the checks need not parse it again."""
     _KNOWN.pop(text, None)
     _KNOWN[text] = tuple(docs)
-    while len(_KNOWN) > _KNOWN_MAX:
+    while len(_KNOWN) > 1 and (len(_KNOWN) > _KNOWN_MAX or sum(map(len, _KNOWN)) > _KNOWN_CHARS):
         del _KNOWN[next(iter(_KNOWN))]
 
 
@@ -627,7 +630,8 @@ def _raw_value(value: Raw) -> Any:
     text = _raw_text(value).strip()
     if text.startswith("*"):
         return ANY
-    docs = _composed(f"k: {text}\n")
+    # not through `_composed`: these short texts would push whole files' documents out
+    docs = _composed.__wrapped__(f"k: {text}\n")
     if not docs or not isinstance(docs[0], MappingNode):
         raise YamlEditError(f"raw YAML {value.text!r} does not parse")
     return plain_value(docs[0].value[0][1])
@@ -685,6 +689,7 @@ def check_edit(text: str, edits: Sequence[TextEdit], node: Node, expected: Any) 
         return f"the edit would leave invalid YAML ({str(exc).splitlines()[0]})"
     except RecursionError:
         return "the edit would leave YAML nested too deeply"
+    remember(new_text, new)  # a file's only edit: what it will be once written
     if len(new) != len(old):
         return "the edit would change the number of YAML documents"
     budget = _Budget(text, new_text)
@@ -855,7 +860,9 @@ def _check_together(text: str, checks: Sequence[EditCheck]) -> list[bool]:
         return [False] * len(checks)
     failed: list[tuple[int, int]] = []  # spans of the nodes that did not read as intended
     try:
-        held = _walk_together(old, new, targets, wants, failed, _Budget(text, new_text))
+        budget = _Budget(text, new_text)
+        shared = "&" in text or "&" in new_text  # without anchors no node is reached twice
+        held = _walk_together(old, new, targets, wants, failed, budget, shared=shared)
     except YamlEditError:
         return [False] * len(checks)
 
@@ -873,20 +880,29 @@ def _walk_together(
     wants: Any,
     failed_spans: list[tuple[int, int]],
     budget: _Budget,
+    *,
+    shared: bool = True,
 ) -> set[int]:
     """The checks whose nodes read as intended (empty: some other node changed); the
-    spans of the nodes that did not go to `failed_spans`."""
+    spans of the nodes that did not go to `failed_spans`. Without `shared` (no anchor in
+    either text) no node is reached twice and the walk keeps no `seen` set; it runs over
+    the whole file once per pass of `fix`, so each node costs as little as it can."""
     seen: set[tuple[int, int]] = set()
     held: set[int] = set()
     failed: set[int] = set()
+    target_starts = {key[1] for key in targets}
     stack: list[tuple[Node, Node]] = list(zip(old, new, strict=True))
+    pop, push, extend = stack.pop, stack.append, stack.extend
     while stack:
-        o, n = stack.pop()
-        if (id(o), id(n)) in seen:
-            continue
-        seen.add((id(o), id(n)))
-        budget.spend()
-        mine = targets.get(_node_key(o))
+        o, n = pop()
+        if shared:
+            if (id(o), id(n)) in seen:
+                continue
+            seen.add((id(o), id(n)))
+        budget.left -= 1  # budget.spend(), inline
+        if budget.left < 0:
+            raise YamlEditError("value too large to check")
+        mine = targets.get(_node_key(o)) if o.start_mark.index in target_starts else None
         if mine is not None:
             want = _joint_want(o, [wants[i] for i in mine], budget)
             ok = want is not None and same_value(plain_value(n, budget), want[0])
@@ -894,20 +910,21 @@ def _walk_together(
             if not ok:
                 failed_spans.append((o.start_mark.index, o.end_mark.index))
             continue
-        if type(o) is not type(n) or o.tag != n.tag:
+        kind = type(o)
+        if kind is not type(n) or o.tag != n.tag:
             return set()
-        if isinstance(o, ScalarNode):
+        if kind is ScalarNode:
             if o.value != n.value:
                 return set()
             continue
         if len(o.value) != len(n.value):
             return set()
-        if isinstance(o, MappingNode):
+        if kind is MappingNode:
             for (ok_, ov), (nk, nv) in zip(o.value, n.value, strict=True):
-                stack.append((ok_, nk))
-                stack.append((ov, nv))
+                push((ok_, nk))
+                push((ov, nv))
         else:
-            stack.extend(zip(o.value, n.value, strict=True))
+            extend(zip(o.value, n.value, strict=True))
     return held - failed
 
 

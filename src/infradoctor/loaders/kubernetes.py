@@ -35,6 +35,7 @@ from infradoctor.model.k8s import (
     WorkloadSpec,
 )
 from infradoctor.model.source import FileKind, LoadError, Location, SourceFile
+from infradoctor.parsecache import manifest_documents
 from infradoctor.records import record
 from infradoctor.syntax.gotemplate import is_helm_template
 from infradoctor.syntax.numbers import clamp_int, digits_value
@@ -844,8 +845,7 @@ def load_kubernetes(
                     LoadError(ctx.src.path, message, "invalid", loc.line, loc.column)
                 )
 
-        _docs, errs = load_positioned_all(src, each=read)
-        errors.extend(errs)
+        errors.extend(manifest_documents(load_positioned_all, src, read))
     errors.extend(object_errors)
     if skaffold - managed:
         # images a skaffold config later in the stream builds: as if known from the start

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from infradoctor.lazyre import lazy
 from infradoctor.loaders.files import SourceReader
 from infradoctor.model.source import FileKind, LoadError, Location, Skipped, SourceFile
+from infradoctor.parsecache import manifest
 from infradoctor.records import record
 from infradoctor.syntax.gotemplate import is_helm_template
 from infradoctor.syntax.yaml import PEntry, PNode, load_positioned, load_positioned_all
@@ -562,7 +563,7 @@ class _Renderer:
         """The documents of a file, parsed once per run (callers copy what they edit)."""
         docs = self.parsed.get(src.path)
         if docs is None:
-            found, errors = load_positioned_all(src)
+            found, errors = manifest(load_positioned_all, src)
             self.result.errors.extend(errors)
             docs = self.parsed[src.path] = [d for d in found if d is not None]
         return docs

@@ -30,6 +30,7 @@ from infradoctor.loaders.files import SourceReader
 from infradoctor.model.k8s import K8sObject
 from infradoctor.model.source import FileKind, LoadError, Location, Skipped, SourceFile
 from infradoctor.model.terraform import HelmRelease, HelmSet
+from infradoctor.parsecache import hcl_body
 from infradoctor.records import record
 from infradoctor.syntax.hcl import Attribute, Block, Expr, HclError, parse, parse_template
 from infradoctor.syntax.yaml import PEntry, PNode
@@ -699,7 +700,7 @@ def _modules(sources: list[SourceFile], result: TerraformResult) -> dict[str, _M
             result.skipped.append(_skipped(src.path, "Terraform JSON syntax is not read"))
             continue
         try:
-            body = parse(src.text)
+            body = hcl_body(parse, src)
         except HclError as exc:
             line, col = src.position_of(min(exc.offset, len(src.text)))
             result.errors.append(
