@@ -23,7 +23,7 @@ from infradoctor.loaders.files import SourceReader
 from infradoctor.model.source import FileKind, LoadError, Location, Skipped, SourceFile
 from infradoctor.records import record
 from infradoctor.syntax.gotemplate import is_helm_template
-from infradoctor.syntax.yaml import PEntry, PNode, load_positioned, load_positioned_all
+from infradoctor.syntax.yaml import PEntry, PNode, load_positioned_all, load_positioned_shared
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 MAX_DEPTH = 20  # nested kustomizations followed from one root
@@ -498,7 +498,7 @@ class _Renderer:
             if res is None:
                 continue
             if isinstance(res, SourceFile):
-                root, errors = load_positioned(res)
+                root, errors = load_positioned_shared(res)
                 if root is not None and root.is_mapping:
                     found = _Kust(res, directory, root)
                     self.result.kustomizations.add(res.path)

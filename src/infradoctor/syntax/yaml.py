@@ -730,6 +730,21 @@ def load_positioned(
     return root, errors
 
 
+_SHARED = ("syntax.yaml", "first document")  # key of `load_positioned_shared`'s memo
+
+
+def load_positioned_shared(src: SourceFile) -> tuple[PNode | None, list[LoadError]]:
+    """`load_positioned(src)`, once per text of a SourceFile, for a file several loaders
+    read (a kustomization: kustomize renders it, the k8s loader finds it and reports its
+    errors). The tree is shared: read-only."""
+    held = src.facts_memo.get(_SHARED)
+    if held is not None and held[0] is src.text:
+        return held[1], list(held[2])
+    root, errors = load_positioned(src)
+    src.facts_memo[_SHARED] = (src.text, root, tuple(errors))
+    return root, errors
+
+
 def source_from_text(text: str, path: str = "<string>") -> SourceFile:
     """A SourceFile for YAML given as a string (tests, fixers re-parsing a buffer)."""
     from pathlib import Path
@@ -747,6 +762,7 @@ __all__ = [
     "estimated_depth",
     "load_positioned",
     "load_positioned_all",
+    "load_positioned_shared",
     "resolve_plain_scalar",
     "source_from_text",
 ]
