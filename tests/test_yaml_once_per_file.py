@@ -62,3 +62,33 @@ def test_shared_load_follows_the_text(monkeypatch: pytest.MonkeyPatch) -> None:
     src.text = "b: 3\n"
     other, _ = load_positioned_shared(src)
     assert other is not None and other.value == {"b": 3} and sum(seen.values()) == 2
+
+
+def test_plain_scalar_tags_are_matched_once_per_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The C composer asks for every plain scalar's tag: keys and values repeat, so each
+    short text goes through PyYAML's implicit-tag regexes once; the memo is bounded."""
+    matched: Counter[str] = Counter()
+    real = positioned._plain_tag
+
+    def counting(value: str) -> str:
+        matched[value] += 1
+        return real(value)
+
+    monkeypatch.setattr(positioned, "_plain_tag", counting)
+    monkeypatch.setattr(positioned, "_RESOLVED", {})
+    long = "x" * 65
+    text = "".join(
+        f"- name: web\n  port: 80\n  on: yes\n  n: {long}\n  'q': 1\n" for _ in range(50)
+    )
+    root, errors = positioned.load_positioned(source_from_text(text))
+    assert errors == [] and root is not None
+    assert root.value[0] == {"name": "web", "port": 80, "on": "yes", "n": long, "q": 1}
+    assert root.items[49].get("on") is not None and root.items[49].at("on") is not None
+    short = {"name", "web", "port", "80", "on", "yes", "n", "1"}
+    assert {v: matched[v] for v in short} == dict.fromkeys(short, 1)
+    assert matched[long] == 50 and "q" not in matched  # too long to keep; quoted: no regex
+    assert root.items[0].get("port") is not None
+    assert positioned._RESOLVED["80"] == "tag:yaml.org,2002:int"
+    monkeypatch.setattr(positioned, "_RESOLVED_MAX", len(positioned._RESOLVED))
+    positioned.load_positioned(source_from_text("fresh: text\n"))
+    assert "fresh" not in positioned._RESOLVED and matched["fresh"] == 1

@@ -50,10 +50,13 @@ class _LeanLoader(_Loader):  # type: ignore[misc,valid-type]
 
     def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
         if kind is yaml.ScalarNode:
-            if implicit[0]:
-                for tag, regexp in _IMPLICIT.get(value[:1], ()):
-                    if regexp.match(value):
-                        return tag  # type: ignore[no-any-return]
+            if implicit[0]:  # plain: keys and values repeat, each text is matched once
+                tag = _RESOLVED.get(value)
+                if tag is None:
+                    tag = _plain_tag(value)
+                    if len(value) <= 64 and len(_RESOLVED) < _RESOLVED_MAX:
+                        _RESOLVED[value] = tag
+                return tag
             return _STR_TAG
         return _SEQ_TAG if kind is yaml.SequenceNode else _MAP_TAG
 
@@ -62,6 +65,18 @@ class _LeanLoader(_Loader):  # type: ignore[misc,valid-type]
 
     def ascend_resolver(self) -> None:
         pass
+
+
+_RESOLVED: dict[str, str] = {}  # plain scalar text -> tag (short texts, bounded)
+_RESOLVED_MAX = 20_000
+
+
+def _plain_tag(value: str) -> str:
+    """PyYAML's implicit tag of a plain scalar."""
+    for tag, regexp in _IMPLICIT.get(value[:1], ()):
+        if regexp.match(value):
+            return tag  # type: ignore[no-any-return]
+    return _STR_TAG
 
 
 # resolvers `_LeanLoader` does not know about (registered by other code): PyYAML's own
