@@ -147,3 +147,31 @@ def test_deep_prescan_only_where_nesting_could_pass_the_limit(
     flow = "a: " + "[" * 2600 + "]" * 2600 + "\n"
     docs, errors = load_positioned_all(source_from_text(flow))
     assert len(calls) == 1 and errors and docs == []
+
+
+def test_copies_keep_the_place_unbuilt(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Interpolation and kustomize copy nodes: the copy carries the marks, so copying
+    builds no Location, and the copy's Location is the original's."""
+    built = _count_locations(monkeypatch)
+    text = "a:\n  b: ${X}\n  c: [1, 2]\n"
+    root, _ = load_positioned(source_from_text(text))
+    assert root is not None
+    a = root.get("a")
+    assert a is not None
+    b, c, entry = a.get("b"), a.get("c"), root.entry("a")
+    assert b is not None and c is not None and entry is not None
+    scalar = b.copy_with(scalar="x")
+    seq = c.copy_with(items=list(c.items))
+    mapping = a.copy_with(entries={k: e.with_value(e.value) for k, e in a.entries.items()})
+    moved = entry.with_value(mapping)
+    assert built == []
+    assert (scalar.kind, scalar.scalar, scalar.raw, scalar.tag) == ("scalar", "x", "${X}", b.tag)
+    assert seq.kind == "sequence" and seq.value == [1, 2] and seq.items is not c.items
+    assert mapping.value == {"b": "${X}", "c": [1, 2]} and moved.value is mapping
+    assert scalar.location == b.location and (scalar.location.line, scalar.location.column) == (
+        2,
+        6,
+    )
+    assert seq.location == c.location and mapping.location == a.location
+    assert moved.key_location == entry.key_location and moved.key_location.line == 1
+    assert len(built) == 8

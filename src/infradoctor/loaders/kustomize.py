@@ -191,14 +191,11 @@ def copy_node(node: PNode, memo: dict[int, PNode] | None = None) -> PNode:
     if done is not None:
         return done
     if node.kind == "mapping":
-        out = PNode("mapping", node.location, tag=node.tag, style=node.style)
+        out = node.copy_with()
         memo[id(node)] = out
-        out.entries = {
-            k: PEntry(k, e.key_location, copy_node(e.value, memo), e.merged)
-            for k, e in node.entries.items()
-        }
+        out.entries = {k: e.with_value(copy_node(e.value, memo)) for k, e in node.entries.items()}
     else:
-        out = PNode("sequence", node.location, tag=node.tag, style=node.style)
+        out = node.copy_with()
         memo[id(node)] = out
         out.items = [copy_node(i, memo) for i in node.items]
     return out

@@ -177,6 +177,10 @@ class PEntry:
     def key_location(self, location: Location) -> None:
         self._key_location, self._marks = location, None
 
+    def with_value(self, value: PNode) -> PEntry:
+        """This entry holding another value (the key's Location still unbuilt if it was)."""
+        return PEntry(self.key, self._key_location, value, self.merged, self._marks)
+
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not PEntry:
             return NotImplemented
@@ -246,6 +250,27 @@ class PNode:
         self._location, self._marks = location, None
 
     # -------------------------------------------------------------- constructors
+    def copy_with(
+        self,
+        *,
+        scalar: Any = None,
+        items: list[PNode] | None = None,
+        entries: dict[Hashable, PEntry] | None = None,
+    ) -> PNode:
+        """A new node of this one's kind, tag, style, source text and place (its Location
+        still unbuilt if this one's is) with other contents."""
+        return PNode(
+            self.kind,
+            self._location,
+            self.tag,
+            scalar,
+            self.raw,
+            items,
+            entries,
+            self.style,
+            self._marks,
+        )
+
     @classmethod
     def new_scalar(
         cls, value: Any, location: Location, *, raw: str | None = None, tag: str | None = None
