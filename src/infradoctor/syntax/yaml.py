@@ -169,7 +169,8 @@ class PEntry:
     def key_location(self) -> Location:
         loc = self._key_location
         if loc is None:
-            loc = self._key_location = _located(self._marks)
+            place, start, end = self._marks  # type: ignore[misc]  # set when no Location
+            loc = self._key_location = place.location(start, end)
             self._marks = None
         return loc
 
@@ -241,7 +242,8 @@ class PNode:
     def location(self) -> Location:
         loc = self._location
         if loc is None:
-            loc = self._location = _located(self._marks)
+            place, start, end = self._marks  # type: ignore[misc]  # set when no Location
+            loc = self._location = place.location(start, end)
             self._marks = None  # the marks go with their node graph
         return loc
 
@@ -424,11 +426,6 @@ class _Place:
 
 
 _Marks = tuple[_Place, Any, Any]  # (file, start mark, end mark)
-
-
-def _located(marks: _Marks | None) -> Location:
-    assert marks is not None, "a PNode without a Location or marks"
-    return marks[0].location(marks[1], marks[2])
 
 
 class _Refused(Exception):
