@@ -226,9 +226,7 @@ def interpolate_tree(
                 if missing is not None:
                     missing.update(res.missing)
                     missing.update(res.required)
-                new = PNode(
-                    "scalar", n.location, tag=n.tag, scalar=res.text, raw=n.raw, style=n.style
-                )
+                new = n.copy_with(scalar=res.text)
                 if unset_marked is not None and (res.missing or res.required):
                     if not one_pass:
                         marked = Interpolation("", mark=UNSET_MARK)
@@ -244,7 +242,7 @@ def interpolate_tree(
             new = (
                 n
                 if all(a is b for a, b in zip(items, n.items, strict=True))
-                else PNode("sequence", n.location, tag=n.tag, items=items, style=n.style)
+                else n.copy_with(items=items)
             )
         else:
             entries: dict[Hashable, PEntry] | None = None  # copied from the first change on
@@ -256,16 +254,11 @@ def interpolate_tree(
                     value = walk(value)  # (an unchanged scalar without the call: most)
                 if entries is None and value is not entry.value:
                     entries = {
-                        k: PEntry(k, e.key_location, e.value, e.merged)
-                        for k, e in islice(n.entries.items(), index)
+                        k: e.with_value(e.value) for k, e in islice(n.entries.items(), index)
                     }
                 if entries is not None:
-                    entries[key] = PEntry(key, entry.key_location, value, entry.merged)
-            new = (
-                n
-                if entries is None
-                else PNode("mapping", n.location, tag=n.tag, entries=entries, style=n.style)
-            )
+                    entries[key] = entry.with_value(value)
+            new = n if entries is None else n.copy_with(entries=entries)
         memo[id(n)] = new
         return new
 

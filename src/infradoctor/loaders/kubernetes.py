@@ -39,7 +39,7 @@ from infradoctor.parsecache import manifest_documents
 from infradoctor.records import record
 from infradoctor.syntax.gotemplate import is_helm_template
 from infradoctor.syntax.numbers import clamp_int, digits_value
-from infradoctor.syntax.yaml import PNode, load_positioned, load_positioned_all
+from infradoctor.syntax.yaml import PNode, load_positioned_all, load_positioned_shared
 
 if TYPE_CHECKING:
     from infradoctor.loaders.kustomize import KustomizeResult
@@ -226,7 +226,7 @@ def _find_kustomizations(
                 continue
             if not isinstance(res, SourceFile):
                 break
-            root, _errors = load_positioned(res)  # its own errors are reported by the caller
+            root, _errors = load_positioned_shared(res)  # errors: reported by the caller
             if root is not None and root.is_mapping:
                 found[directory] = _kustomization_from(root, directory)
                 if res not in sources:
@@ -826,8 +826,8 @@ def load_kubernetes(
         if is_helm_template(src.text):
             continue
         if Path(src.path).name in KUSTOMIZATION_NAMES:
-            known = kustomize.parse_errors.get(src.path)
-            errors.extend(known if known is not None else load_positioned(src)[1])
+            root, errs = load_positioned_shared(src)
+            errors.extend(errs)
             continue
         ctx = _file_context(src, kustomizations, managed, built)
 

@@ -24,7 +24,7 @@ from infradoctor.model.source import FileKind, LoadError, Location, Skipped, Sou
 from infradoctor.parsecache import manifest
 from infradoctor.records import record
 from infradoctor.syntax.gotemplate import is_helm_template
-from infradoctor.syntax.yaml import PEntry, PNode, load_positioned, load_positioned_all
+from infradoctor.syntax.yaml import PEntry, PNode, load_positioned_all, load_positioned_shared
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 MAX_DEPTH = 20  # nested kustomizations followed from one root
@@ -172,10 +172,9 @@ class KustomizeResult:
     kustomizations: set[str] = field(default_factory=set)  # kustomization file paths
     not_applied: list[NotApplied] = field(default_factory=list)
     errors: list[LoadError] = field(default_factory=list)
-    # directory -> its kustomization's tree (None: none there) and file path -> that
-    # file's parse problems, for every directory looked at: read-only, for the k8s loader
+    # directory -> its kustomization's tree (None: none there), for every directory
+    # looked at: read-only, for the k8s loader
     trees: dict[str, PNode | None] = field(default_factory=dict)
-    parse_errors: dict[str, list[LoadError]] = field(default_factory=dict)
 
     def stats(self) -> dict[str, int]:
         """JSON `stats.kustomize` (numbers) for the lint report."""
@@ -213,19 +212,14 @@ def copy_node(node: PNode, memo: dict[int, PNode] | None = None) -> PNode:
     if done is not None:
         return done
     if node.kind == "mapping":  # scalar children (most) shared without a call
-        out = PNode("mapping", node.location, tag=node.tag, style=node.style)
+        out = node.copy_with()
         memo[id(node)] = out
         out.entries = {
-            k: PEntry(
-                k,
-                e.key_location,
-                v if (v := e.value).kind == "scalar" else copy_node(v, memo),
-                e.merged,
-            )
+            k: e.with_value(v if (v := e.value).kind == "scalar" else copy_node(v, memo))
             for k, e in node.entries.items()
         }
     else:
-        out = PNode("sequence", node.location, tag=node.tag, style=node.style)
+        out = node.copy_with()
         memo[id(node)] = out
         out.items = [i if i.kind == "scalar" else copy_node(i, memo) for i in node.items]
     return out
@@ -534,8 +528,7 @@ class _Renderer:
             if res is None:
                 continue
             if isinstance(res, SourceFile):
-                root, errors = load_positioned(res)
-                self.result.parse_errors[res.path] = errors
+                root, errors = load_positioned_shared(res)
                 if root is not None and root.is_mapping:
                     found = _Kust(res, directory, root)
                     self.result.kustomizations.add(res.path)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Hashable, Iterable, Iterator
-from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, Literal
 
 import yaml
@@ -50,10 +50,13 @@ class _LeanLoader(_Loader):  # type: ignore[misc,valid-type]
 
     def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
         if kind is yaml.ScalarNode:
-            if implicit[0]:
-                for tag, regexp in _IMPLICIT.get(value[:1], ()):
-                    if regexp.match(value):
-                        return tag  # type: ignore[no-any-return]
+            if implicit[0]:  # plain: keys and values repeat, each text is matched once
+                tag = _RESOLVED.get(value)
+                if tag is None:
+                    tag = _plain_tag(value)
+                    if len(value) <= 64 and len(_RESOLVED) < _RESOLVED_MAX:
+                        _RESOLVED[value] = tag
+                return tag
             return _STR_TAG
         return _SEQ_TAG if kind is yaml.SequenceNode else _MAP_TAG
 
@@ -62,6 +65,18 @@ class _LeanLoader(_Loader):  # type: ignore[misc,valid-type]
 
     def ascend_resolver(self) -> None:
         pass
+
+
+_RESOLVED: dict[str, str] = {}  # plain scalar text -> tag (short texts, bounded)
+_RESOLVED_MAX = 20_000
+
+
+def _plain_tag(value: str) -> str:
+    """PyYAML's implicit tag of a plain scalar."""
+    for tag, regexp in _IMPLICIT.get(value[:1], ()):
+        if regexp.match(value):
+            return tag  # type: ignore[no-any-return]
+    return _STR_TAG
 
 
 # resolvers `_LeanLoader` does not know about (registered by other code): PyYAML's own
@@ -92,9 +107,10 @@ _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 _TRUES = frozenset({"true", "True", "TRUE"})
 _FALSES = frozenset({"false", "False", "FALSE"})
 _NUMBER_FIRST = frozenset("+-.0123456789")
-_ODD_BREAKS = re.compile("[\r\x85\u2028\u2029]")
 _FLOW_BRACKETS = lazy(r"[\[\]{}]")
 _BLOCK_PREFIX = re.compile(r"^[ \t?:-]*", re.MULTILINE)
+_DEEP_FIRST = lazy(r"[ \t?:-]{2500}")  # half of _PRESCAN_DEPTH
+_DEEP_LINE = lazy(r"\n[ \t?:-]{2500}")
 
 NodeKind = Literal["scalar", "mapping", "sequence"]
 
@@ -129,36 +145,92 @@ def resolve_plain_scalar(text: str) -> Any:
     return text
 
 
-@dataclass(slots=True)
 class PEntry:
     """One mapping entry: the key, where the key is written, and the value node.
-    `merged` is True when the entry came in through a `<<` merge key."""
+    `merged` is True when the entry came in through a `<<` merge key. Like a PNode's,
+    the key's Location is built from libyaml's marks when first read."""
 
-    key: Hashable
-    key_location: Location
-    value: PNode
-    merged: bool = False
+    __slots__ = ("key", "_key_location", "value", "merged", "_marks")
+    __hash__ = None  # type: ignore[assignment]  # compared by value, as a dataclass
+
+    def __init__(
+        self,
+        key: Hashable,
+        key_location: Location | None,
+        value: PNode,
+        merged: bool = False,
+        marks: _Marks | None = None,
+    ) -> None:
+        self.key = key
+        self._key_location = key_location
+        self.value = value
+        self.merged = merged
+        self._marks = marks
+
+    @property
+    def key_location(self) -> Location:
+        loc = self._key_location
+        if loc is None:
+            place, start, end = self._marks  # type: ignore[misc]  # set when no Location
+            loc = self._key_location = place.location(start, end)
+            self._marks = None
+        return loc
+
+    @key_location.setter
+    def key_location(self, location: Location) -> None:
+        self._key_location, self._marks = location, None
+
+    def with_value(self, value: PNode) -> PEntry:
+        """This entry holding another value (the key's Location still unbuilt if it was)."""
+        return PEntry(self.key, self._key_location, value, self.merged, self._marks)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not PEntry:
+            return NotImplemented
+        assert isinstance(other, PEntry)
+        mine = (self.key, self.key_location, self.value, self.merged)
+        return mine == (other.key, other.key_location, other.value, other.merged)
+
+    def __repr__(self) -> str:
+        return (
+            f"PEntry(key={self.key!r}, key_location={self.key_location!r}, "
+            f"value={self.value!r}, merged={self.merged!r})"
+        )
 
 
 class PNode:
     """A YAML node with its location. Mappings: `get`, `key_location`, `entries`;
-    sequences: `items`; scalars: `scalar` (resolved) and `raw` (source text)."""
+    sequences: `items`; scalars: `scalar` (resolved) and `raw` (source text).
+    A converted node keeps libyaml's two marks and builds its Location when first read:
+    most nodes' locations never are."""
 
-    __slots__ = ("kind", "tag", "location", "raw", "scalar", "items", "entries", "style", "_plain")
+    __slots__ = (
+        "kind",
+        "tag",
+        "_location",
+        "raw",
+        "scalar",
+        "items",
+        "entries",
+        "style",
+        "_plain",
+        "_marks",
+    )
 
     def __init__(
         self,
         kind: NodeKind,
-        location: Location,
+        location: Location | None,
         tag: str | None = None,
         scalar: Any = None,
         raw: str | None = None,
         items: list[PNode] | None = None,
         entries: dict[Hashable, PEntry] | None = None,
         style: str | None = None,
+        marks: _Marks | None = None,
     ) -> None:
         self.kind: NodeKind = kind
-        self.location = location
+        self._location = location
         self.tag = tag
         self.scalar = scalar
         self.raw = raw
@@ -166,8 +238,43 @@ class PNode:
         self.entries: dict[Hashable, PEntry] = entries if entries is not None else {}
         self.style = style
         self._plain: Any = _UNSET
+        self._marks = marks
+
+    @property
+    def location(self) -> Location:
+        loc = self._location
+        if loc is None:
+            place, start, end = self._marks  # type: ignore[misc]  # set when no Location
+            loc = self._location = place.location(start, end)
+            self._marks = None  # the marks go with their node graph
+        return loc
+
+    @location.setter
+    def location(self, location: Location) -> None:
+        self._location, self._marks = location, None
 
     # -------------------------------------------------------------- constructors
+    def copy_with(
+        self,
+        *,
+        scalar: Any = None,
+        items: list[PNode] | None = None,
+        entries: dict[Hashable, PEntry] | None = None,
+    ) -> PNode:
+        """A new node of this one's kind, tag, style, source text and place (its Location
+        still unbuilt if this one's is) with other contents."""
+        return PNode(
+            self.kind,
+            self._location,
+            self.tag,
+            scalar,
+            self.raw,
+            items,
+            entries,
+            self.style,
+            self._marks,
+        )
+
     @classmethod
     def new_scalar(
         cls, value: Any, location: Location, *, raw: str | None = None, tag: str | None = None
@@ -268,6 +375,59 @@ class PNode:
 
 
 _UNSET: Any = object()
+# A converted scalar's `items` and `entries` (a mapping's `items`, a sequence's `entries`):
+# shared and read-only, instead of an empty list and dict per node.
+_NO_ITEMS: Any = ()
+_NO_ENTRIES: Any = MappingProxyType({})
+
+
+class _Place:
+    """Turns libyaml's marks into the Locations of one file's nodes. Usually from the mark
+    index, the character offset (lines break on LF only and no BOM, which libyaml does
+    not count): a mark past the last LF (a text without a final newline) counts from the
+    last line's start, as SourceFile's lines do. Else through line starts."""
+
+    __slots__ = ("src", "path", "size", "newlines", "tail", "starts", "last", "odd")
+
+    def __init__(self, src: SourceFile) -> None:
+        text = src.text
+        self.src = src
+        self.path = src.path
+        self.size = len(text)
+        self.newlines = text.count("\n")
+        self.tail = text.rfind("\n") + 1
+        self.odd = "\r" in text or "\x85" in text or "\u2028" in text or "\u2029" in text
+        self.starts: list[int] | None = None
+        if self.odd:  # libyaml breaks lines on CR, NEL, LS and PS too; SourceFile only on LF
+            starts = [0]
+            for m in re.finditer("[\n\r\x85\u2028\u2029]", text):
+                starts.append(m.end())
+            self.starts = starts
+        elif "\ufeff" in text:
+            self.starts = src.line_starts
+        self.last = len(self.starts) - 1 if self.starts is not None else 0
+
+    def location(self, start: Any, end: Any) -> Location:
+        """The Location between two marks."""
+        size, starts = self.size, self.starts
+        line, end_line = start.line, end.line
+        if starts is None:
+            offset = start.index if line <= self.newlines else self.tail + start.column
+            end_offset = end.index if end_line <= self.newlines else self.tail + end.column
+        else:
+            last = self.last
+            offset = starts[line if line < last else last] + start.column
+            end_offset = starts[end_line if end_line < last else last] + end.column
+        offset = offset if offset < size else size
+        end_offset = end_offset if end_offset < size else size
+        if self.odd:  # libyaml's lines (odd breaks too) -> offsets -> SourceFile's (LF) lines
+            return self.src.location(offset, end_offset)
+        return Location(
+            self.path, line + 1, start.column + 1, end_line + 1, end.column + 1, offset, end_offset
+        )
+
+
+_Marks = tuple[_Place, Any, Any]  # (file, start mark, end mark)
 
 
 class _Refused(Exception):
@@ -290,21 +450,9 @@ class _Converter:
         self.memo: dict[int, tuple[PNode, int] | None] = {}  # None = being converted
         self.distinct = 0
         self.duplicates: list[LoadError] = []
-        text = src.text
-        self.yaml_starts: list[int] | None = None
-        if _ODD_BREAKS.search(text):
-            # libyaml breaks lines on CR, NEL, LS and PS too; SourceFile only on LF.
-            starts = [0]
-            for m in re.finditer("[\n\r\x85\u2028\u2029]", text):
-                starts.append(m.end())
-            self.yaml_starts = starts
-        # what `location` needs, looked up once per file instead of once per node
-        self.starts = src.line_starts if self.yaml_starts is None else self.yaml_starts
-        self.last = len(self.starts) - 1
-        self.size = len(text)
-        self.path = src.path
+        self.place = _Place(src)
         # no `*` anywhere: no alias, so no node is shared (once per file, not per document)
-        self.alias_free = self.yaml_starts is None and "*" not in text
+        self.alias_free = "*" not in src.text
 
     def tree(self, root: yaml.Node) -> PNode:
         """The PNode tree of a document: `convert`, or `_plain_tree` when the text has
@@ -319,7 +467,7 @@ class _Converter:
         """`convert` without aliases: one call per node, no memo, no expansion count."""
         if depth > self.max_depth:
             raise _Refused("invalid", f"YAML nested deeper than {self.max_depth} levels", node)
-        location = self._plain_location(node)
+        marks = (self.place, node.start_mark, node.end_mark)
         cls = node.__class__
         if cls is _ScalarNode or (
             cls is not _MappingNode and cls is not _SequenceNode and isinstance(node, _ScalarNode)
@@ -330,21 +478,21 @@ class _Converter:
             value: Any = (
                 resolve_plain_scalar(text) if style is None and tag in _IMPLICIT_TAGS else text
             )
-            return PNode("scalar", location, tag, value, text, None, None, style)
+            return PNode("scalar", None, tag, value, text, _NO_ITEMS, _NO_ENTRIES, style, marks)
         flow = "flow" if node.flow_style else None
         if cls is _SequenceNode or (cls is not _MappingNode and isinstance(node, _SequenceNode)):
             plain_tree = self._plain_tree
             items = [plain_tree(child, depth + 1) for child in node.value]
-            return PNode("sequence", location, node.tag, None, None, items, None, flow)
-        return PNode(
-            "mapping", location, node.tag, None, None, None, self._plain_entries(node, depth), flow
-        )
+            return PNode("sequence", None, node.tag, None, None, items, _NO_ENTRIES, flow, marks)
+        entries = self._plain_entries(node, depth)
+        return PNode("mapping", None, node.tag, None, None, _NO_ITEMS, entries, flow, marks)
 
     def _plain_entries(self, node: yaml.MappingNode, depth: int) -> dict[Hashable, PEntry]:
         """`_mapping`'s entries, for `_plain_tree`."""
         entries: dict[Hashable, PEntry] = {}
         merges: list[PNode] = []
         plain_tree = self._plain_tree
+        place = self.place
         for key_node, value_node in node.value:
             value = plain_tree(value_node, depth + 1)
             if key_node.tag == _MERGE_TAG:
@@ -360,37 +508,19 @@ class _Converter:
                     if not key_node.style and key_node.tag in _IMPLICIT_TAGS
                     else text
                 )
-                key_location = self._plain_location(key_node)
+                entry = PEntry(
+                    key, None, value, False, (place, key_node.start_mark, key_node.end_mark)
+                )
             else:  # a collection as key (the value was converted first: same depth check)
                 key_pnode = plain_tree(key_node, depth + 1)
                 key = key_pnode.scalar if key_pnode.kind == "scalar" else _hashable(key_pnode.value)
-                key_location = key_pnode.location
+                entry = PEntry(key, None, value, False, key_pnode._marks)
             if key in entries:
-                self._duplicate(key, entries[key], key_location)
-            entries[key] = PEntry(key, key_location, value)
-        for merged in merges:  # explicit keys win, then earlier merged mappings
-            for key, entry in merged.entries.items():
-                if key not in entries:
-                    entries[key] = PEntry(key, entry.key_location, entry.value, merged=True)
+                self._duplicate(key, entries[key], entry.key_location)
+            entries[key] = entry
+        if merges:
+            _merge(entries, merges)
         return entries
-
-    def _plain_location(self, node: yaml.Node) -> Location:
-        """`location` when libyaml's lines are SourceFile's (no odd line breaks); the
-        line starts, size and path are looked up once per file, not per node."""
-        starts, last, size = self.starts, self.last, self.size
-        start, end = node.start_mark, node.end_mark
-        line, column, end_line, end_column = start.line, start.column, end.line, end.column
-        offset = starts[line if line < last else last] + column
-        end_offset = starts[end_line if end_line < last else last] + end_column
-        return Location(
-            self.path,
-            line + 1,
-            column + 1,
-            end_line + 1,
-            end_column + 1,
-            offset if offset < size else size,
-            end_offset if end_offset < size else size,
-        )
 
     def _duplicate(self, key: Hashable, first: PEntry, at: Location) -> None:
         line = first.key_location.line
@@ -403,16 +533,6 @@ class _Converter:
                 at.column,
             )
         )
-
-    def location(self, node: yaml.Node) -> Location:
-        if self.yaml_starts is None:
-            return self._plain_location(node)
-        # libyaml's lines (odd breaks too) -> offsets -> SourceFile's (LF) lines
-        start, end = node.start_mark, node.end_mark
-        starts, last, size = self.starts, self.last, self.size
-        offset = starts[min(start.line, last)] + start.column
-        end_offset = starts[min(end.line, last)] + end.column
-        return self.src.location(min(offset, size), min(end_offset, size))
 
     def convert(self, node: yaml.Node, depth: int) -> tuple[PNode, int]:
         """(PNode, expanded size) of `node`."""
@@ -458,7 +578,8 @@ class _Converter:
         tag: str = node.tag
         style = node.style or None  # the C loader says "" for plain scalars
         value: Any = resolve_plain_scalar(text) if style is None and tag in _IMPLICIT_TAGS else text
-        return PNode("scalar", self.location(node), tag, value, text, None, None, style)
+        marks = (self.place, node.start_mark, node.end_mark)
+        return PNode("scalar", None, tag, value, text, _NO_ITEMS, _NO_ENTRIES, style, marks)
 
     def _sequence(self, node: yaml.SequenceNode, depth: int) -> tuple[PNode, int]:
         items: list[PNode] = []
@@ -468,16 +589,9 @@ class _Converter:
             pnode, csize = convert(child, depth + 1)
             items.append(pnode)
             size += csize
-        return PNode(
-            "sequence",
-            self.location(node),
-            node.tag,
-            None,
-            None,
-            items,
-            None,
-            "flow" if node.flow_style else None,
-        ), size
+        marks = (self.place, node.start_mark, node.end_mark)
+        flow = "flow" if node.flow_style else None
+        return PNode("sequence", None, node.tag, None, None, items, _NO_ENTRIES, flow, marks), size
 
     def _mapping(self, node: yaml.MappingNode, depth: int) -> tuple[PNode, int]:
         entries: dict[Hashable, PEntry] = {}
@@ -495,23 +609,23 @@ class _Converter:
                 continue
             key_pnode, _ = convert(key_node, depth + 1)
             key = key_pnode.scalar if key_pnode.kind == "scalar" else _hashable(key_pnode.value)
+            entry = PEntry(key, key_pnode._location, value, False, key_pnode._marks)
             if key in entries:
-                self._duplicate(key, entries[key], key_pnode.location)
-            entries[key] = PEntry(key, key_pnode.location, value)
-        for merged in merges:  # explicit keys win, then earlier merged mappings
-            for key, entry in merged.entries.items():
-                if key not in entries:
-                    entries[key] = PEntry(key, entry.key_location, entry.value, merged=True)
-        return PNode(
-            "mapping",
-            self.location(node),
-            node.tag,
-            None,
-            None,
-            None,
-            entries,
-            "flow" if node.flow_style else None,
-        ), size
+                self._duplicate(key, entries[key], entry.key_location)
+            entries[key] = entry
+        if merges:
+            _merge(entries, merges)
+        marks = (self.place, node.start_mark, node.end_mark)
+        flow = "flow" if node.flow_style else None
+        return PNode("mapping", None, node.tag, None, None, _NO_ITEMS, entries, flow, marks), size
+
+
+def _merge(entries: dict[Hashable, PEntry], merges: list[PNode]) -> None:
+    """`<<` keys: explicit keys win, then earlier merged mappings."""
+    for merged in merges:
+        for key, entry in merged.entries.items():
+            if key not in entries:
+                entries[key] = PEntry(key, entry._key_location, entry.value, True, entry._marks)
 
 
 _ScalarNode = yaml.ScalarNode
@@ -540,6 +654,15 @@ def estimated_depth(text: str) -> int:
                 depth = max(0, depth - 1)
     block = max(map(len, _BLOCK_PREFIX.findall(text)), default=0)
     return flow + block
+
+
+def _may_nest(text: str) -> bool:
+    """False when `estimated_depth(text)` cannot pass `_PRESCAN_DEPTH`: at most half of it
+    in brackets and no line opening with half of it in indentation (cheap C scans)."""
+    half = _PRESCAN_DEPTH // 2
+    if text.count("[") + text.count("{") > half:
+        return True
+    return _DEEP_FIRST.match(text) is not None or _DEEP_LINE.search(text) is not None
 
 
 def _mark_error(src: SourceFile, exc: yaml.YAMLError) -> LoadError:
@@ -586,7 +709,8 @@ def load_positioned_all(
     5,000-object file never holds all its documents' nodes at once). `composed`: libyaml's
     documents of `src.text`, already composed (infradoctor/parsecache.py)."""
     # brackets and indentation are different characters: a short text cannot nest deeper
-    depth = estimated_depth(src.text) if len(src.text) > _PRESCAN_DEPTH else 0
+    text = src.text
+    depth = estimated_depth(text) if len(text) > _PRESCAN_DEPTH and _may_nest(text) else 0
     if depth > _PRESCAN_DEPTH:
         return [], [
             LoadError(
@@ -645,6 +769,21 @@ def load_positioned(
     return root, errors
 
 
+_SHARED = ("syntax.yaml", "first document")  # key of `load_positioned_shared`'s memo
+
+
+def load_positioned_shared(src: SourceFile) -> tuple[PNode | None, list[LoadError]]:
+    """`load_positioned(src)`, once per text of a SourceFile, for a file several loaders
+    read (a kustomization: kustomize renders it, the k8s loader finds it and reports its
+    errors). The tree is shared: read-only."""
+    held = src.facts_memo.get(_SHARED)
+    if held is not None and held[0] is src.text:
+        return held[1], list(held[2])
+    root, errors = load_positioned(src)
+    src.facts_memo[_SHARED] = (src.text, root, tuple(errors))
+    return root, errors
+
+
 def source_from_text(text: str, path: str = "<string>") -> SourceFile:
     """A SourceFile for YAML given as a string (tests, fixers re-parsing a buffer)."""
     from pathlib import Path
@@ -662,6 +801,7 @@ __all__ = [
     "estimated_depth",
     "load_positioned",
     "load_positioned_all",
+    "load_positioned_shared",
     "resolve_plain_scalar",
     "source_from_text",
 ]
