@@ -203,6 +203,8 @@ def row_is_legacy(name: str) -> bool:
     return name in LEGACY_SUFFIX_NAMES or name.startswith("percona")
 
 
+@cache
 def port_rows() -> tuple[ImageFacts, ...]:
-    """Rows with default ports, in file order (the first matching needle wins)."""
+    """Rows with default ports, in file order (the first matching needle wins); built
+    once (every distinct image of a stack scans them)."""
     return tuple(row for row in image_table() if row.ports and row.ports_key)
