@@ -76,6 +76,16 @@ def _os_refusal(exc: OSError) -> Refusal:
     return Refusal("unreadable", f"cannot read: {exc.strerror or exc}", exc.errno)
 
 
+def stat_or_refusal(path: str | os.PathLike[str], follow: bool = True) -> os.stat_result | Refusal:
+    """`os.stat` (or `os.lstat`) of `path`, or why it cannot be read."""
+    try:
+        return os.stat(path) if follow else os.lstat(path)
+    except OSError as exc:
+        return _os_refusal(exc)
+    except ValueError:  # NUL in the name
+        return Refusal("unreadable", "invalid file name")
+
+
 def is_within(path: str | os.PathLike[str], root: str | os.PathLike[str]) -> bool:
     """Whether the (resolved, absolute) `path` is `root` or below it."""
     p, r = os.fspath(path), os.fspath(root)
@@ -150,12 +160,9 @@ def open_resolved(
     if root is not None or nofollow:
         flags |= _NOFOLLOW  # resolved: a symlink here now means a race; refuse it
     if not checked:
-        try:
-            pre = os.stat(target)
-        except OSError as exc:
-            return _os_refusal(exc)
-        except ValueError:  # NUL in the name
-            return Refusal("unreadable", "invalid file name")
+        pre = stat_or_refusal(target)
+        if isinstance(pre, Refusal):
+            return pre
         if not stat.S_ISREG(pre.st_mode):
             return not_regular(pre.st_mode)  # never open devices & co at all
     try:
@@ -226,12 +233,9 @@ def resolve_in_root(top: str, path: str) -> str | Refusal:
                 done.pop()
             continue
         here = "/".join([top, *done, part])
-        try:
-            st = os.lstat(here)
-        except OSError as exc:
-            return _os_refusal(exc)
-        except ValueError:  # NUL in the name
-            return Refusal("unreadable", "invalid file name")
+        st = stat_or_refusal(here, follow=False)
+        if isinstance(st, Refusal):
+            return st
         if stat.S_ISLNK(st.st_mode):
             links += 1
             if links > MAX_SYMLINKS:

@@ -36,6 +36,7 @@ from infradoctor.textio import (
     read_regular,
     resolve_in_root,
     resolve_within,
+    stat_or_refusal,
 )
 
 __all__ = [
@@ -146,12 +147,9 @@ class SourceReader:
         if real_head is None:
             return _real_text(key)  # the full walk says what is wrong
         full = os.path.join(real_head, name)
-        try:
-            st = os.lstat(full)
-        except OSError as exc:
-            return _os_refusal(exc)
-        except ValueError:  # NUL in the name
-            return Refusal("unreadable", "invalid file name")
+        st = stat_or_refusal(full, follow=False)
+        if isinstance(st, Refusal):
+            return st
         if stat.S_ISLNK(st.st_mode):
             return _real_text(full)
         return full
