@@ -27,7 +27,6 @@ import functools
 import operator
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from typing import TypeVar, cast
 
 from infradoctor.facts.args import (
@@ -48,6 +47,7 @@ from infradoctor.facts.servers import Found, detect_server, listen_arg_unknown
 from infradoctor.lazyre import lazy
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Dockerfile, Instruction, ListenAddress, Service
+from infradoctor.records import record
 
 # Source kinds by how much they tell us.
 STRONG_KINDS = frozenset({"command", "default", "nginx", "convention"})
@@ -63,7 +63,7 @@ HINT_KINDS = frozenset({"env", "weak"})
 WEB_SERVER_WORDS = ("nginx", "openresty", "tengine", "angie")
 
 
-@dataclass(slots=True)
+@record(hot=True)
 class Token:
     """One word of the effective container command, with where it was written."""
 
