@@ -27,7 +27,6 @@ import functools
 import operator
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from typing import TypeVar, cast
 
 from infradoctor.facts.args import (
@@ -48,6 +47,7 @@ from infradoctor.facts.servers import Found, detect_server, listen_arg_unknown
 from infradoctor.lazyre import lazy
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Dockerfile, Instruction, ListenAddress, Service
+from infradoctor.records import record
 
 # Source kinds by how much they tell us.
 STRONG_KINDS = frozenset({"command", "default", "nginx", "convention"})
@@ -63,7 +63,7 @@ HINT_KINDS = frozenset({"env", "weak"})
 WEB_SERVER_WORDS = ("nginx", "openresty", "tengine", "angie")
 
 
-@dataclass(slots=True)
+@record(hot=True)
 class Token:
     """One word of the effective container command, with where it was written."""
 
@@ -509,31 +509,53 @@ _REMEMBERED_IMAGE_CHARS = 512
 @functools.lru_cache(maxsize=1024)
 def _image_ports(image: str) -> tuple[tuple[int, ...], bool] | None:
     """`image_ports` by image name, once per name: a stack runs a few images many
-    times, and each look-up scans the whole port table."""
+    times. The first matching row wins; rows are looked up by the needles the name
+    could match, not scanned (a cold lint pays this once per distinct image)."""
     repo = image_repository(image)
     last = repo.rsplit("/", 1)[-1]
     tag = image.split("@", 1)[0].rsplit("/", 1)[-1]
     tag = tag.rsplit(":", 1)[1] if ":" in tag else ""
     if last == "php":  # php-fpm pools are often reconfigured: weak
         return ((9000,), True) if "fpm" in tag else None
+    index, longest = _port_needles()
     # searched once, not once per table entry (26 scans of a 1 MB image name)
     not_the_server = NOT_THE_SERVER_RE.search(last) is not None
-    for row in port_rows():
-        needle, ports, weak = row.ports_key or row.name, row.ports, row.web_server
-        if "/" in needle:
-            if repo == needle or repo.startswith(needle + "-"):
-                return ports, weak
-            continue
-        if not_the_server and needle not in ("mongo-express",):
-            continue
-        if (
-            last == needle
-            or last.startswith(needle + "-")
-            or last.endswith("-" + needle)
-            or (last.startswith(needle) and needle in ("postgres", "mongo", "redis"))
-        ):
-            return ports, weak
-    return None
+    # `org/name` needles match the repository or its `-` prefixes; others `last`
+    candidates = [c for c in (repo, *_dash_prefixes(repo, longest)) if "/" in c]
+    if not not_the_server:
+        candidates += (last, *_dash_prefixes(last, longest), *_dash_suffixes(last, longest))
+        candidates += [n for n in ("postgres", "mongo", "redis") if last.startswith(n)]
+    elif "mongo-express" in (last, *_dash_prefixes(last, longest), *_dash_suffixes(last, longest)):
+        candidates.append("mongo-express")
+    hits = [index[c] for c in candidates if c in index]
+    return min(hits)[1] if hits else None
+
+
+_NEEDLES: list[tuple[object, dict[str, tuple[int, tuple[tuple[int, ...], bool]]], int]] = []
+
+
+def _port_needles() -> tuple[dict[str, tuple[int, tuple[tuple[int, ...], bool]]], int]:
+    """Each needle's first row (position, answer) and the longest needle, built once per
+    port table (`port_rows()` is asked each time: a reloaded table is a new one)."""
+    rows = port_rows()
+    if not _NEEDLES or _NEEDLES[0][0] is not rows:
+        index: dict[str, tuple[int, tuple[tuple[int, ...], bool]]] = {}
+        for position, row in enumerate(rows):
+            index.setdefault(row.ports_key or row.name, (position, (row.ports, row.web_server)))
+        _NEEDLES[:] = [(rows, index, max(map(len, index), default=0))]
+    return _NEEDLES[0][1], _NEEDLES[0][2]
+
+
+def _dash_prefixes(text: str, longest: int) -> list[str]:
+    """The parts of `text` before each `-`, up to `longest` characters (`startswith(n + "-")`)."""
+    head = text[: longest + 1]
+    return [head[:i] for i, c in enumerate(head) if c == "-"]
+
+
+def _dash_suffixes(text: str, longest: int) -> list[str]:
+    """The parts of `text` after each `-`, up to `longest` characters (`endswith("-" + n)`)."""
+    start = max(0, len(text) - longest - 1)
+    return [text[i + 1 :] for i in range(start, len(text)) if text[i] == "-"]
 
 
 def is_node_image(service: Service) -> bool:

@@ -6,10 +6,10 @@ variant project (`compose.yaml` + `compose.prod.yaml`, + `compose.ci.yaml`, ...)
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from infradoctor.lazyre import lazy
 from infradoctor.model.source import Location, SourceFile
+from infradoctor.records import record
 
 # `$` first, then the look-behind (not preceded by another `$`): a pattern that starts
 # with a literal is searched for that character, one that starts with a look-behind is
@@ -25,7 +25,7 @@ _COMMENT = lazy(r"(?<![^ \t])#")  # a `#` at the start or after a blank
 Starts = tuple[tuple[int, int, str], ...]
 
 
-@dataclass(slots=True)
+@record(hot=True)
 class VarRef:
     """One reference. Plain slots and a `location` built on demand: a 1 MB file can hold
     500,000 references, and a frozen dataclass plus a Location each cost 3.5 us a piece

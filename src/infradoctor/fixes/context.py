@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, TypeVar
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -38,7 +38,7 @@ class FixUnavailable(Exception):
     """This finding gets no fix (layout we cannot edit with certainty)."""
 
 
-@dataclass(slots=True)
+@record(hot=True)
 class YamlFile:
     path: str
     text: str
@@ -143,7 +143,7 @@ class ConfigIndex:
         return self._servers
 
 
-@dataclass(slots=True)
+@record(hot=True)
 class ServiceEntry:
     """A compose service's mapping in one file: `key` is its name node, `node` its value."""
 

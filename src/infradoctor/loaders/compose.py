@@ -35,7 +35,7 @@ import os
 import posixpath
 import re
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path, PurePath, PurePosixPath
 from typing import Any
 
@@ -59,6 +59,7 @@ from infradoctor.model.stack import (
     Service,
 )
 from infradoctor.parsecache import compose_yaml
+from infradoctor.records import record
 from infradoctor.syntax.numbers import digits_value, docker_size, parse_int
 from infradoctor.syntax.yaml import PEntry, PNode
 
@@ -598,14 +599,14 @@ def _looks_templated(text: str) -> bool:
 # ===================================================================== the loader
 
 
-@dataclass(slots=True)
+@record(hot=True)
 class _Svc:
     node: PNode
     location: Location  # the service key where it was first defined
     file: str
 
 
-@dataclass(slots=True)
+@record(hot=True)
 class _Model:
     services: dict[str, _Svc] = field(default_factory=dict)
     networks: dict[str, Location] = field(default_factory=dict)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from itertools import islice
 
 from infradoctor.facts.env import UNSET_MARK
@@ -28,7 +28,7 @@ _OPERATORS = (":-", ":?", ":+", "-", "?", "+")
 Lookup = Callable[[str], "str | None"]
 
 
-@dataclass(slots=True)
+@record(hot=True)
 class Interpolation:
     """Result of interpolating one string."""
 

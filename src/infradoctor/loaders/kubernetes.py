@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -700,7 +700,7 @@ def _pdb(spec: PNode | None) -> PdbSpec:
     return pdb
 
 
-@dataclass(slots=True)
+@record(hot=True)
 class _Context:
     src: SourceFile
     namespace: str | None

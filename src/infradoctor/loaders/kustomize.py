@@ -16,7 +16,7 @@ import os
 import posixpath
 import re
 from collections.abc import Hashable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from infradoctor.lazyre import lazy
 from infradoctor.loaders.files import SourceReader
@@ -149,7 +149,7 @@ class NotApplied:
         )
 
 
-@dataclass(slots=True)
+@record(hot=True)
 class Resource:
     """One rendered object: its tree (nodes from several files) and the file it came from."""
 

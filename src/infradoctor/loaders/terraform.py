@@ -21,7 +21,7 @@ import posixpath
 import re
 import textwrap
 from collections.abc import Hashable
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -239,7 +239,7 @@ def resource_kind(rtype: str) -> tuple[str, str] | None:
     return KINDS.get(_VERSION_SUFFIX.sub("", rtype[len("kubernetes_") :]))
 
 
-@dataclass(slots=True)
+@record(hot=True)
 class _Module:
     """The .tf files of one directory, with the values its variables and locals get."""
 

@@ -4,7 +4,7 @@ helpers that apply nginx's real inheritance rules."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from infradoctor.model.embedded import EmbeddedText
 from infradoctor.model.source import Location
@@ -54,7 +54,7 @@ ARRAY_DIRECTIVES = frozenset(
 )
 
 
-@dataclass(eq=False, slots=True)
+@record(eq=False, hot=True)
 class Directive:
     """One nginx directive. `block` is None for simple directives and a list for block
     directives (`server { ... }`). `location.offset`/`end_offset` cover the whole directive

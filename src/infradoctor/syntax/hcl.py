@@ -13,10 +13,11 @@ LoadError naming file:line). Expressions we do not evaluate (operators, conditio
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from infradoctor.lazyre import lazy
+from infradoctor.records import record
 
 MAX_DEPTH = 100  # nested blocks + expressions; deeper input is refused, never a RecursionError
 
@@ -63,7 +64,7 @@ class HclError(Exception):
         self.offset = offset
 
 
-@dataclass(slots=True)
+@record(hot=True)
 class Expr:
     """One expression. kind: literal (value), template (parts: str | Expr; `directive`
     when it holds `%{ }`), list (items), object (pairs), call (name, items), ref (name:
@@ -83,14 +84,14 @@ class Expr:
     directive: bool = False
 
 
-@dataclass(slots=True)
+@record(hot=True)
 class Attribute:
     name: str
     start: int  # the name
     expr: Expr
 
 
-@dataclass(slots=True)
+@record(hot=True)
 class Block:
     type: str
     labels: list[str]

@@ -10,7 +10,7 @@ nginx fixers.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from infradoctor.lazyre import lazy
 from infradoctor.model.nginx import Directive
@@ -81,7 +81,7 @@ def _unescape(body: str) -> str:
     return _ESCAPE_RE.sub(lambda m: _ESCAPES.get(m.group(1), "\\" + m.group(1)), body)
 
 
-@dataclass(slots=True)
+@record(hot=True)
 class Comment:
     """A full-line comment (kept for suppression handling and fixers)."""
 
@@ -101,7 +101,7 @@ class ParsedFile:
     template: bool = False  # contains ${VAR} or {{ }} / {% %} template markup
 
 
-@dataclass(slots=True)
+@record(hot=True)
 class _Frame:
     directive: Directive | None  # None for the top level
     children: list[Directive]
