@@ -839,18 +839,47 @@ def _sub_commands(text: str) -> str:
     for trigger in _command_triggers(text):
         if trigger < done:
             continue
-        state = _CommandState()
-        bounds = _line_bounds(text, trigger)
-        for _ in range(1000):  # a command spans at most this many lines
-            edits += _scan_command(text, bounds[0], bounds[1], state)
-            done = bounds[1] + 1
+        lines = [_line_bounds(text, trigger)]
+        for _ in range(999):  # a command spans at most 1000 lines
+            bounds = lines[-1]
             if bounds[1] >= len(text):
                 break
             nxt = _line_bounds(text, bounds[1] + 1)
             if not _continues(text, bounds, nxt):
                 break
-            bounds = nxt
+            lines.append(nxt)
+        done = lines[-1][1] + 1
+        if not _may_mask_command(text, lines[0][0], lines[-1][1]):
+            continue
+        state = _CommandState()
+        for bounds in lines:
+            edits += _scan_command(text, bounds[0], bounds[1], state)
     return _apply(text, edits)
+
+
+# a `_TOKEN` word that starts with `-` (the words of a line are its maximal runs of
+# these characters)
+_FLAG_TOKEN = re.compile(r"(?<![^\s\"',;|&\[\]()`])-[^\s\"',;|&\[\]()`]*+")
+
+
+def _may_mask_command(text: str, start: int, end: int) -> bool:
+    """Could `_scan_command` mask anything in the lines text[start:end]? Every mask it
+    makes follows a flag of these (`-p...`, `-u...`, `-U`, `--user`, `--proxy-user`,
+    `-a`, a secret flag) or is an `htpasswd` argument: most lines have none, and this
+    look costs a fraction of the scan."""
+    if "htpasswd" in text[start:end].lower():
+        return True
+    for m in _FLAG_TOKEN.finditer(text, start, end):
+        tok = m.group(0)
+        flag = tok.partition("=")[0]
+        if flag[:2] in ("-p", "-u") or flag in _USER_FLAGS or tok == "-a":
+            return True
+        if is_secret_flag(flag):
+            return True
+    return False
+
+
+_USER_FLAGS = frozenset({"-U", "--user", "--proxy-user"})
 
 
 def _apply(text: str, edits: Iterable[tuple[int, int, str]]) -> str:
