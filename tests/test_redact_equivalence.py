@@ -15,6 +15,7 @@ import pytest
 
 from infradoctor import redact
 from tests.conftest import require_corpus
+from tests.test_redact_gate import FRAGMENTS as GATE_FRAGMENTS
 
 BASE = "1020a95"  # the commit before the command-scan pre-test
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,9 +113,9 @@ def _base() -> ModuleType:
     return module
 
 
-def _generated(count: int, seed: int) -> list[str]:
+def _generated(count: int, seed: int, fragments: tuple[str, ...] = FRAGMENTS) -> list[str]:
     rng = random.Random(seed)
-    return ["".join(rng.choice(FRAGMENTS) for _ in range(rng.randint(1, 12))) for _ in range(count)]
+    return ["".join(rng.choice(fragments) for _ in range(rng.randint(1, 12))) for _ in range(count)]
 
 
 def _differences(base: ModuleType, texts: list[str]) -> list[str]:
@@ -129,6 +130,13 @@ def test_generated_command_lines_redact_as_before() -> None:
     assert masked > 2000  # the generator reaches the command scanner's masks
     argvs = [t.split(" ") for t in texts[:2000]]
     assert [a for a in argvs if redact.redact_argv(a) != base.redact_argv(a)] == []
+
+
+def test_generated_mixed_text_redacts_as_before() -> None:
+    base = _base()
+    texts = _generated(8000, 19, FRAGMENTS + GATE_FRAGMENTS + ("\u0130", "\u212aey=x "))
+    assert _differences(base, texts) == []
+    assert sum(base._redact(t) != t for t in texts) > 2000
 
 
 def test_corpus_files_and_lines_redact_as_before() -> None:

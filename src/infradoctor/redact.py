@@ -1078,10 +1078,14 @@ def _hint(*words: str) -> Callable[[str], re.Match[str] | None]:
     return re.compile("|".join(re.escape(w) for w in words)).search
 
 
-_NGINX_HEADER_HINT = _hint("_set_header", "add_header", "more_set_", "proxy_set_body")
-_NGINX_SECRET_HINT = _hint("secret", "passw", "token", "api", "secure_link_md5")
-_HEADER_HINT = _hint("authorization", "cookie", "api-key", "-token")
-_BEARER_HINT = _hint("bearer", "basic", "token", "digest")
+_NGINX_HEADER_WORDS = ("_set_header", "add_header", "more_set_", "proxy_set_body")
+_NGINX_HEADER_HINT = _hint(*_NGINX_HEADER_WORDS)
+_NGINX_SECRET_WORDS = ("secret", "passw", "token", "api", "secure_link_md5")
+_NGINX_SECRET_HINT = _hint(*_NGINX_SECRET_WORDS)
+_HEADER_WORDS = ("authorization", "cookie", "api-key", "-token")
+_HEADER_HINT = _hint(*_HEADER_WORDS)
+_BEARER_WORDS = ("bearer", "basic", "token", "digest")
+_BEARER_HINT = _hint(*_BEARER_WORDS)
 
 
 def redact_text(text: str) -> str:
@@ -1104,18 +1108,29 @@ def _redact_short(text: str) -> str:
 
 def _redact(text: str) -> str:
     low = text.lower()  # hints only: each pass runs when its trigger words occur
-    if text.isascii() and not _ANY_TRIGGER.search(low):
+    found = _trigger_words(low)
+    bot = ":" in low and _BOT_TOKEN_HINT.search(low) is not None
+    if text.isascii() and not found and not bot:
         return text  # no pass below would run (most titles, messages and fix texts)
-    if "PRIVATE KEY" in text:
+    return _passes(text, low, found, bot)
+
+
+def _passes(text: str, low: str, found: set[str], bot: bool) -> str:
+    """Every pass over `text` whose trigger words occur: `found` (the trigger words in
+    `low`) rules a pass out before its own hint scans the text again. Hints on `text`
+    itself use `found` only while no pass has changed it (a mask adds words)."""
+    original = text
+    if "private" in found and "PRIVATE KEY" in text:
         text = _sub_pem(text)
-    text = _sub_tokens(text)
-    if _NGINX_HEADER_HINT(low):
+    if bot or found & _NEEDS["tokens"] or text != original:
+        text = _sub_tokens(text)
+    if found & _NEEDS["nginx_header"] and _NGINX_HEADER_HINT(low):
         text = _NGINX_HEADER.sub(_sub_nginx_header, text)
-    if _NGINX_SECRET_HINT(low):
+    if found & _NEEDS["nginx_secret"] and _NGINX_SECRET_HINT(low):
         text = _NGINX_SECRET_DIRECTIVE.sub(
             lambda m: m.group(1) + _mask_value(m.group(2)) + m.group(3), text
         )
-    if _HEADER_HINT(low):
+    if found & _NEEDS["header"] and _HEADER_HINT(low):
         text = _HEADER_JSON.sub(
             lambda m: m.group(1) + m.group(2) + m.group(1) + m.group(3) + _mask_value(m.group(4)),
             text,
@@ -1129,11 +1144,11 @@ def _redact(text: str) -> str:
             ),
             text,
         )
-    if _BEARER_HINT(low):
+    if found & _NEEDS["bearer"] and _BEARER_HINT(low):
         text = _BEARER.sub(_sub_bearer, text)
     if "env" in low or "arg" in low:
         text = _DOCKER_ENV.sub(_sub_docker_env, text)
-    if ("=" in text or ":" in text) and _may_name_secret(text):
+    if ("=" in text or ":" in text) and _may_name(text, original, found):
         text = _sub_assign(text)
     if "${" in text:
         text = _VAR_WITH_DEFAULT.sub(_sub_var_default, text)
@@ -1143,10 +1158,18 @@ def _redact(text: str) -> str:
         text = _sub_urls(text)
     if "@" in text:
         text = _BARE_USERINFO.sub(_sub_bare_userinfo, text)
-    text = _sub_commands(text)
-    if ":" in text and _may_name_secret(text):
+    if found & _NEEDS["commands"] or text != original:
+        text = _sub_commands(text)
+    if ":" in text and _may_name(text, original, found):
         text = _sub_yaml(text)
     return text
+
+
+def _may_name(text: str, original: str, found: set[str]) -> bool:
+    """`_may_name_secret(text)`, ruled out by `found` while `text` is the original."""
+    if text == original and text.isascii() and not found & _NEEDS["name"]:
+        return False
+    return _may_name_secret(text)
 
 
 # Letters every secret name holds (`is_secret_name`: its secret words, segments and
@@ -1192,7 +1215,38 @@ _TRIGGER_WORDS = (
     *_NAME_HINT.pattern.split("|"),
     *("private key", "eyj", "env", "arg", "${", "identified", "password", "://", "@"),
 )
-_ANY_TRIGGER = lazy(_literal_trie(_TRIGGER_WORDS) + r"|\d{6}:")
+_WORDS = set(_TRIGGER_WORDS)
+# the trigger words that hold no other one: a text holds a trigger word iff it holds one
+# of these, and no two of them start at the same offset
+_MIN_TRIGGERS = frozenset(w for w in _WORDS if not any(o != w and o in w for o in _WORDS))
+_ANY_TRIGGER = lazy(_literal_trie(_MIN_TRIGGERS))
+
+
+def _needs(*words: str) -> frozenset[str]:
+    """The minimal trigger words inside `words`: one of them occurs where a word does."""
+    return frozenset(m for m in _MIN_TRIGGERS if any(m in w for w in words))
+
+
+_NEEDS = {
+    "tokens": _needs("eyj", *(lit.lower() for lits, _, _ in _TOKENS for lit in lits)),
+    "nginx_header": _needs(*_NGINX_HEADER_WORDS),
+    "nginx_secret": _needs(*_NGINX_SECRET_WORDS),
+    "header": _needs(*_HEADER_WORDS),
+    "bearer": _needs(*_BEARER_WORDS),
+    "name": _needs(*_NAME_HINT.pattern.split("|")),
+    # `_command_triggers`: a command word, or a secret word after a `-`
+    "commands": _needs(*_COMMAND_WORD.pattern.split("|"), *_SECRET_WORD_HINT.pattern.split("|")),
+}
+
+
+def _trigger_words(low: str) -> set[str]:
+    """The minimal trigger words that occur in `low` (overlapping ones too)."""
+    found: set[str] = set()
+    m = _ANY_TRIGGER.search(low)
+    while m is not None:
+        found.add(m.group())
+        m = _ANY_TRIGGER.search(low, m.start() + 1)
+    return found
 
 
 def redact_lines(text: str) -> list[str]:
