@@ -129,6 +129,8 @@ def test_plain_text_skips_every_pass(monkeypatch: pytest.MonkeyPatch) -> None:
     assert redact._redact(text) is text
     assert calls == []
     assert redact._redact("restart: always # password") is not None
-    assert len(calls) == 1  # a secret word: the command scan runs, no token shape
-    assert redact._redact("restart: always # password ghp") is not None
+    assert calls == []  # a secret word, but no flag to take it and no token shape
+    assert redact._redact("restart: always # --password x") is not None
+    assert len(calls) == 1  # a secret flag: the command scan runs
+    assert redact._redact("restart: always # --password x ghp_") is not None
     assert len(calls) == 3  # and a token kind's literal: both run

@@ -249,7 +249,11 @@ _TOKENS: tuple[tuple[tuple[str, ...], re.Pattern[str], int], ...] = (
         ),
         4,
     ),
-    (("gh",), lazy(r"(?<![A-Za-z0-9_])gh[pousr]_[A-Za-z0-9]{30,}+"), 4),
+    (
+        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
+        lazy(r"(?<![A-Za-z0-9_])gh[pousr]_[A-Za-z0-9]{30,}+"),
+        4,
+    ),
     (("github_pat_",), lazy(r"(?<![A-Za-z0-9_])github_pat_[A-Za-z0-9_]{20,}+"), 11),
     (("glpat-",), lazy(r"(?<![A-Za-z0-9_-])glpat-[A-Za-z0-9_-]{20,}+"), 6),
     (("xox",), lazy(r"(?<![A-Za-z0-9_-])xox[abposre]-[A-Za-z0-9-]{8,}+"), 5),
@@ -422,8 +426,10 @@ def _sub_tokens(text: str) -> str:
         text = _JWT.sub(MASK, text)
     if _TOKEN_HINT.search(text):  # one scan instead of a look per token kind
         for literals, pattern, keep in _TOKENS:
-            if any(lit in text for lit in literals):
-                text = pattern.sub(_keep_prefix(keep), text)
+            for literal in literals:
+                if literal in text:
+                    text = pattern.sub(_keep_prefix(keep), text)
+                    break
     return text
 
 
@@ -857,9 +863,10 @@ def _sub_commands(text: str) -> str:
     return _apply(text, edits)
 
 
-# a `_TOKEN` word that starts with `-` (the words of a line are its maximal runs of
-# these characters)
-_FLAG_TOKEN = re.compile(r"(?<![^\s\"',;|&\[\]()`])-[^\s\"',;|&\[\]()`]*+")
+# from a `-` to the end of its `_TOKEN` word (a word is a maximal run of these
+# characters: a flag when the `-` starts it); the literal first makes the search quick
+_FLAG_TOKEN = re.compile(r"-[^\s\"',;|&\[\]()`]*+")
+_WORD_BREAK = frozenset("\"',;|&[]()`")
 
 
 def _may_mask_command(text: str, start: int, end: int) -> bool:
@@ -870,6 +877,9 @@ def _may_mask_command(text: str, start: int, end: int) -> bool:
     if "htpasswd" in text[start:end].lower():
         return True
     for m in _FLAG_TOKEN.finditer(text, start, end):
+        before = text[m.start() - 1 : m.start()]
+        if before and not before.isspace() and before not in _WORD_BREAK:
+            continue  # `-` inside a word (`db-mysql`): not a flag
         tok = m.group(0)
         flag = tok.partition("=")[0]
         if flag[:2] in ("-p", "-u") or flag in _USER_FLAGS or tok == "-a":
@@ -1158,7 +1168,7 @@ def _passes(text: str, low: str, found: set[str], bot: bool) -> str:
         text = _sub_urls(text)
     if "@" in text:
         text = _BARE_USERINFO.sub(_sub_bare_userinfo, text)
-    if found & _NEEDS["commands"] or text != original:
+    if text != original or (found & _NEEDS["commands"] and _may_mask_command(text, 0, len(text))):
         text = _sub_commands(text)
     if ":" in text and _may_name(text, original, found):
         text = _sub_yaml(text)
