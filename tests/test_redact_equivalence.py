@@ -167,3 +167,13 @@ def test_plain_flags_skip_the_command_scan(monkeypatch: pytest.MonkeyPatch) -> N
     assert calls == []  # no flag that takes a password: nothing to scan
     assert redact._redact("curl -u admin:s3cret http://x/") == "curl -u admin:[REDACTED] http://x/"
     assert calls == [1]
+
+
+def test_name_hint_words_are_minimal_triggers() -> None:
+    # `_may_name` reads `_NAME_HINT` off the trigger words found: exact only while each
+    # of its words is a minimal trigger word
+    words = set(redact._NAME_HINT.pattern.split("|"))
+    assert words <= redact._MIN_TRIGGERS
+    assert redact._NEEDS["name"] == words
+    found = redact._trigger_words("x-tokenv pass@key")
+    assert found == {"token", "env", "pass", "@", "key"}  # overlapping words too

@@ -1176,9 +1176,10 @@ def _passes(text: str, low: str, found: set[str], bot: bool) -> str:
 
 
 def _may_name(text: str, original: str, found: set[str]) -> bool:
-    """`_may_name_secret(text)`, ruled out by `found` while `text` is the original."""
-    if text == original and text.isascii() and not found & _NEEDS["name"]:
-        return False
+    """`_may_name_secret(text)`, read off `found` while `text` is the original (the words
+    of `_NAME_HINT` are all minimal trigger words: `found` holds those that occur)."""
+    if text == original:
+        return not text.isascii() or bool(found & _NEEDS["name"])
     return _may_name_secret(text)
 
 
