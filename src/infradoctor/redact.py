@@ -414,7 +414,9 @@ def _sub_pem(text: str) -> str:
     return "".join(out)
 
 
-_BOT_TOKEN_HINT = re.compile(r"\d{6}:")  # the end of any BOT_TOKEN's id: twice as fast
+# the end of any BOT_TOKEN's id, found from its `:` (a literal first: the regex engine
+# jumps from colon to colon instead of trying a digit run at every offset)
+_BOT_TOKEN_HINT = re.compile(r":(?<=\d{6}:)")
 
 
 def _sub_tokens(text: str) -> str:
