@@ -5,7 +5,6 @@ redaction with the gate equals redaction without it, on the corpus and on genera
 from __future__ import annotations
 
 import random
-import re
 
 import pytest
 
@@ -86,7 +85,8 @@ def _texts(count: int) -> list[str]:
 
 
 def _ungated(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(redact, "_ANY_TRIGGER", re.compile(""))  # every text runs in full
+    # every text runs in full: every pass's own hint decides
+    monkeypatch.setattr(redact, "_trigger_words", lambda low: set(redact._MIN_TRIGGERS))
 
 
 def _compare(texts: list[str], monkeypatch: pytest.MonkeyPatch) -> int:
@@ -129,4 +129,8 @@ def test_plain_text_skips_every_pass(monkeypatch: pytest.MonkeyPatch) -> None:
     assert redact._redact(text) is text
     assert calls == []
     assert redact._redact("restart: always # password") is not None
-    assert len(calls) == 2  # a trigger word: the passes run
+    assert calls == []  # a secret word, but no flag to take it and no token shape
+    assert redact._redact("restart: always # --password x") is not None
+    assert len(calls) == 1  # a secret flag: the command scan runs
+    assert redact._redact("restart: always # --password x ghp_") is not None
+    assert len(calls) == 3  # and a token kind's literal: both run

@@ -249,7 +249,11 @@ _TOKENS: tuple[tuple[tuple[str, ...], re.Pattern[str], int], ...] = (
         ),
         4,
     ),
-    (("gh",), lazy(r"(?<![A-Za-z0-9_])gh[pousr]_[A-Za-z0-9]{30,}+"), 4),
+    (
+        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
+        lazy(r"(?<![A-Za-z0-9_])gh[pousr]_[A-Za-z0-9]{30,}+"),
+        4,
+    ),
     (("github_pat_",), lazy(r"(?<![A-Za-z0-9_])github_pat_[A-Za-z0-9_]{20,}+"), 11),
     (("glpat-",), lazy(r"(?<![A-Za-z0-9_-])glpat-[A-Za-z0-9_-]{20,}+"), 6),
     (("xox",), lazy(r"(?<![A-Za-z0-9_-])xox[abposre]-[A-Za-z0-9-]{8,}+"), 5),
@@ -410,7 +414,9 @@ def _sub_pem(text: str) -> str:
     return "".join(out)
 
 
-_BOT_TOKEN_HINT = re.compile(r"\d{6}:")  # the end of any BOT_TOKEN's id: twice as fast
+# the end of any BOT_TOKEN's id, found from its `:` (a literal first: the regex engine
+# jumps from colon to colon instead of trying a digit run at every offset)
+_BOT_TOKEN_HINT = re.compile(r":(?<=\d{6}:)")
 
 
 def _sub_tokens(text: str) -> str:
@@ -422,8 +428,10 @@ def _sub_tokens(text: str) -> str:
         text = _JWT.sub(MASK, text)
     if _TOKEN_HINT.search(text):  # one scan instead of a look per token kind
         for literals, pattern, keep in _TOKENS:
-            if any(lit in text for lit in literals):
-                text = pattern.sub(_keep_prefix(keep), text)
+            for literal in literals:
+                if literal in text:
+                    text = pattern.sub(_keep_prefix(keep), text)
+                    break
     return text
 
 
@@ -839,18 +847,51 @@ def _sub_commands(text: str) -> str:
     for trigger in _command_triggers(text):
         if trigger < done:
             continue
-        state = _CommandState()
-        bounds = _line_bounds(text, trigger)
-        for _ in range(1000):  # a command spans at most this many lines
-            edits += _scan_command(text, bounds[0], bounds[1], state)
-            done = bounds[1] + 1
+        lines = [_line_bounds(text, trigger)]
+        for _ in range(999):  # a command spans at most 1000 lines
+            bounds = lines[-1]
             if bounds[1] >= len(text):
                 break
             nxt = _line_bounds(text, bounds[1] + 1)
             if not _continues(text, bounds, nxt):
                 break
-            bounds = nxt
+            lines.append(nxt)
+        done = lines[-1][1] + 1
+        if not _may_mask_command(text, lines[0][0], lines[-1][1]):
+            continue
+        state = _CommandState()
+        for bounds in lines:
+            edits += _scan_command(text, bounds[0], bounds[1], state)
     return _apply(text, edits)
+
+
+# from a `-` to the end of its `_TOKEN` word (a word is a maximal run of these
+# characters: a flag when the `-` starts it); the literal first makes the search quick
+_FLAG_TOKEN = re.compile(r"-[^\s\"',;|&\[\]()`]*+")
+_WORD_BREAK = frozenset("\"',;|&[]()`")
+
+
+def _may_mask_command(text: str, start: int, end: int) -> bool:
+    """Could `_scan_command` mask anything in the lines text[start:end]? Every mask it
+    makes follows a flag of these (`-p...`, `-u...`, `-U`, `--user`, `--proxy-user`,
+    `-a`, a secret flag) or is an `htpasswd` argument: most lines have none, and this
+    look costs a fraction of the scan."""
+    if "htpasswd" in text[start:end].lower():
+        return True
+    for m in _FLAG_TOKEN.finditer(text, start, end):
+        before = text[m.start() - 1 : m.start()]
+        if before and not before.isspace() and before not in _WORD_BREAK:
+            continue  # `-` inside a word (`db-mysql`): not a flag
+        tok = m.group(0)
+        flag = tok.partition("=")[0]
+        if flag[:2] in ("-p", "-u") or flag in _USER_FLAGS or tok == "-a":
+            return True
+        if is_secret_flag(flag):
+            return True
+    return False
+
+
+_USER_FLAGS = frozenset({"-U", "--user", "--proxy-user"})
 
 
 def _apply(text: str, edits: Iterable[tuple[int, int, str]]) -> str:
@@ -1049,10 +1090,14 @@ def _hint(*words: str) -> Callable[[str], re.Match[str] | None]:
     return re.compile("|".join(re.escape(w) for w in words)).search
 
 
-_NGINX_HEADER_HINT = _hint("_set_header", "add_header", "more_set_", "proxy_set_body")
-_NGINX_SECRET_HINT = _hint("secret", "passw", "token", "api", "secure_link_md5")
-_HEADER_HINT = _hint("authorization", "cookie", "api-key", "-token")
-_BEARER_HINT = _hint("bearer", "basic", "token", "digest")
+_NGINX_HEADER_WORDS = ("_set_header", "add_header", "more_set_", "proxy_set_body")
+_NGINX_HEADER_HINT = _hint(*_NGINX_HEADER_WORDS)
+_NGINX_SECRET_WORDS = ("secret", "passw", "token", "api", "secure_link_md5")
+_NGINX_SECRET_HINT = _hint(*_NGINX_SECRET_WORDS)
+_HEADER_WORDS = ("authorization", "cookie", "api-key", "-token")
+_HEADER_HINT = _hint(*_HEADER_WORDS)
+_BEARER_WORDS = ("bearer", "basic", "token", "digest")
+_BEARER_HINT = _hint(*_BEARER_WORDS)
 
 
 def redact_text(text: str) -> str:
@@ -1075,18 +1120,29 @@ def _redact_short(text: str) -> str:
 
 def _redact(text: str) -> str:
     low = text.lower()  # hints only: each pass runs when its trigger words occur
-    if text.isascii() and not _ANY_TRIGGER.search(low):
+    found = _trigger_words(low)
+    bot = ":" in low and _BOT_TOKEN_HINT.search(low) is not None
+    if text.isascii() and not found and not bot:
         return text  # no pass below would run (most titles, messages and fix texts)
-    if "PRIVATE KEY" in text:
+    return _passes(text, low, found, bot)
+
+
+def _passes(text: str, low: str, found: set[str], bot: bool) -> str:
+    """Every pass over `text` whose trigger words occur: `found` (the trigger words in
+    `low`) rules a pass out before its own hint scans the text again. Hints on `text`
+    itself use `found` only while no pass has changed it (a mask adds words)."""
+    original = text
+    if "private" in found and "PRIVATE KEY" in text:
         text = _sub_pem(text)
-    text = _sub_tokens(text)
-    if _NGINX_HEADER_HINT(low):
+    if bot or found & _NEEDS["tokens"] or text != original:
+        text = _sub_tokens(text)
+    if found & _NEEDS["nginx_header"] and _NGINX_HEADER_HINT(low):
         text = _NGINX_HEADER.sub(_sub_nginx_header, text)
-    if _NGINX_SECRET_HINT(low):
+    if found & _NEEDS["nginx_secret"] and _NGINX_SECRET_HINT(low):
         text = _NGINX_SECRET_DIRECTIVE.sub(
             lambda m: m.group(1) + _mask_value(m.group(2)) + m.group(3), text
         )
-    if _HEADER_HINT(low):
+    if found & _NEEDS["header"] and _HEADER_HINT(low):
         text = _HEADER_JSON.sub(
             lambda m: m.group(1) + m.group(2) + m.group(1) + m.group(3) + _mask_value(m.group(4)),
             text,
@@ -1100,11 +1156,11 @@ def _redact(text: str) -> str:
             ),
             text,
         )
-    if _BEARER_HINT(low):
+    if found & _NEEDS["bearer"] and _BEARER_HINT(low):
         text = _BEARER.sub(_sub_bearer, text)
     if "env" in low or "arg" in low:
         text = _DOCKER_ENV.sub(_sub_docker_env, text)
-    if ("=" in text or ":" in text) and _may_name_secret(text):
+    if ("=" in text or ":" in text) and _may_name(text, original, found):
         text = _sub_assign(text)
     if "${" in text:
         text = _VAR_WITH_DEFAULT.sub(_sub_var_default, text)
@@ -1114,10 +1170,19 @@ def _redact(text: str) -> str:
         text = _sub_urls(text)
     if "@" in text:
         text = _BARE_USERINFO.sub(_sub_bare_userinfo, text)
-    text = _sub_commands(text)
-    if ":" in text and _may_name_secret(text):
+    if text != original or (found & _NEEDS["commands"] and _may_mask_command(text, 0, len(text))):
+        text = _sub_commands(text)
+    if ":" in text and _may_name(text, original, found):
         text = _sub_yaml(text)
     return text
+
+
+def _may_name(text: str, original: str, found: set[str]) -> bool:
+    """`_may_name_secret(text)`, read off `found` while `text` is the original (the words
+    of `_NAME_HINT` are all minimal trigger words: `found` holds those that occur)."""
+    if text == original:
+        return not text.isascii() or bool(found & _NEEDS["name"])
+    return _may_name_secret(text)
 
 
 # Letters every secret name holds (`is_secret_name`: its secret words, segments and
@@ -1163,7 +1228,38 @@ _TRIGGER_WORDS = (
     *_NAME_HINT.pattern.split("|"),
     *("private key", "eyj", "env", "arg", "${", "identified", "password", "://", "@"),
 )
-_ANY_TRIGGER = lazy(_literal_trie(_TRIGGER_WORDS) + r"|\d{6}:")
+_WORDS = set(_TRIGGER_WORDS)
+# the trigger words that hold no other one: a text holds a trigger word iff it holds one
+# of these, and no two of them start at the same offset
+_MIN_TRIGGERS = frozenset(w for w in _WORDS if not any(o != w and o in w for o in _WORDS))
+_ANY_TRIGGER = lazy(_literal_trie(_MIN_TRIGGERS))
+
+
+def _needs(*words: str) -> frozenset[str]:
+    """The minimal trigger words inside `words`: one of them occurs where a word does."""
+    return frozenset(m for m in _MIN_TRIGGERS if any(m in w for w in words))
+
+
+_NEEDS = {
+    "tokens": _needs("eyj", *(lit.lower() for lits, _, _ in _TOKENS for lit in lits)),
+    "nginx_header": _needs(*_NGINX_HEADER_WORDS),
+    "nginx_secret": _needs(*_NGINX_SECRET_WORDS),
+    "header": _needs(*_HEADER_WORDS),
+    "bearer": _needs(*_BEARER_WORDS),
+    "name": _needs(*_NAME_HINT.pattern.split("|")),
+    # `_command_triggers`: a command word, or a secret word after a `-`
+    "commands": _needs(*_COMMAND_WORD.pattern.split("|"), *_SECRET_WORD_HINT.pattern.split("|")),
+}
+
+
+def _trigger_words(low: str) -> set[str]:
+    """The minimal trigger words that occur in `low` (overlapping ones too)."""
+    found: set[str] = set()
+    m = _ANY_TRIGGER.search(low)
+    while m is not None:
+        found.add(m.group())
+        m = _ANY_TRIGGER.search(low, m.start() + 1)
+    return found
 
 
 def redact_lines(text: str) -> list[str]:
