@@ -13,6 +13,7 @@ dataclass's), the rest shared (tests/test_records*.py hold the budget).
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from operator import attrgetter
@@ -76,7 +77,7 @@ def _build(
     documented = bool(own.get("__doc__"))
     if not documented:
         cls.__doc__ = "-"  # spares dataclass an inspect.signature() replaced below
-    with _bases_unfrozen(cls, frozen):
+    with _BUILD_LOCK, _bases_unfrozen(cls, frozen):
         new: Any = dataclasses.dataclass(
             cls, init=False, repr=False, eq=False, slots=True, kw_only=kw_only
         )
@@ -98,6 +99,11 @@ def _build(
     params.frozen, params.unsafe_hash = frozen, unsafe_hash
     result: type[_T] = new
     return result
+
+
+# `_bases_unfrozen` lowers a shared base's flag for a moment: two threads building
+# records over one base (a lazy import in a diagnose collector) must not interleave.
+_BUILD_LOCK = threading.RLock()
 
 
 @contextmanager
