@@ -64,10 +64,8 @@ print(u.ru_utime + u.ru_stime, u.ru_maxrss / 1024)
 """
 
 
-def lint_subprocess(corpus: Path, env: dict[str, str]) -> tuple[float, float, float]:
-    """One `python -m infradoctor lint CORPUS --format json`: wall and CPU seconds, peak
-    RSS (MB)."""
-    command = [sys.executable, "-m", "infradoctor", "lint", str(corpus), "--format", "json"]
+def _measured(command: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """Run `command` under the rusage helper: wall and CPU seconds, peak RSS (MB)."""
     start = time.perf_counter()
     out = subprocess.run(
         [sys.executable, "-c", _RUSAGE_HELPER, *command],
@@ -79,20 +77,20 @@ def lint_subprocess(corpus: Path, env: dict[str, str]) -> tuple[float, float, fl
     return time.perf_counter() - start, float(out[0]), float(out[1])
 
 
+def lint_subprocess(corpus: Path, env: dict[str, str]) -> tuple[float, float, float]:
+    """One `python -m infradoctor lint CORPUS --format json`: wall and CPU seconds, peak
+    RSS (MB)."""
+    return _measured(
+        [sys.executable, "-m", "infradoctor", "lint", str(corpus), "--format", "json"], env
+    )
+
+
 def floor_subprocess(corpus: Path, env: dict[str, str]) -> tuple[float, float]:
     """One `python bench/parse_floor.py CORPUS --repeat 1` process: wall and CPU seconds
     (interpreter start and `import yaml` included, as in the lint process)."""
     script = str(Path(__file__).resolve().parent / "parse_floor.py")
-    command = [sys.executable, script, str(corpus), "--repeat", "1"]
-    start = time.perf_counter()
-    out = subprocess.run(
-        [sys.executable, "-c", _RUSAGE_HELPER, *command],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
-    return time.perf_counter() - start, float(out[0])
+    wall, cpu, _ = _measured([sys.executable, script, str(corpus), "--repeat", "1"], env)
+    return wall, cpu
 
 
 def profiled(corpus: Path) -> tuple[float, float]:

@@ -5,7 +5,7 @@ Built once per stack; read by K8S020 and the inventory."""
 from __future__ import annotations
 
 from infradoctor.lazyre import lazy
-from infradoctor.model.k8s import K8sObject
+from infradoctor.model.k8s import K8sObject, nearest_to_path
 from infradoctor.model.nginx import NginxConfig, ProxyRoute, ProxyTarget
 from infradoctor.model.stack import Stack
 from infradoctor.records import record
@@ -39,17 +39,6 @@ def split_service_host(host: str) -> tuple[str, str | None] | None:
     return parts[0], (parts[1] if len(parts) > 1 else None)
 
 
-def _nearest(path: str, found: list[K8sObject]) -> list[K8sObject]:
-    """The Services closest to `path` in the file tree (see model.k8s.nearest)."""
-    parts = path.split("/")[:-1]
-    for depth in range(len(parts), -1, -1):
-        prefix = "/".join(parts[:depth])
-        near = [o for o in found if not prefix or o.file.startswith(prefix + "/")]
-        if near:
-            return near
-    return found
-
-
 def _lookup(by_name: dict[str, list[K8sObject]], cfg: NginxConfig, host: str) -> K8sObject | None:
     assert cfg.embedded is not None
     parsed = split_service_host(host)
@@ -67,7 +56,7 @@ def _lookup(by_name: dict[str, list[K8sObject]], cfg: NginxConfig, host: str) ->
     ]
     if not found:
         return None
-    near = _nearest(cfg.embedded.path, found)
+    near = nearest_to_path(cfg.embedded.path, found)
     return near[0] if len(near) == 1 else None  # two candidates: not sure which one
 
 

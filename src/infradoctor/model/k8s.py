@@ -292,7 +292,13 @@ def nearest(subject: K8sObject, candidates: list[K8sObject]) -> list[K8sObject]:
     same_file = [c for c in candidates if c.file == subject.file]
     if same_file:
         return same_file
-    parts = subject.file.split("/")[:-1]
+    return nearest_to_path(subject.file, candidates)
+
+
+def nearest_to_path(path: str, candidates: list[K8sObject]) -> list[K8sObject]:
+    """The candidates in `path`'s directory, else in the nearest ancestor directory that
+    holds any (all of them when none is nearer)."""
+    parts = path.split("/")[:-1]
     for depth in range(len(parts), -1, -1):
         prefix = "/".join(parts[:depth])
         found = [c for c in candidates if not prefix or c.file.startswith(prefix + "/")]
