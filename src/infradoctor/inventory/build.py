@@ -167,6 +167,18 @@ def _compose_service(svc: Service, project: Project) -> ServiceEntry:
     return entry
 
 
+def _default_port(route: ProxyRoute) -> int:
+    """The port a proxy target without one reaches (nginx's default for its scheme)."""
+    return 80 if route.scheme in (None, "http", "grpc") else 443
+
+
+def _reached_by(entry: ServiceEntry, server: str, location: str | None, port: int | None) -> None:
+    """List a route on the service it reaches (once)."""
+    ref = RouteRef(server, location, port)
+    if ref not in entry.routes:
+        entry.routes.append(ref)
+
+
 def _route_entry(
     rt: ResolvedTarget, project: Project | None, config: NginxConfig, reason: str | None = None
 ) -> RouteEntry:
@@ -175,7 +187,7 @@ def _route_entry(
     resolved = rt.service is not None
     port = rt.target.port
     if port is None and rt.service is not None:
-        port = 80 if route.scheme in (None, "http", "grpc") else 443
+        port = _default_port(route)
     return RouteEntry(
         server=_server_label(route),
         listen=_listen_label(route),
@@ -209,9 +221,7 @@ def _compose(stack: Stack, inv: Inventory) -> None:
             entry = _route_entry(rt, project, cfg)
             inv.routes.append(entry)
             if rt.service is not None and rt.service.name in entries:
-                ref = RouteRef(entry.server, entry.location, entry.port)
-                if ref not in entries[rt.service.name].routes:
-                    entries[rt.service.name].routes.append(ref)
+                _reached_by(entries[rt.service.name], entry.server, entry.location, entry.port)
         # volumes: named volumes of the project, then bind-mounted host paths
         named: dict[str, VolumeEntry] = {}
         for name, vloc in project.volumes.items():
@@ -355,9 +365,7 @@ def _k8s(stack: Stack, inv: Inventory) -> None:
             )
             inv.routes.append(route_entry)
             for w in targets:
-                ref = RouteRef(hosts, backend.path, port)
-                if ref not in entries[id(w)].routes:
-                    entries[id(w)].routes.append(ref)
+                _reached_by(entries[id(w)], hosts, backend.path, port)
 
 
 def _cluster_routes(
@@ -381,16 +389,12 @@ def _cluster_routes(
                     rt, None, cfg, _cluster_reason(target.host, target.has_variables)
                 )
                 if svc is not None:
-                    port = target.port
-                    if port is None:
-                        port = 80 if route.scheme in (None, "http", "grpc") else 443
+                    port = target.port if target.port is not None else _default_port(route)
                     entry.service, entry.port, entry.resolved = svc.name, port, True
                     entry.project, entry.reason = svc.namespace, None
                 inv.routes.append(entry)
                 for w in reached.get(id(svc), []) if svc is not None else []:
-                    ref = RouteRef(entry.server, entry.location, entry.port)
-                    if ref not in entries[id(w)].routes:
-                        entries[id(w)].routes.append(ref)
+                    _reached_by(entries[id(w)], entry.server, entry.location, entry.port)
 
 
 def _cluster_reason(host: str | None, has_variables: bool) -> str:
