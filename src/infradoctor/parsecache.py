@@ -10,7 +10,8 @@ Only per-file products are kept, and only ones nothing changes after they are bu
 the nginx parse tree (the loader copies directives when it splices includes), a
 compose file's positioned YAML with libyaml's nodes (the compose model is built from
 them without editing them), a Kubernetes manifest's positioned documents (the objects
-are built from them without editing them) and a Terraform file's HCL body. What depends
+are built from them without editing them), a Terraform file's HCL body and a
+Dockerfile's model (only read after it is built). What depends
 on other files (includes, extends, env files, kustomize renders, Helm charts, links
 between services and configs) is computed again by every lint. Outside `sharing()`
 (every plain `lint`) nothing is kept.
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from infradoctor.model.source import LoadError, SourceFile
+    from infradoctor.model.stack import Dockerfile
     from infradoctor.syntax.hcl import Attribute, Block
     from infradoctor.syntax.nginx import ParsedFile
     from infradoctor.syntax.yaml import PNode
@@ -170,3 +172,16 @@ def hcl_body(parse: Callable[[str], list[Attribute | Block]], src: SourceFile) -
         held = parse(src.text)
         _put("hcl", src.path, None, src.text, held)
     return held
+
+
+def dockerfile(
+    load: Callable[[SourceFile], tuple[Dockerfile | None, list[LoadError]]], src: SourceFile
+) -> tuple[Dockerfile | None, list[LoadError]]:
+    """`load(src)` (`loaders.dockerfile.load_dockerfile`), once per text of a path."""
+    held: tuple[Dockerfile | None, tuple[LoadError, ...]] | None
+    held = _get("dockerfile", src.path, None, src.text)
+    if held is None:
+        df, errors = load(src)
+        held = (df, tuple(errors))
+        _put("dockerfile", src.path, None, src.text, held)
+    return held[0], list(held[1])

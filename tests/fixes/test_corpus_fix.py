@@ -1,6 +1,7 @@
 """No-crash check of the fix loop over the real-world corpus (../shared/corpus): every
 project is fixed (safe and unsafe fixes) in a temporary copy, every fixed file still
-parses, nothing is refused, and a second run changes nothing."""
+parses, nothing is refused, a second run changes nothing, and the `--diff` preview of
+the project (in memory, nothing written) shows exactly what the real run wrote."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 import yaml
 
 from infradoctor.config import LintConfig
-from infradoctor.fixes.apply import COPY_IGNORE, MAX_PASSES, run_fixes
+from infradoctor.fixes.apply import MAX_PASSES, preview_fixes, run_fixes
 from infradoctor.loaders.dockerfile import load_dockerfile
 from infradoctor.loaders.files import SourceReader
 from infradoctor.loaders.nginx import load_nginx_configs
@@ -24,6 +25,8 @@ PROJECTS = (
     else []
 )
 CONFIG = LintConfig(report_unused_suppressions=False)
+# not copied: version control and tool caches (no infra file of interest lives there)
+COPY_IGNORE = (".git", "node_modules", ".venv", "venv", "__pycache__")
 
 
 def test_corpus_present() -> None:
@@ -57,8 +60,12 @@ def _still_parses(original: Path, fixed: Path, rel: str, kind: str) -> None:
 def test_corpus_project_fixes_cleanly(project: Path, tmp_path: Path) -> None:
     root = tmp_path / project.name
     shutil.copytree(project, root, symlinks=True, ignore=shutil.ignore_patterns(*COPY_IGNORE))
+    preview = preview_fixes(root, CONFIG, unsafe=True)
     run = run_fixes(root, CONFIG, unsafe=True)
     assert not run.refused, run.refused
+    assert preview.results == run.results and preview.originals == run.originals
+    assert preview.applied == run.applied and preview.passes == run.passes
+    assert [f.rule for f in preview.remaining] == [f.rule for f in run.remaining]
     assert run.final is not None
     assert not [e for e in run.final.errors if e.kind == "internal"]
     kinds = {rel: str(src.kind) for rel, src in run.final.stack.files.items()}

@@ -3,18 +3,15 @@ atomically, re-lint; repeat until nothing changes or the pass limit.
 
 A fix is applied whole or not at all (a refused file drops every fix that touches it);
 fixes whose edits overlap one already picked wait for the next pass, when the re-lint
-gives them fresh offsets. `--diff` runs the same loop on a temporary copy of the tree and
-diffs the result, so what is shown is exactly what a real run would write."""
+gives them fresh offsets. `--diff` runs the same loop with the writes kept in memory (each
+later lint reads those texts in place of the files) and diffs the result, so what is
+shown is what a real run would write."""
 
 from __future__ import annotations
 
 import bisect
 import dataclasses
-import os
 import re
-import shutil
-import stat
-import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -44,20 +41,6 @@ from infradoctor.textio import YAML_KEPT_BREAKS, YAML_KINDS, normalise_newlines
 
 MAX_PASSES = 5
 Opcode = tuple[str, int, int, int, int]  # difflib's (tag, i1, i2, j1, j2)
-COPY_IGNORE = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".svn",
-        "node_modules",
-        ".venv",
-        "venv",
-        "__pycache__",
-        ".tox",
-        ".mypy_cache",
-        ".pytest_cache",
-    }
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +70,11 @@ class FixRun:
     results: dict[str, str] = field(default_factory=dict)
     final: LintResult | None = None
     initial: LintResult | None = None
-    durable: bool = True  # fsync what is written (not for the `--diff` preview's copy)
+    durable: bool = True  # fsync what is written
+    # the `--diff` preview: nothing is written; `results` stands in for the files on
+    # disk and `overlay` (LF-normalised) for what each later lint reads
+    in_memory: bool = False
+    overlay: dict[str, str] = field(default_factory=dict)
     # (the texts it was made from, the diff): `diff()` is asked more than once per run
     _diff: dict[bool, tuple[tuple[tuple[str, str, str], ...], str]] = field(
         default_factory=dict, repr=False, compare=False
@@ -647,11 +634,13 @@ def _judge(
     config: LintConfig,
     *,
     with_fixes: bool,
+    overlay: Mapping[str, str],
 ) -> _Verdict:
-    """Lint `root` with the files as the fixes would leave them (nothing is written) and
-    say what is wrong: a file that parses worse than before (syntax, or a new load error
-    such as a duplicate key), or a finding a fix was to resolve that is still reported
-    (see `_still_reported`)."""
+    """Lint `root` with the files as the fixes would leave them (nothing is written; the
+    `overlay` of the in-memory preview's earlier passes read as well) and say what is
+    wrong: a file that parses worse than before (syntax, or a new load error such as a
+    duplicate key), or a finding a fix was to resolve that is still reported (see
+    `_still_reported`)."""
     verdict = _Verdict()
     on_disk, normalised = _splice(result, disk, fixes)
     for rel, text in on_disk.items():
@@ -661,7 +650,8 @@ def _judge(
     if verdict.files:
         return verdict
     _offer_checked_yaml(result.stack, normalised)
-    after = lint(root, config, with_fixes=with_fixes, overrides=normalised)
+    overrides = {**overlay, **normalised} if overlay else normalised
+    after = lint(root, config, with_fixes=with_fixes, overrides=overrides)
     verdict.after = after
 
     def broken(errors: Iterable[LoadError]) -> dict[str, int]:
@@ -799,7 +789,7 @@ def _verified(
         else:
             kept.append((fix, findings))
     while kept:
-        verdict = _judge(result, root, disk, kept, config, with_fixes=True)
+        verdict = _judge(result, root, disk, kept, config, with_fixes=True, overlay=run.overlay)
         if verdict.ok:
             return kept, verdict.after
         suspects = set(verdict.fixes)
@@ -808,7 +798,9 @@ def _verified(
         }
         guilty: dict[int, str] = {}
         for i in sorted(suspects):
-            alone = _judge(result, root, disk, [kept[i]], config, with_fixes=False)
+            alone = _judge(
+                result, root, disk, [kept[i]], config, with_fixes=False, overlay=run.overlay
+            )
             if not alone.ok:
                 guilty[i] = next(iter(alone.fixes.values()), None) or next(
                     f"{rel}: {why}" for rel, why in alone.files.items()
@@ -844,45 +836,7 @@ def _write_pass(
     """Write the chosen fixes that pass every check. Returns how many were applied (all
     their files written) and, when everything planned was written, the lint of the tree
     as it now is (so the next pass need not lint it again)."""
-    config = config or LintConfig()
-    stack = result.stack
-    root = stack.root
-    disk: dict[str, DiskFile | WriteRefused] = {}
-    for fix, _ in chosen:
-        for e in fix.edits:
-            if e.file in disk:
-                continue
-            src = stack.files.get(e.file)
-            try:
-                if src is None:
-                    raise WriteRefused.of(e.file, "not a file this run read")
-                if src.replaced_at is not None:
-                    line, column = src.replaced_at
-                    raise WriteRefused.of(
-                        e.file,
-                        f"not valid UTF-8 (first invalid byte at line {line}, "
-                        f"column {column}); it was read with replacement characters and "
-                        "writing it back would corrupt those bytes; not written",
-                        declined=True,
-                    )
-                real = resolve_target(root, root / e.file)
-                current = read_disk(real)
-                if src.kind in YAML_KINDS and any(c in src.text for c in YAML_KEPT_BREAKS):
-                    raise WriteRefused.of(
-                        e.file,
-                        "holds a Unicode line or paragraph separator (U+2028/U+2029), "
-                        "a line break for YAML but not for the fixer; not written",
-                        declined=True,
-                    )
-                if current.normalised(src.kind) != src.text:
-                    raise WriteRefused.of(e.file, "changed on disk since it was read")
-                disk[e.file] = current
-            except WriteRefused as exc:
-                disk[e.file] = (
-                    WriteRefused.of(e.file, exc.reason, declined=exc.declined)
-                    if exc.reason
-                    else exc
-                )
+    disk = _targets(result.stack, chosen, run)
     writable: Chosen = []
     for fix, findings in chosen:
         bad = [disk[rel] for rel in _fix_files(fix) if isinstance(disk[rel], WriteRefused)]
@@ -893,25 +847,9 @@ def _write_pass(
             continue
         writable.append((fix, findings))
     readable = {rel: df for rel, df in disk.items() if isinstance(df, DiskFile)}
-    fixes, after = _verified(result, run.root, readable, writable, config, run)
-    on_disk, _ = _splice(result, readable, fixes)
-    written: set[str] = set()
-    for rel, new_text in on_disk.items():
-        df = readable[rel]
-        run.originals.setdefault(rel, df.text)
-        if new_text == df.text:
-            written.add(rel)
-            continue
-        try:
-            atomic_write(df.real_path, new_text, bom=df.bom, expect=df.st, durable=run.durable)
-        except WriteRefused as exc:
-            run.refuse(f"{rel}: {exc.reason}" if exc.reason else str(exc))
-            continue
-        except OSError as exc:
-            run.refuse(f"{rel}: cannot write ({exc.strerror or exc})")
-            continue
-        run.results[rel] = new_text
-        written.add(rel)
+    fixes, after = _verified(result, run.root, readable, writable, config or LintConfig(), run)
+    on_disk, normalised = _splice(result, readable, fixes)
+    written = _write_files(run, readable, on_disk, normalised)
     applied = 0
     for fix, findings in fixes:
         files = _fix_files(fix)
@@ -933,6 +871,81 @@ def _write_pass(
     return applied, after if complete else None
 
 
+def _targets(stack: Stack, chosen: Chosen, run: FixRun) -> dict[str, DiskFile | WriteRefused]:
+    """Every file the chosen fixes edit, as it is on disk now (for the preview: as its
+    earlier passes left it), or why it will not be written."""
+    disk: dict[str, DiskFile | WriteRefused] = {}
+    for fix, _ in chosen:
+        for e in fix.edits:
+            if e.file not in disk:
+                disk[e.file] = _target(stack, e.file, run)
+    return disk
+
+
+def _target(stack: Stack, rel: str, run: FixRun) -> DiskFile | WriteRefused:
+    src = stack.files.get(rel)
+    try:
+        if src is None:
+            raise WriteRefused.of(rel, "not a file this run read")
+        if src.replaced_at is not None:
+            line, column = src.replaced_at
+            raise WriteRefused.of(
+                rel,
+                f"not valid UTF-8 (first invalid byte at line {line}, "
+                f"column {column}); it was read with replacement characters and "
+                "writing it back would corrupt those bytes; not written",
+                declined=True,
+            )
+        real = resolve_target(stack.root, stack.root / rel, writable=not run.in_memory)
+        current = read_disk(real)
+        if rel in run.overlay:  # the preview's earlier pass "wrote" it
+            current.text = run.results[rel]
+        if src.kind in YAML_KINDS and any(c in src.text for c in YAML_KEPT_BREAKS):
+            raise WriteRefused.of(
+                rel,
+                "holds a Unicode line or paragraph separator (U+2028/U+2029), "
+                "a line break for YAML but not for the fixer; not written",
+                declined=True,
+            )
+        if current.normalised(src.kind) != src.text:
+            raise WriteRefused.of(rel, "changed on disk since it was read")
+        return current
+    except WriteRefused as exc:
+        return WriteRefused.of(rel, exc.reason, declined=exc.declined) if exc.reason else exc
+
+
+def _write_files(
+    run: FixRun,
+    readable: Mapping[str, DiskFile],
+    on_disk: Mapping[str, str],
+    normalised: Mapping[str, str],
+) -> set[str]:
+    """Write each new text (the preview keeps it in memory); the files now as planned."""
+    written: set[str] = set()
+    for rel, new_text in on_disk.items():
+        df = readable[rel]
+        run.originals.setdefault(rel, df.text)
+        if new_text == df.text:
+            written.add(rel)
+            continue
+        if run.in_memory:
+            run.results[rel] = new_text
+            run.overlay[rel] = normalised[rel]
+            written.add(rel)
+            continue
+        try:
+            atomic_write(df.real_path, new_text, bom=df.bom, expect=df.st, durable=run.durable)
+        except WriteRefused as exc:
+            run.refuse(f"{rel}: {exc.reason}" if exc.reason else str(exc))
+            continue
+        except OSError as exc:
+            run.refuse(f"{rel}: cannot write ({exc.strerror or exc})")
+            continue
+        run.results[rel] = new_text
+        written.add(rel)
+    return written
+
+
 def run_fixes(
     root: Path,
     config: LintConfig | None = None,
@@ -945,14 +958,12 @@ def run_fixes(
     from infradoctor.parsecache import sharing
 
     with sharing():  # a pass re-parses only the files it changes
-        return _fix_loop(root, config or LintConfig(), unsafe, max_passes, durable)
+        return _fix_loop(FixRun(root, durable=durable), config or LintConfig(), unsafe, max_passes)
 
 
-def _fix_loop(
-    root: Path, config: LintConfig, unsafe: bool, max_passes: int, durable: bool
-) -> FixRun:
+def _fix_loop(run: FixRun, config: LintConfig, unsafe: bool, max_passes: int) -> FixRun:
+    root = run.root
     allowed = allowed_applicabilities(unsafe)
-    run = FixRun(root, durable=durable)
     result = lint(root, config)
     run.initial = result
     for _ in range(max_passes):
@@ -962,64 +973,11 @@ def _fix_loop(
         run.passes += 1
         before = dict(run.results)
         applied, after = _write_pass(result, chosen, run, config)
-        result = after if after is not None else lint(root, config)
+        result = after if after is not None else lint(root, config, overrides=run.overlay)
         if not applied or run.results == before:
             break
     run.final = result
     return run
-
-
-def _copy_tree(src: str, dst: str) -> None:
-    """Copy a tree for the `--diff` preview so that linting the copy sees what linting the
-    original sees, without ever failing or blocking: symlinks stay symlinks, a FIFO stays
-    a FIFO (never opened), a file or directory this user cannot read stays unreadable (an
-    empty placeholder with its mode), sockets and devices are left out."""
-    os.mkdir(dst, 0o700)
-    try:
-        mode = stat.S_IMODE(os.stat(src).st_mode)
-    except OSError:
-        mode = 0o700
-    try:
-        with os.scandir(src) as it:
-            entries = sorted(it, key=lambda e: e.name)
-        if entries:
-            os.stat(os.path.join(src, "."))  # listable but not searchable: unreadable
-    except OSError:
-        # Keep it unreadable for the lint of the copy (an entry makes "not searchable"
-        # observable, as in the original).
-        os.close(os.open(os.path.join(dst, ".unreadable"), os.O_WRONLY | os.O_CREAT, 0))
-        os.chmod(dst, mode & 0o666)
-        return
-    for entry in entries:
-        if entry.name not in COPY_IGNORE:
-            _copy_entry(os.path.join(src, entry.name), os.path.join(dst, entry.name))
-    os.chmod(dst, mode)
-
-
-def _copy_entry(s: str, d: str) -> None:
-    from infradoctor.textio import Refusal, open_regular
-
-    try:
-        st = os.lstat(s)
-        if stat.S_ISLNK(st.st_mode):
-            os.symlink(os.readlink(s), d)
-        elif stat.S_ISDIR(st.st_mode):
-            _copy_tree(s, d)
-        elif stat.S_ISFIFO(st.st_mode):
-            os.mkfifo(d, stat.S_IMODE(st.st_mode))
-        elif stat.S_ISREG(st.st_mode):
-            opened = open_regular(Path(s))
-            if isinstance(opened, Refusal):
-                os.close(os.open(d, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0))
-                return
-            fd, _ = opened
-            os.set_blocking(fd, True)
-            with os.fdopen(fd, "rb") as fin, open(d, "xb") as fout:
-                shutil.copyfileobj(fin, fout)
-            shutil.copystat(s, d)
-        # sockets and devices: not copied (never opened)
-    except OSError:
-        return
 
 
 def preview_fixes(
@@ -1029,25 +987,15 @@ def preview_fixes(
     unsafe: bool = False,
     max_passes: int = MAX_PASSES,
 ) -> FixRun:
-    """Run the fix loop on a temporary copy of the tree; the real files stay untouched.
-    The returned run's paths are relative to the original root."""
-    root = root.resolve()
-    with tempfile.TemporaryDirectory(prefix="infradoctor-fix-") as tmp:
-        if root.is_dir():
-            copy_root = Path(tmp) / (root.name or "root")
-            _copy_tree(str(root), str(copy_root))
-            target = copy_root
-        else:
-            copy_root = Path(tmp) / "root"
-            copy_root.mkdir()
-            _copy_entry(str(root), str(copy_root / root.name))
-            target = copy_root / root.name
-        run = run_fixes(target, config, unsafe=unsafe, max_passes=max_passes, durable=False)
-        run.root = root
-        for result in (run.initial, run.final):
-            if result is not None:
-                result.root = root if root.is_dir() else root.parent
-    return run
+    """Run the fix loop without writing anything: each pass keeps what it would write in
+    memory and the next lint reads those texts in place of the files (the checks of what
+    is on disk, where a symlink leads and what is a regular file still run against the
+    real tree; whether this user may write the files is the real run's question)."""
+    from infradoctor.parsecache import sharing
+
+    run = FixRun(root.resolve(), durable=False, in_memory=True)
+    with sharing():
+        return _fix_loop(run, config or LintConfig(), unsafe, max_passes)
 
 
 def _diff_shown(text: str) -> list[str]:

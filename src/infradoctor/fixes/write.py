@@ -53,9 +53,11 @@ class DiskFile:
         return normalise_newlines(self.text, kind)[0]
 
 
-def resolve_target(root: Path, path: Path) -> Path:
+def resolve_target(root: Path, path: Path, *, writable: bool = True) -> Path:
     """The real file to write for `path`; refuses symlinks that leave `root` and anything
-    that is not an existing regular file (fixes never create files)."""
+    that is not an existing regular file (fixes never create files), and with `writable`
+    a file this user may not replace (the `--diff` preview, which writes nothing, shows
+    the fix anyway)."""
     root_real = root.resolve()
     try:
         real = path.resolve(strict=True)
@@ -71,6 +73,8 @@ def resolve_target(root: Path, path: Path) -> Path:
         raise WriteRefused.of(path, str(exc.strerror or exc)) from None
     if not stat.S_ISREG(st.st_mode):
         raise WriteRefused.of(path, "not a regular file")
+    if not writable:
+        return real
     if not os.access(real, os.W_OK):
         raise WriteRefused.of(path, "permission denied (the file is not writable)")
     if not os.access(real.parent, os.W_OK | os.X_OK):
@@ -148,7 +152,7 @@ def atomic_write(
 ) -> None:
     """Write `text` to `real` via a temp file in the same directory (write, flush, fsync,
     rename), keeping mode and ownership; refuse if the file changed since `expect`.
-    `durable=False` skips the fsyncs (the `--diff` preview's throwaway copy)."""
+    `durable=False` skips the fsyncs."""
     data = ((BOM if bom else "") + text).encode("utf-8")
     directory = real.parent
     fd, tmp_name = tempfile.mkstemp(

@@ -35,6 +35,7 @@ class LoadOptions:
 def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
     """Discover, read and parse every infra file under `root` into one Stack.
     Never raises for bad input: problems become `stack.errors` entries."""
+    from infradoctor import parsecache
     from infradoctor.loaders.compose import load_compose_projects
     from infradoctor.loaders.container_paths import container_paths
     from infradoctor.loaders.discover import discover
@@ -99,7 +100,7 @@ def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
             stack.files.setdefault(rel, SourceFile(rel, p, FileKind.HELM, ""))
 
     for src in docker_sources:
-        dockerfile, errors = load_dockerfile(src)
+        dockerfile, errors = parsecache.dockerfile(load_dockerfile, src)
         stack.errors.extend(errors)
         if dockerfile is not None:
             stack.dockerfiles[src.path] = dockerfile
