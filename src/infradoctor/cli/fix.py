@@ -200,7 +200,7 @@ def _report(run: FixRun, out: TextIO, *, dry: bool, quiet: bool, unsafe: bool) -
                     f"{n_unsafe} more fix{'es' if n_unsafe != 1 else ''} available with --unsafe\n"
                 )
     files = run.changed_files
-    lines_added, lines_removed = _diff_counts(run)
+    lines_added, lines_removed = run.changed_lines()
     fixed = sum(a.count for a in run.applied)  # written fixes only: refusals are not fixed
     refused = len(run.refused)
     out.write(
@@ -212,16 +212,6 @@ def _report(run: FixRun, out: TextIO, *, dry: bool, quiet: bool, unsafe: bool) -
         + (f"; {refused} not written (see stderr)" if refused else "")
         + ".\n"
     )
-
-
-def _diff_counts(run: FixRun) -> tuple[int, int]:
-    added = removed = 0
-    for line in run.diff(redact=False).splitlines():  # counted, not printed
-        if line.startswith("+") and not line.startswith("+++"):
-            added += 1
-        elif line.startswith("-") and not line.startswith("---"):
-            removed += 1
-    return added, removed
 
 
 # ---------------------------------------------------------------- logrotate companion

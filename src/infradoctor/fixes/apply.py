@@ -80,7 +80,7 @@ class FixRun:
         default_factory=dict, repr=False, compare=False
     )
     # per file: (original, result, the diff's hunks), shared by the printed (redacted)
-    # diff and the counted one, which differ only in the lines shown
+    # diff, the unredacted one and the counts of lines added and removed
     _hunks: dict[str, tuple[str, str, list[list[Opcode]]]] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -119,15 +119,33 @@ class FixRun:
             cached = self._diff[redact] = (key, self._make_diff(redact))
         return cached[1]
 
+    def changed_lines(self) -> tuple[int, int]:
+        """(lines added, lines removed) in every changed file, counted on the diff's hunks
+        (the lines the diff prints with "+" and "-")."""
+        added = removed = 0
+        for rel in self.changed_files:
+            for group in self._hunks_of(rel):
+                for tag, i1, i2, j1, j2 in group:
+                    if tag != "equal":
+                        removed += i2 - i1
+                        added += j2 - j1
+        return added, removed
+
+    def _hunks_of(self, rel: str) -> list[list[Opcode]]:
+        """The grouped opcodes of `rel`'s diff (3 lines of context), once per state."""
+        original, result = self.originals[rel], self.results[rel]
+        held = self._hunks.get(rel)
+        if held is None or held[0] != original or held[1] != result:
+            before, after = original.splitlines(keepends=True), result.splitlines(keepends=True)
+            hunks = list(Matcher(None, before, after).get_grouped_opcodes(3))
+            held = self._hunks[rel] = (original, result, hunks)
+        return held[2]
+
     def _make_diff(self, redact: bool) -> str:
         chunks: list[str] = []
         for rel in self.changed_files:
             before = self.originals[rel].splitlines(keepends=True)
             after = self.results[rel].splitlines(keepends=True)
-            held = self._hunks.get(rel)
-            if held is None or held[0] != self.originals[rel] or held[1] != self.results[rel]:
-                hunks = list(Matcher(None, before, after).get_grouped_opcodes(3))
-                held = self._hunks[rel] = (self.originals[rel], self.results[rel], hunks)
             chunks.extend(
                 unified_diff(
                     before,
@@ -136,11 +154,9 @@ class FixRun:
                     _diff_shown(self.results[rel]) if redact else after,
                     f"a/{rel}",
                     f"b/{rel}",
-                    hunks=held[2],
+                    hunks=self._hunks_of(rel),
                 )
             )
-            if chunks and not chunks[-1].endswith("\n"):
-                chunks.append("\n\\ No newline at end of file\n")
         return "".join(chunks)
 
     def as_before(self, findings: Iterable[Finding]) -> list[Finding]:
@@ -196,10 +212,12 @@ def unified_diff(
     context: int = 3,
     hunks: Iterable[list[Opcode]] | None = None,
 ) -> list[str]:
-    """`difflib.unified_diff(a, b)` (same hunks, same format) printing `a_shown[i]` /
+    r"""`difflib.unified_diff(a, b)` (same hunks, same format) printing `a_shown[i]` /
     `b_shown[j]` for line i / j: the diff is computed on the real lines, the shown ones
     (redacted, same count) are what is printed. `hunks`: `a` and `b`'s grouped opcodes,
-    when already computed."""
+    when already computed. A last line without a line break is followed by `\ No
+    newline at end of file`, as diff and git print it (difflib glued the next line onto
+    it, and patch could not apply the diff)."""
     out: list[str] = []
     if hunks is None:
         hunks = Matcher(None, a, b).get_grouped_opcodes(context)
@@ -210,13 +228,25 @@ def unified_diff(
         out.append(f"@@ -{_range(first[1], last[2])} +{_range(first[3], last[4])} @@\n")
         for tag, i1, i2, j1, j2 in group:
             if tag == "equal":
-                out += [" " + line for line in a_shown[i1:i2]]
+                _lines(out, " ", a, a_shown, i1, i2)
                 continue
             if tag in ("replace", "delete"):
-                out += ["-" + line for line in a_shown[i1:i2]]
+                _lines(out, "-", a, a_shown, i1, i2)
             if tag in ("replace", "insert"):
-                out += ["+" + line for line in b_shown[j1:j2]]
+                _lines(out, "+", b, b_shown, j1, j2)
     return out
+
+
+NO_NEWLINE = "\n\\ No newline at end of file\n"
+
+
+def _lines(
+    out: list[str], mark: str, lines: Sequence[str], shown: Sequence[str], i: int, j: int
+) -> None:
+    """Print `shown[i:j]` after `mark`, the file's unterminated last line marked so."""
+    out += [mark + line for line in shown[i:j]]
+    if j == len(lines) and j > i and lines[-1] == lines[-1].splitlines()[0]:
+        out.append(NO_NEWLINE)
 
 
 def _line_before(
