@@ -18,7 +18,7 @@ and prints each CPU time divided by the floor's (target: lint <= 6x the floor). 
 time, not wall time, is the ratio's base: on a shared machine wall time swings 3x.
 
     .venv/bin/python bench/lint_corpus.py [CORPUS_DIR] [--repeat N] [--profile]
-    .venv/bin/python bench/lint_corpus.py --compare /tmp/old/src  # + another tree's process
+    .venv/bin/python bench/lint_corpus.py --compare /tmp/old/src  # + another tree (process, in-proc)
     .venv/bin/python bench/lint_corpus.py --per-project     # the old per-project table
 """
 
@@ -85,6 +85,26 @@ def lint_subprocess(corpus: Path, env: dict[str, str]) -> tuple[float, float, fl
     )
 
 
+def in_process_of(corpus: Path, env: dict[str, str]) -> tuple[float, float]:
+    """`lint_in_process` under another tree (env's PYTHONPATH; its own interpreter, since
+    two trees cannot share one): wall and CPU seconds of the second of two lints."""
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import lint_corpus as b; "
+        "from infradoctor.cli.main import build_parser; build_parser(); "
+        "b.lint_in_process(b.Path(sys.argv[2])); w, c, _ = b.lint_in_process(b.Path(sys.argv[2])); "
+        "print(w, c)"
+    )
+    here = str(Path(__file__).resolve().parent)
+    out = subprocess.run(
+        [sys.executable, "-c", code, here, str(corpus)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    return float(out[0]), float(out[1])
+
+
 def floor_subprocess(corpus: Path, env: dict[str, str]) -> tuple[float, float]:
     """One `python bench/parse_floor.py CORPUS --repeat 1` process: wall and CPU seconds
     (interpreter start and `import yaml` included, as in the lint process)."""
@@ -142,7 +162,7 @@ def main() -> None:
         metavar="SRC",
         action="append",
         default=[],
-        help="also time the process with PYTHONPATH=SRC (before); repeatable",
+        help="also time the process and in-process lint with PYTHONPATH=SRC (before); repeatable",
     )
     args = parser.parse_args()
     corpus = Path(args.corpus).resolve()
@@ -175,6 +195,7 @@ def main() -> None:
         }
         for name, other in others.items():
             rows[name] = []
+            rows[name.replace("process", "in-proc")] = []
             lint_subprocess(corpus, other)  # warm its bytecode cache too
         rss = 0.0
         size = 0
@@ -191,6 +212,7 @@ def main() -> None:
             for name, other in others.items():
                 wall, cpu, _ = lint_subprocess(corpus, other)
                 rows[name].append((wall, cpu))
+                rows[name.replace("process", "in-proc")].append(in_process_of(corpus, other))
     floor_cpu = min(c for _, c in rows["floor"])
     floor_process_cpu = min(c for _, c in rows["floor process"])
     print(f"corpus {corpus}  (json {size / 1024:.0f} KB), best of {args.repeat}")

@@ -26,13 +26,13 @@ def test_discovery_asks_each_name_once(tmp_path: Path, monkeypatch: pytest.Monke
         (d / "nginx.conf").write_text("events {}\nhttp { server { listen 80; } }\n")
         (d / "deploy.yaml").write_text("apiVersion: v1\nkind: Service\n")
     calls: list[str] = []
-    real = discover_mod._by_name
+    real = discover_mod.by_path_text
 
-    def counted(path: Path) -> Any:
-        calls.append(path.name)
-        return real(path)
+    def counted(text: str) -> Any:
+        calls.append(text)
+        return real(text)
 
-    monkeypatch.setattr(discover_mod, "_by_name", counted)
+    monkeypatch.setattr(discover_mod, "by_path_text", counted)
     found = discover_mod.discover(tmp_path)
     assert len(found.compose) == len(found.nginx) == len(found.k8s) == 5
     assert len(calls) == 15

@@ -136,8 +136,13 @@ def run(args: argparse.Namespace) -> int:
         gc.disable()
         ONE_SHOT["fast_exit"] = True
         return _lint(args)
+    from infradoctor.runmemo import release
+
     with gc_paused():
-        return _lint(args)
+        try:
+            return _lint(args)
+        finally:
+            release()  # the last stack's memos: freed here, never walked by the collector
 
 
 def _lint(args: argparse.Namespace) -> int:

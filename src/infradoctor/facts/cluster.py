@@ -9,6 +9,7 @@ from infradoctor.model.k8s import K8sObject, nearest_to_path
 from infradoctor.model.nginx import NginxConfig, ProxyRoute, ProxyTarget
 from infradoctor.model.stack import Stack
 from infradoctor.records import record
+from infradoctor.runmemo import per_run
 
 CLUSTER_DOMAIN = "cluster.local"
 _LABEL = lazy(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -60,7 +61,7 @@ def _lookup(by_name: dict[str, list[K8sObject]], cfg: NginxConfig, host: str) ->
     return near[0] if len(near) == 1 else None  # two candidates: not sure which one
 
 
-_MEMO: dict[int, tuple[Stack, list[ClusterTarget]]] = {}
+_MEMO: dict[int, tuple[Stack, list[ClusterTarget]]] = per_run({})
 
 
 def cluster_targets(stack: Stack) -> list[ClusterTarget]:

@@ -23,6 +23,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from infradoctor.lazyre import lazy
 from infradoctor.records import record
+from infradoctor.runmemo import per_run, per_run_clear
 from infradoctor.syntax.yaml import COMPOSE_LOADER
 
 
@@ -474,7 +475,7 @@ _MIN_ALONE = 16  # checks run alone (a full parse each) per file: at least these
 _ALONE_CHARS = 8_000_000  # and as many more as fit this many characters of the file
 
 
-_KNOWN: dict[str, tuple[Node, ...]] = {}  # texts already composed (see `remember`)
+_KNOWN: dict[str, tuple[Node, ...]] = per_run({})  # texts already composed (see `remember`)
 # A fix pass may edit hundreds of files: each is composed once. The texts held are
 # bounded in number and in characters (a big manifest's nodes are tens of MB).
 _KNOWN_MAX = 512
@@ -514,6 +515,9 @@ def _composed(text: str) -> tuple[Node, ...] | None:
         return tuple(d for d in yaml.compose_all(text, Loader=loader) if d is not None)
     except (yaml.YAMLError, RecursionError):
         return None
+
+
+per_run_clear(_composed.cache_clear)
 
 
 class _Budget:

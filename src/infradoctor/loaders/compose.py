@@ -1498,11 +1498,12 @@ def _variant_reading(loader: _ComposeLoader, reader: SourceReader) -> Readings:
 
     hints: dict[Path, list[list[str]]] = {}
     per_file: dict[Path, list[list[str]]] = {}
+    listed: dict[Path, list[Path]] = {}
 
     def layer(base: SourceFile, variant: SourceFile) -> tuple[bool, ...]:
         directory = Path(loader.dir_of(variant.path))
         if directory not in hints:
-            hints[directory] = compose_file_lists(reader.root, directory, per_file)
+            hints[directory] = compose_file_lists(reader.root, directory, per_file, listed)
         names = _name(base.path), _name(variant.path)
         return readings(names[1], names[0], hints[directory], loader.parse(variant))
 

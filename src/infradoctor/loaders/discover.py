@@ -21,8 +21,9 @@ from infradoctor.loaders.files import (
     read_fd,
     resolve_within,
 )
-from infradoctor.loaders.names import Candidate
+from infradoctor.loaders.names import Candidate, by_path_text
 from infradoctor.loaders.names import by_name as _by_name
+from infradoctor.loaders.skipped import may_skip_by_name
 from infradoctor.model.source import FileKind, LoadError, Skipped
 from infradoctor.records import record
 
@@ -373,8 +374,12 @@ class _Walk:
     def classify(self, text: str, link: bool, regular: bool, in_logrotate: bool) -> None:  # noqa: C901
         """Put one walked file in its bucket, or say why it is not read."""
         found = self.found
+        cand = by_path_text(text)
+        if cand is None and not link and not in_logrotate:
+            name = text[text.rfind("/") + 1 :]
+            if "logrotate" not in name.lower() and not may_skip_by_name(name):
+                return  # most files: nothing to read or note, no Path built
         path = Path(text)
-        cand = _by_name(path)
         real: Path | str | None = None
         if link:
             resolved = self._resolve_link(path, text, cand)

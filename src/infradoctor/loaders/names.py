@@ -4,6 +4,7 @@ when the name leaves it open). Shared by discovery and the skipped-file listing.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from pathlib import Path
 
@@ -113,7 +114,17 @@ _NGINX_DIRS = frozenset(
 
 
 def by_name(path: Path) -> Candidate | None:
-    name = path.name
+    return _candidate(path.name, path.parts)
+
+
+def by_path_text(text: str) -> Candidate | None:
+    """`by_name(Path(text))` for a normalised path text, without building the Path
+    (discovery asks for every file it walks; most are no infrastructure). The text's
+    parts differ from the Path's only in the root ("" for "/"), never a directory name."""
+    return _candidate(text[text.rfind("/") + 1 :], text.split("/"))
+
+
+def _candidate(name: str, parts: Sequence[str]) -> Candidate | None:
     lower = name.lower()
     if COMPOSE_RE.search(lower) and not lower.endswith((".example", ".dist")):
         return _COMPOSE
@@ -126,7 +137,7 @@ def by_name(path: Path) -> Candidate | None:
     if lower in ("kustomization.yaml", "kustomization.yml") or name == "Kustomization":
         return _KUSTOMIZATION  # often without apiVersion/kind
     if lower.endswith((".yaml", ".yml")):
-        if lower.startswith("values") or lower == "chart.yaml" or _in_dir(path, {"templates"}):
+        if lower.startswith("values") or lower == "chart.yaml" or _in_dir(parts, {"templates"}):
             # Helm chart files (templates hold Go templates, values are data).
             return _HELM
         return _YAML
@@ -136,13 +147,13 @@ def by_name(path: Path) -> Candidate | None:
         return None
     if lower.endswith(".txt"):  # text: nginx only as an `nginx -T` dump
         return _DUMP
-    if NGINX_NAME_RE.search(lower) or "nginx" in lower or _in_dir(path, _NGINX_DIRS):
+    if NGINX_NAME_RE.search(lower) or "nginx" in lower or _in_dir(parts, _NGINX_DIRS):
         return _NGINX_LIKE
     if "." not in lower:
         return _NO_EXTENSION
     return None
 
 
-def _in_dir(path: Path, names: AbstractSet[str]) -> bool:
-    """Whether any part of `path` (the name too), lower-cased, is one of `names`."""
-    return any(p.lower() in names for p in path.parts)
+def _in_dir(parts: Sequence[str], names: AbstractSet[str]) -> bool:
+    """Whether any part of a path (the name too), lower-cased, is one of `names`."""
+    return any(p.lower() in names for p in parts)

@@ -55,6 +55,15 @@ BUILTIN_GROUPS = frozenset(
 )
 
 
+def may_skip_by_name(name: str) -> bool:
+    """Whether `skip_by_name` could say anything of a file of this name (a Tiltfile or a
+    template extension): discovery asks first, for every file no loader reads."""
+    if name == "Tiltfile" or name.endswith(".tiltfile"):
+        return True
+    stem, ext = posixpath.splitext(name)
+    return bool(stem) and ext.lower() in TEMPLATE_ENGINES
+
+
 def skip_by_name(path: Path) -> Skipped | None:
     """A file no loader reads whose name says infrastructure (path: relative)."""
     name = path.name
@@ -144,4 +153,4 @@ def skipped_after_load(
     return out
 
 
-__all__ = ["skip_by_name", "skipped_after_load"]
+__all__ = ["may_skip_by_name", "skip_by_name", "skipped_after_load"]

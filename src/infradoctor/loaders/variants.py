@@ -27,12 +27,19 @@ _F_RE = lazy(r"(?:^|\s)(?:-f|--file)(?:\s+|=)[\"']?([^\s\"';|&)]+)")
 _COMPOSE_FILE_RE = lazy(r"^\s*(?:export\s+)?COMPOSE_FILE\s*=\s*[\"']?([^\s\"'#]+)", re.M)
 
 
-def _hint_files(root: Path, directory: Path) -> list[Path]:
+def _hint_files(root: Path, directory: Path, listed: dict[Path, list[Path]]) -> list[Path]:
     found: list[Path] = []
     for where in dict.fromkeys((directory, root)):
-        found.extend(where / n for n in HINT_NAMES)
-        for pattern in HINT_GLOBS:
-            found.extend(sorted(where.glob(pattern))[:50])
+        if where not in listed:  # the root serves every directory: listed once
+            listed[where] = _hint_files_in(where)
+        found.extend(listed[where])
+    return found
+
+
+def _hint_files_in(where: Path) -> list[Path]:
+    found = [where / n for n in HINT_NAMES]
+    for pattern in HINT_GLOBS:
+        found.extend(sorted(where.glob(pattern))[:50])
     return found
 
 
@@ -52,14 +59,17 @@ def _lists_in(text: str) -> list[list[str]]:
 
 
 def compose_file_lists(
-    root: Path, directory: Path, seen: dict[Path, list[list[str]]] | None = None
+    root: Path,
+    directory: Path,
+    seen: dict[Path, list[list[str]]] | None = None,
+    listed: dict[Path, list[Path]] | None = None,
 ) -> list[list[str]]:
     """Every compose file list the project's Makefile, README, scripts, CI or `.env`
     passes to compose (base names, lower case). `seen` caches each hint file's lists
-    (the root's files serve every directory)."""
+    and `listed` each directory's hint files (the root's serve every directory)."""
     seen = {} if seen is None else seen
     lists: list[list[str]] = []
-    for path in _hint_files(root, directory):
+    for path in _hint_files(root, directory, {} if listed is None else listed):
         if path not in seen:
             data = read_regular(path, HINT_LIMIT, root)
             text = "" if isinstance(data, Refusal) else data.decode("utf-8", "replace")

@@ -17,6 +17,13 @@ services:
   seed:
     image: acme/api:1
 """
+WAITS = """\
+  web:
+    image: acme/web:1
+    depends_on:
+      api:
+        condition: service_completed_successfully
+"""
 
 
 def test_one_shot_reason_is_computed_once_per_service(tmp_path: Path, monkeypatch) -> None:
@@ -41,5 +48,13 @@ def test_one_shot_reason_is_computed_once_per_service(tmp_path: Path, monkeypatc
     assert one_shot_reason(api, project) == "its command is a one-off task"
     seed.profiles = ["tools"]
     assert one_shot_reason(seed, project) == "profile 'tools'"
-    assert one_shot_reason(seed, None) == "profile 'tools'"  # another project: asked again
-    assert calls == ["api", "seed", "api", "seed", "seed"]
+    assert one_shot_reason(seed, None) == "profile 'tools'"  # no project: nothing waits on it
+    assert calls == ["api", "seed", "api", "seed"]
+
+    # a project where another service waits for api to complete: asked again
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "compose.yaml").write_text(COMPOSE + WAITS)
+    waiting = load_stack(other, LoadOptions()).projects[0]
+    assert one_shot_reason(api, waiting) == "another service waits for it to complete"
+    assert calls == ["api", "seed", "api", "seed", "api"]

@@ -375,9 +375,11 @@ def _judge_command(text: str) -> tuple[bool, bool]:
 def one_shot_reason(service: Service, project: Project | None = None) -> str | None:
     """Why `service` looks like a job that is meant to exit (migrations, init, builds,
     tools behind a profile), or None when it looks long-running. Worked out once per
-    service and project (eight rules ask); again if an input was replaced."""
+    service (eight rules ask); again if an input was replaced. The project enters only
+    through `completed_dependency`: the memo keeps that answer, not the project (which
+    holds the service: a cycle only the collector could free)."""
     inputs = (
-        len(project.services) if project is not None else 0,
+        completed_dependency(project, service),
         service.raw,
         service.command,
         service.entrypoint,
@@ -389,11 +391,11 @@ def one_shot_reason(service: Service, project: Project | None = None) -> str | N
     )
     hit = service.facts_memo.get("one_shot_reason")
     if hit is not None:
-        memo_project, memo_inputs, reason = hit[1]
-        if memo_project is project and memo_inputs == inputs:
+        memo_inputs, reason = hit[1]
+        if memo_inputs == inputs:
             return cast("str | None", reason)
     reason = _one_shot_reason(service, project)
-    service.facts_memo["one_shot_reason"] = ((), (project, inputs, reason))
+    service.facts_memo["one_shot_reason"] = ((), (inputs, reason))
     return reason
 
 

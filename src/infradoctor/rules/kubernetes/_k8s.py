@@ -11,6 +11,7 @@ from infradoctor.lazyre import lazy
 from infradoctor.model.k8s import BATCH_KINDS, Container, K8sObject, nearest
 from infradoctor.model.source import Location
 from infradoctor.model.stack import Stack
+from infradoctor.runmemo import per_run
 from infradoctor.syntax.numbers import k8s_quantity
 
 JVM_ENV = frozenset(
@@ -101,7 +102,7 @@ class _Index:
         return self._near(obj)[1]
 
 
-_INDEX: dict[int, tuple[list[K8sObject], int, _Index]] = {}
+_INDEX: dict[int, tuple[list[K8sObject], int, _Index]] = per_run({})
 
 
 def index(stack: Stack) -> _Index:

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from infradoctor.facts.hosts import is_ip as is_ip  # re-exported
 from infradoctor.model.nginx import Directive, NginxConfig, ProxyRoute
 from infradoctor.model.stack import Stack
+from infradoctor.runmemo import per_run
 from infradoctor.subjects import BlockSubject as BlockSubject  # re-exported
 from infradoctor.syntax import globpat
 
@@ -90,7 +91,7 @@ def describe(block: Directive | None) -> str:
     return block.name
 
 
-_BASENAMES: dict[int, tuple[NginxConfig, frozenset[str]]] = {}
+_BASENAMES: dict[int, tuple[NginxConfig, frozenset[str]]] = per_run({})
 
 
 def _basenames(cfg: NginxConfig) -> frozenset[str]:
@@ -120,7 +121,7 @@ def include_resolved(cfg: NginxConfig, include: Directive) -> bool:
     return any(globpat.fnmatchcase(n, pattern) for n in names)
 
 
-_INCLUDES: dict[int, tuple[NginxConfig, Directive, list[Directive], bool]] = {}
+_INCLUDES: dict[int, tuple[NginxConfig, Directive, list[Directive], bool]] = per_run({})
 
 
 def _block_includes(cfg: NginxConfig, block: Directive) -> tuple[list[Directive], bool]:
