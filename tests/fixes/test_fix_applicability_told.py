@@ -8,6 +8,7 @@ from __future__ import annotations
 import shutil
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -135,3 +136,29 @@ def test_a_copied_tree_previews_the_same_suggestions(tmp_path: Path) -> None:
     assert "XF011 Add a healthcheck for event-store (template: no health path known: set it)" in (
         titles
     )
+
+
+def test_a_dependency_healthcheck_is_built_once_for_all_its_dependents(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    services = "".join(
+        f"  app{i}:\n    image: example/app{i}:1\n    depends_on: [db]\n" for i in range(4)
+    )
+    root = write_tree(
+        tmp_path / "s",
+        {"compose.yaml": f"services:\n{services}  db:\n    image: postgres:16\n"},
+    )
+    builds: Counter[str] = Counter()
+    real = ce._healthcheck_fix
+
+    def counted(ctx: FixContext, svc: Any, known_port: int | None) -> Fix | None:
+        builds[svc.name] += 1
+        return real(ctx, svc, known_port)
+
+    monkeypatch.setattr(ce, "_healthcheck_fix", counted)
+    findings = [f for f in lint(root, LintConfig()).findings if f.rule == "XF004"]
+    assert len(findings) == 4
+    fixes = [f.fix for f in findings]
+    assert builds == Counter({"db": 1})
+    assert all(fix is fixes[0] for fix in fixes) and fixes[0] is not None
+    assert fixes[0].applicability is Applicability.SAFE  # pg_isready: no doubts

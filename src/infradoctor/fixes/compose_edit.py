@@ -293,7 +293,14 @@ def healthcheck_applicability(
 
 
 def healthcheck_fix(ctx: FixContext, svc: Service, known_port: int | None = None) -> Fix | None:
-    """A healthcheck for `svc` (see `healthcheck_for`), in the file defining it."""
+    """A healthcheck for `svc` (see `healthcheck_for`), in the file defining it: built once
+    per service and port in a lint (every service depending on it has an XF004 finding)."""
+    return ctx.memo(
+        ("healthcheck-fix", id(svc), known_port), lambda: _healthcheck_fix(ctx, svc, known_port)
+    )
+
+
+def _healthcheck_fix(ctx: FixContext, svc: Service, known_port: int | None) -> Fix | None:
     entry = ctx.service_entry(svc)
     if entry.pair("healthcheck") is not None:
         raise FixUnavailable("healthcheck already written")
