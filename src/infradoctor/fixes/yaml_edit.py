@@ -490,6 +490,12 @@ def remember(text: str, docs: Sequence[Node]) -> None:
         del _KNOWN[next(iter(_KNOWN))]
 
 
+def known_documents(text: str) -> list[Node] | None:
+    """`parse_documents(text)` when `text` was composed before (`remember`), else None."""
+    known = _KNOWN.get(text)
+    return None if known is None else [d for d in known if d is not None]
+
+
 def composes(text: str) -> bool:
     """`text` is a YAML stream libyaml composes without error."""
     return text in _KNOWN or _composed(text) is not None
