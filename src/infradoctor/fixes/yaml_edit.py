@@ -474,7 +474,29 @@ _MIN_ALONE = 16  # checks run alone (a full parse each) per file: at least these
 _ALONE_CHARS = 8_000_000  # and as many more as fit this many characters of the file
 
 
-_KNOWN: dict[str, tuple[Node, ...]] = {}  # texts already composed (see `remember`)
+class _Known(dict[str, tuple[Node, ...]]):
+    """Texts already composed (see `remember`), with their characters counted as they
+    come and go (summing them on every `remember` made a pass over many files quadratic)."""
+
+    chars = 0
+
+    def put(self, text: str, docs: tuple[Node, ...]) -> None:
+        if self.pop(text, None) is not None:
+            self.chars -= len(text)
+        self[text] = docs
+        self.chars += len(text)
+
+    def drop_oldest(self) -> None:
+        text = next(iter(self))
+        del self[text]
+        self.chars -= len(text)
+
+    def clear(self) -> None:
+        super().clear()
+        self.chars = 0
+
+
+_KNOWN = _Known()
 # A fix pass may edit hundreds of files: each is composed once. The texts held are
 # bounded in number and in characters (a big manifest's nodes are tens of MB).
 _KNOWN_MAX = 512
@@ -484,10 +506,9 @@ _KNOWN_CHARS = 16_000_000
 def remember(text: str, docs: Sequence[Node]) -> None:
     """`docs` are the non-empty documents of `text` as libyaml composes them (the
     loader's nodes, or a checked edit's result): the checks need not parse it again."""
-    _KNOWN.pop(text, None)
-    _KNOWN[text] = tuple(docs)
-    while len(_KNOWN) > 1 and (len(_KNOWN) > _KNOWN_MAX or sum(map(len, _KNOWN)) > _KNOWN_CHARS):
-        del _KNOWN[next(iter(_KNOWN))]
+    _KNOWN.put(text, tuple(docs))
+    while len(_KNOWN) > 1 and (len(_KNOWN) > _KNOWN_MAX or _KNOWN.chars > _KNOWN_CHARS):
+        _KNOWN.drop_oldest()
 
 
 def known_documents(text: str) -> list[Node] | None:
