@@ -122,6 +122,7 @@ def test_tellers_agree_with_the_fixers(tmp_path: Path) -> None:
             seen[(f.rule, str(told))] += 1
     assert seen[("XF004", DISPLAY.value)] and seen[("XF004", "safe")], seen
     assert seen[("XF011", DISPLAY.value)] and seen[("DKR001", "unsafe")], seen
+    assert seen[("K8S004", "unsafe")], seen
 
 
 def test_a_copied_tree_previews_the_same_suggestions(tmp_path: Path) -> None:
@@ -162,3 +163,17 @@ def test_a_dependency_healthcheck_is_built_once_for_all_its_dependents(
     assert builds == Counter({"db": 1})
     assert all(fix is fixes[0] for fix in fixes) and fixes[0] is not None
     assert fixes[0].applicability is Applicability.SAFE  # pg_isready: no doubts
+
+
+def test_a_tcp_readiness_probe_is_built_only_with_unsafe(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from tests.fixes.test_fix_manifest_composed_once import DEPLOYMENT
+
+    root = write_tree(tmp_path / "k", {"k8s/api.yaml": DEPLOYMENT.format(name="api")})
+    built = _count_fixers(monkeypatch)
+    run = preview_fixes(root, LintConfig())
+    assert run.initial is not None and any(f.rule == "K8S004" for f in run.initial.findings)
+    assert built["K8S004", "unsafe"] == 0 and not run.applied
+    run = preview_fixes(root, LintConfig(), unsafe=True)
+    assert built["K8S004", "unsafe"] >= 1 and [a.rule for a in run.applied] == ["K8S004"]
