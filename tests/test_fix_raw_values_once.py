@@ -17,6 +17,7 @@ import yaml
 from infradoctor.config import LintConfig
 from infradoctor.fixes import yaml_edit
 from infradoctor.fixes.apply import preview_fixes
+from infradoctor.fixes.attach import resolve_fixes
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -47,5 +48,8 @@ def test_each_raw_value_is_composed_once_per_run(
     monkeypatch.setattr(yaml, "compose_all", counted)
     run = preview_fixes(root, LintConfig())
     assert run.passes >= 2 and run.applied  # several lints, each computing the fixes
+    for result in (run.initial, run.final):  # and their display-only ones (the report's)
+        assert result is not None
+        resolve_fixes(result.findings)
     assert len(snippets) > 32  # more distinct values than the files' memo holds
     assert max(snippets.values()) == 1, Counter(snippets.values())

@@ -213,6 +213,12 @@ class Finding:
         """True while a deferred fix has not been computed yet."""
         return type(_FIX_SLOT.__get__(self, Finding)) is DeferredFix
 
+    @property
+    def pending_fix(self) -> DeferredFix | None:
+        """The deferred fix not computed yet (None once computed, or without one)."""
+        value = _FIX_SLOT.__get__(self, Finding)
+        return value if type(value) is DeferredFix else None
+
 
 class DeferredFix:
     """How to compute fixes on demand: `compute(finding) -> Fix | None`. One instance is

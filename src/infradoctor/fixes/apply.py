@@ -22,7 +22,7 @@ import yaml
 from infradoctor.config import LintConfig
 from infradoctor.engine import LintResult, lint
 from infradoctor.findings import Applicability, Edit, Finding, Fix, Severity
-from infradoctor.fixes.attach import resolve_fixes
+from infradoctor.fixes.attach import applicable_fixes
 from infradoctor.fixes.context import edit_range_problem
 from infradoctor.fixes.textdiff import Matcher
 from infradoctor.fixes.write import (
@@ -518,11 +518,7 @@ def choose_fixes(
     by_edits: dict[tuple[Edit, ...], int] = {}
     taken = _TakenEdits()
     deferred: list[Finding] = []
-    findings = list(findings)
-    resolve_fixes(findings)
-    candidates = [
-        f for f in findings if f.fix is not None and f.fix.applicability in allowed and f.fix.edits
-    ]
+    candidates = applicable_fixes(findings, allowed)  # builds no fix it would not apply
     outer_waits: set[int] = set()
     if stack is not None and stack.nginx:
         header_blocks = HeaderBlocks(stack)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING
 
 from infradoctor.findings import Applicability, DeferredFix, Finding, Fix
@@ -37,7 +37,7 @@ def attach_fixes(stack: Stack, findings: list[Finding]) -> list[Finding]:
     from infradoctor.fixes.context import FixContext
     from infradoctor.fixes.fixers import FIXERS
 
-    deferred = DeferredFix(functools.partial(compute_fix, FixContext(stack)))
+    deferred = DeferredFix(functools.partial(compute_fix, FixContext(stack)))  # ctx: args[0]
     return [
         f.with_deferred_fix(deferred) if f.rule in FIXERS and f.fix is None else f for f in findings
     ]
@@ -54,6 +54,39 @@ def resolve_fixes(findings: Iterable[Finding]) -> None:
         for f in findings:
             if f.fix_pending:
                 _ = f.fix
+
+
+def applicable_fixes(
+    findings: Iterable[Finding], allowed: Collection[Applicability]
+) -> list[Finding]:
+    """The findings whose fix has an applicability in `allowed` and edits, in order. A
+    pending fix the rule can tell (`Rule.fix_applicability_of`, or one applicability for
+    all) is not in `allowed` stays pending: the fix loop never builds display-only fixes,
+    nor unsafe ones without --unsafe (the report builds those of the last lint once)."""
+    from infradoctor.fixes.context import FixUnavailable
+    from infradoctor.fixes.fixers import APPLICABILITY
+    from infradoctor.gcpause import gc_paused
+
+    out: list[Finding] = []
+    with gc_paused():  # as resolve_fixes
+        for f in findings:
+            deferred = f.pending_fix
+            tell = APPLICABILITY.get(f.rule)
+            if (
+                tell is not None
+                and deferred is not None
+                and isinstance(deferred.compute, functools.partial)
+            ):
+                try:
+                    told = tell(deferred.compute.args[0], f)
+                except FixUnavailable:
+                    continue
+                if told is not None and told not in allowed:
+                    continue
+            fix = f.fix
+            if fix is not None and fix.applicability in allowed and fix.edits:
+                out.append(f)
+    return out
 
 
 def compute_fix(ctx: FixContext, finding: Finding) -> Fix | None:

@@ -275,12 +275,36 @@ def healthcheck_for(
     return test, doubts
 
 
+def _healthcheck_once(
+    ctx: FixContext, svc: Service, known_port: int | None
+) -> tuple[list[str], list[str]]:
+    """`healthcheck_for`, once per service and port in a lint (asked first for the fix's
+    applicability, then by the fix)."""
+    return ctx.memo(
+        ("healthcheck-for", id(svc), known_port), lambda: healthcheck_for(ctx, svc, known_port)
+    )
+
+
+def healthcheck_applicability(
+    ctx: FixContext, svc: Service, known_port: int | None = None
+) -> Applicability:
+    """What `healthcheck_fix` would give, if anything: safe without doubts."""
+    return DISPLAY if _healthcheck_once(ctx, svc, known_port)[1] else SAFE
+
+
 def healthcheck_fix(ctx: FixContext, svc: Service, known_port: int | None = None) -> Fix | None:
-    """A healthcheck for `svc` (see `healthcheck_for`), in the file defining it."""
+    """A healthcheck for `svc` (see `healthcheck_for`), in the file defining it: built once
+    per service and port in a lint (every service depending on it has an XF004 finding)."""
+    return ctx.memo(
+        ("healthcheck-fix", id(svc), known_port), lambda: _healthcheck_fix(ctx, svc, known_port)
+    )
+
+
+def _healthcheck_fix(ctx: FixContext, svc: Service, known_port: int | None) -> Fix | None:
     entry = ctx.service_entry(svc)
     if entry.pair("healthcheck") is not None:
         raise FixUnavailable("healthcheck already written")
-    test, doubts = healthcheck_for(ctx, svc, known_port)
+    test, doubts = _healthcheck_once(ctx, svc, known_port)
     edits = ctx.insert_service_keys(entry, {"healthcheck": healthcheck_value(test)})
     if not doubts:
         return make_fix(f"Add a healthcheck for {svc.name} ({test[1]})", SAFE, edits)

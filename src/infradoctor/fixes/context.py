@@ -235,6 +235,8 @@ class FixContext:
                         stream, style = DocStream.scan(text)
                     self._yaml[path] = YamlFile(path, text, None, style, stream=stream)
                 else:
+                    if docs is None:  # a pass before, or an edit check, may have composed it
+                        docs = ye.known_documents(text)
                     if docs is None:
                         with gc_paused():
                             docs = ye.parse_documents(text)

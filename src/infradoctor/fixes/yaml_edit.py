@@ -475,7 +475,29 @@ _MIN_ALONE = 16  # checks run alone (a full parse each) per file: at least these
 _ALONE_CHARS = 8_000_000  # and as many more as fit this many characters of the file
 
 
-_KNOWN: dict[str, tuple[Node, ...]] = per_run({})  # texts already composed (see `remember`)
+class _Known(dict[str, tuple[Node, ...]]):
+    """Texts already composed (see `remember`), with their characters counted as they
+    come and go (summing them on every `remember` made a pass over many files quadratic)."""
+
+    chars = 0
+
+    def put(self, text: str, docs: tuple[Node, ...]) -> None:
+        if self.pop(text, None) is not None:
+            self.chars -= len(text)
+        self[text] = docs
+        self.chars += len(text)
+
+    def drop_oldest(self) -> None:
+        text = next(iter(self))
+        del self[text]
+        self.chars -= len(text)
+
+    def clear(self) -> None:
+        super().clear()
+        self.chars = 0
+
+
+_KNOWN = per_run(_Known())  # emptied after an in-process lint (runmemo)
 # A fix pass may edit hundreds of files: each is composed once. The texts held are
 # bounded in number and in characters (a big manifest's nodes are tens of MB).
 _KNOWN_MAX = 512
@@ -485,10 +507,15 @@ _KNOWN_CHARS = 16_000_000
 def remember(text: str, docs: Sequence[Node]) -> None:
     """`docs` are the non-empty documents of `text` as libyaml composes them (the
     loader's nodes, or a checked edit's result): the checks need not parse it again."""
-    _KNOWN.pop(text, None)
-    _KNOWN[text] = tuple(docs)
-    while len(_KNOWN) > 1 and (len(_KNOWN) > _KNOWN_MAX or sum(map(len, _KNOWN)) > _KNOWN_CHARS):
-        del _KNOWN[next(iter(_KNOWN))]
+    _KNOWN.put(text, tuple(docs))
+    while len(_KNOWN) > 1 and (len(_KNOWN) > _KNOWN_MAX or _KNOWN.chars > _KNOWN_CHARS):
+        _KNOWN.drop_oldest()
+
+
+def known_documents(text: str) -> list[Node] | None:
+    """`parse_documents(text)` when `text` was composed before (`remember`), else None."""
+    known = _KNOWN.get(text)
+    return None if known is None else [d for d in known if d is not None]
 
 
 def composes(text: str) -> bool:
@@ -583,6 +610,32 @@ def plain_value(node: Node, budget: _Budget | None = None) -> Any:
     return conv(node, 0)
 
 
+def old_value(node: Node, budget: _Budget | None = None) -> Any:
+    """`plain_value(node, budget)` of a node of a text as it is (parsed documents are only
+    read), converted once: each check of an edit into a mapping reads the mapping as it
+    was, and the joint check reads it again. A reading spends from `budget` what the
+    conversion did, so a too large value fails as it would."""
+    budget = budget or _Budget()
+    held = _OLD_VALUES.get(id(node))
+    if held is not None and held[0] is node:
+        budget.left -= held[2]
+        if budget.left < 0:
+            raise YamlEditError("value too large to check")
+        return held[1]
+    left = budget.left
+    value = plain_value(node, budget)
+    if len(_OLD_VALUES) >= _OLD_VALUES_MAX:
+        _OLD_VALUES.clear()
+    _OLD_VALUES[id(node)] = (node, value, left - budget.left)
+    return value
+
+
+# id(node) -> (the node, its plain value, the budget its conversion spent); the node is
+# held so that its id stays its own
+_OLD_VALUES: dict[int, tuple[Node, Any, int]] = {}
+_OLD_VALUES_MAX = 4096
+
+
 def _hashable(value: Any) -> bool:
     try:
         hash(value)
@@ -648,7 +701,7 @@ def same_value(actual: Any, expected: Any) -> bool:
     stack = [(actual, expected)]
     while stack:
         a, e = stack.pop()
-        if e is ANY:
+        if e is ANY or a is e:  # a value is the same as itself (NaN too, as below)
             continue
         if (id(a), id(e)) in seen:
             continue
@@ -938,7 +991,7 @@ def _joint_want(old: Node, wants: list[Any], budget: _Budget) -> tuple[Any] | No
     node's mapping with all of those keys (None: they cannot be joined)."""
     if len(wants) == 1:
         return (wants[0],)
-    base = plain_value(old, budget)
+    base = old_value(old, budget)
     if not isinstance(base, dict) or not all(isinstance(w, dict) for w in wants):
         return None
     joint = dict(base)
@@ -1019,7 +1072,7 @@ def insert_keys(
         pos = line_end(text, content_end(text, mapping))
         body = "\n" + _block_body(entries, indent, style, frozen)
         edits = [TextEdit(pos, pos, body)]
-    return with_check(text, edits, mapping, lambda: {**plain_value(mapping), **want})
+    return with_check(text, edits, mapping, lambda: {**old_value(mapping), **want})
 
 
 def _block_body(
@@ -1191,7 +1244,7 @@ def append_item(text: str, seq: Node, value: Any, style: Style | None = None) ->
         pos = line_end(text, content_end(text, seq))
         edits = [TextEdit(pos, pos, "\n" + "\n".join(render_item(value, indent, style)))]
     want = intended(value)
-    return with_check(text, edits, seq, lambda: [*plain_value(seq), want])
+    return with_check(text, edits, seq, lambda: [*old_value(seq), want])
 
 
 def _dash_before(text: str, offset: int) -> int | None:

@@ -36,6 +36,12 @@ class FixFunction(Protocol):
     def __call__(self, ctx: FixContext, finding: Finding, /) -> Fix | None: ...
 
 
+class ApplicabilityFunction(Protocol):
+    """A rule's `fix_applicability_of` (a protocol for the same reason)."""
+
+    def __call__(self, ctx: FixContext, finding: Finding, /) -> Applicability | None: ...
+
+
 @record(frozen=True)
 class Example:
     """Files (name -> text) for a bad case that must trigger the rule and a good case
@@ -65,6 +71,10 @@ class Rule:
     fixer: ClassVar[FixFunction | None] = None
     # What its fixes are when always the same; None: it depends on the finding.
     fix_applicability: ClassVar[Applicability | None] = None
+    # When it depends on the finding: what a finding's fix would be, told without building
+    # its edits (None: cannot tell; raise FixUnavailable for "no fix"). The fix loop does
+    # not build fixes it would not apply (display-only ones in every pass).
+    fix_applicability_of: ClassVar[ApplicabilityFunction | None] = None
     # Derived (never set by a rule): none | safe | unsafe | display-only | sometimes.
     fixable: ClassVar[str] = "none"
     references: ClassVar[tuple[str, ...]] = ()

@@ -13,7 +13,7 @@ from infradoctor.facts.readiness import (
     image_health,
     waits_itself,
 )
-from infradoctor.findings import Finding, Fix, Severity, subject_dict
+from infradoctor.findings import Applicability, Finding, Fix, Severity, subject_dict
 from infradoctor.fixes import compose_edit as ce
 from infradoctor.fixes.context import FixContext, FixUnavailable
 from infradoctor.lazyre import lazy
@@ -114,11 +114,19 @@ def _truthy(value: str | None) -> bool:
 
 def fix_dependency_healthcheck(ctx: FixContext, finding: Finding) -> Fix | None:
     """XF004: give the depended-on service a healthcheck when its image has a known probe."""
+    return ce.healthcheck_fix(ctx, _dependency(ctx, finding))
+
+
+def tell_dependency_healthcheck(ctx: FixContext, finding: Finding) -> Applicability:
+    """XF004: what `fix_dependency_healthcheck` would give, without building it."""
+    return ce.healthcheck_applicability(ctx, _dependency(ctx, finding))
+
+
+def _dependency(ctx: FixContext, finding: Finding) -> Service:
     subject = ctx.subject(finding, UnhealthyDependency)
     if not subject.target_service:
         raise FixUnavailable("no dependency named")
-    target = ctx.other_service(finding, subject.target_service, subject.project, subject.service)
-    return ce.healthcheck_fix(ctx, target)
+    return ctx.other_service(finding, subject.target_service, subject.project, subject.service)
 
 
 @record(frozen=True, kw_only=True, hot=True)
@@ -167,6 +175,7 @@ class DependsOnServiceWithoutHealthcheck(Rule):
         "`condition: service_healthy`."
     )
     fixer = staticmethod(fix_dependency_healthcheck)
+    fix_applicability_of = staticmethod(tell_dependency_healthcheck)
     references = (
         "https://docs.docker.com/compose/how-tos/startup-order/",
         "https://docs.docker.com/reference/compose-file/services/#healthcheck",

@@ -7,7 +7,7 @@ from typing import Any
 
 from infradoctor.facts.ports import container_port
 from infradoctor.facts.readiness import UNKNOWN, YES, ImageHealth, built_elsewhere, image_health
-from infradoctor.findings import Finding, Fix, Severity, subject_dict
+from infradoctor.findings import Applicability, Finding, Fix, Severity, subject_dict
 from infradoctor.fixes import compose_edit as ce
 from infradoctor.fixes.context import FixContext
 from infradoctor.model.source import Location
@@ -85,6 +85,13 @@ def fix_healthcheck(ctx: FixContext, finding: Finding) -> Fix | None:
     return ce.healthcheck_fix(ctx, svc, subject.port)
 
 
+def tell_healthcheck(ctx: FixContext, finding: Finding) -> Applicability:
+    """XF011: what `fix_healthcheck` would give, without building it."""
+    subject = ctx.subject(finding, ProxiedNoHealthcheck)
+    svc = ctx.service(finding, subject.service, subject.project)
+    return ce.healthcheck_applicability(ctx, svc, subject.port)
+
+
 @record(frozen=True, kw_only=True)
 class ProxiedNoHealthcheck:
     """The proxied service without a healthcheck, its port and route path."""
@@ -122,6 +129,7 @@ class ProxiedServiceWithoutHealthcheck(Rule):
         "images), with interval, timeout, retries and a start_period that covers boot."
     )
     fixer = staticmethod(fix_healthcheck)
+    fix_applicability_of = staticmethod(tell_healthcheck)
     references = (
         "https://docs.docker.com/reference/compose-file/services/#healthcheck",
         "https://docs.docker.com/reference/dockerfile/#healthcheck",

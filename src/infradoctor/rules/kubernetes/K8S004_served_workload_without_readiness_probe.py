@@ -113,6 +113,20 @@ def fix_readiness_probe(ctx: FixContext, finding: Finding) -> Fix | None:
     return make_fix(title, applicability, ctx.yaml_edits(yf, edits))
 
 
+def tell_readiness_probe(ctx: FixContext, finding: Finding) -> Applicability | None:
+    """K8S004: what `fix_readiness_probe` gives a manifest's own container, without
+    building it (a Helm or Terraform source, or a shared base: cannot tell)."""
+    subject = ctx.subject(finding, ServedContainer)
+    w, c = ke.finding_container(ctx, finding, subject.container)
+    plan = ke.readiness_plan(ctx, w, c, subject.service)
+    src = ctx.stack.files.get(c.location.file)
+    if src is None or str(src.kind) != "k8s" or w.file not in ctx.stack.files:
+        return None
+    if str(ctx.stack.files[w.file].kind) != "k8s" or ke.container_shared(ctx, w, c):
+        return None
+    return plan.applicability
+
+
 @record(frozen=True)
 class ServedContainer(BackendSubject):
     """The serving container without a readiness probe (what the fixer edits)."""
@@ -128,6 +142,7 @@ class ServedWorkloadWithoutReadinessProbe(Rule):
     category = "kubernetes"
     # readinessProbe from a known health path (see docs/fix.md): safe, unsafe or display-only
     fixer = staticmethod(fix_readiness_probe)
+    fix_applicability_of = staticmethod(tell_readiness_probe)
     why = (
         "Without a `readinessProbe` a pod counts as ready as soon as its containers have "
         "started, so the Service adds it to the endpoints before the application listens, "
