@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 from collections.abc import Mapping
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -18,6 +21,17 @@ def require_corpus(path: Path = CORPUS) -> Path:
     if not path.exists():
         pytest.fail(f"{path} missing: the shared corpus (../shared/corpus) is part of CI")
     return path
+
+
+@functools.cache
+def bench_synth() -> ModuleType:
+    """bench/synth.py (bench/ is not a package): the synthetic stacks the scaling and
+    work-counting tests share with the benchmarks."""
+    spec = importlib.util.spec_from_file_location("bench_synth", REPO / "bench" / "synth.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def write_tree(root: Path, files: Mapping[str, str]) -> Path:

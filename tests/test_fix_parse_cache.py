@@ -6,7 +6,6 @@ No timing: parses are counted per (path, text)."""
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -23,16 +22,9 @@ from infradoctor.fixes.apply import preview_fixes, run_fixes
 from infradoctor.loaders import nginx as nginx_loader
 from infradoctor.syntax import nginx as nginx_syntax
 from infradoctor.syntax import yaml as positioned_yaml
+from tests.conftest import bench_synth
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def _synth() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_synth_cache", REPO / "bench" / "synth.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 class Tally:
@@ -75,7 +67,7 @@ class Tally:
 def test_fix_parses_each_file_once_per_content_version(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root = _synth().write(tmp_path / "s", "stack", 20)
+    root = bench_synth().write(tmp_path / "s", "stack", 20)
     tally = Tally(monkeypatch)
     run = preview_fixes(root, LintConfig())
     assert run.passes >= 2 and run.applied and not run.refused
@@ -110,7 +102,7 @@ def test_unchanged_files_are_parsed_once_per_run(
 
 def test_plain_lints_share_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Outside a fix run every lint parses what it reads (nothing is kept)."""
-    root = _synth().write(tmp_path / "s", "stack", 3)
+    root = bench_synth().write(tmp_path / "s", "stack", 3)
     tally = Tally(monkeypatch)
     first, second = lint(root, LintConfig()), lint(root, LintConfig())
     assert [f.message for f in first.findings] == [f.message for f in second.findings]

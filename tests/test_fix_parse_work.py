@@ -7,7 +7,6 @@ grow at most 4.5x (one parse per fix grows 16x)."""
 
 from __future__ import annotations
 
-import importlib.util
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -18,16 +17,7 @@ import yaml
 from infradoctor.config import LintConfig
 from infradoctor.fixes import yaml_edit
 from infradoctor.fixes.apply import preview_fixes
-
-REPO = Path(__file__).resolve().parents[1]
-
-
-def _synth() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_synth_parse", REPO / "bench" / "synth.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.conftest import bench_synth
 
 
 def _fix_work(root: Path, monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
@@ -50,7 +40,7 @@ def _fix_work(root: Path, monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
 
 
 def test_fix_parses_grow_linearly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    synth = _synth()
+    synth = bench_synth()
     small = _fix_work(synth.write(tmp_path / "small", "stack", 15), monkeypatch)
     big = _fix_work(synth.write(tmp_path / "big", "stack", 60), monkeypatch)
     assert big["fixes"] >= 3 * small["fixes"]
@@ -65,7 +55,7 @@ def test_fix_parses_each_compose_file_twice_per_pass(
     """Per pass: the lint (the loader, whose nodes the fixers and the edit checks
     reuse) and the edit check of the file as the pass leaves it (whose parse also
     answers "does the written file still parse"); plus the final lint."""
-    root = _synth().write(tmp_path / "s", "stack", 30)
+    root = bench_synth().write(tmp_path / "s", "stack", 30)
     work = _fix_work(root, monkeypatch)
     fixed = len((root / "compose.yaml").read_text()) + work["growth"]
     assert work["characters composed"] <= (2 * work["passes"] + 1) * fixed

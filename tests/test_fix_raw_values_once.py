@@ -6,7 +6,6 @@ No timing: the snippets handed to libyaml's composer are counted."""
 
 from __future__ import annotations
 
-import importlib.util
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -18,22 +17,13 @@ from infradoctor.config import LintConfig
 from infradoctor.fixes import yaml_edit
 from infradoctor.fixes.apply import preview_fixes
 from infradoctor.fixes.attach import resolve_fixes
-
-REPO = Path(__file__).resolve().parents[1]
-
-
-def _synth() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_synth_raw", REPO / "bench" / "synth.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.conftest import bench_synth
 
 
 def test_each_raw_value_is_composed_once_per_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root = _synth().write(tmp_path / "s", "stack", 60)
+    root = bench_synth().write(tmp_path / "s", "stack", 60)
     snippets: Counter[str] = Counter()
     compose_all = yaml.compose_all
 

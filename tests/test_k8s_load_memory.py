@@ -8,26 +8,15 @@ the whole file's node trees (which was 3.4x)."""
 
 from __future__ import annotations
 
-import importlib.util
 import tracemalloc
 from pathlib import Path
-from typing import Any
 
 from infradoctor.loaders import load_stack
-
-REPO = Path(__file__).resolve().parents[1]
-
-
-def _synth() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_synth_k8s", REPO / "bench" / "synth.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.conftest import bench_synth
 
 
 def test_k8s_load_peak_is_close_to_what_it_keeps(tmp_path: Path) -> None:
-    root = _synth().write(tmp_path / "k", "k8s", 300)
+    root = bench_synth().write(tmp_path / "k", "k8s", 300)
     load_stack(root)  # imports and caches outside the measure
     tracemalloc.start()
     try:

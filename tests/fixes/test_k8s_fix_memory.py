@@ -7,10 +7,8 @@ documents it composes."""
 
 from __future__ import annotations
 
-import importlib.util
 import tracemalloc
 from pathlib import Path
-from typing import Any
 
 import pytest
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -21,16 +19,7 @@ from infradoctor.fixes.attach import resolve_fixes
 from infradoctor.fixes.context import YamlFile
 from infradoctor.fixes.yaml_docs import DocStream
 from infradoctor.fixes.yaml_edit import Style, YamlEditError, parse_documents
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _synth() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_synth_k8s", REPO / "bench" / "synth.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.conftest import bench_synth
 
 
 def _whole_file_bytes(text: str) -> int:
@@ -49,7 +38,7 @@ def _whole_file_bytes(text: str) -> int:
 def test_k8s_fixes_hold_one_document_not_the_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root = _synth().write(tmp_path / "k", "k8s", 400)
+    root = bench_synth().write(tmp_path / "k", "k8s", 400)
     text = (root / "manifests.yaml").read_text()
     streams: list[DocStream] = []
     scan = DocStream.scan.__func__  # type: ignore[attr-defined]

@@ -4,7 +4,6 @@ shows is what a real run writes."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 from pathlib import Path
@@ -15,16 +14,7 @@ import pytest
 from infradoctor.config import LintConfig
 from infradoctor.fixes import apply
 from infradoctor.fixes.apply import preview_fixes, run_fixes
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _synth() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_synth_mem", REPO / "bench" / "synth.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.conftest import bench_synth
 
 
 def _tree_state(root: Path) -> dict[str, tuple[bytes, int]]:
@@ -42,7 +32,7 @@ def _never(*args: Any, **kwargs: Any) -> None:
 def test_preview_writes_nothing_and_matches_the_real_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root = _synth().write(tmp_path / "s", "stack", 12)
+    root = bench_synth().write(tmp_path / "s", "stack", 12)
     before = _tree_state(root)
     with monkeypatch.context() as m:
         m.setattr(apply, "atomic_write", _never)
@@ -64,7 +54,7 @@ def test_preview_writes_nothing_and_matches_the_real_run(
 def test_later_passes_lint_the_texts_earlier_passes_would_write(tmp_path: Path) -> None:
     """The second pass edits text the first pass only held in memory (its offsets are
     those of that text, not of the file on disk)."""
-    root = _synth().write(tmp_path / "s", "stack", 6)
+    root = bench_synth().write(tmp_path / "s", "stack", 6)
     run = preview_fixes(root, LintConfig())
     assert run.passes >= 2
     assert run.final is not None

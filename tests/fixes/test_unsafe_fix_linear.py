@@ -9,7 +9,6 @@ the small files here are "big": the budget must grow with the file, not refuse i
 
 from __future__ import annotations
 
-import importlib.util
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -20,18 +19,7 @@ import yaml
 from infradoctor.config import LintConfig
 from infradoctor.fixes import yaml_edit as ye
 from infradoctor.fixes.apply import preview_fixes
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _synth() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "bench_synth_unsafeq", REPO / "bench" / "synth.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.conftest import bench_synth
 
 
 def _counting(patch: pytest.MonkeyPatch, tally: Counter[str]) -> None:
@@ -61,7 +49,7 @@ def _unsafe_fix_work(root: Path, monkeypatch: pytest.MonkeyPatch) -> Counter[str
 def test_unsafe_fix_of_4x_the_deployments_parses_4x_the_text(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    synth = _synth()
+    synth = bench_synth()
     small = _unsafe_fix_work(synth.write(tmp_path / "small", "k8s", 30), monkeypatch)
     big = _unsafe_fix_work(synth.write(tmp_path / "big", "k8s", 120), monkeypatch)
     assert big["fixes"] >= 3 * small["fixes"] > 0
