@@ -4,8 +4,11 @@ shows is what a real run writes."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -86,3 +89,29 @@ def test_preview_of_a_single_file_reads_it_in_place(tmp_path: Path) -> None:
     assert run.changed_files == ["compose.yaml"]
     assert "+    restart: unless-stopped" in run.diff()
     assert compose.read_text() == "services:\n  web:\n    image: nginx:1.25\n"
+
+
+PROBE = """
+import contextlib, io, json, sys
+from infradoctor.cli.main import main
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    code = main(["fix", "--diff", sys.argv[1]])
+print(json.dumps({"code": code, "output": out.getvalue(), "modules": sorted(sys.modules)}))
+"""
+
+
+def test_preview_process_never_loads_the_writer_s_tempfile(tmp_path: Path) -> None:
+    """Only a real write makes a temporary file: a `fix --diff` process does not even
+    import tempfile (nor random, which tempfile imports)."""
+    root = bench_synth().write(tmp_path / "s", "stack", 3)
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, str(root)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    probe = json.loads(out.stdout.strip().splitlines()[-1])
+    assert "+    restart: unless-stopped" in probe["output"]
+    assert "tempfile" not in probe["modules"] and "random" not in probe["modules"]

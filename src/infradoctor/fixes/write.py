@@ -10,7 +10,6 @@ from __future__ import annotations
 import bisect
 import os
 import stat
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,6 +152,8 @@ def atomic_write(
     """Write `text` to `real` via a temp file in the same directory (write, flush, fsync,
     rename), keeping mode and ownership; refuse if the file changed since `expect`.
     `durable=False` skips the fsyncs."""
+    import tempfile  # only a real write needs it (not lint, not the --diff preview)
+
     data = ((BOM if bom else "") + text).encode("utf-8")
     directory = real.parent
     fd, tmp_name = tempfile.mkstemp(
