@@ -255,7 +255,8 @@ class DependsOnWithoutHealthyCondition(Rule):
         "waits until the healthcheck passes."
     )
     fixer = staticmethod(fix_depends_on_condition)
-    fix_applicability = Applicability.SAFE
+    # safe, or display-only where the dependency is not surely healthy under every
+    # reading of the files (the fixer decides: no cheaper way to tell)
     references = ("https://docs.docker.com/compose/how-tos/startup-order/",)
     examples = (
         Example(

@@ -138,6 +138,11 @@ def _shared(ctx: FixContext, obj: K8sObject, finding: Finding) -> bool:
     return any(o.file != obj.file for o in ke.k8s_index(ctx).pdbs.get(finding.location, ()))
 
 
+def pdb_fix_applicability(ctx: FixContext, finding: Finding) -> Applicability:
+    """Unsafe, or display-only where the line is a base shared by other overlays."""
+    return DISPLAY if _shared(ctx, _owner(ctx, finding), finding) else UNSAFE
+
+
 def fix_pdb_max_unavailable(ctx: FixContext, finding: Finding) -> Fix | None:
     """K8S010: `minAvailable: N` / `maxUnavailable: 0` -> `maxUnavailable: 1`."""
     pdb = _owner(ctx, finding)
@@ -187,7 +192,7 @@ class PdbBlocksEviction(Rule):
     severity = Severity.WARNING
     category = "kubernetes"
     fixer = staticmethod(fix_pdb_max_unavailable)
-    fix_applicability = Applicability.UNSAFE
+    fix_applicability_of = staticmethod(pdb_fix_applicability)  # unsafe; shared base: shown
     why = (
         "`kubectl drain`, cluster autoscaler scale-downs and managed node upgrades evict pods "
         "through the eviction API, which refuses any eviction that would break a "
