@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -543,13 +543,23 @@ def _sub_assign(text: str) -> str:
     return "".join(out)
 
 
+_URL_LINES = re.compile("://")
+
+
+def _url_matches(text: str) -> Iterator[re.Match[str]]:
+    """`_URL.finditer(text)`, on the lines holding `://` only (a match lies in one line
+    and ends with it)."""
+    for start, end in _line_spans(text, _URL_LINES):
+        yield from _URL.finditer(text, start, end)
+
+
 def _sub_urls(text: str) -> str:
     """scheme://user:password@host keeps the user; a long user-only userinfo (a token used
     as the user, a Sentry DSN key) goes whole. Only the authority is consumed, so URLs
     in a path or query are scanned too."""
     edits: list[tuple[int, int, str]] = []
     done = 0
-    for m in _URL.finditer(text):
+    for m in _url_matches(text):
         if m.start() < done:
             continue
         authority = m.group(2)
@@ -1100,6 +1110,55 @@ _BEARER_WORDS = ("bearer", "basic", "token", "digest")
 _BEARER_HINT = _hint(*_BEARER_WORDS)
 
 
+# Per pass, literals one of which every match holds (lower-cased; see `_sub_lines`).
+_NGINX_HEADER_LINES = re.compile("|".join(map(re.escape, _NGINX_HEADER_WORDS)))
+_NGINX_SECRET_LINES = re.compile("|".join(map(re.escape, _NGINX_SECRET_WORDS)))
+_HEADER_LINES = re.compile("|".join(map(re.escape, _HEADER_WORDS)))
+_BEARER_LINES = re.compile("|".join(_BEARER_WORDS))
+_DOCKER_ENV_LINES = re.compile("env|arg")
+_SQL_LINES = re.compile("identified|password")
+
+
+def _line_spans(text: str, words: re.Pattern[str]) -> list[tuple[int, int]]:
+    """The lines of `text` in which `words` occurs, as (start, end after the line break)
+    ranges, adjacent lines merged: one search per such line, skipping the rest of it."""
+    spans: list[tuple[int, int]] = []
+    m = words.search(text)
+    while m is not None:
+        start = text.rfind("\n", 0, m.start()) + 1
+        end = text.find("\n", m.start()) + 1 or len(text)
+        if spans and spans[-1][1] == start:
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+        m = words.search(text, end) if end < len(text) else None
+    return spans
+
+
+def _sub_lines(
+    pattern: re.Pattern[str],
+    repl: Callable[[re.Match[str]], str],
+    text: str,
+    words: re.Pattern[str],
+) -> str:
+    """`pattern.sub(repl, text)` for a pattern whose every match lies in one line and holds
+    one of `words` (compared lower-cased): run on those lines only. Exact for ASCII text;
+    other text (case-insensitive patterns match `ſ` as `s`) is scanned whole."""
+    if not text.isascii():
+        return pattern.sub(repl, text)
+    out: list[str] = []
+    pos = 0
+    for start, end in _line_spans(text.lower(), words):
+        for m in pattern.finditer(text, start, end):
+            out.append(text[pos : m.start()])
+            out.append(repl(m))
+            pos = m.end()
+    if not out:
+        return text
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def redact_text(text: str) -> str:
     """Redact secrets in free text: a whole file, a line, a log, a message. The result has
     the same number of lines as `text`."""
@@ -1137,17 +1196,23 @@ def _passes(text: str, low: str, found: set[str], bot: bool) -> str:
     if bot or found & _NEEDS["tokens"] or text != original:
         text = _sub_tokens(text)
     if found & _NEEDS["nginx_header"] and _NGINX_HEADER_HINT(low):
-        text = _NGINX_HEADER.sub(_sub_nginx_header, text)
+        text = _sub_lines(_NGINX_HEADER, _sub_nginx_header, text, _NGINX_HEADER_LINES)
     if found & _NEEDS["nginx_secret"] and _NGINX_SECRET_HINT(low):
-        text = _NGINX_SECRET_DIRECTIVE.sub(
-            lambda m: m.group(1) + _mask_value(m.group(2)) + m.group(3), text
+        text = _sub_lines(
+            _NGINX_SECRET_DIRECTIVE,
+            lambda m: m.group(1) + _mask_value(m.group(2)) + m.group(3),
+            text,
+            _NGINX_SECRET_LINES,
         )
     if found & _NEEDS["header"] and _HEADER_HINT(low):
-        text = _HEADER_JSON.sub(
+        text = _sub_lines(
+            _HEADER_JSON,
             lambda m: m.group(1) + m.group(2) + m.group(1) + m.group(3) + _mask_value(m.group(4)),
             text,
+            _HEADER_LINES,
         )
-        text = _HEADER_LINE.sub(
+        text = _sub_lines(
+            _HEADER_LINE,
             lambda m: (
                 m.group(1)
                 + m.group(2)
@@ -1155,17 +1220,18 @@ def _passes(text: str, low: str, found: set[str], bot: bool) -> str:
                 + m.group(3)[len(m.group(3).rstrip()) :]
             ),
             text,
+            _HEADER_LINES,
         )
     if found & _NEEDS["bearer"] and _BEARER_HINT(low):
-        text = _BEARER.sub(_sub_bearer, text)
+        text = _sub_lines(_BEARER, _sub_bearer, text, _BEARER_LINES)
     if "env" in low or "arg" in low:
-        text = _DOCKER_ENV.sub(_sub_docker_env, text)
+        text = _sub_lines(_DOCKER_ENV, _sub_docker_env, text, _DOCKER_ENV_LINES)
     if ("=" in text or ":" in text) and _may_name(text, original, found):
         text = _sub_assign(text)
     if "${" in text:
         text = _VAR_WITH_DEFAULT.sub(_sub_var_default, text)
     if "identified" in low or "password" in low:
-        text = _SQL_PASSWORD.sub(_sub_sql, text)
+        text = _sub_lines(_SQL_PASSWORD, _sub_sql, text, _SQL_LINES)
     if "://" in text:
         text = _sub_urls(text)
     if "@" in text:
