@@ -550,20 +550,13 @@ def _assigned_value(text: str, m: re.Match[str]) -> tuple[str, int]:
     return v.group(0), v.end()
 
 
-def _url_matches(text: str) -> Iterator[re.Match[str]]:
-    """`_URL.finditer(text)`, on the lines holding `://` only (a match lies in one line
-    and ends with it)."""
-    for start, end in _line_spans(text, ("://",)):
-        yield from _URL.finditer(text, start, end)
-
-
 def _sub_urls(text: str) -> str:
     """scheme://user:password@host keeps the user; a long user-only userinfo (a token used
     as the user, a Sentry DSN key) goes whole. Only the authority is consumed, so URLs
     in a path or query are scanned too."""
     edits: list[tuple[int, int, str]] = []
     done = 0
-    for m in _url_matches(text):
+    for m in _matches(_URL, text, ("://",)):  # a URL's authority lies in one line
         if m.start() < done:
             continue
         authority = m.group(2)
@@ -881,8 +874,9 @@ def _sub_commands(text: str) -> str:
 
 # from a `-` to the end of its `_TOKEN` word (a word is a maximal run of these
 # characters: a flag when the `-` starts it); the literal first makes the search quick
-_FLAG_TOKEN = re.compile(r"-[^\s\"',;|&\[\]()`]*+")
-_WORD_BREAK = frozenset("\"',;|&[]()`")
+# (a `-` inside a word, `db-mysql`, or a lone `-`, a YAML list item, is no flag: the
+# look-behind and `++` leave them to the regex engine)
+_FLAG_TOKEN = re.compile(r"(?<![^\s\"',;|&\[\]()`])-[^\s\"',;|&\[\]()`]++")
 
 
 def _may_mask_command(text: str, start: int, end: int) -> bool:
@@ -893,9 +887,6 @@ def _may_mask_command(text: str, start: int, end: int) -> bool:
     if "htpasswd" in text[start:end].lower():
         return True
     for m in _FLAG_TOKEN.finditer(text, start, end):
-        before = text[m.start() - 1 : m.start()]
-        if before and not before.isspace() and before not in _WORD_BREAK:
-            continue  # `-` inside a word (`db-mysql`): not a flag
         tok = m.group(0)
         flag = tok.partition("=")[0]
         if flag[:2] in ("-p", "-u") or flag in _USER_FLAGS or tok == "-a":
@@ -980,18 +971,18 @@ def _mask_block(text: str, after: int, key_indent: int, edits: list[tuple[int, i
 def _sub_yaml(text: str) -> str:
     edits: list[tuple[int, int, str]] = []
     # secret-named key with a block scalar: every line of the scalar
-    for m in _BLOCK_KEY.finditer(text):
+    for m in _matches(_BLOCK_KEY, text, ("|", ">")):
         if is_secret_name(m.group(4)):
             key_indent = len(m.group(1)) + len(m.group(2) or "")
             _mask_block(text, m.end() + 1, key_indent, edits)
     # Kubernetes env entries: - name: DB_PASSWORD / value: x (either order)
-    for m in _NAME_KEY.finditer(text):
+    for m in _matches(_NAME_KEY, text, ("name",)):
         if not is_secret_name(m.group(4)):
             continue
         column = len(m.group(1)) + len(m.group(2) or "")
         _mask_sibling_value(text, m.start(), column, bool(m.group(2)), edits)
     # Kubernetes Secret: every value under data / stringData
-    if _SECRET_KIND.search(text):
+    if "Secret" in text and _SECRET_KIND.search(text):
         bounds = [0, *(m.start() for m in _DOC_SEP.finditer(text)), len(text)]
         for a, b in zip(bounds, bounds[1:], strict=False):
             if not _SECRET_KIND.search(text, a, b):
@@ -1145,23 +1136,37 @@ def _sub_lines(
     repl: Callable[[re.Match[str]], str],
     text: str,
     words: tuple[str, ...],
+    *,
+    cased: bool = True,
 ) -> str:
     """`pattern.sub(repl, text)` for a pattern whose every match lies in one line and holds
-    one of `words` (compared lower-cased): run on those lines only. Exact for ASCII text;
-    other text (case-insensitive patterns match `ſ` as `s`) is scanned whole."""
-    if not text.isascii():
-        return pattern.sub(repl, text)
+    one of `words` (compared lower-cased unless not `cased`): run on those lines only."""
     out: list[str] = []
     pos = 0
-    for start, end in _line_spans(text.lower(), words):
-        for m in pattern.finditer(text, start, end):
-            out.append(text[pos : m.start()])
-            out.append(repl(m))
-            pos = m.end()
+    for m in _matches(pattern, text, words, cased=cased):
+        out.append(text[pos : m.start()])
+        out.append(repl(m))
+        pos = m.end()
     if not out:
         return text
     out.append(text[pos:])
     return "".join(out)
+
+
+def _matches(
+    pattern: re.Pattern[str], text: str, words: tuple[str, ...], *, cased: bool = False
+) -> Iterator[re.Match[str]]:
+    """`pattern.finditer(text)` for a pattern whose every match lies in one line and holds
+    one of `words` (`cased`: compared lower-cased, which is exact for ASCII text only; other
+    text, where case-insensitive patterns match `ſ` as `s`, is searched whole)."""
+    if not cased:
+        spans = _line_spans(text, words)
+    elif text.isascii():
+        spans = _line_spans(text.lower(), words)
+    else:
+        spans = [(0, len(text))]
+    for start, end in spans:
+        yield from pattern.finditer(text, start, end)
 
 
 def redact_text(text: str) -> str:
@@ -1240,7 +1245,7 @@ def _passes(text: str, low: str, found: set[str], bot: bool) -> str:
     if "://" in text:
         text = _sub_urls(text)
     if "@" in text:
-        text = _BARE_USERINFO.sub(_sub_bare_userinfo, text)
+        text = _sub_lines(_BARE_USERINFO, _sub_bare_userinfo, text, ("@",), cased=False)
     if text != original or (found & _NEEDS["commands"] and _may_mask_command(text, 0, len(text))):
         text = _sub_commands(text)
     if ":" in text and _may_name(text, original, found):
