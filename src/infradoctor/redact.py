@@ -501,15 +501,12 @@ def _line_value(text: str, start: int) -> int:
 def _sub_assign(text: str) -> str:
     """Mask the values of secret-named assignments. Linear: the head (name and `=`/`:`)
     is matched by regex, a secret value is consumed once, anything else is scanned on.
-    A head and its value lie in one line: in ASCII text only the lines that could name a
-    secret (or hold a mask to skip) are searched."""
+    A head and its value lie in one line: only the lines that could name a secret (or
+    hold a mask to skip) are searched."""
     out: list[str] = []
     pos = 0
     scan = 0
-    spans = [(0, len(text))]
-    if text.isascii():
-        spans = _line_spans(text.lower(), _ASSIGN_WORDS)
-    for start, stop in spans:
+    for start, stop in _line_spans(_folded(text), _ASSIGN_WORDS):
         scan = max(scan, start)
         while True:
             m = _ASSIGN_HEAD.search(text, scan, stop)
@@ -1140,7 +1137,7 @@ def _sub_lines(
     cased: bool = True,
 ) -> str:
     """`pattern.sub(repl, text)` for a pattern whose every match lies in one line and holds
-    one of `words` (compared lower-cased unless not `cased`): run on those lines only."""
+    one of `words` (compared case-folded unless not `cased`): run on those lines only."""
     out: list[str] = []
     pos = 0
     for m in _matches(pattern, text, words, cased=cased):
@@ -1157,16 +1154,37 @@ def _matches(
     pattern: re.Pattern[str], text: str, words: tuple[str, ...], *, cased: bool = False
 ) -> Iterator[re.Match[str]]:
     """`pattern.finditer(text)` for a pattern whose every match lies in one line and holds
-    one of `words` (`cased`: compared lower-cased, which is exact for ASCII text only; other
-    text, where case-insensitive patterns match `ſ` as `s`, is searched whole)."""
-    if not cased:
-        spans = _line_spans(text, words)
-    elif text.isascii():
-        spans = _line_spans(text.lower(), words)
-    else:
-        spans = [(0, len(text))]
-    for start, end in spans:
+    one of `words` (`cased`: compared case-folded, see `_folded`)."""
+    for start, end in _line_spans(_folded(text) if cased else text, words):
         yield from pattern.finditer(text, start, end)
+
+
+# What a case-insensitive pattern matches an ASCII letter with: the letter in either
+# case and four other characters (`ſ` is `s`, the Kelvin sign `k`, `İ` / `ı` are `i`).
+_FOLD = str.maketrans(
+    {
+        **{chr(c): chr(c + 32) for c in range(ord("A"), ord("Z") + 1)},
+        "İ": "i",
+        "ı": "i",
+        "ſ": "s",
+        "\u212a": "k",
+    }
+)
+_last_folded: tuple[str, str] = ("", "")
+
+
+def _folded(text: str) -> str:
+    """`text` with every character a case-insensitive pattern matches as an ASCII letter
+    turned into that letter in lower case, the rest as it is (the same length, unlike
+    `str.lower`): a literal lower-case word occurs in it where such a pattern can match
+    it. The last one is kept (the passes of one text ask for it in turn)."""
+    global _last_folded
+    last = _last_folded
+    if last[0] is text:
+        return last[1]
+    folded = text.lower() if text.isascii() else text.translate(_FOLD)
+    _last_folded = (text, folded)
+    return folded
 
 
 def redact_text(text: str) -> str:
