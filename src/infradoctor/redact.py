@@ -872,8 +872,8 @@ def _sub_commands(text: str) -> str:
 # from a `-` to the end of its `_TOKEN` word (a word is a maximal run of these
 # characters: a flag when the `-` starts it); the literal first makes the search quick
 # (a `-` inside a word, `db-mysql`, or a lone `-`, a YAML list item, is no flag: the
-# look-behind and `++` leave them to the regex engine)
-_FLAG_TOKEN = re.compile(r"(?<![^\s\"',;|&\[\]()`])-[^\s\"',;|&\[\]()`]++")
+# look-behind and `++` leave them to the regex engine, after the literal `-`)
+_FLAG_TOKEN = re.compile(r"-(?<![^\s\"',;|&\[\]()`]-)[^\s\"',;|&\[\]()`]++")
 
 
 def _may_mask_command(text: str, start: int, end: int) -> bool:
@@ -1362,8 +1362,11 @@ def _trigger_words(low: str) -> set[str]:
 def redact_lines(text: str) -> list[str]:
     """The lines of `text` (as `str.splitlines(keepends=True)`), each redacted with the
     context of the whole text (a private key's middle line, a YAML block scalar)."""
+    redacted = redact_text(text)
+    shown = redacted.splitlines(keepends=True)
+    if redacted is text:  # nothing masked (most files): the lines are the text's
+        return shown
     lines = text.splitlines(keepends=True)
-    shown = redact_text(text).splitlines(keepends=True)
     if len(shown) != len(lines):  # a line break other than \n inside a masked value
         return [redact_text(line) for line in lines]
     return shown
