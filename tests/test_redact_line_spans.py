@@ -2,6 +2,7 @@
 `_sub_lines`, `_sub_assign`) search only the lines holding it: the result equals a search
 of the whole text (on generated text with the characters case-insensitive patterns fold
 to ASCII letters, and on the corpus), and a large config text is searched in a small part.
+A long text's trigger words are found one first letter at a time, the same set as before.
 """
 
 from __future__ import annotations
@@ -166,3 +167,29 @@ def test_a_large_config_is_searched_in_a_small_part(monkeypatch: pytest.MonkeyPa
     assert "DB_PASSWORD: [REDACTED]" in redact._redact(compose)
     assert len(searched) >= 3  # Dockerfile ENV, assign, URLs
     assert sum(s for s, _ in searched) * 5 < sum(n for _, n in searched)
+
+
+def _all_triggers(low: str) -> set[str]:
+    found: set[str] = set()
+    m = redact._ANY_TRIGGER.search(low)
+    while m is not None:
+        found.add(m.group())
+        m = redact._ANY_TRIGGER.search(low, m.start() + 1)
+    return found
+
+
+def test_trigger_words_by_first_letter_find_the_same_words() -> None:
+    """A long text's trigger words are found one first character at a time: the same set
+    as the one search for all of them (overlapping words included: `keyj`, `sessalt`)."""
+    from tests.test_redact_gate import FRAGMENTS as GATE_FRAGMENTS
+
+    rng = random.Random(3)
+    pieces = (*GATE_FRAGMENTS, *FRAGMENTS, "keyj", "tokenv", "sessalt", "xoxtrabackup", "aidaiza")
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 200))) for _ in range(800)]
+    corpus = require_corpus()
+    texts += [p.read_text(errors="replace") for p in sorted(corpus.glob("*/docker-compose*.y*ml"))]
+    lows = [t.lower() for t in texts]
+    assert sum(len(low) > redact._SHORT_TRIGGER_TEXT for low in lows) > 500
+    for low in lows:
+        assert redact._trigger_words_by_letter(low) == _all_triggers(low), low[:200]
+        assert redact._trigger_words(low) == _all_triggers(low)

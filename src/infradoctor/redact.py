@@ -1351,12 +1351,47 @@ _NEEDS = {
 
 def _trigger_words(low: str) -> set[str]:
     """The minimal trigger words that occur in `low` (overlapping ones too)."""
+    if len(low) > _SHORT_TRIGGER_TEXT:
+        return _trigger_words_by_letter(low)
     found: set[str] = set()
     m = _ANY_TRIGGER.search(low)
     while m is not None:
         found.add(m.group())
         m = _ANY_TRIGGER.search(low, m.start() + 1)
     return found
+
+
+# Above this length one search per first character of the trigger words (or a `str.find`
+# for a lone word) is quicker than the one search for all: the regex engine skips to the
+# next place its literal first character occurs instead of trying every offset.
+_SHORT_TRIGGER_TEXT = 256
+
+
+def _trigger_words_by_letter(low: str) -> set[str]:
+    found: set[str] = set()
+    for word, search in _trigger_searches():
+        if search is None:
+            if word in low:
+                found.add(word)
+            continue
+        m = search(low)
+        while m is not None:
+            found.add(m.group())
+            m = search(low, m.start() + 1)
+    return found
+
+
+@functools.cache
+def _trigger_searches() -> tuple[tuple[str, Callable[..., re.Match[str] | None] | None], ...]:
+    """Per first character of the minimal trigger words: the word when it is alone, else
+    a search for any of them (compiled at first use)."""
+    by_first: dict[str, list[str]] = {}
+    for word in sorted(_MIN_TRIGGERS):
+        by_first.setdefault(word[0], []).append(word)
+    return tuple(
+        (words[0], None) if len(words) == 1 else (words[0], re.compile(_literal_trie(words)).search)
+        for words in by_first.values()
+    )
 
 
 def redact_lines(text: str) -> list[str]:
