@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -500,47 +500,51 @@ def _line_value(text: str, start: int) -> int:
 
 def _sub_assign(text: str) -> str:
     """Mask the values of secret-named assignments. Linear: the head (name and `=`/`:`)
-    is matched by regex, a secret value is consumed once, anything else is scanned on."""
+    is matched by regex, a secret value is consumed once, anything else is scanned on.
+    A head and its value lie in one line: only the lines that could name a secret (or
+    hold a mask to skip) are searched."""
     out: list[str] = []
     pos = 0
     scan = 0
-    while True:
-        m = _ASSIGN_HEAD.search(text, scan)
-        if m is None:
-            break
-        scan = m.end()
-        name = m.group(2)
-        if name.upper() == "REDACTED":  # [REDACTED:bot-token:...]: skip the whole mask
-            close = text.find("]", m.start(), m.start() + 64)
-            if text[m.start() - 1 : m.start()] == "[" and close >= 0:
-                scan = close + 1
-            continue
-        if not is_secret_name(name):
-            continue
-        # the head starts a line (indentation, `- `, `export `: at most 64 characters)
-        line_start = text.rfind("\n", max(0, m.start() - 64), m.start()) + 1
-        at_line_start = (line_start > 0 or m.start() <= 64) and _LINE_START.match(
-            text, line_start, m.start()
-        )
-        if at_line_start and text[m.end() : m.end() + 1] not in (
-            "{",
-            "[",
-        ):
-            end = _line_value(text, m.end())
-            value = text[m.end() : end]
-        else:
-            v = _VALUE.match(text, m.end())
-            if v is None:
+    for start, stop in _line_spans(_folded(text), _ASSIGN_WORDS):
+        scan = max(scan, start)
+        while True:
+            m = _ASSIGN_HEAD.search(text, scan, stop)
+            if m is None:
+                break
+            scan = m.end()
+            name = m.group(2)
+            if name.upper() == "REDACTED":  # [REDACTED:bot-token:...]: skip the whole mask
+                close = text.find("]", m.start(), m.start() + 64)
+                if text[m.start() - 1 : m.start()] == "[" and close >= 0:
+                    scan = close + 1
                 continue
-            value = v.group(0)
-            end = v.end()
-        if not value:
-            continue
-        out.append(text[pos : m.end()])
-        out.append(_preserve_lines(value, _mask_secret_value(value)))
-        pos = scan = end
+            if not is_secret_name(name):
+                continue
+            value, end = _assigned_value(text, m)
+            if not value:
+                continue
+            out.append(text[pos : m.end()])
+            out.append(_preserve_lines(value, _mask_secret_value(value)))
+            pos = scan = end
     out.append(text[pos:])
     return "".join(out)
+
+
+def _assigned_value(text: str, m: re.Match[str]) -> tuple[str, int]:
+    """The value after the head `m` and where it ends ("" when there is none)."""
+    # the head starts a line (indentation, `- `, `export `: at most 64 characters)
+    line_start = text.rfind("\n", max(0, m.start() - 64), m.start()) + 1
+    at_line_start = (line_start > 0 or m.start() <= 64) and _LINE_START.match(
+        text, line_start, m.start()
+    )
+    if at_line_start and text[m.end() : m.end() + 1] not in ("{", "["):
+        end = _line_value(text, m.end())
+        return text[m.end() : end], end
+    v = _VALUE.match(text, m.end())
+    if v is None:
+        return "", m.end()
+    return v.group(0), v.end()
 
 
 def _sub_urls(text: str) -> str:
@@ -549,7 +553,7 @@ def _sub_urls(text: str) -> str:
     in a path or query are scanned too."""
     edits: list[tuple[int, int, str]] = []
     done = 0
-    for m in _URL.finditer(text):
+    for m in _matches(_URL, text, ("://",)):  # a URL's authority lies in one line
         if m.start() < done:
             continue
         authority = m.group(2)
@@ -867,8 +871,9 @@ def _sub_commands(text: str) -> str:
 
 # from a `-` to the end of its `_TOKEN` word (a word is a maximal run of these
 # characters: a flag when the `-` starts it); the literal first makes the search quick
-_FLAG_TOKEN = re.compile(r"-[^\s\"',;|&\[\]()`]*+")
-_WORD_BREAK = frozenset("\"',;|&[]()`")
+# (a `-` inside a word, `db-mysql`, or a lone `-`, a YAML list item, is no flag: the
+# look-behind and `++` leave them to the regex engine, after the literal `-`)
+_FLAG_TOKEN = re.compile(r"-(?<![^\s\"',;|&\[\]()`]-)[^\s\"',;|&\[\]()`]++")
 
 
 def _may_mask_command(text: str, start: int, end: int) -> bool:
@@ -879,9 +884,6 @@ def _may_mask_command(text: str, start: int, end: int) -> bool:
     if "htpasswd" in text[start:end].lower():
         return True
     for m in _FLAG_TOKEN.finditer(text, start, end):
-        before = text[m.start() - 1 : m.start()]
-        if before and not before.isspace() and before not in _WORD_BREAK:
-            continue  # `-` inside a word (`db-mysql`): not a flag
         tok = m.group(0)
         flag = tok.partition("=")[0]
         if flag[:2] in ("-p", "-u") or flag in _USER_FLAGS or tok == "-a":
@@ -966,18 +968,18 @@ def _mask_block(text: str, after: int, key_indent: int, edits: list[tuple[int, i
 def _sub_yaml(text: str) -> str:
     edits: list[tuple[int, int, str]] = []
     # secret-named key with a block scalar: every line of the scalar
-    for m in _BLOCK_KEY.finditer(text):
+    for m in _matches(_BLOCK_KEY, text, ("|", ">")):
         if is_secret_name(m.group(4)):
             key_indent = len(m.group(1)) + len(m.group(2) or "")
             _mask_block(text, m.end() + 1, key_indent, edits)
     # Kubernetes env entries: - name: DB_PASSWORD / value: x (either order)
-    for m in _NAME_KEY.finditer(text):
+    for m in _matches(_NAME_KEY, text, ("name",)):
         if not is_secret_name(m.group(4)):
             continue
         column = len(m.group(1)) + len(m.group(2) or "")
         _mask_sibling_value(text, m.start(), column, bool(m.group(2)), edits)
     # Kubernetes Secret: every value under data / stringData
-    if _SECRET_KIND.search(text):
+    if "Secret" in text and _SECRET_KIND.search(text):
         bounds = [0, *(m.start() for m in _DOC_SEP.finditer(text)), len(text)]
         for a, b in zip(bounds, bounds[1:], strict=False):
             if not _SECRET_KIND.search(text, a, b):
@@ -1100,6 +1102,91 @@ _BEARER_WORDS = ("bearer", "basic", "token", "digest")
 _BEARER_HINT = _hint(*_BEARER_WORDS)
 
 
+# Per pass, literals one of which every match holds (lower-cased; see `_sub_lines`).
+_DOCKER_ENV_WORDS = ("env", "arg")
+_SQL_WORDS = ("identified", "password")
+
+
+def _line_spans(text: str, words: tuple[str, ...]) -> list[tuple[int, int]]:
+    """The lines of `text` in which one of `words` occurs, as (start, end after the line
+    break) ranges, adjacent lines merged. One `str.find` per word and line holding it (a
+    literal's find is several times quicker than a regex alternation's search)."""
+    starts: set[int] = set()
+    for word in words:
+        at = text.find(word)
+        while at >= 0:
+            starts.add(text.rfind("\n", 0, at) + 1)
+            eol = text.find("\n", at)
+            at = text.find(word, eol + 1) if eol >= 0 else -1
+    spans: list[tuple[int, int]] = []
+    for start in sorted(starts):
+        end = text.find("\n", start) + 1 or len(text)
+        if spans and spans[-1][1] == start:
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    return spans
+
+
+def _sub_lines(
+    pattern: re.Pattern[str],
+    repl: Callable[[re.Match[str]], str],
+    text: str,
+    words: tuple[str, ...],
+    *,
+    cased: bool = True,
+) -> str:
+    """`pattern.sub(repl, text)` for a pattern whose every match lies in one line and holds
+    one of `words` (compared case-folded unless not `cased`): run on those lines only."""
+    out: list[str] = []
+    pos = 0
+    for m in _matches(pattern, text, words, cased=cased):
+        out.append(text[pos : m.start()])
+        out.append(repl(m))
+        pos = m.end()
+    if not out:
+        return text
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _matches(
+    pattern: re.Pattern[str], text: str, words: tuple[str, ...], *, cased: bool = False
+) -> Iterator[re.Match[str]]:
+    """`pattern.finditer(text)` for a pattern whose every match lies in one line and holds
+    one of `words` (`cased`: compared case-folded, see `_folded`)."""
+    for start, end in _line_spans(_folded(text) if cased else text, words):
+        yield from pattern.finditer(text, start, end)
+
+
+# What a case-insensitive pattern matches an ASCII letter with: the letter in either
+# case and four other characters (`ſ` is `s`, the Kelvin sign `k`, `İ` / `ı` are `i`).
+_FOLD = str.maketrans(
+    {
+        **{chr(c): chr(c + 32) for c in range(ord("A"), ord("Z") + 1)},
+        "İ": "i",
+        "ı": "i",
+        "ſ": "s",
+        "\u212a": "k",
+    }
+)
+_last_folded: tuple[str, str] = ("", "")
+
+
+def _folded(text: str) -> str:
+    """`text` with every character a case-insensitive pattern matches as an ASCII letter
+    turned into that letter in lower case, the rest as it is (the same length, unlike
+    `str.lower`): a literal lower-case word occurs in it where such a pattern can match
+    it. The last one is kept (the passes of one text ask for it in turn)."""
+    global _last_folded
+    last = _last_folded
+    if last[0] is text:
+        return last[1]
+    folded = text.lower() if text.isascii() else text.translate(_FOLD)
+    _last_folded = (text, folded)
+    return folded
+
+
 def redact_text(text: str) -> str:
     """Redact secrets in free text: a whole file, a line, a log, a message. The result has
     the same number of lines as `text`."""
@@ -1137,17 +1224,23 @@ def _passes(text: str, low: str, found: set[str], bot: bool) -> str:
     if bot or found & _NEEDS["tokens"] or text != original:
         text = _sub_tokens(text)
     if found & _NEEDS["nginx_header"] and _NGINX_HEADER_HINT(low):
-        text = _NGINX_HEADER.sub(_sub_nginx_header, text)
+        text = _sub_lines(_NGINX_HEADER, _sub_nginx_header, text, _NGINX_HEADER_WORDS)
     if found & _NEEDS["nginx_secret"] and _NGINX_SECRET_HINT(low):
-        text = _NGINX_SECRET_DIRECTIVE.sub(
-            lambda m: m.group(1) + _mask_value(m.group(2)) + m.group(3), text
+        text = _sub_lines(
+            _NGINX_SECRET_DIRECTIVE,
+            lambda m: m.group(1) + _mask_value(m.group(2)) + m.group(3),
+            text,
+            _NGINX_SECRET_WORDS,
         )
     if found & _NEEDS["header"] and _HEADER_HINT(low):
-        text = _HEADER_JSON.sub(
+        text = _sub_lines(
+            _HEADER_JSON,
             lambda m: m.group(1) + m.group(2) + m.group(1) + m.group(3) + _mask_value(m.group(4)),
             text,
+            _HEADER_WORDS,
         )
-        text = _HEADER_LINE.sub(
+        text = _sub_lines(
+            _HEADER_LINE,
             lambda m: (
                 m.group(1)
                 + m.group(2)
@@ -1155,21 +1248,22 @@ def _passes(text: str, low: str, found: set[str], bot: bool) -> str:
                 + m.group(3)[len(m.group(3).rstrip()) :]
             ),
             text,
+            _HEADER_WORDS,
         )
     if found & _NEEDS["bearer"] and _BEARER_HINT(low):
-        text = _BEARER.sub(_sub_bearer, text)
+        text = _sub_lines(_BEARER, _sub_bearer, text, _BEARER_WORDS)
     if "env" in low or "arg" in low:
-        text = _DOCKER_ENV.sub(_sub_docker_env, text)
+        text = _sub_lines(_DOCKER_ENV, _sub_docker_env, text, _DOCKER_ENV_WORDS)
     if ("=" in text or ":" in text) and _may_name(text, original, found):
         text = _sub_assign(text)
     if "${" in text:
         text = _VAR_WITH_DEFAULT.sub(_sub_var_default, text)
     if "identified" in low or "password" in low:
-        text = _SQL_PASSWORD.sub(_sub_sql, text)
+        text = _sub_lines(_SQL_PASSWORD, _sub_sql, text, _SQL_WORDS)
     if "://" in text:
         text = _sub_urls(text)
     if "@" in text:
-        text = _BARE_USERINFO.sub(_sub_bare_userinfo, text)
+        text = _sub_lines(_BARE_USERINFO, _sub_bare_userinfo, text, ("@",), cased=False)
     if text != original or (found & _NEEDS["commands"] and _may_mask_command(text, 0, len(text))):
         text = _sub_commands(text)
     if ":" in text and _may_name(text, original, found):
@@ -1193,6 +1287,9 @@ def _may_name(text: str, original: str, found: set[str]) -> bool:
 _NAME_HINT = re.compile(
     r"pass|pw|key|secret|token|cred|dsn|private|salt|cookie|signature|conn|database|auth|sess"
 )
+# the lines `_sub_assign` searches: a secret name holds a `_NAME_HINT` word; a
+# `[REDACTED:...]` mask is skipped whole
+_ASSIGN_WORDS = (*_NAME_HINT.pattern.split("|"), "redacted")
 
 
 def _may_name_secret(text: str) -> bool:
@@ -1254,6 +1351,8 @@ _NEEDS = {
 
 def _trigger_words(low: str) -> set[str]:
     """The minimal trigger words that occur in `low` (overlapping ones too)."""
+    if len(low) > _SHORT_TRIGGER_TEXT:
+        return _trigger_words_by_letter(low)
     found: set[str] = set()
     m = _ANY_TRIGGER.search(low)
     while m is not None:
@@ -1262,11 +1361,47 @@ def _trigger_words(low: str) -> set[str]:
     return found
 
 
+# Above this length one search per first character of the trigger words (or a `str.find`
+# for a lone word) is quicker than the one search for all: the regex engine skips to the
+# next place its literal first character occurs instead of trying every offset.
+_SHORT_TRIGGER_TEXT = 256
+
+
+def _trigger_words_by_letter(low: str) -> set[str]:
+    found: set[str] = set()
+    for word, search in _trigger_searches():
+        if search is None:
+            if word in low:
+                found.add(word)
+            continue
+        m = search(low)
+        while m is not None:
+            found.add(m.group())
+            m = search(low, m.start() + 1)
+    return found
+
+
+@functools.cache
+def _trigger_searches() -> tuple[tuple[str, Callable[..., re.Match[str] | None] | None], ...]:
+    """Per first character of the minimal trigger words: the word when it is alone, else
+    a search for any of them (compiled at first use)."""
+    by_first: dict[str, list[str]] = {}
+    for word in sorted(_MIN_TRIGGERS):
+        by_first.setdefault(word[0], []).append(word)
+    return tuple(
+        (words[0], None) if len(words) == 1 else (words[0], re.compile(_literal_trie(words)).search)
+        for words in by_first.values()
+    )
+
+
 def redact_lines(text: str) -> list[str]:
     """The lines of `text` (as `str.splitlines(keepends=True)`), each redacted with the
     context of the whole text (a private key's middle line, a YAML block scalar)."""
+    redacted = redact_text(text)
+    shown = redacted.splitlines(keepends=True)
+    if redacted is text:  # nothing masked (most files): the lines are the text's
+        return shown
     lines = text.splitlines(keepends=True)
-    shown = redact_text(text).splitlines(keepends=True)
     if len(shown) != len(lines):  # a line break other than \n inside a masked value
         return [redact_text(line) for line in lines]
     return shown

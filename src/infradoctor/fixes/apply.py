@@ -1027,4 +1027,7 @@ def preview_fixes(
 def _diff_shown(text: str) -> list[str]:
     """The lines of `text` as a diff shows them: redacted, each secret as `***` (the
     diff convention of docs/fix.md; other outputs say `[REDACTED]`)."""
-    return [line.replace(MASK, "***") for line in redact_lines(text)]
+    lines = redact_lines(text)
+    if MASK not in "".join(lines):  # most files: no line to rewrite
+        return lines
+    return [line.replace(MASK, "***") for line in lines]
