@@ -116,3 +116,92 @@ def test_kept_bytes_stay_within_budget(monkeypatch: pytest.MonkeyPatch) -> None:
         assert parsecache.file_bytes("/a") == b"123456"
         assert parsecache.file_bytes("/b") is None
         assert parsecache.file_bytes("/c") == b"1234"
+
+
+def _disk_tree(tmp_path: Path) -> Path:
+    """A service built from a context with package.json and a COPY, a bind mount and a
+    start script: the loaders ask the disk where they lead and what they hold."""
+    compose = (
+        "services:\n"
+        "  web:\n"
+        "    build: ./app\n"
+        "    command: sh start.sh\n"
+        "    depends_on: [db]\n"
+        "    volumes:\n"
+        "      - ./conf:/etc/conf\n"
+        "  db:\n"
+        "    image: postgres:16\n"
+    )
+    return write_tree(
+        tmp_path / "d",
+        {
+            "compose.yaml": compose,
+            "app/Dockerfile": "FROM node:20\nWORKDIR /app\nCOPY . /app\nCMD npm start\n",
+            "app/package.json": '{"scripts": {"start": "node server.js"}}\n',
+            "app/start.sh": "#!/bin/sh\nexec npm start\n",
+            "app/lib/x.js": "1\n",
+            "conf/a.conf": "x\n",
+        },
+    )
+
+
+def _count_disk_questions(monkeypatch: pytest.MonkeyPatch) -> Counter[tuple[str, str]]:
+    from infradoctor.loaders import container_paths, disk_facts
+
+    asked: Counter[tuple[str, str]] = Counter()
+
+    def counting(name: str, answer: Any) -> Any:
+        def counted(*args: Any) -> Any:
+            asked[(name, repr(args))] += 1
+            return answer(*args)
+
+        return counted
+
+    for module, name in [
+        (container_paths, "_is_dir_now"),
+        (container_paths, "_expand_now"),
+        (disk_facts, "_package_scripts"),
+        (disk_facts, "_subdirs"),
+        (disk_facts, "_read_now"),
+    ]:
+        monkeypatch.setattr(module, name, counting(name, getattr(module, name)))
+    return asked
+
+
+def test_preview_asks_the_disk_each_question_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _disk_tree(tmp_path)
+    asked = _count_disk_questions(monkeypatch)
+    run = preview_fixes(root)
+    assert run.passes >= 1 and run.diff()
+    kinds = {name for name, _ in asked}
+    assert kinds >= {"_is_dir_now", "_expand_now", "_package_scripts", "_read_now"}, asked
+    assert max(asked.values()) == 1, asked
+
+
+def test_real_fix_asks_the_disk_every_lint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _disk_tree(tmp_path)
+    asked = _count_disk_questions(monkeypatch)
+    run = run_fixes(root, durable=False)
+    assert run.passes >= 1
+    assert asked[("_package_scripts", repr((root / "app", root.resolve())))] == run.passes + 1
+
+
+def test_disk_facts_same_with_and_without_sharing(tmp_path: Path) -> None:
+    """The loaders' answers in a preview are the ones a plain lint gets."""
+    from infradoctor.loaders import load_stack
+
+    root = _disk_tree(tmp_path)
+
+    def facts() -> list[Any]:
+        stack = load_stack(root)
+        return [
+            (s.name, s.package_scripts, s.start_scripts, s.gunicorn_config) for s in stack.services
+        ]
+
+    plain = facts()
+    with parsecache.sharing(disk_fixed=True):
+        assert facts() == plain
+        assert facts() == plain
+    assert any(scripts for _, scripts, _, _ in plain)

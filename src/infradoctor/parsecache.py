@@ -18,16 +18,17 @@ between services and configs) is computed again by every lint. Outside `sharing(
 
 In the in-memory preview (`sharing(disk_fixed=True)`: `fix --diff` writes nothing, so
 the tree on disk stays as the first lint saw it) discovery's walk is kept too (each lint
-gets its own copy: the reader takes contents out of it) and the bytes of the files read
-(up to KEPT_BYTES_TOTAL): a later lint opens no file it read before. A real fix run
-rewrites files between passes and keeps neither.
+gets its own copy: the reader takes contents out of it), the bytes of the files read
+(up to KEPT_BYTES_TOTAL) and the loaders' other questions to the disk (`on_disk`: where
+COPY and bind mounts lead, package.json scripts, start scripts): a later lint opens no
+file it read before. A real fix run rewrites files between passes and keeps none of them.
 
 A fix pass changes few files: on a tree of manifests and Terraform modules, re-parsing
 the unchanged ones was a third of `fix --diff` (issue 8)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -54,6 +55,7 @@ KEPT_BYTES_TOTAL = 16_000_000
 _walks: dict[str, Any] = {}
 _bytes: dict[str, bytes] = {}
 _bytes_total = 0
+_disk: dict[tuple[str, Hashable], Any] = {}  # (question, its arguments) -> answer
 _disk_fixed = False
 
 
@@ -78,6 +80,7 @@ def sharing(*, disk_fixed: bool = False) -> Iterator[None]:
         _walks.clear()
         _bytes.clear()
         _bytes_total = 0
+        _disk.clear()
 
 
 class _Copyable(Protocol):
@@ -110,6 +113,20 @@ def keep_bytes(real: str, data: bytes) -> None:
     if _disk_fixed and real not in _bytes and _bytes_total + len(data) <= KEPT_BYTES_TOTAL:
         _bytes[real] = data
         _bytes_total += len(data)
+
+
+_T = TypeVar("_T")
+
+
+def on_disk(question: str, key: Hashable, answer: Callable[[], _T]) -> _T:
+    """`answer()`, a fact read off the disk, asked once per preview (`disk_fixed`) and
+    every time otherwise; the caller never changes what it gets back."""
+    if not _disk_fixed:
+        return answer()
+    held = _disk.get((question, key), _disk)
+    if held is _disk:
+        held = _disk[(question, key)] = answer()
+    return held  # type: ignore[no-any-return]
 
 
 def _get(product: str, path: str, detail: Any, text: str) -> Any | None:
