@@ -127,6 +127,7 @@ def _disk_tree(tmp_path: Path) -> Path:
         "    build: ./app\n"
         "    command: sh start.sh\n"
         "    depends_on: [db]\n"
+        "    env_file: [web.env]\n"
         "    volumes:\n"
         "      - ./conf:/etc/conf\n"
         "  db:\n"
@@ -141,12 +142,15 @@ def _disk_tree(tmp_path: Path) -> Path:
             "app/start.sh": "#!/bin/sh\nexec npm start\n",
             "app/lib/x.js": "1\n",
             "conf/a.conf": "x\n",
+            "web.env": "A=1\n",
+            ".env.example": "A=\n",
+            ".env.prod": "A=2\n",
         },
     )
 
 
 def _count_disk_questions(monkeypatch: pytest.MonkeyPatch) -> Counter[tuple[str, str]]:
-    from infradoctor.loaders import container_paths, disk_facts
+    from infradoctor.loaders import container_paths, disk_facts, envfiles
 
     asked: Counter[tuple[str, str]] = Counter()
 
@@ -163,6 +167,9 @@ def _count_disk_questions(monkeypatch: pytest.MonkeyPatch) -> Counter[tuple[str,
         (disk_facts, "_package_scripts"),
         (disk_facts, "_subdirs"),
         (disk_facts, "_read_now"),
+        (envfiles, "_listed"),
+        (envfiles, "_exists"),
+        (envfiles, "_disk_text"),
     ]:
         monkeypatch.setattr(module, name, counting(name, getattr(module, name)))
     return asked
@@ -176,7 +183,15 @@ def test_preview_asks_the_disk_each_question_once(
     run = preview_fixes(root)
     assert run.passes >= 1 and run.diff()
     kinds = {name for name, _ in asked}
-    assert kinds >= {"_is_dir_now", "_expand_now", "_package_scripts", "_read_now"}, asked
+    assert kinds >= {
+        "_is_dir_now",
+        "_expand_now",
+        "_package_scripts",
+        "_read_now",
+        "_listed",
+        "_exists",
+        "_disk_text",
+    }, asked
     assert max(asked.values()) == 1, asked
 
 
@@ -196,12 +211,15 @@ def test_disk_facts_same_with_and_without_sharing(tmp_path: Path) -> None:
 
     def facts() -> list[Any]:
         stack = load_stack(root)
-        return [
-            (s.name, s.package_scripts, s.start_scripts, s.gunicorn_config) for s in stack.services
+        services = [
+            (s.name, s.package_scripts, s.start_scripts, s.gunicorn_config, s.env_file_refs)
+            for s in stack.services
         ]
+        return services + [(p.dotenv_names, p.env_files) for p in stack.projects]
 
     plain = facts()
     with parsecache.sharing(disk_fixed=True):
         assert facts() == plain
         assert facts() == plain
-    assert any(scripts for _, scripts, _, _ in plain)
+    assert any(facts[1] for facts in plain[:-1])  # package.json scripts
+    assert plain[-1][0] == [".env.example", ".env.prod"] and ".env.example" in plain[-1][1]
