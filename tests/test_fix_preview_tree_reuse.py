@@ -145,12 +145,17 @@ def _disk_tree(tmp_path: Path) -> Path:
             "web.env": "A=1\n",
             ".env.example": "A=\n",
             ".env.prod": "A=2\n",
+            "compose.prod.yaml": "services:\n  web:\n    restart: always\n",
+            "Makefile": "up:\n\tdocker compose -f compose.yaml -f compose.prod.yaml up\n",
+            "nginx/nginx.conf": "events {}\nhttp {\n  include conf.d/*.conf;\n}\n",
+            "nginx/conf.d/a.conf": "server {\n  listen 80;\n  location / {\n"
+            "    proxy_pass http://web:3000;\n  }\n}\n",
         },
     )
 
 
 def _count_disk_questions(monkeypatch: pytest.MonkeyPatch) -> Counter[tuple[str, str]]:
-    from infradoctor.loaders import container_paths, disk_facts, envfiles
+    from infradoctor.loaders import container_paths, disk_facts, envfiles, nginx, variants
 
     asked: Counter[tuple[str, str]] = Counter()
 
@@ -170,6 +175,9 @@ def _count_disk_questions(monkeypatch: pytest.MonkeyPatch) -> Counter[tuple[str,
         (envfiles, "_listed"),
         (envfiles, "_exists"),
         (envfiles, "_disk_text"),
+        (nginx, "_files_matching"),
+        (variants, "_hint_files_now"),
+        (variants, "_read"),
     ]:
         monkeypatch.setattr(module, name, counting(name, getattr(module, name)))
     return asked
@@ -191,6 +199,9 @@ def test_preview_asks_the_disk_each_question_once(
         "_listed",
         "_exists",
         "_disk_text",
+        "_files_matching",
+        "_hint_files_now",
+        "_read",
     }, asked
     assert max(asked.values()) == 1, asked
 
