@@ -16,16 +16,25 @@ on other files (includes, extends, env files, kustomize renders, Helm charts, li
 between services and configs) is computed again by every lint. Outside `sharing()`
 (every plain `lint`) nothing is kept.
 
+In the in-memory preview (`sharing(disk_fixed=True)`: `fix --diff` writes nothing, so
+the tree on disk stays as the first lint saw it) discovery's walk is kept too (each lint
+gets its own copy: the reader takes contents out of it), the bytes of the files read
+(up to KEPT_BYTES_TOTAL) and the loaders' other questions to the disk (`on_disk`: where
+COPY and bind mounts lead, package.json scripts, start scripts): a later lint opens no
+file it read before. A real fix run rewrites files between passes and keeps none of them.
+
 A fix pass changes few files: on a tree of manifests and Terraform modules, re-parsing
 the unchanged ones was a third of `fix --diff` (issue 8)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from infradoctor.model.source import LoadError, SourceFile
     from infradoctor.model.stack import Dockerfile
     from infradoctor.syntax.hcl import Attribute, Block
@@ -41,22 +50,83 @@ _active: dict[tuple[str, str, Any], tuple[str, Any]] | None = None
 KEPT_MANIFEST_CHARS = 200_000
 KEPT_MANIFESTS_TOTAL = 1_000_000
 _kept_manifests: dict[str, int] = {}  # path -> characters of its kept version
+# The preview's tree (disk_fixed): discovery per root and the bytes read per real path.
+KEPT_BYTES_TOTAL = 16_000_000
+_walks: dict[str, Any] = {}
+_bytes: dict[str, bytes] = {}
+_bytes_total = 0
+_disk: dict[tuple[str, Hashable], Any] = {}  # (question, its arguments) -> answer
+_disk_fixed = False
 
 
 @contextmanager
-def sharing() -> Iterator[None]:
-    """Share parse results between the lints inside the block (re-entrant)."""
-    global _active
+def sharing(*, disk_fixed: bool = False) -> Iterator[None]:
+    """Share parse results between the lints inside the block (re-entrant). With
+    `disk_fixed` (nothing under the root is written while it is open) the walk and the
+    files' bytes are shared too."""
+    global _active, _disk_fixed, _bytes_total
     if _active is not None:
         yield
         return
     _active = {}
+    _disk_fixed = disk_fixed
     _kept_manifests.clear()
     try:
         yield
     finally:
         _active = None
+        _disk_fixed = False
         _kept_manifests.clear()
+        _walks.clear()
+        _bytes.clear()
+        _bytes_total = 0
+        _disk.clear()
+
+
+class _Copyable(Protocol):
+    def copy(self: _W) -> _W: ...
+
+
+_W = TypeVar("_W", bound=_Copyable)
+
+
+def discovery(discover: Callable[[Path], _W], root: Path) -> _W:
+    """`discover(root)` (`loaders.discover.discover`), walked once while the disk stays
+    as it is; each caller gets a copy of its lists and maps (the reader consumes them)."""
+    if not _disk_fixed:
+        return discover(root)
+    held: _W | None = _walks.get(str(root))
+    if held is None:
+        held = _walks[str(root)] = discover(root)
+    return held.copy()
+
+
+def file_bytes(real: str) -> bytes | None:
+    """The bytes of the file at `real` read earlier in this preview (see `keep_bytes`)."""
+    return _bytes.get(real) if _disk_fixed else None
+
+
+def keep_bytes(real: str, data: bytes) -> None:
+    """The whole content of the in-tree file at `real`, kept for the preview's later
+    lints while the kept bytes stay within KEPT_BYTES_TOTAL."""
+    global _bytes_total
+    if _disk_fixed and real not in _bytes and _bytes_total + len(data) <= KEPT_BYTES_TOTAL:
+        _bytes[real] = data
+        _bytes_total += len(data)
+
+
+_T = TypeVar("_T")
+
+
+def on_disk(question: str, key: Hashable, answer: Callable[[], _T]) -> _T:
+    """`answer()`, a fact read off the disk, asked once per preview (`disk_fixed`) and
+    every time otherwise; the caller never changes what it gets back."""
+    if not _disk_fixed:
+        return answer()
+    held = _disk.get((question, key), _disk)
+    if held is _disk:
+        held = _disk[(question, key)] = answer()
+    return held  # type: ignore[no-any-return]
 
 
 def _get(product: str, path: str, detail: Any, text: str) -> Any | None:

@@ -1020,7 +1020,7 @@ def preview_fixes(
     from infradoctor.parsecache import sharing
 
     run = FixRun(root.resolve(), durable=False, in_memory=True)
-    with sharing():
+    with sharing(disk_fixed=True):  # nothing is written: each lint walks the same tree
         return _fix_loop(run, config or LintConfig(), unsafe, max_passes)
 
 

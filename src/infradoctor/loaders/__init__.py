@@ -55,7 +55,7 @@ def load_stack(root: Path, options: LoadOptions | None = None) -> Stack:
         base, options.max_file_bytes, options.max_total_bytes, overrides=options.overrides
     )
     stack = Stack(root=base, profiles=[p for p in options.profiles if p != "*"])
-    found = discover(root)
+    found = parsecache.discovery(discover, root)  # walked once per preview
     reader.know_regular(found.regular, found.contents)
     stack.errors.extend(found.errors)
     stack.gitignored = found.gitignored

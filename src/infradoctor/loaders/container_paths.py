@@ -12,6 +12,7 @@ import stat
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import field
 
+from infradoctor import parsecache
 from infradoctor.model.stack import Dockerfile, Instruction, Project, Service
 from infradoctor.records import record
 from infradoctor.syntax import globpat
@@ -250,7 +251,11 @@ def _copy_words(ins: Instruction) -> list[str]:
 
 def _expand(ctx: str, src: str) -> list[tuple[str, bool]]:
     """Absolute paths a COPY source names in the build context (globs expanded), each
-    with whether it is a directory."""
+    with whether it is a directory (asked once per `fix --diff`: parsecache.on_disk)."""
+    return list(parsecache.on_disk("copy", (ctx, src), lambda: _expand_now(ctx, src)))
+
+
+def _expand_now(ctx: str, src: str) -> list[tuple[str, bool]]:
     rel = posixpath.normpath(src.lstrip("/"))
     if rel.startswith("../") or rel == "..":
         return []
@@ -264,7 +269,11 @@ def _expand(ctx: str, src: str) -> list[tuple[str, bool]]:
 
 def _is_dir(path: str) -> bool | None:
     """Whether `path` is a directory (symlinks followed); None when nothing is there:
-    one stat for `exists` and `isdir`."""
+    one stat for `exists` and `isdir` (once per `fix --diff`: parsecache.on_disk)."""
+    return parsecache.on_disk("is_dir", path, lambda: _is_dir_now(path))
+
+
+def _is_dir_now(path: str) -> bool | None:
     try:
         mode = os.stat(path).st_mode
     except (OSError, ValueError):

@@ -8,7 +8,7 @@ import os
 import re
 import stat
 from collections.abc import Callable
-from dataclasses import field
+from dataclasses import field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +91,11 @@ class Discovery:
     # absolute path -> the whole content of the listed plain files a peek at their
     # content read to the end (the reader takes it instead of opening them again)
     contents: dict[str, bytes] = field(default_factory=dict)
+
+    def copy(self) -> Discovery:
+        """A copy whose lists and maps change apart from this one's (parsecache.py)."""
+        values: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
+        return replace(self, **{k: v.copy() for k, v in values.items() if hasattr(v, "copy")})
 
     def count(self) -> int:
         return sum(

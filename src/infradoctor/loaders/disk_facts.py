@@ -9,6 +9,7 @@ import os
 import posixpath
 from pathlib import Path
 
+from infradoctor import parsecache
 from infradoctor.facts.readiness import MAX_SCRIPT_BYTES, WAIT_RE, script_names, start_text
 from infradoctor.facts.servers import NODE_RUNNERS  # the runners whose package.json facts read
 from infradoctor.model.stack import Dockerfile, Project, Service, Stack
@@ -72,7 +73,14 @@ def _service_text(svc: Service, dockerfiles: dict[str | None, str]) -> str:
 
 
 def package_scripts(context: Path, real_root: Path) -> dict[str, str]:
-    """The string `scripts` of package.json in `context` ({} when absent or unreadable)."""
+    """The string `scripts` of package.json in `context` ({} when absent or unreadable;
+    read once per `fix --diff`: parsecache.on_disk; never changed once read)."""
+    return parsecache.on_disk(
+        "package.json", (context, real_root), lambda: _package_scripts(context, real_root)
+    )
+
+
+def _package_scripts(context: Path, real_root: Path) -> dict[str, str]:
     try:
         # Never blocks on a FIFO, never reads through a symlink leading out of the tree.
         data = read_regular(context / "package.json", MAX_PACKAGE_JSON_BYTES, real_root)
@@ -88,6 +96,10 @@ def package_scripts(context: Path, real_root: Path) -> dict[str, str]:
 
 def _has_gunicorn_config(context: Path) -> bool:
     """gunicorn reads ./gunicorn.conf.py by default (the context or one level down)."""
+    return parsecache.on_disk("gunicorn", context, lambda: _gunicorn_config_in(context))
+
+
+def _gunicorn_config_in(context: Path) -> bool:
     try:
         return any(context.glob("gunicorn.conf.py")) or any(context.glob("*/gunicorn.conf.py"))
     except (OSError, ValueError):  # a name too long, a NUL byte
@@ -136,7 +148,18 @@ def _start_scripts(svc: Service, root: Path, real_root: Path) -> list[tuple[str,
 def subdirs(directory: Path, root: Path, real_root: Path | None = None) -> list[Path]:
     """The first directories inside `directory` when it lies in the scanned tree; never
     raises (a 300-byte build context, a NUL byte) and never lists outside the tree.
-    `real_root`: `root` resolved, when the caller has it."""
+    `real_root`: `root` resolved, when the caller has it (listed once per `fix --diff`:
+    parsecache.on_disk)."""
+    return list(
+        parsecache.on_disk(
+            "subdirs",
+            (directory, root, real_root),
+            lambda: _subdirs(directory, root, real_root),
+        )
+    )
+
+
+def _subdirs(directory: Path, root: Path, real_root: Path | None) -> list[Path]:
     try:
         real = directory.resolve()
         real.relative_to(root.resolve() if real_root is None else real_root)
@@ -171,6 +194,11 @@ def _script_paths(svc: Service, root: Path, real_root: Path, text: str) -> list[
 
 
 def _read(path: Path, real_root: Path) -> str | None:
+    """A start script's text (None: none there), read once per `fix --diff`."""
+    return parsecache.on_disk("script", (path, real_root), lambda: _read_now(path, real_root))
+
+
+def _read_now(path: Path, real_root: Path) -> str | None:
     try:
         os.lstat(path)  # most names a command holds are no file here: no realpath walk
     except (FileNotFoundError, NotADirectoryError, ValueError):

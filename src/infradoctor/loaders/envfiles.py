@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import os
 import posixpath
+from functools import partial
 from pathlib import Path, PurePosixPath
 
+from infradoctor import parsecache
 from infradoctor.facts.env import SAMPLE_NAMES
 from infradoctor.loaders.interpolate import parse_env_file
 from infradoctor.model.source import SourceFile
@@ -42,20 +44,26 @@ def _read(stack: Stack, rel: str) -> EnvFile | None:
     src = stack.files.get(rel)
     text: str | None = src.text if isinstance(src, SourceFile) and src.text else None
     if text is None:
-        data = read_regular(stack.root / rel, MAX_ENV_BYTES, stack.root)
-        if isinstance(data, Refusal):
+        text = parsecache.on_disk("env", (stack.root, rel), lambda: _disk_text(stack.root, rel))
+        if text is None:
             return None
-        text = data.decode("utf-8", "replace")
     parsed = parse_env_file(text, {})
     return EnvFile(rel, dict(parsed.values), dict(parsed.lines))
+
+
+def _disk_text(root: Path, rel: str) -> str | None:
+    """A dotenv file no loader read, from disk under the reading policy (None: refused)."""
+    data = read_regular(root / rel, MAX_ENV_BYTES, root)
+    return None if isinstance(data, Refusal) else data.decode("utf-8", "replace")
 
 
 def read_env_files(stack: Stack) -> None:
     """Fill `Project.env_files` and `dotenv_names`, and each service's `env_file_refs`."""
     for project in stack.projects:
         directory = stack.root / project.directory
-        entries = _listing(directory)  # one listing per project directory
-        project.dotenv_names = _dotenv_names(directory, entries)
+        # one listing per project directory (per `fix --diff`: parsecache.on_disk)
+        entries, names = parsecache.on_disk("env-dir", directory, partial(_listed, directory))
+        project.dotenv_names = list(names)
         for svc in project.services.values():
             svc.env_file_refs = env_file_refs(stack, svc)
         for name in _candidates(stack, project, entries):
@@ -63,6 +71,12 @@ def read_env_files(stack: Stack) -> None:
             found = _read(stack, rel)
             if found is not None:
                 project.env_files[name] = found
+
+
+def _listed(directory: Path) -> tuple[list[os.DirEntry[str]] | None, list[str]]:
+    """The directory's entries and its regular `.env.*` files (see `_dotenv_names`)."""
+    entries = _listing(directory)
+    return entries, _dotenv_names(directory, entries)
 
 
 def _listing(directory: Path) -> list[os.DirEntry[str]] | None:
@@ -119,7 +133,7 @@ def env_file_refs(stack: Stack, svc: Service) -> list[EnvFileRef]:
         # root / the compose file's directory / path_text, as text (one Path at the end)
         base = os.path.join(str(stack.root), posixpath.dirname(svc.location.file))
         path = Path(os.path.normpath(os.path.join(base, path_text)))
-        if _exists(path):
+        if parsecache.on_disk("exists", path, partial(_exists, path)):
             refs.append(EnvFileRef(path_text, True))
         else:
             refs.append(EnvFileRef(path_text, False, _absent_because(stack, path)))

@@ -11,6 +11,7 @@ import stat
 from collections.abc import Mapping
 from pathlib import Path
 
+from infradoctor import parsecache
 from infradoctor.model.source import FileKind, LoadError, SourceFile
 from infradoctor.textio import (
     MAX_FILE_BYTES,
@@ -295,6 +296,7 @@ class SourceReader:
 
     def _bytes(self, path: Path, rel: str) -> bytes | LoadError:
         """The file's bytes within the caps, or why not."""
+        kept: str | None = None  # an in-tree file's real path: its bytes may be kept
         if self._explicit(path):
             opened = open_resolved(path, None)
         else:
@@ -303,9 +305,12 @@ class SourceReader:
                 opened = real
             elif is_within(real, self._root_text):
                 known = self._contents.pop(key, None)
-                if known is not None:  # discovery read all of it
+                if known is None:  # read before in this preview (parsecache.py)?
+                    known = parsecache.file_bytes(real)
+                if known is not None:  # discovery (or an earlier lint) read all of it
                     return self._over_cap(rel, len(known)) or known
                 opened = open_resolved(real, self.root, checked=key in self._regular)
+                kept = real
             else:  # leads out of the tree: _check_within says how
                 refused = _check_within(path, Path(real), self.root)
                 opened = (
@@ -326,6 +331,8 @@ class SourceReader:
             os.close(fd)
         if len(data) > cap:
             return LoadError(rel, "file grew past its cap while being read; skipped", "too-large")
+        if kept is not None and len(data) == st.st_size:
+            parsecache.keep_bytes(kept, data)
         return data
 
     def _over_cap(self, rel: str, size: int) -> LoadError | None:

@@ -15,6 +15,7 @@ import posixpath
 import re
 from collections import ChainMap
 from collections.abc import Iterable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 
 from infradoctor.lazyre import lazy
@@ -29,7 +30,7 @@ from infradoctor.model.nginx import (
     UpstreamServer,
 )
 from infradoctor.model.source import FileKind, LoadError, Location, SourceFile
-from infradoctor.parsecache import nginx_parsed
+from infradoctor.parsecache import nginx_parsed, on_disk
 from infradoctor.records import record
 from infradoctor.syntax import globpat
 from infradoctor.syntax.nginx import (
@@ -318,20 +319,10 @@ class _Loader:
         norm = posixpath.normpath(rel_pattern)
         if norm.startswith("../") or norm == "..":
             return [], True
-        base = self.reader.root
-        full = os.path.join(str(base), norm)
-        if globpat.has_magic(norm):
-            paths = globpat.glob_under(str(base), norm)
-        else:
-            paths = [full] if os.path.exists(full) else []
-        out: list[str] = []
-        for p in paths:
-            if os.path.isdir(p):
-                continue  # nginx's glob matches files
-            # Anything else is returned, even a FIFO or a symlink leading out of the tree:
-            # reading it reports why it was skipped, naming it (never silently dropped).
-            out.append(self.reader.relpath(Path(p)))
-        return out, False
+        base = str(self.reader.root)
+        # listed once per `fix --diff` (parsecache.on_disk: fixes never add files)
+        paths = on_disk("include", (base, norm), partial(_files_matching, base, norm))
+        return [self.reader.relpath(Path(p)) for p in paths], False
 
     def _template_match(self, rest: str, here: str, conf_dir: str) -> list[str]:
         """Files an include of conf.d/X means when the tree holds the official image's
@@ -868,6 +859,18 @@ def build_routes(cfg: NginxConfig, upstreams: Mapping[str, Upstream] | None = No
         route.server = d.enclosing("server")
         route.location_block = d.enclosing("location")
         cfg.routes.append(route)
+
+
+def _files_matching(base: str, norm: str) -> list[str]:
+    """The paths under `base` a root-relative include pattern names, directories left
+    out (nginx's glob matches files). Anything else is kept, even a FIFO or a symlink
+    leading out of the tree: reading it reports why it was skipped, naming it."""
+    if globpat.has_magic(norm):
+        paths = globpat.glob_under(base, norm)
+    else:
+        full = os.path.join(base, norm)
+        paths = [full] if os.path.exists(full) else []
+    return [p for p in paths if not os.path.isdir(p)]
 
 
 def link_snippet_siblings(configs: Sequence[NginxConfig]) -> None:

@@ -14,8 +14,10 @@ a variant is linted the way the project runs it, read from the project's own fil
 from __future__ import annotations
 
 import re
+from functools import partial
 from pathlib import Path
 
+from infradoctor import parsecache
 from infradoctor.lazyre import lazy
 from infradoctor.syntax.yaml import PNode
 from infradoctor.textio import Refusal, read_regular
@@ -37,6 +39,11 @@ def _hint_files(root: Path, directory: Path, listed: dict[Path, list[Path]]) -> 
 
 
 def _hint_files_in(where: Path) -> list[Path]:
+    """The hint files `where` may hold (globbed once per `fix --diff`: parsecache)."""
+    return list(parsecache.on_disk("hints", where, partial(_hint_files_now, where)))
+
+
+def _hint_files_now(where: Path) -> list[Path]:
     found = [where / n for n in HINT_NAMES]
     for pattern in HINT_GLOBS:
         found.extend(sorted(where.glob(pattern))[:50])
@@ -70,12 +77,16 @@ def compose_file_lists(
     seen = {} if seen is None else seen
     lists: list[list[str]] = []
     for path in _hint_files(root, directory, {} if listed is None else listed):
-        if path not in seen:
-            data = read_regular(path, HINT_LIMIT, root)
-            text = "" if isinstance(data, Refusal) else data.decode("utf-8", "replace")
-            seen[path] = _lists_in(text)
+        if path not in seen:  # read once per `fix --diff` (parsecache.on_disk)
+            seen[path] = list(parsecache.on_disk("hint", (path, root), partial(_read, path, root)))
         lists.extend(seen[path])
     return lists
+
+
+def _read(path: Path, root: Path) -> list[list[str]]:
+    """The compose file lists a hint file names ([] when absent or refused)."""
+    data = read_regular(path, HINT_LIMIT, root)
+    return _lists_in("" if isinstance(data, Refusal) else data.decode("utf-8", "replace"))
 
 
 def stands_alone(root: PNode | None) -> bool:
