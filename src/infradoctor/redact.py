@@ -1177,7 +1177,7 @@ def _folded(text: str) -> str:
     """`text` with every character a case-insensitive pattern matches as an ASCII letter
     turned into that letter in lower case, the rest as it is (the same length, unlike
     `str.lower`): a literal lower-case word occurs in it where such a pattern can match
-    it. The last one is kept (the passes of one text ask for it in turn)."""
+    it. The last one is kept while one text's passes run (they ask for it in turn)."""
     global _last_folded
     last = _last_folded
     if last[0] is text:
@@ -1211,7 +1211,11 @@ def _redact(text: str) -> str:
     bot = ":" in low and _BOT_TOKEN_HINT.search(low) is not None
     if text.isascii() and not found and not bot:
         return text  # no pass below would run (most titles, messages and fix texts)
-    return _passes(text, low, found, bot)
+    global _last_folded
+    try:
+        return _passes(text, low, found, bot)
+    finally:
+        _last_folded = ("", "")  # kept for one text's passes, not after (a whole bundle)
 
 
 def _passes(text: str, low: str, found: set[str], bot: bool) -> str:
