@@ -222,12 +222,19 @@ class Finding:
 
 class DeferredFix:
     """How to compute fixes on demand: `compute(finding) -> Fix | None`. One instance is
-    shared by every finding it was attached to (`Finding.with_deferred_fix`)."""
+    shared by every finding it was attached to (`Finding.with_deferred_fix`). `tell`,
+    when given, says what a finding's fix would be without building it (None: cannot
+    tell; it may raise the fixers' "no fix")."""
 
-    __slots__ = ("compute",)
+    __slots__ = ("compute", "tell")
 
-    def __init__(self, compute: Callable[[Finding], Fix | None]) -> None:
+    def __init__(
+        self,
+        compute: Callable[[Finding], Fix | None],
+        tell: Callable[[Finding], Applicability | None] | None = None,
+    ) -> None:
         self.compute = compute
+        self.tell = tell
 
 
 class _DeferredFixSlot:

@@ -104,12 +104,11 @@ def test_tellers_agree_with_the_fixers(tmp_path: Path) -> None:
     seen: Counter[tuple[str, str]] = Counter()
     for root in _roots(tmp_path):
         for f in lint(root, LintConfig()).findings:
-            deferred, tell = f.pending_fix, fixers.APPLICABILITY.get(f.rule)
-            if deferred is None or tell is None:
+            deferred = f.pending_fix
+            if deferred is None or deferred.tell is None or f.rule not in fixers.APPLICABILITY:
                 continue
-            ctx = deferred.compute.args[0]  # type: ignore[attr-defined]
             try:
-                told: Applicability | str | None = tell(ctx, f)
+                told: Applicability | str | None = deferred.tell(f)
             except FixUnavailable:
                 told = "none"
             fix = f.fix

@@ -37,7 +37,10 @@ def attach_fixes(stack: Stack, findings: list[Finding]) -> list[Finding]:
     from infradoctor.fixes.context import FixContext
     from infradoctor.fixes.fixers import FIXERS
 
-    deferred = DeferredFix(functools.partial(compute_fix, FixContext(stack)))  # ctx: args[0]
+    ctx = FixContext(stack)
+    deferred = DeferredFix(
+        functools.partial(compute_fix, ctx), functools.partial(tell_applicability, ctx)
+    )
     return [
         f.with_deferred_fix(deferred) if f.rule in FIXERS and f.fix is None else f for f in findings
     ]
@@ -64,21 +67,15 @@ def applicable_fixes(
     all) is not in `allowed` stays pending: the fix loop never builds display-only fixes,
     nor unsafe ones without --unsafe (the report builds those of the last lint once)."""
     from infradoctor.fixes.context import FixUnavailable
-    from infradoctor.fixes.fixers import APPLICABILITY
     from infradoctor.gcpause import gc_paused
 
     out: list[Finding] = []
     with gc_paused():  # as resolve_fixes
         for f in findings:
             deferred = f.pending_fix
-            tell = APPLICABILITY.get(f.rule)
-            if (
-                tell is not None
-                and deferred is not None
-                and isinstance(deferred.compute, functools.partial)
-            ):
+            if deferred is not None and deferred.tell is not None:
                 try:
-                    told = tell(deferred.compute.args[0], f)
+                    told = deferred.tell(f)
                 except FixUnavailable:
                     continue
                 if told is not None and told not in allowed:
@@ -87,6 +84,15 @@ def applicable_fixes(
             if fix is not None and fix.applicability in allowed and fix.edits:
                 out.append(f)
     return out
+
+
+def tell_applicability(ctx: FixContext, finding: Finding) -> Applicability | None:
+    """What the finding's fix would be, told by its rule without building it (None: the
+    rule cannot tell; FixUnavailable: no fix)."""
+    from infradoctor.fixes.fixers import APPLICABILITY
+
+    tell = APPLICABILITY.get(finding.rule)
+    return tell(ctx, finding) if tell is not None else None
 
 
 def compute_fix(ctx: FixContext, finding: Finding) -> Fix | None:
