@@ -553,7 +553,7 @@ def _sub_urls(text: str) -> str:
     in a path or query are scanned too."""
     edits: list[tuple[int, int, str]] = []
     done = 0
-    for m in _matches(_URL, text, ("://",)):  # a URL's authority lies in one line
+    for m in _matches(_URL, text, ("://",), cased=False):  # a URL's authority lies in one line
         if m.start() < done:
             continue
         authority = m.group(2)
@@ -968,12 +968,12 @@ def _mask_block(text: str, after: int, key_indent: int, edits: list[tuple[int, i
 def _sub_yaml(text: str) -> str:
     edits: list[tuple[int, int, str]] = []
     # secret-named key with a block scalar: every line of the scalar
-    for m in _matches(_BLOCK_KEY, text, ("|", ">")):
+    for m in _matches(_BLOCK_KEY, text, ("|", ">"), cased=False):
         if is_secret_name(m.group(4)):
             key_indent = len(m.group(1)) + len(m.group(2) or "")
             _mask_block(text, m.end() + 1, key_indent, edits)
     # Kubernetes env entries: - name: DB_PASSWORD / value: x (either order)
-    for m in _matches(_NAME_KEY, text, ("name",)):
+    for m in _matches(_NAME_KEY, text, ("name",), cased=False):
         if not is_secret_name(m.group(4)):
             continue
         column = len(m.group(1)) + len(m.group(2) or "")
@@ -1134,7 +1134,7 @@ def _sub_lines(
     text: str,
     words: tuple[str, ...],
     *,
-    cased: bool = True,
+    cased: bool,
 ) -> str:
     """`pattern.sub(repl, text)` for a pattern whose every match lies in one line and holds
     one of `words` (compared case-folded unless not `cased`): run on those lines only."""
@@ -1151,7 +1151,7 @@ def _sub_lines(
 
 
 def _matches(
-    pattern: re.Pattern[str], text: str, words: tuple[str, ...], *, cased: bool = False
+    pattern: re.Pattern[str], text: str, words: tuple[str, ...], *, cased: bool
 ) -> Iterator[re.Match[str]]:
     """`pattern.finditer(text)` for a pattern whose every match lies in one line and holds
     one of `words` (`cased`: compared case-folded, see `_folded`)."""
@@ -1228,13 +1228,14 @@ def _passes(text: str, low: str, found: set[str], bot: bool) -> str:
     if bot or found & _NEEDS["tokens"] or text != original:
         text = _sub_tokens(text)
     if found & _NEEDS["nginx_header"] and _NGINX_HEADER_HINT(low):
-        text = _sub_lines(_NGINX_HEADER, _sub_nginx_header, text, _NGINX_HEADER_WORDS)
+        text = _sub_lines(_NGINX_HEADER, _sub_nginx_header, text, _NGINX_HEADER_WORDS, cased=True)
     if found & _NEEDS["nginx_secret"] and _NGINX_SECRET_HINT(low):
         text = _sub_lines(
             _NGINX_SECRET_DIRECTIVE,
             lambda m: m.group(1) + _mask_value(m.group(2)) + m.group(3),
             text,
             _NGINX_SECRET_WORDS,
+            cased=True,
         )
     if found & _NEEDS["header"] and _HEADER_HINT(low):
         text = _sub_lines(
@@ -1242,6 +1243,7 @@ def _passes(text: str, low: str, found: set[str], bot: bool) -> str:
             lambda m: m.group(1) + m.group(2) + m.group(1) + m.group(3) + _mask_value(m.group(4)),
             text,
             _HEADER_WORDS,
+            cased=True,
         )
         text = _sub_lines(
             _HEADER_LINE,
@@ -1253,17 +1255,18 @@ def _passes(text: str, low: str, found: set[str], bot: bool) -> str:
             ),
             text,
             _HEADER_WORDS,
+            cased=True,
         )
     if found & _NEEDS["bearer"] and _BEARER_HINT(low):
-        text = _sub_lines(_BEARER, _sub_bearer, text, _BEARER_WORDS)
+        text = _sub_lines(_BEARER, _sub_bearer, text, _BEARER_WORDS, cased=True)
     if "env" in low or "arg" in low:
-        text = _sub_lines(_DOCKER_ENV, _sub_docker_env, text, _DOCKER_ENV_WORDS)
+        text = _sub_lines(_DOCKER_ENV, _sub_docker_env, text, _DOCKER_ENV_WORDS, cased=True)
     if ("=" in text or ":" in text) and _may_name(text, original, found):
         text = _sub_assign(text)
     if "${" in text:
         text = _VAR_WITH_DEFAULT.sub(_sub_var_default, text)
     if "identified" in low or "password" in low:
-        text = _sub_lines(_SQL_PASSWORD, _sub_sql, text, _SQL_WORDS)
+        text = _sub_lines(_SQL_PASSWORD, _sub_sql, text, _SQL_WORDS, cased=True)
     if "://" in text:
         text = _sub_urls(text)
     if "@" in text:

@@ -1019,7 +1019,7 @@ def preview_fixes(
     real tree; whether this user may write the files is the real run's question)."""
     from infradoctor.parsecache import sharing
 
-    run = FixRun(root.resolve(), durable=False, in_memory=True)
+    run = FixRun(root.resolve(), in_memory=True)
     with sharing(disk_fixed=True):  # nothing is written: each lint walks the same tree
         return _fix_loop(run, config or LintConfig(), unsafe, max_passes)
 
