@@ -8,6 +8,7 @@ import contextlib
 import gc
 import io
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from yaml.nodes import Node
@@ -94,3 +95,25 @@ def test_services_are_freed_without_the_collector() -> None:
         if was_enabled:
             gc.enable()
     assert after == before
+
+
+def test_fix_releases_the_edit_checks_memo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The joint edit check's converted mappings (`yaml_edit._OLD_VALUES`, libyaml nodes)
+    are released when an in-process `fix` returns, as a lint's memos are."""
+    from infradoctor.fixes import yaml_edit
+
+    root = tmp_path / "s"
+    root.mkdir()
+    (root / "compose.yaml").write_text("services:\n  web:\n    image: nginx:1.25\n")
+    filled: list[int] = []
+    release = runmemo.release
+
+    def counting_release() -> None:
+        filled.append(len(yaml_edit._OLD_VALUES))
+        release()
+
+    monkeypatch.setattr(runmemo, "release", counting_release)
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["fix", "--diff", str(root)]) in (0, 1)
+    assert filled and filled[-1] > 0  # the fix's edit checks filled it
+    assert yaml_edit._OLD_VALUES == {}

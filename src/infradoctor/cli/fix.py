@@ -109,8 +109,13 @@ def run_fix(args: argparse.Namespace) -> int:
         gc.disable()
         ONE_SHOT["fast_exit"] = True
         return _run_fix(args)
+    from infradoctor.runmemo import release
+
     with gc_paused():
-        return _run_fix(args)
+        try:
+            return _run_fix(args)
+        finally:
+            release()  # as lint: the last stacks' memos freed here, not kept reachable
 
 
 def _run_fix(args: argparse.Namespace) -> int:

@@ -632,7 +632,7 @@ def old_value(node: Node, budget: _Budget | None = None) -> Any:
 
 # id(node) -> (the node, its plain value, the budget its conversion spent); the node is
 # held so that its id stays its own
-_OLD_VALUES: dict[int, tuple[Node, Any, int]] = {}
+_OLD_VALUES: dict[int, tuple[Node, Any, int]] = per_run({})  # emptied after a lint (runmemo)
 _OLD_VALUES_MAX = 4096
 
 
